@@ -1,0 +1,121 @@
+// A served kind, declared once: identity, schema, subresources, printer columns, and the few
+// behaviours a schema cannot express (custom defaulting and validation). Built-in kinds and CRDs
+// both become KindDefs; everything the API server serves is derived from these.
+
+import type { ObjectSchema } from './schema.js';
+
+/** A Kubernetes object as JSON. */
+export type KObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: ObjectMeta;
+  [field: string]: unknown;
+};
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+  [field: string]: unknown;
+}
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: 'FieldsV1';
+  fieldsV1?: unknown;
+  subresource?: string;
+}
+
+/** One validation failure, as it appears in a Status' details.causes. */
+export interface FieldError {
+  /** e.g. 'spec.containers[0].image' */
+  field: string;
+  /** Kubernetes cause types: FieldValueRequired, FieldValueInvalid, FieldValueNotSupported, FieldValueDuplicate, FieldValueForbidden, FieldValueTooLong, FieldValueTypeInvalid */
+  reason: string;
+  message: string;
+}
+
+export interface PrinterColumn {
+  name: string;
+  /** OpenAPI type of the cell: string, integer, number, boolean, date */
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description?: string;
+  /** 0: always shown; 1+: only with -o wide. */
+  priority?: number;
+  /** JSONPath-like `.spec.replicas` (also used for CRD additionalPrinterColumns)... */
+  jsonPath?: string;
+  /** ...or a function for computed cells (pods' READY "1/2", STATUS, RESTARTS). */
+  cell?: (obj: KObject) => unknown;
+}
+
+export interface ScaleSubresource {
+  /** Dotted paths, e.g. '.spec.replicas', '.status.replicas', '.status.selector'. */
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
+
+export interface KindDef {
+  group: string; // '' for core
+  version: string;
+  kind: string;
+  listKind?: string; // default kind + 'List'
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[]; // e.g. ['all']
+  /** The whole object: apiVersion, kind, metadata, spec, status... (metadata is the shared ObjectMeta schema). */
+  schema: ObjectSchema;
+  subresources?: {
+    status?: boolean;
+    scale?: ScaleSubresource;
+    /** Other subresource names served by other components (pods: log, exec, attach, portforward, binding, eviction). */
+    other?: string[];
+  };
+  /** Verbs served; default: all of create, delete, deletecollection, get, list, patch, update, watch. */
+  verbs?: string[];
+  /** Columns for `kubectl get` (NAME first and AGE last are added by the table builder when absent). */
+  printerColumns?: PrinterColumn[];
+  /** Field selectors beyond metadata.name and metadata.namespace: name -> value extractor. */
+  fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
+  /** Defaulting beyond schema `default`s, run after them (e.g. imagePullPolicy from the image tag). */
+  default?: (obj: KObject) => void;
+  /** Validation beyond the schema (names, selectors matching templates...). `old` is set on update. */
+  validate?: (obj: KObject, old?: KObject) => FieldError[];
+  /**
+   * Whether updates bump metadata.generation: true for kinds with a spec whose changes controllers
+   * act on (Kubernetes bumps generation when anything but metadata and status changes).
+   */
+  hasGeneration?: boolean;
+  /** Top-level fields only writable through a subresource (default ['status'] when subresources.status). */
+  statusFields?: string[];
+  /** Served from a CRD rather than compiled in. */
+  custom?: boolean;
+}
+
+export const apiVersionOf = (k: Pick<KindDef, 'group' | 'version'>): string => (k.group ? `${k.group}/${k.version}` : k.version);

@@ -1,0 +1,139 @@
+// The schema language every served kind is declared in, once. Validation, defaulting, OpenAPI v2/v3,
+// strategic merge patch, server-side apply and tables are all derived from these declarations,
+// so what kubectl sees can never drift from what the server enforces.
+
+export interface SchemaBase {
+  description?: string;
+  /** Value filled in by defaulting when the field is absent. */
+  default?: unknown;
+  /** Field may be null in JSON (treated as absent). */
+  nullable?: boolean;
+}
+
+export interface StringSchema extends SchemaBase {
+  type: 'string';
+  /** 'date-time' (RFC3339), 'byte' (base64), 'int-or-string', 'quantity' (resource.Quantity). */
+  format?: 'date-time' | 'byte' | 'int-or-string' | 'quantity';
+  enum?: string[];
+  pattern?: string;
+  maxLength?: number;
+}
+export interface IntegerSchema extends SchemaBase {
+  type: 'integer';
+  format?: 'int32' | 'int64';
+  minimum?: number;
+  maximum?: number;
+}
+export interface NumberSchema extends SchemaBase {
+  type: 'number';
+  format?: 'double';
+}
+export interface BooleanSchema extends SchemaBase {
+  type: 'boolean';
+}
+/** Accepts an integer or a string (IntOrString, e.g. ports and maxSurge). */
+export interface IntOrStringSchema extends SchemaBase {
+  type: 'int-or-string';
+}
+/** Any JSON value kept as is (RawExtension, x-kubernetes-preserve-unknown-fields). */
+export interface AnySchema extends SchemaBase {
+  type: 'any';
+}
+
+export interface ObjectSchema extends SchemaBase {
+  type: 'object';
+  /**
+   * Definition name, e.g. 'io.k8s.api.core.v1.Container'. Named objects become OpenAPI definitions
+   * referenced by $ref; anonymous ones are inlined.
+   */
+  name?: string;
+  /** Field schemas; a function defers the lookup (recursive or later-declared types). */
+  properties: Record<string, Schema | (() => Schema)>;
+  required?: string[];
+  /** server-side apply: 'atomic' objects are owned and replaced as a whole. */
+  mapType?: 'atomic' | 'granular';
+  /** Keys other than `properties` are allowed (x-kubernetes-preserve-unknown-fields). */
+  preserveUnknownFields?: boolean;
+  /** Exactly one of these fields set is not enforced here; custom validation does that. */
+}
+
+export interface MapSchema extends SchemaBase {
+  type: 'map';
+  /** additionalProperties */
+  values: Schema | (() => Schema);
+}
+
+export interface ArraySchema extends SchemaBase {
+  type: 'array';
+  items: Schema | (() => Schema);
+  /**
+   * x-kubernetes-list-type: 'atomic' (replaced whole), 'set' (scalars, merged by value),
+   * 'map' (objects merged by listMapKeys).
+   */
+  listType?: 'atomic' | 'set' | 'map';
+  listMapKeys?: string[];
+  /** Strategic merge patch: x-kubernetes-patch-merge-key and -strategy. */
+  patchMergeKey?: string;
+  patchStrategy?: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';
+}
+
+export type Schema =
+  | StringSchema
+  | IntegerSchema
+  | NumberSchema
+  | BooleanSchema
+  | IntOrStringSchema
+  | AnySchema
+  | ObjectSchema
+  | MapSchema
+  | ArraySchema;
+
+/** Resolve a possibly deferred schema. */
+export function resolve(s: Schema | (() => Schema)): Schema {
+  return typeof s === 'function' ? s() : s;
+}
+
+// ---- builders: keep declarations short and readable -------------------------------------------
+
+type Opts<T> = Omit<T, 'type'>;
+
+export const str = (description?: string, o: Opts<StringSchema> = {}): StringSchema => ({ type: 'string', description, ...o });
+export const int32 = (description?: string, o: Opts<IntegerSchema> = {}): IntegerSchema => ({ type: 'integer', format: 'int32', description, ...o });
+export const int64 = (description?: string, o: Opts<IntegerSchema> = {}): IntegerSchema => ({ type: 'integer', format: 'int64', description, ...o });
+export const num = (description?: string, o: Opts<NumberSchema> = {}): NumberSchema => ({ type: 'number', format: 'double', description, ...o });
+export const bool = (description?: string, o: Opts<BooleanSchema> = {}): BooleanSchema => ({ type: 'boolean', description, ...o });
+export const intOrString = (description?: string, o: Opts<IntOrStringSchema> = {}): IntOrStringSchema => ({ type: 'int-or-string', description, ...o });
+export const time = (description?: string): StringSchema => ({ type: 'string', format: 'date-time', description });
+export const quantity = (description?: string): StringSchema => ({ type: 'string', format: 'quantity', description });
+export const bytes = (description?: string): StringSchema => ({ type: 'string', format: 'byte', description });
+export const any = (description?: string): AnySchema => ({ type: 'any', description });
+export const enumOf = (values: string[], description?: string, o: Opts<StringSchema> = {}): StringSchema => ({ type: 'string', enum: values, description, ...o });
+
+/** A string-to-T map (labels, annotations, data). */
+export const mapOf = (values: Schema | (() => Schema), description?: string): MapSchema => ({ type: 'map', values, description });
+export const stringMap = (description?: string): MapSchema => mapOf(str(), description);
+
+/** An atomic list (replaced whole by patches). */
+export const listOf = (items: Schema | (() => Schema), description?: string, o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema =>
+  ({ type: 'array', items, description, listType: 'atomic', ...o });
+/** A list of scalars merged as a set. */
+export const setOf = (items: Schema | (() => Schema), description?: string): ArraySchema =>
+  ({ type: 'array', items, description, listType: 'set', patchStrategy: 'merge' });
+/**
+ * A list of objects merged by key (containers by name, ports by containerPort...).
+ * `mergeKey` is the strategic-merge key; `mapKeys` the server-side-apply keys (default [mergeKey]).
+ */
+export const mapList = (items: Schema | (() => Schema), mergeKey: string, description?: string, mapKeys?: string[], o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema =>
+  ({ type: 'array', items, description, listType: 'map', listMapKeys: mapKeys ?? [mergeKey], patchMergeKey: mergeKey, patchStrategy: 'merge', ...o });
+
+/** A named object type (an OpenAPI definition). */
+export const struct = (name: string, description: string, properties: ObjectSchema['properties'], o: Opts<Omit<ObjectSchema, 'properties' | 'name'>> = {}): ObjectSchema =>
+  ({ type: 'object', name, description, properties, ...o });
+/** An anonymous object type, inlined where used. */
+export const object = (properties: ObjectSchema['properties'], description?: string, o: Opts<Omit<ObjectSchema, 'properties'>> = {}): ObjectSchema =>
+  ({ type: 'object', description, properties, ...o });
+
+/** Copy a schema with another description (a field's own words over its type's). */
+export function described<T extends Schema>(s: T, description: string): T {
+  return { ...s, description };
+}
