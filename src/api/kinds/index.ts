@@ -1,0 +1,6 @@
+// Every compiled-in kind the API server serves.
+import type { KindDef } from '../kind.js';
+import { clusterKinds } from './cluster/index.js';
+import { workloadKinds } from './workloads/index.js';
+
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds];
