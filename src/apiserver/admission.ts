@@ -1,0 +1,197 @@
+// Turning a request body into an object fit to store: type checks, unknown-field policy, server-set
+// metadata, defaulting, validation and generation, the same for create, update, patch and apply.
+
+import { randomUUID } from 'node:crypto';
+import { apiVersionOf, type KindDef, type KObject } from '../api/kind.js';
+import { defaultObject } from '../api/defaults.js';
+import { pruneUnknownFields, validateAgainstSchema } from '../api/validate.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-meta.js';
+import { deepEqual } from '../util/equal.js';
+import { badRequest, invalid } from './errors.js';
+import type { RequestContext } from './context.js';
+import { recordUpdate } from './patch/index.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function fieldValidationOf(rc: RequestContext): FieldValidation {
+  const v = rc.query.get('fieldValidation');
+  if (!v) return 'Warn'; // Kubernetes' server default since 1.27
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw badRequest(`fieldValidation must be one of Strict, Warn or Ignore, not "${v}"`);
+}
+
+export function isDryRun(rc: RequestContext): boolean {
+  const d = rc.query.getAll('dryRun');
+  for (const v of d) if (v !== 'All') throw badRequest(`unsupported dry run option "${v}": only "All" is supported`);
+  return d.length > 0;
+}
+
+/** The field manager: ?fieldManager=, else the User-Agent's product name (as Kubernetes does). */
+export function fieldManagerOf(rc: RequestContext): string {
+  const m = rc.query.get('fieldManager');
+  if (m) {
+    if (m.length > 128) throw badRequest('fieldManager: Too long: may not be more than 128 bytes');
+    return m;
+  }
+  const ua = String(rc.req.headers['user-agent'] ?? 'unknown');
+  return ua.split('/')[0].slice(0, 128) || 'unknown';
+}
+
+/** The object in a body must be an object of this endpoint's kind and version. */
+export function checkTypeMeta(def: KindDef, body: unknown): KObject {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest(`the request body must be a ${def.kind} object, not ${Array.isArray(body) ? 'a list' : typeof body}`);
+  }
+  const obj = body as KObject;
+  const want = apiVersionOf(def);
+  if (obj.kind !== undefined && obj.kind !== def.kind) {
+    throw badRequest(`the kind in the body (${String(obj.kind)}) does not match the endpoint's kind (${def.kind}): send it to its own resource path`);
+  }
+  if (obj.apiVersion !== undefined && obj.apiVersion !== want) {
+    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`);
+  }
+  obj.apiVersion = want;
+  obj.kind = def.kind;
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata))) {
+    throw badRequest('metadata must be an object');
+  }
+  obj.metadata ??= {};
+  return obj;
+}
+
+/** Apply the unknown/duplicate field policy: Strict fails with 400, Warn adds warnings, Ignore drops them. */
+export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplicates: string[]) {
+  const mode = fieldValidationOf(rc);
+  const { unknownFields } = validateAgainstSchema(rc.def.schema, obj, { unknownFields: mode });
+  const problems = [
+    ...duplicates.map((d) => `duplicate field "${d}"`),
+    ...unknownFields.map((f) => `unknown field "${f}"`),
+  ];
+  if (problems.length > 0) {
+    if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
+    if (mode === 'Warn') rc.warnings.push(...problems);
+  }
+  if (unknownFields.length > 0) pruneUnknownFields(rc.def.schema, obj);
+}
+
+/** Validate after defaulting; 422 Invalid with every problem at once. */
+function validate(def: KindDef, obj: KObject, old?: KObject) {
+  const errors = [
+    ...(old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj)),
+    ...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors,
+    ...(def.validate ? def.validate(obj, old) : []),
+  ];
+  if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+}
+
+const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
+export function generateSuffix(): string {
+  let s = '';
+  for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+/** Fields written only through subresources (status), dropped or kept from the old object on the main resource. */
+export function statusFieldsOf(def: KindDef): string[] {
+  return def.statusFields ?? (def.subresources?.status ? ['status'] : []);
+}
+
+/** Everything but metadata and status: what a generation counts changes of. */
+function specOf(def: KindDef, obj: KObject): Record<string, unknown> {
+  const skip = new Set(['metadata', 'apiVersion', 'kind', ...statusFieldsOf(def)]);
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (!skip.has(k)) rest[k] = v;
+  return rest;
+}
+
+/** Equal but for resourceVersion and the times in managedFields: such a write would change nothing. */
+export function sameObject(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject) => {
+    const { resourceVersion: _rv, managedFields, ...meta } = o.metadata ?? {};
+    const mf = managedFields?.map(({ time: _t, ...rest }) => rest);
+    return { ...o, metadata: { ...meta, managedFields: mf } };
+  };
+  return deepEqual(strip(a), strip(b));
+}
+
+export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fieldManagerOf(rc)): KObject {
+  const { def } = rc;
+  const meta = obj.metadata!;
+  if (rc.info.namespace && meta.namespace && meta.namespace !== rc.info.namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (def.namespaced) meta.namespace = rc.info.namespace ?? meta.namespace;
+  else delete meta.namespace;
+  if (meta.resourceVersion) throw badRequest('resourceVersion should not be set on objects to be created');
+  if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateSuffix()}`;
+  // Server-owned metadata: never taken from the client on create.
+  meta.uid = randomUUID();
+  meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (def.hasGeneration) meta.generation = 1;
+  else delete meta.generation;
+  for (const f of statusFieldsOf(def)) delete obj[f];
+  defaultObject(def, obj);
+  validate(def, obj);
+  delete meta.managedFields;
+  return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });
+}
+
+export const nowSeconds = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+/**
+ * Prepare an update of `old` to `obj` through the main resource or a subresource ('status').
+ * Returns null when nothing would change (so no write and no new resourceVersion).
+ */
+export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject, opts: { subresource?: string; manager?: string; skipManagedFields?: boolean } = {}): KObject | null {
+  const { def } = rc;
+  const meta = obj.metadata!;
+  const oldMeta = old.metadata!;
+  if (rc.info.namespace && meta.namespace && meta.namespace !== rc.info.namespace) {
+    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (meta.name && meta.name !== oldMeta.name) {
+    throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${oldMeta.name})`);
+  }
+  meta.name = oldMeta.name;
+  if (def.namespaced) meta.namespace = oldMeta.namespace;
+  // Server-owned metadata is carried over whatever the client sent.
+  meta.uid = oldMeta.uid;
+  meta.creationTimestamp = oldMeta.creationTimestamp;
+  if (oldMeta.deletionTimestamp) {
+    meta.deletionTimestamp = oldMeta.deletionTimestamp;
+    if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
+  } else {
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+  }
+  delete meta.selfLink;
+  const statusFields = statusFieldsOf(def);
+  if (opts.subresource === 'status') {
+    // Only status changes through /status; everything else stays as stored (metadata labels/annotations too? Kubernetes keeps them).
+    const keep = new Set(statusFields);
+    for (const k of Object.keys(obj)) if (k !== 'metadata' && !keep.has(k) && k !== 'apiVersion' && k !== 'kind') delete obj[k];
+    for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && !keep.has(k) && k !== 'apiVersion' && k !== 'kind') obj[k] = structuredClone(v);
+    obj.metadata = { ...structuredClone(oldMeta), resourceVersion: meta.resourceVersion, managedFields: meta.managedFields };
+  } else {
+    for (const f of statusFields) {
+      if (old[f] === undefined) delete obj[f];
+      else obj[f] = structuredClone(old[f]);
+    }
+  }
+  defaultObject(def, obj);
+  // Generation counts spec changes (and the start of deletion).
+  if (def.hasGeneration) {
+    const g = oldMeta.generation ?? 1;
+    obj.metadata!.generation = deepEqual(specOf(def, obj), specOf(def, old)) ? g : g + 1;
+  } else {
+    delete obj.metadata!.generation;
+  }
+  validate(def, obj, old);
+  if (opts.skipManagedFields) return obj;
+  obj.metadata!.managedFields = oldMeta.managedFields;
+  if (sameObject(obj, old)) return null;
+  return recordUpdate(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds() });
+}

@@ -1,0 +1,74 @@
+// What every handler gets: the server-wide state (store, kinds, watch hubs) and the request at hand.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KindDef } from '../api/kind.js';
+import type { KindRegistry } from '../api/registry.js';
+import type { Store } from '../store/types.js';
+import type { Logger } from '../util/log.js';
+import type { ResourceRequest } from './request-info.js';
+import { Objects } from './storage/objects.js';
+import { WatchHub } from './storage/watch-hub.js';
+import { resourcePrefix } from './storage/keys.js';
+
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
+
+export class ApiState {
+  private objectsByKind = new Map<string, Objects>();
+  private hubs = new Map<string, WatchHub>();
+
+  constructor(
+    readonly store: Store,
+    readonly registry: KindRegistry,
+    readonly log: Logger,
+  ) {}
+
+  objects(def: KindDef): Objects {
+    const k = resourcePrefix(def);
+    let o = this.objectsByKind.get(k);
+    if (!o || o.def !== def) this.objectsByKind.set(k, (o = new Objects(this.store, def)));
+    return o;
+  }
+
+  /** The watch hub of a resource, started on first use. Hubs are shared by all versions of a resource. */
+  async hub(def: KindDef): Promise<WatchHub> {
+    const k = resourcePrefix(def);
+    let h = this.hubs.get(k);
+    if (!h) {
+      h = new WatchHub(this.store, k, this.log.child({ hub: k }));
+      this.hubs.set(k, h);
+      await h.start();
+    }
+    return h;
+  }
+
+  allHubs(): WatchHub[] {
+    return [...this.hubs.values()];
+  }
+
+  close() {
+    for (const h of this.hubs.values()) h.close();
+    this.hubs.clear();
+  }
+}
+
+export interface RequestContext {
+  api: ApiState;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  query: URLSearchParams;
+  info: ResourceRequest;
+  def: KindDef;
+  user: UserInfo;
+  /** Warning headers to send (unknown fields under fieldValidation=Warn, deprecations). */
+  warnings: string[];
+}
+
+/** Warning header values, formatted as Kubernetes does: `299 - "message"`. */
+export function warningHeaders(warnings: string[]): Record<string, string> {
+  if (warnings.length === 0) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+}

@@ -1,0 +1,19 @@
+// POST: create an object (name or generateName), in an existing, non-terminating namespace.
+
+import type { RequestContext } from '../context.js';
+import { warningHeaders } from '../context.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../admission.js';
+import { decodeBody, readBody } from '../body.js';
+import { sendObject } from '../respond.js';
+import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
+
+export async function handleCreate(rc: RequestContext) {
+  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  const obj = checkTypeMeta(rc.def, value);
+  enforceFieldValidation(rc, obj, duplicates);
+  await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
+  const prepared = prepareForCreate(rc, obj);
+  if (isDryRun(rc)) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
+  const created = await rc.api.objects(rc.def).create(prepared);
+  sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));
+}

@@ -1,0 +1,135 @@
+// DELETE: preconditions, propagation (Foreground/Background/Orphan become finalizers the garbage
+// collector honours), finalizers (the object stays, with deletionTimestamp, until they are gone),
+// graceful pod deletion, namespaces that empty themselves first, and deletecollection.
+
+import type { KObject } from '../../api/kind.js';
+import type { RequestContext } from '../context.js';
+import { isDryRun } from '../admission.js';
+import { decodeBody, readBody } from '../body.js';
+import { badRequest, conflict } from '../errors.js';
+import { sendObject, successStatus } from '../respond.js';
+import { buildFilter } from '../selectors.js';
+import { listObjects } from './list.js';
+import { persistUpdate, readyToRemove } from './persist.js';
+
+interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  orphanDependents?: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: string[];
+}
+
+async function deleteOptionsOf(rc: RequestContext): Promise<DeleteOptions> {
+  const buf = await readBody(rc.req);
+  let opts: DeleteOptions = {};
+  if (buf.length > 0 && buf.toString().trim() !== '') {
+    const { value } = decodeBody(buf, rc.req.headers['content-type'] ?? 'application/json');
+    if (!value || typeof value !== 'object') throw badRequest('the DELETE body must be a DeleteOptions object');
+    opts = value as DeleteOptions;
+  }
+  const q = rc.query;
+  if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
+  if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as DeleteOptions['propagationPolicy'];
+  if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
+  if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
+    throw badRequest(`propagationPolicy must be Foreground, Background or Orphan, not "${opts.propagationPolicy}"`);
+  }
+  if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
+    throw badRequest('orphanDependents and propagationPolicy cannot both be set: use propagationPolicy');
+  }
+  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+    throw badRequest('gracePeriodSeconds must be a non-negative integer');
+  }
+  return opts;
+}
+
+const FOREGROUND = 'foregroundDeletion';
+const ORPHAN = 'orphan';
+
+/** Mark or remove one object. Returns the object as it is after the call and whether it is gone. */
+async function deleteOne(rc: RequestContext, namespace: string | undefined, name: string, opts: DeleteOptions, dryRun: boolean): Promise<{ obj: KObject; gone: boolean }> {
+  const objects = rc.api.objects(rc.def);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await objects.mustGet(namespace, name);
+    const obj = structuredClone(cur.obj);
+    const meta = obj.metadata!;
+    const ref = { group: rc.def.group, resource: rc.def.plural };
+    if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
+      throw conflict(ref, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid}`);
+    }
+    if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== meta.resourceVersion) {
+      throw conflict(ref, name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion}`);
+    }
+    // Propagation becomes a finalizer the garbage collector acts on.
+    const finalizers = new Set(meta.finalizers ?? []);
+    const policy = opts.propagationPolicy ?? (opts.orphanDependents ? 'Orphan' : opts.orphanDependents === false ? 'Background' : undefined);
+    if (policy === 'Foreground') {
+      finalizers.add(FOREGROUND);
+      finalizers.delete(ORPHAN);
+    } else if (policy === 'Orphan') {
+      finalizers.add(ORPHAN);
+      finalizers.delete(FOREGROUND);
+    } else if (policy === 'Background') {
+      finalizers.delete(ORPHAN);
+      finalizers.delete(FOREGROUND);
+    }
+    const alreadyDeleting = !!meta.deletionTimestamp;
+    if (finalizers.size > 0 || (meta.finalizers ?? []).length > 0) meta.finalizers = [...finalizers];
+    if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
+    if (!alreadyDeleting) {
+      let grace = 0;
+      if (rc.def.group === '' && rc.def.plural === 'pods' && (obj.spec as { nodeName?: string }).nodeName) {
+        // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it.
+        grace = opts.gracePeriodSeconds ?? (obj.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
+      }
+      meta.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      meta.deletionGracePeriodSeconds = grace;
+      if (rc.def.hasGeneration) meta.generation = (meta.generation ?? 0) + 1;
+      if (rc.def.group === '' && rc.def.plural === 'namespaces') {
+        (obj as { status?: Record<string, unknown> }).status = { ...((obj as { status?: Record<string, unknown> }).status ?? {}), phase: 'Terminating' };
+      }
+    } else if (opts.gracePeriodSeconds === 0 && rc.def.plural === 'pods' && rc.def.group === '') {
+      // Force deletion of a terminating pod.
+      meta.deletionGracePeriodSeconds = 0;
+    }
+    if (!readyToRemove(rc.def, obj) && alreadyDeleting && JSON.stringify(obj) === JSON.stringify(cur.obj)) {
+      return { obj: cur.obj, gone: false };
+    }
+    if (dryRun) return { obj, gone: readyToRemove(rc.def, obj) };
+    try {
+      if (readyToRemove(rc.def, obj)) {
+        const deleted = await objects.delete(namespace, name, cur.revision);
+        return { obj: deleted, gone: true };
+      }
+      const updated = await persistUpdate(objects, obj, cur.revision);
+      return { obj: updated, gone: false };
+    } catch (e) {
+      if ((e as { reason?: string }).reason === 'Conflict' && attempt < 10 && !opts.preconditions?.resourceVersion) continue;
+      throw e;
+    }
+  }
+}
+
+export async function handleDelete(rc: RequestContext) {
+  const opts = await deleteOptionsOf(rc);
+  const dryRun = isDryRun(rc) || (opts.dryRun ?? []).includes('All');
+  const { obj, gone } = await deleteOne(rc, rc.info.namespace, rc.info.name!, opts, dryRun);
+  // 200 with the object when it is gone; 202 with it while finalizers or a grace period hold it.
+  sendObject(rc.req, rc.res, gone ? 200 : 202, obj);
+}
+
+export async function handleDeleteCollection(rc: RequestContext) {
+  const opts = await deleteOptionsOf(rc);
+  const dryRun = isDryRun(rc) || (opts.dryRun ?? []).includes('All');
+  buildFilter(rc); // validate selectors before deleting anything
+  const { items } = await listObjects(rc);
+  for (const item of items) {
+    try {
+      await deleteOne(rc, item.metadata?.namespace, item.metadata!.name!, opts, dryRun);
+    } catch (e) {
+      if ((e as { reason?: string }).reason !== 'NotFound') throw e;
+    }
+  }
+  sendObject(rc.req, rc.res, 200, successStatus({ kind: rc.def.plural, group: rc.def.group }));
+}

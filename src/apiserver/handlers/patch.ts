@@ -1,0 +1,94 @@
+// PATCH: JSON patch, merge patch, strategic merge patch and server-side apply, on an object or its
+// status. A patch that changes nothing writes nothing (same resourceVersion), which is what makes
+// `kubectl apply` twice a no-op.
+
+import { apiVersionOf, type KObject } from '../../api/kind.js';
+import type { RequestContext } from '../context.js';
+import { warningHeaders } from '../context.js';
+import { checkTypeMeta, enforceFieldValidation, fieldManagerOf, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
+import { decodeBody, mediaType, readBody } from '../body.js';
+import { badRequest, conflict, unsupportedMediaType } from '../errors.js';
+import { sendObject } from '../respond.js';
+import { applyPatch, serverSideApply } from '../patch/index.js';
+import { updateWithRetry } from './persist.js';
+import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
+
+const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
+  'application/json-patch+json': 'json',
+  'application/merge-patch+json': 'merge',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+export function patchTypeOf(rc: RequestContext) {
+  const type = mediaType(rc.req.headers['content-type']);
+  const t = patchTypes[type];
+  if (!t) throw unsupportedMediaType(type || '(none)');
+  if (t === 'strategic' && rc.def.custom) {
+    throw unsupportedMediaType(`${type}: strategic merge patch is not supported for custom resources; use a merge patch or server-side apply`);
+  }
+  return t;
+}
+
+export async function handlePatch(rc: RequestContext) {
+  const type = patchTypeOf(rc);
+  const { value: patch, duplicates } = decodeBody(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
+  if (type === 'apply') return handleApply(rc, patch, duplicates);
+  const dryRun = isDryRun(rc);
+  const sub = rc.info.subresource;
+  let preview: KObject | undefined;
+  const result = await updateWithRetry(rc, (current) => {
+    const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
+    enforceFieldValidation(rc, patched, duplicates);
+    // A resourceVersion in the patch is a precondition, as in Kubernetes.
+    const rv = patched.metadata?.resourceVersion;
+    if (rv && rv !== current.metadata?.resourceVersion) {
+      throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    const next = prepareForUpdate(rc, current, patched, { subresource: sub });
+    if (next && dryRun) {
+      preview = next;
+      return null;
+    }
+    return next;
+  });
+  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+}
+
+async function handleApply(rc: RequestContext, patch: unknown, duplicates: string[]) {
+  const manager = rc.query.get('fieldManager');
+  if (!manager) throw badRequest('PATCH with application/apply-patch+yaml (server-side apply) requires a fieldManager query parameter');
+  const force = rc.query.get('force') === 'true';
+  const dryRun = isDryRun(rc);
+  const applied = checkTypeMeta(rc.def, patch);
+  enforceFieldValidation(rc, applied, duplicates);
+  if (applied.metadata?.name && applied.metadata.name !== rc.info.name) {
+    throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rc.info.name})`);
+  }
+  const opts = { manager, force, schema: rc.def.schema, apiVersion: apiVersionOf(rc.def), subresource: rc.info.subresource, now: nowSeconds() };
+  const objects = rc.api.objects(rc.def);
+  const existing = await objects.get(rc.info.namespace, rc.info.name!);
+  if (!existing) {
+    // Apply creates what does not exist yet.
+    await checkNamespaceAcceptsCreates(rc, rc.info.name!);
+    const base: KObject = { apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: rc.info.name, namespace: rc.info.namespace } };
+    const merged = serverSideApply(undefined, applied, opts);
+    const obj = prepareForCreate(rc, { ...merged, metadata: { ...base.metadata, ...merged.metadata } }, manager);
+    // prepareForCreate recorded an Update entry; an apply owns its fields as Apply instead.
+    obj.metadata!.managedFields = merged.metadata?.managedFields;
+    if (dryRun) return sendObject(rc.req, rc.res, 201, obj, warningHeaders(rc.warnings));
+    return sendObject(rc.req, rc.res, 201, await objects.create(obj), warningHeaders(rc.warnings));
+  }
+  let preview: KObject | undefined;
+  const result = await updateWithRetry(rc, (current) => {
+    const merged = serverSideApply(current, applied, opts);
+    const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
+    if (!next || sameObject(next, current)) return null;
+    if (dryRun) {
+      preview = next;
+      return null;
+    }
+    return next;
+  });
+  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+}

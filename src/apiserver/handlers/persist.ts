@@ -1,0 +1,49 @@
+// Writing an updated object back, with the one rule every write shares: an object that is being
+// deleted and has no finalizers left is removed from the store instead of updated.
+
+import type { KindDef, KObject } from '../../api/kind.js';
+import type { RequestContext } from '../context.js';
+import type { Objects } from '../storage/objects.js';
+
+/** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
+export function readyToRemove(def: KindDef, obj: KObject): boolean {
+  const meta = obj.metadata ?? {};
+  if (!meta.deletionTimestamp) return false;
+  if ((meta.finalizers ?? []).length > 0) return false;
+  if (def.group === '' && def.plural === 'namespaces') {
+    const spec = obj.spec as { finalizers?: string[] } | undefined;
+    if ((spec?.finalizers ?? []).length > 0) return false;
+  }
+  // Pods on a node are removed by their node agent once their containers stopped (grace period 0).
+  if (def.group === '' && def.plural === 'pods' && (obj.spec as { nodeName?: string } | undefined)?.nodeName && (meta.deletionGracePeriodSeconds ?? 0) > 0) return false;
+  return true;
+}
+
+/** Store `next` over the object at `revision`; remove it instead when nothing holds its deletion. */
+export async function persistUpdate(objects: Objects, next: KObject, revision: number): Promise<KObject> {
+  if (readyToRemove(objects.def, next)) {
+    const deleted = await objects.delete(next.metadata!.namespace, next.metadata!.name!, revision);
+    return deleted;
+  }
+  return objects.update(next, revision);
+}
+
+/**
+ * Read-modify-write with retries: `mutate` returns the next object or null for no change.
+ * With `expectedRv` (the client sent a resourceVersion) a conflict is the client's to resolve: no retry.
+ */
+export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null, expectedRv?: number): Promise<{ obj: KObject; changed: boolean }> {
+  const objects = rc.api.objects(rc.def);
+  for (let attempt = 0; ; attempt++) {
+    const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
+    const next = mutate(structuredClone(cur.obj), cur.revision);
+    if (!next) return { obj: cur.obj, changed: false };
+    try {
+      return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision), changed: true };
+    } catch (e) {
+      const reason = (e as { reason?: string }).reason;
+      if (reason === 'Conflict' && expectedRv === undefined && attempt < 10) continue;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// The scale subresource: an autoscaling/v1 Scale view (spec.replicas, status.replicas, selector)
+// of any kind that declares one, read and written without touching the rest of the object.
+
+import type { KObject, ScaleSubresource } from '../../api/kind.js';
+import { selectorToString } from '../selectors.js';
+import type { RequestContext } from '../context.js';
+import { warningHeaders } from '../context.js';
+import { isDryRun, prepareForUpdate } from '../admission.js';
+import { decodeBody, readBody } from '../body.js';
+import { badRequest, conflict, invalid, fieldErr } from '../errors.js';
+import { sendObject } from '../respond.js';
+import { applyJsonPatch } from '../patch/json-patch.js';
+import { applyMergePatch } from '../patch/merge-patch.js';
+import { patchTypeOf } from './patch.js';
+import { updateWithRetry } from './persist.js';
+
+const path = (p: string) => p.replace(/^\./, '').split('.');
+function getPath(obj: unknown, p: string): unknown {
+  let cur = obj;
+  for (const seg of path(p)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return cur;
+}
+function setPath(obj: Record<string, unknown>, p: string, value: unknown) {
+  const segs = path(p);
+  let cur = obj;
+  for (const seg of segs.slice(0, -1)) {
+    if (cur[seg] === null || typeof cur[seg] !== 'object') cur[seg] = {};
+    cur = cur[seg] as Record<string, unknown>;
+  }
+  cur[segs[segs.length - 1]] = value;
+}
+
+function scaleSpec(rc: RequestContext): ScaleSubresource {
+  return rc.def.subresources!.scale!;
+}
+
+export function toScale(rc: RequestContext, obj: KObject): KObject {
+  const s = scaleSpec(rc);
+  const sel = s.labelSelectorPath ? getPath(obj, s.labelSelectorPath) : undefined;
+  const m = obj.metadata!;
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: (getPath(obj, s.specReplicasPath) as number | undefined) ?? 0 },
+    status: {
+      replicas: (getPath(obj, s.statusReplicasPath) as number | undefined) ?? 0,
+      ...(sel === undefined ? {} : { selector: typeof sel === 'string' ? sel : selectorToString(sel) }),
+    },
+  };
+}
+
+export async function handleGetScale(rc: RequestContext) {
+  const { obj } = await rc.api.objects(rc.def).mustGet(rc.info.namespace, rc.info.name!);
+  sendObject(rc.req, rc.res, 200, toScale(rc, obj));
+}
+
+/** PUT or PATCH of a Scale: compute the new Scale, then write only spec.replicas into the object. */
+export async function handleWriteScale(rc: RequestContext, method: 'PUT' | 'PATCH') {
+  const patchType = method === 'PATCH' ? patchTypeOf(rc) : undefined;
+  const { value } = decodeBody(await readBody(rc.req), method === 'PATCH' ? (patchType === 'apply' ? 'application/yaml' : 'application/json') : rc.req.headers['content-type']);
+  const dryRun = isDryRun(rc);
+  let preview: KObject | undefined;
+  const result = await updateWithRetry(rc, (current) => {
+    const scale = toScale(rc, current);
+    let next: KObject;
+    if (method === 'PUT' || patchType === 'apply') {
+      next = value as KObject;
+      const rv = next?.metadata?.resourceVersion;
+      if (method === 'PUT' && rv && rv !== current.metadata!.resourceVersion) {
+        throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+    } else if (patchType === 'json') {
+      next = applyJsonPatch(scale, value) as KObject;
+    } else {
+      // Scale has no lists, so strategic merge is a merge patch here.
+      next = applyMergePatch(scale, value) as KObject;
+    }
+    const replicas = (next?.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (replicas === undefined) throw badRequest('the Scale must set spec.replicas');
+    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
+      throw invalid('Scale', 'autoscaling', rc.info.name!, [fieldErr.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+    }
+    const updated = structuredClone(current);
+    setPath(updated, scaleSpec(rc).specReplicasPath, replicas);
+    const prepared = prepareForUpdate(rc, current, updated, { subresource: 'scale' });
+    if (prepared && dryRun) {
+      preview = prepared;
+      return null;
+    }
+    return prepared;
+  });
+  sendObject(rc.req, rc.res, 200, toScale(rc, preview ?? result.obj), warningHeaders(rc.warnings));
+}

@@ -1,0 +1,50 @@
+// PUT: replace an object (optimistic concurrency on metadata.resourceVersion), its status, or a
+// namespace's spec.finalizers through /finalize.
+
+import type { KObject } from '../../api/kind.js';
+import type { RequestContext } from '../context.js';
+import { warningHeaders } from '../context.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../admission.js';
+import { decodeBody, readBody } from '../body.js';
+import { badRequest, conflict } from '../errors.js';
+import { sendObject } from '../respond.js';
+import { updateWithRetry } from './persist.js';
+
+function expectedRevision(rc: RequestContext, obj: KObject): number | undefined {
+  const rv = obj.metadata?.resourceVersion;
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d+$/.test(rv)) throw badRequest(`metadata.resourceVersion must be a resourceVersion returned by the server, not "${rv}"`);
+  return Number(rv);
+}
+
+export async function handleUpdate(rc: RequestContext) {
+  const sub = rc.info.subresource;
+  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  const obj = checkTypeMeta(rc.def, value);
+  enforceFieldValidation(rc, obj, duplicates);
+  const expected = expectedRevision(rc, obj);
+  const dryRun = isDryRun(rc);
+  let preview: KObject | undefined;
+  const result = await updateWithRetry(rc, (current, revision) => {
+    if (expected !== undefined && expected !== revision) {
+      throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    let next: KObject;
+    if (sub === 'finalize') {
+      // Only spec.finalizers changes through /finalize.
+      next = structuredClone(current);
+      (next.spec as Record<string, unknown> | undefined) ??= {};
+      (next.spec as Record<string, unknown>).finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+      next.metadata!.resourceVersion = current.metadata!.resourceVersion;
+      const prepared = prepareForUpdate(rc, current, next, { subresource: 'finalize' });
+      return prepared;
+    }
+    const prepared = prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
+    if (prepared && dryRun) {
+      preview = prepared;
+      return null;
+    }
+    return prepared;
+  }, expected);
+  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+}

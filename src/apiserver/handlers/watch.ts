@@ -1,0 +1,137 @@
+// WATCH: a stream of newline-delimited JSON events from a resourceVersion, with initial events for
+// fresh watches, selector transitions (an object leaving a selector is DELETED for that watcher),
+// bookmarks, timeouts, Table-encoded events for `kubectl get -w`, and 410 Expired when too old.
+
+import { apiVersionOf, type KObject } from '../../api/kind.js';
+import { toTable } from '../../api/table.js';
+import { StoreError } from '../../store/types.js';
+import type { RequestContext } from '../context.js';
+import { badRequest, gone } from '../errors.js';
+import { wantsAs } from '../respond.js';
+import { buildFilter } from '../selectors.js';
+import type { HubEvent } from '../storage/watch-hub.js';
+import { collectionPrefix } from '../storage/keys.js';
+import { includeObjectOf, listObjects } from './list.js';
+import { metrics } from '../../util/metrics.js';
+
+const activeWatches = metrics.gauge('apiserver_registered_watchers', 'Number of currently open watches, by resource.');
+const BOOKMARK_INTERVAL_MS = Number(process.env.GIFEE_BOOKMARK_INTERVAL_MS ?? 30_000);
+/** A client this far behind (bytes buffered) is cut off; it will re-watch from its last resourceVersion. */
+const MAX_BUFFERED = 16 * 1024 * 1024;
+
+type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+export async function handleWatch(rc: RequestContext) {
+  const { req, res, query, def, info } = rc;
+  const filter = buildFilter(rc);
+  const asTable = wantsAs(req, 'Table');
+  const includeObject = asTable ? includeObjectOf(rc) : 'Object';
+  const bookmarks = query.get('allowWatchBookmarks') === 'true' || query.get('allowWatchBookmarks') === '1';
+  const rvParam = query.get('resourceVersion') ?? '';
+  if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion must be a number, not "${rvParam}"`);
+  const sendInitial = query.get('sendInitialEvents');
+  if (sendInitial === 'true' && !bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
+  const timeout = Number(query.get('timeoutSeconds') ?? 0);
+
+  const hub = await rc.api.hub(def);
+  const prefix = collectionPrefix(def, info.namespace);
+  const wantInitial = sendInitial === 'true' || (sendInitial !== 'false' && (rvParam === '' || rvParam === '0'));
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+  res.flushHeaders();
+
+  let closed = false;
+  const labels = { group: def.group, resource: def.plural };
+  activeWatches.inc(labels);
+  const timers: NodeJS.Timeout[] = [];
+  let sub: { close(): void } | undefined;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    activeWatches.dec(labels);
+    sub?.close();
+    for (const t of timers) clearInterval(t);
+    res.end();
+  };
+  req.on('close', close);
+  res.on('error', close);
+
+  const render = (type: EventType, obj: KObject): string => {
+    if (!asTable || type === 'BOOKMARK' || type === 'ERROR') return JSON.stringify({ type, object: obj }) + '\n';
+    return JSON.stringify({ type, object: toTable(def, [obj], { includeObject }) }) + '\n';
+  };
+  const write = (text: string) => {
+    if (closed) return;
+    res.write(text);
+    if (res.writableLength > MAX_BUFFERED) {
+      rc.api.log.warn('watch client too slow; closing its watch', { resource: def.plural, user: rc.user.name });
+      close();
+    }
+  };
+  let lastRv = 0;
+  const bookmark = (rv: number, annotations?: Record<string, string>) =>
+    write(render('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } }));
+
+  const onEvents = (events: HubEvent[]) => {
+    for (const e of events) {
+      lastRv = e.revision;
+      let type: EventType = e.type;
+      if (filter) {
+        const now = filter(e.object);
+        const before = e.type === 'MODIFIED' && e.old ? filter(e.old) : e.type === 'MODIFIED' ? false : now;
+        if (e.type === 'MODIFIED') {
+          if (now && !before) type = 'ADDED';
+          else if (!now && before) type = 'DELETED';
+          else if (!now) continue;
+        } else if (!now) continue;
+      }
+      if (!asTable && type === e.type) {
+        // Shared serialization: each event is encoded once for all plain watchers.
+        e.cache ??= new Map();
+        let text = e.cache.get(type);
+        if (!text) e.cache.set(type, (text = render(type, e.object)));
+        write(text);
+      } else {
+        write(render(type, e.object));
+      }
+    }
+  };
+  const onError = (err: Error) => {
+    if (closed) return;
+    const status = err instanceof StoreError && err.code === 'Compacted' ? gone(`too old resource version: ${rvParam} (${err.message})`).toStatus() : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: 'InternalError', code: 500 };
+    write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+    close();
+  };
+
+  let from: number;
+  if (wantInitial) {
+    // Start from the current state: every matching object as ADDED, then changes after that list.
+    const listed = await listObjects({ ...rc, query: withoutPaging(query) });
+    from = listed.revision;
+    for (const obj of listed.items) write(render('ADDED', obj));
+    if (sendInitial === 'true') bookmark(from, { 'k8s.io/initial-events-end': 'true' });
+  } else {
+    from = Number(rvParam);
+  }
+  lastRv = from;
+  if (closed) return;
+  try {
+    sub = hub.subscribe(from, prefix, onEvents, onError);
+  } catch (e) {
+    onError(e as Error);
+    return;
+  }
+  if (bookmarks) {
+    timers.push(setInterval(() => bookmark(lastRv), BOOKMARK_INTERVAL_MS));
+  }
+  if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
+}
+
+function withoutPaging(q: URLSearchParams): URLSearchParams {
+  const c = new URLSearchParams(q);
+  c.delete('limit');
+  c.delete('continue');
+  c.delete('resourceVersion');
+  c.delete('resourceVersionMatch');
+  return c;
+}

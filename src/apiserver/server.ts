@@ -1,0 +1,159 @@
+// The API server: HTTPS with client-certificate authentication, health and metrics endpoints,
+// discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
+// so several can run against one etcd.
+
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../store/types.js';
+import { KindRegistry } from '../api/registry.js';
+import { builtinKinds } from '../api/kinds/index.js';
+import { openapiV2, openapiV3Doc, openapiV3Index } from '../api/openapi.js';
+import { logger, type Logger } from '../util/log.js';
+import { metrics } from '../util/metrics.js';
+import { ApiState } from './context.js';
+import { ApiError } from './errors.js';
+import { parseRequestInfo } from './request-info.js';
+import { routeResource } from './router.js';
+import { authenticate, clientCertAuthenticator, type Authenticator } from './authn.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { parseAccept, sendError, sendJson, sendText } from './respond.js';
+import { versionInfo } from './version.js';
+
+export interface ApiServerOptions {
+  store: Store;
+  host?: string;
+  port: number;
+  tls: { cert: string; key: string; clientCA: string };
+  log?: Logger;
+  /** Extra authenticators tried after client certificates (bearer tokens...). */
+  authenticators?: Authenticator[];
+  registry?: KindRegistry;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  state: ApiState;
+  close(): Promise<void>;
+}
+
+const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
+const latency = metrics.histogram('apiserver_request_duration_seconds', 'API request latency in seconds (watches excluded), by verb and resource.');
+
+/** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
+const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version']);
+
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const log = opts.log ?? logger('apiserver');
+  const registry = opts.registry ?? new KindRegistry(builtinKinds);
+  const state = new ApiState(opts.store, registry, log);
+  const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
+  let ready = false;
+
+  const server = https.createServer(
+    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 60_000 },
+    (req, res) => void handle(req, res),
+  );
+  server.requestTimeout = 0; // watches are long-lived
+  server.headersTimeout = 60_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const start = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'https://gifee');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const labels = info.kind === 'resource' ? { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource } : { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
+    try {
+      const path = url.pathname.replace(/\/+$/, '') || '/';
+      if (!PUBLIC.has(path) && !path.startsWith('/livez') && !path.startsWith('/readyz')) {
+        const user = await authenticate(req, authenticators);
+        if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
+        if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
+      }
+      await serveOther(req, res, url, path);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: url.pathname, err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      sendError(res, e);
+    } finally {
+      if (labels.verb !== 'watch') latency.observe(Number(process.hrtime.bigint() - start) / 1e9, { verb: labels.verb, resource: labels.resource });
+      res.on('finish', () => requests.inc({ ...labels, code: String(res.statusCode) }));
+    }
+  }
+
+  async function serveOther(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
+    if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
+    if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
+    if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/metrics') return sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/api' || path === '/apis') {
+      const core = path === '/api';
+      const agg = aggregatedVersion(req);
+      if (agg) {
+        return sendJson(res, 200, aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+      }
+      return sendJson(res, 200, core ? apiVersions() : apiGroupList(registry));
+    }
+    const gv = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
+    if (gv) {
+      if (gv[1]) return sendOrNotFound(res, apiResourceList(registry, '', gv[1]));
+      if (gv[3]) return sendOrNotFound(res, apiResourceList(registry, gv[2], gv[3]));
+      return sendOrNotFound(res, apiGroup(registry, gv[2]));
+    }
+    if (path === '/openapi/v2') {
+      // Only JSON is served; clients asking for protobuf only get 406 and fall back.
+      const accepts = parseAccept(req.headers.accept);
+      if (!accepts.some((m) => m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*')) {
+        throw new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      }
+      return sendJson(res, 200, openapiV2(registry));
+    }
+    if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index(registry));
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openapiV3Doc(registry, path.slice('/openapi/v3/'.length));
+      return sendOrNotFound(res, doc);
+    }
+    throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${path})`, {});
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
+  await Promise.all(registry.all().map((d) => state.hub(d)));
+  ready = true;
+  const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info('API server listening', { url, store: opts.store.backend, kinds: registry.all().length });
+  return {
+    url,
+    port,
+    state,
+    close: async () => {
+      ready = false;
+      state.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function sendOrNotFound(res: ServerResponse, body: unknown) {
+  if (body === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+  sendJson(res, 200, body);
+}
+
+/** The aggregated discovery version the client prefers, if any: v2 or v2beta1. */
+function aggregatedVersion(req: IncomingMessage): 'v2' | 'v2beta1' | undefined {
+  for (const m of parseAccept(req.headers.accept)) {
+    if (m.params.g === 'apidiscovery.k8s.io' && m.params.as === 'APIGroupDiscoveryList') {
+      if (m.params.v === 'v2' || m.params.v === 'v2beta1') return m.params.v;
+    }
+    if (m.type === 'application/json' && !m.params.as) return undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,34 @@
+// Objects are stored as JSON without their resourceVersion: the store's modRevision is the
+// resourceVersion, set on the way out, so it can never disagree with the store.
+
+import type { KObject, ObjectMeta } from '../../api/kind.js';
+import type { KeyValue } from '../../store/types.js';
+
+export function encode(obj: KObject): string {
+  const meta = obj.metadata ?? {};
+  if (meta.resourceVersion === undefined) return JSON.stringify(obj);
+  const { resourceVersion: _rv, ...rest } = meta;
+  return JSON.stringify({ ...obj, metadata: rest });
+}
+
+/** Decode a stored value; resourceVersion goes where Kubernetes puts it (after uid) for readable YAML. */
+export function decode(kv: KeyValue, revision = kv.modRevision): KObject {
+  const obj = JSON.parse(kv.value) as KObject;
+  obj.metadata = withResourceVersion(obj.metadata ?? {}, String(revision));
+  return obj;
+}
+
+export function withResourceVersion(meta: ObjectMeta, rv: string): ObjectMeta {
+  const out: ObjectMeta = {};
+  let placed = false;
+  for (const [k, v] of Object.entries(meta)) {
+    if (k === 'resourceVersion') continue;
+    if (!placed && (k === 'generation' || k === 'creationTimestamp' || k === 'deletionTimestamp' || k === 'labels' || k === 'annotations' || k === 'ownerReferences' || k === 'finalizers' || k === 'managedFields')) {
+      out.resourceVersion = rv;
+      placed = true;
+    }
+    out[k] = v;
+  }
+  if (!placed) out.resourceVersion = rv;
+  return out;
+}

@@ -1,0 +1,106 @@
+// The objects of one kind in the store: typed get/list/create/update/delete over keys, with store
+// errors mapped to the Status errors clients expect, and a retrying read-modify-write.
+
+import type { KindDef, KObject } from '../../api/kind.js';
+import { type Store, StoreError } from '../../store/types.js';
+import { ApiError, alreadyExists, conflict, gone, notFound, unavailable } from '../errors.js';
+import { decode, encode } from './codec.js';
+import { collectionPrefix, objectKey } from './keys.js';
+
+export interface Stored {
+  obj: KObject;
+  revision: number;
+}
+
+export interface ListPage {
+  items: KObject[];
+  revision: number;
+  continueKey?: string;
+  remaining?: number;
+}
+
+const ref = (def: KindDef) => ({ group: def.group, resource: def.plural });
+
+export class Objects {
+  constructor(readonly store: Store, readonly def: KindDef) {}
+
+  key(namespace: string | undefined, name: string) {
+    return objectKey(this.def, namespace, name);
+  }
+
+  prefix(namespace?: string) {
+    return collectionPrefix(this.def, namespace);
+  }
+
+  async get(namespace: string | undefined, name: string): Promise<Stored | null> {
+    const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
+    return kv ? { obj: decode(kv), revision: kv.modRevision } : null;
+  }
+
+  async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
+    const s = await this.get(namespace, name);
+    if (!s) throw notFound(ref(this.def), name);
+    return s;
+  }
+
+  async list(namespace: string | undefined, opts: { revision?: number; limit?: number; continueKey?: string } = {}): Promise<ListPage> {
+    const r = await this.wrap(() => this.store.list(this.prefix(namespace), opts), '');
+    return { items: r.items.map((kv) => decode(kv)), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
+  }
+
+  async create(obj: KObject): Promise<KObject> {
+    const name = obj.metadata!.name!;
+    const kv = await this.wrap(() => this.store.create(this.key(obj.metadata!.namespace, name), encode(obj)), name);
+    return decode(kv);
+  }
+
+  async update(obj: KObject, expectedRevision: number): Promise<KObject> {
+    const name = obj.metadata!.name!;
+    const kv = await this.wrap(() => this.store.update(this.key(obj.metadata!.namespace, name), encode(obj), expectedRevision), name);
+    return decode(kv);
+  }
+
+  async delete(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KObject> {
+    const kv = await this.wrap(() => this.store.delete(this.key(namespace, name), expectedRevision), name);
+    return decode(kv);
+  }
+
+  /**
+   * Read-modify-write that retries on conflicting writes by others. `mutate` gets a fresh copy each
+   * time and returns the new object, or null to leave it as is. Errors from mutate propagate.
+   */
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KObject, revision: number) => Promise<KObject | null> | KObject | null, attempts = 10): Promise<{ obj: KObject; changed: boolean }> {
+    for (let i = 0; ; i++) {
+      const cur = await this.mustGet(namespace, name);
+      const next = await mutate(structuredClone(cur.obj), cur.revision);
+      if (!next) return { obj: cur.obj, changed: false };
+      try {
+        return { obj: await this.update(next, cur.revision), changed: true };
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === 'Conflict' && i < attempts) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Runs a store call, mapping store errors to API errors. */
+  private async wrap<T>(fn: () => Promise<T>, name: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      switch (e.code) {
+        case 'KeyExists':
+          throw alreadyExists(ref(this.def), name);
+        case 'NotFound':
+          throw notFound(ref(this.def), name);
+        case 'Conflict':
+          throw conflict(ref(this.def), name, 'the object has been modified; please apply your changes to the latest version and try again');
+        case 'Compacted':
+          throw gone(`too old resource version: ${e.message}`);
+        case 'Unavailable':
+          throw unavailable(`storage is unavailable: ${e.message}`);
+      }
+    }
+  }
+}

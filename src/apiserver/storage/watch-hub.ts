@@ -1,0 +1,130 @@
+// One store watch per resource, fanned out to every client watch in memory (Kubernetes' watch cache,
+// narrowed): each event is decoded once and serialized once however many clients watch. A recent
+// window of events is kept so clients resuming from a recent resourceVersion replay from memory;
+// older ones get their own store watch, which replays history or fails with 410 if compacted.
+
+import type { KObject } from '../../api/kind.js';
+import type { Store, WatchEvent, Watcher } from '../../store/types.js';
+import type { Logger } from '../../util/log.js';
+import { decode } from './codec.js';
+
+export interface HubEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: string;
+  revision: number;
+  object: KObject;
+  /** The object before this event (for selector transitions). */
+  old?: KObject;
+  /** Cached serializations, filled by the first writer that needs them. */
+  cache?: Map<string, string>;
+}
+
+export type HubListener = (events: HubEvent[]) => void;
+
+export function toHubEvent(e: WatchEvent): HubEvent {
+  if (e.type === 'delete') {
+    const last = e.prevKv ?? e.kv;
+    return { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(last, e.kv.modRevision), old: e.prevKv ? decode(e.prevKv) : undefined };
+  }
+  const created = e.kv.createRevision === e.kv.modRevision || !e.prevKv;
+  return { type: created ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv), old: e.prevKv ? decode(e.prevKv) : undefined };
+}
+
+export class WatchHub {
+  private buffer: HubEvent[] = [];
+  /** Every event with revision > bufferFrom is in the buffer (or not yet happened). */
+  private bufferFrom = 0;
+  /** Highest revision this hub knows all events up to. */
+  private progress = 0;
+  private listeners = new Set<HubListener>();
+  private watcher?: Watcher;
+  private closed = false;
+
+  constructor(
+    private readonly store: Store,
+    readonly prefix: string,
+    private readonly log: Logger,
+    private readonly capacity = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    const rev = await this.store.currentRevision();
+    this.bufferFrom = rev;
+    this.progress = rev;
+    this.open(rev);
+  }
+
+  private open(after: number) {
+    this.watcher = this.store.watch(this.prefix, {
+      afterRevision: after,
+      onEvents: (events) => this.dispatch(events.map(toHubEvent)),
+      onError: (err) => {
+        if (this.closed) return;
+        // Lost the store watch (e.g. etcd restarted): resume from what we have seen; clients keep streaming.
+        this.log.warn('store watch failed; resuming', { prefix: this.prefix, err, from: this.progress });
+        setTimeout(() => {
+          if (this.closed) return;
+          try {
+            this.open(this.progress);
+          } catch (e) {
+            // Compacted past our position: drop the buffer so resuming clients are told to relist.
+            this.log.warn('store watch resume failed; restarting from current', { prefix: this.prefix, err: e });
+            this.buffer = [];
+            void this.start();
+          }
+        }, 500);
+      },
+    });
+  }
+
+  private dispatch(events: HubEvent[]) {
+    if (events.length === 0) return;
+    for (const e of events) this.buffer.push(e);
+    if (this.buffer.length > this.capacity) {
+      const dropped = this.buffer.splice(0, this.buffer.length - this.capacity);
+      this.bufferFrom = dropped[dropped.length - 1].revision;
+    }
+    this.progress = Math.max(this.progress, events[events.length - 1].revision);
+    for (const l of this.listeners) l(events);
+  }
+
+  /** The revision up to which this hub has delivered every event. */
+  get revision(): number {
+    return this.progress;
+  }
+
+  /** Advance progress without events (called after confirming the store has nothing newer pending). */
+  advance(rev: number) {
+    if (rev > this.progress) this.progress = rev;
+  }
+
+  /**
+   * Events with revision > fromRevision under `prefix` (a sub-prefix of the hub's, e.g. one namespace).
+   * Replays from memory when it can; otherwise opens a dedicated store watch (which may throw CompactedError).
+   */
+  subscribe(fromRevision: number, prefix: string, listener: HubListener, onError: (err: Error) => void): { close(): void } {
+    const filter = prefix === this.prefix ? listener : (evs: HubEvent[]) => {
+      const mine = evs.filter((e) => e.key.startsWith(prefix));
+      if (mine.length > 0) listener(mine);
+    };
+    if (fromRevision >= this.bufferFrom) {
+      const replay = this.buffer.filter((e) => e.revision > fromRevision);
+      this.listeners.add(filter);
+      if (replay.length > 0) queueMicrotask(() => this.listeners.has(filter) && filter(replay));
+      return { close: () => void this.listeners.delete(filter) };
+    }
+    // Too old for memory: let the store replay its history (or refuse if compacted).
+    const w = this.store.watch(prefix, {
+      afterRevision: fromRevision,
+      onEvents: (evs) => listener(evs.map(toHubEvent)),
+      onError,
+    });
+    return { close: () => w.close() };
+  }
+
+  close() {
+    this.closed = true;
+    this.watcher?.close();
+    this.listeners.clear();
+  }
+}
