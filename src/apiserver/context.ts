@@ -44,6 +44,11 @@ export class ApiState {
     return h;
   }
 
+  /** Called after this server compacted the store. */
+  compacted(rev: number) {
+    for (const h of this.hubs.values()) h.compacted(rev);
+  }
+
   allHubs(): WatchHub[] {
     return [...this.hubs.values()];
   }

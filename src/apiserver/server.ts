@@ -19,6 +19,9 @@ import { authenticate, clientCertAuthenticator, type Authenticator } from './aut
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseAccept, sendError, sendJson, sendText } from './respond.js';
 import { versionInfo } from './version.js';
+import { bootstrapObjects } from './bootstrap.js';
+import { startCompaction } from './compaction.js';
+import './binding.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -29,6 +32,8 @@ export interface ApiServerOptions {
   /** Extra authenticators tried after client certificates (bearer tokens...). */
   authenticators?: Authenticator[];
   registry?: KindRegistry;
+  /** How often to compact store history (default 5 minutes; 0 disables). */
+  compactionIntervalMs?: number;
 }
 
 export interface ApiServer {
@@ -125,6 +130,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
+  await bootstrapObjects(state);
+  const compactEvery = opts.compactionIntervalMs ?? Number(process.env.GIFEE_COMPACTION_INTERVAL_MS ?? 300_000);
+  const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;
   const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';
   const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -135,6 +143,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     state,
     close: async () => {
       ready = false;
+      stopCompaction();
       state.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

@@ -93,6 +93,13 @@ export class WatchHub {
     return this.progress;
   }
 
+  /** The store forgot history up to `rev`: so does the buffer, so resuming from before it is 410 too. */
+  compacted(rev: number) {
+    if (rev <= this.bufferFrom) return;
+    this.buffer = this.buffer.filter((e) => e.revision > rev);
+    this.bufferFrom = rev;
+  }
+
   /** Advance progress without events (called after confirming the store has nothing newer pending). */
   advance(rev: number) {
     if (rev > this.progress) this.progress = rev;

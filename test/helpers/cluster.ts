@@ -1,0 +1,167 @@
+// Starts a real gifee server as a user would (`gifee server` in its own process, on a free port, in a
+// temporary data dir), on SQLite or on a real etcd, and drives it with the real kubectl.
+// Everything it starts is stopped and removed by stop().
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import https from 'node:https';
+import { parse } from 'yaml';
+
+export type Backend = 'sqlite' | 'etcd';
+
+export interface Cluster {
+  backend: Backend;
+  dataDir: string;
+  kubeconfig: string;
+  url: string;
+  /** Run kubectl against this cluster; resolves with stdout, rejects with an Error carrying stderr and code. */
+  kubectl(args: string[], opts?: { input?: string; binary?: string; allowFail?: boolean }): Promise<KubectlResult>;
+  /** Raw HTTPS request with the admin client certificate. */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string; json: any }>;
+  /** The server's stderr so far (structured log lines). */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export interface KubectlResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+})();
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** The gifee CLI entry: compiled when built (dist), else through tsx from source. */
+function cliCommand(): string[] {
+  const compiled = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js') && existsSync(compiled)) return [compiled];
+  return ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
+}
+
+export const kubectlBinary = process.env.KUBECTL ?? 'kubectl';
+
+/** Older kubectl (version skew): kubectl.1.27 beside the real kubectl binary, if present. */
+export async function olderKubectl(version = '1.27'): Promise<string | undefined> {
+  const real = await new Promise<string>((resolve) => execFile('readlink', ['-f', `$(command -v ${kubectlBinary})`], { shell: '/bin/bash' }, (_e, out) => resolve(String(out).trim())));
+  const p = join(dirname(real), `kubectl.${version}`);
+  return existsSync(p) ? p : undefined;
+}
+
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Cluster> {
+  const backend = opts.backend ?? 'sqlite';
+  const dataDir = await mkdtemp(join(tmpdir(), 'gifee-e2e-'));
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const port = await freePort();
+  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, '--no-agent', ...(opts.extraArgs ?? [])];
+  if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
+  const proc: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.env ?? {}) } });
+  let log = '';
+  proc.stdout!.on('data', (d) => (log += d));
+  proc.stderr!.on('data', (d) => (log += d));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  let kc: any;
+  // Wait for the kubeconfig and /readyz.
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`gifee server exited with ${proc.exitCode}:\n${log}`);
+    if (i > 300) {
+      proc.kill('SIGKILL');
+      throw new Error(`gifee server did not become ready in 30s:\n${log}`);
+    }
+    if (existsSync(kubeconfig)) {
+      try {
+        kc = parse(await readFile(kubeconfig, 'utf8'));
+        const ok = await readyz(`https://127.0.0.1:${port}`);
+        if (ok) break;
+      } catch {
+        /* not yet */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const user = kc.users[0].user;
+  const cluster = kc.clusters[0].cluster;
+  const ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
+  const cert = Buffer.from(user['client-certificate-data'], 'base64');
+  const key = Buffer.from(user['client-key-data'], 'base64');
+  const url = `https://127.0.0.1:${port}`;
+  const agent = new https.Agent({ ca, cert, key, keepAlive: true });
+  const cacheDir = join(dataDir, 'kube-cache');
+
+  return {
+    backend,
+    dataDir,
+    kubeconfig,
+    url,
+    kubectl(kargs, o = {}) {
+      return new Promise((resolve, reject) => {
+        const p = execFile(o.binary ?? kubectlBinary, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...kargs], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+          const r = { stdout: String(stdout), stderr: String(stderr), code };
+          if (err && !o.allowFail) reject(Object.assign(new Error(`kubectl ${kargs.join(' ')} failed (${code}): ${stderr}${stdout}`), r));
+          else resolve(r);
+        });
+        if (o.input !== undefined) p.stdin!.end(o.input);
+        else p.stdin?.end();
+      });
+    },
+    request(method, path, body, headers = {}) {
+      return new Promise((resolve, reject) => {
+        const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+        const req = https.request(url + path, { method, agent, headers: { ...(data ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => {
+            let json: any;
+            try { json = JSON.parse(text); } catch { json = undefined; }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
+          });
+        });
+        req.on('error', reject);
+        req.end(data);
+      });
+    },
+    logs: () => log,
+    async stop() {
+      agent.destroy();
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM');
+        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function readyz(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(url + '/readyz', { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+  });
+}
