@@ -19,6 +19,8 @@ export interface Cluster {
   dataDir: string;
   kubeconfig: string;
   url: string;
+  /** The server's process id. */
+  pid: number;
   /** Run kubectl against this cluster; resolves with stdout, rejects with an Error carrying stderr and code. */
   kubectl(args: string[], opts?: { input?: string; binary?: string; allowFail?: boolean }): Promise<KubectlResult>;
   /** Raw HTTPS request with the admin client certificate. */
@@ -84,7 +86,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   // Wait for the kubeconfig and /readyz.
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`gifee server exited with ${proc.exitCode}:\n${log}`);
-    if (i > 300) {
+    if (i > 1500) {
       proc.kill('SIGKILL');
       throw new Error(`gifee server did not become ready in 30s:\n${log}`);
     }
@@ -97,7 +99,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
         /* not yet */
       }
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
   }
   const user = kc.users[0].user;
   const cluster = kc.clusters[0].cluster;
@@ -113,6 +115,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     dataDir,
     kubeconfig,
     url,
+    pid: proc.pid!,
     kubectl(kargs, o = {}) {
       return new Promise((resolve, reject) => {
         const p = execFile(o.binary ?? kubectlBinary, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...kargs], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
