@@ -1,0 +1,212 @@
+// The Store on an etcd v3 cluster (for HA control planes): creates and conditional updates are etcd
+// transactions comparing create/mod revisions, lists read at one revision with limits, and watches
+// are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
+
+import { Etcd3, type IKeyValue } from 'etcd3';
+import type { Logger } from '../../util/log.js';
+import {
+  CompactedError,
+  ConflictError,
+  KeyExistsError,
+  NotFoundError,
+  UnavailableError,
+  type KeyValue,
+  type ListOptions,
+  type ListResult,
+  type Store,
+  type WatchEvent,
+  type WatchOptions,
+  type Watcher,
+} from '../types.js';
+
+const b = (s: string) => Buffer.from(s);
+const toKv = (kv: IKeyValue): KeyValue => ({ key: kv.key.toString(), value: kv.value.toString(), createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) });
+/** The end of the key range holding every key with this prefix ("a/" -> "a0"). */
+function rangeEnd(prefix: string): Buffer {
+  const buf = Buffer.from(prefix);
+  for (let i = buf.length - 1; i >= 0; i--) {
+    if (buf[i] < 0xff) {
+      const end = buf.subarray(0, i + 1);
+      end[i]++;
+      return Buffer.from(end);
+    }
+  }
+  return Buffer.from([0]);
+}
+
+const isCompacted = (e: unknown) => /compacted/i.test(String((e as Error)?.message ?? e));
+const isUnavailable = (e: unknown) => /unavailable|ECONNREFUSED|deadline|No connection|14 UNAVAILABLE/i.test(String((e as Error)?.message ?? e));
+
+export class EtcdStore implements Store {
+  readonly backend = 'etcd' as const;
+  private client: Etcd3;
+  private compacted = 0;
+
+  constructor(endpoints: string[], private log?: Logger) {
+    this.client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  }
+
+  /** Wait until etcd answers, so start-up fails fast with a clear message when it is down. */
+  async ready(): Promise<void> {
+    await this.call(() => this.client.kv.range({ key: b('/'), limit: 1 }));
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isCompacted(e)) throw new CompactedError(0, this.compacted);
+      if (isUnavailable(e)) throw new UnavailableError(`etcd is unavailable: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  async currentRevision(): Promise<number> {
+    const r = await this.call(() => this.client.kv.range({ key: b('/'), limit: 1, count_only: true }));
+    return Number(r.header.revision);
+  }
+
+  async compactedRevision(): Promise<number> {
+    return this.compacted;
+  }
+
+  async get(key: string): Promise<KeyValue | null> {
+    const r = await this.call(() => this.client.kv.range({ key: b(key) }));
+    return r.kvs.length ? toKv(r.kvs[0]) : null;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const from = opts.continueKey ? Buffer.concat([b(opts.continueKey), Buffer.from([0])]) : b(prefix);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    let r;
+    try {
+      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: opts.revision ?? 0, limit }));
+    } catch (e) {
+      if (e instanceof CompactedError) throw new CompactedError(opts.revision ?? 0, this.compacted);
+      throw e;
+    }
+    const items = r.kvs.map(toKv);
+    const revision = Number(r.header.revision) && opts.revision ? opts.revision : Number(r.header.revision);
+    const result: ListResult = { items, revision };
+    if (r.more && items.length > 0) {
+      result.continueKey = items[items.length - 1].key;
+      result.remaining = Number(r.count) - items.length - (opts.continueKey ? await this.countBefore(prefix, from, revision) : 0);
+    }
+    return result;
+  }
+
+  /** Keys in [prefix, from) at a revision: etcd counts the whole range, so subtract what came before. */
+  private async countBefore(prefix: string, from: Buffer, revision: number): Promise<number> {
+    const r = await this.call(() => this.client.kv.range({ key: b(prefix), range_end: from, revision, count_only: true }));
+    return Number(r.count);
+  }
+
+  async count(prefix: string): Promise<number> {
+    const r = await this.call(() => this.client.kv.range({ key: b(prefix), range_end: rangeEnd(prefix), count_only: true }));
+    return Number(r.count);
+  }
+
+  async create(key: string, value: string): Promise<KeyValue> {
+    const r = await this.call(() => this.client.kv.txn({
+      compare: [{ key: b(key), target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [{ request_put: { key: b(key), value: b(value) } }],
+    }));
+    if (!r.succeeded) throw new KeyExistsError(key);
+    const rev = Number(r.header.revision);
+    return { key, value, createRevision: rev, modRevision: rev };
+  }
+
+  async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
+    const r = await this.call(() => this.client.kv.txn({
+      compare: [{ key: b(key), target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+      success: [{ request_put: { key: b(key), value: b(value), prev_kv: true } }],
+      failure: [{ request_range: { key: b(key) } }],
+    }));
+    if (!r.succeeded) {
+      const cur = r.responses[0]?.response_range?.kvs?.[0];
+      if (!cur) throw new NotFoundError(key);
+      throw new ConflictError(key, Number(cur.mod_revision));
+    }
+    const prev = r.responses[0].response_put.prev_kv;
+    const rev = Number(r.header.revision);
+    return { key, value, createRevision: prev ? Number(prev.create_revision) : rev, modRevision: rev };
+  }
+
+  async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
+    const compare = expectedRevision !== undefined
+      ? [{ key: b(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }]
+      : [{ key: b(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }];
+    const r = await this.call(() => this.client.kv.txn({
+      compare,
+      success: [{ request_delete_range: { key: b(key), prev_kv: true } }],
+      failure: [{ request_range: { key: b(key) } }],
+    }));
+    if (!r.succeeded) {
+      const cur = r.responses[0]?.response_range?.kvs?.[0];
+      if (!cur) throw new NotFoundError(key);
+      throw new ConflictError(key, Number(cur.mod_revision));
+    }
+    const prev = r.responses[0].response_delete_range.prev_kvs[0];
+    if (!prev) throw new NotFoundError(key);
+    return { ...toKv(prev), modRevision: Number(r.header.revision) };
+  }
+
+  watch(prefix: string, opts: WatchOptions): Watcher {
+    if (opts.afterRevision < this.compacted) throw new CompactedError(opts.afterRevision, this.compacted);
+    let closed = false;
+    let w: Awaited<ReturnType<ReturnType<Etcd3['watch']>['create']>> | undefined;
+    const fail = (err: Error) => {
+      if (closed) return;
+      closed = true;
+      void w?.cancel().catch(() => {});
+      opts.onError?.(isCompacted(err) ? new CompactedError(opts.afterRevision, this.compacted) : err);
+    };
+    this.client
+      .watch()
+      .prefix(prefix)
+      .startRevision(String(opts.afterRevision + 1))
+      .withPreviousKV()
+      .create()
+      .then((watcher) => {
+        w = watcher;
+        if (closed) {
+          void watcher.cancel().catch(() => {});
+          return;
+        }
+        watcher.on('data', (res) => {
+          if (closed || !res.events?.length) return;
+          const events: WatchEvent[] = res.events.map((e) => {
+            const prevKv = e.prev_kv ? toKv(e.prev_kv) : undefined;
+            if (e.type === 'Delete') {
+              return { type: 'delete', kv: { ...(prevKv ?? toKv(e.kv)), key: e.kv.key.toString(), modRevision: Number(e.kv.mod_revision) }, prevKv };
+            }
+            return { type: 'put', kv: toKv(e.kv), prevKv };
+          });
+          opts.onEvents(events);
+        });
+        watcher.on('error', (err) => fail(err));
+      })
+      .catch((err: Error) => fail(err));
+    return {
+      close: () => {
+        if (closed) return;
+        closed = true;
+        void w?.cancel().catch(() => {});
+      },
+    };
+  }
+
+  async compact(revision: number): Promise<void> {
+    if (revision <= this.compacted) return;
+    try {
+      await this.call(() => this.client.kv.compact({ revision, physical: true }));
+    } catch (e) {
+      if (!(e instanceof CompactedError)) throw e; // already compacted past it: fine
+    }
+    this.compacted = revision;
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+  }
+}
