@@ -2,6 +2,7 @@
 // `gifee server`, against the same write delivered to a single watch in the same run (ratio).
 
 import https from 'node:https';
+import type { ClientRequest } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
@@ -24,7 +25,7 @@ async function openWatches(c: Cluster, n: number, rv: string) {
   const creds = await credentials(c);
   const agent = new https.Agent({ ...creds, keepAlive: true, maxSockets: n + 10 });
   const seen = new Map<string, { count: number; done: () => void; at: number }>();
-  const reqs: https.ClientRequest[] = [];
+  const reqs: ClientRequest[] = [];
   let open = 0;
   await new Promise<void>((resolve, reject) => {
     for (let i = 0; i < n; i++) {

@@ -114,6 +114,8 @@ export interface KindDef {
   hasGeneration?: boolean;
   /** Top-level fields only writable through a subresource (default ['status'] when subresources.status). */
   statusFields?: string[];
+  /** Name syntax: a DNS-1123 subdomain (default), a DNS-1123 label (namespaces, services), or any path segment. */
+  nameFormat?: 'subdomain' | 'label' | 'path';
   /** Served from a CRD rather than compiled in. */
   custom?: boolean;
 }

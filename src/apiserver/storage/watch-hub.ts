@@ -117,7 +117,8 @@ export class WatchHub {
     if (fromRevision >= this.bufferFrom) {
       const replay = this.buffer.filter((e) => e.revision > fromRevision);
       this.listeners.add(filter);
-      if (replay.length > 0) queueMicrotask(() => this.listeners.has(filter) && filter(replay));
+      // Replay synchronously: no live event can slip in before the history it follows.
+      if (replay.length > 0) filter(replay);
       return { close: () => void this.listeners.delete(filter) };
     }
     // Too old for memory: let the store replay its history (or refuse if compacted).

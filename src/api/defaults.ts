@@ -1,0 +1,28 @@
+// Defaulting: schema `default`s fill absent fields (inside list items and map values too), then the
+// kind's own hook handles defaults that depend on other fields.
+
+import type { KindDef, KObject } from './kind.js';
+import { resolve, type Schema } from './schema.js';
+
+export function applySchemaDefaults(schema: Schema, v: unknown): void {
+  if (v === null || typeof v !== 'object') return;
+  if (schema.type === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    for (const [k, fs0] of Object.entries(schema.properties)) {
+      const fs = resolve(fs0);
+      if ((o[k] === undefined || o[k] === null) && fs.default !== undefined) o[k] = structuredClone(fs.default);
+      if (o[k] !== undefined) applySchemaDefaults(fs, o[k]);
+    }
+  } else if (schema.type === 'array' && Array.isArray(v)) {
+    const item = resolve(schema.items);
+    for (const x of v) applySchemaDefaults(item, x);
+  } else if (schema.type === 'map' && !Array.isArray(v)) {
+    const vs = resolve(schema.values);
+    for (const x of Object.values(v as Record<string, unknown>)) applySchemaDefaults(vs, x);
+  }
+}
+
+export function defaultObject(def: KindDef, obj: KObject): void {
+  applySchemaDefaults(def.schema, obj);
+  def.default?.(obj);
+}

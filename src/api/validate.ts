@@ -1,0 +1,121 @@
+// Structural validation of an object against its kind's schema: types, formats, enums, required
+// fields, list-map key uniqueness, and the unknown fields strict decoding reports (or prunes).
+
+import { fieldErr } from '../apiserver/errors.js';
+import type { FieldError } from './kind.js';
+import { isQuantity } from './quantity.js';
+import { resolve, type ObjectSchema, type Schema } from './schema.js';
+
+export interface SchemaValidation {
+  errors: FieldError[];
+  /** Paths like spec.template.spec.containers[0].imagePolicy, as strict decoding names them. */
+  unknownFields: string[];
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+export function validateAgainstSchema(schema: ObjectSchema, obj: unknown, opts: { unknownFields: 'Strict' | 'Warn' | 'Ignore' }): SchemaValidation {
+  const out: SchemaValidation = { errors: [], unknownFields: [] };
+  walk(schema, obj, '', out, opts.unknownFields !== 'Ignore');
+  return out;
+}
+
+function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collectUnknown: boolean) {
+  // null is "absent" in Kubernetes' JSON decoding.
+  if (v === null || v === undefined) return;
+  const typeErr = (want: string) => out.errors.push(fieldErr.typeInvalid(path, v, `must be of type ${want}, not ${kindOf(v)}`));
+  switch (s.type) {
+    case 'string':
+      if (typeof v !== 'string') return typeErr('string');
+      if (s.enum && !s.enum.includes(v)) out.errors.push(fieldErr.notSupported(path, v, s.enum));
+      if (s.format === 'quantity' && !isQuantity(v)) out.errors.push(fieldErr.invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      if (s.format === 'date-time' && !DATE_TIME.test(v)) out.errors.push(fieldErr.invalid(path, v, 'must be an RFC3339 date-time such as 2006-01-02T15:04:05Z'));
+      if (s.format === 'byte' && (v.length % 4 !== 0 || !BASE64.test(v))) out.errors.push(fieldErr.invalid(path, '<value omitted>', 'must be base64-encoded'));
+      if (s.maxLength !== undefined && v.length > s.maxLength) out.errors.push(fieldErr.tooLong(path, s.maxLength));
+      if (s.pattern && !new RegExp(s.pattern).test(v)) out.errors.push(fieldErr.invalid(path, v, `must match the regular expression '${s.pattern}'`));
+      return;
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isInteger(v)) return typeErr('integer');
+      if (s.format === 'int32' && (v > 2147483647 || v < -2147483648)) out.errors.push(fieldErr.invalid(path, v, 'must fit in a 32-bit integer'));
+      if (s.minimum !== undefined && v < s.minimum) out.errors.push(fieldErr.invalid(path, v, `must be greater than or equal to ${s.minimum}`));
+      if (s.maximum !== undefined && v > s.maximum) out.errors.push(fieldErr.invalid(path, v, `must be less than or equal to ${s.maximum}`));
+      return;
+    case 'number':
+      if (typeof v !== 'number') return typeErr('number');
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') return typeErr('boolean');
+      return;
+    case 'int-or-string':
+      if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) return typeErr('integer or string');
+      return;
+    case 'any':
+      return;
+    case 'map': {
+      if (typeof v !== 'object' || Array.isArray(v)) return typeErr('object');
+      const vs = resolve(s.values);
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(vs, x, `${path}[${k}]`, out, collectUnknown);
+      return;
+    }
+    case 'array': {
+      if (!Array.isArray(v)) return typeErr('array');
+      const item = resolve(s.items);
+      v.forEach((x, i) => walk(item, x, `${path}[${i}]`, out, collectUnknown));
+      if (s.listType === 'map' && s.listMapKeys?.length) {
+        const seen = new Set<string>();
+        v.forEach((x, i) => {
+          if (!x || typeof x !== 'object') return;
+          const k = JSON.stringify(s.listMapKeys!.map((mk) => (x as Record<string, unknown>)[mk] ?? null));
+          if (seen.has(k)) out.errors.push(fieldErr.duplicate(`${path}[${i}]`, s.listMapKeys!.length === 1 ? (x as Record<string, unknown>)[s.listMapKeys![0]] : x));
+          seen.add(k);
+        });
+      } else if (s.listType === 'set') {
+        const seen = new Set<string>();
+        v.forEach((x, i) => {
+          const k = JSON.stringify(x);
+          if (seen.has(k)) out.errors.push(fieldErr.duplicate(`${path}[${i}]`, x));
+          seen.add(k);
+        });
+      }
+      return;
+    }
+    case 'object': {
+      if (typeof v !== 'object' || Array.isArray(v)) return typeErr('object');
+      const o = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(o)) {
+        const fs = s.properties[k];
+        if (fs === undefined) {
+          if (!s.preserveUnknownFields && collectUnknown) out.unknownFields.push(join(path, k));
+          continue;
+        }
+        walk(resolve(fs), x, join(path, k), out, collectUnknown);
+      }
+      for (const r of s.required ?? []) if (o[r] === undefined || o[r] === null) out.errors.push(fieldErr.required(join(path, r)));
+      return;
+    }
+  }
+}
+
+/** Drops fields the schema does not know (Kubernetes' decoder ignores them for built-in kinds). */
+export function pruneUnknownFields(schema: Schema, v: unknown): void {
+  if (v === null || typeof v !== 'object') return;
+  if (schema.type === 'object') {
+    if (Array.isArray(v)) return;
+    const o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const fs = schema.properties[k];
+      if (fs === undefined) {
+        if (!schema.preserveUnknownFields) delete o[k];
+      } else pruneUnknownFields(resolve(fs), o[k]);
+    }
+  } else if (schema.type === 'array' && Array.isArray(v)) {
+    const item = resolve(schema.items);
+    for (const x of v) pruneUnknownFields(item, x);
+  } else if (schema.type === 'map' && !Array.isArray(v)) {
+    const vs = resolve(schema.values);
+    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x);
+  }
+}

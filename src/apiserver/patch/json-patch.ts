@@ -1,0 +1,113 @@
+// RFC 6902 JSON Patch: add, remove, replace, move, copy, test; "-" appends; ~0 and ~1 escapes.
+// A failed operation leaves nothing changed: it works on a copy and throws a 422 that says which op failed.
+
+import { ApiError, badRequest } from '../errors.js';
+import { deepEqual } from '../../util/equal.js';
+
+interface Op {
+  op: string;
+  path: string;
+  from?: string;
+  value?: unknown;
+}
+
+const invalid = (msg: string) => new ApiError(422, 'Invalid', msg);
+
+function parsePointer(p: string): string[] {
+  if (p === '') return [];
+  if (!p.startsWith('/')) throw invalid(`JSON pointer "${p}" must start with "/"`);
+  return p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+function parentOf(doc: unknown, segs: string[], path: string): { parent: Container; key: string } {
+  let cur: unknown = doc;
+  for (const s of segs.slice(0, -1)) {
+    if (Array.isArray(cur)) cur = cur[index(cur, s, path, false)];
+    else if (cur && typeof cur === 'object') cur = (cur as Record<string, unknown>)[s];
+    else throw invalid(`doc is missing path: "${path}": missing value`);
+    if (cur === undefined) throw invalid(`doc is missing path: "${path}": missing value`);
+  }
+  if (!cur || typeof cur !== 'object') throw invalid(`doc is missing path: "${path}": missing value`);
+  return { parent: cur as Container, key: segs[segs.length - 1] };
+}
+
+function index(arr: unknown[], s: string, path: string, forAdd: boolean): number {
+  if (forAdd && s === '-') return arr.length;
+  if (!/^(0|[1-9]\d*)$/.test(s)) throw invalid(`invalid array index "${s}" in path "${path}"`);
+  const i = Number(s);
+  if (i > arr.length || (!forAdd && i >= arr.length)) throw invalid(`array index ${i} out of bounds in path "${path}"`);
+  return i;
+}
+
+function get(doc: unknown, path: string): unknown {
+  let cur = doc;
+  for (const s of parsePointer(path)) {
+    if (Array.isArray(cur)) cur = cur[index(cur, s, path, false)];
+    else if (cur && typeof cur === 'object' && s in (cur as object)) cur = (cur as Record<string, unknown>)[s];
+    else throw invalid(`doc is missing path: "${path}": missing value`);
+  }
+  return cur;
+}
+
+function add(doc: unknown, path: string, value: unknown): unknown {
+  const segs = parsePointer(path);
+  if (segs.length === 0) return value;
+  const { parent, key } = parentOf(doc, segs, path);
+  if (Array.isArray(parent)) parent.splice(index(parent, key, path, true), 0, value);
+  else parent[key] = value;
+  return doc;
+}
+
+function remove(doc: unknown, path: string): unknown {
+  const segs = parsePointer(path);
+  if (segs.length === 0) throw invalid('cannot remove the whole document');
+  const { parent, key } = parentOf(doc, segs, path);
+  if (Array.isArray(parent)) parent.splice(index(parent, key, path, false), 1);
+  else {
+    if (!(key in parent)) throw invalid(`unable to remove nonexistent key: ${key}: missing value`);
+    delete parent[key];
+  }
+  return doc;
+}
+
+export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
+  if (!Array.isArray(patch)) throw badRequest('a JSON patch must be a list of operations, e.g. [{"op":"replace","path":"/spec/replicas","value":3}]');
+  let out = structuredClone(doc);
+  for (const [i, raw] of patch.entries()) {
+    const op = raw as Op;
+    if (!op || typeof op !== 'object' || typeof op.path !== 'string') throw badRequest(`JSON patch operation ${i} needs "op" and "path"`);
+    switch (op.op) {
+      case 'add':
+        if (!('value' in op)) throw badRequest(`JSON patch operation ${i} (add) needs "value"`);
+        out = add(out, op.path, structuredClone(op.value));
+        break;
+      case 'remove':
+        out = remove(out, op.path);
+        break;
+      case 'replace':
+        if (!('value' in op)) throw badRequest(`JSON patch operation ${i} (replace) needs "value"`);
+        get(out, op.path);
+        out = add(remove(out, op.path), op.path, structuredClone(op.value));
+        break;
+      case 'move': {
+        if (typeof op.from !== 'string') throw badRequest(`JSON patch operation ${i} (move) needs "from"`);
+        const v = get(out, op.from);
+        out = add(remove(out, op.from), op.path, v);
+        break;
+      }
+      case 'copy': {
+        if (typeof op.from !== 'string') throw badRequest(`JSON patch operation ${i} (copy) needs "from"`);
+        out = add(out, op.path, structuredClone(get(out, op.from)));
+        break;
+      }
+      case 'test':
+        if (!deepEqual(get(out, op.path), op.value)) throw invalid(`the JSON patch test operation failed: the value at "${op.path}" is not ${JSON.stringify(op.value)}`);
+        break;
+      default:
+        throw badRequest(`unknown JSON patch operation "${String(op.op)}": use add, remove, replace, move, copy or test`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,168 @@
+// Field ownership (managedFields): server-side apply merges a manager's configuration into the live
+// object, refuses to silently take fields another manager set to a different value (409 Conflict,
+// unless forced), and removes fields the manager stopped applying; ordinary writes (Update) move
+// ownership of the fields they change to their manager.
+
+import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
+import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
+import { deepEqual } from '../../util/equal.js';
+import { ApiError } from '../errors.js';
+import { describePath, fieldPaths, fromFieldsV1, fromKey, itemKey, removeAt, toFieldsV1, valueAt } from './fieldset.js';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export interface OwnershipOptions {
+  manager: string;
+  schema: ObjectSchema;
+  apiVersion: string;
+  subresource?: string;
+  now: string;
+}
+
+interface Entry extends ManagedFieldsEntry {
+  set: Set<string>;
+}
+
+const sameOwner = (e: ManagedFieldsEntry, manager: string, operation: string, subresource?: string) =>
+  e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
+
+function entriesOf(obj: KObject | undefined): Entry[] {
+  return (obj?.metadata?.managedFields ?? []).map((e) => ({ ...e, set: fromFieldsV1(e.fieldsV1) }));
+}
+
+function serialize(entries: Entry[]): ManagedFieldsEntry[] | undefined {
+  const out = entries.filter((e) => e.set.size > 0).map(({ set, ...e }) => ({
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: e.apiVersion,
+    time: e.time,
+    fieldsType: 'FieldsV1' as const,
+    fieldsV1: toFieldsV1([...set].sort()),
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  }));
+  return out.length ? out : undefined;
+}
+
+/** Status is owned through the status subresource; the main resource's field sets leave it out. */
+const skipFor = (subresource?: string) => (subresource === 'status' ? [] : ['status']);
+
+/** Merge an applied configuration into the live object per the schema (list-maps by key, sets by value). */
+function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): unknown {
+  if (applied === undefined) return live;
+  if (s?.type === 'object' && isObj(applied) && s.mapType !== 'atomic') {
+    const out: Obj = isObj(live) ? { ...live } : {};
+    for (const [k, v] of Object.entries(applied)) {
+      const fs = s.properties[k];
+      out[k] = mergeApplied(out[k], v, fs ? resolve(fs) : undefined);
+    }
+    return out;
+  }
+  if (s?.type === 'map' && isObj(applied)) {
+    const out: Obj = isObj(live) ? { ...live } : {};
+    const vs = resolve(s.values);
+    for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(out[k], v, vs);
+    return out;
+  }
+  if (s?.type === 'array' && Array.isArray(applied) && Array.isArray(live)) {
+    if (s.listType === 'map' && s.listMapKeys?.length) {
+      const item = resolve(s.items);
+      const out = [...live];
+      for (const a of applied) {
+        if (!isObj(a)) continue;
+        const key = itemKey(a, s.listMapKeys);
+        const at = out.findIndex((x) => isObj(x) && itemKey(x, s.listMapKeys!) === key);
+        if (at >= 0) out[at] = mergeApplied(out[at], a, item);
+        else out.push(a);
+      }
+      return out;
+    }
+    if (s.listType === 'set') {
+      const out = [...live];
+      for (const a of applied) if (!out.some((x) => deepEqual(x, a))) out.push(a);
+      return out;
+    }
+  }
+  return structuredClone(applied);
+}
+
+export function serverSideApply(live: KObject | undefined, applied: KObject, opts: OwnershipOptions & { force: boolean }): KObject {
+  const skip = skipFor(opts.subresource);
+  const appliedSet = fieldPaths(opts.schema, applied, { skip });
+  const entries = entriesOf(live);
+  const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
+  if (live) {
+    for (const e of entries) {
+      if (sameOwner(e, opts.manager, 'Apply', opts.subresource)) continue;
+      for (const p of appliedSet) {
+        if (!e.set.has(p)) continue;
+        const path = fromKey(p);
+        if (path[path.length - 1] === '.') continue;
+        if (!deepEqual(valueAt(live, path), valueAt(applied, path))) {
+          if (opts.force) e.set.delete(p);
+          else conflicts.push({ manager: e.manager ?? '', apiVersion: e.apiVersion, path: describePath(path) });
+        }
+      }
+    }
+  }
+  if (conflicts.length > 0) {
+    const lines = conflicts.map((c) => `conflict with "${c.manager}"${c.apiVersion ? ` using ${c.apiVersion}` : ''}: ${c.path}`);
+    const msg = conflicts.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
+    throw new ApiError(409, 'Conflict', msg, { causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"${c.apiVersion ? ` using ${c.apiVersion}` : ''}`, field: c.path })) });
+  }
+  const { managedFields: _drop, ...appliedMeta } = applied.metadata ?? {};
+  const merged = mergeApplied(structuredClone(live ?? {}), { ...applied, metadata: appliedMeta }, opts.schema) as KObject;
+  // Fields this manager applied before but not now, owned by nobody else, go away.
+  const mine = entries.find((e) => sameOwner(e, opts.manager, 'Apply', opts.subresource));
+  if (mine) {
+    const others = new Set<string>();
+    for (const e of entries) if (e !== mine) for (const p of e.set) others.add(p);
+    const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p)).map(fromKey);
+    // Remove deepest paths first so list items go after their fields.
+    dropped.sort((a, b) => b.length - a.length);
+    for (const p of dropped) removeAt(merged, p);
+  }
+  const next: Entry[] = entries.filter((e) => e !== mine);
+  next.push({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', set: appliedSet, subresource: opts.subresource });
+  merged.metadata = { ...(merged.metadata ?? {}), managedFields: serialize(orderEntries(next, mine ? entries.indexOf(mine) : undefined)) };
+  if (!merged.metadata.managedFields) delete merged.metadata.managedFields;
+  return merged;
+}
+
+/** Keep an updated manager's entry where it was, for stable output. */
+function orderEntries(next: Entry[], at: number | undefined): Entry[] {
+  if (at === undefined) return next;
+  const last = next.pop()!;
+  next.splice(Math.min(at, next.length), 0, last);
+  return next;
+}
+
+/** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
+export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
+  const skip = skipFor(opts.subresource);
+  const newSet = fieldPaths(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
+  const oldSet = old ? fieldPaths(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : new Set<string>();
+  const changed = new Set<string>();
+  for (const p of newSet) {
+    if (!oldSet.has(p) || !deepEqual(valueAt(old, fromKey(p)), valueAt(updated, fromKey(p)))) changed.add(p);
+  }
+  const entries = entriesOf(old ?? updated);
+  const allNow = fieldPaths(opts.schema, updated, { skip: [] });
+  for (const e of entries) {
+    for (const p of [...e.set]) if (!allNow.has(p) || (changed.has(p) && !sameOwner(e, opts.manager, 'Update', opts.subresource))) e.set.delete(p);
+  }
+  let mine = entries.find((e) => sameOwner(e, opts.manager, 'Update', opts.subresource));
+  if (changed.size > 0) {
+    if (!mine) {
+      mine = { manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, fieldsType: 'FieldsV1', set: new Set(), subresource: opts.subresource };
+      entries.push(mine);
+    }
+    for (const p of changed) mine.set.add(p);
+    mine.time = opts.now;
+    mine.apiVersion = opts.apiVersion;
+  }
+  const out = updated;
+  out.metadata = { ...(out.metadata ?? {}), managedFields: serialize(entries) };
+  if (!out.metadata.managedFields) delete out.metadata.managedFields;
+  return out;
+}
