@@ -4,6 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { parseDocument } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
+import type { ObjectSchema } from '../api/schema.js';
+import { decodeProtobuf } from './protobuf/decode.js';
 
 /** Kubernetes limits request bodies to 3 MiB; objects themselves are limited to 1.5 MiB by etcd. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -33,8 +35,9 @@ export type BodyFormat = 'json' | 'yaml';
 export const mediaType = (header: string | undefined) => (header ?? '').split(';')[0].trim().toLowerCase();
 
 /** Decode a JSON or YAML body into a value. Duplicate keys are reported (strict decoding). */
-export function decodeBody(buf: Buffer, contentType: string | undefined): { value: unknown; duplicates: string[] } {
+export function decodeBody(buf: Buffer, contentType: string | undefined, schema?: ObjectSchema): { value: unknown; duplicates: string[] } {
   const type = mediaType(contentType);
+  if (type === 'application/vnd.kubernetes.protobuf' && schema) return { value: decodeProtobuf(buf, schema), duplicates: [] };
   const text = buf.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty: send a JSON or YAML object');
   if (type === '' || type === 'application/json' || type.endsWith('+json')) {

@@ -8,7 +8,7 @@ import { sendObject } from '../respond.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 
 export async function handleCreate(rc: RequestContext) {
-  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
   enforceFieldValidation(rc, obj, duplicates);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');

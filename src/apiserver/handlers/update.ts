@@ -19,7 +19,7 @@ function expectedRevision(rc: RequestContext, obj: KObject): number | undefined 
 
 export async function handleUpdate(rc: RequestContext) {
   const sub = rc.info.subresource;
-  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
   enforceFieldValidation(rc, obj, duplicates);
   const expected = expectedRevision(rc, obj);

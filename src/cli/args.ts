@@ -1,0 +1,39 @@
+// Command-line parsing: flags per command, with errors that say what to do (the nearest valid flag).
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+export function parseFlags(command: string, argv: string[], options: Options): Record<string, string | boolean | undefined> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new UsageError(`gifee ${command}: unexpected argument "${positionals[0]}"; see gifee ${command} --help`);
+    return values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const m = /Unknown option '--?([^']+)'/.exec((e as Error).message);
+    if (m) {
+      const nearest = Object.keys(options).sort((a, b) => distance(m[1], a) - distance(m[1], b))[0];
+      throw new UsageError(`gifee ${command}: unknown flag --${m[1]}${nearest ? ` (did you mean --${nearest}?)` : ''}; see gifee ${command} --help`);
+    }
+    throw new UsageError(`gifee ${command}: ${(e as Error).message}; see gifee ${command} --help`);
+  }
+}
+
+/** "5m", "30s", "500ms", "2h" or plain milliseconds. */
+export function parseDuration(s: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new UsageError(`--${flag} must be a duration like 500ms, 30s, 5m or 1h, not "${s}"`);
+  const n = Number(m[1]);
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1);
+}

@@ -1,0 +1,154 @@
+// The `gifee` command.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseDuration, parseFlags, UsageError } from './args.js';
+
+const HELP = `gifee: a Kubernetes-compatible cluster in one command
+
+Usage:
+  gifee up [flags]          set up and run a cluster on this machine (kubeconfig merged as context "gifee")
+  gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
+  gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
+  gifee version             print versions
+
+Run "gifee COMMAND --help" for a command's flags.`;
+
+const SERVER_HELP = `gifee server: run the API server (and controllers) of a cluster
+
+Flags:
+  --data-dir DIR            where the store, PKI and state live (required)
+  --port N                  HTTPS port of the API server (default 6443)
+  --bind-address ADDR       address to listen on (default 0.0.0.0)
+  --kubeconfig FILE         where to write the admin kubeconfig (default DIR/kubeconfig)
+  --store sqlite|etcd       store backend (default sqlite, embedded)
+  --etcd-endpoints URLS     comma-separated etcd client URLs (with --store etcd)
+  --compaction-interval D   how often to compact store history (default 5m; 0 disables)
+  --no-controllers          do not run the controllers in this process
+  --no-agent                do not run a node agent in this process
+  -h, --help                this help`;
+
+const UP_HELP = `gifee up: set up and run a single-machine cluster, merging its kubeconfig as context "gifee"
+
+Flags:
+  --data-dir DIR            state directory (default /var/lib/gifee as root, else ~/.local/share/gifee)
+  --port N                  HTTPS port (default 6443)
+  --bind-address ADDR       address to listen on (default 0.0.0.0)
+  --kubeconfig FILE         kubeconfig to merge into (default $KUBECONFIG's first file or ~/.kube/config)
+  --store sqlite|etcd       store backend (default sqlite)
+  --etcd-endpoints URLS     comma-separated etcd client URLs (with --store etcd)
+  --no-agent                do not run a node agent
+  -h, --help                this help`;
+
+const serverFlags = {
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  'bind-address': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  store: { type: 'string' },
+  'etcd-endpoints': { type: 'string' },
+  'compaction-interval': { type: 'string' },
+  'no-controllers': { type: 'boolean' },
+  'no-agent': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function port(v: string | boolean | undefined): number {
+  if (v === undefined) return 6443;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be a port number (0-65535), not "${String(v)}"`);
+  return n;
+}
+
+function storeOf(f: Record<string, string | boolean | undefined>) {
+  const store = (f.store as string | undefined) ?? 'sqlite';
+  if (store !== 'sqlite' && store !== 'etcd') throw new UsageError(`--store must be sqlite or etcd, not "${store}"`);
+  const endpoints = ((f['etcd-endpoints'] as string | undefined) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (store === 'etcd' && endpoints.length === 0) throw new UsageError('--store etcd needs --etcd-endpoints http://127.0.0.1:2379[,...]');
+  return { store: store as 'sqlite' | 'etcd', etcdEndpoints: endpoints };
+}
+
+export function defaultDataDir(): string {
+  return process.getuid?.() === 0 ? '/var/lib/gifee' : join(homedir(), '.local', 'share', 'gifee');
+}
+
+export function defaultKubeconfig(): string {
+  const env = process.env.KUBECONFIG;
+  if (env) return env.split(':').filter(Boolean)[0];
+  return join(homedir(), '.kube', 'config');
+}
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  const { runServer } = await import('./server.js');
+  switch (command) {
+    case 'server': {
+      const f = parseFlags('server', rest, serverFlags);
+      if (f.help) return console.log(SERVER_HELP);
+      const dataDir = f['data-dir'] as string | undefined;
+      if (!dataDir) throw new UsageError('gifee server: --data-dir is required (or use `gifee up` for defaults)');
+      return runServer({
+        dataDir,
+        port: port(f.port),
+        bindAddress: (f['bind-address'] as string | undefined) ?? '0.0.0.0',
+        kubeconfig: (f.kubeconfig as string | undefined) ?? join(dataDir, 'kubeconfig'),
+        mergeKubeconfig: false,
+        controllers: !f['no-controllers'],
+        compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : undefined,
+        ...storeOf(f),
+      });
+    }
+    case 'up': {
+      const f = parseFlags('up', rest, serverFlags);
+      if (f.help) return console.log(UP_HELP);
+      const dataDir = (f['data-dir'] as string | undefined) ?? defaultDataDir();
+      const kubeconfig = (f.kubeconfig as string | undefined) ?? defaultKubeconfig();
+      return runServer({
+        dataDir,
+        port: port(f.port),
+        bindAddress: (f['bind-address'] as string | undefined) ?? '0.0.0.0',
+        kubeconfig,
+        mergeKubeconfig: true,
+        controllers: true,
+        ...storeOf(f),
+        onReady: (url) => {
+          process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n\nNext steps:\n  kubectl get namespaces\n  kubectl create deployment web --image=registry.local/web:1\n  kubectl get deployments\n\nPress Ctrl-C to stop.\n`);
+        },
+      });
+    }
+    case 'kubeconfig': {
+      const f = parseFlags('kubeconfig', rest, { 'data-dir': { type: 'string' }, server: { type: 'string' } });
+      const dataDir = (f['data-dir'] as string | undefined) ?? defaultDataDir();
+      const { readFile } = await import('node:fs/promises');
+      const { buildKubeconfig } = await import('./kubeconfig.js');
+      const { stringify } = await import('yaml');
+      const pki = join(dataDir, 'pki');
+      const read = (n: string) => readFile(join(pki, n), 'utf8').catch(() => {
+        throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
+      });
+      const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
+      return void process.stdout.write(stringify(kc));
+    }
+    case 'version':
+    case '--version': {
+      const { versionInfo, GIFEE_VERSION } = await import('../apiserver/version.js');
+      return console.log(`gifee ${GIFEE_VERSION} (Kubernetes API ${versionInfo().gitVersion}, node ${process.versions.node})`);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return console.log(HELP);
+    default:
+      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, kubeconfig, version (see gifee --help)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof UsageError) {
+    console.error(e.message);
+    process.exit(2);
+  }
+  console.error(`gifee: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

@@ -1,0 +1,151 @@
+// The cluster's PKI: a CA, the API server's serving certificate (with every name clients use), and
+// client certificates whose CN is the user and O the groups, as Kubernetes reads them. Keys are
+// ECDSA P-256: fast to generate, so a fresh `gifee up` stays quick. Files are reused when present.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
+
+export interface CertPair {
+  cert: string;
+  key: string;
+}
+
+export interface Pki {
+  ca: CertPair;
+  server: CertPair;
+  admin: CertPair;
+}
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const YEAR = 365 * 24 * 3600 * 1000;
+
+async function x509() {
+  await import('reflect-metadata'); // @peculiar/x509's dependency injection needs it loaded first
+  const x = await import('@peculiar/x509');
+  x.cryptoProvider.set(webcrypto as unknown as Crypto);
+  return x;
+}
+
+async function keyPem(key: CryptoKey): Promise<string> {
+  const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
+  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+}
+
+async function importKey(pem: string): Promise<CryptoKey> {
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
+}
+
+const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
+
+export async function createCa(commonName = 'gifee-ca'): Promise<CertPair> {
+  const x = await x509();
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const now = Date.now();
+  const cert = await x.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${commonName}`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 10 * YEAR),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x.BasicConstraintsExtension(true, undefined, true),
+      new x.KeyUsagesExtension(x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature, true),
+      await x.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
+}
+
+export interface IssueOptions {
+  commonName: string;
+  organizations?: string[];
+  /** Server certificates: DNS names and IP addresses to cover. */
+  dnsNames?: string[];
+  ips?: string[];
+  usage: 'server' | 'client' | 'both';
+  years?: number;
+}
+
+export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair> {
+  const x = await x509();
+  const caCert = new x.X509Certificate(ca.cert);
+  const caKey = await importKey(ca.key);
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const now = Date.now();
+  const subject = [...(o.organizations ?? []).map((org) => `O=${org}`), `CN=${o.commonName}`].join(', ');
+  const eku = o.usage === 'server' ? [x.ExtendedKeyUsage.serverAuth] : o.usage === 'client' ? [x.ExtendedKeyUsage.clientAuth] : [x.ExtendedKeyUsage.serverAuth, x.ExtendedKeyUsage.clientAuth];
+  const extensions: import('@peculiar/x509').Extension[] = [
+    new x.BasicConstraintsExtension(false, undefined, true),
+    new x.KeyUsagesExtension(x.KeyUsageFlags.digitalSignature | x.KeyUsageFlags.keyEncipherment, true),
+    new x.ExtendedKeyUsageExtension(eku, false),
+    await x.AuthorityKeyIdentifierExtension.create(caCert, false),
+  ];
+  const names = [...(o.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(o.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  if (names.length > 0) extensions.push(new x.SubjectAlternativeNameExtension(names, false));
+  const cert = await x.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject,
+    issuer: caCert.subject,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + (o.years ?? 1) * YEAR),
+    signingKey: caKey,
+    publicKey: keys.publicKey,
+    signingAlgorithm: ALG,
+    extensions,
+  });
+  return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
+}
+
+/** Names the API server's certificate covers: loopback, this host, the in-cluster service names. */
+export function serverNames(extraHosts: string[] = []) {
+  const dns = new Set(['localhost', hostname(), 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local']);
+  const ips = new Set(['127.0.0.1', '::1', '10.43.0.1']);
+  for (const h of extraHosts) {
+    if (!h || h === '0.0.0.0' || h === '::') continue;
+    if (/^[\d.]+$/.test(h) || h.includes(':')) ips.add(h);
+    else dns.add(h);
+  }
+  return { dnsNames: [...dns], ips: [...ips] };
+}
+
+async function writeSecret(path: string, text: string) {
+  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
+  await rename(`${path}.tmp`, path);
+}
+
+async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+  const pair = await make();
+  await writeSecret(key, pair.key);
+  await writeFile(crt, pair.cert, { mode: 0o644 });
+  return pair;
+}
+
+/** The PKI under DIR/pki: created on first start, reused after (the server cert is reissued if it misses a name). */
+export async function ensurePki(dataDir: string, extraHosts: string[] = []): Promise<Pki> {
+  const dir = join(dataDir, 'pki');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = await loadOrCreate(dir, 'ca', () => createCa());
+  const names = serverNames(extraHosts);
+  let server = await loadOrCreate(dir, 'server', () => issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names }));
+  if (!covers(server.cert, names)) {
+    server = await issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names });
+    await writeSecret(join(dir, 'server.key'), server.key);
+    await writeFile(join(dir, 'server.crt'), server.cert);
+  }
+  const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
+  return { ca, server, admin };
+}
+
+function covers(certPem: string, names: { dnsNames: string[]; ips: string[] }): boolean {
+  const c = new X509Certificate(certPem);
+  if (Date.parse(c.validTo) < Date.now() + 30 * 24 * 3600 * 1000) return false;
+  return names.ips.every((ip) => c.checkIP(ip) !== undefined) && names.dnsNames.every((d) => c.checkHost(d) !== undefined);
+}

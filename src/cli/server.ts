@@ -1,0 +1,84 @@
+// `gifee server` and `gifee up`: PKI, kubeconfig, store, API server and controllers in one process,
+// ready in well under a second on the embedded store, shut down cleanly on SIGINT/SIGTERM.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { logger } from '../util/log.js';
+import { UsageError } from './args.js';
+
+export interface ServerConfig {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  kubeconfig: string;
+  mergeKubeconfig: boolean;
+  store: 'sqlite' | 'etcd';
+  etcdEndpoints: string[];
+  controllers: boolean;
+  compactionIntervalMs?: number;
+  /** Called once serving, with the server URL. */
+  onReady?: (url: string) => void;
+}
+
+export async function runServer(cfg: ServerConfig): Promise<void> {
+  const started = performance.now();
+  const log = logger('gifee');
+  const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([
+    import('./pki.js'),
+    import('./kubeconfig.js'),
+    import('../store/index.js'),
+    import('../apiserver/server.js'),
+  ]);
+  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress]);
+  const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+    throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
+  });
+  let api;
+  try {
+    api = await startApiServer({
+      store,
+      host: cfg.bindAddress,
+      port: cfg.port,
+      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
+      log: logger('apiserver'),
+      compactionIntervalMs: cfg.compactionIntervalMs,
+    });
+  } catch (e) {
+    await store.close();
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
+    if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UsageError(`no permission to listen on port ${cfg.port}: run as root or pass a --port above 1024`);
+    throw e;
+  }
+  const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
+  const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
+  await writeKubeconfig(cfg.kubeconfig, buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }), { merge: cfg.mergeKubeconfig });
+
+  let stopControllers = async () => {};
+  if (cfg.controllers) {
+    const manager = join(import.meta.dirname ?? '', '..', 'controllers', `manager${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
+    if (existsSync(manager)) {
+      const { startControllerManager } = (await import(manager)) as typeof import('../controllers/manager.js');
+      const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager') });
+      stopControllers = () => cm.stop();
+    }
+  }
+  log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
+  cfg.onReady?.(serverUrl);
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info('shutting down', { signal });
+      const force = setTimeout(() => process.exit(1), 10_000);
+      force.unref();
+      await stopControllers().catch((e) => log.warn('stopping controllers failed', { err: e }));
+      await api.close();
+      await store.close();
+      resolve();
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
