@@ -15,11 +15,12 @@ const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMan
 const nodeSelectorRequirement = struct('io.k8s.api.core.v1.NodeSelectorRequirement', 'A node label requirement.', {
   key: str('Label key.'), operator: enumOf(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']), values: listOf(str()),
 }, { required: ['key', 'operator'] });
+export const nodeSelectorTerm = struct('io.k8s.api.core.v1.NodeSelectorTerm', 'Requirements ANDed together.', {
+  matchExpressions: listOf(nodeSelectorRequirement, 'By node labels.'),
+  matchFields: listOf(nodeSelectorRequirement, 'By node fields.'),
+}, { mapType: 'atomic' });
 export const nodeSelector = struct('io.k8s.api.core.v1.NodeSelector', 'Terms ORed together; a node matching any term is selected.', {
-  nodeSelectorTerms: listOf(struct('io.k8s.api.core.v1.NodeSelectorTerm', 'Requirements ANDed together.', {
-    matchExpressions: listOf(nodeSelectorRequirement, 'By node labels.'),
-    matchFields: listOf(nodeSelectorRequirement, 'By node fields.'),
-  }, { mapType: 'atomic' }), 'The terms.'),
+  nodeSelectorTerms: listOf(nodeSelectorTerm, 'The terms.'),
 }, { required: ['nodeSelectorTerms'], mapType: 'atomic' });
 
 const PV_SOURCES = ['hostPath', 'nfs', 'local', 'csi', ...Object.keys(legacySources)];
