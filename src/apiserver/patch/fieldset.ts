@@ -15,9 +15,14 @@ export const pathKey = (p: Path) => JSON.stringify(p);
 export const fromKey = (k: string) => JSON.parse(k) as Path;
 
 /** The key segment of a list-map item: its key fields in schema order. */
-export function itemKey(item: Obj, keys: string[]): string {
+export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string {
   const o: Obj = {};
-  for (const k of keys) if (item[k] !== undefined) o[k] = item[k];
+  for (const k of keys) {
+    // A key field left out takes its default (ports without protocol are TCP), as structured-merge-diff does.
+    const fs = itemSchema?.type === 'object' && itemSchema.properties[k] ? resolve(itemSchema.properties[k]) : undefined;
+    const v = item[k] ?? fs?.default;
+    if (v !== undefined) o[k] = v;
+  }
   return `k:${JSON.stringify(o)}`;
 }
 
@@ -65,7 +70,7 @@ function walk(s: Schema | undefined, v: unknown, path: Path, out: Set<string>) {
       const item = resolve(s.items);
       for (const x of v) {
         if (!isObj(x)) continue;
-        const seg = itemKey(x, s.listMapKeys);
+        const seg = itemKey(x, s.listMapKeys, item);
         out.add(pathKey([...path, seg, '.']));
         for (const [k, y] of Object.entries(x)) {
           const fs = item.type === 'object' ? item.properties[k] : undefined;
@@ -122,7 +127,8 @@ export function valueAt(obj: unknown, path: Path): unknown {
     } else if (seg.startsWith('k:')) {
       if (!Array.isArray(cur)) return undefined;
       const want = JSON.parse(seg.slice(2)) as Obj;
-      cur = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => JSON.stringify(x[k]) === JSON.stringify(v)));
+      // A key field missing from an item stands for its default (recorded in the key); absent matches.
+      cur = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => x[k] === undefined || JSON.stringify(x[k]) === JSON.stringify(v)));
     } else if (seg.startsWith('v:')) {
       if (!Array.isArray(cur)) return undefined;
       const want = seg.slice(2);

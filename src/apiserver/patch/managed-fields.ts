@@ -70,8 +70,8 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
       const out = [...live];
       for (const a of applied) {
         if (!isObj(a)) continue;
-        const key = itemKey(a, s.listMapKeys);
-        const at = out.findIndex((x) => isObj(x) && itemKey(x, s.listMapKeys!) === key);
+        const key = itemKey(a, s.listMapKeys, item);
+        const at = out.findIndex((x) => isObj(x) && itemKey(x, s.listMapKeys!, item) === key);
         if (at >= 0) out[at] = mergeApplied(out[at], a, item);
         else out.push(a);
       }
