@@ -1,8 +1,6 @@
 // `gifee server` and `gifee up`: PKI, kubeconfig, store, API server and controllers in one process,
 // ready in well under a second on the embedded store, shut down cleanly on SIGINT/SIGTERM.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { logger } from '../util/log.js';
 import { UsageError } from './args.js';
 
@@ -55,12 +53,9 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
 
   let stopControllers = async () => {};
   if (cfg.controllers) {
-    const manager = join(import.meta.dirname ?? '', '..', 'controllers', `manager${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`);
-    if (existsSync(manager)) {
-      const { startControllerManager } = (await import(manager)) as typeof import('../controllers/manager.js');
-      const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager') });
-      stopControllers = () => cm.stop();
-    }
+    const { startControllerManager } = await import('../controllers/manager.js');
+    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager') });
+    stopControllers = () => cm.stop();
   }
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
   cfg.onReady?.(serverUrl);

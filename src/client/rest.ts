@@ -1,0 +1,158 @@
+// A small REST client for the Kubernetes API over HTTPS with client certificates: typed paths,
+// JSON bodies, Status errors as exceptions carrying code and reason, and streaming watches.
+
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { KObject } from '../api/kind.js';
+
+export interface ClientConfig {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  userAgent?: string;
+}
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced?: boolean;
+}
+
+/** An API error answered with a Status. */
+export class StatusError extends Error {
+  constructor(readonly code: number, readonly reason: string, message: string, readonly status?: unknown) {
+    super(message);
+    this.name = 'StatusError';
+  }
+}
+
+export const isNotFound = (e: unknown) => e instanceof StatusError && e.code === 404;
+export const isConflict = (e: unknown) => e instanceof StatusError && e.code === 409;
+export const isGone = (e: unknown) => e instanceof StatusError && e.code === 410;
+
+export function resourcePath(r: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+  let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+  if (namespace && r.namespaced !== false) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${r.plural}`;
+  if (name) p += `/${encodeURIComponent(name)}`;
+  if (subresource) p += `/${subresource}`;
+  return p;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: KObject;
+}
+
+export class RestClient {
+  private agent: https.Agent;
+
+  constructor(readonly config: ClientConfig) {
+    this.agent = new https.Agent({ ca: config.ca, cert: config.cert, key: config.key, keepAlive: true, maxSockets: 64 });
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+
+  private open(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const req = https.request(this.config.server + path, {
+        method,
+        agent: this.agent,
+        headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
+      }, resolve);
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  async request<T = KObject>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const res = await this.open(method, path, body, headers);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if ((res.statusCode ?? 500) >= 400) {
+      const s = json as { message?: string; reason?: string } | undefined;
+      throw new StatusError(res.statusCode ?? 500, s?.reason ?? 'Unknown', s?.message ?? text.slice(0, 200), json);
+    }
+    return json as T;
+  }
+
+  get(r: ResourceRef, namespace: string | undefined, name: string) {
+    return this.request('GET', resourcePath(r, namespace, name));
+  }
+
+  list(r: ResourceRef, namespace?: string, query: Record<string, string> = {}) {
+    const q = new URLSearchParams(query).toString();
+    return this.request<{ metadata: { resourceVersion: string; continue?: string }; items: KObject[] }>('GET', resourcePath(r, namespace) + (q ? `?${q}` : ''));
+  }
+
+  create(r: ResourceRef, namespace: string | undefined, obj: KObject) {
+    return this.request('POST', resourcePath(r, namespace), obj);
+  }
+
+  update(r: ResourceRef, obj: KObject, subresource?: string) {
+    return this.request('PUT', resourcePath(r, obj.metadata?.namespace, obj.metadata?.name, subresource), obj);
+  }
+
+  patch(r: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'json' | 'strategic' = 'merge', subresource?: string) {
+    const ct = { merge: 'application/merge-patch+json', json: 'application/json-patch+json', strategic: 'application/strategic-merge-patch+json' }[type];
+    return this.request('PATCH', resourcePath(r, namespace, name, subresource), patch, { 'Content-Type': ct });
+  }
+
+  delete(r: ResourceRef, namespace: string | undefined, name: string, options: Record<string, unknown> = {}) {
+    return this.request('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...options });
+  }
+
+  /** A watch stream: calls onEvent per event until the server ends it or abort() is called. */
+  watch(r: ResourceRef, namespace: string | undefined, query: Record<string, string>, onEvent: (e: WatchEvent) => void): { done: Promise<void>; abort(): void } {
+    let res: IncomingMessage | undefined;
+    let aborted = false;
+    const q = new URLSearchParams({ ...query, watch: '1' }).toString();
+    const done = (async () => {
+      res = await this.open('GET', `${resourcePath(r, namespace)}?${q}`, undefined, {});
+      if (aborted) {
+        res.destroy();
+        return;
+      }
+      if ((res.statusCode ?? 500) >= 400) {
+        let text = '';
+        for await (const c of res) text += c;
+        let s: { message?: string; reason?: string } = {};
+        try { s = JSON.parse(text); } catch { /* not JSON */ }
+        throw new StatusError(res.statusCode ?? 500, s.reason ?? 'Unknown', s.message ?? text);
+      }
+      let buf = '';
+      try {
+        for await (const c of res) {
+          buf += c;
+          let i;
+          while ((i = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, i);
+            buf = buf.slice(i + 1);
+            if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
+          }
+        }
+      } catch (e) {
+        if (!aborted) throw e;
+      }
+    })();
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        res?.destroy();
+      },
+    };
+  }
+}

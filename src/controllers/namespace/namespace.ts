@@ -1,0 +1,77 @@
+// The namespace controller: a namespace being deleted is emptied (every namespaced resource the
+// server serves, CRDs included), then its "kubernetes" finalizer is removed so the API server can
+// delete it. Objects held by their own finalizers keep the namespace until they are gone.
+
+import type { KObject } from '../../api/kind.js';
+import { discoverResources, type ServedResource } from '../../client/discovery.js';
+import { Informer } from '../../client/informer.js';
+import { isNotFound, type RestClient } from '../../client/rest.js';
+import type { Logger } from '../../util/log.js';
+import { Controller } from '../controller.js';
+
+const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
+
+export class NamespaceController extends Controller {
+  private informer: Informer;
+
+  constructor(private client: RestClient, log: Logger) {
+    super('namespace', log);
+    this.informer = new Informer(client, NAMESPACES, log.child({ informer: 'namespaces' }));
+    this.informer.addHandlers({
+      onAdd: (o) => this.maybeEnqueue(o),
+      onUpdate: (_, o) => this.maybeEnqueue(o),
+    });
+  }
+
+  private maybeEnqueue(o: KObject) {
+    if (o.metadata?.deletionTimestamp) this.queue.add(o.metadata.name!);
+  }
+
+  override start() {
+    this.informer.start();
+    super.start();
+  }
+
+  override stop() {
+    this.informer.stop();
+    super.stop();
+  }
+
+  protected async reconcile(name: string) {
+    const ns = this.informer.get(name);
+    if (!ns?.metadata?.deletionTimestamp) return;
+    const resources = (await discoverResources(this.client)).filter((r) => r.namespaced && r.verbs.includes('list') && r.verbs.includes('delete'));
+    const remaining = await this.deleteContent(name, resources);
+    if (remaining > 0) {
+      this.log.info('namespace still has content; waiting', { namespace: name, remaining });
+      this.queue.addAfter(name, 1000);
+      return;
+    }
+    const live = (await this.client.get(NAMESPACES, undefined, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)))) as KObject | undefined;
+    if (!live) return;
+    const finalizers = ((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    await this.client.update(NAMESPACES, { ...live, spec: { ...(live.spec as object), finalizers } }, 'finalize');
+    this.log.info('namespace emptied; finalized', { namespace: name });
+  }
+
+  /** Delete everything in the namespace; returns how many objects are still there. */
+  private async deleteContent(ns: string, resources: ServedResource[]): Promise<number> {
+    let remaining = 0;
+    await Promise.all(resources.map(async (r) => {
+      const list = await this.client.list(r, ns);
+      for (const o of list.items) {
+        if (o.metadata?.deletionTimestamp) {
+          remaining++;
+          continue;
+        }
+        const after = (await this.client.delete(r, ns, o.metadata!.name!, { propagationPolicy: 'Background' }).catch((e) => {
+          if (!isNotFound(e)) throw e;
+          return undefined;
+        })) as KObject | undefined;
+        // 200 with the object means gone; an object still carrying deletionTimestamp waits on finalizers.
+        if (after?.metadata?.deletionTimestamp) remaining++;
+      }
+    }));
+    return remaining;
+  }
+}
