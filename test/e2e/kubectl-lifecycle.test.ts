@@ -22,6 +22,8 @@ forEachBackend('kubectl lifecycle', (cluster) => {
 
   test('get -w streams new objects as table rows', async () => {
     const c = cluster();
+    // With nothing to list, kubectl prints no header until the first event; start with one object.
+    await k(['create', 'configmap', 'watch-first', '--from-literal=x=y']);
     const proc = spawn(kubectlBinary, ['--kubeconfig', c.kubeconfig, '--cache-dir', `${c.dataDir}/watch-cache`, 'get', 'configmaps', '-w'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
