@@ -46,7 +46,7 @@ export async function startEtcd(opts: { dataDir?: string } = {}): Promise<EtcdPr
   };
   const kill = async (signal: NodeJS.Signals) => {
     const p = proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill(signal);
     await exited;
