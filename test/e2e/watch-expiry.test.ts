@@ -8,7 +8,15 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 
 let c: Cluster;
 before(async () => {
-  c = await startCluster({ env: { GIFEE_COMPACTION_INTERVAL_MS: '300' } });
+  c = await startCluster({ env: { GIFEE_COMPACTION_INTERVAL_MS: '300', GIFEE_BOOKMARK_INTERVAL_MS: '200' } });
+  const { parse } = await import('yaml');
+  const { readFile } = await import('node:fs/promises');
+  const kc = parse(await readFile(c.kubeconfig, 'utf8'));
+  creds = {
+    ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64'),
+    cert: Buffer.from(kc.users[0].user['client-certificate-data'], 'base64'),
+    key: Buffer.from(kc.users[0].user['client-key-data'], 'base64'),
+  };
 });
 after(async () => c?.stop());
 
@@ -36,14 +44,6 @@ let creds: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
 function agentOpts() { return creds!; }
 
 test('watch from a recent resourceVersion replays; after compaction it is 410 Expired', async () => {
-  const { parse } = await import('yaml');
-  const { readFile } = await import('node:fs/promises');
-  const kc = parse(await readFile(c.kubeconfig, 'utf8'));
-  creds = {
-    ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64'),
-    cert: Buffer.from(kc.users[0].user['client-certificate-data'], 'base64'),
-    key: Buffer.from(kc.users[0].user['client-key-data'], 'base64'),
-  };
   const first = await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' } });
   const rv = first.json.metadata.resourceVersion;
   await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2' } });
@@ -59,4 +59,13 @@ test('watch from a recent resourceVersion replays; after compaction it is 410 Ex
   assert.equal(last.type, 'ERROR');
   assert.equal(last.object.code, 410);
   assert.equal(last.object.reason, 'Expired');
+});
+
+test('bookmarks carry the current resourceVersion; sendInitialEvents ends with the initial-events-end bookmark', async () => {
+  const lines = await watchLines('/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan', 700);
+  const events = lines.map((l) => JSON.parse(l));
+  const end = events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true');
+  assert.ok(end >= 0, 'initial-events-end bookmark');
+  assert.ok(events.slice(0, end).every((e) => e.type === 'ADDED'), 'initial ADDED events first');
+  assert.ok(events.slice(end + 1).some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0), 'periodic bookmark');
 });
