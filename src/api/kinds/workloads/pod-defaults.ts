@@ -28,6 +28,8 @@ const PROBE_DEFAULTS: Record<string, number> = { timeoutSeconds: 1, periodSecond
 
 function defaultContainer(c: Obj) {
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
+  // Kubernetes always shows a container's resources, even when empty.
+  if (!isObj(c.resources)) c.resources = {};
   // Kubernetes treats an explicit 0 like an absent value for these probe timings.
   for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     const probe = c[p];
