@@ -44,7 +44,9 @@ class Converter {
     else if (s.type === 'string' && s.format === 'date-time') r = this.ref(TIME);
     else if (s.type === 'int-or-string') r = this.ref(INT_OR_STRING);
     if (r) {
-      if (!s.description && s.default === undefined) return r;
+      // A field that says no more than its type does is a plain reference (explain would repeat it).
+      const typeDescription = s.type === 'object' && s.name ? this.defs[s.name]?.description : undefined;
+      if ((!s.description || s.description === typeDescription) && s.default === undefined) return r;
       if (this.flavor === 'v3') return { allOf: [r], ...(s.description ? { description: s.description } : {}), ...(s.default !== undefined ? { default: s.default } : {}) };
       return { ...r, ...(s.description ? { description: s.description } : {}) };
     }

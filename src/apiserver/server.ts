@@ -19,6 +19,7 @@ import { authenticate, clientCertAuthenticator, type Authenticator } from './aut
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseAccept, sendError, sendJson, sendText } from './respond.js';
 import { versionInfo } from './version.js';
+import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
 import './binding.js';
@@ -105,10 +106,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return sendOrNotFound(res, apiGroup(registry, gv[2]));
     }
     if (path === '/openapi/v2') {
-      // Only JSON is served; clients asking for protobuf only get 406 and fall back.
-      const accepts = parseAccept(req.headers.accept);
-      if (!accepts.some((m) => m.type === 'application/json' || m.type === '*/*' || m.type === 'application/*')) {
-        throw new ApiError(406, 'NotAcceptable', 'only application/json is served for /openapi/v2');
+      // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.
+      const first = parseAccept(req.headers.accept)[0];
+      if (first.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || first.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf') {
+        const body = openapiV2Protobuf(registry);
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+        return void res.end(body);
       }
       return sendJson(res, 200, openapiV2(registry));
     }
@@ -149,6 +152,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** The protobuf OpenAPI v2 document, encoded once per registry state. */
+const protoCache = new WeakMap<object, Buffer>();
+function openapiV2Protobuf(registry: KindRegistry): Buffer {
+  const doc = openapiV2(registry);
+  let b = protoCache.get(doc);
+  if (!b) protoCache.set(doc, (b = encodeOpenApiV2(doc)));
+  return b;
 }
 
 function sendOrNotFound(res: ServerResponse, body: unknown) {
