@@ -81,10 +81,14 @@ function validatePodLevel(spec: Obj, p: string): FieldError[] {
   return errs;
 }
 
-/** Validates a PodSpec at path p ("spec", "spec.template.spec"...). isPod: a Pod rather than a template. */
-export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean }): FieldError[] {
+/**
+ * Validates a PodSpec at path p ("spec", "spec.template.spec"...). isPod: a Pod rather than a template.
+ * claimVolumes: volumes that will exist without being listed (a StatefulSet's volumeClaimTemplates).
+ */
+export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean; claimVolumes?: string[] }): FieldError[] {
   if (!isObj(spec)) return [fieldErr.required(`${p}.containers`)];
   const { errors, byName } = validateVolumes(spec.volumes, `${p}.volumes`, opts.isPod);
+  for (const name of opts.claimVolumes ?? []) if (!byName.has(name)) byName.set(name, { name, persistentVolumeClaim: { claimName: name } });
   const errs = [...errors];
   const ctx = { volumes: byName, isPod: opts.isPod, terminationGracePeriodSeconds: num(spec.terminationGracePeriodSeconds) };
   if (Array.isArray(spec.containers) && spec.containers.length === 0) errs.push(fieldErr.required(`${p}.containers`));
@@ -114,11 +118,11 @@ export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean
 }
 
 /** A pod template of a workload at path p ("spec.template"): metadata labels and a PodSpec. */
-export function validatePodTemplateSpec(template: unknown, p: string): FieldError[] {
+export function validatePodTemplateSpec(template: unknown, p: string, claimVolumes?: string[]): FieldError[] {
   if (!isObj(template)) return [fieldErr.required(p)];
   const meta = isObj(template.metadata) ? template.metadata : {};
   const errs = checkLabels(`${p}.metadata.labels`, meta.labels);
-  errs.push(...validatePodSpec(template.spec, `${p}.spec`, { isPod: false }));
+  errs.push(...validatePodSpec(template.spec, `${p}.spec`, { isPod: false, claimVolumes }));
   const spec = template.spec;
   if (isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) {
     errs.push(fieldErr.forbidden(`${p}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));

@@ -174,7 +174,9 @@ export const statefulSet: KindDef = {
   ],
   default: defaultStatefulSet,
   validate: (obj, old) => {
-    const errs = validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'statefulset', kindWord: 'StatefulSet' });
+    // Pods mount their claims by template name, though the template lists no such volume.
+    const claimVolumes = objects(at(obj, 'spec', 'volumeClaimTemplates')).map((t) => text(at(t, 'metadata', 'name'))).filter(Boolean);
+    const errs = validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'statefulset', kindWord: 'StatefulSet', claimVolumes });
     if (isObj(obj.spec)) errs.push(...validateStatefulSetSpec(obj.spec));
     if (old) errs.push(...validateSelectorImmutable(obj.spec, old.spec), ...validateStatefulSetUpdate(obj.spec, old.spec));
     return errs;

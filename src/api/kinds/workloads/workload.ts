@@ -42,6 +42,8 @@ export interface ReplicatedOpts {
   emptySelectorWord: string;
   /** Word in "activeDeadlineSeconds in <Kind> is not Supported". */
   kindWord: string;
+  /** Volume names provided outside the template (StatefulSet volumeClaimTemplates). */
+  claimVolumes?: string[];
 }
 
 /** Selector, template (restartPolicy Always, no activeDeadlineSeconds) and counters of apps/v1 kinds. */
@@ -56,7 +58,7 @@ export function validateReplicatedSpec(spec: unknown, p: string, opts: Replicate
   errs.push(...validateSelector(s, p, opts.emptySelectorWord));
   if (!isSet(s.template)) return errs; // required by the schema
   errs.push(...validateSelectorMatchesTemplate(s, p));
-  errs.push(...validatePodTemplateSpec(s.template, `${p}.template`));
+  errs.push(...validatePodTemplateSpec(s.template, `${p}.template`, opts.claimVolumes));
   const podSpec = isObj(s.template) && isObj(s.template.spec) ? s.template.spec : {};
   if (isSet(podSpec.restartPolicy) && podSpec.restartPolicy !== 'Always') {
     errs.push(fieldErr.notSupported(`${p}.template.spec.restartPolicy`, podSpec.restartPolicy, ['Always']));
