@@ -1,0 +1,27 @@
+// The resources components talk about most, named once so that controllers, the scheduler and the
+// agent agree on group, version and plural.
+
+import type { ResourceRef } from './rest.js';
+
+export const R = {
+  pods: { group: '', version: 'v1', plural: 'pods' },
+  nodes: { group: '', version: 'v1', plural: 'nodes', namespaced: false },
+  namespaces: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
+  services: { group: '', version: 'v1', plural: 'services' },
+  endpoints: { group: '', version: 'v1', plural: 'endpoints' },
+  events: { group: '', version: 'v1', plural: 'events' },
+  configmaps: { group: '', version: 'v1', plural: 'configmaps' },
+  secrets: { group: '', version: 'v1', plural: 'secrets' },
+  serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts' },
+  persistentvolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
+  persistentvolumeclaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
+  deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
+  replicasets: { group: 'apps', version: 'v1', plural: 'replicasets' },
+  statefulsets: { group: 'apps', version: 'v1', plural: 'statefulsets' },
+  daemonsets: { group: 'apps', version: 'v1', plural: 'daemonsets' },
+  controllerrevisions: { group: 'apps', version: 'v1', plural: 'controllerrevisions' },
+  jobs: { group: 'batch', version: 'v1', plural: 'jobs' },
+  cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs' },
+  leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
+  endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
+} satisfies Record<string, ResourceRef>;
