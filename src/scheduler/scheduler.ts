@@ -1,0 +1,131 @@
+// The scheduler: watches pods (all namespaces), nodes and namespaces through the API, keeps the
+// cache and the queue current, and runs one scheduling cycle at a time. It schedules the pods whose
+// spec.schedulerName is its own, that have no node yet and are not being deleted.
+
+import { EventRecorder } from '../client/events.js';
+import { Informer } from '../client/informer.js';
+import { R } from '../client/resources.js';
+import { RestClient } from '../client/rest.js';
+import { logger, type Logger } from '../util/log.js';
+import { metrics } from '../util/metrics.js';
+import { SchedulerCache } from './cache.js';
+import { Framework } from './framework.js';
+import { defaultPlugins } from './plugins/index.js';
+import { SchedulingQueue } from './queue.js';
+import { PodScheduler } from './schedule-one.js';
+import type { Node, Pod } from './types.js';
+
+export interface SchedulerOptions {
+  server: string;
+  ca: string | Buffer;
+  cert: string | Buffer;
+  key: string | Buffer;
+  log?: Logger;
+  schedulerName?: string;
+  /** Share of nodes to find feasible before scoring; kube's adaptive default when unset. */
+  percentageOfNodesToScore?: number;
+}
+
+const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+/** The node fields that can change a scheduling decision (not heartbeats or conditions). */
+const schedulingRelevant = (n: Node) => JSON.stringify([n.metadata?.labels, n.spec?.taints, n.spec?.unschedulable, n.status?.allocatable, n.status?.capacity]);
+
+export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): Promise<void> }> {
+  const log = opts.log ?? logger('scheduler');
+  const schedulerName = opts.schedulerName ?? 'default-scheduler';
+  const client = new RestClient({ server: opts.server, ca: String(opts.ca), cert: String(opts.cert), key: String(opts.key), userAgent: `gifee-scheduler/${schedulerName}` });
+  const cache = new SchedulerCache();
+  const queue = new SchedulingQueue();
+  const pods = new Informer(client, R.pods, log);
+  const nodes = new Informer(client, R.nodes, log);
+  const namespaces = new Informer(client, R.namespaces, log);
+  const events = new EventRecorder(client, schedulerName, log);
+  const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore);
+
+  const responsible = (p: Pod) => (p.spec?.schedulerName ?? 'default-scheduler') === schedulerName && !p.metadata?.deletionTimestamp && !isTerminal(p);
+  const assigned = (p: Pod) => !!p.spec?.nodeName;
+
+  pods.addHandlers({
+    onAdd(o) {
+      const p = o as Pod;
+      if (assigned(p)) cache.addOrUpdatePod(p);
+      else if (responsible(p)) queue.add(p);
+    },
+    onUpdate(o, n) {
+      const old = o as Pod;
+      const p = n as Pod;
+      if (assigned(p)) {
+        if (!assigned(old)) queue.delete(p);
+        cache.addOrUpdatePod(p);
+        // Freed resources or changed labels may let waiting pods fit.
+        if ((isTerminal(p) && !isTerminal(old)) || JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) queue.moveAllToActiveOrBackoff('AssignedPodUpdate');
+      } else if (responsible(p)) queue.update(p);
+      else {
+        queue.delete(p);
+        cache.removePod(p);
+      }
+    },
+    onDelete(o) {
+      const p = o as Pod;
+      queue.delete(p);
+      cache.removePod(p);
+      if (assigned(p)) queue.moveAllToActiveOrBackoff('AssignedPodDelete');
+    },
+  });
+  nodes.addHandlers({
+    onAdd(o) {
+      cache.addOrUpdateNode(o as Node);
+      queue.moveAllToActiveOrBackoff('NodeAdd');
+    },
+    onUpdate(o, n) {
+      cache.addOrUpdateNode(n as Node);
+      if (schedulingRelevant(o as Node) !== schedulingRelevant(n as Node)) queue.moveAllToActiveOrBackoff('NodeUpdate');
+    },
+    onDelete(o) {
+      cache.removeNode(o.metadata?.name ?? '');
+    },
+  });
+  namespaces.addHandlers({
+    onAdd: (o) => cache.namespaceLabels.set(o.metadata?.name ?? '', o.metadata?.labels ?? {}),
+    onUpdate: (_o, n) => cache.namespaceLabels.set(n.metadata?.name ?? '', n.metadata?.labels ?? {}),
+    onDelete: (o) => cache.namespaceLabels.delete(o.metadata?.name ?? ''),
+  });
+
+  metrics.gauge('scheduler_pending_pods', 'Pods waiting in each part of the scheduling queue.', () => Object.entries(queue.lengths).map(([q, n]) => [{ queue: q }, n]));
+
+  for (const i of [nodes, namespaces, pods]) i.start();
+  queue.run();
+  let running = true;
+  let stopped!: () => void;
+  const stopping = new Promise<void>((r) => (stopped = r));
+  const loop = (async () => {
+    // Scheduling before the caches are complete would double-book nodes.
+    await Promise.race([Promise.all([nodes.waitForSync(), namespaces.waitForSync(), pods.waitForSync()]), stopping]);
+    if (!running) return;
+    log.info('scheduler started', { schedulerName, nodes: cache.nodeList().length });
+    while (running) {
+      const qp = await queue.pop();
+      if (!qp) return;
+      try {
+        podScheduler.scheduleOne(qp);
+      } catch (e) {
+        log.error('scheduling cycle failed', { pod: qp.key, err: e });
+        queue.requeue(qp, false);
+      }
+      // Cycles are synchronous: yield so watch events and bind responses get processed.
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+
+  return {
+    stop: async () => {
+      running = false;
+      stopped();
+      queue.close();
+      for (const i of [pods, nodes, namespaces]) i.stop();
+      await loop.catch(() => {});
+      client.close();
+    },
+  };
+}
