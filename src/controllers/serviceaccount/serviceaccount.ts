@@ -1,0 +1,56 @@
+// The service-account controller: every active namespace has a ServiceAccount named "default"
+// (created when the namespace appears, recreated if deleted), which pods without
+// spec.serviceAccountName run as.
+
+import type { KObject } from '../../api/kind.js';
+import { Informer } from '../../client/informer.js';
+import { R } from '../../client/resources.js';
+import { StatusError, type RestClient } from '../../client/rest.js';
+import type { Logger } from '../../util/log.js';
+import { Controller } from '../controller.js';
+
+export const DEFAULT_SERVICE_ACCOUNTS = ['default'];
+
+export class ServiceAccountController extends Controller {
+  private namespaces: Informer;
+  private accounts: Informer;
+
+  constructor(private client: RestClient, log: Logger) {
+    super('serviceaccount', log);
+    this.namespaces = new Informer(client, R.namespaces, log.child({ informer: 'namespaces' }));
+    this.accounts = new Informer(client, R.serviceaccounts, log.child({ informer: 'serviceaccounts' }));
+    this.namespaces.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!) });
+    this.accounts.addHandlers({ onDelete: (o) => this.queue.add(o.metadata!.namespace!) });
+  }
+
+  override start() {
+    this.namespaces.start();
+    this.accounts.start();
+    void Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]).then(() => super.start());
+  }
+
+  override stop() {
+    this.namespaces.stop();
+    this.accounts.stop();
+    super.stop();
+  }
+
+  protected async reconcile(namespace: string) {
+    const ns = this.namespaces.get(namespace);
+    // A terminating namespace refuses creates; a missing one needs nothing.
+    if (!ns || ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') return;
+    for (const name of DEFAULT_SERVICE_ACCOUNTS) {
+      if (this.accounts.get(`${namespace}/${name}`)) continue;
+      const sa: KObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } };
+      try {
+        await this.client.create(R.serviceaccounts, namespace, sa);
+        this.log.info('created service account', { namespace, name });
+      } catch (e) {
+        if (e instanceof StatusError && e.code === 409) continue; // already there: our cache is behind
+        if (e instanceof StatusError && e.code === 403 && /terminat/i.test(e.message)) return;
+        if (e instanceof StatusError && e.code === 404) return; // namespace just went away
+        throw e;
+      }
+    }
+  }
+}
