@@ -56,6 +56,9 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     const { startControllerManager } = await import('../controllers/manager.js');
     const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager') });
     stopControllers = () => cm.stop();
+    const { startScheduler } = await import('../scheduler/scheduler.js');
+    const scheduler = await startScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
+    stopControllers = () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {});
   }
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
   cfg.onReady?.(serverUrl);
