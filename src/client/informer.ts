@@ -23,7 +23,8 @@ export class Informer {
   private current?: { abort(): void };
   private rv = '';
 
-  constructor(private client: RestClient, readonly resource: ResourceRef, private log: Logger, private namespace?: string) {}
+  /** query: extra list/watch parameters, e.g. { fieldSelector: 'spec.nodeName=n1' } for an agent's own pods. */
+  constructor(private client: RestClient, readonly resource: ResourceRef, private log: Logger, private namespace?: string, private query: Record<string, string> = {}) {}
 
   addHandlers(h: Handlers) {
     this.handlers.push(h);
@@ -60,7 +61,7 @@ export class Informer {
     let cont: string | undefined;
     let rv = '';
     do {
-      const page = await this.client.list(this.resource, this.namespace, { limit: '500', ...(cont ? { continue: cont } : {}) });
+      const page = await this.client.list(this.resource, this.namespace, { ...this.query, limit: '500', ...(cont ? { continue: cont } : {}) });
       items.push(...page.items);
       cont = page.metadata.continue;
       rv = page.metadata.resourceVersion;
@@ -100,7 +101,7 @@ export class Informer {
       try {
         if (needList) await this.relist();
         needList = false;
-        const w = this.client.watch(this.resource, this.namespace, { resourceVersion: this.rv, allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }, (e) => {
+        const w = this.client.watch(this.resource, this.namespace, { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }, (e) => {
           if (e.type === 'ERROR') {
             const code = (e.object as { code?: number }).code;
             if (code === 410) needList = true;

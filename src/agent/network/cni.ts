@@ -1,0 +1,136 @@
+// Pod networking through CNI plugins, called per the CNI spec (ADD/DEL with the config on stdin
+// and CNI_* variables): a network namespace per pod, `loopback` for lo and `bridge` + `host-local`
+// IPAM for eth0 on the node's pod CIDR, the bridge acting as the pods' gateway.
+
+import { execFile, spawn } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../../util/log.js';
+
+const run = promisify(execFile);
+
+export interface CniOptions {
+  dataDir: string;
+  /** Bridge device the node's pods hang off (one per agent). */
+  bridge: string;
+  pluginDir?: string;
+  log: Logger;
+}
+
+export interface PodNetwork {
+  netnsPath: string;
+  ip: string;
+}
+
+export class CniError extends Error {}
+
+const netnsName = (podUid: string) => `gifee-${podUid}`;
+
+export class CniNetwork {
+  private podCIDR?: string;
+  private readonly pluginDir: string;
+
+  constructor(private opts: CniOptions) {
+    this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
+  }
+
+  setPodCIDR(cidr: string | undefined) {
+    this.podCIDR = cidr;
+  }
+
+  get ready() {
+    return !!this.podCIDR;
+  }
+
+  private bridgeConfig() {
+    return {
+      cniVersion: '1.0.0',
+      name: 'gifee',
+      type: 'bridge',
+      bridge: this.opts.bridge,
+      isGateway: true,
+      ipMasq: true,
+      hairpinMode: true,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: this.podCIDR }]],
+        routes: [{ dst: '0.0.0.0/0' }],
+        dataDir: join(this.opts.dataDir, 'cni', 'networks'),
+      },
+    };
+  }
+
+  private invoke(plugin: string, command: 'ADD' | 'DEL' | 'CHECK', podUid: string, ifname: string, config: object): Promise<any> {
+    return new Promise((resolve, reject) => {
+      const env = {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: podUid,
+        CNI_NETNS: `/var/run/netns/${netnsName(podUid)}`,
+        CNI_IFNAME: ifname,
+        CNI_PATH: this.pluginDir,
+      };
+      const p = spawn(join(this.pluginDir, plugin), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.on('error', (e) => reject(new CniError(`CNI plugin ${plugin} could not run: ${e.message}`)));
+      p.on('close', (code) => {
+        if (code === 0) return resolve(out ? JSON.parse(out) : {});
+        let msg = err || out;
+        try {
+          const j = JSON.parse(out) as { msg?: string; details?: string };
+          msg = [j.msg, j.details].filter(Boolean).join(': ');
+        } catch {
+          /* plain text */
+        }
+        reject(new CniError(`CNI ${plugin} ${command} failed: ${msg.trim()}`));
+      });
+      p.stdin.end(JSON.stringify({ ...config, name: 'gifee', cniVersion: '1.0.0' }));
+    });
+  }
+
+  /** Creates the pod's network namespace and wires lo and eth0; idempotent for a pod that has one. */
+  async setup(podUid: string): Promise<PodNetwork> {
+    if (!this.podCIDR) throw new CniError('the node has no pod CIDR yet (node.spec.podCIDR is empty)');
+    const name = netnsName(podUid);
+    const netnsPath = `/var/run/netns/${name}`;
+    if (existsSync(netnsPath)) {
+      const ip = await this.podIP(podUid);
+      if (ip) return { netnsPath, ip }; // wired by an earlier attempt or agent run
+    } else await run('ip', ['netns', 'add', name]);
+    await mkdir(join(this.opts.dataDir, 'cni', 'networks'), { recursive: true });
+    try {
+      await this.invoke('loopback', 'ADD', podUid, 'lo', { type: 'loopback' });
+      const result = await this.invoke('bridge', 'ADD', podUid, 'eth0', this.bridgeConfig());
+      const ip = String(result.ips?.[0]?.address ?? '').split('/')[0];
+      if (!ip) throw new CniError(`CNI bridge returned no IP: ${JSON.stringify(result)}`);
+      return { netnsPath, ip };
+    } catch (e) {
+      await this.teardown(podUid).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Releases the pod's IP and removes its namespace; safe to call twice. */
+  async teardown(podUid: string) {
+    const name = netnsName(podUid);
+    if (this.podCIDR) await this.invoke('bridge', 'DEL', podUid, 'eth0', this.bridgeConfig()).catch((e) => this.opts.log.debug('CNI DEL failed', { pod: podUid, err: e }));
+    if (existsSync(`/var/run/netns/${name}`)) await run('ip', ['netns', 'delete', name]).catch(() => undefined);
+  }
+
+  /** The IP of a pod already wired (after an agent restart). */
+  async podIP(podUid: string): Promise<string | undefined> {
+    const name = netnsName(podUid);
+    if (!existsSync(`/var/run/netns/${name}`)) return undefined;
+    const { stdout } = await run('ip', ['-n', name, '-4', '-o', 'addr', 'show', 'dev', 'eth0']).catch(() => ({ stdout: '' }));
+    return /inet (\d+\.\d+\.\d+\.\d+)/.exec(stdout)?.[1];
+  }
+
+  static netnsPathOf(podUid: string) {
+    return `/var/run/netns/${netnsName(podUid)}`;
+  }
+}

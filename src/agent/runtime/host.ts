@@ -1,0 +1,49 @@
+// Host operations the runtime needs (mounts, cgroups), through the standard tools so the agent
+// needs no native code.
+
+import { execFile } from 'node:child_process';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Mounts an overlayfs: layers lowest first (overlayfs wants the topmost lowerdir first). */
+export async function mountOverlay(layers: string[], upper: string, work: string, target: string) {
+  if (layers.length === 0) throw new Error('image has no layers');
+  const lower = [...layers].reverse().join(':');
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, target]);
+}
+
+/** Unmounts path and anything mounted below it; silent when nothing is mounted. */
+export async function unmount(path: string) {
+  const mounts = await mountsUnder(path);
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    await run('umount', ['-l', m]).catch(() => undefined);
+  }
+}
+
+export async function mountsUnder(path: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp && (mp === path || mp.startsWith(path.endsWith('/') ? path : path + '/'))) out.push(mp.replace(/\\040/g, ' '));
+  }
+  return out;
+}
+
+/** Removes a cgroup directory (and its children) in every mounted v1 controller and in v2. */
+export async function removeCgroups(relPath: string) {
+  const base = '/sys/fs/cgroup';
+  const controllers = await readdir(base).catch(() => [] as string[]);
+  const roots = [base, ...controllers.map((c) => join(base, c))];
+  for (const root of roots) await rmdirTree(join(root, relPath));
+}
+
+async function rmdirTree(dir: string) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  if (!entries) return;
+  for (const e of entries) if (e.isDirectory()) await rmdirTree(join(dir, e.name));
+  await rmdir(dir).catch(() => undefined);
+}

@@ -1,0 +1,287 @@
+// The runc runtime: each container is an OCI bundle the agent writes (overlayfs rootfs over the
+// image's extracted layers, config.json from oci-spec.ts) run by `runc run --keep` under a tiny
+// /bin/sh wrapper that records runc's exit status in a file. The wrapper is started in its own
+// session, so containers outlive an agent restart; the agent then re-adopts them from disk.
+//
+// Output goes through two named pipes the container holds open read-write (so it never gets
+// SIGPIPE while no agent reads); the agent pumps them into CRI-format log files.
+
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { constants, existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
+import net from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Logger } from '../../util/log.js';
+import { CriLogWriter } from '../logs/cri-log-writer.js';
+import type { ExecOptions, ExecSession } from '../streams/target.js';
+import { buildSpec } from './oci-spec.js';
+import { mountOverlay, unmount, removeCgroups } from './host.js';
+import type { ContainerConfig, ContainerInfo, Runtime, Sandbox, SandboxConfig } from './types.js';
+
+const run = promisify(execFile);
+
+interface Tracked {
+  info: ContainerInfo;
+  dir: string;
+  child?: ChildProcess;
+  writer?: CriLogWriter;
+  exited: Promise<ContainerInfo>;
+  resolveExit: (i: ContainerInfo) => void;
+  poll?: NodeJS.Timeout;
+}
+
+export class RuncRuntime implements Runtime {
+  readonly name = 'runc' as const;
+  private readonly root: string;
+  private readonly containersDir: string;
+  private tracked = new Map<string, Tracked>();
+
+  /** cgroupParent: the cgroup under which pods get their own ("gifee" -> /sys/fs/cgroup/<ctl>/gifee/pod<uid>/<id>). */
+  constructor(private dataDir: string, private log: Logger, private cgroupParent = 'gifee') {
+    this.root = join(dataDir, 'runc');
+    this.containersDir = join(dataDir, 'containers');
+  }
+
+  private runc(args: string[]) {
+    return run('runc', ['--root', this.root, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  }
+
+  async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
+    const ns = join(cfg.dir, 'ns');
+    await mkdir(ns, { recursive: true });
+    const utsPath = join(ns, 'uts');
+    const ipcPath = join(ns, 'ipc');
+    if (!(await isNsMounted(utsPath))) {
+      await writeFile(utsPath, '');
+      await writeFile(ipcPath, '');
+      // Persistent uts and ipc namespaces bound to files: the pod's containers join them, so they share
+      // a hostname and SysV IPC the way a pause container would give them, without a process to keep.
+      await run('unshare', [`--uts=${utsPath}`, `--ipc=${ipcPath}`, 'hostname', cfg.hostname.slice(0, 63)]);
+    }
+    return { podUid: cfg.podUid, dir: cfg.dir, netnsPath: cfg.netnsPath, hostNetwork: cfg.hostNetwork, utsPath, ipcPath };
+  }
+
+  async removeSandbox(sandbox: Sandbox): Promise<void> {
+    for (const p of [sandbox.utsPath, sandbox.ipcPath]) if (p) await unmount(p);
+    await removeCgroups(`${this.cgroupParent}/pod${sandbox.podUid}`);
+  }
+
+  private cgroupsPath(podUid: string, id: string) {
+    return `/${this.cgroupParent}/pod${podUid}/${id}`;
+  }
+
+  async createContainer(sandbox: Sandbox, cfg: ContainerConfig): Promise<ContainerInfo> {
+    const dir = join(this.containersDir, cfg.id);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(join(dir, 'rootfs'), { recursive: true });
+    await mkdir(join(dir, 'upper'));
+    await mkdir(join(dir, 'work'));
+    await mountOverlay(cfg.layers, join(dir, 'upper'), join(dir, 'work'), join(dir, 'rootfs'));
+    // Mount points for bind mounts of files (/etc/hosts...) must exist as files, directories as dirs.
+    const spec = buildSpec(cfg, sandbox, this.cgroupsPath(cfg.podUid, cfg.id));
+    await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
+    await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr')]);
+    const info: ContainerInfo = { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath };
+    await this.saveMeta(dir, info);
+    this.track(info, dir);
+    return info;
+  }
+
+  private track(info: ContainerInfo, dir: string): Tracked {
+    let resolveExit!: (i: ContainerInfo) => void;
+    const exited = new Promise<ContainerInfo>((r) => (resolveExit = r));
+    const t: Tracked = { info, dir, exited, resolveExit };
+    this.tracked.set(info.id, t);
+    return t;
+  }
+
+  private async saveMeta(dir: string, info: ContainerInfo) {
+    const tmp = join(dir, `meta.json.${process.hrtime.bigint()}`);
+    await writeFile(tmp, JSON.stringify(info));
+    await rename(tmp, join(dir, 'meta.json'));
+  }
+
+  /** Pump the container's pipes into its log file (again after an agent restart). */
+  private attachLogs(t: Tracked) {
+    t.writer = new CriLogWriter(t.info.logPath);
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const fd = openSync(join(t.dir, stream), constants.O_RDONLY | constants.O_NONBLOCK);
+      const sock = new net.Socket({ fd, readable: true, writable: false });
+      t.writer.pump(sock, stream);
+    }
+  }
+
+  async start(id: string): Promise<ContainerInfo> {
+    const t = this.mustGet(id);
+    const dir = t.dir;
+    // Write ends opened read-write: opening does not block, and the container keeps a reader alive.
+    const out = openSync(join(dir, 'stdout'), constants.O_RDWR);
+    const err = openSync(join(dir, 'stderr'), constants.O_RDWR);
+    const script = 'runc --root "$1" --log "$2/runc.log" --log-format json run --keep --no-new-keyring --pid-file "$2/pid" --bundle "$2" "$3"; echo $? > "$2/exit.tmp"; mv "$2/exit.tmp" "$2/exit"';
+    const child = spawn('/bin/sh', ['-c', script, 'gifee-shim', this.root, dir, id], { detached: true, stdio: ['ignore', out, err] });
+    closeSync(out);
+    closeSync(err);
+    t.child = child;
+    t.info.startedAt = new Date().toISOString();
+    this.attachLogs(t);
+    child.once('exit', () => void this.reap(t));
+    // Running once runc has written the pid file; or failed if the shim already finished.
+    for (let i = 0; i < 3000; i++) {
+      if (existsSync(join(dir, 'pid'))) {
+        t.info.state = 'running';
+        t.info.pid = Number(await readFile(join(dir, 'pid'), 'utf8').catch(() => '0')) || undefined;
+        t.info.startedAt = new Date().toISOString();
+        await this.saveMeta(dir, { ...t.info, shimPid: child.pid } as ContainerInfo);
+        return t.info;
+      }
+      if (t.info.state === 'exited') return t.info;
+      await new Promise((r) => setTimeout(r, i < 100 ? 5 : 20));
+    }
+    return t.info;
+  }
+
+  /** The shim finished: read the exit status and OOM flag, then free runc's container and the rootfs. */
+  private async reap(t: Tracked) {
+    if (t.info.state === 'exited') return;
+    clearInterval(t.poll);
+    const dir = t.dir;
+    const code = Number((await readFile(join(dir, 'exit'), 'utf8').catch(() => '255')).trim());
+    const started = existsSync(join(dir, 'pid'));
+    t.info.exitCode = Number.isFinite(code) ? code : 255;
+    t.info.finishedAt = new Date().toISOString();
+    t.info.oomKilled = code === 137 && (await oomKills(this.cgroupsPath(t.info.podUid, t.info.id))) > 0;
+    if (!started || code === 255 || code === 127 || code === 126) {
+      const err = await runcError(join(dir, 'runc.log'));
+      if (err) t.info.startError = err;
+      if (!started && t.info.exitCode === 0) t.info.exitCode = 128;
+    }
+    await this.runc(['delete', '--force', t.info.id]).catch(() => undefined);
+    await unmount(join(dir, 'rootfs'));
+    t.info.state = 'exited';
+    await t.writer?.drained();
+    await this.saveMeta(dir, t.info).catch(() => undefined);
+    t.resolveExit(t.info);
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    const t = this.tracked.get(id);
+    if (!t || t.info.state !== 'running') return;
+    await this.runc(['kill', id, 'TERM']).catch(() => undefined);
+    const killed = await Promise.race([t.exited.then(() => true), delay(Math.max(0, graceSeconds) * 1000).then(() => false)]);
+    if (!killed) await this.runc(['kill', '--all', id, 'KILL']).catch(() => undefined);
+    await Promise.race([t.exited, delay(10_000)]);
+  }
+
+  async remove(id: string): Promise<void> {
+    const t = this.tracked.get(id);
+    if (t?.info.state === 'running') await this.stop(id, 0);
+    clearInterval(t?.poll);
+    await this.runc(['delete', '--force', id]).catch(() => undefined);
+    const dir = join(this.containersDir, id);
+    await unmount(join(dir, 'rootfs'));
+    await rm(dir, { recursive: true, force: true });
+    this.tracked.delete(id);
+  }
+
+  status(id: string) {
+    return this.tracked.get(id)?.info;
+  }
+
+  list() {
+    return [...this.tracked.values()].map((t) => t.info);
+  }
+
+  waitExit(id: string): Promise<ContainerInfo> {
+    return this.mustGet(id).exited;
+  }
+
+  private mustGet(id: string): Tracked {
+    const t = this.tracked.get(id);
+    if (!t) throw new Error(`no container ${id}`);
+    return t;
+  }
+
+  async exec(id: string, command: string[], opts: ExecOptions): Promise<ExecSession> {
+    const t = this.mustGet(id);
+    if (t.info.state !== 'running') throw new Error(`container ${t.info.name} is not running`);
+    const args = ['--root', this.root, 'exec', ...(opts.tty ? ['--tty'] : []), id, ...command];
+    const child = spawn('runc', args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<{ exitCode: number }>((resolve) => {
+      child.once('error', () => resolve({ exitCode: 126 }));
+      child.once('exit', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 + (osSignals[signal] ?? 9) : 1) }));
+    });
+    return {
+      stdin: child.stdin ?? undefined,
+      stdout: child.stdout!,
+      stderr: opts.tty ? undefined : child.stderr!,
+      resize: () => undefined, // runc's foreground tty takes its size from its own terminal; we have none
+      exited,
+      kill: () => child.kill('SIGKILL'),
+    };
+  }
+
+  /** Re-adopt containers a previous agent run left: running ones keep running and are watched again. */
+  async recover(): Promise<void> {
+    const ids = await readdir(this.containersDir).catch(() => [] as string[]);
+    for (const id of ids) {
+      const dir = join(this.containersDir, id);
+      const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8').catch(() => 'null')) as (ContainerInfo & { shimPid?: number }) | null;
+      if (!meta) {
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const t = this.track(meta, dir);
+      if (meta.state === 'running') {
+        if (existsSync(join(dir, 'exit'))) {
+          void this.reap(t);
+          continue;
+        }
+        this.attachLogs(t);
+        // Not our child any more: watch for the shim's exit file.
+        t.poll = setInterval(() => {
+          if (existsSync(join(dir, 'exit'))) void this.reap(t);
+        }, 500);
+        t.poll.unref();
+        this.log.info('re-adopted running container', { id, pod: meta.podUid, container: meta.name });
+      } else if (meta.state === 'exited') {
+        t.resolveExit(meta);
+      }
+    }
+  }
+}
+
+/** A timer that does not keep the process alive. */
+const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+const osSignals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+
+async function isNsMounted(path: string): Promise<boolean> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+  return mounts.includes(` ${path} `);
+}
+
+/** The kernel's OOM kill count for a container's memory cgroup (cgroup v1 or v2). */
+async function oomKills(cgroupsPath: string): Promise<number> {
+  for (const f of [`/sys/fs/cgroup/memory${cgroupsPath}/memory.oom_control`, `/sys/fs/cgroup${cgroupsPath}/memory.events`]) {
+    const text = await readFile(f, 'utf8').catch(() => '');
+    const m = /oom_kill (\d+)/.exec(text);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+}
+
+/** The last error runc logged ("exec: \"nope\": executable file not found in $PATH"). */
+async function runcError(logFile: string): Promise<string | undefined> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  let msg: string | undefined;
+  for (const line of text.split('\n')) {
+    try {
+      const l = JSON.parse(line) as { level?: string; msg?: string };
+      if (l.level === 'error' && l.msg) msg = l.msg;
+    } catch {
+      /* not JSON */
+    }
+  }
+  return msg?.replace(/^runc run failed: /, '');
+}

@@ -1,0 +1,104 @@
+// The container runtime contract (ARCHITECTURE.md): what the pod workers ask of a runtime. `runc`
+// runs real isolated containers; `process` runs plain host processes where root is not available.
+
+import type { ExecOptions, ExecSession } from '../streams/target.js';
+
+export interface SandboxConfig {
+  podUid: string;
+  hostname: string;
+  /** The pod's directory (state, generated files). */
+  dir: string;
+  /** A network namespace the network layer created (absent with hostNetwork). */
+  netnsPath?: string;
+  hostNetwork?: boolean;
+}
+
+export interface Sandbox {
+  podUid: string;
+  dir: string;
+  netnsPath?: string;
+  hostNetwork?: boolean;
+  utsPath?: string;
+  ipcPath?: string;
+}
+
+export interface Mount {
+  source: string;
+  destination: string;
+  readOnly?: boolean;
+  /** bind (default) or tmpfs. */
+  type?: 'bind' | 'tmpfs';
+}
+
+export interface Resources {
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  memoryLimit?: number;
+  pidsLimit?: number;
+}
+
+export interface ContainerConfig {
+  /** Runtime-wide unique id: "<pod uid prefix>-<container>-<restart>". */
+  id: string;
+  podUid: string;
+  name: string;
+  /** Image layer directories, lowest first (overlayfs lowerdirs). */
+  layers: string[];
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids?: number[];
+  tty: boolean;
+  stdin: boolean;
+  mounts: Mount[];
+  resources: Resources;
+  privileged: boolean;
+  readOnlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  /** Where the agent writes this instance's log (CRI format). */
+  logPath: string;
+}
+
+export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
+
+export interface ContainerInfo {
+  id: string;
+  podUid: string;
+  name: string;
+  state: RuntimeState;
+  pid?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** The kernel killed it for exceeding its memory limit. */
+  oomKilled?: boolean;
+  /** Why it could not start (runc's error), when it did not. */
+  startError?: string;
+  logPath: string;
+}
+
+export interface Runtime {
+  readonly name: 'runc' | 'process';
+  /** Namespaces shared by a pod's containers (uts, ipc; the network one comes from the network layer). */
+  createSandbox(cfg: SandboxConfig): Promise<Sandbox>;
+  removeSandbox(sandbox: Sandbox): Promise<void>;
+  /** Prepare a container (rootfs, bundle); does not start it. */
+  createContainer(sandbox: Sandbox, cfg: ContainerConfig): Promise<ContainerInfo>;
+  /** Start it; resolves once it runs (or has failed to start). */
+  start(id: string): Promise<ContainerInfo>;
+  /** SIGTERM, then SIGKILL after graceSeconds; resolves when it has exited. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  status(id: string): ContainerInfo | undefined;
+  /** Containers this runtime knows, including those found on disk after an agent restart. */
+  list(): ContainerInfo[];
+  /** Resolves when the container exits (at once if it has). */
+  waitExit(id: string): Promise<ContainerInfo>;
+  exec(id: string, command: string[], opts: ExecOptions): Promise<ExecSession>;
+  /** Re-read containers left by a previous agent run; keep the running ones. */
+  recover(): Promise<void>;
+}
