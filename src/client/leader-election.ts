@@ -1,0 +1,217 @@
+// Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a candidate takes
+// the lease when it is free or its holder has not renewed it for leaseDuration (measured on the
+// candidate's own clock from when it last saw the record change, so clock skew between machines
+// does not matter); the leader renews every retryPeriod and gives up leading if it cannot renew
+// within renewDeadline; every write carries the resourceVersion it read, so two candidates racing
+// for the same lease cannot both win. Stopping a leader releases the lease so a standby takes over
+// at once instead of after leaseDuration.
+
+import type { KObject } from '../api/kind.js';
+import type { Logger } from '../util/log.js';
+import { R } from './resources.js';
+import { isConflict, isNotFound, type RestClient } from './rest.js';
+
+export interface LeaderElectionOptions {
+  client: RestClient;
+  namespace: string;
+  name: string;
+  /** Who this candidate is; must be unique among candidates (client-go: hostname + uuid). */
+  identity: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+  /** Called each time this candidate becomes the leader. */
+  onStartedLeading(): void | Promise<void>;
+  /** Called each time this candidate stops leading (lost the lease, or stop()). */
+  onStoppedLeading(): void | Promise<void>;
+  /** Called when the observed leader changes (including to this candidate). */
+  onNewLeader?(identity: string): void;
+  log: Logger;
+}
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+type Lease = KObject & { spec?: LeaseSpec };
+
+/** MicroTime, as Kubernetes writes it: RFC 3339 with microseconds. */
+export const microTime = (d = new Date()) => d.toISOString().replace(/Z$/, '000Z');
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+/** A period with up to 20% jitter added, so candidates do not retry in lockstep. */
+const jittered = (ms: number) => ms * (1 + Math.random() * 0.2);
+
+export class LeaderElector {
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  private leading = false;
+  private observed?: { record: string; at: number; lease: Lease };
+  private lastLeader = '';
+  private abort = new AbortController();
+  private loop?: Promise<void>;
+
+  constructor(private opts: LeaderElectionOptions) {
+    this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    if (this.leaseDurationMs <= this.renewDeadlineMs) throw new Error(`leader election: leaseDuration (${this.leaseDurationMs}ms) must be greater than renewDeadline (${this.renewDeadlineMs}ms)`);
+    if (this.renewDeadlineMs <= this.retryPeriodMs * 1.2) throw new Error(`leader election: renewDeadline (${this.renewDeadlineMs}ms) must be greater than retryPeriod*1.2 (${this.retryPeriodMs * 1.2}ms)`);
+  }
+
+  get identity() {
+    return this.opts.identity;
+  }
+
+  isLeader() {
+    return this.leading;
+  }
+
+  /** The holder this candidate last observed ('' when none). */
+  leader() {
+    return this.lastLeader;
+  }
+
+  /** Campaign until stop(): acquire, lead while renewing, and campaign again after losing. */
+  start() {
+    this.loop ??= this.run();
+  }
+
+  /** Stop campaigning; a leader stops leading and releases the lease. */
+  async stop() {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run() {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      if (!(await this.acquire(signal))) break;
+      this.leading = true;
+      this.opts.log.info('became leader', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+      await this.callback('onStartedLeading');
+      await this.renew(signal);
+      this.leading = false;
+      await this.callback('onStoppedLeading');
+      if (signal.aborted) await this.release();
+      else this.opts.log.warn('lost leadership; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+    }
+  }
+
+  private async callback(name: 'onStartedLeading' | 'onStoppedLeading') {
+    try {
+      await this.opts[name]();
+    } catch (e) {
+      this.opts.log.error(`leader election ${name} failed`, { err: e });
+    }
+  }
+
+  /** Retry every retryPeriod until the lease is ours; false if stopped first. */
+  private async acquire(signal: AbortSignal): Promise<boolean> {
+    while (!signal.aborted) {
+      if (await this.tryAcquireOrRenew()) return true;
+      await sleep(jittered(this.retryPeriodMs), signal);
+    }
+    return false;
+  }
+
+  /** Renew every retryPeriod; return when renewing failed for renewDeadline, someone else took it, or stop. */
+  private async renew(signal: AbortSignal) {
+    let lastRenewed = Date.now();
+    while (!signal.aborted) {
+      await sleep(this.retryPeriodMs, signal);
+      if (signal.aborted) return;
+      const ok = await this.withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs - (Date.now() - lastRenewed));
+      if (ok) lastRenewed = Date.now();
+      else if (this.lastLeader && this.lastLeader !== this.opts.identity) return; // someone else holds it now
+      else if (Date.now() - lastRenewed >= this.renewDeadlineMs) return;
+    }
+  }
+
+  private async withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
+    let t: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((r) => (t = setTimeout(() => r(false), Math.max(ms, 0))));
+    try {
+      return await Promise.race([p, timeout]);
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  private observe(lease: Lease) {
+    const record = JSON.stringify(lease.spec ?? {});
+    if (this.observed?.record !== record) this.observed = { record, at: Date.now(), lease };
+    else this.observed.lease = lease;
+    const holder = lease.spec?.holderIdentity ?? '';
+    if (holder !== this.lastLeader) {
+      this.lastLeader = holder;
+      if (holder) this.opts.onNewLeader?.(holder);
+    }
+  }
+
+  /** One attempt: create the lease, take it over, or renew it. True when this candidate holds it now. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { client, namespace, name, identity } = this.opts;
+    const now = microTime();
+    const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: Math.max(1, Math.ceil(this.leaseDurationMs / 1000)), acquireTime: now, renewTime: now, leaseTransitions: 0 };
+    try {
+      let current: Lease;
+      try {
+        current = (await client.get(R.leases, namespace, name)) as Lease;
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        const created = (await client.create(R.leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } as KObject)) as Lease;
+        this.observe(created);
+        return true;
+      }
+      this.observe(current);
+      const old = current.spec ?? {};
+      const held = !!old.holderIdentity && old.holderIdentity !== identity;
+      // Someone else's lease that has not expired (by our clock, since we last saw it change) is theirs.
+      const expiresAt = this.observed!.at + (old.leaseDurationSeconds ?? 0) * 1000;
+      if (held && expiresAt > Date.now()) return false;
+      if (old.holderIdentity === identity) {
+        spec.acquireTime = old.acquireTime ?? now;
+        spec.leaseTransitions = old.leaseTransitions ?? 0;
+      } else {
+        spec.leaseTransitions = (old.leaseTransitions ?? 0) + 1;
+      }
+      const updated = (await client.update(R.leases, { ...current, spec: { ...old, ...spec } })) as Lease;
+      this.observe(updated);
+      return true;
+    } catch (e) {
+      // A conflict means another candidate wrote first: we lost this round, try again later.
+      if (!isConflict(e)) this.opts.log.debug('leader election attempt failed', { lease: `${namespace}/${name}`, err: e });
+      return false;
+    }
+  }
+
+  /** Give the lease up (holder cleared, 1s duration) so a standby takes it at its next retry. */
+  private async release() {
+    const lease = this.observed?.lease;
+    if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
+    const now = microTime();
+    try {
+      await this.opts.client.update(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
+      this.opts.log.info('released leadership', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+    } catch (e) {
+      this.opts.log.warn('could not release the lease; a standby takes over once it expires', { err: e });
+    }
+  }
+}
