@@ -104,4 +104,81 @@ describe('workload controllers', () => {
     await until('job deleted', async () => (await k(['get', 'job', 'shortlived', '--ignore-not-found', '-o', 'name'])).stdout.trim() === '');
     await until('its pods collected', async () => (await json(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=shortlived'])).items.length === 0);
   });
+
+  const sts = (name: string, spec: Record<string, unknown>, image = 'registry.local/web:1') => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name },
+    spec: {
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+      ...spec,
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image }] } },
+    },
+  });
+  const podsOf = async (app: string) => (await json(['get', 'pods', '-l', `app=${app}`])).items as any[];
+  const ready = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');
+  const claims = async () => ((await json(['get', 'pvc'])).items as any[]).map((c) => c.metadata.name).sort();
+
+  test('a StatefulSet starts pods in order, each Ready before the next, with stable identity and claims', async () => {
+    await apply(sts('web', { replicas: 3 }));
+    // Watch the pods come up: at every moment they are web-0..web-m, and all but the newest are Ready.
+    const end = Date.now() + 40_000;
+    let seenAll = false;
+    while (Date.now() < end && !seenAll) {
+      const pods = (await podsOf('web')).filter((p) => !p.metadata.deletionTimestamp);
+      const ords = pods.map((p) => Number(p.metadata.name.split('-').pop())).sort((a, b) => a - b);
+      assert.deepEqual(ords, ords.map((_, i) => i), `pods form a prefix of ordinals: ${ords}`);
+      const newest = Math.max(...ords);
+      for (const p of pods) if (Number(p.metadata.name.split('-').pop()) !== newest) assert.ok(ready(p), `${p.metadata.name} is Ready before a later ordinal exists`);
+      seenAll = pods.length === 3 && pods.every(ready);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(seenAll, 'three ready pods');
+    assert.match((await k(['rollout', 'status', 'sts/web', '--timeout=30s'])).stdout, /roll out complete|partitioned roll out complete/);
+    const pod = await json(['get', 'pod', 'web-1']);
+    assert.equal(pod.spec.hostname, 'web-1');
+    assert.equal(pod.spec.subdomain, 'web');
+    assert.equal(pod.metadata.labels['statefulset.kubernetes.io/pod-name'], 'web-1');
+    assert.equal(pod.metadata.labels['apps.kubernetes.io/pod-index'], '1');
+    assert.equal(pod.spec.volumes.find((v: any) => v.name === 'data').persistentVolumeClaim.claimName, 'data-web-1');
+    assert.deepEqual(await claims(), ['data-web-0', 'data-web-1', 'data-web-2']);
+    const set = await json(['get', 'sts', 'web']);
+    assert.equal(set.status.readyReplicas, 3);
+    assert.equal(set.status.currentRevision, set.status.updateRevision);
+    assert.equal(pod.metadata.labels['controller-revision-hash'], set.status.updateRevision);
+  });
+
+  test('scaling a StatefulSet down removes the highest ordinals and keeps their claims', async () => {
+    await k(['scale', 'sts/web', '--replicas=1']);
+    await until('one pod left', async () => (await podsOf('web')).map((p) => p.metadata.name).join() === 'web-0');
+    assert.deepEqual(await claims(), ['data-web-0', 'data-web-1', 'data-web-2'], 'claims are retained');
+    await k(['scale', 'sts/web', '--replicas=3']);
+    await k(['rollout', 'status', 'sts/web', '--timeout=40s']);
+  });
+
+  test('a partitioned rolling update replaces only ordinals at or above the partition, highest first', async () => {
+    await k(['patch', 'sts', 'web', '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 1 } } } })]);
+    await k(['set', 'image', 'sts/web', 'web=registry.local/web:2']);
+    assert.match((await k(['rollout', 'status', 'sts/web', '--timeout=40s'])).stdout, /partitioned roll out complete: 2 new pods have been updated/);
+    const images = async () => Object.fromEntries((await podsOf('web')).map((p) => [p.metadata.name, p.spec.containers[0].image]));
+    assert.deepEqual(await images(), { 'web-0': 'registry.local/web:1', 'web-1': 'registry.local/web:2', 'web-2': 'registry.local/web:2' });
+    await k(['patch', 'sts', 'web', '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } })]);
+    await k(['rollout', 'status', 'sts/web', '--timeout=40s']);
+    assert.deepEqual(await images(), { 'web-0': 'registry.local/web:2', 'web-1': 'registry.local/web:2', 'web-2': 'registry.local/web:2' });
+    const set = await json(['get', 'sts', 'web']);
+    assert.equal(set.status.currentRevision, set.status.updateRevision);
+    assert.equal(set.status.updatedReplicas, 3);
+    const revisions = await json(['get', 'controllerrevisions', '-l', 'app=web']);
+    assert.equal(revisions.items.length, 2);
+    assert.match((await k(['rollout', 'history', 'sts/web'])).stdout, /1\s+.*\n2\s+/);
+  });
+
+  test('a Parallel StatefulSet with whenScaled: Delete removes the claims of scaled-down pods', async () => {
+    await apply(sts('par', { replicas: 3, podManagementPolicy: 'Parallel', persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete', whenDeleted: 'Retain' } }));
+    await k(['rollout', 'status', 'sts/par', '--timeout=40s']);
+    await k(['scale', 'sts/par', '--replicas=1']);
+    await until('claims of par-1 and par-2 deleted', async () => (await claims()).filter((c) => c.startsWith('data-par-')).join() === 'data-par-0');
+  });
 });
