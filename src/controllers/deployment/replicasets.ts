@@ -18,8 +18,15 @@ export const bySizeNewer = (a: ReplicaSet, b: ReplicaSet) => specReplicas(b) - s
 /** Largest first, older first among equals (where removed replicas come from). */
 export const bySizeOlder = (a: ReplicaSet, b: ReplicaSet) => specReplicas(b) - specReplicas(a) || byCreation(a, b);
 
+/** Null and absent mean the same to the API (kubectl's undo sends creationTimestamp: null). */
+export function withoutNulls<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(withoutNulls) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, withoutNulls(x)])) as T;
+  return v;
+}
+
 function withoutHash(t: PodTemplate | undefined): PodTemplate {
-  const c = structuredClone(t ?? {});
+  const c = withoutNulls(t ?? {});
   if (c.metadata?.labels) {
     delete c.metadata.labels[POD_TEMPLATE_HASH];
     if (Object.keys(c.metadata.labels).length === 0) delete c.metadata.labels;

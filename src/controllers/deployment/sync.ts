@@ -16,7 +16,7 @@ import { DESIRED_REPLICAS, intAnnotation, maxRevision, POD_TEMPLATE_HASH, REVISI
 import { getCondition, newCondition, Reason, removeCondition, setCondition } from './conditions.js';
 import { maxSurge } from './fenceposts.js';
 import { computeHash } from './hash.js';
-import { activeOnly, byRevision, equalIgnoreHash, findNewReplicaSet, sumSpecReplicas } from './replicasets.js';
+import { activeOnly, byRevision, equalIgnoreHash, findNewReplicaSet, sumSpecReplicas, withoutNulls } from './replicasets.js';
 import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, hasProgressDeadline } from './status.js';
 import { replicasOf, type Deployment, type DeploymentStatus } from './types.js';
 
@@ -74,7 +74,7 @@ export class DeploymentSync {
     if (!create) return undefined;
 
     const template = structuredClone(this.d.spec.template ?? {});
-    const hash = computeHash(this.d.spec.template ?? {}, this.d.status?.collisionCount);
+    const hash = computeHash(withoutNulls(this.d.spec.template ?? {}), this.d.status?.collisionCount);
     template.metadata ??= {};
     template.metadata.labels = { ...(template.metadata.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
     const selector = structuredClone(this.d.spec.selector ?? {});
