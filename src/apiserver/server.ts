@@ -23,6 +23,7 @@ import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
 import './binding.js';
+import { podStreamUpgrades } from './pod-streams/index.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   registry?: KindRegistry;
   /** How often to compact store history (default 5 minutes; 0 disables). */
   compactionIntervalMs?: number;
+  /** Client certificate presented to node agents for logs/exec/attach/port-forward (default: none; see pod-streams/kubelet-client.ts). */
+  kubeletClient?: { cert: string; key: string };
 }
 
 export interface ApiServer {
@@ -63,6 +66,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   );
   server.requestTimeout = 0; // watches are long-lived
   server.headersTimeout = 60_000;
+  // exec/attach/port-forward upgrades (WebSocket, SPDY) go through the same authentication and routing.
+  const upgrades = podStreamUpgrades(state, opts.kubeletClient);
+  server.on('upgrade', (req, socket, head) => void handle(req, upgrades.response(req, socket, head)));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const start = process.hrtime.bigint();
@@ -147,6 +153,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       ready = false;
       stopCompaction();
+      upgrades.close();
       state.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

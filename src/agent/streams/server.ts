@@ -1,0 +1,134 @@
+// The node agent's "kubelet API" for streams, reached by the API server (never by users directly):
+// container logs over plain HTTPS, exec/attach over WebSockets (channel protocol) or SPDY, and
+// port-forward over SPDY (plain, or tunneled in a WebSocket). Callers must present a client
+// certificate signed by the cluster CA; the containers themselves are reached through the StreamTarget.
+
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import { logger, type Logger } from '../../util/log.js';
+import type { StreamTarget } from './target.js';
+import { errorCode, rejectUpgrade, sendStatus } from './http-util.js';
+import { parseStreamPath, type StreamPath } from './request.js';
+import { parseLogOptions } from './logs/options.js';
+import { serveLogs } from './logs/serve.js';
+import { pickChannelProtocol } from './channel/protocol.js';
+import { startExec } from './exec.js';
+import { PORTFORWARD_TUNNEL_PROTOCOL, servePortForward } from './portforward/serve.js';
+import { websocketByteStream } from './portforward/ws-tunnel.js';
+import { acceptSpdyUpgrade, isSpdyUpgrade } from './spdy/upgrade.js';
+import { SpdySession } from './spdy/session.js';
+import { serveSpdyExec } from './spdy-exec.js';
+
+export interface StreamServerOptions {
+  host?: string;
+  port: number;
+  tls: { cert: string; key: string; clientCA: string };
+  target: StreamTarget;
+  log?: Logger;
+}
+
+export interface StreamServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startStreamServer(o: StreamServerOptions): Promise<StreamServer> {
+  const log = o.log ?? logger('agent-streams');
+  const upgraded = new Set<Duplex>();
+  const channelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => pickChannelProtocol(offered) });
+  const tunnelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has(PORTFORWARD_TUNNEL_PROTOCOL) ? PORTFORWARD_TUNNEL_PROTOCOL : false) });
+
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false }, (req, res) => void handleRequest(req, res));
+  server.requestTimeout = 0; // log follows are long-lived
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => {});
+    void handleUpgrade(req, socket, head).catch((e) => {
+      log.warn('stream upgrade failed', { path: req.url, err: e });
+      const { code, message } = errorCode(e);
+      if (socket.writable) rejectUpgrade(socket, code, message);
+    });
+  });
+
+  const authorized = (req: IncomingMessage) => (req.socket as TLSSocket).authorized === true;
+
+  async function handleRequest(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'https://agent');
+    try {
+      if (url.pathname === '/healthz') return void res.end('ok');
+      if (!authorized(req)) return sendStatus(res, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
+      const p = parseStreamPath(url.pathname);
+      if (!p) return sendStatus(res, 404, `the agent does not serve ${url.pathname}`);
+      if (p.kind !== 'containerLogs') return sendStatus(res, 400, `${p.kind} needs an upgrade to a streaming protocol (WebSocket or SPDY/3.1)`);
+      if (req.method !== 'GET') return sendStatus(res, 405, 'container logs are read with GET');
+      const opts = parseLogOptions(url.searchParams);
+      const files = await o.target.logs(p.namespace, p.pod, p.container!, opts.previous);
+      const closed = new AbortController();
+      res.once('close', () => closed.abort());
+      await serveLogs(res, files, opts, closed.signal);
+    } catch (e) {
+      const { code, message } = errorCode(e);
+      if (code >= 500) log.warn('stream request failed', { path: url.pathname, err: e });
+      sendStatus(res, code, message);
+    }
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const url = new URL(req.url ?? '/', 'https://agent');
+    if (!authorized(req)) return rejectUpgrade(socket, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
+    const p = parseStreamPath(url.pathname);
+    if (!p || p.kind === 'containerLogs') return rejectUpgrade(socket, 404, `the agent does not stream ${url.pathname}`);
+    const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
+    if (!websocket && !isSpdyUpgrade(req)) return rejectUpgrade(socket, 400, `unsupported upgrade "${req.headers.upgrade ?? ''}": use WebSocket or SPDY/3.1`);
+    if (p.kind === 'portForward') return portForward(p, req, socket, head, websocket);
+    // exec / attach: start the process first, so failures are plain HTTP errors the client shows.
+    const exec = await startExec(o.target, p, url.searchParams);
+    if (websocket) {
+      channelWss.handleUpgrade(req, socket, head, (ws) => {
+        log.debug('exec stream open', { pod: `${p.namespace}/${p.pod}`, container: p.container, protocol: ws.protocol });
+        void exec.bridge(ws, ws.protocol as never).catch((e) => log.warn('exec stream failed', { err: e }));
+      });
+    } else {
+      const conn = acceptSpdyUpgrade(req, socket, head, ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io']);
+      if (conn) void serveSpdyExec(conn.session, conn.protocol, exec).catch((e) => log.warn('exec stream failed', { err: e }));
+      else exec.session.kill();
+    }
+  }
+
+  function portForward(p: StreamPath, req: IncomingMessage, socket: Duplex, head: Buffer, websocket: boolean) {
+    const dial = (port: number) => o.target.portForward(p.namespace, p.pod, port);
+    if (websocket) {
+      tunnelWss.handleUpgrade(req, socket, head, (ws) => {
+        if (ws.protocol !== PORTFORWARD_TUNNEL_PROTOCOL) return ws.close(1002, `port-forward over WebSockets needs the ${PORTFORWARD_TUNNEL_PROTOCOL} sub-protocol`);
+        void servePortForward(new SpdySession(websocketByteStream(ws)), dial, log).catch((e) => log.warn('port-forward failed', { err: e }));
+      });
+      return;
+    }
+    const conn = acceptSpdyUpgrade(req, socket, head, ['portforward.k8s.io']);
+    if (conn) void servePortForward(conn.session, dial, log).catch((e) => log.warn('port-forward failed', { err: e }));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  log.info('stream server listening', { port });
+  return {
+    port,
+    close: async () => {
+      for (const s of upgraded) s.destroy();
+      for (const ws of [...channelWss.clients, ...tunnelWss.clients]) ws.terminate();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// exec, attach and port-forward: the client's upgrade request (WebSocket or SPDY) is relayed to the
+// node agent and, once connected, the two sockets are piped byte for byte: the agent answers the
+// upgrade itself (101 or an error Status) and speaks the protocol; the API server only checks who
+// may ask and where the pod is, as kube-apiserver's upgrade-aware proxy does.
+
+import type { Duplex } from 'node:stream';
+import type { RequestContext } from '../context.js';
+import { ApiError, badRequest } from '../errors.js';
+import { kubeletClientOf } from './kubelet-client.js';
+import { locatePod } from './locate.js';
+import { agentPath } from './agent-paths.js';
+
+/** Request headers never forwarded to the agent: the client's credentials and the routing. */
+const DROP = new Set(['host', 'authorization', 'cookie', 'impersonate-user', 'impersonate-group', 'proxy-authorization']);
+
+export function proxyUpgrade(kind: 'exec' | 'attach' | 'portForward') {
+  return async (rc: RequestContext) => {
+    if (!rc.req.headers.upgrade) throw badRequest(`Upgrade request required: ${kind} needs a WebSocket or SPDY/3.1 upgrade`);
+    const loc = await locatePod(rc, kind !== 'portForward');
+    const client = kubeletClientOf(rc.api);
+    const path = agentPath(kind, rc.info.namespace!, rc.info.name!, loc.container, rc.query);
+    const agent = await client.connect(loc.endpoint).catch((e: Error) => {
+      throw new ApiError(500, 'InternalError', `error dialing backend: ${e.message} (the agent of node ${loc.node} at ${loc.endpoint.host}:${loc.endpoint.port})`);
+    });
+    const lines = [`${rc.req.method} ${path} HTTP/1.1`, `Host: ${loc.endpoint.host}:${loc.endpoint.port}`];
+    const raw = rc.req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) if (!DROP.has(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+    agent.write(lines.join('\r\n') + '\r\n\r\n');
+
+    const client_ = rc.req.socket as Duplex;
+    rc.res.detachSocket(rc.req.socket);
+    const done = () => {
+      client_.destroy();
+      agent.destroy();
+    };
+    client_.on('error', done);
+    agent.on('error', done);
+    client_.once('close', done);
+    agent.once('close', done);
+    client_.pipe(agent);
+    agent.pipe(client_);
+  };
+}
