@@ -6,6 +6,7 @@
 // for the same lease cannot both win. Stopping a leader releases the lease so a standby takes over
 // at once instead of after leaseDuration.
 
+import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
 import type { Logger } from '../util/log.js';
 import { R } from './resources.js';
@@ -214,4 +215,19 @@ export class LeaderElector {
       this.opts.log.warn('could not release the lease; a standby takes over once it expires', { err: e });
     }
   }
+}
+
+/**
+ * A default identity that is unique per control plane yet stable across its restarts (host name and
+ * API server port), so a server killed and restarted takes its own lease back at once instead of
+ * waiting out the lease; candidates sharing a host and server must pass distinct identities.
+ */
+export function stableIdentity(server: string): string {
+  let port = '';
+  try {
+    port = new URL(server).port;
+  } catch {
+    /* not a URL: host name alone */
+  }
+  return port ? `${hostname()}_${port}` : hostname();
 }

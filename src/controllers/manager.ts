@@ -2,6 +2,8 @@
 // only (as any other client would), and stops them cleanly.
 
 import { RestClient } from '../client/rest.js';
+import { LeaderElector, stableIdentity } from '../client/leader-election.js';
+import { NodeIpamController } from './nodeipam/nodeipam.js';
 import { logger, type Logger } from '../util/log.js';
 import { GarbageCollector } from './garbagecollector/garbagecollector.js';
 import { NamespaceController } from './namespace/namespace.js';
@@ -11,15 +13,38 @@ import { ReplicaSetController } from './replicaset/replicaset.js';
 import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger }): Promise<{ stop(): Promise<void> }> {
+/** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
+export interface ManagerLeaderElection {
+  identity?: string;
+  leaseDurationMs?: number;
+  renewDeadlineMs?: number;
+  retryPeriodMs?: number;
+}
+
+export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' });
-  const controllers = [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' }))];
-  for (const c of controllers) c.start();
-  log.info('controllers started', { controllers: controllers.map((c) => c.name) });
+  // Made anew each time this manager becomes the leader: a stopped controller does not restart.
+  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts)];
+  let controllers: ReturnType<typeof makeControllers> = [];
+  const startAll = () => {
+    controllers = makeControllers();
+    for (const c of controllers) c.start();
+    log.info('controllers started', { controllers: controllers.map((c) => c.name) });
+  };
+  const stopAll = () => {
+    for (const c of controllers) c.stop();
+    if (controllers.length) log.info('controllers stopped', { controllers: controllers.map((c) => c.name) });
+    controllers = [];
+  };
+  // Only the holder of the lease runs controllers, so several control planes never both act.
+  const le = opts.leaderElection === false ? undefined : new LeaderElector({ client, namespace: 'kube-system', name: 'gifee-controller-manager', ...opts.leaderElection, identity: opts.leaderElection?.identity ?? stableIdentity(opts.server), log: log.child({ component: 'leader-election' }), onStartedLeading: startAll, onStoppedLeading: stopAll });
+  if (le) le.start();
+  else startAll();
   return {
     stop: async () => {
-      for (const c of controllers) c.stop();
+      if (le) await le.stop();
+      else stopAll();
       client.close();
     },
   };
