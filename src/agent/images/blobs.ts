@@ -2,7 +2,7 @@
 // hashed and renamed into place only when its digest is right, so a blob file is always complete.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -86,6 +86,24 @@ export class BlobStore {
       await copyFile(file, tmp);
       await rename(tmp, target);
     }
+  }
+
+  /**
+   * Store a file by its content: hashed (and checked against expected when given), then moved when
+   * move is set (a temporary file of ours on the same file system) or copied.
+   */
+  async ingestFile(file: string, expected: string | undefined, move: boolean, what = file): Promise<{ digest: string; size: number }> {
+    // A symlink (docker save links shared layers) is read through, never moved.
+    if (move && (await lstat(file)).isSymbolicLink()) move = false;
+    if (!move) return this.ingest(createReadStream(file), expected, what);
+    const hasher = new HashingStream();
+    await pipeline(createReadStream(file), hasher, async function* (src: AsyncIterable<Buffer>) {
+      for await (const _ of src) void _;
+    });
+    const digest = hasher.digest();
+    if (expected && digest !== expected) throw new DigestMismatchError(expected, digest, what);
+    await this.adopt(file, digest, true);
+    return { digest, size: hasher.size };
   }
 
   async remove(digest: string): Promise<void> {

@@ -1,0 +1,100 @@
+// Test images: built once per machine by scripts/build-test-images.sh into a shared cache dir (the
+// script is idempotent and its outputs appear by rename, and a lock keeps concurrent test files
+// from building at the same time); plus writeOciLayout() for tests that need an image of their own.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+
+const run = promisify(execFile);
+
+const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+})();
+
+export const testImagesDir = join(tmpdir(), 'gifee-test-images');
+
+export interface TestImages {
+  /** gifee.local/busybox:1 (OCI layout tar). */
+  busybox: string;
+  /** gifee.local/web:1: `httpd -f -p 8080 -h /www`, index.html "hello from gifee web". */
+  web1: string;
+  /** gifee.local/web:2: the same server, index.html "hello from gifee web v2". */
+  web2: string;
+  /** gifee.local/busybox:1 as a docker-archive. */
+  busyboxDocker: string;
+}
+
+async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const st = await stat(lock).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > 60_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+export async function testImages(): Promise<TestImages> {
+  await mkdir(testImagesDir, { recursive: true });
+  await withDirLock(join(testImagesDir, '.lock'), () => run('bash', [join(repoRoot, 'scripts', 'build-test-images.sh'), testImagesDir]));
+  return {
+    busybox: join(testImagesDir, 'busybox-1.oci.tar'),
+    web1: join(testImagesDir, 'web-1.oci.tar'),
+    web2: join(testImagesDir, 'web-2.oci.tar'),
+    busyboxDocker: join(testImagesDir, 'busybox-1.docker.tar'),
+  };
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Write an OCI image layout directory at dir naming ref, one gzip layer per root directory in
+ * layerRoots (lowest first; a file ".wh.NAME" in an upper root deletes NAME). Returns dir.
+ */
+export async function writeOciLayout(dir: string, ref: string, layerRoots: string[], config: { Cmd?: string[]; Env?: string[] } = {}): Promise<string> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const put = async (b: Buffer) => {
+    const h = sha(b);
+    await writeFile(join(dir, 'blobs', 'sha256', h), b);
+    return { digest: `sha256:${h}`, size: b.length };
+  };
+  const layers = [];
+  const diffIDs = [];
+  for (const root of layerRoots) {
+    const { stdout } = await run('tar', ['--sort=name', '--numeric-owner', '-C', root, '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 1 << 30 });
+    diffIDs.push(`sha256:${sha(stdout)}`);
+    layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...(await put(gzipSync(stdout))) });
+  }
+  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const cfg = await put(Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config, rootfs: { type: 'layers', diff_ids: diffIDs } })));
+  const manifest = await put(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+    layers,
+  })));
+  await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  await writeFile(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': ref } }],
+  }));
+  return dir;
+}
