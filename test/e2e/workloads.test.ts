@@ -181,4 +181,59 @@ describe('workload controllers', () => {
     await k(['scale', 'sts/par', '--replicas=1']);
     await until('claims of par-1 and par-2 deleted', async () => (await claims()).filter((c) => c.startsWith('data-par-')).join() === 'data-par-0');
   });
+
+  const ds = (name: string, podSpec: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name },
+    spec: { selector: { matchLabels: { app: name } }, ...extra, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'agent', image: 'registry.local/agent:1' }], ...podSpec } } },
+  });
+  const nodesOf = async (app: string) => (await podsOf(app)).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.nodeName ?? '?').sort();
+
+  test('a DaemonSet runs one pod per node, pinned by node affinity, with the automatic tolerations', async () => {
+    await apply(ds('agent'));
+    assert.match((await k(['rollout', 'status', 'ds/agent', '--timeout=40s'])).stdout, /successfully rolled out/);
+    assert.deepEqual(await nodesOf('agent'), ['node-a', 'node-b']);
+    const pod = (await podsOf('agent')).find((p) => p.spec.nodeName === 'node-b');
+    assert.deepEqual(pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-b'] }] }]);
+    const tolerated = pod.spec.tolerations.map((t: any) => `${t.key}:${t.effect}`);
+    for (const t of ['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/pid-pressure:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule']) assert.ok(tolerated.includes(t), t);
+    const set = await json(['get', 'ds', 'agent']);
+    assert.deepEqual([set.status.desiredNumberScheduled, set.status.currentNumberScheduled, set.status.numberReady, set.status.updatedNumberScheduled, set.status.numberAvailable, set.status.numberMisscheduled], [2, 2, 2, 2, 2, 0]);
+  });
+
+  test('a DaemonSet rolls out a new template within maxUnavailable, then with maxSurge', async () => {
+    await k(['set', 'image', 'ds/agent', 'agent=registry.local/agent:2']);
+    await k(['rollout', 'status', 'ds/agent', '--timeout=40s']);
+    const images = async () => (await podsOf('agent')).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0].image);
+    assert.deepEqual(await images(), ['registry.local/agent:2', 'registry.local/agent:2']);
+    await k(['patch', 'ds', 'agent', '--type=merge', '-p', JSON.stringify({ spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } } })]);
+    await k(['set', 'image', 'ds/agent', 'agent=registry.local/agent:3']);
+    await k(['rollout', 'status', 'ds/agent', '--timeout=40s']);
+    await until('old pods gone', async () => (await images()).join() === 'registry.local/agent:3,registry.local/agent:3');
+    assert.equal((await json(['get', 'controllerrevisions', '-l', 'app=agent'])).items.length, 3);
+    await k(['rollout', 'undo', 'ds/agent', '--to-revision=1']);
+    await k(['rollout', 'status', 'ds/agent', '--timeout=40s']);
+    await until('rolled back to the first image', async () => (await images()).join() === 'registry.local/agent:1,registry.local/agent:1');
+  });
+
+  test('a DaemonSet follows nodeSelector and taints', async () => {
+    await k(['label', 'node', 'node-a', 'disk=ssd']);
+    await apply(ds('ssd', { nodeSelector: { disk: 'ssd' } }));
+    await until('ssd daemon on node-a only', async () => (await nodesOf('ssd')).join() === 'node-a');
+    await k(['label', 'node', 'node-a', 'disk-']);
+    await until('ssd daemon removed when the label goes', async () => (await nodesOf('ssd')).length === 0);
+
+    await k(['taint', 'node', 'node-b', 'dedicated=db:NoSchedule']);
+    try {
+      await apply(ds('picky'));
+      await apply(ds('tolerant', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'db', effect: 'NoSchedule' }] }));
+      await until('tolerant daemon on both nodes', async () => (await nodesOf('tolerant')).join() === 'node-a,node-b');
+      assert.deepEqual(await nodesOf('picky'), ['node-a']);
+      assert.equal((await json(['get', 'ds', 'picky'])).status.desiredNumberScheduled, 1);
+    } finally {
+      await k(['taint', 'node', 'node-b', 'dedicated=db:NoSchedule-']);
+    }
+    await until('picky daemon on node-b once the taint is gone', async () => (await nodesOf('picky')).join() === 'node-a,node-b');
+  });
 });
