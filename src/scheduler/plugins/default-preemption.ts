@@ -3,7 +3,7 @@
 // lower-priority pod, check the pod fits, then give back ("reprieve") as many victims as possible,
 // highest priority first. The best candidate evicts the lowest-priority, then fewest, pods.
 
-import { clusterView, numFeasibleNodesToFind, reasonHistogram, type Diagnosis } from '../algorithm.js';
+import { clusterView, reasonHistogram, type Diagnosis } from '../algorithm.js';
 import type { SchedulerCache } from '../cache.js';
 import { CycleState, type Framework, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
@@ -58,7 +58,8 @@ export function preempt(fw: Framework, cache: SchedulerCache, pod: PodInfo, d: D
   if (nodes.length === 0) return { message: 'no nodes available.' };
   const reasons: string[] = [];
   const candidates: Candidate[] = [];
-  const want = Math.max(1, Math.floor(numFeasibleNodesToFind(nodes.length) / 5));
+  // kube's candidate budget: 10% of the nodes, at least 100 (all of a small cluster).
+  const want = Math.max(100, Math.floor(nodes.length / 10));
   for (const n of nodes) {
     const s = d.preFilter ?? d.statuses.get(n.name);
     if (!s || s.code === 'UnschedulableAndUnresolvable') {
