@@ -236,4 +236,28 @@ describe('workload controllers', () => {
     }
     await until('picky daemon on node-b once the taint is gone', async () => (await nodesOf('picky')).join() === 'node-a,node-b');
   });
+
+  test('a CronJob creates its Job at the scheduled minute, tracks it and keeps its history', { timeout: 120_000 }, async () => {
+    await apply({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'tick' },
+      spec: { schedule: '* * * * *', successfulJobsHistoryLimit: 1, jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'tick', image: 'registry.local/busybox:1', command: ['sh', '-c', 'exit 0'] }] } } } } },
+    });
+    // kubectl's client-side Job from a CronJob's template.
+    await k(['create', 'job', '--from=cronjob/tick', 'tick-manual']);
+    await k(['wait', '--for=condition=complete', 'job/tick-manual', '--timeout=30s']);
+    // The next minute boundary is at most 60s away.
+    await until('a scheduled job', async () => ((await json(['get', 'jobs'])).items as any[]).some((j) => /^tick-\d+$/.test(j.metadata.name)), 75_000);
+    const job = ((await json(['get', 'jobs'])).items as any[]).find((j) => /^tick-\d+$/.test(j.metadata.name));
+    const minutes = Number(job.metadata.name.split('-')[1]);
+    assert.equal(job.metadata.annotations['batch.kubernetes.io/cronjob-scheduled-timestamp'], new Date(minutes * 60_000).toISOString().replace('.000Z', 'Z'));
+    assert.equal(job.metadata.ownerReferences[0].kind, 'CronJob');
+    await k(['wait', '--for=condition=complete', `job/${job.metadata.name}`, '--timeout=30s']);
+    await until('lastSuccessfulTime and no active jobs', async () => {
+      const cj = await json(['get', 'cronjob', 'tick']);
+      return cj.status?.lastScheduleTime === new Date(minutes * 60_000).toISOString().replace('.000Z', 'Z') && !!cj.status.lastSuccessfulTime && !cj.status.active;
+    });
+    await k(['patch', 'cronjob', 'tick', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
+  });
 });
