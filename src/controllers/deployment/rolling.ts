@@ -4,7 +4,7 @@
 
 import type { ReplicaSet } from '../replicaset/types.js';
 import { maxUnavailable } from './fenceposts.js';
-import { activeOnly, byCreation, sumAvailable, sumSpecReplicas } from './replicasets.js';
+import { activeOnly, byCreation, sumSpecReplicas } from './replicasets.js';
 import { deploymentComplete } from './status.js';
 import { newReplicaSetReplicas, type DeploymentSync } from './sync.js';
 import { replicasOf } from './types.js';
@@ -56,7 +56,9 @@ async function cleanupUnhealthyReplicas(s: DeploymentSync, oldRSs: ReplicaSet[],
 /** Scale old sets down (oldest first) while availability stays at or above minAvailable. */
 async function scaleDownOldForRollingUpdate(s: DeploymentSync, allRSs: ReplicaSet[], oldRSs: ReplicaSet[]): Promise<number> {
   const minAvailable = replicasOf(s.d) - maxUnavailable(s.d);
-  const available = sumAvailable(allRSs);
+  // A set scaled down keeps at most spec.replicas pods (its controller deletes unavailable ones
+  // first), even while its status still counts the ones being deleted: never count those twice.
+  const available = allRSs.reduce((n, rs) => n + Math.min(rs.status?.availableReplicas ?? 0, rs.spec.replicas ?? 0), 0);
   if (available <= minAvailable) return 0;
   const target = available - minAvailable;
   let total = 0;

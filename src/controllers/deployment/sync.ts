@@ -16,7 +16,7 @@ import { DESIRED_REPLICAS, intAnnotation, maxRevision, POD_TEMPLATE_HASH, REVISI
 import { getCondition, newCondition, Reason, removeCondition, setCondition } from './conditions.js';
 import { maxSurge } from './fenceposts.js';
 import { computeHash } from './hash.js';
-import { activeOnly, byRevision, equalIgnoreHash, findNewReplicaSet, sumSpecReplicas, withoutNulls } from './replicasets.js';
+import { activeOnly, byRevision, equalIgnoreHash, findNewReplicaSet, withoutNulls } from './replicasets.js';
 import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, hasProgressDeadline } from './status.js';
 import { replicasOf, type Deployment, type DeploymentStatus } from './types.js';
 
@@ -255,7 +255,9 @@ export class DeploymentSync {
 export function newReplicaSetReplicas(d: Deployment, allRSs: ReplicaSet[], newRS: ReplicaSet): number {
   const want = replicasOf(d);
   if ((d.spec.strategy?.type ?? 'RollingUpdate') === 'Recreate') return want;
-  const current = sumSpecReplicas(allRSs);
+  // Pods that still exist count too: an old set scaled down may not have deleted its pods yet, and
+  // counting them keeps the real pod count (not just the sum of specs) within replicas + maxSurge.
+  const current = allRSs.reduce((n, rs) => n + Math.max(rs.spec.replicas ?? 0, rs.status?.replicas ?? 0), 0);
   const maxTotal = want + maxSurge(d);
   const newReplicas = newRS.spec.replicas ?? 0;
   if (current >= maxTotal) return newReplicas;
