@@ -10,9 +10,16 @@ Usage:
   gifee up [flags]          set up and run a cluster on this machine (kubeconfig merged as context "gifee")
   gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
+  gifee sim nodes --count N        register N simulated nodes (pods run without containers)
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
+
+const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (default: hostname)
+  --node-ip ADDR            address other nodes and the API server reach this node at (default: first non-loopback IPv4)
+  --kubelet-port N          the node agent's HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
+  --bridge NAME             bridge device for this node's pods (default gifee0)
+  --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
 
 const SERVER_HELP = `gifee server: run the API server (and controllers) of a cluster
 
@@ -26,6 +33,7 @@ Flags:
   --compaction-interval D   how often to compact store history (default 5m; 0 disables)
   --no-controllers          do not run the controllers in this process
   --no-agent                do not run a node agent in this process
+${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
 const UP_HELP = `gifee up: set up and run a single-machine cluster, merging its kubeconfig as context "gifee"
@@ -38,6 +46,7 @@ Flags:
   --store sqlite|etcd       store backend (default sqlite)
   --etcd-endpoints URLS     comma-separated etcd client URLs (with --store etcd)
   --no-agent                do not run a node agent
+${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
 const serverFlags = {
@@ -50,8 +59,21 @@ const serverFlags = {
   'compaction-interval': { type: 'string' },
   'no-controllers': { type: 'boolean' },
   'no-agent': { type: 'boolean' },
+  'node-name': { type: 'string' },
+  'node-ip': { type: 'string' },
+  'kubelet-port': { type: 'string' },
+  'cluster-cidr': { type: 'string' },
+  bridge: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+
+/** The embedded agent's settings, or undefined with --no-agent. */
+function agentOf(f: Record<string, string | boolean | undefined>) {
+  if (f['no-agent']) return undefined;
+  const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
+  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined };
+}
 
 function port(v: string | boolean | undefined): number {
   if (v === undefined) return 6443;
@@ -95,6 +117,8 @@ async function main(argv: string[]) {
         mergeKubeconfig: false,
         controllers: !f['no-controllers'],
         compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : undefined,
+        clusterCIDR: f['cluster-cidr'] as string | undefined,
+        agent: agentOf(f),
         ...storeOf(f),
       });
     }
@@ -110,6 +134,8 @@ async function main(argv: string[]) {
         kubeconfig,
         mergeKubeconfig: true,
         controllers: true,
+        clusterCIDR: f['cluster-cidr'] as string | undefined,
+        agent: agentOf(f),
         ...storeOf(f),
         onReady: (url) => {
           process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n\nNext steps:\n  kubectl get namespaces\n  kubectl create deployment web --image=registry.local/web:1\n  kubectl get deployments\n\nPress Ctrl-C to stop.\n`);
@@ -129,6 +155,8 @@ async function main(argv: string[]) {
       const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
       return void process.stdout.write(stringify(kc));
     }
+    case 'sim':
+      return (await import('./sim.js')).runSim(rest);
     case 'version':
     case '--version': {
       const { versionInfo, GIFEE_VERSION } = await import('../apiserver/version.js');

@@ -14,6 +14,10 @@ export interface ServerConfig {
   etcdEndpoints: string[];
   controllers: boolean;
   compactionIntervalMs?: number;
+  /** Cluster pod CIDR the node IPAM controller carves /24s from (default 10.42.0.0/16). */
+  clusterCIDR?: string;
+  /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string };
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -40,6 +44,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
       log: logger('apiserver'),
       compactionIntervalMs: cfg.compactionIntervalMs,
+      // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
+      kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
     });
   } catch (e) {
     await store.close();
@@ -54,11 +60,22 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   let stopControllers = async () => {};
   if (cfg.controllers) {
     const { startControllerManager } = await import('../controllers/manager.js');
-    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager') });
+    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager'), clusterCIDR: cfg.clusterCIDR });
     stopControllers = () => cm.stop();
     const { startScheduler } = await import('../scheduler/scheduler.js');
     const scheduler = await startScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
     stopControllers = () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {});
+  }
+  let stopAgent = async () => {};
+  if (cfg.agent) {
+    const { startEmbeddedAgent } = await import('./agent.js');
+    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, ...cfg.agent }).catch(async (e: Error) => {
+      await stopControllers().catch(() => undefined);
+      await api.close();
+      await store.close();
+      throw new UsageError(`the node agent could not start: ${e.message}`);
+    });
+    stopAgent = () => agent.stop();
   }
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
   cfg.onReady?.(serverUrl);
@@ -71,6 +88,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       log.info('shutting down', { signal });
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
+      await stopAgent().catch((e) => log.warn('stopping the node agent failed', { err: e }));
       await stopControllers().catch((e) => log.warn('stopping controllers failed', { err: e }));
       await api.close();
       await store.close();

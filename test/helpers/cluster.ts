@@ -70,12 +70,22 @@ export async function olderKubectl(version = '1.27'): Promise<string | undefined
   return existsSync(p) ? p : undefined;
 }
 
-export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Cluster> {
+export interface AgentOptions {
+  nodeName?: string;
+}
+
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';
   const dataDir = await mkdtemp(join(tmpdir(), 'gifee-e2e-'));
   const kubeconfig = join(dataDir, 'kubeconfig');
   const port = await freePort();
-  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, '--no-agent', ...(opts.extraArgs ?? [])];
+  // A real node agent: its own bridge and pod network per cluster so test clusters can run side by side.
+  const rand = Math.floor(Math.random() * 0xffff);
+  const bridge = `gft${rand.toString(16)}`;
+  const agentArgs = opts.agent
+    ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${100 + (rand % 100)}.0.0/16`]
+    : ['--no-agent'];
+  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
   const proc: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.env ?? {}) } });
   let log = '';
@@ -152,6 +162,10 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
         const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
         await exited;
         clearTimeout(t);
+      }
+      if (opts.agent) {
+        const { resetNode } = await import('../../src/agent/reset.js');
+        await resetNode(dataDir, bridge);
       }
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -3,7 +3,7 @@
 // IPAM for eth0 on the node's pod CIDR, the bridge acting as the pods' gateway.
 
 import { execFile, spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +38,8 @@ export class CniNetwork {
 
   setPodCIDR(cidr: string | undefined) {
     this.podCIDR = cidr;
+    // Remembered on disk so a later `gifee reset` can release addresses with the same config.
+    if (cidr) void mkdir(join(this.opts.dataDir, 'cni'), { recursive: true }).then(() => writeFile(join(this.opts.dataDir, 'cni', 'pod-cidr'), cidr)).catch(() => undefined);
   }
 
   get ready() {

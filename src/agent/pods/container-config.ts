@@ -13,8 +13,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 /** Reads what valueFrom/envFrom reference; missing non-optional keys throw with a user-facing message. */
 export interface RefResolver {
-  configMap(namespace: string, name: string): Promise<Record<string, string> | undefined>;
-  secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** A ConfigMap's data. */
+  configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** A Secret's data, decoded. */
+  secretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
 }
 
 /** Kubernetes' $(VAR) expansion: $(NAME) from vars, $$ escapes, unknown references stay as written. */
@@ -70,7 +72,7 @@ export async function buildEnv(pod: Pod, c: Container, image: ImageInfo, refs: R
   for (const from of c.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
     if (!ref) continue;
-    const data = from.configMapRef ? await refs.configMap(ns, ref.name) : await refs.secret(ns, ref.name);
+    const data = from.configMapRef ? await refs.configMapData(ns, ref.name) : await refs.secretData(ns, ref.name);
     if (!data) {
       if (ref.optional) continue;
       throw new Error(`${from.configMapRef ? 'configmap' : 'secret'} "${ref.name}" not found`);
@@ -94,7 +96,7 @@ async function envValue(pod: Pod, c: Container, e: EnvVar, refs: RefResolver, ip
   const ref = vf.configMapKeyRef ?? vf.secretKeyRef;
   if (ref) {
     const kind = vf.configMapKeyRef ? 'configmap' : 'secret';
-    const data = vf.configMapKeyRef ? await refs.configMap(pod.metadata.namespace, ref.name) : await refs.secret(pod.metadata.namespace, ref.name);
+    const data = vf.configMapKeyRef ? await refs.configMapData(pod.metadata.namespace, ref.name) : await refs.secretData(pod.metadata.namespace, ref.name);
     if (data?.[ref.key] !== undefined) return data[ref.key];
     if (ref.optional) return '';
     throw new Error(data ? `couldn't find key ${ref.key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${pod.metadata.namespace}/${ref.name}` : `${kind} "${ref.name}" not found`);

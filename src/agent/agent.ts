@@ -1,0 +1,143 @@
+// The node agent (gifee's kubelet): registers the Node, runs the pods bound to it as runc
+// containers on CNI networking, and serves logs/exec/port-forward to the API server. It talks to
+// the rest of the cluster only through the API, so it runs the same embedded in `gifee server` as
+// on another machine as `gifee agent`.
+
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { EventRecorder } from '../client/events.js';
+import { R } from '../client/resources.js';
+import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
+import type { Logger } from '../util/log.js';
+import { createImageStore } from './images/store.js';
+import { scanImportDir } from './images/import-dir.js';
+import { CniNetwork } from './network/cni.js';
+import { NodeRegistration } from './node/registration.js';
+import { PodManager } from './pods/manager.js';
+import { RuncRuntime } from './runtime/runc.js';
+import { startStreamServer } from './streams/server.js';
+import { PodStreamTarget } from './streams/pod-target.js';
+import type { VolumeSources } from './volumes/volumes.js';
+import type { RefResolver } from './pods/container-config.js';
+
+export interface AgentOptions {
+  client: ClientConfig;
+  dataDir: string;
+  nodeName?: string;
+  nodeIP: string;
+  /** Port of the agent's HTTPS stream server (kubelet's 10250). 0 picks a free one. */
+  port: number;
+  /** The agent's serving certificate, and the CA whose client certificates it accepts (the API server's). */
+  tls: { cert: string; key: string; clientCA: string };
+  /** Bridge device for this node's pods. */
+  bridge?: string;
+  clusterDomain?: string;
+  clusterDNS?: string;
+  restartBackoffMs?: number;
+  labels?: Record<string, string>;
+  log: Logger;
+}
+
+export interface Agent {
+  nodeName: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(o: AgentOptions): Promise<Agent> {
+  const log = o.log;
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    throw new Error('the node agent runs containers with runc and needs Linux and root; run as root, or start the server with --no-agent');
+  }
+  const nodeName = (o.nodeName ?? hostname()).toLowerCase();
+  await mkdir(o.dataDir, { recursive: true });
+  const client = new RestClient({ ...o.client, userAgent: `gifee-agent/${nodeName}` });
+  const recorder = new EventRecorder(client, 'kubelet', log.child({ part: 'events' }), nodeName);
+  const images = createImageStore({ dataDir: o.dataDir, log: log.child({ part: 'images' }) });
+  const imported = await scanImportDir(images).catch((e) => {
+    log.warn('image import directory scan failed', { err: e });
+    return [];
+  });
+  if (imported.length) log.info('imported images from the import directory', { count: imported.length });
+  const runtime = new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
+  log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
+  const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
+
+  const get = async (r: (typeof R)[keyof typeof R], ns: string | undefined, name: string) => {
+    try {
+      return await client.get(r, ns, name);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  };
+  const sources: VolumeSources = {
+    configMap: async (ns: string, name: string) => {
+      const cm = await get(R.configmaps, ns, name);
+      return cm ? ({ data: (cm.data ?? {}) as Record<string, string>, binaryData: (cm.binaryData ?? {}) as Record<string, string> } as never) : undefined;
+    },
+    secret: async (ns, name) => {
+      const s = await get(R.secrets, ns, name);
+      return s ? ((s.data ?? {}) as Record<string, string>) : undefined;
+    },
+    persistentVolumeClaim: async (ns, name) => (await get(R.persistentvolumeclaims, ns, name)) as never,
+    persistentVolume: async (name) => (await get(R.persistentvolumes, undefined, name)) as never,
+  };
+  const envRefs: RefResolver = {
+    configMapData: async (ns, name) => {
+      const cm = await get(R.configmaps, ns, name);
+      return cm ? ((cm.data ?? {}) as Record<string, string>) : undefined;
+    },
+    secretData: async (ns, name) => {
+      const s = await get(R.secrets, ns, name);
+      if (!s) return undefined;
+      return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    },
+  };
+
+  const registration = new NodeRegistration(client, {
+    nodeName,
+    nodeIP: o.nodeIP,
+    port: o.port,
+    dataDir: o.dataDir,
+    runtime: 'runc',
+    labels: o.labels,
+    onPodCIDR: (cidr) => {
+      network.setPodCIDR(cidr);
+    },
+  }, log.child({ part: 'node' }));
+
+  const cap = await registration.capacity();
+  const pods = new PodManager({
+    nodeName,
+    hostIP: o.nodeIP,
+    dataDir: join(o.dataDir, 'agent'),
+    runtime,
+    network,
+    images,
+    client,
+    recorder,
+    log: log.child({ part: 'pods' }),
+    dns: { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS },
+    sources: { ...sources, ...envRefs },
+    nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
+    restartBackoffMs: o.restartBackoffMs ?? 10_000,
+  }, log.child({ part: 'pods' }));
+
+  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
+  registration.setPort(streams.port);
+  await registration.register();
+  await pods.start();
+  log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
+  return {
+    nodeName,
+    port: streams.port,
+    stop: async () => {
+      registration.stop();
+      pods.stop();
+      await streams.close();
+      client.close();
+    },
+  };
+}

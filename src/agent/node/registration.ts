@@ -1,0 +1,161 @@
+// Registers this machine as a Node and keeps it alive: capacity and addresses in node status, a
+// Lease in kube-node-lease renewed every 10 s (what the node lifecycle controller watches), and the
+// Ready/pressure conditions refreshed periodically. Also follows the Node for its pod CIDR.
+
+import { statfs } from 'node:fs/promises';
+import os from 'node:os';
+import type { KObject } from '../../api/kind.js';
+import { Informer } from '../../client/informer.js';
+import { R } from '../../client/resources.js';
+import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
+import type { Logger } from '../../util/log.js';
+import { GIFEE_VERSION } from '../../apiserver/version.js';
+
+export interface NodeOptions {
+  nodeName: string;
+  nodeIP: string;
+  /** The agent's stream server port (status.daemonEndpoints.kubeletEndpoint.Port). */
+  port: number;
+  dataDir: string;
+  runtime: string;
+  labels?: Record<string, string>;
+  maxPods?: number;
+  leaseSeconds?: number;
+  onPodCIDR(cidr: string | undefined): void;
+}
+
+const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
+const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+export class NodeRegistration {
+  private leaseTimer?: NodeJS.Timeout;
+  private statusTimer?: NodeJS.Timeout;
+  private informer?: Informer;
+  private readyCondTime = time();
+
+  constructor(private client: RestClient, private o: NodeOptions, private log: Logger) {}
+
+  /** The stream server's port, once it listens (it may have been 0: pick any). */
+  setPort(port: number) {
+    this.o.port = port;
+  }
+
+  async capacity(): Promise<Record<string, string>> {
+    const fs = await statfs(this.o.dataDir).catch(() => undefined);
+    const eph = fs ? BigInt(fs.blocks) * BigInt(fs.bsize) : 0n;
+    return {
+      cpu: String(os.cpus().length),
+      memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+      pods: String(this.o.maxPods ?? 110),
+      'ephemeral-storage': `${eph / 1024n}Ki`,
+      'hugepages-2Mi': '0',
+    };
+  }
+
+  private async status() {
+    const cap = await this.capacity();
+    const now = time();
+    const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: this.readyCondTime });
+    return {
+      capacity: cap,
+      allocatable: cap,
+      addresses: [
+        { type: 'InternalIP', address: this.o.nodeIP },
+        { type: 'Hostname', address: this.o.nodeName },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: this.o.port } },
+      nodeInfo: {
+        machineID: this.o.nodeName,
+        systemUUID: this.o.nodeName,
+        bootID: '',
+        kernelVersion: os.release(),
+        osImage: `${os.type()} ${os.release()}`,
+        containerRuntimeVersion: `${this.o.runtime}://gifee-${GIFEE_VERSION}`,
+        kubeletVersion: `v1.32.0-gifee.${GIFEE_VERSION}`,
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: os.arch() === 'x64' ? 'amd64' : os.arch(),
+      },
+      conditions: [
+        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+    };
+  }
+
+  async register() {
+    const name = this.o.nodeName;
+    const labels = {
+      'kubernetes.io/hostname': name,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': os.arch() === 'x64' ? 'amd64' : os.arch(),
+      'beta.kubernetes.io/os': 'linux',
+      'beta.kubernetes.io/arch': os.arch() === 'x64' ? 'amd64' : os.arch(),
+      ...(this.o.labels ?? {}),
+    };
+    try {
+      await this.client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } } as KObject);
+      this.log.info('node registered', { node: name });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      await this.client.patch(R.nodes, undefined, name, { metadata: { labels } }, 'merge');
+      this.log.info('node already registered; updated', { node: name });
+    }
+    await this.client.patch(R.nodes, undefined, name, { status: await this.status() }, 'merge', 'status');
+    await this.renewLease();
+    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.log.warn('lease renewal failed', { err: e })), 10_000);
+    this.leaseTimer.unref();
+    this.statusTimer = setInterval(() => void this.postStatus(), 60_000);
+    this.statusTimer.unref();
+    this.informer = new Informer(this.client, R.nodes, this.log, undefined, { fieldSelector: `metadata.name=${name}` });
+    let last: string | undefined;
+    const seen = (o: KObject) => {
+      const cidr = (o.spec as { podCIDR?: string } | undefined)?.podCIDR;
+      if (cidr !== last) {
+        last = cidr;
+        if (cidr) this.log.info('node pod CIDR', { podCIDR: cidr });
+        this.o.onPodCIDR(cidr);
+      }
+    };
+    this.informer.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
+    this.informer.start();
+    await this.informer.waitForSync();
+  }
+
+  private async postStatus() {
+    try {
+      await this.client.patch(R.nodes, undefined, this.o.nodeName, { status: await this.status() }, 'merge', 'status');
+    } catch (e) {
+      if (isNotFound(e)) {
+        this.log.warn('node object was deleted; registering again');
+        await this.register().catch(() => undefined);
+      } else this.log.warn('node status update failed', { err: e });
+    }
+  }
+
+  private async renewLease() {
+    const name = this.o.nodeName;
+    const spec = { holderIdentity: name, leaseDurationSeconds: this.o.leaseSeconds ?? 40, renewTime: microTime() };
+    try {
+      await this.client.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      const node = await this.client.get(R.nodes, undefined, name);
+      await this.client.create(R.leases, 'kube-node-lease', {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata!.uid! }] },
+        spec,
+      } as KObject);
+    }
+  }
+
+  /** Stop heartbeats (the node goes NotReady once its lease expires, as for a stopped kubelet). */
+  stop() {
+    clearInterval(this.leaseTimer);
+    clearInterval(this.statusTimer);
+    this.informer?.stop();
+  }
+}

@@ -1,0 +1,91 @@
+// The agent's pod manager: watches the pods bound to this node and gives each its own worker.
+// On start it first re-adopts containers a previous agent run left, then removes whatever belongs
+// to pods the API no longer has (the agent was down while they were deleted).
+
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KObject } from '../../api/kind.js';
+import { Informer } from '../../client/informer.js';
+import { R } from '../../client/resources.js';
+import type { Logger } from '../../util/log.js';
+import { metrics } from '../../util/metrics.js';
+import type { Pod } from './types.js';
+import { PodWorker, type WorkerDeps } from './worker.js';
+
+const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
+
+export class PodManager {
+  private workers = new Map<string, PodWorker>();
+  private informer: Informer;
+  private resync?: NodeJS.Timeout;
+
+  constructor(private deps: WorkerDeps, private log: Logger) {
+    this.informer = new Informer(deps.client, R.pods, log, undefined, { fieldSelector: `spec.nodeName=${deps.nodeName}` });
+  }
+
+  async start() {
+    await this.deps.runtime.recover();
+    this.informer.addHandlers({
+      onAdd: (o) => this.upsert(o),
+      onUpdate: (_old, o) => this.upsert(o),
+      onDelete: (o) => this.removed(o),
+    });
+    this.informer.start();
+    await this.informer.waitForSync();
+    await this.collectOrphans();
+    // Level-triggered safety net: re-sync every pod periodically (probes and back-offs also kick).
+    this.resync = setInterval(() => {
+      for (const w of this.workers.values()) w.kick();
+      running.set(this.workers.size);
+    }, 10_000);
+    this.resync.unref();
+  }
+
+  stop() {
+    clearInterval(this.resync);
+    this.informer.stop();
+  }
+
+  worker(namespace: string, name: string): PodWorker | undefined {
+    for (const w of this.workers.values()) if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
+    return undefined;
+  }
+
+  private upsert(o: KObject) {
+    const pod = o as unknown as Pod;
+    const uid = pod.metadata.uid;
+    let w = this.workers.get(uid);
+    if (!w) {
+      w = new PodWorker(pod, this.deps);
+      this.workers.set(uid, w);
+      running.set(this.workers.size);
+      this.log.info('pod assigned to this node', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, uid });
+    }
+    w.update(pod);
+  }
+
+  private removed(o: KObject) {
+    const uid = o.metadata?.uid ?? '';
+    const w = this.workers.get(uid);
+    if (!w) return;
+    w.forget();
+    // The worker cleans up asynchronously; drop it from the map once that has had time to finish.
+    setTimeout(() => {
+      this.workers.delete(uid);
+      running.set(this.workers.size);
+    }, 60_000).unref();
+  }
+
+  /** Containers and pod directories of pods the API no longer knows. */
+  private async collectOrphans() {
+    const known = new Set(this.informer.list().map((p) => p.metadata?.uid));
+    const uids = new Set<string>();
+    for (const c of this.deps.runtime.list()) if (!known.has(c.podUid)) uids.add(c.podUid);
+    for (const d of await readdir(join(this.deps.dataDir, 'pods')).catch(() => [] as string[])) if (!known.has(d)) uids.add(d);
+    for (const uid of uids) {
+      this.log.info('removing what is left of a deleted pod', { uid });
+      const w = new PodWorker({ metadata: { uid, name: 'orphan', namespace: 'orphan' }, spec: { containers: [] } } as Pod, this.deps);
+      await w.cleanup();
+    }
+  }
+}

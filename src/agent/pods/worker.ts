@@ -1,0 +1,581 @@
+// One pod's worker: drives the pod on this node toward its spec, level-triggered. Each sync sets up
+// what is missing (network, namespaces, volumes), runs init containers in order, starts and restarts
+// containers per restartPolicy with the kubelet's back-off, and publishes the status it observes.
+// A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL), cleaned up
+// (containers, mounts, cgroups, network namespace) and then removed from the API.
+
+import { mkdir, rm, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KObject } from '../../api/kind.js';
+import type { EventRecorder } from '../../client/events.js';
+import { R } from '../../client/resources.js';
+import { isNotFound, type RestClient } from '../../client/rest.js';
+import type { Logger } from '../../util/log.js';
+import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js';
+import type { CniNetwork } from '../network/cni.js';
+import { ProbeLoop } from '../probes/probe-loop.js';
+import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js';
+import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
+import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
+import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
+import { nowTime, type Container, type Pod } from './types.js';
+
+export interface WorkerDeps {
+  nodeName: string;
+  hostIP: string;
+  dataDir: string;
+  runtime: Runtime;
+  network: CniNetwork;
+  images: ImageStore;
+  client: RestClient;
+  recorder: EventRecorder;
+  log: Logger;
+  dns: DnsSettings;
+  sources: VolumeSources & RefResolver;
+  nodeCapacity: Record<string, number>;
+  /** First restart back-off (the kubelet's 10 s), doubled per crash up to 5 min. */
+  restartBackoffMs: number;
+}
+
+const MAX_BACKOFF_MS = 300_000;
+
+export class PodWorker {
+  private sandbox?: Sandbox;
+  private podIP = '';
+  private volumes?: Map<string, PreparedVolume>;
+  private files?: { hosts: string; hostname: string; resolv: string };
+  private records = new Map<string, ContainerRecord>();
+  private syncing = false;
+  private again = false;
+  private wake?: NodeJS.Timeout;
+  private lastStatus = '';
+  private startTime?: string;
+  private sandboxError?: { reason: string; message: string };
+  private terminating?: Promise<void>;
+  private finished = false;
+  private gone = false;
+  readonly dir: string;
+
+  constructor(public pod: Pod, private d: WorkerDeps) {
+    this.dir = join(d.dataDir, 'pods', pod.metadata.uid);
+    this.startTime = pod.status?.startTime;
+  }
+
+  get uid() {
+    return this.pod.metadata.uid;
+  }
+
+  private get log() {
+    return this.d.log.child({ pod: `${this.pod.metadata.namespace}/${this.pod.metadata.name}` });
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string) {
+    this.d.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: this.pod.metadata } as KObject, type, reason, message);
+  }
+
+  update(pod: Pod) {
+    this.pod = pod;
+    this.kick();
+  }
+
+  /** Re-run sync soon; coalesces bursts and never runs two syncs at once. */
+  kick() {
+    if (this.finished) return;
+    if (this.syncing) {
+      this.again = true;
+      return;
+    }
+    this.syncing = true;
+    void (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.sync();
+        } catch (e) {
+          this.log.warn('pod sync failed; retrying', { err: e });
+          this.wakeIn(2000);
+        }
+      } while (this.again && !this.finished);
+      this.syncing = false;
+    })();
+  }
+
+  private wakeIn(ms: number) {
+    clearTimeout(this.wake);
+    this.wake = setTimeout(() => this.kick(), ms);
+    this.wake.unref();
+  }
+
+  /** Records of this pod's containers, created on first sight; adopts instances found in the runtime. */
+  private record(c: Container, init: boolean): ContainerRecord {
+    const key = `${init ? 'init' : 'app'}/${c.name}`;
+    let r = this.records.get(key);
+    if (!r) {
+      r = { spec: c, init, restartCount: 0, backoffMs: 0, backoffUntil: 0, ready: false, started: false, probes: [] };
+      const prefix = `${this.uid.slice(0, 8)}-${init ? 'i' : 'c'}-${c.name}-`;
+      const found = this.d.runtime.list().filter((i) => i.podUid === this.uid && i.id.startsWith(prefix));
+      found.sort((a, b) => Number(a.id.slice(prefix.length)) - Number(b.id.slice(prefix.length)));
+      const latest = found.pop();
+      if (latest) {
+        r.restartCount = Number(latest.id.slice(prefix.length)) || 0;
+        this.adopt(r, latest);
+      }
+      this.records.set(key, r);
+    }
+    r.spec = c;
+    return r;
+  }
+
+  private adopt(r: ContainerRecord, info: ContainerInfo) {
+    r.current = info;
+    if (info.state === 'running') {
+      r.started = !r.spec.startupProbe;
+      r.ready = !r.spec.readinessProbe;
+      this.startProbes(r);
+      void this.d.runtime.waitExit(info.id).then((i) => this.onExit(r, i));
+    }
+  }
+
+  private async sync() {
+    const pod = this.pod;
+    if (pod.metadata.deletionTimestamp || this.gone) return this.terminate(!this.gone);
+    const phase = pod.status?.phase;
+    if ((phase === 'Succeeded' || phase === 'Failed') && this.lastStatus) return;
+    this.startTime ??= nowTime();
+    if (!(await this.ensureSandbox())) return this.publish();
+    const restart = pod.spec.restartPolicy ?? 'Always';
+    // Init containers, one at a time and in order.
+    let initDone = true;
+    let initFailed = false;
+    for (const c of pod.spec.initContainers ?? []) {
+      const r = this.record(c, true);
+      const cur = r.current;
+      if (cur?.state === 'exited' && cur.exitCode === 0) continue;
+      initDone = false;
+      if (cur?.state === 'running' || cur?.state === 'created') break;
+      if (cur?.state === 'exited' && restart === 'Never') {
+        initFailed = true;
+        break;
+      }
+      await this.startWithBackoff(r);
+      break;
+    }
+    if (initDone && !initFailed) {
+      for (const c of pod.spec.containers) {
+        const r = this.record(c, false);
+        const cur = r.current;
+        if (cur?.state === 'running' || cur?.state === 'created') continue;
+        if (cur?.state === 'exited') {
+          const again = restart === 'Always' || (restart === 'OnFailure' && cur.exitCode !== 0);
+          if (!again) continue;
+        }
+        await this.startWithBackoff(r);
+      }
+    } else for (const c of pod.spec.containers) this.record(c, false);
+    this.checkDeadline();
+    await this.publish();
+    const st = this.lastPhase;
+    if (st === 'Succeeded' || st === 'Failed') await this.releaseSandbox();
+  }
+
+  private lastPhase?: string;
+
+  private checkDeadline() {
+    const ads = this.pod.spec.activeDeadlineSeconds;
+    if (ads === undefined || !this.startTime) return;
+    const left = Date.parse(this.startTime) + ads * 1000 - Date.now();
+    if (left > 0) return this.wakeIn(Math.min(left + 50, 2 ** 31 - 1));
+    if (this.deadlineExceeded) return;
+    this.deadlineExceeded = true;
+    this.event('Normal', 'DeadlineExceeded', `Pod was active on the node longer than the specified deadline`);
+    for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, this.grace());
+  }
+
+  private deadlineExceeded = false;
+
+  /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
+  private async ensureSandbox(): Promise<boolean> {
+    const pod = this.pod;
+    try {
+      if (!this.sandbox) {
+        await mkdir(this.dir, { recursive: true });
+        let netnsPath: string | undefined;
+        if (pod.spec.hostNetwork) this.podIP = this.d.hostIP;
+        else {
+          const net = await this.d.network.setup(this.uid).catch((e: Error) => {
+            throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
+          });
+          netnsPath = net.netnsPath;
+          this.podIP = net.ip;
+        }
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork });
+        this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
+      }
+      if (!this.volumes) {
+        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }).catch((e: Error) => {
+          throw Object.assign(e, { reason: 'FailedMount', msg: `MountVolume.SetUp failed: ${e.message}` });
+        });
+      }
+      if (this.sandboxError) this.sandboxError = undefined;
+      return true;
+    } catch (e) {
+      const err = e as Error & { reason?: string; msg?: string };
+      const reason = err.reason ?? 'FailedCreatePodSandBox';
+      const message = err.msg ?? err.message;
+      if (this.sandboxError?.message !== message) {
+        this.event('Warning', reason, message);
+        this.log.warn('pod sandbox not ready', { reason, err: message });
+      }
+      this.sandboxError = { reason, message };
+      this.wakeIn(2000);
+      return false;
+    }
+  }
+
+  private async startWithBackoff(r: ContainerRecord) {
+    const now = Date.now();
+    if (r.backoffUntil > now) {
+      if (r.current?.state === 'exited') r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(r.backoffMs / 1000)}s restarting failed container=${r.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})` };
+      this.wakeIn(r.backoffUntil - now + 10);
+      return;
+    }
+    // The kubelet restarts a container at once after its first exit, then backs off 10s, 20s, ... 5m.
+    const everRan = !!r.current;
+    await this.startContainer(r);
+    if (everRan) {
+      r.backoffMs = r.backoffMs ? Math.min(r.backoffMs * 2, MAX_BACKOFF_MS) : this.d.restartBackoffMs;
+    }
+  }
+
+  private async ensureImage(r: ContainerRecord): Promise<ImageInfo | undefined> {
+    const c = r.spec;
+    const policy = c.imagePullPolicy ?? (c.image.endsWith(':latest') || !/:[^/]+$/.test(c.image.split('@')[0]) ? 'Always' : 'IfNotPresent');
+    try {
+      const present = await this.d.images.get(c.image);
+      if (present && policy !== 'Always') {
+        if (!r.image) this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`);
+        return present;
+      }
+      if (!present && policy !== 'Never') this.event('Normal', 'Pulling', `Pulling image "${c.image}"`);
+      const t0 = Date.now();
+      const img = await this.d.images.ensure(c.image, policy);
+      if (!present) this.event('Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${((Date.now() - t0) / 1000).toFixed(3)}s`);
+      return img;
+    } catch (e) {
+      const reason = e instanceof ImageError ? e.reason : 'ErrImagePull';
+      const message = (e as Error).message;
+      const backingOff = r.waiting?.reason === 'ErrImagePull' || r.waiting?.reason === 'ImagePullBackOff';
+      r.waiting = { reason: backingOff && reason === 'ErrImagePull' ? 'ImagePullBackOff' : reason, message: backingOff ? `Back-off pulling image "${c.image}": ${message}` : message };
+      this.event('Warning', backingOff ? 'BackOff' : 'Failed', backingOff ? `Back-off pulling image "${c.image}"` : `Failed to pull image "${c.image}": ${message}`);
+      r.imageBackoffMs = r.imageBackoffMs ? Math.min(r.imageBackoffMs * 2, MAX_BACKOFF_MS) : this.d.restartBackoffMs;
+      r.backoffUntil = Date.now() + r.imageBackoffMs;
+      this.wakeIn(r.imageBackoffMs + 10);
+      return undefined;
+    }
+  }
+
+  private async startContainer(r: ContainerRecord) {
+    const pod = this.pod;
+    const c = r.spec;
+    const image = await this.ensureImage(r);
+    if (!image) return;
+    r.image = image;
+    r.imageBackoffMs = 0;
+    let env: string[];
+    let user: ReturnType<typeof resolveUser>;
+    try {
+      env = await buildEnv(pod, c, image, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.nodeCapacity);
+      user = resolveUser(pod, c, image);
+    } catch (e) {
+      r.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
+      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
+      this.wakeIn(5000);
+      return;
+    }
+    const next = r.current ? r.restartCount + 1 : r.restartCount;
+    const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
+    const logDir = join(this.d.dataDir, 'logs', `${pod.metadata.namespace}_${pod.metadata.name}_${this.uid}`, c.name);
+    await mkdir(logDir, { recursive: true });
+    const mounts: Mount[] = [];
+    if (this.files) {
+      mounts.push({ source: this.files.hosts, destination: '/etc/hosts' }, { source: this.files.hostname, destination: '/etc/hostname' }, { source: this.files.resolv, destination: '/etc/resolv.conf' });
+    }
+    const termLog = join(this.dir, 'termination', `${c.name}-${next}`);
+    await mkdir(join(this.dir, 'termination'), { recursive: true });
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(termLog, '');
+    mounts.push({ source: termLog, destination: c.terminationMessagePath ?? '/dev/termination-log' });
+    for (const vm of c.volumeMounts ?? []) {
+      const v = this.volumes?.get(vm.name);
+      if (!v) {
+        r.waiting = { reason: 'CreateContainerConfigError', message: `volume "${vm.name}" is not a volume of this pod` };
+        return;
+      }
+      let source = v.path;
+      if (vm.subPath) {
+        source = join(v.path, vm.subPath);
+        if (!source.startsWith(v.path)) {
+          r.waiting = { reason: 'CreateContainerConfigError', message: `subPath "${vm.subPath}" must stay inside the volume` };
+          return;
+        }
+        await mkdir(source, { recursive: true }).catch(() => undefined);
+      }
+      mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
+    }
+    const args = commandLine(c, image, env);
+    if (args.length === 0) {
+      r.waiting = { reason: 'CreateContainerError', message: 'no command specified: the image has no entrypoint or cmd and the container sets no command' };
+      return;
+    }
+    // The previous instance's log stays for `kubectl logs --previous`; older ones go.
+    if (r.current) {
+      if (r.current.state === 'exited') r.previous = terminatedOf(r.current);
+      const old = r.current.id;
+      await this.d.runtime.remove(old).catch(() => undefined);
+      await pruneLogs(logDir, next);
+    }
+    const sc = c.securityContext ?? {};
+    const info = await this.d.runtime.createContainer(this.sandbox!, {
+      id,
+      podUid: this.uid,
+      name: c.name,
+      layers: image.layerDirs,
+      args,
+      env,
+      cwd: c.workingDir ?? image.config.workingDir ?? '/',
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: user.additionalGids,
+      tty: !!c.tty,
+      stdin: !!c.stdin,
+      mounts,
+      resources: resourcesOf(c),
+      privileged: !!sc.privileged,
+      readOnlyRootfs: !!sc.readOnlyRootFilesystem,
+      capAdd: sc.capabilities?.add ?? [],
+      capDrop: sc.capabilities?.drop ?? [],
+      logPath: join(logDir, `${next}.log`),
+    });
+    r.restartCount = next;
+    r.current = info;
+    r.waiting = undefined;
+    r.ready = false;
+    r.started = false;
+    r.termMessagePath = termLog;
+    this.event('Normal', 'Created', `Created container ${c.name}`);
+    const started = await this.d.runtime.start(id);
+    if (started.state === 'running') {
+      this.event('Normal', 'Started', `Started container ${c.name}`);
+      r.started = !c.startupProbe;
+      r.ready = !c.readinessProbe && !r.init;
+      this.startProbes(r);
+    } else if (started.startError) {
+      this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${started.startError}`);
+    }
+    void this.d.runtime.waitExit(id).then((i) => this.onExit(r, i));
+  }
+
+  private onExit(r: ContainerRecord, info: ContainerInfo) {
+    if (r.current?.id !== info.id) return;
+    for (const p of r.probes) p.stop();
+    r.probes = [];
+    r.ready = false;
+    r.current = info;
+    if (info.exitCode !== 0 && !this.pod.metadata.deletionTimestamp && !this.terminating) {
+      const restart = this.pod.spec.restartPolicy ?? 'Always';
+      if (restart !== 'Never' && r.backoffMs) {
+        r.backoffUntil = Date.now() + r.backoffMs;
+        this.event('Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
+      }
+    } else if ((this.pod.spec.restartPolicy ?? 'Always') === 'Always' && r.backoffMs) {
+      r.backoffUntil = Date.now() + r.backoffMs;
+    }
+    this.kick();
+  }
+
+  private startProbes(r: ContainerRecord) {
+    const c = r.spec;
+    const id = r.current!.id;
+    const target = {
+      podIP: this.podIP,
+      container: c,
+      exec: async (command: string[], timeoutMs: number) => {
+        const s = await this.d.runtime.exec(id, command, { tty: false, stdin: false });
+        let output = '';
+        s.stdout.on('data', (d) => (output += d));
+        s.stderr?.on('data', (d) => (output += d));
+        const t = setTimeout(() => s.kill(), timeoutMs);
+        const { exitCode } = await s.exited;
+        clearTimeout(t);
+        return { exitCode, output };
+      },
+    };
+    const startedAt = Date.now();
+    const mk = (kind: 'liveness' | 'readiness' | 'startup', probe: NonNullable<Container['livenessProbe']>) =>
+      new ProbeLoop(
+        kind,
+        probe,
+        target,
+        (ok) => {
+          if (kind === 'readiness') r.ready = ok && r.started;
+          if (kind === 'startup' && ok) {
+            r.started = true;
+            r.ready = !c.readinessProbe;
+            for (const p of r.probes) if (p.kind !== 'startup') p.start(Date.now());
+          }
+          if (!ok && kind !== 'readiness') {
+            this.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
+            void this.d.runtime.stop(id, probe.terminationGracePeriodSeconds ?? this.grace());
+          }
+          this.kick();
+        },
+        (res) => this.event('Warning', 'Unhealthy', `${kind[0].toUpperCase()}${kind.slice(1)} probe failed: ${res.message}`),
+      );
+    r.probes = [];
+    if (c.startupProbe) r.probes.push(mk('startup', c.startupProbe));
+    if (c.livenessProbe) r.probes.push(mk('liveness', c.livenessProbe));
+    if (c.readinessProbe) r.probes.push(mk('readiness', c.readinessProbe));
+    for (const p of r.probes) if (p.kind === 'startup' || !c.startupProbe) p.start(startedAt);
+  }
+
+  private grace(): number {
+    return this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
+  }
+
+  private async publish() {
+    const status = computeStatus(this.pod, {
+      records: [...this.records.values()],
+      podIP: this.podIP,
+      hostIP: this.d.hostIP,
+      startTime: this.startTime!,
+      sandboxReady: !!this.sandbox && !!this.volumes,
+      sandboxError: this.sandboxError,
+      qos: qosClass(this.pod),
+      deadlineExceeded: this.deadlineExceeded,
+    });
+    this.lastPhase = status.phase;
+    const json = JSON.stringify(status);
+    if (json === this.lastStatus) return;
+    try {
+      const updated = (await this.d.client.patch(R.pods, this.pod.metadata.namespace, this.pod.metadata.name, { status }, 'merge', 'status')) as unknown as Pod;
+      this.lastStatus = json;
+      if (updated?.metadata?.uid === this.uid) this.pod = { ...this.pod, status: updated.status };
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+  }
+
+  /** Stop every container (and the pod network) of a pod that finished: nothing will run again. */
+  private async releaseSandbox() {
+    if (!this.sandbox) return;
+    for (const r of this.records.values()) for (const p of r.probes) p.stop();
+    await this.d.network.teardown(this.uid);
+  }
+
+  /** The pod is being deleted (or is gone from the API): stop gracefully, clean up, then let the API remove it. */
+  private terminate(finalize: boolean): Promise<void> {
+    this.terminating ??= (async () => {
+      const grace = this.gone ? 0 : this.grace();
+      this.log.info('stopping pod', { gracePeriodSeconds: grace });
+      const deadline = Date.now() + grace * 1000;
+      await Promise.all(
+        [...this.records.values()].map(async (r) => {
+          for (const p of r.probes) p.stop();
+          if (r.current?.state !== 'running') return;
+          this.event('Normal', 'Killing', `Stopping container ${r.spec.name}`);
+          await this.preStop(r, deadline);
+          await this.d.runtime.stop(r.current.id, Math.max(0, (deadline - Date.now()) / 1000));
+        }),
+      );
+      await this.cleanup();
+      if (finalize) {
+        await this.d.client
+          .request('DELETE', `/api/v1/namespaces/${encodeURIComponent(this.pod.metadata.namespace)}/pods/${encodeURIComponent(this.pod.metadata.name)}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: this.uid } })
+          .catch((e) => {
+            if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
+          });
+      }
+      this.finished = true;
+      this.log.info('pod stopped and cleaned up');
+    })();
+    return this.terminating;
+  }
+
+  private async preStop(r: ContainerRecord, deadline: number) {
+    const hook = r.spec.lifecycle?.preStop;
+    if (!hook || !r.current) return;
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    try {
+      if (hook.exec?.command) {
+        const s = await this.d.runtime.exec(r.current.id, hook.exec.command, { tty: false, stdin: false });
+        s.stdout.resume();
+        s.stderr?.resume();
+        const t = setTimeout(() => s.kill(), left);
+        await s.exited;
+        clearTimeout(t);
+      } else if (hook.sleep) {
+        await new Promise((res) => setTimeout(res, Math.min(left, hook.sleep!.seconds * 1000)));
+      } else if (hook.httpGet) {
+        const { runProbe } = await import('../probes/prober.js');
+        await runProbe({ httpGet: hook.httpGet, timeoutSeconds: Math.ceil(left / 1000) }, { podIP: this.podIP, container: r.spec, exec: async () => ({ exitCode: 1, output: '' }) });
+      }
+    } catch (e) {
+      this.event('Warning', 'FailedPreStopHook', `PreStop hook for container ${r.spec.name} failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Removes everything this pod had on the node. Safe to call again. */
+  async cleanup() {
+    clearTimeout(this.wake);
+    for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(() => undefined);
+    for (const i of this.d.runtime.list()) if (i.podUid === this.uid) await this.d.runtime.remove(i.id).catch(() => undefined);
+    await this.d.network.teardown(this.uid).catch(() => undefined);
+    if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(() => undefined);
+    else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
+    await cleanupVolumes(this.dir).catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    await rm(join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`), { recursive: true, force: true });
+  }
+
+  /** The pod vanished from the API (force-deleted): stop at once and clean up. */
+  forget() {
+    this.gone = true;
+    this.finished = false;
+    this.kick();
+  }
+
+  /** Log files of a container for the stream server: current and previous instance. */
+  logFile(container: string, previous: boolean): { path: string; running: boolean; stopped: Promise<void> } | undefined {
+    const r = this.records.get(`app/${container}`) ?? this.records.get(`init/${container}`);
+    if (!r?.current) return undefined;
+    const n = previous ? r.restartCount - 1 : r.restartCount;
+    if (n < 0) return undefined;
+    const path = join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`, r.spec.name, `${n}.log`);
+    const running = !previous && r.current.state === 'running';
+    const stopped = running ? this.d.runtime.waitExit(r.current.id).then(() => undefined) : Promise.resolve();
+    return { path, running, stopped };
+  }
+
+  containerRecord(name: string): ContainerRecord | undefined {
+    return this.records.get(`app/${name}`) ?? this.records.get(`init/${name}`);
+  }
+
+  get ip() {
+    return this.podIP;
+  }
+
+  get netnsPath() {
+    return this.sandbox?.netnsPath;
+  }
+}
+
+/** Keep the current and the previous instance's logs of a container, drop older ones. */
+async function pruneLogs(dir: string, current: number) {
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const n = Number.parseInt(f, 10);
+    if (Number.isFinite(n) && n < current - 1) await rm(join(dir, f), { force: true });
+  }
+}
