@@ -1,0 +1,156 @@
+// The pods of simulated nodes, handled like a kubelet would (without containers): a pod bound to one
+// of our nodes goes Running and Ready with a pod IP from its node's podCIDR; one being deleted is
+// finalized (DELETE with grace period 0); one annotated to exit completes after that time. One watch
+// of all pods serves every simulated node (filtered in memory by spec.nodeName), so thousands of
+// nodes cost one watch, not thousands.
+
+import { Informer, keyOf } from '../client/informer.js';
+import { R } from '../client/resources.js';
+import { isNotFound, type RestClient } from '../client/rest.js';
+import { WorkQueue } from '../client/workqueue.js';
+import type { Logger } from '../util/log.js';
+import { IpPool } from './ip-pool.js';
+import { plannedExit, runningStatus, terminatedStatus, type Placement, type SimPod } from './pod-status.js';
+
+/** Pod IPs for a node without a podCIDR (no node IPAM running): 10.244.0.0/16, shared. */
+const FALLBACK_POD_CIDR = '10.244.0.0/16';
+
+export interface SimNodeInfo {
+  hostIP: string;
+  podCIDR?: string;
+}
+
+export class SimPods {
+  private informer: Informer;
+  private queue = new WorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 30_000 });
+  private running = false;
+  /** Where each pod of ours runs (by uid): its IP and start, stable across repeated reconciles. */
+  private placements = new Map<string, Placement & { pool: IpPool }>();
+  private pools = new Map<string, IpPool>();
+  private fallback = new IpPool(FALLBACK_POD_CIDR);
+
+  constructor(private client: RestClient, private log: Logger, private nodeInfo: (name: string) => SimNodeInfo | undefined, private workers = 16) {
+    this.informer = new Informer(client, R.pods, log.child({ informer: 'pods' }));
+    const maybe = (p: SimPod) => {
+      if (p.spec?.nodeName && this.nodeInfo(p.spec.nodeName)) this.queue.add(keyOf(p));
+    };
+    this.informer.addHandlers({
+      onAdd: (p) => maybe(p as SimPod),
+      onUpdate: (_, p) => maybe(p as SimPod),
+      onDelete: (p) => this.forget(p as SimPod),
+    });
+  }
+
+  async start() {
+    this.running = true;
+    this.informer.start();
+    for (let i = 0; i < this.workers; i++) void this.work();
+    await this.informer.waitForSync();
+  }
+
+  stop() {
+    this.running = false;
+    this.informer.stop();
+    this.queue.shutdown();
+  }
+
+  /** Pods of ours the cache holds (for tests and progress reports). */
+  count(): number {
+    return this.informer.list().filter((p) => this.nodeInfo((p as SimPod).spec?.nodeName ?? '')).length;
+  }
+
+  private async work() {
+    while (this.running) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.reconcile(key);
+        this.queue.forget(key);
+      } catch (e) {
+        if (this.running) {
+          const delay = this.queue.addRateLimited(key);
+          this.log.debug('sim pod sync failed; retrying', { pod: key, err: e, retryInMs: delay });
+        }
+      } finally {
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private forget(p: SimPod) {
+    const placed = this.placements.get(p.metadata?.uid ?? '');
+    if (!placed) return;
+    placed.pool.release(placed.podIP);
+    this.placements.delete(p.metadata!.uid!);
+  }
+
+  private poolFor(node: SimNodeInfo): IpPool {
+    if (!node.podCIDR) return this.fallback;
+    let pool = this.pools.get(node.podCIDR);
+    if (!pool) {
+      try {
+        pool = new IpPool(node.podCIDR);
+      } catch {
+        pool = this.fallback; // an IPv6 or odd CIDR: fall back rather than leave the pod Pending
+      }
+      this.pools.set(node.podCIDR, pool);
+    }
+    return pool;
+  }
+
+  private place(pod: SimPod, node: SimNodeInfo): Placement {
+    const uid = pod.metadata!.uid!;
+    let placed = this.placements.get(uid);
+    if (!placed) {
+      const pool = pod.spec?.hostNetwork ? undefined : this.poolFor(node);
+      // A pod already running (we restarted) keeps the IP and start time it reported.
+      const reportedStart = pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? pod.status?.startTime;
+      const reportedIP = pod.status?.podIP;
+      if (reportedIP && pool) pool.reserve(reportedIP);
+      const podIP = pod.spec?.hostNetwork ? node.hostIP : (reportedIP ?? pool!.allocate() ?? this.fallback.allocate() ?? '10.244.255.254');
+      placed = { podIP, hostIP: node.hostIP, startedAt: reportedStart ? Date.parse(reportedStart) : Date.now(), pool: pool ?? this.fallback };
+      this.placements.set(uid, placed);
+    }
+    return placed;
+  }
+
+  private async reconcile(key: string) {
+    const pod = this.informer.get(key) as SimPod | undefined;
+    if (!pod) return;
+    const md = pod.metadata!;
+    const node = this.nodeInfo(pod.spec?.nodeName ?? '');
+    if (!node) return;
+    if (md.deletionTimestamp) {
+      if (md.deletionGracePeriodSeconds === 0) return; // already finalized; finalizers of others hold it
+      // Containers "stop" at once: remove the pod, as a kubelet does once they have.
+      await this.client.delete(R.pods, md.namespace, md.name!, { gracePeriodSeconds: 0, preconditions: { uid: md.uid } }).catch((e) => {
+        if (!isNotFound(e)) throw e;
+      });
+      this.forget(pod);
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
+    const placed = this.place(pod, node);
+    const exit = plannedExit(pod);
+    if (exit) {
+      const exitAt = placed.startedAt + exit.afterMs;
+      if (Date.now() >= exitAt) {
+        await this.writeStatus(pod, terminatedStatus(pod, placed, exit.exitCode, Math.max(exitAt, placed.startedAt)));
+        return;
+      }
+      this.queue.addAfter(key, exitAt - Date.now());
+    }
+    if (phase === 'Running' && pod.status?.podIP === placed.podIP) return;
+    await this.writeStatus(pod, runningStatus(pod, placed));
+  }
+
+  private async writeStatus(pod: SimPod, status: object) {
+    const md = pod.metadata!;
+    try {
+      await this.client.patch(R.pods, md.namespace, md.name!, { status }, 'merge', 'status');
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// Simulated nodes end to end: `gifee sim nodes` registers Ready nodes that node IPAM gives pod CIDRs,
+// heartbeats their Leases, runs pods bound to them (Running/Ready with an IP from the podCIDR),
+// completes pods annotated to exit, finalizes deleted pods, and removes its nodes with --cleanup.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
+
+async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.fail(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+const pod = (name: string, node: string, extra: { annotations?: Record<string, string>; restartPolicy?: string } = {}) => JSON.stringify({
+  apiVersion: 'v1', kind: 'Pod',
+  metadata: { name, annotations: extra.annotations ?? {} },
+  spec: { nodeName: node, restartPolicy: extra.restartPolicy ?? 'Always', containers: [{ name: 'app', image: 'registry.local/web:1' }] },
+});
+
+const inCidr = (ip: string, cidr: string) => {
+  const [net, bits] = cidr.split('/');
+  const n = (s: string) => s.split('.').reduce((a, b) => a * 256 + Number(b), 0);
+  const size = 2 ** (32 - Number(bits));
+  return n(ip) >= n(net) && n(ip) < n(net) + size;
+};
+
+describe('gifee sim nodes', () => {
+  let cluster: Cluster;
+  let sim: SimNodes;
+  before(async () => {
+    cluster = await startCluster();
+    sim = await startSimNodes({ client: await clientConfigFromKubeconfig(cluster.kubeconfig), count: 3, namePrefix: 'sim-', leaseRenewIntervalMs: 1000 });
+  });
+  after(async () => {
+    await sim?.stop();
+    await cluster?.stop();
+  });
+
+  it('registers Ready nodes with capacity and labels, and node IPAM gives each a pod CIDR', async () => {
+    const out = await until('3 Ready sim nodes', 10_000, async () => {
+      const r = await cluster.kubectl(['get', 'nodes', '-l', 'type=sim', '--no-headers']);
+      return r.stdout.trim().split('\n').filter((l) => / Ready /.test(l)).length === 3 && r.stdout;
+    });
+    assert.match(out, /^sim-0\s+Ready/m);
+    const cidrs = await until('pod CIDRs on every sim node', 10_000, async () => {
+      const r = await cluster.kubectl(['get', 'node', 'sim-0', 'sim-1', 'sim-2', '-o', 'jsonpath={range .items[*]}{.spec.podCIDR}{"\\n"}{end}']);
+      const list = r.stdout.trim().split('\n').filter(Boolean);
+      return list.length === 3 && list;
+    });
+    for (const c of cidrs) assert.match(c, /^10\.42\.\d+\.0\/24$/);
+    assert.equal(new Set(cidrs).size, 3, 'distinct CIDRs');
+    const node = JSON.parse((await cluster.kubectl(['get', 'node', 'sim-1', '-o', 'json'])).stdout);
+    assert.equal(node.status.capacity.cpu, '8');
+    assert.equal(node.status.allocatable.memory, '32Gi');
+    assert.equal(node.status.capacity.pods, '110');
+    assert.equal(node.metadata.labels['kubernetes.io/hostname'], 'sim-1');
+    assert.equal(node.metadata.labels['kubernetes.io/os'], 'linux');
+    assert.deepEqual(node.spec.podCIDRs, [node.spec.podCIDR]);
+  });
+
+  it('gives a plain created Node a pod CIDR too', async () => {
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'plain-node' } }) });
+    const cidr = await until('podCIDR on plain-node', 10_000, async () => (await cluster.kubectl(['get', 'node', 'plain-node', '-o', 'jsonpath={.spec.podCIDR}'])).stdout.trim());
+    assert.match(cidr, /^10\.42\.\d+\.0\/24$/);
+    await cluster.kubectl(['delete', 'node', 'plain-node']);
+  });
+
+  it('renews node Leases in kube-node-lease', async () => {
+    const get = async () => JSON.parse((await cluster.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'sim-2', '-o', 'json'])).stdout);
+    const first = await until('the sim-2 lease', 5000, get);
+    assert.equal(first.spec.holderIdentity, 'sim-2');
+    assert.equal(first.metadata.ownerReferences[0].kind, 'Node');
+    await until('a renewal', 5000, async () => (await get()).spec.renewTime !== first.spec.renewTime);
+  });
+
+  it('runs pods bound to sim nodes: Running, Ready, with an IP from the node\'s pod CIDR', async () => {
+    for (let i = 0; i < 3; i++) await cluster.kubectl(['create', '-f', '-'], { input: pod(`web-${i}`, `sim-${i}`) });
+    const wide = await until('3 Running pods', 15_000, async () => {
+      const r = await cluster.kubectl(['get', 'pods', '-o', 'wide', '--no-headers']);
+      return r.stdout.trim().split('\n').filter((l) => /1\/1\s+Running/.test(l)).length === 3 && r.stdout;
+    });
+    assert.match(wide, /^web-1\s+1\/1\s+Running\s+0\s+\S+\s+10\.42\.\d+\.\d+\s+sim-1/m);
+    const p = JSON.parse((await cluster.kubectl(['get', 'pod', 'web-0', '-o', 'json'])).stdout);
+    const cidr = (await cluster.kubectl(['get', 'node', 'sim-0', '-o', 'jsonpath={.spec.podCIDR}'])).stdout.trim();
+    assert.ok(inCidr(p.status.podIP, cidr), `${p.status.podIP} in ${cidr}`);
+    for (const t of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) assert.equal(p.status.conditions.find((c: { type: string }) => c.type === t)?.status, 'True', t);
+    assert.ok(p.status.containerStatuses[0].state.running.startedAt);
+    assert.equal(p.status.containerStatuses[0].ready, true);
+    await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/web-2', '--timeout=10s']);
+  });
+
+  it('finalizes deleted pods like a kubelet', async () => {
+    const started = Date.now();
+    await cluster.kubectl(['delete', 'pod', 'web-0', '--timeout=20s']);
+    assert.ok(Date.now() - started < 15_000);
+    const r = await cluster.kubectl(['get', 'pod', 'web-0'], { allowFail: true });
+    assert.match(r.stderr, /NotFound/);
+  });
+
+  it('completes pods annotated to exit: Succeeded with code 0, Failed otherwise', async () => {
+    await cluster.kubectl(['create', '-f', '-'], { input: pod('ok', 'sim-1', { restartPolicy: 'Never', annotations: { 'sim.gifee.dev/exit-after': '1s' } }) });
+    await cluster.kubectl(['create', '-f', '-'], { input: pod('bad', 'sim-2', { restartPolicy: 'OnFailure', annotations: { 'sim.gifee.dev/exit-after': '1s', 'sim.gifee.dev/exit-code': '3' } }) });
+    await cluster.kubectl(['create', '-f', '-'], { input: pod('forever', 'sim-2', { annotations: { 'sim.gifee.dev/exit-after': '1s' } }) });
+    const phase = (n: string) => cluster.kubectl(['get', 'pod', n, '-o', 'jsonpath={.status.phase}']).then((r) => r.stdout);
+    await until('ok Succeeded', 10_000, async () => (await phase('ok')) === 'Succeeded');
+    await until('bad Failed', 10_000, async () => (await phase('bad')) === 'Failed');
+    const bad = JSON.parse((await cluster.kubectl(['get', 'pod', 'bad', '-o', 'json'])).stdout);
+    assert.equal(bad.status.containerStatuses[0].state.terminated.exitCode, 3);
+    assert.equal(bad.status.containerStatuses[0].state.terminated.reason, 'Error');
+    const ok = JSON.parse((await cluster.kubectl(['get', 'pod', 'ok', '-o', 'json'])).stdout);
+    const t = ok.status.containerStatuses[0].state.terminated;
+    assert.ok(Date.parse(t.finishedAt) - Date.parse(t.startedAt) >= 1000);
+    assert.equal(await phase('forever'), 'Running', 'restartPolicy Always never completes');
+  });
+
+  it('the CLI registers nodes and deletes them with --cleanup on Ctrl-C', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'sim', 'nodes', '--count', '2', '--name-prefix', 'cli-', '--kubeconfig', cluster.kubeconfig, '--cleanup', '--cpu', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout!.on('data', (d) => (out += d));
+    proc.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => proc.once('exit', r));
+    try {
+      await until('cli nodes Ready', 20_000, async () => {
+        const r = await cluster.kubectl(['get', 'nodes', 'cli-0', 'cli-1', '--no-headers']);
+        return (r.stdout.match(/ Ready /g) ?? []).length === 2;
+      });
+      assert.match(out, /2 simulated nodes running \(cli-0 \.\. cli-1\)/);
+      assert.equal((await cluster.kubectl(['get', 'node', 'cli-0', '-o', 'jsonpath={.status.capacity.cpu}'])).stdout, '4');
+    } finally {
+      proc.kill('SIGINT');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(t);
+    }
+    const r = await cluster.kubectl(['get', 'nodes', '-o', 'name']);
+    assert.doesNotMatch(r.stdout, /cli-/, out);
+  });
+
+  it('rejects bad flags with a usage error', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'sim', 'nodes', '--count', 'many'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr!.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((r) => proc.once('exit', r));
+    assert.equal(code, 2);
+    assert.match(err, /--count must be a whole number/);
+  });
+});
