@@ -11,7 +11,6 @@ Usage:
   gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
   gifee sim nodes --count N        register N simulated nodes (pods run without containers)
-  gifee sim nodes --count N        register N simulated nodes (pods run without containers)
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
@@ -156,8 +155,6 @@ async function main(argv: string[]) {
       const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
       return void process.stdout.write(stringify(kc));
     }
-    case 'sim':
-      return (await import('./sim.js')).runSim(rest);
     case 'sim':
       return (await import('./sim.js')).runSim(rest);
     case 'version':
