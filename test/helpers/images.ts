@@ -98,3 +98,63 @@ export async function writeOciLayout(dir: string, ref: string, layerRoots: strin
   }));
   return dir;
 }
+
+export interface TestRegistry {
+  /** host:port, e.g. "127.0.0.1:41234". */
+  host: string;
+  /** Copy an image (skopeo source such as "oci-archive:/x.tar" or "oci:/dir") to host/repoTag. */
+  push(source: string, repoTag: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start Debian's docker-registry (distribution v2) on a free loopback port with its storage in a
+ * temporary directory. With htpasswd (a bcrypt line "user:$2y$..."), it asks for basic auth and
+ * push uses the given credentials.
+ */
+export async function startTestRegistry(opts: { htpasswd?: string; credentials?: { username: string; password: string } } = {}): Promise<TestRegistry> {
+  const { spawn } = await import('node:child_process');
+  const { freePort } = await import('./cluster.js');
+  const { mkdtemp } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-registry-'));
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  let auth = '';
+  if (opts.htpasswd) {
+    await writeFile(join(dir, 'htpasswd'), opts.htpasswd + '\n');
+    auth = `auth:\n  htpasswd:\n    realm: gifee-test\n    path: ${join(dir, 'htpasswd')}\n`;
+  }
+  await writeFile(join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n  secret: gifee-test-secret\n${auth}`);
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`docker-registry exited: ${stderr}`);
+    }
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`docker-registry did not answer on ${host} within 10s: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    host,
+    async push(source, repoTag) {
+      const args = ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false'];
+      if (opts.credentials) args.push('--dest-creds', `${opts.credentials.username}:${opts.credentials.password}`);
+      await run('skopeo', [...args, source, `docker://${host}/${repoTag}`], { env: { ...process.env, TMPDIR: dir } });
+    },
+    stop,
+  };
+}
