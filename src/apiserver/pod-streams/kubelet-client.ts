@@ -1,14 +1,12 @@
 // How the API server reaches node agents: HTTPS with a client certificate the agents trust (signed by
 // the cluster CA). Like kube-apiserver's default, the agent's serving certificate is not verified:
 // agents serve with self-signed certificates unless given one, and the node's address comes from
-// the API anyway. Without a configured certificate, GIFEE_KUBELET_CLIENT_CERT_FILE and
-// GIFEE_KUBELET_CLIENT_KEY_FILE name one (how tests start a server); else no certificate is presented
-// and agents will refuse with 401.
+// the API anyway. Without a configured certificate none is presented, and agents refuse with 401
+// (`gifee server` passes the admin certificate, as kube-apiserver's --kubelet-client-certificate).
 
 import https from 'node:https';
 import tls from 'node:tls';
 import { isIP } from 'node:net';
-import { readFileSync } from 'node:fs';
 import type { ApiState } from '../context.js';
 
 export interface KubeletClientCert {
@@ -51,17 +49,10 @@ export class KubeletClient {
   }
 }
 
-function fromEnv(): KubeletClientCert | undefined {
-  const certFile = process.env.GIFEE_KUBELET_CLIENT_CERT_FILE;
-  const keyFile = process.env.GIFEE_KUBELET_CLIENT_KEY_FILE;
-  if (!certFile || !keyFile) return undefined;
-  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
-}
-
 const clients = new WeakMap<ApiState, KubeletClient>();
 
 export function setKubeletClient(state: ApiState, cert: KubeletClientCert | undefined): KubeletClient {
-  const c = new KubeletClient(cert ?? fromEnv());
+  const c = new KubeletClient(cert);
   clients.set(state, c);
   return c;
 }
