@@ -232,6 +232,24 @@ describe('deployments', () => {
     await k(['delete', 'rs', '-l', 'app=orph']);
   });
 
+  test('pods the API refuses: ReplicaFailure on the ReplicaSet and Deployment, FailedCreate events, recovery', async () => {
+    // A blank image is allowed in a template but not in a pod (as in Kubernetes), so every create fails.
+    await apply(deployment('broken', { replicas: 2 }, ' '));
+    await until('ReplicaFailure on the deployment', async () => (await json(['get', 'deployment', 'broken'])).status?.conditions?.some((c: { type: string; status: string; reason: string }) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate'));
+    const rs = (await json(['get', 'rs', '-l', 'app=broken'])).items[0];
+    const failure = rs.status.conditions.find((c: { type: string }) => c.type === 'ReplicaFailure');
+    assert.match(failure.message, /spec\.containers\[0\]\.image/);
+    const events = (await k(['get', 'events', '--field-selector', `involvedObject.name=${rs.metadata.name},reason=FailedCreate`])).stdout;
+    assert.match(events, /Error creating: Pod "broken-\w+-\w+" is invalid/);
+    // Retries back off rather than spin: a handful of attempts in a few seconds, not thousands.
+    const attempts = (await json(['get', 'events', '--field-selector', `involvedObject.name=${rs.metadata.name},reason=FailedCreate`])).items.length;
+    assert.ok(attempts < 40, `${attempts} failed creates`);
+    await k(['set', 'image', 'deployment/broken', 'web=registry.local/web:1']);
+    await rollout('broken');
+    const d = await json(['get', 'deployment', 'broken']);
+    assert.ok(!d.status.conditions.some((c: { type: string }) => c.type === 'ReplicaFailure'), 'condition cleared once pods can be created');
+  });
+
   test('a selector that does not match the template is refused with 422', async () => {
     const bad = deployment('mismatch');
     (bad.spec.selector as { matchLabels: Record<string, string> }).matchLabels = { app: 'other' };
