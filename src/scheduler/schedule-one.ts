@@ -8,6 +8,7 @@ import type { Informer } from '../client/informer.js';
 import type { Logger } from '../util/log.js';
 import { Algorithm, FitError } from './algorithm.js';
 import { bind, deleteVictim, markUnschedulable } from './api-writes.js';
+import { TokenBucket } from './event-budget.js';
 import type { SchedulerCache } from './cache.js';
 import type { Framework } from './framework.js';
 import { preemptionAttempts, preemptionVictims, scheduleAttempts, schedulingDuration } from './metrics.js';
@@ -20,6 +21,8 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 
 export class PodScheduler {
   private algorithm: Algorithm;
+  /** kube-scheduler's client budget for events: 50/s with bursts of 100. */
+  private scheduledEvents = new TokenBucket(50, 100);
 
   constructor(
     private client: RestClient,
@@ -30,6 +33,7 @@ export class PodScheduler {
     private events: EventRecorder,
     private log: Logger,
     percentageOfNodesToScore?: number,
+    private onBound?: (podKey: string, node: string, timing: { cycleSeconds: number; seconds: number }) => void,
   ) {
     this.algorithm = new Algorithm(fw, cache, percentageOfNodesToScore);
   }
@@ -55,18 +59,20 @@ export class PodScheduler {
       return this.fail(qp, live, start, `0/${this.cache.nodeList().length} nodes are available: ${(e as Error).message}.`, 'error');
     }
     this.cache.assume(info, node);
-    void this.bindAsync(qp, info, node, start);
+    void this.bindAsync(qp, info, node, start, seconds(start));
   }
 
-  private async bindAsync(qp: QueuedPod, info: PodInfo, node: string, start: bigint) {
+  private async bindAsync(qp: QueuedPod, info: PodInfo, node: string, start: bigint, cycleSeconds: number) {
     const pod = info.pod;
     try {
       await bind(this.client, pod, node);
+      const took = seconds(start);
       scheduleAttempts.inc({ result: 'scheduled' });
-      schedulingDuration.observe(seconds(start), { result: 'scheduled' });
+      schedulingDuration.observe(took, { result: 'scheduled' });
+      this.onBound?.(qp.key, node, { cycleSeconds, seconds: took });
       this.queue.done(qp.key);
       this.log.debug('pod bound', { pod: qp.key, node, attempts: qp.attempts });
-      this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${pod.metadata?.name} to ${node}`);
+      if (this.scheduledEvents.take()) this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${pod.metadata?.name} to ${node}`);
     } catch (e) {
       this.cache.forget(qp.key);
       scheduleAttempts.inc({ result: 'error' });

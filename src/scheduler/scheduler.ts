@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   schedulerName?: string;
   /** Share of nodes to find feasible before scoring; kube's adaptive default when unset. */
   percentageOfNodesToScore?: number;
+  /** Called after each acknowledged bind: the synchronous cycle's duration, and queue pop to bind ack. */
+  onBound?: (podKey: string, node: string, timing: { cycleSeconds: number; seconds: number }) => void;
 }
 
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -41,7 +43,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   const nodes = new Informer(client, R.nodes, log);
   const namespaces = new Informer(client, R.namespaces, log);
   const events = new EventRecorder(client, schedulerName, log);
-  const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore);
+  const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
 
   const responsible = (p: Pod) => (p.spec?.schedulerName ?? 'default-scheduler') === schedulerName && !p.metadata?.deletionTimestamp && !isTerminal(p);
   const assigned = (p: Pod) => !!p.spec?.nodeName;
