@@ -11,6 +11,7 @@ Usage:
   gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
   gifee sim nodes --count N        register N simulated nodes (pods run without containers)
+  gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
@@ -142,6 +143,8 @@ async function main(argv: string[]) {
         },
       });
     }
+    case 'images':
+      return (await import('./images.js')).imagesCommand(rest, defaultDataDir());
     case 'kubeconfig': {
       const f = parseFlags('kubeconfig', rest, { 'data-dir': { type: 'string' }, server: { type: 'string' } });
       const dataDir = (f['data-dir'] as string | undefined) ?? defaultDataDir();
