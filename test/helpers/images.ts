@@ -158,3 +158,32 @@ export async function startTestRegistry(opts: { htpasswd?: string; credentials?:
     stop,
   };
 }
+
+/**
+ * Turn the single-image layout written by writeOciLayout into a multi-platform one: an image index
+ * holding the original manifest (this machine's platform) and one manifest per extra architecture
+ * (same layers, config saying that architecture). Returns the index digest.
+ */
+export async function makeMultiPlatform(dir: string, extraArchitectures: string[]): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const blob = (d: string) => join(dir, 'blobs', 'sha256', d.slice(7));
+  const put = async (b: Buffer) => {
+    const h = sha(b);
+    await writeFile(join(dir, 'blobs', 'sha256', h), b);
+    return { digest: `sha256:${h}`, size: b.length };
+  };
+  const top = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+  const desc = top.manifests[0];
+  const manifest = JSON.parse(await readFile(blob(desc.digest), 'utf8'));
+  const config = JSON.parse(await readFile(blob(manifest.config.digest), 'utf8'));
+  const entries = [{ mediaType: desc.mediaType, digest: desc.digest, size: desc.size, platform: { os: 'linux', architecture: config.architecture } }];
+  for (const a of extraArchitectures) {
+    const cfg = await put(Buffer.from(JSON.stringify({ ...config, architecture: a })));
+    const m = await put(Buffer.from(JSON.stringify({ ...manifest, config: { ...manifest.config, ...cfg } })));
+    entries.push({ mediaType: desc.mediaType, ...m, platform: { os: 'linux', architecture: a } });
+  }
+  const index = await put(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: entries })));
+  top.manifests = [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: desc.annotations }];
+  await writeFile(join(dir, 'index.json'), JSON.stringify(top));
+  return index.digest;
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createImageStore } from './store.js';
 import { ImageError } from './types.js';
-import { testImages, writeOciLayout } from '../../../test/helpers/images.js';
+import { makeMultiPlatform, testImages, writeOciLayout } from '../../../test/helpers/images.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -65,6 +65,20 @@ test('an OCI layout directory imports, and IfNotPresent/Never find it without a 
   assert.equal((await store.ensure('registry.local/hello:1', 'Never')).id, img.id);
   await assert.rejects(store.ensure('registry.local/absent:1', 'Never'), (e: unknown) => e instanceof ImageError && e.reason === 'ErrImageNeverPull' && /not present on this node/.test(e.message));
   await assert.rejects(store.ensure('Bad Name', 'IfNotPresent'), (e: unknown) => e instanceof ImageError && e.reason === 'InvalidImageName');
+});
+
+test('a multi-platform OCI layout imports this machine\'s platform, known by the index digest', { skip: !isRoot && 'needs root' }, async (t) => {
+  const { store, dataDir } = await tempStore(t);
+  await mkdir(join(dataDir, 'src', 'etc'), { recursive: true });
+  await writeFile(join(dataDir, 'src', 'etc', 'hello'), 'hi\n');
+  const layout = await writeOciLayout(join(dataDir, 'layout'), 'registry.local/multi:1', [join(dataDir, 'src')]);
+  const indexDigest = await makeMultiPlatform(layout, ['s390x', 'riscv64']);
+  const [img] = await store.importFile(layout);
+  assert.equal(img.digest, indexDigest);
+  const { hostArchitecture } = await import('./manifest.js');
+  const config = JSON.parse(await readFile(join(dataDir, 'images', 'blobs', 'sha256', img.id.slice(7)), 'utf8'));
+  assert.equal(config.architecture, hostArchitecture());
+  assert.equal((await store.get(`registry.local/multi@${indexDigest}`))?.id, img.id);
 });
 
 test('remove drops a reference, and the blobs and layers once nothing names the image', { skip: !isRoot && 'needs root' }, async (t) => {

@@ -12,7 +12,12 @@ import type { AddressInfo } from 'node:net';
 import { createImageStore } from './store.js';
 import { ImageError } from './types.js';
 import { parseChallenge } from './registry/auth.js';
-import { startTestRegistry, testImages, writeOciLayout } from '../../../test/helpers/images.js';
+import { hostArchitecture } from './manifest.js';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+
+const run = promisify(execFile);
+import { makeMultiPlatform, startTestRegistry, testImages, writeOciLayout } from '../../../test/helpers/images.js';
 
 const isRoot = process.getuid?.() === 0;
 const haveRegistry = (() => {
@@ -71,6 +76,23 @@ test('pull from a registry: IfNotPresent pulls once, Always re-resolves, errors 
     return true;
   });
   await assert.rejects(store.ensure('127.0.0.1:1/x/y:1', 'IfNotPresent'), (e: unknown) => e instanceof ImageError && e.reason === 'ErrImagePull' && /cannot reach 127\.0\.0\.1:1/.test(e.message));
+});
+
+test('pull of a multi-platform index chooses this machine\'s manifest', { skip }, async (t) => {
+  const work = await tempDir(t, 'gifee-multi-');
+  await mkdir(join(work, 'root', 'etc'), { recursive: true });
+  await writeFile(join(work, 'root', 'etc', 'hello'), 'hi\n');
+  const layout = await writeOciLayout(join(work, 'layout'), 'test/multi:1', [join(work, 'root')]);
+  const indexDigest = await makeMultiPlatform(layout, ['s390x']);
+  const registry = await startTestRegistry();
+  t.after(() => registry.stop());
+  await run('skopeo', ['--insecure-policy', 'copy', '--quiet', '--all', '--dest-tls-verify=false', `oci:${layout}`, `docker://${registry.host}/test/multi:1`]);
+  const store = createImageStore({ dataDir: join(work, 'data') });
+  const img = await store.ensure(`${registry.host}/test/multi:1`, 'IfNotPresent');
+  assert.equal(img.digest, indexDigest, 'known by the index digest, as `docker pull` reports it');
+  const config = JSON.parse(await readFile(join(work, 'data', 'images', 'blobs', 'sha256', img.id.slice(7)), 'utf8'));
+  assert.equal(config.architecture, hostArchitecture());
+  assert.equal(await readFile(join(img.layerDirs[0], 'etc', 'hello'), 'utf8'), 'hi\n');
 });
 
 test('pull with basic auth (htpasswd): refused without credentials, works with them', { skip }, async (t) => {
