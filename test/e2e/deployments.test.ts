@@ -174,6 +174,32 @@ describe('deployments', () => {
     assert.match((await k(['rollout', 'history', 'deployment/pause'])).stdout, /^3\s+/m);
   });
 
+  test('scaling in the middle of a rollout is proportional between old and new ReplicaSets', async () => {
+    await apply(deployment('midway', { replicas: 10 }));
+    await rollout('midway');
+    // With no node taking new pods, the rollout stops where maxSurge and maxUnavailable let it.
+    kubelet.stopNode('node-a');
+    kubelet.stopNode('node-b');
+    const sizes = async () => {
+      const items = (await json(['get', 'rs', '-l', 'app=midway'])).items as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } }[];
+      const of = (img: string) => items.find((r) => r.spec.template.spec.containers[0].image === img)?.spec.replicas;
+      return { old: of('registry.local/web:1'), fresh: of('registry.local/web:2') };
+    };
+    try {
+      await k(['set', 'image', 'deployment/midway', 'web=registry.local/web:2']);
+      // 25% of 10: surge 3, unavailable 2 -> old 8, new 5 (13 in all).
+      await until('rollout stalls at old 8 / new 5', async () => { const s = await sizes(); return s.old === 8 && s.fresh === 5; });
+      await k(['scale', 'deployment/midway', '--replicas=20']);
+      // 20 + surge 5 = 25, shared in proportion to 8:5 -> 15 and 10.
+      await until('proportional sizes', async () => { const s = await sizes(); return s.old === 15 && s.fresh === 10; });
+    } finally {
+      kubelet.startNode('node-a');
+      kubelet.startNode('node-b');
+    }
+    await rollout('midway');
+    assert.deepEqual(await sizes(), { old: 0, fresh: 20 });
+  });
+
   test('Recreate strategy removes every old pod before creating new ones', async () => {
     await apply(deployment('recreate', { replicas: 2, strategy: { type: 'Recreate' } }));
     await rollout('recreate');
