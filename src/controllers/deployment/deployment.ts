@@ -44,12 +44,18 @@ export class DeploymentController extends Controller {
     this.pods.addHandlers({ onDelete: (o) => this.podDeleted(o as Pod) });
   }
 
+  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
+  private stopped = false;
+
   override start() {
     for (const i of [this.deployments, this.replicaSets, this.pods]) i.start();
-    void Promise.all([this.deployments.waitForSync(), this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => super.start());
+    void Promise.all([this.deployments.waitForSync(), this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => {
+      if (!this.stopped) super.start();
+    });
   }
 
   override stop() {
+    this.stopped = true;
     for (const i of [this.deployments, this.replicaSets, this.pods]) i.stop();
     super.stop();
   }

@@ -51,14 +51,20 @@ export class ReplicaSetController extends Controller {
     });
   }
 
+  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
+  private stopped = false;
+
   override start() {
     this.replicaSets.start();
     this.pods.start();
     // Reconcile only from complete caches: a partial pod list would look like missing replicas.
-    void Promise.all([this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => super.start());
+    void Promise.all([this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => {
+      if (!this.stopped) super.start();
+    });
   }
 
   override stop() {
+    this.stopped = true;
     this.replicaSets.stop();
     this.pods.stop();
     super.stop();

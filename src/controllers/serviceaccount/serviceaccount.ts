@@ -23,13 +23,19 @@ export class ServiceAccountController extends Controller {
     this.accounts.addHandlers({ onDelete: (o) => this.queue.add(o.metadata!.namespace!) });
   }
 
+  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
+  private stopped = false;
+
   override start() {
     this.namespaces.start();
     this.accounts.start();
-    void Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]).then(() => super.start());
+    void Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]).then(() => {
+      if (!this.stopped) super.start();
+    });
   }
 
   override stop() {
+    this.stopped = true;
     this.namespaces.stop();
     this.accounts.stop();
     super.stop();
