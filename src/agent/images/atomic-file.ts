@@ -2,7 +2,7 @@
 // process) share the store, so every index write is write-temp + fsync + rename, and
 // read-modify-write cycles hold a lock file.
 
-import { open, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { open, rename, rm, stat, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
@@ -73,4 +73,3 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
-export { writeFile };

@@ -2,10 +2,10 @@
 // hashed and renamed into place only when its digest is right, so a blob file is always complete.
 
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { HashingStream, digestHex } from './digest.js';
 import { tempName } from './atomic-file.js';
 
@@ -64,7 +64,6 @@ export class BlobStore {
   }
 
   async ingestBuffer(data: Buffer, expected?: string, what = 'blob'): Promise<{ digest: string; size: number }> {
-    const { Readable } = await import('node:stream');
     return this.ingest(Readable.from([data]), expected, what);
   }
 
@@ -113,7 +112,6 @@ export class BlobStore {
 
 /** Open a blob file and report whether it is gzip-compressed (by magic bytes, whatever its media type says). */
 export async function isGzipFile(path: string): Promise<boolean> {
-  const { open } = await import('node:fs/promises');
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(2);
@@ -124,4 +122,3 @@ export async function isGzipFile(path: string): Promise<boolean> {
   }
 }
 
-export { createReadStream };

@@ -13,6 +13,8 @@ type ImportState = Record<string, { size: number; mtimeMs: number; importedAt: s
 export async function scanImportDir(store: FsImageStore): Promise<ImageInfo[]> {
   const dir = store.importDir;
   await mkdir(dir, { recursive: true });
+  // The agent's start is also the moment to drop what crashed imports and extractions left behind.
+  await store.cleanTemporaries().catch((e) => store.log.warn('cannot clean image store temporaries', { err: e as Error }));
   const statePath = join(store.root, 'import-state.json');
   const state: ImportState = await readFile(statePath, 'utf8').then((t) => JSON.parse(t) as ImportState, () => ({}));
   const out: ImageInfo[] = [];

@@ -6,7 +6,7 @@
 // Nothing about images is kept in memory beyond immutable content (manifests and configs by digest),
 // so imports by another process (`gifee images import`) are visible at once.
 
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger, type Logger } from '../../util/log.js';
 import { BlobStore } from './blobs.js';
@@ -60,7 +60,6 @@ export class FsImageStore implements ImageStore {
   async scratchDir(prefix: string): Promise<string> {
     const dir = join(this.root, 'tmp');
     await mkdir(dir, { recursive: true });
-    const { mkdtemp } = await import('node:fs/promises');
     return mkdtemp(join(dir, `${prefix}-`));
   }
 
