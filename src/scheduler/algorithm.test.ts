@@ -53,3 +53,8 @@ test('assumed pods take space at once; a forgotten assumption frees it', () => {
   cache.forget(a.key);
   assert.equal(algo.schedule(info(makePod('b', { cpu: '1' }))).node, 'n1');
 });
+
+test('every missing resource of a node is counted, as kube does', () => {
+  const cache = cacheOf([makeNode('a', { cpu: '1', memory: '1Gi' }), makeNode('b', { cpu: '1', memory: '1Gi' })]);
+  assert.throws(() => new Algorithm(fw(), cache).schedule(info(makePod('p', { cpu: '2', memory: '2Gi' }))), /^FitError: 0\/2 nodes are available: 2 Insufficient cpu, 2 Insufficient memory\.$/);
+});

@@ -33,7 +33,7 @@ export class FitError extends Error {
 
 export function fitErrorMessage(numNodes: number, d: Diagnosis): string {
   if (numNodes === 0) return ERR_NO_NODES;
-  const reasons = d.preFilter ? new Array<string>(numNodes).fill(d.preFilter.reason) : [...d.statuses.values()].map((s) => s.reason);
+  const reasons = d.preFilter ? Array.from({ length: numNodes }, () => d.preFilter!.reasons).flat() : [...d.statuses.values()].flatMap((s) => s.reasons);
   return `0/${numNodes} nodes are available: ${reasonHistogram(reasons)}.`;
 }
 
@@ -51,7 +51,7 @@ export interface ScheduleResult {
 }
 
 export function clusterView(cache: SchedulerCache, nodes = cache.nodeList()): ClusterView {
-  return { nodes, namespaceLabels: (ns) => cache.namespaceLabels.get(ns) };
+  return { nodes, namespaceLabels: (ns) => cache.namespaceLabels.get(ns), podsWithAffinity: cache.podsWithAffinity.size, podsWithRequiredAntiAffinity: cache.podsWithRequiredAntiAffinity.size };
 }
 
 export class Algorithm {

@@ -3,7 +3,7 @@
 // cycle already sees the space taken; forgotten if the bind fails, confirmed when the informer sees
 // the pod bound). Pods whose node is not known yet wait until it appears.
 
-import { podInfo, type PodInfo } from './pod-info.js';
+import { hasAffinity, podInfo, type PodInfo } from './pod-info.js';
 import { NodeInfo } from './node-info.js';
 import { podKey, type Node, type Pod } from './types.js';
 
@@ -14,10 +14,11 @@ export function safePodInfo(pod: Pod): PodInfo {
   } catch {
     let requests = {};
     try { requests = podInfo({ ...pod, spec: { ...pod.spec, affinity: undefined } }).requests; } catch { /* no usable requests */ }
-    return { key: podKey(pod), pod, namespace: pod.metadata?.namespace ?? 'default', labels: pod.metadata?.labels ?? {}, priority: pod.spec?.priority ?? 0, requests, nonZero: { cpu: 0, memory: 0 }, requiredAffinity: [], requiredAntiAffinity: [], preferredAffinity: [], preferredAntiAffinity: [] };
+    return { key: podKey(pod), pod, namespace: pod.metadata?.namespace ?? 'default', labels: pod.metadata?.labels ?? {}, priority: pod.spec?.priority ?? 0, requests, requestList: Object.entries(requests), nonZero: { cpu: 0, memory: 0 }, requiredAffinity: [], requiredAntiAffinity: [], preferredAffinity: [], preferredAntiAffinity: [] };
   }
 }
 
+const NONE: readonly PodInfo[] = Object.freeze([]);
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
 
 export class SchedulerCache {
@@ -30,6 +31,9 @@ export class SchedulerCache {
   /** Preemptors waiting for their victims to go: podKey → node; plugins count them on that node. */
   readonly nominated = new Map<string, { node: string; info: PodInfo }>();
   readonly namespaceLabels = new Map<string, Record<string, string>>();
+  /** Keys of placed pods with affinity terms / required anti-affinity, so plugins can skip cluster scans when empty. */
+  readonly podsWithAffinity = new Set<string>();
+  readonly podsWithRequiredAntiAffinity = new Set<string>();
   private list: NodeInfo[] = [];
   private listDirty = true;
 
@@ -73,6 +77,8 @@ export class SchedulerCache {
 
   private place(info: PodInfo, nodeName: string) {
     this.unplace(info.key);
+    if (hasAffinity(info)) this.podsWithAffinity.add(info.key);
+    if (info.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity.add(info.key);
     const ni = this.nodes.get(nodeName);
     if (ni) {
       ni.addPod(info);
@@ -81,6 +87,8 @@ export class SchedulerCache {
   }
 
   private unplace(key: string) {
+    this.podsWithAffinity.delete(key);
+    this.podsWithRequiredAntiAffinity.delete(key);
     const n = this.podNode.get(key);
     if (n !== undefined) {
       this.nodes.get(n)?.removePod(key);
@@ -135,8 +143,8 @@ export class SchedulerCache {
   }
 
   /** Nominated pods on a node with at least `priority`, other than `except`. */
-  nominatedOn(node: string, priority: number, except: string): PodInfo[] {
-    if (this.nominated.size === 0) return [];
+  nominatedOn(node: string, priority: number, except: string): readonly PodInfo[] {
+    if (this.nominated.size === 0) return NONE;
     const out: PodInfo[] = [];
     for (const [k, n] of this.nominated) if (n.node === node && k !== except && n.info.priority >= priority) out.push(n.info);
     return out;

@@ -16,11 +16,12 @@ export type Code = 'Unschedulable' | 'UnschedulableAndUnresolvable';
 
 export interface Status {
   code: Code;
-  reason: string;
+  /** One or more reasons; each is counted in the "0/N nodes are available" summary. */
+  reasons: string[];
 }
 
-export const unschedulable = (reason: string): Status => ({ code: 'Unschedulable', reason });
-export const unresolvable = (reason: string): Status => ({ code: 'UnschedulableAndUnresolvable', reason });
+export const unschedulable = (...reasons: string[]): Status => ({ code: 'Unschedulable', reasons });
+export const unresolvable = (...reasons: string[]): Status => ({ code: 'UnschedulableAndUnresolvable', reasons });
 
 /** Per-cycle scratch space plugins share between their own extension points. */
 export class CycleState {
@@ -36,6 +37,9 @@ export class CycleState {
 /** What plugins may see of the whole cluster during a cycle. */
 export interface ClusterView {
   nodes: NodeInfo[];
+  /** How many placed pods carry (anti-)affinity terms, and required anti-affinity: 0 lets plugins skip whole-cluster scans. */
+  podsWithAffinity: number;
+  podsWithRequiredAntiAffinity: number;
   namespaceLabels(namespace: string): Record<string, string> | undefined;
 }
 

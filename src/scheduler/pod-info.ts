@@ -33,6 +33,8 @@ export interface PodInfo {
   labels: Record<string, string>;
   priority: number;
   requests: Resources;
+  /** requests as [resource, amount] pairs, positive amounts only and without "pods": what fit checks loop over. */
+  requestList: [string, number][];
   nonZero: { cpu: number; memory: number };
   requiredAffinity: AffinityTerm[];
   requiredAntiAffinity: AffinityTerm[];
@@ -72,6 +74,7 @@ export function podInfo(pod: Pod): PodInfo {
     labels: pod.metadata?.labels ?? {},
     priority: typeof spec.priority === 'number' ? spec.priority : 0,
     requests,
+    requestList: Object.entries(requests).filter(([r, v]) => v > 0 && r !== 'pods'),
     nonZero: nonZeroRequests(requests),
     requiredAffinity: req(a.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, `${base}.podAffinity.requiredDuringSchedulingIgnoredDuringExecution`),
     requiredAntiAffinity: req(a.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, `${base}.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution`),

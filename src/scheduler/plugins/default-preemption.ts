@@ -40,7 +40,7 @@ function victimsOn(fw: Framework, cache: SchedulerCache, pod: PodInfo, original:
   for (const p of lower) node.removePod(p.key);
   for (const p of cache.nominatedOn(node.name, pod.priority, pod.key)) node.addPod(p);
   const s = fits(fw, cache, pod, node);
-  if (s) return { reason: s.reason };
+  if (s) return { reason: s.reasons.join(', ') };
   const victims: PodInfo[] = [];
   for (const p of lower) {
     node.addPod(p);

@@ -36,6 +36,7 @@ export const interPodAffinity: Plugin = {
   preFilter(state, pod, cluster) {
     const s: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map() };
     const own = pod.requiredAffinity.length + pod.requiredAntiAffinity.length > 0;
+    if (!own && cluster.podsWithRequiredAntiAffinity === 0) return undefined;
     for (const n of cluster.nodes) {
       for (const p of n.podsWithRequiredAntiAffinity.values()) {
         if (p.key === pod.key) continue;
@@ -85,6 +86,7 @@ export const interPodAffinity: Plugin = {
   },
   preScore(state, pod, _feasible, cluster) {
     const own = pod.preferredAffinity.length + pod.preferredAntiAffinity.length > 0;
+    if (!own && cluster.podsWithAffinity === 0) return;
     const topo: Counts = new Map();
     const add = (terms: AffinityTerm[], sign: number, target: PodInfo, n: NodeInfo) => {
       for (const t of terms) {

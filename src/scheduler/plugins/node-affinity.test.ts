@@ -14,7 +14,7 @@ const required = (...terms: object[]): PodSpec => ({ affinity: { nodeAffinity: {
 test('nodeSelector must match every label', () => {
   const p = withSpec({ nodeSelector: { disk: 'ssd' } });
   assert.equal(nodeAffinity.filter!(s, p, ssd), undefined);
-  assert.deepEqual(nodeAffinity.filter!(s, p, hdd), { code: 'UnschedulableAndUnresolvable', reason: ERR_NODE_AFFINITY });
+  assert.deepEqual(nodeAffinity.filter!(s, p, hdd), { code: 'UnschedulableAndUnresolvable', reasons: [ERR_NODE_AFFINITY] });
 });
 
 test('required terms are ORed, expressions within a term ANDed', () => {
@@ -37,9 +37,9 @@ test('an empty term matches no node', () => {
 
 test('bad operators are errors with the field path, raised in preFilter', () => {
   const p = withSpec(required({ matchExpressions: [{ key: 'disk', operator: 'Like', values: ['s%'] }] }));
-  assert.throws(() => nodeAffinity.preFilter!(s, p, { nodes: [], namespaceLabels: () => undefined }), /nodeSelectorTerms\[0\]\.matchExpressions: "Like" is not a valid node selector operator/);
+  assert.throws(() => nodeAffinity.preFilter!(s, p, { nodes: [], namespaceLabels: () => undefined, podsWithAffinity: 0, podsWithRequiredAntiAffinity: 0 }), /nodeSelectorTerms\[0\]\.matchExpressions: "Like" is not a valid node selector operator/);
   const gt = withSpec(required({ matchExpressions: [{ key: 'cores', operator: 'Gt', values: ['many'] }] }));
-  assert.throws(() => nodeAffinity.preFilter!(s, gt, { nodes: [], namespaceLabels: () => undefined }), /exactly one integer value/);
+  assert.throws(() => nodeAffinity.preFilter!(s, gt, { nodes: [], namespaceLabels: () => undefined, podsWithAffinity: 0, podsWithRequiredAntiAffinity: 0 }), /exactly one integer value/);
 });
 
 test('preferred terms score by weight, normalized to 100', () => {

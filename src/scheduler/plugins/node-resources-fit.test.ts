@@ -9,25 +9,25 @@ const s = new CycleState();
 test('fits when requests plus what is already placed stay within allocatable', () => {
   const n = nodeInfo(makeNode('n', { cpu: '2', memory: '4Gi' }), [makePod('a', { cpu: '1', memory: '1Gi' })]);
   assert.equal(nodeResourcesFit.filter!(s, info(makePod('p', { cpu: '1', memory: '3Gi' })), n), undefined);
-  assert.deepEqual(nodeResourcesFit.filter!(s, info(makePod('p', { cpu: '1500m' })), n), { code: 'Unschedulable', reason: 'Insufficient cpu' });
-  assert.deepEqual(nodeResourcesFit.filter!(s, info(makePod('p', { memory: '3100Mi' })), n), { code: 'Unschedulable', reason: 'Insufficient memory' });
+  assert.deepEqual(nodeResourcesFit.filter!(s, info(makePod('p', { cpu: '1500m' })), n), { code: 'Unschedulable', reasons: ['Insufficient cpu'] });
+  assert.deepEqual(nodeResourcesFit.filter!(s, info(makePod('p', { memory: '3100Mi' })), n), { code: 'Unschedulable', reasons: ['Insufficient memory'] });
 });
 
 test('the pod count is a resource: Too many pods', () => {
   const n = nodeInfo(makeNode('n', { pods: '1' }), [makePod('a')]);
-  assert.equal(nodeResourcesFit.filter!(s, info(makePod('p')), n)?.reason, 'Too many pods');
+  assert.equal(nodeResourcesFit.filter!(s, info(makePod('p')), n)?.reasons.join(', '), 'Too many pods');
 });
 
 test('extended resources must be offered by the node', () => {
   const gpuPod = makePod('p', { spec: { containers: [{ name: 'c', resources: { requests: { 'example.com/gpu': '1' } } }] } });
-  assert.equal(nodeResourcesFit.filter!(s, info(gpuPod), nodeInfo(makeNode('plain')))?.reason, 'Insufficient example.com/gpu');
+  assert.equal(nodeResourcesFit.filter!(s, info(gpuPod), nodeInfo(makeNode('plain')))?.reasons.join(', '), 'Insufficient example.com/gpu');
   assert.equal(nodeResourcesFit.filter!(s, info(gpuPod), nodeInfo(makeNode('gpu', { extra: { 'example.com/gpu': '2' } }))), undefined);
 });
 
 test('a node with malformed allocatable fits nothing and says why', () => {
   const node = makeNode('bad');
   node.status!.allocatable!.cpu = 'many';
-  assert.match(nodeResourcesFit.filter!(s, info(makePod('p')), nodeInfo(node))!.reason, /invalid allocatable/);
+  assert.match(nodeResourcesFit.filter!(s, info(makePod('p')), nodeInfo(node))!.reasons.join(', '), /invalid allocatable/);
 });
 
 test('LeastAllocated prefers the emptier node', () => {

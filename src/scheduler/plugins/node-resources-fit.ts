@@ -8,15 +8,20 @@ import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 
 /** Each resource the pod cannot get on the node, as kube's reasons ("Insufficient cpu", "Too many pods"). */
-export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
-  const out: string[] = [];
+export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] | undefined {
+  let out: string[] | undefined;
   const alloc = node.allocatable;
-  if (node.pods.size + 1 > (alloc.pods ?? 0)) out.push('Too many pods');
-  for (const [r, want] of Object.entries(pod.requests)) {
-    if (want <= 0 || r === 'pods') continue;
-    if ((node.requested[r] ?? 0) + want > (alloc[r] ?? 0)) out.push(`Insufficient ${r}`);
+  if (node.pods.size + 1 > (alloc.pods ?? 0)) (out ??= []).push('Too many pods');
+  // The hot path of every cycle: no allocation unless something is missing.
+  for (const [r, want] of pod.requestList) {
+    if ((node.requested[r] ?? 0) + want > (alloc[r] ?? 0)) (out ??= []).push(`Insufficient ${r}`);
   }
   return out;
+}
+
+/** LeastAllocated for one resource: the share left free, 0..100. (Module level: this runs per node per cycle.) */
+function leastAllocated(req: number, cap: number) {
+  return cap <= 0 || req > cap ? 0 : ((cap - req) * MAX_NODE_SCORE) / cap;
 }
 
 export const nodeResourcesFit: Plugin = {
@@ -25,14 +30,12 @@ export const nodeResourcesFit: Plugin = {
   filter(_s, pod, node) {
     if (node.invalid) return unschedulable(node.invalid);
     const missing = insufficientResources(pod, node);
-    // kube reports every missing resource; the first is the node's reason in the summary.
-    return missing.length ? unschedulable(missing[0]) : undefined;
+    return missing ? unschedulable(...missing) : undefined;
   },
   score(_s, pod, node) {
     const cpu = node.allocatable.cpu ?? 0;
     const mem = node.allocatable.memory ?? 0;
-    const part = (req: number, cap: number) => (cap <= 0 || req > cap ? 0 : ((cap - req) * MAX_NODE_SCORE) / cap);
-    return Math.floor((part(node.nonZeroRequested.cpu + pod.nonZero.cpu, cpu) + part(node.nonZeroRequested.memory + pod.nonZero.memory, mem)) / 2);
+    return Math.floor((leastAllocated(node.nonZeroRequested.cpu + pod.nonZero.cpu, cpu) + leastAllocated(node.nonZeroRequested.memory + pod.nonZero.memory, mem)) / 2);
   },
 };
 

@@ -9,7 +9,7 @@ const s = new CycleState();
 const cordoned = nodeInfo(makeNode('c', { unschedulable: true }));
 
 test('a cordoned node takes no ordinary pod', () => {
-  assert.deepEqual(nodeUnschedulable.filter!(s, info(makePod('p')), cordoned), { code: 'UnschedulableAndUnresolvable', reason: ERR_UNSCHEDULABLE });
+  assert.deepEqual(nodeUnschedulable.filter!(s, info(makePod('p')), cordoned), { code: 'UnschedulableAndUnresolvable', reasons: [ERR_UNSCHEDULABLE] });
   assert.equal(nodeUnschedulable.filter!(s, info(makePod('p')), nodeInfo(makeNode('ok'))), undefined);
 });
 
