@@ -183,7 +183,10 @@ test('a pulled 2-layer image mounts as an overlayfs: /bin/sh there, whitened fil
     assert.equal(await readFile(join(mnt, 'etc', 'keep'), 'utf8'), 'kept\n');
     await assert.rejects(lstat(join(mnt, 'etc', 'remove-me')), /ENOENT/);
     assert.deepEqual(await readdir(join(mnt, 'opaque')), ['new']);
+    await assert.rejects(store.remove(`${registry.host}/test/layers:1`), /is in use: a container has its layer .* mounted/);
   } finally {
     execFileSync('umount', [mnt]);
   }
+  await store.remove(`${registry.host}/test/layers:1`);
+  await assert.rejects(lstat(img.layerDirs[0]), /ENOENT/);
 });

@@ -6,7 +6,7 @@
 // Nothing about images is kept in memory beyond immutable content (manifests and configs by digest),
 // so imports by another process (`gifee images import`) are visible at once.
 
-import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logger, type Logger } from '../../util/log.js';
 import { BlobStore } from './blobs.js';
@@ -183,6 +183,7 @@ export class FsImageStore implements ImageStore {
 
   async remove(ref: string): Promise<void> {
     const key = parseReference(ref).normalized;
+    await this.refuseIfMounted(ref);
     let removed: RefEntry | undefined;
     const remaining = await this.refs.update((r) => {
       if (r[key]) {
@@ -202,6 +203,25 @@ export class FsImageStore implements ImageStore {
     const stillUsed = Object.values(remaining);
     if (stillUsed.some((e) => e.id === gone.id)) return;
     await this.collect(gone, stillUsed);
+  }
+
+  /**
+   * Like `docker rmi`, refuse to remove the last name of an image whose layers a container has
+   * mounted (an overlayfs lowerdir in /proc/mounts): deleting them would break the running container.
+   */
+  private async refuseIfMounted(ref: string): Promise<void> {
+    const refs = await this.refs.read();
+    const entry = this.lookup(refs, ref);
+    if (!entry || Object.values(refs).filter((e) => e.id === entry.id).length > 1) return;
+    const img = await this.loadImage(entry.manifest).catch(() => undefined);
+    if (!img) return;
+    const mounts = await readFile('/proc/mounts', 'utf8').catch(() => '');
+    for (const d of img.config.rootfs!.diff_ids!) {
+      const dir = this.layers.path(d);
+      if (mounts.includes(`${dir}:`) || mounts.includes(`${dir},`) || mounts.includes(`${dir} `)) {
+        throw new Error(`image "${ref}" is in use: a container has its layer ${dir} mounted; delete the pods using it first`);
+      }
+    }
   }
 
   /** Delete the blobs and layers of an image that no remaining reference needs. */
