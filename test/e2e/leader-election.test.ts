@@ -1,0 +1,110 @@
+// Two controller managers against one API server: only the holder of the Lease
+// kube-system/gifee-controller-manager runs controllers (seen through node IPAM, the Lease holder
+// and each manager's logs); when the leader is killed -9 the standby takes over within the lease
+// duration, and when a leader stops cleanly it releases the lease and hands over at once.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { startControllerManager } from '../../src/controllers/manager.js';
+import type { Logger } from '../../src/util/log.js';
+
+const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 };
+
+async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`timed out after ${ms}ms waiting for ${what}`);
+}
+
+/** A logger that keeps what it is told, so the test can see what each manager did. */
+function captureLogger(lines: string[], base: Record<string, unknown> = {}): Logger {
+  const emit = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push(JSON.stringify({ level, msg, at: Date.now(), ...base, ...fields }));
+  return { debug: () => {}, info: emit('info'), warn: emit('warn'), error: emit('error'), child: (f) => captureLogger(lines, { ...base, ...f }) };
+}
+
+describe('controller manager leader election', () => {
+  let cluster: Cluster;
+  let creds: { server: string; ca: string; cert: string; key: string };
+  let child: ChildProcess | undefined;
+  const stops: (() => Promise<void>)[] = [];
+
+  before(async () => {
+    cluster = await startCluster({ extraArgs: ['--no-controllers'] });
+    const c = await clientConfigFromKubeconfig(cluster.kubeconfig);
+    creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
+  });
+  after(async () => {
+    child?.kill('SIGKILL');
+    for (const s of stops) await s().catch(() => undefined);
+    await cluster?.stop();
+  });
+
+  const holder = async () => (await cluster.kubectl(['get', 'lease', '-n', 'kube-system', 'gifee-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
+  const podCIDR = async (node: string) => (await cluster.kubectl(['get', 'node', node, '-o', 'jsonpath={.spec.podCIDR}'])).stdout;
+  const createNode = (name: string) => cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name } }) });
+
+  async function inProcess(identity: string, lines: string[]) {
+    const cm = await startControllerManager({ ...creds, log: captureLogger(lines), leaderElection: { identity, ...timing } });
+    stops.push(() => cm.stop());
+    return cm;
+  }
+
+  it('only the leader acts; a killed leader is replaced within the lease duration; a stopped one at once', async () => {
+    // Manager A in its own process, so it can be killed -9 without releasing anything.
+    const code = `import { startControllerManager } from ${JSON.stringify(join(process.cwd(), 'src/controllers/manager.ts'))};
+      await startControllerManager({ ...JSON.parse(process.env.CM_CREDS), leaderElection: { identity: 'cm-a', ...JSON.parse(process.env.CM_TIMING) } });
+      setInterval(() => {}, 1 << 30);`;
+    child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: 'info', CM_CREDS: JSON.stringify(creds), CM_TIMING: JSON.stringify(timing) } });
+    let aLog = '';
+    child.stderr!.on('data', (d) => (aLog += d));
+    child.stdout!.on('data', (d) => (aLog += d));
+    await until('cm-a to lead', 15_000, async () => (await holder()) === 'cm-a');
+
+    const bLines: string[] = [];
+    await inProcess('cm-b', bLines);
+    await createNode('node-1');
+    const cidr1 = await until('node-1 podCIDR', 10_000, () => podCIDR('node-1'));
+    assert.match(aLog, /"msg":"assigned node CIDR".*"node":"node-1"/, 'the leader assigned it');
+    await new Promise((r) => setTimeout(r, timing.leaseDurationMs));
+    assert.equal(await holder(), 'cm-a');
+    assert.ok(!bLines.some((l) => l.includes('controllers started')), 'the standby runs no controllers');
+    assert.ok(!bLines.some((l) => l.includes('assigned node CIDR')), 'the standby assigned nothing');
+
+    // Kill the leader: the standby takes over once the lease (3s, by its own clock) ran out.
+    const killedAt = Date.now();
+    child.kill('SIGKILL');
+    await until('cm-b to lead', timing.leaseDurationMs + 5000, async () => (await holder()) === 'cm-b');
+    const became = bLines.map((l) => JSON.parse(l)).find((l) => l.msg === 'became leader');
+    const took = became.at - killedAt;
+    assert.ok(took <= timing.leaseDurationMs + 4 * timing.retryPeriodMs + 1000, `failover took ${took}ms`);
+    assert.ok(bLines.some((l) => l.includes('controllers started')));
+    await createNode('node-2');
+    const cidr2 = await until('node-2 podCIDR', 10_000, () => podCIDR('node-2'));
+    assert.notEqual(cidr2, cidr1, 'the new leader rebuilt the allocation from existing nodes');
+    assert.ok(bLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-2"/.test(l)));
+
+    // A clean stop releases the lease: a third manager takes over within a few retry periods.
+    const cLines: string[] = [];
+    await inProcess('cm-c', cLines);
+    const stopB = stops[0];
+    const stoppedAt = Date.now();
+    await stopB();
+    await until('cm-c to lead', 5000, async () => (await holder()) === 'cm-c');
+    assert.ok(Date.now() - stoppedAt < timing.leaseDurationMs, `handover after release took ${Date.now() - stoppedAt}ms`);
+    assert.ok(bLines.some((l) => l.includes('controllers stopped')));
+    assert.ok(bLines.some((l) => l.includes('released leadership')));
+    const lease = JSON.parse((await cluster.kubectl(['get', 'lease', '-n', 'kube-system', 'gifee-controller-manager', '-o', 'json'])).stdout);
+    assert.equal(lease.spec.leaseTransitions, 2, 'cm-a -> cm-b -> cm-c');
+    await createNode('node-3');
+    await until('node-3 podCIDR', 10_000, () => podCIDR('node-3'));
+    assert.ok(cLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-3"/.test(l)));
+  });
+});
