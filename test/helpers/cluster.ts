@@ -20,7 +20,9 @@ export interface Cluster {
   kubeconfig: string;
   url: string;
   /** The server's process id. */
-  pid: number;
+  readonly pid: number;
+  /** Stop the server (SIGTERM) and start it again on the same data dir and port. */
+  restart(): Promise<void>;
   /** Run kubectl against this cluster; resolves with stdout, rejects with an Error carrying stderr and code. */
   kubectl(args: string[], opts?: { input?: string; binary?: string; allowFail?: boolean }): Promise<KubectlResult>;
   /** Raw HTTPS request with the admin client certificate. */
@@ -87,30 +89,44 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     : ['--no-agent'];
   const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
-  const proc: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.env ?? {}) } });
   let log = '';
-  proc.stdout!.on('data', (d) => (log += d));
-  proc.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  let proc!: ChildProcess;
+  let exited!: Promise<number | null>;
   let kc: any;
-  // Wait for the kubeconfig and /readyz.
-  for (let i = 0; ; i++) {
-    if (proc.exitCode !== null) throw new Error(`gifee server exited with ${proc.exitCode}:\n${log}`);
-    if (i > 1500) {
-      proc.kill('SIGKILL');
-      throw new Error(`gifee server did not become ready in 30s:\n${log}`);
-    }
-    if (existsSync(kubeconfig)) {
-      try {
-        kc = parse(await readFile(kubeconfig, 'utf8'));
-        const ok = await readyz(`https://127.0.0.1:${port}`);
-        if (ok) break;
-      } catch {
-        /* not yet */
+  // Spawn the server and wait for its kubeconfig and /readyz (again on restart()).
+  const launch = async () => {
+    proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.env ?? {}) } });
+    proc.stdout!.on('data', (d) => (log += d));
+    proc.stderr!.on('data', (d) => (log += d));
+    const p = proc;
+    exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    for (let i = 0; ; i++) {
+      if (proc.exitCode !== null) throw new Error(`gifee server exited with ${proc.exitCode}:\n${log}`);
+      if (i > 3000) {
+        proc.kill('SIGKILL');
+        throw new Error(`gifee server did not become ready in 60s:\n${log}`);
       }
+      if (existsSync(kubeconfig)) {
+        try {
+          kc = parse(await readFile(kubeconfig, 'utf8'));
+          const ok = await readyz(`https://127.0.0.1:${port}`);
+          if (ok && (!opts.agent || log.includes('gifee server ready'))) break;
+        } catch {
+          /* not yet */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  };
+  const terminate = async () => {
+    if (proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(t);
+    }
+  };
+  await launch();
   const user = kc.users[0].user;
   const cluster = kc.clusters[0].cluster;
   const ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
@@ -125,7 +141,13 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     dataDir,
     kubeconfig,
     url,
-    pid: proc.pid!,
+    get pid() {
+      return proc.pid!;
+    },
+    async restart() {
+      await terminate();
+      await launch();
+    },
     kubectl(kargs, o = {}) {
       return new Promise((resolve, reject) => {
         const p = execFile(o.binary ?? kubectlBinary, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...kargs], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
@@ -157,12 +179,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     logs: () => log,
     async stop() {
       agent.destroy();
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(t);
-      }
+      await terminate();
       if (opts.agent) {
         const { resetNode } = await import('../../src/agent/reset.js');
         await resetNode(dataDir, bridge);

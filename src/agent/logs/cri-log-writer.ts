@@ -48,20 +48,18 @@ export class CriLogWriter {
         pending = pending.slice(MAX_LINE);
       }
     });
+    let ended = false;
+    // 'end' (EOF) or 'close' (error, destroy): whichever comes first finishes this stream, once.
     const end = () => {
+      if (ended) return;
+      ended = true;
       if (pending) this.line(name, pending, 'F');
       pending = '';
       if (--this.open === 0) this.closeResolve?.();
     };
     stream.once('end', end);
+    stream.once('close', end);
     stream.once('error', () => stream.destroy());
-    stream.once('close', () => {
-      if (pending || this.open > 0) {
-        // 'close' without 'end' (an error): flush what we have once.
-        stream.removeListener('end', end);
-        if (this.open > 0) end();
-      }
-    });
   }
 
   /** Resolves once every pumped stream has ended and the file is flushed. */

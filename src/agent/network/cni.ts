@@ -97,13 +97,14 @@ export class CniNetwork {
 
   /** Creates the pod's network namespace and wires lo and eth0; idempotent for a pod that has one. */
   async setup(podUid: string): Promise<PodNetwork> {
-    if (!this.podCIDR) throw new CniError('the node has no pod CIDR yet (node.spec.podCIDR is empty)');
     const name = netnsName(podUid);
     const netnsPath = `/var/run/netns/${name}`;
     if (existsSync(netnsPath)) {
       const ip = await this.podIP(podUid);
       if (ip) return { netnsPath, ip }; // wired by an earlier attempt or agent run
-    } else await run('ip', ['netns', 'add', name]);
+    }
+    if (!this.podCIDR) throw new CniError('the node has no pod CIDR yet (node.spec.podCIDR is empty)');
+    if (!existsSync(netnsPath)) await run('ip', ['netns', 'add', name]);
     await mkdir(join(this.opts.dataDir, 'cni', 'networks'), { recursive: true });
     try {
       await this.invoke('loopback', 'ADD', podUid, 'lo', { type: 'loopback' });

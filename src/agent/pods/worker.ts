@@ -143,6 +143,9 @@ export class PodWorker {
     const phase = pod.status?.phase;
     if ((phase === 'Succeeded' || phase === 'Failed') && this.lastStatus) return;
     this.startTime ??= nowTime();
+    // Know (and re-adopt) every container first, so status stays true while the sandbox is checked.
+    for (const c of pod.spec.initContainers ?? []) this.record(c, true);
+    for (const c of pod.spec.containers) this.record(c, false);
     if (!(await this.ensureSandbox())) return this.publish();
     const restart = pod.spec.restartPolicy ?? 'Always';
     // Init containers, one at a time and in order.
