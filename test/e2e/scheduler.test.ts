@@ -124,7 +124,7 @@ ${container('10m', '16Mi')}`;
 });
 
 test('a pod nothing fits stays Pending with FailedScheduling, then schedules when a node that fits is added', async () => {
-  await create(podYaml('huge', container('32', '1Gi')));
+  await create(podYaml('huge', container('32', '128Mi')));
   const describe = await waitFor('FailedScheduling in describe', async () => {
     const out = (await cluster.kubectl(['describe', 'pod', 'huge'])).stdout;
     return /FailedScheduling/.test(out) ? out : undefined;
@@ -141,6 +141,26 @@ test('a pod nothing fits stays Pending with FailedScheduling, then schedules whe
   await addNode('giant', { cpu: '64', memory: '256Gi' });
   // A node add moves unschedulable pods back to the active queue at once (not after 60 s).
   assert.equal(await scheduledTo('huge'), 'giant');
+});
+
+test('preemption: a higher-priority pod evicts a lower-priority one and takes its place', async () => {
+  await addNode('prio', { cpu: '1', labels: { pool: 'prio' }, taints: [{ key: 'pool', value: 'prio', effect: 'NoSchedule' }] });
+  const spec = (priority: number) => `  priority: ${priority}
+  terminationGracePeriodSeconds: 0
+  nodeSelector:
+    pool: prio
+  tolerations:
+  - key: pool
+    operator: Exists
+${container('800m', '64Mi')}`;
+  await create(podYaml('victim', spec(0)));
+  assert.equal(await scheduledTo('victim'), 'prio');
+  await create(podYaml('vip', spec(1000)));
+  assert.equal(await scheduledTo('vip'), 'prio');
+  const gone = await cluster.kubectl(['get', 'pod', 'victim'], { allowFail: true });
+  assert.match(gone.stderr, /NotFound/);
+  const events = (await cluster.kubectl(['get', 'events', '--field-selector', 'reason=Preempted', '-o', 'jsonpath={.items[*].message}'])).stdout;
+  assert.match(events, /Preempted by pod .* on node prio/);
 });
 
 test('bad input: an invalid node affinity operator is reported, not crashed on', async () => {
