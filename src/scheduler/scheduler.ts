@@ -8,7 +8,7 @@ import { R } from '../client/resources.js';
 import { RestClient } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
-import { SchedulerCache } from './cache.js';
+import { SchedulerCache, safePodInfo } from './cache.js';
 import { Framework } from './framework.js';
 import { defaultPlugins } from './plugins/index.js';
 import { SchedulingQueue } from './queue.js';
@@ -52,7 +52,11 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
     onAdd(o) {
       const p = o as Pod;
       if (assigned(p)) cache.addOrUpdatePod(p);
-      else if (responsible(p)) queue.add(p);
+      else if (responsible(p)) {
+        // A preemptor from before a restart keeps holding its node.
+        if (p.status?.nominatedNodeName) cache.nominate(safePodInfo(p), p.status.nominatedNodeName);
+        queue.add(p);
+      }
     },
     onUpdate(o, n) {
       const old = o as Pod;

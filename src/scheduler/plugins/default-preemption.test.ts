@@ -66,3 +66,12 @@ test('a nominated preemptor holds its space against lower-priority pods', () => 
   assert.throws(() => new Algorithm(fw, cache).schedule(info(makePod('low', { cpu: '1', priority: 0 }))), FitError);
   assert.equal(new Algorithm(fw, cache).schedule(info(makePod('higher', { cpu: '1', priority: 2000 }))).node, 'n1');
 });
+
+test('no new victims while earlier ones on the nominated node are still terminating', () => {
+  const dying = makePod('dying', { cpu: '1', priority: 0, nodeName: 'n1' });
+  dying.metadata!.deletionTimestamp = '2026-01-01T00:00:30Z';
+  const cache = cacheOf([makeNode('n1', { cpu: '1' }), makeNode('n2', { cpu: '1' })], [dying, makePod('other', { cpu: '1', priority: 0, nodeName: 'n2' })]);
+  const vip = makePod('vip', { cpu: '1', priority: 100 });
+  cache.nominate(info(vip), 'n1');
+  assert.equal(tryPreempt(cache, vip).message, 'not eligible due to a terminating pod on the nominated node.');
+});

@@ -56,6 +56,12 @@ export function preempt(fw: Framework, cache: SchedulerCache, pod: PodInfo, d: D
   if (pod.pod.spec?.preemptionPolicy === 'Never') return { message: 'not eligible due to preemptionPolicy=Never.' };
   const nodes = cache.nodeList();
   if (nodes.length === 0) return { message: 'no nodes available.' };
+  // Victims chosen earlier are still shutting down: wait for them rather than evicting more.
+  const nominated = cache.nominated.get(pod.key)?.node ?? pod.pod.status?.nominatedNodeName;
+  const nominatedNode = nominated ? cache.nodes.get(nominated) : undefined;
+  if (nominatedNode && [...nominatedNode.pods.values()].some((p) => p.pod.metadata?.deletionTimestamp && p.priority < pod.priority)) {
+    return { message: 'not eligible due to a terminating pod on the nominated node.' };
+  }
   const reasons: string[] = [];
   const candidates: Candidate[] = [];
   // kube's candidate budget: 10% of the nodes, at least 100 (all of a small cluster).
