@@ -4,7 +4,7 @@
 
 import type { KObject } from '../api/kind.js';
 import { R } from '../client/resources.js';
-import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
+import { isConflict, isNotFound, StatusError, type RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { simNodeLease } from './node-object.js';
 import { forEachLimited } from './pool.js';
@@ -14,6 +14,8 @@ interface Beat {
   uid: string;
   due: number;
   lease?: KObject;
+  /** Whether we have tried creating its Lease (a fresh node has none: create without a GET first). */
+  triedCreate?: boolean;
 }
 
 const microNow = () => new Date().toISOString().replace(/Z$/, '000Z');
@@ -36,8 +38,9 @@ export class Heartbeats {
     const all = [...this.beats.values()];
     const t0 = Date.now();
     await this.renewAll(all);
-    // Spread the next renewals over one interval: node i renews at t0 + interval * (1 + i/N).
-    all.forEach((b, i) => (b.due = t0 + this.opts.intervalMs * (1 + i / all.length)));
+    // From now on spread the renewals evenly over one interval: node i next renews at
+    // t0 + interval * i/N (never later than one interval after its first beat), then every interval.
+    all.forEach((b, i) => (b.due = t0 + (this.opts.intervalMs * i) / all.length));
     const tick = Math.max(50, Math.min(1000, this.opts.intervalMs / 20));
     this.timer = setInterval(() => void this.tick(), tick);
   }
@@ -79,15 +82,24 @@ export class Heartbeats {
           if (!isConflict(e) && !isNotFound(e)) throw e;
         }
       }
-      // First beat, or our copy is stale: read the current one (or create it) and write over it.
+      const fresh = simNodeLease(b.name, b.uid, this.opts.leaseDurationSeconds);
+      if (!b.triedCreate) {
+        b.triedCreate = true;
+        try {
+          b.lease = await this.client.create(R.leases, 'kube-node-lease', fresh);
+          return true;
+        } catch (e) {
+          if (!(e instanceof StatusError && e.code === 409)) throw e;
+        }
+      }
+      // Our copy is stale or the Lease exists already: read the current one and write over it.
       let current: KObject | undefined;
       try {
         current = await this.client.get(R.leases, 'kube-node-lease', b.name);
       } catch (e) {
         if (!isNotFound(e)) throw e;
       }
-      const fresh = simNodeLease(b.name, b.uid, this.opts.leaseDurationSeconds);
-      b.lease = current ? await this.client.update(R.leases, { ...current, spec: { ...(current.spec as object), ...(fresh.spec as object) } }) : await this.client.create(R.leases, 'kube-node-lease', fresh);
+      b.lease = current ? await this.client.update(R.leases, { ...current, metadata: { ...current.metadata, ownerReferences: fresh.metadata!.ownerReferences }, spec: { ...(current.spec as object), ...(fresh.spec as object) } }) : await this.client.create(R.leases, 'kube-node-lease', fresh);
       return true;
     } catch (e) {
       this.log.debug('node lease renewal failed', { node: b.name, err: e });

@@ -10,7 +10,7 @@ interface Container {
 
 export type SimPod = KObject & {
   spec?: { nodeName?: string; containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; hostNetwork?: boolean };
-  status?: { phase?: string; podIP?: string; startTime?: string; containerStatuses?: { state?: { running?: { startedAt?: string } } }[] };
+  status?: { phase?: string; podIP?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { state?: { running?: { startedAt?: string } } }[] };
 };
 
 export const EXIT_AFTER = 'sim.gifee.dev/exit-after';

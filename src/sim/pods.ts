@@ -141,7 +141,9 @@ export class SimPods {
       }
       this.queue.addAfter(key, exitAt - Date.now());
     }
-    if (phase === 'Running' && pod.status?.podIP === placed.podIP) return;
+    // Already reported (and not since marked unready by someone else, e.g. the node lifecycle controller).
+    const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (phase === 'Running' && ready && pod.status?.podIP === placed.podIP) return;
     await this.writeStatus(pod, runningStatus(pod, placed));
   }
 
