@@ -45,7 +45,9 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   const events = new EventRecorder(client, schedulerName, log);
   const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
 
-  const responsible = (p: Pod) => (p.spec?.schedulerName ?? 'default-scheduler') === schedulerName && !p.metadata?.deletionTimestamp && !isTerminal(p);
+  // Pods with schedulingGates wait until every gate is removed (kube's PreEnqueue check).
+  const gated = (p: Pod) => Array.isArray((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates) && ((p.spec as { schedulingGates: unknown[] }).schedulingGates.length > 0);
+  const responsible = (p: Pod) => (p.spec?.schedulerName ?? 'default-scheduler') === schedulerName && !p.metadata?.deletionTimestamp && !isTerminal(p) && !gated(p);
   const assigned = (p: Pod) => !!p.spec?.nodeName;
 
   pods.addHandlers({

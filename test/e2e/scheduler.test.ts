@@ -165,6 +165,14 @@ ${container('800m', '64Mi')}`;
   assert.match(events, /Preempted by pod .* on node prio/);
 });
 
+test('a pod with scheduling gates waits until the gates are removed', async () => {
+  await create(podYaml('gated', `  schedulingGates:\n  - name: example.com/wait\n${container('10m', '16Mi')}`));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await nodeOf('gated'), '');
+  await cluster.kubectl(['patch', 'pod', 'gated', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/schedulingGates"}]']);
+  assert.ok(await scheduledTo('gated'));
+});
+
 test('bad input: an invalid node affinity operator is reported, not crashed on', async () => {
   const spec = `  affinity:
     nodeAffinity:
