@@ -26,6 +26,7 @@ export interface ManagerLeaderElection {
 
 export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
+  NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' });
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
   const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts)];

@@ -29,6 +29,11 @@ export class NodeIpamController extends Controller {
   private assigned = new Map<string, { uid: string; cidr: string }>();
   private ready?: Promise<void>;
 
+  /** Throws a clear error for a bad cluster CIDR or mask size (check before campaigning to lead). */
+  static validate(opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number }) {
+    new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
+  }
+
   constructor(private client: RestClient, log: Logger, opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number } = {}) {
     super('nodeipam', log);
     this.cidrs = new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
@@ -86,6 +91,8 @@ export class NodeIpamController extends Controller {
     this.cidrs.release(a.cidr);
     this.updateGauge();
     this.log.info('released node CIDR', { node: name, podCIDR: a.cidr });
+    // Nodes waiting for a CIDR (backing off after CIDRNotAvailable) can have this one now.
+    for (const n of this.informer.list()) if (!(n as NodeObj).spec?.podCIDR && n.metadata!.name !== name) this.queue.add(n.metadata!.name!);
   }
 
   private updateGauge() {
