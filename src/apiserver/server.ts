@@ -51,7 +51,8 @@ const requests = metrics.counter('apiserver_request_total', 'API requests by ver
 const latency = metrics.histogram('apiserver_request_duration_seconds', 'API request latency in seconds (watches excluded), by verb and resource.');
 
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
-const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version']);
+// /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
+const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version', '/cacerts']);
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? logger('apiserver');
@@ -96,6 +97,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
     if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
     if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/cacerts') return sendText(res, 200, opts.tls.clientCA);
     if (path === '/metrics') return sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
     if (path === '/api' || path === '/apis') {
       const core = path === '/api';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
 import { issueCert, type CertPair, type Pki } from './pki.js';
+import { UsageError } from './args.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -43,4 +44,82 @@ export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
   });
+}
+
+export interface JoinOptions {
+  server: string;
+  token: string;
+  dataDir: string;
+  nodeName?: string;
+  nodeIP?: string;
+  port: number;
+  bridge?: string;
+}
+
+/** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
+async function fetchClusterCA(server: string, expectedHash: string | undefined): Promise<string> {
+  const https = await import('node:https');
+  const pem = await new Promise<string>((resolve, reject) => {
+    // Not verified yet: we have no CA. The token's hash is what makes the answer trustworthy.
+    const req = https.get(`${server}/cacerts`, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(b) : reject(new Error(`${server}/cacerts answered ${res.statusCode}`))));
+    });
+    req.on('error', (e) => reject(new UsageError(`cannot reach the server at ${server}: ${e.message}`)));
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+  });
+  const { caHash } = await import('./join-token.js');
+  if (expectedHash && caHash(pem) !== expectedHash) {
+    throw new UsageError(`the server at ${server} presented a CA that does not match the join token: wrong server, or a man in the middle`);
+  }
+  return pem;
+}
+
+/** `gifee agent`: join a cluster as a worker node with a join token. */
+export async function runJoinedAgent(o: JoinOptions): Promise<void> {
+  const { parseJoinToken } = await import('./join-token.js');
+  const { createCa } = await import('./pki.js');
+  const { mkdir } = await import('node:fs/promises');
+  const log = logger('agent');
+  const { caHash: hash, secret } = parseJoinToken(o.token);
+  if (!hash) log.warn('the join token carries no CA hash: trusting the server\'s CA on first use');
+  const ca = await fetchClusterCA(o.server, hash);
+  await mkdir(join(o.dataDir, 'pki'), { recursive: true, mode: 0o700 });
+  const nodeName = (o.nodeName ?? hostname()).toLowerCase();
+  const nodeIP = o.nodeIP ?? detectNodeIP();
+  // The agent's serving certificate is its own (the API server does not verify it, as with kubelets).
+  const own = await loadOrMake(join(o.dataDir, 'pki'), 'agent-ca', () => createCa(`gifee-agent-${nodeName}`));
+  const serving = await agentServingCert(o.dataDir, own, nodeName, nodeIP);
+  const { startAgent } = await import('../agent/agent.js');
+  const agent = await startAgent({
+    client: { server: o.server, ca, token: secret },
+    dataDir: o.dataDir,
+    nodeName,
+    nodeIP,
+    port: o.port,
+    bridge: o.bridge,
+    tls: { cert: serving.cert, key: serving.key, clientCA: ca },
+    restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
+    log,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = async (signal: string) => {
+      log.info('shutting down', { signal });
+      await agent.stop().catch(() => undefined);
+      resolve();
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
+
+async function loadOrMake(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+  const pair = await make();
+  await writeFile(key, pair.key, { mode: 0o600 });
+  await writeFile(crt, pair.cert);
+  return pair;
 }

@@ -9,6 +9,7 @@ const HELP = `gifee: a Kubernetes-compatible cluster in one command
 Usage:
   gifee up [flags]          set up and run a cluster on this machine (kubeconfig merged as context "gifee")
   gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
+  gifee agent --server URL --token T   join a cluster as a worker node
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
   gifee sim nodes --count N        register N simulated nodes (pods run without containers)
   gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
@@ -21,6 +22,16 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
   --kubelet-port N          the node agent's HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
   --bridge NAME             bridge device for this node's pods (default gifee0)
   --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
+
+const AGENT_HELP = `gifee agent: join a cluster as a worker node (runs pods with runc; needs root)
+
+Flags:
+  --server URL              the API server, e.g. https://10.0.0.1:6443 (required)
+  --token T                 the join token from the server's DATA/node-token
+  --token-file FILE         read the join token from a file
+  --data-dir DIR            where images, containers and state live (default as for gifee up)
+${AGENT_FLAGS_HELP.split('\n').filter((l) => !l.includes('--cluster-cidr')).join('\n')}
+  -h, --help                this help`;
 
 const SERVER_HELP = `gifee server: run the API server (and controllers) of a cluster
 
@@ -145,6 +156,40 @@ async function main(argv: string[]) {
     }
     case 'images':
       return (await import('./images.js')).imagesCommand(rest, defaultDataDir());
+    case 'agent': {
+      const f = parseFlags('agent', rest, {
+        server: { type: 'string' },
+        token: { type: 'string' },
+        'token-file': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'node-name': { type: 'string' },
+        'node-ip': { type: 'string' },
+        'kubelet-port': { type: 'string' },
+        bridge: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      });
+      if (f.help) return console.log(AGENT_HELP);
+      const server = f.server as string | undefined;
+      if (!server) throw new UsageError('gifee agent: --server https://HOST:6443 is required');
+      let token = f.token as string | undefined;
+      if (!token && f['token-file']) {
+        const { readFile } = await import('node:fs/promises');
+        token = (await readFile(f['token-file'] as string, 'utf8').catch(() => {
+          throw new UsageError(`cannot read --token-file ${f['token-file'] as string}`);
+        })).trim();
+      }
+      if (!token) throw new UsageError('gifee agent: --token (or --token-file) is required: the server writes it to DATA/node-token');
+      const { runJoinedAgent } = await import('./agent.js');
+      return runJoinedAgent({
+        server: server.replace(/\/$/, ''),
+        token,
+        dataDir: (f['data-dir'] as string | undefined) ?? defaultDataDir(),
+        nodeName: f['node-name'] as string | undefined,
+        nodeIP: f['node-ip'] as string | undefined,
+        port: f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250,
+        bridge: f.bridge as string | undefined,
+      });
+    }
     case 'kubeconfig': {
       const f = parseFlags('kubeconfig', rest, { 'data-dir': { type: 'string' }, server: { type: 'string' } });
       const dataDir = (f['data-dir'] as string | undefined) ?? defaultDataDir();

@@ -2,6 +2,7 @@
 // ready in well under a second on the embedded store, shut down cleanly on SIGINT/SIGTERM.
 
 import { logger } from '../util/log.js';
+import { join } from 'node:path';
 import { UsageError } from './args.js';
 
 export interface ServerConfig {
@@ -32,6 +33,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     import('../apiserver/server.js'),
   ]);
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress]);
+  const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
+  const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
@@ -46,6 +49,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
       kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
+      // Worker agents join with the node token (`gifee agent --token`).
+      authenticators: [nodeTokenAuthenticator(nodeToken.secret)],
     });
   } catch (e) {
     await store.close();
@@ -79,6 +84,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   }
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
   cfg.onReady?.(serverUrl);
+  log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 
   await new Promise<void>((resolve) => {
     let stopping = false;

@@ -8,8 +8,10 @@ import type { KObject } from '../api/kind.js';
 export interface ClientConfig {
   server: string;
   ca: string;
-  cert: string;
-  key: string;
+  /** A client certificate and key, or a bearer token (a joining node agent's). */
+  cert?: string;
+  key?: string;
+  token?: string;
   userAgent?: string;
 }
 
@@ -63,7 +65,7 @@ export class RestClient {
       const req = https.request(this.config.server + path, {
         method,
         agent: this.agent,
-        headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
+        headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
       }, resolve);
       req.on('error', reject);
       req.end(data);

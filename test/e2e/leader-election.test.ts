@@ -39,7 +39,7 @@ describe('controller manager leader election', () => {
   before(async () => {
     cluster = await startCluster({ extraArgs: ['--no-controllers'] });
     const c = await clientConfigFromKubeconfig(cluster.kubeconfig);
-    creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
+    creds = { server: c.server, ca: c.ca, cert: c.cert!, key: c.key! };
   });
   after(async () => {
     child?.kill('SIGKILL');

@@ -1,0 +1,103 @@
+// A worker joins a cluster as a user would: `gifee agent --server URL --token-file DATA/node-token`
+// in its own process and data dir; the server's scheduler places pods on it; logs and exec reach
+// it through the API server. A wrong token or a server with another CA is refused with a clear error.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { testImages } from '../helpers/images.js';
+
+const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
+
+const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+})();
+const cli = () => {
+  const compiled = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  return import.meta.url.endsWith('.js') && existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
+};
+
+let c: Cluster;
+let agentDir: string;
+let agent: ChildProcess | undefined;
+let agentLog = '';
+const bridge = `gfj${Math.floor(Math.random() * 0xffff).toString(16)}`;
+
+const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out waiting for ${what}\nagent log:\n${agentLog.slice(-3000)}`);
+};
+
+function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...cli(), ...args], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(stdout) + String(stderr) });
+    });
+  });
+}
+
+before(async () => {
+  if (skip) return;
+  const images = await testImages();
+  c = await startCluster({ extraArgs: ['--cluster-cidr', `10.${200 + Math.floor(Math.random() * 50)}.0.0/16`] });
+  agentDir = await mkdtemp(join(tmpdir(), 'gifee-worker-'));
+  // The worker's images, imported before it starts (its import directory is scanned at start).
+  const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
+  assert.equal(imp.code, 0, imp.out);
+  agent = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  agent.stdout!.on('data', (d) => (agentLog += d));
+  agent.stderr!.on('data', (d) => (agentLog += d));
+});
+
+after(async () => {
+  if (agent && agent.exitCode === null) {
+    agent.kill('SIGTERM');
+    await new Promise((r) => agent!.once('exit', r));
+  }
+  if (agentDir) {
+    const { resetNode } = await import('../../src/agent/reset.js');
+    await resetNode(agentDir, bridge);
+    await rm(agentDir, { recursive: true, force: true });
+  }
+  if (c) await c.stop();
+});
+
+test('a worker joins with the node token, gets a pod CIDR, and runs scheduled pods', { skip }, async () => {
+  const token = (await readFile(join(c.dataDir, 'node-token'), 'utf8')).trim();
+  assert.match(token, /^K10[0-9a-f]{64}::node:[0-9a-f]+$/);
+  await until('worker-1 Ready', async () => (await c.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.spec.podCIDR}'])).stdout.startsWith('True 10.'));
+  await c.kubectl(['run', 'on-worker', '--image=gifee.local/busybox:1', '--', 'sh', '-c', 'echo hello from $(hostname); sleep 3600']);
+  await until('pod Running on worker-1', async () => (await c.kubectl(['get', 'pod', 'on-worker', '-o', 'jsonpath={.spec.nodeName} {.status.phase}'])).stdout === 'worker-1 Running');
+  await until('logs through the API server', async () => (await c.kubectl(['logs', 'on-worker'])).stdout === 'hello from on-worker\n');
+  assert.equal((await c.kubectl(['exec', 'on-worker', '--', 'echo', 'exec-ok'])).stdout, 'exec-ok\n');
+  await c.kubectl(['delete', 'pod', 'on-worker', '--grace-period=1']);
+});
+
+test('a wrong token or a CA that does not match the token is refused with a clear error', { skip }, async () => {
+  const token = (await readFile(join(c.dataDir, 'node-token'), 'utf8')).trim();
+  const badSecret = token.replace(/node:.*/, 'node:0000');
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-badworker-'));
+  try {
+    const wrongCA = await runCli(['agent', '--server', c.url, '--token', `K10${'0'.repeat(64)}::node:x`, '--data-dir', dir, '--node-name', 'bad-1', '--kubelet-port', '0']);
+    assert.notEqual(wrongCA.code, 0);
+    assert.match(wrongCA.out, /does not match the join token/);
+    const wrongSecret = await runCli(['agent', '--server', c.url, '--token', badSecret, '--data-dir', dir, '--node-name', 'bad-2', '--kubelet-port', '0', '--bridge', 'gfjbad0']);
+    assert.notEqual(wrongSecret.code, 0);
+    assert.match(wrongSecret.out, /Unauthorized/i);
+    assert.equal((await c.kubectl(['get', 'node', 'bad-2', '--ignore-not-found', '-o', 'name'])).stdout, '');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
