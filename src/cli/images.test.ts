@@ -11,8 +11,10 @@ import { testImages } from '../../test/helpers/images.js';
 import { humanSize } from './images.js';
 
 const run = promisify(execFile);
-const main = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
-const gifee = (args: string[]) => run(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, GIFEE_LOG: 'error' } });
+// Compiled (dist/, as the test command runs it) or from source through tsx.
+const compiled = import.meta.url.endsWith('.js');
+const main = join(dirname(fileURLToPath(import.meta.url)), compiled ? 'main.js' : 'main.ts');
+const gifee = (args: string[]) => run(process.execPath, [...(compiled ? [] : ['--import', 'tsx']), main, ...args], { env: { ...process.env, GIFEE_LOG: 'error' } });
 
 test('humanSize is decimal like docker', () => {
   assert.equal(humanSize(999), '999B');
