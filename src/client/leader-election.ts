@@ -9,6 +9,7 @@
 import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
 import type { Logger } from '../util/log.js';
+import { metrics } from '../util/metrics.js';
 import { R } from './resources.js';
 import { isConflict, isNotFound, type RestClient } from './rest.js';
 
@@ -39,6 +40,8 @@ interface LeaseSpec {
 }
 
 type Lease = KObject & { spec?: LeaseSpec };
+
+const leading = metrics.gauge('leader_election_master_status', 'Whether this process leads (1) or stands by (0), per lease, as client-go reports it.');
 
 /** MicroTime, as Kubernetes writes it: RFC 3339 with microseconds. */
 export const microTime = (d = new Date()) => d.toISOString().replace(/Z$/, '000Z');
@@ -91,6 +94,7 @@ export class LeaderElector {
 
   /** Campaign until stop(): acquire, lead while renewing, and campaign again after losing. */
   start() {
+    if (!this.loop) leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
     this.loop ??= this.run();
   }
 
@@ -105,10 +109,12 @@ export class LeaderElector {
     while (!signal.aborted) {
       if (!(await this.acquire(signal))) break;
       this.leading = true;
+      leading.set(1, { name: `${this.opts.namespace}/${this.opts.name}` });
       this.opts.log.info('became leader', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
       await this.callback('onStartedLeading');
       await this.renew(signal);
       this.leading = false;
+      leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
       await this.callback('onStoppedLeading');
       if (signal.aborted) await this.release();
       else this.opts.log.warn('lost leadership; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });

@@ -6,6 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
@@ -106,5 +107,22 @@ describe('controller manager leader election', () => {
     await createNode('node-3');
     await until('node-3 podCIDR', 10_000, () => podCIDR('node-3'));
     assert.ok(cLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-3"/.test(l)));
+  });
+
+  it('gifee server\'s own manager holds the lease under a restart-stable identity and reports it in /metrics', async () => {
+    const own = await startCluster();
+    try {
+      const port = new URL(own.url).port;
+      const lease = await until('the manager lease', 10_000, async () => {
+        const r = await own.kubectl(['get', 'lease', '-n', 'kube-system', 'gifee-controller-manager', '-o', 'json'], { allowFail: true });
+        return r.code === 0 && JSON.parse(r.stdout);
+      });
+      assert.equal(lease.spec.holderIdentity, `${hostname()}_${port}`);
+      assert.equal(lease.spec.leaseDurationSeconds, 15);
+      const m = await own.request('GET', '/metrics');
+      assert.match(m.body, /leader_election_master_status\{name="kube-system\/gifee-controller-manager"\} 1/);
+    } finally {
+      await own.stop();
+    }
   });
 });
