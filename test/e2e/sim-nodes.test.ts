@@ -127,6 +127,19 @@ describe('gifee sim nodes', () => {
     assert.equal(await phase('forever'), 'Running', 'restartPolicy Always never completes');
   });
 
+  // With the rest of the cluster (scheduler, deployment and job controllers): what scale tests do.
+  it('hosts a Deployment scheduled onto sim nodes, and a Job whose pods exit after a while', async () => {
+    await cluster.kubectl(['create', 'deployment', 'sim-web', '--image=registry.local/web:1', '--replicas=12']);
+    await cluster.kubectl(['rollout', 'status', 'deployment/sim-web', '--timeout=60s']);
+    const nodes = (await cluster.kubectl(['get', 'pods', '-l', 'app=sim-web', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'])).stdout.trim().split('\n');
+    assert.equal(nodes.length, 12);
+    assert.ok(nodes.every((n) => /^sim-[0-2]$/.test(n)), nodes.join(','));
+    const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'sim-job' }, spec: { completions: 4, parallelism: 2, template: { metadata: { annotations: { 'sim.gifee.dev/exit-after': '500ms' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'registry.local/work:1' }] } } } };
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(job) });
+    await cluster.kubectl(['wait', '--for=condition=Complete', 'job/sim-job', '--timeout=60s']);
+    assert.equal((await cluster.kubectl(['get', 'job', 'sim-job', '-o', 'jsonpath={.status.succeeded}'])).stdout, '4');
+  });
+
   it('the CLI registers nodes and deletes them with --cleanup on Ctrl-C', async () => {
     const proc = spawn(process.execPath, ['--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'sim', 'nodes', '--count', '2', '--name-prefix', 'cli-', '--kubeconfig', cluster.kubeconfig, '--cleanup', '--cpu', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -138,7 +151,7 @@ describe('gifee sim nodes', () => {
         const r = await cluster.kubectl(['get', 'nodes', 'cli-0', 'cli-1', '--no-headers']);
         return (r.stdout.match(/ Ready /g) ?? []).length === 2;
       });
-      assert.match(out, /2 simulated nodes running \(cli-0 \.\. cli-1\)/);
+      await until('the CLI to say it runs', 10_000, async () => /2 simulated nodes running \(cli-0 \.\. cli-1\)/.test(out));
       assert.equal((await cluster.kubectl(['get', 'node', 'cli-0', '-o', 'jsonpath={.status.capacity.cpu}'])).stdout, '4');
     } finally {
       proc.kill('SIGINT');
