@@ -80,6 +80,8 @@ export interface ScaleSubresource {
 }
 
 export interface KindDef {
+  /** The status a new object starts with (client-sent status is dropped on create), e.g. a Pod's phase Pending. */
+  initialStatus?: (obj: KObject) => Record<string, unknown>;
   group: string; // '' for core
   version: string;
   kind: string;

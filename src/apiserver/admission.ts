@@ -136,6 +136,7 @@ export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fie
   else delete meta.generation;
   for (const f of statusFieldsOf(def)) delete obj[f];
   defaultObject(def, obj);
+  if (def.initialStatus) obj.status = def.initialStatus(obj);
   validate(def, obj);
   delete meta.managedFields;
   return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });

@@ -259,3 +259,10 @@ test('an agent restart re-adopts running containers instead of restarting them',
   const before = (await k(['logs', 'survivor'])).stdout.trim().split('\n').length;
   await until('more log lines after the restart', async () => (await k(['logs', 'survivor'])).stdout.trim().split('\n').length > before + 2, 15_000);
 });
+
+test('pods get the default not-ready/unreachable tolerations of 300s unless they state their own', { skip }, async () => {
+  await k(['run', 'tolerant', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  const t = JSON.parse(await jp('pod tolerant', '{.spec.tolerations}'));
+  assert.deepEqual(t.map((x: any) => `${x.key}:${x.effect}:${x.tolerationSeconds}`).sort(), ['node.kubernetes.io/not-ready:NoExecute:300', 'node.kubernetes.io/unreachable:NoExecute:300']);
+  await k(['delete', 'pod', 'tolerant', '--grace-period=0', '--force'], { allowFail: true });
+});

@@ -1,8 +1,8 @@
 // Node failure end to end: a node whose agent stops renewing its Lease goes NotReady (Ready=Unknown),
 // gets the unreachable taints, its pods go not Ready and are evicted per their tolerations; when the
 // agent comes back the taints go. The fake kubelet (test/helpers/fake-kubelet.ts) stands in for the
-// node agent. Our API server does not add Kubernetes' DefaultTolerationSeconds tolerations (300s
-// for not-ready/unreachable) at admission, so the test pods state their tolerations explicitly.
+// node agent. The API server adds Kubernetes' DefaultTolerationSeconds tolerations (300s for
+// not-ready/unreachable) to pods that state none, so the test pods state theirs explicitly.
 
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +42,7 @@ describe('node lifecycle', () => {
   const unreachable = (seconds?: number) => ({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) });
 
   test('a silent node goes NotReady, is tainted, its pods are evicted per toleration, and recovers', async () => {
-    await k(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod('intolerant', []), pod('patient', [unreachable(5)]), pod('steadfast', [unreachable()])] }) });
+    await k(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod('intolerant', [unreachable(0)]), pod('patient', [unreachable(5)]), pod('steadfast', [unreachable()])] }) });
     await k(['wait', '--for=condition=Ready', 'pod/intolerant', 'pod/patient', 'pod/steadfast', '--timeout=30s']);
     // A healthy node stays Ready well past the grace period while its lease is renewed.
     await new Promise((r) => setTimeout(r, 3000));

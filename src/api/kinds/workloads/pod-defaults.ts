@@ -68,9 +68,24 @@ export function defaultPod(pod: KObject): void {
     for (const [k, v] of Object.entries(res.limits)) if (requests[k] === undefined) requests[k] = v;
   }
   if (spec.enableServiceLinks === undefined || spec.enableServiceLinks === null) spec.enableServiceLinks = true;
+  addDefaultTolerations(spec);
   if (spec.hostNetwork === true) {
     for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) {
       for (const p of objects(c.ports)) if (!p.hostPort) p.hostPort = p.containerPort;
     }
   }
+}
+
+/**
+ * Kubernetes' DefaultTolerationSeconds admission: a pod tolerates its node being not-ready or
+ * unreachable for 5 minutes before the node lifecycle controller evicts it, unless it says otherwise.
+ */
+function addDefaultTolerations(spec: Record<string, unknown>) {
+  const tolerations = Array.isArray(spec.tolerations) ? (spec.tolerations as Record<string, unknown>[]) : [];
+  const covers = (key: string) => tolerations.some((t) => isObj(t) && (t.operator === 'Exists' && !t.key ? !t.effect || t.effect === 'NoExecute' : t.key === key && (!t.effect || t.effect === 'NoExecute')));
+  const add: Record<string, unknown>[] = [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    if (!covers(key)) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  if (add.length) spec.tolerations = [...tolerations, ...add];
 }

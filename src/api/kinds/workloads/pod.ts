@@ -54,5 +54,7 @@ export const pod: KindDef = {
     'status.nominatedNodeName': (o) => str(status(o).nominatedNodeName),
   },
   default: defaultPod,
+  // As Kubernetes' pod strategy: every new pod is Pending until the scheduler and a node move it on.
+  initialStatus: () => ({ phase: 'Pending' }),
   validate: (obj, old) => (old ? [...validatePodSpec(obj.spec, 'spec', { isPod: true }), ...validatePodUpdate(obj, old)] : validatePodCreate(obj)),
 };
