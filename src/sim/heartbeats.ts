@@ -1,5 +1,5 @@
 // Node Lease heartbeats for many simulated nodes from one process: each node renews its Lease once
-// per interval, the renewals spread evenly over the interval (not all at once) and sent with bounded
+// per interval, the renewals spread over the interval (not all at once) and sent with bounded
 // concurrency, each a single PUT of the Lease last written (a GET only after a conflict).
 
 import type { KObject } from '../api/kind.js';
@@ -28,21 +28,20 @@ export class Heartbeats {
 
   constructor(private client: RestClient, private log: Logger, private opts: { intervalMs: number; leaseDurationSeconds: number; concurrency: number }) {}
 
-  /** Heartbeat this node from start() on. */
-  add(name: string, uid: string) {
-    this.beats.set(name, { name, uid, due: 0 });
+  /** Beat for this node now (creating its Lease), so it counts as alive from its registration on. */
+  async add(name: string, uid: string): Promise<void> {
+    const b: Beat = { name, uid, due: Infinity };
+    this.beats.set(name, b);
+    await this.renew(b);
+    // The next beat comes within one interval, at a random point of its second half, so nodes
+    // registered together do not renew together forever after.
+    b.due = Date.now() + this.opts.intervalMs * (1 - Math.random() * 0.5);
   }
 
-  /** Renew every added node's Lease once now (so nodes count as alive at once), then keep them renewed. */
-  async start() {
-    const all = [...this.beats.values()];
-    const t0 = Date.now();
-    await this.renewAll(all);
-    // From now on spread the renewals evenly over one interval: node i next renews at
-    // t0 + interval * i/N (never later than one interval after its first beat), then every interval.
-    all.forEach((b, i) => (b.due = t0 + (this.opts.intervalMs * i) / all.length));
+  /** Keep every added node's Lease renewed, once per interval each. */
+  start() {
     const tick = Math.max(50, Math.min(1000, this.opts.intervalMs / 20));
-    this.timer = setInterval(() => void this.tick(), tick);
+    this.timer ??= setInterval(() => void this.tick(), tick);
   }
 
   stop() {

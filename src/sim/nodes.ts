@@ -58,13 +58,13 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   const heartbeats = new Heartbeats(client, log, { intervalMs: opts.leaseRenewIntervalMs ?? 10_000, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40, concurrency });
   const stopAll: (() => void)[] = [];
   try {
+    heartbeats.start();
+    stopAll.push(() => heartbeats.stop());
     await forEachLimited(ours, concurrency, async ([name, { index }]) => {
       const uid = await register(client, name, index, shape, owner);
-      heartbeats.add(name, uid);
+      await heartbeats.add(name, uid);
     });
     log.info('sim nodes registered', { count: opts.count, first: `${prefix}${first}`, last: `${prefix}${first + opts.count - 1}`, ms: Date.now() - started });
-    await heartbeats.start();
-    stopAll.push(() => heartbeats.stop());
 
     // One node watch: podCIDRs as node IPAM assigns them, and our Ready status if someone else changed it.
     const nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
