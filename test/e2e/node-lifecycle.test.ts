@@ -63,12 +63,16 @@ describe('node lifecycle', () => {
     assert.equal((await json(['get', 'node', 'node-1'])).status.conditions.find((c: any) => c.type === 'Ready').status, 'True', 'the live node stays Ready');
 
     const deleting = async (name: string) => !!(await json(['get', 'pod', name])).metadata.deletionTimestamp;
+    const taintedAt = Date.parse((await json(['get', 'node', 'node-2'])).spec.taints.find((t: any) => t.effect === 'NoExecute').timeAdded);
     await until('the intolerant pod evicted at once', () => deleting('intolerant'), 10_000);
-    assert.equal(await deleting('patient'), false, 'a pod tolerating 5s is not evicted at once');
+    // On a loaded machine the check above may itself take seconds: judge by the recorded times.
+    if (Date.now() - taintedAt < 4000) assert.equal(await deleting('patient'), false, 'a pod tolerating 5s is not evicted at once');
     const steadfast = await json(['get', 'pod', 'steadfast']);
     assert.equal(steadfast.status.conditions.find((c: any) => c.type === 'Ready').status, 'False', 'pods on the node are marked not Ready');
     await until('the patient pod evicted after its tolerationSeconds', () => deleting('patient'), 15_000);
     assert.ok(Date.now() - stoppedAt >= 5000, 'not before tolerationSeconds');
+    const evictedAt = Date.parse((await json(['get', 'pod', 'patient'])).metadata.deletionTimestamp);
+    assert.ok(evictedAt - taintedAt >= 4000, `evicted ${evictedAt - taintedAt}ms after the taint, not after its 5s toleration`);
     assert.equal(await deleting('steadfast'), false, 'a pod tolerating forever stays');
     const events = (await k(['get', 'events', '--field-selector', 'involvedObject.name=node-2'])).stdout;
     assert.match(events, /NodeNotReady/);

@@ -20,8 +20,8 @@ before(async () => {
 });
 after(async () => c?.stop());
 
-/** Open a watch and collect lines for a while. */
-function watchLines(path: string, ms: number): Promise<string[]> {
+/** Open a watch and collect lines for a while, or until `enough` says the lines suffice. */
+function watchLines(path: string, ms: number, enough?: (lines: string[]) => boolean): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
     const req = https.get(c.url + path, { ...agentOpts() }, (res) => {
@@ -32,6 +32,10 @@ function watchLines(path: string, ms: number): Promise<string[]> {
         while ((i = buf.indexOf('\n')) >= 0) {
           lines.push(buf.slice(0, i));
           buf = buf.slice(i + 1);
+        }
+        if (enough?.(lines)) {
+          req.destroy();
+          resolve(lines);
         }
       });
       setTimeout(() => { req.destroy(); resolve(lines); }, ms);
@@ -47,7 +51,7 @@ test('watch from a recent resourceVersion replays; after compaction it is 410 Ex
   const first = await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' } });
   const rv = first.json.metadata.resourceVersion;
   await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2' } });
-  const recent = await watchLines(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, 300);
+  const recent = await watchLines(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, 5000, (ls) => ls.some((l) => JSON.parse(l).object.metadata?.name === 'w2'));
   assert.ok(recent.some((l) => JSON.parse(l).object.metadata?.name === 'w2'), 'replays w2 after w1');
   // Keep writing so compaction moves past rv.
   for (let i = 0; i < 5; i++) {

@@ -110,7 +110,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
         try {
           kc = parse(await readFile(kubeconfig, 'utf8'));
           const ok = await readyz(`https://127.0.0.1:${port}`);
-          if (ok && (!opts.agent || log.includes('gifee server ready'))) break;
+          if (ok && (!opts.agent || (await hasNode(`https://127.0.0.1:${port}`, kc)))) break;
         } catch {
           /* not yet */
         }
@@ -187,6 +187,27 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether a node has registered (the embedded agent is up), asked with the admin certificate. */
+async function hasNode(url: string, kc: any): Promise<boolean> {
+  const user = kc.users[0].user;
+  const ca = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64');
+  return new Promise((resolve) => {
+    const req = https.get(url + '/api/v1/nodes', { ca, cert: Buffer.from(user['client-certificate-data'], 'base64'), key: Buffer.from(user['client-key-data'], 'base64'), timeout: 2000 }, (res) => {
+      let b = '';
+      res.on('data', (d) => (b += d));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 && JSON.parse(b).items.length > 0);
+        } catch {
+          resolve(false);
+        }
+      });
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+  });
 }
 
 async function readyz(url: string): Promise<boolean> {
