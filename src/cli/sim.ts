@@ -74,7 +74,16 @@ export async function runSim(argv: string[]): Promise<void> {
     throw new UsageError(e.message);
   });
   const log = logger('sim-nodes');
-  const sim = await startSimNodes({ ...opts, client, log });
+  let sim;
+  try {
+    sim = await startSimNodes({ ...opts, client, log });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' ? `cannot reach the API server at ${client.server} (${code}): is the cluster running, and is ${kubeconfig} the right kubeconfig?` : (e as Error).message;
+    console.error(`gifee sim nodes: ${why}`);
+    process.exitCode = 1;
+    return;
+  }
   const range = `${sim.nodes[0]}${count > 1 ? ` .. ${sim.nodes[count - 1]}` : ''}`;
   process.stdout.write(`${count} simulated node${count === 1 ? '' : 's'} running (${range}) on ${client.server}\nPress Ctrl-C to stop${opts.cleanup ? ' (the nodes are deleted)' : ' (the nodes stay and go NotReady; pass --cleanup to delete them)'}.\n`);
   await new Promise<void>((resolve) => {

@@ -36,9 +36,12 @@ export async function clientConfigFromKubeconfig(path = defaultKubeconfigPath(),
   if (!cluster?.server) throw new Error(`kubeconfig ${path}: context "${ctxName}" names cluster "${ctx.cluster}", which has no server`);
   const base = dirname(path);
   const material = async (data: string | undefined, file: string | undefined, what: string) => {
-    if (data) return Buffer.from(data, 'base64').toString('utf8');
-    if (file) return readFile(isAbsolute(file) ? file : join(base, file), 'utf8');
-    throw new Error(`kubeconfig ${path}: context "${ctxName}" has no ${what} (gifee clients authenticate with client certificates)`);
+    let pem: string;
+    if (data) pem = Buffer.from(data, 'base64').toString('utf8');
+    else if (file) pem = await readFile(isAbsolute(file) ? file : join(base, file), 'utf8');
+    else throw new Error(`kubeconfig ${path}: context "${ctxName}" has no ${what} (gifee clients authenticate with client certificates)`);
+    if (!pem.includes('-----BEGIN ')) throw new Error(`kubeconfig ${path}: the ${what} of context "${ctxName}" is not PEM data`);
+    return pem;
   };
   return {
     server: cluster.server.replace(/\/$/, ''),
