@@ -266,3 +266,20 @@ test('pods get the default not-ready/unreachable tolerations of 300s unless they
   assert.deepEqual(t.map((x: any) => `${x.key}:${x.effect}:${x.tolerationSeconds}`).sort(), ['node.kubernetes.io/not-ready:NoExecute:300', 'node.kubernetes.io/unreachable:NoExecute:300']);
   await k(['delete', 'pod', 'tolerant', '--grace-period=0', '--force'], { allowFail: true });
 });
+
+test('kubectl run -i attaches to the container\'s stdin and stdout; exec -it gets a terminal', { skip }, async () => {
+  const r = await k(['run', 'att', '-i', '--rm', '--restart=Never', '--image=gifee.local/busybox:1', '--', 'sh', '-c', 'read x; echo got $x'], { input: 'world\n' });
+  assert.match(r.stdout, /got world/);
+  await k(['run', 'term', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  await running('term');
+  // kubectl only asks for a TTY from a terminal: script(1) gives it one.
+  const out = await new Promise<string>((resolve) => {
+    const p = spawn('script', ['-qfec', `${kubectlBinary} --kubeconfig ${c.kubeconfig} exec -it term -- sh -c 'tty; exit 4'`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let o = '';
+    p.stdout.on('data', (d) => (o += d));
+    p.on('exit', () => resolve(o));
+    setTimeout(() => p.kill(), 30_000);
+  });
+  assert.match(out, /\/dev\/pts\/\d+/);
+  assert.match(out, /exit code 4/);
+});

@@ -5,6 +5,7 @@
 
 import { createWriteStream, renameSync, statSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
 const MAX_LINE = 16 * 1024;
 
@@ -22,7 +23,8 @@ export class CriLogWriter {
   private closed?: Promise<void>;
   private closeResolve?: () => void;
 
-  constructor(readonly path: string, private maxBytes = 10 * 1024 * 1024) {
+  /** onData: raw output as it arrives, for attached clients. */
+  constructor(readonly path: string, private maxBytes = 10 * 1024 * 1024, private onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void) {
     try {
       this.size = statSync(path).size;
     } catch {
@@ -35,9 +37,10 @@ export class CriLogWriter {
   pump(stream: Readable, name: 'stdout' | 'stderr') {
     this.open++;
     let pending = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      pending += chunk;
+    const decoder = new StringDecoder('utf8');
+    stream.on('data', (raw: Buffer) => {
+      this.onData?.(name, raw);
+      pending += decoder.write(raw);
       let i;
       while ((i = pending.indexOf('\n')) >= 0) {
         this.line(name, pending.slice(0, i), 'F');

@@ -10,6 +10,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { constants, existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import net from 'node:net';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
@@ -22,8 +23,10 @@ import type { ContainerConfig, ContainerInfo, Runtime, Sandbox, SandboxConfig } 
 const run = promisify(execFile);
 
 interface Tracked {
-  info: ContainerInfo;
+  info: ContainerInfo & { tty?: boolean; stdin?: boolean };
   dir: string;
+  /** Attached clients: each gets the container's output as it is written. */
+  taps: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
   child?: ChildProcess;
   writer?: CriLogWriter;
   exited: Promise<ContainerInfo>;
@@ -81,8 +84,8 @@ export class RuncRuntime implements Runtime {
     // Mount points for bind mounts of files (/etc/hosts...) must exist as files, directories as dirs.
     const spec = buildSpec(cfg, sandbox, this.cgroupsPath(cfg.podUid, cfg.id));
     await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
-    await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr')]);
-    const info: ContainerInfo = { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath };
+    await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.stdin ? [join(dir, 'stdin')] : [])]);
+    const info: ContainerInfo & { tty?: boolean; stdin?: boolean } = { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath, tty: cfg.tty, stdin: cfg.stdin };
     await this.saveMeta(dir, info);
     this.track(info, dir);
     return info;
@@ -91,7 +94,7 @@ export class RuncRuntime implements Runtime {
   private track(info: ContainerInfo, dir: string): Tracked {
     let resolveExit!: (i: ContainerInfo) => void;
     const exited = new Promise<ContainerInfo>((r) => (resolveExit = r));
-    const t: Tracked = { info, dir, exited, resolveExit };
+    const t: Tracked = { info, dir, exited, resolveExit, taps: new Set() };
     this.tracked.set(info.id, t);
     return t;
   }
@@ -104,7 +107,9 @@ export class RuncRuntime implements Runtime {
 
   /** Pump the container's pipes into its log file (again after an agent restart). */
   private attachLogs(t: Tracked) {
-    t.writer = new CriLogWriter(t.info.logPath);
+    t.writer = new CriLogWriter(t.info.logPath, undefined, (stream, data) => {
+      for (const tap of t.taps) tap(stream, data);
+    });
     for (const stream of ['stdout', 'stderr'] as const) {
       const fd = openSync(join(t.dir, stream), constants.O_RDONLY | constants.O_NONBLOCK);
       const sock = new net.Socket({ fd, readable: true, writable: false });
@@ -118,10 +123,17 @@ export class RuncRuntime implements Runtime {
     // Write ends opened read-write: opening does not block, and the container keeps a reader alive.
     const out = openSync(join(dir, 'stdout'), constants.O_RDWR);
     const err = openSync(join(dir, 'stderr'), constants.O_RDWR);
-    const script = 'runc --root "$1" --log "$2/runc.log" --log-format json run --keep --no-new-keyring --pid-file "$2/pid" --bundle "$2" "$3"; echo $? > "$2/exit.tmp"; mv "$2/exit.tmp" "$2/exit"';
-    const child = spawn('/bin/sh', ['-c', script, 'gifee-shim', this.root, dir, id], { detached: true, stdio: ['ignore', out, err] });
+    // stdin: the container holds its pipe read-write too, so it waits for input instead of seeing EOF
+    // while nobody is attached (it never gets EOF: stdinOnce is not supported).
+    const inp = t.info.stdin ? openSync(join(dir, 'stdin'), constants.O_RDWR) : 'ignore';
+    const runc = 'runc --root "$1" --log "$2/runc.log" --log-format json run --keep --no-new-keyring --pid-file "$2/pid" --bundle "$2" "$3"';
+    // A TTY container: runc wants a controlling terminal when it runs in the foreground; script(1) gives it one.
+    const fg = t.info.tty ? `script -qfec "${runc.replace(/"/g, "'")}" /dev/null` : runc;
+    const script = `${fg}; echo $? > "$2/exit.tmp"; mv "$2/exit.tmp" "$2/exit"`;
+    const child = spawn('/bin/sh', ['-c', script, 'gifee-shim', this.root, dir, id], { detached: true, stdio: [inp, out, err] });
     closeSync(out);
     closeSync(err);
+    if (typeof inp === 'number') closeSync(inp);
     t.child = child;
     t.info.startedAt = new Date().toISOString();
     this.attachLogs(t);
@@ -206,19 +218,58 @@ export class RuncRuntime implements Runtime {
     const t = this.mustGet(id);
     if (t.info.state !== 'running') throw new Error(`container ${t.info.name} is not running`);
     const args = ['--root', this.root, 'exec', ...(opts.tty ? ['--tty'] : []), id, ...command];
-    const child = spawn('runc', args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    // With a TTY, runc needs a controlling terminal of its own: script(1) provides it.
+    const child = opts.tty
+      ? spawn('script', ['-qfec', ['runc', ...args].map(shellQuote).join(' '), '/dev/null'], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+      : spawn('runc', args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exited = new Promise<{ exitCode: number }>((resolve) => {
       child.once('error', () => resolve({ exitCode: 126 }));
       child.once('exit', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 + (osSignals[signal] ?? 9) : 1) }));
     });
+    // Buffered: a stream protocol may connect its output only after a short command already exited.
+    const stdout = child.stdout!.pipe(new PassThrough());
+    const stderr = opts.tty ? undefined : child.stderr!.pipe(new PassThrough());
+    if (opts.tty) child.stderr!.pipe(stdout, { end: false });
     return {
       stdin: child.stdin ?? undefined,
-      stdout: child.stdout!,
-      stderr: opts.tty ? undefined : child.stderr!,
+      stdout,
+      stderr,
       resize: () => undefined, // runc's foreground tty takes its size from its own terminal; we have none
       exited,
       kill: () => child.kill('SIGKILL'),
     };
+  }
+
+  /** Connect to a running container's own stdio: its output from now on, and its stdin if it has one. */
+  async attach(id: string, opts: ExecOptions): Promise<ExecSession> {
+    const t = this.mustGet(id);
+    if (t.info.state !== 'running') throw new Error(`container ${t.info.name} is not running`);
+    const stdout = new PassThrough();
+    const stderr = t.info.tty ? undefined : new PassThrough();
+    const tap = (stream: 'stdout' | 'stderr', data: Buffer) => (stream === 'stderr' && stderr ? stderr : stdout).write(data);
+    t.taps.add(tap);
+    let stdin: net.Socket | undefined;
+    if (opts.stdin && t.info.stdin) {
+      // The container holds a reader, so a non-blocking open for writing succeeds.
+      try {
+        const fd = openSync(join(t.dir, 'stdin'), constants.O_WRONLY | constants.O_NONBLOCK);
+        stdin = new net.Socket({ fd, readable: false, writable: true });
+        stdin.on('error', () => undefined);
+      } catch {
+        // ENXIO: the container just exited and holds no reader any more; attach without stdin.
+      }
+    }
+    const detach = () => {
+      t.taps.delete(tap);
+      stdout.end();
+      stderr?.end();
+      stdin?.destroy();
+    };
+    const exited = t.exited.then((i) => {
+      detach();
+      return { exitCode: i.exitCode ?? 0 };
+    });
+    return { stdin, stdout, stderr, resize: () => undefined, exited, kill: detach };
   }
 
   /** Re-adopt containers a previous agent run left: running ones keep running and are watched again. */
@@ -253,6 +304,8 @@ export class RuncRuntime implements Runtime {
 
 /** A timer that does not keep the process alive. */
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 const osSignals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
 

@@ -99,6 +99,8 @@ export interface Runtime {
   /** Resolves when the container exits (at once if it has). */
   waitExit(id: string): Promise<ContainerInfo>;
   exec(id: string, command: string[], opts: ExecOptions): Promise<ExecSession>;
+  /** The container's own stdio: output from now on, stdin if the container was created with stdin. */
+  attach(id: string, opts: ExecOptions): Promise<ExecSession>;
   /** Re-read containers left by a previous agent run; keep the running ones. */
   recover(): Promise<void>;
 }

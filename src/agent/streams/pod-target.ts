@@ -47,9 +47,9 @@ export class PodStreamTarget implements StreamTarget {
     return this.runtime.exec(id, command, opts);
   }
 
-  async attach(namespace: string, pod: string, container: string, _opts: ExecOptions): Promise<ExecSession> {
-    this.running(namespace, pod, container);
-    throw new StreamTargetError(400, `attach is not supported by this node's runtime yet; use kubectl logs -f or kubectl exec`);
+  async attach(namespace: string, pod: string, container: string, opts: ExecOptions): Promise<ExecSession> {
+    const id = this.running(namespace, pod, container);
+    return this.runtime.attach(id, opts);
   }
 
   /** A connection to 127.0.0.1:port inside the pod's network namespace (reaches loopback-bound servers too). */
