@@ -9,6 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { etcdAvailable } from '../helpers/backends.js';
+import { startEtcd } from '../helpers/etcd.js';
 import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
 import { startControllerManager } from '../../src/controllers/manager.js';
 import type { Logger } from '../../src/util/log.js';
@@ -123,6 +125,47 @@ describe('controller manager leader election', () => {
       assert.match(m.body, /leader_election_master_status\{name="kube-system\/gifee-controller-manager"\} 1/);
     } finally {
       await own.stop();
+    }
+  });
+
+  // Two whole control planes on one etcd: each server runs its own controller manager, yet only the
+  // one holding the lease acts; stopping it hands the controllers to the other at once.
+  it('two gifee servers sharing one etcd: one manager acts, the other takes over when it stops', { skip: etcdAvailable() ? false : 'etcd not installed' }, async () => {
+    const etcd = await startEtcd();
+    const servers: Cluster[] = [];
+    try {
+      servers.push(await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints }));
+      servers.push(await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints }));
+      const [one, two] = servers;
+      const idOf = (c: Cluster) => `${hostname()}_${new URL(c.url).port}`;
+      const holderOn = async (c: Cluster) => (await c.kubectl(['get', 'lease', '-n', 'kube-system', 'gifee-controller-manager', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout;
+      const leaderId = await until('a leader', 10_000, async () => holderOn(one));
+      assert.ok([idOf(one), idOf(two)].includes(leaderId), leaderId);
+      const [leader, standby] = leaderId === idOf(one) ? [one, two] : [two, one];
+      assert.equal(await holderOn(standby), leaderId, 'both servers see the same lease');
+
+      const createNode = (c: Cluster, name: string) => c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name } }) });
+      const cidrOf = (c: Cluster, name: string) => c.kubectl(['get', 'node', name, '-o', 'jsonpath={.spec.podCIDR}']).then((r) => r.stdout);
+      await createNode(standby, 'ha-1');
+      await until('ha-1 podCIDR', 10_000, () => cidrOf(standby, 'ha-1'));
+      assert.match(leader.logs(), /"msg":"assigned node CIDR".*"node":"ha-1"/);
+      assert.doesNotMatch(standby.logs(), /assigned node CIDR/);
+      assert.doesNotMatch(standby.logs(), /controllers started/);
+
+      // A clean stop releases the lease: the standby's manager starts its controllers within seconds.
+      const stoppedAt = Date.now();
+      await leader.stop();
+      servers.splice(servers.indexOf(leader), 1);
+      await until('the standby to lead', 10_000, async () => (await holderOn(standby)) === idOf(standby));
+      assert.ok(Date.now() - stoppedAt < 10_000);
+      await until('controllers started on the standby', 5000, async () => /controllers started/.test(standby.logs()));
+      await createNode(standby, 'ha-2');
+      const cidr2 = await until('ha-2 podCIDR', 10_000, () => cidrOf(standby, 'ha-2'));
+      assert.notEqual(cidr2, await cidrOf(standby, 'ha-1'));
+      assert.match(standby.logs(), /"msg":"assigned node CIDR".*"node":"ha-2"/);
+    } finally {
+      for (const c of servers) await c.stop();
+      await etcd.stop();
     }
   });
 });
