@@ -25,7 +25,7 @@ export class SimPods {
   private queue = new WorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 30_000 });
   private running = false;
   /** Where each pod of ours runs (by uid): its IP and start, stable across repeated reconciles. */
-  private placements = new Map<string, Placement & { pool: IpPool }>();
+  private placements = new Map<string, Placement & { pool?: IpPool }>();
   private pools = new Map<string, IpPool>();
   private fallback = new IpPool(FALLBACK_POD_CIDR);
 
@@ -80,8 +80,14 @@ export class SimPods {
   private forget(p: SimPod) {
     const placed = this.placements.get(p.metadata?.uid ?? '');
     if (!placed) return;
-    placed.pool.release(placed.podIP);
+    this.releaseIP(placed);
     this.placements.delete(p.metadata!.uid!);
+  }
+
+  /** Give a pod's IP back (once): when it is deleted, or when its containers exited (sandbox gone). */
+  private releaseIP(placed: Placement & { pool?: IpPool }) {
+    placed.pool?.release(placed.podIP);
+    placed.pool = undefined;
   }
 
   private poolFor(node: SimNodeInfo): IpPool {
@@ -102,13 +108,22 @@ export class SimPods {
     const uid = pod.metadata!.uid!;
     let placed = this.placements.get(uid);
     if (!placed) {
-      const pool = pod.spec?.hostNetwork ? undefined : this.poolFor(node);
       // A pod already running (we restarted) keeps the IP and start time it reported.
       const reportedStart = pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? pod.status?.startTime;
       const reportedIP = pod.status?.podIP;
-      if (reportedIP && pool) pool.reserve(reportedIP);
-      const podIP = pod.spec?.hostNetwork ? node.hostIP : (reportedIP ?? pool!.allocate() ?? this.fallback.allocate() ?? '10.244.255.254');
-      placed = { podIP, hostIP: node.hostIP, startedAt: reportedStart ? Date.parse(reportedStart) : Date.now(), pool: pool ?? this.fallback };
+      let pool: IpPool | undefined;
+      let podIP: string;
+      if (pod.spec?.hostNetwork) podIP = node.hostIP;
+      else {
+        pool = this.poolFor(node);
+        if (reportedIP) pool.reserve((podIP = reportedIP));
+        else {
+          let ip = pool.allocate();
+          if (!ip) ip = (pool = this.fallback).allocate(); // the node's range is full: still run the pod
+          podIP = ip ?? '10.244.255.254';
+        }
+      }
+      placed = { podIP, hostIP: node.hostIP, startedAt: reportedStart ? Date.parse(reportedStart) : Date.now(), pool };
       this.placements.set(uid, placed);
     }
     return placed;
@@ -137,6 +152,7 @@ export class SimPods {
       const exitAt = placed.startedAt + exit.afterMs;
       if (Date.now() >= exitAt) {
         await this.writeStatus(pod, terminatedStatus(pod, placed, exit.exitCode, Math.max(exitAt, placed.startedAt)));
+        this.releaseIP(placed);
         return;
       }
       this.queue.addAfter(key, exitAt - Date.now());
