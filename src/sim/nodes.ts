@@ -78,7 +78,20 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
       const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
       if (ready && ready.status !== 'True') void postStatus(client, n.metadata!.name!, mine.index, shape).catch((e) => log.debug('node status update failed', { node: n.metadata!.name, err: e }));
     };
-    nodes.addHandlers({ onAdd: onNode, onUpdate: (_, o) => onNode(o) });
+    // A node deleted from under a running kubelet registers again; so does ours.
+    let stopping = false;
+    stopAll.push(() => (stopping = true));
+    const onNodeDeleted = (o: KObject) => {
+      const mine = ours.get(o.metadata!.name!);
+      if (!mine || stopping) return;
+      const name = o.metadata!.name!;
+      mine.info.podCIDR = undefined;
+      void register(client, name, mine.index, shape, owner)
+        .then((uid) => (stopping ? undefined : heartbeats.add(name, uid)))
+        .then(() => log.info('sim node was deleted; registered it again', { node: name }))
+        .catch((e) => log.warn('could not register a deleted sim node again', { node: name, err: e }));
+    };
+    nodes.addHandlers({ onAdd: onNode, onUpdate: (_, o) => onNode(o), onDelete: onNodeDeleted });
     nodes.start();
     stopAll.push(() => nodes.stop());
     await nodes.waitForSync();

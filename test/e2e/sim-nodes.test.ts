@@ -87,6 +87,20 @@ describe('gifee sim nodes', () => {
     await until('a renewal', 5000, async () => (await get()).spec.renewTime !== first.spec.renewTime);
   });
 
+  it('registers a node again when someone deletes it, as a kubelet does', async () => {
+    const uid = (await cluster.kubectl(['get', 'node', 'sim-2', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    await cluster.kubectl(['delete', 'node', 'sim-2']);
+    await until('sim-2 back', 10_000, async () => {
+      const r = await cluster.kubectl(['get', 'node', 'sim-2', '-o', 'jsonpath={.metadata.uid}'], { allowFail: true });
+      return r.code === 0 && r.stdout && r.stdout !== uid;
+    });
+    await until('sim-2 Ready with a pod CIDR and its lease owned by the new node', 10_000, async () => {
+      const n = JSON.parse((await cluster.kubectl(['get', 'node', 'sim-2', '-o', 'json'])).stdout);
+      const l = JSON.parse((await cluster.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'sim-2', '-o', 'json'])).stdout);
+      return n.spec.podCIDR && n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && l.metadata.ownerReferences[0].uid === n.metadata.uid;
+    });
+  });
+
   it('runs pods bound to sim nodes: Running, Ready, with an IP from the node\'s pod CIDR', async () => {
     for (let i = 0; i < 3; i++) await cluster.kubectl(['create', '-f', '-'], { input: pod(`web-${i}`, `sim-${i}`) });
     const wide = await until('3 Running pods', 15_000, async () => {
