@@ -21,6 +21,8 @@ import { ms, percentile, report } from './stats.js';
 const run = promisify(execFile);
 const N = Number(process.env.BENCH_PODS ?? 100);
 const BARE = Number(process.env.BENCH_BARE ?? 20);
+/** Pods in flight at once: 1 measures each pod's start alone, as the bare runc baseline does. */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 
 const repoRoot = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -50,7 +52,12 @@ async function bareRunc(layerDirs: string[]): Promise<number[]> {
       spec.process.terminal = false;
       spec.process.args = ['sleep', '3600'];
       await writeFile(join(b, 'config.json'), JSON.stringify(spec));
-      await run('runc', ['--root', join(dir, 'root'), 'run', '--detach', '--bundle', b, `bench${i}`], { timeout: 30_000 });
+      // stdio ignored: a detached container would otherwise hold our pipes open.
+      await new Promise<void>((resolve, reject) => {
+        const p = spawn('runc', ['--root', join(dir, 'root'), 'run', '--detach', '--bundle', b, `bench${i}`], { stdio: 'ignore' });
+        p.on('error', reject);
+        p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`runc run exited ${code}`))));
+      });
       lat.push(performance.now() - t0);
     }
   } finally {
@@ -96,10 +103,17 @@ async function main() {
       if (readyAt.size === N) done();
     });
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: N }, async (_, i) => {
-      const name = `start-${i}`;
-      created.set(name, performance.now());
-      await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'startup' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } });
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= N) return;
+        const name = `start-${i}`;
+        created.set(name, performance.now());
+        await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'startup' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } });
+        // Next pod once this one is Ready (or after 60 s).
+        for (let w = 0; w < 6000 && !readyAt.has(name); w++) await new Promise((r) => setTimeout(r, 10));
+      }
     }));
     await Promise.race([all, new Promise((r) => setTimeout(r, 300_000))]);
     const total = (performance.now() - t0) / 1000;
@@ -107,7 +121,7 @@ async function main() {
     const toRunning = [...runningAt].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     const toReady = [...readyAt].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     const bareP50 = percentile(bare, 50);
-    report('pod-startup', `${N} pods create->Running p50 ${ms(percentile(toRunning, 50))} p99 ${ms(percentile(toRunning, 99))}, ->Ready p50 ${ms(percentile(toReady, 50))} p99 ${ms(percentile(toReady, 99))}, all Ready in ${total.toFixed(1)}s`, `bare runc run p50 ${ms(bareP50)} p99 ${ms(percentile(bare, 99))} (sequential)`, percentile(toRunning, 50) / bareP50, `${readyAt.size}/${N} Ready`);
+    report('pod-startup', `${N} pods create->Running p50 ${ms(percentile(toRunning, 50))} p99 ${ms(percentile(toRunning, 99))}, ->Ready p50 ${ms(percentile(toReady, 50))} p99 ${ms(percentile(toReady, 99))}, all Ready in ${total.toFixed(1)}s, ${CONCURRENCY} at a time`, `bare runc run p50 ${ms(bareP50)} p99 ${ms(percentile(bare, 99))} (sequential)`, percentile(toRunning, 50) / bareP50, `${readyAt.size}/${N} Ready`);
     await client.request('DELETE', '/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 5000));
     client.close();
