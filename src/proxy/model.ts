@@ -1,0 +1,124 @@
+// What a service proxy needs to know, computed from the API objects: one entry per Service port
+// (virtual IP, port, protocol, node port, affinity) with the endpoints traffic may go to. Pure, so
+// both proxies (nftables and userspace) and their tests share it.
+
+import type { KObject } from '../api/kind.js';
+
+export type Protocol = 'TCP' | 'UDP' | 'SCTP';
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+  nodeName?: string;
+}
+
+export interface ServicePort {
+  /** "namespace/name/port-name-or-number/protocol": unique per service port, used in names and logs. */
+  id: string;
+  namespace: string;
+  name: string;
+  portName: string;
+  protocol: Protocol;
+  clusterIP: string;
+  port: number;
+  nodePort?: number;
+  /** Seconds a client stays on its endpoint (sessionAffinity ClientIP), or undefined for none. */
+  affinityTimeoutSeconds?: number;
+  /** Where traffic goes: ready endpoints, else serving-and-terminating ones (as kube-proxy does). */
+  endpoints: Endpoint[];
+}
+
+/** The label an EndpointSlice carries to name its Service. */
+export const serviceNameLabel = 'kubernetes.io/service-name';
+
+const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+export const isIPv4 = (s: string | undefined): s is string => !!s && ipv4.test(s) && s.split('.').every((o) => Number(o) <= 255);
+
+type SvcPort = { name?: string; port?: number; protocol?: Protocol; nodePort?: number };
+type SvcSpec = { type?: string; clusterIP?: string; ports?: SvcPort[]; sessionAffinity?: string; sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } } };
+type SliceEndpoint = { addresses?: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string };
+type SlicePort = { name?: string; port?: number; protocol?: Protocol };
+type Slice = KObject & { addressType?: string; endpoints?: SliceEndpoint[]; ports?: SlicePort[] };
+
+/** Whether the proxy programs this Service at all: ExternalName and headless ones have no virtual IP. */
+export function hasVirtualIP(svc: KObject): boolean {
+  const spec = (svc.spec ?? {}) as SvcSpec;
+  return spec.type !== 'ExternalName' && isIPv4(spec.clusterIP);
+}
+
+/**
+ * Every proxied Service port with its endpoints. Slices are matched to a Service by the
+ * kubernetes.io/service-name label in the same namespace, and to a port by name and protocol.
+ */
+export function buildServicePorts(services: KObject[], slices: KObject[]): ServicePort[] {
+  const slicesBySvc = new Map<string, Slice[]>();
+  for (const s of slices as Slice[]) {
+    const svc = s.metadata?.labels?.[serviceNameLabel];
+    if (!svc || (s.addressType ?? 'IPv4') !== 'IPv4') continue;
+    const k = `${s.metadata?.namespace}/${svc}`;
+    let list = slicesBySvc.get(k);
+    if (!list) slicesBySvc.set(k, (list = []));
+    list.push(s);
+  }
+  const out: ServicePort[] = [];
+  for (const svc of services) {
+    if (!hasVirtualIP(svc)) continue;
+    const spec = svc.spec as SvcSpec;
+    const namespace = svc.metadata?.namespace ?? 'default';
+    const name = svc.metadata?.name ?? '';
+    const svcSlices = slicesBySvc.get(`${namespace}/${name}`) ?? [];
+    const affinity = spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined;
+    for (const p of spec.ports ?? []) {
+      if (!p.port) continue;
+      const protocol = p.protocol ?? 'TCP';
+      const portName = p.name ?? '';
+      out.push({
+        id: `${namespace}/${name}/${portName || p.port}/${protocol.toLowerCase()}`,
+        namespace,
+        name,
+        portName,
+        protocol,
+        clusterIP: spec.clusterIP!,
+        port: p.port,
+        nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? p.nodePort : undefined,
+        affinityTimeoutSeconds: affinity,
+        endpoints: endpointsFor(svcSlices, portName, protocol),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The endpoints for one port: ready ones; if none is ready, the serving ones that are terminating,
+ * so a rolling update's last pods keep answering while they drain (kube-proxy's fallback).
+ * An unset ready or serving condition means ready, per the EndpointSlice API.
+ */
+export function endpointsFor(slices: Slice[], portName: string, protocol: Protocol): Endpoint[] {
+  const ready = new Map<string, Endpoint>();
+  const terminating = new Map<string, Endpoint>();
+  for (const s of slices) {
+    const sp = (s.ports ?? []).find((p) => (p.name ?? '') === portName && (p.protocol ?? 'TCP') === protocol);
+    if (!sp?.port) continue;
+    for (const e of s.endpoints ?? []) {
+      const ip = e.addresses?.[0];
+      if (!isIPv4(ip)) continue;
+      const c = e.conditions ?? {};
+      const isReady = c.ready ?? true;
+      const serving = c.serving ?? isReady;
+      const ep = { ip, port: sp.port, ...(e.nodeName ? { nodeName: e.nodeName } : {}) };
+      const key = `${ip}:${sp.port}`;
+      if (isReady && !c.terminating) ready.set(key, ep);
+      else if (serving && c.terminating) terminating.set(key, ep);
+    }
+  }
+  const chosen = ready.size ? ready : terminating;
+  return [...chosen.values()].sort((a, b) => (a.ip === b.ip ? a.port - b.port : compareIPs(a.ip, b.ip)));
+}
+
+function compareIPs(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}

@@ -1,0 +1,19 @@
+// Names of the per-service and per-endpoint chains and sets: a short hash keeps them unique and
+// bounded (nft names are at most 255 bytes), the readable rest says what they are in `nft list`.
+
+import { createHash } from 'node:crypto';
+import type { Endpoint, ServicePort } from '../model.js';
+
+const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase();
+
+function named(prefix: string, readable: string, hashed = readable) {
+  return `${prefix}-${hash(hashed)}-${readable}`.slice(0, 200);
+}
+
+const epId = (sp: ServicePort, ep: Endpoint) => `${sp.id}__${ep.ip}/${ep.port}`;
+
+export const serviceChain = (sp: ServicePort) => named('service', sp.id);
+export const externalChain = (sp: ServicePort) => named('external', sp.id);
+export const endpointChain = (sp: ServicePort, ep: Endpoint) => named('endpoint', epId(sp, ep));
+/** The timeout is part of the hash: nft cannot change a set's timeout in place, so a new one gets a new set. */
+export const affinitySet = (sp: ServicePort, ep: Endpoint) => named('affinity', epId(sp, ep), `${epId(sp, ep)}@${sp.affinityTimeoutSeconds}`);
