@@ -50,6 +50,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) {
     throw new Error('the node agent runs containers with runc and needs Linux and root; run as root, or start the server with --no-agent');
   }
+  await preflight();
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   await mkdir(o.dataDir, { recursive: true });
   const client = new RestClient({ ...o.client, userAgent: `gifee-agent/${nodeName}` });
@@ -140,4 +141,17 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       client.close();
     },
   };
+}
+
+/** The host tools the agent runs; a missing one is named with the package that provides it. */
+async function preflight() {
+  const { access } = await import('node:fs/promises');
+  const { execFile } = await import('node:child_process');
+  const onPath = (cmd: string) => new Promise<boolean>((r) => execFile('sh', ['-c', `command -v ${cmd}`], (e) => r(!e)));
+  const missing: string[] = [];
+  for (const [cmd, pkg] of [['runc', 'runc'], ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux'], ['script', 'bsdutils'], ['busybox', 'busybox-static']] as const) {
+    if (!(await onPath(cmd))) missing.push(`${cmd} (${pkg})`);
+  }
+  if (!(await access('/usr/lib/cni/bridge').then(() => true, () => false))) missing.push('/usr/lib/cni/bridge (containernetworking-plugins)');
+  if (missing.length) throw new Error(`missing ${missing.join(', ')}: run \`bash scripts/setup.sh\` as root (or apt-get install them), or start with --no-agent`);
 }
