@@ -17,6 +17,9 @@ export interface ServerConfig {
   compactionIntervalMs?: number;
   /** Cluster pod CIDR the node IPAM controller carves /24s from (default 10.42.0.0/16). */
   clusterCIDR?: string;
+  /** Service ClusterIP range (default 10.43.0.0/16) and node port range (default 30000-32767). */
+  serviceCIDR?: string;
+  serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string };
   /** Called once serving, with the server URL. */
@@ -32,6 +35,12 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     import('../store/index.js'),
     import('../apiserver/server.js'),
   ]);
+  const { serviceRanges } = await import('../apiserver/services/index.js');
+  try {
+    serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
@@ -51,6 +60,10 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
       // Worker agents join with the node token (`gifee agent --token`).
       authenticators: [nodeTokenAuthenticator(nodeToken.secret)],
+      serviceCIDR: cfg.serviceCIDR,
+      serviceNodePortRange: cfg.serviceNodePortRange,
+      // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
+      advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
     });
   } catch (e) {
     await store.close();
@@ -67,8 +80,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     const { startControllerManager } = await import('../controllers/manager.js');
     const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager'), clusterCIDR: cfg.clusterCIDR });
     stopControllers = () => cm.stop();
-    const { startScheduler } = await import('../scheduler/scheduler.js');
-    const scheduler = await startScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
+    const { startElectedScheduler } = await import('../scheduler/elected.js');
+    const scheduler = await startElectedScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
     stopControllers = () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {});
   }
   let stopAgent = async () => {};

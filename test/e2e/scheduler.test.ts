@@ -76,8 +76,8 @@ test('nodes', async () => {
   await addNode('tainted', { cpu: '8', memory: '16Gi', labels: { zone: 'c' }, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] });
   const out = (await cluster.kubectl(['get', 'nodes'])).stdout;
   assert.match(out, /big\s+Ready/);
-  // `gifee server` runs the scheduler beside the controllers (nothing is started in this test).
-  assert.match(cluster.logs(), /"component":"scheduler","msg":"scheduler started"/);
+  // `gifee server` runs the scheduler beside the controllers once it holds its Lease (nothing is started in this test).
+  await waitFor('the scheduler to start', async () => /"component":"scheduler","msg":"scheduler started"/.test(cluster.logs()) || undefined);
 });
 
 test('a pod that only fits the big node by cpu goes there', async () => {

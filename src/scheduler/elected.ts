@@ -1,0 +1,41 @@
+// The scheduler under leader election (Lease kube-system/gifee-scheduler): with several control
+// planes on one etcd, only the lease holder schedules, so two schedulers never race for a pod.
+
+import { LeaderElector, stableIdentity } from '../client/leader-election.js';
+import { RestClient } from '../client/rest.js';
+import type { Logger } from '../util/log.js';
+import { startScheduler } from './scheduler.js';
+
+export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
+  const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler-election' });
+  let running: { stop(): Promise<void> } | undefined;
+  let starting: Promise<void> | undefined;
+  const le = new LeaderElector({
+    client,
+    namespace: 'kube-system',
+    name: 'gifee-scheduler',
+    identity: stableIdentity(opts.server),
+    log: opts.log.child({ component: 'leader-election' }),
+    onStartedLeading: () => {
+      starting = startScheduler(opts).then((s) => {
+        running = s;
+      }).catch((e) => opts.log.error('scheduler failed to start', { err: e }));
+    },
+    onStoppedLeading: () => {
+      void (async () => {
+        await starting;
+        await running?.stop();
+        running = undefined;
+      })();
+    },
+  });
+  le.start();
+  return {
+    stop: async () => {
+      await le.stop();
+      await starting;
+      await running?.stop();
+      client.close();
+    },
+  };
+}
