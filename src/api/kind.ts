@@ -109,6 +109,8 @@ export interface KindDef {
   default?: (obj: KObject) => void;
   /** Validation beyond the schema (names, selectors matching templates...). `old` is set on update. */
   validate?: (obj: KObject, old?: KObject) => FieldError[];
+  /** On update of the main resource, before defaulting and validation: carry over or drop fields by the old object (Services keep allocated IPs and ports). */
+  prepareUpdate?: (obj: KObject, old: KObject) => void;
   /**
    * Whether updates bump metadata.generation: true for kinds with a spec whose changes controllers
    * act on (Kubernetes bumps generation when anything but metadata and status changes).

@@ -184,6 +184,7 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
       else obj[f] = structuredClone(old[f]);
     }
   }
+  if (!opts.subresource) def.prepareUpdate?.(obj, old);
   defaultObject(def, obj);
   // Generation counts spec changes (and the start of deletion).
   if (def.hasGeneration) {

@@ -18,6 +18,8 @@ export interface UserInfo {
 export class ApiState {
   private objectsByKind = new Map<string, Objects>();
   private hubs = new Map<string, WatchHub>();
+  /** Storage with side effects for some resources, by resource prefix (Services allocate IPs and node ports: services/). */
+  readonly storageOverrides = new Map<string, (store: Store, def: KindDef) => Objects>();
 
   constructor(
     readonly store: Store,
@@ -28,7 +30,10 @@ export class ApiState {
   objects(def: KindDef): Objects {
     const k = resourcePrefix(def);
     let o = this.objectsByKind.get(k);
-    if (!o || o.def !== def) this.objectsByKind.set(k, (o = new Objects(this.store, def)));
+    if (!o || o.def !== def) {
+      const make = this.storageOverrides.get(k);
+      this.objectsByKind.set(k, (o = make ? make(this.store, def) : new Objects(this.store, def)));
+    }
     return o;
   }
 

@@ -24,6 +24,8 @@ import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
 import './binding.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
+import { installServiceAllocation } from './services/index.js';
+import { ensureKubernetesService } from './services/kubernetes-service.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -38,6 +40,12 @@ export interface ApiServerOptions {
   compactionIntervalMs?: number;
   /** Client certificate presented to node agents for logs/exec/attach/port-forward (default: none; see pod-streams/kubelet-client.ts). */
   kubeletClient?: { cert: string; key: string };
+  /** ClusterIPs come from here (default 10.43.0.0/16; the kubernetes Service gets the first address). */
+  serviceCIDR?: string;
+  /** Node ports of NodePort and LoadBalancer Services (default 30000-32767). */
+  serviceNodePortRange?: string;
+  /** The address the kubernetes Service's endpoints list (default: host, or 127.0.0.1 when listening on all addresses). */
+  advertiseAddress?: string;
 }
 
 export interface ApiServer {
@@ -58,6 +66,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const log = opts.log ?? logger('apiserver');
   const registry = opts.registry ?? new KindRegistry(builtinKinds);
   const state = new ApiState(opts.store, registry, log);
+  // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
+  const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
 
@@ -142,6 +152,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
   await bootstrapObjects(state);
+  const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1');
+  await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
   const compactEvery = opts.compactionIntervalMs ?? Number(process.env.GIFEE_COMPACTION_INTERVAL_MS ?? 300_000);
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;
@@ -155,6 +167,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     close: async () => {
       ready = false;
       stopCompaction();
+      serviceAllocation.stop();
       upgrades.close();
       state.close();
       server.closeAllConnections();

@@ -23,6 +23,9 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
   --bridge NAME             bridge device for this node's pods (default gifee0)
   --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
 
+const SERVICE_FLAGS_HELP = `  --service-cidr CIDR       ClusterIPs of Services come from here; the kubernetes Service gets the first (default 10.43.0.0/16)
+  --service-node-port-range R   node ports of NodePort Services (default 30000-32767)`;
+
 const AGENT_HELP = `gifee agent: join a cluster as a worker node (runs pods with runc; needs root)
 
 Flags:
@@ -45,6 +48,7 @@ Flags:
   --compaction-interval D   how often to compact store history (default 5m; 0 disables)
   --no-controllers          do not run the controllers in this process
   --no-agent                do not run a node agent in this process
+${SERVICE_FLAGS_HELP}
 ${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
@@ -58,6 +62,7 @@ Flags:
   --store sqlite|etcd       store backend (default sqlite)
   --etcd-endpoints URLS     comma-separated etcd client URLs (with --store etcd)
   --no-agent                do not run a node agent
+${SERVICE_FLAGS_HELP}
 ${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
@@ -75,6 +80,8 @@ const serverFlags = {
   'node-ip': { type: 'string' },
   'kubelet-port': { type: 'string' },
   'cluster-cidr': { type: 'string' },
+  'service-cidr': { type: 'string' },
+  'service-node-port-range': { type: 'string' },
   bridge: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -130,6 +137,8 @@ async function main(argv: string[]) {
         controllers: !f['no-controllers'],
         compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : undefined,
         clusterCIDR: f['cluster-cidr'] as string | undefined,
+        serviceCIDR: f['service-cidr'] as string | undefined,
+        serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         agent: agentOf(f),
         ...storeOf(f),
       });
@@ -147,6 +156,8 @@ async function main(argv: string[]) {
         mergeKubeconfig: true,
         controllers: true,
         clusterCIDR: f['cluster-cidr'] as string | undefined,
+        serviceCIDR: f['service-cidr'] as string | undefined,
+        serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         agent: agentOf(f),
         ...storeOf(f),
         onReady: (url) => {

@@ -7,6 +7,7 @@ import { bool, enumOf, int32, intOrString, listOf, mapList, str, stringMap, stru
 import { validateLabels } from '../../validate-meta.js';
 import { portStatus } from './refs.js';
 import { age as ageOf } from '../../table.js';
+import { prepareServiceUpdate } from '../../../apiserver/services/update-rules.js';
 
 const servicePort = struct('io.k8s.api.core.v1.ServicePort', 'A port the service exposes.', {
   name: str('Name of the port; required when there is more than one.'),
@@ -109,6 +110,8 @@ export const service: KindDef = {
       (c.clientIP ??= {}).timeoutSeconds ??= 10800;
     }
   },
+  // Keep allocated ClusterIP and node ports a client left out; drop them on a type change that frees them.
+  prepareUpdate: prepareServiceUpdate,
   validate: (o, old) => {
     const s = (o.spec ?? {}) as Spec;
     const errs: FieldError[] = [];
@@ -125,8 +128,9 @@ export const service: KindDef = {
       if (!p.port || p.port < 1 || p.port > 65535) errs.push(fieldErr.invalid(`${path}.port`, p.port ?? 0, 'must be between 1 and 65535, inclusive'));
       if (typeof p.targetPort === 'number' && (p.targetPort < 1 || p.targetPort > 65535)) errs.push(fieldErr.invalid(`${path}.targetPort`, p.targetPort, 'must be between 1 and 65535, inclusive'));
       if (p.nodePort !== undefined && p.nodePort !== 0) {
-        if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${path}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
-        else if (p.nodePort < 30000 || p.nodePort > 32767) errs.push(fieldErr.invalid(`${path}.nodePort`, p.nodePort, 'provided port is not in the valid range. The range of valid ports is 30000-32767'));
+        // The range (--service-node-port-range) is the node port allocator's to check (src/apiserver/services).
+        if (s.type !== 'NodePort' && s.type !== 'LoadBalancer') errs.push(fieldErr.forbidden(`${path}.nodePort`, `may not be used when \`type\` is '${s.type ?? 'ClusterIP'}'`));
+        else if (p.nodePort < 1 || p.nodePort > 65535) errs.push(fieldErr.invalid(`${path}.nodePort`, p.nodePort, 'must be between 1 and 65535, inclusive'));
       }
     });
     if (s.type === 'ExternalName' && !s.externalName) errs.push(fieldErr.required('spec.externalName'));

@@ -1,0 +1,117 @@
+// Services in the API, driven by kubectl against a real gifee server: ClusterIP and node port
+// allocation (kubectl create service / expose, get svc columns), Kubernetes' 422 messages for taken
+// and out-of-range values, immutability, headless and ExternalName services, allocations freed on
+// delete and type change and kept across a restart, and the kubernetes Service with its
+// Endpoints/EndpointSlice. Runs on SQLite and on etcd.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { forEachBackend } from '../helpers/backends.js';
+
+const svcYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: name }, ...spec } });
+
+forEachBackend('services api', (cluster) => {
+  const k = (args: string[], input?: string) => cluster().kubectl(args, input === undefined ? {} : { input });
+  const fails = async (args: string[], input?: string) => {
+    const r = await cluster().kubectl(args, { allowFail: true, ...(input === undefined ? {} : { input }) });
+    assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should fail`);
+    return r.stderr;
+  };
+  const jp = async (what: string[], path: string) => (await k(['get', ...what, '-o', `jsonpath=${path}`])).stdout;
+
+  test('the kubernetes service: ClusterIP .1, https 443 to the API server, Endpoints and EndpointSlice', async () => {
+    const out = (await k(['get', 'svc', 'kubernetes', '-n', 'default'])).stdout;
+    assert.match(out, /^kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP\s+/m);
+    const port = new URL(cluster().url).port;
+    assert.equal(await jp(['endpoints', 'kubernetes'], '{.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}'), `127.0.0.1:${port}`);
+    assert.equal(await jp(['endpointslices', 'kubernetes'], '{.metadata.labels.kubernetes\\.io/service-name} {.endpoints[0].addresses[0]} {.ports[0].port} {.ports[0].name}'), `kubernetes 127.0.0.1 ${port} https`);
+    // Idempotent across a restart: still one address, the same IP, no error.
+    await cluster().restart();
+    assert.equal(await jp(['svc', 'kubernetes'], '{.spec.clusterIP}'), '10.43.0.1');
+    assert.equal(await jp(['endpoints', 'kubernetes'], '{.subsets[0].addresses[*].ip}'), '127.0.0.1');
+  });
+
+  test('kubectl create service clusterip and nodeport: IPs from the service CIDR, ports shown as 80:30080/TCP', async () => {
+    await k(['create', 'service', 'clusterip', 'web-a', '--tcp=80:8080']);
+    const ip = await jp(['svc', 'web-a'], '{.spec.clusterIP}');
+    assert.match(ip, /^10\.43\.\d+\.\d+$/);
+    assert.notEqual(ip, '10.43.0.1');
+    assert.equal(await jp(['svc', 'web-a'], '{.spec.clusterIPs[0]} {.spec.ipFamilies[0]} {.spec.ipFamilyPolicy}'), `${ip} IPv4 SingleStack`);
+    await k(['create', 'service', 'nodeport', 'web-np', '--tcp=80:8080', '--node-port=30080']);
+    const out = (await k(['get', 'svc', 'web-a', 'web-np'])).stdout;
+    assert.match(out, /^web-a\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP\s+/m);
+    assert.match(out, /^web-np\s+NodePort\s+10\.43\.\d+\.\d+\s+<none>\s+80:30080\/TCP\s+/m);
+    // A node port picked by the server lies in the range.
+    await k(['create', 'service', 'nodeport', 'web-np2', '--tcp=81:8080']);
+    const np = Number(await jp(['svc', 'web-np2'], '{.spec.ports[0].nodePort}'));
+    assert.ok(np >= 30000 && np <= 32767, `node port ${np}`);
+  });
+
+  test('taken and out-of-range values: Kubernetes\' 422 messages, seen by kubectl', async () => {
+    const ip = await jp(['svc', 'web-a'], '{.spec.clusterIP}');
+    let err = await fails(['create', '-f', '-'], svcYaml('dup-ip', { clusterIP: ip }));
+    assert.match(err, new RegExp(`The Service "dup-ip" is invalid: spec\\.clusterIPs: Invalid value: \\[\\]string\\{"${ip.replace(/\./g, '\\.')}"\\}: failed to allocate IP ${ip.replace(/\./g, '\\.')}: provided IP is already allocated`));
+    err = await fails(['create', '-f', '-'], svcYaml('far-ip', { clusterIP: '10.99.0.5' }));
+    assert.match(err, /spec\.clusterIPs: Invalid value: \[\]string\{"10\.99\.0\.5"\}: failed to allocate IP 10\.99\.0\.5: the provided IP \(10\.99\.0\.5\) is not in the valid range\. The range of valid IPs is 10\.43\.0\.0\/16/);
+    err = await fails(['create', '-f', '-'], svcYaml('bad-ip', { clusterIP: 'ten.0.0.1' }));
+    assert.match(err, /spec\.clusterIPs\[0\]: Invalid value: "ten\.0\.0\.1": must be a valid IP address/);
+    err = await fails(['create', 'service', 'nodeport', 'dup-np', '--tcp=80:8080', '--node-port=30080']);
+    assert.match(err, /Service "dup-np" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 30080: provided port is already allocated/);
+    err = await fails(['create', 'service', 'nodeport', 'far-np', '--tcp=80:8080', '--node-port=40000']);
+    assert.match(err, /spec\.ports\[0\]\.nodePort: Invalid value: 40000: provided port is not in the valid range\. The range of valid ports is 30000-32767/);
+    // A refused create leaves nothing allocated: the same request for a free IP then works.
+    await k(['create', '-f', '-'], svcYaml('fixed-ip', { clusterIP: '10.43.0.77' }));
+    assert.equal(await jp(['svc', 'fixed-ip'], '{.spec.clusterIP}'), '10.43.0.77');
+  });
+
+  test('clusterIP is immutable; a replace without it keeps it; node ports stay on apply', async () => {
+    const err = await fails(['patch', 'svc', 'fixed-ip', '-p', '{"spec":{"clusterIP":"10.43.0.78","clusterIPs":["10.43.0.78"]}}']);
+    assert.match(err, /spec\.clusterIP: Invalid value: "10\.43\.0\.78": field is immutable/);
+    // kubectl replace of a manifest without clusterIP keeps the allocated one.
+    await k(['replace', '-f', '-'], svcYaml('fixed-ip', { ports: [{ port: 8080 }] }));
+    assert.equal(await jp(['svc', 'fixed-ip'], '{.spec.clusterIP} {.spec.ports[0].port}'), '10.43.0.77 8080');
+    const np = await jp(['svc', 'web-np2'], '{.spec.ports[0].nodePort}');
+    await k(['replace', '-f', '-'], svcYaml('web-np2', { type: 'NodePort', ports: [{ port: 81, targetPort: 8080 }] }));
+    assert.equal(await jp(['svc', 'web-np2'], '{.spec.ports[0].nodePort}'), np);
+  });
+
+  test('headless and ExternalName services get no ClusterIP', async () => {
+    await k(['create', 'service', 'clusterip', 'headless', '--clusterip=None', '--tcp=80:8080']);
+    await k(['create', 'service', 'externalname', 'ext', '--external-name=example.invalid']);
+    const out = (await k(['get', 'svc', 'headless', 'ext'])).stdout;
+    assert.match(out, /^headless\s+ClusterIP\s+None\s+<none>\s+80\/TCP/m);
+    assert.match(out, /^ext\s+ExternalName\s+<none>\s+example\.invalid\s+<none>/m);
+    assert.equal(await jp(['svc', 'headless'], '{.spec.clusterIPs[0]}'), 'None');
+    assert.equal(await jp(['svc', 'ext'], '{.spec.clusterIP}|{.spec.clusterIPs}'), '|');
+    const err = await fails(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext-ip' }, spec: { type: 'ExternalName', externalName: 'a.invalid', clusterIP: '10.43.0.90' } }));
+    assert.match(err, /spec\.clusterIP: Forbidden: may not be set for ExternalName services/);
+  });
+
+  test('delete and type changes free what a service held', async () => {
+    // Deleting frees the IP and node port for the next service that asks for them.
+    const ip = await jp(['svc', 'web-np'], '{.spec.clusterIP}');
+    await k(['delete', 'svc', 'web-np']);
+    await k(['create', '-f', '-'], svcYaml('reuse', { clusterIP: ip, type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] }));
+    assert.equal(await jp(['svc', 'reuse'], '{.spec.clusterIP} {.spec.ports[0].nodePort}'), `${ip} 30080`);
+    // NodePort -> ClusterIP drops and frees the node port.
+    await k(['patch', 'svc', 'reuse', '-p', '{"spec":{"type":"ClusterIP"}}']);
+    assert.equal(await jp(['svc', 'reuse'], '{.spec.type} {.spec.ports[0].nodePort}'), 'ClusterIP ');
+    await k(['create', 'service', 'nodeport', 'np-again', '--tcp=80:8080', '--node-port=30080']);
+    // ClusterIP -> ExternalName frees the IP.
+    await k(['patch', 'svc', 'reuse', '-p', '{"spec":{"type":"ExternalName","externalName":"x.invalid"}}']);
+    assert.equal(await jp(['svc', 'reuse'], '{.spec.clusterIP}'), '');
+    await k(['create', '-f', '-'], svcYaml('reuse-ip', { clusterIP: ip }));
+    // ExternalName -> ClusterIP allocates a new one.
+    await k(['patch', 'svc', 'reuse', '-p', '{"spec":{"type":"ClusterIP","externalName":null,"ports":[{"port":80}]}}']);
+    assert.match(await jp(['svc', 'reuse'], '{.spec.clusterIP}'), /^10\.43\./);
+  });
+
+  test('allocations survive a restart', async () => {
+    const ip = await jp(['svc', 'reuse-ip'], '{.spec.clusterIP}');
+    await cluster().restart();
+    const err = await fails(['create', '-f', '-'], svcYaml('after-restart', { clusterIP: ip }));
+    assert.match(err, /provided IP is already allocated/);
+    const err2 = await fails(['create', 'service', 'nodeport', 'after-restart', '--tcp=80:8080', '--node-port=30080']);
+    assert.match(err2, /provided port is already allocated/);
+  });
+});
