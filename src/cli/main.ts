@@ -161,7 +161,7 @@ async function main(argv: string[]) {
         agent: agentOf(f),
         ...storeOf(f),
         onReady: (url) => {
-          process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n\nNext steps:\n  kubectl get namespaces\n  kubectl create deployment web --image=registry.local/web:1\n  kubectl get deployments\n\nPress Ctrl-C to stop.\n`);
+          process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`);
         },
       });
     }
