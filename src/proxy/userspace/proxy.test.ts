@@ -1,0 +1,98 @@
+// The userspace proxy: listeners forward round robin over endpoints, refuse when there are none,
+// follow updates; and end to end against a real `gifee server` with hand-written EndpointSlices
+// pointing at local TCP servers. Needs no root (ports above 1024).
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { logger } from '../../util/log.js';
+import { RestClient } from '../../client/rest.js';
+import { buildServicePorts } from '../model.js';
+import { endpointSlice, service } from '../testing.js';
+import { loopbackAddressFor, UserspaceListeners } from './listeners.js';
+import { startUserspaceProxy } from './proxy.js';
+import { startCluster } from '../../../test/helpers/cluster.js';
+
+const log = logger('userspace-proxy-test');
+const servers: net.Server[] = [];
+after(() => { for (const s of servers) s.close(); });
+
+/** A TCP server on 127.0.0.1 that answers every connection with its name and closes. */
+async function backend(name: string): Promise<number> {
+  const s = net.createServer((c) => c.end(name));
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return (s.address() as net.AddressInfo).port;
+}
+
+function read(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host, port });
+    let b = '';
+    c.on('data', (d) => (b += d));
+    c.on('end', () => resolve(b));
+    c.on('error', reject);
+  });
+}
+
+const until = async (fn: () => Promise<boolean>, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await fn().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('timed out');
+};
+
+const vip = () => `10.43.${128 + Math.floor(Math.random() * 120)}.${10 + Math.floor(Math.random() * 200)}`;
+const svcPort = () => 20000 + Math.floor(Math.random() * 10000);
+
+test('listeners forward round robin, refuse without endpoints and follow updates', async () => {
+  const [a, b] = [await backend('a'), await backend('b')];
+  const ip = vip();
+  const port = svcPort();
+  const l = new UserspaceListeners(log);
+  try {
+    // Two endpoints on different ports of 127.0.0.1: one slice per port is the same service's port twice, so use two slices.
+    const ports = (eps: [number, string][]) => buildServicePorts([service('web', ip, { ports: [{ name: 'http', port }] })], eps.map(([p, n]) => endpointSlice('web', ['127.0.0.1'], { name: n, port: p })));
+    l.update(ports([[a, 'sa'], [b, 'sb']]));
+    const host = loopbackAddressFor(ip);
+    await until(async () => (await read(host, port)).length > 0);
+    const got = [await read(host, port), await read(host, port), await read(host, port), await read(host, port)];
+    assert.deepEqual(got.sort(), ['a', 'a', 'b', 'b']);
+    l.update(ports([[b, 'sb']]));
+    assert.deepEqual([await read(host, port), await read(host, port)], ['b', 'b']);
+    l.update(ports([]));
+    await assert.rejects(read(host, port), /ECONNRESET|ECONNREFUSED|EPIPE/);
+    l.update([]);
+    assert.equal(l.addresses().size, 0);
+  } finally {
+    l.close();
+  }
+});
+
+test('startUserspaceProxy serves Services from the API (selectorless Service + EndpointSlice)', async () => {
+  const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
+  const kc = parse(readFileSync(c.kubeconfig, 'utf8'));
+  const u = kc.users[0].user;
+  const client = new RestClient({ server: c.url, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), cert: Buffer.from(u['client-certificate-data'], 'base64').toString(), key: Buffer.from(u['client-key-data'], 'base64').toString() });
+  const proxy = await startUserspaceProxy({ client, log, debounceMs: 10 });
+  try {
+    const a = await backend('from-api');
+    const ip = vip();
+    const port = svcPort();
+    const nodePort = 30000 + Math.floor(Math.random() * 2700);
+    const svc = service('api-web', ip, { type: 'NodePort', ports: [{ name: 'http', port, nodePort, protocol: 'TCP' }] });
+    await c.kubectl(['apply', '-f', '-'], { input: [svc, endpointSlice('api-web', ['127.0.0.1'], { port: a })].map((o) => JSON.stringify(o)).join('\n') });
+    await until(async () => (await read(loopbackAddressFor(ip), port)) === 'from-api');
+    assert.equal(await read('127.0.0.1', nodePort), 'from-api');
+    await c.kubectl(['delete', 'service', 'api-web']);
+    await until(async () => !proxy.addresses().has(`${loopbackAddressFor(ip)}:${port}`));
+  } finally {
+    await proxy.stop();
+    client.close();
+    await c.stop();
+  }
+});

@@ -1,0 +1,50 @@
+// The userspace service proxy, for nodes without root (the process runtime): the same view of
+// Services and EndpointSlices as the nftables proxy, served by TCP listeners on loopback
+// (see listeners.ts for the addresses). No kernel state: stop() closes the listeners.
+
+import { Informer } from '../../client/informer.js';
+import { R } from '../../client/resources.js';
+import type { RestClient } from '../../client/rest.js';
+import type { Logger } from '../../util/log.js';
+import { buildServicePorts } from '../model.js';
+import { UserspaceListeners } from './listeners.js';
+
+export interface UserspaceProxy {
+  /** "host:port" → service port id, for what is served now. */
+  addresses(): Map<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startUserspaceProxy(o: { client: RestClient; log: Logger; debounceMs?: number }): Promise<UserspaceProxy> {
+  const log = o.log;
+  const listeners = new UserspaceListeners(log);
+  const services = new Informer(o.client, R.services, log.child({ informer: 'services' }));
+  const slices = new Informer(o.client, R.endpointslices, log.child({ informer: 'endpointslices' }));
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  const sync = () => {
+    timer = undefined;
+    listeners.update(buildServicePorts(services.list(), slices.list()));
+  };
+  const schedule = () => {
+    if (started && !timer) timer = setTimeout(sync, o.debounceMs ?? 50);
+  };
+  for (const i of [services, slices]) {
+    i.addHandlers({ onAdd: schedule, onUpdate: schedule, onDelete: schedule });
+    i.start();
+  }
+  await Promise.all([services.waitForSync(), slices.waitForSync()]);
+  started = true;
+  sync();
+  log.info('service proxy started (userspace: TCP listeners on loopback; no root, no nftables)');
+  return {
+    addresses: () => listeners.addresses(),
+    stop: async () => {
+      started = false;
+      if (timer) clearTimeout(timer);
+      services.stop();
+      slices.stop();
+      listeners.close();
+    },
+  };
+}
