@@ -15,6 +15,8 @@ import { NodeLifecycleController } from './nodelifecycle/nodelifecycle.js';
 import { ReplicaSetController } from './replicaset/replicaset.js';
 import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
+import { EndpointSliceController } from './endpointslice/endpointslice.js';
+import { EndpointsController } from './endpoints/endpoints.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 export interface ManagerLeaderElection {
@@ -29,7 +31,7 @@ export async function startControllerManager(opts: { server: string; ca: string;
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' });
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
-  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts)];
+  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, log.child({ controller: 'endpointslice' })), new EndpointsController(client, log.child({ controller: 'endpoints' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts)];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
     controllers = makeControllers();

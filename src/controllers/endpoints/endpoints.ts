@@ -1,0 +1,111 @@
+// The Endpoints controller (core/v1 Endpoints, named as its Service): kept for clients that read
+// Endpoints rather than EndpointSlices. Services without a selector are left alone (their Endpoints
+// are written by users, like the kubernetes Service's by the API server).
+
+import type { KObject } from '../../api/kind.js';
+import { Informer, keyOf } from '../../client/informer.js';
+import { R } from '../../client/resources.js';
+import { EventRecorder } from '../../client/events.js';
+import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
+import { deepEqual } from '../../util/equal.js';
+import type { Logger } from '../../util/log.js';
+import { Controller } from '../controller.js';
+import { hasManagedEndpoints, isHeadless, selects } from '../endpointslice/pods.js';
+import { desiredSubsets } from './subsets.js';
+
+const OVER_CAPACITY = 'endpoints.kubernetes.io/over-capacity';
+const HEADLESS_LABEL = 'service.kubernetes.io/headless';
+
+export class EndpointsController extends Controller {
+  private services: Informer;
+  private pods: Informer;
+  private endpoints: Informer;
+  private events: EventRecorder;
+  private stopped = false;
+  /** Resource versions of our own last writes, so a lagging cache does not make us write twice (or 409). */
+  private written = new Map<string, number>();
+
+  constructor(private client: RestClient, log: Logger) {
+    super('endpoints', log);
+    this.services = new Informer(client, R.services, log.child({ informer: 'services' }));
+    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
+    this.endpoints = new Informer(client, R.endpoints, log.child({ informer: 'endpoints' }));
+    this.events = new EventRecorder(client, 'endpoint-controller', log);
+    const svc = (o: KObject) => this.queue.add(keyOf(o));
+    this.services.addHandlers({ onAdd: svc, onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.pods.addHandlers({
+      onAdd: (p) => this.enqueueFor(p),
+      onUpdate: (old, p) => {
+        this.enqueueFor(p);
+        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.enqueueFor(old);
+      },
+      onDelete: (p) => this.enqueueFor(p),
+    });
+    // Someone else changed or deleted an Endpoints object of a selecting Service: put it back.
+    this.endpoints.addHandlers({ onUpdate: (_, o) => svc(o), onDelete: svc });
+  }
+
+  private enqueueFor(pod: KObject) {
+    for (const s of this.services.list()) if (selects(s, pod)) this.queue.add(keyOf(s));
+  }
+
+  override start() {
+    for (const i of [this.services, this.pods, this.endpoints]) i.start();
+    void Promise.all([this.services, this.pods, this.endpoints].map((i) => i.waitForSync())).then(() => {
+      if (!this.stopped) super.start();
+    });
+  }
+
+  override stop() {
+    this.stopped = true;
+    for (const i of [this.services, this.pods, this.endpoints]) i.stop();
+    super.stop();
+  }
+
+  protected async reconcile(key: string) {
+    const [namespace, name] = key.split('/');
+    const svc = this.services.get(key);
+    let current = this.endpoints.get(key);
+    const mine = this.written.get(key);
+    if (current && mine && Number(current.metadata?.resourceVersion) < mine) {
+      this.queue.addAfter(key, 50); // the cache has not seen our last write yet
+      return;
+    }
+    if (!svc) {
+      // Deleted with its Service (Endpoints carry no owner reference in Kubernetes).
+      if (current) {
+        try {
+          await this.client.delete(R.endpoints, namespace, name);
+        } catch (e) {
+          if (!isNotFound(e)) throw e;
+        }
+      }
+      this.written.delete(key);
+      return;
+    }
+    if (!hasManagedEndpoints(svc) || svc.metadata?.deletionTimestamp) return;
+    const pods = this.pods.list().filter((p) => p.metadata?.namespace === namespace);
+    const { subsets, truncated } = desiredSubsets(svc, pods);
+    const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
+    if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';
+    const annotations: Record<string, string> = { ...(current?.metadata?.annotations ?? {}) };
+    if (truncated) annotations[OVER_CAPACITY] = 'truncated';
+    else delete annotations[OVER_CAPACITY];
+    if (current && deepEqual(current.subsets ?? [], subsets) && deepEqual(current.metadata?.labels ?? {}, labels) && deepEqual(current.metadata?.annotations ?? {}, annotations)) return;
+    try {
+      let written: KObject;
+      if (!current) {
+        written = await this.client.create(R.endpoints, namespace, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) }, subsets });
+      } else {
+        current = structuredClone(current);
+        written = await this.client.update(R.endpoints, { ...current, metadata: { ...current.metadata, labels, annotations }, subsets });
+      }
+      this.written.set(key, Number(written.metadata?.resourceVersion ?? 0));
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 403 && /terminat/i.test(e.message)) return;
+      if (isConflict(e)) throw e; // the cache catches up; retried with backoff
+      this.events.record(svc, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
+    }
+  }
+}
