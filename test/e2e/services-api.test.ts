@@ -4,9 +4,11 @@
 // delete and type change and kept across a restart, and the kubernetes Service with its
 // Endpoints/EndpointSlice. Runs on SQLite and on etcd.
 
-import { test } from 'node:test';
+import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { forEachBackend } from '../helpers/backends.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { testImages } from '../helpers/images.js';
 
 const svcYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: name }, ...spec } });
 
@@ -113,5 +115,100 @@ forEachBackend('services api', (cluster) => {
     assert.match(err, /provided IP is already allocated/);
     const err2 = await fails(['create', 'service', 'nodeport', 'after-restart', '--tcp=80:8080', '--node-port=30080']);
     assert.match(err2, /provided port is already allocated/);
+  });
+});
+
+// Real pods (runc, CNI) behind a Service: endpoints follow readiness as the agent reports it.
+const noRoot = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'real pods need Linux and root (runc, mounts, network namespaces)' : false;
+
+describe('service endpoints of real pods', { skip: noRoot }, () => {
+  let c: Cluster;
+  const k = (args: string[], input?: string) => c.kubectl(args, input === undefined ? {} : { input });
+  const jp = async (what: string[], path: string) => (await c.kubectl(['get', ...what, '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
+  const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await fn().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const state = await c.kubectl(['get', 'pods,endpoints,endpointslices', '-o', 'wide'], { allowFail: true });
+    throw new Error(`timed out waiting for ${what}\n${state.stdout}${state.stderr}`);
+  };
+  const slices = async (svc: string) => JSON.parse((await k(['get', 'endpointslices', '-l', `kubernetes.io/service-name=${svc}`, '-o', 'json'])).stdout).items as any[];
+  const sliceEndpoints = async (svc: string) => (await slices(svc)).flatMap((s) => (s.endpoints ?? []).map((e: any) => ({ ip: e.addresses[0], pod: e.targetRef?.name, ...e.conditions, ports: (s.ports ?? []).map((p: any) => p.port) })));
+
+  before(async () => {
+    const images = await testImages();
+    c = await startCluster({ agent: true });
+    const { createImageStore } = await import('../../src/agent/images/store.js');
+    await createImageStore({ dataDir: c.dataDir }).importFile(images.web1);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  test('kubectl expose deployment: slices and Endpoints list pod IPs only once ready', async () => {
+    const deploy = {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo' },
+      spec: {
+        replicas: 2, selector: { matchLabels: { app: 'echo' } },
+        template: {
+          metadata: { labels: { app: 'echo' } },
+          spec: {
+            terminationGracePeriodSeconds: 2,
+            containers: [{
+              name: 'web', image: 'gifee.local/web:1', ports: [{ name: 'http', containerPort: 8080 }],
+              // Ready once /www/ready.html exists, which the test writes with kubectl exec.
+              readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+            }],
+          },
+        },
+      },
+    };
+    await k(['apply', '-f', '-'], JSON.stringify(deploy));
+    await k(['expose', 'deployment', 'echo', '--port=80', '--target-port=http']);
+    assert.match((await k(['get', 'svc', 'echo'])).stdout, /^echo\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP/m);
+    // Both pods get IPs and appear in the slice, not ready; Endpoints lists them as not ready.
+    await until('two not-ready endpoints', async () => {
+      const eps = await sliceEndpoints('echo');
+      return eps.length === 2 && eps.every((e) => e.ready === false && e.serving === false && e.terminating === false);
+    });
+    const eps = await sliceEndpoints('echo');
+    assert.deepEqual(eps.map((e) => e.ports), [[8080], [8080]], 'the named targetPort resolved to the container port');
+    const [s] = await slices('echo');
+    assert.equal(s.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
+    assert.equal(s.metadata.ownerReferences[0].kind, 'Service');
+    assert.match(s.metadata.name, /^echo-[a-z0-9]{5}$/);
+    assert.match((await k(['get', 'endpoints', 'echo'])).stdout, /^echo\s+<none>/m);
+    assert.equal((await jp(['endpoints', 'echo'], '{.subsets[0].notReadyAddresses[*].ip}')).split(' ').length, 2);
+
+    // One pod becomes ready: only its IP is listed as ready, in both APIs.
+    const first = eps[0];
+    await k(['exec', first.pod, '--', 'sh', '-c', 'echo ok > /www/ready.html']);
+    await until('the first pod ready in the slice', async () => (await sliceEndpoints('echo')).some((e) => e.pod === first.pod && e.ready && e.serving));
+    await until('the first pod in Endpoints', async () => (await k(['get', 'endpoints', 'echo'])).stdout.includes(`${first.ip}:8080`));
+    assert.equal(await jp(['endpoints', 'echo'], '{.subsets[0].addresses[*].ip}'), first.ip);
+    assert.match((await k(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=echo'])).stdout, new RegExp(`IPv4\\s+8080\\s+\\S*${first.ip.replace(/\./g, '\\.')}`));
+
+    // The ready pod is deleted: it leaves Endpoints and the slice (terminating first), its replacement is not ready.
+    await k(['delete', 'pod', first.pod, '--wait=false']);
+    await until('the deleted pod gone from Endpoints', async () => !(await k(['get', 'endpoints', 'echo'])).stdout.includes(first.ip));
+    await until('the deleted pod gone from the slice', async () => !(await sliceEndpoints('echo')).some((e) => e.pod === first.pod));
+    await until('a replacement endpoint', async () => (await sliceEndpoints('echo')).length === 2);
+  });
+
+  test('a headless service lists its pods; a service selecting nothing has an empty placeholder slice', async () => {
+    await k(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo-headless' }, spec: { clusterIP: 'None', selector: { app: 'echo' }, ports: [{ port: 8080 }] } }));
+    await until('headless slice with two endpoints', async () => (await sliceEndpoints('echo-headless')).length === 2);
+    const [s] = await slices('echo-headless');
+    assert.equal(s.metadata.labels['service.kubernetes.io/headless'], '');
+    await k(['create', 'service', 'clusterip', 'nobody', '--tcp=80:8080']);
+    await until('placeholder slice', async () => (await slices('nobody')).length === 1);
+    const [p] = await slices('nobody');
+    assert.deepEqual(p.endpoints ?? [], []);
+    // Deleting the Service removes its slices (owner references) and its Endpoints.
+    await k(['delete', 'svc', 'echo-headless']);
+    await until('slices of a deleted service gone', async () => (await slices('echo-headless')).length === 0);
+    await until('endpoints of a deleted service gone', async () => (await c.kubectl(['get', 'endpoints', 'echo-headless'], { allowFail: true })).code !== 0);
   });
 });
