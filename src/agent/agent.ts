@@ -16,6 +16,7 @@ import { CniNetwork } from './network/cni.js';
 import { NodeRegistration } from './node/registration.js';
 import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
+import { ProcessRuntime } from './runtime/process.js';
 import { startStreamServer } from './streams/server.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
@@ -36,6 +37,8 @@ export interface AgentOptions {
   clusterDNS?: string;
   restartBackoffMs?: number;
   labels?: Record<string, string>;
+  /** runc (default as root) or process (no isolation; the default without root). */
+  runtime?: 'runc' | 'process';
   log: Logger;
 }
 
@@ -47,10 +50,12 @@ export interface Agent {
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const log = o.log;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
-    throw new Error('the node agent runs containers with runc and needs Linux and root; run as root, or start the server with --no-agent');
+  const isRoot = process.platform === 'linux' && process.getuid?.() === 0;
+  const runtimeName = o.runtime ?? (isRoot ? 'runc' : 'process');
+  if (runtimeName === 'runc') {
+    if (!isRoot) throw new Error('the runc runtime needs Linux and root: run as root, or pass --runtime process (no isolation), or --no-agent');
+    await preflight();
   }
-  await preflight();
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   await mkdir(o.dataDir, { recursive: true });
   const client = new RestClient({ ...o.client, userAgent: `gifee-agent/${nodeName}` });
@@ -61,8 +66,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     return [];
   });
   if (imported.length) log.info('imported images from the import directory', { count: imported.length });
-  const runtime = new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
-  log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
+  const runtime = runtimeName === 'runc' ? new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' })) : new ProcessRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
+  if (runtimeName === 'runc') log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
+  else log.warn('container runtime: process. Containers run as PLAIN HOST PROCESSES WITHOUT ISOLATION: no namespaces, no resource limits, no volumes, the host network (pod IP = node IP). Use runc (as root) for real containers.');
   const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
 
   const get = async (r: (typeof R)[keyof typeof R], ns: string | undefined, name: string) => {
@@ -102,7 +108,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     nodeIP: o.nodeIP,
     port: o.port,
     dataDir: o.dataDir,
-    runtime: 'runc',
+    runtime: runtimeName,
     labels: o.labels,
     onPodCIDR: (cidr) => {
       network.setPodCIDR(cidr);

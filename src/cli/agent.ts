@@ -28,7 +28,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string }): Promise<Agent> {
+export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process' }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
@@ -40,6 +40,7 @@ export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string
     nodeIP,
     port: o.port,
     bridge: o.bridge,
+    runtime: o.runtime,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
@@ -54,6 +55,7 @@ export interface JoinOptions {
   nodeIP?: string;
   port: number;
   bridge?: string;
+  runtime?: 'runc' | 'process';
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
@@ -99,6 +101,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     nodeIP,
     port: o.port,
     bridge: o.bridge,
+    runtime: o.runtime,
     tls: { cert: serving.cert, key: serving.key, clientCA: ca },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log,

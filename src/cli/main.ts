@@ -21,6 +21,8 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
   --node-ip ADDR            address other nodes and the API server reach this node at (default: first non-loopback IPv4)
   --kubelet-port N          the node agent's HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
   --bridge NAME             bridge device for this node's pods (default gifee0)
+  --runtime runc|process    runc: real containers (needs root; the default as root); process: plain
+                            host processes without isolation (the default without root)
   --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
 
 const SERVICE_FLAGS_HELP = `  --service-cidr CIDR       ClusterIPs of Services come from here; the kubernetes Service gets the first (default 10.43.0.0/16)
@@ -83,15 +85,22 @@ const serverFlags = {
   'service-cidr': { type: 'string' },
   'service-node-port-range': { type: 'string' },
   bridge: { type: 'string' },
+  runtime: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+
+function runtimeOf(v: string | boolean | undefined): 'runc' | 'process' | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'runc' && v !== 'process') throw new UsageError(`--runtime must be runc or process, not "${String(v)}"`);
+  return v;
+}
 
 /** The embedded agent's settings, or undefined with --no-agent. */
 function agentOf(f: Record<string, string | boolean | undefined>) {
   if (f['no-agent']) return undefined;
   const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
-  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined };
+  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime) };
 }
 
 function port(v: string | boolean | undefined): number {
@@ -177,6 +186,7 @@ async function main(argv: string[]) {
         'node-ip': { type: 'string' },
         'kubelet-port': { type: 'string' },
         bridge: { type: 'string' },
+        runtime: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       });
       if (f.help) return console.log(AGENT_HELP);
@@ -199,6 +209,7 @@ async function main(argv: string[]) {
         nodeIP: f['node-ip'] as string | undefined,
         port: f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250,
         bridge: f.bridge as string | undefined,
+        runtime: runtimeOf(f.runtime),
       });
     }
     case 'kubeconfig': {

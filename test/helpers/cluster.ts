@@ -3,7 +3,7 @@
 // Everything it starts is stopped and removed by stop().
 
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { mkdtemp, rm, readFile, chown } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -76,9 +76,11 @@ export interface AgentOptions {
   nodeName?: string;
 }
 
-export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions } = {}): Promise<Cluster> {
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number } } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';
   const dataDir = await mkdtemp(join(tmpdir(), 'gifee-e2e-'));
+  // Run the server as another (non-root) user: its data dir must be theirs.
+  if (opts.user) await chown(dataDir, opts.user.uid, opts.user.gid);
   const kubeconfig = join(dataDir, 'kubeconfig');
   const port = await freePort();
   // A real node agent: its own bridge and pod network per cluster so test clusters can run side by side.
@@ -95,7 +97,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   let kc: any;
   // Spawn the server and wait for its kubeconfig and /readyz (again on restart()).
   const launch = async () => {
-    proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.env ?? {}) } });
+    proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.user ? { HOME: dataDir } : {}), ...(opts.env ?? {}) }, ...(opts.user ?? {}) });
     proc.stdout!.on('data', (d) => (log += d));
     proc.stderr!.on('data', (d) => (log += d));
     const p = proc;

@@ -204,7 +204,8 @@ export class PodWorker {
       if (!this.sandbox) {
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
-        if (pod.spec.hostNetwork) this.podIP = this.d.hostIP;
+        // The process runtime has no network namespaces: its pods are on the host's network.
+        if (pod.spec.hostNetwork || this.d.runtime.name === 'process') this.podIP = this.d.hostIP;
         else {
           const net = await this.d.network.setup(this.uid).catch((e: Error) => {
             throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
@@ -212,7 +213,7 @@ export class PodWorker {
           netnsPath = net.netnsPath;
           this.podIP = net.ip;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork });
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process' });
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {

@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import type { PodManager } from '../pods/manager.js';
 import type { PodWorker } from '../pods/worker.js';
 import type { Runtime } from '../runtime/types.js';
+import { connectHostPort } from '../runtime/process.js';
 import { StreamTargetError, type ExecOptions, type ExecSession, type LogFiles, type StreamTarget } from './target.js';
 
 export class PodStreamTarget implements StreamTarget {
@@ -56,7 +57,8 @@ export class PodStreamTarget implements StreamTarget {
   async portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
     const w = this.worker(namespace, pod);
     const netns = w.netnsPath;
-    if (!netns) throw new StreamTargetError(400, `pod ${pod} has no network namespace (not running, or hostNetwork)`);
+    if (!netns && (this.runtime.name === 'process' || w.pod.spec.hostNetwork)) return connectHostPort(port); // pods on the host's network
+    if (!netns) throw new StreamTargetError(400, `pod ${pod} has no network namespace yet (it is not running)`);
     const child = spawn('nsenter', [`--net=${netns}`, 'busybox', 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
