@@ -4,7 +4,16 @@
 import { createHash } from 'node:crypto';
 import type { Endpoint, ServicePort } from '../model.js';
 
-const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase();
+// Names are recomputed on every sync for every service: remember them (bounded).
+const cache = new Map<string, string>();
+function hash(s: string) {
+  let h = cache.get(s);
+  if (h === undefined) {
+    if (cache.size > 100_000) cache.clear();
+    cache.set(s, (h = createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase()));
+  }
+  return h;
+}
 
 function named(prefix: string, readable: string, hashed = readable) {
   return `${prefix}-${hash(hashed)}-${readable}`.slice(0, 200);

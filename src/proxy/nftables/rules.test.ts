@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildServicePorts } from '../model.js';
 import { endpointSlice, service } from '../testing.js';
-import { nftApply } from './nft.js';
+import { deleteTable, nft, nftApply } from './nft.js';
 import { renderRuleset } from './rules.js';
 import { buildTransaction } from './transaction.js';
 
@@ -88,9 +88,24 @@ test('a later sync rewrites only changed chains, deletes gone ones and keeps aff
   assert.match(next, /delete set ip t affinity-/);
   assert.match(next, /add set ip t affinity-\w+-default\/sticky\/http\/tcp__10\.42\.0\.7\/8080 \{ type ipv4_addr; flags dynamic,timeout; timeout 10800s; \}/);
   assert.ok(next.indexOf('flush chain') < next.indexOf('delete chain'));
+  // Only changed elements move: the gone services' keys are deleted, unchanged ones are not re-added.
+  assert.match(next, /delete element ip t no-endpoint-services \{ 10\.43\.0\.12 \. tcp \. 80 \}/);
+  assert.ok(!/add element ip t service-ips/.test(next), next);
 });
 
-test('the generated scripts are valid nft (checked by nft -c, nothing applied)', { skip: asRoot ? false : 'needs root for nft' }, async () => {
-  const first = buildTransaction('gifee-unit-check', renderRuleset(cluster(), { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16', guardLocalnet: true }));
-  await nftApply(first.script, { check: true });
+test('the generated scripts are valid nft: a first sync, then a change, applied to a scratch table', { skip: asRoot ? false : 'needs root for nft' }, async () => {
+  // No traffic is sent; the table only exists for the length of this test.
+  const table = `gifee-unit-${process.pid}`;
+  const opts = { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16', guardLocalnet: true };
+  try {
+    const first = buildTransaction(table, renderRuleset(cluster(), opts));
+    await nftApply(first.script);
+    const fewer = buildServicePorts([service('web', '10.43.0.10'), service('sticky', '10.43.0.11', { sessionAffinity: 'ClientIP' })], [endpointSlice('web', ['10.42.0.6']), endpointSlice('sticky', ['10.42.0.7'])]);
+    await nftApply(buildTransaction(table, renderRuleset(fewer, opts), first.state).script);
+    const listed = await nft(['list', 'table', 'ip', table]);
+    assert.ok(listed.includes('dnat to 10.42.0.6:8080') && !listed.includes('dnat to 10.42.0.5:8080'), listed);
+    assert.ok(!listed.includes('10.43.0.12'), listed);
+  } finally {
+    await deleteTable(table);
+  }
 });

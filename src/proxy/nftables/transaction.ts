@@ -1,13 +1,14 @@
 // Turns a desired Ruleset into one `nft -f` script, applied by the kernel as a single transaction:
 // nothing is half-programmed if it fails. Against the state applied last time it only rewrites the
-// chains that changed, deletes the ones that went, and keeps the affinity sets' elements (so
-// sticky clients stay put across syncs); the plain sets and verdict maps are rewritten whole.
+// chains that changed, deletes the ones that went, adds and deletes only the set and map elements
+// that changed, and keeps the affinity sets' elements (so sticky clients stay put across syncs).
 // Without a previous state (first sync, or after a failure) the table is recreated from scratch.
 
 import type { Ruleset } from './rules.js';
 
 export interface AppliedState {
   chains: Map<string, string[]>;
+  sets: Map<string, Set<string>>;
   affinitySets: Set<string>;
 }
 
@@ -17,9 +18,19 @@ export function buildTransaction(table: string, want: Ruleset, prev?: AppliedSta
   if (!prev) out.push(`delete table ${t}`, `add table ${t}`);
   const had = prev?.chains ?? new Map<string, string[]>();
 
+  const added: [string, string[]][] = [];
   for (const [name, s] of want.sets) {
-    const isMap = s.type.includes(':');
-    out.push(`add ${isMap ? 'map' : 'set'} ${t} ${name} { type ${s.type}; }`, `flush ${isMap ? 'map' : 'set'} ${t} ${name}`);
+    const old = prev?.sets.get(name);
+    if (!old) {
+      out.push(`add ${s.type.includes(':') ? 'map' : 'set'} ${t} ${name} { type ${s.type}; }`);
+      added.push([name, s.elements]);
+      continue;
+    }
+    const now = new Set(s.elements);
+    // Map elements are deleted by key; a changed verdict is a delete and an add of the same key.
+    const gone = [...old].filter((e) => !now.has(e)).map((e) => e.split(' : ')[0]);
+    if (gone.length) out.push(`delete element ${t} ${name} { ${gone.join(', ')} }`);
+    added.push([name, s.elements.filter((e) => !old.has(e))]);
   }
   // Chains that change or go are emptied first, so nothing still jumps to a chain being deleted.
   for (const [name, rules] of had) {
@@ -40,10 +51,11 @@ export function buildTransaction(table: string, want: Ruleset, prev?: AppliedSta
     if (old && sameRules(old, c.rules)) continue;
     for (const r of c.rules) out.push(`add rule ${t} ${name} ${r}`);
   }
-  for (const [name, s] of want.sets) if (s.elements.length) out.push(`add element ${t} ${name} { ${s.elements.join(', ')} }`);
+  for (const [name, elements] of added) if (elements.length) out.push(`add element ${t} ${name} { ${elements.join(', ')} }`);
 
   const state: AppliedState = {
     chains: new Map([...want.chains].map(([n, c]) => [n, c.rules])),
+    sets: new Map([...want.sets].map(([n, s]) => [n, new Set(s.elements)])),
     affinitySets: new Set(want.affinitySets.keys()),
   };
   return { script: out.join('\n') + '\n', state };
