@@ -6,7 +6,8 @@
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { forEachBackend } from '../helpers/backends.js';
+import { etcdAvailable, forEachBackend } from '../helpers/backends.js';
+import { startEtcd } from '../helpers/etcd.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 
@@ -210,5 +211,52 @@ describe('service endpoints of real pods', { skip: noRoot }, () => {
     await k(['delete', 'svc', 'echo-headless']);
     await until('slices of a deleted service gone', async () => (await slices('echo-headless')).length === 0);
     await until('endpoints of a deleted service gone', async () => (await c.kubectl(['get', 'endpoints', 'echo-headless'], { allowFail: true })).code !== 0);
+  });
+});
+
+// Two API servers on one etcd allocate from one pool: concurrent creates through both never share
+// an IP, and the same requested IP raced through both goes to exactly one.
+describe('service allocation with two API servers on one etcd', { skip: etcdAvailable() ? false : 'etcd not installed' }, () => {
+  let etcd: Awaited<ReturnType<typeof startEtcd>>;
+  let a: Cluster;
+  let b: Cluster;
+  before(async () => {
+    etcd = await startEtcd();
+    a = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers'] });
+    b = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers'] });
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await etcd?.stop();
+  });
+
+  const create = (c: Cluster, name: string, spec: Record<string, unknown> = {}) =>
+    c.request('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], ...spec } });
+
+  test('concurrent creates through both servers get distinct ClusterIPs and node ports', async () => {
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => create(i % 2 ? a : b, `s${i}`, { type: 'NodePort' })));
+    for (const r of results) assert.equal(r.status, 201, r.body);
+    const ips = results.map((r) => r.json.spec.clusterIP);
+    const ports = results.map((r) => r.json.spec.ports[0].nodePort);
+    assert.equal(new Set(ips).size, 40);
+    assert.equal(new Set(ports).size, 40);
+    assert.ok(!ips.includes('10.43.0.1'), 'the kubernetes Service keeps .1');
+  });
+
+  test('one requested IP raced through both servers: one 201, the rest 422 already allocated', async () => {
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => create(i % 2 ? a : b, `race${i}`, { clusterIP: '10.43.0.50' })));
+    assert.equal(results.filter((r) => r.status === 201).length, 1);
+    for (const r of results.filter((x) => x.status !== 201)) {
+      assert.equal(r.status, 422);
+      assert.match(r.json.message, /failed to allocate IP 10\.43\.0\.50: provided IP is already allocated/);
+      assert.equal(r.json.details.causes[0].field, 'spec.clusterIPs');
+    }
+  });
+
+  test('deleted through one server, the IP is free through the other', async () => {
+    const winner = (await a.request('GET', '/api/v1/namespaces/default/services?fieldSelector=spec.clusterIP%3D10.43.0.50')).json.items[0].metadata.name;
+    assert.equal((await a.request('DELETE', `/api/v1/namespaces/default/services/${winner}`)).status, 200);
+    assert.equal((await create(b, 'after-delete', { clusterIP: '10.43.0.50' })).status, 201);
   });
 });
