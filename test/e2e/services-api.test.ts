@@ -100,6 +100,12 @@ forEachBackend('services api', (cluster) => {
     await k(['patch', 'svc', 'reuse', '-p', '{"spec":{"type":"ClusterIP"}}']);
     assert.equal(await jp(['svc', 'reuse'], '{.spec.type} {.spec.ports[0].nodePort}'), 'ClusterIP ');
     await k(['create', 'service', 'nodeport', 'np-again', '--tcp=80:8080', '--node-port=30080']);
+    // ClusterIP -> NodePort allocates a node port, keeping the IP.
+    const aIP = await jp(['svc', 'web-a'], '{.spec.clusterIP}');
+    await k(['patch', 'svc', 'web-a', '-p', '{"spec":{"type":"NodePort"}}']);
+    const [aIP2, aNP] = (await jp(['svc', 'web-a'], '{.spec.clusterIP} {.spec.ports[0].nodePort}')).split(' ');
+    assert.equal(aIP2, aIP);
+    assert.ok(Number(aNP) >= 30000 && Number(aNP) <= 32767, `node port ${aNP}`);
     // ClusterIP -> ExternalName frees the IP.
     await k(['patch', 'svc', 'reuse', '-p', '{"spec":{"type":"ExternalName","externalName":"x.invalid"}}']);
     assert.equal(await jp(['svc', 'reuse'], '{.spec.clusterIP}'), '');
