@@ -24,6 +24,8 @@ export interface ProxyOptions {
   /** The pods' CIDR: service traffic from outside it is masqueraded. */
   clusterCIDR?: string;
   masqueradeAll?: boolean;
+  /** The API server's --service-cidr: unknown addresses in it are refused instead of routed off the node. */
+  serviceCIDRs?: string[];
   /** NodePorts on 127.0.0.1 (sets route_localnet, as kube-proxy's iptables mode does). Default true. */
   localhostNodePorts?: boolean;
   /** Quiet time after a change before rules are written (default 50 ms). */
@@ -77,7 +79,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const sync = async () => {
     const start = performance.now();
     const ports = buildServicePorts(services.list(), slices.list());
-    const ruleset = renderRuleset(ports, { nodePortIPs: nodePortIPs(), clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll, guardLocalnet: localhostNodePorts });
+    const ruleset = renderRuleset(ports, { nodePortIPs: nodePortIPs(), clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll, serviceCIDRs: o.serviceCIDRs, guardLocalnet: localhostNodePorts });
     const { script, state } = buildTransaction(tableName, ruleset, applied);
     try {
       await nftApply(script);

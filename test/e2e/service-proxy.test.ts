@@ -3,8 +3,9 @@
 // reachable by ClusterIP from the host and from pods, by NodePort on 127.0.0.1, refuses
 // connections at once for a Service without endpoints, keeps ClientIP-affine clients on one pod,
 // lets a pod reach itself through its own Service, and follows endpoint readiness.
-// Services are selectorless with hand-written EndpointSlices, so this suite does not depend on the
-// EndpointSlice controller; their cluster IPs are random in 10.43.128.0/17 to stay clear of others.
+// Most Services are selectorless with hand-written EndpointSlices (exact control of readiness);
+// one is made with `kubectl expose`, its IP allocated and its slice written by the controllers.
+// The cluster's service CIDR is a random /24 in 10.43.128.0/17, to stay clear of other clusters.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,9 +29,10 @@ const table = `gifee-e2e-${process.pid}-${Math.floor(Math.random() * 0xffff).toS
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 const jp = async (what: string, path: string) => (await k(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 
-// Random, distinct cluster IPs in 10.43.128.0/17 and a random NodePort, so concurrent suites do not collide.
+// Fixed cluster IPs high in the cluster's random /24, and a random NodePort, so concurrent suites do not collide.
 const base = 128 + Math.floor(Math.random() * 120);
-const vip = (n: number) => `10.43.${base}.${10 + n}`;
+const serviceCIDR = `10.43.${base}.0/24`;
+const vip = (n: number) => `10.43.${base}.${200 + n}`;
 const nodePort = 30000 + Math.floor(Math.random() * 2700);
 const ips = { web: vip(0), sticky: vip(1), empty: vip(2), self: vip(3) };
 const pods: Record<string, string> = {};
@@ -90,7 +92,7 @@ const apply = (...objs: object[]) => k(['apply', '-f', '-'], { input: objs.map((
 before(async () => {
   if (skip) return;
   const images = await testImages();
-  c = await startCluster({ agent: true });
+  c = await startCluster({ agent: true, extraArgs: ['--service-cidr', serviceCIDR] });
   const { createImageStore } = await import('../../src/agent/images/store.js');
   const store = createImageStore({ dataDir: c.dataDir });
   for (const f of [images.busybox, images.web1]) await store.importFile(f);
@@ -129,7 +131,7 @@ before(async () => {
     sliceManifest('self', [{ pod: 'web-a' }]),
   );
   const clusterCIDR = podCIDR.replace(/^(\d+\.\d+)\..*$/, '$1.0.0/16');
-  proxy = await startServiceProxy({ client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, clusterCIDR, log: logger('service-proxy-e2e') });
+  proxy = await startServiceProxy({ client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, clusterCIDR, serviceCIDRs: [serviceCIDR], log: logger('service-proxy-e2e') });
   // The first sync may predate the last objects reaching the informers: wait for every service's rules.
   await until('rules for every service', async () => {
     await proxy!.synced();
@@ -156,6 +158,23 @@ test('a ClusterIP reaches both backends from a pod (pod → service → pod on t
   assert.deepEqual([...new Set(answers)].sort(), ['web-a', 'web-b'], out);
 });
 
+test('kubectl expose: a Service with a selector, allocated ClusterIP and controller-made EndpointSlice, reaches both pods', { skip }, async () => {
+  await k(['expose', 'pod', 'web-a', '--name=exposed', '--selector=app=web', '--port=80', '--target-port=8080']);
+  const ip = await jp('service exposed', '{.spec.clusterIP}');
+  assert.ok(ip.startsWith(`10.43.${base}.`), ip);
+  // Nothing goes to the new address before its rules are in (unknown service addresses are refused anyway).
+  await until('rules for the exposed service', async () => {
+    await proxy!.synced();
+    return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).includes(`${ip} . tcp . 80 : goto service-`);
+  }, 20_000);
+  const seen = new Set<string>();
+  await until('both pods answer through the allocated ClusterIP', async () => {
+    for (let i = 0; i < 10; i++) seen.add(await httpGet(`http://${ip}/`));
+    return seen.has('web-a') && seen.has('web-b');
+  }, 30_000);
+  await k(['delete', 'service', 'exposed']);
+});
+
 test('a NodePort answers on 127.0.0.1', { skip }, async () => {
   const answers = await repeat(12, () => httpGet(`http://127.0.0.1:${nodePort}/`));
   assert.ok(answers.every((a) => a === 'web-a' || a === 'web-b'), answers.join(','));
@@ -176,6 +195,8 @@ test('a Service without endpoints refuses connections at once, from the host and
   assert.match(r.stdout + r.stderr, /refused/i);
   // An unknown port on a known cluster IP is refused too, rather than routed off the node.
   await assert.rejects(httpGet(`http://${ips.web}:81/`), /ECONNREFUSED/);
+  // And so is an address of the service CIDR that no Service has.
+  await assert.rejects(httpGet(`http://10.43.${base}.250/`), /ECONNREFUSED/);
 });
 
 test('sessionAffinity ClientIP keeps a client on one backend', { skip }, async () => {

@@ -39,7 +39,9 @@ test('services with endpoints are load-balanced at random over per-endpoint DNAT
 });
 
 test('services without endpoints are rejected, on the cluster IP and the node port', () => {
-  const rs = renderRuleset(cluster(), { nodePortIPs: ['192.0.2.10'] });
+  const rs = renderRuleset(cluster(), { nodePortIPs: ['192.0.2.10'], serviceCIDRs: ['10.43.0.0/16'] });
+  // So is any other address of the service CIDR (nothing there may leave the node).
+  assert.deepEqual(rs.chains.get('cluster-ips-check')!.rules.slice(2), ['ip daddr { 10.43.0.0/16 } meta l4proto tcp reject with tcp reset', 'ip daddr { 10.43.0.0/16 } reject']);
   assert.deepEqual(rs.sets.get('no-endpoint-services')!.elements, ['10.43.0.12 . tcp . 80 : goto reject-chain']);
   assert.deepEqual(rs.sets.get('no-endpoint-nodeports')!.elements, ['tcp . 30082 : goto reject-chain']);
   assert.deepEqual(rs.chains.get('reject-chain')!.rules, ['meta l4proto tcp reject with tcp reset', 'reject']);
@@ -96,7 +98,7 @@ test('a later sync rewrites only changed chains, deletes gone ones and keeps aff
 test('the generated scripts are valid nft: a first sync, then a change, applied to a scratch table', { skip: asRoot ? false : 'needs root for nft' }, async () => {
   // No traffic is sent; the table only exists for the length of this test.
   const table = `gifee-unit-${process.pid}`;
-  const opts = { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16', guardLocalnet: true };
+  const opts = { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16', guardLocalnet: true, serviceCIDRs: ['10.43.0.0/16'] };
   try {
     const first = buildTransaction(table, renderRuleset(cluster(), opts));
     await nftApply(first.script);

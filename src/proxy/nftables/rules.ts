@@ -38,6 +38,8 @@ export interface RuleOptions {
   /** Pod traffic from outside this CIDR to a service is masqueraded (kube-proxy's --cluster-cidr). */
   clusterCIDR?: string;
   masqueradeAll?: boolean;
+  /** Service CIDRs: traffic to an address in them that is no Service's is refused, not routed off the node. */
+  serviceCIDRs?: string[];
   /** Drop packets for 127.0.0.0/8 arriving from other hosts (needed once route_localnet is on). */
   guardLocalnet?: boolean;
 }
@@ -67,7 +69,12 @@ export function renderRuleset(ports: ServicePort[], o: RuleOptions): Ruleset {
   chain('services', ['ip daddr . meta l4proto . th dport vmap @service-ips', 'ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports']);
   chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']);
   chain('nodeport-endpoints-check', ['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']);
-  chain('cluster-ips-check', ['ip daddr @cluster-ips meta l4proto tcp reject with tcp reset', 'ip daddr @cluster-ips reject']);
+  const unknownVIPs = o.serviceCIDRs?.length ? `{ ${o.serviceCIDRs.join(', ')} }` : undefined;
+  chain('cluster-ips-check', [
+    'ip daddr @cluster-ips meta l4proto tcp reject with tcp reset',
+    'ip daddr @cluster-ips reject',
+    ...(unknownVIPs ? [`ip daddr ${unknownVIPs} meta l4proto tcp reject with tcp reset`, `ip daddr ${unknownVIPs} reject`] : []),
+  ]);
   chain('reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']);
   chain('mark-for-masquerade', [`meta mark set meta mark | ${masqueradeMark}`]);
   chain('masquerading', [`meta mark & ${masqueradeMark} == 0 return`, `meta mark set meta mark ^ ${masqueradeMark}`, 'masquerade fully-random']);
