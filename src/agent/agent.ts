@@ -13,6 +13,7 @@ import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
 import { CniNetwork } from './network/cni.js';
+import { NodeDns, gatewayOf } from '../dns/node-dns.js';
 import { NodeRegistration } from './node/registration.js';
 import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
@@ -34,6 +35,7 @@ export interface AgentOptions {
   /** Bridge device for this node's pods. */
   bridge?: string;
   clusterDomain?: string;
+  /** Pods' nameserver: unset = this agent's own DNS server on the pod gateway; an IP; or "none". */
   clusterDNS?: string;
   restartBackoffMs?: number;
   labels?: Record<string, string>;
@@ -103,6 +105,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
   };
 
+  // Cluster DNS on this node's pod gateway (NodeLocal-DNS style), unless a cluster DNS address is given.
+  // The process runtime has no pod bridge: its pods use the host's resolvers.
+  // clusterDNS "none": no cluster DNS at all, pods use the host's resolvers.
+  const dnsSettings: { clusterDomain: string; clusterDNS?: string } = { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS === 'none' ? undefined : o.clusterDNS };
+  const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
+
   const registration = new NodeRegistration(client, {
     nodeName,
     nodeIP: o.nodeIP,
@@ -112,6 +120,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     labels: o.labels,
     onPodCIDR: (cidr) => {
       network.setPodCIDR(cidr);
+      if (nodeDns) {
+        dnsSettings.clusterDNS = cidr ? gatewayOf(cidr) : undefined;
+        void nodeDns.setPodCIDR(cidr);
+      }
     },
   }, log.child({ part: 'node' }));
 
@@ -126,7 +138,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     client,
     recorder,
     log: log.child({ part: 'pods' }),
-    dns: { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS },
+    dns: dnsSettings, // the same object: workers read clusterDNS when they write resolv.conf
     sources: { ...sources, ...envRefs },
     nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
     restartBackoffMs: o.restartBackoffMs ?? 10_000,
@@ -143,6 +155,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     stop: async () => {
       registration.stop();
       pods.stop();
+      await nodeDns?.stop();
       await streams.close();
       client.close();
     },

@@ -28,7 +28,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process' }): Promise<Agent> {
+export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
@@ -41,6 +41,7 @@ export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string
     port: o.port,
     bridge: o.bridge,
     runtime: o.runtime,
+    clusterDNS: o.clusterDNS,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
@@ -56,6 +57,7 @@ export interface JoinOptions {
   port: number;
   bridge?: string;
   runtime?: 'runc' | 'process';
+  clusterDNS?: string;
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
@@ -102,6 +104,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     port: o.port,
     bridge: o.bridge,
     runtime: o.runtime,
+    clusterDNS: o.clusterDNS,
     tls: { cert: serving.cert, key: serving.key, clientCA: ca },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log,

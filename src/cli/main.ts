@@ -21,6 +21,8 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
   --node-ip ADDR            address other nodes and the API server reach this node at (default: first non-loopback IPv4)
   --kubelet-port N          the node agent's HTTPS port for logs/exec/port-forward (default 10250; 0 picks one)
   --bridge NAME             bridge device for this node's pods (default gifee0)
+  --cluster-dns IP|none     pods' nameserver: default a DNS server the agent runs on its pod gateway;
+                            IP: an external cluster DNS; none: the host's resolvers
   --runtime runc|process    runc: real containers (needs root; the default as root); process: plain
                             host processes without isolation (the default without root)
   --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
@@ -86,6 +88,7 @@ const serverFlags = {
   'service-node-port-range': { type: 'string' },
   bridge: { type: 'string' },
   runtime: { type: 'string' },
+  'cluster-dns': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -100,7 +103,7 @@ function runtimeOf(v: string | boolean | undefined): 'runc' | 'process' | undefi
 function agentOf(f: Record<string, string | boolean | undefined>) {
   if (f['no-agent']) return undefined;
   const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
-  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime) };
+  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined };
 }
 
 function port(v: string | boolean | undefined): number {
@@ -187,6 +190,7 @@ async function main(argv: string[]) {
         'kubelet-port': { type: 'string' },
         bridge: { type: 'string' },
         runtime: { type: 'string' },
+        'cluster-dns': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       });
       if (f.help) return console.log(AGENT_HELP);
@@ -210,6 +214,7 @@ async function main(argv: string[]) {
         port: f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250,
         bridge: f.bridge as string | undefined,
         runtime: runtimeOf(f.runtime),
+        clusterDNS: f['cluster-dns'] as string | undefined,
       });
     }
     case 'kubeconfig': {

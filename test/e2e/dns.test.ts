@@ -53,7 +53,8 @@ const pod = (name: string, image: string, extra: Record<string, unknown> = {}, l
 before(async () => {
   if (skip) return;
   const images = await testImages();
-  c = await startCluster({ agent: true });
+  // The agent's own cluster DNS is off: this test runs the same NodeDns itself, with a fake upstream.
+  c = await startCluster({ agent: true, extraArgs: ['--cluster-dns', 'none'] });
   const { createImageStore } = await import('../../src/agent/images/store.js');
   const store = createImageStore({ dataDir: c.dataDir });
   for (const f of [images.busybox, images.web1]) await store.importFile(f);

@@ -283,3 +283,17 @@ test('kubectl run -i attaches to the container\'s stdin and stdout; exec -it get
   assert.match(out, /\/dev\/pts\/\d+/);
   assert.match(out, /exit code 4/);
 });
+
+test('pods resolve through the node\'s cluster DNS on their gateway', { skip }, async () => {
+  await k(['run', 'resolver', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  await running('resolver');
+  const cidr = await jp('nodes', '{.items[0].spec.podCIDR}');
+  const gateway = cidr.replace(/\.0\/\d+$/, '.1');
+  const conf = (await k(['exec', 'resolver', '--', 'cat', '/etc/resolv.conf'])).stdout;
+  assert.match(conf, new RegExp(`nameserver ${gateway.replace(/\./g, '\\.')}`));
+  assert.match(conf, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+  // A pod's own name under <ip-dashed>.<ns>.pod answers from the cluster DNS, not from outside.
+  const ip = await jp('pod resolver', '{.status.podIP}');
+  const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`])).stdout;
+  assert.match(out, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`));
+});
