@@ -85,7 +85,7 @@ const proxy = await (async () => {
   await until('a node with a pod CIDR', async () => (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].spec.podCIDR}'])).stdout.startsWith('10.'));
   const nodeName = (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
   return startServiceProxy({
-    client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, log,
+    client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, log, serviceCIDRs: ['10.43.0.0/16'],
     onSync: ({ ports }) => {
       const p = pending && ports.find((x) => x.id === pending!.id);
       if (pending && p?.endpoints[0]?.ip === pending.ip) pending.resolve(performance.now() - pending.written);
