@@ -226,10 +226,12 @@ describe('service allocation with two API servers on one etcd', { skip: etcdAvai
   let etcd: Awaited<ReturnType<typeof startEtcd>>;
   let a: Cluster;
   let b: Cluster;
+  // Custom ranges, the same on both servers.
+  const ranges = ['--service-cidr', '10.96.0.0/16', '--service-node-port-range', '31000-31099'];
   before(async () => {
     etcd = await startEtcd();
-    a = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers'] });
-    b = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers'] });
+    a = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers', ...ranges] });
+    b = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints, extraArgs: ['--no-controllers', ...ranges] });
   });
   after(async () => {
     await a?.stop();
@@ -247,22 +249,25 @@ describe('service allocation with two API servers on one etcd', { skip: etcdAvai
     const ports = results.map((r) => r.json.spec.ports[0].nodePort);
     assert.equal(new Set(ips).size, 40);
     assert.equal(new Set(ports).size, 40);
-    assert.ok(!ips.includes('10.43.0.1'), 'the kubernetes Service keeps .1');
+    for (const p of ports) assert.ok(p >= 31000 && p <= 31099, `node port ${p} in --service-node-port-range`);
+    for (const ip of ips) assert.match(ip, /^10\.96\./);
+    assert.equal((await a.request('GET', '/api/v1/namespaces/default/services/kubernetes')).json.spec.clusterIP, '10.96.0.1');
+    assert.ok(!ips.includes('10.96.0.1'), 'the kubernetes Service keeps .1');
   });
 
   test('one requested IP raced through both servers: one 201, the rest 422 already allocated', async () => {
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => create(i % 2 ? a : b, `race${i}`, { clusterIP: '10.43.0.50' })));
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => create(i % 2 ? a : b, `race${i}`, { clusterIP: '10.96.0.50' })));
     assert.equal(results.filter((r) => r.status === 201).length, 1);
     for (const r of results.filter((x) => x.status !== 201)) {
       assert.equal(r.status, 422);
-      assert.match(r.json.message, /failed to allocate IP 10\.43\.0\.50: provided IP is already allocated/);
+      assert.match(r.json.message, /failed to allocate IP 10\.96\.0\.50: provided IP is already allocated/);
       assert.equal(r.json.details.causes[0].field, 'spec.clusterIPs');
     }
   });
 
   test('deleted through one server, the IP is free through the other', async () => {
-    const winner = (await a.request('GET', '/api/v1/namespaces/default/services?fieldSelector=spec.clusterIP%3D10.43.0.50')).json.items[0].metadata.name;
+    const winner = (await a.request('GET', '/api/v1/namespaces/default/services?fieldSelector=spec.clusterIP%3D10.96.0.50')).json.items[0].metadata.name;
     assert.equal((await a.request('DELETE', `/api/v1/namespaces/default/services/${winner}`)).status, 200);
-    assert.equal((await create(b, 'after-delete', { clusterIP: '10.43.0.50' })).status, 201);
+    assert.equal((await create(b, 'after-delete', { clusterIP: '10.96.0.50' })).status, 201);
   });
 });

@@ -27,7 +27,7 @@ export interface ServiceAllocation {
   stop(): void;
 }
 
-/** Validate the ranges (throws RangeError_ with a message for the user) before anything starts. */
+/** Validate the ranges (throws ServiceRangeError with a message for the user) before anything starts. */
 export function serviceRanges(opts: ServiceAllocationOptions) {
   return { ips: serviceIPRange(opts.serviceCIDR ?? DEFAULT_SERVICE_CIDR), nodePorts: nodePortRange(opts.nodePortRange ?? DEFAULT_NODE_PORT_RANGE) };
 }

@@ -1,10 +1,10 @@
 // The ranges Services allocate from: an IPv4 service CIDR (ClusterIPs) and a node port range.
 // Both are "a contiguous run of integers" to the allocator; these map values to and from offsets.
 
-export class RangeError_ extends Error {
+export class ServiceRangeError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'RangeError';
+    this.name = 'ServiceRangeError';
   }
 }
 
@@ -41,12 +41,12 @@ export interface AllocationRange {
  */
 export function serviceIPRange(cidr: string): AllocationRange {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr.trim());
-  if (m && m[1].includes(':')) throw new RangeError_(`service CIDR "${cidr}" is IPv6; gifee allocates IPv4 ClusterIPs only`);
+  if (m && m[1].includes(':')) throw new ServiceRangeError(`service CIDR "${cidr}" is IPv6; gifee allocates IPv4 ClusterIPs only`);
   const ip = m ? parseIPv4(m[1]) : undefined;
   const prefix = m ? Number(m[2]) : NaN;
-  if (ip === undefined || !(prefix >= 0 && prefix <= 32)) throw new RangeError_(`--service-cidr "${cidr}" is not an IPv4 CIDR like 10.43.0.0/16`);
-  if (prefix > 30) throw new RangeError_(`--service-cidr ${cidr} is too small: use at most a /30`);
-  if (prefix < 12) throw new RangeError_(`--service-cidr ${cidr} is too large: use at least a /12 (Kubernetes caps service ranges at 2^20 addresses)`);
+  if (ip === undefined || !(prefix >= 0 && prefix <= 32)) throw new ServiceRangeError(`--service-cidr "${cidr}" is not an IPv4 CIDR like 10.43.0.0/16`);
+  if (prefix > 30) throw new ServiceRangeError(`--service-cidr ${cidr} is too small: use a /30 or larger`);
+  if (prefix < 12) throw new ServiceRangeError(`--service-cidr ${cidr} is too large: use at least a /12 (Kubernetes caps service ranges at 2^20 addresses)`);
   const mask = (~0 << (32 - prefix)) >>> 0;
   const base = (ip & mask) >>> 0;
   const first = base + 1;
@@ -70,10 +70,10 @@ export function serviceIPRange(cidr: string): AllocationRange {
 /** "30000-32767" (or "30000+767", Kubernetes' base+size form). */
 export function nodePortRange(spec: string): AllocationRange & { base: number; max: number } {
   const m = /^\s*(\d+)\s*(?:-\s*(\d+)|\+\s*(\d+))\s*$/.exec(spec);
-  if (!m) throw new RangeError_(`--service-node-port-range "${spec}" is not a port range like 30000-32767`);
+  if (!m) throw new ServiceRangeError(`--service-node-port-range "${spec}" is not a port range like 30000-32767`);
   const base = Number(m[1]);
   const max = m[2] !== undefined ? Number(m[2]) : base + Number(m[3]);
-  if (base < 1 || max > 65535 || max < base) throw new RangeError_(`--service-node-port-range "${spec}" must be a range of ports within 1-65535, low to high`);
+  if (base < 1 || max > 65535 || max < base) throw new ServiceRangeError(`--service-node-port-range "${spec}" must be a range of ports within 1-65535, low to high`);
   const size = max - base + 1;
   return {
     kind: 'servicenodeports',
