@@ -297,3 +297,48 @@ test('pods resolve through the node\'s cluster DNS on their gateway', { skip }, 
   const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`])).stdout;
   assert.match(out, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`));
 });
+
+test('preStop hooks run before SIGTERM; startup probes hold liveness; hostPath and projected volumes; impossible limits fail clearly', { skip }, async () => {
+  const host = mkdtempSync(join(tmpdir(), 'gifee-hostpath-'));
+  await k(['create', 'configmap', 'proj', '--from-literal=color=blue']);
+  await k(['apply', '-f', '-'], {
+    input: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'hooks', labels: { tier: 'x' } },
+          spec: {
+            terminationGracePeriodSeconds: 5,
+            containers: [{
+              name: 'c',
+              image: 'gifee.local/busybox:1',
+              command: ['sh', '-c', 'sleep 2; touch /tmp/started; while true; do sleep 0.2; done'],
+              startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 30 },
+              livenessProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 1 },
+              lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop-ran > /host/prestop'] } } },
+              volumeMounts: [{ name: 'host', mountPath: '/host' }, { name: 'proj', mountPath: '/proj' }],
+            }],
+            volumes: [
+              { name: 'host', hostPath: { path: host, type: 'Directory' } },
+              { name: 'proj', projected: { sources: [{ configMap: { name: 'proj' } }, { downwardAPI: { items: [{ path: 'tier', fieldRef: { fieldPath: "metadata.labels['tier']" } }] } }] } },
+            ],
+          },
+        },
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'tiny' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '5'], resources: { limits: { memory: '1' } } }] } },
+      ],
+    }),
+  });
+  await running('hooks');
+  // The startup probe holds the liveness probe back while the app starts: no restart.
+  await k(['wait', '--for=condition=Ready', 'pod/hooks', '--timeout=40s']);
+  assert.equal(await jp('pod hooks', '{.status.containerStatuses[0].restartCount}'), '0');
+  assert.equal((await k(['exec', 'hooks', '--', 'sh', '-c', 'cat /proj/color; echo; cat /proj/tier'])).stdout, 'blue\nx');
+  await k(['delete', 'pod', 'hooks', '--wait=true']);
+  assert.equal(readFileSync(join(host, 'prestop'), 'utf8'), 'prestop-ran\n');
+  // A memory limit of one byte cannot hold a process: the container fails with the runtime's reason.
+  await until('tiny fails', async () => ['Failed', 'Succeeded'].includes(await phase('tiny')) || /Error|OOMKilled|StartError/.test((await k(['get', 'pod', 'tiny'])).stdout));
+  assert.notEqual(await phase('tiny'), 'Succeeded');
+});
