@@ -25,7 +25,7 @@ import { startCompaction } from './compaction.js';
 import './binding.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
-import { ensureKubernetesService } from './services/kubernetes-service.js';
+import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -44,7 +44,7 @@ export interface ApiServerOptions {
   serviceCIDR?: string;
   /** Node ports of NodePort and LoadBalancer Services (default 30000-32767). */
   serviceNodePortRange?: string;
-  /** The address the kubernetes Service's endpoints list (default: host, or 127.0.0.1 when listening on all addresses). */
+  /** The address the kubernetes Service's endpoints list (default: host, or the first non-loopback IPv4 when listening on all addresses). */
   advertiseAddress?: string;
 }
 
@@ -152,7 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
   await bootstrapObjects(state);
-  const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1');
+  const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
   const compactEvery = opts.compactionIntervalMs ?? Number(process.env.GIFEE_COMPACTION_INTERVAL_MS ?? 300_000);
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};

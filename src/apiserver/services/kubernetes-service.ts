@@ -5,6 +5,7 @@
 // replaced, as Kubernetes' endpoint reconciler does with its own).
 
 import { randomUUID } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import type { KObject } from '../../api/kind.js';
 import { defaultObject } from '../../api/defaults.js';
 import type { ApiState } from '../context.js';
@@ -16,6 +17,17 @@ export interface KubernetesServiceOptions {
   /** The address clients in the cluster reach this API server at. */
   address: string;
   port: number;
+}
+
+/**
+ * Where pods reach an API server listening on every address: the machine's first non-loopback
+ * IPv4 (as kube-apiserver's --advertise-address defaults to), since 127.0.0.1 inside a pod is the pod.
+ */
+export function defaultAdvertiseAddress(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
 }
 
 const NS = 'default';
