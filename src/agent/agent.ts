@@ -14,6 +14,7 @@ import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
 import { CniNetwork } from './network/cni.js';
 import { NodeDns, gatewayOf } from '../dns/node-dns.js';
+import { startServiceProxy, startUserspaceProxy, proxyTableName } from '../proxy/index.js';
 import { NodeRegistration } from './node/registration.js';
 import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
@@ -39,6 +40,9 @@ export interface AgentOptions {
   clusterDNS?: string;
   restartBackoffMs?: number;
   labels?: Record<string, string>;
+  /** The cluster's pod and service networks, for the service proxy's masquerade and refuse rules (optional). */
+  clusterCIDR?: string;
+  serviceCIDR?: string;
   /** runc (default as root) or process (no isolation; the default without root). */
   runtime?: 'runc' | 'process';
   log: Logger;
@@ -147,6 +151,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
+  // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
+  const proxy = runtimeName === 'runc'
+    ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
+    : await startUserspaceProxy({ client, log: log.child({ part: 'proxy' }) });
   await pods.start();
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
@@ -156,6 +164,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       registration.stop();
       pods.stop();
       await nodeDns?.stop();
+      await proxy.stop();
       await streams.close();
       client.close();
     },

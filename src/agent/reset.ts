@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { logger } from '../util/log.js';
 import { CniNetwork } from './network/cni.js';
+import { proxyTableName, removeServiceProxyTable } from '../proxy/index.js';
 import { removeCgroups, unmount } from './runtime/host.js';
 
 const run = promisify(execFile);
@@ -30,5 +31,6 @@ export async function resetNode(dataDir: string, bridge = 'gifee0') {
     await removeCgroups(`gifee/pod${uid}`);
   }
   await unmount(dataDir);
+  await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
 }

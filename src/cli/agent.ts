@@ -28,7 +28,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string }): Promise<Agent> {
+export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string; clusterCIDR?: string; serviceCIDR?: string }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
@@ -42,6 +42,8 @@ export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string
     bridge: o.bridge,
     runtime: o.runtime,
     clusterDNS: o.clusterDNS,
+    clusterCIDR: o.clusterCIDR,
+    serviceCIDR: o.serviceCIDR,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),

@@ -87,7 +87,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   let stopAgent = async () => {};
   if (cfg.agent) {
     const { startEmbeddedAgent } = await import('./agent.js');
-    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, ...cfg.agent }).catch(async (e: Error) => {
+    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent }).catch(async (e: Error) => {
       await stopControllers().catch(() => undefined);
       await api.close();
       await store.close();

@@ -18,14 +18,14 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { RestClient } from '../../src/client/rest.js';
 import { logger } from '../../src/util/log.js';
-import { startServiceProxy, type ServiceProxy } from '../../src/proxy/proxier.js';
+import { proxyTableName } from '../../src/proxy/index.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the service proxy needs Linux and root (nftables, runc pods)' : false;
 
 let c: Cluster;
-let proxy: ServiceProxy | undefined;
+// The embedded agent's proxy: its nftables table is named after the cluster's pod bridge.
+let table = '';
 let client: RestClient;
-const table = `gifee-e2e-${process.pid}-${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 const jp = async (what: string, path: string) => (await k(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 
@@ -92,7 +92,7 @@ const apply = (...objs: object[]) => k(['apply', '-f', '-'], { input: objs.map((
 before(async () => {
   if (skip) return;
   const images = await testImages();
-  c = await startCluster({ agent: true, extraArgs: ['--service-cidr', serviceCIDR] });
+  c = await startCluster({ agent: true, extraArgs: ['--service-cidr', serviceCIDR, '--service-node-port-range', `${nodePort}-${nodePort + 9}`] });
   const { createImageStore } = await import('../../src/agent/images/store.js');
   const store = createImageStore({ dataDir: c.dataDir });
   for (const f of [images.busybox, images.web1]) await store.importFile(f);
@@ -131,17 +131,20 @@ before(async () => {
     sliceManifest('self', [{ pod: 'web-a' }]),
   );
   const clusterCIDR = podCIDR.replace(/^(\d+\.\d+)\..*$/, '$1.0.0/16');
-  proxy = await startServiceProxy({ client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, clusterCIDR, serviceCIDRs: [serviceCIDR], log: logger('service-proxy-e2e') });
+  table = proxyTableName(c.bridge);
   // The first sync may predate the last objects reaching the informers: wait for every service's rules.
   await until('rules for every service', async () => {
-    await proxy!.synced();
-    const rules = execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' });
+    let rules = '';
+    try {
+      rules = execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8', stdio: 'pipe' });
+    } catch {
+      return false; // not created yet
+    }
     return Object.values(ips).every((ip) => rules.includes(ip));
   }, 20_000);
 });
 
 after(async () => {
-  await proxy?.stop();
   client?.close();
   if (c) await c.stop();
 });
@@ -164,7 +167,6 @@ test('kubectl expose: a Service with a selector, allocated ClusterIP and control
   assert.ok(ip.startsWith(`10.43.${base}.`), ip);
   // Nothing goes to the new address before its rules are in (unknown service addresses are refused anyway).
   await until('rules for the exposed service', async () => {
-    await proxy!.synced();
     return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).includes(`${ip} . tcp . 80 : goto service-`);
   }, 20_000);
   const seen = new Set<string>();
@@ -215,7 +217,6 @@ test('a pod reaches itself through its own Service (hairpin)', { skip }, async (
 test('an endpoint that turns unready stops receiving traffic; ready again, it is back', { skip }, async () => {
   await apply(sliceManifest('web', [{ pod: 'web-a' }, { pod: 'web-b', ready: false }]));
   await until('web-b out of the rules', async () => {
-    await proxy!.synced();
     // web-b stays behind the sticky service only.
     return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).split(`dnat to ${pods['web-b']}:8080`).length === 2;
   }, 10_000);
@@ -226,8 +227,8 @@ test('an endpoint that turns unready stops receiving traffic; ready again, it is
   await until('web-b answers again', async () => (await repeat(10, () => httpGet(`http://${ips.web}/`))).includes('web-b'), 10_000);
 });
 
-test('stopping the proxy removes its nftables table', { skip }, async () => {
-  await proxy!.stop();
-  proxy = undefined;
+test('stopping the node agent removes its nftables table', { skip }, async () => {
+  await c.stop();
+  c = undefined as unknown as Cluster;
   assert.throws(() => execFileSync('nft', ['list', 'table', 'ip', table], { stdio: 'pipe' }));
 });

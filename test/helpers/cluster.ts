@@ -21,6 +21,8 @@ export interface Cluster {
   url: string;
   /** The server's process id. */
   readonly pid: number;
+  /** The pod bridge of the embedded agent (its service proxy's nftables table is named after it). */
+  bridge: string;
   /** Stop the server (SIGTERM) and start it again on the same data dir and port. */
   restart(): Promise<void>;
   /** Run kubectl against this cluster; resolves with stdout, rejects with an Error carrying stderr and code. */
@@ -89,6 +91,14 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   const agentArgs = opts.agent
     ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${100 + (rand % 100)}.0.0/16`]
     : ['--no-agent'];
+  // Each cluster's Services get their own virtual IPs and node ports: proxies of clusters running side
+  // by side on this machine must not claim the same addresses (unless the test chose its own).
+  const own = (flag: string) => (opts.extraArgs ?? []).includes(flag);
+  if (opts.agent && !own('--service-cidr')) agentArgs.push('--service-cidr', `10.${200 + (rand % 50)}.${(rand >> 8) % 256}.0/24`);
+  if (opts.agent && !own('--service-node-port-range')) {
+    const base = 30000 + (rand % 27) * 100;
+    agentArgs.push('--service-node-port-range', `${base}-${base + 99}`);
+  }
   const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
   let log = '';
@@ -143,6 +153,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     dataDir,
     kubeconfig,
     url,
+    bridge,
     get pid() {
       return proc.pid!;
     },
