@@ -294,8 +294,11 @@ test('pods resolve through the node\'s cluster DNS on their gateway', { skip }, 
   assert.match(conf, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
   // A pod's own name under <ip-dashed>.<ns>.pod answers from the cluster DNS, not from outside.
   const ip = await jp('pod resolver', '{.status.podIP}');
-  const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`])).stdout;
-  assert.match(out, new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`));
+  // The DNS server learns pods from its informer: the new pod may take a moment to appear.
+  await until('the pod name resolves', async () => {
+    const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`], { allowFail: true })).stdout;
+    return new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`).test(out);
+  }, 20_000);
 });
 
 test('preStop hooks run before SIGTERM; startup probes hold liveness; hostPath and projected volumes; impossible limits fail clearly', { skip }, async () => {
