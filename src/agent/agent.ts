@@ -13,6 +13,7 @@ import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
 import { CniNetwork } from './network/cni.js';
+import { startRouteController } from './network/routes.js';
 import { NodeDns, gatewayOf } from '../dns/node-dns.js';
 import { startServiceProxy, startUserspaceProxy, proxyTableName } from '../proxy/index.js';
 import { NodeRegistration } from './node/registration.js';
@@ -151,6 +152,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
+  // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
+  // The process runtime's pods use the host network: nothing to route.
+  const routes = runtimeName === 'runc' ? startRouteController({ client, nodeName, dataDir: o.dataDir, log: log.child({ part: 'routes' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
   const proxy = runtimeName === 'runc'
     ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
@@ -165,6 +169,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       pods.stop();
       await nodeDns?.stop();
       await proxy.stop();
+      routes?.stop();
       await streams.close();
       client.close();
     },

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { logger } from '../util/log.js';
 import { CniNetwork } from './network/cni.js';
+import { removeRoutes } from './network/routes.js';
 import { proxyTableName, removeServiceProxyTable } from '../proxy/index.js';
 import { removeCgroups, unmount } from './runtime/host.js';
 
@@ -32,5 +33,6 @@ export async function resetNode(dataDir: string, bridge = 'gifee0') {
   }
   await unmount(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
+  await removeRoutes(dataDir).catch(() => undefined); // the routes to other nodes' pods this agent installed
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
 }
