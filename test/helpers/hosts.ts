@@ -1,0 +1,150 @@
+// Multi-node test hosts on one machine (scripts/test-hosts.sh): N network namespaces joined by a
+// bridge in the root namespace, each with its own IP, and a real `gifee agent` per host joining a
+// server that runs in the root namespace. destroy() stops the agents, removes what they made
+// (containers, mounts, pod netns, cgroups; inside the host's namespace for its bridge, routes and
+// nftables) and the hosts themselves.
+//
+// Agents run under `nsenter --net=...`, not `ip netns exec`: the latter also unshares the mount
+// namespace and remounts /sys, which hides /sys/fs/cgroup from runc and keeps the agent's overlay
+// and netns mounts out of sight of the cleanup.
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Cluster } from './cluster.js';
+
+const run = promisify(execFile);
+
+const repoRoot = (() => {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  return d;
+})();
+
+/** The gifee CLI entry: compiled when built (dist), else through tsx from source. */
+const cli = () => {
+  const compiled = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+  return import.meta.url.endsWith('.js') && existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
+};
+
+export interface TestHost {
+  name: string;
+  /** The network namespace (/var/run/netns/NAME). */
+  netns: string;
+  ip: string;
+}
+
+export interface TestHosts {
+  hosts: TestHost[];
+  /** The root namespace's side of the hosts' network: hosts reach the API server at bridge.ip. */
+  bridge: { name: string; ip: string };
+  /** argv that runs argv inside a host's network namespace (and only that namespace). */
+  inHost(host: TestHost, argv: string[]): string[];
+  /** Runs a command inside a host's network namespace. */
+  exec(host: TestHost, cmd: string, args: string[]): Promise<{ stdout: string; stderr: string }>;
+  destroy(): Promise<void>;
+}
+
+/** N hosts on a fresh bridge and a random private /24 (scripts/test-hosts.sh). */
+export async function createHosts(n: number, opts: { prefix?: string; subnet?: string } = {}): Promise<TestHosts> {
+  const prefix = opts.prefix ?? `gfm${Math.floor(Math.random() * 0xfffff).toString(36)}`;
+  const script = join(repoRoot, 'scripts', 'test-hosts.sh');
+  const { stdout } = await run('bash', [script, 'create', String(n), prefix, ...(opts.subnet ? [opts.subnet] : [])]);
+  const lines = stdout.trim().split('\n').map((l) => l.split(' '));
+  const br = lines.find((l) => l[0] === 'bridge')!;
+  const hosts = lines.filter((l) => l[0] !== 'bridge').map(([name, ip]) => ({ name, netns: name, ip }));
+  const inHost = (h: TestHost, argv: string[]) => ['nsenter', `--net=/var/run/netns/${h.netns}`, '--', ...argv];
+  return {
+    hosts,
+    bridge: { name: br[1], ip: br[2] },
+    inHost,
+    exec: async (h, cmd, args) => {
+      const [bin, ...rest] = inHost(h, [cmd, ...args]);
+      const r = await run(bin, rest, { maxBuffer: 16 * 1024 * 1024 });
+      return { stdout: String(r.stdout), stderr: String(r.stderr) };
+    },
+    destroy: async () => {
+      await run('bash', [script, 'delete', prefix]);
+    },
+  };
+}
+
+/**
+ * Lets agents on the hosts verify the API server at the bridge address: the server's certificate
+ * is reissued (same CA) to also cover that IP, and the server restarted to load it. The cluster
+ * must listen on all addresses (startCluster({ extraArgs: ['--bind-address', '0.0.0.0'] })).
+ * Returns the URL the hosts use.
+ */
+export async function serveOnBridge(cluster: Cluster, bridgeIP: string): Promise<string> {
+  const { issueCert, serverNames } = await import('../../src/cli/pki.js');
+  const pki = join(cluster.dataDir, 'pki');
+  const ca = { cert: await readFile(join(pki, 'ca.crt'), 'utf8'), key: await readFile(join(pki, 'ca.key'), 'utf8') };
+  const server = await issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...serverNames([bridgeIP]) });
+  await writeFile(join(pki, 'server.key'), server.key, { mode: 0o600 });
+  await writeFile(join(pki, 'server.crt'), server.cert);
+  await cluster.restart();
+  return `https://${bridgeIP}:${new URL(cluster.url).port}`;
+}
+
+export interface HostAgent {
+  host: TestHost;
+  nodeName: string;
+  dataDir: string;
+  /** The agent's pod bridge (inside the host's namespace). */
+  bridge: string;
+  logs(): string;
+  /** SIGTERM and wait (containers keep running, as with a real agent restart). */
+  stop(): Promise<void>;
+  /** Stop, then remove everything the agent made (run inside the host's network namespace) and its data dir. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Starts `gifee agent` inside a host, joined to the server with its node token; the images (OCI
+ * tars) are imported into the agent's data dir first. Resolves once the process runs; wait for
+ * the Node with kubectl.
+ */
+export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { server: string; serverDataDir: string; images: string[]; env?: Record<string, string> }): Promise<HostAgent> {
+  const dataDir = await mkdtemp(join(tmpdir(), `gifee-${host.name}-`));
+  for (const image of o.images) await run(process.execPath, [...cli(), 'images', 'import', '--data-dir', dataDir, image], { cwd: repoRoot });
+  // A pod bridge name of its own, though it lives in the host's namespace: if a cleanup ever ran in
+  // the root namespace by mistake, it must not touch a real gifee0.
+  const bridge = `${host.name.replace(/-h(\d+)$/, 'p$1')}`.slice(0, 15);
+  const nodeName = host.name;
+  const argv = hosts.inHost(host, [process.execPath, ...cli(), 'agent', '--server', o.server, '--token-file', join(o.serverDataDir, 'node-token'), '--data-dir', dataDir, '--node-name', nodeName, '--node-ip', host.ip, '--kubelet-port', '10250', '--bridge', bridge]);
+  let log = '';
+  let proc: ChildProcess | undefined = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(o.env ?? {}) } });
+  proc.stdout!.on('data', (d) => (log += d));
+  proc.stderr!.on('data', (d) => (log += d));
+  const stop = async () => {
+    const p = proc;
+    proc = undefined;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
+    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(t);
+  };
+  return {
+    host,
+    nodeName,
+    dataDir,
+    bridge,
+    logs: () => log,
+    stop,
+    destroy: async () => {
+      await stop();
+      // resetNode inside the host's network namespace: the pod bridge, the proxy's nftables table
+      // and the routes are there; containers, mounts and cgroups are the machine's.
+      const code = `const { resetNode } = await import(${JSON.stringify(join(repoRoot, 'src', 'agent', 'reset.ts'))}); await resetNode(${JSON.stringify(dataDir)}, ${JSON.stringify(bridge)});`;
+      const [bin, ...args] = hosts.inHost(host, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', code]);
+      await run(bin, args, { cwd: repoRoot });
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
