@@ -76,7 +76,8 @@ const slice = (name: string, ips: string[], port = 8080) => ({
 const svc = (name: string, clusterIP: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
 
 const images = await testImages();
-const c = await startCluster({ agent: true, env: { GIFEE_LOG: 'warn' } });
+// Its own service CIDR (this bench picks the ClusterIPs); the agent's proxy programs the same Services too.
+const c = await startCluster({ agent: true, env: { GIFEE_LOG: 'warn' }, extraArgs: ['--service-cidr', '10.43.0.0/16'] });
 const client = adminClient(c);
 let pending: { id: string; ip: string; written: number; resolve(ms: number): void } | undefined;
 const proxy = await (async () => {
