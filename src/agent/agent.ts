@@ -154,7 +154,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   await registration.register();
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
-  const routes = runtimeName === 'runc' ? startRouteController({ client, nodeName, dataDir: o.dataDir, log: log.child({ part: 'routes' }) }) : undefined;
+  const routes = runtimeName === 'runc' ? startRouteController({ client, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
   const proxy = runtimeName === 'runc'
     ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })

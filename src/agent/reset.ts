@@ -33,6 +33,6 @@ export async function resetNode(dataDir: string, bridge = 'gifee0') {
   }
   await unmount(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
-  await removeRoutes(dataDir).catch(() => undefined); // the routes to other nodes' pods this agent installed
+  await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
 }

@@ -1,7 +1,8 @@
 // Several nodes on one machine: a server in the root namespace (no agent of its own) and three
 // hosts (network namespaces on a test bridge, scripts/test-hosts.sh), each running a real
 // `gifee agent` with its own node IP. Nodes get distinct pod CIDRs, route each other's pod CIDRs
-// via their node IPs (host-gw), pods reach pods on other nodes by pod IP in both directions, and
+// via their node IPs (host-gw), pods reach pods on other nodes by pod IP in both directions (and
+// see each other's pod IPs: no NAT between pods), and
 // a node that leaves has its route removed everywhere. Nothing is left behind.
 
 import { test, before, after } from 'node:test';
@@ -95,6 +96,9 @@ test('a pod reaches a pod on another node by pod IP, both directions', { skip },
   const get = (from: string, ip: string) => c!.kubectl(['exec', from, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${ip} 8080`]);
   assert.match((await get('a', ipB)).stdout, /200 OK[\s\S]*hello from gifee web/);
   assert.match((await get('b', ipA)).stdout, /200 OK[\s\S]*hello from gifee web/);
+  // Without NAT: each server saw the other pod's own IP, not its node's (httpd -v logs the client).
+  assert.match((await c!.kubectl(['logs', 'b'])).stdout, new RegExp(`\\[(::ffff:)?${ipA.replace(/\./g, '\\.')}\\]:\\d+: response:200`));
+  assert.match((await c!.kubectl(['logs', 'a'])).stdout, new RegExp(`\\[(::ffff:)?${ipB.replace(/\./g, '\\.')}\\]:\\d+: response:200`));
 });
 
 test('a node that leaves has its route removed on the others', { skip }, async () => {

@@ -17,6 +17,7 @@ import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';
 import { diffRoutes, planRoutes, removeRoutes, routesStateFile, startRouteController, type RouteController } from './routes.js';
 import { listPodRoutes, replacePodRoute, RouteError } from './route-table.js';
+import { podSourceTableName } from './pod-source-ips.js';
 
 const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'routes need Linux and root (network namespaces)' : false;
@@ -59,6 +60,17 @@ describe('route controller on a real routing table', { skip }, () => {
     assert.fail(`timed out waiting for ${what}`);
   };
   const routes = async () => (await listPodRoutes({ netns })).map((r) => `${r.dst} via ${r.via}`).sort();
+  const bridge = `gfrtb${rand}`;
+  /** Elements of the agent's pod CIDR set in the test namespace; undefined when the table is absent. */
+  const podCIDRSet = async (): Promise<string[] | undefined> => {
+    try {
+      const { stdout } = await run('ip', ['netns', 'exec', netns, 'nft', '-j', 'list', 'set', 'ip', podSourceTableName(bridge), 'pod-cidrs']);
+      const set = (JSON.parse(stdout).nftables as { set?: { elem?: ({ prefix: { addr: string; len: number } } | string)[] } }[]).find((x) => x.set)!.set!;
+      return (set.elem ?? []).map((e) => (typeof e === 'string' ? `${e}/32` : `${e.prefix.addr}/${e.prefix.len}`)).sort();
+    } catch {
+      return undefined;
+    }
+  };
   const createNode = async (n: KObject) => {
     await client.create(R.nodes, undefined, n);
     await client.patch(R.nodes, undefined, n.metadata!.name!, { status: n.status }, 'merge', 'status');
@@ -92,12 +104,15 @@ describe('route controller on a real routing table', { skip }, () => {
     await createNode(node('b', '10.77.1.0/24', `${subnet}.2`));
     // A route someone else installed with our marker is not ours to remove.
     await run('ip', ['-n', netns, 'route', 'add', '10.77.200.0/24', 'via', `${subnet}.200`, 'proto', '77']);
-    ctl = startRouteController({ client, nodeName: 'self', log: logger('routes-test'), dataDir, resyncMs: 500, table: { netns } });
+    ctl = startRouteController({ client, nodeName: 'self', log: logger('routes-test'), dataDir, resyncMs: 500, bridge, table: { netns } });
     await ctl.ready;
     assert.deepEqual(await routes(), [`10.77.1.0/24 via ${subnet}.2`, `10.77.200.0/24 via ${subnet}.200`]);
+    // Every node's pod CIDR (this node's too) in the set whose traffic keeps pod source IPs.
+    assert.deepEqual(await podCIDRSet(), ['10.77.0.0/24', '10.77.1.0/24']);
 
     await createNode(node('c', '10.77.2.0/24', `${subnet}.3`));
     await until('route to c', async () => (await routes()).includes(`10.77.2.0/24 via ${subnet}.3`));
+    await until('c in the pod CIDR set', async () => (await podCIDRSet())?.includes('10.77.2.0/24') ?? false);
     // c moves to another IP: its route follows.
     await client.patch(R.nodes, undefined, 'c', { status: { addresses: [{ type: 'InternalIP', address: `${subnet}.4` }] } }, 'merge', 'status');
     await until('route to c moved', async () => (await routes()).includes(`10.77.2.0/24 via ${subnet}.4`));
@@ -124,7 +139,7 @@ describe('route controller on a real routing table', { skip }, () => {
 
     // c leaves while no controller runs: the next start removes its route (it remembers it installed it).
     await client.delete(R.nodes, undefined, 'c');
-    ctl = startRouteController({ client, nodeName: 'self', log: logger('routes-test'), dataDir, table: { netns } });
+    ctl = startRouteController({ client, nodeName: 'self', log: logger('routes-test'), dataDir, bridge, table: { netns } });
     await ctl.ready;
     assert.deepEqual(await routes(), [`10.77.200.0/24 via ${subnet}.200`]);
 
@@ -133,7 +148,8 @@ describe('route controller on a real routing table', { skip }, () => {
     await until('route to d', async () => (await routes()).includes(`10.77.4.0/24 via ${subnet}.5`));
     ctl.stop();
     ctl = undefined;
-    await removeRoutes(dataDir, { netns });
+    await removeRoutes(dataDir, { bridge, netns });
     assert.deepEqual(await routes(), [`10.77.200.0/24 via ${subnet}.200`]);
+    assert.equal(await podCIDRSet(), undefined, 'the nftables table is removed by reset');
   });
 });

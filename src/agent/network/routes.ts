@@ -17,6 +17,7 @@ import { Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
+import { applyPodSourceTable, podSourceTableName, removePodSourceTable } from './pod-source-ips.js';
 import { connectedNetworks, deletePodRoute, enableForwarding, listPodRoutes, localAddresses, replacePodRoute, RouteError, type PodRoute, type TableOptions } from './route-table.js';
 
 export { ROUTE_PROTO, type PodRoute } from './route-table.js';
@@ -30,6 +31,8 @@ export interface RouteControllerOptions {
   dataDir?: string;
   /** How often routes are re-checked against the kernel's (default 30s). */
   resyncMs?: number;
+  /** The agent's pod bridge: names its nftables table (pod IPs kept between nodes, pod-source-ips.ts). */
+  bridge?: string;
   /** Tests: program a named network namespace instead of the agent's own. */
   table?: TableOptions;
 }
@@ -78,6 +81,16 @@ export function planRoutes(nodes: KObject[], self: string, local: Set<string>, c
   return { wanted, skipped };
 }
 
+/** Every node's IPv4 pod CIDR, this node's included: traffic between them keeps its pod source IPs. */
+export function clusterPodCIDRs(nodes: KObject[]): string[] {
+  const all = new Set<string>();
+  for (const n of nodes) {
+    const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    for (const c of [spec.podCIDR, ...(spec.podCIDRs ?? [])]) if (c && !c.includes(':')) all.add(c);
+  }
+  return [...all].sort();
+}
+
 /** What to change: routes to add or move, and owned routes no longer wanted. */
 export function diffRoutes(wanted: PodRoute[], current: PodRoute[], owned: Set<string>): { replace: PodRoute[]; remove: PodRoute[] } {
   const have = new Map(current.map((r) => [r.dst, r.via]));
@@ -116,6 +129,8 @@ export function startRouteController(o: RouteControllerOptions): RouteController
   let running: Promise<void> = Promise.resolve();
   let pending = false;
   let loaded = false;
+  const podIPsTable = podSourceTableName(o.bridge);
+  let podCIDRsApplied: string | undefined;
 
   const syncOnce = async () => {
     if (!loaded) {
@@ -123,7 +138,17 @@ export function startRouteController(o: RouteControllerOptions): RouteController
       loaded = true;
     }
     const [local, connected, current] = await Promise.all([localAddresses(o.table), connectedNetworks(o.table), listPodRoutes(o.table)]);
-    const { wanted, skipped } = planRoutes(informer.list(), o.nodeName, local, connected);
+    const nodes = informer.list();
+    const podCIDRs = clusterPodCIDRs(nodes);
+    if (podCIDRs.join() !== podCIDRsApplied) {
+      try {
+        await applyPodSourceTable(podIPsTable, podCIDRs, o.table);
+        podCIDRsApplied = podCIDRs.join();
+      } catch (e) {
+        log.warn('could not program the pod CIDRs whose traffic keeps pod IPs: traffic to other nodes\' pods is masqueraded', { table: podIPsTable, err: e });
+      }
+    }
+    const { wanted, skipped } = planRoutes(nodes, o.nodeName, local, connected);
     for (const s of skipped) {
       if (skippedBefore.get(s.node) !== s.reason) log.info('no route to node needed', { node: s.node, reason: s.reason });
     }
@@ -210,8 +235,10 @@ export function startRouteController(o: RouteControllerOptions): RouteController
   };
 }
 
-/** Removes the routes the agent with this data dir installed (for reset; a stop leaves them). Run it in the agent's network namespace. */
-export async function removeRoutes(dataDir: string, table: TableOptions = {}): Promise<void> {
+/** Removes the routes the agent with this data dir and pod bridge installed, and its nftables table (for reset; a stop leaves them). Run it in the agent's network namespace. */
+export async function removeRoutes(dataDir: string, o: { bridge?: string } & TableOptions = {}): Promise<void> {
+  const table: TableOptions = { netns: o.netns };
+  await removePodSourceTable(podSourceTableName(o.bridge), table).catch(() => undefined);
   const file = routesStateFile(dataDir);
   const owned = await readOwned(file);
   if (!owned.length) return;
