@@ -101,6 +101,30 @@ test('a pod reaches a pod on another node by pod IP, both directions', { skip },
   assert.match((await c!.kubectl(['logs', 'a'])).stdout, new RegExp(`\\[(::ffff:)?${ipB.replace(/\./g, '\\.')}\\]:\\d+: response:200`));
 });
 
+test('a Service reaches its pod on another node by ClusterIP from a pod, and by NodePort on any node', { skip }, async () => {
+  const [, h2, h3] = agents;
+  await c!.kubectl(['expose', 'pod', 'b', '--name', 'web-b', '--port', '80', '--target-port', '8080', '--type', 'NodePort']);
+  const svc = JSON.parse((await c!.kubectl(['get', 'service', 'web-b', '-o', 'json'])).stdout) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+  const get = (from: string, ip: string, port: number) => c!.kubectl(['exec', from, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${ip} ${port}`]);
+  // a (on host 1) through the ClusterIP to b (on host 2): DNAT on host 1, then routed; the reply un-DNATed on host 1.
+  await until('ClusterIP answers from a pod on another node', async () => /hello from gifee web/.test((await get('a', svc.spec.clusterIP, 80)).stdout), 30_000);
+  // From this machine to the node port of host 3 (no endpoint there): forwarded to host 2 and back.
+  const nodePort = svc.spec.ports[0].nodePort;
+  const viaNodePort = async (ip: string) => {
+    const net = await import('node:net');
+    return new Promise<string>((resolve, reject) => {
+      const s = net.connect({ host: ip, port: nodePort, timeout: 5000 }, () => s.end('GET / HTTP/1.0\r\n\r\n'));
+      let b = '';
+      s.on('data', (d) => (b += d));
+      s.on('end', () => resolve(b));
+      s.on('timeout', () => s.destroy(new Error('timed out')));
+      s.on('error', reject);
+    });
+  };
+  for (const h of [h3, h2]) await until(`NodePort on ${h.nodeName}`, async () => /hello from gifee web/.test(await viaNodePort(h.host.ip)), 30_000);
+  await c!.kubectl(['delete', 'service', 'web-b']);
+});
+
 test('a node that leaves has its route removed on the others', { skip }, async () => {
   const leaving = agents[2];
   const cidr = (await c!.kubectl(['get', 'node', leaving.nodeName, '-o', 'jsonpath={.spec.podCIDR}'])).stdout;
