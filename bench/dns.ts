@@ -20,7 +20,7 @@ const NAME = 'web.default.svc.cluster.local';
 const queryFor = (id: number) => packet.encode({ type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{ name: NAME, type: 'A' }] });
 
 /** Sends TOTAL queries from CLIENTS sockets, one in flight per socket; a lost reply is resent after 1s. */
-async function drive(port: number) {
+async function drive(port: number, host = '127.0.0.1') {
   let next = 0;
   const lat: number[] = [];
   const start = performance.now();
@@ -38,9 +38,9 @@ async function drive(port: number) {
       id = (id + 1) & 0xffff;
       sent = performance.now();
       const q = queryFor(id);
-      sock.send(q, port, '127.0.0.1');
+      sock.send(q, port, host);
       clearTimeout(timer);
-      timer = setTimeout(() => sock.send(q, port, '127.0.0.1'), 1000);
+      timer = setTimeout(() => sock.send(q, port, host), 1000);
     };
     sock.on('error', reject);
     sock.on('message', (m) => {
@@ -50,7 +50,7 @@ async function drive(port: number) {
       lat.push(performance.now() - sent);
       send();
     });
-    sock.bind(0, '127.0.0.1', send);
+    sock.bind(0, host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', send);
   })));
   const secs = (performance.now() - start) / 1000;
   return { perSec: TOTAL / secs, lat: lat.sort((a, b) => a - b) };
@@ -70,6 +70,15 @@ async function echoServer(size: number) {
   return { port: sock.address().port, close: () => new Promise<void>((r) => sock.close(() => r())) };
 }
 
+// Child mode: this file run inside a pod's network namespace drives the node's DNS from there.
+if (process.env.BENCH_DNS_TARGET) {
+  const [host, port] = process.env.BENCH_DNS_TARGET.split(':');
+  const r = await drive(Number(port), host);
+  process.stdout.write(JSON.stringify({ perSec: r.perSec, p50: percentile(r.lat, 50), p99: percentile(r.lat, 99) }) + '\n');
+  process.exit(0);
+}
+
+let inProcess = 0;
 const c = await startCluster({ extraArgs: ['--no-controllers'], env: { GIFEE_LOG: 'warn' } });
 const client = new RestClient(await clientConfigFromKubeconfig(c.kubeconfig));
 try {
@@ -84,6 +93,7 @@ try {
   const echo = await echoServer(size);
   const base = await drive(echo.port);
   const served = await drive(dns.port);
+  inProcess = served.perSec;
   await echo.close();
   await dns.stop();
   report(
@@ -95,4 +105,37 @@ try {
 } finally {
   client.close();
   await c.stop();
+}
+
+/** From a pod: the same load from inside a real pod's network namespace to its node's DNS server on the gateway. */
+async function fromPod() {
+  if (process.getuid?.() !== 0) return console.log('bench dns-from-pod: skipped (needs root for runc pods)');
+  const { testImages } = await import('../test/helpers/images.js');
+  const { createImageStore } = await import('../src/agent/images/store.js');
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const images = await testImages();
+  const pc = await startCluster({ agent: true, env: { GIFEE_LOG: 'warn' } });
+  try {
+    await createImageStore({ dataDir: pc.dataDir }).importFile(images.busybox);
+    await pc.kubectl(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']);
+    await pc.kubectl(['run', 'dns-client', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+    await pc.kubectl(['wait', '--for=condition=Ready', 'pod/dns-client', '--timeout=60s']);
+    const uid = (await pc.kubectl(['get', 'pod', 'dns-client', '-o', 'jsonpath={.metadata.uid}'])).stdout;
+    const conf = (await pc.kubectl(['exec', 'dns-client', '--', 'cat', '/etc/resolv.conf'])).stdout;
+    const server = /nameserver (\S+)/.exec(conf)![1];
+    const child = spawn('nsenter', [`--net=/var/run/netns/gifee-${uid}`, process.execPath, fileURLToPath(import.meta.url)], { env: { ...process.env, BENCH_DNS_TARGET: `${server}:53` }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    await new Promise((r) => child.once('exit', r));
+    const r = JSON.parse(out) as { perSec: number; p50: number; p99: number };
+    return r;
+  } finally {
+    await pc.stop();
+  }
+}
+
+const pod = await fromPod();
+if (pod) {
+  report('dns-from-pod', `${pod.perSec.toFixed(0)} queries/s for ${NAME} A from inside a pod's network namespace to its node's DNS (${CLIENTS} clients, ${TOTAL} queries), p50 ${ms(pod.p50)} p99 ${ms(pod.p99)}`, `${inProcess.toFixed(0)} queries/s in-process over loopback (the figure above)`, pod.perSec / inProcess);
 }

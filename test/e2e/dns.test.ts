@@ -54,7 +54,7 @@ before(async () => {
   if (skip) return;
   const images = await testImages();
   // The agent's own cluster DNS is off: this test runs the same NodeDns itself, with a fake upstream.
-  c = await startCluster({ agent: true, extraArgs: ['--cluster-dns', 'none'] });
+  c = await startCluster({ agent: true, extraArgs: ['--cluster-dns', 'none', '--service-cidr', '10.43.100.0/24'] });
   const { createImageStore } = await import('../../src/agent/images/store.js');
   const store = createImageStore({ dataDir: c.dataDir });
   for (const f of [images.busybox, images.web1]) await store.importFile(f);
