@@ -41,6 +41,9 @@ delete_hosts() {
 create_hosts() {
   local n=$1 prefix=$2 subnet=${3:-}
   [[ "$n" =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 99 )) || { echo "N must be 1..99" >&2; exit 2; }
+  # Tests create hosts concurrently: pick the subnet and claim it (bridge address) under one lock.
+  exec 9>/run/lock/gifee-test-hosts.lock
+  flock 9
   if [[ -z "$subnet" ]]; then
     for _ in $(seq 1 50); do
       subnet="10.250.$((RANDOM % 256))"
@@ -54,6 +57,7 @@ create_hosts() {
   ip link add "$br" type bridge
   ip addr add "$subnet.1/24" dev "$br"
   ip link set "$br" up
+  flock -u 9
   echo "bridge $br $subnet.1"
   for i in $(seq 1 "$n"); do
     local ns="${prefix}-h$i" addr="$subnet.$((i + 1))"

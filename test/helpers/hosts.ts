@@ -110,7 +110,12 @@ export interface HostAgent {
  */
 export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { server: string; serverDataDir: string; images: string[]; env?: Record<string, string> }): Promise<HostAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), `gifee-${host.name}-`));
-  for (const image of o.images) await run(process.execPath, [...cli(), 'images', 'import', '--data-dir', dataDir, image], { cwd: repoRoot });
+  try {
+    for (const image of o.images) await run(process.execPath, [...cli(), 'images', 'import', '--data-dir', dataDir, image], { cwd: repoRoot });
+  } catch (e) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   // A pod bridge name of its own, though it lives in the host's namespace: if a cleanup ever ran in
   // the root namespace by mistake, it must not touch a real gifee0.
   const bridge = `${host.name.replace(/-h(\d+)$/, 'p$1')}`.slice(0, 15);
