@@ -31,6 +31,15 @@ const cli = () => {
   return import.meta.url.endsWith('.js') && existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
 };
 
+/** node arguments that run resetNode(dataDir, bridge): the compiled module when built, else the source through tsx. */
+function resetNodeCommand(dataDir: string, bridge: string): string[] {
+  const compiled = join(repoRoot, 'dist', 'src', 'agent', 'reset.js');
+  const useCompiled = import.meta.url.endsWith('.js') && existsSync(compiled);
+  const module = useCompiled ? compiled : join(repoRoot, 'src', 'agent', 'reset.ts');
+  const code = `const { resetNode } = await import(${JSON.stringify(module)}); await resetNode(${JSON.stringify(dataDir)}, ${JSON.stringify(bridge)});`;
+  return [...(useCompiled ? [] : ['--import', 'tsx']), '--input-type=module', '-e', code];
+}
+
 export interface TestHost {
   name: string;
   /** The network namespace (/var/run/netns/NAME). */
@@ -146,8 +155,7 @@ export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { serv
       await stop();
       // resetNode inside the host's network namespace: the pod bridge, the proxy's nftables table
       // and the routes are there; containers, mounts and cgroups are the machine's.
-      const code = `const { resetNode } = await import(${JSON.stringify(join(repoRoot, 'src', 'agent', 'reset.ts'))}); await resetNode(${JSON.stringify(dataDir)}, ${JSON.stringify(bridge)});`;
-      const [bin, ...args] = hosts.inHost(host, [process.execPath, '--import', 'tsx', '--input-type=module', '-e', code]);
+      const [bin, ...args] = hosts.inHost(host, [process.execPath, ...resetNodeCommand(dataDir, bridge)]);
       await run(bin, args, { cwd: repoRoot });
       await rm(dataDir, { recursive: true, force: true });
     },
