@@ -4,7 +4,7 @@
 // A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL), cleaned up
 // (containers, mounts, cgroups, network namespace) and then removed from the API.
 
-import { mkdir, rm, readdir } from 'node:fs/promises';
+import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
 import type { EventRecorder } from '../../client/events.js';
@@ -55,6 +55,8 @@ export class PodWorker {
   private terminating?: Promise<void>;
   private finished = false;
   private gone = false;
+  private lastPhase?: string;
+  private deadlineExceeded = false;
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -182,8 +184,6 @@ export class PodWorker {
     if (st === 'Succeeded' || st === 'Failed') await this.releaseSandbox();
   }
 
-  private lastPhase?: string;
-
   private checkDeadline() {
     const ads = this.pod.spec.activeDeadlineSeconds;
     if (ads === undefined || !this.startTime) return;
@@ -194,8 +194,6 @@ export class PodWorker {
     this.event('Normal', 'DeadlineExceeded', `Pod was active on the node longer than the specified deadline`);
     for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, this.grace());
   }
-
-  private deadlineExceeded = false;
 
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
   private async ensureSandbox(): Promise<boolean> {
@@ -307,7 +305,6 @@ export class PodWorker {
     }
     const termLog = join(this.dir, 'termination', `${c.name}-${next}`);
     await mkdir(join(this.dir, 'termination'), { recursive: true });
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(termLog, '');
     mounts.push({ source: termLog, destination: c.terminationMessagePath ?? '/dev/termination-log' });
     for (const vm of c.volumeMounts ?? []) {
