@@ -27,7 +27,9 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
                             host processes without isolation (the default without root)
   --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
 
-const SERVICE_FLAGS_HELP = `  --service-cidr CIDR       ClusterIPs of Services come from here; the kubernetes Service gets the first (default 10.43.0.0/16)
+const SERVICE_FLAGS_HELP = `  --tls-san NAME            an extra name or address for the API server's certificate (repeatable;
+                            this machine's addresses are always included)
+  --service-cidr CIDR       ClusterIPs of Services come from here; the kubernetes Service gets the first (default 10.43.0.0/16)
   --service-node-port-range R   node ports of NodePort Services (default 30000-32767)`;
 
 const AGENT_HELP = `gifee agent: join a cluster as a worker node (runs pods with runc; needs root)
@@ -89,9 +91,17 @@ const serverFlags = {
   bridge: { type: 'string' },
   runtime: { type: 'string' },
   'cluster-dns': { type: 'string' },
+  'tls-san': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+
+/** --tls-san NAME (repeatable, or comma-separated). */
+function tlsSANsOf(f: Record<string, unknown>): string[] {
+  const v = f['tls-san'];
+  const list = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+  return list.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+}
 
 function runtimeOf(v: string | boolean | undefined): 'runc' | 'process' | undefined {
   if (v === undefined) return undefined;
@@ -151,6 +161,7 @@ async function main(argv: string[]) {
         clusterCIDR: f['cluster-cidr'] as string | undefined,
         serviceCIDR: f['service-cidr'] as string | undefined,
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
+        tlsSANs: tlsSANsOf(f),
         agent: agentOf(f),
         ...storeOf(f),
       });
@@ -170,6 +181,7 @@ async function main(argv: string[]) {
         clusterCIDR: f['cluster-cidr'] as string | undefined,
         serviceCIDR: f['service-cidr'] as string | undefined,
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
+        tlsSANs: tlsSANsOf(f),
         agent: agentOf(f),
         ...storeOf(f),
         onReady: (url) => {

@@ -15,6 +15,8 @@ export interface ServerConfig {
   etcdEndpoints: string[];
   controllers: boolean;
   compactionIntervalMs?: number;
+  /** Extra names and addresses for the API server's certificate (--tls-san). */
+  tlsSANs?: string[];
   /** Cluster pod CIDR the node IPAM controller carves /24s from (default 10.42.0.0/16). */
   clusterCIDR?: string;
   /** Service ClusterIP range (default 10.43.0.0/16) and node port range (default 30000-32767). */
@@ -41,7 +43,10 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress]);
+  // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
+  const { networkInterfaces } = await import('node:os');
+  const localIPs = Object.values(networkInterfaces()).flatMap((a) => a ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
+  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {

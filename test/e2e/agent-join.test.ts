@@ -51,7 +51,7 @@ function runCli(args: string[]): Promise<{ code: number; out: string }> {
 before(async () => {
   if (skip) return;
   const images = await testImages();
-  c = await startCluster({ extraArgs: ['--cluster-cidr', `10.${200 + Math.floor(Math.random() * 50)}.0.0/16`] });
+  c = await startCluster({ extraArgs: ['--cluster-cidr', `10.${200 + Math.floor(Math.random() * 50)}.0.0/16`, '--tls-san', 'api.gifee.test', '--tls-san', '10.99.99.99'] });
   agentDir = await mkdtemp(join(tmpdir(), 'gifee-worker-'));
   // The worker's images, imported before it starts (its import directory is scanned at start).
   const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
@@ -83,6 +83,15 @@ test('a worker joins with the node token, gets a pod CIDR, and runs scheduled po
   await until('logs through the API server', async () => (await c.kubectl(['logs', 'on-worker'])).stdout === 'hello from on-worker\n');
   assert.equal((await c.kubectl(['exec', 'on-worker', '--', 'echo', 'exec-ok'])).stdout, 'exec-ok\n');
   await c.kubectl(['delete', 'pod', 'on-worker', '--grace-period=1']);
+});
+
+test('the server certificate covers --tls-san names and this machine\'s addresses, so workers can verify it', { skip }, async () => {
+  const { X509Certificate } = await import('node:crypto');
+  const { networkInterfaces } = await import('node:os');
+  const cert = new X509Certificate(await readFile(join(c.dataDir, 'pki', 'server.crt')));
+  assert.ok(cert.checkHost('api.gifee.test'));
+  assert.ok(cert.checkIP('10.99.99.99'));
+  for (const a of Object.values(networkInterfaces()).flatMap((x) => x ?? []).filter((x) => x.family === 'IPv4' && !x.internal)) assert.ok(cert.checkIP(a.address), a.address);
 });
 
 test('a wrong token or a CA that does not match the token is refused with a clear error', { skip }, async () => {
