@@ -6,24 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { join } from 'node:path';
+import { startCluster, cliCommand, repoRoot, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
-const repoRoot = (() => {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
-  return d;
-})();
-const cli = () => {
-  const compiled = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-  return import.meta.url.endsWith('.js') && existsSync(compiled) ? [compiled] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
-};
+// The gifee CLI as the cluster helper runs it (compiled under dist/, else from source).
+const cli = cliCommand;
 
 let c: Cluster;
 let agentDir: string;

@@ -40,7 +40,7 @@ export interface KubectlResult {
   code: number;
 }
 
-const repoRoot = (() => {
+export const repoRoot = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(d, 'package.json'))) d = dirname(d);
   return d;
@@ -58,7 +58,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The gifee CLI entry: compiled when built (dist), else through tsx from source. */
-function cliCommand(): string[] {
+export function cliCommand(): string[] {
   const compiled = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js') && existsSync(compiled)) return [compiled];
