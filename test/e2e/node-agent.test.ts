@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -95,6 +95,7 @@ test('kubectl run: a real container with a pod IP that serves HTTP; logs, exec, 
   assert.equal((await k(['exec', 'web', '--', 'cat', '/tmp/up.txt'])).stdout, 'uploaded');
   await k(['cp', 'web:/www/index.html', join(dir, 'down.html')]);
   assert.equal(readFileSync(join(dir, 'down.html'), 'utf8').trim(), 'hello from gifee web');
+  rmSync(dir, { recursive: true, force: true });
 
   // port-forward: two connections through one forward.
   const port = await freePort();
@@ -341,6 +342,7 @@ test('preStop hooks run before SIGTERM; startup probes hold liveness; hostPath a
   assert.equal((await k(['exec', 'hooks', '--', 'sh', '-c', 'cat /proj/color; echo; cat /proj/tier'])).stdout, 'blue\nx');
   await k(['delete', 'pod', 'hooks', '--wait=true']);
   assert.equal(readFileSync(join(host, 'prestop'), 'utf8'), 'prestop-ran\n');
+  rmSync(host, { recursive: true, force: true });
   // A memory limit of one byte cannot hold a process: the container fails with the runtime's reason.
   await until('tiny fails', async () => ['Failed', 'Succeeded'].includes(await phase('tiny')) || /Error|OOMKilled|StartError/.test((await k(['get', 'pod', 'tiny'])).stdout));
   assert.notEqual(await phase('tiny'), 'Succeeded');
