@@ -3,6 +3,7 @@
 
 import { RestClient } from '../client/rest.js';
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
+import { PodGCController } from './podgc/podgc.js';
 import { NodeIpamController } from './nodeipam/nodeipam.js';
 import { logger, type Logger } from '../util/log.js';
 import { GarbageCollector } from './garbagecollector/garbagecollector.js';
@@ -31,7 +32,7 @@ export async function startControllerManager(opts: { server: string; ca: string;
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' });
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
-  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, log.child({ controller: 'endpointslice' })), new EndpointsController(client, log.child({ controller: 'endpoints' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts)];
+  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, log.child({ controller: 'endpointslice' })), new EndpointsController(client, log.child({ controller: 'endpoints' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts), new PodGCController(client, log.child({ controller: 'podgc' }))];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
     controllers = makeControllers();
