@@ -25,6 +25,7 @@ import { startCompaction } from './compaction.js';
 import './binding.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
+import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
 
 export interface ApiServerOptions {
@@ -68,6 +69,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const state = new ApiState(opts.store, registry, log);
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
+  installPodPriority(state);
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
 
@@ -152,6 +154,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
   await bootstrapObjects(state);
+  await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
   const compactEvery = opts.compactionIntervalMs ?? Number(process.env.GIFEE_COMPACTION_INTERVAL_MS ?? 300_000);

@@ -36,7 +36,8 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.batch.v1.CronJob': { 1: 'metadata', 2: 'spec', 3: 'status' },
   'io.k8s.api.batch.v1.CronJobSpec': { 1: 'schedule', 2: 'startingDeadlineSeconds', 3: 'concurrencyPolicy', 4: 'suspend', 5: 'jobTemplate', 6: 'successfulJobsHistoryLimit', 7: 'failedJobsHistoryLimit', 8: 'timeZone' },
   'io.k8s.api.batch.v1.JobTemplateSpec': { 1: 'metadata', 2: 'spec' },
+  'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value', 3: 'globalDefault', 4: 'description', 5: 'preemptionPolicy' },
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept. */
-export const KEEP_ZERO = new Set(['replicas', 'completions', 'parallelism', 'backoffLimit', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit', 'startingDeadlineSeconds', 'ttlSecondsAfterFinished', 'deletionGracePeriodSeconds', 'automountServiceAccountToken', 'immutable', 'suspend', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'priority', 'controller', 'blockOwnerDeletion', 'manualSelector', 'shareProcessNamespace', 'setHostnameAsFQDN', 'hostUsers']);
+export const KEEP_ZERO = new Set(['replicas', 'completions', 'parallelism', 'backoffLimit', 'terminationGracePeriodSeconds', 'activeDeadlineSeconds', 'revisionHistoryLimit', 'progressDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit', 'startingDeadlineSeconds', 'ttlSecondsAfterFinished', 'deletionGracePeriodSeconds', 'automountServiceAccountToken', 'immutable', 'suspend', 'enableServiceLinks', 'allocateLoadBalancerNodePorts', 'priority', 'globalDefault', 'controller', 'blockOwnerDeletion', 'manualSelector', 'shareProcessNamespace', 'setHostnameAsFQDN', 'hostUsers']);

@@ -10,8 +10,9 @@ import { secret } from './secret.js';
 import { service } from './service.js';
 import { serviceAccount } from './serviceaccount.js';
 import { persistentVolume, persistentVolumeClaim } from './storage.js';
+import { priorityClass } from './priorityclass.js';
 
 export const clusterKinds: KindDef[] = [
   namespace, configMap, secret, serviceAccount, service, endpoints, node, coreEvent,
-  persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event,
+  persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event, priorityClass,
 ];

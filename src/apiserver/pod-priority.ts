@@ -1,0 +1,60 @@
+// Pod priority admission (Kubernetes' Priority plugin), in the Pod storage so every create passes it:
+// spec.priorityClassName is resolved to spec.priority and spec.preemptionPolicy; a pod without one
+// gets the global-default class, or priority 0; an unknown class is refused (403) with the class name.
+// Also creates the built-in system-* classes at start.
+
+import { randomUUID } from 'node:crypto';
+import type { KindDef, KObject } from '../api/kind.js';
+import { SYSTEM_PRIORITY_CLASSES } from '../api/kinds/cluster/priorityclass.js';
+import type { Store } from '../store/types.js';
+import { nowSeconds } from './admission.js';
+import type { ApiState } from './context.js';
+import { forbidden } from './errors.js';
+import { Objects } from './storage/objects.js';
+
+type PC = KObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
+
+class PodObjects extends Objects {
+  constructor(store: Store, def: KindDef, private classes: () => Objects | undefined) {
+    super(store, def);
+  }
+
+  override async create(obj: KObject): Promise<KObject> {
+    const spec = (obj.spec ?? {}) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
+    const classes = this.classes();
+    if (classes) {
+      let pc: PC | undefined;
+      if (spec.priorityClassName) {
+        pc = (await classes.get(undefined, spec.priorityClassName))?.obj as PC | undefined;
+        if (!pc) throw forbidden({ group: '', resource: 'pods' }, obj.metadata?.name ?? '', `no PriorityClass with name ${spec.priorityClassName} was found`);
+      } else {
+        pc = ((await classes.list(undefined)).items as PC[]).find((c) => c.globalDefault);
+        if (pc) spec.priorityClassName = pc.metadata?.name;
+      }
+      spec.priority = pc?.value ?? 0;
+      if (pc) spec.preemptionPolicy = pc.preemptionPolicy ?? 'PreemptLowerPriority';
+      obj.spec = spec;
+    }
+    return super.create(obj);
+  }
+}
+
+export function installPodPriority(state: ApiState) {
+  const pcDef = state.registry.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
+  state.storageOverrides.set('/registry/core/pods/', (store, def) => new PodObjects(store, def, () => (pcDef ? state.objects(pcDef) : undefined)));
+}
+
+/** The system-node-critical and system-cluster-critical classes, idempotently. */
+export async function ensureSystemPriorityClasses(state: ApiState) {
+  const pcDef = state.registry.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
+  if (!pcDef) return;
+  const objects = state.objects(pcDef);
+  for (const c of SYSTEM_PRIORITY_CLASSES) {
+    if (await objects.get(undefined, c.name)) continue;
+    try {
+      await objects.create({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: c.name, uid: randomUUID(), creationTimestamp: nowSeconds() }, value: c.value, description: c.description, preemptionPolicy: 'PreemptLowerPriority', globalDefault: false });
+    } catch (e) {
+      if ((e as { reason?: string }).reason !== 'AlreadyExists') throw e;
+    }
+  }
+}
