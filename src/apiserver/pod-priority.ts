@@ -31,7 +31,12 @@ class PodObjects extends Objects {
         pc = ((await classes.list(undefined)).items as PC[]).find((c) => c.globalDefault);
         if (pc) spec.priorityClassName = pc.metadata?.name;
       }
-      spec.priority = pc?.value ?? 0;
+      const computed = pc?.value ?? 0;
+      // As Kubernetes: a client may not pick its own integer priority.
+      if (spec.priority !== undefined && spec.priority !== null && spec.priority !== computed) {
+        throw forbidden({ group: '', resource: 'pods' }, obj.metadata?.name ?? '', `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${computed} from the given PriorityClass name`);
+      }
+      spec.priority = computed;
       if (pc) spec.preemptionPolicy = pc.preemptionPolicy ?? 'PreemptLowerPriority';
       obj.spec = spec;
     }

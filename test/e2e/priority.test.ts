@@ -30,6 +30,9 @@ test('priority classes resolve into pods; unknown classes and reserved names are
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /pods "lost" is forbidden: no PriorityClass with name nope was found/);
 
+  const chosen = await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'chooser' }, spec: { priority: 5, containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } }), allowFail: true });
+  assert.match(chosen.stderr, /the integer value of priority \(5\) must not be provided in pod spec; priority admission controller computed 0/);
+
   await c.kubectl(['create', 'priorityclass', 'everyone', '--value=10', '--global-default']);
   await c.kubectl(['create', '-f', '-'], { input: pod('defaulted') });
   assert.equal(await priorityOf('defaulted'), 'everyone/10/PreemptLowerPriority');

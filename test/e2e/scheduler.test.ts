@@ -147,7 +147,9 @@ test('a pod nothing fits stays Pending with FailedScheduling, then schedules whe
 
 test('preemption: a higher-priority pod evicts a lower-priority one and takes its place', async () => {
   await addNode('prio', { cpu: '1', labels: { pool: 'prio' }, taints: [{ key: 'pool', value: 'prio', effect: 'NoSchedule' }] });
-  const spec = (priority: number) => `  priority: ${priority}
+  await cluster.kubectl(['create', 'priorityclass', 'low', '--value=0']);
+  await cluster.kubectl(['create', 'priorityclass', 'vip', '--value=1000']);
+  const spec = (priority: number) => `  priorityClassName: ${priority ? 'vip' : 'low'}
   terminationGracePeriodSeconds: 0
   nodeSelector:
     pool: prio

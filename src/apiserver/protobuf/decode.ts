@@ -74,7 +74,7 @@ function message(buf: Buffer, s: Schema): unknown {
       out[name] = scalarOrMessage(f, fs);
     }
   }
-  for (const [k, v] of Object.entries(out)) if (isZero(v) && !KEEP_ZERO.has(k)) delete out[k];
+  for (const [k, v] of Object.entries(out)) if (isZero(v) && !KEEP_ZERO.has(k) && !KEEP_ZERO.has(`${s.name}.${k}`)) delete out[k];
   return out;
 }
 
