@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
+import { formatIPv4, parseIPv4 } from '../util/ipv4.js';
 import { hostResolvers } from './host-resolvers.js';
 import { startDnsServer, type DnsServer } from './server.js';
 
@@ -17,10 +18,10 @@ const run = promisify(execFile);
 /** The first address of an IPv4 CIDR: 10.42.3.0/24 -> 10.42.3.1. */
 export function gatewayOf(cidr: string): string {
   const [ip, bits] = cidr.split('/');
-  const n = ip.split('.').reduce((a, o) => (a << 8) + Number(o), 0) >>> 0;
+  const n = parseIPv4(ip) ?? 0;
   const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
   const g = ((n & mask) >>> 0) + 1;
-  return [24, 16, 8, 0].map((s) => (g >>> s) & 0xff).join('.');
+  return formatIPv4(g);
 }
 
 /** Creates the bridge if it is missing, gives it gateway/prefix and brings it up. Idempotent. */

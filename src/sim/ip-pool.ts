@@ -1,13 +1,7 @@
 // Fake pod IPs handed out from a CIDR (a node's podCIDR, or a fallback range): the addresses a CNI
 // plugin would assign, skipping the network address, the gateway (.1) and the broadcast address.
 
-function parseIPv4(s: string): number | undefined {
-  const p = s.split('.').map(Number);
-  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return undefined;
-  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
-}
-
-const formatIPv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+import { formatIPv4, parseIPv4 } from '../util/ipv4.js';
 
 export class IpPool {
   private base: number;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, cliCommand, repoRoot, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
@@ -22,14 +23,7 @@ let agent: ChildProcess | undefined;
 let agentLog = '';
 const bridge = `gfj${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\nagent log:\n${agentLog.slice(-3000)}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `agent log:\n${agentLog.slice(-3000)}` });
 
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {

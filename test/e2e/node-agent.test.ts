@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { startCluster, kubectlBinary, freePort, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
@@ -19,19 +20,7 @@ let c: Cluster;
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 const jp = async (what: string, path: string) => (await k(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${(await k(['get', 'pods', '-o', 'wide'], { allowFail: true })).stdout}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: async () => (await k(['get', 'pods', '-o', 'wide'], { allowFail: true })).stdout });
 
 const phase = (pod: string) => jp(`pod ${pod}`, '{.status.phase}');
 const running = (pod: string) => until(`${pod} Running`, async () => (await phase(pod)) === 'Running');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, cliCommand, repoRoot, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
@@ -22,14 +23,7 @@ let worker: ChildProcess | undefined;
 let workerLog = '';
 const bridge = `gff${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}\n${(await c.kubectl(['get', 'pods,nodes', '-o', 'wide'], { allowFail: true })).stdout}\nworker log:\n${workerLog.slice(-2000)}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: async () => `${(await c.kubectl(['get', 'pods,nodes', '-o', 'wide'], { allowFail: true })).stdout}\nworker log:\n${workerLog.slice(-2000)}` });
 const jp = async (args: string[], path: string) => (await c.kubectl([...args, '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 
 before(async () => {

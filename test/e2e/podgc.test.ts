@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 let c: Cluster;
 before(async () => {
@@ -12,14 +13,7 @@ before(async () => {
 });
 after(async () => c?.stop());
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 30_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 30_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 200 });
 const pods = async () => (await c.kubectl(['get', 'pods', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).sort();
 
 test('pods of a deleted node are deleted after the quarantine; pods of live nodes stay', async () => {

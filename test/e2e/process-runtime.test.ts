@@ -11,20 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, kubectlBinary, freePort, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 // Root is needed only to switch to the unprivileged user the server runs as.
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'needs root to start the server as an unprivileged user' : false;
 const NOBODY = { uid: 65534, gid: 65534 };
 
 let c: Cluster;
-const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}\n${c.logs().slice(-3000)}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => c.logs().slice(-3000) });
 
 before(async () => {
   if (skip) return;

@@ -1,6 +1,8 @@
 // The ranges Services allocate from: an IPv4 service CIDR (ClusterIPs) and a node port range.
 // Both are "a contiguous run of integers" to the allocator; these map values to and from offsets.
 
+import { parseIPv4, formatIPv4 } from '../../util/ipv4.js';
+
 export class ServiceRangeError extends Error {
   constructor(message: string) {
     super(message);
@@ -8,18 +10,6 @@ export class ServiceRangeError extends Error {
   }
 }
 
-export function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export const formatIPv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 /** A range of values the allocator hands out, as offsets 0..size-1. */
 export interface AllocationRange {

@@ -5,7 +5,7 @@
 import type { FieldError, KObject } from '../../api/kind.js';
 import { invalid, internalError } from '../errors.js';
 import { AllocationError, type Owner, type StoreAllocator } from './allocator.js';
-import { parseIPv4 } from './ranges.js';
+import { parseIPv4 } from '../../util/ipv4.js';
 
 export interface ServiceAllocators {
   ips: StoreAllocator;

@@ -3,6 +3,8 @@
 // Allocation continues after the last one handed out, so a freed subnet is not reused at once
 // (routes and conntrack entries of its old node have time to go).
 
+import { parseIPv4, formatIPv4 } from '../../util/ipv4.js';
+
 export class CidrError extends Error {
   constructor(readonly reason: 'Invalid' | 'CIDRNotAvailable' | 'OutOfRange', message: string) {
     super(message);
@@ -10,18 +12,6 @@ export class CidrError extends Error {
   }
 }
 
-export function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export const formatIPv4 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 export function parseCidr(s: string): { base: number; prefix: number } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());
