@@ -3,30 +3,10 @@
 
 import type { KObject } from '../api/kind.js';
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
-
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
-
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
-
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
+export type { Taint, Toleration } from '../api/scheduling/tolerations.js';
+export type { NodeSelectorRequirement, NodeSelectorTerm } from '../api/scheduling/node-selector.js';
+import type { Taint, Toleration } from '../api/scheduling/tolerations.js';
+import type { NodeSelectorTerm } from '../api/scheduling/node-selector.js';
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;

@@ -14,7 +14,7 @@ import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import type { Taint, Toleration } from '../daemonset/node-fit.js';
+import type { Taint, Toleration } from '../../api/scheduling/tolerations.js';
 import { isReady, nowRfc3339 } from '../history/pod-state.js';
 import { desiredTaints, evictionTime, readyStatus } from './taints.js';
 

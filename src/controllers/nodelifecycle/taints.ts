@@ -3,7 +3,7 @@
 // pods that do not tolerate it). And when a pod must leave a NoExecute-tainted node.
 
 import type { KObject } from '../../api/kind.js';
-import { tolerates, type Taint, type Toleration } from '../daemonset/node-fit.js';
+import { toleratesTaint, type Taint, type Toleration } from '../../api/scheduling/tolerations.js';
 
 export const UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const NOT_READY = 'node.kubernetes.io/not-ready';
@@ -31,7 +31,7 @@ export function desiredTaints(node: KObject, now: string): Taint[] {
 export function evictionTime(taints: Taint[], tolerations: Toleration[] | undefined, nowMs: number): number | undefined {
   let at: number | undefined;
   for (const taint of taints.filter((t) => t.effect === 'NoExecute')) {
-    const matching = (tolerations ?? []).filter((t) => tolerates([t], taint));
+    const matching = (tolerations ?? []).filter((t) => toleratesTaint(t, taint));
     if (!matching.length) return 0;
     // As Kubernetes: the smallest tolerationSeconds among the matching tolerations; none means forever.
     const seconds = matching.map((t) => t.tolerationSeconds).filter((x): x is number => typeof x === 'number');

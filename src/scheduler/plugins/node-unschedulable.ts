@@ -3,7 +3,7 @@
 
 import { unresolvable, type Plugin } from '../framework.js';
 import { asArray, type Toleration } from '../types.js';
-import { tolerated } from './taint-toleration.js';
+import { tolerated } from '../../api/scheduling/tolerations.js';
 
 export const ERR_UNSCHEDULABLE = 'node(s) were unschedulable';
 const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };

@@ -9,7 +9,7 @@ import type { NodeInfo } from '../node-info.js';
 import { parseSelector, type PodInfo } from '../pod-info.js';
 import { asArray, type Taint, type Toleration, type TopologySpreadConstraint } from '../types.js';
 import { podMatchesNode } from './node-affinity.js';
-import { tolerated } from './taint-toleration.js';
+import { tolerated } from '../../api/scheduling/tolerations.js';
 
 export const ERR_SPREAD = "node(s) didn't match pod topology spread constraints";
 export const ERR_SPREAD_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)";

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CycleState } from '../framework.js';
 import { info, makeNode, makePod, nodeInfo } from '../test-objects.js';
-import { taintToleration, toleratesTaint } from './taint-toleration.js';
+import { taintToleration } from './taint-toleration.js';
+import { toleratesTaint } from '../../api/scheduling/tolerations.js';
 
 const s = new CycleState();
 const gpu = nodeInfo(makeNode('gpu', { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] }));

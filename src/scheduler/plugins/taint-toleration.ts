@@ -2,20 +2,8 @@
 // untolerated PreferNoSchedule taints only lower a node's score.
 
 import { defaultNormalize, unresolvable, type Plugin } from '../framework.js';
-import { asArray, type Taint, type Toleration } from '../types.js';
-
-/** Kubernetes' ToleratesTaint: effect (empty = all), key (empty + Exists = all), then value. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (!t || typeof t !== 'object') return false;
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  const op = t.operator || 'Equal';
-  if (op === 'Exists') return true;
-  if (op === 'Equal') return (t.value ?? '') === (taint.value ?? '') && (!!t.key || false);
-  return false;
-}
-
-export const tolerated = (tolerations: Toleration[], taint: Taint) => tolerations.some((t) => toleratesTaint(t, taint));
+import { asArray, type Toleration } from '../types.js';
+import { tolerated } from '../../api/scheduling/tolerations.js';
 
 export const taintToleration: Plugin = {
   name: 'TaintToleration',
