@@ -11,6 +11,7 @@ import { builtinKinds } from '../api/kinds/index.js';
 import { openapiV2, openapiV3Doc, openapiV3Index } from '../api/openapi.js';
 import { logger, type Logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
+import { mergeFamilies, renderFamilies, type MetricFamily } from '../util/metrics-merge.js';
 import { ApiState } from './context.js';
 import { ApiError } from './errors.js';
 import { parseRequestInfo } from './request-info.js';
@@ -47,6 +48,8 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** The address the kubernetes Service's endpoints list (default: host, or the first non-loopback IPv4 when listening on all addresses). */
   advertiseAddress?: string;
+  /** Metrics of component processes this server supervises, shown on its /metrics page. */
+  componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
 }
 
 export interface ApiServer {
@@ -110,7 +113,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (path === '/cacerts') return sendText(res, 200, opts.tls.clientCA);
-    if (path === '/metrics') return sendText(res, 200, metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+    if (path === '/metrics') {
+      const children = (await opts.componentMetrics?.()) ?? [];
+      const text = children.length ? renderFamilies(mergeFamilies(metrics.families(), children)) : metrics.render();
+      return sendText(res, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
+    }
     if (path === '/api' || path === '/apis') {
       const core = path === '/api';
       const agg = aggregatedVersion(req);

@@ -163,6 +163,7 @@ async function main(argv: string[]) {
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         tlsSANs: tlsSANsOf(f),
         agent: agentOf(f),
+        inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
         ...storeOf(f),
       });
     }
@@ -183,6 +184,7 @@ async function main(argv: string[]) {
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         tlsSANs: tlsSANsOf(f),
         agent: agentOf(f),
+        inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
         ...storeOf(f),
         onReady: (url) => {
           process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`);
@@ -242,6 +244,9 @@ async function main(argv: string[]) {
       const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
       return void process.stdout.write(stringify(kc));
     }
+    case '__components':
+      // Internal: the controller manager and scheduler process that `gifee server` supervises.
+      return (await import('./components.js')).runComponentsChild();
     case 'sim':
       return (await import('./sim.js')).runSim(rest);
     case 'version':

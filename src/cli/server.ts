@@ -14,6 +14,8 @@ export interface ServerConfig {
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
   controllers: boolean;
+  /** Run the controllers and scheduler in this process instead of a supervised child (GIFEE_IN_PROCESS_COMPONENTS=1). */
+  inProcessComponents?: boolean;
   compactionIntervalMs?: number;
   /** Extra names and addresses for the API server's certificate (--tls-san). */
   tlsSANs?: string[];
@@ -53,6 +55,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
   let api;
+  let componentsProcess: import('./supervisor.js').Supervisor | undefined;
   try {
     api = await startApiServer({
       store,
@@ -68,6 +71,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       serviceCIDR: cfg.serviceCIDR,
       serviceNodePortRange: cfg.serviceNodePortRange,
       // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
+      componentMetrics: async () => (componentsProcess ? [{ process: 'controller-manager', families: await componentsProcess.families() }] : []),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
     });
   } catch (e) {
@@ -82,12 +86,33 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
 
   let stopControllers = async () => {};
   if (cfg.controllers) {
-    const { startControllerManager } = await import('../controllers/manager.js');
-    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager'), clusterCIDR: cfg.clusterCIDR });
-    stopControllers = () => cm.stop();
-    const { startElectedScheduler } = await import('../scheduler/elected.js');
-    const scheduler = await startElectedScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
-    stopControllers = () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {});
+    // A bad --cluster-cidr is a usage error now, not a failure inside the component process later.
+    try {
+      const { CidrSet } = await import('../controllers/nodeipam/cidr-set.js');
+      new CidrSet(cfg.clusterCIDR ?? '10.42.0.0/16', 24);
+    } catch (e) {
+      await api.close();
+      await store.close();
+      throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
+    }
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR };
+    try {
+      if (cfg.inProcessComponents) {
+        const running = await (await import('./components.js')).startComponents(components);
+        stopControllers = () => running.stop();
+      } else {
+        // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
+        const { Supervisor } = await import('./supervisor.js');
+        const child = new Supervisor({ name: 'controller-manager', command: '__components', config: components, log });
+        await child.start();
+        componentsProcess = child;
+        stopControllers = () => child.stop();
+      }
+    } catch (e) {
+      await api.close();
+      await store.close();
+      throw new UsageError(`the controllers could not start: ${(e as Error).message}`);
+    }
   }
   let stopAgent = async () => {};
   if (cfg.agent) {

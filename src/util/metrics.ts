@@ -85,6 +85,10 @@ export class Registry {
   counter(name: string, help: string) { return this.get(name, () => new Counter(name, help)); }
   gauge(name: string, help: string, collect?: () => number | [Labels, number][]) { return this.get(name, () => new Gauge(name, help, collect)); }
   histogram(name: string, help: string, buckets?: number[]) { return this.get(name, () => new Histogram(name, help, buckets)); }
+  /** Every family with its rendered samples (for a supervising process to merge into its page). */
+  families(): { name: string; help: string; type: string; samples: string[] }[] {
+    return [...this.metrics.values()].map((m) => ({ name: m.name, help: m.help, type: m.type, samples: m.render() }));
+  }
   render(): string {
     const lines: string[] = [];
     for (const m of this.metrics.values()) {

@@ -1,0 +1,71 @@
+// The component process (`gifee __components`, started by `gifee server`/`gifee up` through
+// supervisor.ts, never by hand): the controller manager and the scheduler, each under its own
+// leader election, talking to the API server as any client does. It exits when its parent asks or
+// goes away, so it never outlives the server.
+
+import { logger } from '../util/log.js';
+import { metrics } from '../util/metrics.js';
+import type { FromChild, ToChild } from './supervisor.js';
+import { UsageError } from './args.js';
+
+export interface ComponentsConfig {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  clusterCIDR?: string;
+}
+
+export interface Components {
+  stop(): Promise<void>;
+}
+
+/** Starts the controller manager and the scheduler (in this process); shared by both process models. */
+export async function startComponents(c: ComponentsConfig): Promise<Components> {
+  const [{ startControllerManager }, { startElectedScheduler }] = await Promise.all([import('../controllers/manager.js'), import('../scheduler/elected.js')]);
+  const creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
+  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR });
+  const scheduler = await startElectedScheduler({ ...creds, log: logger('scheduler') }).catch(async (e) => {
+    await cm.stop();
+    throw e;
+  });
+  return { stop: () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {}) };
+}
+
+export async function runComponentsChild(): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) throw new UsageError('gifee __components is started by gifee server, not by hand');
+  const log = logger('components');
+  let components: Components | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      // Bounded: a component that hangs while stopping must not keep a dead server's child alive.
+      setTimeout(() => process.exit(1), 5000).unref();
+      await components?.stop().catch((e) => log.warn('stopping components failed', { err: e }));
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.on('message', (m: ToChild) => {
+    if (m.type === 'start' && !components) {
+      startComponents(m.config as ComponentsConfig).then(
+        (c) => {
+          components = c;
+          send({ type: 'ready' } satisfies FromChild);
+        },
+        (e: Error) => {
+          send({ type: 'failed', error: e.message } satisfies FromChild, () => process.exit(1));
+        },
+      );
+    } else if (m.type === 'metrics') send({ type: 'metrics', id: m.id, families: metrics.families() } satisfies FromChild);
+    else if (m.type === 'stop') void stop();
+  });
+  // The server is gone (killed, crashed): stop too rather than run controllers for nobody.
+  process.on('disconnect', () => void stop());
+  // Ctrl-C reaches the whole process group: the server decides when this process stops (after it
+  // stopped its agent), so SIGINT is its to act on; a SIGTERM sent to this process alone stops it.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void stop());
+  await new Promise(() => {});
+}
