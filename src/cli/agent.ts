@@ -28,7 +28,21 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string; clusterCIDR?: string; serviceCIDR?: string }): Promise<Agent> {
+export interface EmbeddedAgentOptions {
+  dataDir: string;
+  serverUrl: string;
+  pki: Pki;
+  nodeName?: string;
+  nodeIP?: string;
+  port: number;
+  bridge?: string;
+  runtime?: 'runc' | 'process';
+  clusterDNS?: string;
+  clusterCIDR?: string;
+  serviceCIDR?: string;
+}
+
+export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);

@@ -1,12 +1,13 @@
-// The component process (`gifee __components`, started by `gifee server`/`gifee up` through
-// supervisor.ts, never by hand): the controller manager and the scheduler, each under its own
-// leader election, talking to the API server as any client does. It exits when its parent asks or
-// goes away, so it never outlives the server.
+// The component processes (`gifee __components`, started by `gifee server`/`gifee up` through
+// supervisor.ts, never by hand): one runs the controller manager and the scheduler, each under its
+// own leader election; another the embedded node agent. Each talks to the API server as any client
+// does, and exits when its parent asks or goes away, so it never outlives the server.
 
 import { logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
 import type { FromChild, ToChild } from './supervisor.js';
 import { UsageError } from './args.js';
+import type { EmbeddedAgentOptions } from './agent.js';
 
 export interface ComponentsConfig {
   server: string;
@@ -18,6 +19,14 @@ export interface ComponentsConfig {
 
 export interface Components {
   stop(): Promise<void>;
+}
+
+/** What a component process runs. */
+export type ComponentRole = { role: 'controllers'; config: ComponentsConfig } | { role: 'agent'; config: EmbeddedAgentOptions };
+
+export async function startRole(r: ComponentRole): Promise<Components> {
+  if (r.role === 'agent') return (await import('./agent.js')).startEmbeddedAgent(r.config);
+  return startComponents(r.config);
 }
 
 /** Starts the controller manager and the scheduler (in this process); shared by both process models. */
@@ -49,7 +58,7 @@ export async function runComponentsChild(): Promise<void> {
   };
   process.on('message', (m: ToChild) => {
     if (m.type === 'start' && !components) {
-      startComponents(m.config as ComponentsConfig).then(
+      startRole(m.config as ComponentRole).then(
         (c) => {
           components = c;
           send({ type: 'ready' } satisfies FromChild);

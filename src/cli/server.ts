@@ -55,7 +55,15 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
   let api;
-  let componentsProcess: import('./supervisor.js').Supervisor | undefined;
+  // Component processes this server supervises (controllers and scheduler; the node agent), by name.
+  const children = new Map<string, import('./supervisor.js').Supervisor>();
+  const supervised = async (name: string, role: import('./components.js').ComponentRole) => {
+    const { Supervisor } = await import('./supervisor.js');
+    const child = new Supervisor({ name, command: '__components', config: role, log });
+    await child.start();
+    children.set(name, child);
+    return child;
+  };
   try {
     api = await startApiServer({
       store,
@@ -71,7 +79,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       serviceCIDR: cfg.serviceCIDR,
       serviceNodePortRange: cfg.serviceNodePortRange,
       // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
-      componentMetrics: async () => (componentsProcess ? [{ process: 'controller-manager', families: await componentsProcess.families() }] : []),
+      componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
     });
   } catch (e) {
@@ -102,10 +110,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
         stopControllers = () => running.stop();
       } else {
         // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
-        const { Supervisor } = await import('./supervisor.js');
-        const child = new Supervisor({ name: 'controller-manager', command: '__components', config: components, log });
-        await child.start();
-        componentsProcess = child;
+        const child = await supervised('controller-manager', { role: 'controllers', config: components });
         stopControllers = () => child.stop();
       }
     } catch (e) {
@@ -116,8 +121,10 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   }
   let stopAgent = async () => {};
   if (cfg.agent) {
-    const { startEmbeddedAgent } = await import('./agent.js');
-    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent }).catch(async (e: Error) => {
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
+    const startAgent = cfg.inProcessComponents ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions) : () => supervised('agent', { role: 'agent', config: agentOptions });
+    const agent = await startAgent().catch(async (e: Error) => {
       await stopControllers().catch(() => undefined);
       await api.close();
       await store.close();

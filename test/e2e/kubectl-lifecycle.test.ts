@@ -39,9 +39,16 @@ forEachBackend('kubectl lifecycle', (cluster) => {
 
   test('wait --for=condition sees a status change', async () => {
     await k(['create', 'deployment', 'waiter', '--image=registry.local/x:1']);
-    const waiting = k(['wait', '--for=condition=Available', 'deployment/waiter', '--timeout=20s']);
-    await new Promise((r) => setTimeout(r, 500));
-    await k(['patch', 'deployment', 'waiter', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Available', status: 'True', reason: 'Test', message: 'set by the test', lastUpdateTime: new Date().toISOString().replace(/\.\d+Z/, 'Z'), lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] } })]);
+    let done = false;
+    const waiting = k(['wait', '--for=condition=Available', 'deployment/waiter', '--timeout=60s']).finally(() => (done = true));
+    // The deployment controller writes this status too (Available=False: no pod runs here), so the
+    // condition is set again until kubectl sees it; once would race with the controller, and with
+    // kubectl's own start on a busy machine.
+    while (!done) {
+      const now = new Date().toISOString().replace(/\.\d+Z/, 'Z');
+      await k(['patch', 'deployment', 'waiter', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Available', status: 'True', reason: 'Test', message: 'set by the test', lastUpdateTime: now, lastTransitionTime: now }] } })]);
+      await Promise.race([waiting.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
     assert.match((await waiting).stdout, /deployment\.apps\/waiter condition met/);
   });
 

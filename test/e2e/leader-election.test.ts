@@ -75,7 +75,8 @@ describe('controller manager leader election', () => {
     await inProcess('cm-b', bLines);
     await createNode('node-1');
     const cidr1 = await until('node-1 podCIDR', 10_000, () => podCIDR('node-1'));
-    assert.match(aLog, /"msg":"assigned node CIDR".*"node":"node-1"/, 'the leader assigned it');
+    // Its log comes through a pipe, which may lag behind the API: wait for the line, then check it.
+    await until('the leader\'s log of the assignment', 10_000, async () => /"msg":"assigned node CIDR".*"node":"node-1"/.test(aLog));
     await new Promise((r) => setTimeout(r, timing.leaseDurationMs));
     assert.equal(await holder(), 'cm-a');
     assert.ok(!bLines.some((l) => l.includes('controllers started')), 'the standby runs no controllers');

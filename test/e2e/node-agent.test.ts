@@ -245,8 +245,10 @@ test('an agent restart re-adopts running containers instead of restarting them',
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(await jp('pod survivor', '{.status.containerStatuses[0].containerID}'), id);
   assert.equal(await jp('pod survivor', '{.status.containerStatuses[0].restartCount}'), '0');
-  // Logs keep flowing into the same file after re-adoption.
-  const before = (await k(['logs', 'survivor'])).stdout.trim().split('\n').length;
+  // Logs keep flowing into the same file after re-adoption (once the restarted agent, a process of
+  // its own that starts after the API server is ready, has the pod again).
+  let before = 0;
+  await until('logs through the restarted agent', async () => (before = (await k(['logs', 'survivor'])).stdout.trim().split('\n').length) > 0, 15_000);
   await until('more log lines after the restart', async () => (await k(['logs', 'survivor'])).stdout.trim().split('\n').length > before + 2, 15_000);
 });
 
