@@ -1,4 +1,4 @@
-// The container runtime contract (ARCHITECTURE.md): what the pod workers ask of a runtime. `runc`
+// The container runtime contract (docs/architecture.md): what the pod workers ask of a runtime. `runc`
 // runs real isolated containers; `process` runs plain host processes where root is not available.
 
 import type { ExecOptions, ExecSession } from '../streams/target.js';
