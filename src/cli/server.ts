@@ -46,8 +46,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
-  const { networkInterfaces } = await import('node:os');
-  const localIPs = Object.values(networkInterfaces()).flatMap((a) => a ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
+  const { machineIPv4Addresses } = await import('./machine-addresses.js');
+  const localIPs = machineIPv4Addresses();
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);

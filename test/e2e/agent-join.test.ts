@@ -21,15 +21,12 @@ let c: Cluster;
 let agentDir: string;
 let agent: ChildProcess | undefined;
 let agentLog = '';
-// This machine's addresses just before the server started and just after it was ready: an address
-// in both was there while the server made its certificate. Parallel test files add and remove
-// interfaces (test hosts, pod bridges) at any time, so the machine's addresses read later are not
-// what the server saw.
+// This machine's addresses (every configured one, link up or not) just before the server started
+// and just after it was ready: an address in both was there while the server made its certificate.
+// Parallel test files add and remove interfaces (test hosts, pod bridges) at any time, so the
+// machine's addresses read later are not what the server saw.
 let addressesThroughStart: string[] = [];
-const machineIPv4 = async () => {
-  const { networkInterfaces } = await import('node:os');
-  return Object.values(networkInterfaces()).flatMap((x) => x ?? []).filter((x) => x.family === 'IPv4' && !x.internal).map((x) => x.address);
-};
+const machineIPv4 = async () => (await import('../../src/cli/machine-addresses.js')).machineIPv4Addresses();
 const bridge = `gfj${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
 const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `agent log:\n${agentLog.slice(-3000)}` });
