@@ -9,6 +9,8 @@ import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
 import { issueCert, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
+import type { NodeProtection } from './node-protection-flags.js';
+import type { Threshold } from '../agent/eviction/thresholds.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -28,7 +30,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string; clusterCIDR?: string; serviceCIDR?: string }): Promise<Agent> {
+export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string; pki: Pki; nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string; clusterCIDR?: string; serviceCIDR?: string } & NodeProtection): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
@@ -44,6 +46,9 @@ export async function startEmbeddedAgent(o: { dataDir: string; serverUrl: string
     clusterDNS: o.clusterDNS,
     clusterCIDR: o.clusterCIDR,
     serviceCIDR: o.serviceCIDR,
+    podMaxPids: o.podMaxPids,
+    evictionHard: o.evictionHard,
+    evictionTransitionMs: o.evictionTransitionMs,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
@@ -60,6 +65,9 @@ export interface JoinOptions {
   bridge?: string;
   runtime?: 'runc' | 'process';
   clusterDNS?: string;
+  podMaxPids?: number;
+  evictionHard?: Threshold[];
+  evictionTransitionMs?: number;
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
@@ -88,6 +96,9 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { createCa } = await import('./pki.js');
   const { mkdir } = await import('node:fs/promises');
   const log = logger('agent');
+  // Like the kubelet: the node agent is the last process the OOM killer should pick.
+  const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
+  await protectFromOomKiller(log);
   const { caHash: hash, secret } = parseJoinToken(o.token);
   if (!hash) log.warn('the join token carries no CA hash: trusting the server\'s CA on first use');
   const ca = await fetchClusterCA(o.server, hash);
@@ -107,6 +118,9 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     bridge: o.bridge,
     runtime: o.runtime,
     clusterDNS: o.clusterDNS,
+    podMaxPids: o.podMaxPids,
+    evictionHard: o.evictionHard,
+    evictionTransitionMs: o.evictionTransitionMs,
     tls: { cert: serving.cert, key: serving.key, clientCA: ca },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log,

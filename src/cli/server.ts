@@ -4,6 +4,7 @@
 import { logger } from '../util/log.js';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
+import type { NodeProtection } from './node-protection-flags.js';
 
 export interface ServerConfig {
   dataDir: string;
@@ -23,7 +24,7 @@ export interface ServerConfig {
   serviceCIDR?: string;
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
-  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string };
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -31,6 +32,9 @@ export interface ServerConfig {
 export async function runServer(cfg: ServerConfig): Promise<void> {
   const started = performance.now();
   const log = logger('gifee');
+  // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
+  const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
+  await protectFromOomKiller(log);
   const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([
     import('./pki.js'),
     import('./kubeconfig.js'),

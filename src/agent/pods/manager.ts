@@ -11,6 +11,21 @@ import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import type { Pod } from './types.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
+import type { EvictablePod } from '../eviction/manager.js';
+import { parseQuantity } from '../../api/quantity.js';
+
+/** Pods at or above this priority (system-cluster-critical and up) are never evicted, as by the kubelet. */
+const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
+
+/** A container's memory request in bytes; a limit alone stands for the request, as the API server defaults it. */
+function memoryRequest(c: Pod['spec']['containers'][number]): number {
+  const q = c.resources?.requests?.memory ?? c.resources?.limits?.memory;
+  try {
+    return q === undefined ? 0 : Math.max(0, parseQuantity(q));
+  } catch {
+    return 0; // validated by the API server; a bad value cannot reach here through it
+  }
+}
 
 const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
 
@@ -44,6 +59,27 @@ export class PodManager {
   stop() {
     clearInterval(this.resync);
     this.informer.stop();
+  }
+
+  /** The pods the eviction manager may pick from, with what it needs to rank them. */
+  evictionCandidates(): EvictablePod[] {
+    const out: EvictablePod[] = [];
+    for (const w of this.workers.values()) {
+      if (!w.evictable) continue;
+      const pod = w.pod;
+      out.push({
+        uid: w.uid,
+        name: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        priority: pod.spec.priority ?? 0,
+        critical: (pod.spec.priority ?? 0) >= SYSTEM_CRITICAL_PRIORITY,
+        containers: pod.spec.containers.map((c) => ({ name: c.name, id: w.currentContainerId(c.name), memoryRequest: memoryRequest(c) })),
+      });
+    }
+    return out;
+  }
+
+  evict(uid: string, message: string) {
+    this.workers.get(uid)?.evict(message);
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

@@ -18,6 +18,7 @@ import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js
 import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
+import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
 import { nowTime, type Container, type Pod } from './types.js';
 
@@ -36,6 +37,8 @@ export interface WorkerDeps {
   nodeCapacity: Record<string, number>;
   /** First restart back-off (the kubelet's 10 s), doubled per crash up to 5 min. */
   restartBackoffMs: number;
+  /** Each pod's PID limit (--pod-max-pids); unset = unlimited. */
+  podMaxPids?: number;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -57,6 +60,8 @@ export class PodWorker {
   private gone = false;
   private lastPhase?: string;
   private deadlineExceeded = false;
+  /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
+  private evicted?: { message: string; done?: boolean };
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -142,6 +147,7 @@ export class PodWorker {
   private async sync() {
     const pod = this.pod;
     if (pod.metadata.deletionTimestamp || this.gone) return this.terminate(!this.gone);
+    if (this.evicted) return this.syncEvicted();
     const phase = pod.status?.phase;
     if ((phase === 'Succeeded' || phase === 'Failed') && this.lastStatus) return;
     this.startTime ??= nowTime();
@@ -184,6 +190,42 @@ export class PodWorker {
     if (st === 'Succeeded' || st === 'Failed') await this.releaseSandbox();
   }
 
+  /**
+   * Fail this pod for the eviction manager: the kubelet's hard eviction kills the containers without
+   * a grace period and leaves the pod object (phase Failed, reason Evicted) for its owner to replace.
+   */
+  evict(message: string) {
+    if (this.evicted || this.terminating || this.finished) return;
+    this.evicted = { message };
+    this.log.warn('evicting pod', { message });
+    this.event('Warning', 'Evicted', message);
+    this.kick();
+  }
+
+  /** Whether the eviction manager may still pick this pod: running here, not leaving already. */
+  get evictable(): boolean {
+    const phase = this.lastPhase ?? this.pod.status?.phase;
+    return !this.evicted && !this.terminating && !this.finished && !this.gone && !this.pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+  }
+
+  /** Id of a container's current instance, for its cgroup's memory use. */
+  currentContainerId(name: string): string | undefined {
+    return this.records.get(`app/${name}`)?.current?.id;
+  }
+
+  /** In sync(): kill what runs (grace 0, as for a hard threshold), publish Failed/Evicted, free the network. */
+  private async syncEvicted() {
+    if (this.evicted?.done) return;
+    for (const r of this.records.values()) {
+      for (const p of r.probes) p.stop();
+      r.probes = [];
+      if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, 0);
+    }
+    await this.publish();
+    await this.releaseSandbox();
+    this.evicted!.done = true;
+  }
+
   private checkDeadline() {
     const ads = this.pod.spec.activeDeadlineSeconds;
     if (ads === undefined || !this.startTime) return;
@@ -211,7 +253,7 @@ export class PodWorker {
           netnsPath = net.netnsPath;
           this.podIP = net.ip;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process' });
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process', pidsLimit: this.d.podMaxPids });
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
@@ -357,6 +399,7 @@ export class PodWorker {
       capAdd: sc.capabilities?.add ?? [],
       capDrop: sc.capabilities?.drop ?? [],
       logPath: join(logDir, `${next}.log`),
+      oomScoreAdj: containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0),
     });
     r.restartCount = next;
     r.current = info;
@@ -454,6 +497,7 @@ export class PodWorker {
       sandboxError: this.sandboxError,
       qos: qosClass(this.pod),
       deadlineExceeded: this.deadlineExceeded,
+      evicted: this.evicted && { message: this.evicted.message },
     });
     this.lastPhase = status.phase;
     const json = JSON.stringify(status);
