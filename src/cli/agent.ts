@@ -102,6 +102,8 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { caHash: hash, secret } = parseJoinToken(o.token);
   if (!hash) log.warn('the join token carries no CA hash: trusting the server\'s CA on first use');
   const ca = await fetchClusterCA(o.server, hash);
+  const { secureDataDir } = await import('./data-dir-perms.js');
+  await secureDataDir(o.dataDir, log);
   await mkdir(join(o.dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();

@@ -47,6 +47,9 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // Before anything is written: the data dir 0700 and what it already holds 0600.
+  const { secureDataDir, secureSecretFiles } = await import('./data-dir-perms.js');
+  await secureDataDir(cfg.dataDir, log);
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { networkInterfaces } = await import('node:os');
   const localIPs = Object.values(networkInterfaces()).flatMap((a) => a ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
@@ -56,6 +59,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
+  // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
+  await secureSecretFiles(cfg.dataDir, log);
   let api;
   try {
     api = await startApiServer({
