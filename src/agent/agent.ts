@@ -25,6 +25,7 @@ import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
 import type { RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
+import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type Threshold } from './eviction/thresholds.js';
@@ -146,6 +147,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   }, log.child({ part: 'node' }));
 
   const cap = await registration.capacity();
+  // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
+  const oomScoreAdjFloor = runtimeName === 'runc' ? await lowestSettableOomScoreAdj() : -1000;
+  if (oomScoreAdjFloor > -1000) log.warn(`no CAP_SYS_RESOURCE: containers' oom_score_adj cannot go below ${oomScoreAdjFloor}, so Guaranteed and Burstable pods are less protected from the OOM killer than the kubelet would make them`, { oomScoreAdjFloor });
   const pods = new PodManager({
     nodeName,
     hostIP: o.nodeIP,
@@ -161,6 +165,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
     restartBackoffMs: o.restartBackoffMs ?? 10_000,
     podMaxPids: o.podMaxPids,
+    oomScoreAdjFloor,
   }, log.child({ part: 'pods' }));
   if (o.podMaxPids !== undefined && runtimeName === 'process') log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 

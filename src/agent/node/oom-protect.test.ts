@@ -26,3 +26,22 @@ test('a refused write is reported, not ignored', async () => {
   assert.equal(await protectFromOomKiller(log, '/nonexistent/dir/oom_score_adj'), false);
   assert.match(warnings[0], /cannot set this process's oom_score_adj to -999/);
 });
+
+test('the lowest settable score: anything with CAP_SYS_RESOURCE, else no lower than our own', async () => {
+  const { lowestSettableOomScoreAdj } = await import('./oom-protect.js');
+  const dir = mkdtempSync(join(tmpdir(), 'proc-'));
+  const cases: { capEff: string; own: string; want: number }[] = [
+    { capEff: '000001ffffffffff', own: '0', want: -1000 },
+    { capEff: '0000000001000000', own: '0', want: -1000 }, // exactly bit 24
+    { capEff: '000001fffeffffff', own: '0', want: 0 }, // everything but CAP_SYS_RESOURCE
+    { capEff: '0000000000000000', own: '-500', want: -500 },
+  ];
+  for (const c of cases) {
+    writeFileSync(join(dir, 'status'), `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${c.capEff}\nCapBnd:\t000001ffffffffff\n`);
+    writeFileSync(join(dir, 'oom_score_adj'), `${c.own}\n`);
+    assert.equal(await lowestSettableOomScoreAdj(dir), c.want, c.capEff);
+  }
+  writeFileSync(join(dir, 'status'), 'CapEff:\t0\n');
+  writeFileSync(join(dir, 'oom_score_adj'), 'junk');
+  await assert.rejects(lowestSettableOomScoreAdj(dir), /unreadable/);
+});

@@ -20,3 +20,21 @@ export async function protectFromOomKiller(log: Logger, file = '/proc/self/oom_s
     return false;
   }
 }
+
+/** CAP_SYS_RESOURCE's bit in the capability sets of /proc/PID/status. */
+const CAP_SYS_RESOURCE = 24n;
+
+/**
+ * The lowest oom_score_adj this process (and runc, its child) may give a container: anything
+ * with CAP_SYS_RESOURCE, else no lower than its own current value (the kernel refuses lowering
+ * it, and runc would then fail to start the container). Sandboxes and user namespaces drop the
+ * capability; containerd's restrict_oom_score_adj clamps the same way.
+ */
+export async function lowestSettableOomScoreAdj(procSelf = '/proc/self'): Promise<number> {
+  const status = await readFile(`${procSelf}/status`, 'utf8');
+  const m = /^CapEff:\s*([0-9a-fA-F]+)\s*$/m.exec(status);
+  if (m && (BigInt(`0x${m[1]}`) >> CAP_SYS_RESOURCE) & 1n) return -1000;
+  const own = Number((await readFile(`${procSelf}/oom_score_adj`, 'utf8')).trim());
+  if (!Number.isInteger(own)) throw new Error(`unreadable ${procSelf}/oom_score_adj`);
+  return own;
+}

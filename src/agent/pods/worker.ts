@@ -39,6 +39,8 @@ export interface WorkerDeps {
   restartBackoffMs: number;
   /** Each pod's PID limit (--pod-max-pids); unset = unlimited. */
   podMaxPids?: number;
+  /** Containers' oom_score_adj is clamped to at least this (what this process may set; -1000 = anything). */
+  oomScoreAdjFloor?: number;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -208,9 +210,10 @@ export class PodWorker {
     return !this.evicted && !this.terminating && !this.finished && !this.gone && !this.pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
   }
 
-  /** Id of a container's current instance, for its cgroup's memory use. */
+  /** Id of a container's running instance, for its cgroup's memory use (none: it uses no memory). */
   currentContainerId(name: string): string | undefined {
-    return this.records.get(`app/${name}`)?.current?.id;
+    const cur = this.records.get(`app/${name}`)?.current;
+    return cur?.state === 'running' ? cur.id : undefined;
   }
 
   /** In sync(): kill what runs (grace 0, as for a hard threshold), publish Failed/Evicted, free the network. */
@@ -399,7 +402,7 @@ export class PodWorker {
       capAdd: sc.capabilities?.add ?? [],
       capDrop: sc.capabilities?.drop ?? [],
       logPath: join(logDir, `${next}.log`),
-      oomScoreAdj: containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0),
+      oomScoreAdj: Math.max(this.d.oomScoreAdjFloor ?? -1000, containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0)),
     });
     r.restartCount = next;
     r.current = info;
