@@ -123,10 +123,12 @@ test('files at rest: data dir 0700, store, keys and tokens 0600, fixed on start 
   assert.match(c.logs(), /"level":"warn"[^\n]*the data dir was accessible to other users[^\n]*"mode":"0755"/);
 });
 
-test('memory pressure: MemoryPressure and its taint, the BestEffort pod evicted before the Guaranteed one', { skip }, async () => {
+test('pressure: conditions and taints from real signals, the BestEffort pod evicted before the Guaranteed one', { skip }, async () => {
   // A threshold of all the machine's memory: available memory is always below it, nothing is consumed.
   const totalKi = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1];
-  const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `memory.available<${totalKi}Ki`] });
+  // Likewise all of the disk and more PIDs than the kernel has: DiskPressure and PIDPressure from real statfs and /proc.
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `memory.available<${totalKi}Ki,nodefs.available<100%,pid.available<${pidMax + 1}`] });
   try {
     await importImages(e);
     const node = await jp(e, 'nodes', '{.items[0].metadata.name}');
@@ -134,6 +136,9 @@ test('memory pressure: MemoryPressure and its taint, the BestEffort pod evicted 
     assert.equal(await jp(e, `node ${node}`, '{.status.conditions[?(@.type=="MemoryPressure")].reason}'), 'KubeletHasInsufficientMemory');
     await until(e, 'memory-pressure taint', async () => (await jp(e, `node ${node}`, '{.spec.taints[*].key}')).includes('node.kubernetes.io/memory-pressure'));
     assert.match(await jp(e, `node ${node}`, '{.spec.taints[?(@.key=="node.kubernetes.io/memory-pressure")].effect}'), /^NoSchedule$/);
+    const conds = JSON.parse((await e.kubectl(['get', 'node', node, '-o', 'json'])).stdout).status.conditions as { type: string; status: string; reason: string }[];
+    assert.deepEqual(['DiskPressure', 'PIDPressure'].map((t) => conds.find((x) => x.type === t)).map((x) => `${x!.type}=${x!.status}/${x!.reason}`), ['DiskPressure=True/KubeletHasDiskPressure', 'PIDPressure=True/KubeletHasInsufficientPID']);
+    await until(e, 'disk and pid pressure taints', async () => /disk-pressure.*pid-pressure|pid-pressure.*disk-pressure/.test(await jp(e, `node ${node}`, '{.spec.taints[*].key}')));
     // Placed on the node directly: the taint keeps the scheduler away, as it should.
     const sleep = ['sleep', '3600'];
     const g = pod('guaranteed', { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, sleep, { nodeName: node });
