@@ -28,7 +28,8 @@ import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
-import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type Threshold } from './eviction/thresholds.js';
+import { admissionRefusal } from './eviction/admission.js';
+import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
 const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -179,6 +180,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const proxy = runtimeName === 'runc'
     ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
     : await startUserspaceProxy({ client, log: log.child({ part: 'proxy' }) });
+  // New pods are admitted against the pressure the eviction manager last reported.
+  let pressureNow = new Set<PressureCondition>();
+  pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
   await pods.start();
   await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
   // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
@@ -187,10 +191,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     transitionMs: o.evictionTransitionMs ?? DEFAULT_PRESSURE_TRANSITION_MS,
     stats: new LinuxStats({ nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images'), cgroupParent: 'gifee' }),
     pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message) => pods.evict(uid, message) },
-    onPressure: (inPressure) => void registration.setPressure(inPressure).then((changed) => {
-      const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
-      for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
-    }, (e) => log.warn('posting the node\'s pressure conditions failed', { err: e })),
+    onPressure: (inPressure) => {
+      pressureNow = inPressure;
+      void registration.setPressure(inPressure).then((changed) => {
+        const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
+        for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
+      }, (e) => log.warn('posting the node\'s pressure conditions failed', { err: e }));
+    },
     log: log.child({ part: 'eviction' }),
   });
   eviction.start();

@@ -123,12 +123,10 @@ test('files at rest: data dir 0700, store, keys and tokens 0600, fixed on start 
   assert.match(c.logs(), /"level":"warn"[^\n]*the data dir was accessible to other users[^\n]*"mode":"0755"/);
 });
 
-test('pressure: conditions and taints from real signals, the BestEffort pod evicted before the Guaranteed one', { skip }, async () => {
+test('memory pressure: MemoryPressure and its taint, BestEffort refused or evicted before the Guaranteed pod', { skip }, async () => {
   // A threshold of all the machine's memory: available memory is always below it, nothing is consumed.
   const totalKi = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1];
-  // Likewise all of the disk and more PIDs than the kernel has: DiskPressure and PIDPressure from real statfs and /proc.
-  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
-  const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `memory.available<${totalKi}Ki,nodefs.available<100%,pid.available<${pidMax + 1}`] });
+  const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `memory.available<${totalKi}Ki`] });
   try {
     await importImages(e);
     const node = await jp(e, 'nodes', '{.items[0].metadata.name}');
@@ -136,17 +134,22 @@ test('pressure: conditions and taints from real signals, the BestEffort pod evic
     assert.equal(await jp(e, `node ${node}`, '{.status.conditions[?(@.type=="MemoryPressure")].reason}'), 'KubeletHasInsufficientMemory');
     await until(e, 'memory-pressure taint', async () => (await jp(e, `node ${node}`, '{.spec.taints[*].key}')).includes('node.kubernetes.io/memory-pressure'));
     assert.match(await jp(e, `node ${node}`, '{.spec.taints[?(@.key=="node.kubernetes.io/memory-pressure")].effect}'), /^NoSchedule$/);
-    const conds = JSON.parse((await e.kubectl(['get', 'node', node, '-o', 'json'])).stdout).status.conditions as { type: string; status: string; reason: string }[];
-    assert.deepEqual(['DiskPressure', 'PIDPressure'].map((t) => conds.find((x) => x.type === t)).map((x) => `${x!.type}=${x!.status}/${x!.reason}`), ['DiskPressure=True/KubeletHasDiskPressure', 'PIDPressure=True/KubeletHasInsufficientPID']);
-    await until(e, 'disk and pid pressure taints', async () => /disk-pressure.*pid-pressure|pid-pressure.*disk-pressure/.test(await jp(e, `node ${node}`, '{.spec.taints[*].key}')));
     // Placed on the node directly: the taint keeps the scheduler away, as it should.
     const sleep = ['sleep', '3600'];
-    const g = pod('guaranteed', { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, sleep, { nodeName: node });
-    const be = pod('besteffort', undefined, sleep, { nodeName: node });
-    // Both in one request: the agent learns of them together, so the ranking alone decides.
-    await e.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [JSON.parse(g), JSON.parse(be)] }) });
+    const tolerate = { tolerations: [{ key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' }] };
+    const items = [
+      pod('guaranteed', { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, sleep, { nodeName: node }),
+      pod('besteffort', undefined, sleep, { nodeName: node, ...tolerate }),
+      pod('refused', undefined, sleep, { nodeName: node }),
+    ].map((p) => JSON.parse(p));
+    // All in one request: the agent learns of them together, so the ranking alone decides.
+    await e.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+    // A BestEffort pod that does not tolerate the pressure is not even started.
+    await until(e, 'refused at admission', async () => (await jp(e, 'pod refused', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted');
+    assert.equal(await jp(e, 'pod refused', '{.status.message}'), 'The node had condition: [MemoryPressure]. ');
     await until(e, 'besteffort evicted', async () => (await jp(e, 'pod besteffort', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted');
     assert.match(await jp(e, 'pod besteffort', '{.status.message}'), /^The node was low on resource: memory\. Threshold quantity: \d+(Ki|Mi|Gi)?, available: \d+(Ki|Mi|Gi)?\. /);
+    assert.equal(await jp(e, 'pod besteffort', '{.status.conditions[?(@.type=="DisruptionTarget")].reason}'), 'TerminationByKubelet');
     // The first pod the eviction manager chose was the BestEffort one.
     const evictions = e.logs().split('\n').filter((l) => l.includes('"msg":"evicting pod"') && l.includes('"part":"eviction"')).map((l) => JSON.parse(l).pod as string);
     assert.equal(evictions[0], 'default/besteffort', evictions.join(', '));
@@ -158,6 +161,23 @@ test('pressure: conditions and taints from real signals, the BestEffort pod evic
     assert.ok(events.some((x) => x.reason === 'NodeHasInsufficientMemory' && x.involvedObject.name === node), 'node event on the condition change');
     // Killed, not restarted: the container is terminated and stays so.
     assert.ok(await jp(e, 'pod besteffort', '{.status.containerStatuses[0].state.terminated.exitCode}'));
+  } finally {
+    await e.stop();
+  }
+});
+
+test('disk and PID pressure from real statfs and /proc: conditions, taints, every new pod refused', { skip }, async () => {
+  // All of the disk and more PIDs than the kernel has: both thresholds are crossed by the machine's own numbers.
+  const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8'));
+  const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `nodefs.available<100%,pid.available<${pidMax + 1}`] });
+  try {
+    const node = await jp(e, 'nodes', '{.items[0].metadata.name}');
+    await until(e, 'disk and pid pressure taints', async () => /disk-pressure.*pid-pressure|pid-pressure.*disk-pressure/.test(await jp(e, `node ${node}`, '{.spec.taints[*].key}')));
+    const conds = JSON.parse((await e.kubectl(['get', 'node', node, '-o', 'json'])).stdout).status.conditions as { type: string; status: string; reason: string }[];
+    assert.deepEqual(['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((t) => conds.find((x) => x.type === t)).map((x) => `${x!.type}=${x!.status}/${x!.reason}`), ['MemoryPressure=False/KubeletHasSufficientMemory', 'DiskPressure=True/KubeletHasDiskPressure', 'PIDPressure=True/KubeletHasInsufficientPID']);
+    await e.kubectl(['apply', '-f', '-'], { input: pod('burstable', { requests: { memory: '16Mi' } }, ['sleep', '3600'], { nodeName: node }) });
+    await until(e, 'refused at admission', async () => (await jp(e, 'pod burstable', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted');
+    assert.equal(await jp(e, 'pod burstable', '{.status.message}'), 'The node had condition: [DiskPressure PIDPressure]. ');
   } finally {
     await e.stop();
   }

@@ -35,8 +35,8 @@ export interface StatusInput {
   sandboxError?: { reason: string; message: string };
   qos: string;
   deadlineExceeded: boolean;
-  /** The node's eviction manager failed the pod (the kubelet's message). */
-  evicted?: { message: string };
+  /** The node's eviction manager failed the pod, or refused it at admission (rejected), with the kubelet's message. */
+  evicted?: { message: string; rejected?: boolean };
 }
 
 const secs = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : nowTime());
@@ -154,7 +154,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const others = (prev ?? []).filter((c) => !ours.has(c.type));
   if (!others.some((c) => c.type === 'PodScheduled')) others.push(condition(prev, 'PodScheduled', 'True'));
   // The kubelet marks the pods it evicts as disrupted by it, for Jobs' pod failure policies.
-  if (s.evicted && !others.some((c) => c.type === 'DisruptionTarget')) others.push(condition(prev, 'DisruptionTarget', 'True', 'TerminationByKubelet', s.evicted.message));
+  if (s.evicted && !s.evicted.rejected && !others.some((c) => c.type === 'DisruptionTarget')) others.push(condition(prev, 'DisruptionTarget', 'True', 'TerminationByKubelet', s.evicted.message));
 
   return {
     phase,

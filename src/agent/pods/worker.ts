@@ -63,7 +63,7 @@ export class PodWorker {
   private lastPhase?: string;
   private deadlineExceeded = false;
   /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
-  private evicted?: { message: string; done?: boolean };
+  private evicted?: { message: string; rejected?: boolean; done?: boolean };
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -202,6 +202,14 @@ export class PodWorker {
     this.log.warn('evicting pod', { message });
     this.event('Warning', 'Evicted', message);
     this.kick();
+  }
+
+  /** Refused at admission (node under pressure): failed with reason Evicted before anything runs. */
+  reject(message: string) {
+    if (this.evicted || this.terminating || this.finished) return;
+    this.evicted = { message, rejected: true };
+    this.log.warn('pod refused: the node is under pressure', { message });
+    this.event('Warning', 'Evicted', message);
   }
 
   /** Whether the eviction manager may still pick this pod: running here, not leaving already. */
@@ -500,7 +508,7 @@ export class PodWorker {
       sandboxError: this.sandboxError,
       qos: qosClass(this.pod),
       deadlineExceeded: this.deadlineExceeded,
-      evicted: this.evicted && { message: this.evicted.message },
+      evicted: this.evicted && { message: this.evicted.message, rejected: this.evicted.rejected },
     });
     this.lastPhase = status.phase;
     const json = JSON.stringify(status);
