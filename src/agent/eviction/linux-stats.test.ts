@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LinuxStats, parseKeyValues, tasksFromLoadavg, workingSet } from './linux-stats.js';
+import { LinuxStats, parseKeyValues, podPidsCurrent, tasksFromLoadavg, workingSet } from './linux-stats.js';
 
 test('parsers: meminfo in kB, memory.stat, loadavg', () => {
   const m = parseKeyValues('MemTotal:       24683652 kB\nMemAvailable:   1000 kB\nbogus\n');
@@ -45,4 +45,18 @@ test('the real machine answers every signal', { skip: process.platform !== 'linu
   for (const k of ['memory.available', 'nodefs.available', 'imagefs.available', 'pid.available'] as const) {
     assert.ok(obs[k] && obs[k]!.available >= 0 && obs[k]!.available <= obs[k]!.capacity, `${k}: ${JSON.stringify(obs[k])}`);
   }
+});
+
+test('pod PID use from pids.current (v1 hierarchy, else v2); junk is unknown', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pids-'));
+  mkdirSync(join(root, 'pids', 'gifee', 'podA'), { recursive: true });
+  writeFileSync(join(root, 'pids', 'gifee', 'podA', 'pids.current'), '17\n');
+  mkdirSync(join(root, 'gifee', 'podB'), { recursive: true });
+  writeFileSync(join(root, 'gifee', 'podB', 'pids.current'), '4\n');
+  mkdirSync(join(root, 'gifee', 'podC'), { recursive: true });
+  writeFileSync(join(root, 'gifee', 'podC', 'pids.current'), 'max\n');
+  assert.equal(await podPidsCurrent(root, 'gifee', 'A'), 17);
+  assert.equal(await podPidsCurrent(root, 'gifee', 'B'), 4);
+  assert.equal(await podPidsCurrent(root, 'gifee', 'C'), undefined);
+  assert.equal(await podPidsCurrent(root, 'gifee', 'D'), undefined);
 });

@@ -98,6 +98,10 @@ export class LinuxStats implements StatsSource {
     return { available: Math.max(0, max - tasks), capacity: max };
   }
 
+  podProcesses(podUid: string): Promise<number | undefined> {
+    return podPidsCurrent(this.cg, this.o.cgroupParent, podUid);
+  }
+
   async containerMemory(podUid: string, containerId: string): Promise<number | undefined> {
     const rel = join(this.o.cgroupParent, `pod${podUid}`, containerId);
     for (const [usageFile, statFile] of [[join(this.cg, 'memory', rel, 'memory.usage_in_bytes'), join(this.cg, 'memory', rel, 'memory.stat')], [join(this.cg, rel, 'memory.current'), join(this.cg, rel, 'memory.stat')]]) {
@@ -109,6 +113,18 @@ export class LinuxStats implements StatsSource {
     }
     return undefined;
   }
+}
+
+/** pids.current of the pod cgroup (v1 pids hierarchy, else v2). */
+export async function podPidsCurrent(cgroupRoot: string, cgroupParent: string, podUid: string): Promise<number | undefined> {
+  const rel = join(cgroupParent, `pod${podUid}`, 'pids.current');
+  for (const f of [join(cgroupRoot, 'pids', rel), join(cgroupRoot, rel)]) {
+    const text = await readFile(f, 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    const n = Number(text.trim());
+    return Number.isInteger(n) && n >= 0 ? n : undefined;
+  }
+  return undefined;
 }
 
 async function fsStats(path: string): Promise<{ bytes: Observation; inodes?: Observation } | undefined> {

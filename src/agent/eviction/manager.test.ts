@@ -10,12 +10,12 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () 
 
 function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>) {
   const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
-  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id] };
+  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`] };
   const evicted: { uid: string; message: string }[] = [];
   const pressure: string[][] = [];
   let active = pods;
   const m = new EvictionManager({
-    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%'),
+    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,pid.available<1000'),
     transitionMs: 30_000,
     stats,
     pods: { activePods: () => active, evict: (uid, message) => { evicted.push({ uid, message }); active = active.filter((p) => p.uid !== uid); } },
@@ -64,7 +64,22 @@ test('disk pressure shows as a condition; no pod is evicted for it', async () =>
 test('a failing stats source is logged and decides nothing', async () => {
   const warnings: string[] = [];
   const log: Logger = { ...quiet, warn: (msg) => void warnings.push(msg), child: () => log };
-  const m = new EvictionManager({ thresholds: parseEvictionThresholds('memory.available<1Gi'), transitionMs: 0, stats: { node: async () => { throw new Error('EIO'); }, containerMemory: async () => 0 }, pods: { activePods: () => [be], evict: () => assert.fail('evicted') }, onPressure: () => assert.fail('reported'), log });
+  const m = new EvictionManager({ thresholds: parseEvictionThresholds('memory.available<1Gi'), transitionMs: 0, stats: { node: async () => { throw new Error('EIO'); }, containerMemory: async () => 0, podProcesses: async () => 0 }, pods: { activePods: () => [be], evict: () => assert.fail('evicted') }, onPressure: () => assert.fail('reported'), log });
   assert.equal(await m.tick(0), undefined);
   assert.deepEqual(warnings, ['eviction monitoring failed']);
+});
+
+test('PID pressure: the pod with the most processes goes, with the kubelet\'s message in plain numbers', async () => {
+  const { m, machine, evicted, pressure } = setup(500 * MI, [g, be], { 'be-procs': 3, 'g-procs': 900 });
+  machine.obs['pid.available'] = { available: 500, capacity: 32768 };
+  assert.equal(await m.tick(0), 'g');
+  assert.deepEqual(pressure, [['PIDPressure']]);
+  assert.equal(evicted[0].message, 'The node was low on resource: pids. Threshold quantity: 1000, available: 500. ');
+});
+
+test('memory and PIDs both short: memory decides this interval', async () => {
+  const { m, machine, evicted } = setup(50 * MI, [g, be], { 'be-c': MI, 'g-c': MI, 'g-procs': 900, 'be-procs': 1 });
+  machine.obs['pid.available'] = { available: 500, capacity: 32768 };
+  assert.equal(await m.tick(0), 'be');
+  assert.match(evicted[0].message, /low on resource: memory/);
 });

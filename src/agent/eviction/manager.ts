@@ -1,14 +1,15 @@
 // The eviction manager (the kubelet's): every monitoring interval it observes the node, reports the
-// pressure conditions, and while a hard memory threshold is crossed fails one pod, the first in the
-// kubelet's ranking, with reason Evicted. Hard thresholds allow no grace period: the pod's
+// pressure conditions, and while a hard memory (or PID) threshold is crossed fails one pod, the first
+// in the kubelet's ranking, with reason Evicted. Hard thresholds allow no grace period: the pod's
 // containers are killed at once. One pod per interval gives the kernel time to hand the memory
 // back before the next decision, so no more pods die than needed.
-// Disk and PID pressure are reported as conditions (and taints); pods are evicted for memory only.
+// Under PID pressure the pod to go is the lowest priority one with the most processes. Disk pressure
+// is reported as a condition (and taint, and refuses new pods) but evicts nobody yet.
 
 import type { Logger } from '../../util/log.js';
 import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
 import { PressureTracker, type NodeCondition } from './pressure.js';
-import { rankForMemoryEviction } from './ranking.js';
+import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
 import type { StatsSource } from './stats.js';
 import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';
 
@@ -79,16 +80,39 @@ export class EvictionManager {
         this.last = key;
         this.o.onPressure(inPressure);
       }
+      // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
       const memory = met.find((t) => t.signal === 'memory.available');
-      if (!memory) return undefined;
-      const o = obs['memory.available']!;
-      return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+      if (memory) {
+        const o = obs['memory.available']!;
+        return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+      }
+      const pids = met.find((t) => t.signal === 'pid.available');
+      if (pids) {
+        const o = obs['pid.available']!;
+        return await this.evictForPids(pids, o.available, thresholdAmount(pids, o.capacity));
+      }
+      return undefined;
     } catch (e) {
       this.o.log.warn('eviction monitoring failed', { err: e });
       return undefined;
     } finally {
       this.running = false;
     }
+  }
+
+  private async evictForPids(t: Threshold, available: number, amount: number): Promise<string | undefined> {
+    const pods = this.o.pods.activePods().filter((p) => !p.critical);
+    const measured = await Promise.all(pods.map(async (p) => ({ ...p, processes: await this.o.stats.podProcesses(p.uid) })));
+    const victim = rankForPidEviction(measured)[0];
+    if (!victim) {
+      this.o.log.warn('PID threshold crossed but no pod can be evicted', { threshold: `${t.signal}<${t.text}`, available });
+      return undefined;
+    }
+    // PIDs are counts: printed plain, and pods request none, so no per-container lines.
+    const message = evictionMessage('pids', String(Math.round(amount)), String(available), []);
+    this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, processes: victim.processes, priority: victim.priority });
+    this.o.pods.evict(victim.uid, message);
+    return victim.uid;
   }
 
   private async evictOne(t: Threshold, available: number, amount: number): Promise<string | undefined> {

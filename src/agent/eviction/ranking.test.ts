@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rankForMemoryEviction, type MemoryCandidate } from './ranking.js';
+import { rankForMemoryEviction, rankForPidEviction, type MemoryCandidate } from './ranking.js';
 
 const MI = 1024 ** 2;
 const p = (uid: string, request: number, usage: number | undefined, priority = 0): MemoryCandidate => ({ uid, request: request * MI, usage: usage === undefined ? undefined : usage * MI, priority });
@@ -23,4 +23,14 @@ test('ranking does not reorder its input', () => {
   const pods = [p('g', 64, 1), p('b', 0, 5)];
   rankForMemoryEviction(pods);
   assert.deepEqual(pods.map((x) => x.uid), ['g', 'b']);
+});
+
+test('the kubelet\'s PID eviction order: priority, then most processes; unmeasured first among equals', () => {
+  const q = (uid: string, processes: number | undefined, priority = 0) => ({ uid, processes, priority });
+  const cases: { name: string; pods: ReturnType<typeof q>[]; want: string[] }[] = [
+    { name: 'most processes first', pods: [q('few', 3), q('many', 300)], want: ['many', 'few'] },
+    { name: 'priority before processes', pods: [q('many-high', 300, 100), q('few-low', 3, 0)], want: ['few-low', 'many-high'] },
+    { name: 'unmeasured first among equal priority', pods: [q('many', 300), q('unknown', undefined)], want: ['unknown', 'many'] },
+  ];
+  for (const c of cases) assert.deepEqual(rankForPidEviction(c.pods).map((x) => x.uid), c.want, c.name);
 });

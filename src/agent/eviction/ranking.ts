@@ -29,6 +29,18 @@ const aboveRequest: Cmp = (a, b) => {
   return b.usage - b.request - (a.usage - a.request);
 };
 
+/** PID pressure, as the kubelet ranks it: lower priority first, then the pod with the most processes. */
+export interface PidCandidate {
+  uid: string;
+  priority: number;
+  /** Processes and threads; undefined when unknown (ranked first, as unmeasured pods are). */
+  processes?: number;
+}
+
+export function rankForPidEviction<T extends PidCandidate>(pods: T[]): T[] {
+  return [...pods].sort((a, b) => a.priority - b.priority || (a.processes === undefined ? 0 : 1) - (b.processes === undefined ? 0 : 1) || (b.processes ?? 0) - (a.processes ?? 0));
+}
+
 export function rankForMemoryEviction<T extends MemoryCandidate>(pods: T[]): T[] {
   const order: Cmp[] = [exceedsRequests, byPriority, aboveRequest];
   return [...pods].sort((a, b) => {

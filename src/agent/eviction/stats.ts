@@ -9,4 +9,6 @@ export interface StatsSource {
   node(): Promise<Observations>;
   /** A container's memory working set in bytes (usage minus inactive file cache); undefined if unknown. */
   containerMemory(podUid: string, containerId: string): Promise<number | undefined>;
+  /** Processes and threads in the pod's cgroup (its PID use); undefined if unknown. */
+  podProcesses(podUid: string): Promise<number | undefined>;
 }
