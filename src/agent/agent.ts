@@ -24,6 +24,15 @@ import { startStreamServer } from './streams/server.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
 import type { RefResolver } from './pods/container-config.js';
+import { EvictionManager } from './eviction/manager.js';
+import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
+import { LinuxStats } from './eviction/linux-stats.js';
+import { conditionEventReason } from './eviction/pressure.js';
+import { admissionRefusal } from './eviction/admission.js';
+import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
+
+/** The kubelet's --eviction-pressure-transition-period default. */
+const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
 
 export interface AgentOptions {
   client: ClientConfig;
@@ -46,6 +55,12 @@ export interface AgentOptions {
   serviceCIDR?: string;
   /** runc (default as root) or process (no isolation; the default without root). */
   runtime?: 'runc' | 'process';
+  /** Each pod's PID limit (--pod-max-pids); unset = unlimited. */
+  podMaxPids?: number;
+  /** Hard eviction thresholds (--eviction-hard, already parsed); unset = the kubelet's defaults. */
+  evictionHard?: Threshold[];
+  /** How long a pressure condition stays True after its last crossing (--eviction-pressure-transition-period). */
+  evictionTransitionMs?: number;
   log: Logger;
 }
 
@@ -133,6 +148,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   }, log.child({ part: 'node' }));
 
   const cap = await registration.capacity();
+  // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
+  const oomScoreAdjFloor = runtimeName === 'runc' ? await lowestSettableOomScoreAdj() : -1000;
+  if (oomScoreAdjFloor > -1000) log.warn(`no CAP_SYS_RESOURCE: containers' oom_score_adj cannot go below ${oomScoreAdjFloor}, so Guaranteed and Burstable pods are less protected from the OOM killer than the kubelet would make them`, { oomScoreAdjFloor });
   const pods = new PodManager({
     nodeName,
     hostIP: o.nodeIP,
@@ -147,7 +165,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     sources: { ...sources, ...envRefs },
     nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
     restartBackoffMs: o.restartBackoffMs ?? 10_000,
+    podMaxPids: o.podMaxPids,
+    oomScoreAdjFloor,
   }, log.child({ part: 'pods' }));
+  if (o.podMaxPids !== undefined && runtimeName === 'process') log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
@@ -159,12 +180,33 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const proxy = runtimeName === 'runc'
     ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
     : await startUserspaceProxy({ client, log: log.child({ part: 'proxy' }) });
+  // New pods are admitted against the pressure the eviction manager last reported.
+  let pressureNow = new Set<PressureCondition>();
+  pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
   await pods.start();
+  await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
+  // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
+  const eviction = new EvictionManager({
+    thresholds: o.evictionHard ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD),
+    transitionMs: o.evictionTransitionMs ?? DEFAULT_PRESSURE_TRANSITION_MS,
+    stats: new LinuxStats({ nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images'), cgroupParent: 'gifee' }),
+    pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message) => pods.evict(uid, message) },
+    onPressure: (inPressure) => {
+      pressureNow = inPressure;
+      void registration.setPressure(inPressure).then((changed) => {
+        const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
+        for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
+      }, (e) => log.warn('posting the node\'s pressure conditions failed', { err: e }));
+    },
+    log: log.child({ part: 'eviction' }),
+  });
+  eviction.start();
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
     nodeName,
     port: streams.port,
     stop: async () => {
+      eviction.stop();
       registration.stop();
       pods.stop();
       await nodeDns?.stop();

@@ -9,6 +9,8 @@ import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
 import { issueCert, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
+import type { NodeProtection } from './node-protection-flags.js';
+import type { Threshold } from '../agent/eviction/thresholds.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -28,7 +30,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export interface EmbeddedAgentOptions {
+export interface EmbeddedAgentOptions extends NodeProtection {
   dataDir: string;
   serverUrl: string;
   pki: Pki;
@@ -58,6 +60,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent
     clusterDNS: o.clusterDNS,
     clusterCIDR: o.clusterCIDR,
     serviceCIDR: o.serviceCIDR,
+    podMaxPids: o.podMaxPids,
+    evictionHard: o.evictionHard,
+    evictionTransitionMs: o.evictionTransitionMs,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
@@ -74,6 +79,9 @@ export interface JoinOptions {
   bridge?: string;
   runtime?: 'runc' | 'process';
   clusterDNS?: string;
+  podMaxPids?: number;
+  evictionHard?: Threshold[];
+  evictionTransitionMs?: number;
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
@@ -102,9 +110,14 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { createCa } = await import('./pki.js');
   const { mkdir } = await import('node:fs/promises');
   const log = logger('agent');
+  // Like the kubelet: the node agent is the last process the OOM killer should pick.
+  const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
+  await protectFromOomKiller(log);
   const { caHash: hash, secret } = parseJoinToken(o.token);
   if (!hash) log.warn('the join token carries no CA hash: trusting the server\'s CA on first use');
   const ca = await fetchClusterCA(o.server, hash);
+  const { secureDataDir } = await import('./data-dir-perms.js');
+  await secureDataDir(o.dataDir, log);
   await mkdir(join(o.dataDir, 'pki'), { recursive: true, mode: 0o700 });
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
@@ -121,6 +134,9 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     bridge: o.bridge,
     runtime: o.runtime,
     clusterDNS: o.clusterDNS,
+    podMaxPids: o.podMaxPids,
+    evictionHard: o.evictionHard,
+    evictionTransitionMs: o.evictionTransitionMs,
     tls: { cert: serving.cert, key: serving.key, clientCA: ca },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log,

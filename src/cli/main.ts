@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration, parseFlags, UsageError } from './args.js';
+import { NODE_PROTECTION_FLAGS, NODE_PROTECTION_HELP, nodeProtectionOf } from './node-protection-flags.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
 
@@ -25,7 +26,8 @@ const AGENT_FLAGS_HELP = `  --node-name NAME          this machine's node name (
                             IP: an external cluster DNS; none: the host's resolvers
   --runtime runc|process    runc: real containers (needs root; the default as root); process: plain
                             host processes without isolation (the default without root)
-  --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)`;
+  --cluster-cidr CIDR       pod network of the cluster; each node gets a /24 of it (default 10.42.0.0/16)
+${NODE_PROTECTION_HELP}`;
 
 const SERVICE_FLAGS_HELP = `  --tls-san NAME            an extra name or address for the API server's certificate (repeatable;
                             this machine's addresses are always included)
@@ -92,6 +94,7 @@ const serverFlags = {
   runtime: { type: 'string' },
   'cluster-dns': { type: 'string' },
   'tls-san': { type: 'string', multiple: true },
+  ...NODE_PROTECTION_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -113,7 +116,7 @@ function runtimeOf(v: string | boolean | undefined): 'runc' | 'process' | undefi
 function agentOf(f: Record<string, string | boolean | undefined>) {
   if (f['no-agent']) return undefined;
   const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
-  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined };
+  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined, ...nodeProtectionOf(f) };
 }
 
 function port(v: string | boolean | undefined): number {
@@ -205,6 +208,7 @@ async function main(argv: string[]) {
         bridge: { type: 'string' },
         runtime: { type: 'string' },
         'cluster-dns': { type: 'string' },
+        ...NODE_PROTECTION_FLAGS,
         help: { type: 'boolean', short: 'h' },
       });
       if (f.help) return console.log(AGENT_HELP);
@@ -229,6 +233,7 @@ async function main(argv: string[]) {
         bridge: f.bridge as string | undefined,
         runtime: runtimeOf(f.runtime),
         clusterDNS: f['cluster-dns'] as string | undefined,
+        ...nodeProtectionOf(f),
       });
     }
     case 'kubeconfig': {

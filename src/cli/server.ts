@@ -4,6 +4,7 @@
 import { logger } from '../util/log.js';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
+import type { NodeProtection } from './node-protection-flags.js';
 
 export interface ServerConfig {
   dataDir: string;
@@ -25,7 +26,7 @@ export interface ServerConfig {
   serviceCIDR?: string;
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
-  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string };
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -33,6 +34,9 @@ export interface ServerConfig {
 export async function runServer(cfg: ServerConfig): Promise<void> {
   const started = performance.now();
   const log = logger('gifee');
+  // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
+  const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
+  await protectFromOomKiller(log);
   const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([
     import('./pki.js'),
     import('./kubeconfig.js'),
@@ -45,6 +49,9 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  // Before anything is written: the data dir 0700 and what it already holds 0600.
+  const { secureDataDir, secureSecretFiles } = await import('./data-dir-perms.js');
+  await secureDataDir(cfg.dataDir, log);
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
@@ -54,6 +61,8 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
+  // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
+  await secureSecretFiles(cfg.dataDir, log);
   let api;
   // Component processes this server supervises (controllers and scheduler; the node agent), by name.
   const children = new Map<string, import('./supervisor.js').Supervisor>();

@@ -10,6 +10,8 @@ import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { GIFEE_VERSION } from '../../apiserver/version.js';
+import { pressureConditions, type NodeCondition } from '../eviction/pressure.js';
+import type { PressureCondition } from '../eviction/thresholds.js';
 
 export interface NodeOptions {
   nodeName: string;
@@ -32,6 +34,8 @@ export class NodeRegistration {
   private statusTimer?: NodeJS.Timeout;
   private informer?: Informer;
   private readyCondTime = time();
+  /** MemoryPressure/DiskPressure/PIDPressure as the eviction manager last computed them. */
+  private pressure: NodeCondition[] = pressureConditions(new Set(), [], time());
 
   constructor(private client: RestClient, private o: NodeOptions, private log: Logger) {}
 
@@ -77,9 +81,7 @@ export class NodeRegistration {
         architecture: os.arch() === 'x64' ? 'amd64' : os.arch(),
       },
       conditions: [
-        cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-        cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+        ...this.pressure.map((c) => ({ ...c, lastHeartbeatTime: now })),
         cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
       ],
     };
@@ -122,6 +124,18 @@ export class NodeRegistration {
     this.informer.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
     this.informer.start();
     await this.informer.waitForSync();
+  }
+
+  /**
+   * New pressure conditions from the eviction manager; posted at once when one changes (the node
+   * lifecycle controller taints on them). Returns the conditions whose status changed.
+   */
+  async setPressure(inPressure: Set<PressureCondition>): Promise<NodeCondition[]> {
+    const next = pressureConditions(inPressure, this.pressure, time());
+    const changed = next.filter((c) => this.pressure.find((p) => p.type === c.type)?.status !== c.status);
+    this.pressure = next;
+    if (changed.length && this.statusTimer) await this.postStatus();
+    return changed;
   }
 
   private async postStatus() {

@@ -11,6 +11,20 @@ import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import type { Pod } from './types.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
+import type { EvictablePod } from '../eviction/manager.js';
+import { CRITICAL_PRIORITY } from '../eviction/admission.js';
+import { parseQuantity } from '../../api/quantity.js';
+
+
+/** A container's memory request in bytes; a limit alone stands for the request, as the API server defaults it. */
+function memoryRequest(c: Pod['spec']['containers'][number]): number {
+  const q = c.resources?.requests?.memory ?? c.resources?.limits?.memory;
+  try {
+    return q === undefined ? 0 : Math.max(0, parseQuantity(q));
+  } catch {
+    return 0; // validated by the API server; a bad value cannot reach here through it
+  }
+}
 
 const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
 
@@ -18,6 +32,8 @@ export class PodManager {
   private workers = new Map<string, PodWorker>();
   private informer: Informer;
   private resync?: NodeJS.Timeout;
+  /** The node's admission check for new pods (pressure); undefined = admit everything. */
+  private admission?: (pod: Pod) => string | undefined;
 
   constructor(private deps: WorkerDeps, private log: Logger) {
     this.informer = new Informer(deps.client, R.pods, log, undefined, { fieldSelector: `spec.nodeName=${deps.nodeName}` });
@@ -46,6 +62,32 @@ export class PodManager {
     this.informer.stop();
   }
 
+  /** The pods the eviction manager may pick from, with what it needs to rank them. */
+  evictionCandidates(): EvictablePod[] {
+    const out: EvictablePod[] = [];
+    for (const w of this.workers.values()) {
+      if (!w.evictable) continue;
+      const pod = w.pod;
+      out.push({
+        uid: w.uid,
+        name: `${pod.metadata.namespace}/${pod.metadata.name}`,
+        priority: pod.spec.priority ?? 0,
+        critical: (pod.spec.priority ?? 0) >= CRITICAL_PRIORITY, // never evicted, as by the kubelet
+        containers: pod.spec.containers.map((c) => ({ name: c.name, id: w.currentContainerId(c.name), memoryRequest: memoryRequest(c) })),
+      });
+    }
+    return out;
+  }
+
+  /** Set the check new pods must pass (the eviction manager's, from the node's current pressure). */
+  setAdmission(check: (pod: Pod) => string | undefined) {
+    this.admission = check;
+  }
+
+  evict(uid: string, message: string) {
+    this.workers.get(uid)?.evict(message);
+  }
+
   worker(namespace: string, name: string): PodWorker | undefined {
     for (const w of this.workers.values()) if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
     return undefined;
@@ -60,6 +102,10 @@ export class PodManager {
       this.workers.set(uid, w);
       running.set(this.workers.size);
       this.log.info('pod assigned to this node', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, uid });
+      // Only pods that never ran here are admitted; what runs already (an agent restart) stays.
+      const isNew = !pod.status?.phase || pod.status.phase === 'Pending';
+      const refusal = isNew && !pod.metadata.deletionTimestamp && !this.deps.runtime.list().some((c) => c.podUid === uid) ? this.admission?.(pod) : undefined;
+      if (refusal) w.reject(refusal);
     }
     w.update(pod);
   }

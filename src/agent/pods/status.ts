@@ -35,6 +35,8 @@ export interface StatusInput {
   sandboxError?: { reason: string; message: string };
   qos: string;
   deadlineExceeded: boolean;
+  /** The node's eviction manager failed the pod, or refused it at admission (rejected), with the kubelet's message. */
+  evicted?: { message: string; rejected?: boolean };
 }
 
 const secs = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : nowTime());
@@ -115,7 +117,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const initFailed = policy === 'Never' && initStatuses.some((c) => c.state.terminated && c.state.terminated.exitCode !== 0);
 
   let phase: PodStatus['phase'];
-  if (s.deadlineExceeded) phase = 'Failed';
+  if (s.deadlineExceeded || s.evicted) phase = 'Failed';
   else if (initFailed) phase = 'Failed';
   else if (!initDone) phase = 'Pending';
   else {
@@ -151,11 +153,14 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const ours = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);
   const others = (prev ?? []).filter((c) => !ours.has(c.type));
   if (!others.some((c) => c.type === 'PodScheduled')) others.push(condition(prev, 'PodScheduled', 'True'));
+  // The kubelet marks the pods it evicts as disrupted by it, for Jobs' pod failure policies.
+  if (s.evicted && !s.evicted.rejected && !others.some((c) => c.type === 'DisruptionTarget')) others.push(condition(prev, 'DisruptionTarget', 'True', 'TerminationByKubelet', s.evicted.message));
 
   return {
     phase,
     conditions: [sandbox, initialized, ready, containersReady, ...others],
     ...(s.deadlineExceeded ? { reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline` } : {}),
+    ...(s.evicted ? { reason: 'Evicted', message: s.evicted.message } : {}),
     hostIP: s.hostIP,
     hostIPs: [{ ip: s.hostIP }],
     ...(s.podIP ? { podIP: s.podIP, podIPs: [{ ip: s.podIP }] } : {}),

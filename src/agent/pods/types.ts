@@ -97,6 +97,9 @@ export interface PodSpec {
   serviceAccountName?: string;
   shareProcessNamespace?: boolean;
   imagePullSecrets?: { name: string }[];
+  /** Resolved from priorityClassName at admission; the eviction ranking reads it. */
+  priority?: number;
+  priorityClassName?: string;
 }
 
 export interface ContainerState {

@@ -18,6 +18,7 @@ import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js
 import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
+import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
 import { nowTime, type Container, type Pod } from './types.js';
 
@@ -36,6 +37,10 @@ export interface WorkerDeps {
   nodeCapacity: Record<string, number>;
   /** First restart back-off (the kubelet's 10 s), doubled per crash up to 5 min. */
   restartBackoffMs: number;
+  /** Each pod's PID limit (--pod-max-pids); unset = unlimited. */
+  podMaxPids?: number;
+  /** Containers' oom_score_adj is clamped to at least this (what this process may set; -1000 = anything). */
+  oomScoreAdjFloor?: number;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -57,6 +62,8 @@ export class PodWorker {
   private gone = false;
   private lastPhase?: string;
   private deadlineExceeded = false;
+  /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
+  private evicted?: { message: string; rejected?: boolean; done?: boolean };
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -142,6 +149,7 @@ export class PodWorker {
   private async sync() {
     const pod = this.pod;
     if (pod.metadata.deletionTimestamp || this.gone) return this.terminate(!this.gone);
+    if (this.evicted) return this.syncEvicted();
     const phase = pod.status?.phase;
     if ((phase === 'Succeeded' || phase === 'Failed') && this.lastStatus) return;
     this.startTime ??= nowTime();
@@ -184,6 +192,51 @@ export class PodWorker {
     if (st === 'Succeeded' || st === 'Failed') await this.releaseSandbox();
   }
 
+  /**
+   * Fail this pod for the eviction manager: the kubelet's hard eviction kills the containers without
+   * a grace period and leaves the pod object (phase Failed, reason Evicted) for its owner to replace.
+   */
+  evict(message: string) {
+    if (this.evicted || this.terminating || this.finished) return;
+    this.evicted = { message };
+    this.log.warn('evicting pod', { message });
+    this.event('Warning', 'Evicted', message);
+    this.kick();
+  }
+
+  /** Refused at admission (node under pressure): failed with reason Evicted before anything runs. */
+  reject(message: string) {
+    if (this.evicted || this.terminating || this.finished) return;
+    this.evicted = { message, rejected: true };
+    this.log.warn('pod refused: the node is under pressure', { message });
+    this.event('Warning', 'Evicted', message);
+  }
+
+  /** Whether the eviction manager may still pick this pod: running here, not leaving already. */
+  get evictable(): boolean {
+    const phase = this.lastPhase ?? this.pod.status?.phase;
+    return !this.evicted && !this.terminating && !this.finished && !this.gone && !this.pod.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+  }
+
+  /** Id of a container's running instance, for its cgroup's memory use (none: it uses no memory). */
+  currentContainerId(name: string): string | undefined {
+    const cur = this.records.get(`app/${name}`)?.current;
+    return cur?.state === 'running' ? cur.id : undefined;
+  }
+
+  /** In sync(): kill what runs (grace 0, as for a hard threshold), publish Failed/Evicted, free the network. */
+  private async syncEvicted() {
+    if (this.evicted?.done) return;
+    for (const r of this.records.values()) {
+      for (const p of r.probes) p.stop();
+      r.probes = [];
+      if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, 0);
+    }
+    await this.publish();
+    await this.releaseSandbox();
+    this.evicted!.done = true;
+  }
+
   private checkDeadline() {
     const ads = this.pod.spec.activeDeadlineSeconds;
     if (ads === undefined || !this.startTime) return;
@@ -211,7 +264,7 @@ export class PodWorker {
           netnsPath = net.netnsPath;
           this.podIP = net.ip;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process' });
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process', pidsLimit: this.d.podMaxPids });
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
@@ -357,6 +410,7 @@ export class PodWorker {
       capAdd: sc.capabilities?.add ?? [],
       capDrop: sc.capabilities?.drop ?? [],
       logPath: join(logDir, `${next}.log`),
+      oomScoreAdj: Math.max(this.d.oomScoreAdjFloor ?? -1000, containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0)),
     });
     r.restartCount = next;
     r.current = info;
@@ -454,6 +508,7 @@ export class PodWorker {
       sandboxError: this.sandboxError,
       qos: qosClass(this.pod),
       deadlineExceeded: this.deadlineExceeded,
+      evicted: this.evicted && { message: this.evicted.message, rejected: this.evicted.rejected },
     });
     this.lastPhase = status.phase;
     const json = JSON.stringify(status);

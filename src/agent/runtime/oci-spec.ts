@@ -51,7 +51,7 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       cwd: cfg.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       noNewPrivileges: !cfg.privileged,
-      oomScoreAdj: 0,
+      oomScoreAdj: cfg.oomScoreAdj ?? 0,
     },
     root: { path: 'rootfs', readonly: cfg.readOnlyRootfs },
     mounts: [

@@ -18,6 +18,7 @@ import { CriLogWriter } from '../logs/cri-log-writer.js';
 import type { ExecOptions, ExecSession } from '../streams/target.js';
 import { buildSpec } from './oci-spec.js';
 import { mountOverlay, unmount, removeCgroups } from './host.js';
+import { setPodPidsLimit } from './pod-pids-limit.js';
 import type { ContainerConfig, ContainerInfo, Runtime, Sandbox, SandboxConfig } from './types.js';
 
 const run = promisify(execFile);
@@ -62,6 +63,8 @@ export class RuncRuntime implements Runtime {
       // a hostname and SysV IPC the way a pause container would give them, without a process to keep.
       await run('unshare', [`--uts=${utsPath}`, `--ipc=${ipcPath}`, 'hostname', cfg.hostname.slice(0, 63)]);
     }
+    // Before any container exists: the limit then covers every process the pod ever forks.
+    if (cfg.pidsLimit !== undefined) await setPodPidsLimit(this.cgroupParent, cfg.podUid, cfg.pidsLimit);
     return { podUid: cfg.podUid, dir: cfg.dir, netnsPath: cfg.netnsPath, hostNetwork: cfg.hostNetwork, utsPath, ipcPath };
   }
 

@@ -11,6 +11,8 @@ export interface SandboxConfig {
   /** A network namespace the network layer created (absent with hostNetwork). */
   netnsPath?: string;
   hostNetwork?: boolean;
+  /** Most processes (threads included) all of the pod's containers may have together; unset = no limit. */
+  pidsLimit?: number;
 }
 
 export interface Sandbox {
@@ -61,6 +63,8 @@ export interface ContainerConfig {
   capDrop: string[];
   /** Where the agent writes this instance's log (CRI format). */
   logPath: string;
+  /** The kernel OOM killer's bias for this container (-1000..1000), from the pod's QoS class. */
+  oomScoreAdj?: number;
 }
 
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';

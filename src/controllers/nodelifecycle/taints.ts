@@ -1,12 +1,25 @@
 // The taints a node's Ready condition implies (Kubernetes' node lifecycle): Ready=Unknown means
 // unreachable, Ready=False means not-ready; each as NoSchedule (no new pods) and NoExecute (evict
-// pods that do not tolerate it). And when a pod must leave a NoExecute-tainted node.
+// pods that do not tolerate it). Pressure conditions add their NoSchedule taints. And when a pod
+// must leave a NoExecute-tainted node.
 
 import type { KObject } from '../../api/kind.js';
 import { toleratesTaint, type Taint, type Toleration } from '../../api/scheduling/tolerations.js';
 
 export const UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const NOT_READY = 'node.kubernetes.io/not-ready';
+
+/**
+ * TaintNodesByCondition: a True pressure condition keeps new pods off the node (NoSchedule only;
+ * the node's own eviction manager decides who leaves). Pods that tolerate it still land there.
+ */
+export const CONDITION_TAINTS: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+  NetworkUnavailable: 'node.kubernetes.io/network-unavailable',
+};
+const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS));
 
 export function readyStatus(node: KObject): string | undefined {
   return ((node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
@@ -15,12 +28,16 @@ export function readyStatus(node: KObject): string | undefined {
 /** The node's taints with the readiness taints set to what its Ready condition says. */
 export function desiredTaints(node: KObject, now: string): Taint[] {
   const current = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
-  const others = current.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY);
+  const others = current.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY && !(CONDITION_TAINT_KEYS.has(t.key) && t.effect === 'NoSchedule'));
+  const conditions = ((node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+  const pressure = Object.entries(CONDITION_TAINTS)
+    .filter(([type]) => conditions.some((c) => c.type === type && c.status === 'True'))
+    .map(([, key]) => current.find((t) => t.key === key && t.effect === 'NoSchedule') ?? { key, effect: 'NoSchedule', timeAdded: now });
   const ready = readyStatus(node);
   const key = ready === 'Unknown' ? UNREACHABLE : ready === 'False' ? NOT_READY : undefined;
-  if (!key) return others;
+  if (!key) return [...others, ...pressure];
   const keep = (effect: string) => current.find((t) => t.key === key && t.effect === effect) ?? { key, effect, timeAdded: now };
-  return [...others, keep('NoSchedule'), keep('NoExecute')];
+  return [...others, ...pressure, keep('NoSchedule'), keep('NoExecute')];
 }
 
 /**

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EvictionManager, type EvictablePod } from './manager.js';
+import type { StatsSource } from './stats.js';
+import { parseEvictionThresholds, type Observations, type PressureCondition } from './thresholds.js';
+import type { Logger } from '../../util/log.js';
+
+const MI = 1024 ** 2;
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
+
+function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>) {
+  const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
+  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`] };
+  const evicted: { uid: string; message: string }[] = [];
+  const pressure: string[][] = [];
+  let active = pods;
+  const m = new EvictionManager({
+    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,pid.available<1000'),
+    transitionMs: 30_000,
+    stats,
+    pods: { activePods: () => active, evict: (uid, message) => { evicted.push({ uid, message }); active = active.filter((p) => p.uid !== uid); } },
+    onPressure: (s: Set<PressureCondition>) => pressure.push([...s]),
+    log: quiet,
+  });
+  return { m, machine, evicted, pressure };
+}
+
+const be: EvictablePod = { uid: 'be', name: 'd/be', priority: 0, critical: false, containers: [{ name: 'c', id: 'be-c', memoryRequest: 0 }] };
+const g: EvictablePod = { uid: 'g', name: 'd/g', priority: 0, critical: false, containers: [{ name: 'c', id: 'g-c', memoryRequest: 64 * MI }] };
+const crit: EvictablePod = { uid: 'crit', name: 'kube-system/x', priority: 2_000_001_000, critical: true, containers: [{ name: 'c', id: 'x', memoryRequest: 0 }] };
+
+test('no pressure: conditions reported once, nobody evicted', async () => {
+  const { m, evicted, pressure } = setup(500 * MI, [be, g], { 'be-c': MI, 'g-c': MI });
+  assert.equal(await m.tick(0), undefined);
+  assert.equal(await m.tick(10_000), undefined);
+  assert.deepEqual(pressure, [[]]);
+  assert.deepEqual(evicted, []);
+});
+
+test('memory pressure: one pod per interval, BestEffort first, critical pods never', async () => {
+  const { m, machine, evicted, pressure } = setup(50 * MI, [g, crit, be], { 'be-c': 2 * MI, 'g-c': 10 * MI, x: 500 * MI });
+  assert.equal(await m.tick(0), 'be');
+  assert.deepEqual(pressure, [['MemoryPressure']]);
+  assert.equal(evicted[0].message, 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. Container c was using 2Mi, request is 0, has larger consumption of memory. ');
+  assert.equal(await m.tick(10_000), 'g');
+  assert.equal(await m.tick(20_000), undefined, 'only the critical pod is left');
+  assert.deepEqual(evicted.map((e) => e.uid), ['be', 'g']);
+  // Pressure gone: the condition stays until the transition period has passed without a crossing.
+  machine.obs = { 'memory.available': { available: 900 * MI, capacity: 1000 * MI } };
+  await m.tick(30_000);
+  assert.equal(pressure.length, 1);
+  await m.tick(50_001);
+  assert.deepEqual(pressure, [['MemoryPressure'], []]);
+});
+
+test('disk pressure shows as a condition; no pod is evicted for it', async () => {
+  const { m, machine, evicted, pressure } = setup(500 * MI, [be], { 'be-c': MI });
+  machine.obs['nodefs.available'] = { available: 5, capacity: 100 };
+  assert.equal(await m.tick(0), undefined);
+  assert.deepEqual(pressure, [['DiskPressure']]);
+  assert.deepEqual(evicted, []);
+});
+
+test('a failing stats source is logged and decides nothing', async () => {
+  const warnings: string[] = [];
+  const log: Logger = { ...quiet, warn: (msg) => void warnings.push(msg), child: () => log };
+  const m = new EvictionManager({ thresholds: parseEvictionThresholds('memory.available<1Gi'), transitionMs: 0, stats: { node: async () => { throw new Error('EIO'); }, containerMemory: async () => 0, podProcesses: async () => 0 }, pods: { activePods: () => [be], evict: () => assert.fail('evicted') }, onPressure: () => assert.fail('reported'), log });
+  assert.equal(await m.tick(0), undefined);
+  assert.deepEqual(warnings, ['eviction monitoring failed']);
+});
+
+test('PID pressure: the pod with the most processes goes, with the kubelet\'s message in plain numbers', async () => {
+  const { m, machine, evicted, pressure } = setup(500 * MI, [g, be], { 'be-procs': 3, 'g-procs': 900 });
+  machine.obs['pid.available'] = { available: 500, capacity: 32768 };
+  assert.equal(await m.tick(0), 'g');
+  assert.deepEqual(pressure, [['PIDPressure']]);
+  assert.equal(evicted[0].message, 'The node was low on resource: pids. Threshold quantity: 1000, available: 500. ');
+});
+
+test('memory and PIDs both short: memory decides this interval', async () => {
+  const { m, machine, evicted } = setup(50 * MI, [g, be], { 'be-c': MI, 'g-c': MI, 'g-procs': 900, 'be-procs': 1 });
+  machine.obs['pid.available'] = { available: 500, capacity: 32768 };
+  assert.equal(await m.tick(0), 'be');
+  assert.match(evicted[0].message, /low on resource: memory/);
+});

@@ -1,0 +1,141 @@
+// The eviction manager (the kubelet's): every monitoring interval it observes the node, reports the
+// pressure conditions, and while a hard memory (or PID) threshold is crossed fails one pod, the first
+// in the kubelet's ranking, with reason Evicted. Hard thresholds allow no grace period: the pod's
+// containers are killed at once. One pod per interval gives the kernel time to hand the memory
+// back before the next decision, so no more pods die than needed.
+// Under PID pressure the pod to go is the lowest priority one with the most processes. Disk pressure
+// is reported as a condition (and taint, and refuses new pods) but evicts nobody yet.
+
+import type { Logger } from '../../util/log.js';
+import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
+import { PressureTracker, type NodeCondition } from './pressure.js';
+import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
+import type { StatsSource } from './stats.js';
+import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';
+
+/** The kubelet's monitoring interval (housekeeping). */
+export const MONITORING_INTERVAL_MS = 10_000;
+
+/** A pod the manager may evict, as the pod manager describes it. */
+export interface EvictablePod {
+  uid: string;
+  name: string;
+  priority: number;
+  /** Pods the kubelet never evicts (static/critical): left out of the ranking. */
+  critical: boolean;
+  containers: { name: string; id?: string; memoryRequest: number }[];
+}
+
+export interface EvictionTarget {
+  /** Pods on this node that still run (not finished, not being deleted or evicted). */
+  activePods(): EvictablePod[];
+  /** Fail the pod with reason Evicted and this message; kills its containers without grace. */
+  evict(uid: string, message: string): void;
+}
+
+export interface EvictionManagerOptions {
+  thresholds: Threshold[];
+  transitionMs: number;
+  intervalMs?: number;
+  stats: StatsSource;
+  pods: EvictionTarget;
+  /** Called with the conditions in pressure whenever that set changes (and once at start). */
+  onPressure(inPressure: Set<PressureCondition>): void;
+  log: Logger;
+}
+
+export class EvictionManager {
+  private timer?: NodeJS.Timeout;
+  private tracker: PressureTracker;
+  private last = '';
+  private started = false;
+  private running = false;
+
+  constructor(private o: EvictionManagerOptions) {
+    this.tracker = new PressureTracker(o.transitionMs);
+  }
+
+  start() {
+    this.timer = setInterval(() => void this.tick(), this.o.intervalMs ?? MONITORING_INTERVAL_MS);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  /** One observation and at most one eviction; resolves with the evicted pod's uid. */
+  async tick(now = Date.now()): Promise<string | undefined> {
+    if (this.running) return undefined; // a slow stats read must not stack decisions
+    this.running = true;
+    try {
+      const obs = await this.o.stats.node();
+      const met = thresholdsMet(this.o.thresholds, obs);
+      const inPressure = this.tracker.observe(met, now);
+      const key = [...inPressure].sort().join(',');
+      if (key !== this.last || !this.started) {
+        this.started = true;
+        if (key !== this.last) this.o.log.warn('node pressure changed', { pressure: [...inPressure], met: met.map((t) => `${t.signal}<${t.text}`) });
+        this.last = key;
+        this.o.onPressure(inPressure);
+      }
+      // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
+      const memory = met.find((t) => t.signal === 'memory.available');
+      if (memory) {
+        const o = obs['memory.available']!;
+        return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+      }
+      const pids = met.find((t) => t.signal === 'pid.available');
+      if (pids) {
+        const o = obs['pid.available']!;
+        return await this.evictForPids(pids, o.available, thresholdAmount(pids, o.capacity));
+      }
+      return undefined;
+    } catch (e) {
+      this.o.log.warn('eviction monitoring failed', { err: e });
+      return undefined;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async evictForPids(t: Threshold, available: number, amount: number): Promise<string | undefined> {
+    const pods = this.o.pods.activePods().filter((p) => !p.critical);
+    const measured = await Promise.all(pods.map(async (p) => ({ ...p, processes: await this.o.stats.podProcesses(p.uid) })));
+    const victim = rankForPidEviction(measured)[0];
+    if (!victim) {
+      this.o.log.warn('PID threshold crossed but no pod can be evicted', { threshold: `${t.signal}<${t.text}`, available });
+      return undefined;
+    }
+    // PIDs are counts: printed plain, and pods request none, so no per-container lines.
+    const message = evictionMessage('pids', String(Math.round(amount)), String(available), []);
+    this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, processes: victim.processes, priority: victim.priority });
+    this.o.pods.evict(victim.uid, message);
+    return victim.uid;
+  }
+
+  private async evictOne(t: Threshold, available: number, amount: number): Promise<string | undefined> {
+    const pods = this.o.pods.activePods().filter((p) => !p.critical);
+    const measured = await Promise.all(pods.map(async (p) => {
+      const containers: ContainerUsage[] = [];
+      let usage: number | undefined = 0;
+      for (const c of p.containers) {
+        const u = c.id ? await this.o.stats.containerMemory(p.uid, c.id) : 0;
+        if (u === undefined) usage = undefined;
+        else if (usage !== undefined) usage += u;
+        containers.push({ name: c.name, usage: u ?? 0, request: c.memoryRequest });
+      }
+      return { ...p, usage, request: p.containers.reduce((s, c) => s + c.memoryRequest, 0), containerUsage: containers };
+    }));
+    const victim = rankForMemoryEviction(measured)[0];
+    if (!victim) {
+      this.o.log.warn('memory threshold crossed but no pod can be evicted', { threshold: `${t.signal}<${t.text}`, available });
+      return undefined;
+    }
+    const message = evictionMessage('memory', formatBytes(amount), formatBytes(available), victim.containerUsage);
+    this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, usage: victim.usage, request: victim.request, priority: victim.priority });
+    this.o.pods.evict(victim.uid, message);
+    return victim.uid;
+  }
+}

@@ -1,0 +1,55 @@
+// The node agent's self-protection flags (kubelet names and syntax): --pod-max-pids,
+// --eviction-hard and --eviction-pressure-transition-period, validated into agent options.
+
+import { parseEvictionThresholds, type Threshold } from '../agent/eviction/thresholds.js';
+import { parseDuration, UsageError } from './args.js';
+
+/**
+ * Default PID limit per pod. The kubelet's default is unlimited, which lets one pod's fork bomb take
+ * every PID of the node (32768 by default) and with it the agent's ability to start anything.
+ * 4096 (OpenShift's default too) covers heavily threaded servers (the pids cgroup counts threads)
+ * while a runaway pod leaves the node most of its PIDs.
+ */
+export const DEFAULT_POD_MAX_PIDS = 4096;
+
+export const NODE_PROTECTION_FLAGS = {
+  'pod-max-pids': { type: 'string' },
+  'eviction-hard': { type: 'string' },
+  'eviction-pressure-transition-period': { type: 'string' },
+} as const;
+
+export const NODE_PROTECTION_HELP = `  --pod-max-pids N          most processes and threads one pod may have (pids cgroup; default ${DEFAULT_POD_MAX_PIDS}; -1: no limit)
+  --eviction-hard LIST      hard eviction thresholds, kubelet syntax (default memory.available<100Mi,
+                            nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%;
+                            a list replaces all defaults; also pid.available<N; "" turns eviction off)
+  --eviction-pressure-transition-period D   how long a pressure condition stays True after the
+                            last crossing, so it does not flap (default 5m)`;
+
+export interface NodeProtection {
+  podMaxPids?: number;
+  evictionHard?: Threshold[];
+  evictionTransitionMs?: number;
+}
+
+export function nodeProtectionOf(f: Record<string, string | boolean | undefined>): NodeProtection {
+  const out: NodeProtection = { podMaxPids: DEFAULT_POD_MAX_PIDS };
+  const pids = f['pod-max-pids'];
+  if (pids !== undefined) {
+    const s = String(pids).trim();
+    const n = /^-?\d+$/.test(s) ? Number(s) : NaN;
+    if (n === -1) out.podMaxPids = undefined;
+    else if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--pod-max-pids must be a positive number of processes, or -1 for no limit, not "${s}"`);
+    else out.podMaxPids = n;
+  }
+  const hard = f['eviction-hard'];
+  if (hard !== undefined) {
+    try {
+      out.evictionHard = parseEvictionThresholds(String(hard));
+    } catch (e) {
+      throw new UsageError(`--eviction-hard: ${(e as Error).message}`);
+    }
+  }
+  const period = f['eviction-pressure-transition-period'];
+  if (period !== undefined) out.evictionTransitionMs = parseDuration(String(period), 'eviction-pressure-transition-period');
+  return out;
+}
