@@ -14,8 +14,10 @@ import type { Logger } from '../../util/log.js';
 import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js';
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
+import { mountsUnder } from '../runtime/host.js';
 import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js';
 import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
@@ -314,13 +316,15 @@ export class PodWorker {
         return;
       }
       let source = v.path;
-      if (vm.subPath) {
-        source = join(v.path, vm.subPath);
-        if (!source.startsWith(v.path)) {
-          r.waiting = { reason: 'CreateContainerConfigError', message: `subPath "${vm.subPath}" must stay inside the volume` };
-          return;
+      const sub = subPathOf(vm, env);
+      if (sub instanceof Error || sub) {
+        // Resolved inside the volume without following symlinks out of it, then staged where only the agent writes.
+        const staged = sub instanceof Error ? sub : await stageSubPath(v.path, sub, join(this.dir, 'subpaths', id, String(mounts.length))).catch((e: Error) => e);
+        if (staged instanceof Error) {
+          await removeStaged(join(this.dir, 'subpaths', id)).catch(() => undefined);
+          return this.configError(r, `failed to prepare subPath for volumeMount "${vm.name}" of container "${c.name}": ${staged.message}`);
         }
-        await mkdir(source, { recursive: true }).catch(() => undefined);
+        source = staged;
       }
       mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
     }
@@ -334,6 +338,7 @@ export class PodWorker {
       if (r.current.state === 'exited') r.previous = terminatedOf(r.current);
       const old = r.current.id;
       await this.d.runtime.remove(old).catch(() => undefined);
+      await removeStaged(join(this.dir, 'subpaths', old)).catch(() => undefined);
       await pruneLogs(logDir, next);
     }
     const sc = c.securityContext ?? {};
@@ -375,6 +380,13 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${started.startError}`);
     }
     void this.d.runtime.waitExit(id).then((i) => this.onExit(r, i));
+  }
+
+  /** A container that cannot be configured as asked: it waits with the kubelet's reason, and the user sees why. */
+  private configError(r: ContainerRecord, message: string, reason = 'CreateContainerConfigError') {
+    r.waiting = { reason, message };
+    this.event('Warning', 'Failed', `Error: ${message}`);
+    this.wakeIn(5000);
   }
 
   private onExit(r: ContainerRecord, info: ContainerInfo) {
@@ -537,7 +549,10 @@ export class PodWorker {
     if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(() => undefined);
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
     await cleanupVolumes(this.dir).catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
+    const left = await mountsUnder(this.dir);
+    if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });
+    else await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     await rm(join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`), { recursive: true, force: true });
   }
 

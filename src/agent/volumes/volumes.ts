@@ -12,6 +12,7 @@ import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
 import { unmount } from '../runtime/host.js';
+import { removeStaged } from './subpath.js';
 
 const run = promisify(execFile);
 
@@ -214,6 +215,8 @@ async function isMountPoint(path: string): Promise<boolean> {
 
 /** Unmounts tmpfs volumes and removes the pod's volume directories (hostPath and PV data are untouched). */
 export async function cleanupVolumes(podDir: string) {
+  // Staged subPaths first: they are bind mounts of volume contents (hostPath ones included).
+  await removeStaged(join(podDir, 'subpaths'));
   await unmount(join(podDir, 'volumes'));
   await rm(join(podDir, 'volumes'), { recursive: true, force: true });
 }
