@@ -109,3 +109,120 @@ test('subPath: symlinks that stay inside the volume, files, and subPathExpr from
   await k(['delete', 'pod', 'subpaths', '--wait=true']);
   await k(['delete', 'configmap', 'subpath-cm']);
 });
+
+const status = (pod: string) => exec(pod, 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status');
+const field = (text: string, name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(text)?.[1];
+const hostNs = (ns: string) => execFileSync('readlink', [`/proc/self/ns/${ns}`], { encoding: 'utf8' }).trim();
+
+test('runAsNonRoot refuses a root or named image user with CreateContainerConfigError; a numeric non-root user runs', { skip }, async () => {
+  const nonRoot = { securityContext: { runAsNonRoot: true } };
+  await sh('nonroot-root', 'id; sleep 3600', nonRoot);
+  await apply({ metadata: { name: 'nonroot-named' }, spec: { containers: [{ name: 'c', image: 'gifee.local/user-name:1', ...nonRoot }] } });
+  await apply({ metadata: { name: 'nonroot-1000' }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/user-1000:1', ...nonRoot }] } });
+  await sh('nonroot-explicit0', 'id; sleep 3600', { securityContext: { runAsUser: 0 } }, { securityContext: { runAsNonRoot: true } });
+  assert.match(await waiting('nonroot-root', 'CreateContainerConfigError'), /^container has runAsNonRoot and image will run as root \(pod: "nonroot-root_default\(.*\)", container: c\)$/);
+  assert.match(await waiting('nonroot-named', 'CreateContainerConfigError'), /^container has runAsNonRoot and image has non-numeric user \(nobody\), cannot verify user is non-root/);
+  assert.match(await waiting('nonroot-explicit0', 'CreateContainerConfigError'), /^container's runAsUser breaks non-root policy/);
+  await running('nonroot-1000');
+  assert.equal((await exec('nonroot-1000', 'id -u')).trim(), '1000');
+  assert.match((await k(['describe', 'pod', 'nonroot-root'])).stdout, /Error: container has runAsNonRoot and image will run as root/);
+  await k(['delete', 'pod', 'nonroot-root', 'nonroot-named', 'nonroot-1000', 'nonroot-explicit0', '--wait=true']);
+});
+
+test('runAsUser, runAsGroup, supplementalGroups and fsGroup: the process ids and volume ownership; secrets on tmpfs', { skip }, async () => {
+  await k(['create', 'secret', 'generic', 'ids-secret', '--from-literal=token=s3cr3t']);
+  await sh('ids', 'sleep 3600', {
+    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'sec', mountPath: '/sec' }],
+  }, {
+    securityContext: { runAsUser: 1234, runAsGroup: 2345, supplementalGroups: [3456], fsGroup: 4567 },
+    volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'sec', secret: { secretName: 'ids-secret', defaultMode: 0o440 } }],
+  });
+  await running('ids');
+  assert.equal((await exec('ids', 'id -u; id -g; id -G')).trim(), '1234\n2345\n2345 3456 4567');
+  assert.equal((await exec('ids', 'echo hi > /scratch/f && stat -c "%u %g" /scratch/f')).trim(), '1234 4567');
+  // 0440 and group fsGroup: readable by this non-root user only through fsGroup.
+  assert.equal((await exec('ids', 'cat /sec/token; echo; stat -L -c "%g %a" /sec/token')).trim(), 's3cr3t\n4567 440');
+  assert.equal((await exec('ids', 'touch /not-mine 2>&1 || echo denied')).trim().split('\n').pop(), 'denied');
+  // The secret's files are on a tmpfs, not the node's disk.
+  const uid = await jp('pod ids', '{.metadata.uid}');
+  const mounts = execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`/pods/${uid}/volumes/`));
+  assert.ok(mounts.some((l) => /\/secret\/sec .* - tmpfs /.test(l)), mounts.join('\n'));
+  await k(['delete', 'pod', 'ids', '--wait=true']);
+  await k(['delete', 'secret', 'ids-secret']);
+});
+
+test('readOnlyRootFilesystem, allowPrivilegeEscalation, capabilities add/drop, cgroup namespace', { skip }, async () => {
+  await sh('ro', 'sleep 3600', { securityContext: { readOnlyRootFilesystem: true } });
+  await sh('nnp', 'sleep 3600', { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } });
+  await sh('plain', 'sleep 3600');
+  await sh('badcap', 'sleep 3600', { securityContext: { capabilities: { add: ['NO_SUCH_CAP'] } } });
+  for (const p of ['ro', 'nnp', 'plain']) await running(p);
+  assert.match(await exec('ro', 'touch /x 2>&1; echo rc=$?'), /Read-only file system[\s\S]*rc=1/);
+  const nnp = await status('nnp');
+  assert.equal(field(nnp, 'NoNewPrivs'), '1');
+  assert.equal(field(nnp, 'CapEff'), '0000000000000400');
+  const plain = await status('plain');
+  assert.equal(field(plain, 'NoNewPrivs'), '0');
+  assert.equal(field(plain, 'CapEff'), '00000000a80425fb'); // containerd's default set
+  assert.match(await waiting('badcap', 'CreateContainerError'), /unknown capability "CAP_NO_SUCH_CAP"/);
+  // Its own cgroup namespace: the container is at the root of what it sees.
+  assert.notEqual((await exec('plain', 'readlink /proc/self/ns/cgroup')).trim(), hostNs('cgroup'));
+  assert.match(await exec('plain', 'cat /proc/self/cgroup'), /^\d+:memory:\/$/m);
+  // containerd's masked and read-only paths.
+  assert.match(await exec('plain', 'cat /proc/self/mountinfo'), / \/proc\/keys /);
+  assert.match(await exec('plain', 'echo 1 > /proc/sys/kernel/panic 2>&1; echo rc=$?'), /rc=1/);
+  await k(['delete', 'pod', 'ro', 'nnp', 'plain', 'badcap', '--wait=true']);
+});
+
+test('seccomp: RuntimeDefault (pod default and container), Localhost from the node seccomp directory, Unconfined; bad profiles refused', { skip }, async () => {
+  // The agent's seccomp directory: DATA/agent/seccomp for the embedded agent.
+  mkdirSync(join(c.dataDir, 'agent', 'seccomp', 'profiles'), { recursive: true });
+  writeFileSync(join(c.dataDir, 'agent', 'seccomp', 'profiles', 'no-mkdir.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+  const pod = { securityContext: { seccompProfile: { type: 'RuntimeDefault' } } };
+  await sh('sc-default', 'sleep 3600', {}, pod);
+  await sh('sc-unconfined', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Unconfined' } } }, pod);
+  await sh('sc-local', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/no-mkdir.json' } } });
+  await sh('sc-missing', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/none.json' } } });
+  await sh('sc-escape', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../../etc/passwd' } } });
+  for (const p of ['sc-default', 'sc-unconfined', 'sc-local']) await running(p);
+  assert.equal(field(await status('sc-default'), 'Seccomp'), '2');
+  // The default profile refuses new namespaces to a container without CAP_SYS_ADMIN.
+  assert.match(await exec('sc-default', 'unshare -n true 2>&1; echo rc=$?'), /rc=1/);
+  assert.equal(field(await status('sc-unconfined'), 'Seccomp'), '0');
+  assert.equal(field(await status('sc-local'), 'Seccomp'), '2');
+  assert.match(await exec('sc-local', 'mkdir /tmp/d 2>&1; echo rc=$?'), /rc=1/);
+  assert.match(await waiting('sc-missing', 'CreateContainerError'), /failed to load seccomp profile "profiles\/none.json"/);
+  assert.match(await waiting('sc-escape', 'CreateContainerError'), /must be a relative path inside the node's seccomp directory/);
+  await k(['delete', 'pod', 'sc-default', 'sc-unconfined', 'sc-local', 'sc-missing', 'sc-escape', '--wait=true']);
+});
+
+test('sysctls: safe ones are set in the pod, unsafe ones fail the pod with SysctlForbidden', { skip }, async () => {
+  await sh('sysctl-safe', 'sleep 3600', {}, { securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }, { name: 'kernel.shm_rmid_forced', value: '1' }] } });
+  await sh('sysctl-unsafe', 'sleep 3600', {}, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } });
+  await sh('sysctl-hostnet', 'sleep 3600', {}, { hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } });
+  await running('sysctl-safe');
+  assert.equal(await exec('sysctl-safe', 'cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shm_rmid_forced'), '80\n1\n');
+  for (const [p, msg] of [['sysctl-unsafe', 'forbidden sysctl: "kernel.msgmax" not allowlisted'], ['sysctl-hostnet', 'forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled']]) {
+    await until(`${p} Failed`, async () => (await jp(`pod ${p}`, '{.status.phase}')) === 'Failed');
+    assert.equal(await jp(`pod ${p}`, '{.status.reason}'), 'SysctlForbidden');
+    assert.equal(await jp(`pod ${p}`, '{.status.message}'), `Pod was rejected: ${msg}`);
+  }
+  assert.match((await k(['describe', 'pod', 'sysctl-unsafe'])).stdout, /SysctlForbidden/);
+  await k(['delete', 'pod', 'sysctl-safe', 'sysctl-unsafe', 'sysctl-hostnet', '--wait=true']);
+});
+
+test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities and devices; hostUsers: false refused', { skip }, async () => {
+  await sh('hostns', 'sleep 3600', {}, { hostPID: true, hostIPC: true });
+  await sh('priv', 'sleep 3600', { securityContext: { privileged: true } });
+  await sh('userns', 'sleep 3600', {}, { hostUsers: false });
+  await running('hostns');
+  assert.equal((await exec('hostns', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc')).trim(), `${hostNs('pid')}\n${hostNs('ipc')}`);
+  await running('priv');
+  const bnd = /^CapBnd:\s*(\S+)/m.exec(execFileSync('cat', ['/proc/self/status'], { encoding: 'utf8' }))![1];
+  assert.equal(field(await status('priv'), 'CapEff'), bnd);
+  assert.match(await exec('priv', 'ls /dev'), /\bkmsg\b/);
+  assert.doesNotMatch(await exec('priv', 'cat /proc/self/mountinfo'), / \/proc\/keys /);
+  await until('userns sandbox refused', async () => (await k(['describe', 'pod', 'userns'])).stdout.includes('FailedCreatePodSandBox'));
+  assert.match((await k(['describe', 'pod', 'userns'])).stdout, /user namespaces \(hostUsers: false\) are not supported by this node/);
+  await k(['delete', 'pod', 'hostns', 'priv', 'userns', '--wait=true']);
+});

@@ -35,6 +35,8 @@ export interface StatusInput {
   sandboxError?: { reason: string; message: string };
   qos: string;
   deadlineExceeded: boolean;
+  /** The node refused the pod (the kubelet's admission, e.g. SysctlForbidden): it failed without running. */
+  rejected?: { reason: string; message: string };
 }
 
 const secs = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : nowTime());
@@ -115,7 +117,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const initFailed = policy === 'Never' && initStatuses.some((c) => c.state.terminated && c.state.terminated.exitCode !== 0);
 
   let phase: PodStatus['phase'];
-  if (s.deadlineExceeded) phase = 'Failed';
+  if (s.deadlineExceeded || s.rejected) phase = 'Failed';
   else if (initFailed) phase = 'Failed';
   else if (!initDone) phase = 'Pending';
   else {
@@ -156,6 +158,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
     phase,
     conditions: [sandbox, initialized, ready, containersReady, ...others],
     ...(s.deadlineExceeded ? { reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline` } : {}),
+    ...(s.rejected ? { reason: s.rejected.reason, message: s.rejected.message } : {}),
     hostIP: s.hostIP,
     hostIPs: [{ ip: s.hostIP }],
     ...(s.podIP ? { podIP: s.podIP, podIPs: [{ ip: s.podIP }] } : {}),

@@ -15,7 +15,11 @@ import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js'
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
-import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js';
+import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
+import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
+import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
+import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
+import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
@@ -59,6 +63,7 @@ export class PodWorker {
   private gone = false;
   private lastPhase?: string;
   private deadlineExceeded = false;
+  private rejected?: { reason: string; message: string };
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -150,6 +155,7 @@ export class PodWorker {
     // Know (and re-adopt) every container first, so status stays true while the sandbox is checked.
     for (const c of pod.spec.initContainers ?? []) this.record(c, true);
     for (const c of pod.spec.containers) this.record(c, false);
+    if (this.admit() === false) return this.publish();
     if (!(await this.ensureSandbox())) return this.publish();
     const restart = pod.spec.restartPolicy ?? 'Always';
     // Init containers, one at a time and in order.
@@ -197,10 +203,27 @@ export class PodWorker {
     for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, this.grace());
   }
 
+  /**
+   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl) fails at
+   * once with the kubelet's reason and nothing is set up for it. False when refused.
+   */
+  private admit(): boolean {
+    if (this.rejected) return false;
+    if (this.sandbox) return true;
+    const forbidden = forbiddenSysctl(this.pod.spec.securityContext?.sysctls ?? [], this.pod.spec);
+    if (!forbidden) return true;
+    this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
+    this.event('Warning', 'SysctlForbidden', forbidden);
+    return false;
+  }
+
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
   private async ensureSandbox(): Promise<boolean> {
     const pod = this.pod;
     try {
+      if (pod.spec.hostUsers === false && !this.sandbox) {
+        throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
+      }
       if (!this.sandbox) {
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
@@ -288,14 +311,13 @@ export class PodWorker {
     r.imageBackoffMs = 0;
     let env: string[];
     let user: ReturnType<typeof resolveUser>;
+    let security: SecuritySettings | undefined;
     try {
       env = await buildEnv(pod, c, image, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.nodeCapacity);
       user = resolveUser(pod, c, image);
+      security = this.securityOf(c, image, user.uid);
     } catch (e) {
-      r.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
-      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
-      this.wakeIn(5000);
-      return;
+      return this.configError(r, (e as Error).message, (e as SecurityError).reason);
     }
     const next = r.current ? r.restartCount + 1 : r.restartCount;
     const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
@@ -362,6 +384,7 @@ export class PodWorker {
       capAdd: sc.capabilities?.add ?? [],
       capDrop: sc.capabilities?.drop ?? [],
       logPath: join(logDir, `${next}.log`),
+      security,
     });
     r.restartCount = next;
     r.current = info;
@@ -380,6 +403,17 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${started.startError}`);
     }
     void this.d.runtime.waitExit(id).then((i) => this.onExit(r, i));
+  }
+
+  /** The isolation container c gets; throws a SecurityError when what it asks for cannot be enforced here. */
+  private securityOf(c: Container, image: ImageInfo, uid: number): SecuritySettings | undefined {
+    if (this.d.runtime.name === 'process') {
+      const cannot = unenforceableByProcessRuntime(this.pod, c);
+      if (cannot.length) throw new SecurityError(`the process runtime cannot enforce ${cannot.join(', ')}: it runs containers as plain host processes; run this pod on a node with the runc runtime`, 'CreateContainerConfigError');
+      return undefined;
+    }
+    checkRunAsNonRoot(this.pod, c, image.config.user, uid);
+    return containerSecurity(this.pod, c, hostSecurity(this.d.dataDir));
   }
 
   /** A container that cannot be configured as asked: it waits with the kubelet's reason, and the user sees why. */
@@ -466,6 +500,7 @@ export class PodWorker {
       sandboxError: this.sandboxError,
       qos: qosClass(this.pod),
       deadlineExceeded: this.deadlineExceeded,
+      rejected: this.rejected,
     });
     this.lastPhase = status.phase;
     const json = JSON.stringify(status);

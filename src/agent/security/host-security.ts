@@ -1,0 +1,36 @@
+// What this host can enforce, read once: its capability bounding set, AppArmor, user namespaces.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { hostCapabilities } from './capabilities.js';
+import type { HostSecurity } from './container-security.js';
+import { hostDevices } from './devices.js';
+
+const read = (p: string) => {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+export function hostSecurity(dataDir: string): HostSecurity {
+  return {
+    capabilities: hostCapabilities(),
+    devices: () => hostDevices(),
+    seccompRoot: join(dataDir, 'seccomp'),
+    appArmor: read('/sys/module/apparmor/parameters/enabled') === 'Y',
+  };
+}
+
+/**
+ * Why pods with hostUsers: false cannot run here, or undefined when they can. Kubernetes needs
+ * idmapped mounts for them (the image's files and the volumes must look owned by the container's own
+ * root); runc 1.1 cannot make those and util-linux before 2.39 has no X-mount.idmap to make them
+ * ourselves, so the pod is refused rather than run with files it cannot write.
+ */
+export function userNamespaceRefusal(): string {
+  const max = Number(read('/proc/sys/user/max_user_namespaces') || '0');
+  if (!max) return 'user namespaces are disabled on this node (/proc/sys/user/max_user_namespaces is 0)';
+  return 'user namespaces (hostUsers: false) are not supported by this node: its runtime (runc 1.1) cannot give the container idmapped mounts of its image and volumes';
+}
