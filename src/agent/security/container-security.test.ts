@@ -23,7 +23,7 @@ writeFileSync(join(seccompRoot, 'p', 'ok.json'), JSON.stringify({ defaultAction:
 writeFileSync(join(seccompRoot, 'p', 'bad-action.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_MAYBE' }));
 writeFileSync(join(seccompRoot, 'outside.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' }));
 symlinkSync('../outside.json', join(seccompRoot, 'p', 'link.json'));
-const host: HostSecurity = { capabilities: HOST_CAPS, devices: () => [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }], seccompRoot, appArmor: false };
+const host: HostSecurity = { capabilities: HOST_CAPS, devices: () => [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }], seccompRoot, appArmor: false, seLinux: false };
 
 const pod = (spec: Partial<Pod['spec']> = {}, sc: Container['securityContext'] = {}): { pod: Pod; c: Container } => {
   const c: Container = { name: 'c', image: 'busybox', securityContext: sc };
@@ -111,6 +111,8 @@ describe('containerSecurity -> buildSpec', () => {
     { name: 'Localhost with an unknown action', sc: { seccompProfile: { type: 'Localhost', localhostProfile: 'p/bad-action.json' } }, error: /defaultAction: unknown action "SCMP_ACT_MAYBE"/ },
     { name: 'an unknown profile type', sc: { seccompProfile: { type: 'Whatever' } }, error: /unknown seccomp profile type "Whatever"/ },
     { name: 'AppArmor on a node without it', sc: { appArmorProfile: { type: 'RuntimeDefault' } }, error: /AppArmor is not enabled on this node/ },
+    { name: 'shareProcessNamespace', spec: { shareProcessNamespace: true }, error: /shareProcessNamespace is not supported by this node/ },
+    { name: 'seLinuxOptions on a node without SELinux: nothing to apply', sc: { seLinuxOptions: { level: 's0:c1' } }, check: (s) => assert.equal(s.process.noNewPrivileges, false) },
     { name: 'procMount Unmasked', sc: { procMount: 'Unmasked' }, check: (s) => assert.equal(s.linux.maskedPaths, undefined) },
     {
       name: 'hostPID and hostIPC: no pid namespace, no ipc namespace',

@@ -31,6 +31,7 @@ export interface HostSecurity {
   /** The Localhost profile root (DATA/seccomp). */
   seccompRoot: string;
   appArmor: boolean;
+  seLinux: boolean;
 }
 
 const podRef = (pod: Pod) => `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
@@ -88,7 +89,14 @@ export function containerSecurity(pod: Pod, c: Container, host: HostSecurity): S
     throw new SecurityError((e as Error).message);
   }
   const appArmor = sc.appArmorProfile ?? pod.spec.securityContext?.appArmorProfile;
-  if (appArmor && appArmor.type !== 'Unconfined' && !host.appArmor) throw new SecurityError(`AppArmor profile ${appArmor.type} cannot be enforced: AppArmor is not enabled on this node`);
+  if (appArmor && appArmor.type !== 'Unconfined') {
+    throw new SecurityError(`AppArmor profile ${appArmor.type} cannot be enforced: ${host.appArmor ? 'this node does not apply AppArmor profiles to containers' : 'AppArmor is not enabled on this node'}`);
+  }
+  // Without SELinux on the host a label means nothing (Kubernetes ignores it too); with it, the label would not be applied.
+  const seLinux = sc.seLinuxOptions ?? pod.spec.securityContext?.seLinuxOptions;
+  if (seLinux && Object.values(seLinux).some(Boolean) && host.seLinux) throw new SecurityError('seLinuxOptions cannot be enforced: this node does not apply SELinux labels to containers');
+  // Kubernetes shares one PID namespace held by the pause container; this node has no such process to hold it.
+  if (pod.spec.shareProcessNamespace) throw new SecurityError('shareProcessNamespace is not supported by this node: its containers cannot share a PID namespace', 'CreateContainerConfigError');
   if (sc.procMount && sc.procMount !== 'Default' && sc.procMount !== 'Unmasked') throw new SecurityError(`unknown procMount "${sc.procMount}"`);
   const unmasked = privileged || sc.procMount === 'Unmasked';
   const sysctls: Record<string, string> = {};

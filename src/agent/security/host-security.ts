@@ -1,6 +1,6 @@
 // What this host can enforce, read once: its capability bounding set, AppArmor, user namespaces.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCapabilities } from './capabilities.js';
 import type { HostSecurity } from './container-security.js';
@@ -20,6 +20,7 @@ export function hostSecurity(dataDir: string): HostSecurity {
     devices: () => hostDevices(),
     seccompRoot: join(dataDir, 'seccomp'),
     appArmor: read('/sys/module/apparmor/parameters/enabled') === 'Y',
+    seLinux: existsSync('/sys/fs/selinux/enforce'),
   };
 }
 
