@@ -49,7 +49,7 @@ before(async () => {
     chmodSync(join(root, 'rootfs', 'bin', 'busybox'), 0o755);
     symlinkSync('busybox', join(root, 'rootfs', 'bin', 'sh'));
     writeFileSync(join(root, 'rootfs', 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n');
-    writeFileSync(join(root, 'rootfs', 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n');
+    writeFileSync(join(root, 'rootfs', 'etc', 'group'), 'root:x:0:\nstaff:x:50:nobody\nnogroup:x:65534:\n');
     const layout = await writeOciLayout(join(root, 'layout'), ref, [join(root, 'rootfs')], { Cmd: ['sh', '-c', 'id; sleep 3600'], User: user } as never);
     await store.importFile(layout);
   }
@@ -228,4 +228,15 @@ test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities
   await until('userns sandbox refused', async () => (await k(['describe', 'pod', 'userns'])).stdout.includes('FailedCreatePodSandBox'));
   assert.match((await k(['describe', 'pod', 'userns'])).stdout, /user namespaces \(hostUsers: false\) are not supported by this node/);
   await k(['delete', 'pod', 'hostns', 'priv', 'userns', '--wait=true']);
+});
+
+test('supplementalGroupsPolicy: Merge (default) adds the groups the image gives the user, Strict does not', { skip }, async () => {
+  const spec = (policy?: string) => ({ terminationGracePeriodSeconds: 0, ...(policy ? { securityContext: { supplementalGroupsPolicy: policy } } : {}), containers: [{ name: 'c', image: 'gifee.local/user-name:1' }] });
+  await apply({ metadata: { name: 'groups-merge' }, spec: spec() });
+  await apply({ metadata: { name: 'groups-strict' }, spec: spec('Strict') });
+  await running('groups-merge');
+  await running('groups-strict');
+  assert.equal((await exec('groups-merge', 'id -u; id -G')).trim(), '65534\n65534 50');
+  assert.equal((await exec('groups-strict', 'id -G')).trim(), '65534');
+  await k(['delete', 'pod', 'groups-merge', 'groups-strict', '--wait=true']);
 });
