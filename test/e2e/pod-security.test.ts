@@ -183,16 +183,21 @@ test('seccomp: RuntimeDefault (pod default and container), Localhost from the no
   await sh('sc-unconfined', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Unconfined' } } }, pod);
   await sh('sc-local', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/no-mkdir.json' } } });
   await sh('sc-missing', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/none.json' } } });
-  await sh('sc-escape', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../../etc/passwd' } } });
+  // A path out of the directory is refused by the API; a symlink out of it by the agent.
+  const dots = await k(['apply', '-f', '-'], { allowFail: true, input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sc-dots' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../../etc/passwd' } } }] } }) });
+  assert.match(dots.stderr, /localhostProfile: Invalid value: "..\/..\/..\/etc\/passwd": must not contain '..'/);
+  symlinkSync('/etc/passwd', join(c.dataDir, 'agent', 'seccomp', 'profiles', 'link.json'));
+  await sh('sc-escape', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/link.json' } } });
   for (const p of ['sc-default', 'sc-unconfined', 'sc-local']) await running(p);
   assert.equal(field(await status('sc-default'), 'Seccomp'), '2');
-  // The default profile refuses new namespaces to a container without CAP_SYS_ADMIN.
-  assert.match(await exec('sc-default', 'unshare -n true 2>&1; echo rc=$?'), /rc=1/);
+  // A user namespace needs no capability, only the filter stops it: refused under RuntimeDefault, allowed unconfined.
+  assert.match(await exec('sc-default', 'unshare -U true 2>&1; echo rc=$?'), /rc=1/);
   assert.equal(field(await status('sc-unconfined'), 'Seccomp'), '0');
+  assert.equal((await exec('sc-unconfined', 'unshare -U true 2>&1; echo rc=$?')).trim(), 'rc=0');
   assert.equal(field(await status('sc-local'), 'Seccomp'), '2');
   assert.match(await exec('sc-local', 'mkdir /tmp/d 2>&1; echo rc=$?'), /rc=1/);
   assert.match(await waiting('sc-missing', 'CreateContainerError'), /failed to load seccomp profile "profiles\/none.json"/);
-  assert.match(await waiting('sc-escape', 'CreateContainerError'), /must be a relative path inside the node's seccomp directory/);
+  assert.match(await waiting('sc-escape', 'CreateContainerError'), /failed to load seccomp profile "profiles\/link.json" from the node's seccomp directory: ELOOP/);
   await k(['delete', 'pod', 'sc-default', 'sc-unconfined', 'sc-local', 'sc-missing', 'sc-escape', '--wait=true']);
 });
 
@@ -215,11 +220,16 @@ test('sysctls: safe ones are set in the pod, unsafe ones fail the pod with Sysct
 });
 
 test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities and devices; hostUsers: false refused', { skip }, async () => {
-  await sh('hostns', 'sleep 3600', {}, { hostPID: true, hostIPC: true });
+  await sh('hostns', 'sleep 3600', {}, { hostPID: true, hostIPC: true, hostNetwork: true });
   await sh('priv', 'sleep 3600', { securityContext: { privileged: true } });
   await sh('userns', 'sleep 3600', {}, { hostUsers: false });
   await running('hostns');
-  assert.equal((await exec('hostns', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc')).trim(), `${hostNs('pid')}\n${hostNs('ipc')}`);
+  assert.equal((await exec('hostns', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net')).trim(), `${hostNs('pid')}\n${hostNs('ipc')}\n${hostNs('net')}`);
+  // Without them: the container's own PID namespace, the pod's IPC and network namespaces.
+  await sh('ownns', 'sleep 3600');
+  await running('ownns');
+  const own = (await exec('ownns', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net')).trim().split('\n');
+  assert.deepEqual(own.map((ns, i) => ns === hostNs(['pid', 'ipc', 'net'][i])), [false, false, false]);
   await running('priv');
   const bnd = /^CapBnd:\s*(\S+)/m.exec(execFileSync('cat', ['/proc/self/status'], { encoding: 'utf8' }))![1];
   assert.equal(field(await status('priv'), 'CapEff'), bnd);
@@ -227,7 +237,7 @@ test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities
   assert.doesNotMatch(await exec('priv', 'cat /proc/self/mountinfo'), / \/proc\/keys /);
   await until('userns sandbox refused', async () => (await k(['describe', 'pod', 'userns'])).stdout.includes('FailedCreatePodSandBox'));
   assert.match((await k(['describe', 'pod', 'userns'])).stdout, /user namespaces \(hostUsers: false\) are not supported by this node/);
-  await k(['delete', 'pod', 'hostns', 'priv', 'userns', '--wait=true']);
+  await k(['delete', 'pod', 'hostns', 'ownns', 'priv', 'userns', '--wait=true']);
 });
 
 test('supplementalGroupsPolicy: Merge (default) adds the groups the image gives the user, Strict does not', { skip }, async () => {
