@@ -23,7 +23,7 @@ writeFileSync(join(seccompRoot, 'p', 'ok.json'), JSON.stringify({ defaultAction:
 writeFileSync(join(seccompRoot, 'p', 'bad-action.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_MAYBE' }));
 writeFileSync(join(seccompRoot, 'outside.json'), JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW' }));
 symlinkSync('../outside.json', join(seccompRoot, 'p', 'link.json'));
-const host: HostSecurity = { capabilities: HOST_CAPS, devices: () => [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }], seccompRoot, appArmor: false, seLinux: false };
+const host: HostSecurity = { capabilities: HOST_CAPS, devices: () => [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o644, uid: 0, gid: 0 }], seccompRoot, appArmor: false, seLinux: false, maskedPaths: ['/sys/devices/system/cpu/cpu0/thermal_throttle'] };
 
 const pod = (spec: Partial<Pod['spec']> = {}, sc: Container['securityContext'] = {}): { pod: Pod; c: Container } => {
   const c: Container = { name: 'c', image: 'busybox', securityContext: sc };
@@ -65,7 +65,8 @@ describe('containerSecurity -> buildSpec', () => {
         assert.deepEqual(s.process.capabilities.effective, DEFAULT_CAPS.filter((c) => HOST_CAPS.includes(c)).sort((a, b) => HOST_CAPS.indexOf(a) - HOST_CAPS.indexOf(b)));
         assert.equal(s.process.noNewPrivileges, false);
         assert.equal(s.linux.seccomp, undefined);
-        assert.deepEqual(s.linux.maskedPaths, MASKED_PATHS);
+        assert.deepEqual(s.linux.maskedPaths, [...MASKED_PATHS, '/sys/devices/system/cpu/cpu0/thermal_throttle']);
+        assert.ok(s.linux.maskedPaths.includes('/proc/interrupts'));
         assert.deepEqual(s.linux.readonlyPaths, READONLY_PATHS);
         assert.ok(s.linux.maskedPaths.includes('/sys/devices/virtual/powercap'));
         assert.deepEqual(s.linux.namespaces.map((n: any) => n.type), ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup']);

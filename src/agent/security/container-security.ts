@@ -13,8 +13,8 @@ import { defaultProfile, loadLocalhostProfile } from './seccomp.js';
 import { normalizeSysctl } from './sysctls.js';
 import type { OciDevice } from './devices.js';
 
-/** containerd's masked paths: kernel state a container must not read. */
-export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
+/** The kubelet's and containerd's masked paths: kernel state a container must not read (per-CPU thermal_throttle dirs come from the host). */
+export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
 /** containerd's read-only paths: kernel knobs a container may read but not change. */
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
@@ -32,6 +32,8 @@ export interface HostSecurity {
   seccompRoot: string;
   appArmor: boolean;
   seLinux: boolean;
+  /** Host-specific paths to mask too (/sys/devices/system/cpu/cpuN/thermal_throttle). */
+  maskedPaths: string[];
 }
 
 const podRef = (pod: Pod) => `${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`;
@@ -105,7 +107,7 @@ export function containerSecurity(pod: Pod, c: Container, host: HostSecurity): S
     capabilities: caps,
     noNewPrivileges: sc.allowPrivilegeEscalation === false,
     seccomp: seccompFor(pod, c, privileged, caps, host),
-    maskedPaths: unmasked ? [] : MASKED_PATHS,
+    maskedPaths: unmasked ? [] : [...MASKED_PATHS, ...host.maskedPaths],
     readonlyPaths: unmasked ? [] : READONLY_PATHS,
     sysctls,
     hostPID: !!pod.spec.hostPID,

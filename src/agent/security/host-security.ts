@@ -1,6 +1,6 @@
 // What this host can enforce, read once: its capability bounding set, AppArmor, user namespaces.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostCapabilities } from './capabilities.js';
 import type { HostSecurity } from './container-security.js';
@@ -21,6 +21,7 @@ export function hostSecurity(dataDir: string): HostSecurity {
     seccompRoot: join(dataDir, 'seccomp'),
     appArmor: read('/sys/module/apparmor/parameters/enabled') === 'Y',
     seLinux: existsSync('/sys/fs/selinux/enforce'),
+    maskedPaths: thermalThrottle(),
   };
 }
 
@@ -34,4 +35,15 @@ export function userNamespaceRefusal(): string {
   const max = Number(read('/proc/sys/user/max_user_namespaces') || '0');
   if (!max) return 'user namespaces are disabled on this node (/proc/sys/user/max_user_namespaces is 0)';
   return 'user namespaces (hostUsers: false) are not supported by this node: its runtime (runc 1.1) cannot give the container idmapped mounts of its image and volumes';
+}
+
+/** Per-CPU thermal throttle controls, masked as the kubelet masks them (they reveal and affect the host's CPUs). */
+function thermalThrottle(): string[] {
+  let cpus: string[];
+  try {
+    cpus = readdirSync('/sys/devices/system/cpu').filter((n) => /^cpu\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  return cpus.map((n) => `/sys/devices/system/cpu/${n}/thermal_throttle`).filter((p) => existsSync(p));
 }
