@@ -26,15 +26,17 @@ export function hostSecurity(dataDir: string): HostSecurity {
 }
 
 /**
- * Why pods with hostUsers: false cannot run here, or undefined when they can. Kubernetes needs
- * idmapped mounts for them (the image's files and the volumes must look owned by the container's own
- * root); runc 1.1 cannot make those and util-linux before 2.39 has no X-mount.idmap to make them
- * ourselves, so the pod is refused rather than run with files it cannot write.
+ * Why pods with hostUsers: false cannot run here. The kernel has user namespaces, but Kubernetes'
+ * semantics need more than a uid mapping: the image's files and the volumes must look owned by the
+ * container's own root (idmapped mounts, which runc 1.1 cannot make and util-linux 2.38 has no
+ * X-mount.idmap for), and the pod's network and IPC namespaces must belong to the pod's user
+ * namespace (runc cannot mount sysfs or mqueue in namespaces the host's user namespace owns; tried).
+ * So the pod is refused rather than run with files it cannot write or mounts that fail.
  */
 export function userNamespaceRefusal(): string {
   const max = Number(read('/proc/sys/user/max_user_namespaces') || '0');
   if (!max) return 'user namespaces are disabled on this node (/proc/sys/user/max_user_namespaces is 0)';
-  return 'user namespaces (hostUsers: false) are not supported by this node: its runtime (runc 1.1) cannot give the container idmapped mounts of its image and volumes';
+  return 'user namespaces (hostUsers: false) are not supported by this node: its runtime (runc 1.1) cannot give the container idmapped mounts of its image and volumes, and the pod network namespace belongs to the host user namespace';
 }
 
 /** Per-CPU thermal throttle controls, masked as the kubelet masks them (they reveal and affect the host's CPUs). */
