@@ -132,7 +132,7 @@ test('runAsNonRoot refuses a root or named image user with CreateContainerConfig
 test('runAsUser, runAsGroup, supplementalGroups and fsGroup: the process ids and volume ownership; secrets on tmpfs', { skip }, async () => {
   await k(['create', 'secret', 'generic', 'ids-secret', '--from-literal=token=s3cr3t']);
   await sh('ids', 'sleep 3600', {
-    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'sec', mountPath: '/sec' }],
+    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'scratch', mountPath: '/made', subPath: 'made/here' }, { name: 'sec', mountPath: '/sec' }],
   }, {
     securityContext: { runAsUser: 1234, runAsGroup: 2345, supplementalGroups: [3456], fsGroup: 4567 },
     volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'sec', secret: { secretName: 'ids-secret', defaultMode: 0o440 } }],
@@ -140,6 +140,8 @@ test('runAsUser, runAsGroup, supplementalGroups and fsGroup: the process ids and
   await running('ids');
   assert.equal((await exec('ids', 'id -u; id -g; id -G')).trim(), '1234\n2345\n2345 3456 4567');
   assert.equal((await exec('ids', 'echo hi > /scratch/f && stat -c "%u %g" /scratch/f')).trim(), '1234 4567');
+  // A subPath the agent created has the volume's mode and group: the non-root user can write there.
+  assert.equal((await exec('ids', 'echo hi > /made/f && stat -c "%a %g" /scratch/made/here')).trim(), '2777 4567');
   // 0440 and group fsGroup: readable by this non-root user only through fsGroup.
   assert.equal((await exec('ids', 'cat /sec/token; echo; stat -L -c "%g %a" /sec/token')).trim(), 's3cr3t\n4567 440');
   assert.equal((await exec('ids', 'touch /not-mine 2>&1 || echo denied')).trim().split('\n').pop(), 'denied');

@@ -3,7 +3,7 @@
 
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveInVolume, subPathOf } from './subpath.js';
@@ -11,6 +11,7 @@ import { resolveInVolume, subPathOf } from './subpath.js';
 const base = mkdtempSync(join(tmpdir(), 'gifee-subpath-'));
 const vol = join(base, 'vol');
 mkdirSync(join(vol, 'real', 'deep'), { recursive: true });
+chmodSync(vol, 0o2777);
 writeFileSync(join(vol, 'real', 'file'), 'x');
 writeFileSync(join(base, 'host-secret'), 'secret');
 symlinkSync('real', join(vol, 'link'));
@@ -53,6 +54,8 @@ describe('resolveInVolume', () => {
   it('creates missing directories inside the volume', () => {
     assert.deepEqual(target('new/a/b'), { path: join(vol, 'new', 'a', 'b'), isDir: true });
     assert.ok(existsSync(join(vol, 'new', 'a', 'b')));
+    // With the volume root's mode, not the agent's umask: a non-root container must be able to write there.
+    assert.equal(statSync(join(vol, 'new', 'a')).mode & 0o7777, statSync(vol).mode & 0o7777);
   });
 });
 

@@ -8,7 +8,7 @@
 // the container does to its volume after the check can no longer change what is mounted.
 
 import { execFile } from 'node:child_process';
-import { chownSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -61,8 +61,16 @@ export function resolveInVolume(root: string, sub: string): Resolved {
       const p = `/proc/self/fd/${parent}/${name}`;
       let st: Stats | undefined = lstatSync(p, { throwIfNoEntry: false });
       if (!st) {
-        mkdirSync(p, { mode: rootSt.mode & 0o7777 });
-        chownSync(p, rootSt.uid, rootSt.gid);
+        mkdirSync(p, { mode: 0o700 });
+        // Mode and owner through an fd opened without following symlinks: the container could swap
+        // the new directory for a symlink to a host file, and chmod/chown by path would follow it.
+        const made = openSync(p, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+        try {
+          fchmodSync(made, rootSt.mode & 0o7777);
+          fchownSync(made, rootSt.uid, rootSt.gid);
+        } finally {
+          closeSync(made);
+        }
         st = lstatSync(p);
       }
       if (st.isSymbolicLink()) {
