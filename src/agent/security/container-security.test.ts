@@ -114,7 +114,7 @@ describe('containerSecurity -> buildSpec', () => {
     { name: 'AppArmor on a node without it', sc: { appArmorProfile: { type: 'RuntimeDefault' } }, error: /AppArmor is not enabled on this node/ },
     { name: 'shareProcessNamespace', spec: { shareProcessNamespace: true }, error: /shareProcessNamespace is not supported by this node/ },
     { name: 'seLinuxOptions on a node without SELinux: nothing to apply', sc: { seLinuxOptions: { level: 's0:c1' } }, check: (s) => assert.equal(s.process.noNewPrivileges, false) },
-    { name: 'procMount Unmasked', sc: { procMount: 'Unmasked' }, check: (s) => assert.equal(s.linux.maskedPaths, undefined) },
+    { name: 'procMount Unmasked without a user namespace', sc: { procMount: 'Unmasked' }, error: /procMount Unmasked needs a user namespace/ },
     {
       name: 'hostPID and hostIPC: no pid namespace, no ipc namespace',
       spec: { hostPID: true, hostIPC: true },
