@@ -69,3 +69,13 @@ test('an unprivileged agent announces the process runtime and runs pods as host 
   await until('StartError for a program the image lacks', async () => (await c.kubectl(['get', 'pod', 'gone', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated.reason}'])).stdout === 'StartError');
   await c.kubectl(['delete', 'pod', 'plain', '--grace-period=1']);
 });
+
+test('the process runtime refuses a pod whose securityContext it cannot enforce, saying what and why', { skip }, async () => {
+  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hardened' }, spec: { securityContext: { runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], securityContext: { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] } };
+  await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) });
+  const jp = async (path: string) => (await c.kubectl(['get', 'pod', 'hardened', '-o', `jsonpath=${path}`])).stdout;
+  await until('hardened refused', async () => (await jp('{.status.containerStatuses[0].state.waiting.reason}')) === 'CreateContainerConfigError');
+  assert.equal(await jp('{.status.containerStatuses[0].state.waiting.message}'), 'the process runtime cannot enforce runAsUser, readOnlyRootFilesystem, capabilities, seccompProfile RuntimeDefault: it runs containers as plain host processes; run this pod on a node with the runc runtime');
+  assert.match((await c.kubectl(['describe', 'pod', 'hardened'])).stdout, /Error: the process runtime cannot enforce runAsUser/);
+  await c.kubectl(['delete', 'pod', 'hardened', '--wait=true']);
+});

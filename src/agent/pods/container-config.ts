@@ -124,8 +124,34 @@ export function resolveUser(pod: Pod, c: Container, image: ImageInfo): { uid: nu
     if (gid === undefined && g !== undefined) gid = /^\d+$/.test(g) ? Number(g) : lookupId(image, 'group', g);
     if (gid === undefined && !/^\d+$/.test(u)) gid = lookupId(image, 'passwd', u, 3);
   }
-  const additionalGids = [...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])];
+  // supplementalGroupsPolicy Merge (the default): the groups the image's /etc/group gives the user come too.
+  const fromImage = psc.supplementalGroupsPolicy === 'Strict' ? [] : imageGroups(image, uid ?? 0);
+  const additionalGids = [...new Set([...fromImage, ...(psc.supplementalGroups ?? []), ...(psc.fsGroup !== undefined ? [psc.fsGroup] : [])])];
   return { uid: uid ?? 0, gid: gid ?? 0, additionalGids };
+}
+
+/** The image's file (topmost layer that has it), or '' when none does. */
+function imageFile(image: ImageInfo, file: string): string {
+  for (const dir of [...image.layerDirs].reverse()) {
+    try {
+      return readFileSync(join(dir, 'etc', file), 'utf8');
+    } catch {
+      continue;
+    }
+  }
+  return '';
+}
+
+/** Groups the image's /etc/group lists uid's user name in (uid's name from the image's /etc/passwd). */
+export function imageGroups(image: ImageInfo, uid: number): number[] {
+  const name = imageFile(image, 'passwd').split('\n').map((l) => l.split(':')).find((f) => f.length > 2 && Number(f[2]) === uid && f[2] !== '')?.[0];
+  if (!name) return [];
+  const out: number[] = [];
+  for (const line of imageFile(image, 'group').split('\n')) {
+    const f = line.split(':');
+    if (f.length > 3 && /^\d+$/.test(f[2]) && f[3].split(',').includes(name)) out.push(Number(f[2]));
+  }
+  return out;
 }
 
 function lookupId(image: ImageInfo, file: 'passwd' | 'group', name: string, field = 2): number {

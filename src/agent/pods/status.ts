@@ -37,6 +37,8 @@ export interface StatusInput {
   deadlineExceeded: boolean;
   /** The node's eviction manager failed the pod, or refused it at admission (rejected), with the kubelet's message. */
   evicted?: { message: string; rejected?: boolean };
+  /** The node refused the pod (the kubelet's admission, e.g. SysctlForbidden): it failed without running. */
+  rejected?: { reason: string; message: string };
 }
 
 const secs = (iso?: string) => (iso ? iso.replace(/\.\d+Z$/, 'Z') : nowTime());
@@ -117,7 +119,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const initFailed = policy === 'Never' && initStatuses.some((c) => c.state.terminated && c.state.terminated.exitCode !== 0);
 
   let phase: PodStatus['phase'];
-  if (s.deadlineExceeded || s.evicted) phase = 'Failed';
+  if (s.deadlineExceeded || s.evicted || s.rejected) phase = 'Failed';
   else if (initFailed) phase = 'Failed';
   else if (!initDone) phase = 'Pending';
   else {
@@ -161,6 +163,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
     conditions: [sandbox, initialized, ready, containersReady, ...others],
     ...(s.deadlineExceeded ? { reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline` } : {}),
     ...(s.evicted ? { reason: 'Evicted', message: s.evicted.message } : {}),
+    ...(s.rejected ? { reason: s.rejected.reason, message: s.rejected.message } : {}),
     hostIP: s.hostIP,
     hostIPs: [{ ip: s.hostIP }],
     ...(s.podIP ? { podIP: s.podIP, podIPs: [{ ip: s.podIP }] } : {}),

@@ -33,7 +33,7 @@ export interface Container {
   envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
@@ -46,11 +46,21 @@ export interface Container {
     readOnlyRootFilesystem?: boolean;
     capabilities?: { add?: string[]; drop?: string[] };
     allowPrivilegeEscalation?: boolean;
+    runAsNonRoot?: boolean;
+    procMount?: string;
+    seccompProfile?: SeccompProfile;
+    appArmorProfile?: SeccompProfile;
+    seLinuxOptions?: Record<string, string>;
   };
   stdin?: boolean;
   tty?: boolean;
   restartPolicy?: string;
   terminationMessagePath?: string;
+}
+
+export interface SeccompProfile {
+  type: string;
+  localhostProfile?: string;
 }
 
 export interface Volume {
@@ -93,7 +103,22 @@ export interface PodSpec {
   dnsPolicy?: string;
   dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
   hostAliases?: { ip: string; hostnames: string[] }[];
-  securityContext?: { runAsUser?: number; runAsGroup?: number; fsGroup?: number; supplementalGroups?: number[] };
+  securityContext?: {
+    runAsUser?: number;
+    runAsGroup?: number;
+    runAsNonRoot?: boolean;
+    fsGroup?: number;
+    fsGroupChangePolicy?: string;
+    supplementalGroups?: number[];
+    supplementalGroupsPolicy?: string;
+    sysctls?: { name: string; value: string }[];
+    seccompProfile?: SeccompProfile;
+    appArmorProfile?: SeccompProfile;
+    seLinuxOptions?: Record<string, string>;
+  };
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  hostUsers?: boolean;
   serviceAccountName?: string;
   shareProcessNamespace?: boolean;
   imagePullSecrets?: { name: string }[];

@@ -14,8 +14,14 @@ import type { Logger } from '../../util/log.js';
 import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js';
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
-import type { ContainerInfo, Mount, Runtime, Sandbox } from '../runtime/types.js';
+import { mountsUnder } from '../runtime/host.js';
+import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
+import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
+import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
+import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
+import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
@@ -64,6 +70,7 @@ export class PodWorker {
   private deadlineExceeded = false;
   /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
   private evicted?: { message: string; rejected?: boolean; done?: boolean };
+  private rejected?: { reason: string; message: string };
   readonly dir: string;
 
   constructor(public pod: Pod, private d: WorkerDeps) {
@@ -156,6 +163,7 @@ export class PodWorker {
     // Know (and re-adopt) every container first, so status stays true while the sandbox is checked.
     for (const c of pod.spec.initContainers ?? []) this.record(c, true);
     for (const c of pod.spec.containers) this.record(c, false);
+    if (this.admit() === false) return this.publish();
     if (!(await this.ensureSandbox())) return this.publish();
     const restart = pod.spec.restartPolicy ?? 'Always';
     // Init containers, one at a time and in order.
@@ -248,10 +256,27 @@ export class PodWorker {
     for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, this.grace());
   }
 
+  /**
+   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl) fails at
+   * once with the kubelet's reason and nothing is set up for it. False when refused.
+   */
+  private admit(): boolean {
+    if (this.rejected) return false;
+    if (this.sandbox) return true;
+    const forbidden = forbiddenSysctl(this.pod.spec.securityContext?.sysctls ?? [], this.pod.spec);
+    if (!forbidden) return true;
+    this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
+    this.event('Warning', 'SysctlForbidden', forbidden);
+    return false;
+  }
+
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
   private async ensureSandbox(): Promise<boolean> {
     const pod = this.pod;
     try {
+      if (pod.spec.hostUsers === false && !this.sandbox) {
+        throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
+      }
       if (!this.sandbox) {
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
@@ -339,14 +364,13 @@ export class PodWorker {
     r.imageBackoffMs = 0;
     let env: string[];
     let user: ReturnType<typeof resolveUser>;
+    let security: SecuritySettings | undefined;
     try {
       env = await buildEnv(pod, c, image, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.nodeCapacity);
       user = resolveUser(pod, c, image);
+      security = this.securityOf(c, image, user.uid);
     } catch (e) {
-      r.waiting = { reason: 'CreateContainerConfigError', message: (e as Error).message };
-      this.event('Warning', 'Failed', `Error: ${(e as Error).message}`);
-      this.wakeIn(5000);
-      return;
+      return this.configError(r, (e as Error).message, (e as SecurityError).reason);
     }
     const next = r.current ? r.restartCount + 1 : r.restartCount;
     const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
@@ -367,13 +391,15 @@ export class PodWorker {
         return;
       }
       let source = v.path;
-      if (vm.subPath) {
-        source = join(v.path, vm.subPath);
-        if (!source.startsWith(v.path)) {
-          r.waiting = { reason: 'CreateContainerConfigError', message: `subPath "${vm.subPath}" must stay inside the volume` };
-          return;
+      const sub = subPathOf(vm, env);
+      if (sub instanceof Error || sub) {
+        // Resolved inside the volume without following symlinks out of it, then staged where only the agent writes.
+        const staged = sub instanceof Error ? sub : await stageSubPath(v.path, sub, join(this.dir, 'subpaths', id, String(mounts.length))).catch((e: Error) => e);
+        if (staged instanceof Error) {
+          await removeStaged(join(this.dir, 'subpaths', id)).catch(() => undefined);
+          return this.configError(r, `failed to prepare subPath for volumeMount "${vm.name}" of container "${c.name}": ${staged.message}`);
         }
-        await mkdir(source, { recursive: true }).catch(() => undefined);
+        source = staged;
       }
       mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
     }
@@ -387,6 +413,7 @@ export class PodWorker {
       if (r.current.state === 'exited') r.previous = terminatedOf(r.current);
       const old = r.current.id;
       await this.d.runtime.remove(old).catch(() => undefined);
+      await removeStaged(join(this.dir, 'subpaths', old)).catch(() => undefined);
       await pruneLogs(logDir, next);
     }
     const sc = c.securityContext ?? {};
@@ -411,6 +438,7 @@ export class PodWorker {
       capDrop: sc.capabilities?.drop ?? [],
       logPath: join(logDir, `${next}.log`),
       oomScoreAdj: Math.max(this.d.oomScoreAdjFloor ?? -1000, containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0)),
+      security,
     });
     r.restartCount = next;
     r.current = info;
@@ -429,6 +457,24 @@ export class PodWorker {
       this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${started.startError}`);
     }
     void this.d.runtime.waitExit(id).then((i) => this.onExit(r, i));
+  }
+
+  /** The isolation container c gets; throws a SecurityError when what it asks for cannot be enforced here. */
+  private securityOf(c: Container, image: ImageInfo, uid: number): SecuritySettings | undefined {
+    if (this.d.runtime.name === 'process') {
+      const cannot = unenforceableByProcessRuntime(this.pod, c);
+      if (cannot.length) throw new SecurityError(`the process runtime cannot enforce ${cannot.join(', ')}: it runs containers as plain host processes; run this pod on a node with the runc runtime`, 'CreateContainerConfigError');
+      return undefined;
+    }
+    checkRunAsNonRoot(this.pod, c, image.config.user, uid);
+    return containerSecurity(this.pod, c, hostSecurity(this.d.dataDir));
+  }
+
+  /** A container that cannot be configured as asked: it waits with the kubelet's reason, and the user sees why. */
+  private configError(r: ContainerRecord, message: string, reason = 'CreateContainerConfigError') {
+    r.waiting = { reason, message };
+    this.event('Warning', 'Failed', `Error: ${message}`);
+    this.wakeIn(5000);
   }
 
   private onExit(r: ContainerRecord, info: ContainerInfo) {
@@ -509,6 +555,7 @@ export class PodWorker {
       qos: qosClass(this.pod),
       deadlineExceeded: this.deadlineExceeded,
       evicted: this.evicted && { message: this.evicted.message, rejected: this.evicted.rejected },
+      rejected: this.rejected,
     });
     this.lastPhase = status.phase;
     const json = JSON.stringify(status);
@@ -592,7 +639,10 @@ export class PodWorker {
     if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(() => undefined);
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
     await cleanupVolumes(this.dir).catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
+    const left = await mountsUnder(this.dir);
+    if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });
+    else await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     await rm(join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`), { recursive: true, force: true });
   }
 

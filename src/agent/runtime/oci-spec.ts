@@ -1,7 +1,7 @@
 // Builds the OCI runtime spec (config.json) runc runs a container from: the pod's shared
 // namespaces, the rootfs, mounts, cgroup limits and a Docker-like default security profile.
 
-import type { ContainerConfig, Sandbox } from './types.js';
+import type { ContainerConfig, Sandbox, SecuritySettings } from './types.js';
 
 /** Docker's (and containerd's) default capability set for unprivileged containers. */
 export const DEFAULT_CAPS = [
@@ -34,12 +34,16 @@ export function capabilities(cfg: Pick<ContainerConfig, 'privileged' | 'capAdd' 
 }
 
 export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: string): Record<string, unknown> {
-  const caps = capabilities(cfg);
-  const namespaces: { type: string; path?: string }[] = [{ type: 'pid' }, { type: 'mount' }];
+  const sec = cfg.security;
+  const caps = sec ? sec.capabilities : capabilities(cfg);
+  // hostPID: no entry, so the container stays in the host's PID namespace.
+  const namespaces: { type: string; path?: string }[] = [...(sec?.hostPID ? [] : [{ type: 'pid' }]), { type: 'mount' }];
   // hostNetwork pods stay in the host's network namespace: no entry at all.
   if (!sandbox.hostNetwork) namespaces.push(sandbox.netnsPath ? { type: 'network', path: sandbox.netnsPath } : { type: 'network' });
   namespaces.push(sandbox.utsPath ? { type: 'uts', path: sandbox.utsPath } : { type: 'uts' });
-  namespaces.push(sandbox.ipcPath ? { type: 'ipc', path: sandbox.ipcPath } : { type: 'ipc' });
+  if (!sec?.hostIPC) namespaces.push(sandbox.ipcPath ? { type: 'ipc', path: sandbox.ipcPath } : { type: 'ipc' });
+  // Its own cgroup namespace: the container sees its cgroup as the root, not the host's hierarchy.
+  if (sec) namespaces.push({ type: 'cgroup' });
   const r = cfg.resources;
   return {
     ociVersion: '1.0.2',
@@ -50,7 +54,7 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       env: cfg.env,
       cwd: cfg.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: !cfg.privileged,
+      noNewPrivileges: sec ? sec.noNewPrivileges : !cfg.privileged,
       oomScoreAdj: cfg.oomScoreAdj ?? 0,
     },
     root: { path: 'rootfs', readonly: cfg.readOnlyRootfs },
@@ -61,7 +65,7 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', cfg.privileged ? 'rw' : 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', cfg.privileged ? 'rw' : 'ro'] },
       ...cfg.mounts.map((m) =>
         m.type === 'tmpfs'
           ? { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] }
@@ -77,7 +81,18 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
         ...(r.cpuShares || r.cpuQuota ? { cpu: { ...(r.cpuShares ? { shares: r.cpuShares } : {}), ...(r.cpuQuota ? { quota: r.cpuQuota, period: r.cpuPeriod ?? 100000 } : {}) } } : {}),
         ...(r.pidsLimit ? { pids: { limit: r.pidsLimit } } : {}),
       },
-      ...(cfg.privileged ? {} : { maskedPaths: MASKED, readonlyPaths: READONLY }),
+      ...(sec ? securityOf(sec) : cfg.privileged ? {} : { maskedPaths: MASKED, readonlyPaths: READONLY }),
     },
+  };
+}
+
+/** The linux.* entries a container's SecuritySettings add to its spec. */
+function securityOf(sec: SecuritySettings): Record<string, unknown> {
+  return {
+    ...(sec.maskedPaths.length ? { maskedPaths: sec.maskedPaths } : {}),
+    ...(sec.readonlyPaths.length ? { readonlyPaths: sec.readonlyPaths } : {}),
+    ...(sec.seccomp ? { seccomp: sec.seccomp } : {}),
+    ...(Object.keys(sec.sysctls).length ? { sysctl: sec.sysctls } : {}),
+    ...(sec.devices.length ? { devices: sec.devices } : {}),
   };
 }

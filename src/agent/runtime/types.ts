@@ -65,6 +65,26 @@ export interface ContainerConfig {
   logPath: string;
   /** The kernel OOM killer's bias for this container (-1000..1000), from the pod's QoS class. */
   oomScoreAdj?: number;
+  /** What the pod's securityContext resolved to (security/container-security.ts); absent: the runtime's defaults. */
+  security?: SecuritySettings;
+}
+
+/** A container's isolation, decided by the agent from the pod and the host; the runtime applies it as is. */
+export interface SecuritySettings {
+  /** Bounding, effective and permitted set. */
+  capabilities: string[];
+  noNewPrivileges: boolean;
+  /** OCI linux.seccomp; absent: no filter (Unconfined). */
+  seccomp?: object;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  /** Namespaced sysctls, set in the container's (pod's) namespaces. */
+  sysctls: Record<string, string>;
+  /** Share the host's PID / IPC namespace instead of the container's own / the pod's. */
+  hostPID: boolean;
+  hostIPC: boolean;
+  /** Host device nodes created in the container (privileged). */
+  devices: { path: string; type: 'c' | 'b'; major: number; minor: number; fileMode: number; uid: number; gid: number }[];
 }
 
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';

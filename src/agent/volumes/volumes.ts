@@ -5,13 +5,14 @@
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, readlink } from 'node:fs/promises';
+import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, lchown, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
 import { unmount } from '../runtime/host.js';
+import { removeStaged } from './subpath.js';
 
 const run = promisify(execFile);
 
@@ -39,7 +40,13 @@ interface FileEntry {
 
 export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
-  for (const v of pod.spec.volumes ?? []) out.set(v.name, await prepareVolume(pod, podDir, v, src, ips));
+  const fsGroup = pod.spec.securityContext?.fsGroup;
+  for (const v of pod.spec.volumes ?? []) {
+    const pv = await prepareVolume(pod, podDir, v, src, ips);
+    // The kubelet gives fsGroup the volumes it makes itself; hostPath and PV data stay as they are.
+    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly);
+    out.set(v.name, pv);
+  }
   return out;
 }
 
@@ -63,7 +70,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     const data: Record<string, Buffer> = {};
     for (const [k, s] of Object.entries(cm?.data ?? {})) data[k] = Buffer.from(s);
     for (const [k, s] of Object.entries(cm?.binaryData ?? {})) data[k] = Buffer.from(s, 'base64');
-    await writeAtomic(dir('configmap'), pick(data, v.configMap.items, `configmap "${v.configMap.name}"`, v.configMap.optional), v.configMap.defaultMode ?? 0o644);
+    await writeAtomic(await onTmpfs(dir('configmap'), data), pick(data, v.configMap.items, `configmap "${v.configMap.name}"`, v.configMap.optional), v.configMap.defaultMode ?? 0o644);
     return { path: dir('configmap'), readOnly: true };
   }
   if (v.secret) {
@@ -71,11 +78,12 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     if (!s && !v.secret.optional) throw new VolumeError(`secret "${v.secret.secretName}" not found`);
     const data: Record<string, Buffer> = {};
     for (const [k, b64] of Object.entries(s ?? {})) data[k] = Buffer.from(b64, 'base64');
-    await writeAtomic(dir('secret'), pick(data, v.secret.items, `secret "${v.secret.secretName}"`, v.secret.optional), v.secret.defaultMode ?? 0o644);
+    await writeAtomic(await onTmpfs(dir('secret'), data), pick(data, v.secret.items, `secret "${v.secret.secretName}"`, v.secret.optional), v.secret.defaultMode ?? 0o644);
     return { path: dir('secret'), readOnly: true };
   }
   if (v.downwardAPI) {
-    await writeAtomic(dir('downward-api'), downward(pod, v.downwardAPI.items ?? [], ips), v.downwardAPI.defaultMode ?? 0o644);
+    const files = downward(pod, v.downwardAPI.items ?? [], ips);
+    await writeAtomic(await onTmpfs(dir('downward-api'), files), files, v.downwardAPI.defaultMode ?? 0o644);
     return { path: dir('downward-api'), readOnly: true };
   }
   if (v.projected) {
@@ -99,7 +107,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
         throw new VolumeError('serviceAccountToken projections are not supported yet: this cluster issues no service account tokens');
       }
     }
-    await writeAtomic(dir('projected'), files, v.projected.defaultMode ?? 0o644);
+    await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
     return { path: dir('projected'), readOnly: true };
   }
   if (v.persistentVolumeClaim) {
@@ -206,6 +214,31 @@ async function writeAtomic(dir: string, files: FileEntry[], defaultMode: number)
   if (old && old !== stamp) await rm(join(dir, old), { recursive: true, force: true });
 }
 
+/**
+ * Mounts a size-limited tmpfs on dir (once): secrets and the other generated volumes never touch the
+ * node's disk, as the kubelet keeps them. Room for the content twice (an atomic update holds the old
+ * and the new payload at once) plus 1 MiB; returns dir.
+ */
+async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[]): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  if (await isMountPoint(dir)) return dir;
+  const bytes = (Array.isArray(content) ? content.map((f) => f.content) : Object.values(content)).reduce((n, b) => n + b.length + 4096, 0);
+  const size = 2 * bytes + (1 << 20);
+  await run('mount', ['-t', 'tmpfs', '-o', `mode=0755,nosuid,nodev,size=${size}`, 'tmpfs', dir]);
+  return dir;
+}
+
+/** The kubelet's volume ownership for fsGroup: group-owned, group-readable (and writable unless read-only), setgid directories. */
+async function applyFsGroup(path: string, gid: number, readOnly: boolean) {
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) return;
+  await lchown(path, st.uid, gid);
+  let mask = readOnly ? 0o440 : 0o660;
+  if (st.isDirectory()) mask |= 0o2110;
+  await chmod(path, (st.mode & 0o7777) | mask);
+  if (st.isDirectory()) for (const e of await readdir(path)) await applyFsGroup(join(path, e), gid, readOnly);
+}
+
 async function isMountPoint(path: string): Promise<boolean> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile('/proc/self/mountinfo', 'utf8');
@@ -214,6 +247,10 @@ async function isMountPoint(path: string): Promise<boolean> {
 
 /** Unmounts tmpfs volumes and removes the pod's volume directories (hostPath and PV data are untouched). */
 export async function cleanupVolumes(podDir: string) {
+  // Staged subPaths first: they are bind mounts of volume contents (hostPath ones included). One
+  // that stays mounted keeps its directory (removeStaged refuses) but not the pod's other volumes.
+  const staged = await removeStaged(join(podDir, 'subpaths')).then(() => undefined, (e: Error) => e);
   await unmount(join(podDir, 'volumes'));
   await rm(join(podDir, 'volumes'), { recursive: true, force: true });
+  if (staged) throw staged;
 }

@@ -194,6 +194,10 @@ function validateSecurityContext(sc: unknown, p: string): FieldError[] {
   if (sc.privileged === true && sc.allowPrivilegeEscalation === false) {
     errs.push(fieldErr.invalid(p, sc, 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true'));
   }
+  const add = isObj(sc.capabilities) && Array.isArray(sc.capabilities.add) ? sc.capabilities.add : [];
+  if (sc.allowPrivilegeEscalation === false && add.some((c) => typeof c === 'string' && /^(CAP_)?SYS_ADMIN$/i.test(c))) {
+    errs.push(fieldErr.invalid(p, sc, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'));
+  }
   return errs;
 }
 
@@ -205,6 +209,10 @@ export function validateProfiles(sc: Obj, p: string): FieldError[] {
     if (!isObj(prof)) continue;
     if (prof.type === 'Localhost' && !str(prof.localhostProfile)) errs.push(fieldErr.required(`${p}.${key}.localhostProfile`, `must be set when ${what} type is Localhost`));
     if (prof.type !== 'Localhost' && isSet(prof.localhostProfile)) errs.push(fieldErr.invalid(`${p}.${key}.localhostProfile`, prof.localhostProfile, `can only be set when ${what} type is Localhost`));
+    // A seccomp profile is a file under the node's seccomp directory: the path must stay inside it.
+    const lp = str(prof.localhostProfile);
+    if (key === 'seccompProfile' && lp.startsWith('/')) errs.push(fieldErr.invalid(`${p}.${key}.localhostProfile`, lp, 'must be a relative path'));
+    if (key === 'seccompProfile' && lp.split('/').includes('..')) errs.push(fieldErr.invalid(`${p}.${key}.localhostProfile`, lp, "must not contain '..'"));
   }
   return errs;
 }

@@ -39,6 +39,23 @@ describe('pod spec validation', () => {
     assert.ok(errs.includes('spec.containers[0].ports[2].name: Invalid value: "Too_Long_Port_Name": must be no more than 15 characters'), errs.join('\n'));
   });
 
+  it('checks security settings the kubelet could not enforce as written', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ containers: [app({ securityContext: { privileged: true, allowPrivilegeEscalation: false } })] }, 'spec.containers[0].securityContext: Invalid value: '],
+      [{ containers: [app({ securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['SYS_ADMIN'] } } })] }, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'],
+      [{ containers: [app({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../etc/x.json' } } })] }, `spec.containers[0].securityContext.seccompProfile.localhostProfile: Invalid value: "../../etc/x.json": must not contain '..'`],
+      [{ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '/etc/x.json' } }, containers: [app()] }, 'spec.securityContext.seccompProfile.localhostProfile: Invalid value: "/etc/x.json": must be a relative path'],
+      [{ securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'kernel.shm_rmid_forced', value: '0' }] }, containers: [app()] }, 'spec.securityContext.sysctls[1].name: Duplicate value: "kernel.shm_rmid_forced"'],
+      [{ hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [app()] }, `spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.tcp_syncookies": may not be specified when 'hostNetwork' is true`],
+      [{ securityContext: { sysctls: [{ name: 'Bad Name', value: '1' }] }, containers: [app()] }, 'spec.securityContext.sysctls[0].name: Invalid value: "Bad Name": must have at most 253 characters'],
+      [{ hostUsers: false, hostPID: true, containers: [app()] }, 'spec.hostPID: Forbidden: when `hostUsers` is false'],
+    ];
+    for (const [spec, want] of cases) {
+      const errs = errorsOf(spec);
+      assert.ok(errs.some((e) => e.includes(want)), `${want}\n${errs.join('\n')}`);
+    }
+  });
+
   it('rejects unsupported restart policies (through the schema)', () => {
     assert.deepEqual(errorsOf({ restartPolicy: 'Sometimes', containers: [app()] }), ['spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"']);
   });

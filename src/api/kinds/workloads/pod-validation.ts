@@ -48,11 +48,20 @@ function validatePodLevel(spec: Obj, p: string): FieldError[] {
   if (str(spec.runtimeClassName)) errs.push(...checkDNSSubdomain(`${p}.runtimeClassName`, str(spec.runtimeClassName)));
   const ads = spec.activeDeadlineSeconds;
   if (typeof ads === 'number' && (ads < 1 || ads > 2147483647)) errs.push(fieldErr.invalid(`${p}.activeDeadlineSeconds`, ads, 'must be between 1 and 2147483647, inclusive'));
+  // A user namespace cannot be combined with the host's namespaces.
+  if (spec.hostUsers === false) {
+    for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) if (spec[f] === true) errs.push(fieldErr.forbidden(`${p}.${f}`, 'when `hostUsers` is false'));
+  }
   if (spec.hostPID === true && spec.shareProcessNamespace === true) errs.push(fieldErr.invalid(`${p}.securityContext.shareProcessNamespace`, true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
   if (isObj(spec.securityContext)) {
     const sc = spec.securityContext;
     errs.push(...validateProfiles(sc, `${p}.securityContext`));
+    const seen = new Set<string>();
     objects(sc.sysctls).forEach((s, i) => {
+      const name = str(s.name);
+      if (seen.has(name)) errs.push(fieldErr.duplicate(`${p}.securityContext.sysctls[${i}].name`, name));
+      seen.add(name);
+      if (spec.hostNetwork === true && /^net[./]/.test(name)) errs.push(fieldErr.invalid(`${p}.securityContext.sysctls[${i}].name`, name, "may not be specified when 'hostNetwork' is true"));
       if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(str(s.name))) {
         errs.push(fieldErr.invalid(`${p}.securityContext.sysctls[${i}].name`, s.name, "must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"));
       }
