@@ -2,11 +2,13 @@
 // transactions comparing create/mod revisions, lists read at one revision with limits, and watches
 // are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
 
-import { Etcd3, type IKeyValue } from 'etcd3';
+import { Etcd3, GRPCOutOfRangeError, type IKeyValue } from 'etcd3';
 import type { Logger } from '../../util/log.js';
 import {
+  assertInPrefix,
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   NotFoundError,
   UnavailableError,
@@ -55,6 +57,9 @@ export class EtcdStore implements Store {
     try {
       return await fn();
     } catch (e) {
+      // OutOfRange is etcd's code for both a compacted and a future revision: the caller, which knows
+      // the revision it asked for, tells them apart (outOfRange below).
+      if (e instanceof GRPCOutOfRangeError) throw e;
       if (isCompacted(e)) throw new CompactedError(0, this.compacted);
       if (isUnavailable(e)) throw new UnavailableError(`etcd is unavailable: ${(e as Error).message}`);
       throw e;
@@ -76,29 +81,36 @@ export class EtcdStore implements Store {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    assertInPrefix(prefix, opts.continueKey);
     const from = opts.continueKey ? Buffer.concat([b(opts.continueKey), Buffer.from([0])]) : b(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const asked = opts.revision && opts.revision > 0 ? opts.revision : 0;
     let r;
     try {
-      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: opts.revision ?? 0, limit }));
+      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: asked, limit }));
     } catch (e) {
-      if (e instanceof CompactedError) throw new CompactedError(opts.revision ?? 0, this.compacted);
+      if (e instanceof GRPCOutOfRangeError) throw await this.outOfRange(asked);
       throw e;
     }
     const items = r.kvs.map(toKv);
-    const revision = Number(r.header.revision) && opts.revision ? opts.revision : Number(r.header.revision);
+    const revision = asked || Number(r.header.revision);
     const result: ListResult = { items, revision };
     if (r.more && items.length > 0) {
       result.continueKey = items[items.length - 1].key;
-      result.remaining = Number(r.count) - items.length - (opts.continueKey ? await this.countBefore(prefix, from, revision) : 0);
+      // etcd counts [from, end) with every range anyway: what is left is that count minus this page.
+      result.remaining = Number(r.count) - items.length;
     }
     return result;
   }
 
-  /** Keys in [prefix, from) at a revision: etcd counts the whole range, so subtract what came before. */
-  private async countBefore(prefix: string, from: Buffer, revision: number): Promise<number> {
-    const r = await this.call(() => this.client.kv.range({ key: b(prefix), range_end: from, revision, count_only: true }));
-    return Number(r.count);
+  /**
+   * etcd refused a read at `revision` as out of range: it is either compacted or not reached yet.
+   * Decided by comparing with the current revision, not by parsing etcd's message.
+   */
+  private async outOfRange(revision: number): Promise<Error> {
+    const current = await this.currentRevision();
+    if (revision > current) return new FutureRevisionError(revision, current);
+    return new CompactedError(revision, Math.max(this.compacted, 0));
   }
 
   async count(prefix: string): Promise<number> {
@@ -201,7 +213,13 @@ export class EtcdStore implements Store {
     try {
       await this.call(() => this.client.kv.compact({ revision, physical: true }));
     } catch (e) {
-      if (!(e instanceof CompactedError)) throw e; // already compacted past it: fine
+      if (e instanceof GRPCOutOfRangeError) {
+        const err = await this.outOfRange(revision);
+        if (err instanceof FutureRevisionError) throw err;
+      } else if (!(e instanceof CompactedError)) {
+        throw e;
+      }
+      // already compacted past it: fine
     }
     this.compacted = revision;
   }
