@@ -53,7 +53,17 @@ export class JsonListWriter {
       if (buf.length === 0) return;
       const ok = this.res.write(buf.join(''));
       buf = [];
-      if (!ok && !this.closed) await new Promise<void>((r) => { this.res.once('drain', r); this.res.once('close', r); });
+      if (!ok && !this.closed) {
+        await new Promise<void>((r) => {
+          const done = () => {
+            this.res.off('drain', done);
+            this.res.off('close', done);
+            r();
+          };
+          this.res.on('drain', done);
+          this.res.on('close', done);
+        });
+      }
     };
     for (const e of elements) {
       if (this.closed) return;
