@@ -36,7 +36,6 @@ function rangeEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-const isCompacted = (e: unknown) => /compacted/i.test(String((e as Error)?.message ?? e));
 const isUnavailable = (e: unknown) => /unavailable|ECONNREFUSED|deadline|No connection|14 UNAVAILABLE/i.test(String((e as Error)?.message ?? e));
 
 export class EtcdStore implements Store {
@@ -60,7 +59,6 @@ export class EtcdStore implements Store {
       // OutOfRange is etcd's code for both a compacted and a future revision: the caller, which knows
       // the revision it asked for, tells them apart (outOfRange below).
       if (e instanceof GRPCOutOfRangeError) throw e;
-      if (isCompacted(e)) throw new CompactedError(0, this.compacted);
       if (isUnavailable(e)) throw new UnavailableError(`etcd is unavailable: ${(e as Error).message}`);
       throw e;
     }
@@ -171,7 +169,7 @@ export class EtcdStore implements Store {
       if (closed) return;
       closed = true;
       void w?.cancel().catch(() => {});
-      opts.onError?.(isCompacted(err) ? new CompactedError(opts.afterRevision, this.compacted) : err);
+      void this.watchFailure(opts.afterRevision, err).then((e) => opts.onError?.(e));
     };
     this.client
       .watch()
@@ -206,6 +204,21 @@ export class EtcdStore implements Store {
         void w?.cancel().catch(() => {});
       },
     };
+  }
+
+  /**
+   * etcd cancels a watch whose start revision was compacted with nothing but a reason string; rather
+   * than parse it, ask etcd whether that revision is still readable.
+   */
+  private async watchFailure(after: number, err: Error): Promise<Error> {
+    try {
+      await this.client.kv.range({ key: b('/'), limit: 1, count_only: true, revision: after + 1 });
+      return err;
+    } catch (e) {
+      if (!(e instanceof GRPCOutOfRangeError)) return err;
+      const why = await this.outOfRange(after + 1).catch(() => err);
+      return why instanceof CompactedError ? new CompactedError(after, why.compacted) : err;
+    }
   }
 
   async compact(revision: number): Promise<void> {
