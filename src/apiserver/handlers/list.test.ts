@@ -141,6 +141,15 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
       assert.equal(events[0].object.metadata.name, 'w3');
     });
 
+    test('a watch with sendInitialEvents=false and no resourceVersion starts now, not at the start of history', async () => {
+      await store.create('/registry/core/configmaps/now/old', cm('old', 'now'));
+      const w = api.watch('/api/v1/namespaces/now/configmaps?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', (ls) => ls.some((l) => l.type !== 'BOOKMARK'));
+      await new Promise((r) => setTimeout(r, 200));
+      await store.create('/registry/core/configmaps/now/new', cm('new', 'now'));
+      const events = (await w).filter((l) => l.type !== 'BOOKMARK');
+      assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED new']);
+    });
+
     test('malformed query parameters are refused with Kubernetes\' messages', async () => {
       const cases: [string, number, RegExp][] = [
         ['watch=1&timeoutSeconds=abc', 400, /^strconv\.ParseInt: parsing "abc": invalid syntax$/],

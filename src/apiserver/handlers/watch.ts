@@ -132,7 +132,8 @@ export async function handleWatch(rc: RequestContext) {
     }
     if (sendInitial === true) bookmark(from, { 'k8s.io/initial-events-end': 'true' });
   } else {
-    from = q.rv;
+    // sendInitialEvents=false without a resourceVersion: from now, not from the start of history.
+    from = q.rv > 0 ? q.rv : await rc.api.store.currentRevision();
   }
   lastRv = from;
   if (closed) return;
