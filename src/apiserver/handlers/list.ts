@@ -105,7 +105,8 @@ async function readPage(rc: RequestContext, plan: Plan, after: string | undefine
 
 /**
  * Every matching object of the plan, page by page at one revision, yielding to the event loop
- * between store reads. Ends after `limit` matches when the plan has one (then `next` says where).
+ * between store reads. Ends after `limit` matches when the plan has one (its last page then says
+ * where to continue).
  */
 async function* scan(rc: RequestContext, plan: Plan): AsyncGenerator<Page> {
   const objects = rc.api.objects(rc.def);
