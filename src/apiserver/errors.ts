@@ -49,13 +49,15 @@ export class ApiError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /** The Status's ListMeta (a 410 for an expired continue token carries a fresh token in it). */
+    readonly listMeta?: { continue?: string },
   ) {
     super(message);
     this.name = 'ApiError';
   }
 
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
+    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: { ...this.listMeta }, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
     if (this.details) s.details = this.details;
     return s;
   }
@@ -82,6 +84,16 @@ export const conflict = (r: ResourceRef, name: string, why: string) =>
   new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group, kind: r.resource });
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
+
+/**
+ * 504 for a resourceVersion the store has not reached even after waiting, as Kubernetes words it
+ * (storage.NewTooLargeResourceVersionError): clients retry after a second.
+ */
+export const tooLargeResourceVersion = (requested: number, current: number) =>
+  new ApiError(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
 
 export const methodNotAllowed = (message: string) => new ApiError(405, 'MethodNotAllowed', message);
 

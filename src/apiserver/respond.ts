@@ -56,7 +56,9 @@ export function sendStatus(res: ServerResponse, status: Status) {
     res.destroy();
     return;
   }
-  sendJson(res, status.code, status);
+  // As Kubernetes does: a Status that says when to retry says it in Retry-After too, which clients honour.
+  const retry = status.details?.retryAfterSeconds;
+  sendJson(res, status.code, status, 'application/json', retry ? { 'Retry-After': String(retry) } : {});
 }
 
 export function sendError(res: ServerResponse, err: unknown) {

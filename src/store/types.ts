@@ -13,7 +13,10 @@ export interface KeyValue {
 }
 
 export interface ListOptions {
-  /** List as of this revision (0 or absent: the newest). Older than the compacted revision: CompactedError. */
+  /**
+   * List as of this revision (0 or absent: the newest). Older than the compacted revision:
+   * CompactedError; newer than the newest: FutureRevisionError.
+   */
   revision?: number;
   /** At most this many items (0 or absent: all). */
   limit?: number;
@@ -27,7 +30,10 @@ export interface ListResult {
   revision: number;
   /** Present when more items remain: the last key of this page. */
   continueKey?: string;
-  /** How many keys remain after this page, when known. */
+  /**
+   * How many keys remain after this page, only where the backend knows it for free (etcd counts its
+   * range anyway; SQLite would have to scan the rest, making paging quadratic, so it leaves it out).
+   */
   remaining?: number;
 }
 
@@ -82,7 +88,7 @@ export interface Store {
 
 /** Errors carry a code so callers map them to HTTP statuses without instanceof chains across packages. */
 export class StoreError extends Error {
-  constructor(readonly code: 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'Unavailable', message: string, readonly key?: string) {
+  constructor(readonly code: 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Unavailable', message: string, readonly key?: string) {
     super(message);
     this.name = `Store${code}Error`;
   }
@@ -103,6 +109,20 @@ export class CompactedError extends StoreError {
     super('Compacted', `revision ${requested} has been compacted (oldest available is ${compacted + 1})`);
   }
 }
+/** A read at a revision the store has not reached yet (a client ahead of this store, or a forged resourceVersion). */
+export class FutureRevisionError extends StoreError {
+  constructor(readonly requested: number, readonly current: number) {
+    super('FutureRevision', `revision ${requested} is in the future (current is ${current})`);
+  }
+}
 export class UnavailableError extends StoreError {
   constructor(message: string) { super('Unavailable', message); }
+}
+
+/**
+ * A continue key must lie inside the listed prefix: one outside it would start the range among other
+ * resources' keys. The API server validates tokens first; this is the store's own last line.
+ */
+export function assertInPrefix(prefix: string, continueKey: string | undefined) {
+  if (continueKey !== undefined && !continueKey.startsWith(prefix)) throw new RangeError(`continue key ${JSON.stringify(continueKey)} is outside ${JSON.stringify(prefix)}`);
 }

@@ -123,6 +123,8 @@ forEachBackend('kubectl lifecycle', (cluster) => {
     const page = await cluster().request('GET', '/api/v1/namespaces/many/configmaps?limit=5');
     assert.equal(page.json.items.length, 5);
     assert.ok(page.json.metadata.continue);
-    assert.ok(page.json.metadata.remainingItemCount >= 7);
+    // Optional in Kubernetes; SQLite leaves it out (counting the rest would make every page cost the whole list).
+    const left = page.json.metadata.remainingItemCount;
+    if (left !== undefined) assert.ok(left >= 7);
   });
 });

@@ -6,12 +6,15 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
 import { StoreError } from '../../store/types.js';
 import type { RequestContext } from '../context.js';
-import { badRequest, gone } from '../errors.js';
+import { ApiError, badRequest, gone } from '../errors.js';
 import { wantsAs } from '../respond.js';
 import { buildFilter } from '../selectors.js';
 import type { HubEvent } from '../storage/watch-hub.js';
 import { collectionPrefix } from '../storage/keys.js';
-import { includeObjectOf, listObjects } from './list.js';
+import { includeObjectOf, listAllPages } from './list.js';
+import { parseListQuery } from '../list/options.js';
+import { waitForRevision } from '../list/fresh.js';
+import { Slice } from '../list/stream.js';
 import { metrics } from '../../util/metrics.js';
 
 const activeWatches = metrics.gauge('apiserver_registered_watchers', 'Number of currently open watches, by resource.');
@@ -26,16 +29,20 @@ export async function handleWatch(rc: RequestContext) {
   const filter = buildFilter(rc);
   const asTable = wantsAs(req, 'Table');
   const includeObject = asTable ? includeObjectOf(rc) : 'Object';
-  const bookmarks = query.get('allowWatchBookmarks') === 'true' || query.get('allowWatchBookmarks') === '1';
-  const rvParam = query.get('resourceVersion') ?? '';
-  if (rvParam && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion must be a number, not "${rvParam}"`);
-  const sendInitial = query.get('sendInitialEvents');
-  if (sendInitial === 'true' && !bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
-  const timeout = Number(query.get('timeoutSeconds') ?? 0);
+  const q = parseListQuery(query, true);
+  const bookmarks = q.allowWatchBookmarks;
+  const rvParam = q.resourceVersion;
+  const sendInitial = q.sendInitialEvents;
+  if (sendInitial === true && !bookmarks) throw badRequest('sendInitialEvents requires allowWatchBookmarks=true');
+  const timeout = q.timeoutSeconds ?? 0;
 
   const hub = await rc.api.hub(def);
   const prefix = collectionPrefix(def, info.namespace);
-  const wantInitial = sendInitial === 'true' || (sendInitial !== 'false' && (rvParam === '' || rvParam === '0'));
+  const wantInitial = sendInitial === true || (sendInitial === undefined && q.rv === 0);
+  // A watch-list (initial events) not older than a resourceVersion waits for the store to reach it,
+  // and fails like Kubernetes' watch cache after 3 s: an ERROR event carrying the 504 Status.
+  let tooNew: ApiError | undefined;
+  if (sendInitial === true && q.rv > 0) await waitForRevision(rc.api.store, q.rv).catch((e) => { if (e instanceof ApiError) tooNew = e; else throw e; });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -74,6 +81,8 @@ export async function handleWatch(rc: RequestContext) {
 
   const onEvents = (events: HubEvent[]) => {
     for (const e of events) {
+      // From a resourceVersion ahead of the store, the hub hands over events up to it too: skip them.
+      if (e.revision <= from) continue;
       lastRv = e.revision;
       let type: EventType = e.type;
       if (filter) {
@@ -103,15 +112,28 @@ export async function handleWatch(rc: RequestContext) {
     close();
   };
 
-  let from: number;
+  let from = 0;
+  if (tooNew) {
+    write(JSON.stringify({ type: 'ERROR', object: tooNew.toStatus() }) + '\n');
+    return close();
+  }
   if (wantInitial) {
     // Start from the current state: every matching object as ADDED, then changes after that list.
-    const listed = await listObjects({ ...rc, query: withoutPaging(query) });
-    from = listed.revision;
-    for (const obj of listed.items) write(render('ADDED', obj));
-    if (sendInitial === 'true') bookmark(from, { 'k8s.io/initial-events-end': 'true' });
+    // Read and written a page at a time, so a big collection does not hold the event loop.
+    const slice = new Slice();
+    from = await rc.api.store.currentRevision();
+    for await (const page of listAllPages(rc)) {
+      from = page.revision;
+      for (const obj of page.items) {
+        if (closed) return;
+        write(render('ADDED', obj));
+        if (slice.due()) await slice.pause();
+      }
+    }
+    if (sendInitial === true) bookmark(from, { 'k8s.io/initial-events-end': 'true' });
   } else {
-    from = Number(rvParam);
+    // sendInitialEvents=false without a resourceVersion: from now, not from the start of history.
+    from = q.rv > 0 ? q.rv : await rc.api.store.currentRevision();
   }
   lastRv = from;
   if (closed) return;
@@ -125,13 +147,4 @@ export async function handleWatch(rc: RequestContext) {
     timers.push(setInterval(() => bookmark(lastRv), BOOKMARK_INTERVAL_MS));
   }
   if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
-}
-
-function withoutPaging(q: URLSearchParams): URLSearchParams {
-  const c = new URLSearchParams(q);
-  c.delete('limit');
-  c.delete('continue');
-  c.delete('resourceVersion');
-  c.delete('resourceVersionMatch');
-  return c;
 }

@@ -2,8 +2,8 @@
 // errors mapped to the Status errors clients expect, and a retrying read-modify-write.
 
 import type { KindDef, KObject } from '../../api/kind.js';
-import { type Store, StoreError } from '../../store/types.js';
-import { ApiError, alreadyExists, conflict, gone, notFound, unavailable } from '../errors.js';
+import { type Store, StoreError, FutureRevisionError } from '../../store/types.js';
+import { ApiError, alreadyExists, conflict, gone, notFound, tooLargeResourceVersion, unavailable } from '../errors.js';
 import { decode, encode } from './codec.js';
 import { collectionPrefix, objectKey } from './keys.js';
 
@@ -98,6 +98,10 @@ export class Objects {
           throw conflict(ref(this.def), name, 'the object has been modified; please apply your changes to the latest version and try again');
         case 'Compacted':
           throw gone(`too old resource version: ${e.message}`);
+        case 'FutureRevision': {
+          const f = e as FutureRevisionError;
+          throw tooLargeResourceVersion(f.requested, f.current);
+        }
         case 'Unavailable':
           throw unavailable(`storage is unavailable: ${e.message}`);
       }

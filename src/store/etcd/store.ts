@@ -2,11 +2,13 @@
 // transactions comparing create/mod revisions, lists read at one revision with limits, and watches
 // are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
 
-import { Etcd3, type IKeyValue } from 'etcd3';
+import { Etcd3, GRPCOutOfRangeError, type IKeyValue } from 'etcd3';
 import type { Logger } from '../../util/log.js';
 import {
+  assertInPrefix,
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   NotFoundError,
   UnavailableError,
@@ -34,7 +36,6 @@ function rangeEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-const isCompacted = (e: unknown) => /compacted/i.test(String((e as Error)?.message ?? e));
 const isUnavailable = (e: unknown) => /unavailable|ECONNREFUSED|deadline|No connection|14 UNAVAILABLE/i.test(String((e as Error)?.message ?? e));
 
 export class EtcdStore implements Store {
@@ -55,7 +56,9 @@ export class EtcdStore implements Store {
     try {
       return await fn();
     } catch (e) {
-      if (isCompacted(e)) throw new CompactedError(0, this.compacted);
+      // OutOfRange is etcd's code for both a compacted and a future revision: the caller, which knows
+      // the revision it asked for, tells them apart (outOfRange below).
+      if (e instanceof GRPCOutOfRangeError) throw e;
       if (isUnavailable(e)) throw new UnavailableError(`etcd is unavailable: ${(e as Error).message}`);
       throw e;
     }
@@ -76,29 +79,36 @@ export class EtcdStore implements Store {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    assertInPrefix(prefix, opts.continueKey);
     const from = opts.continueKey ? Buffer.concat([b(opts.continueKey), Buffer.from([0])]) : b(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
+    const asked = opts.revision && opts.revision > 0 ? opts.revision : 0;
     let r;
     try {
-      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: opts.revision ?? 0, limit }));
+      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: asked, limit }));
     } catch (e) {
-      if (e instanceof CompactedError) throw new CompactedError(opts.revision ?? 0, this.compacted);
+      if (e instanceof GRPCOutOfRangeError) throw await this.outOfRange(asked);
       throw e;
     }
     const items = r.kvs.map(toKv);
-    const revision = Number(r.header.revision) && opts.revision ? opts.revision : Number(r.header.revision);
+    const revision = asked || Number(r.header.revision);
     const result: ListResult = { items, revision };
     if (r.more && items.length > 0) {
       result.continueKey = items[items.length - 1].key;
-      result.remaining = Number(r.count) - items.length - (opts.continueKey ? await this.countBefore(prefix, from, revision) : 0);
+      // etcd counts [from, end) with every range anyway: what is left is that count minus this page.
+      result.remaining = Number(r.count) - items.length;
     }
     return result;
   }
 
-  /** Keys in [prefix, from) at a revision: etcd counts the whole range, so subtract what came before. */
-  private async countBefore(prefix: string, from: Buffer, revision: number): Promise<number> {
-    const r = await this.call(() => this.client.kv.range({ key: b(prefix), range_end: from, revision, count_only: true }));
-    return Number(r.count);
+  /**
+   * etcd refused a read at `revision` as out of range: it is either compacted or not reached yet.
+   * Decided by comparing with the current revision, not by parsing etcd's message.
+   */
+  private async outOfRange(revision: number): Promise<Error> {
+    const current = await this.currentRevision();
+    if (revision > current) return new FutureRevisionError(revision, current);
+    return new CompactedError(revision, Math.max(this.compacted, 0));
   }
 
   async count(prefix: string): Promise<number> {
@@ -159,7 +169,7 @@ export class EtcdStore implements Store {
       if (closed) return;
       closed = true;
       void w?.cancel().catch(() => {});
-      opts.onError?.(isCompacted(err) ? new CompactedError(opts.afterRevision, this.compacted) : err);
+      void this.watchFailure(opts.afterRevision, err).then((e) => opts.onError?.(e));
     };
     this.client
       .watch()
@@ -196,12 +206,33 @@ export class EtcdStore implements Store {
     };
   }
 
+  /**
+   * etcd cancels a watch whose start revision was compacted with nothing but a reason string; rather
+   * than parse it, ask etcd whether that revision is still readable.
+   */
+  private async watchFailure(after: number, err: Error): Promise<Error> {
+    try {
+      await this.client.kv.range({ key: b('/'), limit: 1, count_only: true, revision: after + 1 });
+      return err;
+    } catch (e) {
+      if (!(e instanceof GRPCOutOfRangeError)) return err;
+      const why = await this.outOfRange(after + 1).catch(() => err);
+      return why instanceof CompactedError ? new CompactedError(after, why.compacted) : err;
+    }
+  }
+
   async compact(revision: number): Promise<void> {
     if (revision <= this.compacted) return;
     try {
       await this.call(() => this.client.kv.compact({ revision, physical: true }));
     } catch (e) {
-      if (!(e instanceof CompactedError)) throw e; // already compacted past it: fine
+      if (e instanceof GRPCOutOfRangeError) {
+        const err = await this.outOfRange(revision);
+        if (err instanceof FutureRevisionError) throw err;
+      } else if (!(e instanceof CompactedError)) {
+        throw e;
+      }
+      // already compacted past it: fine
     }
     this.compacted = revision;
   }

@@ -9,11 +9,15 @@ export function prepare(db: DB) {
     insert: db.prepare<[string, number, number, number, number, string, string | null]>(
       'INSERT INTO kv (name, created, deleted, create_revision, prev_revision, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    // The newest row of each key in [from, to) at or below a revision, live keys only, in key order.
     setCreateRevision: db.prepare<[number, number]>('UPDATE kv SET create_revision = ? WHERE id = ?'),
-    listAt: db.prepare<[string, string, number, number], Row>(
-      `SELECT kv.* FROM kv JOIN (SELECT name, MAX(id) AS id FROM kv WHERE name >= ? AND name < ? AND id <= ? GROUP BY name) latest
-       ON kv.id = latest.id WHERE kv.deleted = 0 ORDER BY kv.name LIMIT ?`,
+    // The newest row of each key in [from, to) at or below a revision, live keys only, in key order.
+    // Walks the (name, id) index in order and stops at the limit, so a page costs its own size (plus
+    // older versions and tombstones it steps over), never the size of the rest of the range: no
+    // GROUP BY and no sort, which would read the whole range for every page.
+    listAt: db.prepare<[string, string, number, number, number], Row>(
+      `SELECT k.* FROM kv k WHERE k.name >= ? AND k.name < ? AND k.id <= ? AND k.deleted = 0
+       AND NOT EXISTS (SELECT 1 FROM kv k2 WHERE k2.name = k.name AND k2.id > k.id AND k2.id <= ?)
+       ORDER BY k.name LIMIT ?`,
     ),
     countAt: db.prepare<[string, string, number], { n: number }>(
       `SELECT COUNT(*) AS n FROM kv JOIN (SELECT name, MAX(id) AS id FROM kv WHERE name >= ? AND name < ? AND id <= ? GROUP BY name) latest

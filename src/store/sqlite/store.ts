@@ -6,8 +6,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  assertInPrefix,
   CompactedError,
   ConflictError,
+  FutureRevisionError,
   KeyExistsError,
   NotFoundError,
   type KeyValue,
@@ -74,18 +76,17 @@ export class SqliteStore implements Store {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const revision = opts.revision && opts.revision > 0 ? opts.revision : this.rev;
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    if (revision > this.rev) throw new CompactedError(revision, this.compacted); // a future revision cannot be read consistently
+    if (revision > this.rev) throw new FutureRevisionError(revision, this.rev);
+    assertInPrefix(prefix, opts.continueKey);
     const from = opts.continueKey ? opts.continueKey + '\u0000' : prefix;
     const end = prefixEnd(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
-    const rows = this.st.listAt.all(from, end, revision, limit === -1 ? -1 : limit + 1);
+    const rows = this.st.listAt.all(from, end, revision, revision, limit === -1 ? -1 : limit + 1);
     const more = limit !== -1 && rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const result: ListResult = { items: page.map(toKv), revision };
-    if (more) {
-      result.continueKey = page[page.length - 1].name;
-      result.remaining = this.st.countAt.get(result.continueKey + '\u0000', end, revision)!.n;
-    }
+    // No `remaining`: counting the rest of the range would make every page cost the whole range.
+    if (more) result.continueKey = page[page.length - 1].name;
     return result;
   }
 

@@ -1,0 +1,85 @@
+// Writes a big JSON list without holding the event loop: the envelope first, then the items in
+// chunks (each serialized on its own), yielding to the loop when a time slice is used up and waiting
+// for the socket to drain when the client reads slower than we write. A 30,000-pod list is then
+// many short steps instead of one JSON.stringify of hundreds of megabytes.
+
+import type { ServerResponse } from 'node:http';
+
+/** How long one synchronous step may run before yielding (the target is no block over ~50 ms). */
+export const SLICE_MS = 10;
+
+export const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** Tracks a time slice; `due()` says when to yield. */
+export class Slice {
+  private start = performance.now();
+  due(): boolean {
+    return performance.now() - this.start > SLICE_MS;
+  }
+  async pause(): Promise<void> {
+    await yieldToLoop();
+    this.start = performance.now();
+  }
+}
+
+/**
+ * One streamed JSON object: `open(head, field)` writes `{...head,"field":[`, `items(...)` appends
+ * elements, `close(tail)` writes `]` plus any fields known only at the end, and `}`.
+ */
+export class JsonListWriter {
+  private first = true;
+  private gone = false;
+  readonly slice = new Slice();
+
+  constructor(private res: ServerResponse) {
+    res.once('close', () => (this.gone = true));
+  }
+
+  /** The client went away: callers stop reading the store. */
+  get closed(): boolean {
+    return this.gone || this.res.destroyed;
+  }
+
+  start(code: number, headers: Record<string, string>, head: Record<string, unknown>, field: string) {
+    this.res.writeHead(code, { ...headers, 'Transfer-Encoding': 'chunked' });
+    const h = JSON.stringify(head);
+    this.res.write(`${h.slice(0, -1)}${h.length > 2 ? ',' : ''}${JSON.stringify(field)}:[`);
+  }
+
+  /** Serializes and writes elements, yielding between slices and waiting out backpressure. */
+  async items<T>(elements: T[], serialize: (e: T) => string = (e) => JSON.stringify(e)): Promise<void> {
+    let buf: string[] = [];
+    const flush = async () => {
+      if (buf.length === 0) return;
+      const ok = this.res.write(buf.join(''));
+      buf = [];
+      if (!ok && !this.closed) {
+        await new Promise<void>((r) => {
+          const done = () => {
+            this.res.off('drain', done);
+            this.res.off('close', done);
+            r();
+          };
+          this.res.on('drain', done);
+          this.res.on('close', done);
+        });
+      }
+    };
+    for (const e of elements) {
+      if (this.closed) return;
+      buf.push(this.first ? serialize(e) : ',' + serialize(e));
+      this.first = false;
+      if (this.slice.due()) {
+        await flush();
+        await this.slice.pause();
+      }
+    }
+    await flush();
+  }
+
+  end(tail: Record<string, unknown> = {}) {
+    if (this.closed) return;
+    const t = JSON.stringify(tail);
+    this.res.end(`]${t.length > 2 ? ',' + t.slice(1, -1) : ''}}`);
+  }
+}
