@@ -1,6 +1,8 @@
 // A small Prometheus registry: counters, gauges and histograms rendered in the text exposition format.
 // Each component registers its metrics on the process-wide registry; /metrics renders it.
 
+import { registerEventLoopMetrics } from './event-loop-metrics.js';
+
 type Labels = Record<string, string>;
 const labelKey = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
 
@@ -55,6 +57,15 @@ export class Histogram implements Metric {
     s.sum += value;
     s.count++;
   }
+  /** Samples counted elsewhere: per-bucket cumulative counts (as this histogram's buckets), their sum and count. */
+  add(cumulative: number[], sum: number, count: number, labels: Labels = {}) {
+    const k = labelKey(labels);
+    let s = this.series.get(k);
+    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.buckets.length; i++) s.counts[i] += cumulative[i] ?? count;
+    s.sum += sum;
+    s.count += count;
+  }
   /** Time an async operation in seconds. */
   async time<T>(labels: Labels, fn: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
@@ -99,3 +110,4 @@ export const metrics = new Registry();
 metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
 metrics.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.', () => Math.floor(Date.now() / 1000 - process.uptime()));
 metrics.gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes.', () => process.memoryUsage().heapUsed);
+registerEventLoopMetrics(metrics);
