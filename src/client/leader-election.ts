@@ -132,7 +132,7 @@ export class LeaderElector {
       leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
       await this.callback('onStoppedLeading');
       // Bounded: a server that does not answer must not hold up shutdown (the lease then just expires).
-      if (signal.aborted) await this.withTimeout(this.release().then(() => true), this.retryPeriodMs);
+      if (signal.aborted) await this.withTimeout(this.release().then(() => true), this.retryPeriodMs, false);
       else this.opts.log.warn('stopped leading; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
     }
   }
@@ -174,10 +174,14 @@ export class LeaderElector {
     }
   }
 
-  /** The attempt's outcome, or false if it has not settled within ms (it may still land later: harmless, it only writes our own lease). */
-  private async withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
+  /**
+   * The attempt's outcome, or false if it has not settled within ms or stop() was called (it may
+   * still land later: harmless, it only writes our own lease).
+   */
+  private async withTimeout(p: Promise<boolean>, ms: number, untilStopped = true): Promise<boolean> {
     const stop = new AbortController();
-    const timeout = this.clock.sleep(Math.max(ms, 0), stop.signal).then(() => false);
+    const signal = untilStopped ? AbortSignal.any([stop.signal, this.abort.signal]) : stop.signal;
+    const timeout = this.clock.sleep(Math.max(ms, 0), signal).then(() => false);
     try {
       return await Promise.race([p, timeout]);
     } finally {
