@@ -4,7 +4,7 @@
 
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Store } from '../store/types.js';
 import { KindRegistry } from '../api/registry.js';
 import { builtinKinds } from '../api/kinds/index.js';
@@ -81,6 +81,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   server.requestTimeout = 0; // watches are long-lived
   server.headersTimeout = 60_000;
   const requestStart = requestStartTimes(server);
+  // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
+  // know yet and closeAllConnections() would leave open (and server.close() wait for).
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   // exec/attach/port-forward upgrades (WebSocket, SPDY) go through the same authentication and routing.
   const upgrades = podStreamUpgrades(state, opts.kubeletClient);
   server.on('upgrade', (req, socket, head) => void handle(req, upgrades.response(req, socket, head)));
@@ -172,12 +179,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     state,
     close: async () => {
       ready = false;
+      // The listener first (no new connections), then open streams and watches are cut.
+      const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();
       serviceAllocation.stop();
       upgrades.close();
       state.close();
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
 }
