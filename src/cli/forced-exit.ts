@@ -15,8 +15,10 @@ process.kill(workerData.pid, 'SIGKILL');
 
 /** Kill this process in ms unless it exits first; the watchdog does not keep the process alive. */
 export function armForcedExit(ms: number, component = 'gifee'): { disarm(): void } {
-  const worker = new Worker(WATCHDOG, { eval: true, workerData: { ms, pid: process.pid, component } });
+  // No inherited flags: the parent's (--input-type=module, --import tsx...) must not change how this script runs.
+  const worker = new Worker(WATCHDOG, { eval: true, execArgv: [], workerData: { ms, pid: process.pid, component } });
   worker.unref();
+  worker.once('error', (e) => process.stderr.write(JSON.stringify({ ts: new Date().toISOString(), level: 'error', component, msg: 'forced-exit watchdog failed; a stuck shutdown will not be cut short', err: e.message }) + '\n'));
   return { disarm: () => void worker.terminate() };
 }
 
