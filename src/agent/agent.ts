@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { EventRecorder } from '../client/events.js';
 import { R } from '../client/resources.js';
 import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
+import { leaseClient } from '../client/lease-client.js';
 import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
@@ -116,6 +117,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const dnsSettings: { clusterDomain: string; clusterDNS?: string } = { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS === 'none' ? undefined : o.clusterDNS };
   const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
 
+  // Node heartbeats must not wait for a socket behind the agent's watches, or a busy agent looks dead.
+  const heartbeats = leaseClient(client.config);
   const registration = new NodeRegistration(client, {
     nodeName,
     nodeIP: o.nodeIP,
@@ -130,7 +133,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         void nodeDns.setPodCIDR(cidr);
       }
     },
-  }, log.child({ part: 'node' }));
+  }, log.child({ part: 'node' }), heartbeats);
 
   const cap = await registration.capacity();
   const pods = new PodManager({
@@ -172,6 +175,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       routes?.stop();
       await streams.close();
       client.close();
+      heartbeats.close();
     },
   };
 }

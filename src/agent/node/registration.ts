@@ -33,7 +33,8 @@ export class NodeRegistration {
   private informer?: Informer;
   private readyCondTime = time();
 
-  constructor(private client: RestClient, private o: NodeOptions, private log: Logger) {}
+  /** heartbeats: the client Lease renewals go through (its own connection: see client/lease-client.ts). */
+  constructor(private client: RestClient, private o: NodeOptions, private log: Logger, private heartbeats: RestClient = client) {}
 
   /** The stream server's port, once it listens (it may have been 0: pick any). */
   setPort(port: number) {
@@ -139,7 +140,7 @@ export class NodeRegistration {
     const name = this.o.nodeName;
     const spec = { holderIdentity: name, leaseDurationSeconds: this.o.leaseSeconds ?? 40, renewTime: microTime() };
     try {
-      await this.client.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
+      await this.heartbeats.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
     } catch (e) {
       if (!isNotFound(e)) throw e;
       const node = await this.client.get(R.nodes, undefined, name);
