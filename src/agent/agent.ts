@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { EventRecorder } from '../client/events.js';
 import { R } from '../client/resources.js';
 import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
+import { leaseClient } from '../client/lease-client.js';
 import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
@@ -131,6 +132,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const dnsSettings: { clusterDomain: string; clusterDNS?: string } = { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS === 'none' ? undefined : o.clusterDNS };
   const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
 
+  // Node heartbeats must not wait for a socket behind the agent's watches, or a busy agent looks dead.
+  const heartbeats = leaseClient(client.config);
   const registration = new NodeRegistration(client, {
     nodeName,
     nodeIP: o.nodeIP,
@@ -145,7 +148,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
         void nodeDns.setPodCIDR(cidr);
       }
     },
-  }, log.child({ part: 'node' }));
+  }, log.child({ part: 'node' }), heartbeats);
 
   const cap = await registration.capacity();
   // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
@@ -214,6 +217,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       routes?.stop();
       await streams.close();
       client.close();
+      heartbeats.close();
     },
   };
 }

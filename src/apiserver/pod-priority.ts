@@ -1,6 +1,7 @@
 // Pod priority admission (Kubernetes' Priority plugin), in the Pod storage so every create passes it:
 // spec.priorityClassName is resolved to spec.priority and spec.preemptionPolicy; a pod without one
 // gets the global-default class, or priority 0; an unknown class is refused (403) with the class name.
+// Classes are read from an in-memory cache kept current by the store's watch (priority-class-cache.ts).
 // Also creates the built-in system-* classes at start.
 
 import { randomUUID } from 'node:crypto';
@@ -11,11 +12,11 @@ import { nowSeconds } from './admission.js';
 import type { ApiState } from './context.js';
 import { forbidden } from './errors.js';
 import { Objects } from './storage/objects.js';
-
-type PC = KObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
+import { resourcePrefix } from './storage/keys.js';
+import { PriorityClassCache, type PriorityClass as PC } from './priority-class-cache.js';
 
 class PodObjects extends Objects {
-  constructor(store: Store, def: KindDef, private classes: () => Objects | undefined) {
+  constructor(store: Store, def: KindDef, private classes: () => PriorityClassCache | undefined) {
     super(store, def);
   }
 
@@ -25,10 +26,10 @@ class PodObjects extends Objects {
     if (classes) {
       let pc: PC | undefined;
       if (spec.priorityClassName) {
-        pc = (await classes.get(undefined, spec.priorityClassName))?.obj as PC | undefined;
+        pc = await classes.get(spec.priorityClassName);
         if (!pc) throw forbidden({ group: '', resource: 'pods' }, obj.metadata?.name ?? '', `no PriorityClass with name ${spec.priorityClassName} was found`);
       } else {
-        pc = ((await classes.list(undefined)).items as PC[]).find((c) => c.globalDefault);
+        pc = await classes.globalDefault();
         if (pc) spec.priorityClassName = pc.metadata?.name;
       }
       const computed = pc?.value ?? 0;
@@ -44,9 +45,44 @@ class PodObjects extends Objects {
   }
 }
 
+/** PriorityClass storage that tells the cache about this server's own writes as they succeed. */
+class PriorityClassObjects extends Objects {
+  constructor(store: Store, def: KindDef, private cache: () => PriorityClassCache | undefined) {
+    super(store, def);
+  }
+  override async create(obj: KObject) {
+    const created = await super.create(obj);
+    this.cache()?.wrote(created);
+    return created;
+  }
+  override async update(obj: KObject, expectedRevision: number) {
+    const updated = await super.update(obj, expectedRevision);
+    this.cache()?.wrote(updated);
+    return updated;
+  }
+  override async delete(namespace: string | undefined, name: string, expectedRevision?: number) {
+    const deleted = await super.delete(namespace, name, expectedRevision);
+    this.cache()?.wrote(deleted, true);
+    return deleted;
+  }
+}
+
+const caches = new WeakMap<ApiState, PriorityClassCache>();
+
+/** The server's PriorityClass cache, made on first use (its watch hub ends with the server's hubs). */
+function priorityClassCache(state: ApiState): PriorityClassCache | undefined {
+  const pcDef = state.registry.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
+  if (!pcDef) return undefined;
+  let c = caches.get(state);
+  if (!c) caches.set(state, (c = new PriorityClassCache(state.objects(pcDef), () => state.hub(pcDef), state.log.child({ component: 'priorityclass-cache' }))));
+  return c;
+}
+
 export function installPodPriority(state: ApiState) {
   const pcDef = state.registry.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
-  state.storageOverrides.set('/registry/core/pods/', (store, def) => new PodObjects(store, def, () => (pcDef ? state.objects(pcDef) : undefined)));
+  const cache = () => priorityClassCache(state);
+  state.storageOverrides.set('/registry/core/pods/', (store, def) => new PodObjects(store, def, cache));
+  if (pcDef) state.storageOverrides.set(resourcePrefix(pcDef), (store, def) => new PriorityClassObjects(store, def, cache));
 }
 
 /** The system-node-critical and system-cluster-critical classes, idempotently. */
@@ -62,4 +98,6 @@ export async function ensureSystemPriorityClasses(state: ApiState) {
       if ((e as { reason?: string }).reason !== 'AlreadyExists') throw e;
     }
   }
+  // Ready before the first pod create, so none of them lists classes from the store.
+  await priorityClassCache(state)?.start();
 }

@@ -4,7 +4,7 @@
 
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Store } from '../store/types.js';
 import { KindRegistry } from '../api/registry.js';
 import { builtinKinds } from '../api/kinds/index.js';
@@ -28,6 +28,7 @@ import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
+import { requestStartTimes } from './request-timing.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -60,7 +61,7 @@ export interface ApiServer {
 }
 
 const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
-const latency = metrics.histogram('apiserver_request_duration_seconds', 'API request latency in seconds (watches excluded), by verb and resource.');
+const latency = metrics.histogram('apiserver_request_duration_seconds', 'API request latency in seconds (watches excluded), by verb and resource: from the connection\'s accept (first request) or the request\'s arrival until its response is sent.');
 
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
@@ -82,12 +83,20 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   );
   server.requestTimeout = 0; // watches are long-lived
   server.headersTimeout = 60_000;
+  const requestStart = requestStartTimes(server);
+  // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
+  // know yet and closeAllConnections() would leave open (and server.close() wait for).
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
   // exec/attach/port-forward upgrades (WebSocket, SPDY) go through the same authentication and routing.
   const upgrades = podStreamUpgrades(state, opts.kubeletClient);
   server.on('upgrade', (req, socket, head) => void handle(req, upgrades.response(req, socket, head)));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const start = process.hrtime.bigint();
+    const start = requestStart(req);
     const url = new URL(req.url ?? '/', 'https://gifee');
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const labels = info.kind === 'resource' ? { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource } : { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
@@ -103,7 +112,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: url.pathname, err: e instanceof Error ? e.stack ?? e.message : String(e) });
       sendError(res, e);
     } finally {
-      if (labels.verb !== 'watch') latency.observe(Number(process.hrtime.bigint() - start) / 1e9, { verb: labels.verb, resource: labels.resource });
+      // Until the response is out (or the client gone), not until the handler returned.
+      if (labels.verb !== 'watch') res.once('close', () => latency.observe(Number(process.hrtime.bigint() - start) / 1e9, { verb: labels.verb, resource: labels.resource }));
       res.on('finish', () => requests.inc({ ...labels, code: String(res.statusCode) }));
     }
   }
@@ -176,12 +186,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     state,
     close: async () => {
       ready = false;
+      // The listener first (no new connections), then open streams and watches are cut.
+      const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();
       serviceAllocation.stop();
       upgrades.close();
       state.close();
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of sockets) s.destroy();
+      await closed;
     },
   };
 }

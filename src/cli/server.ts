@@ -5,6 +5,10 @@ import { logger } from '../util/log.js';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
+import { armForcedExit, bounded } from './forced-exit.js';
+
+/** From a stop signal to exit, at most: past it the process is killed (see forced-exit.ts). */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface ServerConfig {
   dataDir: string;
@@ -31,6 +35,7 @@ export interface ServerConfig {
   onReady?: (url: string) => void;
 }
 
+/** Runs until SIGINT/SIGTERM, then shuts down and exits the process. */
 export async function runServer(cfg: ServerConfig): Promise<void> {
   const started = performance.now();
   const log = logger('gifee');
@@ -120,7 +125,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       } else {
         // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
         const child = await supervised('controller-manager', { role: 'controllers', config: components });
-        stopControllers = () => child.stop();
+        stopControllers = () => child.stop(3500);
       }
     } catch (e) {
       await api.close();
@@ -132,7 +137,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   if (cfg.agent) {
     const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
     // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
-    const startAgent = cfg.inProcessComponents ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions) : () => supervised('agent', { role: 'agent', config: agentOptions });
+    const startAgent = cfg.inProcessComponents ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions) : async () => { const child = await supervised('agent', { role: 'agent', config: agentOptions }); return { stop: () => child.stop(3500) }; };
     const agent = await startAgent().catch(async (e: Error) => {
       await stopControllers().catch(() => undefined);
       await api.close();
@@ -145,19 +150,28 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   cfg.onReady?.(serverUrl);
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 
-  await new Promise<void>((resolve) => {
+  await new Promise<void>(() => {
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      const began = performance.now();
       log.info('shutting down', { signal });
-      const force = setTimeout(() => process.exit(1), 10_000);
-      force.unref();
-      await stopAgent().catch((e) => log.warn('stopping the node agent failed', { err: e }));
-      await stopControllers().catch((e) => log.warn('stopping controllers failed', { err: e }));
-      await api.close();
-      await store.close();
-      resolve();
+      // Independent of this thread's event loop: fires even if a step below blocks it.
+      armForcedExit(SHUTDOWN_TIMEOUT_MS);
+      const warn = (msg: string, fields: Record<string, unknown>) => log.warn(msg, fields);
+      // In-process clients first, while the API server still answers them (leaders release their
+      // leases, so standbys take over at once), then the API server (listener, watches, connections),
+      // then the store. Each step is bounded so one slow part cannot eat the others' time.
+      await Promise.all([
+        bounded('node agent', 4000, () => stopAgent(), warn),
+        bounded('controllers and scheduler', 4000, () => stopControllers(), warn),
+      ]);
+      await bounded('API server', 2500, () => api.close(), warn);
+      await bounded('store', 2000, () => store.close(), warn);
+      log.info('shut down', { signal, ms: Math.round(performance.now() - began) });
+      // Done: a client's leftover retry timer must not keep the process around until the watchdog.
+      process.exit(0);
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));

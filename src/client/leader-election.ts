@@ -4,7 +4,10 @@
 // does not matter); the leader renews every retryPeriod and gives up leading if it cannot renew
 // within renewDeadline; every write carries the resourceVersion it read, so two candidates racing
 // for the same lease cannot both win. Stopping a leader releases the lease so a standby takes over
-// at once instead of after leaseDuration.
+// at once instead of after leaseDuration. A leader that stepped down (could not renew in time) is a
+// candidate again at once, so it or a standby leads again within the lease duration on its own. Every
+// attempt is bounded in time: a request that stalls can neither keep a leader leading past its
+// renewDeadline nor keep a candidate from ever campaigning again.
 
 import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
@@ -29,6 +32,14 @@ export interface LeaderElectionOptions {
   /** Called when the observed leader changes (including to this candidate). */
   onNewLeader?(identity: string): void;
   log: Logger;
+  /** Time, for tests with a fake clock (default: the real one). */
+  clock?: ElectionClock;
+}
+
+export interface ElectionClock {
+  now(): number;
+  /** Resolve after ms, or at once when signal aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 interface LeaseSpec {
@@ -46,7 +57,7 @@ const leading = metrics.gauge('leader_election_master_status', 'Whether this pro
 /** MicroTime, as Kubernetes writes it: RFC 3339 with microseconds. */
 export const microTime = (d = new Date()) => d.toISOString().replace(/Z$/, '000Z');
 
-const sleep = (ms: number, signal: AbortSignal) =>
+const realSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     const t = setTimeout(done, ms);
@@ -57,6 +68,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
     }
     signal.addEventListener('abort', done);
   });
+
+const realClock: ElectionClock = { now: Date.now, sleep: realSleep };
 
 /** A period with up to 20% jitter added, so candidates do not retry in lockstep. */
 const jittered = (ms: number) => ms * (1 + Math.random() * 0.2);
@@ -70,8 +83,10 @@ export class LeaderElector {
   private lastLeader = '';
   private abort = new AbortController();
   private loop?: Promise<void>;
+  private clock: ElectionClock;
 
   constructor(private opts: LeaderElectionOptions) {
+    this.clock = opts.clock ?? realClock;
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
@@ -116,8 +131,9 @@ export class LeaderElector {
       this.leading = false;
       leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
       await this.callback('onStoppedLeading');
-      if (signal.aborted) await this.release();
-      else this.opts.log.warn('lost leadership; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+      // Bounded: a server that does not answer must not hold up shutdown (the lease then just expires).
+      if (signal.aborted) await this.withTimeout(this.release().then(() => true), this.retryPeriodMs, false);
+      else this.opts.log.warn('stopped leading; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
     }
   }
 
@@ -132,38 +148,50 @@ export class LeaderElector {
   /** Retry every retryPeriod until the lease is ours; false if stopped first. */
   private async acquire(signal: AbortSignal): Promise<boolean> {
     while (!signal.aborted) {
-      if (await this.tryAcquireOrRenew()) return true;
-      await sleep(jittered(this.retryPeriodMs), signal);
+      // Bounded like a renewal: a stalled request must not end the campaign.
+      if (await this.withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs)) return true;
+      await this.clock.sleep(jittered(this.retryPeriodMs), signal);
     }
     return false;
   }
 
   /** Renew every retryPeriod; return when renewing failed for renewDeadline, someone else took it, or stop. */
   private async renew(signal: AbortSignal) {
-    let lastRenewed = Date.now();
+    const lease = `${this.opts.namespace}/${this.opts.name}`;
+    let lastRenewed = this.clock.now();
     while (!signal.aborted) {
-      await sleep(this.retryPeriodMs, signal);
+      await this.clock.sleep(this.retryPeriodMs, signal);
       if (signal.aborted) return;
-      const ok = await this.withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs - (Date.now() - lastRenewed));
-      if (ok) lastRenewed = Date.now();
-      else if (this.lastLeader && this.lastLeader !== this.opts.identity) return; // someone else holds it now
-      else if (Date.now() - lastRenewed >= this.renewDeadlineMs) return;
+      const ok = await this.withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs - (this.clock.now() - lastRenewed));
+      if (ok) lastRenewed = this.clock.now();
+      else if (this.lastLeader && this.lastLeader !== this.opts.identity) {
+        this.opts.log.warn('another candidate holds the lease; stepping down', { lease, holder: this.lastLeader });
+        return;
+      } else if (this.clock.now() - lastRenewed >= this.renewDeadlineMs) {
+        this.opts.log.warn('could not renew the lease within renewDeadline; stepping down', { lease, renewDeadlineMs: this.renewDeadlineMs });
+        return;
+      }
     }
   }
 
-  private async withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
-    let t: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((r) => (t = setTimeout(() => r(false), Math.max(ms, 0))));
+  /**
+   * The attempt's outcome, or false if it has not settled within ms or stop() was called (it may
+   * still land later: harmless, it only writes our own lease).
+   */
+  private async withTimeout(p: Promise<boolean>, ms: number, untilStopped = true): Promise<boolean> {
+    const stop = new AbortController();
+    const signal = untilStopped ? AbortSignal.any([stop.signal, this.abort.signal]) : stop.signal;
+    const timeout = this.clock.sleep(Math.max(ms, 0), signal).then(() => false);
     try {
       return await Promise.race([p, timeout]);
     } finally {
-      clearTimeout(t);
+      stop.abort();
     }
   }
 
   private observe(lease: Lease) {
     const record = JSON.stringify(lease.spec ?? {});
-    if (this.observed?.record !== record) this.observed = { record, at: Date.now(), lease };
+    if (this.observed?.record !== record) this.observed = { record, at: this.clock.now(), lease };
     else this.observed.lease = lease;
     const holder = lease.spec?.holderIdentity ?? '';
     if (holder !== this.lastLeader) {
@@ -175,7 +203,7 @@ export class LeaderElector {
   /** One attempt: create the lease, take it over, or renew it. True when this candidate holds it now. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { client, namespace, name, identity } = this.opts;
-    const now = microTime();
+    const now = microTime(new Date(this.clock.now()));
     const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: Math.max(1, Math.ceil(this.leaseDurationMs / 1000)), acquireTime: now, renewTime: now, leaseTransitions: 0 };
     try {
       let current: Lease;
@@ -192,7 +220,7 @@ export class LeaderElector {
       const held = !!old.holderIdentity && old.holderIdentity !== identity;
       // Someone else's lease that has not expired (by our clock, since we last saw it change) is theirs.
       const expiresAt = this.observed!.at + (old.leaseDurationSeconds ?? 0) * 1000;
-      if (held && expiresAt > Date.now()) return false;
+      if (held && expiresAt > this.clock.now()) return false;
       if (old.holderIdentity === identity) {
         spec.acquireTime = old.acquireTime ?? now;
         spec.leaseTransitions = old.leaseTransitions ?? 0;
@@ -213,7 +241,7 @@ export class LeaderElector {
   private async release() {
     const lease = this.observed?.lease;
     if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
-    const now = microTime();
+    const now = microTime(new Date(this.clock.now()));
     try {
       await this.opts.client.update(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
       this.opts.log.info('released leadership', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });

@@ -13,6 +13,8 @@ export interface ClientConfig {
   key?: string;
   token?: string;
   userAgent?: string;
+  /** Give up on a request (not a watch) that has not completed in this long; none by default. */
+  requestTimeoutMs?: number;
 }
 
 export interface ResourceRef {
@@ -59,12 +61,13 @@ export class RestClient {
     this.agent.destroy();
   }
 
-  private open(method: string, path: string, body: unknown, headers: Record<string, string>): Promise<IncomingMessage> {
+  private open(method: string, path: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const req = https.request(this.config.server + path, {
         method,
         agent: this.agent,
+        signal,
         headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
       }, resolve);
       req.on('error', reject);
@@ -73,7 +76,9 @@ export class RestClient {
   }
 
   async request<T = KObject>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
-    const res = await this.open(method, path, body, headers);
+    // The signal covers the whole exchange: a server that stalls mid-body fails the request too.
+    const signal = this.config.requestTimeoutMs ? AbortSignal.timeout(this.config.requestTimeoutMs) : undefined;
+    const res = await this.open(method, path, body, headers, signal);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

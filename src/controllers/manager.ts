@@ -3,6 +3,7 @@
 
 import { RestClient } from '../client/rest.js';
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
+import { leaseClient } from '../client/lease-client.js';
 import { PodGCController } from './podgc/podgc.js';
 import { NodeIpamController } from './nodeipam/nodeipam.js';
 import { logger, type Logger } from '../util/log.js';
@@ -25,6 +26,8 @@ export interface ManagerLeaderElection {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** The client lease requests go through (default: one of its own, see lease-client.ts); tests pass one that stalls. */
+  client?: RestClient;
 }
 
 export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false }): Promise<{ stop(): Promise<void> }> {
@@ -45,7 +48,9 @@ export async function startControllerManager(opts: { server: string; ca: string;
     controllers = [];
   };
   // Only the holder of the lease runs controllers, so several control planes never both act.
-  const le = opts.leaderElection === false ? undefined : new LeaderElector({ client, namespace: 'kube-system', name: 'gifee-controller-manager', ...opts.leaderElection, identity: opts.leaderElection?.identity ?? stableIdentity(opts.server), log: log.child({ component: 'leader-election' }), onStartedLeading: startAll, onStoppedLeading: stopAll });
+  const election = opts.leaderElection === false ? undefined : opts.leaderElection ?? {};
+  const electionClient = election && (election.client ?? leaseClient(client.config, election.renewDeadlineMs));
+  const le = !election ? undefined : new LeaderElector({ namespace: 'kube-system', name: 'gifee-controller-manager', ...election, client: electionClient!, identity: election.identity ?? stableIdentity(opts.server), log: log.child({ component: 'leader-election' }), onStartedLeading: startAll, onStoppedLeading: stopAll });
   if (le) le.start();
   else startAll();
   return {
@@ -53,6 +58,7 @@ export async function startControllerManager(opts: { server: string; ca: string;
       if (le) await le.stop();
       else stopAll();
       client.close();
+      if (electionClient !== election?.client) electionClient?.close();
     },
   };
 }

@@ -2,14 +2,22 @@
 // planes on one etcd, only the lease holder schedules, so two schedulers never race for a pod.
 
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
-import { RestClient } from '../client/rest.js';
+import { leaseClient } from '../client/lease-client.js';
 import type { Logger } from '../util/log.js';
 import { startScheduler } from './scheduler.js';
 
 export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
-  const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler-election' });
+  const client = leaseClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler' });
   let running: { stop(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;
+  // Stopping waits for a start still in progress, and the elector waits for the stop before it
+  // campaigns again, so a scheduler from one term is never left running into the next.
+  const stopRunning = async () => {
+    await starting;
+    const s = running;
+    running = undefined;
+    await s?.stop();
+  };
   const le = new LeaderElector({
     client,
     namespace: 'kube-system',
@@ -21,20 +29,13 @@ export async function startElectedScheduler(opts: { server: string; ca: string; 
         running = s;
       }).catch((e) => opts.log.error('scheduler failed to start', { err: e }));
     },
-    onStoppedLeading: () => {
-      void (async () => {
-        await starting;
-        await running?.stop();
-        running = undefined;
-      })();
-    },
+    onStoppedLeading: stopRunning,
   });
   le.start();
   return {
     stop: async () => {
       await le.stop();
-      await starting;
-      await running?.stop();
+      await stopRunning();
       client.close();
     },
   };

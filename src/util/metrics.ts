@@ -2,6 +2,7 @@
 // Each component registers its metrics on the process-wide registry; /metrics renders it.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { registerEventLoopMetrics } from './event-loop-metrics.js';
 
 type Labels = Record<string, string>;
 const labelKey = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
@@ -56,6 +57,15 @@ export class Histogram implements Metric {
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
     s.sum += value;
     s.count++;
+  }
+  /** Samples counted elsewhere: per-bucket cumulative counts (as this histogram's buckets), their sum and count. */
+  add(cumulative: number[], sum: number, count: number, labels: Labels = {}) {
+    const k = labelKey(labels);
+    let s = this.series.get(k);
+    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+    for (let i = 0; i < this.buckets.length; i++) s.counts[i] += cumulative[i] ?? count;
+    s.sum += sum;
+    s.count += count;
   }
   /** Time an async operation in seconds. */
   async time<T>(labels: Labels, fn: () => Promise<T>): Promise<T> {
@@ -114,3 +124,4 @@ metrics.gauge('nodejs_eventloop_lag_max_seconds', 'Worst event-loop delay since 
   loopDelay.reset();
   return v;
 });
+registerEventLoopMetrics(metrics);

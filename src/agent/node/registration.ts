@@ -37,7 +37,8 @@ export class NodeRegistration {
   /** MemoryPressure/DiskPressure/PIDPressure as the eviction manager last computed them. */
   private pressure: NodeCondition[] = pressureConditions(new Set(), [], time());
 
-  constructor(private client: RestClient, private o: NodeOptions, private log: Logger) {}
+  /** heartbeats: the client Lease renewals go through (its own connection: see client/lease-client.ts). */
+  constructor(private client: RestClient, private o: NodeOptions, private log: Logger, private heartbeats: RestClient = client) {}
 
   /** The stream server's port, once it listens (it may have been 0: pick any). */
   setPort(port: number) {
@@ -153,7 +154,7 @@ export class NodeRegistration {
     const name = this.o.nodeName;
     const spec = { holderIdentity: name, leaseDurationSeconds: this.o.leaseSeconds ?? 40, renewTime: microTime() };
     try {
-      await this.client.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
+      await this.heartbeats.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
     } catch (e) {
       if (!isNotFound(e)) throw e;
       const node = await this.client.get(R.nodes, undefined, name);

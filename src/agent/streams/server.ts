@@ -22,6 +22,7 @@ import { websocketByteStream } from './portforward/ws-tunnel.js';
 import { acceptSpdyUpgrade, isSpdyUpgrade } from './spdy/upgrade.js';
 import { SpdySession } from './spdy/session.js';
 import { serveSpdyExec } from './spdy-exec.js';
+import { metrics } from '../../util/metrics.js';
 
 export interface StreamServerOptions {
   host?: string;
@@ -62,6 +63,8 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     try {
       if (url.pathname === '/healthz') return void res.end('ok');
       if (!authorized(req)) return sendStatus(res, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
+      // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
+      if (url.pathname === '/metrics') return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
       const p = parseStreamPath(url.pathname);
       if (!p) return sendStatus(res, 404, `the agent does not serve ${url.pathname}`);
       if (p.kind !== 'containerLogs') return sendStatus(res, 400, `${p.kind} needs an upgrade to a streaming protocol (WebSocket or SPDY/3.1)`);
