@@ -56,7 +56,9 @@ export function sendStatus(res: ServerResponse, status: Status) {
     res.destroy();
     return;
   }
-  sendJson(res, status.code, status);
+  // Kubernetes sends Retry-After with a Status that carries retryAfterSeconds (429, and 5xx); client-go waits that long.
+  const retry = status.details?.retryAfterSeconds;
+  sendJson(res, status.code, status, 'application/json', retry && retry > 0 ? { 'Retry-After': String(retry) } : {});
 }
 
 export function sendError(res: ServerResponse, err: unknown) {
