@@ -5,6 +5,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Store } from '../store/types.js';
 import { KindRegistry } from '../api/registry.js';
 import { builtinKinds } from '../api/kinds/index.js';
@@ -96,14 +97,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   limitConnections(server, limits, (ip, why) => refusals.note(ip, why));
   // exec/attach/port-forward upgrades (WebSocket, SPDY) go through the same authentication and routing.
   const upgrades = podStreamUpgrades(state, opts.kubeletClient);
-  server.on('upgrade', (req, socket, head) => {
+  const serveOnSocket = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     try {
       serve(req, upgrades.response(req, socket, head));
     } catch (e) {
       lastResort(log, req, undefined, e);
       socket.destroy();
     }
-  });
+  };
+  server.on('upgrade', serveOnSocket);
+  // Node hands CONNECT requests to this event, and drops the connection when nobody listens: route
+  // them like any request instead (they get 405 or 404 Status answers, as from Kubernetes).
+  server.on('connect', serveOnSocket);
 
   /** Every request goes through here: whatever a handler throws or rejects with is answered, never left to crash the process. */
   function serve(req: IncomingMessage, res: ServerResponse) {

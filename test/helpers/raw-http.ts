@@ -20,6 +20,8 @@ export interface RawOptions {
   key?: Buffer | string;
   /** Source address on loopback (127.0.0.2...): separates this connection's per-address counts. */
   localAddress?: string;
+  /** Give up on an answer after this long (resolves with reset: true, raw: 'client timeout'). */
+  timeoutMs?: number;
 }
 
 /** Opens a TLS connection (server certificate not verified: the test knows whom it dials). */
@@ -37,13 +39,20 @@ export function connectTls(port: number, o: RawOptions = {}): Promise<tls.TLSSoc
 }
 
 /** Reads one response from a socket: resolves at its end (Content-Length or close). */
-export function readResponse(s: tls.TLSSocket): Promise<RawResponse> {
+export function readResponse(s: tls.TLSSocket, timeoutMs?: number): Promise<RawResponse> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
+    const timer = timeoutMs ? setTimeout(() => {
+      if (done) return;
+      done = true;
+      s.destroy();
+      resolve({ ...parse(buf, true), reset: true, raw: `client timeout after ${timeoutMs}ms; got: ${buf.toString('latin1').slice(0, 200)}` });
+    }, timeoutMs) : undefined;
     const finish = (reset: boolean) => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       s.destroy();
       resolve(parse(buf, reset));
     };
@@ -52,6 +61,8 @@ export function readResponse(s: tls.TLSSocket): Promise<RawResponse> {
       const r = parse(buf, false);
       const len = Number(r.headers['content-length'] ?? NaN);
       if (r.status !== undefined && Number.isFinite(len) && Buffer.byteLength(r.body) >= len) finish(false);
+      // 101 Switching Protocols: the answer is complete, what follows is another protocol.
+      else if (r.status === 101) finish(false);
     });
     s.on('error', () => finish(true));
     s.on('close', () => finish(parse(buf, false).status === undefined));
@@ -61,7 +72,7 @@ export function readResponse(s: tls.TLSSocket): Promise<RawResponse> {
 /** Sends the bytes on a fresh connection and reads the answer. */
 export async function rawRequest(port: number, bytes: string | Buffer, o: RawOptions = {}): Promise<RawResponse> {
   const s = await connectTls(port, o);
-  const answer = readResponse(s);
+  const answer = readResponse(s, o.timeoutMs);
   s.write(bytes);
   return answer;
 }

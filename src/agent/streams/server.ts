@@ -22,6 +22,7 @@ import { websocketByteStream } from './portforward/ws-tunnel.js';
 import { acceptSpdyUpgrade, isSpdyUpgrade } from './spdy/upgrade.js';
 import { SpdySession } from './spdy/session.js';
 import { serveSpdyExec } from './spdy-exec.js';
+import { websocketHandshakeError } from './websocket-handshake.js';
 import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-target.js';
 import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
@@ -69,6 +70,12 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
         if (socket.writable) rejectUpgrade(socket, code, message);
       })
       .catch((e) => lastResort(req, e, () => socket.destroy()));
+  });
+
+  // CONNECT is not served here; without this listener Node would drop the connection unanswered.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    rejectUpgrade(socket, 405, `the agent does not serve ${req.method}`);
   });
 
   /** An error that escaped a handler (a bug): one log line and an answer, never a crash of the process that runs the node's pods. */
@@ -123,6 +130,8 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     if (!p || p.kind === 'containerLogs') return rejectUpgrade(socket, 404, `the agent does not stream ${url.pathname}`);
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (!websocket && !isSpdyUpgrade(req)) return rejectUpgrade(socket, 400, `unsupported upgrade "${req.headers.upgrade ?? ''}": use WebSocket or SPDY/3.1`);
+    const bad = websocket ? websocketHandshakeError(req) : undefined;
+    if (bad) return rejectUpgrade(socket, bad.code, bad.message);
     if (p.kind === 'portForward') return portForward(p, req, socket, head, websocket);
     // exec / attach: start the process first, so failures are plain HTTP errors the client shows.
     const exec = await startExec(o.target, p, url.searchParams);
