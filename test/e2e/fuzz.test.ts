@@ -34,7 +34,10 @@ const MALFORMED_TIMEOUT_MS = 8_000;
  * 5xx answers known to come from areas other developers are fixing (bodies, patches, protobuf,
  * list/watch parameters): regexps over "METHOD path-shape -> code reason: message". Empty: none known.
  */
-const KNOWN_5XX: RegExp[] = [];
+const KNOWN_5XX: RegExp[] = [
+  // Malformed protobuf bodies: the decoder's errors (src/apiserver/protobuf, the "bodies" work) are 500s, not 400s.
+  /\[application\/vnd\.kubernetes\.protobuf\] -> 500 InternalError/,
+];
 
 // ---- generators -------------------------------------------------------------------------------
 
@@ -68,7 +71,13 @@ const resourcePath = fc
     return path + p.slash;
   });
 
-const path = fc.oneof({ weight: 6, arbitrary: resourcePath }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_PATHS) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...OTHER_PATHS), garbageSegment).map(([a, b]) => a + b) });
+/** Paths that reach handlers (real resources, often real objects), so bodies and queries get past routing. */
+const SERVED: [string, string, boolean][] = [['/api/v1', 'configmaps', true], ['/api/v1', 'pods', true], ['/api/v1', 'services', true], ['/api/v1', 'secrets', true], ['/api/v1', 'namespaces', false], ['/api/v1', 'nodes', false], ['/apis/apps/v1', 'deployments', true], ['/apis/apps/v1', 'statefulsets', true], ['/apis/batch/v1', 'jobs', true], ['/apis/coordination.k8s.io/v1', 'leases', true], ['/apis/discovery.k8s.io/v1', 'endpointslices', true], ['/apis/scheduling.k8s.io/v1', 'priorityclasses', false]];
+const servedPath = fc
+  .record({ r: fc.constantFrom(...SERVED), name: fc.option(fc.constantFrom('fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'new-one'), { nil: undefined }), sub: fc.option(fc.constantFrom('status', 'scale', 'log', 'binding', 'finalize', 'eviction'), { freq: 4, nil: undefined }) })
+  .map(({ r: [gv, res, namespaced], name, sub }) => `${gv}${namespaced ? '/namespaces/default' : ''}/${res}${name ? `/${name}${sub ? `/${sub}` : ''}` : ''}`);
+
+const path = fc.oneof({ weight: 6, arbitrary: servedPath }, { weight: 4, arbitrary: resourcePath }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_PATHS) }, { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...OTHER_PATHS), garbageSegment).map(([a, b]) => a + b) });
 
 const SELECTOR_PARTS = ['a', 'a=b', 'a==b', 'a!=b', 'a in (b,c)', 'a notin (b)', '!a', 'metadata.name=x', 'metadata.namespace!=y', 'status.phase=Running', 'spec.nodeName=', 'x.y=z', 'a in (', ')', '=', ',', '(', 'a in ()', 'k'.repeat(300), '%', '\u0000', 'ü'];
 const selector = fc.array(fc.constantFrom(...SELECTOR_PARTS), { maxLength: 6 }).map((a) => a.join(fc.sample(fc.constantFrom(',', '', ' '), 1)[0]));
@@ -104,7 +113,7 @@ const QUERY_VALUES: Record<string, fc.Arbitrary<string>> = {
 };
 const queryKey = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...Object.keys(QUERY_VALUES)) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
 const queryString = fc
-  .array(queryKey.chain((k) => (QUERY_VALUES[k] ?? fc.string({ maxLength: 10 })).map((v) => [k, v] as const)), { maxLength: 5 })
+  .array(queryKey.chain((k) => (Object.hasOwn(QUERY_VALUES, k) ? QUERY_VALUES[k] : fc.string({ maxLength: 10 })).map((v) => [k, v] as const)), { maxLength: 5 })
   .chain((pairs) => fc.constantFrom('encoded', 'raw').map((how) => {
     if (pairs.length === 0) return '';
     const enc = (s: string) => (how === 'encoded' ? encodeURIComponent(s) : s.replace(/[\s#\u0000-\u001f\u007f-\uffff]/g, encodeURIComponent));
@@ -154,9 +163,10 @@ const headerName = fc.oneof(fc.constantFrom('Accept', 'Content-Type', 'Authoriza
 const ACCEPTS = ['application/json', 'application/yaml', 'application/json;as=Table;g=meta.k8s.io;v=v1', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList', 'application/vnd.kubernetes.protobuf', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', '*/*', ';;;,,,', 'a/b;c', 'application/json;as=Table;v=v9'];
 const headerValue = (name: string) => {
   if (name === 'Accept') return fc.oneof(fc.constantFrom(...ACCEPTS), fc.array(fc.constantFrom(...ACCEPTS), { maxLength: 4 }).map((a) => a.join(', ')));
-  if (name === 'Authorization') return fc.constantFrom('Bearer x', 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'a'.repeat(5000));
+  if (name === 'Authorization') return fc.constantFrom('Bearer x', 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'a'.repeat(500));
   if (name === 'Transfer-Encoding') return fc.constant('identity');
-  return fc.oneof(fc.stringMatching(/^[\x20-\x7e]{0,40}$/), fc.constant('v'.repeat(9000)));
+  // Now and then one too large for Node's 16 KiB header limit (answered 431).
+  return fc.oneof({ weight: 30, arbitrary: fc.stringMatching(/^[\x20-\x7e]{0,40}$/) }, { weight: 1, arbitrary: fc.constant('v'.repeat(17_000)) });
 };
 const headers = fc.array(headerName.chain((n) => headerValue(n).map((v) => [n, v] as const)), { maxLength: 6 });
 
@@ -265,6 +275,9 @@ function httpsSend(port: number, creds: RawOptions, r: FuzzRequest): Promise<Raw
 // ---- checking ---------------------------------------------------------------------------------
 
 interface Findings {
+  /** How many answers of each status code: shows how deep the generated requests reach. */
+  codes: Map<number, number>;
+  samples400: string[];
   /** The slowest requests, to see where the time goes. */
   slowest: { ms: number; what: string }[];
   requests: number;
@@ -272,7 +285,7 @@ interface Findings {
   fiveXX: Map<string, { count: number; example: string }>;
 }
 
-const newFindings = (): Findings => ({ slowest: [], requests: 0, violations: [], fiveXX: new Map() });
+const newFindings = (): Findings => ({ samples400: [], codes: new Map(), slowest: [], requests: 0, violations: [], fiveXX: new Map() });
 
 function timed(f: Findings, ms: number, what: string) {
   f.slowest.push({ ms, what: what.slice(0, 160) });
@@ -292,6 +305,7 @@ function shape(method: string, target: string): string {
 function check(f: Findings, what: string, method: string, target: string, r: RawResponse, malformedHttp: boolean, contentType?: string) {
   f.requests++;
   if (r.status === -1) return; // never sent
+  f.codes.set(r.status ?? 0, (f.codes.get(r.status ?? 0) ?? 0) + 1);
   if (r.status === undefined || r.reset) {
     if (!malformedHttp) f.violations.push(`no answer (${r.raw.slice(0, 120)}) to ${what} ${method} ${target.slice(0, 200)}`);
     return;
@@ -305,6 +319,7 @@ function check(f: Findings, what: string, method: string, target: string, r: Raw
     }
     if (status?.kind !== 'Status') f.violations.push(`${r.status} answer without a Status body to ${what} ${method} ${target.slice(0, 200)}: ${r.body.slice(0, 200)}`);
   }
+  if (r.status === 400 && f.samples400.length < 8 && r.body) f.samples400.push(`${method} ${target.slice(0, 80)} -> ${r.body.slice(0, 160)}`);
   if (r.status >= 500) {
     let reason = '';
     let message = '';
@@ -317,6 +332,7 @@ function check(f: Findings, what: string, method: string, target: string, r: Raw
     }
     // 503 from routes served by the node agent (none here) and 504 from the request timeout are answers, not bugs.
     if ((r.status === 503 && reason === 'ServiceUnavailable') || (r.status === 504 && reason === 'Timeout')) return;
+    if (method === 'HEAD' && (r.status === 503 || r.status === 504) && r.body === '') return; // the same, without the body HEAD omits
     const key = `${shape(method, target)}${contentType ? ` [${contentType}]` : ''} -> ${r.status} ${reason}: ${message.replace(/\d+/g, 'N')}`;
     const e = f.fiveXX.get(key);
     if (e) e.count++;
@@ -326,7 +342,9 @@ function check(f: Findings, what: string, method: string, target: string, r: Raw
 
 function report(name: string, f: Findings) {
   console.log(`\n${name}: ${f.requests} requests, ${f.violations.length} violations, ${f.fiveXX.size} distinct 5xx`);
+  console.log(`  answers by code: ${[...f.codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c || 'none'}: ${n}`).join(', ')}`);
   for (const s of f.slowest) console.log(`  slow: ${s.ms}ms ${s.what}`);
+  if (process.env.GIFEE_FUZZ_TRACE) for (const s of f.samples400) console.log(`  400: ${s}`);
   for (const v of f.violations.slice(0, 30)) console.log(`  VIOLATION ${v}`);
   for (const [k, v] of f.fiveXX) console.log(`  5xx x${v.count}: ${k}\n      e.g. ${v.example}`);
   const unknown = [...f.fiveXX.keys()].filter((k) => !KNOWN_5XX.some((re) => re.test(k)));
@@ -387,7 +405,8 @@ describe('fuzzing the API server', () => {
 
   test(`requests of every kind for ${Math.round(API_MS / 1000)}s: the server lives and answers with Status objects`, { timeout: API_MS + 120_000 }, async () => {
     const f = newFindings();
-    const mode = fc.constantFrom('https-admin', 'https-admin', 'raw-admin', 'raw-anonymous', 'malformed');
+    // Malformed bytes often leave the server waiting for the rest (2s each): send fewer of them.
+    const mode = fc.constantFrom('https-admin', 'https-admin', 'https-admin', 'https-admin', 'raw-admin', 'raw-admin', 'raw-anonymous', 'malformed');
     await fuzzFor('API server', API_MS, fc.tuple(mode, request, malformed), async ([m, r, bad]) => {
       let res: RawResponse;
       let desc = '';
