@@ -22,6 +22,8 @@ export interface RawOptions {
   localAddress?: string;
   /** Give up on an answer after this long (resolves with reset: true, raw: 'client timeout'). */
   timeoutMs?: number;
+  /** A 2xx answer without Content-Length (a watch, a followed log) is complete at its headers. */
+  stopAtStreamHeaders?: boolean;
 }
 
 /** Opens a TLS connection (server certificate not verified: the test knows whom it dials). */
@@ -39,7 +41,7 @@ export function connectTls(port: number, o: RawOptions = {}): Promise<tls.TLSSoc
 }
 
 /** Reads one response from a socket: resolves at its end (Content-Length or close). */
-export function readResponse(s: tls.TLSSocket, timeoutMs?: number): Promise<RawResponse> {
+export function readResponse(s: tls.TLSSocket, timeoutMs?: number, stopAtStreamHeaders = false): Promise<RawResponse> {
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
@@ -63,6 +65,7 @@ export function readResponse(s: tls.TLSSocket, timeoutMs?: number): Promise<RawR
       if (r.status !== undefined && Number.isFinite(len) && Buffer.byteLength(r.body) >= len) finish(false);
       // 101 Switching Protocols: the answer is complete, what follows is another protocol.
       else if (r.status === 101) finish(false);
+      else if (stopAtStreamHeaders && r.status !== undefined && r.status < 300 && !Number.isFinite(len)) finish(false);
     });
     s.on('error', () => finish(true));
     s.on('close', () => finish(parse(buf, false).status === undefined));
@@ -72,7 +75,7 @@ export function readResponse(s: tls.TLSSocket, timeoutMs?: number): Promise<RawR
 /** Sends the bytes on a fresh connection and reads the answer. */
 export async function rawRequest(port: number, bytes: string | Buffer, o: RawOptions = {}): Promise<RawResponse> {
   const s = await connectTls(port, o);
-  const answer = readResponse(s, o.timeoutMs);
+  const answer = readResponse(s, o.timeoutMs, o.stopAtStreamHeaders);
   s.write(bytes);
   return answer;
 }

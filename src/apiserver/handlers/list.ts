@@ -43,7 +43,8 @@ function parseLimit(rc: RequestContext): number {
   const l = rc.query.get('limit');
   if (!l) return 0;
   const n = Number(l);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`limit must be a non-negative integer, not "${l}"`);
+  // isSafeInteger: 1e22 is an "integer" to JavaScript, and a datatype mismatch (500) to SQLite.
+  if (!Number.isSafeInteger(n) || n < 0) throw badRequest(`limit must be a non-negative integer, not "${l.slice(0, 64)}"`);
   return n;
 }
 
