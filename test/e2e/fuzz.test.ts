@@ -81,7 +81,7 @@ const path = fc.oneof({ weight: 6, arbitrary: servedPath }, { weight: 4, arbitra
 
 const SELECTOR_PARTS = ['a', 'a=b', 'a==b', 'a!=b', 'a in (b,c)', 'a notin (b)', '!a', 'metadata.name=x', 'metadata.namespace!=y', 'status.phase=Running', 'spec.nodeName=', 'x.y=z', 'a in (', ')', '=', ',', '(', 'a in ()', 'k'.repeat(300), '%', '\u0000', 'ü'];
 const selector = fc.array(fc.constantFrom(...SELECTOR_PARTS), { maxLength: 6 }).map((a) => a.join(fc.sample(fc.constantFrom(',', '', ' '), 1)[0]));
-const number = fc.oneof(fc.integer({ min: -5, max: 600 }).map(String), fc.constantFrom('0', '-1', '1e3', '9999999999999999999999', '0x10', '1.5', 'NaN', '', ' 1', 'true', '00012'));
+const number = fc.oneof(fc.integer({ min: -5, max: 600 }).map(String), fc.constantFrom('0', '-1', '1e3', '1e22', '9007199254740993', '9999999999999999999999', '0x10', '1.5', 'NaN', '', ' 1', 'true', '00012'));
 const QUERY_VALUES: Record<string, fc.Arbitrary<string>> = {
   labelSelector: selector,
   fieldSelector: selector,
