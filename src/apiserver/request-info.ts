@@ -1,6 +1,8 @@
 // Parses a request path into what it addresses, like Kubernetes' RequestInfo: which API group,
 // version, namespace, resource, name and subresource, and which verb the method means there.
 
+import { pathSegments } from '../util/http/request-target.js';
+
 export interface ResourceRequest {
   kind: 'resource';
   /** '' for the core group (/api/v1). */
@@ -27,7 +29,8 @@ export type RequestInfo = ResourceRequest | OtherRequest;
  * follow its name. `isNamespaced` tells whether `namespaces/{x}` begins a namespaced path.
  */
 export function parseRequestInfo(method: string, pathname: string, query: URLSearchParams): RequestInfo {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  // The server rejects undecodable escapes first (request-target.ts); safeDecode keeps this function total anyway.
+  const parts = pathSegments(pathname);
   let i = 0;
   let group = '';
   if (parts[0] === 'api') {

@@ -56,9 +56,9 @@ export function sendStatus(res: ServerResponse, status: Status) {
     res.destroy();
     return;
   }
-  // As Kubernetes does: a Status that says when to retry says it in Retry-After too, which clients honour.
+  // Kubernetes sends Retry-After with a Status that carries retryAfterSeconds (429, and 5xx); client-go waits that long.
   const retry = status.details?.retryAfterSeconds;
-  sendJson(res, status.code, status, 'application/json', retry ? { 'Retry-After': String(retry) } : {});
+  sendJson(res, status.code, status, 'application/json', retry && retry > 0 ? { 'Retry-After': String(retry) } : {});
 }
 
 export function sendError(res: ServerResponse, err: unknown) {

@@ -5,6 +5,7 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Store } from '../store/types.js';
 import { KindRegistry } from '../api/registry.js';
 import { builtinKinds } from '../api/kinds/index.js';
@@ -13,7 +14,7 @@ import { logger, type Logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
 import { mergeFamilies, renderFamilies, type MetricFamily } from '../util/metrics-merge.js';
 import { ApiState } from './context.js';
-import { ApiError } from './errors.js';
+import { ApiError, badRequest } from './errors.js';
 import { parseRequestInfo } from './request-info.js';
 import { routeResource } from './router.js';
 import { authenticate, clientCertAuthenticator, type Authenticator } from './authn.js';
@@ -29,6 +30,14 @@ import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
 import { requestStartTimes } from './request-timing.js';
+import { BadTarget, parseRequestTarget, preview } from '../util/http/request-target.js';
+import { cutSilentConnections, readTimeoutOptions } from '../util/http/server-timeouts.js';
+import { limitConnections } from '../util/http/connection-limits.js';
+import { resolveApiLimits, type ApiServerLimits } from './limits/options.js';
+import { InflightLimiter, tooManyRequests } from './limits/inflight.js';
+import { isLongRunning, isMutating } from './limits/long-running.js';
+import { armDeadline, requestDeadlineMs } from './limits/deadline.js';
+import { lastResort } from './last-resort.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -51,6 +60,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Metrics of component processes this server supervises, shown on its /metrics page. */
   componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
+  /** Timeouts, connection caps and in-flight caps (see limits/options.ts for the defaults). */
+  limits?: Partial<ApiServerLimits>;
 }
 
 export interface ApiServer {
@@ -76,13 +87,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodPriority(state);
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
+  const limits = resolveApiLimits(opts.limits);
+  const inflight = new InflightLimiter(limits);
 
+  // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
+  // timeout ends once a request is in, so it never cuts a watch or a followed log.
   const server = https.createServer(
-    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, keepAliveTimeout: 60_000 },
-    (req, res) => void handle(req, res),
+    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) },
+    (req, res) => serve(req, res),
   );
-  server.requestTimeout = 0; // watches are long-lived
-  server.headersTimeout = 60_000;
   const requestStart = requestStartTimes(server);
   // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
   // know yet and closeAllConnections() would leave open (and server.close() wait for).
@@ -91,27 +104,63 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
   });
+  const refusals = rateLimitedRefusalLog(log);
+  cutSilentConnections(server, limits.headerTimeoutMs);
+  limitConnections(server, limits, (ip, why) => refusals.note(ip, why));
   // exec/attach/port-forward upgrades (WebSocket, SPDY) go through the same authentication and routing.
   const upgrades = podStreamUpgrades(state, opts.kubeletClient);
-  server.on('upgrade', (req, socket, head) => void handle(req, upgrades.response(req, socket, head)));
+  const serveOnSocket = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      serve(req, upgrades.response(req, socket, head));
+    } catch (e) {
+      lastResort(log, req, undefined, e);
+      socket.destroy();
+    }
+  };
+  server.on('upgrade', serveOnSocket);
+  // Node hands CONNECT requests to this event, and drops the connection when nobody listens: route
+  // them like any request instead (they get 405 or 404 Status answers, as from Kubernetes).
+  server.on('connect', serveOnSocket);
+
+  /** Every request goes through here: whatever a handler throws or rejects with is answered, never left to crash the process. */
+  function serve(req: IncomingMessage, res: ServerResponse) {
+    handle(req, res).catch((e) => lastResort(log, req, res, e));
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const start = requestStart(req);
-    const url = new URL(req.url ?? '/', 'https://gifee');
-    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-    const labels = info.kind === 'resource' ? { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource } : { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
+    let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
+    let release: (() => void) | undefined;
+    let cancelDeadline = () => {};
+    let url: URL | undefined;
     try {
+      url = targetOf(req);
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
       const path = url.pathname.replace(/\/+$/, '') || '/';
-      if (!PUBLIC.has(path) && !path.startsWith('/livez') && !path.startsWith('/readyz')) {
+      const isPublic = PUBLIC.has(path) || path.startsWith('/livez') || path.startsWith('/readyz');
+      // Health checks and long-running requests (watch, logs, exec...) are exempt from the in-flight caps and the request timeout, as in Kubernetes.
+      if (!isPublic && !isLongRunning(info)) {
+        release = inflight.tryAcquire(isMutating(req.method));
+        if (!release) throw tooManyRequests();
+        // Freed when the handler settles, or when its answer is out or its connection gone (a handler
+        // may still be waiting on a body that will never come: it must not hold a slot forever).
+        res.once('close', release);
+        const deadlineMs = requestDeadlineMs(url.searchParams, limits.requestTimeoutMs);
+        cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
+      }
+      if (!isPublic) {
         const user = await authenticate(req, authenticators);
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }
       await serveOther(req, res, url, path);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: url.pathname, err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? e.stack ?? e.message : String(e) });
       sendError(res, e);
     } finally {
+      release?.();
+      cancelDeadline();
       // Until the response is out (or the client gone), not until the handler returned.
       if (labels.verb !== 'watch') res.once('close', () => latency.observe(Number(process.hrtime.bigint() - start) / 1e9, { verb: labels.verb, resource: labels.resource }));
       res.on('finish', () => requests.inc({ ...labels, code: String(res.statusCode) }));
@@ -195,6 +244,30 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       server.closeAllConnections();
       for (const s of sockets) s.destroy();
       await closed;
+    },
+  };
+}
+
+/** The request's URL; a target that does not parse (bad escapes, absolute-form with a bad port) is a 400. */
+function targetOf(req: IncomingMessage): URL {
+  try {
+    return parseRequestTarget(req.url);
+  } catch (e) {
+    if (e instanceof BadTarget) throw badRequest(e.message);
+    throw e;
+  }
+}
+
+/** One warning per source address and minute when connections are refused, not one per connection. */
+function rateLimitedRefusalLog(log: Logger) {
+  const last = new Map<string, number>();
+  return {
+    note(ip: string, why: string) {
+      const now = Date.now();
+      if ((last.get(ip) ?? 0) > now - 60_000) return;
+      if (last.size > 1000) last.clear();
+      last.set(ip, now);
+      log.warn('refusing connections', { from: ip, reason: why });
     },
   };
 }

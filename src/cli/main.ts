@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseDuration, parseFlags, UsageError } from './args.js';
 import { NODE_PROTECTION_FLAGS, NODE_PROTECTION_HELP, nodeProtectionOf } from './node-protection-flags.js';
+import { LIMIT_FLAGS_HELP, limitFlags, limitsOf } from './limit-flags.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
 
@@ -57,6 +58,7 @@ Flags:
   --no-controllers          do not run the controllers in this process
   --no-agent                do not run a node agent in this process
 ${SERVICE_FLAGS_HELP}
+${LIMIT_FLAGS_HELP}
 ${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
@@ -71,6 +73,7 @@ Flags:
   --etcd-endpoints URLS     comma-separated etcd client URLs (with --store etcd)
   --no-agent                do not run a node agent
 ${SERVICE_FLAGS_HELP}
+${LIMIT_FLAGS_HELP}
 ${AGENT_FLAGS_HELP}
   -h, --help                this help`;
 
@@ -96,6 +99,7 @@ const serverFlags = {
   'tls-san': { type: 'string', multiple: true },
   ...NODE_PROTECTION_FLAGS,
   help: { type: 'boolean', short: 'h' },
+  ...limitFlags,
 } as const;
 
 
@@ -146,6 +150,11 @@ export function defaultKubeconfig(): string {
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
+  // The long-running commands survive a bug's stray exception or rejection (logged once, rate-limited).
+  if (command === 'up' || command === 'server' || command === 'agent') {
+    const [{ installProcessGuard }, { logger }] = await Promise.all([import('../util/process-guard.js'), import('../util/log.js')]);
+    installProcessGuard(logger('gifee'));
+  }
   const { runServer } = await import('./server.js');
   switch (command) {
     case 'server': {
@@ -165,6 +174,7 @@ async function main(argv: string[]) {
         serviceCIDR: f['service-cidr'] as string | undefined,
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         tlsSANs: tlsSANsOf(f),
+        limits: limitsOf(f),
         agent: agentOf(f),
         inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
         ...storeOf(f),
@@ -186,6 +196,7 @@ async function main(argv: string[]) {
         serviceCIDR: f['service-cidr'] as string | undefined,
         serviceNodePortRange: f['service-node-port-range'] as string | undefined,
         tlsSANs: tlsSANsOf(f),
+        limits: limitsOf(f),
         agent: agentOf(f),
         inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
         ...storeOf(f),

@@ -31,6 +31,8 @@ export interface ServerConfig {
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
+  /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
+  limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -95,6 +97,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
+      limits: cfg.limits,
     });
   } catch (e) {
     await store.close();

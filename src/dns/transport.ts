@@ -51,7 +51,15 @@ function bindUdp(host: string, port: number, handler: Handler, log: Logger): Pro
     });
     sock.on('message', (msg, rinfo) => {
       handler(msg, 'udp').then(
-        (reply) => { if (reply) sock.send(reply, rinfo.port, rinfo.address); },
+        (reply) => {
+          if (!reply) return;
+          // send() throws on addresses it cannot reply to (a spoofed source port 0...): drop those, never throw.
+          try {
+            sock.send(reply, rinfo.port, rinfo.address);
+          } catch (e) {
+            log.debug('DNS reply not sent', { err: e, to: `${rinfo.address}:${rinfo.port}` });
+          }
+        },
         (e) => log.error('DNS query handler failed', { err: e, proto: 'udp' }),
       );
     });

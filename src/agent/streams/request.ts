@@ -2,6 +2,7 @@
 // accepted: the kubelet's own (input/output/error) and kubectl's (stdin/stdout/stderr).
 
 import { StreamTargetError } from './target.js';
+import { pathSegments } from '../../util/http/request-target.js';
 
 export type StreamKind = 'containerLogs' | 'exec' | 'attach' | 'portForward';
 
@@ -17,7 +18,7 @@ const KINDS = new Set<string>(['containerLogs', 'exec', 'attach', 'portForward']
 
 /** /{kind}/{namespace}/{pod}[/{uid}]/{container}, or /portForward/{namespace}/{pod}[/{uid}]. */
 export function parseStreamPath(pathname: string): StreamPath | undefined {
-  const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = pathSegments(pathname);
   const [kind, namespace, pod, ...rest] = parts;
   if (!kind || !KINDS.has(kind) || !namespace || !pod) return undefined;
   if (kind === 'portForward') return rest.length <= 1 ? { kind, namespace, pod } : undefined;

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { logger, type Logger } from '../../util/log.js';
-import type { StreamTarget } from './target.js';
+import { StreamTargetError, type StreamTarget } from './target.js';
 import { errorCode, rejectUpgrade, sendStatus } from './http-util.js';
 import { parseStreamPath, type StreamPath } from './request.js';
 import { parseLogOptions } from './logs/options.js';
@@ -23,6 +23,14 @@ import { acceptSpdyUpgrade, isSpdyUpgrade } from './spdy/upgrade.js';
 import { SpdySession } from './spdy/session.js';
 import { serveSpdyExec } from './spdy-exec.js';
 import { metrics } from '../../util/metrics.js';
+import { websocketHandshakeError } from './websocket-handshake.js';
+import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-target.js';
+import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
+import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
+
+/** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
+export type StreamServerLimits = ReadTimeouts & ConnectionLimits;
+export const DEFAULT_STREAM_LIMITS: StreamServerLimits = { ...DEFAULT_READ_TIMEOUTS, maxConnections: 4096, maxConnectionsPerIP: 2048 };
 
 export interface StreamServerOptions {
   host?: string;
@@ -30,6 +38,7 @@ export interface StreamServerOptions {
   tls: { cert: string; key: string; clientCA: string };
   target: StreamTarget;
   log?: Logger;
+  limits?: Partial<StreamServerLimits>;
 }
 
 export interface StreamServer {
@@ -43,24 +52,60 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   const channelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => pickChannelProtocol(offered) });
   const tunnelWss = new WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => (offered.has(PORTFORWARD_TUNNEL_PROTOCOL) ? PORTFORWARD_TUNNEL_PROTOCOL : false) });
 
-  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false }, (req, res) => void handleRequest(req, res));
-  server.requestTimeout = 0; // log follows are long-lived
+  const limits = { ...DEFAULT_STREAM_LIMITS, ...o.limits };
+  // Header and body timeouts end once a request is in: a followed log or an exec stream is never cut by them.
+  const server = https.createServer(
+    { cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) },
+    (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))),
+  );
+  limitConnections(server, limits);
+  cutSilentConnections(server, limits.headerTimeoutMs);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     socket.on('error', () => {});
-    void handleUpgrade(req, socket, head).catch((e) => {
-      log.warn('stream upgrade failed', { path: req.url, err: e });
-      const { code, message } = errorCode(e);
-      if (socket.writable) rejectUpgrade(socket, code, message);
-    });
+    void handleUpgrade(req, socket, head)
+      .catch((e) => {
+        const { code, message } = errorCode(e);
+        if (code >= 500) log.warn('stream upgrade failed', { path: preview(req.url ?? ''), err: e });
+        if (socket.writable) rejectUpgrade(socket, code, message);
+      })
+      .catch((e) => lastResort(req, e, () => socket.destroy()));
   });
+
+  // CONNECT is not served here; without this listener Node would drop the connection unanswered.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    rejectUpgrade(socket, 405, `the agent does not serve ${req.method}`);
+  });
+
+  /** An error that escaped a handler (a bug): one log line and an answer, never a crash of the process that runs the node's pods. */
+  function lastResort(req: IncomingMessage, e: unknown, answer: () => void) {
+    log.error('unexpected error serving a stream request', { method: req.method, path: preview(req.url ?? ''), err: e instanceof Error ? e.stack ?? e.message : String(e) });
+    try {
+      answer();
+    } catch {
+      req.socket.destroy();
+    }
+  }
+
+  /** The request's URL, or a 400 for a target that does not parse (checked before authentication, so it must never throw). */
+  const targetOf = (req: IncomingMessage): URL => {
+    try {
+      return parseRequestTarget(req.url);
+    } catch (e) {
+      if (e instanceof BadTarget) throw new StreamTargetError(400, e.message);
+      throw e;
+    }
+  };
 
   const authorized = (req: IncomingMessage) => (req.socket as TLSSocket).authorized === true;
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'https://agent');
+    let path = '';
     try {
+      const url = targetOf(req);
+      path = url.pathname;
       if (url.pathname === '/healthz') return void res.end('ok');
       if (!authorized(req)) return sendStatus(res, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
       // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
@@ -76,18 +121,20 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
       await serveLogs(res, files, opts, closed.signal);
     } catch (e) {
       const { code, message } = errorCode(e);
-      if (code >= 500) log.warn('stream request failed', { path: url.pathname, err: e });
+      if (code >= 500) log.warn('stream request failed', { path: preview(path), err: e });
       sendStatus(res, code, message);
     }
   }
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
-    const url = new URL(req.url ?? '/', 'https://agent');
+    const url = targetOf(req);
     if (!authorized(req)) return rejectUpgrade(socket, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
     const p = parseStreamPath(url.pathname);
     if (!p || p.kind === 'containerLogs') return rejectUpgrade(socket, 404, `the agent does not stream ${url.pathname}`);
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (!websocket && !isSpdyUpgrade(req)) return rejectUpgrade(socket, 400, `unsupported upgrade "${req.headers.upgrade ?? ''}": use WebSocket or SPDY/3.1`);
+    const bad = websocket ? websocketHandshakeError(req) : undefined;
+    if (bad) return rejectUpgrade(socket, bad.code, bad.message);
     if (p.kind === 'portForward') return portForward(p, req, socket, head, websocket);
     // exec / attach: start the process first, so failures are plain HTTP errors the client shows.
     const exec = await startExec(o.target, p, url.searchParams);

@@ -38,12 +38,15 @@ async function deleteOptionsOf(rc: RequestContext): Promise<DeleteOptions> {
   if (opts.propagationPolicy && opts.orphanDependents !== undefined) {
     throw badRequest('orphanDependents and propagationPolicy cannot both be set: use propagationPolicy');
   }
-  if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
+  // isSafeInteger: 1e22 passes isInteger, then makes an invalid deletionTimestamp (a 500).
+  if (opts.gracePeriodSeconds !== undefined && (!Number.isSafeInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     throw badRequest('gracePeriodSeconds must be a non-negative integer');
   }
   return opts;
 }
 
+/** The latest time RFC 3339 (four-digit years) can write. */
+const LATEST_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
@@ -83,7 +86,8 @@ async function deleteOne(rc: RequestContext, namespace: string | undefined, name
         // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it.
         grace = opts.gracePeriodSeconds ?? (obj.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
       }
-      meta.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      // A huge grace period (from the pod's spec too) must still give a valid RFC 3339 time, not a RangeError.
+      meta.deletionTimestamp = new Date(Math.min(Date.now() + grace * 1000, LATEST_TIMESTAMP_MS)).toISOString().replace(/\.\d+Z$/, 'Z');
       meta.deletionGracePeriodSeconds = grace;
       if (rc.def.hasGeneration) meta.generation = (meta.generation ?? 0) + 1;
       if (rc.def.group === '' && rc.def.plural === 'namespaces') {

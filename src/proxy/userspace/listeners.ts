@@ -77,7 +77,8 @@ export class UserspaceListeners {
     // Try each endpoint once at most, starting with the next in turn.
     const tries = l.endpoints.length;
     const attempt = (n: number) => {
-      if (n >= tries || client.destroyed) return void client.resetAndDestroy(); // no endpoint: refused
+      // No endpoint (left): refused. The endpoints may have changed, even to none, since the first try.
+      if (n >= tries || client.destroyed || l.endpoints.length === 0) return void client.resetAndDestroy();
       const ep = l.endpoints[l.next++ % l.endpoints.length];
       const upstream = net.connect({ host: ep.ip, port: ep.port, timeout: this.connectTimeoutMs });
       const failed = (e?: Error) => {
@@ -90,6 +91,8 @@ export class UserspaceListeners {
       upstream.once('connect', () => {
         upstream.removeListener('error', failed);
         upstream.removeListener('timeout', failed);
+        // The client reset its connection while we were dialling: nobody is left to pipe to.
+        if (client.destroyed) return void upstream.destroy();
         upstream.setTimeout(0);
         l.sockets.add(upstream);
         // Ends pass through the pipes (half-close works); errors tear down both sides.

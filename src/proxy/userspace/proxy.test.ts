@@ -21,7 +21,8 @@ after(() => { for (const s of servers) s.close(); });
 
 /** A TCP server on 127.0.0.1 that answers every connection with its name and closes. */
 async function backend(name: string): Promise<number> {
-  const s = net.createServer((c) => c.end(name));
+  // A client (the proxy) may reset before the answer goes out: that is not this server's error.
+  const s = net.createServer((c) => c.on('error', () => undefined).end(name));
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   return (s.address() as net.AddressInfo).port;
@@ -94,5 +95,47 @@ test('startUserspaceProxy serves Services from the API (selectorless Service + E
     await proxy.stop();
     client.close();
     await c.stop();
+  }
+});
+
+test('endpoints that vanish while a connection tries them, and clients that reset mid-dial, never throw', async () => {
+  const refusedPorts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    refusedPorts.push((s.address() as net.AddressInfo).port);
+    await new Promise((r) => s.close(r));
+  }
+  const ip = vip();
+  const port = svcPort();
+  const ports = (eps: [number, string][]) => buildServicePorts([service('gone', ip, { ports: [{ name: 'http', port }] })], eps.map(([p, n]) => endpointSlice('gone', ['127.0.0.1'], { name: n, port: p })));
+  // The first endpoint's failure is logged (debug) just before the next is tried: remove every endpoint right then.
+  let l!: UserspaceListeners;
+  let emptied = false;
+  const hook = {
+    ...log,
+    debug: () => {
+      if (emptied) return;
+      emptied = true;
+      l.update(ports([]));
+    },
+    child: () => hook,
+  };
+  l = new UserspaceListeners(hook);
+  try {
+    l.update(ports([[refusedPorts[0], 'r0'], [refusedPorts[1], 'r1']]));
+    await until(async () => (await read(loopbackAddressFor(ip), port).then(() => 'open', (e: NodeJS.ErrnoException) => e.code)) === 'ECONNRESET');
+    // A client that connects and resets at once, many times over: the proxy dials on, then drops the upstream.
+    const b = await backend('b');
+    l.update(ports([[b, 'sb']]));
+    for (let i = 0; i < 20; i++) {
+      const c = net.connect({ host: loopbackAddressFor(ip), port });
+      c.on('error', () => undefined);
+      c.on('connect', () => c.resetAndDestroy());
+    }
+    await until(async () => (await read(loopbackAddressFor(ip), port)) === 'b');
+    assert.ok(emptied);
+  } finally {
+    l.close();
   }
 });
