@@ -12,6 +12,7 @@ import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
+import { checkObjectSize } from '../object-size.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -39,6 +40,8 @@ export async function handlePatch(rc: RequestContext) {
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
+    // The merged object, before any validation or field tracking works on it.
+    checkObjectSize(patched);
     enforceFieldValidation(rc, patched, duplicates);
     // A resourceVersion in the patch is a precondition, as in Kubernetes.
     const rv = patched.metadata?.resourceVersion;
@@ -61,6 +64,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   const force = rc.query.get('force') === 'true';
   const dryRun = isDryRun(rc);
   const applied = checkTypeMeta(rc.def, patch);
+  checkObjectSize(applied);
   enforceFieldValidation(rc, applied, duplicates);
   if (applied.metadata?.name && applied.metadata.name !== rc.info.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rc.info.name})`);
@@ -82,6 +86,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const merged = serverSideApply(current, applied, opts);
+    checkObjectSize(merged);
     const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
     if (!next || sameObject(next, current)) return null;
     if (dryRun) {

@@ -9,6 +9,7 @@ import { decodeBody, readBody } from '../body.js';
 import { badRequest, conflict } from '../errors.js';
 import { sendObject } from '../respond.js';
 import { updateWithRetry } from './persist.js';
+import { checkObjectSize } from '../object-size.js';
 
 function expectedRevision(rc: RequestContext, obj: KObject): number | undefined {
   const rv = obj.metadata?.resourceVersion;
@@ -21,6 +22,7 @@ export async function handleUpdate(rc: RequestContext) {
   const sub = rc.info.subresource;
   const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
+  checkObjectSize(obj);
   enforceFieldValidation(rc, obj, duplicates);
   const expected = expectedRevision(rc, obj);
   const dryRun = isDryRun(rc);

@@ -1,5 +1,7 @@
 // RFC 6902 JSON Patch: add, remove, replace, move, copy, test; "-" appends; ~0 and ~1 escapes.
 // A failed operation leaves nothing changed: it works on a copy and throws a 422 that says which op failed.
+// Bounded as Kubernetes bounds it: at most 10,000 operations (413), and copies may add at most 3 MiB
+// in total (422), so a short patch of doubling copies cannot grow an object without limit.
 
 import { ApiError, badRequest } from '../errors.js';
 import { deepEqual } from '../../util/equal.js';
@@ -12,6 +14,14 @@ interface Op {
 }
 
 const invalid = (msg: string) => new ApiError(422, 'Invalid', msg);
+
+/** Kubernetes' maxJSONPatchOperations. */
+export const MAX_JSON_PATCH_OPERATIONS = 10000;
+/** Kubernetes' JSONPatchMaxCopyBytes (the request body limit): what copy operations may add in total. */
+export const MAX_JSON_PATCH_COPY_BYTES = 3 * 1024 * 1024;
+
+/** A value's size as JSON, which is how Kubernetes counts copied bytes. */
+const jsonSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? 'null');
 
 function parsePointer(p: string): string[] {
   if (p === '') return [];
@@ -74,7 +84,11 @@ function remove(doc: unknown, path: string): unknown {
 
 export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
   if (!Array.isArray(patch)) throw badRequest('a JSON patch must be a list of operations, e.g. [{"op":"replace","path":"/spec/replicas","value":3}]');
+  if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
+  }
   let out = structuredClone(doc);
+  let copied = 0;
   for (const [i, raw] of patch.entries()) {
     const op = raw as Op;
     if (!op || typeof op !== 'object' || typeof op.path !== 'string') throw badRequest(`JSON patch operation ${i} needs "op" and "path"`);
@@ -99,7 +113,13 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
       }
       case 'copy': {
         if (typeof op.from !== 'string') throw badRequest(`JSON patch operation ${i} (copy) needs "from"`);
-        out = add(out, op.path, structuredClone(get(out, op.from)));
+        const v = get(out, op.from);
+        // Measured before cloning: a value bigger than what is left of the budget is never copied.
+        copied += jsonSize(v);
+        if (copied > MAX_JSON_PATCH_COPY_BYTES) {
+          throw invalid(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
+        }
+        out = add(out, op.path, structuredClone(v));
         break;
       }
       case 'test':

@@ -2,12 +2,14 @@
 // object, refuses to silently take fields another manager set to a different value (409 Conflict,
 // unless forced), and removes fields the manager stopped applying; ordinary writes (Update) move
 // ownership of the fields they change to their manager.
+// Linear in object and field-set sizes: values are compared through one index per object
+// (indexFields), list items are matched through maps keyed by item key, and removals happen in one pass.
 
 import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../errors.js';
-import { describePath, fieldPaths, fromFieldsV1, fromKey, itemKey, removeAt, toFieldsV1, valueAt } from './fieldset.js';
+import { describePath, fieldPaths, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -68,18 +70,33 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
     if (s.listType === 'map' && s.listMapKeys?.length) {
       const item = resolve(s.items);
       const out = [...live];
+      const byKey = new Map<string, number>();
+      out.forEach((x, i) => {
+        if (!isObj(x)) return;
+        const key = itemKey(x, s.listMapKeys!, item);
+        if (!byKey.has(key)) byKey.set(key, i);
+      });
       for (const a of applied) {
         if (!isObj(a)) continue;
         const key = itemKey(a, s.listMapKeys, item);
-        const at = out.findIndex((x) => isObj(x) && itemKey(x, s.listMapKeys!, item) === key);
-        if (at >= 0) out[at] = mergeApplied(out[at], a, item);
-        else out.push(a);
+        const at = byKey.get(key);
+        if (at !== undefined) out[at] = mergeApplied(out[at], a, item);
+        else {
+          byKey.set(key, out.length);
+          out.push(a);
+        }
       }
       return out;
     }
     if (s.listType === 'set') {
       const out = [...live];
-      for (const a of applied) if (!out.some((x) => deepEqual(x, a))) out.push(a);
+      const seen = new Set(out.map((x) => JSON.stringify(x)));
+      for (const a of applied) {
+        const k = JSON.stringify(a);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(a);
+      }
       return out;
     }
   }
@@ -88,17 +105,21 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
 
 export function serverSideApply(live: KObject | undefined, applied: KObject, opts: OwnershipOptions & { force: boolean }): KObject {
   const skip = skipFor(opts.subresource);
-  const appliedSet = fieldPaths(opts.schema, applied, { skip });
+  const appliedIdx = indexFields(opts.schema, applied, { skip });
+  const appliedSet = appliedIdx.paths;
   const entries = entriesOf(live);
   const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
   if (live) {
+    const liveAt = indexFields(opts.schema, live, { skip }).at;
     for (const e of entries) {
       if (sameOwner(e, opts.manager, 'Apply', opts.subresource)) continue;
-      for (const p of appliedSet) {
-        if (!e.set.has(p)) continue;
+      // Walk the smaller set and probe the other: many managers cost what their field sets hold.
+      const [walkSet, probeSet] = e.set.size < appliedSet.size ? [e.set, appliedSet] : [appliedSet, e.set];
+      for (const p of [...walkSet]) {
+        if (!probeSet.has(p)) continue;
         const path = fromKey(p);
         if (path[path.length - 1] === '.') continue;
-        if (!deepEqual(valueAt(live, path), valueAt(applied, path))) {
+        if (!deepEqual(liveAt.get(p), appliedIdx.at.get(p))) {
           if (opts.force) e.set.delete(p);
           else conflicts.push({ manager: e.manager ?? '', apiVersion: e.apiVersion, path: describePath(path) });
         }
@@ -117,10 +138,8 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   if (mine) {
     const others = new Set<string>();
     for (const e of entries) if (e !== mine) for (const p of e.set) others.add(p);
-    const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p)).map(fromKey);
-    // Remove deepest paths first so list items go after their fields.
-    dropped.sort((a, b) => b.length - a.length);
-    for (const p of dropped) removeAt(merged, p);
+    const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p));
+    removeAll(merged, dropped, opts.schema);
   }
   const next: Entry[] = entries.filter((e) => e !== mine);
   next.push({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', set: appliedSet, subresource: opts.subresource });
@@ -140,11 +159,11 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
   const skip = skipFor(opts.subresource);
-  const newSet = fieldPaths(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
-  const oldSet = old ? fieldPaths(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : new Set<string>();
+  const newIdx = indexFields(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
+  const oldIdx = old ? indexFields(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : undefined;
   const changed = new Set<string>();
-  for (const p of newSet) {
-    if (!oldSet.has(p) || !deepEqual(valueAt(old, fromKey(p)), valueAt(updated, fromKey(p)))) changed.add(p);
+  for (const p of newIdx.paths) {
+    if (!oldIdx?.paths.has(p) || !deepEqual(oldIdx.at.get(p), newIdx.at.get(p))) changed.add(p);
   }
   const entries = entriesOf(old ?? updated);
   const allNow = fieldPaths(opts.schema, updated, { skip: [] });
