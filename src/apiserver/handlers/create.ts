@@ -6,7 +6,7 @@ import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } fro
 import { decodeBody, readBody } from '../body.js';
 import { sendObject } from '../respond.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
-import { checkObjectSize } from '../object-size.js';
+import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 export async function handleCreate(rc: RequestContext) {
   const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
@@ -15,7 +15,7 @@ export async function handleCreate(rc: RequestContext) {
   enforceFieldValidation(rc, obj, duplicates);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
   const prepared = prepareForCreate(rc, obj);
-  checkObjectSize(prepared);
+  checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
   if (isDryRun(rc)) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
   const created = await rc.api.objects(rc.def).create(prepared);
   sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));

@@ -14,6 +14,12 @@ const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 
 export const pathKey = (p: Path) => JSON.stringify(p);
 export const fromKey = (k: string) => JSON.parse(k) as Path;
 
+// Walks build keys incrementally: a prefix is a key without its closing bracket, so a child costs
+// one short concatenation instead of re-serializing the whole path at every node.
+const ROOT = '[';
+const child = (prefix: string, seg: string) => (prefix === ROOT ? `[${JSON.stringify(seg)}` : `${prefix},${JSON.stringify(seg)}`);
+const keyOf = (prefix: string) => `${prefix}]`;
+
 /** The key segment of a list-map item: its key fields in schema order. */
 export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string {
   const o: Obj = {};
@@ -27,93 +33,86 @@ export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string 
 }
 
 /** Every leaf path set in `value` (for the top-level object: without apiVersion, kind, status if excluded). */
-export function fieldPaths(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Set<string> {
+export function fieldPaths(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): Set<string> {
   return indexFields(schema, value, opts).paths;
 }
 
 export interface FieldIndex {
   /** Leaf paths, as fieldPaths returns them. */
   paths: Set<string>;
-  /** The value at every path the walk passed (leaves, objects, list items): valueAt without a search. */
+  /** The value at every leaf path (for a list-map item's `.`, the item): valueAt without a search. */
   at: Map<string, unknown>;
 }
 
 /**
- * Leaf paths and the value at each path, in one walk. Comparing two objects field by field through
- * this index is linear; looking each path up with valueAt would scan lists once per path.
+ * Leaf paths and the value at each, in one walk. Comparing two objects field by field through this
+ * index is linear; looking each path up in the object would scan lists once per path.
  */
-export function indexFields(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): FieldIndex {
+export function indexFields(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): FieldIndex {
   const idx: FieldIndex = { paths: new Set(), at: new Map() };
   const top = value as Obj;
   if (!isObj(top)) return idx;
   for (const [k, v] of Object.entries(top)) {
-    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k)) continue;
+    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k) || (opts.only && !opts.only.includes(k))) continue;
     const fs = schema.type === 'object' ? schema.properties[k] : undefined;
     if (k === 'metadata' && isObj(v)) {
+      const ms = fs ? resolve(fs) : undefined;
+      const meta = child(ROOT, 'f:metadata');
       for (const [mk, mv] of Object.entries(v)) {
         if (SERVER_METADATA.has(mk) || mv === undefined) continue;
-        const ms = fs ? resolve(fs) : undefined;
         const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
-        walk(mfs ? resolve(mfs) : undefined, mv, ['f:metadata', `f:${mk}`], idx);
+        walk(mfs ? resolve(mfs) : undefined, mv, child(meta, `f:${mk}`), idx);
       }
       continue;
     }
-    walk(fs ? resolve(fs) : undefined, v, [`f:${k}`], idx);
+    walk(fs ? resolve(fs) : undefined, v, child(ROOT, `f:${k}`), idx);
   }
   return idx;
 }
 
-function note(idx: FieldIndex, path: Path, v: unknown): string {
-  const key = pathKey(path);
+function leaf(idx: FieldIndex, prefix: string, v: unknown) {
+  const key = keyOf(prefix);
+  idx.paths.add(key);
   // With duplicate list keys the first item wins, as a search from the front would find.
   if (!idx.at.has(key)) idx.at.set(key, v);
-  return key;
 }
 
-function walk(s: Schema | undefined, v: unknown, path: Path, idx: FieldIndex) {
-  const out = idx.paths;
-  if (v === null || v === undefined) {
-    out.add(note(idx, path, v));
-    return;
-  }
+function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex) {
+  if (v === null || v === undefined) return leaf(idx, prefix, v);
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
-    note(idx, path, v);
     for (const [k, x] of Object.entries(v)) {
       const fs = s.properties[k];
-      walk(fs ? resolve(fs) : undefined, x, [...path, `f:${k}`], idx);
+      walk(fs ? resolve(fs) : undefined, x, child(prefix, `f:${k}`), idx);
     }
     return;
   }
   if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
-    note(idx, path, v);
     const vs = resolve(s.values);
-    for (const [k, x] of Object.entries(v)) walk(vs, x, [...path, `f:${k}`], idx);
+    for (const [k, x] of Object.entries(v)) walk(vs, x, child(prefix, `f:${k}`), idx);
     return;
   }
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
     if (s.listType === 'map' && s.listMapKeys?.length) {
-      note(idx, path, v);
       const item = resolve(s.items);
+      const props = item.type === 'object' ? item.properties : undefined;
       for (const x of v) {
         if (!isObj(x)) continue;
-        const seg = itemKey(x, s.listMapKeys, item);
-        note(idx, [...path, seg], x);
-        out.add(note(idx, [...path, seg, '.'], x));
+        const at = child(prefix, itemKey(x, s.listMapKeys, item));
+        leaf(idx, child(at, '.'), x);
         for (const [k, y] of Object.entries(x)) {
-          const fs = item.type === 'object' ? item.properties[k] : undefined;
-          walk(fs ? resolve(fs) : undefined, y, [...path, seg, `f:${k}`], idx);
+          const fs = props?.[k];
+          walk(fs ? resolve(fs) : undefined, y, child(at, `f:${k}`), idx);
         }
       }
       return;
     }
     if (s.listType === 'set') {
-      note(idx, path, v);
-      for (const x of v) out.add(note(idx, [...path, `v:${JSON.stringify(x)}`], x));
+      for (const x of v) leaf(idx, child(prefix, `v:${JSON.stringify(x)}`), x);
       return;
     }
   }
   // Scalars, atomic lists and objects, and anything the schema does not describe: one leaf.
-  out.add(note(idx, path, v));
+  leaf(idx, prefix, v);
 }
 
 /** FieldsV1 trie from paths: {"f:spec": {"f:replicas": {}}, "f:containers": {"k:{...}": {".": {}, ...}}}. */
@@ -131,16 +130,16 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
 
 export function fromFieldsV1(trie: unknown): Set<string> {
   const out = new Set<string>();
-  const rec = (node: unknown, path: Path) => {
+  const rec = (node: unknown, prefix: string) => {
     if (!isObj(node)) return;
     const keys = Object.keys(node);
-    if (keys.length === 0 && path.length > 0) out.add(pathKey(path));
+    if (keys.length === 0 && prefix !== ROOT) out.add(keyOf(prefix));
     for (const k of keys) {
-      if (k === '.') out.add(pathKey([...path, '.']));
-      else rec(node[k], [...path, k]);
+      if (k === '.') out.add(keyOf(child(prefix, '.')));
+      else rec(node[k], child(prefix, k));
     }
   };
-  rec(trie, []);
+  rec(trie, ROOT);
   return out;
 }
 

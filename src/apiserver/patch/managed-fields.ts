@@ -166,7 +166,10 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
     if (!oldIdx?.paths.has(p) || !deepEqual(oldIdx.at.get(p), newIdx.at.get(p))) changed.add(p);
   }
   const entries = entriesOf(old ?? updated);
-  const allNow = fieldPaths(opts.schema, updated, { skip: [] });
+  // Every field the object now has, the skipped ones (status) included: the walk above plus a walk of those.
+  const skipped = opts.subresource === 'status' ? [] : skip;
+  const skippedNow = skipped.length ? fieldPaths(opts.schema, updated, { only: skipped }) : new Set<string>();
+  const allNow = { has: (p: string) => newIdx.paths.has(p) || skippedNow.has(p) };
   for (const e of entries) {
     for (const p of [...e.set]) if (!allNow.has(p) || (changed.has(p) && !sameOwner(e, opts.manager, 'Update', opts.subresource))) e.set.delete(p);
   }
