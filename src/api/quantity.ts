@@ -2,6 +2,7 @@
 // validation now and for the scheduler's resource fit later.
 
 const QUANTITY = /^([+-]?[0-9.]+)([eE][-+]?[0-9]+|[KMGTPE]i|[numkMGTPE]|)$/;
+const EXPONENT = /^[eE][-+]?\d+$/;
 const SUFFIX: Record<string, number> = {
   '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
   Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
@@ -22,7 +23,7 @@ export function quantityProblem(s: string): string | undefined {
   if (!m || !/^[+-]?(\d+\.?\d*|\.\d+)$/.test(m[1])) return QUANTITY_FORMAT_MESSAGE;
   const suf = m[2];
   // Kubernetes parses the exponent as an int64 and answers ErrSuffix when it does not fit.
-  if ((suf.startsWith('e') || suf.startsWith('E')) && !/^[eE][-+]?\d{1,18}$/.test(suf)) return "unable to parse quantity's suffix";
+  if (EXPONENT.test(suf) && !/^[eE][-+]?\d{1,18}$/.test(suf)) return "unable to parse quantity's suffix";
   const v = parseQuantity(s);
   if (!Number.isFinite(v) || Math.abs(v) > MAX_QUANTITY) return `must be no more than ${MAX_QUANTITY}`;
   return undefined;
@@ -45,6 +46,7 @@ export function parseQuantity(s: string | number): number {
   if (!m || !isQuantitySyntax(s)) throw new Error(`${QUANTITY_FORMAT_MESSAGE}: ${s}`);
   const base = Number(m[1]);
   const suf = m[2];
-  if (suf.startsWith('e') || suf.startsWith('E')) return base * 10 ** Number(suf.slice(1));
+  // "E" and "Ei" are exa and exbi, not exponents.
+  if (EXPONENT.test(suf)) return base * 10 ** Number(suf.slice(1));
   return base * SUFFIX[suf];
 }

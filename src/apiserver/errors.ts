@@ -116,8 +116,8 @@ export const MAX_SHOWN_VALUE = 256;
 
 /** A bad value as errors show it: JSON, cut after MAX_SHOWN_VALUE characters with a note of how much was left out. */
 export function shownValue(value: unknown): string {
-  if (typeof value === 'string' && value.length > MAX_SHOWN_VALUE) {
-    return `${JSON.stringify(value.slice(0, MAX_SHOWN_VALUE))}...(${value.length - MAX_SHOWN_VALUE} more characters)`;
+  if (typeof value === 'string') {
+    return value.length > MAX_SHOWN_VALUE ? `${JSON.stringify(value.slice(0, MAX_SHOWN_VALUE))}...(${value.length - MAX_SHOWN_VALUE} more characters)` : JSON.stringify(value);
   }
   const json = JSON.stringify(value) ?? 'null';
   return json.length > MAX_SHOWN_VALUE ? `${json.slice(0, MAX_SHOWN_VALUE)}...(${json.length - MAX_SHOWN_VALUE} more characters)` : json;

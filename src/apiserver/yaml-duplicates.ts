@@ -27,9 +27,10 @@ export function yamlDuplicateKeys(doc: Document): string[] {
     for (let i = segs.length - 1; i >= 0; i--) s += segs[i].startsWith('[') || s === '' ? segs[i] : `.${segs[i]}`;
     return s;
   };
+  // Breadth first through a queue: reports come out in document order level by level.
   const stack: Visit[] = [{ node: root, seg: '', isIndex: false }];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
+  for (let head = 0; head < stack.length; head++) {
+    const v = stack[head];
     const n = v.node;
     if (isAlias(n)) continue;
     if (isMap(n)) {

@@ -46,6 +46,9 @@ function serialize(entries: Entry[]): ManagedFieldsEntry[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** How a list item's own path (`...,"."]`) ends. */
+const ITEM_SUFFIX = ',"."]';
+
 /** Status is owned through the status subresource; the main resource's field sets leave it out. */
 const skipFor = (subresource?: string) => (subresource === 'status' ? [] : ['status']);
 
@@ -163,7 +166,10 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
   const oldIdx = old ? indexFields(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : undefined;
   const changed = new Set<string>();
   for (const p of newIdx.paths) {
-    if (!oldIdx?.paths.has(p) || !deepEqual(oldIdx.at.get(p), newIdx.at.get(p))) changed.add(p);
+    // A list item itself (`.`) changes only by appearing, as in structured-merge-diff: a changed field
+    // inside it moves that field, not the item.
+    if (!oldIdx?.paths.has(p)) changed.add(p);
+    else if (!p.endsWith(ITEM_SUFFIX) && !deepEqual(oldIdx.at.get(p), newIdx.at.get(p))) changed.add(p);
   }
   const entries = entriesOf(old ?? updated);
   // Every field the object now has, the skipped ones (status) included: the walk above plus a walk of those.

@@ -1,0 +1,14 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fieldErr, invalid, MAX_SHOWN_VALUE, shownValue } from './errors.js';
+
+test('field errors show long bad values cut short, so a 2 MiB value does not come back twice', () => {
+  assert.equal(shownValue('short'), '"short"');
+  assert.equal(shownValue(42), '42');
+  assert.equal(shownValue('x'.repeat(MAX_SHOWN_VALUE)), JSON.stringify('x'.repeat(MAX_SHOWN_VALUE)));
+  assert.equal(shownValue('x'.repeat(MAX_SHOWN_VALUE + 10)), `${JSON.stringify('x'.repeat(MAX_SHOWN_VALUE))}...(10 more characters)`);
+  const huge = 'v'.repeat(2 * 1024 * 1024);
+  const e = invalid('ConfigMap', '', 'x', [fieldErr.invalid('metadata.labels', huge, 'must be no more than 63 characters')]);
+  assert.ok(JSON.stringify(e.toStatus()).length < 2000);
+  assert.match(e.message, /metadata\.labels: Invalid value: "v{256}"\.\.\.\(2096896 more characters\): must be no more than 63 characters/);
+});
