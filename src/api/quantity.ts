@@ -10,8 +10,8 @@ const SUFFIX: Record<string, number> = {
 
 /** Kubernetes' ErrFormatWrong. */
 export const QUANTITY_FORMAT_MESSAGE = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-/** The largest amount Kubernetes resource arithmetic holds (int64); beyond it a double loses the value. */
-export const MAX_QUANTITY = 2 ** 63 - 1;
+/** The largest amount Kubernetes resource arithmetic holds (int64), as text: a double cannot print it exactly. */
+export const MAX_QUANTITY = '9223372036854775807';
 
 /**
  * Why a quantity string is unusable, or undefined when it is fine. Past the syntax, the amount must be
@@ -25,7 +25,8 @@ export function quantityProblem(s: string): string | undefined {
   // Kubernetes parses the exponent as an int64 and answers ErrSuffix when it does not fit.
   if (EXPONENT.test(suf) && !/^[eE][-+]?\d{1,18}$/.test(suf)) return "unable to parse quantity's suffix";
   const v = parseQuantity(s);
-  if (!Number.isFinite(v) || Math.abs(v) > MAX_QUANTITY) return `must be no more than ${MAX_QUANTITY}`;
+  // Doubles round int64's maximum up to 2^63: anything past that is past int64.
+  if (!Number.isFinite(v) || Math.abs(v) > 2 ** 63) return `must be no more than ${MAX_QUANTITY}`;
   return undefined;
 }
 
