@@ -1,9 +1,10 @@
-// The size limit of an object: etcd's default request limit (1.5 MiB), enforced on every backend
-// and checked early, on the object a client sends and on the result of a patch, so an oversize
-// object is refused before validation, field tracking or the store spend work on it.
-// Request bodies may be larger (3 MiB, as in Kubernetes): JSON is wordier than what is stored.
-// What is finally stored also carries defaults and managedFields the client did not send; Kubernetes
-// measures it as protobuf, about half its JSON, so the stored JSON may take the body limit (3 MiB).
+// The size limit of an object: etcd's default request limit (1.5 MiB) on the object a client sends,
+// checked before validation, field tracking or the store spend work on it. Request bodies may be
+// larger (3 MiB, as in Kubernetes): a patch is not an object.
+// An object in stored form also carries defaults and managedFields the client did not send; Kubernetes
+// measures that as protobuf, about half its JSON, so in JSON it may take twice the limit (3 MiB, the
+// body limit, Kubernetes' own allowance for JSON over protobuf). That bound is checked on the result
+// of every patch (before validation) and on everything written.
 
 import { tooLarge } from './errors.js';
 

@@ -12,7 +12,7 @@ import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
-import { checkObjectSize } from '../object-size.js';
+import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -40,8 +40,9 @@ export async function handlePatch(rc: RequestContext) {
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
-    // The merged object, before any validation or field tracking works on it.
-    checkObjectSize(patched);
+    // The merged object (stored form: defaults and managedFields included), before validation or
+    // field tracking work on it.
+    checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
     enforceFieldValidation(rc, patched, duplicates);
     // A resourceVersion in the patch is a precondition, as in Kubernetes.
     const rv = patched.metadata?.resourceVersion;
@@ -86,7 +87,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const merged = serverSideApply(current, applied, opts);
-    checkObjectSize(merged);
+    checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
     const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
     if (!next || sameObject(next, current)) return null;
     if (dryRun) {
