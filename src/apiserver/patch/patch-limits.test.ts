@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../api/kind.js';
 import { kindSchema } from '../../api/meta.js';
 import { int32, mapList, setOf, str, struct } from '../../api/schema.js';
-import { applyJsonPatch, MAX_JSON_PATCH_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS } from './json-patch.js';
+import { applyJsonPatch, MAX_JSON_PATCH_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS, MAX_JSON_PATCH_WORK } from './json-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
 import { ApiError } from '../errors.js';
@@ -35,6 +35,17 @@ test('JSON patch: doubling copies stop at the copy budget with 422, before memor
   const out = applyJsonPatch({}, ops.slice(0, 4)) as { a: Record<string, unknown> };
   assert.deepEqual(Object.keys(out.a), ['s', 'k0', 'k1', 'k2']);
   assert.equal(MAX_JSON_PATCH_COPY_BYTES, 3 * 1024 * 1024);
+});
+
+test('JSON patch: shifting list items is bounded work (422), ordinary patches pass', () => {
+  const list = Array.from({ length: 100_000 }, (_, i) => i);
+  const front = Array.from({ length: 10_000 }, () => ({ op: 'add', path: '/l/0', value: 0 }));
+  assert.throws(() => applyJsonPatch({ l: list }, front), (e: unknown) => e instanceof ApiError && e.code === 422 && e.message.includes(`more than ${MAX_JSON_PATCH_WORK} values`));
+  const removes = Array.from({ length: 10_000 }, () => ({ op: 'remove', path: '/l/0' }));
+  assert.throws(() => applyJsonPatch({ l: list }, removes), (e: unknown) => e instanceof ApiError && e.code === 422 && /too much work/.test(e.message));
+  // Appending is free of shifts: 10,000 appends to the same list pass.
+  const appends = Array.from({ length: 10_000 }, (_, i) => ({ op: 'add', path: '/l/-', value: i }));
+  assert.equal((applyJsonPatch({ l: list }, appends) as { l: unknown[] }).l.length, 110_000);
 });
 
 test('strategic merge: union of 20,000 finalizers into 20,000, and deletions from them', () => {
