@@ -9,7 +9,7 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Fields of metadata the server owns; never part of anyone's field set. */
-const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
+export const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
 
 export const pathKey = (p: Path) => JSON.stringify(p);
 export const fromKey = (k: string) => JSON.parse(k) as Path;
@@ -113,6 +113,13 @@ function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex
   }
   // Scalars, atomic lists and objects, and anything the schema does not describe: one leaf.
   leaf(idx, prefix, v);
+}
+
+/** Leaf paths of `v` at `path` (as walks of whole objects name them), added to `into`. */
+export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: string[]): void {
+  const idx: FieldIndex = { paths: new Set(), at: new Map() };
+  walk(s, v, JSON.stringify(path).slice(0, -1), idx);
+  for (const p of idx.paths) into.push(p);
 }
 
 /** FieldsV1 trie from paths: {"f:spec": {"f:replicas": {}}, "f:containers": {"k:{...}": {".": {}, ...}}}. */

@@ -10,6 +10,7 @@ import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../errors.js';
 import { describePath, fieldPaths, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
+import { diffFields, type FieldDiff } from './field-diff.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -161,6 +162,109 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
+  if (!old) return recordUpdateBySets(old, updated, opts);
+  const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
+  const diff = diffFields(opts.schema, old, updated, skip);
+  const entries = old.metadata?.managedFields ?? [];
+  // Editing every manager's trie costs managers x differences; past this, whole sets are cheaper.
+  if (entries.length * (diff.changed.length + diff.removed.length) > 1_000_000) return recordUpdateBySets(old, updated, opts);
+  return applyDiff(entries, diff, updated, opts);
+}
+
+/**
+ * Moves ownership by editing only the FieldsV1 tries the difference touches: removed leaves leave
+ * every manager, changed leaves leave the others and join this manager. Managers whose fields did
+ * not change keep their entries as they were, so a small change to a big object costs what changed.
+ */
+function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObject, opts: OwnershipOptions): KObject {
+  const removed = diff.removed.map(fromKey);
+  const changed = diff.changed.map(fromKey);
+  let mineAt = entries.findIndex((e) => sameOwner(e, opts.manager, 'Update', opts.subresource));
+  const next: ManagedFieldsEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    let trie = isObj(e.fieldsV1) ? (e.fieldsV1 as Obj) : {};
+    let copied = false;
+    const drop = (segs: string[]) => {
+      if (!trieHas(trie, segs)) return;
+      if (!copied) {
+        trie = structuredClone(trie);
+        copied = true;
+      }
+      trieRemove(trie, segs);
+    };
+    for (const p of removed) drop(p);
+    if (i !== mineAt) for (const p of changed) drop(p);
+    if (i === mineAt && changed.length > 0) {
+      if (!copied) trie = structuredClone(trie);
+      for (const p of changed) trieAdd(trie, p);
+      next.push(entryOf(e, trie, { time: opts.now, apiVersion: opts.apiVersion }));
+    } else if (isEmpty(trie)) {
+      if (i === mineAt) mineAt = -1;
+    } else next.push(copied ? entryOf(e, trie) : e);
+  }
+  if (mineAt < 0 && changed.length > 0) {
+    const trie: Obj = {};
+    for (const p of changed) trieAdd(trie, p);
+    next.push(entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion }));
+  }
+  const out = updated;
+  out.metadata = { ...(out.metadata ?? {}), managedFields: next.length ? next : undefined };
+  if (!out.metadata.managedFields) delete out.metadata.managedFields;
+  return out;
+}
+
+/** An entry in serialize()'s field order with a new trie (and time and apiVersion when given). */
+function entryOf(e: Partial<ManagedFieldsEntry>, trie: Obj, set: { time?: string; apiVersion?: string } = {}): ManagedFieldsEntry {
+  return {
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: set.apiVersion ?? e.apiVersion,
+    time: set.time ?? e.time,
+    fieldsType: 'FieldsV1' as const,
+    fieldsV1: trie,
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  } as ManagedFieldsEntry;
+}
+
+/** Whether an object has no keys, without listing them (a list-map node can have thousands). */
+function isEmpty(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** Whether a leaf path is in a FieldsV1 trie: its node exists and has no children. */
+function trieHas(root: Obj, segs: string[]): boolean {
+  let cur: unknown = root;
+  for (const seg of segs) {
+    if (!isObj(cur)) return false;
+    cur = cur[seg];
+  }
+  return isObj(cur) && isEmpty(cur);
+}
+
+/** Removes a leaf and the ancestors it leaves empty (an empty inner node would read as a leaf). */
+function trieRemove(root: Obj, segs: string[]): void {
+  const parents: Obj[] = [];
+  let cur = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    parents.push(cur);
+    cur = cur[segs[i]] as Obj;
+  }
+  delete cur[segs[segs.length - 1]];
+  for (let i = segs.length - 2; i >= 0 && isEmpty(cur); i--) {
+    delete parents[i][segs[i]];
+    cur = parents[i];
+  }
+}
+
+function trieAdd(root: Obj, segs: string[]): void {
+  let cur = root;
+  for (const seg of segs) cur = (isObj(cur[seg]) ? cur[seg] : (cur[seg] = {})) as Obj;
+}
+
+/** The same by whole field sets: every path of both objects (creates, and updates of objects with very many managers). */
+export function recordUpdateBySets(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
   const skip = skipFor(opts.subresource);
   const newIdx = indexFields(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
   const oldIdx = old ? indexFields(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : undefined;

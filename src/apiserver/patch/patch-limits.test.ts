@@ -101,3 +101,34 @@ test('server-side apply: dropping 20,000 applied items removes them in one pass;
   const kept = serverSideApply(shared, cfg([]), { ...opts, manager: 'a' });
   assert.deepEqual((kept.spec as { containers: unknown[] }).containers, [{ name: 'c7', image: 'i:1' }]);
 });
+
+test('managed fields: the difference-based update moves ownership exactly as whole field sets do', async () => {
+  const { recordUpdateBySets } = await import('./managed-fields.js');
+  const { fromFieldsV1 } = await import('./fieldset.js');
+  const now = '2026-01-01T00:00:00Z';
+  const o = (m: string, sub?: string) => ({ manager: m, schema, apiVersion: 'v1', now, subresource: sub });
+  const base = (): KObject => ({ apiVersion: 'v1', kind: 'Thing', metadata: { name: 'x', labels: { a: '1', b: '2' }, finalizers: ['f/1', 'f/2'] },
+    spec: { tags: ['t1', 't2'], containers: [{ name: 'a', image: 'i', ports: [{ containerPort: 80 }, { containerPort: 81 }] }, { name: 'b', image: 'j' }] } });
+  const edits: [string, (x: any) => void][] = [
+    ['image', (x) => { x.spec.containers[0].image = 'k'; }],
+    ['remove a container', (x) => { x.spec.containers.splice(1, 1); }],
+    ['add a container and a port', (x) => { x.spec.containers.push({ name: 'c', image: 'z' }); x.spec.containers[0].ports.push({ containerPort: 82, protocol: 'UDP' }); }],
+    ['labels and finalizers', (x) => { delete x.metadata.labels.a; x.metadata.labels.c = '3'; x.metadata.finalizers = ['f/2', 'f/3']; }],
+    ['shape changes', (x) => { x.spec.tags = []; x.spec.containers[0].ports = null; x.metadata.labels = {}; }],
+    ['nothing', () => {}],
+  ];
+  const created = recordUpdate(undefined, base(), o('creator'));
+  const second = structuredClone(created);
+  (second.spec as any).containers[1].image = 'by-editor';
+  const shared = recordUpdate(created, second, o('editor'));
+  for (const [name, edit] of edits) {
+    for (const manager of ['editor', 'third']) {
+      const next = structuredClone(shared);
+      edit(next);
+      const a = recordUpdate(structuredClone(shared), structuredClone(next), o(manager));
+      const b = recordUpdateBySets(structuredClone(shared), structuredClone(next), o(manager));
+      const sets = (x: KObject) => Object.fromEntries((x.metadata!.managedFields ?? []).map((m) => [m.manager, [...fromFieldsV1(m.fieldsV1)].sort()]));
+      assert.deepEqual(sets(a), sets(b), `${name} by ${manager}`);
+    }
+  }
+});
