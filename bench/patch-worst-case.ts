@@ -102,7 +102,7 @@ function shapes(req: Req): Shape[] {
     {
       name: `scheduling a ${SCHED_CONTAINERS}-container pod (create to bound)`,
       run: async (i) => {
-        await expect(req('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `sched-${i}` }, spec: { containers: containers(SCHED_CONTAINERS, '1').map((c) => ({ ...c, resources: { requests: { cpu: '1m' } } })) } }), 201, 'create');
+        await expect(req('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `sched-${i}` }, spec: { tolerations: [{ operator: 'Exists' }], containers: containers(SCHED_CONTAINERS, '1').map((c) => ({ ...c, resources: { requests: { cpu: '1m' } } })) } }), 201, 'create');
         for (;;) {
           const r = await req('GET', `/api/v1/namespaces/default/pods/sched-${i}`);
           if (r.json?.spec?.nodeName) return;
@@ -116,7 +116,8 @@ function shapes(req: Req): Shape[] {
 const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
 try {
   const req: Req = (...a) => c.request(...a);
-  // A node for the scheduler, as `gifee sim nodes` registers them: Ready, with room for the pod.
+  // A node for the scheduler: Ready, with room for the pod. Nothing renews its lease, so the node
+  // lifecycle controller taints it after a while; the scheduled pods tolerate every taint.
   await expect(req('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-0', labels: { 'kubernetes.io/hostname': 'sim-0' } }, status: {} }), 201, 'node');
   await expect(req('PATCH', '/api/v1/nodes/sim-0/status', { status: { capacity: { cpu: '1000', memory: '1Ti', pods: '110' }, allocatable: { cpu: '1000', memory: '1Ti', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, { 'Content-Type': 'application/merge-patch+json' }), 200, 'node status');
   const all = shapes(req);
