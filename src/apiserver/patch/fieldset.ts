@@ -115,6 +115,75 @@ function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex
   leaf(idx, prefix, v);
 }
 
+/**
+ * The FieldsV1 trie of every leaf of an object, built in one walk without path strings (what a
+ * create owns): the same trie as toFieldsV1(fieldPaths(...)), keys sorted as serialization sorts them.
+ */
+export function fieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
+  const root: Obj = {};
+  const top = value as Obj;
+  if (!isObj(top)) return root;
+  const at = (node: Obj, seg: string): Obj => (isObj(node[seg]) ? node[seg] : (node[seg] = {})) as Obj;
+  const rec = (s: Schema | undefined, v: unknown, node: Obj, seg: string) => {
+    const here = at(node, seg);
+    if (v === null || v === undefined) return;
+    if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
+      for (const [k, x] of Object.entries(v)) {
+        const fs = s.properties[k];
+        rec(fs ? resolve(fs) : undefined, x, here, `f:${k}`);
+      }
+      return;
+    }
+    if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
+      const vs = resolve(s.values);
+      for (const [k, x] of Object.entries(v)) rec(vs, x, here, `f:${k}`);
+      return;
+    }
+    if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
+      if (s.listType === 'map' && s.listMapKeys?.length) {
+        const item = resolve(s.items);
+        const props = item.type === 'object' ? item.properties : undefined;
+        for (const x of v) {
+          if (!isObj(x)) continue;
+          const itemNode = at(here, itemKey(x, s.listMapKeys, item));
+          at(itemNode, '.');
+          for (const [k, y] of Object.entries(x)) {
+            const fs = props?.[k];
+            rec(fs ? resolve(fs) : undefined, y, itemNode, `f:${k}`);
+          }
+        }
+        return;
+      }
+      if (s.listType === 'set') {
+        for (const x of v) at(here, `v:${JSON.stringify(x)}`);
+        return;
+      }
+    }
+  };
+  for (const [k, v] of Object.entries(top)) {
+    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k)) continue;
+    const fs = schema.type === 'object' ? schema.properties[k] : undefined;
+    if (k === 'metadata' && isObj(v)) {
+      const ms = fs ? resolve(fs) : undefined;
+      for (const [mk, mv] of Object.entries(v)) {
+        if (SERVER_METADATA.has(mk) || mv === undefined) continue;
+        const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
+        rec(mfs ? resolve(mfs) : undefined, mv, at(root, 'f:metadata'), `f:${mk}`);
+      }
+      continue;
+    }
+    rec(fs ? resolve(fs) : undefined, v, root, `f:${k}`);
+  }
+  return sortTrie(root);
+}
+
+/** Keys in sorted order at every level, as toFieldsV1 of sorted paths inserts them. */
+function sortTrie(node: Obj): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(node).sort()) out[k] = sortTrie(node[k] as Obj);
+  return out;
+}
+
 /** Leaf paths of `v` at `path` (as walks of whole objects name them), added to `into`. */
 export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: string[]): void {
   const idx: FieldIndex = { paths: new Set(), at: new Map() };

@@ -9,7 +9,7 @@ import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../errors.js';
-import { describePath, fieldPaths, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
+import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
 import { diffFields, type FieldDiff } from './field-diff.js';
 
 type Obj = Record<string, unknown>;
@@ -162,7 +162,15 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
-  if (!old) return recordUpdateBySets(old, updated, opts);
+  if (!old) {
+    // A create owns everything it sets: one walk straight into a trie.
+    if (updated.metadata?.managedFields?.length) return recordUpdateBySets(old, updated, opts);
+    const trie = fieldsTrie(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skipFor(opts.subresource) });
+    updated.metadata = { ...(updated.metadata ?? {}) };
+    if (isEmpty(trie)) delete updated.metadata.managedFields;
+    else updated.metadata.managedFields = [entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion })];
+    return updated;
+  }
   const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
   const diff = diffFields(opts.schema, old, updated, skip);
   const entries = old.metadata?.managedFields ?? [];

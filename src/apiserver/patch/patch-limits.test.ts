@@ -118,6 +118,7 @@ test('managed fields: the difference-based update moves ownership exactly as who
     ['nothing', () => {}],
   ];
   const created = recordUpdate(undefined, base(), o('creator'));
+  assert.equal(JSON.stringify(created.metadata!.managedFields), JSON.stringify(recordUpdateBySets(undefined, base(), o('creator')).metadata!.managedFields), 'a create builds the same trie');
   const second = structuredClone(created);
   (second.spec as any).containers[1].image = 'by-editor';
   const shared = recordUpdate(created, second, o('editor'));
