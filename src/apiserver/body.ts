@@ -2,12 +2,12 @@
 // YAML by Content-Type, with decoding errors turned into 400s that say where the input is broken.
 
 import type { IncomingMessage } from 'node:http';
-import { parseDocument } from 'yaml';
 import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
 import type { ObjectSchema } from '../api/schema.js';
 import { decodeProtobuf } from './protobuf/decode.js';
-import { depthMessage, scanJson, valueDepthExceeds, yamlDepthExceeds } from './decode-limits.js';
-import { yamlDuplicateKeys } from './yaml-duplicates.js';
+import { depthMessage, scanJson } from './decode-limits.js';
+import { decodeYaml } from './yaml-decode.js';
+import { decodeYamlAsync } from './yaml-offload.js';
 
 /** Kubernetes limits request bodies to 3 MiB; objects themselves are limited to 1.5 MiB by etcd. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -57,22 +57,20 @@ export function decodeBody(buf: Buffer, contentType: string | undefined, schema?
       // YAML flow style ({a: b}) is not JSON: parse it as YAML below.
     }
   }
-  if (isYaml) {
-    if (yamlDepthExceeds(text)) throw badRequest(`the request body is not valid YAML: ${depthMessage()}`);
-    // uniqueKeys off: the library's own check is quadratic; yamlDuplicateKeys finds them linearly.
-    const doc = parseDocument(text, { uniqueKeys: false });
-    if (doc.errors.length > 0) throw badRequest(`the request body is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      // The library refuses alias bombs (exponential expansion) with a ReferenceError: the client's fault.
-      throw badRequest(`the request body is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-    // Aliases can nest deeper than the text does.
-    if (valueDepthExceeds(value)) throw badRequest(`the request body is not valid YAML: ${depthMessage()}`);
-    return { value, duplicates: yamlDuplicateKeys(doc) };
-  }
+  if (isYaml) return decodeYaml(text);
   throw unsupportedMediaType(type);
 }
 
+/**
+ * decodeBody for the handlers that take whole objects: the same result, but a large YAML body is
+ * parsed in the YAML worker instead of on the event loop.
+ */
+export async function decodeBodyAsync(buf: Buffer, contentType: string | undefined, schema?: ObjectSchema): Promise<{ value: unknown; duplicates: string[] }> {
+  const type = mediaType(contentType);
+  const isYaml = type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'application/x-yaml' || type === 'text/yaml';
+  if (isYaml && buf.length > 0) {
+    const text = buf.toString('utf8');
+    if (text.trim() !== '' && !/^\s*[{[]/.test(text)) return decodeYamlAsync(text);
+  }
+  return decodeBody(buf, contentType, schema);
+}

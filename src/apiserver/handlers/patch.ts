@@ -6,7 +6,7 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, fieldManagerOf, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
-import { decodeBody, mediaType, readBody } from '../body.js';
+import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../errors.js';
 import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
@@ -33,7 +33,7 @@ export function patchTypeOf(rc: RequestContext) {
 
 export async function handlePatch(rc: RequestContext) {
   const type = patchTypeOf(rc);
-  const { value: patch, duplicates } = decodeBody(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
+  const { value: patch, duplicates } = await decodeBodyAsync(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
   if (type === 'apply') return handleApply(rc, patch, duplicates);
   const dryRun = isDryRun(rc);
   const sub = rc.info.subresource;
