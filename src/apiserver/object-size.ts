@@ -17,3 +17,13 @@ export function checkObjectSize(obj: unknown, limit = MAX_OBJECT_BYTES): void {
   const json = JSON.stringify(obj) ?? '';
   if (json.length > limit || (json.length * 3 > limit && Buffer.byteLength(json) > limit)) throw tooLarge(limit);
 }
+
+/**
+ * Whether a store refused a write for its size: etcd answers "etcdserver: request is too large" past
+ * its --max-request-bytes (1.5 MiB by default), and its gRPC layer RESOURCE_EXHAUSTED past that plus
+ * 512 KiB. Our stored JSON is wordier than Kubernetes' protobuf, so a pod sent as 500 KB can reach it.
+ */
+export function isStoreSizeRefusal(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return /request is too large|RESOURCE_EXHAUSTED.*larger than max/i.test(msg);
+}

@@ -79,6 +79,16 @@ forEachBackend('body limits', (cluster) => {
     assert.equal((await req('GET', '/api/v1/namespaces/default/configmaps/grows')).json.metadata.annotations, undefined);
   });
 
+  test('a pod whose stored form (defaults, managedFields) outgrows the store is 413 on etcd, never a 500', async () => {
+    const containers = Array.from({ length: 6000 }, (_, i) => ({ name: `c${i}`, image: 'registry.local/app:1', ports: [{ containerPort: 1000 + i }] }));
+    const r = await req('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'wide' }, spec: { nodeName: 'nowhere', containers } });
+    if (cluster().backend === 'etcd') {
+      assert.equal(r.status, 413);
+      assert.equal(r.json.message, 'Request entity too large: limit is 1572864');
+    } else assert.equal(r.status, 201);
+    await alive();
+  });
+
   test('a long invalid label value is not echoed back in full', async () => {
     const r = await req('POST', '/api/v1/namespaces/default/configmaps', cm('longlabel', { metadata: { name: 'longlabel', labels: { a: 'v'.repeat(1024 * 1024) } } }));
     assert.equal(r.status, 422);
