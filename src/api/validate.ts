@@ -3,7 +3,7 @@
 
 import { fieldErr } from '../apiserver/errors.js';
 import type { FieldError } from './kind.js';
-import { isQuantity } from './quantity.js';
+import { quantityProblem } from './quantity.js';
 import { resolve, type ObjectSchema, type Schema } from './schema.js';
 
 export interface SchemaValidation {
@@ -31,7 +31,10 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
     case 'string':
       if (typeof v !== 'string') return typeErr('string');
       if (s.enum && !s.enum.includes(v)) out.errors.push(fieldErr.notSupported(path, v, s.enum));
-      if (s.format === 'quantity' && !isQuantity(v)) out.errors.push(fieldErr.invalid(path, v, "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"));
+      if (s.format === 'quantity') {
+        const problem = quantityProblem(v);
+        if (problem) out.errors.push(fieldErr.invalid(path, v, problem));
+      }
       if (s.format === 'date-time' && !DATE_TIME.test(v)) out.errors.push(fieldErr.invalid(path, v, 'must be an RFC3339 date-time such as 2006-01-02T15:04:05Z'));
       if (s.format === 'byte' && (v.length % 4 !== 0 || !BASE64.test(v))) out.errors.push(fieldErr.invalid(path, '<value omitted>', 'must be base64-encoded'));
       if (s.maxLength !== undefined && v.length > s.maxLength) out.errors.push(fieldErr.tooLong(path, s.maxLength));

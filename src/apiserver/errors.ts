@@ -101,7 +101,7 @@ export const forbidden = (r: ResourceRef, name: string, why: string) =>
   new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource });
 
 export const tooLarge = (limit: number) =>
-  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit} bytes`);
+  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (type: string) =>
   new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`);
@@ -123,17 +123,29 @@ export function invalid(kind: string, group: string, name: string, errors: Field
   });
 }
 
+/** Longest bad value an error repeats: a 2 MiB label value must not come back as a 4 MiB Status. */
+export const MAX_SHOWN_VALUE = 256;
+
+/** A bad value as errors show it: JSON, cut after MAX_SHOWN_VALUE characters with a note of how much was left out. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return value.length > MAX_SHOWN_VALUE ? `${JSON.stringify(value.slice(0, MAX_SHOWN_VALUE))}...(${value.length - MAX_SHOWN_VALUE} more characters)` : JSON.stringify(value);
+  }
+  const json = JSON.stringify(value) ?? 'null';
+  return json.length > MAX_SHOWN_VALUE ? `${json.slice(0, MAX_SHOWN_VALUE)}...(${json.length - MAX_SHOWN_VALUE} more characters)` : json;
+}
+
 /** Field error helpers, worded like Kubernetes' field.ErrorList. */
 export const fieldErr = {
   required: (field: string, detail = ''): FieldError => ({ field, reason: 'FieldValueRequired', message: `Required value${detail ? ': ' + detail : ''}` }),
-  invalid: (field: string, value: unknown, detail: string): FieldError => ({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}` }),
+  invalid: (field: string, value: unknown, detail: string): FieldError => ({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${shownValue(value)}: ${detail}` }),
   notSupported: (field: string, value: unknown, allowed: string[]): FieldError => ({
     field,
     reason: 'FieldValueNotSupported',
-    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`,
+    message: `Unsupported value: ${shownValue(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`,
   }),
-  duplicate: (field: string, value: unknown): FieldError => ({ field, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(value)}` }),
+  duplicate: (field: string, value: unknown): FieldError => ({ field, reason: 'FieldValueDuplicate', message: `Duplicate value: ${shownValue(value)}` }),
   forbidden: (field: string, detail: string): FieldError => ({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${detail}` }),
   tooLong: (field: string, max: number): FieldError => ({ field, reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes` }),
-  typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({ field, reason: 'FieldValueTypeInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}` }),
+  typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({ field, reason: 'FieldValueTypeInvalid', message: `Invalid value: ${shownValue(value)}: ${detail}` }),
 };

@@ -139,16 +139,21 @@ export class RestClient {
         try { s = JSON.parse(text); } catch { /* not JSON */ }
         throw new StatusError(res.statusCode ?? 500, s.reason ?? 'Unknown', s.message ?? text);
       }
+      // Only each new chunk is searched for newlines: searching the whole buffer per chunk made a
+      // 2 MB event (a pod with thousands of containers) cost every watcher a quadratic scan.
       let buf = '';
       try {
         for await (const c of res) {
-          buf += c;
+          const chunk = String(c);
+          let start = 0;
           let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, i);
-            buf = buf.slice(i + 1);
+          while ((i = chunk.indexOf('\n', start)) >= 0) {
+            const line = buf + chunk.slice(start, i);
+            buf = '';
+            start = i + 1;
             if (line.trim()) onEvent(JSON.parse(line) as WatchEvent);
           }
+          buf += chunk.slice(start);
         }
       } catch (e) {
         if (!aborted) throw e;

@@ -7,8 +7,8 @@
 // What must hold: the server process stays alive and /readyz says ok; every error answer that has a
 // body is a JSON Status; no well-formed request loses its connection without an answer (a request
 // malformed at the HTTP level may get Node's bodiless 400, or be dropped). 5xx answers are counted
-// and printed per distinct request shape: a 500 is a bug, allowed only in KNOWN_5XX (areas being
-// fixed elsewhere); 503 (no node agent in this cluster) and 504 (request timeout) are legitimate.
+// and printed per distinct request shape: a 500 is a bug, allowed only in KNOWN_5XX (empty: none is
+// known); 503 (no node agent in this cluster) and 504 (request timeout) are legitimate.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -34,10 +34,7 @@ const MALFORMED_TIMEOUT_MS = 8_000;
  * 5xx answers known to come from areas other developers are fixing (bodies, patches, protobuf,
  * list/watch parameters): regexps over "METHOD path-shape -> code reason: message". Empty: none known.
  */
-const KNOWN_5XX: RegExp[] = [
-  // Malformed protobuf bodies: the decoder's errors (src/apiserver/protobuf, the "bodies" work) are 500s, not 400s.
-  /\[application\/vnd\.kubernetes\.protobuf\] -> 500 InternalError/,
-];
+const KNOWN_5XX: RegExp[] = [];
 
 // ---- generators -------------------------------------------------------------------------------
 

@@ -3,16 +3,19 @@
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../admission.js';
-import { decodeBody, readBody } from '../body.js';
+import { decodeBodyAsync, readBody } from '../body.js';
 import { sendObject } from '../respond.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
+import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 export async function handleCreate(rc: RequestContext) {
-  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
+  const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
+  checkObjectSize(obj);
   enforceFieldValidation(rc, obj, duplicates);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
   const prepared = prepareForCreate(rc, obj);
+  checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
   if (isDryRun(rc)) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
   const created = await rc.api.objects(rc.def).create(prepared);
   sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));

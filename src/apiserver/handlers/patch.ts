@@ -6,12 +6,13 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, fieldManagerOf, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
-import { decodeBody, mediaType, readBody } from '../body.js';
+import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../errors.js';
 import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
+import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -32,13 +33,16 @@ export function patchTypeOf(rc: RequestContext) {
 
 export async function handlePatch(rc: RequestContext) {
   const type = patchTypeOf(rc);
-  const { value: patch, duplicates } = decodeBody(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
+  const { value: patch, duplicates } = await decodeBodyAsync(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
   if (type === 'apply') return handleApply(rc, patch, duplicates);
   const dryRun = isDryRun(rc);
   const sub = rc.info.subresource;
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
+    // The merged object (stored form: defaults and managedFields included), before validation or
+    // field tracking work on it.
+    checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
     enforceFieldValidation(rc, patched, duplicates);
     // A resourceVersion in the patch is a precondition, as in Kubernetes.
     const rv = patched.metadata?.resourceVersion;
@@ -61,6 +65,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   const force = rc.query.get('force') === 'true';
   const dryRun = isDryRun(rc);
   const applied = checkTypeMeta(rc.def, patch);
+  checkObjectSize(applied);
   enforceFieldValidation(rc, applied, duplicates);
   if (applied.metadata?.name && applied.metadata.name !== rc.info.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rc.info.name})`);
@@ -82,6 +87,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   let preview: KObject | undefined;
   const result = await updateWithRetry(rc, (current) => {
     const merged = serverSideApply(current, applied, opts);
+    checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
     const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
     if (!next || sameObject(next, current)) return null;
     if (dryRun) {

@@ -4,6 +4,7 @@
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
+import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 /** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
@@ -38,6 +39,8 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
     const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
     const next = mutate(structuredClone(cur.obj), cur.revision);
     if (!next) return { obj: cur.obj, changed: false };
+    // Every write path ends here: nothing over the object limit reaches the store.
+    checkObjectSize(next, MAX_STORED_OBJECT_BYTES);
     try {
       return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision), changed: true };
     } catch (e) {

@@ -5,10 +5,11 @@ import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../admission.js';
-import { decodeBody, readBody } from '../body.js';
+import { decodeBodyAsync, readBody } from '../body.js';
 import { badRequest, conflict } from '../errors.js';
 import { sendObject } from '../respond.js';
 import { updateWithRetry } from './persist.js';
+import { checkObjectSize } from '../object-size.js';
 
 function expectedRevision(rc: RequestContext, obj: KObject): number | undefined {
   const rv = obj.metadata?.resourceVersion;
@@ -19,8 +20,9 @@ function expectedRevision(rc: RequestContext, obj: KObject): number | undefined 
 
 export async function handleUpdate(rc: RequestContext) {
   const sub = rc.info.subresource;
-  const { value, duplicates } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
+  const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
+  checkObjectSize(obj);
   enforceFieldValidation(rc, obj, duplicates);
   const expected = expectedRevision(rc, obj);
   const dryRun = isDryRun(rc);

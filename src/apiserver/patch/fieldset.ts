@@ -9,10 +9,16 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Fields of metadata the server owns; never part of anyone's field set. */
-const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
+export const SERVER_METADATA = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink', 'generateName']);
 
 export const pathKey = (p: Path) => JSON.stringify(p);
 export const fromKey = (k: string) => JSON.parse(k) as Path;
+
+// Walks build keys incrementally: a prefix is a key without its closing bracket, so a child costs
+// one short concatenation instead of re-serializing the whole path at every node.
+const ROOT = '[';
+const child = (prefix: string, seg: string) => (prefix === ROOT ? `[${JSON.stringify(seg)}` : `${prefix},${JSON.stringify(seg)}`);
+const keyOf = (prefix: string) => `${prefix}]`;
 
 /** The key segment of a list-map item: its key fields in schema order. */
 export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string {
@@ -27,65 +33,162 @@ export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string 
 }
 
 /** Every leaf path set in `value` (for the top-level object: without apiVersion, kind, status if excluded). */
-export function fieldPaths(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Set<string> {
-  const out = new Set<string>();
+export function fieldPaths(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): Set<string> {
+  return indexFields(schema, value, opts).paths;
+}
+
+export interface FieldIndex {
+  /** Leaf paths, as fieldPaths returns them. */
+  paths: Set<string>;
+  /** The value at every leaf path (for a list-map item's `.`, the item): valueAt without a search. */
+  at: Map<string, unknown>;
+}
+
+/**
+ * Leaf paths and the value at each, in one walk. Comparing two objects field by field through this
+ * index is linear; looking each path up in the object would scan lists once per path.
+ */
+export function indexFields(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): FieldIndex {
+  const idx: FieldIndex = { paths: new Set(), at: new Map() };
   const top = value as Obj;
-  if (!isObj(top)) return out;
+  if (!isObj(top)) return idx;
   for (const [k, v] of Object.entries(top)) {
-    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k)) continue;
+    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k) || (opts.only && !opts.only.includes(k))) continue;
     const fs = schema.type === 'object' ? schema.properties[k] : undefined;
     if (k === 'metadata' && isObj(v)) {
+      const ms = fs ? resolve(fs) : undefined;
+      const meta = child(ROOT, 'f:metadata');
       for (const [mk, mv] of Object.entries(v)) {
         if (SERVER_METADATA.has(mk) || mv === undefined) continue;
-        const ms = fs ? resolve(fs) : undefined;
         const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
-        walk(mfs ? resolve(mfs) : undefined, mv, ['f:metadata', `f:${mk}`], out);
+        walk(mfs ? resolve(mfs) : undefined, mv, child(meta, `f:${mk}`), idx);
       }
       continue;
     }
-    walk(fs ? resolve(fs) : undefined, v, [`f:${k}`], out);
+    walk(fs ? resolve(fs) : undefined, v, child(ROOT, `f:${k}`), idx);
   }
-  return out;
+  return idx;
 }
 
-function walk(s: Schema | undefined, v: unknown, path: Path, out: Set<string>) {
-  if (v === null || v === undefined) {
-    out.add(pathKey(path));
-    return;
-  }
+function leaf(idx: FieldIndex, prefix: string, v: unknown) {
+  const key = keyOf(prefix);
+  idx.paths.add(key);
+  // With duplicate list keys the first item wins, as a search from the front would find.
+  if (!idx.at.has(key)) idx.at.set(key, v);
+}
+
+function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex) {
+  if (v === null || v === undefined) return leaf(idx, prefix, v);
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
     for (const [k, x] of Object.entries(v)) {
       const fs = s.properties[k];
-      walk(fs ? resolve(fs) : undefined, x, [...path, `f:${k}`], out);
+      walk(fs ? resolve(fs) : undefined, x, child(prefix, `f:${k}`), idx);
     }
     return;
   }
   if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
     const vs = resolve(s.values);
-    for (const [k, x] of Object.entries(v)) walk(vs, x, [...path, `f:${k}`], out);
+    for (const [k, x] of Object.entries(v)) walk(vs, x, child(prefix, `f:${k}`), idx);
     return;
   }
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
     if (s.listType === 'map' && s.listMapKeys?.length) {
       const item = resolve(s.items);
+      const props = item.type === 'object' ? item.properties : undefined;
       for (const x of v) {
         if (!isObj(x)) continue;
-        const seg = itemKey(x, s.listMapKeys, item);
-        out.add(pathKey([...path, seg, '.']));
+        const at = child(prefix, itemKey(x, s.listMapKeys, item));
+        leaf(idx, child(at, '.'), x);
         for (const [k, y] of Object.entries(x)) {
-          const fs = item.type === 'object' ? item.properties[k] : undefined;
-          walk(fs ? resolve(fs) : undefined, y, [...path, seg, `f:${k}`], out);
+          const fs = props?.[k];
+          walk(fs ? resolve(fs) : undefined, y, child(at, `f:${k}`), idx);
         }
       }
       return;
     }
     if (s.listType === 'set') {
-      for (const x of v) out.add(pathKey([...path, `v:${JSON.stringify(x)}`]));
+      for (const x of v) leaf(idx, child(prefix, `v:${JSON.stringify(x)}`), x);
       return;
     }
   }
   // Scalars, atomic lists and objects, and anything the schema does not describe: one leaf.
-  out.add(pathKey(path));
+  leaf(idx, prefix, v);
+}
+
+/**
+ * The FieldsV1 trie of every leaf of an object, built in one walk without path strings (what a
+ * create owns): the same trie as toFieldsV1(fieldPaths(...)), keys sorted as serialization sorts them.
+ */
+export function fieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
+  const root: Obj = {};
+  const top = value as Obj;
+  if (!isObj(top)) return root;
+  const at = (node: Obj, seg: string): Obj => (isObj(node[seg]) ? node[seg] : (node[seg] = {})) as Obj;
+  const rec = (s: Schema | undefined, v: unknown, node: Obj, seg: string) => {
+    const here = at(node, seg);
+    if (v === null || v === undefined) return;
+    if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
+      for (const [k, x] of Object.entries(v)) {
+        const fs = s.properties[k];
+        rec(fs ? resolve(fs) : undefined, x, here, `f:${k}`);
+      }
+      return;
+    }
+    if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
+      const vs = resolve(s.values);
+      for (const [k, x] of Object.entries(v)) rec(vs, x, here, `f:${k}`);
+      return;
+    }
+    if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
+      if (s.listType === 'map' && s.listMapKeys?.length) {
+        const item = resolve(s.items);
+        const props = item.type === 'object' ? item.properties : undefined;
+        for (const x of v) {
+          if (!isObj(x)) continue;
+          const itemNode = at(here, itemKey(x, s.listMapKeys, item));
+          at(itemNode, '.');
+          for (const [k, y] of Object.entries(x)) {
+            const fs = props?.[k];
+            rec(fs ? resolve(fs) : undefined, y, itemNode, `f:${k}`);
+          }
+        }
+        return;
+      }
+      if (s.listType === 'set') {
+        for (const x of v) at(here, `v:${JSON.stringify(x)}`);
+        return;
+      }
+    }
+  };
+  for (const [k, v] of Object.entries(top)) {
+    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k)) continue;
+    const fs = schema.type === 'object' ? schema.properties[k] : undefined;
+    if (k === 'metadata' && isObj(v)) {
+      const ms = fs ? resolve(fs) : undefined;
+      for (const [mk, mv] of Object.entries(v)) {
+        if (SERVER_METADATA.has(mk) || mv === undefined) continue;
+        const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
+        rec(mfs ? resolve(mfs) : undefined, mv, at(root, 'f:metadata'), `f:${mk}`);
+      }
+      continue;
+    }
+    rec(fs ? resolve(fs) : undefined, v, root, `f:${k}`);
+  }
+  return sortTrie(root);
+}
+
+/** Keys in sorted order at every level, as toFieldsV1 of sorted paths inserts them. */
+function sortTrie(node: Obj): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(node).sort()) out[k] = sortTrie(node[k] as Obj);
+  return out;
+}
+
+/** Leaf paths of `v` at `path` (as walks of whole objects name them), added to `into`. */
+export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: string[]): void {
+  const idx: FieldIndex = { paths: new Set(), at: new Map() };
+  walk(s, v, JSON.stringify(path).slice(0, -1), idx);
+  for (const p of idx.paths) into.push(p);
 }
 
 /** FieldsV1 trie from paths: {"f:spec": {"f:replicas": {}}, "f:containers": {"k:{...}": {".": {}, ...}}}. */
@@ -103,59 +206,99 @@ export function toFieldsV1(paths: Iterable<string>): Obj {
 
 export function fromFieldsV1(trie: unknown): Set<string> {
   const out = new Set<string>();
-  const rec = (node: unknown, path: Path) => {
+  const rec = (node: unknown, prefix: string) => {
     if (!isObj(node)) return;
     const keys = Object.keys(node);
-    if (keys.length === 0 && path.length > 0) out.add(pathKey(path));
+    if (keys.length === 0 && prefix !== ROOT) out.add(keyOf(prefix));
     for (const k of keys) {
-      if (k === '.') out.add(pathKey([...path, '.']));
-      else rec(node[k], [...path, k]);
+      if (k === '.') out.add(keyOf(child(prefix, '.')));
+      else rec(node[k], child(prefix, k));
     }
   };
-  rec(trie, []);
+  rec(trie, ROOT);
   return out;
 }
 
-/** The value at a path (undefined when absent). A `.` segment stands for the list item itself. */
-export function valueAt(obj: unknown, path: Path): unknown {
-  let cur: unknown = obj;
-  for (const seg of path) {
-    if (seg === '.') return cur;
-    if (seg.startsWith('f:')) {
-      if (!isObj(cur)) return undefined;
-      cur = cur[seg.slice(2)];
-    } else if (seg.startsWith('k:')) {
-      if (!Array.isArray(cur)) return undefined;
-      const want = JSON.parse(seg.slice(2)) as Obj;
-      // A key field missing from an item stands for its default (recorded in the key); absent matches.
-      cur = cur.find((x) => isObj(x) && Object.entries(want).every(([k, v]) => x[k] === undefined || JSON.stringify(x[k]) === JSON.stringify(v)));
-    } else if (seg.startsWith('v:')) {
-      if (!Array.isArray(cur)) return undefined;
-      const want = seg.slice(2);
-      return cur.some((x) => JSON.stringify(x) === want) ? JSON.parse(want) : undefined;
-    }
-    if (cur === undefined) return undefined;
-  }
-  return cur;
+interface RemovalNode {
+  /** This path itself goes (with everything under it). */
+  leaf: boolean;
+  children: Map<string, RemovalNode>;
 }
 
-/** Removes the field at a path: a key, a list-map item (path ending in `.`), or a set member. */
-export function removeAt(obj: unknown, path: Path): void {
-  if (path.length === 0) return;
-  const last = path[path.length - 1];
-  if (last === '.') {
-    const listPath = path.slice(0, -2);
-    const list = valueAt(obj, listPath);
-    const item = valueAt(obj, path.slice(0, -1));
-    if (Array.isArray(list) && item !== undefined) list.splice(list.indexOf(item), 1);
+/**
+ * Removes many paths in one pass guided by a trie of them: each list the paths reach is indexed
+ * once by item key, so removing n items is linear (removeAt per path would search and splice n times).
+ */
+export function removeAll(obj: unknown, paths: Iterable<string>, schema?: Schema): void {
+  const root: RemovalNode = { leaf: false, children: new Map() };
+  for (const k of paths) {
+    const segs = fromKey(k);
+    let cur = root;
+    for (const seg of segs) {
+      if (seg === '.') break; // the item itself: its key segment is the leaf
+      let next = cur.children.get(seg);
+      if (!next) cur.children.set(seg, (next = { leaf: false, children: new Map() }));
+      cur = next;
+    }
+    if (segs.length > 0) cur.leaf = true;
+  }
+  removeUnder(obj, root, schema);
+}
+
+function childSchema(s: Schema | undefined, key: string): Schema | undefined {
+  if (s?.type === 'object') return s.properties[key] ? resolve(s.properties[key]) : undefined;
+  if (s?.type === 'map') return resolve(s.values);
+  return undefined;
+}
+
+function removeUnder(node: unknown, trie: RemovalNode, s: Schema | undefined): void {
+  if (isObj(node)) {
+    for (const [seg, sub] of trie.children) {
+      if (!seg.startsWith('f:')) continue;
+      const k = seg.slice(2);
+      if (!(k in node)) continue;
+      if (sub.leaf) delete node[k];
+      else removeUnder(node[k], sub, childSchema(s, k));
+    }
     return;
   }
-  const parent = valueAt(obj, path.slice(0, -1));
-  if (last.startsWith('f:') && isObj(parent)) delete parent[last.slice(2)];
-  else if (last.startsWith('v:') && Array.isArray(parent)) {
-    const i = parent.findIndex((x) => JSON.stringify(x) === last.slice(2));
-    if (i >= 0) parent.splice(i, 1);
+  if (!Array.isArray(node)) return;
+  const item = s?.type === 'array' ? resolve(s.items) : undefined;
+  const keys = s?.type === 'array' ? s.listMapKeys : undefined;
+  let byKey: Map<string, number> | undefined;
+  let byValue: Map<string, number> | undefined;
+  const drop = new Set<number>();
+  for (const [seg, sub] of trie.children) {
+    let at: number | undefined;
+    if (seg.startsWith('k:') && keys?.length) {
+      if (!byKey) {
+        byKey = new Map();
+        for (let i = 0; i < node.length; i++) {
+          const x = node[i];
+          if (!isObj(x)) continue;
+          const key = itemKey(x, keys, item);
+          if (!byKey.has(key)) byKey.set(key, i);
+        }
+      }
+      at = byKey.get(seg);
+    } else if (seg.startsWith('v:')) {
+      if (!byValue) {
+        byValue = new Map();
+        for (let i = 0; i < node.length; i++) {
+          const key = `v:${JSON.stringify(node[i])}`;
+          if (!byValue.has(key)) byValue.set(key, i);
+        }
+      }
+      at = byValue.get(seg);
+    }
+    if (at === undefined) continue;
+    if (sub.leaf) drop.add(at);
+    else removeUnder(node[at], sub, item);
   }
+  if (drop.size === 0) return;
+  let w = 0;
+  for (let r = 0; r < node.length; r++) if (!drop.has(r)) node[w++] = node[r];
+  node.length = w;
 }
 
 /** `.spec.template.spec.containers[name="web"].image`, as conflicts are reported. */

@@ -2,12 +2,15 @@
 // object, refuses to silently take fields another manager set to a different value (409 Conflict,
 // unless forced), and removes fields the manager stopped applying; ordinary writes (Update) move
 // ownership of the fields they change to their manager.
+// Linear in object and field-set sizes: values are compared through one index per object
+// (indexFields), list items are matched through maps keyed by item key, and removals happen in one pass.
 
 import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../errors.js';
-import { describePath, fieldPaths, fromFieldsV1, fromKey, itemKey, removeAt, toFieldsV1, valueAt } from './fieldset.js';
+import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
+import { diffFields, type FieldDiff } from './field-diff.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -44,6 +47,9 @@ function serialize(entries: Entry[]): ManagedFieldsEntry[] | undefined {
   return out.length ? out : undefined;
 }
 
+/** How a list item's own path (`...,"."]`) ends. */
+const ITEM_SUFFIX = ',"."]';
+
 /** Status is owned through the status subresource; the main resource's field sets leave it out. */
 const skipFor = (subresource?: string) => (subresource === 'status' ? [] : ['status']);
 
@@ -68,18 +74,33 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
     if (s.listType === 'map' && s.listMapKeys?.length) {
       const item = resolve(s.items);
       const out = [...live];
+      const byKey = new Map<string, number>();
+      out.forEach((x, i) => {
+        if (!isObj(x)) return;
+        const key = itemKey(x, s.listMapKeys!, item);
+        if (!byKey.has(key)) byKey.set(key, i);
+      });
       for (const a of applied) {
         if (!isObj(a)) continue;
         const key = itemKey(a, s.listMapKeys, item);
-        const at = out.findIndex((x) => isObj(x) && itemKey(x, s.listMapKeys!, item) === key);
-        if (at >= 0) out[at] = mergeApplied(out[at], a, item);
-        else out.push(a);
+        const at = byKey.get(key);
+        if (at !== undefined) out[at] = mergeApplied(out[at], a, item);
+        else {
+          byKey.set(key, out.length);
+          out.push(a);
+        }
       }
       return out;
     }
     if (s.listType === 'set') {
       const out = [...live];
-      for (const a of applied) if (!out.some((x) => deepEqual(x, a))) out.push(a);
+      const seen = new Set(out.map((x) => JSON.stringify(x)));
+      for (const a of applied) {
+        const k = JSON.stringify(a);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.push(a);
+      }
       return out;
     }
   }
@@ -88,17 +109,21 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
 
 export function serverSideApply(live: KObject | undefined, applied: KObject, opts: OwnershipOptions & { force: boolean }): KObject {
   const skip = skipFor(opts.subresource);
-  const appliedSet = fieldPaths(opts.schema, applied, { skip });
+  const appliedIdx = indexFields(opts.schema, applied, { skip });
+  const appliedSet = appliedIdx.paths;
   const entries = entriesOf(live);
   const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
   if (live) {
+    const liveAt = indexFields(opts.schema, live, { skip }).at;
     for (const e of entries) {
       if (sameOwner(e, opts.manager, 'Apply', opts.subresource)) continue;
-      for (const p of appliedSet) {
-        if (!e.set.has(p)) continue;
+      // Walk the smaller set and probe the other: many managers cost what their field sets hold.
+      const [walkSet, probeSet] = e.set.size < appliedSet.size ? [e.set, appliedSet] : [appliedSet, e.set];
+      for (const p of [...walkSet]) {
+        if (!probeSet.has(p)) continue;
         const path = fromKey(p);
         if (path[path.length - 1] === '.') continue;
-        if (!deepEqual(valueAt(live, path), valueAt(applied, path))) {
+        if (!deepEqual(liveAt.get(p), appliedIdx.at.get(p))) {
           if (opts.force) e.set.delete(p);
           else conflicts.push({ manager: e.manager ?? '', apiVersion: e.apiVersion, path: describePath(path) });
         }
@@ -117,10 +142,8 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   if (mine) {
     const others = new Set<string>();
     for (const e of entries) if (e !== mine) for (const p of e.set) others.add(p);
-    const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p)).map(fromKey);
-    // Remove deepest paths first so list items go after their fields.
-    dropped.sort((a, b) => b.length - a.length);
-    for (const p of dropped) removeAt(merged, p);
+    const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p));
+    removeAll(merged, dropped, opts.schema);
   }
   const next: Entry[] = entries.filter((e) => e !== mine);
   next.push({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.now, fieldsType: 'FieldsV1', set: appliedSet, subresource: opts.subresource });
@@ -139,15 +162,132 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
+  if (!old) {
+    // A create owns everything it sets: one walk straight into a trie.
+    if (updated.metadata?.managedFields?.length) return recordUpdateBySets(old, updated, opts);
+    const trie = fieldsTrie(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skipFor(opts.subresource) });
+    updated.metadata = { ...(updated.metadata ?? {}) };
+    if (isEmpty(trie)) delete updated.metadata.managedFields;
+    else updated.metadata.managedFields = [entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion })];
+    return updated;
+  }
+  const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
+  const diff = diffFields(opts.schema, old, updated, skip);
+  const entries = old.metadata?.managedFields ?? [];
+  // Editing every manager's trie costs managers x differences; past this, whole sets are cheaper.
+  if (entries.length * (diff.changed.length + diff.removed.length) > 1_000_000) return recordUpdateBySets(old, updated, opts);
+  return applyDiff(entries, diff, updated, opts);
+}
+
+/**
+ * Moves ownership by editing only the FieldsV1 tries the difference touches: removed leaves leave
+ * every manager, changed leaves leave the others and join this manager. Managers whose fields did
+ * not change keep their entries as they were, so a small change to a big object costs what changed.
+ */
+function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObject, opts: OwnershipOptions): KObject {
+  const removed = diff.removed.map(fromKey);
+  const changed = diff.changed.map(fromKey);
+  let mineAt = entries.findIndex((e) => sameOwner(e, opts.manager, 'Update', opts.subresource));
+  const next: ManagedFieldsEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    let trie = isObj(e.fieldsV1) ? (e.fieldsV1 as Obj) : {};
+    let copied = false;
+    const drop = (segs: string[]) => {
+      if (!trieHas(trie, segs)) return;
+      if (!copied) {
+        trie = structuredClone(trie);
+        copied = true;
+      }
+      trieRemove(trie, segs);
+    };
+    for (const p of removed) drop(p);
+    if (i !== mineAt) for (const p of changed) drop(p);
+    if (i === mineAt && changed.length > 0) {
+      if (!copied) trie = structuredClone(trie);
+      for (const p of changed) trieAdd(trie, p);
+      next.push(entryOf(e, trie, { time: opts.now, apiVersion: opts.apiVersion }));
+    } else if (isEmpty(trie)) {
+      if (i === mineAt) mineAt = -1;
+    } else next.push(copied ? entryOf(e, trie) : e);
+  }
+  if (mineAt < 0 && changed.length > 0) {
+    const trie: Obj = {};
+    for (const p of changed) trieAdd(trie, p);
+    next.push(entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion }));
+  }
+  const out = updated;
+  out.metadata = { ...(out.metadata ?? {}), managedFields: next.length ? next : undefined };
+  if (!out.metadata.managedFields) delete out.metadata.managedFields;
+  return out;
+}
+
+/** An entry in serialize()'s field order with a new trie (and time and apiVersion when given). */
+function entryOf(e: Partial<ManagedFieldsEntry>, trie: Obj, set: { time?: string; apiVersion?: string } = {}): ManagedFieldsEntry {
+  return {
+    manager: e.manager,
+    operation: e.operation,
+    apiVersion: set.apiVersion ?? e.apiVersion,
+    time: set.time ?? e.time,
+    fieldsType: 'FieldsV1' as const,
+    fieldsV1: trie,
+    ...(e.subresource ? { subresource: e.subresource } : {}),
+  } as ManagedFieldsEntry;
+}
+
+/** Whether an object has no keys, without listing them (a list-map node can have thousands). */
+function isEmpty(o: Obj): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
+/** Whether a leaf path is in a FieldsV1 trie: its node exists and has no children. */
+function trieHas(root: Obj, segs: string[]): boolean {
+  let cur: unknown = root;
+  for (const seg of segs) {
+    if (!isObj(cur)) return false;
+    cur = cur[seg];
+  }
+  return isObj(cur) && isEmpty(cur);
+}
+
+/** Removes a leaf and the ancestors it leaves empty (an empty inner node would read as a leaf). */
+function trieRemove(root: Obj, segs: string[]): void {
+  const parents: Obj[] = [];
+  let cur = root;
+  for (let i = 0; i < segs.length - 1; i++) {
+    parents.push(cur);
+    cur = cur[segs[i]] as Obj;
+  }
+  delete cur[segs[segs.length - 1]];
+  for (let i = segs.length - 2; i >= 0 && isEmpty(cur); i--) {
+    delete parents[i][segs[i]];
+    cur = parents[i];
+  }
+}
+
+function trieAdd(root: Obj, segs: string[]): void {
+  let cur = root;
+  for (const seg of segs) cur = (isObj(cur[seg]) ? cur[seg] : (cur[seg] = {})) as Obj;
+}
+
+/** The same by whole field sets: every path of both objects (creates, and updates of objects with very many managers). */
+export function recordUpdateBySets(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
   const skip = skipFor(opts.subresource);
-  const newSet = fieldPaths(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
-  const oldSet = old ? fieldPaths(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : new Set<string>();
+  const newIdx = indexFields(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skip });
+  const oldIdx = old ? indexFields(opts.schema, old, { skip: opts.subresource === 'status' ? [] : skip }) : undefined;
   const changed = new Set<string>();
-  for (const p of newSet) {
-    if (!oldSet.has(p) || !deepEqual(valueAt(old, fromKey(p)), valueAt(updated, fromKey(p)))) changed.add(p);
+  for (const p of newIdx.paths) {
+    // A list item itself (`.`) changes only by appearing, as in structured-merge-diff: a changed field
+    // inside it moves that field, not the item.
+    if (!oldIdx?.paths.has(p)) changed.add(p);
+    else if (!p.endsWith(ITEM_SUFFIX) && !deepEqual(oldIdx.at.get(p), newIdx.at.get(p))) changed.add(p);
   }
   const entries = entriesOf(old ?? updated);
-  const allNow = fieldPaths(opts.schema, updated, { skip: [] });
+  // Every field the object now has, the skipped ones (status) included: the walk above plus a walk of those.
+  const skipped = opts.subresource === 'status' ? [] : skip;
+  const skippedNow = skipped.length ? fieldPaths(opts.schema, updated, { only: skipped }) : new Set<string>();
+  const allNow = { has: (p: string) => newIdx.paths.has(p) || skippedNow.has(p) };
   for (const e of entries) {
     for (const p of [...e.set]) if (!allNow.has(p) || (changed.has(p) && !sameOwner(e, opts.manager, 'Update', opts.subresource))) e.set.delete(p);
   }

@@ -3,6 +3,8 @@
 // with the directives kubectl sends: $patch (replace/delete/merge), $retainKeys,
 // $setElementOrder/<list> and $deleteFromPrimitiveList/<list>. Fields the schema does not describe
 // fall back to JSON merge patch semantics.
+// Linear in the sizes of object and patch: list items are found through maps keyed by merge key,
+// set members and deletions through Sets of their JSON, never by scanning a list per item.
 
 import { badRequest } from '../errors.js';
 import { resolve, type ArraySchema, type Schema } from '../../api/schema.js';
@@ -56,7 +58,8 @@ function mergeObject(orig: Obj, patch: Obj, schema: Schema | undefined): Obj | u
     if (k.startsWith(DELETE_PRIMITIVE)) {
       const field = k.slice(DELETE_PRIMITIVE.length);
       if (!Array.isArray(pv)) throw badRequest(`${k} must be a list`);
-      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((x) => !pv.some((d) => JSON.stringify(d) === JSON.stringify(x)));
+      const doomed = new Set(pv.map(valueKey));
+      if (Array.isArray(out[field])) out[field] = (out[field] as unknown[]).filter((x) => !doomed.has(valueKey(x)));
     }
   }
   for (const [k, pv] of Object.entries(patch)) {
@@ -69,7 +72,8 @@ function mergeObject(orig: Obj, patch: Obj, schema: Schema | undefined): Obj | u
   }
   if (retainKeys !== undefined) {
     if (!Array.isArray(retainKeys)) throw badRequest('$retainKeys must be a list of field names');
-    for (const k of Object.keys(out)) if (!retainKeys.includes(k)) delete out[k];
+    const keep = new Set(retainKeys);
+    for (const k of Object.keys(out)) if (!keep.has(k)) delete out[k];
   }
   return out;
 }
@@ -95,35 +99,61 @@ function mergeList(orig: unknown[], patch: unknown[], fs: ArraySchema): unknown[
   if (!key) {
     // A set of scalars: union, keeping the original order and appending new values.
     const out = [...orig];
-    for (const p of patch) if (!out.some((o) => JSON.stringify(o) === JSON.stringify(p))) out.push(p);
+    const seen = new Set(orig.map(valueKey));
+    for (const p of patch) {
+      const k = valueKey(p);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      out.push(p);
+    }
     return out;
   }
-  const out = [...orig];
+  // Slots instead of splicing: deleted items become holes dropped at the end, so n deletions cost n.
+  const out: (unknown | typeof HOLE)[] = [...orig];
+  const byKey = new Map<string, number>();
+  out.forEach((o, i) => {
+    if (!isObj(o)) return;
+    const k = valueKey(o[key]);
+    if (!byKey.has(k)) byKey.set(k, i); // the first of duplicate keys, as a forward scan would find
+  });
   for (const p of patch) {
     if (!isObj(p)) throw badRequest(`list items merged by "${key}" must be objects`);
     if (!(key in p)) throw badRequest(`a list item in a strategic merge patch must set its merge key "${key}"`);
-    const at = out.findIndex((o) => isObj(o) && JSON.stringify(o[key]) === JSON.stringify(p[key]));
+    const k = valueKey(p[key]);
+    const at = byKey.get(k);
     if (p.$patch === 'delete') {
-      if (at >= 0) out.splice(at, 1);
+      if (at !== undefined) {
+        out[at] = HOLE;
+        byKey.delete(k);
+      }
       continue;
     }
-    if (at >= 0) {
+    if (at !== undefined) {
       const merged = mergeObject(out[at] as Obj, p, item);
-      if (merged === undefined) out.splice(at, 1);
-      else out[at] = merged;
+      if (merged === undefined) {
+        out[at] = HOLE;
+        byKey.delete(k);
+      } else out[at] = merged;
     } else {
+      byKey.set(k, out.length);
       out.push(stripDirectives(p));
     }
   }
-  return out;
+  return out.filter((x) => x !== HOLE);
 }
+
+const HOLE = Symbol('deleted list item');
+
+/** Identity of a merge key value or set member: its JSON (scalars in practice). */
+const valueKey = (v: unknown) => JSON.stringify(v) ?? 'undefined';
 
 /** Order merged items as the patch's $setElementOrder says; items it does not name keep their place after. */
 function reorder(list: unknown[], order: unknown[], key: string | undefined): unknown[] {
-  const id = (x: unknown) => JSON.stringify(key && isObj(x) ? x[key] : x);
+  const id = (x: unknown) => valueKey(key && isObj(x) ? x[key] : x);
   const pos = new Map(order.map((o, i) => [id(o), i]));
-  const named = list.filter((x) => pos.has(id(x))).sort((a, b) => pos.get(id(a))! - pos.get(id(b))!);
-  const rest = list.filter((x) => !pos.has(id(x)));
+  const ids = list.map(id);
+  const named = list.map((x, i) => ({ x, p: pos.get(ids[i]) })).filter((e) => e.p !== undefined).sort((a, b) => a.p! - b.p!).map((e) => e.x);
+  const rest = list.filter((_, i) => !pos.has(ids[i]));
   return [...named, ...rest];
 }
 

@@ -7,6 +7,8 @@ import { badRequest, unsupportedMediaType } from '../errors.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { FIELD_NUMBERS, KEEP_ZERO } from './field-numbers.js';
 import { readFields, signed, type WireField } from './wire.js';
+import { ApiError } from '../errors.js';
+import { depthMessage, MAX_NESTING_DEPTH, scanJson } from '../decode-limits.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
@@ -31,11 +33,19 @@ export function unwrap(buf: Buffer): Envelope {
 }
 
 export function decodeProtobuf(buf: Buffer, schema: ObjectSchema): Record<string, unknown> {
-  const env = unwrap(buf);
+  // Whatever malformed bytes make the reader trip over (truncation, bad lengths, bad JSON inside a
+  // RawExtension) is the client's error: 400, never a 500.
+  let env: Envelope;
+  try {
+    env = unwrap(buf);
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw badRequest(`the protobuf body could not be decoded: ${(e as Error).message}`);
+  }
   if (!FIELD_NUMBERS[schema.name ?? '']) throw unsupportedMediaType(`application/vnd.kubernetes.protobuf for ${env.kind || schema.name}: send application/json`);
   let obj: Record<string, unknown>;
   try {
-    obj = message(env.raw, schema) as Record<string, unknown>;
+    obj = message(env.raw, schema, 1) as Record<string, unknown>;
   } catch (e) {
     throw badRequest(`the protobuf body could not be decoded: ${(e as Error).message}`);
   }
@@ -44,7 +54,9 @@ export function decodeProtobuf(buf: Buffer, schema: ObjectSchema): Record<string
   return obj;
 }
 
-function message(buf: Buffer, s: Schema): unknown {
+function message(buf: Buffer, s: Schema, depth: number): unknown {
+  // Schemas can be recursive; nesting is bounded as it is for JSON and YAML.
+  if (depth > MAX_NESTING_DEPTH) throw new Error(depthMessage());
   if (s.type === 'string' && s.format === 'date-time') return time(buf);
   if (s.type === 'string' && s.format === 'quantity') return quantity(buf);
   if (s.type === 'int-or-string') return intOrString(buf);
@@ -60,28 +72,32 @@ function message(buf: Buffer, s: Schema): unknown {
     const fs = resolve(fs0);
     if (fs.type === 'array') {
       const arr = (out[name] ??= []) as unknown[];
-      arr.push(scalarOrMessage(f, resolve(fs.items)));
+      arr.push(scalarOrMessage(f, resolve(fs.items), depth));
     } else if (fs.type === 'map') {
       const m = (out[name] ??= {}) as Record<string, unknown>;
       let key = '';
       let value: unknown;
       for (const e of readFields(f.value as Buffer)) {
         if (e.num === 1) key = (e.value as Buffer).toString();
-        if (e.num === 2) value = scalarOrMessage(e, resolve(fs.values));
+        if (e.num === 2) value = scalarOrMessage(e, resolve(fs.values), depth);
       }
       m[key] = value ?? (resolve(fs.values).type === 'string' ? '' : value);
     } else {
-      out[name] = scalarOrMessage(f, fs);
+      out[name] = scalarOrMessage(f, fs, depth);
     }
   }
   for (const [k, v] of Object.entries(out)) if (isZero(v) && !KEEP_ZERO.has(k) && !KEEP_ZERO.has(`${s.name}.${k}`)) delete out[k];
   return out;
 }
 
-function scalarOrMessage(f: WireField, s: Schema): unknown {
+function scalarOrMessage(f: WireField, s: Schema, depth: number): unknown {
+  // A field whose wire type does not fit its schema type would be misread below.
+  const bytes = Buffer.isBuffer(f.value);
+  const wantBytes = s.type !== 'integer' && s.type !== 'boolean' && s.type !== 'number';
+  if (bytes !== wantBytes && s.type !== 'number') throw new Error(`field ${f.num} has wire type ${f.wire}, which does not fit a ${s.type}`);
   switch (s.type) {
     case 'string':
-      if (s.format === 'date-time' || s.format === 'quantity') return message(f.value as Buffer, s);
+      if (s.format === 'date-time' || s.format === 'quantity') return message(f.value as Buffer, s, depth + 1);
       if (s.format === 'byte') return (f.value as Buffer).toString('base64');
       return (f.value as Buffer).toString();
     case 'integer':
@@ -91,7 +107,7 @@ function scalarOrMessage(f: WireField, s: Schema): unknown {
     case 'boolean':
       return (f.value as bigint) !== 0n;
     default:
-      return message(f.value as Buffer, s);
+      return message(f.value as Buffer, s, depth + 1);
   }
 }
 
@@ -127,6 +143,11 @@ function intOrString(buf: Buffer): number | string | undefined {
 }
 
 function rawExtension(buf: Buffer): unknown {
-  for (const f of readFields(buf)) if (f.num === 1) return JSON.parse((f.value as Buffer).toString());
+  for (const f of readFields(buf)) {
+    if (f.num !== 1 || !Buffer.isBuffer(f.value)) continue;
+    const text = f.value.toString();
+    if (scanJson(text).tooDeep) throw new Error(depthMessage());
+    return JSON.parse(text);
+  }
   return undefined;
 }

@@ -12,8 +12,9 @@ export function* readFields(buf: Buffer): Generator<WireField> {
   const varint = (): bigint => {
     let result = 0n;
     let shift = 0n;
-    for (;;) {
+    for (let n = 0; ; n++) {
       if (i >= buf.length) throw new Error('truncated varint');
+      if (n >= 10) throw new Error('varint longer than 10 bytes');
       const b = buf[i++];
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) return result;
@@ -31,9 +32,11 @@ export function* readFields(buf: Buffer): Generator<WireField> {
       yield { num, wire, value: buf.subarray(i, i + len) };
       i += len;
     } else if (wire === 1) {
+      if (i + 8 > buf.length) throw new Error('truncated 64-bit field');
       yield { num, wire, value: buf.readBigUInt64LE(i) };
       i += 8;
     } else if (wire === 5) {
+      if (i + 4 > buf.length) throw new Error('truncated 32-bit field');
       yield { num, wire, value: BigInt(buf.readUInt32LE(i)) };
       i += 4;
     } else throw new Error(`unsupported wire type ${wire}`);

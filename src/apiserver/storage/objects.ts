@@ -3,7 +3,11 @@
 
 import type { KindDef, KObject } from '../../api/kind.js';
 import { type Store, StoreError, FutureRevisionError } from '../../store/types.js';
-import { ApiError, alreadyExists, conflict, gone, notFound, tooLargeResourceVersion, unavailable } from '../errors.js';
+import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../errors.js';
+import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
+
+/** Room for the rest of an etcd put or transaction (compare, request framing) beside key and value. */
+const ETCD_REQUEST_OVERHEAD = 1024;
 import { decode, encode } from './codec.js';
 import { collectionPrefix, objectKey } from './keys.js';
 
@@ -50,13 +54,17 @@ export class Objects {
 
   async create(obj: KObject): Promise<KObject> {
     const name = obj.metadata!.name!;
-    const kv = await this.wrap(() => this.store.create(this.key(obj.metadata!.namespace, name), encode(obj)), name);
+    const key = this.key(obj.metadata!.namespace, name);
+    const value = this.fitting(key, encode(obj));
+    const kv = await this.wrap(() => this.store.create(key, value), name);
     return decode(kv);
   }
 
   async update(obj: KObject, expectedRevision: number): Promise<KObject> {
     const name = obj.metadata!.name!;
-    const kv = await this.wrap(() => this.store.update(this.key(obj.metadata!.namespace, name), encode(obj), expectedRevision), name);
+    const key = this.key(obj.metadata!.namespace, name);
+    const value = this.fitting(key, encode(obj));
+    const kv = await this.wrap(() => this.store.update(key, value, expectedRevision), name);
     return decode(kv);
   }
 
@@ -83,11 +91,23 @@ export class Objects {
     }
   }
 
+  /**
+   * An encoded object the store can take: etcd refuses requests over 1.5 MiB (its default
+   * --max-request-bytes), and one refused at its gRPC layer broke the client's connection for every
+   * later request, so such writes are 413 before they are sent. SQLite has no such limit.
+   */
+  private fitting(key: string, value: string): string {
+    if (this.store.backend === 'etcd' && Buffer.byteLength(value) + Buffer.byteLength(key) + ETCD_REQUEST_OVERHEAD > MAX_OBJECT_BYTES) throw tooLarge(MAX_OBJECT_BYTES);
+    return value;
+  }
+
   /** Runs a store call, mapping store errors to API errors. */
   private async wrap<T>(fn: () => Promise<T>, name: string): Promise<T> {
     try {
       return await fn();
     } catch (e) {
+      // The store's own size limit (etcd's) is the client's problem to fix: 413 as Kubernetes answers, not 500.
+      if (isStoreSizeRefusal(e)) throw tooLarge(MAX_OBJECT_BYTES);
       if (!(e instanceof StoreError)) throw e;
       switch (e.code) {
         case 'KeyExists':

@@ -115,10 +115,11 @@ export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean
       names.add(name);
     });
   }
+  // One set of names for every ephemeral container, not a scan of all containers per one.
+  const targets = new Set([...objects(spec.containers), ...objects(spec.initContainers)].map((x) => x.name));
   objects(spec.ephemeralContainers).forEach((c, i) => {
     const target = str(c.targetContainerName);
-    const known = [...objects(spec.containers), ...objects(spec.initContainers)].some((x) => x.name === target);
-    if (target && !known) errs.push({ field: `${p}.ephemeralContainers[${i}].targetContainerName`, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(target)}` });
+    if (target && !targets.has(target)) errs.push({ field: `${p}.ephemeralContainers[${i}].targetContainerName`, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(target)}` });
   });
   errs.push(...validateHostPorts(spec, p));
   errs.push(...validatePodLevel(spec, p));
@@ -205,10 +206,11 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   else delete munged.activeDeadlineSeconds;
 
   // Tolerations: existing ones stay (their tolerationSeconds may change); new ones may be added.
-  const cur = objects(spec.tolerations);
-  const strip = (t: Obj) => ({ ...t, tolerationSeconds: undefined });
+  // Compared through a Set of canonical forms (sorted keys, without tolerationSeconds): linear.
+  const canonical = (t: Obj) => JSON.stringify(Object.keys(t).filter((k) => k !== 'tolerationSeconds' && t[k] !== undefined).sort().map((k) => [k, t[k]]));
+  const cur = new Set(objects(spec.tolerations).map(canonical));
   for (const o of objects(oldSpec.tolerations)) {
-    if (!cur.some((t) => deepEqual(strip(t), strip(o)))) {
+    if (!cur.has(canonical(o))) {
       errs.push(fieldErr.forbidden('spec.tolerations', 'existing toleration can not be modified except its tolerationSeconds'));
       break;
     }
