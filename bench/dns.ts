@@ -8,7 +8,7 @@ import dgram from 'node:dgram';
 import * as packet from 'dns-packet';
 import { startCluster } from '../test/helpers/cluster.js';
 import { RestClient } from '../src/client/rest.js';
-import { clientConfigFromKubeconfig } from '../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../src/client/kubeconfig.js';
 import { logger } from '../src/util/log.js';
 import { startDnsServer } from '../src/dns/server.js';
 import { ms, percentile, report } from './stats.js';

@@ -1,6 +1,6 @@
 // Field selectors: `a=b`, `a==b`, `a!=b`, comma-separated (AND), matched through a value extractor.
 
-import { ApiError } from '../apiserver/errors.js';
+import { ApiError } from './errors.js';
 
 export interface FieldRequirement {
   field: string;

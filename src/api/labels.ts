@@ -1,7 +1,7 @@
 // Label selectors: the string syntax of ?labelSelector= (a=b, a!=b, a in (x,y), a notin (x), a, !a),
 // LabelSelector objects (matchLabels + matchExpressions), matching, and the canonical string form.
 
-import { ApiError } from '../apiserver/errors.js';
+import { ApiError } from './errors.js';
 
 export type Operator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 

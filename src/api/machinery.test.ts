@@ -11,7 +11,7 @@ import { int32, mapList, str, struct, enumOf } from './schema.js';
 import { KindRegistry, compareVersions } from './registry.js';
 import { openapiV3Doc, openapiV3Index } from './openapi.js';
 import { validateObjectMeta } from './validate-meta.js';
-import { ApiError } from '../apiserver/errors.js';
+import { ApiError } from './errors.js';
 import type { KindDef } from './kind.js';
 
 test('label selectors: parse, match, string form', () => {

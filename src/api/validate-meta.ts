@@ -1,7 +1,7 @@
 // Metadata validation shared by every kind: names, namespaces, labels, annotations, finalizers and
 // owner references on create; immutable fields on update. Field paths and wording follow Kubernetes.
 
-import { fieldErr } from '../apiserver/errors.js';
+import { fieldErr } from './errors.js';
 import type { FieldError, KindDef, KObject } from './kind.js';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from './names.js';
 

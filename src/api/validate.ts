@@ -1,7 +1,7 @@
 // Structural validation of an object against its kind's schema: types, formats, enums, required
 // fields, list-map key uniqueness, and the unknown fields strict decoding reports (or prunes).
 
-import { fieldErr } from '../apiserver/errors.js';
+import { fieldErr } from './errors.js';
 import type { FieldError } from './kind.js';
 import { quantityProblem } from './quantity.js';
 import { resolve, type ObjectSchema, type Schema } from './schema.js';

@@ -7,7 +7,7 @@ import { defaultObject } from '../api/defaults.js';
 import { pruneUnknownFields, validateAgainstSchema } from '../api/validate.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-meta.js';
 import { deepEqual } from '../util/equal.js';
-import { badRequest, invalid } from './errors.js';
+import { badRequest, invalid } from '../api/errors.js';
 import type { RequestContext } from './context.js';
 import { recordUpdate } from './patch/index.js';
 

@@ -5,7 +5,7 @@ import type { KObject } from '../api/kind.js';
 import type { RequestContext } from './context.js';
 import { checkTypeMeta, prepareForUpdate } from './admission.js';
 import { decodeBody, readBody } from './body.js';
-import { badRequest, conflict } from './errors.js';
+import { badRequest, conflict } from '../api/errors.js';
 import { sendJson, successStatus } from './respond.js';
 import { updateWithRetry } from './handlers/persist.js';
 import { subresourceHandlers } from './router.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBody } from './body.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api/errors.js';
 
 const yaml = 'application/yaml';
 const is400 = (re: RegExp) => (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest' && re.test(e.message);

@@ -2,7 +2,7 @@
 // YAML by Content-Type, with decoding errors turned into 400s that say where the input is broken.
 
 import type { IncomingMessage } from 'node:http';
-import { badRequest, tooLarge, unsupportedMediaType } from './errors.js';
+import { badRequest, tooLarge, unsupportedMediaType } from '../api/errors.js';
 import type { ObjectSchema } from '../api/schema.js';
 import { decodeProtobuf } from './protobuf/decode.js';
 import { depthMessage, scanJson } from './decode-limits.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fieldErr, invalid, MAX_SHOWN_VALUE, shownValue } from './errors.js';
+import { fieldErr, invalid, MAX_SHOWN_VALUE, shownValue } from '../api/errors.js';
 
 test('field errors show long bad values cut short, so a 2 MiB value does not come back twice', () => {
   assert.equal(shownValue('short'), '"short"');

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../util/log.js';
 import { preview } from '../util/http/request-target.js';
-import { internalError } from './errors.js';
+import { internalError } from '../api/errors.js';
 
 export function lastResort(log: Logger, req: IncomingMessage, res: ServerResponse | undefined, err: unknown) {
   try {

@@ -6,7 +6,7 @@
 // body limit, Kubernetes' own allowance for JSON over protobuf). That bound is checked on the result
 // of every patch (before validation) and on everything written.
 
-import { tooLarge } from './errors.js';
+import { tooLarge } from '../api/errors.js';
 
 export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
 export const MAX_STORED_OBJECT_BYTES = 3 * 1024 * 1024;

@@ -10,7 +10,7 @@ import { SYSTEM_PRIORITY_CLASSES } from '../api/kinds/cluster/priorityclass.js';
 import type { Store } from '../store/types.js';
 import { nowSeconds } from './admission.js';
 import type { ApiState } from './context.js';
-import { forbidden } from './errors.js';
+import { forbidden } from '../api/errors.js';
 import { Objects } from './storage/objects.js';
 import { resourcePrefix } from './storage/keys.js';
 import { PriorityClassCache, type PriorityClass as PC } from './priority-class-cache.js';

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
-import { ApiError, type Status, internalError } from './errors.js';
+import { ApiError, type Status, internalError } from '../api/errors.js';
 
 /** One media range from an Accept header, with its parameters (as=Table;g=meta.k8s.io;v=v1). */
 export interface MediaRange {

@@ -2,7 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiState, RequestContext, UserInfo } from './context.js';
-import { ApiError, methodNotAllowed } from './errors.js';
+import { ApiError, methodNotAllowed } from '../api/errors.js';
 import type { ResourceRequest } from './request-info.js';
 import { subresourcesOf } from './discovery.js';
 import { handleGet } from './handlers/get.js';

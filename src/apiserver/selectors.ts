@@ -5,7 +5,7 @@ import type { KObject } from '../api/kind.js';
 import { parseLabelSelector, labelSelectorToString } from '../api/labels.js';
 import { parseFieldSelector } from '../api/fields.js';
 import type { RequestContext } from './context.js';
-import { badRequest } from './errors.js';
+import { badRequest } from '../api/errors.js';
 
 export type ObjectFilter = (obj: KObject) => boolean;
 

@@ -3,7 +3,7 @@
 // the event loop (small bodies) and in the YAML worker (large ones, see yaml-offload.ts).
 
 import { parseDocument } from 'yaml';
-import { badRequest } from './errors.js';
+import { badRequest } from '../api/errors.js';
 import { depthMessage, valueDepthExceeds, yamlDepthExceeds } from './decode-limits.js';
 import { yamlDuplicateKeys } from './yaml-duplicates.js';
 

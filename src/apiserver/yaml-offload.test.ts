@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeBodyAsync, decodeBody } from './body.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api/errors.js';
 import { OFFLOAD_YAML_BYTES } from './yaml-offload.js';
 
 test('large YAML bodies decode off the event loop to the same value, with the same errors', async () => {

@@ -3,7 +3,7 @@
 // worker cannot start or dies, bodies are decoded in place as before: slower for others, still correct.
 
 import { Worker } from 'node:worker_threads';
-import { ApiError, type StatusReason } from './errors.js';
+import { ApiError, type StatusReason } from '../api/errors.js';
 import { decodeYaml } from './yaml-decode.js';
 
 /** Below this size the yaml library stays within the event-loop budget (it measured about 1.6 ms per KiB on a busy 2-core machine). */

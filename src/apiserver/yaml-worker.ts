@@ -2,7 +2,7 @@
 // for a 470 KB pod manifest on the shared 2-core machine: a 1.5 MiB one would hold every request for seconds).
 
 import { parentPort } from 'node:worker_threads';
-import { ApiError } from './errors.js';
+import { ApiError } from '../api/errors.js';
 import { decodeYaml } from './yaml-decode.js';
 
 parentPort?.on('message', ({ id, text }: { id: number; text: string }) => {

@@ -267,7 +267,7 @@ async function main(argv: string[]) {
       return (await import('./sim.js')).runSim(rest);
     case 'version':
     case '--version': {
-      const { versionInfo, GIFEE_VERSION } = await import('../apiserver/version.js');
+      const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
       return console.log(`gifee ${GIFEE_VERSION} (Kubernetes API ${versionInfo().gitVersion}, node ${process.versions.node})`);
     }
     case undefined:

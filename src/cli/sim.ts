@@ -68,7 +68,7 @@ export async function runSim(argv: string[]): Promise<void> {
     cleanup: !!f.cleanup,
   };
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?-?$|^$/.test(opts.namePrefix)) throw new UsageError(`--name-prefix "${opts.namePrefix}" must be lowercase letters, digits, '-' or '.' (node names are DNS subdomains)`);
-  const [{ clientConfigFromKubeconfig, defaultKubeconfigPath }, { startSimNodes }] = await Promise.all([import('../sim/kubeconfig.js'), import('../sim/nodes.js')]);
+  const [{ clientConfigFromKubeconfig, defaultKubeconfigPath }, { startSimNodes }] = await Promise.all([import('../client/kubeconfig.js'), import('../sim/nodes.js')]);
   const kubeconfig = (f.kubeconfig as string | undefined) ?? defaultKubeconfigPath();
   const client = await clientConfigFromKubeconfig(kubeconfig).catch((e: Error) => {
     throw new UsageError(e.message);

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../../test/helpers/cluster.js';
-import { clientConfigFromKubeconfig } from '../sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from './kubeconfig.js';
 import { logger } from '../util/log.js';
 import { LeaderElector } from './leader-election.js';
 import { R } from './resources.js';

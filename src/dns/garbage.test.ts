@@ -11,7 +11,7 @@ import net from 'node:net';
 import * as packet from 'dns-packet';
 import fc from 'fast-check';
 import { startCluster, type Cluster } from '../../test/helpers/cluster.js';
-import { clientConfigFromKubeconfig } from '../sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
 import { logger } from '../util/log.js';
 import { startDnsServer, type DnsServer } from './server.js';

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../../test/helpers/cluster.js';
-import { clientConfigFromKubeconfig } from '../sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest.js';
 import { logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';

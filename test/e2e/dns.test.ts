@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { RestClient } from '../../src/client/rest.js';
-import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { logger } from '../../src/util/log.js';
 import { NodeDns } from '../../src/dns/node-dns.js';
 import { addressesOf, query, startFakeUpstream, type FakeUpstream } from '../../src/dns/testing.js';

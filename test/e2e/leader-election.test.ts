@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { etcdAvailable } from '../helpers/backends.js';
 import { startEtcd } from '../helpers/etcd.js';
-import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startControllerManager } from '../../src/controllers/manager.js';
 import type { Logger } from '../../src/util/log.js';
 

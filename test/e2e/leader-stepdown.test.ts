@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
-import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startControllerManager } from '../../src/controllers/manager.js';
 import { RestClient, type ClientConfig } from '../../src/client/rest.js';
 import type { Logger } from '../../src/util/log.js';

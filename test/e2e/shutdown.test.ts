@@ -8,7 +8,7 @@ import https from 'node:https';
 import type { ClientRequest } from 'node:http';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
-import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 
 const PODS = 2000;
 const WATCHES = 500;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { clientConfigFromKubeconfig } from '../../src/sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KObject } from '../../api/kind.js';
 import { startCluster, type Cluster } from '../../../test/helpers/cluster.js';
-import { clientConfigFromKubeconfig } from '../../sim/kubeconfig.js';
+import { clientConfigFromKubeconfig } from '../../client/kubeconfig.js';
 import { R } from '../../client/resources.js';
 import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';

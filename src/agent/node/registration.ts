@@ -9,7 +9,7 @@ import { Informer } from '../../client/informer.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
-import { GIFEE_VERSION } from '../../apiserver/version.js';
+import { GIFEE_VERSION } from '../../api/version.js';
 import { pressureConditions, type NodeCondition } from '../eviction/pressure.js';
 import type { PressureCondition } from '../eviction/thresholds.js';
 

@@ -6,7 +6,7 @@ import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { isDryRun } from '../admission.js';
 import { decodeBody, readBody } from '../body.js';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest, conflict } from '../../api/errors.js';
 import { sendObject, successStatus } from '../respond.js';
 import { buildFilter } from '../selectors.js';
 import { listObjects } from './list.js';

@@ -6,7 +6,7 @@
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
 import type { RequestContext } from '../context.js';
-import { ApiError, badRequest, gone } from '../errors.js';
+import { ApiError, badRequest, gone } from '../../api/errors.js';
 import { sendObject, wantsAs, wantsYaml } from '../respond.js';
 import { buildFilter, type ObjectFilter } from '../selectors.js';
 import { LATEST, decodeContinue, encodeContinue } from '../list/continue-token.js';

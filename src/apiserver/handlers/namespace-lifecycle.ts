@@ -3,7 +3,7 @@
 
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { forbidden, notFound } from '../errors.js';
+import { forbidden, notFound } from '../../api/errors.js';
 
 export function namespaceKind(rc: RequestContext): KindDef | undefined {
   return rc.api.registry.byResource('', 'v1', 'namespaces');

@@ -7,7 +7,7 @@ import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, fieldManagerOf, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
 import { decodeBodyAsync, mediaType, readBody } from '../body.js';
-import { badRequest, conflict, unsupportedMediaType } from '../errors.js';
+import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';

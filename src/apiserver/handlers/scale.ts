@@ -7,7 +7,7 @@ import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { isDryRun, prepareForUpdate } from '../admission.js';
 import { decodeBody, readBody } from '../body.js';
-import { badRequest, conflict, invalid, fieldErr } from '../errors.js';
+import { badRequest, conflict, invalid, fieldErr } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';

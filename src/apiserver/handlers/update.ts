@@ -6,7 +6,7 @@ import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../admission.js';
 import { decodeBodyAsync, readBody } from '../body.js';
-import { badRequest, conflict } from '../errors.js';
+import { badRequest, conflict } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { updateWithRetry } from './persist.js';
 import { checkObjectSize } from '../object-size.js';

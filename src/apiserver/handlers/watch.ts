@@ -6,7 +6,7 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
 import { StoreError } from '../../store/types.js';
 import type { RequestContext } from '../context.js';
-import { ApiError, badRequest, gone } from '../errors.js';
+import { ApiError, badRequest, gone } from '../../api/errors.js';
 import { wantsAs } from '../respond.js';
 import { buildFilter } from '../selectors.js';
 import type { HubEvent } from '../storage/watch-hub.js';

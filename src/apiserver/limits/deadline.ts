@@ -4,7 +4,7 @@
 // Kubernetes does: a half-written body cannot be turned into a Status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../../api/errors.js';
 import { parseGoDuration } from './go-duration.js';
 
 export const requestTimedOut = () =>

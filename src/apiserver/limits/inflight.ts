@@ -2,7 +2,7 @@
 // served at once; the rest get 429 TooManyRequests with Retry-After: 1, which client-go honours by
 // waiting and retrying. It bounds the work (memory, store load) the server takes on under a flood.
 
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 export interface InflightLimits {
   /** --max-requests-inflight (default 400; 0: no limit). */

@@ -5,7 +5,7 @@ import { requestDeadlineMs } from './deadline.js';
 import { InflightLimiter } from './inflight.js';
 import { isLongRunning } from './long-running.js';
 import { parseRequestInfo } from '../request-info.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 test('Go durations as ?timeout= takes them', () => {
   assert.equal(parseGoDuration('300ms'), 300);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeContinue, encodeContinue } from './continue-token.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 const P = '/registry/core/services/default/';
 const raw = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');

@@ -4,7 +4,7 @@
 // "//") and keys of other resources. The start key comes back joined to the list's own prefix, so
 // a token can never range outside it.
 
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../api/errors.js';
 
 const VERSION = 'meta.k8s.io/v1';
 /** rv -1: continue at the newest revision (issued when the token's own revision was compacted). */

@@ -4,7 +4,7 @@
 // saw a revision a moment before this server did); a forged huge number just costs a few polls.
 
 import type { Store } from '../../store/types.js';
-import { tooLargeResourceVersion } from '../errors.js';
+import { tooLargeResourceVersion } from '../../api/errors.js';
 
 export const FRESH_WAIT_MS = Number(process.env.GIFEE_FRESH_WAIT_MS ?? 3000);
 

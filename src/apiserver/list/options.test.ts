@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseListQuery } from './options.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 const parse = (qs: string, watch = false) => parseListQuery(new URLSearchParams(qs), watch);
 const fails = (qs: string, watch: boolean, code: number, message: string) =>

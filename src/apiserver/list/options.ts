@@ -4,7 +4,7 @@
 // Invalid on ListOptions.meta.k8s.io with one cause each.
 
 import type { FieldError } from '../../api/kind.js';
-import { badRequest, fieldErr, invalid } from '../errors.js';
+import { badRequest, fieldErr, invalid } from '../../api/errors.js';
 
 export type Match = '' | 'Exact' | 'NotOlderThan';
 

@@ -3,7 +3,7 @@
 
 import type { KObject } from '../../api/kind.js';
 import type { ObjectSchema } from '../../api/schema.js';
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../api/errors.js';
 import { applyJsonPatch } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';

@@ -3,7 +3,7 @@
 // Bounded as Kubernetes bounds it: at most 10,000 operations (413), and copies may add at most 3 MiB
 // in total (422), so a short patch of doubling copies cannot grow an object without limit.
 
-import { ApiError, badRequest, shownValue } from '../errors.js';
+import { ApiError, badRequest, shownValue } from '../../api/errors.js';
 import { deepEqual } from '../../util/equal.js';
 
 interface Op {

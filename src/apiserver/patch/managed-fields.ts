@@ -8,7 +8,7 @@
 import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
 import { diffFields, type FieldDiff } from './field-diff.js';
 

@@ -9,7 +9,7 @@ import { int32, mapList, setOf, str, struct } from '../../api/schema.js';
 import { applyJsonPatch, MAX_JSON_PATCH_COPY_BYTES, MAX_JSON_PATCH_OPERATIONS, MAX_JSON_PATCH_WORK } from './json-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 const port = struct('l.Port', '', { containerPort: int32(), protocol: str('', { default: 'TCP' }) });
 const container = struct('l.Container', '', { name: str(), image: str(), ports: mapList(port, 'containerPort', '', ['containerPort', 'protocol']) });

@@ -7,7 +7,7 @@ import { applyJsonPatch } from './json-patch.js';
 import { applyMergePatch } from './merge-patch.js';
 import { applyStrategicMergePatch } from './strategic-merge.js';
 import { recordUpdate, serverSideApply } from './managed-fields.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 const port = struct('t.Port', '', { containerPort: int32(), protocol: str('', { default: 'TCP' }), name: str() });
 const env = struct('t.Env', '', { name: str(), value: str() });

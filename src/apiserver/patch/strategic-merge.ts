@@ -6,7 +6,7 @@
 // Linear in the sizes of object and patch: list items are found through maps keyed by merge key,
 // set members and deletions through Sets of their JSON, never by scanning a list per item.
 
-import { badRequest } from '../errors.js';
+import { badRequest } from '../../api/errors.js';
 import { resolve, type ArraySchema, type Schema } from '../../api/schema.js';
 import { applyMergePatch } from './merge-patch.js';
 

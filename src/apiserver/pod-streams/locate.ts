@@ -3,7 +3,7 @@
 
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { ApiError, badRequest, notFound } from '../errors.js';
+import { ApiError, badRequest, notFound } from '../../api/errors.js';
 import type { KubeletEndpoint } from './kubelet-client.js';
 
 interface PodShape {

@@ -3,7 +3,7 @@
 
 import https from 'node:https';
 import type { RequestContext } from '../context.js';
-import { ApiError, methodNotAllowed } from '../errors.js';
+import { ApiError, methodNotAllowed } from '../../api/errors.js';
 import { kubeletClientOf } from './kubelet-client.js';
 import { locatePod } from './locate.js';
 import { agentPath } from './agent-paths.js';

@@ -5,7 +5,7 @@
 
 import type { Duplex } from 'node:stream';
 import type { RequestContext } from '../context.js';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../../api/errors.js';
 import { kubeletClientOf } from './kubelet-client.js';
 import { locatePod } from './locate.js';
 import { agentPath } from './agent-paths.js';

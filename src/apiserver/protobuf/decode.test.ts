@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinKinds } from '../../api/kinds/index.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 import { decodeProtobuf } from './decode.js';
 
 const configMap = builtinKinds.find((k) => k.kind === 'ConfigMap')!.schema;

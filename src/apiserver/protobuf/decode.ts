@@ -3,11 +3,11 @@
 // protobuf always carries (empty strings, 0, false, empty messages) are dropped, as JSON's
 // omitempty would, except for pointer fields where zero means something.
 
-import { badRequest, unsupportedMediaType } from '../errors.js';
+import { badRequest, unsupportedMediaType } from '../../api/errors.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { FIELD_NUMBERS, KEEP_ZERO } from './field-numbers.js';
 import { readFields, signed, type WireField } from './wire.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 import { depthMessage, MAX_NESTING_DEPTH, scanJson } from '../decode-limits.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);

@@ -10,7 +10,7 @@ import type { KObject } from '../../api/kind.js';
 import { defaultObject } from '../../api/defaults.js';
 import type { ApiState } from '../context.js';
 import { nowSeconds } from '../admission.js';
-import { ApiError } from '../errors.js';
+import { ApiError } from '../../api/errors.js';
 
 export interface KubernetesServiceOptions {
   clusterIP: string;

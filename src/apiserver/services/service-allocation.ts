@@ -3,23 +3,21 @@
 // commit that gives back what the old version held and the new one no longer does.
 
 import type { FieldError, KObject } from '../../api/kind.js';
-import { invalid, internalError } from '../errors.js';
+import { invalid, internalError } from '../../api/errors.js';
 import { AllocationError, type Owner, type StoreAllocator } from './allocator.js';
 import { parseIPv4 } from '../../util/ipv4.js';
+import { isHeadless, needsClusterIP, needsNodePorts, type ServiceSpec } from '../../api/kinds/cluster/service-spec.js';
+
+export { isHeadless, needsClusterIP, needsNodePorts, type ServicePort, type ServiceSpec } from '../../api/kinds/cluster/service-spec.js';
 
 export interface ServiceAllocators {
   ips: StoreAllocator;
   nodePorts: StoreAllocator;
 }
 
-export type ServicePort = { name?: string; port?: number; protocol?: string; nodePort?: number };
-export type ServiceSpec = { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[]; allocateLoadBalancerNodePorts?: boolean; ipFamilies?: string[]; ipFamilyPolicy?: string };
 
 const specOf = (svc: KObject) => ((svc.spec ??= {}) as ServiceSpec);
 
-export const isHeadless = (s: ServiceSpec) => s.clusterIP === 'None';
-export const needsClusterIP = (s: ServiceSpec) => s.type !== 'ExternalName';
-export const needsNodePorts = (s: ServiceSpec) => s.type === 'NodePort' || (s.type === 'LoadBalancer' && s.allocateLoadBalancerNodePorts !== false);
 
 /** The allocated values a stored Service holds. */
 export function heldBy(svc: KObject | undefined): { ip?: string; nodePorts: Set<number> } {

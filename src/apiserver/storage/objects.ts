@@ -3,7 +3,7 @@
 
 import type { KindDef, KObject } from '../../api/kind.js';
 import { type Store, StoreError, FutureRevisionError } from '../../store/types.js';
-import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../errors.js';
+import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../../api/errors.js';
 import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 
 /** Room for the rest of an etcd put or transaction (compare, request framing) beside key and value. */

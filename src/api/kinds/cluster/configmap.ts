@@ -1,6 +1,6 @@
 // core/v1 ConfigMap: configuration data for pods, optionally immutable.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { bool, bytes, mapOf, stringMap } from '../../schema.js';

@@ -1,7 +1,7 @@
 // Keys of ConfigMap and Secret data: file-name-like ([-._a-zA-Z0-9]+), unique across both maps,
 // and a total size under 1 MiB, as Kubernetes requires.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KObject } from '../../kind.js';
 
 const KEY = /^[-._a-zA-Z0-9]+$/;

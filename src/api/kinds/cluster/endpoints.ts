@@ -1,6 +1,6 @@
 // core/v1 Endpoints and discovery.k8s.io/v1 EndpointSlice: where a service's pods are.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, listOf, mapList, str, stringMap, struct } from '../../schema.js';

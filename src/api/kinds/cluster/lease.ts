@@ -1,6 +1,6 @@
 // coordination.k8s.io/v1 Lease: leader election and node heartbeats.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { int32, str, struct } from '../../schema.js';

@@ -2,7 +2,7 @@
 // spec.priorityClassName and get its value as spec.priority on create (see
 // src/apiserver/pod-priority.ts); the scheduler orders and preempts by it.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, str } from '../../schema.js';

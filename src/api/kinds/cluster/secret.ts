@@ -1,7 +1,7 @@
 // core/v1 Secret: sensitive data. stringData is write-only convenience: merged into data (base64)
 // on write, never stored or returned.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { bool, bytes, mapOf, str, stringMap } from '../../schema.js';

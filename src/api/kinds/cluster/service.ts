@@ -1,13 +1,13 @@
 // core/v1 Service: a stable virtual IP and DNS name in front of a set of pods.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, condition, kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, intOrString, listOf, mapList, str, stringMap, struct } from '../../schema.js';
 import { validateLabels } from '../../validate-meta.js';
 import { portStatus } from './refs.js';
 import { age as ageOf } from '../../table.js';
-import { prepareServiceUpdate } from '../../../apiserver/services/update-rules.js';
+import { prepareServiceUpdate } from './service-update.js';
 
 const servicePort = struct('io.k8s.api.core.v1.ServicePort', 'A port the service exposes.', {
   name: str('Name of the port; required when there is more than one.'),

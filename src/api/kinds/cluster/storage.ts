@@ -1,7 +1,7 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim: storage with a life of its own, and the claims
 // pods use to get it.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { condition, conditionsOf, kindSchema, labelSelector } from '../../meta.js';
 import { enumOf, listOf, mapOf, quantity, setOf, str, struct, time } from '../../schema.js';

@@ -1,7 +1,7 @@
 // Small validation helpers shared by the workload kinds, worded and pathed as Kubernetes' own
 // validation reports them (so `kubectl apply` errors read the same).
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError } from '../../kind.js';
 import { dns1123Label, dns1123Subdomain, labelValue, qualifiedName } from '../../names.js';
 

@@ -1,7 +1,7 @@
 // Validation of one container (regular, init or ephemeral): name, image, ports, environment, mounts,
 // probes, lifecycle hooks, resources and security context. Paths and wording follow Kubernetes.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError } from '../../kind.js';
 import { parseQuantity } from '../../quantity.js';
 import { type Obj, checkDNSLabel, checkNonNegative, checkNumberOrNamedPort, checkPortName, checkPortNumber, isObj, isSet, notFound, objects, str } from './checks.js';

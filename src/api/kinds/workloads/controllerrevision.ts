@@ -1,7 +1,7 @@
 // apps/v1 ControllerRevision: an immutable snapshot of a StatefulSet's or DaemonSet's template,
 // used for rollouts and rollbacks.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import { deepEqual } from '../../../util/equal.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';

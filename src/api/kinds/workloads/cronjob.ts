@@ -1,6 +1,6 @@
 // batch/v1 CronJob: creates Jobs on a cron schedule.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema, objectMeta } from '../../meta.js';
 import { bool, enumOf, int32, int64, listOf, str, struct, time } from '../../schema.js';

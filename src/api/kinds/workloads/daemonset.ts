@@ -1,6 +1,6 @@
 // apps/v1 DaemonSet: one pod per eligible node.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { labelSelectorToString } from '../../labels.js';
 import { conditionsOf, kindSchema, labelSelector } from '../../meta.js';

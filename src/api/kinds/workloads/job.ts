@@ -1,6 +1,6 @@
 // batch/v1 Job: pods that run to completion, retried on failure, optionally indexed.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import { deepEqual } from '../../../util/equal.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema, labelSelector } from '../../meta.js';

@@ -1,7 +1,7 @@
 // Validation of a PodSpec (for pods and for the pod templates of workloads), of pod creation, and of
 // pod updates, which may change only a few fields once a pod exists.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import { deepEqual } from '../../../util/equal.js';
 import type { FieldError, KObject } from '../../kind.js';
 import { type Obj, checkDNSLabel, checkDNSSubdomain, checkLabels, isObj, isSet, num, objects, str } from './checks.js';

@@ -1,7 +1,7 @@
 // Validation of the scheduling parts of a PodSpec: node selector, affinity, tolerations, topology
 // spread constraints, readiness and scheduling gates.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError } from '../../kind.js';
 import { labelValue } from '../../names.js';
 import { type Obj, checkLabelSelector, checkLabels, checkQualifiedName, isObj, isSet, objects, str } from './checks.js';

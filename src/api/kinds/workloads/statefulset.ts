@@ -1,6 +1,6 @@
 // apps/v1 StatefulSet: pods with stable names, ordinals and per-pod volume claims.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, kindSchema, labelSelector } from '../../meta.js';
 import { int32, int64, intOrString, listOf, str, struct, time } from '../../schema.js';

@@ -1,7 +1,7 @@
 // Validation of a pod's volumes: unique DNS-label names, exactly one source each, and the checks of
 // the common sources (claims, projected files and their modes, tokens, ephemeral claim templates).
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import type { FieldError } from '../../kind.js';
 import { type Obj, checkDNSLabel, isObj, isSet, objects, str } from './checks.js';
 import { volumeSources } from './volumes.js';

@@ -1,7 +1,7 @@
 // What the pod-template workloads share: selector and template checks (selector required, not empty,
 // matching the template's labels), immutable selectors, and non-negative counters.
 
-import { fieldErr } from '../../../apiserver/errors.js';
+import { fieldErr } from '../../errors.js';
 import { deepEqual } from '../../../util/equal.js';
 import type { FieldError } from '../../kind.js';
 import { selectorFromObject } from '../../labels.js';

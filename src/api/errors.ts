@@ -1,7 +1,7 @@
 // Every API error becomes a Kubernetes Status object with the right code and reason, so kubectl and
 // client libraries print and branch on them exactly as they do against Kubernetes.
 
-import type { FieldError } from '../api/kind.js';
+import type { FieldError } from './kind.js';
 
 export type StatusReason =
   | 'BadRequest'

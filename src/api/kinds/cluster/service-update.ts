@@ -4,8 +4,8 @@
 // - a type change that no longer needs them drops unchanged ones, so `type: ClusterIP` on a
 //   NodePort service or `type: ExternalName` works without clearing fields (dropTypeDependentFields).
 
-import type { KObject } from '../../api/kind.js';
-import { needsClusterIP, needsNodePorts, type ServiceSpec } from './service-allocation.js';
+import type { KObject } from '../../kind.js';
+import { needsClusterIP, needsNodePorts, type ServiceSpec } from './service-spec.js';
 
 const sameList = (a?: string[], b?: string[]) => (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === b![i]);
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
-import type { ClientConfig } from '../client/rest.js';
+import type { ClientConfig } from './rest.js';
 
 /** $KUBECONFIG's first file, else ~/.kube/config (kubectl's default). */
 export function defaultKubeconfigPath(): string {
