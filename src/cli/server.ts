@@ -80,20 +80,31 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
   await writeKubeconfig(cfg.kubeconfig, buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }), { merge: cfg.mergeKubeconfig });
 
+  // The controller manager, scheduler and embedded agent use the same (admin) identity, so they share
+  // one client and one informer factory: one list + watch per resource in this process, not one per
+  // controller.
+  const [{ RestClient }, { InformerFactory }] = await Promise.all([import('../client/rest.js'), import('../client/informer-factory.js')]);
+  const sharedClient = new RestClient({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
+  const informers = new InformerFactory(sharedClient, logger('informers'));
+  const closeShared = () => {
+    informers.stop();
+    sharedClient.close();
+  };
   let stopControllers = async () => {};
   if (cfg.controllers) {
     const { startControllerManager } = await import('../controllers/manager.js');
-    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager'), clusterCIDR: cfg.clusterCIDR });
+    const cm = await startControllerManager({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('controller-manager'), clusterCIDR: cfg.clusterCIDR, informers });
     stopControllers = () => cm.stop();
     const { startElectedScheduler } = await import('../scheduler/elected.js');
-    const scheduler = await startElectedScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler') });
+    const scheduler = await startElectedScheduler({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, log: logger('scheduler'), informers });
     stopControllers = () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {});
   }
   let stopAgent = async () => {};
   if (cfg.agent) {
     const { startEmbeddedAgent } = await import('./agent.js');
-    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent }).catch(async (e: Error) => {
+    const agent = await startEmbeddedAgent({ dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent, informers }).catch(async (e: Error) => {
       await stopControllers().catch(() => undefined);
+      closeShared();
       await api.close();
       await store.close();
       throw new UsageError(`the node agent could not start: ${e.message}`);
@@ -114,6 +125,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       force.unref();
       await stopAgent().catch((e) => log.warn('stopping the node agent failed', { err: e }));
       await stopControllers().catch((e) => log.warn('stopping controllers failed', { err: e }));
+      closeShared();
       await api.close();
       await store.close();
       resolve();

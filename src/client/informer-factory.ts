@@ -74,6 +74,15 @@ export class InformerFactory {
   }
 }
 
+/** A scope on the process's shared factory if there is one, else on a private one (stopped with the scope). */
+export function informerScope(o: { client: RestClient; informers?: InformerFactory; log: Logger }, name: string): InformerScope {
+  if (o.informers) return o.informers.scope(name);
+  const own = new InformerFactory(o.client, o.log);
+  const scope = own.scope(name);
+  scope.onClose(() => own.stop());
+  return scope;
+}
+
 /** One consumer's view of the factory: the informers it uses, its handlers, its start and stop. */
 export class InformerScope {
   private used: Informer[] = [];
@@ -119,6 +128,11 @@ export class InformerScope {
     return Promise.race([Promise.all(this.used.map((i) => i.waitForSync())).then(() => !this.closed), closed]);
   }
 
+  /** Run fn when the scope closes (after its handlers and references are gone). */
+  onClose(fn: () => void) {
+    this.closeWaiters.push(fn);
+  }
+
   get isClosed() {
     return this.closed;
   }
@@ -159,6 +173,10 @@ class ScopedInformer implements InformerLike {
 
   byIndex(index: string, value: string) {
     return this.inner.byIndex(index, value);
+  }
+
+  indexValues(index: string) {
+    return this.inner.indexValues(index);
   }
 
   hasSynced() {

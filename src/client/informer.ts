@@ -34,6 +34,8 @@ export interface InformerLike {
   list(): KObject[];
   get(key: string): KObject | undefined;
   byIndex(index: string, value: string): KObject[];
+  /** Values of an index that have objects (e.g. every node some pod is bound to). */
+  indexValues(index: string): string[];
   hasSynced(): boolean;
   waitForSync(): Promise<void>;
 }
@@ -79,6 +81,10 @@ export class Informer implements InformerLike {
 
   byIndex(index: string, value: string): KObject[] {
     return this.cache.byIndex(index, value);
+  }
+
+  indexValues(index: string): string[] {
+    return this.cache.indexValues(index);
   }
 
   get size() {

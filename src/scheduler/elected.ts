@@ -3,11 +3,13 @@
 
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
 import { RestClient } from '../client/rest.js';
+import type { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { startScheduler } from './scheduler.js';
 
-export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
-  const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler-election' });
+/** informers: the process's shared informers; each term as leader takes a scope of them and closes it on losing the lease. */
+export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
+  const client = opts.informers?.client ?? new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler-election' });
   let running: { stop(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;
   const le = new LeaderElector({
@@ -35,7 +37,7 @@ export async function startElectedScheduler(opts: { server: string; ca: string; 
       await le.stop();
       await starting;
       await running?.stop();
-      client.close();
+      if (!opts.informers) client.close();
     },
   };
 }
