@@ -80,7 +80,8 @@ async function deployments(client: RestClient): Promise<number> {
   return PODS / ((performance.now() - start) / 1000);
 }
 
-const cluster = await startCluster({ env: { GIFEE_LOG: 'warn' } });
+// A /9 cluster CIDR: room for a /24 per node however many sim nodes (the default /16 holds 256).
+const cluster = await startCluster({ env: { GIFEE_LOG: 'warn' }, extraArgs: ['--cluster-cidr', '10.128.0.0/9'] });
 const client = clientFromKubeconfig(cluster.kubeconfig);
 const sim = await simNodes(cluster);
 try {
