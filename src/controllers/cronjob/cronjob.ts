@@ -15,7 +15,7 @@ import { isConflict, isNotFound, StatusError, type RestClient } from '../../clie
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import { controllerRef, nowRfc3339, ownedBy, ownerRefTo } from '../history/pod-state.js';
+import { nowRfc3339, ownedBy, ownerRefTo } from '../history/pod-state.js';
 import { mostRecentRun, nextRun, parseCronSchedule, validTimeZone } from './schedule.js';
 
 interface CronJobSpec {
@@ -57,12 +57,9 @@ export class CronJobController extends Controller {
     this.events = new EventRecorder(client, 'cronjob-controller', log);
     this.cronjobs = this.informers.informer(R.cronjobs);
     this.jobs = this.informers.informer(R.jobs, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
-    this.cronjobs.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)) });
-    const jobChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'CronJob') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.jobs.addHandlers({ onAdd: jobChanged, onUpdate: (_, o) => jobChanged(o), onDelete: jobChanged });
+    this.watch(this.cronjobs, (_old, o) => o && keyOf(o));
+    // A Job of ours changed (finished, deleted): its CronJob looks again.
+    this.watch(this.jobs, (old, o) => this.controllerOwnerKey((o ?? old)!, 'CronJob', this.cronjobs));
   }
 
   protected async reconcile(key: string) {

@@ -17,7 +17,7 @@ import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
-import { controllerRef, isAvailable, isReady, ownedBy, phaseOf } from '../history/pod-state.js';
+import { isAvailable, isReady, ownedBy, phaseOf } from '../history/pod-state.js';
 import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../history/revisions.js';
 import { fit } from './node-fit.js';
 import { daemonPod, nodeOfDaemonPod, withDaemonTolerations, type DaemonTemplate } from './pod-template.js';
@@ -47,15 +47,11 @@ export class DaemonSetController extends Controller {
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
     this.nodes = this.informers.informer(R.nodes);
     this.revisions = this.informers.informer(R.controllerrevisions);
-    this.sets.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
-    // Any node change (labels, taints, readiness, a new node) may change where daemons belong.
-    const nodeChanged = () => { for (const ds of this.sets.list()) this.queue.add(keyOf(ds)); };
-    this.nodes.addHandlers({ onAdd: nodeChanged, onUpdate: (old, o) => { if (!deepEqual(old.metadata?.labels, o.metadata?.labels) || !deepEqual(old.spec, o.spec)) nodeChanged(); }, onDelete: nodeChanged });
+    this.watch(this.sets, (_old, o) => o && keyOf(o));
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'DaemonSet', this.sets));
+    // A new or removed node, or a change of its labels or spec (taints, unschedulable), may change
+    // where daemons belong; status updates (heartbeats) do not.
+    this.watch(this.nodes, (old, o) => (old && o && deepEqual(old.metadata?.labels, o.metadata?.labels) && deepEqual(old.spec, o.spec) ? undefined : this.sets.list().map(keyOf)));
   }
 
   protected async reconcile(key: string) {

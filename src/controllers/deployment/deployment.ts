@@ -12,7 +12,7 @@ import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { claim } from '../replicaset/claim.js';
 import { controllerRefOf, type Pod, type ReplicaSet } from '../replicaset/types.js';
 import { rolloutRecreate } from './recreate.js';
@@ -33,11 +33,7 @@ export class DeploymentController extends Controller {
     this.deployments = this.informers.informer(R.deployments);
     this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid, [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace });
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
-    this.deployments.addHandlers({
-      onAdd: (o) => this.queue.add(keyOf(o)),
-      onUpdate: (_, o) => this.queue.add(keyOf(o)),
-      onDelete: (o) => this.queue.add(keyOf(o)),
-    });
+    this.watch(this.deployments, ownKey);
     this.replicaSets.addHandlers({
       onAdd: (o) => this.replicaSetChanged(undefined, o as ReplicaSet),
       onUpdate: (old, o) => this.replicaSetChanged(old as ReplicaSet, o as ReplicaSet),

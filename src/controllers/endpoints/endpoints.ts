@@ -11,7 +11,7 @@ import { EventRecorder } from '../../client/events.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { hasManagedEndpoints, isHeadless, selects } from '../endpointslice/pods.js';
 import { desiredSubsets } from './subsets.js';
 
@@ -32,8 +32,7 @@ export class EndpointsController extends Controller {
     this.pods = this.informers.informer(R.pods);
     this.endpoints = this.informers.informer(R.endpoints);
     this.events = new EventRecorder(client, 'endpoint-controller', log);
-    const svc = (o: KObject) => this.queue.add(keyOf(o));
-    this.services.addHandlers({ onAdd: svc, onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.services, ownKey);
     this.pods.addHandlers({
       onAdd: (p) => this.enqueueFor(p),
       onUpdate: (old, p) => {
@@ -43,7 +42,7 @@ export class EndpointsController extends Controller {
       onDelete: (p) => this.enqueueFor(p),
     });
     // Someone else changed or deleted an Endpoints object of a selecting Service: put it back.
-    this.endpoints.addHandlers({ onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.endpoints, (old, o) => (old ? keyOf(o ?? old) : undefined));
   }
 
   private enqueueFor(pod: KObject) {

@@ -13,7 +13,7 @@ import { EventRecorder } from '../../client/events.js';
 import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { desiredGroups, type SliceEndpoint, type SlicePort, ZONE_LABEL } from './desired.js';
 import { planSlices } from './plan.js';
 import { hasManagedEndpoints, isHeadless, selects } from './pods.js';
@@ -43,8 +43,7 @@ export class EndpointSliceController extends Controller {
     this.slices = this.informers.informer(R.endpointslices, { query: { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` } });
     this.nodes = this.informers.informer(R.nodes);
     this.events = new EventRecorder(client, 'endpoint-slice-controller', log);
-    const svc = (o: KObject) => this.queue.add(keyOf(o));
-    this.services.addHandlers({ onAdd: svc, onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.services, ownKey);
     this.pods.addHandlers({
       onAdd: (p) => this.enqueueFor(p),
       onUpdate: (old, p) => {

@@ -14,7 +14,7 @@ import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
 import { controllerRef, isActive, isReady, isTerminal, nowRfc3339, ownedBy, phaseOf } from '../history/pod-state.js';
 import { findCondition, isFinished, isTrue, setCondition, type JobCondition } from './conditions.js';
@@ -63,12 +63,8 @@ export class JobController extends Controller {
     this.events = new EventRecorder(client, 'job-controller', log);
     this.jobs = this.informers.informer(R.jobs);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
-    this.jobs.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)), onDelete: (o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'Job') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
+    this.watch(this.jobs, ownKey);
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'Job', this.jobs));
   }
 
   protected async reconcile(key: string) {

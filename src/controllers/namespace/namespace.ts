@@ -18,14 +18,8 @@ export class NamespaceController extends Controller {
   constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
     super('namespace', log, factory);
     this.informer = this.informers.informer(NAMESPACES);
-    this.informer.addHandlers({
-      onAdd: (o) => this.maybeEnqueue(o),
-      onUpdate: (_, o) => this.maybeEnqueue(o),
-    });
-  }
-
-  private maybeEnqueue(o: KObject) {
-    if (o.metadata?.deletionTimestamp) this.queue.add(o.metadata.name!);
+    // Only namespaces being deleted have work.
+    this.watch(this.informer, (_old, o) => (o?.metadata?.deletionTimestamp ? o.metadata.name : undefined));
   }
 
   protected async reconcile(name: string) {

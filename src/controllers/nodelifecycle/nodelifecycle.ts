@@ -40,8 +40,10 @@ export class NodeLifecycleController extends Controller {
     this.leases = this.informers.informer(R.leases, { namespace: LEASE_NS });
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
     this.nodes.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!), onDelete: (o) => this.probes.delete(o.metadata!.name!) });
-    this.leases.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!) });
-    this.pods.addHandlers({ onUpdate: (old, o) => { if ((o.spec as { nodeName?: string }).nodeName && !(old.spec as { nodeName?: string }).nodeName) this.queue.add((o.spec as { nodeName: string }).nodeName); } });
+    this.watch(this.leases, (_old, o) => o?.metadata?.name);
+    // A pod just bound to a node: that node's taints may call for its eviction.
+    const nodeOf = (p: KObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+    this.watch(this.pods, (old, o) => (old && o && nodeOf(o) && !nodeOf(old) ? nodeOf(o) : undefined));
   }
 
   protected override async onCachesSynced() {

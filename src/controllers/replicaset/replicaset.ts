@@ -39,13 +39,9 @@ export class ReplicaSetController extends Controller {
     this.events = new EventRecorder(client, 'replicaset-controller', log);
     this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid, [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace });
-    this.replicaSets.addHandlers({
-      onAdd: (o) => this.queue.add(keyOf(o)),
-      onUpdate: (_, o) => this.queue.add(keyOf(o)),
-      onDelete: (o) => {
-        this.expectations.forget(keyOf(o));
-        this.queue.add(keyOf(o));
-      },
+    this.watch(this.replicaSets, (old, o) => {
+      if (!o) this.expectations.forget(keyOf(old!));
+      return keyOf((o ?? old)!);
     });
     this.pods.addHandlers({
       onAdd: (o) => this.podAdded(o as Pod),
@@ -134,9 +130,9 @@ export class ReplicaSetController extends Controller {
     if (!deepEqual(status, rs.status)) await writeStatus(this.client, R.replicasets, rs, status);
     if (failure) throw new Error(`${failure.reason}: ${failure.message}`);
     const minReady = rs.spec.minReadySeconds ?? 0;
-    if (minReady > 0 && status.readyReplicas === (rs.spec.replicas ?? 1) && status.availableReplicas !== status.readyReplicas) {
-      this.queue.addAfter(key, minReady * 1000);
-    }
+    // Ready pods become available minReadySeconds later: look again then.
+    if (minReady > 0 && status.readyReplicas === (rs.spec.replicas ?? 1) && status.availableReplicas !== status.readyReplicas) return { requeueAfter: minReady * 1000 };
+    return undefined;
   }
 
   /** Create or delete pods towards spec.replicas; returns the failure to report, if any. */

@@ -20,8 +20,9 @@ export class ServiceAccountController extends Controller {
     super('serviceaccount', log, factory);
     this.namespaces = this.informers.informer(R.namespaces);
     this.accounts = this.informers.informer(R.serviceaccounts);
-    this.namespaces.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!) });
-    this.accounts.addHandlers({ onDelete: (o) => this.queue.add(o.metadata!.namespace!) });
+    this.watch(this.namespaces, (_old, o) => o?.metadata?.name);
+    // A deleted default account is made again.
+    this.watch(this.accounts, (old, o) => (o ? undefined : old?.metadata?.namespace));
   }
 
   protected async reconcile(namespace: string) {

@@ -18,9 +18,9 @@ import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
-import { controllerRef, isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../history/pod-state.js';
+import { isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../history/pod-state.js';
 import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../history/revisions.js';
 import { claimName, ordinalOf, statefulClaim, statefulPod, type StatefulSetSpec } from './identity.js';
 
@@ -39,12 +39,8 @@ export class StatefulSetController extends Controller {
     this.sets = this.informers.informer(R.statefulsets);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
     this.revisions = this.informers.informer(R.controllerrevisions);
-    this.sets.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)), onDelete: (o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'StatefulSet') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
+    this.watch(this.sets, ownKey);
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'StatefulSet', this.sets));
   }
 
   protected async reconcile(key: string) {
