@@ -154,7 +154,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     sources: { ...sources, ...envRefs },
     nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
     restartBackoffMs: o.restartBackoffMs ?? 10_000,
-  }, log.child({ part: 'pods' }));
+  }, log.child({ part: 'pods' }), informers);
 
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
