@@ -76,7 +76,14 @@ async function deployments(client: RestClient): Promise<number> {
     const labels = { app: `d${i}` };
     await client.create(R.deployments, 'scale', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `d${i}` }, spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } } } as KObject);
   }
-  await until(async () => (await readyCount(client, 'scale')) === PODS, 'deployment pods ready');
+  const deadline = Number(process.env.BENCH_TIMEOUT_S ?? 1800) * 1000;
+  try {
+    await until(async () => (await readyCount(client, 'scale')) === PODS, 'deployment pods ready', deadline);
+  } catch (e) {
+    // Say how far it got: a control plane that cannot keep up is a result too.
+    console.log(`bench scale: not done after ${(deadline / 1000).toFixed(0)}s: ${await readyCount(client, 'scale')} of ${PODS} pods Ready; server RSS ${(await rssMiB(cluster.pid)).toFixed(0)} MiB`);
+    throw e;
+  }
   return PODS / ((performance.now() - start) / 1000);
 }
 
@@ -89,6 +96,7 @@ try {
   await new Promise((r) => setTimeout(r, 3000)); // let node IPAM and the scheduler settle
   const idle = await rssMiB(cluster.pid);
   const bareRate = await barePods(cluster, client);
+  console.log(`bench scale: baseline ${BARE} bare pods Ready at ${bareRate.toFixed(1)} pods/s (idle RSS ${idle.toFixed(0)} MiB)`);
   // Remove the bare pods so that the memory figure is the Deployments' alone.
   await client.request('DELETE', '/api/v1/namespaces/bare/pods', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 });
   await until(async () => (await client.list(R.pods, 'bare', { limit: '1' })).items.length === 0, 'bare pods gone', 300_000);
