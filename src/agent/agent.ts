@@ -10,6 +10,7 @@ import { EventRecorder } from '../client/events.js';
 import { R } from '../client/resources.js';
 import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
 import { leaseClient } from '../client/lease-client.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
 import { scanImportDir } from './images/import-dir.js';
@@ -37,6 +38,8 @@ const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
 
 export interface AgentOptions {
   client: ClientConfig;
+  /** Informers shared with the control plane in this process (`gifee server`): same identity, one watch per resource. */
+  informers?: InformerFactory;
   dataDir: string;
   nodeName?: string;
   nodeIP: string;
@@ -81,7 +84,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   }
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   await mkdir(o.dataDir, { recursive: true });
-  const client = new RestClient({ ...o.client, userAgent: `gifee-agent/${nodeName}` });
+  const client = o.informers?.client ?? new RestClient({ ...o.client, userAgent: `gifee-agent/${nodeName}` });
+  // DNS, the service proxy, routes and node registration read the same caches (the pod manager
+  // watches only this node's pods, a separate selector).
+  const informers = o.informers ?? new InformerFactory(client, log.child({ part: 'informers' }));
   const recorder = new EventRecorder(client, 'kubelet', log.child({ part: 'events' }), nodeName);
   const images = createImageStore({ dataDir: o.dataDir, log: log.child({ part: 'images' }) });
   const imported = await scanImportDir(images).catch((e) => {
@@ -130,11 +136,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // The process runtime has no pod bridge: its pods use the host's resolvers.
   // clusterDNS "none": no cluster DNS at all, pods use the host's resolvers.
   const dnsSettings: { clusterDomain: string; clusterDNS?: string } = { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS === 'none' ? undefined : o.clusterDNS };
-  const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
+  const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, informers, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
 
   // Node heartbeats must not wait for a socket behind the agent's watches, or a busy agent looks dead.
   const heartbeats = leaseClient(client.config);
   const registration = new NodeRegistration(client, {
+    informers,
     nodeName,
     nodeIP: o.nodeIP,
     port: o.port,
@@ -170,7 +177,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     restartBackoffMs: o.restartBackoffMs ?? 10_000,
     podMaxPids: o.podMaxPids,
     oomScoreAdjFloor,
-  }, log.child({ part: 'pods' }));
+  }, log.child({ part: 'pods' }), informers);
   if (o.podMaxPids !== undefined && runtimeName === 'process') log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
@@ -178,11 +185,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   await registration.register();
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
-  const routes = runtimeName === 'runc' ? startRouteController({ client, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
+  const routes = runtimeName === 'runc' ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
   const proxy = runtimeName === 'runc'
-    ? await startServiceProxy({ client, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
-    : await startUserspaceProxy({ client, log: log.child({ part: 'proxy' }) });
+    ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
+    : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
@@ -216,7 +223,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       await proxy.stop();
       routes?.stop();
       await streams.close();
-      client.close();
+      if (!o.informers) {
+        informers.stop();
+        client.close();
+      }
       heartbeats.close();
     },
   };

@@ -1,6 +1,7 @@
 // Starting the node agent from the CLI: embedded in `gifee server`/`gifee up` (sharing the
 // server's PKI), with a serving certificate for its stream port signed by the cluster CA.
 
+import type { InformerFactory } from '../client/informer-factory.js';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
@@ -44,13 +45,16 @@ export interface EmbeddedAgentOptions extends NodeProtection {
   serviceCIDR?: string;
 }
 
-export async function startEmbeddedAgent(o: EmbeddedAgentOptions): Promise<Agent> {
+/** informers: a factory to share with other components in this process (in-process mode); else the agent makes its own. */
+export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
   const { startAgent } = await import('../agent/agent.js');
   return startAgent({
     client: { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
+    // Same admin identity as the control plane in this process: share its informers.
+    informers: o.informers,
     dataDir: o.dataDir,
     nodeName,
     nodeIP,

@@ -31,14 +31,26 @@ export async function startRole(r: ComponentRole): Promise<Components> {
 
 /** Starts the controller manager and the scheduler (in this process); shared by both process models. */
 export async function startComponents(c: ComponentsConfig): Promise<Components> {
-  const [{ startControllerManager }, { startElectedScheduler }] = await Promise.all([import('../controllers/manager.js'), import('../scheduler/elected.js')]);
+  const [{ startControllerManager }, { startElectedScheduler }, { RestClient }, { InformerFactory }] = await Promise.all([import('../controllers/manager.js'), import('../scheduler/elected.js'), import('../client/rest.js'), import('../client/informer-factory.js')]);
   const creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR });
-  const scheduler = await startElectedScheduler({ ...creds, log: logger('scheduler') }).catch(async (e) => {
-    await cm.stop();
+  // One client and one informer factory for the controllers and the scheduler: one list + watch per
+  // resource in this process, not one per controller.
+  const client = new RestClient({ ...creds, userAgent: 'gifee-controller-manager' });
+  const informers = new InformerFactory(client, logger('informers'));
+  const close = () => {
+    informers.stop();
+    client.close();
+  };
+  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers }).catch((e) => {
+    close();
     throw e;
   });
-  return { stop: () => Promise.all([cm.stop(), scheduler.stop()]).then(() => {}) };
+  const scheduler = await startElectedScheduler({ ...creds, log: logger('scheduler'), informers }).catch(async (e) => {
+    await cm.stop();
+    close();
+    throw e;
+  });
+  return { stop: () => Promise.all([cm.stop(), scheduler.stop()]).then(close) };
 }
 
 export async function runComponentsChild(): Promise<void> {

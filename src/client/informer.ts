@@ -1,10 +1,19 @@
 // An informer: a cache of one resource kept current by list + watch, with Kubernetes' reflector
-// semantics (watch from the list's resourceVersion, relist on 410 Gone, reconnect with backoff) and
-// handlers for adds, updates and deletes.
+// semantics (watch from the list's resourceVersion, relist on 410 Gone, reconnect with jittered
+// exponential back-off), secondary indexes, and handlers for adds, updates and deletes.
+//
+// Cached objects are frozen and shared by every handler and reader (see freeze.ts): copy before
+// changing one. Informers are normally obtained from an InformerFactory (informer-factory.ts), which
+// keeps one per (resource, namespace, selector) per process.
 
 import type { KObject } from '../api/kind.js';
 import type { Logger } from '../util/log.js';
+import { Backoff } from './backoff.js';
+import { deepFreeze } from './freeze.js';
+import { Indexer, keyOf, type IndexFunc } from './indexer.js';
 import { isGone, type ResourceRef, type RestClient } from './rest.js';
+
+export { keyOf };
 
 export interface Handlers {
   onAdd?(obj: KObject): void;
@@ -12,23 +21,54 @@ export interface Handlers {
   onDelete?(obj: KObject): void;
 }
 
-export const keyOf = (o: KObject) => (o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : `${o.metadata?.name}`);
+/** What addHandlers returns: remove() stops the deliveries to these handlers. */
+export interface Registration {
+  remove(): void;
+}
 
-export class Informer {
-  private cache = new Map<string, KObject>();
+/** The read side of an informer that consumers use (a shared informer or a consumer's view of one). */
+export interface InformerLike {
+  readonly resource: ResourceRef;
+  addHandlers(h: Handlers): Registration;
+  addIndexers(indexers: Record<string, IndexFunc>): void;
+  list(): KObject[];
+  get(key: string): KObject | undefined;
+  byIndex(index: string, value: string): KObject[];
+  /** Values of an index that have objects (e.g. every node some pod is bound to). */
+  indexValues(index: string): string[];
+  hasSynced(): boolean;
+  waitForSync(): Promise<void>;
+}
+
+export class Informer implements InformerLike {
+  private cache = new Indexer();
   private handlers: Handlers[] = [];
   private synced = false;
   private syncWaiters: (() => void)[] = [];
+  private started = false;
   private stopped = false;
   private current?: { abort(): void };
+  private wakeSleep?: () => void;
   private rv = '';
+  private backoff = new Backoff({ baseMs: 100, maxMs: 30_000 });
 
   /** query: extra list/watch parameters, e.g. { fieldSelector: 'spec.nodeName=n1' } for an agent's own pods. */
   constructor(private client: RestClient, readonly resource: ResourceRef, private log: Logger, private namespace?: string, private query: Record<string, string> = {}) {}
 
-  addHandlers(h: Handlers) {
+  /** Handlers registered after objects arrived get a synthetic add for each of them first. */
+  addHandlers(h: Handlers): Registration {
     this.handlers.push(h);
     for (const o of this.cache.values()) h.onAdd?.(o);
+    return {
+      remove: () => {
+        const i = this.handlers.indexOf(h);
+        if (i >= 0) this.handlers.splice(i, 1);
+      },
+    };
+  }
+
+  addIndexers(indexers: Record<string, IndexFunc>) {
+    this.cache.addIndexers(indexers);
   }
 
   list(): KObject[] {
@@ -39,6 +79,18 @@ export class Informer {
     return this.cache.get(key);
   }
 
+  byIndex(index: string, value: string): KObject[] {
+    return this.cache.byIndex(index, value);
+  }
+
+  indexValues(index: string): string[] {
+    return this.cache.indexValues(index);
+  }
+
+  get size() {
+    return this.cache.size;
+  }
+
   hasSynced() {
     return this.synced;
   }
@@ -47,13 +99,22 @@ export class Informer {
     return this.synced ? Promise.resolve() : new Promise((r) => this.syncWaiters.push(r));
   }
 
+  /** Starts once; a stopped informer never starts again. */
   start() {
+    if (this.started || this.stopped) return;
+    this.started = true;
     void this.run();
   }
 
   stop() {
     this.stopped = true;
     this.current?.abort();
+    this.current = undefined;
+    this.wakeSleep?.();
+  }
+
+  get isStopped() {
+    return this.stopped;
   }
 
   private async relist() {
@@ -62,19 +123,22 @@ export class Informer {
     let rv = '';
     do {
       const page = await this.client.list(this.resource, this.namespace, { ...this.query, limit: '500', ...(cont ? { continue: cont } : {}) });
+      if (this.stopped) return;
       items.push(...page.items);
       cont = page.metadata.continue;
       rv = page.metadata.resourceVersion;
     } while (cont);
-    const fresh = new Map(items.map((o) => [keyOf(o), o]));
-    for (const [k, old] of this.cache) if (!fresh.has(k)) this.emit('delete', old);
+    const fresh = new Map(items.map((o) => [keyOf(o), deepFreeze(o)]));
+    for (const [k, old] of [...this.cache.entries()]) {
+      if (fresh.has(k)) continue;
+      this.cache.delete(k);
+      this.emit('delete', old);
+    }
     for (const [k, o] of fresh) {
-      const old = this.cache.get(k);
-      this.cache.set(k, o);
+      const old = this.cache.set(k, o);
       if (!old) this.emit('add', o);
       else if (old.metadata?.resourceVersion !== o.metadata?.resourceVersion) this.emit('update', o, old);
     }
-    for (const k of [...this.cache.keys()]) if (!fresh.has(k)) this.cache.delete(k);
     this.rv = rv;
     if (!this.synced) {
       this.synced = true;
@@ -83,7 +147,8 @@ export class Informer {
   }
 
   private emit(type: 'add' | 'update' | 'delete', o: KObject, old?: KObject) {
-    for (const h of this.handlers) {
+    // A copy of the list: a handler may remove itself (a controller stopping) during delivery.
+    for (const h of [...this.handlers]) {
       try {
         if (type === 'add') h.onAdd?.(o);
         else if (type === 'update') h.onUpdate?.(old!, o);
@@ -94,44 +159,58 @@ export class Informer {
     }
   }
 
+  private onWatchEvent(e: { type: string; object: KObject }, relist: () => void) {
+    if (this.stopped) return;
+    if (e.type === 'ERROR') {
+      if ((e.object as { code?: number }).code === 410) relist();
+      return;
+    }
+    const rv = e.object.metadata?.resourceVersion;
+    if (rv) this.rv = rv;
+    if (e.type === 'BOOKMARK') return;
+    const o = deepFreeze(e.object);
+    const k = keyOf(o);
+    if (e.type === 'DELETED') {
+      this.cache.delete(k);
+      this.emit('delete', o);
+    } else {
+      const old = this.cache.set(k, o);
+      if (old) this.emit('update', o, old);
+      else this.emit('add', o);
+    }
+  }
+
+  private sleep(ms: number) {
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, ms);
+      this.wakeSleep = () => {
+        clearTimeout(t);
+        r();
+      };
+    });
+  }
+
   private async run() {
-    let backoff = 100;
     let needList = true;
     while (!this.stopped) {
       try {
         if (needList) await this.relist();
+        // stop() may have been called while the list was in flight: open no watch after it.
+        if (this.stopped) return;
         needList = false;
-        const w = this.client.watch(this.resource, this.namespace, { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }, (e) => {
-          if (e.type === 'ERROR') {
-            const code = (e.object as { code?: number }).code;
-            if (code === 410) needList = true;
-            return;
-          }
-          const rv = e.object.metadata?.resourceVersion;
-          if (rv) this.rv = rv;
-          if (e.type === 'BOOKMARK') return;
-          const k = keyOf(e.object);
-          const old = this.cache.get(k);
-          if (e.type === 'DELETED') {
-            this.cache.delete(k);
-            this.emit('delete', e.object);
-          } else {
-            this.cache.set(k, e.object);
-            if (old) this.emit('update', e.object, old);
-            else this.emit('add', e.object);
-          }
-        });
+        const w = this.client.watch(this.resource, this.namespace, { ...this.query, resourceVersion: this.rv, allowWatchBookmarks: 'true', timeoutSeconds: String(300 + Math.floor(Math.random() * 300)) }, (e) => this.onWatchEvent(e, () => (needList = true)));
         this.current = w;
         await w.done;
-        backoff = 100;
+        this.current = undefined;
+        this.backoff.reset();
       } catch (e) {
+        this.current = undefined;
         if (this.stopped) return;
-        if (isGone(e)) needList = true;
-        else {
-          this.log.debug('watch failed; retrying', { resource: this.resource.plural, err: e, backoffMs: backoff });
-          await new Promise((r) => setTimeout(r, backoff));
-          backoff = Math.min(backoff * 2, 10_000);
-          needList = true;
+        needList = true;
+        if (!isGone(e)) {
+          const delay = this.backoff.next();
+          this.log.debug('list/watch failed; retrying', { resource: this.resource.plural, err: e, backoffMs: delay });
+          await this.sleep(delay);
         }
       }
     }

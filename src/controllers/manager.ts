@@ -1,7 +1,10 @@
 // The controller manager: runs the cluster's controllers against the API server, through the API
-// only (as any other client would), and stops them cleanly.
+// only (as any other client would), and stops them cleanly. Every controller reads the same shared
+// informers (one list + watch per resource in the process); pass `informers` to share them with
+// other components of this process that use the same identity (the scheduler in `gifee server`).
 
 import { RestClient } from '../client/rest.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
 import { leaseClient } from '../client/lease-client.js';
 import { PodGCController } from './podgc/podgc.js';
@@ -30,12 +33,14 @@ export interface ManagerLeaderElection {
   client?: RestClient;
 }
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false }): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
-  const client = new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' });
+  const ownFactory = !opts.informers;
+  const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' }), log.child({ component: 'informers' }));
+  const client = factory.client;
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
-  const makeControllers = () => [new NamespaceController(client, log.child({ controller: 'namespace' })), new GarbageCollector(client, log.child({ controller: 'garbagecollector' })), new JobController(client, log.child({ controller: 'job' })), new StatefulSetController(client, log.child({ controller: 'statefulset' })), new DaemonSetController(client, log.child({ controller: 'daemonset' })), new CronJobController(client, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, log.child({ controller: 'replicaset' })), new DeploymentController(client, log.child({ controller: 'deployment' })), new ServiceAccountController(client, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, log.child({ controller: 'endpointslice' })), new EndpointsController(client, log.child({ controller: 'endpoints' })), new NodeIpamController(client, log.child({ controller: 'nodeipam' }), opts), new PodGCController(client, log.child({ controller: 'podgc' }))];
+  const makeControllers = () => [new NamespaceController(client, factory, log.child({ controller: 'namespace' })), new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })), new JobController(client, factory, log.child({ controller: 'job' })), new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })), new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })), new CronJobController(client, factory, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })), new DeploymentController(client, factory, log.child({ controller: 'deployment' })), new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })), new EndpointsController(client, factory, log.child({ controller: 'endpoints' })), new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts), new PodGCController(client, factory, log.child({ controller: 'podgc' }))];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
     controllers = makeControllers();
@@ -57,7 +62,10 @@ export async function startControllerManager(opts: { server: string; ca: string;
     stop: async () => {
       if (le) await le.stop();
       else stopAll();
-      client.close();
+      if (ownFactory) {
+        factory.stop();
+        client.close();
+      }
       if (electionClient !== election?.client) electionClient?.close();
     },
   };

@@ -4,7 +4,8 @@
 // updated on each informer event.
 
 import type { KObject } from '../api/kind.js';
-import { Informer } from '../client/informer.js';
+import type { InformerLike } from '../client/informer.js';
+import { informerScope, type InformerFactory, type InformerScope } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
@@ -67,6 +68,8 @@ class NamesByIP {
 
 export interface ClusterRecordsOptions {
   client: RestClient;
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   zone: string;
   log: Logger;
   /**
@@ -79,9 +82,10 @@ export interface ClusterRecordsOptions {
 }
 
 export class ClusterRecords {
-  private services: Informer;
-  private slices: Informer;
-  private pods?: Informer;
+  private informerScope: InformerScope;
+  private services: InformerLike;
+  private slices: InformerLike;
+  private pods?: InformerLike;
   /** "ns/service" -> slice name -> slice. */
   private slicesByService = new Map<string, Map<string, Slice>>();
   /** "ns/service" -> merged endpoints, computed on first use after a change. */
@@ -95,8 +99,9 @@ export class ClusterRecords {
   serial = Math.floor(Date.now() / 1000);
 
   constructor(private o: ClusterRecordsOptions) {
-    this.services = new Informer(o.client, R.services, o.log.child({ part: 'services' }));
-    this.slices = new Informer(o.client, R.endpointslices, o.log.child({ part: 'endpointslices' }));
+    this.informerScope = informerScope(o, 'dns');
+    this.services = this.informerScope.informer(R.services);
+    this.slices = this.informerScope.informer(R.endpointslices);
     this.services.addHandlers({
       onAdd: (s) => this.serviceChanged(s, 1),
       onUpdate: (_old, s) => this.serviceChanged(s, 0),
@@ -112,7 +117,7 @@ export class ClusterRecords {
       onDelete: (s) => this.sliceChanged(s as unknown as Slice, true),
     });
     if (o.watchPods) {
-      this.pods = new Informer(o.client, R.pods, o.log.child({ part: 'pods' }));
+      this.pods = this.informerScope.informer(R.pods);
       this.pods.addHandlers({
         onAdd: (p) => this.podChanged(p as unknown as Pod, false),
         onUpdate: (_old, p) => this.podChanged(p as unknown as Pod, false),
@@ -122,20 +127,16 @@ export class ClusterRecords {
   }
 
   async start() {
-    for (const i of this.informers()) i.start();
-    await Promise.all(this.informers().map((i) => i.waitForSync()));
+    this.informerScope.start();
+    await this.informerScope.waitForCacheSync();
   }
 
   stop() {
-    for (const i of this.informers()) i.stop();
+    this.informerScope.close();
   }
 
   get verifiesPods() {
     return !!this.pods;
-  }
-
-  private informers() {
-    return [this.services, this.slices, ...(this.pods ? [this.pods] : [])];
   }
 
   service(namespace: string, name: string): Service | undefined {

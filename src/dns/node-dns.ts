@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { RestClient } from '../client/rest.js';
+import type { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { formatIPv4, parseIPv4 } from '../util/ipv4.js';
 import { hostResolvers } from './host-resolvers.js';
@@ -42,6 +43,8 @@ export async function ensureGatewayAddress(bridge: string, cidr: string): Promis
 
 export interface NodeDnsOptions {
   client: RestClient;
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   /** The node's pod bridge (the agent's --bridge). */
   bridge: string;
   clusterDomain?: string;
@@ -105,7 +108,7 @@ export class NodeDns {
     try {
       const host = await ensureGatewayAddress(this.o.bridge, cidr);
       const upstream = this.o.upstream ?? (await hostResolvers());
-      this.server = await startDnsServer({ client: this.o.client, listen: { host, port: this.o.port ?? 53 }, clusterDomain: this.o.clusterDomain, upstream, watchPods: this.o.watchPods, log: this.o.log });
+      this.server = await startDnsServer({ client: this.o.client, informers: this.o.informers, listen: { host, port: this.o.port ?? 53 }, clusterDomain: this.o.clusterDomain, upstream, watchPods: this.o.watchPods, log: this.o.log });
       this.serving = cidr;
     } catch (e) {
       this.o.log.error('cluster DNS could not start; retrying', { podCIDR: cidr, bridge: this.o.bridge, err: e, retryMs: RETRY_MS });

@@ -8,6 +8,7 @@ import * as packet from 'dns-packet';
 import type { Answer, DecodedPacket, Question } from 'dns-packet';
 import { randomInt } from 'node:crypto';
 import type { RestClient } from '../client/rest.js';
+import type { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { ClusterRecords } from './cluster-records.js';
 import { Forwarder, parseUpstream, UpstreamError } from './forward.js';
@@ -19,6 +20,8 @@ import { encodeHeaderOnly, encodeReply, rcodeOf, udpLimit, type RcodeName } from
 
 export interface DnsServerOptions {
   client: RestClient;
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   listen: { host: string; port: number };
   clusterDomain?: string;
   /** Resolvers for names outside the cluster ("ip" or "ip:port"), usually the host's (see hostResolvers()). */
@@ -43,7 +46,7 @@ const debugQueries = process.env.GIFEE_LOG === 'debug';
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const zone = normalize(o.clusterDomain ?? 'cluster.local');
   const log = o.log;
-  const records = new ClusterRecords({ client: o.client, zone, log, watchPods: o.watchPods ?? true });
+  const records = new ClusterRecords({ client: o.client, informers: o.informers, zone, log, watchPods: o.watchPods ?? true });
   await records.start();
   const resolver = new Resolver(records, zone);
   // Never forward to ourselves (a host whose resolv.conf already points at this server).

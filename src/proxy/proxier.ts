@@ -2,7 +2,7 @@
 // EndpointSlices and its own Node, and after each burst of changes (debounced) writes the whole
 // desired ruleset into its own nftables table in one transaction. The table is removed on stop.
 
-import { Informer } from '../client/informer.js';
+import { informerScope, type InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
@@ -15,6 +15,8 @@ import { buildTransaction, type AppliedState } from './nftables/transaction.js';
 
 export interface ProxyOptions {
   client: RestClient;
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   nodeName: string;
   /** Addresses NodePorts answer on; the Node's InternalIP/ExternalIP addresses are added as they appear. */
   nodeIPs: string[];
@@ -52,9 +54,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   await prepareHost({ localhostNodePorts }, log);
   await deleteTable(tableName); // leftovers of a crashed run: the first sync rebuilds everything
 
-  const services = new Informer(o.client, R.services, log.child({ informer: 'services' }));
-  const slices = new Informer(o.client, R.endpointslices, log.child({ informer: 'endpointslices' }));
-  const node = new Informer(o.client, R.nodes, log.child({ informer: 'node' }), undefined, { fieldSelector: `metadata.name=${o.nodeName}` });
+  const informers = informerScope({ client: o.client, informers: o.informers, log }, 'service-proxy');
+  const services = informers.informer(R.services);
+  const slices = informers.informer(R.endpointslices);
+  const node = informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${o.nodeName}` } });
 
   let applied: AppliedState | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -134,11 +137,9 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   };
 
   const onChange = { onAdd: () => schedule(), onUpdate: () => schedule(), onDelete: () => schedule() };
-  for (const i of [services, slices, node]) {
-    i.addHandlers(onChange);
-    i.start();
-  }
-  const stopInformers = () => { for (const i of [services, slices, node]) i.stop(); };
+  for (const i of [services, slices, node]) i.addHandlers(onChange);
+  informers.start();
+  const stopInformers = () => informers.close();
   try {
     await Promise.all([services.waitForSync(), slices.waitForSync()]);
     await sync();

@@ -3,10 +3,12 @@
 
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
 import { leaseClient } from '../client/lease-client.js';
+import type { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { startScheduler } from './scheduler.js';
 
-export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger }): Promise<{ stop(): Promise<void> }> {
+/** informers: the process's shared informers; each term as leader takes a scope of them and closes it on losing the lease. Lease requests have a client of their own. */
+export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
   const client = leaseClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler' });
   let running: { stop(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;

@@ -4,7 +4,7 @@
 
 import { EventRecorder } from '../client/events.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
-import type { Informer } from '../client/informer.js';
+import type { InformerLike } from '../client/informer.js';
 import type { Logger } from '../util/log.js';
 import { Algorithm, FitError } from './algorithm.js';
 import { bind, deleteVictim, markUnschedulable } from './api-writes.js';
@@ -29,7 +29,7 @@ export class PodScheduler {
     private fw: Framework,
     private cache: SchedulerCache,
     private queue: SchedulingQueue,
-    private pods: Informer,
+    private pods: InformerLike,
     private events: EventRecorder,
     private log: Logger,
     percentageOfNodesToScore?: number,

@@ -3,7 +3,7 @@
 // spec.schedulerName is its own, that have no node yet and are not being deleted.
 
 import { EventRecorder } from '../client/events.js';
-import { Informer } from '../client/informer.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import { RestClient } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
@@ -26,6 +26,8 @@ export interface SchedulerOptions {
   percentageOfNodesToScore?: number;
   /** Called after each acknowledged bind: the synchronous cycle's duration, and queue pop to bind ack. */
   onBound?: (podKey: string, node: string, timing: { cycleSeconds: number; seconds: number }) => void;
+  /** The process's shared informers (and their client), when other components use the same identity. */
+  informers?: InformerFactory;
 }
 
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -36,12 +38,14 @@ const schedulingRelevant = (n: Node) => JSON.stringify([n.metadata?.labels, n.sp
 export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('scheduler');
   const schedulerName = opts.schedulerName ?? 'default-scheduler';
-  const client = new RestClient({ server: opts.server, ca: String(opts.ca), cert: String(opts.cert), key: String(opts.key), userAgent: `gifee-scheduler/${schedulerName}` });
+  const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: String(opts.ca), cert: String(opts.cert), key: String(opts.key), userAgent: `gifee-scheduler/${schedulerName}` }), log);
+  const client = factory.client;
+  const informers = factory.scope(`scheduler/${schedulerName}`);
   const cache = new SchedulerCache();
   const queue = new SchedulingQueue();
-  const pods = new Informer(client, R.pods, log);
-  const nodes = new Informer(client, R.nodes, log);
-  const namespaces = new Informer(client, R.namespaces, log);
+  const pods = informers.informer(R.pods);
+  const nodes = informers.informer(R.nodes);
+  const namespaces = informers.informer(R.namespaces);
   const events = new EventRecorder(client, schedulerName, log);
   const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
 
@@ -102,14 +106,14 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
 
   metrics.gauge('scheduler_pending_pods', 'Pods waiting in each part of the scheduling queue.', () => Object.entries(queue.lengths).map(([q, n]) => [{ queue: q }, n]));
 
-  for (const i of [nodes, namespaces, pods]) i.start();
+  informers.start();
   queue.run();
   let running = true;
   let stopped!: () => void;
   const stopping = new Promise<void>((r) => (stopped = r));
   const loop = (async () => {
     // Scheduling before the caches are complete would double-book nodes.
-    await Promise.race([Promise.all([nodes.waitForSync(), namespaces.waitForSync(), pods.waitForSync()]), stopping]);
+    await Promise.race([informers.waitForCacheSync(), stopping]);
     if (!running) return;
     log.info('scheduler started', { schedulerName, nodes: cache.nodeList().length });
     while (running) {
@@ -131,9 +135,12 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       running = false;
       stopped();
       queue.close();
-      for (const i of [pods, nodes, namespaces]) i.stop();
+      informers.close();
       await loop.catch(() => {});
-      client.close();
+      if (!opts.informers) {
+        factory.stop();
+        client.close();
+      }
     },
   };
 }

@@ -13,7 +13,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer } from '../../client/informer.js';
+import { informerScope, type InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -24,6 +24,8 @@ export { ROUTE_PROTO, type PodRoute } from './route-table.js';
 
 export interface RouteControllerOptions {
   client: RestClient;
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   /** This node: its own pod CIDR is on its bridge, not routed. */
   nodeName: string;
   log: Logger;
@@ -120,7 +122,8 @@ async function writeOwned(file: string | undefined, routes: PodRoute[]) {
 export function startRouteController(o: RouteControllerOptions): RouteController {
   const log = o.log;
   const stateFile = o.dataDir ? routesStateFile(o.dataDir) : undefined;
-  const informer = new Informer(o.client, R.nodes, log.child({ informer: 'nodes' }));
+  const informers = informerScope(o, 'routes');
+  const informer = informers.informer(R.nodes);
   const recorder = new EventRecorder(o.client, 'route-controller', log.child({ part: 'events' }), o.nodeName);
   const owned = new Map<string, PodRoute>(); // dst -> route this agent installed (and may remove)
   const failures = new Map<string, string>(); // dst -> last error, so a failure is reported once, not every resync
@@ -210,7 +213,7 @@ export function startRouteController(o: RouteControllerOptions): RouteController
   };
 
   informer.addHandlers({ onAdd: () => void sync(), onUpdate: () => void sync(), onDelete: () => void sync() });
-  informer.start();
+  informers.start();
   const timer = setInterval(() => void sync(), o.resyncMs ?? 30_000);
   timer.unref();
   const ready = (async () => {
@@ -230,7 +233,7 @@ export function startRouteController(o: RouteControllerOptions): RouteController
     stop() {
       stopped = true;
       clearInterval(timer);
-      informer.stop();
+      informers.close();
     },
   };
 }

@@ -5,7 +5,7 @@
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
-import { Informer } from '../../client/informer.js';
+import { informerScope, type InformerFactory, type InformerScope } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -14,6 +14,8 @@ import { pressureConditions, type NodeCondition } from '../eviction/pressure.js'
 import type { PressureCondition } from '../eviction/thresholds.js';
 
 export interface NodeOptions {
+  /** The process's shared informers; without them this component keeps its own. */
+  informers?: InformerFactory;
   nodeName: string;
   nodeIP: string;
   /** The agent's stream server port (status.daemonEndpoints.kubeletEndpoint.Port). */
@@ -32,7 +34,7 @@ const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 export class NodeRegistration {
   private leaseTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
-  private informer?: Informer;
+  private informers?: InformerScope;
   private readyCondTime = time();
   /** MemoryPressure/DiskPressure/PIDPressure as the eviction manager last computed them. */
   private pressure: NodeCondition[] = pressureConditions(new Set(), [], time());
@@ -112,7 +114,8 @@ export class NodeRegistration {
     this.leaseTimer.unref();
     this.statusTimer = setInterval(() => void this.postStatus(), 60_000);
     this.statusTimer.unref();
-    this.informer = new Informer(this.client, R.nodes, this.log, undefined, { fieldSelector: `metadata.name=${name}` });
+    this.informers = informerScope({ client: this.client, informers: this.o.informers, log: this.log }, 'node-registration');
+    const informer = this.informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${name}` } });
     let last: string | undefined;
     const seen = (o: KObject) => {
       const cidr = (o.spec as { podCIDR?: string } | undefined)?.podCIDR;
@@ -122,9 +125,9 @@ export class NodeRegistration {
         this.o.onPodCIDR(cidr);
       }
     };
-    this.informer.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
-    this.informer.start();
-    await this.informer.waitForSync();
+    informer.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
+    this.informers.start();
+    await this.informers.waitForCacheSync();
   }
 
   /**
@@ -171,6 +174,6 @@ export class NodeRegistration {
   stop() {
     clearInterval(this.leaseTimer);
     clearInterval(this.statusTimer);
-    this.informer?.stop();
+    this.informers?.close();
   }
 }

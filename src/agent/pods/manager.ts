@@ -5,7 +5,8 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
-import { Informer } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
+import { informerScope, type InformerFactory, type InformerScope } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
@@ -30,13 +31,16 @@ const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
 
 export class PodManager {
   private workers = new Map<string, PodWorker>();
-  private informer: Informer;
+  private informers: InformerScope;
+  private informer: InformerLike;
   private resync?: NodeJS.Timeout;
   /** The node's admission check for new pods (pressure); undefined = admit everything. */
   private admission?: (pod: Pod) => string | undefined;
 
-  constructor(private deps: WorkerDeps, private log: Logger) {
-    this.informer = new Informer(deps.client, R.pods, log, undefined, { fieldSelector: `spec.nodeName=${deps.nodeName}` });
+  /** informers: the agent's factory (this node's pods are their own watch, by field selector). */
+  constructor(private deps: WorkerDeps, private log: Logger, informers?: InformerFactory) {
+    this.informers = informerScope({ client: deps.client, informers, log }, 'pod-manager');
+    this.informer = this.informers.informer(R.pods, { query: { fieldSelector: `spec.nodeName=${deps.nodeName}` } });
   }
 
   async start() {
@@ -46,8 +50,8 @@ export class PodManager {
       onUpdate: (_old, o) => this.upsert(o),
       onDelete: (o) => this.removed(o),
     });
-    this.informer.start();
-    await this.informer.waitForSync();
+    this.informers.start();
+    await this.informers.waitForCacheSync();
     await this.collectOrphans();
     // Level-triggered safety net: re-sync every pod periodically (probes and back-offs also kick).
     this.resync = setInterval(() => {
@@ -59,7 +63,7 @@ export class PodManager {
 
   stop() {
     clearInterval(this.resync);
-    this.informer.stop();
+    this.informers.close();
   }
 
   /** The pods the eviction manager may pick from, with what it needs to rank them. */

@@ -7,13 +7,15 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import { controllerRef, nowRfc3339, ownedBy, ownerRefTo } from '../history/pod-state.js';
+import { nowRfc3339, ownedBy, ownerRefTo } from '../history/pod-state.js';
 import { mostRecentRun, nextRun, parseCronSchedule, validTimeZone } from './schedule.js';
 
 interface CronJobSpec {
@@ -46,33 +48,18 @@ const jobOutcome = (job: KObject): 'Complete' | 'Failed' | undefined => {
 };
 
 export class CronJobController extends Controller {
-  private cronjobs: Informer;
-  private jobs: Informer;
+  private cronjobs: InformerLike;
+  private jobs: InformerLike;
   private events: EventRecorder;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('cronjob', log, 2);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('cronjob', log, factory, 2);
     this.events = new EventRecorder(client, 'cronjob-controller', log);
-    this.cronjobs = new Informer(client, R.cronjobs, log.child({ informer: 'cronjobs' }));
-    this.jobs = new Informer(client, R.jobs, log.child({ informer: 'jobs' }));
-    this.cronjobs.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)) });
-    const jobChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'CronJob') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.jobs.addHandlers({ onAdd: jobChanged, onUpdate: (_, o) => jobChanged(o), onDelete: jobChanged });
-  }
-
-  override start() {
-    this.cronjobs.start();
-    this.jobs.start();
-    void Promise.all([this.cronjobs.waitForSync(), this.jobs.waitForSync()]).then(() => super.start());
-  }
-
-  override stop() {
-    this.cronjobs.stop();
-    this.jobs.stop();
-    super.stop();
+    this.cronjobs = this.informers.informer(R.cronjobs);
+    this.jobs = this.informers.informer(R.jobs, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.watch(this.cronjobs, (_old, o) => o && keyOf(o));
+    // A Job of ours changed (finished, deleted): its CronJob looks again.
+    this.watch(this.jobs, (old, o) => this.controllerOwnerKey((o ?? old)!, 'CronJob', this.cronjobs));
   }
 
   protected async reconcile(key: string) {
@@ -81,7 +68,7 @@ export class CronJobController extends Controller {
     const spec = cj.spec as CronJobSpec;
     const ns = cj.metadata!.namespace!;
     const status = structuredClone((cj.status ?? {}) as { active?: ObjectRef[]; lastScheduleTime?: string; lastSuccessfulTime?: string });
-    const jobs = ownedBy(this.jobs.list(), cj);
+    const jobs = ownedBy(this.jobs.byIndex(INDEX_CONTROLLER_UID, cj.metadata!.uid!), cj);
 
     // Active refs: the owned jobs still running.
     const running = jobs.filter((j) => !jobOutcome(j) && !j.metadata?.deletionTimestamp);

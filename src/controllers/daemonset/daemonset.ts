@@ -8,14 +8,16 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
-import { controllerRef, isAvailable, isReady, ownedBy, phaseOf } from '../history/pod-state.js';
+import { isAvailable, isReady, ownedBy, phaseOf } from '../history/pod-state.js';
 import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../history/revisions.js';
 import { fit } from './node-fit.js';
 import { daemonPod, nodeOfDaemonPod, withDaemonTolerations, type DaemonTemplate } from './pod-template.js';
@@ -31,43 +33,25 @@ interface DaemonSetSpec {
 }
 
 export class DaemonSetController extends Controller {
-  private sets: Informer;
-  private pods: Informer;
-  private nodes: Informer;
-  private revisions: Informer;
+  private sets: InformerLike;
+  private pods: InformerLike;
+  private nodes: InformerLike;
+  private revisions: InformerLike;
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('daemonset', log, 2);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('daemonset', log, factory, 2);
     this.events = new EventRecorder(client, 'daemonset-controller', log);
-    this.sets = new Informer(client, R.daemonsets, log.child({ informer: 'daemonsets' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
-    this.revisions = new Informer(client, R.controllerrevisions, log.child({ informer: 'controllerrevisions' }));
-    this.sets.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'DaemonSet') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
-    // Any node change (labels, taints, readiness, a new node) may change where daemons belong.
-    const nodeChanged = () => { for (const ds of this.sets.list()) this.queue.add(keyOf(ds)); };
-    this.nodes.addHandlers({ onAdd: nodeChanged, onUpdate: (old, o) => { if (!deepEqual(old.metadata?.labels, o.metadata?.labels) || !deepEqual(old.spec, o.spec)) nodeChanged(); }, onDelete: nodeChanged });
-  }
-
-  private get informers() {
-    return [this.sets, this.pods, this.nodes, this.revisions];
-  }
-
-  override start() {
-    for (const i of this.informers) i.start();
-    void Promise.all(this.informers.map((i) => i.waitForSync())).then(() => super.start());
-  }
-
-  override stop() {
-    for (const i of this.informers) i.stop();
-    super.stop();
+    this.sets = this.informers.informer(R.daemonsets);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.nodes = this.informers.informer(R.nodes);
+    this.revisions = this.informers.informer(R.controllerrevisions);
+    this.watch(this.sets, (_old, o) => o && keyOf(o));
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'DaemonSet', this.sets));
+    // A new or removed node, or a change of its labels or spec (taints, unschedulable), may change
+    // where daemons belong; status updates (heartbeats) do not.
+    this.watch(this.nodes, (old, o) => (old && o && deepEqual(old.metadata?.labels, o.metadata?.labels) && deepEqual(old.spec, o.spec) ? undefined : this.sets.list().map(keyOf)));
   }
 
   protected async reconcile(key: string) {
@@ -77,7 +61,7 @@ export class DaemonSetController extends Controller {
     if (!this.expectations.satisfied(key, (k) => this.pods.get(k))) return;
     const spec = ds.spec as DaemonSetSpec;
     const ns = ds.metadata!.namespace!;
-    const revs = await syncRevisions(this.client, ds, KIND, spec.template, this.revisions.list().filter((r) => r.metadata?.namespace === ns), undefined);
+    const revs = await syncRevisions(this.client, ds, KIND, spec.template, this.revisions.byIndex(INDEX_NAMESPACE, ns), undefined);
     const hash = revs.update.metadata!.labels![REVISION_HASH_LABEL];
     const podSpec = withDaemonTolerations(spec.template.spec);
     const minReady = spec.minReadySeconds ?? 0;
@@ -85,7 +69,7 @@ export class DaemonSetController extends Controller {
     const isNew = (p: KObject) => p.metadata?.labels?.[REVISION_HASH_LABEL] === hash;
 
     const byNode = new Map<string, KObject[]>();
-    const pods = ownedBy(this.pods.list(), ds);
+    const pods = ownedBy(this.pods.byIndex(INDEX_CONTROLLER_UID, ds.metadata!.uid!), ds);
     for (const p of pods) {
       const n = nodeOfDaemonPod(p);
       if (n) byNode.set(n, [...(byNode.get(n) ?? []), p]);

@@ -5,11 +5,14 @@
 
 import { selectorFromObject } from '../../api/labels.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
+import { INDEX_ORPHAN_NAMESPACE, orphansByNamespace } from '../indexes.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { claim } from '../replicaset/claim.js';
 import { controllerRefOf, type Pod, type ReplicaSet } from '../replicaset/types.js';
 import { rolloutRecreate } from './recreate.js';
@@ -19,22 +22,18 @@ import { DeploymentSync } from './sync.js';
 import type { Deployment } from './types.js';
 
 export class DeploymentController extends Controller {
-  readonly deployments: Informer;
-  readonly replicaSets: Informer;
-  readonly pods: Informer;
+  readonly deployments: InformerLike;
+  readonly replicaSets: InformerLike;
+  readonly pods: InformerLike;
   private events: EventRecorder;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('deployment', log, 4);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('deployment', log, factory, 4);
     this.events = new EventRecorder(client, 'deployment-controller', log);
-    this.deployments = new Informer(client, R.deployments, log.child({ informer: 'deployments' }));
-    this.replicaSets = new Informer(client, R.replicasets, log.child({ informer: 'replicasets' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.deployments.addHandlers({
-      onAdd: (o) => this.queue.add(keyOf(o)),
-      onUpdate: (_, o) => this.queue.add(keyOf(o)),
-      onDelete: (o) => this.queue.add(keyOf(o)),
-    });
+    this.deployments = this.informers.informer(R.deployments);
+    this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid, [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace });
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.watch(this.deployments, ownKey);
     this.replicaSets.addHandlers({
       onAdd: (o) => this.replicaSetChanged(undefined, o as ReplicaSet),
       onUpdate: (old, o) => this.replicaSetChanged(old as ReplicaSet, o as ReplicaSet),
@@ -42,22 +41,6 @@ export class DeploymentController extends Controller {
     });
     // Recreate waits for old pods to be gone; their deletion is what lets it continue.
     this.pods.addHandlers({ onDelete: (o) => this.podDeleted(o as Pod) });
-  }
-
-  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
-  private stopped = false;
-
-  override start() {
-    for (const i of [this.deployments, this.replicaSets, this.pods]) i.start();
-    void Promise.all([this.deployments.waitForSync(), this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => {
-      if (!this.stopped) super.start();
-    });
-  }
-
-  override stop() {
-    this.stopped = true;
-    for (const i of [this.deployments, this.replicaSets, this.pods]) i.stop();
-    super.stop();
   }
 
   private ownerKey(rs: ReplicaSet): string | undefined {
@@ -79,8 +62,8 @@ export class DeploymentController extends Controller {
     }
     if (controllerRefOf(rs)) return this.enqueueOwner(rs);
     // An orphan: any deployment whose selector matches may adopt it.
-    for (const d of this.deployments.list()) {
-      if (d.metadata?.namespace === rs.metadata.namespace && selectorFromObject((d as Deployment).spec.selector).matches(rs.metadata.labels ?? {})) this.queue.add(keyOf(d));
+    for (const d of this.deployments.byIndex(INDEX_NAMESPACE, rs.metadata.namespace ?? '')) {
+      if (selectorFromObject((d as Deployment).spec.selector).matches(rs.metadata.labels ?? {})) this.queue.add(keyOf(d));
     }
   }
 
@@ -105,17 +88,12 @@ export class DeploymentController extends Controller {
       return;
     }
     const selector = selectorFromObject(sel);
-    const candidates = this.replicaSets.list().filter((rs) => rs.metadata?.namespace === ns) as ReplicaSet[];
+    // Only what this deployment controls or could adopt: its own ReplicaSets and the namespace's orphans.
+    const candidates = [...this.replicaSets.byIndex(INDEX_CONTROLLER_UID, d.metadata.uid!), ...this.replicaSets.byIndex(INDEX_ORPHAN_NAMESPACE, ns)] as ReplicaSet[];
     const owned = await claim(candidates, { client: this.client, owner: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: d.metadata }, ownerResource: R.deployments, selector, resource: R.replicasets });
     const uids = new Set(owned.map((rs) => rs.metadata.uid!));
     const podsByRS = new Map<string, Pod[]>();
-    for (const p of this.pods.list() as Pod[]) {
-      const ref = controllerRefOf(p);
-      if (p.metadata.namespace !== ns || !ref || !uids.has(ref.uid)) continue;
-      const list = podsByRS.get(ref.uid) ?? [];
-      list.push(p);
-      podsByRS.set(ref.uid, list);
-    }
+    for (const uid of uids) podsByRS.set(uid, this.pods.byIndex(INDEX_CONTROLLER_UID, uid) as Pod[]);
     const s = new DeploymentSync(this.ctx(key), d, owned, podsByRS);
 
     if (d.metadata.deletionTimestamp) {

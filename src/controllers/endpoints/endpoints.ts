@@ -3,13 +3,15 @@
 // are written by users, like the kubernetes Service's by the API server).
 
 import type { KObject } from '../../api/kind.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { INDEX_NAMESPACE } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { EventRecorder } from '../../client/events.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { hasManagedEndpoints, isHeadless, selects } from '../endpointslice/pods.js';
 import { desiredSubsets } from './subsets.js';
 
@@ -17,22 +19,20 @@ const OVER_CAPACITY = 'endpoints.kubernetes.io/over-capacity';
 const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 
 export class EndpointsController extends Controller {
-  private services: Informer;
-  private pods: Informer;
-  private endpoints: Informer;
+  private services: InformerLike;
+  private pods: InformerLike;
+  private endpoints: InformerLike;
   private events: EventRecorder;
-  private stopped = false;
   /** Resource versions of our own last writes, so a lagging cache does not make us write twice (or 409). */
   private written = new Map<string, number>();
 
-  constructor(private client: RestClient, log: Logger) {
-    super('endpoints', log);
-    this.services = new Informer(client, R.services, log.child({ informer: 'services' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.endpoints = new Informer(client, R.endpoints, log.child({ informer: 'endpoints' }));
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('endpoints', log, factory);
+    this.services = this.informers.informer(R.services);
+    this.pods = this.informers.informer(R.pods);
+    this.endpoints = this.informers.informer(R.endpoints);
     this.events = new EventRecorder(client, 'endpoint-controller', log);
-    const svc = (o: KObject) => this.queue.add(keyOf(o));
-    this.services.addHandlers({ onAdd: svc, onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.services, ownKey);
     this.pods.addHandlers({
       onAdd: (p) => this.enqueueFor(p),
       onUpdate: (old, p) => {
@@ -42,24 +42,11 @@ export class EndpointsController extends Controller {
       onDelete: (p) => this.enqueueFor(p),
     });
     // Someone else changed or deleted an Endpoints object of a selecting Service: put it back.
-    this.endpoints.addHandlers({ onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.endpoints, (old, o) => (old ? keyOf(o ?? old) : undefined));
   }
 
   private enqueueFor(pod: KObject) {
-    for (const s of this.services.list()) if (selects(s, pod)) this.queue.add(keyOf(s));
-  }
-
-  override start() {
-    for (const i of [this.services, this.pods, this.endpoints]) i.start();
-    void Promise.all([this.services, this.pods, this.endpoints].map((i) => i.waitForSync())).then(() => {
-      if (!this.stopped) super.start();
-    });
-  }
-
-  override stop() {
-    this.stopped = true;
-    for (const i of [this.services, this.pods, this.endpoints]) i.stop();
-    super.stop();
+    for (const s of this.services.byIndex(INDEX_NAMESPACE, pod.metadata?.namespace ?? '')) if (selects(s, pod)) this.queue.add(keyOf(s));
   }
 
   protected async reconcile(key: string) {
@@ -84,7 +71,7 @@ export class EndpointsController extends Controller {
       return;
     }
     if (!hasManagedEndpoints(svc) || svc.metadata?.deletionTimestamp) return;
-    const pods = this.pods.list().filter((p) => p.metadata?.namespace === namespace);
+    const pods = this.pods.byIndex(INDEX_NAMESPACE, namespace);
     const { subsets, truncated } = desiredSubsets(svc, pods);
     const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
     if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';

@@ -5,13 +5,15 @@
 // a write's result is awaited in the cache before the next pass (so a slow watch never doubles slices).
 
 import type { KObject } from '../../api/kind.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byNodeName, INDEX_NAMESPACE, INDEX_NODE_NAME } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { EventRecorder } from '../../client/events.js';
 import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { desiredGroups, type SliceEndpoint, type SlicePort, ZONE_LABEL } from './desired.js';
 import { planSlices } from './plan.js';
 import { hasManagedEndpoints, isHeadless, selects } from './pods.js';
@@ -27,23 +29,21 @@ const EXPECTATION_TIMEOUT_MS = 10_000;
 type Expectation = { name: string; rv?: number; deleted?: boolean; since: number };
 
 export class EndpointSliceController extends Controller {
-  private services: Informer;
-  private pods: Informer;
-  private slices: Informer;
-  private nodes: Informer;
+  private services: InformerLike;
+  private pods: InformerLike;
+  private slices: InformerLike;
+  private nodes: InformerLike;
   private events: EventRecorder;
   private expectations = new Map<string, Expectation[]>();
-  private stopped = false;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('endpointslice', log);
-    this.services = new Informer(client, R.services, log.child({ informer: 'services' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.slices = new Informer(client, R.endpointslices, log.child({ informer: 'endpointslices' }), undefined, { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` });
-    this.nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('endpointslice', log, factory);
+    this.services = this.informers.informer(R.services);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
+    this.slices = this.informers.informer(R.endpointslices, { query: { labelSelector: `${MANAGED_BY_LABEL}=${CONTROLLER_NAME}` } });
+    this.nodes = this.informers.informer(R.nodes);
     this.events = new EventRecorder(client, 'endpoint-slice-controller', log);
-    const svc = (o: KObject) => this.queue.add(keyOf(o));
-    this.services.addHandlers({ onAdd: svc, onUpdate: (_, o) => svc(o), onDelete: svc });
+    this.watch(this.services, ownKey);
     this.pods.addHandlers({
       onAdd: (p) => this.enqueueFor(p),
       onUpdate: (old, p) => {
@@ -61,26 +61,13 @@ export class EndpointSliceController extends Controller {
     this.nodes.addHandlers({
       onUpdate: (old, n) => {
         if (old.metadata?.labels?.[ZONE_LABEL] === n.metadata?.labels?.[ZONE_LABEL]) return;
-        for (const p of this.pods.list()) if ((p.spec as { nodeName?: string })?.nodeName === n.metadata?.name) this.enqueueFor(p);
+        for (const p of this.pods.byIndex(INDEX_NODE_NAME, n.metadata?.name ?? '')) this.enqueueFor(p);
       },
     });
   }
 
   private enqueueFor(pod: KObject) {
-    for (const s of this.services.list()) if (selects(s, pod)) this.queue.add(keyOf(s));
-  }
-
-  override start() {
-    for (const i of [this.services, this.pods, this.slices, this.nodes]) i.start();
-    void Promise.all([this.services, this.pods, this.slices, this.nodes].map((i) => i.waitForSync())).then(() => {
-      if (!this.stopped) super.start();
-    });
-  }
-
-  override stop() {
-    this.stopped = true;
-    for (const i of [this.services, this.pods, this.slices, this.nodes]) i.stop();
-    super.stop();
+    for (const s of this.services.byIndex(INDEX_NAMESPACE, pod.metadata?.namespace ?? '')) if (selects(s, pod)) this.queue.add(keyOf(s));
   }
 
   /** Whether the cache shows every write this controller made for `key`; requeues the key if not. */
@@ -110,7 +97,7 @@ export class EndpointSliceController extends Controller {
     const [namespace, name] = key.split('/');
     if (!this.cacheCaughtUp(key, namespace)) return;
     const svc = this.services.get(key);
-    const ours = this.slices.list().filter((s) => s.metadata?.namespace === namespace && s.metadata?.labels?.[SERVICE_NAME_LABEL] === name);
+    const ours = this.slices.byIndex(INDEX_NAMESPACE, namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === name);
     if (!svc || !hasManagedEndpoints(svc) || svc.metadata?.deletionTimestamp) {
       // Gone (the garbage collector would remove owned slices too) or no longer selecting pods.
       for (const s of ours) await this.remove(key, s);
@@ -134,7 +121,7 @@ export class EndpointSliceController extends Controller {
       else await this.remove(key, s);
     }
     const zoneOf = (node: string) => this.nodes.get(node)?.metadata?.labels?.[ZONE_LABEL];
-    const pods = this.pods.list().filter((p) => p.metadata?.namespace === namespace);
+    const pods = this.pods.byIndex(INDEX_NAMESPACE, namespace);
     const plan = planSlices(current, desiredGroups(svc, pods, zoneOf));
     const meta = this.sliceMeta(svc);
     for (const s of plan.delete) await this.remove(key, s);

@@ -8,11 +8,12 @@
 
 import type { KObject, OwnerReference } from '../../api/kind.js';
 import { byApiVersionKind, discoverResources, type ServedResource } from '../../client/discovery.js';
-import { Informer } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { OwnershipGraph } from './graph.js';
+import { ownershipChanged } from './ownership.js';
 
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
@@ -21,14 +22,14 @@ const SKIP = new Set(['events', 'events.events.k8s.io']);
 
 export class GarbageCollector extends Controller {
   private graph = new OwnershipGraph();
-  private informers: Informer[] = [];
   private resources: ServedResource[] = [];
   private refresh?: NodeJS.Timeout;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('garbagecollector', log, 4);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('garbagecollector', log, factory, 4);
   }
 
+  /** Informers come from discovery, so the runtime starts the workers at once and sync() adds them. */
   override start() {
     super.start();
     void this.sync();
@@ -37,10 +38,8 @@ export class GarbageCollector extends Controller {
     this.refresh.unref();
   }
 
-  override stop() {
+  protected override onStop() {
     clearInterval(this.refresh);
-    for (const i of this.informers) i.stop();
-    super.stop();
   }
 
   private async sync() {
@@ -48,23 +47,24 @@ export class GarbageCollector extends Controller {
       const served = (await discoverResources(this.client)).filter((r) => r.verbs.includes('list') && r.verbs.includes('watch') && r.verbs.includes('delete') && !SKIP.has(r.group ? `${r.plural}.${r.group}` : r.plural));
       for (const r of served) {
         if (this.resources.some((x) => x.group === r.group && x.plural === r.plural)) continue;
+        if (this.isStopped) return;
         this.resources.push(r);
-        const inf = new Informer(this.client, r, this.log.child({ informer: r.plural }));
-        inf.addHandlers({
+        // The same shared informers as every other controller's (pods, ReplicaSets, ...).
+        this.informers.informer(r).addHandlers({
           onAdd: (o) => this.observe(r, o),
-          onUpdate: (_, o) => this.observe(r, o),
+          onUpdate: (old, o) => this.observe(r, o, old),
           onDelete: (o) => this.forget(o),
         });
-        inf.start();
-        this.informers.push(inf);
       }
+      this.informers.start();
     } catch (e) {
       this.log.warn('discovery failed; will retry', { err: e });
     }
   }
 
-  private observe(r: ServedResource, o: KObject) {
+  private observe(r: ServedResource, o: KObject, old?: KObject) {
     this.graph.upsert(r, o);
+    if (old && !ownershipChanged(old, o)) return;
     const uid = o.metadata!.uid!;
     if (o.metadata?.ownerReferences?.length || o.metadata?.deletionTimestamp) this.queue.add(uid);
     // An owner's state changed: its dependents may have work; a dependent changed: its owners may.

@@ -7,12 +7,14 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
 import { controllerRef, isActive, isReady, isTerminal, nowRfc3339, ownedBy, phaseOf } from '../history/pod-state.js';
 import { findCondition, isFinished, isTrue, setCondition, type JobCondition } from './conditions.js';
@@ -49,36 +51,20 @@ const BACKOFF_BASE_MS = Number(process.env.GIFEE_JOB_BACKOFF_MS ?? 10_000);
 const BACKOFF_MAX_MS = 6 * 60_000;
 
 export class JobController extends Controller {
-  private jobs: Informer;
-  private pods: Informer;
+  private jobs: InformerLike;
+  private pods: InformerLike;
   private expectations = new Expectations();
   private events: EventRecorder;
   /** When each job last saw its failure count grow, for the replacement back-off. */
   private lastFailure = new Map<string, { failed: number; at: number }>();
 
-  constructor(private client: RestClient, log: Logger) {
-    super('job', log, 4);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('job', log, factory, 4);
     this.events = new EventRecorder(client, 'job-controller', log);
-    this.jobs = new Informer(client, R.jobs, log.child({ informer: 'jobs' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.jobs.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)), onDelete: (o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'Job') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
-  }
-
-  override start() {
-    this.jobs.start();
-    this.pods.start();
-    void Promise.all([this.jobs.waitForSync(), this.pods.waitForSync()]).then(() => super.start());
-  }
-
-  override stop() {
-    this.jobs.stop();
-    this.pods.stop();
-    super.stop();
+    this.jobs = this.informers.informer(R.jobs);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.watch(this.jobs, ownKey);
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'Job', this.jobs));
   }
 
   protected async reconcile(key: string) {
@@ -88,13 +74,13 @@ export class JobController extends Controller {
       this.expectations.forget(key);
       this.lastFailure.delete(key);
       // Pods of a Job that is gone keep nothing to count: release them.
-      const orphans = this.pods.list().filter((p) => p.metadata?.namespace === ns && controllerRef(p)?.kind === 'Job' && controllerRef(p)?.name === name);
+      const orphans = this.pods.byIndex(INDEX_NAMESPACE, ns).filter((p) => controllerRef(p)?.kind === 'Job' && controllerRef(p)?.name === name);
       for (const p of orphans) await this.release(p);
       return;
     }
     if (!this.expectations.satisfied(key, (k) => this.pods.get(k))) return;
     const spec = job.spec as JobSpec;
-    const pods = ownedBy(this.pods.list(), job);
+    const pods = ownedBy(this.pods.byIndex(INDEX_CONTROLLER_UID, job.metadata!.uid!), job);
     let status = structuredClone((job.status ?? {}) as JobStatus);
     const indexed = spec.completionMode === 'Indexed';
     const decided = isTrue(status.conditions, 'FailureTarget') || isTrue(status.conditions, 'SuccessCriteriaMet') || isFinished(status.conditions);

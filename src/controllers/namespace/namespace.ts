@@ -4,7 +4,8 @@
 
 import type { KObject } from '../../api/kind.js';
 import { discoverResources, type ServedResource } from '../../client/discovery.js';
-import { Informer } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
@@ -12,29 +13,13 @@ import { Controller } from '../controller.js';
 const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 
 export class NamespaceController extends Controller {
-  private informer: Informer;
+  private informer: InformerLike;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('namespace', log);
-    this.informer = new Informer(client, NAMESPACES, log.child({ informer: 'namespaces' }));
-    this.informer.addHandlers({
-      onAdd: (o) => this.maybeEnqueue(o),
-      onUpdate: (_, o) => this.maybeEnqueue(o),
-    });
-  }
-
-  private maybeEnqueue(o: KObject) {
-    if (o.metadata?.deletionTimestamp) this.queue.add(o.metadata.name!);
-  }
-
-  override start() {
-    this.informer.start();
-    super.start();
-  }
-
-  override stop() {
-    this.informer.stop();
-    super.stop();
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('namespace', log, factory);
+    this.informer = this.informers.informer(NAMESPACES);
+    // Only namespaces being deleted have work.
+    this.watch(this.informer, (_old, o) => (o?.metadata?.deletionTimestamp ? o.metadata.name : undefined));
   }
 
   protected async reconcile(name: string) {

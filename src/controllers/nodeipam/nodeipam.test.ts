@@ -10,6 +10,7 @@ import { R } from '../../client/resources.js';
 import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';
 import { NodeIpamController } from './nodeipam.js';
+import { InformerFactory } from '../../client/informer-factory.js';
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
   const end = Date.now() + ms;
@@ -28,7 +29,7 @@ describe('node IPAM controller', () => {
   const log = logger('nodeipam-test');
   // A /23 holds two /24s: small enough to exhaust.
   const start = () => {
-    ipam = new NodeIpamController(client, log, { clusterCIDR: '10.99.0.0/23', nodeCIDRMaskSize: 24 });
+    ipam = new NodeIpamController(client, new InformerFactory(client, log), log, { clusterCIDR: '10.99.0.0/23', nodeCIDRMaskSize: 24 });
     ipam.start();
   };
   const createNode = (name: string) => client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name } });

@@ -5,7 +5,8 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -22,23 +23,22 @@ const allocatedGauge = metrics.gauge('nodeipam_cidrset_allocated', 'Node CIDRs i
 const sizeGauge = metrics.gauge('nodeipam_cidrset_size', 'Node CIDRs the cluster CIDR holds.');
 
 export class NodeIpamController extends Controller {
-  private informer: Informer;
+  private informer: InformerLike;
   private cidrs: CidrSet;
   private events: EventRecorder;
   /** CIDRs this controller holds per node (by uid): the informer may not yet show a patch we made. */
   private assigned = new Map<string, { uid: string; cidr: string }>();
-  private ready?: Promise<void>;
 
   /** Throws a clear error for a bad cluster CIDR or mask size (check before campaigning to lead). */
   static validate(opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number }) {
     new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
   }
 
-  constructor(private client: RestClient, log: Logger, opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number } = {}) {
-    super('nodeipam', log);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger, opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number } = {}) {
+    super('nodeipam', log, factory);
     this.cidrs = new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
     this.events = new EventRecorder(client, 'node-ipam-controller', log);
-    this.informer = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
+    this.informer = this.informers.informer(R.nodes);
     this.informer.addHandlers({
       onAdd: (o) => this.queue.add(o.metadata!.name!),
       onUpdate: (old, o) => {
@@ -51,20 +51,11 @@ export class NodeIpamController extends Controller {
     });
   }
 
-  override start() {
-    this.informer.start();
-    // Rebuild from existing nodes before the first allocation: reconcile awaits this.
-    this.ready = this.informer.waitForSync().then(() => {
-      for (const n of this.informer.list()) this.record(n as NodeObj);
-      this.log.info('node CIDR allocation rebuilt from existing nodes', { clusterCIDR: this.cidrs.clusterCIDR, maskSize: this.cidrs.maskSize, allocated: this.cidrs.allocated, size: this.cidrs.size });
-    });
+  /** Rebuild from existing nodes before the first allocation (the runtime starts workers after this). */
+  protected override async onCachesSynced() {
+    for (const n of this.informer.list()) this.record(n as NodeObj);
+    this.log.info('node CIDR allocation rebuilt from existing nodes', { clusterCIDR: this.cidrs.clusterCIDR, maskSize: this.cidrs.maskSize, allocated: this.cidrs.allocated, size: this.cidrs.size });
     sizeGauge.set(this.cidrs.size, { cidr: this.cidrs.clusterCIDR });
-    super.start();
-  }
-
-  override stop() {
-    this.informer.stop();
-    super.stop();
   }
 
   /** Take note of a CIDR a node already carries. */
@@ -100,7 +91,6 @@ export class NodeIpamController extends Controller {
   }
 
   protected async reconcile(name: string) {
-    await this.ready;
     const node = this.informer.get(name) as NodeObj | undefined;
     if (!node || node.metadata?.deletionTimestamp) return;
     if (node.spec?.podCIDR) return this.record(node);

@@ -8,7 +8,9 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byNodeName, INDEX_NODE_NAME } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
@@ -22,44 +24,36 @@ const LEASE_NS = 'kube-node-lease';
 const CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
 
 export class NodeLifecycleController extends Controller {
-  private nodes: Informer;
-  private leases: Informer;
-  private pods: Informer;
+  private nodes: InformerLike;
+  private leases: InformerLike;
+  private pods: InformerLike;
   private events: EventRecorder;
   /** When this controller last saw each node's heartbeat change (its own clock, as Kubernetes does). */
   private probes = new Map<string, { heartbeat: string; at: number }>();
   private monitor?: NodeJS.Timeout;
   private readonly graceMs = Number(process.env.GIFEE_NODE_MONITOR_GRACE_MS ?? 40_000);
 
-  constructor(private client: RestClient, log: Logger) {
-    super('nodelifecycle', log, 2);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('nodelifecycle', log, factory, 2);
     this.events = new EventRecorder(client, 'node-controller', log);
-    this.nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
-    this.leases = new Informer(client, R.leases, log.child({ informer: 'leases' }), LEASE_NS);
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
+    this.nodes = this.informers.informer(R.nodes);
+    this.leases = this.informers.informer(R.leases, { namespace: LEASE_NS });
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
     this.nodes.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!), onDelete: (o) => this.probes.delete(o.metadata!.name!) });
-    this.leases.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!) });
-    this.pods.addHandlers({ onUpdate: (old, o) => { if ((o.spec as { nodeName?: string }).nodeName && !(old.spec as { nodeName?: string }).nodeName) this.queue.add((o.spec as { nodeName: string }).nodeName); } });
+    this.watch(this.leases, (_old, o) => o?.metadata?.name);
+    // A pod just bound to a node: that node's taints may call for its eviction.
+    const nodeOf = (p: KObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+    this.watch(this.pods, (old, o) => (old && o && nodeOf(o) && !nodeOf(old) ? nodeOf(o) : undefined));
   }
 
-  private get informers() {
-    return [this.nodes, this.leases, this.pods];
+  protected override async onCachesSynced() {
+    const every = Math.max(200, Math.min(5000, this.graceMs / 8));
+    this.monitor = setInterval(() => { for (const n of this.nodes.list()) this.queue.add(n.metadata!.name!); }, every);
+    this.monitor.unref();
   }
 
-  override start() {
-    for (const i of this.informers) i.start();
-    void Promise.all(this.informers.map((i) => i.waitForSync())).then(() => {
-      super.start();
-      const every = Math.max(200, Math.min(5000, this.graceMs / 8));
-      this.monitor = setInterval(() => { for (const n of this.nodes.list()) this.queue.add(n.metadata!.name!); }, every);
-      this.monitor.unref();
-    });
-  }
-
-  override stop() {
+  protected override onStop() {
     clearInterval(this.monitor);
-    for (const i of this.informers) i.stop();
-    super.stop();
   }
 
   /** The heartbeat: the Lease's renewTime, else the Ready condition's lastHeartbeatTime. */
@@ -120,7 +114,7 @@ export class NodeLifecycleController extends Controller {
   }
 
   private podsOn(node: string): KObject[] {
-    return this.pods.list().filter((p) => (p.spec as { nodeName?: string }).nodeName === node && !p.metadata?.deletionTimestamp);
+    return this.pods.byIndex(INDEX_NODE_NAME, node).filter((p) => !p.metadata?.deletionTimestamp);
   }
 
   /** NoExecute eviction (the taint manager): delete now, or come back when tolerationSeconds ends. */

@@ -2,7 +2,9 @@
 // or confirm their deletion, so they are deleted at once (grace period 0) once the node has been
 // gone for a quarantine period (Kubernetes' PodGC uses 40 s), as kube-controller-manager does.
 
-import { Informer } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
+import { byNodeName, INDEX_NODE_NAME } from '../../client/indexer.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -11,48 +13,38 @@ import { Controller } from '../controller.js';
 const QUARANTINE_MS = () => Number(process.env.GIFEE_PODGC_QUARANTINE_MS ?? 40_000);
 
 export class PodGCController extends Controller {
-  private pods: Informer;
-  private nodes: Informer;
+  private pods: InformerLike;
+  private nodes: InformerLike;
   /** Node name -> when we first saw it missing. */
   private missingSince = new Map<string, number>();
   private timer?: NodeJS.Timeout;
-  private stopped = false;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('podgc', log, 1);
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('podgc', log, factory, 1);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
+    this.nodes = this.informers.informer(R.nodes);
   }
 
-  override start() {
-    this.pods.start();
-    this.nodes.start();
-    void Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]).then(() => {
-      if (this.stopped) return;
-      super.start();
-      // Level-triggered sweep: every few seconds, queue each pod whose node is missing.
-      this.timer = setInterval(() => this.sweep(), Math.min(5000, Math.max(500, QUARANTINE_MS() / 4)));
-      this.timer.unref();
-    });
+  protected override async onCachesSynced() {
+    // Level-triggered sweep: every few seconds, queue each pod whose node is missing.
+    this.timer = setInterval(() => this.sweep(), Math.min(5000, Math.max(500, QUARANTINE_MS() / 4)));
+    this.timer.unref();
   }
 
-  override stop() {
-    this.stopped = true;
+  protected override onStop() {
     clearInterval(this.timer);
-    this.pods.stop();
-    this.nodes.stop();
-    super.stop();
   }
 
   private sweep() {
     const now = Date.now();
     const seen = new Set<string>();
-    for (const p of this.pods.list()) {
-      const node = (p.spec as { nodeName?: string } | undefined)?.nodeName;
-      if (!node || this.nodes.get(node)) continue;
+    // Walk the nodes pods are bound to (the index's values), not every pod.
+    for (const node of this.pods.indexValues(INDEX_NODE_NAME)) {
+      if (this.nodes.get(node)) continue;
       seen.add(node);
       if (!this.missingSince.has(node)) this.missingSince.set(node, now);
-      if (now - this.missingSince.get(node)! >= QUARANTINE_MS()) this.queue.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
+      if (now - this.missingSince.get(node)! < QUARANTINE_MS()) continue;
+      for (const p of this.pods.byIndex(INDEX_NODE_NAME, node)) this.queue.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
     }
     for (const n of [...this.missingSince.keys()]) if (!seen.has(n)) this.missingSince.delete(n);
   }

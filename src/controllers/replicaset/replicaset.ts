@@ -7,7 +7,10 @@
 import type { KObject } from '../../api/kind.js';
 import { selectorFromObject } from '../../api/labels.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
+import { INDEX_ORPHAN_NAMESPACE, orphansByNamespace } from '../indexes.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
@@ -26,48 +29,25 @@ import { writeStatus } from './write-status.js';
 const BURST = 500;
 
 export class ReplicaSetController extends Controller {
-  readonly replicaSets: Informer;
-  readonly pods: Informer;
+  readonly replicaSets: InformerLike;
+  readonly pods: InformerLike;
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('replicaset', log, 4);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('replicaset', log, factory, 4);
     this.events = new EventRecorder(client, 'replicaset-controller', log);
-    this.replicaSets = new Informer(client, R.replicasets, log.child({ informer: 'replicasets' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.replicaSets.addHandlers({
-      onAdd: (o) => this.queue.add(keyOf(o)),
-      onUpdate: (_, o) => this.queue.add(keyOf(o)),
-      onDelete: (o) => {
-        this.expectations.forget(keyOf(o));
-        this.queue.add(keyOf(o));
-      },
+    this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid, [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace });
+    this.watch(this.replicaSets, (old, o) => {
+      if (!o) this.expectations.forget(keyOf(old!));
+      return keyOf((o ?? old)!);
     });
     this.pods.addHandlers({
       onAdd: (o) => this.podAdded(o as Pod),
       onUpdate: (old, o) => this.podUpdated(old as Pod, o as Pod),
       onDelete: (o) => this.podDeleted(o as Pod),
     });
-  }
-
-  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
-  private stopped = false;
-
-  override start() {
-    this.replicaSets.start();
-    this.pods.start();
-    // Reconcile only from complete caches: a partial pod list would look like missing replicas.
-    void Promise.all([this.replicaSets.waitForSync(), this.pods.waitForSync()]).then(() => {
-      if (!this.stopped) super.start();
-    });
-  }
-
-  override stop() {
-    this.stopped = true;
-    this.replicaSets.stop();
-    this.pods.stop();
-    super.stop();
   }
 
   /** The ReplicaSet a controller reference points at, if it is in the cache with that uid. */
@@ -80,8 +60,7 @@ export class ReplicaSetController extends Controller {
 
   /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
   private enqueueMatching(p: Pod) {
-    for (const rs of this.replicaSets.list()) {
-      if (rs.metadata?.namespace !== p.metadata.namespace) continue;
+    for (const rs of this.replicaSets.byIndex(INDEX_NAMESPACE, p.metadata.namespace ?? '')) {
       if (selectorFromObject((rs as ReplicaSet).spec.selector).matches(p.metadata.labels ?? {})) this.queue.add(keyOf(rs));
     }
   }
@@ -130,7 +109,8 @@ export class ReplicaSetController extends Controller {
     }
     const needsSync = this.expectations.satisfied(key);
     const ns = rs.metadata.namespace!;
-    const active = this.pods.list().filter((p) => p.metadata?.namespace === ns && isPodActive(p as Pod)) as Pod[];
+    // Only what this ReplicaSet controls or could adopt: its own pods and the namespace's orphans.
+    const active = [...this.pods.byIndex(INDEX_CONTROLLER_UID, rs.metadata.uid!), ...this.pods.byIndex(INDEX_ORPHAN_NAMESPACE, ns)].filter((p) => isPodActive(p as Pod)) as Pod[];
     const owned = await claim(active, {
       client: this.client,
       owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: rs.metadata },
@@ -150,9 +130,9 @@ export class ReplicaSetController extends Controller {
     if (!deepEqual(status, rs.status)) await writeStatus(this.client, R.replicasets, rs, status);
     if (failure) throw new Error(`${failure.reason}: ${failure.message}`);
     const minReady = rs.spec.minReadySeconds ?? 0;
-    if (minReady > 0 && status.readyReplicas === (rs.spec.replicas ?? 1) && status.availableReplicas !== status.readyReplicas) {
-      this.queue.addAfter(key, minReady * 1000);
-    }
+    // Ready pods become available minReadySeconds later: look again then.
+    if (minReady > 0 && status.readyReplicas === (rs.spec.replicas ?? 1) && status.availableReplicas !== status.readyReplicas) return { requeueAfter: minReady * 1000 };
+    return undefined;
   }
 
   /** Create or delete pods towards spec.replicas; returns the failure to report, if any. */
@@ -199,8 +179,8 @@ export class ReplicaSetController extends Controller {
   /** Pods of every ReplicaSet with the same controller as this one (a Deployment's old and new). */
   private relatedPods(rs: ReplicaSet): Pod[] {
     const owner = controllerRefOf(rs)?.uid;
-    const siblings = new Set(this.replicaSets.list().filter((x) => x.metadata?.namespace === rs.metadata.namespace && (x.metadata?.uid === rs.metadata.uid || (owner && controllerRefOf(x)?.uid === owner))).map((x) => x.metadata!.uid!));
-    return this.pods.list().filter((p) => p.metadata?.namespace === rs.metadata.namespace && siblings.has(controllerRefOf(p)?.uid ?? '')) as Pod[];
+    const siblings = owner ? this.replicaSets.byIndex(INDEX_CONTROLLER_UID, owner).map((x) => x.metadata!.uid!) : [rs.metadata.uid!];
+    return siblings.flatMap((uid) => this.pods.byIndex(INDEX_CONTROLLER_UID, uid)) as Pod[];
   }
 
   private podFor(rs: ReplicaSet): KObject {

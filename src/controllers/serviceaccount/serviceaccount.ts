@@ -3,7 +3,8 @@
 // spec.serviceAccountName run as.
 
 import type { KObject } from '../../api/kind.js';
-import { Informer } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { StatusError, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -12,33 +13,16 @@ import { Controller } from '../controller.js';
 export const DEFAULT_SERVICE_ACCOUNTS = ['default'];
 
 export class ServiceAccountController extends Controller {
-  private namespaces: Informer;
-  private accounts: Informer;
+  private namespaces: InformerLike;
+  private accounts: InformerLike;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('serviceaccount', log);
-    this.namespaces = new Informer(client, R.namespaces, log.child({ informer: 'namespaces' }));
-    this.accounts = new Informer(client, R.serviceaccounts, log.child({ informer: 'serviceaccounts' }));
-    this.namespaces.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!) });
-    this.accounts.addHandlers({ onDelete: (o) => this.queue.add(o.metadata!.namespace!) });
-  }
-
-  /** Set by stop(), so a cache sync finishing afterwards does not start workers. */
-  private stopped = false;
-
-  override start() {
-    this.namespaces.start();
-    this.accounts.start();
-    void Promise.all([this.namespaces.waitForSync(), this.accounts.waitForSync()]).then(() => {
-      if (!this.stopped) super.start();
-    });
-  }
-
-  override stop() {
-    this.stopped = true;
-    this.namespaces.stop();
-    this.accounts.stop();
-    super.stop();
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('serviceaccount', log, factory);
+    this.namespaces = this.informers.informer(R.namespaces);
+    this.accounts = this.informers.informer(R.serviceaccounts);
+    this.watch(this.namespaces, (_old, o) => o?.metadata?.name);
+    // A deleted default account is made again.
+    this.watch(this.accounts, (old, o) => (o ? undefined : old?.metadata?.namespace));
   }
 
   protected async reconcile(namespace: string) {

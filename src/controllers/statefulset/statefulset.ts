@@ -11,48 +11,36 @@
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { keyOf, type InformerLike } from '../../client/informer.js';
+import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { Controller } from '../controller.js';
+import { Controller, ownKey } from '../controller.js';
 import { Expectations } from '../history/expectations.js';
-import { controllerRef, isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../history/pod-state.js';
+import { isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../history/pod-state.js';
 import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../history/revisions.js';
 import { claimName, ordinalOf, statefulClaim, statefulPod, type StatefulSetSpec } from './identity.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
 export class StatefulSetController extends Controller {
-  private sets: Informer;
-  private pods: Informer;
-  private revisions: Informer;
+  private sets: InformerLike;
+  private pods: InformerLike;
+  private revisions: InformerLike;
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, log: Logger) {
-    super('statefulset', log, 2);
+  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+    super('statefulset', log, factory, 2);
     this.events = new EventRecorder(client, 'statefulset-controller', log);
-    this.sets = new Informer(client, R.statefulsets, log.child({ informer: 'statefulsets' }));
-    this.pods = new Informer(client, R.pods, log.child({ informer: 'pods' }));
-    this.revisions = new Informer(client, R.controllerrevisions, log.child({ informer: 'controllerrevisions' }));
-    this.sets.addHandlers({ onAdd: (o) => this.queue.add(keyOf(o)), onUpdate: (_, o) => this.queue.add(keyOf(o)), onDelete: (o) => this.queue.add(keyOf(o)) });
-    const podChanged = (o: KObject) => {
-      const ref = controllerRef(o);
-      if (ref?.kind === 'StatefulSet') this.queue.add(`${o.metadata!.namespace}/${ref.name}`);
-    };
-    this.pods.addHandlers({ onAdd: podChanged, onUpdate: (_, o) => podChanged(o), onDelete: podChanged });
-  }
-
-  override start() {
-    for (const i of [this.sets, this.pods, this.revisions]) i.start();
-    void Promise.all([this.sets, this.pods, this.revisions].map((i) => i.waitForSync())).then(() => super.start());
-  }
-
-  override stop() {
-    for (const i of [this.sets, this.pods, this.revisions]) i.stop();
-    super.stop();
+    this.sets = this.informers.informer(R.statefulsets);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    this.revisions = this.informers.informer(R.controllerrevisions);
+    this.watch(this.sets, ownKey);
+    this.watch(this.pods, (old, o) => this.controllerOwnerKey((o ?? old)!, 'StatefulSet', this.sets));
   }
 
   protected async reconcile(key: string) {
@@ -63,14 +51,14 @@ export class StatefulSetController extends Controller {
     const spec = set.spec as StatefulSetSpec;
     const status = (set.status ?? {}) as Record<string, unknown>;
     const ns = set.metadata!.namespace!;
-    const revs = await syncRevisions(this.client, set, KIND, spec.template, this.revisions.list().filter((r) => r.metadata?.namespace === ns), status.currentRevision as string | undefined);
+    const revs = await syncRevisions(this.client, set, KIND, spec.template, this.revisions.byIndex(INDEX_NAMESPACE, ns), status.currentRevision as string | undefined);
     const currentName = revs.current.metadata!.name!;
     const updateName = revs.update.metadata!.name!;
     const revisionOf = (p: KObject) => p.metadata?.labels?.[REVISION_HASH_LABEL];
 
     const start = spec.ordinals?.start ?? 0;
     const replicas = spec.replicas ?? 1;
-    const pods = ownedBy(this.pods.list(), set);
+    const pods = ownedBy(this.pods.byIndex(INDEX_CONTROLLER_UID, set.metadata!.uid!), set);
     const byOrdinal = new Map<number, KObject>();
     const condemned: KObject[] = [];
     for (const p of pods) {
@@ -132,7 +120,7 @@ export class StatefulSetController extends Controller {
     await podActions();
 
     // Status from what the cache shows now (the next reconcile sees our writes).
-    const live = ownedBy(this.pods.list(), set);
+    const live = ownedBy(this.pods.byIndex(INDEX_CONTROLLER_UID, set.metadata!.uid!), set);
     const created = live.filter((p) => !isTerminal(p));
     const next: Record<string, unknown> = {
       ...status,

@@ -2,7 +2,7 @@
 // Services and EndpointSlices as the nftables proxy, served by TCP listeners on loopback
 // (see listeners.ts for the addresses). No kernel state: stop() closes the listeners.
 
-import { Informer } from '../../client/informer.js';
+import { informerScope, type InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
@@ -15,11 +15,12 @@ export interface UserspaceProxy {
   stop(): Promise<void>;
 }
 
-export async function startUserspaceProxy(o: { client: RestClient; log: Logger; debounceMs?: number }): Promise<UserspaceProxy> {
+export async function startUserspaceProxy(o: { client: RestClient; informers?: InformerFactory; log: Logger; debounceMs?: number }): Promise<UserspaceProxy> {
   const log = o.log;
   const listeners = new UserspaceListeners(log);
-  const services = new Informer(o.client, R.services, log.child({ informer: 'services' }));
-  const slices = new Informer(o.client, R.endpointslices, log.child({ informer: 'endpointslices' }));
+  const informers = informerScope(o, 'userspace-proxy');
+  const services = informers.informer(R.services);
+  const slices = informers.informer(R.endpointslices);
   let timer: NodeJS.Timeout | undefined;
   let started = false;
   const sync = () => {
@@ -29,11 +30,9 @@ export async function startUserspaceProxy(o: { client: RestClient; log: Logger; 
   const schedule = () => {
     if (started && !timer) timer = setTimeout(sync, o.debounceMs ?? 50);
   };
-  for (const i of [services, slices]) {
-    i.addHandlers({ onAdd: schedule, onUpdate: schedule, onDelete: schedule });
-    i.start();
-  }
-  await Promise.all([services.waitForSync(), slices.waitForSync()]);
+  for (const i of [services, slices]) i.addHandlers({ onAdd: schedule, onUpdate: schedule, onDelete: schedule });
+  informers.start();
+  await informers.waitForCacheSync();
   started = true;
   sync();
   log.info('service proxy started (userspace: TCP listeners on loopback; no root, no nftables)');
@@ -42,8 +41,7 @@ export async function startUserspaceProxy(o: { client: RestClient; log: Logger; 
     stop: async () => {
       started = false;
       if (timer) clearTimeout(timer);
-      services.stop();
-      slices.stop();
+      informers.close();
       listeners.close();
     },
   };

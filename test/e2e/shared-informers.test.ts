@@ -1,0 +1,42 @@
+// One watch per resource per process: `gifee server` runs the controller manager, the scheduler and
+// (here) its node agent with one shared informer factory, so the API server sees one cluster-wide
+// pods watch from them, not one per controller (there were 11), plus the agent's watch of its own
+// node's pods. Counted on the server's apiserver_registered_watchers metric.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
+import { openWatches } from '../helpers/watch-count.js';
+
+const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the embedded node agent needs root' : false;
+
+let c: Cluster;
+before(async () => {
+  if (skip) return;
+  c = await startCluster({ agent: true });
+});
+after(async () => c?.stop());
+
+const counts = async () => ({
+  pods: await openWatches(c, 'pods'),
+  nodes: await openWatches(c, 'nodes'),
+  services: await openWatches(c, 'services'),
+  endpointslices: await openWatches(c, 'endpointslices', 'discovery.k8s.io'),
+  replicasets: await openWatches(c, 'replicasets', 'apps'),
+});
+
+test('the controller manager, scheduler and agent of one server share one watch per resource', { skip }, async () => {
+  // Cluster-wide, shared by everyone: pods, nodes, services, ReplicaSets (controllers, scheduler,
+  // DNS, proxy, routes, garbage collector). Besides: the agent's own pods and own Node (field
+  // selectors) and the EndpointSlice controller's own slices (label selector).
+  const expected = { pods: 2, nodes: 2, services: 1, endpointslices: 2, replicasets: 1 };
+  // The garbage collector adds its informers after discovery: wait until everything is up.
+  await until('every component to watch', async () => (await counts()).replicasets >= 1 && (await counts()).endpointslices >= 2, { timeoutMs: 30_000 });
+  await new Promise((r) => setTimeout(r, 1000)); // let any extra watch show up, were there one
+  assert.deepEqual(await counts(), expected);
+  // A deployment's pods change nothing: no informer is per object.
+  await c.kubectl(['create', 'deployment', 'web', '--image=gifee.local/busybox:1', '--replicas=2']);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(await counts(), expected);
+});
