@@ -15,7 +15,7 @@ import { isConflict, isNotFound, StatusError, type RestClient } from '../../clie
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import { nowRfc3339, ownedBy, ownerRefTo } from '../history/pod-state.js';
+import { nowRfc3339, ownedBy, ownerRefTo } from '../util/pod-state.js';
 import { mostRecentRun, nextRun, parseCronSchedule, validTimeZone } from './schedule.js';
 
 interface CronJobSpec {

@@ -3,8 +3,8 @@
 // node affinity on metadata.name so the scheduler binds it to exactly that node.
 
 import type { KObject } from '../../api/kind.js';
-import { REVISION_HASH_LABEL } from '../history/revisions.js';
-import { ownerRefTo } from '../history/pod-state.js';
+import { REVISION_HASH_LABEL } from '../util/revisions.js';
+import { ownerRefTo } from '../util/pod-state.js';
 import type { PodSpecFit, Toleration } from './node-fit.js';
 
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';

@@ -1,7 +1,7 @@
 // The annotations a Deployment and its ReplicaSets carry (deployment util in Kubernetes):
 // revision numbers for history and undo, and desired/max replicas for proportional scaling.
 
-import type { ReplicaSet } from '../replicaset/types.js';
+import type { ReplicaSet } from '../util/workload-types.js';
 import { maxSurge } from './fenceposts.js';
 import { replicasOf, type Deployment } from './types.js';
 

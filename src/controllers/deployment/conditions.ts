@@ -1,7 +1,7 @@
 // Deployment conditions with Kubernetes' reasons and update rules: setting a condition to the same
 // status and reason changes nothing; a new reason with the same status keeps lastTransitionTime.
 
-import { nowRfc3339, type Condition } from '../replicaset/types.js';
+import { nowRfc3339, type Condition } from '../util/workload-types.js';
 import type { DeploymentStatus } from './types.js';
 
 export const Reason = {

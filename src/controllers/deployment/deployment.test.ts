@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ReplicaSet } from '../replicaset/types.js';
+import type { ReplicaSet } from '../util/workload-types.js';
 import { MAX_REPLICAS, setNewReplicaSetAnnotations, REVISION, REVISION_HISTORY } from './annotations.js';
 import { maxSurge, maxUnavailable, scaledValue } from './fenceposts.js';
-import { computeHash } from './hash.js';
+import { podTemplateHash } from '../util/hash.js';
 import { equalIgnoreHash, findActiveOrLatest } from './replicasets.js';
 import { proportionalSizes } from './scale.js';
 import { calculateStatus, deploymentComplete, deploymentTimedOut } from './status.js';
@@ -32,11 +32,11 @@ test('percentages: surge rounds up, unavailable rounds down, both zero means one
 });
 
 test('pod-template-hash is stable, key-order independent and salted by collisionCount', () => {
-  const a = computeHash({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
-  const b = computeHash({ spec: { containers: [{ image: 'x', name: 'c' }] }, metadata: { labels: { app: 'web' } } });
+  const a = podTemplateHash({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+  const b = podTemplateHash({ spec: { containers: [{ image: 'x', name: 'c' }] }, metadata: { labels: { app: 'web' } } });
   assert.equal(a, b);
   assert.match(a, /^[bcdfghjklmnpqrstvwxz2456789]+$/);
-  assert.notEqual(computeHash({ x: 1 }, 1), computeHash({ x: 1 }));
+  assert.notEqual(podTemplateHash({ x: 1 }, 1), podTemplateHash({ x: 1 }));
   assert.ok(equalIgnoreHash({ metadata: { labels: { app: 'w', 'pod-template-hash': 'abc' }, creationTimestamp: null } as never }, { metadata: { labels: { app: 'w' } } }));
 });
 

@@ -1,7 +1,7 @@
 // The Recreate strategy (pkg/controller/deployment/recreate.go): scale every old ReplicaSet to zero,
 // wait until none of their pods is left running, then create or scale up the new one.
 
-import type { Pod, ReplicaSet } from '../replicaset/types.js';
+import type { Pod, ReplicaSet } from '../util/workload-types.js';
 import { activeOnly, sumStatusReplicas } from './replicasets.js';
 import { deploymentComplete } from './status.js';
 import type { DeploymentSync } from './sync.js';

@@ -2,7 +2,7 @@
 // template, sums of their replica counts, and the orders rollouts work in.
 
 import { deepEqual } from '../../util/equal.js';
-import type { PodTemplate, ReplicaSet } from '../replicaset/types.js';
+import type { PodTemplate, ReplicaSet } from '../util/workload-types.js';
 import { DESIRED_REPLICAS, intAnnotation, POD_TEMPLATE_HASH, revisionOf } from './annotations.js';
 import { replicasOf, type Deployment } from './types.js';
 

@@ -2,7 +2,7 @@
 // far as maxSurge allows, scale old ones down as far as maxUnavailable allows (unhealthy replicas
 // first), and repeat on every change until only the new set has replicas.
 
-import type { ReplicaSet } from '../replicaset/types.js';
+import type { ReplicaSet } from '../util/workload-types.js';
 import { maxUnavailable } from './fenceposts.js';
 import { activeOnly, byCreation, sumSpecReplicas } from './replicasets.js';
 import { deploymentComplete } from './status.js';

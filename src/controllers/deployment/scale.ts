@@ -3,7 +3,7 @@
 // size (largest first), removed ones come from them likewise, and any rounding leftover goes to the
 // largest, so old and new keep their ratio and the rollout's surge bound holds.
 
-import type { ReplicaSet } from '../replicaset/types.js';
+import type { ReplicaSet } from '../util/workload-types.js';
 import { intAnnotation, MAX_REPLICAS } from './annotations.js';
 import { isRollingUpdate, maxSurge } from './fenceposts.js';
 import { activeOnly, bySizeNewer, bySizeOlder, findActiveOrLatest, isSaturated, sumSpecReplicas } from './replicasets.js';

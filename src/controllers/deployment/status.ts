@@ -1,7 +1,7 @@
 // A Deployment's status from its ReplicaSets, and the rollout's progress judgements
 // (calculateStatus, DeploymentComplete, DeploymentProgressing, DeploymentTimedOut in Kubernetes).
 
-import type { ReplicaSet } from '../replicaset/types.js';
+import type { ReplicaSet } from '../util/workload-types.js';
 import { getCondition, newCondition, Reason, setCondition } from './conditions.js';
 import { maxUnavailable } from './fenceposts.js';
 import { sumAvailable, sumReady, sumSpecReplicas, sumStatusReplicas } from './replicasets.js';

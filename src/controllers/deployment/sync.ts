@@ -9,13 +9,13 @@ import { R } from '../../client/resources.js';
 import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
-import { controllerRefTo } from '../replicaset/claim.js';
-import { controllerRefOf, type Pod, type ReplicaSet } from '../replicaset/types.js';
-import { writeStatus } from '../replicaset/write-status.js';
+import { controllerRefTo } from '../util/claim.js';
+import { controllerRefOf, type Pod, type ReplicaSet } from '../util/workload-types.js';
+import { writeStatus } from '../util/write-status.js';
 import { DESIRED_REPLICAS, intAnnotation, maxRevision, POD_TEMPLATE_HASH, REVISION, setNewReplicaSetAnnotations, setReplicasAnnotations } from './annotations.js';
 import { getCondition, newCondition, Reason, removeCondition, setCondition } from './conditions.js';
 import { maxSurge } from './fenceposts.js';
-import { computeHash } from './hash.js';
+import { podTemplateHash } from '../util/hash.js';
 import { activeOnly, byRevision, equalIgnoreHash, findNewReplicaSet, withoutNulls } from './replicasets.js';
 import { calculateStatus, deploymentComplete, deploymentProgressing, deploymentTimedOut, hasProgressDeadline } from './status.js';
 import { replicasOf, type Deployment, type DeploymentStatus } from './types.js';
@@ -74,7 +74,7 @@ export class DeploymentSync {
     if (!create) return undefined;
 
     const template = structuredClone(this.d.spec.template ?? {});
-    const hash = computeHash(withoutNulls(this.d.spec.template ?? {}), this.d.status?.collisionCount);
+    const hash = podTemplateHash(withoutNulls(this.d.spec.template ?? {}), this.d.status?.collisionCount);
     template.metadata ??= {};
     template.metadata.labels = { ...(template.metadata.labels ?? {}), [POD_TEMPLATE_HASH]: hash };
     const selector = structuredClone(this.d.spec.selector ?? {});

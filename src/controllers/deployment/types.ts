@@ -2,7 +2,7 @@
 
 import type { KObject, ObjectMeta } from '../../api/kind.js';
 import type { LabelSelectorObject } from '../../api/labels.js';
-import type { Condition, PodTemplate } from '../replicaset/types.js';
+import type { Condition, PodTemplate } from '../util/workload-types.js';
 
 export interface DeploymentStatus {
   observedGeneration?: number;

@@ -2,7 +2,7 @@
 // grouped into subsets by the ports they serve (Kubernetes' RepackSubsets), sorted for stable writes.
 
 import type { KObject } from '../../api/kind.js';
-import { belongsInEndpoints, hostnameFor, isHeadless, isPodReady, podIP, podSpec, resolvePort, selects, specOf, targetRefOf } from '../endpointslice/pods.js';
+import { belongsInEndpoints, hostnameFor, isHeadless, isPodReady, podIP, podSpec, resolvePort, selects, specOf, targetRefOf } from '../util/endpoint-pods.js';
 
 export interface EndpointAddress {
   ip: string;

@@ -2,7 +2,7 @@
 // ports differently, and one slice lists one set of ports), as discovery.k8s.io/v1 endpoints.
 
 import type { KObject } from '../../api/kind.js';
-import { belongsInEndpoints, hostnameFor, isPodReady, isTerminating, podIP, podSpec, resolvePort, selects, specOf, targetRefOf } from './pods.js';
+import { belongsInEndpoints, hostnameFor, isPodReady, isTerminating, podIP, podSpec, resolvePort, selects, specOf, targetRefOf } from '../util/endpoint-pods.js';
 
 export interface SlicePort {
   name: string;

@@ -16,7 +16,7 @@ import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { desiredGroups, type SliceEndpoint, type SlicePort, ZONE_LABEL } from './desired.js';
 import { planSlices } from './plan.js';
-import { hasManagedEndpoints, isHeadless, selects } from './pods.js';
+import { hasManagedEndpoints, isHeadless, selects } from '../util/endpoint-pods.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

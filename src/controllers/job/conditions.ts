@@ -1,7 +1,7 @@
 // Job conditions as Kubernetes 1.32 writes them: the terminal Complete/Failed are preceded by
 // SuccessCriteriaMet/FailureTarget, which mark the decision while remaining pods are stopped.
 
-import { nowRfc3339 } from '../history/pod-state.js';
+import { nowRfc3339 } from '../util/pod-state.js';
 
 export interface JobCondition {
   type: string;

@@ -3,7 +3,7 @@
 // and for Indexed jobs the completion index as annotation, label, hostname and environment.
 
 import type { KObject } from '../../api/kind.js';
-import { ownerRefTo } from '../history/pod-state.js';
+import { ownerRefTo } from '../util/pod-state.js';
 
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';

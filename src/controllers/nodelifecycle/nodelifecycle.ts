@@ -17,7 +17,7 @@ import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import type { Taint, Toleration } from '../../api/scheduling/tolerations.js';
-import { isReady, nowRfc3339 } from '../history/pod-state.js';
+import { isReady, nowRfc3339 } from '../util/pod-state.js';
 import { desiredTaints, evictionTime, readyStatus } from './taints.js';
 
 const LEASE_NS = 'kube-node-lease';

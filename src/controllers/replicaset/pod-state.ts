@@ -1,7 +1,7 @@
 // Pod readiness and availability as the workload controllers judge them (k8s.io/kubernetes
 // pkg/api/v1/pod): ready = the Ready condition is True; available = ready for minReadySeconds.
 
-import type { Pod } from './types.js';
+import type { Pod } from '../util/workload-types.js';
 
 export const readyCondition = (p: Pod) => p.status?.conditions?.find((c) => c.type === 'Ready');
 

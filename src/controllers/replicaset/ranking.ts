@@ -10,7 +10,7 @@
 //   8. newer before older
 
 import { isPodReady, readySince } from './pod-state.js';
-import type { Pod } from './types.js';
+import type { Pod } from '../util/workload-types.js';
 
 const PHASE_ORDER: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
 const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';

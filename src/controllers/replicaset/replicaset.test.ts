@@ -4,7 +4,7 @@ import { Expectations } from './expectations.js';
 import { podsToDelete } from './ranking.js';
 import { slowStartBatch } from './slow-start.js';
 import { computeStatus } from './status.js';
-import type { Pod, ReplicaSet } from './types.js';
+import type { Pod, ReplicaSet } from '../util/workload-types.js';
 
 const pod = (name: string, o: { node?: string; phase?: string; ready?: boolean; readyAt?: string; created?: string; labels?: Record<string, string> } = {}): Pod => ({
   metadata: { name, namespace: 'default', creationTimestamp: o.created ?? '2024-01-01T00:00:00Z', labels: o.labels ?? { app: 'web' } },

@@ -16,14 +16,14 @@ import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import { claim, controllerRefTo } from './claim.js';
+import { claim, controllerRefTo } from '../util/claim.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodReady } from './pod-state.js';
 import { podsToDelete } from './ranking.js';
 import { slowStartBatch } from './slow-start.js';
 import { computeStatus } from './status.js';
-import { controllerRefOf, type Pod, type ReplicaSet } from './types.js';
-import { writeStatus } from './write-status.js';
+import { controllerRefOf, type Pod, type ReplicaSet } from '../util/workload-types.js';
+import { writeStatus } from '../util/write-status.js';
 
 /** At most this many creates or deletes per sync (Kubernetes' burstReplicas). */
 const BURST = 500;

@@ -2,7 +2,7 @@
 // counts, plus a ReplicaFailure condition while pods cannot be created or deleted.
 
 import { isPodAvailable, isPodReady } from './pod-state.js';
-import { nowRfc3339, type Condition, type Pod, type ReplicaSet, type ReplicaSetStatus } from './types.js';
+import { nowRfc3339, type Condition, type Pod, type ReplicaSet, type ReplicaSetStatus } from '../util/workload-types.js';
 
 export function computeStatus(rs: ReplicaSet, pods: Pod[], failure?: { reason: 'FailedCreate' | 'FailedDelete'; message: string }, now = Date.now()): ReplicaSetStatus {
   const templateLabels = rs.spec.template?.metadata?.labels ?? {};

@@ -3,8 +3,8 @@
 // mounted in place of same-named volumes.
 
 import type { KObject } from '../../api/kind.js';
-import { REVISION_HASH_LABEL } from '../history/revisions.js';
-import { ownerRefTo } from '../history/pod-state.js';
+import { REVISION_HASH_LABEL } from '../util/revisions.js';
+import { ownerRefTo } from '../util/pod-state.js';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';

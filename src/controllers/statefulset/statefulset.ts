@@ -19,9 +19,9 @@ import { isConflict, isNotFound, StatusError, type RestClient } from '../../clie
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
-import { Expectations } from '../history/expectations.js';
-import { isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../history/pod-state.js';
-import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../history/revisions.js';
+import { Expectations } from '../util/name-expectations.js';
+import { isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../util/pod-state.js';
+import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../util/revisions.js';
 import { claimName, ordinalOf, statefulClaim, statefulPod, type StatefulSetSpec } from './identity.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' };

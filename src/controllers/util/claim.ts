@@ -7,7 +7,7 @@
 import type { KObject, OwnerReference } from '../../api/kind.js';
 import type { Selector } from '../../api/labels.js';
 import { isNotFound, type ResourceRef, type RestClient } from '../../client/rest.js';
-import { controllerRefOf } from './types.js';
+import { controllerRefOf } from './workload-types.js';
 
 export interface Owner {
   apiVersion: string;

@@ -8,7 +8,7 @@ import type { KObject } from '../../api/kind.js';
 import { deepEqual } from '../../util/equal.js';
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
-import { computeHash } from './hash.js';
+import { revisionHash } from './hash.js';
 import { ownedBy, ownerRefTo } from './pod-state.js';
 
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -59,7 +59,7 @@ export async function syncRevisions(client: RestClient, owner: KObject, kind: Ow
     update = await client.patch(R.controllerrevisions, ns, update.metadata!.name!, { revision: next });
   }
   while (!update) {
-    const hash = computeHash(data, collisionCount);
+    const hash = revisionHash(data, collisionCount);
     const labels = { ...(((template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) ?? {}), [REVISION_HASH_LABEL]: hash };
     const rev: KObject = {
       apiVersion: 'apps/v1',
