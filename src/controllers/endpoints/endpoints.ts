@@ -2,6 +2,7 @@
 // Endpoints rather than EndpointSlices. Services without a selector are left alone (their Endpoints
 // are written by users, like the kubernetes Service's by the API server).
 
+import { servicesForPodChange } from '../util/endpoint-triggers.js';
 import type { KObject } from '../../api/kind.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
 import { INDEX_NAMESPACE } from '../../client/indexer.js';
@@ -33,21 +34,11 @@ export class EndpointsController extends Controller {
     this.endpoints = this.informers.informer(R.endpoints);
     this.events = new EventRecorder(client, 'endpoint-controller', log);
     this.watch(this.services, ownKey);
-    this.pods.addHandlers({
-      onAdd: (p) => this.enqueueFor(p),
-      onUpdate: (old, p) => {
-        this.enqueueFor(p);
-        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.enqueueFor(old);
-      },
-      onDelete: (p) => this.enqueueFor(p),
-    });
+    this.watch(this.pods, (old, p) => servicesForPodChange(this.services, old, p));
     // Someone else changed or deleted an Endpoints object of a selecting Service: put it back.
     this.watch(this.endpoints, (old, o) => (old ? keyOf(o ?? old) : undefined));
   }
 
-  private enqueueFor(pod: KObject) {
-    for (const s of this.services.byIndex(INDEX_NAMESPACE, pod.metadata?.namespace ?? '')) if (selects(s, pod)) this.queue.add(keyOf(s));
-  }
 
   protected async reconcile(key: string) {
     const [namespace, name] = key.split('/');

@@ -4,6 +4,7 @@
 // per-pod resolved ports and at most 100 endpoints a slice. Level-triggered from informer caches;
 // a write's result is awaited in the cache before the next pass (so a slow watch never doubles slices).
 
+import { servicesForPodChange } from '../util/endpoint-triggers.js';
 import type { KObject } from '../../api/kind.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
 import { byNodeName, INDEX_NAMESPACE, INDEX_NODE_NAME } from '../../client/indexer.js';
@@ -44,14 +45,7 @@ export class EndpointSliceController extends Controller {
     this.nodes = this.informers.informer(R.nodes);
     this.events = new EventRecorder(client, 'endpoint-slice-controller', log);
     this.watch(this.services, ownKey);
-    this.pods.addHandlers({
-      onAdd: (p) => this.enqueueFor(p),
-      onUpdate: (old, p) => {
-        this.enqueueFor(p);
-        if (JSON.stringify(old.metadata?.labels) !== JSON.stringify(p.metadata?.labels)) this.enqueueFor(old);
-      },
-      onDelete: (p) => this.enqueueFor(p),
-    });
+    this.watch(this.pods, (old, p) => servicesForPodChange(this.services, old, p));
     const slice = (o: KObject) => {
       const name = o.metadata?.labels?.[SERVICE_NAME_LABEL];
       if (name) this.queue.add(`${o.metadata!.namespace}/${name}`);
@@ -61,14 +55,11 @@ export class EndpointSliceController extends Controller {
     this.nodes.addHandlers({
       onUpdate: (old, n) => {
         if (old.metadata?.labels?.[ZONE_LABEL] === n.metadata?.labels?.[ZONE_LABEL]) return;
-        for (const p of this.pods.byIndex(INDEX_NODE_NAME, n.metadata?.name ?? '')) this.enqueueFor(p);
+        for (const p of this.pods.byIndex(INDEX_NODE_NAME, n.metadata?.name ?? '')) this.enqueue(servicesForPodChange(this.services, undefined, p));
       },
     });
   }
 
-  private enqueueFor(pod: KObject) {
-    for (const s of this.services.byIndex(INDEX_NAMESPACE, pod.metadata?.namespace ?? '')) if (selects(s, pod)) this.queue.add(keyOf(s));
-  }
 
   /** Whether the cache shows every write this controller made for `key`; requeues the key if not. */
   private cacheCaughtUp(key: string, namespace: string): boolean {
