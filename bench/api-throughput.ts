@@ -24,15 +24,17 @@ async function drive(total: number, clients: number, op: (i: number) => Promise<
   let next = 0;
   const lat: number[] = [];
   const start = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      const t = performance.now();
-      await op(i);
-      lat.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t = performance.now();
+        await op(i);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
   const secs = (performance.now() - start) / 1000;
   return { perSec: total / secs, lat: lat.sort((a, b) => a - b) };
 }

@@ -73,12 +73,14 @@ async function barePods(cluster: Cluster, client: RestClient): Promise<number> {
   await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } } as KObject);
   const start = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    for (let i = next++; i < REPLICAS; i = next++) {
-      const r = await cluster.request('POST', '/api/v1/namespaces/bare/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `bare-${i}`, labels: { app: 'bare' } }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1' }] } });
-      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let i = next++; i < REPLICAS; i = next++) {
+        const r = await cluster.request('POST', '/api/v1/namespaces/bare/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `bare-${i}`, labels: { app: 'bare' } }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1' }] } });
+        if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
+      }
+    }),
+  );
   await until(async () => (await readyPods(client, 'bare')) === REPLICAS, 'bare pods ready');
   return (performance.now() - start) / 1000;
 }

@@ -24,34 +24,40 @@ async function drive(port: number, host = '127.0.0.1') {
   let next = 0;
   const lat: number[] = [];
   const start = performance.now();
-  await Promise.all(Array.from({ length: CLIENTS }, () => new Promise<void>((resolve, reject) => {
-    const sock = dgram.createSocket('udp4');
-    let id = 0;
-    let sent = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const send = () => {
-      if (next >= TOTAL) {
-        sock.close();
-        return resolve();
-      }
-      next++;
-      id = (id + 1) & 0xffff;
-      sent = performance.now();
-      const q = queryFor(id);
-      sock.send(q, port, host);
-      clearTimeout(timer);
-      timer = setTimeout(() => sock.send(q, port, host), 1000);
-    };
-    sock.on('error', reject);
-    sock.on('message', (m) => {
-      if (m.readUInt16BE(0) !== id) return;
-      if ((m.readUInt16BE(2) & 0xf) !== 0) return reject(new Error(`rcode ${m.readUInt16BE(2) & 0xf}`));
-      clearTimeout(timer);
-      lat.push(performance.now() - sent);
-      send();
-    });
-    sock.bind(0, host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', send);
-  })));
+  await Promise.all(
+    Array.from(
+      { length: CLIENTS },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const sock = dgram.createSocket('udp4');
+          let id = 0;
+          let sent = 0;
+          let timer: NodeJS.Timeout | undefined;
+          const send = () => {
+            if (next >= TOTAL) {
+              sock.close();
+              return resolve();
+            }
+            next++;
+            id = (id + 1) & 0xffff;
+            sent = performance.now();
+            const q = queryFor(id);
+            sock.send(q, port, host);
+            clearTimeout(timer);
+            timer = setTimeout(() => sock.send(q, port, host), 1000);
+          };
+          sock.on('error', reject);
+          sock.on('message', (m) => {
+            if (m.readUInt16BE(0) !== id) return;
+            if ((m.readUInt16BE(2) & 0xf) !== 0) return reject(new Error(`rcode ${m.readUInt16BE(2) & 0xf}`));
+            clearTimeout(timer);
+            lat.push(performance.now() - sent);
+            send();
+          });
+          sock.bind(0, host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', send);
+        }),
+    ),
+  );
   const secs = (performance.now() - start) / 1000;
   return { perSec: TOTAL / secs, lat: lat.sort((a, b) => a - b) };
 }
@@ -87,7 +93,10 @@ try {
   // One query to learn the reply size for the baseline (and to check the answer).
   const size = await new Promise<number>((resolve) => {
     const s = dgram.createSocket('udp4');
-    s.on('message', (m) => { s.close(); resolve(m.length); });
+    s.on('message', (m) => {
+      s.close();
+      resolve(m.length);
+    });
     s.send(queryFor(1), dns.port, '127.0.0.1');
   });
   const echo = await echoServer(size);

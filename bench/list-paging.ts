@@ -47,16 +47,20 @@ type Get = Awaited<ReturnType<typeof client>>['get'];
 
 async function createPods(get: Get) {
   let next = 0;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    for (let i = next++; i < N; i = next++) {
-      const name = `p-${String(i).padStart(6, '0')}`;
-      const r = await get('/api/v1/namespaces/default/pods', 'application/json', {
-        apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'bench', shard: String(i % 10) } },
-        spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-      });
-      if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.text}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let i = next++; i < N; i = next++) {
+        const name = `p-${String(i).padStart(6, '0')}`;
+        const r = await get('/api/v1/namespaces/default/pods', 'application/json', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, labels: { app: 'bench', shard: String(i % 10) } },
+          spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        });
+        if (r.status !== 201) throw new Error(`create ${name}: ${r.status} ${r.text}`);
+      }
+    }),
+  );
 }
 
 /** Pages through every pod; returns the elapsed ms and the number of items seen. */

@@ -23,14 +23,15 @@ type Req = (method: string, path: string, body?: unknown, headers?: Record<strin
  *  connection is opened (TLS handshake) before measuring starts. */
 async function heartbeat(c: Cluster) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
-  const one = () => new Promise<void>((resolve) => {
-    // /livez needs no client certificate.
-    const r = https.get(`${c.url}/livez`, { agent, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
+  const one = () =>
+    new Promise<void>((resolve) => {
+      // /livez needs no client certificate.
+      const r = https.get(`${c.url}/livez`, { agent, rejectUnauthorized: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      });
+      r.on('error', () => resolve());
     });
-    r.on('error', () => resolve());
-  });
   await one();
   let stop = false;
   let max = 0;
@@ -41,10 +42,21 @@ async function heartbeat(c: Cluster) {
       max = Math.max(max, performance.now() - t);
     }
   })();
-  return { async end() { stop = true; await loop; agent.destroy(); return max; } };
+  return {
+    async end() {
+      stop = true;
+      await loop;
+      agent.destroy();
+      return max;
+    },
+  };
 }
 
-interface Shape { name: string; setup?: (i: number) => Promise<unknown>; run: (i: number) => Promise<unknown> }
+interface Shape {
+  name: string;
+  setup?: (i: number) => Promise<unknown>;
+  run: (i: number) => Promise<unknown>;
+}
 
 async function measure(c: Cluster, shape: Shape) {
   let total = 0;
@@ -70,7 +82,11 @@ function shapes(req: Req): Shape[] {
   const cm = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...extra }, data: { a: 'b' } });
   const smp = { 'Content-Type': 'application/strategic-merge-patch+json' };
   const containers = (n: number, tag: string) => Array.from({ length: n }, (_, i) => ({ name: `c${i}`, image: `registry.local/app:${tag}`, ports: [{ containerPort: 1000 + (i % 60000) }] }));
-  const deep = (n: number): unknown => { let v: unknown = 'x'; for (let i = 0; i < n; i++) v = [v]; return v; };
+  const deep = (n: number): unknown => {
+    let v: unknown = 'x';
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
   return [
     {
       name: 'baseline: merge patch of one label',
@@ -119,7 +135,16 @@ try {
   // A node for the scheduler: Ready, with room for the pod. Nothing renews its lease, so the node
   // lifecycle controller taints it after a while; the scheduled pods tolerate every taint.
   await expect(req('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-0', labels: { 'kubernetes.io/hostname': 'sim-0' } }, status: {} }), 201, 'node');
-  await expect(req('PATCH', '/api/v1/nodes/sim-0/status', { status: { capacity: { cpu: '1000', memory: '1Ti', pods: '110' }, allocatable: { cpu: '1000', memory: '1Ti', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } }, { 'Content-Type': 'application/merge-patch+json' }), 200, 'node status');
+  await expect(
+    req(
+      'PATCH',
+      '/api/v1/nodes/sim-0/status',
+      { status: { capacity: { cpu: '1000', memory: '1Ti', pods: '110' }, allocatable: { cpu: '1000', memory: '1Ti', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated', lastHeartbeatTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } },
+      { 'Content-Type': 'application/merge-patch+json' },
+    ),
+    200,
+    'node status',
+  );
   const all = shapes(req);
   await measure(c, { ...all[0], setup: (i) => all[0].setup!(i + 1000), run: (i) => all[0].run(i + 1000) }); // warm-up, not reported
   const base = await measure(c, all[0]);

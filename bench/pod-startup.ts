@@ -104,24 +104,32 @@ async function main() {
     });
     const t0 = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= N) return;
-        const name = `start-${i}`;
-        created.set(name, performance.now());
-        await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'startup' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } });
-        // Next pod once this one is Ready (or after 60 s).
-        for (let w = 0; w < 6000 && !readyAt.has(name); w++) await new Promise((r) => setTimeout(r, 10));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= N) return;
+          const name = `start-${i}`;
+          created.set(name, performance.now());
+          await client.create(R.pods, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'startup' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } });
+          // Next pod once this one is Ready (or after 60 s).
+          for (let w = 0; w < 6000 && !readyAt.has(name); w++) await new Promise((r) => setTimeout(r, 10));
+        }
+      }),
+    );
     await Promise.race([all, new Promise((r) => setTimeout(r, 300_000))]);
     const total = (performance.now() - t0) / 1000;
     w.abort();
     const toRunning = [...runningAt].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     const toReady = [...readyAt].map(([n, t]) => t - created.get(n)!).sort((a, b) => a - b);
     const bareP50 = percentile(bare, 50);
-    report('pod-startup', `${N} pods create->Running p50 ${ms(percentile(toRunning, 50))} p99 ${ms(percentile(toRunning, 99))}, ->Ready p50 ${ms(percentile(toReady, 50))} p99 ${ms(percentile(toReady, 99))}, all Ready in ${total.toFixed(1)}s, ${CONCURRENCY} at a time`, `bare runc run p50 ${ms(bareP50)} p99 ${ms(percentile(bare, 99))} (sequential)`, percentile(toRunning, 50) / bareP50, `${readyAt.size}/${N} Ready`);
+    report(
+      'pod-startup',
+      `${N} pods create->Running p50 ${ms(percentile(toRunning, 50))} p99 ${ms(percentile(toRunning, 99))}, ->Ready p50 ${ms(percentile(toReady, 50))} p99 ${ms(percentile(toReady, 99))}, all Ready in ${total.toFixed(1)}s, ${CONCURRENCY} at a time`,
+      `bare runc run p50 ${ms(bareP50)} p99 ${ms(percentile(bare, 99))} (sequential)`,
+      percentile(toRunning, 50) / bareP50,
+      `${readyAt.size}/${N} Ready`,
+    );
     await client.request('DELETE', '/api/v1/namespaces/default/pods?labelSelector=bench%3Dstartup', { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 5000));
     client.close();
@@ -130,7 +138,10 @@ async function main() {
     const agentDir = await mkdtemp(join(tmpdir(), 'gifee-bench-agent-'));
     const bridge = `gfb${Math.floor(Math.random() * 0xfff).toString(16)}`;
     const cli = existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js')) && import.meta.url.endsWith('.js') ? [join(repoRoot, 'dist', 'src', 'cli', 'main.js')] : ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts')];
-    const agent = spawn(process.execPath, [...cli, 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', 'bench-worker', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIFEE_LOG: 'info' } });
+    const agent = spawn(process.execPath, [...cli, 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', 'bench-worker', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, GIFEE_LOG: 'info' },
+    });
     let log = '';
     agent.stderr!.on('data', (d) => (log += d));
     const bareNode = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });

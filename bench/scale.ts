@@ -50,19 +50,29 @@ async function simNodes(cluster: Cluster) {
   const proc = spawn(process.execPath, [...cliCommand(), 'sim', 'nodes', '--count', String(NODES), '--kubeconfig', cluster.kubeconfig, '--pods', '110'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, GIFEE_LOG: 'warn' } });
   let err = '';
   proc.stderr.on('data', (c) => (err = (err + c).slice(-4000)));
-  return { proc, stop: () => new Promise<void>((r) => { proc.once('exit', () => r()); proc.kill('SIGTERM'); }), err: () => err };
+  return {
+    proc,
+    stop: () =>
+      new Promise<void>((r) => {
+        proc.once('exit', () => r());
+        proc.kill('SIGTERM');
+      }),
+    err: () => err,
+  };
 }
 
 async function barePods(cluster: Cluster, client: RestClient): Promise<number> {
   await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bare' } } as KObject);
   const start = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    for (let i = next++; i < BARE; i = next++) {
-      const r = await cluster.request('POST', '/api/v1/namespaces/bare/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `bare-${i}` }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } });
-      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let i = next++; i < BARE; i = next++) {
+        const r = await cluster.request('POST', '/api/v1/namespaces/bare/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `bare-${i}` }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } });
+        if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.body}`);
+      }
+    }),
+  );
   await until(async () => (await readyCount(client, 'bare')) === BARE, 'bare pods ready');
   return BARE / ((performance.now() - start) / 1000);
 }
@@ -74,7 +84,12 @@ async function deployments(client: RestClient): Promise<number> {
   for (let i = 0; i < count; i++) {
     const replicas = Math.min(REPLICAS, PODS - i * REPLICAS);
     const labels = { app: `d${i}` };
-    await client.create(R.deployments, 'scale', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: `d${i}` }, spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } } } as KObject);
+    await client.create(R.deployments, 'scale', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `d${i}` },
+      spec: { replicas, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+    } as KObject);
   }
   const deadline = Number(process.env.BENCH_TIMEOUT_S ?? 1800) * 1000;
   try {

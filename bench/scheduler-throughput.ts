@@ -22,13 +22,15 @@ const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 async function drive(total: number, clients: number, op: (i: number) => Promise<void>) {
   let next = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    for (;;) {
-      const i = next++;
-      if (i >= total) return;
-      await op(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        await op(i);
+      }
+    }),
+  );
   return total / ((performance.now() - start) / 1000);
 }
 

@@ -25,26 +25,29 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const table = `gifee-bench-${process.pid}`;
 const log = logger('bench-service-proxy');
 
-const get = (url: string) => new Promise<void>((resolve, reject) => {
-  const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
-    res.resume();
-    res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+const get = (url: string) =>
+  new Promise<void>((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
   });
-  req.on('error', reject);
-  req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-});
 
 async function drive(total: number, clients: number, op: () => Promise<void>) {
   let next = 0;
   const lat: number[] = [];
   const start = performance.now();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (next++ < total) {
-      const t = performance.now();
-      await op();
-      lat.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next++ < total) {
+        const t = performance.now();
+        await op();
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
   return { perSec: total / ((performance.now() - start) / 1000), lat: lat.sort((a, b) => a - b) };
 }
 
@@ -68,9 +71,11 @@ const vip = (i: number) => `10.43.${128 + Math.floor(i / 250)}.${(i % 250) + 1}`
 /** Endpoint addresses of the generated services: never sent any traffic. */
 const fakeIP = (i: number) => `10.251.${(i >> 8) & 255}.${i & 255}`;
 const slice = (name: string, ips: string[], port = 8080) => ({
-  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
   metadata: { name: `${name}-manual`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
-  addressType: 'IPv4', ports: [{ name: 'http', port, protocol: 'TCP' }],
+  addressType: 'IPv4',
+  ports: [{ name: 'http', port, protocol: 'TCP' }],
   endpoints: ips.map((ip) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } })),
 });
 const svc = (name: string, clusterIP: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
@@ -86,7 +91,12 @@ const proxy = await (async () => {
   await until('a node with a pod CIDR', async () => (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].spec.podCIDR}'])).stdout.startsWith('10.'));
   const nodeName = (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
   return startServiceProxy({
-    client, nodeName, nodeIPs: ['127.0.0.1'], tableName: table, log, serviceCIDRs: ['10.43.0.0/16'],
+    client,
+    nodeName,
+    nodeIPs: ['127.0.0.1'],
+    tableName: table,
+    log,
+    serviceCIDRs: ['10.43.0.0/16'],
     onSync: ({ ports }) => {
       const p = pending && ports.find((x) => x.id === pending!.id);
       if (pending && p?.endpoints[0]?.ip === pending.ip) pending.resolve(performance.now() - pending.written);
@@ -107,8 +117,16 @@ try {
   const webIP = '10.43.127.10';
   await client.create(R.services, 'default', svc('bench-web', webIP) as never);
   await client.create(R.endpointslices, 'default', slice('bench-web', podIPs) as never);
-  await until('pods serve', async () => { await get(`http://${podIPs[0]}:8080/`); await get(`http://${podIPs[1]}:8080/`); return true; });
-  await until('the ClusterIP serves', async () => { await proxy.synced(); await get(`http://${webIP}/`); return true; });
+  await until('pods serve', async () => {
+    await get(`http://${podIPs[0]}:8080/`);
+    await get(`http://${podIPs[1]}:8080/`);
+    return true;
+  });
+  await until('the ClusterIP serves', async () => {
+    await proxy.synced();
+    await get(`http://${webIP}/`);
+    return true;
+  });
   // Same two pods either way (the baseline alternates between them), in interleaved rounds so
   // neither side gets the warm-up or a quiet spell of the shared machine.
   let turn = 0;
@@ -130,18 +148,24 @@ try {
 
   // 2. Control path: S services with one endpoint each, then endpoint changes one at a time.
   let created = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let i = created++; i < SERVICES; i = created++) {
-      await client.create(R.services, 'default', svc(`gen-${i}`, vip(i)) as never);
-      await client.create(R.endpointslices, 'default', slice(`gen-${i}`, [fakeIP(i)]) as never);
-    }
-  }));
-  await until('every generated service programmed', async () => {
-    await proxy.synced();
-    const p = new Promise<number>((resolve) => (pending = { id: `default/gen-${SERVICES - 1}/http/tcp`, ip: fakeIP(SERVICES - 1), written: performance.now(), resolve }));
-    await proxy.synced();
-    return (await Promise.race([p, new Promise<number>((r) => setTimeout(() => r(-1), 100))])) >= 0;
-  }, 120_000);
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = created++; i < SERVICES; i = created++) {
+        await client.create(R.services, 'default', svc(`gen-${i}`, vip(i)) as never);
+        await client.create(R.endpointslices, 'default', slice(`gen-${i}`, [fakeIP(i)]) as never);
+      }
+    }),
+  );
+  await until(
+    'every generated service programmed',
+    async () => {
+      await proxy.synced();
+      const p = new Promise<number>((resolve) => (pending = { id: `default/gen-${SERVICES - 1}/http/tcp`, ip: fakeIP(SERVICES - 1), written: performance.now(), resolve }));
+      await proxy.synced();
+      return (await Promise.race([p, new Promise<number>((r) => setTimeout(() => r(-1), 100))])) >= 0;
+    },
+    120_000,
+  );
 
   const watched = new Map<string, (t: number) => void>();
   const watcher = new Informer(client, R.endpointslices, log.child({ part: 'bench-watch' }), 'default');

@@ -88,12 +88,7 @@ const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
 try {
   const one = await measure(c, 1, 'one');
   const many = await measure(c, WATCHES, 'many');
-  report(
-    'watch-fanout',
-    `write-to-delivery on all ${WATCHES} watches p50 ${ms(percentile(many, 50))} p99 ${ms(percentile(many, 99))} (${WRITES} writes)`,
-    `1 watch p50 ${ms(percentile(one, 50))} p99 ${ms(percentile(one, 99))}`,
-    percentile(many, 50) / percentile(one, 50),
-  );
+  report('watch-fanout', `write-to-delivery on all ${WATCHES} watches p50 ${ms(percentile(many, 50))} p99 ${ms(percentile(many, 99))} (${WRITES} writes)`, `1 watch p50 ${ms(percentile(one, 50))} p99 ${ms(percentile(one, 99))}`, percentile(many, 50) / percentile(one, 50));
 } finally {
   await c.stop();
 }

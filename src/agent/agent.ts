@@ -140,44 +140,53 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   // Node heartbeats must not wait for a socket behind the agent's watches, or a busy agent looks dead.
   const heartbeats = leaseClient(client.config);
-  const registration = new NodeRegistration(client, {
-    informers,
-    nodeName,
-    nodeIP: o.nodeIP,
-    port: o.port,
-    dataDir: o.dataDir,
-    runtime: runtimeName,
-    labels: o.labels,
-    onPodCIDR: (cidr) => {
-      network.setPodCIDR(cidr);
-      if (nodeDns) {
-        dnsSettings.clusterDNS = cidr ? gatewayOf(cidr) : undefined;
-        void nodeDns.setPodCIDR(cidr);
-      }
+  const registration = new NodeRegistration(
+    client,
+    {
+      informers,
+      nodeName,
+      nodeIP: o.nodeIP,
+      port: o.port,
+      dataDir: o.dataDir,
+      runtime: runtimeName,
+      labels: o.labels,
+      onPodCIDR: (cidr) => {
+        network.setPodCIDR(cidr);
+        if (nodeDns) {
+          dnsSettings.clusterDNS = cidr ? gatewayOf(cidr) : undefined;
+          void nodeDns.setPodCIDR(cidr);
+        }
+      },
     },
-  }, log.child({ part: 'node' }), heartbeats);
+    log.child({ part: 'node' }),
+    heartbeats,
+  );
 
   const cap = await registration.capacity();
   // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
   const oomScoreAdjFloor = runtimeName === 'runc' ? await lowestSettableOomScoreAdj() : -1000;
   if (oomScoreAdjFloor > -1000) log.warn(`no CAP_SYS_RESOURCE: containers' oom_score_adj cannot go below ${oomScoreAdjFloor}, so Guaranteed and Burstable pods are less protected from the OOM killer than the kubelet would make them`, { oomScoreAdjFloor });
-  const pods = new PodManager({
-    nodeName,
-    hostIP: o.nodeIP,
-    dataDir: join(o.dataDir, 'agent'),
-    runtime,
-    network,
-    images,
-    client,
-    recorder,
-    log: log.child({ part: 'pods' }),
-    dns: dnsSettings, // the same object: workers read clusterDNS when they write resolv.conf
-    sources: { ...sources, ...envRefs },
-    nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
-    restartBackoffMs: o.restartBackoffMs ?? 10_000,
-    podMaxPids: o.podMaxPids,
-    oomScoreAdjFloor,
-  }, log.child({ part: 'pods' }), informers);
+  const pods = new PodManager(
+    {
+      nodeName,
+      hostIP: o.nodeIP,
+      dataDir: join(o.dataDir, 'agent'),
+      runtime,
+      network,
+      images,
+      client,
+      recorder,
+      log: log.child({ part: 'pods' }),
+      dns: dnsSettings, // the same object: workers read clusterDNS when they write resolv.conf
+      sources: { ...sources, ...envRefs },
+      nodeCapacity: { cpu: Number(cap.cpu), memory: Number(cap.memory.replace('Ki', '')) * 1024 },
+      restartBackoffMs: o.restartBackoffMs ?? 10_000,
+      podMaxPids: o.podMaxPids,
+      oomScoreAdjFloor,
+    },
+    log.child({ part: 'pods' }),
+    informers,
+  );
   if (o.podMaxPids !== undefined && runtimeName === 'process') log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
@@ -187,9 +196,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtimeName === 'runc' ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
-  const proxy = runtimeName === 'runc'
-    ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
-    : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
+  const proxy =
+    runtimeName === 'runc'
+      ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
+      : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
@@ -203,10 +213,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message) => pods.evict(uid, message) },
     onPressure: (inPressure) => {
       pressureNow = inPressure;
-      void registration.setPressure(inPressure).then((changed) => {
-        const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
-        for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
-      }, (e) => log.warn('posting the node\'s pressure conditions failed', { err: e }));
+      void registration.setPressure(inPressure).then(
+        (changed) => {
+          const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
+          for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
+        },
+        (e) => log.warn("posting the node's pressure conditions failed", { err: e }),
+      );
     },
     log: log.child({ part: 'eviction' }),
   });
@@ -238,9 +251,22 @@ async function preflight() {
   const { execFile } = await import('node:child_process');
   const onPath = (cmd: string) => new Promise<boolean>((r) => execFile('sh', ['-c', `command -v ${cmd}`], (e) => r(!e)));
   const missing: string[] = [];
-  for (const [cmd, pkg] of [['runc', 'runc'], ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['unshare', 'util-linux'], ['script', 'bsdutils'], ['busybox', 'busybox-static']] as const) {
+  for (const [cmd, pkg] of [
+    ['runc', 'runc'],
+    ['ip', 'iproute2'],
+    ['nsenter', 'util-linux'],
+    ['unshare', 'util-linux'],
+    ['script', 'bsdutils'],
+    ['busybox', 'busybox-static'],
+  ] as const) {
     if (!(await onPath(cmd))) missing.push(`${cmd} (${pkg})`);
   }
-  if (!(await access('/usr/lib/cni/bridge').then(() => true, () => false))) missing.push('/usr/lib/cni/bridge (containernetworking-plugins)');
+  if (
+    !(await access('/usr/lib/cni/bridge').then(
+      () => true,
+      () => false,
+    ))
+  )
+    missing.push('/usr/lib/cni/bridge (containernetworking-plugins)');
   if (missing.length) throw new Error(`missing ${missing.join(', ')}: run \`bash scripts/setup.sh\` as root (or apt-get install them), or start with --no-agent`);
 }

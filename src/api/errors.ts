@@ -3,24 +3,7 @@
 
 import type { FieldError } from './kind.js';
 
-export type StatusReason =
-  | 'BadRequest'
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'AlreadyExists'
-  | 'Conflict'
-  | 'Gone'
-  | 'Invalid'
-  | 'MethodNotAllowed'
-  | 'NotAcceptable'
-  | 'UnsupportedMediaType'
-  | 'RequestEntityTooLarge'
-  | 'TooManyRequests'
-  | 'InternalError'
-  | 'ServiceUnavailable'
-  | 'Timeout'
-  | 'Expired';
+export type StatusReason = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid' | 'MethodNotAllowed' | 'NotAcceptable' | 'UnsupportedMediaType' | 'RequestEntityTooLarge' | 'TooManyRequests' | 'InternalError' | 'ServiceUnavailable' | 'Timeout' | 'Expired';
 
 export interface StatusDetails {
   name?: string;
@@ -71,17 +54,13 @@ export interface ResourceRef {
 }
 const qualified = (r: ResourceRef) => (r.group ? `${r.resource}.${r.group}` : r.resource);
 
-export const badRequest = (message: string, causes?: StatusDetails['causes']) =>
-  new ApiError(400, 'BadRequest', message, causes ? { causes } : undefined);
+export const badRequest = (message: string, causes?: StatusDetails['causes']) => new ApiError(400, 'BadRequest', message, causes ? { causes } : undefined);
 
-export const notFound = (r: ResourceRef, name: string) =>
-  new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource });
+export const notFound = (r: ResourceRef, name: string) => new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource });
 
-export const alreadyExists = (r: ResourceRef, name: string) =>
-  new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, { name, group: r.group, kind: r.resource });
+export const alreadyExists = (r: ResourceRef, name: string) => new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, { name, group: r.group, kind: r.resource });
 
-export const conflict = (r: ResourceRef, name: string, why: string) =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group, kind: r.resource });
+export const conflict = (r: ResourceRef, name: string, why: string) => new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group, kind: r.resource });
 
 export const gone = (message: string) => new ApiError(410, 'Expired', message);
 
@@ -97,17 +76,14 @@ export const tooLargeResourceVersion = (requested: number, current: number) =>
 
 export const methodNotAllowed = (message: string) => new ApiError(405, 'MethodNotAllowed', message);
 
-export const forbidden = (r: ResourceRef, name: string, why: string) =>
-  new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource });
+export const forbidden = (r: ResourceRef, name: string, why: string) => new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource });
 
-export const tooLarge = (limit: number) =>
-  new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+export const tooLarge = (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (type: string) =>
   new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got ${type})`);
 
-export const internalError = (err: unknown) =>
-  new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+export const internalError = (err: unknown) => new ApiError(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
 
 export const unavailable = (message: string) => new ApiError(503, 'ServiceUnavailable', message);
 

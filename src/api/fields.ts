@@ -15,7 +15,10 @@ export interface FieldSelector {
 
 export function parseFieldSelector(s: string): FieldSelector {
   const requirements: FieldRequirement[] = [];
-  for (const part of s.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([^=!]+)(==|=|!=)(.*)$/.exec(part);
     if (!m) throw new ApiError(400, 'BadRequest', `invalid field selector "${s}": "${part}" is not of the form field=value or field!=value`);
     requirements.push({ field: m[1].trim(), op: m[2] === '!=' ? '!=' : '=', value: m[3].trim() });

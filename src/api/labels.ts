@@ -48,7 +48,9 @@ const bad = (s: string, why: string) => new ApiError(400, 'BadRequest', `unable 
 export function parseLabelSelector(s: string): Selector {
   const reqs: Requirement[] = [];
   let i = 0;
-  const ws = () => { while (i < s.length && s[i] === ' ') i++; };
+  const ws = () => {
+    while (i < s.length && s[i] === ' ') i++;
+  };
   const ident = () => {
     ws();
     const m = /^[A-Za-z0-9_./-]+/.exec(s.slice(i));
@@ -60,7 +62,10 @@ export function parseLabelSelector(s: string): Selector {
     ws();
     if (i >= s.length) break;
     let neg = false;
-    if (s[i] === '!') { neg = true; i++; }
+    if (s[i] === '!') {
+      neg = true;
+      i++;
+    }
     const key = ident();
     if (!key) throw bad(s, `expected a label key at position ${i}`);
     ws();
@@ -80,7 +85,10 @@ export function parseLabelSelector(s: string): Selector {
       i = s.indexOf('(', i) + 1;
       const close = s.indexOf(')', i);
       if (close < 0) throw bad(s, 'found end of selector, expected ")"');
-      const values = s.slice(i, close).split(',').map((v) => v.trim());
+      const values = s
+        .slice(i, close)
+        .split(',')
+        .map((v) => v.trim());
       if (op === 'In' && values.length === 1 && values[0] === '') throw bad(s, 'for "in" operator, values set can\'t be empty');
       reqs.push({ key, operator: op, values });
       i = close + 1;

@@ -72,14 +72,23 @@ test('schema validation: types, enums, required, duplicates, unknown fields; pru
 
 test('metadata validation names the field and says why', () => {
   const errs = validateObjectMeta(def, { metadata: { name: 'Bad_Name', namespace: 'default', labels: { 'a/b/c': 'x' } } });
-  assert.deepEqual(errs.map((e) => e.field), ['metadata.name', 'metadata.labels']);
+  assert.deepEqual(
+    errs.map((e) => e.field),
+    ['metadata.name', 'metadata.labels'],
+  );
   assert.match(errs[0].message, /RFC 1123 subdomain/);
-  assert.deepEqual(validateObjectMeta(def, { metadata: { namespace: 'default' } }).map((e) => e.message), ['Required value: name or generateName is required']);
+  assert.deepEqual(
+    validateObjectMeta(def, { metadata: { namespace: 'default' } }).map((e) => e.message),
+    ['Required value: name or generateName is required'],
+  );
 });
 
 test('tables: NAME, printer columns, AGE, with partial object metadata', () => {
   const t = toTable(def, [{ metadata: { name: 'w', creationTimestamp: new Date(Date.now() - 5000).toISOString() }, spec: { size: 3 } }]) as any;
-  assert.deepEqual(t.columnDefinitions.map((c: any) => c.name), ['Name', 'Size', 'Age']);
+  assert.deepEqual(
+    t.columnDefinitions.map((c: any) => c.name),
+    ['Name', 'Size', 'Age'],
+  );
   assert.deepEqual(t.rows[0].cells.slice(0, 2), ['w', 3]);
   assert.match(t.rows[0].cells[2], /^[45]s$/);
   assert.equal(t.rows[0].object.kind, 'PartialObjectMetadata');

@@ -24,8 +24,24 @@ class Converter {
     this.defs[QUANTITY] = { type: 'string', description: 'A fixed-point number with a unit suffix, e.g. 100m, 1Gi, 2e3.' };
     this.defs[TIME] = { type: 'string', format: 'date-time', description: 'An RFC 3339 date and time, e.g. 2006-01-02T15:04:05Z.' };
     this.defs[INT_OR_STRING] = flavor === 'v3' ? { 'x-kubernetes-int-or-string': true, description: 'An integer or a string.' } : { type: 'string', format: 'int-or-string', description: 'An integer or a string.' };
-    this.defs[STATUS] = { type: 'object', description: 'The result of an operation that returns no object, or an error.', properties: { kind: { type: 'string' }, apiVersion: { type: 'string' }, metadata: { type: 'object' }, status: { type: 'string' }, message: { type: 'string' }, reason: { type: 'string' }, details: { type: 'object' }, code: { type: 'integer', format: 'int32' } } };
-    this.defs[DELETE_OPTIONS] = { type: 'object', description: 'Options for a delete.', properties: { kind: { type: 'string' }, apiVersion: { type: 'string' }, gracePeriodSeconds: { type: 'integer', format: 'int64' }, propagationPolicy: { type: 'string' }, orphanDependents: { type: 'boolean' }, preconditions: { type: 'object', properties: { uid: { type: 'string' }, resourceVersion: { type: 'string' } } }, dryRun: { type: 'array', items: { type: 'string' } } } };
+    this.defs[STATUS] = {
+      type: 'object',
+      description: 'The result of an operation that returns no object, or an error.',
+      properties: { kind: { type: 'string' }, apiVersion: { type: 'string' }, metadata: { type: 'object' }, status: { type: 'string' }, message: { type: 'string' }, reason: { type: 'string' }, details: { type: 'object' }, code: { type: 'integer', format: 'int32' } },
+    };
+    this.defs[DELETE_OPTIONS] = {
+      type: 'object',
+      description: 'Options for a delete.',
+      properties: {
+        kind: { type: 'string' },
+        apiVersion: { type: 'string' },
+        gracePeriodSeconds: { type: 'integer', format: 'int64' },
+        propagationPolicy: { type: 'string' },
+        orphanDependents: { type: 'boolean' },
+        preconditions: { type: 'object', properties: { uid: { type: 'string' }, resourceVersion: { type: 'string' } } },
+        dryRun: { type: 'array', items: { type: 'string' } },
+      },
+    };
     this.defs[PATCH] = { type: 'object', description: 'A patch: JSON patch, merge patch, strategic merge patch or apply configuration.' };
   }
 
@@ -116,12 +132,10 @@ class Converter {
 }
 
 const q = (name: string, type: string, description: string) => ({ name, in: 'query', description, schema: { type }, type, uniqueItems: true });
-const WRITE_PARAMS = [
-  q('dryRun', 'string', 'When present, the change is validated but not persisted (All).'),
-  q('fieldManager', 'string', 'Name of the actor making the change, for field ownership.'),
-  q('fieldValidation', 'string', 'How to treat unknown or duplicate fields: Ignore, Warn (default) or Strict.'),
-];
-const LIST_PARAMS = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'watch', 'allowWatchBookmarks', 'timeoutSeconds', 'sendInitialEvents'].map((n) => q(n, n === 'limit' || n === 'timeoutSeconds' ? 'integer' : n === 'watch' || n === 'allowWatchBookmarks' || n === 'sendInitialEvents' ? 'boolean' : 'string', `List option ${n}.`));
+const WRITE_PARAMS = [q('dryRun', 'string', 'When present, the change is validated but not persisted (All).'), q('fieldManager', 'string', 'Name of the actor making the change, for field ownership.'), q('fieldValidation', 'string', 'How to treat unknown or duplicate fields: Ignore, Warn (default) or Strict.')];
+const LIST_PARAMS = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'resourceVersionMatch', 'watch', 'allowWatchBookmarks', 'timeoutSeconds', 'sendInitialEvents'].map((n) =>
+  q(n, n === 'limit' || n === 'timeoutSeconds' ? 'integer' : n === 'watch' || n === 'allowWatchBookmarks' || n === 'sendInitialEvents' ? 'boolean' : 'string', `List option ${n}.`),
+);
 
 function operations(defs: KindDef[], c: Converter, flavor: Flavor): Json {
   const paths: Json = {};
@@ -141,12 +155,27 @@ function operations(defs: KindDef[], c: Converter, flavor: Flavor): Json {
       delete: op('deletecollection', 'deleteCollection', { responses: resp(STATUS) }, LIST_PARAMS),
     };
     const item = `${prefix}/{name}`;
-    const patchOp = (target: string, id: string) => op('patch', id, { ...(flavor === 'v3' ? { requestBody: { content: { 'application/json-patch+json': { schema: c.ref(PATCH) }, 'application/merge-patch+json': { schema: c.ref(PATCH) }, 'application/strategic-merge-patch+json': { schema: c.ref(PATCH) }, 'application/apply-patch+yaml': { schema: c.ref(PATCH) } } } } : { parameters: [{ name: 'body', in: 'body', required: true, schema: c.ref(PATCH) }] }), responses: resp(target) }, [...WRITE_PARAMS, q('force', 'boolean', 'Take ownership of conflicting fields (server-side apply).')]);
+    const patchOp = (target: string, id: string) =>
+      op(
+        'patch',
+        id,
+        {
+          ...(flavor === 'v3'
+            ? { requestBody: { content: { 'application/json-patch+json': { schema: c.ref(PATCH) }, 'application/merge-patch+json': { schema: c.ref(PATCH) }, 'application/strategic-merge-patch+json': { schema: c.ref(PATCH) }, 'application/apply-patch+yaml': { schema: c.ref(PATCH) } } } }
+            : { parameters: [{ name: 'body', in: 'body', required: true, schema: c.ref(PATCH) }] }),
+          responses: resp(target),
+        },
+        [...WRITE_PARAMS, q('force', 'boolean', 'Take ownership of conflicting fields (server-side apply).')],
+      );
     paths[item] = {
       get: op('get', 'read', {}),
       put: op('put', 'replace', body(name), WRITE_PARAMS),
       patch: patchOp(name, 'patch'),
-      delete: op('delete', 'delete', { ...(flavor === 'v3' ? { requestBody: { content: { '*/*': { schema: c.ref(DELETE_OPTIONS) } } } } : {}), responses: resp(STATUS) }, [q('gracePeriodSeconds', 'integer', 'Seconds before the object is deleted.'), q('propagationPolicy', 'string', 'Foreground, Background or Orphan.'), q('dryRun', 'string', 'When present, nothing is persisted.')]),
+      delete: op('delete', 'delete', { ...(flavor === 'v3' ? { requestBody: { content: { '*/*': { schema: c.ref(DELETE_OPTIONS) } } } } : {}), responses: resp(STATUS) }, [
+        q('gracePeriodSeconds', 'integer', 'Seconds before the object is deleted.'),
+        q('propagationPolicy', 'string', 'Foreground, Background or Orphan.'),
+        q('dryRun', 'string', 'When present, nothing is persisted.'),
+      ]),
     };
     if (d.subresources?.status) {
       paths[`${item}/status`] = { get: op('get', 'read', {}), put: op('put', 'replace', body(name), WRITE_PARAMS), patch: patchOp(name, 'patchStatus') };

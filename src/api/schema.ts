@@ -77,16 +77,7 @@ export interface ArraySchema extends SchemaBase {
   patchStrategy?: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';
 }
 
-export type Schema =
-  | StringSchema
-  | IntegerSchema
-  | NumberSchema
-  | BooleanSchema
-  | IntOrStringSchema
-  | AnySchema
-  | ObjectSchema
-  | MapSchema
-  | ArraySchema;
+export type Schema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | IntOrStringSchema | AnySchema | ObjectSchema | MapSchema | ArraySchema;
 
 /** Resolve a possibly deferred schema. */
 export function resolve(s: Schema | (() => Schema)): Schema {
@@ -114,24 +105,28 @@ export const mapOf = (values: Schema | (() => Schema), description?: string): Ma
 export const stringMap = (description?: string): MapSchema => mapOf(str(), description);
 
 /** An atomic list (replaced whole by patches). */
-export const listOf = (items: Schema | (() => Schema), description?: string, o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema =>
-  ({ type: 'array', items, description, listType: 'atomic', ...o });
+export const listOf = (items: Schema | (() => Schema), description?: string, o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema => ({ type: 'array', items, description, listType: 'atomic', ...o });
 /** A list of scalars merged as a set. */
-export const setOf = (items: Schema | (() => Schema), description?: string): ArraySchema =>
-  ({ type: 'array', items, description, listType: 'set', patchStrategy: 'merge' });
+export const setOf = (items: Schema | (() => Schema), description?: string): ArraySchema => ({ type: 'array', items, description, listType: 'set', patchStrategy: 'merge' });
 /**
  * A list of objects merged by key (containers by name, ports by containerPort...).
  * `mergeKey` is the strategic-merge key; `mapKeys` the server-side-apply keys (default [mergeKey]).
  */
-export const mapList = (items: Schema | (() => Schema), mergeKey: string, description?: string, mapKeys?: string[], o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema =>
-  ({ type: 'array', items, description, listType: 'map', listMapKeys: mapKeys ?? [mergeKey], patchMergeKey: mergeKey, patchStrategy: 'merge', ...o });
+export const mapList = (items: Schema | (() => Schema), mergeKey: string, description?: string, mapKeys?: string[], o: Partial<Omit<ArraySchema, 'type' | 'items'>> = {}): ArraySchema => ({
+  type: 'array',
+  items,
+  description,
+  listType: 'map',
+  listMapKeys: mapKeys ?? [mergeKey],
+  patchMergeKey: mergeKey,
+  patchStrategy: 'merge',
+  ...o,
+});
 
 /** A named object type (an OpenAPI definition). */
-export const struct = (name: string, description: string, properties: ObjectSchema['properties'], o: Opts<Omit<ObjectSchema, 'properties' | 'name'>> = {}): ObjectSchema =>
-  ({ type: 'object', name, description, properties, ...o });
+export const struct = (name: string, description: string, properties: ObjectSchema['properties'], o: Opts<Omit<ObjectSchema, 'properties' | 'name'>> = {}): ObjectSchema => ({ type: 'object', name, description, properties, ...o });
 /** An anonymous object type, inlined where used. */
-export const object = (properties: ObjectSchema['properties'], description?: string, o: Opts<Omit<ObjectSchema, 'properties'>> = {}): ObjectSchema =>
-  ({ type: 'object', description, properties, ...o });
+export const object = (properties: ObjectSchema['properties'], description?: string, o: Opts<Omit<ObjectSchema, 'properties'>> = {}): ObjectSchema => ({ type: 'object', description, properties, ...o });
 
 /** Copy a schema with another description (a field's own words over its type's). */
 export function described<T extends Schema>(s: T, description: string): T {

@@ -28,7 +28,11 @@ export const age = (ts: string | undefined, now = Date.now()) => (ts ? humanDura
 
 /** Reads `.a.b[0].c` style paths (the subset CRD printer columns use). */
 export function jsonPath(obj: unknown, path: string): unknown {
-  const segs = path.replace(/^\{?\.?/, '').replace(/\}$/, '').match(/[^.[\]]+|\[\d+\]/g) ?? [];
+  const segs =
+    path
+      .replace(/^\{?\.?/, '')
+      .replace(/\}$/, '')
+      .match(/[^.[\]]+|\[\d+\]/g) ?? [];
   let cur: unknown = obj;
   for (const seg of segs) {
     if (cur === null || cur === undefined) return undefined;

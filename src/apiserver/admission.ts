@@ -63,10 +63,7 @@ export function checkTypeMeta(def: KindDef, body: unknown): KObject {
 export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplicates: string[]) {
   const mode = fieldValidationOf(rc);
   const { unknownFields } = validateAgainstSchema(rc.def.schema, obj, { unknownFields: mode });
-  const problems = [
-    ...duplicates.map((d) => `duplicate field "${d}"`),
-    ...unknownFields.map((f) => `unknown field "${f}"`),
-  ];
+  const problems = [...duplicates.map((d) => `duplicate field "${d}"`), ...unknownFields.map((f) => `unknown field "${f}"`)];
   if (problems.length > 0) {
     if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
     if (mode === 'Warn') rc.warnings.push(...problems);
@@ -78,11 +75,7 @@ export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplica
 function validate(def: KindDef, obj: KObject, old?: KObject, subresource?: string) {
   // A binding changes only spec.nodeName, which the kind's own update rules forbid to other writers.
   const kindRules = def.validate && subresource !== 'binding';
-  const errors = [
-    ...(old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj)),
-    ...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors,
-    ...(kindRules ? def.validate!(obj, old) : []),
-  ];
+  const errors = [...(old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj)), ...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors, ...(kindRules ? def.validate!(obj, old) : [])];
   if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
 }
 

@@ -16,7 +16,12 @@ test('too-deep JSON and YAML bodies are 400 BadRequest, before parsing', () => {
 
 test('YAML alias bombs are 400, and aliases cannot nest deeper than the limit', () => {
   const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+        .fill(`*${'abcdefghi'[i - 1]}`)
+        .join(',')}]`,
+    );
   assert.throws(() => decodeBody(Buffer.from(levels.join('\n')), yaml), is400(/not valid YAML: Excessive alias count/));
   // Each anchor nests 300 levels inside the previous one: the text is shallow, the value is not.
   const a = `a: &a ${'['.repeat(300)}1${']'.repeat(300)}\nb: &b ${'['.repeat(300)}*a${']'.repeat(300)}\n`;

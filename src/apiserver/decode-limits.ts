@@ -72,7 +72,11 @@ export function scanJson(text: string, maxDepth = MAX_NESTING_DEPTH): JsonScan {
       if (text[j] !== ':') continue;
       let key = raw;
       if (escaped) {
-        try { key = JSON.parse(`"${raw}"`) as string; } catch { /* invalid JSON: JSON.parse reports it */ }
+        try {
+          key = JSON.parse(`"${raw}"`) as string;
+        } catch {
+          /* invalid JSON: JSON.parse reports it */
+        }
       }
       top.keys ??= new Set();
       if (top.keys.has(key)) {

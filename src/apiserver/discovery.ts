@@ -62,11 +62,14 @@ export function apiGroupList(reg: KindRegistry) {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: reg.groups().filter((g) => g.group !== '').map((g) => ({
-      name: g.group,
-      versions: g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v })),
-      preferredVersion: { groupVersion: `${g.group}/${g.preferredVersion}`, version: g.preferredVersion },
-    })),
+    groups: reg
+      .groups()
+      .filter((g) => g.group !== '')
+      .map((g) => ({
+        name: g.group,
+        versions: g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${g.group}/${g.preferredVersion}`, version: g.preferredVersion },
+      })),
   };
 }
 
@@ -119,23 +122,26 @@ export function aggregatedDiscovery(reg: KindRegistry, core: boolean, apiVersion
     metadata: { name: g.group },
     versions: [g.preferredVersion, ...g.versions.filter((v) => v !== g.preferredVersion)].map((v) => ({
       version: v,
-      resources: reg.all().filter((d) => d.group === g.group && d.version === v).map((d) => ({
-        resource: d.plural,
-        responseKind: { group: d.group, version: d.version, kind: d.kind },
-        scope: d.namespaced ? 'Namespaced' : 'Cluster',
-        singularResource: d.singular,
-        verbs: d.verbs ?? ALL_VERBS,
-        ...(d.shortNames?.length ? { shortNames: d.shortNames } : {}),
-        ...(d.categories?.length ? { categories: d.categories } : {}),
-        ...(subresourcesOf(d).length
-          ? {
-              subresources: subresourcesOf(d).map((sub) => {
-                const info = subresourceInfo(d, sub);
-                return { subresource: sub, responseKind: { group: info.group ?? d.group, version: info.version ?? d.version, kind: info.kind }, verbs: info.verbs };
-              }),
-            }
-          : {}),
-      })),
+      resources: reg
+        .all()
+        .filter((d) => d.group === g.group && d.version === v)
+        .map((d) => ({
+          resource: d.plural,
+          responseKind: { group: d.group, version: d.version, kind: d.kind },
+          scope: d.namespaced ? 'Namespaced' : 'Cluster',
+          singularResource: d.singular,
+          verbs: d.verbs ?? ALL_VERBS,
+          ...(d.shortNames?.length ? { shortNames: d.shortNames } : {}),
+          ...(d.categories?.length ? { categories: d.categories } : {}),
+          ...(subresourcesOf(d).length
+            ? {
+                subresources: subresourcesOf(d).map((sub) => {
+                  const info = subresourceInfo(d, sub);
+                  return { subresource: sub, responseKind: { group: info.group ?? d.group, version: info.version ?? d.version, kind: info.kind }, verbs: info.verbs };
+                }),
+              }
+            : {}),
+        })),
       freshness: 'Current',
     })),
   }));

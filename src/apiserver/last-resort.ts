@@ -9,7 +9,7 @@ import { internalError } from '../api/errors.js';
 
 export function lastResort(log: Logger, req: IncomingMessage, res: ServerResponse | undefined, err: unknown) {
   try {
-    log.error('unexpected error serving a request', { method: req.method, path: preview(req.url ?? ''), err: err instanceof Error ? err.stack ?? err.message : String(err) });
+    log.error('unexpected error serving a request', { method: req.method, path: preview(req.url ?? ''), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     if (!res || res.writableEnded) return;
     if (res.headersSent) return void res.destroy();
     const body = JSON.stringify(internalError(err).toStatus());

@@ -16,7 +16,11 @@ import { resourcePrefix } from './storage/keys.js';
 import { PriorityClassCache, type PriorityClass as PC } from './priority-class-cache.js';
 
 class PodObjects extends Objects {
-  constructor(store: Store, def: KindDef, private classes: () => PriorityClassCache | undefined) {
+  constructor(
+    store: Store,
+    def: KindDef,
+    private classes: () => PriorityClassCache | undefined,
+  ) {
     super(store, def);
   }
 
@@ -47,7 +51,11 @@ class PodObjects extends Objects {
 
 /** PriorityClass storage that tells the cache about this server's own writes as they succeed. */
 class PriorityClassObjects extends Objects {
-  constructor(store: Store, def: KindDef, private cache: () => PriorityClassCache | undefined) {
+  constructor(
+    store: Store,
+    def: KindDef,
+    private cache: () => PriorityClassCache | undefined,
+  ) {
     super(store, def);
   }
   override async create(obj: KObject) {

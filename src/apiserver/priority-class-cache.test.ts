@@ -84,7 +84,7 @@ describe('PriorityClass cache', () => {
     await eventually('the delete arrives', async () => (await cache.globalDefault()) === undefined);
   });
 
-  it('sees its own server\'s writes at once, and asks the store about names it does not know', async () => {
+  it("sees its own server's writes at once, and asks the store about names it does not know", async () => {
     const created = await others.create(pc('mine', 7, true));
     cache.wrote(created); // what the PriorityClass storage does after this server's create
     assert.equal((await cache.globalDefault())?.metadata?.name, 'mine');

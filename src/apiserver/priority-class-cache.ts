@@ -23,7 +23,12 @@ export class PriorityClassCache {
   private sub?: { close(): void };
   private closed = false;
 
-  constructor(private objects: Objects, private hub: () => Promise<WatchHub>, private log: Logger, private retryMs = 1000) {}
+  constructor(
+    private objects: Objects,
+    private hub: () => Promise<WatchHub>,
+    private log: Logger,
+    private retryMs = 1000,
+  ) {}
 
   /** Build the cache (once; again after a failed watch). Lookups work meanwhile, from the store. */
   start(): Promise<void> {
@@ -97,11 +102,16 @@ export class PriorityClassCache {
     if (this.closed) return;
     this.byName.clear();
     for (const pc of page.items as PriorityClass[]) this.put(pc);
-    this.sub = hub.subscribe(page.revision, hub.prefix, (evs) => this.apply(evs), (err) => {
-      this.log.warn('PriorityClass cache lost its watch; rebuilding', { err });
-      this.ready = false;
-      this.rebuildLater();
-    });
+    this.sub = hub.subscribe(
+      page.revision,
+      hub.prefix,
+      (evs) => this.apply(evs),
+      (err) => {
+        this.log.warn('PriorityClass cache lost its watch; rebuilding', { err });
+        this.ready = false;
+        this.rebuildLater();
+      },
+    );
     this.ready = true;
   }
 

@@ -32,12 +32,15 @@ test('the first request on a connection starts at the accept, later ones at thei
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const agent = new https.Agent({ ca: pki.ca.cert, keepAlive: true, maxSockets: 1 });
-  const get = () => new Promise<void>((resolve, reject) => {
-    https.get(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent, servername: 'localhost' }, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    }).on('error', reject);
-  });
+  const get = () =>
+    new Promise<void>((resolve, reject) => {
+      https
+        .get(`https://127.0.0.1:${(server.address() as AddressInfo).port}/`, { agent, servername: 'localhost' }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
   try {
     await get();
     await get();

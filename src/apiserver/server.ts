@@ -72,7 +72,7 @@ export interface ApiServer {
 }
 
 const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
-const latency = metrics.histogram('apiserver_request_duration_seconds', 'API request latency in seconds (watches excluded), by verb and resource: from the connection\'s accept (first request) or the request\'s arrival until its response is sent.');
+const latency = metrics.histogram('apiserver_request_duration_seconds', "API request latency in seconds (watches excluded), by verb and resource: from the connection's accept (first request) or the request's arrival until its response is sent.");
 
 /** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
@@ -92,10 +92,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
   // timeout ends once a request is in, so it never cuts a watch or a followed log.
-  const server = https.createServer(
-    { cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) },
-    (req, res) => serve(req, res),
-  );
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => serve(req, res));
   const requestStart = requestStartTimes(server);
   // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
   // know yet and closeAllConnections() would leave open (and server.close() wait for).
@@ -156,7 +153,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       await serveOther(req, res, url, path);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? e.stack ?? e.message : String(e) });
+      if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       sendError(res, e);
     } finally {
       release?.();

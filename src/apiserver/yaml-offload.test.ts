@@ -10,7 +10,9 @@ test('large YAML bodies decode off the event loop to the same value, with the sa
   const here = decodeBody(Buffer.from(big), 'application/yaml');
   // While the worker parses, the event loop keeps running: a timer scheduled now fires before the result.
   let ticked = false;
-  setImmediate(() => { ticked = true; });
+  setImmediate(() => {
+    ticked = true;
+  });
   const there = await decodeBodyAsync(Buffer.from(big), 'application/yaml');
   assert.deepEqual(there, here);
   assert.deepEqual(there.duplicates, ['data.k1']);

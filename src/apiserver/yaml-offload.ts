@@ -10,7 +10,11 @@ import { decodeYaml } from './yaml-decode.js';
 export const OFFLOAD_YAML_BYTES = 16 * 1024;
 
 type Decoded = { value: unknown; duplicates: string[] };
-interface Pending { text: string; resolve: (d: Decoded) => void; reject: (e: unknown) => void }
+interface Pending {
+  text: string;
+  resolve: (d: Decoded) => void;
+  reject: (e: unknown) => void;
+}
 
 let worker: Worker | undefined;
 let broken = false;

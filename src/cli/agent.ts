@@ -118,7 +118,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
   const { caHash: hash, secret } = parseJoinToken(o.token);
-  if (!hash) log.warn('the join token carries no CA hash: trusting the server\'s CA on first use');
+  if (!hash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
   const ca = await fetchClusterCA(o.server, hash);
   const { secureDataDir } = await import('./data-dir-perms.js');
   await secureDataDir(o.dataDir, log);

@@ -47,7 +47,7 @@ test('a missing data dir is created 0700 whatever the umask; a tidy one gives no
   }
 });
 
-test('the store\'s files created later are restricted on the second pass; a file as data dir is refused', async () => {
+test("the store's files created later are restricted on the second pass; a file as data dir is refused", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'perm-'));
   writeFileSync(join(dir, 'state.db-wal'), '', { mode: 0o644 });
   chmodSync(join(dir, 'state.db-wal'), 0o644);

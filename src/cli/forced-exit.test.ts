@@ -23,10 +23,25 @@ test('the watchdog kills a process whose event loop is blocked for good', async 
 
 test('a bounded step that overruns is reported and not awaited', async () => {
   const warnings: string[] = [];
-  await bounded('stuck', 20, () => new Promise(() => {}), (msg, f) => void warnings.push(`${msg} ${f.step}`));
-  await bounded('fails', 1000, async () => {
-    throw new Error('boom');
-  }, (msg, f) => void warnings.push(`${msg} ${f.step}`));
-  await bounded('fine', 1000, async () => {}, (msg) => void warnings.push(msg));
+  await bounded(
+    'stuck',
+    20,
+    () => new Promise(() => {}),
+    (msg, f) => void warnings.push(`${msg} ${f.step}`),
+  );
+  await bounded(
+    'fails',
+    1000,
+    async () => {
+      throw new Error('boom');
+    },
+    (msg, f) => void warnings.push(`${msg} ${f.step}`),
+  );
+  await bounded(
+    'fine',
+    1000,
+    async () => {},
+    (msg) => void warnings.push(msg),
+  );
   assert.deepEqual(warnings, ['shutdown step did not finish in time; moving on stuck', 'shutdown step failed fails']);
 });

@@ -19,7 +19,7 @@ export function formatJoinToken(caPem: string, secret: string): string {
 export function parseJoinToken(token: string): { caHash?: string; secret: string } {
   const m = /^K10([0-9a-f]{64})::[^:]+:(.+)$/.exec(token.trim());
   if (m) return { caHash: m[1], secret: m[2] };
-  if (/^K10/.test(token)) throw new UsageError('the join token is malformed: copy it whole from the server\'s DATA/node-token');
+  if (/^K10/.test(token)) throw new UsageError("the join token is malformed: copy it whole from the server's DATA/node-token");
   return { secret: token.trim() };
 }
 

@@ -13,9 +13,15 @@ export function machineIPv4Addresses(): string[] {
   try {
     const out = execFileSync('ip', ['-j', '-4', 'addr', 'show'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] });
     const links = JSON.parse(out) as { addr_info?: { family?: string; local?: string }[] }[];
-    const addrs = links.flatMap((l) => l.addr_info ?? []).filter((a) => a.family === 'inet' && typeof a.local === 'string').map((a) => a.local as string);
+    const addrs = links
+      .flatMap((l) => l.addr_info ?? [])
+      .filter((a) => a.family === 'inet' && typeof a.local === 'string')
+      .map((a) => a.local as string);
     return [...new Set(addrs.filter((a) => !isLoopback(a)))];
   } catch {
-    return Object.values(networkInterfaces()).flatMap((a) => a ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address);
+    return Object.values(networkInterfaces())
+      .flatMap((a) => a ?? [])
+      .filter((a) => a.family === 'IPv4' && !a.internal)
+      .map((a) => a.address);
   }
 }

@@ -42,7 +42,9 @@ Flags:
   --token T                 the join token from the server's DATA/node-token
   --token-file FILE         read the join token from a file
   --data-dir DIR            where images, containers and state live (default as for gifee up)
-${AGENT_FLAGS_HELP.split('\n').filter((l) => !l.includes('--cluster-cidr')).join('\n')}
+${AGENT_FLAGS_HELP.split('\n')
+  .filter((l) => !l.includes('--cluster-cidr'))
+  .join('\n')}
   -h, --help                this help`;
 
 const SERVER_HELP = `gifee server: run the API server (and controllers) of a cluster
@@ -102,12 +104,14 @@ const serverFlags = {
   ...limitFlags,
 } as const;
 
-
 /** --tls-san NAME (repeatable, or comma-separated). */
 function tlsSANsOf(f: Record<string, unknown>): string[] {
   const v = f['tls-san'];
   const list = Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
-  return list.flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter(Boolean);
+  return list
+    .flatMap((x) => String(x).split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
 }
 
 function runtimeOf(v: string | boolean | undefined): 'runc' | 'process' | undefined {
@@ -133,7 +137,10 @@ function port(v: string | boolean | undefined): number {
 function storeOf(f: Record<string, string | boolean | undefined>) {
   const store = (f.store as string | undefined) ?? 'sqlite';
   if (store !== 'sqlite' && store !== 'etcd') throw new UsageError(`--store must be sqlite or etcd, not "${store}"`);
-  const endpoints = ((f['etcd-endpoints'] as string | undefined) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const endpoints = ((f['etcd-endpoints'] as string | undefined) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (store === 'etcd' && endpoints.length === 0) throw new UsageError('--store etcd needs --etcd-endpoints http://127.0.0.1:2379[,...]');
   return { store: store as 'sqlite' | 'etcd', etcdEndpoints: endpoints };
 }
@@ -201,7 +208,9 @@ async function main(argv: string[]) {
         inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
         ...storeOf(f),
         onReady: (url) => {
-          process.stdout.write(`\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`);
+          process.stdout.write(
+            `\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`,
+          );
         },
       });
     }
@@ -228,9 +237,11 @@ async function main(argv: string[]) {
       let token = f.token as string | undefined;
       if (!token && f['token-file']) {
         const { readFile } = await import('node:fs/promises');
-        token = (await readFile(f['token-file'] as string, 'utf8').catch(() => {
-          throw new UsageError(`cannot read --token-file ${f['token-file'] as string}`);
-        })).trim();
+        token = (
+          await readFile(f['token-file'] as string, 'utf8').catch(() => {
+            throw new UsageError(`cannot read --token-file ${f['token-file'] as string}`);
+          })
+        ).trim();
       }
       if (!token) throw new UsageError('gifee agent: --token (or --token-file) is required: the server writes it to DATA/node-token');
       const { runJoinedAgent } = await import('./agent.js');
@@ -254,9 +265,10 @@ async function main(argv: string[]) {
       const { buildKubeconfig } = await import('./kubeconfig.js');
       const { stringify } = await import('yaml');
       const pki = join(dataDir, 'pki');
-      const read = (n: string) => readFile(join(pki, n), 'utf8').catch(() => {
-        throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
-      });
+      const read = (n: string) =>
+        readFile(join(pki, n), 'utf8').catch(() => {
+          throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
+        });
       const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
       return void process.stdout.write(stringify(kc));
     }

@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { DEFAULT_POD_MAX_PIDS, nodeProtectionOf } from './node-protection-flags.js';
 import { UsageError } from './args.js';
 
-test('defaults: a PID limit, the kubelet\'s thresholds (left to the agent), its transition period', () => {
+test("defaults: a PID limit, the kubelet's thresholds (left to the agent), its transition period", () => {
   assert.deepEqual(nodeProtectionOf({}), { podMaxPids: DEFAULT_POD_MAX_PIDS });
 });
 
 test('flags parse', () => {
   assert.equal(nodeProtectionOf({ 'pod-max-pids': '100' }).podMaxPids, 100);
   assert.equal(nodeProtectionOf({ 'pod-max-pids': '-1' }).podMaxPids, undefined);
-  assert.deepEqual(nodeProtectionOf({ 'eviction-hard': 'memory.available<1Gi,nodefs.available<10%' }).evictionHard!.map((t) => t.signal), ['memory.available', 'nodefs.available']);
+  assert.deepEqual(
+    nodeProtectionOf({ 'eviction-hard': 'memory.available<1Gi,nodefs.available<10%' }).evictionHard!.map((t) => t.signal),
+    ['memory.available', 'nodefs.available'],
+  );
   assert.deepEqual(nodeProtectionOf({ 'eviction-hard': '' }).evictionHard, []);
   assert.equal(nodeProtectionOf({ 'eviction-pressure-transition-period': '30s' }).evictionTransitionMs, 30_000);
 });
@@ -24,5 +27,10 @@ test('bad values are usage errors that say what is expected', () => {
     [{ 'eviction-hard': 'memory.available>1Gi' }, /--eviction-hard: .*unsupported operator/],
     [{ 'eviction-pressure-transition-period': 'soon' }, /duration/],
   ];
-  for (const [f, re] of cases) assert.throws(() => nodeProtectionOf(f), (e: Error) => e instanceof UsageError && re.test(e.message), JSON.stringify(f));
+  for (const [f, re] of cases)
+    assert.throws(
+      () => nodeProtectionOf(f),
+      (e: Error) => e instanceof UsageError && re.test(e.message),
+      JSON.stringify(f),
+    );
 });

@@ -31,7 +31,10 @@ async function x509() {
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`;
 }
 
 async function importKey(pem: string): Promise<CryptoKey> {
@@ -39,7 +42,10 @@ async function importKey(pem: string): Promise<CryptoKey> {
   return webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign']);
 }
 
-const serial = () => randomBytes(16).toString('hex').replace(/^[89a-f]/, '1');
+const serial = () =>
+  randomBytes(16)
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 
 export async function createCa(commonName = 'gifee-ca'): Promise<CertPair> {
   const x = await x509();
@@ -52,11 +58,7 @@ export async function createCa(commonName = 'gifee-ca'): Promise<CertPair> {
     notAfter: new Date(now + 10 * YEAR),
     keys,
     signingAlgorithm: ALG,
-    extensions: [
-      new x.BasicConstraintsExtension(true, undefined, true),
-      new x.KeyUsagesExtension(x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature, true),
-      await x.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+    extensions: [new x.BasicConstraintsExtension(true, undefined, true), new x.KeyUsagesExtension(x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature, true), await x.SubjectKeyIdentifierExtension.create(keys.publicKey)],
   });
   return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }

@@ -44,12 +44,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
-  const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([
-    import('./pki.js'),
-    import('./kubeconfig.js'),
-    import('../store/index.js'),
-    import('../apiserver/server.js'),
-  ]);
+  const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([import('./pki.js'), import('./kubeconfig.js'), import('../store/index.js'), import('../apiserver/server.js')]);
   const { serviceRanges } = await import('../apiserver/services/index.js');
   try {
     serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange });
@@ -140,7 +135,12 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   if (cfg.agent) {
     const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
     // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
-    const startAgent = cfg.inProcessComponents ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions) : async () => { const child = await supervised('agent', { role: 'agent', config: agentOptions }); return { stop: () => child.stop(3500) }; };
+    const startAgent = cfg.inProcessComponents
+      ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions)
+      : async () => {
+          const child = await supervised('agent', { role: 'agent', config: agentOptions });
+          return { stop: () => child.stop(3500) };
+        };
     const agent = await startAgent().catch(async (e: Error) => {
       await stopControllers().catch(() => undefined);
       await api.close();
@@ -166,10 +166,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       // In-process clients first, while the API server still answers them (leaders release their
       // leases, so standbys take over at once), then the API server (listener, watches, connections),
       // then the store. Each step is bounded so one slow part cannot eat the others' time.
-      await Promise.all([
-        bounded('node agent', 4000, () => stopAgent(), warn),
-        bounded('controllers and scheduler', 4000, () => stopControllers(), warn),
-      ]);
+      await Promise.all([bounded('node agent', 4000, () => stopAgent(), warn), bounded('controllers and scheduler', 4000, () => stopControllers(), warn)]);
       await bounded('API server', 2500, () => api.close(), warn);
       await bounded('store', 2000, () => store.close(), warn);
       log.info('shut down', { signal, ms: Math.round(performance.now() - began) });

@@ -26,9 +26,11 @@ export async function discoverResources(client: RestClient): Promise<ServedResou
   };
   add('', 'v1', await client.request<ResourceList>('GET', '/api/v1'));
   const groups = await client.request<{ groups: { name: string; preferredVersion: { version: string } }[] }>('GET', '/apis');
-  await Promise.all(groups.groups.map(async (g) => {
-    add(g.name, g.preferredVersion.version, await client.request<ResourceList>('GET', `/apis/${g.name}/${g.preferredVersion.version}`));
-  }));
+  await Promise.all(
+    groups.groups.map(async (g) => {
+      add(g.name, g.preferredVersion.version, await client.request<ResourceList>('GET', `/apis/${g.name}/${g.preferredVersion.version}`));
+    }),
+  );
   return out;
 }
 

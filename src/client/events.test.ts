@@ -73,7 +73,7 @@ describe('event recorder', () => {
     await r.close();
   });
 
-  it('a storm costs at most the spam filter\'s burst of writes, and repeats waiting to be written coalesce', async () => {
+  it("a storm costs at most the spam filter's burst of writes, and repeats waiting to be written coalesce", async () => {
     const api = fakeApi();
     const r = new EventRecorder(api, 'test-spam_filter', logger('test'), undefined, { now: () => 0 });
     for (let i = 0; i < 10_000; i++) r.record(node, 'Warning', 'CIDRNotAvailable', 'no CIDR left');

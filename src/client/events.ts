@@ -36,7 +36,13 @@ export class EventRecorder {
   private writer?: Promise<void>;
 
   /** component: "default-scheduler", "deployment-controller", "kubelet"...; host: the node, for agents. */
-  constructor(private client: Pick<RestClient, 'create' | 'patch'>, private component: string, private log: Logger, private host?: string, opts: EventRecorderOptions = {}) {
+  constructor(
+    private client: Pick<RestClient, 'create' | 'patch'>,
+    private component: string,
+    private log: Logger,
+    private host?: string,
+    opts: EventRecorderOptions = {},
+  ) {
     this.now = opts.now ?? Date.now;
     this.correlator = new EventCorrelator({ ...opts, now: this.now });
     this.queue = new WriteQueue(opts.queueSize);

@@ -23,7 +23,13 @@ function fakeClient(items: KObject[]) {
       stats.emitters.push(onEvent);
       let end!: () => void;
       const done = new Promise<void>((r) => (end = r));
-      return { done, abort: () => { stats.open--; end(); } };
+      return {
+        done,
+        abort: () => {
+          stats.open--;
+          end();
+        },
+      };
     },
   } as unknown as RestClient;
   return { client, stats };
@@ -58,7 +64,7 @@ describe('InformerFactory', () => {
     f.stop();
   });
 
-  it('removes a closed scope\'s handlers and stops informers nobody uses', async () => {
+  it("removes a closed scope's handlers and stops informers nobody uses", async () => {
     const { client, stats } = fakeClient([pod('p1', 'n1')]);
     const f = new InformerFactory(client, logger('test'));
     const a = f.scope('a');

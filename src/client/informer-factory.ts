@@ -31,7 +31,10 @@ export class InformerFactory {
   private entries = new Map<string, Entry>();
   private stopped = false;
 
-  constructor(readonly client: RestClient, private log: Logger) {}
+  constructor(
+    readonly client: RestClient,
+    private log: Logger,
+  ) {}
 
   /** A consumer's handle on the factory; close it when the consumer stops. */
   scope(name: string): InformerScope {
@@ -90,7 +93,10 @@ export class InformerScope {
   private closed = false;
   private closeWaiters: (() => void)[] = [];
 
-  constructor(private factory: InformerFactory, readonly name: string) {}
+  constructor(
+    private factory: InformerFactory,
+    readonly name: string,
+  ) {}
 
   get client(): RestClient {
     return this.factory.client;
@@ -149,7 +155,10 @@ export class InformerScope {
 
 /** A shared informer as one scope sees it: reads go to the shared cache; handlers are tracked by the scope. */
 class ScopedInformer implements InformerLike {
-  constructor(private inner: Informer, private scope: InformerScope) {}
+  constructor(
+    private inner: Informer,
+    private scope: InformerScope,
+  ) {}
 
   get resource() {
     return this.inner.resource;

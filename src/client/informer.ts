@@ -53,7 +53,13 @@ export class Informer implements InformerLike {
   private backoff = new Backoff({ baseMs: 100, maxMs: 30_000 });
 
   /** query: extra list/watch parameters, e.g. { fieldSelector: 'spec.nodeName=n1' } for an agent's own pods. */
-  constructor(private client: RestClient, readonly resource: ResourceRef, private log: Logger, private namespace?: string, private query: Record<string, string> = {}) {}
+  constructor(
+    private client: RestClient,
+    readonly resource: ResourceRef,
+    private log: Logger,
+    private namespace?: string,
+    private query: Record<string, string> = {},
+  ) {}
 
   /** Handlers registered after objects arrived get a synthetic add for each of them first. */
   addHandlers(h: Handlers): Registration {

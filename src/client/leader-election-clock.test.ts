@@ -13,15 +13,20 @@ class FakeClock implements ElectionClock {
   t = 1_000_000;
   private timers: { at: number; fire(): void }[] = [];
   now = () => this.t;
-  sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = { at: this.t + ms, fire: () => resolve() };
-    this.timers.push(timer);
-    signal.addEventListener('abort', () => {
-      this.timers = this.timers.filter((x) => x !== timer);
-      resolve();
-    }, { once: true });
-  });
+  sleep = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = { at: this.t + ms, fire: () => resolve() };
+      this.timers.push(timer);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.timers = this.timers.filter((x) => x !== timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
   /** Move time forward, firing due timers in order and letting the elector react to each. */
   async advance(ms: number) {
     const end = this.t + ms;
@@ -77,7 +82,13 @@ const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs
 
 function elector(clock: FakeClock, client: unknown, identity: string, events: string[]) {
   return new LeaderElector({
-    client: client as RestClient, namespace: 'kube-system', name: 'test', identity, ...timing, clock, log: logger('test', { identity }),
+    client: client as RestClient,
+    namespace: 'kube-system',
+    name: 'test',
+    identity,
+    ...timing,
+    clock,
+    log: logger('test', { identity }),
     onStartedLeading: () => void events.push(`${identity}+`),
     onStoppedLeading: () => void events.push(`${identity}-`),
   });

@@ -36,7 +36,12 @@ describe('leader election', () => {
   function candidate(name: string, identity: string, events: string[], log = logger('test')) {
     let leadingNow = 0;
     const e = new LeaderElector({
-      client, namespace: 'kube-system', name, identity, ...timing, log,
+      client,
+      namespace: 'kube-system',
+      name,
+      identity,
+      ...timing,
+      log,
       onStartedLeading: () => {
         leadingNow++;
         events.push(`${identity}+`);
@@ -69,8 +74,10 @@ describe('leader election', () => {
     const released = (await client.get(R.leases, 'kube-system', 'le-handover')) as { spec: { holderIdentity?: string } };
     assert.equal(released.spec.holderIdentity ?? '', '', 'a released the lease on stop');
     await until('b leads', timing.leaseDurationMs, () => b.e.isLeader());
-    assert.ok(Date.now() - stoppedAt < 2500, // a few retry periods, with room for a loaded machine
-      `handover after release took ${Date.now() - stoppedAt}ms`);
+    assert.ok(
+      Date.now() - stoppedAt < 2500, // a few retry periods, with room for a loaded machine
+      `handover after release took ${Date.now() - stoppedAt}ms`,
+    );
     const lease = (await client.get(R.leases, 'kube-system', 'le-handover')) as { spec: { holderIdentity: string; leaseTransitions: number; leaseDurationSeconds: number } };
     assert.equal(lease.spec.holderIdentity, 'b');
     assert.equal(lease.spec.leaseTransitions, 1, 'one change of holder: a to b');
@@ -88,7 +95,7 @@ describe('leader election', () => {
     const started = Date.now();
     b.e.start();
     await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(b.e.isLeader(), false, 'the dead leader\'s lease has not expired yet');
+    assert.equal(b.e.isLeader(), false, "the dead leader's lease has not expired yet");
     await until('b leads', 5000, () => b.e.isLeader());
     const took = Date.now() - started;
     assert.ok(took >= 3000 && took < 3000 + 2500, `took over after ${took}ms`);

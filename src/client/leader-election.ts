@@ -132,7 +132,12 @@ export class LeaderElector {
       leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
       await this.callback('onStoppedLeading');
       // Bounded: a server that does not answer must not hold up shutdown (the lease then just expires).
-      if (signal.aborted) await this.withTimeout(this.release().then(() => true), this.retryPeriodMs, false);
+      if (signal.aborted)
+        await this.withTimeout(
+          this.release().then(() => true),
+          this.retryPeriodMs,
+          false,
+        );
       else this.opts.log.warn('stopped leading; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
     }
   }

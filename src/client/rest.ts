@@ -26,7 +26,12 @@ export interface ResourceRef {
 
 /** An API error answered with a Status. */
 export class StatusError extends Error {
-  constructor(readonly code: number, readonly reason: string, message: string, readonly status?: unknown) {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly status?: unknown,
+  ) {
     super(message);
     this.name = 'StatusError';
   }
@@ -64,12 +69,16 @@ export class RestClient {
   private open(method: string, path: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-      const req = https.request(this.config.server + path, {
-        method,
-        agent: this.agent,
-        signal,
-        headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
-      }, resolve);
+      const req = https.request(
+        this.config.server + path,
+        {
+          method,
+          agent: this.agent,
+          signal,
+          headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
+        },
+        resolve,
+      );
       req.on('error', reject);
       req.end(data);
     });
@@ -136,7 +145,11 @@ export class RestClient {
         let text = '';
         for await (const c of res) text += c;
         let s: { message?: string; reason?: string } = {};
-        try { s = JSON.parse(text); } catch { /* not JSON */ }
+        try {
+          s = JSON.parse(text);
+        } catch {
+          /* not JSON */
+        }
         throw new StatusError(res.statusCode ?? 500, s.reason ?? 'Unknown', s.message ?? text);
       }
       // Only each new chunk is searched for newlines: searching the whole buffer per chunk made a

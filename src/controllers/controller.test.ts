@@ -27,7 +27,9 @@ function fakeApi(items: Record<string, KObject[]>) {
   return { client, releaseLists: () => lists.splice(0).forEach((f) => f()), emit: (plural: string, e: WatchEvent) => emitters.get(plural)!(e) };
 }
 
-const tick = async (n = 5) => { for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r)); };
+const tick = async (n = 5) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
 const obj = (name: string, extra: Partial<KObject['metadata']> = {}): KObject => ({ metadata: { namespace: 'ns', name, uid: `uid-${name}`, resourceVersion: '1', ...extra } });
 
 class Recorder extends Controller {
@@ -91,8 +93,12 @@ describe('Controller runtime', () => {
     const c = new Recorder(f);
     let flaky = 0;
     c.results.set('ns/later', () => (c.seen.filter((k) => k === 'ns/later').length === 1 ? { requeueAfter: 1 } : undefined));
-    c.results.set('ns/bad', () => { throw new TerminalError('invalid'); });
-    c.results.set('ns/flaky', () => { if (++flaky < 3) throw new Error('try again'); });
+    c.results.set('ns/bad', () => {
+      throw new TerminalError('invalid');
+    });
+    c.results.set('ns/flaky', () => {
+      if (++flaky < 3) throw new Error('try again');
+    });
     c.start();
     api.releaseLists();
     const end = Date.now() + 5000;

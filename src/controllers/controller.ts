@@ -16,7 +16,7 @@ import { WorkQueue } from '../client/workqueue.js';
 
 const reconciles = metrics.counter('controller_reconcile_total', 'Reconciles by controller and result.');
 const duration = metrics.histogram('controller_reconcile_duration_seconds', 'Reconcile latency by controller.');
-const depth = metrics.gauge('controller_workqueue_depth', 'Items waiting in each controller\'s queue.');
+const depth = metrics.gauge('controller_workqueue_depth', "Items waiting in each controller's queue.");
 
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds (e.g. when minReadySeconds will have passed). */
@@ -42,7 +42,12 @@ export abstract class Controller {
   private depthTimer?: NodeJS.Timeout;
   private workersDone: Promise<void>[] = [];
 
-  constructor(readonly name: string, protected log: Logger, factory: InformerFactory, private workers = 2) {
+  constructor(
+    readonly name: string,
+    protected log: Logger,
+    factory: InformerFactory,
+    private workers = 2,
+  ) {
     this.informers = factory.scope(name);
   }
 

@@ -40,7 +40,22 @@ export async function startControllerManager(opts: { server: string; ca: string;
   const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' }), log.child({ component: 'informers' }));
   const client = factory.client;
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
-  const makeControllers = () => [new NamespaceController(client, factory, log.child({ controller: 'namespace' })), new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })), new JobController(client, factory, log.child({ controller: 'job' })), new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })), new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })), new CronJobController(client, factory, log.child({ controller: 'cronjob' })), new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })), new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })), new DeploymentController(client, factory, log.child({ controller: 'deployment' })), new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })), new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })), new EndpointsController(client, factory, log.child({ controller: 'endpoints' })), new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts), new PodGCController(client, factory, log.child({ controller: 'podgc' }))];
+  const makeControllers = () => [
+    new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
+    new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })),
+    new JobController(client, factory, log.child({ controller: 'job' })),
+    new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })),
+    new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })),
+    new CronJobController(client, factory, log.child({ controller: 'cronjob' })),
+    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })),
+    new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })),
+    new DeploymentController(client, factory, log.child({ controller: 'deployment' })),
+    new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })),
+    new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })),
+    new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
+    new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
+    new PodGCController(client, factory, log.child({ controller: 'podgc' })),
+  ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
     controllers = makeControllers();
@@ -53,9 +68,11 @@ export async function startControllerManager(opts: { server: string; ca: string;
     controllers = [];
   };
   // Only the holder of the lease runs controllers, so several control planes never both act.
-  const election = opts.leaderElection === false ? undefined : opts.leaderElection ?? {};
+  const election = opts.leaderElection === false ? undefined : (opts.leaderElection ?? {});
   const electionClient = election && (election.client ?? leaseClient(client.config, election.renewDeadlineMs));
-  const le = !election ? undefined : new LeaderElector({ namespace: 'kube-system', name: 'gifee-controller-manager', ...election, client: electionClient!, identity: election.identity ?? stableIdentity(opts.server), log: log.child({ component: 'leader-election' }), onStartedLeading: startAll, onStoppedLeading: stopAll });
+  const le = !election
+    ? undefined
+    : new LeaderElector({ namespace: 'kube-system', name: 'gifee-controller-manager', ...election, client: electionClient!, identity: election.identity ?? stableIdentity(opts.server), log: log.child({ component: 'leader-election' }), onStartedLeading: startAll, onStoppedLeading: stopAll });
   if (le) le.start();
   else startAll();
   return {

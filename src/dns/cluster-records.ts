@@ -11,7 +11,11 @@ import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { dashIP } from './names.js';
 
-export interface ServicePort { name?: string; port: number; protocol?: string }
+export interface ServicePort {
+  name?: string;
+  port: number;
+  protocol?: string;
+}
 export interface Service {
   metadata: { name: string; namespace: string };
   spec: { type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string; ports?: ServicePort[]; publishNotReadyAddresses?: boolean };
@@ -32,7 +36,10 @@ interface Slice {
   ports?: { name?: string; port?: number; protocol?: string }[];
 }
 
-interface Pod { metadata: { name: string; namespace: string }; status?: { podIP?: string; podIPs?: { ip: string }[] } }
+interface Pod {
+  metadata: { name: string; namespace: string };
+  status?: { podIP?: string; podIPs?: { ip: string }[] };
+}
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -43,7 +50,10 @@ class NamesByIP {
   set(owner: string, entries: [ip: string, name: string][]) {
     this.clear(owner);
     if (entries.length === 0) return;
-    this.byOwner.set(owner, entries.map(([ip]) => ip));
+    this.byOwner.set(
+      owner,
+      entries.map(([ip]) => ip),
+    );
     for (const [ip, name] of entries) {
       let m = this.byIP.get(ip);
       if (!m) this.byIP.set(ip, (m = new Map()));
@@ -190,7 +200,10 @@ export class ClusterRecords {
     const owner = `svc:${namespace}/${name}`;
     const fqdn = `${name}.${namespace}.svc.${this.o.zone}`;
     const ips = delta < 0 ? [] : serviceIPs(s);
-    this.ptr.set(owner, ips.map((ip) => [ip, fqdn]));
+    this.ptr.set(
+      owner,
+      ips.map((ip) => [ip, fqdn]),
+    );
     // Endpoint PTRs depend on whether the service is headless; recompute them. (A deleted service
     // may still be in the cache while its delete handler runs during a relist.)
     if (delta < 0) this.ptr.clear(`eps:${namespace}/${name}`);
@@ -231,8 +244,14 @@ export class ClusterRecords {
   private podChanged(p: Pod, deleted: boolean) {
     const owner = `pod:${p.metadata.namespace}/${p.metadata.name}`;
     const ips = deleted ? [] : [...new Set([p.status?.podIP, ...(p.status?.podIPs ?? []).map((x) => x.ip)].filter((ip): ip is string => !!ip && ip.includes('.')))];
-    this.podIPs.set(owner, ips.map((ip) => [ip, p.metadata.namespace]));
-    this.ptr.set(owner, ips.map((ip) => [ip, `${dashIP(ip)}.${p.metadata.namespace}.pod.${this.o.zone}`]));
+    this.podIPs.set(
+      owner,
+      ips.map((ip) => [ip, p.metadata.namespace]),
+    );
+    this.ptr.set(
+      owner,
+      ips.map((ip) => [ip, `${dashIP(ip)}.${p.metadata.namespace}.pod.${this.o.zone}`]),
+    );
   }
 }
 

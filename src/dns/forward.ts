@@ -7,7 +7,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 
-export interface Upstream { host: string; port: number }
+export interface Upstream {
+  host: string;
+  port: number;
+}
 
 /** "10.0.0.2", "10.0.0.2:5353", "::1", "[::1]:53" -> host and port. */
 export function parseUpstream(s: string): Upstream {
@@ -30,7 +33,10 @@ const TC = 0x0200;
 export class Forwarder {
   private inFlight = 0;
 
-  constructor(readonly upstreams: Upstream[], private opts: { timeoutMs: number; maxInFlight: number }) {}
+  constructor(
+    readonly upstreams: Upstream[],
+    private opts: { timeoutMs: number; maxInFlight: number },
+  ) {}
 
   /** Sends the query (a full DNS message) upstream; resolves with the reply carrying the query's id. */
   async forward(query: Buffer): Promise<Buffer> {

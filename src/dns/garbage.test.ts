@@ -97,11 +97,12 @@ describe('cluster DNS server under garbage', () => {
       return Buffer.concat([len, b]);
     };
     const messages = [...craftedMessages(), ...fc.sample(fc.uint8Array({ maxLength: 300 }), { numRuns: 200, seed: 44 }).map((b) => Buffer.from(b))];
-    const connect = () => new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host, port: dns.port }, () => resolve(s));
-      s.on('error', () => undefined);
-      s.once('error', reject);
-    });
+    const connect = () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect({ host, port: dns.port }, () => resolve(s));
+        s.on('error', () => undefined);
+        s.once('error', reject);
+      });
     // Everything on one connection, then one connection per way of ending abruptly.
     const s = await connect();
     for (const m of messages) s.write(framed(m));

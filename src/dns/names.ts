@@ -53,15 +53,20 @@ export function parseName(name: string, zone: string): ParsedName {
   if (top === 'svc') {
     const [namespace, service, a, b] = rest;
     switch (rest.length) {
-      case 0: return { kind: 'parent' };
-      case 1: return { kind: 'namespace', namespace };
-      case 2: return { kind: 'service', namespace, service };
-      case 3: return { kind: 'endpoint', namespace, service, endpoint: a };
+      case 0:
+        return { kind: 'parent' };
+      case 1:
+        return { kind: 'namespace', namespace };
+      case 2:
+        return { kind: 'service', namespace, service };
+      case 3:
+        return { kind: 'endpoint', namespace, service, endpoint: a };
       case 4:
         // _<port>._<proto>.<svc>.<ns>.svc.<zone>; rest is reversed, so b is the port label.
         if (b.startsWith('_') && a.startsWith('_') && b.length > 1 && a.length > 1) return { kind: 'port', namespace, service, port: b.slice(1), protocol: a.slice(1) };
         return { kind: 'invalid' };
-      default: return { kind: 'invalid' };
+      default:
+        return { kind: 'invalid' };
     }
   }
   if (top === 'pod') {

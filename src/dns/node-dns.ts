@@ -29,13 +29,22 @@ export function gatewayOf(cidr: string): string {
 export async function ensureGatewayAddress(bridge: string, cidr: string): Promise<string> {
   const gw = gatewayOf(cidr);
   const prefix = cidr.split('/')[1];
-  if (!(await run('ip', ['link', 'show', 'dev', bridge]).then(() => true, () => false))) {
+  if (
+    !(await run('ip', ['link', 'show', 'dev', bridge]).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     // The CNI plugin may be creating it at this very moment: "exists" is success.
-    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch((e) => { if (!/exists/i.test(String(e.stderr ?? e))) throw e; });
+    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']).catch((e) => {
+      if (!/exists/i.test(String(e.stderr ?? e))) throw e;
+    });
   }
   const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge]);
   if (!stdout.includes(` ${gw}/${prefix} `)) {
-    await run('ip', ['addr', 'add', `${gw}/${prefix}`, 'dev', bridge]).catch((e) => { if (!/exists/i.test(String(e.stderr ?? e))) throw e; });
+    await run('ip', ['addr', 'add', `${gw}/${prefix}`, 'dev', bridge]).catch((e) => {
+      if (!/exists/i.test(String(e.stderr ?? e))) throw e;
+    });
   }
   await run('ip', ['link', 'set', bridge, 'up']);
   return gw;
@@ -112,7 +121,9 @@ export class NodeDns {
       this.serving = cidr;
     } catch (e) {
       this.o.log.error('cluster DNS could not start; retrying', { podCIDR: cidr, bridge: this.o.bridge, err: e, retryMs: RETRY_MS });
-      this.retry = setTimeout(() => { this.chain = this.chain.then(() => this.reconcile()); }, RETRY_MS);
+      this.retry = setTimeout(() => {
+        this.chain = this.chain.then(() => this.reconcile());
+      }, RETRY_MS);
     }
   }
 }

@@ -22,7 +22,10 @@ export type Resolution =
   | { kind: 'alias'; cname: Answer; target: string };
 
 export class Resolver {
-  constructor(private records: ClusterRecords, private zone: string) {}
+  constructor(
+    private records: ClusterRecords,
+    private zone: string,
+  ) {}
 
   resolve(q: Question): Resolution {
     const parsed = parseName(q.name, this.zone);
@@ -66,7 +69,10 @@ export class Resolver {
       return q.type === 'CNAME' || !target ? this.result('NOERROR', [cname]) : { kind: 'alias', cname, target };
     }
     if (q.type === 'SRV') return this.srv(q, svc, svc.spec.ports ?? []);
-    return this.addresses(q, this.serviceAddresses(svc).map((e) => e.ip));
+    return this.addresses(
+      q,
+      this.serviceAddresses(svc).map((e) => e.ip),
+    );
   }
 
   /** The addresses a service name answers with: its ClusterIP, or a headless service's endpoints. */
@@ -83,7 +89,12 @@ export class Resolver {
     const svc = this.records.service(namespace, service);
     if (!svc || svc.spec.clusterIP !== 'None') return this.nxdomain();
     const matches = this.publishedEndpoints(svc).filter((e) => (e.hostname ?? dashIP(e.ip)) === label || dashIP(e.ip) === label);
-    return matches.length ? this.addresses(q, matches.map((e) => e.ip)) : this.nxdomain();
+    return matches.length
+      ? this.addresses(
+          q,
+          matches.map((e) => e.ip),
+        )
+      : this.nxdomain();
   }
 
   private port(q: Question, namespace: string, service: string, port: string, protocol: string): Resolution {
@@ -128,19 +139,27 @@ export class Resolver {
   private addresses(q: Question, ips: string[]): Resolution {
     if (q.type !== 'A' && (q.type as string) !== 'ANY') return this.nodata();
     if (ips.length === 0) return this.nodata();
-    return this.result('NOERROR', ips.map((ip) => ({ name: q.name, type: 'A' as const, ttl: RECORD_TTL, data: ip })));
+    return this.result(
+      'NOERROR',
+      ips.map((ip) => ({ name: q.name, type: 'A' as const, ttl: RECORD_TTL, data: ip })),
+    );
   }
 
   private reverse(q: Question, ip: string): Resolution {
     const names = this.records.namesOf(ip);
     if (names.length === 0) return { kind: 'forward' };
     if (q.type !== 'PTR') return this.nodata();
-    return this.result('NOERROR', names.map((n) => ({ name: q.name, type: 'PTR' as const, ttl: RECORD_TTL, data: n })));
+    return this.result(
+      'NOERROR',
+      names.map((n) => ({ name: q.name, type: 'PTR' as const, ttl: RECORD_TTL, data: n })),
+    );
   }
 
   private soa(): Answer {
     return {
-      name: this.zone, type: 'SOA', ttl: SOA_TTL,
+      name: this.zone,
+      type: 'SOA',
+      ttl: SOA_TTL,
       // minimum bounds how long resolvers cache NXDOMAIN: short, so a new Service resolves at once.
       data: { mname: `ns.dns.${this.zone}`, rname: `hostmaster.${this.zone}`, serial: this.records.serial >>> 0, refresh: 7200, retry: 1800, expire: 86400, minimum: RECORD_TTL },
     };

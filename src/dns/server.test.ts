@@ -16,8 +16,12 @@ const host = '127.0.0.1';
 
 const svc = (name: string, spec: Record<string, unknown>, ns = 'default') => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec });
 const slice = (name: string, service: string, endpoints: unknown[], ports: unknown[], ns = 'default') => ({
-  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
-  metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': service } }, endpoints, ports,
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  addressType: 'IPv4',
+  metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
+  endpoints,
+  ports,
 });
 const ep = (ip: string, extra: Record<string, unknown> = {}) => ({ addresses: [ip], conditions: { ready: true }, ...extra });
 
@@ -43,13 +47,24 @@ describe('cluster DNS server', () => {
     client = new RestClient(await clientConfigFromKubeconfig(cluster.kubeconfig));
     upstream = await startFakeUpstream({ 'example.test': '192.0.2.10', 'alias-target.example.test': '192.0.2.20' }, ['big.example.test']);
     await apply(
-      svc('web', { clusterIP: '10.43.0.10', ports: [{ name: 'http', port: 80, targetPort: 8080 }, { name: 'dns', port: 53, protocol: 'UDP' }] }),
+      svc('web', {
+        clusterIP: '10.43.0.10',
+        ports: [
+          { name: 'http', port: 80, targetPort: 8080 },
+          { name: 'dns', port: 53, protocol: 'UDP' },
+        ],
+      }),
       svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432 }] }),
       slice('db-1', 'db', [ep('10.42.1.5', { hostname: 'db-0' }), ep('10.42.1.6', { hostname: 'db-1' }), ep('10.42.1.7', { conditions: { ready: false } })], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
       slice('db-2', 'db', [ep('10.42.2.8')], [{ name: 'pg', port: 15432, protocol: 'TCP' }]),
       svc('ext', { type: 'ExternalName', externalName: 'alias-target.example.test' }),
       svc('many', { clusterIP: 'None', ports: [{ port: 80 }] }),
-      slice('many-1', 'many', Array.from({ length: 50 }, (_, i) => ep(`10.42.3.${i + 1}`)), [{ port: 80, protocol: 'TCP' }]),
+      slice(
+        'many-1',
+        'many',
+        Array.from({ length: 50 }, (_, i) => ep(`10.42.3.${i + 1}`)),
+        [{ port: 80, protocol: 'TCP' }],
+      ),
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } },
     );
     await cluster.kubectl(['patch', 'pod', 'p', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { podIP: '10.42.9.9', podIPs: [{ ip: '10.42.9.9' }] } })]);
@@ -91,14 +106,22 @@ describe('cluster DNS server', () => {
 
   it('SRV for named ports: the service name for a ClusterIP service, one per endpoint when headless', async () => {
     const r = await query(s, '_http._tcp.web.default.svc.cluster.local', 'SRV');
-    assert.deepEqual(r.answers!.map((a) => dataOf(a)), [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }]);
+    assert.deepEqual(
+      r.answers!.map((a) => dataOf(a)),
+      [{ priority: 0, weight: 100, port: 80, target: 'web.default.svc.cluster.local' }],
+    );
     assert.deepEqual(addressesOf({ answers: r.additionals } as never), ['10.43.0.10']);
     const udp = await query(s, '_dns._udp.web.default.svc.cluster.local', 'SRV');
     assert.equal((dataOf(udp.answers![0]) as { port: number }).port, 53);
     assert.equal((await query(s, '_dns._tcp.web.default.svc.cluster.local', 'SRV')).rcode, 'NXDOMAIN');
 
     const h = await query(s, '_pg._tcp.db.default.svc.cluster.local', 'SRV', { proto: 'tcp' });
-    const targets = h.answers!.map((a) => { const d = dataOf(a) as { port: number; target: string }; return `${d.target}:${d.port}`; }).sort();
+    const targets = h
+      .answers!.map((a) => {
+        const d = dataOf(a) as { port: number; target: string };
+        return `${d.target}:${d.port}`;
+      })
+      .sort();
     assert.deepEqual(targets, ['10-42-2-8.db.default.svc.cluster.local:15432', 'db-0.db.default.svc.cluster.local:5432', 'db-1.db.default.svc.cluster.local:5432']);
     assert.equal(h.additionals!.filter((a) => a.type === 'A').length, 3);
     // SRV on the service name itself: every port.
@@ -117,9 +140,15 @@ describe('cluster DNS server', () => {
   it('ExternalName: a CNAME, with the target resolved for the client', async () => {
     const r = await query(s, 'ext.default.svc.cluster.local', 'A');
     assert.equal(r.rcode, 'NOERROR');
-    assert.deepEqual(r.answers!.map((a) => `${a.type} ${dataOf(a)}`), ['CNAME alias-target.example.test', 'A 192.0.2.20']);
+    assert.deepEqual(
+      r.answers!.map((a) => `${a.type} ${dataOf(a)}`),
+      ['CNAME alias-target.example.test', 'A 192.0.2.20'],
+    );
     const c = await query(s, 'ext.default.svc.cluster.local', 'CNAME');
-    assert.deepEqual(c.answers!.map((a) => dataOf(a)), ['alias-target.example.test']);
+    assert.deepEqual(
+      c.answers!.map((a) => dataOf(a)),
+      ['alias-target.example.test'],
+    );
   });
 
   it('NXDOMAIN with the zone SOA (TTL 30) for unknown cluster names', async () => {
@@ -133,7 +162,10 @@ describe('cluster DNS server', () => {
     }
     assert.equal((await query(s, 'default.svc.cluster.local', 'A')).rcode, 'NOERROR', 'a namespace with services exists');
     assert.equal((await query(s, 'cluster.local', 'SOA')).answers![0].type, 'SOA');
-    assert.deepEqual((await query(s, 'dns-version.cluster.local', 'TXT')).answers!.map((a) => String(dataOf(a))), ['1.1.0']);
+    assert.deepEqual(
+      (await query(s, 'dns-version.cluster.local', 'TXT')).answers!.map((a) => String(dataOf(a))),
+      ['1.1.0'],
+    );
   });
 
   it('forwards other names to the upstream, falling back to TCP when its UDP reply is truncated', async () => {
@@ -147,7 +179,10 @@ describe('cluster DNS server', () => {
 
     const big = await query(s, 'big.example.test', 'TXT', { proto: 'tcp' });
     assert.equal(big.answers!.length, 40);
-    assert.deepEqual(upstream.seen.filter((q) => q.startsWith('big.')), ['big.example.test TXT udp', 'big.example.test TXT tcp']);
+    assert.deepEqual(
+      upstream.seen.filter((q) => q.startsWith('big.')),
+      ['big.example.test TXT udp', 'big.example.test TXT tcp'],
+    );
     // The same over UDP does not fit the client's 512 bytes: TC, so the client retries over TCP.
     const t = await query(s, 'big.example.test', 'TXT');
     assert.ok(t.flag_tc);

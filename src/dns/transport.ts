@@ -96,10 +96,11 @@ function bindTcp(host: string, port: number, handler: Handler, log: Logger): Pro
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve({
-        close: () => new Promise<void>((r) => {
-          for (const c of conns) c.destroy();
-          server.close(() => r());
-        }),
+        close: () =>
+          new Promise<void>((r) => {
+            for (const c of conns) c.destroy();
+            server.close(() => r());
+          }),
       });
     });
   });

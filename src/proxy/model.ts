@@ -67,7 +67,7 @@ export function buildServicePorts(services: KObject[], slices: KObject[]): Servi
     const namespace = svc.metadata?.namespace ?? 'default';
     const name = svc.metadata?.name ?? '';
     const svcSlices = slicesBySvc.get(`${namespace}/${name}`) ?? [];
-    const affinity = spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800 : undefined;
+    const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined;
     for (const p of spec.ports ?? []) {
       if (!p.port) continue;
       const protocol = p.protocol ?? 'TCP';

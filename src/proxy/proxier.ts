@@ -71,7 +71,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const nodePortIPs = () => {
     const ips = new Set(o.nodeIPs.filter(isIPv4));
     for (const n of node.list()) {
-      for (const a of ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [])) {
+      for (const a of (n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []) {
         if ((a.type === 'InternalIP' || a.type === 'ExternalIP') && isIPv4(a.address)) ips.add(a.address);
       }
     }
@@ -109,22 +109,24 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     dirty = false;
     const ws = waiters;
     waiters = [];
-    running = sync().then(
-      () => {
-        failures = 0;
-        for (const w of ws) w();
-      },
-      (e) => {
-        failures++;
-        syncErrors.inc({ table: tableName });
-        log.error('applying service rules failed; retrying', { err: e, failures });
-        waiters.push(...ws);
-        dirty = true;
-      },
-    ).finally(() => {
-      running = undefined;
-      if (dirty && !stopped) schedule(failures ? Math.min(1000 * 2 ** (failures - 1), 30_000) : undefined);
-    });
+    running = sync()
+      .then(
+        () => {
+          failures = 0;
+          for (const w of ws) w();
+        },
+        (e) => {
+          failures++;
+          syncErrors.inc({ table: tableName });
+          log.error('applying service rules failed; retrying', { err: e, failures });
+          waiters.push(...ws);
+          dirty = true;
+        },
+      )
+      .finally(() => {
+        running = undefined;
+        if (dirty && !stopped) schedule(failures ? Math.min(1000 * 2 ** (failures - 1), 30_000) : undefined);
+      });
   };
 
   const schedule = (delay = o.debounceMs ?? 50) => {
@@ -157,10 +159,11 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
 
   return {
     tableName,
-    synced: () => new Promise<void>((r) => {
-      waiters.push(r);
-      schedule();
-    }),
+    synced: () =>
+      new Promise<void>((r) => {
+        waiters.push(r);
+        schedule();
+      }),
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);

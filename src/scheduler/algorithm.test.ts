@@ -7,24 +7,23 @@ import { cacheOf, info, makeNode, makePod } from './test-objects.js';
 
 const fw = () => new Framework(defaultPlugins());
 
-test('the FitError message counts reasons per node, sorted, in kube\'s format', () => {
-  const cache = cacheOf([
-    makeNode('small', { cpu: '1' }),
-    makeNode('tiny', { cpu: '500m' }),
-    makeNode('gpu', { cpu: '64', taints: [{ key: 'node-role', value: 'x', effect: 'NoSchedule' }] }),
-  ]);
-  assert.throws(() => new Algorithm(fw(), cache).schedule(info(makePod('p', { cpu: '2' }))), (e: Error) => {
-    assert.ok(e instanceof FitError);
-    assert.equal(e.message, '0/3 nodes are available: 1 node(s) had untolerated taint {node-role: x}, 2 Insufficient cpu.');
-    return true;
-  });
+test("the FitError message counts reasons per node, sorted, in kube's format", () => {
+  const cache = cacheOf([makeNode('small', { cpu: '1' }), makeNode('tiny', { cpu: '500m' }), makeNode('gpu', { cpu: '64', taints: [{ key: 'node-role', value: 'x', effect: 'NoSchedule' }] })]);
+  assert.throws(
+    () => new Algorithm(fw(), cache).schedule(info(makePod('p', { cpu: '2' }))),
+    (e: Error) => {
+      assert.ok(e instanceof FitError);
+      assert.equal(e.message, '0/3 nodes are available: 1 node(s) had untolerated taint {node-role: x}, 2 Insufficient cpu.');
+      return true;
+    },
+  );
 });
 
 test('no nodes at all', () => {
   assert.throws(() => new Algorithm(fw(), cacheOf([])).schedule(info(makePod('p'))), new RegExp(ERR_NO_NODES));
 });
 
-test('kube\'s adaptive share of nodes to find feasible', () => {
+test("kube's adaptive share of nodes to find feasible", () => {
   assert.equal(numFeasibleNodesToFind(50), 50);
   assert.equal(numFeasibleNodesToFind(200), 100);
   assert.equal(numFeasibleNodesToFind(1000), 420);

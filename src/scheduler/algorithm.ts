@@ -21,11 +21,18 @@ export const ERR_NO_NODES = 'no nodes available to schedule pods';
 export function reasonHistogram(reasons: Iterable<string>): string {
   const counts = new Map<string, number>();
   for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
-  return [...counts].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+  return [...counts]
+    .map(([r, n]) => `${n} ${r}`)
+    .sort()
+    .join(', ');
 }
 
 export class FitError extends Error {
-  constructor(readonly pod: PodInfo, readonly numNodes: number, readonly diagnosis: Diagnosis) {
+  constructor(
+    readonly pod: PodInfo,
+    readonly numNodes: number,
+    readonly diagnosis: Diagnosis,
+  ) {
     super(fitErrorMessage(numNodes, diagnosis));
     this.name = 'FitError';
   }
@@ -57,7 +64,11 @@ export function clusterView(cache: SchedulerCache, nodes = cache.nodeList()): Cl
 export class Algorithm {
   private nextStart = 0;
 
-  constructor(private fw: Framework, private cache: SchedulerCache, private percentageOfNodesToScore?: number) {}
+  constructor(
+    private fw: Framework,
+    private cache: SchedulerCache,
+    private percentageOfNodesToScore?: number,
+  ) {}
 
   /** The chosen node; throws FitError when none fits, or an Error for a pod it cannot evaluate. */
   schedule(pod: PodInfo): ScheduleResult {

@@ -25,12 +25,19 @@ export async function markUnschedulable(client: RestClient, pod: Pod, message: s
   const sameNomination = nominatedNode === undefined || pod.status?.nominatedNodeName === nominatedNode;
   if (sameCondition && sameNomination) return;
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  await client.patch(R.pods, ns(pod), name(pod), {
-    status: {
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? (cur as { lastTransitionTime?: string }).lastTransitionTime ?? now : now }],
-      ...(nominatedNode !== undefined ? { nominatedNodeName: nominatedNode } : {}),
+  await client.patch(
+    R.pods,
+    ns(pod),
+    name(pod),
+    {
+      status: {
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? ((cur as { lastTransitionTime?: string }).lastTransitionTime ?? now) : now }],
+        ...(nominatedNode !== undefined ? { nominatedNodeName: nominatedNode } : {}),
+      },
     },
-  }, 'strategic', 'status');
+    'strategic',
+    'status',
+  );
 }
 
 export function deleteVictim(client: RestClient, pod: Pod) {

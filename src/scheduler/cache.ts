@@ -13,8 +13,25 @@ export function safePodInfo(pod: Pod): PodInfo {
     return podInfo(pod);
   } catch {
     let requests = {};
-    try { requests = podInfo({ ...pod, spec: { ...pod.spec, affinity: undefined } }).requests; } catch { /* no usable requests */ }
-    return { key: podKey(pod), pod, namespace: pod.metadata?.namespace ?? 'default', labels: pod.metadata?.labels ?? {}, priority: pod.spec?.priority ?? 0, requests, requestList: Object.entries(requests), nonZero: { cpu: 0, memory: 0 }, requiredAffinity: [], requiredAntiAffinity: [], preferredAffinity: [], preferredAntiAffinity: [] };
+    try {
+      requests = podInfo({ ...pod, spec: { ...pod.spec, affinity: undefined } }).requests;
+    } catch {
+      /* no usable requests */
+    }
+    return {
+      key: podKey(pod),
+      pod,
+      namespace: pod.metadata?.namespace ?? 'default',
+      labels: pod.metadata?.labels ?? {},
+      priority: pod.spec?.priority ?? 0,
+      requests,
+      requestList: Object.entries(requests),
+      nonZero: { cpu: 0, memory: 0 },
+      requiredAffinity: [],
+      requiredAntiAffinity: [],
+      preferredAffinity: [],
+      preferredAntiAffinity: [],
+    };
   }
 }
 

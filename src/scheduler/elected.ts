@@ -27,9 +27,11 @@ export async function startElectedScheduler(opts: { server: string; ca: string; 
     identity: stableIdentity(opts.server),
     log: opts.log.child({ component: 'leader-election' }),
     onStartedLeading: () => {
-      starting = startScheduler(opts).then((s) => {
-        running = s;
-      }).catch((e) => opts.log.error('scheduler failed to start', { err: e }));
+      starting = startScheduler(opts)
+        .then((s) => {
+          running = s;
+        })
+        .catch((e) => opts.log.error('scheduler failed to start', { err: e }));
     },
     onStoppedLeading: stopRunning,
   });

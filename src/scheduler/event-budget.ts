@@ -11,7 +11,11 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private perSecond: number, private burst: number, private now: () => number = Date.now) {
+  constructor(
+    private perSecond: number,
+    private burst: number,
+    private now: () => number = Date.now,
+  ) {
     this.tokens = burst;
     this.last = now();
   }

@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { KeyedHeap } from './heap.js';
 
 test('pops in order through random pushes, updates and deletes', () => {
-  const h = new KeyedHeap<{ k: string; v: number }>((x) => x.k, (a, b) => a.v < b.v);
+  const h = new KeyedHeap<{ k: string; v: number }>(
+    (x) => x.k,
+    (a, b) => a.v < b.v,
+  );
   const model = new Map<string, number>();
   let seed = 42;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
   for (let i = 0; i < 2000; i++) {
     const k = `k${rand(200)}`;
     const op = rand(3);
@@ -25,5 +28,8 @@ test('pops in order through random pushes, updates and deletes', () => {
     assert.equal(model.get(x.k), x.v);
     out.push(x.v);
   }
-  assert.deepEqual(out, [...model.values()].sort((a, b) => a - b));
+  assert.deepEqual(
+    out,
+    [...model.values()].sort((a, b) => a - b),
+  );
 });

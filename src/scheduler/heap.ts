@@ -5,7 +5,10 @@ export class KeyedHeap<T> {
   private items: T[] = [];
   private index = new Map<string, number>();
 
-  constructor(private keyOf: (t: T) => string, private less: (a: T, b: T) => boolean) {}
+  constructor(
+    private keyOf: (t: T) => string,
+    private less: (a: T, b: T) => boolean,
+  ) {}
 
   get size() {
     return this.items.length;

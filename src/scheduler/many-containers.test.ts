@@ -14,9 +14,14 @@ import type { Container } from './types.js';
 test('5,000 containers are read once per pod, not once per node', () => {
   const N = 5000;
   let reads = 0;
-  const list: Container[] = Array.from({ length: N }, (_, i) => ({ name: `c${i}`, image: 'i', resources: { requests: { cpu: '1m', memory: '1Mi' } }, ports: [{ containerPort: 80 + i }] } as Container));
+  const list: Container[] = Array.from({ length: N }, (_, i) => ({ name: `c${i}`, image: 'i', resources: { requests: { cpu: '1m', memory: '1Mi' } }, ports: [{ containerPort: 80 + i }] }) as Container);
   // Counts every element read of spec.containers.
-  const counted = new Proxy(list, { get(t, k, r) { if (typeof k === 'string' && /^\d+$/.test(k)) reads++; return Reflect.get(t, k, r); } });
+  const counted = new Proxy(list, {
+    get(t, k, r) {
+      if (typeof k === 'string' && /^\d+$/.test(k)) reads++;
+      return Reflect.get(t, k, r);
+    },
+  });
   const pod = makePod('wide');
   pod.spec = { ...pod.spec, containers: counted };
   const p = info(pod);

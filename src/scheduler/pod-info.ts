@@ -51,9 +51,7 @@ function term(pod: Pod, t: PodAffinityTerm, weight: number, where: string): Affi
   const extra: { key: string; in: boolean; value: string }[] = [];
   for (const k of asArray<string>(t.matchLabelKeys)) if (k in labels) extra.push({ key: k, in: true, value: labels[k] });
   for (const k of asArray<string>(t.mismatchLabelKeys)) if (k in labels) extra.push({ key: k, in: false, value: labels[k] });
-  const full: Selector = extra.length
-    ? { requirements: selector.requirements, matches: (l) => selector.matches(l) && extra.every((e) => (l[e.key] === e.value) === e.in) }
-    : selector;
+  const full: Selector = extra.length ? { requirements: selector.requirements, matches: (l) => selector.matches(l) && extra.every((e) => (l[e.key] === e.value) === e.in) } : selector;
   const namespaces = new Set(asArray<string>(t.namespaces));
   const namespaceSelector = t.namespaceSelector ? parseSelector(t.namespaceSelector, `${where}.namespaceSelector`) : undefined;
   if (namespaces.size === 0 && !namespaceSelector) namespaces.add(ns);

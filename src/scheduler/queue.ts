@@ -38,8 +38,14 @@ export class SchedulingQueue {
   private initialBackoff: number;
   private maxBackoff: number;
   private unschedulableTimeout: number;
-  private active = new KeyedHeap<QueuedPod>((q) => q.key, (a, b) => a.priority !== b.priority ? a.priority > b.priority : a.created !== b.created ? a.created < b.created : a.seq < b.seq);
-  private backoff = new KeyedHeap<QueuedPod>((q) => q.key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+  private active = new KeyedHeap<QueuedPod>(
+    (q) => q.key,
+    (a, b) => (a.priority !== b.priority ? a.priority > b.priority : a.created !== b.created ? a.created < b.created : a.seq < b.seq),
+  );
+  private backoff = new KeyedHeap<QueuedPod>(
+    (q) => q.key,
+    (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b),
+  );
   private unschedulable = new Map<string, QueuedPod>();
   /** Pods handed out by pop() and not yet returned; value: changed (updated or event) while in flight. */
   private inFlight = new Map<string, { qp: QueuedPod; dirty: boolean; deleted: boolean }>();

@@ -104,7 +104,9 @@ export class PodScheduler {
         for (const v of outcome.candidate.victims) {
           preemptionVictims.inc();
           this.events.record(v.pod, 'Normal', 'Preempted', `Preempted by pod ${info.pod.metadata?.uid} on node ${nominated}`);
-          deleteVictim(this.client, v.pod).catch((e) => { if (!isNotFound(e)) this.log.warn('deleting a preemption victim failed', { pod: v.key, err: e }); });
+          deleteVictim(this.client, v.pod).catch((e) => {
+            if (!isNotFound(e)) this.log.warn('deleting a preemption victim failed', { pod: v.key, err: e });
+          });
         }
         this.log.info('preempting pods', { pod: qp.key, node: nominated, victims: outcome.candidate.victims.map((v) => v.key) });
       } else message += ` preemption: ${outcome.message}`;
@@ -117,7 +119,9 @@ export class PodScheduler {
     schedulingDuration.observe(seconds(start), { result });
     this.log.info('pod is unschedulable', { pod: qp.key, attempts: qp.attempts, message });
     this.events.record(pod, 'Warning', 'FailedScheduling', message);
-    markUnschedulable(this.client, pod, message, nominated).catch((e) => { if (!isNotFound(e)) this.log.warn('updating PodScheduled failed', { pod: qp.key, err: e }); });
+    markUnschedulable(this.client, pod, message, nominated).catch((e) => {
+      if (!isNotFound(e)) this.log.warn('updating PodScheduled failed', { pod: qp.key, err: e });
+    });
     // Bad input is unschedulable too: it waits for the pod to change, not for a timer.
     this.queue.requeue(qp, true);
   }

@@ -26,7 +26,11 @@ export class Heartbeats {
   private busy = false;
   private failures = 0;
 
-  constructor(private client: RestClient, private log: Logger, private opts: { intervalMs: number; leaseDurationSeconds: number; concurrency: number }) {}
+  constructor(
+    private client: RestClient,
+    private log: Logger,
+    private opts: { intervalMs: number; leaseDurationSeconds: number; concurrency: number },
+  ) {}
 
   /** Beat for this node now (creating its Lease), so it counts as alive from its registration on. */
   async add(name: string, uid: string): Promise<void> {

@@ -17,7 +17,7 @@ const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 /** A node's InternalIP from its index: 172.16.0.0/12 holds a million simulated nodes. */
 export function simNodeIP(index: number): string {
-  const n = (172 << 24 | 16 << 16) + index + 1;
+  const n = ((172 << 24) | (16 << 16)) + index + 1;
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
@@ -34,11 +34,22 @@ export function simNodeStatus(name: string, index: number, shape: SimNodeShape) 
       cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'simulated node has sufficient PID available'),
       cond('Ready', 'True', 'KubeletReady', 'simulated node is posting ready status'),
     ],
-    addresses: [{ type: 'InternalIP', address: simNodeIP(index) }, { type: 'Hostname', address: name }],
+    addresses: [
+      { type: 'InternalIP', address: simNodeIP(index) },
+      { type: 'Hostname', address: name },
+    ],
     daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
     nodeInfo: {
-      machineID: '', systemUUID: '', bootID: '', kernelVersion: 'sim', osImage: 'gifee simulated node', containerRuntimeVersion: 'sim://0',
-      kubeletVersion: SIM_VERSION, kubeProxyVersion: SIM_VERSION, operatingSystem: 'linux', architecture: 'amd64',
+      machineID: '',
+      systemUUID: '',
+      bootID: '',
+      kernelVersion: 'sim',
+      osImage: 'gifee simulated node',
+      containerRuntimeVersion: 'sim://0',
+      kubeletVersion: SIM_VERSION,
+      kubeProxyVersion: SIM_VERSION,
+      operatingSystem: 'linux',
+      architecture: 'amd64',
     },
   };
 }

@@ -3,9 +3,18 @@ import assert from 'node:assert/strict';
 import { plannedExit, runningStatus, terminatedStatus, type SimPod } from './pod-status.js';
 
 const pod = (restartPolicy: string, annotations: Record<string, string> = {}): SimPod => ({
-  apiVersion: 'v1', kind: 'Pod',
+  apiVersion: 'v1',
+  kind: 'Pod',
   metadata: { name: 'p', namespace: 'default', uid: 'u1', annotations },
-  spec: { nodeName: 'sim-0', restartPolicy, initContainers: [{ name: 'init', image: 'i' }], containers: [{ name: 'a', image: 'img:1' }, { name: 'b', image: 'img:2' }] },
+  spec: {
+    nodeName: 'sim-0',
+    restartPolicy,
+    initContainers: [{ name: 'init', image: 'i' }],
+    containers: [
+      { name: 'a', image: 'img:1' },
+      { name: 'b', image: 'img:2' },
+    ],
+  },
 });
 
 describe('sim pod status', () => {
@@ -22,8 +31,23 @@ describe('sim pod status', () => {
     const s = runningStatus(pod('Always'), { podIP: '10.42.0.5', hostIP: '172.16.0.1', startedAt: Date.parse('2026-01-01T00:00:00Z') });
     assert.equal(s.phase, 'Running');
     assert.deepEqual(s.podIPs, [{ ip: '10.42.0.5' }]);
-    assert.deepEqual(s.conditions.map((c) => [c.type, c.status]), [['PodReadyToStartContainers', 'True'], ['Initialized', 'True'], ['Ready', 'True'], ['ContainersReady', 'True'], ['PodScheduled', 'True']]);
-    assert.deepEqual(s.containerStatuses.map((c) => [c.name, c.ready, c.state.running.startedAt]), [['a', true, '2026-01-01T00:00:00Z'], ['b', true, '2026-01-01T00:00:00Z']]);
+    assert.deepEqual(
+      s.conditions.map((c) => [c.type, c.status]),
+      [
+        ['PodReadyToStartContainers', 'True'],
+        ['Initialized', 'True'],
+        ['Ready', 'True'],
+        ['ContainersReady', 'True'],
+        ['PodScheduled', 'True'],
+      ],
+    );
+    assert.deepEqual(
+      s.containerStatuses.map((c) => [c.name, c.ready, c.state.running.startedAt]),
+      [
+        ['a', true, '2026-01-01T00:00:00Z'],
+        ['b', true, '2026-01-01T00:00:00Z'],
+      ],
+    );
     assert.equal(s.initContainerStatuses[0].state.terminated.reason, 'Completed');
   });
 

@@ -39,7 +39,12 @@ function base(pod: SimPod, p: Placement) {
     podIPs: [{ ip: p.podIP }],
     startTime: started,
     initContainerStatuses: (pod.spec?.initContainers ?? []).map((c) => ({
-      name: c.name, ...imageOf(c), containerID: containerID(pod, c), ready: true, started: false, restartCount: 0,
+      name: c.name,
+      ...imageOf(c),
+      containerID: containerID(pod, c),
+      ready: true,
+      started: false,
+      restartCount: 0,
       state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started, containerID: containerID(pod, c) } },
     })),
   };
@@ -49,16 +54,15 @@ export function runningStatus(pod: SimPod, p: Placement) {
   const at = rfc3339(p.startedAt);
   return {
     phase: 'Running',
-    conditions: [
-      condition('PodReadyToStartContainers', 'True', at),
-      condition('Initialized', 'True', at),
-      condition('Ready', 'True', at),
-      condition('ContainersReady', 'True', at),
-      condition('PodScheduled', 'True', at),
-    ],
+    conditions: [condition('PodReadyToStartContainers', 'True', at), condition('Initialized', 'True', at), condition('Ready', 'True', at), condition('ContainersReady', 'True', at), condition('PodScheduled', 'True', at)],
     ...base(pod, p),
     containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name, ...imageOf(c), containerID: containerID(pod, c), ready: true, started: true, restartCount: 0,
+      name: c.name,
+      ...imageOf(c),
+      containerID: containerID(pod, c),
+      ready: true,
+      started: true,
+      restartCount: 0,
       state: { running: { startedAt: at } },
     })),
   };
@@ -69,16 +73,15 @@ export function terminatedStatus(pod: SimPod, p: Placement, exitCode: number, fi
   const done = rfc3339(finishedAt);
   return {
     phase: exitCode === 0 ? 'Succeeded' : 'Failed',
-    conditions: [
-      condition('PodReadyToStartContainers', 'False', done),
-      condition('Initialized', 'True', at),
-      condition('Ready', 'False', done, 'PodCompleted'),
-      condition('ContainersReady', 'False', done, 'PodCompleted'),
-      condition('PodScheduled', 'True', at),
-    ],
+    conditions: [condition('PodReadyToStartContainers', 'False', done), condition('Initialized', 'True', at), condition('Ready', 'False', done, 'PodCompleted'), condition('ContainersReady', 'False', done, 'PodCompleted'), condition('PodScheduled', 'True', at)],
     ...base(pod, p),
     containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name, ...imageOf(c), containerID: containerID(pod, c), ready: false, started: false, restartCount: 0,
+      name: c.name,
+      ...imageOf(c),
+      containerID: containerID(pod, c),
+      ready: false,
+      started: false,
+      restartCount: 0,
       state: { terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: at, finishedAt: done, containerID: containerID(pod, c) } },
     })),
   };

@@ -29,7 +29,12 @@ export class SimPods {
   private pools = new Map<string, IpPool>();
   private fallback = new IpPool(FALLBACK_POD_CIDR);
 
-  constructor(private client: RestClient, private log: Logger, private nodeInfo: (name: string) => SimNodeInfo | undefined, private workers = 16) {
+  constructor(
+    private client: RestClient,
+    private log: Logger,
+    private nodeInfo: (name: string) => SimNodeInfo | undefined,
+    private workers = 16,
+  ) {
     this.informer = new Informer(client, R.pods, log.child({ informer: 'pods' }));
     const maybe = (p: SimPod) => {
       if (p.spec?.nodeName && this.nodeInfo(p.spec.nodeName)) this.queue.add(keyOf(p));

@@ -34,10 +34,7 @@ function collect(store: Store, prefix: string, after: number) {
     close: () => w.close(),
     async until(n: number, ms = 5000) {
       if (events.length >= n) return;
-      await Promise.race([
-        new Promise<void>((resolve) => waiters.push({ n, resolve })),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${events.length} of ${n} events arrived`)), ms)),
-      ]);
+      await Promise.race([new Promise<void>((resolve) => waiters.push({ n, resolve })), new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${events.length} of ${n} events arrived`)), ms))]);
     },
   };
 }
@@ -89,10 +86,16 @@ export function storeContract(name: string, open: OpenStore) {
       const mid = await s.create('/l/bc/1', 'bc1');
       await s.create('/l/b/3', 'b3');
       const l = await s.list('/l/b/');
-      assert.deepEqual(l.items.map((i) => i.key), ['/l/b/1', '/l/b/2', '/l/b/3']);
+      assert.deepEqual(
+        l.items.map((i) => i.key),
+        ['/l/b/1', '/l/b/2', '/l/b/3'],
+      );
       assert.equal(await s.count('/l/b/'), 3);
       const old = await s.list('/l/b/', { revision: mid.modRevision });
-      assert.deepEqual(old.items.map((i) => i.key), ['/l/b/1', '/l/b/2']);
+      assert.deepEqual(
+        old.items.map((i) => i.key),
+        ['/l/b/1', '/l/b/2'],
+      );
       await s.delete('/l/b/1');
       assert.equal(await s.count('/l/b/'), 2);
     }));
@@ -143,7 +146,10 @@ export function storeContract(name: string, open: OpenStore) {
       await assert.rejects(s.list('/r/services/', { continueKey: '/r/' }), RangeError);
       const now = await s.currentRevision();
       await assert.rejects(s.list('/r/', { revision: now + 1000 }), (e: unknown) => e instanceof FutureRevisionError && e.requested === now + 1000 && e.current >= now);
-      assert.deepEqual((await s.list('/r/', { revision: now })).items.map((i) => i.key), ['/r/secrets/a', '/r/services/a']);
+      assert.deepEqual(
+        (await s.list('/r/', { revision: now })).items.map((i) => i.key),
+        ['/r/secrets/a', '/r/services/a'],
+      );
     }));
 
   test(`${name}: watch replays history after a revision, then streams live events`, () =>
@@ -158,16 +164,25 @@ export function storeContract(name: string, open: OpenStore) {
       await s.create('/w/b', 'b');
       await w.until(4);
       w.close();
-      assert.deepEqual(w.events.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`), ['put /w/a 1', 'put /w/a 2', 'delete /w/a 2', 'put /w/b b']);
+      assert.deepEqual(
+        w.events.map((e) => `${e.type} ${e.kv.key} ${e.kv.value}`),
+        ['put /w/a 1', 'put /w/a 2', 'delete /w/a 2', 'put /w/b b'],
+      );
       const revs = w.events.map((e) => e.kv.modRevision);
-      assert.deepEqual(revs, [...revs].sort((x, y) => x - y));
+      assert.deepEqual(
+        revs,
+        [...revs].sort((x, y) => x - y),
+      );
       assert.equal(w.events[1].prevKv?.value, '1');
       assert.equal(w.events[2].prevKv?.value, '2');
       // From the middle: only later events.
       const w2 = collect(s, '/w/', w.events[1].kv.modRevision);
       await w2.until(2);
       w2.close();
-      assert.deepEqual(w2.events.map((e) => e.type), ['delete', 'put']);
+      assert.deepEqual(
+        w2.events.map((e) => e.type),
+        ['delete', 'put'],
+      );
     }));
 
   test(`${name}: compaction keeps current data; older revisions are Gone`, () =>
@@ -180,13 +195,19 @@ export function storeContract(name: string, open: OpenStore) {
       await s.compact(now);
       assert.equal(await s.compactedRevision(), now);
       assert.equal((await s.get('/k/a'))!.value, '2');
-      assert.deepEqual((await s.list('/k/')).items.map((i) => i.key), ['/k/a']);
+      assert.deepEqual(
+        (await s.list('/k/')).items.map((i) => i.key),
+        ['/k/a'],
+      );
       await assert.rejects(s.list('/k/', { revision: a2.modRevision - 1 }), CompactedError);
       // A watch from a compacted revision fails, at once or through onError.
       const failed = await new Promise<Error | undefined>((resolve) => {
         try {
           const w0 = s.watch('/k/', { afterRevision: a.modRevision, onEvents: () => resolve(undefined), onError: (e) => resolve(e) });
-          setTimeout(() => { w0.close(); resolve(undefined); }, 3000);
+          setTimeout(() => {
+            w0.close();
+            resolve(undefined);
+          }, 3000);
         } catch (e) {
           resolve(e as Error);
         }

@@ -9,8 +9,10 @@ let i = 0;
 for (;;) {
   // A few writes at once, as concurrent API requests would be: they share a group commit.
   const batch = Array.from({ length: 4 }, () => `/durable/${String(i++).padStart(6, '0')}`);
-  await Promise.all(batch.map(async (k) => {
-    await store.create(k, JSON.stringify({ k }));
-    process.stdout.write(`${k}\n`);
-  }));
+  await Promise.all(
+    batch.map(async (k) => {
+      await store.create(k, JSON.stringify({ k }));
+      process.stdout.write(`${k}\n`);
+    }),
+  );
 }

@@ -88,35 +88,54 @@ export interface Store {
 
 /** Errors carry a code so callers map them to HTTP statuses without instanceof chains across packages. */
 export class StoreError extends Error {
-  constructor(readonly code: 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Unavailable', message: string, readonly key?: string) {
+  constructor(
+    readonly code: 'KeyExists' | 'NotFound' | 'Conflict' | 'Compacted' | 'FutureRevision' | 'Unavailable',
+    message: string,
+    readonly key?: string,
+  ) {
     super(message);
     this.name = `Store${code}Error`;
   }
 }
 export class KeyExistsError extends StoreError {
-  constructor(key: string) { super('KeyExists', `key ${key} already exists`, key); }
+  constructor(key: string) {
+    super('KeyExists', `key ${key} already exists`, key);
+  }
 }
 export class NotFoundError extends StoreError {
-  constructor(key: string) { super('NotFound', `key ${key} not found`, key); }
+  constructor(key: string) {
+    super('NotFound', `key ${key} not found`, key);
+  }
 }
 export class ConflictError extends StoreError {
-  constructor(key: string, readonly actualRevision: number) {
+  constructor(
+    key: string,
+    readonly actualRevision: number,
+  ) {
     super('Conflict', `key ${key} was modified (now at revision ${actualRevision})`, key);
   }
 }
 export class CompactedError extends StoreError {
-  constructor(readonly requested: number, readonly compacted: number) {
+  constructor(
+    readonly requested: number,
+    readonly compacted: number,
+  ) {
     super('Compacted', `revision ${requested} has been compacted (oldest available is ${compacted + 1})`);
   }
 }
 /** A read at a revision the store has not reached yet (a client ahead of this store, or a forged resourceVersion). */
 export class FutureRevisionError extends StoreError {
-  constructor(readonly requested: number, readonly current: number) {
+  constructor(
+    readonly requested: number,
+    readonly current: number,
+  ) {
     super('FutureRevision', `revision ${requested} is in the future (current is ${current})`);
   }
 }
 export class UnavailableError extends StoreError {
-  constructor(message: string) { super('Unavailable', message); }
+  constructor(message: string) {
+    super('Unavailable', message);
+  }
 }
 
 /**

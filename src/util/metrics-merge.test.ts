@@ -14,7 +14,7 @@ test('withLabel puts one label first, with or without existing labels', () => {
   assert.equal(withLabel('x 1', 'p', 'a"b'), 'x{p="a\\"b"} 1');
 });
 
-test('families only a child has keep their samples; shared ones label the child\'s', () => {
+test("families only a child has keep their samples; shared ones label the child's", () => {
   const own = [
     { name: 'process_resident_memory_bytes', help: 'rss', type: 'gauge', samples: ['process_resident_memory_bytes 100'] },
     { name: 'registered_but_empty', help: 'h', type: 'counter', samples: [] },

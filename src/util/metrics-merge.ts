@@ -31,7 +31,8 @@ export function mergeFamilies(own: MetricFamily[], children: { process: string; 
     for (const f of child.families) {
       const mine = out.get(f.name);
       if (!mine) out.set(f.name, { ...f, samples: [...f.samples] });
-      else if (mine.type !== f.type) continue; // a conflicting type cannot share a name; the server's wins
+      else if (mine.type !== f.type)
+        continue; // a conflicting type cannot share a name; the server's wins
       else if (mine.samples.length === 0) mine.samples.push(...f.samples);
       else mine.samples.push(...f.samples.map((s) => withLabel(s, 'process', child.process)));
     }

@@ -5,7 +5,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { registerEventLoopMetrics } from './event-loop-metrics.js';
 
 type Labels = Record<string, string>;
-const labelKey = (l: Labels) => Object.keys(l).sort().map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+const labelKey = (l: Labels) =>
+  Object.keys(l)
+    .sort()
+    .map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
 
 interface Metric {
   name: string;
@@ -17,7 +21,10 @@ interface Metric {
 export class Counter implements Metric {
   readonly type = 'counter';
   private values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
   inc(labels: Labels = {}, by = 1) {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
@@ -30,10 +37,21 @@ export class Counter implements Metric {
 export class Gauge implements Metric {
   readonly type = 'gauge';
   private values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string, private collect?: () => number | [Labels, number][]) {}
-  set(value: number, labels: Labels = {}) { this.values.set(labelKey(labels), value); }
-  inc(labels: Labels = {}, by = 1) { const k = labelKey(labels); this.values.set(k, (this.values.get(k) ?? 0) + by); }
-  dec(labels: Labels = {}, by = 1) { this.inc(labels, -by); }
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private collect?: () => number | [Labels, number][],
+  ) {}
+  set(value: number, labels: Labels = {}) {
+    this.values.set(labelKey(labels), value);
+  }
+  inc(labels: Labels = {}, by = 1) {
+    const k = labelKey(labels);
+    this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
+  dec(labels: Labels = {}, by = 1) {
+    this.inc(labels, -by);
+  }
   render() {
     if (this.collect) {
       const v = this.collect();
@@ -49,7 +67,11 @@ export const defaultBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 export class Histogram implements Metric {
   readonly type = 'histogram';
   private series = new Map<string, { counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets = defaultBuckets) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets = defaultBuckets,
+  ) {}
   observe(value: number, labels: Labels = {}) {
     const k = labelKey(labels);
     let s = this.series.get(k);
@@ -70,7 +92,11 @@ export class Histogram implements Metric {
   /** Time an async operation in seconds. */
   async time<T>(labels: Labels, fn: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
-    try { return await fn(); } finally { this.observe(Number(process.hrtime.bigint() - start) / 1e9, labels); }
+    try {
+      return await fn();
+    } finally {
+      this.observe(Number(process.hrtime.bigint() - start) / 1e9, labels);
+    }
   }
   render() {
     const out: string[] = [];
@@ -94,9 +120,15 @@ export class Registry {
     this.metrics.set(name, n);
     return n;
   }
-  counter(name: string, help: string) { return this.get(name, () => new Counter(name, help)); }
-  gauge(name: string, help: string, collect?: () => number | [Labels, number][]) { return this.get(name, () => new Gauge(name, help, collect)); }
-  histogram(name: string, help: string, buckets?: number[]) { return this.get(name, () => new Histogram(name, help, buckets)); }
+  counter(name: string, help: string) {
+    return this.get(name, () => new Counter(name, help));
+  }
+  gauge(name: string, help: string, collect?: () => number | [Labels, number][]) {
+    return this.get(name, () => new Gauge(name, help, collect));
+  }
+  histogram(name: string, help: string, buckets?: number[]) {
+    return this.get(name, () => new Histogram(name, help, buckets));
+  }
   /** Every family with its rendered samples (for a supervising process to merge into its page). */
   families(): { name: string; help: string; type: string; samples: string[] }[] {
     return [...this.metrics.values()].map((m) => ({ name: m.name, help: m.help, type: m.type, samples: m.render() }));

@@ -21,7 +21,7 @@ export function installProcessGuard(log: Logger, now: () => number = Date.now): 
   const report = (kind: 'uncaughtException' | 'unhandledRejection', err: unknown) => {
     try {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      const stack = err instanceof Error ? err.stack ?? '' : '';
+      const stack = err instanceof Error ? (err.stack ?? '') : '';
       // Same error, same place: the message and the first frame of the stack.
       const key = `${kind}|${message.slice(0, 200)}|${stack.split('\n')[1]?.trim() ?? ''}`;
       const t = now();

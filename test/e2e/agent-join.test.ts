@@ -79,7 +79,7 @@ test('a worker joins with the node token, gets a pod CIDR, and runs scheduled po
   await c.kubectl(['delete', 'pod', 'on-worker', '--grace-period=1']);
 });
 
-test('the server certificate covers --tls-san names and this machine\'s addresses, so workers can verify it', { skip }, async () => {
+test("the server certificate covers --tls-san names and this machine's addresses, so workers can verify it", { skip }, async () => {
   const { X509Certificate } = await import('node:crypto');
   const cert = new X509Certificate(await readFile(join(c.dataDir, 'pki', 'server.crt')));
   assert.ok(cert.checkHost('api.gifee.test'));

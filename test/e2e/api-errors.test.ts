@@ -30,7 +30,9 @@ forEachBackend('API errors', (cluster) => {
     assert.equal(strict.status, 400);
     assert.match(strict.json.message, /unknown field "spec"/);
     const nested = await req('POST', '/apis/apps/v1/namespaces/default/deployments?fieldValidation=Strict', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd' },
       spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'i', imagePolicy: 'x' }] } } },
     });
     assert.equal(nested.status, 400);
@@ -117,7 +119,12 @@ forEachBackend('API errors', (cluster) => {
   test('unauthenticated requests are 401', async () => {
     const https = await import('node:https');
     const status = await new Promise<number>((resolve, reject) => {
-      https.get(cluster().url + '/api/v1/namespaces', { rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
+      https
+        .get(cluster().url + '/api/v1/namespaces', { rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        })
+        .on('error', reject);
     });
     assert.equal(status, 401);
   });

@@ -36,7 +36,12 @@ forEachBackend('body limits', (cluster) => {
 
   test('YAML alias bombs are 400, and 20,000-key YAML maps decode', async () => {
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) levels.push(`${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9).fill(`*${'abcdefghi'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${'abcdefghi'[i]}: &${'abcdefghi'[i]} [${Array(9)
+          .fill(`*${'abcdefghi'[i - 1]}`)
+          .join(',')}]`,
+      );
     const bomb = await req('POST', '/api/v1/namespaces/default/configmaps', `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n${levels.join('\n')}\n`, yaml);
     assert.equal(bomb.status, 400);
     assert.match(bomb.json.message, /Excessive alias count/);

@@ -13,12 +13,16 @@ let c: Cluster;
 /** Polls until fn returns a value that is not false/undefined, and returns it. */
 async function until<T>(what: string, fn: () => Promise<T | false | undefined>, o: { timeoutMs: number }): Promise<T> {
   let got: T | undefined;
-  await waitUntil(what, async () => {
-    const v = await fn();
-    if (v === false || v === undefined) return false;
-    got = v;
-    return true;
-  }, o);
+  await waitUntil(
+    what,
+    async () => {
+      const v = await fn();
+      if (v === false || v === undefined) return false;
+      got = v;
+      return true;
+    },
+    o,
+  );
   return got as T;
 }
 
@@ -49,13 +53,17 @@ const alive = (pid: number) => {
   }
 };
 
-test('controllers and scheduler run in a child process whose metrics show on the server\'s /metrics', async () => {
+test("controllers and scheduler run in a child process whose metrics show on the server's /metrics", async () => {
   const pid = await until('the component process', async () => componentsPid(), { timeoutMs: 20_000 });
   assert.notEqual(pid, c.pid);
-  const m = await until('the manager to lead', async () => {
-    const r = await c.request('GET', '/metrics');
-    return /leader_election_master_status\{name="kube-system\/gifee-controller-manager"\} 1/.test(r.body) && r.body;
-  }, { timeoutMs: 20_000 });
+  const m = await until(
+    'the manager to lead',
+    async () => {
+      const r = await c.request('GET', '/metrics');
+      return /leader_election_master_status\{name="kube-system\/gifee-controller-manager"\} 1/.test(r.body) && r.body;
+    },
+    { timeoutMs: 20_000 },
+  );
   // Families both processes have are told apart by a process label; each family is declared once.
   assert.match(m, /process_resident_memory_bytes\{process="controller-manager"\} \d+/);
   assert.equal(m.match(/^# TYPE process_resident_memory_bytes /gm)?.length, 1);
@@ -65,12 +73,16 @@ test('a component process killed with -9 is restarted and catches up by itself',
   const first = await until('the component process', async () => componentsPid(), { timeoutMs: 20_000 });
   process.kill(first, 'SIGKILL');
   await c.kubectl(['create', 'deployment', 'after-kill', '--image=gifee.local/busybox:1', '--replicas=2']);
-  const second = await until('a new component process', async () => {
-    const p = componentsPid();
-    return p !== undefined && p !== first && p;
-  }, { timeoutMs: 30_000 });
+  const second = await until(
+    'a new component process',
+    async () => {
+      const p = componentsPid();
+      return p !== undefined && p !== first && p;
+    },
+    { timeoutMs: 30_000 },
+  );
   assert.ok(alive(second));
-  await until('the new Deployment\'s ReplicaSet and pods', async () => (await c.kubectl(['get', 'pods', '-l', 'app=after-kill', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).length === 2, { timeoutMs: 60_000 });
+  await until("the new Deployment's ReplicaSet and pods", async () => (await c.kubectl(['get', 'pods', '-l', 'app=after-kill', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).length === 2, { timeoutMs: 60_000 });
   const m = await c.request('GET', '/metrics');
   assert.match(m.body, /gifee_component_restarts_total\{component="controller-manager"\} 1/);
 });

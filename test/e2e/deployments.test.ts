@@ -188,10 +188,16 @@ describe('deployments', () => {
     try {
       await k(['set', 'image', 'deployment/midway', 'web=registry.local/web:2']);
       // 25% of 10: surge 3, unavailable 2 -> old 8, new 5 (13 in all).
-      await until('rollout stalls at old 8 / new 5', async () => { const s = await sizes(); return s.old === 8 && s.fresh === 5; });
+      await until('rollout stalls at old 8 / new 5', async () => {
+        const s = await sizes();
+        return s.old === 8 && s.fresh === 5;
+      });
       await k(['scale', 'deployment/midway', '--replicas=20']);
       // 20 + surge 5 = 25, shared in proportion to 8:5 -> 15 and 10.
-      await until('proportional sizes', async () => { const s = await sizes(); return s.old === 15 && s.fresh === 10; });
+      await until('proportional sizes', async () => {
+        const s = await sizes();
+        return s.old === 15 && s.fresh === 10;
+      });
     } finally {
       kubelet.startNode('node-a');
       kubelet.startNode('node-b');

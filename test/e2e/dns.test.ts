@@ -93,9 +93,14 @@ test('pods resolve services by full and short name, headless services to pod IPs
   // A headless service whose endpoint is the web pod (with a hostname, as a StatefulSet's would be).
   await apply(
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-headless' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 8080 }] } },
-    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'web-headless-1', labels: { 'kubernetes.io/service-name': 'web-headless' } }, addressType: 'IPv4',
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'web-headless-1', labels: { 'kubernetes.io/service-name': 'web-headless' } },
+      addressType: 'IPv4',
       endpoints: [{ addresses: [webIP], hostname: 'web-0', conditions: { ready: true }, targetRef: { kind: 'Pod', name: 'web-0', namespace: 'default' } }],
-      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] },
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    },
   );
 
   const exec = (...cmd: string[]) => k(['exec', 'client', '--', ...cmd], { allowFail: true });

@@ -38,15 +38,39 @@ const KNOWN_5XX: RegExp[] = [];
 
 // ---- generators -------------------------------------------------------------------------------
 
-const RESOURCES = ['pods', 'configmaps', 'secrets', 'services', 'endpoints', 'namespaces', 'nodes', 'events', 'serviceaccounts', 'persistentvolumeclaims', 'persistentvolumes', 'podtemplates', 'deployments', 'replicasets', 'statefulsets', 'daemonsets', 'controllerrevisions', 'jobs', 'cronjobs', 'leases', 'endpointslices', 'priorityclasses', 'widgets'];
+const RESOURCES = [
+  'pods',
+  'configmaps',
+  'secrets',
+  'services',
+  'endpoints',
+  'namespaces',
+  'nodes',
+  'events',
+  'serviceaccounts',
+  'persistentvolumeclaims',
+  'persistentvolumes',
+  'podtemplates',
+  'deployments',
+  'replicasets',
+  'statefulsets',
+  'daemonsets',
+  'controllerrevisions',
+  'jobs',
+  'cronjobs',
+  'leases',
+  'endpointslices',
+  'priorityclasses',
+  'widgets',
+];
 const GROUP_VERSIONS = ['/api/v1', '/apis/apps/v1', '/apis/batch/v1', '/apis/coordination.k8s.io/v1', '/apis/discovery.k8s.io/v1', '/apis/events.k8s.io/v1', '/apis/scheduling.k8s.io/v1', '/apis/nope.example.com/v1', '/apis/apps', '/api/v2'];
 const SUBRESOURCES = ['status', 'scale', 'log', 'exec', 'attach', 'portforward', 'binding', 'eviction', 'finalize', 'proxy', 'ephemeralcontainers', 'x'];
 const NAMES = ['fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'nope'];
 const OTHER_PATHS = ['/', '/api', '/apis', '/version', '/livez', '/readyz?verbose', '/healthz', '/metrics', '/openapi/v2', '/openapi/v3', '/openapi/v3/api/v1', '/openapi/v3/apis/apps/v1', '/cacerts', '/logs', '/api/v1/watch/pods'];
 
 const garbageSegment = fc.oneof(
-  fc.constantFrom('%', '%Z', '%ZZ', '%E0%A4%A', '%00', '%2F', '%2e%2e', '..', '.', '%C0%AF', '%FF%FE', '~', '%25', '%u0041', '' ),
-  fc.string({ unit: fc.constantFrom('a', 'Z', '-', '.', '%', '0', 'F', ':', '@', '!', '$', '&', "'", '(', '*', '+', ',', ';', '=', '~', '_') , maxLength: 12 }),
+  fc.constantFrom('%', '%Z', '%ZZ', '%E0%A4%A', '%00', '%2F', '%2e%2e', '..', '.', '%C0%AF', '%FF%FE', '~', '%25', '%u0041', ''),
+  fc.string({ unit: fc.constantFrom('a', 'Z', '-', '.', '%', '0', 'F', ':', '@', '!', '$', '&', "'", '(', '*', '+', ',', ';', '=', '~', '_'), maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 8 }).map(encodeURIComponent),
 );
 const segment = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...NAMES) }, { weight: 2, arbitrary: garbageSegment }, { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,20}[a-z0-9])?$/) });
@@ -69,7 +93,20 @@ const resourcePath = fc
   });
 
 /** Paths that reach handlers (real resources, often real objects), so bodies and queries get past routing. */
-const SERVED: [string, string, boolean][] = [['/api/v1', 'configmaps', true], ['/api/v1', 'pods', true], ['/api/v1', 'services', true], ['/api/v1', 'secrets', true], ['/api/v1', 'namespaces', false], ['/api/v1', 'nodes', false], ['/apis/apps/v1', 'deployments', true], ['/apis/apps/v1', 'statefulsets', true], ['/apis/batch/v1', 'jobs', true], ['/apis/coordination.k8s.io/v1', 'leases', true], ['/apis/discovery.k8s.io/v1', 'endpointslices', true], ['/apis/scheduling.k8s.io/v1', 'priorityclasses', false]];
+const SERVED: [string, string, boolean][] = [
+  ['/api/v1', 'configmaps', true],
+  ['/api/v1', 'pods', true],
+  ['/api/v1', 'services', true],
+  ['/api/v1', 'secrets', true],
+  ['/api/v1', 'namespaces', false],
+  ['/api/v1', 'nodes', false],
+  ['/apis/apps/v1', 'deployments', true],
+  ['/apis/apps/v1', 'statefulsets', true],
+  ['/apis/batch/v1', 'jobs', true],
+  ['/apis/coordination.k8s.io/v1', 'leases', true],
+  ['/apis/discovery.k8s.io/v1', 'endpointslices', true],
+  ['/apis/scheduling.k8s.io/v1', 'priorityclasses', false],
+];
 const servedPath = fc
   .record({ r: fc.constantFrom(...SERVED), name: fc.option(fc.constantFrom('fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'new-one'), { nil: undefined }), sub: fc.option(fc.constantFrom('status', 'scale', 'log', 'binding', 'finalize', 'eviction'), { freq: 4, nil: undefined }) })
   .map(({ r: [gv, res, namespaced], name, sub }) => `${gv}${namespaced ? '/namespaces/default' : ''}/${res}${name ? `/${name}${sub ? `/${sub}` : ''}` : ''}`);
@@ -110,19 +147,33 @@ const QUERY_VALUES: Record<string, fc.Arbitrary<string>> = {
 };
 const queryKey = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...Object.keys(QUERY_VALUES)) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
 const queryString = fc
-  .array(queryKey.chain((k) => (Object.hasOwn(QUERY_VALUES, k) ? QUERY_VALUES[k] : fc.string({ maxLength: 10 })).map((v) => [k, v] as const)), { maxLength: 5 })
-  .chain((pairs) => fc.constantFrom('encoded', 'raw').map((how) => {
-    if (pairs.length === 0) return '';
-    const enc = (s: string) => (how === 'encoded' ? encodeURIComponent(s) : s.replace(/[\s#\u0000-\u001f\u007f-\uffff]/g, encodeURIComponent));
-    return '?' + pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
-  }));
+  .array(
+    queryKey.chain((k) => (Object.hasOwn(QUERY_VALUES, k) ? QUERY_VALUES[k] : fc.string({ maxLength: 10 })).map((v) => [k, v] as const)),
+    { maxLength: 5 },
+  )
+  .chain((pairs) =>
+    fc.constantFrom('encoded', 'raw').map((how) => {
+      if (pairs.length === 0) return '';
+      const enc = (s: string) => (how === 'encoded' ? encodeURIComponent(s) : s.replace(/[\s#\u0000-\u001f\u007f-\uffff]/g, encodeURIComponent));
+      return '?' + pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
+    }),
+  );
 
 const objectName = fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 20 }), fc.constant('x'.repeat(300)));
 const k8sObject = fc.record(
   {
     apiVersion: fc.constantFrom('v1', 'apps/v1', 'batch/v1', 'nope/v9', '', 1),
     kind: fc.constantFrom('ConfigMap', 'Pod', 'Deployment', 'Service', 'Namespace', 'Secret', 'Job', 'Status', 'List', '', null),
-    metadata: fc.record({ name: objectName, namespace: fc.option(fc.constantFrom('default', 'other', ''), { nil: undefined }), labels: fc.option(fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 10 }), fc.integer())), { nil: undefined }), resourceVersion: fc.option(number, { nil: undefined }), finalizers: fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }), { nil: undefined }) }, { requiredKeys: [] }),
+    metadata: fc.record(
+      {
+        name: objectName,
+        namespace: fc.option(fc.constantFrom('default', 'other', ''), { nil: undefined }),
+        labels: fc.option(fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 10 }), fc.integer())), { nil: undefined }),
+        resourceVersion: fc.option(number, { nil: undefined }),
+        finalizers: fc.option(fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }), { nil: undefined }),
+      },
+      { requiredKeys: [] },
+    ),
     spec: fc.jsonValue({ maxDepth: 4 }),
     data: fc.option(fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 1 })), { nil: undefined }),
     status: fc.jsonValue({ maxDepth: 2 }),
@@ -130,7 +181,15 @@ const k8sObject = fc.record(
   { requiredKeys: [] },
 );
 const jsonPatch = fc.array(
-  fc.record({ op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'bogus'), path: fc.oneof(fc.constantFrom('/metadata/labels/a', '/data/x', '/spec/replicas', '/metadata', '', '/', '/-', '/data/~1', '/data/~2', '/spec/template/spec/containers/0/image'), fc.string({ maxLength: 15 })), from: fc.constantFrom('/metadata/name', '/data', '/nope'), value: fc.jsonValue({ maxDepth: 3 }) }, { requiredKeys: ['op'] }),
+  fc.record(
+    {
+      op: fc.constantFrom('add', 'remove', 'replace', 'move', 'copy', 'test', 'bogus'),
+      path: fc.oneof(fc.constantFrom('/metadata/labels/a', '/data/x', '/spec/replicas', '/metadata', '', '/', '/-', '/data/~1', '/data/~2', '/spec/template/spec/containers/0/image'), fc.string({ maxLength: 15 })),
+      from: fc.constantFrom('/metadata/name', '/data', '/nope'),
+      value: fc.jsonValue({ maxDepth: 3 }),
+    },
+    { requiredKeys: ['op'] },
+  ),
   { maxLength: 8 },
 );
 
@@ -149,7 +208,7 @@ const body = fc.oneof(
   fc.constantFrom(
     { type: 'application/yaml', data: 'a: &a [*a, *a]\nb: *a' },
     { type: 'application/yaml', data: '---\na: 1\n---\nb: 2' },
-    { type: 'application/json', data: '[' .repeat(50) },
+    { type: 'application/json', data: '['.repeat(50) },
     { type: 'application/json; charset=utf-16', data: '{}' },
     { type: 'application/json', data: '{"metadata":{"name":"a","name":"b"}}' },
   ),
@@ -157,15 +216,34 @@ const body = fc.oneof(
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 const headerName = fc.oneof(fc.constantFrom('Accept', 'Content-Type', 'Authorization', 'Impersonate-User', 'X-Remote-User', 'Accept-Encoding', 'If-Match', 'Upgrade', 'Connection', 'X-Stream-Protocol-Version', 'Sec-WebSocket-Protocol', 'Transfer-Encoding'), fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,20}$/));
-const ACCEPTS = ['application/json', 'application/yaml', 'application/json;as=Table;g=meta.k8s.io;v=v1', 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1', 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList', 'application/vnd.kubernetes.protobuf', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', '*/*', ';;;,,,', 'a/b;c', 'application/json;as=Table;v=v9'];
+const ACCEPTS = [
+  'application/json',
+  'application/yaml',
+  'application/json;as=Table;g=meta.k8s.io;v=v1',
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+  'application/vnd.kubernetes.protobuf',
+  'application/com.github.proto-openapi.spec.v2@v1.0+protobuf',
+  '*/*',
+  ';;;,,,',
+  'a/b;c',
+  'application/json;as=Table;v=v9',
+];
 const headerValue = (name: string) => {
-  if (name === 'Accept') return fc.oneof(fc.constantFrom(...ACCEPTS), fc.array(fc.constantFrom(...ACCEPTS), { maxLength: 4 }).map((a) => a.join(', ')));
+  if (name === 'Accept')
+    return fc.oneof(
+      fc.constantFrom(...ACCEPTS),
+      fc.array(fc.constantFrom(...ACCEPTS), { maxLength: 4 }).map((a) => a.join(', ')),
+    );
   if (name === 'Authorization') return fc.constantFrom('Bearer x', 'Bearer ', 'Basic Zm9vOmJhcg==', 'Bearer ' + 'a'.repeat(500));
   if (name === 'Transfer-Encoding') return fc.constant('identity');
   // Now and then one too large for Node's 16 KiB header limit (answered 431).
   return fc.oneof({ weight: 30, arbitrary: fc.stringMatching(/^[\x20-\x7e]{0,40}$/) }, { weight: 1, arbitrary: fc.constant('v'.repeat(17_000)) });
 };
-const headers = fc.array(headerName.chain((n) => headerValue(n).map((v) => [n, v] as const)), { maxLength: 6 });
+const headers = fc.array(
+  headerName.chain((n) => headerValue(n).map((v) => [n, v] as const)),
+  { maxLength: 6 },
+);
 
 interface FuzzRequest {
   method: string;
@@ -197,17 +275,19 @@ function rawBytes(r: FuzzRequest): Buffer {
 const malformed = fc.oneof(
   fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
   fc.tuple(fc.string({ unit: 'binary', maxLength: 30 }), fc.string({ unit: 'binary', maxLength: 60 })).map(([m, t]) => Buffer.from(`${m} ${t} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)),
-  fc.constantFrom(
-    'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde',
-    'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
-    'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
-    'GET / HTTP/9.9\r\n\r\n',
-    'GET /\r\n\r\n',
-    'GET / HTTP/1.1\r\nBad Header\r\n\r\n',
-    'GET / HTTP/1.1\r\nHost: x\r\nX: ' + 'a'.repeat(20_000) + '\r\n\r\n',
-    'GET http://a:99999/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
-    '\r\n\r\n\r\n',
-  ).map((s) => Buffer.from(s, 'latin1')),
+  fc
+    .constantFrom(
+      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 7\r\n\r\nabcde',
+      'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n',
+      'POST /api/v1/namespaces/default/configmaps HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      'GET / HTTP/9.9\r\n\r\n',
+      'GET /\r\n\r\n',
+      'GET / HTTP/1.1\r\nBad Header\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: x\r\nX: ' + 'a'.repeat(20_000) + '\r\n\r\n',
+      'GET http://a:99999/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      '\r\n\r\n\r\n',
+    )
+    .map((s) => Buffer.from(s, 'latin1')),
 );
 
 function httpsSend(port: number, creds: RawOptions, r: FuzzRequest): Promise<RawResponse> {
@@ -296,7 +376,11 @@ function timed(f: Findings, ms: number, what: string) {
 /** A request's shape for grouping findings: names and values replaced, resource words kept. */
 function shape(method: string, target: string): string {
   const [p, q = ''] = target.split('?');
-  const keys = q.split('&').map((kv) => kv.split('=')[0]).filter(Boolean).sort();
+  const keys = q
+    .split('&')
+    .map((kv) => kv.split('=')[0])
+    .filter(Boolean)
+    .sort();
   const known = new Set([...RESOURCES, ...SUBRESOURCES, 'api', 'apis', 'v1', 'namespaces', 'apps', 'batch']);
   const parts = p.split('/').map((s) => (known.has(s) || s === '' ? s : '*'));
   return `${method} ${parts.join('/')}${keys.length ? '?' + keys.join('&') : ''}`;
@@ -342,7 +426,12 @@ function check(f: Findings, what: string, method: string, target: string, r: Raw
 
 function report(name: string, f: Findings) {
   console.log(`\n${name}: ${f.requests} requests, ${f.violations.length} violations, ${f.fiveXX.size} distinct 5xx`);
-  console.log(`  answers by code: ${[...f.codes].sort((a, b) => a[0] - b[0]).map(([c, n]) => `${c || 'none'}: ${n}`).join(', ')}`);
+  console.log(
+    `  answers by code: ${[...f.codes]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, n]) => `${c || 'none'}: ${n}`)
+      .join(', ')}`,
+  );
   for (const s of f.slowest) console.log(`  slow: ${s.ms}ms ${s.what}`);
   if (process.env.GIFEE_FUZZ_TRACE) for (const s of f.samples400) console.log(`  400: ${s}`);
   for (const v of f.violations.slice(0, 30)) console.log(`  VIOLATION ${v}`);
@@ -386,7 +475,9 @@ describe('fuzzing the API server', () => {
     await cluster.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fuzz-cm', labels: { a: 'b' } }, data: { x: 'y' } });
     await cluster.request('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'fuzz-svc' }, spec: { ports: [{ port: 80 }] } });
     await cluster.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'fuzz-dep' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'fuzz-dep' },
       spec: { replicas: 1, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
     });
   });
@@ -411,7 +502,7 @@ describe('fuzzing the API server', () => {
       let res: RawResponse;
       let desc = '';
       const t0 = Date.now();
-      if (process.env.GIFEE_FUZZ_TRACE) console.log(`> ${m} ${m === "malformed" ? JSON.stringify(bad.toString("latin1").slice(0, 80)) : r.method + " " + r.target.slice(0, 150)}`);
+      if (process.env.GIFEE_FUZZ_TRACE) console.log(`> ${m} ${m === 'malformed' ? JSON.stringify(bad.toString('latin1').slice(0, 80)) : r.method + ' ' + r.target.slice(0, 150)}`);
       if (m === 'malformed') {
         res = await rawRequest(port, bad, { ...(Math.random() < 0.5 ? admin : {}), timeoutMs: MALFORMED_TIMEOUT_MS }).catch((e) => ({ headers: {}, body: '', raw: String(e), reset: true }));
         check(f, 'malformed', '', bad.toString('latin1').slice(0, 60), res, true);
@@ -453,15 +544,30 @@ describe('fuzzing the agent stream server (stub target)', () => {
   });
   after(() => server?.close());
 
-  const agentPath = fc
-    .tuple(fc.constantFrom('containerLogs', 'exec', 'attach', 'portForward', 'healthz', 'pods', 'run', ''), fc.array(segment, { maxLength: 5 }))
-    .map(([k, rest]) => '/' + [k, ...rest].join('/'));
-  const agentQuery = fc.array(fc.tuple(fc.constantFrom('follow', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime', 'timestamps', 'previous', 'command', 'stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error', 'port'), fc.oneof(number, fc.constantFrom('true', 'false', '2024-01-01T00:00:00Z', 'x'), garbageSegment)), { maxLength: 5 }).map((a) => (a.length ? '?' + a.map(([k, v]) => `${k}=${v}`).join('&') : ''));
+  const agentPath = fc.tuple(fc.constantFrom('containerLogs', 'exec', 'attach', 'portForward', 'healthz', 'pods', 'run', ''), fc.array(segment, { maxLength: 5 })).map(([k, rest]) => '/' + [k, ...rest].join('/'));
+  const agentQuery = fc
+    .array(fc.tuple(fc.constantFrom('follow', 'tailLines', 'limitBytes', 'sinceSeconds', 'sinceTime', 'timestamps', 'previous', 'command', 'stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error', 'port'), fc.oneof(number, fc.constantFrom('true', 'false', '2024-01-01T00:00:00Z', 'x'), garbageSegment)), {
+      maxLength: 5,
+    })
+    .map((a) => (a.length ? '?' + a.map(([k, v]) => `${k}=${v}`).join('&') : ''));
   const agentUpgrade = fc.constantFrom(
     [] as [string, string][],
-    [['Connection', 'Upgrade'], ['Upgrade', 'websocket'], ['Sec-WebSocket-Version', '13'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='], ['Sec-WebSocket-Protocol', 'v5.channel.k8s.io']] as [string, string][],
-    [['Connection', 'Upgrade'], ['Upgrade', 'SPDY/3.1'], ['X-Stream-Protocol-Version', 'v4.channel.k8s.io']] as [string, string][],
-    [['Connection', 'Upgrade'], ['Upgrade', 'h2c']] as [string, string][],
+    [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'websocket'],
+      ['Sec-WebSocket-Version', '13'],
+      ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ=='],
+      ['Sec-WebSocket-Protocol', 'v5.channel.k8s.io'],
+    ] as [string, string][],
+    [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'SPDY/3.1'],
+      ['X-Stream-Protocol-Version', 'v4.channel.k8s.io'],
+    ] as [string, string][],
+    [
+      ['Connection', 'Upgrade'],
+      ['Upgrade', 'h2c'],
+    ] as [string, string][],
   );
 
   test(`requests for ${Math.round(AGENT_MS / 1000)}s: the server lives and errors are Status objects`, { timeout: AGENT_MS + 60_000 }, async () => {

@@ -47,7 +47,11 @@ forEachBackend('kubectl basics', (cluster) => {
     const gen1 = (await cluster().kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.metadata.generation}'])).stdout;
     const second = (await cluster().kubectl(['apply', '-f', app])).stdout;
     // A Secret applied with stringData always reads "configured" (as in Kubernetes): its patch re-sends stringData.
-    for (const line of second.trim().split("\n").filter((l) => !l.startsWith("secret/"))) assert.match(line, /unchanged$/, `second apply: ${line}`);
+    for (const line of second
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('secret/')))
+      assert.match(line, /unchanged$/, `second apply: ${line}`);
     const gen2 = (await cluster().kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.metadata.generation}'])).stdout;
     assert.equal(gen2, gen1, 'a no-op apply does not write');
     // Defaults were applied by the server.

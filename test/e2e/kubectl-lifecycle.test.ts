@@ -56,7 +56,19 @@ forEachBackend('kubectl lifecycle', (cluster) => {
     await k(['create', 'configmap', 'described', '--from-literal=k=v']);
     const uid = (await k(['get', 'cm', 'described', '-o', 'jsonpath={.metadata.uid}'])).stdout;
     const now = new Date().toISOString().replace(/\.\d+Z/, 'Z');
-    const ev = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'described.1' }, involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'described', namespace: 'default', uid }, reason: 'Tested', message: 'an event for describe', type: 'Normal', source: { component: 'e2e' }, firstTimestamp: now, lastTimestamp: now, count: 1 };
+    const ev = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'described.1' },
+      involvedObject: { apiVersion: 'v1', kind: 'ConfigMap', name: 'described', namespace: 'default', uid },
+      reason: 'Tested',
+      message: 'an event for describe',
+      type: 'Normal',
+      source: { component: 'e2e' },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
     await k(['create', '-f', '-'], { input: JSON.stringify(ev) });
     const out = (await k(['describe', 'configmap', 'described'])).stdout;
     assert.match(out, /Name:\s+described/);
@@ -118,7 +130,10 @@ forEachBackend('kubectl lifecycle', (cluster) => {
   test('list pagination: kubectl --chunk-size pages through everything', async () => {
     await k(['create', 'namespace', 'many']);
     for (let i = 0; i < 12; i++) await cluster().request('POST', '/api/v1/namespaces/many/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${String(i).padStart(2, '0')}` } });
-    const names = (await k(['get', 'cm', '-n', 'many', '--chunk-size=5', '-o', 'name'])).stdout.trim().split('\n').filter((n) => n.startsWith('configmap/cm-'));
+    const names = (await k(['get', 'cm', '-n', 'many', '--chunk-size=5', '-o', 'name'])).stdout
+      .trim()
+      .split('\n')
+      .filter((n) => n.startsWith('configmap/cm-'));
     assert.equal(names.length, 12);
     const page = await cluster().request('GET', '/api/v1/namespaces/many/configmaps?limit=5');
     assert.equal(page.json.items.length, 5);

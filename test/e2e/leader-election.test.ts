@@ -76,7 +76,7 @@ describe('controller manager leader election', () => {
     await createNode('node-1');
     const cidr1 = await until('node-1 podCIDR', 10_000, () => podCIDR('node-1'));
     // Its log comes through a pipe, which may lag behind the API: wait for the line, then check it.
-    await until('the leader\'s log of the assignment', 10_000, async () => /"msg":"assigned node CIDR".*"node":"node-1"/.test(aLog));
+    await until("the leader's log of the assignment", 10_000, async () => /"msg":"assigned node CIDR".*"node":"node-1"/.test(aLog));
     await new Promise((r) => setTimeout(r, timing.leaseDurationMs));
     assert.equal(await holder(), 'cm-a');
     assert.ok(!bLines.some((l) => l.includes('controllers started')), 'the standby runs no controllers');
@@ -112,7 +112,7 @@ describe('controller manager leader election', () => {
     assert.ok(cLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-3"/.test(l)));
   });
 
-  it('gifee server\'s own manager holds the lease under a restart-stable identity and reports it in /metrics', async () => {
+  it("gifee server's own manager holds the lease under a restart-stable identity and reports it in /metrics", async () => {
     const own = await startCluster();
     try {
       const port = new URL(own.url).port;

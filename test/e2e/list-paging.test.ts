@@ -16,7 +16,10 @@ forEachBackend('list paging', (cluster) => {
     }
     const chunked = await c.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=1', '-o', 'name']);
     const whole = await c.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=0', '-o', 'name']);
-    const names = chunked.stdout.trim().split('\n').filter((l) => l.includes('cm-'));
+    const names = chunked.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('cm-'));
     assert.equal(names.length, 12);
     assert.deepEqual(whole.stdout, chunked.stdout);
     const table = await c.kubectl(['get', 'configmaps', '-A', '--chunk-size=0']);

@@ -33,11 +33,27 @@ const until = async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  const logs = agents.map((a) => `--- ${a.nodeName}\n${a.logs().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-15).join('\n')}`).join('\n');
+  const logs = agents
+    .map(
+      (a) =>
+        `--- ${a.nodeName}\n${a
+          .logs()
+          .split('\n')
+          .filter((l) => /"level":"(warn|error)"/.test(l))
+          .slice(-15)
+          .join('\n')}`,
+    )
+    .join('\n');
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs}`);
 };
 
-const podRoutes = async (a: HostAgent) => (await hosts!.exec(a.host, 'ip', ['-4', 'route', 'show', 'proto', '77'])).stdout.trim().split('\n').filter(Boolean).map((l) => l.trim()).sort();
+const podRoutes = async (a: HostAgent) =>
+  (await hosts!.exec(a.host, 'ip', ['-4', 'route', 'show', 'proto', '77'])).stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.trim())
+    .sort();
 
 before(async () => {
   if (skip) return;
@@ -69,7 +85,10 @@ test('nodes on separate hosts get distinct pod CIDRs and routes to each other', 
   const names = agents.map((a) => a.nodeName);
   await until('three nodes Ready with pod CIDRs', async () => {
     const out = (await c!.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status} {.spec.podCIDR}{"\\n"}{end}'])).stdout;
-    const rows = out.trim().split('\n').map((l) => l.split(' '));
+    const rows = out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
     return names.every((n) => rows.some((r) => r[0] === n && r[1] === 'True' && r[2]));
   });
   const nodes = JSON.parse((await c!.kubectl(['get', 'nodes', '-o', 'json'])).stdout).items as { metadata: { name: string }; spec: { podCIDR: string }; status: { addresses: { type: string; address: string }[] } }[];
@@ -78,7 +97,10 @@ test('nodes on separate hosts get distinct pod CIDRs and routes to each other', 
   for (const a of agents) assert.equal(nodes.find((n) => n.metadata.name === a.nodeName)!.status.addresses.find((x) => x.type === 'InternalIP')!.address, a.host.ip);
   // Each host routes the two other pod CIDRs via the other hosts' IPs, and only those.
   for (const a of agents) {
-    const want = agents.filter((b) => b !== a).map((b) => `${cidrOf.get(b.nodeName)} via ${b.host.ip} dev eth0`).sort();
+    const want = agents
+      .filter((b) => b !== a)
+      .map((b) => `${cidrOf.get(b.nodeName)} via ${b.host.ip} dev eth0`)
+      .sort();
     await until(`routes on ${a.nodeName}`, async () => JSON.stringify(await podRoutes(a)) === JSON.stringify(want));
   }
   for (const a of agents) assert.equal((await hosts!.exec(a.host, 'cat', ['/proc/sys/net/ipv4/ip_forward'])).stdout.trim(), '1');
@@ -86,7 +108,12 @@ test('nodes on separate hosts get distinct pod CIDRs and routes to each other', 
 
 test('a pod reaches a pod on another node by pod IP, both directions', { skip }, async () => {
   const [h1, h2] = agents;
-  const pod = (name: string, node: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'multinode' } }, spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'gifee.local/web:1', readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } }] } });
+  const pod = (name: string, node: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'multinode' } },
+    spec: { nodeName: node, terminationGracePeriodSeconds: 1, containers: [{ name: 'web', image: 'gifee.local/web:1', readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 } }] },
+  });
   await c!.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [pod('a', h1.nodeName), pod('b', h2.nodeName)] }) });
   await until('pods a and b Ready', async () => (await c!.kubectl(['get', 'pods', 'a', 'b', '-o', 'jsonpath={.items[*].status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True True');
   const ipOf = async (p: string) => (await c!.kubectl(['get', 'pod', p, '-o', 'jsonpath={.status.podIP}'])).stdout;

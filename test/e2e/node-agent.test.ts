@@ -27,11 +27,13 @@ const running = (pod: string) => until(`${pod} Running`, async () => (await phas
 
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    http.get(url, { timeout: 5000 }, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    }).on('error', reject);
+    http
+      .get(url, { timeout: 5000 }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      })
+      .on('error', reject);
   });
 }
 
@@ -144,8 +146,18 @@ test('probes: readiness gates Ready, a failing liveness probe restarts the conta
       apiVersion: 'v1',
       kind: 'List',
       items: [
-        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ready-later' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'sleep 3; touch /tmp/ready; sleep 3600'], readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 } }], terminationGracePeriodSeconds: 1 } },
-        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'http-ready' }, spec: { containers: [{ name: 'c', image: 'gifee.local/web:1', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 }, livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }], terminationGracePeriodSeconds: 1 } },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'ready-later' },
+          spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'sleep 3; touch /tmp/ready; sleep 3600'], readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 } }], terminationGracePeriodSeconds: 1 },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'http-ready' },
+          spec: { containers: [{ name: 'c', image: 'gifee.local/web:1', ports: [{ name: 'http', containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 }, livenessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }], terminationGracePeriodSeconds: 1 },
+        },
         { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unlive' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } }], terminationGracePeriodSeconds: 1 } },
       ],
     }),
@@ -172,24 +184,26 @@ test('init containers run in order; emptyDir, configMap, secret and downwardAPI 
           { name: 'first', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'echo first >> /work/order'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
           { name: 'second', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'echo second >> /work/order'], volumeMounts: [{ name: 'work', mountPath: '/work' }] },
         ],
-        containers: [{
-          name: 'main',
-          image: 'gifee.local/busybox:1',
-          command: ['sleep', '3600'],
-          env: [
-            { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } },
-            { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
-            { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-            { name: 'MESSAGE', value: '$(GREETING) from $(POD_NAME)' },
-          ],
-          volumeMounts: [
-            { name: 'work', mountPath: '/work' },
-            { name: 'cfg', mountPath: '/etc/cfg' },
-            { name: 'sec', mountPath: '/etc/sec' },
-            { name: 'info', mountPath: '/etc/info' },
-            { name: 'mem', mountPath: '/mem' },
-          ],
-        }],
+        containers: [
+          {
+            name: 'main',
+            image: 'gifee.local/busybox:1',
+            command: ['sleep', '3600'],
+            env: [
+              { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } },
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'MESSAGE', value: '$(GREETING) from $(POD_NAME)' },
+            ],
+            volumeMounts: [
+              { name: 'work', mountPath: '/work' },
+              { name: 'cfg', mountPath: '/etc/cfg' },
+              { name: 'sec', mountPath: '/etc/sec' },
+              { name: 'info', mountPath: '/etc/info' },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+        ],
         volumes: [
           { name: 'work', emptyDir: {} },
           { name: 'mem', emptyDir: { medium: 'Memory' } },
@@ -259,7 +273,7 @@ test('pods get the default not-ready/unreachable tolerations of 300s unless they
   await k(['delete', 'pod', 'tolerant', '--grace-period=0', '--force'], { allowFail: true });
 });
 
-test('kubectl run -i attaches to the container\'s stdin and stdout; exec -it gets a terminal', { skip }, async () => {
+test("kubectl run -i attaches to the container's stdin and stdout; exec -it gets a terminal", { skip }, async () => {
   const r = await k(['run', 'att', '-i', '--rm', '--restart=Never', '--image=gifee.local/busybox:1', '--', 'sh', '-c', 'read x; echo got $x'], { input: 'world\n' });
   assert.match(r.stdout, /got world/);
   await k(['run', 'term', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
@@ -276,7 +290,7 @@ test('kubectl run -i attaches to the container\'s stdin and stdout; exec -it get
   assert.match(out, /exit code 4/);
 });
 
-test('pods resolve through the node\'s cluster DNS on their gateway', { skip }, async () => {
+test("pods resolve through the node's cluster DNS on their gateway", { skip }, async () => {
   await k(['run', 'resolver', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
   await running('resolver');
   const cidr = await jp('nodes', '{.items[0].spec.podCIDR}');
@@ -287,10 +301,14 @@ test('pods resolve through the node\'s cluster DNS on their gateway', { skip }, 
   // A pod's own name under <ip-dashed>.<ns>.pod answers from the cluster DNS, not from outside.
   const ip = await jp('pod resolver', '{.status.podIP}');
   // The DNS server learns pods from its informer: the new pod may take a moment to appear.
-  await until('the pod name resolves', async () => {
-    const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`], { allowFail: true })).stdout;
-    return new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`).test(out);
-  }, 20_000);
+  await until(
+    'the pod name resolves',
+    async () => {
+      const out = (await k(['exec', 'resolver', '--', 'nslookup', `${ip.replace(/\./g, '-')}.default.pod.cluster.local`], { allowFail: true })).stdout;
+      return new RegExp(`Address:\\s+${ip.replace(/\./g, '\\.')}`).test(out);
+    },
+    20_000,
+  );
 });
 
 test('preStop hooks run before SIGTERM; startup probes hold liveness; hostPath and projected volumes; impossible limits fail clearly', { skip }, async () => {
@@ -307,15 +325,20 @@ test('preStop hooks run before SIGTERM; startup probes hold liveness; hostPath a
           metadata: { name: 'hooks', labels: { tier: 'x' } },
           spec: {
             terminationGracePeriodSeconds: 5,
-            containers: [{
-              name: 'c',
-              image: 'gifee.local/busybox:1',
-              command: ['sh', '-c', 'sleep 2; touch /tmp/started; while true; do sleep 0.2; done'],
-              startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 30 },
-              livenessProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 1 },
-              lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop-ran > /host/prestop'] } } },
-              volumeMounts: [{ name: 'host', mountPath: '/host' }, { name: 'proj', mountPath: '/proj' }],
-            }],
+            containers: [
+              {
+                name: 'c',
+                image: 'gifee.local/busybox:1',
+                command: ['sh', '-c', 'sleep 2; touch /tmp/started; while true; do sleep 0.2; done'],
+                startupProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 30 },
+                livenessProbe: { exec: { command: ['cat', '/tmp/started'] }, periodSeconds: 1, failureThreshold: 1 },
+                lifecycle: { preStop: { exec: { command: ['sh', '-c', 'echo prestop-ran > /host/prestop'] } } },
+                volumeMounts: [
+                  { name: 'host', mountPath: '/host' },
+                  { name: 'proj', mountPath: '/proj' },
+                ],
+              },
+            ],
             volumes: [
               { name: 'host', hostPath: { path: host, type: 'Directory' } },
               { name: 'proj', projected: { sources: [{ configMap: { name: 'proj' } }, { downwardAPI: { items: [{ path: 'tier', fieldRef: { fieldPath: "metadata.labels['tier']" } }] } }] } },

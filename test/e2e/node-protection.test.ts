@@ -29,14 +29,25 @@ const kubectl = (cluster: Cluster) => (args: string[], o?: { input?: string; all
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => kubectl(c)(args, o);
 const jp = async (cluster: Cluster, what: string, path: string) => (await cluster.kubectl(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 const until = (cluster: Cluster, what: string, fn: () => Promise<boolean>, ms = 90_000) =>
-  waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: async () => `${(await cluster.kubectl(['get', 'pods', '-o', 'wide'], { allowFail: true })).stdout}\n${cluster.logs().split('\n').filter((l) => /evict|pressure|warn|error/i.test(l)).slice(-30).join('\n')}` });
+  waitUntil(what, fn, {
+    timeoutMs: ms,
+    intervalMs: 250,
+    context: async () =>
+      `${(await cluster.kubectl(['get', 'pods', '-o', 'wide'], { allowFail: true })).stdout}\n${cluster
+        .logs()
+        .split('\n')
+        .filter((l) => /evict|pressure|warn|error/i.test(l))
+        .slice(-30)
+        .join('\n')}`,
+  });
 
-const pod = (name: string, resources: Record<string, unknown> | undefined, command: string[], extra: Record<string, unknown> = {}) => JSON.stringify({
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name },
-  spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'gifee.local/busybox:1', command, ...(resources ? { resources } : {}) }], ...extra },
-});
+const pod = (name: string, resources: Record<string, unknown> | undefined, command: string[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'gifee.local/busybox:1', command, ...(resources ? { resources } : {}) }], ...extra },
+  });
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 
@@ -52,7 +63,7 @@ after(async () => {
   if (c) await c.stop();
 });
 
-test('the control plane protects itself from the OOM killer; containers get the kubelet\'s score for their QoS class', { skip }, async () => {
+test("the control plane protects itself from the OOM killer; containers get the kubelet's score for their QoS class", { skip }, async () => {
   // Lowering a score needs CAP_SYS_RESOURCE; some sandboxes drop it even for root. Then the server
   // says so, and containers are clamped at its own score instead of failing to start.
   const mayLower = ((BigInt(`0x${/^CapEff:\s*(\w+)/m.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'))![1]}`) >> 24n) & 1n) === 1n;
@@ -97,7 +108,7 @@ test('a pod that forks past --pod-max-pids fails to fork; the node carries on', 
   await k(['delete', 'pod', 'forker', 'after', '--wait=false']);
 });
 
-test('pressure conditions come from the real machine: none on this one, with the kubelet\'s reasons', { skip }, async () => {
+test("pressure conditions come from the real machine: none on this one, with the kubelet's reasons", { skip }, async () => {
   const node = JSON.parse((await k(['get', 'node', nodeName, '-o', 'json'])).stdout);
   const cond = (t: string) => node.status.conditions.find((x: { type: string }) => x.type === t);
   assert.deepEqual([cond('MemoryPressure').status, cond('MemoryPressure').reason, cond('MemoryPressure').message], ['False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available']);
@@ -137,11 +148,7 @@ test('memory pressure: MemoryPressure and its taint, BestEffort refused or evict
     // Placed on the node directly: the taint keeps the scheduler away, as it should.
     const sleep = ['sleep', '3600'];
     const tolerate = { tolerations: [{ key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' }] };
-    const items = [
-      pod('guaranteed', { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, sleep, { nodeName: node }),
-      pod('besteffort', undefined, sleep, { nodeName: node, ...tolerate }),
-      pod('refused', undefined, sleep, { nodeName: node }),
-    ].map((p) => JSON.parse(p));
+    const items = [pod('guaranteed', { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } }, sleep, { nodeName: node }), pod('besteffort', undefined, sleep, { nodeName: node, ...tolerate }), pod('refused', undefined, sleep, { nodeName: node })].map((p) => JSON.parse(p));
     // All in one request: the agent learns of them together, so the ranking alone decides.
     await e.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
     // A BestEffort pod that does not tolerate the pressure is not even started.
@@ -151,14 +158,21 @@ test('memory pressure: MemoryPressure and its taint, BestEffort refused or evict
     assert.match(await jp(e, 'pod besteffort', '{.status.message}'), /^The node was low on resource: memory\. Threshold quantity: \d+(Ki|Mi|Gi)?, available: \d+(Ki|Mi|Gi)?\. /);
     assert.equal(await jp(e, 'pod besteffort', '{.status.conditions[?(@.type=="DisruptionTarget")].reason}'), 'TerminationByKubelet');
     // The first pod the eviction manager chose was the BestEffort one.
-    const evictions = e.logs().split('\n').filter((l) => l.includes('"msg":"evicting pod"') && l.includes('"part":"eviction"')).map((l) => JSON.parse(l).pod as string);
+    const evictions = e
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"evicting pod"') && l.includes('"part":"eviction"'))
+      .map((l) => JSON.parse(l).pod as string);
     assert.equal(evictions[0], 'default/besteffort', evictions.join(', '));
     const events = JSON.parse((await e.kubectl(['get', 'events', '-o', 'json'])).stdout).items as { reason: string; type: string; involvedObject: { name: string }; message: string }[];
     const evicted = events.find((x) => x.reason === 'Evicted' && x.involvedObject.name === 'besteffort');
     assert.ok(evicted, JSON.stringify(events.map((x) => x.reason)));
     assert.equal(evicted.type, 'Warning');
     assert.match(evicted.message, /^The node was low on resource: memory\./);
-    assert.ok(events.some((x) => x.reason === 'NodeHasInsufficientMemory' && x.involvedObject.name === node), 'node event on the condition change');
+    assert.ok(
+      events.some((x) => x.reason === 'NodeHasInsufficientMemory' && x.involvedObject.name === node),
+      'node event on the condition change',
+    );
     // Killed, not restarted: the container is terminated and stays so.
     assert.ok(await jp(e, 'pod besteffort', '{.status.containerStatuses[0].state.terminated.exitCode}'));
   } finally {
@@ -174,7 +188,10 @@ test('disk and PID pressure from real statfs and /proc: conditions, taints, ever
     const node = await jp(e, 'nodes', '{.items[0].metadata.name}');
     await until(e, 'disk and pid pressure taints', async () => /disk-pressure.*pid-pressure|pid-pressure.*disk-pressure/.test(await jp(e, `node ${node}`, '{.spec.taints[*].key}')));
     const conds = JSON.parse((await e.kubectl(['get', 'node', node, '-o', 'json'])).stdout).status.conditions as { type: string; status: string; reason: string }[];
-    assert.deepEqual(['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((t) => conds.find((x) => x.type === t)).map((x) => `${x!.type}=${x!.status}/${x!.reason}`), ['MemoryPressure=False/KubeletHasSufficientMemory', 'DiskPressure=True/KubeletHasDiskPressure', 'PIDPressure=True/KubeletHasInsufficientPID']);
+    assert.deepEqual(
+      ['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((t) => conds.find((x) => x.type === t)).map((x) => `${x!.type}=${x!.status}/${x!.reason}`),
+      ['MemoryPressure=False/KubeletHasSufficientMemory', 'DiskPressure=True/KubeletHasDiskPressure', 'PIDPressure=True/KubeletHasInsufficientPID'],
+    );
     await e.kubectl(['apply', '-f', '-'], { input: pod('burstable', { requests: { memory: '16Mi' } }, ['sleep', '3600'], { nodeName: node }) });
     await until(e, 'refused at admission', async () => (await jp(e, 'pod burstable', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted');
     assert.equal(await jp(e, 'pod burstable', '{.status.message}'), 'The node had condition: [DiskPressure PIDPressure]. ');

@@ -26,8 +26,7 @@ const waiting = async (pod: string, reason: string) => {
   await until(`${pod} waiting ${reason}`, async () => (await jp(`pod ${pod}`, '{.status.containerStatuses[0].state.waiting.reason}')) === reason);
   return jp(`pod ${pod}`, '{.status.containerStatuses[0].state.waiting.message}');
 };
-const sh = (name: string, script: string, extra: Record<string, unknown> = {}, podExtra: Record<string, unknown> = {}) =>
-  apply({ metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sh', '-c', script], ...extra }], ...podExtra } });
+const sh = (name: string, script: string, extra: Record<string, unknown> = {}, podExtra: Record<string, unknown> = {}) => apply({ metadata: { name }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sh', '-c', script], ...extra }], ...podExtra } });
 const exec = async (pod: string, script: string) => (await k(['exec', pod, '--', 'sh', '-c', script], { allowFail: true })).stdout;
 
 before(async () => {
@@ -38,7 +37,10 @@ before(async () => {
   const store = createImageStore({ dataDir: c.dataDir });
   await store.importFile(images.busybox);
   // Images whose USER is a name (nobody) and a number (1000): runAsNonRoot must tell them apart.
-  for (const [ref, user] of [['gifee.local/user-name:1', 'nobody'], ['gifee.local/user-1000:1', '1000']]) {
+  for (const [ref, user] of [
+    ['gifee.local/user-name:1', 'nobody'],
+    ['gifee.local/user-1000:1', '1000'],
+  ]) {
     const root = mkdtempSync(join(tmpdir(), 'gifee-img-'));
     made.push(root);
     mkdirSync(join(root, 'rootfs', 'bin'), { recursive: true });
@@ -67,7 +69,12 @@ test('subPath: a container that swaps its subPath for a symlink to a host path d
   writeFileSync(join(host, 'host-secret'), 'HOST FILE');
   // First run: replace the subPath directory with a symlink (absolute, then relative climbing out) and crash.
   const attack = (link: string) => `if [ -e /sub/host-secret ]; then echo ESCAPED; cat /sub/host-secret; sleep 3600; fi; if [ ! -L /vol/sub ]; then rm -rf /vol/sub && ln -s ${link} /vol/sub && echo swapped; exit 1; fi; echo safe; sleep 3600`;
-  const mounts = { volumeMounts: [{ name: 'v', mountPath: '/vol' }, { name: 'v', mountPath: '/sub', subPath: 'sub' }] };
+  const mounts = {
+    volumeMounts: [
+      { name: 'v', mountPath: '/vol' },
+      { name: 'v', mountPath: '/sub', subPath: 'sub' },
+    ],
+  };
   const vols = { volumes: [{ name: 'v', emptyDir: {} }] };
   await sh('escape-abs', attack(host), mounts, vols);
   await sh('escape-rel', attack(`../../../../../../../../../../..${host}`), mounts, vols);
@@ -88,19 +95,26 @@ test('subPath: symlinks that stay inside the volume, files, and subPathExpr from
     metadata: { name: 'subpaths' },
     spec: {
       terminationGracePeriodSeconds: 0,
-      volumes: [{ name: 'v', emptyDir: {} }, { name: 'cm', configMap: { name: 'subpath-cm' } }],
+      volumes: [
+        { name: 'v', emptyDir: {} },
+        { name: 'cm', configMap: { name: 'subpath-cm' } },
+      ],
       initContainers: [{ name: 'prep', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'mkdir -p /vol/real && echo inside > /vol/real/f && ln -s real /vol/link && ln -s ../real /vol/real/self'], volumeMounts: [{ name: 'v', mountPath: '/vol' }] }],
-      containers: [{
-        name: 'c', image: 'gifee.local/busybox:1', command: ['sh', '-c', 'echo mine > /expr/own; sleep 3600'],
-        env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-        volumeMounts: [
-          { name: 'v', mountPath: '/all' },
-          { name: 'v', mountPath: '/link', subPath: 'link' },
-          { name: 'v', mountPath: '/self', subPath: 'real/self' },
-          { name: 'v', mountPath: '/expr', subPathExpr: 'pods/$(POD_NAME)' },
-          { name: 'cm', mountPath: '/etc/key.conf', subPath: 'key' },
-        ],
-      }],
+      containers: [
+        {
+          name: 'c',
+          image: 'gifee.local/busybox:1',
+          command: ['sh', '-c', 'echo mine > /expr/own; sleep 3600'],
+          env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+          volumeMounts: [
+            { name: 'v', mountPath: '/all' },
+            { name: 'v', mountPath: '/link', subPath: 'link' },
+            { name: 'v', mountPath: '/self', subPath: 'real/self' },
+            { name: 'v', mountPath: '/expr', subPathExpr: 'pods/$(POD_NAME)' },
+            { name: 'cm', mountPath: '/etc/key.conf', subPath: 'key' },
+          ],
+        },
+      ],
     },
   });
   await k(['create', 'configmap', 'subpath-cm', '--from-literal=key=value-of-key']);
@@ -131,12 +145,24 @@ test('runAsNonRoot refuses a root or named image user with CreateContainerConfig
 
 test('runAsUser, runAsGroup, supplementalGroups and fsGroup: the process ids and volume ownership; secrets on tmpfs', { skip }, async () => {
   await k(['create', 'secret', 'generic', 'ids-secret', '--from-literal=token=s3cr3t']);
-  await sh('ids', 'sleep 3600', {
-    volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'scratch', mountPath: '/made', subPath: 'made/here' }, { name: 'sec', mountPath: '/sec' }],
-  }, {
-    securityContext: { runAsUser: 1234, runAsGroup: 2345, supplementalGroups: [3456], fsGroup: 4567 },
-    volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'sec', secret: { secretName: 'ids-secret', defaultMode: 0o440 } }],
-  });
+  await sh(
+    'ids',
+    'sleep 3600',
+    {
+      volumeMounts: [
+        { name: 'scratch', mountPath: '/scratch' },
+        { name: 'scratch', mountPath: '/made', subPath: 'made/here' },
+        { name: 'sec', mountPath: '/sec' },
+      ],
+    },
+    {
+      securityContext: { runAsUser: 1234, runAsGroup: 2345, supplementalGroups: [3456], fsGroup: 4567 },
+      volumes: [
+        { name: 'scratch', emptyDir: {} },
+        { name: 'sec', secret: { secretName: 'ids-secret', defaultMode: 0o440 } },
+      ],
+    },
+  );
   await running('ids');
   assert.equal((await exec('ids', 'id -u; id -g; id -G')).trim(), '1234\n2345\n2345 3456 4567');
   assert.equal((await exec('ids', 'echo hi > /scratch/f && stat -c "%u %g" /scratch/f')).trim(), '1234 4567');
@@ -147,8 +173,13 @@ test('runAsUser, runAsGroup, supplementalGroups and fsGroup: the process ids and
   assert.equal((await exec('ids', 'touch /not-mine 2>&1 || echo denied')).trim().split('\n').pop(), 'denied');
   // The secret's files are on a tmpfs, not the node's disk.
   const uid = await jp('pod ids', '{.metadata.uid}');
-  const mounts = execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`/pods/${uid}/volumes/`));
-  assert.ok(mounts.some((l) => /\/secret\/sec .* - tmpfs /.test(l)), mounts.join('\n'));
+  const mounts = execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(`/pods/${uid}/volumes/`));
+  assert.ok(
+    mounts.some((l) => /\/secret\/sec .* - tmpfs /.test(l)),
+    mounts.join('\n'),
+  );
   await k(['delete', 'pod', 'ids', '--wait=true']);
   await k(['delete', 'secret', 'ids-secret']);
 });
@@ -188,7 +219,10 @@ test('seccomp: RuntimeDefault (pod default and container), Localhost from the no
   await sh('sc-local', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/no-mkdir.json' } } });
   await sh('sc-missing', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/none.json' } } });
   // A path out of the directory is refused by the API; a symlink out of it by the agent.
-  const dots = await k(['apply', '-f', '-'], { allowFail: true, input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sc-dots' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../../etc/passwd' } } }] } }) });
+  const dots = await k(['apply', '-f', '-'], {
+    allowFail: true,
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sc-dots' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../../etc/passwd' } } }] } }),
+  });
   assert.match(dots.stderr, /localhostProfile: Invalid value: "..\/..\/..\/etc\/passwd": must not contain '..'/);
   symlinkSync('/etc/passwd', join(c.dataDir, 'agent', 'seccomp', 'profiles', 'link.json'));
   await sh('sc-escape', 'sleep 3600', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'profiles/link.json' } } });
@@ -206,10 +240,25 @@ test('seccomp: RuntimeDefault (pod default and container), Localhost from the no
 });
 
 test('sysctls: safe ones are set in the pod, unsafe ones fail the pod with SysctlForbidden', { skip }, async () => {
-  await sh('sysctl-safe', 'sleep 3600', {}, { securityContext: { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: '80' }, { name: 'kernel.shm_rmid_forced', value: '1' }] } });
+  await sh(
+    'sysctl-safe',
+    'sleep 3600',
+    {},
+    {
+      securityContext: {
+        sysctls: [
+          { name: 'net.ipv4.ip_unprivileged_port_start', value: '80' },
+          { name: 'kernel.shm_rmid_forced', value: '1' },
+        ],
+      },
+    },
+  );
   await sh('sysctl-unsafe', 'sleep 3600', {}, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } });
   // A net.* sysctl with the host's network would change the node: the API refuses it (the agent too, see the unit tests).
-  const hostnet = await k(['apply', '-f', '-'], { allowFail: true, input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sysctl-hostnet' }, spec: { hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } }) });
+  const hostnet = await k(['apply', '-f', '-'], {
+    allowFail: true,
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sysctl-hostnet' }, spec: { hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } }),
+  });
   assert.notEqual(hostnet.code, 0);
   assert.match(hostnet.stderr, /spec.securityContext.sysctls\[0\].name: Invalid value: "net.ipv4.tcp_syncookies": may not be specified when 'hostNetwork' is true/);
   await running('sysctl-safe');
@@ -223,7 +272,7 @@ test('sysctls: safe ones are set in the pod, unsafe ones fail the pod with Sysct
   await k(['delete', 'pod', 'sysctl-safe', 'sysctl-unsafe', '--wait=true']);
 });
 
-test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities and devices; hostUsers: false refused', { skip }, async () => {
+test("hostPID, hostIPC and privileged: host namespaces, the host's capabilities and devices; hostUsers: false refused", { skip }, async () => {
   await sh('hostns', 'sleep 3600', {}, { hostPID: true, hostIPC: true, hostNetwork: true });
   await sh('priv', 'sleep 3600', { securityContext: { privileged: true } });
   await sh('userns', 'sleep 3600', {}, { hostUsers: false });
@@ -233,7 +282,10 @@ test('hostPID, hostIPC and privileged: host namespaces, the host\'s capabilities
   await sh('ownns', 'sleep 3600');
   await running('ownns');
   const own = (await exec('ownns', 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; readlink /proc/self/ns/net')).trim().split('\n');
-  assert.deepEqual(own.map((ns, i) => ns === hostNs(['pid', 'ipc', 'net'][i])), [false, false, false]);
+  assert.deepEqual(
+    own.map((ns, i) => ns === hostNs(['pid', 'ipc', 'net'][i])),
+    [false, false, false],
+  );
   await running('priv');
   const bnd = /^CapBnd:\s*(\S+)/m.exec(execFileSync('cat', ['/proc/self/status'], { encoding: 'utf8' }))![1];
   assert.equal(field(await status('priv'), 'CapEff'), bnd);

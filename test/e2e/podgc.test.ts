@@ -25,5 +25,5 @@ test('pods of a deleted node are deleted after the quarantine; pods of live node
   await new Promise((r) => setTimeout(r, 3000));
   assert.deepEqual(await pods(), ['pod/on-alive', 'pod/on-ghost', 'pod/stuck'], 'nothing is collected while the node exists');
   await c.kubectl(['delete', 'node', 'ghost']);
-  await until('the ghost node\'s pods are gone', async () => (await pods()).join() === 'pod/on-alive');
+  await until("the ghost node's pods are gone", async () => (await pods()).join() === 'pod/on-alive');
 });

@@ -43,7 +43,7 @@ test('an unprivileged agent announces the process runtime and runs pods as host 
   const port = await freePort();
   await c.kubectl(['run', 'plain', '--image=gifee.local/busybox:1', '--', 'sh', '-c', `echo started as $(id -u); mkdir -p www; echo served > www/index.html; exec httpd -f -p 127.0.0.1:${port} -h www`]);
   await until('plain Running', async () => (await c.kubectl(['get', 'pod', 'plain', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
-  assert.equal((await c.kubectl(['get', 'pod', 'plain', '-o', 'jsonpath={.status.podIP}'])).stdout, '127.0.0.1', 'pods share the node\'s network');
+  assert.equal((await c.kubectl(['get', 'pod', 'plain', '-o', 'jsonpath={.status.podIP}'])).stdout, '127.0.0.1', "pods share the node's network");
   await until('logs', async () => (await c.kubectl(['logs', 'plain'])).stdout === 'started as 65534\n');
   const ex = await c.kubectl(['exec', 'plain', '--', 'sh', '-c', 'cat www/index.html; exit 2'], { allowFail: true });
   assert.equal(ex.stdout, 'served\n');
@@ -55,11 +55,15 @@ test('an unprivileged agent announces the process runtime and runs pods as host 
   pf.stdout.on('data', (d) => (out += d));
   try {
     await until('port-forward', async () => out.includes('Forwarding from'), 20_000);
-    const body = await new Promise<string>((resolve, reject) => http.get(`http://127.0.0.1:${local}/`, (res) => {
-      let b = '';
-      res.on('data', (d) => (b += d));
-      res.on('end', () => resolve(b));
-    }).on('error', reject));
+    const body = await new Promise<string>((resolve, reject) =>
+      http
+        .get(`http://127.0.0.1:${local}/`, (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve(b));
+        })
+        .on('error', reject),
+    );
     assert.equal(body, 'served\n');
   } finally {
     pf.kill();
@@ -71,7 +75,12 @@ test('an unprivileged agent announces the process runtime and runs pods as host 
 });
 
 test('the process runtime refuses a pod whose securityContext it cannot enforce, saying what and why', { skip }, async () => {
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hardened' }, spec: { securityContext: { runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], securityContext: { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] } };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'hardened' },
+    spec: { securityContext: { runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'], securityContext: { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } } }] },
+  };
   await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(pod) });
   const jp = async (path: string) => (await c.kubectl(['get', 'pod', 'hardened', '-o', `jsonpath=${path}`])).stdout;
   await until('hardened refused', async () => (await jp('{.status.containerStatuses[0].state.waiting.reason}')) === 'CreateContainerConfigError');

@@ -18,16 +18,7 @@ describe('request limits', () => {
 
   before(async () => {
     cluster = await startCluster({
-      extraArgs: [
-        '--no-controllers',
-        '--header-timeout', '500ms',
-        '--body-timeout', '1500ms',
-        '--idle-timeout', '500ms',
-        '--request-timeout', '2s',
-        '--max-requests-inflight', '2',
-        '--max-mutating-requests-inflight', '1',
-        '--max-connections-per-ip', '4',
-      ],
+      extraArgs: ['--no-controllers', '--header-timeout', '500ms', '--body-timeout', '1500ms', '--idle-timeout', '500ms', '--request-timeout', '2s', '--max-requests-inflight', '2', '--max-mutating-requests-inflight', '1', '--max-connections-per-ip', '4'],
     });
     port = Number(new URL(cluster.url).port);
     admin = await adminCredentials(cluster.kubeconfig);

@@ -7,15 +7,7 @@ import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { adminCredentials, rawRequest, type RawOptions } from '../helpers/raw-http.js';
 
-const HOSTILE_TARGETS = [
-  '/api/v1/namespaces/%ZZ/pods',
-  '/api/%',
-  '/version%ZZ',
-  '/apis/apps/v1/namespaces/default/deployments/%E0%A4%A',
-  'http://a:99999/',
-  'https://[::1/api',
-  '*',
-];
+const HOSTILE_TARGETS = ['/api/v1/namespaces/%ZZ/pods', '/api/%', '/version%ZZ', '/apis/apps/v1/namespaces/default/deployments/%E0%A4%A', 'http://a:99999/', 'https://[::1/api', '*'];
 
 describe('hostile request targets', () => {
   let cluster: Cluster;

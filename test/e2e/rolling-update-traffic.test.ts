@@ -55,19 +55,23 @@ test('a rolling update through a Service drops no request', { skip }, async () =
             metadata: { labels: { app: 'web' } },
             spec: {
               terminationGracePeriodSeconds: 10,
-              containers: [{
-                name: 'web',
-                image: 'gifee.local/web:1',
-                ports: [{ name: 'http', containerPort: 8080 }],
-                readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
-                lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },
-              }],
+              containers: [
+                {
+                  name: 'web',
+                  image: 'gifee.local/web:1',
+                  ports: [{ name: 'http', containerPort: 8080 }],
+                  readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
+                  lifecycle: { preStop: { exec: { command: ['sleep', '3'] } } },
+                },
+              ],
             },
           },
         },
       },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 'http' }] } },
-    ].map((o) => JSON.stringify(o)).join('\n'),
+    ]
+      .map((o) => JSON.stringify(o))
+      .join('\n'),
   });
   await c.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
   const ip = await jp(['get', 'svc', 'web'], '{.spec.clusterIP}');

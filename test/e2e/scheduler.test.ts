@@ -26,9 +26,14 @@ async function addNode(name: string, opts: { cpu?: string; memory?: string; pods
   });
   assert.equal(created.status, 201, created.body);
   const resources = { cpu: opts.cpu ?? '4', memory: opts.memory ?? '8Gi', pods: opts.pods ?? '110' };
-  const status = await cluster.request('PATCH', `/api/v1/nodes/${name}/status`, {
-    status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated' }] },
-  }, { 'Content-Type': 'application/merge-patch+json' });
+  const status = await cluster.request(
+    'PATCH',
+    `/api/v1/nodes/${name}/status`,
+    {
+      status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'simulated' }] },
+    },
+    { 'Content-Type': 'application/merge-patch+json' },
+  );
   assert.equal(status.status, 200, status.body);
 }
 

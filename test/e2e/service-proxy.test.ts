@@ -102,7 +102,9 @@ before(async () => {
 
   // Each web pod serves its own name, so answers show which backend was reached.
   const web = (name: string) => ({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' } },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'web' } },
     spec: { containers: [{ name: 'web', image: 'gifee.local/web:1', command: ['sh', '-c', 'hostname > /www/index.html && exec httpd -f -p 8080 -h /www'] }] },
   });
   const clientPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } };
@@ -133,15 +135,19 @@ before(async () => {
   const clusterCIDR = podCIDR.replace(/^(\d+\.\d+)\..*$/, '$1.0.0/16');
   table = proxyTableName(c.bridge);
   // The first sync may predate the last objects reaching the informers: wait for every service's rules.
-  await until('rules for every service', async () => {
-    let rules = '';
-    try {
-      rules = execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8', stdio: 'pipe' });
-    } catch {
-      return false; // not created yet
-    }
-    return Object.values(ips).every((ip) => rules.includes(ip));
-  }, 20_000);
+  await until(
+    'rules for every service',
+    async () => {
+      let rules = '';
+      try {
+        rules = execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8', stdio: 'pipe' });
+      } catch {
+        return false; // not created yet
+      }
+      return Object.values(ips).every((ip) => rules.includes(ip));
+    },
+    20_000,
+  );
 });
 
 after(async () => {
@@ -166,29 +172,46 @@ test('kubectl expose: a Service with a selector, allocated ClusterIP and control
   const ip = await jp('service exposed', '{.spec.clusterIP}');
   assert.ok(ip.startsWith(`10.43.${base}.`), ip);
   // Nothing goes to the new address before its rules are in (unknown service addresses are refused anyway).
-  await until('rules for the exposed service', async () => {
-    return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).includes(`${ip} . tcp . 80 : goto service-`);
-  }, 20_000);
+  await until(
+    'rules for the exposed service',
+    async () => {
+      return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).includes(`${ip} . tcp . 80 : goto service-`);
+    },
+    20_000,
+  );
   const seen = new Set<string>();
-  await until('both pods answer through the allocated ClusterIP', async () => {
-    for (let i = 0; i < 10; i++) seen.add(await httpGet(`http://${ip}/`));
-    return seen.has('web-a') && seen.has('web-b');
-  }, 30_000);
+  await until(
+    'both pods answer through the allocated ClusterIP',
+    async () => {
+      for (let i = 0; i < 10; i++) seen.add(await httpGet(`http://${ip}/`));
+      return seen.has('web-a') && seen.has('web-b');
+    },
+    30_000,
+  );
   await k(['delete', 'service', 'exposed']);
 });
 
 test('a NodePort answers on 127.0.0.1', { skip }, async () => {
   const answers = await repeat(12, () => httpGet(`http://127.0.0.1:${nodePort}/`));
-  assert.ok(answers.every((a) => a === 'web-a' || a === 'web-b'), answers.join(','));
+  assert.ok(
+    answers.every((a) => a === 'web-a' || a === 'web-b'),
+    answers.join(','),
+  );
 });
 
 test('a Service without endpoints refuses connections at once, from the host and from a pod', { skip }, async () => {
   const started = Date.now();
   const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const s = net.connect({ host: ips.empty, port: 80, timeout: 5000 });
-    s.on('connect', () => { s.destroy(); resolve(undefined); });
+    s.on('connect', () => {
+      s.destroy();
+      resolve(undefined);
+    });
     s.on('error', (e) => resolve(e));
-    s.on('timeout', () => { s.destroy(); resolve(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })); });
+    s.on('timeout', () => {
+      s.destroy();
+      resolve(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
+    });
   });
   assert.equal(err?.code, 'ECONNREFUSED');
   assert.ok(Date.now() - started < 1000, `refused after ${Date.now() - started} ms`);
@@ -216,10 +239,14 @@ test('a pod reaches itself through its own Service (hairpin)', { skip }, async (
 
 test('an endpoint that turns unready stops receiving traffic; ready again, it is back', { skip }, async () => {
   await apply(sliceManifest('web', [{ pod: 'web-a' }, { pod: 'web-b', ready: false }]));
-  await until('web-b out of the rules', async () => {
-    // web-b stays behind the sticky service only.
-    return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).split(`dnat to ${pods['web-b']}:8080`).length === 2;
-  }, 10_000);
+  await until(
+    'web-b out of the rules',
+    async () => {
+      // web-b stays behind the sticky service only.
+      return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8' }).split(`dnat to ${pods['web-b']}:8080`).length === 2;
+    },
+    10_000,
+  );
   const answers = await repeat(15, () => httpGet(`http://${ips.web}/`));
   assert.deepEqual([...new Set(answers)], ['web-a'], answers.join(','));
 

@@ -50,7 +50,7 @@ forEachBackend('services api', (cluster) => {
     assert.ok(np >= 30000 && np <= 32767, `node port ${np}`);
   });
 
-  test('taken and out-of-range values: Kubernetes\' 422 messages, seen by kubectl', async () => {
+  test("taken and out-of-range values: Kubernetes' 422 messages, seen by kubectl", async () => {
     const ip = await jp(['svc', 'web-a'], '{.spec.clusterIP}');
     let err = await fails(['create', '-f', '-'], svcYaml('dup-ip', { clusterIP: ip }));
     assert.match(err, new RegExp(`The Service "dup-ip" is invalid: spec\\.clusterIPs: Invalid value: \\[\\]string\\{"${ip.replace(/\./g, '\\.')}"\\}: failed to allocate IP ${ip.replace(/\./g, '\\.')}: provided IP is already allocated`));
@@ -156,18 +156,25 @@ describe('service endpoints of real pods', { skip: noRoot }, () => {
 
   test('kubectl expose deployment: slices and Endpoints list pod IPs only once ready', async () => {
     const deploy = {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo' },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'echo' },
       spec: {
-        replicas: 2, selector: { matchLabels: { app: 'echo' } },
+        replicas: 2,
+        selector: { matchLabels: { app: 'echo' } },
         template: {
           metadata: { labels: { app: 'echo' } },
           spec: {
             terminationGracePeriodSeconds: 2,
-            containers: [{
-              name: 'web', image: 'gifee.local/web:1', ports: [{ name: 'http', containerPort: 8080 }],
-              // Ready once /www/ready.html exists, which the test writes with kubectl exec.
-              readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
-            }],
+            containers: [
+              {
+                name: 'web',
+                image: 'gifee.local/web:1',
+                ports: [{ name: 'http', containerPort: 8080 }],
+                // Ready once /www/ready.html exists, which the test writes with kubectl exec.
+                readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+              },
+            ],
           },
         },
       },
@@ -181,7 +188,11 @@ describe('service endpoints of real pods', { skip: noRoot }, () => {
       return eps.length === 2 && eps.every((e) => e.ready === false && e.serving === false && e.terminating === false);
     });
     const eps = await sliceEndpoints('echo');
-    assert.deepEqual(eps.map((e) => e.ports), [[8080], [8080]], 'the named targetPort resolved to the container port');
+    assert.deepEqual(
+      eps.map((e) => e.ports),
+      [[8080], [8080]],
+      'the named targetPort resolved to the container port',
+    );
     const [s] = await slices('echo');
     assert.equal(s.metadata.labels['endpointslice.kubernetes.io/managed-by'], 'endpointslice-controller.k8s.io');
     assert.equal(s.metadata.ownerReferences[0].kind, 'Service');
@@ -239,8 +250,7 @@ describe('service allocation with two API servers on one etcd', { skip: etcdAvai
     await etcd?.stop();
   });
 
-  const create = (c: Cluster, name: string, spec: Record<string, unknown> = {}) =>
-    c.request('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], ...spec } });
+  const create = (c: Cluster, name: string, spec: Record<string, unknown> = {}) => c.request('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], ...spec } });
 
   test('concurrent creates through both servers get distinct ClusterIPs and node ports', async () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => create(i % 2 ? a : b, `s${i}`, { type: 'NodePort' })));

@@ -26,20 +26,24 @@ describe('graceful shutdown', () => {
     await cluster?.stop();
   });
 
-  const post = (path: string, body: unknown) => new Promise<number>((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = https.request(cluster.url + path, { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+  const post = (path: string, body: unknown) =>
+    new Promise<number>((resolve, reject) => {
+      const data = JSON.stringify(body);
+      const req = https.request(cluster.url + path, { method: 'POST', agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end(data);
     });
-    req.on('error', reject);
-    req.end(data);
-  });
 
   it('exits cleanly, before its forced-exit timer, with many pods and watches', async () => {
     for (let i = 0; i < PODS; i += 50) {
       const codes = await Promise.all(Array.from({ length: 50 }, (_, j) => post('/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p-${i + j}` }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } })));
-      assert.ok(codes.every((c) => c === 201), `pod creates: ${codes.join(',')}`);
+      assert.ok(
+        codes.every((c) => c === 201),
+        `pod creates: ${codes.join(',')}`,
+      );
     }
     // Open watches that stay open, each on its own connection, from now on (no initial events).
     const rv = (await cluster.request('GET', '/api/v1/pods?limit=1')).json.metadata.resourceVersion;
@@ -56,14 +60,18 @@ describe('graceful shutdown', () => {
     await until(`${WATCHES} watches open`, async () => (await podWatchers()) >= WATCHES, { context: async () => `${await podWatchers()} open` });
 
     process.kill(cluster.pid, 'SIGINT');
-    await until('the server exits', async () => {
-      try {
-        process.kill(cluster.pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await until(
+      'the server exits',
+      async () => {
+        try {
+          process.kill(cluster.pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
     const logs = cluster.logs();
     assert.doesNotMatch(logs, /forced exit/, 'the forced-exit timer did not fire');
     const done = logs.split('\n').filter((l) => l.includes('"msg":"shut down"'));

@@ -25,11 +25,13 @@ async function until<T>(what: string, ms: number, fn: () => Promise<T | undefine
   assert.fail(`timed out after ${ms}ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
-const pod = (name: string, node: string, extra: { annotations?: Record<string, string>; restartPolicy?: string } = {}) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod',
-  metadata: { name, annotations: extra.annotations ?? {} },
-  spec: { nodeName: node, restartPolicy: extra.restartPolicy ?? 'Always', containers: [{ name: 'app', image: 'registry.local/web:1' }] },
-});
+const pod = (name: string, node: string, extra: { annotations?: Record<string, string>; restartPolicy?: string } = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, annotations: extra.annotations ?? {} },
+    spec: { nodeName: node, restartPolicy: extra.restartPolicy ?? 'Always', containers: [{ name: 'app', image: 'registry.local/web:1' }] },
+  });
 
 const inCidr = (ip: string, cidr: string) => {
   const [net, bits] = cidr.split('/');
@@ -53,7 +55,12 @@ describe('gifee sim nodes', () => {
   it('registers Ready nodes with capacity and labels, and node IPAM gives each a pod CIDR', async () => {
     const out = await until('3 Ready sim nodes', 10_000, async () => {
       const r = await cluster.kubectl(['get', 'nodes', '-l', 'type=sim', '--no-headers']);
-      return r.stdout.trim().split('\n').filter((l) => / Ready /.test(l)).length === 3 && r.stdout;
+      return (
+        r.stdout
+          .trim()
+          .split('\n')
+          .filter((l) => / Ready /.test(l)).length === 3 && r.stdout
+      );
     });
     assert.match(out, /^sim-0\s+Ready/m);
     const cidrs = await until('pod CIDRs on every sim node', 10_000, async () => {
@@ -101,11 +108,16 @@ describe('gifee sim nodes', () => {
     });
   });
 
-  it('runs pods bound to sim nodes: Running, Ready, with an IP from the node\'s pod CIDR', async () => {
+  it("runs pods bound to sim nodes: Running, Ready, with an IP from the node's pod CIDR", async () => {
     for (let i = 0; i < 3; i++) await cluster.kubectl(['create', '-f', '-'], { input: pod(`web-${i}`, `sim-${i}`) });
     const wide = await until('3 Running pods', 15_000, async () => {
       const r = await cluster.kubectl(['get', 'pods', '-o', 'wide', '--no-headers']);
-      return r.stdout.trim().split('\n').filter((l) => /1\/1\s+Running/.test(l)).length === 3 && r.stdout;
+      return (
+        r.stdout
+          .trim()
+          .split('\n')
+          .filter((l) => /1\/1\s+Running/.test(l)).length === 3 && r.stdout
+      );
     });
     assert.match(wide, /^web-1\s+1\/1\s+Running\s+0\s+\S+\s+10\.42\.\d+\.\d+\s+sim-1/m);
     const p = JSON.parse((await cluster.kubectl(['get', 'pod', 'web-0', '-o', 'json'])).stdout);
@@ -147,7 +159,10 @@ describe('gifee sim nodes', () => {
     await cluster.kubectl(['rollout', 'status', 'deployment/sim-web', '--timeout=60s']);
     const nodes = (await cluster.kubectl(['get', 'pods', '-l', 'app=sim-web', '-o', 'jsonpath={range .items[*]}{.spec.nodeName}{"\\n"}{end}'])).stdout.trim().split('\n');
     assert.equal(nodes.length, 12);
-    assert.ok(nodes.every((n) => /^sim-[0-2]$/.test(n)), nodes.join(','));
+    assert.ok(
+      nodes.every((n) => /^sim-[0-2]$/.test(n)),
+      nodes.join(','),
+    );
     const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'sim-job' }, spec: { completions: 4, parallelism: 2, template: { metadata: { annotations: { 'sim.gifee.dev/exit-after': '500ms' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'work', image: 'registry.local/work:1' }] } } } };
     await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(job) });
     await cluster.kubectl(['wait', '--for=condition=Complete', 'job/sim-job', '--timeout=60s']);

@@ -148,7 +148,13 @@ describe('pod streams', () => {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: POD, annotations: { 'kubectl.kubernetes.io/default-container': 'app' } },
-      spec: { nodeName: 'node-1', containers: [{ name: 'app', image: 'busybox' }, { name: 'sidecar', image: 'busybox' }] },
+      spec: {
+        nodeName: 'node-1',
+        containers: [
+          { name: 'app', image: 'busybox' },
+          { name: 'sidecar', image: 'busybox' },
+        ],
+      },
     });
     assert.equal(pod.status, 201, pod.body);
     const ps = await cluster.request('PATCH', `/api/v1/namespaces/${NS}/pods/${POD}/status`, { status: { phase: 'Running' } }, { 'Content-Type': 'application/merge-patch+json' });
@@ -180,7 +186,7 @@ describe('pod streams', () => {
     assert.equal((await cluster.kubectl(['logs', POD, `--since-time=${since}`])).stdout, 'line 3\nline 4\n');
   });
 
-  test('kubectl logs of a container still waiting: the agent\'s 400 passes through', async () => {
+  test("kubectl logs of a container still waiting: the agent's 400 passes through", async () => {
     const r = await cluster.kubectl(['logs', POD, '-c', 'sidecar'], { allowFail: true });
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /container "sidecar" in pod "web" is waiting to start: ContainerCreating/);
@@ -247,9 +253,15 @@ describe('pod streams', () => {
     p.stdout.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
     try {
-      await waitFor(() => out === 'line 4\n', () => `kubectl logs -f printed ${JSON.stringify(out)}`);
+      await waitFor(
+        () => out === 'line 4\n',
+        () => `kubectl logs -f printed ${JSON.stringify(out)}`,
+      );
       await appendFile(join(logDir(), 'app.log'), cri(new Date(), 'line 5'));
-      await waitFor(() => out === 'line 4\nline 5\n', () => `kubectl logs -f printed ${JSON.stringify(out)}`);
+      await waitFor(
+        () => out === 'line 4\nline 5\n',
+        () => `kubectl logs -f printed ${JSON.stringify(out)}`,
+      );
       await appendFile(join(logDir(), 'app.log'), cri(new Date(), 'last words'));
       stopApp();
       assert.equal(await withTimeout(exited, 10_000, 'kubectl logs -f did not end when the container stopped'), 0);
@@ -268,7 +280,10 @@ async function portForwardEcho(cluster: Cluster, binary: string, remotePort: num
   p.stdout!.on('data', (d) => (out += d));
   p.stderr!.on('data', (d) => (out += d));
   try {
-    await waitFor(() => out.includes('Forwarding from 127.0.0.1'), () => `port-forward said: ${out}`);
+    await waitFor(
+      () => out.includes('Forwarding from 127.0.0.1'),
+      () => `port-forward said: ${out}`,
+    );
     for (const msg of ['ping one', 'ping two '.repeat(20_000)]) {
       const got = await new Promise<string>((resolve, reject) => {
         const s = net.connect(local, '127.0.0.1');

@@ -39,21 +39,29 @@ function watchLines(path: string, ms: number, enough?: (lines: string[]) => bool
           resolve(lines);
         }
       });
-      setTimeout(() => { req.destroy(); resolve(lines); }, ms);
+      setTimeout(() => {
+        req.destroy();
+        resolve(lines);
+      }, ms);
     });
     req.on('error', (e) => ((e as any).code === 'ECONNRESET' ? resolve(lines) : reject(e)));
   });
 }
 
 let creds: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
-function agentOpts() { return creds!; }
+function agentOpts() {
+  return creds!;
+}
 
 test('watch from a recent resourceVersion replays; after compaction it is 410 Expired', async () => {
   const first = await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w1' } });
   const rv = first.json.metadata.resourceVersion;
   await c.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2' } });
   const recent = await watchLines(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, 5000, (ls) => ls.some((l) => JSON.parse(l).object.metadata?.name === 'w2'));
-  assert.ok(recent.some((l) => JSON.parse(l).object.metadata?.name === 'w2'), 'replays w2 after w1');
+  assert.ok(
+    recent.some((l) => JSON.parse(l).object.metadata?.name === 'w2'),
+    'replays w2 after w1',
+  );
   // Keep writing so compaction moves past rv.
   for (let i = 0; i < 14; i++) {
     await c.request('PUT', '/api/v1/namespaces/default/configmaps/w2', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'w2' }, data: { i: String(i) } });
@@ -71,6 +79,12 @@ test('bookmarks carry the current resourceVersion; sendInitialEvents ends with t
   const events = lines.map((l) => JSON.parse(l));
   const end = events.findIndex((e) => e.type === 'BOOKMARK' && e.object.metadata.annotations?.['k8s.io/initial-events-end'] === 'true');
   assert.ok(end >= 0, 'initial-events-end bookmark');
-  assert.ok(events.slice(0, end).every((e) => e.type === 'ADDED'), 'initial ADDED events first');
-  assert.ok(events.slice(end + 1).some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0), 'periodic bookmark');
+  assert.ok(
+    events.slice(0, end).every((e) => e.type === 'ADDED'),
+    'initial ADDED events first',
+  );
+  assert.ok(
+    events.slice(end + 1).some((e) => e.type === 'BOOKMARK' && Number(e.object.metadata.resourceVersion) > 0),
+    'periodic bookmark',
+  );
 });

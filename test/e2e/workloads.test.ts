@@ -129,7 +129,11 @@ describe('workload controllers', () => {
     while (Date.now() < end && !seenAll) {
       const pods = (await podsOf('web')).filter((p) => !p.metadata.deletionTimestamp);
       const ords = pods.map((p) => Number(p.metadata.name.split('-').pop())).sort((a, b) => a - b);
-      assert.deepEqual(ords, ords.map((_, i) => i), `pods form a prefix of ordinals: ${ords}`);
+      assert.deepEqual(
+        ords,
+        ords.map((_, i) => i),
+        `pods form a prefix of ordinals: ${ords}`,
+      );
       const newest = Math.max(...ords);
       for (const p of pods) if (Number(p.metadata.name.split('-').pop()) !== newest) assert.ok(ready(p), `${p.metadata.name} is Ready before a later ordinal exists`);
       seenAll = pods.length === 3 && pods.every(ready);
@@ -188,7 +192,11 @@ describe('workload controllers', () => {
     metadata: { name },
     spec: { selector: { matchLabels: { app: name } }, ...extra, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'agent', image: 'registry.local/agent:1' }], ...podSpec } } },
   });
-  const nodesOf = async (app: string) => (await podsOf(app)).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.nodeName ?? '?').sort();
+  const nodesOf = async (app: string) =>
+    (await podsOf(app))
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.spec.nodeName ?? '?')
+      .sort();
 
   test('a DaemonSet runs one pod per node, pinned by node affinity, with the automatic tolerations', async () => {
     await apply(ds('agent'));
@@ -197,7 +205,8 @@ describe('workload controllers', () => {
     const pod = (await podsOf('agent')).find((p) => p.spec.nodeName === 'node-b');
     assert.deepEqual(pod.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-b'] }] }]);
     const tolerated = pod.spec.tolerations.map((t: any) => `${t.key}:${t.effect}`);
-    for (const t of ['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/pid-pressure:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule']) assert.ok(tolerated.includes(t), t);
+    for (const t of ['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/pid-pressure:NoSchedule', 'node.kubernetes.io/unschedulable:NoSchedule'])
+      assert.ok(tolerated.includes(t), t);
     const set = await json(['get', 'ds', 'agent']);
     assert.deepEqual([set.status.desiredNumberScheduled, set.status.currentNumberScheduled, set.status.numberReady, set.status.updatedNumberScheduled, set.status.numberAvailable, set.status.numberMisscheduled], [2, 2, 2, 2, 2, 0]);
   });

@@ -88,9 +88,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   // A real node agent: its own bridge and pod network per cluster so test clusters can run side by side.
   const rand = Math.floor(Math.random() * 0xffff);
   const bridge = `gft${rand.toString(16)}`;
-  const agentArgs = opts.agent
-    ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${100 + (rand % 100)}.0.0/16`]
-    : ['--no-agent'];
+  const agentArgs = opts.agent ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${100 + (rand % 100)}.0.0/16`] : ['--no-agent'];
   // Each cluster's Services get their own virtual IPs and node ports: proxies of clusters running side
   // by side on this machine must not claim the same addresses (unless the test chose its own).
   const own = (flag: string) => (opts.extraArgs ?? []).includes(flag);
@@ -181,7 +179,11 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
           res.on('data', (c) => (text += c));
           res.on('end', () => {
             let json: any;
-            try { json = JSON.parse(text); } catch { json = undefined; }
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json });
           });
         });
@@ -219,7 +221,10 @@ async function hasNode(url: string, kc: any): Promise<boolean> {
       });
     });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -230,6 +235,9 @@ async function readyz(url: string): Promise<boolean> {
       resolve(res.statusCode === 200);
     });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }

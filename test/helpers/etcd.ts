@@ -27,13 +27,32 @@ export async function startEtcd(opts: { dataDir?: string } = {}): Promise<EtcdPr
   let log = '';
   const launch = async () => {
     log = '';
-    proc = spawn(etcdBinary(), [
-      '--name', 'gifee-test', '--data-dir', join(dataDir, 'etcd'),
-      '--listen-client-urls', client, '--advertise-client-urls', client,
-      '--listen-peer-urls', `http://127.0.0.1:${peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPort}`,
-      '--initial-cluster', `gifee-test=http://127.0.0.1:${peerPort}`, '--initial-cluster-state', 'new',
-      '--log-level', 'error', '--logger', 'zap',
-    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } });
+    proc = spawn(
+      etcdBinary(),
+      [
+        '--name',
+        'gifee-test',
+        '--data-dir',
+        join(dataDir, 'etcd'),
+        '--listen-client-urls',
+        client,
+        '--advertise-client-urls',
+        client,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${peerPort}`,
+        '--initial-cluster',
+        `gifee-test=http://127.0.0.1:${peerPort}`,
+        '--initial-cluster-state',
+        'new',
+        '--log-level',
+        'error',
+        '--logger',
+        'zap',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch } },
+    );
     proc.stdout!.on('data', (d) => (log += d));
     proc.stderr!.on('data', (d) => (log += d));
     for (let i = 0; i < 300; i++) {
@@ -75,6 +94,9 @@ function healthy(url: string): Promise<boolean> {
       res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
     });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
   });
 }

@@ -39,13 +39,24 @@ export async function startFakeKubelet(kubeconfig: string, nodes: string[], opts
   const firstSeen = new Map<string, number>();
   let running = true;
   for (const name of nodes) {
-    await client.create(R.nodes, undefined, {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(opts.nodeLabels?.[name] ?? {}) } },
-      spec: {},
-    }).catch((e) => { if (!isConflict(e)) throw e; });
-    await client.patch(R.nodes, undefined, name, { status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }] } }, 'merge', 'status');
+    await client
+      .create(R.nodes, undefined, {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(opts.nodeLabels?.[name] ?? {}) } },
+        spec: {},
+      })
+      .catch((e) => {
+        if (!isConflict(e)) throw e;
+      });
+    await client.patch(
+      R.nodes,
+      undefined,
+      name,
+      { status: { capacity: { cpu: '4', memory: '8Gi', pods: '110' }, allocatable: { cpu: '4', memory: '8Gi', pods: '110' }, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now(), lastTransitionTime: now() }] } },
+      'merge',
+      'status',
+    );
   }
 
   const renewLeases = async () => {
@@ -99,9 +110,33 @@ export async function startFakeKubelet(kubeconfig: string, nodes: string[], opts
       const exit = spec.containers.map((c) => [...(c.command ?? []), ...(c.args ?? [])].join(' ').match(/exit (\d+)/)).find(Boolean);
       if (exit) {
         const code = Number(exit[1]);
-        await client.patch(R.pods, ns, name, { status: { phase: code === 0 ? 'Succeeded' : 'Failed', conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: now() }], containerStatuses: spec.containers.map((c) => ({ name: c.name, image: 'fake', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: now(), finishedAt: now() } } })) } }, 'merge', 'status').catch(() => undefined);
+        await client
+          .patch(
+            R.pods,
+            ns,
+            name,
+            {
+              status: {
+                phase: code === 0 ? 'Succeeded' : 'Failed',
+                conditions: [{ type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: now() }],
+                containerStatuses: spec.containers.map((c) => ({ name: c.name, image: 'fake', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: code, reason: code === 0 ? 'Completed' : 'Error', startedAt: now(), finishedAt: now() } } })),
+              },
+            },
+            'merge',
+            'status',
+          )
+          .catch(() => undefined);
       } else if (!((pod.status as any)?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True')) {
-        await client.patch(R.pods, ns, name, { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now() }], containerStatuses: spec.containers.map((c) => ({ name: c.name, image: 'fake', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: now() } } })) } }, 'merge', 'status').catch(() => undefined);
+        await client
+          .patch(
+            R.pods,
+            ns,
+            name,
+            { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now() }], containerStatuses: spec.containers.map((c) => ({ name: c.name, image: 'fake', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: now() } } })) } },
+            'merge',
+            'status',
+          )
+          .catch(() => undefined);
       }
     }
   };

@@ -63,7 +63,10 @@ export async function createHosts(n: number, opts: { prefix?: string; subnet?: s
   const prefix = opts.prefix ?? `gfm${Math.floor(Math.random() * 0xfffff).toString(36)}`;
   const script = join(repoRoot, 'scripts', 'test-hosts.sh');
   const { stdout } = await run('bash', [script, 'create', String(n), prefix, ...(opts.subnet ? [opts.subnet] : [])]);
-  const lines = stdout.trim().split('\n').map((l) => l.split(' '));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   const br = lines.find((l) => l[0] === 'bridge')!;
   const hosts = lines.filter((l) => l[0] !== 'bridge').map(([name, ip]) => ({ name, netns: name, ip }));
   const inHost = (h: TestHost, argv: string[]) => ['nsenter', `--net=/var/run/netns/${h.netns}`, '--', ...argv];

@@ -85,17 +85,24 @@ export async function writeOciLayout(dir: string, ref: string, layerRoots: strin
   }
   const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch] ?? process.arch;
   const cfg = await put(Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', config, rootfs: { type: 'layers', diff_ids: diffIDs } })));
-  const manifest = await put(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
-    layers,
-  })));
+  const manifest = await put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg },
+        layers,
+      }),
+    ),
+  );
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': ref } }],
-  }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': ref } }],
+    }),
+  );
   return dir;
 }
 
@@ -140,7 +147,10 @@ export async function startTestRegistry(opts: { htpasswd?: string; credentials?:
       await stop();
       throw new Error(`docker-registry exited: ${stderr}`);
     }
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.status === 200 || r.status === 401,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       await stop();

@@ -45,12 +45,14 @@ export function readResponse(s: tls.TLSSocket, timeoutMs?: number, stopAtStreamH
   return new Promise((resolve) => {
     let buf = Buffer.alloc(0);
     let done = false;
-    const timer = timeoutMs ? setTimeout(() => {
-      if (done) return;
-      done = true;
-      s.destroy();
-      resolve({ ...parse(buf, true), reset: true, raw: `client timeout after ${timeoutMs}ms; got: ${buf.toString('latin1').slice(0, 200)}` });
-    }, timeoutMs) : undefined;
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          if (done) return;
+          done = true;
+          s.destroy();
+          resolve({ ...parse(buf, true), reset: true, raw: `client timeout after ${timeoutMs}ms; got: ${buf.toString('latin1').slice(0, 200)}` });
+        }, timeoutMs)
+      : undefined;
     const finish = (reset: boolean) => {
       if (done) return;
       done = true;

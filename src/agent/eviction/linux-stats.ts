@@ -104,7 +104,10 @@ export class LinuxStats implements StatsSource {
 
   async containerMemory(podUid: string, containerId: string): Promise<number | undefined> {
     const rel = join(this.o.cgroupParent, `pod${podUid}`, containerId);
-    for (const [usageFile, statFile] of [[join(this.cg, 'memory', rel, 'memory.usage_in_bytes'), join(this.cg, 'memory', rel, 'memory.stat')], [join(this.cg, rel, 'memory.current'), join(this.cg, rel, 'memory.stat')]]) {
+    for (const [usageFile, statFile] of [
+      [join(this.cg, 'memory', rel, 'memory.usage_in_bytes'), join(this.cg, 'memory', rel, 'memory.stat')],
+      [join(this.cg, rel, 'memory.current'), join(this.cg, rel, 'memory.stat')],
+    ]) {
       const text = await readFile(usageFile, 'utf8').catch(() => undefined);
       if (text === undefined) continue;
       const usage = Number(text.trim());

@@ -18,7 +18,13 @@ function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string,
     thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,pid.available<1000'),
     transitionMs: 30_000,
     stats,
-    pods: { activePods: () => active, evict: (uid, message) => { evicted.push({ uid, message }); active = active.filter((p) => p.uid !== uid); } },
+    pods: {
+      activePods: () => active,
+      evict: (uid, message) => {
+        evicted.push({ uid, message });
+        active = active.filter((p) => p.uid !== uid);
+      },
+    },
     onPressure: (s: Set<PressureCondition>) => pressure.push([...s]),
     log: quiet,
   });
@@ -44,7 +50,10 @@ test('memory pressure: one pod per interval, BestEffort first, critical pods nev
   assert.equal(evicted[0].message, 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 50Mi. Container c was using 2Mi, request is 0, has larger consumption of memory. ');
   assert.equal(await m.tick(10_000), 'g');
   assert.equal(await m.tick(20_000), undefined, 'only the critical pod is left');
-  assert.deepEqual(evicted.map((e) => e.uid), ['be', 'g']);
+  assert.deepEqual(
+    evicted.map((e) => e.uid),
+    ['be', 'g'],
+  );
   // Pressure gone: the condition stays until the transition period has passed without a crossing.
   machine.obs = { 'memory.available': { available: 900 * MI, capacity: 1000 * MI } };
   await m.tick(30_000);
@@ -64,12 +73,25 @@ test('disk pressure shows as a condition; no pod is evicted for it', async () =>
 test('a failing stats source is logged and decides nothing', async () => {
   const warnings: string[] = [];
   const log: Logger = { ...quiet, warn: (msg) => void warnings.push(msg), child: () => log };
-  const m = new EvictionManager({ thresholds: parseEvictionThresholds('memory.available<1Gi'), transitionMs: 0, stats: { node: async () => { throw new Error('EIO'); }, containerMemory: async () => 0, podProcesses: async () => 0 }, pods: { activePods: () => [be], evict: () => assert.fail('evicted') }, onPressure: () => assert.fail('reported'), log });
+  const m = new EvictionManager({
+    thresholds: parseEvictionThresholds('memory.available<1Gi'),
+    transitionMs: 0,
+    stats: {
+      node: async () => {
+        throw new Error('EIO');
+      },
+      containerMemory: async () => 0,
+      podProcesses: async () => 0,
+    },
+    pods: { activePods: () => [be], evict: () => assert.fail('evicted') },
+    onPressure: () => assert.fail('reported'),
+    log,
+  });
   assert.equal(await m.tick(0), undefined);
   assert.deepEqual(warnings, ['eviction monitoring failed']);
 });
 
-test('PID pressure: the pod with the most processes goes, with the kubelet\'s message in plain numbers', async () => {
+test("PID pressure: the pod with the most processes goes, with the kubelet's message in plain numbers", async () => {
   const { m, machine, evicted, pressure } = setup(500 * MI, [g, be], { 'be-procs': 3, 'g-procs': 900 });
   machine.obs['pid.available'] = { available: 500, capacity: 32768 };
   assert.equal(await m.tick(0), 'g');

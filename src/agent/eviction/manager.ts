@@ -117,17 +117,19 @@ export class EvictionManager {
 
   private async evictOne(t: Threshold, available: number, amount: number): Promise<string | undefined> {
     const pods = this.o.pods.activePods().filter((p) => !p.critical);
-    const measured = await Promise.all(pods.map(async (p) => {
-      const containers: ContainerUsage[] = [];
-      let usage: number | undefined = 0;
-      for (const c of p.containers) {
-        const u = c.id ? await this.o.stats.containerMemory(p.uid, c.id) : 0;
-        if (u === undefined) usage = undefined;
-        else if (usage !== undefined) usage += u;
-        containers.push({ name: c.name, usage: u ?? 0, request: c.memoryRequest });
-      }
-      return { ...p, usage, request: p.containers.reduce((s, c) => s + c.memoryRequest, 0), containerUsage: containers };
-    }));
+    const measured = await Promise.all(
+      pods.map(async (p) => {
+        const containers: ContainerUsage[] = [];
+        let usage: number | undefined = 0;
+        for (const c of p.containers) {
+          const u = c.id ? await this.o.stats.containerMemory(p.uid, c.id) : 0;
+          if (u === undefined) usage = undefined;
+          else if (usage !== undefined) usage += u;
+          containers.push({ name: c.name, usage: u ?? 0, request: c.memoryRequest });
+        }
+        return { ...p, usage, request: p.containers.reduce((s, c) => s + c.memoryRequest, 0), containerUsage: containers };
+      }),
+    );
     const victim = rankForMemoryEviction(measured)[0];
     if (!victim) {
       this.o.log.warn('memory threshold crossed but no pod can be evicted', { threshold: `${t.signal}<${t.text}`, available });

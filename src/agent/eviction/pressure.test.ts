@@ -7,7 +7,7 @@ const [mem, disk, pid] = parseEvictionThresholds('memory.available<1Gi,nodefs.av
 
 test('pressure starts at once and ends only after the transition period without a crossing', () => {
   const t = new PressureTracker(300_000);
-  const steps: { at: number; met: typeof mem[]; want: string[] }[] = [
+  const steps: { at: number; met: (typeof mem)[]; want: string[] }[] = [
     { at: 0, met: [], want: [] },
     { at: 10_000, met: [mem], want: ['MemoryPressure'] },
     { at: 20_000, met: [], want: ['MemoryPressure'] }, // gone for 10 s: still True (no flapping)
@@ -26,19 +26,25 @@ test('a zero transition period follows the thresholds exactly', () => {
   assert.deepEqual([...t.observe([], 1)], []);
 });
 
-test('conditions carry the kubelet\'s reasons and messages, and keep their transition time', () => {
+test("conditions carry the kubelet's reasons and messages, and keep their transition time", () => {
   const calm = pressureConditions(new Set(), [], 'T0');
-  assert.deepEqual(calm.map((c) => [c.type, c.status, c.reason, c.message]), [
-    ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
-    ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
-    ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
-  ]);
+  assert.deepEqual(
+    calm.map((c) => [c.type, c.status, c.reason, c.message]),
+    [
+      ['MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+      ['DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+      ['PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+    ],
+  );
   const hot = pressureConditions(new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const), calm, 'T1');
-  assert.deepEqual(hot.map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime]), [
-    ['MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available', 'T1'],
-    ['DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure', 'T1'],
-    ['PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available', 'T1'],
-  ]);
+  assert.deepEqual(
+    hot.map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime]),
+    [
+      ['MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available', 'T1'],
+      ['DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure', 'T1'],
+      ['PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available', 'T1'],
+    ],
+  );
   assert.equal(pressureConditions(new Set(['MemoryPressure'] as const), hot, 'T2')[0].lastTransitionTime, 'T1');
   assert.equal(pressureConditions(new Set(['MemoryPressure'] as const), hot, 'T2')[1].lastTransitionTime, 'T2');
   assert.deepEqual(hot.map(conditionEventReason), ['NodeHasInsufficientMemory', 'NodeHasDiskPressure', 'NodeHasInsufficientPID']);

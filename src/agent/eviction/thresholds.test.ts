@@ -7,17 +7,43 @@ const MI = 1024 ** 2;
 test('parses the kubelet syntax: quantities and percentages', () => {
   const cases: { in: string; want: { signal: string; quantity?: number; percentage?: number }[] }[] = [
     { in: 'memory.available<100Mi', want: [{ signal: 'memory.available', quantity: 100 * MI }] },
-    { in: 'memory.available<1Gi,nodefs.available<10%', want: [{ signal: 'memory.available', quantity: 1024 * MI }, { signal: 'nodefs.available', percentage: 0.1 }] },
-    { in: ' pid.available < 1000 , nodefs.inodesFree<5% ', want: [{ signal: 'pid.available', quantity: 1000 }, { signal: 'nodefs.inodesFree', percentage: 0.05 }] },
-    { in: 'imagefs.available<15%,imagefs.inodesFree<2.5%', want: [{ signal: 'imagefs.available', percentage: 0.15 }, { signal: 'imagefs.inodesFree', percentage: 0.025 }] },
+    {
+      in: 'memory.available<1Gi,nodefs.available<10%',
+      want: [
+        { signal: 'memory.available', quantity: 1024 * MI },
+        { signal: 'nodefs.available', percentage: 0.1 },
+      ],
+    },
+    {
+      in: ' pid.available < 1000 , nodefs.inodesFree<5% ',
+      want: [
+        { signal: 'pid.available', quantity: 1000 },
+        { signal: 'nodefs.inodesFree', percentage: 0.05 },
+      ],
+    },
+    {
+      in: 'imagefs.available<15%,imagefs.inodesFree<2.5%',
+      want: [
+        { signal: 'imagefs.available', percentage: 0.15 },
+        { signal: 'imagefs.inodesFree', percentage: 0.025 },
+      ],
+    },
     { in: 'memory.available<0', want: [{ signal: 'memory.available', quantity: 0 }] },
     { in: '', want: [] },
   ];
-  for (const c of cases) assert.deepEqual(parseEvictionThresholds(c.in).map(({ text: _t, ...rest }) => rest), c.want, c.in);
+  for (const c of cases)
+    assert.deepEqual(
+      parseEvictionThresholds(c.in).map(({ text: _t, ...rest }) => rest),
+      c.want,
+      c.in,
+    );
 });
 
-test('the defaults are the kubelet\'s', () => {
-  assert.deepEqual(parseEvictionThresholds(DEFAULT_EVICTION_HARD).map((t) => `${t.signal}<${t.text}`), ['memory.available<100Mi', 'nodefs.available<10%', 'nodefs.inodesFree<5%', 'imagefs.available<15%', 'imagefs.inodesFree<5%']);
+test("the defaults are the kubelet's", () => {
+  assert.deepEqual(
+    parseEvictionThresholds(DEFAULT_EVICTION_HARD).map((t) => `${t.signal}<${t.text}`),
+    ['memory.available<100Mi', 'nodefs.available<10%', 'nodefs.inodesFree<5%', 'imagefs.available<15%', 'imagefs.inodesFree<5%'],
+  );
 });
 
 test('hostile input is refused with what is wrong', () => {
@@ -49,7 +75,12 @@ test('a threshold is met when what is available falls below it', () => {
     { name: 'nothing observed: nothing met', obs: {}, want: [] },
     { name: 'NaN observation: not met', obs: { 'memory.available': { available: NaN, capacity: 1 } }, want: [] },
   ];
-  for (const c of cases) assert.deepEqual(thresholdsMet(ts, c.obs).map((t) => t.signal), c.want, c.name);
+  for (const c of cases)
+    assert.deepEqual(
+      thresholdsMet(ts, c.obs).map((t) => t.signal),
+      c.want,
+      c.name,
+    );
   assert.equal(thresholdAmount(ts[1], 1000), 100);
   assert.equal(conditionOf('imagefs.inodesFree'), 'DiskPressure');
 });

@@ -72,4 +72,3 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, st
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
-

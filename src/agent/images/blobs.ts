@@ -10,7 +10,11 @@ import { HashingStream, digestHex } from './digest.js';
 import { tempName } from './atomic-file.js';
 
 export class DigestMismatchError extends Error {
-  constructor(readonly expected: string, readonly actual: string, what: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+    what: string,
+  ) {
     super(`${what}: content has digest ${actual}, expected ${expected} (corrupted or tampered download)`);
   }
 }
@@ -26,11 +30,17 @@ export class BlobStore {
   }
 
   async has(digest: string): Promise<boolean> {
-    return stat(this.path(digest)).then((s) => s.isFile(), () => false);
+    return stat(this.path(digest)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   }
 
   async size(digest: string): Promise<number | undefined> {
-    return stat(this.path(digest)).then((s) => s.size, () => undefined);
+    return stat(this.path(digest)).then(
+      (s) => s.size,
+      () => undefined,
+    );
   }
 
   read(digest: string): Promise<Buffer> {
@@ -121,4 +131,3 @@ export async function isGzipFile(path: string): Promise<boolean> {
     await fh.close();
   }
 }
-

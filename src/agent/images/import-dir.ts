@@ -16,7 +16,10 @@ export async function scanImportDir(store: FsImageStore): Promise<ImageInfo[]> {
   // The agent's start is also the moment to drop what crashed imports and extractions left behind.
   await store.cleanTemporaries().catch((e) => store.log.warn('cannot clean image store temporaries', { err: e as Error }));
   const statePath = join(store.root, 'import-state.json');
-  const state: ImportState = await readFile(statePath, 'utf8').then((t) => JSON.parse(t) as ImportState, () => ({}));
+  const state: ImportState = await readFile(statePath, 'utf8').then(
+    (t) => JSON.parse(t) as ImportState,
+    () => ({}),
+  );
   const out: ImageInfo[] = [];
   let changed = false;
   for (const name of (await readdir(dir)).sort()) {

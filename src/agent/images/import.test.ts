@@ -67,7 +67,7 @@ test('an OCI layout directory imports, and IfNotPresent/Never find it without a 
   await assert.rejects(store.ensure('Bad Name', 'IfNotPresent'), (e: unknown) => e instanceof ImageError && e.reason === 'InvalidImageName');
 });
 
-test('a multi-platform OCI layout imports this machine\'s platform, known by the index digest', { skip: !isRoot && 'needs root' }, async (t) => {
+test("a multi-platform OCI layout imports this machine's platform, known by the index digest", { skip: !isRoot && 'needs root' }, async (t) => {
   const { store, dataDir } = await tempStore(t);
   await mkdir(join(dataDir, 'src', 'etc'), { recursive: true });
   await writeFile(join(dataDir, 'src', 'etc', 'hello'), 'hi\n');
@@ -117,7 +117,7 @@ test('a gzipped tar and a second process see the same store (no stale in-memory 
   execFileSync('sh', ['-c', `gzip -c "${images.busybox}" > "${gz}"`]);
   // Another store object over the same directory stands in for `gifee images import` in another process.
   await createImageStore({ dataDir }).importFile(gz);
-  assert.ok(await store.get('busybox-not-there:1') === undefined);
+  assert.ok((await store.get('busybox-not-there:1')) === undefined);
   assert.deepEqual((await store.get('gifee.local/busybox:1'))?.references, ['gifee.local/busybox:1']);
 });
 

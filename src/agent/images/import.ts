@@ -80,7 +80,7 @@ function nameOf(d: Descriptor): string | undefined {
 }
 
 async function importOciLayout(store: FsImageStore, src: Source): Promise<ImageInfo[]> {
-  const index = await readJsonFile(src, 'index.json') as ImageIndex;
+  const index = (await readJsonFile(src, 'index.json')) as ImageIndex;
   if (!Array.isArray(index.manifests) || index.manifests.length === 0) throw new ImportError(`cannot import "${src.file}": index.json lists no images`);
   const out: ImageInfo[] = [];
   for (const desc of index.manifests) {
@@ -113,7 +113,7 @@ interface DockerArchiveEntry {
 }
 
 async function importDockerArchive(store: FsImageStore, src: Source): Promise<ImageInfo[]> {
-  const entries = await readJsonFile(src, 'manifest.json') as DockerArchiveEntry[];
+  const entries = (await readJsonFile(src, 'manifest.json')) as DockerArchiveEntry[];
   if (!Array.isArray(entries) || entries.length === 0) throw new ImportError(`cannot import "${src.file}": manifest.json lists no images`);
   const out: ImageInfo[] = [];
   for (const e of entries) {
@@ -135,12 +135,14 @@ async function importDockerArchive(store: FsImageStore, src: Source): Promise<Im
       layers.push({ mediaType: gz ? MediaType.ociLayerGzip : MediaType.ociLayer, digest: blob.digest, size: blob.size });
     }
     // A docker-archive has no manifest: write the OCI manifest a registry would have served.
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MediaType.ociManifest,
-      config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
-      layers,
-    }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: config.digest, size: config.size },
+        layers,
+      }),
+    );
     const m = await store.blobs.ingestBuffer(manifest, sha256Digest(manifest));
     out.push(await store.install(m.digest, tags));
   }

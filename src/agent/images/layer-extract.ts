@@ -87,7 +87,10 @@ export async function extractLayerStream(tarStream: Readable, dest: string, abor
 /** Normalize a tar entry path to a clean relative path ("" is the root); refuse ".." escapes. */
 export function cleanEntryPath(p: string): string {
   if (p.split('/').includes('..')) throw new LayerFormatError(`layer entry "${p}" has a ".." component (it could point outside the image)`);
-  const n = posix.normalize('/' + p).replace(/^\/+/, '').replace(/\/+$/, '');
+  const n = posix
+    .normalize('/' + p)
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '');
   return n === '.' ? '' : n;
 }
 

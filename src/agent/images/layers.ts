@@ -17,7 +17,10 @@ export class LayerStore {
   readonly dir: string;
   private readonly inflight = new Map<string, Promise<string>>();
 
-  constructor(root: string, private readonly log: Logger) {
+  constructor(
+    root: string,
+    private readonly log: Logger,
+  ) {
     this.dir = join(root, 'layers');
   }
 
@@ -26,7 +29,10 @@ export class LayerStore {
   }
 
   async has(diffID: string): Promise<boolean> {
-    return stat(this.path(diffID)).then((s) => s.isDirectory(), () => false);
+    return stat(this.path(diffID)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
   }
 
   /** The extracted directory of the layer with this diffID, extracting blobPath when missing. */

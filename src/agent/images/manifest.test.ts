@@ -17,10 +17,13 @@ test('choosePlatform picks linux/<host arch> and skips attestations and other OS
   assert.equal(choosePlatform(index)?.digest, d('4'));
   assert.equal(choosePlatform(index, 's390x')?.digest, d('3'));
   assert.equal(choosePlatform(index, 'mips64le'), undefined);
-  const arm = { schemaVersion: 2, manifests: [
-    { digest: d('5'), size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v9' } },
-    { digest: d('6'), size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
-  ] };
+  const arm = {
+    schemaVersion: 2,
+    manifests: [
+      { digest: d('5'), size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v9' } },
+      { digest: d('6'), size: 1, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+    ],
+  };
   assert.equal(choosePlatform(arm, 'arm64')?.digest, d('6'));
   assert.ok(isIndex(index));
   assert.ok(isIndex({}, MediaType.dockerList));

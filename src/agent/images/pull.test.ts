@@ -78,7 +78,7 @@ test('pull from a registry: IfNotPresent pulls once, Always re-resolves, errors 
   await assert.rejects(store.ensure('127.0.0.1:1/x/y:1', 'IfNotPresent'), (e: unknown) => e instanceof ImageError && e.reason === 'ErrImagePull' && /cannot reach 127\.0\.0\.1:1/.test(e.message));
 });
 
-test('pull of a multi-platform index chooses this machine\'s manifest', { skip }, async (t) => {
+test("pull of a multi-platform index chooses this machine's manifest", { skip }, async (t) => {
   const work = await tempDir(t, 'gifee-multi-');
   await mkdir(join(work, 'root', 'etc'), { recursive: true });
   await writeFile(join(work, 'root', 'etc', 'hello'), 'hi\n');

@@ -36,6 +36,10 @@ test('invalid references are InvalidImageName with a reason', () => {
     ['busybox@sha256:xyz', /digest/],
     ['a//b', /path component/],
   ] as const) {
-    assert.throws(() => parseReference(ref), (e: unknown) => e instanceof ImageError && e.reason === 'InvalidImageName' && why.test(e.message), ref);
+    assert.throws(
+      () => parseReference(ref),
+      (e: unknown) => e instanceof ImageError && e.reason === 'InvalidImageName' && why.test(e.message),
+      ref,
+    );
   }
 });

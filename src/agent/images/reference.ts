@@ -59,9 +59,7 @@ export function parseReference(ref: string): ImageReference {
   if (!path) throw invalid(ref, 'it names no repository');
   for (const c of path.split('/')) {
     if (!pathComponent.test(c)) {
-      throw invalid(ref, c && c !== c.toLowerCase()
-        ? `repository name "${path}" must be lowercase`
-        : `repository path component "${c}" may hold only lowercase letters, digits and separators (".", "_", "__", "-")`);
+      throw invalid(ref, c && c !== c.toLowerCase() ? `repository name "${path}" must be lowercase` : `repository path component "${c}" may hold only lowercase letters, digits and separators (".", "_", "__", "-")`);
     }
   }
   if (!tag && !digest) tag = 'latest';

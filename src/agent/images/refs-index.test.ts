@@ -13,9 +13,13 @@ test('concurrent updates from separate index objects (separate processes) all la
   const root = await mkdtemp(join(tmpdir(), 'gifee-refs-'));
   t.after(() => rm(root, { recursive: true, force: true }));
   const writers = Array.from({ length: 8 }, () => new RefsIndex(root));
-  await Promise.all(writers.map((w, i) => w.update((r) => {
-    r[`registry.local/app:${i}`] = entry(i);
-  })));
+  await Promise.all(
+    writers.map((w, i) =>
+      w.update((r) => {
+        r[`registry.local/app:${i}`] = entry(i);
+      }),
+    ),
+  );
   const reader = new RefsIndex(root);
   assert.equal(Object.keys(await reader.read()).length, 8);
   // No temporary or lock files left.

@@ -81,10 +81,12 @@ export class FsImageStore implements ImageStore {
   async install(manifestDigest: string, refs: string[], repoDigest?: string): Promise<ImageInfo> {
     const { manifest, config } = await this.loadImage(manifestDigest);
     const diffIDs = config.rootfs!.diff_ids!;
-    await Promise.all(manifest.layers.map(async (layer, i) => {
-      if (!(await this.blobs.has(layer.digest))) throw new Error(`layer ${layer.digest} of image ${manifestDigest} is missing from the store`);
-      await this.layers.ensure(diffIDs[i], this.blobs.path(layer.digest));
-    }));
+    await Promise.all(
+      manifest.layers.map(async (layer, i) => {
+        if (!(await this.blobs.has(layer.digest))) throw new Error(`layer ${layer.digest} of image ${manifestDigest} is missing from the store`);
+        await this.layers.ensure(diffIDs[i], this.blobs.path(layer.digest));
+      }),
+    );
     const entry: RefEntry = { id: manifest.config.digest, manifest: manifestDigest, updated: new Date().toISOString() };
     if (repoDigest) entry.repoDigest = repoDigest;
     const all = await this.refs.update((r) => {
@@ -118,7 +120,9 @@ export class FsImageStore implements ImageStore {
     }
     return {
       id: entry.id,
-      references: Object.keys(refs).filter((k) => refs[k].id === entry.id).sort(),
+      references: Object.keys(refs)
+        .filter((k) => refs[k].id === entry.id)
+        .sort(),
       digest: entry.repoDigest,
       size: img.manifest.layers.reduce((n, l) => n + l.size, 0),
       config: runConfig(img.config),

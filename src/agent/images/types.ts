@@ -37,7 +37,10 @@ export interface PullAuth {
 
 /** Raised with a Kubernetes waiting reason: ErrImagePull, ImagePullBackOff, ErrImageNeverPull, InvalidImageName. */
 export class ImageError extends Error {
-  constructor(readonly reason: 'ErrImagePull' | 'ErrImageNeverPull' | 'InvalidImageName', message: string) {
+  constructor(
+    readonly reason: 'ErrImagePull' | 'ErrImageNeverPull' | 'InvalidImageName',
+    message: string,
+  ) {
     super(message);
     this.name = 'ImageError';
   }

@@ -24,7 +24,11 @@ export class CriLogWriter {
   private closeResolve?: () => void;
 
   /** onData: raw output as it arrives, for attached clients. */
-  constructor(readonly path: string, private maxBytes = 10 * 1024 * 1024, private onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void) {
+  constructor(
+    readonly path: string,
+    private maxBytes = 10 * 1024 * 1024,
+    private onData?: (stream: 'stdout' | 'stderr', data: Buffer) => void,
+  ) {
     try {
       this.size = statSync(path).size;
     } catch {

@@ -39,7 +39,10 @@ export class CniNetwork {
   setPodCIDR(cidr: string | undefined) {
     this.podCIDR = cidr;
     // Remembered on disk so a later `gifee reset` can release addresses with the same config.
-    if (cidr) void mkdir(join(this.opts.dataDir, 'cni'), { recursive: true }).then(() => writeFile(join(this.opts.dataDir, 'cni', 'pod-cidr'), cidr)).catch(() => undefined);
+    if (cidr)
+      void mkdir(join(this.opts.dataDir, 'cni'), { recursive: true })
+        .then(() => writeFile(join(this.opts.dataDir, 'cni', 'pod-cidr'), cidr))
+        .catch(() => undefined);
   }
 
   get ready() {

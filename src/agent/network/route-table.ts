@@ -20,7 +20,10 @@ export interface PodRoute {
 }
 
 export class RouteError extends Error {
-  constructor(message: string, readonly route: PodRoute) {
+  constructor(
+    message: string,
+    readonly route: PodRoute,
+  ) {
     super(message);
   }
 }
@@ -47,7 +50,10 @@ export async function replacePodRoute(r: PodRoute, o: TableOptions = {}): Promis
   try {
     await ip(['route', 'replace', r.dst, 'via', r.via, 'proto', String(ROUTE_PROTO)], o);
   } catch (e) {
-    const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim().replace(/^Error: /, '').replace(/\.$/, '');
+    const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message)
+      .trim()
+      .replace(/^Error: /, '')
+      .replace(/\.$/, '');
     const hint = /invalid gateway|unreachable/i.test(stderr) ? ` (${r.via} is not on a network directly connected to this node: host-gw routing needs the nodes on one L2 segment)` : '';
     throw new RouteError(`cannot route ${r.dst} via ${r.via}: ${stderr}${hint}`, r);
   }

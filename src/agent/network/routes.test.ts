@@ -23,19 +23,43 @@ const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'routes need Linux and root (network namespaces)' : false;
 
 const node = (name: string, podCIDR?: string, ip?: string): KObject =>
-  ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {}, status: ip ? { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }] } : {} }) as KObject;
+  ({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name },
+    spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {},
+    status: ip
+      ? {
+          addresses: [
+            { type: 'InternalIP', address: ip },
+            { type: 'Hostname', address: name },
+          ],
+        }
+      : {},
+  }) as KObject;
 
 describe('planRoutes and diffRoutes', () => {
   it('routes every other node with a pod CIDR and an InternalIP, and skips nodes on this host', () => {
     const nodes = [node('me', '10.42.0.0/24', '192.168.1.10'), node('b', '10.42.1.0/24', '192.168.1.11'), node('no-cidr', undefined, '192.168.1.12'), node('no-ip', '10.42.3.0/24'), node('same-host', '10.42.4.0/24', '127.0.0.1'), node('bridged-here', '10.42.5.0/24', '192.168.1.15')];
     const { wanted, skipped } = planRoutes(nodes, 'me', new Set(['127.0.0.1', '192.168.1.10']), new Set(['10.42.5.0/24']));
     assert.deepEqual(wanted, [{ node: 'b', dst: '10.42.1.0/24', via: '192.168.1.11' }]);
-    assert.deepEqual(skipped.map((s) => s.node), ['same-host', 'bridged-here']);
+    assert.deepEqual(
+      skipped.map((s) => s.node),
+      ['same-host', 'bridged-here'],
+    );
   });
 
   it('replaces missing or moved routes and removes only owned routes that are no longer wanted', () => {
-    const wanted = [{ dst: '10.42.1.0/24', via: '192.168.1.11' }, { dst: '10.42.2.0/24', via: '192.168.1.12' }];
-    const current = [{ dst: '10.42.1.0/24', via: '192.168.1.11' }, { dst: '10.42.2.0/24', via: '192.168.1.99' }, { dst: '10.42.7.0/24', via: '192.168.1.17' }, { dst: '10.42.8.0/24', via: '192.168.1.18' }];
+    const wanted = [
+      { dst: '10.42.1.0/24', via: '192.168.1.11' },
+      { dst: '10.42.2.0/24', via: '192.168.1.12' },
+    ];
+    const current = [
+      { dst: '10.42.1.0/24', via: '192.168.1.11' },
+      { dst: '10.42.2.0/24', via: '192.168.1.99' },
+      { dst: '10.42.7.0/24', via: '192.168.1.17' },
+      { dst: '10.42.8.0/24', via: '192.168.1.18' },
+    ];
     const d = diffRoutes(wanted, current, new Set(['10.42.7.0/24']));
     assert.deepEqual(d.replace, [{ dst: '10.42.2.0/24', via: '192.168.1.12' }]);
     assert.deepEqual(d.remove, [{ dst: '10.42.7.0/24', via: '192.168.1.17' }]);

@@ -73,7 +73,7 @@ export function planRoutes(nodes: KObject[], self: string, local: Set<string>, c
     if (name === self || n.metadata?.deletionTimestamp) continue;
     const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
     const dst = [spec.podCIDR, ...(spec.podCIDRs ?? [])].find((c): c is string => !!c && !c.includes(':'));
-    const addrs = ((n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []);
+    const addrs = (n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [];
     const via = addrs.find((a) => a.type === 'InternalIP' && !a.address.includes(':'))?.address;
     if (!dst || !via) continue; // not ready for routing yet (IPAM or registration pending)
     if (local.has(via)) skipped.push({ node: name, reason: `its InternalIP ${via} is an address of this host` });
@@ -148,7 +148,7 @@ export function startRouteController(o: RouteControllerOptions): RouteController
         await applyPodSourceTable(podIPsTable, podCIDRs, o.table);
         podCIDRsApplied = podCIDRs.join();
       } catch (e) {
-        log.warn('could not program the pod CIDRs whose traffic keeps pod IPs: traffic to other nodes\' pods is masqueraded', { table: podIPsTable, err: e });
+        log.warn("could not program the pod CIDRs whose traffic keeps pod IPs: traffic to other nodes' pods is masqueraded", { table: podIPsTable, err: e });
       }
     }
     const { wanted, skipped } = planRoutes(nodes, o.nodeName, local, connected);

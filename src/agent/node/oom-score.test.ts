@@ -26,7 +26,10 @@ test('oom_score_adj by QoS class, as the kubelet computes it', () => {
 });
 
 test('each container of a Burstable pod is scored by its own request', () => {
-  const p = pod([{ ...c({ memory: '4Gi' }), name: 'big' }, { ...c(), name: 'none' }]);
+  const p = pod([
+    { ...c({ memory: '4Gi' }), name: 'big' },
+    { ...c(), name: 'none' },
+  ]);
   assert.equal(containerOomScoreAdj(p, p.spec.containers[0], 8 * GI), 500);
   assert.equal(containerOomScoreAdj(p, p.spec.containers[1], 8 * GI), 999);
 });

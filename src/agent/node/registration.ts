@@ -40,7 +40,12 @@ export class NodeRegistration {
   private pressure: NodeCondition[] = pressureConditions(new Set(), [], time());
 
   /** heartbeats: the client Lease renewals go through (its own connection: see client/lease-client.ts). */
-  constructor(private client: RestClient, private o: NodeOptions, private log: Logger, private heartbeats: RestClient = client) {}
+  constructor(
+    private client: RestClient,
+    private o: NodeOptions,
+    private log: Logger,
+    private heartbeats: RestClient = client,
+  ) {}
 
   /** The stream server's port, once it listens (it may have been 0: pick any). */
   setPort(port: number) {
@@ -83,10 +88,7 @@ export class NodeRegistration {
         operatingSystem: 'linux',
         architecture: os.arch() === 'x64' ? 'amd64' : os.arch(),
       },
-      conditions: [
-        ...this.pressure.map((c) => ({ ...c, lastHeartbeatTime: now })),
-        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
-      ],
+      conditions: [...this.pressure.map((c) => ({ ...c, lastHeartbeatTime: now })), cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')],
     };
   }
 

@@ -33,22 +33,37 @@ export function fieldValue(pod: Pod, path: string, hostIP: string, podIP: string
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
   if (m) return (m[1] === 'labels' ? md.labels : md.annotations)?.[m[2]] ?? '';
   switch (path) {
-    case 'metadata.name': return md.name;
-    case 'metadata.namespace': return md.namespace;
-    case 'metadata.uid': return md.uid;
-    case 'metadata.labels': return formatMap(md.labels);
-    case 'metadata.annotations': return formatMap(md.annotations);
-    case 'spec.nodeName': return pod.spec.nodeName ?? '';
-    case 'spec.serviceAccountName': return pod.spec.serviceAccountName ?? 'default';
-    case 'status.hostIP': case 'status.hostIPs': return hostIP;
-    case 'status.podIP': case 'status.podIPs': return podIP;
-    default: return '';
+    case 'metadata.name':
+      return md.name;
+    case 'metadata.namespace':
+      return md.namespace;
+    case 'metadata.uid':
+      return md.uid;
+    case 'metadata.labels':
+      return formatMap(md.labels);
+    case 'metadata.annotations':
+      return formatMap(md.annotations);
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? 'default';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return hostIP;
+    case 'status.podIP':
+    case 'status.podIPs':
+      return podIP;
+    default:
+      return '';
   }
 }
 
 /** key="value" lines, sorted, as the downward API writes labels and annotations. */
 export function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m![k])}`).join('\n');
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m![k])}`)
+    .join('\n');
 }
 
 /** A resourceFieldRef's value in units of its divisor, rounded up (limits default to node capacity). */
@@ -144,7 +159,10 @@ function imageFile(image: ImageInfo, file: string): string {
 
 /** Groups the image's /etc/group lists uid's user name in (uid's name from the image's /etc/passwd). */
 export function imageGroups(image: ImageInfo, uid: number): number[] {
-  const name = imageFile(image, 'passwd').split('\n').map((l) => l.split(':')).find((f) => f.length > 2 && Number(f[2]) === uid && f[2] !== '')?.[0];
+  const name = imageFile(image, 'passwd')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f.length > 2 && Number(f[2]) === uid && f[2] !== '')?.[0];
   if (!name) return [];
   const out: number[] = [];
   for (const line of imageFile(image, 'group').split('\n')) {

@@ -16,7 +16,6 @@ import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
 import { parseQuantity } from '../../api/quantity.js';
 
-
 /** A container's memory request in bytes; a limit alone stands for the request, as the API server defaults it. */
 function memoryRequest(c: Pod['spec']['containers'][number]): number {
   const q = c.resources?.requests?.memory ?? c.resources?.limits?.memory;
@@ -38,7 +37,11 @@ export class PodManager {
   private admission?: (pod: Pod) => string | undefined;
 
   /** informers: the agent's factory (this node's pods are their own watch, by field selector). */
-  constructor(private deps: WorkerDeps, private log: Logger, informers?: InformerFactory) {
+  constructor(
+    private deps: WorkerDeps,
+    private log: Logger,
+    informers?: InformerFactory,
+  ) {
     this.informers = informerScope({ client: deps.client, informers, log }, 'pod-manager');
     this.informer = this.informers.informer(R.pods, { query: { fieldSelector: `spec.nodeName=${deps.nodeName}` } });
   }

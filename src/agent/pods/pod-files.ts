@@ -18,15 +18,7 @@ export function podHostname(pod: Pod): string {
 export function hostsFile(pod: Pod, podIP: string, domain: string): string {
   const host = podHostname(pod);
   const fqdn = pod.spec.subdomain ? `${host}.${pod.spec.subdomain}.${pod.metadata.namespace}.svc.${domain}` : '';
-  const lines = [
-    '# Kubernetes-managed hosts file.',
-    '127.0.0.1\tlocalhost',
-    '::1\tlocalhost ip6-localhost ip6-loopback',
-    'fe00::0\tip6-localnet',
-    'fe00::0\tip6-mcastprefix',
-    'fe00::1\tip6-allnodes',
-    'fe00::2\tip6-allrouters',
-  ];
+  const lines = ['# Kubernetes-managed hosts file.', '127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'fe00::0\tip6-mcastprefix', 'fe00::1\tip6-allnodes', 'fe00::2\tip6-allrouters'];
   if (podIP) lines.push(`${podIP}\t${fqdn ? `${fqdn}\t` : ''}${host}`);
   for (const a of pod.spec.hostAliases ?? []) lines.push(`\n# Entries added by HostAliases.\n${a.ip}\t${a.hostnames.join('\t')}`);
   return lines.join('\n') + '\n';

@@ -5,7 +5,14 @@ import type { Pod } from './types.js';
 
 const pod: Pod = { metadata: { name: 'p', namespace: 'd', uid: 'u' }, spec: { containers: [{ name: 'c', image: 'i' }] } as Pod['spec'] };
 const killed: ContainerRecord = {
-  spec: pod.spec.containers[0], init: false, restartCount: 0, backoffMs: 0, backoffUntil: 0, ready: false, started: false, probes: [],
+  spec: pod.spec.containers[0],
+  init: false,
+  restartCount: 0,
+  backoffMs: 0,
+  backoffUntil: 0,
+  ready: false,
+  started: false,
+  probes: [],
   current: { id: 'u-c-0', podUid: 'u', name: 'c', state: 'exited', exitCode: 137, startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:01:00Z', logPath: '/l' },
 };
 const input = { records: [killed], podIP: '10.0.0.2', hostIP: '10.0.0.1', startTime: '2026-01-01T00:00:00Z', sandboxReady: true, qos: 'BestEffort', deadlineExceeded: false };
@@ -24,5 +31,8 @@ test('without eviction, a killed container of an Always pod leaves it Running (r
   const s = computeStatus(pod, input);
   assert.equal(s.phase, 'Running');
   assert.equal(s.reason, undefined);
-  assert.equal(s.conditions!.some((c) => c.type === 'DisruptionTarget'), false);
+  assert.equal(
+    s.conditions!.some((c) => c.type === 'DisruptionTarget'),
+    false,
+  );
 });

@@ -113,7 +113,7 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   });
   const appStatuses = pod.spec.containers.map((c) => {
     const r = apps.find((x) => x.spec.name === c.name);
-    return r ? containerStatus(r, s.sandboxError) : { name: c.name, state: { waiting: { reason: (pod.spec.initContainers?.length ? 'PodInitializing' : 'ContainerCreating') } }, lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false };
+    return r ? containerStatus(r, s.sandboxError) : { name: c.name, state: { waiting: { reason: pod.spec.initContainers?.length ? 'PodInitializing' : 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false };
   });
   const initDone = initStatuses.every((c) => c.state.terminated?.exitCode === 0);
   const initFailed = policy === 'Never' && initStatuses.some((c) => c.state.terminated && c.state.terminated.exitCode !== 0);
@@ -141,15 +141,9 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
   const notReady = appStatuses.filter((c) => !c.ready).map((c) => c.name);
   const incompleteInit = initStatuses.filter((c) => c.state.terminated?.exitCode !== 0).map((c) => c.name);
   const done = phase === 'Succeeded' || phase === 'Failed';
-  const containersReady = notReady.length === 0
-    ? condition(prev, 'ContainersReady', 'True')
-    : condition(prev, 'ContainersReady', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);
-  const ready = notReady.length === 0 && !done
-    ? condition(prev, 'Ready', 'True')
-    : condition(prev, 'Ready', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);
-  const initialized = incompleteInit.length === 0
-    ? condition(prev, 'Initialized', 'True', done && initStatuses.length ? 'PodCompleted' : undefined)
-    : condition(prev, 'Initialized', 'False', 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`);
+  const containersReady = notReady.length === 0 ? condition(prev, 'ContainersReady', 'True') : condition(prev, 'ContainersReady', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);
+  const ready = notReady.length === 0 && !done ? condition(prev, 'Ready', 'True') : condition(prev, 'Ready', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);
+  const initialized = incompleteInit.length === 0 ? condition(prev, 'Initialized', 'True', done && initStatuses.length ? 'PodCompleted' : undefined) : condition(prev, 'Initialized', 'False', 'ContainersNotInitialized', `containers with incomplete status: [${incompleteInit.join(' ')}]`);
   const sandbox = condition(prev, 'PodReadyToStartContainers', s.sandboxReady && !done ? 'True' : 'False');
   // Conditions other components own (PodScheduled, readiness gates, DisruptionTarget) stay as they are.
   const ours = new Set(['PodReadyToStartContainers', 'Initialized', 'ContainersReady', 'Ready']);

@@ -73,7 +73,10 @@ export class PodWorker {
   private rejected?: { reason: string; message: string };
   readonly dir: string;
 
-  constructor(public pod: Pod, private d: WorkerDeps) {
+  constructor(
+    public pod: Pod,
+    private d: WorkerDeps,
+  ) {
     this.dir = join(d.dataDir, 'pods', pod.metadata.uid);
     this.startTime = pod.status?.startTime;
   }
@@ -594,11 +597,9 @@ export class PodWorker {
       );
       await this.cleanup();
       if (finalize) {
-        await this.d.client
-          .request('DELETE', `/api/v1/namespaces/${encodeURIComponent(this.pod.metadata.namespace)}/pods/${encodeURIComponent(this.pod.metadata.name)}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: this.uid } })
-          .catch((e) => {
-            if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
-          });
+        await this.d.client.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(this.pod.metadata.namespace)}/pods/${encodeURIComponent(this.pod.metadata.name)}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: this.uid } }).catch((e) => {
+          if (!isNotFound(e) && (e as { code?: number }).code !== 409) throw e;
+        });
       }
       this.finished = true;
       this.log.info('pod stopped and cleaned up');

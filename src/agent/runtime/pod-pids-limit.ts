@@ -43,4 +43,8 @@ export async function setPodPidsLimit(cgroupParent: string, podUid: string, limi
   throw new Error(`no pids cgroup controller under ${root}: cannot enforce the pod PID limit (--pod-max-pids -1 disables it)`);
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );

@@ -28,7 +28,14 @@ interface Proc {
 /** Finds a command in the image: an absolute path inside the layers (topmost first), else PATH lookup there. */
 export function resolveInLayers(cmd: string, layers: string[], path: string): string | undefined {
   const top = [...layers].reverse();
-  const candidates = isAbsolute(cmd) ? [cmd] : cmd.includes('/') ? [] : path.split(':').filter(Boolean).map((d) => join(d, cmd));
+  const candidates = isAbsolute(cmd)
+    ? [cmd]
+    : cmd.includes('/')
+      ? []
+      : path
+          .split(':')
+          .filter(Boolean)
+          .map((d) => join(d, cmd));
   for (const c of candidates) for (const l of top) if (existsSync(join(l, c))) return join(l, c);
   return undefined;
 }
@@ -37,7 +44,10 @@ export class ProcessRuntime implements Runtime {
   readonly name = 'process' as const;
   private procs = new Map<string, Proc>();
 
-  constructor(private dataDir: string, private log: Logger) {}
+  constructor(
+    private dataDir: string,
+    private log: Logger,
+  ) {}
 
   async createSandbox(cfg: SandboxConfig): Promise<Sandbox> {
     await mkdir(cfg.dir, { recursive: true });

@@ -42,7 +42,11 @@ export class RuncRuntime implements Runtime {
   private tracked = new Map<string, Tracked>();
 
   /** cgroupParent: the cgroup under which pods get their own ("gifee" -> /sys/fs/cgroup/<ctl>/gifee/pod<uid>/<id>). */
-  constructor(private dataDir: string, private log: Logger, private cgroupParent = 'gifee') {
+  constructor(
+    private dataDir: string,
+    private log: Logger,
+    private cgroupParent = 'gifee',
+  ) {
     this.root = join(dataDir, 'runc');
     this.containersDir = join(dataDir, 'containers');
   }
@@ -222,9 +226,7 @@ export class RuncRuntime implements Runtime {
     if (t.info.state !== 'running') throw new Error(`container ${t.info.name} is not running`);
     const args = ['--root', this.root, 'exec', ...(opts.tty ? ['--tty'] : []), id, ...command];
     // With a TTY, runc needs a controlling terminal of its own: script(1) provides it.
-    const child = opts.tty
-      ? spawn('script', ['-qfec', ['runc', ...args].map(shellQuote).join(' '), '/dev/null'], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
-      : spawn('runc', args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+    const child = opts.tty ? spawn('script', ['-qfec', ['runc', ...args].map(shellQuote).join(' '), '/dev/null'], { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) : spawn('runc', args, { stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const exited = new Promise<{ exitCode: number }>((resolve) => {
       child.once('error', () => resolve({ exitCode: 126 }));
       child.once('exit', (code, signal) => resolve({ exitCode: code ?? (signal ? 128 + (osSignals[signal] ?? 9) : 1) }));

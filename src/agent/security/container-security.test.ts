@@ -31,8 +31,26 @@ const pod = (spec: Partial<Pod['spec']> = {}, sc: Container['securityContext'] =
 };
 
 const cfg = (security: ContainerConfig['security'], extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
-  id: 'x', podUid: 'u1', name: 'c', layers: ['/l'], args: ['sh'], env: [], cwd: '/', uid: 0, gid: 0, tty: false, stdin: false, mounts: [],
-  resources: {}, privileged: false, readOnlyRootfs: false, capAdd: [], capDrop: [], logPath: '/log', security, ...extra,
+  id: 'x',
+  podUid: 'u1',
+  name: 'c',
+  layers: ['/l'],
+  args: ['sh'],
+  env: [],
+  cwd: '/',
+  uid: 0,
+  gid: 0,
+  tty: false,
+  stdin: false,
+  mounts: [],
+  resources: {},
+  privileged: false,
+  readOnlyRootfs: false,
+  capAdd: [],
+  capDrop: [],
+  logPath: '/log',
+  security,
+  ...extra,
 });
 const sandbox = { podUid: 'u1', dir: '/pod', netnsPath: '/run/netns/p', utsPath: '/pod/ns/uts', ipcPath: '/pod/ns/ipc' };
 
@@ -62,14 +80,20 @@ describe('containerSecurity -> buildSpec', () => {
     {
       name: 'nothing asked: default caps, no no_new_privs, no seccomp, masked paths, cgroup namespace, pod namespaces',
       check: (s) => {
-        assert.deepEqual(s.process.capabilities.effective, DEFAULT_CAPS.filter((c) => HOST_CAPS.includes(c)).sort((a, b) => HOST_CAPS.indexOf(a) - HOST_CAPS.indexOf(b)));
+        assert.deepEqual(
+          s.process.capabilities.effective,
+          DEFAULT_CAPS.filter((c) => HOST_CAPS.includes(c)).sort((a, b) => HOST_CAPS.indexOf(a) - HOST_CAPS.indexOf(b)),
+        );
         assert.equal(s.process.noNewPrivileges, false);
         assert.equal(s.linux.seccomp, undefined);
         assert.deepEqual(s.linux.maskedPaths, [...MASKED_PATHS, '/sys/devices/system/cpu/cpu0/thermal_throttle']);
         assert.ok(s.linux.maskedPaths.includes('/proc/interrupts'));
         assert.deepEqual(s.linux.readonlyPaths, READONLY_PATHS);
         assert.ok(s.linux.maskedPaths.includes('/sys/devices/virtual/powercap'));
-        assert.deepEqual(s.linux.namespaces.map((n: any) => n.type), ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup']);
+        assert.deepEqual(
+          s.linux.namespaces.map((n: any) => n.type),
+          ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup'],
+        );
         assert.equal(s.linux.namespaces.find((n: any) => n.type === 'ipc').path, '/pod/ns/ipc');
       },
     },
@@ -83,7 +107,10 @@ describe('containerSecurity -> buildSpec', () => {
         assert.deepEqual(s.process.capabilities.bounding, HOST_CAPS);
         assert.equal(s.linux.maskedPaths, undefined);
         assert.equal(s.linux.seccomp, undefined);
-        assert.deepEqual(s.linux.devices.map((d: any) => d.path), ['/dev/kmsg']);
+        assert.deepEqual(
+          s.linux.devices.map((d: any) => d.path),
+          ['/dev/kmsg'],
+        );
         assert.deepEqual(s.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
         assert.ok(s.mounts.find((m: any) => m.destination === '/sys').options.includes('rw'));
         assert.ok(s.mounts.find((m: any) => m.destination === '/sys/fs/cgroup').options.includes('rw'));
@@ -118,7 +145,11 @@ describe('containerSecurity -> buildSpec', () => {
     {
       name: 'hostPID and hostIPC: no pid namespace, no ipc namespace',
       spec: { hostPID: true, hostIPC: true },
-      check: (s) => assert.deepEqual(s.linux.namespaces.map((n: any) => n.type), ['mount', 'network', 'uts', 'cgroup']),
+      check: (s) =>
+        assert.deepEqual(
+          s.linux.namespaces.map((n: any) => n.type),
+          ['mount', 'network', 'uts', 'cgroup'],
+        ),
     },
     {
       name: 'sysctls (slash form normalized)',
@@ -158,7 +189,15 @@ describe('runAsNonRoot', () => {
 
 describe('sysctls', () => {
   const cases: [string, { name: string; value: string }[], { hostNetwork?: boolean; hostIPC?: boolean }, string | undefined][] = [
-    ['safe', [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65000' }, { name: 'kernel.shm_rmid_forced', value: '1' }], {}, undefined],
+    [
+      'safe',
+      [
+        { name: 'net.ipv4.ip_local_port_range', value: '1024 65000' },
+        { name: 'kernel.shm_rmid_forced', value: '1' },
+      ],
+      {},
+      undefined,
+    ],
     ['unsafe', [{ name: 'kernel.msgmax', value: '1' }], {}, 'forbidden sysctl: "kernel.msgmax" not allowlisted'],
     ['node-wide', [{ name: 'vm.swappiness', value: '1' }], {}, 'forbidden sysctl: "vm.swappiness" not allowlisted'],
     ['net with host network', [{ name: 'net.ipv4.tcp_syncookies', value: '1' }], { hostNetwork: true }, 'forbidden sysctl: "net.ipv4.tcp_syncookies" not allowed with host net enabled'],

@@ -19,7 +19,10 @@ export const MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/interrupts', '
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export class SecurityError extends Error {
-  constructor(message: string, readonly reason: 'CreateContainerConfigError' | 'CreateContainerError' = 'CreateContainerError') {
+  constructor(
+    message: string,
+    readonly reason: 'CreateContainerConfigError' | 'CreateContainerError' = 'CreateContainerError',
+  ) {
     super(message);
   }
 }

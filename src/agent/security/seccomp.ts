@@ -74,11 +74,16 @@ const CLONE_NS_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x100
 
 function architectures(): string[] {
   switch (process.arch) {
-    case 'x64': return ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
-    case 'arm64': return ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'];
-    case 'arm': return ['SCMP_ARCH_ARM'];
-    case 's390x': return ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'];
-    default: return [];
+    case 'x64':
+      return ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'];
+    case 'arm64':
+      return ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM'];
+    case 'arm':
+      return ['SCMP_ARCH_ARM'];
+    case 's390x':
+      return ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'];
+    default:
+      return [];
   }
 }
 

@@ -24,13 +24,16 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const get = (path: string, withCert: boolean) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-  https.get(`https://127.0.0.1:${server.port}${path}`, { ca: pki.ca.cert, servername: 'localhost', ...(withCert ? { cert: pki.admin.cert, key: pki.admin.key } : {}) }, (res) => {
-    let body = '';
-    res.on('data', (d) => (body += d));
-    res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-  }).on('error', reject);
-});
+const get = (path: string, withCert: boolean) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    https
+      .get(`https://127.0.0.1:${server.port}${path}`, { ca: pki.ca.cert, servername: 'localhost', ...(withCert ? { cert: pki.admin.cert, key: pki.admin.key } : {}) }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
 
 test('/metrics: event-loop lag and process metrics, for cluster clients only', async () => {
   const ok = await get('/metrics', true);

@@ -11,7 +11,10 @@ import { connectHostPort } from '../runtime/process.js';
 import { StreamTargetError, type ExecOptions, type ExecSession, type LogFiles, type StreamTarget } from './target.js';
 
 export class PodStreamTarget implements StreamTarget {
-  constructor(private pods: PodManager, private runtime: Runtime) {}
+  constructor(
+    private pods: PodManager,
+    private runtime: Runtime,
+  ) {}
 
   private worker(namespace: string, pod: string): PodWorker {
     const w = this.pods.worker(namespace, pod);

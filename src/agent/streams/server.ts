@@ -54,10 +54,7 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
 
   const limits = { ...DEFAULT_STREAM_LIMITS, ...o.limits };
   // Header and body timeouts end once a request is in: a followed log or an exec stream is never cut by them.
-  const server = https.createServer(
-    { cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) },
-    (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))),
-  );
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
   limitConnections(server, limits);
   cutSilentConnections(server, limits.headerTimeoutMs);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -81,7 +78,7 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
 
   /** An error that escaped a handler (a bug): one log line and an answer, never a crash of the process that runs the node's pods. */
   function lastResort(req: IncomingMessage, e: unknown, answer: () => void) {
-    log.error('unexpected error serving a stream request', { method: req.method, path: preview(req.url ?? ''), err: e instanceof Error ? e.stack ?? e.message : String(e) });
+    log.error('unexpected error serving a stream request', { method: req.method, path: preview(req.url ?? ''), err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     try {
       answer();
     } catch {

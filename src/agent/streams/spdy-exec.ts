@@ -17,7 +17,10 @@ export async function serveSpdyExec(conn: SpdySession, protocol: string, exec: S
 
   const ready = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), STREAMS_TIMEOUT_MS);
-    conn.once('close', () => { clearTimeout(timer); resolve(false); });
+    conn.once('close', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
     conn.on('stream', (s) => {
       const type = s.header('streamtype') ?? '';
       if (!want.has(type) || streams.has(type)) return s.reset(RST.PROTOCOL_ERROR);

@@ -35,7 +35,10 @@ export interface LogFiles {
 
 /** Thrown by a StreamTarget when a pod or container is not here or not in a state to serve: HTTP code + message. */
 export class StreamTargetError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'StreamTargetError';
   }

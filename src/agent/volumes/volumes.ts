@@ -249,7 +249,10 @@ async function isMountPoint(path: string): Promise<boolean> {
 export async function cleanupVolumes(podDir: string) {
   // Staged subPaths first: they are bind mounts of volume contents (hostPath ones included). One
   // that stays mounted keeps its directory (removeStaged refuses) but not the pod's other volumes.
-  const staged = await removeStaged(join(podDir, 'subpaths')).then(() => undefined, (e: Error) => e);
+  const staged = await removeStaged(join(podDir, 'subpaths')).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   await unmount(join(podDir, 'volumes'));
   await rm(join(podDir, 'volumes'), { recursive: true, force: true });
   if (staged) throw staged;

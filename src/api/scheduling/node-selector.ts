@@ -22,7 +22,10 @@ export interface NodeView {
 
 /** A requirement that no node can satisfy because it is malformed; carries a field path. */
 export class InvalidNodeSelectorError extends Error {
-  constructor(readonly field: string, detail: string) {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
     super(`${field}: ${detail}`);
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { toleratesTaint, tolerated, taintsOfNode } from './tolerations.js';
 import { InvalidNodeSelectorError, podSpecMatchesNode, requirementMatches, termMatches } from './node-selector.js';
 
-test('toleratesTaint follows Kubernetes\' rules for effect, key, operator and value', () => {
+test("toleratesTaint follows Kubernetes' rules for effect, key, operator and value", () => {
   const taint = { key: 'dedicated', value: 'gpu', effect: 'NoSchedule' };
   const cases: [object, boolean][] = [
     [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }, true],

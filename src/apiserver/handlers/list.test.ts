@@ -82,10 +82,16 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
         if (!r.json.metadata.continue) break;
         r = await api.request('GET', `/api/v1/namespaces/paging/configmaps?limit=1&continue=${r.json.metadata.continue}`);
       }
-      assert.deepEqual(names, Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(3, '0')}`));
+      assert.deepEqual(
+        names,
+        Array.from({ length: 25 }, (_, i) => `c${String(i).padStart(3, '0')}`),
+      );
       // Selectors filter inside the page loop: limit counts matches.
       const sel = await api.request('GET', '/api/v1/namespaces/paging/configmaps?limit=2&fieldSelector=metadata.name%3Dc010');
-      assert.deepEqual(sel.json.items.map((i: any) => i.metadata.name), ['c010']);
+      assert.deepEqual(
+        sel.json.items.map((i: any) => i.metadata.name),
+        ['c010'],
+      );
     });
 
     test('a continue token whose revision was compacted is 410 Expired with a token for the rest', async () => {
@@ -103,7 +109,10 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
       assert.equal(JSON.parse(Buffer.from(fresh, 'base64url').toString()).rv, -1);
       const rest = await api.request('GET', `/api/v1/namespaces/compact/configmaps?limit=10&continue=${fresh}`);
       assert.equal(rest.status, 200, rest.body);
-      assert.deepEqual(rest.json.items.map((i: any) => i.metadata.name), ['c2', 'c3-updated', 'c9']);
+      assert.deepEqual(
+        rest.json.items.map((i: any) => i.metadata.name),
+        ['c2', 'c3-updated', 'c9'],
+      );
       assert.equal(Number(rest.json.metadata.resourceVersion), await store.currentRevision());
       const old = await api.request('GET', `/api/v1/namespaces/compact/configmaps?limit=1&resourceVersion=${p1.json.metadata.resourceVersion}`);
       assert.equal(old.status, 410);
@@ -113,7 +122,12 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
     test('a resourceVersion the store has not reached is 504 Too large resource version, after a wait', async () => {
       const now = await store.currentRevision();
       const future = now + 1000;
-      for (const path of [`/api/v1/namespaces/default/configmaps/mine?resourceVersion=${future}`, `/api/v1/namespaces/default/configmaps?resourceVersion=${future}`, `/api/v1/namespaces/default/configmaps?resourceVersion=${future}&resourceVersionMatch=Exact`, `/api/v1/namespaces/default/configmaps?resourceVersion=${future}&limit=5`]) {
+      for (const path of [
+        `/api/v1/namespaces/default/configmaps/mine?resourceVersion=${future}`,
+        `/api/v1/namespaces/default/configmaps?resourceVersion=${future}`,
+        `/api/v1/namespaces/default/configmaps?resourceVersion=${future}&resourceVersionMatch=Exact`,
+        `/api/v1/namespaces/default/configmaps?resourceVersion=${future}&limit=5`,
+      ]) {
         const r = await api.request('GET', path);
         assert.equal(r.status, 504, `${path}: ${r.body}`);
         assert.equal(r.json.reason, 'Timeout');
@@ -147,10 +161,13 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
       await new Promise((r) => setTimeout(r, 200));
       await store.create('/registry/core/configmaps/now/new', cm('new', 'now'));
       const events = (await w).filter((l) => l.type !== 'BOOKMARK');
-      assert.deepEqual(events.map((e) => `${e.type} ${e.object.metadata.name}`), ['ADDED new']);
+      assert.deepEqual(
+        events.map((e) => `${e.type} ${e.object.metadata.name}`),
+        ['ADDED new'],
+      );
     });
 
-    test('malformed query parameters are refused with Kubernetes\' messages', async () => {
+    test("malformed query parameters are refused with Kubernetes' messages", async () => {
       const cases: [string, number, RegExp][] = [
         ['watch=1&timeoutSeconds=abc', 400, /^strconv\.ParseInt: parsing "abc": invalid syntax$/],
         ['limit=ten', 400, /^strconv\.ParseInt: parsing "ten": invalid syntax$/],
@@ -178,19 +195,28 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
       const want = Array.from({ length: n }, (_, i) => `b${String(i).padStart(5, '0')}`);
       let tinyDone = false;
       const listing = api.request('GET', '/api/v1/namespaces/big/configmaps').then((r) => ({ r, tinyWasDone: tinyDone }));
-      const tiny = api.request('GET', '/api/v1/namespaces/default/configmaps/mine').then((r) => { tinyDone = true; return r; });
+      const tiny = api.request('GET', '/api/v1/namespaces/default/configmaps/mine').then((r) => {
+        tinyDone = true;
+        return r;
+      });
       const [{ r, tinyWasDone }, t] = await Promise.all([listing, tiny]);
       assert.equal(t.status, 200);
       assert.ok(tinyWasDone, 'a small GET finished while the big list was still streaming');
       assert.equal(r.status, 200);
       assert.equal(r.json.kind, 'ConfigMapList');
       assert.equal(r.json.metadata.resourceVersion, String(rv));
-      assert.deepEqual(r.json.items.map((i: any) => i.metadata.name), want);
+      assert.deepEqual(
+        r.json.items.map((i: any) => i.metadata.name),
+        want,
+      );
       assert.equal(r.json.items[7].metadata.resourceVersion !== undefined, true);
       const table = await api.request('GET', '/api/v1/namespaces/big/configmaps', TABLE);
       assert.equal(table.json.kind, 'Table');
       assert.ok(table.json.columnDefinitions.length > 0);
-      assert.deepEqual(table.json.rows.map((row: any) => row.object.metadata.name), want);
+      assert.deepEqual(
+        table.json.rows.map((row: any) => row.object.metadata.name),
+        want,
+      );
       assert.equal(table.json.rows[0].cells[0], 'b00000');
       const meta = await api.request('GET', '/api/v1/namespaces/big/configmaps', { Accept: 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io' });
       assert.equal(meta.json.kind, 'PartialObjectMetadataList');
@@ -201,7 +227,10 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
       assert.ok(paged.json.metadata.continue);
       // A watch's initial events come the same way.
       const lines = await api.watch('/api/v1/namespaces/big/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true', (ls) => ls.some((l) => l.type === 'BOOKMARK'));
-      assert.deepEqual(lines.filter((l) => l.type === 'ADDED').map((l) => l.object.metadata.name), want);
+      assert.deepEqual(
+        lines.filter((l) => l.type === 'ADDED').map((l) => l.object.metadata.name),
+        want,
+      );
     });
   });
 }
@@ -217,7 +246,12 @@ if (existsSync(etcdBinary())) {
     etcd = await startEtcd();
     const store = new EtcdStore(etcd.endpoints);
     await store.ready();
-    return { store, done: async () => { await etcd?.stop(); } };
+    return {
+      store,
+      done: async () => {
+        await etcd?.stop();
+      },
+    };
   });
 } else {
   test('list and watch [etcd]', { skip: 'etcd not installed: apt-get install etcd-server (scripts/setup.sh does)' }, () => {});

@@ -27,26 +27,30 @@ export async function handleUpdate(rc: RequestContext) {
   const expected = expectedRevision(rc, obj);
   const dryRun = isDryRun(rc);
   let preview: KObject | undefined;
-  const result = await updateWithRetry(rc, (current, revision) => {
-    if (expected !== undefined && expected !== revision) {
-      throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    let next: KObject;
-    if (sub === 'finalize') {
-      // Only spec.finalizers changes through /finalize.
-      next = structuredClone(current);
-      (next.spec as Record<string, unknown> | undefined) ??= {};
-      (next.spec as Record<string, unknown>).finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
-      next.metadata!.resourceVersion = current.metadata!.resourceVersion;
-      const prepared = prepareForUpdate(rc, current, next, { subresource: 'finalize' });
+  const result = await updateWithRetry(
+    rc,
+    (current, revision) => {
+      if (expected !== undefined && expected !== revision) {
+        throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      let next: KObject;
+      if (sub === 'finalize') {
+        // Only spec.finalizers changes through /finalize.
+        next = structuredClone(current);
+        (next.spec as Record<string, unknown> | undefined) ??= {};
+        (next.spec as Record<string, unknown>).finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
+        next.metadata!.resourceVersion = current.metadata!.resourceVersion;
+        const prepared = prepareForUpdate(rc, current, next, { subresource: 'finalize' });
+        return prepared;
+      }
+      const prepared = prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
+      if (prepared && dryRun) {
+        preview = prepared;
+        return null;
+      }
       return prepared;
-    }
-    const prepared = prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
-    if (prepared && dryRun) {
-      preview = prepared;
-      return null;
-    }
-    return prepared;
-  }, expected);
+    },
+    expected,
+  );
   sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
 }

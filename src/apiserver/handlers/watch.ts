@@ -42,7 +42,11 @@ export async function handleWatch(rc: RequestContext) {
   // A watch-list (initial events) not older than a resourceVersion waits for the store to reach it,
   // and fails like Kubernetes' watch cache after 3 s: an ERROR event carrying the 504 Status.
   let tooNew: ApiError | undefined;
-  if (sendInitial === true && q.rv > 0) await waitForRevision(rc.api.store, q.rv).catch((e) => { if (e instanceof ApiError) tooNew = e; else throw e; });
+  if (sendInitial === true && q.rv > 0)
+    await waitForRevision(rc.api.store, q.rv).catch((e) => {
+      if (e instanceof ApiError) tooNew = e;
+      else throw e;
+    });
 
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
@@ -76,8 +80,7 @@ export async function handleWatch(rc: RequestContext) {
     }
   };
   let lastRv = 0;
-  const bookmark = (rv: number, annotations?: Record<string, string>) =>
-    write(render('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } }));
+  const bookmark = (rv: number, annotations?: Record<string, string>) => write(render('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } }));
 
   const onEvents = (events: HubEvent[]) => {
     for (const e of events) {

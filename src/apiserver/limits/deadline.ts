@@ -7,8 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../../api/errors.js';
 import { parseGoDuration } from './go-duration.js';
 
-export const requestTimedOut = () =>
-  new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
+export const requestTimedOut = () => new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
 
 /** The request's own deadline: ?timeout= (a Go duration) shortens the server's, never lengthens it. */
 export function requestDeadlineMs(query: URLSearchParams, serverTimeoutMs: number): number {

@@ -14,8 +14,7 @@ export interface InflightLimits {
 export const RETRY_AFTER_SECONDS = 1;
 
 /** The 429 Status Kubernetes' filter answers with (its message, as a Status rather than plain text). */
-export const tooManyRequests = () =>
-  new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: RETRY_AFTER_SECONDS });
+export const tooManyRequests = () => new ApiError(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: RETRY_AFTER_SECONDS });
 
 export class InflightLimiter {
   private readOnly = 0;

@@ -24,7 +24,10 @@ test('?timeout= shortens the server timeout, never lengthens it; a bad one is a 
   assert.equal(requestDeadlineMs(q('timeout=5m'), 60_000), 60_000);
   assert.equal(requestDeadlineMs(q('timeout=0s'), 60_000), 60_000);
   assert.equal(requestDeadlineMs(q('timeout=-3s'), 60_000), 60_000);
-  assert.throws(() => requestDeadlineMs(q('timeout=soon'), 60_000), (e: unknown) => e instanceof ApiError && e.code === 400);
+  assert.throws(
+    () => requestDeadlineMs(q('timeout=soon'), 60_000),
+    (e: unknown) => e instanceof ApiError && e.code === 400,
+  );
 });
 
 test('in-flight caps count read-only and mutating requests apart and release once', () => {

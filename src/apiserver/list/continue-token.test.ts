@@ -6,7 +6,10 @@ import { ApiError } from '../../api/errors.js';
 const P = '/registry/core/services/default/';
 const raw = (o: unknown) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const rejects = (token: string, message: RegExp) =>
-  assert.throws(() => decodeContinue(token, P), (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest' && message.test(e.message));
+  assert.throws(
+    () => decodeContinue(token, P),
+    (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest' && message.test(e.message),
+  );
 
 test('a token round-trips to the key after which the next page starts, inside the prefix', () => {
   const t = encodeContinue(42, `${P}web`, P);
@@ -25,7 +28,7 @@ test('forged start keys cannot leave the prefix', () => {
   assert.deepEqual(decodeContinue(raw({ v: 'meta.k8s.io/v1', rv: 5, start: `${P}web` }), P), { after: `${P}web`, rv: 5 });
 });
 
-test('malformed tokens are 400 with Kubernetes\' messages', () => {
+test("malformed tokens are 400 with Kubernetes' messages", () => {
   rejects('not base64!', /^invalid continue token: continue key is not valid: illegal base64 data at input byte 3$/);
   rejects('YWJj=', /illegal base64 data/);
   rejects(raw('{"v":'), /^invalid continue token: continue key is not valid: /);

@@ -52,7 +52,11 @@ export async function startTestApi(store: Store): Promise<TestApi> {
           res.on('end', () => {
             const body = Buffer.concat(chunks).toString();
             let json: any;
-            try { json = JSON.parse(body); } catch { json = undefined; }
+            try {
+              json = JSON.parse(body);
+            } catch {
+              json = undefined;
+            }
             resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
           });
         });
@@ -63,7 +67,10 @@ export async function startTestApi(store: Store): Promise<TestApi> {
       new Promise((resolve, reject) => {
         const lines: any[] = [];
         // A server that never sends what the test waits for fails the test's assertions instead of hanging it.
-        const guard = setTimeout(() => { req.destroy(); resolve(lines); }, 20_000);
+        const guard = setTimeout(() => {
+          req.destroy();
+          resolve(lines);
+        }, 20_000);
         const req = http.get(url + path, (res) => {
           let buf = '';
           res.on('data', (d) => {
@@ -79,7 +86,10 @@ export async function startTestApi(store: Store): Promise<TestApi> {
               resolve(lines);
             }
           });
-          res.on('end', () => { clearTimeout(guard); resolve(lines); });
+          res.on('end', () => {
+            clearTimeout(guard);
+            resolve(lines);
+          });
         });
         req.on('error', (e) => ((e as any).code === 'ECONNRESET' ? resolve(lines) : reject(e)));
       }),

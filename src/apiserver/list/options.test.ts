@@ -5,14 +5,17 @@ import { ApiError } from '../../api/errors.js';
 
 const parse = (qs: string, watch = false) => parseListQuery(new URLSearchParams(qs), watch);
 const fails = (qs: string, watch: boolean, code: number, message: string) =>
-  assert.throws(() => parse(qs, watch), (e: unknown) => {
-    assert.ok(e instanceof ApiError);
-    assert.equal(e.code, code);
-    assert.equal(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parse(qs, watch),
+    (e: unknown) => {
+      assert.ok(e instanceof ApiError);
+      assert.equal(e.code, code);
+      assert.equal(e.message, message);
+      return true;
+    },
+  );
 
-test('integers that do not parse are 400 with strconv\'s words', () => {
+test("integers that do not parse are 400 with strconv's words", () => {
   fails('timeoutSeconds=abc', true, 400, 'strconv.ParseInt: parsing "abc": invalid syntax');
   fails('limit=1.5', false, 400, 'strconv.ParseInt: parsing "1.5": invalid syntax');
   fails('limit=99999999999999999999', false, 400, 'strconv.ParseInt: parsing "99999999999999999999": value out of range');

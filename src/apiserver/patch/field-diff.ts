@@ -106,7 +106,11 @@ function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out
       const item = resolve(arr.items);
       const keys = arr.listMapKeys!;
       const olds = new Map<string, Obj>();
-      for (const x of o as unknown[]) if (isObj(x)) { const k = itemKey(x, keys, item); if (!olds.has(k)) olds.set(k, x); }
+      for (const x of o as unknown[])
+        if (isObj(x)) {
+          const k = itemKey(x, keys, item);
+          if (!olds.has(k)) olds.set(k, x);
+        }
       const seen = new Set<string>();
       for (const x of n as unknown[]) {
         if (!isObj(x)) continue;

@@ -307,7 +307,10 @@ export function describePath(path: Path): string {
   for (const seg of path) {
     if (seg === '.') continue;
     if (seg.startsWith('f:')) s += `.${seg.slice(2)}`;
-    else if (seg.startsWith('k:')) s += `[${Object.entries(JSON.parse(seg.slice(2)) as Obj).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+    else if (seg.startsWith('k:'))
+      s += `[${Object.entries(JSON.parse(seg.slice(2)) as Obj)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(',')}]`;
     else if (seg.startsWith('v:')) s += `[${seg.slice(2)}]`;
   }
   return s;

@@ -45,7 +45,10 @@ const jsonSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? 'null');
 function parsePointer(p: string): string[] {
   if (p === '') return [];
   if (!p.startsWith('/')) throw invalid(`JSON pointer "${p}" must start with "/"`);
-  return p.slice(1).split('/').map((s) => (s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s));
+  return p
+    .slice(1)
+    .split('/')
+    .map((s) => (s.includes('~') ? s.replace(/~1/g, '/').replace(/~0/g, '~') : s));
 }
 
 type Container = Record<string, unknown> | unknown[];

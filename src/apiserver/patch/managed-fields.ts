@@ -27,23 +27,24 @@ interface Entry extends ManagedFieldsEntry {
   set: Set<string>;
 }
 
-const sameOwner = (e: ManagedFieldsEntry, manager: string, operation: string, subresource?: string) =>
-  e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
+const sameOwner = (e: ManagedFieldsEntry, manager: string, operation: string, subresource?: string) => e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
 
 function entriesOf(obj: KObject | undefined): Entry[] {
   return (obj?.metadata?.managedFields ?? []).map((e) => ({ ...e, set: fromFieldsV1(e.fieldsV1) }));
 }
 
 function serialize(entries: Entry[]): ManagedFieldsEntry[] | undefined {
-  const out = entries.filter((e) => e.set.size > 0).map(({ set, ...e }) => ({
-    manager: e.manager,
-    operation: e.operation,
-    apiVersion: e.apiVersion,
-    time: e.time,
-    fieldsType: 'FieldsV1' as const,
-    fieldsV1: toFieldsV1([...set].sort()),
-    ...(e.subresource ? { subresource: e.subresource } : {}),
-  }));
+  const out = entries
+    .filter((e) => e.set.size > 0)
+    .map(({ set, ...e }) => ({
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: e.apiVersion,
+      time: e.time,
+      fieldsType: 'FieldsV1' as const,
+      fieldsV1: toFieldsV1([...set].sort()),
+      ...(e.subresource ? { subresource: e.subresource } : {}),
+    }));
   return out.length ? out : undefined;
 }
 

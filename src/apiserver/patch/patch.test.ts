@@ -17,19 +17,38 @@ const schema = kindSchema('t.Thing', '', {
 });
 
 const base = (): KObject => ({
-  apiVersion: 'v1', kind: 'Thing', metadata: { name: 'x', labels: { a: '1', b: '2' } },
-  spec: { replicas: 1, tags: ['t1'], containers: [{ name: 'web', image: 'web:1', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] }, { name: 'side', image: 'side:1' }] },
+  apiVersion: 'v1',
+  kind: 'Thing',
+  metadata: { name: 'x', labels: { a: '1', b: '2' } },
+  spec: {
+    replicas: 1,
+    tags: ['t1'],
+    containers: [
+      { name: 'web', image: 'web:1', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] },
+      { name: 'side', image: 'side:1' },
+    ],
+  },
 });
 
 test('json patch: add, replace, remove, test; failed test changes nothing', () => {
   const d = base();
-  const out = applyJsonPatch(d, [{ op: 'replace', path: '/spec/replicas', value: 3 }, { op: 'add', path: '/spec/tags/-', value: 't2' }, { op: 'remove', path: '/metadata/labels/b' }]) as KObject;
+  const out = applyJsonPatch(d, [
+    { op: 'replace', path: '/spec/replicas', value: 3 },
+    { op: 'add', path: '/spec/tags/-', value: 't2' },
+    { op: 'remove', path: '/metadata/labels/b' },
+  ]) as KObject;
   assert.equal((out.spec as any).replicas, 3);
   assert.deepEqual((out.spec as any).tags, ['t1', 't2']);
   assert.deepEqual(out.metadata!.labels, { a: '1' });
   assert.equal((d.spec as any).replicas, 1, 'input untouched');
-  assert.throws(() => applyJsonPatch(d, [{ op: 'test', path: '/spec/replicas', value: 9 }]), (e: unknown) => e instanceof ApiError && e.code === 422);
-  assert.throws(() => applyJsonPatch(d, { op: 'add' }), (e: unknown) => e instanceof ApiError && e.code === 400);
+  assert.throws(
+    () => applyJsonPatch(d, [{ op: 'test', path: '/spec/replicas', value: 9 }]),
+    (e: unknown) => e instanceof ApiError && e.code === 422,
+  );
+  assert.throws(
+    () => applyJsonPatch(d, { op: 'add' }),
+    (e: unknown) => e instanceof ApiError && e.code === 400,
+  );
   assert.equal(applyJsonPatch({ 'a/b': { '~c': 1 } }, [{ op: 'replace', path: '/a~1b/~0c', value: 2 }]) && true, true);
 });
 
@@ -50,10 +69,16 @@ test('strategic merge: containers by name, $setElementOrder, $patch delete, sets
   assert.deepEqual(out.metadata.labels, { a: '1' });
   assert.equal(out.spec.containers[0].image, 'web:2');
   assert.equal(out.spec.containers[1].name, 'side');
-  assert.deepEqual(out.spec.containers[0].env.map((e: any) => e.name), ['A', 'B']);
+  assert.deepEqual(
+    out.spec.containers[0].env.map((e: any) => e.name),
+    ['A', 'B'],
+  );
   assert.deepEqual(out.spec.tags, ['t1', 't2']);
   const del = applyStrategicMergePatch(base(), { spec: { containers: [{ name: 'side', $patch: 'delete' }] } }, schema) as any;
-  assert.deepEqual(del.spec.containers.map((c: any) => c.name), ['web']);
+  assert.deepEqual(
+    del.spec.containers.map((c: any) => c.name),
+    ['web'],
+  );
   const rep = applyStrategicMergePatch(base(), { spec: { containers: [{ $patch: 'replace' }, { name: 'only', image: 'o:1' }] } }, schema) as any;
   assert.deepEqual(rep.spec.containers, [{ name: 'only', image: 'o:1' }]);
   const prim = applyStrategicMergePatch(base(), { spec: { '$deleteFromPrimitiveList/tags': ['t1'] } }, schema) as any;
@@ -72,7 +97,10 @@ test('server-side apply: owns what it applies, conflicts with another manager, f
   // Same value from another manager: shared ownership, no conflict.
   const shared = serverSideApply(a, cfg(1), { ...opts, manager: 'bob' });
   assert.equal(shared.metadata!.managedFields!.length, 2);
-  assert.throws(() => serverSideApply(shared, cfg(3), { ...opts, manager: 'carol' }), (e: unknown) => e instanceof ApiError && e.code === 409 && /conflicts? with "alice"/.test(e.message) && /\.spec\.replicas/.test(e.message));
+  assert.throws(
+    () => serverSideApply(shared, cfg(3), { ...opts, manager: 'carol' }),
+    (e: unknown) => e instanceof ApiError && e.code === 409 && /conflicts? with "alice"/.test(e.message) && /\.spec\.replicas/.test(e.message),
+  );
   const forced = serverSideApply(shared, cfg(3), { ...opts, manager: 'carol', force: true });
   assert.equal((forced.spec as any).replicas, 3);
   const aliceFields = forced.metadata!.managedFields!.find((m) => m.manager === 'alice')!.fieldsV1 as any;

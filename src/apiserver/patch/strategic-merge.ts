@@ -152,7 +152,11 @@ function reorder(list: unknown[], order: unknown[], key: string | undefined): un
   const id = (x: unknown) => valueKey(key && isObj(x) ? x[key] : x);
   const pos = new Map(order.map((o, i) => [id(o), i]));
   const ids = list.map(id);
-  const named = list.map((x, i) => ({ x, p: pos.get(ids[i]) })).filter((e) => e.p !== undefined).sort((a, b) => a.p! - b.p!).map((e) => e.x);
+  const named = list
+    .map((x, i) => ({ x, p: pos.get(ids[i]) }))
+    .filter((e) => e.p !== undefined)
+    .sort((a, b) => a.p! - b.p!)
+    .map((e) => e.x);
   const rest = list.filter((_, i) => !pos.has(ids[i]));
   return [...named, ...rest];
 }

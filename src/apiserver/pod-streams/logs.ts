@@ -20,7 +20,10 @@ export async function handlePodLog(rc: RequestContext) {
       rc.res.flushHeaders();
       res.pipe(rc.res);
       res.once('end', resolve);
-      res.once('error', () => { rc.res.destroy(); resolve(); });
+      res.once('error', () => {
+        rc.res.destroy();
+        resolve();
+      });
       res.once('close', resolve);
     });
     // The client went away (Ctrl-C on `kubectl logs -f`): stop reading from the agent.

@@ -21,7 +21,11 @@ test('malformed protobuf bodies are 400 BadRequest, never an internal error', ()
     ['message where a string map entry belongs, truncated', envelope([0x12, 0x04, 0x0a, 0x09, 0x61, 0x62])],
   ];
   for (const [name, buf] of cases) {
-    assert.throws(() => decodeProtobuf(buf, configMap), (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest', name);
+    assert.throws(
+      () => decodeProtobuf(buf, configMap),
+      (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest',
+      name,
+    );
   }
 });
 

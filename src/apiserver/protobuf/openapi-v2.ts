@@ -60,18 +60,20 @@ function parameter(w: ProtoWriter, p: Json) {
       });
     } else {
       const field = p.in === 'path' ? 4 : p.in === 'header' ? 1 : 3;
-      param.message(2, (nb) => nb.message(field, (q) => {
-        q.bool(1, p.required as boolean | undefined);
-        q.string(2, p.in as string);
-        q.string(3, p.description as string | undefined);
-        q.string(4, p.name as string);
-        if (field === 3) {
-          q.string(6, p.type as string | undefined);
-          q.bool(20, p.uniqueItems as boolean | undefined);
-        } else {
-          q.string(5, p.type as string | undefined);
-        }
-      }));
+      param.message(2, (nb) =>
+        nb.message(field, (q) => {
+          q.bool(1, p.required as boolean | undefined);
+          q.string(2, p.in as string);
+          q.string(3, p.description as string | undefined);
+          q.string(4, p.name as string);
+          if (field === 3) {
+            q.string(6, p.type as string | undefined);
+            q.bool(20, p.uniqueItems as boolean | undefined);
+          } else {
+            q.string(5, p.type as string | undefined);
+          }
+        }),
+      );
     }
   });
 }
@@ -86,11 +88,13 @@ function operation(w: ProtoWriter, op: Json) {
       for (const [code, resp] of Object.entries(responses)) {
         r.message(1, (nr) => {
           nr.string(1, code);
-          nr.message(2, (rv) => rv.message(1, (x) => {
-            x.string(1, ((resp as Json).description as string) ?? '');
-            const sc = (resp as Json).schema;
-            if (isObj(sc)) x.message(2, (si) => si.message(1, (y) => schema(y, sc)));
-          }));
+          nr.message(2, (rv) =>
+            rv.message(1, (x) => {
+              x.string(1, ((resp as Json).description as string) ?? '');
+              const sc = (resp as Json).schema;
+              if (isObj(sc)) x.message(2, (si) => si.message(1, (y) => schema(y, sc)));
+            }),
+          );
         });
       }
     });

@@ -54,7 +54,14 @@ const backends: Record<string, { skip?: string; open: () => Promise<Opened> }> =
       const dir = await mkdtemp(join(tmpdir(), 'gifee-alloc-'));
       const store = await openStore({ backend: 'sqlite', dataDir: dir });
       // One SQLite file has one writer: a "second server" is a second allocator over the same store.
-      return { store, second: async () => store, close: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+      return {
+        store,
+        second: async () => store,
+        close: async () => {
+          await store.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
     },
   },
   etcd: {
@@ -68,7 +75,14 @@ const backends: Record<string, { skip?: string; open: () => Promise<Opened> }> =
         return s;
       };
       const store = await open();
-      return { store, second: open, close: async () => { for (const s of opened) await s.close(); await etcd.stop(); } };
+      return {
+        store,
+        second: open,
+        close: async () => {
+          for (const s of opened) await s.close();
+          await etcd.stop();
+        },
+      };
     },
   },
 };
@@ -79,8 +93,12 @@ for (const [backend, { skip, open }] of Object.entries(backends)) {
     let n = 0;
     // Each test its own range, so tests cannot see each other's keys.
     const ipRange = (prefix: number) => ({ ...serviceIPRange(`10.${100 + ++n}.0.0/${prefix}`), kind: `serviceips${n}` });
-    before(async () => { o = await open(); });
-    after(async () => { await o?.close(); });
+    before(async () => {
+      o = await open();
+    });
+    after(async () => {
+      await o?.close();
+    });
 
     test('a requested IP: taken once, idempotent for its owner, refused to others, freed by release', async () => {
       const a = new StoreAllocator(o.store, ipRange(24));
@@ -94,7 +112,7 @@ for (const [backend, { skip, open }] of Object.entries(backends)) {
       assert.equal((await a.get(ip))?.owner.name, 'b');
     });
 
-    test('out of range values are refused with Kubernetes\' wording', async () => {
+    test("out of range values are refused with Kubernetes' wording", async () => {
       const a = new StoreAllocator(o.store, ipRange(24));
       const base = a.range.display.split('/')[0];
       const broadcast = base.replace(/\.0$/, '.255');
@@ -150,7 +168,10 @@ for (const [backend, { skip, open }] of Object.entries(backends)) {
       const ip = await a.allocateNext(owner('keep'));
       const restarted = new StoreAllocator(await o.second(), range);
       await assert.rejects(restarted.allocate(ip, owner('other')), /already allocated/);
-      assert.deepEqual((await restarted.list()).map((x) => [x.value, x.owner.name]), [[ip, 'keep']]);
+      assert.deepEqual(
+        (await restarted.list()).map((x) => [x.value, x.owner.name]),
+        [[ip, 'keep']],
+      );
     });
   });
 }

@@ -24,7 +24,10 @@ export interface Allocation {
 }
 
 export class AllocationError extends Error {
-  constructor(readonly reason: 'Allocated' | 'NotInRange' | 'Full', message: string) {
+  constructor(
+    readonly reason: 'Allocated' | 'NotInRange' | 'Full',
+    message: string,
+  ) {
     super(message);
     this.name = 'AllocationError';
   }
@@ -36,7 +39,10 @@ export class StoreAllocator {
   /** Offsets seen taken: a hint that steers random picks away from them, never the truth (the store is). */
   private seenTaken = new Set<number>();
 
-  constructor(private store: Store, readonly range: AllocationRange) {}
+  constructor(
+    private store: Store,
+    readonly range: AllocationRange,
+  ) {}
 
   private get prefix() {
     return `${ALLOCATIONS_PREFIX}${this.range.kind}/`;
@@ -47,9 +53,7 @@ export class StoreAllocator {
   }
 
   private notInRange(value: string): AllocationError {
-    return this.range.unit === 'IP'
-      ? new AllocationError('NotInRange', `the provided IP (${value}) is not in the valid range. The range of valid IPs is ${this.range.display}`)
-      : new AllocationError('NotInRange', `provided port is not in the valid range. The range of valid ports is ${this.range.display}`);
+    return this.range.unit === 'IP' ? new AllocationError('NotInRange', `the provided IP (${value}) is not in the valid range. The range of valid IPs is ${this.range.display}`) : new AllocationError('NotInRange', `provided port is not in the valid range. The range of valid ports is ${this.range.display}`);
   }
 
   private allocated(): AllocationError {

@@ -44,7 +44,9 @@ export function installServiceAllocation(state: ApiState, opts: ServiceAllocatio
   const run = () => {
     if (stopped) return;
     repair().then(
-      (r) => { if (r.recorded || r.released) log.info('repaired service allocations', r); },
+      (r) => {
+        if (r.recorded || r.released) log.info('repaired service allocations', r);
+      },
       (err) => log.warn('service allocation repair failed; retrying later', { err }),
     );
   };

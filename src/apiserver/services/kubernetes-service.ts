@@ -48,9 +48,14 @@ export async function ensureKubernetesService(state: ApiState, opts: KubernetesS
 
   const services = state.objects(svcDef);
   if (!(await services.get(NS, NAME))) {
-    const svc = fresh('v1', 'Service', { component: 'apiserver', provider: 'kubernetes' }, {
-      spec: { type: 'ClusterIP', clusterIP: opts.clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }], sessionAffinity: 'None' },
-    });
+    const svc = fresh(
+      'v1',
+      'Service',
+      { component: 'apiserver', provider: 'kubernetes' },
+      {
+        spec: { type: 'ClusterIP', clusterIP: opts.clusterIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }], sessionAffinity: 'None' },
+      },
+    );
     defaultObject(svcDef, svc);
     try {
       await services.create(svc);

@@ -10,7 +10,6 @@ export class ServiceRangeError extends Error {
   }
 }
 
-
 /** A range of values the allocator hands out, as offsets 0..size-1. */
 export interface AllocationRange {
   /** The store key segment of its allocations: 'serviceips' or 'servicenodeports'. */

@@ -34,7 +34,10 @@ test('repair records what Services hold and releases what nobody holds', async (
     r = await repairAllocations(services, alloc, log, 0);
     assert.deepEqual(r, { recorded: 0, released: 1 });
     assert.equal(await alloc.ips.get('10.43.0.20'), null);
-    assert.deepEqual((await alloc.ips.list()).map((a) => a.value), ['10.43.0.10']);
+    assert.deepEqual(
+      (await alloc.ips.list()).map((a) => a.value),
+      ['10.43.0.10'],
+    );
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

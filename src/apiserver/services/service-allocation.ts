@@ -15,9 +15,7 @@ export interface ServiceAllocators {
   nodePorts: StoreAllocator;
 }
 
-
-const specOf = (svc: KObject) => ((svc.spec ??= {}) as ServiceSpec);
-
+const specOf = (svc: KObject) => (svc.spec ??= {}) as ServiceSpec;
 
 /** The allocated values a stored Service holds. */
 export function heldBy(svc: KObject | undefined): { ip?: string; nodePorts: Set<number> } {
@@ -96,7 +94,7 @@ async function allocateClusterIP(alloc: ServiceAllocators, spec: ServiceSpec, na
     return;
   }
   if (requested && parseIPv4(requested) === undefined) {
-    const why = requested.includes(':') ? 'an IPv6 address: gifee\'s service CIDR is IPv4 only' : 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+    const why = requested.includes(':') ? "an IPv6 address: gifee's service CIDR is IPv4 only" : 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
     throw invalid('Service', '', name, [{ field: 'spec.clusterIPs[0]', reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(requested)}: ${why}` }]);
   }
   let ip: string;
@@ -169,4 +167,3 @@ async function allocateNodePorts(alloc: ServiceAllocators, spec: ServiceSpec, na
 
 /** A string list as Go's %#v prints it in field errors: []string{"10.43.0.5"}. */
 const goStrings = (v: string[]) => `[]string{${v.map((s) => JSON.stringify(s)).join(', ')}}`;
-

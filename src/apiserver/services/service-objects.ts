@@ -10,7 +10,12 @@ import { Objects } from '../storage/objects.js';
 import { allocateForService, heldBy, ownerOf, type ServiceAllocators } from './service-allocation.js';
 
 export class ServiceObjects extends Objects {
-  constructor(store: Store, def: KindDef, private alloc: ServiceAllocators, private log: Logger) {
+  constructor(
+    store: Store,
+    def: KindDef,
+    private alloc: ServiceAllocators,
+    private log: Logger,
+  ) {
     super(store, def);
   }
 
@@ -49,7 +54,7 @@ export class ServiceObjects extends Objects {
       if (held.ip) await this.alloc.ips.release(held.ip, owner);
       for (const p of held.nodePorts) await this.alloc.nodePorts.release(String(p), owner);
     } catch (err) {
-      this.log.warn('releasing a deleted service\'s allocations failed (the repair pass will)', { service: `${namespace}/${name}`, err });
+      this.log.warn("releasing a deleted service's allocations failed (the repair pass will)", { service: `${namespace}/${name}`, err });
     }
     return deleted;
   }

@@ -26,7 +26,10 @@ export interface ListPage {
 const ref = (def: KindDef) => ({ group: def.group, resource: def.plural });
 
 export class Objects {
-  constructor(readonly store: Store, readonly def: KindDef) {}
+  constructor(
+    readonly store: Store,
+    readonly def: KindDef,
+  ) {}
 
   key(namespace: string | undefined, name: string) {
     return objectKey(this.def, namespace, name);

@@ -110,10 +110,13 @@ export class WatchHub {
    * Replays from memory when it can; otherwise opens a dedicated store watch (which may throw CompactedError).
    */
   subscribe(fromRevision: number, prefix: string, listener: HubListener, onError: (err: Error) => void): { close(): void } {
-    const filter = prefix === this.prefix ? listener : (evs: HubEvent[]) => {
-      const mine = evs.filter((e) => e.key.startsWith(prefix));
-      if (mine.length > 0) listener(mine);
-    };
+    const filter =
+      prefix === this.prefix
+        ? listener
+        : (evs: HubEvent[]) => {
+            const mine = evs.filter((e) => e.key.startsWith(prefix));
+            if (mine.length > 0) listener(mine);
+          };
     if (fromRevision >= this.bufferFrom) {
       const replay = this.buffer.filter((e) => e.revision > fromRevision);
       this.listeners.add(filter);

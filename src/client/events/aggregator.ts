@@ -26,7 +26,10 @@ export class EventAggregator {
   private maxEvents: number;
   private intervalMs: number;
 
-  constructor(private now: Clock, opts: AggregatorOptions = {}) {
+  constructor(
+    private now: Clock,
+    opts: AggregatorOptions = {},
+  ) {
     this.maxEvents = opts.maxEvents ?? 10;
     this.intervalMs = opts.intervalMs ?? 600_000;
     this.groups = new Lru(opts.cacheSize);

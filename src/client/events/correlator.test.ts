@@ -10,11 +10,19 @@ import type { CoreEvent } from './types.js';
 let seq = 0;
 function ev(message: string, over: Partial<CoreEvent> = {}): CoreEvent {
   return {
-    apiVersion: 'v1', kind: 'Event',
+    apiVersion: 'v1',
+    kind: 'Event',
     metadata: { name: `n1.${(seq++).toString(16)}`, namespace: 'default' },
     involvedObject: { kind: 'Node', name: 'n1', uid: 'u1', apiVersion: 'v1' },
-    reason: 'CIDRNotAvailable', message, type: 'Warning', source: { component: 'node-ipam-controller' },
-    firstTimestamp: '', lastTimestamp: '', count: 1, reportingComponent: 'node-ipam-controller', reportingInstance: '',
+    reason: 'CIDRNotAvailable',
+    message,
+    type: 'Warning',
+    source: { component: 'node-ipam-controller' },
+    firstTimestamp: '',
+    lastTimestamp: '',
+    count: 1,
+    reportingComponent: 'node-ipam-controller',
+    reportingInstance: '',
     ...over,
   };
 }

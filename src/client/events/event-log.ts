@@ -19,7 +19,10 @@ export interface Observed {
 export class EventLog {
   private seen: Lru<Observation>;
 
-  constructor(private now: Clock, cacheSize?: number) {
+  constructor(
+    private now: Clock,
+    cacheSize?: number,
+  ) {
     this.seen = new Lru(cacheSize);
   }
 

@@ -22,7 +22,10 @@ export class SpamFilter {
   private burst: number;
   private refillEveryMs: number;
 
-  constructor(private now: Clock, opts: SpamFilterOptions = {}) {
+  constructor(
+    private now: Clock,
+    opts: SpamFilterOptions = {},
+  ) {
     this.burst = opts.burst ?? 25;
     this.refillEveryMs = opts.refillEveryMs ?? 300_000;
     this.buckets = new Lru(opts.cacheSize);

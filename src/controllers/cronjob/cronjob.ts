@@ -41,7 +41,7 @@ interface ObjectRef {
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 const jobOutcome = (job: KObject): 'Complete' | 'Failed' | undefined => {
-  const cs = ((job.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions) ?? [];
+  const cs = (job.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
   if (cs.some((c) => c.type === 'Complete' && c.status === 'True')) return 'Complete';
   if (cs.some((c) => c.type === 'Failed' && c.status === 'True')) return 'Failed';
   return undefined;
@@ -52,7 +52,11 @@ export class CronJobController extends Controller {
   private jobs: InformerLike;
   private events: EventRecorder;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('cronjob', log, factory, 2);
     this.events = new EventRecorder(client, 'cronjob-controller', log);
     this.cronjobs = this.informers.informer(R.cronjobs);
@@ -170,7 +174,10 @@ export class CronJobController extends Controller {
 
   private async cleanupHistory(cj: KObject, spec: CronJobSpec, jobs: KObject[]) {
     const startOf = (j: KObject) => (j.status as { startTime?: string } | undefined)?.startTime ?? j.metadata!.creationTimestamp ?? '';
-    for (const [outcome, limit] of [['Complete', spec.successfulJobsHistoryLimit ?? 3], ['Failed', spec.failedJobsHistoryLimit ?? 1]] as const) {
+    for (const [outcome, limit] of [
+      ['Complete', spec.successfulJobsHistoryLimit ?? 3],
+      ['Failed', spec.failedJobsHistoryLimit ?? 1],
+    ] as const) {
       const done = jobs.filter((j) => jobOutcome(j) === outcome && !j.metadata?.deletionTimestamp).sort((a, b) => startOf(a).localeCompare(startOf(b)));
       for (const j of done.slice(0, Math.max(0, done.length - limit))) {
         await this.client.delete(R.jobs, j.metadata!.namespace, j.metadata!.name!, { propagationPolicy: 'Background' }).catch(ignoreGone);

@@ -40,7 +40,11 @@ export class DaemonSetController extends Controller {
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('daemonset', log, factory, 2);
     this.events = new EventRecorder(client, 'daemonset-controller', log);
     this.sets = this.informers.informer(R.daemonsets);
@@ -125,7 +129,8 @@ export class DaemonSetController extends Controller {
           const old = live.find((p) => !isNew(p));
           if (!live.length || (fresh && !available(fresh))) unavailable++;
           else if (!fresh && old) {
-            if (!available(old)) toDelete.push(old); // already unavailable: replacing it costs nothing
+            if (!available(old))
+              toDelete.push(old); // already unavailable: replacing it costs nothing
             else candidates.push(old);
           }
         }

@@ -27,7 +27,11 @@ export class DeploymentController extends Controller {
   readonly pods: InformerLike;
   private events: EventRecorder;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('deployment', log, factory, 4);
     this.events = new EventRecorder(client, 'deployment-controller', log);
     this.deployments = this.informers.informer(R.deployments);

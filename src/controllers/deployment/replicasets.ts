@@ -21,7 +21,12 @@ export const bySizeOlder = (a: ReplicaSet, b: ReplicaSet) => specReplicas(b) - s
 /** Null and absent mean the same to the API (kubectl's undo sends creationTimestamp: null). */
 export function withoutNulls<T>(v: T): T {
   if (Array.isArray(v)) return v.map(withoutNulls) as T;
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined).map(([k, x]) => [k, withoutNulls(x)])) as T;
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null && x !== undefined)
+        .map(([k, x]) => [k, withoutNulls(x)]),
+    ) as T;
   return v;
 }
 
@@ -39,7 +44,10 @@ export const equalIgnoreHash = (a: PodTemplate | undefined, b: PodTemplate | und
 
 /** The oldest ReplicaSet whose template is the deployment's: the "new" one. */
 export function findNewReplicaSet(d: Deployment, rss: ReplicaSet[]): ReplicaSet | undefined {
-  return rss.slice().sort(byCreation).find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
+  return rss
+    .slice()
+    .sort(byCreation)
+    .find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
 }
 
 export const sumSpecReplicas = (rss: (ReplicaSet | undefined)[]) => rss.reduce((n, rs) => n + (rs ? specReplicas(rs) : 0), 0);

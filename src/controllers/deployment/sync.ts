@@ -32,7 +32,12 @@ export class DeploymentSync {
   readonly d: Deployment;
   readonly rsList: ReplicaSet[];
 
-  constructor(private ctx: SyncContext, d: Deployment, rsList: ReplicaSet[], readonly podsByRS: Map<string, Pod[]>) {
+  constructor(
+    private ctx: SyncContext,
+    d: Deployment,
+    rsList: ReplicaSet[],
+    readonly podsByRS: Map<string, Pod[]>,
+  ) {
     this.d = structuredClone(d);
     this.rsList = structuredClone(rsList);
   }

@@ -27,7 +27,11 @@ export class EndpointsController extends Controller {
   /** Resource versions of our own last writes, so a lagging cache does not make us write twice (or 409). */
   private written = new Map<string, number>();
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('endpoints', log, factory);
     this.services = this.informers.informer(R.services);
     this.pods = this.informers.informer(R.pods);
@@ -38,7 +42,6 @@ export class EndpointsController extends Controller {
     // Someone else changed or deleted an Endpoints object of a selecting Service: put it back.
     this.watch(this.endpoints, (old, o) => (old ? keyOf(o ?? old) : undefined));
   }
-
 
   protected async reconcile(key: string) {
     const [namespace, name] = key.split('/');

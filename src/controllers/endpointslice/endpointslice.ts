@@ -37,7 +37,11 @@ export class EndpointSliceController extends Controller {
   private events: EventRecorder;
   private expectations = new Map<string, Expectation[]>();
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('endpointslice', log, factory);
     this.services = this.informers.informer(R.services);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
@@ -59,7 +63,6 @@ export class EndpointSliceController extends Controller {
       },
     });
   }
-
 
   /** Whether the cache shows every write this controller made for `key`; requeues the key if not. */
   private cacheCaughtUp(key: string, namespace: string): boolean {

@@ -61,7 +61,8 @@ export function planSlices(existing: KObject[], groups: EndpointGroup[], max = M
       while (f.endpoints.length < max && rest.length) f.endpoints.push(rest.shift()!);
     }
     for (const f of filled) {
-      if (f.endpoints.length === 0) used.delete(f.slice); // free for reuse below, else deleted
+      if (f.endpoints.length === 0)
+        used.delete(f.slice); // free for reuse below, else deleted
       else if (deepEqual(f.endpoints, f.slice.endpoints ?? []) && deepEqual(g.ports, f.slice.ports ?? [])) plan.keep.push(f.slice);
       else plan.update.push({ slice: f.slice, ports: g.ports, endpoints: f.endpoints });
     }

@@ -25,7 +25,11 @@ export class GarbageCollector extends Controller {
   private resources: ServedResource[] = [];
   private refresh?: NodeJS.Timeout;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('garbagecollector', log, factory, 4);
   }
 
@@ -120,10 +124,16 @@ export class GarbageCollector extends Controller {
       if (!live || live.metadata?.uid !== o.metadata?.uid) return;
       const finalizers = (live.metadata?.finalizers ?? []).filter((f) => f !== finalizer);
       try {
-        await this.client.patch(r, o.metadata?.namespace, o.metadata!.name!, [
-          { op: 'test', path: '/metadata/resourceVersion', value: live.metadata!.resourceVersion },
-          { op: 'replace', path: '/metadata/finalizers', value: finalizers },
-        ], 'json');
+        await this.client.patch(
+          r,
+          o.metadata?.namespace,
+          o.metadata!.name!,
+          [
+            { op: 'test', path: '/metadata/resourceVersion', value: live.metadata!.resourceVersion },
+            { op: 'replace', path: '/metadata/finalizers', value: finalizers },
+          ],
+          'json',
+        );
         this.log.info('removed finalizer', { finalizer, resource: r.plural, namespace: o.metadata?.namespace, name: o.metadata?.name });
         return;
       } catch (e) {

@@ -58,7 +58,11 @@ export class JobController extends Controller {
   /** When each job last saw its failure count grow, for the replacement back-off. */
   private lastFailure = new Map<string, { failed: number; at: number }>();
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('job', log, factory, 4);
     this.events = new EventRecorder(client, 'job-controller', log);
     this.jobs = this.informers.informer(R.jobs);
@@ -129,7 +133,10 @@ export class JobController extends Controller {
 
     // 2. Decide the outcome.
     if (!isTrue(status.conditions, 'FailureTarget') && !isTrue(status.conditions, 'SuccessCriteriaMet')) {
-      const failJob = matchFailJob(spec.podFailurePolicy, pods.filter((p) => phaseOf(p) === 'Failed'));
+      const failJob = matchFailJob(
+        spec.podFailurePolicy,
+        pods.filter((p) => phaseOf(p) === 'Failed'),
+      );
       const deadline = spec.activeDeadlineSeconds !== undefined && status.startTime && !spec.suspend ? Date.parse(status.startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
       if (failJob) status.conditions = setCondition(status.conditions, 'FailureTarget', 'True', 'PodFailurePolicy', failJob);
       else if (failed > (spec.backoffLimit ?? 6)) status.conditions = setCondition(status.conditions, 'FailureTarget', 'True', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit');
@@ -206,12 +213,14 @@ export class JobController extends Controller {
       this.queue.addAfter(key, wait);
       return;
     }
-    await Promise.all(toCreate.map(async (index) => {
-      const pod = await this.client.create(R.pods, job.metadata!.namespace, jobPod(job, index));
-      this.expectations.expectCreate(key, keyOf(pod));
-      active.push(pod);
-      this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata!.name}`);
-    }));
+    await Promise.all(
+      toCreate.map(async (index) => {
+        const pod = await this.client.create(R.pods, job.metadata!.namespace, jobPod(job, index));
+        this.expectations.expectCreate(key, keyOf(pod));
+        active.push(pod);
+        this.events.record(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata!.name}`);
+      }),
+    );
   }
 
   private backoffRemaining(key: string, failed: number): number {
@@ -240,10 +249,18 @@ export class JobController extends Controller {
     const finalizers = pod.metadata?.finalizers ?? [];
     if (!finalizers.includes(TRACKING_FINALIZER)) return;
     const rest = finalizers.filter((f) => f !== TRACKING_FINALIZER);
-    await this.client.patch(R.pods, pod.metadata!.namespace, pod.metadata!.name!, [
-      { op: 'test', path: '/metadata/uid', value: pod.metadata!.uid },
-      { op: 'replace', path: '/metadata/finalizers', value: rest },
-    ], 'json').catch(ignoreGone);
+    await this.client
+      .patch(
+        R.pods,
+        pod.metadata!.namespace,
+        pod.metadata!.name!,
+        [
+          { op: 'test', path: '/metadata/uid', value: pod.metadata!.uid },
+          { op: 'replace', path: '/metadata/finalizers', value: rest },
+        ],
+        'json',
+      )
+      .catch(ignoreGone);
   }
 
   /** A finished Job: release leftovers and delete it once ttlSecondsAfterFinished has passed. */

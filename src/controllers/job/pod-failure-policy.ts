@@ -15,7 +15,7 @@ interface ContainerStatus {
 }
 
 export function matchFailJob(policy: unknown, failedPods: KObject[]): string | undefined {
-  const rules = ((policy as { rules?: Rule[] } | undefined)?.rules) ?? [];
+  const rules = (policy as { rules?: Rule[] } | undefined)?.rules ?? [];
   if (!rules.length) return undefined;
   for (const pod of failedPods) {
     const status = (pod.status ?? {}) as { containerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string }[] };

@@ -15,7 +15,11 @@ const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced:
 export class NamespaceController extends Controller {
   private informer: InformerLike;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('namespace', log, factory);
     this.informer = this.informers.informer(NAMESPACES);
     // Only namespaces being deleted have work.
@@ -42,21 +46,23 @@ export class NamespaceController extends Controller {
   /** Delete everything in the namespace; returns how many objects are still there. */
   private async deleteContent(ns: string, resources: ServedResource[]): Promise<number> {
     let remaining = 0;
-    await Promise.all(resources.map(async (r) => {
-      const list = await this.client.list(r, ns);
-      for (const o of list.items) {
-        if (o.metadata?.deletionTimestamp) {
-          remaining++;
-          continue;
+    await Promise.all(
+      resources.map(async (r) => {
+        const list = await this.client.list(r, ns);
+        for (const o of list.items) {
+          if (o.metadata?.deletionTimestamp) {
+            remaining++;
+            continue;
+          }
+          const after = (await this.client.delete(r, ns, o.metadata!.name!, { propagationPolicy: 'Background' }).catch((e) => {
+            if (!isNotFound(e)) throw e;
+            return undefined;
+          })) as KObject | undefined;
+          // 200 with the object means gone; an object still carrying deletionTimestamp waits on finalizers.
+          if (after?.metadata?.deletionTimestamp) remaining++;
         }
-        const after = (await this.client.delete(r, ns, o.metadata!.name!, { propagationPolicy: 'Background' }).catch((e) => {
-          if (!isNotFound(e)) throw e;
-          return undefined;
-        })) as KObject | undefined;
-        // 200 with the object means gone; an object still carrying deletionTimestamp waits on finalizers.
-        if (after?.metadata?.deletionTimestamp) remaining++;
-      }
-    }));
+      }),
+    );
     return remaining;
   }
 }

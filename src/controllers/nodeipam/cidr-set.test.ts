@@ -27,7 +27,10 @@ describe('node CIDR set', () => {
     const s = new CidrSet('10.0.0.0/30', 32);
     const all = [s.allocate(), s.allocate(), s.allocate(), s.allocate()];
     assert.deepEqual(all, ['10.0.0.0/32', '10.0.0.1/32', '10.0.0.2/32', '10.0.0.3/32']);
-    assert.throws(() => s.allocate(), (e: CidrError) => e.reason === 'CIDRNotAvailable' && /no node CIDRs left in 10.0.0.0\/30/.test(e.message));
+    assert.throws(
+      () => s.allocate(),
+      (e: CidrError) => e.reason === 'CIDRNotAvailable' && /no node CIDRs left in 10.0.0.0\/30/.test(e.message),
+    );
     s.release('10.0.0.1/32');
     assert.equal(s.isUsed('10.0.0.1/32'), false);
     assert.equal(s.allocate(), '10.0.0.1/32');
@@ -52,7 +55,7 @@ describe('node CIDR set', () => {
   });
 
   it('normalizes a CIDR with host bits set', () => {
-    assert.deepEqual(parseCidr('10.42.7.9/16'), { base: (10 << 24 | 42 << 16) >>> 0, prefix: 16 });
+    assert.deepEqual(parseCidr('10.42.7.9/16'), { base: ((10 << 24) | (42 << 16)) >>> 0, prefix: 16 });
     const s = new CidrSet('10.42.7.9/16', 24);
     assert.equal(s.allocate(), '10.42.0.0/24');
   });

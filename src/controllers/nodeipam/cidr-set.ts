@@ -6,12 +6,14 @@
 import { parseIPv4, formatIPv4 } from '../../util/ipv4.js';
 
 export class CidrError extends Error {
-  constructor(readonly reason: 'Invalid' | 'CIDRNotAvailable' | 'OutOfRange', message: string) {
+  constructor(
+    readonly reason: 'Invalid' | 'CIDRNotAvailable' | 'OutOfRange',
+    message: string,
+  ) {
     super(message);
     this.name = 'CidrError';
   }
 }
-
 
 export function parseCidr(s: string): { base: number; prefix: number } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());
@@ -31,7 +33,10 @@ export class CidrSet {
   private count = 0;
   private next = 0;
 
-  constructor(readonly clusterCIDR: string, readonly maskSize: number) {
+  constructor(
+    readonly clusterCIDR: string,
+    readonly maskSize: number,
+  ) {
     ({ base: this.base, prefix: this.prefix } = parseCidr(clusterCIDR));
     if (!Number.isInteger(maskSize) || maskSize < this.prefix || maskSize > 32) {
       throw new CidrError('Invalid', `node CIDR mask size ${maskSize} must be between the cluster CIDR's prefix length (${this.prefix}) and 32`);

@@ -45,7 +45,7 @@ describe('node IPAM controller', () => {
     await cluster?.stop();
   });
 
-  it('assigns, reports exhaustion with an event, and frees a deleted node\'s CIDR', async () => {
+  it("assigns, reports exhaustion with an event, and frees a deleted node's CIDR", async () => {
     start();
     await createNode('a');
     await createNode('b');

@@ -34,7 +34,12 @@ export class NodeIpamController extends Controller {
     new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
   }
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger, opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number } = {}) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+    opts: { clusterCIDR?: string; nodeCIDRMaskSize?: number } = {},
+  ) {
     super('nodeipam', log, factory);
     this.cidrs = new CidrSet(opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR, opts.nodeCIDRMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE);
     this.events = new EventRecorder(client, 'node-ipam-controller', log);

@@ -33,7 +33,11 @@ export class NodeLifecycleController extends Controller {
   private monitor?: NodeJS.Timeout;
   private readonly graceMs = Number(process.env.GIFEE_NODE_MONITOR_GRACE_MS ?? 40_000);
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('nodelifecycle', log, factory, 2);
     this.events = new EventRecorder(client, 'node-controller', log);
     this.nodes = this.informers.informer(R.nodes);
@@ -48,7 +52,9 @@ export class NodeLifecycleController extends Controller {
 
   protected override async onCachesSynced() {
     const every = Math.max(200, Math.min(5000, this.graceMs / 8));
-    this.monitor = setInterval(() => { for (const n of this.nodes.list()) this.queue.add(n.metadata!.name!); }, every);
+    this.monitor = setInterval(() => {
+      for (const n of this.nodes.list()) this.queue.add(n.metadata!.name!);
+    }, every);
     this.monitor.unref();
   }
 
@@ -83,7 +89,7 @@ export class NodeLifecycleController extends Controller {
   private async markUnknown(node: KObject): Promise<KObject> {
     const name = node.metadata!.name!;
     const ts = nowRfc3339();
-    const existing = ((node.status as { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? []);
+    const existing = (node.status as { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? [];
     const conditions = CONDITIONS.map((type) => {
       const c = existing.find((x) => x.type === type);
       return { type, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: c?.lastHeartbeatTime ?? ts, lastTransitionTime: ts };
@@ -103,14 +109,20 @@ export class NodeLifecycleController extends Controller {
   }
 
   private async syncTaints(node: KObject): Promise<KObject> {
-    const current = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
+    const current = (node.spec as { taints?: Taint[] } | undefined)?.taints ?? [];
     const want = desiredTaints(node, nowRfc3339());
     if (deepEqual(current, want)) return node;
     this.log.info('updating readiness taints', { node: node.metadata!.name, ready: readyStatus(node), taints: want.map((t) => `${t.key}:${t.effect}`) });
-    return this.client.patch(R.nodes, undefined, node.metadata!.name!, [
-      { op: 'test', path: '/metadata/resourceVersion', value: node.metadata!.resourceVersion },
-      { op: 'add', path: '/spec/taints', value: want },
-    ], 'json');
+    return this.client.patch(
+      R.nodes,
+      undefined,
+      node.metadata!.name!,
+      [
+        { op: 'test', path: '/metadata/resourceVersion', value: node.metadata!.resourceVersion },
+        { op: 'add', path: '/spec/taints', value: want },
+      ],
+      'json',
+    );
   }
 
   private podsOn(node: string): KObject[] {

@@ -27,9 +27,9 @@ export function readyStatus(node: KObject): string | undefined {
 
 /** The node's taints with the readiness taints set to what its Ready condition says. */
 export function desiredTaints(node: KObject, now: string): Taint[] {
-  const current = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
+  const current = (node.spec as { taints?: Taint[] } | undefined)?.taints ?? [];
   const others = current.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY && !(CONDITION_TAINT_KEYS.has(t.key) && t.effect === 'NoSchedule'));
-  const conditions = ((node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+  const conditions = (node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
   const pressure = Object.entries(CONDITION_TAINTS)
     .filter(([type]) => conditions.some((c) => c.type === type && c.status === 'True'))
     .map(([, key]) => current.find((t) => t.key === key && t.effect === 'NoSchedule') ?? { key, effect: 'NoSchedule', timeAdded: now });

@@ -19,7 +19,11 @@ export class PodGCController extends Controller {
   private missingSince = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('podgc', log, factory, 1);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
     this.nodes = this.informers.informer(R.nodes);

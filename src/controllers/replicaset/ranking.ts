@@ -51,6 +51,9 @@ export function podsToDelete(pods: Pod[], related: Pod[], n: number): Pod[] {
   if (n >= pods.length) return pods.slice();
   const perNode = new Map<string, number>();
   for (const p of related) if (p.spec?.nodeName) perNode.set(p.spec.nodeName, (perNode.get(p.spec.nodeName) ?? 0) + 1);
-  const rank = new Map(pods.map((p) => [p, p.spec?.nodeName ? perNode.get(p.spec.nodeName) ?? 0 : 0]));
-  return pods.slice().sort((a, b) => compareForDeletion(a, b, rank)).slice(0, n);
+  const rank = new Map(pods.map((p) => [p, p.spec?.nodeName ? (perNode.get(p.spec.nodeName) ?? 0) : 0]));
+  return pods
+    .slice()
+    .sort((a, b) => compareForDeletion(a, b, rank))
+    .slice(0, n);
 }

@@ -20,17 +20,29 @@ test('scale-down deletes unscheduled, then pending, then not-ready, then the mos
     pod('pending', { node: 'n', phase: 'Pending' }),
     pod('unscheduled'),
   ];
-  assert.deepEqual(podsToDelete(pods, [], 5).map((p) => p.metadata.name), pods.map((p) => p.metadata.name));
-  assert.deepEqual(podsToDelete(pods, [], 4).map((p) => p.metadata.name), ['unscheduled', 'pending', 'running-unready', 'ready-new']);
+  assert.deepEqual(
+    podsToDelete(pods, [], 5).map((p) => p.metadata.name),
+    pods.map((p) => p.metadata.name),
+  );
+  assert.deepEqual(
+    podsToDelete(pods, [], 4).map((p) => p.metadata.name),
+    ['unscheduled', 'pending', 'running-unready', 'ready-new'],
+  );
   const sameAge = [pod('older', { created: '2024-01-01T00:00:00Z' }), pod('newer', { created: '2024-01-02T00:00:00Z' })];
-  assert.deepEqual(podsToDelete(sameAge, [], 1).map((p) => p.metadata.name), ['newer']);
+  assert.deepEqual(
+    podsToDelete(sameAge, [], 1).map((p) => p.metadata.name),
+    ['newer'],
+  );
 });
 
 test('a pod doubled up on a node with related pods goes before a lone one', () => {
   const a = pod('lone', { node: 'n1', phase: 'Running', ready: true });
   const b = pod('crowded', { node: 'n2', phase: 'Running', ready: true });
   const related = [b, pod('sibling', { node: 'n2', phase: 'Running', ready: true })];
-  assert.deepEqual(podsToDelete([a, b], related, 1).map((p) => p.metadata.name), ['crowded']);
+  assert.deepEqual(
+    podsToDelete([a, b], related, 1).map((p) => p.metadata.name),
+    ['crowded'],
+  );
 });
 
 test('expectations hold a key until every expected create and delete is observed, or they expire', () => {
@@ -51,11 +63,16 @@ test('expectations hold a key until every expected create and delete is observed
 
 test('slow start doubles batches and stops at the first failing batch', async () => {
   let calls = 0;
-  const ok = await slowStartBatch(10, 1, async () => { calls++; });
+  const ok = await slowStartBatch(10, 1, async () => {
+    calls++;
+  });
   assert.deepEqual(ok, { succeeded: 10 });
   assert.equal(calls, 10);
   calls = 0;
-  const failing = await slowStartBatch(100, 1, async () => { calls++; throw new Error('quota exceeded'); });
+  const failing = await slowStartBatch(100, 1, async () => {
+    calls++;
+    throw new Error('quota exceeded');
+  });
   assert.equal(calls, 1, 'one request, not a hundred');
   assert.equal(failing.succeeded, 0);
   assert.match(String(failing.error), /quota/);
@@ -64,11 +81,7 @@ test('slow start doubles batches and stops at the first failing batch', async ()
 test('status counts replicas, fully labeled, ready and available (minReadySeconds), and ReplicaFailure', () => {
   const rs: ReplicaSet = { metadata: { name: 'rs', generation: 3 }, spec: { replicas: 3, minReadySeconds: 60, template: { metadata: { labels: { app: 'web', tier: 'fe' } } } } };
   const now = Date.parse('2024-01-01T00:01:00Z');
-  const pods = [
-    pod('a', { labels: { app: 'web', tier: 'fe' }, node: 'n', phase: 'Running', ready: true, readyAt: '2024-01-01T00:00:00Z' }),
-    pod('b', { labels: { app: 'web' }, node: 'n', phase: 'Running', ready: true, readyAt: '2024-01-01T00:00:30Z' }),
-    pod('c', { labels: { app: 'web', tier: 'fe' } }),
-  ];
+  const pods = [pod('a', { labels: { app: 'web', tier: 'fe' }, node: 'n', phase: 'Running', ready: true, readyAt: '2024-01-01T00:00:00Z' }), pod('b', { labels: { app: 'web' }, node: 'n', phase: 'Running', ready: true, readyAt: '2024-01-01T00:00:30Z' }), pod('c', { labels: { app: 'web', tier: 'fe' } })];
   const s = computeStatus(rs, pods, undefined, now);
   assert.deepEqual({ ...s }, { replicas: 3, fullyLabeledReplicas: 2, readyReplicas: 2, availableReplicas: 1, observedGeneration: 3 });
   const failed = computeStatus(rs, pods, { reason: 'FailedCreate', message: 'pods "x" is forbidden: exceeded quota' }, now);

@@ -34,7 +34,11 @@ export class ReplicaSetController extends Controller {
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('replicaset', log, factory, 4);
     this.events = new EventRecorder(client, 'replicaset-controller', log);
     this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
@@ -158,18 +162,23 @@ export class ReplicaSetController extends Controller {
     } else if (diff > 0) {
       const n = Math.min(diff, BURST);
       const victims = podsToDelete(owned, this.relatedPods(rs), n);
-      this.expectations.expectDeletions(key, victims.map((p) => keyOf(p)));
-      const results = await Promise.allSettled(victims.map(async (p) => {
-        try {
-          await this.client.delete(R.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
-          this.events.record(rsObj, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
-        } catch (e) {
-          this.expectations.deletionObserved(key, keyOf(p));
-          if (isNotFound(e)) return;
-          this.events.record(rsObj, 'Warning', 'FailedDelete', `Error deleting: ${errorText(e)}`);
-          throw e;
-        }
-      }));
+      this.expectations.expectDeletions(
+        key,
+        victims.map((p) => keyOf(p)),
+      );
+      const results = await Promise.allSettled(
+        victims.map(async (p) => {
+          try {
+            await this.client.delete(R.pods, p.metadata.namespace, p.metadata.name!, { preconditions: { uid: p.metadata.uid } });
+            this.events.record(rsObj, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
+          } catch (e) {
+            this.expectations.deletionObserved(key, keyOf(p));
+            if (isNotFound(e)) return;
+            this.events.record(rsObj, 'Warning', 'FailedDelete', `Error deleting: ${errorText(e)}`);
+            throw e;
+          }
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) return { reason: 'FailedDelete' as const, message: errorText(failed.reason) };
     }

@@ -16,7 +16,11 @@ export class ServiceAccountController extends Controller {
   private namespaces: InformerLike;
   private accounts: InformerLike;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('serviceaccount', log, factory);
     this.namespaces = this.informers.informer(R.namespaces);
     this.accounts = this.informers.informer(R.serviceaccounts);

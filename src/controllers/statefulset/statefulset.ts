@@ -33,7 +33,11 @@ export class StatefulSetController extends Controller {
   private expectations = new Expectations();
   private events: EventRecorder;
 
-  constructor(private client: RestClient, factory: InformerFactory, log: Logger) {
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+  ) {
     super('statefulset', log, factory, 2);
     this.events = new EventRecorder(client, 'statefulset-controller', log);
     this.sets = this.informers.informer(R.statefulsets);

@@ -22,7 +22,10 @@ export function endpointFieldsChanged(old: KObject, pod: KObject): boolean {
     s(old).nodeName !== s(pod).nodeName ||
     s(old).hostname !== s(pod).hostname ||
     s(old).subdomain !== s(pod).subdomain ||
-    !same(s(old).containers?.map((c) => c.ports), s(pod).containers?.map((c) => c.ports))
+    !same(
+      s(old).containers?.map((c) => c.ports),
+      s(pod).containers?.map((c) => c.ports),
+    )
   );
 }
 

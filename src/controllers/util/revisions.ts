@@ -60,7 +60,7 @@ export async function syncRevisions(client: RestClient, owner: KObject, kind: Ow
   }
   while (!update) {
     const hash = revisionHash(data, collisionCount);
-    const labels = { ...(((template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels) ?? {}), [REVISION_HASH_LABEL]: hash };
+    const labels = { ...((template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash };
     const rev: KObject = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',

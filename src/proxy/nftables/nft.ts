@@ -3,7 +3,10 @@
 import { spawn } from 'node:child_process';
 
 export class NftError extends Error {
-  constructor(message: string, readonly stderr: string) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
     super(message);
     this.name = 'NftError';
   }

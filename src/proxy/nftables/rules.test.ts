@@ -8,17 +8,17 @@ import { buildTransaction } from './transaction.js';
 
 const asRoot = process.getuid?.() === 0 && process.platform === 'linux';
 
-const cluster = () => buildServicePorts([
-  service('web', '10.43.0.10', { type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }),
-  service('sticky', '10.43.0.11', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
-  service('empty', '10.43.0.12', { type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30082 }] }),
-  service('dns', '10.43.0.13', { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
-  service('headless', 'None'),
-], [
-  endpointSlice('web', ['10.42.0.5', '10.42.0.6']),
-  endpointSlice('sticky', ['10.42.0.7']),
-  endpointSlice('dns', ['10.42.0.8'], { portName: 'dns', port: 5353 }),
-].map((s) => (s.metadata!.name === 'dns-abcde' ? { ...s, ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }] } : s)));
+const cluster = () =>
+  buildServicePorts(
+    [
+      service('web', '10.43.0.10', { type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30080 }] }),
+      service('sticky', '10.43.0.11', { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
+      service('empty', '10.43.0.12', { type: 'NodePort', ports: [{ name: 'http', port: 80, nodePort: 30082 }] }),
+      service('dns', '10.43.0.13', { ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+      service('headless', 'None'),
+    ],
+    [endpointSlice('web', ['10.42.0.5', '10.42.0.6']), endpointSlice('sticky', ['10.42.0.7']), endpointSlice('dns', ['10.42.0.8'], { portName: 'dns', port: 5353 })].map((s) => (s.metadata!.name === 'dns-abcde' ? { ...s, ports: [{ name: 'dns', port: 5353, protocol: 'UDP' }] } : s)),
+  );
 
 const chainRules = (rs: ReturnType<typeof renderRuleset>, prefix: string) => [...rs.chains].filter(([n]) => new RegExp(`^${prefix}[0-9A-F]{8}-`).test(n)).map(([, c]) => c.rules);
 
@@ -67,7 +67,7 @@ test('ClientIP affinity: a timed set per endpoint, checked before the random pic
   assert.ok(chainRules(rs, 'endpoint-').flat().includes(`update @${name} { ip saddr }`));
 });
 
-test('masqueradeAll marks all service traffic; without a cluster CIDR only the host\'s own', () => {
+test("masqueradeAll marks all service traffic; without a cluster CIDR only the host's own", () => {
   const all = renderRuleset(cluster(), { nodePortIPs: [], masqueradeAll: true, clusterCIDR: '10.42.0.0/16' });
   assert.ok(chainRules(all, 'service-')[0].includes('jump mark-for-masquerade'));
   const none = renderRuleset(cluster(), { nodePortIPs: [] });

@@ -57,11 +57,11 @@ export function renderRuleset(ports: ServicePort[], o: RuleOptions): Ruleset {
   chain('nat-postrouting', ['jump masquerading'], 'type nat hook postrouting priority 100; policy accept;');
   // Filter hooks run just before DNAT (-110) so they still see the service address; the cluster IP
   // check on output runs after it (-90), when only traffic nothing DNATed still has a cluster IP.
-  chain('filter-input', [
-    ...(o.guardLocalnet ? ['iifname != "lo" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop comment "localhost is not reachable from other hosts"'] : []),
-    'ct state new jump nodeport-endpoints-check',
-    'ct state new jump service-endpoints-check',
-  ], 'type filter hook input priority -110; policy accept;');
+  chain(
+    'filter-input',
+    [...(o.guardLocalnet ? ['iifname != "lo" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop comment "localhost is not reachable from other hosts"'] : []), 'ct state new jump nodeport-endpoints-check', 'ct state new jump service-endpoints-check'],
+    'type filter hook input priority -110; policy accept;',
+  );
   chain('filter-forward', ['ct state new jump service-endpoints-check', 'ct state new jump cluster-ips-check'], 'type filter hook forward priority -110; policy accept;');
   chain('filter-output', ['ct state new jump service-endpoints-check', 'ct state new jump nodeport-endpoints-check'], 'type filter hook output priority -110; policy accept;');
   chain('filter-output-post-dnat', ['ct state new jump cluster-ips-check'], 'type filter hook output priority -90; policy accept;');
@@ -70,11 +70,7 @@ export function renderRuleset(ports: ServicePort[], o: RuleOptions): Ruleset {
   chain('service-endpoints-check', ['ip daddr . meta l4proto . th dport vmap @no-endpoint-services']);
   chain('nodeport-endpoints-check', ['ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports']);
   const unknownVIPs = o.serviceCIDRs?.length ? `{ ${o.serviceCIDRs.join(', ')} }` : undefined;
-  chain('cluster-ips-check', [
-    'ip daddr @cluster-ips meta l4proto tcp reject with tcp reset',
-    'ip daddr @cluster-ips reject',
-    ...(unknownVIPs ? [`ip daddr ${unknownVIPs} meta l4proto tcp reject with tcp reset`, `ip daddr ${unknownVIPs} reject`] : []),
-  ]);
+  chain('cluster-ips-check', ['ip daddr @cluster-ips meta l4proto tcp reject with tcp reset', 'ip daddr @cluster-ips reject', ...(unknownVIPs ? [`ip daddr ${unknownVIPs} meta l4proto tcp reject with tcp reset`, `ip daddr ${unknownVIPs} reject`] : [])]);
   chain('reject-chain', ['meta l4proto tcp reject with tcp reset', 'reject']);
   chain('mark-for-masquerade', [`meta mark set meta mark | ${masqueradeMark}`]);
   chain('masquerading', [`meta mark & ${masqueradeMark} == 0 return`, `meta mark set meta mark ^ ${masqueradeMark}`, 'masquerade fully-random']);

@@ -21,7 +21,10 @@ interface Listener {
 export class UserspaceListeners {
   private listeners = new Map<string, Listener>();
 
-  constructor(private log: Logger, private connectTimeoutMs = 3000) {}
+  constructor(
+    private log: Logger,
+    private connectTimeoutMs = 3000,
+  ) {}
 
   /** Addresses currently served ("host:port" → service port id). */
   addresses(): Map<string, string> {

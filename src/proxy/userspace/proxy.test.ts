@@ -17,7 +17,9 @@ import { startCluster } from '../../../test/helpers/cluster.js';
 
 const log = logger('userspace-proxy-test');
 const servers: net.Server[] = [];
-after(() => { for (const s of servers) s.close(); });
+after(() => {
+  for (const s of servers) s.close();
+});
 
 /** A TCP server on 127.0.0.1 that answers every connection with its name and closes. */
 async function backend(name: string): Promise<number> {
@@ -57,8 +59,17 @@ test('listeners forward round robin, refuse without endpoints and follow updates
   const l = new UserspaceListeners(log);
   try {
     // Two endpoints on different ports of 127.0.0.1: one slice per port is the same service's port twice, so use two slices.
-    const ports = (eps: [number, string][]) => buildServicePorts([service('web', ip, { ports: [{ name: 'http', port }] })], eps.map(([p, n]) => endpointSlice('web', ['127.0.0.1'], { name: n, port: p })));
-    l.update(ports([[a, 'sa'], [b, 'sb']]));
+    const ports = (eps: [number, string][]) =>
+      buildServicePorts(
+        [service('web', ip, { ports: [{ name: 'http', port }] })],
+        eps.map(([p, n]) => endpointSlice('web', ['127.0.0.1'], { name: n, port: p })),
+      );
+    l.update(
+      ports([
+        [a, 'sa'],
+        [b, 'sb'],
+      ]),
+    );
     const host = loopbackAddressFor(ip);
     await until(async () => (await read(host, port)).length > 0);
     const got = [await read(host, port), await read(host, port), await read(host, port), await read(host, port)];
@@ -108,7 +119,11 @@ test('endpoints that vanish while a connection tries them, and clients that rese
   }
   const ip = vip();
   const port = svcPort();
-  const ports = (eps: [number, string][]) => buildServicePorts([service('gone', ip, { ports: [{ name: 'http', port }] })], eps.map(([p, n]) => endpointSlice('gone', ['127.0.0.1'], { name: n, port: p })));
+  const ports = (eps: [number, string][]) =>
+    buildServicePorts(
+      [service('gone', ip, { ports: [{ name: 'http', port }] })],
+      eps.map(([p, n]) => endpointSlice('gone', ['127.0.0.1'], { name: n, port: p })),
+    );
   // The first endpoint's failure is logged (debug) just before the next is tried: remove every endpoint right then.
   let l!: UserspaceListeners;
   let emptied = false;
@@ -123,8 +138,19 @@ test('endpoints that vanish while a connection tries them, and clients that rese
   };
   l = new UserspaceListeners(hook);
   try {
-    l.update(ports([[refusedPorts[0], 'r0'], [refusedPorts[1], 'r1']]));
-    await until(async () => (await read(loopbackAddressFor(ip), port).then(() => 'open', (e: NodeJS.ErrnoException) => e.code)) === 'ECONNRESET');
+    l.update(
+      ports([
+        [refusedPorts[0], 'r0'],
+        [refusedPorts[1], 'r1'],
+      ]),
+    );
+    await until(
+      async () =>
+        (await read(loopbackAddressFor(ip), port).then(
+          () => 'open',
+          (e: NodeJS.ErrnoException) => e.code,
+        )) === 'ECONNRESET',
+    );
     // A client that connects and resets at once, many times over: the proxy dials on, then drops the upstream.
     const b = await backend('b');
     l.update(ports([[b, 'sb']]));

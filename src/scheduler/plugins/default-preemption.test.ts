@@ -22,16 +22,14 @@ function tryPreempt(cache: SchedulerCache, pod: Pod) {
 
 test('evicts the fewest lowest-priority pods on the best node', () => {
   const nodes = [makeNode('n1', { cpu: '2' }), makeNode('n2', { cpu: '2' })];
-  const pods = [
-    makePod('n1-low', { cpu: '1', priority: 10, nodeName: 'n1' }),
-    makePod('n1-mid', { cpu: '1', priority: 100, nodeName: 'n1' }),
-    makePod('n2-low-a', { cpu: '1', priority: 10, nodeName: 'n2' }),
-    makePod('n2-low-b', { cpu: '1', priority: 5, nodeName: 'n2' }),
-  ];
+  const pods = [makePod('n1-low', { cpu: '1', priority: 10, nodeName: 'n1' }), makePod('n1-mid', { cpu: '1', priority: 100, nodeName: 'n1' }), makePod('n2-low-a', { cpu: '1', priority: 10, nodeName: 'n2' }), makePod('n2-low-b', { cpu: '1', priority: 5, nodeName: 'n2' })];
   const out = tryPreempt(cacheOf(nodes, pods), makePod('vip', { cpu: '1', priority: 1000 }));
   // n2's worst victim (10) is no higher than n1's (10), n2 needs just one, the lowest (5).
   assert.equal(out.candidate?.node, 'n2');
-  assert.deepEqual(out.candidate?.victims.map((v) => v.key), ['default/n2-low-b']);
+  assert.deepEqual(
+    out.candidate?.victims.map((v) => v.key),
+    ['default/n2-low-b'],
+  );
 });
 
 test('reprieves victims that need not go', () => {

@@ -9,13 +9,4 @@ import { nodeUnschedulable } from './node-unschedulable.js';
 import { podTopologySpread } from './pod-topology-spread.js';
 import { taintToleration } from './taint-toleration.js';
 
-export const defaultPlugins = (): Plugin[] => [
-  nodeUnschedulable,
-  nodeName,
-  taintToleration,
-  nodeAffinity,
-  nodeResourcesFit,
-  nodeResourcesBalancedAllocation,
-  podTopologySpread,
-  interPodAffinity,
-];
+export const defaultPlugins = (): Plugin[] => [nodeUnschedulable, nodeName, taintToleration, nodeAffinity, nodeResourcesFit, nodeResourcesBalancedAllocation, podTopologySpread, interPodAffinity];

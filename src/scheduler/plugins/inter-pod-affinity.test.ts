@@ -53,7 +53,7 @@ test('required affinity with no matching pod anywhere: unschedulable, unless the
   assert.ok(schedule([], affine('first', [term('group', 'zone')], { app: 'group' })));
 });
 
-test('namespaces: terms look in the pod\'s own namespace by default', () => {
+test("namespaces: terms look in the pod's own namespace by default", () => {
   const existing = [makePod('w1', { ns: 'other', labels: { app: 'web' }, nodeName: 'a1' }), makePod('w2', { ns: 'other', labels: { app: 'web' }, nodeName: 'a2' }), makePod('w3', { ns: 'other', labels: { app: 'web' }, nodeName: 'b1' })];
   assert.ok(schedule(existing, anti('mine', 'web', [term('web')])));
   const everywhere = anti('mine', 'web', [{ ...term('web'), namespaceSelector: {} }]);

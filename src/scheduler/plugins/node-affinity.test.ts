@@ -18,10 +18,27 @@ test('nodeSelector must match every label', () => {
 });
 
 test('required terms are ORed, expressions within a term ANDed', () => {
-  const p = withSpec(required({ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }, { key: 'cores', operator: 'Gt', values: ['8'] }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['hdd-1'] }] }));
+  const p = withSpec(
+    required(
+      {
+        matchExpressions: [
+          { key: 'disk', operator: 'In', values: ['ssd'] },
+          { key: 'cores', operator: 'Gt', values: ['8'] },
+        ],
+      },
+      { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['hdd-1'] }] },
+    ),
+  );
   assert.equal(nodeAffinity.filter!(s, p, ssd), undefined);
   assert.equal(nodeAffinity.filter!(s, p, hdd), undefined);
-  const strict = withSpec(required({ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }, { key: 'cores', operator: 'Lt', values: ['8'] }] }));
+  const strict = withSpec(
+    required({
+      matchExpressions: [
+        { key: 'disk', operator: 'In', values: ['ssd'] },
+        { key: 'cores', operator: 'Lt', values: ['8'] },
+      ],
+    }),
+  );
   assert.ok(nodeAffinity.filter!(s, strict, ssd));
 });
 
@@ -43,7 +60,16 @@ test('bad operators are errors with the field path, raised in preFilter', () => 
 });
 
 test('preferred terms score by weight, normalized to 100', () => {
-  const p = withSpec({ affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } }, { weight: 10, preference: { matchExpressions: [{ key: 'cores', operator: 'Exists' }] } }] } } });
+  const p = withSpec({
+    affinity: {
+      nodeAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 30, preference: { matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] } },
+          { weight: 10, preference: { matchExpressions: [{ key: 'cores', operator: 'Exists' }] } },
+        ],
+      },
+    },
+  });
   const scores = [nodeAffinity.score!(s, p, ssd), nodeAffinity.score!(s, p, hdd)];
   assert.deepEqual(scores, [40, 10]);
   nodeAffinity.normalizeScore!(s, p, scores);

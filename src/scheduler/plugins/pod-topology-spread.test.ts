@@ -28,13 +28,19 @@ test('DoNotSchedule: skew would exceed maxSkew everywhere but the emptier zone, 
 
 test('nodes without the topology key cannot take a pod with a hard constraint', () => {
   const unlabelled = [makeNode('x')];
-  assert.throws(() => schedule([], spread('p', {}), unlabelled), (e: Error) => e instanceof FitError && e.message.includes(ERR_SPREAD_LABEL));
+  assert.throws(
+    () => schedule([], spread('p', {}), unlabelled),
+    (e: Error) => e instanceof FitError && e.message.includes(ERR_SPREAD_LABEL),
+  );
 });
 
-test('unsatisfiable skew is reported with kube\'s reason', () => {
+test("unsatisfiable skew is reported with kube's reason", () => {
   const existing = [web('w1', 'b1')];
   const only = [makeNode('b1', { labels: { zone: 'b' } }), makeNode('a1', { labels: { zone: 'a' }, taints: [{ key: 'k', effect: 'NoSchedule' }] })];
-  assert.throws(() => schedule(existing, spread('p', {}), only), (e: Error) => e instanceof FitError && e.message.includes(`1 ${ERR_SPREAD}`));
+  assert.throws(
+    () => schedule(existing, spread('p', {}), only),
+    (e: Error) => e instanceof FitError && e.message.includes(`1 ${ERR_SPREAD}`),
+  );
 });
 
 test('ScheduleAnyway only scores: prefers the emptier zone but never refuses', () => {

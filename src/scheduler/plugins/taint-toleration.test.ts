@@ -20,7 +20,7 @@ test('toleration matching: Equal needs key and value, Exists only the key, empty
   assert.ok(!toleratesTaint({ key: 'dedicated', operator: 'Bogus' }, taint));
 });
 
-test('NoSchedule taints keep out pods without a toleration, with kube\'s message', () => {
+test("NoSchedule taints keep out pods without a toleration, with kube's message", () => {
   assert.deepEqual(taintToleration.filter!(s, info(makePod('p')), gpu), { code: 'UnschedulableAndUnresolvable', reasons: ['node(s) had untolerated taint {dedicated: gpu}'] });
   const tolerant = info(makePod('p', { spec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] } }));
   assert.equal(taintToleration.filter!(s, tolerant, gpu), undefined);

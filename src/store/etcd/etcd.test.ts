@@ -35,18 +35,30 @@ function prefixed(s: EtcdStore, ns: string): EtcdStore {
       const orig = Reflect.get(target, prop, recv);
       if (typeof orig !== 'function') return orig;
       switch (prop) {
-        case 'get': return async (k: string) => { const r = await target.get(ns + k); return r && strip(r); };
-        case 'create': return async (k: string, v: string) => strip(await target.create(ns + k, v));
-        case 'update': return async (k: string, v: string, e: number) => strip(await target.update(ns + k, v, e));
-        case 'delete': return async (k: string, e?: number) => strip(await target.delete(ns + k, e));
-        case 'count': return (p: string) => target.count(ns + p);
-        case 'list': return async (p: string, o: any = {}) => {
-          const r = await target.list(ns + p, { ...o, continueKey: o.continueKey ? ns + o.continueKey : undefined });
-          return { ...r, items: r.items.map(strip), continueKey: r.continueKey?.slice(ns.length) };
-        };
-        case 'watch': return (p: string, o: any) => target.watch(ns + p, { ...o, onEvents: (evs: any[]) => o.onEvents(evs.map((e) => ({ ...e, kv: strip(e.kv), prevKv: e.prevKv && strip(e.prevKv) }))) });
-        case 'close': return async () => {};
-        default: return orig.bind(target);
+        case 'get':
+          return async (k: string) => {
+            const r = await target.get(ns + k);
+            return r && strip(r);
+          };
+        case 'create':
+          return async (k: string, v: string) => strip(await target.create(ns + k, v));
+        case 'update':
+          return async (k: string, v: string, e: number) => strip(await target.update(ns + k, v, e));
+        case 'delete':
+          return async (k: string, e?: number) => strip(await target.delete(ns + k, e));
+        case 'count':
+          return (p: string) => target.count(ns + p);
+        case 'list':
+          return async (p: string, o: any = {}) => {
+            const r = await target.list(ns + p, { ...o, continueKey: o.continueKey ? ns + o.continueKey : undefined });
+            return { ...r, items: r.items.map(strip), continueKey: r.continueKey?.slice(ns.length) };
+          };
+        case 'watch':
+          return (p: string, o: any) => target.watch(ns + p, { ...o, onEvents: (evs: any[]) => o.onEvents(evs.map((e) => ({ ...e, kv: strip(e.kv), prevKv: e.prevKv && strip(e.prevKv) }))) });
+        case 'close':
+          return async () => {};
+        default:
+          return orig.bind(target);
       }
     },
   });

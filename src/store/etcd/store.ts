@@ -4,22 +4,7 @@
 
 import { Etcd3, GRPCOutOfRangeError, type IKeyValue } from 'etcd3';
 import type { Logger } from '../../util/log.js';
-import {
-  assertInPrefix,
-  CompactedError,
-  ConflictError,
-  FutureRevisionError,
-  KeyExistsError,
-  NotFoundError,
-  UnavailableError,
-  type KeyValue,
-  type ListOptions,
-  type ListResult,
-  type Store,
-  type WatchEvent,
-  type WatchOptions,
-  type Watcher,
-} from '../types.js';
+import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
 
 const b = (s: string) => Buffer.from(s);
 const toKv = (kv: IKeyValue): KeyValue => ({ key: kv.key.toString(), value: kv.value.toString(), createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) });
@@ -43,7 +28,10 @@ export class EtcdStore implements Store {
   private client: Etcd3;
   private compacted = 0;
 
-  constructor(endpoints: string[], private log?: Logger) {
+  constructor(
+    endpoints: string[],
+    private log?: Logger,
+  ) {
     this.client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
   }
 
@@ -117,21 +105,25 @@ export class EtcdStore implements Store {
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
-    const r = await this.call(() => this.client.kv.txn({
-      compare: [{ key: b(key), target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key: b(key), value: b(value) } }],
-    }));
+    const r = await this.call(() =>
+      this.client.kv.txn({
+        compare: [{ key: b(key), target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: b(key), value: b(value) } }],
+      }),
+    );
     if (!r.succeeded) throw new KeyExistsError(key);
     const rev = Number(r.header.revision);
     return { key, value, createRevision: rev, modRevision: rev };
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    const r = await this.call(() => this.client.kv.txn({
-      compare: [{ key: b(key), target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
-      success: [{ request_put: { key: b(key), value: b(value), prev_kv: true } }],
-      failure: [{ request_range: { key: b(key) } }],
-    }));
+    const r = await this.call(() =>
+      this.client.kv.txn({
+        compare: [{ key: b(key), target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
+        success: [{ request_put: { key: b(key), value: b(value), prev_kv: true } }],
+        failure: [{ request_range: { key: b(key) } }],
+      }),
+    );
     if (!r.succeeded) {
       const cur = r.responses[0]?.response_range?.kvs?.[0];
       if (!cur) throw new NotFoundError(key);
@@ -143,14 +135,14 @@ export class EtcdStore implements Store {
   }
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
-    const compare = expectedRevision !== undefined
-      ? [{ key: b(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }]
-      : [{ key: b(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }];
-    const r = await this.call(() => this.client.kv.txn({
-      compare,
-      success: [{ request_delete_range: { key: b(key), prev_kv: true } }],
-      failure: [{ request_range: { key: b(key) } }],
-    }));
+    const compare = expectedRevision !== undefined ? [{ key: b(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }] : [{ key: b(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }];
+    const r = await this.call(() =>
+      this.client.kv.txn({
+        compare,
+        success: [{ request_delete_range: { key: b(key), prev_kv: true } }],
+        failure: [{ request_range: { key: b(key) } }],
+      }),
+    );
     if (!r.succeeded) {
       const cur = r.responses[0]?.response_range?.kvs?.[0];
       if (!cur) throw new NotFoundError(key);

@@ -6,9 +6,7 @@ export function prepare(db: DB) {
   return {
     latest: db.prepare<[string], Row>('SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1'),
     latestAt: db.prepare<[string, number], Row>('SELECT * FROM kv WHERE name = ? AND id <= ? ORDER BY id DESC LIMIT 1'),
-    insert: db.prepare<[string, number, number, number, number, string, string | null]>(
-      'INSERT INTO kv (name, created, deleted, create_revision, prev_revision, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insert: db.prepare<[string, number, number, number, number, string, string | null]>('INSERT INTO kv (name, created, deleted, create_revision, prev_revision, value, old_value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     setCreateRevision: db.prepare<[number, number]>('UPDATE kv SET create_revision = ? WHERE id = ?'),
     // The newest row of each key in [from, to) at or below a revision, live keys only, in key order.
     // Walks the (name, id) index in order and stops at the limit, so a page costs its own size (plus
@@ -29,9 +27,7 @@ export function prepare(db: DB) {
     setMeta: db.prepare<[string, number]>('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
     // Rows at or below the compacted revision that no read at or after it can see: tombstones, and
     // rows with a newer row of the same key at or below it.
-    compact: db.prepare<[number, number]>(
-      `DELETE FROM kv WHERE id <= ? AND (deleted = 1 OR id < (SELECT MAX(k2.id) FROM kv k2 WHERE k2.name = kv.name AND k2.id <= ?))`,
-    ),
+    compact: db.prepare<[number, number]>(`DELETE FROM kv WHERE id <= ? AND (deleted = 1 OR id < (SELECT MAX(k2.id) FROM kv k2 WHERE k2.name = kv.name AND k2.id <= ?))`),
   };
 }
 

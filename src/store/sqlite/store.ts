@@ -5,28 +5,11 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import {
-  assertInPrefix,
-  CompactedError,
-  ConflictError,
-  FutureRevisionError,
-  KeyExistsError,
-  NotFoundError,
-  type KeyValue,
-  type ListOptions,
-  type ListResult,
-  type Store,
-  type WatchEvent,
-  type WatchOptions,
-  type Watcher,
-} from '../types.js';
+import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
 import { openDatabase, prefixEnd, type DB, type Row } from './schema.js';
 import { prepare, type Statements } from './statements.js';
 
-type Op =
-  | { kind: 'create'; key: string; value: string }
-  | { kind: 'update'; key: string; value: string; expected: number }
-  | { kind: 'delete'; key: string; expected?: number };
+type Op = { kind: 'create'; key: string; value: string } | { kind: 'update'; key: string; value: string; expected: number } | { kind: 'delete'; key: string; expected?: number };
 
 interface Pending {
   op: Op;

@@ -20,10 +20,16 @@ test('connections over the per-address cap and the total cap are refused; closin
   const port = (server.address() as net.AddressInfo).port;
   try {
     const a = [await dial(port, '127.0.0.2'), await dial(port, '127.0.0.2'), await dial(port, '127.0.0.2')];
-    assert.deepEqual(a.map((x) => x.accepted), [true, true, true]);
+    assert.deepEqual(
+      a.map((x) => x.accepted),
+      [true, true, true],
+    );
     assert.equal((await dial(port, '127.0.0.2')).accepted, false, 'the 4th from one address');
     const b = [await dial(port, '127.0.0.3'), await dial(port, '127.0.0.3')];
-    assert.deepEqual(b.map((x) => x.accepted), [true, true]);
+    assert.deepEqual(
+      b.map((x) => x.accepted),
+      [true, true],
+    );
     assert.equal((await dial(port, '127.0.0.4')).accepted, false, 'the 6th in total');
     assert.equal(counter.refused, 2);
     a[0].socket.destroy();

@@ -31,8 +31,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits, onRef
   server.prependListener('connection', (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     const mine = perIP.get(ip) ?? 0;
-    const why = limits.maxConnections > 0 && open >= limits.maxConnections ? 'too many connections'
-      : limits.maxConnectionsPerIP > 0 && mine >= limits.maxConnectionsPerIP ? 'too many connections from this address' : undefined;
+    const why = limits.maxConnections > 0 && open >= limits.maxConnections ? 'too many connections' : limits.maxConnectionsPerIP > 0 && mine >= limits.maxConnectionsPerIP ? 'too many connections from this address' : undefined;
     if (why) {
       refused++;
       onRefused?.(ip, why);

@@ -48,7 +48,10 @@ export function parseRequestTarget(raw: string | undefined): URL {
 
 /** Path segments, percent-decoded (call on a URL from parseRequestTarget, whose segments all decode). */
 export function pathSegments(pathname: string): string[] {
-  return pathname.split('/').filter((p) => p !== '').map(safeDecode);
+  return pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(safeDecode);
 }
 
 /** decodeURIComponent that keeps an undecodable segment as it is instead of throwing. */

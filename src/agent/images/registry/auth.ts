@@ -22,7 +22,10 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
 }
 
 export class AuthError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }

@@ -9,7 +9,10 @@ import { authorize, AuthError, parseChallenge } from './auth.js';
 import { readBody, request } from './http.js';
 
 export class RegistryError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
   }
 }
@@ -42,7 +45,12 @@ export class RegistryClient {
   readonly base: string;
   private authorization?: string;
 
-  constructor(readonly domain: string, readonly repository: string, private readonly auth: PullAuth | undefined, insecure: string[]) {
+  constructor(
+    readonly domain: string,
+    readonly repository: string,
+    private readonly auth: PullAuth | undefined,
+    insecure: string[],
+  ) {
     const host = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
     this.base = `${usesPlainHttp(domain, insecure) ? 'http' : 'https'}://${host}`;
   }
@@ -72,7 +80,7 @@ export class RegistryClient {
     const status = res.statusCode ?? 0;
     const reason = await registryReason(res);
     if (status === 401 || status === 403) {
-      throw new RegistryError(`registry ${this.domain} refused access to ${what} (${status})${reason}: ${this.auth?.username || this.auth?.token ? 'check the pull secret\'s credentials' : 'the repository may be private (add an imagePullSecret)'}`, status);
+      throw new RegistryError(`registry ${this.domain} refused access to ${what} (${status})${reason}: ${this.auth?.username || this.auth?.token ? "check the pull secret's credentials" : 'the repository may be private (add an imagePullSecret)'}`, status);
     }
     throw new RegistryError(`registry ${this.domain} answered ${status} for ${what}${reason}`, status);
   }

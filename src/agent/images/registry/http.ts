@@ -13,7 +13,10 @@ export interface RequestOptions {
 }
 
 export class HttpError extends Error {
-  constructor(message: string, readonly code?: string) {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
   }
 }

@@ -27,7 +27,11 @@ class Output {
     let b = Buffer.from(text, 'utf8');
     if (this.limit !== undefined && this.written + b.length > this.limit) b = b.subarray(0, this.limit - this.written);
     this.written += b.length;
-    if (!this.res.write(b)) await new Promise<void>((r) => { this.res.once('drain', r); this.res.once('close', r); });
+    if (!this.res.write(b))
+      await new Promise<void>((r) => {
+        this.res.once('drain', r);
+        this.res.once('close', r);
+      });
   }
 }
 
@@ -36,7 +40,11 @@ export async function serveLogs(res: ServerResponse, files: LogFiles, opts: LogO
   const joiner = new LineJoiner();
   const format = (l: LogLine) => (opts.timestamps ? `${l.timestamp} ${l.text}\n` : `${l.text}\n`);
   const keep = (l: LogLine | undefined): l is LogLine => l !== undefined && (opts.sinceMs === undefined || l.time >= opts.sinceMs);
-  const toLines = (raw: string[]) => raw.map(parseCriLine).map((e) => (e ? joiner.push(e) : undefined)).filter(keep);
+  const toLines = (raw: string[]) =>
+    raw
+      .map(parseCriLine)
+      .map((e) => (e ? joiner.push(e) : undefined))
+      .filter(keep);
 
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
@@ -58,7 +66,10 @@ export async function serveLogs(res: ServerResponse, files: LogFiles, opts: LogO
     // One waker for the poll sleep, fired by the container stopping or the client leaving.
     let stopped = false;
     let wake = () => {};
-    void files.stopped.then(() => { stopped = true; wake(); });
+    void files.stopped.then(() => {
+      stopped = true;
+      wake();
+    });
     const onAbort = () => wake();
     closed.addEventListener('abort', onAbort);
     while (!closed.aborted && !out.full && !res.destroyed) {
@@ -75,7 +86,10 @@ export async function serveLogs(res: ServerResponse, files: LogFiles, opts: LogO
       }
       await new Promise<void>((r) => {
         const t = setTimeout(r, POLL_MS);
-        wake = () => { clearTimeout(t); r(); };
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
       });
     }
     closed.removeEventListener('abort', onAbort);

@@ -35,7 +35,7 @@ function control(type: number, flags: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(8);
   h.writeUInt16BE(0x8000 | VERSION, 0);
   h.writeUInt16BE(type, 2);
-  h.writeUInt32BE(((flags & 0xff) << 24 | payload.length) >>> 0, 4);
+  h.writeUInt32BE((((flags & 0xff) << 24) | payload.length) >>> 0, 4);
   return Buffer.concat([h, payload]);
 }
 
@@ -51,7 +51,7 @@ export function encodeFrame(f: Frame): Buffer {
       if (f.data.length > MAX_LENGTH) throw new SpdyProtocolError('DATA frame too long');
       const h = Buffer.alloc(8);
       h.writeUInt32BE(f.streamId & 0x7fffffff, 0);
-      h.writeUInt32BE(((f.flags & 0xff) << 24 | f.data.length) >>> 0, 4);
+      h.writeUInt32BE((((f.flags & 0xff) << 24) | f.data.length) >>> 0, 4);
       return Buffer.concat([h, f.data]);
     }
     case 'syn_stream': {
@@ -72,7 +72,7 @@ export function encodeFrame(f: Frame): Buffer {
       const p = Buffer.alloc(4 + 8 * f.entries.length);
       p.writeUInt32BE(f.entries.length, 0);
       f.entries.forEach((e, i) => {
-        p.writeUInt32BE(((e.flags & 0xff) << 24 | (e.id & 0xffffff)) >>> 0, 4 + i * 8);
+        p.writeUInt32BE((((e.flags & 0xff) << 24) | (e.id & 0xffffff)) >>> 0, 4 + i * 8);
         p.writeUInt32BE(e.value >>> 0, 8 + i * 8);
       });
       return control(TYPE.SETTINGS, f.flags, p);

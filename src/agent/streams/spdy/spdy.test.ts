@@ -43,9 +43,20 @@ test('the parser reassembles frames split and merged across chunks', () => {
 });
 
 test('header blocks: names lower-cased, multiple values joined by NUL', () => {
-  const h = new Map([['StreamType', ['data']], ['port', ['8080']], ['x', ['a', 'b']]]);
+  const h = new Map([
+    ['StreamType', ['data']],
+    ['port', ['8080']],
+    ['x', ['a', 'b']],
+  ]);
   const back = decodeHeaderBlock(encodeHeaderBlock(h));
-  assert.deepEqual([...back], [['streamtype', ['data']], ['port', ['8080']], ['x', ['a', 'b']]]);
+  assert.deepEqual(
+    [...back],
+    [
+      ['streamtype', ['data']],
+      ['port', ['8080']],
+      ['x', ['a', 'b']],
+    ],
+  );
   assert.throws(() => decodeHeaderBlock(Buffer.from([0, 0, 0, 2, 0, 0, 0, 1])), /truncated/);
 });
 
@@ -53,7 +64,11 @@ test('compression shares one zlib context with the SPDY dictionary across blocks
   const c = new HeaderCompressor();
   const d = new HeaderDecompressor();
   for (let i = 0; i < 5; i++) {
-    const h = new Map([['streamtype', [i % 2 ? 'error' : 'data']], ['port', [String(8000 + i)]], ['requestid', [String(i)]]]);
+    const h = new Map([
+      ['streamtype', [i % 2 ? 'error' : 'data']],
+      ['port', [String(8000 + i)]],
+      ['requestid', [String(i)]],
+    ]);
     assert.deepEqual(await d.decompress(await c.compress(h)), h);
   }
   // An independent inflater given the dictionary reads the first block: it is standard zlib.
@@ -61,7 +76,9 @@ test('compression shares one zlib context with the SPDY dictionary across blocks
   const first = await c2.compress(new Map([['a', ['b']]]));
   const inflated = zlib.inflateSync(first, { dictionary: SPDY3_DICTIONARY, finishFlush: zlib.constants.Z_SYNC_FLUSH });
   assert.deepEqual([...decodeHeaderBlock(inflated)], [['a', ['b']]]);
-  c.close(); d.close(); c2.close();
+  c.close();
+  d.close();
+  c2.close();
 });
 
 test('the dictionary starts with the length-prefixed "options" and ends with "enq=0."', () => {

@@ -11,7 +11,10 @@ export const isSpdyUpgrade = (req: IncomingMessage) => (req.headers.upgrade ?? '
 /** The protocols the client offers, in its order of preference. */
 export function offeredStreamProtocols(req: IncomingMessage): string[] {
   const raw = req.headersDistinct?.['x-stream-protocol-version'] ?? [];
-  return raw.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return raw
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /**

@@ -15,5 +15,8 @@ test('ConfigMap and Secret keys: file-name characters, not ".", "..", nor starti
   ];
   for (const [k, want] of cases) assert.deepEqual(configMapKeyErrors(k), want, k);
   const errs = validateDataKeys({ apiVersion: 'v1', kind: 'ConfigMap', data: { '..data': 'x' }, binaryData: { ok: 'eA==' } }, 'data', 'binaryData');
-  assert.deepEqual(errs.map((e) => [e.field, e.message]), [['data[..data]', `Invalid value: "..data": must not start with '..'`]]);
+  assert.deepEqual(
+    errs.map((e) => [e.field, e.message]),
+    [['data[..data]', `Invalid value: "..data": must not start with '..'`]],
+  );
 });

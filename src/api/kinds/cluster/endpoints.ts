@@ -6,19 +6,29 @@ import { kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, listOf, mapList, str, stringMap, struct } from '../../schema.js';
 import { objectReference } from './refs.js';
 
-const endpointAddress = struct('io.k8s.api.core.v1.EndpointAddress', 'One endpoint address.', {
-  ip: str('The IP of the endpoint.'),
-  hostname: str('Hostname of the endpoint.'),
-  nodeName: str('Node hosting the endpoint.'),
-  targetRef: objectReference,
-}, { required: ['ip'] });
+const endpointAddress = struct(
+  'io.k8s.api.core.v1.EndpointAddress',
+  'One endpoint address.',
+  {
+    ip: str('The IP of the endpoint.'),
+    hostname: str('Hostname of the endpoint.'),
+    nodeName: str('Node hosting the endpoint.'),
+    targetRef: objectReference,
+  },
+  { required: ['ip'] },
+);
 
-const endpointPort = struct('io.k8s.api.core.v1.EndpointPort', 'One endpoint port.', {
-  name: str('Name of the port (matching the service port).'),
-  port: int32('Port number.'),
-  protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol (default TCP).'),
-  appProtocol: str('Application protocol hint.'),
-}, { required: ['port'] });
+const endpointPort = struct(
+  'io.k8s.api.core.v1.EndpointPort',
+  'One endpoint port.',
+  {
+    name: str('Name of the port (matching the service port).'),
+    port: int32('Port number.'),
+    protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol (default TCP).'),
+    appProtocol: str('Application protocol hint.'),
+  },
+  { required: ['port'] },
+);
 
 const subset = struct('io.k8s.api.core.v1.EndpointSubset', 'A group of addresses sharing the same ports.', {
   addresses: listOf(endpointAddress, 'Ready addresses.'),
@@ -56,34 +66,44 @@ export const endpoints: KindDef = {
   printerColumns: [{ name: 'Endpoints', type: 'string', description: 'Addresses and ports.', cell: formatEndpoints }],
 };
 
-const sliceEndpoint = struct('io.k8s.api.discovery.v1.Endpoint', 'One backend of a service.', {
-  addresses: setOfStrings('The endpoint\'s addresses (1 to 100).'),
-  conditions: struct('io.k8s.api.discovery.v1.EndpointConditions', 'The endpoint\'s state.', {
-    ready: bool('Ready to receive traffic.'),
-    serving: bool('Serving, even while terminating.'),
-    terminating: bool('Being terminated.'),
-  }),
-  hostname: str('Hostname of the endpoint.'),
-  targetRef: objectReference,
-  deprecatedTopology: stringMap('Deprecated topology labels.'),
-  nodeName: str('Node hosting the endpoint.'),
-  zone: str('Zone of the endpoint.'),
-  hints: struct('io.k8s.api.discovery.v1.EndpointHints', 'Routing hints.', {
-    forZones: listOf(struct('io.k8s.api.discovery.v1.ForZone', 'A zone.', { name: str() }, { required: ['name'] })),
-    forNodes: listOf(struct('io.k8s.api.discovery.v1.ForNode', 'A node.', { name: str() }, { required: ['name'] })),
-  }),
-}, { required: ['addresses'] });
+const sliceEndpoint = struct(
+  'io.k8s.api.discovery.v1.Endpoint',
+  'One backend of a service.',
+  {
+    addresses: setOfStrings("The endpoint's addresses (1 to 100)."),
+    conditions: struct('io.k8s.api.discovery.v1.EndpointConditions', "The endpoint's state.", {
+      ready: bool('Ready to receive traffic.'),
+      serving: bool('Serving, even while terminating.'),
+      terminating: bool('Being terminated.'),
+    }),
+    hostname: str('Hostname of the endpoint.'),
+    targetRef: objectReference,
+    deprecatedTopology: stringMap('Deprecated topology labels.'),
+    nodeName: str('Node hosting the endpoint.'),
+    zone: str('Zone of the endpoint.'),
+    hints: struct('io.k8s.api.discovery.v1.EndpointHints', 'Routing hints.', {
+      forZones: listOf(struct('io.k8s.api.discovery.v1.ForZone', 'A zone.', { name: str() }, { required: ['name'] })),
+      forNodes: listOf(struct('io.k8s.api.discovery.v1.ForNode', 'A node.', { name: str() }, { required: ['name'] })),
+    }),
+  },
+  { required: ['addresses'] },
+);
 
 function setOfStrings(d: string) {
   return { ...listOf(str(), d), listType: 'set' as const };
 }
 
-const slicePort = struct('io.k8s.api.discovery.v1.EndpointPort', 'A port of the slice\'s endpoints.', {
-  name: str('Name of the port.'),
-  protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol.'),
-  port: int32('Port number.'),
-  appProtocol: str('Application protocol hint.'),
-}, { mapType: 'atomic' });
+const slicePort = struct(
+  'io.k8s.api.discovery.v1.EndpointPort',
+  "A port of the slice's endpoints.",
+  {
+    name: str('Name of the port.'),
+    protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol.'),
+    port: int32('Port number.'),
+    appProtocol: str('Application protocol hint.'),
+  },
+  { mapType: 'atomic' },
+);
 
 type Slice = { addressType?: string; endpoints?: { addresses?: string[] }[]; ports?: { port?: number; protocol?: string }[] };
 
@@ -94,15 +114,27 @@ export const endpointSlice: KindDef = {
   plural: 'endpointslices',
   singular: 'endpointslice',
   namespaced: true,
-  schema: kindSchema('io.k8s.api.discovery.v1.EndpointSlice', 'A slice of the endpoints behind a service.', {
-    addressType: enumOf(['IPv4', 'IPv6', 'FQDN'], 'Kind of addresses in this slice.'),
-    endpoints: listOf(sliceEndpoint, 'The endpoints (up to 1000).'),
-    ports: listOf(slicePort, 'Ports of all endpoints in the slice.'),
-  }, { required: ['addressType', 'endpoints'] }),
+  schema: kindSchema(
+    'io.k8s.api.discovery.v1.EndpointSlice',
+    'A slice of the endpoints behind a service.',
+    {
+      addressType: enumOf(['IPv4', 'IPv6', 'FQDN'], 'Kind of addresses in this slice.'),
+      endpoints: listOf(sliceEndpoint, 'The endpoints (up to 1000).'),
+      ports: listOf(slicePort, 'Ports of all endpoints in the slice.'),
+    },
+    { required: ['addressType', 'endpoints'] },
+  ),
   printerColumns: [
     { name: 'AddressType', type: 'string', cell: (o) => (o as Slice).addressType ?? '' },
     { name: 'Ports', type: 'string', cell: (o) => ((o as Slice).ports ?? []).map((p) => String(p.port ?? '')).join(',') || '<unset>' },
-    { name: 'Endpoints', type: 'string', cell: (o) => { const a = ((o as Slice).endpoints ?? []).flatMap((e) => e.addresses ?? []); return a.length === 0 ? '<unset>' : a.length > 3 ? `${a.slice(0, 3).join(',')} + ${a.length - 3} more...` : a.join(','); } },
+    {
+      name: 'Endpoints',
+      type: 'string',
+      cell: (o) => {
+        const a = ((o as Slice).endpoints ?? []).flatMap((e) => e.addresses ?? []);
+        return a.length === 0 ? '<unset>' : a.length > 3 ? `${a.slice(0, 3).join(',')} + ${a.length - 3} more...` : a.join(',');
+      },
+    },
   ],
   validate: (o) => {
     const errs: FieldError[] = [];

@@ -14,12 +14,21 @@ const eventSource = struct('io.k8s.api.core.v1.EventSource', 'The component and 
 
 const microTime = (d: string) => ({ type: 'string' as const, format: 'date-time' as const, description: d });
 
-const series = (name: string) => struct(name, 'Data about a series of repeated events.', {
-  count: int32('Number of occurrences in this series up to the last heartbeat.'),
-  lastObservedTime: microTime('When the last occurrence was observed.'),
-});
+const series = (name: string) =>
+  struct(name, 'Data about a series of repeated events.', {
+    count: int32('Number of occurrences in this series up to the last heartbeat.'),
+    lastObservedTime: microTime('When the last occurrence was observed.'),
+  });
 
-type Ev = { involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; apiVersion?: string; resourceVersion?: string; fieldPath?: string }; lastTimestamp?: string; eventTime?: string; firstTimestamp?: string; metadata?: { creationTimestamp?: string }; count?: number; series?: { count?: number } };
+type Ev = {
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; apiVersion?: string; resourceVersion?: string; fieldPath?: string };
+  lastTimestamp?: string;
+  eventTime?: string;
+  firstTimestamp?: string;
+  metadata?: { creationTimestamp?: string };
+  count?: number;
+  series?: { count?: number };
+};
 
 /** "LAST SEEN" as kubectl shows it: since the last occurrence, "(x3 over 5m)" when repeated. */
 function lastSeen(o: Ev): string {
@@ -38,27 +47,40 @@ export const coreEvent: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  schema: kindSchema('io.k8s.api.core.v1.Event', 'A report of something that happened to an object.', {
-    involvedObject: objectReference,
-    reason: str('Short machine-readable reason, in CamelCase.'),
-    message: str('Human-readable description.'),
-    source: eventSource,
-    firstTimestamp: time('First time it was recorded.'),
-    lastTimestamp: time('Last time it was recorded.'),
-    count: int32('How many times it occurred.'),
-    type: str('Normal or Warning.'),
-    eventTime: microTime('When it was first observed (microsecond precision).'),
-    series: series('io.k8s.api.core.v1.EventSeries'),
-    action: str('What action was taken or failed.'),
-    related: objectReference,
-    reportingComponent: str('Name of the controller that emitted it, e.g. kubernetes.io/kubelet.'),
-    reportingInstance: str('ID of the controller instance.'),
-  }, { required: ['metadata', 'involvedObject'] }),
+  schema: kindSchema(
+    'io.k8s.api.core.v1.Event',
+    'A report of something that happened to an object.',
+    {
+      involvedObject: objectReference,
+      reason: str('Short machine-readable reason, in CamelCase.'),
+      message: str('Human-readable description.'),
+      source: eventSource,
+      firstTimestamp: time('First time it was recorded.'),
+      lastTimestamp: time('Last time it was recorded.'),
+      count: int32('How many times it occurred.'),
+      type: str('Normal or Warning.'),
+      eventTime: microTime('When it was first observed (microsecond precision).'),
+      series: series('io.k8s.api.core.v1.EventSeries'),
+      action: str('What action was taken or failed.'),
+      related: objectReference,
+      reportingComponent: str('Name of the controller that emitted it, e.g. kubernetes.io/kubelet.'),
+      reportingInstance: str('ID of the controller instance.'),
+    },
+    { required: ['metadata', 'involvedObject'] },
+  ),
   printerColumns: [
     { name: 'Last Seen', type: 'string', description: 'Time since the last occurrence.', cell: (o) => lastSeen(o as Ev) },
     { name: 'Type', type: 'string', description: 'Normal or Warning.', cell: (o) => (o.type as string) ?? '' },
     { name: 'Reason', type: 'string', description: 'Why it happened.', cell: (o) => (o.reason as string) ?? '' },
-    { name: 'Object', type: 'string', description: 'The object it is about.', cell: (o) => { const i = (o as Ev).involvedObject; return i ? `${(i.kind ?? '').toLowerCase()}/${i.name ?? ''}` : ''; } },
+    {
+      name: 'Object',
+      type: 'string',
+      description: 'The object it is about.',
+      cell: (o) => {
+        const i = (o as Ev).involvedObject;
+        return i ? `${(i.kind ?? '').toLowerCase()}/${i.name ?? ''}` : '';
+      },
+    },
     { name: 'Message', type: 'string', description: 'What happened.', cell: (o) => (o.message as string) ?? '' },
     { name: 'Name', type: 'string', priority: 1, description: 'Name of the event.', cell: (o) => o.metadata?.name },
   ],
@@ -85,27 +107,39 @@ export const eventsV1Event: KindDef = {
   singular: 'event',
   namespaced: true,
   shortNames: ['ev'],
-  schema: kindSchema('io.k8s.api.events.v1.Event', 'A report of something that happened to an object.', {
-    eventTime: microTime('When it was first observed.'),
-    series: series('io.k8s.api.events.v1.EventSeries'),
-    reportingController: str('Name of the controller that emitted it.'),
-    reportingInstance: str('ID of the controller instance.'),
-    action: str('What action was taken or failed.'),
-    reason: str('Why the action was taken.'),
-    regarding: objectReference,
-    related: objectReference,
-    note: str('Human-readable description.'),
-    type: enumOf(['Normal', 'Warning'], 'Normal or Warning.'),
-    deprecatedSource: eventSource,
-    deprecatedFirstTimestamp: time('Deprecated first-seen time.'),
-    deprecatedLastTimestamp: time('Deprecated last-seen time.'),
-    deprecatedCount: int32('Deprecated count.'),
-  }, { required: ['eventTime'] }),
+  schema: kindSchema(
+    'io.k8s.api.events.v1.Event',
+    'A report of something that happened to an object.',
+    {
+      eventTime: microTime('When it was first observed.'),
+      series: series('io.k8s.api.events.v1.EventSeries'),
+      reportingController: str('Name of the controller that emitted it.'),
+      reportingInstance: str('ID of the controller instance.'),
+      action: str('What action was taken or failed.'),
+      reason: str('Why the action was taken.'),
+      regarding: objectReference,
+      related: objectReference,
+      note: str('Human-readable description.'),
+      type: enumOf(['Normal', 'Warning'], 'Normal or Warning.'),
+      deprecatedSource: eventSource,
+      deprecatedFirstTimestamp: time('Deprecated first-seen time.'),
+      deprecatedLastTimestamp: time('Deprecated last-seen time.'),
+      deprecatedCount: int32('Deprecated count.'),
+    },
+    { required: ['eventTime'] },
+  ),
   printerColumns: [
     { name: 'Last Seen', type: 'string', cell: (o) => age((o.deprecatedLastTimestamp as string) ?? (o.eventTime as string)) },
     { name: 'Type', type: 'string', cell: (o) => (o.type as string) ?? '' },
     { name: 'Reason', type: 'string', cell: (o) => (o.reason as string) ?? '' },
-    { name: 'Object', type: 'string', cell: (o) => { const r = o.regarding as { kind?: string; name?: string } | undefined; return r ? `${(r.kind ?? '').toLowerCase()}/${r.name ?? ''}` : ''; } },
+    {
+      name: 'Object',
+      type: 'string',
+      cell: (o) => {
+        const r = o.regarding as { kind?: string; name?: string } | undefined;
+        return r ? `${(r.kind ?? '').toLowerCase()}/${r.name ?? ''}` : '';
+      },
+    },
     { name: 'Message', type: 'string', cell: (o) => (o.note as string) ?? '' },
   ],
   fieldSelectors: {

@@ -12,7 +12,4 @@ import { serviceAccount } from './serviceaccount.js';
 import { persistentVolume, persistentVolumeClaim } from './storage.js';
 import { priorityClass } from './priorityclass.js';
 
-export const clusterKinds: KindDef[] = [
-  namespace, configMap, secret, serviceAccount, service, endpoints, node, coreEvent,
-  persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event, priorityClass,
-];
+export const clusterKinds: KindDef[] = [namespace, configMap, secret, serviceAccount, service, endpoints, node, coreEvent, persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event, priorityClass];

@@ -15,7 +15,7 @@ export const lease: KindDef = {
   singular: 'lease',
   namespaced: true,
   schema: kindSchema('io.k8s.api.coordination.v1.Lease', 'A lease: who holds it and until when (leader election, node heartbeats).', {
-    spec: struct('io.k8s.api.coordination.v1.LeaseSpec', 'The lease\'s holder and timing.', {
+    spec: struct('io.k8s.api.coordination.v1.LeaseSpec', "The lease's holder and timing.", {
       holderIdentity: str('Who holds the lease now.'),
       leaseDurationSeconds: int32('How long the holder may hold it without renewing.'),
       acquireTime: microTime('When the current holder acquired it.'),

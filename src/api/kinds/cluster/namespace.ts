@@ -5,13 +5,18 @@ import type { KindDef } from '../../kind.js';
 import { conditionsOf, kindSchema } from '../../meta.js';
 import { enumOf, object, setOf, str, struct, time } from '../../schema.js';
 
-const namespaceCondition = struct('io.k8s.api.core.v1.NamespaceCondition', 'One aspect of a namespace\'s state.', {
-  type: str('Type of the condition, e.g. NamespaceContentRemaining.'),
-  status: enumOf(['True', 'False', 'Unknown'], 'Status of the condition.'),
-  lastTransitionTime: time('Last time the condition changed.'),
-  reason: str('Machine-readable reason for the last transition.'),
-  message: str('Human-readable details.'),
-}, { required: ['type', 'status'] });
+const namespaceCondition = struct(
+  'io.k8s.api.core.v1.NamespaceCondition',
+  "One aspect of a namespace's state.",
+  {
+    type: str('Type of the condition, e.g. NamespaceContentRemaining.'),
+    status: enumOf(['True', 'False', 'Unknown'], 'Status of the condition.'),
+    lastTransitionTime: time('Last time the condition changed.'),
+    reason: str('Machine-readable reason for the last transition.'),
+    message: str('Human-readable details.'),
+  },
+  { required: ['type', 'status'] },
+);
 
 export const namespace: KindDef = {
   group: '',
@@ -28,7 +33,7 @@ export const namespace: KindDef = {
     }),
     status: struct('io.k8s.api.core.v1.NamespaceStatus', 'The observed state of a namespace.', {
       phase: enumOf(['Active', 'Terminating'], 'Active, or Terminating once deleted.'),
-      conditions: conditionsOf(namespaceCondition, 'Latest observations of the namespace\'s state.'),
+      conditions: conditionsOf(namespaceCondition, "Latest observations of the namespace's state."),
     }),
   }),
   subresources: { status: true, other: ['finalize'] },

@@ -5,21 +5,31 @@ import { kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, int64, listOf, mapList, mapOf, quantity, setOf, str, struct, time } from '../../schema.js';
 import { age as ageOf } from '../../table.js';
 
-const taint = struct('io.k8s.api.core.v1.Taint', 'Repels pods that do not tolerate it.', {
-  key: str('The taint key.'),
-  value: str('The taint value.'),
-  effect: enumOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], 'What happens to pods that do not tolerate it.'),
-  timeAdded: time('When a NoExecute taint was added.'),
-}, { required: ['key', 'effect'] });
+const taint = struct(
+  'io.k8s.api.core.v1.Taint',
+  'Repels pods that do not tolerate it.',
+  {
+    key: str('The taint key.'),
+    value: str('The taint value.'),
+    effect: enumOf(['NoSchedule', 'PreferNoSchedule', 'NoExecute'], 'What happens to pods that do not tolerate it.'),
+    timeAdded: time('When a NoExecute taint was added.'),
+  },
+  { required: ['key', 'effect'] },
+);
 
-const nodeCondition = struct('io.k8s.api.core.v1.NodeCondition', 'One aspect of a node\'s state.', {
-  type: str('Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable.'),
-  status: enumOf(['True', 'False', 'Unknown'], 'Status of the condition.'),
-  lastHeartbeatTime: time('Last time the condition was probed.'),
-  lastTransitionTime: time('Last time the condition changed.'),
-  reason: str('Why it is so.'),
-  message: str('Details.'),
-}, { required: ['type', 'status'] });
+const nodeCondition = struct(
+  'io.k8s.api.core.v1.NodeCondition',
+  "One aspect of a node's state.",
+  {
+    type: str('Ready, MemoryPressure, DiskPressure, PIDPressure, NetworkUnavailable.'),
+    status: enumOf(['True', 'False', 'Unknown'], 'Status of the condition.'),
+    lastHeartbeatTime: time('Last time the condition was probed.'),
+    lastTransitionTime: time('Last time the condition changed.'),
+    reason: str('Why it is so.'),
+    message: str('Details.'),
+  },
+  { required: ['type', 'status'] },
+);
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 
@@ -33,7 +43,10 @@ function nodeStatus(o: NodeObj): string {
 }
 
 function roles(o: KObject): string {
-  const r = Object.keys(o.metadata?.labels ?? {}).filter((l) => l.startsWith('node-role.kubernetes.io/')).map((l) => l.slice('node-role.kubernetes.io/'.length)).filter(Boolean);
+  const r = Object.keys(o.metadata?.labels ?? {})
+    .filter((l) => l.startsWith('node-role.kubernetes.io/'))
+    .map((l) => l.slice('node-role.kubernetes.io/'.length))
+    .filter(Boolean);
   const kr = o.metadata?.labels?.['kubernetes.io/role'];
   if (kr) r.push(kr);
   return r.length ? r.sort().join(',') : '<none>';
@@ -51,8 +64,8 @@ export const node: KindDef = {
   shortNames: ['no'],
   schema: kindSchema('io.k8s.api.core.v1.Node', 'A machine that runs pods.', {
     spec: struct('io.k8s.api.core.v1.NodeSpec', 'How the node is set up.', {
-      podCIDR: str('IP range for this node\'s pods.'),
-      podCIDRs: setOf(str(), 'IP ranges for this node\'s pods (one per family).'),
+      podCIDR: str("IP range for this node's pods."),
+      podCIDRs: setOf(str(), "IP ranges for this node's pods (one per family)."),
       providerID: str('ID of the node in its cloud.'),
       unschedulable: bool('No new pods are scheduled here (cordoned).'),
       taints: listOf(taint, 'Taints of the node.'),
@@ -63,13 +76,22 @@ export const node: KindDef = {
       capacity: resourceList('Total resources of the node.'),
       allocatable: resourceList('Resources available to pods.'),
       phase: str('Deprecated.'),
-      conditions: mapList(nodeCondition, 'type', 'Latest observations of the node\'s state.'),
+      conditions: mapList(nodeCondition, 'type', "Latest observations of the node's state."),
       addresses: mapList(struct('io.k8s.api.core.v1.NodeAddress', 'An address of the node.', { type: str('Hostname, InternalIP, ExternalIP...'), address: str('The address.') }, { required: ['type', 'address'] }), 'type', 'Addresses of the node.'),
       daemonEndpoints: struct('io.k8s.api.core.v1.NodeDaemonEndpoints', 'Ports of daemons on the node.', {
         kubeletEndpoint: struct('io.k8s.api.core.v1.DaemonEndpoint', 'A daemon port.', { Port: int32('Port number.') }, { required: ['Port'] }),
       }),
       nodeInfo: struct('io.k8s.api.core.v1.NodeSystemInfo', 'Versions and IDs of the node.', {
-        machineID: str(), systemUUID: str(), bootID: str(), kernelVersion: str(), osImage: str(), containerRuntimeVersion: str(), kubeletVersion: str(), kubeProxyVersion: str(), operatingSystem: str(), architecture: str(),
+        machineID: str(),
+        systemUUID: str(),
+        bootID: str(),
+        kernelVersion: str(),
+        osImage: str(),
+        containerRuntimeVersion: str(),
+        kubeletVersion: str(),
+        kubeProxyVersion: str(),
+        operatingSystem: str(),
+        architecture: str(),
       }),
       images: listOf(struct('io.k8s.api.core.v1.ContainerImage', 'An image on the node.', { names: listOf(str()), sizeBytes: int64() }), 'Images on the node.'),
       volumesInUse: listOf(str(), 'Volumes attached and mounted.'),
@@ -93,6 +115,3 @@ export const node: KindDef = {
   ],
   fieldSelectors: { 'spec.unschedulable': (o) => String(!!(o as NodeObj).spec?.unschedulable) },
 };
-
-
-

@@ -26,12 +26,17 @@ export const priorityClass: KindDef = {
   singular: 'priorityclass',
   namespaced: false,
   shortNames: ['pc'],
-  schema: kindSchema('io.k8s.api.scheduling.v1.PriorityClass', 'A mapping from a priority class name to the integer priority of pods that name it.', {
-    value: int32('The priority of pods of this class (higher schedules first and may preempt lower).'),
-    globalDefault: bool('Whether pods without a priorityClassName get this class. At most one class may be the global default.'),
-    description: str('When to use this class.'),
-    preemptionPolicy: enumOf(['PreemptLowerPriority', 'Never'], 'Whether pods of this class may preempt lower-priority pods (default PreemptLowerPriority).'),
-  }, { required: ['value'] }),
+  schema: kindSchema(
+    'io.k8s.api.scheduling.v1.PriorityClass',
+    'A mapping from a priority class name to the integer priority of pods that name it.',
+    {
+      value: int32('The priority of pods of this class (higher schedules first and may preempt lower).'),
+      globalDefault: bool('Whether pods without a priorityClassName get this class. At most one class may be the global default.'),
+      description: str('When to use this class.'),
+      preemptionPolicy: enumOf(['PreemptLowerPriority', 'Never'], 'Whether pods of this class may preempt lower-priority pods (default PreemptLowerPriority).'),
+    },
+    { required: ['value'] },
+  ),
   printerColumns: [
     { name: 'Value', type: 'integer', description: 'The priority.', cell: (o) => String((o as PC).value ?? '') },
     { name: 'Global-Default', type: 'boolean', description: 'Whether pods without a class get this one.', cell: (o) => String(!!(o as PC).globalDefault) },
@@ -46,7 +51,7 @@ export const priorityClass: KindDef = {
     const errs: FieldError[] = [];
     const name = pc.metadata?.name ?? '';
     const system = SYSTEM_PRIORITY_CLASSES.find((s) => s.name === name);
-    if (name.startsWith('system-') && !system) errs.push(fieldErr.invalid('metadata.name', name, 'priority class names with \'system-\' prefix are reserved'));
+    if (name.startsWith('system-') && !system) errs.push(fieldErr.invalid('metadata.name', name, "priority class names with 'system-' prefix are reserved"));
     if (system && pc.value !== system.value) errs.push(fieldErr.invalid('value', pc.value, `value of ${name} must be ${system.value}`));
     if (!system && typeof pc.value === 'number' && pc.value > HIGHEST_USER_PRIORITY) errs.push(fieldErr.invalid('value', pc.value, `maximum allowed value of a user defined priority is ${HIGHEST_USER_PRIORITY}`));
     if (old && (old as PC).value !== pc.value) errs.push(fieldErr.forbidden('value', 'may not be changed in an update.'));

@@ -9,14 +9,19 @@ import { portStatus } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { prepareServiceUpdate } from './service-update.js';
 
-const servicePort = struct('io.k8s.api.core.v1.ServicePort', 'A port the service exposes.', {
-  name: str('Name of the port; required when there is more than one.'),
-  protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol (default TCP).', { default: 'TCP' }),
-  appProtocol: str('Application protocol hint, e.g. http.'),
-  port: int32('Port the service listens on.'),
-  targetPort: intOrString('Port number or name on the pods (default: the same as port).'),
-  nodePort: int32('Port on every node, for NodePort and LoadBalancer services.'),
-}, { required: ['port'] });
+const servicePort = struct(
+  'io.k8s.api.core.v1.ServicePort',
+  'A port the service exposes.',
+  {
+    name: str('Name of the port; required when there is more than one.'),
+    protocol: enumOf(['TCP', 'UDP', 'SCTP'], 'IP protocol (default TCP).', { default: 'TCP' }),
+    appProtocol: str('Application protocol hint, e.g. http.'),
+    port: int32('Port the service listens on.'),
+    targetPort: intOrString('Port number or name on the pods (default: the same as port).'),
+    nodePort: int32('Port on every node, for NodePort and LoadBalancer services.'),
+  },
+  { required: ['port'] },
+);
 
 type Port = { name?: string; port?: number; protocol?: string; targetPort?: number | string; nodePort?: number };
 type Spec = { ports?: Port[]; type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string; selector?: Record<string, string>; sessionAffinity?: string; ipFamilies?: string[]; ipFamilyPolicy?: string; internalTrafficPolicy?: string; externalTrafficPolicy?: string; externalIPs?: string[] };
@@ -49,7 +54,7 @@ export const service: KindDef = {
   schema: kindSchema('io.k8s.api.core.v1.Service', 'A stable virtual IP and DNS name that load-balances over a set of pods.', {
     spec: struct('io.k8s.api.core.v1.ServiceSpec', 'What the service exposes and where it sends traffic.', {
       ports: mapList(servicePort, 'port', 'Ports the service exposes.', ['port', 'protocol']),
-      selector: { ...stringMap('Pods with these labels receive the traffic.'), },
+      selector: { ...stringMap('Pods with these labels receive the traffic.') },
       clusterIP: str('The virtual IP, allocated by the server unless set; "None" for a headless service.'),
       clusterIPs: listOf(str(), 'The virtual IPs (one per IP family).'),
       type: enumOf(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'], 'How the service is exposed (default ClusterIP).'),
@@ -72,10 +77,15 @@ export const service: KindDef = {
       trafficDistribution: str('Preference for how traffic is spread, e.g. PreferClose.'),
     }),
     status: struct('io.k8s.api.core.v1.ServiceStatus', 'The observed state of a service.', {
-      loadBalancer: struct('io.k8s.api.core.v1.LoadBalancerStatus', 'A load balancer\'s addresses.', {
-        ingress: listOf(struct('io.k8s.api.core.v1.LoadBalancerIngress', 'One load balancer address.', {
-          ip: str(), hostname: str(), ipMode: str(), ports: listOf(portStatus),
-        })),
+      loadBalancer: struct('io.k8s.api.core.v1.LoadBalancerStatus', "A load balancer's addresses.", {
+        ingress: listOf(
+          struct('io.k8s.api.core.v1.LoadBalancerIngress', 'One load balancer address.', {
+            ip: str(),
+            hostname: str(),
+            ipMode: str(),
+            ports: listOf(portStatus),
+          }),
+        ),
       }),
       conditions: conditionsOf(condition),
     }),
@@ -87,7 +97,20 @@ export const service: KindDef = {
     { name: 'External-IP', type: 'string', description: 'External addresses.', cell: externalIP },
     { name: 'Port(s)', type: 'string', description: 'Exposed ports.', cell: ports },
     { name: 'Age', type: 'string', description: 'Time since creation.', cell: (o) => (o.metadata?.creationTimestamp ? ageOf(o.metadata.creationTimestamp) : '') },
-    { name: 'Selector', type: 'string', priority: 1, description: 'Pods receiving traffic.', cell: (o) => { const s = (o.spec as Spec)?.selector; return s && Object.keys(s).length ? Object.entries(s).map(([k, v]) => `${k}=${v}`).join(',') : '<none>'; } },
+    {
+      name: 'Selector',
+      type: 'string',
+      priority: 1,
+      description: 'Pods receiving traffic.',
+      cell: (o) => {
+        const s = (o.spec as Spec)?.selector;
+        return s && Object.keys(s).length
+          ? Object.entries(s)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',')
+          : '<none>';
+      },
+    },
   ],
   fieldSelectors: { 'spec.clusterIP': (o) => (o.spec as Spec)?.clusterIP, 'spec.type': (o) => (o.spec as Spec)?.type },
   default: (o) => {
@@ -102,7 +125,7 @@ export const service: KindDef = {
       s.internalTrafficPolicy ??= 'Cluster';
       s.ipFamilies ??= ['IPv4'];
       s.ipFamilyPolicy ??= 'SingleStack';
-      if ((s.type === 'NodePort' || s.type === 'LoadBalancer')) s.externalTrafficPolicy ??= 'Cluster';
+      if (s.type === 'NodePort' || s.type === 'LoadBalancer') s.externalTrafficPolicy ??= 'Cluster';
     }
     if (s.clusterIP && !s.clusterIPs) s.clusterIPs = [s.clusterIP];
     if (s.sessionAffinity === 'ClientIP') {
@@ -142,4 +165,3 @@ export const service: KindDef = {
     return errs;
   },
 };
-

@@ -12,16 +12,33 @@ import { age as ageOf } from '../../table.js';
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
 
-const nodeSelectorRequirement = struct('io.k8s.api.core.v1.NodeSelectorRequirement', 'A node label requirement.', {
-  key: str('Label key.'), operator: enumOf(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']), values: listOf(str()),
-}, { required: ['key', 'operator'] });
-export const nodeSelectorTerm = struct('io.k8s.api.core.v1.NodeSelectorTerm', 'Requirements ANDed together.', {
-  matchExpressions: listOf(nodeSelectorRequirement, 'By node labels.'),
-  matchFields: listOf(nodeSelectorRequirement, 'By node fields.'),
-}, { mapType: 'atomic' });
-export const nodeSelector = struct('io.k8s.api.core.v1.NodeSelector', 'Terms ORed together; a node matching any term is selected.', {
-  nodeSelectorTerms: listOf(nodeSelectorTerm, 'The terms.'),
-}, { required: ['nodeSelectorTerms'], mapType: 'atomic' });
+const nodeSelectorRequirement = struct(
+  'io.k8s.api.core.v1.NodeSelectorRequirement',
+  'A node label requirement.',
+  {
+    key: str('Label key.'),
+    operator: enumOf(['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt']),
+    values: listOf(str()),
+  },
+  { required: ['key', 'operator'] },
+);
+export const nodeSelectorTerm = struct(
+  'io.k8s.api.core.v1.NodeSelectorTerm',
+  'Requirements ANDed together.',
+  {
+    matchExpressions: listOf(nodeSelectorRequirement, 'By node labels.'),
+    matchFields: listOf(nodeSelectorRequirement, 'By node fields.'),
+  },
+  { mapType: 'atomic' },
+);
+export const nodeSelector = struct(
+  'io.k8s.api.core.v1.NodeSelector',
+  'Terms ORed together; a node matching any term is selected.',
+  {
+    nodeSelectorTerms: listOf(nodeSelectorTerm, 'The terms.'),
+  },
+  { required: ['nodeSelectorTerms'], mapType: 'atomic' },
+);
 
 const PV_SOURCES = ['hostPath', 'nfs', 'local', 'csi', ...Object.keys(legacySources)];
 
@@ -37,8 +54,8 @@ export const persistentVolume: KindDef = {
   namespaced: false,
   shortNames: ['pv'],
   schema: kindSchema('io.k8s.api.core.v1.PersistentVolume', 'A piece of storage in the cluster, bound to at most one claim.', {
-    spec: struct('io.k8s.api.core.v1.PersistentVolumeSpec', 'The volume\'s source, size and policies.', {
-      capacity: resourceList('The volume\'s size (storage).'),
+    spec: struct('io.k8s.api.core.v1.PersistentVolumeSpec', "The volume's source, size and policies.", {
+      capacity: resourceList("The volume's size (storage)."),
       hostPath: hostPathSource,
       nfs: nfsSource,
       local: localSource,
@@ -55,7 +72,9 @@ export const persistentVolume: KindDef = {
     }),
     status: struct('io.k8s.api.core.v1.PersistentVolumeStatus', 'The observed state of a volume.', {
       phase: enumOf(['Pending', 'Available', 'Bound', 'Released', 'Failed'], 'Where the volume is in its life.'),
-      message: str(), reason: str(), lastPhaseTransitionTime: time(),
+      message: str(),
+      reason: str(),
+      lastPhaseTransitionTime: time(),
     }),
   }),
   subresources: { status: true },
@@ -64,7 +83,14 @@ export const persistentVolume: KindDef = {
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pv).spec?.accessModes) },
     { name: 'Reclaim Policy', type: 'string', cell: (o) => (o as Pv).spec?.persistentVolumeReclaimPolicy ?? '' },
     { name: 'Status', type: 'string', cell: (o) => (o as Pv).status?.phase ?? '' },
-    { name: 'Claim', type: 'string', cell: (o) => { const c = (o as Pv).spec?.claimRef; return c ? `${c.namespace}/${c.name}` : ''; } },
+    {
+      name: 'Claim',
+      type: 'string',
+      cell: (o) => {
+        const c = (o as Pv).spec?.claimRef;
+        return c ? `${c.namespace}/${c.name}` : '';
+      },
+    },
     { name: 'StorageClass', type: 'string', cell: (o) => (o as Pv).spec?.storageClassName ?? '' },
     { name: 'VolumeAttributesClass', type: 'string', cell: (o) => (o as Pv).spec?.volumeAttributesClassName ?? '<unset>' },
     { name: 'Reason', type: 'string', cell: (o) => (o as Pv).status?.reason ?? '' },

@@ -25,8 +25,26 @@ const templateContainers = (o: KObject, path: string[]): Obj[] => objects(at(o, 
 /** CONTAINERS, IMAGES (and optionally SELECTOR) wide columns for a template at `path`. */
 export function templateColumns(path: string[], selector?: (o: KObject) => string): PrinterColumn[] {
   const cols: PrinterColumn[] = [
-    { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.', cell: (o) => templateContainers(o, path).map((c) => str(c.name)).join(',') },
-    { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.', cell: (o) => templateContainers(o, path).map((c) => str(c.image)).join(',') },
+    {
+      name: 'Containers',
+      type: 'string',
+      priority: 1,
+      description: 'Names of each container in the template.',
+      cell: (o) =>
+        templateContainers(o, path)
+          .map((c) => str(c.name))
+          .join(','),
+    },
+    {
+      name: 'Images',
+      type: 'string',
+      priority: 1,
+      description: 'Images referenced by each container in the template.',
+      cell: (o) =>
+        templateContainers(o, path)
+          .map((c) => str(c.image))
+          .join(','),
+    },
   ];
   if (selector) cols.push({ name: 'Selector', type: 'string', priority: 1, description: 'Label selector of the pods.', cell: selector });
   return cols;

@@ -173,7 +173,10 @@ function validateResources(res: unknown, p: string): FieldError[] {
       return undefined; // syntax errors are reported by the schema
     }
   };
-  for (const [part, list] of [['limits', limits], ['requests', requests]] as const) {
+  for (const [part, list] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
     for (const [k, q] of Object.entries(list)) {
       const v = value(q);
       if (v !== undefined && v < 0) errs.push(fieldErr.invalid(`${p}.${part}[${k}]`, q, 'must be greater than or equal to 0'));
@@ -204,7 +207,10 @@ function validateSecurityContext(sc: unknown, p: string): FieldError[] {
 /** seccomp and AppArmor: a localhost profile exactly when the type is Localhost. */
 export function validateProfiles(sc: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
-  for (const [key, what] of [['seccompProfile', 'seccomp'], ['appArmorProfile', 'AppArmor']] as const) {
+  for (const [key, what] of [
+    ['seccompProfile', 'seccomp'],
+    ['appArmorProfile', 'AppArmor'],
+  ] as const) {
     const prof = sc[key];
     if (!isObj(prof)) continue;
     if (prof.type === 'Localhost' && !str(prof.localhostProfile)) errs.push(fieldErr.required(`${p}.${key}.localhostProfile`, `must be set when ${what} type is Localhost`));
@@ -239,7 +245,7 @@ export function validateContainer(c: Obj, p: string, kind: ContainerKind, ctx: C
       if (isSet(v) && !(Array.isArray(v) && v.length === 0)) errs.push(fieldErr.forbidden(`${p}.${f}`, 'cannot be set for an Ephemeral Container'));
     }
     const res = c.resources;
-    if (isObj(res) && Object.values(res).some((x) => isObj(x) ? Object.keys(x).length > 0 : Array.isArray(x) && x.length > 0)) {
+    if (isObj(res) && Object.values(res).some((x) => (isObj(x) ? Object.keys(x).length > 0 : Array.isArray(x) && x.length > 0))) {
       errs.push(fieldErr.forbidden(`${p}.resources`, 'cannot be set for an Ephemeral Container'));
     }
     return errs;

@@ -8,11 +8,15 @@ import { kindSchema } from '../../meta.js';
 import { any, int64 } from '../../schema.js';
 import { ageColumn, nameColumn } from './columns.js';
 
-export const controllerRevisionSchema = kindSchema('io.k8s.api.apps.v1.ControllerRevision',
-  'An immutable snapshot of state, kept by a controller for rollouts and rollbacks.', {
+export const controllerRevisionSchema = kindSchema(
+  'io.k8s.api.apps.v1.ControllerRevision',
+  'An immutable snapshot of state, kept by a controller for rollouts and rollbacks.',
+  {
     data: any('The serialized state (typically a patch of the pod template).'),
     revision: int64('Revision number of this state.'),
-  }, { required: ['revision'] });
+  },
+  { required: ['revision'] },
+);
 
 /** CONTROLLER as Kubernetes prints it: lower-case kind.group/name of the controlling owner. */
 function controllerCell(o: KObject): string {
@@ -40,11 +44,6 @@ export const controllerRevision: KindDef = {
   namespaced: true,
   schema: controllerRevisionSchema,
   hasGeneration: false,
-  printerColumns: [
-    nameColumn,
-    { name: 'Controller', type: 'string', description: 'The controller owning this revision.', cell: controllerCell },
-    { name: 'Revision', type: 'string', description: 'Revision number.', cell: (o) => (typeof o.revision === 'number' ? o.revision : 0) },
-    ageColumn,
-  ],
+  printerColumns: [nameColumn, { name: 'Controller', type: 'string', description: 'The controller owning this revision.', cell: controllerCell }, { name: 'Revision', type: 'string', description: 'Revision number.', cell: (o) => (typeof o.revision === 'number' ? o.revision : 0) }, ageColumn],
   validate,
 };

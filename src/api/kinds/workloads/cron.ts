@@ -82,7 +82,7 @@ function parseField(field: string, b: Bounds): Set<number> {
 /** Go duration syntax, as "@every" takes it: 1h30m, 90s, 1.5h. */
 function parseDuration(s: string): number {
   const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
-  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+  const unit: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
   let total = 0;
   let m: RegExpExecArray | null;
   let consumed = 0;

@@ -14,36 +14,37 @@ import { objectReference } from './refs.js';
 
 const batch = (n: string) => `io.k8s.api.batch.v1.${n}`;
 
-export const jobTemplateSpec = struct(batch('JobTemplateSpec'),
-  'The Jobs a CronJob creates: their metadata and spec.', {
-    metadata: objectMeta,
-    spec: jobSpec,
-  });
+export const jobTemplateSpec = struct(batch('JobTemplateSpec'), 'The Jobs a CronJob creates: their metadata and spec.', {
+  metadata: objectMeta,
+  spec: jobSpec,
+});
 
-export const cronJobSpec = struct(batch('CronJobSpec'),
-  'The desired behaviour of a CronJob.', {
+export const cronJobSpec = struct(
+  batch('CronJobSpec'),
+  'The desired behaviour of a CronJob.',
+  {
     schedule: str('Cron schedule, e.g. "*/5 * * * *" or "@hourly".'),
-    timeZone: str('IANA time zone the schedule is read in, e.g. Etc/UTC; the controller\'s when unset.'),
+    timeZone: str("IANA time zone the schedule is read in, e.g. Etc/UTC; the controller's when unset."),
     startingDeadlineSeconds: int64('Seconds after a missed time within which the job may still start.'),
     concurrencyPolicy: enumOf(['Allow', 'Forbid', 'Replace'], 'Whether runs may overlap: Allow (default), Forbid, or Replace the running job.', { default: 'Allow' }),
     suspend: bool('Stop creating new jobs (running ones continue).', { default: false }),
     jobTemplate: jobTemplateSpec,
     successfulJobsHistoryLimit: int32('Finished successful jobs to keep (default 3).', { default: 3 }),
     failedJobsHistoryLimit: int32('Failed jobs to keep (default 1).', { default: 1 }),
-  }, { required: ['schedule', 'jobTemplate'] });
+  },
+  { required: ['schedule', 'jobTemplate'] },
+);
 
-export const cronJobStatus = struct(batch('CronJobStatus'),
-  'The observed state of a CronJob.', {
-    active: listOf(objectReference, 'Jobs currently running.'),
-    lastScheduleTime: time('When a job was last scheduled.'),
-    lastSuccessfulTime: time('When a job last completed successfully.'),
-  });
+export const cronJobStatus = struct(batch('CronJobStatus'), 'The observed state of a CronJob.', {
+  active: listOf(objectReference, 'Jobs currently running.'),
+  lastScheduleTime: time('When a job was last scheduled.'),
+  lastSuccessfulTime: time('When a job last completed successfully.'),
+});
 
-export const cronJobSchema = kindSchema(batch('CronJob'),
-  'Runs a Job on a repeating schedule.', {
-    spec: cronJobSpec,
-    status: cronJobStatus,
-  });
+export const cronJobSchema = kindSchema(batch('CronJob'), 'Runs a Job on a repeating schedule.', {
+  spec: cronJobSpec,
+  status: cronJobStatus,
+});
 
 /** Whether a time zone name is one the runtime's IANA database knows. */
 function knownTimeZone(tz: string): boolean {
@@ -112,8 +113,24 @@ export const cronJob: KindDef = {
     { name: 'Schedule', type: 'string', description: 'The cron schedule.', cell: (o) => text(at(o, 'spec', 'schedule')) },
     { name: 'Timezone', type: 'string', description: 'Time zone of the schedule.', cell: (o) => text(at(o, 'spec', 'timeZone')) || '<none>' },
     { name: 'Suspend', type: 'boolean', description: 'Whether new jobs are held back.', cell: (o) => printBool(at(o, 'spec', 'suspend')) },
-    { name: 'Active', type: 'integer', description: 'Jobs currently running.', cell: (o) => { const a = at(o, 'status', 'active'); return Array.isArray(a) ? a.length : 0; } },
-    { name: 'Last Schedule', type: 'string', description: 'Time since a job was last scheduled.', cell: (o) => { const t = at(o, 'status', 'lastScheduleTime'); return typeof t === 'string' ? age(t) : '<none>'; } },
+    {
+      name: 'Active',
+      type: 'integer',
+      description: 'Jobs currently running.',
+      cell: (o) => {
+        const a = at(o, 'status', 'active');
+        return Array.isArray(a) ? a.length : 0;
+      },
+    },
+    {
+      name: 'Last Schedule',
+      type: 'string',
+      description: 'Time since a job was last scheduled.',
+      cell: (o) => {
+        const t = at(o, 'status', 'lastScheduleTime');
+        return typeof t === 'string' ? age(t) : '<none>';
+      },
+    },
     ageColumn,
     ...templateColumns(['spec', 'jobTemplate', 'spec', 'template'], (o) => formatSelector(at(o, 'spec', 'jobTemplate', 'spec', 'selector'))),
   ],

@@ -13,38 +13,46 @@ import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
-export const rollingUpdateDaemonSet = struct(apps('RollingUpdateDaemonSet'),
-  'How fast a DaemonSet rolling update may go.', {
-    maxUnavailable: intOrString('Nodes (count or percentage) whose pod may be unavailable during the update (default 1).'),
-    maxSurge: intOrString('Nodes (count or percentage) that may run an extra, updated pod during the update (default 0).'),
-  });
+export const rollingUpdateDaemonSet = struct(apps('RollingUpdateDaemonSet'), 'How fast a DaemonSet rolling update may go.', {
+  maxUnavailable: intOrString('Nodes (count or percentage) whose pod may be unavailable during the update (default 1).'),
+  maxSurge: intOrString('Nodes (count or percentage) that may run an extra, updated pod during the update (default 0).'),
+});
 
-export const daemonSetUpdateStrategy = struct(apps('DaemonSetUpdateStrategy'),
-  'How pods are replaced when the template changes.', {
-    type: str('RollingUpdate (default) or OnDelete.'),
-    rollingUpdate: rollingUpdateDaemonSet,
-  });
+export const daemonSetUpdateStrategy = struct(apps('DaemonSetUpdateStrategy'), 'How pods are replaced when the template changes.', {
+  type: str('RollingUpdate (default) or OnDelete.'),
+  rollingUpdate: rollingUpdateDaemonSet,
+});
 
-export const daemonSetSpec = struct(apps('DaemonSetSpec'),
-  'The desired state of a DaemonSet.', {
+export const daemonSetSpec = struct(
+  apps('DaemonSetSpec'),
+  'The desired state of a DaemonSet.',
+  {
     selector: labelSelector,
     template: podTemplateSpec,
     updateStrategy: daemonSetUpdateStrategy,
     minReadySeconds: int32('Seconds a new pod must be ready, without crashing, to count as available.'),
     revisionHistoryLimit: int32('ControllerRevisions to keep (default 10).'),
-  }, { required: ['selector', 'template'] });
+  },
+  { required: ['selector', 'template'] },
+);
 
-export const daemonSetCondition = struct(apps('DaemonSetCondition'),
-  'One aspect of a DaemonSet\'s state.', {
+export const daemonSetCondition = struct(
+  apps('DaemonSetCondition'),
+  "One aspect of a DaemonSet's state.",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
-export const daemonSetStatus = struct(apps('DaemonSetStatus'),
-  'The observed state of a DaemonSet.', {
+export const daemonSetStatus = struct(
+  apps('DaemonSetStatus'),
+  'The observed state of a DaemonSet.',
+  {
     currentNumberScheduled: int32('Nodes running at least one daemon pod that should.'),
     numberMisscheduled: int32('Nodes running a daemon pod that should not.'),
     desiredNumberScheduled: int32('Nodes that should run the daemon pod.'),
@@ -54,14 +62,15 @@ export const daemonSetStatus = struct(apps('DaemonSetStatus'),
     numberAvailable: int32('Nodes whose daemon pod has been ready for minReadySeconds.'),
     numberUnavailable: int32('Nodes that should run an available daemon pod and do not.'),
     collisionCount: int32('Counter used to avoid ControllerRevision name collisions.'),
-    conditions: conditionsOf(daemonSetCondition, 'Latest observations of the DaemonSet\'s state.'),
-  }, { required: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'] });
+    conditions: conditionsOf(daemonSetCondition, "Latest observations of the DaemonSet's state."),
+  },
+  { required: ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady'] },
+);
 
-export const daemonSetSchema = kindSchema(apps('DaemonSet'),
-  'Runs a copy of a pod on every eligible node.', {
-    spec: daemonSetSpec,
-    status: daemonSetStatus,
-  });
+export const daemonSetSchema = kindSchema(apps('DaemonSet'), 'Runs a copy of a pod on every eligible node.', {
+  spec: daemonSetSpec,
+  status: daemonSetStatus,
+});
 
 function defaultDaemonSet(obj: KObject) {
   if (!isObj(obj.spec)) obj.spec = {};

@@ -13,20 +13,20 @@ import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
-export const rollingUpdateDeployment = struct(apps('RollingUpdateDeployment'),
-  'How fast a rolling update may go.', {
-    maxUnavailable: intOrString('Pods (count or percentage of desired) that may be unavailable during the update; default 25%.'),
-    maxSurge: intOrString('Pods (count or percentage of desired) that may exist above the desired count; default 25%.'),
-  });
+export const rollingUpdateDeployment = struct(apps('RollingUpdateDeployment'), 'How fast a rolling update may go.', {
+  maxUnavailable: intOrString('Pods (count or percentage of desired) that may be unavailable during the update; default 25%.'),
+  maxSurge: intOrString('Pods (count or percentage of desired) that may exist above the desired count; default 25%.'),
+});
 
-export const deploymentStrategy = struct(apps('DeploymentStrategy'),
-  'How old pods are replaced by new ones.', {
-    type: enumOf(['Recreate', 'RollingUpdate'], 'Recreate (all old pods first) or RollingUpdate (default).'),
-    rollingUpdate: rollingUpdateDeployment,
-  });
+export const deploymentStrategy = struct(apps('DeploymentStrategy'), 'How old pods are replaced by new ones.', {
+  type: enumOf(['Recreate', 'RollingUpdate'], 'Recreate (all old pods first) or RollingUpdate (default).'),
+  rollingUpdate: rollingUpdateDeployment,
+});
 
-export const deploymentSpec = struct(apps('DeploymentSpec'),
-  'The desired state of a Deployment.', {
+export const deploymentSpec = struct(
+  apps('DeploymentSpec'),
+  'The desired state of a Deployment.',
+  {
     replicas: int32('Desired number of pods (default 1).'),
     selector: labelSelector,
     template: podTemplateSpec,
@@ -35,35 +35,39 @@ export const deploymentSpec = struct(apps('DeploymentSpec'),
     revisionHistoryLimit: int32('Old ReplicaSets to keep for rollback (default 10).'),
     paused: bool('Pause the rollout.'),
     progressDeadlineSeconds: int32('Seconds without progress before the rollout is reported as failed (default 600).'),
-  }, { required: ['selector', 'template'] });
+  },
+  { required: ['selector', 'template'] },
+);
 
-export const deploymentCondition = struct(apps('DeploymentCondition'),
-  'One aspect of a Deployment\'s state: Available, Progressing or ReplicaFailure.', {
+export const deploymentCondition = struct(
+  apps('DeploymentCondition'),
+  "One aspect of a Deployment's state: Available, Progressing or ReplicaFailure.",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastUpdateTime: time('Last time the condition was updated.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
-export const deploymentStatus = struct(apps('DeploymentStatus'),
-  'The observed state of a Deployment.', {
-    observedGeneration: int64('Generation the controller last acted on.'),
-    replicas: int32('Pods targeted by the Deployment (with the selector\'s labels).'),
-    updatedReplicas: int32('Pods running the current template.'),
-    readyReplicas: int32('Pods that are ready.'),
-    availableReplicas: int32('Pods ready for at least minReadySeconds.'),
-    unavailableReplicas: int32('Pods still needed for full availability.'),
-    conditions: conditionsOf(deploymentCondition, 'Latest observations of the Deployment\'s state.'),
-    collisionCount: int32('Counter used to avoid ReplicaSet name collisions.'),
-  });
+export const deploymentStatus = struct(apps('DeploymentStatus'), 'The observed state of a Deployment.', {
+  observedGeneration: int64('Generation the controller last acted on.'),
+  replicas: int32("Pods targeted by the Deployment (with the selector's labels)."),
+  updatedReplicas: int32('Pods running the current template.'),
+  readyReplicas: int32('Pods that are ready.'),
+  availableReplicas: int32('Pods ready for at least minReadySeconds.'),
+  unavailableReplicas: int32('Pods still needed for full availability.'),
+  conditions: conditionsOf(deploymentCondition, "Latest observations of the Deployment's state."),
+  collisionCount: int32('Counter used to avoid ReplicaSet name collisions.'),
+});
 
-export const deploymentSchema = kindSchema(apps('Deployment'),
-  'Declarative updates for pods and ReplicaSets.', {
-    spec: deploymentSpec,
-    status: deploymentStatus,
-  });
+export const deploymentSchema = kindSchema(apps('Deployment'), 'Declarative updates for pods and ReplicaSets.', {
+  spec: deploymentSpec,
+  status: deploymentStatus,
+});
 
 function defaultDeployment(obj: KObject) {
   if (!isObj(obj.spec)) obj.spec = {};

@@ -20,44 +20,65 @@ export const JOB_NAME = 'batch.kubernetes.io/job-name';
 const LEGACY_CONTROLLER_UID = 'controller-uid';
 const LEGACY_JOB_NAME = 'job-name';
 
-export const podFailurePolicyOnExitCodesRequirement = struct(batch('PodFailurePolicyOnExitCodesRequirement'),
-  'Matches a container\'s exit code against a set of values.', {
-    containerName: str('Only this container\'s exit code is checked; all containers when empty.'),
+export const podFailurePolicyOnExitCodesRequirement = struct(
+  batch('PodFailurePolicyOnExitCodesRequirement'),
+  "Matches a container's exit code against a set of values.",
+  {
+    containerName: str("Only this container's exit code is checked; all containers when empty."),
     operator: str('In or NotIn.'),
     values: setOf(int32(), 'Exit codes to compare with.'),
-  }, { required: ['operator', 'values'] });
+  },
+  { required: ['operator', 'values'] },
+);
 
-export const podFailurePolicyOnPodConditionsPattern = struct(batch('PodFailurePolicyOnPodConditionsPattern'),
-  'Matches a condition of the failed pod.', {
+export const podFailurePolicyOnPodConditionsPattern = struct(
+  batch('PodFailurePolicyOnPodConditionsPattern'),
+  'Matches a condition of the failed pod.',
+  {
     type: str('Pod condition type, e.g. DisruptionTarget.'),
     status: str('Condition status to match (default True).', { default: 'True' }),
-  }, { required: ['type'] });
+  },
+  { required: ['type'] },
+);
 
-export const podFailurePolicyRule = struct(batch('PodFailurePolicyRule'),
-  'What to do about a failed pod that matches the rule\'s requirement.', {
+export const podFailurePolicyRule = struct(
+  batch('PodFailurePolicyRule'),
+  "What to do about a failed pod that matches the rule's requirement.",
+  {
     action: str('FailJob, FailIndex, Ignore or Count.'),
     onExitCodes: podFailurePolicyOnExitCodesRequirement,
     onPodConditions: listOf(podFailurePolicyOnPodConditionsPattern, 'Pod conditions, any of which matches.'),
-  }, { required: ['action'] });
+  },
+  { required: ['action'] },
+);
 
-export const podFailurePolicy = struct(batch('PodFailurePolicy'),
-  'How pod failures count against the backoff limit.', {
+export const podFailurePolicy = struct(
+  batch('PodFailurePolicy'),
+  'How pod failures count against the backoff limit.',
+  {
     rules: listOf(podFailurePolicyRule, 'Rules checked in order; the first match applies.'),
-  }, { required: ['rules'] });
+  },
+  { required: ['rules'] },
+);
 
-export const successPolicyRule = struct(batch('SuccessPolicyRule'),
-  'When an indexed job counts as succeeded.', {
-    succeededIndexes: str('Indexes that must succeed, e.g. "1,3-5".'),
-    succeededCount: int32('How many of those (or of all) indexes must succeed.'),
-  });
+export const successPolicyRule = struct(batch('SuccessPolicyRule'), 'When an indexed job counts as succeeded.', {
+  succeededIndexes: str('Indexes that must succeed, e.g. "1,3-5".'),
+  succeededCount: int32('How many of those (or of all) indexes must succeed.'),
+});
 
-export const successPolicy = struct(batch('SuccessPolicy'),
-  'Early success for indexed jobs.', {
+export const successPolicy = struct(
+  batch('SuccessPolicy'),
+  'Early success for indexed jobs.',
+  {
     rules: listOf(successPolicyRule, 'Rules, any of which declares success.'),
-  }, { required: ['rules'] });
+  },
+  { required: ['rules'] },
+);
 
-export const jobSpec = struct(batch('JobSpec'),
-  'The desired behaviour of a Job.', {
+export const jobSpec = struct(
+  batch('JobSpec'),
+  'The desired behaviour of a Job.',
+  {
     parallelism: int32('Pods running at once, at most (default 1).'),
     completions: int32('Successful pods needed; unset means any success finishes the job.'),
     activeDeadlineSeconds: int64('Seconds the job may run before it is failed.'),
@@ -74,44 +95,47 @@ export const jobSpec = struct(batch('JobSpec'),
     suspend: bool('Suspend the job: no pods are created and running ones are stopped.'),
     podReplacementPolicy: str('When a replacement pod is created: TerminatingOrFailed or Failed.'),
     managedBy: str('Controller that manages the job; empty for the built-in one.'),
-  }, { required: ['template'] });
+  },
+  { required: ['template'] },
+);
 
-export const jobCondition = struct(batch('JobCondition'),
-  'One aspect of a job\'s state: Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet.', {
+export const jobCondition = struct(
+  batch('JobCondition'),
+  "One aspect of a job's state: Complete, Failed, Suspended, FailureTarget, SuccessCriteriaMet.",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastProbeTime: time('Last time the condition was checked.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
-export const uncountedTerminatedPods = struct(batch('UncountedTerminatedPods'),
-  'UIDs of finished pods not yet counted in the status.', {
-    succeeded: setOf(str(), 'UIDs of succeeded pods.'),
-    failed: setOf(str(), 'UIDs of failed pods.'),
-  });
+export const uncountedTerminatedPods = struct(batch('UncountedTerminatedPods'), 'UIDs of finished pods not yet counted in the status.', {
+  succeeded: setOf(str(), 'UIDs of succeeded pods.'),
+  failed: setOf(str(), 'UIDs of failed pods.'),
+});
 
-export const jobStatus = struct(batch('JobStatus'),
-  'The observed state of a Job.', {
-    conditions: listOf(jobCondition, 'Latest observations of the job\'s state.', { patchMergeKey: 'type', patchStrategy: 'merge' }),
-    startTime: time('When the job controller started the job.'),
-    completionTime: time('When the job completed.'),
-    active: int32('Pods running (or pending).'),
-    succeeded: int32('Pods that succeeded.'),
-    failed: int32('Pods that failed.'),
-    terminating: int32('Pods terminating (being deleted).'),
-    completedIndexes: str('Completed indexes of an indexed job, e.g. "1,3-5".'),
-    failedIndexes: str('Failed indexes of an indexed job with backoffLimitPerIndex.'),
-    uncountedTerminatedPods: uncountedTerminatedPods,
-    ready: int32('Pods that are ready.'),
-  });
+export const jobStatus = struct(batch('JobStatus'), 'The observed state of a Job.', {
+  conditions: listOf(jobCondition, "Latest observations of the job's state.", { patchMergeKey: 'type', patchStrategy: 'merge' }),
+  startTime: time('When the job controller started the job.'),
+  completionTime: time('When the job completed.'),
+  active: int32('Pods running (or pending).'),
+  succeeded: int32('Pods that succeeded.'),
+  failed: int32('Pods that failed.'),
+  terminating: int32('Pods terminating (being deleted).'),
+  completedIndexes: str('Completed indexes of an indexed job, e.g. "1,3-5".'),
+  failedIndexes: str('Failed indexes of an indexed job with backoffLimitPerIndex.'),
+  uncountedTerminatedPods: uncountedTerminatedPods,
+  ready: int32('Pods that are ready.'),
+});
 
-export const jobSchema = kindSchema(batch('Job'),
-  'Runs pods until a number of them succeed.', {
-    spec: jobSpec,
-    status: jobStatus,
-  });
+export const jobSchema = kindSchema(batch('Job'), 'Runs pods until a number of them succeed.', {
+  spec: jobSpec,
+  status: jobStatus,
+});
 
 /** The selector and template labels Kubernetes generates for a job without manualSelector. */
 function generateSelector(obj: KObject, spec: Obj) {
@@ -308,8 +332,5 @@ export const job: KindDef = {
     'status.successful': (o) => String(typeof at(o, 'status', 'succeeded') === 'number' ? at(o, 'status', 'succeeded') : 0),
   },
   default: defaultJob,
-  validate: (obj, old) => [
-    ...validateJobSpec(obj.spec, 'spec', { isTemplate: false, uid: obj.metadata?.uid }),
-    ...(old ? validateJobUpdate(obj.spec, old.spec) : []),
-  ],
+  validate: (obj, old) => [...validateJobSpec(obj.spec, 'spec', { isTemplate: false, uid: obj.metadata?.uid }), ...(old ? validateJobUpdate(obj.spec, old.spec) : [])],
 };

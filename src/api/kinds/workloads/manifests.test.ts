@@ -334,7 +334,10 @@ const docs = (): KObject[] => YAML.parseAllDocuments(MANIFESTS).map((d) => d.toJ
 
 describe('realistic manifests', () => {
   it('parse into every workload kind', () => {
-    assert.deepEqual(docs().map((d) => d.kind), ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'PodTemplate']);
+    assert.deepEqual(
+      docs().map((d) => d.kind),
+      ['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'Pod', 'PodTemplate'],
+    );
   });
 
   for (const doc of docs()) {

@@ -30,11 +30,15 @@ describe('pod defaults', () => {
     const { obj, errors } = admit(pod, {
       metadata: { name: 'p' },
       spec: podSpec({
-        containers: [{
-          name: 'app', image: 'nginx', ports: [{ containerPort: 80 }],
-          livenessProbe: { httpGet: { port: 80 }, periodSeconds: 0 },
-          resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } },
-        }],
+        containers: [
+          {
+            name: 'app',
+            image: 'nginx',
+            ports: [{ containerPort: 80 }],
+            livenessProbe: { httpGet: { port: 80 }, periodSeconds: 0 },
+            resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m' } },
+          },
+        ],
         volumes: [{ name: 'scratch' }, { name: 'cfg', configMap: { name: 'c' } }, { name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }],
       }),
     });
@@ -142,7 +146,9 @@ describe('workload defaults', () => {
     const { obj } = admit(job, {
       metadata: { name: 'idx' },
       spec: {
-        completionMode: 'Indexed', completions: 3, backoffLimitPerIndex: 1,
+        completionMode: 'Indexed',
+        completions: 3,
+        backoffLimitPerIndex: 1,
         podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
         template: { spec: podSpec({ restartPolicy: 'Never' }) },
       },

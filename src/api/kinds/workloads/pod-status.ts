@@ -5,19 +5,19 @@ import { conditionsOf } from '../../meta.js';
 import { bool, int32, int64, listOf, mapList, str, struct, time } from '../../schema.js';
 import { coreName as core, keyedList, resourceList, resourceRequirements } from './refs.js';
 
-export const containerStateWaiting = struct(core('ContainerStateWaiting'),
-  'A container not running yet.', {
-    reason: str('Why it is waiting, e.g. ContainerCreating, ImagePullBackOff, CrashLoopBackOff.'),
-    message: str('Details.'),
-  });
+export const containerStateWaiting = struct(core('ContainerStateWaiting'), 'A container not running yet.', {
+  reason: str('Why it is waiting, e.g. ContainerCreating, ImagePullBackOff, CrashLoopBackOff.'),
+  message: str('Details.'),
+});
 
-export const containerStateRunning = struct(core('ContainerStateRunning'),
-  'A running container.', {
-    startedAt: time('When the container last (re)started.'),
-  });
+export const containerStateRunning = struct(core('ContainerStateRunning'), 'A running container.', {
+  startedAt: time('When the container last (re)started.'),
+});
 
-export const containerStateTerminated = struct(core('ContainerStateTerminated'),
-  'A container that has exited.', {
+export const containerStateTerminated = struct(
+  core('ContainerStateTerminated'),
+  'A container that has exited.',
+  {
     exitCode: int32('Exit status.'),
     signal: int32('Signal that ended it, if any.'),
     reason: str('Why it ended, e.g. Completed, Error, OOMKilled.'),
@@ -25,49 +25,67 @@ export const containerStateTerminated = struct(core('ContainerStateTerminated'),
     startedAt: time('When that run started.'),
     finishedAt: time('When it ended.'),
     containerID: str('Runtime container ID as <type>://<id>.'),
-  }, { required: ['exitCode'] });
+  },
+  { required: ['exitCode'] },
+);
 
-export const containerState = struct(core('ContainerState'),
-  'A container\'s state; at most one member is set (waiting when none).', {
-    waiting: containerStateWaiting,
-    running: containerStateRunning,
-    terminated: containerStateTerminated,
-  });
+export const containerState = struct(core('ContainerState'), "A container's state; at most one member is set (waiting when none).", {
+  waiting: containerStateWaiting,
+  running: containerStateRunning,
+  terminated: containerStateTerminated,
+});
 
-export const volumeMountStatus = struct(core('VolumeMountStatus'),
-  'How a volume mount was actually made.', {
+export const volumeMountStatus = struct(
+  core('VolumeMountStatus'),
+  'How a volume mount was actually made.',
+  {
     name: str('Name of the volume mount.'),
     mountPath: str('Mount path.'),
     readOnly: bool('Mounted read-only.'),
     recursiveReadOnly: str('Disabled or Enabled, as the mount turned out.'),
-  }, { required: ['name', 'mountPath'] });
+  },
+  { required: ['name', 'mountPath'] },
+);
 
-export const linuxContainerUser = struct(core('LinuxContainerUser'),
-  'The Linux identity of a container\'s first process.', {
+export const linuxContainerUser = struct(
+  core('LinuxContainerUser'),
+  "The Linux identity of a container's first process.",
+  {
     uid: int64('Primary UID.'),
     gid: int64('Primary GID.'),
     supplementalGroups: listOf(int64(), 'Supplementary groups.'),
-  }, { required: ['uid', 'gid'] });
+  },
+  { required: ['uid', 'gid'] },
+);
 
-export const containerUser = struct(core('ContainerUser'),
-  'The identity a container\'s first process runs with.', {
-    linux: linuxContainerUser,
-  });
+export const containerUser = struct(core('ContainerUser'), "The identity a container's first process runs with.", {
+  linux: linuxContainerUser,
+});
 
-export const resourceHealth = struct(core('ResourceHealth'),
-  'Health of one allocated device.', {
+export const resourceHealth = struct(
+  core('ResourceHealth'),
+  'Health of one allocated device.',
+  {
     resourceID: str('Device ID.'),
     health: str('Healthy, Unhealthy or Unknown.'),
-  }, { required: ['resourceID'] });
+  },
+  { required: ['resourceID'] },
+);
 
-export const resourceStatus = struct(core('ResourceStatus'),
-  'Health of the devices behind one resource of a container.', {
+export const resourceStatus = struct(
+  core('ResourceStatus'),
+  'Health of the devices behind one resource of a container.',
+  {
     name: str('Resource name (a device plugin resource or claim:<claim>/<request>).'),
     resources: keyedList(resourceHealth, ['resourceID'], 'Per-device health.'),
-  }, { required: ['name'] });
+  },
+  { required: ['name'] },
+);
 
-export const containerStatus = struct(core('ContainerStatus'),
-  'The observed state of one container.', {
+export const containerStatus = struct(
+  core('ContainerStatus'),
+  'The observed state of one container.',
+  {
     name: str('Container name.'),
     state: containerState,
     lastState: containerState,
@@ -81,44 +99,53 @@ export const containerStatus = struct(core('ContainerStatus'),
     resources: resourceRequirements,
     volumeMounts: mapList(volumeMountStatus, 'mountPath', 'Status of the volume mounts.'),
     user: containerUser,
-    allocatedResourcesStatus: mapList(resourceStatus, 'name', 'Health of the container\'s allocated resources.'),
-  }, { required: ['name', 'ready', 'restartCount', 'image', 'imageID'] });
+    allocatedResourcesStatus: mapList(resourceStatus, 'name', "Health of the container's allocated resources."),
+  },
+  { required: ['name', 'ready', 'restartCount', 'image', 'imageID'] },
+);
 
-export const podCondition = struct(core('PodCondition'),
-  'One aspect of the pod\'s state: PodScheduled, Initialized, ContainersReady, Ready...', {
+export const podCondition = struct(
+  core('PodCondition'),
+  "One aspect of the pod's state: PodScheduled, Initialized, ContainersReady, Ready...",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastProbeTime: time('Last time the condition was checked.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
 export const podIP = struct(core('PodIP'), 'An IP address of the pod.', { ip: str('The address.') }, { required: ['ip'] });
-export const hostIP = struct(core('HostIP'), 'An IP address of the pod\'s node.', { ip: str('The address.') }, { required: ['ip'] });
+export const hostIP = struct(core('HostIP'), "An IP address of the pod's node.", { ip: str('The address.') }, { required: ['ip'] });
 
-export const podResourceClaimStatus = struct(core('PodResourceClaimStatus'),
-  'The ResourceClaim generated for one of the pod\'s claim templates.', {
+export const podResourceClaimStatus = struct(
+  core('PodResourceClaimStatus'),
+  "The ResourceClaim generated for one of the pod's claim templates.",
+  {
     name: str('Name of the entry in spec.resourceClaims.'),
     resourceClaimName: str('Generated ResourceClaim; empty when none was needed.'),
-  }, { required: ['name'] });
+  },
+  { required: ['name'] },
+);
 
-export const podStatus = struct(core('PodStatus'),
-  'Observed state of a pod; may lag behind reality.', {
-    phase: str('Pending, Running, Succeeded, Failed or Unknown.'),
-    conditions: conditionsOf(podCondition, 'Current conditions of the pod.'),
-    message: str('Why the pod is in this state.'),
-    reason: str('Brief CamelCase reason, e.g. Evicted.'),
-    nominatedNodeName: str('Node the pod is expected to run on after preempting others.'),
-    hostIP: str('Primary IP of the node.'),
-    hostIPs: listOf(hostIP, 'IPs of the node; the first equals hostIP.', { patchMergeKey: 'ip', patchStrategy: 'merge' }),
-    podIP: str('Primary IP of the pod.'),
-    podIPs: mapList(podIP, 'ip', 'IPs of the pod (one per family); the first equals podIP.'),
-    startTime: time('When the node agent accepted the pod.'),
-    initContainerStatuses: listOf(containerStatus, 'One entry per init container.'),
-    containerStatuses: listOf(containerStatus, 'One entry per app container.'),
-    qosClass: str('Quality of service class: Guaranteed, Burstable or BestEffort.'),
-    ephemeralContainerStatuses: listOf(containerStatus, 'One entry per ephemeral container that has run.'),
-    resize: str('State of a pending in-place resize: Proposed, InProgress, Deferred or Infeasible.'),
-    resourceClaimStatuses: mapList(podResourceClaimStatus, 'name', 'Generated ResourceClaims.', ['name'], { patchStrategy: 'merge,retainKeys' }),
-  });
+export const podStatus = struct(core('PodStatus'), 'Observed state of a pod; may lag behind reality.', {
+  phase: str('Pending, Running, Succeeded, Failed or Unknown.'),
+  conditions: conditionsOf(podCondition, 'Current conditions of the pod.'),
+  message: str('Why the pod is in this state.'),
+  reason: str('Brief CamelCase reason, e.g. Evicted.'),
+  nominatedNodeName: str('Node the pod is expected to run on after preempting others.'),
+  hostIP: str('Primary IP of the node.'),
+  hostIPs: listOf(hostIP, 'IPs of the node; the first equals hostIP.', { patchMergeKey: 'ip', patchStrategy: 'merge' }),
+  podIP: str('Primary IP of the pod.'),
+  podIPs: mapList(podIP, 'ip', 'IPs of the pod (one per family); the first equals podIP.'),
+  startTime: time('When the node agent accepted the pod.'),
+  initContainerStatuses: listOf(containerStatus, 'One entry per init container.'),
+  containerStatuses: listOf(containerStatus, 'One entry per app container.'),
+  qosClass: str('Quality of service class: Guaranteed, Burstable or BestEffort.'),
+  ephemeralContainerStatuses: listOf(containerStatus, 'One entry per ephemeral container that has run.'),
+  resize: str('State of a pending in-place resize: Proposed, InProgress, Deferred or Infeasible.'),
+  resourceClaimStatuses: mapList(podResourceClaimStatus, 'name', 'Generated ResourceClaims.', ['name'], { patchStrategy: 'merge,retainKeys' }),
+});

@@ -9,10 +9,9 @@ import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validatePodTemplateSpec } from './pod-validation.js';
 
-export const podTemplateSchema = kindSchema('io.k8s.api.core.v1.PodTemplate',
-  'A pod template, stored for others to create pods from.', {
-    template: podTemplateSpec,
-  });
+export const podTemplateSchema = kindSchema('io.k8s.api.core.v1.PodTemplate', 'A pod template, stored for others to create pods from.', {
+  template: podTemplateSpec,
+});
 
 export const podTemplate: KindDef = {
   group: '',
@@ -25,10 +24,28 @@ export const podTemplate: KindDef = {
   hasGeneration: false,
   printerColumns: [
     nameColumn,
-    { name: 'Containers', type: 'string', description: 'Names of each container in the template.', cell: (o) => objects(at(o, 'template', 'spec', 'containers')).map((c) => str(c.name)).join(',') },
-    { name: 'Images', type: 'string', description: 'Images referenced by each container in the template.', cell: (o) => objects(at(o, 'template', 'spec', 'containers')).map((c) => str(c.image)).join(',') },
     {
-      name: 'Pod Labels', type: 'string', description: 'The labels of the pod template.',
+      name: 'Containers',
+      type: 'string',
+      description: 'Names of each container in the template.',
+      cell: (o) =>
+        objects(at(o, 'template', 'spec', 'containers'))
+          .map((c) => str(c.name))
+          .join(','),
+    },
+    {
+      name: 'Images',
+      type: 'string',
+      description: 'Images referenced by each container in the template.',
+      cell: (o) =>
+        objects(at(o, 'template', 'spec', 'containers'))
+          .map((c) => str(c.image))
+          .join(','),
+    },
+    {
+      name: 'Pod Labels',
+      type: 'string',
+      description: 'The labels of the pod template.',
       cell: (o) => {
         const labels = at(o, 'template', 'metadata', 'labels');
         return isObj(labels) ? labelSelectorToString({ matchLabels: labels as Record<string, string> }) : '';

@@ -21,7 +21,10 @@ describe('pod spec validation', () => {
 
   it('checks container names: DNS labels, unique across init and app containers', () => {
     const errs = errorsOf({ containers: [app({ name: 'Web' }), app({ name: 'x' })], initContainers: [app({ name: 'x' })] });
-    assert.ok(errs.some((e) => e.startsWith('spec.containers[0].name: Invalid value: "Web": a lowercase RFC 1123 label')), errs.join('\n'));
+    assert.ok(
+      errs.some((e) => e.startsWith('spec.containers[0].name: Invalid value: "Web": a lowercase RFC 1123 label')),
+      errs.join('\n'),
+    );
     assert.ok(errs.includes('spec.initContainers[0].name: Duplicate value: "x"'), errs.join('\n'));
   });
 
@@ -45,14 +48,28 @@ describe('pod spec validation', () => {
       [{ containers: [app({ securityContext: { allowPrivilegeEscalation: false, capabilities: { add: ['SYS_ADMIN'] } } })] }, 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN'],
       [{ containers: [app({ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '../../etc/x.json' } } })] }, `spec.containers[0].securityContext.seccompProfile.localhostProfile: Invalid value: "../../etc/x.json": must not contain '..'`],
       [{ securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: '/etc/x.json' } }, containers: [app()] }, 'spec.securityContext.seccompProfile.localhostProfile: Invalid value: "/etc/x.json": must be a relative path'],
-      [{ securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }, { name: 'kernel.shm_rmid_forced', value: '0' }] }, containers: [app()] }, 'spec.securityContext.sysctls[1].name: Duplicate value: "kernel.shm_rmid_forced"'],
+      [
+        {
+          securityContext: {
+            sysctls: [
+              { name: 'kernel.shm_rmid_forced', value: '1' },
+              { name: 'kernel.shm_rmid_forced', value: '0' },
+            ],
+          },
+          containers: [app()],
+        },
+        'spec.securityContext.sysctls[1].name: Duplicate value: "kernel.shm_rmid_forced"',
+      ],
       [{ hostNetwork: true, securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] }, containers: [app()] }, `spec.securityContext.sysctls[0].name: Invalid value: "net.ipv4.tcp_syncookies": may not be specified when 'hostNetwork' is true`],
       [{ securityContext: { sysctls: [{ name: 'Bad Name', value: '1' }] }, containers: [app()] }, 'spec.securityContext.sysctls[0].name: Invalid value: "Bad Name": must have at most 253 characters'],
       [{ hostUsers: false, hostPID: true, containers: [app()] }, 'spec.hostPID: Forbidden: when `hostUsers` is false'],
     ];
     for (const [spec, want] of cases) {
       const errs = errorsOf(spec);
-      assert.ok(errs.some((e) => e.includes(want)), `${want}\n${errs.join('\n')}`);
+      assert.ok(
+        errs.some((e) => e.includes(want)),
+        `${want}\n${errs.join('\n')}`,
+      );
     }
   });
 
@@ -62,11 +79,25 @@ describe('pod spec validation', () => {
 
   it('checks volumes: unique names, exactly one source, mounts of existing volumes', () => {
     const errs = errorsOf({
-      volumes: [{ name: 'data', emptyDir: {} }, { name: 'data', emptyDir: {} }, { name: 'both', emptyDir: {}, hostPath: { path: '/x' } }],
-      containers: [app({ volumeMounts: [{ name: 'missing', mountPath: '/m' }, { name: 'data', mountPath: '/m' }] })],
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'data', emptyDir: {} },
+        { name: 'both', emptyDir: {}, hostPath: { path: '/x' } },
+      ],
+      containers: [
+        app({
+          volumeMounts: [
+            { name: 'missing', mountPath: '/m' },
+            { name: 'data', mountPath: '/m' },
+          ],
+        }),
+      ],
     });
     assert.ok(errs.includes('spec.volumes[1].name: Duplicate value: "data"'), errs.join('\n'));
-    assert.ok(errs.some((e) => /^spec\.volumes\[2\]\.(hostPath|emptyDir): Forbidden: may not specify more than 1 volume type$/.test(e)), errs.join('\n'));
+    assert.ok(
+      errs.some((e) => /^spec\.volumes\[2\]\.(hostPath|emptyDir): Forbidden: may not specify more than 1 volume type$/.test(e)),
+      errs.join('\n'),
+    );
     assert.ok(errs.includes('spec.containers[0].volumeMounts[0].name: Not found: "missing"'), errs.join('\n'));
     assert.ok(errs.includes('spec.containers[0].volumeMounts[1].mountPath: Invalid value: "/m": must be unique'), errs.join('\n'));
   });
@@ -86,14 +117,24 @@ describe('pod spec validation', () => {
   it('checks env sources, tolerations, requests against limits and DNS policy None', () => {
     const errs = errorsOf({
       dnsPolicy: 'None',
-      tolerations: [{ operator: 'Equal', value: 'x' }, { key: 'k', operator: 'Exists', value: 'v' }, { key: 'k', tolerationSeconds: 5, effect: 'NoSchedule' }],
+      tolerations: [
+        { operator: 'Equal', value: 'x' },
+        { key: 'k', operator: 'Exists', value: 'v' },
+        { key: 'k', tolerationSeconds: 5, effect: 'NoSchedule' },
+      ],
       containers: [app({ env: [{ name: 'A', value: 'x', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }], resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } })],
     });
     assert.ok(errs.includes('spec.dnsConfig: Required value: must provide `dnsConfig` when `dnsPolicy` is None'), errs.join('\n'));
     assert.ok(errs.includes('spec.containers[0].env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty'), errs.join('\n'));
     assert.ok(errs.includes('spec.containers[0].resources.requests[cpu]: Invalid value: "2": must be less than or equal to cpu limit of 1'), errs.join('\n'));
-    assert.ok(errs.some((e) => e.startsWith('spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty')), errs.join('\n'));
-    assert.ok(errs.some((e) => e.startsWith('spec.tolerations[1].operator: Invalid value:') && e.endsWith("value must be empty when `operator` is 'Exists'")), errs.join('\n'));
+    assert.ok(
+      errs.some((e) => e.startsWith('spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty')),
+      errs.join('\n'),
+    );
+    assert.ok(
+      errs.some((e) => e.startsWith('spec.tolerations[1].operator: Invalid value:') && e.endsWith("value must be empty when `operator` is 'Exists'")),
+      errs.join('\n'),
+    );
     assert.ok(errs.includes('spec.tolerations[2].effect: Invalid value: "NoSchedule": effect must be \'NoExecute\' when `tolerationSeconds` is set'), errs.join('\n'));
   });
 
@@ -112,23 +153,46 @@ describe('pod updates', () => {
   };
 
   it('allows images, a shorter deadline and added tolerations', () => {
-    assert.deepEqual(update((s) => {
-      s.containers[0].image = 'nginx:1.28';
-      s.activeDeadlineSeconds = 50;
-      s.tolerations.push({ key: 'b', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 });
-    }), []);
+    assert.deepEqual(
+      update((s) => {
+        s.containers[0].image = 'nginx:1.28';
+        s.activeDeadlineSeconds = 50;
+        s.tolerations.push({ key: 'b', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 10 });
+      }),
+      [],
+    );
   });
 
-  it('forbids other changes with Kubernetes\' message', () => {
-    const errs = update((s) => { s.containers[0].ports = [{ containerPort: 80 }]; });
+  it("forbids other changes with Kubernetes' message", () => {
+    const errs = update((s) => {
+      s.containers[0].ports = [{ containerPort: 80 }];
+    });
     assert.equal(errs.length, 1);
-    assert.match(errs[0], /^spec: Forbidden: pod updates may not change fields other than `spec\.containers\[\*\]\.image`,`spec\.initContainers\[\*\]\.image`,`spec\.activeDeadlineSeconds`,`spec\.tolerations` \(only additions to existing tolerations\),`spec\.terminationGracePeriodSeconds` \(allow it to be set to 1 if it was previously negative\)/);
+    assert.match(
+      errs[0],
+      /^spec: Forbidden: pod updates may not change fields other than `spec\.containers\[\*\]\.image`,`spec\.initContainers\[\*\]\.image`,`spec\.activeDeadlineSeconds`,`spec\.tolerations` \(only additions to existing tolerations\),`spec\.terminationGracePeriodSeconds` \(allow it to be set to 1 if it was previously negative\)/,
+    );
   });
 
   it('checks the deadline, removed tolerations and added containers', () => {
-    assert.deepEqual(update((s) => { s.activeDeadlineSeconds = 200; }), ['spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value']);
-    assert.deepEqual(update((s) => { s.tolerations = []; }), ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds']);
-    assert.deepEqual(update((s) => { s.containers.push(app({ name: 'two' })); }), ['spec.containers: Forbidden: pod updates may not add or remove containers']);
+    assert.deepEqual(
+      update((s) => {
+        s.activeDeadlineSeconds = 200;
+      }),
+      ['spec.activeDeadlineSeconds: Invalid value: 200: must be less than or equal to previous value'],
+    );
+    assert.deepEqual(
+      update((s) => {
+        s.tolerations = [];
+      }),
+      ['spec.tolerations: Forbidden: existing toleration can not be modified except its tolerationSeconds'],
+    );
+    assert.deepEqual(
+      update((s) => {
+        s.containers.push(app({ name: 'two' }));
+      }),
+      ['spec.containers: Forbidden: pod updates may not add or remove containers'],
+    );
   });
 
   it('allows adding ephemeral containers but not changing them', () => {

@@ -12,7 +12,10 @@ import { validateVolumes } from './volume-validation.js';
 function validateHostPorts(spec: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
   const seen = new Set<string>();
-  for (const [list, kind] of [['initContainers', 'init'], ['containers', 'regular']] as const) {
+  for (const [list, kind] of [
+    ['initContainers', 'init'],
+    ['containers', 'regular'],
+  ] as const) {
     objects(spec[list]).forEach((c, ci) => {
       objects(c.ports).forEach((port, pi) => {
         const pp = `${p}.${list}[${ci}].ports[${pi}]`;
@@ -63,7 +66,7 @@ function validatePodLevel(spec: Obj, p: string): FieldError[] {
       seen.add(name);
       if (spec.hostNetwork === true && /^net[./]/.test(name)) errs.push(fieldErr.invalid(`${p}.securityContext.sysctls[${i}].name`, name, "may not be specified when 'hostNetwork' is true"));
       if (!/^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/.test(str(s.name))) {
-        errs.push(fieldErr.invalid(`${p}.securityContext.sysctls[${i}].name`, s.name, "must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$"));
+        errs.push(fieldErr.invalid(`${p}.securityContext.sysctls[${i}].name`, s.name, 'must have at most 253 characters and match regex ^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[\\./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$'));
       }
     });
   }
@@ -104,7 +107,11 @@ export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean
 
   // Names are unique across regular, init and ephemeral containers.
   const names = new Set<string>();
-  const lists: [string, ContainerKind][] = [['containers', 'regular'], ['initContainers', 'init'], ['ephemeralContainers', 'ephemeral']];
+  const lists: [string, ContainerKind][] = [
+    ['containers', 'regular'],
+    ['initContainers', 'init'],
+    ['ephemeralContainers', 'ephemeral'],
+  ];
   for (const [list, kind] of lists) {
     objects(spec[list]).forEach((c, i) => {
       const cp = `${p}.${list}[${i}]`;
@@ -150,13 +157,7 @@ export function validatePodCreate(pod: KObject): FieldError[] {
   return errs;
 }
 
-export const UPDATABLE_POD_FIELDS = [
-  '`spec.containers[*].image`',
-  '`spec.initContainers[*].image`',
-  '`spec.activeDeadlineSeconds`',
-  '`spec.tolerations` (only additions to existing tolerations)',
-  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
-];
+export const UPDATABLE_POD_FIELDS = ['`spec.containers[*].image`', '`spec.initContainers[*].image`', '`spec.activeDeadlineSeconds`', '`spec.tolerations` (only additions to existing tolerations)', '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'];
 
 /** Top-level spec fields that differ, for the Forbidden message (Kubernetes prints a diff instead). */
 function changedFields(a: Obj, b: Obj): string[] {
@@ -207,7 +208,13 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
 
   // Tolerations: existing ones stay (their tolerationSeconds may change); new ones may be added.
   // Compared through a Set of canonical forms (sorted keys, without tolerationSeconds): linear.
-  const canonical = (t: Obj) => JSON.stringify(Object.keys(t).filter((k) => k !== 'tolerationSeconds' && t[k] !== undefined).sort().map((k) => [k, t[k]]));
+  const canonical = (t: Obj) =>
+    JSON.stringify(
+      Object.keys(t)
+        .filter((k) => k !== 'tolerationSeconds' && t[k] !== undefined)
+        .sort()
+        .map((k) => [k, t[k]]),
+    );
   const cur = new Set(objects(spec.tolerations).map(canonical));
   for (const o of objects(oldSpec.tolerations)) {
     if (!cur.has(canonical(o))) {
@@ -237,7 +244,9 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   else delete munged.ephemeralContainers;
 
   if (!deepEqual(munged, oldSpec)) {
-    const changed = changedFields(oldSpec, munged).map((f) => `spec.${f}`).join(', ');
+    const changed = changedFields(oldSpec, munged)
+      .map((f) => `spec.${f}`)
+      .join(', ');
     errs.push(fieldErr.forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_FIELDS.join(',')}\n(changed: ${changed})`));
   }
   return errs;

@@ -11,11 +11,10 @@ import { podSpec } from './pod-spec.js';
 import { podStatus } from './pod-status.js';
 import { validatePodCreate, validatePodSpec, validatePodUpdate } from './pod-validation.js';
 
-export const podSchema = kindSchema('io.k8s.api.core.v1.Pod',
-  'A group of containers that run together on one node, sharing network and volumes.', {
-    spec: podSpec,
-    status: podStatus,
-  });
+export const podSchema = kindSchema('io.k8s.api.core.v1.Pod', 'A group of containers that run together on one node, sharing network and volumes.', {
+  spec: podSpec,
+  status: podStatus,
+});
 
 const spec = (o: KObject) => (isObj(o.spec) ? o.spec : {});
 const status = (o: KObject) => (isObj(o.status) ? o.status : {});

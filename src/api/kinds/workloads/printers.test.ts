@@ -16,7 +16,10 @@ const NOW = Date.parse('2024-05-01T12:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 const MIN = 60_000;
 
-const header = (def: KindDef, wide = false) => toTable(def, []).columnDefinitions.filter((c) => wide || c.priority === 0).map((c) => c.name.toUpperCase());
+const header = (def: KindDef, wide = false) =>
+  toTable(def, [])
+    .columnDefinitions.filter((c) => wide || c.priority === 0)
+    .map((c) => c.name.toUpperCase());
 const cells = (def: KindDef, o: KObject) => toTable(def, [o], { includeObject: 'None' }).rows[0].cells;
 
 const running = (name: string, restarts = 0, extra: Record<string, unknown> = {}) => ({ name, ready: true, restartCount: restarts, image: 'x', imageID: '', state: { running: { startedAt: ago(MIN) } }, ...extra });
@@ -47,7 +50,14 @@ describe('pod columns', () => {
 
     const init: KObject = {
       spec: { initContainers: [{ name: 'i1' }, { name: 'i2' }], containers: [{ name: 'a' }] },
-      status: { phase: 'Pending', initContainerStatuses: [{ name: 'i1', state: { terminated: { exitCode: 0 } } }, { name: 'i2', state: { running: {} } }], containerStatuses: [{ name: 'a', state: { waiting: { reason: 'PodInitializing' } } }] },
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'i1', state: { terminated: { exitCode: 0 } } },
+          { name: 'i2', state: { running: {} } },
+        ],
+        containerStatuses: [{ name: 'a', state: { waiting: { reason: 'PodInitializing' } } }],
+      },
     };
     assert.equal(summarizePod(init, NOW).status, 'Init:1/2');
     const initFailed = structuredClone(init);
@@ -79,7 +89,16 @@ describe('pod columns', () => {
   });
 });
 
-const tmpl = { metadata: { labels: { app: 'web' } }, spec: { nodeSelector: { 'kubernetes.io/os': 'linux' }, containers: [{ name: 'web', image: 'nginx:1.27' }, { name: 'log', image: 'fluent:2' }] } };
+const tmpl = {
+  metadata: { labels: { app: 'web' } },
+  spec: {
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+    containers: [
+      { name: 'web', image: 'nginx:1.27' },
+      { name: 'log', image: 'fluent:2' },
+    ],
+  },
+};
 
 describe('apps and batch columns', () => {
   it('deployments: NAME READY UP-TO-DATE AVAILABLE AGE + CONTAINERS IMAGES SELECTOR', () => {
@@ -134,8 +153,7 @@ describe('field selectors', () => {
   it('pods expose the fields kubelets, schedulers and kubectl select on', () => {
     const p: KObject = { spec: { nodeName: 'n1', restartPolicy: 'Always', schedulerName: 'default-scheduler', serviceAccountName: 'default' }, status: { phase: 'Running', podIP: '10.0.0.1' } };
     const get = (f: string) => pod.fieldSelectors![f](p);
-    assert.deepEqual(['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'].map(get),
-      ['n1', 'Always', 'default-scheduler', 'default', 'false', 'Running', '10.0.0.1', '']);
+    assert.deepEqual(['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'spec.serviceAccountName', 'spec.hostNetwork', 'status.phase', 'status.podIP', 'status.nominatedNodeName'].map(get), ['n1', 'Always', 'default-scheduler', 'default', 'false', 'Running', '10.0.0.1', '']);
     assert.equal(replicaSet.fieldSelectors!['status.replicas']({ status: { replicas: 2 } }), '2');
     assert.equal(job.fieldSelectors!['status.successful']({}), '0');
   });

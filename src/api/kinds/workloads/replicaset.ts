@@ -11,38 +11,49 @@ import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
-export const replicaSetSpec = struct(apps('ReplicaSetSpec'),
-  'The desired state of a ReplicaSet.', {
+export const replicaSetSpec = struct(
+  apps('ReplicaSetSpec'),
+  'The desired state of a ReplicaSet.',
+  {
     replicas: int32('Desired number of pods (default 1).'),
     minReadySeconds: int32('Seconds a new pod must be ready, without crashing, to count as available.'),
     selector: labelSelector,
     template: podTemplateSpec,
-  }, { required: ['selector'] });
+  },
+  { required: ['selector'] },
+);
 
-export const replicaSetCondition = struct(apps('ReplicaSetCondition'),
-  'One aspect of a ReplicaSet\'s state, e.g. ReplicaFailure.', {
+export const replicaSetCondition = struct(
+  apps('ReplicaSetCondition'),
+  "One aspect of a ReplicaSet's state, e.g. ReplicaFailure.",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
-export const replicaSetStatus = struct(apps('ReplicaSetStatus'),
-  'The observed state of a ReplicaSet.', {
+export const replicaSetStatus = struct(
+  apps('ReplicaSetStatus'),
+  'The observed state of a ReplicaSet.',
+  {
     replicas: int32('Pods currently owned.'),
-    fullyLabeledReplicas: int32('Pods whose labels match the template\'s.'),
+    fullyLabeledReplicas: int32("Pods whose labels match the template's."),
     readyReplicas: int32('Pods that are ready.'),
     availableReplicas: int32('Pods ready for at least minReadySeconds.'),
     observedGeneration: int64('Generation the controller last acted on.'),
-    conditions: conditionsOf(replicaSetCondition, 'Latest observations of the ReplicaSet\'s state.'),
-  }, { required: ['replicas'] });
+    conditions: conditionsOf(replicaSetCondition, "Latest observations of the ReplicaSet's state."),
+  },
+  { required: ['replicas'] },
+);
 
-export const replicaSetSchema = kindSchema(apps('ReplicaSet'),
-  'Keeps a given number of pod replicas running.', {
-    spec: replicaSetSpec,
-    status: replicaSetStatus,
-  });
+export const replicaSetSchema = kindSchema(apps('ReplicaSet'), 'Keeps a given number of pod replicas running.', {
+  spec: replicaSetSpec,
+  status: replicaSetStatus,
+});
 
 export const replicaSet: KindDef = {
   group: 'apps',
@@ -73,8 +84,5 @@ export const replicaSet: KindDef = {
     spec.replicas ??= 1;
     defaultPodTemplate(spec.template);
   },
-  validate: (obj, old) => [
-    ...validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'deployment', kindWord: 'ReplicaSet' }),
-    ...(old ? validateSelectorImmutable(obj.spec, old.spec) : []),
-  ],
+  validate: (obj, old) => [...validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'deployment', kindWord: 'ReplicaSet' }), ...(old ? validateSelectorImmutable(obj.spec, old.spec) : [])],
 };

@@ -98,7 +98,7 @@ export function validateTolerations(tolerations: unknown, p: string): FieldError
       const bad = labelValue(str(t.value));
       if (bad.length > 0) errs.push(fieldErr.invalid(`${tp}.operator`, str(t.value), bad.join(';')));
     } else if (op === 'Exists') {
-      if (str(t.value)) errs.push(fieldErr.invalid(`${tp}.operator`, t, 'value must be empty when `operator` is \'Exists\''));
+      if (str(t.value)) errs.push(fieldErr.invalid(`${tp}.operator`, t, "value must be empty when `operator` is 'Exists'"));
     } else errs.push(fieldErr.notSupported(`${tp}.operator`, op, ['Equal', 'Exists']));
     if (str(t.effect) && !TAINT_EFFECTS.includes(str(t.effect))) errs.push(fieldErr.notSupported(`${tp}.effect`, t.effect, TAINT_EFFECTS));
   });

@@ -14,31 +14,29 @@ import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
-export const rollingUpdateStatefulSetStrategy = struct(apps('RollingUpdateStatefulSetStrategy'),
-  'How a rolling update of a StatefulSet proceeds.', {
-    partition: int32('Only pods with an ordinal at or above this are updated (default 0).'),
-    maxUnavailable: intOrString('Pods (count or percentage) that may be unavailable during the update (default 1).'),
-  });
+export const rollingUpdateStatefulSetStrategy = struct(apps('RollingUpdateStatefulSetStrategy'), 'How a rolling update of a StatefulSet proceeds.', {
+  partition: int32('Only pods with an ordinal at or above this are updated (default 0).'),
+  maxUnavailable: intOrString('Pods (count or percentage) that may be unavailable during the update (default 1).'),
+});
 
-export const statefulSetUpdateStrategy = struct(apps('StatefulSetUpdateStrategy'),
-  'How pods are replaced when the template changes.', {
-    type: str('RollingUpdate (default) or OnDelete.'),
-    rollingUpdate: rollingUpdateStatefulSetStrategy,
-  });
+export const statefulSetUpdateStrategy = struct(apps('StatefulSetUpdateStrategy'), 'How pods are replaced when the template changes.', {
+  type: str('RollingUpdate (default) or OnDelete.'),
+  rollingUpdate: rollingUpdateStatefulSetStrategy,
+});
 
-export const statefulSetPersistentVolumeClaimRetentionPolicy = struct(apps('StatefulSetPersistentVolumeClaimRetentionPolicy'),
-  'What happens to the claims from volumeClaimTemplates.', {
-    whenDeleted: str('Retain (default) or Delete the claims when the StatefulSet is deleted.'),
-    whenScaled: str('Retain (default) or Delete the claims of pods removed by scaling down.'),
-  });
+export const statefulSetPersistentVolumeClaimRetentionPolicy = struct(apps('StatefulSetPersistentVolumeClaimRetentionPolicy'), 'What happens to the claims from volumeClaimTemplates.', {
+  whenDeleted: str('Retain (default) or Delete the claims when the StatefulSet is deleted.'),
+  whenScaled: str('Retain (default) or Delete the claims of pods removed by scaling down.'),
+});
 
-export const statefulSetOrdinals = struct(apps('StatefulSetOrdinals'),
-  'Numbering of the StatefulSet\'s pods.', {
-    start: int32('First ordinal (default 0).'),
-  });
+export const statefulSetOrdinals = struct(apps('StatefulSetOrdinals'), "Numbering of the StatefulSet's pods.", {
+  start: int32('First ordinal (default 0).'),
+});
 
-export const statefulSetSpec = struct(apps('StatefulSetSpec'),
-  'The desired state of a StatefulSet.', {
+export const statefulSetSpec = struct(
+  apps('StatefulSetSpec'),
+  'The desired state of a StatefulSet.',
+  {
     replicas: int32('Desired number of pods (default 1).'),
     selector: labelSelector,
     template: podTemplateSpec,
@@ -50,19 +48,27 @@ export const statefulSetSpec = struct(apps('StatefulSetSpec'),
     minReadySeconds: int32('Seconds a new pod must be ready, without crashing, to count as available.'),
     persistentVolumeClaimRetentionPolicy: statefulSetPersistentVolumeClaimRetentionPolicy,
     ordinals: statefulSetOrdinals,
-  }, { required: ['selector', 'template'] });
+  },
+  { required: ['selector', 'template'] },
+);
 
-export const statefulSetCondition = struct(apps('StatefulSetCondition'),
-  'One aspect of a StatefulSet\'s state.', {
+export const statefulSetCondition = struct(
+  apps('StatefulSetCondition'),
+  "One aspect of a StatefulSet's state.",
+  {
     type: str('Condition type.'),
     status: str('True, False or Unknown.'),
     lastTransitionTime: time('Last time the status changed.'),
     reason: str('Machine-readable reason for the last transition.'),
     message: str('Human-readable details.'),
-  }, { required: ['type', 'status'] });
+  },
+  { required: ['type', 'status'] },
+);
 
-export const statefulSetStatus = struct(apps('StatefulSetStatus'),
-  'The observed state of a StatefulSet.', {
+export const statefulSetStatus = struct(
+  apps('StatefulSetStatus'),
+  'The observed state of a StatefulSet.',
+  {
     observedGeneration: int64('Generation the controller last acted on.'),
     replicas: int32('Pods created.'),
     readyReplicas: int32('Pods that are ready.'),
@@ -71,15 +77,16 @@ export const statefulSetStatus = struct(apps('StatefulSetStatus'),
     currentRevision: str('Revision the pods below the partition run.'),
     updateRevision: str('Revision being rolled out.'),
     collisionCount: int32('Counter used to avoid ControllerRevision name collisions.'),
-    conditions: conditionsOf(statefulSetCondition, 'Latest observations of the StatefulSet\'s state.'),
+    conditions: conditionsOf(statefulSetCondition, "Latest observations of the StatefulSet's state."),
     availableReplicas: int32('Pods ready for at least minReadySeconds.'),
-  }, { required: ['replicas'] });
+  },
+  { required: ['replicas'] },
+);
 
-export const statefulSetSchema = kindSchema(apps('StatefulSet'),
-  'Pods with stable identities and storage, created and updated in order.', {
-    spec: statefulSetSpec,
-    status: statefulSetStatus,
-  });
+export const statefulSetSchema = kindSchema(apps('StatefulSet'), 'Pods with stable identities and storage, created and updated in order.', {
+  spec: statefulSetSpec,
+  status: statefulSetStatus,
+});
 
 function defaultStatefulSet(obj: KObject) {
   if (!isObj(obj.spec)) obj.spec = {};
@@ -166,16 +173,13 @@ export const statefulSet: KindDef = {
   schema: statefulSetSchema,
   subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.spec.selector' } },
   hasGeneration: true,
-  printerColumns: [
-    nameColumn,
-    { name: 'Ready', type: 'string', description: 'Ready pods out of desired pods.', cell: (o) => `${int(at(o, 'status', 'readyReplicas'))}/${int(at(o, 'spec', 'replicas'))}` },
-    ageColumn,
-    ...templateColumns(['spec', 'template']),
-  ],
+  printerColumns: [nameColumn, { name: 'Ready', type: 'string', description: 'Ready pods out of desired pods.', cell: (o) => `${int(at(o, 'status', 'readyReplicas'))}/${int(at(o, 'spec', 'replicas'))}` }, ageColumn, ...templateColumns(['spec', 'template'])],
   default: defaultStatefulSet,
   validate: (obj, old) => {
     // Pods mount their claims by template name, though the template lists no such volume.
-    const claimVolumes = objects(at(obj, 'spec', 'volumeClaimTemplates')).map((t) => text(at(t, 'metadata', 'name'))).filter(Boolean);
+    const claimVolumes = objects(at(obj, 'spec', 'volumeClaimTemplates'))
+      .map((t) => text(at(t, 'metadata', 'name')))
+      .filter(Boolean);
     const errs = validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'statefulset', kindWord: 'StatefulSet', claimVolumes });
     if (isObj(obj.spec)) errs.push(...validateStatefulSetSpec(obj.spec));
     if (old) errs.push(...validateSelectorImmutable(obj.spec, old.spec), ...validateStatefulSetUpdate(obj.spec, old.spec));

@@ -15,7 +15,12 @@ const mk = (spec: Record<string, unknown>, name = 'web'): KObject => ({ metadata
 const errorsOf = (def: KindDef, obj: KObject, old?: KObject) => messages(admit(def, obj, old).errors);
 
 describe('apps/v1 selectors and templates', () => {
-  for (const [def, word] of [[deployment, 'deployment'], [replicaSet, 'deployment'], [statefulSet, 'statefulset'], [daemonSet, 'daemonset']] as const) {
+  for (const [def, word] of [
+    [deployment, 'deployment'],
+    [replicaSet, 'deployment'],
+    [statefulSet, 'statefulset'],
+    [daemonSet, 'daemonset'],
+  ] as const) {
     it(`${def.kind}: selector must be non-empty and match the template labels`, () => {
       assert.deepEqual(errorsOf(def, mk({ selector: { matchLabels: { app: 'web' } }, template: template() })), []);
       const mismatch = errorsOf(def, mk({ selector: { matchLabels: { app: 'api' } }, template: template() }));
@@ -32,7 +37,12 @@ describe('apps/v1 selectors and templates', () => {
   });
 
   it('matchExpressions select too', () => {
-    const sel = { matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'api'] }, { key: 'canary', operator: 'DoesNotExist' }] };
+    const sel = {
+      matchExpressions: [
+        { key: 'app', operator: 'In', values: ['web', 'api'] },
+        { key: 'canary', operator: 'DoesNotExist' },
+      ],
+    };
     assert.deepEqual(errorsOf(deployment, mk({ selector: sel, template: template() })), []);
     const bad = { matchExpressions: [{ key: 'app', operator: 'In' }] };
     assert.ok(errorsOf(deployment, mk({ selector: bad, template: template() })).includes("spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn'"));
