@@ -7,7 +7,7 @@
 
 import type { KObject } from '../src/api/kind.js';
 import { R } from '../src/client/resources.js';
-import { RestClient } from '../src/client/rest.js';
+import type { RestClient } from '../src/client/rest.js';
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { clientFromKubeconfig } from '../test/helpers/fake-kubelet.js';
 import { report } from './stats.js';

@@ -34,7 +34,7 @@ async function openWatches(c: Cluster, n: number, rv: string) {
         let buf = '';
         res.on('data', (d) => {
           buf += d;
-          let j;
+          let j: number;
           while ((j = buf.indexOf('\n')) >= 0) {
             const ev = JSON.parse(buf.slice(0, j));
             buf = buf.slice(j + 1);

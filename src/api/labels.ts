@@ -26,7 +26,7 @@ function matcher(requirements: Requirement[]): Selector {
     requirements,
     matches(labels) {
       return requirements.every((r) => {
-        const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+        const has = Object.hasOwn(labels, r.key);
         switch (r.operator) {
           case 'In':
             return has && r.values.includes(labels[r.key]);
@@ -36,6 +36,8 @@ function matcher(requirements: Requirement[]): Selector {
             return has;
           case 'DoesNotExist':
             return !has;
+          default:
+            return false;
         }
       });
     },

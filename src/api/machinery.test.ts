@@ -7,7 +7,7 @@ import { validateAgainstSchema, pruneUnknownFields } from './validate.js';
 import { applySchemaDefaults } from './defaults.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import { kindSchema } from './meta.js';
-import { int32, mapList, str, struct, enumOf } from './schema.js';
+import { int32, mapList, struct, enumOf } from './schema.js';
 import { KindRegistry, compareVersions } from './registry.js';
 import { openapiV3Doc, openapiV3Index } from './openapi.js';
 import { validateObjectMeta } from './validate-meta.js';

@@ -66,7 +66,7 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
     case 'array': {
       if (!Array.isArray(v)) return typeErr('array');
       const item = resolve(s.items);
-      v.forEach((x, i) => walk(item, x, `${path}[${i}]`, out, collectUnknown));
+      for (const [i, x] of v.entries()) walk(item, x, `${path}[${i}]`, out, collectUnknown);
       if (s.listType === 'map' && s.listMapKeys?.length) {
         const seen = new Set<string>();
         v.forEach((x, i) => {

@@ -22,7 +22,7 @@ export const clientCertAuthenticator: Authenticator = (req) => {
 function userOf(sock: TLSSocket): UserInfo | null {
   if (!sock.authorized) return null;
   const cert = sock.getPeerCertificate?.();
-  if (!cert || !cert.subject) return null;
+  if (!cert?.subject) return null;
   const cn = cert.subject.CN;
   if (!cn) return null;
   const o = cert.subject.O;

@@ -151,7 +151,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }
-      await serveOther(req, res, url, path);
+      await serveOther(req, res, path);
     } catch (e) {
       if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       sendError(res, e);
@@ -164,7 +164,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   }
 
-  async function serveOther(req: IncomingMessage, res: ServerResponse, url: URL, path: string) {
+  async function serveOther(req: IncomingMessage, res: ServerResponse, path: string) {
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
     if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
     if (path === '/version') return sendJson(res, 200, versionInfo());

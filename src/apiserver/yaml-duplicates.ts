@@ -22,7 +22,7 @@ export function yamlDuplicateKeys(doc: Document): string[] {
   if (!root) return out;
   const pathOf = (v: Visit | undefined, leaf: string): string => {
     const segs: string[] = [leaf];
-    for (let cur = v; cur && cur.parent; cur = cur.parent) segs.push(cur.isIndex ? `[${cur.seg}]` : cur.seg);
+    for (let cur = v; cur?.parent; cur = cur.parent) segs.push(cur.isIndex ? `[${cur.seg}]` : cur.seg);
     let s = '';
     for (let i = segs.length - 1; i >= 0; i--) s += segs[i].startsWith('[') || s === '' ? segs[i] : `.${segs[i]}`;
     return s;

@@ -48,14 +48,16 @@ function table(rows: string[][]): string {
 export async function imagesCommand(argv: string[], defaultDataDir: string): Promise<void> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') return void console.log(IMAGES_HELP);
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: rest,
       allowPositionals: true,
       strict: true,
       options: { 'data-dir': { type: 'string' }, 'insecure-registry': { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (e) {
     throw new UsageError(`gifee images ${sub}: ${(e as Error).message}; see gifee images --help`);
   }

@@ -65,7 +65,7 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   });
   // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
   await secureSecretFiles(cfg.dataDir, log);
-  let api;
+  let api: import('../apiserver/server.js').ApiServer;
   // Component processes this server supervises (controllers and scheduler; the node agent), by name.
   const children = new Map<string, import('./supervisor.js').Supervisor>();
   const supervised = async (name: string, role: import('./components.js').ComponentRole) => {

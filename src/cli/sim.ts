@@ -74,7 +74,7 @@ export async function runSim(argv: string[]): Promise<void> {
     throw new UsageError(e.message);
   });
   const log = logger('sim-nodes');
-  let sim;
+  let sim: import('../sim/nodes.js').SimNodes;
   try {
     sim = await startSimNodes({ ...opts, client, log });
   } catch (e) {

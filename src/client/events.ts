@@ -52,8 +52,14 @@ export class EventRecorder {
   record(obj: KObject, type: EventType, reason: string, message: string): void {
     try {
       const c = this.correlator.correlate(this.build(obj, type, reason, message));
-      if (c.skip) return dropped.inc({ component: this.component, reason: 'spam_filter' });
-      if (!this.queue.push({ event: c.event, key: c.key, patch: !!c.patch, attempts: 0 })) return dropped.inc({ component: this.component, reason: 'queue_full' });
+      if (c.skip) {
+        dropped.inc({ component: this.component, reason: 'spam_filter' });
+        return;
+      }
+      if (!this.queue.push({ event: c.event, key: c.key, patch: !!c.patch, attempts: 0 })) {
+        dropped.inc({ component: this.component, reason: 'queue_full' });
+        return;
+      }
       this.writer ??= this.drain();
     } catch (e) {
       this.log.debug('event not recorded', { reason, err: e });

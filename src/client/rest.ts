@@ -159,7 +159,7 @@ export class RestClient {
         for await (const c of res) {
           const chunk = String(c);
           let start = 0;
-          let i;
+          let i: number;
           while ((i = chunk.indexOf('\n', start)) >= 0) {
             const line = buf + chunk.slice(start, i);
             buf = '';

@@ -24,7 +24,13 @@ function fakeApi(items: Record<string, KObject[]>) {
       return { done: new Promise(() => {}), abort() {} };
     },
   } as unknown as RestClient;
-  return { client, releaseLists: () => lists.splice(0).forEach((f) => f()), emit: (plural: string, e: WatchEvent) => emitters.get(plural)!(e) };
+  return {
+    client,
+    releaseLists: () => {
+      for (const f of lists.splice(0)) f();
+    },
+    emit: (plural: string, e: WatchEvent) => emitters.get(plural)!(e),
+  };
 }
 
 const tick = async (n = 5) => {
@@ -34,6 +40,7 @@ const obj = (name: string, extra: Partial<KObject['metadata']> = {}): KObject =>
 
 class Recorder extends Controller {
   seen: string[] = [];
+  // biome-ignore lint/suspicious/noConfusingVoidType: a scripted result that returns nothing, as reconcile may
   results = new Map<string, () => ReconcileResult | void>();
   readonly rs: InformerLike;
   constructor(factory: InformerFactory) {

@@ -27,6 +27,7 @@ export interface ReconcileResult {
 export class TerminalError extends Error {}
 
 /** Keys a change affects: add is (undefined, obj), update (old, obj), delete (obj, undefined). */
+// biome-ignore lint/suspicious/noConfusingVoidType: void lets a mapper that returns nothing on some paths mean "nothing to enqueue"
 export type KeyMapper = (old: KObject | undefined, obj: KObject | undefined) => Iterable<string> | string | undefined | void;
 
 /** Maps any change to the changed object's own key. */
@@ -52,6 +53,7 @@ export abstract class Controller {
   }
 
   /** Bring the world to what `key` declares. Throwing retries the key with backoff. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a reconcile that returns nothing (Promise<void>) means done, no requeue
   protected abstract reconcile(key: string): Promise<void | ReconcileResult>;
 
   /** Runs once every cache has synced, before the first worker (e.g. rebuild allocations from the cache). */
@@ -69,6 +71,7 @@ export abstract class Controller {
     });
   }
 
+  // biome-ignore lint/suspicious/noConfusingVoidType: takes a KeyMapper's result, where void means "nothing to enqueue"
   protected enqueue(keys: Iterable<string> | string | undefined | void) {
     if (keys === undefined) return;
     if (typeof keys === 'string') this.queue.add(keys);

@@ -234,7 +234,7 @@ export class ClusterRecords {
   private indexEndpointPTRs(namespace: string, service: string) {
     const owner = `eps:${namespace}/${service}`;
     const svc = this.service(namespace, service);
-    if (!svc || svc.spec.clusterIP !== 'None') return this.ptr.clear(owner);
+    if (svc?.spec.clusterIP !== 'None') return this.ptr.clear(owner);
     const entries: [string, string][] = this.endpoints(namespace, service)
       .filter((e) => e.ready || svc.spec.publishNotReadyAddresses)
       .map((e) => [e.ip, `${e.hostname ?? dashIP(e.ip)}.${service}.${namespace}.svc.${this.o.zone}`]);

@@ -61,7 +61,7 @@ describe('cluster DNS server under garbage', () => {
   const stillAnswers = async () => {
     for (const proto of ['udp', 'tcp'] as const) {
       // UDP may drop a query while the server's receive buffer is still full of garbage: retry, as resolvers do.
-      let r;
+      let r: Awaited<ReturnType<typeof query>>;
       for (let attempt = 1; ; attempt++) {
         try {
           r = await query({ host, port: dns.port }, 'kubernetes.default.svc.cluster.local', 'A', { proto, timeoutMs: 2000 });

@@ -87,7 +87,7 @@ export class Resolver {
 
   private endpoint(q: Question, namespace: string, service: string, label: string): Resolution {
     const svc = this.records.service(namespace, service);
-    if (!svc || svc.spec.clusterIP !== 'None') return this.nxdomain();
+    if (svc?.spec.clusterIP !== 'None') return this.nxdomain();
     const matches = this.publishedEndpoints(svc).filter((e) => (e.hostname ?? dashIP(e.ip)) === label || dashIP(e.ip) === label);
     return matches.length
       ? this.addresses(

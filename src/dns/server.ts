@@ -15,7 +15,7 @@ import { Forwarder, parseUpstream, UpstreamError } from './forward.js';
 import { dnsDuration, dnsForwardFailures, dnsQueries, dnsTruncated, typeLabel } from './metrics.js';
 import { normalize, parseName } from './names.js';
 import { Resolver } from './resolve.js';
-import { listen, type Proto } from './transport.js';
+import { listen, type Listener, type Proto } from './transport.js';
 import { encodeHeaderOnly, encodeReply, rcodeOf, udpLimit, type RcodeName } from './wire.js';
 
 export interface DnsServerOptions {
@@ -69,7 +69,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   };
 
   /** An ExternalName's target for the same type: from the cluster when it is in the zone, else upstream. */
-  const chase = async (q: DecodedPacket, question: Question, cname: Answer, target: string): Promise<{ rcode: RcodeName; answers: Answer[]; authorities: Answer[] }> => {
+  const chase = async (question: Question, cname: Answer, target: string): Promise<{ rcode: RcodeName; answers: Answer[]; authorities: Answer[] }> => {
     const targetQ: Question = { ...question, name: target };
     if (parseName(target, zone).kind !== 'external') {
       const r = resolver.resolve(targetQ);
@@ -90,7 +90,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     const question = q.questions[0];
     const r = resolver.resolve(question);
     if (r.kind === 'answer') return encodeReply(q, { rcode: r.rcode, authoritative: true, answers: r.answers, authorities: r.authorities, additionals: r.additionals }, limit);
-    if (r.kind === 'alias') return encodeReply(q, { ...(await chase(q, question, r.cname, r.target)) }, limit);
+    if (r.kind === 'alias') return encodeReply(q, { ...(await chase(question, r.cname, r.target)) }, limit);
     const reply = await forward(raw);
     if (!reply) return encodeReply(q, { rcode: 'SERVFAIL' });
     // Upstream may have answered over TCP (after truncating over UDP): too large for this client's UDP.
@@ -126,7 +126,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     return reply;
   };
 
-  let listener;
+  let listener: Listener;
   try {
     listener = await listen(o.listen.host, o.listen.port, handle, log);
   } catch (e) {

@@ -2,7 +2,7 @@
 // in the cache, and bind asynchronously so the next pod's cycle need not wait for the API. When no
 // node fits, try preemption, then report: PodScheduled=False, a FailedScheduling event, requeue.
 
-import { EventRecorder } from '../client/events.js';
+import type { EventRecorder } from '../client/events.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import type { InformerLike } from '../client/informer.js';
 import type { Logger } from '../util/log.js';
@@ -13,7 +13,7 @@ import type { SchedulerCache } from './cache.js';
 import type { Framework } from './framework.js';
 import { preemptionAttempts, preemptionVictims, scheduleAttempts, schedulingDuration } from './metrics.js';
 import { podInfo, type PodInfo } from './pod-info.js';
-import { preempt } from './plugins/default-preemption.js';
+import { preempt, type PreemptionOutcome } from './plugins/default-preemption.js';
 import type { QueuedPod, SchedulingQueue } from './queue.js';
 import type { Pod } from './types.js';
 
@@ -92,7 +92,7 @@ export class PodScheduler {
     let nominated: string | undefined;
     if (err.numNodes > 0) {
       preemptionAttempts.inc();
-      let outcome;
+      let outcome: PreemptionOutcome;
       try {
         outcome = preempt(this.fw, this.cache, info, err.diagnosis);
       } catch (e) {

@@ -25,7 +25,7 @@ async function writeThenKill(backend: 'sqlite' | 'etcd', target: string, acks: n
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', async (d) => {
       buf += d;
-      let i;
+      let i: number;
       while ((i = buf.indexOf('\n')) >= 0) {
         acked.push(buf.slice(0, i));
         buf = buf.slice(i + 1);

@@ -10,7 +10,7 @@ export async function openStore(opts: { backend: 'sqlite' | 'etcd'; dataDir?: st
   if (opts.backend === 'etcd') {
     if (!opts.etcdEndpoints?.length) throw new Error('the etcd store needs endpoints: pass --etcd-endpoints https://host:2379[,...]');
     const { EtcdStore } = await import('./etcd/store.js');
-    const s = new EtcdStore(opts.etcdEndpoints, opts.log);
+    const s = new EtcdStore(opts.etcdEndpoints);
     await s.ready();
     return s;
   }

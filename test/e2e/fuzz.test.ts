@@ -154,6 +154,7 @@ const queryString = fc
   .chain((pairs) =>
     fc.constantFrom('encoded', 'raw').map((how) => {
       if (pairs.length === 0) return '';
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: raw mode must percent-encode control characters, so the class names them
       const enc = (s: string) => (how === 'encoded' ? encodeURIComponent(s) : s.replace(/[\s#\u0000-\u001f\u007f-\uffff]/g, encodeURIComponent));
       return '?' + pairs.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&');
     }),
@@ -514,6 +515,7 @@ describe('fuzzing the API server', () => {
       } else {
         const bytes = rawBytes(r);
         // Header values we generate may contain bytes Node's parser rejects: then a 400 (or a drop) is its right answer.
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in the target are what makes a request invalid here
         const httpInvalid = r.headers.some(([, v]) => /[^\x20-\x7e\t]/.test(v)) || /[\s\x00-\x1f\x7f-\uffff]/.test(r.target) || !/^[A-Z]+$/.test(r.method);
         res = await rawRequest(port, bytes, { ...(m === 'raw-admin' ? admin : {}), timeoutMs: CLIENT_TIMEOUT_MS, stopAtStreamHeaders: true }).catch((e) => ({ headers: {}, body: '', raw: String(e), reset: true }));
         check(f, m, r.method, r.target, res, httpInvalid, r.body?.type);
@@ -582,6 +584,7 @@ describe('fuzzing the agent stream server (stub target)', () => {
         const headerLines = up.map(([k, v]) => `${k}: ${v}\r\n`).join('');
         const close = up.length ? '' : 'Connection: close\r\n';
         const r = await rawRequest(server.port, `${method} ${p}${q} HTTP/1.1\r\nHost: x\r\n${close}${headerLines}\r\n`, { ...creds, timeoutMs: CLIENT_TIMEOUT_MS, stopAtStreamHeaders: true }).catch((e) => ({ headers: {}, body: '', raw: String(e), reset: true }));
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters in the target are what makes a request invalid here
         check(f, authed ? 'authenticated' : 'anonymous', method, p + q, r, /[\s\x00-\x1f\x7f-\uffff]/.test(p + q));
       }
       timed(f, Date.now() - t0, `${dice === 0 ? 'malformed' : method + ' ' + p + q} ${up.map(([, v]) => v).join(',')}`);

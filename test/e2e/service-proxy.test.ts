@@ -17,7 +17,6 @@ import { parse } from 'yaml';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { RestClient } from '../../src/client/rest.js';
-import { logger } from '../../src/util/log.js';
 import { proxyTableName } from '../../src/proxy/index.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the service proxy needs Linux and root (nftables, runc pods)' : false;
@@ -97,8 +96,6 @@ before(async () => {
   const store = createImageStore({ dataDir: c.dataDir });
   for (const f of [images.busybox, images.web1]) await store.importFile(f);
   await until('node Ready with a pod CIDR', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="Ready")].status}{.items[0].spec.podCIDR}')).startsWith('True10.'));
-  const podCIDR = await jp('nodes', '{.items[0].spec.podCIDR}');
-  const nodeName = await jp('nodes', '{.items[0].metadata.name}');
 
   // Each web pod serves its own name, so answers show which backend was reached.
   const web = (name: string) => ({
@@ -132,7 +129,6 @@ before(async () => {
     sliceManifest('sticky', [{ pod: 'web-a' }, { pod: 'web-b' }]),
     sliceManifest('self', [{ pod: 'web-a' }]),
   );
-  const clusterCIDR = podCIDR.replace(/^(\d+\.\d+)\..*$/, '$1.0.0/16');
   table = proxyTableName(c.bridge);
   // The first sync may predate the last objects reaching the informers: wait for every service's rules.
   await until(

@@ -29,7 +29,7 @@ function watchLines(path: string, ms: number, enough?: (lines: string[]) => bool
       let buf = '';
       res.on('data', (d) => {
         buf += d;
-        let i;
+        let i: number;
         while ((i = buf.indexOf('\n')) >= 0) {
           lines.push(buf.slice(0, i));
           buf = buf.slice(i + 1);

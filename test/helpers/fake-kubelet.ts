@@ -10,7 +10,6 @@
 
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { KObject } from '../../src/api/kind.js';
 import { R } from '../../src/client/resources.js';
 import { isConflict, isNotFound, RestClient } from '../../src/client/rest.js';
 

@@ -8,7 +8,7 @@
 
 import type { Logger } from '../../util/log.js';
 import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
-import { PressureTracker, type NodeCondition } from './pressure.js';
+import { PressureTracker } from './pressure.js';
 import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
 import type { StatsSource } from './stats.js';
 import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';

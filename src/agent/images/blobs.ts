@@ -47,7 +47,7 @@ export class BlobStore {
     return readFile(this.path(digest));
   }
 
-  async readJson<T = any>(digest: string): Promise<T> {
+  async readJson<T = unknown>(digest: string): Promise<T> {
     return JSON.parse((await this.read(digest)).toString('utf8')) as T;
   }
 
@@ -106,7 +106,7 @@ export class BlobStore {
     if (move && (await lstat(file)).isSymbolicLink()) move = false;
     if (!move) return this.ingest(createReadStream(file), expected, what);
     const hasher = new HashingStream();
-    await pipeline(createReadStream(file), hasher, async function* (src: AsyncIterable<Buffer>) {
+    await pipeline(createReadStream(file), hasher, async (src: AsyncIterable<Buffer>) => {
       for await (const _ of src) void _;
     });
     const digest = hasher.digest();

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { extract as untar } from 'tar';
 import { digestHex, isDigest, sha256Digest } from './digest.js';
 import { isGzipFile } from './blobs.js';
-import { choosePlatform, isIndex, MediaType, platformsOf, hostArchitecture, type Descriptor, type ImageIndex } from './manifest.js';
+import { choosePlatform, isIndex, MediaType, platformsOf, hostArchitecture, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
 import { parseReference } from './reference.js';
 import type { ImageInfo } from './types.js';
 import type { FsImageStore } from './store.js';
@@ -51,7 +51,7 @@ async function importLayout(store: FsImageStore, src: Source): Promise<ImageInfo
   return images;
 }
 
-async function readJsonFile(src: Source, rel: string): Promise<any> {
+async function readJsonFile(src: Source, rel: string): Promise<unknown> {
   const text = await readFile(join(src.dir, rel), 'utf8').catch(() => {
     throw new ImportError(`cannot import "${src.file}": it has no ${rel}`);
   });
@@ -93,12 +93,13 @@ async function importOciLayout(store: FsImageStore, src: Source): Promise<ImageI
     let manifestDigest = desc.digest;
     const doc = await store.blobs.readJson(desc.digest);
     if (isIndex(doc, desc.mediaType)) {
-      const chosen = choosePlatform(doc as ImageIndex);
-      if (!chosen) throw new ImportError(`cannot import "${src.file}": image ${name} has no linux/${hostArchitecture()} variant (it has ${platformsOf(doc).join(', ') || 'none'})`);
+      const index = doc as ImageIndex;
+      const chosen = choosePlatform(index);
+      if (!chosen) throw new ImportError(`cannot import "${src.file}": image ${name} has no linux/${hostArchitecture()} variant (it has ${platformsOf(index).join(', ') || 'none'})`);
       await ingestBlob(store, src, chosen.digest);
       manifestDigest = chosen.digest;
     }
-    const manifest = await store.blobs.readJson(manifestDigest);
+    const manifest = await store.blobs.readJson<ImageManifest>(manifestDigest);
     await ingestBlob(store, src, manifest.config?.digest);
     for (const l of manifest.layers ?? []) await ingestBlob(store, src, l.digest);
     out.push(await store.install(manifestDigest, [name], desc.digest));

@@ -50,35 +50,42 @@ export interface ImageConfigFile {
 
 export class ManifestError extends Error {}
 
-export function isIndex(doc: any, mediaType?: string): boolean {
+/** A parsed JSON document not yet checked: any of its fields may be missing or of any type. */
+type Unchecked = { readonly [field: string]: unknown } | null | undefined;
+
+export function isIndex(json: unknown, mediaType?: string): boolean {
+  const doc = json as Unchecked;
   const mt = doc?.mediaType ?? mediaType;
   return mt === MediaType.ociIndex || mt === MediaType.dockerList || (mt === undefined && Array.isArray(doc?.manifests));
 }
 
-function checkDescriptor(d: any, where: string): Descriptor {
+function checkDescriptor(json: unknown, where: string): Descriptor {
+  const d = json as Unchecked;
   if (!d || !isDigest(d.digest)) throw new ManifestError(`${where} has no valid sha256 digest`);
   if (typeof d.size !== 'number' || d.size < 0) throw new ManifestError(`${where} has no valid size`);
-  return d as Descriptor;
+  return json as Descriptor;
 }
 
-export function parseManifest(doc: any, what: string): ImageManifest {
+export function parseManifest(json: unknown, what: string): ImageManifest {
+  const doc = json as Unchecked;
   if (doc?.schemaVersion === 1) throw new ManifestError(`${what} is a Docker schema 1 manifest, which is deprecated and not supported; push the image again with a current tool`);
   if (doc?.schemaVersion !== 2) throw new ManifestError(`${what} is not an image manifest (schemaVersion ${doc?.schemaVersion})`);
   checkDescriptor(doc.config, `${what} config`);
   if (!Array.isArray(doc.layers)) throw new ManifestError(`${what} has no layers list`);
-  doc.layers.forEach((l: any, i: number) => checkDescriptor(l, `${what} layer ${i}`));
+  for (const [i, l] of doc.layers.entries()) checkDescriptor(l, `${what} layer ${i}`);
   for (const l of doc.layers as Descriptor[]) {
     if (l.mediaType && /zstd/.test(l.mediaType)) throw new ManifestError(`${what} has a zstd-compressed layer (${l.mediaType}), which is not supported; use gzip layers`);
     if (l.mediaType && /foreign|nondistributable/.test(l.mediaType)) throw new ManifestError(`${what} has a foreign (Windows) layer, which a Linux node cannot run`);
   }
-  return doc as ImageManifest;
+  return json as ImageManifest;
 }
 
-export function parseConfig(doc: any, manifest: ImageManifest, what: string): ImageConfigFile {
+export function parseConfig(json: unknown, manifest: ImageManifest, what: string): ImageConfigFile {
+  const doc = json as { rootfs?: Unchecked } | null | undefined;
   const ids = doc?.rootfs?.diff_ids;
   if (!Array.isArray(ids) || !ids.every(isDigest)) throw new ManifestError(`${what} config has no valid rootfs.diff_ids`);
   if (ids.length !== manifest.layers.length) throw new ManifestError(`${what} config lists ${ids.length} layer diff IDs but the manifest ${manifest.layers.length} layers`);
-  return doc as ImageConfigFile;
+  return json as ImageConfigFile;
 }
 
 export function runConfig(cfg: ImageConfigFile): ImageRunConfig {

@@ -45,7 +45,7 @@ export class CriLogWriter {
     stream.on('data', (raw: Buffer) => {
       this.onData?.(name, raw);
       pending += decoder.write(raw);
-      let i;
+      let i: number;
       while ((i = pending.indexOf('\n')) >= 0) {
         this.line(name, pending.slice(0, i), 'F');
         pending = pending.slice(i + 1);

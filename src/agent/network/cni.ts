@@ -67,7 +67,7 @@ export class CniNetwork {
     };
   }
 
-  private invoke(plugin: string, command: 'ADD' | 'DEL' | 'CHECK', podUid: string, ifname: string, config: object): Promise<any> {
+  private invoke(plugin: string, command: 'ADD' | 'DEL' | 'CHECK', podUid: string, ifname: string, config: object): Promise<{ ips?: { address?: string }[] }> {
     return new Promise((resolve, reject) => {
       const env = {
         PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',

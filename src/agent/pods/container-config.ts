@@ -151,7 +151,7 @@ function imageFile(image: ImageInfo, file: string): string {
     try {
       return readFileSync(join(dir, 'etc', file), 'utf8');
     } catch {
-      continue;
+      // not in this layer: try the one below
     }
   }
   return '';

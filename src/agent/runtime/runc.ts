@@ -43,7 +43,7 @@ export class RuncRuntime implements Runtime {
 
   /** cgroupParent: the cgroup under which pods get their own ("gifee" -> /sys/fs/cgroup/<ctl>/gifee/pod<uid>/<id>). */
   constructor(
-    private dataDir: string,
+    dataDir: string,
     private log: Logger,
     private cgroupParent = 'gifee',
   ) {
@@ -185,7 +185,7 @@ export class RuncRuntime implements Runtime {
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     const t = this.tracked.get(id);
-    if (!t || t.info.state !== 'running') return;
+    if (t?.info.state !== 'running') return;
     await this.runc(['kill', id, 'TERM']).catch(() => undefined);
     const killed = await Promise.race([t.exited.then(() => true), delay(Math.max(0, graceSeconds) * 1000).then(() => false)]);
     if (!killed) await this.runc(['kill', '--all', id, 'KILL']).catch(() => undefined);

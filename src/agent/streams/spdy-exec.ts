@@ -50,7 +50,7 @@ export async function serveSpdyExec(conn: SpdySession, protocol: string, exec: S
     // Go's json.Encoder ends every object with a newline.
     s.on('data', (c: Buffer) => {
       buf += c.toString('utf8');
-      let nl;
+      let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);

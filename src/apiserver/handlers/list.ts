@@ -6,6 +6,7 @@
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
 import type { RequestContext } from '../context.js';
+import type { ListPage } from '../storage/objects.js';
 import { ApiError, badRequest, gone } from '../../api/errors.js';
 import { sendObject, wantsAs, wantsYaml } from '../respond.js';
 import { buildFilter, type ObjectFilter } from '../selectors.js';
@@ -80,7 +81,7 @@ interface Page {
 /** One store read, with compaction worded as Kubernetes words it for lists and continue tokens. */
 async function readPage(rc: RequestContext, plan: Plan, after: string | undefined, limit: number): Promise<Page> {
   const objects = rc.api.objects(rc.def);
-  let page;
+  let page: ListPage;
   try {
     page = await objects.list(rc.info.namespace, { revision: plan.revision, limit, continueKey: after });
   } catch (e) {

@@ -5,7 +5,7 @@
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
-import { checkTypeMeta, enforceFieldValidation, fieldManagerOf, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
 import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
 import { sendObject } from '../respond.js';

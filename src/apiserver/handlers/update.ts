@@ -11,7 +11,7 @@ import { sendObject } from '../respond.js';
 import { updateWithRetry } from './persist.js';
 import { checkObjectSize } from '../object-size.js';
 
-function expectedRevision(rc: RequestContext, obj: KObject): number | undefined {
+function expectedRevision(obj: KObject): number | undefined {
   const rv = obj.metadata?.resourceVersion;
   if (rv === undefined || rv === '') return undefined;
   if (!/^\d+$/.test(rv)) throw badRequest(`metadata.resourceVersion must be a resourceVersion returned by the server, not "${rv}"`);
@@ -24,7 +24,7 @@ export async function handleUpdate(rc: RequestContext) {
   const obj = checkTypeMeta(rc.def, value);
   checkObjectSize(obj);
   enforceFieldValidation(rc, obj, duplicates);
-  const expected = expectedRevision(rc, obj);
+  const expected = expectedRevision(obj);
   const dryRun = isDryRun(rc);
   let preview: KObject | undefined;
   const result = await updateWithRetry(

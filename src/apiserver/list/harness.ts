@@ -75,7 +75,7 @@ export async function startTestApi(store: Store): Promise<TestApi> {
           let buf = '';
           res.on('data', (d) => {
             buf += d;
-            let i;
+            let i: number;
             while ((i = buf.indexOf('\n')) >= 0) {
               lines.push(JSON.parse(buf.slice(0, i)));
               buf = buf.slice(i + 1);

@@ -9,7 +9,7 @@ import { itemKey, leavesUnder, SERVER_METADATA, type Path } from './fieldset.js'
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const has = (o: Obj, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
 export interface FieldDiff {
   /** Leaves new or with a new value (a list item's `.` only when the item is new). */
@@ -68,8 +68,14 @@ export function diffFields(schema: Schema, old: unknown, updated: unknown, skip:
 function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out: FieldDiff): void {
   // A top-level or metadata field set to undefined is absent, as in fieldset.ts's walk.
   if (o === undefined && n === undefined) return;
-  if (o === undefined) return leavesUnder(s, n, path, out.changed);
-  if (n === undefined) return leavesUnder(s, o, path, out.removed);
+  if (o === undefined) {
+    leavesUnder(s, n, path, out.changed);
+    return;
+  }
+  if (n === undefined) {
+    leavesUnder(s, o, path, out.removed);
+    return;
+  }
   if (o === n) return;
   const shape = shapeOf(s, o);
   if (shape !== shapeOf(s, n)) {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Store } from '../../store/index.js';
 import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
-import { AllocationError, StoreAllocator } from './allocator.js';
+import { type AllocationError, StoreAllocator } from './allocator.js';
 import { nodePortRange, reservedBand, serviceIPRange } from './ranges.js';
 
 const owner = (name: string) => ({ namespace: 'default', name, uid: `uid-${name}` });

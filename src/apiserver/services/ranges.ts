@@ -30,7 +30,7 @@ export interface AllocationRange {
  */
 export function serviceIPRange(cidr: string): AllocationRange {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr.trim());
-  if (m && m[1].includes(':')) throw new ServiceRangeError(`service CIDR "${cidr}" is IPv6; gifee allocates IPv4 ClusterIPs only`);
+  if (m?.[1].includes(':')) throw new ServiceRangeError(`service CIDR "${cidr}" is IPv6; gifee allocates IPv4 ClusterIPs only`);
   const ip = m ? parseIPv4(m[1]) : undefined;
   const prefix = m ? Number(m[2]) : NaN;
   if (ip === undefined || !(prefix >= 0 && prefix <= 32)) throw new ServiceRangeError(`--service-cidr "${cidr}" is not an IPv4 CIDR like 10.43.0.0/16`);

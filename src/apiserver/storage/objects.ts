@@ -2,7 +2,7 @@
 // errors mapped to the Status errors clients expect, and a retrying read-modify-write.
 
 import type { KindDef, KObject } from '../../api/kind.js';
-import { type Store, StoreError, FutureRevisionError } from '../../store/types.js';
+import { type Store, StoreError, type FutureRevisionError } from '../../store/types.js';
 import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../../api/errors.js';
 import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 

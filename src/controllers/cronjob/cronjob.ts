@@ -95,7 +95,7 @@ export class CronJobController extends Controller {
     };
     if (spec.suspend) return write();
 
-    let schedule;
+    let schedule: ReturnType<typeof parseCronSchedule>;
     try {
       schedule = parseCronSchedule(spec.schedule);
     } catch (e) {

@@ -49,7 +49,7 @@ export class DeploymentController extends Controller {
 
   private ownerKey(rs: ReplicaSet): string | undefined {
     const ref = controllerRefOf(rs);
-    if (!ref || ref.kind !== 'Deployment') return undefined;
+    if (ref?.kind !== 'Deployment') return undefined;
     const key = `${rs.metadata.namespace}/${ref.name}`;
     return this.deployments.get(key)?.metadata?.uid === ref.uid ? key : undefined;
   }
@@ -73,7 +73,7 @@ export class DeploymentController extends Controller {
 
   private podDeleted(p: Pod) {
     const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'ReplicaSet') return;
+    if (ref?.kind !== 'ReplicaSet') return;
     const rs = this.replicaSets.get(`${p.metadata.namespace}/${ref.name}`) as ReplicaSet | undefined;
     if (!rs) return;
     const key = this.ownerKey(rs);

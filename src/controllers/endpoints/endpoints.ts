@@ -13,7 +13,7 @@ import { isConflict, isNotFound, StatusError, type RestClient } from '../../clie
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
-import { hasManagedEndpoints, isHeadless, selects } from '../util/endpoint-pods.js';
+import { hasManagedEndpoints, isHeadless } from '../util/endpoint-pods.js';
 import { desiredSubsets } from './subsets.js';
 
 const OVER_CAPACITY = 'endpoints.kubernetes.io/over-capacity';

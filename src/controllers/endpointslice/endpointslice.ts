@@ -6,7 +6,7 @@
 
 import { servicesForPodChange } from '../util/endpoint-triggers.js';
 import type { KObject } from '../../api/kind.js';
-import { keyOf, type InformerLike } from '../../client/informer.js';
+import type { InformerLike } from '../../client/informer.js';
 import { byNodeName, INDEX_NAMESPACE, INDEX_NODE_NAME } from '../../client/indexer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
@@ -17,7 +17,7 @@ import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { desiredGroups, type SliceEndpoint, type SlicePort, ZONE_LABEL } from './desired.js';
 import { planSlices } from './plan.js';
-import { hasManagedEndpoints, isHeadless, selects } from '../util/endpoint-pods.js';
+import { hasManagedEndpoints, isHeadless } from '../util/endpoint-pods.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

@@ -127,7 +127,6 @@ export class JobController extends Controller {
 
     const now = Date.now();
     const active = pods.filter(isActive);
-    const succeeded = status.succeeded ?? 0;
     const failed = status.failed ?? 0;
     if (!status.startTime && !spec.suspend) status.startTime = nowRfc3339(now);
 

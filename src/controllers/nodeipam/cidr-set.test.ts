@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CidrError, CidrSet, parseCidr } from './cidr-set.js';
+import { type CidrError, CidrSet, parseCidr } from './cidr-set.js';
 
 describe('node CIDR set', () => {
   it('hands out /24s of 10.42.0.0/16 in order', () => {

@@ -17,7 +17,7 @@ export class CidrError extends Error {
 
 export function parseCidr(s: string): { base: number; prefix: number } {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());
-  if (m && m[1].includes(':')) throw new CidrError('Invalid', `CIDR "${s}" is IPv6; gifee's node IPAM allocates IPv4 pod CIDRs only`);
+  if (m?.[1].includes(':')) throw new CidrError('Invalid', `CIDR "${s}" is IPv6; gifee's node IPAM allocates IPv4 pod CIDRs only`);
   const ip = m ? parseIPv4(m[1]) : undefined;
   const prefix = m ? Number(m[2]) : NaN;
   if (ip === undefined || !(prefix >= 0 && prefix <= 32)) throw new CidrError('Invalid', `"${s}" is not an IPv4 CIDR like 10.42.0.0/16`);

@@ -57,7 +57,7 @@ export class ReplicaSetController extends Controller {
   /** The ReplicaSet a controller reference points at, if it is in the cache with that uid. */
   private ownerKey(p: Pod): string | undefined {
     const ref = controllerRefOf(p);
-    if (!ref || ref.kind !== 'ReplicaSet') return undefined;
+    if (ref?.kind !== 'ReplicaSet') return undefined;
     const key = `${p.metadata.namespace}/${ref.name}`;
     return this.replicaSets.get(key)?.metadata?.uid === ref.uid ? key : undefined;
   }

@@ -3,7 +3,7 @@
 // anti-affinity keeps the incoming pod out, and preferred terms of both pods as scores.
 // Counts are per topology pair "key=value", computed once per cycle in preFilter/preScore.
 
-import { MAX_NODE_SCORE, unresolvable, unschedulable, type ClusterView, type CycleState, type Plugin } from '../framework.js';
+import { MAX_NODE_SCORE, unresolvable, unschedulable, type ClusterView, type Plugin } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import type { AffinityTerm, PodInfo } from '../pod-info.js';
 

@@ -23,8 +23,8 @@ export const nodeAffinity: Plugin = {
   preFilter(_s: CycleState, pod: PodInfo) {
     // Surface malformed terms once, with their field path, rather than per node.
     const terms = asArray<NodeSelectorTerm>(pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms);
-    terms.forEach((t, i) => checkTerm(t, `${REQUIRED_TERMS_PATH}[${i}]`));
-    preferred(pod).forEach((p, i) => checkTerm(p?.preference, `spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference`));
+    for (const [i, t] of terms.entries()) checkTerm(t, `${REQUIRED_TERMS_PATH}[${i}]`);
+    for (const [i, p] of preferred(pod).entries()) checkTerm(p?.preference, `spec.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference`);
     return undefined;
   },
   filter(_s, pod, node) {

@@ -2,8 +2,7 @@
 // transactions comparing create/mod revisions, lists read at one revision with limits, and watches
 // are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
 
-import { Etcd3, GRPCOutOfRangeError, type IKeyValue } from 'etcd3';
-import type { Logger } from '../../util/log.js';
+import { Etcd3, GRPCOutOfRangeError, type IKeyValue, type IRangeResponse } from 'etcd3';
 import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
 
 const b = (s: string) => Buffer.from(s);
@@ -28,10 +27,7 @@ export class EtcdStore implements Store {
   private client: Etcd3;
   private compacted = 0;
 
-  constructor(
-    endpoints: string[],
-    private log?: Logger,
-  ) {
+  constructor(endpoints: string[]) {
     this.client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
   }
 
@@ -71,7 +67,7 @@ export class EtcdStore implements Store {
     const from = opts.continueKey ? Buffer.concat([b(opts.continueKey), Buffer.from([0])]) : b(prefix);
     const limit = opts.limit && opts.limit > 0 ? opts.limit : 0;
     const asked = opts.revision && opts.revision > 0 ? opts.revision : 0;
-    let r;
+    let r: IRangeResponse;
     try {
       r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: asked, limit }));
     } catch (e) {

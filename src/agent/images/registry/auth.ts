@@ -17,7 +17,7 @@ export function parseChallenge(header: string | undefined): Challenge | undefine
   if (!m) return undefined;
   const params: Record<string, string> = {};
   const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
-  for (let p; (p = re.exec(m[2])); ) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
+  for (let p: RegExpExecArray | null; (p = re.exec(m[2])); ) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
   return { scheme: m[1].toLowerCase(), params };
 }
 

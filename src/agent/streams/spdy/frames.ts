@@ -41,7 +41,7 @@ function control(type: number, flags: number, payload: Buffer): Buffer {
 
 const u32 = (...values: number[]) => {
   const b = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  for (const [i, v] of values.entries()) b.writeUInt32BE(v >>> 0, i * 4);
   return b;
 };
 

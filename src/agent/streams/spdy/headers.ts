@@ -65,7 +65,7 @@ class SerialZlib {
           this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
             // zlib pushes the output of a write before calling its callback; read it all now.
             const out: Buffer[] = [];
-            for (let c; (c = this.z.read()) !== null; ) out.push(c as Buffer);
+            for (let c: Buffer | null; (c = this.z.read()) !== null; ) out.push(c);
             if (this.z.destroyed) return reject(new SpdyProtocolError('bad compressed header block'));
             resolve(Buffer.concat(out));
           });

@@ -3,7 +3,7 @@
 
 import { type ObjectSchema, bool, enumOf, int32, listOf, mapList, str, struct } from '../../schema.js';
 import { containerResizePolicy, lifecycle, probe } from './probes.js';
-import { configMapKeySelector, coreName as core, localObjectReference, objectFieldSelector, resourceFieldSelector, resourceRequirements, secretKeySelector } from './refs.js';
+import { configMapKeySelector, coreName as core, objectFieldSelector, resourceFieldSelector, resourceRequirements, secretKeySelector } from './refs.js';
 import { securityContext } from './security.js';
 
 export const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];

@@ -32,8 +32,8 @@ function validateNodeSelectorRequirement(r: Obj, p: string, isField: boolean): F
 function validateNodeSelectorTerm(t: unknown, p: string): FieldError[] {
   if (!isObj(t)) return [];
   const errs: FieldError[] = [];
-  objects(t.matchExpressions).forEach((r, i) => errs.push(...validateNodeSelectorRequirement(r, `${p}.matchExpressions[${i}]`, false)));
-  objects(t.matchFields).forEach((r, i) => errs.push(...validateNodeSelectorRequirement(r, `${p}.matchFields[${i}]`, true)));
+  for (const [i, r] of objects(t.matchExpressions).entries()) errs.push(...validateNodeSelectorRequirement(r, `${p}.matchExpressions[${i}]`, false));
+  for (const [i, r] of objects(t.matchFields).entries()) errs.push(...validateNodeSelectorRequirement(r, `${p}.matchFields[${i}]`, true));
   return errs;
 }
 
@@ -60,7 +60,7 @@ function validateAffinity(a: unknown, p: string): FieldError[] {
       const rp = `${np}.requiredDuringSchedulingIgnoredDuringExecution`;
       const terms = Array.isArray(req.nodeSelectorTerms) ? req.nodeSelectorTerms : [];
       if (isSet(req.nodeSelectorTerms) && terms.length === 0) errs.push(fieldErr.required(`${rp}.nodeSelectorTerms`, 'must have at least one node selector term'));
-      terms.forEach((t, i) => errs.push(...validateNodeSelectorTerm(t, `${rp}.nodeSelectorTerms[${i}]`)));
+      for (const [i, t] of terms.entries()) errs.push(...validateNodeSelectorTerm(t, `${rp}.nodeSelectorTerms[${i}]`));
     }
     objects(na.preferredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => {
       const tp = `${np}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
@@ -72,7 +72,7 @@ function validateAffinity(a: unknown, p: string): FieldError[] {
     const pa = a[kind];
     if (!isObj(pa)) continue;
     const pp = `${p}.${kind}`;
-    objects(pa.requiredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => errs.push(...validatePodAffinityTerm(t, `${pp}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`)));
+    for (const [i, t] of objects(pa.requiredDuringSchedulingIgnoredDuringExecution).entries()) errs.push(...validatePodAffinityTerm(t, `${pp}.requiredDuringSchedulingIgnoredDuringExecution[${i}]`));
     objects(pa.preferredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => {
       const tp = `${pp}.preferredDuringSchedulingIgnoredDuringExecution[${i}]`;
       errs.push(...checkWeight(`${tp}.weight`, t.weight));
