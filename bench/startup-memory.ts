@@ -3,14 +3,8 @@
 // same run (the floor any Node.js server pays).
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startCluster } from '../test/helpers/cluster.js';
-import { ms, report } from './stats.js';
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
+import { ms, processTree, report, rssBytes, treeRssBytes } from './stats.js';
 
 /** A bare Node.js HTTPS server with a throwaway self-signed cert; time to listening and RSS. */
 async function bareNode(): Promise<{ startMs: number; rss: number }> {
@@ -21,23 +15,9 @@ const s=https.createServer({},(q,r)=>r.end('ok'));s.listen(0,'127.0.0.1',()=>pro
   await new Promise<void>((r) => p.stdout!.once('data', () => r()));
   const startMs = performance.now() - t;
   await new Promise((r) => setTimeout(r, 2000));
-  const rss = rssOf(p.pid!);
+  const rss = rssBytes(p.pid!);
   p.kill();
   return { startMs, rss };
-}
-
-/** A process and its descendants (gifee server supervises its component processes). */
-function treeOf(pid: number): number[] {
-  const children = (p: number): number[] => {
-    try {
-      return readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    } catch {
-      return [];
-    }
-  };
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) out.push(...children(out[i]));
-  return out;
 }
 
 const base = await bareNode();
@@ -45,9 +25,9 @@ const t0 = performance.now();
 const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
 const fresh = performance.now() - t0;
 await new Promise((r) => setTimeout(r, 3000));
-const rss = rssOf(c.pid);
-const tree = treeOf(c.pid);
-const total = tree.reduce((sum, p) => sum + rssOf(p), 0);
+const rss = rssBytes(c.pid);
+const tree = processTree(c.pid);
+const total = treeRssBytes(c.pid);
 await c.stop();
 report('startup', `${ms(fresh)} to /readyz on a fresh data dir (spawn, PKI, store, server)`, `bare Node.js HTTPS server listening in ${ms(base.startMs)}`, fresh / base.startMs);
 report('idle-rss', `${(rss / 1048576).toFixed(1)} MiB idle RSS of the gifee server process`, `${(base.rss / 1048576).toFixed(1)} MiB bare Node.js HTTPS server`, rss / base.rss);
