@@ -157,8 +157,9 @@ export function defaultKubeconfig(): string {
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  // The long-running commands survive a bug's stray exception or rejection (logged once, rate-limited).
-  if (command === 'up' || command === 'server' || command === 'agent') {
+  // The long-running commands (and the component processes a server supervises) survive a bug's
+  // stray exception or rejection (logged once, rate-limited).
+  if (command === 'up' || command === 'server' || command === 'agent' || command === '__components') {
     const [{ installProcessGuard }, { logger }] = await Promise.all([import('../util/process-guard.js'), import('../util/log.js')]);
     installProcessGuard(logger('gifee'));
   }
@@ -288,7 +289,7 @@ async function main(argv: string[]) {
     case '-h':
       return console.log(HELP);
     default:
-      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, kubeconfig, version (see gifee --help)`);
+      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, version (see gifee --help)`);
   }
 }
 
