@@ -274,7 +274,8 @@ async function main(argv: string[]) {
       return void process.stdout.write(stringify(kc));
     }
     case '__components':
-      // Internal: the controller manager and scheduler process that `gifee server` supervises.
+      // Internal: a component process that `gifee server` supervises (controllers and scheduler, or
+      // the agent); its name follows as an argument for `ps`, its configuration comes over IPC.
       return (await import('./components.js')).runComponentsChild();
     case 'sim':
       return (await import('./sim.js')).runSim(rest);

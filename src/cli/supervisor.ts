@@ -57,7 +57,8 @@ export class Supervisor {
   }
 
   private spawn(first?: { resolve(): void; reject(e: Error): void }) {
-    const child = fork(entry, [this.o.command], { execArgv: childExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    // The name as an argument too, so `ps` tells the component processes apart.
+    const child = fork(entry, [this.o.command, this.o.name], { execArgv: childExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.child = child;
     this.startedAt = Date.now();
     child.on('message', (m: FromChild) => {
