@@ -2,53 +2,15 @@
 // namespaces, the rootfs, mounts, cgroup limits and a Docker-like default security profile.
 
 import type { ContainerConfig, Sandbox, SecuritySettings } from './types.js';
+import { CAP_NAMES, DEFAULT_CAPS } from '../security/capabilities.js';
+import { MASKED_PATHS, READONLY_PATHS } from '../security/container-security.js';
 
-/** Docker's (and containerd's) default capability set for unprivileged containers. */
-export const DEFAULT_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE'];
-
-const ALL_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST',
-  'CAP_NET_ADMIN',
-  'CAP_NET_RAW',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_NICE',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_MKNOD',
-  'CAP_LEASE',
-  'CAP_AUDIT_WRITE',
-  'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MAC_ADMIN',
-  'CAP_SYSLOG',
-  'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ',
-];
-
-const MASKED = ['/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware'];
-const READONLY = ['/proc/asound', '/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+// Without resolved security settings (a ContainerConfig built by hand, as in unit tests) the spec
+// falls back to the same defaults the agent enforces (security/): containerd's capability set and
+// masked and read-only paths.
+const MASKED = MASKED_PATHS;
+const READONLY = READONLY_PATHS;
+const ALL_CAPS = CAP_NAMES;
 
 /** "NET_ADMIN" or "CAP_NET_ADMIN" -> "CAP_NET_ADMIN"; "ALL" stays. */
 const capName = (c: string) => (c.toUpperCase() === 'ALL' ? 'ALL' : c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
