@@ -36,3 +36,41 @@ export function parseDuration(s: string, flag: string): number {
   const n = Number(m[1]);
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1);
 }
+
+/**
+ * One flag, declared once: what parseArgs accepts and the line `--help` shows. `value` is the
+ * placeholder after the name (none for a boolean); `help` may span lines ('\n'); `default`, when
+ * given, is appended as "(default X)".
+ */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  short?: string;
+  value?: string;
+  help: string;
+  default?: string;
+}
+
+export type FlagTable = Record<string, FlagSpec>;
+
+/** parseArgs options of flag tables (later tables win on a repeated name). */
+export function optionsOf(...tables: FlagTable[]): Options {
+  const out: Options = {};
+  for (const t of tables) for (const [name, s] of Object.entries(t)) out[name] = { type: s.type, ...(s.multiple ? { multiple: true } : {}), ...(s.short ? { short: s.short } : {}) };
+  return out;
+}
+
+const HELP_COLUMN = 28;
+
+/** Help lines of flag tables: the flag and its placeholder, then its text in an aligned column. */
+export function helpOf(...tables: FlagTable[]): string {
+  const lines: string[] = [];
+  for (const t of tables)
+    for (const [name, s] of Object.entries(t)) {
+      const head = `  ${s.short ? `-${s.short}, ` : ''}--${name}${s.value ? ` ${s.value}` : ''}`;
+      const text = (s.default !== undefined ? `${s.help} (default ${s.default})` : s.help).split('\n');
+      lines.push(`${head.length + 2 <= HELP_COLUMN ? head.padEnd(HELP_COLUMN) : `${head}  `}${text[0]}`);
+      for (const more of text.slice(1)) lines.push(`${' '.repeat(HELP_COLUMN)}${more}`);
+    }
+  return lines.join('\n');
+}

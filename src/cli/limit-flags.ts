@@ -2,27 +2,18 @@
 // has the flag): timeouts for slow clients and requests, connection caps, in-flight request caps.
 
 import type { ApiServerLimits } from '../apiserver/limits/options.js';
-import { parseDuration, UsageError } from './args.js';
+import { type FlagTable, parseDuration, UsageError } from './args.js';
 
-export const limitFlags = {
-  'request-timeout': { type: 'string' },
-  'max-requests-inflight': { type: 'string' },
-  'max-mutating-requests-inflight': { type: 'string' },
-  'max-connections': { type: 'string' },
-  'max-connections-per-ip': { type: 'string' },
-  'header-timeout': { type: 'string' },
-  'body-timeout': { type: 'string' },
-  'idle-timeout': { type: 'string' },
-} as const;
-
-export const LIMIT_FLAGS_HELP = `  --request-timeout D       answer a request that is not long-running (watch, logs, exec...) with 504 after D (default 1m)
-  --max-requests-inflight N  read-only requests served at once, then 429 (default 400; 0: no cap)
-  --max-mutating-requests-inflight N  writes served at once, then 429 (default 200; 0: no cap)
-  --max-connections N       open connections in total (default 8192; 0: no cap)
-  --max-connections-per-ip N  open connections from one address (default 2048; 0: no cap)
-  --header-timeout D        a client must send its request headers within D (default 30s)
-  --body-timeout D          ... and its whole request, body included, within D (default 1m)
-  --idle-timeout D          idle keep-alive connections are closed after D (default 90s)`;
+export const LIMIT_FLAG_TABLE: FlagTable = {
+  'request-timeout': { type: 'string', value: 'D', help: 'answer a request that is not long-running (watch, logs, exec...) with 504 after D', default: '1m' },
+  'max-requests-inflight': { type: 'string', value: 'N', help: 'read-only requests served at once, then 429 (default 400; 0: no cap)' },
+  'max-mutating-requests-inflight': { type: 'string', value: 'N', help: 'writes served at once, then 429 (default 200; 0: no cap)' },
+  'max-connections': { type: 'string', value: 'N', help: 'open connections in total (default 8192; 0: no cap)' },
+  'max-connections-per-ip': { type: 'string', value: 'N', help: 'open connections from one address (default 2048; 0: no cap)' },
+  'header-timeout': { type: 'string', value: 'D', help: 'a client must send its request headers within D', default: '30s' },
+  'body-timeout': { type: 'string', value: 'D', help: '... and its whole request, body included, within D', default: '1m' },
+  'idle-timeout': { type: 'string', value: 'D', help: 'idle keep-alive connections are closed after D', default: '90s' },
+};
 
 function count(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;

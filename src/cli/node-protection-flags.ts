@@ -2,7 +2,7 @@
 // --eviction-hard and --eviction-pressure-transition-period, validated into agent options.
 
 import { parseEvictionThresholds, type Threshold } from '../agent/eviction/thresholds.js';
-import { parseDuration, UsageError } from './args.js';
+import { type FlagTable, parseDuration, UsageError } from './args.js';
 
 /**
  * Default PID limit per pod. The kubelet's default is unlimited, which lets one pod's fork bomb take
@@ -12,18 +12,15 @@ import { parseDuration, UsageError } from './args.js';
  */
 export const DEFAULT_POD_MAX_PIDS = 4096;
 
-export const NODE_PROTECTION_FLAGS = {
-  'pod-max-pids': { type: 'string' },
-  'eviction-hard': { type: 'string' },
-  'eviction-pressure-transition-period': { type: 'string' },
-} as const;
-
-export const NODE_PROTECTION_HELP = `  --pod-max-pids N          most processes and threads one pod may have (pids cgroup; default ${DEFAULT_POD_MAX_PIDS}; -1: no limit)
-  --eviction-hard LIST      hard eviction thresholds, kubelet syntax (default memory.available<100Mi,
-                            nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%;
-                            a list replaces all defaults; also pid.available<N; "" turns eviction off)
-  --eviction-pressure-transition-period D   how long a pressure condition stays True after the
-                            last crossing, so it does not flap (default 5m)`;
+export const NODE_PROTECTION_FLAG_TABLE: FlagTable = {
+  'pod-max-pids': { type: 'string', value: 'N', help: `most processes and threads one pod may have (pids cgroup; default ${DEFAULT_POD_MAX_PIDS}; -1: no limit)` },
+  'eviction-hard': {
+    type: 'string',
+    value: 'LIST',
+    help: 'hard eviction thresholds, kubelet syntax (default memory.available<100Mi,\nnodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%;\na list replaces all defaults; also pid.available<N; "" turns eviction off)',
+  },
+  'eviction-pressure-transition-period': { type: 'string', value: 'D', help: 'how long a pressure condition stays True after the\nlast crossing, so it does not flap', default: '5m' },
+};
 
 export interface NodeProtection {
   podMaxPids?: number;
