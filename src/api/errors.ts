@@ -78,6 +78,18 @@ export const methodNotAllowed = (message: string) => new ApiError(405, 'MethodNo
 
 export const forbidden = (r: ResourceRef, name: string, why: string) => new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource });
 
+/**
+ * 403 for a create in a namespace being deleted. Kubernetes' NamespaceLifecycle admission adds a
+ * NamespaceTerminating cause (field metadata.namespace) so clients can branch on it without reading
+ * the message.
+ */
+export const NAMESPACE_TERMINATING_CAUSE = 'NamespaceTerminating';
+export function namespaceTerminating(r: ResourceRef, name: string, namespace: string): ApiError {
+  const e = forbidden(r, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+  e.details!.causes = [{ reason: NAMESPACE_TERMINATING_CAUSE, message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }];
+  return e;
+}
+
 export const tooLarge = (limit: number) => new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (type: string) =>

@@ -35,11 +35,19 @@ export class StatusError extends Error {
     super(message);
     this.name = 'StatusError';
   }
+
+  /** The Status's details.causes (empty when the answer carried none, or was not a Status). */
+  get causes(): { reason?: string; message?: string; field?: string }[] {
+    const c = (this.status as { details?: { causes?: unknown } } | undefined)?.details?.causes;
+    return Array.isArray(c) ? c : [];
+  }
 }
 
 export const isNotFound = (e: unknown) => e instanceof StatusError && e.code === 404;
 export const isConflict = (e: unknown) => e instanceof StatusError && e.code === 409;
 export const isGone = (e: unknown) => e instanceof StatusError && e.code === 410;
+/** A create refused because its namespace is being deleted: the 403 carrying a NamespaceTerminating cause. */
+export const isNamespaceTerminating = (e: unknown) => e instanceof StatusError && e.code === 403 && e.causes.some((c) => c.reason === 'NamespaceTerminating');
 
 export function resourcePath(r: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
   let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
@@ -145,12 +153,14 @@ export class RestClient {
         let text = '';
         for await (const c of res) text += c;
         let s: { message?: string; reason?: string } = {};
+        let json: unknown;
         try {
-          s = JSON.parse(text);
+          json = JSON.parse(text);
+          s = (json ?? {}) as typeof s;
         } catch {
           /* not JSON */
         }
-        throw new StatusError(res.statusCode ?? 500, s.reason ?? 'Unknown', s.message ?? text);
+        throw new StatusError(res.statusCode ?? 500, s.reason ?? 'Unknown', s.message ?? text, json);
       }
       // Only each new chunk is searched for newlines: searching the whole buffer per chunk made a
       // 2 MB event (a pod with thousands of containers) cost every watcher a quadratic scan.

@@ -114,6 +114,7 @@ forEachBackend('API errors', (cluster) => {
     assert.equal(refused.status, 403);
     assert.equal(refused.json.reason, 'Forbidden');
     assert.match(refused.json.message, /because it is being terminated/);
+    assert.deepEqual(refused.json.details.causes, [{ reason: 'NamespaceTerminating', message: 'namespace held is being terminated', field: 'metadata.namespace' }]);
   });
 
   test('unauthenticated requests are 401', async () => {

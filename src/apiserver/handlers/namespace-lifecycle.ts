@@ -3,7 +3,7 @@
 
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { forbidden, notFound } from '../../api/errors.js';
+import { namespaceTerminating, notFound } from '../../api/errors.js';
 
 export function namespaceKind(rc: RequestContext): KindDef | undefined {
   return rc.api.registry.byResource('', 'v1', 'namespaces');
@@ -18,6 +18,6 @@ export async function checkNamespaceAcceptsCreates(rc: RequestContext, name: str
   if (!found) throw notFound({ group: '', resource: 'namespaces' }, ns);
   const obj = found.obj as KObject & { status?: { phase?: string } };
   if (obj.metadata?.deletionTimestamp || obj.status?.phase === 'Terminating') {
-    throw forbidden({ group: rc.def.group, resource: rc.def.plural }, name, `unable to create new content in namespace ${ns} because it is being terminated`);
+    throw namespaceTerminating({ group: rc.def.group, resource: rc.def.plural }, name, ns);
   }
 }

@@ -9,7 +9,7 @@ import { INDEX_NAMESPACE } from '../../client/indexer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { EventRecorder } from '../../client/events.js';
-import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
+import { isConflict, isNamespaceTerminating, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
@@ -83,7 +83,7 @@ export class EndpointsController extends Controller {
       }
       this.written.set(key, Number(written.metadata?.resourceVersion ?? 0));
     } catch (e) {
-      if (e instanceof StatusError && e.code === 403 && /terminat/i.test(e.message)) return;
+      if (isNamespaceTerminating(e)) return;
       if (isConflict(e)) throw e; // the cache catches up; retried with backoff
       this.events.record(svc, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${key}: ${e instanceof Error ? e.message : String(e)}`);
       throw e;

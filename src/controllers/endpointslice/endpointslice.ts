@@ -11,7 +11,7 @@ import { byNodeName, INDEX_NAMESPACE, INDEX_NODE_NAME } from '../../client/index
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { EventRecorder } from '../../client/events.js';
-import { isNotFound, StatusError, type RestClient } from '../../client/rest.js';
+import { isNamespaceTerminating, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
@@ -133,7 +133,7 @@ export class EndpointSliceController extends Controller {
         this.expect(key, { name: created.metadata!.name!, rv: Number(created.metadata!.resourceVersion) });
       } catch (e) {
         // A namespace being deleted refuses creates; its Services go with it.
-        if (e instanceof StatusError && e.code === 403 && /terminat/i.test(e.message)) return;
+        if (isNamespaceTerminating(e)) return;
         throw e;
       }
     }

@@ -18,7 +18,7 @@ import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import type { Taint, Toleration } from '../../api/scheduling/tolerations.js';
 import { isReady, nowRfc3339 } from '../util/pod-state.js';
-import { desiredTaints, evictionTime, readyStatus } from './taints.js';
+import { desiredTaints, evictionTime, nodeUpdateMatters, readyStatus } from './taints.js';
 
 const LEASE_NS = 'kube-node-lease';
 const CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
@@ -43,13 +43,26 @@ export class NodeLifecycleController extends Controller {
     this.nodes = this.informers.informer(R.nodes);
     this.leases = this.informers.informer(R.leases, { namespace: LEASE_NS });
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
-    this.nodes.addHandlers({ onAdd: (o) => this.queue.add(o.metadata!.name!), onUpdate: (_, o) => this.queue.add(o.metadata!.name!), onDelete: (o) => this.probes.delete(o.metadata!.name!) });
-    this.watch(this.leases, (_old, o) => o?.metadata?.name);
+    // Only updates that change what this controller acts on enqueue: heartbeats (Node status posts,
+    // Lease renewals) do not, or every node is reconciled on every beat. The periodic monitor
+    // (onCachesSynced) re-checks every node and is what notices heartbeats, present or missing.
+    this.nodes.addHandlers({
+      onAdd: (o) => this.queue.add(o.metadata!.name!),
+      onUpdate: (old, o) => {
+        if (nodeUpdateMatters(old, o)) this.queue.add(o.metadata!.name!);
+      },
+      onDelete: (o) => this.probes.delete(o.metadata!.name!),
+    });
     // A pod just bound to a node: that node's taints may call for its eviction.
     const nodeOf = (p: KObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
     this.watch(this.pods, (old, o) => (old && o && nodeOf(o) && !nodeOf(old) ? nodeOf(o) : undefined));
   }
 
+  /**
+   * The node monitor (Kubernetes' nodeMonitorPeriod): every node is reconciled every grace/8 (200 ms
+   * to 5 s), which records a changed heartbeat with this controller's clock or, once none has
+   * changed for the grace period, marks the node Unknown. The Lease informer only feeds heartbeat().
+   */
   protected override async onCachesSynced() {
     const every = Math.max(200, Math.min(5000, this.graceMs / 8));
     this.monitor = setInterval(() => {

@@ -59,3 +59,22 @@ export function evictionTime(taints: Taint[], tolerations: Toleration[] | undefi
   }
   return at;
 }
+
+/**
+ * Whether a Node update changes anything this controller acts on: the Ready condition's status,
+ * the conditions that set taints (pressure, NetworkUnavailable), the taints themselves,
+ * spec.unschedulable, deletion, or identity (uid). Heartbeats (lastHeartbeatTime, Lease renewals)
+ * do not count: missing heartbeats are found by the controller's own periodic re-check, as
+ * Kubernetes' monitorNodeHealth does, not by reacting to each one.
+ */
+export function nodeUpdateMatters(old: KObject | undefined, cur: KObject | undefined): boolean {
+  if (!old || !cur) return true;
+  if (old.metadata?.uid !== cur.metadata?.uid) return true;
+  if (!!old.metadata?.deletionTimestamp !== !!cur.metadata?.deletionTimestamp) return true;
+  const spec = (n: KObject) => (n.spec ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
+  if (!!spec(old).unschedulable !== !!spec(cur).unschedulable) return true;
+  if (JSON.stringify(spec(old).taints ?? []) !== JSON.stringify(spec(cur).taints ?? [])) return true;
+  const status = (n: KObject, type: string) => ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type)?.status;
+  for (const type of ['Ready', ...Object.keys(CONDITION_TAINTS)]) if (status(old, type) !== status(cur, type)) return true;
+  return false;
+}

@@ -6,7 +6,7 @@ import type { KObject } from '../../api/kind.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
-import { StatusError, type RestClient } from '../../client/rest.js';
+import { isNamespaceTerminating, StatusError, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 
@@ -41,7 +41,7 @@ export class ServiceAccountController extends Controller {
         this.log.info('created service account', { namespace, name });
       } catch (e) {
         if (e instanceof StatusError && e.code === 409) continue; // already there: our cache is behind
-        if (e instanceof StatusError && e.code === 403 && /terminat/i.test(e.message)) return;
+        if (isNamespaceTerminating(e)) return;
         if (e instanceof StatusError && e.code === 404) return; // namespace just went away
         throw e;
       }

@@ -1,7 +1,26 @@
 import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError } from 'etcd3';
 import { storeContract } from '../contract.js';
-import { EtcdStore } from './store.js';
+import { UnavailableError } from '../types.js';
+import { EtcdStore, isUnavailable } from './store.js';
+
+test('etcd unavailability is recognised by error class, not message', () => {
+  assert.equal(isUnavailable(new GRPCUnavailableError('x')), true);
+  assert.equal(isUnavailable(new GRPCDeadlineExceededError('x')), true);
+  assert.equal(isUnavailable(new GRPCOutOfRangeError('14 UNAVAILABLE: deadline')), false);
+  assert.equal(isUnavailable(new Error('14 UNAVAILABLE: No connection established')), false);
+});
+
+test('an etcd nobody listens on is an UnavailableError', async () => {
+  const s = new EtcdStore(['127.0.0.1:1']);
+  try {
+    await assert.rejects(s.ready(), UnavailableError);
+  } finally {
+    await s.close();
+  }
+});
 import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
 
 if (!existsSync(etcdBinary())) {

@@ -2,7 +2,7 @@
 // transactions comparing create/mod revisions, lists read at one revision with limits, and watches
 // are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
 
-import { Etcd3, GRPCOutOfRangeError, type IKeyValue, type IRangeResponse } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError, type IKeyValue, type IRangeResponse } from 'etcd3';
 import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
 
 const b = (s: string) => Buffer.from(s);
@@ -20,7 +20,12 @@ function rangeEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-const isUnavailable = (e: unknown) => /unavailable|ECONNREFUSED|deadline|No connection|14 UNAVAILABLE/i.test(String((e as Error)?.message ?? e));
+/**
+ * etcd cannot be reached or did not answer in time. etcd3 casts gRPC statuses to typed errors (code 14
+ * UNAVAILABLE, which grpc-js also reports for refused connections and "No connection established", and
+ * code 4 DEADLINE_EXCEEDED), so this goes by class rather than by message text.
+ */
+export const isUnavailable = (e: unknown) => e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError;
 
 export class EtcdStore implements Store {
   readonly backend = 'etcd' as const;
