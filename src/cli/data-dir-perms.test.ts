@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { secureDataDir, secureSecretFiles } from './data-dir-perms.js';
 import type { Logger } from '../util/log.js';
+import { tempDir } from '../../test/helpers/temp-dirs.js';
 
 const recorder = () => {
   const warnings: { msg: string; fields?: Record<string, unknown> }[] = [];
@@ -14,7 +14,7 @@ const recorder = () => {
 const mode = (p: string) => statSync(p).mode & 0o777;
 
 test('a pre-existing 0755 data dir with a 0644 store and keys: fixed, with a warning', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'perm-')), 'data');
+  const dir = join(tempDir('perm-'), 'data');
   mkdirSync(join(dir, 'pki'), { recursive: true });
   for (const f of ['state.db', 'state.db-wal', 'state.db-shm', 'node-token', 'kubeconfig', 'pki/ca.key', 'pki/admin.key', 'pki/node-token', 'pki/ca.crt']) {
     writeFileSync(join(dir, f), 'x');
@@ -34,7 +34,7 @@ test('a pre-existing 0755 data dir with a 0644 store and keys: fixed, with a war
 });
 
 test('a missing data dir is created 0700 whatever the umask; a tidy one gives no warning', async () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'perm-')), 'a', 'b');
+  const dir = join(tempDir('perm-'), 'a', 'b');
   const old = process.umask(0o022);
   try {
     const { log, warnings } = recorder();
@@ -48,7 +48,7 @@ test('a missing data dir is created 0700 whatever the umask; a tidy one gives no
 });
 
 test("the store's files created later are restricted on the second pass; a file as data dir is refused", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'perm-'));
+  const dir = tempDir('perm-');
   writeFileSync(join(dir, 'state.db-wal'), '', { mode: 0o644 });
   chmodSync(join(dir, 'state.db-wal'), 0o644);
   await secureSecretFiles(dir, recorder().log);

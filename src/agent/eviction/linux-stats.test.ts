@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinuxStats, parseKeyValues, podPidsCurrent, tasksFromLoadavg, workingSet } from './linux-stats.js';
+import { tempDir } from '../../../test/helpers/temp-dirs.js';
 
 test('parsers: meminfo in kB, memory.stat, loadavg', () => {
   const m = parseKeyValues('MemTotal:       24683652 kB\nMemAvailable:   1000 kB\nbogus\n');
@@ -17,7 +18,7 @@ test('parsers: meminfo in kB, memory.stat, loadavg', () => {
 });
 
 test('a made-up machine: memory from the root cgroup, pids from pid_max and tasks, fs from statfs', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'stats-'));
+  const root = tempDir('stats-');
   const cg = join(root, 'cg');
   const proc = join(root, 'proc');
   mkdirSync(join(cg, 'memory', 'gifee', 'podU', 'ctr'), { recursive: true });
@@ -48,7 +49,7 @@ test('the real machine answers every signal', { skip: process.platform !== 'linu
 });
 
 test('pod PID use from pids.current (v1 hierarchy, else v2); junk is unknown', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pids-'));
+  const root = tempDir('pids-');
   mkdirSync(join(root, 'pids', 'gifee', 'podA'), { recursive: true });
   writeFileSync(join(root, 'pids', 'gifee', 'podA', 'pids.current'), '17\n');
   mkdirSync(join(root, 'gifee', 'podB'), { recursive: true });

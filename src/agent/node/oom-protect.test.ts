@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { protectFromOomKiller } from './oom-protect.js';
 import type { Logger } from '../../util/log.js';
+import { tempDir } from '../../../test/helpers/temp-dirs.js';
 
 const recorder = () => {
   const warnings: string[] = [];
@@ -13,7 +13,7 @@ const recorder = () => {
 };
 
 test('writes -999 and reads it back', async () => {
-  const f = join(mkdtempSync(join(tmpdir(), 'oom-')), 'oom_score_adj');
+  const f = join(tempDir('oom-'), 'oom_score_adj');
   writeFileSync(f, '0');
   const { log, warnings } = recorder();
   assert.equal(await protectFromOomKiller(log, f), true);
@@ -29,7 +29,7 @@ test('a refused write is reported, not ignored', async () => {
 
 test('the lowest settable score: anything with CAP_SYS_RESOURCE, else no lower than our own', async () => {
   const { lowestSettableOomScoreAdj } = await import('./oom-protect.js');
-  const dir = mkdtempSync(join(tmpdir(), 'proc-'));
+  const dir = tempDir('proc-');
   const cases: { capEff: string; own: string; want: number }[] = [
     { capEff: '000001ffffffffff', own: '0', want: -1000 },
     { capEff: '0000000001000000', own: '0', want: -1000 }, // exactly bit 24
