@@ -285,7 +285,7 @@ export class PodWorker {
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
         // The process runtime has no network namespaces: its pods are on the host's network.
-        if (pod.spec.hostNetwork || this.d.runtime.name === 'process') this.podIP = this.d.hostIP;
+        if (pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork) this.podIP = this.d.hostIP;
         else {
           const net = await this.d.network.setup(this.uid).catch((e: Error) => {
             throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
@@ -293,7 +293,7 @@ export class PodWorker {
           netnsPath = net.netnsPath;
           this.podIP = net.ip;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process', pidsLimit: this.d.podMaxPids });
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids });
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
@@ -465,7 +465,7 @@ export class PodWorker {
 
   /** The isolation container c gets; throws a SecurityError when what it asks for cannot be enforced here. */
   private securityOf(c: Container, image: ImageInfo, uid: number): SecuritySettings | undefined {
-    if (this.d.runtime.name === 'process') {
+    if (!this.d.runtime.capabilities.isolation) {
       const cannot = unenforceableByProcessRuntime(this.pod, c);
       if (cannot.length) throw new SecurityError(`the process runtime cannot enforce ${cannot.join(', ')}: it runs containers as plain host processes; run this pod on a node with the runc runtime`, 'CreateContainerConfigError');
       return undefined;
