@@ -96,7 +96,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   });
   if (imported.length) log.info('imported images from the import directory', { count: imported.length });
   const runtime = runtimeName === 'runc' ? new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' })) : new ProcessRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
-  if (runtimeName === 'runc') log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
+  if (runtime.capabilities.isolation) log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
   else log.warn('container runtime: process. Containers run as PLAIN HOST PROCESSES WITHOUT ISOLATION: no namespaces, no resource limits, no volumes, the host network (pod IP = node IP). Use runc (as root) for real containers.');
   const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
 
@@ -136,7 +136,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // The process runtime has no pod bridge: its pods use the host's resolvers.
   // clusterDNS "none": no cluster DNS at all, pods use the host's resolvers.
   const dnsSettings: { clusterDomain: string; clusterDNS?: string } = { clusterDomain: o.clusterDomain ?? 'cluster.local', clusterDNS: o.clusterDNS === 'none' ? undefined : o.clusterDNS };
-  const nodeDns = o.clusterDNS || runtimeName === 'process' ? undefined : new NodeDns({ client, informers, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
+  const nodeDns = o.clusterDNS || !runtime.capabilities.podNetwork ? undefined : new NodeDns({ client, informers, bridge: o.bridge ?? 'gifee0', clusterDomain: dnsSettings.clusterDomain, log: log.child({ part: 'dns' }) });
 
   // Node heartbeats must not wait for a socket behind the agent's watches, or a busy agent looks dead.
   const heartbeats = leaseClient(client.config);
@@ -148,7 +148,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       nodeIP: o.nodeIP,
       port: o.port,
       dataDir: o.dataDir,
-      runtime: runtimeName,
+      runtime: runtime.name,
       labels: o.labels,
       onPodCIDR: (cidr) => {
         network.setPodCIDR(cidr);
@@ -164,7 +164,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   const cap = await registration.capacity();
   // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
-  const oomScoreAdjFloor = runtimeName === 'runc' ? await lowestSettableOomScoreAdj() : -1000;
+  const oomScoreAdjFloor = runtime.capabilities.oomScoreAdj ? await lowestSettableOomScoreAdj() : -1000;
   if (oomScoreAdjFloor > -1000) log.warn(`no CAP_SYS_RESOURCE: containers' oom_score_adj cannot go below ${oomScoreAdjFloor}, so Guaranteed and Burstable pods are less protected from the OOM killer than the kubelet would make them`, { oomScoreAdjFloor });
   const pods = new PodManager(
     {
@@ -187,19 +187,18 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log.child({ part: 'pods' }),
     informers,
   );
-  if (o.podMaxPids !== undefined && runtimeName === 'process') log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
+  if (o.podMaxPids !== undefined && !runtime.capabilities.cgroups) log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
-  const routes = runtimeName === 'runc' ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
+  const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
-  const proxy =
-    runtimeName === 'runc'
-      ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
-      : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
+  const proxy = runtime.capabilities.podNetwork
+    ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
+    : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));

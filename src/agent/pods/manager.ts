@@ -11,6 +11,7 @@ import { R } from '../../client/resources.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import type { Pod } from './types.js';
+import { logDirUids } from '../logs/pod-log-dir.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
@@ -135,8 +136,10 @@ export class PodManager {
     const uids = new Set<string>();
     for (const c of this.deps.runtime.list()) if (!known.has(c.podUid)) uids.add(c.podUid);
     for (const d of await readdir(join(this.deps.dataDir, 'pods')).catch(() => [] as string[])) if (!known.has(d)) uids.add(d);
+    for (const u of await logDirUids(this.deps.dataDir)) if (!known.has(u)) uids.add(u);
     for (const uid of uids) {
       this.log.info('removing what is left of a deleted pod', { uid });
+      // Only the uid is known: the worker's cleanup finds the pod's log directory by it.
       const w = new PodWorker({ metadata: { uid, name: 'orphan', namespace: 'orphan' }, spec: { containers: [] } } as Pod, this.deps);
       await w.cleanup();
     }

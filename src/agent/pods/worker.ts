@@ -11,6 +11,7 @@ import type { EventRecorder } from '../../client/events.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
+import { containerLogDir, findPodLogDirs, podLogDir } from '../logs/pod-log-dir.js';
 import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js';
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
@@ -284,7 +285,7 @@ export class PodWorker {
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
         // The process runtime has no network namespaces: its pods are on the host's network.
-        if (pod.spec.hostNetwork || this.d.runtime.name === 'process') this.podIP = this.d.hostIP;
+        if (pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork) this.podIP = this.d.hostIP;
         else {
           const net = await this.d.network.setup(this.uid).catch((e: Error) => {
             throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
@@ -292,7 +293,7 @@ export class PodWorker {
           netnsPath = net.netnsPath;
           this.podIP = net.ip;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || this.d.runtime.name === 'process', pidsLimit: this.d.podMaxPids });
+        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids });
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
@@ -377,7 +378,7 @@ export class PodWorker {
     }
     const next = r.current ? r.restartCount + 1 : r.restartCount;
     const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
-    const logDir = join(this.d.dataDir, 'logs', `${pod.metadata.namespace}_${pod.metadata.name}_${this.uid}`, c.name);
+    const logDir = containerLogDir(this.d.dataDir, pod, c.name, this.uid);
     await mkdir(logDir, { recursive: true });
     const mounts: Mount[] = [];
     if (this.files) {
@@ -464,7 +465,7 @@ export class PodWorker {
 
   /** The isolation container c gets; throws a SecurityError when what it asks for cannot be enforced here. */
   private securityOf(c: Container, image: ImageInfo, uid: number): SecuritySettings | undefined {
-    if (this.d.runtime.name === 'process') {
+    if (!this.d.runtime.capabilities.isolation) {
       const cannot = unenforceableByProcessRuntime(this.pod, c);
       if (cannot.length) throw new SecurityError(`the process runtime cannot enforce ${cannot.join(', ')}: it runs containers as plain host processes; run this pod on a node with the runc runtime`, 'CreateContainerConfigError');
       return undefined;
@@ -644,7 +645,8 @@ export class PodWorker {
     const left = await mountsUnder(this.dir);
     if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });
     else await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
-    await rm(join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`), { recursive: true, force: true });
+    // By uid: an orphan's worker knows only the uid, not the namespace and name in the directory's name.
+    for (const d of new Set([podLogDir(this.d.dataDir, this.pod, this.uid), ...(await findPodLogDirs(this.d.dataDir, this.uid))])) await rm(d, { recursive: true, force: true });
   }
 
   /** The pod vanished from the API (force-deleted): stop at once and clean up. */
@@ -660,7 +662,7 @@ export class PodWorker {
     if (!r?.current) return undefined;
     const n = previous ? r.restartCount - 1 : r.restartCount;
     if (n < 0) return undefined;
-    const path = join(this.d.dataDir, 'logs', `${this.pod.metadata.namespace}_${this.pod.metadata.name}_${this.uid}`, r.spec.name, `${n}.log`);
+    const path = join(containerLogDir(this.d.dataDir, this.pod, r.spec.name, this.uid), `${n}.log`);
     const running = !previous && r.current.state === 'running';
     const stopped = running ? this.d.runtime.waitExit(r.current.id).then(() => undefined) : Promise.resolve();
     return { path, running, stopped };

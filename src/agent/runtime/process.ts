@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import type { Logger } from '../../util/log.js';
 import { CriLogWriter } from '../logs/cri-log-writer.js';
 import type { ExecOptions, ExecSession } from '../streams/target.js';
-import type { ContainerConfig, ContainerInfo, Runtime, Sandbox, SandboxConfig } from './types.js';
+import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
 
 interface Proc {
   info: ContainerInfo;
@@ -42,6 +42,7 @@ export function resolveInLayers(cmd: string, layers: string[], path: string): st
 
 export class ProcessRuntime implements Runtime {
   readonly name = 'process' as const;
+  readonly capabilities: RuntimeCapabilities = { isolation: false, podNetwork: false, cgroups: false, oomScoreAdj: false };
   private procs = new Map<string, Proc>();
 
   constructor(

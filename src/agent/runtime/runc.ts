@@ -19,7 +19,7 @@ import type { ExecOptions, ExecSession } from '../streams/target.js';
 import { buildSpec } from './oci-spec.js';
 import { mountOverlay, unmount, removeCgroups } from './host.js';
 import { setPodPidsLimit } from './pod-pids-limit.js';
-import type { ContainerConfig, ContainerInfo, Runtime, Sandbox, SandboxConfig } from './types.js';
+import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
 
 const run = promisify(execFile);
 
@@ -37,6 +37,7 @@ interface Tracked {
 
 export class RuncRuntime implements Runtime {
   readonly name = 'runc' as const;
+  readonly capabilities: RuntimeCapabilities = { isolation: true, podNetwork: true, cgroups: true, oomScoreAdj: true };
   private readonly root: string;
   private readonly containersDir: string;
   private tracked = new Map<string, Tracked>();

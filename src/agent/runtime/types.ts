@@ -105,8 +105,22 @@ export interface ContainerInfo {
   logPath: string;
 }
 
+/** What a runtime can do; callers ask this rather than the runtime's name. */
+export interface RuntimeCapabilities {
+  /** Containers are isolated (namespaces, capabilities, seccomp, users): a pod's securityContext is enforced. */
+  isolation: boolean;
+  /** Each pod gets its own network namespace on the node's pod bridge; false: pods use the host's network (pod IP = node IP). */
+  podNetwork: boolean;
+  /** Resource limits through cgroups (CPU, memory, the pod's pids limit). */
+  cgroups: boolean;
+  /** Each container's oom_score_adj is set (from the pod's QoS class). */
+  oomScoreAdj: boolean;
+}
+
 export interface Runtime {
+  /** For logs and the node's reported runtime; decide behaviour by capabilities. */
   readonly name: 'runc' | 'process';
+  readonly capabilities: RuntimeCapabilities;
   /** Namespaces shared by a pod's containers (uts, ipc; the network one comes from the network layer). */
   createSandbox(cfg: SandboxConfig): Promise<Sandbox>;
   removeSandbox(sandbox: Sandbox): Promise<void>;

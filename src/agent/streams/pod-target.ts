@@ -60,7 +60,7 @@ export class PodStreamTarget implements StreamTarget {
   async portForward(namespace: string, pod: string, port: number): Promise<Duplex> {
     const w = this.worker(namespace, pod);
     const netns = w.netnsPath;
-    if (!netns && (this.runtime.name === 'process' || w.pod.spec.hostNetwork)) return connectHostPort(port); // pods on the host's network
+    if (!netns && (!this.runtime.capabilities.podNetwork || w.pod.spec.hostNetwork)) return connectHostPort(port); // pods on the host's network
     if (!netns) throw new StreamTargetError(400, `pod ${pod} has no network namespace yet (it is not running)`);
     const child = spawn('nsenter', [`--net=${netns}`, 'busybox', 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let err = '';
