@@ -58,11 +58,15 @@ export async function runComponentsChild(): Promise<void> {
   if (!send) throw new UsageError('gifee __components is started by gifee server, not by hand');
   const log = logger('components');
   let components: Components | undefined;
+  let starting: Promise<unknown> | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       // Bounded: a component that hangs while stopping must not keep a dead server's child alive.
       setTimeout(() => process.exit(1), 5000).unref();
+      // Asked to stop while starting (the server's start-up unwinding): let the start finish, then
+      // stop what it started (an agent's bridge and nftables table are removed by its stop()).
+      await starting?.catch(() => undefined);
       await components?.stop().catch((e) => log.warn('stopping components failed', { err: e }));
       process.exit(0);
     })();
@@ -70,7 +74,7 @@ export async function runComponentsChild(): Promise<void> {
   };
   process.on('message', (m: ToChild) => {
     if (m.type === 'start' && !components) {
-      startRole(m.config as ComponentRole).then(
+      starting = startRole(m.config as ComponentRole).then(
         (c) => {
           components = c;
           send({ type: 'ready' } satisfies FromChild);

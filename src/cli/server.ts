@@ -1,11 +1,12 @@
 // `gifee server` and `gifee up`: PKI, kubeconfig, store, API server and controllers in one process,
 // ready in well under a second on the embedded store, shut down cleanly on SIGINT/SIGTERM.
 
-import { logger } from '../util/log.js';
+import { logger, type Logger } from '../util/log.js';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
-import { armForcedExit, bounded } from './forced-exit.js';
+import { armForcedExit } from './forced-exit.js';
+import { Startup, StartupAborted } from './startup.js';
 
 /** From a stop signal to exit, at most: past it the process is killed (see forced-exit.ts). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -39,8 +40,60 @@ export interface ServerConfig {
 
 /** Runs until SIGINT/SIGTERM, then shuts down and exits the process. */
 export async function runServer(cfg: ServerConfig): Promise<void> {
-  const started = performance.now();
   const log = logger('gifee');
+  const warn = (msg: string, fields: Record<string, unknown>) => log.warn(msg, fields);
+  // What has started, to stop newest first if a later step fails, on a signal while starting, and on shutdown.
+  const started = new Startup(warn);
+  const interrupt = (signal: string) => () => {
+    log.info('interrupted while starting; stopping what has started', { signal, started: started.names });
+    // As on shutdown: the unwinding below cannot hang the process for good.
+    armForcedExit(SHUTDOWN_TIMEOUT_MS);
+    started.abort(signal);
+  };
+  const onSigint = interrupt('SIGINT');
+  const onSigterm = interrupt('SIGTERM');
+  process.once('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
+  try {
+    await start(cfg, log, started);
+  } catch (e) {
+    await started.unwind();
+    if (e instanceof StartupAborted) {
+      log.info('stopped before it was ready', { reason: e.message });
+      process.exit(0);
+    }
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+  }
+
+  await new Promise<void>(() => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      const began = performance.now();
+      log.info('shutting down', { signal });
+      // Independent of this thread's event loop: fires even if a step below blocks it.
+      armForcedExit(SHUTDOWN_TIMEOUT_MS);
+      // The start-up's stack, newest first: in-process clients first (node agent and controllers
+      // together), while the API server still answers them (leaders release their leases, so
+      // standbys take over at once), then the API server (listener, watches, connections), then the
+      // store. Each step is bounded so one slow part cannot eat the others' time.
+      await started.unwind();
+      log.info('shut down', { signal, ms: Math.round(performance.now() - began) });
+      // Done: a client's leftover retry timer must not keep the process around until the watchdog.
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+}
+
+/** Start every part in turn, each added to started as it comes up; returns once serving. */
+async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<void> {
+  const startedAt = performance.now();
   // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
@@ -60,21 +113,25 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
+  started.check();
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
+  started.add('store', 2000, () => store.close());
   // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
   await secureSecretFiles(cfg.dataDir, log);
-  let api: import('../apiserver/server.js').ApiServer;
   // Component processes this server supervises (controllers and scheduler; the node agent), by name.
   const children = new Map<string, import('./supervisor.js').Supervisor>();
-  const supervised = async (name: string, role: import('./components.js').ComponentRole) => {
+  const supervised = async (name: string, role: import('./components.js').ComponentRole, step: string) => {
     const { Supervisor } = await import('./supervisor.js');
     const child = new Supervisor({ name, command: '__components', config: role, log });
-    await child.start();
+    // Stopped on unwinding even while still starting (stop() kills a child not yet ready).
+    started.add(step, 4000, () => child.stop(3500), { group: 'clients' });
+    await started.race(child.start());
     children.set(name, child);
-    return child;
   };
+  started.check();
+  let api: import('../apiserver/server.js').ApiServer;
   try {
     api = await startApiServer({
       store,
@@ -95,85 +152,57 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       limits: cfg.limits,
     });
   } catch (e) {
-    await store.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
     if ((e as NodeJS.ErrnoException).code === 'EACCES') throw new UsageError(`no permission to listen on port ${cfg.port}: run as root or pass a --port above 1024`);
     throw e;
   }
+  const apiServer = api;
+  started.add('API server', 2500, () => apiServer.close());
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
   await writeKubeconfig(cfg.kubeconfig, buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }), { merge: cfg.mergeKubeconfig });
+  started.check();
 
-  let stopControllers = async () => {};
   if (cfg.controllers) {
     // A bad --cluster-cidr is a usage error now, not a failure inside the component process later.
     try {
       const { CidrSet } = await import('../controllers/nodeipam/cidr-set.js');
       new CidrSet(cfg.clusterCIDR ?? '10.42.0.0/16', 24);
     } catch (e) {
-      await api.close();
-      await store.close();
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
     const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
-        stopControllers = () => running.stop();
+        started.add('controllers and scheduler', 4000, () => running.stop(), { group: 'clients' });
       } else {
         // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
-        const child = await supervised('controller-manager', { role: 'controllers', config: components });
-        stopControllers = () => child.stop(3500);
+        await supervised('controller-manager', { role: 'controllers', config: components }, 'controllers and scheduler');
       }
     } catch (e) {
-      await api.close();
-      await store.close();
+      if (e instanceof StartupAborted) throw e;
       throw new UsageError(`the controllers could not start: ${(e as Error).message}`);
     }
   }
-  let stopAgent = async () => {};
+  started.check();
   if (cfg.agent) {
     const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
-    // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
-    const startAgent = cfg.inProcessComponents
-      ? async () => (await import('./agent.js')).startEmbeddedAgent(agentOptions)
-      : async () => {
-          const child = await supervised('agent', { role: 'agent', config: agentOptions });
-          return { stop: () => child.stop(3500) };
-        };
-    const agent = await startAgent().catch(async (e: Error) => {
-      await stopControllers().catch(() => undefined);
-      await api.close();
-      await store.close();
-      throw new UsageError(`the node agent could not start: ${e.message}`);
-    });
-    stopAgent = () => agent.stop();
+    try {
+      if (cfg.inProcessComponents) {
+        const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
+        started.add('node agent', 4000, () => agent.stop(), { group: 'clients' });
+      } else {
+        // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
+        await supervised('agent', { role: 'agent', config: agentOptions }, 'node agent');
+      }
+    } catch (e) {
+      if (e instanceof StartupAborted) throw e;
+      throw new UsageError(`the node agent could not start: ${(e as Error).message}`);
+    }
   }
-  log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - started), pid: process.pid });
+  started.check();
+  log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
   cfg.onReady?.(serverUrl);
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
-
-  await new Promise<void>(() => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      const began = performance.now();
-      log.info('shutting down', { signal });
-      // Independent of this thread's event loop: fires even if a step below blocks it.
-      armForcedExit(SHUTDOWN_TIMEOUT_MS);
-      const warn = (msg: string, fields: Record<string, unknown>) => log.warn(msg, fields);
-      // In-process clients first, while the API server still answers them (leaders release their
-      // leases, so standbys take over at once), then the API server (listener, watches, connections),
-      // then the store. Each step is bounded so one slow part cannot eat the others' time.
-      await Promise.all([bounded('node agent', 4000, () => stopAgent(), warn), bounded('controllers and scheduler', 4000, () => stopControllers(), warn)]);
-      await bounded('API server', 2500, () => api.close(), warn);
-      await bounded('store', 2000, () => store.close(), warn);
-      log.info('shut down', { signal, ms: Math.round(performance.now() - began) });
-      // Done: a client's leftover retry timer must not keep the process around until the watchdog.
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-  });
 }
