@@ -10,6 +10,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommand, freePort, repoRoot } from '../helpers/cluster.js';
+import { reserve } from '../helpers/reserve.js';
 
 /** Pids of live processes whose environment holds marker (the server's children inherit it). */
 async function processesWith(marker: string): Promise<number[]> {
@@ -26,6 +27,11 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
   const dataDir = await mkdtemp(join(tmpdir(), 'gifee-unwind-'));
   const marker = `GIFEE_UNWIND_TEST=${process.pid}-${Math.random().toString(36).slice(2)}`;
   const rand = Math.floor(Math.random() * 0xffff);
+  // A pod CIDR no parallel test's cluster has (see test/helpers/reserve.ts).
+  const podSubnet = reserve(
+    'pod-cidr',
+    Array.from({ length: 100 }, (_, i) => 100 + i),
+  );
   const port = await freePort();
   const args = [
     ...cliCommand(),
@@ -45,7 +51,7 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
     '--bridge',
     `gfu${rand.toString(16)}`,
     '--cluster-cidr',
-    `10.${100 + (rand % 100)}.0.0/16`,
+    `10.${podSubnet.value}.0.0/16`,
     '--service-cidr',
     `10.${200 + (rand % 50)}.${(rand >> 8) % 256}.0/24`,
     ...extra,
@@ -70,6 +76,7 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
     survivors = await processesWith(marker);
   }
   for (const pid of survivors) process.kill(pid, 'SIGKILL');
+  podSubnet.release();
   await rm(dataDir, { recursive: true, force: true });
   return { code, out, survivors, port };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import https from 'node:https';
 import { parse } from 'yaml';
+import { reserve } from './reserve.js';
 
 export type Backend = 'sqlite' | 'etcd';
 
@@ -88,7 +89,14 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   // A real node agent: its own bridge and pod network per cluster so test clusters can run side by side.
   const rand = Math.floor(Math.random() * 0xffff);
   const bridge = `gft${rand.toString(16)}`;
-  const agentArgs = opts.agent ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${100 + (rand % 100)}.0.0/16`] : ['--no-agent'];
+  // The pod CIDR is reserved machine-wide: clusters of parallel test files must never share a subnet.
+  const podSubnet = opts.agent
+    ? reserve(
+        'pod-cidr',
+        Array.from({ length: 100 }, (_, i) => 100 + i),
+      )
+    : undefined;
+  const agentArgs = opts.agent ? ['--node-name', (typeof opts.agent === 'object' && opts.agent.nodeName) || `node-${rand.toString(16)}`, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--cluster-cidr', `10.${podSubnet!.value}.0.0/16`] : ['--no-agent'];
   // Each cluster's Services get their own virtual IPs and node ports: proxies of clusters running side
   // by side on this machine must not claim the same addresses (unless the test chose its own).
   const own = (flag: string) => (opts.extraArgs ?? []).includes(flag);
@@ -136,7 +144,10 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
       clearTimeout(t);
     }
   };
-  await launch();
+  await launch().catch((e) => {
+    podSubnet?.release();
+    throw e;
+  });
   const user = kc.users[0].user;
   const cluster = kc.clusters[0].cluster;
   const ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
@@ -199,6 +210,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
         const { resetNode } = await import('../../src/agent/reset.js');
         await resetNode(dataDir, bridge);
       }
+      podSubnet?.release();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
