@@ -11,7 +11,6 @@ import { logger } from '../util/log.js';
 import { issueCert, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
-import type { Threshold } from '../agent/eviction/thresholds.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -31,16 +30,20 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
   return pair;
 }
 
-export interface EmbeddedAgentOptions extends NodeProtection {
+/** What an agent is told about its node, embedded or joined: identity, network and protection. */
+export interface AgentNodeOptions extends NodeProtection {
   dataDir: string;
-  serverUrl: string;
-  pki: Pki;
   nodeName?: string;
   nodeIP?: string;
   port: number;
   bridge?: string;
   runtime?: 'runc' | 'process';
   clusterDNS?: string;
+}
+
+export interface EmbeddedAgentOptions extends AgentNodeOptions {
+  serverUrl: string;
+  pki: Pki;
   clusterCIDR?: string;
   serviceCIDR?: string;
 }
@@ -73,19 +76,9 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
   });
 }
 
-export interface JoinOptions {
+export interface JoinOptions extends AgentNodeOptions {
   server: string;
   token: string;
-  dataDir: string;
-  nodeName?: string;
-  nodeIP?: string;
-  port: number;
-  bridge?: string;
-  runtime?: 'runc' | 'process';
-  clusterDNS?: string;
-  podMaxPids?: number;
-  evictionHard?: Threshold[];
-  evictionTransitionMs?: number;
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */

@@ -2,28 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildSpec } from './oci-spec.js';
 import type { ContainerConfig } from './types.js';
+import { testContainerConfig } from './test-config.js';
 
-const cfg = (oomScoreAdj?: number): ContainerConfig => ({
-  id: 'x',
-  podUid: 'u',
-  name: 'c',
-  layers: ['/l'],
-  args: ['sh'],
-  env: [],
-  cwd: '/',
-  uid: 0,
-  gid: 0,
-  tty: false,
-  stdin: false,
-  mounts: [],
-  resources: {},
-  privileged: false,
-  readOnlyRootfs: false,
-  capAdd: [],
-  capDrop: [],
-  logPath: '/log',
-  oomScoreAdj,
-});
+const cfg = (oomScoreAdj?: number): ContainerConfig => testContainerConfig({ oomScoreAdj });
 
 test("the container's oom_score_adj goes into process.oomScoreAdj (0 when none was computed)", () => {
   const oom = (c: ContainerConfig) => (buildSpec(c, { podUid: 'u', dir: '/d' }, '/gifee/podu/x').process as { oomScoreAdj: number }).oomScoreAdj;

@@ -14,6 +14,7 @@ import { checkRunAsNonRoot, containerSecurity, MASKED_PATHS, READONLY_PATHS, typ
 import { unenforceableByProcessRuntime } from './process-refusal.js';
 import { defaultProfile, loadLocalhostProfile } from './seccomp.js';
 import { forbiddenSysctl } from './sysctls.js';
+import { testContainerConfig } from '../runtime/test-config.js';
 
 // A host like this test machine: everything but CAP_SYS_RESOURCE in the bounding set.
 const HOST_CAPS = capsFromMask('000001fffeffffff');
@@ -30,28 +31,7 @@ const pod = (spec: Partial<Pod['spec']> = {}, sc: Container['securityContext'] =
   return { pod: { metadata: { name: 'p', namespace: 'ns', uid: 'u1' }, spec: { containers: [c], ...spec } }, c };
 };
 
-const cfg = (security: ContainerConfig['security'], extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
-  id: 'x',
-  podUid: 'u1',
-  name: 'c',
-  layers: ['/l'],
-  args: ['sh'],
-  env: [],
-  cwd: '/',
-  uid: 0,
-  gid: 0,
-  tty: false,
-  stdin: false,
-  mounts: [],
-  resources: {},
-  privileged: false,
-  readOnlyRootfs: false,
-  capAdd: [],
-  capDrop: [],
-  logPath: '/log',
-  security,
-  ...extra,
-});
+const cfg = (security: ContainerConfig['security'], extra: Partial<ContainerConfig> = {}): ContainerConfig => testContainerConfig({ podUid: 'u1', security, ...extra });
 const sandbox = { podUid: 'u1', dir: '/pod', netnsPath: '/run/netns/p', utsPath: '/pod/ns/uts', ipcPath: '/pod/ns/ipc' };
 
 describe('capabilities', () => {
