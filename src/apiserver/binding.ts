@@ -3,7 +3,7 @@
 
 import type { KObject } from '../api/kind.js';
 import type { RequestContext } from './context.js';
-import { checkTypeMeta, prepareForUpdate } from './admission.js';
+import { checkTypeMeta, prepareForUpdate } from './prepare.js';
 import { decodeBody, readBody } from './body.js';
 import { badRequest, conflict } from '../api/errors.js';
 import { sendJson, successStatus } from './respond.js';

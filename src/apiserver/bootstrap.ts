@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { KObject } from '../api/kind.js';
 import { defaultObject } from '../api/defaults.js';
 import type { ApiState } from './context.js';
-import { nowSeconds } from './admission.js';
+import { nowSeconds } from './prepare.js';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

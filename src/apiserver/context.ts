@@ -9,10 +9,17 @@ import type { ResourceRequest } from './request-info.js';
 import { Objects } from './storage/objects.js';
 import { WatchHub } from './storage/watch-hub.js';
 import { resourcePrefix } from './storage/keys.js';
+import { AdmissionChain } from './admission/chain.js';
+import { alwaysAllow } from './authz/chain.js';
+import type { Authorizer } from './authz/types.js';
 
 export interface UserInfo {
   name: string;
+  /** Set by authenticators that know one (service account tokens, OIDC's sub when configured). */
+  uid?: string;
   groups: string[];
+  /** Extra attributes (e.g. authentication.kubernetes.io/pod-name), passed on to authorizers and webhooks. */
+  extra?: Record<string, string[]>;
 }
 
 export class ApiState {
@@ -20,6 +27,10 @@ export class ApiState {
   private hubs = new Map<string, WatchHub>();
   /** Storage with side effects for some resources, by resource prefix (Services allocate IPs and node ports: services/). */
   readonly storageOverrides = new Map<string, (store: Store, def: KindDef) => Objects>();
+  /** Admission plugins every write passes (admission/chain.ts). */
+  readonly admission = new AdmissionChain();
+  /** Decides every authenticated request (authz/); the server's options set it. */
+  authorizer: Authorizer = alwaysAllow;
 
   constructor(
     readonly store: Store,

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { KindDef, KObject } from '../api/kind.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/kinds/cluster/priorityclass.js';
 import type { Store } from '../store/types.js';
-import { nowSeconds } from './admission.js';
+import { nowSeconds } from './prepare.js';
 import type { ApiState } from './context.js';
 import { forbidden } from '../api/errors.js';
 import { Objects } from './storage/objects.js';

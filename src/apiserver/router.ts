@@ -21,7 +21,7 @@ export type SubresourceHandler = (rc: RequestContext) => Promise<void>;
 export const subresourceHandlers = new Map<string, SubresourceHandler>();
 
 /** `/api/v1/namespaces/{name}/status|finalize` parse as a namespaced resource; map them back. */
-function normalize(info: ResourceRequest): ResourceRequest {
+export function normalize(info: ResourceRequest): ResourceRequest {
   if (info.group === '' && info.namespace && !info.name && (info.resource === 'status' || info.resource === 'finalize')) {
     return { ...info, resource: 'namespaces', name: info.namespace, namespace: undefined, subresource: info.resource };
   }

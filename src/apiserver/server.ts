@@ -38,6 +38,9 @@ import { InflightLimiter, tooManyRequests } from './limits/inflight.js';
 import { isLongRunning, isMutating } from './limits/long-running.js';
 import { armDeadline, requestDeadlineMs } from './limits/deadline.js';
 import { lastResort } from './last-resort.js';
+import type { Authorizer } from './authz/types.js';
+import { attributesOf } from './authz/attributes.js';
+import { authorizeOrThrow } from './authz/chain.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -62,6 +65,8 @@ export interface ApiServerOptions {
   componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
   /** Timeouts, connection caps and in-flight caps (see limits/options.ts for the defaults). */
   limits?: Partial<ApiServerLimits>;
+  /** Decides each authenticated request (default: allow all; see authz/). */
+  authorizer?: Authorizer;
 }
 
 export interface ApiServer {
@@ -85,6 +90,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  if (opts.authorizer) state.authorizer = opts.authorizer;
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
@@ -149,6 +155,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!isPublic) {
         const user = await authenticate(req, authenticators);
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
+        await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }
       await serveOther(req, res, path);

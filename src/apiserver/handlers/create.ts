@@ -2,11 +2,12 @@
 
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
-import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../admission.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../prepare.js';
 import { decodeBodyAsync, readBody } from '../body.js';
 import { sendObject } from '../respond.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
+import { admit } from '../admission/admit.js';
 
 export async function handleCreate(rc: RequestContext) {
   const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
@@ -15,8 +16,10 @@ export async function handleCreate(rc: RequestContext) {
   enforceFieldValidation(rc, obj, duplicates);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
   const prepared = prepareForCreate(rc, obj);
+  const dryRun = isDryRun(rc);
+  await admit(rc, 'CREATE', prepared, undefined, dryRun);
   checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
-  if (isDryRun(rc)) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
+  if (dryRun) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
   const created = await rc.api.objects(rc.def).create(prepared);
   sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));
 }

@@ -4,7 +4,8 @@
 
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { isDryRun } from '../admission.js';
+import { isDryRun } from '../prepare.js';
+import { admit } from '../admission/admit.js';
 import { decodeBody, readBody } from '../body.js';
 import { badRequest, conflict } from '../../api/errors.js';
 import { sendObject, successStatus } from '../respond.js';
@@ -58,6 +59,8 @@ async function deleteOne(rc: RequestContext, namespace: string | undefined, name
     const obj = structuredClone(cur.obj);
     const meta = obj.metadata!;
     const ref = { group: rc.def.group, resource: rc.def.plural };
+    // Once per object, not per retry: a plugin's verdict does not depend on a concurrent writer.
+    if (attempt === 0) await admit(rc, 'DELETE', undefined, cur.obj, dryRun);
     if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
       throw conflict(ref, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid}`);
     }

@@ -5,12 +5,13 @@
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
-import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../admission.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../prepare.js';
 import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';
+import { admit } from '../admission/admit.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
@@ -37,26 +38,25 @@ export async function handlePatch(rc: RequestContext) {
   if (type === 'apply') return handleApply(rc, patch, duplicates);
   const dryRun = isDryRun(rc);
   const sub = rc.info.subresource;
-  let preview: KObject | undefined;
-  const result = await updateWithRetry(rc, (current) => {
-    const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
-    // The merged object (stored form: defaults and managedFields included), before validation or
-    // field tracking work on it.
-    checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
-    enforceFieldValidation(rc, patched, duplicates);
-    // A resourceVersion in the patch is a precondition, as in Kubernetes.
-    const rv = patched.metadata?.resourceVersion;
-    if (rv && rv !== current.metadata?.resourceVersion) {
-      throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
-    }
-    const next = prepareForUpdate(rc, current, patched, { subresource: sub });
-    if (next && dryRun) {
-      preview = next;
-      return null;
-    }
-    return next;
-  });
-  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+  const result = await updateWithRetry(
+    rc,
+    (current) => {
+      const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
+      // The merged object (stored form: defaults and managedFields included), before validation or
+      // field tracking work on it.
+      checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
+      enforceFieldValidation(rc, patched, duplicates);
+      // A resourceVersion in the patch is a precondition, as in Kubernetes.
+      const rv = patched.metadata?.resourceVersion;
+      if (rv && rv !== current.metadata?.resourceVersion) {
+        throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      return prepareForUpdate(rc, current, patched, { subresource: sub });
+    },
+    undefined,
+    { dryRun },
+  );
+  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
 }
 
 async function handleApply(rc: RequestContext, patch: unknown, duplicates: string[]) {
@@ -81,20 +81,21 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
     const obj = prepareForCreate(rc, { ...merged, metadata: { ...base.metadata, ...merged.metadata } }, manager);
     // prepareForCreate recorded an Update entry; an apply owns its fields as Apply instead.
     obj.metadata!.managedFields = merged.metadata?.managedFields;
+    await admit(rc, 'CREATE', obj, undefined, dryRun);
     if (dryRun) return sendObject(rc.req, rc.res, 201, obj, warningHeaders(rc.warnings));
     return sendObject(rc.req, rc.res, 201, await objects.create(obj), warningHeaders(rc.warnings));
   }
-  let preview: KObject | undefined;
-  const result = await updateWithRetry(rc, (current) => {
-    const merged = serverSideApply(current, applied, opts);
-    checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
-    const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
-    if (!next || sameObject(next, current)) return null;
-    if (dryRun) {
-      preview = next;
-      return null;
-    }
-    return next;
-  });
-  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+  const result = await updateWithRetry(
+    rc,
+    (current) => {
+      const merged = serverSideApply(current, applied, opts);
+      checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
+      const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
+      if (!next || sameObject(next, current)) return null;
+      return next;
+    },
+    undefined,
+    { dryRun },
+  );
+  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
 }

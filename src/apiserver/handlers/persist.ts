@@ -5,6 +5,7 @@ import type { KindDef, KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
+import { admit } from '../admission/admit.js';
 
 /** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
@@ -30,15 +31,18 @@ export async function persistUpdate(objects: Objects, next: KObject, revision: n
 }
 
 /**
- * Read-modify-write with retries: `mutate` returns the next object or null for no change.
+ * Read-modify-write with retries: `mutate` returns the next object or null for no change; the
+ * admission chain then sees it (UPDATE). With `dryRun` the admitted object is returned unstored.
  * With `expectedRv` (the client sent a resourceVersion) a conflict is the client's to resolve: no retry.
  */
-export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null, expectedRv?: number): Promise<{ obj: KObject; changed: boolean }> {
+export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
     const next = mutate(structuredClone(cur.obj), cur.revision);
     if (!next) return { obj: cur.obj, changed: false };
+    await admit(rc, 'UPDATE', next, cur.obj, !!opts.dryRun);
+    if (opts.dryRun) return { obj: next, changed: true };
     // Every write path ends here: nothing over the object limit reaches the store.
     checkObjectSize(next, MAX_STORED_OBJECT_BYTES);
     try {

@@ -5,7 +5,7 @@ import type { KObject, ScaleSubresource } from '../../api/kind.js';
 import { selectorToString } from '../selectors.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
-import { isDryRun, prepareForUpdate } from '../admission.js';
+import { isDryRun, prepareForUpdate } from '../prepare.js';
 import { decodeBody, readBody } from '../body.js';
 import { badRequest, conflict, invalid, fieldErr } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
@@ -63,35 +63,34 @@ export async function handleWriteScale(rc: RequestContext, method: 'PUT' | 'PATC
   const patchType = method === 'PATCH' ? patchTypeOf(rc) : undefined;
   const { value } = decodeBody(await readBody(rc.req), method === 'PATCH' ? (patchType === 'apply' ? 'application/yaml' : 'application/json') : rc.req.headers['content-type']);
   const dryRun = isDryRun(rc);
-  let preview: KObject | undefined;
-  const result = await updateWithRetry(rc, (current) => {
-    const scale = toScale(rc, current);
-    let next: KObject;
-    if (method === 'PUT' || patchType === 'apply') {
-      next = value as KObject;
-      const rv = next?.metadata?.resourceVersion;
-      if (method === 'PUT' && rv && rv !== current.metadata!.resourceVersion) {
-        throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+  const result = await updateWithRetry(
+    rc,
+    (current) => {
+      const scale = toScale(rc, current);
+      let next: KObject;
+      if (method === 'PUT' || patchType === 'apply') {
+        next = value as KObject;
+        const rv = next?.metadata?.resourceVersion;
+        if (method === 'PUT' && rv && rv !== current.metadata!.resourceVersion) {
+          throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
+        }
+      } else if (patchType === 'json') {
+        next = applyJsonPatch(scale, value) as KObject;
+      } else {
+        // Scale has no lists, so strategic merge is a merge patch here.
+        next = applyMergePatch(scale, value) as KObject;
       }
-    } else if (patchType === 'json') {
-      next = applyJsonPatch(scale, value) as KObject;
-    } else {
-      // Scale has no lists, so strategic merge is a merge patch here.
-      next = applyMergePatch(scale, value) as KObject;
-    }
-    const replicas = (next?.spec as { replicas?: unknown } | undefined)?.replicas;
-    if (replicas === undefined) throw badRequest('the Scale must set spec.replicas');
-    if (!Number.isInteger(replicas) || (replicas as number) < 0) {
-      throw invalid('Scale', 'autoscaling', rc.info.name!, [fieldErr.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
-    }
-    const updated = structuredClone(current);
-    setPath(updated, scaleSpec(rc).specReplicasPath, replicas);
-    const prepared = prepareForUpdate(rc, current, updated, { subresource: 'scale' });
-    if (prepared && dryRun) {
-      preview = prepared;
-      return null;
-    }
-    return prepared;
-  });
-  sendObject(rc.req, rc.res, 200, toScale(rc, preview ?? result.obj), warningHeaders(rc.warnings));
+      const replicas = (next?.spec as { replicas?: unknown } | undefined)?.replicas;
+      if (replicas === undefined) throw badRequest('the Scale must set spec.replicas');
+      if (!Number.isInteger(replicas) || (replicas as number) < 0) {
+        throw invalid('Scale', 'autoscaling', rc.info.name!, [fieldErr.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+      }
+      const updated = structuredClone(current);
+      setPath(updated, scaleSpec(rc).specReplicasPath, replicas);
+      return prepareForUpdate(rc, current, updated, { subresource: 'scale' });
+    },
+    undefined,
+    { dryRun },
+  );
+  sendObject(rc.req, rc.res, 200, toScale(rc, result.obj), warningHeaders(rc.warnings));
 }

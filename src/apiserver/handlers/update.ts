@@ -4,7 +4,7 @@
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
-import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../admission.js';
+import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../prepare.js';
 import { decodeBodyAsync, readBody } from '../body.js';
 import { badRequest, conflict } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
@@ -26,7 +26,6 @@ export async function handleUpdate(rc: RequestContext) {
   enforceFieldValidation(rc, obj, duplicates);
   const expected = expectedRevision(obj);
   const dryRun = isDryRun(rc);
-  let preview: KObject | undefined;
   const result = await updateWithRetry(
     rc,
     (current, revision) => {
@@ -43,14 +42,10 @@ export async function handleUpdate(rc: RequestContext) {
         const prepared = prepareForUpdate(rc, current, next, { subresource: 'finalize' });
         return prepared;
       }
-      const prepared = prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
-      if (prepared && dryRun) {
-        preview = prepared;
-        return null;
-      }
-      return prepared;
+      return prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
     },
     expected,
+    { dryRun },
   );
-  sendObject(rc.req, rc.res, 200, preview ?? result.obj, warningHeaders(rc.warnings));
+  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
 }

@@ -9,7 +9,7 @@ import { networkInterfaces } from 'node:os';
 import type { KObject } from '../../api/kind.js';
 import { defaultObject } from '../../api/defaults.js';
 import type { ApiState } from '../context.js';
-import { nowSeconds } from '../admission.js';
+import { nowSeconds } from '../prepare.js';
 import { ApiError } from '../../api/errors.js';
 
 export interface KubernetesServiceOptions {

@@ -1,5 +1,6 @@
 // Turning a request body into an object fit to store: type checks, unknown-field policy, server-set
 // metadata, defaulting, validation and generation, the same for create, update, patch and apply.
+// Admission plugins (admission/chain.ts) run after this, on the prepared object.
 
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KindDef, type KObject } from '../api/kind.js';
@@ -72,7 +73,7 @@ export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplica
 }
 
 /** Validate after defaulting; 422 Invalid with every problem at once. */
-function validate(def: KindDef, obj: KObject, old?: KObject, subresource?: string) {
+export function validateObject(def: KindDef, obj: KObject, old?: KObject, subresource?: string) {
   // A binding changes only spec.nodeName, which the kind's own update rules forbid to other writers.
   const kindRules = def.validate && subresource !== 'binding';
   const errors = [...(old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj)), ...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors, ...(kindRules ? def.validate!(obj, old) : [])];
@@ -130,7 +131,7 @@ export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fie
   for (const f of statusFieldsOf(def)) delete obj[f];
   defaultObject(def, obj);
   if (def.initialStatus) obj.status = def.initialStatus(obj);
-  validate(def, obj);
+  validateObject(def, obj);
   delete meta.managedFields;
   return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });
 }
@@ -186,7 +187,7 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
   } else {
     delete obj.metadata!.generation;
   }
-  validate(def, obj, old, opts.subresource);
+  validateObject(def, obj, old, opts.subresource);
   if (opts.skipManagedFields) return obj;
   obj.metadata!.managedFields = oldMeta.managedFields;
   if (sameObject(obj, old)) return null;
