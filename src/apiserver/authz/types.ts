@@ -34,3 +34,27 @@ export interface Authorizer {
   readonly name: string;
   authorize(a: Attributes): AuthorizationResult | Promise<AuthorizationResult>;
 }
+
+/** A rule as SelfSubjectRulesReview reports it. */
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+export interface RulesResult {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+  /** True when an authorizer could not list everything it would allow (rules are then a lower bound). */
+  incomplete: boolean;
+  evaluationError?: string;
+}
+
+/** Authorizers that can list what a user may do in a namespace implement this (RBAC does; `kubectl auth can-i --list`). */
+export interface RuleResolver {
+  rulesFor(user: UserInfo, namespace: string): RulesResult | Promise<RulesResult>;
+}
