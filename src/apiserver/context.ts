@@ -12,6 +12,7 @@ import { resourcePrefix } from './storage/keys.js';
 import { AdmissionChain } from './admission/chain.js';
 import { alwaysAllow } from './authz/chain.js';
 import type { Authorizer } from './authz/types.js';
+import type { TokenAuthenticator } from './authn.js';
 
 export interface UserInfo {
   name: string;
@@ -31,6 +32,8 @@ export class ApiState {
   readonly admission = new AdmissionChain();
   /** Decides every authenticated request (authz/); the server's options set it. */
   authorizer: Authorizer = alwaysAllow;
+  /** Bearer token authenticators, in order (authn.ts); TokenReview asks the same list. */
+  readonly tokenAuthenticators: TokenAuthenticator[] = [];
 
   constructor(
     readonly store: Store,

@@ -17,7 +17,7 @@ import { ApiState } from './context.js';
 import { ApiError, badRequest } from '../api/errors.js';
 import { parseRequestInfo } from './request-info.js';
 import { routeResource } from './router.js';
-import { authenticate, clientCertAuthenticator, type Authenticator } from './authn.js';
+import { authenticate, clientCertAuthenticator, type Authenticator, type TokenAuthenticator } from './authn.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { parseAccept, sendError, sendJson, sendText } from './respond.js';
 import { versionInfo } from '../api/version.js';
@@ -48,8 +48,10 @@ export interface ApiServerOptions {
   port: number;
   tls: { cert: string; key: string; clientCA: string };
   log?: Logger;
-  /** Extra authenticators tried after client certificates (bearer tokens...). */
+  /** Extra authenticators tried after client certificates. */
   authenticators?: Authenticator[];
+  /** Bearer token authenticators (also asked by TokenReview); more are added to ApiState.tokenAuthenticators by built-in features. */
+  tokenAuthenticators?: TokenAuthenticator[];
   registry?: KindRegistry;
   /** How often to compact store history (default 5 minutes; 0 disables). */
   compactionIntervalMs?: number;
@@ -91,6 +93,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
   if (opts.authorizer) state.authorizer = opts.authorizer;
+  state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
@@ -153,7 +156,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
       }
       if (!isPublic) {
-        const user = await authenticate(req, authenticators);
+        const { user } = await authenticate(req, authenticators, state.tokenAuthenticators);
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
         await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);

@@ -6,8 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IncomingMessage } from 'node:http';
-import type { Authenticator } from '../apiserver/authn.js';
+import type { TokenAuthenticator } from '../apiserver/authn.js';
 import { UsageError } from './args.js';
 
 export const caHash = (caPem: string) => createHash('sha256').update(caPem).digest('hex');
@@ -37,20 +36,21 @@ export async function ensureNodeToken(dataDir: string, caPem: string): Promise<{
   return { secret, token };
 }
 
-/** Accepts "Authorization: Bearer <secret>" (or the whole join token) as a node agent's identity. */
-export function nodeTokenAuthenticator(secret: string): Authenticator {
+/** Accepts the node secret (or the whole join token) as a bearer token: a node agent's identity. */
+export function nodeTokenAuthenticator(secret: string): TokenAuthenticator {
   const want = Buffer.from(secret);
-  return (req: IncomingMessage) => {
-    const h = req.headers.authorization;
-    if (!h?.startsWith('Bearer ')) return null;
-    let given = h.slice(7).trim();
-    try {
-      given = parseJoinToken(given).secret;
-    } catch {
-      return null;
-    }
-    const b = Buffer.from(given);
-    if (b.length !== want.length || !timingSafeEqual(b, want)) return null;
-    return { name: 'system:node-agent', groups: ['system:nodes', 'system:authenticated'] };
+  return {
+    name: 'node-token',
+    authenticateToken(token: string) {
+      let given: string;
+      try {
+        given = parseJoinToken(token).secret;
+      } catch {
+        return null;
+      }
+      const b = Buffer.from(given);
+      if (b.length !== want.length || !timingSafeEqual(b, want)) return null;
+      return { user: { name: 'system:node-agent', groups: ['system:nodes', 'system:authenticated'] } };
+    },
   };
 }

@@ -143,7 +143,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
       kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
       // Worker agents join with the node token (`gifee agent --token`).
-      authenticators: [nodeTokenAuthenticator(nodeToken.secret)],
+      tokenAuthenticators: [nodeTokenAuthenticator(nodeToken.secret)],
       serviceCIDR: cfg.serviceCIDR,
       serviceNodePortRange: cfg.serviceNodePortRange,
       // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
