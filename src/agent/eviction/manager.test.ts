@@ -10,12 +10,14 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () 
 
 function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>) {
   const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
-  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`] };
+  // Disk use by path: "<path>" bytes and "<path>-inodes" files.
+  const disk = async (paths: string[]) => ({ bytes: paths.reduce((s, p) => s + (usage[p] ?? 0), 0), inodes: paths.reduce((s, p) => s + (usage[`${p}-inodes`] ?? 0), 0) });
+  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`], diskUsage: disk };
   const evicted: { uid: string; message: string }[] = [];
   const pressure: string[][] = [];
   let active = pods;
   const m = new EvictionManager({
-    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,pid.available<1000'),
+    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<1000'),
     transitionMs: 30_000,
     stats,
     pods: {
@@ -62,12 +64,28 @@ test('memory pressure: one pod per interval, BestEffort first, critical pods nev
   assert.deepEqual(pressure, [['MemoryPressure'], []]);
 });
 
-test('disk pressure shows as a condition; no pod is evicted for it', async () => {
-  const { m, machine, evicted, pressure } = setup(500 * MI, [be], { 'be-c': MI });
-  machine.obs['nodefs.available'] = { available: 5, capacity: 100 };
-  assert.equal(await m.tick(0), undefined);
+/** A pod with one container whose writable layer is "<uid>-layer" and whose directory is "<uid>-dir". */
+const diskPod = (uid: string, priority: number, ephemeralRequest: number): EvictablePod => ({ uid, name: `d/${uid}`, priority, critical: false, containers: [{ name: 'c', id: `${uid}-c`, memoryRequest: 0, ephemeralRequest, writableLayer: `${uid}-layer` }], storagePaths: [`${uid}-dir`] });
+
+test('disk pressure: the pod furthest above its ephemeral-storage request goes, with the kubelet message', async () => {
+  const within = diskPod('within', 0, 100 * MI); // uses 90Mi of 100Mi requested
+  const over = diskPod('over', 0, 0); // 10Mi in its emptyDir, 5Mi in its layer, nothing requested
+  const { m, machine, evicted, pressure } = setup(500 * MI, [within, over], { 'within-dir': 80 * MI, 'within-layer': 10 * MI, 'over-dir': 10 * MI, 'over-layer': 5 * MI });
+  machine.obs['nodefs.available'] = { available: 5 * MI, capacity: 100 * MI };
+  assert.equal(await m.tick(0), 'over');
   assert.deepEqual(pressure, [['DiskPressure']]);
-  assert.deepEqual(evicted, []);
+  assert.equal(evicted[0].message, 'The node was low on resource: ephemeral-storage. Threshold quantity: 10Mi, available: 5Mi. Container c was using 5Mi, request is 0, has larger consumption of ephemeral-storage. ');
+  assert.equal(await m.tick(10_000), 'within', 'next interval: the one within its request');
+});
+
+test('inode pressure: lower priority first, then the pod with the most files', async () => {
+  const few = diskPod('few', 0, 0);
+  const many = diskPod('many', 0, 0);
+  const important = diskPod('important', 1000, 0);
+  const { m, machine, evicted } = setup(500 * MI, [few, important, many], { 'few-dir-inodes': 10, 'many-dir-inodes': 5000, 'many-layer-inodes': 10, 'important-dir-inodes': 100000 });
+  machine.obs['nodefs.inodesFree'] = { available: 10, capacity: 1000 };
+  assert.equal(await m.tick(0), 'many');
+  assert.equal(evicted[0].message, 'The node was low on resource: inodes. Threshold quantity: 50, available: 10. ');
 });
 
 test('a failing stats source is logged and decides nothing', async () => {
@@ -82,6 +100,7 @@ test('a failing stats source is logged and decides nothing', async () => {
       },
       containerMemory: async () => 0,
       podProcesses: async () => 0,
+      diskUsage: async () => undefined,
     },
     pods: { activePods: () => [be], evict: () => assert.fail('evicted') },
     onPressure: () => assert.fail('reported'),

@@ -246,6 +246,11 @@ export class PodWorker {
     }
     await this.publish();
     await this.releaseSandbox();
+    // What the pod held on disk is handed back now, not when its object is deleted (maybe never):
+    // an eviction for disk pressure must relieve it, as the kubelet tears down a terminated pod's
+    // volumes and collects its dead containers. Logs stay for `kubectl logs`.
+    for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(() => undefined);
+    await cleanupVolumes(this.dir).catch((e: Error) => this.log.warn('volumes of the evicted pod not removed', { err: e.message }));
     this.evicted!.done = true;
   }
 
