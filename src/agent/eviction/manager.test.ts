@@ -2,28 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EvictionManager, type EvictablePod } from './manager.js';
 import type { StatsSource } from './stats.js';
-import { parseEvictionThresholds, type Observations, type PressureCondition } from './thresholds.js';
+import { parseEvictionThresholds, parseSoftThresholds, type Observations, type PressureCondition } from './thresholds.js';
 import type { Logger } from '../../util/log.js';
 
 const MI = 1024 ** 2;
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
-function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>) {
+function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>, extra: { soft?: string; maxPodGraceSeconds?: number } = {}) {
   const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
   // Disk use by path: "<path>" bytes and "<path>-inodes" files.
   const disk = async (paths: string[]) => ({ bytes: paths.reduce((s, p) => s + (usage[p] ?? 0), 0), inodes: paths.reduce((s, p) => s + (usage[`${p}-inodes`] ?? 0), 0) });
   const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`], diskUsage: disk };
-  const evicted: { uid: string; message: string }[] = [];
+  const evicted: { uid: string; message: string; grace: number }[] = [];
   const pressure: string[][] = [];
   let active = pods;
   const m = new EvictionManager({
-    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<1000'),
+    thresholds: [...parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<1000'), ...(extra.soft ? parseSoftThresholds(extra.soft, 'memory.available=30s', () => 30_000) : [])],
+    maxPodGraceSeconds: extra.maxPodGraceSeconds,
     transitionMs: 30_000,
     stats,
     pods: {
       activePods: () => active,
-      evict: (uid, message) => {
-        evicted.push({ uid, message });
+      evict: (uid, message, grace) => {
+        evicted.push({ uid, message, grace });
         active = active.filter((p) => p.uid !== uid);
       },
     },
@@ -123,4 +124,23 @@ test('memory and PIDs both short: memory decides this interval', async () => {
   machine.obs['pid.available'] = { available: 500, capacity: 32768 };
   assert.equal(await m.tick(0), 'be');
   assert.match(evicted[0].message, /low on resource: memory/);
+});
+
+test('soft threshold: pressure shows at once, a pod is evicted (with grace) only after the threshold stayed crossed for its grace period', async () => {
+  const { m, machine, evicted, pressure } = setup(300 * MI, [g, be], { 'be-c': MI, 'g-c': MI }, { soft: 'memory.available<400Mi', maxPodGraceSeconds: 20 });
+  assert.equal(await m.tick(0), undefined);
+  assert.deepEqual(pressure, [['MemoryPressure']]);
+  assert.equal(await m.tick(20_000), undefined, 'crossed for 20s of 30s');
+  // A break in the crossing starts the grace period again.
+  machine.obs['memory.available'] = { available: 900 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(25_000), undefined);
+  machine.obs['memory.available'] = { available: 300 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(30_000), undefined);
+  assert.equal(await m.tick(50_000), undefined);
+  assert.equal(await m.tick(60_000), 'be');
+  assert.equal(evicted[0].grace, 20, 'soft: the pod gets up to --eviction-max-pod-grace-period');
+  // A hard crossing evicts at once and without grace, soft thresholds notwithstanding.
+  machine.obs['memory.available'] = { available: 50 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(70_000), 'g');
+  assert.equal(evicted[1].grace, 0);
 });

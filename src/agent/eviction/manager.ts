@@ -36,12 +36,18 @@ export interface EvictablePod {
 export interface EvictionTarget {
   /** Pods on this node that still run (not finished, not being deleted or evicted). */
   activePods(): EvictablePod[];
-  /** Fail the pod with reason Evicted and this message; kills its containers without grace. */
-  evict(uid: string, message: string): void;
+  /**
+   * Fail the pod with reason Evicted and this message. Hard thresholds kill its containers without
+   * grace (maxGraceSeconds 0); soft ones give the pod its own grace period up to maxGraceSeconds.
+   */
+  evict(uid: string, message: string, maxGraceSeconds: number): void;
 }
 
 export interface EvictionManagerOptions {
+  /** Hard thresholds, and soft ones (those with a gracePeriodMs). */
   thresholds: Threshold[];
+  /** --eviction-max-pod-grace-period: the most grace a soft eviction gives a pod (0 or unset: the pod's own). */
+  maxPodGraceSeconds?: number;
   transitionMs: number;
   intervalMs?: number;
   stats: StatsSource;
@@ -57,6 +63,10 @@ export class EvictionManager {
   private last = '';
   private started = false;
   private running = false;
+  /** When each soft threshold (by signal) was first seen crossed in the current run of crossings. */
+  private softSince = new Map<string, number>();
+  /** The grace a pod evicted in this tick gets (0 for a hard threshold). */
+  private grace = 0;
 
   constructor(private o: EvictionManagerOptions) {
     this.tracker = new PressureTracker(o.transitionMs);
@@ -78,8 +88,10 @@ export class EvictionManager {
     this.running = true;
     try {
       const obs = await this.o.stats.node();
-      const met = thresholdsMet(this.o.thresholds, obs);
-      const inPressure = this.tracker.observe(met, now);
+      // Conditions show every crossing, soft ones included from their first observation (as the kubelet's).
+      const crossed = thresholdsMet(this.o.thresholds, obs);
+      const inPressure = this.tracker.observe(crossed, now);
+      const met = this.actionable(crossed, now);
       const key = [...inPressure].sort().join(',');
       if (key !== this.last || !this.started) {
         this.started = true;
@@ -113,6 +125,24 @@ export class EvictionManager {
     }
   }
 
+  /**
+   * The crossings that evict: hard ones, and soft ones crossed without a break for their grace period
+   * (hard first, so a soft threshold never softens a hard one). Sets the grace the eviction gives.
+   */
+  private actionable(crossed: Threshold[], now: number): Threshold[] {
+    for (const sig of [...this.softSince.keys()]) if (!crossed.some((t) => t.gracePeriodMs !== undefined && t.signal === sig)) this.softSince.delete(sig);
+    const hard = crossed.filter((t) => t.gracePeriodMs === undefined);
+    const soft = crossed.filter((t) => {
+      if (t.gracePeriodMs === undefined) return false;
+      const since = this.softSince.get(t.signal) ?? now;
+      this.softSince.set(t.signal, since);
+      return now - since >= t.gracePeriodMs && !hard.some((h) => h.signal === t.signal);
+    });
+    this.grace = 0;
+    if (hard.length === 0 && soft.length > 0) this.grace = this.o.maxPodGraceSeconds && this.o.maxPodGraceSeconds > 0 ? this.o.maxPodGraceSeconds : Number.MAX_SAFE_INTEGER;
+    return [...hard, ...soft];
+  }
+
   private async evictForDisk(t: Threshold, available: number, amount: number): Promise<string | undefined> {
     const byInodes = t.signal.endsWith('inodesFree');
     const pods = this.o.pods.activePods().filter((p) => !p.critical);
@@ -136,7 +166,7 @@ export class EvictionManager {
     }
     const message = byInodes ? evictionMessage('inodes', String(Math.round(amount)), String(available), []) : evictionMessage('ephemeral-storage', formatBytes(amount), formatBytes(available), victim.containerUsage);
     this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, usage: victim.usage, inodes: victim.processes, priority: victim.priority });
-    this.o.pods.evict(victim.uid, message);
+    this.o.pods.evict(victim.uid, message, this.grace);
     return victim.uid;
   }
 
@@ -151,7 +181,7 @@ export class EvictionManager {
     // PIDs are counts: printed plain, and pods request none, so no per-container lines.
     const message = evictionMessage('pids', String(Math.round(amount)), String(available), []);
     this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, processes: victim.processes, priority: victim.priority });
-    this.o.pods.evict(victim.uid, message);
+    this.o.pods.evict(victim.uid, message, this.grace);
     return victim.uid;
   }
 
@@ -177,7 +207,7 @@ export class EvictionManager {
     }
     const message = evictionMessage('memory', formatBytes(amount), formatBytes(available), victim.containerUsage);
     this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, usage: victim.usage, request: victim.request, priority: victim.priority });
-    this.o.pods.evict(victim.uid, message);
+    this.o.pods.evict(victim.uid, message, this.grace);
     return victim.uid;
   }
 }

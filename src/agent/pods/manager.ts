@@ -96,8 +96,8 @@ export class PodManager {
     this.admission = check;
   }
 
-  evict(uid: string, message: string) {
-    this.workers.get(uid)?.evict(message);
+  evict(uid: string, message: string, maxGraceSeconds = 0) {
+    this.workers.get(uid)?.evict(message, maxGraceSeconds);
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

@@ -70,7 +70,7 @@ export class PodWorker {
   private lastPhase?: string;
   private deadlineExceeded = false;
   /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
-  private evicted?: { message: string; rejected?: boolean; done?: boolean };
+  private evicted?: { message: string; rejected?: boolean; done?: boolean; graceSeconds?: number };
   private rejected?: { reason: string; message: string };
   readonly dir: string;
 
@@ -206,11 +206,12 @@ export class PodWorker {
 
   /**
    * Fail this pod for the eviction manager: the kubelet's hard eviction kills the containers without
-   * a grace period and leaves the pod object (phase Failed, reason Evicted) for its owner to replace.
+   * a grace period (maxGraceSeconds 0), a soft one gives the pod its own grace period up to
+   * maxGraceSeconds; the pod object stays (phase Failed, reason Evicted) for its owner to replace.
    */
-  evict(message: string) {
+  evict(message: string, maxGraceSeconds = 0) {
     if (this.evicted || this.terminating || this.finished) return;
-    this.evicted = { message };
+    this.evicted = { message, graceSeconds: Math.min(this.grace(), maxGraceSeconds) };
     this.log.warn('evicting pod', { message });
     this.event('Warning', 'Evicted', message);
     this.kick();
@@ -239,11 +240,14 @@ export class PodWorker {
   /** In sync(): kill what runs (grace 0, as for a hard threshold), publish Failed/Evicted, free the network. */
   private async syncEvicted() {
     if (this.evicted?.done) return;
-    for (const r of this.records.values()) {
-      for (const p of r.probes) p.stop();
-      r.probes = [];
-      if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, 0);
-    }
+    // All containers at once: under a soft threshold each has the same grace period, not one after the other.
+    await Promise.all(
+      [...this.records.values()].map(async (r) => {
+        for (const p of r.probes) p.stop();
+        r.probes = [];
+        if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, this.evicted?.graceSeconds ?? 0);
+      }),
+    );
     await this.publish();
     await this.releaseSandbox();
     // What the pod held on disk is handed back now, not when its object is deleted (maybe never):
