@@ -34,6 +34,8 @@ export interface ServerConfig {
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
+  /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
+  tunables?: import('./tunables.js').Tunables;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -150,6 +152,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
@@ -171,7 +174,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR };
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, tunables: cfg.tunables };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -187,7 +190,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
