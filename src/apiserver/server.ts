@@ -41,6 +41,7 @@ import { lastResort } from './last-resort.js';
 import type { Authorizer } from './authz/types.js';
 import { attributesOf } from './authz/attributes.js';
 import { authorizeOrThrow } from './authz/chain.js';
+import { Auditor, noAudit, type AuditOptions, type RequestAudit } from './audit/recorder.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -71,6 +72,8 @@ export interface ApiServerOptions {
   timings?: Partial<ApiState['timings']>;
   /** Decides each authenticated request (default: allow all; see authz/). */
   authorizer?: Authorizer;
+  /** The audit log (audit/): policy and log file; none without. */
+  audit?: AuditOptions;
 }
 
 export interface ApiServer {
@@ -101,6 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
   const inflight = new InflightLimiter(limits);
+  const auditor = opts.audit ? new Auditor(opts.audit, log.child({ audit: opts.audit.path })) : undefined;
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
   // timeout ends once a request is in, so it never cuts a watch or a followed log.
@@ -133,10 +137,14 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   /** Every request goes through here: whatever a handler throws or rejects with is answered, never left to crash the process. */
   function serve(req: IncomingMessage, res: ServerResponse) {
-    handle(req, res).catch((e) => lastResort(log, req, res, e));
+    const audit = auditor?.begin(req, res) ?? noAudit;
+    handle(req, res, audit).catch((e) => {
+      audit.panic(e);
+      lastResort(log, req, res, e);
+    });
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, audit: RequestAudit) {
     const start = requestStart(req);
     let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
     let release: (() => void) | undefined;
@@ -145,6 +153,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     try {
       url = targetOf(req);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      audit.requestInfo(info);
       if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const isPublic = PUBLIC.has(path) || path.startsWith('/livez') || path.startsWith('/readyz');
@@ -161,7 +170,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       if (!isPublic) {
         const { user } = await authenticate(req, authenticators, state.tokenAuthenticators);
         if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
-        await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
+        audit.authenticated(user);
+        await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user));
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }
       await serveOther(req, res, path);
@@ -254,6 +264,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       server.closeAllConnections();
       for (const s of sockets) s.destroy();
       await closed;
+      await auditor?.close();
     },
   };
 }

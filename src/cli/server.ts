@@ -36,6 +36,10 @@ export interface ServerConfig {
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
   tunables?: import('./tunables.js').Tunables;
+  /** OpenID Connect sign-in (flags in oidc-flags.ts). */
+  oidc?: import('./oidc-flags.js').OidcConfig;
+  /** The audit log (flags in audit-flags.ts). */
+  audit?: import('./audit-flags.js').AuditConfig;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -115,6 +119,10 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
+  // Bad OIDC or audit settings stop the start-up before anything runs.
+  const { oidcAuthenticators } = await import('./oidc-flags.js');
+  const oidc = await oidcAuthenticators(cfg.oidc);
+  const audit = cfg.audit ? await (await import('./audit-flags.js')).loadAudit(cfg.audit) : undefined;
   started.check();
   const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
@@ -145,7 +153,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
       kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
       // Worker agents join with the node token (`gifee agent --token`).
-      tokenAuthenticators: [nodeTokenAuthenticator(nodeToken.secret)],
+      tokenAuthenticators: [nodeTokenAuthenticator(nodeToken.secret), ...oidc],
+      audit,
       serviceCIDR: cfg.serviceCIDR,
       serviceNodePortRange: cfg.serviceNodePortRange,
       // The kubernetes Service's endpoint: the bind address, else this machine's node IP, else loopback.
