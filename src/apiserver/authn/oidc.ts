@@ -19,7 +19,7 @@ export interface OidcOptions extends Omit<ClaimMapping, 'issuer'> {
   signingAlgs?: string[];
   /** Allow an http issuer: tests only, never from flags. */
   allowInsecureIssuer?: boolean;
-  /** Least time between JWKS refetches caused by unknown key ids (default 5s). */
+  /** Least time between JWKS refetches caused by unknown key ids (default 1s). */
   jwksRefetchIntervalMs?: number;
 }
 
