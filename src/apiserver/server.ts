@@ -104,7 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
   const inflight = new InflightLimiter(limits);
-  const auditor = opts.audit ? new Auditor(opts.audit, log.child({ audit: opts.audit.path })) : undefined;
+  const auditor = opts.audit ? new Auditor(opts.audit, log.child({ audit: opts.audit.path }), registry) : undefined;
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
   // timeout ends once a request is in, so it never cuts a watch or a followed log.

@@ -11,6 +11,8 @@ import type { Logger } from '../../util/log.js';
 import type { UserInfo } from '../context.js';
 import type { RequestInfo } from '../request-info.js';
 import { isLongRunning } from '../limits/long-running.js';
+import { decodeBody } from '../body.js';
+import type { KindRegistry } from '../../api/registry.js';
 import { attributesOf } from '../authz/attributes.js';
 import type { Attributes, Authorizer } from '../authz/types.js';
 import { type AuditEvent, type ObjectReference, type ResponseStatus, auditUser, microTime, withoutManagedFields } from './event.js';
@@ -52,6 +54,8 @@ export class Auditor {
   constructor(
     readonly o: AuditOptions,
     log?: Logger,
+    /** For request bodies in protobuf: their kind's schema decodes them. */
+    readonly registry?: KindRegistry,
   ) {
     this.writer = new AuditLogWriter(o, log);
     this.anyBodies = o.policy.rules.some((r) => LEVEL_RANK[r.level] >= LEVEL_RANK.Request);
@@ -88,6 +92,15 @@ class Tap {
     if (!this.chunks?.length) return undefined;
     try {
       return JSON.parse(Buffer.concat(this.chunks).toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+  /** The body decoded as the handlers decode it (JSON, YAML or protobuf); undefined if it does not decode. */
+  decoded(contentType: string | undefined, schema?: import('../../api/schema.js').ObjectSchema): unknown {
+    if (!this.chunks?.length) return undefined;
+    try {
+      return decodeBody(Buffer.concat(this.chunks), contentType, schema).value;
     } catch {
       return undefined;
     }
@@ -236,6 +249,13 @@ class Recorder implements RequestAudit {
     this.emit('ResponseComplete', status);
   }
 
+  private requestObject(): unknown {
+    if (!this.requestTap) return undefined;
+    const a = this.attrs;
+    const def = a?.resourceRequest ? this.auditor.registry?.byResource(a.apiGroup ?? '', a.apiVersion ?? '', a.resource ?? '') : undefined;
+    return this.requestTap.decoded(this.req.headers['content-type'], def?.schema);
+  }
+
   private emit(stage: Stage, responseStatus?: ResponseStatus) {
     const d = this.decision!;
     if (d.omitStages.includes(stage)) return;
@@ -259,7 +279,7 @@ class Recorder implements RequestAudit {
     };
     if (stage === 'ResponseComplete' || stage === 'Panic') {
       const strip = d.omitManagedFields ? withoutManagedFields : (v: unknown) => v;
-      const requestObject = this.requestTap?.json();
+      const requestObject = this.requestObject();
       const responseObject = this.responseTap?.json();
       if (requestObject !== undefined) e.requestObject = strip(requestObject);
       if (responseObject !== undefined) e.responseObject = strip(responseObject);
