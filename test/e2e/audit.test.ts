@@ -39,7 +39,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-// biome-ignore lint/suspicious/noExplicitAny: audit events are checked field by field
+// Audit events are checked field by field.
 type Event = any;
 
 /** Every event in the log and its rotated files, oldest first. */
