@@ -13,10 +13,11 @@ function helpFlags(help: string): string[] {
 // Every flag these commands accepted before their flags were declared in tables.
 const SERVER_SIDE = ['data-dir', 'port', 'bind-address', 'kubeconfig', 'store', 'etcd-endpoints', 'compaction-interval', 'no-controllers', 'no-agent', 'tls-san', 'service-cidr', 'service-node-port-range', 'cluster-cidr'];
 const LIMITS = ['request-timeout', 'max-requests-inflight', 'max-mutating-requests-inflight', 'max-connections', 'max-connections-per-ip', 'header-timeout', 'body-timeout', 'idle-timeout'];
+const OIDC_AUDIT = ['oidc-issuer-url', 'oidc-client-id', 'oidc-username-claim', 'oidc-username-prefix', 'oidc-groups-claim', 'oidc-groups-prefix', 'oidc-ca-file', 'oidc-required-claim', 'oidc-signing-algs', 'audit-policy-file', 'audit-log-path', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage'];
 const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...AGENT, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...AGENT, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AGENT, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AGENT, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
 };
 
