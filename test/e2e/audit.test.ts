@@ -96,6 +96,18 @@ test('other resources at Metadata: no bodies; errors keep their Status; health c
   assert.equal(nf.responseStatus.reason, 'NotFound');
   assert.equal(nf.responseStatus.status, 'Failure');
   assert.match(nf.responseStatus.message, /not found/);
+  const https = await import('node:https');
+  const denied = await new Promise<string>((resolve, reject) =>
+    https
+      .get(`${cluster.url}/api/v1/namespaces`, { rejectUnauthorized: false, headers: { authorization: 'Bearer not-a-token' }, agent: false }, (res) => {
+        res.resume();
+        resolve(String(res.headers['audit-id']));
+      })
+      .on('error', reject),
+  );
+  const [unauth] = await eventsWhere('the 401 event', (e) => e.auditID === denied);
+  assert.equal(unauth.responseStatus.code, 401);
+  assert.equal(unauth.user.username, '', 'failed credentials name nobody');
   await cluster.request('GET', '/healthz');
   await cluster.request('GET', '/version');
   await eventsWhere('the /version event', (e) => e.requestURI === '/version');

@@ -51,7 +51,7 @@ export interface AuditEvent {
 }
 
 export function auditUser(u: UserInfo): AuditUser {
-  return { username: u.name, ...(u.uid ? { uid: u.uid } : {}), groups: u.groups, ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}) };
+  return { username: u.name, ...(u.uid ? { uid: u.uid } : {}), ...(u.groups.length ? { groups: u.groups } : {}), ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}) };
 }
 
 /** metav1.MicroTime's format: RFC 3339 with six fraction digits. */

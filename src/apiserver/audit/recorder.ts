@@ -44,6 +44,8 @@ const events = metrics.counter('apiserver_audit_event_total', 'Counter of audit 
 const levels = metrics.counter('apiserver_audit_level_total', 'Counter of policy levels for audit events (1 per request).');
 
 const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+/** Who sent a request whose credentials failed: unknown (Kubernetes logs an empty user). */
+const UNAUTHENTICATED: UserInfo = { name: '', groups: [] };
 const LEVEL_RANK = { None: 0, Metadata: 1, Request: 2, RequestResponse: 3 } as const;
 
 export class Auditor {
@@ -174,7 +176,9 @@ class Recorder implements RequestAudit {
   private evaluate(): boolean {
     if (!this.decision) {
       const info: RequestInfo = this.info ?? { kind: 'other', path: (this.req.url ?? '').split('?')[0] };
-      this.attrs = attributesOf(this.req.method ?? 'GET', info, this.user ?? ANONYMOUS);
+      // Never authenticated: a public path (anonymous), or credentials that failed (401, once complete).
+      this.user ??= this.res.statusCode === 401 && this.res.headersSent ? UNAUTHENTICATED : ANONYMOUS;
+      this.attrs = attributesOf(this.req.method ?? 'GET', info, this.user);
       this.decision = decide(this.auditor.o.policy, this.attrs);
       levels.inc({ level: this.decision.level });
       if (this.decision.level === 'None') {
