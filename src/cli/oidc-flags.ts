@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { OIDC_ALGS, OidcAuthenticator, type OidcOptions, validateOidcOptions } from '../apiserver/authn/oidc.js';
 import { type FlagTable, UsageError } from './args.js';
+import { logger } from '../util/log.js';
 
 export const OIDC_FLAG_TABLE: FlagTable = {
   'oidc-issuer-url': { type: 'string', value: 'URL', help: 'accept ID tokens of this OpenID Connect issuer (https) as bearer tokens' },
@@ -67,7 +68,7 @@ export async function oidcAuthenticators(cfg: OidcConfig | undefined): Promise<O
       throw new UsageError(`--oidc-ca-file: cannot read ${caFile}: ${(e as Error).message}`);
     }
   }
-  const a = new OidcAuthenticator({ ...rest, ca });
+  const a = new OidcAuthenticator({ ...rest, ca, log: logger('apiserver').child({ authenticator: 'oidc' }) });
   a.prefetch();
   return [a];
 }

@@ -13,6 +13,8 @@ export interface IssuerKeysOptions extends FetchOptions {
   maxAgeMs: number;
   /** After a failed fetch, tokens fail without a new attempt for this long. */
   retryAfterMs: number;
+  /** Told why a fetch failed (at most once a minute). */
+  onError?: (message: string) => void;
 }
 
 type KeyGetter = ReturnType<typeof createLocalJWKSet>;
@@ -23,6 +25,7 @@ export class IssuerKeys {
   private fetchedAt = 0;
   private failedAt = 0;
   private inflight?: Promise<void>;
+  private lastReported = 0;
 
   constructor(
     readonly issuer: string,
@@ -47,8 +50,12 @@ export class IssuerKeys {
     if (this.inflight) return this.inflight;
     if (Date.now() - this.failedAt < this.o.retryAfterMs) return Promise.resolve();
     this.inflight = this.fetchKeys()
-      .catch(() => {
+      .catch((e: Error) => {
         this.failedAt = Date.now();
+        if (this.failedAt - this.lastReported >= 60_000) {
+          this.lastReported = this.failedAt;
+          this.o.onError?.(e.message);
+        }
       })
       .finally(() => {
         this.inflight = undefined;

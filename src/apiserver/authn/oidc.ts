@@ -4,6 +4,7 @@
 // accepted: the caller answers 401 without saying why.
 
 import { decodeJwt, jwtVerify } from 'jose';
+import type { Logger } from '../../util/log.js';
 import type { TokenAuthenticator, TokenResult } from '../authn.js';
 import { type ClaimMapping, userOfClaims } from './oidc-claims.js';
 import { IssuerKeys } from './oidc-keys.js';
@@ -21,6 +22,8 @@ export interface OidcOptions extends Omit<ClaimMapping, 'issuer'> {
   allowInsecureIssuer?: boolean;
   /** Least time between JWKS refetches caused by unknown key ids (default 1s). */
   jwksRefetchIntervalMs?: number;
+  /** Where failures to reach the issuer are reported. */
+  log?: Logger;
 }
 
 /** Longest token looked at: ID tokens are a few kB. */
@@ -56,6 +59,7 @@ export class OidcAuthenticator implements TokenAuthenticator {
       refetchIntervalMs: o.jwksRefetchIntervalMs ?? 5000,
       maxAgeMs: 10 * 60_000,
       retryAfterMs: 1000,
+      onError: (message) => o.log?.warn('cannot fetch the OIDC issuer keys; its tokens fail until it answers', { issuer: o.issuerURL, err: message }),
     });
     this.mapping = { ...o, issuer: o.issuerURL };
   }
