@@ -26,7 +26,7 @@ export function bootstrapTokenAuthenticator(state: ApiState): TokenAuthenticator
       const stored = await state.objects(def).get(BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id));
       if (!stored || stored.obj.metadata?.deletionTimestamp) return null;
       const data = readTokenSecret(stored.obj as { type?: unknown; data?: unknown });
-      if (!data || !data.authentication || data.id !== t.id || data.secret === undefined) return null;
+      if (!data?.authentication || data.id !== t.id || data.secret === undefined) return null;
       if (!sameSecret(data.secret, t.secret)) return null;
       if (isExpired(data.expiration)) return null;
       const extra = validExtraGroups(data.extraGroups);

@@ -70,11 +70,7 @@ export async function requestClientCertificate(client: RestClient, nodeName: str
 }
 
 export async function requestServingCertificate(client: RestClient, nodeName: string, nodeIP: string): Promise<CertPair> {
-  return requestCertificate(
-    client,
-    { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], dnsNames: [nodeName], ips: [nodeIP] },
-    { generateName: 'csr-', signerName: KUBELET_SERVING, usages: ['digital signature', 'server auth'], expirationSeconds: requestedSeconds(), timeoutMs: 300_000 },
-  );
+  return requestCertificate(client, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], dnsNames: [nodeName], ips: [nodeIP] }, { generateName: 'csr-', signerName: KUBELET_SERVING, usages: ['digital signature', 'server auth'], expirationSeconds: requestedSeconds(), timeoutMs: 300_000 });
 }
 
 /** When to renew a certificate: a random point between 70% and 90% of its lifetime (the kubelet's jitter). */
@@ -90,9 +86,7 @@ export class CertificateRotator {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(
-    private o: { what: string; current: CertPair; renew: () => Promise<CertPair>; use: (pair: CertPair) => Promise<void> | void; log: Logger; retryMs?: number },
-  ) {}
+  constructor(private o: { what: string; current: CertPair; renew: () => Promise<CertPair>; use: (pair: CertPair) => Promise<void> | void; log: Logger; retryMs?: number }) {}
 
   start() {
     this.schedule(renewalTime(this.o.current.cert) - Date.now());

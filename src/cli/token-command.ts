@@ -42,7 +42,14 @@ export function ttlOf(expiration: string | undefined, now = Date.now()): string 
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function tokenCommand(argv: string[], defaultDataDir: string): Promise<void> {

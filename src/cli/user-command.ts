@@ -44,7 +44,7 @@ export async function userCommand(argv: string[], defaultDataDir: string): Promi
   if (v.help) return console.log(USER_HELP);
   if (parsed.positionals.length !== 1) throw new UsageError('gifee user add: give one user NAME');
   const name = parsed.positionals[0];
-  if (!name.trim() || name.length > 256 || /[\x00-\x1f]/.test(name)) throw new UsageError('gifee user add: NAME must be 1-256 printable characters');
+  if (!name.trim() || name.length > 256 || [...name].some((ch) => ch.charCodeAt(0) < 0x20)) throw new UsageError('gifee user add: NAME must be 1-256 printable characters');
   if (name.startsWith('system:')) throw new UsageError('gifee user add: names starting with "system:" are reserved for the cluster\'s own components');
   const groups = (v.group as string[] | undefined) ?? [];
   if (groups.includes('system:masters')) throw new UsageError('gifee user add: the system:masters group cannot be given through a certificate request; bind the cluster-admin role instead');
@@ -55,7 +55,11 @@ export async function userCommand(argv: string[], defaultDataDir: string): Promi
   // --server is where the user will reach the cluster; the admin talks to the data dir's / kubeconfig's server.
   const client = await adminClient(target, 'gifee-user');
   try {
-    const issued = await requestCertificate(client, { commonName: name, organizations: groups }, { generateName: csrPrefix(name), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'], expirationSeconds: seconds, approve: { reason: 'GifeeUserAdd', message: `approved by gifee user add` }, timeoutMs: 60_000 }).catch((e) => {
+    const issued = await requestCertificate(
+      client,
+      { commonName: name, organizations: groups },
+      { generateName: csrPrefix(name), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['digital signature', 'client auth'], expirationSeconds: seconds, approve: { reason: 'GifeeUserAdd', message: `approved by gifee user add` }, timeoutMs: 60_000 },
+    ).catch((e) => {
       if (e instanceof CsrRefused) throw new UsageError(`gifee user add: ${e.message}`);
       const code = (e as { code?: number }).code;
       if (code === 403) throw new UsageError(`gifee user add: the server refused: ${(e as Error).message}`);

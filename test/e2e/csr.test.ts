@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { startCluster, cliCommand, repoRoot, kubectlBinary, olderKubectl, type Cluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { makeKeyAndRequest } from '../../src/cli/csr-client.js';
-import { RestClient, StatusError } from '../../src/client/rest.js';
+import { RestClient, type StatusError } from '../../src/client/rest.js';
 
 let c: Cluster;
 let tmp: string;
@@ -109,7 +109,12 @@ test('kubectl get csr, certificate approve and deny (1.32 and 1.27); the signer 
 });
 
 test('a malformed request is a 422 naming spec.request; system:masters is refused; the spec is immutable', async () => {
-  const bad = await c.request('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'bad' }, spec: { request: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n').toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 60 } });
+  const bad = await c.request('POST', '/apis/certificates.k8s.io/v1/certificatesigningrequests', {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name: 'bad' },
+    spec: { request: Buffer.from('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n').toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 60 },
+  });
   assert.equal(bad.status, 422);
   const fields = bad.json.details.causes.map((x: { field: string }) => x.field);
   assert.ok(fields.includes('spec.request'), bad.body);
@@ -179,7 +184,9 @@ test('gifee token create/list/delete; a bootstrap token authenticates as system:
 
   // An expired token (its Secret made by hand, as kubeadm's): refused, then removed by the token cleaner.
   const past = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  await c.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', metadata: { name: 'bootstrap-token-expird', namespace: 'kube-system' }, stringData: { 'token-id': 'expird', 'token-secret': 'abcdefghijklmnop', expiration: past, 'usage-bootstrap-authentication': 'true' } }) });
+  await c.kubectl(['create', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', type: 'bootstrap.kubernetes.io/token', metadata: { name: 'bootstrap-token-expird', namespace: 'kube-system' }, stringData: { 'token-id': 'expird', 'token-secret': 'abcdefghijklmnop', expiration: past, 'usage-bootstrap-authentication': 'true' } }),
+  });
   // Asked without a client certificate (the admin's would win over the token).
   const raw = tokenClient('expird.abcdefghijklmnop');
   await assert.rejects(raw.request('GET', '/api'), (e: StatusError) => e.code === 401);

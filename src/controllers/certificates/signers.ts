@@ -60,7 +60,7 @@ export function signerRuleViolation(csr: Csr, p: ParsedRequest, nodeNames?: Set<
 export function nodeServingNames(node: { metadata?: { name?: string }; status?: unknown } | undefined): Set<string> | undefined {
   if (!node) return undefined;
   const names = new Set<string>([node.metadata?.name ?? '']);
-  for (const a of ((node.status as { addresses?: { address?: string }[] } | undefined)?.addresses ?? [])) if (a.address) names.add(a.address);
+  for (const a of (node.status as { addresses?: { address?: string }[] } | undefined)?.addresses ?? []) if (a.address) names.add(a.address);
   names.delete('');
   return names;
 }

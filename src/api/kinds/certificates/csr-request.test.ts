@@ -39,7 +39,12 @@ test('validation: field paths of Kubernetes', async () => {
   assert.deepEqual(fields(csrOf({ ...good, usages: [] })), ['spec.usages:FieldValueRequired']);
   assert.deepEqual(fields(csrOf({ ...good, usages: ['client auth', 'client auth'] })), ['spec.usages[1]:FieldValueDuplicate']);
   assert.deepEqual(fields(csrOf({ ...good, expirationSeconds: 599 })), ['spec.expirationSeconds:FieldValueInvalid']);
-  const both = csrOf(good, { conditions: [{ type: 'Approved', status: 'True' }, { type: 'Denied', status: 'True' }] });
+  const both = csrOf(good, {
+    conditions: [
+      { type: 'Approved', status: 'True' },
+      { type: 'Denied', status: 'True' },
+    ],
+  });
   assert.deepEqual(fields(both), ['status.conditions:FieldValueInvalid']);
   assert.deepEqual(fields(csrOf(good, { conditions: [{ type: 'Approved', status: 'False' }] })), ['status.conditions[0].status:FieldValueNotSupported']);
   const approved = csrOf(good, { conditions: [{ type: 'Approved', status: 'True' }] });

@@ -106,4 +106,3 @@ export const certificateSigningRequest: KindDef = {
   },
   validate: (o, old) => validateCsr(o as Csr, old as Csr | undefined),
 };
-
