@@ -33,6 +33,8 @@ test('a certificate past its renewal point is renewed and the new one used', asy
   const old = await issue(ca, 'system:node:n', 1);
   const fresh = await issue(ca, 'system:node:n', 3600);
   const used: string[] = [];
+  // The rotator's timers are unref'd (they never hold a process open): keep this one alive meanwhile.
+  const alive = setTimeout(() => {}, 10_000);
   await new Promise<void>((resolve) => {
     const r = new CertificateRotator({
       what: 'test',
@@ -47,6 +49,7 @@ test('a certificate past its renewal point is renewed and the new one used', asy
     });
     r.start();
   });
+  clearTimeout(alive);
   assert.deepEqual(used, [fresh.cert]);
 });
 

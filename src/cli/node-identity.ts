@@ -21,8 +21,8 @@ export const SERVING_FILE = 'kubelet-serving';
 const KUBELET_CLIENT = 'kubernetes.io/kube-apiserver-client-kubelet';
 const KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
 
-/** expirationSeconds asked for (GIFEE_NODE_CERT_SECONDS; default: the signer's, one year). */
-const requestedSeconds = () => (process.env.GIFEE_NODE_CERT_SECONDS ? Math.max(600, Number(process.env.GIFEE_NODE_CERT_SECONDS)) : undefined);
+/** expirationSeconds asked for: none, so the signer's own (one year), as the kubelet does. */
+const requestedSeconds = (): number | undefined => undefined;
 
 /** A stored pair, if it is still valid, issued by this CA and for this subject. */
 export async function loadValidPair(pkiDir: string, name: string, caPem: string, commonName: string, now = Date.now()): Promise<CertPair | undefined> {

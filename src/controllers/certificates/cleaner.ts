@@ -12,8 +12,8 @@ import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 
 const HOUR = 3600_000;
-export const APPROVED_TTL_MS = () => Number(process.env.GIFEE_CSR_APPROVED_TTL_MS ?? HOUR);
-export const DENIED_TTL_MS = () => Number(process.env.GIFEE_CSR_DENIED_TTL_MS ?? HOUR);
+export const APPROVED_TTL_MS = HOUR;
+export const DENIED_TTL_MS = HOUR;
 export const PENDING_TTL_MS = 24 * HOUR;
 
 /** When this request may be deleted (ms since epoch). */
@@ -28,9 +28,9 @@ export function expiresAt(csr: Csr): number {
   const approved = when('Approved');
   const denied = when('Denied');
   const failed = when('Failed');
-  if (approved !== undefined) ends.push(approved + APPROVED_TTL_MS());
-  if (denied !== undefined) ends.push(denied + DENIED_TTL_MS());
-  if (failed !== undefined) ends.push(failed + DENIED_TTL_MS());
+  if (approved !== undefined) ends.push(approved + APPROVED_TTL_MS);
+  if (denied !== undefined) ends.push(denied + DENIED_TTL_MS);
+  if (failed !== undefined) ends.push(failed + DENIED_TTL_MS);
   if (csr.status?.certificate) {
     try {
       ends.push(Date.parse(new X509Certificate(Buffer.from(csr.status.certificate, 'base64').toString('utf8')).validTo));
