@@ -44,7 +44,19 @@ export interface ManagerLeaderElection {
   client?: RestClient;
 }
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory; timings?: ControllerTimings; clusterSigning?: { cert: string; key: string } }): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(opts: {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  log?: Logger;
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
+  leaderElection?: ManagerLeaderElection | false;
+  informers?: InformerFactory;
+  timings?: ControllerTimings;
+  clusterSigning?: { cert: string; key: string };
+}): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const ownFactory = !opts.informers;

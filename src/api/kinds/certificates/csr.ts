@@ -100,6 +100,7 @@ export const certificateSigningRequest: KindDef = {
     },
     { name: 'Condition', type: 'string', description: 'Approved, Denied, Failed, Issued or Pending.', cell: csrConditionColumn },
   ],
+  fieldSelectors: { 'spec.signerName': (o) => (o as Csr).spec?.signerName },
   // The main resource changes metadata only: spec is immutable and status has its own subresources.
   prepareUpdate: (obj, old) => {
     obj.spec = structuredClone(old.spec);
