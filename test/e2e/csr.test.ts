@@ -102,6 +102,14 @@ test('kubectl get csr, certificate approve and deny (1.32 and 1.27); the signer 
   const denied = await csrJson('bob-req');
   assert.deepEqual(conditionTypes(denied), ['Denied']);
   assert.equal(denied.status.certificate, undefined);
+  // A merge patch through /approval works too (as client libraries may send); the spec stays as stored.
+  const c2 = await csrYaml('carl-req', 'kubernetes.io/kube-apiserver-client', { commonName: 'carl' });
+  await c.kubectl(['create', '-f', '-'], { input: c2.yaml });
+  const patched = await c.request('PATCH', '/apis/certificates.k8s.io/v1/certificatesigningrequests/carl-req/approval', { spec: { username: 'x' }, status: { conditions: [{ type: 'Denied', status: 'True', reason: 'ByPatch' }] } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(patched.status, 200, patched.body);
+  assert.equal(patched.json.spec.username, 'system:admin');
+  assert.equal(patched.json.status.conditions[0].reason, 'ByPatch');
+  assert.ok(patched.json.status.conditions[0].lastTransitionTime);
   // Approved and Denied are exclusive.
   const both = await c.kubectl(['certificate', 'approve', 'bob-req'], { allowFail: true });
   assert.notEqual(both.code, 0);
