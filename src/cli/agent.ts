@@ -50,15 +50,47 @@ export interface EmbeddedAgentOptions extends AgentNodeOptions {
   serviceCIDR?: string;
 }
 
+/**
+ * The embedded agent's own identity, system:node:NAME in system:nodes, issued straight from the
+ * server's CA (it runs beside it, as kubeadm's control-plane kubelet gets its certificate) and
+ * renewed the same way at 70-90% of its lifetime.
+ */
+async function embeddedNodeIdentity(o: EmbeddedAgentOptions, nodeName: string) {
+  const ni = await import('./node-identity.js');
+  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
+  const pkiDir = join(o.dataDir, 'pki');
+  const file = `${ni.CLIENT_FILE}-${nodeName}`;
+  const issue = () => issueCert(o.pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client' });
+  let pair = await ni.loadValidPair(pkiDir, file, o.pki.ca.cert, `system:node:${nodeName}`);
+  if (!pair) {
+    pair = await issue();
+    await ni.storePair(pkiDir, file, pair);
+  }
+  const credentials = new RotatingCredentials(pair.cert, pair.key);
+  const rotator = new ni.CertificateRotator({
+    what: 'client certificate',
+    current: pair,
+    renew: issue,
+    use: async (p) => {
+      await ni.storePair(pkiDir, file, p);
+      credentials.set(p.cert, p.key);
+    },
+    log: logger('agent'),
+  });
+  return { credentials, rotator };
+}
+
 /** informers: a factory to share with other components in this process (in-process mode); else the agent makes its own. */
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
+  // In a process of its own the agent is system:node:NAME, as a joined one; in-process it shares
+  // the control plane's informers, and so its administrator identity.
+  const own = o.informers ? undefined : await embeddedNodeIdentity(o, nodeName);
   const { startAgent } = await import('../agent/agent.js');
-  return startAgent({
-    client: { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
-    // Same admin identity as the control plane in this process: share its informers.
+  const agent = await startAgent({
+    client: own ? { server: o.serverUrl, ca: o.pki.ca.cert, rotating: own.credentials } : { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
     informers: o.informers,
     dataDir: o.dataDir,
     nodeName,
@@ -78,6 +110,15 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
+  if (!own) return agent;
+  own.rotator.start();
+  return {
+    ...agent,
+    stop: async () => {
+      own.rotator.stop();
+      await agent.stop();
+    },
+  };
 }
 
 export interface JoinOptions extends AgentNodeOptions {
