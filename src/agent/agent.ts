@@ -76,6 +76,8 @@ export interface Agent {
   nodeName: string;
   port: number;
   stop(): Promise<void>;
+  /** Switch the agent's port to a renewed serving certificate without a restart. */
+  setServingCertificate(cert: string, key: string): void;
 }
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
@@ -232,6 +234,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   return {
     nodeName,
     port: streams.port,
+    setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
       registration.stop();

@@ -18,6 +18,7 @@ interface SubresourceInfo {
 function subresourceInfo(def: KindDef, sub: string): SubresourceInfo {
   switch (sub) {
     case 'status':
+    case 'approval':
     case 'ephemeralcontainers':
     case 'resize':
       return { kind: def.kind, verbs: ['get', 'patch', 'update'] };

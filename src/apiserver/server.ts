@@ -42,6 +42,8 @@ import type { Authorizer } from './authz/types.js';
 import { attributesOf } from './authz/attributes.js';
 import { authorizeOrThrow } from './authz/chain.js';
 import { Auditor, noAudit, type AuditOptions, type RequestAudit } from './audit/recorder.js';
+import { installCertificates } from './certificates/index.js';
+import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -97,9 +99,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installCertificates(state);
   if (opts.authorizer) state.authorizer = opts.authorizer;
   Object.assign(state.timings, opts.timings);
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
+  // Joining nodes' bootstrap tokens (kube-system Secrets), as --enable-bootstrap-token-auth.
+  state.tokenAuthenticators.push(bootstrapTokenAuthenticator(state));
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
   const limits = resolveApiLimits(opts.limits);

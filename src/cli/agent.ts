@@ -50,15 +50,47 @@ export interface EmbeddedAgentOptions extends AgentNodeOptions {
   serviceCIDR?: string;
 }
 
+/**
+ * The embedded agent's own identity, system:node:NAME in system:nodes, issued straight from the
+ * server's CA (it runs beside it, as kubeadm's control-plane kubelet gets its certificate) and
+ * renewed the same way at 70-90% of its lifetime.
+ */
+async function embeddedNodeIdentity(o: EmbeddedAgentOptions, nodeName: string) {
+  const ni = await import('./node-identity.js');
+  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
+  const pkiDir = join(o.dataDir, 'pki');
+  const file = `${ni.CLIENT_FILE}-${nodeName}`;
+  const issue = () => issueCert(o.pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client' });
+  let pair = await ni.loadValidPair(pkiDir, file, o.pki.ca.cert, `system:node:${nodeName}`);
+  if (!pair) {
+    pair = await issue();
+    await ni.storePair(pkiDir, file, pair);
+  }
+  const credentials = new RotatingCredentials(pair.cert, pair.key);
+  const rotator = new ni.CertificateRotator({
+    what: 'client certificate',
+    current: pair,
+    renew: issue,
+    use: async (p) => {
+      await ni.storePair(pkiDir, file, p);
+      credentials.set(p.cert, p.key);
+    },
+    log: logger('agent'),
+  });
+  return { credentials, rotator };
+}
+
 /** informers: a factory to share with other components in this process (in-process mode); else the agent makes its own. */
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
+  // In a process of its own the agent is system:node:NAME, as a joined one; in-process it shares
+  // the control plane's informers, and so its administrator identity.
+  const own = o.informers ? undefined : await embeddedNodeIdentity(o, nodeName);
   const { startAgent } = await import('../agent/agent.js');
-  return startAgent({
-    client: { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
-    // Same admin identity as the control plane in this process: share its informers.
+  const agent = await startAgent({
+    client: own ? { server: o.serverUrl, ca: o.pki.ca.cert, rotating: own.credentials } : { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
     informers: o.informers,
     dataDir: o.dataDir,
     nodeName,
@@ -78,11 +110,21 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
+  if (!own) return agent;
+  own.rotator.start();
+  return {
+    ...agent,
+    stop: async () => {
+      own.rotator.stop();
+      await agent.stop();
+    },
+  };
 }
 
 export interface JoinOptions extends AgentNodeOptions {
   server: string;
-  token: string;
+  /** The join token; not needed by an agent that already holds a valid certificate of its own. */
+  token?: string;
 }
 
 /** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
@@ -105,29 +147,57 @@ async function fetchClusterCA(server: string, expectedHash: string | undefined):
   return pem;
 }
 
-/** `gifee agent`: join a cluster as a worker node with a join token. */
+/** `gifee agent`: join a cluster as a worker node, as system:node:NAME with certificates from the cluster's CSR signers. */
 export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { parseJoinToken } = await import('./join-token.js');
-  const { createCa } = await import('./pki.js');
   const { mkdir } = await import('node:fs/promises');
+  const ni = await import('./node-identity.js');
   const log = logger('agent');
   // Like the kubelet: the node agent is the last process the OOM killer should pick.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
-  const { caHash: hash, secret } = parseJoinToken(o.token);
-  if (!hash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
-  const ca = await fetchClusterCA(o.server, hash);
   const { secureDataDir } = await import('./data-dir-perms.js');
   await secureDataDir(o.dataDir, log);
-  await mkdir(join(o.dataDir, 'pki'), { recursive: true, mode: 0o700 });
+  const pkiDir = join(o.dataDir, 'pki');
+  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
-  // The agent's serving certificate is its own (the API server does not verify it, as with kubelets).
-  const own = await loadOrMake(join(o.dataDir, 'pki'), 'agent-ca', () => createCa(`gifee-agent-${nodeName}`));
-  const serving = await agentServingCert(o.dataDir, own, nodeName, nodeIP);
+  const commonName = `system:node:${nodeName}`;
+  const caFile = join(pkiDir, 'ca.crt');
+  const join_ = o.token ? parseJoinToken(o.token) : undefined;
+  // The CA: the one the token's hash vouches for, else the one stored at the first join.
+  let ca: string;
+  if (join_) {
+    if (!join_.caHash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
+    ca = await fetchClusterCA(o.server, join_.caHash);
+    await writeFile(caFile, ca, { mode: 0o644 });
+  } else if (existsSync(caFile)) ca = await readFile(caFile, 'utf8');
+  else throw new UsageError('gifee agent: --token (or --token-file) is required to join: the server writes it to DATA/node-token');
+  // The client certificate: the stored one while valid, else one asked for with the bootstrap token.
+  let clientPair = await ni.loadValidPair(pkiDir, ni.CLIENT_FILE, ca, commonName);
+  if (!clientPair) {
+    if (!join_) throw new UsageError(`gifee agent: this node's certificate in ${pkiDir} is missing or expired: join again with --token`);
+    clientPair = await ni.bootstrapClientCertificate({ server: o.server, ca, bootstrapToken: join_.token, nodeName, log }).catch((e: Error & { code?: number }) => {
+      if (e.code === 401) throw new UsageError(`the server refused the join token (401 Unauthorized): it is wrong, expired or deleted; make a new one with \`gifee token create\` on the server`);
+      throw e;
+    });
+    await ni.storePair(pkiDir, ni.CLIENT_FILE, clientPair);
+    log.info('this node has its own client certificate', { user: commonName });
+  }
+  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
+  const credentials = new RotatingCredentials(clientPair.cert, clientPair.key);
+  const { RestClient } = await import('../client/rest.js');
+  const client = new RestClient({ server: o.server, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
+  // The serving certificate: the stored one while valid, else a throwaway one until the signer's arrives.
+  let servingPair = await ni.loadValidPair(pkiDir, ni.SERVING_FILE, ca, commonName);
+  const temporary = !servingPair;
+  if (!servingPair) {
+    const { createCa } = await import('./pki.js');
+    servingPair = await issueCert(await createCa(`gifee-agent-${nodeName}-temporary`), { commonName, usage: 'server', dnsNames: [nodeName], ips: [nodeIP] });
+  }
   const { startAgent } = await import('../agent/agent.js');
   const agent = await startAgent({
-    client: { server: o.server, ca, token: secret },
+    client: { server: o.server, ca, rotating: credentials },
     dataDir: o.dataDir,
     nodeName,
     nodeIP,
@@ -140,27 +210,61 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     evictionTransitionMs: o.evictionTransitionMs,
     evictionSoft: o.evictionSoft,
     evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
-    tls: { cert: serving.cert, key: serving.key, clientCA: ca },
+    tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca },
     restartBackoffMs: o.restartBackoffMs,
     log,
   });
+  const useServing = async (pair: CertPair) => {
+    await ni.storePair(pkiDir, ni.SERVING_FILE, pair);
+    agent.setServingCertificate(pair.cert, pair.key);
+  };
+  const rotators: { stop(): void }[] = [];
+  const clientRotator = new ni.CertificateRotator({
+    what: 'client certificate',
+    current: clientPair,
+    renew: () => ni.requestClientCertificate(client, nodeName),
+    use: async (pair) => {
+      await ni.storePair(pkiDir, ni.CLIENT_FILE, pair);
+      credentials.set(pair.cert, pair.key);
+    },
+    log,
+  });
+  clientRotator.start();
+  rotators.push(clientRotator);
+  const startServingRotation = (current: CertPair) => {
+    const r = new ni.CertificateRotator({ what: 'serving certificate', current, renew: () => ni.requestServingCertificate(client, nodeName, nodeIP), use: useServing, log });
+    r.start();
+    rotators.push(r);
+  };
+  if (!temporary) startServingRotation(servingPair);
+  else {
+    // Asked for once the node is registered (the approver checks the names against the Node), retried until it comes.
+    let stopped = false;
+    rotators.push({ stop: () => (stopped = true) });
+    void (async () => {
+      while (!stopped) {
+        try {
+          const pair = await ni.requestServingCertificate(client, nodeName, nodeIP);
+          if (stopped) return;
+          await useServing(pair);
+          log.info("serving with a certificate from the cluster's CA", { node: nodeName });
+          return startServingRotation(pair);
+        } catch (e) {
+          log.warn('no serving certificate yet; asking again', { err: (e as Error).message });
+          await new Promise((r) => setTimeout(r, 5000).unref());
+        }
+      }
+    })();
+  }
   await new Promise<void>((resolve) => {
     const stop = async (signal: string) => {
       log.info('shutting down', { signal });
+      for (const r of rotators) r.stop();
       await agent.stop().catch(() => undefined);
+      client.close();
       resolve();
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
-}
-
-async function loadOrMake(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
-  const crt = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
-  const pair = await make();
-  await writeFile(key, pair.key, { mode: 0o600 });
-  await writeFile(crt, pair.cert);
-  return pair;
 }

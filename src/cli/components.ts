@@ -18,6 +18,9 @@ export interface ComponentsConfig {
   clusterCIDR?: string;
   /** From the server's environment (tunables.ts): the child never reads it itself. */
   tunables?: Tunables;
+  /** The cluster CA's certificate and key, for the CSR signer (kube-controller-manager's --cluster-signing-cert-file/--cluster-signing-key-file). */
+  clusterSigningCert?: string;
+  clusterSigningKey?: string;
 }
 
 export interface Components {
@@ -44,7 +47,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     informers.stop();
     client.close();
   };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers, timings: c.tunables }).catch((e) => {
+  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers, timings: c.tunables, clusterSigning: c.clusterSigningCert && c.clusterSigningKey ? { cert: c.clusterSigningCert, key: c.clusterSigningKey } : undefined }).catch((e) => {
     close();
     throw e;
   });

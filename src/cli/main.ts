@@ -15,6 +15,8 @@ Usage:
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
   gifee sim nodes --count N        register N simulated nodes (pods run without containers)
   gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
+  gifee token create|list|delete   bootstrap tokens for joining nodes (see gifee token --help)
+  gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
@@ -50,6 +52,10 @@ async function main(argv: string[]) {
     }
     case 'images':
       return (await import('./images.js')).imagesCommand(rest, defaultDataDir());
+    case 'token':
+      return (await import('./token-command.js')).tokenCommand(rest, defaultDataDir());
+    case 'user':
+      return (await import('./user-command.js')).userCommand(rest, defaultDataDir());
     case 'agent': {
       const f = parseFlags('agent', rest, optionsOfCommand('agent'));
       if (f.help) return console.log(helpOfCommand('agent'));
@@ -64,7 +70,7 @@ async function main(argv: string[]) {
           })
         ).trim();
       }
-      if (!token) throw new UsageError('gifee agent: --token (or --token-file) is required: the server writes it to DATA/node-token');
+      // No token: the agent goes on with the certificate it got at its first join (runJoinedAgent says if it has none).
       const { runJoinedAgent } = await import('./agent.js');
       return runJoinedAgent({
         server: server.replace(/\/$/, ''),
@@ -111,7 +117,7 @@ async function main(argv: string[]) {
     case '-h':
       return console.log(HELP);
     default:
-      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, version (see gifee --help)`);
+      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, token, user, version (see gifee --help)`);
   }
 }
 

@@ -117,8 +117,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
-  const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
-  const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
+  const { ensureJoinToken } = await import('./join-token.js');
+  const joinToken = await ensureJoinToken(cfg.dataDir, pki.ca.cert);
   // Bad OIDC or audit settings stop the start-up before anything runs.
   const { oidcAuthenticators } = await import('./oidc-flags.js');
   const oidc = await oidcAuthenticators(cfg.oidc);
@@ -152,8 +152,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
       kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
-      // Worker agents join with the node token (`gifee agent --token`).
-      tokenAuthenticators: [nodeTokenAuthenticator(nodeToken.secret), ...oidc],
+      tokenAuthenticators: oidc,
       audit,
       serviceCIDR: cfg.serviceCIDR,
       serviceNodePortRange: cfg.serviceNodePortRange,
@@ -173,6 +172,17 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
   await writeKubeconfig(cfg.kubeconfig, buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }), { merge: cfg.mergeKubeconfig });
+  // DATA/node-token's bootstrap token, as a Secret the API server authenticates it by (a new store
+  // gets it again). It never expires: `gifee token create --ttl` makes expiring ones.
+  {
+    const [{ RestClient }, { ensureTokenSecret }] = await Promise.all([import('../client/rest.js'), import('./bootstrap-tokens.js')]);
+    const admin = new RestClient({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
+    try {
+      await ensureTokenSecret(admin, { id: joinToken.id, secret: joinToken.secret, description: 'the join token in DATA/node-token (made by gifee server)' });
+    } finally {
+      admin.close();
+    }
+  }
   started.check();
 
   if (cfg.controllers) {
@@ -183,7 +193,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, tunables: cfg.tunables };
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, tunables: cfg.tunables, clusterSigningCert: pki.ca.cert, clusterSigningKey: pki.ca.key };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);

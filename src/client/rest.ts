@@ -3,6 +3,7 @@
 
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { RotatingCredentials } from './rotating-credentials.js';
 import type { KObject } from '../api/kind.js';
 
 export interface ClientConfig {
@@ -12,6 +13,8 @@ export interface ClientConfig {
   cert?: string;
   key?: string;
   token?: string;
+  /** A client certificate that may be renewed while in use (takes the place of cert/key). */
+  rotating?: RotatingCredentials;
   userAgent?: string;
   /** Give up on a request (not a watch) that has not completed in this long; none by default. */
   requestTimeoutMs?: number;
@@ -65,9 +68,27 @@ export interface WatchEvent {
 
 export class RestClient {
   private agent: https.Agent;
+  private agentGeneration = 0;
 
   constructor(readonly config: ClientConfig) {
-    this.agent = new https.Agent({ ca: config.ca, cert: config.cert, key: config.key, keepAlive: true, maxSockets: 64 });
+    this.agent = this.makeAgent();
+  }
+
+  private makeAgent(): https.Agent {
+    const pair = this.config.rotating?.current ?? { cert: this.config.cert, key: this.config.key };
+    this.agentGeneration = this.config.rotating?.generation ?? 0;
+    return new https.Agent({ ca: this.config.ca, cert: pair.cert, key: pair.key, keepAlive: true, maxSockets: 64 });
+  }
+
+  /** The connection pool for the current certificate: a renewed one gets a new pool, and the old one's connections (watches too) are cut, so they reconnect as the new certificate. */
+  private currentAgent(): https.Agent {
+    const r = this.config.rotating;
+    if (r && r.generation !== this.agentGeneration) {
+      const old = this.agent;
+      this.agent = this.makeAgent();
+      old.destroy();
+    }
+    return this.agent;
   }
 
   close() {
@@ -81,7 +102,7 @@ export class RestClient {
         this.config.server + path,
         {
           method,
-          agent: this.agent,
+          agent: this.currentAgent(),
           signal,
           headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
         },

@@ -22,6 +22,10 @@ import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
 import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
+import { CsrSigningController } from './certificates/signer.js';
+import { CsrApprovingController } from './certificates/approver.js';
+import { CsrCleanerController } from './certificates/cleaner.js';
+import { TokenCleanerController } from './bootstrap/tokencleaner.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 /** Timings tests shorten; unset: Kubernetes' defaults. */
@@ -40,7 +44,19 @@ export interface ManagerLeaderElection {
   client?: RestClient;
 }
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory; timings?: ControllerTimings }): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(opts: {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  log?: Logger;
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
+  leaderElection?: ManagerLeaderElection | false;
+  informers?: InformerFactory;
+  timings?: ControllerTimings;
+  clusterSigning?: { cert: string; key: string };
+}): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const ownFactory = !opts.informers;
@@ -62,6 +78,11 @@ export async function startControllerManager(opts: { server: string; ca: string;
     new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
     new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
     new PodGCController(client, factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
+    new CsrApprovingController(client, factory, log.child({ controller: 'csrapproving' })),
+    new CsrCleanerController(client, factory, log.child({ controller: 'csrcleaner' })),
+    new TokenCleanerController(client, factory, log.child({ controller: 'tokencleaner' })),
+    // Signs with the cluster CA only when given it (kube-controller-manager's --cluster-signing-*-file).
+    ...(opts.clusterSigning ? [new CsrSigningController(client, factory, log.child({ controller: 'csrsigning' }), opts.clusterSigning)] : []),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

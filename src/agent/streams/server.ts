@@ -44,6 +44,8 @@ export interface StreamServerOptions {
 export interface StreamServer {
   port: number;
   close(): Promise<void>;
+  /** Serve a renewed certificate from now on (new connections; open ones keep theirs). */
+  setServingCertificate(cert: string, key: string): void;
 }
 
 export async function startStreamServer(o: StreamServerOptions): Promise<StreamServer> {
@@ -171,6 +173,7 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   log.info('stream server listening', { port });
   return {
     port,
+    setServingCertificate: (cert, key) => server.setSecureContext({ cert, key, ca: o.tls.clientCA }),
     close: async () => {
       for (const s of upgraded) s.destroy();
       for (const ws of [...channelWss.clients, ...tunnelWss.clients]) ws.terminate();

@@ -2,5 +2,6 @@
 import type { KindDef } from '../kind.js';
 import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
+import { certificateKinds } from './certificates/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds];

@@ -24,6 +24,12 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference': { 1: 'kind', 3: 'name', 4: 'uid', 5: 'apiVersion', 6: 'controller', 7: 'blockOwnerDeletion' },
   'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector': { 1: 'matchLabels', 2: 'matchExpressions' },
   'io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement': { 1: 'key', 2: 'operator', 3: 'values' },
+  // kubectl certificate approve|deny PUTs the whole CSR as protobuf to /approval. spec.extra (6,
+  // a map of ExtraValue messages) is left out: the server sets it, never the body.
+  'io.k8s.api.certificates.v1.CertificateSigningRequest': { 1: 'metadata', 2: 'spec', 3: 'status' },
+  'io.k8s.api.certificates.v1.CertificateSigningRequestSpec': { 1: 'request', 2: 'username', 3: 'uid', 4: 'groups', 5: 'usages', 7: 'signerName', 8: 'expirationSeconds' },
+  'io.k8s.api.certificates.v1.CertificateSigningRequestStatus': { 1: 'conditions', 2: 'certificate' },
+  'io.k8s.api.certificates.v1.CertificateSigningRequestCondition': { 1: 'type', 2: 'reason', 3: 'message', 4: 'lastUpdateTime', 5: 'lastTransitionTime', 6: 'status' },
   'io.k8s.api.core.v1.ConfigMap': { 1: 'metadata', 2: 'data', 3: 'binaryData', 4: 'immutable' },
   'io.k8s.api.core.v1.Secret': { 1: 'metadata', 2: 'data', 3: 'type', 4: 'stringData', 5: 'immutable' },
   'io.k8s.api.core.v1.Namespace': { 1: 'metadata', 2: 'spec', 3: 'status' },

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { createCa, issueCert } from '../cli/pki.js';
+import { RestClient } from './rest.js';
+import { RotatingCredentials } from './rotating-credentials.js';
+
+test('a renewed client certificate is used for the next requests of every client sharing the credentials', async () => {
+  const ca = await createCa();
+  const server = await issueCert(ca, { commonName: 'server', usage: 'server', ips: ['127.0.0.1'] });
+  const first = await issueCert(ca, { commonName: 'system:node:n', organizations: ['system:nodes'], usage: 'client' });
+  const second = await issueCert(ca, { commonName: 'system:node:n-renewed', organizations: ['system:nodes'], usage: 'client' });
+  const srv = https.createServer({ cert: server.cert, key: server.key, ca: ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    res.setHeader('Content-Type', 'application/json');
+    res.end(JSON.stringify({ cn: (req.socket as TLSSocket).getPeerCertificate().subject.CN }));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  const creds = new RotatingCredentials(first.cert, first.key);
+  const client = new RestClient({ server: url, ca: ca.cert, rotating: creds });
+  // A client made from a copy of the config (as the lease client is) shares the credentials.
+  const copy = new RestClient({ ...client.config });
+  try {
+    assert.equal((await client.request<{ cn: string }>('GET', '/')).cn, 'system:node:n');
+    creds.set(second.cert, second.key);
+    assert.equal((await client.request<{ cn: string }>('GET', '/')).cn, 'system:node:n-renewed');
+    assert.equal((await copy.request<{ cn: string }>('GET', '/')).cn, 'system:node:n-renewed');
+  } finally {
+    client.close();
+    copy.close();
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+  }
+});
