@@ -41,6 +41,8 @@ import { lastResort } from './last-resort.js';
 import type { Authorizer } from './authz/types.js';
 import { attributesOf } from './authz/attributes.js';
 import { authorizeOrThrow } from './authz/chain.js';
+import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
+import { installPodSecurity } from './admission/pod-security/plugin.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -69,6 +71,8 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** Decides each authenticated request (default: allow all; see authz/). */
   authorizer?: Authorizer;
+  /** Pod Security Admission's defaults and exemptions (default: Kubernetes', all privileged; namespace labels still apply). */
+  podSecurity?: PodSecurityConfig;
 }
 
 export interface ApiServer {
@@ -92,6 +96,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   if (opts.authorizer) state.authorizer = opts.authorizer;
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];

@@ -14,6 +14,7 @@ Usage:
   gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
   gifee sim nodes --count N        register N simulated nodes (pods run without containers)
   gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
+  gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
@@ -98,6 +99,8 @@ async function main(argv: string[]) {
       return (await import('./components.js')).runComponentsChild();
     case 'sim':
       return (await import('./sim.js')).runSim(rest);
+    case 'secrets':
+      return (await import('./secrets-command.js')).secretsCommand(rest);
     case 'version':
     case '--version': {
       const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
@@ -109,7 +112,7 @@ async function main(argv: string[]) {
     case '-h':
       return console.log(HELP);
     default:
-      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, version (see gifee --help)`);
+      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, secrets, version (see gifee --help)`);
   }
 }
 

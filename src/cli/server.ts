@@ -34,6 +34,10 @@ export interface ServerConfig {
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
+  /** EncryptionConfiguration file (encryption-flags.ts); absent: DATA/pki/encryption-config.yaml, generated. */
+  encryptionProviderConfig?: string;
+  /** PodSecurityConfiguration file (pod-security-flags.ts); absent: enforce baseline, warn restricted, kube-system exempt. */
+  podSecurityAdmissionConfig?: string;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -113,10 +117,17 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
+  // Secrets encrypted at rest: the configuration is read (or generated) before the store opens.
+  const { ensureEncryptionConfig } = await import('./encryption-flags.js');
+  const encryption = await ensureEncryptionConfig(cfg.dataDir, cfg.encryptionProviderConfig);
+  const { loadPodSecurityConfig } = await import('./pod-security-flags.js');
+  const podSecurity = await loadPodSecurityConfig(cfg.podSecurityAdmissionConfig);
   started.check();
-  const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+  const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
+  const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
+  const store = new EncryptingStore(rawStore, encryption.transformer, log.child({ component: 'encryption' }));
   started.add('store', 2000, () => store.close());
   // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
   await secureSecretFiles(cfg.dataDir, log);
@@ -150,6 +161,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      podSecurity,
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
