@@ -22,7 +22,8 @@ export class EncryptingStore implements Store {
 
   private open(kv: KeyValue): KeyValue {
     try {
-      return { ...kv, value: this.transformer.fromStorage(kv.key, kv.value).value };
+      const opened = this.transformer.fromStorage(kv.key, kv.value);
+      return opened.stale ? { ...kv, value: opened.value, stale: true } : { ...kv, value: opened.value };
     } catch (e) {
       throw internalError(new Error(`unable to transform key ${JSON.stringify(kv.key)}: ${(e as Error).message}`));
     }
