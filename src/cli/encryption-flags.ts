@@ -11,7 +11,7 @@ import { ValueTransformer } from '../store/encryption/transformer.js';
 import { type FlagTable, UsageError } from './args.js';
 
 export const ENCRYPTION_FLAG_TABLE: FlagTable = {
-  'encryption-provider-config': { type: 'string', value: 'FILE', help: 'EncryptionConfiguration (apiserver.config.k8s.io/v1) for data at rest', default: 'DATA/pki/encryption-config.yaml, generated' },
+  'encryption-provider-config': { type: 'string', value: 'FILE', help: 'EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources\nare encrypted at rest, with which keys (default DATA/pki/encryption-config.yaml,\ngenerated on first start: Secrets with a new aescbc key)' },
 };
 
 export const defaultEncryptionConfigPath = (dataDir: string) => join(dataDir, 'pki', 'encryption-config.yaml');

@@ -87,8 +87,7 @@ test('default policy: baseline enforced (hostNetwork refused), restricted warned
 test('a stricter enforce label warns about existing pods; invalid labels are refused', { skip }, async () => {
   await k(['label', 'ns', 'legacy', 'pod-security.kubernetes.io/enforce=privileged']);
   // Pending for good (no node matches): the pods exist without running anything.
-  for (const name of ['p1', 'p2'])
-    assert.equal((await apply(pod(name, { hostPID: true, nodeSelector: { 'no-such-label': 'x' }, containers: [{ name: 'c', image: 'gifee.local/busybox:1', securityContext: { privileged: true } }] }), 'legacy')).code, 0);
+  for (const name of ['p1', 'p2']) assert.equal((await apply(pod(name, { hostPID: true, nodeSelector: { 'no-such-label': 'x' }, containers: [{ name: 'c', image: 'gifee.local/busybox:1', securityContext: { privileged: true } }] }), 'legacy')).code, 0);
   const r = await k(['label', 'ns', 'legacy', 'pod-security.kubernetes.io/enforce=baseline', '--overwrite']);
   assert.match(r.stdout, /namespace\/legacy labeled/);
   assert.match(r.stderr, /Warning: existing pods in namespace "legacy" violate the new PodSecurity enforce level "baseline:latest"/);
