@@ -120,6 +120,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // Secrets encrypted at rest: the configuration is read (or generated) before the store opens.
   const { ensureEncryptionConfig } = await import('./encryption-flags.js');
   const encryption = await ensureEncryptionConfig(cfg.dataDir, cfg.encryptionProviderConfig);
+  // Every API server of one etcd needs the same keys, as it needs the same PKI: copy DATA/pki/ to them.
+  if (encryption.generated) log.info('generated a key that encrypts Secrets at rest', { file: encryption.file });
   const { loadPodSecurityConfig } = await import('./pod-security-flags.js');
   const podSecurity = await loadPodSecurityConfig(cfg.podSecurityAdmissionConfig);
   started.check();
