@@ -12,7 +12,7 @@ import { fieldErr, forbidden, invalid } from '../../../api/errors.js';
 import type { ApiState, RequestContext } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { PodSecurityConfig } from './config.js';
-import { describe, evaluate, LEVELS, levelVersionString, type LevelVersion, type Policy, policyOf } from './policy.js';
+import { describe, evaluate, LABEL_PREFIX, LEVELS, levelVersionString, type LevelVersion, MODES, type Policy, policyOf } from './policy.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON, read defensively.
 type J = any;
@@ -27,6 +27,9 @@ const WORKLOADS: Record<string, (o: J) => J> = {
   'batch/cronjobs': (o) => o?.spec?.jobTemplate?.spec?.template,
   '/replicationcontrollers': (o) => o?.spec?.template,
 };
+
+/** Pod subresources that cannot change the pod's spec; every other one (ephemeralcontainers, resize) is checked. */
+const IGNORED_POD_SUBRESOURCES = new Set(['exec', 'attach', 'binding', 'eviction', 'log', 'portforward', 'proxy', 'status']);
 
 /** At most this many existing pods are checked when a namespace's enforce level changes (Kubernetes' limit). */
 const MAX_PODS_TO_CHECK = 3000;
@@ -74,10 +77,9 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
 
   async function validateWorkload(a: AdmissionRequest, template: (o: J) => J) {
     const namespace = a.rc.info.namespace ?? (a.obj as J)?.metadata?.namespace ?? '';
-    if (exemptNamespaces.has(namespace)) return;
+    if (exemptNamespaces.has(namespace) || exemptUsers.has(a.rc.user.name)) return;
     const tpl = template(a.obj);
     if (!tpl || typeof tpl !== 'object' || runtimeExempt(tpl.spec)) return;
-    if (a.operation === 'UPDATE' && JSON.stringify(tpl) === JSON.stringify(template(a.old))) return;
     const policy = await namespacePolicy(a.rc.api, namespace);
     warnFor(a.rc, policy.warn, undefined, tpl.metadata, tpl.spec);
   }
@@ -87,52 +89,62 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     const name = ns?.metadata?.name ?? '';
     const labels = ns?.metadata?.labels;
     const { policy, problems } = policyOf(labels, cfg.defaults);
-    const oldLabels = (a.old as J)?.metadata?.labels;
-    const labelsChanged = a.operation === 'CREATE' || podSecurityLabels(labels) !== podSecurityLabels(oldLabels);
-    if (problems.length && labelsChanged) {
+    const refuse = () => {
       throw invalid(
         'Namespace',
         '',
         name,
         problems.map((p) => fieldErr.invalid(p.field, p.value, p.message)),
       );
-    }
-    if (a.operation !== 'UPDATE' || !labelsChanged) return;
-    const old = policyOf(oldLabels, cfg.defaults).policy;
-    const next = policy.enforce;
-    // As Kubernetes: no dry run of the pods when the enforce policy did not get stricter.
-    if (levelVersionString(next) === levelVersionString(old.enforce) || next.level === 'privileged') return;
-    if (next.version === old.enforce.version && LEVELS.indexOf(next.level) <= LEVELS.indexOf(old.enforce.level)) return;
-    if (exemptNamespaces.has(name)) {
-      warn(a.rc, `namespace ${JSON.stringify(name)} is exempt from Pod Security, and the policy (enforce=${levelVersionString(next)}) will be ignored`);
+    };
+    if (a.operation === 'CREATE') {
+      if (problems.length) refuse();
+      if (exemptNamespaces.has(name)) exemptNamespaceWarning(a.rc, name, policy, labels);
       return;
     }
+    const oldLabels = (a.old as J)?.metadata?.labels;
+    const old = policyOf(oldLabels, cfg.defaults);
+    // Invalid labels are refused when they are new (an old namespace's bad labels do not block other updates).
+    if (problems.length && JSON.stringify(problems) !== JSON.stringify(old.problems)) refuse();
+    const next = policy.enforce;
+    // As Kubernetes: no dry run of the pods when the enforce policy did not get stricter.
+    if (levelVersionString(next) === levelVersionString(old.policy.enforce) || next.level === 'privileged') return;
+    if (next.version === old.policy.enforce.version && LEVELS.indexOf(next.level) <= LEVELS.indexOf(old.policy.enforce.level)) return;
+    if (exemptNamespaces.has(name)) return exemptNamespaceWarning(a.rc, name, policy, labels);
     await warnExistingPods(a.rc, name, next);
+  }
+
+  /** Labels that set a policy on an exempt namespace are accepted, with a warning that they do nothing. */
+  function exemptNamespaceWarning(rc: RequestContext, name: string, policy: Policy, labels: J) {
+    const has = (k: string) => labels && typeof labels === 'object' && Object.hasOwn(labels, k);
+    const parts = MODES.filter((m) => policy[m].level !== 'privileged' && (has(`${LABEL_PREFIX}${m}`) || has(`${LABEL_PREFIX}${m}-version`))).map((m) => `${m}=${levelVersionString(policy[m])}`);
+    if (parts.length) warn(rc, `namespace ${JSON.stringify(name)} is exempt from Pod Security, and the policy (${parts.join(', ')}) will be ignored`);
   }
 
   async function warnExistingPods(rc: RequestContext, namespace: string, lv: LevelVersion) {
     const def = rc.api.registry.byResource('', 'v1', 'pods');
     if (!def) return;
     const page = await rc.api.objects(def).list(namespace, { limit: MAX_PODS_TO_CHECK });
-    // Pods with the same violations are reported together, first pod by name.
-    const groups = new Map<string, string[]>();
+    // Pods with the same violations are reported together, under the lexically first pod's name.
+    const groups = new Map<string, { first: string; count: number }>();
     for (const pod of page.items as J[]) {
       if (runtimeExempt(pod?.spec)) continue;
       const vs = evaluate(lv, pod?.metadata, pod?.spec);
       if (!vs.length) continue;
       const reasons = vs.map((v) => v.reason).join(', ');
-      groups.set(reasons, [...(groups.get(reasons) ?? []), pod?.metadata?.name ?? '']);
+      const podName = String(pod?.metadata?.name ?? '');
+      const g = groups.get(reasons);
+      if (!g) groups.set(reasons, { first: podName, count: 1 });
+      else {
+        g.count++;
+        if (podName < g.first) g.first = podName;
+      }
     }
-    if (groups.size === 0 && !page.continueKey) return;
-    if (groups.size) warn(rc, `existing pods in namespace ${JSON.stringify(namespace)} violate the new PodSecurity enforce level ${JSON.stringify(levelVersionString(lv))}`);
-    let shown = 0;
-    for (const [reasons, pods] of groups) {
-      if (shown++ >= MAX_POD_GROUPS_SHOWN) break;
-      pods.sort();
-      const more = pods.length - 1;
-      warn(rc, `${pods[0]}${more ? ` (and ${more} other ${more === 1 ? 'pod' : 'pods'})` : ''}: ${reasons}`);
-    }
-    if (page.continueKey) warn(rc, `new PodSecurity enforce level only checked against the first ${MAX_PODS_TO_CHECK} pods`);
+    if (page.continueKey) warn(rc, `new PodSecurity enforce level only checked against the first ${MAX_PODS_TO_CHECK} existing pods`);
+    if (!groups.size) return;
+    warn(rc, `existing pods in namespace ${JSON.stringify(namespace)} violate the new PodSecurity enforce level ${JSON.stringify(levelVersionString(lv))}`);
+    const lines = [...groups].map(([reasons, g]) => `${g.first}${g.count === 2 ? ' (and 1 other pod)' : g.count > 2 ? ` (and ${g.count - 1} other pods)` : ''}: ${reasons}`).sort();
+    for (const line of lines.slice(0, MAX_POD_GROUPS_SHOWN)) warn(rc, line);
   }
 
   return {
@@ -140,7 +152,7 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     handles: (a) => {
       if (a.operation !== 'CREATE' && a.operation !== 'UPDATE') return false;
       const r = resourceOf(a.rc);
-      if (r === '/pods') return a.subresource === '' || a.subresource === 'ephemeralcontainers';
+      if (r === '/pods') return !IGNORED_POD_SUBRESOURCES.has(a.subresource);
       if (a.subresource !== '') return false;
       return r === '/namespaces' || r in WORKLOADS;
     },
@@ -153,13 +165,6 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     },
   };
 }
-
-const podSecurityLabels = (labels: J) =>
-  JSON.stringify(
-    Object.entries(labels && typeof labels === 'object' ? labels : {})
-      .filter(([k]) => k.startsWith('pod-security.kubernetes.io/'))
-      .sort(),
-  );
 
 /**
  * Whether a pod update can change what the policy says: Kubernetes lets updates through that only

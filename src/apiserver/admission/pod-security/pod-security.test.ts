@@ -215,4 +215,13 @@ test('plugin: workloads only warn; namespaces with bad labels are refused, a str
   assert.deepEqual(nsRc.warnings, [], 'baseline is the default already');
   await plugin.validate!(req(nsRc, 'UPDATE', { metadata: { name: 'n', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }, { metadata: { name: 'n' } }));
   assert.deepEqual(nsRc.warnings, ['existing pods in namespace "n" violate the new PodSecurity enforce level "restricted:latest"', 'a (and 1 other pod): host namespaces, allowPrivilegeEscalation != false, unrestricted capabilities, runAsNonRoot != true, seccompProfile']);
+  // An exempt namespace takes the labels, with a warning that they do nothing.
+  const sys = fakeRc({ group: '', plural: 'namespaces' }, undefined, {});
+  await plugin.validate!(req(sys, 'UPDATE', { metadata: { name: 'kube-system', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'baseline' } } }, { metadata: { name: 'kube-system' } }));
+  assert.deepEqual(sys.warnings, ['namespace "kube-system" is exempt from Pod Security, and the policy (enforce=restricted:latest, warn=baseline:latest) will be ignored']);
+  // Exempt users pass pods and workloads alike.
+  const exemptUser = podSecurityPlugin({ ...GIFEE_DEFAULTS, exemptions: { ...GIFEE_DEFAULTS.exemptions, usernames: ['ci'] } });
+  const ci = fakeRc({ group: 'apps', plural: 'daemonsets' }, 'ns', {}, [], 'ci');
+  await exemptUser.validate!(req(ci, 'CREATE', { metadata: { name: 'd' }, spec: { template: { spec: { hostNetwork: true, containers: [c('c')] } } } }));
+  assert.deepEqual(ci.warnings, []);
 });
