@@ -5,13 +5,14 @@
 // CronJob, ReplicationController) get the warnings only, as in Kubernetes: their pods are what
 // enforce refuses. Namespaces: invalid pod-security labels are refused (422); a stricter enforce
 // label warns about the namespace's existing pods that violate it.
-// Audit annotations (pod-security.kubernetes.io/audit-violations) wait for the audit log: the
-// audit level is parsed and kept in the policy, nothing is recorded yet.
+// Audit annotations (enforce-policy, audit-violations, exempt) are kept per request for the audit
+// log to read (audit-annotations.ts).
 
 import { fieldErr, forbidden, invalid } from '../../../api/errors.js';
 import type { ApiState, RequestContext } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { PodSecurityConfig } from './config.js';
+import { annotate, AUDIT_VIOLATIONS, ENFORCE_POLICY, EXEMPT } from './audit-annotations.js';
 import { describe, evaluate, LABEL_PREFIX, LEVELS, levelVersionString, type LevelVersion, MODES, type Policy, policyOf } from './policy.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON, read defensively.
@@ -56,10 +57,12 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
   async function validatePod(a: AdmissionRequest) {
     const pod = a.obj as J;
     const namespace = a.rc.info.namespace ?? pod?.metadata?.namespace ?? '';
-    if (exemptNamespaces.has(namespace) || exemptUsers.has(a.rc.user.name) || runtimeExempt(pod?.spec)) return;
+    if (exempt(a, namespace, pod?.spec)) return;
     if (a.operation === 'UPDATE' && !significantPodUpdate(pod, a.old as J)) return;
     const policy = await namespacePolicy(a.rc.api, namespace);
+    annotate(a.rc, ENFORCE_POLICY, levelVersionString(policy.enforce));
     const enforced = policy.enforce.level === 'privileged' ? [] : evaluate(policy.enforce, pod?.metadata, pod?.spec);
+    audit(a.rc, policy, pod?.metadata, pod?.spec);
     if (enforced.length) {
       const name = pod?.metadata?.name ?? pod?.metadata?.generateName ?? '';
       throw forbidden({ group: '', resource: 'pods' }, name, `violates PodSecurity ${JSON.stringify(levelVersionString(policy.enforce))}: ${describe(enforced)}`);
@@ -75,12 +78,25 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     if (vs.length) warn(rc, `would violate PodSecurity ${JSON.stringify(levelVersionString(warnLevel))}: ${describe(vs)}`);
   }
 
+  /** Whether the request is exempt (namespace, then user, then runtime class), noted for the audit log. */
+  function exempt(a: AdmissionRequest, namespace: string, spec: J): boolean {
+    const why = exemptNamespaces.has(namespace) ? 'namespace' : exemptUsers.has(a.rc.user.name) ? 'user' : runtimeExempt(spec) ? 'runtimeClass' : undefined;
+    if (why) annotate(a.rc, EXEMPT, why);
+    return why !== undefined;
+  }
+
+  function audit(rc: RequestContext, policy: Policy, meta: J, spec: J) {
+    if (policy.audit.level === 'privileged') return;
+    const vs = evaluate(policy.audit, meta, spec);
+    if (vs.length) annotate(rc, AUDIT_VIOLATIONS, `would violate PodSecurity ${JSON.stringify(levelVersionString(policy.audit))}: ${describe(vs)}`);
+  }
+
   async function validateWorkload(a: AdmissionRequest, template: (o: J) => J) {
     const namespace = a.rc.info.namespace ?? (a.obj as J)?.metadata?.namespace ?? '';
-    if (exemptNamespaces.has(namespace) || exemptUsers.has(a.rc.user.name)) return;
     const tpl = template(a.obj);
-    if (!tpl || typeof tpl !== 'object' || runtimeExempt(tpl.spec)) return;
+    if (!tpl || typeof tpl !== 'object' || exempt(a, namespace, tpl.spec)) return;
     const policy = await namespacePolicy(a.rc.api, namespace);
+    audit(a.rc, policy, tpl.metadata, tpl.spec);
     warnFor(a.rc, policy.warn, undefined, tpl.metadata, tpl.spec);
   }
 

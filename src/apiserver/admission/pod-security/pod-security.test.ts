@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, evaluate, policyOf, type LevelVersion } from './policy.js';
 import { GIFEE_DEFAULTS, parsePodSecurityConfig, PRIVILEGED_DEFAULTS } from './config.js';
 import { podSecurityPlugin } from './plugin.js';
+import { podSecurityAuditAnnotations } from './audit-annotations.js';
 import type { AdmissionRequest } from '../chain.js';
 import type { RequestContext } from '../../context.js';
 import { ApiError } from '../../../api/errors.js';
@@ -190,9 +191,15 @@ test('plugin: enforce refuses with Kubernetes wording; warn adds a warning; exem
   await plugin.validate!(req(rc2, 'CREATE', pod('p', { containers: [c('c')] })));
   assert.equal(rc2.warnings.length, 1);
   assert.match(rc2.warnings[0], /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
+  // What the audit log will record for the request.
+  const notes = podSecurityAuditAnnotations(rc2);
+  assert.equal(notes['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  assert.match(notes['pod-security.kubernetes.io/audit-violations'], /^would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false/);
   await assert.rejects(async () => plugin.validate!(req(rc2, 'CREATE', pod('h', { hostNetwork: true, containers: [c('c')] }))), /violates PodSecurity "baseline:latest": host namespaces \(hostNetwork=true\)/);
   // kube-system is exempt; so is a privileged namespace.
-  await plugin.validate!(req(fakeRc({ group: '', plural: 'pods' }, 'kube-system', {}), 'CREATE', pod('h', { hostNetwork: true, containers: [c('c')] })));
+  const sys = fakeRc({ group: '', plural: 'pods' }, 'kube-system', {});
+  await plugin.validate!(req(sys, 'CREATE', pod('h', { hostNetwork: true, containers: [c('c')] })));
+  assert.deepEqual(podSecurityAuditAnnotations(sys), { 'pod-security.kubernetes.io/exempt': 'namespace' });
   await plugin.validate!(req(fakeRc({ group: '', plural: 'pods' }, 'ops', { ops: { 'pod-security.kubernetes.io/enforce': 'privileged' } }), 'CREATE', pod('h', { hostNetwork: true, containers: [c('c')] })));
 });
 
