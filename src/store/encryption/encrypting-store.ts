@@ -4,10 +4,18 @@
 // provider can open is a 500 for that object (Kubernetes' "Internal error occurred: ..."), and a
 // watch event carrying one is dropped (logged), so one bad value never ends a watch of other objects.
 
-import { internalError } from '../../api/errors.js';
+import { internalError, tooLarge } from '../../api/errors.js';
 import type { Logger } from '../../util/log.js';
 import type { KeyValue, ListOptions, ListResult, Store, WatchEvent, WatchOptions, Watcher } from '../types.js';
 import type { ValueTransformer } from './transformer.js';
+
+/**
+ * etcd's default --max-request-bytes, as apiserver/object-size.ts' MAX_OBJECT_BYTES: the API server
+ * checks the plain object against it, but encryption makes a value about a third larger (base64 of
+ * the sealed bytes), and a request etcd refuses at its gRPC layer breaks the client's connection.
+ */
+const ETCD_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+const ETCD_REQUEST_OVERHEAD = 1024;
 
 export class EncryptingStore implements Store {
   readonly backend: Store['backend'];
@@ -56,13 +64,19 @@ export class EncryptingStore implements Store {
     return this.inner.count(prefix);
   }
 
+  private sealed(key: string, value: string): string {
+    const stored = this.transformer.toStorage(key, value);
+    if (this.backend === 'etcd' && stored !== value && Buffer.byteLength(stored) + Buffer.byteLength(key) + ETCD_REQUEST_OVERHEAD > ETCD_MAX_REQUEST_BYTES) throw tooLarge(ETCD_MAX_REQUEST_BYTES);
+    return stored;
+  }
+
   async create(key: string, value: string): Promise<KeyValue> {
-    const kv = await this.inner.create(key, this.transformer.toStorage(key, value));
+    const kv = await this.inner.create(key, this.sealed(key, value));
     return { ...kv, value };
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    const kv = await this.inner.update(key, this.transformer.toStorage(key, value), expectedRevision);
+    const kv = await this.inner.update(key, this.sealed(key, value), expectedRevision);
     return { ...kv, value };
   }
 

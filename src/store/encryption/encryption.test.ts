@@ -172,3 +172,18 @@ test('rotation: a new key first, reencrypt rewrites stale values, then the old k
     cleanup();
   }
 });
+
+test('on etcd a value that encryption grows past its request limit is 413 before it is sent', async () => {
+  const { inner, cleanup } = tempStore();
+  try {
+    const asEtcd = new Proxy(inner, { get: (t, p) => (p === 'backend' ? 'etcd' : typeof Reflect.get(t, p) === 'function' ? Reflect.get(t, p).bind(t) : Reflect.get(t, p)) }) as unknown as SqliteStore;
+    const s = new EncryptingStore(asEtcd, new ValueTransformer(parseEncryptionConfig(config(keyYaml('aesgcm', 'k', key32().toString('base64'))))));
+    const big = JSON.stringify({ data: 'x'.repeat(1.2 * 1024 * 1024) });
+    await assert.rejects(s.create('/registry/core/secrets/ns/big', big), (e: unknown) => e instanceof ApiError && e.code === 413);
+    await s.create('/registry/core/pods/ns/big', big);
+    assert.equal(await inner.count('/registry/core/secrets/'), 0);
+  } finally {
+    await inner.close();
+    cleanup();
+  }
+});
