@@ -38,6 +38,8 @@ export interface ServerConfig {
   encryptionProviderConfig?: string;
   /** PodSecurityConfiguration file (pod-security-flags.ts); absent: enforce baseline, warn restricted, kube-system exempt. */
   podSecurityAdmissionConfig?: string;
+  /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
+  tunables?: import('./tunables.js').Tunables;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -164,6 +166,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
       podSecurity,
+      timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
@@ -185,7 +188,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR };
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, tunables: cfg.tunables };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -201,7 +204,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);

@@ -24,6 +24,13 @@ import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
+/** Timings tests shorten; unset: Kubernetes' defaults. */
+export interface ControllerTimings {
+  jobBackoffMs?: number;
+  podgcQuarantineMs?: number;
+  nodeMonitorGraceMs?: number;
+}
+
 export interface ManagerLeaderElection {
   identity?: string;
   leaseDurationMs?: number;
@@ -33,7 +40,7 @@ export interface ManagerLeaderElection {
   client?: RestClient;
 }
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory; timings?: ControllerTimings }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const ownFactory = !opts.informers;
@@ -43,18 +50,18 @@ export async function startControllerManager(opts: { server: string; ca: string;
   const makeControllers = () => [
     new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
     new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })),
-    new JobController(client, factory, log.child({ controller: 'job' })),
+    new JobController(client, factory, log.child({ controller: 'job' }), { backoffBaseMs: opts.timings?.jobBackoffMs }),
     new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })),
     new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })),
     new CronJobController(client, factory, log.child({ controller: 'cronjob' })),
-    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })),
+    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' }), { monitorGraceMs: opts.timings?.nodeMonitorGraceMs }),
     new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })),
     new DeploymentController(client, factory, log.child({ controller: 'deployment' })),
     new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })),
     new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })),
     new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
     new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
-    new PodGCController(client, factory, log.child({ controller: 'podgc' })),
+    new PodGCController(client, factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
