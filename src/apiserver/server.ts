@@ -44,6 +44,8 @@ import { authorizeOrThrow } from './authz/chain.js';
 import { Auditor, noAudit, type AuditOptions, type RequestAudit } from './audit/recorder.js';
 import { installCertificates } from './certificates/index.js';
 import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
+import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
+import { installPodSecurity } from './admission/pod-security/plugin.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -76,6 +78,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   /** The audit log (audit/): policy and log file; none without. */
   audit?: AuditOptions;
+  /** Pod Security Admission's defaults and exemptions (default: Kubernetes', all privileged; namespace labels still apply). */
+  podSecurity?: PodSecurityConfig;
 }
 
 export interface ApiServer {
@@ -100,6 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
   installCertificates(state);
+  installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   if (opts.authorizer) state.authorizer = opts.authorizer;
   Object.assign(state.timings, opts.timings);
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));

@@ -8,6 +8,8 @@ import { type FlagTable, helpOf, optionsOf, parseDuration, UsageError } from './
 import { LIMIT_FLAG_TABLE, limitsOf } from './limit-flags.js';
 import { OIDC_FLAG_TABLE, oidcOf } from './oidc-flags.js';
 import { AUDIT_FLAG_TABLE, auditOf } from './audit-flags.js';
+import { ENCRYPTION_FLAG_TABLE, encryptionConfigFileOf } from './encryption-flags.js';
+import { POD_SECURITY_FLAG_TABLE, podSecurityConfigFileOf } from './pod-security-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
@@ -65,8 +67,8 @@ const JOIN_FLAG_TABLE: FlagTable = {
 
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
-  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
   agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
 };
 
@@ -157,6 +159,8 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     limits: limitsOf(f),
     oidc: oidcOf(f),
     audit: auditOf(f),
+    encryptionProviderConfig: encryptionConfigFileOf(f),
+    podSecurityAdmissionConfig: podSecurityConfigFileOf(f),
     agent: agentOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),

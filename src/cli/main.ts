@@ -17,6 +17,7 @@ Usage:
   gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
   gifee token create|list|delete   bootstrap tokens for joining nodes (see gifee token --help)
   gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
+  gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
@@ -106,6 +107,8 @@ async function main(argv: string[]) {
       return (await import('./components.js')).runComponentsChild();
     case 'sim':
       return (await import('./sim.js')).runSim(rest);
+    case 'secrets':
+      return (await import('./secrets-command.js')).secretsCommand(rest);
     case 'version':
     case '--version': {
       const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
@@ -117,7 +120,7 @@ async function main(argv: string[]) {
     case '-h':
       return console.log(HELP);
     default:
-      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, token, user, version (see gifee --help)`);
+      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, token, user, secrets, version (see gifee --help)`);
   }
 }
 

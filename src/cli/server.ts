@@ -34,6 +34,10 @@ export interface ServerConfig {
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
+  /** EncryptionConfiguration file (encryption-flags.ts); absent: DATA/pki/encryption-config.yaml, generated. */
+  encryptionProviderConfig?: string;
+  /** PodSecurityConfiguration file (pod-security-flags.ts); absent: enforce baseline, warn restricted, kube-system exempt. */
+  podSecurityAdmissionConfig?: string;
   /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
   tunables?: import('./tunables.js').Tunables;
   /** OpenID Connect sign-in (flags in oidc-flags.ts). */
@@ -123,10 +127,19 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { oidcAuthenticators } = await import('./oidc-flags.js');
   const oidc = await oidcAuthenticators(cfg.oidc);
   const audit = cfg.audit ? await (await import('./audit-flags.js')).loadAudit(cfg.audit) : undefined;
+  // Secrets encrypted at rest: the configuration is read (or generated) before the store opens.
+  const { ensureEncryptionConfig } = await import('./encryption-flags.js');
+  const encryption = await ensureEncryptionConfig(cfg.dataDir, cfg.encryptionProviderConfig);
+  // Every API server of one etcd needs the same keys, as it needs the same PKI: copy DATA/pki/ to them.
+  if (encryption.generated) log.info('generated a key that encrypts Secrets at rest', { file: encryption.file });
+  const { loadPodSecurityConfig } = await import('./pod-security-flags.js');
+  const podSecurity = await loadPodSecurityConfig(cfg.podSecurityAdmissionConfig);
   started.check();
-  const store = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+  const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
+  const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
+  const store = new EncryptingStore(rawStore, encryption.transformer, log.child({ component: 'encryption' }));
   started.add('store', 2000, () => store.close());
   // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
   await secureSecretFiles(cfg.dataDir, log);
@@ -160,6 +173,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      podSecurity,
       timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
     });
   } catch (e) {

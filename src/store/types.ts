@@ -10,6 +10,12 @@ export interface KeyValue {
   createRevision: number;
   /** Revision of the last write to this key. */
   modRevision: number;
+  /**
+   * Set by a transforming store (encryption/) when the value was stored in a form it would no longer
+   * write (an older encryption key, or plain): an update that changes nothing must still write it,
+   * as Kubernetes' GuaranteedUpdate does, so rewriting every object rotates keys.
+   */
+  stale?: boolean;
 }
 
 export interface ListOptions {

@@ -33,6 +33,9 @@ before(async () => {
   if (skip) return;
   const images = await testImages();
   c = await startCluster({ agent: true, env: { GIFEE_RESTART_BACKOFF_MS: '500' } });
+  // Pods here use host namespaces, hostPath, privileged and unsafe settings on purpose: the default
+  // namespace opts out of Pod Security Admission's baseline enforcement (gifee's default).
+  await c.kubectl(['label', 'ns', 'default', 'pod-security.kubernetes.io/enforce=privileged', 'pod-security.kubernetes.io/warn=privileged']);
   const { createImageStore } = await import('../../src/agent/images/store.js');
   const store = createImageStore({ dataDir: c.dataDir });
   await store.importFile(images.busybox);

@@ -39,7 +39,9 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
-    const next = mutate(structuredClone(cur.obj), cur.revision);
+    let next = mutate(structuredClone(cur.obj), cur.revision);
+    // A no-op update of a value stored with an old encryption key still writes it (key rotation).
+    if (!next && cur.stale && !opts.dryRun) next = structuredClone(cur.obj);
     if (!next) return { obj: cur.obj, changed: false };
     await admit(rc, 'UPDATE', next, cur.obj, !!opts.dryRun);
     if (opts.dryRun) return { obj: next, changed: true };

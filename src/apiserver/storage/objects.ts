@@ -14,6 +14,8 @@ import { collectionPrefix, objectKey } from './keys.js';
 export interface Stored {
   obj: KObject;
   revision: number;
+  /** Stored with an old encryption key (KeyValue.stale): rewrite it even when nothing changed. */
+  stale?: boolean;
 }
 
 export interface ListPage {
@@ -41,7 +43,8 @@ export class Objects {
 
   async get(namespace: string | undefined, name: string): Promise<Stored | null> {
     const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
-    return kv ? { obj: decode(kv), revision: kv.modRevision } : null;
+    if (!kv) return null;
+    return kv.stale ? { obj: decode(kv), revision: kv.modRevision, stale: true } : { obj: decode(kv), revision: kv.modRevision };
   }
 
   async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
