@@ -41,6 +41,8 @@ import { lastResort } from './last-resort.js';
 import type { Authorizer } from './authz/types.js';
 import { attributesOf } from './authz/attributes.js';
 import { authorizeOrThrow } from './authz/chain.js';
+import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
+import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -69,6 +71,8 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** Decides each authenticated request (default: allow all; see authz/). */
   authorizer?: Authorizer;
+  /** Service account tokens: signing key, issuer, audiences (default: none issued; see serviceaccounts/). */
+  serviceAccounts?: ServiceAccountOptions;
 }
 
 export interface ApiServer {
@@ -94,6 +98,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodPriority(state);
   if (opts.authorizer) state.authorizer = opts.authorizer;
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
+  const saTokens: ServiceAccountTokens | undefined = opts.serviceAccounts ? await installServiceAccounts(state, opts.serviceAccounts) : undefined;
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
@@ -179,6 +184,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (path === '/cacerts') return sendText(res, 200, opts.tls.clientCA);
+    if (serveIssuerDiscovery(res, path, saTokens)) return;
     if (path === '/metrics') {
       const children = (await opts.componentMetrics?.()) ?? [];
       const text = children.length ? renderFamilies(mergeFamilies(metrics.families(), children)) : metrics.render();
@@ -227,6 +233,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
   await bootstrapObjects(state);
+  if (saTokens) await ensureDefaultServiceAccounts(state);
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });

@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import { armForcedExit } from './forced-exit.js';
 import { Startup, StartupAborted } from './startup.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './sa-flags.js';
 
 /** From a stop signal to exit, at most: past it the process is killed (see forced-exit.ts). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -34,6 +35,8 @@ export interface ServerConfig {
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
+  /** Service account token issuer and API audiences (flags in sa-flags.ts; default issuer https://kubernetes.default.svc.cluster.local). */
+  serviceAccounts?: import('./sa-flags.js').ServiceAccountSettings;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -99,8 +102,9 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   await protectFromOomKiller(log);
   const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([import('./pki.js'), import('./kubeconfig.js'), import('../store/index.js'), import('../apiserver/server.js')]);
   const { serviceRanges } = await import('../apiserver/services/index.js');
+  let kubernetesServiceIP: string;
   try {
-    serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange });
+    kubernetesServiceIP = serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange }).ips.valueAt(0);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -110,7 +114,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
-  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
+  // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
+  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
   started.check();
@@ -150,6 +155,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
+      serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
@@ -187,7 +194,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    // Not the service account signing key: the agent has no business with it.
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki: { ca: pki.ca, server: pki.server, admin: pki.admin }, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
