@@ -15,6 +15,8 @@ export interface ComponentsConfig {
   cert: string;
   key: string;
   clusterCIDR?: string;
+  /** The service account signing key (PKCS#8 PEM), for legacy token Secrets. */
+  serviceAccountSigningKey?: string;
 }
 
 export interface Components {
@@ -41,7 +43,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     informers.stop();
     client.close();
   };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers }).catch((e) => {
+  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, serviceAccountSigningKey: c.serviceAccountSigningKey, informers }).catch((e) => {
     close();
     throw e;
   });
