@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KObject } from '../../api/kind.js';
 import { boundClaims, type ObjectRef } from '../../api/auth/sa-token.js';
+import { tokenRequestSchema } from '../../api/auth/token-request.js';
 import { ApiError, badRequest, conflict, fieldErr, invalid, methodNotAllowed, notFound, unavailable } from '../../api/errors.js';
 import type { FieldError } from '../../api/kind.js';
 import { decodeBody, readBody } from '../body.js';
@@ -34,7 +35,8 @@ export async function handleTokenRequest(rc: RequestContext) {
   if (!t) throw unavailable('this API server issues no service account tokens (it was started without a service account signing key)');
   const namespace = rc.info.namespace!;
   const name = rc.info.name!;
-  const { value } = decodeBody(await readBody(rc.req, MAX_TOKEN_REQUEST_BYTES), rc.req.headers['content-type']);
+  // kubectl sends protobuf (its typed client); others JSON or YAML.
+  const { value } = decodeBody(await readBody(rc.req, MAX_TOKEN_REQUEST_BYTES), rc.req.headers['content-type'], tokenRequestSchema);
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the request body must be a TokenRequest object');
   const body = value as { kind?: unknown; apiVersion?: unknown; spec?: TokenRequestSpec };
   if (body.kind !== undefined && body.kind !== 'TokenRequest') throw badRequest(`expected a TokenRequest, got ${String(body.kind)}`);
