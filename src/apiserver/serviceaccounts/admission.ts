@@ -32,6 +32,7 @@ interface VolumeMount {
   readOnly?: boolean;
 }
 interface ContainerLike {
+  name?: string;
   volumeMounts?: VolumeMount[];
 }
 interface PodSpec {
