@@ -244,6 +244,12 @@ async function writeAtomic(dir: string, files: FileEntry[], defaultMode: number)
  * and the new payload at once) plus 1 MiB; returns dir.
  */
 async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[]): Promise<string> {
+  // Without root (the process runtime) nothing can be mounted: the files stay in the agent's own
+  // data dir, readable by its user only. Every pod has such a volume (its service account token).
+  if (process.getuid?.() !== 0) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (await isMountPoint(dir)) return dir;
   const bytes = (Array.isArray(content) ? content.map((f) => f.content) : Object.values(content)).reduce((n, b) => n + b.length + 4096, 0);
