@@ -19,8 +19,8 @@ export const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
 export const TOKEN_VOLUME_EXPIRATION_SECONDS = 3607;
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-/** How long a pod waits for its namespace's default account, which the controller makes just after the namespace. */
-const DEFAULT_ACCOUNT_WAIT_MS = 3000;
+/** Lookups of a namespace's default account before giving up (Kubernetes': 10, 100-200 ms apart): the controller makes it just after the namespace. */
+const DEFAULT_ACCOUNT_ATTEMPTS = 10;
 
 /** Kubernetes' generated-name alphabet (no vowels, no look-alikes). */
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -66,7 +66,7 @@ export function mountServiceAccountToken(spec: PodSpec, suffix: () => string = r
   if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), { name: volumeName, projected: tokenVolumeSource() } as { name: string }];
 }
 
-export function serviceAccountAdmission(state: ApiState, defaultWaitMs = DEFAULT_ACCOUNT_WAIT_MS): AdmissionPlugin {
+export function serviceAccountAdmission(state: ApiState, defaultAttempts = DEFAULT_ACCOUNT_ATTEMPTS): AdmissionPlugin {
   return {
     name: 'ServiceAccount',
     handles: (a: AdmissionRequest) => a.operation === 'CREATE' && a.subresource === '' && a.rc.def.group === '' && a.rc.def.kind === 'Pod' && !!a.obj,
@@ -77,7 +77,7 @@ export function serviceAccountAdmission(state: ApiState, defaultWaitMs = DEFAULT
       if (!spec.serviceAccountName) spec.serviceAccountName = 'default';
       spec.serviceAccount = spec.serviceAccountName;
       const namespace = pod.metadata?.namespace ?? a.rc.info.namespace ?? '';
-      const sa = await findAccount(state, namespace, spec.serviceAccountName, spec.serviceAccountName === 'default' ? defaultWaitMs : 0);
+      const sa = await findAccount(state, namespace, spec.serviceAccountName, spec.serviceAccountName === 'default' ? defaultAttempts : 1);
       if (!sa) throw forbidden({ group: '', resource: 'pods' }, pod.metadata?.name ?? '', `error looking up service account ${namespace}/${spec.serviceAccountName}: serviceaccount "${spec.serviceAccountName}" not found`);
       const automount = spec.automountServiceAccountToken ?? (sa.automountServiceAccountToken as boolean | undefined) ?? true;
       if (automount) mountServiceAccountToken(spec);
@@ -87,11 +87,12 @@ export function serviceAccountAdmission(state: ApiState, defaultWaitMs = DEFAULT
   };
 }
 
-async function findAccount(state: ApiState, namespace: string, name: string, waitMs: number): Promise<KObject | undefined> {
-  const until = Date.now() + waitMs;
-  for (;;) {
+async function findAccount(state: ApiState, namespace: string, name: string, attempts: number): Promise<KObject | undefined> {
+  const interval = 100 + randomInt(100);
+  for (let i = 0; i < attempts; i++) {
+    if (i > 0) await new Promise((r) => setTimeout(r, interval));
     const sa = await lookup(state, 'serviceaccounts', namespace, name);
-    if (sa || Date.now() >= until) return sa;
-    await new Promise((r) => setTimeout(r, 100));
+    if (sa) return sa;
   }
+  return undefined;
 }
