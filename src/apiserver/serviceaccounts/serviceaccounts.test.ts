@@ -126,6 +126,16 @@ test('pod-bound tokens: uid checked at issue, pod claims in the token and the us
   assert.equal(await statusWith(r.status.token), 401);
 });
 
+test('secret-bound tokens die with their Secret', async () => {
+  const secret = await admin.request<{ metadata: { uid: string } }>('POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'anchor' }, data: {} });
+  const r = await requestToken('default', 'robot', { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'anchor', uid: secret.metadata.uid } });
+  assert.deepEqual((decodeJwt(r.status.token) as { 'kubernetes.io': { secret: unknown } })['kubernetes.io'].secret, { name: 'anchor', uid: secret.metadata.uid });
+  assert.equal(await statusWith(r.status.token), 200);
+  await admin.delete(R.secrets, 'default', 'anchor');
+  assert.equal(await statusWith(r.status.token), 401);
+  await assert.rejects(requestToken('default', 'robot', { boundObjectRef: { kind: 'Secret', apiVersion: 'v1', name: 'anchor' } }), (e: StatusError) => e.code === 404);
+});
+
 test('automountServiceAccountToken false (pod or account) mounts nothing; a missing account is refused', async () => {
   const pod = await createPod('no-token', { automountServiceAccountToken: false });
   assert.equal(pod.spec.volumes, undefined);
