@@ -177,3 +177,34 @@ test('issuer discovery: the OpenID configuration and the JWKS with the signing k
   assert.equal(jwks.keys[0].kid, new TokenSigner(pki.serviceAccount.key).kid);
   assert.deepEqual(Object.keys(jwks.keys[0]).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
 });
+
+test('hostile TokenRequest bodies get 4xx Status answers, never a 500', async () => {
+  const bodies: unknown[] = [
+    [],
+    'x',
+    null,
+    { spec: 'x' },
+    { spec: [] },
+    { kind: 'Pod' },
+    { spec: { audiences: 'a' } },
+    { spec: { audiences: [1, 2] } },
+    { spec: { audiences: Array.from({ length: 1000 }, (_, i) => `a${i}`) } },
+    { spec: { expirationSeconds: '3600' } },
+    { spec: { expirationSeconds: 1e300 } },
+    { spec: { expirationSeconds: 700.5 } },
+    { spec: { boundObjectRef: [] } },
+    { spec: { boundObjectRef: 'pod' } },
+    { spec: { boundObjectRef: { kind: 'Pod' } } },
+    { spec: { boundObjectRef: { kind: 'Pod', apiVersion: 'apps/v1', name: 'x' } } },
+    { spec: { boundObjectRef: { kind: { a: 1 }, name: ['x'] } } },
+  ];
+  for (const body of bodies) {
+    try {
+      await admin.request('POST', tokenPath('default', 'robot'), JSON.stringify(body));
+      assert.fail(`accepted ${JSON.stringify(body).slice(0, 80)}`);
+    } catch (e) {
+      assert.ok(e instanceof StatusError && e.code >= 400 && e.code < 500, `${JSON.stringify(body).slice(0, 80)}: ${String(e)}`);
+    }
+  }
+  for (const method of ['GET', 'PUT', 'DELETE']) await assert.rejects(admin.request(method, tokenPath('default', 'robot')), (e: StatusError) => e.code === 405 || e.code === 404);
+});

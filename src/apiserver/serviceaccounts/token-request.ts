@@ -40,7 +40,8 @@ export async function handleTokenRequest(rc: RequestContext) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw badRequest('the request body must be a TokenRequest object');
   const body = value as { kind?: unknown; apiVersion?: unknown; spec?: TokenRequestSpec };
   if (body.kind !== undefined && body.kind !== 'TokenRequest') throw badRequest(`expected a TokenRequest, got ${String(body.kind)}`);
-  const spec = (body.spec && typeof body.spec === 'object' ? body.spec : {}) as TokenRequestSpec;
+  if (body.spec !== undefined && body.spec !== null && (typeof body.spec !== 'object' || Array.isArray(body.spec))) throw badRequest(`cannot decode the TokenRequest: spec must be an object, not ${Array.isArray(body.spec) ? 'an array' : typeof body.spec}`);
+  const spec = (body.spec ?? {}) as TokenRequestSpec;
 
   const errors: FieldError[] = [];
   let audiences: string[] = [];
