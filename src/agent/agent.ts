@@ -65,6 +65,10 @@ export interface AgentOptions {
   evictionHard?: Threshold[];
   /** How long a pressure condition stays True after its last crossing (--eviction-pressure-transition-period). */
   evictionTransitionMs?: number;
+  /** Soft thresholds with their grace periods (--eviction-soft, --eviction-soft-grace-period); none by default. */
+  evictionSoft?: Threshold[];
+  /** The most grace a soft eviction gives a pod (--eviction-max-pod-grace-period; 0: the pod's own). */
+  evictionMaxPodGraceSeconds?: number;
   log: Logger;
 }
 
@@ -215,10 +219,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
   // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
   const eviction = new EvictionManager({
-    thresholds: o.evictionHard ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD),
+    thresholds: [...(o.evictionHard ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD)), ...(o.evictionSoft ?? [])],
+    maxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
     transitionMs: o.evictionTransitionMs ?? DEFAULT_PRESSURE_TRANSITION_MS,
     stats: new LinuxStats({ nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images'), cgroupParent: 'gifee' }),
-    pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message) => pods.evict(uid, message) },
+    pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message, maxGraceSeconds) => pods.evict(uid, message, maxGraceSeconds) },
     onPressure: (inPressure) => {
       pressureNow = inPressure;
       void registration.setPressure(inPressure).then(

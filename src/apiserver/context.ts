@@ -32,6 +32,8 @@ export class ApiState {
   readonly admission = new AdmissionChain();
   /** Decides every authenticated request (authz/); the server's options set it. */
   authorizer: Authorizer = alwaysAllow;
+  /** Timings tests shorten (server options; defaults as Kubernetes'). */
+  readonly timings = { watchBookmarkIntervalMs: 30_000, listFreshWaitMs: 3000 };
   /** Bearer token authenticators, in order (authn.ts); TokenReview asks the same list. */
   readonly tokenAuthenticators: TokenAuthenticator[] = [];
 

@@ -69,6 +69,8 @@ export interface ApiServerOptions {
   componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
   /** Timeouts, connection caps and in-flight caps (see limits/options.ts for the defaults). */
   limits?: Partial<ApiServerLimits>;
+  /** How often watches get a bookmark (default 30 s) and how long a read at a future resourceVersion waits for it (default 3 s). */
+  timings?: Partial<ApiState['timings']>;
   /** Decides each authenticated request (default: allow all; see authz/). */
   authorizer?: Authorizer;
   /** Service account tokens: signing key, issuer, audiences (default: none issued; see serviceaccounts/). */
@@ -97,6 +99,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
   if (opts.authorizer) state.authorizer = opts.authorizer;
+  Object.assign(state.timings, opts.timings);
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   const saTokens: ServiceAccountTokens | undefined = opts.serviceAccounts ? await installServiceAccounts(state, opts.serviceAccounts) : undefined;
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
@@ -237,7 +240,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
-  const compactEvery = opts.compactionIntervalMs ?? Number(process.env.GIFEE_COMPACTION_INTERVAL_MS ?? 300_000);
+  const compactEvery = opts.compactionIntervalMs ?? 300_000;
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;
   const host = opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : '127.0.0.1';

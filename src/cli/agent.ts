@@ -39,6 +39,8 @@ export interface AgentNodeOptions extends NodeProtection {
   bridge?: string;
   runtime?: 'runc' | 'process';
   clusterDNS?: string;
+  /** The first container restart back-off (GIFEE_RESTART_BACKOFF_MS through tunables.ts; default the kubelet's 10 s). */
+  restartBackoffMs?: number;
 }
 
 export interface EmbeddedAgentOptions extends AgentNodeOptions {
@@ -70,8 +72,10 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     podMaxPids: o.podMaxPids,
     evictionHard: o.evictionHard,
     evictionTransitionMs: o.evictionTransitionMs,
+    evictionSoft: o.evictionSoft,
+    evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
     tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
-    restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
+    restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
 }
@@ -134,8 +138,10 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     podMaxPids: o.podMaxPids,
     evictionHard: o.evictionHard,
     evictionTransitionMs: o.evictionTransitionMs,
+    evictionSoft: o.evictionSoft,
+    evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
     tls: { cert: serving.cert, key: serving.key, clientCA: ca },
-    restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
+    restartBackoffMs: o.restartBackoffMs,
     log,
   });
   await new Promise<void>((resolve) => {

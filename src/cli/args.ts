@@ -31,10 +31,16 @@ export function parseFlags(command: string, argv: string[], options: Options): R
 
 /** "5m", "30s", "500ms", "2h" or plain milliseconds. */
 export function parseDuration(s: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new UsageError(`--${flag} must be a duration like 500ms, 30s, 5m or 1h, not "${s}"`);
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1);
+  const text = s.trim();
+  const bad = () => new UsageError(`--${flag} must be a duration like 500ms, 30s, 5m, 1h or 1m30s, not "${s}"`);
+  const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  // A bare number is milliseconds; otherwise one or more number+unit parts, as Go's durations ("1m30s").
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text);
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(text)) throw bad();
+  let total = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * UNIT[m[2]];
+  if (!Number.isFinite(total)) throw bad();
+  return total;
 }
 
 /**

@@ -13,7 +13,7 @@ function helpFlags(help: string): string[] {
 // Every flag these commands accepted before their flags were declared in tables.
 const SERVER_SIDE = ['data-dir', 'port', 'bind-address', 'kubeconfig', 'store', 'etcd-endpoints', 'compaction-interval', 'no-controllers', 'no-agent', 'tls-san', 'service-cidr', 'service-node-port-range', 'cluster-cidr'];
 const LIMITS = ['request-timeout', 'max-requests-inflight', 'max-mutating-requests-inflight', 'max-connections', 'max-connections-per-ip', 'header-timeout', 'body-timeout', 'idle-timeout'];
-const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-pressure-transition-period'];
+const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period'];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const expected = {
   up: [...SERVER_SIDE, ...LIMITS, ...SERVICE_ACCOUNTS, ...AGENT, 'help'],

@@ -9,6 +9,7 @@ import { LIMIT_FLAG_TABLE, limitsOf } from './limit-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import type { ServerConfig } from './server.js';
+import { tunablesFromEnv } from './tunables.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -138,6 +139,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
   let dataDir = f['data-dir'] as string | undefined;
   if (command === 'server' && !dataDir) throw new UsageError('gifee server: --data-dir is required (or use `gifee up` for defaults)');
   dataDir ??= defaultDataDir();
+  const tunables = tunablesFromEnv();
   return {
     dataDir,
     port: port(f.port),
@@ -145,7 +147,8 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     kubeconfig: (f.kubeconfig as string | undefined) ?? (command === 'up' ? defaultKubeconfig() : join(dataDir, 'kubeconfig')),
     mergeKubeconfig: command === 'up',
     controllers: !f['no-controllers'],
-    compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : undefined,
+    compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : tunables.compactionIntervalMs,
+    tunables,
     clusterCIDR: f['cluster-cidr'] as string | undefined,
     serviceCIDR: f['service-cidr'] as string | undefined,
     serviceNodePortRange: f['service-node-port-range'] as string | undefined,

@@ -8,6 +8,7 @@ import { metrics } from '../util/metrics.js';
 import type { FromChild, ToChild } from './supervisor.js';
 import { UsageError } from './args.js';
 import type { EmbeddedAgentOptions } from './agent.js';
+import type { Tunables } from './tunables.js';
 
 export interface ComponentsConfig {
   server: string;
@@ -17,6 +18,8 @@ export interface ComponentsConfig {
   clusterCIDR?: string;
   /** The service account signing key (PKCS#8 PEM), for legacy token Secrets. */
   serviceAccountSigningKey?: string;
+  /** From the server's environment (tunables.ts): the child never reads it itself. */
+  tunables?: Tunables;
 }
 
 export interface Components {
@@ -43,7 +46,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     informers.stop();
     client.close();
   };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, serviceAccountSigningKey: c.serviceAccountSigningKey, informers }).catch((e) => {
+  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, serviceAccountSigningKey: c.serviceAccountSigningKey, informers, timings: c.tunables }).catch((e) => {
     close();
     throw e;
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parseFlags, UsageError } from './args.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
+import { tunablesFromEnv } from './tunables.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
 
@@ -75,6 +76,7 @@ async function main(argv: string[]) {
         bridge: f.bridge as string | undefined,
         runtime: runtimeOf(f.runtime),
         clusterDNS: f['cluster-dns'] as string | undefined,
+        restartBackoffMs: tunablesFromEnv().restartBackoffMs,
         ...nodeProtectionOf(f),
       });
     }

@@ -16,6 +16,12 @@ test('flags parse', () => {
   );
   assert.deepEqual(nodeProtectionOf({ 'eviction-hard': '' }).evictionHard, []);
   assert.equal(nodeProtectionOf({ 'eviction-pressure-transition-period': '30s' }).evictionTransitionMs, 30_000);
+  const soft = nodeProtectionOf({ 'eviction-soft': 'memory.available<1Gi', 'eviction-soft-grace-period': 'memory.available=1m30s', 'eviction-max-pod-grace-period': '60' });
+  assert.deepEqual(
+    soft.evictionSoft?.map((t) => [t.signal, t.text, t.gracePeriodMs]),
+    [['memory.available', '1Gi', 90_000]],
+  );
+  assert.equal(soft.evictionMaxPodGraceSeconds, 60);
 });
 
 test('bad values are usage errors that say what is expected', () => {
@@ -26,6 +32,9 @@ test('bad values are usage errors that say what is expected', () => {
     [{ 'pod-max-pids': '99999999999999999999' }, /positive number/],
     [{ 'eviction-hard': 'memory.available>1Gi' }, /--eviction-hard: .*unsupported operator/],
     [{ 'eviction-pressure-transition-period': 'soon' }, /duration/],
+    [{ 'eviction-soft': 'memory.available<1Gi' }, /--eviction-soft: .*needs a grace period/],
+    [{ 'eviction-soft': 'memory.available<1Gi', 'eviction-soft-grace-period': 'memory.available=later' }, /duration/],
+    [{ 'eviction-max-pod-grace-period': '-1' }, /whole number of seconds/],
   ];
   for (const [f, re] of cases)
     assert.throws(

@@ -1,7 +1,8 @@
 // The node agent's self-protection flags (kubelet names and syntax): --pod-max-pids,
-// --eviction-hard and --eviction-pressure-transition-period, validated into agent options.
+// --eviction-hard, --eviction-soft with --eviction-soft-grace-period and
+// --eviction-max-pod-grace-period, and --eviction-pressure-transition-period, validated into agent options.
 
-import { parseEvictionThresholds, type Threshold } from '../agent/eviction/thresholds.js';
+import { parseEvictionThresholds, parseSoftThresholds, type Threshold } from '../agent/eviction/thresholds.js';
 import { type FlagTable, parseDuration, UsageError } from './args.js';
 
 /**
@@ -19,6 +20,9 @@ export const NODE_PROTECTION_FLAG_TABLE: FlagTable = {
     value: 'LIST',
     help: 'hard eviction thresholds, kubelet syntax (default memory.available<100Mi,\nnodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%;\na list replaces all defaults; also pid.available<N; "" turns eviction off)',
   },
+  'eviction-soft': { type: 'string', value: 'LIST', help: 'soft eviction thresholds, same syntax (none by default): a pod is evicted,\nwith its grace period, once a signal stays past one for its grace period' },
+  'eviction-soft-grace-period': { type: 'string', value: 'LIST', help: 'how long each soft threshold must be crossed first, e.g.\nmemory.available=1m30s,nodefs.available=2m (one per soft threshold)' },
+  'eviction-max-pod-grace-period': { type: 'string', value: 'N', help: "the most seconds of grace a soft eviction gives a pod (0: the pod's own)", default: '0' },
   'eviction-pressure-transition-period': { type: 'string', value: 'D', help: 'how long a pressure condition stays True after the\nlast crossing, so it does not flap', default: '5m' },
 };
 
@@ -26,6 +30,8 @@ export interface NodeProtection {
   podMaxPids?: number;
   evictionHard?: Threshold[];
   evictionTransitionMs?: number;
+  evictionSoft?: Threshold[];
+  evictionMaxPodGraceSeconds?: number;
 }
 
 export function nodeProtectionOf(f: Record<string, string | boolean | undefined>): NodeProtection {
@@ -45,6 +51,22 @@ export function nodeProtectionOf(f: Record<string, string | boolean | undefined>
     } catch (e) {
       throw new UsageError(`--eviction-hard: ${(e as Error).message}`);
     }
+  }
+  const soft = f['eviction-soft'];
+  const softGrace = f['eviction-soft-grace-period'];
+  if (soft !== undefined || softGrace !== undefined) {
+    try {
+      out.evictionSoft = parseSoftThresholds(String(soft ?? ''), String(softGrace ?? ''), (d) => parseDuration(d, 'eviction-soft-grace-period'));
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      throw new UsageError(`--eviction-soft: ${(e as Error).message}`);
+    }
+  }
+  const maxGrace = f['eviction-max-pod-grace-period'];
+  if (maxGrace !== undefined) {
+    const s = String(maxGrace).trim();
+    if (!/^\d+$/.test(s) || !Number.isSafeInteger(Number(s))) throw new UsageError(`--eviction-max-pod-grace-period must be a whole number of seconds, not "${s}"`);
+    out.evictionMaxPodGraceSeconds = Number(s);
   }
   const period = f['eviction-pressure-transition-period'];
   if (period !== undefined) out.evictionTransitionMs = parseDuration(String(period), 'eviction-pressure-transition-period');

@@ -37,6 +37,8 @@ export interface ServerConfig {
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** Service account token issuer and API audiences (flags in sa-flags.ts; default issuer https://kubernetes.default.svc.cluster.local). */
   serviceAccounts?: import('./sa-flags.js').ServiceAccountSettings;
+  /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
+  tunables?: import('./tunables.js').Tunables;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -157,6 +159,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       limits: cfg.limits,
       // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
       serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },
+      timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
@@ -179,7 +182,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
     // ca: also the root CA published to every namespace; the signing key fills legacy token Secrets (over IPC, never argv).
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, serviceAccountSigningKey: pki.serviceAccount.key };
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, serviceAccountSigningKey: pki.serviceAccount.key, tunables: cfg.tunables };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -196,7 +199,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   started.check();
   if (cfg.agent) {
     // Not the service account signing key: the agent has no business with it.
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki: { ca: pki.ca, server: pki.server, admin: pki.admin }, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki: { ca: pki.ca, server: pki.server, admin: pki.admin }, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);

@@ -27,6 +27,13 @@ import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
+/** Timings tests shorten; unset: Kubernetes' defaults. */
+export interface ControllerTimings {
+  jobBackoffMs?: number;
+  podgcQuarantineMs?: number;
+  nodeMonitorGraceMs?: number;
+}
+
 export interface ManagerLeaderElection {
   identity?: string;
   leaseDurationMs?: number;
@@ -47,6 +54,7 @@ export async function startControllerManager(opts: {
   leaderElection?: ManagerLeaderElection | false;
   informers?: InformerFactory;
   serviceAccountSigningKey?: string;
+  timings?: ControllerTimings;
 }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
@@ -59,18 +67,18 @@ export async function startControllerManager(opts: {
   const makeControllers = () => [
     new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
     new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })),
-    new JobController(client, factory, log.child({ controller: 'job' })),
+    new JobController(client, factory, log.child({ controller: 'job' }), { backoffBaseMs: opts.timings?.jobBackoffMs }),
     new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })),
     new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })),
     new CronJobController(client, factory, log.child({ controller: 'cronjob' })),
-    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })),
+    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' }), { monitorGraceMs: opts.timings?.nodeMonitorGraceMs }),
     new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })),
     new DeploymentController(client, factory, log.child({ controller: 'deployment' })),
     new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })),
     new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })),
     new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
     new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
-    new PodGCController(client, factory, log.child({ controller: 'podgc' })),
+    new PodGCController(client, factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
     // The cluster CA this manager trusts the API server with is the one pods get (--root-ca-file).
     new RootCaPublisher(client, factory, log.child({ controller: 'root-ca-cert-publisher' }), opts.ca),
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),

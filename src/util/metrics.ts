@@ -1,7 +1,6 @@
 // A small Prometheus registry: counters, gauges and histograms rendered in the text exposition format.
 // Each component registers its metrics on the process-wide registry; /metrics renders it.
 
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { registerEventLoopMetrics } from './event-loop-metrics.js';
 
 type Labels = Record<string, string>;
@@ -147,13 +146,4 @@ export const metrics = new Registry();
 metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
 metrics.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.', () => Math.floor(Date.now() / 1000 - process.uptime()));
 metrics.gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes.', () => process.memoryUsage().heapUsed);
-// How long the event loop was held, as prom-client reports it: the worst delay since the previous
-// scrape (then reset). A long synchronous step (a huge list, a big JSON) shows up here first.
-const loopDelay = monitorEventLoopDelay({ resolution: 10 });
-loopDelay.enable();
-metrics.gauge('nodejs_eventloop_lag_max_seconds', 'Worst event-loop delay since the previous scrape, in seconds.', () => {
-  const v = loopDelay.max / 1e9;
-  loopDelay.reset();
-  return v;
-});
 registerEventLoopMetrics(metrics);

@@ -79,9 +79,10 @@ export interface AgentOptions {
   nodeName?: string;
 }
 
-export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number } } = {}): Promise<Cluster> {
+/** dataDir: an existing empty directory to keep the cluster's state in (a test's own filesystem); the caller removes it. */
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number }; dataDir?: string } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';
-  const dataDir = await mkdtemp(join(tmpdir(), 'gifee-e2e-'));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'gifee-e2e-')));
   // Run the server as another (non-root) user: its data dir must be theirs.
   if (opts.user) await chown(dataDir, opts.user.uid, opts.user.gid);
   const kubeconfig = join(dataDir, 'kubeconfig');
@@ -211,7 +212,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
         await resetNode(dataDir, bridge);
       }
       podSubnet?.release();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,11 +5,13 @@
 // - nodefs.*: statfs of the agent's data dir; imagefs.*: statfs of the image store;
 // - pid.available: min(pid_max, threads-max) minus the tasks the kernel runs (threads count,
 //   as they take PIDs too).
-// Container working sets come from the container's memory cgroup under <parent>/pod<uid>/<id>.
+// Container working sets come from the container's memory cgroup under <parent>/pod<uid>/<id>;
+// pods' disk use from walking their directories (disk-usage.ts).
 
 import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StatsSource } from './stats.js';
+import { diskUsage, type DiskUsage } from './disk-usage.js';
 import type { Observation, Observations } from './thresholds.js';
 
 export interface LinuxStatsOptions {
@@ -96,6 +98,10 @@ export class LinuxStats implements StatsSource {
     const tasks = tasksFromLoadavg(await readFile(join(this.proc, 'loadavg'), 'utf8').catch(() => ''));
     if (!Number.isFinite(max) || tasks === undefined) return undefined;
     return { available: Math.max(0, max - tasks), capacity: max };
+  }
+
+  diskUsage(paths: string[]): Promise<DiskUsage | undefined> {
+    return diskUsage(paths).catch(() => undefined);
   }
 
   podProcesses(podUid: string): Promise<number | undefined> {

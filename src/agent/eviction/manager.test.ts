@@ -2,26 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EvictionManager, type EvictablePod } from './manager.js';
 import type { StatsSource } from './stats.js';
-import { parseEvictionThresholds, type Observations, type PressureCondition } from './thresholds.js';
+import { parseEvictionThresholds, parseSoftThresholds, type Observations, type PressureCondition } from './thresholds.js';
 import type { Logger } from '../../util/log.js';
 
 const MI = 1024 ** 2;
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
-function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>) {
+function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>, extra: { soft?: string; maxPodGraceSeconds?: number } = {}) {
   const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
-  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`] };
-  const evicted: { uid: string; message: string }[] = [];
+  // Disk use by path: "<path>" bytes and "<path>-inodes" files.
+  const disk = async (paths: string[]) => ({ bytes: paths.reduce((s, p) => s + (usage[p] ?? 0), 0), inodes: paths.reduce((s, p) => s + (usage[`${p}-inodes`] ?? 0), 0) });
+  const stats: StatsSource = { node: async () => machine.obs, containerMemory: async (_uid, id) => usage[id], podProcesses: async (uid) => usage[`${uid}-procs`], diskUsage: disk };
+  const evicted: { uid: string; message: string; grace: number }[] = [];
   const pressure: string[][] = [];
   let active = pods;
   const m = new EvictionManager({
-    thresholds: parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,pid.available<1000'),
+    thresholds: [...parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<1000'), ...(extra.soft ? parseSoftThresholds(extra.soft, 'memory.available=30s', () => 30_000) : [])],
+    maxPodGraceSeconds: extra.maxPodGraceSeconds,
     transitionMs: 30_000,
     stats,
     pods: {
       activePods: () => active,
-      evict: (uid, message) => {
-        evicted.push({ uid, message });
+      evict: (uid, message, grace) => {
+        evicted.push({ uid, message, grace });
         active = active.filter((p) => p.uid !== uid);
       },
     },
@@ -62,12 +65,28 @@ test('memory pressure: one pod per interval, BestEffort first, critical pods nev
   assert.deepEqual(pressure, [['MemoryPressure'], []]);
 });
 
-test('disk pressure shows as a condition; no pod is evicted for it', async () => {
-  const { m, machine, evicted, pressure } = setup(500 * MI, [be], { 'be-c': MI });
-  machine.obs['nodefs.available'] = { available: 5, capacity: 100 };
-  assert.equal(await m.tick(0), undefined);
+/** A pod with one container whose writable layer is "<uid>-layer" and whose directory is "<uid>-dir". */
+const diskPod = (uid: string, priority: number, ephemeralRequest: number): EvictablePod => ({ uid, name: `d/${uid}`, priority, critical: false, containers: [{ name: 'c', id: `${uid}-c`, memoryRequest: 0, ephemeralRequest, writableLayer: `${uid}-layer` }], storagePaths: [`${uid}-dir`] });
+
+test('disk pressure: the pod furthest above its ephemeral-storage request goes, with the kubelet message', async () => {
+  const within = diskPod('within', 0, 100 * MI); // uses 90Mi of 100Mi requested
+  const over = diskPod('over', 0, 0); // 10Mi in its emptyDir, 5Mi in its layer, nothing requested
+  const { m, machine, evicted, pressure } = setup(500 * MI, [within, over], { 'within-dir': 80 * MI, 'within-layer': 10 * MI, 'over-dir': 10 * MI, 'over-layer': 5 * MI });
+  machine.obs['nodefs.available'] = { available: 5 * MI, capacity: 100 * MI };
+  assert.equal(await m.tick(0), 'over');
   assert.deepEqual(pressure, [['DiskPressure']]);
-  assert.deepEqual(evicted, []);
+  assert.equal(evicted[0].message, 'The node was low on resource: ephemeral-storage. Threshold quantity: 10Mi, available: 5Mi. Container c was using 5Mi, request is 0, has larger consumption of ephemeral-storage. ');
+  assert.equal(await m.tick(10_000), 'within', 'next interval: the one within its request');
+});
+
+test('inode pressure: lower priority first, then the pod with the most files', async () => {
+  const few = diskPod('few', 0, 0);
+  const many = diskPod('many', 0, 0);
+  const important = diskPod('important', 1000, 0);
+  const { m, machine, evicted } = setup(500 * MI, [few, important, many], { 'few-dir-inodes': 10, 'many-dir-inodes': 5000, 'many-layer-inodes': 10, 'important-dir-inodes': 100000 });
+  machine.obs['nodefs.inodesFree'] = { available: 10, capacity: 1000 };
+  assert.equal(await m.tick(0), 'many');
+  assert.equal(evicted[0].message, 'The node was low on resource: inodes. Threshold quantity: 50, available: 10. ');
 });
 
 test('a failing stats source is logged and decides nothing', async () => {
@@ -82,6 +101,7 @@ test('a failing stats source is logged and decides nothing', async () => {
       },
       containerMemory: async () => 0,
       podProcesses: async () => 0,
+      diskUsage: async () => undefined,
     },
     pods: { activePods: () => [be], evict: () => assert.fail('evicted') },
     onPressure: () => assert.fail('reported'),
@@ -104,4 +124,23 @@ test('memory and PIDs both short: memory decides this interval', async () => {
   machine.obs['pid.available'] = { available: 500, capacity: 32768 };
   assert.equal(await m.tick(0), 'be');
   assert.match(evicted[0].message, /low on resource: memory/);
+});
+
+test('soft threshold: pressure shows at once, a pod is evicted (with grace) only after the threshold stayed crossed for its grace period', async () => {
+  const { m, machine, evicted, pressure } = setup(300 * MI, [g, be], { 'be-c': MI, 'g-c': MI }, { soft: 'memory.available<400Mi', maxPodGraceSeconds: 20 });
+  assert.equal(await m.tick(0), undefined);
+  assert.deepEqual(pressure, [['MemoryPressure']]);
+  assert.equal(await m.tick(20_000), undefined, 'crossed for 20s of 30s');
+  // A break in the crossing starts the grace period again.
+  machine.obs['memory.available'] = { available: 900 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(25_000), undefined);
+  machine.obs['memory.available'] = { available: 300 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(30_000), undefined);
+  assert.equal(await m.tick(50_000), undefined);
+  assert.equal(await m.tick(60_000), 'be');
+  assert.equal(evicted[0].grace, 20, 'soft: the pod gets up to --eviction-max-pod-grace-period');
+  // A hard crossing evicts at once and without grace, soft thresholds notwithstanding.
+  machine.obs['memory.available'] = { available: 50 * MI, capacity: 1000 * MI };
+  assert.equal(await m.tick(70_000), 'g');
+  assert.equal(evicted[1].grace, 0);
 });

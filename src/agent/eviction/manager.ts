@@ -3,8 +3,10 @@
 // in the kubelet's ranking, with reason Evicted. Hard thresholds allow no grace period: the pod's
 // containers are killed at once. One pod per interval gives the kernel time to hand the memory
 // back before the next decision, so no more pods die than needed.
-// Under PID pressure the pod to go is the lowest priority one with the most processes. Disk pressure
-// is reported as a condition (and taint, and refuses new pods) but evicts nobody yet.
+// Under PID pressure the pod to go is the lowest priority one with the most processes. Under disk
+// pressure (nodefs/imagefs bytes) pods are ranked as for memory with their ephemeral-storage use
+// (emptyDirs, logs, writable layers) against their ephemeral-storage requests; under inode pressure
+// the lowest priority pod with the most files goes.
 
 import type { Logger } from '../../util/log.js';
 import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
@@ -12,6 +14,9 @@ import { PressureTracker } from './pressure.js';
 import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
 import type { StatsSource } from './stats.js';
 import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';
+
+/** Disk signals in the order pressure on them is relieved. */
+const DISK_SIGNALS = ['nodefs.available', 'imagefs.available', 'nodefs.inodesFree', 'imagefs.inodesFree'] as const;
 
 /** The kubelet's monitoring interval (housekeeping). */
 export const MONITORING_INTERVAL_MS = 10_000;
@@ -23,18 +28,26 @@ export interface EvictablePod {
   priority: number;
   /** Pods the kubelet never evicts (static/critical): left out of the ranking. */
   critical: boolean;
-  containers: { name: string; id?: string; memoryRequest: number }[];
+  containers: { name: string; id?: string; memoryRequest: number; ephemeralRequest?: number; writableLayer?: string }[];
+  /** Where the pod's other local disk use lives: its directory (emptyDirs...) and its logs. */
+  storagePaths?: string[];
 }
 
 export interface EvictionTarget {
   /** Pods on this node that still run (not finished, not being deleted or evicted). */
   activePods(): EvictablePod[];
-  /** Fail the pod with reason Evicted and this message; kills its containers without grace. */
-  evict(uid: string, message: string): void;
+  /**
+   * Fail the pod with reason Evicted and this message. Hard thresholds kill its containers without
+   * grace (maxGraceSeconds 0); soft ones give the pod its own grace period up to maxGraceSeconds.
+   */
+  evict(uid: string, message: string, maxGraceSeconds: number): void;
 }
 
 export interface EvictionManagerOptions {
+  /** Hard thresholds, and soft ones (those with a gracePeriodMs). */
   thresholds: Threshold[];
+  /** --eviction-max-pod-grace-period: the most grace a soft eviction gives a pod (0 or unset: the pod's own). */
+  maxPodGraceSeconds?: number;
   transitionMs: number;
   intervalMs?: number;
   stats: StatsSource;
@@ -50,6 +63,10 @@ export class EvictionManager {
   private last = '';
   private started = false;
   private running = false;
+  /** When each soft threshold (by signal) was first seen crossed in the current run of crossings. */
+  private softSince = new Map<string, number>();
+  /** The grace a pod evicted in this tick gets (0 for a hard threshold). */
+  private grace = 0;
 
   constructor(private o: EvictionManagerOptions) {
     this.tracker = new PressureTracker(o.transitionMs);
@@ -71,8 +88,10 @@ export class EvictionManager {
     this.running = true;
     try {
       const obs = await this.o.stats.node();
-      const met = thresholdsMet(this.o.thresholds, obs);
-      const inPressure = this.tracker.observe(met, now);
+      // Conditions show every crossing, soft ones included from their first observation (as the kubelet's).
+      const crossed = thresholdsMet(this.o.thresholds, obs);
+      const inPressure = this.tracker.observe(crossed, now);
+      const met = this.actionable(crossed, now);
       const key = [...inPressure].sort().join(',');
       if (key !== this.last || !this.started) {
         this.started = true;
@@ -85,6 +104,12 @@ export class EvictionManager {
       if (memory) {
         const o = obs['memory.available']!;
         return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+      }
+      // Then disk, bytes before inodes, the node's filesystem before the image store's.
+      const disk = DISK_SIGNALS.map((sig) => met.find((t) => t.signal === sig)).find((t) => t !== undefined);
+      if (disk) {
+        const o = obs[disk.signal]!;
+        return await this.evictForDisk(disk, o.available, thresholdAmount(disk, o.capacity));
       }
       const pids = met.find((t) => t.signal === 'pid.available');
       if (pids) {
@@ -100,6 +125,51 @@ export class EvictionManager {
     }
   }
 
+  /**
+   * The crossings that evict: hard ones, and soft ones crossed without a break for their grace period
+   * (hard first, so a soft threshold never softens a hard one). Sets the grace the eviction gives.
+   */
+  private actionable(crossed: Threshold[], now: number): Threshold[] {
+    for (const sig of [...this.softSince.keys()]) if (!crossed.some((t) => t.gracePeriodMs !== undefined && t.signal === sig)) this.softSince.delete(sig);
+    const hard = crossed.filter((t) => t.gracePeriodMs === undefined);
+    const soft = crossed.filter((t) => {
+      if (t.gracePeriodMs === undefined) return false;
+      const since = this.softSince.get(t.signal) ?? now;
+      this.softSince.set(t.signal, since);
+      return now - since >= t.gracePeriodMs && !hard.some((h) => h.signal === t.signal);
+    });
+    this.grace = 0;
+    if (hard.length === 0 && soft.length > 0) this.grace = this.o.maxPodGraceSeconds && this.o.maxPodGraceSeconds > 0 ? this.o.maxPodGraceSeconds : Number.MAX_SAFE_INTEGER;
+    return [...hard, ...soft];
+  }
+
+  private async evictForDisk(t: Threshold, available: number, amount: number): Promise<string | undefined> {
+    const byInodes = t.signal.endsWith('inodesFree');
+    const pods = this.o.pods.activePods().filter((p) => !p.critical);
+    const measured = await Promise.all(
+      pods.map(async (p) => {
+        const layers = await Promise.all(p.containers.map(async (c) => ({ c, u: c.writableLayer ? await this.o.stats.diskUsage([c.writableLayer]) : { bytes: 0, inodes: 0 } })));
+        const rest = await this.o.stats.diskUsage(p.storagePaths ?? []);
+        const known = rest !== undefined && layers.every((l) => l.u !== undefined);
+        const bytes = known ? rest.bytes + layers.reduce((s, l) => s + l.u!.bytes, 0) : undefined;
+        const inodes = known ? rest.inodes + layers.reduce((s, l) => s + l.u!.inodes, 0) : undefined;
+        const request = p.containers.reduce((s, c) => s + (c.ephemeralRequest ?? 0), 0);
+        const containerUsage: ContainerUsage[] = layers.map(({ c, u }) => ({ name: c.name, usage: u?.bytes ?? 0, request: c.ephemeralRequest ?? 0 }));
+        return { ...p, usage: bytes, request, processes: inodes, containerUsage };
+      }),
+    );
+    // Inodes: pods request none, so priority then most files (the PID ranking's shape); bytes: as memory.
+    const victim = (byInodes ? rankForPidEviction(measured) : rankForMemoryEviction(measured))[0];
+    if (!victim) {
+      this.o.log.warn('disk threshold crossed but no pod can be evicted', { threshold: `${t.signal}<${t.text}`, available });
+      return undefined;
+    }
+    const message = byInodes ? evictionMessage('inodes', String(Math.round(amount)), String(available), []) : evictionMessage('ephemeral-storage', formatBytes(amount), formatBytes(available), victim.containerUsage);
+    this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, usage: victim.usage, inodes: victim.processes, priority: victim.priority });
+    this.o.pods.evict(victim.uid, message, this.grace);
+    return victim.uid;
+  }
+
   private async evictForPids(t: Threshold, available: number, amount: number): Promise<string | undefined> {
     const pods = this.o.pods.activePods().filter((p) => !p.critical);
     const measured = await Promise.all(pods.map(async (p) => ({ ...p, processes: await this.o.stats.podProcesses(p.uid) })));
@@ -111,7 +181,7 @@ export class EvictionManager {
     // PIDs are counts: printed plain, and pods request none, so no per-container lines.
     const message = evictionMessage('pids', String(Math.round(amount)), String(available), []);
     this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, processes: victim.processes, priority: victim.priority });
-    this.o.pods.evict(victim.uid, message);
+    this.o.pods.evict(victim.uid, message, this.grace);
     return victim.uid;
   }
 
@@ -137,7 +207,7 @@ export class EvictionManager {
     }
     const message = evictionMessage('memory', formatBytes(amount), formatBytes(available), victim.containerUsage);
     this.o.log.warn('evicting pod', { pod: victim.name, uid: victim.uid, threshold: `${t.signal}<${t.text}`, available, usage: victim.usage, request: victim.request, priority: victim.priority });
-    this.o.pods.evict(victim.uid, message);
+    this.o.pods.evict(victim.uid, message, this.grace);
     return victim.uid;
   }
 }

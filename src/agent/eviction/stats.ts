@@ -2,6 +2,7 @@
 // with made-up machines, and one real implementation (linux-stats.ts) that reads /proc, statfs
 // and the cgroups the runtime puts pods in.
 
+import type { DiskUsage } from './disk-usage.js';
 import type { Observations } from './thresholds.js';
 
 export interface StatsSource {
@@ -11,4 +12,6 @@ export interface StatsSource {
   containerMemory(podUid: string, containerId: string): Promise<number | undefined>;
   /** Processes and threads in the pod's cgroup (its PID use); undefined if unknown. */
   podProcesses(podUid: string): Promise<number | undefined>;
+  /** Local disk used under these paths (a pod's directory, logs, writable layers); undefined if unknown. */
+  diskUsage(paths: string[]): Promise<DiskUsage | undefined>;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conditionOf, DEFAULT_EVICTION_HARD, parseEvictionThresholds, thresholdAmount, thresholdsMet } from './thresholds.js';
+import { conditionOf, DEFAULT_EVICTION_HARD, parseEvictionThresholds, parseSoftThresholds, thresholdAmount, thresholdsMet } from './thresholds.js';
 
 const MI = 1024 ** 2;
 
@@ -83,4 +83,20 @@ test('a threshold is met when what is available falls below it', () => {
     );
   assert.equal(thresholdAmount(ts[1], 1000), 100);
   assert.equal(conditionOf('imagefs.inodesFree'), 'DiskPressure');
+});
+
+test('soft thresholds: each needs its grace period, and a grace period needs its threshold', () => {
+  const secs = (d: string) => Number(/^(\d+)s$/.exec(d)?.[1] ?? NaN) * 1000;
+  const soft = parseSoftThresholds('memory.available<500Mi,nodefs.available<20%', 'memory.available=90s, nodefs.available=120s', secs);
+  assert.deepEqual(
+    soft.map((t) => [t.signal, t.gracePeriodMs]),
+    [
+      ['memory.available', 90_000],
+      ['nodefs.available', 120_000],
+    ],
+  );
+  assert.throws(() => parseSoftThresholds('memory.available<500Mi', '', secs), /needs a grace period: add memory.available=DURATION/);
+  assert.throws(() => parseSoftThresholds('memory.available<500Mi', 'memory.available=90s,pid.available=10s', secs), /grace period for pid.available, which has no soft threshold/);
+  assert.throws(() => parseSoftThresholds('', 'bogus=1s', secs), /unknown eviction signal "bogus"/);
+  assert.throws(() => parseSoftThresholds('memory.available<1Gi', 'memory.available', secs), /expected SIGNAL=DURATION/);
 });

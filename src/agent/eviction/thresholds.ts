@@ -15,6 +15,8 @@ export interface Threshold {
   percentage?: number;
   /** As written, for messages ("100Mi", "10%"). */
   text: string;
+  /** Soft thresholds (--eviction-soft) only: how long the signal must stay past it before a pod is evicted. */
+  gracePeriodMs?: number;
 }
 
 /**
@@ -53,6 +55,32 @@ export function parseEvictionThresholds(spec: string): Threshold[] {
     }
   }
   return out;
+}
+
+/**
+ * --eviction-soft with --eviction-soft-grace-period ("memory.available=1m30s,nodefs.available=2m"):
+ * every soft threshold needs its grace period, as the kubelet requires.
+ */
+export function parseSoftThresholds(spec: string, gracePeriods: string, parseDuration: (text: string) => number): Threshold[] {
+  const soft = parseEvictionThresholds(spec);
+  const periods = new Map<string, number>();
+  for (const raw of gracePeriods.split(',')) {
+    const stmt = raw.trim();
+    if (!stmt) continue;
+    const eq = stmt.indexOf('=');
+    if (eq < 0) throw new Error(`grace period "${stmt}": expected SIGNAL=DURATION, e.g. memory.available=1m30s`);
+    const signal = stmt.slice(0, eq).trim();
+    if (!(SIGNALS as readonly string[]).includes(signal)) throw new Error(`grace period "${stmt}": unknown eviction signal "${signal}" (one of ${SIGNALS.join(', ')})`);
+    if (periods.has(signal)) throw new Error(`grace period for signal ${signal} given twice`);
+    periods.set(signal, parseDuration(stmt.slice(eq + 1).trim()));
+  }
+  for (const t of soft) {
+    const g = periods.get(t.signal);
+    if (g === undefined) throw new Error(`the soft threshold ${t.signal}<${t.text} needs a grace period: add ${t.signal}=DURATION to --eviction-soft-grace-period`);
+    t.gracePeriodMs = g;
+  }
+  for (const signal of periods.keys()) if (!soft.some((t) => t.signal === signal)) throw new Error(`grace period for ${signal}, which has no soft threshold in --eviction-soft`);
+  return soft;
 }
 
 /** What the node has of a signal's resource now: how much is left, out of how much. */

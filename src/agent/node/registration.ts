@@ -2,6 +2,7 @@
 // Lease in kube-node-lease renewed every 10 s (what the node lifecycle controller watches), and the
 // Ready/pressure conditions refreshed periodically. Also follows the Node for its pod CIDR.
 
+import { logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
@@ -150,7 +151,7 @@ export class NodeRegistration {
     } catch (e) {
       if (isNotFound(e)) {
         this.log.warn('node object was deleted; registering again');
-        await this.register().catch(() => undefined);
+        await this.register().catch(logFailure(this.log, 'registering the node again'));
       } else this.log.warn('node status update failed', { err: e });
     }
   }

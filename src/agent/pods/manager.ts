@@ -11,15 +11,15 @@ import { R } from '../../client/resources.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import type { Pod } from './types.js';
-import { logDirUids } from '../logs/pod-log-dir.js';
+import { logDirUids, podLogDir } from '../logs/pod-log-dir.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
 import { parseQuantity } from '../../api/quantity.js';
 
-/** A container's memory request in bytes; a limit alone stands for the request, as the API server defaults it. */
-function memoryRequest(c: Pod['spec']['containers'][number]): number {
-  const q = c.resources?.requests?.memory ?? c.resources?.limits?.memory;
+/** A container's request of a resource in bytes; a limit alone stands for the request, as the API server defaults it. */
+function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory' | 'ephemeral-storage'): number {
+  const q = c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource];
   try {
     return q === undefined ? 0 : Math.max(0, parseQuantity(q));
   } catch {
@@ -81,7 +81,11 @@ export class PodManager {
         name: `${pod.metadata.namespace}/${pod.metadata.name}`,
         priority: pod.spec.priority ?? 0,
         critical: (pod.spec.priority ?? 0) >= CRITICAL_PRIORITY, // never evicted, as by the kubelet
-        containers: pod.spec.containers.map((c) => ({ name: c.name, id: w.currentContainerId(c.name), memoryRequest: memoryRequest(c) })),
+        containers: pod.spec.containers.map((c) => {
+          const id = w.currentContainerId(c.name);
+          return { name: c.name, id, memoryRequest: bytesRequested(c, 'memory'), ephemeralRequest: bytesRequested(c, 'ephemeral-storage'), writableLayer: id ? this.deps.runtime.writableLayer?.(id) : undefined };
+        }),
+        storagePaths: [w.dir, podLogDir(this.deps.dataDir, pod)],
       });
     }
     return out;
@@ -92,8 +96,8 @@ export class PodManager {
     this.admission = check;
   }
 
-  evict(uid: string, message: string) {
-    this.workers.get(uid)?.evict(message);
+  evict(uid: string, message: string, maxGraceSeconds = 0) {
+    this.workers.get(uid)?.evict(message, maxGraceSeconds);
   }
 
   worker(namespace: string, name: string): PodWorker | undefined {

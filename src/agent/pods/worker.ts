@@ -4,6 +4,7 @@
 // A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL), cleaned up
 // (containers, mounts, cgroups, network namespace) and then removed from the API.
 
+import { logFailure } from '../../util/best-effort.js';
 import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
@@ -70,7 +71,7 @@ export class PodWorker {
   private lastPhase?: string;
   private deadlineExceeded = false;
   /** Set by the eviction manager: the pod is failed with reason Evicted and never runs again here. */
-  private evicted?: { message: string; rejected?: boolean; done?: boolean };
+  private evicted?: { message: string; rejected?: boolean; done?: boolean; graceSeconds?: number };
   private rejected?: { reason: string; message: string };
   readonly dir: string;
 
@@ -233,11 +234,12 @@ export class PodWorker {
 
   /**
    * Fail this pod for the eviction manager: the kubelet's hard eviction kills the containers without
-   * a grace period and leaves the pod object (phase Failed, reason Evicted) for its owner to replace.
+   * a grace period (maxGraceSeconds 0), a soft one gives the pod its own grace period up to
+   * maxGraceSeconds; the pod object stays (phase Failed, reason Evicted) for its owner to replace.
    */
-  evict(message: string) {
+  evict(message: string, maxGraceSeconds = 0) {
     if (this.evicted || this.terminating || this.finished) return;
-    this.evicted = { message };
+    this.evicted = { message, graceSeconds: Math.min(this.grace(), maxGraceSeconds) };
     this.log.warn('evicting pod', { message });
     this.event('Warning', 'Evicted', message);
     this.kick();
@@ -266,13 +268,21 @@ export class PodWorker {
   /** In sync(): kill what runs (grace 0, as for a hard threshold), publish Failed/Evicted, free the network. */
   private async syncEvicted() {
     if (this.evicted?.done) return;
-    for (const r of this.records.values()) {
-      for (const p of r.probes) p.stop();
-      r.probes = [];
-      if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, 0);
-    }
+    // All containers at once: under a soft threshold each has the same grace period, not one after the other.
+    await Promise.all(
+      [...this.records.values()].map(async (r) => {
+        for (const p of r.probes) p.stop();
+        r.probes = [];
+        if (r.current?.state === 'running') await this.d.runtime.stop(r.current.id, this.evicted?.graceSeconds ?? 0);
+      }),
+    );
     await this.publish();
     await this.releaseSandbox();
+    // What the pod held on disk is handed back now, not when its object is deleted (maybe never):
+    // an eviction for disk pressure must relieve it, as the kubelet tears down a terminated pod's
+    // volumes and collects its dead containers. Logs stay for `kubectl logs`.
+    for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(logFailure(this.log, 'removing a container of the evicted pod', { id: r.current.id }));
+    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the volumes of the evicted pod'));
     this.evicted!.done = true;
   }
 
@@ -428,7 +438,7 @@ export class PodWorker {
         // Resolved inside the volume without following symlinks out of it, then staged where only the agent writes.
         const staged = sub instanceof Error ? sub : await stageSubPath(v.path, sub, join(this.dir, 'subpaths', id, String(mounts.length))).catch((e: Error) => e);
         if (staged instanceof Error) {
-          await removeStaged(join(this.dir, 'subpaths', id)).catch(() => undefined);
+          await removeStaged(join(this.dir, 'subpaths', id)).catch(logFailure(this.log, 'removing staged subPaths', { container: c.name }));
           return this.configError(r, `failed to prepare subPath for volumeMount "${vm.name}" of container "${c.name}": ${staged.message}`);
         }
         source = staged;
@@ -444,8 +454,8 @@ export class PodWorker {
     if (r.current) {
       if (r.current.state === 'exited') r.previous = terminatedOf(r.current);
       const old = r.current.id;
-      await this.d.runtime.remove(old).catch(() => undefined);
-      await removeStaged(join(this.dir, 'subpaths', old)).catch(() => undefined);
+      await this.d.runtime.remove(old).catch(logFailure(this.log, 'removing the previous container instance', { id: old }));
+      await removeStaged(join(this.dir, 'subpaths', old)).catch(logFailure(this.log, 'removing staged subPaths', { id: old }));
       await pruneLogs(logDir, next);
     }
     const sc = c.securityContext ?? {};
@@ -664,16 +674,18 @@ export class PodWorker {
   async cleanup() {
     clearTimeout(this.wake);
     clearTimeout(this.refreshTimer);
-    for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(() => undefined);
-    for (const i of this.d.runtime.list()) if (i.podUid === this.uid) await this.d.runtime.remove(i.id).catch(() => undefined);
-    await this.d.network.teardown(this.uid).catch(() => undefined);
-    if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(() => undefined);
+    // Each step on its own: one failing (logged) must not keep the others from freeing what they can.
+    for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(logFailure(this.log, 'removing container', { id: r.current.id }));
+    for (const i of this.d.runtime.list()) if (i.podUid === this.uid) await this.d.runtime.remove(i.id).catch(logFailure(this.log, 'removing container', { id: i.id }));
+    await this.d.network.teardown(this.uid).catch(logFailure(this.log, 'tearing down the pod network'));
+    if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(logFailure(this.log, 'removing the pod sandbox'));
+    // No sandbox in memory (an orphan after a restart): the default paths, which may well not exist.
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
-    await cleanupVolumes(this.dir).catch(() => undefined);
+    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the pod volumes'));
     // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
     const left = await mountsUnder(this.dir);
     if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });
-    else await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    else await rm(this.dir, { recursive: true, force: true }).catch(logFailure(this.log, 'removing the pod directory'));
     // By uid: an orphan's worker knows only the uid, not the namespace and name in the directory's name.
     for (const d of new Set([podLogDir(this.d.dataDir, this.pod, this.uid), ...(await findPodLogDirs(this.d.dataDir, this.uid))])) await rm(d, { recursive: true, force: true });
   }

@@ -82,6 +82,10 @@ export class RuncRuntime implements Runtime {
     return `/${this.cgroupParent}/pod${podUid}/${id}`;
   }
 
+  writableLayer(id: string): string {
+    return join(this.containersDir, id, 'upper');
+  }
+
   async createContainer(sandbox: Sandbox, cfg: ContainerConfig): Promise<ContainerInfo> {
     const dir = join(this.containersDir, cfg.id);
     await rm(dir, { recursive: true, force: true });

@@ -141,4 +141,6 @@ export interface Runtime {
   attach(id: string, opts: ExecOptions): Promise<ExecSession>;
   /** Re-read containers left by a previous agent run; keep the running ones. */
   recover(): Promise<void>;
+  /** The directory holding a container's writes to its root filesystem (its ephemeral-storage use), if it has one. */
+  writableLayer?(id: string): string | undefined;
 }

@@ -12,7 +12,7 @@ export async function handleGet(rc: RequestContext) {
   // resourceVersion on a GET means "not older than": the newest read satisfies it once the store has
   // reached it; a revision it has not reached is waited for, then 504 (list/fresh.ts).
   const rv = parseResourceVersion(rc.query.get('resourceVersion') ?? '');
-  if (rv > 0) await waitForRevision(rc.api.store, rv);
+  if (rv > 0) await waitForRevision(rc.api.store, rv, rc.api.timings.listFreshWaitMs);
   const { obj } = await rc.api.objects(rc.def).mustGet(rc.info.namespace, rc.info.name!);
   if (wantsAs(rc.req, 'Table')) {
     return sendObject(rc.req, rc.res, 200, toTable(rc.def, [obj], { includeObject: includeObjectOf(rc) }), warningHeaders(rc.warnings));

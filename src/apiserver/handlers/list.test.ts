@@ -12,11 +12,7 @@ import type { Store } from '../../store/types.js';
 import { SqliteStore } from '../../store/sqlite/store.js';
 import { EtcdStore } from '../../store/etcd/store.js';
 import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
-import type { TestApi } from '../list/harness.js';
-
-// Waits for a future resourceVersion are 3 s in production; a fraction of that keeps this suite quick.
-process.env.GIFEE_FRESH_WAIT_MS = '300';
-const { startTestApi } = await import('../list/harness.js');
+import { startTestApi, type TestApi } from '../list/harness.js';
 
 const cm = (name: string, ns = 'default') => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, uid: `uid-${name}`, creationTimestamp: '2026-01-01T00:00:00Z' }, data: { k: name } });
 const token = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -29,7 +25,8 @@ function suite(backend: 'sqlite' | 'etcd', open: () => Promise<{ store: Store; d
     let done: () => Promise<void>;
     before(async () => {
       ({ store, done } = await open());
-      api = await startTestApi(store);
+      // Waits for a future resourceVersion are 3 s in production; a fraction of that keeps this suite quick.
+      api = await startTestApi(store, { listFreshWaitMs: 300 });
     });
     after(async () => {
       await api?.close();

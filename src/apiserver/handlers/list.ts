@@ -61,7 +61,7 @@ async function planList(rc: RequestContext, q: ListQuery): Promise<Plan> {
     return plan;
   }
   if (q.rv > 0) {
-    await waitForRevision(rc.api.store, q.rv);
+    await waitForRevision(rc.api.store, q.rv, rc.api.timings.listFreshWaitMs);
     // Exact, and the legacy form of it (a limit with a resourceVersion), read at that revision;
     // NotOlderThan reads the newest, which the wait made at least that new.
     if (q.match === 'Exact' || (q.match === '' && q.limit > 0)) plan.revision = q.rv;

@@ -18,7 +18,6 @@ import { Slice } from '../list/stream.js';
 import { metrics } from '../../util/metrics.js';
 
 const activeWatches = metrics.gauge('apiserver_registered_watchers', 'Number of currently open watches, by resource.');
-const BOOKMARK_INTERVAL_MS = Number(process.env.GIFEE_BOOKMARK_INTERVAL_MS ?? 30_000);
 /** A client this far behind (bytes buffered) is cut off; it will re-watch from its last resourceVersion. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
@@ -43,7 +42,7 @@ export async function handleWatch(rc: RequestContext) {
   // and fails like Kubernetes' watch cache after 3 s: an ERROR event carrying the 504 Status.
   let tooNew: ApiError | undefined;
   if (sendInitial === true && q.rv > 0)
-    await waitForRevision(rc.api.store, q.rv).catch((e) => {
+    await waitForRevision(rc.api.store, q.rv, rc.api.timings.listFreshWaitMs).catch((e) => {
       if (e instanceof ApiError) tooNew = e;
       else throw e;
     });
@@ -147,7 +146,7 @@ export async function handleWatch(rc: RequestContext) {
     return;
   }
   if (bookmarks) {
-    timers.push(setInterval(() => bookmark(lastRv), BOOKMARK_INTERVAL_MS));
+    timers.push(setInterval(() => bookmark(lastRv), rc.api.timings.watchBookmarkIntervalMs));
   }
   if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
 }

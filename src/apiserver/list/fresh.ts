@@ -6,10 +6,8 @@
 import type { Store } from '../../store/types.js';
 import { tooLargeResourceVersion } from '../../api/errors.js';
 
-export const FRESH_WAIT_MS = Number(process.env.GIFEE_FRESH_WAIT_MS ?? 3000);
-
 /** Resolves with the current revision once it is >= rv; throws the 504 after waitMs. */
-export async function waitForRevision(store: Store, rv: number, waitMs = FRESH_WAIT_MS): Promise<number> {
+export async function waitForRevision(store: Store, rv: number, waitMs: number): Promise<number> {
   let current = await store.currentRevision();
   if (current >= rv) return current;
   const deadline = Date.now() + waitMs;

@@ -29,8 +29,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(store: Store): Promise<TestApi> {
+export async function startTestApi(store: Store, timings: Partial<ApiState['timings']> = {}): Promise<TestApi> {
   const state = new ApiState(store, new KindRegistry(builtinKinds), logger('test-api'));
+  Object.assign(state.timings, timings);
   const user = { name: 'test', groups: ['system:masters'] };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://test');

@@ -45,50 +45,52 @@ export interface FieldIndex {
 }
 
 /**
- * Leaf paths and the value at each, in one walk. Comparing two objects field by field through this
- * index is linear; looking each path up in the object would scan lists once per path.
+ * How a traversal records what it sees: `descend` makes a child position from a parent and a path
+ * segment; `leaf` marks a position as a leaf with its value. The index of paths and the FieldsV1
+ * trie are the two walkers of one traversal (visitObject / visitField), so they cannot disagree.
  */
-export function indexFields(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): FieldIndex {
-  const idx: FieldIndex = { paths: new Set(), at: new Map() };
+interface FieldWalker<P> {
+  descend(at: P, seg: string): P;
+  leaf(at: P, v: unknown): void;
+}
+
+/** The fields of a top-level object: apiVersion and kind never, server metadata never, `skip`/`only` by top-level key. */
+function visitObject<P>(w: FieldWalker<P>, root: P, schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] }) {
   const top = value as Obj;
-  if (!isObj(top)) return idx;
+  if (!isObj(top)) return;
   for (const [k, v] of Object.entries(top)) {
     if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k) || (opts.only && !opts.only.includes(k))) continue;
     const fs = schema.type === 'object' ? schema.properties[k] : undefined;
     if (k === 'metadata' && isObj(v)) {
       const ms = fs ? resolve(fs) : undefined;
-      const meta = child(ROOT, 'f:metadata');
+      const meta = w.descend(root, 'f:metadata');
       for (const [mk, mv] of Object.entries(v)) {
         if (SERVER_METADATA.has(mk) || mv === undefined) continue;
         const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
-        walk(mfs ? resolve(mfs) : undefined, mv, child(meta, `f:${mk}`), idx);
+        visitField(w, mfs ? resolve(mfs) : undefined, mv, w.descend(meta, `f:${mk}`));
       }
       continue;
     }
-    walk(fs ? resolve(fs) : undefined, v, child(ROOT, `f:${k}`), idx);
+    visitField(w, fs ? resolve(fs) : undefined, v, w.descend(root, `f:${k}`));
   }
-  return idx;
 }
 
-function leaf(idx: FieldIndex, prefix: string, v: unknown) {
-  const key = keyOf(prefix);
-  idx.paths.add(key);
-  // With duplicate list keys the first item wins, as a search from the front would find.
-  if (!idx.at.has(key)) idx.at.set(key, v);
-}
-
-function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex) {
-  if (v === null || v === undefined) return leaf(idx, prefix, v);
+/** One field at position `at`: granular objects, maps, list-maps and sets are entered; anything else is one leaf. */
+function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at: P): void {
+  if (v === null || v === undefined) {
+    w.leaf(at, v);
+    return;
+  }
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
     for (const [k, x] of Object.entries(v)) {
       const fs = s.properties[k];
-      walk(fs ? resolve(fs) : undefined, x, child(prefix, `f:${k}`), idx);
+      visitField(w, fs ? resolve(fs) : undefined, x, w.descend(at, `f:${k}`));
     }
     return;
   }
   if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
     const vs = resolve(s.values);
-    for (const [k, x] of Object.entries(v)) walk(vs, x, child(prefix, `f:${k}`), idx);
+    for (const [k, x] of Object.entries(v)) visitField(w, vs, x, w.descend(at, `f:${k}`));
     return;
   }
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
@@ -97,22 +99,51 @@ function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex
       const props = item.type === 'object' ? item.properties : undefined;
       for (const x of v) {
         if (!isObj(x)) continue;
-        const at = child(prefix, itemKey(x, s.listMapKeys, item));
-        leaf(idx, child(at, '.'), x);
+        const itemAt = w.descend(at, itemKey(x, s.listMapKeys, item));
+        w.leaf(w.descend(itemAt, '.'), x);
         for (const [k, y] of Object.entries(x)) {
           const fs = props?.[k];
-          walk(fs ? resolve(fs) : undefined, y, child(at, `f:${k}`), idx);
+          visitField(w, fs ? resolve(fs) : undefined, y, w.descend(itemAt, `f:${k}`));
         }
       }
       return;
     }
     if (s.listType === 'set') {
-      for (const x of v) leaf(idx, child(prefix, `v:${JSON.stringify(x)}`), x);
+      for (const x of v) w.leaf(w.descend(at, `v:${JSON.stringify(x)}`), x);
       return;
     }
   }
   // Scalars, atomic lists and objects, and anything the schema does not describe: one leaf.
-  leaf(idx, prefix, v);
+  w.leaf(at, v);
+}
+
+/** Positions are key prefixes (see ROOT); leaves go into the index. */
+function indexWalker(idx: FieldIndex): FieldWalker<string> {
+  return {
+    descend: child,
+    leaf(prefix, v) {
+      const key = keyOf(prefix);
+      idx.paths.add(key);
+      // With duplicate list keys the first item wins, as a search from the front would find.
+      if (!idx.at.has(key)) idx.at.set(key, v);
+    },
+  };
+}
+
+/** Positions are trie nodes, created on the way down; a leaf is a node with no children. */
+const trieWalker: FieldWalker<Obj> = {
+  descend: (node, seg) => (isObj(node[seg]) ? node[seg] : (node[seg] = {})) as Obj,
+  leaf: () => {},
+};
+
+/**
+ * Leaf paths and the value at each, in one walk. Comparing two objects field by field through this
+ * index is linear; looking each path up in the object would scan lists once per path.
+ */
+export function indexFields(schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] } = {}): FieldIndex {
+  const idx: FieldIndex = { paths: new Set(), at: new Map() };
+  visitObject(indexWalker(idx), ROOT, schema, value, opts);
+  return idx;
 }
 
 /**
@@ -121,59 +152,7 @@ function walk(s: Schema | undefined, v: unknown, prefix: string, idx: FieldIndex
  */
 export function fieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
   const root: Obj = {};
-  const top = value as Obj;
-  if (!isObj(top)) return root;
-  const at = (node: Obj, seg: string): Obj => (isObj(node[seg]) ? node[seg] : (node[seg] = {})) as Obj;
-  const rec = (s: Schema | undefined, v: unknown, node: Obj, seg: string) => {
-    const here = at(node, seg);
-    if (v === null || v === undefined) return;
-    if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
-      for (const [k, x] of Object.entries(v)) {
-        const fs = s.properties[k];
-        rec(fs ? resolve(fs) : undefined, x, here, `f:${k}`);
-      }
-      return;
-    }
-    if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
-      const vs = resolve(s.values);
-      for (const [k, x] of Object.entries(v)) rec(vs, x, here, `f:${k}`);
-      return;
-    }
-    if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
-      if (s.listType === 'map' && s.listMapKeys?.length) {
-        const item = resolve(s.items);
-        const props = item.type === 'object' ? item.properties : undefined;
-        for (const x of v) {
-          if (!isObj(x)) continue;
-          const itemNode = at(here, itemKey(x, s.listMapKeys, item));
-          at(itemNode, '.');
-          for (const [k, y] of Object.entries(x)) {
-            const fs = props?.[k];
-            rec(fs ? resolve(fs) : undefined, y, itemNode, `f:${k}`);
-          }
-        }
-        return;
-      }
-      if (s.listType === 'set') {
-        for (const x of v) at(here, `v:${JSON.stringify(x)}`);
-        return;
-      }
-    }
-  };
-  for (const [k, v] of Object.entries(top)) {
-    if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k)) continue;
-    const fs = schema.type === 'object' ? schema.properties[k] : undefined;
-    if (k === 'metadata' && isObj(v)) {
-      const ms = fs ? resolve(fs) : undefined;
-      for (const [mk, mv] of Object.entries(v)) {
-        if (SERVER_METADATA.has(mk) || mv === undefined) continue;
-        const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
-        rec(mfs ? resolve(mfs) : undefined, mv, at(root, 'f:metadata'), `f:${mk}`);
-      }
-      continue;
-    }
-    rec(fs ? resolve(fs) : undefined, v, root, `f:${k}`);
-  }
+  visitObject(trieWalker, root, schema, value, opts);
   return sortTrie(root);
 }
 
@@ -187,7 +166,7 @@ function sortTrie(node: Obj): Obj {
 /** Leaf paths of `v` at `path` (as walks of whole objects name them), added to `into`. */
 export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: string[]): void {
   const idx: FieldIndex = { paths: new Set(), at: new Map() };
-  walk(s, v, JSON.stringify(path).slice(0, -1), idx);
+  visitField(indexWalker(idx), s, v, JSON.stringify(path).slice(0, -1));
   for (const p of idx.paths) into.push(p);
 }
 

@@ -3,6 +3,7 @@
 // private copies of the Deployment and its ReplicaSets so in-flight changes are seen by later steps
 // of the same sync. Mirrors pkg/controller/deployment/sync.go in Kubernetes.
 
+import { logFailure } from '../../util/best-effort.js';
 import type { KObject } from '../../api/kind.js';
 import type { EventRecorder } from '../../client/events.js';
 import { R } from '../../client/resources.js';
@@ -120,7 +121,8 @@ export class DeploymentSync {
         if (hasProgressDeadline(this.d)) {
           const status = structuredClone(this.d.status ?? {});
           setCondition(status, newCondition('Progressing', 'False', Reason.FailedRSCreate, `Failed to create new replica set "${rs.metadata.name}": ${message}`));
-          await this.writeStatus(status).catch(() => undefined);
+          // The create's error is what the caller must see; a failed condition write is only logged.
+          await this.writeStatus(status).catch(logFailure(this.ctx.log, 'writing the FailedRSCreate condition'));
         }
         this.event('Warning', 'FailedCreate', `Failed to create new replica set "${rs.metadata.name}": ${message}`);
         throw e;

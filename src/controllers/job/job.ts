@@ -47,7 +47,8 @@ interface JobStatus {
 }
 
 /** Base of the back-off before replacing a failed pod (Kubernetes: 10s, doubling, at most 6m). */
-const BACKOFF_BASE_MS = Number(process.env.GIFEE_JOB_BACKOFF_MS ?? 10_000);
+/** The kubelet-like back-off of replacements after failures: 10 s, doubling (Kubernetes' default). */
+export const DEFAULT_BACKOFF_BASE_MS = 10_000;
 const BACKOFF_MAX_MS = 6 * 60_000;
 
 export class JobController extends Controller {
@@ -58,12 +59,16 @@ export class JobController extends Controller {
   /** When each job last saw its failure count grow, for the replacement back-off. */
   private lastFailure = new Map<string, { failed: number; at: number }>();
 
+  private readonly backoffBaseMs: number;
+
   constructor(
     private client: RestClient,
     factory: InformerFactory,
     log: Logger,
+    opts: { backoffBaseMs?: number } = {},
   ) {
     super('job', log, factory, 4);
+    this.backoffBaseMs = opts.backoffBaseMs ?? DEFAULT_BACKOFF_BASE_MS;
     this.events = new EventRecorder(client, 'job-controller', log);
     this.jobs = this.informers.informer(R.jobs);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
@@ -227,10 +232,10 @@ export class JobController extends Controller {
     const seen = this.lastFailure.get(key);
     if (!seen || seen.failed !== failed) {
       this.lastFailure.set(key, { failed, at: Date.now() });
-      if (!seen) return Math.min(BACKOFF_BASE_MS, BACKOFF_MAX_MS);
+      if (!seen) return Math.min(this.backoffBaseMs, BACKOFF_MAX_MS);
     }
     const at = this.lastFailure.get(key)!.at;
-    const delay = Math.min(BACKOFF_BASE_MS * 2 ** (failed - 1), BACKOFF_MAX_MS);
+    const delay = Math.min(this.backoffBaseMs * 2 ** (failed - 1), BACKOFF_MAX_MS);
     return at + delay - Date.now();
   }
 

@@ -4,7 +4,7 @@
 // (unreachable for Unknown, not-ready for False; NoSchedule and NoExecute) that follow its Ready
 // condition; the taints go when the node is Ready again. NoExecute taints evict pods: at once
 // without a matching toleration, after tolerationSeconds with one.
-// The grace period is GIFEE_NODE_MONITOR_GRACE_MS (default 40s, as Kubernetes).
+// The grace period is an option (default 40s, as Kubernetes; GIFEE_NODE_MONITOR_GRACE_MS through the CLI).
 
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
@@ -31,14 +31,16 @@ export class NodeLifecycleController extends Controller {
   /** When this controller last saw each node's heartbeat change (its own clock, as Kubernetes does). */
   private probes = new Map<string, { heartbeat: string; at: number }>();
   private monitor?: NodeJS.Timeout;
-  private readonly graceMs = Number(process.env.GIFEE_NODE_MONITOR_GRACE_MS ?? 40_000);
+  private readonly graceMs: number;
 
   constructor(
     private client: RestClient,
     factory: InformerFactory,
     log: Logger,
+    opts: { monitorGraceMs?: number } = {},
   ) {
     super('nodelifecycle', log, factory, 2);
+    this.graceMs = opts.monitorGraceMs ?? 40_000;
     this.events = new EventRecorder(client, 'node-controller', log);
     this.nodes = this.informers.informer(R.nodes);
     this.leases = this.informers.informer(R.leases, { namespace: LEASE_NS });

@@ -10,7 +10,8 @@ import { isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 
-const QUARANTINE_MS = () => Number(process.env.GIFEE_PODGC_QUARANTINE_MS ?? 40_000);
+/** How long a node must be gone before its pods are collected (Kubernetes' 40 s). */
+export const DEFAULT_QUARANTINE_MS = 40_000;
 
 export class PodGCController extends Controller {
   private pods: InformerLike;
@@ -19,19 +20,23 @@ export class PodGCController extends Controller {
   private missingSince = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
+  private readonly quarantineMs: number;
+
   constructor(
     private client: RestClient,
     factory: InformerFactory,
     log: Logger,
+    opts: { quarantineMs?: number } = {},
   ) {
     super('podgc', log, factory, 1);
+    this.quarantineMs = opts.quarantineMs ?? DEFAULT_QUARANTINE_MS;
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
     this.nodes = this.informers.informer(R.nodes);
   }
 
   protected override async onCachesSynced() {
     // Level-triggered sweep: every few seconds, queue each pod whose node is missing.
-    this.timer = setInterval(() => this.sweep(), Math.min(5000, Math.max(500, QUARANTINE_MS() / 4)));
+    this.timer = setInterval(() => this.sweep(), Math.min(5000, Math.max(500, this.quarantineMs / 4)));
     this.timer.unref();
   }
 
@@ -47,7 +52,7 @@ export class PodGCController extends Controller {
       if (this.nodes.get(node)) continue;
       seen.add(node);
       if (!this.missingSince.has(node)) this.missingSince.set(node, now);
-      if (now - this.missingSince.get(node)! < QUARANTINE_MS()) continue;
+      if (now - this.missingSince.get(node)! < this.quarantineMs) continue;
       for (const p of this.pods.byIndex(INDEX_NODE_NAME, node)) this.queue.add(`${p.metadata!.namespace}/${p.metadata!.name}`);
     }
     for (const n of [...this.missingSince.keys()]) if (!seen.has(n)) this.missingSince.delete(n);
