@@ -240,6 +240,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
+  // As Kubernetes without --service-account-jwks-uri: the keys are at this server's external address.
+  if (saTokens && !opts.serviceAccounts?.jwksUri) saTokens.jwksUri = `https://${advertise.includes(':') ? `[${advertise}]` : advertise}:${port}/openid/v1/jwks`;
   const compactEvery = opts.compactionIntervalMs ?? 300_000;
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;

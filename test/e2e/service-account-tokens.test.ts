@@ -207,7 +207,7 @@ test('a legacy token Secret is filled on request, works, and stops working once 
 test('service account issuer discovery: the OpenID configuration and the JWKS', { skip }, async () => {
   const config = JSON.parse((await k(['get', '--raw', '/.well-known/openid-configuration'])).stdout);
   assert.equal(config.issuer, ISSUER);
-  assert.equal(config.jwks_uri, `${ISSUER}/openid/v1/jwks`);
+  assert.equal(config.jwks_uri, `${c.url}/openid/v1/jwks`);
   assert.deepEqual(config.id_token_signing_alg_values_supported, ['ES256']);
   const jwks = JSON.parse((await k(['get', '--raw', '/openid/v1/jwks'])).stdout);
   assert.equal(jwks.keys.length, 1);

@@ -17,7 +17,7 @@ export interface ServiceAccountOptions {
   apiAudiences?: string[];
   /** The longest token TokenRequest issues, in seconds (--service-account-max-token-expiration; default 48 h). */
   maxExpirationSeconds?: number;
-  /** The jwks_uri of the discovery document (--service-account-jwks-uri; default ISSUER/openid/v1/jwks). */
+  /** The jwks_uri of the discovery document (--service-account-jwks-uri; default: the API server's external address + /openid/v1/jwks). */
   jwksUri?: string;
 }
 
@@ -34,6 +34,7 @@ export interface ServiceAccountTokens {
   issuer: string;
   apiAudiences: string[];
   maxExpirationSeconds: number;
+  /** Set to the server's external address once it listens, unless given. */
   jwksUri: string;
   signer: TokenSigner;
   keys: VerificationKey[];

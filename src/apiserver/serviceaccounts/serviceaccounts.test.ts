@@ -171,7 +171,7 @@ test('forged, expired, wrong-issuer, oversized and deleted-account tokens are a 
 
 test('issuer discovery: the OpenID configuration and the JWKS with the signing key', async () => {
   const config = await admin.request<Record<string, unknown>>('GET', '/.well-known/openid-configuration');
-  assert.deepEqual(config, { issuer: ISSUER, jwks_uri: `${ISSUER}/openid/v1/jwks`, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] });
+  assert.deepEqual(config, { issuer: ISSUER, jwks_uri: `${api.url}/openid/v1/jwks`, response_types_supported: ['id_token'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['ES256'] });
   const jwks = await admin.request<{ keys: Record<string, unknown>[] }>('GET', '/openid/v1/jwks');
   assert.equal(jwks.keys.length, 1);
   assert.equal(jwks.keys[0].kid, new TokenSigner(pki.serviceAccount.key).kid);
