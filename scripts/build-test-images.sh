@@ -4,6 +4,8 @@
 #   OUT_DIR/web-1.oci.tar         gifee.local/web:1      (busybox + `httpd -f -p 8080 -h /www`, "hello from gifee web")
 #   OUT_DIR/web-2.oci.tar         gifee.local/web:2      (same, index.html says "v2": for rolling updates)
 #   OUT_DIR/busybox-1.docker.tar  gifee.local/busybox:1  (docker-archive, the `docker save` format)
+#   OUT_DIR/kubectl-1.oci.tar     gifee.local/kubectl:1  (busybox + the host's static kubectl at /usr/local/bin:
+#                                 an in-cluster API client; only when a statically linked kubectl is found)
 # Layers are plain tar + gzip -n with fixed mtimes and owners, so the same inputs give the same digests.
 # Idempotent: exits at once when every output exists and is newer than this script and busybox.
 set -euo pipefail
@@ -17,13 +19,23 @@ if ldd "$BUSYBOX" >/dev/null 2>&1; then
   exit 1
 fi
 
+# The in-cluster client: kubectl 1.32 beside the host's kubectl if there, else the host's kubectl, if static.
+KUBECTL_BIN=${KUBECTL_BIN:-}
+if [[ -z $KUBECTL_BIN ]] && command -v kubectl >/dev/null; then
+  KUBECTL_BIN=$(readlink -f "$(command -v kubectl)")
+  [[ -x $(dirname "$KUBECTL_BIN")/kubectl.1.32 ]] && KUBECTL_BIN=$(dirname "$KUBECTL_BIN")/kubectl.1.32
+fi
+if [[ -n $KUBECTL_BIN ]] && ldd "$KUBECTL_BIN" >/dev/null 2>&1; then KUBECTL_BIN=''; fi
+
 OUTPUTS=(busybox-1.oci.tar web-1.oci.tar web-2.oci.tar busybox-1.docker.tar)
 mkdir -p "$OUT"
 fresh=1
 for o in "${OUTPUTS[@]}"; do
   if [[ ! "$OUT/$o" -nt "$SCRIPT" || ! "$OUT/$o" -nt "$BUSYBOX" ]]; then fresh=0; fi
 done
-((fresh)) && exit 0
+kubectl_fresh=1
+if [[ -n $KUBECTL_BIN ]] && [[ ! "$OUT/kubectl-1.oci.tar" -nt "$SCRIPT" || ! "$OUT/kubectl-1.oci.tar" -nt "$KUBECTL_BIN" || ! "$OUT/kubectl-1.oci.tar" -nt "$BUSYBOX" ]]; then kubectl_fresh=0; fi
+((fresh && kubectl_fresh)) && exit 0
 
 case $(uname -m) in
   x86_64) ARCH=amd64 ;;
@@ -44,7 +56,7 @@ mklayer() {
   tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=pax \
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
     -C "$root" -cf "$WORK/$name.tar" .
-  gzip -n -c "$WORK/$name.tar" >"$WORK/$name.tar.gz"
+  gzip -n ${GZIP_LEVEL:-} -c "$WORK/$name.tar" >"$WORK/$name.tar.gz"
   DIFF_ID=$(sha "$WORK/$name.tar")
   GZ_DIGEST=$(sha "$WORK/$name.tar.gz")
   GZ_SIZE=$(size "$WORK/$name.tar.gz")
@@ -96,6 +108,16 @@ mkimage() {
 }
 
 mkimage busybox-1 gifee.local/busybox:1 "{\"Env\":[$ENV_PATH],\"Cmd\":[\"sh\"]}" base
+
+# --- kubectl: busybox + a static kubectl (57 MB: built only when missing or stale, and fast gzip) ---
+if [[ -n $KUBECTL_BIN ]] && ((!kubectl_fresh)); then
+  mkdir -p "$WORK/kubectl-root/usr/local/bin"
+  cp "$KUBECTL_BIN" "$WORK/kubectl-root/usr/local/bin/kubectl"
+  chmod 755 "$WORK/kubectl-root/usr/local/bin/kubectl"
+  GZIP_LEVEL=-1 mklayer "$WORK/kubectl-root" kubectl
+  mkimage kubectl-1 gifee.local/kubectl:1 "{\"Env\":[$ENV_PATH],\"Cmd\":[\"kubectl\",\"version\"]}" base kubectl
+fi
+((fresh)) && exit 0
 
 # --- web: busybox + /www/index.html served by busybox httpd ---
 WEB_CONFIG="{\"Env\":[$ENV_PATH],\"Cmd\":[\"httpd\",\"-f\",\"-v\",\"-p\",\"8080\",\"-h\",\"/www\"],\"ExposedPorts\":{\"8080/tcp\":{}}}"

@@ -25,7 +25,7 @@ import { ProcessRuntime } from './runtime/process.js';
 import { startStreamServer } from './streams/server.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
-import type { RefResolver } from './pods/container-config.js';
+import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
@@ -125,6 +125,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     persistentVolumeClaim: async (ns, name) => (await get(R.persistentvolumeclaims, ns, name)) as never,
     persistentVolume: async (name) => (await get(R.persistentvolumes, undefined, name)) as never,
+    // TokenRequest with the pod as bound object: the token dies with the pod.
+    serviceAccountToken: async (ns, sa, req) => {
+      const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: req.audience ? [req.audience] : [], expirationSeconds: req.expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: req.pod.name, uid: req.pod.uid } } };
+      const r = await client.request<{ status?: { token?: string; expirationTimestamp?: string } }>('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, body);
+      if (!r.status?.token) throw new Error('the API server answered the TokenRequest without a token');
+      return { token: r.status.token, expirationTimestamp: r.status.expirationTimestamp ?? '' };
+    },
   };
   const envRefs: RefResolver = {
     configMapData: async (ns, name) => {
@@ -136,6 +143,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       if (!s) return undefined;
       return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     },
+    // The kubernetes Service's variables go to every container, whatever its namespace (as the kubelet's master service).
+    serviceEnv: async () => serviceEnvVars(((await get(R.services, 'default', 'kubernetes')) ?? {}) as never),
   };
 
   // Cluster DNS on this node's pod gateway (NodeLocal-DNS style), unless a cluster DNS address is given.

@@ -46,6 +46,8 @@ import { installCertificates } from './certificates/index.js';
 import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
 import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
 import { installPodSecurity } from './admission/pod-security/plugin.js';
+import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
+import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -80,6 +82,8 @@ export interface ApiServerOptions {
   audit?: AuditOptions;
   /** Pod Security Admission's defaults and exemptions (default: Kubernetes', all privileged; namespace labels still apply). */
   podSecurity?: PodSecurityConfig;
+  /** Service account tokens: signing key, issuer, audiences (default: none issued; see serviceaccounts/). */
+  serviceAccounts?: ServiceAccountOptions;
 }
 
 export interface ApiServer {
@@ -110,6 +114,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   // Joining nodes' bootstrap tokens (kube-system Secrets), as --enable-bootstrap-token-auth.
   state.tokenAuthenticators.push(bootstrapTokenAuthenticator(state));
+  const saTokens: ServiceAccountTokens | undefined = opts.serviceAccounts ? await installServiceAccounts(state, opts.serviceAccounts) : undefined;
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
@@ -202,6 +207,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/readyz' || path.startsWith('/readyz/')) return ready ? sendText(res, 200, 'ok') : sendText(res, 503, 'not ready: starting');
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (path === '/cacerts') return sendText(res, 200, opts.tls.clientCA);
+    if (serveIssuerDiscovery(res, path, saTokens)) return;
     if (path === '/metrics') {
       const children = (await opts.componentMetrics?.()) ?? [];
       const text = children.length ? renderFamilies(mergeFamilies(metrics.families(), children)) : metrics.render();
@@ -250,9 +256,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   await Promise.all(registry.all().map((d) => state.hub(d)));
   await bootstrapObjects(state);
+  if (saTokens) await ensureDefaultServiceAccounts(state);
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
+  // As Kubernetes without --service-account-jwks-uri: the keys are at this server's external address.
+  if (saTokens && !opts.serviceAccounts?.jwksUri) saTokens.jwksUri = `https://${advertise.includes(':') ? `[${advertise}]` : advertise}:${port}/openid/v1/jwks`;
   const compactEvery = opts.compactionIntervalMs ?? 300_000;
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;

@@ -45,7 +45,7 @@ export interface AgentNodeOptions extends NodeProtection {
 
 export interface EmbeddedAgentOptions extends AgentNodeOptions {
   serverUrl: string;
-  pki: Pki;
+  pki: Omit<Pki, 'serviceAccount'>;
   clusterCIDR?: string;
   serviceCIDR?: string;
 }

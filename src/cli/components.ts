@@ -16,6 +16,8 @@ export interface ComponentsConfig {
   cert: string;
   key: string;
   clusterCIDR?: string;
+  /** The service account signing key (PKCS#8 PEM), for legacy token Secrets. */
+  serviceAccountSigningKey?: string;
   /** From the server's environment (tunables.ts): the child never reads it itself. */
   tunables?: Tunables;
   /** The cluster CA's certificate and key, for the CSR signer (kube-controller-manager's --cluster-signing-cert-file/--cluster-signing-key-file). */
@@ -47,7 +49,15 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     informers.stop();
     client.close();
   };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers, timings: c.tunables, clusterSigning: c.clusterSigningCert && c.clusterSigningKey ? { cert: c.clusterSigningCert, key: c.clusterSigningKey } : undefined }).catch((e) => {
+  const cm = await startControllerManager({
+    ...creds,
+    log: logger('controller-manager'),
+    clusterCIDR: c.clusterCIDR,
+    serviceAccountSigningKey: c.serviceAccountSigningKey,
+    informers,
+    timings: c.tunables,
+    clusterSigning: c.clusterSigningCert && c.clusterSigningKey ? { cert: c.clusterSigningCert, key: c.clusterSigningKey } : undefined,
+  }).catch((e) => {
     close();
     throw e;
   });

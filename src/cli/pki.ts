@@ -17,6 +17,8 @@ export interface Pki {
   ca: CertPair;
   server: CertPair;
   admin: CertPair;
+  /** The service account token signing key pair (PEM: PKCS#8 private, SPKI public; ES256). */
+  serviceAccount: { key: string; pub: string };
 }
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -143,7 +145,25 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
     await writeFile(join(dir, 'server.crt'), server.cert);
   }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
-  return { ca, server, admin };
+  const serviceAccount = await ensureServiceAccountKey(dir);
+  return { ca, server, admin, serviceAccount };
+}
+
+/** sa.key / sa.pub: the key pair that signs service account tokens (Kubernetes' --service-account-key-file), reused when present. */
+async function ensureServiceAccountKey(dir: string): Promise<{ key: string; pub: string }> {
+  const keyPath = join(dir, 'sa.key');
+  const pubPath = join(dir, 'sa.pub');
+  if (existsSync(keyPath) && existsSync(pubPath)) return { key: await readFile(keyPath, 'utf8'), pub: await readFile(pubPath, 'utf8') };
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
+  const der = Buffer.from(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const pub = `-----BEGIN PUBLIC KEY-----\n${der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PUBLIC KEY-----\n`;
+  const key = await keyPem(keys.privateKey);
+  await writeSecret(keyPath, key);
+  await writeSecret(pubPath, pub);
+  return { key, pub };
 }
 
 function covers(certPem: string, names: { dnsNames: string[]; ips: string[] }): boolean {

@@ -7,6 +7,7 @@ import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import { armForcedExit } from './forced-exit.js';
 import { Startup, StartupAborted } from './startup.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './sa-flags.js';
 
 /** From a stop signal to exit, at most: past it the process is killed (see forced-exit.ts). */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -38,6 +39,8 @@ export interface ServerConfig {
   encryptionProviderConfig?: string;
   /** PodSecurityConfiguration file (pod-security-flags.ts); absent: enforce baseline, warn restricted, kube-system exempt. */
   podSecurityAdmissionConfig?: string;
+  /** Service account token issuer and API audiences (flags in sa-flags.ts; default issuer https://kubernetes.default.svc.cluster.local). */
+  serviceAccounts?: import('./sa-flags.js').ServiceAccountSettings;
   /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
   tunables?: import('./tunables.js').Tunables;
   /** OpenID Connect sign-in (flags in oidc-flags.ts). */
@@ -109,8 +112,9 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   await protectFromOomKiller(log);
   const [{ ensurePki }, { buildKubeconfig, writeKubeconfig }, { openStore }, { startApiServer }] = await Promise.all([import('./pki.js'), import('./kubeconfig.js'), import('../store/index.js'), import('../apiserver/server.js')]);
   const { serviceRanges } = await import('../apiserver/services/index.js');
+  let kubernetesServiceIP: string;
   try {
-    serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange });
+    kubernetesServiceIP = serviceRanges({ serviceCIDR: cfg.serviceCIDR, nodePortRange: cfg.serviceNodePortRange }).ips.valueAt(0);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -120,7 +124,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
-  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
+  // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
+  const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureJoinToken } = await import('./join-token.js');
   const joinToken = await ensureJoinToken(cfg.dataDir, pki.ca.cert);
   // Bad OIDC or audit settings stop the start-up before anything runs.
@@ -174,6 +179,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
       podSecurity,
+      // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
+      serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },
       timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
     });
   } catch (e) {
@@ -207,7 +214,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, tunables: cfg.tunables, clusterSigningCert: pki.ca.cert, clusterSigningKey: pki.ca.key };
+    // ca: also the root CA published to every namespace; the signing key fills legacy token Secrets (over IPC, never argv).
+    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, serviceAccountSigningKey: pki.serviceAccount.key, tunables: cfg.tunables, clusterSigningCert: pki.ca.cert, clusterSigningKey: pki.ca.key };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -223,7 +231,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
+    // Not the service account signing key: the agent has no business with it.
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki: { ca: pki.ca, server: pki.server, admin: pki.admin }, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);

@@ -20,6 +20,9 @@ import { NodeLifecycleController } from './nodelifecycle/nodelifecycle.js';
 import { ReplicaSetController } from './replicaset/replicaset.js';
 import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
+import { RootCaPublisher } from './rootcacert/publisher.js';
+import { LegacyTokenController } from './serviceaccount-token/legacy-tokens.js';
+import { TokenSigner } from '../api/auth/sa-token.js';
 import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
 import { CsrSigningController } from './certificates/signer.js';
@@ -56,12 +59,15 @@ export async function startControllerManager(opts: {
   informers?: InformerFactory;
   timings?: ControllerTimings;
   clusterSigning?: { cert: string; key: string };
+  serviceAccountSigningKey?: string;
 }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const ownFactory = !opts.informers;
   const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' }), log.child({ component: 'informers' }));
   const client = factory.client;
+  // Legacy token Secrets need the service account signing key (Kubernetes' --service-account-private-key-file).
+  const signer = opts.serviceAccountSigningKey ? new TokenSigner(opts.serviceAccountSigningKey) : undefined;
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
   const makeControllers = () => [
     new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
@@ -83,6 +89,9 @@ export async function startControllerManager(opts: {
     new TokenCleanerController(client, factory, log.child({ controller: 'tokencleaner' })),
     // Signs with the cluster CA only when given it (kube-controller-manager's --cluster-signing-*-file).
     ...(opts.clusterSigning ? [new CsrSigningController(client, factory, log.child({ controller: 'csrsigning' }), opts.clusterSigning)] : []),
+    // The cluster CA this manager trusts the API server with is the one pods get (--root-ca-file).
+    new RootCaPublisher(client, factory, log.child({ controller: 'root-ca-cert-publisher' }), opts.ca),
+    ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -31,6 +31,8 @@ export interface TestImages {
   web2: string;
   /** gifee.local/busybox:1 as a docker-archive. */
   busyboxDocker: string;
+  /** gifee.local/kubectl:1 (busybox + the host's static kubectl), when the host has one. */
+  kubectl?: string;
 }
 
 async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
@@ -60,6 +62,7 @@ export async function testImages(): Promise<TestImages> {
     web1: join(testImagesDir, 'web-1.oci.tar'),
     web2: join(testImagesDir, 'web-2.oci.tar'),
     busyboxDocker: join(testImagesDir, 'busybox-1.docker.tar'),
+    ...(existsSync(join(testImagesDir, 'kubectl-1.oci.tar')) ? { kubectl: join(testImagesDir, 'kubectl-1.oci.tar') } : {}),
   };
 }
 

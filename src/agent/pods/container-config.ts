@@ -17,6 +17,33 @@ export interface RefResolver {
   configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** A Secret's data, decoded. */
   secretData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** Service environment variables every container gets (KUBERNETES_SERVICE_HOST...: in-cluster clients find the API with them). */
+  serviceEnv?(namespace: string): Promise<Record<string, string>>;
+}
+
+interface ServiceLike {
+  metadata?: { name?: string };
+  spec?: { clusterIP?: string; ports?: { name?: string; port?: number; protocol?: string }[] };
+}
+
+/** Docker-link style variables of a Service, as the kubelet writes them (NAME_SERVICE_HOST, NAME_SERVICE_PORT, NAME_PORT_443_TCP...). */
+export function serviceEnvVars(svc: ServiceLike): Record<string, string> {
+  const ip = svc.spec?.clusterIP;
+  const ports = svc.spec?.ports ?? [];
+  if (!ip || ip === 'None' || !svc.metadata?.name || ports.length === 0) return {};
+  const name = svc.metadata.name.toUpperCase().replace(/-/g, '_');
+  const out: Record<string, string> = { [`${name}_SERVICE_HOST`]: ip, [`${name}_SERVICE_PORT`]: String(ports[0].port) };
+  for (const p of ports) if (p.name) out[`${name}_SERVICE_PORT_${p.name.toUpperCase().replace(/-/g, '_')}`] = String(p.port);
+  const proto = (p: { protocol?: string }) => (p.protocol ?? 'TCP').toLowerCase();
+  out[`${name}_PORT`] = `${proto(ports[0])}://${ip}:${ports[0].port}`;
+  for (const p of ports) {
+    const prefix = `${name}_PORT_${p.port}_${proto(p).toUpperCase()}`;
+    out[prefix] = `${proto(p)}://${ip}:${p.port}`;
+    out[`${prefix}_PROTO`] = proto(p);
+    out[`${prefix}_PORT`] = String(p.port);
+    out[`${prefix}_ADDR`] = ip;
+  }
+  return out;
 }
 
 /** Kubernetes' $(VAR) expansion: $(NAME) from vars, $$ escapes, unknown references stay as written. */
@@ -84,6 +111,8 @@ export async function buildEnv(pod: Pod, c: Container, image: ImageInfo, refs: R
   if (!vars.has('PATH')) vars.set('PATH', DEFAULT_PATH);
   vars.set('HOSTNAME', pod.spec.hostname ?? pod.metadata.name);
   const ns = pod.metadata.namespace;
+  // Below envFrom and env: a container's own variables win, and may refer to these with $(NAME).
+  for (const [k, v] of Object.entries((await refs.serviceEnv?.(ns)) ?? {})) vars.set(k, v);
   for (const from of c.envFrom ?? []) {
     const ref = from.configMapRef ?? from.secretRef;
     if (!ref) continue;

@@ -22,7 +22,7 @@ import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
-import { cleanupVolumes, prepareVolumes, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
@@ -120,6 +120,33 @@ export class PodWorker {
       } while (this.again && !this.finished);
       this.syncing = false;
     })();
+  }
+
+  /** Volumes holding service account tokens are written again before the tokens expire (the kubelet's token manager). */
+  private refreshTimer?: NodeJS.Timeout;
+
+  private scheduleVolumeRefresh() {
+    clearTimeout(this.refreshTimer);
+    const due = Math.min(...[...(this.volumes?.values() ?? [])].map((v) => v.refreshAt ?? Infinity));
+    if (!Number.isFinite(due)) return;
+    this.refreshTimer = setTimeout(() => this.kick(), Math.min(Math.max(due - Date.now(), 0) + 10, 2 ** 31 - 1));
+    this.refreshTimer.unref();
+  }
+
+  private async refreshDueVolumes() {
+    const now = Date.now();
+    for (const [name, pv] of this.volumes ?? []) {
+      if (pv.refreshAt === undefined || pv.refreshAt > now) continue;
+      try {
+        const fresh = await refreshVolume(this.pod, this.dir, name, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP });
+        if (fresh) this.volumes!.set(name, fresh);
+      } catch (e) {
+        // The current token stays until it expires; try again soon.
+        this.log.warn('refreshing a service account token failed; retrying', { volume: name, err: e });
+        pv.refreshAt = now + 10_000;
+      }
+    }
+    this.scheduleVolumeRefresh();
   }
 
   private wakeIn(ms: number) {
@@ -310,7 +337,8 @@ export class PodWorker {
         this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }).catch((e: Error) => {
           throw Object.assign(e, { reason: 'FailedMount', msg: `MountVolume.SetUp failed: ${e.message}` });
         });
-      }
+        this.scheduleVolumeRefresh();
+      } else await this.refreshDueVolumes();
       if (this.sandboxError) this.sandboxError = undefined;
       return true;
     } catch (e) {
@@ -645,6 +673,7 @@ export class PodWorker {
   /** Removes everything this pod had on the node. Safe to call again. */
   async cleanup() {
     clearTimeout(this.wake);
+    clearTimeout(this.refreshTimer);
     // Each step on its own: one failing (logged) must not keep the others from freeing what they can.
     for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(logFailure(this.log, 'removing container', { id: r.current.id }));
     for (const i of this.d.runtime.list()) if (i.podUid === this.uid) await this.d.runtime.remove(i.id).catch(logFailure(this.log, 'removing container', { id: i.id }));

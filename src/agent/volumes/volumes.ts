@@ -22,11 +22,20 @@ export interface VolumeSources {
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   persistentVolumeClaim(namespace: string, name: string): Promise<{ spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
   persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined>;
+  /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
+  serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
 
 export interface PreparedVolume {
   path: string;
   readOnly?: boolean;
+  /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then. */
+  refreshAt?: number;
+}
+
+/** The kubelet's token refresh: at 80% of a token's life, and at least daily. */
+export function tokenRefreshAt(issuedMs: number, expiresMs: number): number {
+  return issuedMs + Math.min(0.8 * (expiresMs - issuedMs), 24 * 3600_000);
 }
 
 /** A volume that cannot be set up yet: the pod waits in ContainerCreating with this message. */
@@ -48,6 +57,12 @@ export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource
     out.set(v.name, pv);
   }
   return out;
+}
+
+/** Writes a volume again (a projected one whose token is due): same content sources, fresh token, one atomic swap. */
+export async function refreshVolume(pod: Pod, podDir: string, name: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume | undefined> {
+  const v = pod.spec.volumes?.find((x) => x.name === name);
+  return v ? prepareVolume(pod, podDir, v, src, ips) : undefined;
 }
 
 async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume> {
@@ -88,6 +103,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
   }
   if (v.projected) {
     const files: FileEntry[] = [];
+    let refreshAt: number | undefined;
     for (const s of v.projected.sources ?? []) {
       if (s.configMap) {
         const cm = await src.configMap(ns, s.configMap.name);
@@ -104,11 +120,19 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
       } else if (s.downwardAPI) {
         files.push(...downward(pod, s.downwardAPI.items ?? [], ips));
       } else if (s.serviceAccountToken) {
-        throw new VolumeError('serviceAccountToken projections are not supported yet: this cluster issues no service account tokens');
+        const sat = s.serviceAccountToken;
+        const issued = Date.now();
+        const t = await src.serviceAccountToken(ns, pod.spec.serviceAccountName || 'default', { audience: sat.audience || undefined, expirationSeconds: sat.expirationSeconds ?? 3600, pod: { name: pod.metadata.name, uid: pod.metadata.uid } }).catch((e: Error) => {
+          throw new VolumeError(`failed to fetch token: ${e.message}`);
+        });
+        const expires = Date.parse(t.expirationTimestamp);
+        const at = tokenRefreshAt(issued, Number.isFinite(expires) ? expires : issued + 600_000);
+        refreshAt = Math.min(refreshAt ?? at, at);
+        files.push({ path: sat.path, content: Buffer.from(t.token) });
       }
     }
     await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
-    return { path: dir('projected'), readOnly: true };
+    return { path: dir('projected'), readOnly: true, ...(refreshAt !== undefined ? { refreshAt } : {}) };
   }
   if (v.persistentVolumeClaim) {
     const claim = v.persistentVolumeClaim.claimName;
@@ -220,6 +244,12 @@ async function writeAtomic(dir: string, files: FileEntry[], defaultMode: number)
  * and the new payload at once) plus 1 MiB; returns dir.
  */
 async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[]): Promise<string> {
+  // Without root (the process runtime) nothing can be mounted: the files stay in the agent's own
+  // data dir, readable by its user only. Every pod has such a volume (its service account token).
+  if (process.getuid?.() !== 0) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
   await mkdir(dir, { recursive: true, mode: 0o755 });
   if (await isMountPoint(dir)) return dir;
   const bytes = (Array.isArray(content) ? content.map((f) => f.content) : Object.values(content)).reduce((n, b) => n + b.length + 4096, 0);

@@ -1,0 +1,43 @@
+// Service accounts in the API server: TokenRequest (serviceaccounts/token), the token
+// authenticator, the ServiceAccount admission plugin and issuer discovery, installed together.
+
+import { randomUUID } from 'node:crypto';
+import { defaultObject } from '../../api/defaults.js';
+import { SYSTEM_NAMESPACES } from '../bootstrap.js';
+import type { ApiState } from '../context.js';
+import { nowSeconds } from '../prepare.js';
+import { serviceAccountAdmission } from './admission.js';
+import { ServiceAccountTokenAuthenticator } from './authenticator.js';
+import { resolveServiceAccountTokens, type ServiceAccountOptions, type ServiceAccountTokens } from './options.js';
+import './token-request.js';
+
+export type { ServiceAccountOptions } from './options.js';
+export { serveIssuerDiscovery } from './oidc-discovery.js';
+export { serviceAccountTokensOf } from './options.js';
+
+export async function installServiceAccounts(state: ApiState, o: ServiceAccountOptions): Promise<ServiceAccountTokens> {
+  const t = await resolveServiceAccountTokens(state, o);
+  state.tokenAuthenticators.push(new ServiceAccountTokenAuthenticator(state, t));
+  state.admission.register(serviceAccountAdmission(state));
+  return t;
+}
+
+/**
+ * The "default" accounts of the namespaces the server itself creates, so pods can be created there
+ * before (or without) the controller manager, which makes them in every other namespace.
+ */
+export async function ensureDefaultServiceAccounts(state: ApiState) {
+  const def = state.registry.byResource('', 'v1', 'serviceaccounts');
+  if (!def) return;
+  const objects = state.objects(def);
+  for (const namespace of SYSTEM_NAMESPACES) {
+    if (await objects.get(namespace, 'default')) continue;
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: nowSeconds() } };
+    defaultObject(def, sa);
+    try {
+      await objects.create(sa);
+    } catch (e) {
+      if ((e as { reason?: string }).reason !== 'AlreadyExists') throw e;
+    }
+  }
+}
