@@ -4,6 +4,7 @@
 // API server's own features (reviews, impersonation) that need no workloads.
 
 import { execFile } from 'node:child_process';
+import https from 'node:https';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ export interface InProcessApi {
   /** A kubeconfig presenting a bearer token (no client certificate). */
   tokenKubeconfig(token: string): Promise<string>;
   kubectl(args: string[], opts?: { kubeconfig?: string; binary?: string; input?: string; allowFail?: boolean }): Promise<KubectlResult>;
+  /** A raw HTTPS request as the admin (or with the given client certificate), for what kubectl cannot send. */
+  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string | string[]>; cert?: { cert: string; key: string } }): Promise<{ status: number; json: any }>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +86,28 @@ export async function startInProcessApi(opts: { authorizer?: Authorizer; tokenAu
         return write(kc);
       },
       kubectl,
+      request(method, path, o = {}) {
+        const cert = o.cert ?? pki.admin;
+        const payload = o.body === undefined ? undefined : JSON.stringify(o.body);
+        return new Promise((resolve, reject) => {
+          const r = https.request(`${api.url}${path}`, { method, ca: pki.ca.cert, cert: cert.cert, key: cert.key, headers: { ...(payload ? { 'content-type': 'application/json' } : {}), ...o.headers } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString();
+              let json: unknown;
+              try {
+                json = JSON.parse(text);
+              } catch {
+                json = text;
+              }
+              resolve({ status: res.statusCode ?? 0, json });
+            });
+          });
+          r.on('error', reject);
+          r.end(payload);
+        });
+      },
       async stop() {
         await api.close();
         await st.close();

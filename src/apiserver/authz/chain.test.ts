@@ -9,7 +9,7 @@ test("403 messages are worded like Kubernetes'", () => {
   const list: Attributes = { user, verb: 'list', resourceRequest: true, apiGroup: '', resource: 'pods', namespace: 'default' };
   assert.equal(forbiddenMessage(list), 'pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default"');
   const get: Attributes = { user, verb: 'get', resourceRequest: true, apiGroup: 'apps', resource: 'deployments', subresource: 'scale', name: 'web', namespace: 'x' };
-  assert.equal(forbiddenMessage(get), 'deployments/scale "web" is forbidden: User "jane" cannot get resource "deployments/scale" in API group "apps" in the namespace "x"');
+  assert.equal(forbiddenMessage(get), 'deployments.apps "web" is forbidden: User "jane" cannot get resource "deployments/scale" in API group "apps" in the namespace "x"');
   const nodes: Attributes = { user, verb: 'delete', resourceRequest: true, apiGroup: '', resource: 'nodes', name: 'n1' };
   assert.equal(forbiddenMessage(nodes), 'nodes "n1" is forbidden: User "jane" cannot delete resource "nodes" in API group "" at the cluster scope');
   assert.equal(forbiddenMessage({ user, verb: 'get', resourceRequest: false, path: '/metrics' }), 'forbidden: User "jane" cannot get path "/metrics"');

@@ -34,7 +34,7 @@ export class AuthorizerChain implements Authorizer, RuleResolver {
   }
 }
 
-/** Kubernetes' wording: `pods "x" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns"`. */
+/** Kubernetes' wording: `pods "x" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "ns"`, `deployments.apps is forbidden: ...`. */
 export function forbiddenMessage(a: Attributes, reason?: string): string {
   const user = `User "${a.user.name}"`;
   let msg: string;
@@ -42,7 +42,9 @@ export function forbiddenMessage(a: Attributes, reason?: string): string {
     msg = `forbidden: ${user} cannot ${a.verb} path "${a.path}"`;
   } else {
     const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    const subject = a.name ? `${res} "${a.name}"` : res;
+    // The subject is the group-qualified resource, without the subresource (Kubernetes' NewForbidden).
+    const qualified = a.apiGroup ? `${a.resource}.${a.apiGroup}` : a.resource;
+    const subject = a.name ? `${qualified} "${a.name}"` : qualified;
     const where = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
     msg = `${subject} is forbidden: ${user} cannot ${a.verb} resource "${res}" in API group "${a.apiGroup ?? ''}"${where}`;
   }
@@ -51,7 +53,7 @@ export function forbiddenMessage(a: Attributes, reason?: string): string {
 
 /** The 403 Status for a refused request, with details naming the resource as Kubernetes' do. */
 export function forbiddenError(a: Attributes, reason?: string): ApiError {
-  const details = a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.subresource ? `${a.resource}/${a.subresource}` : a.resource } : {};
+  const details = a.resourceRequest ? { name: a.name, group: a.apiGroup, kind: a.resource } : {};
   return new ApiError(403, 'Forbidden', forbiddenMessage(a, reason), details);
 }
 
