@@ -34,6 +34,8 @@ export interface ServerConfig {
   agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
+  /** Anonymous access and the authorization mode (flags in authz-flags.ts; default anonymous on, RBAC). */
+  authz?: import('./authz-flags.js').AuthzSettings;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -131,6 +133,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     children.set(name, child);
   };
   started.check();
+  const { authorizerOf } = await import('./authorizer.js');
   let api: import('../apiserver/server.js').ApiServer;
   try {
     api = await startApiServer({
@@ -150,6 +153,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      anonymousAuth: cfg.authz?.anonymousAuth ?? true,
+      authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

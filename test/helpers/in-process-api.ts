@@ -12,6 +12,7 @@ import { stringify } from 'yaml';
 import type { ApiServer } from '../../src/apiserver/server.js';
 import { startApiServer } from '../../src/apiserver/server.js';
 import type { Authorizer } from '../../src/apiserver/authz/types.js';
+import type { ApiState } from '../../src/apiserver/context.js';
 import type { TokenAuthenticator } from '../../src/apiserver/authn.js';
 import { ensurePki, issueCert, type Pki } from '../../src/cli/pki.js';
 import { buildKubeconfig } from '../../src/cli/kubeconfig.js';
@@ -36,7 +37,7 @@ export interface InProcessApi {
   stop(): Promise<void>;
 }
 
-export async function startInProcessApi(opts: { authorizer?: Authorizer; tokenAuthenticators?: TokenAuthenticator[] } = {}): Promise<InProcessApi> {
+export async function startInProcessApi(opts: { authorizer?: Authorizer | ((state: ApiState) => Authorizer); tokenAuthenticators?: TokenAuthenticator[] } = {}): Promise<InProcessApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gifee-api-'));
   let store: Store | undefined;
   let server: ApiServer | undefined;

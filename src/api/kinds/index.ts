@@ -3,5 +3,6 @@ import type { KindDef } from '../kind.js';
 import { reviewKinds } from './access/index.js';
 import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
+import { rbacKinds } from './rbac/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...reviewKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...rbacKinds, ...reviewKinds];

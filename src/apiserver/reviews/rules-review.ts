@@ -5,7 +5,7 @@
 import { badRequest } from '../../api/errors.js';
 import { apiVersionOf, type KindDef, type KObject } from '../../api/kind.js';
 import type { UserInfo } from '../context.js';
-import { isRuleResolver } from '../authz/rules.js';
+import { isRuleResolver } from '../authz/chain.js';
 import type { Authorizer, NonResourceRule, ResourceRule, RulesResult } from '../authz/types.js';
 
 /** Go's omitempty: verbs always, the other lists only when set. */
