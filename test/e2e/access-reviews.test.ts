@@ -137,6 +137,13 @@ describe('access reviews, impersonation and whoami', () => {
       raw.json.details.causes.map((c: { field: string }) => c.field),
       ['spec.resourceAttributes', 'spec.user'],
     );
+    // Hostile bodies are 4xx Status answers, never a 500.
+    for (const body of [{ spec: 'x' }, { spec: { resourceAttributes: [] } }, { spec: { user: 1, groups: 'g', resourceAttributes: { verb: 2, fieldSelector: { requirements: [null, 3] } } } }, [], 'x', { metadata: 7 }]) {
+      const r = await api.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { body });
+      assert.ok(r.status === 400 || r.status === 422, `${JSON.stringify(body)}: ${r.status} ${JSON.stringify(r.json)}`);
+    }
+    const strict = await api.request('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews?fieldValidation=Strict', { body: { spec: { resourceAttributes: { verb: 'get', bogus: 1 } } } });
+    assert.deepEqual([strict.status, strict.json.message], [400, 'strict decoding error: unknown field "spec.resourceAttributes.bogus"']);
     // Reviews are create-only: listing them is 405.
     assert.equal((await api.request('GET', '/apis/authorization.k8s.io/v1/subjectaccessreviews')).status, 405);
     // jane may review herself but not others.

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { FieldError, KObject } from '../../kind.js';
 import { validateLocalSubjectAccessReview, validateSelfSubjectAccessReview, validateSubjectAccessReview } from './review-validation.js';
 
@@ -53,4 +54,19 @@ test('field and label selectors (1.31+) are accepted when well formed, unknown o
     ['spec.resourceAttributes.fieldSelector.rawSelector', 'spec.resourceAttributes.fieldSelector.requirements[0].key', 'spec.resourceAttributes.fieldSelector.requirements[0].values', 'spec.resourceAttributes.labelSelector.requirements[0].key', 'spec.resourceAttributes.labelSelector.requirements[0].values'],
   );
   assert.deepEqual(fields(validateSelfSubjectAccessReview(ra({ labelSelector: {} }))), ['spec.resourceAttributes.labelSelector.requirements: Required value: when spec.resourceAttributes.labelSelector is specified, requirements or rawSelector is required']);
+});
+
+test('validation never throws, whatever the JSON (types are for the schema check to report)', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.jsonValue(), fc.jsonValue(), (spec, ra, sel) => {
+      const shaped = { resourceAttributes: ra, fieldSelector: sel, user: spec };
+      for (const s of [spec, shaped, { resourceAttributes: { labelSelector: sel, fieldSelector: { requirements: [sel] } }, nonResourceAttributes: ra }]) {
+        const o = { metadata: { namespace: 'a' }, spec: s } as KObject;
+        validateSubjectAccessReview(o);
+        validateSelfSubjectAccessReview(o);
+        validateLocalSubjectAccessReview(o);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

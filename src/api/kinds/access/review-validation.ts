@@ -58,10 +58,11 @@ function exactlyOneAttributes(spec: AccessReviewSpec): FieldError[] {
 
 function requirementErrors(req: Requirement, path: string, kind: 'field' | 'label'): FieldError[] {
   const errs: FieldError[] = [];
-  const key = req.key ?? '';
+  // Types were checked by the schema (its errors are reported with these); never trip over a wrong one here.
+  const key = typeof req.key === 'string' ? req.key : '';
   if (kind === 'field' && key === '') errs.push(fieldErr.required(`${path}.key`, 'must be specified'));
   if (kind === 'label') for (const m of qualifiedName(key)) errs.push(fieldErr.invalid(`${path}.key`, key, m));
-  const values = req.values ?? [];
+  const values = Array.isArray(req.values) ? req.values : [];
   // Unknown operators are allowed: a newer client may know operators this server does not (Kubernetes does the same).
   if ((req.operator === 'In' || req.operator === 'NotIn') && values.length === 0) errs.push(fieldErr.required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
   if ((req.operator === 'Exists' || req.operator === 'DoesNotExist') && values.length > 0) errs.push(fieldErr.forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
