@@ -6,6 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { AuthorizerChain, privilegedGroupAuthorizer } from '../../src/apiserver/authz/chain.js';
 import { nodeTokenAuthenticator } from '../../src/cli/join-token.js';
 import { issueCert } from '../../src/cli/pki.js';
@@ -162,6 +163,29 @@ describe('access reviews, impersonation and whoami', () => {
     assert.equal(forged.status.error, 'invalid bearer token');
     const empty = await api.request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { body: { spec: {} } });
     assert.deepEqual([empty.status, empty.json.message], [400, 'token is required for TokenReview in authentication']);
+  });
+
+  test('generated review bodies and impersonation headers are answered with Status objects, never a 500', async () => {
+    const paths = [
+      '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      '/apis/authorization.k8s.io/v1/namespaces/default/localsubjectaccessreviews',
+      '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      '/apis/authentication.k8s.io/v1/tokenreviews',
+      '/apis/authentication.k8s.io/v1beta1/selfsubjectreviews',
+    ];
+    const attrs = fc.record({ namespace: fc.string(), verb: fc.string(), resource: fc.string(), fieldSelector: fc.jsonValue(), labelSelector: fc.jsonValue() }, { requiredKeys: [] });
+    const spec = fc.oneof(fc.jsonValue(), fc.record({ resourceAttributes: fc.oneof(attrs, fc.jsonValue()), nonResourceAttributes: fc.jsonValue(), user: fc.jsonValue(), groups: fc.jsonValue(), extra: fc.jsonValue(), token: fc.jsonValue(), audiences: fc.jsonValue(), namespace: fc.jsonValue() }, { requiredKeys: [] }));
+    const header = fc.stringMatching(/^[\x20-\x7e]{0,40}$/).map((v) => v.trim());
+    const headers = fc.record({ 'Impersonate-User': header, 'Impersonate-Group': fc.array(header, { maxLength: 3 }), 'Impersonate-Uid': header, 'Impersonate-Extra-A%2Fb': header }, { requiredKeys: [] });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...paths), fc.record({ metadata: fc.jsonValue(), spec }, { requiredKeys: [] }), headers, async (path, body, h) => {
+        const r = await api.request('POST', path, { body, headers: Object.fromEntries(Object.entries(h).filter(([, v]) => v !== '' && !(Array.isArray(v) && v.length === 0))) });
+        assert.ok(r.status < 500, `${path} ${JSON.stringify(body)} ${JSON.stringify(h)}: ${r.status} ${JSON.stringify(r.json)}`);
+        assert.equal(typeof r.json, 'object');
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('impersonation: refused without the impersonate verb, allowed with it, 400 for a group without a user', async () => {
