@@ -7,7 +7,7 @@ import type { Attributes, Authorizer } from '../authz/types.js';
 import { impersonate, impersonateAttributes, impersonatedUser, impersonationRequests, impersonatorOf, serviceAccountOf } from './impersonation.js';
 
 const admin: UserInfo = { name: 'admin', groups: ['ops', 'system:authenticated'] };
-const req = (headers: Record<string, string[]>) => ({ headersDistinct: headers }) as unknown as IncomingMessage;
+const req = (headers: Record<string, string[]>) => ({ headersDistinct: headers, rawHeaders: Object.entries(headers).flatMap(([k, vs]) => vs.flatMap((v) => [k.replace(/^i/, 'I'), v])) }) as unknown as IncomingMessage;
 
 /** Allows exactly the impersonations listed as "resource/name" (or "resource/sub/name"), and records every check. */
 function allowing(...allowed: string[]) {
