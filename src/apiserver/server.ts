@@ -236,7 +236,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const port = (server.address() as AddressInfo).port;
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
   // (Not for kinds nobody can watch: reviews are never stored.)
-  await Promise.all(registry.all().filter((d) => !d.verbs || d.verbs.includes('watch')).map((d) => state.hub(d)));
+  const watchable = registry.all().filter((d) => !d.verbs || d.verbs.includes('watch'));
+  await Promise.all(watchable.map((d) => state.hub(d)));
   await bootstrapObjects(state);
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
