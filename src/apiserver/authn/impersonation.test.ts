@@ -112,6 +112,19 @@ test('the impersonated user: system:authenticated added unless the groups say ot
   );
 });
 
+test('an extra key named __proto__ is just a key', () => {
+  const u = impersonatedUser(
+    [
+      { kind: 'User', name: 'jane' },
+      { kind: 'UserExtra', key: '__proto__', value: 'x' },
+      { kind: 'UserExtra', key: '__proto__', value: 'y' },
+    ],
+    false,
+  );
+  assert.deepEqual(Object.getOwnPropertyDescriptor(u.extra, '__proto__')?.value, ['x', 'y']);
+  assert.equal(Object.getPrototypeOf(u.extra), Object.prototype);
+});
+
 test('impersonate(): no headers keeps the user; each part must be allowed; 403 worded like Kubernetes', async () => {
   const { authorizer, asked } = allowing('users/jane', 'groups/dev');
   assert.equal(await impersonate(req({}), admin, authorizer), admin);

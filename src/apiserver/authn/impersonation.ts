@@ -97,20 +97,21 @@ export function impersonatedUser(requests: readonly ImpersonationRequest[], grou
   let name = '';
   let uid = '';
   let groups: string[] = [];
-  const extra: Record<string, string[]> = {};
+  // A Map: extra keys come from header names, and "__proto__" is a header name like any other.
+  const extra = new Map<string, string[]>();
   for (const r of requests) {
     if (r.kind === 'ServiceAccount') {
       name = `${SA_PREFIX}${r.namespace}:${r.name}`;
       if (!groupsGiven) groups = ['system:serviceaccounts', `system:serviceaccounts:${r.namespace}`];
     } else if (r.kind === 'User') name = r.name;
     else if (r.kind === 'Group') groups.push(r.name);
-    else if (r.kind === 'UserExtra') (extra[r.key] ??= []).push(r.value);
+    else if (r.kind === 'UserExtra') extra.set(r.key, [...(extra.get(r.key) ?? []), r.value]);
     else uid = r.name;
   }
   if (name !== ANONYMOUS) {
     if (!groups.includes(AUTHENTICATED) && !groups.includes(UNAUTHENTICATED)) groups.push(AUTHENTICATED);
   } else if (!groups.includes(UNAUTHENTICATED)) groups.push(UNAUTHENTICATED);
-  return { name, groups, ...(uid ? { uid } : {}), ...(Object.keys(extra).length > 0 ? { extra } : {}) };
+  return { name, groups, ...(uid ? { uid } : {}), ...(extra.size > 0 ? { extra: Object.fromEntries(extra) } : {}) };
 }
 
 /** Whether any header name starts with Impersonate- (any case). */

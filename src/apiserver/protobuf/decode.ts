@@ -81,7 +81,8 @@ function message(buf: Buffer, s: Schema, depth: number): unknown {
         if (e.num === 1) key = (e.value as Buffer).toString();
         if (e.num === 2) value = mapValue(e, resolve(fs.values), depth);
       }
-      m[key] = value ?? (resolve(fs.values).type === 'string' ? '' : value);
+      // defineProperty: a key such as "__proto__" is a key like any other, as JSON.parse treats it.
+      Object.defineProperty(m, key, { value: value ?? (resolve(fs.values).type === 'string' ? '' : value), enumerable: true, writable: true, configurable: true });
     } else {
       out[name] = scalarOrMessage(f, fs, depth);
     }

@@ -84,13 +84,13 @@ test('reviews decode from protobuf, user extras (ExtraValue) included', () => {
   const bytes = (num: number, b: number[]) => [(num << 3) | 2, ...varint(b.length), ...b];
   const s = (num: number, v: string) => bytes(num, [...Buffer.from(v)]);
   const resourceAttributes = bytes(1, [...s(2, 'get'), ...s(5, 'pods')]);
-  const extra = bytes(5, [...s(1, 'scopes'), ...bytes(2, [...s(1, 'a'), ...s(1, 'b')])]);
+  const extra = [...bytes(5, [...s(1, 'scopes'), ...bytes(2, [...s(1, 'a'), ...s(1, 'b')])]), ...bytes(5, [...s(1, '__proto__'), ...bytes(2, s(1, 'c'))])];
   const spec = bytes(2, [...resourceAttributes, ...s(3, 'jane'), ...s(4, 'dev'), ...extra]);
   const typeMeta = bytes(1, [...s(1, 'authorization.k8s.io/v1'), ...s(2, 'SubjectAccessReview')]);
   const body = Buffer.from([0x6b, 0x38, 0x73, 0x00, ...typeMeta, ...bytes(2, spec)]);
   assert.deepEqual(decodeProtobuf(body, def('SubjectAccessReview').schema), {
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
-    spec: { resourceAttributes: { verb: 'get', resource: 'pods' }, user: 'jane', groups: ['dev'], extra: { scopes: ['a', 'b'] } },
+    spec: { resourceAttributes: { verb: 'get', resource: 'pods' }, user: 'jane', groups: ['dev'], extra: JSON.parse('{"scopes":["a","b"],"__proto__":["c"]}') },
   });
 });
