@@ -37,6 +37,8 @@ describe('access reviews and impersonation with RBAC', () => {
       const can = async (args: string[], kubeconfig?: string) => (await api.kubectl(['auth', 'can-i', ...args], { kubeconfig, binary, allowFail: true })).code;
       assert.equal(await can(['list', 'pods', '-n', 'default'], jane), 0, binary);
       assert.equal(await can(['delete', 'pods', '-n', 'default'], jane), 1, binary);
+      // As Kubernetes prints it: a bare "no" when no rule allows it (RBAC gives no reason then).
+      assert.equal((await api.kubectl(['auth', 'can-i', 'delete', 'pods', '-n', 'default'], { kubeconfig: jane, binary, allowFail: true })).stdout, 'no\n', binary);
       assert.equal(await can(['list', 'pods', '-n', 'kube-system'], jane), 1, binary);
       // system:public-info-viewer and system:discovery
       assert.equal(await can(['get', '/healthz'], jane), 0, binary);
