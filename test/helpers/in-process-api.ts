@@ -63,9 +63,11 @@ export async function startInProcessApi(opts: { authorizer?: Authorizer | ((stat
       return p;
     };
     const kubeconfig = await write(buildKubeconfig({ name: 'gifee', server: api.url, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }));
+    // A discovery cache of this server's own: kubectl's default one is keyed by host and port, which
+    // another test's server may have used before with other resources.
     const kubectl = (args: string[], o: { kubeconfig?: string; binary?: string; input?: string; allowFail?: boolean } = {}) =>
       new Promise<KubectlResult>((resolve, reject) => {
-        const child = execFile(o.binary ?? kubectlBinary, ['--kubeconfig', o.kubeconfig ?? kubeconfig, ...args], { timeout: 60_000, env: { ...process.env, KUBECONFIG: '' } }, (err, stdout, stderr) => {
+        const child = execFile(o.binary ?? kubectlBinary, ['--kubeconfig', o.kubeconfig ?? kubeconfig, '--cache-dir', join(dataDir, 'kubectl-cache'), ...args], { timeout: 60_000, env: { ...process.env, KUBECONFIG: '' } }, (err, stdout, stderr) => {
           const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
           if (err && !o.allowFail) return reject(Object.assign(new Error(`kubectl ${args.join(' ')} failed (${code}): ${stderr}`), { stdout, stderr, code }));
           resolve({ stdout: String(stdout), stderr: String(stderr), code });
