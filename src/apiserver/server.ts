@@ -48,6 +48,8 @@ import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-sec
 import { installPodSecurity } from './admission/pod-security/plugin.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
+import { impersonate } from './authn/impersonation.js';
+import './reviews/index.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -76,14 +78,16 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** How often watches get a bookmark (default 30 s) and how long a read at a future resourceVersion waits for it (default 3 s). */
   timings?: Partial<ApiState['timings']>;
-  /** Decides each authenticated request (default: allow all; see authz/). */
-  authorizer?: Authorizer;
   /** The audit log (audit/): policy and log file; none without. */
   audit?: AuditOptions;
   /** Pod Security Admission's defaults and exemptions (default: Kubernetes', all privileged; namespace labels still apply). */
   podSecurity?: PodSecurityConfig;
   /** Service account tokens: signing key, issuer, audiences (default: none issued; see serviceaccounts/). */
   serviceAccounts?: ServiceAccountOptions;
+  /** Decides each request (default: allow all; see authz/); a function gets the server's state (RBAC reads the store through it). */
+  authorizer?: Authorizer | ((state: ApiState) => Authorizer);
+  /** Requests without credentials are user system:anonymous in group system:unauthenticated (default true, as Kubernetes); false: 401. */
+  anonymousAuth?: boolean;
 }
 
 export interface ApiServer {
@@ -96,9 +100,12 @@ export interface ApiServer {
 const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
 const latency = metrics.histogram('apiserver_request_duration_seconds', "API request latency in seconds (watches excluded), by verb and resource: from the connection's accept (first request) or the request's arrival until its response is sent.");
 
-/** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
+/** Health and public-info paths: exempt from the in-flight caps and the request deadline (who may read them is RBAC's call). */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
 const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version', '/cacerts']);
+
+/** Who a request without credentials is, as in Kubernetes. */
+const ANONYMOUS = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? logger('apiserver');
@@ -109,8 +116,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodPriority(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
-  if (opts.authorizer) state.authorizer = opts.authorizer;
   Object.assign(state.timings, opts.timings);
+  if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
+  const anonymousAuth = opts.anonymousAuth ?? true;
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   // Joining nodes' bootstrap tokens (kube-system Secrets), as --enable-bootstrap-token-auth.
   state.tokenAuthenticators.push(bootstrapTokenAuthenticator(state));
@@ -182,13 +190,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const deadlineMs = requestDeadlineMs(url.searchParams, limits.requestTimeoutMs);
         cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
       }
-      if (!isPublic) {
-        const { user } = await authenticate(req, authenticators, state.tokenAuthenticators);
-        if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
-        audit.authenticated(user);
-        await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user));
-        if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
-      }
+      // Every request is authenticated and authorized, health checks included (anonymous ones reach
+      // what system:public-info-viewer allows); a bad or unknown credential is a 401, never anonymous.
+      const authn = await authenticate(req, authenticators, state.tokenAuthenticators);
+      if (!authn.user && (authn.credentialsPresented || !anonymousAuth)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const original = authn.user ?? ANONYMOUS;
+      audit.authenticated(original);
+      // Impersonation headers (kubectl --as) switch the user, once each part is allowed.
+      const user = await impersonate(req, original, state.authorizer);
+      if (user !== original) audit.impersonated(user);
+      await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user));
+      if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       await serveOther(req, res, path);
     } catch (e) {
       if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -254,7 +266,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   });
   const port = (server.address() as AddressInfo).port;
   // Watch hubs for built-in kinds start now, so a resourceVersion from any list after start-up can be watched from memory.
-  await Promise.all(registry.all().map((d) => state.hub(d)));
+  // (Not for kinds nobody can watch: reviews are never stored.)
+  const watchable = registry.all().filter((d) => !d.verbs || d.verbs.includes('watch'));
+  await Promise.all(watchable.map((d) => state.hub(d)));
   await bootstrapObjects(state);
   if (saTokens) await ensureDefaultServiceAccounts(state);
   await ensureSystemPriorityClasses(state);
@@ -262,6 +276,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
   // As Kubernetes without --service-account-jwks-uri: the keys are at this server's external address.
   if (saTokens && !opts.serviceAccounts?.jwksUri) saTokens.jwksUri = `https://${advertise.includes(':') ? `[${advertise}]` : advertise}:${port}/openid/v1/jwks`;
+  for (const hook of state.postStartHooks) await hook.run();
   const compactEvery = opts.compactionIntervalMs ?? 300_000;
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;

@@ -17,9 +17,10 @@ const OIDC_AUDIT = ['oidc-issuer-url', 'oidc-client-id', 'oidc-username-claim', 
 const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period'];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];
+const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AGENT, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AGENT, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGENT, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGENT, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
 };
 

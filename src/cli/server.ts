@@ -47,6 +47,8 @@ export interface ServerConfig {
   oidc?: import('./oidc-flags.js').OidcConfig;
   /** The audit log (flags in audit-flags.ts). */
   audit?: import('./audit-flags.js').AuditConfig;
+  /** Anonymous access and the authorization mode (flags in authz-flags.ts; default anonymous on, RBAC). */
+  authz?: import('./authz-flags.js').AuthzSettings;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -159,6 +161,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     children.set(name, child);
   };
   started.check();
+  const { authorizerOf } = await import('./authorizer.js');
   let api: import('../apiserver/server.js').ApiServer;
   try {
     api = await startApiServer({
@@ -182,6 +185,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
       serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },
       timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
+      anonymousAuth: cfg.authz?.anonymousAuth ?? true,
+      authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

@@ -29,6 +29,7 @@ import { CsrSigningController } from './certificates/signer.js';
 import { CsrApprovingController } from './certificates/approver.js';
 import { CsrCleanerController } from './certificates/cleaner.js';
 import { TokenCleanerController } from './bootstrap/tokencleaner.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 /** Timings tests shorten; unset: Kubernetes' defaults. */
@@ -92,6 +93,7 @@ export async function startControllerManager(opts: {
     // The cluster CA this manager trusts the API server with is the one pods get (--root-ca-file).
     new RootCaPublisher(client, factory, log.child({ controller: 'root-ca-cert-publisher' }), opts.ca),
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
+    new ClusterRoleAggregationController(client, factory, log.child({ controller: 'clusterrole-aggregation' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

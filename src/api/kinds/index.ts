@@ -1,7 +1,9 @@
 // Every compiled-in kind the API server serves.
 import type { KindDef } from '../kind.js';
+import { reviewKinds } from './access/index.js';
 import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
+import { rbacKinds } from './rbac/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds];

@@ -11,7 +11,9 @@ import { locatePod } from './locate.js';
 import { agentPath } from './agent-paths.js';
 
 /** Request headers never forwarded to the agent: the client's credentials and the routing. */
-const DROP = new Set(['host', 'authorization', 'cookie', 'impersonate-user', 'impersonate-group', 'proxy-authorization']);
+const DROP = new Set(['host', 'authorization', 'cookie', 'proxy-authorization']);
+/** Credentials and impersonation (Impersonate-User, -Group, -Uid, -Extra-*) stay with the API server, which applied them. */
+const dropped = (header: string) => DROP.has(header) || header.startsWith('impersonate-');
 
 export function proxyUpgrade(kind: 'exec' | 'attach' | 'portForward') {
   return async (rc: RequestContext) => {
@@ -24,7 +26,7 @@ export function proxyUpgrade(kind: 'exec' | 'attach' | 'portForward') {
     });
     const lines = [`${rc.req.method} ${path} HTTP/1.1`, `Host: ${loc.endpoint.host}:${loc.endpoint.port}`];
     const raw = rc.req.rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) if (!DROP.has(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+    for (let i = 0; i < raw.length; i += 2) if (!dropped(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
     agent.write(lines.join('\r\n') + '\r\n\r\n');
 
     const client_ = rc.req.socket as Duplex;
