@@ -103,6 +103,8 @@ export interface KindDef {
   verbs?: string[];
   /** Columns for `kubectl get` (NAME first and AGE last are added by the table builder when absent). */
   printerColumns?: PrinterColumn[];
+  /** No AGE column appended (Kubernetes' roles show CREATED AT instead). */
+  noAgeColumn?: boolean;
   /** Field selectors beyond metadata.name and metadata.namespace: name -> value extractor. */
   fieldSelectors?: Record<string, (obj: KObject) => string | undefined>;
   /** Defaulting beyond schema `default`s, run after them (e.g. imagePullPolicy from the image tag). */

@@ -48,7 +48,7 @@ const ageColumn: PrinterColumn = { name: 'Age', type: 'string', description: 'Ti
 export function columnsOf(def: KindDef): PrinterColumn[] {
   const cols = def.printerColumns ?? [];
   const has = (n: string) => cols.some((c) => c.name.toLowerCase() === n);
-  return [...(has('name') ? [] : [nameColumn]), ...cols, ...(has('age') ? [] : [ageColumn])];
+  return [...(has('name') ? [] : [nameColumn]), ...cols, ...(has('age') || def.noAgeColumn ? [] : [ageColumn])];
 }
 
 function cellOf(col: PrinterColumn, obj: KObject): unknown {

@@ -36,6 +36,8 @@ export class ApiState {
   readonly timings = { watchBookmarkIntervalMs: 30_000, listFreshWaitMs: 3000 };
   /** Bearer token authenticators, in order (authn.ts); TokenReview asks the same list. */
   readonly tokenAuthenticators: TokenAuthenticator[] = [];
+  /** Work done once the server listens and before /readyz says ok (the RBAC bootstrap policy and caches), in order. */
+  readonly postStartHooks: { name: string; run: () => Promise<void> }[] = [];
 
   constructor(
     readonly store: Store,

@@ -69,8 +69,10 @@ export interface ApiServerOptions {
   limits?: Partial<ApiServerLimits>;
   /** How often watches get a bookmark (default 30 s) and how long a read at a future resourceVersion waits for it (default 3 s). */
   timings?: Partial<ApiState['timings']>;
-  /** Decides each authenticated request (default: allow all; see authz/). */
-  authorizer?: Authorizer;
+  /** Decides each request (default: allow all; see authz/); a function gets the server's state (RBAC reads the store through it). */
+  authorizer?: Authorizer | ((state: ApiState) => Authorizer);
+  /** Requests without credentials are user system:anonymous in group system:unauthenticated (default true, as Kubernetes); false: 401. */
+  anonymousAuth?: boolean;
 }
 
 export interface ApiServer {
@@ -83,9 +85,12 @@ export interface ApiServer {
 const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
 const latency = metrics.histogram('apiserver_request_duration_seconds', "API request latency in seconds (watches excluded), by verb and resource: from the connection's accept (first request) or the request's arrival until its response is sent.");
 
-/** Paths anyone may read, as Kubernetes' system:public-info-viewer allows. */
+/** Health and public-info paths: exempt from the in-flight caps and the request deadline (who may read them is RBAC's call). */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
 const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version', '/cacerts']);
+
+/** Who a request without credentials is, as in Kubernetes. */
+const ANONYMOUS = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? logger('apiserver');
@@ -94,8 +99,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
-  if (opts.authorizer) state.authorizer = opts.authorizer;
+  if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   Object.assign(state.timings, opts.timings);
+  const anonymousAuth = opts.anonymousAuth ?? true;
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;
@@ -158,12 +164,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const deadlineMs = requestDeadlineMs(url.searchParams, limits.requestTimeoutMs);
         cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
       }
-      if (!isPublic) {
-        const { user } = await authenticate(req, authenticators, state.tokenAuthenticators);
-        if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
-        await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
-        if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
-      }
+      // Every request is authenticated and authorized, health checks included (anonymous ones reach
+      // what system:public-info-viewer allows); a bad or unknown credential is a 401, never anonymous.
+      const authn = await authenticate(req, authenticators, state.tokenAuthenticators);
+      if (!authn.user && (authn.credentialsPresented || !anonymousAuth)) throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+      const user = authn.user ?? ANONYMOUS;
+      await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
+      if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       await serveOther(req, res, path);
     } catch (e) {
       if (!(e instanceof ApiError) || e.code >= 500) log.error('request failed', { method: req.method, path: preview(url?.pathname ?? req.url ?? ''), err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -233,6 +240,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
   await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
+  for (const hook of state.postStartHooks) await hook.run();
   const compactEvery = opts.compactionIntervalMs ?? 300_000;
   const stopCompaction = compactEvery > 0 ? startCompaction(opts.store, log, compactEvery, (rev) => state.compacted(rev)) : () => {};
   ready = true;

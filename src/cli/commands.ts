@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type FlagTable, helpOf, optionsOf, parseDuration, UsageError } from './args.js';
 import { LIMIT_FLAG_TABLE, limitsOf } from './limit-flags.js';
+import { AUTHZ_FLAG_TABLE, authzOf } from './authz-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
@@ -63,8 +64,8 @@ const JOIN_FLAG_TABLE: FlagTable = {
 
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
-  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
   agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
 };
 
@@ -153,6 +154,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     serviceNodePortRange: f['service-node-port-range'] as string | undefined,
     tlsSANs: tlsSANsOf(f),
     limits: limitsOf(f),
+    authz: authzOf(f),
     agent: agentOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),

@@ -36,6 +36,8 @@ export interface ServerConfig {
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** Timings from GIFEE_* variables (tunables.ts), handed to each component. */
   tunables?: import('./tunables.js').Tunables;
+  /** Anonymous access and the authorization mode (flags in authz-flags.ts; default anonymous on, RBAC). */
+  authz?: import('./authz-flags.js').AuthzSettings;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -133,6 +135,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     children.set(name, child);
   };
   started.check();
+  const { authorizerOf } = await import('./authorizer.js');
   let api: import('../apiserver/server.js').ApiServer;
   try {
     api = await startApiServer({
@@ -153,6 +156,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
       timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
+      anonymousAuth: cfg.authz?.anonymousAuth ?? true,
+      authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

@@ -22,6 +22,7 @@ import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
 import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 /** Timings tests shorten; unset: Kubernetes' defaults. */
@@ -62,6 +63,7 @@ export async function startControllerManager(opts: { server: string; ca: string;
     new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
     new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
     new PodGCController(client, factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
+    new ClusterRoleAggregationController(client, factory, log.child({ controller: 'clusterrole-aggregation' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -2,5 +2,6 @@
 import type { KindDef } from '../kind.js';
 import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
+import { rbacKinds } from './rbac/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...rbacKinds];

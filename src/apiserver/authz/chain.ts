@@ -1,18 +1,24 @@
 // The authorizer chain and the 403 message Kubernetes prints when it says no.
 
 import { ApiError } from '../../api/errors.js';
-import type { Attributes, AuthorizationResult, Authorizer } from './types.js';
+import type { UserInfo } from '../context.js';
+import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from './types.js';
+
+const isMaster = (u: UserInfo) => u.groups.includes('system:masters');
 
 /** Members of system:masters may do anything, before any other authorizer is asked (as in Kubernetes). */
-export const privilegedGroupAuthorizer: Authorizer = {
+export const privilegedGroupAuthorizer: Authorizer & RuleResolver = {
   name: 'privileged-group',
-  authorize: (a) => (a.user.groups.includes('system:masters') ? { decision: 'allow', reason: 'member of system:masters' } : { decision: 'noOpinion', reason: '' }),
+  authorize: (a) => (isMaster(a.user) ? { decision: 'allow', reason: 'member of system:masters' } : { decision: 'noOpinion', reason: '' }),
+  rulesFor: (user) => (isMaster(user) ? { resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }], nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }], incomplete: false } : { resourceRules: [], nonResourceRules: [], incomplete: false }),
 };
+
+export const isRuleResolver = (a: unknown): a is RuleResolver => typeof (a as Partial<RuleResolver>)?.rulesFor === 'function';
 
 /** Allows everything: for servers started without authorization (tests of other parts, benchmarks' baselines). */
 export const alwaysAllow: Authorizer = { name: 'always-allow', authorize: () => ({ decision: 'allow', reason: 'authorization is off' }) };
 
-export class AuthorizerChain implements Authorizer {
+export class AuthorizerChain implements Authorizer, RuleResolver {
   readonly name = 'chain';
   constructor(readonly members: Authorizer[]) {}
 
@@ -24,6 +30,22 @@ export class AuthorizerChain implements Authorizer {
       if (r.reason) reasons.push(r.reason);
     }
     return { decision: 'noOpinion', reason: reasons.join(', ') };
+  }
+
+  /** What the members that can list rules say, merged (others add nothing: a Node authorizer implements RuleResolver to say its answer for nodes is incomplete). */
+  async rulesFor(user: UserInfo, namespace: string): Promise<RulesResult> {
+    const out: RulesResult = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    const errors: string[] = [];
+    for (const m of this.members) {
+      if (!isRuleResolver(m)) continue;
+      const r = await m.rulesFor(user, namespace);
+      out.resourceRules.push(...r.resourceRules);
+      out.nonResourceRules.push(...r.nonResourceRules);
+      if (r.incomplete) out.incomplete = true;
+      if (r.evaluationError) errors.push(r.evaluationError);
+    }
+    if (errors.length) out.evaluationError = errors.join('; ');
+    return out;
   }
 }
 

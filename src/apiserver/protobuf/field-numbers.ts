@@ -156,6 +156,15 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.batch.v1.CronJobSpec': { 1: 'schedule', 2: 'startingDeadlineSeconds', 3: 'concurrencyPolicy', 4: 'suspend', 5: 'jobTemplate', 6: 'successfulJobsHistoryLimit', 7: 'failedJobsHistoryLimit', 8: 'timeZone' },
   'io.k8s.api.batch.v1.JobTemplateSpec': { 1: 'metadata', 2: 'spec' },
   'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value', 3: 'globalDefault', 4: 'description', 5: 'preemptionPolicy' },
+  // `kubectl create role|clusterrole|rolebinding|clusterrolebinding` and `kubectl auth reconcile` send these.
+  'io.k8s.api.rbac.v1.Role': { 1: 'metadata', 2: 'rules' },
+  'io.k8s.api.rbac.v1.ClusterRole': { 1: 'metadata', 2: 'rules', 3: 'aggregationRule' },
+  'io.k8s.api.rbac.v1.AggregationRule': { 1: 'clusterRoleSelectors' },
+  'io.k8s.api.rbac.v1.PolicyRule': { 1: 'verbs', 2: 'apiGroups', 3: 'resources', 4: 'resourceNames', 5: 'nonResourceURLs' },
+  'io.k8s.api.rbac.v1.RoleBinding': { 1: 'metadata', 2: 'subjects', 3: 'roleRef' },
+  'io.k8s.api.rbac.v1.ClusterRoleBinding': { 1: 'metadata', 2: 'subjects', 3: 'roleRef' },
+  'io.k8s.api.rbac.v1.Subject': { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' },
+  'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */

@@ -1,0 +1,43 @@
+// RBAC in an API server: the policy in memory (fed by the four kinds' watch hubs), the authorizer
+// over it, escalation prevention on RBAC writes, and the bootstrap policy reconciled at start-up
+// before the server says it is ready.
+
+import type { ApiState } from '../../context.js';
+import { RbacAuthorizer } from './authorizer.js';
+import { escalationPlugin } from './escalation.js';
+import { PolicyIndex, type RbacKind } from './policy-index.js';
+import { reconcileBootstrapPolicy } from './reconcile.js';
+import { WatchedKind } from './watched-kind.js';
+
+const KINDS: [RbacKind, string][] = [
+  ['Role', 'roles'],
+  ['ClusterRole', 'clusterroles'],
+  ['RoleBinding', 'rolebindings'],
+  ['ClusterRoleBinding', 'clusterrolebindings'],
+];
+
+export interface InstalledRbac {
+  authorizer: RbacAuthorizer;
+  index: PolicyIndex;
+}
+
+/** Sets up RBAC on this server's state; returns the authorizer to put in the chain. */
+export function installRbac(state: ApiState): InstalledRbac {
+  const index = new PolicyIndex();
+  const watched: WatchedKind[] = [];
+  for (const [kind, resource] of KINDS) {
+    const def = state.registry.byResource('rbac.authorization.k8s.io', 'v1', resource);
+    if (!def) continue;
+    watched.push(new WatchedKind(state.objects(def), () => state.hub(def), { clear: () => index.clear(kind), put: (o) => index.put(kind, o), remove: (o) => index.remove(kind, o) }, state.log.child({ component: 'rbac-cache', kind })));
+  }
+  const authorizer = new RbacAuthorizer(index, () => watched.every((w) => w.ready));
+  state.admission.register(escalationPlugin(index));
+  state.postStartHooks.push({
+    name: 'rbac/bootstrap-roles',
+    run: async () => {
+      await reconcileBootstrapPolicy(state);
+      await Promise.all(watched.map((w) => w.start()));
+    },
+  });
+  return { authorizer, index };
+}
