@@ -22,3 +22,12 @@ test('the first allow or deny decides; no opinion from all is no opinion', async
   assert.equal((await new AuthorizerChain([said('noOpinion', 'a'), said('noOpinion', 'b')]).authorize(a)).reason, 'a, b');
   assert.equal((await new AuthorizerChain([privilegedGroupAuthorizer]).authorize({ ...a, user: { name: 'x', groups: ['system:masters'] } })).decision, 'allow');
 });
+
+test('the chain lists rules by merging members that can; system:masters holds everything', async () => {
+  const fixed = { name: 'fixed', authorize: () => ({ decision: 'noOpinion' as const, reason: '' }), rulesFor: () => ({ resourceRules: [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }], nonResourceRules: [], incomplete: false }) };
+  const chain = new AuthorizerChain([privilegedGroupAuthorizer, { name: 'opaque', authorize: () => ({ decision: 'noOpinion', reason: '' }) }, fixed]);
+  assert.deepEqual((await chain.rulesFor(user, 'ns')).resourceRules, [{ verbs: ['get'], apiGroups: [''], resources: ['pods'] }]);
+  const master = await chain.rulesFor({ name: 'admin', groups: ['system:masters'] }, '');
+  assert.deepEqual(master.resourceRules[0], { verbs: ['*'], apiGroups: ['*'], resources: ['*'] });
+  assert.deepEqual(master.nonResourceRules[0], { verbs: ['*'], nonResourceURLs: ['*'] });
+});

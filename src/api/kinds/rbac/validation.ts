@@ -46,7 +46,9 @@ export function validateClusterRole(obj: KObject): FieldError[] {
   if (isObj(agg)) {
     const selectors = list(agg.clusterRoleSelectors);
     if (selectors.length === 0) errs.push(fieldErr.required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
-    selectors.forEach((s, i) => errs.push(...checkLabelSelector(`aggregationRule.clusterRoleSelectors[${i}]`, s)));
+    selectors.forEach((s, i) => {
+      errs.push(...checkLabelSelector(`aggregationRule.clusterRoleSelectors[${i}]`, s));
+    });
   }
   return errs;
 }
