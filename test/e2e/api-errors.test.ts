@@ -117,16 +117,21 @@ forEachBackend('API errors', (cluster) => {
     assert.deepEqual(refused.json.details.causes, [{ reason: 'NamespaceTerminating', message: 'namespace held is being terminated', field: 'metadata.namespace' }]);
   });
 
-  test('unauthenticated requests are 401', async () => {
+  test('requests without credentials are anonymous (403 by RBAC); a bad bearer token is 401', async () => {
     const https = await import('node:https');
-    const status = await new Promise<number>((resolve, reject) => {
-      https
-        .get(cluster().url + '/api/v1/namespaces', { rejectUnauthorized: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode!);
-        })
-        .on('error', reject);
-    });
-    assert.equal(status, 401);
+    const get = (headers: Record<string, string>) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        https
+          .get(cluster().url + '/api/v1/namespaces', { rejectUnauthorized: false, headers }, (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          })
+          .on('error', reject);
+      });
+    const anonymous = await get({});
+    assert.equal(anonymous.status, 403);
+    assert.equal(JSON.parse(anonymous.body).message, 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" in API group "" at the cluster scope');
+    assert.equal((await get({ Authorization: 'Bearer nobody-knows-this' })).status, 401);
   });
 });

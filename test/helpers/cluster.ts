@@ -128,7 +128,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
       if (existsSync(kubeconfig)) {
         try {
           kc = parse(await readFile(kubeconfig, 'utf8'));
-          const ok = await readyz(`https://127.0.0.1:${port}`);
+          const ok = await readyz(`https://127.0.0.1:${port}`, kc);
           if (ok && (!opts.agent || (await hasNode(`https://127.0.0.1:${port}`, kc)))) break;
         } catch {
           /* not yet */
@@ -241,9 +241,13 @@ async function hasNode(url: string, kc: any): Promise<boolean> {
   });
 }
 
-async function readyz(url: string): Promise<boolean> {
+/** /readyz, asked with the admin certificate (servers may refuse anonymous requests: --anonymous-auth=false). */
+async function readyz(url: string, kc: any): Promise<boolean> {
+  const user = kc.users[0].user;
+  const cert = Buffer.from(user['client-certificate-data'], 'base64');
+  const key = Buffer.from(user['client-key-data'], 'base64');
   return new Promise((resolve) => {
-    const req = https.get(url + '/readyz', { rejectUnauthorized: false, timeout: 1000 }, (res) => {
+    const req = https.get(url + '/readyz', { rejectUnauthorized: false, cert, key, timeout: 1000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
