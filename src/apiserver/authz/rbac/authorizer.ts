@@ -35,16 +35,17 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
 
   authorize(a: Attributes): AuthorizationResult {
     if (!this.ready()) return NO_OPINION;
-    const allowedBy = (m: MatchedBinding) => rulesAllow(a, this.index.rulesOf(m.binding));
-    for (const m of this.index.clusterBindingsFor(a.user)) {
-      if (allowedBy(m)) return this.allowed(m);
-    }
-    if (a.namespace) {
-      for (const m of this.index.roleBindingsFor(a.user, a.namespace)) {
-        if (allowedBy(m)) return this.allowed(m);
-      }
-    }
-    return NO_OPINION;
+    // Cluster-wide bindings first, then the namespace's, as Kubernetes visits them.
+    let allowedBy: Binding | undefined;
+    const check = (b: Binding) => {
+      if (!rulesAllow(a, this.index.rulesOf(b))) return false;
+      allowedBy = b;
+      return true;
+    };
+    if (!this.index.visitCluster(a.user, check) && a.namespace) this.index.visitNamespaced(a.user, a.namespace, check);
+    if (!allowedBy) return NO_OPINION;
+    const subject = this.index.subjectFor(allowedBy, a.user);
+    return { decision: 'allow', reason: `RBAC: allowed by ${describeBinding(allowedBy)} to ${subject ? describeSubject(subject, allowedBy.metadata?.namespace) : `User ${JSON.stringify(a.user.name)}`}` };
   }
 
   rulesFor(user: UserInfo, namespace: string): RulesResult {
@@ -62,10 +63,6 @@ export class RbacAuthorizer implements Authorizer, RuleResolver {
       errors.push('the RBAC policy cache is not ready');
     }
     return splitRules(rules, errors);
-  }
-
-  private allowed(m: MatchedBinding): AuthorizationResult {
-    return { decision: 'allow', reason: `RBAC: allowed by ${describeBinding(m.binding)} to ${describeSubject(m.subject, m.binding.metadata?.namespace)}` };
   }
 }
 

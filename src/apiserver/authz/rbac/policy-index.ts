@@ -112,6 +112,51 @@ export class PolicyIndex {
     for (const o of [...all.values()]) this.remove(kind, o);
   }
 
+  /**
+   * Calls visit for each ClusterRoleBinding naming the user (by name, group or service account)
+   * until visit returns true. No generators or copies: this is every request's path. A binding
+   * naming the user twice (by name and by group) may be visited twice, which only repeats a check.
+   */
+  visitCluster(user: UserInfo, visit: (b: Binding) => boolean): boolean {
+    const each = (key: string) => {
+      const names = this.clusterBySubject.get(key);
+      if (!names) return false;
+      for (const name of names) {
+        const b = this.clusterBindings.get(name);
+        if (b && visit(b)) return true;
+      }
+      return false;
+    };
+    if (each(userKey(user.name))) return true;
+    for (const g of user.groups) if (each(groupKey(g))) return true;
+    return false;
+  }
+
+  /** As visitCluster, for the RoleBindings of one namespace. */
+  visitNamespaced(user: UserInfo, namespace: string, visit: (b: Binding) => boolean): boolean {
+    const each = (key: string) => {
+      const keys = this.roleBySubject.get(key)?.get(namespace);
+      if (!keys) return false;
+      for (const k of keys) {
+        const b = this.roleBindings.get(k);
+        if (b && visit(b)) return true;
+      }
+      return false;
+    };
+    if (each(userKey(user.name))) return true;
+    for (const g of user.groups) if (each(groupKey(g))) return true;
+    return false;
+  }
+
+  /** The subject of a binding that names this user (for a decision's reason). */
+  subjectFor(b: Binding, user: UserInfo): Subject | undefined {
+    const userKeyOfUser = userKey(user.name);
+    for (const s of b.subjects ?? []) {
+      if (s?.kind === 'Group' ? user.groups.includes(s.name) : subjectKey(s, b.metadata?.namespace) === userKeyOfUser) return s;
+    }
+    return undefined;
+  }
+
   /** ClusterRoleBindings naming this user (directly, by group, or as its ServiceAccount). */
   *clusterBindingsFor(user: UserInfo): Generator<MatchedBinding> {
     const seen = new Set<string>();
