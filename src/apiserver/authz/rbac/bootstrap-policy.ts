@@ -9,14 +9,14 @@
 import type { ClusterRole, PolicyRule, Role, Subject } from '../../../api/kinds/rbac/types.js';
 import { AUTOUPDATE_ANNOTATION, type Binding, RBAC_API_VERSION, RBAC_GROUP } from '../../../api/kinds/rbac/types.js';
 
-const READ = ['get', 'list', 'watch'];
+export const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 const READ_WRITE = [...READ, ...WRITE];
 
 /** A resource rule: verbs on resources of groups, optionally only the named objects. */
-const rule = (verbs: string[], groups: string[], resources: string[], names?: string[]): PolicyRule => ({ verbs, apiGroups: groups, resources, ...(names ? { resourceNames: names } : {}) });
+export const rule = (verbs: string[], groups: string[], resources: string[], names?: string[]): PolicyRule => ({ verbs, apiGroups: groups, resources, ...(names ? { resourceNames: names } : {}) });
 const urls = (verbs: string[], paths: string[]): PolicyRule => ({ verbs, nonResourceURLs: paths });
-const events = rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']);
+export const events = rule(['create', 'update', 'patch'], ['', 'events.k8s.io'], ['events']);
 
 const meta = (name: string, namespace?: string, labels: Record<string, string> = {}) => ({
   name,
@@ -25,7 +25,7 @@ const meta = (name: string, namespace?: string, labels: Record<string, string> =
   annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
 });
 
-const clusterRole = (name: string, rules: PolicyRule[], labels?: Record<string, string>): ClusterRole => ({ apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: meta(name, undefined, labels), rules });
+export const clusterRole = (name: string, rules: PolicyRule[], labels?: Record<string, string>): ClusterRole => ({ apiVersion: RBAC_API_VERSION, kind: 'ClusterRole', metadata: meta(name, undefined, labels), rules });
 const aggregated = (name: string, to: string, labels?: Record<string, string>): ClusterRole => ({
   ...clusterRole(name, [], labels),
   aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [`rbac.authorization.k8s.io/aggregate-to-${to}`]: 'true' } }] },
@@ -35,7 +35,7 @@ export const user = (name: string): Subject => ({ kind: 'User', apiGroup: RBAC_G
 export const group = (name: string): Subject => ({ kind: 'Group', apiGroup: RBAC_GROUP, name });
 export const serviceAccount = (namespace: string, name: string): Subject => ({ kind: 'ServiceAccount', apiGroup: '', name, namespace });
 
-const clusterRoleBinding = (name: string, role: string, subjects: Subject[]): Binding => ({
+export const clusterRoleBinding = (name: string, role: string, subjects: Subject[]): Binding => ({
   apiVersion: RBAC_API_VERSION,
   kind: 'ClusterRoleBinding',
   metadata: meta(name),

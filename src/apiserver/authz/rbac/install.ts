@@ -35,8 +35,11 @@ export function installRbac(state: ApiState): InstalledRbac {
   state.postStartHooks.push({
     name: 'rbac/bootstrap-roles',
     run: async () => {
+      const began = performance.now();
       await reconcileBootstrapPolicy(state);
+      const reconciled = performance.now();
       await Promise.all(watched.map((w) => w.start()));
+      state.log.info('RBAC policy ready', { reconcileMs: Math.round(reconciled - began), cacheMs: Math.round(performance.now() - reconciled), ...index.size });
     },
   });
   return { authorizer, index };

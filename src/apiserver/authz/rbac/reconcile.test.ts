@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Binding, ClusterRole } from '../../../api/kinds/rbac/types.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, group, user } from './bootstrap-policy.js';
+import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-policy.js';
 import { reconcileBinding, reconcileRole } from './reconcile.js';
 
 const expected = bootstrapClusterRoles.find((r) => r.metadata?.name === 'system:public-info-viewer')!;
@@ -46,6 +47,7 @@ test('bindings get missing subjects and keep added ones; a changed roleRef is re
 });
 
 test('every bootstrap binding names a bootstrap role', () => {
-  const names = new Set(bootstrapClusterRoles.map((r) => r.metadata?.name));
-  for (const b of bootstrapClusterRoleBindings) assert.ok(names.has(b.roleRef.name), b.metadata?.name);
+  const names = new Set([...bootstrapClusterRoles, ...controllerClusterRoles].map((r) => r.metadata?.name));
+  for (const b of [...bootstrapClusterRoleBindings, ...controllerClusterRoleBindings]) assert.ok(names.has(b.roleRef.name), b.metadata?.name);
+  assert.equal(names.size, bootstrapClusterRoles.length + controllerClusterRoles.length, 'no name twice');
 });

@@ -11,6 +11,7 @@ import { AUTOUPDATE_ANNOTATION, type Binding, type ClusterRole, type PolicyRule,
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
+import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-policy.js';
 import { uncovered } from './covers.js';
 
 /** Labels and annotations the expected object has and the existing lacks; existing values win. */
@@ -109,8 +110,9 @@ export async function reconcileBootstrapPolicy(state: ApiState): Promise<void> {
   const roleBindings = def('rolebindings');
   const clusterRoleBindings = def('clusterrolebindings');
   if (!roles || !clusterRoles || !roleBindings || !clusterRoleBindings) return;
-  for (const r of bootstrapClusterRoles) await ensure(state, clusterRoles, r, (e) => reconcileRole(e, r));
-  for (const r of bootstrapRoles) await ensure(state, roles, r, (e) => reconcileRole(e, r));
-  for (const b of bootstrapClusterRoleBindings) await ensure(state, clusterRoleBindings, b, (e) => reconcileBinding(e, b));
-  for (const b of bootstrapRoleBindings) await ensure(state, roleBindings, b, (e) => reconcileBinding(e, b));
+  // Roles before bindings, so no binding dangles; each kind's objects in parallel (a first start writes about a hundred).
+  await Promise.all([...bootstrapClusterRoles, ...controllerClusterRoles].map((r) => ensure(state, clusterRoles, r, (e) => reconcileRole(e, r))));
+  await Promise.all(bootstrapRoles.map((r) => ensure(state, roles, r, (e) => reconcileRole(e, r))));
+  await Promise.all([...bootstrapClusterRoleBindings, ...controllerClusterRoleBindings].map((b) => ensure(state, clusterRoleBindings, b, (e) => reconcileBinding(e, b))));
+  await Promise.all(bootstrapRoleBindings.map((b) => ensure(state, roleBindings, b, (e) => reconcileBinding(e, b))));
 }

@@ -1,0 +1,71 @@
+// Kubernetes' per-controller ClusterRoles (system:controller:NAME), for the controllers gifee runs,
+// each bound to the ServiceAccount kube-system/NAME, as kube-controller-manager's
+// --use-service-account-credentials expects. Part of the bootstrap policy (reconcile.ts).
+
+import type { Binding, ClusterRole, PolicyRule } from '../../../api/kinds/rbac/types.js';
+import { clusterRole, clusterRoleBinding, events, READ, rule, serviceAccount } from './bootstrap-policy.js';
+
+const controller = (name: string, rules: PolicyRule[]) => clusterRole(`system:controller:${name}`, [...rules, events]);
+const apps = ['apps', 'extensions'];
+
+export const controllerClusterRoles: ClusterRole[] = [
+  clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])]),
+  controller('certificate-controller', [
+    rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
+    rule(['update'], ['certificates.k8s.io'], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
+    rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+    rule(['sign'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/legacy-unknown']),
+    rule(['create'], ['authorization.k8s.io'], ['subjectaccessreviews']),
+  ]),
+  controller('cronjob-controller', [
+    rule(['get', 'list', 'update', 'watch'], ['batch'], ['cronjobs']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['batch'], ['jobs']),
+    rule(['update'], ['batch'], ['cronjobs/status']),
+    rule(['update'], ['batch'], ['cronjobs/finalizers']),
+    rule(['delete', 'list', 'watch'], [''], ['pods']),
+  ]),
+  controller('daemon-set-controller', [
+    rule(READ, apps, ['daemonsets']),
+    rule(['update'], apps, ['daemonsets/status']),
+    rule(['update'], apps, ['daemonsets/finalizers']),
+    rule(['list', 'watch'], [''], ['nodes']),
+    rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods']),
+    rule(['create'], [''], ['pods/binding']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
+  ]),
+  controller('deployment-controller', [
+    rule(['get', 'list', 'update', 'watch'], apps, ['deployments']),
+    rule(['update'], apps, ['deployments/status']),
+    rule(['update'], apps, ['deployments/finalizers']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], apps, ['replicasets']),
+    rule(['get', 'list', 'update', 'watch'], [''], ['pods']),
+  ]),
+  controller('endpoint-controller', [rule(READ, [''], ['pods', 'services']), rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['endpoints']), rule(['create'], [''], ['endpoints/restricted'])]),
+  controller('endpointslice-controller', [rule(READ, [''], ['nodes', 'pods', 'services']), rule(['update'], [''], ['services/finalizers']), rule(['create', 'delete', 'get', 'list', 'update', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
+  controller('generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*'])]),
+  controller('job-controller', [rule(['get', 'list', 'patch', 'update', 'watch'], ['batch'], ['jobs']), rule(['update'], ['batch'], ['jobs/status']), rule(['update'], ['batch'], ['jobs/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
+  clusterRole('system:controller:namespace-controller', [rule(['delete', 'get', 'list', 'watch'], [''], ['namespaces']), rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']), rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*'])]),
+  controller('node-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']), rule(['patch', 'update'], [''], ['nodes/status']), rule(['patch', 'update'], [''], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [''], ['pods'])]),
+  clusterRole('system:controller:pod-garbage-collector', [rule(['delete', 'list', 'watch'], [''], ['pods']), rule(READ, [''], ['nodes']), rule(['patch'], [''], ['pods/status'])]),
+  controller('replicaset-controller', [rule(['get', 'list', 'update', 'watch'], apps, ['replicasets']), rule(['update'], apps, ['replicasets/status']), rule(['update'], apps, ['replicasets/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
+  controller('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps'])]),
+  controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
+  controller('statefulset-controller', [
+    rule(['list', 'watch'], [''], ['pods']),
+    rule(READ, ['apps'], ['statefulsets']),
+    rule(['update'], ['apps'], ['statefulsets/status']),
+    rule(['update'], ['apps'], ['statefulsets/finalizers']),
+    rule(['create', 'delete', 'get', 'patch', 'update'], [''], ['pods']),
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
+    rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['delete', 'update'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['pods/finalizers']),
+  ]),
+  controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
+];
+
+/** system:controller:NAME is bound to the ServiceAccount kube-system/NAME. */
+export const controllerClusterRoleBindings: Binding[] = controllerClusterRoles.map((r) => {
+  const name = r.metadata?.name ?? '';
+  return clusterRoleBinding(name, name, [serviceAccount('kube-system', name.slice('system:controller:'.length))]);
+});
