@@ -13,5 +13,8 @@ export function attributesOf(method: string, info: RequestInfo, user: UserInfo):
     return { user, verb: m === 'head' ? 'get' : m, resourceRequest: false, path: info.path };
   }
   const r = normalize(info);
-  return { user, verb: r.verb, resourceRequest: true, apiGroup: r.group, apiVersion: r.version, resource: r.resource, subresource: r.subresource, namespace: r.namespace, name: r.name };
+  // As Kubernetes' RequestInfo: a namespace object's own path is in that namespace, so a RoleBinding
+  // there can grant reading (or finalizing) the namespace itself.
+  const namespace = r.group === '' && r.resource === 'namespaces' && r.name ? r.name : r.namespace;
+  return { user, verb: r.verb, resourceRequest: true, apiGroup: r.group, apiVersion: r.version, resource: r.resource, subresource: r.subresource, namespace, name: r.name };
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PolicyRule } from '../../../api/kinds/rbac/types.js';
-import { compactRules, ruleString, uncovered } from './covers.js';
+import { compactRules, ruleString, TooManyPermissions, uncovered } from './covers.js';
 
 const r = (verbs: string[], apiGroups: string[], resources: string[], resourceNames?: string[]): PolicyRule => ({ verbs, apiGroups, resources, ...(resourceNames ? { resourceNames } : {}) });
 
@@ -26,4 +26,13 @@ test('missing permissions are compacted by group and resource', () => {
   const missing = uncovered([], [r(['get', 'list'], ['', 'apps'], ['pods'])]);
   assert.equal(missing.length, 4);
   assert.deepEqual(compactRules(missing).map(ruleString), ['{APIGroups:[""], Resources:["pods"], Verbs:["get" "list"]}', '{APIGroups:["apps"], Resources:["pods"], Verbs:["get" "list"]}']);
+});
+
+test('a rule covered whole is not broken down; a huge uncovered one is refused, not computed', () => {
+  const many = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  const huge = r(many('v', 100), many('g', 100), many('r', 100), many('n', 100));
+  assert.deepEqual(uncovered([r(['*'], ['*'], ['*'])], [huge]), []);
+  const started = performance.now();
+  assert.throws(() => uncovered([r(['get'], [''], ['pods'])], [huge]), TooManyPermissions);
+  assert.ok(performance.now() - started < 100, 'refused at once');
 });

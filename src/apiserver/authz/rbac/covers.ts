@@ -51,11 +51,30 @@ export function breakdownRule(rule: PolicyRule): PolicyRule[] {
   return out;
 }
 
+/** Most single permissions a check breaks rules into: a hostile role listing many verbs × groups × resources × names must not cost seconds. */
+export const MAX_SINGLE_PERMISSIONS = 20_000;
+
+/** Thrown when rules would break into more than MAX_SINGLE_PERMISSIONS single permissions to check. */
+export class TooManyPermissions extends Error {
+  constructor(readonly count: number) {
+    super(`the rules grant ${count} distinct permissions, more than the ${MAX_SINGLE_PERMISSIONS} that can be checked`);
+  }
+}
+
+const distinct = (l?: string[] | null) => new Set(l ?? []).size;
+
 /** The single permissions of servantRules no owner rule covers (empty when covered). */
 export function uncovered(ownerRules: readonly PolicyRule[], servantRules: readonly PolicyRule[]): PolicyRule[] {
   const missing: PolicyRule[] = [];
+  let budget = MAX_SINGLE_PERMISSIONS;
   for (const s of servantRules) {
-    for (const single of breakdownRule(s)) {
+    // Covered whole by one owner rule (the usual case, and always for a holder of '*'): no breakdown.
+    if (ownerRules.some((o) => ruleCovers(o, s))) continue;
+    const count = distinct(s.verbs) * (distinct(s.apiGroups) * distinct(s.resources) * Math.max(1, distinct(s.resourceNames)) + distinct(s.nonResourceURLs));
+    budget -= count;
+    if (budget < 0) throw new TooManyPermissions(MAX_SINGLE_PERMISSIONS - budget);
+    const dedup: PolicyRule = { verbs: [...new Set(s.verbs ?? [])], apiGroups: [...new Set(s.apiGroups ?? [])], resources: [...new Set(s.resources ?? [])], resourceNames: [...new Set(s.resourceNames ?? [])], nonResourceURLs: [...new Set(s.nonResourceURLs ?? [])] };
+    for (const single of breakdownRule(dedup)) {
       if (!ownerRules.some((o) => ruleCovers(o, single))) missing.push(single);
     }
   }

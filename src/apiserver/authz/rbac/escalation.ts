@@ -10,10 +10,11 @@ import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js
 import type { UserInfo } from '../../context.js';
 import { isRuleResolver } from '../chain.js';
 import type { Authorizer } from '../types.js';
-import { compactRules, ruleString, uncovered } from './covers.js';
+import { compactRules, ruleString, TooManyPermissions, uncovered } from './covers.js';
 import type { PolicyIndex } from './policy-index.js';
 
 const RESOURCES = new Set(['roles', 'clusterroles', 'rolebindings', 'clusterrolebindings']);
+const MAX_LISTED = 100;
 const FULL_AUTHORITY: PolicyRule[] = [
   { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
   { verbs: ['*'], nonResourceURLs: ['*'] },
@@ -35,9 +36,17 @@ async function heldRules(authorizer: Authorizer, user: UserInfo, namespace: stri
 /** Throws the 403 when `user` does not hold every rule in `rules` (Kubernetes' ConfirmNoEscalation). */
 export async function confirmNoEscalation(authorizer: Authorizer, user: UserInfo, namespace: string, rules: readonly PolicyRule[], resource: string, name: string): Promise<void> {
   const held = await heldRules(authorizer, user, namespace);
-  const missing = uncovered(held.rules, rules);
+  let missing: PolicyRule[];
+  try {
+    missing = uncovered(held.rules, rules);
+  } catch (e) {
+    if (e instanceof TooManyPermissions) throw forbidden(resource, name, `user ${JSON.stringify(user.name)} (groups=${goQuoted(user.groups)}) is attempting to grant RBAC permissions that cannot be verified: ${e.message}`);
+    throw e;
+  }
   if (missing.length === 0) return;
-  const lines = [...new Set(compactRules(missing).map(ruleString))].sort();
+  const all = [...new Set(compactRules(missing).map(ruleString))].sort();
+  // Bounded: a role missing thousands of permissions gets the first hundred named.
+  const lines = all.length > MAX_LISTED ? [...all.slice(0, MAX_LISTED), `...and ${all.length - MAX_LISTED} more`] : all;
   let msg = `user ${JSON.stringify(user.name)} (groups=${goQuoted(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${lines.join('\n')}`;
   if (held.errors.length) msg += `; resolution errors: [${held.errors.join(' ')}]`;
   throw forbidden(resource, name, msg);
