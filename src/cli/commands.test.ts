@@ -14,9 +14,10 @@ function helpFlags(help: string): string[] {
 const SERVER_SIDE = ['data-dir', 'port', 'bind-address', 'kubeconfig', 'store', 'etcd-endpoints', 'compaction-interval', 'no-controllers', 'no-agent', 'tls-san', 'service-cidr', 'service-node-port-range', 'cluster-cidr'];
 const LIMITS = ['request-timeout', 'max-requests-inflight', 'max-mutating-requests-inflight', 'max-connections', 'max-connections-per-ip', 'header-timeout', 'body-timeout', 'idle-timeout'];
 const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period'];
+const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...AGENT, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...AGENT, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...AUTHZ, ...AGENT, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...AUTHZ, ...AGENT, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
 };
 
