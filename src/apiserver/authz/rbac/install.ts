@@ -28,7 +28,14 @@ export function installRbac(state: ApiState): InstalledRbac {
   for (const [kind, resource] of KINDS) {
     const def = state.registry.byResource('rbac.authorization.k8s.io', 'v1', resource);
     if (!def) continue;
-    watched.push(new WatchedKind(state.objects(def), () => state.hub(def), { clear: () => index.clear(kind), put: (o) => index.put(kind, o), remove: (o) => index.remove(kind, o) }, state.log.child({ component: 'rbac-cache', kind })));
+    watched.push(
+      new WatchedKind(
+        () => state.objects(def),
+        () => state.hub(def),
+        { clear: () => index.clear(kind), put: (o) => index.put(kind, o), remove: (o) => index.remove(kind, o) },
+        state.log.child({ component: 'rbac-cache', kind }),
+      ),
+    );
   }
   const authorizer = new RbacAuthorizer(index, () => watched.every((w) => w.ready));
   state.admission.register(escalationPlugin(index));
@@ -36,7 +43,17 @@ export function installRbac(state: ApiState): InstalledRbac {
     name: 'rbac/bootstrap-roles',
     run: async () => {
       const began = performance.now();
-      await reconcileBootstrapPolicy(state);
+      // A store hiccup at start-up is retried (Kubernetes retries its RBAC post-start hook too).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await reconcileBootstrapPolicy(state);
+          break;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+          state.log.warn('could not reconcile the RBAC bootstrap policy; retrying', { attempt, err: e instanceof Error ? e.message : String(e) });
+          await new Promise((r) => setTimeout(r, 500 * attempt));
+        }
+      }
       const reconciled = performance.now();
       await Promise.all(watched.map((w) => w.start()));
       state.log.info('RBAC policy ready', { reconcileMs: Math.round(reconciled - began), cacheMs: Math.round(performance.now() - reconciled), ...index.size });

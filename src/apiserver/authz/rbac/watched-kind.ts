@@ -20,7 +20,8 @@ export class WatchedKind {
   private closed = false;
 
   constructor(
-    private objects: Objects,
+    /** The kind's storage, asked when listing (not held: storage overrides may be set after install). */
+    private objects: () => Objects,
     private hub: () => Promise<WatchHub>,
     private sink: KindSink,
     private log: Logger,
@@ -43,7 +44,7 @@ export class WatchedKind {
 
   private async build() {
     const hub = await this.hub();
-    const page = await this.objects.list(undefined);
+    const page = await this.objects().list(undefined);
     if (this.closed) return;
     this.sink.clear();
     for (const o of page.items) this.sink.put(o);
