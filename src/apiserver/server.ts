@@ -55,8 +55,8 @@ export interface ApiServerOptions {
   registry?: KindRegistry;
   /** How often to compact store history (default 5 minutes; 0 disables). */
   compactionIntervalMs?: number;
-  /** Client certificate presented to node agents for logs/exec/attach/port-forward (default: none; see pod-streams/kubelet-client.ts). */
-  kubeletClient?: { cert: string; key: string };
+  /** Client certificate presented to node agents for logs/exec/attach/port-forward, and the CA their serving certificates must chain to (default: none; see pod-streams/kubelet-client.ts). */
+  kubeletClient?: { cert: string; key: string; ca?: string };
   /** ClusterIPs come from here (default 10.43.0.0/16; the kubernetes Service gets the first address). */
   serviceCIDR?: string;
   /** Node ports of NodePort and LoadBalancer Services (default 30000-32767). */
@@ -67,8 +67,8 @@ export interface ApiServerOptions {
   componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
   /** Timeouts, connection caps and in-flight caps (see limits/options.ts for the defaults). */
   limits?: Partial<ApiServerLimits>;
-  /** Decides each authenticated request (default: allow all; see authz/). */
-  authorizer?: Authorizer;
+  /** Decides each authenticated request (default: allow all; see authz/); a function is given the server's state (the Node authorizer reads its store). */
+  authorizer?: Authorizer | ((state: ApiState) => Authorizer);
 }
 
 export interface ApiServer {
@@ -92,7 +92,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
-  if (opts.authorizer) state.authorizer = opts.authorizer;
+  if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   state.tokenAuthenticators.push(...(opts.tokenAuthenticators ?? []));
   const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
   let ready = false;

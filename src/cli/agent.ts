@@ -3,12 +3,13 @@
 
 import type { InformerFactory } from '../client/informer-factory.js';
 import { existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
-import { issueCert, type CertPair, type Pki } from './pki.js';
+import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 
@@ -23,8 +24,13 @@ export function detectNodeIP(): string {
 async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string, nodeIP: string): Promise<CertPair> {
   const crt = join(dataDir, 'pki', `agent-${nodeName}.crt`);
   const key = join(dataDir, 'pki', `agent-${nodeName}.key`);
-  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
-  const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'both', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
+  if (existsSync(crt) && existsSync(key)) {
+    const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+    // The API server checks this certificate against the node's address: reissue when the address moved or it nears expiry.
+    const c = new X509Certificate(held.cert);
+    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+  }
+  const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
   await writeFile(key, pair.key, { mode: 0o600 });
   await writeFile(crt, pair.cert);
   return pair;
@@ -43,24 +49,38 @@ export interface AgentNodeOptions extends NodeProtection {
 
 export interface EmbeddedAgentOptions extends AgentNodeOptions {
   serverUrl: string;
-  pki: Pki;
+  /** The cluster CA certificate (never its key: the agent may run in a process of its own). */
+  ca: string;
+  /** The agent's client certificate (system:node:NAME in system:nodes). */
+  client: CertPair;
+  /** The agent's serving certificate for its port, signed by the cluster CA for its name and IP. */
+  serving: CertPair;
+  nodeName: string;
+  nodeIP: string;
   clusterCIDR?: string;
   serviceCIDR?: string;
 }
 
-/** informers: a factory to share with other components in this process (in-process mode); else the agent makes its own. */
+/** The embedded agent's name and address (lowercased hostname, first non-loopback IPv4 unless given). */
+export function embeddedNodeIdentity(o: { nodeName?: string; nodeIP?: string }): { nodeName: string; nodeIP: string } {
+  return { nodeName: (o.nodeName ?? hostname()).toLowerCase(), nodeIP: o.nodeIP ?? detectNodeIP() };
+}
+
+/** Issued in the server process, which holds the CA key: the agent gets only its own certificates. */
+export async function embeddedAgentCredentials(dataDir: string, pki: Pki, nodeName: string, nodeIP: string): Promise<{ client: CertPair; serving: CertPair }> {
+  const { ensureNodeClientCert } = await import('./pki.js');
+  return { client: await ensureNodeClientCert(dataDir, pki.ca, nodeName), serving: await agentServingCert(dataDir, pki.ca, nodeName, nodeIP) };
+}
+
+/** informers: a factory to share with components of the same identity in this process; else the agent makes its own. */
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
-  const nodeName = (o.nodeName ?? hostname()).toLowerCase();
-  const nodeIP = o.nodeIP ?? detectNodeIP();
-  const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
   const { startAgent } = await import('../agent/agent.js');
   return startAgent({
-    client: { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
-    // Same admin identity as the control plane in this process: share its informers.
+    client: { server: o.serverUrl, ca: o.ca, cert: o.client.cert, key: o.client.key },
     informers: o.informers,
     dataDir: o.dataDir,
-    nodeName,
-    nodeIP,
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
     port: o.port,
     bridge: o.bridge,
     runtime: o.runtime,
@@ -70,7 +90,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     podMaxPids: o.podMaxPids,
     evictionHard: o.evictionHard,
     evictionTransitionMs: o.evictionTransitionMs,
-    tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
+    tls: { cert: o.serving.cert, key: o.serving.key, clientCA: o.ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log: logger('agent'),
   });
@@ -134,7 +154,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     podMaxPids: o.podMaxPids,
     evictionHard: o.evictionHard,
     evictionTransitionMs: o.evictionTransitionMs,
-    tls: { cert: serving.cert, key: serving.key, clientCA: ca },
+    tls: { cert: serving.cert, key: serving.key, clientCA: ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: process.env.GIFEE_RESTART_BACKOFF_MS ? Number(process.env.GIFEE_RESTART_BACKOFF_MS) : undefined,
     log,
   });

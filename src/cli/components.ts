@@ -11,9 +11,11 @@ import type { EmbeddedAgentOptions } from './agent.js';
 
 export interface ComponentsConfig {
   server: string;
+  /** The cluster CA certificate (never its key). */
   ca: string;
-  cert: string;
-  key: string;
+  /** Each component's own client certificate (system:kube-controller-manager, system:kube-scheduler). */
+  controllerManager: { cert: string; key: string };
+  scheduler: { cert: string; key: string };
   clusterCIDR?: string;
 }
 
@@ -32,20 +34,36 @@ export async function startRole(r: ComponentRole): Promise<Components> {
 /** Starts the controller manager and the scheduler (in this process); shared by both process models. */
 export async function startComponents(c: ComponentsConfig): Promise<Components> {
   const [{ startControllerManager }, { startElectedScheduler }, { RestClient }, { InformerFactory }] = await Promise.all([import('../controllers/manager.js'), import('../scheduler/elected.js'), import('../client/rest.js'), import('../client/informer-factory.js')]);
-  const creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
-  // One client and one informer factory for the controllers and the scheduler: one list + watch per
-  // resource in this process, not one per controller.
-  const client = new RestClient({ ...creds, userAgent: 'gifee-controller-manager' });
-  const informers = new InformerFactory(client, logger('informers'));
-  const close = () => {
-    informers.stop();
-    client.close();
+  // One client and one informer factory per identity: components that share an identity share one
+  // list + watch per resource; components with identities of their own must not read through
+  // another's (its caches would hold what only the other may see).
+  const factories = new Map<string, { informers: import('../client/informer-factory.js').InformerFactory; close(): void }>();
+  const factoryFor = (cert: { cert: string; key: string }, userAgent: string) => {
+    let f = factories.get(cert.cert);
+    if (!f) {
+      const client = new RestClient({ server: c.server, ca: c.ca, ...cert, userAgent });
+      const informers = new InformerFactory(client, logger('informers'));
+      f = {
+        informers,
+        close: () => {
+          informers.stop();
+          client.close();
+        },
+      };
+      factories.set(cert.cert, f);
+    }
+    return f.informers;
   };
-  const cm = await startControllerManager({ ...creds, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers }).catch((e) => {
+  const close = () => {
+    for (const f of factories.values()) f.close();
+  };
+  const cmInformers = factoryFor(c.controllerManager, 'gifee-controller-manager');
+  const schedulerInformers = factoryFor(c.scheduler, 'gifee-scheduler');
+  const cm = await startControllerManager({ server: c.server, ca: c.ca, ...c.controllerManager, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers: cmInformers }).catch((e) => {
     close();
     throw e;
   });
-  const scheduler = await startElectedScheduler({ ...creds, log: logger('scheduler'), informers }).catch(async (e) => {
+  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, log: logger('scheduler'), informers: schedulerInformers }).catch(async (e) => {
     await cm.stop();
     close();
     throw e;

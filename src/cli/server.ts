@@ -111,6 +111,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, ...localIPs, ...(cfg.tlsSANs ?? [])]);
+  // Least privilege: the scheduler, the controller manager and the API server's kubelet client each
+  // have an identity of their own (none in system:masters); the admin certificate is for people.
+  const { componentCerts } = await import('./pki.js');
+  const identities = await componentCerts(cfg.dataDir, pki.ca);
+  const { serverAuthorizer } = await import('./authorization.js');
   const { ensureNodeToken, nodeTokenAuthenticator } = await import('./join-token.js');
   const nodeToken = await ensureNodeToken(cfg.dataDir, pki.ca.cert);
   started.check();
@@ -140,8 +145,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
       log: logger('apiserver'),
       compactionIntervalMs: cfg.compactionIntervalMs,
-      // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
-      kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
+      // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
+      // and checks their serving certificates against the cluster CA.
+      kubeletClient: { ...identities.kubeletClient, ca: pki.ca.cert },
+      // [system:masters, Node, RBAC]: see authorization.ts.
+      authorizer: serverAuthorizer,
       // Worker agents join with the node token (`gifee agent --token`).
       tokenAuthenticators: [nodeTokenAuthenticator(nodeToken.secret)],
       serviceCIDR: cfg.serviceCIDR,
@@ -171,7 +179,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR };
+    const components = { server: serverUrl, ca: pki.ca.cert, controllerManager: identities.controllerManager, scheduler: identities.scheduler, clusterCIDR: cfg.clusterCIDR };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -187,7 +195,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent };
+    const { embeddedNodeIdentity, embeddedAgentCredentials } = await import('./agent.js');
+    const { nodeName, nodeIP } = embeddedNodeIdentity(cfg.agent);
+    // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
+    const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', ...cfg.agent, nodeName, nodeIP };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
