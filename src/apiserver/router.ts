@@ -19,6 +19,8 @@ const notServed = (what: string) => new ApiError(404, 'NotFound', `the server co
 /** Handlers that other components register for subresources they serve (pods/log, pods/binding...). */
 export type SubresourceHandler = (rc: RequestContext) => Promise<void>;
 export const subresourceHandlers = new Map<string, SubresourceHandler>();
+/** Create-only resources the API server answers itself and never stores (access reviews, TokenReview), by `group/plural`: see reviews/. */
+export const virtualCreateHandlers = new Map<string, SubresourceHandler>();
 
 /** `/api/v1/namespaces/{name}/status|finalize` parse as a namespaced resource; map them back. */
 export function normalize(info: ResourceRequest): ResourceRequest {
@@ -59,6 +61,8 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
     throw methodNotAllowed(`the server does not allow this method on the requested resource (${req.method} ${info.resource}/${sub})`);
   }
   if (!verbs.includes(info.verb)) throw methodNotAllowed(`the server does not allow this method on the requested resource (${info.verb} ${info.resource})`);
+  const virtual = info.verb === 'create' && !info.name ? virtualCreateHandlers.get(`${def.group}/${def.plural}`) : undefined;
+  if (virtual) return virtual(rc);
   switch (info.verb) {
     case 'get':
       return handleGet(rc);

@@ -41,6 +41,8 @@ import { lastResort } from './last-resort.js';
 import type { Authorizer } from './authz/types.js';
 import { attributesOf } from './authz/attributes.js';
 import { authorizeOrThrow } from './authz/chain.js';
+import { impersonate } from './authn/impersonation.js';
+import './reviews/index.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -156,8 +158,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
       }
       if (!isPublic) {
-        const { user } = await authenticate(req, authenticators, state.tokenAuthenticators);
-        if (!user) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
+        const { user: authenticated } = await authenticate(req, authenticators, state.tokenAuthenticators);
+        if (!authenticated) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
+        // Impersonation headers (kubectl --as) switch the user, once each part is allowed.
+        const user = await impersonate(req, authenticated, state.authorizer);
         await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }

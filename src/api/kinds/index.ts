@@ -1,6 +1,7 @@
 // Every compiled-in kind the API server serves.
 import type { KindDef } from '../kind.js';
+import { reviewKinds } from './access/index.js';
 import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...reviewKinds];

@@ -1,7 +1,9 @@
 // The authorizer chain and the 403 message Kubernetes prints when it says no.
 
 import { ApiError } from '../../api/errors.js';
-import type { Attributes, AuthorizationResult, Authorizer } from './types.js';
+import type { UserInfo } from '../context.js';
+import { everythingRules, mergedRules } from './rules.js';
+import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from './types.js';
 
 /** Members of system:masters may do anything, before any other authorizer is asked (as in Kubernetes). */
 export const privilegedGroupAuthorizer: Authorizer = {
@@ -10,9 +12,9 @@ export const privilegedGroupAuthorizer: Authorizer = {
 };
 
 /** Allows everything: for servers started without authorization (tests of other parts, benchmarks' baselines). */
-export const alwaysAllow: Authorizer = { name: 'always-allow', authorize: () => ({ decision: 'allow', reason: 'authorization is off' }) };
+export const alwaysAllow: Authorizer & RuleResolver = { name: 'always-allow', authorize: () => ({ decision: 'allow', reason: 'authorization is off' }), rulesFor: everythingRules };
 
-export class AuthorizerChain implements Authorizer {
+export class AuthorizerChain implements Authorizer, RuleResolver {
   readonly name = 'chain';
   constructor(readonly members: Authorizer[]) {}
 
@@ -24,6 +26,11 @@ export class AuthorizerChain implements Authorizer {
       if (r.reason) reasons.push(r.reason);
     }
     return { decision: 'noOpinion', reason: reasons.join(', ') };
+  }
+
+  /** The members' rules merged (those that can list them; see rules.ts). */
+  rulesFor(user: UserInfo, namespace: string): Promise<RulesResult> {
+    return mergedRules(this.members, user, namespace);
   }
 }
 

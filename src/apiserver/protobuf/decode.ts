@@ -79,7 +79,7 @@ function message(buf: Buffer, s: Schema, depth: number): unknown {
       let value: unknown;
       for (const e of readFields(f.value as Buffer)) {
         if (e.num === 1) key = (e.value as Buffer).toString();
-        if (e.num === 2) value = scalarOrMessage(e, resolve(fs.values), depth);
+        if (e.num === 2) value = mapValue(e, resolve(fs.values), depth);
       }
       m[key] = value ?? (resolve(fs.values).type === 'string' ? '' : value);
     } else {
@@ -88,6 +88,14 @@ function message(buf: Buffer, s: Schema, depth: number): unknown {
   }
   for (const [k, v] of Object.entries(out)) if (isZero(v) && !KEEP_ZERO.has(k) && !KEEP_ZERO.has(`${s.name}.${k}`)) delete out[k];
   return out;
+}
+
+/** A map value; a list of strings travels wrapped in a message with one repeated field (user.Info's ExtraValue). */
+function mapValue(f: WireField, s: Schema, depth: number): unknown {
+  if (s.type !== 'array') return scalarOrMessage(f, s, depth);
+  if (!Buffer.isBuffer(f.value)) throw new Error(`field ${f.num} has wire type ${f.wire}, which does not fit a list`);
+  const items = resolve(s.items);
+  return [...readFields(f.value)].filter((x) => x.num === 1).map((x) => scalarOrMessage(x, items, depth + 1));
 }
 
 function scalarOrMessage(f: WireField, s: Schema, depth: number): unknown {

@@ -3,6 +3,8 @@
 // and `run`). Numbers are Kubernetes' wire contract (the protobuf tags of the API types); the field
 // types come from our schema declarations, so only the numbers live here.
 
+import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
+
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
     1: 'name',
@@ -156,6 +158,7 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.batch.v1.CronJobSpec': { 1: 'schedule', 2: 'startingDeadlineSeconds', 3: 'concurrencyPolicy', 4: 'suspend', 5: 'jobTemplate', 6: 'successfulJobsHistoryLimit', 7: 'failedJobsHistoryLimit', 8: 'timeZone' },
   'io.k8s.api.batch.v1.JobTemplateSpec': { 1: 'metadata', 2: 'spec' },
   'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value', 3: 'globalDefault', 4: 'description', 5: 'preemptionPolicy' },
+  ...REVIEW_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
