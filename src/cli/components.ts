@@ -16,6 +16,8 @@ export interface ComponentsConfig {
   /** Each component's own client certificate (system:kube-controller-manager, system:kube-scheduler). */
   controllerManager: { cert: string; key: string };
   scheduler: { cert: string; key: string };
+  /** Each controller's own credentials, by service account name (--use-service-account-credentials); absent ones write as the manager. */
+  controllers?: Record<string, { cert: string; key: string }>;
   clusterCIDR?: string;
 }
 
@@ -54,12 +56,22 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     }
     return f.informers;
   };
+  // One client per controller identity, made when its controller starts.
+  const controllerClients = new Map<string, import('../client/rest.js').RestClient>();
+  const clientFor = (serviceAccount: string) => {
+    const creds = c.controllers?.[serviceAccount];
+    if (!creds) return undefined;
+    let client = controllerClients.get(serviceAccount);
+    if (!client) controllerClients.set(serviceAccount, (client = new RestClient({ server: c.server, ca: c.ca, ...creds, userAgent: `gifee-controller-manager/${serviceAccount}` })));
+    return client;
+  };
   const close = () => {
     for (const f of factories.values()) f.close();
+    for (const client of controllerClients.values()) client.close();
   };
   const cmInformers = factoryFor(c.controllerManager, 'gifee-controller-manager');
   const schedulerInformers = factoryFor(c.scheduler, 'gifee-scheduler');
-  const cm = await startControllerManager({ server: c.server, ca: c.ca, ...c.controllerManager, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers: cmInformers }).catch((e) => {
+  const cm = await startControllerManager({ server: c.server, ca: c.ca, ...c.controllerManager, log: logger('controller-manager'), clusterCIDR: c.clusterCIDR, informers: cmInformers, controllerClients: clientFor }).catch((e) => {
     close();
     throw e;
   });

@@ -172,6 +172,20 @@ export async function componentCerts(dataDir: string, ca: CertPair): Promise<Com
   };
 }
 
+/**
+ * Client certificates for service accounts (CN system:serviceaccount:NS:NAME, O system:serviceaccounts
+ * and system:serviceaccounts:NS), as Kubernetes names them: the controllers' own identities, bound to
+ * their system:controller:* roles by the bootstrap policy. Kept in DIR/pki/sa-NS-NAME.*, reused.
+ */
+export async function serviceAccountCerts(dataDir: string, ca: CertPair, namespace: string, names: readonly string[]): Promise<Record<string, CertPair>> {
+  const dir = join(dataDir, 'pki');
+  const out: Record<string, CertPair> = {};
+  for (const name of new Set(names)) {
+    out[name] = await loadOrCreate(dir, `sa-${namespace}-${name}`, () => issueCert(ca, { commonName: `system:serviceaccount:${namespace}:${name}`, organizations: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`], usage: 'client' }));
+  }
+  return out;
+}
+
 /** A node agent's client certificate: system:node:NAME in system:nodes, as the Node authorizer reads it. */
 export function issueNodeClientCert(ca: CertPair, nodeName: string, years = 1): Promise<CertPair> {
   return issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', years });

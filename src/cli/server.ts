@@ -179,7 +179,10 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    const components = { server: serverUrl, ca: pki.ca.cert, controllerManager: identities.controllerManager, scheduler: identities.scheduler, clusterCIDR: cfg.clusterCIDR };
+    // Each controller writes as its own service account (kube-controller-manager's --use-service-account-credentials).
+    const [{ serviceAccountCerts }, { CONTROLLER_SERVICE_ACCOUNTS }] = await Promise.all([import('./pki.js'), import('../controllers/service-accounts.js')]);
+    const controllers = await serviceAccountCerts(cfg.dataDir, pki.ca, 'kube-system', Object.values(CONTROLLER_SERVICE_ACCOUNTS));
+    const components = { server: serverUrl, ca: pki.ca.cert, controllerManager: identities.controllerManager, scheduler: identities.scheduler, controllers, clusterCIDR: cfg.clusterCIDR };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);

@@ -22,6 +22,9 @@ import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
 import { EndpointSliceController } from './endpointslice/endpointslice.js';
 import { EndpointsController } from './endpoints/endpoints.js';
+import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
+
+export { CONTROLLER_SERVICE_ACCOUNTS };
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 export interface ManagerLeaderElection {
@@ -33,28 +36,42 @@ export interface ManagerLeaderElection {
   client?: RestClient;
 }
 
-export async function startControllerManager(opts: { server: string; ca: string; cert: string; key: string; log?: Logger; clusterCIDR?: string; nodeCIDRMaskSize?: number; leaderElection?: ManagerLeaderElection | false; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
+export async function startControllerManager(opts: {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+  log?: Logger;
+  clusterCIDR?: string;
+  nodeCIDRMaskSize?: number;
+  leaderElection?: ManagerLeaderElection | false;
+  informers?: InformerFactory;
+  controllerClients?: (serviceAccount: string) => RestClient | undefined;
+}): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
   const ownFactory = !opts.informers;
   const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' }), log.child({ component: 'informers' }));
   const client = factory.client;
+  // Reads go through the shared informers (the manager's own identity); each controller writes as
+  // itself when given its credentials, else as the manager.
+  const as = (name: keyof typeof CONTROLLER_SERVICE_ACCOUNTS) => opts.controllerClients?.(CONTROLLER_SERVICE_ACCOUNTS[name]) ?? client;
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
   const makeControllers = () => [
-    new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
-    new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })),
-    new JobController(client, factory, log.child({ controller: 'job' })),
-    new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })),
-    new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })),
-    new CronJobController(client, factory, log.child({ controller: 'cronjob' })),
-    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' })),
-    new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })),
-    new DeploymentController(client, factory, log.child({ controller: 'deployment' })),
-    new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })),
-    new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })),
-    new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
-    new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
-    new PodGCController(client, factory, log.child({ controller: 'podgc' })),
+    new NamespaceController(as('namespace'), factory, log.child({ controller: 'namespace' })),
+    new GarbageCollector(as('garbagecollector'), factory, log.child({ controller: 'garbagecollector' })),
+    new JobController(as('job'), factory, log.child({ controller: 'job' })),
+    new StatefulSetController(as('statefulset'), factory, log.child({ controller: 'statefulset' })),
+    new DaemonSetController(as('daemonset'), factory, log.child({ controller: 'daemonset' })),
+    new CronJobController(as('cronjob'), factory, log.child({ controller: 'cronjob' })),
+    new NodeLifecycleController(as('nodelifecycle'), factory, log.child({ controller: 'nodelifecycle' })),
+    new ReplicaSetController(as('replicaset'), factory, log.child({ controller: 'replicaset' })),
+    new DeploymentController(as('deployment'), factory, log.child({ controller: 'deployment' })),
+    new ServiceAccountController(as('serviceaccount'), factory, log.child({ controller: 'serviceaccount' })),
+    new EndpointSliceController(as('endpointslice'), factory, log.child({ controller: 'endpointslice' })),
+    new EndpointsController(as('endpoints'), factory, log.child({ controller: 'endpoints' })),
+    new NodeIpamController(as('nodeipam'), factory, log.child({ controller: 'nodeipam' }), opts),
+    new PodGCController(as('podgc'), factory, log.child({ controller: 'podgc' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {
