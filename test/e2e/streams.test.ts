@@ -123,7 +123,7 @@ describe('pod streams', () => {
     await mkdir(logDir());
     cluster = await startCluster();
     const ca = { cert: await readFile(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8'), key: await readFile(join(cluster.dataDir, 'pki', 'ca.key'), 'utf8') };
-    const serving = await issueCert(ca, { commonName: 'node-1', usage: 'server', ips: ['127.0.0.1'] });
+    const serving = await issueCert(ca, { commonName: 'system:node:node-1', usage: 'server', ips: ['127.0.0.1'] });
 
     target = new ProcessTarget(podRoot);
     await writeFile(join(logDir(), 'app.log.1'), cri(new Date(t0), 'line 1') + cri(new Date(t0 + 1000), 'line ', 'stdout', 'P') + cri(new Date(t0 + 1000), '2'));

@@ -1,8 +1,9 @@
 // How the API server reaches node agents: HTTPS with a client certificate the agents accept (the
 // API server's kubelet-client identity, signed by the cluster CA). With a CA configured (as
 // kube-apiserver's --kubelet-certificate-authority) the agent's serving certificate must chain to it
-// and name the node (its name, or the address dialed): an address a Node lists cannot be answered
-// by anything that merely listens there. Without a certificate none is presented, and agents
+// and name both the node (a DNS name, or the subject system:node:NAME of a kubelet-serving
+// certificate) and the address dialed: an address a Node lists cannot be answered by anything that
+// merely listens there, nor by another node's agent a node pointed its address at. Without a certificate none is presented, and agents
 // refuse with 401; without a CA the serving certificate is not checked (tests of other parts).
 
 import https from 'node:https';
@@ -24,10 +25,12 @@ export interface KubeletEndpoint {
   node: string;
 }
 
-/** Accepts a serving certificate valid for the node's name or for the address dialed. */
+/** Accepts a serving certificate that names the node and covers the address dialed. */
 export function checkAgentIdentity(ep: KubeletEndpoint, cert: PeerCertificate): Error | undefined {
-  if (!tls.checkServerIdentity(ep.node, cert)) return undefined;
-  return tls.checkServerIdentity(ep.host, cert) ? new Error(`the agent's serving certificate is not valid for node ${ep.node} nor for ${ep.host}`) : undefined;
+  const cn = cert.subject?.CN;
+  const namesNode = (Array.isArray(cn) ? cn[0] : cn) === `system:node:${ep.node}` || !tls.checkServerIdentity(ep.node, cert);
+  if (!namesNode) return new Error(`the agent's serving certificate is not for node ${ep.node}`);
+  return tls.checkServerIdentity(ep.host, cert) ? new Error(`the agent's serving certificate for node ${ep.node} does not cover ${ep.host}`) : undefined;
 }
 
 export class KubeletClient {
