@@ -83,3 +83,26 @@ test('other users and other kinds are not looked at', async () => {
   assert.equal(await verdict(req(n1, 'apps', 'deployments', 'CREATE', { obj: {} })), 'skipped');
   assert.equal(await verdict(req({ name: 'system:node:', groups: ['system:nodes'] }, '', 'nodes', 'UPDATE', { obj: nodeObj('x'), old: nodeObj('x') })), 'nodes "x" is forbidden: could not determine node from user "system:node:"');
 });
+
+test('a node requests service account tokens only bound to its own pods', async () => {
+  const pods: Record<string, object> = { mine: { metadata: { name: 'mine', uid: 'u1' }, spec: { nodeName: 'n1' } }, theirs: { metadata: { name: 'theirs', uid: 'u2' }, spec: { nodeName: 'n2' } } };
+  const api = {
+    registry: { byResource: () => ({ plural: 'pods' }) },
+    objects: () => ({
+      mustGet: async (_ns: string, name: string) => {
+        if (!pods[name]) throw new ApiError(404, 'NotFound', `pods "${name}" not found`);
+        return { obj: pods[name] };
+      },
+    }),
+  };
+  const token = async (boundObjectRef?: object) => {
+    const a = req(n1, '', 'serviceaccounts', 'CREATE', { obj: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: {}, spec: { boundObjectRef } }, subresource: 'token', namespace: 'ns', name: 'default' });
+    (a.rc as unknown as { api: unknown }).api = api;
+    return verdict(a);
+  };
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'u1' }), 'ok');
+  assert.equal(await token(), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'mine' }), 'serviceaccounts "default" is forbidden: node requested token with a pod binding without a uid');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'old' }), 'serviceaccounts "default" is forbidden: the UID in the bound object reference (old) does not match the UID in record. The object might have been deleted and then recreated');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'theirs', uid: 'u2' }), 'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node');
+});

@@ -2,8 +2,9 @@
 // general (update nodes, pods' status, leases...) narrowed to the node's own objects. A node
 // changes only its own Node (never its taints, nor labels under node-restriction.kubernetes.io/
 // or the kubernetes.io/ and k8s.io/ prefixes beyond the kubelet's own labels), only the status of
-// pods bound to it, creates and deletes only its own (mirror) pods, renews only its own Lease, and
-// requests client certificates only for itself. Messages are Kubernetes'.
+// pods bound to it, creates and deletes only its own (mirror) pods, renews only its own Lease,
+// requests service account tokens only bound to its own pods, and client certificates only for
+// itself. Messages are Kubernetes'.
 
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
@@ -66,7 +67,8 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
     async validate(a) {
       const node = nodeIdentity(a.rc.user)!;
       const ref = { group: a.rc.def.group, resource: a.rc.def.plural };
-      const name = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name ?? '';
+      // The path's name (a subresource's parent: serviceaccounts/NAME/token), else the object's (creates).
+      const name = a.rc.info.name ?? a.obj?.metadata?.name ?? a.old?.metadata?.name ?? '';
       const refuse = (why: string) => forbidden(ref, name, why);
       if (!node) throw refuse(`could not determine node from user "${a.rc.user.name}"`);
       switch (`${ref.group}/${ref.resource}`) {
@@ -78,12 +80,14 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
           return admitLease(node, a, refuse);
         case 'certificates.k8s.io/certificatesigningrequests':
           return admitCsr(node, a, refuse, csrCommonName);
+        case '/serviceaccounts':
+          return admitTokenRequest(node, a, refuse);
       }
     },
   };
 }
 
-const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'] };
+const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'] };
 
 type Refuse = (why: string) => Error;
 
@@ -132,6 +136,18 @@ function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.rc.info.namespace !== NODE_LEASE_NAMESPACE) throw refuse(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
   const name = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name;
   if (name !== node) throw refuse('can only access node lease with the same name as the requesting node');
+}
+
+/** serviceaccounts/token from a node: only bound to a pod (by name and uid) that is scheduled on it. */
+async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
+  const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
+  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
+  const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');
+  const pod = podDef ? (await a.rc.api.objects(podDef).mustGet(a.rc.info.namespace, ref.name)).obj : undefined;
+  if (pod?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  if (nodeNameOf(pod) !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
 }
 
 async function admitCsr(node: string, a: AdmissionRequest, refuse: Refuse, commonName?: CsrCommonName) {
