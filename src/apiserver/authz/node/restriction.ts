@@ -142,7 +142,7 @@ function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
 async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
   const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
-  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
   if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
   const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');
   const pod = podDef ? (await a.rc.api.objects(podDef).mustGet(a.rc.info.namespace, ref.name)).obj : undefined;
