@@ -5,7 +5,7 @@
 // worded as Kubernetes' are, since they end up in 403 messages.
 
 import type { UserInfo } from '../../context.js';
-import type { Attributes, AuthorizationResult, Authorizer } from '../types.js';
+import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from '../types.js';
 import type { NodeGraph } from './graph.js';
 import { nodeRulesAllow } from './rules.js';
 
@@ -22,7 +22,7 @@ export function nodeIdentity(user: UserInfo): string | undefined {
 const allow: AuthorizationResult = { decision: 'allow', reason: '' };
 const noOpinion = (reason = ''): AuthorizationResult => ({ decision: 'noOpinion', reason });
 
-export class NodeAuthorizer implements Authorizer {
+export class NodeAuthorizer implements Authorizer, RuleResolver {
   readonly name = 'Node';
   constructor(private graph: NodeGraph) {}
 
@@ -35,6 +35,12 @@ export class NodeAuthorizer implements Authorizer {
       if (decided) return decided;
     }
     return nodeRulesAllow(a) ? allow : noOpinion();
+  }
+
+  /** As Kubernetes': a node's permissions depend on its pods, so they are not listed (SelfSubjectRulesReview says so). */
+  rulesFor(user: UserInfo): RulesResult {
+    if (nodeIdentity(user) === undefined) return { resourceRules: [], nonResourceRules: [], incomplete: false };
+    return { resourceRules: [], nonResourceRules: [], incomplete: true, evaluationError: 'node authorizer does not support user rule resolution' };
   }
 
   /** Decisions for the kinds the graph governs; undefined for the others. */
