@@ -162,7 +162,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         if (!authenticated) throw new ApiError(401, 'Unauthorized', 'Unauthorized: present a client certificate signed by the cluster CA (see the kubeconfig written by `gifee up`)');
         // Impersonation headers (kubectl --as) switch the user, once each part is allowed.
         const user = await impersonate(req, authenticated, state.authorizer);
-        await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user));
+        await authorizeOrThrow(state.authorizer, attributesOf(req.method ?? 'GET', info, user, url.searchParams));
         if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       }
       await serveOther(req, res, path);
