@@ -62,11 +62,13 @@ test("a node reads the Secret of its own pod, not another's", { skip }, async ()
   const refused = await n1.get(R.secrets, 'default', 'unrelated').catch((e: StatusError) => e);
   assert.ok(refused instanceof StatusError && refused.code === 403);
   assert.equal(refused.message, `secrets "unrelated" is forbidden: User "system:node:${NODE}" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node '${NODE}' and this object`);
-  // Nor all of them at once.
+  // Nor all of them at once; but its own by name, as a kubelet watches them.
   assert.equal(await statusOf(n1.list(R.secrets, 'default')), 403);
+  assert.equal(await statusOf(n1.list(R.secrets, 'default', { fieldSelector: 'metadata.name=used' })), 200);
+  assert.equal(await statusOf(n1.list(R.secrets, 'default', { fieldSelector: 'metadata.name=unrelated' })), 403);
 });
 
-test('a node cannot delete another Node, nor set its own node-restriction labels', { skip }, async () => {
+test("a node cannot delete another Node, set its own node-restriction labels, nor write other nodes' pods' status", { skip }, async () => {
   await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'other' } }) });
   const del = await n1.delete(R.nodes, undefined, 'other').catch((e: StatusError) => e);
   assert.ok(del instanceof StatusError && del.code === 403, String(del));
@@ -82,6 +84,13 @@ test('a node cannot delete another Node, nor set its own node-restriction labels
   assert.equal(await statusOf(n1.patch(R.nodes, undefined, NODE, { metadata: { labels: { 'example.com/rack': 'r1' } } })), 200);
   // An admin may set the restricted label (that is what it is for).
   await c.kubectl(['label', 'node', NODE, 'node-restriction.kubernetes.io/trusted=yes']);
+  // The status of a pod bound to another node is not n1's to write; its own pod's is.
+  await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'elsewhere' }, spec: { nodeName: 'other', containers: [{ name: 'c', image: 'gifee.local/busybox:1' }] } }) });
+  const foreign = await n1.patch(R.pods, 'default', 'elsewhere', { status: { message: 'mine now' } }, 'merge', 'status').catch((e: StatusError) => e);
+  assert.ok(foreign instanceof StatusError && foreign.code === 403);
+  assert.equal(foreign.message, `pods "elsewhere" is forbidden: node "${NODE}" can only update pod status for pods with spec.nodeName set to itself`);
+  assert.equal(await statusOf(n1.get(R.pods, 'default', 'app')), 200);
+  await c.kubectl(['delete', 'pod', 'elsewhere', '--grace-period=0', '--force'], { allowFail: true });
 });
 
 function agentGet(path: string, cert?: CertPair): Promise<number> {
