@@ -9,8 +9,6 @@ import type { ApiState } from '../../context.js';
 import type { HubEvent } from '../../storage/watch-hub.js';
 import { NodeGraph } from './graph.js';
 
-const PAGE = 500;
-
 export class NodeGraphFeed {
   readonly graph = new NodeGraph();
   private subs: { close(): void }[] = [];
@@ -21,6 +19,8 @@ export class NodeGraphFeed {
     private state: ApiState,
     private log: Logger,
     private retryMs = 1000,
+    /** Objects per list page while (re)building. */
+    private pageSize = 500,
   ) {}
 
   isReady() {
@@ -53,12 +53,12 @@ export class NodeGraphFeed {
     ] as const) {
       const hub = await this.state.hub(def);
       const objects = this.state.objects(def);
-      let page = await objects.list(undefined, { limit: PAGE });
+      let page = await objects.list(undefined, { limit: this.pageSize });
       const revision = page.revision;
       for (;;) {
         for (const o of page.items) set(o);
         if (!page.continueKey || this.closed) break;
-        page = await objects.list(undefined, { revision, limit: PAGE, continueKey: page.continueKey });
+        page = await objects.list(undefined, { revision, limit: this.pageSize, continueKey: page.continueKey });
       }
       if (this.closed) return;
       const apply = (evs: HubEvent[]) => {
