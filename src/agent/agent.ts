@@ -23,6 +23,8 @@ import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
 import { ProcessRuntime } from './runtime/process.js';
 import { startStreamServer } from './streams/server.js';
+import { StreamAuth } from './streams/auth.js';
+import { apiAccessReviews } from './streams/access-reviews.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
 import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
@@ -45,8 +47,8 @@ export interface AgentOptions {
   nodeIP: string;
   /** Port of the agent's HTTPS stream server (kubelet's 10250). 0 picks a free one. */
   port: number;
-  /** The agent's serving certificate, and the CA whose client certificates it accepts (the API server's). */
-  tls: { cert: string; key: string; clientCA: string };
+  /** The agent's serving certificate, the CA whose client certificates it accepts, and the only user such a certificate may name (the API server's kubelet client). */
+  tls: { cert: string; key: string; clientCA: string; clientUsers: string[] };
   /** Bridge device for this node's pods. */
   bridge?: string;
   clusterDomain?: string;
@@ -204,7 +206,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   );
   if (o.podMaxPids !== undefined && !runtime.capabilities.cgroups) log.warn('--pod-max-pids is not enforced by the process runtime (no cgroups)', { podMaxPids: o.podMaxPids });
 
-  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
+  // As the kubelet's webhook mode: callers authenticated by certificate or TokenReview, paths authorized by SubjectAccessReview.
+  const auth = new StreamAuth({ nodeName, certUsers: o.tls.clientUsers, reviews: apiAccessReviews(client) });
+  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.

@@ -64,8 +64,8 @@ export interface ApiServerOptions {
   registry?: KindRegistry;
   /** How often to compact store history (default 5 minutes; 0 disables). */
   compactionIntervalMs?: number;
-  /** Client certificate presented to node agents for logs/exec/attach/port-forward (default: none; see pod-streams/kubelet-client.ts). */
-  kubeletClient?: { cert: string; key: string };
+  /** Client certificate presented to node agents for logs/exec/attach/port-forward, and the CA their serving certificates must chain to (default: none; see pod-streams/kubelet-client.ts). */
+  kubeletClient?: { cert: string; key: string; ca?: string };
   /** ClusterIPs come from here (default 10.43.0.0/16; the kubernetes Service gets the first address). */
   serviceCIDR?: string;
   /** Node ports of NodePort and LoadBalancer Services (default 30000-32767). */
@@ -199,7 +199,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       // Impersonation headers (kubectl --as) switch the user, once each part is allowed.
       const user = await impersonate(req, original, state.authorizer);
       if (user !== original) audit.impersonated(user);
-      await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user));
+      await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user, url.searchParams));
       if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       await serveOther(req, res, path);
     } catch (e) {

@@ -3,12 +3,13 @@
 
 import type { InformerFactory } from '../client/informer-factory.js';
 import { existsSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
-import { issueCert, type CertPair, type Pki } from './pki.js';
+import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 
@@ -23,8 +24,13 @@ export function detectNodeIP(): string {
 async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string, nodeIP: string): Promise<CertPair> {
   const crt = join(dataDir, 'pki', `agent-${nodeName}.crt`);
   const key = join(dataDir, 'pki', `agent-${nodeName}.key`);
-  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
-  const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'both', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
+  if (existsSync(crt) && existsSync(key)) {
+    const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+    // The API server checks this certificate against the node's address: reissue when the address moved or it nears expiry.
+    const c = new X509Certificate(held.cert);
+    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+  }
+  const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
   await writeFile(key, pair.key, { mode: 0o600 });
   await writeFile(crt, pair.cert);
   return pair;
@@ -45,56 +51,38 @@ export interface AgentNodeOptions extends NodeProtection {
 
 export interface EmbeddedAgentOptions extends AgentNodeOptions {
   serverUrl: string;
-  pki: Omit<Pki, 'serviceAccount'>;
+  /** The cluster CA certificate (never its key: the agent may run in a process of its own). */
+  ca: string;
+  /** The agent's client certificate (system:node:NAME in system:nodes). */
+  client: CertPair;
+  /** The agent's serving certificate for its port, signed by the cluster CA for its name and IP. */
+  serving: CertPair;
+  nodeName: string;
+  nodeIP: string;
   clusterCIDR?: string;
   serviceCIDR?: string;
 }
 
-/**
- * The embedded agent's own identity, system:node:NAME in system:nodes, issued straight from the
- * server's CA (it runs beside it, as kubeadm's control-plane kubelet gets its certificate) and
- * renewed the same way at 70-90% of its lifetime.
- */
-async function embeddedNodeIdentity(o: EmbeddedAgentOptions, nodeName: string) {
-  const ni = await import('./node-identity.js');
-  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
-  const pkiDir = join(o.dataDir, 'pki');
-  const file = `${ni.CLIENT_FILE}-${nodeName}`;
-  const issue = () => issueCert(o.pki.ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client' });
-  let pair = await ni.loadValidPair(pkiDir, file, o.pki.ca.cert, `system:node:${nodeName}`);
-  if (!pair) {
-    pair = await issue();
-    await ni.storePair(pkiDir, file, pair);
-  }
-  const credentials = new RotatingCredentials(pair.cert, pair.key);
-  const rotator = new ni.CertificateRotator({
-    what: 'client certificate',
-    current: pair,
-    renew: issue,
-    use: async (p) => {
-      await ni.storePair(pkiDir, file, p);
-      credentials.set(p.cert, p.key);
-    },
-    log: logger('agent'),
-  });
-  return { credentials, rotator };
+/** The embedded agent's name and address (lowercased hostname, first non-loopback IPv4 unless given). */
+export function embeddedNodeIdentity(o: { nodeName?: string; nodeIP?: string }): { nodeName: string; nodeIP: string } {
+  return { nodeName: (o.nodeName ?? hostname()).toLowerCase(), nodeIP: o.nodeIP ?? detectNodeIP() };
 }
 
-/** informers: a factory to share with other components in this process (in-process mode); else the agent makes its own. */
+/** Issued in the server process, which holds the CA key: the agent gets only its own certificates. */
+export async function embeddedAgentCredentials(dataDir: string, pki: Pki, nodeName: string, nodeIP: string): Promise<{ client: CertPair; serving: CertPair }> {
+  const { ensureNodeClientCert } = await import('./pki.js');
+  return { client: await ensureNodeClientCert(dataDir, pki.ca, nodeName), serving: await agentServingCert(dataDir, pki.ca, nodeName, nodeIP) };
+}
+
+/** informers: a factory to share with components of the same identity in this process; else the agent makes its own. */
 export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
-  const nodeName = (o.nodeName ?? hostname()).toLowerCase();
-  const nodeIP = o.nodeIP ?? detectNodeIP();
-  const serving = await agentServingCert(o.dataDir, o.pki.ca, nodeName, nodeIP);
-  // In a process of its own the agent is system:node:NAME, as a joined one; in-process it shares
-  // the control plane's informers, and so its administrator identity.
-  const own = o.informers ? undefined : await embeddedNodeIdentity(o, nodeName);
   const { startAgent } = await import('../agent/agent.js');
-  const agent = await startAgent({
-    client: own ? { server: o.serverUrl, ca: o.pki.ca.cert, rotating: own.credentials } : { server: o.serverUrl, ca: o.pki.ca.cert, cert: o.pki.admin.cert, key: o.pki.admin.key },
+  return startAgent({
+    client: { server: o.serverUrl, ca: o.ca, cert: o.client.cert, key: o.client.key },
     informers: o.informers,
     dataDir: o.dataDir,
-    nodeName,
-    nodeIP,
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
     port: o.port,
     bridge: o.bridge,
     runtime: o.runtime,
@@ -106,19 +94,10 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     evictionTransitionMs: o.evictionTransitionMs,
     evictionSoft: o.evictionSoft,
     evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
-    tls: { cert: serving.cert, key: serving.key, clientCA: o.pki.ca.cert },
+    tls: { cert: o.serving.cert, key: o.serving.key, clientCA: o.ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
-  if (!own) return agent;
-  own.rotator.start();
-  return {
-    ...agent,
-    stop: async () => {
-      own.rotator.stop();
-      await agent.stop();
-    },
-  };
 }
 
 export interface JoinOptions extends AgentNodeOptions {
@@ -210,7 +189,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     evictionTransitionMs: o.evictionTransitionMs,
     evictionSoft: o.evictionSoft,
     evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
-    tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca },
+    tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log,
   });

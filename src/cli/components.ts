@@ -12,9 +12,13 @@ import type { Tunables } from './tunables.js';
 
 export interface ComponentsConfig {
   server: string;
+  /** The cluster CA certificate (never its key). */
   ca: string;
-  cert: string;
-  key: string;
+  /** Each component's own client certificate (system:kube-controller-manager, system:kube-scheduler). */
+  controllerManager: { cert: string; key: string };
+  scheduler: { cert: string; key: string };
+  /** Each controller's own credentials, by service account name (--use-service-account-credentials); absent ones write as the manager. */
+  controllers?: Record<string, { cert: string; key: string }>;
   clusterCIDR?: string;
   /** The service account signing key (PKCS#8 PEM), for legacy token Secrets. */
   serviceAccountSigningKey?: string;
@@ -40,28 +44,57 @@ export async function startRole(r: ComponentRole): Promise<Components> {
 /** Starts the controller manager and the scheduler (in this process); shared by both process models. */
 export async function startComponents(c: ComponentsConfig): Promise<Components> {
   const [{ startControllerManager }, { startElectedScheduler }, { RestClient }, { InformerFactory }] = await Promise.all([import('../controllers/manager.js'), import('../scheduler/elected.js'), import('../client/rest.js'), import('../client/informer-factory.js')]);
-  const creds = { server: c.server, ca: c.ca, cert: c.cert, key: c.key };
-  // One client and one informer factory for the controllers and the scheduler: one list + watch per
-  // resource in this process, not one per controller.
-  const client = new RestClient({ ...creds, userAgent: 'gifee-controller-manager' });
-  const informers = new InformerFactory(client, logger('informers'));
-  const close = () => {
-    informers.stop();
-    client.close();
+  // One client and one informer factory per identity: components that share an identity share one
+  // list + watch per resource; components with identities of their own must not read through
+  // another's (its caches would hold what only the other may see).
+  const factories = new Map<string, { informers: import('../client/informer-factory.js').InformerFactory; close(): void }>();
+  const factoryFor = (cert: { cert: string; key: string }, userAgent: string) => {
+    let f = factories.get(cert.cert);
+    if (!f) {
+      const client = new RestClient({ server: c.server, ca: c.ca, ...cert, userAgent });
+      const informers = new InformerFactory(client, logger('informers'));
+      f = {
+        informers,
+        close: () => {
+          informers.stop();
+          client.close();
+        },
+      };
+      factories.set(cert.cert, f);
+    }
+    return f.informers;
   };
+  // One client per controller identity, made when its controller starts.
+  const controllerClients = new Map<string, import('../client/rest.js').RestClient>();
+  const clientFor = (serviceAccount: string) => {
+    const creds = c.controllers?.[serviceAccount];
+    if (!creds) return undefined;
+    let client = controllerClients.get(serviceAccount);
+    if (!client) controllerClients.set(serviceAccount, (client = new RestClient({ server: c.server, ca: c.ca, ...creds, userAgent: `gifee-controller-manager/${serviceAccount}` })));
+    return client;
+  };
+  const close = () => {
+    for (const f of factories.values()) f.close();
+    for (const client of controllerClients.values()) client.close();
+  };
+  const cmInformers = factoryFor(c.controllerManager, 'gifee-controller-manager');
+  const schedulerInformers = factoryFor(c.scheduler, 'gifee-scheduler');
   const cm = await startControllerManager({
-    ...creds,
+    server: c.server,
+    ca: c.ca,
+    ...c.controllerManager,
     log: logger('controller-manager'),
     clusterCIDR: c.clusterCIDR,
+    informers: cmInformers,
+    controllerClients: clientFor,
     serviceAccountSigningKey: c.serviceAccountSigningKey,
-    informers,
     timings: c.tunables,
     clusterSigning: c.clusterSigningCert && c.clusterSigningKey ? { cert: c.clusterSigningCert, key: c.clusterSigningKey } : undefined,
   }).catch((e) => {
     close();
     throw e;
   });
-  const scheduler = await startElectedScheduler({ ...creds, log: logger('scheduler'), informers }).catch(async (e) => {
+  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, log: logger('scheduler'), informers: schedulerInformers }).catch(async (e) => {
     await cm.stop();
     close();
     throw e;

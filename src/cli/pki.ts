@@ -125,7 +125,11 @@ async function writeSecret(path: string, text: string) {
 async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
   const crt = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  if (existsSync(crt) && existsSync(key)) return { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+  if (existsSync(crt) && existsSync(key)) {
+    const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
+    // Reissued a month before it expires (the CA, made for ten years, is kept as it is).
+    if (name === 'ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+  }
   const pair = await make();
   await writeSecret(key, pair.key);
   await writeFile(crt, pair.cert, { mode: 0o644 });
@@ -164,6 +168,52 @@ async function ensureServiceAccountKey(dir: string): Promise<{ key: string; pub:
   await writeSecret(keyPath, key);
   await writeSecret(pubPath, pub);
   return { key, pub };
+}
+
+/** Identities of the control plane's own clients, each with the least it needs (see componentCerts). */
+export interface ComponentCerts {
+  scheduler: CertPair;
+  controllerManager: CertPair;
+  /** What the API server presents to node agents: bound to system:kubelet-api-admin by RBAC, never in system:masters. */
+  kubeletClient: CertPair;
+}
+
+/** The user the API server is on node agents' ports; the only client certificate they accept. */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+
+/** Client certificates for the scheduler, the controller manager and the API server's kubelet client (kept in DIR/pki, reused). */
+export async function componentCerts(dataDir: string, ca: CertPair): Promise<ComponentCerts> {
+  const dir = join(dataDir, 'pki');
+  const client = (file: string, commonName: string, organizations: string[] = []) => loadOrCreate(dir, file, () => issueCert(ca, { commonName, organizations, usage: 'client' }));
+  return {
+    scheduler: await client('kube-scheduler', 'system:kube-scheduler'),
+    controllerManager: await client('kube-controller-manager', 'system:kube-controller-manager'),
+    kubeletClient: await client('kube-apiserver-kubelet-client', KUBELET_CLIENT_USER),
+  };
+}
+
+/**
+ * Client certificates for service accounts (CN system:serviceaccount:NS:NAME, O system:serviceaccounts
+ * and system:serviceaccounts:NS), as Kubernetes names them: the controllers' own identities, bound to
+ * their system:controller:* roles by the bootstrap policy. Kept in DIR/pki/sa-NS-NAME.*, reused.
+ */
+export async function serviceAccountCerts(dataDir: string, ca: CertPair, namespace: string, names: readonly string[]): Promise<Record<string, CertPair>> {
+  const dir = join(dataDir, 'pki');
+  const out: Record<string, CertPair> = {};
+  for (const name of new Set(names)) {
+    out[name] = await loadOrCreate(dir, `sa-${namespace}-${name}`, () => issueCert(ca, { commonName: `system:serviceaccount:${namespace}:${name}`, organizations: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`], usage: 'client' }));
+  }
+  return out;
+}
+
+/** A node agent's client certificate: system:node:NAME in system:nodes, as the Node authorizer reads it. */
+export function issueNodeClientCert(ca: CertPair, nodeName: string, years = 1): Promise<CertPair> {
+  return issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'client', years });
+}
+
+/** The embedded agent's client certificate, kept in DIR/pki and reused. */
+export function ensureNodeClientCert(dataDir: string, ca: CertPair, nodeName: string): Promise<CertPair> {
+  return loadOrCreate(join(dataDir, 'pki'), `node-${nodeName}-client`, () => issueNodeClientCert(ca, nodeName));
 }
 
 function covers(certPem: string, names: { dnsNames: string[]; ips: string[] }): boolean {

@@ -141,6 +141,10 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   if (encryption.generated) log.info('generated a key that encrypts Secrets at rest', { file: encryption.file });
   const { loadPodSecurityConfig } = await import('./pod-security-flags.js');
   const podSecurity = await loadPodSecurityConfig(cfg.podSecurityAdmissionConfig);
+  // Least privilege: the scheduler, the controller manager and the API server's kubelet client each
+  // have an identity of their own (none in system:masters); the admin certificate is for people.
+  const { componentCerts } = await import('./pki.js');
+  const identities = await componentCerts(cfg.dataDir, pki.ca);
   started.check();
   const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
@@ -171,8 +175,9 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
       log: logger('apiserver'),
       compactionIntervalMs: cfg.compactionIntervalMs,
-      // The API server reaches node agents (logs, exec, port-forward) with the cluster-admin identity.
-      kubeletClient: { cert: pki.admin.cert, key: pki.admin.key },
+      // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
+      // and checks their serving certificates against the cluster CA.
+      kubeletClient: { ...identities.kubeletClient, ca: pki.ca.cert },
       tokenAuthenticators: oidc,
       audit,
       serviceCIDR: cfg.serviceCIDR,
@@ -219,8 +224,23 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
-    // ca: also the root CA published to every namespace; the signing key fills legacy token Secrets (over IPC, never argv).
-    const components = { server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, clusterCIDR: cfg.clusterCIDR, serviceAccountSigningKey: pki.serviceAccount.key, tunables: cfg.tunables, clusterSigningCert: pki.ca.cert, clusterSigningKey: pki.ca.key };
+    // Each controller writes as its own service account (kube-controller-manager's --use-service-account-credentials).
+    const [{ serviceAccountCerts }, { CONTROLLER_SERVICE_ACCOUNTS }] = await Promise.all([import('./pki.js'), import('../controllers/service-accounts.js')]);
+    const controllers = await serviceAccountCerts(cfg.dataDir, pki.ca, 'kube-system', Object.values(CONTROLLER_SERVICE_ACCOUNTS));
+    // ca: also the root CA published to every namespace; the signing keys (service accounts' for legacy token Secrets, the
+    // CA's for the CSR signer) go over IPC, never argv.
+    const components = {
+      server: serverUrl,
+      ca: pki.ca.cert,
+      controllerManager: identities.controllerManager,
+      scheduler: identities.scheduler,
+      controllers,
+      clusterCIDR: cfg.clusterCIDR,
+      serviceAccountSigningKey: pki.serviceAccount.key,
+      tunables: cfg.tunables,
+      clusterSigningCert: pki.ca.cert,
+      clusterSigningKey: pki.ca.key,
+    };
     try {
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
@@ -236,8 +256,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   if (cfg.agent) {
-    // Not the service account signing key: the agent has no business with it.
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, pki: { ca: pki.ca, server: pki.server, admin: pki.admin }, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent };
+    const { embeddedNodeIdentity, embeddedAgentCredentials } = await import('./agent.js');
+    const { nodeName, nodeIP } = embeddedNodeIdentity(cfg.agent);
+    // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
+    const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);

@@ -30,6 +30,9 @@ import { CsrApprovingController } from './certificates/approver.js';
 import { CsrCleanerController } from './certificates/cleaner.js';
 import { TokenCleanerController } from './bootstrap/tokencleaner.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
+import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
+
+export { CONTROLLER_SERVICE_ACCOUNTS };
 
 /** Leader election of the controller manager (Lease kube-system/gifee-controller-manager); false runs unelected. */
 /** Timings tests shorten; unset: Kubernetes' defaults. */
@@ -61,6 +64,7 @@ export async function startControllerManager(opts: {
   timings?: ControllerTimings;
   clusterSigning?: { cert: string; key: string };
   serviceAccountSigningKey?: string;
+  controllerClients?: (serviceAccount: string) => RestClient | undefined;
 }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
@@ -69,31 +73,35 @@ export async function startControllerManager(opts: {
   const client = factory.client;
   // Legacy token Secrets need the service account signing key (Kubernetes' --service-account-private-key-file).
   const signer = opts.serviceAccountSigningKey ? new TokenSigner(opts.serviceAccountSigningKey) : undefined;
+  // Reads go through the shared informers (the manager's own identity); each controller writes as
+  // itself when given its credentials, else as the manager.
+  const as = (name: keyof typeof CONTROLLER_SERVICE_ACCOUNTS) => opts.controllerClients?.(CONTROLLER_SERVICE_ACCOUNTS[name]) ?? client;
   // Made anew each time this manager becomes the leader: a stopped controller does not restart.
   const makeControllers = () => [
-    new NamespaceController(client, factory, log.child({ controller: 'namespace' })),
-    new GarbageCollector(client, factory, log.child({ controller: 'garbagecollector' })),
-    new JobController(client, factory, log.child({ controller: 'job' }), { backoffBaseMs: opts.timings?.jobBackoffMs }),
-    new StatefulSetController(client, factory, log.child({ controller: 'statefulset' })),
-    new DaemonSetController(client, factory, log.child({ controller: 'daemonset' })),
-    new CronJobController(client, factory, log.child({ controller: 'cronjob' })),
-    new NodeLifecycleController(client, factory, log.child({ controller: 'nodelifecycle' }), { monitorGraceMs: opts.timings?.nodeMonitorGraceMs }),
-    new ReplicaSetController(client, factory, log.child({ controller: 'replicaset' })),
-    new DeploymentController(client, factory, log.child({ controller: 'deployment' })),
-    new ServiceAccountController(client, factory, log.child({ controller: 'serviceaccount' })),
-    new EndpointSliceController(client, factory, log.child({ controller: 'endpointslice' })),
-    new EndpointsController(client, factory, log.child({ controller: 'endpoints' })),
-    new NodeIpamController(client, factory, log.child({ controller: 'nodeipam' }), opts),
-    new PodGCController(client, factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
-    new CsrApprovingController(client, factory, log.child({ controller: 'csrapproving' })),
-    new CsrCleanerController(client, factory, log.child({ controller: 'csrcleaner' })),
-    new TokenCleanerController(client, factory, log.child({ controller: 'tokencleaner' })),
+    new NamespaceController(as('namespace'), factory, log.child({ controller: 'namespace' })),
+    new GarbageCollector(as('garbagecollector'), factory, log.child({ controller: 'garbagecollector' })),
+    new JobController(as('job'), factory, log.child({ controller: 'job' }), { backoffBaseMs: opts.timings?.jobBackoffMs }),
+    new StatefulSetController(as('statefulset'), factory, log.child({ controller: 'statefulset' })),
+    new DaemonSetController(as('daemonset'), factory, log.child({ controller: 'daemonset' })),
+    new CronJobController(as('cronjob'), factory, log.child({ controller: 'cronjob' })),
+    new NodeLifecycleController(as('nodelifecycle'), factory, log.child({ controller: 'nodelifecycle' }), { monitorGraceMs: opts.timings?.nodeMonitorGraceMs }),
+    new ReplicaSetController(as('replicaset'), factory, log.child({ controller: 'replicaset' })),
+    new DeploymentController(as('deployment'), factory, log.child({ controller: 'deployment' })),
+    new ServiceAccountController(as('serviceaccount'), factory, log.child({ controller: 'serviceaccount' })),
+    new EndpointSliceController(as('endpointslice'), factory, log.child({ controller: 'endpointslice' })),
+    new EndpointsController(as('endpoints'), factory, log.child({ controller: 'endpoints' })),
+    new NodeIpamController(as('nodeipam'), factory, log.child({ controller: 'nodeipam' }), opts),
+    new PodGCController(as('podgc'), factory, log.child({ controller: 'podgc' }), { quarantineMs: opts.timings?.podgcQuarantineMs }),
+    new CsrApprovingController(as('csrapproving'), factory, log.child({ controller: 'csrapproving' })),
+    new CsrCleanerController(as('csrcleaner'), factory, log.child({ controller: 'csrcleaner' })),
+    new TokenCleanerController(as('tokencleaner'), factory, log.child({ controller: 'tokencleaner' })),
     // Signs with the cluster CA only when given it (kube-controller-manager's --cluster-signing-*-file).
-    ...(opts.clusterSigning ? [new CsrSigningController(client, factory, log.child({ controller: 'csrsigning' }), opts.clusterSigning)] : []),
+    ...(opts.clusterSigning ? [new CsrSigningController(as('csrsigning'), factory, log.child({ controller: 'csrsigning' }), opts.clusterSigning)] : []),
     // The cluster CA this manager trusts the API server with is the one pods get (--root-ca-file).
-    new RootCaPublisher(client, factory, log.child({ controller: 'root-ca-cert-publisher' }), opts.ca),
+    new RootCaPublisher(as('rootcacertpublisher'), factory, log.child({ controller: 'root-ca-cert-publisher' }), opts.ca),
+    // As Kubernetes' tokens controller: the manager's own identity (system:kube-controller-manager may update Secrets).
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
-    new ClusterRoleAggregationController(client, factory, log.child({ controller: 'clusterrole-aggregation' })),
+    new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

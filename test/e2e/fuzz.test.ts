@@ -20,6 +20,7 @@ import { adminCredentials, rawRequest, type RawOptions, type RawResponse } from 
 import { createCa, issueCert } from '../../src/cli/pki.js';
 import { logger } from '../../src/util/log.js';
 import { startStreamServer, type StreamServer } from '../../src/agent/streams/server.js';
+import { StreamAuth } from '../../src/agent/streams/auth.js';
 import { StreamTargetError, type StreamTarget } from '../../src/agent/streams/target.js';
 
 const TOTAL_SECONDS = Number(process.env.GIFEE_FUZZ_SECONDS ?? 45);
@@ -542,7 +543,7 @@ describe('fuzzing the agent stream server (stub target)', () => {
     const serving = await issueCert(ca, { commonName: 'node', usage: 'server', ips: ['127.0.0.1'] });
     const c = await issueCert(ca, { commonName: 'apiserver', usage: 'client' });
     client = { cert: c.cert, key: c.key };
-    server = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert }, target, log: logger('fuzz-streams'), limits: { headerTimeoutMs: 2000, bodyTimeoutMs: 4000 } });
+    server = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert }, target, auth: new StreamAuth({ nodeName: 'node', certUsers: ['apiserver'] }), log: logger('fuzz-streams'), limits: { headerTimeoutMs: 2000, bodyTimeoutMs: 4000 } });
   });
   after(() => server?.close());
 

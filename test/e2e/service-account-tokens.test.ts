@@ -22,7 +22,6 @@ let c: Cluster;
 let ca: string;
 let haveKubectlImage = false;
 /** Whether the server authorizes with RBAC (then the default namespace's accounts are given "view" for the tests that list pods with their tokens). */
-let rbacServed = false;
 const k = (args: string[], o?: { input?: string; allowFail?: boolean; binary?: string }) => c.kubectl(args, o);
 
 const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
@@ -64,9 +63,8 @@ before(async () => {
   }
   ca = Buffer.from((await k(['config', 'view', '--raw', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}'])).stdout, 'base64').toString();
   await until('the default service account', async () => (await k(['get', 'serviceaccount', 'default'], { allowFail: true })).code === 0);
-  rbacServed = (await k(['api-versions'])).stdout.split('\n').includes('rbac.authorization.k8s.io/v1');
   // Under RBAC, tokens authenticate but may do nothing: let this namespace's accounts read (not Secrets).
-  if (rbacServed) await k(['create', 'rolebinding', 'service-accounts-view', '--clusterrole=view', '--group=system:serviceaccounts:default']);
+  await k(['create', 'rolebinding', 'service-accounts-view', '--clusterrole=view', '--group=system:serviceaccounts:default']);
 });
 
 after(async () => {
@@ -159,8 +157,6 @@ test('kubectl inside a pod lists pods through the kubernetes Service with its mo
 });
 
 test('with RBAC: a pod reads what its Role allows and gets 403 for the rest', { skip }, async (t) => {
-  // Added for after the RBAC merge: skipped while this server serves no rbac.authorization.k8s.io.
-  if (!rbacServed) return t.skip('rbac.authorization.k8s.io is not served yet');
   if (!haveKubectlImage) return t.skip('no static kubectl on this host for gifee.local/kubectl:1');
   await k(['create', 'serviceaccount', 'reader']);
   await k(['create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);

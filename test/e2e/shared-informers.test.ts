@@ -1,7 +1,8 @@
-// One watch per resource per process: `gifee server` runs the controller manager and the scheduler
-// in one component process with one shared informer factory, and its node agent in another with its
-// own, so the API server sees one cluster-wide pods watch from each process, not one per controller
-// (there were 11), plus the agent's watch of its own node's pods. Counted on the server's
+// One watch per resource per identity: `gifee server` runs the controller manager and the scheduler
+// in one component process, each with its own identity and so its own informer factory (a cache
+// filled with what one identity may read must not serve another), and its node agent in another
+// process with its own, so the API server sees one cluster-wide pods watch from each, not one per
+// controller (there were 11), plus the agent's watch of its own node's pods. Counted on the server's
 // apiserver_registered_watchers metric.
 
 import { test, before, after } from 'node:test';
@@ -27,12 +28,12 @@ const counts = async () => ({
   replicasets: await openWatches(c, 'replicasets', 'apps'),
 });
 
-test('each process of a server (controllers and scheduler; the agent) keeps one watch per resource', { skip }, async () => {
-  // Cluster-wide, once per process: pods, nodes, services, EndpointSlices (controllers and scheduler in
-  // one; DNS, proxy and routes in the agent's), ReplicaSets (controllers only). Besides: the agent's
-  // own pods and own Node (field selectors) and the EndpointSlice controller's own slices (label
-  // selector).
-  const expected = { pods: 3, nodes: 3, services: 2, endpointslices: 3, replicasets: 1 };
+test('each identity of a server (controllers; scheduler; the agent) keeps one watch per resource', { skip }, async () => {
+  // Cluster-wide, once per identity: pods and nodes (controllers, scheduler, agent), services and
+  // EndpointSlices (controllers; DNS, proxy and routes in the agent), ReplicaSets (controllers only).
+  // Besides: the agent's own pods and own Node (field selectors) and the EndpointSlice controller's
+  // own slices (label selector).
+  const expected = { pods: 4, nodes: 4, services: 2, endpointslices: 3, replicasets: 1 };
   // The garbage collector adds its informers after discovery: wait until everything is up.
   await until('every component to watch', async () => (await counts()).replicasets >= 1 && (await counts()).endpointslices >= 2, { timeoutMs: 30_000 });
   await new Promise((r) => setTimeout(r, 1000)); // let any extra watch show up, were there one

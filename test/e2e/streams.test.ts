@@ -18,8 +18,9 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { PassThrough, type Duplex } from 'node:stream';
 import { startCluster, freePort, olderKubectl, kubectlBinary, type Cluster } from '../helpers/cluster.js';
-import { issueCert } from '../../src/cli/pki.js';
+import { issueCert, KUBELET_CLIENT_USER } from '../../src/cli/pki.js';
 import { startStreamServer, type StreamServer } from '../../src/agent/streams/server.js';
+import { StreamAuth } from '../../src/agent/streams/auth.js';
 import { StreamTargetError, type ExecOptions, type ExecSession, type LogFiles, type StreamTarget } from '../../src/agent/streams/target.js';
 import { logger } from '../../src/util/log.js';
 
@@ -122,7 +123,7 @@ describe('pod streams', () => {
     await mkdir(logDir());
     cluster = await startCluster();
     const ca = { cert: await readFile(join(cluster.dataDir, 'pki', 'ca.crt'), 'utf8'), key: await readFile(join(cluster.dataDir, 'pki', 'ca.key'), 'utf8') };
-    const serving = await issueCert(ca, { commonName: 'node-1', usage: 'server', ips: ['127.0.0.1'] });
+    const serving = await issueCert(ca, { commonName: 'system:node:node-1', usage: 'server', ips: ['127.0.0.1'] });
 
     target = new ProcessTarget(podRoot);
     await writeFile(join(logDir(), 'app.log.1'), cri(new Date(t0), 'line 1') + cri(new Date(t0 + 1000), 'line ', 'stdout', 'P') + cri(new Date(t0 + 1000), '2'));
@@ -137,7 +138,7 @@ describe('pod streams', () => {
     echoPort = (echo.address() as net.AddressInfo).port;
     target.openPorts.add(echoPort);
 
-    streams = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert }, target, log: logger('test-agent-streams') });
+    streams = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert }, target, auth: new StreamAuth({ nodeName: 'node-1', certUsers: [KUBELET_CLIENT_USER] }), log: logger('test-agent-streams') });
 
     // The node and a pod bound to it, Running (kubectl port-forward insists).
     const node = await cluster.request('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });

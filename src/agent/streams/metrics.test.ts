@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ensurePki, type Pki } from '../../cli/pki.js';
 import { startStreamServer, type StreamServer } from './server.js';
 import type { StreamTarget } from './target.js';
+import { StreamAuth } from './auth.js';
 
 let dir: string;
 let pki: Pki;
@@ -17,7 +18,7 @@ let server: StreamServer;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gifee-agent-metrics-'));
   pki = await ensurePki(dir, ['127.0.0.1']);
-  server = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert }, target: {} as StreamTarget });
+  server = await startStreamServer({ host: '127.0.0.1', port: 0, tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert }, target: {} as StreamTarget, auth: new StreamAuth({ nodeName: 'n', certUsers: ['system:admin'] }) });
 });
 after(async () => {
   await server?.close();

@@ -9,6 +9,7 @@ import { createCa, issueCert } from '../../cli/pki.js';
 import { logger } from '../../util/log.js';
 import { startStreamServer, type StreamServer } from './server.js';
 import { StreamTargetError, type StreamTarget } from './target.js';
+import { StreamAuth } from './auth.js';
 import { closed, connectTls, rawRequest, type RawOptions } from '../../../test/helpers/raw-http.js';
 
 const refuse = async (): Promise<never> => {
@@ -30,6 +31,7 @@ describe('agent stream server hardening', () => {
       port: 0,
       tls: { cert: serving.cert, key: serving.key, clientCA: ca.cert },
       target: stubTarget,
+      auth: new StreamAuth({ nodeName: 'node', certUsers: ['apiserver'] }),
       log: logger('test-streams'),
       limits: { headerTimeoutMs: 300, bodyTimeoutMs: 600, idleTimeoutMs: 300, maxConnectionsPerIP: 3, maxConnections: 100 },
     });

@@ -1,13 +1,13 @@
 // The node agent's "kubelet API" for streams, reached by the API server (never by users directly):
 // container logs over plain HTTPS, exec/attach over WebSockets (channel protocol) or SPDY, and
-// port-forward over SPDY (plain, or tunneled in a WebSocket). Callers must present a client
-// certificate signed by the cluster CA; the containers themselves are reached through the StreamTarget.
+// port-forward over SPDY (plain, or tunneled in a WebSocket). Every caller is authenticated and every
+// path authorized as the kubelet's webhook mode does (auth.ts); the containers themselves are reached
+// through the StreamTarget.
 
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { logger, type Logger } from '../../util/log.js';
 import { StreamTargetError, type StreamTarget } from './target.js';
@@ -27,6 +27,7 @@ import { websocketHandshakeError } from './websocket-handshake.js';
 import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-target.js';
 import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
+import type { StreamAuth } from './auth.js';
 
 /** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
 export type StreamServerLimits = ReadTimeouts & ConnectionLimits;
@@ -37,6 +38,8 @@ export interface StreamServerOptions {
   port: number;
   tls: { cert: string; key: string; clientCA: string };
   target: StreamTarget;
+  /** Who may call which path (the API server's certificate; token holders the API vouches for). */
+  auth: StreamAuth;
   log?: Logger;
   limits?: Partial<StreamServerLimits>;
 }
@@ -98,15 +101,14 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     }
   };
 
-  const authorized = (req: IncomingMessage) => (req.socket as TLSSocket).authorized === true;
-
   async function handleRequest(req: IncomingMessage, res: ServerResponse) {
     let path = '';
     try {
       const url = targetOf(req);
       path = url.pathname;
       if (url.pathname === '/healthz') return void res.end('ok');
-      if (!authorized(req)) return sendStatus(res, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
+      const allowed = await o.auth.check(req, url.pathname);
+      if (!allowed.ok) return sendStatus(res, allowed.code, allowed.message);
       // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
       if (url.pathname === '/metrics') return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
       const p = parseStreamPath(url.pathname);
@@ -127,7 +129,8 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
 
   async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = targetOf(req);
-    if (!authorized(req)) return rejectUpgrade(socket, 401, 'Unauthorized: present a client certificate signed by the cluster CA');
+    const allowed = await o.auth.check(req, url.pathname);
+    if (!allowed.ok) return rejectUpgrade(socket, allowed.code, allowed.message);
     const p = parseStreamPath(url.pathname);
     if (!p || p.kind === 'containerLogs') return rejectUpgrade(socket, 404, `the agent does not stream ${url.pathname}`);
     const websocket = (req.headers.upgrade ?? '').toLowerCase() === 'websocket';

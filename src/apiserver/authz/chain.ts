@@ -78,5 +78,6 @@ export function forbiddenError(a: Attributes, reason?: string): ApiError {
 /** Allowed, or throws the 403. */
 export async function authorizeOrThrow(authorizer: Authorizer, a: Attributes): Promise<void> {
   const r = await authorizer.authorize(a);
-  if (r.decision !== 'allow') throw forbiddenError(a, r.decision === 'deny' ? r.reason : undefined);
+  // Kubernetes appends the reasons of a refusal, no-opinion ones too (the Node authorizer's "no relationship found...").
+  if (r.decision !== 'allow') throw forbiddenError(a, r.reason || undefined);
 }

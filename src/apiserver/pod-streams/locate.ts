@@ -50,8 +50,9 @@ export async function locatePod(rc: RequestContext, withContainer: boolean): Pro
   if (!stored) throw notFound({ group: '', resource: 'nodes' }, node);
   const n = stored.obj as NodeShape;
   const addresses = n.status?.addresses ?? [];
+  // Only an address the registered Node lists: the API server never dials where a request points it.
   const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   if (!host) throw new ApiError(503, 'ServiceUnavailable', `node ${node} reports no InternalIP or Hostname address: is its agent running?`);
   const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port || 10250;
-  return { pod, node, endpoint: { host, port }, container };
+  return { pod, node, endpoint: { host, port, node }, container };
 }

@@ -14,7 +14,7 @@ export async function handlePodLog(rc: RequestContext) {
   const client = kubeletClientOf(rc.api);
   const path = agentPath('containerLogs', rc.info.namespace!, rc.info.name!, loc.container, rc.query);
   await new Promise<void>((resolve, reject) => {
-    const req = https.request({ host: loc.endpoint.host, port: loc.endpoint.port, path, method: 'GET', agent: client.agent }, (res) => {
+    const req = https.request({ host: loc.endpoint.host, port: loc.endpoint.port, path, method: 'GET', agent: client.agent, ...client.tlsOptions(loc.endpoint) }, (res) => {
       const headers: Record<string, string> = { 'Content-Type': String(res.headers['content-type'] ?? 'text/plain') };
       rc.res.writeHead(res.statusCode ?? 502, headers);
       rc.res.flushHeaders();

@@ -14,6 +14,7 @@ import type { RequestContext } from '../context.js';
 import { sendJson } from '../respond.js';
 import { subresourceHandlers } from '../router.js';
 import { lookup } from './lookup.js';
+import { admit } from '../admission/admit.js';
 import { serviceAccountTokensOf } from './options.js';
 
 /** A TokenRequest's body: much smaller than a general object. */
@@ -67,6 +68,9 @@ export async function handleTokenRequest(rc: RequestContext) {
 
   const sa = await lookup(rc.api, 'serviceaccounts', namespace, name);
   if (!sa) throw notFound({ group: '', resource: 'serviceaccounts' }, name);
+  // Admission sees the request as Kubernetes' does (NodeRestriction: a node asks only for tokens bound to its own pods).
+  const request = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { name, namespace }, spec: { audiences, expirationSeconds, boundObjectRef: ref ?? null } };
+  await admit(rc, 'CREATE', request, undefined, false);
   const bound = ref ? await boundObject(rc, namespace, name, ref) : {};
 
   const now = Math.floor(Date.now() / 1000);

@@ -2,9 +2,9 @@
 // ClusterRoles, ClusterRoleBindings, and kube-system/kube-public Roles and RoleBindings, each
 // labelled kubernetes.io/bootstrapping=rbac-defaults and annotated autoupdate=true, reconciled at
 // every API server start (reconcile.ts). gifee's additions, marked below: /cacerts is public (joining
-// agents fetch the CA before they have credentials), OIDC discovery is open to anonymous, and until
-// the Node authorizer lands, worker agents (group system:nodes) are bound to system:node and to the
-// rules of the proxy and DNS they embed.
+// agents fetch the CA before they have credentials), OIDC discovery is open to anonymous, the
+// bindings kubeadm and k3s create for joining nodes (bootstrap tokens may ask for a node client
+// certificate, nodes may renew their own), and the API server's kubelet client identity.
 
 import type { ClusterRole, PolicyRule, Role, Subject } from '../../../api/kinds/rbac/types.js';
 import { AUTOUPDATE_ANNOTATION, type Binding, RBAC_API_VERSION, RBAC_GROUP } from '../../../api/kinds/rbac/types.js';
@@ -135,7 +135,8 @@ export const bootstrapClusterRoles: ClusterRole[] = [
   clusterRole('system:kube-controller-manager', [
     events,
     rule(['create'], ['coordination.k8s.io'], ['leases']),
-    rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-controller-manager']),
+    // gifee: its leader election Lease is kube-system/gifee-controller-manager.
+    rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-controller-manager', 'gifee-controller-manager']),
     rule(['create'], [''], ['secrets', 'serviceaccounts']),
     rule(['delete'], [''], ['secrets']),
     rule(['get'], [''], ['configmaps', 'namespaces', 'secrets', 'serviceaccounts']),
@@ -149,7 +150,8 @@ export const bootstrapClusterRoles: ClusterRole[] = [
   clusterRole('system:kube-scheduler', [
     events,
     rule(['create'], ['coordination.k8s.io'], ['leases']),
-    rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler']),
+    // gifee: its leader election Lease is kube-system/gifee-scheduler.
+    rule(['get', 'update'], ['coordination.k8s.io'], ['leases'], ['kube-scheduler', 'gifee-scheduler']),
     rule(READ, [''], ['nodes']),
     rule(['delete', 'get', 'list', 'watch'], [''], ['pods']),
     rule(['create'], [''], ['bindings', 'pods/binding']),
@@ -187,14 +189,21 @@ export const bootstrapClusterRoleBindings: Binding[] = [
   clusterRoleBinding('system:discovery', 'system:discovery', [authenticated]),
   clusterRoleBinding('system:basic-user', 'system:basic-user', [authenticated]),
   clusterRoleBinding('system:public-info-viewer', 'system:public-info-viewer', [authenticated, unauthenticated]),
-  // gifee: worker agents embed the service proxy and cluster DNS.
-  clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy'), nodes]),
+  // Node agents embed the service proxy and cluster DNS; the Node authorizer grants them what those read.
+  clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
   clusterRoleBinding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
-  clusterRoleBinding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns'), nodes]),
+  clusterRoleBinding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns')]),
   clusterRoleBinding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
   clusterRoleBinding('system:volume-scheduler', 'system:volume-scheduler', [user('system:kube-scheduler')]),
-  // gifee: bound to system:nodes until the Node authorizer takes over nodes' access.
-  clusterRoleBinding('system:node', 'system:node', [nodes]),
+  // No subjects, as in Kubernetes: nodes are authorized by the Node authorizer (authz/node/), which
+  // limits each to what its own pods use; binding system:nodes here would give every node every Secret.
+  clusterRoleBinding('system:node', 'system:node', []),
+  // gifee (as kubeadm's): joining with a bootstrap token means asking for a node client certificate, which the approver signs.
+  clusterRoleBinding('gifee:node-bootstrapper', 'system:node-bootstrapper', [group('system:bootstrappers')]),
+  clusterRoleBinding('gifee:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', [group('system:bootstrappers')]),
+  clusterRoleBinding('gifee:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', [nodes]),
+  // The API server's client identity towards node agents (logs, exec, port-forward, metrics).
+  clusterRoleBinding('system:kube-apiserver-kubelet-client', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   // gifee: OIDC discovery is public (Kubernetes documents binding system:unauthenticated for it).
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts'), authenticated, unauthenticated]),
 ];

@@ -1,0 +1,165 @@
+// Kubernetes' NodeRestriction admission plugin: what the system:node rules let every node do in
+// general (update nodes, pods' status, leases...) narrowed to the node's own objects. A node
+// changes only its own Node (never its taints, nor labels under node-restriction.kubernetes.io/
+// or the kubernetes.io/ and k8s.io/ prefixes beyond the kubelet's own labels), only the status of
+// pods bound to it, creates and deletes only its own (mirror) pods, renews only its own Lease,
+// requests service account tokens only bound to its own pods, and client certificates only for
+// itself. Messages are Kubernetes'.
+
+import type { KObject } from '../../../api/kind.js';
+import { forbidden } from '../../../api/errors.js';
+import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js';
+import { NODE_LEASE_NAMESPACE, nodeIdentity } from './authorizer.js';
+import { deepEqual } from '../../../util/equal.js';
+
+const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+
+/** Labels a kubelet may set on its own Node (Kubernetes' kubeletapis.IsKubeletLabel). */
+const KUBELET_LABELS = new Set([
+  'kubernetes.io/hostname',
+  'kubernetes.io/arch',
+  'kubernetes.io/os',
+  'beta.kubernetes.io/instance-type',
+  'node.kubernetes.io/instance-type',
+  'failure-domain.beta.kubernetes.io/region',
+  'failure-domain.beta.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+  'topology.kubernetes.io/zone',
+  'beta.kubernetes.io/arch',
+  'beta.kubernetes.io/os',
+]);
+const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
+
+const labelNamespace = (key: string) => (key.includes('/') ? key.slice(0, key.indexOf('/')) : '');
+const inNamespace = (ns: string, domain: string) => ns === domain || ns.endsWith(`.${domain}`);
+
+export function isKubeletLabel(key: string): boolean {
+  if (KUBELET_LABELS.has(key)) return true;
+  const ns = labelNamespace(key);
+  return KUBELET_LABEL_NAMESPACES.some((d) => inNamespace(ns, d));
+}
+
+/** Whether a node may not set (or change, or remove) this label on itself. */
+export function isForbiddenNodeLabel(key: string): boolean {
+  const ns = labelNamespace(key);
+  if (inNamespace(ns, 'node-restriction.kubernetes.io')) return true;
+  if ((inNamespace(ns, 'kubernetes.io') || inNamespace(ns, 'k8s.io')) && !isKubeletLabel(key)) return true;
+  return false;
+}
+
+type Labels = Record<string, string>;
+const labelsOf = (o: KObject | undefined): Labels => (o?.metadata?.labels ?? {}) as Labels;
+
+/** Forbidden labels added, changed or removed between two label sets, sorted. */
+function forbiddenLabelChanges(before: Labels, after: Labels): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].filter((k) => before[k] !== after[k] && isForbiddenNodeLabel(k)).sort();
+}
+
+/** Parses a PEM CSR's subject CN (the CSR helper's parser is injected, so this file needs no X.509 code). */
+export type CsrCommonName = (pem: string) => Promise<string | undefined>;
+
+export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin {
+  return {
+    name: 'NodeRestriction',
+    handles: (a) => nodeIdentity(a.rc.user) !== undefined && a.rc.def.group in HANDLERS_BY_GROUP && HANDLERS_BY_GROUP[a.rc.def.group].includes(a.rc.def.plural),
+    async validate(a) {
+      const node = nodeIdentity(a.rc.user)!;
+      const ref = { group: a.rc.def.group, resource: a.rc.def.plural };
+      // The path's name (a subresource's parent: serviceaccounts/NAME/token), else the object's (creates).
+      const name = a.rc.info.name ?? a.obj?.metadata?.name ?? a.old?.metadata?.name ?? '';
+      const refuse = (why: string) => forbidden(ref, name, why);
+      if (!node) throw refuse(`could not determine node from user "${a.rc.user.name}"`);
+      switch (`${ref.group}/${ref.resource}`) {
+        case '/nodes':
+          return admitNode(node, a, refuse);
+        case '/pods':
+          return admitPod(node, a, refuse);
+        case 'coordination.k8s.io/leases':
+          return admitLease(node, a, refuse);
+        case 'certificates.k8s.io/certificatesigningrequests':
+          return admitCsr(node, a, refuse, csrCommonName);
+        case '/serviceaccounts':
+          return admitTokenRequest(node, a, refuse);
+      }
+    },
+  };
+}
+
+const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'] };
+
+type Refuse = (why: string) => Error;
+
+function admitNode(node: string, a: AdmissionRequest, refuse: Refuse) {
+  const requested = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name ?? '';
+  if (a.operation === 'CREATE') {
+    const bad = forbiddenLabelChanges({}, labelsOf(a.obj));
+    if (bad.length) throw refuse(`node "${node}" is not allowed to set the following labels: ${bad.join(', ')}`);
+  }
+  if (requested !== node) throw refuse(`node "${node}" is not allowed to modify node "${requested}"`);
+  if (a.operation === 'UPDATE' && a.subresource === '') {
+    const spec = (o?: KObject) => (o as { spec?: { taints?: unknown } } | undefined)?.spec?.taints ?? [];
+    // A node that could drop its own taints could steer workloads it must not run to itself.
+    if (!deepEqual(spec(a.obj), spec(a.old))) throw refuse(`node "${node}" is not allowed to modify taints`);
+    const bad = forbiddenLabelChanges(labelsOf(a.old), labelsOf(a.obj));
+    if (bad.length) throw refuse(`node "${node}" is not allowed to modify labels: ${bad.join(', ')}`);
+  }
+}
+
+const nodeNameOf = (pod?: KObject) => (pod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName ?? '';
+
+function admitPod(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.subresource === 'status') {
+    if (nodeNameOf(a.old) !== node) throw refuse(`node "${node}" can only update pod status for pods with spec.nodeName set to itself`);
+    return;
+  }
+  if (a.subresource === 'eviction') {
+    if (nodeNameOf(a.old ?? a.obj) !== node) throw refuse(`node "${node}" can only evict pods with spec.nodeName set to itself`);
+    return;
+  }
+  if (a.subresource) throw refuse(`unexpected subresource "${a.subresource}"`);
+  if (a.operation === 'CREATE') {
+    const annotations = (a.obj?.metadata?.annotations ?? {}) as Record<string, string>;
+    if (!(MIRROR_ANNOTATION in annotations)) throw refuse(`pod does not have "${MIRROR_ANNOTATION}" annotation, node "${node}" can only create mirror pods`);
+    if (nodeNameOf(a.obj) !== node) throw refuse(`node "${node}" can only create pods with spec.nodeName set to itself`);
+    return;
+  }
+  if (a.operation === 'DELETE') {
+    if (nodeNameOf(a.old) !== node) throw refuse(`node "${node}" can only delete pods with spec.nodeName set to itself`);
+    return;
+  }
+  throw refuse(`unexpected operation ${a.operation}, node "${node}" can only create and delete mirror pods`);
+}
+
+function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.rc.info.namespace !== NODE_LEASE_NAMESPACE) throw refuse(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
+  const name = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name;
+  if (name !== node) throw refuse('can only access node lease with the same name as the requesting node');
+}
+
+/** serviceaccounts/token from a node: only bound to a pod (by name and uid) that is scheduled on it. */
+async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
+  const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
+  if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
+  if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
+  const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');
+  const pod = podDef ? (await a.rc.api.objects(podDef).mustGet(a.rc.info.namespace, ref.name)).obj : undefined;
+  if (pod?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+  if (nodeNameOf(pod) !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
+}
+
+async function admitCsr(node: string, a: AdmissionRequest, refuse: Refuse, commonName?: CsrCommonName) {
+  if (a.operation !== 'CREATE' || a.subresource) return;
+  const spec = (a.obj as { spec?: { signerName?: string; request?: string } } | undefined)?.spec;
+  if (spec?.signerName !== KUBELET_CLIENT_SIGNER) return;
+  let cn: string | undefined;
+  try {
+    const pem = Buffer.from(spec.request ?? '', 'base64').toString('utf8');
+    cn = commonName ? await commonName(pem) : undefined;
+  } catch (e) {
+    throw refuse(`unable to parse csr: ${(e as Error).message}`);
+  }
+  if (cn !== `system:node:${node}`) throw refuse(`can only create a node CSR with CN=system:node:${node}`);
+}

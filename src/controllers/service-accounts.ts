@@ -1,0 +1,30 @@
+// Which service account each controller acts as (a file of its own: the server issues their
+// certificates without loading the controllers).
+
+/**
+ * The identity each controller writes as, when the manager is given per-controller credentials (as
+ * kube-controller-manager's --use-service-account-credentials): the service account Kubernetes'
+ * bootstrap policy binds its system:controller:NAME role to, in kube-system.
+ */
+export const CONTROLLER_SERVICE_ACCOUNTS = {
+  namespace: 'namespace-controller',
+  garbagecollector: 'generic-garbage-collector',
+  job: 'job-controller',
+  statefulset: 'statefulset-controller',
+  daemonset: 'daemon-set-controller',
+  cronjob: 'cronjob-controller',
+  nodelifecycle: 'node-controller',
+  replicaset: 'replicaset-controller',
+  deployment: 'deployment-controller',
+  serviceaccount: 'service-account-controller',
+  endpointslice: 'endpointslice-controller',
+  endpoints: 'endpoint-controller',
+  nodeipam: 'node-controller',
+  podgc: 'pod-garbage-collector',
+  csrapproving: 'certificate-controller',
+  csrsigning: 'certificate-controller',
+  csrcleaner: 'certificate-controller',
+  tokencleaner: 'token-cleaner',
+  rootcacertpublisher: 'root-ca-cert-publisher',
+  clusterroleaggregation: 'clusterrole-aggregation-controller',
+} as const;
