@@ -98,5 +98,29 @@ export interface RequestContext {
 /** Warning header values, formatted as Kubernetes does: `299 - "message"`. */
 export function warningHeaders(warnings: string[]): Record<string, string> {
   if (warnings.length === 0) return {};
-  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
+  return {
+    Warning: boundedWarnings(warnings)
+      .map((w) => `299 - ${JSON.stringify(w)}`)
+      .join(', '),
+  };
+}
+
+/** All warnings together at most this many characters (Kubernetes' limit: clients' header buffers are finite). */
+export const MAX_WARNINGS_TOTAL = 4096;
+/** Past the total, each warning is cut to this many characters, and those that still do not fit are left out. */
+export const MAX_WARNING_LENGTH = 256;
+
+/** Duplicates dropped; over the total, warnings truncated and then dropped, as Kubernetes' warning recorder does. */
+export function boundedWarnings(warnings: string[]): string[] {
+  const unique = [...new Set(warnings)];
+  if (unique.reduce((n, w) => n + w.length, 0) <= MAX_WARNINGS_TOTAL) return unique;
+  const out: string[] = [];
+  let total = 0;
+  for (const w of unique) {
+    const cut = w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH - 3)}...` : w;
+    if (total + cut.length > MAX_WARNINGS_TOTAL) break;
+    out.push(cut);
+    total += cut.length;
+  }
+  return out;
 }

@@ -23,3 +23,13 @@ test('store size refusals are recognised (etcd server and its gRPC layer), other
   ];
   for (const [e, want] of cases) assert.equal(isStoreSizeRefusal(e), want, String(e));
 });
+
+test('warnings: duplicates dropped; past 4096 characters each is cut to 256 and the rest left out', async () => {
+  const { boundedWarnings, warningHeaders } = await import('./context.js');
+  assert.deepEqual(boundedWarnings(['a', 'b', 'a']), ['a', 'b']);
+  const long = Array.from({ length: 40 }, (_, i) => `${i}:${'x'.repeat(1000)}`);
+  const kept = boundedWarnings(long);
+  assert.ok(kept.every((w) => w.length === 256 && w.endsWith('...')));
+  assert.equal(kept.length, 16);
+  assert.ok(warningHeaders(long).Warning.length < 5000);
+});

@@ -48,7 +48,8 @@ describe('access reviews on a real gifee server', () => {
   });
 
   test('TokenReview of the join token and of a forged one', async () => {
-    const token = (await readFile(join(cluster.dataDir, 'node-token'), 'utf8')).trim();
+    // The join token is K10<CA hash>::<bootstrap token>; the bootstrap token is what authenticates.
+    const token = (await readFile(join(cluster.dataDir, 'node-token'), 'utf8')).trim().split('::').pop()!;
     const review = (t: string) => JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: t } });
     const good = JSON.parse((await cluster.kubectl(['create', '-f', '-', '-o', 'json'], { input: review(token) })).stdout);
     assert.equal(good.status.authenticated, true);

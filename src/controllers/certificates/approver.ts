@@ -29,7 +29,10 @@ export function approverVerdict(csr: Csr, p: ParsedRequest, node: { metadata?: {
   const requestorIsNode = user.startsWith(NODE_PREFIX) && groups.includes(NODES_GROUP);
   const bootstrapper = groups.includes(BOOTSTRAPPERS_GROUP);
   const signer = csr.spec.signerName;
-  if (bootstrapper && signer !== KUBELET_CLIENT) return { deny: 'a bootstrap token may only request a node client certificate (kubernetes.io/kube-apiserver-client-kubelet)', reason: 'BootstrapTokenScope' };
+  // A bootstrap token asking for another kind of certificate is left pending, as by Kubernetes'
+  // approver: this controller may decide (approve or deny) only for the kubelet signers, and an
+  // administrator (or the cleaner, after a day) deals with the rest.
+  if (bootstrapper && signer !== KUBELET_CLIENT) return undefined;
   if (signer === KUBELET_CLIENT) {
     const broken = signerRuleViolation(csr, p);
     if (broken) return bootstrapper || requestorIsNode ? { deny: broken, reason: 'NotANodeClientRequest' } : undefined;

@@ -35,7 +35,8 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
   ]),
   controller('deployment-controller', [
-    rule(['get', 'list', 'update', 'watch'], apps, ['deployments']),
+    // gifee: patch too (the revision annotations are written as a merge patch).
+    rule(['get', 'list', 'patch', 'update', 'watch'], apps, ['deployments']),
     rule(['update'], apps, ['deployments/status']),
     rule(['update'], apps, ['deployments/finalizers']),
     rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], apps, ['replicasets']),
@@ -60,7 +61,8 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['create', 'delete', 'get', 'patch', 'update'], [''], ['pods']),
     rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['apps'], ['controllerrevisions']),
     rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
-    rule(['delete', 'update'], [''], ['persistentvolumeclaims']),
+    // gifee: patch too (retention policy owner references are written as a merge patch).
+    rule(['delete', 'patch', 'update'], [''], ['persistentvolumeclaims']),
     rule(['update'], [''], ['pods/finalizers']),
   ]),
   controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
