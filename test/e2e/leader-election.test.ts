@@ -99,10 +99,12 @@ describe('controller manager leader election', () => {
     const cLines: string[] = [];
     await inProcess('cm-c', cLines);
     const stopB = stops[0];
-    const stoppedAt = Date.now();
     await stopB();
+    // Measured from the release (the end of the stop), not from its start: stopping two dozen
+    // controllers on a loaded machine takes its own time, which is not the handover's.
+    const releasedAt = Date.now();
     await until('cm-c to lead', 5000, async () => (await holder()) === 'cm-c');
-    assert.ok(Date.now() - stoppedAt < timing.leaseDurationMs, `handover after release took ${Date.now() - stoppedAt}ms`);
+    assert.ok(Date.now() - releasedAt < timing.leaseDurationMs, `handover after release took ${Date.now() - releasedAt}ms`);
     assert.ok(bLines.some((l) => l.includes('controllers stopped')));
     assert.ok(bLines.some((l) => l.includes('released leadership')));
     const lease = JSON.parse((await cluster.kubectl(['get', 'lease', '-n', 'kube-system', 'gifee-controller-manager', '-o', 'json'])).stdout);

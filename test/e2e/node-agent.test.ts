@@ -64,7 +64,7 @@ test('a node registers with capacity, addresses, a lease and a pod CIDR', { skip
   const lease = await k(['get', 'lease', '-n', 'kube-node-lease', node.metadata.name, '-o', 'jsonpath={.spec.holderIdentity}']);
   assert.equal(lease.stdout, node.metadata.name);
   // The agent (a process of its own) talks to the API as system:node:NAME, not as the administrator.
-  const cert = readFileSync(join(c.dataDir, 'pki', `kubelet-client-${node.metadata.name}.crt`), 'utf8');
+  const cert = readFileSync(join(c.dataDir, 'pki', `node-${node.metadata.name}-client.crt`), 'utf8');
   assert.match(new (await import('node:crypto')).X509Certificate(cert).subject, new RegExp(`CN=system:node:${node.metadata.name}`));
 });
 

@@ -105,8 +105,12 @@ test('kubectl --token with an ID token from the provider is the user of its clai
   const r = await kubectlWithToken(token, ['get', '--raw', '/api']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).kind, 'APIVersions');
-  const ns = await kubectlWithToken(token, ['get', 'namespaces', '-o', 'name']);
-  assert.match(ns.stdout, /namespace\/default/);
+  // Authenticated, but RBAC grants a new user nothing: the provider's groups are what a binding names.
+  const before = await kubectlWithToken(token, ['get', 'namespaces', '-o', 'name']);
+  assert.match(before.stderr, /namespaces is forbidden: User "alice@example.test" cannot list resource "namespaces"/);
+  await cluster.kubectl(['create', 'clusterrolebinding', 'oidc-devs-read-namespaces', '--clusterrole=oidc-read-namespaces', '--group=oidc:devs']);
+  await cluster.kubectl(['create', 'clusterrole', 'oidc-read-namespaces', '--verb=get,list', '--resource=namespaces']);
+  await until('the devs group may list namespaces', async () => /namespace\/default/.test((await kubectlWithToken(token, ['get', 'namespaces', '-o', 'name'])).stdout), { timeoutMs: 10_000 });
   await until('the audit log names alice', async () => (await auditUsers()).has('alice@example.test'), { timeoutMs: 5000 });
   assert.deepEqual((await auditUsers()).get('alice@example.test'), ['oidc:devs', 'oidc:admins', 'system:authenticated']);
 });
