@@ -8,7 +8,8 @@
 import type { KObject } from '../api/kind.js';
 import type { Logger } from '../util/log.js';
 import type { Objects } from './storage/objects.js';
-import type { HubEvent, WatchHub } from './storage/watch-hub.js';
+import type { WatchHub } from './storage/watch-hub.js';
+import { WatchedKind } from './storage/watched-kind.js';
 
 export type PriorityClass = KObject & { value?: number; globalDefault?: boolean; preemptionPolicy?: string };
 
@@ -18,30 +19,36 @@ export class PriorityClassCache {
   private byName = new Map<string, PriorityClass>();
   /** Names this server deleted, at the revision they had: older events still on their way must not revive them. */
   private tombstones = new Map<string, number>();
-  private ready = false;
-  private starting?: Promise<void>;
-  private sub?: { close(): void };
-  private closed = false;
+  private watched: WatchedKind;
 
   constructor(
     private objects: Objects,
-    private hub: () => Promise<WatchHub>,
-    private log: Logger,
-    private retryMs = 1000,
-  ) {}
+    hub: () => Promise<WatchHub>,
+    log: Logger,
+    retryMs = 1000,
+  ) {
+    this.watched = new WatchedKind({
+      what: 'PriorityClass cache (admission reads the store meanwhile)',
+      objects: () => objects,
+      hub,
+      log,
+      retryMs,
+      sink: {
+        clear: () => this.byName.clear(),
+        put: (o, revision) => this.event('PUT', o as PriorityClass, revision),
+        remove: (o, revision) => this.event('DELETED', o as PriorityClass, revision),
+      },
+    });
+  }
 
   /** Build the cache (once; again after a failed watch). Lookups work meanwhile, from the store. */
   start(): Promise<void> {
-    this.starting ??= this.build().catch((e) => {
-      this.log.warn('PriorityClass cache could not start; admission reads the store until it does', { err: e });
-      this.rebuildLater();
-    });
-    return this.starting;
+    return this.watched.start();
   }
 
   async get(name: string): Promise<PriorityClass | undefined> {
     void this.start();
-    const cached = this.ready ? this.byName.get(name) : undefined;
+    const cached = this.watched.ready ? this.byName.get(name) : undefined;
     if (cached) return cached;
     // Not ready, or written by another server a moment ago and not yet delivered: ask the store.
     return (await this.objects.get(undefined, name))?.obj as PriorityClass | undefined;
@@ -49,7 +56,7 @@ export class PriorityClassCache {
 
   async globalDefault(): Promise<PriorityClass | undefined> {
     void this.start();
-    if (this.ready) {
+    if (this.watched.ready) {
       for (const pc of this.byName.values()) if (pc.globalDefault) return pc;
       return undefined;
     }
@@ -68,8 +75,7 @@ export class PriorityClassCache {
   }
 
   close() {
-    this.closed = true;
-    this.sub?.close();
+    this.watched.close();
   }
 
   private put(pc: PriorityClass) {
@@ -79,49 +85,19 @@ export class PriorityClassCache {
     this.byName.set(name, pc);
   }
 
-  private apply(events: HubEvent[]) {
-    for (const e of events) {
-      const name = e.object.metadata?.name ?? '';
-      const tombstone = this.tombstones.get(name);
-      if (tombstone !== undefined) {
-        if (e.revision <= tombstone) continue;
-        this.tombstones.delete(name);
-      }
-      if (e.type === 'DELETED') {
-        const held = this.byName.get(name);
-        if (held && revisionOf(held) <= e.revision) this.byName.delete(name);
-      } else {
-        this.put(e.object as PriorityClass);
-      }
+  /** A listed object or a watch event; this server's own writes may have got here first. */
+  private event(type: 'PUT' | 'DELETED', pc: PriorityClass, revision: number) {
+    const name = pc.metadata?.name ?? '';
+    const tombstone = this.tombstones.get(name);
+    if (tombstone !== undefined) {
+      if (revision <= tombstone) return;
+      this.tombstones.delete(name);
     }
-  }
-
-  private async build() {
-    const hub = await this.hub();
-    const page = await this.objects.list(undefined);
-    if (this.closed) return;
-    this.byName.clear();
-    for (const pc of page.items as PriorityClass[]) this.put(pc);
-    this.sub = hub.subscribe(
-      page.revision,
-      hub.prefix,
-      (evs) => this.apply(evs),
-      (err) => {
-        this.log.warn('PriorityClass cache lost its watch; rebuilding', { err });
-        this.ready = false;
-        this.rebuildLater();
-      },
-    );
-    this.ready = true;
-  }
-
-  private rebuildLater() {
-    this.sub?.close();
-    this.sub = undefined;
-    if (this.closed) return;
-    setTimeout(() => {
-      this.starting = undefined;
-      if (!this.closed) void this.start();
-    }, this.retryMs).unref();
+    if (type === 'DELETED') {
+      const held = this.byName.get(name);
+      if (held && revisionOf(held) <= revision) this.byName.delete(name);
+    } else {
+      this.put(pc);
+    }
   }
 }

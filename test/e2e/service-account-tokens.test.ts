@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeJwt } from 'jose';
+import { until as waitUntil } from '../helpers/wait.js';
 import { startCluster, kubectlBinary, olderKubectl, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 
@@ -21,22 +22,9 @@ const MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 let c: Cluster;
 let ca: string;
 let haveKubectlImage = false;
-/** Whether the server authorizes with RBAC (then the default namespace's accounts are given "view" for the tests that list pods with their tokens). */
 const k = (args: string[], o?: { input?: string; allowFail?: boolean; binary?: string }) => c.kubectl(args, o);
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 60_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}\n${(await k(['get', 'pods', '-A', '-o', 'wide'], { allowFail: true })).stdout}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, context: async () => (await k(['get', 'pods', '-A', '-o', 'wide'], { allowFail: true })).stdout });
 
 /** kubectl with nothing but a bearer token (a kubeconfig without the admin certificate). */
 async function withToken(token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

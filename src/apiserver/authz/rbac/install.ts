@@ -7,7 +7,7 @@ import { RbacAuthorizer } from './authorizer.js';
 import { escalationPlugin } from './escalation.js';
 import { PolicyIndex, type RbacKind } from './policy-index.js';
 import { reconcileBootstrapPolicy } from './reconcile.js';
-import { WatchedKind } from './watched-kind.js';
+import { WatchedKind } from '../../storage/watched-kind.js';
 
 const KINDS: [RbacKind, string][] = [
   ['Role', 'roles'],
@@ -29,15 +29,17 @@ export function installRbac(state: ApiState): InstalledRbac {
     const def = state.registry.byResource('rbac.authorization.k8s.io', 'v1', resource);
     if (!def) continue;
     watched.push(
-      new WatchedKind(
-        () => state.objects(def),
-        () => state.hub(def),
-        { clear: () => index.clear(kind), put: (o) => index.put(kind, o), remove: (o) => index.remove(kind, o) },
-        state.log.child({ component: 'rbac-cache', kind }),
-      ),
+      new WatchedKind({
+        what: `RBAC cache (${resource})`,
+        objects: () => state.objects(def),
+        hub: () => state.hub(def),
+        sink: { clear: () => index.clear(kind), put: (o) => index.put(kind, o), remove: (o) => index.remove(kind, o) },
+        log: state.log.child({ component: 'rbac-cache', kind }),
+      }),
     );
   }
-  const authorizer = new RbacAuthorizer(index, () => watched.every((w) => w.ready));
+  // A re-list after a lost watch keeps the policy held deciding, as an informer's cache would.
+  const authorizer = new RbacAuthorizer(index, () => watched.every((w) => w.filled));
   state.admission.register(escalationPlugin(index));
   state.postStartHooks.push({
     name: 'rbac/bootstrap-roles',
