@@ -11,11 +11,12 @@ forEachBackend('list paging', (cluster) => {
     const c = cluster();
     await c.kubectl(['create', 'namespace', 'paging']);
     for (let i = 0; i < 12; i++) {
-      const r = await c.request('POST', '/api/v1/namespaces/paging/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${String(i).padStart(2, '0')}` }, data: { i: String(i) } });
+      const r = await c.request('POST', '/api/v1/namespaces/paging/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${String(i).padStart(2, '0')}`, labels: { test: 'paging' } }, data: { i: String(i) } });
       assert.equal(r.status, 201, r.body);
     }
-    const chunked = await c.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=1', '-o', 'name']);
-    const whole = await c.kubectl(['get', 'configmaps', '-n', 'paging', '--chunk-size=0', '-o', 'name']);
+    // By label: the root CA publisher adds kube-root-ca.crt to the namespace at a moment of its own.
+    const chunked = await c.kubectl(['get', 'configmaps', '-n', 'paging', '-l', 'test=paging', '--chunk-size=1', '-o', 'name']);
+    const whole = await c.kubectl(['get', 'configmaps', '-n', 'paging', '-l', 'test=paging', '--chunk-size=0', '-o', 'name']);
     const names = chunked.stdout
       .trim()
       .split('\n')
