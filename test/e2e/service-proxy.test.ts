@@ -140,7 +140,8 @@ before(async () => {
       } catch {
         return false; // not created yet
       }
-      return Object.values(ips).every((ip) => rules.includes(ip));
+      // Every service address, and the backends too: a service seen before its slice is refused (no endpoints yet).
+      return Object.values(ips).every((ip) => rules.includes(ip)) && rules.includes(pods['web-a']) && rules.includes(pods['web-b']);
     },
     20_000,
   );
