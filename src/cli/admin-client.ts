@@ -16,7 +16,8 @@ export interface AdminTarget {
   server?: string;
 }
 
-async function serverOfDataDir(dataDir: string): Promise<string | undefined> {
+/** The URL the server of a data dir serves at, from DATA/kubeconfig (which `gifee server` and `gifee up` both write). */
+export async function serverOfDataDir(dataDir: string): Promise<string | undefined> {
   const path = join(dataDir, 'kubeconfig');
   if (!existsSync(path)) return undefined;
   try {

@@ -98,7 +98,9 @@ async function main(argv: string[]) {
         readFile(join(pki, n), 'utf8').catch(() => {
           throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
         });
-      const kc = buildKubeconfig({ name: 'gifee', server: (f.server as string | undefined) ?? 'https://127.0.0.1:6443', ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
+      const { serverOfDataDir } = await import('./admin-client.js');
+      const server = (f.server as string | undefined) ?? (await serverOfDataDir(dataDir)) ?? 'https://127.0.0.1:6443';
+      const kc = buildKubeconfig({ name: 'gifee', server, ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
       return void process.stdout.write(stringify(kc));
     }
     case '__components':

@@ -202,7 +202,12 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   started.add('API server', 2500, () => apiServer.close());
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
-  await writeKubeconfig(cfg.kubeconfig, buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key }), { merge: cfg.mergeKubeconfig });
+  const adminKubeconfig = buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+  await writeKubeconfig(cfg.kubeconfig, adminKubeconfig, { merge: cfg.mergeKubeconfig });
+  // DATA/kubeconfig too (`gifee up` merges into the user's kubeconfig instead): it tells `gifee token`,
+  // `gifee user` and `gifee kubeconfig --data-dir` where this server listens.
+  const dataKubeconfig = join(cfg.dataDir, 'kubeconfig');
+  if (cfg.kubeconfig !== dataKubeconfig) await writeKubeconfig(dataKubeconfig, adminKubeconfig, { merge: false });
   // DATA/node-token's bootstrap token, as a Secret the API server authenticates it by (a new store
   // gets it again). It never expires: `gifee token create --ttl` makes expiring ones.
   {
