@@ -5,9 +5,9 @@
 //   (permission certificatesigningrequests/nodeclient) or from that same node renewing
 //   (certificatesigningrequests/selfnodeclient);
 // - kubelet-serving from system:node:NAME for NAME itself, naming only that Node's addresses.
-// The permission is asked through a SubjectAccessReview, as Kubernetes does; where the API server
-// serves none (no RBAC yet) the group rules above decide alone. A node asking for another node's
-// name, or a bootstrap token asking for anything but a node client certificate, is Denied.
+// The permission is asked through a SubjectAccessReview, as Kubernetes does (the API server this
+// controller runs against always serves them). A node asking for another node's name is Denied; a
+// bootstrap token asking for anything but a node client certificate is left pending.
 
 import type { Csr } from '../../api/kinds/certificates/csr.js';
 import type { ParsedRequest } from '../../api/kinds/certificates/csr-request.js';
@@ -15,7 +15,7 @@ import { requestOf } from '../../api/kinds/certificates/csr-validation.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
-import { isConflict, isNotFound, StatusError, type RestClient } from '../../client/rest.js';
+import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { BOOTSTRAPPERS_GROUP, conditionOf, KUBELET_CLIENT, KUBELET_SERVING, NODE_PREFIX, NODES_GROUP, nodeNameOf, nodeServingNames, signerRuleViolation } from './signers.js';
@@ -61,8 +61,6 @@ const MESSAGES: Record<string, string> = {
 export class CsrApprovingController extends Controller {
   private csrs: InformerLike;
   private nodes: InformerLike;
-  /** false once the API server answered 404 for SubjectAccessReviews: decide by groups alone. */
-  private sarServed = true;
 
   constructor(
     private client: RestClient,
@@ -108,20 +106,12 @@ export class CsrApprovingController extends Controller {
 
   /** Whether the requestor may create certificatesigningrequests/<sub> (Kubernetes' approver check). */
   private async permitted(csr: Csr, subresource: string): Promise<boolean> {
-    if (!this.sarServed || subresource === 'selfnodeserving') return true;
-    try {
-      const r = await this.client.create({ group: 'authorization.k8s.io', version: 'v1', plural: 'subjectaccessreviews', namespaced: false }, undefined, {
-        apiVersion: 'authorization.k8s.io/v1',
-        kind: 'SubjectAccessReview',
-        spec: { user: csr.spec.username, uid: csr.spec.uid, groups: csr.spec.groups, extra: csr.spec.extra, resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create', subresource } },
-      });
-      return !!(r.status as { allowed?: boolean } | undefined)?.allowed;
-    } catch (e) {
-      if (e instanceof StatusError && e.code === 404) {
-        this.sarServed = false;
-        return true;
-      }
-      throw e;
-    }
+    if (subresource === 'selfnodeserving') return true;
+    const r = await this.client.create({ group: 'authorization.k8s.io', version: 'v1', plural: 'subjectaccessreviews', namespaced: false }, undefined, {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: csr.spec.username, uid: csr.spec.uid, groups: csr.spec.groups, extra: csr.spec.extra, resourceAttributes: { group: 'certificates.k8s.io', resource: 'certificatesigningrequests', verb: 'create', subresource } },
+    });
+    return !!(r.status as { allowed?: boolean } | undefined)?.allowed;
   }
 }
