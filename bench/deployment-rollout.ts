@@ -8,6 +8,7 @@
 import type { KObject } from '../src/api/kind.js';
 import { R } from '../src/client/resources.js';
 import type { RestClient } from '../src/client/rest.js';
+import { until as waitUntil } from '../test/helpers/wait.js';
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { clientFromKubeconfig } from '../test/helpers/fake-kubelet.js';
 import { report } from './stats.js';
@@ -58,14 +59,7 @@ async function standInKubelet(client: RestClient) {
   };
 }
 
-async function until(fn: () => Promise<boolean>, what: string, ms = 600_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out: ${what}`);
-}
+const until = (fn: () => Promise<boolean>, what: string, ms = 600_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 100 });
 
 const readyPods = async (c: RestClient, ns: string) => (await c.list(R.pods, ns)).items.filter((p) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((x) => x.type === 'Ready' && x.status === 'True')).length;
 

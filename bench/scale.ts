@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import type { KObject } from '../src/api/kind.js';
 import { R } from '../src/client/resources.js';
 import type { RestClient } from '../src/client/rest.js';
+import { until as waitUntil } from '../test/helpers/wait.js';
 import { cliCommand, repoRoot, startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { clientFromKubeconfig } from '../test/helpers/fake-kubelet.js';
 import { report, treeRssBytes } from './stats.js';
@@ -25,14 +26,7 @@ const CLIENTS = 16;
 const rssMiB = async (pid: number) => treeRssBytes(pid) / 1048576;
 const isReady = (p: KObject) => ((p.status as { conditions?: { type: string; status: string }[] })?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
-async function until(fn: () => Promise<boolean>, what: string, ms = 1_800_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out: ${what}`);
-}
+const until = (fn: () => Promise<boolean>, what: string, ms = 1_800_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500 });
 
 /** Ready pods in ns, counted from paged lists (a 10,000-item list in one response costs the server too). */
 async function readyCount(client: RestClient, ns: string): Promise<number> {

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { importImages, testImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'needs root for a loop-mounted filesystem and the node agent' : false;
@@ -43,8 +43,7 @@ before(async () => {
   execFileSync('mount', ['-o', 'loop', join(work, 'fs.img'), mountPoint]);
   // nodefs.available < 600Mi on a filesystem with ~900Mi free: pressure once a pod writes ~400Mi.
   c = await startCluster({ agent: true, dataDir: mountPoint, extraArgs: ['--eviction-hard', 'nodefs.available<600Mi', '--eviction-pressure-transition-period', '5s'] });
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile((await testImages()).busybox);
+  await importImages(c.dataDir, [(await testImages()).busybox]);
   await until('node Ready', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="Ready")].status}')) === 'True');
 });
 

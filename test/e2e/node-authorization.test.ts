@@ -10,7 +10,7 @@ import https from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { testImages, importImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 import { issueCert, issueNodeClientCert, type CertPair } from '../../src/cli/pki.js';
 import { RestClient, StatusError } from '../../src/client/rest.js';
@@ -37,8 +37,7 @@ before(async () => {
   if (skip) return;
   const images = await testImages();
   c = await startCluster({ agent: { nodeName: NODE } });
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile(images.busybox);
+  await importImages(c.dataDir, [images.busybox]);
   ca = { cert: await readFile(join(c.dataDir, 'pki', 'ca.crt'), 'utf8'), key: await readFile(join(c.dataDir, 'pki', 'ca.key'), 'utf8') };
   const cert = await issueNodeClientCert(ca, NODE);
   n1 = new RestClient({ server: c.url, ca: ca.cert, ...cert, userAgent: 'node-authorization-test' });

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, cliCommand, repoRoot, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { testImages, importImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
@@ -30,10 +30,9 @@ before(async () => {
   if (skip) return;
   const images = await testImages();
   c = await startCluster({ agent: { nodeName: 'survivor' }, env: { GIFEE_NODE_MONITOR_GRACE_MS: '6000' } });
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile(images.busybox);
+  await importImages(c.dataDir, [images.busybox]);
   workerDir = await mkdtemp(join(tmpdir(), 'gifee-doomed-'));
-  await createImageStore({ dataDir: workerDir }).importFile(images.busybox);
+  await importImages(workerDir, [images.busybox]);
   worker = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', workerDir, '--node-name', 'doomed', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stdout!.on('data', (d) => (workerLog += d));
   worker.stderr!.on('data', (d) => (workerLog += d));

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { importImages, testImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, cgroups, /proc of other processes)' : false;
@@ -19,10 +19,9 @@ const POD_MAX_PIDS = 32;
 let c: Cluster;
 let nodeName = '';
 
-async function importImages(cluster: Cluster) {
+async function importBusybox(cluster: Cluster) {
   const images = await testImages();
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: cluster.dataDir }).importFile(images.busybox);
+  await importImages(cluster.dataDir, [images.busybox]);
 }
 
 const kubectl = (cluster: Cluster) => (args: string[], o?: { input?: string; allowFail?: boolean }) => cluster.kubectl(args, o);
@@ -54,7 +53,7 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 before(async () => {
   if (skip) return;
   c = await startCluster({ agent: true, extraArgs: ['--pod-max-pids', String(POD_MAX_PIDS)] });
-  await importImages(c);
+  await importBusybox(c);
   await until(c, 'node Ready', async () => (await jp(c, 'nodes', '{.items[0].status.conditions[?(@.type=="Ready")].status}{.items[0].spec.podCIDR}')).startsWith('True10.'));
   nodeName = await jp(c, 'nodes', '{.items[0].metadata.name}');
 });
@@ -139,7 +138,7 @@ test('memory pressure: MemoryPressure and its taint, BestEffort refused or evict
   const totalKi = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1];
   const e = await startCluster({ agent: true, extraArgs: ['--eviction-hard', `memory.available<${totalKi}Ki`] });
   try {
-    await importImages(e);
+    await importBusybox(e);
     const node = await jp(e, 'nodes', '{.items[0].metadata.name}');
     await until(e, 'MemoryPressure True', async () => (await jp(e, `node ${node}`, '{.status.conditions[?(@.type=="MemoryPressure")].status}')) === 'True');
     assert.equal(await jp(e, `node ${node}`, '{.status.conditions[?(@.type=="MemoryPressure")].reason}'), 'KubeletHasInsufficientMemory');

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { testImages, importImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
@@ -33,8 +33,7 @@ before(async () => {
     'apiVersion: apiserver.config.k8s.io/v1\nkind: AdmissionConfiguration\nplugins:\n- name: PodSecurity\n  configuration:\n    apiVersion: pod-security.admission.config.k8s.io/v1\n    kind: PodSecurityConfiguration\n    defaults: {enforce: baseline, enforce-version: latest, warn: restricted, warn-version: latest}\n    exemptions: {namespaces: [kube-system, exempt]}\n',
   );
   c = await startCluster({ agent: true, extraArgs: ['--pod-security-admission-config-file', config] });
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile(images.busybox);
+  await importImages(c.dataDir, [images.busybox]);
   for (const ns of ['psa', 'legacy', 'exempt']) await k(['create', 'namespace', ns]);
 });
 

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
 import { startCluster, kubectlBinary, freePort, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { testImages, importImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 // Root is needed only to switch to the unprivileged user the server runs as.
@@ -23,8 +23,7 @@ before(async () => {
   const images = await testImages();
   c = await startCluster({ agent: true, user: NOBODY, extraArgs: ['--runtime', 'process'] });
   // Import as the agent's user would (`gifee images import`), into its data dir.
-  const { createImageStore } = await import('../../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile(images.busybox);
+  await importImages(c.dataDir, [images.busybox]);
   const { execFileSync } = await import('node:child_process');
   execFileSync('chown', ['-R', `${NOBODY.uid}:${NOBODY.gid}`, join(c.dataDir, 'images')]);
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { etcdAvailable, forEachBackend } from '../helpers/backends.js';
 import { startEtcd } from '../helpers/etcd.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { testImages, importImages } from '../helpers/images.js';
 
 const svcYaml = (name: string, spec: Record<string, unknown>) => JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: name }, ...spec } });
 
@@ -147,8 +147,7 @@ describe('service endpoints of real pods', { skip: noRoot }, () => {
   before(async () => {
     const images = await testImages();
     c = await startCluster({ agent: true });
-    const { createImageStore } = await import('../../src/agent/images/store.js');
-    await createImageStore({ dataDir: c.dataDir }).importFile(images.web1);
+    await importImages(c.dataDir, [images.web1]);
   });
   after(async () => {
     await c?.stop();

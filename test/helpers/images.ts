@@ -200,3 +200,10 @@ export async function makeMultiPlatform(dir: string, extraArchitectures: string[
   await writeFile(join(dir, 'index.json'), JSON.stringify(top));
   return index.digest;
 }
+
+/** Imports image files into the image store of a node's data dir (before or while its agent runs). */
+export async function importImages(dataDir: string, files: string[]): Promise<void> {
+  const { createImageStore } = await import('../../src/agent/images/store.js');
+  const store = createImageStore({ dataDir });
+  for (const f of files) await store.importFile(f);
+}
