@@ -1,8 +1,8 @@
 // One kind kept in memory inside the API server, as an informer keeps it in a client: listed (in
 // pages, at one revision), then followed through the kind's watch hub from that revision. A lost
 // watch re-lists after a pause; the sink is told to forget the kind first, so nothing deleted
-// meanwhile survives. The RBAC policy index and the PriorityClass cache of pod admission are kept
-// this way.
+// meanwhile survives. The RBAC policy index, the PriorityClass cache of pod admission and the Node
+// authorizer's graph are kept this way.
 
 import type { KObject } from '../../api/kind.js';
 import type { Logger } from '../../util/log.js';
@@ -27,6 +27,8 @@ export interface WatchedKindOptions {
   retryMs?: number;
   /** Objects per list page. */
   pageSize?: number;
+  /** Forget what is held as soon as the watch is lost, instead of keeping it until the re-list (for consumers that must fail closed). */
+  forgetOnLoss?: boolean;
 }
 
 const revisionOf = (o: KObject) => Number(o.metadata?.resourceVersion ?? 0);
@@ -76,9 +78,11 @@ export class WatchedKind {
       hub.prefix,
       (evs) => this.apply(evs),
       (err) => {
-        // What is held keeps answering until the re-list replaces it, as an informer's cache would.
+        // What is held keeps answering until the re-list replaces it, as an informer's cache would
+        // (unless the consumer must fail closed).
         this.o.log.warn(`${this.o.what} lost its watch; re-listing`, { err: err.message });
         this.ready = false;
+        if (this.o.forgetOnLoss) this.o.sink.clear();
         this.rebuildLater();
       },
     );

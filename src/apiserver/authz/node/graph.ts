@@ -77,12 +77,22 @@ export class NodeGraph {
     if (claims?.size === 0) this.pvClaims.delete(volume);
   }
 
-  /** Drops everything (before a rebuild from a fresh list). */
-  clear() {
+  /** Drops every pod (before a rebuild of them from a fresh list). */
+  clearPods() {
     this.pods.clear();
     this.byNode.clear();
+  }
+
+  /** Drops every PVC binding (before a rebuild of them from a fresh list). */
+  clearPvcs() {
     this.pvcVolume.clear();
     this.pvClaims.clear();
+  }
+
+  /** Drops everything. */
+  clear() {
+    this.clearPods();
+    this.clearPvcs();
   }
 
   /** Whether a pod bound to `node` references the object. */
