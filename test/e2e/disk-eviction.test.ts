@@ -68,7 +68,8 @@ test('a pod filling its emptyDir past the nodefs threshold is evicted for epheme
   await until('the node reports DiskPressure', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="DiskPressure")].status}')) === 'True');
   await until('filler evicted', async () => (await jp('pod filler', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted');
   const message = await jp('pod filler', '{.status.message}');
-  assert.match(message, /^The node was low on resource: ephemeral-storage\. Threshold quantity: 600Mi, available: \d+Ki\./);
+  // Quantities as Kubernetes prints them: the largest binary unit that divides the figure (Ki, or Mi when it falls on a MiB).
+  assert.match(message, /^The node was low on resource: ephemeral-storage\. Threshold quantity: 600Mi, available: \d+(?:[KMGTPE]i)?\. Container main was using \d+(?:[KMGTPE]i)?, request is 0, has larger consumption of ephemeral-storage\. $/);
   // Its emptyDir is gone at once, so the pressure ends and nobody else is evicted.
   await until('DiskPressure cleared after the transition period', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="DiskPressure")].status}')) === 'False', 60_000);
   assert.equal(await jp('pod quiet', '{.status.phase}'), 'Running');
