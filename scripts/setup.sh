@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps etcd-server etcd-client busybox-static docker-registry skopeo umoci)
+# e2fsprogs and mount: the disk-pressure e2e test formats and loop-mounts a small filesystem (not in slim images).
+PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps e2fsprogs mount etcd-server etcd-client busybox-static docker-registry skopeo umoci)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
