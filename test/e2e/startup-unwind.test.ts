@@ -33,6 +33,7 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
     Array.from({ length: 100 }, (_, i) => 100 + i),
   );
   const port = await freePort();
+  const bridge = `gfu${rand.toString(16)}`;
   const args = [
     ...cliCommand(),
     'server',
@@ -49,7 +50,7 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
     '--node-ip',
     '127.0.0.1',
     '--bridge',
-    `gfu${rand.toString(16)}`,
+    bridge,
     '--cluster-cidr',
     `10.${podSubnet.value}.0.0/16`,
     '--service-cidr',
@@ -76,6 +77,9 @@ async function runServer(extra: string[], onLine?: (line: string, kill: (s: Node
     survivors = await processesWith(marker);
   }
   for (const pid of survivors) process.kill(pid, 'SIGKILL');
+  // What a stopped agent leaves on purpose (its bridge, its pods' nftables table), as `reset` removes it.
+  const { resetNode } = await import('../../src/agent/reset.js');
+  await resetNode(dataDir, bridge);
   podSubnet.release();
   await rm(dataDir, { recursive: true, force: true });
   return { code, out, survivors, port };
