@@ -124,6 +124,24 @@ export interface KindDef {
   nameFormat?: 'subdomain' | 'label' | 'path';
   /** Served from a CRD rather than compiled in. */
   custom?: boolean;
+  /**
+   * For kinds served at several versions that share one storage (autoscaling v1/v2, a CRD's
+   * versions): every KindDef of the group/plural carries the same conversion. Objects are stored at
+   * storageVersion and converted at the edges (request bodies in, responses and watch events out).
+   * Absent: the kind has one version.
+   */
+  conversion?: KindConversion;
+}
+
+export interface KindConversion {
+  /** The version objects are written to the store at, e.g. 'v2'. */
+  storageVersion: string;
+  /**
+   * Returns obj (whose apiVersion names its version) as the version `toVersion` of the same group:
+   * a new object, apiVersion rewritten; fields the target cannot express are kept in annotations
+   * as Kubernetes does, so a round trip loses nothing. Must not throw on well-formed stored objects.
+   */
+  convert(obj: KObject, toVersion: string): KObject;
 }
 
 export const apiVersionOf = (k: Pick<KindDef, 'group' | 'version'>): string => (k.group ? `${k.group}/${k.version}` : k.version);

@@ -1,0 +1,56 @@
+// Real-world manifests: every file in test/e2e/corpus/ (the Kubernetes docs' shapes, one file per
+// area) is applied with a server-side dry run, then for real, then again unchanged, then deleted, with
+// the real kubectl, as a user bringing an existing app would.
+
+import { describe, before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, startCluster, type Cluster } from '../helpers/cluster.js';
+
+const corpusDir = join(repoRoot, 'test', 'e2e', 'corpus');
+const ns = 'corpus';
+
+/** kubectl prints one "<kind>/<name> <verb>" line per object applied. */
+const appliedLines = (stdout: string) => stdout.split('\n').filter((l) => l.trim() !== '');
+
+describe('manifest corpus', () => {
+  let cluster: Cluster;
+  const k = (args: string[], o?: { allowFail?: boolean }) => cluster.kubectl(args, o);
+  const files = readdirSync(corpusDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
+
+  before(async () => {
+    cluster = await startCluster();
+    await k(['create', 'namespace', ns]);
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  test('the corpus is not empty', () => {
+    assert.ok(files.length > 0, `no manifests in ${corpusDir}`);
+  });
+
+  for (const file of files) {
+    test(`${file}: server dry run, apply, apply again unchanged, delete`, async () => {
+      const path = join(corpusDir, file);
+      const dry = await k(['apply', '-n', ns, '--dry-run=server', '-f', path], { allowFail: true });
+      assert.equal(dry.code, 0, `dry run of ${file} refused:\n${dry.stderr}`);
+      for (const line of appliedLines(dry.stdout)) assert.match(line, /(created|configured|unchanged) \(server dry run\)$/, line);
+
+      const first = await k(['apply', '-n', ns, '-f', path], { allowFail: true });
+      assert.equal(first.code, 0, `apply of ${file} refused:\n${first.stderr}`);
+      const objects = appliedLines(first.stdout);
+      assert.equal(objects.length, appliedLines(dry.stdout).length, 'the dry run and the apply touch the same objects');
+
+      const again = await k(['apply', '-n', ns, '-f', path], { allowFail: true });
+      assert.equal(again.code, 0, `second apply of ${file} refused:\n${again.stderr}`);
+      for (const line of appliedLines(again.stdout)) assert.match(line, / unchanged$/, `applying ${file} again changed an object: ${line}`);
+
+      const del = await k(['delete', '-n', ns, '-f', path, '--wait=false'], { allowFail: true });
+      assert.equal(del.code, 0, `delete of ${file} failed:\n${del.stderr}`);
+    });
+  }
+});
