@@ -5,11 +5,12 @@
 
 import type { KObject } from '../api/kind.js';
 import type { RequestContext } from './context.js';
-import { checkTypeMeta, prepareForUpdate } from './prepare.js';
+import { checkTypeMeta, isDryRun, prepareForUpdate } from './prepare.js';
 import { decodeBody, readBody } from './body.js';
 import { ApiError, badRequest, conflict, fieldErr, invalid } from '../api/errors.js';
 import { sendJson, successStatus } from './respond.js';
 import { updateWithRetry } from './handlers/persist.js';
+import { checkDNSSubdomain } from '../api/kinds/workloads/checks.js';
 import { subresourceHandlers, virtualCreateHandlers } from './router.js';
 
 interface BindingBody {
@@ -31,14 +32,20 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
   const node = binding.target?.name;
   if (!node || typeof node !== 'string') throw badRequest('target.name (the node) is required in a Binding');
   const ref = { group: '', resource: 'pods' };
-  await updateWithRetry(rc, (pod: KObject) => {
-    const spec = pod.spec as { nodeName?: string };
-    if (pod.metadata?.deletionTimestamp) throw conflict(ref, rc.info.name!, 'pod is being deleted, cannot be assigned to a host');
-    if (spec.nodeName) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} is already assigned to node "${spec.nodeName}"`);
-    const next = structuredClone(pod);
-    (next.spec as { nodeName?: string }).nodeName = node;
-    return prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
-  });
+  const dryRun = isDryRun(rc);
+  await updateWithRetry(
+    rc,
+    (pod: KObject) => {
+      const spec = pod.spec as { nodeName?: string };
+      if (pod.metadata?.deletionTimestamp) throw conflict(ref, rc.info.name!, 'pod is being deleted, cannot be assigned to a host');
+      if (spec.nodeName) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} is already assigned to node "${spec.nodeName}"`);
+      const next = structuredClone(pod);
+      (next.spec as { nodeName?: string }).nodeName = node;
+      return prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
+    },
+    undefined,
+    { dryRun },
+  );
   sendJson(rc.res, 201, successStatus({}));
 }
 
@@ -58,6 +65,9 @@ export async function handleTopLevelBinding(rc: RequestContext) {
   const binding = await readBinding(rc);
   const name = binding.metadata?.name;
   if (!name || typeof name !== 'string') throw invalid('Binding', '', '', [fieldErr.required('metadata.name', 'name or generateName is required')]);
+  // The name becomes a store key: only what a pod may be named.
+  const nameErrors = checkDNSSubdomain('metadata.name', name);
+  if (nameErrors.length) throw invalid('Binding', '', name, nameErrors);
   if (binding.metadata?.namespace && binding.metadata.namespace !== rc.info.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
   const pods = rc.api.registry.byResource('', 'v1', 'pods');
   if (!pods) throw new ApiError(404, 'NotFound', 'pods are not served', {});

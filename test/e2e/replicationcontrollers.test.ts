@@ -51,6 +51,9 @@ describe('ReplicationControllers, Bindings and ComponentStatuses', () => {
   test('POST /api/v1/namespaces/{ns}/bindings binds the pod metadata.name names, once', async () => {
     await k(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'manual' }, spec: { schedulerName: 'my-scheduler', containers: [{ name: 'c', image: 'nginx' }] } }) });
     const binding = { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'manual' }, target: { apiVersion: 'v1', kind: 'Node', name: 'node-x' } };
+    const dry = await cluster.request('POST', '/api/v1/namespaces/default/bindings?dryRun=All', binding);
+    assert.equal(dry.status, 201, dry.body);
+    assert.equal((await json(['get', 'pod', 'manual'])).spec.nodeName, undefined, 'a dry run binds nothing');
     const r = await cluster.request('POST', '/api/v1/namespaces/default/bindings', binding);
     assert.equal(r.status, 201, r.body);
     assert.equal(r.json.kind, 'Status');
@@ -64,6 +67,8 @@ describe('ReplicationControllers, Bindings and ComponentStatuses', () => {
     assert.equal(missing.status, 404, missing.body);
     const unnamed = await cluster.request('POST', '/api/v1/namespaces/default/bindings', { ...binding, metadata: {} });
     assert.equal(unnamed.status, 422, unnamed.body);
+    const badName = await cluster.request('POST', '/api/v1/namespaces/default/bindings', { ...binding, metadata: { name: '../kube-system/x' } });
+    assert.equal(badName.status, 422, badName.body);
     const get = await cluster.request('GET', '/api/v1/namespaces/default/bindings');
     assert.equal(get.status, 405, get.body);
     await k(['delete', 'pod', 'manual', '--grace-period=0', '--force', '--wait=false'], { allowFail: true });
