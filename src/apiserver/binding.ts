@@ -20,7 +20,9 @@ interface BindingBody {
 }
 
 async function readBinding(rc: RequestContext): Promise<BindingBody> {
-  const { value } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  // The Binding kind's schema lets Go binders send it as protobuf (kube-scheduler does).
+  const schema = rc.api.registry.byResource('', 'v1', 'bindings')?.schema;
+  const { value } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], schema);
   const binding = (value ?? {}) as BindingBody;
   if (typeof binding !== 'object' || Array.isArray(binding)) throw badRequest('the request body must be a Binding');
   if (binding.kind && binding.kind !== 'Binding') throw badRequest(`expected a Binding, got ${binding.kind}`);

@@ -114,6 +114,12 @@ describe('ReplicationControllers, Bindings and ComponentStatuses', () => {
     assert.match(wide, /^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
     assert.match(wide, /\nnginx\s+3\s+3\s+3\s+\S+\s+nginx\s+nginx\s+app=nginx\n/);
     assert.match((await k(['get', 'all'])).stdout, /replicationcontroller\/nginx\s+3\s+3\s+3/);
+    // kubectl's typed describer: the RC, its pods by selector, and the controller's events.
+    const described = (await k(['describe', 'rc', 'nginx'])).stdout;
+    assert.match(described, /Selector:\s+app=nginx/);
+    assert.match(described, /Replicas:\s+3 current \/ 3 desired/);
+    assert.match(described, /Pods Status:\s+3 Running/);
+    assert.match(described, /SuccessfulCreate\s+\S+\s+replication-controller\s+Created pod: nginx-/);
   });
 
   test('kubectl scale rc up and down', async () => {
