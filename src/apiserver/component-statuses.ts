@@ -52,19 +52,28 @@ export function leaseHealth(lease: KObject | undefined, leaseName: string, now =
   return { healthy: true, message: 'ok' };
 }
 
-/** The store answers a read within STORE_PROBE_MS. */
-export async function storeHealth(store: Store, timeoutMs = STORE_PROBE_MS): Promise<Health> {
+/** p, or a rejection once it has taken longer than ms: a probe of a stalled backend must still answer. */
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-    });
-    await Promise.race([store.currentRevision(), timeout]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The store answers a read within STORE_PROBE_MS. */
+export async function storeHealth(store: Store, timeoutMs = STORE_PROBE_MS): Promise<Health> {
+  try {
+    await withTimeout(store.currentRevision(), timeoutMs);
     return store.backend === 'etcd' ? { healthy: true, message: 'ok' } : { healthy: true, message: 'ok (the store is SQLite, embedded in the API server; there is no etcd)' };
   } catch (e) {
     return { healthy: false, error: `${store.backend === 'etcd' ? 'etcd' : 'SQLite store'}: ${e instanceof Error ? e.message : String(e)}` };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -84,7 +93,7 @@ export class ComponentStatusObjects extends Objects {
     const leaseDef = this.state.registry.byResource('coordination.k8s.io', 'v1', 'leases');
     let lease: KObject | undefined;
     try {
-      lease = leaseDef ? (await this.state.objects(leaseDef).get('kube-system', leaseName))?.obj : undefined;
+      lease = leaseDef ? (await withTimeout(this.state.objects(leaseDef).get('kube-system', leaseName), STORE_PROBE_MS))?.obj : undefined;
     } catch (e) {
       return componentStatusObject(name, { healthy: false, error: `reading Lease kube-system/${leaseName}: ${e instanceof Error ? e.message : String(e)}` });
     }
@@ -105,7 +114,7 @@ export class ComponentStatusObjects extends Objects {
   /** Always the whole (three-item) list: no pages, no continue. */
   override async list(): Promise<ListPage> {
     const items = await Promise.all(COMPONENT_NAMES.map((n) => this.probe(n)));
-    return { items, revision: await this.store.currentRevision().catch(() => 0) };
+    return { items, revision: await withTimeout(this.store.currentRevision(), STORE_PROBE_MS).catch(() => 0) };
   }
 }
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { startFakeKubelet, type FakeKubelet } from '../helpers/fake-kubelet.js';
 import { until } from '../helpers/wait.js';
+import { startEtcd, type EtcdProcess } from '../helpers/etcd.js';
 
 // The ReplicationController page of the Kubernetes docs (controllers/replication.yaml).
 const NGINX_RC = `apiVersion: v1
@@ -159,5 +160,40 @@ describe('ReplicationControllers, Bindings and ComponentStatuses', () => {
     assert.match(missing.stderr, /componentstatuses "nope" not found/);
     const del = await cluster.request('DELETE', '/api/v1/componentstatuses/scheduler');
     assert.equal(del.status, 405);
+  });
+});
+
+describe('ComponentStatuses on etcd', () => {
+  let etcd: EtcdProcess | undefined;
+  let cluster: Cluster | undefined;
+  after(async () => {
+    await cluster?.stop();
+    await etcd?.stop();
+  });
+
+  test('etcd-0 is the etcd the server uses: healthy, then unhealthy once it is gone', async () => {
+    etcd = await startEtcd();
+    cluster = await startCluster({ backend: 'etcd', etcdEndpoints: etcd.endpoints });
+    const c = cluster;
+    let out = '';
+    await until(
+      'every component Healthy',
+      async () => {
+        out = (await c.kubectl(['get', 'cs'])).stdout;
+        return out.split('\n').filter((l) => /\sHealthy\s/.test(l)).length === 3;
+      },
+      { context: () => out },
+    );
+    assert.match(out, /\netcd-0\s+Healthy\s+ok\s*\n/);
+    await etcd.stop();
+    etcd = undefined;
+    await until(
+      'etcd-0 Unhealthy',
+      async () => {
+        out = (await c.kubectl(['get', 'cs'], { allowFail: true })).stdout;
+        return /\netcd-0\s+Unhealthy\s+etcd: /.test(out);
+      },
+      { timeoutMs: 30_000, context: () => out },
+    );
   });
 });
