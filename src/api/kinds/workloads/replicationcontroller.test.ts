@@ -77,6 +77,14 @@ describe('v1 ReplicationController validation', () => {
     );
   });
 
+  it('refuses status counts that contradict each other', () => {
+    const base = admit(replicationController, rc({ template: template() })).obj;
+    assert.deepEqual(errorsOf({ ...base, status: { replicas: 2, fullyLabeledReplicas: 2, readyReplicas: 1, availableReplicas: 1, observedGeneration: 1 } }), []);
+    assert.deepEqual(errorsOf({ ...base, status: { replicas: 1, readyReplicas: 2, availableReplicas: 2 } }).sort(), ['status.availableReplicas: Invalid value: 2: cannot be greater than status.replicas', 'status.readyReplicas: Invalid value: 2: cannot be greater than status.replicas']);
+    assert.deepEqual(errorsOf({ ...base, status: { replicas: 2, readyReplicas: 1, availableReplicas: 2 } }), ['status.availableReplicas: Invalid value: 2: cannot be greater than readyReplicas']);
+    assert.deepEqual(errorsOf({ ...base, status: { replicas: -1 } }), ['status.replicas: Invalid value: -1: must be greater than or equal to 0']);
+  });
+
   it('lets the selector change on update (unlike apps/v1)', () => {
     const old = admit(replicationController, rc({ selector: { app: 'nginx' }, template: template({ app: 'nginx', v: '1' }) })).obj;
     assert.deepEqual(errorsOf(rc({ selector: { app: 'nginx', v: '1' }, template: template({ app: 'nginx', v: '1' }) }), old), []);

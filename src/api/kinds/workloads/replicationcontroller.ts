@@ -102,6 +102,20 @@ export function validateReplicationControllerSpec(spec: unknown, p = 'spec'): Fi
   return errs;
 }
 
+/** ValidateReplicationControllerStatus: counts non-negative and consistent with each other. */
+export function validateReplicationControllerStatus(status: unknown, p = 'status'): FieldError[] {
+  if (!isObj(status)) return [];
+  const errs: FieldError[] = [];
+  for (const f of ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration']) errs.push(...checkNonNegative(`${p}.${f}`, status[f]));
+  if (errs.length) return errs; // a negative count makes the comparisons below noise
+  const n = (f: string) => (typeof status[f] === 'number' ? (status[f] as number) : 0);
+  for (const f of ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']) {
+    if (n(f) > n('replicas')) errs.push(fieldErr.invalid(`${p}.${f}`, n(f), 'cannot be greater than status.replicas'));
+  }
+  if (n('availableReplicas') > n('readyReplicas')) errs.push(fieldErr.invalid(`${p}.availableReplicas`, n('availableReplicas'), 'cannot be greater than readyReplicas'));
+  return errs;
+}
+
 export const replicationController: KindDef = {
   group: '',
   version: 'v1',
@@ -126,5 +140,5 @@ export const replicationController: KindDef = {
     'status.replicas': (o) => String(int(at(o, 'status', 'replicas'))),
   },
   default: defaultReplicationController,
-  validate: (obj) => validateReplicationControllerSpec(obj.spec),
+  validate: (obj) => [...validateReplicationControllerSpec(obj.spec), ...validateReplicationControllerStatus(obj.status)],
 };
