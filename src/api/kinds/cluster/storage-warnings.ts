@@ -30,7 +30,10 @@ export function persistentVolumeWarnings(pv: KObject): string[] {
   const spec = isObj(pv.spec) ? pv.spec : {};
   if (spec.persistentVolumeReclaimPolicy === 'Recycle') out.push('spec.persistentVolumeReclaimPolicy: The Recycle reclaim policy is deprecated. Instead, the recommended approach is to use dynamic provisioning.');
   const required = isObj(spec.nodeAffinity) && isObj(spec.nodeAffinity.required) ? spec.nodeAffinity.required : undefined;
-  if (required) objects(required.nodeSelectorTerms).forEach((t, i) => out.push(...nodeSelectorTermWarnings(t, `spec.nodeAffinity.required.nodeSelectorTerms[${i}]`)));
+  if (required)
+    objects(required.nodeSelectorTerms).forEach((t, i) => {
+      out.push(...nodeSelectorTermWarnings(t, `spec.nodeAffinity.required.nodeSelectorTerms[${i}]`));
+    });
   for (const [k, msg] of PV_REMOVED_PLUGINS) if (spec[k] !== undefined && spec[k] !== null) out.push(`spec.${k}: ${msg}`);
   return out;
 }

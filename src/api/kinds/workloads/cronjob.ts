@@ -139,6 +139,6 @@ export const cronJob: KindDef = {
   // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
   prepareCreate: (o) => dropDisabledTemplateFields(jobTemplateOf(o)),
   prepareUpdate: (o, old) => dropDisabledTemplateFields(jobTemplateOf(o), jobTemplateOf(old)),
-  warnings: (o, old) => templateWarnings(jobTemplateOf(o), 'spec.jobTemplate.spec.template', old && jobTemplateOf(old)),
+  warnings: (o, old) => templateWarnings(jobTemplateOf(o), 'spec.jobTemplate.spec.template', old ? jobTemplateOf(old) : undefined),
   validate: validateCronJob,
 };

@@ -145,6 +145,6 @@ export const daemonSet: KindDef = {
   // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
   prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
   prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
-  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old && specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: validateDaemonSet,
 };

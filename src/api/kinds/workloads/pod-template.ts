@@ -57,6 +57,6 @@ export const podTemplate: KindDef = {
   // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
   prepareCreate: (o) => dropDisabledTemplateFields(o.template),
   prepareUpdate: (o, old) => dropDisabledTemplateFields(o.template, old.template),
-  warnings: (o, old) => templateWarnings(o.template, 'template', old && old.template),
+  warnings: (o, old) => templateWarnings(o.template, 'template', old?.template),
   validate: (obj) => validatePodTemplateSpec(obj.template ?? {}, 'template'),
 };

@@ -81,7 +81,10 @@ export function pvcSpecWarnings(spec: unknown, p: string): string[] {
 /** Containers with their paths, in Kubernetes' visiting order: init, regular, ephemeral. */
 function containersWithPath(spec: Obj, p: string): [Obj, string][] {
   const out: [Obj, string][] = [];
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers']) objects(spec[list]).forEach((c, i) => out.push([c, `${p}.${list}[${i}]`]));
+  for (const list of ['initContainers', 'containers', 'ephemeralContainers'])
+    objects(spec[list]).forEach((c, i) => {
+      out.push([c, `${p}.${list}[${i}]`]);
+    });
   return out;
 }
 
@@ -136,8 +139,13 @@ function affinityWarnings(spec: Obj, p: string): string[] {
   const na = aff.nodeAffinity;
   if (isObj(na)) {
     const req = na.requiredDuringSchedulingIgnoredDuringExecution;
-    if (isObj(req)) objects(req.nodeSelectorTerms).forEach((t, i) => out.push(...nodeSelectorTermWarnings(t, `${p}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}]`)));
-    objects(na.preferredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => out.push(...nodeSelectorTermWarnings(t.preference, `${p}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference`)));
+    if (isObj(req))
+      objects(req.nodeSelectorTerms).forEach((t, i) => {
+        out.push(...nodeSelectorTermWarnings(t, `${p}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}]`));
+      });
+    objects(na.preferredDuringSchedulingIgnoredDuringExecution).forEach((t, i) => {
+      out.push(...nodeSelectorTermWarnings(t.preference, `${p}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[${i}].preference`));
+    });
   }
   return out;
 }
@@ -175,9 +183,15 @@ function volumeWarnings(spec: Obj, p: string): string[] {
       const vp = `${p}.volumes[${i}].projected.sources`;
       const dup = (path: unknown) => tokenPaths.has(str(path));
       const items = (src: unknown) => (isObj(src) ? objects(src.items) : []);
-      items(s.configMap).forEach((it, j) => dup(it.path) && out.push(`${vp}.configMap[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`));
-      items(s.secret).forEach((it, j) => dup(it.path) && out.push(`${vp}.secrets[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`));
-      items(s.downwardAPI).forEach((it, j) => dup(it.path) && out.push(`${vp}.downwardAPI[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`));
+      items(s.configMap).forEach((it, j) => {
+        if (dup(it.path)) out.push(`${vp}.configMap[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`);
+      });
+      items(s.secret).forEach((it, j) => {
+        if (dup(it.path)) out.push(`${vp}.secrets[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`);
+      });
+      items(s.downwardAPI).forEach((it, j) => {
+        if (dup(it.path)) out.push(`${vp}.downwardAPI[${j}]: has duplicated path with ServiceAccountToken ${quoted(it.path)}`);
+      });
       if (isObj(s.clusterTrustBundle) && dup(s.clusterTrustBundle.path)) out.push(`${vp}.ClusterTrustBundle: has duplicated path with ServiceAccountToken ${quoted(s.clusterTrustBundle.path)}`);
     }
   }

@@ -88,6 +88,6 @@ export const replicaSet: KindDef = {
   // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
   prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
   prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
-  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old && specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: (obj, old) => [...validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'deployment', kindWord: 'ReplicaSet' }), ...(old ? validateSelectorImmutable(obj.spec, old.spec) : [])],
 };

@@ -179,7 +179,7 @@ export const statefulSet: KindDef = {
   // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
   prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
   prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
-  warnings: (o, old) => [...templateWarnings(specOf(o).template, 'spec.template', old && specOf(old).template), ...(old ? [] : claimTemplateWarnings(specOf(o).volumeClaimTemplates))],
+  warnings: (o, old) => [...templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined), ...(old ? [] : claimTemplateWarnings(specOf(o).volumeClaimTemplates))],
   validate: (obj, old) => {
     // Pods mount their claims by template name, though the template lists no such volume.
     const claimVolumes = objects(at(obj, 'spec', 'volumeClaimTemplates'))
