@@ -178,3 +178,14 @@ describe('fields behind gates 1.32 has off', () => {
     assert.equal((obj.spec as any).volumeAttributesClassName, undefined);
   });
 });
+
+describe('seccomp alpha annotations', () => {
+  it('must name a profile and agree with the field', () => {
+    const bad = admit(pod, mk({ containers: [app()] }, { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'strict' } }));
+    assert.deepEqual(messages(bad.errors), ['metadata.annotations.seccomp.security.alpha.kubernetes.io/pod: Invalid value: "strict": must be a valid seccomp profile']);
+    const mismatch = admit(pod, mk({ containers: [app({ securityContext: { seccompProfile: { type: 'Unconfined' } } })] }, { annotations: { 'container.seccomp.security.alpha.kubernetes.io/app': 'runtime/default' } }));
+    assert.deepEqual(messages(mismatch.errors), ['spec.containers[0].securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match']);
+    const ok = admit(pod, mk({ securityContext: { seccompProfile: { type: 'RuntimeDefault' } }, containers: [app()] }, { annotations: { 'seccomp.security.alpha.kubernetes.io/pod': 'docker/default' } }));
+    assert.deepEqual(ok.errors, []);
+  });
+});

@@ -7,6 +7,7 @@ import type { FieldError, KObject } from '../../kind.js';
 import { type Obj, checkDNSLabel, checkDNSSubdomain, checkLabels, isObj, isSet, num, objects, str } from './checks.js';
 import { type ContainerKind, validateContainer, validateProfiles } from './container-validation.js';
 import { validateAppArmorAnnotations, validateAppArmorAnnotationUpdate, validateAppArmorMatch } from './apparmor.js';
+import { validateSeccompAnnotations, validateSeccompMatch } from './seccomp-annotations.js';
 import { validateScheduling, validateTolerations } from './scheduling-validation.js';
 import { validateVolumes } from './volume-validation.js';
 
@@ -142,6 +143,7 @@ export function validatePodTemplateSpec(template: unknown, p: string, claimVolum
   const errs = checkLabels(`${p}.metadata.labels`, meta.labels);
   errs.push(...validatePodSpec(template.spec, `${p}.spec`, { isPod: false, claimVolumes }));
   errs.push(...validateAppArmorAnnotations(meta, template.spec, `${p}.metadata.annotations`), ...validateAppArmorMatch(meta, template.spec, `${p}.spec`));
+  errs.push(...validateSeccompAnnotations(meta, `${p}.metadata.annotations`), ...validateSeccompMatch(meta, template.spec, `${p}.spec`));
   const spec = template.spec;
   if (isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) {
     errs.push(fieldErr.forbidden(`${p}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
@@ -153,6 +155,7 @@ export function validatePodTemplateSpec(template: unknown, p: string, claimVolum
 export function validatePodCreate(pod: KObject): FieldError[] {
   const errs = validatePodSpec(pod.spec, 'spec', { isPod: true });
   errs.push(...validateAppArmorAnnotations(pod.metadata, pod.spec, 'metadata.annotations'), ...validateAppArmorMatch(pod.metadata, pod.spec, 'spec'));
+  errs.push(...validateSeccompAnnotations(pod.metadata, 'metadata.annotations'), ...validateSeccompMatch(pod.metadata, pod.spec, 'spec'));
   const spec = pod.spec;
   if (isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) {
     errs.push(fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
