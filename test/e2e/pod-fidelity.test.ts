@@ -178,6 +178,31 @@ spec:
   assert.match(pvc.stderr, /Warning: metadata\.annotations\[volume\.beta\.kubernetes\.io\/storage-class\]: deprecated since v1\.8; use "storageClassName" attribute instead/);
 });
 
+test('duplicate env names, ports and pull secrets are accepted with warnings, as 1.32 accepts them', { skip }, async () => {
+  const r = await k(['create', '-f', '-'], {
+    input: `apiVersion: v1
+kind: Pod
+metadata: {name: dup-env}
+spec:
+  terminationGracePeriodSeconds: 0
+  imagePullSecrets: [{name: regcred}, {name: regcred}]
+  containers:
+  - name: c
+    image: gifee.local/busybox:1
+    command: [sh, -c, 'echo "A=$A"; sleep 3600']
+    env: [{name: A, value: first}, {name: A, value: second}]
+    ports: [{containerPort: 8080}, {containerPort: 8080}]
+`,
+  });
+  assert.match(r.stderr, /Warning: spec\.containers\[0\]\.env\[1\]: hides previous definition of "A", which may be dropped when using apply/);
+  assert.match(r.stderr, /Warning: spec\.containers\[0\]\.ports\[1\]: duplicate port definition with spec\.containers\[0\]\.ports\[0\]/);
+  assert.match(r.stderr, /Warning: spec\.imagePullSecrets\[1\]\.name: duplicate name "regcred"/);
+  // Later writes (a label, the agent's status) keep working with the duplicates in place; the last definition wins.
+  await k(['label', 'pod', 'dup-env', 'x=y']);
+  await until('dup-env logs', async () => (await k(['logs', 'dup-env'], { allowFail: true })).stdout.includes('A=second'));
+  await k(['delete', 'pod', 'dup-env', '--wait=true']);
+});
+
 test('a PersistentVolume with a gitRepo source is refused', { skip }, async () => {
   const pv = `apiVersion: v1
 kind: PersistentVolume

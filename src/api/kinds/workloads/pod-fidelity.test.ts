@@ -118,6 +118,37 @@ describe('deprecation warnings', () => {
     assert.equal(warnings[1], 'spec.containers[0].ports[0]: hostIP set without hostPort: {Name: HostPort:0 ContainerPort:80 Protocol:TCP HostIP:127.0.0.1}');
   });
 
+  it('duplicate env names, ports and pull secrets: accepted, with warnings', () => {
+    const { warnings, errors } = admit(
+      pod,
+      mk({
+        imagePullSecrets: [{ name: 'r' }, { name: 'r' }],
+        hostAliases: [
+          { ip: '10.0.0.1', hostnames: ['a'] },
+          { ip: '10.0.0.1', hostnames: ['b'] },
+        ],
+        containers: [
+          app({
+            env: [
+              { name: 'A', value: '1' },
+              { name: 'A', value: '2' },
+              { name: 'B', value: '1' },
+              { name: 'B', value: '$(B)-2' },
+            ],
+            ports: [{ containerPort: 80 }, { containerPort: 80 }],
+          }),
+        ],
+      }),
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(warnings, [
+      'spec.hostAliases[1].ip: duplicate ip "10.0.0.1"',
+      'spec.imagePullSecrets[1].name: duplicate name "r"',
+      'spec.containers[0].env[1]: hides previous definition of "A", which may be dropped when using apply',
+      'spec.containers[0].ports[1]: duplicate port definition with spec.containers[0].ports[0]',
+    ]);
+  });
+
   it('pod updates carry no warnings; template updates only when the template changed', () => {
     const p = admit(pod, mk({ nodeSelector: { 'beta.kubernetes.io/os': 'linux' }, containers: [app()] })).obj;
     assert.deepEqual(admit(pod, structuredClone(p), p).warnings, []);
