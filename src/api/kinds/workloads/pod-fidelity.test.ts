@@ -43,6 +43,36 @@ describe('scheduling gates', () => {
   });
 });
 
+describe('node constraints of a gated pod', () => {
+  const term = (...keys: string[]) => ({ matchExpressions: keys.map((key) => ({ key, operator: 'Exists' })) });
+  const gated = (extra: Record<string, unknown>) => admit(pod, mk({ schedulingGates: [{ name: 'g' }], containers: [app()], ...extra })).obj;
+  const update = (old: KObject, extra: Record<string, unknown>) => {
+    const next = structuredClone(old);
+    Object.assign(next.spec as object, extra);
+    return messages(admit(pod, next, old).errors);
+  };
+  const nodeAffinity = (...terms: unknown[]) => ({ nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } });
+
+  it('may only be narrowed: selector keys and term requirements added, never changed or removed', () => {
+    const old = gated({ nodeSelector: { a: 'b' }, affinity: nodeAffinity(term('x')) });
+    assert.deepEqual(update(old, { nodeSelector: { a: 'b', c: 'd' }, affinity: nodeAffinity(term('x', 'y')) }), []);
+    assert.deepEqual(update(old, { nodeSelector: { a: 'z' } }), ['spec.nodeSelector: Invalid value: {"a":"z"}: only additions to spec.nodeSelector are allowed (no mutations or deletions)']);
+    assert.deepEqual(update(old, { affinity: nodeAffinity(term('y')) }), ['spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0]: Invalid value: {"matchExpressions":[{"key":"y","operator":"Exists"}]}: only additions are allowed (no mutations or deletions)']);
+    assert.deepEqual(update(old, { affinity: nodeAffinity(term('x'), term('y')) }), [
+      'spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Invalid value: [{"matchExpressions":[{"key":"x","operator":"Exists"}]},{"matchExpressions":[{"key":"y","operator":"Exists"}]}]: no additions/deletions to non-empty NodeSelectorTerms list are allowed',
+    ]);
+  });
+
+  it('an ungated pod cannot change them at all; pod affinity is never mutable', () => {
+    const plain = admit(pod, mk({ nodeSelector: { a: 'b' }, containers: [app()] })).obj;
+    assert.ok(update(plain, { nodeSelector: { a: 'b', c: 'd' } })[0].startsWith('spec: Forbidden: pod updates may not change fields other than'));
+    const old = gated({});
+    assert.deepEqual(update(old, { affinity: nodeAffinity(term('x')) }), []);
+    const podAff = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { a: 'b' } } }] } };
+    assert.ok(update(old, { affinity: podAff })[0].startsWith('spec: Forbidden: pod updates may not change fields other than'));
+  });
+});
+
 describe('AppArmor annotations and fields', () => {
   it('an annotation becomes the container field, with the deprecation warning', () => {
     const { obj, errors, warnings } = admit(pod, mk({ containers: [app({ name: 'hello' })] }, { annotations: { [`${AA}hello`]: 'localhost/k8s-apparmor-example-deny-write' } }));

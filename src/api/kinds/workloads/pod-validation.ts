@@ -7,6 +7,7 @@ import type { FieldError, KObject } from '../../kind.js';
 import { type Obj, checkDNSLabel, checkDNSSubdomain, checkLabels, isObj, isSet, num, objects, str } from './checks.js';
 import { type ContainerKind, validateContainer, validateProfiles } from './container-validation.js';
 import { validateAppArmorAnnotations, validateAppArmorAnnotationUpdate, validateAppArmorMatch } from './apparmor.js';
+import { gatedNodeConstraintErrors, withOldNodeConstraints } from './gated-pod-update.js';
 import { validateSeccompAnnotations, validateSeccompMatch } from './seccomp-annotations.js';
 import { validateScheduling, validateTolerations } from './scheduling-validation.js';
 import { validateVolumes } from './volume-validation.js';
@@ -241,9 +242,11 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   for (const g of objects(spec.schedulingGates)) {
     if (!oldGates.has(str(g.name))) errs.push(fieldErr.forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${str(g.name)}'`));
   }
-  for (const k of ['schedulingGates', ...(oldGates.size > 0 ? ['nodeSelector', 'affinity'] : [])]) {
-    if (isSet(oldSpec[k])) munged[k] = oldSpec[k];
-    else delete munged[k];
+  if (isSet(oldSpec.schedulingGates)) munged.schedulingGates = oldSpec.schedulingGates;
+  else delete munged.schedulingGates;
+  if (oldGates.size > 0) {
+    errs.push(...gatedNodeConstraintErrors(spec, oldSpec));
+    withOldNodeConstraints(munged, oldSpec);
   }
 
   const oldGrace = oldSpec.terminationGracePeriodSeconds;
