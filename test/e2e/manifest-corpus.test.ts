@@ -24,6 +24,8 @@ describe('manifest corpus', () => {
   before(async () => {
     cluster = await startCluster();
     await k(['create', 'namespace', ns]);
+    // Pods are refused until the namespace's default ServiceAccount exists (as in Kubernetes): wait for the controller.
+    for (let i = 0; i < 200 && (await k(['get', 'serviceaccount', 'default', '-n', ns], { allowFail: true })).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
   });
   after(async () => {
     await cluster?.stop();
