@@ -72,6 +72,11 @@ export interface ArraySchema extends SchemaBase {
    */
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
+  /**
+   * 'allowed': entries with equal keys are not refused. Kubernetes' validation of some core lists
+   * (env, ports, imagePullSecrets, hostAliases) never checked their keys' uniqueness; it warns instead.
+   */
+  duplicateKeys?: 'allowed';
   /** Strategic merge patch: x-kubernetes-patch-merge-key and -strategy. */
   patchMergeKey?: string;
   patchStrategy?: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';

@@ -13,6 +13,23 @@ import { updateWithRetry } from './handlers/persist.js';
 import { checkDNSSubdomain } from '../api/kinds/workloads/checks.js';
 import { subresourceHandlers, virtualCreateHandlers } from './router.js';
 
+type Condition = { type?: string; status?: string; lastTransitionTime?: string };
+
+/**
+ * The status of a pod just bound: PodScheduled=True, replacing whatever PodScheduled said before
+ * (Unschedulable, SchedulingGated), its transition time kept only if it already was True; as
+ * Kubernetes' binding storage does.
+ */
+export function scheduledStatus(status: unknown): Record<string, unknown> {
+  const st = status && typeof status === 'object' && !Array.isArray(status) ? { ...(status as Record<string, unknown>) } : {};
+  const conditions = Array.isArray(st.conditions) ? (st.conditions as Condition[]) : [];
+  const old = conditions.find((c) => c?.type === 'PodScheduled');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: old?.status === 'True' ? (old.lastTransitionTime ?? now) : now };
+  st.conditions = old ? conditions.map((c) => (c === old ? cond : c)) : [...conditions, cond];
+  return st;
+}
+
 interface BindingBody {
   kind?: string;
   metadata?: { name?: string; namespace?: string };
@@ -41,9 +58,14 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
       const spec = pod.spec as { nodeName?: string };
       if (pod.metadata?.deletionTimestamp) throw conflict(ref, rc.info.name!, 'pod is being deleted, cannot be assigned to a host');
       if (spec.nodeName) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} is already assigned to node "${spec.nodeName}"`);
+      // A scheduling gate holds the pod back from every scheduler, and from binding by hand too.
+      const gates = (pod.spec as { schedulingGates?: unknown }).schedulingGates;
+      if (Array.isArray(gates) && gates.length > 0) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} has non-empty .spec.schedulingGates`);
       const next = structuredClone(pod);
       (next.spec as { nodeName?: string }).nodeName = node;
-      return prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
+      const prepared = prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
+      if (prepared) prepared.status = scheduledStatus(prepared.status);
+      return prepared;
     },
     undefined,
     { dryRun },

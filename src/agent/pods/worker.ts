@@ -19,6 +19,7 @@ import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
 import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
 import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
+import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
@@ -298,17 +299,25 @@ export class PodWorker {
   }
 
   /**
-   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl) fails at
+   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl, an AppArmor profile without AppArmor) fails at
    * once with the kubelet's reason and nothing is set up for it. False when refused.
    */
   private admit(): boolean {
     if (this.rejected) return false;
     if (this.sandbox) return true;
     const forbidden = forbiddenSysctl(this.pod.spec.securityContext?.sysctls ?? [], this.pod.spec);
-    if (!forbidden) return true;
-    this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
-    this.event('Warning', 'SysctlForbidden', forbidden);
-    return false;
+    if (forbidden) {
+      this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
+      this.event('Warning', 'SysctlForbidden', forbidden);
+      return false;
+    }
+    const appArmor = appArmorRefusal(this.pod, hostAppArmorEnabled());
+    if (appArmor) {
+      this.rejected = { reason: 'AppArmor', message: `Pod was rejected: ${appArmor}` };
+      this.event('Warning', 'AppArmor', appArmor);
+      return false;
+    }
+    return true;
   }
 
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
