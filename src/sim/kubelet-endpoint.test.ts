@@ -50,9 +50,10 @@ describe('simulated nodes kubelet endpoint', () => {
       certUsers: ['kube-apiserver-kubelet-client'],
       servingCertificate: async (node) => {
         issued.push(node);
+        if (node === 'sim-3') throw new Error('the signer is away');
         return issueCert(ca, { commonName: `system:node:${node}`, usage: 'server', dnsNames: [node], ips: ['127.0.0.1'] });
       },
-      isOurs: (n) => ['sim-0', 'sim-1', 'sim-2'].includes(n),
+      isOurs: (n) => ['sim-0', 'sim-1', 'sim-2', 'sim-3'].includes(n),
       pods: { get: (ns, name) => pods.get(`${ns}/${name}`) },
       log: logger('sim-kubelet-test'),
     });
@@ -105,6 +106,12 @@ describe('simulated nodes kubelet endpoint', () => {
     await assert.rejects(get('sim-9', '/containerLogs/ns/a/app'));
     await assert.rejects(get('', '/containerLogs/ns/a/app'));
     assert.ok(!issued.includes('sim-9'));
+  });
+
+  it('after a failed certificate request, fails handshakes fast for a while instead of asking again at once', async () => {
+    await assert.rejects(get('sim-3', '/containerLogs/ns/a/app'));
+    await assert.rejects(get('sim-3', '/containerLogs/ns/a/app'));
+    assert.equal(issued.filter((n) => n === 'sim-3').length, 1);
   });
 
   it('refuses port-forward before the upgrade with the reason', async () => {

@@ -54,6 +54,8 @@ interface CachedContext {
   /** When to ask for a new one (80% of its lifetime), or when a failure may be retried. */
   renewAt: number;
   renewing?: boolean;
+  /** The certificate came (this context works). */
+  ok?: boolean;
 }
 
 export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet> {
@@ -67,6 +69,7 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
         const c = new X509Certificate(pair.cert);
         const from = Date.parse(c.validFrom);
         entry.renewAt = from + (Date.parse(c.validTo) - from) * 0.8;
+        entry.ok = true;
         log.info('serving certificate issued for simulated node', { node, notAfter: c.validTo });
         return tls.createSecureContext({ cert: pair.cert, key: pair.key, ca: o.clientCA });
       },
@@ -89,7 +92,12 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
       current.renewing = true;
       const next = issue(node);
       const swap = () => contexts.get(node) === current && contexts.set(node, next);
-      next.ctx.then(swap, () => (current.renewing = false));
+      next.ctx.then(swap, () => {
+        // A working certificate is kept until the renewal succeeds (tried again later); a failed one gives way to the new failure's back-off.
+        if (!current.ok) return swap();
+        current.renewing = false;
+        current.renewAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+      });
       return current.ctx.catch(() => next.ctx);
     }
     return entry.ctx;
