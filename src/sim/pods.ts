@@ -111,8 +111,9 @@ export class SimPods {
       const reportedIP = pod.status?.podIP;
       let pool: IpPool | undefined;
       let podIP: string;
-      if (pod.spec?.hostNetwork) podIP = node.hostIP;
-      else if (reportedIP && this.pool.owns(reportedIP)) {
+      // hostNetwork pods too: their IP would be the node's (127.0.0.1), and a Service of them would
+      // send real traffic to a real node's own loopback. In the range, every proxy skips them.
+      if (reportedIP && this.pool.owns(reportedIP)) {
         pool = this.pool;
         pool.reserve((podIP = reportedIP));
       } else {

@@ -137,6 +137,15 @@ describe('gifee sim nodes', () => {
     assert.ok(p.status.containerStatuses[0].state.running.startedAt);
     assert.equal(p.status.containerStatuses[0].ready, true);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/web-2', '--timeout=10s']);
+    // hostNetwork pods too: an IP of the range, never the node's loopback address (a Service would lead there).
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hostnet', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } }) });
+    const hostPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net', namespace: 'hostnet' }, spec: { nodeName: 'sim-1', hostNetwork: true, containers: [{ name: 'app', image: 'registry.local/web:1' }] } };
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(hostPod) });
+    await cluster.kubectl(['wait', '-n', 'hostnet', '--for=condition=Ready', 'pod/host-net', '--timeout=10s']);
+    const h = JSON.parse((await cluster.kubectl(['get', '-n', 'hostnet', 'pod', 'host-net', '-o', 'json'])).stdout);
+    assert.ok(inCidr(h.status.podIP, SIM_POD_CIDR), h.status.podIP);
+    assert.equal(h.status.hostIP, '127.0.0.1');
+    await cluster.kubectl(['delete', 'namespace', 'hostnet', '--wait=false']);
   });
 
   it('finalizes deleted pods like a kubelet', async () => {
