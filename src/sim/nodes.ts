@@ -11,7 +11,7 @@ import { R } from '../client/resources.js';
 import { isNotFound, RestClient, StatusError, type ClientConfig } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
 import { Heartbeats } from './heartbeats.js';
-import { SIMULATED_NODE_IP, SIMULATED_NODE_LABEL } from '../api/simulated-nodes.js';
+import { isSimulatedNode, SIMULATED_NODE_IP, SIMULATED_NODE_LABEL } from '../api/simulated-nodes.js';
 import { startSimKubelet, type SimKubelet, type SimKubeletCredentials } from './kubelet-endpoint.js';
 import { SIM_MANAGED_BY, simNode, simNodeStatus, type SimNodeShape } from './node-object.js';
 import { SimPods, type SimNodeInfo } from './pods.js';
@@ -159,7 +159,7 @@ async function register(client: RestClient, name: string, shape: SimNodeShape, o
     if (!(e instanceof StatusError && e.code === 409)) throw e;
     node = (await client.get(R.nodes, undefined, name)) as NodeObj;
     const managedBy = node.metadata?.annotations?.[SIM_MANAGED_BY];
-    if (!managedBy && node.metadata?.labels?.type !== 'sim') {
+    if (!managedBy && node.metadata?.labels?.type !== 'sim' && !isSimulatedNode(node)) {
       throw new Error(`node ${name} exists and is not a simulated node; pick another --name-prefix`);
     }
   }

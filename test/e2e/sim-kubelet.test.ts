@@ -209,6 +209,11 @@ if (!INNER) {
       assert.equal(refused, 'ECONNREFUSED');
     });
 
+    it('a simulated node given a pod CIDR by hand is still not routed to by the real agent', async () => {
+      await c.kubectl(['patch', 'node', 'sk-1', '--type=merge', '-p', JSON.stringify({ spec: { podCIDR: '10.99.7.0/24', podCIDRs: ['10.99.7.0/24'] } })]);
+      await until('the agent to skip it', async () => /no route to node needed.*sk-1.*it is a simulated node/.test(c.logs()), { timeoutMs: 20_000, context: () => c.logs().slice(-3000) });
+    });
+
     it('nothing tried to reach an address off this machine, and no route was added', async () => {
       // The route controller resyncs on Node changes: give it one more round with the sim nodes heartbeating.
       await new Promise((r) => setTimeout(r, 2000));
