@@ -27,7 +27,7 @@ const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'needs L
 
 if (!INNER) {
   describe('simulated nodes, confined to a network namespace', { skip }, () => {
-    it('passes every check inside its own network namespace', { timeout: 260_000 }, async () => {
+    it('passes every check inside its own network namespace', { timeout: 260_000 }, async (t) => {
       const ns = `gfsk${process.pid}`;
       await createConfinedNetns(ns);
       try {
@@ -45,6 +45,7 @@ if (!INNER) {
         clearTimeout(kill);
         assert.equal(code, 0, `the confined run failed:\n${out.slice(-20_000)}`);
         assert.match(out, /(#|ℹ) pass [1-9]/);
+        for (const line of out.split('\n').filter((l) => /^\s*✔/.test(l))) t.diagnostic(`confined: ${line.trim()}`);
       } finally {
         await deleteNetns(ns);
       }
