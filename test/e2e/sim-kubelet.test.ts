@@ -61,9 +61,9 @@ if (!INNER) {
     });
 
   /** kubectl that may fail, killed after a while (port-forward must fail, not wait). */
-  const kubectl = (c: Cluster, args: string[], timeoutMs = 30_000) =>
+  const kubectl = (c: Cluster, args: string[], timeoutMs = 30_000, env: Record<string, string> = {}) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(kubectlBinary, ['--kubeconfig', c.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(kubectlBinary, ['--kubeconfig', c.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
       let stdout = '';
       let stderr = '';
       p.stdout.on('data', (d) => (stdout += d));
@@ -181,6 +181,10 @@ if (!INNER) {
       assert.match(r.stderr, /command terminated with exit code 126/);
       const withStdin = await kubectl(c, ['exec', '-i', 'web-1', '--', 'sh']);
       assert.equal(withStdin.code, 126, withStdin.stderr);
+      // Over SPDY too (kubectl before 1.30, and newer ones as a fallback).
+      const spdy = await kubectl(c, ['exec', 'web-1', '--', 'true'], 30_000, { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' });
+      assert.equal(spdy.code, 126, spdy.stderr);
+      assert.match(spdy.stderr, /gifee sim: cannot exec in container "app" of pod default\/web-1/);
       const a = await kubectl(c, ['attach', 'web-1']);
       assert.notEqual(a.code, 0);
       assert.match(a.stdout + a.stderr, /gifee sim: cannot attach to container "app" of pod default\/web-1/);
@@ -191,6 +195,9 @@ if (!INNER) {
       assert.notEqual(r.code, null, 'kubectl gave up by itself');
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /gifee sim: cannot forward ports to pod default\/web-1: sk-1 is a simulated node/);
+      const spdy = await kubectl(c, ['port-forward', 'pod/web-1', ':8080'], 20_000, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+      assert.notEqual(spdy.code, null, 'kubectl gave up by itself (SPDY)');
+      assert.match(spdy.stderr, /gifee sim: cannot forward ports to pod default\/web-1/);
     });
 
     it("a Service of simulated pods gets no endpoint in a real node's proxy: connections are refused, not sent", async () => {
