@@ -11,7 +11,6 @@ import { type Obj, isObj, isSet, objects, portNameErrors, str } from '../workloa
 import { dns1035Label, hostErrors, isIPAddress, pathSegmentName } from './hosts.js';
 
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
-const PATH_TYPES = ['Exact', 'ImplementationSpecific', 'Prefix'];
 const INVALID_SEQUENCES = ['//', '/./', '/../', '%2f', '%2F'];
 const INVALID_SUFFIXES = ['/..', '/.'];
 
@@ -70,8 +69,7 @@ function validatePath(path: Obj, p: string): FieldError[] {
     case 'ImplementationSpecific':
       if (value !== '' && !value.startsWith('/')) errs.push(fieldErr.invalid(`${p}.path`, value, 'must be an absolute path'));
       break;
-    default:
-      errs.push(fieldErr.notSupported(`${p}.pathType`, path.pathType, PATH_TYPES));
+    // Any other pathType is the schema's enum error (Exact, ImplementationSpecific, Prefix).
   }
   errs.push(...validateBackend(path.backend, `${p}.backend`));
   return errs;

@@ -50,8 +50,8 @@ export function validateStorageClass(o: KObject, old?: KObject): FieldError[] {
   else errs.push(...checkQualifiedName('provisioner', provisioner.toLowerCase()));
   errs.push(...validateParameters(sc.parameters));
   if (typeof sc.reclaimPolicy === 'string' && sc.reclaimPolicy !== '' && !RECLAIM_POLICIES.includes(sc.reclaimPolicy)) errs.push(fieldErr.notSupported('reclaimPolicy', sc.reclaimPolicy, RECLAIM_POLICIES));
+  // Unsupported modes are the schema's enum error.
   if (sc.volumeBindingMode === undefined || sc.volumeBindingMode === null) errs.push(fieldErr.required('volumeBindingMode'));
-  else if (!BINDING_MODES.includes(sc.volumeBindingMode)) errs.push(fieldErr.notSupported('volumeBindingMode', sc.volumeBindingMode, BINDING_MODES));
   errs.push(...validateAllowedTopologies(sc.allowedTopologies, 'allowedTopologies'));
   if (old) {
     const was = old as SC;
