@@ -25,10 +25,10 @@ const tokenRequest = struct(
 
 const csiDriverSpec = struct('io.k8s.api.storage.v1.CSIDriverSpec', 'What the driver needs from Kubernetes.', {
   attachRequired: bool('Whether volumes need an attach step (ControllerPublishVolume); default true. Immutable.'),
-  podInfoOnMount: bool('Whether the driver gets the pod name, namespace, uid and service account when mounting; default false. Immutable.'),
+  podInfoOnMount: bool('Whether the driver gets the pod name, namespace, uid and service account when mounting; default false.'),
   volumeLifecycleModes: setOf(str(), 'Persistent and/or Ephemeral (inline) volumes; default [Persistent]. Immutable.'),
   storageCapacity: bool('Whether the scheduler considers CSIStorageCapacity objects for this driver; default false.'),
-  fsGroupPolicy: str('Whether the fsGroup of a pod is applied to its volumes: ReadWriteOnceWithFSType (default), File or None. Immutable.'),
+  fsGroupPolicy: str('Whether the fsGroup of a pod is applied to its volumes: ReadWriteOnceWithFSType (default), File or None.'),
   tokenRequests: listOf(tokenRequest, 'Service account tokens passed to the driver on NodePublishVolume.'),
   requiresRepublish: bool('Whether NodePublishVolume is called again periodically (to refresh tokens); default false.'),
   seLinuxMount: bool('Whether the driver supports the -o context mount option; default false.'),
@@ -71,9 +71,8 @@ export function validateCSIDriver(o: KObject, old?: KObject): FieldError[] {
     const immutable = (field: string, a: unknown, b: unknown) => {
       if (!deepEqual(a ?? null, b ?? null)) errs.push(fieldErr.invalid(`spec.${field}`, a ?? null, 'field is immutable'));
     };
+    // fsGroupPolicy and podInfoOnMount are mutable since Kubernetes 1.29.
     immutable('attachedRequired', s.attachRequired, was.attachRequired);
-    immutable('fsGroupPolicy', s.fsGroupPolicy, was.fsGroupPolicy);
-    immutable('podInfoOnMount', s.podInfoOnMount, was.podInfoOnMount);
     immutable('volumeLifecycleModes', s.volumeLifecycleModes, was.volumeLifecycleModes);
   }
   return errs;

@@ -91,8 +91,8 @@ test('CSIDriver: defaults, good and bad drivers, immutable fields', () => {
   ];
   for (const [what, o, want] of cases) assert.deepEqual(paths(csiDriver, o), want, what);
   assert.deepEqual(paths(csiDriver, driver({ attachRequired: false }), driver()), ['spec.attachedRequired FieldValueInvalid']);
-  assert.deepEqual(paths(csiDriver, driver({ podInfoOnMount: true }), driver()), ['spec.podInfoOnMount FieldValueInvalid']);
-  assert.deepEqual(paths(csiDriver, driver({ storageCapacity: true, requiresRepublish: true }), driver()), [], 'storageCapacity and requiresRepublish may change');
+  assert.deepEqual(paths(csiDriver, driver({ volumeLifecycleModes: ['Ephemeral'] }), driver()), ['spec.volumeLifecycleModes FieldValueInvalid']);
+  assert.deepEqual(paths(csiDriver, driver({ storageCapacity: true, requiresRepublish: true, podInfoOnMount: true, fsGroupPolicy: 'File' }), driver()), [], 'these may change (podInfoOnMount and fsGroupPolicy since 1.29)');
   const cols = columnsOf(csiDriver).map((c) => c.cell?.(admit(csiDriver, driver({ tokenRequests: [{ audience: 'vault' }] })).obj));
   assert.deepEqual(cols.slice(1, 7), [true, false, false, 'vault', false, 'Persistent']);
 });

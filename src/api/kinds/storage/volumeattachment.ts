@@ -4,7 +4,7 @@
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
-import { bool, int32, resolve, str, stringMap, struct, time } from '../../schema.js';
+import { bool, resolve, str, stringMap, struct, time } from '../../schema.js';
 import { dns1123Subdomain } from '../../names.js';
 import { deepEqual } from '../../../util/equal.js';
 import { persistentVolume } from '../cluster/storage.js';
@@ -17,7 +17,6 @@ const MAX_ERROR_MESSAGE = 1024;
 const volumeError = struct('io.k8s.api.storage.v1.VolumeError', 'An error of an attach or detach operation.', {
   time: time('When it happened.'),
   message: str('What went wrong (at most 1024 characters).'),
-  errorCode: int32('The gRPC error code of the CSI call, when there is one.'),
 });
 
 type VA = KObject & {
