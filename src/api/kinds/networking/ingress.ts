@@ -11,10 +11,15 @@ import { validateIngress } from './ingress-validation.js';
 
 const net = (n: string) => `io.k8s.api.networking.v1.${n}`;
 
-const serviceBackendPort = struct(net('ServiceBackendPort'), 'A port of the Service: by name or by number, not both.', {
-  name: str('The port name (IANA_SVC_NAME).'),
-  number: int32('The port number.'),
-});
+const serviceBackendPort = struct(
+  net('ServiceBackendPort'),
+  'A port of the Service: by name or by number, not both.',
+  {
+    name: str('The port name (IANA_SVC_NAME).'),
+    number: int32('The port number.'),
+  },
+  { mapType: 'atomic' },
+);
 
 const ingressServiceBackend = struct(
   net('IngressServiceBackend'),

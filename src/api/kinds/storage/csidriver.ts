@@ -5,7 +5,7 @@
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
-import { bool, int64, listOf, setOf, str, struct } from '../../schema.js';
+import { bool, int64, listOf, str, struct } from '../../schema.js';
 import { deepEqual } from '../../../util/equal.js';
 import { isObj, objects } from '../workloads/checks.js';
 
@@ -26,7 +26,8 @@ const tokenRequest = struct(
 const csiDriverSpec = struct('io.k8s.api.storage.v1.CSIDriverSpec', 'What the driver needs from Kubernetes.', {
   attachRequired: bool('Whether volumes need an attach step (ControllerPublishVolume); default true. Immutable.'),
   podInfoOnMount: bool('Whether the driver gets the pod name, namespace, uid and service account when mounting; default false.'),
-  volumeLifecycleModes: setOf(str(), 'Persistent and/or Ephemeral (inline) volumes; default [Persistent]. Immutable.'),
+  // A set without a patch strategy, as Kubernetes declares it: patches replace it whole.
+  volumeLifecycleModes: { type: 'array', items: str(), listType: 'set', description: 'Persistent and/or Ephemeral (inline) volumes; default [Persistent]. Immutable.' },
   storageCapacity: bool('Whether the scheduler considers CSIStorageCapacity objects for this driver; default false.'),
   fsGroupPolicy: str('Whether the fsGroup of a pod is applied to its volumes: ReadWriteOnceWithFSType (default), File or None.'),
   tokenRequests: listOf(tokenRequest, 'Service account tokens passed to the driver on NodePublishVolume.'),
