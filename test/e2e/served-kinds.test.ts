@@ -7,10 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 
 let c: Cluster;
 before(async () => {
-  c = await startCluster({ extraArgs: ['--no-controllers'] });
+  // With controllers: the admin, edit and view roles are aggregated by the clusterrole-aggregation controller.
+  c = await startCluster();
 });
 after(async () => c?.stop());
 
@@ -211,4 +213,19 @@ test('the RuntimeClass admission plugin', async () => {
   assert.match(conflict.stderr, /pods "clash" is forbidden: conflict: runtimeClass\.scheduling\.nodeSelector\[runtime\] = kata; pod\.spec\.nodeSelector\[runtime\] = runc/);
   const overhead = await fails(['create', '-f', '-'], pod('heavy', { overhead: { cpu: '1' } }));
   assert.match(overhead.stderr, /pods "heavy" is forbidden: pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead/);
+});
+
+test("the admin, edit and view roles reach these kinds as Kubernetes' do", async () => {
+  await k(['create', 'rolebinding', 'viewer', '--clusterrole=view', '--user=vera']);
+  await k(['create', 'rolebinding', 'editor', '--clusterrole=edit', '--user=ed']);
+  const can = async (user: string, verb: string, resource: string, ...more: string[]) => (await fails(['auth', 'can-i', verb, resource, '--as', user, ...more])).stdout.trim();
+  await until('the view role aggregated', async () => (await can('vera', 'list', 'pods')) === 'yes', { timeoutMs: 30_000 });
+  assert.equal(await can('vera', 'list', 'ingresses.networking.k8s.io'), 'yes');
+  assert.equal(await can('vera', 'get', 'ingresses.networking.k8s.io', '--subresource=status'), 'yes');
+  assert.equal(await can('vera', 'watch', 'networkpolicies.networking.k8s.io'), 'yes');
+  assert.equal(await can('vera', 'create', 'ingresses.networking.k8s.io'), 'no');
+  assert.equal(await can('ed', 'create', 'ingresses.networking.k8s.io'), 'yes');
+  assert.equal(await can('ed', 'delete', 'networkpolicies.networking.k8s.io'), 'yes');
+  // Cluster-scoped classes and CSI objects are for cluster admins only, as in Kubernetes.
+  for (const r of ['storageclasses.storage.k8s.io', 'ingressclasses.networking.k8s.io', 'runtimeclasses.node.k8s.io', 'csistoragecapacities.storage.k8s.io']) assert.equal(await can('ed', 'list', r), 'no', r);
 });
