@@ -143,7 +143,10 @@ test('every kind is discovered, created, read back with its columns and explaine
   assert.match((await k(['get', 'ingressclasses'])).stdout, /^gifee\s+gifee\.dev\/ingress\s+<none>\s+\S+$/m);
   assert.match((await k(['get', 'netpol'])).stdout, /^NAME\s+POD-SELECTOR\s+AGE\n^db\s+role=db\s+\S+$/m);
   assert.match((await k(['get', 'runtimeclasses'])).stdout, /^NAME\s+HANDLER\s+AGE\n^kata\s+kata\s+\S+$/m);
-  // Defaults as Kubernetes sets them.
+  // Defaults as Kubernetes sets them (and its always-present Go structs).
+  assert.equal((await k(['get', 'volumeattachment', 'csi-attach-1', '-o', 'jsonpath={.status}'])).stdout, '{"attached":false}');
+  await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'everything' }, spec: {} }));
+  assert.equal((await k(['get', 'netpol', 'everything', '-o', 'jsonpath={.spec}'])).stdout, '{"podSelector":{},"policyTypes":["Ingress"]}');
   assert.equal((await k(['get', 'netpol', 'db', '-o', 'jsonpath={.spec.policyTypes}/{.spec.ingress[0].ports[0].protocol}'])).stdout, '["Ingress"]/TCP');
 
   const explainPaths = (await k(['explain', 'ingress.spec.rules.http.paths'])).stdout;
@@ -161,8 +164,9 @@ test('kubectl create ingress, the default IngressClass, kubectl get ing', async 
   const ing = (await k(['get', 'ing'])).stdout;
   assert.match(ing, /^NAME\s+CLASS\s+HOSTS\s+ADDRESS\s+PORTS\s+AGE$/m);
   assert.match(ing, /^web\s+gifee\s+shop\.example\s+80\s+\S+$/m);
-  const path = JSON.parse((await k(['get', 'ing', 'web', '-o', 'json'])).stdout).spec.rules[0].http.paths[0];
-  assert.deepEqual(path, { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } });
+  const web = JSON.parse((await k(['get', 'ing', 'web', '-o', 'json'])).stdout);
+  assert.deepEqual(web.spec.rules[0].http.paths[0], { path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } });
+  assert.deepEqual(web.status, { loadBalancer: {} }, "a new Ingress's status, as Kubernetes writes it");
 
   // No class named: the default class is filled in (kubectl create ingress without --class).
   await k(['create', 'ingress', 'shop', '--rule=api.example/v1=api:http,tls=api-cert']);

@@ -116,6 +116,8 @@ export const ingress: KindDef = {
     status: ingressStatus,
   }),
   subresources: { status: true },
+  // As Kubernetes writes a new Ingress's (Go struct) status.
+  initialStatus: () => ({ loadBalancer: {} }),
   hasGeneration: true,
   printerColumns: [
     { name: 'Class', type: 'string', description: 'The IngressClass.', cell: (o) => (o as Ing).spec?.ingressClassName ?? '<none>' },

@@ -171,8 +171,10 @@ export const networkPolicy: KindDef = {
   hasGeneration: true,
   printerColumns: [{ name: 'Pod-Selector', type: 'string', description: 'The pods it applies to.', cell: (o) => formatSelector((o as NP).spec?.podSelector) }],
   default: (o) => {
-    const spec = (o as NP).spec;
-    if (!isObj(spec)) return;
+    // spec and its podSelector are Go structs in Kubernetes: always there, empty when not given.
+    if (!isObj((o as NP).spec)) (o as NP).spec = {};
+    const spec = (o as NP).spec as NonNullable<NP['spec']>;
+    if (!isObj(spec.podSelector)) spec.podSelector = {};
     for (const key of ['ingress', 'egress'] as const) for (const r of objects(spec[key])) for (const pt of objects(r.ports)) pt.protocol ??= 'TCP';
     if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) spec.policyTypes = objects(spec.egress).length ? ['Ingress', 'Egress'] : ['Ingress'];
   },

@@ -88,7 +88,8 @@ export const csiDriver: KindDef = {
   plural: 'csidrivers',
   singular: 'csidriver',
   namespaced: false,
-  schema: kindSchema('io.k8s.api.storage.v1.CSIDriver', 'A CSI volume driver deployed in the cluster, named after the driver. Cluster-scoped.', { spec: csiDriverSpec }, { required: ['spec'] }),
+  // spec is a Go struct in Kubernetes: absent, it is empty and defaulted (documented as required).
+  schema: { ...kindSchema('io.k8s.api.storage.v1.CSIDriver', 'A CSI volume driver deployed in the cluster, named after the driver. Cluster-scoped.', { spec: csiDriverSpec }), documentedRequired: ['spec'] },
   hasGeneration: true,
   printerColumns: [
     { name: 'AttachRequired', type: 'boolean', description: 'Whether volumes need an attach step.', cell: (o) => yesNo(specOf(o).attachRequired, true) },
@@ -111,7 +112,7 @@ export const csiDriver: KindDef = {
     { name: 'Modes', type: 'string', description: 'Volume lifecycle modes.', cell: (o) => (specOf(o).volumeLifecycleModes ?? []).join(',') || '<none>' },
   ],
   default: (o) => {
-    if (!isObj(o.spec)) return;
+    if (!isObj(o.spec)) o.spec = {};
     const s = o.spec as Spec;
     s.attachRequired ??= true;
     s.podInfoOnMount ??= false;

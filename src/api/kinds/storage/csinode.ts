@@ -49,7 +49,6 @@ export function validateCSINode(o: KObject, old?: KObject): FieldError[] {
   // A node id that was already too long may stay (Kubernetes' AllowLongNodeID on update).
   const allowLong = !!old && driversOf(old).some((d) => (d.nodeID ?? '').length > NODE_ID_MAX);
   const errs: FieldError[] = [];
-  if (!isObj(o.spec)) return [fieldErr.required('spec')];
   driversOf(o).forEach((d, i) => {
     errs.push(...validateDriver(d, `spec.drivers[${i}]`, allowLong));
   });
@@ -68,14 +67,16 @@ export const csiNode: KindDef = {
   plural: 'csinodes',
   singular: 'csinode',
   namespaced: false,
-  schema: kindSchema(
-    'io.k8s.api.storage.v1.CSINode',
-    'The CSI drivers installed on a node; named after the node. Cluster-scoped.',
-    {
-      spec: struct('io.k8s.api.storage.v1.CSINodeSpec', 'The drivers on the node.', { drivers: mapList(csiNodeDriver, 'name', 'The CSI drivers on the node.') }, { required: ['drivers'] }),
-    },
-    { required: ['spec'] },
-  ),
+  schema: {
+    ...kindSchema('io.k8s.api.storage.v1.CSINode', 'The CSI drivers installed on a node; named after the node. Cluster-scoped.', {
+      spec: struct('io.k8s.api.storage.v1.CSINodeSpec', 'The drivers on the node.', { drivers: mapList(csiNodeDriver, 'name', 'The CSI drivers on the node.') }, { documentedRequired: ['drivers'] }),
+    }),
+    // spec is a Go struct in Kubernetes: absent, it is empty.
+    documentedRequired: ['spec'],
+  },
   printerColumns: [{ name: 'Drivers', type: 'integer', description: 'How many CSI drivers the node has.', cell: (o) => driversOf(o).length }],
+  default: (o) => {
+    if (!isObj(o.spec)) o.spec = {};
+  },
   validate: validateCSINode,
 };

@@ -82,7 +82,7 @@ test('CSIDriver: defaults, good and bad drivers, immutable fields', () => {
   const cases: [string, KObject, string[]][] = [
     ['minimal', driver(), []],
     ['ephemeral with tokens', driver({ volumeLifecycleModes: ['Persistent', 'Ephemeral'], podInfoOnMount: true, tokenRequests: [{ audience: 'vault', expirationSeconds: 3600 }, { audience: '' }], requiresRepublish: true }), []],
-    ['no spec', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'x' } }, ['spec FieldValueRequired', 'spec.attachedRequired FieldValueRequired', 'spec.podInfoOnMount FieldValueRequired', 'spec.storageCapacity FieldValueRequired']],
+    ['no spec: an empty one, defaulted', { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: 'x' } }, []],
     ['bad fsGroupPolicy', driver({ fsGroupPolicy: 'Always' }), ['spec.fsGroupPolicy FieldValueNotSupported']],
     ['bad mode', driver({ volumeLifecycleModes: ['Forever'] }), ['spec.volumeLifecycleModes FieldValueNotSupported']],
     ['duplicate audience', driver({ tokenRequests: [{ audience: 'a' }, { audience: 'a' }] }), ['spec.tokenRequests[1].audience FieldValueDuplicate']],
@@ -104,6 +104,7 @@ test('CSINode: drivers, node ids, topology keys, immutable entries', () => {
   const cases: [string, KObject, string[]][] = [
     ['good', csinode([d]), []],
     ['no drivers yet', csinode([]), []],
+    ['no spec', { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'node-1' } }, []],
     ['no node id', csinode([{ name: 'a.example.com', nodeID: '' }]), ['spec.drivers[0].nodeID FieldValueRequired']],
     ['long node id', csinode([{ name: 'a.example.com', nodeID: 'x'.repeat(193) }]), ['spec.drivers[0].nodeID FieldValueInvalid']],
     ['bad driver name', csinode([{ name: 'Not_A_Name', nodeID: 'n' }]), ['spec.drivers[0].name FieldValueInvalid']],
@@ -124,6 +125,7 @@ test('VolumeAttachment: source, attacher, node, status, immutable spec', () => {
     ['good', va(good), []],
     ['attached status', va(good, { attached: true, attachmentMetadata: { devicePath: '/dev/xvdba' } }), []],
     ['no source', va({ ...good, source: {} }), ['spec.source FieldValueRequired']],
+    ['no spec', { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'x' } }, ['spec.attacher FieldValueRequired', 'spec.source FieldValueRequired', 'spec.nodeName FieldValueInvalid']],
     ['both sources', va({ ...good, source: { persistentVolumeName: 'pv', inlineVolumeSpec: { csi: { driver: 'd', volumeHandle: 'h' } } } }), ['spec.source FieldValueForbidden']],
     ['empty pv name', va({ ...good, source: { persistentVolumeName: '' } }), ['spec.source.persistentVolumeName FieldValueRequired']],
     ['no attacher', va({ ...good, attacher: '' }), ['spec.attacher FieldValueRequired']],

@@ -77,10 +77,8 @@ export const volumeAttachment: KindDef = {
   plural: 'volumeattachments',
   singular: 'volumeattachment',
   namespaced: false,
-  schema: kindSchema(
-    'io.k8s.api.storage.v1.VolumeAttachment',
-    'The intent to attach a volume to a node, and what the attacher reports. Cluster-scoped.',
-    {
+  schema: {
+    ...kindSchema('io.k8s.api.storage.v1.VolumeAttachment', 'The intent to attach a volume to a node, and what the attacher reports. Cluster-scoped.', {
       spec: struct(
         'io.k8s.api.storage.v1.VolumeAttachmentSpec',
         'What to attach, where, by whom. Immutable.',
@@ -103,12 +101,15 @@ export const volumeAttachment: KindDef = {
           attachError: volumeError,
           detachError: volumeError,
         },
-        { required: ['attached'] },
+        { documentedRequired: ['attached'] },
       ),
-    },
-    { required: ['spec'] },
-  ),
+    }),
+    // A Go struct in Kubernetes: absent, it is empty (and its fields are then reported missing).
+    documentedRequired: ['spec'],
+  },
   subresources: { status: true },
+  // Kubernetes' status is a Go struct whose attached is always written: a new attachment reads attached: false.
+  initialStatus: () => ({ attached: false }),
   printerColumns: [
     { name: 'Attacher', type: 'string', format: 'name', description: 'The CSI driver that attaches the volume.', cell: (o) => (o as VA).spec?.attacher ?? '' },
     { name: 'PV', type: 'string', description: 'The PersistentVolume attached.', cell: (o) => (o as VA).spec?.source?.persistentVolumeName ?? '' },
