@@ -58,9 +58,21 @@ function isSuperset(ss: Toleration, t: Toleration): boolean {
   }
 }
 
+/** Beyond this many tolerations only exact duplicates are dropped: the full merge compares every pair. */
+const MAX_PAIRWISE = 1000;
+
 /** Both lists, without tolerations that another one covers (of equal ones, the first stays). */
 export function mergeTolerations(first: Toleration[] = [], second: Toleration[] = []): Toleration[] {
   const all = [...first, ...second];
+  if (all.length > MAX_PAIRWISE) {
+    const seen = new Set<string>();
+    return all.filter((t) => {
+      const key = JSON.stringify([t.key ?? '', t.operator ?? '', t.value ?? '', t.effect ?? '', t.tolerationSeconds ?? null]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
   const merged: Toleration[] = [];
   all.forEach((t, i) => {
     if (merged.some((m) => isSuperset(m, t))) return;

@@ -53,8 +53,11 @@ export function validateCSINode(o: KObject, old?: KObject): FieldError[] {
     errs.push(...validateDriver(d, `spec.drivers[${i}]`, allowLong));
   });
   if (old) {
-    for (const was of driversOf(old)) {
-      for (const now of driversOf(o)) if (was.name === now.name && !deepEqual(was, now)) errs.push(fieldErr.invalid('CSINodeDriver', now, 'field is immutable'));
+    // By name (a map, not a scan per driver: the lists come from clients).
+    const before = new Map(driversOf(old).map((d) => [d.name, d]));
+    for (const now of driversOf(o)) {
+      const was = before.get(now.name);
+      if (was && !deepEqual(was, now)) errs.push(fieldErr.invalid('CSINodeDriver', now, 'field is immutable'));
     }
   }
   return errs;
