@@ -149,6 +149,10 @@ test('every kind is discovered, created, read back with its columns and explaine
   assert.equal((await k(['get', 'netpol', 'everything', '-o', 'jsonpath={.spec}'])).stdout, '{"podSelector":{},"policyTypes":["Ingress"]}');
   assert.equal((await k(['get', 'netpol', 'db', '-o', 'jsonpath={.spec.policyTypes}/{.spec.ingress[0].ports[0].protocol}'])).stdout, '["Ingress"]/TCP');
 
+  // The DefaultStorageClass admission plugin gives a claim without a class the default one.
+  await k(['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }));
+  assert.equal((await k(['get', 'pvc', 'data', '-o', 'jsonpath={.spec.storageClassName}'])).stdout, 'standard');
+
   const explainPaths = (await k(['explain', 'ingress.spec.rules.http.paths'])).stdout;
   assert.match(explainPaths, /backend\s+<IngressBackend> -required-/);
   assert.match(explainPaths, /pathType\s+<string> -required-/);
