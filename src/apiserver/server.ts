@@ -47,6 +47,7 @@ import { installCertificates } from './certificates/index.js';
 import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
 import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
 import { installPodSecurity } from './admission/pod-security/plugin.js';
+import { installServedKindsAdmission } from './admission/served-kinds.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
@@ -118,6 +119,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
+  installServedKindsAdmission(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;

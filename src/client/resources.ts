@@ -25,5 +25,6 @@ export const R = {
   cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs' },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
+  runtimeclasses: { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } satisfies Record<string, ResourceRef>;

@@ -22,6 +22,7 @@ import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security
 import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
+import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
@@ -50,6 +51,8 @@ export interface WorkerDeps {
   podMaxPids?: number;
   /** Containers' oom_score_adj is clamped to at least this (what this process may set; -1000 = anything). */
   oomScoreAdjFloor?: number;
+  /** RuntimeClasses by name (a pod naming one runs only if its handler is this agent's); default: asked of the API. */
+  runtimeClasses?: RuntimeClassLookup;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -328,6 +331,9 @@ export class PodWorker {
         throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
       }
       if (!this.sandbox) {
+        // A RuntimeClass whose handler this node lacks: no sandbox, never runc in its place.
+        const handlerProblem = await checkRuntimeClass(pod.spec.runtimeClassName, (this.d.runtimeClasses ??= cachedRuntimeClassLookup(this.d.client)));
+        if (handlerProblem) throw Object.assign(new Error(handlerProblem), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${handlerProblem}` });
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
         // The process runtime has no network namespaces: its pods are on the host's network.
