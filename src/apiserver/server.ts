@@ -46,6 +46,7 @@ import { installCertificates } from './certificates/index.js';
 import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
 import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
 import { installPodSecurity } from './admission/pod-security/plugin.js';
+import { installQuotaAdmission } from './admission/quota-install.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
@@ -116,6 +117,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodPriority(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
+  installQuotaAdmission(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;
