@@ -23,6 +23,7 @@ export interface QuotaCharge {
 
 export type QuotaDecision = { refused: string } | { charges: QuotaCharge[] };
 
+// biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
 const statusOf = (q: KObject) => (q.status && typeof q.status === 'object' ? (q.status as J) : {});
 

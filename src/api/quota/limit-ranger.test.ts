@@ -44,7 +44,12 @@ test('limit ranger: min, max and ratio refusals in Kubernetes words', () => {
   assert.deepEqual(podViolations(r, pod([c('100m', '800m', '512Mi', '1Gi')])), ['minimum cpu usage per Container is 200m, but request is 100m']);
   assert.deepEqual(podViolations(r, pod([c('500m', '1500m', '512Mi', '1Gi')])), ['maximum cpu usage per Container is 800m, but limit is 1500m', 'maximum cpu usage per Pod is 1, but limit is 1500m']);
   assert.deepEqual(podViolations(r, pod([c('500m', '800m', '256Mi', '1Gi')])), ['memory max limit to request ratio per Container is 2, but provided ratio is 4.000000']);
-  assert.deepEqual(podViolations(r, pod([{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }])), ['maximum cpu usage per Container is 800m.  No limit is specified', 'maximum memory usage per Container is 1Gi.  No limit is specified', 'memory max limit to request ratio per Container is 2, but no limit is specified or limit is 0', 'maximum cpu usage per Pod is 1.  No limit is specified']);
+  assert.deepEqual(podViolations(r, pod([{ name: 'c', resources: { requests: { cpu: '500m', memory: '1Gi' } } }])), [
+    'maximum cpu usage per Container is 800m.  No limit is specified',
+    'maximum memory usage per Container is 1Gi.  No limit is specified',
+    'memory max limit to request ratio per Container is 2, but no limit is specified or limit is 0',
+    'maximum cpu usage per Pod is 1.  No limit is specified',
+  ]);
   const pvc = lr([{ type: 'PersistentVolumeClaim', min: { storage: '1Gi' }, max: { storage: '2Gi' } }]);
   const claim = (s: string): KObject => ({ spec: { resources: { requests: { storage: s } } } });
   assert.deepEqual(pvcViolations(pvc, claim('1Gi')), []);
@@ -62,7 +67,11 @@ test('limit range validation: types, names, ordering of min/default/max, ratios'
   ]);
   assert.deepEqual(errs([{ type: 'Pod', default: { cpu: '1' } }]), ["spec.limits[0].default: Forbidden: may not be specified when `type` is 'Pod'"]);
   assert.deepEqual(errs([{ type: 'Widget' }]), ['spec.limits[0].type: Invalid value: "Widget": must be a standard limit type or fully qualified']);
-  assert.deepEqual(errs([{ type: 'Container', max: { pods: '1' } }]), ['spec.limits[0].max[pods]: Invalid value: "pods": must be a standard resource for containers', 'spec.limits[0].default[pods]: Invalid value: "pods": must be a standard resource for containers', 'spec.limits[0].defaultRequest[pods]: Invalid value: "pods": must be a standard resource for containers']);
+  assert.deepEqual(errs([{ type: 'Container', max: { pods: '1' } }]), [
+    'spec.limits[0].max[pods]: Invalid value: "pods": must be a standard resource for containers',
+    'spec.limits[0].default[pods]: Invalid value: "pods": must be a standard resource for containers',
+    'spec.limits[0].defaultRequest[pods]: Invalid value: "pods": must be a standard resource for containers',
+  ]);
   assert.deepEqual(errs([{ type: 'PersistentVolumeClaim' }]), ['spec.limits[0].limits: Required value: either minimum or maximum storage value is required, but neither was provided']);
   assert.deepEqual(errs([{ type: 'Pod', maxLimitRequestRatio: { cpu: '500m' } }]), ['spec.limits[0].maxLimitRequestRatio[cpu]: Invalid value: "500m": ratio 500m is less than 1']);
   assert.deepEqual(errs([{ type: 'Container' }, { type: 'Container' }]), ['spec.limits[1].type: Duplicate value: "Container"']);
@@ -80,6 +89,9 @@ test('quota validation: names, integers, scopes for resources, conflicting scope
   assert.deepEqual(errs({ hard: { cpu: '1' }, scopes: ['BestEffort'] }), ['spec.scopes: Invalid value: ["BestEffort"]: unsupported scope applied to resource']);
   assert.deepEqual(errs({ hard: { pods: '1' }, scopes: ['Terminating', 'NotTerminating'] }), ['spec.scopes: Invalid value: ["Terminating","NotTerminating"]: conflicting scopes']);
   assert.deepEqual(errs({ hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In' }] } }), ["spec.scopeSelector.matchExpressions.values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"]);
-  assert.equal(errs({ hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'BestEffort', operator: 'In', values: ['x'] }] } })[0], "spec.scopeSelector.matchExpressions.operator: Invalid value: \"In\": must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity");
+  assert.equal(
+    errs({ hard: { pods: '1' }, scopeSelector: { matchExpressions: [{ scopeName: 'BestEffort', operator: 'In', values: ['x'] }] } })[0],
+    'spec.scopeSelector.matchExpressions.operator: Invalid value: "In": must be \'Exist\' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity',
+  );
   assert.deepEqual(errs({ hard: { pods: '1' }, scopes: ['BestEffort'] }, { hard: { pods: '1' } }), ['spec.scopes: Invalid value: ["BestEffort"]: field is immutable']);
 });

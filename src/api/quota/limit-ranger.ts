@@ -6,6 +6,7 @@
 import type { KObject } from '../kind.js';
 import { type Amount, type Amounts, add, amountsOf, cmp, formatAmount, milliValue } from './amount.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
 const arr = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);

@@ -99,4 +99,15 @@ export const LEGACY_COUNT_NAMES: Record<string, string> = {
 };
 
 /** Resources quota admission never charges (not stored, or too chatty), as Kubernetes' defaults. */
-export const QUOTA_IGNORED = new Set(['/events', 'events.k8s.io/events', '/bindings', '/componentstatuses', 'authentication.k8s.io/tokenreviews', 'authentication.k8s.io/selfsubjectreviews', 'authorization.k8s.io/subjectaccessreviews', 'authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/localsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews']);
+export const QUOTA_IGNORED = new Set([
+  '/events',
+  'events.k8s.io/events',
+  '/bindings',
+  '/componentstatuses',
+  'authentication.k8s.io/tokenreviews',
+  'authentication.k8s.io/selfsubjectreviews',
+  'authorization.k8s.io/subjectaccessreviews',
+  'authorization.k8s.io/selfsubjectaccessreviews',
+  'authorization.k8s.io/localsubjectaccessreviews',
+  'authorization.k8s.io/selfsubjectrulesreviews',
+]);

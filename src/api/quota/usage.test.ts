@@ -11,7 +11,11 @@ const pod = (spec: object, status: object = {}, metadata: object = {}) => ({ api
 test('pod usage: requests and limits under quota names, init containers and sidecars, terminal pods only counted', () => {
   const cases: [string, object, Record<string, string>][] = [
     ['best effort', pod({ containers: [container('a')] }), { 'count/pods': '1', pods: '1' }],
-    ['two containers', pod({ containers: [container('a', { cpu: '250m', memory: '64Mi' }, { cpu: '500m', memory: '128Mi' }), container('b', { cpu: '250m', memory: '64Mi' }, { cpu: '500m', memory: '128Mi' })] }), { 'count/pods': '1', cpu: '500m', 'limits.cpu': '1', 'limits.memory': '256Mi', memory: '128Mi', pods: '1', 'requests.cpu': '500m', 'requests.memory': '128Mi' }],
+    [
+      'two containers',
+      pod({ containers: [container('a', { cpu: '250m', memory: '64Mi' }, { cpu: '500m', memory: '128Mi' }), container('b', { cpu: '250m', memory: '64Mi' }, { cpu: '500m', memory: '128Mi' })] }),
+      { 'count/pods': '1', cpu: '500m', 'limits.cpu': '1', 'limits.memory': '256Mi', memory: '128Mi', pods: '1', 'requests.cpu': '500m', 'requests.memory': '128Mi' },
+    ],
     ['init container larger', pod({ initContainers: [container('i', { cpu: '2' })], containers: [container('a', { cpu: '1' })] }), { 'count/pods': '1', cpu: '2', pods: '1', 'requests.cpu': '2' }],
     ['sidecar adds', pod({ initContainers: [{ ...container('s', { cpu: '1' }), restartPolicy: 'Always' }], containers: [container('a', { cpu: '1' })] }), { 'count/pods': '1', cpu: '2', pods: '1', 'requests.cpu': '2' }],
     ['ephemeral storage and extended', pod({ containers: [container('a', { 'ephemeral-storage': '1Gi', 'example.com/gpu': '1' })] }), { 'count/pods': '1', 'ephemeral-storage': '1Gi', pods: '1', 'requests.ephemeral-storage': '1Gi', 'requests.example.com/gpu': '1' }],

@@ -7,6 +7,7 @@ import type { KObject } from '../kind.js';
 import { type Amount, type Amounts, add, addAll, amountOf, amountsOf, cmp } from './amount.js';
 import { countName, isExtendedResource, LEGACY_COUNT_NAMES } from './names.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
 const arr = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);

@@ -64,5 +64,9 @@ export function installQuotaAdmission(state: ApiState): { close(): void } {
     caches.push(quotas);
     state.admission.register(resourceQuotaPlugin(quotas, () => state.objects(rqDef)));
   }
-  return { close: () => caches.forEach((c) => c.close()) };
+  return {
+    close: () => {
+      for (const c of caches) c.close();
+    },
+  };
 }

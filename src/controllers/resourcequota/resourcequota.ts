@@ -26,6 +26,7 @@ export const DEFAULT_QUOTA_RESYNC_MS = 5 * 60_000;
 const DISCOVERY_TTL_MS = 30_000;
 const SYNC_WAIT_MS = 30_000;
 
+// biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
 const grKey = (gr: GroupResource) => `${gr.group}/${gr.resource}`;
 const usageText = (a: Amounts) => JSON.stringify(listOf(a));

@@ -32,9 +32,14 @@ export const limitRange: KindDef = {
   namespaced: true,
   shortNames: ['limits'],
   schema: kindSchema(core('LimitRange'), 'Resource bounds and defaults for the objects of a namespace.', {
-    spec: struct(core('LimitRangeSpec'), 'The limits.', {
-      limits: listOf(limitRangeItem, 'The limits, one item per type.'),
-    }, { required: ['limits'] }),
+    spec: struct(
+      core('LimitRangeSpec'),
+      'The limits.',
+      {
+        limits: listOf(limitRangeItem, 'The limits, one item per type.'),
+      },
+      { required: ['limits'] },
+    ),
   }),
   printerColumns: [{ name: 'Created At', type: 'date', description: 'When the limit range was created.', cell: (o) => o.metadata?.creationTimestamp ?? '' }],
   noAgeColumn: true,

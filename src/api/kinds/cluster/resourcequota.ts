@@ -70,4 +70,3 @@ export const resourceQuota: KindDef = {
   ],
   validate: (o, old) => validateResourceQuota(o, old),
 };
-
