@@ -1,6 +1,6 @@
 // ResourceQuota and LimitRange with the real kubectl (no node agent: pods need not run). A quota
 // refuses the pod that would exceed it with Kubernetes' message, describe shows the usage the quota
-// controller counted, deleting a pod frees its share, LimitRange defaults land in created pods and
+// controller counted, deleting a pod (or its finishing) frees its share, LimitRange defaults land in created pods and
 // its min/max refuse, count/deployments.apps counts Deployments, dry runs are checked but not
 // charged, and concurrent creates never overrun a nearly full quota.
 
@@ -50,6 +50,13 @@ test('a quota refuses the third pod, describe shows usage, deleting a pod frees 
   await c.kubectl(['delete', 'pod', 'p1', '-n', 'quota-pods']);
   await waitUsed('quota-pods', 'pod-demo', 'pods', '1');
   assert.equal((await create('quota-pods', pod('p3'))).code, 0);
+
+  // A pod that finished releases its share; a create that fails as AlreadyExists charges nothing.
+  const done = await c.request('PATCH', '/api/v1/namespaces/quota-pods/pods/p2/status', { status: { phase: 'Succeeded' } }, { 'Content-Type': 'application/merge-patch+json' });
+  assert.equal(done.status, 200, done.body);
+  await waitUsed('quota-pods', 'pod-demo', 'pods', '1');
+  assert.match((await create('quota-pods', pod('p3'))).stderr, /AlreadyExists|already exists/);
+  assert.equal(await usedOf('quota-pods', 'pod-demo', 'pods'), '1');
 });
 
 test('compute quota: pods must name what the quota tracks; LimitRange defaults fill them in', async () => {

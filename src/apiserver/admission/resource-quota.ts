@@ -36,6 +36,10 @@ export function resourceQuotaPlugin(quotas: NamespacedCache, objects: () => Obje
       const gr = { group: a.rc.def.group, resource: a.rc.def.plural };
       let current = await quotas.list(namespace);
       if (current.length === 0) return;
+      // A create that will fail as AlreadyExists is not charged (Kubernetes would charge it until its
+      // controller's next recount): kubectl create of an existing name must not eat the quota.
+      const name = obj.metadata?.name;
+      if (a.operation === 'CREATE' && name && (await a.rc.api.objects(a.rc.def).get(namespace, name))) return;
       const store = objects();
       const charged = new Set<string>();
       for (let attempt = 0; attempt < QUOTA_CHARGE_ATTEMPTS; attempt++) {

@@ -118,15 +118,36 @@ export class ResourceQuotaController extends Controller {
       for (const n of names) used.set(n, sum.get(n) ?? ZERO);
     }
     used = mask(used, hardNames);
+    const requeueAfter = this.nextRelease(namespace);
     const dirty = !status.hard || !status.used || !sameAmounts(hard, amountsOf(status.hard)) || !sameAmounts(used, amountsOf(status.used));
-    if (!dirty) return;
-    const next: KObject = { ...quota, status: { hard: listOf(hard), used: listOf(used) } };
-    try {
-      await this.client.update(QUOTAS, next, 'status');
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e; // a conflict (admission charged meanwhile) is retried from the fresh cache
+    if (dirty) {
+      const next: KObject = { ...quota, status: { hard: listOf(hard), used: listOf(used) } };
+      try {
+        await this.client.update(QUOTAS, next, 'status');
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e; // a conflict (admission charged meanwhile) is retried from the fresh cache
+      }
     }
+    return requeueAfter === undefined ? undefined : { requeueAfter };
+  }
+
+  /**
+   * When the next pod of the namespace that is being deleted stops counting (its deletion time plus
+   * its grace period, as Kubernetes reckons a pod stuck terminating), so its share is released then
+   * and not only at the next full resync.
+   */
+  private nextRelease(namespace: string): number | undefined {
+    let next: number | undefined;
+    const now = this.now();
+    for (const p of this.tracked.get('/pods')?.byIndex(INDEX_NAMESPACE, namespace) ?? []) {
+      const del = p.metadata?.deletionTimestamp;
+      const grace = p.metadata?.deletionGracePeriodSeconds;
+      if (!del || typeof grace !== 'number') continue;
+      const at = Date.parse(del) + grace * 1000 + 1000;
+      if (Number.isFinite(at) && at > now) next = Math.min(next ?? Number.POSITIVE_INFINITY, at - now);
+    }
+    return next;
   }
 
   /** The resources whose usage the quota's names measure: pods, services, claims, and every count/... or legacy count. */
