@@ -24,6 +24,8 @@ test('amounts: parsed exactly and printed as Quantity.String() prints them', () 
     ['1n', '1n'],
   ];
   for (const [q, want] of cases) assert.equal(formatAmount(parseAmount(q)!), want, String(q));
+  assert.equal(formatAmount(parseAmount(`0.${'0'.repeat(100_000)}1`)!), '1n');
+  assert.equal(formatAmount(parseAmount(`${'0'.repeat(100_000)}5`)!), '5');
   for (const bad of ['abc', '1..2', '', '1x', null, {}]) assert.equal(parseAmount(bad), undefined, String(bad));
 });
 

@@ -30,7 +30,12 @@ export function parseAmount(q: unknown): Amount | undefined {
   const m = QUANTITY.exec(s);
   if (!m) return undefined;
   const [, sign, num, suffix] = m;
-  const [whole, frac = ''] = num.split('.');
+  const [rawWhole, rawFrac = ''] = num.split('.');
+  // Bounded work on hostile input: leading zeros carry nothing, and fraction digits past the 30th are
+  // far below a nano-unit whatever the suffix (one more non-zero digit keeps the rounding up right).
+  const whole = rawWhole.replace(/^0+/, '');
+  const frac = rawFrac.length > 30 ? rawFrac.slice(0, 30) + (/[1-9]/.test(rawFrac.slice(30)) ? '1' : '') : rawFrac;
+  if (whole.length > 40) return undefined;
   let digits = BigInt((whole || '0') + frac);
   let exp10 = -frac.length;
   let format: AmountFormat = 'DecimalSI';
