@@ -62,7 +62,7 @@ export function defaultPod(lr: KObject, pod: KObject) {
   for (const c of arr(spec.containers)) mergeContainer(c, defaults, 'container', notes);
   for (const c of arr(spec.initContainers)) mergeContainer(c, defaults, 'init container', notes);
   if (notes.length === 0) return;
-  pod.metadata ??= {};
+  if (!isObj(pod.metadata)) pod.metadata = {};
   pod.metadata.annotations = { ...(pod.metadata.annotations ?? {}), [LIMIT_RANGER_ANNOTATION]: `LimitRanger plugin set: ${notes.join('; ')}` };
 }
 
