@@ -98,13 +98,18 @@ test('LimitRange min and max refuse containers outside them', async () => {
   assert.match(invalid.stderr, /min value 2 is greater than max value 1/);
 });
 
-test('count/deployments.apps counts Deployments; concurrent creates never overrun a quota', async () => {
+test('count/deployments.apps counts Deployments, node ports are limited, concurrent creates never overrun a quota', async () => {
   await namespace('quota-count');
-  await c.kubectl(['create', 'quota', 'dep-quota', '--hard=count/deployments.apps=1,pods=3', '-n', 'quota-count']);
+  await c.kubectl(['create', 'quota', 'dep-quota', '--hard=count/deployments.apps=1,pods=3,services.nodeports=0', '-n', 'quota-count']);
   await waitUsed('quota-count', 'dep-quota', 'count/deployments.apps', '0');
   await c.kubectl(['create', 'deployment', 'd1', '--image=gifee.local/busybox:1', '--replicas=0', '-n', 'quota-count']);
   const second = await c.kubectl(['create', 'deployment', 'd2', '--image=gifee.local/busybox:1', '--replicas=0', '-n', 'quota-count'], { allowFail: true });
   assert.match(second.stderr, /deployments.apps "d2" is forbidden: exceeded quota: dep-quota, requested: count\/deployments.apps=1, used: count\/deployments.apps=1, limited: count\/deployments.apps=1/);
+
+  await waitUsed('quota-count', 'dep-quota', 'services.nodeports', '0');
+  const np = await c.kubectl(['create', 'service', 'nodeport', 'np', '--tcp=80:80', '-n', 'quota-count'], { allowFail: true });
+  assert.match(np.stderr, /services "np" is forbidden: exceeded quota: dep-quota, requested: services.nodeports=1, used: services.nodeports=0, limited: services.nodeports=0/);
+  await c.kubectl(['create', 'service', 'clusterip', 'cip', '--tcp=80:80', '-n', 'quota-count']);
 
   await waitUsed('quota-count', 'dep-quota', 'pods', '0');
   const results = await Promise.all(Array.from({ length: 8 }, (_, i) => c.request('POST', '/api/v1/namespaces/quota-count/pods', JSON.parse(pod(`racer-${i}`)))));
