@@ -5,7 +5,7 @@
 
 import type { KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
-import { enumOf, listOf, setOf, str, struct } from '../../schema.js';
+import { listOf, str, struct } from '../../schema.js';
 import { age } from '../../table.js';
 import { formatAmount, parseAmount, ZERO } from '../../quota/amount.js';
 import { validateResourceQuota } from '../../quota/validate-quota.js';
@@ -15,8 +15,8 @@ const scopedResourceSelectorRequirement = struct(
   core('ScopedResourceSelectorRequirement'),
   'A scope, an operator and values: which objects a quota tracks.',
   {
-    scopeName: enumOf(['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'], 'The scope the selector applies to.'),
-    operator: enumOf(['DoesNotExist', 'Exists', 'In', 'NotIn'], "The scope's relationship to the values."),
+    scopeName: str('The scope the selector applies to: BestEffort, CrossNamespacePodAffinity, NotBestEffort, NotTerminating, PriorityClass or Terminating.'),
+    operator: str("The scope's relationship to the values: In, NotIn, Exists or DoesNotExist."),
     values: listOf(str(), 'Values for In and NotIn (empty for Exists and DoesNotExist).'),
   },
   { required: ['scopeName', 'operator'] },
@@ -54,7 +54,8 @@ export const resourceQuota: KindDef = {
   schema: kindSchema(core('ResourceQuota'), 'Limits on the aggregate resource consumption of a namespace.', {
     spec: struct(core('ResourceQuotaSpec'), 'The hard limits to enforce, and which objects they apply to.', {
       hard: resourceList('The limit per named resource.'),
-      scopes: setOf(enumOf(['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating']), 'Filters every tracked object must match; none: all objects.'),
+      // Plain strings, not enums: an unknown scope is refused by validation with Kubernetes' own message.
+      scopes: listOf(str(), 'Filters every tracked object must match (BestEffort, NotBestEffort, Terminating, NotTerminating, PriorityClass, CrossNamespacePodAffinity); none: all objects.'),
       scopeSelector: scopeSelector,
     }),
     status: struct(core('ResourceQuotaStatus'), 'The enforced limits and the observed usage.', {
