@@ -25,6 +25,7 @@ export type QuotaDecision = { refused: string } | { charges: QuotaCharge[] };
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
+const nameOf = (q: KObject) => (typeof q.metadata?.name === 'string' ? q.metadata.name : '');
 const statusOf = (q: KObject) => (q.status && typeof q.status === 'object' ? (q.status as J) : {});
 
 /** Whether status.used has every resource of status.hard the evaluator tracks (hasUsageStats). */
@@ -41,7 +42,7 @@ export function checkQuotaRequest(quotas: KObject[], r: QuotaRequest): QuotaDeci
     const tracked = matchingResources(r.gr, hard.keys());
     // A quota matches when it tracks one of the resource's names and the object is in all its scopes.
     if (tracked.length === 0 || !matchesAllScopes(r.gr, q, r.obj)) continue;
-    const name = q.metadata?.name ?? '';
+    const name = nameOf(q);
     const problem = constraints(r.gr, tracked, r.obj);
     if (problem) return { refused: `failed quota: ${name}: ${problem}` };
     if (!hasUsageStats(q, tracked)) return { refused: `status unknown for quota: ${name}, resources: ${[...tracked].sort().join(',')}` };
@@ -71,7 +72,7 @@ export function checkQuotaRequest(quotas: KObject[], r: QuotaRequest): QuotaDeci
     const newUsed = addAll(used, requested);
     const exceeded = [...requested.keys()].filter((k) => cmp(newUsed.get(k)!, hard.get(k)!) > 0).sort();
     if (exceeded.length > 0) {
-      return { refused: `exceeded quota: ${quota.metadata?.name ?? ''}, requested: ${prettyPrint(mask(requested, exceeded))}, used: ${prettyPrint(mask(used, exceeded))}, limited: ${prettyPrint(mask(hard, exceeded))}` };
+      return { refused: `exceeded quota: ${nameOf(quota)}, requested: ${prettyPrint(mask(requested, exceeded))}, used: ${prettyPrint(mask(used, exceeded))}, limited: ${prettyPrint(mask(hard, exceeded))}` };
     }
     charges.push({ quota, used: listOf(newUsed) });
   }

@@ -11,6 +11,9 @@ type J = Record<string, any>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
 const arr = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
+/** A string field as text; anything else (hostile JSON) as ''. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export const LIMIT_RANGER_ANNOTATION = 'kubernetes.io/limit-ranger';
 
 const items = (lr: KObject): J[] => arr((lr.spec as J | undefined)?.limits);
@@ -46,8 +49,8 @@ function mergeContainer(c: J, defaults: { requests: J; limits: J }, what: string
       setRequests.push(k);
     }
   }
-  if (setRequests.length) notes.push(`${setRequests.sort().join(', ')} request for ${what} ${c.name ?? ''}`);
-  if (setLimits.length) notes.push(`${setLimits.sort().join(', ')} limit for ${what} ${c.name ?? ''}`);
+  if (setRequests.length) notes.push(`${setRequests.sort().join(', ')} request for ${what} ${text(c.name)}`);
+  if (setLimits.length) notes.push(`${setLimits.sort().join(', ')} limit for ${what} ${text(c.name)}`);
   // Empty maps are not what a client sent: leave none behind.
   if (Object.keys(res.limits).length === 0) delete res.limits;
   if (Object.keys(res.requests).length === 0) delete res.requests;

@@ -11,6 +11,9 @@ import { countName, isExtendedResource, LEGACY_COUNT_NAMES } from './names.js';
 type J = Record<string, any>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
 const arr = (v: unknown): J[] => (Array.isArray(v) ? v.filter(isObj) : []);
+
+/** A string field as text; anything else (hostile JSON) as ''. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const ONE = amountOf(1);
 
 export interface GroupResource {
@@ -177,7 +180,7 @@ export function podConstraints(required: string[], pod: J): string | undefined {
     for (const r of needed) {
       if (has.has(r)) continue;
       if (!missing.has(r)) missing.set(r, new Set());
-      missing.get(r)!.add(String(c.name ?? ''));
+      missing.get(r)!.add(text(c.name));
     }
   }
   if (missing.size === 0) return undefined;
@@ -284,7 +287,7 @@ export function matchesScope(gr: GroupResource, sel: ScopeRequirement, obj: KObj
 export function scopeRequirements(quota: KObject): ScopeRequirement[] {
   const spec = (isObj(quota.spec) ? quota.spec : {}) as J;
   const out: ScopeRequirement[] = (Array.isArray(spec.scopes) ? spec.scopes : []).filter((s: unknown) => typeof s === 'string').map((s: string) => ({ scopeName: s, operator: 'Exists' }));
-  for (const e of arr(spec.scopeSelector?.matchExpressions)) out.push({ scopeName: String(e.scopeName ?? ''), operator: String(e.operator ?? ''), values: Array.isArray(e.values) ? e.values.map(String) : [] });
+  for (const e of arr(spec.scopeSelector?.matchExpressions)) out.push({ scopeName: text(e.scopeName), operator: text(e.operator), values: Array.isArray(e.values) ? e.values.map(text) : [] });
   return out;
 }
 

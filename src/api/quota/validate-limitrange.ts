@@ -11,6 +11,9 @@ import { validateResourceName } from './validate-quota.js';
 type J = Record<string, unknown>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
 
+/** A string field as text; anything else (hostile JSON) as ''. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export const LIMIT_TYPES = ['Pod', 'Container', 'PersistentVolumeClaim'];
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
@@ -55,7 +58,7 @@ export function validateLimitRange(obj: KObject): FieldError[] {
   limits.forEach((item, i) => {
     if (!isObj(item)) return;
     const p = `spec.limits[${i}]`;
-    const type = String(item.type ?? '');
+    const type = text(item.type);
     errs.push(...validateTypeName(type, `${p}.type`));
     if (types.has(type)) errs.push(fieldErr.duplicate(`${p}.type`, type));
     types.add(type);

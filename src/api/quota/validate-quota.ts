@@ -4,11 +4,14 @@
 
 import { fieldErr } from '../errors.js';
 import type { FieldError, KObject } from '../kind.js';
-import { milliValue, parseAmount } from './amount.js';
+import { formatAmount, milliValue, parseAmount } from './amount.js';
 import { CONFLICTING_SCOPES, EXISTS_ONLY_SCOPES, QUOTA_SCOPES, isIntegerResource, isStandardQuotaResource, isStandardResource, qualifiedNameProblems, scopeValidForResource } from './names.js';
 
 type J = Record<string, unknown>;
 const isObj = (v: unknown): v is J => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A string field as text; anything else (hostile JSON) as ''. */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** validateResourceName: a qualified name; without a domain, a standard resource. */
@@ -30,7 +33,7 @@ export function validateQuantityValue(resource: string, value: unknown, path: st
   const a = parseAmount(value);
   if (!a) return []; // the schema reports malformed quantities
   const errs: FieldError[] = [];
-  if (a.nano < 0n) errs.push(fieldErr.invalid(path, String(value), 'must be greater than or equal to 0'));
+  if (a.nano < 0n) errs.push(fieldErr.invalid(path, formatAmount(a), 'must be greater than or equal to 0'));
   if (isIntegerResource(resource) && milliValue(a) % 1000n !== 0n) errs.push(fieldErr.invalid(path, value, 'must be an integer'));
   return errs;
 }
@@ -64,8 +67,8 @@ function validateScopeSelector(spec: J, hard: string[]): FieldError[] {
   const exprs = Array.isArray(spec.scopeSelector.matchExpressions) ? spec.scopeSelector.matchExpressions : [];
   for (const req of exprs) {
     if (!isObj(req)) continue;
-    const scope = String(req.scopeName ?? '');
-    const op = String(req.operator ?? '');
+    const scope = text(req.scopeName);
+    const op = text(req.operator);
     const values = strings(req.values);
     if (!(QUOTA_SCOPES as readonly string[]).includes(scope)) errs.push(fieldErr.invalid(`${p}.scopeName`, scope, 'unsupported scope'));
     for (const k of [...hard].sort()) if (isStandardQuotaResource(k) && !scopeValidForResource(scope, k)) errs.push(fieldErr.invalid(p, spec.scopeSelector, 'unsupported scope applied to resource'));
