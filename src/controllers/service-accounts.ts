@@ -28,4 +28,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   tokencleaner: 'token-cleaner',
   rootcacertpublisher: 'root-ca-cert-publisher',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
+  resourcequota: 'resourcequota-controller',
 } as const;

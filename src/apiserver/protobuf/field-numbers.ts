@@ -3,6 +3,7 @@
 // and `run`). Numbers are Kubernetes' wire contract (the protobuf tags of the API types); the field
 // types come from our schema declarations, so only the numbers live here.
 
+import { QUOTA_FIELD_NUMBERS } from './field-numbers-quota.js';
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
 import { SERVED_KIND_FIELD_NUMBERS, SERVED_KINDS_KEEP_ZERO } from './field-numbers-served-kinds.js';
 import { LEGACY_CORE_FIELD_NUMBERS } from './field-numbers-legacy-core.js';
@@ -182,6 +183,7 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   ...REVIEW_FIELD_NUMBERS,
   ...SERVED_KIND_FIELD_NUMBERS,
   ...LEGACY_CORE_FIELD_NUMBERS,
+  ...QUOTA_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */

@@ -50,6 +50,8 @@ export const controllerClusterRoles: ClusterRole[] = [
   clusterRole('system:controller:namespace-controller', [rule(['delete', 'get', 'list', 'watch'], [''], ['namespaces']), rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']), rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*'])]),
   controller('node-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']), rule(['patch', 'update'], [''], ['nodes/status']), rule(['patch', 'update'], [''], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [''], ['pods'])]),
   clusterRole('system:controller:pod-garbage-collector', [rule(['delete', 'list', 'watch'], [''], ['pods']), rule(READ, [''], ['nodes']), rule(['patch'], [''], ['pods/status'])]),
+  // Quota counts objects of any resource, so it may list and watch everything.
+  controller('resourcequota-controller', [rule(['list', 'watch'], ['*'], ['*']), rule(['update'], [''], ['resourcequotas/status'])]),
   controller('replicaset-controller', [rule(['get', 'list', 'update', 'watch'], apps, ['replicasets']), rule(['update'], apps, ['replicasets/status']), rule(['update'], apps, ['replicasets/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('replication-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['replicationcontrollers']), rule(['update'], [''], ['replicationcontrollers/status']), rule(['update'], [''], ['replicationcontrollers/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps'])]),
