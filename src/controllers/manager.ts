@@ -30,6 +30,7 @@ import { CsrApprovingController } from './certificates/approver.js';
 import { CsrCleanerController } from './certificates/cleaner.js';
 import { TokenCleanerController } from './bootstrap/tokencleaner.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
+import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
@@ -102,6 +103,7 @@ export async function startControllerManager(opts: {
     // As Kubernetes' tokens controller: the manager's own identity (system:kube-controller-manager may update Secrets).
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
+    new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -27,4 +27,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   tokencleaner: 'token-cleaner',
   rootcacertpublisher: 'root-ca-cert-publisher',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
+  disruption: 'disruption-controller',
 } as const;
