@@ -8,6 +8,7 @@
 import type { KindDef, KObject } from '../api/kind.js';
 import { ApiError, badRequest, conflict, forbidden, type Status } from '../api/errors.js';
 import { DISRUPTION_ALLOWED, DISRUPTION_BUDGET_CAUSE, MAX_DISRUPTED_PODS, type Pdb, SYNC_FAILED, evictionSelects, withDisruptionAllowedCondition } from '../api/kinds/policy/budget.js';
+import { evictionSchema } from '../api/kinds/policy/eviction.js';
 import type { RequestContext } from './context.js';
 import { isDryRun, nowSeconds } from './prepare.js';
 import { decodeBody, readBody } from './body.js';
@@ -154,7 +155,7 @@ const created = (): Status => ({ kind: 'Status', apiVersion: 'v1', metadata: {},
 
 export async function handleEviction(rc: RequestContext) {
   if (rc.info.verb !== 'create') throw badRequest('pods/eviction only accepts POST of an Eviction');
-  const { value } = decodeBody(await readBody(rc.req), rc.req.headers['content-type']);
+  const { value } = decodeBody(await readBody(rc.req), rc.req.headers['content-type'], evictionSchema);
   const eviction = decodeEviction(rc, value);
   const { opts, dryRun } = deleteOptionsOf(rc, eviction);
   const pdbDef = rc.api.registry.byResource('policy', 'v1', 'poddisruptionbudgets');

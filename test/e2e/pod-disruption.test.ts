@@ -35,6 +35,11 @@ describe('pod disruption budgets', () => {
   const evict = (ns: string, name: string, extra: Record<string, unknown> = {}, query = '') => cluster.request('POST', `/api/v1/namespaces/${ns}/pods/${name}/eviction${query}`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns }, ...extra });
   const pdb = (ns: string, name: string, spec: Record<string, unknown>) => apply({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name, namespace: ns }, spec });
   const pod = (ns: string, name: string, labels: Record<string, string>, spec: Record<string, unknown> = {}) => apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels }, spec: { containers: [{ name: 'main', image: 'registry.local/busybox:1', command: ['sleep', '3600'] }], ...spec } });
+  // A pod needs its namespace's default ServiceAccount, which the controller adds a moment after the namespace.
+  const namespace = async (ns: string) => {
+    await k(['create', 'namespace', ns]);
+    await until(`${ns}/default service account`, async () => (await k(['get', 'serviceaccount', 'default', '-n', ns], { allowFail: true })).code === 0);
+  };
   const pdbStatus = async (ns: string, name: string) => (await json(['get', 'pdb', name, '-n', ns])).status ?? {};
 
   before(async () => {
@@ -47,7 +52,7 @@ describe('pod disruption budgets', () => {
   });
 
   test('the controller computes the status; eviction spends it, honours dry run, and is refused with 429 once spent', async () => {
-    await k(['create', 'namespace', 'evict']);
+    await namespace('evict');
     await pod('evict', 'solo-1', { app: 'solo' });
     await pod('evict', 'solo-2', { app: 'solo' });
     await pdb('evict', 'solo-pdb', { minAvailable: 1, selector: { matchLabels: { app: 'solo' } } });
@@ -94,29 +99,51 @@ describe('pod disruption budgets', () => {
     assert.equal(beta.status, 429);
     const mismatch = await evict('evict', 'solo-2', { metadata: { name: 'other' } });
     assert.equal(mismatch.status, 400);
+    await k(['delete', 'namespace', 'evict', '--timeout=60s']);
   });
 
   test('several budgets are a 500; pods that are not running are evicted without a budget', async () => {
-    await pod('evict', 'multi', { app: 'multi' });
-    await pdb('evict', 'multi-1', { minAvailable: 0, selector: { matchLabels: { app: 'multi' } } });
-    await pdb('evict', 'multi-2', { maxUnavailable: 1, selector: { matchLabels: { app: 'multi' } } });
-    await until('multi running', async () => isReady(await json(['get', 'pod', 'multi', '-n', 'evict'])));
-    const two = await evict('evict', 'multi');
+    await namespace('multi');
+    await pod('multi', 'multi', { app: 'multi' });
+    await pdb('multi', 'multi-1', { minAvailable: 0, selector: { matchLabels: { app: 'multi' } } });
+    await pdb('multi', 'multi-2', { maxUnavailable: 1, selector: { matchLabels: { app: 'multi' } } });
+    await until('multi running', async () => isReady(await json(['get', 'pod', 'multi', '-n', 'multi'])));
+    const two = await evict('multi', 'multi');
     assert.equal(two.status, 500, two.body);
     assert.equal(two.json.message, 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
 
-    // A pod that can never be scheduled stays Pending: evicting it disrupts nothing.
-    await pod('evict', 'pending', { app: 'pending' }, { nodeSelector: { 'no-such-label': 'x' } });
-    await pdb('evict', 'pending-pdb', { minAvailable: 5, selector: { matchLabels: { app: 'pending' } } });
-    const pending = await evict('evict', 'pending');
-    assert.equal(pending.status, 201, pending.body);
-    await until('pending gone', async () => (await k(['get', 'pod', 'pending', '-n', 'evict'], { allowFail: true })).code !== 0);
-    assert.equal((await evict('evict', 'no-such-pod')).status, 404);
-    await k(['delete', 'namespace', 'evict', '--wait=false']);
+    // Pods that are not running disrupt nothing: a Pending one (bound to a node no agent serves) and a finished one.
+    await pdb('multi', 'idle-pdb', { minAvailable: 5, selector: { matchLabels: { app: 'idle' } } });
+    await pod('multi', 'pending', { app: 'idle' }, { nodeName: 'no-agent-node' });
+    await pod('multi', 'done', { app: 'idle' }, { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.local/busybox:1', command: ['sh', '-c', 'exit 0'] }] });
+    await until('done succeeded', async () => (await json(['get', 'pod', 'done', '-n', 'multi'])).status.phase === 'Succeeded');
+    assert.equal((await json(['get', 'pod', 'pending', '-n', 'multi'])).status.phase, 'Pending');
+    for (const name of ['pending', 'done']) {
+      const r = await evict('multi', name, { deleteOptions: { gracePeriodSeconds: 0 } });
+      assert.equal(r.status, 201, `${name}: ${r.body}`);
+      await until(`${name} gone`, async () => (await k(['get', 'pod', name, '-n', 'multi'], { allowFail: true })).code !== 0);
+    }
+    assert.equal((await evict('multi', 'no-such-pod')).status, 404);
+    // Hostile bodies are 400s, never 500s.
+    for (const bad of [[], 'x', { kind: 'Pod' }, { apiVersion: 'v1' }, { deleteOptions: 'x' }, { deleteOptions: { gracePeriodSeconds: -1 } }, { deleteOptions: { dryRun: ['Some'] } }, { metadata: 7 }]) {
+      const r = await cluster.request('POST', '/api/v1/namespaces/multi/pods/multi/eviction', Array.isArray(bad) || typeof bad !== 'object' ? bad : { metadata: { name: 'multi' }, ...bad });
+      assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.body}`);
+    }
+    // dryRun in the Eviction's deleteOptions is a dry run too.
+    await k(['delete', 'pdb', 'multi-2', '-n', 'multi']);
+    await until('multi-1 allows a disruption', async () => (await pdbStatus('multi', 'multi-1')).disruptionsAllowed === 1);
+    assert.equal((await evict('multi', 'multi', { deleteOptions: { dryRun: ['All'] } })).status, 201);
+    assert.equal((await json(['get', 'pod', 'multi', '-n', 'multi'])).metadata.deletionTimestamp, undefined);
+    assert.equal((await pdbStatus('multi', 'multi-1')).disruptionsAllowed, 1);
+    const gone = await evict('multi', 'multi', { deleteOptions: { gracePeriodSeconds: 0 } });
+    assert.equal(gone.status, 201, gone.body);
+    const after = await pdbStatus('multi', 'multi-1');
+    assert.ok(after.disruptedPods === undefined || 'multi' in after.disruptedPods);
+    await k(['delete', 'namespace', 'multi', '--timeout=60s']);
   });
 
   test("percentages and maxUnavailable count against the owning Deployment's scale", async () => {
-    await k(['create', 'namespace', 'pct']);
+    await namespace('pct');
     await apply({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -141,11 +168,20 @@ describe('pod disruption budgets', () => {
     });
     assert.match((await k(['get', 'pdb', 'pct-pdb', '-n', 'pct'])).stdout, /pct-pdb\s+N\/A\s+50%\s+\d+\s+/);
     assert.match((await k(['explain', 'poddisruptionbudget.spec.minAvailable'])).stdout, /IntOrString/);
-    await k(['delete', 'namespace', 'pct', '--wait=false']);
+    // kubectl create pdb sends protobuf: a zero minAvailable is a budget of its own and must survive.
+    await k(['create', 'pdb', 'made-zero', '-n', 'pct', '--selector=app=made', '--min-available=0']);
+    assert.equal((await json(['get', 'pdb', 'made-zero', '-n', 'pct'])).spec.minAvailable, 0);
+    await k(['create', 'poddisruptionbudget', 'made-pct', '-n', 'pct', '--selector=app=made', '--max-unavailable=50%']);
+    const made = await json(['get', 'pdb', 'made-pct', '-n', 'pct']);
+    assert.deepEqual(made.spec, { maxUnavailable: '50%', selector: { matchLabels: { app: 'made' } } });
+    const refused = await k(['create', 'pdb', 'bad', '-n', 'pct', '--selector=app=made', '--max-unavailable=150%'], { allowFail: true });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /spec.maxUnavailable: Invalid value: "150%": must not be greater than 100%/);
+    await k(['delete', 'namespace', 'pct', '--timeout=60s']);
   });
 
   test('kubectl drain waits for the budget; the replacement pods land on the other node', async () => {
-    await k(['create', 'namespace', 'drain']);
+    await namespace('drain');
     // Both replicas start on pdb-a: pdb-b is cordoned until they run.
     await k(['cordon', 'pdb-b']);
     assert.equal((await json(['get', 'node', 'pdb-b'])).spec.unschedulable, true);
