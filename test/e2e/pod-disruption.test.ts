@@ -129,6 +129,13 @@ describe('pod disruption budgets', () => {
       const r = await cluster.request('POST', '/api/v1/namespaces/multi/pods/multi/eviction', Array.isArray(bad) || typeof bad !== 'object' ? bad : { metadata: { name: 'multi' }, ...bad });
       assert.equal(r.status, 400, `${JSON.stringify(bad)}: ${r.body}`);
     }
+    // An eviction mark (DisruptionTarget) left on a pod that was not deleted goes False once stale.
+    const stale = new Date(Date.now() - 5 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    await k(['patch', 'pod', 'multi', '-n', 'multi', '--subresource=status', '--type=strategic', '-p', JSON.stringify({ status: { conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: stale }] } })]);
+    await until('the stale mark cleared', async () => {
+      const p = await json(['get', 'pod', 'multi', '-n', 'multi']);
+      return p.status.conditions.some((c: any) => c.type === 'DisruptionTarget' && c.status === 'False') && isReady(p);
+    });
     // dryRun in the Eviction's deleteOptions is a dry run too.
     await k(['delete', 'pdb', 'multi-2', '-n', 'multi']);
     await until('multi-1 allows a disruption', async () => (await pdbStatus('multi', 'multi-1')).disruptionsAllowed === 1);

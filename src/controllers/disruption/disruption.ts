@@ -3,6 +3,7 @@
 // DisruptionAllowed condition) from the pods it selects, as Kubernetes' does. The API server's
 // eviction subresource spends disruptionsAllowed; this controller recomputes it as pods come and go.
 // A budget whose expected count cannot be computed fails safe: no disruptions, reason SyncFailed.
+// It also clears eviction marks (DisruptionTarget) left on pods an eviction did not delete.
 
 import type { KObject } from '../../api/kind.js';
 import { DISRUPTION_ALLOWED, type Pdb, SYNC_FAILED, controllerSelects, needsScale, setCondition } from '../../api/kinds/policy/budget.js';
@@ -11,13 +12,18 @@ import { keyOf, type InformerLike } from '../../client/informer.js';
 import { INDEX_NAMESPACE } from '../../client/indexer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
-import { isConflict, type RestClient } from '../../client/rest.js';
+import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { writeStatus } from '../util/write-status.js';
 import { expectedScale } from './expected-scale.js';
 import { computeStatus } from './status.js';
+import { staleDisruptionIn } from './stale-condition.js';
+import { nowRfc3339 } from '../util/pod-state.js';
+
+/** Queue keys of pods whose eviction mark may be stale, beside the budgets' own ns/name keys. */
+const STALE = 'stale:';
 
 export const PDB_RESOURCE = { group: 'policy', version: 'v1', plural: 'poddisruptionbudgets' };
 
@@ -48,6 +54,8 @@ export class DisruptionController extends Controller {
       for (const p of [old, o]) if (p) for (const k of this.budgetsOf(p)) keys.add(k);
       return keys;
     });
+    // Eviction marks that outlived their eviction are cleared (keys `stale:ns/name`, when due).
+    this.pods.addHandlers({ onAdd: (p) => this.checkStale(p), onUpdate: (_old, p) => this.checkStale(p) });
     // A scale change moves percentage budgets before any pod changes.
     const scaled = (old: KObject | undefined, o: KObject | undefined) => {
       const replicas = (x?: KObject) => (x?.spec as { replicas?: number } | undefined)?.replicas;
@@ -68,7 +76,28 @@ export class DisruptionController extends Controller {
       .map(keyOf);
   }
 
+  private checkStale(pod: KObject) {
+    const due = staleDisruptionIn(pod);
+    if (due === undefined) return;
+    const key = `${STALE}${keyOf(pod)}`;
+    if (due === 0) this.queue.add(key);
+    else this.queue.addAfter(key, due + 100);
+  }
+
+  /** Sets a stale DisruptionTarget condition to False, on the pod version it was seen on. */
+  private async clearStale(podKey: string) {
+    const pod = this.pods.get(podKey);
+    if (!pod) return undefined;
+    const due = staleDisruptionIn(pod);
+    if (due === undefined) return undefined;
+    if (due > 0) return { requeueAfter: due + 100 };
+    const patch = { metadata: { resourceVersion: pod.metadata?.resourceVersion }, status: { conditions: [{ type: 'DisruptionTarget', status: 'False', lastTransitionTime: nowRfc3339() }] } };
+    await this.client.patch(R.pods, pod.metadata?.namespace, pod.metadata!.name!, patch, 'strategic', 'status').catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
+    return undefined;
+  }
+
   protected async reconcile(key: string) {
+    if (key.startsWith(STALE)) return this.clearStale(key.slice(STALE.length));
     const pdb = this.pdbs.get(key) as Pdb | undefined;
     if (!pdb) return undefined;
     try {
