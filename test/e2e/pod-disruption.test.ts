@@ -69,6 +69,9 @@ describe('pod disruption budgets', () => {
     assert.equal(cond.reason, 'SufficientPods');
     assert.match((await k(['get', 'pdb', '-n', 'evict'])).stdout, /^NAME\s+MIN AVAILABLE\s+MAX UNAVAILABLE\s+ALLOWED DISRUPTIONS\s+AGE\nsolo-pdb\s+1\s+N\/A\s+1\s+/);
 
+    const described = (await k(['describe', 'pdb', 'solo-pdb', '-n', 'evict'])).stdout;
+    assert.match(described, /Min available:\s+1/);
+    assert.match(described, /Allowed disruptions:\s+1/);
     // A dry run checks the budget and leaves pod and budget alone.
     const dry = await evict('evict', 'solo-1', {}, '?dryRun=All');
     assert.equal(dry.status, 201, dry.body);
