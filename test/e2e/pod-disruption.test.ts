@@ -152,7 +152,7 @@ describe('pod disruption budgets', () => {
     await k(['delete', 'namespace', 'multi', '--timeout=60s']);
   });
 
-  test("percentages and maxUnavailable count against the owning Deployment's scale", async () => {
+  test("percentages and maxUnavailable count against the owning Deployment's scale; a DaemonSet's budget fails safe", async () => {
     await namespace('pct');
     await apply({
       apiVersion: 'apps/v1',
@@ -187,6 +187,25 @@ describe('pod disruption budgets', () => {
     const refused = await k(['create', 'pdb', 'bad', '-n', 'pct', '--selector=app=made', '--max-unavailable=150%'], { allowFail: true });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /spec.maxUnavailable: Invalid value: "150%": must not be greater than 100%/);
+    // A DaemonSet has no scale: a maxUnavailable budget over its pods cannot be computed and fails
+    // safe. (The budget is observed once first: a budget never observed is "still being processed".)
+    await pdb('pct', 'agent-pdb', { maxUnavailable: 1, selector: { matchLabels: { app: 'agent' } } });
+    await until('agent-pdb observed', async () => (await pdbStatus('pct', 'agent-pdb')).observedGeneration === 1);
+    await apply({
+      apiVersion: 'apps/v1',
+      kind: 'DaemonSet',
+      metadata: { name: 'agent', namespace: 'pct' },
+      spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'main', image: 'registry.local/busybox:1', command: ['sleep', '3600'] }] } } },
+    });
+    await until('the budget fails safe', async () => {
+      const c = ((await pdbStatus('pct', 'agent-pdb')).conditions ?? []).find((x: any) => x.type === 'DisruptionAllowed');
+      return c?.status === 'False' && c.reason === 'SyncFailed' && /found no controllers for pod/.test(c.message);
+    });
+    const agentPod = (await json(['get', 'pods', '-n', 'pct', '-l', 'app=agent'])).items[0].metadata.name;
+    await until('the agent pod runs', async () => isReady(await json(['get', 'pod', agentPod, '-n', 'pct'])));
+    const failed = await evict('pct', agentPod);
+    assert.equal(failed.status, 429, failed.body);
+    assert.match(failed.json.details.causes[0].message, /^The disruption budget agent-pdb does not allow evicting pods currently because it failed sync: found no controllers for pod/);
     await k(['delete', 'namespace', 'pct', '--timeout=60s']);
   });
 
