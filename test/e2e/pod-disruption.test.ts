@@ -6,7 +6,7 @@
 
 import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { olderKubectl, startCluster, type Cluster } from '../helpers/cluster.js';
 import { startFakeKubelet, type FakeKubelet } from '../helpers/fake-kubelet.js';
 
 const until = async (what: string, fn: () => Promise<boolean>, ms = 30_000) => {
@@ -235,6 +235,13 @@ describe('pod disruption budgets', () => {
     assert.equal((await json(['get', 'node', 'pdb-a'])).spec.unschedulable, undefined);
     assert.ok((await appPods()).every((p) => p.spec.nodeName === 'pdb-a' && !p.metadata.deletionTimestamp));
     assert.equal((await pdbStatus('drain', 'app-pdb')).disruptionsAllowed, 1);
+    // Older kubectl (version skew) drains through the same subresource.
+    const old = await olderKubectl('1.27');
+    if (old) {
+      const skew = await cluster.kubectl(['drain', 'pdb-a', '--ignore-daemonsets', '--delete-emptydir-data', '--dry-run=server'], { binary: old });
+      assert.match(skew.stdout, /node\/pdb-a drained \(server dry run\)/);
+      assert.ok((await appPods()).every((p) => !p.metadata.deletionTimestamp));
+    }
 
     // Watch the app while it is drained: ready pods that are not being deleted.
     let minReady = Number.POSITIVE_INFINITY;
