@@ -105,7 +105,7 @@ describe('pod disruption budgets', () => {
     await k(['delete', 'namespace', 'evict', '--timeout=60s']);
   });
 
-  test('several budgets are a 500; pods that are not running are evicted without a budget', async () => {
+  test('several budgets are a 500; pods that are not running are evicted without a budget; unready pods follow unhealthyPodEvictionPolicy', async () => {
     await namespace('multi');
     await pod('multi', 'multi', { app: 'multi' });
     await pdb('multi', 'multi-1', { minAvailable: 0, selector: { matchLabels: { app: 'multi' } } });
@@ -127,6 +127,20 @@ describe('pod disruption budgets', () => {
       await until(`${name} gone`, async () => (await k(['get', 'pod', name, '-n', 'multi'], { allowFail: true })).code !== 0);
     }
     assert.equal((await evict('multi', 'no-such-pod')).status, 404);
+
+    // A running but unready pod: guarded while the budget is short (IfHealthyBudget), not with AlwaysAllow.
+    await pdb('multi', 'sick-pdb', { minAvailable: 5, selector: { matchLabels: { app: 'sick' } } });
+    await pod('multi', 'sick', { app: 'sick' }, { nodeName: 'no-agent-node' });
+    const running = { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }] } };
+    await k(['patch', 'pod', 'sick', '-n', 'multi', '--subresource=status', '--type=merge', '-p', JSON.stringify(running)]);
+    await until('sick-pdb observed', async () => (await pdbStatus('multi', 'sick-pdb')).expectedPods === 1);
+    const guarded = await evict('multi', 'sick');
+    assert.equal(guarded.status, 429, guarded.body);
+    assert.equal(guarded.json.details.causes[0].message, 'The disruption budget sick-pdb needs 5 healthy pods and has 0 currently');
+    await pdb('multi', 'sick-pdb', { minAvailable: 5, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: { app: 'sick' } } });
+    const allowed = await evict('multi', 'sick', { deleteOptions: { gracePeriodSeconds: 0 } });
+    assert.equal(allowed.status, 201, allowed.body);
+    await until('sick gone', async () => (await k(['get', 'pod', 'sick', '-n', 'multi'], { allowFail: true })).code !== 0);
     // Hostile bodies are 400s, never 500s.
     for (const bad of [[], 'x', { kind: 'Pod' }, { apiVersion: 'v1' }, { deleteOptions: 'x' }, { deleteOptions: { gracePeriodSeconds: -1 } }, { deleteOptions: { dryRun: ['Some'] } }, { metadata: 7 }]) {
       const r = await cluster.request('POST', '/api/v1/namespaces/multi/pods/multi/eviction', Array.isArray(bad) || typeof bad !== 'object' ? bad : { metadata: { name: 'multi' }, ...bad });
