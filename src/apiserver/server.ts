@@ -29,6 +29,7 @@ import './eviction.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
+import { installComponentStatuses } from './component-statuses.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
 import { requestStartTimes } from './request-timing.js';
 import { BadTarget, parseRequestTarget, preview } from '../util/http/request-target.js';
@@ -115,6 +116,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   Object.assign(state.timings, opts.timings);
