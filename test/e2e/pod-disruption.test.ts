@@ -166,7 +166,7 @@ describe('pod disruption budgets', () => {
     await k(['delete', 'namespace', 'multi', '--timeout=60s']);
   });
 
-  test("percentages and maxUnavailable count against the owning Deployment's scale; a DaemonSet's budget fails safe", async () => {
+  test("percentages and maxUnavailable count against the owning Deployment's or ReplicationController's scale; a DaemonSet's budget fails safe", async () => {
     await namespace('pct');
     await apply({
       apiVersion: 'apps/v1',
@@ -201,6 +201,18 @@ describe('pod disruption budgets', () => {
     const refused = await k(['create', 'pdb', 'bad', '-n', 'pct', '--selector=app=made', '--max-unavailable=150%'], { allowFail: true });
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /spec.maxUnavailable: Invalid value: "150%": must not be greater than 100%/);
+    // A ReplicationController's scale is read through its scale subresource.
+    await apply({
+      apiVersion: 'v1',
+      kind: 'ReplicationController',
+      metadata: { name: 'legacy', namespace: 'pct' },
+      spec: { replicas: 2, selector: { app: 'legacy' }, template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'main', image: 'registry.local/busybox:1', command: ['sleep', '3600'] }] } } },
+    });
+    await pdb('pct', 'legacy-pdb', { minAvailable: '50%', selector: { matchLabels: { app: 'legacy' } } });
+    await until("50% of the ReplicationController's 2", async () => {
+      const s = await pdbStatus('pct', 'legacy-pdb');
+      return s.expectedPods === 2 && s.desiredHealthy === 1 && s.currentHealthy === 2 && s.disruptionsAllowed === 1;
+    });
     // A DaemonSet has no scale: a maxUnavailable budget over its pods cannot be computed and fails
     // safe. (The budget is observed once first: a budget never observed is "still being processed".)
     await pdb('pct', 'agent-pdb', { maxUnavailable: 1, selector: { matchLabels: { app: 'agent' } } });
