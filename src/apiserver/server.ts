@@ -25,6 +25,7 @@ import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
 import './binding.js';
+import './eviction.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';

@@ -31,6 +31,7 @@ import { CsrApprovingController } from './certificates/approver.js';
 import { CsrCleanerController } from './certificates/cleaner.js';
 import { TokenCleanerController } from './bootstrap/tokencleaner.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
+import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 
@@ -109,6 +110,7 @@ export async function startControllerManager(opts: {
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
     new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
+    new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

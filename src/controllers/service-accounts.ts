@@ -29,4 +29,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   rootcacertpublisher: 'root-ca-cert-publisher',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
   resourcequota: 'resourcequota-controller',
+  disruption: 'disruption-controller',
 } as const;

@@ -8,5 +8,6 @@ import { rbacKinds } from './rbac/index.js';
 import { storageKinds } from './storage/index.js';
 import { networkingKinds } from './networking/index.js';
 import { nodeKinds } from './node/index.js';
+import { policyKinds } from './policy/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds];
