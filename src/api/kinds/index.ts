@@ -6,5 +6,6 @@ import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
 import { rbacKinds } from './rbac/index.js';
 import { autoscalingKinds } from './autoscaling/hpa.js';
+import { flowcontrolKinds } from './flowcontrol/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...autoscalingKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...autoscalingKinds, ...flowcontrolKinds];

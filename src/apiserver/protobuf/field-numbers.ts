@@ -4,6 +4,7 @@
 // types come from our schema declarations, so only the numbers live here.
 
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
+import { AUTOSCALING_FIELD_NUMBERS } from './field-numbers-autoscaling.js';
 
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
@@ -178,11 +179,17 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.rbac.v1.Subject': { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' },
   'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
   ...REVIEW_FIELD_NUMBERS,
+  ...AUTOSCALING_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
 export const KEEP_ZERO = new Set([
   'replicas',
+  // HorizontalPodAutoscaler's pointers (a zero is refused by validation, not silently dropped).
+  'minReplicas',
+  'targetCPUUtilizationPercentage',
+  'averageUtilization',
+  'stabilizationWindowSeconds',
   'completions',
   'parallelism',
   'backoffLimit',

@@ -76,12 +76,7 @@ const metricSpec = struct(
       { name: str('The name of the resource in question.'), target: metricTarget, container: str('The name of the container in the pods of the scaling target.') },
       { required: ['name', 'target', 'container'] },
     ),
-    external: struct(
-      'io.k8s.api.autoscaling.v2.ExternalMetricSource',
-      'A global metric that is not associated with any Kubernetes object, e.g. the length of a queue in a cloud messaging service.',
-      { metric: metricIdentifier, target: metricTarget },
-      { required: ['metric', 'target'] },
-    ),
+    external: struct('io.k8s.api.autoscaling.v2.ExternalMetricSource', 'A global metric that is not associated with any Kubernetes object, e.g. the length of a queue in a cloud messaging service.', { metric: metricIdentifier, target: metricTarget }, { required: ['metric', 'target'] }),
   },
   { required: ['type'] },
 );

@@ -159,7 +159,9 @@ export function validateHpaV2(o: KObject): FieldError[] {
   if (typeof max === 'number' && max < 1) errs.push(fieldErr.invalid('spec.maxReplicas', max, 'must be greater than 0'));
   if (typeof min === 'number' && typeof max === 'number' && max < min) errs.push(fieldErr.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
   errs.push(...checkReference('spec.scaleTargetRef', spec.scaleTargetRef));
-  objs(spec.metrics).forEach((m, i) => errs.push(...checkMetric(`spec.metrics[${i}]`, m)));
+  objs(spec.metrics).forEach((m, i) => {
+    errs.push(...checkMetric(`spec.metrics[${i}]`, m));
+  });
   if (isObj(spec.behavior)) {
     errs.push(...checkRules('spec.behavior.scaleUp', spec.behavior.scaleUp), ...checkRules('spec.behavior.scaleDown', spec.behavior.scaleDown));
   }

@@ -99,7 +99,14 @@ test('v2 defaults: minReplicas 1, CPU 80%, behavior rules filled', () => {
   const spec = o.spec as Record<string, any>;
   assert.equal(spec.minReplicas, 1);
   assert.equal(spec.metrics[0].resource.target.averageUtilization, 80);
-  assert.deepEqual(spec.behavior.scaleUp, { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] });
+  assert.deepEqual(spec.behavior.scaleUp, {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ],
+  });
   assert.deepEqual(spec.behavior.scaleDown, { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }], stabilizationWindowSeconds: 60 });
 });
 
