@@ -11,6 +11,7 @@ const stored = (): KObject => ({
   kind: 'HorizontalPodAutoscaler',
   metadata: { name: 'web', namespace: 'default', resourceVersion: '7' },
   spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+  status: { desiredReplicas: 0 },
 });
 
 test('a single-version kind has no view: nothing is converted', () => {

@@ -224,15 +224,14 @@ export function hpaToV1(hpa: KObject): KObject {
     metadata: meta,
     spec: compact({ scaleTargetRef: spec.scaleTargetRef, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas, targetCPUUtilizationPercentage: targetCPU }),
   };
-  if (status) {
-    out.status = compact({
-      observedGeneration: status.observedGeneration,
-      lastScaleTime: status.lastScaleTime,
-      currentReplicas: status.currentReplicas ?? 0,
-      desiredReplicas: status.desiredReplicas ?? 0,
-      currentCPUUtilizationPercentage: currentCPU,
-    });
-  } else delete out.status;
+  // v1's status fields are not omitempty: they read as 0 before any controller wrote them.
+  out.status = compact({
+    observedGeneration: status?.observedGeneration,
+    lastScaleTime: status?.lastScaleTime,
+    currentReplicas: status?.currentReplicas ?? 0,
+    desiredReplicas: status?.desiredReplicas ?? 0,
+    currentCPUUtilizationPercentage: currentCPU,
+  });
   return out;
 }
 
@@ -269,7 +268,8 @@ export function hpaToV2(hpa: KObject): KObject {
     out.status = compact({
       observedGeneration: status.observedGeneration,
       lastScaleTime: status.lastScaleTime,
-      currentReplicas: status.currentReplicas,
+      // v2's currentReplicas is omitempty, desiredReplicas is not.
+      currentReplicas: status.currentReplicas === 0 ? undefined : status.currentReplicas,
       desiredReplicas: status.desiredReplicas ?? 0,
       currentMetrics,
       conditions,

@@ -93,6 +93,8 @@ export const hpaV2: KindDef = {
   ...common,
   version: 'v2',
   schema: hpaV2Schema,
+  // Go's non-omitempty desiredReplicas: a new object reads with it (v1 adds currentReplicas).
+  initialStatus: () => ({ desiredReplicas: 0 }),
   printerColumns: columns((o) => o),
   default: (o) => {
     // v2 never carries v1's round-trip annotations (Kubernetes drops them on the way in).
@@ -156,6 +158,7 @@ export const hpaV1: KindDef = {
     ),
   }),
   printerColumns: columns(asV2),
+  initialStatus: () => ({ currentReplicas: 0, desiredReplicas: 0 }),
   default: (o) => {
     const spec = (o.spec ??= {}) as Obj;
     spec.minReplicas ??= 1;
