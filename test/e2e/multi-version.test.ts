@@ -117,6 +117,32 @@ describe('multi-version kinds', () => {
     assert.match(bad.stderr, /spec.maxReplicas: Invalid value: 7: must be greater than or equal to `minReplicas`/);
   });
 
+  test('field ownership across versions: an apply at v1 conflicts with a v2 owner of what it changes', async () => {
+    const v2 = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'owned', namespace: 'default' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] },
+    };
+    await k(['apply', '--server-side', '--field-manager=v2-owner', '-f', '-'], { input: JSON.stringify(v2) });
+    const v1 = { apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: { name: 'owned', namespace: 'default' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3, targetCPUUtilizationPercentage: 30 } };
+    const refused = await k(['apply', '--server-side', '--field-manager=v1-owner', '-f', '-'], { input: JSON.stringify(v1), allowFail: true });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /conflict with "v2-owner" using autoscaling\/v2: \.spec\.metrics/);
+    await k(['apply', '--server-side', '--force-conflicts', '--field-manager=v1-owner', '-f', '-'], { input: JSON.stringify(v1) });
+    const got = JSON.parse((await k(['get', V2, 'owned', '-o', 'json', '--show-managed-fields'])).stdout);
+    assert.equal(got.spec.metrics[0].resource.target.averageUtilization, 30);
+    const owner = got.metadata.managedFields.find((m: { manager: string }) => m.manager === 'v2-owner');
+    assert.ok(owner.fieldsV1['f:spec']['f:maxReplicas'], 'the unchanged field stays shared');
+    assert.equal(owner.fieldsV1['f:spec']['f:metrics'], undefined, 'the v2 owner lost the metrics the v1 apply took');
+    // An ordinary update through v2 takes the field from the v1 applier, seen at v1.
+    await k(['patch', V2, 'owned', '--type=merge', '--field-manager=v2-patcher', '-p', '{"spec":{"metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":45}}}]}}']);
+    const after = JSON.parse((await k(['get', V2, 'owned', '-o', 'json', '--show-managed-fields'])).stdout);
+    const v1owner = after.metadata.managedFields.find((m: { manager: string }) => m.manager === 'v1-owner');
+    assert.equal(v1owner.fieldsV1['f:spec']['f:targetCPUUtilizationPercentage'], undefined);
+    await k(['delete', V2, 'owned']);
+  });
+
   test('field and label selectors evaluated on the requested version; tables at v1', async () => {
     await k(['label', 'hpa', 'web', 'tier=front']);
     const names = (await k(['get', V1, '-l', 'tier=front', '--field-selector', 'metadata.name=web', '-o', 'name'])).stdout.trim();

@@ -7,6 +7,8 @@
 import { apiVersionOf, type KindDef, type KObject } from '../../api/kind.js';
 import { badRequest, internalError } from '../../api/errors.js';
 import type { HubEvent } from './watch-hub.js';
+import type { KindRegistry } from '../../api/registry.js';
+import type { ObjectSchema } from '../../api/schema.js';
 
 export interface VersionView {
   /** The version requests through this KindDef use, e.g. 'autoscaling/v1'. */
@@ -76,4 +78,21 @@ export function eventAs(view: VersionView | undefined, e: HubEvent): { object: K
 /** The key under which a watcher caches an event's serialization: per version when the kind has several. */
 export function serializationKey(view: VersionView | undefined, type: string): string {
   return view ? `${view.apiVersion} ${type}` : type;
+}
+
+/**
+ * For field ownership across versions (patch/cross-version.ts): the schema of another served version
+ * of def's kind and a conversion to it. Undefined for single-version kinds.
+ */
+export function otherVersionsOf(registry: KindRegistry, def: KindDef): ((apiVersion: string) => { schema: ObjectSchema; convert(o: KObject): KObject } | undefined) | undefined {
+  if (!def.conversion) return undefined;
+  return (apiVersion) => {
+    const slash = apiVersion.lastIndexOf('/');
+    const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+    if (group !== def.group) return undefined;
+    const other = registry.byResource(def.group, apiVersion.slice(slash + 1), def.plural);
+    const view = other && versionViewOf(other);
+    if (!other || !view) return undefined;
+    return { schema: other.schema, convert: (o) => view.fromStorage(o) };
+  };
 }
