@@ -8,6 +8,7 @@
 // A v2 object never carries these annotations: they are dropped on the way to v2.
 
 import type { KObject } from '../../kind.js';
+import { DEFAULT_CPU_UTILIZATION, defaultHpaV2 } from './hpa-defaults.js';
 
 export const METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/metrics';
 export const CURRENT_METRICS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/current-metrics';
@@ -15,8 +16,7 @@ export const CONDITIONS_ANNOTATION = 'autoscaling.alpha.kubernetes.io/conditions
 export const BEHAVIOR_ANNOTATION = 'autoscaling.alpha.kubernetes.io/behavior';
 const ROUND_TRIP = [METRICS_ANNOTATION, CURRENT_METRICS_ANNOTATION, CONDITIONS_ANNOTATION, BEHAVIOR_ANNOTATION];
 
-/** v1 had an implicit 80% CPU target; v2 spells it out. */
-export const DEFAULT_CPU_UTILIZATION = 80;
+export { DEFAULT_CPU_UTILIZATION };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -275,6 +275,8 @@ export function hpaToV2(hpa: KObject): KObject {
       conditions,
     });
   } else delete out.status;
+  // What v2 decoding would fill in (behavior rules carried in the annotation included).
+  defaultHpaV2(out);
   return out;
 }
 

@@ -1,4 +1,4 @@
-// HorizontalPodAutoscaler defaulting and validation, on the v2 shape (Kubernetes validates its
+// HorizontalPodAutoscaler validation, on the v2 shape (Kubernetes validates its
 // internal form, which is v2's; a v1 object is converted first, so errors name v2's field paths as
 // Kubernetes' do).
 
@@ -6,7 +6,6 @@ import { fieldErr } from '../../errors.js';
 import type { FieldError, KObject } from '../../kind.js';
 import { isQuantity, parseQuantity } from '../../quantity.js';
 import { checkLabelSelector } from '../workloads/checks.js';
-import { DEFAULT_CPU_UTILIZATION } from './hpa-conversion.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -18,37 +17,6 @@ export const MAX_PERIOD_SECONDS = 1800;
 const METRIC_SOURCE_TYPES = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
 const SELECT_POLICIES = ['Disabled', 'Max', 'Min'];
 const POLICY_TYPES = ['Percent', 'Pods'];
-
-const scaleUpDefaults = () => ({
-  stabilizationWindowSeconds: 0,
-  selectPolicy: 'Max',
-  policies: [
-    { type: 'Pods', value: 4, periodSeconds: 15 },
-    { type: 'Percent', value: 100, periodSeconds: 15 },
-  ],
-});
-// No stabilization window: the controller's --horizontal-pod-autoscaler-downscale-stabilization applies.
-const scaleDownDefaults = (): Obj => ({ selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] });
-
-function rulesWithDefaults(given: unknown, defaults: Obj): Obj {
-  if (!isObj(given)) return defaults;
-  const out = { ...defaults };
-  for (const k of ['selectPolicy', 'stabilizationWindowSeconds', 'policies']) if (given[k] !== undefined && given[k] !== null) out[k] = given[k];
-  return { ...given, ...out };
-}
-
-/** v2 defaults: minReplicas 1, an 80% CPU target when no metric is given, every unset behavior rule filled. */
-export function defaultHpaV2(o: KObject) {
-  const spec = (o.spec ??= {}) as Obj;
-  spec.minReplicas ??= 1;
-  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
-    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
-  }
-  if (isObj(spec.behavior)) {
-    spec.behavior.scaleUp = rulesWithDefaults(spec.behavior.scaleUp, scaleUpDefaults());
-    spec.behavior.scaleDown = rulesWithDefaults(spec.behavior.scaleDown, scaleDownDefaults());
-  }
-}
 
 /** Kubernetes' path segment name rule (names and kinds in references). */
 function pathSegmentErrors(v: string): string[] {

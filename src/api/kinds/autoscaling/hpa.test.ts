@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KObject } from '../../kind.js';
 import { BEHAVIOR_ANNOTATION, CONDITIONS_ANNOTATION, CURRENT_METRICS_ANNOTATION, convertHpa, METRICS_ANNOTATION } from './hpa-conversion.js';
 import { hpaV1, hpaV2, formatHpaTargets } from './hpa.js';
-import { defaultHpaV2 } from './hpa-validation.js';
+import { defaultHpaV2 } from './hpa-defaults.js';
 
 const v2Full = (): KObject => ({
   apiVersion: 'autoscaling/v2',
@@ -76,7 +76,11 @@ test('v1 -> v2 -> v1 loses nothing, annotations included', () => {
     { type: 'Pods', pods: { metric: { name: 'qps' }, target: { type: 'AverageValue', averageValue: '10' } } },
     { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
   ]);
-  assert.deepEqual(spec.behavior, { scaleUp: { stabilizationWindowSeconds: 30, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] } });
+  // The rules the annotation leaves out get v2's defaults, as Kubernetes' v2 decoding fills them.
+  assert.deepEqual(spec.behavior, {
+    scaleUp: { stabilizationWindowSeconds: 30, selectPolicy: 'Min', policies: [{ type: 'Pods', value: 2, periodSeconds: 60 }] },
+    scaleDown: { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+  });
   const again = convertHpa(v2, 'v1');
   assert.deepEqual(again.spec, v1.spec);
   assert.deepEqual(JSON.parse(again.metadata!.annotations![METRICS_ANNOTATION]), JSON.parse(v1.metadata!.annotations![METRICS_ANNOTATION]));

@@ -7,7 +7,8 @@ import { kindSchema } from '../../meta.js';
 import { int32, int64, str, struct, time } from '../../schema.js';
 import { convertHpa, CONDITIONS_ANNOTATION, CURRENT_METRICS_ANNOTATION, BEHAVIOR_ANNOTATION, hpaToV2, METRICS_ANNOTATION } from './hpa-conversion.js';
 import { hpaV2Schema } from './hpa-v2-schema.js';
-import { defaultHpaV2, validateHpaV2 } from './hpa-validation.js';
+import { defaultHpaV2 } from './hpa-defaults.js';
+import { validateHpaV2 } from './hpa-validation.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
