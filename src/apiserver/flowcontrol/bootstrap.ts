@@ -31,6 +31,11 @@ async function ensure(state: ApiState, def: KindDef, wanted: KObject, mandatory:
     }
     return;
   }
+  // The exempt level's concurrency settings are the administrator's to tune (Kubernetes keeps them).
+  if (def.kind === 'PriorityLevelConfiguration' && name === 'exempt') {
+    const spec = cur.obj.spec as { exempt?: unknown } | undefined;
+    if (spec?.exempt) (desired.spec as { exempt?: unknown }).exempt = structuredClone(spec.exempt);
+  }
   const annotation = cur.obj.metadata?.annotations?.[AUTO_UPDATE_ANNOTATION];
   // Mandatory objects always carry Kubernetes' spec; suggested ones only while they ask for it.
   if (!mandatory && annotation !== 'true') return;
