@@ -55,10 +55,9 @@ export async function reconcileFlowcontrolBootstrap(state: ApiState) {
   const fs = state.registry.byResource(GROUP, 'v1', 'flowschemas');
   const pl = state.registry.byResource(GROUP, 'v1', 'prioritylevelconfigurations');
   if (!fs || !pl) return;
-  for (const o of MANDATORY_PRIORITY_LEVELS) await ensure(state, pl, o, true);
-  for (const o of SUGGESTED_PRIORITY_LEVELS) await ensure(state, pl, o, false);
-  for (const o of MANDATORY_FLOW_SCHEMAS) await ensure(state, fs, o, true);
-  for (const o of SUGGESTED_FLOW_SCHEMAS) await ensure(state, fs, o, false);
+  // Concurrently: the store commits the writes together (one durable flush for many objects).
+  await Promise.all([...MANDATORY_PRIORITY_LEVELS.map((o) => ensure(state, pl, o, true)), ...SUGGESTED_PRIORITY_LEVELS.map((o) => ensure(state, pl, o, false))]);
+  await Promise.all([...MANDATORY_FLOW_SCHEMAS.map((o) => ensure(state, fs, o, true)), ...SUGGESTED_FLOW_SCHEMAS.map((o) => ensure(state, fs, o, false))]);
 }
 
 /** Registers the bootstrap as a post-start hook (before /readyz says ok), retried like the RBAC one. */
