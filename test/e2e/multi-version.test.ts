@@ -1,31 +1,29 @@
-// Kinds served at several versions sharing one storage, with the real kubectl (no agent):
+// Kinds served at several versions sharing one storage, with the real kubectl (no agent), on SQLite and etcd:
 // HorizontalPodAutoscalers created through one version and read, patched and watched through the
 // other, and flowcontrol's FlowSchemas and PriorityLevelConfigurations with Kubernetes' defaults.
 
-import { describe, before, after, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startCluster, kubectlBinary, type Cluster } from '../helpers/cluster.js';
+import { kubectlBinary } from '../helpers/cluster.js';
+import { forEachBackend } from '../helpers/backends.js';
 
 // kubectl drops the version of a short name (hpa.v1.autoscaling reads the preferred v2, against
 // Kubernetes too): the full resource name selects the version.
 const V1 = 'horizontalpodautoscalers.v1.autoscaling';
 const V2 = 'horizontalpodautoscalers.v2.autoscaling';
 
-describe('multi-version kinds', () => {
-  let cluster: Cluster;
-  const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => cluster.kubectl(args, o);
+forEachBackend('multi-version kinds', (get) => {
+  // A getter per use: the backend's cluster exists once the suite's before() ran.
+  const c = () => get();
+  const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c().kubectl(args, o);
 
   before(async () => {
-    cluster = await startCluster();
     await k(['create', 'deployment', 'web', '--image=registry.k8s.io/hpa-example', '--replicas=1']);
-  });
-  after(async () => {
-    await cluster?.stop();
   });
 
   test('discovery: autoscaling serves v2 (preferred) and v1', async () => {
-    const g = (await cluster.request('GET', '/apis/autoscaling')).json;
+    const g = (await c().request('GET', '/apis/autoscaling')).json;
     assert.deepEqual(
       g.versions.map((v: { version: string }) => v.version),
       ['v2', 'v1'],
@@ -149,7 +147,7 @@ describe('multi-version kinds', () => {
     assert.equal(names, 'horizontalpodautoscaler.autoscaling/web');
     const table = (await k(['get', V1, 'multi'])).stdout;
     assert.match(table, /^multi\s+Deployment\/web\s+memory: <unknown>\/500Mi, cpu: <unknown>\/60%\s+1\s+12\s+0\s+\S+$/m);
-    const list = (await cluster.request('GET', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers')).json;
+    const list = (await c().request('GET', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers')).json;
     assert.equal(list.apiVersion, 'autoscaling/v1');
     assert.ok(list.items.every((i: { apiVersion: string; spec: Record<string, unknown> }) => i.apiVersion === 'autoscaling/v1' && !('metrics' in i.spec)));
   });
@@ -157,7 +155,7 @@ describe('multi-version kinds', () => {
   test('a v1 watch sees v1 objects: initial events, changes and bookmarks', async () => {
     const path = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&timeoutSeconds=20';
     const events: { type: string; object: { apiVersion: string; metadata: { name?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> } }[] = [];
-    const child = spawn(kubectlBinary, ['--kubeconfig', cluster.kubeconfig, 'get', '--raw', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(kubectlBinary, ['--kubeconfig', c().kubeconfig, 'get', '--raw', path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     let patched = false;
     const seen = new Promise<void>((resolve, reject) => {
@@ -197,7 +195,7 @@ describe('multi-version kinds', () => {
   });
 
   test('kubectl get hpa.v1.autoscaling -w prints v1 rows', async () => {
-    const child = spawn(kubectlBinary, ['--kubeconfig', cluster.kubeconfig, 'get', V1, 'web', '-w', '--request-timeout=20s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(kubectlBinary, ['--kubeconfig', c().kubeconfig, 'get', V1, 'web', '-w', '--request-timeout=20s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     try {
       await new Promise<void>((resolve, reject) => {
@@ -216,7 +214,7 @@ describe('multi-version kinds', () => {
   });
 
   test('delete through v1 answers with the v1 object', async () => {
-    const r = await cluster.request('DELETE', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/multi');
+    const r = await c().request('DELETE', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/multi');
     assert.equal(r.status, 200);
     assert.equal(r.json.apiVersion, 'autoscaling/v1');
     assert.equal(r.json.spec.targetCPUUtilizationPercentage, 60);
@@ -261,7 +259,7 @@ describe('multi-version kinds', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /only the schema named 'exempt' may have matchingPrecedence 1/);
     assert.match(bad.stderr, /subjects must contain at least one value/);
-    await cluster.restart();
+    await c().restart();
     const shares = async (name: string) => JSON.parse((await k(['get', 'prioritylevelconfiguration', name, '-o', 'json'])).stdout).spec.limited.nominalConcurrencyShares;
     assert.equal(await shares('catch-all'), 5, 'mandatory restored');
     assert.equal(await shares('workload-low'), 3, 'autoupdate-spec=false keeps the change');
