@@ -28,6 +28,7 @@ import './binding.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
+import { installComponentStatuses } from './component-statuses.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
 import { requestStartTimes } from './request-timing.js';
 import { BadTarget, parseRequestTarget, preview } from '../util/http/request-target.js';
@@ -116,6 +117,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
   installFlowcontrolBootstrap(state);
+  installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   Object.assign(state.timings, opts.timings);

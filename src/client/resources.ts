@@ -15,6 +15,7 @@ export const R = {
   serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts' },
   persistentvolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   persistentvolumeclaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
+  replicationcontrollers: { group: '', version: 'v1', plural: 'replicationcontrollers' },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets' },
   statefulsets: { group: 'apps', version: 'v1', plural: 'statefulsets' },

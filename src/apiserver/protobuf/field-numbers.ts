@@ -5,6 +5,7 @@
 
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
 import { AUTOSCALING_FIELD_NUMBERS } from './field-numbers-autoscaling.js';
+import { LEGACY_CORE_FIELD_NUMBERS } from './field-numbers-legacy-core.js';
 
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
@@ -180,6 +181,7 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
   ...REVIEW_FIELD_NUMBERS,
   ...AUTOSCALING_FIELD_NUMBERS,
+  ...LEGACY_CORE_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
