@@ -29,9 +29,11 @@ function rulesWithDefaults(given: unknown, defaults: Obj): Obj {
 
 /** v2 defaults: minReplicas 1, an 80% CPU target when no metric is given, every unset behavior rule filled. */
 export function defaultHpaV2(o: KObject) {
+  // A spec of the wrong type is left for validation to refuse.
+  if (o.spec !== undefined && !isObj(o.spec)) return;
   const spec = (o.spec ??= {}) as Obj;
   spec.minReplicas ??= 1;
-  if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+  if (spec.metrics === undefined || spec.metrics === null || (Array.isArray(spec.metrics) && spec.metrics.length === 0)) {
     spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
   }
   if (isObj(spec.behavior)) {

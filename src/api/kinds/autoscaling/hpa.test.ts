@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { KObject } from '../../kind.js';
 import { BEHAVIOR_ANNOTATION, CONDITIONS_ANNOTATION, CURRENT_METRICS_ANNOTATION, convertHpa, METRICS_ANNOTATION } from './hpa-conversion.js';
 import { hpaV1, hpaV2, formatHpaTargets } from './hpa.js';
@@ -165,4 +166,43 @@ test('TARGETS column as kubectl prints it', () => {
   const cpuOnly: KObject = { spec: { metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }] } };
   assert.equal(formatHpaTargets(cpuOnly), 'cpu: <unknown>/50%');
   assert.equal(formatHpaTargets({ ...cpuOnly, status: { currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 7 } } }] } }), 'cpu: 7%/50%');
+});
+
+test('hostile bodies: validation, conversion and printing never throw (conversion refuses only unparsable annotations)', () => {
+  const leaf = fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.constant(null), fc.boolean(), fc.constantFrom('cpu', 'Resource', 'Pods', 'Object', 'External', 'ContainerResource', 'Utilization', 'AverageValue', 'Value', '1k', '-1', 'Max'));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.array(tie('v'), { maxLength: 3 }),
+      fc.dictionary(fc.constantFrom('type', 'resource', 'pods', 'object', 'external', 'containerResource', 'target', 'current', 'metric', 'name', 'averageUtilization', 'averageValue', 'value', 'scaleUp', 'scaleDown', 'policies', 'selectPolicy', 'selector', 'describedObject', 'kind'), tie('v'), { maxKeys: 4 }),
+    ),
+  })).v;
+  const annotation = fc.oneof(
+    fc.string({ maxLength: 8 }),
+    value.map((v) => JSON.stringify(v)),
+  );
+  const body = fc.record({
+    apiVersion: fc.constantFrom('autoscaling/v1', 'autoscaling/v2'),
+    metadata: fc.record({ name: fc.constant('x'), annotations: fc.option(fc.dictionary(fc.constantFrom(METRICS_ANNOTATION, BEHAVIOR_ANNOTATION, CURRENT_METRICS_ANNOTATION, CONDITIONS_ANNOTATION, 'a'), annotation, { maxKeys: 3 }), { nil: undefined }) }),
+    spec: fc.oneof(value, fc.record({ scaleTargetRef: value, minReplicas: value, maxReplicas: value, targetCPUUtilizationPercentage: value, metrics: fc.array(value, { maxLength: 3 }), behavior: value })),
+    status: fc.option(fc.record({ currentMetrics: fc.array(value, { maxLength: 2 }), conditions: value, currentReplicas: value, currentCPUUtilizationPercentage: value }), { nil: undefined }),
+  });
+  fc.assert(
+    fc.property(body, (b) => {
+      const o = b as unknown as KObject;
+      hpaV1.validate!(structuredClone(o));
+      hpaV2.validate!(structuredClone(o));
+      hpaV2.default!(structuredClone(o));
+      for (const c of hpaV1.printerColumns!) c.cell?.(structuredClone(o));
+      for (const to of ['v1', 'v2']) {
+        try {
+          convertHpa(structuredClone(o), to);
+        } catch (e) {
+          assert.match((e as Error).message, /^annotation autoscaling\.alpha\.kubernetes\.io\//);
+        }
+      }
+    }),
+    { numRuns: 400 },
+  );
 });

@@ -16,7 +16,9 @@ const objs = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 export const hpaConversion: KindConversion = { storageVersion: 'v2', convert: convertHpa };
 
-const q = (v: unknown) => (v === undefined || v === null ? '<unknown>' : String(v));
+/** A cell's text for any stored value (scalars as they are, anything else as JSON). */
+const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? (JSON.stringify(v) ?? '') : String(v));
+const q = (v: unknown) => (v === undefined || v === null ? '<unknown>' : text(v));
 
 /** kubectl's TARGETS cell: "cpu: 12%/50%" per metric, at most two, then "+ N more...". */
 export function formatHpaTargets(hpa: KObject): string {
@@ -34,7 +36,7 @@ export function formatHpaTargets(hpa: KObject): string {
       case 'Object': {
         const k = m.type === 'External' ? 'external' : 'object';
         const t = target(k);
-        if (t.averageValue !== undefined) return `${q(cur(k)?.averageValue)}/${t.averageValue} (avg)`;
+        if (t.averageValue !== undefined) return `${q(cur(k)?.averageValue)}/${q(t.averageValue)} (avg)`;
         return `${cur(k) ? q(cur(k)?.value) : '<unknown>'}/${q(t.value)}`;
       }
       case 'Pods':
@@ -43,8 +45,8 @@ export function formatHpaTargets(hpa: KObject): string {
       case 'ContainerResource': {
         const k = m.type === 'Resource' ? 'resource' : 'containerResource';
         const t = target(k);
-        const name = String(src(k).name ?? '');
-        if (t.averageValue !== undefined) return `${name}: ${q(cur(k)?.averageValue)}/${t.averageValue}`;
+        const name = text(src(k).name);
+        if (t.averageValue !== undefined) return `${name}: ${q(cur(k)?.averageValue)}/${q(t.averageValue)}`;
         const c = cur(k)?.averageUtilization;
         const current = typeof c === 'number' ? `${c}%` : '<unknown>';
         return `${name}: ${current}/${typeof t.averageUtilization === 'number' ? `${t.averageUtilization}%` : '<auto>'}`;
@@ -67,7 +69,7 @@ function columns(toV2: (o: KObject) => KObject): PrinterColumn[] {
       description: 'The scale target: kind/name.',
       cell: (o) => {
         const ref = isObj(spec(o).scaleTargetRef) ? (spec(o).scaleTargetRef as Obj) : {};
-        return `${String(ref.kind ?? '')}/${String(ref.name ?? '')}`;
+        return `${text(ref.kind)}/${text(ref.name)}`;
       },
     },
     { name: 'Targets', type: 'string', description: 'Current and target value of each metric.', cell: (o) => formatHpaTargets(toV2(o)) },
@@ -161,6 +163,7 @@ export const hpaV1: KindDef = {
   printerColumns: columns(asV2),
   initialStatus: () => ({ currentReplicas: 0, desiredReplicas: 0 }),
   default: (o) => {
+    if (o.spec !== undefined && !isObj(o.spec)) return;
     const spec = (o.spec ??= {}) as Obj;
     spec.minReplicas ??= 1;
   },

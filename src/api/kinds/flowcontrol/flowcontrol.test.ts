@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { KObject } from '../../kind.js';
 import { flowcontrolConversion, flowcontrolKinds } from './index.js';
 import { defaultPriorityLevel, PRESERVE_ZERO_ANNOTATION, validateFlowSchema, validatePriorityLevel } from './validation.js';
@@ -67,4 +68,59 @@ test('PriorityLevelConfiguration validation', () => {
   ]);
   assert.deepEqual(fields(validatePriorityLevel(pl('x', { type: 'Limited', limited: { limitResponse: { type: 'Reject', queuing: { queues: 1 } } } }))), ['spec.limited.limitResponse.queuing']);
   assert.deepEqual(validatePriorityLevel(pl('exempt', { type: 'Exempt', exempt: { nominalConcurrencyShares: 0, lendablePercent: 0 } })), []);
+});
+
+test('hostile bodies: defaulting, validation, conversion and printing never throw', () => {
+  const leaf = fc.oneof(fc.string({ maxLength: 4 }), fc.integer({ min: -5, max: 20000 }), fc.constant(null), fc.boolean(), fc.constantFrom('*', 'Limited', 'Exempt', 'Queue', 'Reject', 'User', 'Group', 'ServiceAccount', 'ByUser', '/x/*'));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: 'small' },
+      leaf,
+      fc.array(tie('v'), { maxLength: 3 }),
+      fc.dictionary(
+        fc.constantFrom(
+          'type',
+          'limited',
+          'exempt',
+          'limitResponse',
+          'queuing',
+          'queues',
+          'handSize',
+          'queueLengthLimit',
+          'nominalConcurrencyShares',
+          'lendablePercent',
+          'rules',
+          'subjects',
+          'kind',
+          'user',
+          'group',
+          'serviceAccount',
+          'name',
+          'namespace',
+          'resourceRules',
+          'nonResourceRules',
+          'verbs',
+          'apiGroups',
+          'resources',
+          'namespaces',
+          'nonResourceURLs',
+          'priorityLevelConfiguration',
+          'matchingPrecedence',
+          'distinguisherMethod',
+        ),
+        tie('v'),
+        { maxKeys: 5 },
+      ),
+    ),
+  })).v;
+  fc.assert(
+    fc.property(fc.constantFrom(...flowcontrolKinds), fc.constantFrom('exempt', 'x'), value, (def, name, spec) => {
+      const o: KObject = { apiVersion: `flowcontrol.apiserver.k8s.io/${def.version}`, kind: def.kind, metadata: { name }, spec };
+      def.default!(o);
+      def.validate!(o);
+      for (const c of def.printerColumns!) c.cell?.(o);
+      flowcontrolConversion.convert(o, def.version === 'v1' ? 'v1beta3' : 'v1');
+    }),
+    { numRuns: 500 },
+  );
 });

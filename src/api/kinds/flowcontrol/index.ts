@@ -10,6 +10,8 @@ import { defaultFlowSchema, defaultPriorityLevel, PRESERVE_ZERO_ANNOTATION, vali
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const GROUP = 'flowcontrol.apiserver.k8s.io';
+/** A cell's text for any stored value (scalars as they are, anything else as JSON). */
+const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'object' ? (JSON.stringify(v) ?? '') : String(v));
 
 /**
  * v1 <-> v1beta3: the same fields. v1beta3's nominalConcurrencyShares was not a pointer, so a zero
@@ -47,9 +49,9 @@ function flowSchema(version: string, schema: KindDef['schema']): KindDef {
     hasGeneration: true,
     conversion: flowcontrolConversion,
     printerColumns: [
-      { name: 'PriorityLevel', type: 'string', description: 'The priority level requests of this schema are served at.', cell: (o) => String((spec(o).priorityLevelConfiguration as Obj | undefined)?.name ?? '') },
-      { name: 'MatchingPrecedence', type: 'string', description: 'Lower values match first.', cell: (o) => String(spec(o).matchingPrecedence ?? '') },
-      { name: 'DistinguisherMethod', type: 'string', description: 'How flows are told apart.', cell: (o) => (isObj(spec(o).distinguisherMethod) ? String((spec(o).distinguisherMethod as Obj).type) : '<none>') },
+      { name: 'PriorityLevel', type: 'string', description: 'The priority level requests of this schema are served at.', cell: (o) => text((spec(o).priorityLevelConfiguration as Obj | undefined)?.name) },
+      { name: 'MatchingPrecedence', type: 'string', description: 'Lower values match first.', cell: (o) => text(spec(o).matchingPrecedence) },
+      { name: 'DistinguisherMethod', type: 'string', description: 'How flows are told apart.', cell: (o) => (isObj(spec(o).distinguisherMethod) ? text((spec(o).distinguisherMethod as Obj).type) : '<none>') },
       { name: 'Age', type: 'string', description: 'Time since the object was created.', cell: (o) => ageOf(o) },
       {
         name: 'MissingPL',
@@ -58,7 +60,7 @@ function flowSchema(version: string, schema: KindDef['schema']): KindDef {
         cell: (o) => {
           const conds = isObj(o.status) && Array.isArray(o.status.conditions) ? (o.status.conditions as Obj[]) : [];
           const c = conds.find((x) => isObj(x) && x.type === 'Dangling');
-          return c ? String(c.status) : '?';
+          return c ? text(c.status) : '?';
         },
       },
     ],
@@ -84,11 +86,11 @@ function priorityLevel(version: string, schema: KindDef['schema']): KindDef {
     hasGeneration: true,
     conversion: flowcontrolConversion,
     printerColumns: [
-      { name: 'Type', type: 'string', description: 'Exempt or Limited.', cell: (o) => String(spec(o).type ?? '') },
-      { name: 'NominalConcurrencyShares', type: 'string', description: "The level's share of the server's concurrency.", cell: (o) => (isObj(spec(o).limited) ? String((spec(o).limited as Obj).nominalConcurrencyShares ?? '') : '<none>') },
-      { name: 'Queues', type: 'string', description: 'Number of queues.', cell: (o) => String(queuing(o)?.queues ?? '<none>') },
-      { name: 'HandSize', type: 'string', description: 'Queues a request may be assigned to.', cell: (o) => String(queuing(o)?.handSize ?? '<none>') },
-      { name: 'QueueLengthLimit', type: 'string', description: 'Requests that may wait in one queue.', cell: (o) => String(queuing(o)?.queueLengthLimit ?? '<none>') },
+      { name: 'Type', type: 'string', description: 'Exempt or Limited.', cell: (o) => text(spec(o).type) },
+      { name: 'NominalConcurrencyShares', type: 'string', description: "The level's share of the server's concurrency.", cell: (o) => (isObj(spec(o).limited) ? text((spec(o).limited as Obj).nominalConcurrencyShares) : '<none>') },
+      { name: 'Queues', type: 'string', description: 'Number of queues.', cell: (o) => text(queuing(o)?.queues ?? '<none>') },
+      { name: 'HandSize', type: 'string', description: 'Queues a request may be assigned to.', cell: (o) => text(queuing(o)?.handSize ?? '<none>') },
+      { name: 'QueueLengthLimit', type: 'string', description: 'Requests that may wait in one queue.', cell: (o) => text(queuing(o)?.queueLengthLimit ?? '<none>') },
     ],
     default: (o) => defaultPriorityLevel(o, version === 'v1beta3'),
     validate: (o) => validatePriorityLevel(o),

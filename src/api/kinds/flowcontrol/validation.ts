@@ -16,11 +16,13 @@ const SUBJECT_KINDS = ['Group', 'ServiceAccount', 'User'];
 const DISTINGUISHERS = ['ByNamespace', 'ByUser'];
 
 export function defaultFlowSchema(o: KObject) {
+  if (o.spec !== undefined && !isObj(o.spec)) return;
   const spec = (o.spec ??= {}) as Obj;
   if (!spec.matchingPrecedence) spec.matchingPrecedence = 1000;
 }
 
 export function defaultPriorityLevel(o: KObject, v1beta3 = false) {
+  if (o.spec !== undefined && !isObj(o.spec)) return;
   const spec = (o.spec ??= {}) as Obj;
   if (isObj(spec.exempt)) {
     spec.exempt.nominalConcurrencyShares ??= 0;
