@@ -54,6 +54,7 @@ import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscov
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
+import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -118,6 +119,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installFlowcontrolBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);

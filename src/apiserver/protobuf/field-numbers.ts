@@ -6,6 +6,7 @@
 import { QUOTA_FIELD_NUMBERS } from './field-numbers-quota.js';
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
 import { SERVED_KIND_FIELD_NUMBERS, SERVED_KINDS_KEEP_ZERO } from './field-numbers-served-kinds.js';
+import { AUTOSCALING_FIELD_NUMBERS } from './field-numbers-autoscaling.js';
 import { LEGACY_CORE_FIELD_NUMBERS } from './field-numbers-legacy-core.js';
 
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
@@ -190,6 +191,7 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
   ...REVIEW_FIELD_NUMBERS,
   ...SERVED_KIND_FIELD_NUMBERS,
+  ...AUTOSCALING_FIELD_NUMBERS,
   ...LEGACY_CORE_FIELD_NUMBERS,
   ...QUOTA_FIELD_NUMBERS,
 };
@@ -197,6 +199,11 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
 export const KEEP_ZERO = new Set([
   'replicas',
+  // HorizontalPodAutoscaler's pointers (a zero is refused by validation, not silently dropped).
+  'minReplicas',
+  'targetCPUUtilizationPercentage',
+  'averageUtilization',
+  'stabilizationWindowSeconds',
   'completions',
   'parallelism',
   'backoffLimit',
