@@ -8,7 +8,7 @@ import type { FieldError, KObject } from '../kind.js';
 import { dns1123Subdomain } from '../names.js';
 import { compileCrdSchema } from './compile.js';
 import { parseJsonPath } from './jsonpath.js';
-import type { Crd, CrdNames, CrdVersion } from './types.js';
+import type { Crd, CrdConversion, CrdNames, CrdPrinterColumn, CrdVersion } from './types.js';
 
 const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1035_MSG = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
@@ -26,11 +26,14 @@ const MAX_SELECTABLE_FIELDS = 8;
 const APPROVAL = 'api-approved.kubernetes.io';
 
 const isStr = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A list field as a list (the schema refused other shapes already; this keeps hostile input harmless). */
+const arr = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
 
 /** spec.names (or status.acceptedNames) at `path`. */
 export function validateNames(n: CrdNames | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  const names = n ?? {};
+  const names: CrdNames = isObj(n) ? n : {};
   const label = (v: unknown, p: string) => {
     if (typeof v !== 'string') {
       errs.push(fieldErr.invalid(p, v, 'must be a string'));
@@ -65,13 +68,13 @@ export function validateNames(n: CrdNames | undefined, path: string): FieldError
 function validateVersion(v: CrdVersion, p: string, errs: FieldError[]) {
   if (!isStr(v.name)) errs.push(fieldErr.required(`${p}.name`));
   else for (const e of dns1035(v.name)) errs.push(fieldErr.invalid(`${p}.name`, v.name, e));
-  const schema = v.schema?.openAPIV3Schema;
+  const schema = isObj(v.schema) ? v.schema.openAPIV3Schema : undefined;
   if (schema === undefined) errs.push(fieldErr.required(`${p}.schema.openAPIV3Schema`, 'schemas are required'));
   else {
     const compiled = compileCrdSchema(schema, `${p}.schema.openAPIV3Schema`);
     if ('errors' in compiled) errs.push(...compiled.errors);
   }
-  const scale = v.subresources?.scale;
+  const scale = isObj(v.subresources) && isObj(v.subresources.scale) ? v.subresources.scale : undefined;
   if (scale) {
     const sp = `${p}.subresources.scale`;
     if (!isStr(scale.specReplicasPath)) errs.push(fieldErr.required(`${sp}.specReplicasPath`));
@@ -80,23 +83,25 @@ function validateVersion(v: CrdVersion, p: string, errs: FieldError[]) {
     else if (!scale.statusReplicasPath.startsWith('.status.') || typeof parseJsonPath(scale.statusReplicasPath) === 'string') errs.push(fieldErr.invalid(`${sp}.statusReplicasPath`, scale.statusReplicasPath, 'should be a json path under .status'));
     if (scale.labelSelectorPath !== undefined && (!isStr(scale.labelSelectorPath) || !/^\.(spec|status)\./.test(scale.labelSelectorPath))) errs.push(fieldErr.invalid(`${sp}.labelSelectorPath`, scale.labelSelectorPath, 'should be a json path under either .spec or .status'));
   }
-  (v.additionalPrinterColumns ?? []).forEach((c, i) => {
+  arr(v.additionalPrinterColumns).forEach((c0, i) => {
+    const c: CrdPrinterColumn = isObj(c0) ? c0 : {};
     const cp = `${p}.additionalPrinterColumns[${i}]`;
     if (!isStr(c.name)) errs.push(fieldErr.required(`${cp}.name`));
     if (!isStr(c.type)) errs.push(fieldErr.required(`${cp}.type`));
     else if (!COLUMN_TYPES.includes(c.type)) errs.push(fieldErr.notSupported(`${cp}.type`, c.type, COLUMN_TYPES));
     if (c.format !== undefined && c.format !== '' && !COLUMN_FORMATS.includes(String(c.format))) errs.push(fieldErr.notSupported(`${cp}.format`, c.format, COLUMN_FORMATS));
-    if (c.priority !== undefined && (!Number.isInteger(c.priority) || c.priority < 0)) errs.push(fieldErr.invalid(`${cp}.priority`, c.priority, 'negative priorities are not allowed'));
+    if (c.priority !== undefined && (!Number.isInteger(c.priority) || Number(c.priority) < 0)) errs.push(fieldErr.invalid(`${cp}.priority`, c.priority, 'negative priorities are not allowed'));
     if (!isStr(c.jsonPath)) errs.push(fieldErr.required(`${cp}.jsonPath`));
     else {
       const parsed = parseJsonPath(c.jsonPath);
       if (typeof parsed === 'string') errs.push(fieldErr.invalid(`${cp}.jsonPath`, c.jsonPath, `must be a simple json path: ${parsed}`));
     }
   });
-  const fields = v.selectableFields ?? [];
+  const fields = arr(v.selectableFields);
   if (fields.length > MAX_SELECTABLE_FIELDS) errs.push({ field: `${p}.selectableFields`, reason: 'FieldValueTooMany', message: `Too many: ${fields.length}: must have at most ${MAX_SELECTABLE_FIELDS} items` });
   const seen = new Set<string>();
-  fields.forEach((f, i) => {
+  fields.forEach((f0, i) => {
+    const f = isObj(f0) ? f0 : {};
     const fp = `${p}.selectableFields[${i}].jsonPath`;
     if (!isStr(f.jsonPath)) {
       errs.push(fieldErr.required(fp));
@@ -114,7 +119,7 @@ function validateVersion(v: CrdVersion, p: string, errs: FieldError[]) {
 export function validateCrd(obj: KObject, old?: KObject): FieldError[] {
   const crd = obj as Crd;
   const errs: FieldError[] = [];
-  const spec = crd.spec ?? {};
+  const spec: NonNullable<Crd['spec']> = isObj(crd.spec) ? crd.spec : {};
   const group = spec.group;
   if (!isStr(group)) errs.push(fieldErr.required('spec.group'));
   else {
@@ -124,7 +129,7 @@ export function validateCrd(obj: KObject, old?: KObject): FieldError[] {
     if (protectedGroup && !crd.metadata?.annotations?.[APPROVAL]) errs.push(fieldErr.required(`metadata.annotations[${APPROVAL}]`, `protected groups must have approval annotation "${APPROVAL}", see https://github.com/kubernetes/enhancements/pull/1111`));
   }
   const name = crd.metadata?.name ?? '';
-  if (name && isStr(group) && name !== `${spec.names?.plural ?? ''}.${group}`) errs.push(fieldErr.invalid('metadata.name', name, 'must be spec.names.plural+"."+spec.group'));
+  if (name && isStr(group) && name !== `${isObj(spec.names) ? spec.names.plural : ''}.${group}`) errs.push(fieldErr.invalid('metadata.name', name, 'must be spec.names.plural+"."+spec.group'));
   if (!isStr(spec.scope)) errs.push(fieldErr.required('spec.scope'));
   else if (spec.scope !== 'Cluster' && spec.scope !== 'Namespaced') errs.push(fieldErr.notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
   errs.push(...validateNames(spec.names, 'spec.names'));
@@ -163,7 +168,7 @@ export function validateCrd(obj: KObject, old?: KObject): FieldError[] {
     });
   }
   if (spec.preserveUnknownFields === true) errs.push(fieldErr.invalid('spec.preserveUnknownFields', true, 'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead'));
-  const conv = spec.conversion;
+  const conv: CrdConversion | undefined = isObj(spec.conversion) ? spec.conversion : undefined;
   if (conv) {
     const strategy = conv.strategy ?? 'None';
     if (strategy !== 'None' && strategy !== 'Webhook') errs.push(fieldErr.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
@@ -175,7 +180,7 @@ export function validateCrd(obj: KObject, old?: KObject): FieldError[] {
     }
   }
   // storedVersions: every entry must still be a version, and include the storage one (once set).
-  const stored = crd.status?.storedVersions;
+  const stored = isObj(crd.status) ? crd.status.storedVersions : undefined;
   if (Array.isArray(stored) && stored.length > 0) {
     stored.forEach((s, i) => {
       if (!versions.some((v) => v?.name === s)) errs.push(fieldErr.invalid(`status.storedVersions[${i}]`, s, 'must appear in spec.versions'));
