@@ -184,6 +184,21 @@ describe('CustomResourceDefinitions with kubectl', () => {
     await until('the dependents to be collected', async () => (await k(['get', 'configmap/main-config', 'servicemonitor/owned', '--ignore-not-found', '-o', 'name'])).stdout.trim() === '', { timeoutMs: 60_000 });
   });
 
+  test('aggregated roles: a ClusterRole labelled aggregate-to-edit gives edit users the custom kind', async () => {
+    await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cert-manager-edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }, rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] });
+    await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'jane-edit', namespace: 'default' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }] });
+    await until('edit to aggregate the custom kind', async () => (await k(['auth', 'can-i', 'create', 'certificates.cert-manager.io', '--as', 'jane', '-n', 'default'], { allowFail: true })).stdout.trim() === 'yes', { timeoutMs: 30_000 });
+    assert.equal((await k(['auth', 'can-i', 'create', 'prometheuses.monitoring.coreos.com', '--as', 'jane', '-n', 'default'], { allowFail: true })).stdout.trim(), 'no');
+    await k(['--as', 'jane', '-n', 'default', 'apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'janes' }, spec: { secretName: 'janes-tls', issuerRef: { name: 'ca-issuer' } } }) });
+  });
+
+  test('deleting a namespace deletes its custom resources', async () => {
+    await k(['create', 'namespace', 'monitoring']);
+    await apply({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'web', namespace: 'monitoring' }, spec: { selector: { matchLabels: { app: 'web' } } } });
+    await k(['delete', 'namespace', 'monitoring', '--timeout=60s']);
+    assert.equal((await c().request('GET', '/apis/monitoring.coreos.com/v1/namespaces/monitoring/servicemonitors')).json.items.length, 0);
+  });
+
   test('the kinds are still served after a restart', async () => {
     await c().restart();
     const res = (await k(['api-resources', '--api-group=cert-manager.io', '--no-headers'])).stdout;
