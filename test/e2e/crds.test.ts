@@ -4,29 +4,22 @@
 // established; their objects are created, listed with printer columns, explained, patched (merge,
 // JSON; strategic merge refused), applied server-side, scaled, watched, read through another
 // version, collected by the garbage collector and deleted with their CRD; conflicting names are
-// reported; the kinds survive a restart.
+// reported; the kinds survive a restart. On SQLite and on etcd.
 
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { kubectlBinary, startCluster, type Cluster } from '../helpers/cluster.js';
+import { kubectlBinary } from '../helpers/cluster.js';
+import { forEachBackend } from '../helpers/backends.js';
 import { until } from '../helpers/wait.js';
 import { certificateCrd, conflictingCrd, gatewayCrd, httpRouteCrd, prometheusCrd, serviceMonitorCrd } from './crds/manifests.js';
 
 const CRDS = [certificateCrd, serviceMonitorCrd, prometheusCrd, gatewayCrd, httpRouteCrd];
 
-describe('CustomResourceDefinitions with kubectl', () => {
-  let cluster: Cluster | undefined;
-  const c = () => cluster!;
+forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
+  const c = get;
   const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c().kubectl(args, o);
   const apply = (obj: unknown, extra: string[] = []) => k(['apply', ...extra, '-f', '-'], { input: JSON.stringify(obj) });
-
-  before(async () => {
-    cluster = await startCluster({ backend: 'sqlite' });
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
 
   test('apply the CRDs; kubectl wait --for condition=established; discovery lists them', async () => {
     const start = Date.now();
@@ -86,6 +79,29 @@ describe('CustomResourceDefinitions with kubectl', () => {
     const bad = await k(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'bad', namespace: 'default' }, spec: { gatewayClassName: 'x', listeners: [{ name: 'http', port: 70000, protocol: 'HTTP' }] } }), allowFail: true });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /spec.listeners\[0\].port/);
+  });
+
+  test('selectable fields filter lists; lists are paged', async () => {
+    for (const [name, job] of [
+      ['a', 'frontend'],
+      ['b', 'backend'],
+      ['c', 'frontend'],
+    ]) {
+      await apply({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name, namespace: 'default' }, spec: { jobLabel: job, selector: { matchLabels: { app: name } } } });
+    }
+    const selected = (await k(['get', 'servicemonitors', '--field-selector', 'spec.jobLabel=frontend', '-o', 'name'])).stdout.trim().split('\n');
+    assert.deepEqual(selected, ['servicemonitor.monitoring.coreos.com/a', 'servicemonitor.monitoring.coreos.com/c']);
+    const bad = await k(['get', 'servicemonitors', '--field-selector', 'spec.endpoints=x'], { allowFail: true });
+    assert.notEqual(bad.code, 0);
+    const page = (await c().request('GET', '/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors?limit=2')).json;
+    assert.equal(page.items.length, 2);
+    assert.ok(page.metadata.continue);
+    const rest = (await c().request('GET', `/apis/monitoring.coreos.com/v1/namespaces/default/servicemonitors?limit=2&continue=${encodeURIComponent(page.metadata.continue)}`)).json;
+    assert.deepEqual(
+      rest.items.map((x: { metadata: { name: string } }) => x.metadata.name),
+      ['c'],
+    );
+    await k(['delete', 'servicemonitors', 'a', 'b', 'c']);
   });
 
   test('kubectl explain custom kinds down to nested fields', async () => {
@@ -185,7 +201,12 @@ describe('CustomResourceDefinitions with kubectl', () => {
   });
 
   test('aggregated roles: a ClusterRole labelled aggregate-to-edit gives edit users the custom kind', async () => {
-    await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cert-manager-edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } }, rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }] });
+    await apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'cert-manager-edit', labels: { 'rbac.authorization.k8s.io/aggregate-to-edit': 'true' } },
+      rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }],
+    });
     await apply({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'jane-edit', namespace: 'default' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'jane' }] });
     await until('edit to aggregate the custom kind', async () => (await k(['auth', 'can-i', 'create', 'certificates.cert-manager.io', '--as', 'jane', '-n', 'default'], { allowFail: true })).stdout.trim() === 'yes', { timeoutMs: 30_000 });
     assert.equal((await k(['auth', 'can-i', 'create', 'prometheuses.monitoring.coreos.com', '--as', 'jane', '-n', 'default'], { allowFail: true })).stdout.trim(), 'no');

@@ -112,6 +112,7 @@ export const serviceMonitorCrd = {
         name: 'v1',
         served: true,
         storage: true,
+        selectableFields: [{ jsonPath: '.spec.jobLabel' }],
         schema: {
           openAPIV3Schema: {
             description: 'ServiceMonitor defines monitoring for a set of services.',
