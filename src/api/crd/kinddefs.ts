@@ -98,6 +98,8 @@ export function crdKindDefs(crd: Crd, names: CrdNames, serving: CrdServing): Kin
         ...(scale?.specReplicasPath && scale.statusReplicasPath ? { scale: { specReplicasPath: scale.specReplicasPath, statusReplicasPath: scale.statusReplicasPath, ...(scale.labelSelectorPath ? { labelSelectorPath: scale.labelSelectorPath } : {}) } } : {}),
       },
       printerColumns,
+      // Kubernetes shows exactly the given columns (after NAME); AGE only when none are given.
+      ...(printerColumns.length ? { noAgeColumn: true } : {}),
       fieldSelectors,
       hasGeneration: true,
       custom: true,
