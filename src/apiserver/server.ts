@@ -2,6 +2,7 @@
 // discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
 // so several can run against one etcd.
 
+import { notePretty } from './pretty.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -175,6 +176,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let url: URL | undefined;
     try {
       url = targetOf(req);
+      notePretty(req, res, url.searchParams);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       audit.requestInfo(info);
       if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
