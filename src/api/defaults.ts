@@ -3,6 +3,7 @@
 
 import type { KindDef, KObject } from './kind.js';
 import { resolve, type Schema } from './schema.js';
+import { normalizeQuantities } from './quantity-canonical.js';
 
 export function applySchemaDefaults(schema: Schema, v: unknown): void {
   if (v === null || typeof v !== 'object') return;
@@ -23,6 +24,8 @@ export function applySchemaDefaults(schema: Schema, v: unknown): void {
 }
 
 export function defaultObject(def: KindDef, obj: KObject): void {
+  // Quantities first, so defaults copied from them (requests from limits) are canonical too.
+  normalizeQuantities(def.schema, obj);
   applySchemaDefaults(def.schema, obj);
   def.default?.(obj);
 }
