@@ -5,5 +5,6 @@ import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
 import { rbacKinds } from './rbac/index.js';
+import { apiextensionsKinds } from './apiextensions/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...apiextensionsKinds];
