@@ -2,6 +2,7 @@
 // discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
 // so several can run against one etcd.
 
+import { installImmortalNamespaces } from './admission/immortal-namespaces.js';
 import { notePretty } from './pretty.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -115,6 +116,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installImmortalNamespaces(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   Object.assign(state.timings, opts.timings);

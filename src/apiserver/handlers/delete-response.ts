@@ -9,10 +9,29 @@ import { apiVersionOf, type KindDef, type KObject } from '../../api/kind.js';
 import { successStatus } from '../respond.js';
 
 /**
- * group/plural of the kinds whose Kubernetes storage returns the deleted object. Kinds added later
- * whose registry sets ReturnDeletedObject (storage.k8s.io classes and drivers...) belong here too.
+ * group/plural of the kinds whose Kubernetes storage sets ReturnDeletedObject (the kinds whose
+ * DELETE the OpenAPI document declares as returning the kind, not Status; namespaces too, whose
+ * REST wrapper hides it from OpenAPI). Kinds served later are already listed.
  */
-export const RETURNS_DELETED_OBJECT = new Set<string>(['/pods', '/services', '/serviceaccounts', '/namespaces', 'storage.k8s.io/storageclasses']);
+export const RETURNS_DELETED_OBJECT = new Set<string>([
+  '/pods',
+  '/services',
+  '/serviceaccounts',
+  '/namespaces',
+  '/persistentvolumes',
+  '/persistentvolumeclaims',
+  '/podtemplates',
+  '/resourcequotas',
+  'storage.k8s.io/storageclasses',
+  'storage.k8s.io/csidrivers',
+  'storage.k8s.io/csinodes',
+  'storage.k8s.io/volumeattachments',
+  'storage.k8s.io/volumeattributesclasses',
+  'resource.k8s.io/deviceclasses',
+  'resource.k8s.io/resourceclaims',
+  'resource.k8s.io/resourceclaimtemplates',
+  'resource.k8s.io/resourceslices',
+]);
 
 export function deleteResponse(def: KindDef, obj: KObject, gone: boolean, orphanDependents: boolean | undefined): { code: number; body: unknown } {
   const code = !gone && orphanDependents === false ? 202 : 200;
