@@ -4,6 +4,9 @@
 // (a probe's `periodSeconds: 0` becomes 10). Pointer fields (replicas, partition, priority...)
 // and plain fields without omitempty (port, containerPort, restartCount...) keep their 0.
 // Fields are named by their definition: `${definition name}.${field}`, as in k8s.io/api's types.
+// Status counters (readyReplicas, active...) are omitempty in Go too but are not listed: gifee's
+// controllers and the agent compare the status they compute, zeros included, with the stored one
+// to skip no-op writes; dropping zeros there needs omitempty-aware comparisons first.
 
 import { resolve, type Schema } from './schema.js';
 
@@ -11,33 +14,10 @@ const apps = 'io.k8s.api.apps.v1';
 const core = 'io.k8s.api.core.v1';
 export const OMIT_ZERO_INTS = new Set<string>([
   `${apps}.DaemonSetSpec.minReadySeconds`,
-  `${apps}.DaemonSetStatus.observedGeneration`,
-  `${apps}.DaemonSetStatus.updatedNumberScheduled`,
-  `${apps}.DaemonSetStatus.numberAvailable`,
-  `${apps}.DaemonSetStatus.numberUnavailable`,
   `${apps}.DeploymentSpec.minReadySeconds`,
-  `${apps}.DeploymentStatus.observedGeneration`,
-  `${apps}.DeploymentStatus.replicas`,
-  `${apps}.DeploymentStatus.updatedReplicas`,
-  `${apps}.DeploymentStatus.readyReplicas`,
-  `${apps}.DeploymentStatus.availableReplicas`,
-  `${apps}.DeploymentStatus.unavailableReplicas`,
   `${apps}.ReplicaSetSpec.minReadySeconds`,
-  `${apps}.ReplicaSetStatus.fullyLabeledReplicas`,
-  `${apps}.ReplicaSetStatus.readyReplicas`,
-  `${apps}.ReplicaSetStatus.availableReplicas`,
-  `${apps}.ReplicaSetStatus.observedGeneration`,
   `${apps}.StatefulSetSpec.minReadySeconds`,
-  `${apps}.StatefulSetStatus.observedGeneration`,
-  `${apps}.StatefulSetStatus.readyReplicas`,
-  `${apps}.StatefulSetStatus.currentReplicas`,
-  `${apps}.StatefulSetStatus.updatedReplicas`,
-  'io.k8s.api.batch.v1.JobStatus.active',
-  'io.k8s.api.batch.v1.JobStatus.succeeded',
-  'io.k8s.api.batch.v1.JobStatus.failed',
-  `${core}.ContainerImage.sizeBytes`,
   `${core}.ContainerPort.hostPort`,
-  `${core}.ContainerStateTerminated.signal`,
   `${core}.Event.count`,
   `${core}.EventSeries.count`,
   `${core}.Probe.initialDelaySeconds`,
@@ -48,7 +28,6 @@ export const OMIT_ZERO_INTS = new Set<string>([
   `${core}.ServicePort.nodePort`,
   `${core}.ServiceSpec.healthCheckNodePort`,
   'io.k8s.api.events.v1.Event.deprecatedCount',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.Condition.observedGeneration',
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta.generation',
 ]);
 
