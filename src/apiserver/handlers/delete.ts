@@ -105,7 +105,9 @@ async function deleteOne(rc: RequestContext, namespace: string | undefined, name
     if (!readyToRemove(rc.def, obj) && alreadyDeleting && JSON.stringify(obj) === JSON.stringify(cur.obj)) {
       return { obj: cur.obj, gone: false };
     }
-    if (dryRun) return { obj, gone: readyToRemove(rc.def, obj) };
+    // A dry run answers as the real delete would: the stored object when it would be gone at once
+    // (what the store hands back on a delete), else the object as it would be marked.
+    if (dryRun) return readyToRemove(rc.def, obj) ? { obj: cur.obj, gone: true } : { obj, gone: false };
     try {
       if (readyToRemove(rc.def, obj)) {
         const deleted = await objects.delete(namespace, name, cur.revision);
