@@ -9,7 +9,9 @@ import type { AdmissionPlugin } from './chain.js';
 export const IMMORTAL_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
 export const immortalNamespaces: AdmissionPlugin = {
-  name: 'NamespaceLifecycle',
+  // Not 'NamespaceLifecycle' itself: registering under that name would replace a fuller plugin of
+  // that name if one is added; an unknown name runs after the ordered ones, which a DELETE check allows.
+  name: 'NamespaceLifecycle/immortal-namespaces',
   handles: (a) => a.operation === 'DELETE' && !a.subresource && a.rc.def.group === '' && a.rc.def.plural === 'namespaces',
   validate(a) {
     const name = a.old?.metadata?.name ?? a.rc.info.name ?? '';
