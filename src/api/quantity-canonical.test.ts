@@ -53,3 +53,15 @@ test('numbers in quantity fields become canonical strings; invalid ones keep the
   normalizeQuantities(schema, obj);
   assert.deepEqual(obj, { requests: { cpu: '500m', memory: '1k', gpu: '1' }, size: 'Infinity', n: 3 });
 });
+
+test('hostile quantities stay cheap and exact: huge digit runs and exponents', () => {
+  const t = Date.now();
+  assert.equal(canonicalQuantity(`0.${'0'.repeat(500_000)}1`), '1n');
+  assert.equal(canonicalQuantity(`${'0'.repeat(500_000)}1.5`), '1500m');
+  assert.equal(canonicalQuantity(`1.${'0'.repeat(500_000)}`), '1');
+  assert.equal(canonicalQuantity(`1.${'3'.repeat(500_000)}`), '1333333334n');
+  assert.equal(canonicalQuantity('1e-900000000000000000'), '1e-9');
+  assert.equal(canonicalQuantity('0e18'), '0');
+  assert.equal(canonicalQuantity('1.5e-9'), '2e-9');
+  assert.ok(Date.now() - t < 2000, `took ${Date.now() - t} ms`);
+});

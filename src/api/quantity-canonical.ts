@@ -12,6 +12,8 @@ const BINARY_EXP: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, 
 const DECIMAL_SUFFIX: Record<number, string> = { [-9]: 'n', [-6]: 'u', [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
 const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 const TEN = 10n;
+/** Significant digits kept exactly: far more than 19 integer digits plus 9 nano digits need. */
+const SIGNIFICANT = 60;
 const pow10 = (n: number) => TEN ** BigInt(n);
 
 /** The canonical text of a valid quantity string; undefined when it is not one (validation says why). */
@@ -20,9 +22,21 @@ export function canonicalQuantity(s: string): string | undefined {
   const m = QUANTITY.exec(s);
   if (!m) return undefined;
   const [, sign, int, frac = '', suffix] = m;
-  let mantissa = BigInt(`${int}${frac}` || '0');
-  // value = mantissa * 10^scale
+  // value = digits * 10^scale. Hostile input is bounded here: leading and trailing zeros go, and
+  // past SIGNIFICANT digits only "was anything non-zero dropped" is kept. A valid amount is below
+  // 2^63 (19 integer digits), so the digits dropped lie far below 1n and only decide rounding up.
+  let digits = `${int}${frac}`.replace(/^0+/, '');
   let scale = -frac.length;
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  scale += trailing;
+  let sticky = false;
+  if (digits.length > SIGNIFICANT) {
+    sticky = /[1-9]/.test(digits.slice(SIGNIFICANT));
+    scale += digits.length - SIGNIFICANT;
+    digits = digits.slice(0, SIGNIFICANT);
+  }
+  let mantissa = BigInt(digits || '0');
   let format: 'DecimalSI' | 'DecimalExponent' | 'BinarySI' = 'DecimalSI';
   if (suffix in BINARY_EXP) {
     format = 'BinarySI';
@@ -35,8 +49,13 @@ export function canonicalQuantity(s: string): string | undefined {
   }
   // Nothing finer than 1n: round up (away from zero), as ParseQuantity does.
   if (scale < -9) {
-    const div = pow10(-9 - scale);
-    mantissa = mantissa / div + (mantissa % div === 0n ? 0n : 1n);
+    const drop = -9 - scale;
+    if (drop > mantissa.toString().length) {
+      mantissa = mantissa === 0n && !sticky ? 0n : 1n;
+    } else {
+      const div = pow10(drop);
+      mantissa = mantissa / div + (mantissa % div === 0n && !sticky ? 0n : 1n);
+    }
     scale = -9;
   }
   if (mantissa === 0n) return '0';
