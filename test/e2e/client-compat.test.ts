@@ -243,9 +243,17 @@ test('the official JavaScript client: CoreV1 and AppsV1 typed APIs, scale, watch
   assert.equal(merged.data?.c, '3');
   const replaced = await core.replaceNamespacedConfigMap({ name: 'cfg', namespace: ns, body: { ...merged, data: { z: '9' } } });
   assert.deepEqual(replaced.data, { z: '9' });
+  const dry = await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: ns, dryRun: 'All' });
+  assert.equal(dry.status, 'Success');
+  assert.equal((await core.readNamespacedConfigMap({ name: 'cfg', namespace: ns })).data?.z, '9');
   const status = await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: ns });
   assert.equal(status.status, 'Success');
   assert.equal(status.details?.name, 'cfg');
+
+  // deletecollection answers with the deleted list; the client (which expects a V1Status) takes it.
+  for (const n of ['bulk-1', 'bulk-2']) await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: n, labels: { bulk: 'yes' } } } });
+  await core.deleteCollectionNamespacedConfigMap({ namespace: ns, labelSelector: 'bulk=yes' });
+  assert.equal((await core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'bulk=yes' })).items.length, 0);
 
   // Pods: create (quantities as numbers through the typed model are strings already), list, patch, delete (a V1Pod).
   const p = await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'p', labels: { app: 'p' } }, spec: { containers: [{ name: 'c', image: 'registry.local/app:1', resources: { requests: { cpu: '0.5' } } }] } } });
