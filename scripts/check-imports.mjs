@@ -24,7 +24,9 @@ const allowed = {
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
   agent: ['api', 'client', 'util', 'dns', 'proxy'],
-  sim: ['api', 'client', 'util'],
+  // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
+  // protocols, authentication and authorization), and nothing else of the agent: see below.
+  sim: ['api', 'client', 'util', 'agent'],
   cli: ['*'],
 };
 
@@ -55,6 +57,9 @@ for (const file of files(src)) {
     const where = `${relative(root, file)}:${line}`;
     if (target[0] !== top && !rules.includes('*') && !rules.includes(target[0])) {
       problems.push(`${where}: src/${top} may not import src/${target.slice(0, 2).join('/')} (${spec})`);
+    }
+    if (top === 'sim' && target[0] === 'agent' && target[1] !== 'streams') {
+      problems.push(`${where}: src/sim may import only the agent's stream server (src/agent/streams), not src/agent/${target[1]} (${spec})`);
     }
     // Controllers meet at the API: one controller does not reach into another's folder; shared
     // helpers live in controllers/util and the runtime in controllers/*.ts.

@@ -3,6 +3,7 @@
 // the rest of the cluster only through the API, so it runs the same embedded in `gifee server` as
 // on another machine as `gifee agent`.
 
+import { cachedRuntimeClassLookup } from './runtime/runtime-class.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -200,6 +201,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       restartBackoffMs: o.restartBackoffMs ?? 10_000,
       podMaxPids: o.podMaxPids,
       oomScoreAdjFloor,
+      runtimeClasses: cachedRuntimeClassLookup(client),
     },
     log.child({ part: 'pods' }),
     informers,

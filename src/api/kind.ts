@@ -114,6 +114,13 @@ export interface KindDef {
   /** On update of the main resource, before defaulting and validation: carry over or drop fields by the old object (Services keep allocated IPs and ports). */
   prepareUpdate?: (obj: KObject, old: KObject) => void;
   /**
+   * On create, after defaulting and before validation (Kubernetes' PrepareForCreate): drop fields
+   * behind disabled features, mirror deprecated annotations into fields; may push warnings.
+   */
+  prepareCreate?: (obj: KObject, warnings: string[]) => void;
+  /** Kubernetes' WarningsOnCreate/WarningsOnUpdate (`old` set on update of the main resource): sent as `Warning:` headers. */
+  warnings?: (obj: KObject, old?: KObject) => string[];
+  /**
    * Whether updates bump metadata.generation: true for kinds with a spec whose changes controllers
    * act on (Kubernetes bumps generation when anything but metadata and status changes).
    */

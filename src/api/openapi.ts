@@ -106,7 +106,8 @@ class Converter {
         const props: Json = {};
         for (const [k, v] of Object.entries(s.properties)) props[k] = this.field(v);
         const out: Json = { ...base, type: 'object', properties: props };
-        if (s.required?.length) out.required = s.required;
+        const required = [...(s.required ?? []), ...(s.documentedRequired ?? [])];
+        if (required.length) out.required = required;
         if (s.mapType === 'atomic') out['x-kubernetes-map-type'] = 'atomic';
         if (s.preserveUnknownFields) out['x-kubernetes-preserve-unknown-fields'] = true;
         return out;

@@ -55,6 +55,12 @@ export interface ObjectSchema extends SchemaBase {
   /** Keys other than `properties` are allowed (x-kubernetes-preserve-unknown-fields). */
   preserveUnknownFields?: boolean;
   /** Exactly one of these fields set is not enforced here; custom validation does that. */
+  /**
+   * Required fields the kind's own validation checks, with Kubernetes' own messages (a pathType
+   * "must be specified", a backend that "is required"): listed as required in OpenAPI and by
+   * kubectl explain, but not reported a second time by the schema.
+   */
+  documentedRequired?: string[];
 }
 
 export interface MapSchema extends SchemaBase {
@@ -72,6 +78,11 @@ export interface ArraySchema extends SchemaBase {
    */
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
+  /**
+   * 'allowed': entries with equal keys are not refused. Kubernetes' validation of some core lists
+   * (env, ports, imagePullSecrets, hostAliases) never checked their keys' uniqueness; it warns instead.
+   */
+  duplicateKeys?: 'allowed';
   /** Strategic merge patch: x-kubernetes-patch-merge-key and -strategy. */
   patchMergeKey?: string;
   patchStrategy?: 'merge' | 'retainKeys' | 'merge,retainKeys' | 'replace';

@@ -67,7 +67,7 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (!Array.isArray(v)) return typeErr('array');
       const item = resolve(s.items);
       for (const [i, x] of v.entries()) walk(item, x, `${path}[${i}]`, out, collectUnknown);
-      if (s.listType === 'map' && s.listMapKeys?.length) {
+      if (s.listType === 'map' && s.listMapKeys?.length && s.duplicateKeys !== 'allowed') {
         const seen = new Set<string>();
         v.forEach((x, i) => {
           if (!x || typeof x !== 'object') return;

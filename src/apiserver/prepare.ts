@@ -143,7 +143,9 @@ export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fie
   for (const f of statusFieldsOf(def)) delete obj[f];
   defaultObject(def, obj);
   if (def.initialStatus) obj.status = def.initialStatus(obj);
+  def.prepareCreate?.(obj, rc.warnings);
   validateObject(def, obj);
+  if (def.warnings) rc.warnings.push(...def.warnings(obj));
   delete meta.managedFields;
   return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });
 }
@@ -200,6 +202,7 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
     delete obj.metadata!.generation;
   }
   validateObject(def, obj, old, opts.subresource);
+  if (def.warnings && !opts.subresource) rc.warnings.push(...def.warnings(obj, old));
   if (opts.skipManagedFields) return obj;
   obj.metadata!.managedFields = oldMeta.managedFields;
   if (sameObject(obj, old)) return null;

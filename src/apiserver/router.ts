@@ -14,6 +14,7 @@ import { handleUpdate } from './handlers/update.js';
 import { handlePatch } from './handlers/patch.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGetScale, handleWriteScale } from './handlers/scale.js';
+import { warnIfDeprecated } from './deprecation.js';
 
 const notServed = (what: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${what})`, {});
 
@@ -43,6 +44,7 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
   if (def.namespaced && !info.namespace && info.name) throw notServed(`${info.resource} is namespaced; the path needs /namespaces/{namespace}/`);
   if (def.namespaced && !info.namespace && info.verb === 'create') throw new ApiError(404, 'NotFound', `the server could not find the requested resource: create ${info.resource} under /namespaces/{namespace}/`, {});
   const rc: RequestContext = { api, req, res, url, query: url.searchParams, info, def, user, warnings: [] };
+  warnIfDeprecated(rc);
   const verbs = def.verbs ?? ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
   const sub = info.subresource;
   if (sub) {

@@ -19,9 +19,15 @@ Flags:
   --cleanup                 delete the nodes on exit (default: keep them; they go NotReady)
   -h, --help                this help
 
-Pods bound to these nodes go Running and Ready with an IP from the node's podCIDR. Pods with
-restartPolicy Never or OnFailure and the annotation sim.gifee.dev/exit-after: 2s complete after that
-time, with exit code sim.gifee.dev/exit-code (default 0).`;
+Pods bound to these nodes go Running and Ready with an IP from 198.18.0.0/15 (RFC 2544's benchmarking
+block: no gifee agent routes or proxies to it). Pods with restartPolicy Never or OnFailure and the
+annotation sim.gifee.dev/exit-after: 2s complete after that time, with exit code
+sim.gifee.dev/exit-code (default 0).
+
+Nothing points off this machine: the nodes' only address is 127.0.0.1 and their kubelet endpoint is
+served by this process on 127.0.0.1 (a serving certificate per node from the kubelet-serving signer,
+approved with the kubeconfig's credentials). kubectl logs prints one synthetic line per container,
+kubectl exec and attach print why nothing runs and exit 126, kubectl port-forward is refused.`;
 
 const flags = {
   count: { type: 'string' },
@@ -75,9 +81,17 @@ export async function runSim(argv: string[]): Promise<void> {
   });
   const log = logger('sim-nodes');
   let sim: import('../sim/nodes.js').SimNodes;
+  const { simKubeletCredentials } = await import('./sim-kubelet.js');
+  let kubelet: ReturnType<typeof simKubeletCredentials>;
   try {
-    sim = await startSimNodes({ ...opts, client, log });
+    kubelet = simKubeletCredentials(client);
   } catch (e) {
+    throw new UsageError(`gifee sim nodes: ${(e as Error).message}`);
+  }
+  try {
+    sim = await startSimNodes({ ...opts, client, log, kubelet });
+  } catch (e) {
+    kubelet.close();
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' ? `cannot reach the API server at ${client.server} (${code}): is the cluster running, and is ${kubeconfig} the right kubeconfig?` : (e as Error).message;
     console.error(`gifee sim nodes: ${why}`);
@@ -85,13 +99,16 @@ export async function runSim(argv: string[]): Promise<void> {
     return;
   }
   const range = `${sim.nodes[0]}${count > 1 ? ` .. ${sim.nodes[count - 1]}` : ''}`;
-  process.stdout.write(`${count} simulated node${count === 1 ? '' : 's'} running (${range}) on ${client.server}\nPress Ctrl-C to stop${opts.cleanup ? ' (the nodes are deleted)' : ' (the nodes stay and go NotReady; pass --cleanup to delete them)'}.\n`);
+  process.stdout.write(`${count} simulated node${count === 1 ? '' : 's'} running (${range}) on ${client.server}, their kubelet endpoint on 127.0.0.1:${sim.kubeletPort}\nPress Ctrl-C to stop${opts.cleanup ? ' (the nodes are deleted)' : ' (the nodes stay and go NotReady; pass --cleanup to delete them)'}.\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.info('stopping', { signal });
       const force = setTimeout(() => process.exit(1), 30_000);
       force.unref();
-      void sim.stop().finally(resolve);
+      void sim
+        .stop()
+        .finally(() => kubelet.close())
+        .finally(resolve);
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -15,6 +15,7 @@ export const R = {
   serviceaccounts: { group: '', version: 'v1', plural: 'serviceaccounts' },
   persistentvolumes: { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false },
   persistentvolumeclaims: { group: '', version: 'v1', plural: 'persistentvolumeclaims' },
+  replicationcontrollers: { group: '', version: 'v1', plural: 'replicationcontrollers' },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments' },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets' },
   statefulsets: { group: 'apps', version: 'v1', plural: 'statefulsets' },
@@ -24,5 +25,6 @@ export const R = {
   cronjobs: { group: 'batch', version: 'v1', plural: 'cronjobs' },
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
+  runtimeclasses: { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } satisfies Record<string, ResourceRef>;

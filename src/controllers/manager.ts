@@ -18,6 +18,7 @@ import { DaemonSetController } from './daemonset/daemonset.js';
 import { CronJobController } from './cronjob/cronjob.js';
 import { NodeLifecycleController } from './nodelifecycle/nodelifecycle.js';
 import { ReplicaSetController } from './replicaset/replicaset.js';
+import { REPLICATION_CONTROLLER } from './replicaset/kinds.js';
 import { DeploymentController } from './deployment/deployment.js';
 import { ServiceAccountController } from './serviceaccount/serviceaccount.js';
 import { RootCaPublisher } from './rootcacert/publisher.js';
@@ -86,6 +87,8 @@ export async function startControllerManager(opts: {
     new CronJobController(as('cronjob'), factory, log.child({ controller: 'cronjob' })),
     new NodeLifecycleController(as('nodelifecycle'), factory, log.child({ controller: 'nodelifecycle' }), { monitorGraceMs: opts.timings?.nodeMonitorGraceMs }),
     new ReplicaSetController(as('replicaset'), factory, log.child({ controller: 'replicaset' })),
+    // Kubernetes' replication manager: the ReplicaSet controller's code, driving ReplicationControllers.
+    new ReplicaSetController(as('replicationcontroller'), factory, log.child({ controller: 'replicationcontroller' }), REPLICATION_CONTROLLER),
     new DeploymentController(as('deployment'), factory, log.child({ controller: 'deployment' })),
     new ServiceAccountController(as('serviceaccount'), factory, log.child({ controller: 'serviceaccount' })),
     new EndpointSliceController(as('endpointslice'), factory, log.child({ controller: 'endpointslice' })),

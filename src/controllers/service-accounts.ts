@@ -15,6 +15,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   cronjob: 'cronjob-controller',
   nodelifecycle: 'node-controller',
   replicaset: 'replicaset-controller',
+  replicationcontroller: 'replication-controller',
   deployment: 'deployment-controller',
   serviceaccount: 'service-account-controller',
   endpointslice: 'endpointslice-controller',

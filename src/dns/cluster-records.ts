@@ -3,6 +3,7 @@
 // request per query. Indexes that queries need in O(1) (endpoints per service, names per IP) are
 // updated on each informer event.
 
+import { isSimulatedPodIP } from '../api/simulated-nodes.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { informerScope, type InformerFactory, type InformerScope } from '../client/informer-factory.js';
@@ -170,6 +171,8 @@ export class ClusterRecords {
         // Per the EndpointSlice API, an unset ready condition means ready.
         const ready = e.conditions?.ready !== false;
         for (const ip of e.addresses ?? []) {
+          // Pods of simulated nodes: their IPs lead nowhere (maybe off this machine); a pod must never be sent there.
+          if (isSimulatedPodIP(ip)) continue;
           const prev = seen.get(ip);
           // The same address in two slices (mid-move between slices): the ready one wins.
           if (!prev || (!prev.ready && ready)) seen.set(ip, { ip, hostname: e.hostname, ready, ports });

@@ -55,7 +55,7 @@ describe('cluster DNS server', () => {
         ],
       }),
       svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432 }] }),
-      slice('db-1', 'db', [ep('10.42.1.5', { hostname: 'db-0' }), ep('10.42.1.6', { hostname: 'db-1' }), ep('10.42.1.7', { conditions: { ready: false } })], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
+      slice('db-1', 'db', [ep('10.42.1.5', { hostname: 'db-0' }), ep('10.42.1.6', { hostname: 'db-1' }), ep('10.42.1.7', { conditions: { ready: false } }), ep('198.18.0.9', { hostname: 'db-sim' })], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
       slice('db-2', 'db', [ep('10.42.2.8')], [{ name: 'pg', port: 15432, protocol: 'TCP' }]),
       svc('ext', { type: 'ExternalName', externalName: 'alias-target.example.test' }),
       svc('many', { clusterIP: 'None', ports: [{ port: 80 }] }),
@@ -97,6 +97,7 @@ describe('cluster DNS server', () => {
     assert.deepEqual(addressesOf(await query(s, 'db-1.db.default.svc.cluster.local', 'A')), ['10.42.1.6']);
     assert.deepEqual(addressesOf(await query(s, '10-42-2-8.db.default.svc.cluster.local', 'A')), ['10.42.2.8']);
     assert.equal((await query(s, 'db-9.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
+    assert.equal((await query(s, 'db-sim.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'pods of simulated nodes are not published');
     assert.equal((await query(s, '10-42-1-7.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'not-ready endpoints are not published');
     const aaaa = await query(s, 'web.default.svc.cluster.local', 'AAAA');
     assert.equal(aaaa.rcode, 'NOERROR');

@@ -76,3 +76,14 @@ test('duplicate endpoints across slices count once; IPv6 slices are ignored', ()
     ['10.42.0.5'],
   );
 });
+
+test('pods of simulated nodes are never endpoints: their IPs (198.18.0.0/15) lead nowhere', () => {
+  const ports = buildServicePorts([service('web', '10.43.0.10'), service('sim-only', '10.43.0.11')], [endpointSlice('web', ['10.42.0.5', '198.18.0.7', '198.19.255.254', '198.20.0.1']), endpointSlice('sim-only', ['198.18.3.4'])]);
+  assert.deepEqual(
+    ports.map((p) => [p.name, p.endpoints.map((e) => e.ip)]),
+    [
+      ['sim-only', []],
+      ['web', ['10.42.0.5', '198.20.0.1']],
+    ],
+  );
+});

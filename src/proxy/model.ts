@@ -3,6 +3,7 @@
 // both proxies (nftables and userspace) and their tests share it.
 
 import type { KObject } from '../api/kind.js';
+import { isSimulatedPodIP } from '../api/simulated-nodes.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -92,7 +93,9 @@ export function buildServicePorts(services: KObject[], slices: KObject[]): Servi
 /**
  * The endpoints for one port: ready ones; if none is ready, the serving ones that are terminating,
  * so a rolling update's last pods keep answering while they drain (kube-proxy's fallback).
- * An unset ready or serving condition means ready, per the EndpointSlice API.
+ * An unset ready or serving condition means ready, per the EndpointSlice API. Pods of simulated
+ * nodes are never endpoints: their IPs (src/api/simulated-nodes.ts) lead nowhere, maybe off this
+ * machine; a Service with only those has no endpoints and refuses connections.
  */
 export function endpointsFor(slices: Slice[], portName: string, protocol: Protocol): Endpoint[] {
   const ready = new Map<string, Endpoint>();
@@ -102,7 +105,7 @@ export function endpointsFor(slices: Slice[], portName: string, protocol: Protoc
     if (!sp?.port) continue;
     for (const e of s.endpoints ?? []) {
       const ip = e.addresses?.[0];
-      if (!isIPv4(ip)) continue;
+      if (!isIPv4(ip) || isSimulatedPodIP(ip)) continue;
       const c = e.conditions ?? {};
       const isReady = c.ready ?? true;
       const serving = c.serving ?? isReady;

@@ -14,3 +14,15 @@ describe('sim pod IP pool', () => {
     assert.throws(() => new IpPool('fd00::/64'), /not an IPv4 CIDR/);
   });
 });
+
+describe('sim pod IP pool over the simulated range', () => {
+  it('owns the addresses it may hand out, and only those', () => {
+    const p = new IpPool('198.18.0.0/15');
+    assert.equal(p.allocate(), '198.18.0.2');
+    assert.equal(p.owns('198.19.255.254'), true);
+    assert.equal(p.owns('198.19.255.255'), false, 'broadcast');
+    assert.equal(p.owns('198.18.0.1'), false, 'gateway');
+    assert.equal(p.owns('10.42.0.5'), false);
+    assert.equal(p.owns('nonsense'), false);
+  });
+});

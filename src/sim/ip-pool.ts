@@ -1,5 +1,5 @@
-// Fake pod IPs handed out from a CIDR (a node's podCIDR, or a fallback range): the addresses a CNI
-// plugin would assign, skipping the network address, the gateway (.1) and the broadcast address.
+// Fake pod IPs handed out from a CIDR (the simulated pods' range): the addresses a CNI plugin would
+// assign, skipping the network address, the gateway (.1) and the broadcast address.
 
 import { formatIPv4, parseIPv4 } from '../util/ipv4.js';
 
@@ -31,6 +31,12 @@ export class IpPool {
       }
     }
     return undefined;
+  }
+
+  /** Whether an address is one this pool hands out. */
+  owns(ip: string): boolean {
+    const n = parseIPv4(ip);
+    return n !== undefined && n - this.base >= 2 && n - this.base < this.size - 1;
   }
 
   /** Mark an address in use (a pod that already reported it); ignored if outside the range. */

@@ -1,7 +1,11 @@
 // What a simulated node looks like to the cluster: a Node with capacity, the labels a kubelet sets,
 // addresses and a Ready status, like a real node agent registers, plus the node Lease it heartbeats.
+// Its only address is loopback and its kubelet port is the `gifee sim` process's own endpoint
+// (kubelet-endpoint.ts), and it carries the simulated-node label, so that nothing ever dials, routes
+// or sends traffic to an address off this machine on its behalf (src/api/simulated-nodes.ts).
 
 import type { KObject } from '../api/kind.js';
+import { SIMULATED_NODE_IP, SIMULATED_NODE_LABEL } from '../api/simulated-nodes.js';
 
 export interface SimNodeShape {
   cpu: string;
@@ -15,13 +19,7 @@ export const SIM_VERSION = 'v1.32.0-gifee-sim';
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-/** A node's InternalIP from its index: 172.16.0.0/12 holds a million simulated nodes. */
-export function simNodeIP(index: number): string {
-  const n = ((172 << 24) | (16 << 16)) + index + 1;
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-export function simNodeStatus(name: string, index: number, shape: SimNodeShape) {
+export function simNodeStatus(name: string, shape: SimNodeShape, kubeletPort: number) {
   const t = now();
   const resources = { cpu: shape.cpu, memory: shape.memory, pods: shape.pods, 'ephemeral-storage': shape.ephemeralStorage ?? '100Gi' };
   const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: t, lastTransitionTime: t });
@@ -35,10 +33,12 @@ export function simNodeStatus(name: string, index: number, shape: SimNodeShape) 
       cond('Ready', 'True', 'KubeletReady', 'simulated node is posting ready status'),
     ],
     addresses: [
-      { type: 'InternalIP', address: simNodeIP(index) },
+      { type: 'InternalIP', address: SIMULATED_NODE_IP },
       { type: 'Hostname', address: name },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    // One endpoint for every simulated node of the process: it tells them apart by the TLS server
+    // name the API server sends (the node's name).
+    daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
     nodeInfo: {
       machineID: '',
       systemUUID: '',
@@ -54,17 +54,17 @@ export function simNodeStatus(name: string, index: number, shape: SimNodeShape) 
   };
 }
 
-export function simNode(name: string, index: number, shape: SimNodeShape, owner: string): KObject {
+export function simNode(name: string, shape: SimNodeShape, owner: string, kubeletPort: number): KObject {
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: {
       name,
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', type: 'sim' },
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', type: 'sim', [SIMULATED_NODE_LABEL]: 'true' },
       annotations: { [SIM_MANAGED_BY]: owner, 'node.alpha.kubernetes.io/ttl': '0' },
     },
     spec: {},
-    status: simNodeStatus(name, index, shape),
+    status: simNodeStatus(name, shape, kubeletPort),
   } as KObject;
 }
 

@@ -28,9 +28,9 @@ describe('sim pod status', () => {
   });
 
   it('reports running pods Ready with every container running and init containers completed', () => {
-    const s = runningStatus(pod('Always'), { podIP: '10.42.0.5', hostIP: '172.16.0.1', startedAt: Date.parse('2026-01-01T00:00:00Z') });
+    const s = runningStatus(pod('Always'), { podIP: '198.18.0.5', hostIP: '127.0.0.1', startedAt: Date.parse('2026-01-01T00:00:00Z') });
     assert.equal(s.phase, 'Running');
-    assert.deepEqual(s.podIPs, [{ ip: '10.42.0.5' }]);
+    assert.deepEqual(s.podIPs, [{ ip: '198.18.0.5' }]);
     assert.deepEqual(
       s.conditions.map((c) => [c.type, c.status]),
       [
@@ -52,7 +52,7 @@ describe('sim pod status', () => {
   });
 
   it('reports completed pods Succeeded or Failed by exit code, not Ready', () => {
-    const p = { podIP: '10.42.0.5', hostIP: '172.16.0.1', startedAt: 0 };
+    const p = { podIP: '198.18.0.5', hostIP: '127.0.0.1', startedAt: 0 };
     const ok = terminatedStatus(pod('Never'), p, 0, 2000);
     assert.equal(ok.phase, 'Succeeded');
     assert.equal(ok.containerStatuses[0].state.terminated.reason, 'Completed');

@@ -1,9 +1,11 @@
 // The pods of simulated nodes, handled like a kubelet would (without containers): a pod bound to one
-// of our nodes goes Running and Ready with a pod IP from its node's podCIDR; one being deleted is
+// of our nodes goes Running and Ready with a pod IP from the simulated pods' range (198.18.0.0/15,
+// src/api/simulated-nodes.ts: never routed, skipped by service proxies); one being deleted is
 // finalized (DELETE with grace period 0); one annotated to exit completes after that time. One watch
 // of all pods serves every simulated node (filtered in memory by spec.nodeName), so thousands of
 // nodes cost one watch, not thousands.
 
+import { SIMULATED_POD_CIDR } from '../api/simulated-nodes.js';
 import { Informer, keyOf } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -12,12 +14,8 @@ import type { Logger } from '../util/log.js';
 import { IpPool } from './ip-pool.js';
 import { plannedExit, runningStatus, terminatedStatus, type Placement, type SimPod } from './pod-status.js';
 
-/** Pod IPs for a node without a podCIDR (no node IPAM running): 10.244.0.0/16, shared. */
-const FALLBACK_POD_CIDR = '10.244.0.0/16';
-
 export interface SimNodeInfo {
   hostIP: string;
-  podCIDR?: string;
 }
 
 export class SimPods {
@@ -26,14 +24,16 @@ export class SimPods {
   private running = false;
   /** Where each pod of ours runs (by uid): its IP and start, stable across repeated reconciles. */
   private placements = new Map<string, Placement & { pool?: IpPool }>();
-  private pools = new Map<string, IpPool>();
-  private fallback = new IpPool(FALLBACK_POD_CIDR);
+  /** One pool for every simulated node: 131,069 pod IPs, shared (nodes get no pod CIDR of their own). */
+  private pool = new IpPool(SIMULATED_POD_CIDR);
 
   constructor(
     private client: RestClient,
     private log: Logger,
     private nodeInfo: (name: string) => SimNodeInfo | undefined,
     private workers = 16,
+    /** Told when a pod is gone or its containers stopped (ends log follows, drops its log files). */
+    private onPodStopped: (uid: string) => void = () => {},
   ) {
     this.informer = new Informer(client, R.pods, log.child({ informer: 'pods' }));
     const maybe = (p: SimPod) => {
@@ -57,6 +57,12 @@ export class SimPods {
     this.running = false;
     this.informer.stop();
     this.queue.shutdown();
+  }
+
+  /** A pod bound to one of our nodes, as cached. */
+  get(namespace: string, name: string): SimPod | undefined {
+    const p = this.informer.get(`${namespace}/${name}`) as SimPod | undefined;
+    return p && this.nodeInfo(p.spec?.nodeName ?? '') ? p : undefined;
   }
 
   /** Pods of ours the cache holds (for tests and progress reports). */
@@ -83,6 +89,7 @@ export class SimPods {
   }
 
   private forget(p: SimPod) {
+    this.onPodStopped(p.metadata?.uid ?? '');
     const placed = this.placements.get(p.metadata?.uid ?? '');
     if (!placed) return;
     this.releaseIP(placed);
@@ -95,20 +102,6 @@ export class SimPods {
     placed.pool = undefined;
   }
 
-  private poolFor(node: SimNodeInfo): IpPool {
-    if (!node.podCIDR) return this.fallback;
-    let pool = this.pools.get(node.podCIDR);
-    if (!pool) {
-      try {
-        pool = new IpPool(node.podCIDR);
-      } catch {
-        pool = this.fallback; // an IPv6 or odd CIDR: fall back rather than leave the pod Pending
-      }
-      this.pools.set(node.podCIDR, pool);
-    }
-    return pool;
-  }
-
   private place(pod: SimPod, node: SimNodeInfo): Placement {
     const uid = pod.metadata!.uid!;
     let placed = this.placements.get(uid);
@@ -118,15 +111,17 @@ export class SimPods {
       const reportedIP = pod.status?.podIP;
       let pool: IpPool | undefined;
       let podIP: string;
-      if (pod.spec?.hostNetwork) podIP = node.hostIP;
-      else {
-        pool = this.poolFor(node);
-        if (reportedIP) pool.reserve((podIP = reportedIP));
-        else {
-          let ip = pool.allocate();
-          if (!ip) ip = (pool = this.fallback).allocate(); // the node's range is full: still run the pod
-          podIP = ip ?? '10.244.255.254';
-        }
+      // hostNetwork pods too: their IP would be the node's (127.0.0.1), and a Service of them would
+      // send real traffic to a real node's own loopback. In the range, every proxy skips them.
+      if (reportedIP && this.pool.owns(reportedIP)) {
+        pool = this.pool;
+        pool.reserve((podIP = reportedIP));
+      } else {
+        // A new pod, or one that reported an IP outside the range (placed by an older gifee sim): a new IP.
+        const ip = this.pool.allocate();
+        if (!ip) throw new Error(`no pod IPs left in ${SIMULATED_POD_CIDR} for simulated pods`);
+        pool = this.pool;
+        podIP = ip;
       }
       placed = { podIP, hostIP: node.hostIP, startedAt: reportedStart ? Date.parse(reportedStart) : Date.now(), pool };
       this.placements.set(uid, placed);
@@ -158,13 +153,14 @@ export class SimPods {
       if (Date.now() >= exitAt) {
         await this.writeStatus(pod, terminatedStatus(pod, placed, exit.exitCode, Math.max(exitAt, placed.startedAt)));
         this.releaseIP(placed);
+        this.onPodStopped(md.uid!);
         return;
       }
       this.queue.addAfter(key, exitAt - Date.now());
     }
     // Already reported (and not since marked unready by someone else, e.g. the node lifecycle controller).
     const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    if (phase === 'Running' && ready && pod.status?.podIP === placed.podIP) return;
+    if (phase === 'Running' && ready && pod.status?.podIP === placed.podIP && (pod.status as { hostIP?: string }).hostIP === placed.hostIP) return;
     await this.writeStatus(pod, runningStatus(pod, placed));
   }
 

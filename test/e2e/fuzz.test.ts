@@ -62,6 +62,9 @@ const RESOURCES = [
   'leases',
   'endpointslices',
   'priorityclasses',
+  'replicationcontrollers',
+  'bindings',
+  'componentstatuses',
   'widgets',
 ];
 const GROUP_VERSIONS = ['/api/v1', '/apis/apps/v1', '/apis/batch/v1', '/apis/coordination.k8s.io/v1', '/apis/discovery.k8s.io/v1', '/apis/events.k8s.io/v1', '/apis/scheduling.k8s.io/v1', '/apis/nope.example.com/v1', '/apis/apps', '/api/v2'];
@@ -107,6 +110,9 @@ const SERVED: [string, string, boolean][] = [
   ['/apis/coordination.k8s.io/v1', 'leases', true],
   ['/apis/discovery.k8s.io/v1', 'endpointslices', true],
   ['/apis/scheduling.k8s.io/v1', 'priorityclasses', false],
+  ['/api/v1', 'replicationcontrollers', true],
+  ['/api/v1', 'bindings', true],
+  ['/api/v1', 'componentstatuses', false],
 ];
 const servedPath = fc
   .record({ r: fc.constantFrom(...SERVED), name: fc.option(fc.constantFrom('fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'new-one'), { nil: undefined }), sub: fc.option(fc.constantFrom('status', 'scale', 'log', 'binding', 'finalize', 'eviction'), { freq: 4, nil: undefined }) })

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, startCluster, type Cluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 
 const corpusDir = join(repoRoot, 'test', 'e2e', 'corpus');
 const ns = 'corpus';
@@ -24,6 +25,8 @@ describe('manifest corpus', () => {
   before(async () => {
     cluster = await startCluster();
     await k(['create', 'namespace', ns]);
+    // Pods are refused until the service account controller has made the namespace's default account.
+    await until('the default service account of the corpus namespace', async () => (await k(['get', 'serviceaccount', 'default', '-n', ns], { allowFail: true })).code === 0);
   });
   after(async () => {
     await cluster?.stop();

@@ -1,6 +1,7 @@
-// Simulated nodes end to end: `gifee sim nodes` registers Ready nodes that node IPAM gives pod CIDRs,
-// heartbeats their Leases, runs pods bound to them (Running/Ready with an IP from the podCIDR),
-// completes pods annotated to exit, finalizes deleted pods, and removes its nodes with --cleanup.
+// Simulated nodes end to end: `gifee sim nodes` registers Ready nodes on loopback (marked simulated,
+// so node IPAM gives them no pod CIDR), heartbeats their Leases, runs pods bound to them
+// (Running/Ready with an IP from 198.18.0.0/15), completes pods annotated to exit, finalizes deleted
+// pods, and removes its nodes with --cleanup. Their kubelet endpoint: sim-kubelet.test.ts.
 
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
+import { simKubeletCredentials } from '../../src/cli/sim-kubelet.js';
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
   const end = Date.now() + ms;
@@ -39,20 +41,25 @@ const inCidr = (ip: string, cidr: string) => {
   const size = 2 ** (32 - Number(bits));
   return n(ip) >= n(net) && n(ip) < n(net) + size;
 };
+const SIM_POD_CIDR = '198.18.0.0/15';
 
 describe('gifee sim nodes', () => {
   let cluster: Cluster;
   let sim: SimNodes;
+  let creds: ReturnType<typeof simKubeletCredentials> | undefined;
   before(async () => {
     cluster = await startCluster();
-    sim = await startSimNodes({ client: await clientConfigFromKubeconfig(cluster.kubeconfig), count: 3, namePrefix: 'sim-', leaseRenewIntervalMs: 1000 });
+    const client = await clientConfigFromKubeconfig(cluster.kubeconfig);
+    creds = simKubeletCredentials(client);
+    sim = await startSimNodes({ client, count: 3, namePrefix: 'sim-', leaseRenewIntervalMs: 1000, kubelet: creds });
   });
   after(async () => {
     await sim?.stop();
+    creds?.close();
     await cluster?.stop();
   });
 
-  it('registers Ready nodes with capacity and labels, and node IPAM gives each a pod CIDR', async () => {
+  it('registers Ready nodes with capacity and labels, on loopback, marked simulated, without pod CIDRs', async () => {
     const out = await until('3 Ready sim nodes', 10_000, async () => {
       const r = await cluster.kubectl(['get', 'nodes', '-l', 'type=sim', '--no-headers']);
       return (
@@ -63,20 +70,23 @@ describe('gifee sim nodes', () => {
       );
     });
     assert.match(out, /^sim-0\s+Ready/m);
-    const cidrs = await until('pod CIDRs on every sim node', 10_000, async () => {
-      const r = await cluster.kubectl(['get', 'node', 'sim-0', 'sim-1', 'sim-2', '-o', 'jsonpath={range .items[*]}{.spec.podCIDR}{"\\n"}{end}']);
-      const list = r.stdout.trim().split('\n').filter(Boolean);
-      return list.length === 3 && list;
-    });
-    for (const c of cidrs) assert.match(c, /^10\.42\.\d+\.0\/24$/);
-    assert.equal(new Set(cidrs).size, 3, 'distinct CIDRs');
     const node = JSON.parse((await cluster.kubectl(['get', 'node', 'sim-1', '-o', 'json'])).stdout);
+    assert.equal(node.metadata.labels['sim.gifee.dev/simulated'], 'true');
+    assert.deepEqual(node.status.addresses, [
+      { type: 'InternalIP', address: '127.0.0.1' },
+      { type: 'Hostname', address: 'sim-1' },
+    ]);
+    assert.equal(node.status.daemonEndpoints.kubeletEndpoint.Port, sim.kubeletPort);
+    assert.ok(sim.kubeletPort > 0 && sim.kubeletPort !== 10250);
     assert.equal(node.status.capacity.cpu, '8');
     assert.equal(node.status.allocatable.memory, '32Gi');
     assert.equal(node.status.capacity.pods, '110');
     assert.equal(node.metadata.labels['kubernetes.io/hostname'], 'sim-1');
     assert.equal(node.metadata.labels['kubernetes.io/os'], 'linux');
-    assert.deepEqual(node.spec.podCIDRs, [node.spec.podCIDR]);
+    // Node IPAM runs (a plain node gets a CIDR below) but skips simulated nodes.
+    await new Promise((r) => setTimeout(r, 1000));
+    const cidrs = (await cluster.kubectl(['get', 'node', 'sim-0', 'sim-1', 'sim-2', '-o', 'jsonpath={range .items[*]}{.spec.podCIDR}{end}'])).stdout;
+    assert.equal(cidrs, '', 'no pod CIDRs on simulated nodes');
   });
 
   it('gives a plain created Node a pod CIDR too', async () => {
@@ -101,14 +111,14 @@ describe('gifee sim nodes', () => {
       const r = await cluster.kubectl(['get', 'node', 'sim-2', '-o', 'jsonpath={.metadata.uid}'], { allowFail: true });
       return r.code === 0 && r.stdout && r.stdout !== uid;
     });
-    await until('sim-2 Ready with a pod CIDR and its lease owned by the new node', 10_000, async () => {
+    await until('sim-2 Ready and its lease owned by the new node', 10_000, async () => {
       const n = JSON.parse((await cluster.kubectl(['get', 'node', 'sim-2', '-o', 'json'])).stdout);
       const l = JSON.parse((await cluster.kubectl(['get', 'lease', '-n', 'kube-node-lease', 'sim-2', '-o', 'json'])).stdout);
-      return n.spec.podCIDR && n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && l.metadata.ownerReferences[0].uid === n.metadata.uid;
+      return n.metadata.labels['sim.gifee.dev/simulated'] === 'true' && n.status.conditions.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True') && l.metadata.ownerReferences[0].uid === n.metadata.uid;
     });
   });
 
-  it("runs pods bound to sim nodes: Running, Ready, with an IP from the node's pod CIDR", async () => {
+  it('runs pods bound to sim nodes: Running, Ready, with an IP from the simulated range and host IP 127.0.0.1', async () => {
     for (let i = 0; i < 3; i++) await cluster.kubectl(['create', '-f', '-'], { input: pod(`web-${i}`, `sim-${i}`) });
     const wide = await until('3 Running pods', 15_000, async () => {
       const r = await cluster.kubectl(['get', 'pods', '-o', 'wide', '--no-headers']);
@@ -119,14 +129,23 @@ describe('gifee sim nodes', () => {
           .filter((l) => /1\/1\s+Running/.test(l)).length === 3 && r.stdout
       );
     });
-    assert.match(wide, /^web-1\s+1\/1\s+Running\s+0\s+\S+\s+10\.42\.\d+\.\d+\s+sim-1/m);
+    assert.match(wide, /^web-1\s+1\/1\s+Running\s+0\s+\S+\s+198\.1[89]\.\d+\.\d+\s+sim-1/m);
     const p = JSON.parse((await cluster.kubectl(['get', 'pod', 'web-0', '-o', 'json'])).stdout);
-    const cidr = (await cluster.kubectl(['get', 'node', 'sim-0', '-o', 'jsonpath={.spec.podCIDR}'])).stdout.trim();
-    assert.ok(inCidr(p.status.podIP, cidr), `${p.status.podIP} in ${cidr}`);
+    assert.ok(inCidr(p.status.podIP, SIM_POD_CIDR), `${p.status.podIP} in ${SIM_POD_CIDR}`);
+    assert.equal(p.status.hostIP, '127.0.0.1');
     for (const t of ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']) assert.equal(p.status.conditions.find((c: { type: string }) => c.type === t)?.status, 'True', t);
     assert.ok(p.status.containerStatuses[0].state.running.startedAt);
     assert.equal(p.status.containerStatuses[0].ready, true);
     await cluster.kubectl(['wait', '--for=condition=Ready', 'pod/web-2', '--timeout=10s']);
+    // hostNetwork pods too: an IP of the range, never the node's loopback address (a Service would lead there).
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'hostnet', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } }) });
+    const hostPod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'host-net', namespace: 'hostnet' }, spec: { nodeName: 'sim-1', hostNetwork: true, containers: [{ name: 'app', image: 'registry.local/web:1' }] } };
+    await cluster.kubectl(['create', '-f', '-'], { input: JSON.stringify(hostPod) });
+    await cluster.kubectl(['wait', '-n', 'hostnet', '--for=condition=Ready', 'pod/host-net', '--timeout=10s']);
+    const h = JSON.parse((await cluster.kubectl(['get', '-n', 'hostnet', 'pod', 'host-net', '-o', 'json'])).stdout);
+    assert.ok(inCidr(h.status.podIP, SIM_POD_CIDR), h.status.podIP);
+    assert.equal(h.status.hostIP, '127.0.0.1');
+    await cluster.kubectl(['delete', 'namespace', 'hostnet', '--wait=false']);
   });
 
   it('finalizes deleted pods like a kubelet', async () => {

@@ -15,7 +15,8 @@ import { clientConfigFromKubeconfig } from '../../client/kubeconfig.js';
 import { R } from '../../client/resources.js';
 import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';
-import { diffRoutes, planRoutes, removeRoutes, routesStateFile, startRouteController, type RouteController } from './routes.js';
+import { SIMULATED_NODE_LABEL } from '../../api/simulated-nodes.js';
+import { clusterPodCIDRs, diffRoutes, planRoutes, removeRoutes, routesStateFile, startRouteController, type RouteController } from './routes.js';
 import { listPodRoutes, replacePodRoute, RouteError } from './route-table.js';
 import { podSourceTableName } from './pod-source-ips.js';
 
@@ -47,6 +48,19 @@ describe('planRoutes and diffRoutes', () => {
       skipped.map((s) => s.node),
       ['same-host', 'bridged-here'],
     );
+  });
+
+  it('never routes to simulated nodes: marked ones, pod CIDRs in their range, loopback InternalIPs', () => {
+    const marked = node('sim-0', '10.42.6.0/24', '192.168.1.16');
+    marked.metadata!.labels = { [SIMULATED_NODE_LABEL]: 'true' };
+    const nodes = [node('me', '10.42.0.0/24', '192.168.1.10'), marked, node('sim-range', '198.18.4.0/24', '192.168.1.17'), node('wide', '198.0.0.0/8', '192.168.1.18'), node('loop', '10.42.9.0/24', '127.0.0.5'), node('b', '10.42.1.0/24', '192.168.1.11')];
+    const { wanted, skipped } = planRoutes(nodes, 'me', new Set(['192.168.1.10']), new Set());
+    assert.deepEqual(wanted, [{ node: 'b', dst: '10.42.1.0/24', via: '192.168.1.11' }]);
+    assert.deepEqual(
+      skipped.map((s) => `${s.node}: ${s.reason}`),
+      ['sim-0: it is a simulated node', "sim-range: its pod CIDR 198.18.4.0/24 overlaps the simulated pods' range", "wide: its pod CIDR 198.0.0.0/8 overlaps the simulated pods' range", 'loop: its InternalIP 127.0.0.5 is a loopback address'],
+    );
+    assert.deepEqual(clusterPodCIDRs(nodes), ['10.42.0.0/24', '10.42.1.0/24', '10.42.9.0/24']);
   });
 
   it('replaces missing or moved routes and removes only owned routes that are no longer wanted', () => {

@@ -12,6 +12,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
+import { isSimulatedNode, overlapsSimulatedPodCIDR } from '../../api/simulated-nodes.js';
 import { EventRecorder } from '../../client/events.js';
 import { informerScope, type InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
@@ -63,7 +64,9 @@ export interface SkippedNode {
 /**
  * The routes this node should have: one per other node with an IPv4 pod CIDR and an InternalIP.
  * Nodes on this very host (their IP is one of ours, or their CIDR is directly connected here, as
- * with several test agents in one namespace) need none.
+ * with several test agents in one namespace) need none. Simulated nodes (`gifee sim nodes`) get
+ * none either, whatever they claim: their pods exist only as API objects, and a route to them would
+ * send traffic where nothing answers, possibly off this machine.
  */
 export function planRoutes(nodes: KObject[], self: string, local: Set<string>, connected: Set<string>): { wanted: WantedRoute[]; skipped: SkippedNode[] } {
   const wanted: WantedRoute[] = [];
@@ -76,19 +79,23 @@ export function planRoutes(nodes: KObject[], self: string, local: Set<string>, c
     const addrs = (n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [];
     const via = addrs.find((a) => a.type === 'InternalIP' && !a.address.includes(':'))?.address;
     if (!dst || !via) continue; // not ready for routing yet (IPAM or registration pending)
-    if (local.has(via)) skipped.push({ node: name, reason: `its InternalIP ${via} is an address of this host` });
+    if (isSimulatedNode(n)) skipped.push({ node: name, reason: 'it is a simulated node' });
+    else if (overlapsSimulatedPodCIDR(dst)) skipped.push({ node: name, reason: `its pod CIDR ${dst} overlaps the simulated pods' range` });
+    else if (via.startsWith('127.')) skipped.push({ node: name, reason: `its InternalIP ${via} is a loopback address` });
+    else if (local.has(via)) skipped.push({ node: name, reason: `its InternalIP ${via} is an address of this host` });
     else if (connected.has(dst)) skipped.push({ node: name, reason: `its pod CIDR ${dst} is directly connected here` });
     else wanted.push({ node: name, dst, via });
   }
   return { wanted, skipped };
 }
 
-/** Every node's IPv4 pod CIDR, this node's included: traffic between them keeps its pod source IPs. */
+/** Every node's IPv4 pod CIDR, this node's included (simulated nodes' not): traffic between them keeps its pod source IPs. */
 export function clusterPodCIDRs(nodes: KObject[]): string[] {
   const all = new Set<string>();
   for (const n of nodes) {
+    if (isSimulatedNode(n)) continue;
     const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
-    for (const c of [spec.podCIDR, ...(spec.podCIDRs ?? [])]) if (c && !c.includes(':')) all.add(c);
+    for (const c of [spec.podCIDR, ...(spec.podCIDRs ?? [])]) if (c && !c.includes(':') && !overlapsSimulatedPodCIDR(c)) all.add(c);
   }
   return [...all].sort();
 }

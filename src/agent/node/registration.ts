@@ -10,7 +10,7 @@ import { informerScope, type InformerFactory, type InformerScope } from '../../c
 import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
-import { GIFEE_VERSION } from '../../api/version.js';
+import { bootID, goArch, nodeInfo } from './node-info.js';
 import { pressureConditions, type NodeCondition } from '../eviction/pressure.js';
 import type { PressureCondition } from '../eviction/thresholds.js';
 
@@ -37,6 +37,8 @@ export class NodeRegistration {
   private statusTimer?: NodeJS.Timeout;
   private informers?: InformerScope;
   private readyCondTime = time();
+  /** What the machine says about itself (read once: the runtime's version is a process to run). */
+  private info?: ReturnType<typeof nodeInfo>;
   /** MemoryPressure/DiskPressure/PIDPressure as the eviction manager last computed them. */
   private pressure: NodeCondition[] = pressureConditions(new Set(), [], time());
 
@@ -77,18 +79,8 @@ export class NodeRegistration {
         { type: 'Hostname', address: this.o.nodeName },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: this.o.port } },
-      nodeInfo: {
-        machineID: this.o.nodeName,
-        systemUUID: this.o.nodeName,
-        bootID: '',
-        kernelVersion: os.release(),
-        osImage: `${os.type()} ${os.release()}`,
-        containerRuntimeVersion: `${this.o.runtime}://gifee-${GIFEE_VERSION}`,
-        kubeletVersion: `v1.32.0-gifee.${GIFEE_VERSION}`,
-        kubeProxyVersion: '',
-        operatingSystem: 'linux',
-        architecture: os.arch() === 'x64' ? 'amd64' : os.arch(),
-      },
+      // Several agents may share one machine (test hosts): the ids stay per node.
+      nodeInfo: { machineID: this.o.nodeName, systemUUID: this.o.nodeName, bootID: bootID(), ...(await (this.info ??= nodeInfo(this.o.runtime))) },
       conditions: [...this.pressure.map((c) => ({ ...c, lastHeartbeatTime: now })), cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status')],
     };
   }
@@ -98,9 +90,9 @@ export class NodeRegistration {
     const labels = {
       'kubernetes.io/hostname': name,
       'kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': os.arch() === 'x64' ? 'amd64' : os.arch(),
+      'kubernetes.io/arch': goArch(),
       'beta.kubernetes.io/os': 'linux',
-      'beta.kubernetes.io/arch': os.arch() === 'x64' ? 'amd64' : os.arch(),
+      'beta.kubernetes.io/arch': goArch(),
       ...(this.o.labels ?? {}),
     };
     try {

@@ -119,6 +119,8 @@ export interface PodSpec {
   hostPID?: boolean;
   hostIPC?: boolean;
   hostUsers?: boolean;
+  /** RuntimeClass (node.k8s.io) whose handler runs the pod; this agent has only runc. */
+  runtimeClassName?: string;
   serviceAccountName?: string;
   shareProcessNamespace?: boolean;
   imagePullSecrets?: { name: string }[];

@@ -19,8 +19,10 @@ import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
 import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
 import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
+import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
+import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
@@ -49,6 +51,8 @@ export interface WorkerDeps {
   podMaxPids?: number;
   /** Containers' oom_score_adj is clamped to at least this (what this process may set; -1000 = anything). */
   oomScoreAdjFloor?: number;
+  /** RuntimeClasses by name (a pod naming one runs only if its handler is this agent's); default: asked of the API. */
+  runtimeClasses?: RuntimeClassLookup;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -298,17 +302,25 @@ export class PodWorker {
   }
 
   /**
-   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl) fails at
+   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl, an AppArmor profile without AppArmor) fails at
    * once with the kubelet's reason and nothing is set up for it. False when refused.
    */
   private admit(): boolean {
     if (this.rejected) return false;
     if (this.sandbox) return true;
     const forbidden = forbiddenSysctl(this.pod.spec.securityContext?.sysctls ?? [], this.pod.spec);
-    if (!forbidden) return true;
-    this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
-    this.event('Warning', 'SysctlForbidden', forbidden);
-    return false;
+    if (forbidden) {
+      this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
+      this.event('Warning', 'SysctlForbidden', forbidden);
+      return false;
+    }
+    const appArmor = appArmorRefusal(this.pod, hostAppArmorEnabled());
+    if (appArmor) {
+      this.rejected = { reason: 'AppArmor', message: `Pod was rejected: ${appArmor}` };
+      this.event('Warning', 'AppArmor', appArmor);
+      return false;
+    }
+    return true;
   }
 
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
@@ -319,6 +331,9 @@ export class PodWorker {
         throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
       }
       if (!this.sandbox) {
+        // A RuntimeClass whose handler this node lacks: no sandbox, never runc in its place.
+        const handlerProblem = await checkRuntimeClass(pod.spec.runtimeClassName, (this.d.runtimeClasses ??= cachedRuntimeClassLookup(this.d.client)));
+        if (handlerProblem) throw Object.assign(new Error(handlerProblem), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${handlerProblem}` });
         await mkdir(this.dir, { recursive: true });
         let netnsPath: string | undefined;
         // The process runtime has no network namespaces: its pods are on the host's network.

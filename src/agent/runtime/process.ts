@@ -12,6 +12,7 @@ import { isAbsolute, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Logger } from '../../util/log.js';
 import { CriLogWriter } from '../logs/cri-log-writer.js';
+import { EarlyOutput } from './early-output.js';
 import type { ExecOptions, ExecSession } from '../streams/target.js';
 import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
 
@@ -20,6 +21,8 @@ interface Proc {
   cfg: ContainerConfig;
   child?: ChildProcess;
   writer?: CriLogWriter;
+  /** An interactive container's output until its first attach (early-output.ts). */
+  early?: EarlyOutput;
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
   killedBy?: string;
@@ -94,7 +97,8 @@ export class ProcessRuntime implements Runtime {
     // argv[0] stays the name the image asked for (busybox picks its applet by it).
     const child = spawn(program, cfg.args.slice(1), { argv0: cfg.args[0], cwd, env, stdio: [cfg.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     p.child = child;
-    p.writer = new CriLogWriter(cfg.logPath);
+    if (cfg.stdin) p.early = new EarlyOutput();
+    p.writer = new CriLogWriter(cfg.logPath, undefined, (stream, data) => p.early?.add(stream, data));
     p.writer.pump(child.stdout!, 'stdout');
     p.writer.pump(child.stderr!, 'stderr');
     child.once('error', (e) => finish(128, e.message));
@@ -162,6 +166,10 @@ export class ProcessRuntime implements Runtime {
     const stderr = new PassThrough();
     const onOut = (d: Buffer) => stdout.write(d);
     const onErr = (d: Buffer) => stderr.write(d);
+    // The first attach of an interactive container starts with what it wrote before.
+    const early = p.early;
+    p.early = undefined;
+    early?.replay((stream, d) => (stream === 'stderr' ? onErr : onOut)(d));
     p.child.stdout!.on('data', onOut);
     p.child.stderr!.on('data', onErr);
     const detach = () => {

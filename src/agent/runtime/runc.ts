@@ -14,6 +14,7 @@ import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
+import { EarlyOutput } from './early-output.js';
 import { CriLogWriter } from '../logs/cri-log-writer.js';
 import type { ExecOptions, ExecSession } from '../streams/target.js';
 import { buildSpec } from './oci-spec.js';
@@ -28,6 +29,8 @@ interface Tracked {
   dir: string;
   /** Attached clients: each gets the container's output as it is written. */
   taps: Set<(stream: 'stdout' | 'stderr', data: Buffer) => void>;
+  /** An interactive container's output until its first attach (early-output.ts). */
+  early?: EarlyOutput;
   child?: ChildProcess;
   writer?: CriLogWriter;
   exited: Promise<ContainerInfo>;
@@ -99,7 +102,8 @@ export class RuncRuntime implements Runtime {
     await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.stdin ? [join(dir, 'stdin')] : [])]);
     const info: ContainerInfo & { tty?: boolean; stdin?: boolean } = { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath, tty: cfg.tty, stdin: cfg.stdin };
     await this.saveMeta(dir, info);
-    this.track(info, dir);
+    const t = this.track(info, dir);
+    if (cfg.stdin) t.early = new EarlyOutput();
     return info;
   }
 
@@ -120,6 +124,7 @@ export class RuncRuntime implements Runtime {
   /** Pump the container's pipes into its log file (again after an agent restart). */
   private attachLogs(t: Tracked) {
     t.writer = new CriLogWriter(t.info.logPath, undefined, (stream, data) => {
+      t.early?.add(stream, data);
       for (const tap of t.taps) tap(stream, data);
     });
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -182,8 +187,10 @@ export class RuncRuntime implements Runtime {
     }
     await this.runc(['delete', '--force', t.info.id]).catch(() => undefined);
     await unmount(join(dir, 'rootfs'));
-    t.info.state = 'exited';
+    // Exited only once its output is all in the log file: an attach refused from now on falls
+    // back to the logs (kubectl run -i does), which must then hold everything.
     await t.writer?.drained();
+    t.info.state = 'exited';
     await this.saveMeta(dir, t.info).catch(() => undefined);
     t.resolveExit(t.info);
   }
@@ -257,6 +264,10 @@ export class RuncRuntime implements Runtime {
     const stdout = new PassThrough();
     const stderr = t.info.tty ? undefined : new PassThrough();
     const tap = (stream: 'stdout' | 'stderr', data: Buffer) => (stream === 'stderr' && stderr ? stderr : stdout).write(data);
+    // The first attach of an interactive container starts with what it wrote before (nothing arrives in between: one thread).
+    const early = t.early;
+    t.early = undefined;
+    early?.replay(tap);
     t.taps.add(tap);
     let stdin: net.Socket | undefined;
     if (opts.stdin && t.info.stdin) {

@@ -26,6 +26,11 @@ export interface StreamAuthOptions {
 
 export type AuthOutcome = { ok: true; user: Caller } | { ok: false; code: 401 | 403; message: string };
 
+/** What the stream server asks of its authenticator: may this request use this path? Never throws. */
+export interface StreamAuthorizer {
+  check(req: IncomingMessage, path: string): Promise<AuthOutcome>;
+}
+
 const VERBS: Record<string, string> = { GET: 'get', HEAD: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' };
 
 const isSubpath = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
@@ -45,7 +50,7 @@ export const verbOf = (method: string | undefined) => VERBS[method ?? ''] ?? (me
 const unauthorized = (): AuthOutcome => ({ ok: false, code: 401, message: 'Unauthorized' });
 const forbidden = (user: string, verb: string, subresource: string): AuthOutcome => ({ ok: false, code: 403, message: `Forbidden (user=${user}, verb=${verb}, resource=nodes, subresource=${subresource})` });
 
-export class StreamAuth {
+export class StreamAuth implements StreamAuthorizer {
   private tokens: TtlCache<Caller | null>;
   private decisions: TtlCache<boolean>;
 
@@ -54,8 +59,11 @@ export class StreamAuth {
     this.decisions = new TtlCache(o.maxCacheEntries ?? 1024);
   }
 
-  /** Authenticates and authorizes one request (upgrade or not) for its path. Never throws. */
-  async check(req: IncomingMessage, path: string): Promise<AuthOutcome> {
+  /**
+   * Authenticates and authorizes one request (upgrade or not) for its path, on this agent's node or
+   * on `node` (a process serving several simulated nodes names the one the request is for). Never throws.
+   */
+  async check(req: IncomingMessage, path: string, node = this.o.nodeName): Promise<AuthOutcome> {
     const who = await this.authenticate(req).catch(() => null);
     if (!who) return unauthorized();
     const { user, via } = who;
@@ -64,7 +72,7 @@ export class StreamAuth {
     // A certificate of any other user (a node's, a person's) is refused: only the API server reaches
     // this port with a certificate; everyone else comes through the API server, or with a token.
     if (via === 'certificate' && !this.o.certUsers.includes(user.name)) return forbidden(user.name, verb, subresource);
-    if (!(await this.authorize(user, verb, subresource).catch(() => false))) return forbidden(user.name, verb, subresource);
+    if (!(await this.authorize(user, verb, subresource, node).catch(() => false))) return forbidden(user.name, verb, subresource);
     return { ok: true, user };
   }
 
@@ -97,12 +105,12 @@ export class StreamAuth {
   }
 
   /** The API's SubjectAccessReview answer (cached); without reviews, only the certificate users got this far. */
-  private async authorize(user: Caller, verb: string, subresource: string): Promise<boolean> {
+  private async authorize(user: Caller, verb: string, subresource: string, node: string): Promise<boolean> {
     if (!this.o.reviews) return true;
-    const key = JSON.stringify([user.name, user.uid ?? '', [...user.groups].sort(), user.extra ?? {}, verb, subresource]);
+    const key = JSON.stringify([user.name, user.uid ?? '', [...user.groups].sort(), user.extra ?? {}, verb, subresource, node]);
     const cached = this.decisions.get(key);
     if (cached !== undefined) return cached;
-    const allowed = await this.o.reviews.subjectAccessReview(user, { verb, node: this.o.nodeName, subresource });
+    const allowed = await this.o.reviews.subjectAccessReview(user, { verb, node, subresource });
     this.decisions.set(key, allowed, allowed ? (this.o.allowedTtlMs ?? 300_000) : (this.o.deniedTtlMs ?? 30_000));
     return allowed;
   }

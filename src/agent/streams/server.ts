@@ -27,7 +27,8 @@ import { websocketHandshakeError } from './websocket-handshake.js';
 import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-target.js';
 import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
-import type { StreamAuth } from './auth.js';
+import type { StreamAuthorizer } from './auth.js';
+import type { SecureContext } from 'node:tls';
 
 /** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
 export type StreamServerLimits = ReadTimeouts & ConnectionLimits;
@@ -36,10 +37,15 @@ export const DEFAULT_STREAM_LIMITS: StreamServerLimits = { ...DEFAULT_READ_TIMEO
 export interface StreamServerOptions {
   host?: string;
   port: number;
-  tls: { cert: string; key: string; clientCA: string };
+  /**
+   * The serving certificate, or a certificate per TLS server name (one process serving the
+   * endpoints of many simulated nodes, each under its node's name); either way client certificates
+   * are checked against clientCA.
+   */
+  tls: { cert: string; key: string; clientCA: string } | { clientCA: string; sni: (serverName: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void };
   target: StreamTarget;
   /** Who may call which path (the API server's certificate; token holders the API vouches for). */
-  auth: StreamAuth;
+  auth: StreamAuthorizer;
   log?: Logger;
   limits?: Partial<StreamServerLimits>;
 }
@@ -59,7 +65,8 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
 
   const limits = { ...DEFAULT_STREAM_LIMITS, ...o.limits };
   // Header and body timeouts end once a request is in: a followed log or an exec stream is never cut by them.
-  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
+  const identity = 'sni' in o.tls ? { SNICallback: o.tls.sni } : { cert: o.tls.cert, key: o.tls.key };
+  const server = https.createServer({ ...identity, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
   limitConnections(server, limits);
   cutSilentConnections(server, limits.headerTimeoutMs);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -137,7 +144,11 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     if (!websocket && !isSpdyUpgrade(req)) return rejectUpgrade(socket, 400, `unsupported upgrade "${req.headers.upgrade ?? ''}": use WebSocket or SPDY/3.1`);
     const bad = websocket ? websocketHandshakeError(req) : undefined;
     if (bad) return rejectUpgrade(socket, bad.code, bad.message);
-    if (p.kind === 'portForward') return portForward(p, req, socket, head, websocket);
+    if (p.kind === 'portForward') {
+      // A target that refuses port-forward for this pod says so before the upgrade: a plain HTTP error the client shows at once.
+      await o.target.checkPortForward?.(p.namespace, p.pod);
+      return portForward(p, req, socket, head, websocket);
+    }
     // exec / attach: start the process first, so failures are plain HTTP errors the client shows.
     const exec = await startExec(o.target, p, url.searchParams);
     if (websocket) {

@@ -53,4 +53,6 @@ export interface StreamTarget {
   attach(namespace: string, pod: string, container: string, opts: ExecOptions): Promise<ExecSession>;
   /** A TCP connection to a port inside the pod's network namespace. */
   portForward(namespace: string, pod: string, port: number): Promise<Duplex>;
+  /** Optional: throws a StreamTargetError to refuse port-forward to this pod before the upgrade (a simulated node's pods have no ports). */
+  checkPortForward?(namespace: string, pod: string): Promise<void>;
 }

@@ -5,6 +5,9 @@ import { clusterKinds } from './cluster/index.js';
 import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
 import { rbacKinds } from './rbac/index.js';
+import { storageKinds } from './storage/index.js';
+import { networkingKinds } from './networking/index.js';
+import { nodeKinds } from './node/index.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...apiextensionsKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...apiextensionsKinds];

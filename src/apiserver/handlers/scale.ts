@@ -33,6 +33,19 @@ function setPath(obj: Record<string, unknown>, p: string, value: unknown) {
   cur[segs[segs.length - 1]] = value;
 }
 
+/**
+ * A selector as the Scale's status.selector string. A ReplicationController's selector is a plain
+ * label map (every value a string), which a LabelSelector never is (its values are a map and a list).
+ */
+function selectorText(sel: unknown): string {
+  if (typeof sel === 'string') return sel;
+  if (sel !== null && typeof sel === 'object' && !Array.isArray(sel)) {
+    const entries = Object.entries(sel as Record<string, unknown>);
+    if (entries.length > 0 && entries.every(([, v]) => typeof v === 'string')) return selectorToString({ matchLabels: sel });
+  }
+  return selectorToString(sel);
+}
+
 function scaleSpec(rc: RequestContext): ScaleSubresource {
   return rc.def.subresources!.scale!;
 }
@@ -48,7 +61,7 @@ export function toScale(rc: RequestContext, obj: KObject): KObject {
     spec: { replicas: (getPath(obj, s.specReplicasPath) as number | undefined) ?? 0 },
     status: {
       replicas: (getPath(obj, s.statusReplicasPath) as number | undefined) ?? 0,
-      ...(sel === undefined ? {} : { selector: typeof sel === 'string' ? sel : selectorToString(sel) }),
+      ...(sel === undefined ? {} : { selector: selectorText(sel) }),
     },
   };
 }

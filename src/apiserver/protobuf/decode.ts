@@ -6,6 +6,7 @@
 import { badRequest, unsupportedMediaType } from '../../api/errors.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { FIELD_NUMBERS, KEEP_ZERO } from './field-numbers.js';
+import { INLINE_MESSAGES } from './field-numbers-served-kinds.js';
 import { readFields, signed, type WireField } from './wire.js';
 import { ApiError } from '../../api/errors.js';
 import { depthMessage, MAX_NESTING_DEPTH, scanJson } from '../decode-limits.js';
@@ -54,7 +55,7 @@ export function decodeProtobuf(buf: Buffer, schema: ObjectSchema): Record<string
   return obj;
 }
 
-function message(buf: Buffer, s: Schema, depth: number): unknown {
+function message(buf: Buffer, s: Schema, depth: number, inlineNumbers?: Record<number, string>): unknown {
   // Schemas can be recursive; nesting is bounded as it is for JSON and YAML.
   if (depth > MAX_NESTING_DEPTH) throw new Error(depthMessage());
   if (s.type === 'string' && s.format === 'date-time') return time(buf);
@@ -62,10 +63,16 @@ function message(buf: Buffer, s: Schema, depth: number): unknown {
   if (s.type === 'int-or-string') return intOrString(buf);
   if (s.type === 'any') return rawExtension(buf);
   if (s.type !== 'object') throw new Error(`cannot decode a message as ${s.type}`);
-  const numbers = FIELD_NUMBERS[s.name ?? ''] ?? {};
+  const numbers = inlineNumbers ?? FIELD_NUMBERS[s.name ?? ''] ?? {};
   const out: Record<string, unknown> = {};
   for (const f of readFields(buf)) {
     const name = numbers[f.num];
+    const inline = inlineNumbers ? undefined : INLINE_MESSAGES[s.name ?? '']?.[f.num];
+    if (inline && Buffer.isBuffer(f.value)) {
+      // An embedded Go struct: its fields belong to this object.
+      Object.assign(out, message(f.value, s, depth + 1, inline));
+      continue;
+    }
     if (!name) continue; // a field we do not know the number of is dropped, as an unknown field
     const fs0 = s.properties[name];
     if (!fs0) continue;

@@ -4,6 +4,8 @@
 // types come from our schema declarations, so only the numbers live here.
 
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
+import { SERVED_KIND_FIELD_NUMBERS, SERVED_KINDS_KEEP_ZERO } from './field-numbers-served-kinds.js';
+import { LEGACY_CORE_FIELD_NUMBERS } from './field-numbers-legacy-core.js';
 
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta': {
@@ -178,6 +180,8 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.rbac.v1.Subject': { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' },
   'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
   ...REVIEW_FIELD_NUMBERS,
+  ...SERVED_KIND_FIELD_NUMBERS,
+  ...LEGACY_CORE_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
@@ -209,4 +213,5 @@ export const KEEP_ZERO = new Set([
   'shareProcessNamespace',
   'setHostnameAsFQDN',
   'hostUsers',
+  ...SERVED_KINDS_KEEP_ZERO,
 ]);

@@ -11,6 +11,7 @@ import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';
 import { NodeIpamController } from './nodeipam.js';
 import { InformerFactory } from '../../client/informer-factory.js';
+import { SIMULATED_NODE_LABEL } from '../../api/simulated-nodes.js';
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
   const end = Date.now() + ms;
@@ -83,5 +84,16 @@ describe('node IPAM controller', () => {
     await client.delete(R.nodes, undefined, 'b');
     assert.equal(await until('d', 15_000, () => podCIDR('d')), before.b);
     assert.equal(await podCIDR('c'), before.c);
+  });
+
+  it('gives simulated nodes no pod CIDR, even with CIDRs free', async () => {
+    // Both CIDRs free: without the skip, sim-x would take one.
+    await client.delete(R.nodes, undefined, 'c');
+    await client.delete(R.nodes, undefined, 'd');
+    await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'sim-x', labels: { [SIMULATED_NODE_LABEL]: 'true' } } });
+    await createNode('e');
+    await until('e', 15_000, () => podCIDR('e'));
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(await podCIDR('sim-x'), undefined);
   });
 });

@@ -2,8 +2,11 @@
 // cluster CIDR, one /nodeCIDRMaskSize each, which the node's agent hands to CNI and other nodes route
 // to. The allocation lives only in the Nodes themselves: on start it is rebuilt from the podCIDRs of
 // existing nodes before anything new is handed out, so restarts never reassign a CIDR in use.
+// Simulated nodes (`gifee sim nodes`) get none: their pods take IPs from a range of their own that
+// nothing routes (src/api/simulated-nodes.ts), and they do not use up the cluster CIDR.
 
 import type { KObject } from '../../api/kind.js';
+import { isSimulatedNode } from '../../api/simulated-nodes.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -99,6 +102,7 @@ export class NodeIpamController extends Controller {
     const node = this.informer.get(name) as NodeObj | undefined;
     if (!node || node.metadata?.deletionTimestamp) return;
     if (node.spec?.podCIDR) return this.record(node);
+    if (isSimulatedNode(node)) return;
     const uid = node.metadata!.uid!;
     let held = this.assigned.get(name);
     if (held && held.uid !== uid) {

@@ -1,11 +1,11 @@
 // The ReplicaSet controller: keeps spec.replicas pods matching the selector, owned by the
-// ReplicaSet (ownerReferences with controller=true). Level-triggered from informer caches, with
+// ReplicaSet (ownerReferences with controller=true). The same code drives ReplicationControllers
+// (kinds.ts says how the two differ), as Kubernetes' replication manager reuses its ReplicaSet one. Level-triggered from informer caches, with
 // expectations so a lagging cache never causes double creates/deletes, slow-start batches so a
 // failing template costs one request, deletion ranking like Kubernetes, adoption of matching orphans
 // and release of pods that stopped matching, and status through the status subresource.
 
 import type { KObject } from '../../api/kind.js';
-import { selectorFromObject } from '../../api/labels.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
 import { byControllerUid, INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from '../../client/indexer.js';
@@ -22,6 +22,7 @@ import { isPodActive, isPodReady } from './pod-state.js';
 import { podsToDelete } from './ranking.js';
 import { slowStartBatch } from './slow-start.js';
 import { computeStatus } from './status.js';
+import { REPLICA_SET, type ReplicatedKind } from './kinds.js';
 import { controllerRefOf, type Pod, type ReplicaSet } from '../util/workload-types.js';
 import { writeStatus } from '../util/write-status.js';
 
@@ -38,10 +39,11 @@ export class ReplicaSetController extends Controller {
     private client: RestClient,
     factory: InformerFactory,
     log: Logger,
+    private readonly kind: ReplicatedKind = REPLICA_SET,
   ) {
-    super('replicaset', log, factory, 4);
-    this.events = new EventRecorder(client, 'replicaset-controller', log);
-    this.replicaSets = this.informers.informer(R.replicasets, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
+    super(kind.controllerName, log, factory, 4);
+    this.events = new EventRecorder(client, kind.eventSource, log);
+    this.replicaSets = this.informers.informer(kind.resource, {}, { [INDEX_CONTROLLER_UID]: byControllerUid });
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_CONTROLLER_UID]: byControllerUid, [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace });
     this.watch(this.replicaSets, (old, o) => {
       if (!o) this.expectations.forget(keyOf(old!));
@@ -57,15 +59,15 @@ export class ReplicaSetController extends Controller {
   /** The ReplicaSet a controller reference points at, if it is in the cache with that uid. */
   private ownerKey(p: Pod): string | undefined {
     const ref = controllerRefOf(p);
-    if (ref?.kind !== 'ReplicaSet') return undefined;
+    if (ref?.kind !== this.kind.kind) return undefined;
     const key = `${p.metadata.namespace}/${ref.name}`;
     return this.replicaSets.get(key)?.metadata?.uid === ref.uid ? key : undefined;
   }
 
-  /** An orphan may be adopted by any ReplicaSet whose selector matches it. */
+  /** An orphan may be adopted by any ReplicaSet (or RC) whose selector matches it. */
   private enqueueMatching(p: Pod) {
     for (const rs of this.replicaSets.byIndex(INDEX_NAMESPACE, p.metadata.namespace ?? '')) {
-      if (selectorFromObject((rs as ReplicaSet).spec.selector).matches(p.metadata.labels ?? {})) this.queue.add(keyOf(rs));
+      if (this.kind.selector(rs as ReplicaSet).matches(p.metadata.labels ?? {})) this.queue.add(keyOf(rs));
     }
   }
 
@@ -117,9 +119,9 @@ export class ReplicaSetController extends Controller {
     const active = [...this.pods.byIndex(INDEX_CONTROLLER_UID, rs.metadata.uid!), ...this.pods.byIndex(INDEX_ORPHAN_NAMESPACE, ns)].filter((p) => isPodActive(p as Pod)) as Pod[];
     const owned = await claim(active, {
       client: this.client,
-      owner: { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: rs.metadata },
-      ownerResource: R.replicasets,
-      selector: selectorFromObject(rs.spec.selector),
+      owner: { apiVersion: this.kind.apiVersion, kind: this.kind.kind, metadata: rs.metadata },
+      ownerResource: this.kind.resource,
+      selector: this.kind.selector(rs),
       resource: R.pods,
     });
     let failure: { reason: 'FailedCreate' | 'FailedDelete'; message: string } | undefined;
@@ -131,7 +133,7 @@ export class ReplicaSetController extends Controller {
       if (c) failure = { reason: c.reason as 'FailedCreate', message: c.message ?? '' };
     }
     const status = computeStatus(rs, owned, failure);
-    if (!deepEqual(status, rs.status)) await writeStatus(this.client, R.replicasets, rs, status);
+    if (!deepEqual(status, rs.status)) await writeStatus(this.client, this.kind.resource, rs, status);
     if (failure) throw new Error(`${failure.reason}: ${failure.message}`);
     const minReady = rs.spec.minReadySeconds ?? 0;
     // Ready pods become available minReadySeconds later: look again then.
@@ -143,7 +145,7 @@ export class ReplicaSetController extends Controller {
   private async manageReplicas(key: string, rs: ReplicaSet, owned: Pod[]) {
     const want = rs.spec.replicas ?? 1;
     const diff = owned.length - want;
-    const rsObj = { ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' } as KObject;
+    const rsObj = { ...rs, apiVersion: this.kind.apiVersion, kind: this.kind.kind } as KObject;
     if (diff < 0) {
       const n = Math.min(-diff, BURST);
       this.expectations.expectCreations(key, n);
@@ -203,7 +205,7 @@ export class ReplicaSetController extends Controller {
         labels: { ...(t.metadata?.labels ?? {}) },
         ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
         ...(t.metadata?.finalizers ? { finalizers: [...t.metadata.finalizers] } : {}),
-        ownerReferences: [controllerRefTo({ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: rs.metadata })],
+        ownerReferences: [controllerRefTo({ apiVersion: this.kind.apiVersion, kind: this.kind.kind, metadata: rs.metadata })],
       },
       spec: structuredClone(t.spec ?? {}),
     };

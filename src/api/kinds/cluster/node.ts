@@ -114,4 +114,9 @@ export const node: KindDef = {
     { name: 'Container-Runtime', type: 'string', priority: 1, cell: (o) => (o as NodeObj).status?.nodeInfo?.containerRuntimeVersion ?? '<unknown>' },
   ],
   fieldSelectors: { 'spec.unschedulable': (o) => String(!!(o as NodeObj).spec?.unschedulable) },
+  // Kubernetes' node strategy warns about its two dead fields on create and update.
+  warnings: (o) => {
+    const spec = (o.spec ?? {}) as { configSource?: unknown; externalID?: string };
+    return [...(spec.configSource !== undefined && spec.configSource !== null ? ['spec.configSource: the feature is removed'] : []), ...(spec.externalID ? ['spec.externalID: this field is deprecated, and is unused by Kubernetes'] : [])];
+  },
 };

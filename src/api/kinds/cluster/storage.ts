@@ -8,6 +8,8 @@ import { enumOf, listOf, mapOf, quantity, setOf, str, struct, time } from '../..
 import { csiPersistentSource, hostPathSource, legacySources, localSource, nfsSource } from '../volume-sources.js';
 import { objectReference, typedLocalObjectReference } from './refs.js';
 import { age as ageOf } from '../../table.js';
+import { dropDisabledVolumeSpecFields } from '../workloads/disabled-fields.js';
+import { persistentVolumeClaimWarnings, persistentVolumeWarnings } from './storage-warnings.js';
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
@@ -40,7 +42,12 @@ export const nodeSelector = struct(
   { required: ['nodeSelectorTerms'], mapType: 'atomic' },
 );
 
-const PV_SOURCES = ['hostPath', 'nfs', 'local', 'csi', ...Object.keys(legacySources)];
+// A PersistentVolumeSource has the in-tree plugins a pod volume has, except gitRepo (a checkout
+// made for one pod), and none of the pod-scoped sources (emptyDir, secret, configMap, downwardAPI,
+// projected, ephemeral, image): in the schema they are unknown fields, refused or dropped by the
+// request's field validation, and then 'must specify a volume type' as Kubernetes answers.
+const { gitRepo: _podOnly, ...pvLegacySources } = legacySources;
+const PV_SOURCES = ['hostPath', 'nfs', 'local', 'csi', ...Object.keys(pvLegacySources)];
 
 type Pv = KObject & { spec?: Record<string, unknown> & { capacity?: Record<string, string>; accessModes?: string[]; persistentVolumeReclaimPolicy?: string; claimRef?: { namespace?: string; name?: string }; storageClassName?: string; volumeAttributesClassName?: string }; status?: { phase?: string; reason?: string } };
 const modes = (m?: string[]) => (m ?? []).map((x) => ({ ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' })[x] ?? x).join(',');
@@ -60,7 +67,7 @@ export const persistentVolume: KindDef = {
       nfs: nfsSource,
       local: localSource,
       csi: csiPersistentSource,
-      ...legacySources,
+      ...pvLegacySources,
       accessModes,
       claimRef: objectReference,
       persistentVolumeReclaimPolicy: enumOf(['Retain', 'Delete', 'Recycle'], 'What happens when its claim is released (default Retain).'),
@@ -104,6 +111,9 @@ export const persistentVolume: KindDef = {
     const st = ((o as Pv).status ??= {});
     st.phase ??= 'Pending';
   },
+  prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
+  prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
+  warnings: (o) => persistentVolumeWarnings(o),
   validate: (o) => {
     const s = (o as Pv).spec ?? {};
     const errs: FieldError[] = [];
@@ -165,6 +175,9 @@ export const persistentVolumeClaim: KindDef = {
     s.volumeMode ??= 'Filesystem';
     ((o as Pvc).status ??= {}).phase ??= 'Pending';
   },
+  prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
+  prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
+  warnings: (o) => persistentVolumeClaimWarnings(o),
   validate: (o) => {
     const s = (o as Pvc).spec ?? {};
     const errs: FieldError[] = [];

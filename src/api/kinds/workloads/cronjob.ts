@@ -11,6 +11,7 @@ import { cronScheduleError } from './cron.js';
 import { jobSpec, validateJobSpec } from './job.js';
 import { defaultPodTemplate } from './pod-defaults.js';
 import { objectReference } from './refs.js';
+import { jobTemplateOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const batch = (n: string) => `io.k8s.api.batch.v1.${n}`;
 
@@ -135,5 +136,9 @@ export const cronJob: KindDef = {
     ...templateColumns(['spec', 'jobTemplate', 'spec', 'template'], (o) => formatSelector(at(o, 'spec', 'jobTemplate', 'spec', 'selector'))),
   ],
   default: (obj) => defaultPodTemplate(at(obj, 'spec', 'jobTemplate', 'spec', 'template') as Obj | undefined),
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(jobTemplateOf(o)),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(jobTemplateOf(o), jobTemplateOf(old)),
+  warnings: (o, old) => templateWarnings(jobTemplateOf(o), 'spec.jobTemplate.spec.template', old ? jobTemplateOf(old) : undefined),
   validate: validateCronJob,
 };

@@ -10,6 +10,7 @@ import { ageColumn, at, int, nameColumn, templateColumns } from './columns.js';
 import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js';
+import { specOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
@@ -140,5 +141,9 @@ export const deployment: KindDef = {
     ...templateColumns(['spec', 'template'], (o) => labelSelectorToString(at(o, 'spec', 'selector') as Obj | undefined)),
   ],
   default: defaultDeployment,
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: validateDeployment,
 };

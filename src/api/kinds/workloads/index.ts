@@ -9,6 +9,7 @@ import { job } from './job.js';
 import { pod } from './pod.js';
 import { podTemplate } from './pod-template.js';
 import { replicaSet } from './replicaset.js';
+import { replicationController } from './replicationcontroller.js';
 import { statefulSet } from './statefulset.js';
 
 export { podSpec, podTemplateSpec } from './pod-spec.js';
@@ -19,6 +20,6 @@ export { defaultPodSpec, defaultPodTemplate, defaultPullPolicy } from './pod-def
 export { validatePodSpec, validatePodTemplateSpec } from './pod-validation.js';
 export { summarizePod } from './pod-printing.js';
 export { parseCronSchedule, cronScheduleError, type CronSchedule } from './cron.js';
-export { pod, podTemplate, deployment, replicaSet, statefulSet, daemonSet, controllerRevision, job, cronJob };
+export { pod, podTemplate, deployment, replicaSet, replicationController, statefulSet, daemonSet, controllerRevision, job, cronJob };
 
-export const workloadKinds: KindDef[] = [pod, podTemplate, deployment, replicaSet, statefulSet, daemonSet, controllerRevision, job, cronJob];
+export const workloadKinds: KindDef[] = [pod, podTemplate, replicationController, deployment, replicaSet, statefulSet, daemonSet, controllerRevision, job, cronJob];

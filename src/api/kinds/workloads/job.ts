@@ -12,6 +12,7 @@ import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validatePodTemplateSpec } from './pod-validation.js';
 import { validateSelector, validateSelectorMatchesTemplate } from './workload.js';
+import { specOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const batch = (n: string) => `io.k8s.api.batch.v1.${n}`;
 
@@ -332,5 +333,9 @@ export const job: KindDef = {
     'status.successful': (o) => String(typeof at(o, 'status', 'succeeded') === 'number' ? at(o, 'status', 'succeeded') : 0),
   },
   default: defaultJob,
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: (obj, old) => [...validateJobSpec(obj.spec, 'spec', { isTemplate: false, uid: obj.metadata?.uid }), ...(old ? validateJobUpdate(obj.spec, old.spec) : [])],
 };

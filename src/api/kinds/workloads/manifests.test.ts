@@ -345,7 +345,10 @@ describe('realistic manifests', () => {
       const def = workloadKinds.find((k) => k.kind === doc.kind)!;
       const { unknownFields, errors } = admit(def, doc);
       assert.deepEqual(unknownFields, []);
-      assert.deepEqual(messages(errors), []);
+      // The image volume's source is behind ImageVolume, a gate 1.32 has off: dropped on create,
+      // which leaves that volume without a source, as a 1.32 API server answers.
+      const root = { Pod: 'spec', PodTemplate: 'template.spec', Deployment: 'spec.template.spec' }[doc.kind as string];
+      assert.deepEqual(messages(errors), root ? [`${root}.volumes[7]: Required value: must specify a volume type`] : []);
     });
   }
 

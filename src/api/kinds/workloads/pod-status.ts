@@ -149,3 +149,17 @@ export const podStatus = struct(core('PodStatus'), 'Observed state of a pod; may
   resize: str('State of a pending in-place resize: Proposed, InProgress, Deferred or Infeasible.'),
   resourceClaimStatuses: mapList(podResourceClaimStatus, 'name', 'Generated ResourceClaims.', ['name'], { patchStrategy: 'merge,retainKeys' }),
 });
+
+/** The message Kubernetes' pod strategy gives the PodScheduled=False condition of a gated pod. */
+export const SCHEDULING_GATED_MESSAGE = 'Scheduling is blocked due to non-empty scheduling gates';
+
+/**
+ * A new pod's status, as Kubernetes' pod strategy sets it on create: Pending and, while scheduling
+ * gates hold it back, PodScheduled=False with reason SchedulingGated (what `kubectl get` shows).
+ */
+export function initialPodStatus(pod: { [field: string]: unknown }): Record<string, unknown> {
+  const spec = pod.spec as { schedulingGates?: unknown } | undefined;
+  const gated = Array.isArray(spec?.schedulingGates) && spec.schedulingGates.length > 0;
+  if (!gated) return { phase: 'Pending' };
+  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE }] };
+}

@@ -8,6 +8,7 @@ import { isObj, objects, str } from './checks.js';
 import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validatePodTemplateSpec } from './pod-validation.js';
+import { templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 export const podTemplateSchema = kindSchema('io.k8s.api.core.v1.PodTemplate', 'A pod template, stored for others to create pods from.', {
   template: podTemplateSpec,
@@ -53,5 +54,9 @@ export const podTemplate: KindDef = {
     },
   ],
   default: (obj) => defaultPodTemplate(obj.template),
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(o.template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(o.template, old.template),
+  warnings: (o, old) => templateWarnings(o.template, 'template', old?.template),
   validate: (obj) => validatePodTemplateSpec(obj.template ?? {}, 'template'),
 };

@@ -6,6 +6,9 @@ import { deepEqual } from '../../../util/equal.js';
 import type { FieldError, KObject } from '../../kind.js';
 import { type Obj, checkDNSLabel, checkDNSSubdomain, checkLabels, isObj, isSet, num, objects, str } from './checks.js';
 import { type ContainerKind, validateContainer, validateProfiles } from './container-validation.js';
+import { validateAppArmorAnnotations, validateAppArmorAnnotationUpdate, validateAppArmorMatch } from './apparmor.js';
+import { gatedNodeConstraintErrors, withOldNodeConstraints } from './gated-pod-update.js';
+import { validateSeccompAnnotations, validateSeccompMatch } from './seccomp-annotations.js';
 import { validateScheduling, validateTolerations } from './scheduling-validation.js';
 import { validateVolumes } from './volume-validation.js';
 
@@ -140,6 +143,8 @@ export function validatePodTemplateSpec(template: unknown, p: string, claimVolum
   const meta = isObj(template.metadata) ? template.metadata : {};
   const errs = checkLabels(`${p}.metadata.labels`, meta.labels);
   errs.push(...validatePodSpec(template.spec, `${p}.spec`, { isPod: false, claimVolumes }));
+  errs.push(...validateAppArmorAnnotations(meta, template.spec, `${p}.metadata.annotations`), ...validateAppArmorMatch(meta, template.spec, `${p}.spec`));
+  errs.push(...validateSeccompAnnotations(meta, `${p}.metadata.annotations`), ...validateSeccompMatch(meta, template.spec, `${p}.spec`));
   const spec = template.spec;
   if (isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) {
     errs.push(fieldErr.forbidden(`${p}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
@@ -150,9 +155,15 @@ export function validatePodTemplateSpec(template: unknown, p: string, claimVolum
 /** Pod creation: the spec, plus what only a new pod may not have. */
 export function validatePodCreate(pod: KObject): FieldError[] {
   const errs = validatePodSpec(pod.spec, 'spec', { isPod: true });
+  errs.push(...validateAppArmorAnnotations(pod.metadata, pod.spec, 'metadata.annotations'), ...validateAppArmorMatch(pod.metadata, pod.spec, 'spec'));
+  errs.push(...validateSeccompAnnotations(pod.metadata, 'metadata.annotations'), ...validateSeccompMatch(pod.metadata, pod.spec, 'spec'));
   const spec = pod.spec;
   if (isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) {
     errs.push(fieldErr.forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  }
+  // A pod is bound only once nothing holds it back from scheduling.
+  if (isObj(spec) && str(spec.nodeName) && objects(spec.schedulingGates).length > 0) {
+    errs.push(fieldErr.forbidden('spec.nodeName', 'cannot be set until all schedulingGates have been cleared'));
   }
   return errs;
 }
@@ -181,7 +192,7 @@ function validateEphemeralUpdate(spec: Obj, old: Obj): FieldError[] {
 export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   const spec = isObj(pod.spec) ? pod.spec : {};
   const oldSpec = isObj(old.spec) ? old.spec : {};
-  const errs: FieldError[] = [];
+  const errs: FieldError[] = validateAppArmorAnnotationUpdate(pod.metadata, old.metadata);
   const munged: Obj = structuredClone(spec);
 
   for (const list of ['containers', 'initContainers']) {
@@ -231,9 +242,11 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   for (const g of objects(spec.schedulingGates)) {
     if (!oldGates.has(str(g.name))) errs.push(fieldErr.forbidden('spec.schedulingGates', `only deletion is allowed, but found new scheduling gate '${str(g.name)}'`));
   }
-  for (const k of ['schedulingGates', ...(oldGates.size > 0 ? ['nodeSelector', 'affinity'] : [])]) {
-    if (isSet(oldSpec[k])) munged[k] = oldSpec[k];
-    else delete munged[k];
+  if (isSet(oldSpec.schedulingGates)) munged.schedulingGates = oldSpec.schedulingGates;
+  else delete munged.schedulingGates;
+  if (oldGates.size > 0) {
+    errs.push(...gatedNodeConstraintErrors(spec, oldSpec));
+    withOldNodeConstraints(munged, oldSpec);
   }
 
   const oldGrace = oldSpec.terminationGracePeriodSeconds;

@@ -8,7 +8,10 @@ import { ageColumn, nameColumn } from './columns.js';
 import { defaultPod } from './pod-defaults.js';
 import { orNone, podIPCell, readinessGatesCell, summarizePod } from './pod-printing.js';
 import { podSpec } from './pod-spec.js';
-import { podStatus } from './pod-status.js';
+import { initialPodStatus, podStatus } from './pod-status.js';
+import { mirrorAppArmor } from './apparmor.js';
+import { dropDisabledPodSpecFields } from './disabled-fields.js';
+import { podWarnings } from './pod-warnings.js';
 import { validatePodCreate, validatePodSpec, validatePodUpdate } from './pod-validation.js';
 
 export const podSchema = kindSchema('io.k8s.api.core.v1.Pod', 'A group of containers that run together on one node, sharing network and volumes.', {
@@ -53,7 +56,16 @@ export const pod: KindDef = {
     'status.nominatedNodeName': (o) => str(status(o).nominatedNodeName),
   },
   default: defaultPod,
-  // As Kubernetes' pod strategy: every new pod is Pending until the scheduler and a node move it on.
-  initialStatus: () => ({ phase: 'Pending' }),
+  // Kubernetes' PrepareForCreate: fields behind disabled gates dropped, AppArmor annotations and fields mirrored.
+  prepareCreate: (o, warnings) => {
+    dropDisabledPodSpecFields(o.spec);
+    mirrorAppArmor(o, warnings);
+  },
+  prepareUpdate: (o, old) => dropDisabledPodSpecFields(o.spec, old.spec),
+  // Warnings on create only: pod updates are machine writes (Kubernetes skips them too).
+  warnings: (o, old) => (old ? [] : podWarnings(o)),
+  // As Kubernetes' pod strategy: every new pod is Pending until the scheduler and a node move it on;
+  // one held back by scheduling gates says so in its PodScheduled condition.
+  initialStatus: initialPodStatus,
   validate: (obj, old) => (old ? [...validatePodSpec(obj.spec, 'spec', { isPod: true }), ...validatePodUpdate(obj, old)] : validatePodCreate(obj)),
 };

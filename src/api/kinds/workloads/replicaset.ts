@@ -8,6 +8,7 @@ import { ageColumn, at, formatSelector, int, nameColumn, templateColumns } from 
 import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js';
+import { specOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
@@ -84,5 +85,9 @@ export const replicaSet: KindDef = {
     spec.replicas ??= 1;
     defaultPodTemplate(spec.template);
   },
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: (obj, old) => [...validateReplicatedSpec(obj.spec, 'spec', { emptySelectorWord: 'deployment', kindWord: 'ReplicaSet' }), ...(old ? validateSelectorImmutable(obj.spec, old.spec) : [])],
 };

@@ -11,6 +11,7 @@ import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { persistentVolumeClaim } from './pvc.js';
 import { validateReplicatedSpec, validateSelectorImmutable } from './workload.js';
+import { claimTemplateWarnings, specOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const apps = (n: string) => `io.k8s.api.apps.v1.${n}`;
 
@@ -175,6 +176,10 @@ export const statefulSet: KindDef = {
   hasGeneration: true,
   printerColumns: [nameColumn, { name: 'Ready', type: 'string', description: 'Ready pods out of desired pods.', cell: (o) => `${int(at(o, 'status', 'readyReplicas'))}/${int(at(o, 'spec', 'replicas'))}` }, ageColumn, ...templateColumns(['spec', 'template'])],
   default: defaultStatefulSet,
+  // Fields behind feature gates 1.32 has off are dropped from the template, as from pods.
+  prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
+  warnings: (o, old) => [...templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined), ...(old ? [] : claimTemplateWarnings(specOf(o).volumeClaimTemplates))],
   validate: (obj, old) => {
     // Pods mount their claims by template name, though the template lists no such volume.
     const claimVolumes = objects(at(obj, 'spec', 'volumeClaimTemplates'))

@@ -9,6 +9,8 @@ export interface Admitted {
   obj: KObject;
   errors: FieldError[];
   unknownFields: string[];
+  /** What the API server would send as Warning headers. */
+  warnings: string[];
 }
 
 /** Create (or, with `old`, update) `input` as admission would; `input` is not modified. */
@@ -19,9 +21,16 @@ export function admit(def: KindDef, input: KObject, old?: KObject): Admitted {
   meta.uid ??= old?.metadata?.uid ?? '11111111-2222-3333-4444-555555555555';
   meta.creationTimestamp ??= old?.metadata?.creationTimestamp ?? '2024-01-01T00:00:00Z';
   const { unknownFields } = validateAgainstSchema(def.schema, obj, { unknownFields: 'Strict' });
+  const warnings: string[] = [];
+  if (old) def.prepareUpdate?.(obj, old);
   defaultObject(def, obj);
+  if (!old) {
+    if (def.initialStatus) obj.status = def.initialStatus(obj);
+    def.prepareCreate?.(obj, warnings);
+  }
   const errors = [...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors, ...(def.validate?.(obj, old) ?? [])];
-  return { obj, errors, unknownFields };
+  if (errors.length === 0 && def.warnings) warnings.push(...def.warnings(obj, old));
+  return { obj, errors, unknownFields, warnings };
 }
 
 /** The errors as "field: message" lines, for readable assertions. */
