@@ -47,10 +47,12 @@ export class ApiState {
 
   objects(def: KindDef): Objects {
     const k = resourcePrefix(def);
-    let o = this.objectsByKind.get(k);
+    // One Objects per served version: each converts to its own (storage/versions.ts).
+    const slot = def.conversion ? `${k}${def.version}` : k;
+    let o = this.objectsByKind.get(slot);
     if (!o || o.def !== def) {
       const make = this.storageOverrides.get(k);
-      this.objectsByKind.set(k, (o = make ? make(this.store, def) : new Objects(this.store, def)));
+      this.objectsByKind.set(slot, (o = make ? make(this.store, def) : new Objects(this.store, def)));
     }
     return o;
   }

@@ -11,6 +11,7 @@ import { deepEqual } from '../util/equal.js';
 import { badRequest, invalid } from '../api/errors.js';
 import type { RequestContext } from './context.js';
 import { recordUpdate } from './patch/index.js';
+import { otherVersionsOf } from './storage/versions.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -206,5 +207,5 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
   if (opts.skipManagedFields) return obj;
   obj.metadata!.managedFields = oldMeta.managedFields;
   if (sameObject(obj, old)) return null;
-  return recordUpdate(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds() });
+  return recordUpdate(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds(), otherVersions: otherVersionsOf(rc.api.registry, def) });
 }

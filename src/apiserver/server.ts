@@ -27,6 +27,7 @@ import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
 import './binding.js';
+import './eviction.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
@@ -50,10 +51,12 @@ import { bootstrapTokenAuthenticator } from './bootstrap-token-authn.js';
 import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-security/config.js';
 import { installPodSecurity } from './admission/pod-security/plugin.js';
 import { installServedKindsAdmission } from './admission/served-kinds.js';
+import { installQuotaAdmission } from './admission/quota-install.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
+import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -119,10 +122,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
   installImmortalNamespaces(state);
+  installFlowcontrolBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
+  installQuotaAdmission(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;

@@ -19,6 +19,8 @@ export interface Tunables {
   compactionIntervalMs?: number;
   /** GIFEE_RESTART_BACKOFF_MS: the node agent's first container restart back-off (default 10 s). */
   restartBackoffMs?: number;
+  /** GIFEE_QUOTA_RESYNC_MS: how often the quota controller recounts every quota (default 5 min). */
+  quotaResyncMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -29,6 +31,7 @@ const VARIABLES: Record<keyof Tunables, string> = {
   listFreshWaitMs: 'GIFEE_FRESH_WAIT_MS',
   compactionIntervalMs: 'GIFEE_COMPACTION_INTERVAL_MS',
   restartBackoffMs: 'GIFEE_RESTART_BACKOFF_MS',
+  quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

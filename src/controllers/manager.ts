@@ -31,7 +31,9 @@ import { CsrApprovingController } from './certificates/approver.js';
 import { CsrCleanerController } from './certificates/cleaner.js';
 import { TokenCleanerController } from './bootstrap/tokencleaner.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation/clusterrole-aggregation.js';
+import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
+import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -41,6 +43,8 @@ export interface ControllerTimings {
   jobBackoffMs?: number;
   podgcQuarantineMs?: number;
   nodeMonitorGraceMs?: number;
+  /** The quota controller's full resync (default 5 minutes). */
+  quotaResyncMs?: number;
 }
 
 export interface ManagerLeaderElection {
@@ -105,6 +109,8 @@ export async function startControllerManager(opts: {
     // As Kubernetes' tokens controller: the manager's own identity (system:kube-controller-manager may update Secrets).
     ...(signer ? [new LegacyTokenController(client, factory, log.child({ controller: 'serviceaccount-token' }), signer, opts.ca)] : []),
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
+    new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
+    new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -28,4 +28,6 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   tokencleaner: 'token-cleaner',
   rootcacertpublisher: 'root-ca-cert-publisher',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
+  resourcequota: 'resourcequota-controller',
+  disruption: 'disruption-controller',
 } as const;

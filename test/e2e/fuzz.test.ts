@@ -65,6 +65,8 @@ const RESOURCES = [
   'replicationcontrollers',
   'bindings',
   'componentstatuses',
+  'resourcequotas',
+  'limitranges',
   'widgets',
 ];
 const GROUP_VERSIONS = ['/api/v1', '/apis/apps/v1', '/apis/batch/v1', '/apis/coordination.k8s.io/v1', '/apis/discovery.k8s.io/v1', '/apis/events.k8s.io/v1', '/apis/scheduling.k8s.io/v1', '/apis/nope.example.com/v1', '/apis/apps', '/api/v2'];
@@ -113,6 +115,12 @@ const SERVED: [string, string, boolean][] = [
   ['/api/v1', 'replicationcontrollers', true],
   ['/api/v1', 'bindings', true],
   ['/api/v1', 'componentstatuses', false],
+  ['/api/v1', 'resourcequotas', true],
+  ['/api/v1', 'limitranges', true],
+  ['/apis/autoscaling/v1', 'horizontalpodautoscalers', true],
+  ['/apis/autoscaling/v2', 'horizontalpodautoscalers', true],
+  ['/apis/flowcontrol.apiserver.k8s.io/v1', 'flowschemas', false],
+  ['/apis/flowcontrol.apiserver.k8s.io/v1beta3', 'prioritylevelconfigurations', false],
 ];
 const servedPath = fc
   .record({ r: fc.constantFrom(...SERVED), name: fc.option(fc.constantFrom('fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'new-one'), { nil: undefined }), sub: fc.option(fc.constantFrom('status', 'scale', 'log', 'binding', 'finalize', 'eviction'), { freq: 4, nil: undefined }) })

@@ -8,6 +8,9 @@ import { rbacKinds } from './rbac/index.js';
 import { storageKinds } from './storage/index.js';
 import { networkingKinds } from './networking/index.js';
 import { nodeKinds } from './node/index.js';
+import { policyKinds } from './policy/index.js';
+import { autoscalingKinds } from './autoscaling/hpa.js';
+import { flowcontrolKinds } from './flowcontrol/index.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...apiextensionsKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds];

@@ -15,7 +15,7 @@ import { listObjects } from './list.js';
 import { persistUpdate, readyToRemove } from './persist.js';
 import { queryBool } from '../../util/http/query-bool.js';
 
-interface DeleteOptions {
+export interface DeleteOptions {
   gracePeriodSeconds?: number;
   propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
   orphanDependents?: boolean;
@@ -35,6 +35,11 @@ async function deleteOptionsOf(rc: RequestContext): Promise<DeleteOptions> {
   if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as DeleteOptions['propagationPolicy'];
   if (q.has('orphanDependents')) opts.orphanDependents = queryBool(q, 'orphanDependents');
+  return checkDeleteOptions(opts);
+}
+
+/** Refuses DeleteOptions that make no sense (also those an Eviction carries). */
+export function checkDeleteOptions(opts: DeleteOptions): DeleteOptions {
   if (opts.propagationPolicy && !['Foreground', 'Background', 'Orphan'].includes(opts.propagationPolicy)) {
     throw badRequest(`propagationPolicy must be Foreground, Background or Orphan, not "${opts.propagationPolicy}"`);
   }
@@ -53,8 +58,11 @@ const LATEST_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 const FOREGROUND = 'foregroundDeletion';
 const ORPHAN = 'orphan';
 
-/** Mark or remove one object. Returns the object as it is after the call and whether it is gone. */
-async function deleteOne(rc: RequestContext, namespace: string | undefined, name: string, opts: DeleteOptions, dryRun: boolean): Promise<{ obj: KObject; gone: boolean }> {
+/**
+ * Mark or remove one object. Returns the object as it is after the call and whether it is gone.
+ * `skipAdmission`: the eviction subresource, whose admission ran on the Eviction (as Kubernetes' eviction deletes the pod without delete admission).
+ */
+export async function deleteOne(rc: RequestContext, namespace: string | undefined, name: string, opts: DeleteOptions, dryRun: boolean, how: { skipAdmission?: boolean } = {}): Promise<{ obj: KObject; gone: boolean }> {
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(namespace, name);
@@ -62,7 +70,7 @@ async function deleteOne(rc: RequestContext, namespace: string | undefined, name
     const meta = obj.metadata!;
     const ref = { group: rc.def.group, resource: rc.def.plural };
     // Once per object, not per retry: a plugin's verdict does not depend on a concurrent writer.
-    if (attempt === 0) await admit(rc, 'DELETE', undefined, cur.obj, dryRun);
+    if (attempt === 0 && !how.skipAdmission) await admit(rc, 'DELETE', undefined, cur.obj, dryRun);
     if (opts.preconditions?.uid && opts.preconditions.uid !== meta.uid) {
       throw conflict(ref, name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${meta.uid}`);
     }

@@ -15,6 +15,7 @@ import { updateWithRetry } from './persist.js';
 import { admit } from '../admission/admit.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
+import { otherVersionsOf } from '../storage/versions.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -71,7 +72,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   if (applied.metadata?.name && applied.metadata.name !== rc.info.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rc.info.name})`);
   }
-  const opts = { manager, force, schema: rc.def.schema, apiVersion: apiVersionOf(rc.def), subresource: rc.info.subresource, now: nowSeconds() };
+  const opts = { manager, force, schema: rc.def.schema, apiVersion: apiVersionOf(rc.def), subresource: rc.info.subresource, now: nowSeconds(), otherVersions: otherVersionsOf(rc.api.registry, rc.def) };
   const objects = rc.api.objects(rc.def);
   const existing = await objects.get(rc.info.namespace, rc.info.name!);
   if (!existing) {

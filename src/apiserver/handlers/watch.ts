@@ -11,6 +11,7 @@ import { wantsAs } from '../respond.js';
 import { buildFilter } from '../selectors.js';
 import type { HubEvent } from '../storage/watch-hub.js';
 import { collectionPrefix } from '../storage/keys.js';
+import { eventAs, serializationKey, versionViewOf } from '../storage/versions.js';
 import { includeObjectOf, listAllPages } from './list.js';
 import { parseListQuery } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
@@ -81,15 +82,19 @@ export async function handleWatch(rc: RequestContext) {
   let lastRv = 0;
   const bookmark = (rv: number, annotations?: Record<string, string>) => write(render('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } }));
 
+  // Hub events are in the stored form: a kind served at several versions is converted to this one,
+  // before selectors see it (they are evaluated on the requested version).
+  const view = versionViewOf(def);
   const onEvents = (events: HubEvent[]) => {
     for (const e of events) {
       // From a resourceVersion ahead of the store, the hub hands over events up to it too: skip them.
       if (e.revision <= from) continue;
       lastRv = e.revision;
       let type: EventType = e.type;
+      const ev = eventAs(view, e);
       if (filter) {
-        const now = filter(e.object);
-        const before = e.type === 'MODIFIED' && e.old ? filter(e.old) : e.type === 'MODIFIED' ? false : now;
+        const now = filter(ev.object);
+        const before = e.type === 'MODIFIED' && ev.old ? filter(ev.old) : e.type === 'MODIFIED' ? false : now;
         if (e.type === 'MODIFIED') {
           if (now && !before) type = 'ADDED';
           else if (!now && before) type = 'DELETED';
@@ -99,11 +104,12 @@ export async function handleWatch(rc: RequestContext) {
       if (!asTable && type === e.type) {
         // Shared serialization: each event is encoded once for all plain watchers.
         e.cache ??= new Map();
-        let text = e.cache.get(type);
-        if (!text) e.cache.set(type, (text = render(type, e.object)));
+        const key = serializationKey(view, type);
+        let text = e.cache.get(key);
+        if (!text) e.cache.set(key, (text = render(type, ev.object)));
         write(text);
       } else {
-        write(render(type, e.object));
+        write(render(type, ev.object));
       }
     }
   };

@@ -11,6 +11,7 @@ import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../../api/errors.js';
 import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
 import { diffFields, type FieldDiff } from './field-diff.js';
+import { changesByVersion, dropChangedAtOtherVersions, type OtherVersions } from './cross-version.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -21,6 +22,8 @@ export interface OwnershipOptions {
   apiVersion: string;
   subresource?: string;
   now: string;
+  /** For kinds served at several versions: entries of managers at other versions are compared at theirs (cross-version.ts). */
+  otherVersions?: OtherVersions;
 }
 
 interface Entry extends ManagedFieldsEntry {
@@ -28,6 +31,8 @@ interface Entry extends ManagedFieldsEntry {
 }
 
 const sameOwner = (e: ManagedFieldsEntry, manager: string, operation: string, subresource?: string) => e.manager === manager && e.operation === operation && (e.subresource ?? '') === (subresource ?? '');
+/** An updater is one manager per version it writes with (Kubernetes keys Update entries by apiVersion too; Apply entries not). */
+const sameUpdater = (e: ManagedFieldsEntry, opts: OwnershipOptions) => sameOwner(e, opts.manager, 'Update', opts.subresource) && (!opts.otherVersions || !e.apiVersion || e.apiVersion === opts.apiVersion);
 
 function entriesOf(obj: KObject | undefined): Entry[] {
   return (obj?.metadata?.managedFields ?? []).map((e) => ({ ...e, set: fromFieldsV1(e.fieldsV1) }));
@@ -114,10 +119,23 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   const appliedSet = appliedIdx.paths;
   const entries = entriesOf(live);
   const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
+  const { managedFields: _drop, ...appliedMeta } = applied.metadata ?? {};
+  const merged = mergeApplied(structuredClone(live ?? {}), { ...applied, metadata: appliedMeta }, opts.schema) as KObject;
+  const changedAt = live && opts.otherVersions ? changesByVersion(opts.otherVersions, live, merged, skip) : undefined;
   if (live) {
     const liveAt = indexFields(opts.schema, live, { skip }).at;
     for (const e of entries) {
       if (sameOwner(e, opts.manager, 'Apply', opts.subresource)) continue;
+      // A manager at another version conflicts on what this apply changes as seen at its version.
+      const changed = changedAt && e.apiVersion && e.apiVersion !== opts.apiVersion ? changedAt(e.apiVersion) : undefined;
+      if (changed) {
+        for (const p of [...e.set]) {
+          if (!changed.has(p)) continue;
+          if (opts.force) e.set.delete(p);
+          else conflicts.push({ manager: e.manager ?? '', apiVersion: e.apiVersion, path: describePath(fromKey(p)) });
+        }
+        continue;
+      }
       // Walk the smaller set and probe the other: many managers cost what their field sets hold.
       const [walkSet, probeSet] = e.set.size < appliedSet.size ? [e.set, appliedSet] : [appliedSet, e.set];
       for (const p of [...walkSet]) {
@@ -136,11 +154,10 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
     const msg = conflicts.length === 1 ? `Apply failed with 1 conflict: ${lines[0]}` : `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
     throw new ApiError(409, 'Conflict', msg, { causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"${c.apiVersion ? ` using ${c.apiVersion}` : ''}`, field: c.path })) });
   }
-  const { managedFields: _drop, ...appliedMeta } = applied.metadata ?? {};
-  const merged = mergeApplied(structuredClone(live ?? {}), { ...applied, metadata: appliedMeta }, opts.schema) as KObject;
-  // Fields this manager applied before but not now, owned by nobody else, go away.
+  // Fields this manager applied before but not now, owned by nobody else, go away (when it applied
+  // at another version its old paths are that version's: nothing is removed by them).
   const mine = entries.find((e) => sameOwner(e, opts.manager, 'Apply', opts.subresource));
-  if (mine) {
+  if (mine && (!opts.otherVersions || !mine.apiVersion || mine.apiVersion === opts.apiVersion)) {
     const others = new Set<string>();
     for (const e of entries) if (e !== mine) for (const p of e.set) others.add(p);
     const dropped = [...mine.set].filter((p) => !appliedSet.has(p) && !others.has(p));
@@ -174,7 +191,8 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
   }
   const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
   const diff = diffFields(opts.schema, old, updated, skip);
-  const entries = old.metadata?.managedFields ?? [];
+  let entries = old.metadata?.managedFields ?? [];
+  if (opts.otherVersions) entries = dropChangedAtOtherVersions(entries, opts.apiVersion, changesByVersion(opts.otherVersions, old, updated, skip));
   // Editing every manager's trie costs managers x differences; past this, whole sets are cheaper.
   if (entries.length * (diff.changed.length + diff.removed.length) > 1_000_000) return recordUpdateBySets(old, updated, opts);
   return applyDiff(entries, diff, updated, opts);
@@ -188,7 +206,7 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
 function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObject, opts: OwnershipOptions): KObject {
   const removed = diff.removed.map(fromKey);
   const changed = diff.changed.map(fromKey);
-  let mineAt = entries.findIndex((e) => sameOwner(e, opts.manager, 'Update', opts.subresource));
+  let mineAt = entries.findIndex((e) => sameUpdater(e, opts));
   const next: ManagedFieldsEntry[] = [];
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -290,9 +308,9 @@ export function recordUpdateBySets(old: KObject | undefined, updated: KObject, o
   const skippedNow = skipped.length ? fieldPaths(opts.schema, updated, { only: skipped }) : new Set<string>();
   const allNow = { has: (p: string) => newIdx.paths.has(p) || skippedNow.has(p) };
   for (const e of entries) {
-    for (const p of [...e.set]) if (!allNow.has(p) || (changed.has(p) && !sameOwner(e, opts.manager, 'Update', opts.subresource))) e.set.delete(p);
+    for (const p of [...e.set]) if (!allNow.has(p) || (changed.has(p) && !sameUpdater(e, opts))) e.set.delete(p);
   }
-  let mine = entries.find((e) => sameOwner(e, opts.manager, 'Update', opts.subresource));
+  let mine = entries.find((e) => sameUpdater(e, opts));
   if (changed.size > 0) {
     if (!mine) {
       mine = { manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, fieldsType: 'FieldsV1', set: new Set(), subresource: opts.subresource };

@@ -3,8 +3,10 @@
 // and `run`). Numbers are Kubernetes' wire contract (the protobuf tags of the API types); the field
 // types come from our schema declarations, so only the numbers live here.
 
+import { QUOTA_FIELD_NUMBERS } from './field-numbers-quota.js';
 import { REVIEW_FIELD_NUMBERS } from './field-numbers-reviews.js';
 import { SERVED_KIND_FIELD_NUMBERS, SERVED_KINDS_KEEP_ZERO } from './field-numbers-served-kinds.js';
+import { AUTOSCALING_FIELD_NUMBERS } from './field-numbers-autoscaling.js';
 import { LEGACY_CORE_FIELD_NUMBERS } from './field-numbers-legacy-core.js';
 
 export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
@@ -170,6 +172,14 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.batch.v1.CronJobSpec': { 1: 'schedule', 2: 'startingDeadlineSeconds', 3: 'concurrencyPolicy', 4: 'suspend', 5: 'jobTemplate', 6: 'successfulJobsHistoryLimit', 7: 'failedJobsHistoryLimit', 8: 'timeZone' },
   'io.k8s.api.batch.v1.JobTemplateSpec': { 1: 'metadata', 2: 'spec' },
   'io.k8s.api.scheduling.v1.PriorityClass': { 1: 'metadata', 2: 'value', 3: 'globalDefault', 4: 'description', 5: 'preemptionPolicy' },
+  // `kubectl create poddisruptionbudget`, and the Eviction (with its DeleteOptions) client-go's typed clients POST to pods/eviction.
+  'io.k8s.api.policy.v1.PodDisruptionBudget': { 1: 'metadata', 2: 'spec', 3: 'status' },
+  'io.k8s.api.policy.v1.PodDisruptionBudgetSpec': { 1: 'minAvailable', 2: 'selector', 3: 'maxUnavailable', 4: 'unhealthyPodEvictionPolicy' },
+  'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { 1: 'observedGeneration', 2: 'disruptedPods', 3: 'disruptionsAllowed', 4: 'currentHealthy', 5: 'desiredHealthy', 6: 'expectedPods', 7: 'conditions' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Condition': { 1: 'type', 2: 'status', 3: 'observedGeneration', 4: 'lastTransitionTime', 5: 'reason', 6: 'message' },
+  'io.k8s.api.policy.v1.Eviction': { 1: 'metadata', 2: 'deleteOptions' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions': { 1: 'gracePeriodSeconds', 2: 'preconditions', 3: 'orphanDependents', 4: 'propagationPolicy', 5: 'dryRun' },
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions': { 1: 'uid', 2: 'resourceVersion' },
   // `kubectl create role|clusterrole|rolebinding|clusterrolebinding` and `kubectl auth reconcile` send these.
   'io.k8s.api.rbac.v1.Role': { 1: 'metadata', 2: 'rules' },
   'io.k8s.api.rbac.v1.ClusterRole': { 1: 'metadata', 2: 'rules', 3: 'aggregationRule' },
@@ -181,12 +191,19 @@ export const FIELD_NUMBERS: Record<string, Record<number, string>> = {
   'io.k8s.api.rbac.v1.RoleRef': { 1: 'apiGroup', 2: 'kind', 3: 'name' },
   ...REVIEW_FIELD_NUMBERS,
   ...SERVED_KIND_FIELD_NUMBERS,
+  ...AUTOSCALING_FIELD_NUMBERS,
   ...LEGACY_CORE_FIELD_NUMBERS,
+  ...QUOTA_FIELD_NUMBERS,
 };
 
 /** Pointer fields in Kubernetes' Go types: a zero value sent for them was set on purpose and is kept (by field name, or "Type.field" for one type's field). */
 export const KEEP_ZERO = new Set([
   'replicas',
+  // HorizontalPodAutoscaler's pointers (a zero is refused by validation, not silently dropped).
+  'minReplicas',
+  'targetCPUUtilizationPercentage',
+  'averageUtilization',
+  'stabilizationWindowSeconds',
   'completions',
   'parallelism',
   'backoffLimit',
@@ -214,4 +231,7 @@ export const KEEP_ZERO = new Set([
   'setHostnameAsFQDN',
   'hostUsers',
   ...SERVED_KINDS_KEEP_ZERO,
+  // PodDisruptionBudgets: minAvailable 0 and maxUnavailable 0 are budgets of their own.
+  'minAvailable',
+  'maxUnavailable',
 ]);

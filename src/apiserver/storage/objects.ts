@@ -2,7 +2,7 @@
 // errors mapped to the Status errors clients expect, and a retrying read-modify-write.
 
 import type { KindDef, KObject } from '../../api/kind.js';
-import { type Store, StoreError, type FutureRevisionError } from '../../store/types.js';
+import { type KeyValue, type Store, StoreError, type FutureRevisionError } from '../../store/types.js';
 import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../../api/errors.js';
 import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 
@@ -10,6 +10,7 @@ import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 const ETCD_REQUEST_OVERHEAD = 1024;
 import { decode, encode } from './codec.js';
 import { collectionPrefix, objectKey } from './keys.js';
+import { versionViewOf, type VersionView } from './versions.js';
 
 export interface Stored {
   obj: KObject;
@@ -28,10 +29,26 @@ export interface ListPage {
 const ref = (def: KindDef) => ({ group: def.group, resource: def.plural });
 
 export class Objects {
+  /** Set for kinds served at several versions: what is read is converted to def's version, what is written to storage's. */
+  readonly view: VersionView | undefined;
+
   constructor(
     readonly store: Store,
     readonly def: KindDef,
-  ) {}
+  ) {
+    this.view = versionViewOf(def);
+  }
+
+  /** A stored value as def's version. */
+  private out(kv: KeyValue, revision?: number): KObject {
+    const obj = decode(kv, revision);
+    return this.view ? this.view.fromStorage(obj) : obj;
+  }
+
+  /** An object of def's version encoded as stored. */
+  private in(obj: KObject): string {
+    return encode(this.view ? this.view.toStorage(obj) : obj);
+  }
 
   key(namespace: string | undefined, name: string) {
     return objectKey(this.def, namespace, name);
@@ -44,7 +61,7 @@ export class Objects {
   async get(namespace: string | undefined, name: string): Promise<Stored | null> {
     const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
     if (!kv) return null;
-    return kv.stale ? { obj: decode(kv), revision: kv.modRevision, stale: true } : { obj: decode(kv), revision: kv.modRevision };
+    return kv.stale ? { obj: this.out(kv), revision: kv.modRevision, stale: true } : { obj: this.out(kv), revision: kv.modRevision };
   }
 
   async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
@@ -55,28 +72,28 @@ export class Objects {
 
   async list(namespace: string | undefined, opts: { revision?: number; limit?: number; continueKey?: string } = {}): Promise<ListPage> {
     const r = await this.wrap(() => this.store.list(this.prefix(namespace), opts), '');
-    return { items: r.items.map((kv) => decode(kv)), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
+    return { items: r.items.map((kv) => this.out(kv)), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
   }
 
   async create(obj: KObject): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
-    const value = this.fitting(key, encode(obj));
+    const value = this.fitting(key, this.in(obj));
     const kv = await this.wrap(() => this.store.create(key, value), name);
-    return decode(kv);
+    return this.out(kv);
   }
 
   async update(obj: KObject, expectedRevision: number): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
-    const value = this.fitting(key, encode(obj));
+    const value = this.fitting(key, this.in(obj));
     const kv = await this.wrap(() => this.store.update(key, value, expectedRevision), name);
-    return decode(kv);
+    return this.out(kv);
   }
 
   async delete(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KObject> {
     const kv = await this.wrap(() => this.store.delete(this.key(namespace, name), expectedRevision), name);
-    return decode(kv);
+    return this.out(kv);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { KObject } from '../../api/kind.js';
 import type { Logger } from '../../util/log.js';
 import type { Objects } from './objects.js';
 import type { HubEvent, WatchHub } from './watch-hub.js';
+import { eventAs } from './versions.js';
 
 /** Where a watched kind's objects go. `revision`: the object's, from a list, or the event's. */
 export interface KindSink {
@@ -91,9 +92,12 @@ export class WatchedKind {
   }
 
   private apply(events: HubEvent[]) {
+    // Events are in the stored form; the sink gets the version its kind's list gave it.
+    const view = this.o.objects().view;
     for (const e of events) {
-      if (e.type === 'DELETED') this.o.sink.remove(e.object, e.revision);
-      else this.o.sink.put(e.object, e.revision);
+      const obj = eventAs(view, e).object;
+      if (e.type === 'DELETED') this.o.sink.remove(obj, e.revision);
+      else this.o.sink.put(obj, e.revision);
     }
   }
 

@@ -13,5 +13,7 @@ import { service } from './service.js';
 import { serviceAccount } from './serviceaccount.js';
 import { persistentVolume, persistentVolumeClaim } from './storage.js';
 import { priorityClass } from './priorityclass.js';
+import { limitRange } from './limitrange.js';
+import { resourceQuota } from './resourcequota.js';
 
-export const clusterKinds: KindDef[] = [namespace, configMap, secret, serviceAccount, service, endpoints, node, coreEvent, persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event, priorityClass, binding, componentStatus];
+export const clusterKinds: KindDef[] = [namespace, configMap, secret, serviceAccount, service, endpoints, node, coreEvent, persistentVolume, persistentVolumeClaim, lease, endpointSlice, eventsV1Event, priorityClass, binding, componentStatus, resourceQuota, limitRange];

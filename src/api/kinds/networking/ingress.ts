@@ -8,6 +8,7 @@ import { enumOf, int32, listOf, str, struct } from '../../schema.js';
 import { typedLocalObjectReference } from '../workloads/refs.js';
 import { isObj, objects, str as text } from '../workloads/checks.js';
 import { validateIngress } from './ingress-validation.js';
+import { ingressWarnings } from './warnings.js';
 
 const net = (n: string) => `io.k8s.api.networking.v1.${n}`;
 
@@ -126,4 +127,5 @@ export const ingress: KindDef = {
     { name: 'Ports', type: 'string', description: 'The ports it is served on.', cell: (o) => (objects((o as Ing).spec?.tls).length ? '80, 443' : '80') },
   ],
   validate: validateIngress,
+  warnings: (o, old) => (old ? [] : ingressWarnings(o)),
 };

@@ -66,9 +66,11 @@ test('Ingress: backends, hosts, TLS, class', () => {
     ['bad class', ing({ defaultBackend: backend(), ingressClassName: 'Bad' }), ['spec.ingressClassName FieldValueInvalid']],
     ['annotation and class differ', ing({ defaultBackend: backend(), ingressClassName: 'nginx' }, { annotations: { 'kubernetes.io/ingress.class': 'traefik' } }), ['annotations.kubernetes.io/ingress.class FieldValueInvalid']],
     ['annotation and class agree', ing({ defaultBackend: backend(), ingressClassName: 'nginx' }, { annotations: { 'kubernetes.io/ingress.class': 'nginx' } }), []],
-    ['status with a hostname IP', { ...ing({ defaultBackend: backend() }), status: { loadBalancer: { ingress: [{ hostname: '10.0.0.1' }] } } }, ['status.loadBalancer.ingress[0].hostname FieldValueInvalid']],
   ];
   for (const [what, o, want] of cases) assert.deepEqual(paths(ingress, o), want, what);
+  // A client's status is dropped on create: status is validated on update (the status subresource).
+  const withStatus = { ...ing({ defaultBackend: backend() }), status: { loadBalancer: { ingress: [{ hostname: '10.0.0.1' }] } } };
+  assert.deepEqual(paths(ingress, withStatus, ing({ defaultBackend: backend() })), ['status.loadBalancer.ingress[0].hostname FieldValueInvalid'], 'status with a hostname IP');
   const msg = admit(ingress, ing({})).errors[0].message;
   assert.equal(msg, 'Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified');
   // A secret name already invalid may stay on update; a new invalid one may not.

@@ -1,6 +1,6 @@
 // Kubernetes' warning for Ingresses (WarningsOnCreate): the kubernetes.io/ingress.class annotation
-// without spec.ingressClassName is deprecated. Sent as a `Warning:` header once KindDef has a
-// warnings hook (see the i11-pods branch): `warnings: (o, old) => (old ? [] : ingressWarnings(o))`.
+// without spec.ingressClassName is deprecated. Sent as a `Warning:` header on create
+// through the Ingress kind's warnings hook.
 
 import type { KObject } from '../../kind.js';
 import { isObj } from '../workloads/checks.js';

@@ -9,6 +9,7 @@ import { quantity, str } from '../../schema.js';
 import { dns1123Subdomain } from '../../names.js';
 import { deepEqual } from '../../../util/equal.js';
 import { checkLabelSelector } from '../workloads/checks.js';
+import { csiStorageCapacityWarnings } from './warnings.js';
 
 type Cap = KObject & { nodeTopology?: unknown; storageClassName?: string; capacity?: string | number; maximumVolumeSize?: string | number };
 
@@ -55,4 +56,5 @@ export const csiStorageCapacity: KindDef = {
     { name: 'Capacity', type: 'string', description: 'Capacity available.', cell: (o) => ((o as Cap).capacity === undefined || (o as Cap).capacity === null ? '<unset>' : String((o as Cap).capacity)) },
   ],
   validate: validateCSIStorageCapacity,
+  warnings: csiStorageCapacityWarnings,
 };

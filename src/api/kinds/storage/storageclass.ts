@@ -5,6 +5,7 @@
 
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
+import { storageClassWarnings } from './warnings.js';
 import { kindSchema } from '../../meta.js';
 import { bool, enumOf, listOf, str, stringMap } from '../../schema.js';
 import { deepEqual } from '../../../util/equal.js';
@@ -96,4 +97,5 @@ export const storageClass: KindDef = {
     sc.volumeBindingMode ??= 'Immediate';
   },
   validate: validateStorageClass,
+  warnings: storageClassWarnings,
 };

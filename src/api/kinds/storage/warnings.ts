@@ -1,20 +1,12 @@
 // Kubernetes' warnings (WarningsOnCreate/WarningsOnUpdate) for StorageClasses and
-// CSIStorageCapacities: topology keyed by deprecated node labels. Sent as `Warning:` headers once
-// KindDef has a warnings hook (see the i11-pods branch): `warnings: storageClassWarnings`.
+// CSIStorageCapacities: topology keyed by deprecated node labels. Sent as `Warning:` headers through
+// the kinds' warnings hooks.
 
 import type { KObject } from '../../kind.js';
 import { isObj, objects } from '../workloads/checks.js';
+import { nodeLabelDeprecation } from '../workloads/pod-warnings.js';
 
-/** Kubernetes' deprecated node labels and what replaces them. */
-export const DEPRECATED_NODE_LABELS: Record<string, string> = {
-  'beta.kubernetes.io/arch': 'deprecated since v1.14; use "kubernetes.io/arch" instead',
-  'beta.kubernetes.io/os': 'deprecated since v1.14; use "kubernetes.io/os" instead',
-  'failure-domain.beta.kubernetes.io/region': 'deprecated since v1.17; use "topology.kubernetes.io/region" instead',
-  'failure-domain.beta.kubernetes.io/zone': 'deprecated since v1.17; use "topology.kubernetes.io/zone" instead',
-  'beta.kubernetes.io/instance-type': 'deprecated since v1.17; use "node.kubernetes.io/instance-type" instead',
-};
-
-const deprecated = (key: unknown) => (typeof key === 'string' && Object.hasOwn(DEPRECATED_NODE_LABELS, key) ? DEPRECATED_NODE_LABELS[key] : undefined);
+const deprecated = (key: unknown) => (typeof key === 'string' ? nodeLabelDeprecation(key) : undefined);
 
 export function storageClassWarnings(o: KObject): string[] {
   const out: string[] = [];

@@ -11,6 +11,7 @@ import { ageColumn, at, int, nameColumn, templateColumns } from './columns.js';
 import { defaultPodTemplate } from './pod-defaults.js';
 import { podTemplateSpec } from './pod-spec.js';
 import { validatePodTemplateSpec } from './pod-validation.js';
+import { specOf, templateWarnings, dropDisabledTemplateFields } from './template-warnings.js';
 
 const core = (n: string) => `io.k8s.api.core.v1.${n}`;
 
@@ -140,5 +141,8 @@ export const replicationController: KindDef = {
     'status.replicas': (o) => String(int(at(o, 'status', 'replicas'))),
   },
   default: defaultReplicationController,
+  prepareCreate: (o) => dropDisabledTemplateFields(specOf(o).template),
+  prepareUpdate: (o, old) => dropDisabledTemplateFields(specOf(o).template, specOf(old).template),
+  warnings: (o, old) => templateWarnings(specOf(o).template, 'spec.template', old ? specOf(old).template : undefined),
   validate: (obj) => [...validateReplicationControllerSpec(obj.spec), ...validateReplicationControllerStatus(obj.status)],
 };
