@@ -150,7 +150,33 @@ test('Webhook conversion is refused with a 500 Status until conversion webhooks 
   assert.equal((await store.list('/registry/example.com/gadgets/')).items.length, 0);
 });
 
-test('deleting the CRD on one server stops serving it on both', async () => {
-  await cb.delete(CRD_REF, undefined, 'widgets.example.com');
+test("a deleting CRD is Terminating, refuses creates and waits for its objects' own finalizers", async () => {
+  const ref = { group: 'example.com', version: 'v1', plural: 'widgets' };
+  await ca.create(ref, 'default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'held', namespace: 'default', finalizers: ['example.com/hold'] }, spec: {} });
+  await ca.delete(CRD_REF, undefined, 'widgets.example.com');
+  const crd = (await ca.get(CRD_REF, undefined, 'widgets.example.com')) as KObject & { status: { conditions: { type: string; status: string; reason: string }[] } };
+  assert.deepEqual(crd.metadata?.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
+  const terminating = crd.status.conditions.find((c) => c.type === 'Terminating');
+  assert.equal(terminating?.status, 'True');
+  assert.equal(terminating?.reason, 'InstanceDeletionInProgress');
+  await until('the object to be marked for deletion', async () => !!((await ca.get(ref, 'default', 'held')) as KObject).metadata?.deletionTimestamp);
+  await assert.rejects(
+    () => cb.create(ref, 'default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'late', namespace: 'default' }, spec: {} }),
+    (e: unknown) => e instanceof StatusError && e.code === 405 && /terminating/.test(e.message),
+  );
+  // The CRD waits for the object's finalizer; once its controller removes it, both go.
+  assert.ok(await ca.get(CRD_REF, undefined, 'widgets.example.com'));
+  await ca.patch(ref, 'default', 'held', { metadata: { finalizers: null } });
+  await until('the CRD to go', async () => {
+    try {
+      await ca.get(CRD_REF, undefined, 'widgets.example.com');
+      return false;
+    } catch (e) {
+      return e instanceof StatusError && e.code === 404;
+    }
+  });
+});
+
+test('a CRD gone from one server is unserved on both', async () => {
   await until('unserved on both', async () => !(await resourceForKind(ca, 'example.com/v1', 'Widget')) && !(await resourceForKind(cb, 'example.com/v1', 'Widget')));
 });
