@@ -201,3 +201,24 @@ describe('KindDefs from a CRD', () => {
     assert.deepEqual(v1.conversion?.convert({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', spec: { a: 1 } }, 'v1beta1'), { apiVersion: 'stable.example.com/v1beta1', kind: 'CronTab', spec: { a: 1 } });
   });
 });
+
+describe('hostile input', () => {
+  it('validation, names and JSONPath never throw on arbitrary JSON', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (spec, names) => {
+        validateCrd({ metadata: { name: 'a.b.c' }, spec } as never);
+        validateCrd({ metadata: { name: 'a.b.c' }, spec: { group: 'b.c', names, versions: [spec, { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: spec } }] } } as never);
+        decideNames(names as never, undefined, emptyHeld());
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string(), fc.jsonValue(), (path, obj) => {
+        const steps = parseJsonPath(path);
+        if (typeof steps !== 'string') evaluateJsonPath(steps, obj);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -104,10 +104,14 @@ export class CrdController {
   private async pass() {
     const crds = [...this.crds.values()].sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
     const decided = new Map<string, CrdNames>();
+    // Built-in kinds' names per group, gathered once per pass (not once per CRD).
+    const builtins = new Map<string, HeldNames>();
     for (const crd of crds) {
       const name = crd.metadata?.name ?? '';
       const group = crd.spec?.group ?? '';
-      const held = this.builtinHeld(group);
+      let base = builtins.get(group);
+      if (!base) builtins.set(group, (base = this.builtinHeld(group)));
+      const held = copyHeld(base);
       for (const other of crds) {
         if (other === crd || other.spec?.group !== group) continue;
         holdNames(held, decided.get(other.metadata?.name ?? '') ?? other.status?.acceptedNames);
@@ -217,6 +221,8 @@ export class CrdController {
     }
   }
 }
+
+const copyHeld = (h: HeldNames): HeldNames => ({ plurals: new Set(h.plurals), singulars: new Set(h.singulars), kinds: new Set(h.kinds), listKinds: new Set(h.listKinds), shortNames: new Set(h.shortNames) });
 
 function conditionFrom(status: Crd['status']) {
   const c = status?.conditions?.find((x) => x.type === 'NamesAccepted');
