@@ -26,6 +26,9 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
     await k(['apply', '-f', '-'], { input: CRDS.map((x) => JSON.stringify(x)).join('\n') });
     await k(['wait', '--for', 'condition=established', '--timeout=20s', ...CRDS.map((x) => `crd/${x.metadata.name}`)]);
     assert.ok(Date.now() - start < 15_000);
+    // Applied again, nothing changes (server defaults and the controllers' status do not count).
+    const again = (await k(['apply', '-f', '-'], { input: CRDS.map((x) => JSON.stringify(x)).join('\n') })).stdout;
+    assert.equal(again.match(/ unchanged$/gm)?.length, CRDS.length, again);
     const crd = JSON.parse((await k(['get', 'crd', 'certificates.cert-manager.io', '-o', 'json'])).stdout);
     const cond = (t: string) => crd.status.conditions.find((x: { type: string }) => x.type === t);
     assert.equal(cond('NamesAccepted').status, 'True');
@@ -63,7 +66,9 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
   });
 
   test('create, get with printer columns, categories, status subresource', async () => {
-    await apply({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'default' }, spec: { secretName: 'web-tls', issuerRef: { name: 'ca-issuer', kind: 'ClusterIssuer' }, dnsNames: ['web.example.com'] } });
+    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'default' }, spec: { secretName: 'web-tls', issuerRef: { name: 'ca-issuer', kind: 'ClusterIssuer' }, dnsNames: ['web.example.com'] } };
+    assert.match((await apply(cert)).stdout, /certificate.cert-manager.io\/web created/);
+    assert.match((await apply(cert)).stdout, /certificate.cert-manager.io\/web unchanged/);
     // Status only through the subresource: a status in the main resource is ignored.
     await k(['patch', 'certificate', 'web', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', message: 'Certificate is up to date and has not expired', lastTransitionTime: '2024-01-01T00:00:00Z' }] } })]);
     const table = (await k(['get', 'certs'])).stdout;
