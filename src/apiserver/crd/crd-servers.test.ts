@@ -177,6 +177,37 @@ test("a deleting CRD is Terminating, refuses creates and waits for its objects' 
   });
 });
 
+test('versions: unserving one removes it; a new storage version joins storedVersions', async () => {
+  const crd = structuredClone(widgets) as typeof widgets & { spec: Record<string, unknown> };
+  crd.metadata = { name: 'dials.example.com' };
+  crd.spec.names = { plural: 'dials', kind: 'Dial' };
+  crd.spec.versions = [
+    { name: 'v1', served: true, storage: true, schema, subresources: { status: {} } },
+    { name: 'v1beta1', served: true, storage: false, schema, subresources: { status: {} } },
+  ];
+  await ca.create(CRD_REF, undefined, crd);
+  await until('both versions served', async () => !!(await resourceForKind(cb, 'example.com/v1beta1', 'Dial')) && !!(await resourceForKind(cb, 'example.com/v1', 'Dial')));
+  await ca.create({ group: 'example.com', version: 'v1beta1', plural: 'dials' }, 'default', { apiVersion: 'example.com/v1beta1', kind: 'Dial', metadata: { name: 'd', namespace: 'default' }, spec: { replicas: 1 } });
+  const stored = await store.get('/registry/example.com/dials/default/d');
+  assert.equal(JSON.parse(String(stored?.value)).apiVersion, 'example.com/v1', 'stored at the storage version');
+  await ca.patch(
+    CRD_REF,
+    undefined,
+    'dials.example.com',
+    [
+      { op: 'replace', path: '/spec/versions/0/storage', value: false },
+      { op: 'replace', path: '/spec/versions/1/storage', value: true },
+    ],
+    'json',
+  );
+  await until('storedVersions to hold both', async () => JSON.stringify(((await ca.get(CRD_REF, undefined, 'dials.example.com')).status as { storedVersions: string[] }).storedVersions) === '["v1","v1beta1"]');
+  await ca.patch(CRD_REF, undefined, 'dials.example.com', [{ op: 'replace', path: '/spec/versions/0/served', value: false }], 'json');
+  await until('v1 unserved on both', async () => !(await resourceForKind(ca, 'example.com/v1', 'Dial')) && !(await resourceForKind(cb, 'example.com/v1', 'Dial')));
+  const d = await cb.get({ group: 'example.com', version: 'v1beta1', plural: 'dials' }, 'default', 'd');
+  assert.equal(d.apiVersion, 'example.com/v1beta1');
+  await ca.delete(CRD_REF, undefined, 'dials.example.com');
+});
+
 test('a CRD gone from one server is unserved on both', async () => {
   await until('unserved on both', async () => !(await resourceForKind(ca, 'example.com/v1', 'Widget')) && !(await resourceForKind(cb, 'example.com/v1', 'Widget')));
 });
