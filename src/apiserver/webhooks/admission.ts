@@ -69,22 +69,24 @@ function matchVersion(hook: CompiledWebhook, a: AdmissionRequest, deps: WebhookA
   return deps.versionsOf(def).find((other) => other !== def && rulesMatch(hook, attributesOf(a, other)));
 }
 
-async function selectorsMatch(hook: CompiledWebhook, a: AdmissionRequest, deps: WebhookAdmissionDeps): Promise<boolean> {
+async function selectorsMatch(hook: CompiledWebhook, a: AdmissionRequest, namespaceLabels: () => Promise<Record<string, string> | undefined>): Promise<boolean> {
   if (!objectSelectorMatches(hook, a.obj, a.old)) return false;
   if (hook.namespaceSelector.requirements.length === 0) return true;
   const def = a.rc.def;
   // A Namespace is matched by its own labels; other cluster-scoped objects by any namespaceSelector.
   if (def.group === '' && def.plural === 'namespaces') return hook.namespaceSelector.matches((a.obj ?? a.old)?.metadata?.labels ?? {});
   if (!def.namespaced) return true;
-  const labels = await deps.namespaceLabels(a.rc.info.namespace ?? '');
-  return hook.namespaceSelector.matches(labels ?? {});
+  return hook.namespaceSelector.matches((await namespaceLabels()) ?? {});
 }
 
 async function matching(hooks: readonly CompiledWebhook[], a: AdmissionRequest, deps: WebhookAdmissionDeps): Promise<Invocation[]> {
   const out: Invocation[] = [];
+  // Read once per request, and only if a webhook has a namespaceSelector to apply.
+  let labels: Promise<Record<string, string> | undefined> | undefined;
+  const namespaceLabels = () => (labels ??= deps.namespaceLabels(a.rc.info.namespace ?? ''));
   for (const hook of hooks) {
     const def = matchVersion(hook, a, deps);
-    if (def && (await selectorsMatch(hook, a, deps))) out.push({ hook, def });
+    if (def && (await selectorsMatch(hook, a, namespaceLabels))) out.push({ hook, def });
   }
   return out;
 }

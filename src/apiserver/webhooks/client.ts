@@ -4,8 +4,9 @@
 // (the system roots when it has none). Bounded: a deadline for the whole call, a response size
 // limit, no redirects followed, and every failure a WebhookCallError (never an unhandled throw).
 
-import { request } from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { createHash } from 'node:crypto';
+import { Agent, type RequestOptions, request } from 'node:https';
+import { checkServerIdentity, createSecureContext, type PeerCertificate, type SecureContext } from 'node:tls';
 
 export interface ServiceReference {
   namespace?: string;
@@ -34,6 +35,48 @@ export interface WebhookTarget {
 
 /** Finds the address of a Service's webhook endpoint (service-resolver.ts); throws WebhookCallError. */
 export type ServiceResolver = (svc: ServiceReference) => Promise<{ host: string; port: number }>;
+
+/** Most TLS connections kept open to one webhook trust (caBundle). */
+const MAX_SOCKETS_PER_TRUST = 32;
+/** Different caBundles whose connection pools are kept; the least recently used go past it. */
+const MAX_POOLS = 64;
+/** Idle connections are closed after this long. */
+const IDLE_MS = 30_000;
+
+interface Pool {
+  agent: Agent;
+  secureContext?: SecureContext;
+}
+const pools = new Map<string, Pool>();
+
+/**
+ * Connections are kept alive and the trust store built once per caBundle: a TLS handshake and a
+ * parsed CA per admission request would cost more than most webhooks take to answer.
+ */
+function poolFor(caBundle: string | undefined): Pool {
+  const key = caBundle ? createHash('sha256').update(caBundle).digest('hex') : '';
+  let pool = pools.get(key);
+  if (pool) {
+    pools.delete(key);
+    pools.set(key, pool);
+    return pool;
+  }
+  const ca = decodeCaBundle(caBundle);
+  let secureContext: SecureContext | undefined;
+  try {
+    secureContext = ca ? createSecureContext({ ca }) : undefined;
+  } catch (e) {
+    throw new WebhookCallError(`the webhook caBundle cannot be used: ${(e as Error).message}`);
+  }
+  pool = { agent: new Agent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_TRUST, maxFreeSockets: MAX_SOCKETS_PER_TRUST, timeout: IDLE_MS, scheduling: 'lifo' }), secureContext };
+  pools.set(key, pool);
+  if (pools.size > MAX_POOLS) {
+    const [oldest, old] = pools.entries().next().value as [string, Pool];
+    pools.delete(oldest);
+    old.agent.destroy();
+  }
+  return pool;
+}
 
 /** Kubernetes' limit on a request body; a webhook's answer may not be larger. */
 export const MAX_WEBHOOK_RESPONSE_BYTES = 3 * 1024 * 1024;
@@ -87,12 +130,31 @@ function decodeCaBundle(caBundle: string | undefined): string | undefined {
  * `Post "https://...": <why>`.
  */
 export async function postJson(target: WebhookTarget, caBundle: string | undefined, body: unknown, timeoutMs: number): Promise<unknown> {
-  const ca = decodeCaBundle(caBundle);
+  const pool = poolFor(caBundle);
   const payload = Buffer.from(JSON.stringify(body));
+  const deadline = Date.now() + timeoutMs;
+  try {
+    return await postOnce(target, pool, payload, timeoutMs);
+  } catch (e) {
+    // A kept-alive connection the webhook closed meanwhile: tried once more on a new one, as Go's
+    // client retries a request that never reached the server.
+    if (e instanceof RetryableError && Date.now() < deadline) return postOnce(target, pool, payload, deadline - Date.now());
+    throw e instanceof RetryableError ? e.cause : e;
+  }
+}
+
+class RetryableError extends Error {
+  constructor(override readonly cause: WebhookCallError) {
+    super(cause.message);
+  }
+}
+
+function postOnce(target: WebhookTarget, pool: Pool, payload: Buffer, timeoutMs: number): Promise<unknown> {
   const where = `Post ${JSON.stringify(target.url.href)}`;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (err: WebhookCallError | undefined, value?: unknown) => {
+    let gotResponse = false;
+    const finish = (err: Error | undefined, value?: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -107,15 +169,20 @@ export async function postJson(target: WebhookTarget, caBundle: string | undefin
       method: 'POST',
       path: target.url.pathname + target.url.search,
       servername: /^[0-9.]+$|:/.test(target.serverName) ? undefined : target.serverName,
-      ca,
+      secureContext: pool.secureContext,
       // Checked against the name the webhook is known by, not the address dialled (a Service's endpoint).
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(target.serverName, cert),
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Content-Length': payload.length, Host: target.url.host },
-      agent: false,
-    });
+      agent: pool.agent,
+      // tls.connect takes a prepared secureContext; the https typings leave it out.
+    } as RequestOptions);
     const timer = setTimeout(() => finish(new WebhookCallError(`${where}: context deadline exceeded`, true)), timeoutMs);
-    req.on('error', (e) => finish(new WebhookCallError(`${where}: ${e.message}`)));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      const err = new WebhookCallError(`${where}: ${e.message}`);
+      finish(req.reusedSocket && !gotResponse && (e.code === 'ECONNRESET' || e.code === 'EPIPE') ? new RetryableError(err) : err);
+    });
     req.on('response', (res) => {
+      gotResponse = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
