@@ -107,6 +107,8 @@ test('dry run: webhooks with side effects refuse it; the others get dryRun true'
 test('a patch that cannot be applied refuses the request whatever the failure policy; DELETE sends oldObject', async () => {
   server.handler = (_p, body) => reviewResponse(body, { allowed: true, ...patchOf([{ op: 'remove', path: '/nothing/here' }]) });
   await assert.rejects(async () => mutatingWebhookPlugin(deps([hook('bad', '/bad', { failurePolicy: 'Ignore' })])).mutate!(request(configMap, cm())), /returned a patch that cannot be applied/);
+  server.handler = (_p, body) => reviewResponse(body, { allowed: true, ...patchOf([{ op: 'replace', path: '/metadata/name', value: 'other' }]) });
+  await assert.rejects(async () => mutatingWebhookPlugin(deps([hook('rename', '/rename')])).mutate!(request(configMap, cm())), /attempted to change metadata.name from "c" to "other"/);
   server.handler = (_p, body) => reviewResponse(body, { allowed: true });
   const del = request(configMap, undefined as unknown as KObject, { operation: 'DELETE' });
   del.obj = undefined;

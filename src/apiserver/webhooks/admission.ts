@@ -190,7 +190,17 @@ function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, patch: 
     throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} returned a patch that cannot be applied: ${(e as Error).message}`);
   }
   if (!patched || typeof patched !== 'object' || Array.isArray(patched)) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} patched the object into something else`);
-  const back = asVersion(patched as KObject, inv.def, a.rc.def) as KObject;
+  // What identifies the object is not a webhook's to change: the handler has already decided where it goes.
+  const p = patched as KObject;
+  for (const [what, before, after] of [
+    ['apiVersion', sent.apiVersion, p.apiVersion],
+    ['kind', sent.kind, p.kind],
+    ['metadata.name', sent.metadata?.name, p.metadata?.name],
+    ['metadata.namespace', sent.metadata?.namespace, p.metadata?.namespace],
+  ]) {
+    if (before !== after) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} attempted to change ${what} from ${JSON.stringify(before ?? '')} to ${JSON.stringify(after ?? '')}`);
+  }
+  const back = asVersion(p, inv.def, a.rc.def) as KObject;
   const target = a.obj as Record<string, unknown>;
   for (const k of Object.keys(target)) delete target[k];
   Object.assign(target, back);

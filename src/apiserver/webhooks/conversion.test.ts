@@ -3,11 +3,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startWebhookServer, type TestWebhookServer } from '../../../test/helpers/webhook-server.js';
-import { convertViaWebhook } from './conversion.js';
+import { convertViaWebhook, setConversionServiceResolver } from './conversion.js';
 
 let server: TestWebhookServer;
 before(async () => {
-  server = await startWebhookServer(() => ({}));
+  server = await startWebhookServer(() => ({}), { dnsNames: ['crontab-conversion.webhooks.svc'] });
 });
 after(() => server.close());
 
@@ -87,4 +87,21 @@ test('bad answers are refused with Kubernetes-like messages', async () => {
     return r;
   }, /metadata.labels must be a map of strings/);
   await assert.rejects(convertViaWebhook({ url: 'https://127.0.0.1:1/convert', caBundle: server.caBundle }, objs, 'stable.example.com/v2'), /ECONNREFUSED/);
+});
+
+test('the Service form, through the resolver the API server registered', async () => {
+  server.handler = converter;
+  const cc = { service: { namespace: 'webhooks', name: 'crontab-conversion', path: '/convert', port: 443 }, caBundle: server.caBundle };
+  setConversionServiceResolver(async (svc) => {
+    assert.equal(svc.name, 'crontab-conversion');
+    return { host: '127.0.0.1', port: server.port };
+  });
+  try {
+    const out = await convertViaWebhook(cc, [objs[0]], 'stable.example.com/v2');
+    assert.equal(out[0].apiVersion, 'stable.example.com/v2');
+    assert.match(server.received.at(-1)!.path, /^\/convert\?timeout=30s$/);
+  } finally {
+    setConversionServiceResolver(undefined);
+  }
+  await assert.rejects(convertViaWebhook(cc, [objs[0]], 'stable.example.com/v2'), /cannot be resolved/);
 });

@@ -13,6 +13,15 @@ export const CONVERSION_TIMEOUT_SECONDS = 30;
 /** The review versions a CRD's conversion webhook may list; gifee speaks v1. */
 export const CONVERSION_REVIEW_VERSION = 'v1';
 
+/**
+ * The Service resolver used when convertViaWebhook is not given one: set by the API server that
+ * installs webhook admission (install.ts), so the CRD code need not carry one around.
+ */
+let defaultResolver: ServiceResolver | undefined;
+export function setConversionServiceResolver(r: ServiceResolver | undefined) {
+  defaultResolver = r;
+}
+
 export class ConversionError extends Error {
   constructor(message: string) {
     super(message);
@@ -41,7 +50,8 @@ function restoreMetadata(i: number, sent: KObject, got: KObject): KObject {
 /**
  * Converts `objects` to `desiredAPIVersion` with the webhook of `clientConfig`. The objects keep
  * their order. Throws ConversionError (message as Kubernetes': "conversion webhook for <gv> failed: ...").
- * `resolve` finds a Service's endpoint (service-resolver.ts); needed only for the service form.
+ * `resolve` finds a Service's endpoint (service-resolver.ts); needed only for the service form, and by
+ * default the one of the API server in this process.
  */
 export async function convertViaWebhook(clientConfig: WebhookClientConfig, objects: KObject[], desiredAPIVersion: string, resolve?: ServiceResolver, timeoutSeconds = CONVERSION_TIMEOUT_SECONDS): Promise<KObject[]> {
   if (objects.length === 0) return [];
@@ -50,7 +60,7 @@ export async function convertViaWebhook(clientConfig: WebhookClientConfig, objec
   const review = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid, desiredAPIVersion, objects } };
   let answer: unknown;
   try {
-    answer = await callWebhook(clientConfig, resolve, review, timeoutSeconds);
+    answer = await callWebhook(clientConfig, resolve ?? defaultResolver, review, timeoutSeconds);
   } catch (e) {
     throw fail((e as Error).message);
   }

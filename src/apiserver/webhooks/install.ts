@@ -6,6 +6,7 @@ import type { KindDef } from '../../api/kind.js';
 import type { ApiState } from '../context.js';
 import { mutatingWebhookPlugin, validatingWebhookPlugin } from './admission.js';
 import { WebhookConfigCache } from './config-cache.js';
+import { setConversionServiceResolver } from './conversion.js';
 import { storageServiceResolver } from './service-resolver.js';
 
 export function installWebhookAdmission(state: ApiState): { close(): void } {
@@ -28,10 +29,12 @@ export function installWebhookAdmission(state: ApiState): { close(): void } {
   };
   follow(mutating, 'mutatingwebhookconfigurations');
   follow(validating, 'validatingwebhookconfigurations');
+  const resolve = storageServiceResolver(state);
+  setConversionServiceResolver(resolve);
   const deps = {
     mutating,
     validating,
-    resolve: storageServiceResolver(state),
+    resolve,
     async namespaceLabels(name: string) {
       const def = state.registry.byResource('', 'v1', 'namespaces');
       const ns = def && name ? await state.objects(def).get(undefined, name) : null;
