@@ -129,3 +129,11 @@ test('answers that are not AdmissionReviews: Ignore passes, Fail refuses with Ku
     (e: { code: number; message: string }) => e.code === 500 && /^Internal error occurred: failed calling webhook "g.test.gifee.io": received invalid webhook response: expected webhook response of admission.k8s.io\/v1, Kind=AdmissionReview/.test(e.message),
   );
 });
+
+test('a webhook that only accepts v1beta1 gets an AdmissionReview v1beta1, and may answer without uid or patchType', async () => {
+  server.handler = () => ({ response: { allowed: true, patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/data/old', value: 'api' }])).toString('base64') } });
+  const a = request(configMap, cm());
+  await mutatingWebhookPlugin(deps([hook('beta', '/beta', { admissionReviewVersions: ['v1beta1'] })])).mutate!(a);
+  assert.equal(server.received.at(-1)?.body.apiVersion, 'admission.k8s.io/v1beta1');
+  assert.deepEqual((a.obj as { data?: unknown }).data, { old: 'api' });
+});
