@@ -7,12 +7,26 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Cluster, freePort, startCluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
 import { patchOf, reviewResponse, startWebhookServer, type TestWebhookServer } from '../helpers/webhook-server.js';
 
 let c: Cluster;
 let hooks: TestWebhookServer;
+let auditDir: string;
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Request
+  resources:
+  - group: ""
+    resources: ["configmaps"]
+- level: None
+`;
 
 before(async () => {
   hooks = await startWebhookServer((path, body, res) => {
@@ -24,7 +38,7 @@ before(async () => {
         return reviewResponse(body, { allowed: true, warnings: ['checked by the e2e webhook'] });
       case '/add-label': {
         const ops = req?.object?.metadata?.labels ? [{ op: 'add', path: '/metadata/labels/injected', value: 'by-webhook' }] : [{ op: 'add', path: '/metadata/labels', value: { injected: 'by-webhook' } }];
-        return reviewResponse(body, { allowed: true, ...patchOf(ops) });
+        return reviewResponse(body, { allowed: true, ...patchOf(ops), auditAnnotations: { injected: 'by-webhook' } });
       }
       case '/refuse':
         return reviewResponse(body, { allowed: false, status: { message: `refused ${req?.name}` } });
@@ -42,12 +56,23 @@ before(async () => {
         return undefined;
     }
   });
-  c = await startCluster();
+  auditDir = await mkdtemp(join(tmpdir(), 'gifee-webhook-audit-'));
+  await writeFile(join(auditDir, 'policy.yaml'), AUDIT_POLICY);
+  c = await startCluster({ extraArgs: ['--audit-policy-file', join(auditDir, 'policy.yaml'), '--audit-log-path', join(auditDir, 'audit.log')] });
 });
 after(async () => {
   await c?.stop();
   await hooks?.close();
+  if (auditDir) await rm(auditDir, { recursive: true, force: true });
 });
+
+async function auditEvents(): Promise<any[]> {
+  const text = await readFile(join(auditDir, 'audit.log'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
 
 const G = 'admissionregistration.k8s.io/v1';
 
@@ -140,6 +165,11 @@ test('a mutating webhook adds a label with a JSON patch; the patched object is v
   // Updates go through it too: a label removed comes back.
   await c.kubectl(['label', 'cm', 'labelled', '-n', 'wh-mutate', 'injected-']);
   assert.equal((await c.kubectl(['get', 'cm', 'labelled', '-n', 'wh-mutate', '-o', 'jsonpath={.metadata.labels.injected}'])).stdout, 'by-webhook');
+  // The webhook's audit annotations and the patch note are in the request's audit event.
+  await until('the audit event of the create', async () => (await auditEvents()).some((e) => e.verb === 'create' && e.objectRef?.name === 'labelled'), { timeoutMs: 10_000 });
+  const event = (await auditEvents()).find((e) => e.verb === 'create' && e.objectRef?.name === 'labelled');
+  assert.equal(event.annotations['add-label.e2e.gifee.io/injected'], 'by-webhook');
+  assert.match(event.annotations['patch.webhook.admission.k8s.io/round_0_index_0'], /"webhook":"add-label.e2e.gifee.io"/);
   await c.kubectl(['delete', 'mutatingwebhookconfiguration', 'add-label']);
 });
 

@@ -2,6 +2,7 @@
 // with reinvocation, validating webhooks in parallel, matchPolicy Equivalent across versions,
 // dry-run refusal for webhooks with side effects, and bad patches.
 
+import type { IncomingMessage } from 'node:http';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { patchOf, reviewResponse, startWebhookServer, type TestWebhookServer } from '../../../test/helpers/webhook-server.js';
@@ -11,7 +12,8 @@ import type { KindDef, KObject } from '../../api/kind.js';
 import { logger } from '../../util/log.js';
 import type { AdmissionRequest, Operation } from '../admission/chain.js';
 import type { RequestContext } from '../context.js';
-import { auditAnnotationsOf, mutatingWebhookPlugin, validatingWebhookPlugin, type WebhookAdmissionDeps } from './admission.js';
+import { auditAnnotationsFor } from '../audit/annotations.js';
+import { mutatingWebhookPlugin, validatingWebhookPlugin, type WebhookAdmissionDeps } from './admission.js';
 import { WebhookConfigCache } from './config-cache.js';
 
 let server: TestWebhookServer;
@@ -39,7 +41,7 @@ const hook = (name: string, path: string, o: Record<string, unknown> = {}) => ({
 });
 
 function request(def: KindDef, obj: KObject, o: { operation?: Operation; dryRun?: boolean } = {}): AdmissionRequest {
-  const rc = { def, req: { method: 'POST' }, query: new URLSearchParams(), info: { namespace: 'default' }, user: { name: 'alice', groups: ['system:authenticated'] }, warnings: [] } as unknown as RequestContext;
+  const rc = { def, req: { method: 'POST' } as IncomingMessage, query: new URLSearchParams(), info: { namespace: 'default' }, user: { name: 'alice', groups: ['system:authenticated'] }, warnings: [] } as unknown as RequestContext;
   return { rc, operation: o.operation ?? 'CREATE', obj, subresource: '', dryRun: o.dryRun ?? false };
 }
 const cm = (): KObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', labels: {} }, data: {} });
@@ -57,7 +59,7 @@ test('mutating webhooks run in order, each seeing the previous patch; IfNeeded o
   await mutatingWebhookPlugin(deps([hook('first', '/first', { reinvocationPolicy: 'IfNeeded' }), hook('second', '/second'), hook('never', '/never', { reinvocationPolicy: 'Never' })])).mutate!(a);
   assert.deepEqual(a.obj?.metadata?.labels, { first: 'x', second: 'y' });
   assert.deepEqual(calls, ['/first:', '/second:first', '/never:first,second', '/first:first,second']);
-  assert.ok(Object.keys(auditAnnotationsOf(a.rc) ?? {}).some((k) => k.startsWith('patch.webhook.admission.k8s.io/round_0_index_0')));
+  assert.ok(Object.keys(auditAnnotationsFor(a.rc.req) ?? {}).some((k) => k.startsWith('patch.webhook.admission.k8s.io/round_0_index_0')));
 });
 
 test('validating webhooks are called in parallel; the first refusal in order answers', async () => {

@@ -10,6 +10,7 @@ import { ApiError, type StatusReason } from '../../api/errors.js';
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { Logger } from '../../util/log.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
+import { addAuditAnnotation } from '../audit/annotations.js';
 import type { RequestContext } from '../context.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { versionViewOf } from '../storage/versions.js';
@@ -29,13 +30,9 @@ export interface WebhookAdmissionDeps {
   log: Logger;
 }
 
-/** Audit annotations admission added to a request, for the audit recorder to pick up. */
-const auditAnnotations = new WeakMap<RequestContext, Record<string, string>>();
-export const auditAnnotationsOf = (rc: RequestContext) => auditAnnotations.get(rc);
+/** Audit annotations go with the request (audit/annotations.ts), whatever the audit policy. */
 function annotate(rc: RequestContext, key: string, value: string) {
-  let m = auditAnnotations.get(rc);
-  if (!m) auditAnnotations.set(rc, (m = {}));
-  m[key] = value;
+  addAuditAnnotation(rc.req, key, value);
 }
 
 /** A webhook that matched, and how: the kind it is sent (another version's, under matchPolicy Equivalent). */
