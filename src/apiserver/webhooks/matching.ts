@@ -51,6 +51,14 @@ export interface RequestAttributes {
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
+/** A stored selector as a matcher; a missing one is the default {} (everything). Shapes are not trusted. */
+function selectorOf(v: unknown): Selector {
+  const o = rec(v);
+  const matchLabels = Object.fromEntries(Object.entries(rec(o.matchLabels)).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const matchExpressions = (Array.isArray(o.matchExpressions) ? o.matchExpressions : []).map(rec).map((e) => ({ key: String(e.key ?? ''), operator: String(e.operator ?? ''), values: strs(e.values) }));
+  return selectorFromObject({ matchLabels, matchExpressions } as LabelSelectorObject);
+}
+
 /** One webhook of a stored configuration, compiled (defaults applied for objects stored before them). */
 export function compileWebhook(configName: string, raw: unknown): CompiledWebhook {
   const w = rec(raw);
@@ -70,8 +78,8 @@ export function compileWebhook(configName: string, raw: unknown): CompiledWebhoo
     admissionReviewVersions: strs(w.admissionReviewVersions),
     reinvocationPolicy: w.reinvocationPolicy === 'IfNeeded' ? 'IfNeeded' : 'Never',
     // A missing selector is the default {} (everything).
-    namespaceSelector: selectorFromObject((w.namespaceSelector ?? {}) as LabelSelectorObject),
-    objectSelector: selectorFromObject((w.objectSelector ?? {}) as LabelSelectorObject),
+    namespaceSelector: selectorOf(w.namespaceSelector),
+    objectSelector: selectorOf(w.objectSelector),
     matchConditions: conditions.map((c) => {
       const name = typeof c.name === 'string' ? c.name : '';
       const compiled = compileCel(typeof c.expression === 'string' ? c.expression : '', { variables: MATCH_CONDITION_VARIABLES });

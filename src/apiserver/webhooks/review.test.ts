@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { applyJsonPatch } from '../patch/json-patch.js';
 import { refusal } from './admission.js';
 import { compileWebhook } from './matching.js';
@@ -65,4 +66,27 @@ test('patches as webhooks send them apply, bounded', () => {
   const many = Array.from({ length: 10_001 }, () => ({ op: 'test', path: '/metadata/name', value: 'p' }));
   assert.throws(() => applyJsonPatch(pod, many));
   assert.throws(() => applyJsonPatch(pod, [{ op: 'remove', path: '/nope' }]));
+});
+
+test('any answer at all: checked or refused with an Error, never a crash', () => {
+  const answer = fc.oneof(
+    fc.jsonValue(),
+    fc.record({
+      apiVersion: fc.constantFrom('admission.k8s.io/v1', 'x'),
+      kind: fc.constantFrom('AdmissionReview', 'y'),
+      response: fc.oneof(fc.jsonValue(), fc.record({ uid: fc.constantFrom(uid, 'z'), allowed: fc.jsonValue(), patch: fc.oneof(fc.string(), fc.jsonValue().map(b64)), patchType: fc.jsonValue(), status: fc.jsonValue(), warnings: fc.jsonValue(), auditAnnotations: fc.jsonValue() }, { requiredKeys: [] })),
+    }),
+  );
+  fc.assert(
+    fc.property(answer, fc.boolean(), fc.constantFrom('v1', 'v1beta1') as fc.Arbitrary<'v1' | 'v1beta1'>, (body, mutating, version) => {
+      try {
+        const r = verifyAdmissionResponse(uid, version, mutating, body);
+        assert.equal(typeof r.allowed, 'boolean');
+        if (r.patch !== undefined) assert.ok(Array.isArray(r.patch));
+      } catch (e) {
+        assert.ok(e instanceof Error && e.message.length > 0);
+      }
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { KObject } from '../../kind.js';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './index.js';
 
@@ -100,4 +101,20 @@ test('selectors and match conditions', () => {
     /matchConditions\[1\]\.name: Duplicate value: "a"/,
   );
   has(cfg(hook({ matchConditions: [{ name: 'bad name!', expression: 'true' }] })), /matchConditions\[0\]\.name: Invalid value/);
+});
+
+test('hostile configurations: defaulting and validation never throw', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.jsonValue(), fc.record({ name: fc.jsonValue(), clientConfig: fc.jsonValue(), rules: fc.jsonValue(), matchConditions: fc.jsonValue(), namespaceSelector: fc.jsonValue(), admissionReviewVersions: fc.jsonValue(), timeoutSeconds: fc.jsonValue() }, { requiredKeys: [] })), { maxLength: 4 }),
+      fc.boolean(),
+      (webhooks, mutating) => {
+        const o = cfg(...webhooks);
+        const kind = mutating ? mutatingWebhookConfiguration : validatingWebhookConfiguration;
+        kind.default?.(o);
+        assert.ok(Array.isArray(kind.validate?.(o)));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
