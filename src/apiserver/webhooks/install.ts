@@ -7,6 +7,7 @@ import type { ApiState } from '../context.js';
 import { mutatingWebhookPlugin, validatingWebhookPlugin } from './admission.js';
 import { WebhookConfigCache } from './config-cache.js';
 import { setConversionServiceResolver } from './conversion.js';
+import { NamespaceLabels } from './namespace-labels.js';
 import { storageServiceResolver } from './service-resolver.js';
 
 export function installWebhookAdmission(state: ApiState): { close(): void } {
@@ -29,17 +30,15 @@ export function installWebhookAdmission(state: ApiState): { close(): void } {
   };
   follow(mutating, 'mutatingwebhookconfigurations');
   follow(validating, 'validatingwebhookconfigurations');
+  const namespaces = new NamespaceLabels(state);
+  state.postStartHooks.push({ name: 'start-webhook-namespace-labels', run: () => namespaces.start() });
   const resolve = storageServiceResolver(state);
   setConversionServiceResolver(resolve);
   const deps = {
     mutating,
     validating,
     resolve,
-    async namespaceLabels(name: string) {
-      const def = state.registry.byResource('', 'v1', 'namespaces');
-      const ns = def && name ? await state.objects(def).get(undefined, name) : null;
-      return ns?.obj.metadata?.labels;
-    },
+    namespaceLabels: (name: string) => namespaces.get(name),
     versionsOf: (def: KindDef) => (def.conversion ? state.registry.all().filter((d) => d.group === def.group && d.plural === def.plural) : [def]),
     log: state.log.child({ component: 'webhook-admission' }),
   };
@@ -49,6 +48,7 @@ export function installWebhookAdmission(state: ApiState): { close(): void } {
     close() {
       mutating.close();
       validating.close();
+      namespaces.close();
     },
   };
 }
