@@ -61,7 +61,8 @@ function checkService(p: string, s: Record<string, unknown>): FieldError[] {
   return errs;
 }
 
-function checkClientConfig(p: string, cc: unknown): FieldError[] {
+/** A WebhookClientConfig (url xor service), as Kubernetes checks it; CRD conversion webhooks use the same checks. */
+export function checkClientConfig(p: string, cc: unknown): FieldError[] {
   const c = isObj(cc) ? cc : {};
   const hasUrl = typeof c.url === 'string';
   const hasService = isObj(c.service);
