@@ -52,6 +52,7 @@ import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-sec
 import { installPodSecurity } from './admission/pod-security/plugin.js';
 import { installServedKindsAdmission } from './admission/served-kinds.js';
 import { installQuotaAdmission } from './admission/quota-install.js';
+import { installWebhookAdmission } from './webhooks/install.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
@@ -129,6 +130,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
+  installWebhookAdmission(state);
   // CustomResourceDefinitions: served from the store before /readyz says ok.
   const crdController = installCrds(state);
   Object.assign(state.timings, opts.timings);
