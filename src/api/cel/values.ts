@@ -1,0 +1,64 @@
+// JSON <-> CEL values as Kubernetes maps them: objects are maps with field selection, arrays are
+// lists, integral numbers are CEL int (bigint), other numbers double, null is null. Results come back
+// as JSON (ints as numbers when they fit, else strings would lose nothing but type; we keep numbers).
+
+import { type CelValue, celList, celMap, isCelList, isCelMap, isCelUint } from '@bufbuild/cel';
+
+/** A value already converted to CEL: passed through evaluate() untouched (convert once per request). */
+export class CelReady {
+  constructor(readonly value: CelValue) {}
+}
+
+/** Converts once; evaluate() accepts the result as a variable's value and skips conversion. */
+export function prepareCel(json: unknown): CelReady {
+  return new CelReady(jsonToCel(json));
+}
+
+export function jsonToCel(v: unknown, depth = 0): CelValue {
+  if (v instanceof CelReady) return v.value;
+  if (depth > 200) throw new Error('value nested too deeply');
+  switch (typeof v) {
+    case 'number':
+      return Number.isInteger(v) ? BigInt(v) : v;
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return v;
+    case 'undefined':
+      return null;
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) return celList(v.map((x) => jsonToCel(x, depth + 1)));
+      if (isCelList(v) || isCelMap(v)) return v as CelValue;
+      const m = new Map<string, CelValue>();
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) m.set(k, jsonToCel(x, depth + 1));
+      return celMap(m);
+    }
+    default:
+      throw new Error(`cannot give a ${typeof v} to CEL`);
+  }
+}
+
+/** CEL value -> JSON (bigint -> number, maps -> objects, lists -> arrays). */
+export function celToJson(v: unknown, depth = 0): unknown {
+  if (depth > 200) throw new Error('value nested too deeply');
+  if (typeof v === 'bigint') return Number(v);
+  if (isCelUint(v)) return Number(v.value);
+  if (isCelList(v)) return Array.from(v, (x) => celToJson(x, depth + 1));
+  if (isCelMap(v)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of v) o[String(isCelUint(k) ? k.value : k)] = celToJson(x, depth + 1);
+    return o;
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  if (v !== null && typeof v === 'object' && 'name' in v && 'kind' in v) return String(v); // a CEL type value
+  return v;
+}
+
+/** Elements a value holds, for cost accounting (strings: characters, lists/maps: entries). */
+export function sizeOf(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (v instanceof Uint8Array) return v.length;
+  if (isCelList(v) || isCelMap(v)) return v.size;
+  return 0;
+}
