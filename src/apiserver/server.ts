@@ -50,6 +50,7 @@ import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-sec
 import { installPodSecurity } from './admission/pod-security/plugin.js';
 import { installServedKindsAdmission } from './admission/served-kinds.js';
 import { installQuotaAdmission } from './admission/quota-install.js';
+import { installValidatingAdmissionPolicy } from './admission/policy/plugin.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
@@ -125,6 +126,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
+  installValidatingAdmissionPolicy(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;

@@ -19,18 +19,25 @@ export class CostExceeded extends Error {
   }
 }
 
+/** @bufbuild/cel is slower than cel-go per unit of cost: a wall-clock ceiling per evaluation keeps
+ * the event loop free whatever the cost model misses. */
+export const EVALUATION_TIME_LIMIT_MS = 1000;
+
 /** A running total shared by the expressions of one validation (Kubernetes' RuntimeCELCostBudget). */
 export class CostBudget {
   spent = 0;
-  constructor(readonly limit = RUNTIME_COST_BUDGET) {}
+  /** performance.now() past which every expression charged to this budget stops. */
+  readonly deadline: number;
+  constructor(
+    readonly limit = RUNTIME_COST_BUDGET,
+    timeLimitMs = 2 * EVALUATION_TIME_LIMIT_MS,
+  ) {
+    this.deadline = performance.now() + timeLimitMs;
+  }
   get exhausted() {
     return this.spent > this.limit;
   }
 }
-
-/** @bufbuild/cel is slower than cel-go per unit of cost: a wall-clock ceiling per evaluation keeps
- * the event loop free whatever the cost model misses. */
-export const EVALUATION_TIME_LIMIT_MS = 1000;
 
 export class CostMeter {
   cost = 0;
@@ -42,7 +49,7 @@ export class CostMeter {
     readonly budget?: CostBudget,
     timeLimitMs = EVALUATION_TIME_LIMIT_MS,
   ) {
-    this.deadline = performance.now() + timeLimitMs;
+    this.deadline = Math.min(performance.now() + timeLimitMs, budget?.deadline ?? Number.POSITIVE_INFINITY);
   }
 
   charge(n: number) {

@@ -17,7 +17,7 @@ import { celToJson, jsonToCel } from './values.js';
 
 export { CostBudget, PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './cost.js';
 export { type AuthzCheck, type AuthzDecision, AuthzPending, authorizerValue, type CelAuthorizer } from './lib-authz.js';
-export { CelReady, prepareCel } from './values.js';
+export { CelReady, prepareCel, variablesValue } from './values.js';
 
 export interface CelProgram {
   /** The expression as written. */
@@ -81,6 +81,8 @@ export function compileCel(expression: string, opts: CelCompileOptions): { progr
       },
     };
   } catch (e) {
-    return { error: (e as Error).message };
+    // Parse errors, worded as cel-go's "ERROR: <input>:line:col: ...".
+    const m = (e as Error).message;
+    return { error: m.startsWith('<input>') ? `ERROR: ${m}` : m };
   }
 }

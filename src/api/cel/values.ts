@@ -62,3 +62,8 @@ export function sizeOf(v: unknown): number {
   if (isCelList(v) || isCelMap(v)) return v.size;
   return 0;
 }
+
+/** The `variables` value of a policy: raw CEL values (from evaluate with raw: true) by name. */
+export function variablesValue(raw: Map<string, unknown>): CelReady {
+  return new CelReady(celMap(raw as Map<string, CelValue>));
+}
