@@ -46,6 +46,9 @@ export interface CelCompileOptions {
 /** Kubernetes refuses longer expressions (its validation of x-kubernetes-validations and policies). */
 export const MAX_EXPRESSION_LENGTH = 5 * 1024;
 
+/** cel-go's wording for the errors users see most. */
+const kubernetesWording = (m: string) => m.replace(/^field not found: /, 'no such key: ');
+
 /** Compiles once; the program is reused for every evaluation. Never throws. */
 export function compileCel(expression: string, opts: CelCompileOptions): { program: CelProgram } | { error: string } {
   try {
@@ -71,7 +74,7 @@ export function compileCel(expression: string, opts: CelCompileOptions): { progr
             for (const name of declared) if (name in vars) activation[name] = jsonToCel(vars[name]);
             const r = withMeter(meter, () => run(activation as never));
             if (meter.exceeded) return { error: meter.exceeded.message, cost: meter.cost, costExceeded: true };
-            if (isCelError(r)) return { error: r.message, cost: meter.cost };
+            if (isCelError(r)) return { error: kubernetesWording(r.message), cost: meter.cost };
             return { value: eo?.raw ? r : celToJson(r), cost: meter.cost };
           } catch (e) {
             if (meter.exceeded) return { error: meter.exceeded.message, cost: meter.cost, costExceeded: true };
