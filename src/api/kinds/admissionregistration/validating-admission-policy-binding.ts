@@ -4,7 +4,7 @@
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema, labelSelector } from '../../meta.js';
-import { enumOf, setOf, str, struct } from '../../schema.js';
+import { enumOf, listOf, str, struct } from '../../schema.js';
 import { checkLabelSelector, isObj, type Obj } from '../workloads/checks.js';
 import { checkMatchResources, defaultMatchResources, matchResources } from './match-resources.js';
 
@@ -20,7 +20,8 @@ const spec = struct(ar('ValidatingAdmissionPolicyBindingSpec'), 'Which policy, w
     parameterNotFoundAction: enumOf(['Allow', 'Deny'], 'What to do when no parameter object is found.'),
   }),
   matchResources: matchResources,
-  validationActions: setOf(enumOf(VALIDATION_ACTIONS), 'Deny refuses the request, Warn returns a warning, Audit records it in the audit event.'),
+  // A set, but without a strategic-merge patch strategy (as in Kubernetes): replaced whole by patches.
+  validationActions: listOf(enumOf(VALIDATION_ACTIONS), 'Deny refuses the request, Warn returns a warning, Audit records it in the audit event.', { listType: 'set' }),
 });
 
 function validateSpec(s: unknown): FieldError[] {
