@@ -291,3 +291,62 @@ spec:
   await cluster.kubectl(['get', 'namespaces']);
   assert.ok(Date.now() - t < 5000, 'the server answers other requests');
 });
+
+test('the authorizer variable: a policy asks RBAC what the requesting user may do', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-authz}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: configmap-writer, namespace: vap-authz}
+rules:
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "create", "update", "patch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: alice-writes-configmaps, namespace: vap-authz}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: configmap-writer}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: sensitive-configmaps.example.com}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["configmaps"]}]
+  matchConditions:
+  - name: sensitive
+    expression: "has(object.metadata.labels) && object.metadata.labels['sensitive'] == 'true'"
+  validations:
+  - expression: "authorizer.group('').resource('secrets').namespace(request.namespace).check('get').allowed()"
+    messageExpression: "request.userInfo.username + ' may not read secrets, so may not write sensitive configmaps'"
+    reason: Forbidden
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: sensitive-configmaps-binding.example.com}
+spec:
+  policyName: sensitive-configmaps.example.com
+  validationActions: [Deny]
+`);
+  const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: vap-authz, labels: {sensitive: "true"}}\n`;
+  let last = { code: 0, stdout: '', stderr: '' };
+  let i = 0;
+  await until(
+    'alice to be refused',
+    async () => {
+      last = await cluster.kubectl(['create', '-f', '-', '--as=alice'], { input: cm(`alice-${i++}`), allowFail: true });
+      return last.code !== 0;
+    },
+    { timeoutMs: 10_000 },
+  );
+  assert.match(last.stderr, /alice may not read secrets, so may not write sensitive configmaps/);
+  // The admin may read secrets: admitted.
+  await cluster.kubectl(['create', '-f', '-'], { input: cm('by-admin') });
+  // alice's ordinary configmaps are not the policy's concern.
+  await cluster.kubectl(['create', 'configmap', 'plain', '-n', 'vap-authz', '--as=alice']);
+});
