@@ -98,6 +98,8 @@ spec:
   const got = (await cluster.kubectl(['get', 'validatingadmissionpolicies'])).stdout;
   assert.match(got, /^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE/);
   assert.match(got, /demo-policy\.example\.com\s+1\s+<unset>/);
+  // The server records the generation in force (Kubernetes' type checker writes the same status).
+  await until('the policy status', async () => (await cluster.kubectl(['get', 'validatingadmissionpolicy', 'demo-policy.example.com', '-o', 'jsonpath={.status.observedGeneration}'])).stdout === '1', { timeoutMs: 10_000 });
   const b = (await cluster.kubectl(['get', 'validatingadmissionpolicybindings'])).stdout;
   assert.match(b, /demo-binding-test\.example\.com\s+demo-policy\.example\.com\s+<unset>/);
 });

@@ -17,7 +17,11 @@ export class PolicyCache {
   private bindings = new Map<string, KObject>();
   private watched: WatchedKind[] = [];
 
-  constructor(state: ApiState, policyDef: KindDef, bindingDef: KindDef) {
+  constructor(
+    private state: ApiState,
+    private policyDef: KindDef,
+    bindingDef: KindDef,
+  ) {
     const log = state.log.child({ component: 'validating-admission-policy-cache' });
     const sinkOf = (m: Map<string, unknown>, wrap: (o: KObject) => unknown) => ({
       clear: () => m.clear(),
@@ -25,9 +29,54 @@ export class PolicyCache {
       remove: (o: KObject) => m.delete(o.metadata?.name ?? ''),
     });
     this.watched = [
-      new WatchedKind({ what: 'ValidatingAdmissionPolicy cache', objects: () => state.objects(policyDef), hub: () => state.hub(policyDef), log, sink: sinkOf(this.policies, (obj) => ({ obj })) }),
+      new WatchedKind({
+        what: 'ValidatingAdmissionPolicy cache',
+        objects: () => state.objects(policyDef),
+        hub: () => state.hub(policyDef),
+        log,
+        sink: sinkOf(this.policies, (obj) => {
+          this.noteStatus(obj);
+          return { obj };
+        }),
+      }),
       new WatchedKind({ what: 'ValidatingAdmissionPolicyBinding cache', objects: () => state.objects(bindingDef), hub: () => state.hub(bindingDef), log, sink: sinkOf(this.bindings, (o) => o) }),
     ];
+  }
+
+  /** Policies whose status is to be written (name -> generation), and whether a write pass is queued. */
+  private statusDue = new Map<string, number>();
+  private statusQueued = false;
+
+  /**
+   * Kubernetes' type checker records status.observedGeneration and typeChecking for each policy
+   * generation. gifee checks types at run time only, so typeChecking carries no warnings; the
+   * status still says which generation is in force (kubectl wait, tools that read it).
+   */
+  private noteStatus(obj: KObject) {
+    const gen = Number(obj.metadata?.generation ?? 0);
+    const status = obj.status as { observedGeneration?: number } | undefined;
+    if (status?.observedGeneration === gen) return;
+    this.statusDue.set(obj.metadata?.name ?? '', gen);
+    if (this.statusQueued) return;
+    this.statusQueued = true;
+    setTimeout(() => void this.writeStatuses(), 50).unref();
+  }
+
+  private async writeStatuses() {
+    this.statusQueued = false;
+    const due = [...this.statusDue];
+    this.statusDue.clear();
+    for (const [name, gen] of due) {
+      try {
+        await this.state.objects(this.policyDef).guaranteedUpdate(undefined, name, (cur) => {
+          if (Number(cur.metadata?.generation ?? 0) !== gen || (cur.status as { observedGeneration?: number } | undefined)?.observedGeneration === gen) return null;
+          cur.status = { ...(cur.status as object | undefined), observedGeneration: gen, typeChecking: {} };
+          return cur;
+        });
+      } catch {
+        // Deleted meanwhile, or the store is away: the next event of the policy tries again.
+      }
+    }
   }
 
   async start() {
