@@ -16,7 +16,7 @@ export function prepareCel(json: unknown): CelReady {
 
 export function jsonToCel(v: unknown, depth = 0): CelValue {
   if (v instanceof CelReady) return v.value;
-  if (depth > 200) throw new Error('value nested too deeply');
+  if (depth > 600) throw new Error('value nested too deeply');
   switch (typeof v) {
     case 'number':
       return Number.isInteger(v) ? BigInt(v) : v;
@@ -41,7 +41,7 @@ export function jsonToCel(v: unknown, depth = 0): CelValue {
 
 /** CEL value -> JSON (bigint -> number, maps -> objects, lists -> arrays). */
 export function celToJson(v: unknown, depth = 0): unknown {
-  if (depth > 200) throw new Error('value nested too deeply');
+  if (depth > 600) throw new Error('value nested too deeply');
   if (typeof v === 'bigint') return Number(v);
   if (isCelUint(v)) return Number(v.value);
   if (isCelList(v)) return Array.from(v, (x) => celToJson(x, depth + 1));

@@ -87,7 +87,13 @@ class PolicyRun {
       if (needsNamespace(policy.matchConstraints, this.attrs) || needsNamespace(spec.matchResources, this.attrs)) await this.fetchNamespace();
       if (!matchesResources(policy.matchConstraints, this.attrs, true)) continue;
       if (!matchesResources(spec.matchResources, this.attrs, false)) continue;
-      const failures = await this.evaluate(policy, spec);
+      let failures: Failure[];
+      try {
+        failures = await this.evaluate(policy, spec);
+      } catch (e) {
+        // Storage trouble reading parameters, an object CEL cannot take: the failurePolicy decides.
+        failures = policy.failurePolicy === 'Fail' ? [{ message: `failed to evaluate policy: ${e instanceof Error ? e.message : String(e)}`, reason: 'Invalid' }] : [];
+      }
       for (const f of failures) this.act(policy.name, bindingName, spec.validationActions ?? [], f);
     }
     if (this.audits.length) annotateAudit(this.a.rc.req, AUDIT_FAILURE_KEY, JSON.stringify(this.audits));
