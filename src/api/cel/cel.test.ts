@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileCel, CostBudget, type CelOutcome } from './index.js';
+import { compileCel, CostBudget, type CelOutcome, prepareCel } from './index.js';
 import { authorizerValue, AuthzPending, type AuthzCheck } from './index.js';
 import { _nestedQuantifier } from './lib-regex.js';
 import { CelReady } from './values.js';
@@ -37,6 +37,12 @@ test('JSON integers are CEL int, other numbers double; objects are maps with fie
   assert.deepEqual(value('{"k": object.spec.replicas}', { object }), { k: 3 });
 });
 
+test('with a schema, type: number values are double even when integral (CRD objects)', () => {
+  const self = prepareCel({ ratio: 2, count: 2, items: [{ w: 1 }] }, { type: 'object', properties: { ratio: { type: 'number' }, count: { type: 'integer' }, items: { type: 'array', items: { type: 'object', properties: { w: { type: 'number' } } } } } });
+  assert.equal(value('type(self.ratio) == double && type(self.count) == int && type(self.items[0].w) == double', { self }), true);
+  assert.equal(value('self.ratio * 1.5', { self }), 3);
+});
+
 test('unknown variables and functions are compile errors; bad syntax too', () => {
   for (const [expr, re] of [
     ['nope == 1', /undeclared reference to 'nope'/],
@@ -66,6 +72,16 @@ test('lists library: isSorted, sum, min, max, indexOf, lastIndexOf', () => {
   assert.equal(value('[1, 2, 1].indexOf(1)'), 0);
   assert.equal(value('[1, 2, 1].lastIndexOf(1)'), 2);
   assert.equal(value('[1, 2].indexOf(9)'), -1);
+});
+
+test('sets extension (quadratic work charged up front)', () => {
+  assert.equal(value('sets.contains([1, 2, 3], [3, 1])'), true);
+  assert.equal(value('sets.contains([1, 2], [4])'), false);
+  assert.equal(value('sets.equivalent([1, 2, 2], [2, 1])'), true);
+  assert.equal(value("sets.intersects(['a', 'b'], ['c', 'b'])"), true);
+  const big = Array.from({ length: 2000 }, (_, i) => i);
+  const r = evalCel('sets.contains(l, l)', { l: big });
+  assert.ok('error' in r && r.costExceeded, '2000 x 2000 comparisons exceed the limit');
 });
 
 test('regex library: find, findAll (RE2 syntax; exponential patterns refused)', () => {

@@ -7,7 +7,7 @@ import { strings } from '@bufbuild/cel/ext';
 import { chargeCost } from './cost.js';
 import { STEP_FUNCTION } from './guard.js';
 import { authzFuncs } from './lib-authz.js';
-import { listFuncs } from './lib-lists.js';
+import { listFuncs, setFuncs } from './lib-lists.js';
 import { netFuncs } from './lib-net.js';
 import { quantityFuncs } from './lib-quantity.js';
 import { regexFuncs } from './lib-regex.js';
@@ -17,11 +17,12 @@ import { sizeOf } from './values.js';
 const stepFunc = celFunc(STEP_FUNCTION, [CelScalar.DYN], CelScalar.DYN, (v: CelValue) => v as never);
 
 /** Functions whose cost does not grow with their arguments' sizes. */
-const CONSTANT_COST = new Set(['size', STEP_FUNCTION, '_==_', '_!=_', 'type', 'dyn', 'int', 'uint', 'double', 'bool']);
+const CONSTANT_COST = new Set(['size', STEP_FUNCTION, 'type', 'dyn', 'int', 'uint', 'double', 'bool']);
 
 /** Cost known before the call, for functions whose result can be far larger than their inputs. */
 function preCost(name: string, target: CelValue | undefined, args: CelValue[]): number {
   if (name === 'replace' && typeof target === 'string' && typeof args[1] === 'string') return ((target.length + 1) * args[1].length) / 10;
+  if (name.startsWith('sets.') && isCelList(args[0]) && isCelList(args[1])) return args[0].size * args[1].size;
   if (name === 'join' && isCelList(target)) {
     let n = 0;
     for (const v of target) n += sizeOf(v);
@@ -53,7 +54,7 @@ function metered(name: string, g: Group): Group {
   };
 }
 
-const k8sFuncs: CelFunc[] = [stepFunc, ...listFuncs, ...regexFuncs, ...quantityFuncs, ...netFuncs, ...urlFuncs, ...authzFuncs];
+const k8sFuncs: CelFunc[] = [stepFunc, ...listFuncs, ...setFuncs, ...regexFuncs, ...quantityFuncs, ...netFuncs, ...urlFuncs, ...authzFuncs];
 
 function build(): CelEnv {
   const base = celEnv({ funcs: [...strings, ...k8sFuncs] });

@@ -17,7 +17,7 @@ import { celToJson, jsonToCel } from './values.js';
 
 export { CostBudget, PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './cost.js';
 export { type AuthzCheck, type AuthzDecision, AuthzPending, authorizerValue, type CelAuthorizer } from './lib-authz.js';
-export { CelReady, prepareCel, variablesValue } from './values.js';
+export { CelReady, type CelTypeHint, prepareCel, variablesValue } from './values.js';
 
 export interface CelProgram {
   /** The expression as written. */

@@ -1,6 +1,7 @@
-// Kubernetes' CEL lists library: isSorted, sum, min, max, indexOf, lastIndexOf.
+// Kubernetes' CEL lists library (isSorted, sum, min, max, indexOf, lastIndexOf) and the sets
+// extension Kubernetes enables (sets.contains, sets.equivalent, sets.intersects).
 
-import { type CelFunc, type CelList, type CelValue, CelScalar, celMethod, listType } from '@bufbuild/cel';
+import { type CelFunc, type CelList, type CelValue, CelScalar, celFunc, celMethod, listType } from '@bufbuild/cel';
 import { celCompare, celEquals } from './compare.js';
 
 const LIST = listType(CelScalar.DYN);
@@ -49,5 +50,24 @@ export const listFuncs: CelFunc[] = [
   celMethod('lastIndexOf', LIST, [DYN], CelScalar.INT, function (this: CelList, x: CelValue) {
     for (let i = this.size - 1; i >= 0; i--) if (celEquals(this.get(i) as CelValue, x)) return BigInt(i);
     return -1n;
+  }),
+];
+
+const includes = (l: CelList, x: CelValue) => {
+  for (const v of l) if (celEquals(v, x)) return true;
+  return false;
+};
+const containsAll = (a: CelList, b: CelList) => {
+  for (const x of b) if (!includes(a, x)) return false;
+  return true;
+};
+
+// Quadratic: env.ts charges size(a) * size(b) before the call.
+export const setFuncs: CelFunc[] = [
+  celFunc('sets.contains', [LIST, LIST], CelScalar.BOOL, (a: CelList, b: CelList) => containsAll(a, b)),
+  celFunc('sets.equivalent', [LIST, LIST], CelScalar.BOOL, (a: CelList, b: CelList) => containsAll(a, b) && containsAll(b, a)),
+  celFunc('sets.intersects', [LIST, LIST], CelScalar.BOOL, (a: CelList, b: CelList) => {
+    for (const x of b) if (includes(a, x)) return true;
+    return false;
   }),
 ];

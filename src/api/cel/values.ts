@@ -9,17 +9,29 @@ export class CelReady {
   constructor(readonly value: CelValue) {}
 }
 
-/** Converts once; evaluate() accepts the result as a variable's value and skips conversion. */
-export function prepareCel(json: unknown): CelReady {
-  return new CelReady(jsonToCel(json));
+/** The parts of an OpenAPI v3 (structural) schema that decide CEL types: `type: number` is double
+ * even for integral values, as Kubernetes types CRD objects by their schema. */
+export interface CelTypeHint {
+  type?: string;
+  properties?: Record<string, CelTypeHint>;
+  items?: CelTypeHint;
+  additionalProperties?: CelTypeHint | boolean;
 }
 
-export function jsonToCel(v: unknown, depth = 0): CelValue {
+/**
+ * Converts once; evaluate() accepts the result as a variable's value and skips conversion. With a
+ * schema, numbers under `type: number` are double; without, integral numbers are int.
+ */
+export function prepareCel(json: unknown, schema?: CelTypeHint): CelReady {
+  return new CelReady(jsonToCel(json, 0, schema));
+}
+
+export function jsonToCel(v: unknown, depth = 0, schema?: CelTypeHint): CelValue {
   if (v instanceof CelReady) return v.value;
   if (depth > 600) throw new Error('value nested too deeply');
   switch (typeof v) {
     case 'number':
-      return Number.isInteger(v) ? BigInt(v) : v;
+      return Number.isInteger(v) && schema?.type !== 'number' ? BigInt(v) : v;
     case 'string':
     case 'boolean':
     case 'bigint':
@@ -28,10 +40,11 @@ export function jsonToCel(v: unknown, depth = 0): CelValue {
       return null;
     case 'object': {
       if (v === null) return null;
-      if (Array.isArray(v)) return celList(v.map((x) => jsonToCel(x, depth + 1)));
+      if (Array.isArray(v)) return celList(v.map((x) => jsonToCel(x, depth + 1, schema?.items)));
       if (isCelList(v) || isCelMap(v)) return v as CelValue;
       const m = new Map<string, CelValue>();
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) m.set(k, jsonToCel(x, depth + 1));
+      const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) m.set(k, jsonToCel(x, depth + 1, schema?.properties?.[k] ?? extra));
       return celMap(m);
     }
     default:
