@@ -50,17 +50,25 @@ export function evaluatePolicy(p: CompiledPolicy, input: PolicyVars): PolicyResu
       return { matched: true, failures, annotations: {} };
     }
   }
-  // Variables in order, each seeing those before it. One that fails is left out: expressions using
-  // it then fail with "no such key" (Kubernetes reports the variable's own error; a known gap).
+  // Variables in order, each seeing those before it. One that fails is left out, and an expression
+  // that then misses it reports the variable's own error, as Kubernetes' lazy variables do.
   const vars = new Map<string, unknown>();
+  const varErrors = new Map<string, string>();
   const withVars = (): Record<string, unknown> => ({ ...base, variables: variablesValue(vars) as CelReady });
+  const explain = (r: CelOutcome): CelOutcome => {
+    if (!('error' in r)) return r;
+    const missing = /^no such key: (\w+)$/.exec(r.error)?.[1];
+    const why = missing !== undefined ? varErrors.get(missing) : undefined;
+    return why === undefined ? r : { ...r, error: `composited variable "${missing}" fails to evaluate: ${why}` };
+  };
   for (const v of p.variables) {
-    const r = run(v.expr, withVars(), budget, true);
-    if (!('error' in r)) vars.set(v.name, r.value);
+    const r = explain(run(v.expr, withVars(), budget, true));
+    if ('error' in r) varErrors.set(v.name, r.error);
+    else vars.set(v.name, r.value);
   }
   const all = withVars();
   p.validations.forEach((v, i) => {
-    const r = run(v.expr, all, budget);
+    const r = explain(run(v.expr, all, budget));
     if ('error' in r) {
       fail({ message: `expression '${v.expr.expression}' resulted in error: ${r.error}`, reason: 'Invalid', expressionIndex: i });
       return;

@@ -82,6 +82,9 @@ test('evaluation: errors follow failurePolicy; match conditions; audit annotatio
   assert.ok(fail.matched);
   assert.match(fail.failures[0].message, /^expression 'object.spec.missing > 1' resulted in error: no such key: missing/);
   assert.deepEqual(evaluatePolicy(policy({ ...failing, failurePolicy: 'Ignore' }), vars({ spec: {} })), { matched: true, failures: [], annotations: {} });
+  const badVar = evaluatePolicy(policy({ variables: [{ name: 'n', expression: 'object.spec.missing' }], validations: [{ expression: 'variables.n > 1' }] }), vars({ spec: {} }));
+  assert.ok(badVar.matched);
+  assert.equal(badVar.failures[0].message, `expression 'variables.n > 1' resulted in error: composited variable "n" fails to evaluate: no such key: missing`);
   const conditional = policy({ matchConditions: [{ name: 'only-big', expression: 'object.spec.replicas > 10' }], validations: [{ expression: 'false' }] });
   assert.deepEqual(evaluatePolicy(conditional, vars({ spec: { replicas: 1 } })), { matched: false });
   assert.equal((evaluatePolicy(conditional, vars({ spec: { replicas: 11 } })) as { failures: unknown[] }).failures.length, 1);
