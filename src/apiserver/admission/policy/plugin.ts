@@ -168,12 +168,13 @@ class PolicyRun {
     return out;
   }
 
-  private async params(paramKind: { apiVersion: string; kind: string }, spec: BindingSpec): Promise<{ params: KObject[] } | { error: string }> {
+  private async params(paramKind: { apiVersion: string; kind: string }, spec: BindingSpec): Promise<{ params: (KObject | null)[] } | { error: string }> {
     const ref = spec.paramRef;
-    if (!ref) return { error: 'paramRef is required when the policy has a paramKind' };
+    // As Kubernetes: a binding without paramRef evaluates the policy once with params null.
+    if (!ref) return { params: [null] };
     const slash = paramKind.apiVersion.lastIndexOf('/');
     const def: KindDef | undefined = this.state.registry.byKind(slash < 0 ? '' : paramKind.apiVersion.slice(0, slash), paramKind.apiVersion.slice(slash + 1), paramKind.kind);
-    if (!def) return { error: `failed to find resource referenced by paramKind: '${paramKind.apiVersion}, Kind=${paramKind.kind}'` };
+    if (!def) return { error: `paramKind kind \`${paramKind.apiVersion}, Kind=${paramKind.kind}\` not known` };
     let namespace: string | undefined;
     if (def.namespaced) {
       namespace = ref.namespace || this.attrs.namespace;
