@@ -2,6 +2,8 @@
 // discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
 // so several can run against one etcd.
 
+import { installImmortalNamespaces } from './admission/immortal-namespaces.js';
+import { notePretty } from './pretty.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -56,6 +58,7 @@ import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
+import { installCrds } from './crd/controller.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -120,6 +123,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installImmortalNamespaces(state);
   installFlowcontrolBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
@@ -127,6 +131,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
   installValidatingAdmissionPolicy(state);
+  // CustomResourceDefinitions: served from the store before /readyz says ok.
+  const crdController = installCrds(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;
@@ -186,6 +192,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let url: URL | undefined;
     try {
       url = targetOf(req);
+      notePretty(req, res, url.searchParams);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       audit.requestInfo(info);
       if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
@@ -304,6 +311,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();
       serviceAllocation.stop();
+      crdController.close();
       upgrades.close();
       state.close();
       server.closeAllConnections();
