@@ -1,8 +1,8 @@
 // ValidatingAdmissionPolicy with real kubectl, after the Kubernetes documentation's examples: the
 // demo-policy.example.com "replicas <= 5" policy bound to namespaces labelled environment=test; a
 // policy whose limit comes from a ConfigMap parameter (paramKind, paramRef, messageExpression,
-// parameterNotFoundAction); Warn (a kubectl warning) and Audit (the audit event's annotation)
-// actions; policies that do not compile refused with 422; a hostile expression stopped by the cost
+// parameterNotFoundAction) and the documentation's custom ReplicaLimit parameter kind (a CRD); Warn
+// (a kubectl warning) and Audit (the audit event's annotation) actions; the authorizer variable; policies that do not compile refused with 422; a hostile expression stopped by the cost
 // limit without stalling the server.
 
 import { test, before, after } from 'node:test';
@@ -351,4 +351,64 @@ spec:
   await cluster.kubectl(['create', '-f', '-'], { input: cm('by-admin') });
   // alice's ordinary configmaps are not the policy's concern.
   await cluster.kubectl(['create', 'configmap', 'plain', '-n', 'vap-authz', '--as=alice']);
+});
+
+test('the documentation example with a custom parameter kind: ReplicaLimit (rules.example.com/v1)', async () => {
+  await apply(`apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: replicalimits.rules.example.com}
+spec:
+  group: rules.example.com
+  scope: Namespaced
+  names: {plural: replicalimits, singular: replicalimit, kind: ReplicaLimit}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          maxReplicas: {type: integer}
+`);
+  await until('ReplicaLimit to be served', async () => (await cluster.kubectl(['get', 'replicalimits', '-A'], { allowFail: true })).code === 0, { timeoutMs: 15_000 });
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-crd-params, labels: {limits: crd}}
+---
+apiVersion: rules.example.com/v1
+kind: ReplicaLimit
+metadata: {name: replica-limit-test.example.com, namespace: default}
+maxReplicas: 3
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: replicalimit-crd-policy.example.com}
+spec:
+  failurePolicy: Fail
+  paramKind: {apiVersion: rules.example.com/v1, kind: ReplicaLimit}
+  matchConstraints:
+    resourceRules:
+    - apiGroups: ["apps"]
+      apiVersions: ["v1"]
+      operations: ["CREATE", "UPDATE"]
+      resources: ["deployments"]
+  validations:
+  - expression: "object.spec.replicas <= params.maxReplicas"
+    reason: Invalid
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: replicalimit-binding-test.example.com}
+spec:
+  policyName: replicalimit-crd-policy.example.com
+  validationActions: [Deny]
+  paramRef: {name: replica-limit-test.example.com, namespace: default, parameterNotFoundAction: Deny}
+  matchResources:
+    namespaceSelector:
+      matchLabels: {limits: crd}
+`);
+  const denied = await eventually(deployment('four', 'vap-crd-params', 4), (r) => r.code !== 0, 'the ReplicaLimit policy to deny');
+  assert.match(denied.stderr, /ValidatingAdmissionPolicy 'replicalimit-crd-policy.example.com' with binding 'replicalimit-binding-test.example.com' denied request: failed expression: object.spec.replicas <= params.maxReplicas/);
+  await apply(deployment('three', 'vap-crd-params', 3));
 });
