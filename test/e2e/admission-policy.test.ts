@@ -2,8 +2,9 @@
 // demo-policy.example.com "replicas <= 5" policy bound to namespaces labelled environment=test; a
 // policy whose limit comes from a ConfigMap parameter (paramKind, paramRef, messageExpression,
 // parameterNotFoundAction) and the documentation's custom ReplicaLimit parameter kind (a CRD); Warn
-// (a kubectl warning) and Audit (the audit event's annotation) actions; the authorizer variable; policies that do not compile refused with 422; a hostile expression stopped by the cost
-// limit without stalling the server.
+// (a kubectl warning) and Audit (the audit event's annotation) actions; the authorizer variable;
+// policies that do not compile refused with 422; a hostile expression stopped by the cost limit
+// without stalling the server.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
