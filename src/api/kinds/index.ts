@@ -13,5 +13,6 @@ import { autoscalingKinds } from './autoscaling/hpa.js';
 import { flowcontrolKinds } from './flowcontrol/index.js';
 import { webhookKinds } from './webhooks/index.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
+import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds];
