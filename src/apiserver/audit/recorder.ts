@@ -112,14 +112,6 @@ class Tap {
 
 const bodyMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Each request's record, for code that only holds the request (admission adds annotations). */
-const recorders = new WeakMap<IncomingMessage, Recorder>();
-
-/** Adds an annotation to the request's audit event (no-op when the request is not audited). */
-export function annotateAudit(req: IncomingMessage, key: string, value: string) {
-  recorders.get(req)?.annotate(key, value);
-}
-
 class Recorder implements RequestAudit {
   private readonly auditID: string;
   private readonly received = new Date();
@@ -148,11 +140,6 @@ class Recorder implements RequestAudit {
     if (!res.headersSent) res.setHeader('Audit-ID', this.auditID);
     if (tapBodies && bodyMethods.has(req.method ?? '')) this.tapRequest();
     res.once('close', () => this.complete());
-    recorders.set(req, this);
-  }
-
-  annotate(key: string, value: string) {
-    this.annotations[key] = value;
   }
 
   requestInfo(info: RequestInfo) {

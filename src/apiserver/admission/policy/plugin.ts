@@ -10,7 +10,7 @@ import { ApiError, forbidden, type StatusReason } from '../../../api/errors.js';
 import type { KindDef, KObject } from '../../../api/kind.js';
 import { VALIDATION_REASONS } from '../../../api/kinds/admissionregistration/validating-admission-policy.js';
 import { type LabelSelectorObject, selectorFromObject } from '../../../api/labels.js';
-import { annotateAudit } from '../../audit/recorder.js';
+import { addAuditAnnotation } from '../../audit/annotations.js';
 import type { ApiState } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { CompiledPolicy } from './compiled-policy.js';
@@ -96,7 +96,7 @@ class PolicyRun {
       }
       for (const f of failures) this.act(policy.name, bindingName, spec.validationActions ?? [], f);
     }
-    if (this.audits.length) annotateAudit(this.a.rc.req, AUDIT_FAILURE_KEY, JSON.stringify(this.audits));
+    if (this.audits.length) addAuditAnnotation(this.a.rc.req, AUDIT_FAILURE_KEY, JSON.stringify(this.audits));
     if (this.denial) throw this.denial;
   }
 
@@ -162,7 +162,7 @@ class PolicyRun {
       }
       if (result.matched) {
         out.push(...result.failures);
-        for (const [k, v] of Object.entries(result.annotations)) annotateAudit(this.a.rc.req, k, v);
+        for (const [k, v] of Object.entries(result.annotations)) addAuditAnnotation(this.a.rc.req, k, v);
       }
     }
     return out;
