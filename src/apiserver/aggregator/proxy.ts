@@ -22,6 +22,8 @@ export interface ProxyClient {
   cert?: string;
   key?: string;
   headers: IdentityHeaderNames;
+  /** Default RESPONSE_HEADER_TIMEOUT_MS (tests shorten it). */
+  responseHeaderTimeoutMs?: number;
 }
 
 /** From dialling to the response's headers, at most (the request deadline bounds ordinary requests as a whole). */
@@ -64,7 +66,8 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, path: st
       maxHeaderSize: MAX_HEADER_SIZE,
       ...tlsOptions(a, target, client),
     });
-    const timer = setTimeout(() => up.destroy(new Error(`no response from ${target.serverName} within ${RESPONSE_HEADER_TIMEOUT_MS / 1000}s`)), RESPONSE_HEADER_TIMEOUT_MS);
+    const waitMs = client.responseHeaderTimeoutMs ?? RESPONSE_HEADER_TIMEOUT_MS;
+    const timer = setTimeout(() => up.destroy(new Error(`no response from ${target.serverName} within ${waitMs / 1000}s`)), waitMs);
     up.on('error', (e) => {
       clearTimeout(timer);
       if (!settled) return fail(e);
@@ -108,7 +111,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, path: st
 function proxyUpgrade(req: IncomingMessage, res: ServerResponse, path: string, a: APIService, target: Target, user: UserInfo, client: ProxyClient): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const up = tls.connect({ host: target.host, port: target.port, ...tlsOptions(a, target, client) });
-    const timer = setTimeout(() => up.destroy(new Error(`timed out connecting to ${target.serverName}`)), RESPONSE_HEADER_TIMEOUT_MS);
+    const timer = setTimeout(() => up.destroy(new Error(`timed out connecting to ${target.serverName}`)), client.responseHeaderTimeoutMs ?? RESPONSE_HEADER_TIMEOUT_MS);
     up.once('error', (e) => {
       clearTimeout(timer);
       reject(unreachable(e.message));
