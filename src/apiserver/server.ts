@@ -280,9 +280,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
       return sendJson(res, 200, openapiV2(registry));
     }
-    if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index(registry));
+    if (path === '/openapi/v3') return sendJson(res, 200, aggregator.openapiV3Index(openapiV3Index(registry) as { paths: Record<string, unknown> }));
     if (path.startsWith('/openapi/v3/')) {
-      const doc = openapiV3Doc(registry, path.slice('/openapi/v3/'.length));
+      const gvPath = path.slice('/openapi/v3/'.length);
+      const doc = openapiV3Doc(registry, gvPath) ?? (await aggregator.openapiV3Doc(gvPath));
       return sendOrNotFound(res, doc);
     }
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${path})`, {});

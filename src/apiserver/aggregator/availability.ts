@@ -4,10 +4,9 @@
 // system:kube-aggregator in system:masters, over the front-proxy connection). The discovery
 // document it answered is kept for this server's discovery (discovery-merge.ts).
 
-import https from 'node:https';
 import { ResolveError, resolveService, type Target } from './resolve.js';
-import { tlsOptions, type ProxyClient } from './proxy.js';
-import { forwardedHeaders } from './proxy-headers.js';
+import type { ProxyClient } from './proxy.js';
+import { getFromExtension } from './extension-get.js';
 import type { ApiState } from '../context.js';
 import type { APIService, APIServiceCondition } from '../../api/kinds/apiregistration/apiservice.js';
 
@@ -26,8 +25,6 @@ export interface APIResourceList {
   resources: { name: string; singularName?: string; namespaced?: boolean; kind?: string; verbs?: string[]; shortNames?: string[]; categories?: string[]; group?: string; version?: string }[];
 }
 
-const AGGREGATOR_USER = { name: 'system:kube-aggregator', groups: ['system:masters'] };
-
 export async function checkAPIService(state: ApiState, a: APIService, client: ProxyClient): Promise<CheckResult> {
   const spec = a.spec ?? {};
   let target: Target;
@@ -40,47 +37,13 @@ export async function checkAPIService(state: ApiState, a: APIService, client: Pr
   const path = `/apis/${spec.group}/${spec.version}`;
   const url = `https://${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}${path}`;
   try {
-    const { status, body } = await get(target, path, a, client);
+    const { status, body } = await getFromExtension(target, path, a, client, { maxBytes: MAX_DISCOVERY_BYTES, timeoutMs: DISCOVERY_CHECK_TIMEOUT_MS });
     if (status < 200 || status > 299) throw new Error(`bad status from ${url}: ${status}`);
     const doc = parseResourceList(body);
     return { condition: { type: 'Available', status: 'True', reason: 'Passed', message: 'all checks passed' }, resources: doc };
   } catch (e) {
     return { condition: { type: 'Available', status: 'False', reason: 'FailedDiscoveryCheck', message: `failing or missing response from ${url}: ${(e as Error).message}` } };
   }
-}
-
-function get(target: { host: string; port: number; serverName: string }, path: string, a: APIService, client: ProxyClient): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: target.host,
-      port: target.port,
-      path,
-      method: 'GET',
-      agent: false,
-      headers: { ...forwardedHeaders([], AGGREGATOR_USER, client.headers), accept: 'application/json', host: `${target.serverName}:${target.port}` },
-      ...tlsOptions(a, target, client),
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`Get "${path}": context deadline exceeded`)), DISCOVERY_CHECK_TIMEOUT_MS);
-    req.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let n = 0;
-      res.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > MAX_DISCOVERY_BYTES) return req.destroy(new Error('discovery document too large'));
-        chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
-    req.end();
-  });
 }
 
 /** The extension's APIResourceList, checked for shape: entries that are not well-formed are dropped. */

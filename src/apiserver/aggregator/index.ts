@@ -16,6 +16,7 @@ import { checkAPIService, type APIResourceList, type CheckResult } from './avail
 import { proxyRequest, unreachable, type ProxyClient } from './proxy.js';
 import { ResolveError, resolveService, type Target } from './resolve.js';
 import { syncLocalAPIServices } from './local-apiservices.js';
+import { ExtensionOpenApi } from './openapi.js';
 
 export interface AggregatorOptions {
   proxyClient: ProxyClient;
@@ -46,12 +47,14 @@ export class Aggregator {
   private again = false;
   private closed = false;
   private stopRegistry?: () => void;
+  private openapi: ExtensionOpenApi;
 
   constructor(
     private state: ApiState,
     private opts: AggregatorOptions,
   ) {
     const def = state.registry.byResource('apiregistration.k8s.io', 'v1', 'apiservices')!;
+    this.openapi = new ExtensionOpenApi(state, opts.proxyClient);
     this.watched = new WatchedKind({
       what: 'APIService cache (aggregation)',
       objects: () => state.objects(def),
@@ -118,11 +121,27 @@ export class Aggregator {
     await proxyRequest(req, res, url.pathname + url.search, a, target, user, this.opts.proxyClient);
   }
 
+  /** The OpenAPI v3 index with the available extension group/versions added (local ones win). */
+  openapiV3Index(local: { paths: Record<string, unknown> }): { paths: Record<string, unknown> } {
+    return { ...local, paths: { ...this.openapi.indexEntries(this.availableServices()), ...local.paths } };
+  }
+
+  /** The OpenAPI v3 document of an available extension group/version ("apis/<group>/<version>"), from its server. */
+  async openapiV3Doc(gvPath: string): Promise<unknown | undefined> {
+    const m = /^apis\/([^/]+)\/([^/]+)$/.exec(gvPath);
+    const a = m ? this.byName.get(`${m[2]}.${m[1]}`) : undefined;
+    if (!a || isLocal(a) || availableCondition(a)?.status !== 'True') return undefined;
+    return this.openapi.document(a);
+  }
+
+  private availableServices(): APIService[] {
+    return [...this.byName.values()].filter((a) => !isLocal(a) && availableCondition(a)?.status === 'True');
+  }
+
   /** Extension group/versions that passed their last check, highest priority first. */
   availableExtensions(): ExtensionVersion[] {
     const out: ExtensionVersion[] = [];
-    for (const a of this.byName.values()) {
-      if (isLocal(a) || availableCondition(a)?.status !== 'True') continue;
+    for (const a of this.availableServices()) {
       const s = a.spec ?? {};
       out.push({ group: s.group ?? '', version: s.version ?? '', groupPriorityMinimum: s.groupPriorityMinimum ?? 0, versionPriority: s.versionPriority ?? 0, resources: this.results.get(a.metadata?.name ?? '')?.resources });
     }
