@@ -176,6 +176,11 @@ test('an extension server behind a Service becomes Available and is proxied to w
   const nodes = (await k(['get', 'nodes.metrics.k8s.io', '-o', 'name'])).stdout;
   assert.match(nodes, /node-a/);
 
+  // kubectl top reads the metrics API as it reads metrics-server's.
+  const top = (await k(['top', 'pod', '-n', 'default'])).stdout;
+  assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+  assert.match(top, /demo\s+1m\s+1Mi/);
+
   // OpenAPI v3 of the extension, through this server's index: kubectl explain down to nested fields.
   const index = JSON.parse((await k(['get', '--raw', '/openapi/v3'])).stdout);
   assert.ok(index.paths['apis/metrics.k8s.io/v1beta1']);
