@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KObject } from '../../api/kind.js';
 import type { ApiState, UserInfo } from '../context.js';
 import { WatchedKind } from '../storage/watched-kind.js';
-import { availableCondition, isLocal, type APIService } from '../../api/kinds/apiregistration/apiservice.js';
+import { apiService, availableCondition, isLocal, type APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import { nowSeconds } from '../prepare.js';
 import { ApiError } from '../../api/errors.js';
 import { checkAPIService, type APIResourceList, type CheckResult } from './availability.js';
@@ -48,12 +48,15 @@ export class Aggregator {
   private closed = false;
   private stopRegistry?: () => void;
   private openapi: ExtensionOpenApi;
+  private idle: boolean;
 
   constructor(
     private state: ApiState,
     private opts: AggregatorOptions,
   ) {
-    const def = state.registry.byResource('apiregistration.k8s.io', 'v1', 'apiservices')!;
+    // A registry without APIServices (a test's own): the aggregator stays idle.
+    const def = state.registry.byResource('apiregistration.k8s.io', 'v1', 'apiservices') ?? apiService;
+    this.idle = !state.registry.byResource('apiregistration.k8s.io', 'v1', 'apiservices');
     this.openapi = new ExtensionOpenApi(state, opts.proxyClient);
     this.watched = new WatchedKind({
       what: 'APIService cache (aggregation)',
@@ -81,6 +84,7 @@ export class Aggregator {
 
   /** Post-start: the cache, the local APIServices (again on every registry change), the periodic checks. */
   async start(): Promise<void> {
+    if (this.idle) return;
     await this.watched.start();
     await syncLocalAPIServices(this.state);
     this.stopRegistry = this.state.registry.onChange(() => {
