@@ -13,7 +13,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
-import { startCluster, repoRoot, type Cluster } from '../helpers/cluster.js';
+import { startCluster, repoRoot, kubectlBinary, type Cluster } from '../helpers/cluster.js';
 import { reserve } from '../helpers/reserve.js';
 import { createCa, issueCert } from '../../src/cli/pki.js';
 
@@ -175,6 +175,18 @@ test('an extension server behind a Service becomes Available and is proxied to w
   assert.match(table, /demo/);
   const nodes = (await k(['get', 'nodes.metrics.k8s.io', '-o', 'name'])).stdout;
   assert.match(nodes, /node-a/);
+
+  // A watch streams through: the first event arrives while the stream stays open.
+  const watch = spawn(kubectlBinary, ['--kubeconfig', c.kubeconfig, 'get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods?watch=true'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let streamed = '';
+  watch.stdout!.on('data', (d) => (streamed += d));
+  try {
+    await until('the first watch event', async () => streamed.includes('"ADDED"'), 15_000);
+    assert.equal(watch.exitCode, null, 'the stream is still open');
+    assert.match(streamed, /"test\.gifee\.io\/user":"system:admin"/);
+  } finally {
+    watch.kill();
+  }
 
   // kubectl top reads the metrics API as it reads metrics-server's.
   const top = (await k(['top', 'pod', '-n', 'default'])).stdout;
