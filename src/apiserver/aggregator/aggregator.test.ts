@@ -22,7 +22,7 @@ async function eventually(what: string, ok: () => Promise<boolean> | boolean) {
   assert.fail(`timed out: ${what}`);
 }
 
-const widget: KindDef = { group: 'stable.example.com', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: true, schema: kindSchema('com.example.stable.v1.Widget', 'A test kind.', {}) };
+const widget: KindDef = { custom: true, group: 'stable.example.com', version: 'v1', kind: 'Widget', plural: 'widgets', singular: 'widget', namespaced: true, schema: kindSchema('com.example.stable.v1.Widget', 'A test kind.', {}) };
 
 test('local APIServices follow the registry; remote ones get Available False with the reason', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gifee-aggregator-'));
@@ -47,6 +47,7 @@ test('local APIServices follow the registry; remote ones get Available False wit
     // A kind of a new group added at run time (a CRD) gets its APIService, and loses it on removal.
     state.registry.add(widget);
     await eventually('v1.stable.example.com created', async () => !!(await get('v1.stable.example.com')));
+    assert.equal((await get('v1.stable.example.com'))?.metadata?.labels?.['kube-aggregator.kubernetes.io/automanaged'], 'true');
     state.registry.remove('stable.example.com', 'v1', 'widgets');
     await eventually('v1.stable.example.com removed', async () => !(await get('v1.stable.example.com')));
 

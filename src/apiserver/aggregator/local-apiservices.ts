@@ -1,5 +1,6 @@
 // Local APIServices for every group/version this server serves itself, as kube-apiserver's
-// autoregister controller keeps them: labelled kube-aggregator.kubernetes.io/automanaged=onstart,
+// autoregister controller keeps them: labelled kube-aggregator.kubernetes.io/automanaged (onstart
+// for built-in groups, true for those of CRDs),
 // created at start, added when a kind of a new group/version is registered at run time
 // (KindRegistry.onChange: CRDs) and removed when its last kind goes. Objects a user made, or that
 // name an extension server, are never touched.
@@ -41,6 +42,12 @@ export const apiServiceName = (group: string, version: string) => `${version}.${
 /** The APIServices the registry calls for, by name. */
 export function desiredLocalAPIServices(state: ApiState): Map<string, KObject> {
   const out = new Map<string, KObject>();
+  const custom = new Set(
+    state.registry
+      .all()
+      .filter((d) => d.custom)
+      .map((d) => `${d.group}/${d.version}`),
+  );
   for (const g of state.registry.groups()) {
     const idx = GROUP_ORDER.indexOf(g.group);
     // Unknown (custom) groups: Kubernetes gives CRD groups 1000.
@@ -50,7 +57,7 @@ export function desiredLocalAPIServices(state: ApiState): Map<string, KObject> {
       out.set(name, {
         apiVersion: 'apiregistration.k8s.io/v1',
         kind: 'APIService',
-        metadata: { name, labels: { [AUTOMANAGED_LABEL]: 'onstart' } },
+        metadata: { name, labels: { [AUTOMANAGED_LABEL]: custom.has(`${g.group}/${version}`) ? 'true' : 'onstart' } },
         spec: { group: g.group, version, groupPriorityMinimum, versionPriority: Math.max(1, 15 - i) },
       });
     });

@@ -128,7 +128,6 @@ function proxyUpgrade(req: IncomingMessage, res: ServerResponse, path: string, a
       const done = () => {
         down.destroy();
         up.destroy();
-        resolve();
       };
       down.on('error', done);
       up.on('error', done);
@@ -136,6 +135,8 @@ function proxyUpgrade(req: IncomingMessage, res: ServerResponse, path: string, a
       up.once('close', done);
       down.pipe(up);
       up.pipe(down);
+      // The request is handled: the relay lives on its own (no in-flight slot or deadline holds it).
+      resolve();
     });
   });
 }
