@@ -5,6 +5,7 @@
 // document its server answered, which this server's discovery merges in (discovery-merge.ts);
 // local APIServices follow the kind registry (local-apiservices.ts).
 
+import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KObject } from '../../api/kind.js';
 import type { ApiState, UserInfo } from '../context.js';
@@ -49,6 +50,8 @@ export class Aggregator {
   private stopRegistry?: () => void;
   private openapi: ExtensionOpenApi;
   private idle: boolean;
+  /** Pooled connections to extension servers, dropped on close. */
+  private agent = new https.Agent({ keepAlive: true, maxFreeSockets: 16, timeout: 90_000 });
 
   constructor(
     private state: ApiState,
@@ -101,6 +104,7 @@ export class Aggregator {
     this.stopRegistry?.();
     clearInterval(this.timer);
     clearTimeout(this.soon);
+    this.agent.destroy();
   }
 
   /** The non-local APIService a path belongs to, if any. */
@@ -122,7 +126,7 @@ export class Aggregator {
       if (e instanceof ResolveError) throw unreachable(e.message);
       throw e;
     }
-    await proxyRequest(req, res, url.pathname + url.search, a, target, user, this.opts.proxyClient);
+    await proxyRequest(req, res, url.pathname + url.search, a, target, user, { ...this.opts.proxyClient, agent: this.agent });
   }
 
   /** The OpenAPI v3 index with the available extension group/versions added (local ones win). */

@@ -22,6 +22,8 @@ export interface ProxyClient {
   cert?: string;
   key?: string;
   headers: IdentityHeaderNames;
+  /** Keeps connections to extension servers open between requests (pools are per host, port, CA, certificate and server name); none: a connection per request. */
+  agent?: https.Agent;
   /** Default RESPONSE_HEADER_TIMEOUT_MS (tests shorten it). */
   responseHeaderTimeoutMs?: number;
 }
@@ -62,7 +64,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, path: st
       method: req.method,
       path,
       headers: { ...forwardedHeaders(req.rawHeaders, user, client.headers), host: `${target.serverName}:${target.port}` },
-      agent: false,
+      agent: client.agent ?? false,
       maxHeaderSize: MAX_HEADER_SIZE,
       ...tlsOptions(a, target, client),
     });
