@@ -57,6 +57,7 @@ import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
 import { clientCertAuthenticatorFor, requestHeaderAuthenticator, REQUEST_HEADER_DEFAULTS, type RequestHeaderOptions } from './authn/requestheader.js';
 import { Aggregator } from './aggregator/index.js';
+import type { V2Doc } from './aggregator/openapi.js';
 import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
 import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
 
@@ -273,12 +274,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/openapi/v2') {
       // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.
       const first = parseAccept(req.headers.accept)[0];
+      const doc = await aggregator.openapiV2(openapiV2(registry) as V2Doc);
       if (first.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || first.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf') {
-        const body = openapiV2Protobuf(registry);
+        const body = openapiV2Protobuf(doc);
         res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
         return void res.end(body);
       }
-      return sendJson(res, 200, openapiV2(registry));
+      return sendJson(res, 200, doc);
     }
     if (path === '/openapi/v3') return sendJson(res, 200, aggregator.openapiV3Index(openapiV3Index(registry) as { paths: Record<string, unknown> }));
     if (path.startsWith('/openapi/v3/')) {
@@ -362,8 +364,7 @@ function rateLimitedRefusalLog(log: Logger) {
 
 /** The protobuf OpenAPI v2 document, encoded once per registry state. */
 const protoCache = new WeakMap<object, Buffer>();
-function openapiV2Protobuf(registry: KindRegistry): Buffer {
-  const doc = openapiV2(registry);
+function openapiV2Protobuf(doc: Record<string, unknown>): Buffer {
   let b = protoCache.get(doc);
   if (!b) protoCache.set(doc, (b = encodeOpenApiV2(doc)));
   return b;

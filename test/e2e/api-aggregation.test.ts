@@ -200,6 +200,13 @@ test('an extension server behind a Service becomes Available and is proxied to w
   assert.match(explain, /KIND:\s+PodMetrics/);
   assert.match(explain, /Metrics for all containers are collected within the same time window/);
   assert.match(explain, /usage/);
+
+  // OpenAPI v2 gains the extension's own paths and new definitions, nothing else.
+  const v2 = JSON.parse((await k(['get', '--raw', '/openapi/v2'])).stdout);
+  assert.ok(v2.definitions['io.k8s.metrics.pkg.apis.metrics.v1beta1.PodMetrics']);
+  assert.ok(v2.paths['/apis/metrics.k8s.io/v1beta1/namespaces/{namespace}/pods/{name}']);
+  assert.equal(v2.paths['/apis/apps/v1/hijacked'], undefined);
+  assert.notEqual(v2.definitions['io.k8s.api.core.v1.Pod'].description, 'HIJACKED');
 });
 
 test('RBAC denies in gifee before proxying; an allowed user arrives under their own name', { skip }, async () => {

@@ -17,7 +17,7 @@ import { checkAPIService, type APIResourceList, type CheckResult } from './avail
 import { proxyRequest, unreachable, type ProxyClient } from './proxy.js';
 import { ResolveError, resolveService, type Target } from './resolve.js';
 import { syncLocalAPIServices } from './local-apiservices.js';
-import { ExtensionOpenApi } from './openapi.js';
+import { ExtensionOpenApi, type V2Doc } from './openapi.js';
 
 export interface AggregatorOptions {
   proxyClient: ProxyClient;
@@ -140,6 +140,11 @@ export class Aggregator {
     const a = m ? this.byName.get(`${m[2]}.${m[1]}`) : undefined;
     if (!a || isLocal(a) || availableCondition(a)?.status !== 'True') return undefined;
     return this.openapi.document(a);
+  }
+
+  /** The OpenAPI v2 document with the available extensions' paths and definitions (see openapi.ts). */
+  openapiV2(base: V2Doc): Promise<V2Doc> {
+    return this.openapi.mergedV2(base, this.availableServices());
   }
 
   private availableServices(): APIService[] {
