@@ -2,6 +2,8 @@
 // discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
 // so several can run against one etcd.
 
+import { installImmortalNamespaces } from './admission/immortal-namespaces.js';
+import { notePretty } from './pretty.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -60,6 +62,7 @@ import { Aggregator } from './aggregator/index.js';
 import type { V2Doc } from './aggregator/openapi.js';
 import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
 import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
+import { installCrds } from './crd/controller.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -126,12 +129,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installImmortalNamespaces(state);
   installFlowcontrolBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
+  // CustomResourceDefinitions: served from the store before /readyz says ok.
+  const crdController = installCrds(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;
@@ -201,6 +207,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let url: URL | undefined;
     try {
       url = targetOf(req);
+      notePretty(req, res, url.searchParams);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       audit.requestInfo(info);
       if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
@@ -327,6 +334,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();
       serviceAllocation.stop();
+      crdController.close();
       upgrades.close();
       aggregator.close();
       state.close();

@@ -12,5 +12,6 @@ import { policyKinds } from './policy/index.js';
 import { autoscalingKinds } from './autoscaling/hpa.js';
 import { flowcontrolKinds } from './flowcontrol/index.js';
 import { apiService } from './apiregistration/apiservice.js';
+import { apiextensionsKinds } from './apiextensions/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, apiService];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, apiService];
