@@ -59,6 +59,11 @@ import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
+import { clientCertAuthenticatorFor, requestHeaderAuthenticator, REQUEST_HEADER_DEFAULTS, type RequestHeaderOptions } from './authn/requestheader.js';
+import { Aggregator } from './aggregator/index.js';
+import type { V2Doc } from './aggregator/openapi.js';
+import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
+import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
 import { installCrds } from './crd/controller.js';
 
 export interface ApiServerOptions {
@@ -98,6 +103,8 @@ export interface ApiServerOptions {
   authorizer?: Authorizer | ((state: ApiState) => Authorizer);
   /** Requests without credentials are user system:anonymous in group system:unauthenticated (default true, as Kubernetes); false: 401. */
   anonymousAuth?: boolean;
+  /** API aggregation (aggregator/): front proxies this server trusts (--requestheader-*), the client certificate it proxies with (--proxy-client-cert-file), how often APIServices are checked. */
+  aggregation?: { requestHeader?: RequestHeaderOptions; proxyClient?: { cert: string; key: string }; checkIntervalMs?: number };
 }
 
 export interface ApiServer {
@@ -142,7 +149,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Joining nodes' bootstrap tokens (kube-system Secrets), as --enable-bootstrap-token-auth.
   state.tokenAuthenticators.push(bootstrapTokenAuthenticator(state));
   const saTokens: ServiceAccountTokens | undefined = opts.serviceAccounts ? await installServiceAccounts(state, opts.serviceAccounts) : undefined;
-  const authenticators = [clientCertAuthenticator, ...(opts.authenticators ?? [])];
+  // With a requestheader CA the listener trusts two CAs: a front proxy's certificate authenticates
+  // through the headers it sends, never as its own CN, and user certificates must be the cluster CA's.
+  const requestHeader = opts.aggregation?.requestHeader;
+  const certAuthenticators = requestHeader ? [requestHeaderAuthenticator(requestHeader), clientCertAuthenticatorFor(opts.tls.clientCA, clientCertAuthenticator)] : [clientCertAuthenticator];
+  const authenticators = [...certAuthenticators, ...(opts.authenticators ?? [])];
+  const aggregator = new Aggregator(state, {
+    proxyClient: { ...opts.aggregation?.proxyClient, headers: requestHeader ?? REQUEST_HEADER_DEFAULTS },
+    checkIntervalMs: opts.aggregation?.checkIntervalMs,
+  });
+  state.postStartHooks.push({ name: 'start-kube-aggregator-informers', run: () => aggregator.start() });
+  state.postStartHooks.push({ name: 'extension-apiserver-authentication', run: () => publishExtensionAuth(state, extensionAuthData(opts.tls.clientCA, requestHeader)) });
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
   const inflight = new InflightLimiter(limits);
@@ -150,7 +167,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
   // timeout ends once a request is in, so it never cuts a watch or a followed log.
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => serve(req, res));
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: requestHeader ? [opts.tls.clientCA, requestHeader.clientCA] : opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => serve(req, res));
   const requestStart = requestStartTimes(server);
   // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
   // know yet and closeAllConnections() would leave open (and server.close() wait for).
@@ -220,6 +237,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const user = await impersonate(req, original, state.authorizer);
       if (user !== original) audit.impersonated(user);
       await authorizeOrThrow(audit.authorizer(state.authorizer), attributesOf(req.method ?? 'GET', info, user, url.searchParams));
+      // A group/version of an extension API server: proxied, after authentication and authorization here.
+      const extension = aggregator.serviceFor(path);
+      if (extension) return await aggregator.proxy(req, res, url, extension, user);
       if (info.kind === 'resource') return await routeResource(state, req, res, url, info, user);
       await serveOther(req, res, path);
     } catch (e) {
@@ -233,6 +253,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       res.on('finish', () => requests.inc({ ...labels, code: String(res.statusCode) }));
     }
   }
+
+  const localGroups = () => new Set(registry.groups().map((g) => g.group));
 
   async function serveOther(req: IncomingMessage, res: ServerResponse, path: string) {
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
@@ -248,30 +270,33 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/api' || path === '/apis') {
       const core = path === '/api';
       const agg = aggregatedVersion(req);
+      const extensions = core ? new Map() : extensionGroups(aggregator.availableExtensions(), localGroups());
       if (agg) {
-        return sendJson(res, 200, aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
       }
-      return sendJson(res, 200, core ? apiVersions() : apiGroupList(registry));
+      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry), extensions));
     }
     const gv = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
     if (gv) {
       if (gv[1]) return sendOrNotFound(res, apiResourceList(registry, '', gv[1]));
       if (gv[3]) return sendOrNotFound(res, apiResourceList(registry, gv[2], gv[3]));
-      return sendOrNotFound(res, apiGroup(registry, gv[2]));
+      return sendOrNotFound(res, apiGroup(registry, gv[2]) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
     }
     if (path === '/openapi/v2') {
       // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.
       const first = parseAccept(req.headers.accept)[0];
+      const doc = await aggregator.openapiV2(openapiV2(registry) as V2Doc);
       if (first.type === 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' || first.type === 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf') {
-        const body = openapiV2Protobuf(registry);
+        const body = openapiV2Protobuf(doc);
         res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
         return void res.end(body);
       }
-      return sendJson(res, 200, openapiV2(registry));
+      return sendJson(res, 200, doc);
     }
-    if (path === '/openapi/v3') return sendJson(res, 200, openapiV3Index(registry));
+    if (path === '/openapi/v3') return sendJson(res, 200, aggregator.openapiV3Index(openapiV3Index(registry) as { paths: Record<string, unknown> }));
     if (path.startsWith('/openapi/v3/')) {
-      const doc = openapiV3Doc(registry, path.slice('/openapi/v3/'.length));
+      const gvPath = path.slice('/openapi/v3/'.length);
+      const doc = openapiV3Doc(registry, gvPath) ?? (await aggregator.openapiV3Doc(gvPath));
       return sendOrNotFound(res, doc);
     }
     throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${req.method} ${path})`, {});
@@ -315,6 +340,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       serviceAllocation.stop();
       crdController.close();
       upgrades.close();
+      aggregator.close();
       state.close();
       server.closeAllConnections();
       for (const s of sockets) s.destroy();
@@ -350,8 +376,7 @@ function rateLimitedRefusalLog(log: Logger) {
 
 /** The protobuf OpenAPI v2 document, encoded once per registry state. */
 const protoCache = new WeakMap<object, Buffer>();
-function openapiV2Protobuf(registry: KindRegistry): Buffer {
-  const doc = openapiV2(registry);
+function openapiV2Protobuf(doc: Record<string, unknown>): Buffer {
   let b = protoCache.get(doc);
   if (!b) protoCache.set(doc, (b = encodeOpenApiV2(doc)));
   return b;

@@ -11,6 +11,7 @@ import { AUDIT_FLAG_TABLE, auditOf } from './audit-flags.js';
 import { ENCRYPTION_FLAG_TABLE, encryptionConfigFileOf } from './encryption-flags.js';
 import { POD_SECURITY_FLAG_TABLE, podSecurityConfigFileOf } from './pod-security-flags.js';
 import { AUTHZ_FLAG_TABLE, authzOf } from './authz-flags.js';
+import { AGGREGATOR_FLAG_TABLE, aggregatorOf } from './aggregator-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import type { ServerConfig } from './server.js';
@@ -69,8 +70,8 @@ const JOIN_FLAG_TABLE: FlagTable = {
 
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
-  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGGREGATOR_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGGREGATOR_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
   agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
 };
 
@@ -165,6 +166,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     podSecurityAdmissionConfig: podSecurityConfigFileOf(f),
     serviceAccounts: serviceAccountSettingsOf(f),
     authz: authzOf(f),
+    aggregator: aggregatorOf(f),
     agent: agentOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),

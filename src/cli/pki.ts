@@ -128,7 +128,7 @@ async function loadOrCreate(dir: string, name: string, make: () => Promise<CertP
   if (existsSync(crt) && existsSync(key)) {
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
     // Reissued a month before it expires (the CA, made for ten years, is kept as it is).
-    if (name === 'ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    if (name === 'ca' || name === 'front-proxy-ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
   }
   const pair = await make();
   await writeSecret(key, pair.key);
@@ -220,4 +220,24 @@ function covers(certPem: string, names: { dnsNames: string[]; ips: string[] }): 
   const c = new X509Certificate(certPem);
   if (Date.parse(c.validTo) < Date.now() + 30 * 24 * 3600 * 1000) return false;
   return names.ips.every((ip) => c.checkIP(ip) !== undefined) && names.dnsNames.every((d) => c.checkHost(d) !== undefined);
+}
+
+/** The front proxy's PKI (kubeadm's front-proxy-ca and front-proxy-client), for API aggregation. */
+export interface FrontProxyPki {
+  /** Signs the client certificate the API server presents to extension API servers (requestheader client CA). */
+  ca: CertPair;
+  /** What the API server presents when proxying to an extension API server (--proxy-client-cert-file). */
+  client: CertPair;
+}
+
+/** The CN of the generated proxy client certificate: the one requestheader-allowed-names lists by default. */
+export const FRONT_PROXY_CLIENT_NAME = 'front-proxy-client';
+
+/** DIR/pki/front-proxy-ca.* and front-proxy-client.*: created on first start, reused after. A CA of its own, as kubeadm makes it: a certificate it signs never authenticates as its CN by itself. */
+export async function ensureFrontProxyPki(dataDir: string): Promise<FrontProxyPki> {
+  const dir = join(dataDir, 'pki');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const ca = await loadOrCreate(dir, 'front-proxy-ca', () => createCa('front-proxy-ca'));
+  const client = await loadOrCreate(dir, 'front-proxy-client', () => issueCert(ca, { commonName: FRONT_PROXY_CLIENT_NAME, usage: 'client' }));
+  return { ca, client };
 }

@@ -49,6 +49,8 @@ export interface ServerConfig {
   audit?: import('./audit-flags.js').AuditConfig;
   /** Anonymous access and the authorization mode (flags in authz-flags.ts; default anonymous on, RBAC). */
   authz?: import('./authz-flags.js').AuthzSettings;
+  /** API aggregation: requestheader and proxy client settings (flags in aggregator-flags.ts; default: the generated front-proxy PKI). */
+  aggregator?: import('./aggregator-flags.js').AggregatorSettings;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -145,6 +147,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // have an identity of their own (none in system:masters); the admin certificate is for people.
   const { componentCerts } = await import('./pki.js');
   const identities = await componentCerts(cfg.dataDir, pki.ca);
+  const aggregation = await (await import('./aggregator-flags.js')).loadAggregation(cfg.dataDir, cfg.aggregator);
   started.check();
   const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
@@ -192,6 +195,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       timings: { watchBookmarkIntervalMs: cfg.tunables?.watchBookmarkIntervalMs, listFreshWaitMs: cfg.tunables?.listFreshWaitMs },
       anonymousAuth: cfg.authz?.anonymousAuth ?? true,
       authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
+      aggregation,
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

@@ -12,7 +12,8 @@ import { policyKinds } from './policy/index.js';
 import { autoscalingKinds } from './autoscaling/hpa.js';
 import { flowcontrolKinds } from './flowcontrol/index.js';
 import { webhookKinds } from './webhooks/index.js';
+import { apiService } from './apiregistration/apiservice.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds, apiService];
