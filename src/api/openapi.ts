@@ -104,7 +104,7 @@ class Converter {
       case 'any':
         return this.flavor === 'v3' ? { ...base, 'x-kubernetes-preserve-unknown-fields': true } : { ...base, type: 'object' };
       case 'map':
-        return { ...base, type: 'object', additionalProperties: this.field(s.values), ...counts(s as never, ['minProperties', 'maxProperties']) };
+        return { ...base, type: 'object', additionalProperties: this.field(s.values), ...counts(s as never, ['minProperties', 'maxProperties']), ...(s.mapType === 'atomic' ? { 'x-kubernetes-map-type': 'atomic' } : {}) };
       case 'array': {
         const out: Json = { ...base, type: 'array', items: this.field(s.items), ...counts(s as never, ['minItems', 'maxItems']) };
         if (s.listType) out['x-kubernetes-list-type'] = s.listType;

@@ -91,6 +91,8 @@ export interface MapSchema extends SchemaBase {
   values: Schema | (() => Schema);
   minProperties?: number;
   maxProperties?: number;
+  /** server-side apply: 'atomic' maps (x-kubernetes-map-type) are owned and replaced as a whole. */
+  mapType?: 'atomic' | 'granular';
 }
 
 export interface ArraySchema extends SchemaBase {

@@ -416,7 +416,7 @@ function toSchema(p: Props, n: Node, type: NodeType | undefined, properties: Rec
     }
     case 'object': {
       const counts = Object.fromEntries((['minProperties', 'maxProperties'] as const).filter((k) => n[k] !== undefined).map((k) => [k, n[k]]));
-      if (additional) return { type: 'map', ...base, values: additional.schema, ...counts };
+      if (additional) return { type: 'map', ...base, values: additional.schema, ...counts, ...(n.mapType === 'atomic' ? { mapType: 'atomic' as const } : {}) };
       const o: ObjectSchema = { type: 'object', ...base, properties: Object.fromEntries(Object.entries(properties).map(([k, c]) => [k, c.schema])), ...counts };
       if (n.required) o.required = n.required;
       if (n.mapType === 'atomic') o.mapType = 'atomic';

@@ -24,7 +24,7 @@ type Shape = 'leaf' | 'object' | 'map' | 'listmap' | 'set';
 function shapeOf(s: Schema | undefined, v: unknown): Shape {
   if (v === null || v === undefined) return 'leaf';
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'object';
-  if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) return 'map';
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'map';
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
     if (s.listType === 'map' && s.listMapKeys?.length) return 'listmap';
     if (s.listType === 'set') return 'set';

@@ -88,7 +88,7 @@ function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at:
     }
     return;
   }
-  if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
     const vs = resolve(s.values);
     for (const [k, x] of Object.entries(v)) visitField(w, vs, x, w.descend(at, `f:${k}`));
     return;

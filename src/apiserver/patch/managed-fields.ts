@@ -70,7 +70,7 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
     }
     return out;
   }
-  if (s?.type === 'map' && isObj(applied)) {
+  if (s?.type === 'map' && isObj(applied) && s.mapType !== 'atomic') {
     const out: Obj = isObj(live) ? { ...live } : {};
     const vs = resolve(s.values);
     for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(out[k], v, vs);
