@@ -198,3 +198,39 @@ test('property: schemas built from valid pieces compile and accept their own def
     { numRuns: 300 },
   );
 });
+
+test('server-side apply follows the CRD list-map keys, sets and atomic maps', async () => {
+  const { serverSideApply } = await import('../../apiserver/patch/managed-fields.js');
+  const c = compiled({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        properties: {
+          ports: {
+            type: 'array',
+            'x-kubernetes-list-type': 'map',
+            'x-kubernetes-list-map-keys': ['port', 'protocol'],
+            items: { type: 'object', required: ['port'], properties: { port: { type: 'integer' }, protocol: { type: 'string', default: 'TCP' }, name: { type: 'string' } } },
+          },
+          tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string' } },
+          selector: { type: 'object', 'x-kubernetes-map-type': 'atomic', additionalProperties: { type: 'string' } },
+        },
+      },
+    },
+  });
+  const opts = { schema: c.schema, apiVersion: 'x.io/v1', now: '2026-01-01T00:00:00Z', force: false };
+  const a = serverSideApply(undefined, obj({ ports: [{ port: 80, protocol: 'TCP', name: 'http' }], tags: ['a'], selector: { app: 'x', tier: 'web' } }), { ...opts, manager: 'a' });
+  const b = serverSideApply(a, obj({ ports: [{ port: 80, protocol: 'UDP', name: 'dns' }], tags: ['b'] }), { ...opts, manager: 'b' });
+  const spec = b.spec as Record<string, unknown>;
+  assert.deepEqual(spec.ports, [
+    { port: 80, protocol: 'TCP', name: 'http' },
+    { port: 80, protocol: 'UDP', name: 'dns' },
+  ]);
+  assert.deepEqual(spec.tags, ['a', 'b']);
+  // An atomic map is replaced whole by its owner's next apply.
+  const a2 = serverSideApply(b, obj({ ports: [{ port: 80, protocol: 'TCP', name: 'http' }], tags: ['a'], selector: { app: 'y' } }), { ...opts, manager: 'a' });
+  assert.deepEqual((a2.spec as Record<string, unknown>).selector, { app: 'y' });
+  const fields = Object.fromEntries(a2.metadata!.managedFields!.map((m) => [m.manager, m.fieldsV1 as Record<string, Record<string, Record<string, unknown>>>]));
+  assert.deepEqual(fields.a['f:spec']['f:selector'], {});
+});
