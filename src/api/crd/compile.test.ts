@@ -200,7 +200,17 @@ const valueCases: [string, Record<string, unknown>, string[]][] = [
   ['oneOf none', { choice: {} }, ['spec.choice: Invalid value: {}: spec.choice in body must validate one and only one schema (oneOf)']],
   ['oneOf both', { choice: { a: 'x', b: 'y' } }, ['spec.choice: Invalid value: {"a":"x","b":"y"}: spec.choice in body must validate one and only one schema (oneOf)']],
   ['not', { notEmpty: '' }, ['spec.notEmpty: Invalid value: "": spec.notEmpty in body must not validate the schema (not)']],
-  ['embedded resource needs type meta', { pod: { spec: {} } }, ['spec.pod.apiVersion: Required value: must not be empty', 'spec.pod.kind: Required value: must not be empty']],
+  ['embedded resource needs type meta', { pod: { spec: {} } }, ['spec.pod.apiVersion: Required value', 'spec.pod.kind: Required value']],
+  [
+    'embedded resource metadata and kind',
+    { pod: { apiVersion: 'a/b/c', kind: 'Bad_Kind', metadata: { name: 'x/y', labels: { 'a b': 'c' } } } },
+    [
+      'spec.pod.apiVersion: Invalid value: "a/b/c": unexpected GroupVersion string: a/b/c',
+      `spec.pod.kind: Invalid value: "Bad_Kind": may have mixed case, but should otherwise match: a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+      "spec.pod.metadata.name: Invalid value: \"x/y\": may not contain '/' or '%'",
+      "spec.pod.metadata.labels: Invalid value: \"a b\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ],
+  ],
   ['required', { replicas: undefined }, ['spec.replicas: Required value']],
   ['CEL messageExpression and fieldPath', { range: { min: 5, max: 3 } }, ['spec.range.min: Invalid value: "object": min 5 exceeds max']],
   ['CEL reason', { range: { min: 1, max: 300 } }, ['spec.range: Forbidden: max too big']],

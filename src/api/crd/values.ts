@@ -4,6 +4,7 @@
 
 import { fieldErr } from '../errors.js';
 import type { FieldError } from '../kind.js';
+import { validateEmbeddedResource } from './embedded.js';
 import { matchesFormat } from './formats.js';
 import type { Node } from './node.js';
 import { evaluateRules, type RuleBudget } from './rules.js';
@@ -29,6 +30,14 @@ function canon(v: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canon(v[k])}`)
       .join(',')}}`;
   return JSON.stringify(v) ?? 'null';
+}
+
+/** Canonical forms of an enum's values, computed once per schema node. */
+const enumCache = new WeakMap<unknown[], Set<string>>();
+function enumKeys(e: unknown[]): Set<string> {
+  let s = enumCache.get(e);
+  if (!s) enumCache.set(e, (s = new Set(e.map(canon))));
+  return s;
 }
 
 function typeMatches(type: Node['type'], v: unknown): boolean {
@@ -67,7 +76,7 @@ export function validateValue(n: Node, v: unknown, path: string, ctx: ValueConte
     errs.push(fieldErr.typeInvalid(path, typeName(v), inBody(path, `must be of type ${n.type}: "${typeName(v)}"`)));
     return;
   }
-  if (n.enum && !n.enum.some((e) => canon(e) === canon(v))) {
+  if (n.enum && !enumKeys(n.enum).has(canon(v))) {
     errs.push(
       fieldErr.notSupported(
         path,
@@ -148,12 +157,7 @@ function validateObject(n: Node, v: Obj, path: string, ctx: ValueContext, old: u
   if (n.maxProperties !== undefined && count > n.maxProperties) errs.push(fieldErr.invalid(path, count, inBody(path, `should have at most ${n.maxProperties} properties`)));
   if (n.minProperties !== undefined && count < n.minProperties) errs.push(fieldErr.invalid(path, count, inBody(path, `should have at least ${n.minProperties} properties`)));
   for (const r of n.required ?? []) if (v[r] === undefined || (v[r] === null && !n.properties?.[r]?.nullable)) errs.push(fieldErr.required(child(path, r)));
-  if (n.embeddedResource) {
-    for (const k of ['apiVersion', 'kind']) {
-      if (typeof v[k] !== 'string' || !v[k]) errs.push(fieldErr.required(child(path, k), 'must not be empty'));
-    }
-    if (v.metadata !== undefined && !isObj(v.metadata)) errs.push(fieldErr.typeInvalid(child(path, 'metadata'), typeName(v.metadata), inBody(child(path, 'metadata'), `must be of type object: "${typeName(v.metadata)}"`)));
-  }
+  if (n.embeddedResource) errs.push(...validateEmbeddedResource(v, path));
   const oldObj = hasOld && isObj(old) ? old : undefined;
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined) continue;
