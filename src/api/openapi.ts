@@ -79,6 +79,8 @@ class Converter {
     const base: Json = {};
     if (s.description) base.description = s.description;
     if (s.default !== undefined) base.default = s.default;
+    // Swagger 2.0 has neither nullable nor the logical junctors: Kubernetes drops them from v2 too.
+    if (this.flavor === 'v2') return this.typed(s, base);
     if (s.nullable) base.nullable = true;
     return { ...this.typed(s, base), ...(s.valueValidations ?? {}) };
   }
