@@ -312,3 +312,13 @@ test('hostile schemas: deep nesting and catastrophic patterns are bounded', () =
   assert.equal(errs.length, 1);
   assert.ok(Date.now() - t0 < 2000);
 });
+
+test('values: ratcheting: unchanged invalid values pass on update, changed ones are checked', () => {
+  const bad = obj({ replicas: 50, name: 'TOO-LONG-NAME' });
+  const stored = structuredClone(bad);
+  (stored.metadata as Record<string, unknown>).resourceVersion = '5';
+  assert.deepEqual(lines(crd.validate(obj({ replicas: 50, name: 'TOO-LONG-NAME', mode: 'Fast' }) as never, stored as never)), []);
+  assert.deepEqual(lines(crd.validate(obj({ replicas: 51, name: 'TOO-LONG-NAME' }) as never, stored as never)), ['spec.replicas: Invalid value: 51: spec.replicas in body should be less than or equal to 10']);
+  // Transition rules still run on unchanged values.
+  assert.deepEqual(lines(crd.validate(obj({ immutable: 'a' }) as never, obj({ immutable: 'a' }) as never)), []);
+});

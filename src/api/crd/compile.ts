@@ -370,6 +370,8 @@ function compileNode(p0: unknown, path: string, w: Where, ctx: Ctx): Compiled {
     if (rules.length) node.rules = rules;
   }
 
+  const below = [...Object.values(node.properties ?? {}), node.items, node.additionalProperties || undefined];
+  if (node.rules?.some((r) => r.usesOldSelf) || below.some((c) => c?.transitions)) node.transitions = true;
   const schema = toSchema(p, node, type, properties, additional, items);
   if (p.default !== undefined) {
     if (w.noDefaults) errs.push(fieldErr.forbidden(`${path}.default`, `must not be set ${w.noDefaults}`));

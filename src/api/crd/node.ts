@@ -55,4 +55,6 @@ export interface Node {
   listMapKeys?: string[];
   mapType?: 'atomic' | 'granular';
   rules?: CompiledRule[];
+  /** A transition rule (oldSelf) here or below: such subtrees are validated even when unchanged. */
+  transitions?: boolean;
 }

@@ -2,6 +2,7 @@
 // validator does it (kube-openapi's messages: "spec.replicas in body should be less than or equal
 // to 10"), plus list-type set/map uniqueness, embedded resources and CEL rules with oldSelf.
 
+import { deepEqual } from '../../util/equal.js';
 import { fieldErr } from '../errors.js';
 import type { FieldError } from '../kind.js';
 import { validateEmbeddedResource } from './embedded.js';
@@ -65,6 +66,9 @@ export function validateValue(n: Node, v: unknown, path: string, ctx: ValueConte
     if (ctx.steps === -1) ctx.errors.push(fieldErr.forbidden(path, 'the object is too large or too deeply nested to validate'));
     return;
   }
+  // Ratcheting (Kubernetes 1.30+): a value unchanged from the correlated old one is not re-validated,
+  // so objects stored under an older, looser schema can still be updated elsewhere.
+  if (hasOld && !n.transitions && deepEqual(v, old)) return;
   const errs = ctx.errors;
   if (v === null && (n.nullable || (!n.type && !n.intOrString))) return;
   if (n.intOrString) {
