@@ -118,6 +118,14 @@ export interface ArraySchema extends SchemaBase {
 
 export type Schema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | IntOrStringSchema | AnySchema | ObjectSchema | MapSchema | ArraySchema;
 
+/**
+ * A field's schema, or undefined: own properties only, so keys such as "constructor" or
+ * "hasOwnProperty" in a request are unknown fields, not Object.prototype's members.
+ */
+export function propertySchema(s: ObjectSchema, key: string): Schema | (() => Schema) | undefined {
+  return Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
+}
+
 /** Resolve a possibly deferred schema. */
 export function resolve(s: Schema | (() => Schema)): Schema {
   return typeof s === 'function' ? s() : s;

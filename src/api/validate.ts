@@ -4,7 +4,7 @@
 import { fieldErr } from './errors.js';
 import type { FieldError } from './kind.js';
 import { quantityProblem } from './quantity.js';
-import { resolve, type ObjectSchema, type Schema } from './schema.js';
+import { propertySchema, resolve, type ObjectSchema, type Schema } from './schema.js';
 
 export interface SchemaValidation {
   errors: FieldError[];
@@ -95,7 +95,7 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (typeof v !== 'object' || Array.isArray(v)) return typeErr('object');
       const o = v as Record<string, unknown>;
       for (const [k, x] of Object.entries(o)) {
-        const fs = s.properties[k];
+        const fs = propertySchema(s, k);
         if (fs === undefined) {
           if (!s.preserveUnknownFields && collectUnknown) out.unknownFields.push(join(path, k));
           continue;
@@ -127,7 +127,7 @@ export function pruneUnknownFields(schema: Schema, v: unknown): void {
     if (Array.isArray(v)) return;
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) {
-      const fs = schema.properties[k];
+      const fs = propertySchema(schema, k);
       if (fs === undefined) {
         if (!schema.preserveUnknownFields) delete o[k];
       } else if (o[k] === null && !resolve(fs).nullable) {

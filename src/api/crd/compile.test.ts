@@ -322,3 +322,9 @@ test('values: ratcheting: unchanged invalid values pass on update, changed ones 
   // Transition rules still run on unchanged values.
   assert.deepEqual(lines(crd.validate(obj({ immutable: 'a' }) as never, obj({ immutable: 'a' }) as never)), []);
 });
+
+test('hostile names: Object.prototype member names are ordinary fields', () => {
+  const c = compiled(JSON.parse('{"type":"object","properties":{"spec":{"type":"object","properties":{"__proto__":{"type":"integer","maximum":1},"constructor":{"type":"string"}}}}}'));
+  const errs = c.validate(JSON.parse('{"apiVersion":"x/v1","kind":"X","metadata":{},"spec":{"__proto__":5,"constructor":3,"toString":1}}'));
+  assert.deepEqual(lines(errs), ['spec.__proto__: Invalid value: 5: spec.__proto__ in body should be less than or equal to 1', 'spec.constructor: Invalid value: "integer": spec.constructor in body must be of type string: "integer"']);
+});

@@ -147,11 +147,9 @@ function compileNested(p0: unknown, path: string, depth: number, ctx: Ctx, skipA
   forbid('x-kubernetes-validations', 'must be empty to be structural');
   valueKeywords(p, path, ctx, n);
   if (isObj(p.properties)) {
-    n.properties = {};
-    for (const [k, v] of Object.entries(p.properties)) {
-      if (k === 'metadata') ctx.errors.push(fieldErr.forbidden(`${path}.properties[metadata]`, 'must not be specified in a nested context'));
-      n.properties[k] = compileNested(v, `${path}.properties[${k}]`, depth + 1, ctx);
-    }
+    const props = p.properties;
+    if (Object.hasOwn(props, 'metadata')) ctx.errors.push(fieldErr.forbidden(`${path}.properties[metadata]`, 'must not be specified in a nested context'));
+    n.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, compileNested(v, `${path}.properties[${k}]`, depth + 1, ctx)]));
   }
   if (isObj(p.items)) n.items = compileNested(p.items, `${path}.items`, depth + 1, ctx);
   junctors(p, path, depth, ctx, n, skipAnyOf);
@@ -175,7 +173,8 @@ function junctors(p: Props, path: string, depth: number, ctx: Ctx, n: Node, skip
 /** Every field a value validation names must exist in the structural part (Kubernetes' completeness rule). */
 function completeness(v: Node, s: Node | undefined, sPath: string, vPath: string, errors: FieldError[]) {
   for (const [k, sub] of Object.entries(v.properties ?? {})) {
-    const target = s?.properties?.[k] ?? (s?.additionalProperties || undefined);
+    const own = s?.properties && Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
+    const target = own ?? (s?.additionalProperties || undefined);
     if (!target) errors.push(fieldErr.required(`${sPath}.properties[${k}]`, `because it is defined in ${vPath}.properties[${k}]`));
     else completeness(sub, target, `${sPath}.properties[${k}]`, `${vPath}.properties[${k}]`, errors);
   }
@@ -271,7 +270,8 @@ function compileNode(p0: unknown, path: string, w: Where, ctx: Ctx): Compiled {
     if (embedded) errs.push(fieldErr.forbidden(`${path}.additionalProperties`, 'must not be used if x-kubernetes-embedded-resource is set'));
   }
   const checkMeta = w.level === 'root' || embedded;
-  const properties: Record<string, Compiled> = {};
+  // A Map: property names are untrusted ("__proto__" must stay a name).
+  const properties = new Map<string, Compiled>();
   if (isObj(p.properties)) {
     const uncorrelatable = p['x-kubernetes-map-type'] === 'atomic' ? (w.uncorrelatable ?? path) : w.uncorrelatable;
     for (const [k, v] of Object.entries(p.properties)) {
@@ -279,11 +279,11 @@ function compileNode(p0: unknown, path: string, w: Where, ctx: Ctx): Compiled {
       if (checkMeta && (k === 'kind' || k === 'apiVersion') && isObj(v) && v.type !== 'string') errs.push(fieldErr.invalid(`${kp}.type`, v.type ?? '', 'must be string'));
       if (k === 'metadata' && checkMeta) {
         const meta = checkMetadata(v, kp, w.level === 'root', ctx);
-        if (meta) properties[k] = { node: meta, schema: objectMeta };
+        if (meta) properties.set(k, { node: meta, schema: objectMeta });
         if (w.level === 'root' && isObj(v) && v.default !== undefined) errs.push(fieldErr.forbidden(`${kp}.default`, 'must not be set in top-level metadata'));
         continue;
       }
-      properties[k] = compileNode(v, kp, { level: 'field', depth: w.depth + 1, uncorrelatable, noDefaults: w.level === 'root' && (k === 'kind' || k === 'apiVersion') ? `in top-level ${k}` : undefined }, ctx);
+      properties.set(k, compileNode(v, kp, { level: 'field', depth: w.depth + 1, uncorrelatable, noDefaults: w.level === 'root' && (k === 'kind' || k === 'apiVersion') ? `in top-level ${k}` : undefined }, ctx));
     }
   }
   if (embedded && !preserve && !hasProps) errs.push(fieldErr.required(`${path}.properties`, 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
@@ -353,7 +353,7 @@ function compileNode(p0: unknown, path: string, w: Where, ctx: Ctx): Compiled {
   const skipFirstAllOfAnyOf = intOrString && Array.isArray(p.allOf) && isObj(p.allOf[0]) && INT_OR_STRING_ANY_OF(p.allOf[0].anyOf);
   junctors(p, path, w.depth, ctx, node, skipAnyOf, skipFirstAllOfAnyOf);
 
-  if (Object.keys(properties).length) node.properties = Object.fromEntries(Object.entries(properties).map(([k, c]) => [k, c.node]));
+  if (properties.size) node.properties = Object.fromEntries([...properties].map(([k, c]) => [k, c.node]));
   if (additional) node.additionalProperties = additional.node;
   else if (ap === false) node.additionalProperties = false;
   if (items) node.items = items.node;
@@ -381,7 +381,7 @@ function compileNode(p0: unknown, path: string, w: Where, ctx: Ctx): Compiled {
 }
 
 /** The ObjectSchema view: what OpenAPI, explain, pruning, defaulting and apply read. */
-function toSchema(p: Props, n: Node, type: NodeType | undefined, properties: Record<string, Compiled>, additional: Compiled | undefined, items: Compiled | undefined): Schema {
+function toSchema(p: Props, n: Node, type: NodeType | undefined, properties: Map<string, Compiled>, additional: Compiled | undefined, items: Compiled | undefined): Schema {
   const base: Record<string, unknown> = {};
   if (typeof p.description === 'string') base.description = p.description;
   if (p.default !== undefined) base.default = p.default;
@@ -419,7 +419,7 @@ function toSchema(p: Props, n: Node, type: NodeType | undefined, properties: Rec
     case 'object': {
       const counts = Object.fromEntries((['minProperties', 'maxProperties'] as const).filter((k) => n[k] !== undefined).map((k) => [k, n[k]]));
       if (additional) return { type: 'map', ...base, values: additional.schema, ...counts, ...(n.mapType === 'atomic' ? { mapType: 'atomic' as const } : {}) };
-      const o: ObjectSchema = { type: 'object', ...base, properties: Object.fromEntries(Object.entries(properties).map(([k, c]) => [k, c.schema])), ...counts };
+      const o: ObjectSchema = { type: 'object', ...base, properties: Object.fromEntries([...properties].map(([k, c]) => [k, c.schema])), ...counts };
       if (n.required) o.required = n.required;
       if (n.mapType === 'atomic') o.mapType = 'atomic';
       if (n.preserveUnknownFields || p.additionalProperties === true) o.preserveUnknownFields = true;

@@ -160,12 +160,12 @@ function validateObject(n: Node, v: Obj, path: string, ctx: ValueContext, old: u
   const count = Object.keys(v).length;
   if (n.maxProperties !== undefined && count > n.maxProperties) errs.push(fieldErr.invalid(path, count, inBody(path, `should have at most ${n.maxProperties} properties`)));
   if (n.minProperties !== undefined && count < n.minProperties) errs.push(fieldErr.invalid(path, count, inBody(path, `should have at least ${n.minProperties} properties`)));
-  for (const r of n.required ?? []) if (v[r] === undefined || (v[r] === null && !n.properties?.[r]?.nullable)) errs.push(fieldErr.required(child(path, r)));
+  for (const r of n.required ?? []) if (v[r] === undefined || (v[r] === null && !(n.properties && Object.hasOwn(n.properties, r) && n.properties[r].nullable))) errs.push(fieldErr.required(child(path, r)));
   if (n.embeddedResource) errs.push(...validateEmbeddedResource(v, path));
   const oldObj = hasOld && isObj(old) ? old : undefined;
   for (const [k, x] of Object.entries(v)) {
     if (x === undefined) continue;
-    const ps = n.properties?.[k];
+    const ps = n.properties && Object.hasOwn(n.properties, k) ? n.properties[k] : undefined;
     const o = oldObj?.[k];
     if (ps) {
       if (x === null && !ps.nullable) continue; // pruned before storage
