@@ -178,7 +178,10 @@ function validateObject(n: Node, v: Obj, path: string, ctx: ValueContext, old: u
   }
 }
 
-/** allOf/anyOf/oneOf/not: value validations only (structural schemas keep types outside them). */
+/**
+ * allOf/anyOf/oneOf/not: value validations only (structural schemas keep types outside them). The
+ * junctor errors carry no value (kube-openapi's composite errors show "").
+ */
 function validateJunctors(n: Node, v: unknown, path: string, ctx: ValueContext) {
   const passes = (s: Node) => {
     const sub: ValueContext = { errors: [], budget: ctx.budget, steps: ctx.steps };
@@ -187,10 +190,10 @@ function validateJunctors(n: Node, v: unknown, path: string, ctx: ValueContext) 
     return sub.errors;
   };
   for (const s of n.allOf ?? []) validateValue(s, v, path, ctx);
-  if (n.anyOf?.length && !n.anyOf.some((s) => passes(s).length === 0)) ctx.errors.push(fieldErr.invalid(path, v, inBody(path, 'must validate at least one schema (anyOf)')));
+  if (n.anyOf?.length && !n.anyOf.some((s) => passes(s).length === 0)) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must validate at least one schema (anyOf)')));
   if (n.oneOf?.length) {
     const ok = n.oneOf.filter((s) => passes(s).length === 0).length;
-    if (ok !== 1) ctx.errors.push(fieldErr.invalid(path, v, inBody(path, 'must validate one and only one schema (oneOf)')));
+    if (ok !== 1) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must validate one and only one schema (oneOf)')));
   }
-  if (n.not && passes(n.not).length === 0) ctx.errors.push(fieldErr.invalid(path, v, inBody(path, 'must not validate the schema (not)')));
+  if (n.not && passes(n.not).length === 0) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must not validate the schema (not)')));
 }
