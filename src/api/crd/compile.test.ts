@@ -191,7 +191,7 @@ const valueCases: [string, Record<string, unknown>, string[]][] = [
   ['date-time', { when: '2020-13-45' }, ['spec.when: Invalid value: "2020-13-45": spec.when in body must be of type date-time: "2020-13-45"']],
   ['ipv4', { ip: '1.2.3' }, ['spec.ip: Invalid value: "1.2.3": spec.ip in body must be of type ipv4: "1.2.3"']],
   ['cidr', { cidr: '10.0.0.0/33' }, ['spec.cidr: Invalid value: "10.0.0.0/33": spec.cidr in body must be of type cidr: "10.0.0.0/33"']],
-  ['duration', { timeout: '5 minutes' }, ['spec.timeout: Invalid value: "5 minutes": spec.timeout in body must be of type duration: "5 minutes"']],
+  ['duration', { timeout: '5 fortnights' }, ['spec.timeout: Invalid value: "5 fortnights": spec.timeout in body must be of type duration: "5 fortnights"']],
   ['hostname', { host: '-bad-' }, ['spec.host: Invalid value: "-bad-": spec.host in body must be of type hostname: "-bad-"']],
   ['minItems', { items: [] }, ['spec.items: Invalid value: 0: spec.items in body should have at least 1 items']],
   ['maxItems', { items: ['a', 'b', 'c'] }, ['spec.items: Too many: 3: must have at most 2 items']],
@@ -331,4 +331,40 @@ test('hostile names: Object.prototype member names are ordinary fields', () => {
   const c = compiled(JSON.parse('{"type":"object","properties":{"spec":{"type":"object","properties":{"__proto__":{"type":"integer","maximum":1},"constructor":{"type":"string"}}}}}'));
   const errs = c.validate(JSON.parse('{"apiVersion":"x/v1","kind":"X","metadata":{},"spec":{"__proto__":5,"constructor":3,"toString":1}}'));
   assert.deepEqual(lines(errs), ['spec.__proto__: Invalid value: 5: spec.__proto__ in body should be less than or equal to 1', 'spec.constructor: Invalid value: "integer": spec.constructor in body must be of type string: "integer"']);
+});
+
+test('formats: what kube-openapi accepts and refuses', async () => {
+  const { matchesFormat } = await import('./formats.js');
+  const good: [string, string][] = [
+    ['date', '2024-02-29'],
+    ['date-time', '2024-01-02T03:04:05.123+01:00'],
+    ['date-time', '2024-01-02T03:04:05'],
+    ['duration', '1h30m'],
+    ['duration', '3d'],
+    ['duration', '5 minutes'],
+    ['uuid', '123E4567-E89B-12D3-A456-426614174000'],
+    ['email', 'a@b.c'],
+    ['hostname', 'a-b.example.com'],
+    ['ipv6', '::1'],
+    ['cidr', 'fd00::/8'],
+    ['mac', '00:1a:2b:3c:4d:5e'],
+    ['uri', 'https://example.com/x'],
+    ['byte', 'aGVsbG8='],
+    ['password', 'anything'],
+  ];
+  const bad: [string, string][] = [
+    ['date', '2023-02-29'],
+    ['date-time', '2024-01-02T25:04:05Z'],
+    ['date-time', 'yesterday'],
+    ['uuid', '123e4567'],
+    ['email', 'nobody'],
+    ['hostname', 'a_b.com'],
+    ['ipv6', '1.2.3.4'],
+    ['cidr', '10.0.0.1'],
+    ['mac', '00:1a:2b'],
+    ['uri', 'not a uri'],
+    ['byte', 'abc'],
+  ];
+  for (const [f, v] of good) assert.ok(matchesFormat(f, v), `${f} ${v} should be valid`);
+  for (const [f, v] of bad) assert.ok(!matchesFormat(f, v), `${f} ${v} should be invalid`);
 });

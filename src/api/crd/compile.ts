@@ -37,6 +37,8 @@ interface Ctx {
   rules: number;
   /** Schemas with a default, checked once the whole tree is built. */
   defaults: { node: Node; schema: Schema; value: unknown; path: string }[];
+  /** Large schemas repeat the same patterns: compiled once per schema. */
+  patterns: Map<string, Node['pattern'] | Error>;
 }
 
 interface Where {
@@ -58,12 +60,20 @@ function compilePattern(p: Props, path: string, ctx: Ctx): Node['pattern'] {
     ctx.errors.push(fieldErr.tooLong(`${path}.pattern`, MAX_PATTERN));
     return undefined;
   }
-  try {
-    return { source: p.pattern, re: RE2JS.compile(p.pattern) };
-  } catch (e) {
-    ctx.errors.push(fieldErr.invalid(`${path}.pattern`, p.pattern, `must be a valid regular expression, but isn't: ${(e as Error).message}`));
+  let compiled = ctx.patterns.get(p.pattern);
+  if (!compiled) {
+    try {
+      compiled = { source: p.pattern, re: RE2JS.compile(p.pattern) };
+    } catch (e) {
+      compiled = e instanceof Error ? e : new Error(String(e));
+    }
+    ctx.patterns.set(p.pattern, compiled);
+  }
+  if (compiled instanceof Error) {
+    ctx.errors.push(fieldErr.invalid(`${path}.pattern`, p.pattern, `must be a valid regular expression, but isn't: ${compiled.message}`));
     return undefined;
   }
+  return compiled;
 }
 
 /** The value validations every schema (structural or nested) may carry. */
@@ -464,7 +474,7 @@ export const compileCrdSchema: CompileCrdSchema = (openAPIV3Schema, fieldPath) =
 };
 
 function compile(openAPIV3Schema: unknown, fieldPath: string): { errors: FieldError[] } | CompiledCrdSchema {
-  const ctx: Ctx = { errors: [], nodes: 0, rules: 0, defaults: [] };
+  const ctx: Ctx = { errors: [], nodes: 0, rules: 0, defaults: [], patterns: new Map() };
   const { node: root, schema: rootSchema } = compileNode(openAPIV3Schema, fieldPath, { level: 'root', depth: 0 }, ctx);
   if (ctx.errors.length === 0) checkDefaults(ctx);
   if (ctx.errors.length) return { errors: dedupe(ctx.errors) };

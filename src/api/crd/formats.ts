@@ -6,9 +6,11 @@ import { isIP } from 'node:net';
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const UUID_V = (v: string) => new RegExp(`^[0-9a-f]{8}-?[0-9a-f]{4}-?${v}[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$`, 'i');
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-// Go's time.ParseDuration plus the d/w units kube-openapi's duration format accepts.
-const DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h|d|w))+$|^0$/;
+// strfmt's date-time layouts: RFC 3339 with optional fraction; the zone may be omitted (local time).
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})?$/;
+// Go's time.ParseDuration, or strfmt's "<n> <unit>" with its unit names ("3d", "5 minutes", "2w").
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$|^[-+]?0$/;
+const UNIT_DURATION = /^(-\s?)?\d+\s*(ns|us|µs|ms|s|m|h|d|w|nanoseconds?|microseconds?|milliseconds?|seconds?|sec|minutes?|min|hours?|hr|days?|weeks?|wk)$/i;
 const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+$/;
 const HOSTNAME_LABEL = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 const MAC = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$|^([0-9a-fA-F]{2}[:-]){7}[0-9a-fA-F]{2}$|^([0-9a-fA-F]{4}\.){2}[0-9a-fA-F]{4}$/;
@@ -21,6 +23,10 @@ function validDate(v: string): boolean {
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const dt = new Date(Date.UTC(y, mo - 1, d));
   return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+function validDateTime(v: string): boolean {
+  return DATE_TIME.test(v) && validDate(v.slice(0, 10)) && Number(v.slice(11, 13)) < 24 && Number(v.slice(14, 16)) < 60 && Number(v.slice(17, 19)) < 61;
 }
 
 function validHostname(v: string): boolean {
@@ -52,9 +58,9 @@ function validUri(v: string): boolean {
 const checks: Record<string, (v: string) => boolean> = {
   byte: (v) => v.length % 4 === 0 && BASE64.test(v),
   date: validDate,
-  'date-time': (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v.replace(' ', 'T'))),
-  datetime: (v) => DATE_TIME.test(v) && !Number.isNaN(Date.parse(v.replace(' ', 'T'))),
-  duration: (v) => v.length <= 256 && DURATION.test(v),
+  'date-time': validDateTime,
+  datetime: validDateTime,
+  duration: (v) => v.length <= 256 && (GO_DURATION.test(v) || UNIT_DURATION.test(v.trim())),
   uuid: (v) => UUID.test(v),
   uuid3: (v) => UUID_V('3').test(v),
   uuid4: (v) => UUID_V('4').test(v),
