@@ -6,6 +6,7 @@ import { fieldErr } from '../errors.js';
 import type { FieldError } from '../kind.js';
 import type { CompiledRule } from './node.js';
 
+const OUT_OF_BUDGET = 'validation failed due to running out of cost budget, no further validation rules will be run';
 const REASONS = ['FieldValueDuplicate', 'FieldValueForbidden', 'FieldValueInvalid', 'FieldValueRequired'];
 const MAX_RULE_LENGTH = 64 * 1024;
 const hasNewlines = (s: string) => /[\n\r]/.test(s);
@@ -102,7 +103,7 @@ export function evaluateRules(rules: CompiledRule[], self: unknown, oldSelf: unk
   for (const r of rules) {
     if (r.usesOldSelf && !hasOld && !r.optionalOldSelf) continue;
     if (budget.remaining <= 0) {
-      if (!budget.exhausted) errors.push(fieldErr.forbidden(path, 'validation failed due to running out of cost budget, no further validation rules will be run'));
+      if (!budget.exhausted) errors.push(fieldErr.invalid(path, typeName, OUT_OF_BUDGET));
       budget.exhausted = true;
       return;
     }
@@ -111,7 +112,9 @@ export function evaluateRules(rules: CompiledRule[], self: unknown, oldSelf: unk
     const res = r.program.evaluate(vars);
     const at = r.fieldPath ? joinFieldPath(path, r.fieldPath) : path;
     if ('error' in res) {
-      errors.push(fieldErr.invalid(at, typeName, `rule evaluation error: ${res.error}`));
+      // A CEL implementation with cost limits marks runs it stopped (a rule too costly on this value).
+      if ((res as { costExceeded?: boolean }).costExceeded) errors.push(fieldErr.invalid(path, typeName, `call cost exceeds limit for rule: ${r.rule}`));
+      else errors.push(fieldErr.invalid(at, typeName, `rule evaluation error: ${res.error}`));
       continue;
     }
     if (res.value === true) continue;
