@@ -3,6 +3,8 @@
 
 import type { KindDef, KObject } from './kind.js';
 import { resolve, type Schema } from './schema.js';
+import { normalizeQuantities } from './quantity-canonical.js';
+import { dropOmittedZeros } from './omit-empty.js';
 
 export function applySchemaDefaults(schema: Schema, v: unknown): void {
   if (v === null || typeof v !== 'object') return;
@@ -23,6 +25,10 @@ export function applySchemaDefaults(schema: Schema, v: unknown): void {
 }
 
 export function defaultObject(def: KindDef, obj: KObject): void {
+  // Go's omitempty zeros first (then defaulted as absent, as in Kubernetes); quantities next, so
+  // defaults copied from them (requests from limits) are canonical too.
+  dropOmittedZeros(def.schema, obj);
+  normalizeQuantities(def.schema, obj);
   applySchemaDefaults(def.schema, obj);
   def.default?.(obj);
 }

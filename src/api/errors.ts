@@ -40,10 +40,28 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: { ...this.listMeta }, status: 'Failure', message: this.message, reason: this.reason, code: this.code };
-    if (this.details) s.details = this.details;
+    // Built in metav1.Status's field order (details before code), as kube-apiserver writes it.
+    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: { ...this.listMeta }, status: 'Failure', message: this.message, reason: this.reason } as Status;
+    const details = this.details && statusDetails(this.details);
+    if (details) s.details = details;
+    s.code = this.code;
     return s;
   }
+}
+
+/**
+ * StatusDetails as Go encodes them: fields in declaration order, empty strings and empty lists
+ * left out (omitempty), so a core-group error has no `"group": ""`. Undefined when nothing is left.
+ */
+export function statusDetails(d: StatusDetails): StatusDetails | undefined {
+  const out: StatusDetails = {};
+  if (d.name) out.name = d.name;
+  if (d.group) out.group = d.group;
+  if (d.kind) out.kind = d.kind;
+  if (d.uid) out.uid = d.uid;
+  if (d.causes?.length) out.causes = d.causes;
+  if (d.retryAfterSeconds) out.retryAfterSeconds = d.retryAfterSeconds;
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** What a resource is called in messages: "pods", or "deployments.apps". */

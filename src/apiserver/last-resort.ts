@@ -12,7 +12,7 @@ export function lastResort(log: Logger, req: IncomingMessage, res: ServerRespons
     log.error('unexpected error serving a request', { method: req.method, path: preview(req.url ?? ''), err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     if (!res || res.writableEnded) return;
     if (res.headersSent) return void res.destroy();
-    const body = JSON.stringify(internalError(err).toStatus());
+    const body = `${JSON.stringify(internalError(err).toStatus())}\n`;
     res.writeHead(500, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
   } catch {

@@ -1,4 +1,4 @@
-// Pod priority admission (Kubernetes' Priority plugin), in the Pod storage so every create passes it:
+// Pod priority admission (Kubernetes' Priority plugin), in the admission chain so dry runs pass it too:
 // spec.priorityClassName is resolved to spec.priority and spec.preemptionPolicy; a pod without one
 // gets the global-default class, or priority 0; an unknown class is refused (403) with the class name.
 // Classes are read from an in-memory cache kept current by the store's watch (priority-class-cache.ts).
@@ -14,26 +14,27 @@ import { forbidden } from '../api/errors.js';
 import { Objects } from './storage/objects.js';
 import { resourcePrefix } from './storage/keys.js';
 import { PriorityClassCache, type PriorityClass as PC } from './priority-class-cache.js';
+import type { AdmissionPlugin } from './admission/chain.js';
 
-class PodObjects extends Objects {
-  constructor(
-    store: Store,
-    def: KindDef,
-    private classes: () => PriorityClassCache | undefined,
-  ) {
-    super(store, def);
-  }
-
-  override async create(obj: KObject): Promise<KObject> {
-    const spec = (obj.spec ?? {}) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
-    const classes = this.classes();
-    if (classes) {
+/**
+ * The Priority admission plugin (mutating, on pod CREATE of the main resource): in the admission
+ * chain rather than in storage, so a server-side dry run is refused exactly as the real create.
+ */
+function priorityPlugin(classes: () => PriorityClassCache | undefined): AdmissionPlugin {
+  return {
+    name: 'Priority',
+    handles: (a) => a.operation === 'CREATE' && a.subresource === '' && a.rc.def.group === '' && a.rc.def.plural === 'pods' && !!a.obj,
+    async mutate(a) {
+      const cache = classes();
+      if (!cache) return;
+      const obj = a.obj!;
+      const spec = (obj.spec ?? {}) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
       let pc: PC | undefined;
       if (spec.priorityClassName) {
-        pc = await classes.get(spec.priorityClassName);
+        pc = await cache.get(spec.priorityClassName);
         if (!pc) throw forbidden({ group: '', resource: 'pods' }, obj.metadata?.name ?? '', `no PriorityClass with name ${spec.priorityClassName} was found`);
       } else {
-        pc = await classes.globalDefault();
+        pc = await cache.globalDefault();
         if (pc) spec.priorityClassName = pc.metadata?.name;
       }
       const computed = pc?.value ?? 0;
@@ -44,9 +45,8 @@ class PodObjects extends Objects {
       spec.priority = computed;
       if (pc) spec.preemptionPolicy = pc.preemptionPolicy ?? 'PreemptLowerPriority';
       obj.spec = spec;
-    }
-    return super.create(obj);
-  }
+    },
+  };
 }
 
 /** PriorityClass storage that tells the cache about this server's own writes as they succeed. */
@@ -89,7 +89,7 @@ function priorityClassCache(state: ApiState): PriorityClassCache | undefined {
 export function installPodPriority(state: ApiState) {
   const pcDef = state.registry.byResource('scheduling.k8s.io', 'v1', 'priorityclasses');
   const cache = () => priorityClassCache(state);
-  state.storageOverrides.set('/registry/core/pods/', (store, def) => new PodObjects(store, def, cache));
+  state.admission.register(priorityPlugin(cache));
   if (pcDef) state.storageOverrides.set(resourcePrefix(pcDef), (store, def) => new PriorityClassObjects(store, def, cache));
 }
 

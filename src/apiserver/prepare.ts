@@ -22,9 +22,21 @@ export function fieldValidationOf(rc: RequestContext): FieldValidation {
   throw badRequest(`fieldValidation must be one of Strict, Warn or Ignore, not "${v}"`);
 }
 
+/** The options kind a verb's query parameters decode into (named in its 422). */
+const OPTIONS_KIND: Record<string, string> = { create: 'CreateOptions', update: 'UpdateOptions', patch: 'PatchOptions', delete: 'DeleteOptions', deletecollection: 'DeleteOptions' };
+
+/**
+ * ?dryRun=All (repeatable). Anything else is refused as ValidateDryRun does: 422 on the verb's
+ * options kind, e.g. `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value:
+ * []string{"True"}: supported values: "All"`.
+ */
 export function isDryRun(rc: RequestContext): boolean {
   const d = rc.query.getAll('dryRun');
-  for (const v of d) if (v !== 'All') throw badRequest(`unsupported dry run option "${v}": only "All" is supported`);
+  if (d.some((v) => v !== 'All')) {
+    const shown = `[]string{${d.map((v) => JSON.stringify(v)).join(', ')}}`;
+    const kind = OPTIONS_KIND[rc.info.verb] ?? 'CreateOptions';
+    throw invalid(kind, 'meta.k8s.io', '', [{ field: 'dryRun', reason: 'FieldValueNotSupported', message: `Unsupported value: ${shown}: supported values: "All"` }]);
+  }
   return d.length > 0;
 }
 

@@ -1,6 +1,7 @@
 // Parses a request path into what it addresses, like Kubernetes' RequestInfo: which API group,
 // version, namespace, resource, name and subresource, and which verb the method means there.
 
+import { queryBool } from '../util/http/query-bool.js';
 import { pathSegments } from '../util/http/request-target.js';
 
 export interface ResourceRequest {
@@ -55,8 +56,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   const [resource, name, subresource, ...extra] = rest;
   if (extra.length > 0) return { kind: 'other', path: pathname };
   // The namespace of a namespace object is itself, for routing purposes only.
-  const watch = query.get('watch');
-  const isWatch = watch === 'true' || watch === '1';
+  // As the parameter codec reads it: watch=True, watch=yes and a bare ?watch are watches too.
+  const isWatch = queryBool(query, 'watch') === true;
   let verb: string;
   switch (method) {
     case 'GET':

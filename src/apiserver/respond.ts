@@ -3,7 +3,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
-import { ApiError, type Status, internalError } from '../api/errors.js';
+import { ApiError, type Status, type StatusDetails, internalError, statusDetails } from '../api/errors.js';
+import { isPretty, jsonText } from './pretty.js';
 
 /** One media range from an Accept header, with its parameters (as=Table;g=meta.k8s.io;v=v1). */
 export interface MediaRange {
@@ -35,7 +36,7 @@ export function wantsYaml(req: IncomingMessage): boolean {
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}) {
-  const text = JSON.stringify(body);
+  const text = jsonText(body, isPretty(res));
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
   res.end(text);
 }
@@ -71,7 +72,14 @@ export function sendText(res: ServerResponse, code: number, text: string, conten
   res.end(text);
 }
 
-/** A Status with status Success (returned by some deletes). */
-export function successStatus(details: Record<string, unknown>): Status {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: details as Status['details'], code: 200 };
+/**
+ * The Success Status a DELETE answers with for kinds that do not return the deleted object
+ * (genericregistry's finalizeDelete): no code, and details naming the object by resource, with
+ * its group only when it has one.
+ */
+export function successStatus(details: StatusDetails): Omit<Status, 'code'> {
+  const s: Omit<Status, 'code'> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success' };
+  const d = statusDetails(details);
+  if (d) s.details = d;
+  return s;
 }

@@ -2,6 +2,8 @@
 // discovery and OpenAPI, and the resource API routed to its handlers. Stateless over the Store,
 // so several can run against one etcd.
 
+import { installImmortalNamespaces } from './admission/immortal-namespaces.js';
+import { notePretty } from './pretty.js';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -119,6 +121,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
+  installImmortalNamespaces(state);
   installFlowcontrolBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
@@ -184,6 +187,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     let url: URL | undefined;
     try {
       url = targetOf(req);
+      notePretty(req, res, url.searchParams);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       audit.requestInfo(info);
       if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };

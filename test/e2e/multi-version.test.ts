@@ -213,11 +213,19 @@ forEachBackend('multi-version kinds', (get) => {
     }
   });
 
-  test('delete through v1 answers with the v1 object', async () => {
-    const r = await c().request('DELETE', '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/multi');
+  test('delete through v1 answers with the v1 object while a finalizer holds it, then it is gone', async () => {
+    // Once gone, an HPA's delete answers with a Success Status (its storage does not return deleted
+    // objects); while a finalizer holds it, with the object, in the version asked for.
+    const path = '/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/multi';
+    const merge = { 'Content-Type': 'application/merge-patch+json' };
+    assert.equal((await c().request('PATCH', path, { metadata: { finalizers: ['example.com/hold'] } }, merge)).status, 200);
+    const r = await c().request('DELETE', path);
     assert.equal(r.status, 200);
     assert.equal(r.json.apiVersion, 'autoscaling/v1');
     assert.equal(r.json.spec.targetCPUUtilizationPercentage, 60);
+    assert.ok(r.json.metadata.deletionTimestamp);
+    assert.equal((await c().request('PATCH', path, { metadata: { finalizers: null } }, merge)).status, 200);
+    assert.equal((await c().request('GET', path)).status, 404);
   });
 
   test('kubectl explain hpa.spec.metrics --api-version=autoscaling/v2', async () => {

@@ -193,6 +193,16 @@ describe('pod streams', () => {
     assert.match(r.stderr, /container "sidecar" in pod "web" is waiting to start: ContainerCreating/);
   });
 
+  test('log flags spelled as the Python client does: follow=False returns at once, previous=FALSE reads the current log, timestamps=True adds them', async () => {
+    const base = `/api/v1/namespaces/${NS}/pods/${POD}/log?container=app&tailLines=1`;
+    // With follow read as true the answer would never end while the container runs.
+    const plain = await withTimeout(cluster.request('GET', `${base}&follow=False&previous=FALSE&timestamps=False`), 10_000, 'follow=False followed');
+    assert.equal(plain.status, 200, plain.body);
+    assert.equal(plain.body, 'line 4\n');
+    const stamped = await withTimeout(cluster.request('GET', `${base}&follow=0&timestamps=True`), 10_000, 'follow=0 followed');
+    assert.match(stamped.body, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z line 4\n$/);
+  });
+
   test('API server errors: no host assigned, unknown container, container must be chosen', async () => {
     const unbound = await cluster.request('GET', `/api/v1/namespaces/${NS}/pods/unbound/log`);
     assert.equal(unbound.status, 400);

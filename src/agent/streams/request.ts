@@ -3,6 +3,7 @@
 
 import { StreamTargetError } from './target.js';
 import { pathSegments } from '../../util/http/request-target.js';
+import { queryBool } from '../../util/http/query-bool.js';
 
 export type StreamKind = 'containerLogs' | 'exec' | 'attach' | 'portForward';
 
@@ -33,11 +34,8 @@ export interface StdioFlags {
   tty: boolean;
 }
 
-const flag = (q: URLSearchParams, ...names: string[]) =>
-  names.some((n) => {
-    const v = q.get(n);
-    return v !== null && v !== 'false' && v !== '0';
-  });
+// Each spelling read as the API server's parameter codec reads it (stdin=False is false).
+const flag = (q: URLSearchParams, ...names: string[]) => names.some((n) => queryBool(q, n) === true);
 
 export function parseStdio(q: URLSearchParams): StdioFlags {
   const f = { stdin: flag(q, 'stdin', 'input'), stdout: flag(q, 'stdout', 'output'), stderr: flag(q, 'stderr', 'error'), tty: flag(q, 'tty') };

@@ -11,5 +11,6 @@ import { nodeKinds } from './node/index.js';
 import { policyKinds } from './policy/index.js';
 import { autoscalingKinds } from './autoscaling/hpa.js';
 import { flowcontrolKinds } from './flowcontrol/index.js';
+import { apiextensionsKinds } from './apiextensions/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds];

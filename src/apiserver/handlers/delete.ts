@@ -8,10 +8,12 @@ import { isDryRun } from '../prepare.js';
 import { admit } from '../admission/admit.js';
 import { decodeBody, readBody } from '../body.js';
 import { badRequest, conflict } from '../../api/errors.js';
-import { sendObject, successStatus } from '../respond.js';
+import { sendObject } from '../respond.js';
+import { deleteResponse, deletedList } from './delete-response.js';
 import { buildFilter } from '../selectors.js';
 import { listObjects } from './list.js';
 import { persistUpdate, readyToRemove } from './persist.js';
+import { queryBool } from '../../util/http/query-bool.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -32,7 +34,7 @@ async function deleteOptionsOf(rc: RequestContext): Promise<DeleteOptions> {
   const q = rc.query;
   if (q.has('gracePeriodSeconds')) opts.gracePeriodSeconds = Number(q.get('gracePeriodSeconds'));
   if (q.has('propagationPolicy')) opts.propagationPolicy = q.get('propagationPolicy') as DeleteOptions['propagationPolicy'];
-  if (q.has('orphanDependents')) opts.orphanDependents = q.get('orphanDependents') === 'true';
+  if (q.has('orphanDependents')) opts.orphanDependents = queryBool(q, 'orphanDependents');
   return checkDeleteOptions(opts);
 }
 
@@ -111,7 +113,9 @@ export async function deleteOne(rc: RequestContext, namespace: string | undefine
     if (!readyToRemove(rc.def, obj) && alreadyDeleting && JSON.stringify(obj) === JSON.stringify(cur.obj)) {
       return { obj: cur.obj, gone: false };
     }
-    if (dryRun) return { obj, gone: readyToRemove(rc.def, obj) };
+    // A dry run answers as the real delete would: the stored object when it would be gone at once
+    // (what the store hands back on a delete), else the object as it would be marked.
+    if (dryRun) return readyToRemove(rc.def, obj) ? { obj: cur.obj, gone: true } : { obj, gone: false };
     try {
       if (readyToRemove(rc.def, obj)) {
         const deleted = await objects.delete(namespace, name, cur.revision);
@@ -130,15 +134,15 @@ export async function handleDelete(rc: RequestContext) {
   const opts = await deleteOptionsOf(rc);
   const dryRun = isDryRun(rc) || (opts.dryRun ?? []).includes('All');
   const { obj, gone } = await deleteOne(rc, rc.info.namespace, rc.info.name!, opts, dryRun);
-  // 200 with the object when it is gone; 202 with it while finalizers or a grace period hold it.
-  sendObject(rc.req, rc.res, gone ? 200 : 202, obj);
+  const { code, body } = deleteResponse(rc.def, obj, gone, opts.orphanDependents);
+  sendObject(rc.req, rc.res, code, body);
 }
 
 export async function handleDeleteCollection(rc: RequestContext) {
   const opts = await deleteOptionsOf(rc);
   const dryRun = isDryRun(rc) || (opts.dryRun ?? []).includes('All');
   buildFilter(rc); // validate selectors before deleting anything
-  const { items } = await listObjects(rc);
+  const { items, revision } = await listObjects(rc);
   for (const item of items) {
     try {
       await deleteOne(rc, item.metadata?.namespace, item.metadata!.name!, opts, dryRun);
@@ -146,5 +150,5 @@ export async function handleDeleteCollection(rc: RequestContext) {
       if ((e as { reason?: string }).reason !== 'NotFound') throw e;
     }
   }
-  sendObject(rc.req, rc.res, 200, successStatus({ kind: rc.def.plural, group: rc.def.group }));
+  sendObject(rc.req, rc.res, 200, deletedList(rc.def, items, revision));
 }

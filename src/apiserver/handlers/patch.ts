@@ -2,6 +2,7 @@
 // status. A patch that changes nothing writes nothing (same resourceVersion), which is what makes
 // `kubectl apply` twice a no-op.
 
+import { queryBool } from '../../util/http/query-bool.js';
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { warningHeaders } from '../context.js';
@@ -63,7 +64,7 @@ export async function handlePatch(rc: RequestContext) {
 async function handleApply(rc: RequestContext, patch: unknown, duplicates: string[]) {
   const manager = rc.query.get('fieldManager');
   if (!manager) throw badRequest('PATCH with application/apply-patch+yaml (server-side apply) requires a fieldManager query parameter');
-  const force = rc.query.get('force') === 'true';
+  const force = queryBool(rc.query, 'force') === true;
   const dryRun = isDryRun(rc);
   const applied = checkTypeMeta(rc.def, patch);
   checkObjectSize(applied);

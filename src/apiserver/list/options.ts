@@ -5,6 +5,7 @@
 
 import type { FieldError } from '../../api/kind.js';
 import { badRequest, fieldErr, invalid } from '../../api/errors.js';
+import { queryBool } from '../../util/http/query-bool.js';
 
 export type Match = '' | 'Exact' | 'NotOlderThan';
 
@@ -45,8 +46,6 @@ export function parseResourceVersion(s: string): number {
   return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
 }
 
-const flag = (v: string | null) => (v === null ? undefined : !(v === '0' || v.toLowerCase() === 'false'));
-
 export function parseListQuery(q: URLSearchParams, watch: boolean): ListQuery {
   const resourceVersion = q.get('resourceVersion') ?? '';
   const limitRaw = q.get('limit');
@@ -58,8 +57,8 @@ export function parseListQuery(q: URLSearchParams, watch: boolean): ListQuery {
     limit: limitRaw ? Math.max(0, parseInt64(limitRaw)) : 0,
     continueToken: q.get('continue') ?? '',
     timeoutSeconds: timeoutRaw ? parseInt64(timeoutRaw) : undefined,
-    allowWatchBookmarks: flag(q.get('allowWatchBookmarks')) ?? false,
-    sendInitialEvents: flag(q.get('sendInitialEvents')),
+    allowWatchBookmarks: queryBool(q, 'allowWatchBookmarks') ?? false,
+    sendInitialEvents: queryBool(q, 'sendInitialEvents'),
   };
   const match = q.get('resourceVersionMatch') ?? '';
   const errors = watch ? validateWatch(out, match) : validateList(out, match);

@@ -4,6 +4,7 @@
 // many short steps instead of one JSON.stringify of hundreds of megabytes.
 
 import type { ServerResponse } from 'node:http';
+import { isPretty } from '../pretty.js';
 
 /** How long one synchronous step may run before yielding (the target is no block over ~50 ms). */
 export const SLICE_MS = 10;
@@ -42,8 +43,19 @@ export class JsonListWriter {
 
   start(code: number, headers: Record<string, string>, head: Record<string, unknown>, field: string) {
     this.res.writeHead(code, { ...headers, 'Transfer-Encoding': 'chunked' });
+    if (this.pretty) {
+      // Indented as Go's json.Indent lays out the whole list: two spaces per level.
+      const h = JSON.stringify(head, null, 2);
+      this.res.write(`${h.length > 2 ? `${h.slice(0, -2)},` : '{'}\n  ${JSON.stringify(field)}: [`);
+      return;
+    }
     const h = JSON.stringify(head);
     this.res.write(`${h.slice(0, -1)}${h.length > 2 ? ',' : ''}${JSON.stringify(field)}:[`);
+  }
+
+  /** ?pretty (or curl): items and envelope indented. */
+  private get pretty(): boolean {
+    return isPretty(this.res);
   }
 
   /** Serializes and writes elements, yielding between slices and waiting out backpressure. */
@@ -65,9 +77,11 @@ export class JsonListWriter {
         });
       }
     };
+    const pretty = this.pretty;
+    const one = pretty ? (e: T) => `\n    ${JSON.stringify(JSON.parse(serialize(e)), null, 2).replace(/\n/g, '\n    ')}` : serialize;
     for (const e of elements) {
       if (this.closed) return;
-      buf.push(this.first ? serialize(e) : ',' + serialize(e));
+      buf.push(this.first ? one(e) : ',' + one(e));
       this.first = false;
       if (this.slice.due()) {
         await flush();
@@ -79,7 +93,15 @@ export class JsonListWriter {
 
   end(tail: Record<string, unknown> = {}) {
     if (this.closed) return;
+    if (this.pretty) {
+      const fields = Object.entries(tail)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => `,\n  ${JSON.stringify(k)}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`);
+      this.res.end(`${this.first ? '' : '\n  '}]${fields.join('')}\n}\n`);
+      return;
+    }
     const t = JSON.stringify(tail);
-    this.res.end(`]${t.length > 2 ? ',' + t.slice(1, -1) : ''}}`);
+    // A final newline, as Go's JSON encoder writes one after every object.
+    this.res.end(`]${t.length > 2 ? ',' + t.slice(1, -1) : ''}}\n`);
   }
 }

@@ -1,6 +1,7 @@
 // The kubelet's log query parameters, validated as the API server does (PodLogOptions).
 
 import { StreamTargetError } from '../target.js';
+import { queryBool } from '../../../util/http/query-bool.js';
 
 export interface LogOptions {
   follow: boolean;
@@ -12,8 +13,6 @@ export interface LogOptions {
   limitBytes?: number;
 }
 
-const truthy = (v: string | null) => v !== null && v !== 'false' && v !== '0';
-
 function nonNegativeInt(q: URLSearchParams, name: string, min: number): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
@@ -23,7 +22,7 @@ function nonNegativeInt(q: URLSearchParams, name: string, min: number): number |
 }
 
 export function parseLogOptions(q: URLSearchParams, now = Date.now()): LogOptions {
-  const o: LogOptions = { follow: truthy(q.get('follow')), previous: truthy(q.get('previous')), timestamps: truthy(q.get('timestamps')) };
+  const o: LogOptions = { follow: queryBool(q, 'follow') === true, previous: queryBool(q, 'previous') === true, timestamps: queryBool(q, 'timestamps') === true };
   o.tailLines = nonNegativeInt(q, 'tailLines', 0);
   o.limitBytes = nonNegativeInt(q, 'limitBytes', 1);
   const sinceSeconds = nonNegativeInt(q, 'sinceSeconds', 1);

@@ -8,6 +8,7 @@ import { validateLabels } from '../../validate-meta.js';
 import { portStatus } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { prepareServiceUpdate } from './service-update.js';
+import { ipv4OnlyFamilies } from './service-families.js';
 
 const servicePort = struct(
   'io.k8s.api.core.v1.ServicePort',
@@ -113,7 +114,11 @@ export const service: KindDef = {
     },
   ],
   fieldSelectors: { 'spec.clusterIP': (o) => (o.spec as Spec)?.clusterIP, 'spec.type': (o) => (o.spec as Spec)?.type },
+  // ServiceStatus.loadBalancer is a plain struct in Go: always written, `{}` when empty.
+  initialStatus: () => ({ loadBalancer: {} }),
   default: (o) => {
+    const st = (o.status ??= {}) as { loadBalancer?: object };
+    st.loadBalancer ??= {};
     const s = (o.spec ??= {}) as Spec;
     s.type ??= 'ClusterIP';
     s.sessionAffinity ??= 'None';
@@ -123,7 +128,8 @@ export const service: KindDef = {
     }
     if (s.type !== 'ExternalName') {
       s.internalTrafficPolicy ??= 'Cluster';
-      s.ipFamilies ??= ['IPv4'];
+      // Not inferred from an IPv6 clusterIP: validation refuses that IP by name (service-families.ts).
+      if (![s.clusterIP, ...(s.clusterIPs ?? [])].some((ip) => ip?.includes(':'))) s.ipFamilies ??= ['IPv4'];
       s.ipFamilyPolicy ??= 'SingleStack';
       if (s.type === 'NodePort' || s.type === 'LoadBalancer') s.externalTrafficPolicy ??= 'Cluster';
     }
@@ -157,6 +163,7 @@ export const service: KindDef = {
       }
     });
     if (s.type === 'ExternalName' && !s.externalName) errs.push(fieldErr.required('spec.externalName'));
+    errs.push(...ipv4OnlyFamilies(s));
     errs.push(...validateLabels(s.selector, 'spec.selector'));
     if (old) {
       const os = (old.spec ?? {}) as Spec;
