@@ -205,7 +205,8 @@ function checkMetadata(p: unknown, path: string, root: boolean, ctx: Ctx): Node 
   if (p.type !== 'object') ctx.errors.push(fieldErr.invalid(`${path}.type`, p.type ?? '', 'must be object'));
   if (!root) return undefined;
   const props = isObj(p.properties) ? p.properties : {};
-  const allowedKeys = new Set(['type', 'properties', 'description', 'x-kubernetes-validations']);
+  // Anything else (a description, rules, other fields) makes Kubernetes' comparison with the implicit metadata fail.
+  const allowedKeys = new Set(['type', 'properties']);
   const extra = Object.keys(p).some((k) => !allowedKeys.has(k)) || Object.keys(props).some((k) => k !== 'name' && k !== 'generateName');
   if (extra) {
     ctx.errors.push(fieldErr.forbidden(path, 'must not specify anything other than name and generateName, but metadata is implicitly specified'));
