@@ -368,3 +368,12 @@ test('formats: what kube-openapi accepts and refuses', async () => {
   for (const [f, v] of good) assert.ok(matchesFormat(f, v), `${f} ${v} should be valid`);
   for (const [f, v] of bad) assert.ok(!matchesFormat(f, v), `${f} ${v} should be invalid`);
 });
+
+test('hostile patterns: oversized repetitions refused at compile, long values refused against costly patterns', () => {
+  assert.match(errorsOf(root({ type: 'string', pattern: '[a-z]{1000}'.repeat(6) })).join(), /pattern: Invalid value: .*must be a valid regular expression, but isn't: expression too large/);
+  const c = compiled(root({ type: 'string', pattern: '^\\w{1000}$' }));
+  const errs = c.validate({ apiVersion: 'x/v1', kind: 'X', metadata: {}, spec: 'x'.repeat(100_000) } as never);
+  assert.deepEqual(lines(errs), ["spec: Forbidden: matching '^\\w{1000}$' exceeds the validation budget: the value is too long for its pattern"]);
+  // Common Kubernetes patterns stay cheap.
+  compiled(root({ type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$', maxLength: 253 }));
+});

@@ -15,7 +15,7 @@ import { pruneUnknownFields } from '../validate.js';
 import type { Node, NodeType } from './node.js';
 import { compileRules } from './rules.js';
 import type { CompileCrdSchema, CompiledCrdSchema } from './schema.js';
-import { validateValue, type ValueContext } from './values.js';
+import { REGEX_BUDGET, validateValue, type ValueContext } from './values.js';
 
 type Props = Record<string, unknown>;
 type Level = 'root' | 'item' | 'field';
@@ -23,6 +23,11 @@ const MAX_DEPTH = 64;
 const MAX_NODES = 100_000;
 const MAX_RULES = 2_000;
 const MAX_PATTERN = 4_096;
+/** Counted repetitions ({n,m}) in one pattern, summed: what RE2 compiles copies of. */
+const MAX_PATTERN_REPEATS = 5_000;
+const MAX_PATTERN_INSTRUCTIONS = 100_000;
+/** Wall time all of one schema's patterns may take to compile. */
+const PATTERN_COMPILE_BUDGET_MS = 5_000;
 /** CEL evaluations per object (stands for Kubernetes' per-request cost budget). */
 const RULE_BUDGET = 50_000;
 const STEP_BUDGET = 2_000_000;
@@ -39,6 +44,14 @@ interface Ctx {
   defaults: { node: Node; schema: Schema; value: unknown; path: string }[];
   /** Large schemas repeat the same patterns: compiled once per schema. */
   patterns: Map<string, Node['pattern'] | Error>;
+  patternMs: number;
+}
+
+/** The sum of counted repetitions' bounds (a{2,5} counts 5): refused above MAX_PATTERN_REPEATS before compiling. */
+function repeatWeight(pattern: string): number {
+  let sum = 0;
+  for (const m of pattern.matchAll(/\{(\d{1,7})(?:,(\d{0,7}))?\}/g)) sum += Number(m[2] || m[1]);
+  return sum;
 }
 
 interface Where {
@@ -62,11 +75,13 @@ function compilePattern(p: Props, path: string, ctx: Ctx): Node['pattern'] {
   }
   let compiled = ctx.patterns.get(p.pattern);
   if (!compiled) {
-    try {
-      compiled = { source: p.pattern, re: RE2JS.compile(p.pattern) };
-    } catch (e) {
-      compiled = e instanceof Error ? e : new Error(String(e));
+    if (ctx.patternMs > PATTERN_COMPILE_BUDGET_MS) {
+      ctx.errors.push(fieldErr.forbidden(`${path}.pattern`, `the schema's regular expressions take more than ${PATTERN_COMPILE_BUDGET_MS / 1000}s to compile`));
+      return undefined;
     }
+    const started = Date.now();
+    compiled = compileRegex(p.pattern);
+    ctx.patternMs += Date.now() - started;
     ctx.patterns.set(p.pattern, compiled);
   }
   if (compiled instanceof Error) {
@@ -74,6 +89,19 @@ function compilePattern(p: Props, path: string, ctx: Ctx): Node['pattern'] {
     return undefined;
   }
   return compiled;
+}
+
+/** RE2 (Go's regexp syntax and linear-time matching), with size bounds. */
+function compileRegex(source: string): Node['pattern'] | Error {
+  if (repeatWeight(source) > MAX_PATTERN_REPEATS) return new Error(`expression too large: more than ${MAX_PATTERN_REPEATS} repetitions in total`);
+  try {
+    const re = RE2JS.compile(source);
+    const cost = Math.max(1, re.re2().prog.numInst());
+    if (cost > MAX_PATTERN_INSTRUCTIONS) return new Error('expression too large');
+    return { source, re, cost };
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 /** The value validations every schema (structural or nested) may carry. */
@@ -460,7 +488,7 @@ function checkDefaults(ctx: Ctx) {
     }
     // Nested defaults apply inside the default too, as they would on an object.
     applySchemaDefaults({ type: 'object', properties: { v: d.schema } }, holder);
-    const vc: ValueContext = { errors: ctx.errors, budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET };
+    const vc: ValueContext = { errors: ctx.errors, budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
     validateValue(d.node, holder.v, d.path, vc);
   }
 }
@@ -475,7 +503,7 @@ export const compileCrdSchema: CompileCrdSchema = (openAPIV3Schema, fieldPath) =
 };
 
 function compile(openAPIV3Schema: unknown, fieldPath: string): { errors: FieldError[] } | CompiledCrdSchema {
-  const ctx: Ctx = { errors: [], nodes: 0, rules: 0, defaults: [], patterns: new Map() };
+  const ctx: Ctx = { errors: [], nodes: 0, rules: 0, defaults: [], patterns: new Map(), patternMs: 0 };
   const { node: root, schema: rootSchema } = compileNode(openAPIV3Schema, fieldPath, { level: 'root', depth: 0 }, ctx);
   if (ctx.errors.length === 0) checkDefaults(ctx);
   if (ctx.errors.length) return { errors: dedupe(ctx.errors) };
@@ -503,7 +531,7 @@ function compile(openAPIV3Schema: unknown, fieldPath: string): { errors: FieldEr
   return {
     schema,
     validate(obj: KObject, old?: KObject): FieldError[] {
-      const vc: ValueContext = { errors: [], budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET };
+      const vc: ValueContext = { errors: [], budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
       try {
         validateValue(checked, obj, '', vc, old, old !== undefined);
       } catch (e) {

@@ -26,7 +26,8 @@ export interface Node {
   nullable?: boolean;
   format?: string;
   enum?: unknown[];
-  pattern?: { source: string; re: RE2JS };
+  /** cost: the program's size; matching costs about cost x the value's length. */
+  pattern?: { source: string; re: RE2JS; cost: number };
   minLength?: number;
   maxLength?: number;
   minimum?: number;

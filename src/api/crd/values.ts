@@ -15,7 +15,12 @@ export interface ValueContext {
   budget: RuleBudget;
   /** Visits left: a bound on the work one object may cost. */
   steps: number;
+  /** Pattern matching left (program size x value length). */
+  regex: number;
 }
+
+/** About a second of matching per object: values too long for their pattern are refused, not matched. */
+export const REGEX_BUDGET = 60_000_000;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -89,7 +94,7 @@ export function validateValue(n: Node, v: unknown, path: string, ctx: ValueConte
       ),
     );
   }
-  if (typeof v === 'string') validateString(n, v, path, errs);
+  if (typeof v === 'string') validateString(n, v, path, ctx);
   else if (typeof v === 'number') validateNumber(n, v, path, errs);
   else if (Array.isArray(v)) validateArray(n, v, path, ctx, old, hasOld);
   else if (isObj(v)) validateObject(n, v, path, ctx, old, hasOld);
@@ -97,10 +102,15 @@ export function validateValue(n: Node, v: unknown, path: string, ctx: ValueConte
   if (n.rules?.length) evaluateRules(n.rules, v, old, hasOld, path, n.type ?? typeName(v), ctx.budget, errs);
 }
 
-function validateString(n: Node, v: string, path: string, errs: FieldError[]) {
+function validateString(n: Node, v: string, path: string, ctx: ValueContext) {
+  const errs = ctx.errors;
   if (n.maxLength !== undefined && [...v].length > n.maxLength) errs.push(fieldErr.tooLong(path, n.maxLength));
   if (n.minLength !== undefined && [...v].length < n.minLength) errs.push(fieldErr.invalid(path, v, inBody(path, `should be at least ${n.minLength} chars long`)));
-  if (n.pattern && !n.pattern.re.test(v)) errs.push(fieldErr.invalid(path, v, inBody(path, `should match '${n.pattern.source}'`)));
+  if (n.pattern) {
+    ctx.regex -= n.pattern.cost * (v.length + 1);
+    if (ctx.regex < 0) errs.push(fieldErr.forbidden(path, `matching '${n.pattern.source}' exceeds the validation budget: the value is too long for its pattern`));
+    else if (!n.pattern.re.test(v)) errs.push(fieldErr.invalid(path, v, inBody(path, `should match '${n.pattern.source}'`)));
+  }
   if (n.format && !matchesFormat(n.format, v)) errs.push(fieldErr.typeInvalid(path, v, inBody(path, `must be of type ${n.format}: ${JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}...` : v)}`)));
 }
 
@@ -184,9 +194,10 @@ function validateObject(n: Node, v: Obj, path: string, ctx: ValueContext, old: u
  */
 function validateJunctors(n: Node, v: unknown, path: string, ctx: ValueContext) {
   const passes = (s: Node) => {
-    const sub: ValueContext = { errors: [], budget: ctx.budget, steps: ctx.steps };
+    const sub: ValueContext = { errors: [], budget: ctx.budget, steps: ctx.steps, regex: ctx.regex };
     validateValue(s, v, path, sub);
     ctx.steps = sub.steps;
+    ctx.regex = sub.regex;
     return sub.errors;
   };
   for (const s of n.allOf ?? []) validateValue(s, v, path, ctx);
