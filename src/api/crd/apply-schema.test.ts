@@ -234,3 +234,111 @@ test('server-side apply follows the CRD list-map keys, sets and atomic maps', as
   const fields = Object.fromEntries(a2.metadata!.managedFields!.map((m) => [m.manager, m.fieldsV1 as Record<string, Record<string, Record<string, unknown>>>]));
   assert.deepEqual(fields.a['f:spec']['f:selector'], {});
 });
+
+test('real-world shapes: a Gateway API HTTPRoute-like and a cert-manager Certificate-like schema compile, default and validate', () => {
+  const route = compiled({
+    type: 'object',
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec: {
+        type: 'object',
+        properties: {
+          hostnames: { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 253, minLength: 1, pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$' } },
+          parentRefs: {
+            type: 'array',
+            maxItems: 32,
+            items: {
+              type: 'object',
+              required: ['name'],
+              properties: {
+                group: { type: 'string', default: 'gateway.networking.k8s.io', maxLength: 253 },
+                kind: { type: 'string', default: 'Gateway', maxLength: 63, minLength: 1 },
+                name: { type: 'string', maxLength: 253, minLength: 1 },
+                port: { type: 'integer', format: 'int32', minimum: 1, maximum: 65535 },
+              },
+            },
+            'x-kubernetes-validations': [{ message: 'sectionName or port must be specified when parentRefs includes 2 or more references to the same parent', rule: 'self.all(p1, self.exists_one(p2, p1.name == p2.name))' }],
+          },
+          rules: {
+            type: 'array',
+            maxItems: 16,
+            default: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }] }],
+            items: {
+              type: 'object',
+              properties: {
+                matches: {
+                  type: 'array',
+                  maxItems: 64,
+                  default: [{ path: { type: 'PathPrefix', value: '/' } }],
+                  items: {
+                    type: 'object',
+                    properties: {
+                      path: {
+                        type: 'object',
+                        default: { type: 'PathPrefix', value: '/' },
+                        properties: { type: { type: 'string', default: 'PathPrefix', enum: ['Exact', 'PathPrefix', 'RegularExpression'] }, value: { type: 'string', default: '/', maxLength: 1024 } },
+                        'x-kubernetes-validations': [{ message: "value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']", rule: "(self.type in ['Exact','PathPrefix']) ? self.value.startsWith('/') : true" }],
+                      },
+                    },
+                  },
+                },
+                backendRefs: {
+                  type: 'array',
+                  items: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer', format: 'int32' }, weight: { type: 'integer', format: 'int32', default: 1, minimum: 0, maximum: 1000000 } } },
+                },
+              },
+            },
+          },
+        },
+      },
+      status: { type: 'object', properties: { parents: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
+    },
+  });
+  const o = obj({ parentRefs: [{ name: 'gw' }], hostnames: ['example.com'], rules: [{ backendRefs: [{ name: 'svc', port: 80 }] }] });
+  applySchemaDefaults(route.schema, o);
+  assert.deepEqual(o.spec, {
+    parentRefs: [{ name: 'gw', group: 'gateway.networking.k8s.io', kind: 'Gateway' }],
+    hostnames: ['example.com'],
+    rules: [{ backendRefs: [{ name: 'svc', port: 80, weight: 1 }], matches: [{ path: { type: 'PathPrefix', value: '/' } }] }],
+  });
+  assert.deepEqual(route.validate(o), []);
+  const bad = obj({ hostnames: ['Bad_Host'], rules: [{ matches: [{ path: { type: 'Exact', value: 'nope' } }] }] });
+  assert.deepEqual(
+    route.validate(bad).map((e) => `${e.field}: ${e.message}`),
+    [
+      'spec.hostnames[0]: Invalid value: "Bad_Host": spec.hostnames[0] in body should match \'^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$\'',
+      "spec.rules[0].matches[0].path: Invalid value: \"object\": value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']",
+    ],
+  );
+
+  const cert = compiled({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['issuerRef', 'secretName'],
+        properties: {
+          secretName: { type: 'string' },
+          duration: { type: 'string' },
+          dnsNames: { type: 'array', items: { type: 'string' } },
+          issuerRef: { type: 'object', required: ['name'], properties: { group: { type: 'string' }, kind: { type: 'string' }, name: { type: 'string' } } },
+          privateKey: { type: 'object', properties: { algorithm: { type: 'string', enum: ['RSA', 'ECDSA', 'Ed25519'] }, size: { type: 'integer' }, rotationPolicy: { type: 'string', enum: ['Never', 'Always'] } } },
+          usages: { type: 'array', items: { type: 'string', enum: ['signing', 'digital signature', 'server auth', 'client auth'] } },
+          resources: { type: 'object', additionalProperties: { anyOf: [{ type: 'integer' }, { type: 'string' }], pattern: '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$', 'x-kubernetes-int-or-string': true } },
+        },
+      },
+    },
+  });
+  assert.deepEqual(cert.validate(obj({ secretName: 's', issuerRef: { name: 'ca' }, usages: ['server auth'], resources: { cpu: '100m', memory: 5 } })), []);
+  assert.deepEqual(
+    cert.validate(obj({ secretName: 's', issuerRef: {}, privateKey: { algorithm: 'DSA' }, resources: { cpu: 'lots' } })).map((e) => `${e.field}: ${e.message}`),
+    [
+      'spec.issuerRef.name: Required value',
+      'spec.privateKey.algorithm: Unsupported value: "DSA": supported values: "RSA", "ECDSA", "Ed25519"',
+      'spec.resources[cpu]: Invalid value: "lots": spec.resources[cpu] in body should match \'^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$\'',
+    ],
+  );
+});
