@@ -120,8 +120,13 @@ function checkPropertyCount(s: { minProperties?: number; maxProperties?: number 
   if (s.minProperties !== undefined && n < s.minProperties) out.errors.push(fieldErr.invalid(path, n, `must have at least ${s.minProperties} properties`));
 }
 
-/** Drops fields the schema does not know (Kubernetes' decoder ignores them for built-in kinds). */
-export function pruneUnknownFields(schema: Schema, v: unknown): void {
+/**
+ * Drops fields the schema does not know (Kubernetes' decoder ignores them for built-in kinds). For
+ * custom resources (a root with valuesValidatedByKind) nulls of non-nullable fields go too, as
+ * Kubernetes' structural pruning does; built-in kinds keep them as stored today (a template's
+ * `creationTimestamp: null` reads back as Kubernetes shows it).
+ */
+export function pruneUnknownFields(schema: Schema, v: unknown, dropNulls = schema.type === 'object' && schema.valuesValidatedByKind === true): void {
   if (v === null || typeof v !== 'object') return;
   if (schema.type === 'object') {
     if (Array.isArray(v)) return;
@@ -130,16 +135,14 @@ export function pruneUnknownFields(schema: Schema, v: unknown): void {
       const fs = propertySchema(schema, k);
       if (fs === undefined) {
         if (!schema.preserveUnknownFields) delete o[k];
-      } else if (o[k] === null && !resolve(fs).nullable) {
-        // Kubernetes drops nulls of non-nullable fields (typed decoding; CRDs' structural pruning).
-        delete o[k];
-      } else pruneUnknownFields(resolve(fs), o[k]);
+      } else if (dropNulls && o[k] === null && !resolve(fs).nullable) delete o[k];
+      else pruneUnknownFields(resolve(fs), o[k], dropNulls);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
-    for (const x of v) pruneUnknownFields(item, x);
+    for (const x of v) pruneUnknownFields(item, x, dropNulls);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
-    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x);
+    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x, dropNulls);
   }
 }

@@ -481,7 +481,7 @@ function checkDefaults(ctx: Ctx) {
     if (d.value === null && d.node.nullable) continue;
     const pruned = structuredClone(d.value);
     const holder = { v: pruned };
-    pruneUnknownFields({ type: 'object', properties: { v: d.schema } }, holder);
+    pruneUnknownFields({ type: 'object', properties: { v: d.schema } }, holder, true);
     if (!deepEqual(holder.v, d.value)) {
       ctx.errors.push(fieldErr.invalid(d.path, d.value, 'must not have unknown fields'));
       continue;
