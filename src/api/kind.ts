@@ -129,6 +129,10 @@ export interface KindDef {
   statusFields?: string[];
   /** Name syntax: a DNS-1123 subdomain (default), a DNS-1123 label (namespaces, services), or any path segment. */
   nameFormat?: 'subdomain' | 'label' | 'path';
+  /** On the first DELETE, before finalizers are looked at (Kubernetes' CRD registry adds its cleanup finalizer and a Terminating condition here). */
+  beginDelete?: (obj: KObject) => void;
+  /** Sent as a `Warning:` on every request to this version (a CRD version marked deprecated). */
+  deprecationWarning?: string;
   /** Served from a CRD rather than compiled in. */
   custom?: boolean;
   /**

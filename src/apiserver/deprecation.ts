@@ -13,7 +13,7 @@ export const deprecatedResources = new Map<string, string>([['/componentstatuses
  * do pass them set the same header again, with the warning among the others.
  */
 export function warnIfDeprecated(rc: RequestContext) {
-  const w = deprecatedResources.get(`${rc.def.group}/${rc.def.plural}`);
+  const w = rc.def.deprecationWarning ?? deprecatedResources.get(`${rc.def.group}/${rc.def.plural}`);
   if (!w) return;
   rc.warnings.push(w);
   const h = warningHeaders([w]).Warning;

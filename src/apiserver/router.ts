@@ -1,6 +1,5 @@
 // Routes a resource request to the handler for its verb and subresource, after resolving the kind.
 
-import { CRD_NOT_SERVED } from '../api/kinds/apiextensions/crd-placeholder.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiState, RequestContext, UserInfo } from './context.js';
 import { ApiError, methodNotAllowed } from '../api/errors.js';
@@ -31,9 +30,6 @@ export function normalize(info: ResourceRequest): ResourceRequest {
   }
   return info;
 }
-
-/** Why a kind refuses the verbs it does not serve, added to its 405 (group/plural -> reason). */
-const VERB_REFUSALS = new Map<string, string>([['apiextensions.k8s.io/customresourcedefinitions', CRD_NOT_SERVED]]);
 
 export async function routeResource(api: ApiState, req: IncomingMessage, res: ServerResponse, url: URL, raw: ResourceRequest, user: UserInfo) {
   const info = normalize(raw);
@@ -66,10 +62,7 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
     }
     throw methodNotAllowed(`the server does not allow this method on the requested resource (${req.method} ${info.resource}/${sub})`);
   }
-  if (!verbs.includes(info.verb)) {
-    const why = VERB_REFUSALS.get(`${def.group}/${def.plural}`);
-    throw methodNotAllowed(`the server does not allow this method on the requested resource (${info.verb} ${info.resource})${why ? `: ${why}` : ''}`);
-  }
+  if (!verbs.includes(info.verb)) throw methodNotAllowed(`the server does not allow this method on the requested resource (${info.verb} ${info.resource})`);
   const virtual = info.verb === 'create' && !info.name ? virtualCreateHandlers.get(`${def.group}/${def.plural}`) : undefined;
   if (virtual) return virtual(rc);
   switch (info.verb) {

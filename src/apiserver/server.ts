@@ -57,6 +57,7 @@ import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
+import { installCrds } from './crd/controller.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -128,6 +129,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
+  // CustomResourceDefinitions: served from the store before /readyz says ok.
+  const crdController = installCrds(state);
   Object.assign(state.timings, opts.timings);
   if (opts.authorizer) state.authorizer = typeof opts.authorizer === 'function' ? opts.authorizer(state) : opts.authorizer;
   const anonymousAuth = opts.anonymousAuth ?? true;
@@ -306,6 +309,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();
       serviceAllocation.stop();
+      crdController.close();
       upgrades.close();
       state.close();
       server.closeAllConnections();

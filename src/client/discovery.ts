@@ -40,3 +40,23 @@ export function byApiVersionKind(resources: ServedResource[], apiVersion: string
   const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
   return resources.find((r) => r.group === group && r.kind === kind);
 }
+
+/**
+ * The resource serving apiVersion/kind (any group and version the server serves, custom kinds
+ * included), from that group version's discovery document; undefined when it is not served.
+ * What an operator uses to turn a GVK into a ResourceRef for the RestClient and informers.
+ */
+export async function resourceForKind(client: RestClient, apiVersion: string, kind: string): Promise<ServedResource | undefined> {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  let list: ResourceList;
+  try {
+    list = await client.request<ResourceList>('GET', group ? `/apis/${group}/${version}` : `/api/${version}`);
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return undefined;
+    throw e;
+  }
+  const r = list.resources.find((x) => x.kind === kind && !x.name.includes('/'));
+  return r && { group, version, plural: r.name, kind: r.kind, namespaced: r.namespaced, verbs: r.verbs };
+}

@@ -155,6 +155,12 @@ export class RestClient {
     return this.request('PATCH', resourcePath(r, namespace, name, subresource), patch, { 'Content-Type': ct });
   }
 
+  /** Server-side apply (the patch type custom resources take besides merge and JSON patch). */
+  apply(r: ResourceRef, obj: KObject, fieldManager: string, opts: { force?: boolean; subresource?: string } = {}) {
+    const q = new URLSearchParams({ fieldManager, ...(opts.force ? { force: 'true' } : {}) }).toString();
+    return this.request('PATCH', `${resourcePath(r, obj.metadata?.namespace, obj.metadata?.name, opts.subresource)}?${q}`, obj, { 'Content-Type': 'application/apply-patch+yaml' });
+  }
+
   delete(r: ResourceRef, namespace: string | undefined, name: string, options: Record<string, unknown> = {}) {
     return this.request('DELETE', resourcePath(r, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', ...options });
   }

@@ -205,7 +205,7 @@ test('DELETE answers: Success Status for most kinds, the object for pods and ser
   assert.equal((await req('GET', `/api/v1/namespaces/${NS}/configmaps?labelSelector=batch%3Dx`)).json.items.length, 0);
 });
 
-test('kubectl: a kind the server does not serve is "no matches for kind", not "failed to check CRD"; CRDs are listed empty and not creatable', async () => {
+test('kubectl: a kind the server does not serve is "no matches for kind", not "failed to check CRD"; once its CRD is established it is served', async () => {
   const widget = 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: compat\n';
   const r = await c.kubectl(['apply', '-f', '-'], { input: widget, allowFail: true });
   assert.notEqual(r.code, 0);
@@ -216,10 +216,10 @@ test('kubectl: a kind the server does not serve is "no matches for kind", not "f
   assert.match(list.stderr, /No resources found/);
   const crd =
     'apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {plural: widgets, singular: widget, kind: Widget}\n  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]\n';
-  const create = await c.kubectl(['create', '-f', '-'], { input: crd, allowFail: true });
-  assert.notEqual(create.code, 0);
-  assert.match(create.stderr, /MethodNotAllowed|does not allow this method/);
-  assert.match(create.stderr, /CustomResourceDefinitions are not served yet/);
+  await c.kubectl(['create', '-f', '-'], { input: crd });
+  await c.kubectl(['wait', '--for', 'condition=established', '--timeout=20s', 'crd/widgets.example.com']);
+  await until('kubectl to find the kind', async () => (await c.kubectl(['apply', '-f', '-'], { input: widget, allowFail: true })).code === 0);
+  await c.kubectl(['delete', 'crd', 'widgets.example.com']);
 });
 
 test('the official JavaScript client: CoreV1 and AppsV1 typed APIs, scale, watch, delete answers', async () => {

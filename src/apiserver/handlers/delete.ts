@@ -94,6 +94,7 @@ export async function deleteOne(rc: RequestContext, namespace: string | undefine
     if (finalizers.size > 0 || (meta.finalizers ?? []).length > 0) meta.finalizers = [...finalizers];
     if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
     if (!alreadyDeleting) {
+      rc.def.beginDelete?.(obj);
       let grace = 0;
       if (rc.def.group === '' && rc.def.plural === 'pods' && (obj.spec as { nodeName?: string }).nodeName) {
         // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it.

@@ -5,7 +5,7 @@
 // A kind without `conversion` gets no view at all, so single-version kinds pay nothing.
 
 import { apiVersionOf, type KindDef, type KObject } from '../../api/kind.js';
-import { badRequest, internalError } from '../../api/errors.js';
+import { ApiError, badRequest, internalError } from '../../api/errors.js';
 import type { HubEvent } from './watch-hub.js';
 import type { KindRegistry } from '../../api/registry.js';
 import type { ObjectSchema } from '../../api/schema.js';
@@ -36,6 +36,7 @@ export function versionViewOf(def: KindDef): VersionView | undefined {
       try {
         return conv.convert(obj, def.version);
       } catch (e) {
+        if (e instanceof ApiError) throw e;
         // A stored object the kind cannot convert is the server's fault, not the client's.
         throw internalError(new Error(`converting ${def.kind} ${obj.metadata?.name ?? ''} from ${String(obj.apiVersion)} to ${apiVersion}: ${e instanceof Error ? e.message : String(e)}`));
       }
@@ -45,6 +46,7 @@ export function versionViewOf(def: KindDef): VersionView | undefined {
       try {
         return conv.convert(obj, conv.storageVersion);
       } catch (e) {
+        if (e instanceof ApiError) throw e;
         // What the client sent (an annotation carrying another version's fields) does not convert.
         throw badRequest(`converting ${def.kind} from ${apiVersion} to ${storageApiVersion}: ${e instanceof Error ? e.message : String(e)}`);
       }
