@@ -52,6 +52,8 @@ import { PRIVILEGED_DEFAULTS, type PodSecurityConfig } from './admission/pod-sec
 import { installPodSecurity } from './admission/pod-security/plugin.js';
 import { installServedKindsAdmission } from './admission/served-kinds.js';
 import { installQuotaAdmission } from './admission/quota-install.js';
+import { installWebhookAdmission } from './webhooks/install.js';
+import { installValidatingAdmissionPolicy } from './admission/policy/plugin.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
@@ -129,6 +131,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
   installQuotaAdmission(state);
+  installWebhookAdmission(state);
+  installValidatingAdmissionPolicy(state);
   // CustomResourceDefinitions: served from the store before /readyz says ok.
   const crdController = installCrds(state);
   Object.assign(state.timings, opts.timings);

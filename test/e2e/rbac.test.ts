@@ -79,7 +79,8 @@ forEachBackend('RBAC', (cluster) => {
   test('escalation is refused: no role or binding grants more than its author holds', async () => {
     const c = cluster();
     await c.kubectl(['create', 'rolebinding', 'jane-admin', '--clusterrole=admin', '--user=jane', '-n', 'team']);
-    await until('jane to be admin of team', async () => (await jane(['create', 'role', 'probe', '--verb=get', '--resource=pods', '-n', 'team'], { allowFail: true })).code === 0, { timeoutMs: 10_000 });
+    // The probe names deployments too: edit's rules reach admin by aggregation a moment after start.
+    await until('jane to be admin of team', async () => (await jane(['create', 'role', 'probe', '--verb=get', '--resource=pods,deployments.apps', '-n', 'team'], { allowFail: true })).code === 0, { timeoutMs: 10_000 });
     await jane(['create', 'role', 'within', '--verb=get,list', '--resource=pods,deployments.apps', '-n', 'team']);
 
     const role = await jane(['create', 'role', 'nodes', '--verb=get,list', '--resource=nodes,pods', '-n', 'team'], { allowFail: true });

@@ -1,45 +1,91 @@
 // CEL as Kubernetes uses it (CRD x-kubernetes-validations, ValidatingAdmissionPolicy, webhook
 // matchConditions), over @bufbuild/cel. Every caller goes through compileCel/evaluate so the
-// Kubernetes environment (its library functions, JSON-to-CEL value mapping, cost limits) lives in
-// one place.
-//
-// This first version only parses and plans; the Kubernetes library functions, integer mapping
-// (JSON integers are CEL int, not double), type checking and cost limits are being added.
+// Kubernetes environment lives in one place:
+//  - env.ts: the standard library, the strings extension and Kubernetes' libraries (lists, regex,
+//    url, quantity, ip/cidr, authz); not yet: format, sets, optional types (`x.?y`, which the
+//    @bufbuild/cel parser does not accept), and static type checking (types are checked at run time);
+//  - values.ts: JSON -> CEL as Kubernetes maps it (integers are int, objects maps, null null);
+//  - guard.ts: unknown variables/functions are compile errors; loops are metered;
+//  - cost.ts: a per-expression limit (Kubernetes' PerCallLimit) and an optional shared budget
+//    (RuntimeCELCostBudget), so a hostile expression over a big list stops instead of stalling.
 
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { isCelError, parse, plan } from '@bufbuild/cel';
+import { type CostBudget, CostExceeded, CostMeter, PER_CALL_LIMIT, withMeter } from './cost.js';
+import { hasFunction, kubernetesCelEnv } from './env.js';
+import { guardExpression, STEP_FUNCTION } from './guard.js';
+import { celToJson, jsonToCel } from './values.js';
+
+export { CostBudget, PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './cost.js';
+export { type AuthzCheck, type AuthzDecision, AuthzPending, authorizerValue, type CelAuthorizer } from './lib-authz.js';
+export { CelReady, type CelTypeHint, prepareCel, variablesValue } from './values.js';
 
 export interface CelProgram {
   /** The expression as written. */
   readonly expression: string;
-  /** Evaluates with the given variables (JSON values: self, oldSelf, object, request, params...). */
-  evaluate(vars: Record<string, unknown>): CelOutcome;
+  /** Evaluates with the given variables (JSON values, or CelReady ones from prepareCel). */
+  evaluate(vars: Record<string, unknown>, opts?: CelEvalOptions): CelOutcome;
 }
 
-export type CelOutcome = { value: unknown } | { error: string };
+/** value is JSON (ints as numbers). cost: what the evaluation cost. costExceeded: stopped by a limit. */
+export type CelOutcome = { value: unknown; cost: number } | { error: string; cost: number; costExceeded?: boolean };
+
+export interface CelEvalOptions {
+  /** Shared by several expressions (one policy's, one object's): stops them all once spent. */
+  budget?: CostBudget;
+  /** Per-expression limit (default PER_CALL_LIMIT). */
+  limit?: number;
+  /** Return the raw CEL value instead of JSON (for callers that feed it to another expression). */
+  raw?: boolean;
+}
 
 export interface CelCompileOptions {
   /** Names the expression may refer to (Kubernetes declares them per use: self/oldSelf, object/oldObject/request/params/namespaceObject/authorizer/variables). */
   variables: string[];
 }
 
+/** Kubernetes refuses longer expressions (its validation of x-kubernetes-validations and policies). */
+export const MAX_EXPRESSION_LENGTH = 5 * 1024;
+
+/** cel-go's wording for the errors users see most. */
+const kubernetesWording = (m: string) => m.replace(/^field not found: /, 'no such key: ');
+
 /** Compiles once; the program is reused for every evaluation. Never throws. */
-export function compileCel(expression: string, _opts: CelCompileOptions): { program: CelProgram } | { error: string } {
+export function compileCel(expression: string, opts: CelCompileOptions): { program: CelProgram } | { error: string } {
   try {
-    const run = plan(celEnv(), parse(expression));
+    if (typeof expression !== 'string') return { error: 'expression must be a string' };
+    if (expression.length > MAX_EXPRESSION_LENGTH) return { error: `expression too long (${expression.length} > ${MAX_EXPRESSION_LENGTH} characters)` };
+    const parsed = parse(expression);
+    const problem = guardExpression(parsed.expr, {
+      variables: new Set(opts.variables),
+      hasFunction,
+      stepTemplate: () => parse(`${STEP_FUNCTION}(true)`).expr,
+    });
+    if (problem) return { error: `ERROR: <input>:1:1: ${problem}` };
+    const run = plan(kubernetesCelEnv, parsed);
+    const declared = opts.variables;
     return {
       program: {
         expression,
-        evaluate(vars) {
+        evaluate(vars, eo) {
+          const meter = new CostMeter(eo?.limit ?? PER_CALL_LIMIT, eo?.budget);
+          if (eo?.budget?.exhausted) return { error: new CostExceeded('budget').message, cost: 0, costExceeded: true };
           try {
-            const r = run(vars as never);
-            return isCelError(r) ? { error: r.message } : { value: r };
+            const activation: Record<string, unknown> = {};
+            for (const name of declared) if (name in vars) activation[name] = jsonToCel(vars[name]);
+            const r = withMeter(meter, () => run(activation as never));
+            if (meter.exceeded) return { error: meter.exceeded.message, cost: meter.cost, costExceeded: true };
+            if (isCelError(r)) return { error: kubernetesWording(r.message), cost: meter.cost };
+            return { value: eo?.raw ? r : celToJson(r), cost: meter.cost };
           } catch (e) {
-            return { error: (e as Error).message };
+            if (meter.exceeded) return { error: meter.exceeded.message, cost: meter.cost, costExceeded: true };
+            return { error: (e as Error).message, cost: meter.cost };
           }
         },
       },
     };
   } catch (e) {
-    return { error: (e as Error).message };
+    // Parse errors, worded as cel-go's "ERROR: <input>:line:col: ...".
+    const m = (e as Error).message;
+    return { error: m.startsWith('<input>') ? `ERROR: ${m}` : m };
   }
 }

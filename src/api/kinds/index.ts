@@ -11,6 +11,8 @@ import { nodeKinds } from './node/index.js';
 import { policyKinds } from './policy/index.js';
 import { autoscalingKinds } from './autoscaling/hpa.js';
 import { flowcontrolKinds } from './flowcontrol/index.js';
+import { webhookKinds } from './webhooks/index.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
+import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds];
+export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds];

@@ -4,6 +4,7 @@
 // its headers, ResponseComplete when the response is done, Panic if the handler blew up. Bodies are
 // captured only at the levels that log them, and only up to a bound.
 
+import { auditAnnotationsFor } from './annotations.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { metrics } from '../../util/metrics.js';
@@ -291,7 +292,9 @@ class Recorder implements RequestAudit {
       const named = (responseObject ?? requestObject) as { metadata?: { name?: unknown } } | undefined;
       if (e.objectRef && !e.objectRef.name && a.verb === 'create' && typeof named?.metadata?.name === 'string') e.objectRef.name = named.metadata.name;
     }
-    if (Object.keys(this.annotations).length) e.annotations = { ...this.annotations };
+    // Admission's own (annotations.ts) join the recorder's authorization ones.
+    const annotations = { ...auditAnnotationsFor(this.req), ...this.annotations };
+    if (Object.keys(annotations).length) e.annotations = annotations;
     this.auditor.emit(e);
   }
 }
