@@ -377,3 +377,10 @@ test('hostile patterns: oversized repetitions refused at compile, long values re
   // Common Kubernetes patterns stay cheap.
   compiled(root({ type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$', maxLength: 253 }));
 });
+
+test("values: a rule too costly for its value stops with Kubernetes' cost message", () => {
+  const c = compiled(root({ type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.all(x, self.all(y, self.all(z, x + y + z >= 0)))' }] }));
+  const errs = c.validate({ apiVersion: 'x/v1', kind: 'X', metadata: {}, spec: Array.from({ length: 300 }, (_, i) => i) } as never);
+  assert.equal(errs.length, 1);
+  assert.match(`${errs[0].field}: ${errs[0].message}`, /^spec: Invalid value: "array": (call cost exceeds limit for rule|validation failed due to running out of cost budget)/);
+});

@@ -7,6 +7,7 @@
 import { RE2JS } from '@bufbuild/re2';
 import { deepEqual } from '../../util/equal.js';
 import { applySchemaDefaults } from '../defaults.js';
+import { CostBudget } from '../cel/index.js';
 import { fieldErr } from '../errors.js';
 import type { FieldError, KObject } from '../kind.js';
 import { kindSchema, objectMeta } from '../meta.js';
@@ -488,7 +489,7 @@ function checkDefaults(ctx: Ctx) {
     }
     // Nested defaults apply inside the default too, as they would on an object.
     applySchemaDefaults({ type: 'object', properties: { v: d.schema } }, holder);
-    const vc: ValueContext = { errors: ctx.errors, budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
+    const vc: ValueContext = { errors: ctx.errors, budget: { remaining: RULE_BUDGET, exhausted: false, cel: new CostBudget() }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
     validateValue(d.node, holder.v, d.path, vc);
   }
 }
@@ -531,7 +532,7 @@ function compile(openAPIV3Schema: unknown, fieldPath: string): { errors: FieldEr
   return {
     schema,
     validate(obj: KObject, old?: KObject): FieldError[] {
-      const vc: ValueContext = { errors: [], budget: { remaining: RULE_BUDGET, exhausted: false }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
+      const vc: ValueContext = { errors: [], budget: { remaining: RULE_BUDGET, exhausted: false, cel: new CostBudget() }, steps: STEP_BUDGET, regex: REGEX_BUDGET };
       try {
         validateValue(checked, obj, '', vc, old, old !== undefined);
       } catch (e) {

@@ -1,7 +1,7 @@
 // x-kubernetes-validations: CEL rules compiled once at CRD create (through compileCel, the one CEL
 // entry point) and evaluated per value with Kubernetes' messages, reasons and field paths.
 
-import { compileCel } from '../cel/index.js';
+import { type CostBudget, compileCel } from '../cel/index.js';
 import { fieldErr } from '../errors.js';
 import type { FieldError } from '../kind.js';
 import type { CompiledRule } from './node.js';
@@ -91,8 +91,11 @@ export function compileRules(raw: unknown, path: string, uncorrelatable: string 
 
 /** Budget shared by every rule evaluated for one object (Kubernetes' per-call CEL cost budget). */
 export interface RuleBudget {
+  /** Evaluations left (a bound on top of CEL's own cost accounting). */
   remaining: number;
   exhausted: boolean;
+  /** Kubernetes' RuntimeCELCostBudget, shared by every rule of one object. */
+  cel: CostBudget;
 }
 
 /**
@@ -102,18 +105,23 @@ export interface RuleBudget {
 export function evaluateRules(rules: CompiledRule[], self: unknown, oldSelf: unknown, hasOld: boolean, path: string, typeName: string, budget: RuleBudget, errors: FieldError[]) {
   for (const r of rules) {
     if (r.usesOldSelf && !hasOld && !r.optionalOldSelf) continue;
-    if (budget.remaining <= 0) {
+    if (budget.remaining <= 0 || budget.cel.exhausted) {
       if (!budget.exhausted) errors.push(fieldErr.invalid(path, typeName, OUT_OF_BUDGET));
       budget.exhausted = true;
       return;
     }
     budget.remaining--;
     const vars = { self, oldSelf: hasOld ? oldSelf : null };
-    const res = r.program.evaluate(vars);
+    const res = r.program.evaluate(vars, { budget: budget.cel });
     const at = r.fieldPath ? joinFieldPath(path, r.fieldPath) : path;
     if ('error' in res) {
       // A CEL implementation with cost limits marks runs it stopped (a rule too costly on this value).
-      if ((res as { costExceeded?: boolean }).costExceeded) errors.push(fieldErr.invalid(path, typeName, `call cost exceeds limit for rule: ${r.rule}`));
+      if (res.costExceeded && budget.cel.exhausted) {
+        errors.push(fieldErr.invalid(path, typeName, OUT_OF_BUDGET));
+        budget.exhausted = true;
+        return;
+      }
+      if (res.costExceeded) errors.push(fieldErr.invalid(path, typeName, `call cost exceeds limit for rule: ${r.rule}`));
       else errors.push(fieldErr.invalid(at, typeName, `rule evaluation error: ${res.error}`));
       continue;
     }
@@ -125,7 +133,7 @@ export function evaluateRules(rules: CompiledRule[], self: unknown, oldSelf: unk
     let msg = r.message ?? `failed rule: ${r.rule}`;
     if (r.messageExpression && budget.remaining > 0) {
       budget.remaining--;
-      const m = r.messageExpression.evaluate(vars);
+      const m = r.messageExpression.evaluate(vars, { budget: budget.cel });
       if ('value' in m && typeof m.value === 'string' && m.value.trim() && !/[\n\r]/.test(m.value)) msg = m.value.slice(0, 5120);
     }
     switch (r.reason) {
