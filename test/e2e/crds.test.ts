@@ -123,6 +123,11 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
     assert.notEqual(immutable.code, 0);
     assert.match(immutable.stderr, /spec.owner: Invalid value: "string": owner is immutable/);
     await k(['patch', 'widget', 'w1', '--type=merge', '-p', JSON.stringify({ spec: { replicas: 3 } })]);
+    // A default added to the schema later shows on objects stored before (defaulting on read).
+    const withColor = structuredClone(crd) as any;
+    withColor.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.color = { type: 'string', default: 'blue' };
+    await apply(withColor);
+    await until('the stored widget to read back with the new default', async () => JSON.parse((await k(['get', 'widget', 'w1', '-o', 'json'])).stdout).spec.color === 'blue', { timeoutMs: 15_000 });
     // A non-structural schema is refused with Kubernetes' message.
     const nonStructural = structuredClone(crd) as any;
     nonStructural.metadata.name = 'gadgets.schema.example.com';
