@@ -12,7 +12,7 @@ export function applySchemaDefaults(schema: Schema, v: unknown): void {
     const o = v as Record<string, unknown>;
     for (const [k, fs0] of Object.entries(schema.properties)) {
       const fs = resolve(fs0);
-      if ((o[k] === undefined || o[k] === null) && fs.default !== undefined) o[k] = structuredClone(fs.default);
+      if ((o[k] === undefined || (o[k] === null && !fs.nullable)) && fs.default !== undefined) o[k] = structuredClone(fs.default);
       if (o[k] !== undefined) applySchemaDefaults(fs, o[k]);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {

@@ -79,13 +79,26 @@ class Converter {
     const base: Json = {};
     if (s.description) base.description = s.description;
     if (s.default !== undefined) base.default = s.default;
+    // Swagger 2.0 has neither nullable nor the logical junctors: Kubernetes drops them from v2 too.
+    if (this.flavor === 'v2') return this.typed(s, base);
+    if (s.nullable) base.nullable = true;
+    return { ...this.typed(s, base), ...(s.valueValidations ?? {}) };
+  }
+
+  private typed(s: Schema, base: Json): Json {
+    const bounds = (n: { minimum?: number; maximum?: number; exclusiveMinimum?: boolean; exclusiveMaximum?: boolean; multipleOf?: number }): Json => {
+      const out: Json = {};
+      for (const k of ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'] as const) if (n[k] !== undefined) out[k] = n[k];
+      return out;
+    };
+    const counts = (n: Record<string, unknown>, keys: string[]): Json => Object.fromEntries(keys.filter((k) => n[k] !== undefined).map((k) => [k, n[k]]));
     switch (s.type) {
       case 'string':
-        return { ...base, type: 'string', ...(s.format ? { format: s.format } : {}), ...(s.enum ? { enum: s.enum } : {}) };
+        return { ...base, type: 'string', ...(s.format ? { format: s.format } : {}), ...(s.enum ? { enum: s.enum } : {}), ...(s.pattern ? { pattern: s.pattern } : {}), ...counts(s as never, ['minLength', 'maxLength']) };
       case 'integer':
-        return { ...base, type: 'integer', ...(s.format ? { format: s.format } : {}) };
+        return { ...base, type: 'integer', ...(s.format ? { format: s.format } : {}), ...bounds(s) };
       case 'number':
-        return { ...base, type: 'number', format: 'double' };
+        return { ...base, type: 'number', format: s.format ?? 'double', ...bounds(s) };
       case 'boolean':
         return { ...base, type: 'boolean' };
       case 'int-or-string':
@@ -93,9 +106,9 @@ class Converter {
       case 'any':
         return this.flavor === 'v3' ? { ...base, 'x-kubernetes-preserve-unknown-fields': true } : { ...base, type: 'object' };
       case 'map':
-        return { ...base, type: 'object', additionalProperties: this.field(s.values) };
+        return { ...base, type: 'object', additionalProperties: this.field(s.values), ...counts(s as never, ['minProperties', 'maxProperties']), ...(s.mapType === 'atomic' ? { 'x-kubernetes-map-type': 'atomic' } : {}) };
       case 'array': {
-        const out: Json = { ...base, type: 'array', items: this.field(s.items) };
+        const out: Json = { ...base, type: 'array', items: this.field(s.items), ...counts(s as never, ['minItems', 'maxItems']) };
         if (s.listType) out['x-kubernetes-list-type'] = s.listType;
         if (s.listMapKeys) out['x-kubernetes-list-map-keys'] = s.listMapKeys;
         if (s.patchMergeKey) out['x-kubernetes-patch-merge-key'] = s.patchMergeKey;
@@ -105,7 +118,7 @@ class Converter {
       case 'object': {
         const props: Json = {};
         for (const [k, v] of Object.entries(s.properties)) props[k] = this.field(v);
-        const out: Json = { ...base, type: 'object', properties: props };
+        const out: Json = { ...base, type: 'object', properties: props, ...counts(s as never, ['minProperties', 'maxProperties']) };
         const required = [...(s.required ?? []), ...(s.documentedRequired ?? [])];
         if (required.length) out.required = required;
         if (s.mapType === 'atomic') out['x-kubernetes-map-type'] = 'atomic';

@@ -8,25 +8,41 @@ export interface SchemaBase {
   default?: unknown;
   /** Field may be null in JSON (treated as absent). */
   nullable?: boolean;
+  /**
+   * OpenAPI value validations published as written but enforced by the kind's own validate()
+   * (CustomResourceDefinition schemas: allOf/anyOf/oneOf/not, non-string enums, uniqueItems,
+   * x-kubernetes-validations CEL rules, x-kubernetes-embedded-resource).
+   */
+  valueValidations?: Record<string, unknown>;
 }
+
+/** String formats a CustomResourceDefinition may declare (kube-openapi's format registry). */
+export type CrdStringFormat = 'date' | 'duration' | 'uuid' | 'uuid3' | 'uuid4' | 'uuid5' | 'email' | 'hostname' | 'ipv4' | 'ipv6' | 'cidr' | 'mac' | 'uri' | 'password' | 'bsonobjectid' | 'datetime';
 
 export interface StringSchema extends SchemaBase {
   type: 'string';
   /** 'date-time' (RFC3339), 'byte' (base64), 'int-or-string', 'quantity' (resource.Quantity). */
-  format?: 'date-time' | 'byte' | 'int-or-string' | 'quantity';
+  format?: 'date-time' | 'byte' | 'int-or-string' | 'quantity' | CrdStringFormat;
   enum?: string[];
   pattern?: string;
+  minLength?: number;
   maxLength?: number;
 }
-export interface IntegerSchema extends SchemaBase {
-  type: 'integer';
-  format?: 'int32' | 'int64';
+/** Bounds shared by integers and numbers (exclusive* as OpenAPI v3.0 booleans). */
+interface NumericBounds {
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: boolean;
+  exclusiveMaximum?: boolean;
+  multipleOf?: number;
 }
-export interface NumberSchema extends SchemaBase {
+export interface IntegerSchema extends SchemaBase, NumericBounds {
+  type: 'integer';
+  format?: 'int32' | 'int64';
+}
+export interface NumberSchema extends SchemaBase, NumericBounds {
   type: 'number';
-  format?: 'double';
+  format?: 'double' | 'float';
 }
 export interface BooleanSchema extends SchemaBase {
   type: 'boolean';
@@ -54,7 +70,13 @@ export interface ObjectSchema extends SchemaBase {
   mapType?: 'atomic' | 'granular';
   /** Keys other than `properties` are allowed (x-kubernetes-preserve-unknown-fields). */
   preserveUnknownFields?: boolean;
-  /** Exactly one of these fields set is not enforced here; custom validation does that. */
+  minProperties?: number;
+  maxProperties?: number;
+  /**
+   * Values are checked by the kind's own validate() (CustomResourceDefinitions, with kube-openapi's
+   * messages): validateAgainstSchema then only reports unknown fields.
+   */
+  valuesValidatedByKind?: boolean;
   /**
    * Required fields the kind's own validation checks, with Kubernetes' own messages (a pathType
    * "must be specified", a backend that "is required"): listed as required in OpenAPI and by
@@ -67,6 +89,10 @@ export interface MapSchema extends SchemaBase {
   type: 'map';
   /** additionalProperties */
   values: Schema | (() => Schema);
+  minProperties?: number;
+  maxProperties?: number;
+  /** server-side apply: 'atomic' maps (x-kubernetes-map-type) are owned and replaced as a whole. */
+  mapType?: 'atomic' | 'granular';
 }
 
 export interface ArraySchema extends SchemaBase {
@@ -78,6 +104,8 @@ export interface ArraySchema extends SchemaBase {
    */
   listType?: 'atomic' | 'set' | 'map';
   listMapKeys?: string[];
+  minItems?: number;
+  maxItems?: number;
   /**
    * 'allowed': entries with equal keys are not refused. Kubernetes' validation of some core lists
    * (env, ports, imagePullSecrets, hostAliases) never checked their keys' uniqueness; it warns instead.
@@ -89,6 +117,14 @@ export interface ArraySchema extends SchemaBase {
 }
 
 export type Schema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | IntOrStringSchema | AnySchema | ObjectSchema | MapSchema | ArraySchema;
+
+/**
+ * A field's schema, or undefined: own properties only, so keys such as "constructor" or
+ * "hasOwnProperty" in a request are unknown fields, not Object.prototype's members.
+ */
+export function propertySchema(s: ObjectSchema, key: string): Schema | (() => Schema) | undefined {
+  return Object.hasOwn(s.properties, key) ? s.properties[key] : undefined;
+}
 
 /** Resolve a possibly deferred schema. */
 export function resolve(s: Schema | (() => Schema)): Schema {

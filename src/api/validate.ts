@@ -4,7 +4,7 @@
 import { fieldErr } from './errors.js';
 import type { FieldError } from './kind.js';
 import { quantityProblem } from './quantity.js';
-import { resolve, type ObjectSchema, type Schema } from './schema.js';
+import { propertySchema, resolve, type ObjectSchema, type Schema } from './schema.js';
 
 export interface SchemaValidation {
   errors: FieldError[];
@@ -20,6 +20,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 export function validateAgainstSchema(schema: ObjectSchema, obj: unknown, opts: { unknownFields: 'Strict' | 'Warn' | 'Ignore' }): SchemaValidation {
   const out: SchemaValidation = { errors: [], unknownFields: [] };
   walk(schema, obj, '', out, opts.unknownFields !== 'Ignore');
+  // CustomResourceDefinitions check values themselves, with kube-openapi's messages (crd/values.ts).
+  if (schema.valuesValidatedByKind) out.errors = [];
   return out;
 }
 
@@ -38,16 +40,17 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (s.format === 'date-time' && !DATE_TIME.test(v)) out.errors.push(fieldErr.invalid(path, v, 'must be an RFC3339 date-time such as 2006-01-02T15:04:05Z'));
       if (s.format === 'byte' && (v.length % 4 !== 0 || !BASE64.test(v))) out.errors.push(fieldErr.invalid(path, '<value omitted>', 'must be base64-encoded'));
       if (s.maxLength !== undefined && v.length > s.maxLength) out.errors.push(fieldErr.tooLong(path, s.maxLength));
+      if (s.minLength !== undefined && v.length < s.minLength) out.errors.push(fieldErr.invalid(path, v, `must be at least ${s.minLength} characters long`));
       if (s.pattern && !new RegExp(s.pattern).test(v)) out.errors.push(fieldErr.invalid(path, v, `must match the regular expression '${s.pattern}'`));
       return;
     case 'integer':
       if (typeof v !== 'number' || !Number.isInteger(v)) return typeErr('integer');
       if (s.format === 'int32' && (v > 2147483647 || v < -2147483648)) out.errors.push(fieldErr.invalid(path, v, 'must fit in a 32-bit integer'));
-      if (s.minimum !== undefined && v < s.minimum) out.errors.push(fieldErr.invalid(path, v, `must be greater than or equal to ${s.minimum}`));
-      if (s.maximum !== undefined && v > s.maximum) out.errors.push(fieldErr.invalid(path, v, `must be less than or equal to ${s.maximum}`));
+      checkBounds(s, v, path, out);
       return;
     case 'number':
       if (typeof v !== 'number') return typeErr('number');
+      checkBounds(s, v, path, out);
       return;
     case 'boolean':
       if (typeof v !== 'boolean') return typeErr('boolean');
@@ -61,12 +64,15 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (typeof v !== 'object' || Array.isArray(v)) return typeErr('object');
       const vs = resolve(s.values);
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(vs, x, `${path}[${k}]`, out, collectUnknown);
+      checkPropertyCount(s, Object.keys(v).length, path, out);
       return;
     }
     case 'array': {
       if (!Array.isArray(v)) return typeErr('array');
       const item = resolve(s.items);
       for (const [i, x] of v.entries()) walk(item, x, `${path}[${i}]`, out, collectUnknown);
+      if (s.maxItems !== undefined && v.length > s.maxItems) out.errors.push({ field: path, reason: 'FieldValueTooMany', message: `Too many: ${v.length}: must have at most ${s.maxItems} items` });
+      if (s.minItems !== undefined && v.length < s.minItems) out.errors.push(fieldErr.invalid(path, v.length, `must have at least ${s.minItems} items`));
       if (s.listType === 'map' && s.listMapKeys?.length && s.duplicateKeys !== 'allowed') {
         const seen = new Set<string>();
         v.forEach((x, i) => {
@@ -89,7 +95,7 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (typeof v !== 'object' || Array.isArray(v)) return typeErr('object');
       const o = v as Record<string, unknown>;
       for (const [k, x] of Object.entries(o)) {
-        const fs = s.properties[k];
+        const fs = propertySchema(s, k);
         if (fs === undefined) {
           if (!s.preserveUnknownFields && collectUnknown) out.unknownFields.push(join(path, k));
           continue;
@@ -97,28 +103,46 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
         walk(resolve(fs), x, join(path, k), out, collectUnknown);
       }
       for (const r of s.required ?? []) if (o[r] === undefined || o[r] === null) out.errors.push(fieldErr.required(join(path, r)));
+      checkPropertyCount(s, Object.keys(o).length, path, out);
       return;
     }
   }
 }
 
-/** Drops fields the schema does not know (Kubernetes' decoder ignores them for built-in kinds). */
-export function pruneUnknownFields(schema: Schema, v: unknown): void {
+function checkBounds(s: { minimum?: number; maximum?: number; exclusiveMinimum?: boolean; exclusiveMaximum?: boolean; multipleOf?: number }, v: number, path: string, out: SchemaValidation) {
+  if (s.minimum !== undefined && (s.exclusiveMinimum ? v <= s.minimum : v < s.minimum)) out.errors.push(fieldErr.invalid(path, v, `must be greater than ${s.exclusiveMinimum ? '' : 'or equal to '}${s.minimum}`));
+  if (s.maximum !== undefined && (s.exclusiveMaximum ? v >= s.maximum : v > s.maximum)) out.errors.push(fieldErr.invalid(path, v, `must be less than ${s.exclusiveMaximum ? '' : 'or equal to '}${s.maximum}`));
+  if (s.multipleOf !== undefined && s.multipleOf > 0 && !Number.isInteger(v / s.multipleOf)) out.errors.push(fieldErr.invalid(path, v, `must be a multiple of ${s.multipleOf}`));
+}
+
+function checkPropertyCount(s: { minProperties?: number; maxProperties?: number }, n: number, path: string, out: SchemaValidation) {
+  if (s.maxProperties !== undefined && n > s.maxProperties) out.errors.push({ field: path, reason: 'FieldValueTooMany', message: `Too many: ${n}: must have at most ${s.maxProperties} items` });
+  if (s.minProperties !== undefined && n < s.minProperties) out.errors.push(fieldErr.invalid(path, n, `must have at least ${s.minProperties} properties`));
+}
+
+/**
+ * Drops fields the schema does not know (Kubernetes' decoder ignores them for built-in kinds). For
+ * custom resources (a root with valuesValidatedByKind) nulls of non-nullable fields go too, as
+ * Kubernetes' structural pruning does; built-in kinds keep them as stored today (a template's
+ * `creationTimestamp: null` reads back as Kubernetes shows it).
+ */
+export function pruneUnknownFields(schema: Schema, v: unknown, dropNulls = schema.type === 'object' && schema.valuesValidatedByKind === true): void {
   if (v === null || typeof v !== 'object') return;
   if (schema.type === 'object') {
     if (Array.isArray(v)) return;
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) {
-      const fs = schema.properties[k];
+      const fs = propertySchema(schema, k);
       if (fs === undefined) {
         if (!schema.preserveUnknownFields) delete o[k];
-      } else pruneUnknownFields(resolve(fs), o[k]);
+      } else if (dropNulls && o[k] === null && !resolve(fs).nullable) delete o[k];
+      else pruneUnknownFields(resolve(fs), o[k], dropNulls);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
-    for (const x of v) pruneUnknownFields(item, x);
+    for (const x of v) pruneUnknownFields(item, x, dropNulls);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
-    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x);
+    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x, dropNulls);
   }
 }

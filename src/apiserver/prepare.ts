@@ -82,7 +82,8 @@ export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplica
     if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
     if (mode === 'Warn') rc.warnings.push(...problems);
   }
-  if (unknownFields.length > 0) pruneUnknownFields(rc.def.schema, obj);
+  // Always: Ignore collects nothing yet must still prune (and nulls of non-nullable fields go too).
+  pruneUnknownFields(rc.def.schema, obj);
 }
 
 /** Validate after defaulting; 422 Invalid with every problem at once. */

@@ -65,6 +65,80 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
     assert.match(r.stderr, /spec.versions: Invalid value: .*must have exactly one version marked as storage version/);
   });
 
+  test('schema engine: value and CEL errors, defaults, pruning, strict field validation, transition rules, non-structural CRDs', async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.schema.example.com' },
+      spec: {
+        group: 'schema.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    required: ['replicas'],
+                    properties: {
+                      replicas: { type: 'integer', minimum: 0, maximum: 10 },
+                      minReplicas: { type: 'integer' },
+                      mode: { type: 'string', enum: ['Fast', 'Slow'], default: 'Slow' },
+                      owner: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'owner is immutable' }] },
+                    },
+                    'x-kubernetes-validations': [{ rule: '!has(self.minReplicas) || self.minReplicas <= self.replicas', message: 'minReplicas must not exceed replicas', fieldPath: '.minReplicas' }],
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    await apply(crd);
+    await k(['wait', '--for', 'condition=established', '--timeout=20s', 'crd/widgets.schema.example.com']);
+    const widget = (spec: Record<string, unknown>, name = 'w1') => ({ apiVersion: 'schema.example.com/v1', kind: 'Widget', metadata: { name, namespace: 'default' }, spec });
+    const tooMany = await k(['apply', '-f', '-'], { input: JSON.stringify(widget({ replicas: 11 })), allowFail: true });
+    assert.notEqual(tooMany.code, 0);
+    assert.match(tooMany.stderr, /spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10/);
+    const rule = await k(['apply', '-f', '-'], { input: JSON.stringify(widget({ replicas: 2, minReplicas: 3 })), allowFail: true });
+    assert.match(rule.stderr, /spec.minReplicas: Invalid value: "object": minReplicas must not exceed replicas/);
+    // Defaults filled in; an unknown field warned about (--validate=warn) and pruned.
+    const created = await k(['apply', '--validate=warn', '-f', '-'], { input: JSON.stringify(widget({ replicas: 2, owner: 'team-a', bogus: true })) });
+    assert.match(created.stderr, /unknown field "spec.bogus"/);
+    const stored = JSON.parse((await k(['get', 'widget', 'w1', '-o', 'json'])).stdout);
+    assert.deepEqual(stored.spec, { replicas: 2, owner: 'team-a', mode: 'Slow' });
+    // Strict field validation (kubectl's default) refuses it instead.
+    const strict = await k(['apply', '-f', '-'], { input: JSON.stringify(widget({ replicas: 1, bogus: 1 }, 'w2')), allowFail: true });
+    assert.notEqual(strict.code, 0);
+    assert.match(strict.stderr, /strict decoding error: unknown field "spec.bogus"/);
+    // A transition rule: owner cannot change.
+    const immutable = await k(['patch', 'widget', 'w1', '--type=merge', '-p', JSON.stringify({ spec: { owner: 'team-b' } })], { allowFail: true });
+    assert.notEqual(immutable.code, 0);
+    assert.match(immutable.stderr, /spec.owner: Invalid value: "string": owner is immutable/);
+    await k(['patch', 'widget', 'w1', '--type=merge', '-p', JSON.stringify({ spec: { replicas: 3 } })]);
+    // A default added to the schema later shows on objects stored before (defaulting on read).
+    const withColor = structuredClone(crd) as any;
+    withColor.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.color = { type: 'string', default: 'blue' };
+    await apply(withColor);
+    await until('the stored widget to read back with the new default', async () => JSON.parse((await k(['get', 'widget', 'w1', '-o', 'json'])).stdout).spec.color === 'blue', { timeoutMs: 15_000 });
+    // A non-structural schema is refused with Kubernetes' message.
+    const nonStructural = structuredClone(crd) as any;
+    nonStructural.metadata.name = 'gadgets.schema.example.com';
+    nonStructural.spec.names = { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' };
+    nonStructural.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.extra = { description: 'no type' };
+    const refused = await k(['apply', '-f', '-'], { input: JSON.stringify(nonStructural), allowFail: true });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /spec.versions\[0\].schema.openAPIV3Schema.properties\[spec\].properties\[extra\].type: Required value: must not be empty for specified object fields/);
+    await k(['delete', 'crd', 'widgets.schema.example.com']);
+  });
+
   test('create, get with printer columns, categories, status subresource', async () => {
     const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'default' }, spec: { secretName: 'web-tls', issuerRef: { name: 'ca-issuer', kind: 'ClusterIssuer' }, dnsNames: ['web.example.com'] } };
     assert.match((await apply(cert)).stdout, /certificate.cert-manager.io\/web created/);

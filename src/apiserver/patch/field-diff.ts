@@ -3,7 +3,7 @@
 // are built only for differences. The same paths as fieldset.ts's walk (f:, k:, v:, `.`), so the
 // result can be applied to managedFields without rebuilding every manager's field set.
 
-import { resolve, type Schema } from '../../api/schema.js';
+import { propertySchema, resolve, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { itemKey, leavesUnder, SERVER_METADATA, type Path } from './fieldset.js';
 
@@ -24,7 +24,7 @@ type Shape = 'leaf' | 'object' | 'map' | 'listmap' | 'set';
 function shapeOf(s: Schema | undefined, v: unknown): Shape {
   if (v === null || v === undefined) return 'leaf';
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'object';
-  if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) return 'map';
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'map';
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
     if (s.listType === 'map' && s.listMapKeys?.length) return 'listmap';
     if (s.listType === 'set') return 'set';
@@ -33,7 +33,10 @@ function shapeOf(s: Schema | undefined, v: unknown): Shape {
 }
 
 const fieldSchema = (s: Schema | undefined, k: string): Schema | undefined => {
-  if (s?.type === 'object') return s.properties[k] ? resolve(s.properties[k]) : undefined;
+  if (s?.type === 'object') {
+    const fs = propertySchema(s, k);
+    return fs ? resolve(fs) : undefined;
+  }
   if (s?.type === 'map') return resolve(s.values);
   return undefined;
 };

@@ -2,7 +2,7 @@
 // paths of segments (`f:spec`, `k:{"name":"web"}` for list-map items, `v:"x"` for set members,
 // `.` for a list item itself), converted to and from the FieldsV1 trie stored in managedFields.
 
-import { resolve, type Schema } from '../../api/schema.js';
+import { propertySchema, resolve, type Schema } from '../../api/schema.js';
 
 export type Path = string[];
 type Obj = Record<string, unknown>;
@@ -25,7 +25,8 @@ export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string 
   const o: Obj = {};
   for (const k of keys) {
     // A key field left out takes its default (ports without protocol are TCP), as structured-merge-diff does.
-    const fs = itemSchema?.type === 'object' && itemSchema.properties[k] ? resolve(itemSchema.properties[k]) : undefined;
+    const ifs = itemSchema?.type === 'object' ? propertySchema(itemSchema, k) : undefined;
+    const fs = ifs ? resolve(ifs) : undefined;
     const v = item[k] ?? fs?.default;
     if (v !== undefined) o[k] = v;
   }
@@ -60,13 +61,13 @@ function visitObject<P>(w: FieldWalker<P>, root: P, schema: Schema, value: unkno
   if (!isObj(top)) return;
   for (const [k, v] of Object.entries(top)) {
     if (v === undefined || k === 'apiVersion' || k === 'kind' || opts.skip?.includes(k) || (opts.only && !opts.only.includes(k))) continue;
-    const fs = schema.type === 'object' ? schema.properties[k] : undefined;
+    const fs = schema.type === 'object' ? propertySchema(schema, k) : undefined;
     if (k === 'metadata' && isObj(v)) {
       const ms = fs ? resolve(fs) : undefined;
       const meta = w.descend(root, 'f:metadata');
       for (const [mk, mv] of Object.entries(v)) {
         if (SERVER_METADATA.has(mk) || mv === undefined) continue;
-        const mfs = ms?.type === 'object' ? ms.properties[mk] : undefined;
+        const mfs = ms?.type === 'object' ? propertySchema(ms, mk) : undefined;
         visitField(w, mfs ? resolve(mfs) : undefined, mv, w.descend(meta, `f:${mk}`));
       }
       continue;
@@ -83,12 +84,12 @@ function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at:
   }
   if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
     for (const [k, x] of Object.entries(v)) {
-      const fs = s.properties[k];
+      const fs = propertySchema(s, k);
       visitField(w, fs ? resolve(fs) : undefined, x, w.descend(at, `f:${k}`));
     }
     return;
   }
-  if (s?.type === 'map' && isObj(v) && Object.keys(v).length > 0) {
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
     const vs = resolve(s.values);
     for (const [k, x] of Object.entries(v)) visitField(w, vs, x, w.descend(at, `f:${k}`));
     return;
@@ -225,7 +226,10 @@ export function removeAll(obj: unknown, paths: Iterable<string>, schema?: Schema
 }
 
 function childSchema(s: Schema | undefined, key: string): Schema | undefined {
-  if (s?.type === 'object') return s.properties[key] ? resolve(s.properties[key]) : undefined;
+  if (s?.type === 'object') {
+    const fs = propertySchema(s, key);
+    return fs ? resolve(fs) : undefined;
+  }
   if (s?.type === 'map') return resolve(s.values);
   return undefined;
 }

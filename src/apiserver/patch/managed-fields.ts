@@ -6,7 +6,7 @@
 // (indexFields), list items are matched through maps keyed by item key, and removals happen in one pass.
 
 import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
-import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
+import { propertySchema, resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../../api/errors.js';
 import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
@@ -65,12 +65,12 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
   if (s?.type === 'object' && isObj(applied) && s.mapType !== 'atomic') {
     const out: Obj = isObj(live) ? { ...live } : {};
     for (const [k, v] of Object.entries(applied)) {
-      const fs = s.properties[k];
+      const fs = propertySchema(s, k);
       out[k] = mergeApplied(out[k], v, fs ? resolve(fs) : undefined);
     }
     return out;
   }
-  if (s?.type === 'map' && isObj(applied)) {
+  if (s?.type === 'map' && isObj(applied) && s.mapType !== 'atomic') {
     const out: Obj = isObj(live) ? { ...live } : {};
     const vs = resolve(s.values);
     for (const [k, v] of Object.entries(applied)) out[k] = mergeApplied(out[k], v, vs);

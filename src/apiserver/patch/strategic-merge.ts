@@ -7,7 +7,7 @@
 // set members and deletions through Sets of their JSON, never by scanning a list per item.
 
 import { badRequest } from '../../api/errors.js';
-import { resolve, type ArraySchema, type Schema } from '../../api/schema.js';
+import { propertySchema, resolve, type ArraySchema, type Schema } from '../../api/schema.js';
 import { applyMergePatch } from './merge-patch.js';
 
 type Obj = Record<string, unknown>;
@@ -24,7 +24,7 @@ export function applyStrategicMergePatch(doc: unknown, patch: unknown, schema: S
 function fieldSchema(schema: Schema | undefined, key: string): Schema | undefined {
   if (!schema) return undefined;
   if (schema.type === 'object') {
-    const f = schema.properties[key];
+    const f = propertySchema(schema, key);
     return f === undefined ? undefined : resolve(f);
   }
   if (schema.type === 'map') return resolve(schema.values);

@@ -8,6 +8,7 @@ import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 
 /** Room for the rest of an etcd put or transaction (compare, request framing) beside key and value. */
 const ETCD_REQUEST_OVERHEAD = 1024;
+import { applySchemaDefaults } from '../../api/defaults.js';
 import { decode, encode } from './codec.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { versionViewOf, type VersionView } from './versions.js';
@@ -42,7 +43,11 @@ export class Objects {
   /** A stored value as def's version. */
   private out(kv: KeyValue, revision?: number): KObject {
     const obj = decode(kv, revision);
-    return this.view ? this.view.fromStorage(obj) : obj;
+    const out = this.view ? this.view.fromStorage(obj) : obj;
+    // Kubernetes defaults custom resources read from storage too: defaults added to a CRD's schema
+    // show on objects stored before (decode made a fresh object, so this changes nothing shared).
+    if (this.def.custom) applySchemaDefaults(this.def.schema, out);
+    return out;
   }
 
   /** An object of def's version encoded as stored. */
