@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../src/store/index.js';
 import { startCluster } from '../test/helpers/cluster.js';
-import { ms, percentile, report } from './stats.js';
+import { ms, percentile, report, drive } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_CREATES ?? 3000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -18,26 +18,6 @@ const pod = (i: number) => ({
   metadata: { name: `bench-${i}`, labels: { app: 'bench' } },
   spec: { containers: [{ name: 'c', image: 'registry.local/bench:1', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
 });
-
-/** Run `total` operations with `clients` concurrent workers; returns ops/s and sorted latencies. */
-async function drive(total: number, clients: number, op: (i: number) => Promise<void>) {
-  let next = 0;
-  const lat: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t = performance.now();
-        await op(i);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  const secs = (performance.now() - start) / 1000;
-  return { perSec: total / secs, lat: lat.sort((a, b) => a - b) };
-}
 
 async function rawStore() {
   const dir = await mkdtemp(join(tmpdir(), 'gifee-bench-store-'));

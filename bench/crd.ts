@@ -5,29 +5,11 @@
 
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { certificateCrd } from '../test/e2e/crds/manifests.js';
-import { ms, percentile, report } from './stats.js';
+import { ms, percentile, report, drive } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_CREATES ?? 2000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const CRDS = Number(process.env.BENCH_CRDS ?? 10);
-
-async function drive(total: number, clients: number, op: (i: number) => Promise<void>) {
-  let next = 0;
-  const lat: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t = performance.now();
-        await op(i);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return { perSec: total / ((performance.now() - start) / 1000), lat: lat.sort((a, b) => a - b) };
-}
 
 const certificate = (i: number) => ({
   apiVersion: 'cert-manager.io/v1',

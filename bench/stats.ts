@@ -41,3 +41,22 @@ export function rssBytes(pid: number): number {
 
 /** Resident memory of a process with its descendants, in bytes. */
 export const treeRssBytes = (pid: number) => processTree(pid).reduce((sum, p) => sum + (rssBytes(p) || 0), 0);
+
+/** Runs `total` operations with `clients` concurrent workers; returns operations per second and the sorted latencies (ms). */
+export async function drive(total: number, clients: number, op: (i: number) => Promise<void>): Promise<{ perSec: number; lat: number[] }> {
+  let next = 0;
+  const lat: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= total) return;
+        const t = performance.now();
+        await op(i);
+        lat.push(performance.now() - t);
+      }
+    }),
+  );
+  return { perSec: total / ((performance.now() - start) / 1000), lat: lat.sort((a, b) => a - b) };
+}

@@ -6,28 +6,10 @@
 import { startCluster } from '../test/helpers/cluster.js';
 import { until } from '../test/helpers/wait.js';
 import { patchOf, reviewResponse, startWebhookServer } from '../test/helpers/webhook-server.js';
-import { ms, percentile, report } from './stats.js';
+import { ms, percentile, report, drive } from './stats.js';
 
 const TOTAL = Number(process.env.BENCH_CREATES ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
-
-async function drive(total: number, clients: number, op: (i: number) => Promise<void>) {
-  let next = 0;
-  const lat: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      for (;;) {
-        const i = next++;
-        if (i >= total) return;
-        const t = performance.now();
-        await op(i);
-        lat.push(performance.now() - t);
-      }
-    }),
-  );
-  return { perSec: total / ((performance.now() - start) / 1000), lat: lat.sort((a, b) => a - b) };
-}
 
 const hooks = await startWebhookServer((path, body) => (path.startsWith('/mutate') ? reviewResponse(body, { allowed: true, ...patchOf([{ op: 'add', path: '/metadata/labels/admitted', value: 'yes' }]) }) : reviewResponse(body, { allowed: true })));
 const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });

@@ -4,7 +4,7 @@
 // system:kube-aggregator in system:masters, over the front-proxy connection). The discovery
 // document it answered is kept for this server's discovery (discovery-merge.ts).
 
-import { ResolveError, resolveService, type Target } from './resolve.js';
+import { ResolveError, resolveService, type Target } from '../services/resolve-endpoint.js';
 import type { ProxyClient } from './proxy.js';
 import { getFromExtension } from './extension-get.js';
 import type { ApiState } from '../context.js';

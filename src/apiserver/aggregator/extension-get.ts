@@ -6,7 +6,7 @@ import https from 'node:https';
 import type { APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import { tlsOptions, type ProxyClient } from './proxy.js';
 import { forwardedHeaders } from './proxy-headers.js';
-import type { Target } from './resolve.js';
+import type { Target } from '../services/resolve-endpoint.js';
 
 const AGGREGATOR_USER = { name: 'system:kube-aggregator', groups: ['system:masters'] };
 

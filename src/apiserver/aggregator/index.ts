@@ -15,7 +15,7 @@ import { nowSeconds } from '../prepare.js';
 import { ApiError } from '../../api/errors.js';
 import { checkAPIService, type APIResourceList, type CheckResult } from './availability.js';
 import { proxyRequest, unreachable, type ProxyClient } from './proxy.js';
-import { ResolveError, resolveService, type Target } from './resolve.js';
+import { ResolveError, resolveService, type Target } from '../services/resolve-endpoint.js';
 import { syncLocalAPIServices } from './local-apiservices.js';
 import { ExtensionOpenApi, type V2Doc } from './openapi.js';
 

@@ -9,7 +9,7 @@ import type { APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import type { ApiState } from '../context.js';
 import { getFromExtension } from './extension-get.js';
 import type { ProxyClient } from './proxy.js';
-import { resolveService } from './resolve.js';
+import { resolveService } from '../services/resolve-endpoint.js';
 
 export type V2Doc = { paths?: Record<string, unknown>; definitions?: Record<string, unknown>; [k: string]: unknown };
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);

@@ -8,7 +8,7 @@ import { createCa, issueCert } from '../../cli/pki.js';
 import { ApiError } from '../../api/errors.js';
 import type { APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import { proxyRequest, type ProxyClient } from './proxy.js';
-import type { Target } from './resolve.js';
+import type { Target } from '../services/resolve-endpoint.js';
 
 const headers = { usernameHeaders: ['X-Remote-User'], groupHeaders: ['X-Remote-Group'], extraHeaderPrefixes: ['X-Remote-Extra-'] };
 let upstream: https.Server;

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { ApiError } from '../../api/errors.js';
 import type { APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import type { UserInfo } from '../context.js';
-import type { Target } from './resolve.js';
+import type { Target } from '../services/resolve-endpoint.js';
 import { forwardedHeaders, returnedHeaders, type IdentityHeaderNames } from './proxy-headers.js';
 
 export interface ProxyClient {

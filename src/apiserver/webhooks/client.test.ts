@@ -5,7 +5,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HANDLED, startWebhookServer, type TestWebhookServer } from '../../../test/helpers/webhook-server.js';
 import { callWebhook, MAX_WEBHOOK_RESPONSE_BYTES, WebhookCallError } from './client.js';
-import { resolveServiceEndpoint } from './service-resolver.js';
 
 let server: TestWebhookServer;
 let other: TestWebhookServer;
@@ -72,42 +71,4 @@ test('the Service form: dials the endpoint, checks the certificate for <svc>.<ns
   // The certificate does not name other.webhooks.svc.
   await assert.rejects(callWebhook({ service: { namespace: 'webhooks', name: 'other', port: 443 }, caBundle: server.caBundle }, resolve, {}, 5), /other\.webhooks\.svc/);
   await assert.rejects(callWebhook({ service: { namespace: 'webhooks', name: 'hooks' } }, undefined, {}, 5), /cannot be resolved/);
-});
-
-test('Service resolution: the named port, then a ready endpoint address', () => {
-  const ref = { namespace: 'webhooks', name: 'hooks', port: 443 };
-  const svc = {
-    metadata: { name: 'hooks' },
-    spec: {
-      ports: [
-        { name: 'metrics', port: 9090 },
-        { name: 'https', port: 443, targetPort: 'https' },
-      ],
-    },
-  };
-  const ep = {
-    metadata: { name: 'hooks' },
-    subsets: [
-      { addresses: [{ ip: '10.0.0.9' }], ports: [{ name: 'metrics', port: 9090 }] },
-      {
-        addresses: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }],
-        ports: [
-          { name: 'metrics', port: 9090 },
-          { name: 'https', port: 8443 },
-        ],
-      },
-    ],
-  };
-  assert.deepEqual(
-    resolveServiceEndpoint(ref, svc, ep, () => 1),
-    { host: '10.0.0.2', port: 8443 },
-  );
-  assert.throws(() => resolveServiceEndpoint(ref, null, ep), /service "hooks" in namespace "webhooks" not found/);
-  assert.throws(() => resolveServiceEndpoint({ ...ref, port: 8080 }, svc, ep), /has no port 8080/);
-  assert.throws(() => resolveServiceEndpoint(ref, svc, { subsets: [{ notReadyAddresses: [{ ip: '10.0.0.3' }], ports: [{ name: 'https', port: 8443 }] }] }), /no ready endpoints/);
-  assert.throws(() => resolveServiceEndpoint(ref, svc, null), /no ready endpoints/);
-  // An unnamed single port.
-  const one = { spec: { ports: [{ port: 443, targetPort: 8443 }] } };
-  assert.deepEqual(resolveServiceEndpoint(ref, one, { subsets: [{ addresses: [{ ip: '10.1.1.1' }], ports: [{ port: 8443 }] }] }), { host: '10.1.1.1', port: 8443 });
-  assert.throws(() => resolveServiceEndpoint(ref, { spec: { type: 'ExternalName', ports: [{ port: 443 }] } }, null), /ExternalName/);
 });

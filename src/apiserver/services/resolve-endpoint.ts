@@ -1,13 +1,19 @@
-// Where an APIService's extension server is dialled: the Service's endpoints (an EndpointSlice
-// address and the port behind the Service port), as kube-apiserver does with
+// Where the API server dials a Service it calls itself (an APIService's extension server, an
+// admission or conversion webhook): one of the Service's ready endpoints (an EndpointSlice address
+// and the port behind the Service port), as kube-apiserver does with
 // --enable-aggregator-routing=true (k3s's default too). Dialling endpoints rather than the
-// ClusterIP means the aggregator needs no service proxy on the control plane's host. An
-// ExternalName Service is dialled at its external name. Failures carry the Available condition's
-// reason and message, worded as Kubernetes' availability controller words them.
+// ClusterIP means the control plane's host needs no service proxy. An ExternalName Service is
+// dialled at its external name. Failures carry the APIService Available condition's reason and a
+// message worded as Kubernetes' availability controller words it.
 
 import type { KObject } from '../../api/kind.js';
 import type { ApiState } from '../context.js';
-import type { ServiceReference } from '../../api/kinds/apiregistration/apiservice.js';
+
+export interface ServiceReference {
+  namespace?: string;
+  name?: string;
+  port?: number;
+}
 
 export interface Target {
   host: string;
