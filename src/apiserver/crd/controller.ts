@@ -12,6 +12,7 @@ import type { ApiState } from '../context.js';
 import { Objects } from '../storage/objects.js';
 import { WatchedKind } from '../storage/watched-kind.js';
 import { desiredStatus } from './status.js';
+import { convertThroughWebhook } from './webhook-conversion.js';
 import { ApiError } from '../../api/errors.js';
 
 const CLEANUP_RETRY_MS = 1000;
@@ -135,7 +136,7 @@ export class CrdController {
     const name = crd.metadata?.name ?? '';
     const fingerprint = JSON.stringify([crd.spec, names]);
     if (this.served.get(name)?.fingerprint === fingerprint) return;
-    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name) });
+    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name), convertViaWebhook: convertThroughWebhook });
     const old = this.served.get(name);
     for (const d of old?.defs ?? []) if (!defs.some((n) => n.version === d.version && n.plural === d.plural && n.group === d.group)) this.state.registry.remove(d.group, d.version, d.plural);
     for (const d of defs) this.state.registry.add(d);

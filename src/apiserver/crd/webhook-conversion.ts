@@ -1,0 +1,16 @@
+// The conversion webhook call a CRD's KindDefs make (spec.conversion.strategy Webhook): the API
+// server's ConversionReview client with the Service resolver installWebhookAdmission set, its
+// failures as Kubernetes answers them (500 InternalError, "conversion webhook for <gvk> failed: ...").
+
+import { internalError } from '../../api/errors.js';
+import type { KObject } from '../../api/kind.js';
+import type { WebhookClientConfig } from '../webhooks/client.js';
+import { convertViaWebhook } from '../webhooks/conversion.js';
+
+export async function convertThroughWebhook(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string): Promise<KObject[]> {
+  try {
+    return await convertViaWebhook(clientConfig as WebhookClientConfig, objects, desiredAPIVersion);
+  } catch (e) {
+    throw internalError(e);
+  }
+}
