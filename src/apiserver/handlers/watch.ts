@@ -100,7 +100,7 @@ export async function handleWatch(rc: RequestContext) {
       if (closed) return;
       try {
         const evs = await eventsAs(view, fresh);
-        fresh.forEach((e, i) => emit(e, evs[i]));
+        for (const [i, e] of fresh.entries()) emit(e, evs[i]);
       } catch (err) {
         if (closed) return;
         const status = err instanceof ApiError ? err.toStatus() : internalError(err).toStatus();

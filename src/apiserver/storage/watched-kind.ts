@@ -102,7 +102,10 @@ export class WatchedKind {
         if (this.closed) return;
         try {
           const evs = await eventsAs(view, events);
-          events.forEach((e, i) => (e.type === 'DELETED' ? this.o.sink.remove(evs[i].object, e.revision) : this.o.sink.put(evs[i].object, e.revision)));
+          for (const [i, e] of events.entries()) {
+            if (e.type === 'DELETED') this.o.sink.remove(evs[i].object, e.revision);
+            else this.o.sink.put(evs[i].object, e.revision);
+          }
         } catch (err) {
           // Unconvertible: start over from a list, as a lost watch does.
           this.o.log.warn(`${this.o.what} cannot convert watch events; re-listing`, { err: (err as Error).message });
