@@ -56,8 +56,10 @@ function conversionOf(crd: Crd, serving: CrdServing): KindConversion | undefined
   const kind = crd.spec?.names?.kind ?? '';
   if (strategy === 'Webhook') {
     const clientConfig = crd.spec?.conversion?.webhook?.clientConfig ?? {};
-    const call = serving.convertViaWebhook;
-    const unavailable = () => new ApiError(500, 'InternalError', `conversion webhook for ${group}, Kind=${kind} failed: no conversion webhook client in this server`);
+    // gifee speaks ConversionReview v1 only; a webhook that lists only v1beta1 gets no call.
+    const speaksV1 = (crd.spec?.conversion?.webhook?.conversionReviewVersions ?? []).includes('v1');
+    const call = speaksV1 ? serving.convertViaWebhook : undefined;
+    const unavailable = () => new ApiError(500, 'InternalError', `conversion webhook for ${group}, Kind=${kind} failed: ${speaksV1 ? 'no conversion webhook client in this server' : 'webhook does not accept known ConversionReview versions (v1)'}`);
     return {
       storageVersion,
       // Never used for objects of another version: the view (storage/versions.ts) waits on convertBatch.

@@ -24,6 +24,9 @@ const MAX_BUFFERED = 16 * 1024 * 1024;
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
+/** Batches of events a watch may hold while a conversion webhook answers (handlers/watch.ts). */
+const MAX_QUEUED_CONVERSIONS = 1000;
+
 export async function handleWatch(rc: RequestContext) {
   const { req, res, query, def, info } = rc;
   const filter = buildFilter(rc);
@@ -93,10 +96,17 @@ export async function handleWatch(rc: RequestContext) {
   // one ConversionReview each, and one that cannot be converted ends the watch with an ERROR event
   // (500, "conversion webhook for ... failed"), as Kubernetes' watch does.
   let converting: Promise<void> = Promise.resolve();
+  let queued = 0;
   const onEventsConverting = (events: HubEvent[]) => {
     const fresh = events.filter((e) => e.revision > from);
     if (!fresh.length || !view) return;
+    // Bounded: a webhook slower than the changes would otherwise queue without end.
+    if (++queued > MAX_QUEUED_CONVERSIONS) {
+      rc.api.log.warn('conversion webhook too slow for a watch; closing it', { resource: def.plural, user: rc.user.name });
+      return close();
+    }
     converting = converting.then(async () => {
+      queued--;
       if (closed) return;
       try {
         const evs = await eventsAs(view, fresh);
