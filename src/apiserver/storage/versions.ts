@@ -144,8 +144,11 @@ export async function eventsAs(view: VersionView, events: HubEvent[]): Promise<{
         all.then((c) => ({ object: c[i], old: e.old ? c[i + 1] : undefined })),
       );
     }
-    // Every event's promise rejects with the batch; the awaits below observe it.
-    all.catch(() => {});
+    // Every event's promise rejects with the batch (the awaits below observe it); a failure is not
+    // kept, so a watcher replaying these events once the webhook is back converts them afresh.
+    all.catch(() => {
+      for (const e of pending) asyncEventViews.get(e)?.delete(view.apiVersion);
+    });
   }
   return Promise.all(events.map((e) => asyncEventViews.get(e)?.get(view.apiVersion) as Promise<EventViews>));
 }
