@@ -2,7 +2,8 @@
 // (url clientConfig, caBundle of a test CA): v1 spec.cronSpec is v2 spec.schedule. Objects created
 // at v1 read, list and watch at v2 in the converted shape (a list page in one ConversionReview), a
 // write at v2 is stored at v1, and with the webhook failing reads at v2 are 500 with Kubernetes'
-// message and a v2 watch ends with an ERROR event, while v1 keeps working.
+// message and a v2 watch ends with an ERROR event, while v1 keeps working. A service clientConfig
+// is resolved through the Service and Endpoints in storage.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -60,7 +61,7 @@ before(async () => {
   store = await openStore({ backend: 'sqlite', dataDir: dir, log: logger('store') });
   api = await startApiServer({ store, host: '127.0.0.1', port: 0, tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert }, log: logger('apiserver'), compactionIntervalMs: 0 });
   c = new RestClient({ server: api.url, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
-  hook = await startWebhookServer(converter);
+  hook = await startWebhookServer(converter, { dnsNames: ['conv.default.svc'] });
   await c.create(CRD_REF, undefined, {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -143,6 +144,33 @@ test('a v2 watch sees converted events', async () => {
   } finally {
     w.abort();
   }
+});
+
+test('a service clientConfig reaches the webhook through the Service and Endpoints in storage', async () => {
+  const SVC = { group: '', version: 'v1', plural: 'services' };
+  const EP = { group: '', version: 'v1', plural: 'endpoints' };
+  await c.create(SVC, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'conv', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, targetPort: hook.port }] } });
+  await c.create(EP, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'conv', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: hook.port }] }] } as KObject);
+  await c.create(CRD_REF, undefined, {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'crontabs.svc.example.com' },
+    spec: {
+      group: 'svc.example.com',
+      scope: 'Namespaced',
+      names: { plural: 'crontabs', kind: 'CronTab' },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: specSchema('cronSpec') },
+        { name: 'v2', served: true, storage: false, schema: specSchema('schedule') },
+      ],
+      conversion: { strategy: 'Webhook', webhook: { conversionReviewVersions: ['v1'], clientConfig: { service: { namespace: 'default', name: 'conv', path: '/convert' }, caBundle: hook.caBundle } } },
+    },
+  } as KObject);
+  await until('svc v2 served', async () => !!(await resourceForKind(c, 'svc.example.com/v2', 'CronTab')));
+  const s1 = { group: 'svc.example.com', version: 'v1', plural: 'crontabs' };
+  const s2 = { group: 'svc.example.com', version: 'v2', plural: 'crontabs' };
+  await c.create(s1, 'default', { ...crontab('s', '6 * * * *'), apiVersion: 'svc.example.com/v1' });
+  assert.deepEqual(spec(await c.get(s2, 'default', 's')), { schedule: '6 * * * *', replicas: 1 });
 });
 
 test('with the webhook failing: reads at v2 are 500 with the conversion message, a v2 watch ends with an ERROR event', async () => {
