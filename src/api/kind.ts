@@ -153,6 +153,12 @@ export interface KindConversion {
    * as Kubernetes does, so a round trip loses nothing. Must not throw on well-formed stored objects.
    */
   convert(obj: KObject, toVersion: string): KObject;
+  /**
+   * Set when converting needs a call out (a CRD's conversion webhook): converts a batch of objects
+   * (any stored versions) to `toVersion`, in order, in one round trip. `convert` is then not used
+   * for objects of another version. Rejects with an ApiError (500-class) when conversion fails.
+   */
+  convertBatch?(objs: KObject[], toVersion: string): Promise<KObject[]>;
 }
 
 export const apiVersionOf = (k: Pick<KindDef, 'group' | 'version'>): string => (k.group ? `${k.group}/${k.version}` : k.version);

@@ -3,7 +3,7 @@
 // compileCrdSchema; versions share one KindConversion (strategy None rewrites apiVersion only).
 
 import { ApiError } from '../errors.js';
-import type { KindConversion, KindDef, PrinterColumn } from '../kind.js';
+import type { KindConversion, KindDef, KObject, PrinterColumn } from '../kind.js';
 import type { ObjectSchema } from '../schema.js';
 import { age } from '../table.js';
 import { compileCrdSchema } from './compile.js';
@@ -13,6 +13,13 @@ import { type Crd, type CrdNames, type CrdPrinterColumn, storageVersionOf } from
 export interface CrdServing {
   /** True while the CRD is being deleted: no new objects (Kubernetes answers 405). */
   terminating(): boolean;
+  /**
+   * Converts objects through the CRD's conversion webhook (spec.conversion.strategy Webhook): the
+   * API server's convertViaWebhook with its Service resolver. Rejects with Kubernetes' message
+   * ("conversion webhook for <gvk> failed: ..."). Absent: such a CRD's objects are served at their
+   * stored version only.
+   */
+  convertViaWebhook?(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string): Promise<KObject[]>;
 }
 
 /** OpenAPI definition names of custom kinds: the group reversed, as Kubernetes names them (com.example.stable.v1.CronTab). */
@@ -40,22 +47,37 @@ function column(c: CrdPrinterColumn): PrinterColumn | undefined {
 
 const selectorValue = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 
-function conversionOf(crd: Crd): KindConversion | undefined {
+function conversionOf(crd: Crd, serving: CrdServing): KindConversion | undefined {
   const versions = crd.spec?.versions ?? [];
   if (versions.filter((v) => v.served).length < 2 && versions.length < 2) return undefined;
   const storageVersion = storageVersionOf(crd) ?? versions[0]?.name ?? '';
   const group = crd.spec?.group ?? '';
   const strategy = crd.spec?.conversion?.strategy ?? 'None';
+  const kind = crd.spec?.names?.kind ?? '';
+  if (strategy === 'Webhook') {
+    const clientConfig = crd.spec?.conversion?.webhook?.clientConfig ?? {};
+    // gifee speaks ConversionReview v1 only; a webhook that lists only v1beta1 gets no call.
+    const speaksV1 = (crd.spec?.conversion?.webhook?.conversionReviewVersions ?? []).includes('v1');
+    const call = speaksV1 ? serving.convertViaWebhook : undefined;
+    const unavailable = () => new ApiError(500, 'InternalError', `conversion webhook for ${group}, Kind=${kind} failed: ${speaksV1 ? 'no conversion webhook client in this server' : 'webhook does not accept known ConversionReview versions (v1)'}`);
+    return {
+      storageVersion,
+      // Never used for objects of another version: the view (storage/versions.ts) waits on convertBatch.
+      convert(obj, toVersion) {
+        if (obj.apiVersion === `${group}/${toVersion}`) return obj;
+        throw unavailable();
+      },
+      convertBatch(objs, toVersion) {
+        if (!call) return Promise.reject(unavailable());
+        return call(clientConfig, objs, `${group}/${toVersion}`);
+      },
+    };
+  }
   return {
     storageVersion,
     convert(obj, toVersion) {
       const apiVersion = `${group}/${toVersion}`;
       if (obj.apiVersion === apiVersion) return obj;
-      // KindConversion.convert is synchronous and a webhook call is not: until conversion can wait
-      // (storage/versions.ts), objects of a Webhook-strategy CRD are served at their stored version only.
-      if (strategy === 'Webhook') {
-        throw new ApiError(500, 'InternalError', `conversion webhook for ${group}/${crd.spec?.names?.kind ?? ''} failed: conversion through a webhook is not supported by this server yet (spec.conversion.strategy: Webhook); use strategy None`);
-      }
       return { ...obj, apiVersion };
     },
   };
@@ -65,7 +87,7 @@ function conversionOf(crd: Crd): KindConversion | undefined {
 export function crdKindDefs(crd: Crd, names: CrdNames, serving: CrdServing): KindDef[] {
   const spec = crd.spec ?? {};
   const group = spec.group ?? '';
-  const conversion = conversionOf(crd);
+  const conversion = conversionOf(crd, serving);
   const defs: KindDef[] = [];
   (spec.versions ?? []).forEach((v, i) => {
     if (!v.served || !v.name) return;

@@ -12,6 +12,9 @@ import type { ApiState } from '../context.js';
 import { Objects } from '../storage/objects.js';
 import { WatchedKind } from '../storage/watched-kind.js';
 import { desiredStatus } from './status.js';
+import { convertThroughWebhook } from './webhook-conversion.js';
+import type { ServiceResolver } from '../webhooks/client.js';
+import { storageServiceResolver } from '../webhooks/service-resolver.js';
 import { ApiError } from '../../api/errors.js';
 
 const CLEANUP_RETRY_MS = 1000;
@@ -32,8 +35,11 @@ export class CrdController {
   private again = false;
   private closed = false;
   private readonly crdDef: KindDef;
+  /** Where a conversion webhook's Service is (this server's storage). */
+  private readonly resolve: ServiceResolver;
 
   constructor(private state: ApiState) {
+    this.resolve = storageServiceResolver(state);
     const def = state.registry.byResource(CRD_GROUP, 'v1', 'customresourcedefinitions');
     if (!def) throw new Error('the CustomResourceDefinition kind is not registered');
     this.crdDef = def;
@@ -135,7 +141,7 @@ export class CrdController {
     const name = crd.metadata?.name ?? '';
     const fingerprint = JSON.stringify([crd.spec, names]);
     if (this.served.get(name)?.fingerprint === fingerprint) return;
-    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name) });
+    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name), convertViaWebhook: (cc, objs, to) => convertThroughWebhook(cc, objs, to, this.resolve) });
     const old = this.served.get(name);
     for (const d of old?.defs ?? []) if (!defs.some((n) => n.version === d.version && n.plural === d.plural && n.group === d.group)) this.state.registry.remove(d.group, d.version, d.plural);
     for (const d of defs) this.state.registry.add(d);

@@ -6,12 +6,12 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
 import { StoreError } from '../../store/types.js';
 import type { RequestContext } from '../context.js';
-import { ApiError, badRequest, gone } from '../../api/errors.js';
+import { ApiError, badRequest, gone, internalError } from '../../api/errors.js';
 import { wantsAs } from '../respond.js';
 import { buildFilter } from '../selectors.js';
 import type { HubEvent } from '../storage/watch-hub.js';
 import { collectionPrefix } from '../storage/keys.js';
-import { eventAs, serializationKey, versionViewOf } from '../storage/versions.js';
+import { eventAs, eventsAs, serializationKey, versionViewOf } from '../storage/versions.js';
 import { includeObjectOf, listAllPages } from './list.js';
 import { parseListQuery } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
@@ -23,6 +23,9 @@ const activeWatches = metrics.gauge('apiserver_registered_watchers', 'Number of 
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** Batches of events a watch may hold while a conversion webhook answers (handlers/watch.ts). */
+const MAX_QUEUED_CONVERSIONS = 1000;
 
 export async function handleWatch(rc: RequestContext) {
   const { req, res, query, def, info } = rc;
@@ -86,31 +89,59 @@ export async function handleWatch(rc: RequestContext) {
   // before selectors see it (they are evaluated on the requested version).
   const view = versionViewOf(def);
   const onEvents = (events: HubEvent[]) => {
-    for (const e of events) {
-      // From a resourceVersion ahead of the store, the hub hands over events up to it too: skip them.
-      if (e.revision <= from) continue;
-      lastRv = e.revision;
-      let type: EventType = e.type;
-      const ev = eventAs(view, e);
-      if (filter) {
-        const now = filter(ev.object);
-        const before = e.type === 'MODIFIED' && ev.old ? filter(ev.old) : e.type === 'MODIFIED' ? false : now;
-        if (e.type === 'MODIFIED') {
-          if (now && !before) type = 'ADDED';
-          else if (!now && before) type = 'DELETED';
-          else if (!now) continue;
-        } else if (!now) continue;
+    if (view?.async) return onEventsConverting(events);
+    for (const e of events) emit(e, eventAs(view, e));
+  };
+  // A conversion that calls out (a CRD's conversion webhook) waits: batches go through in order,
+  // one ConversionReview each, and one that cannot be converted ends the watch with an ERROR event
+  // (500, "conversion webhook for ... failed"), as Kubernetes' watch does.
+  let converting: Promise<void> = Promise.resolve();
+  let queued = 0;
+  const onEventsConverting = (events: HubEvent[]) => {
+    const fresh = events.filter((e) => e.revision > from);
+    if (!fresh.length || !view) return;
+    // Bounded: a webhook slower than the changes would otherwise queue without end.
+    if (++queued > MAX_QUEUED_CONVERSIONS) {
+      rc.api.log.warn('conversion webhook too slow for a watch; closing it', { resource: def.plural, user: rc.user.name });
+      return close();
+    }
+    converting = converting.then(async () => {
+      queued--;
+      if (closed) return;
+      try {
+        const evs = await eventsAs(view, fresh);
+        for (const [i, e] of fresh.entries()) emit(e, evs[i]);
+      } catch (err) {
+        if (closed) return;
+        const status = err instanceof ApiError ? err.toStatus() : internalError(err).toStatus();
+        write(JSON.stringify({ type: 'ERROR', object: status }) + '\n');
+        close();
       }
-      if (!asTable && type === e.type) {
-        // Shared serialization: each event is encoded once for all plain watchers.
-        e.cache ??= new Map();
-        const key = serializationKey(view, type);
-        let text = e.cache.get(key);
-        if (!text) e.cache.set(key, (text = render(type, ev.object)));
-        write(text);
-      } else {
-        write(render(type, ev.object));
-      }
+    });
+  };
+  const emit = (e: HubEvent, ev: { object: KObject; old?: KObject }) => {
+    // From a resourceVersion ahead of the store, the hub hands over events up to it too: skip them.
+    if (e.revision <= from) return;
+    lastRv = e.revision;
+    let type: EventType = e.type;
+    if (filter) {
+      const now = filter(ev.object);
+      const before = e.type === 'MODIFIED' && ev.old ? filter(ev.old) : e.type === 'MODIFIED' ? false : now;
+      if (e.type === 'MODIFIED') {
+        if (now && !before) type = 'ADDED';
+        else if (!now && before) type = 'DELETED';
+        else if (!now) return;
+      } else if (!now) return;
+    }
+    if (!asTable && type === e.type) {
+      // Shared serialization: each event is encoded once for all plain watchers.
+      e.cache ??= new Map();
+      const key = serializationKey(view, type);
+      let text = e.cache.get(key);
+      if (!text) e.cache.set(key, (text = render(type, ev.object)));
+      write(text);
+    } else {
+      write(render(type, ev.object));
     }
   };
   const onError = (err: Error) => {

@@ -41,17 +41,30 @@ export class Objects {
   }
 
   /** A stored value as def's version. */
-  private out(kv: KeyValue, revision?: number): KObject {
-    const obj = decode(kv, revision);
-    const out = this.view ? this.view.fromStorage(obj) : obj;
+  private out(kv: KeyValue): KObject | Promise<KObject> {
+    if (this.view?.async) return this.outAll([kv]).then((o) => o[0]);
+    const obj = decode(kv);
+    return this.defaulted(this.view ? this.view.fromStorage(obj) : obj);
+  }
+
+  /** Stored values as def's version: a conversion that calls out (a webhook) gets them in one batch, as Kubernetes sends a list page. */
+  private async outAll(kvs: KeyValue[]): Promise<KObject[]> {
+    const objs = kvs.map((kv) => decode(kv));
+    if (!this.view) return objs.map((o) => this.defaulted(o));
+    const out = this.view.async ? await this.view.fromStorageAll(objs) : objs.map((o) => this.view!.fromStorage(o));
+    return out.map((o) => this.defaulted(o));
+  }
+
+  private defaulted(obj: KObject): KObject {
     // Kubernetes defaults custom resources read from storage too: defaults added to a CRD's schema
     // show on objects stored before (decode made a fresh object, so this changes nothing shared).
-    if (this.def.custom) applySchemaDefaults(this.def.schema, out);
-    return out;
+    if (this.def.custom) applySchemaDefaults(this.def.schema, obj);
+    return obj;
   }
 
   /** An object of def's version encoded as stored. */
-  private in(obj: KObject): string {
+  private in(obj: KObject): string | Promise<string> {
+    if (this.view?.async) return this.view.toStorageAsync(obj).then(encode);
     return encode(this.view ? this.view.toStorage(obj) : obj);
   }
 
@@ -66,7 +79,8 @@ export class Objects {
   async get(namespace: string | undefined, name: string): Promise<Stored | null> {
     const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
     if (!kv) return null;
-    return kv.stale ? { obj: this.out(kv), revision: kv.modRevision, stale: true } : { obj: this.out(kv), revision: kv.modRevision };
+    const obj = await this.out(kv);
+    return kv.stale ? { obj, revision: kv.modRevision, stale: true } : { obj, revision: kv.modRevision };
   }
 
   async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
@@ -77,13 +91,13 @@ export class Objects {
 
   async list(namespace: string | undefined, opts: { revision?: number; limit?: number; continueKey?: string } = {}): Promise<ListPage> {
     const r = await this.wrap(() => this.store.list(this.prefix(namespace), opts), '');
-    return { items: r.items.map((kv) => this.out(kv)), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
+    return { items: await this.outAll(r.items), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
   }
 
   async create(obj: KObject): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
-    const value = this.fitting(key, this.in(obj));
+    const value = this.fitting(key, await this.in(obj));
     const kv = await this.wrap(() => this.store.create(key, value), name);
     return this.out(kv);
   }
@@ -91,7 +105,7 @@ export class Objects {
   async update(obj: KObject, expectedRevision: number): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
-    const value = this.fitting(key, this.in(obj));
+    const value = this.fitting(key, await this.in(obj));
     const kv = await this.wrap(() => this.store.update(key, value, expectedRevision), name);
     return this.out(kv);
   }

@@ -4,7 +4,7 @@
 // all see the version the request named; watches convert hub events (stored form) here too.
 // A kind without `conversion` gets no view at all, so single-version kinds pay nothing.
 
-import { apiVersionOf, type KindDef, type KObject } from '../../api/kind.js';
+import { apiVersionOf, type KindConversion, type KindDef, type KObject } from '../../api/kind.js';
 import { ApiError, badRequest, internalError } from '../../api/errors.js';
 import type { HubEvent } from './watch-hub.js';
 import type { KindRegistry } from '../../api/registry.js';
@@ -17,6 +17,35 @@ export interface VersionView {
   fromStorage(obj: KObject): KObject;
   /** An object of the requested version as the storage version, to write. */
   toStorage(obj: KObject): KObject;
+  /**
+   * True when converting needs a call out (KindConversion.convertBatch, a CRD's conversion
+   * webhook): the synchronous methods above then throw for objects of another version, and callers
+   * use the batched ones below. False: callers keep the synchronous path (no promise per object).
+   */
+  readonly async: boolean;
+  /** Stored objects as the requested version, converted in one batch (one ConversionReview). */
+  fromStorageAll(objs: KObject[]): Promise<KObject[]>;
+  /** toStorage that may wait for the conversion. */
+  toStorageAsync(obj: KObject): Promise<KObject>;
+}
+
+/** A failed call-out conversion as a Status: 500 with Kubernetes' "conversion webhook for ... failed" message. */
+function conversionFailure(e: unknown): ApiError {
+  return e instanceof ApiError ? e : internalError(e);
+}
+
+/** Converts the objects not already at `apiVersion` in one batch, keeping the others and the order. */
+async function batch(convertBatch: NonNullable<KindConversion['convertBatch']>, objs: KObject[], apiVersion: string, version: string): Promise<KObject[]> {
+  const todo = objs.filter((o) => o.apiVersion !== apiVersion);
+  if (todo.length === 0) return objs;
+  let converted: KObject[];
+  try {
+    converted = await convertBatch(todo, version);
+  } catch (e) {
+    throw conversionFailure(e);
+  }
+  let i = 0;
+  return objs.map((o) => (o.apiVersion === apiVersion ? o : converted[i++]));
 }
 
 const views = new WeakMap<KindDef, VersionView>();
@@ -29,8 +58,22 @@ export function versionViewOf(def: KindDef): VersionView | undefined {
   if (v) return v;
   const apiVersion = apiVersionOf(def);
   const storageApiVersion = apiVersionOf({ group: def.group, version: conv.storageVersion });
+  const convertBatch = conv.convertBatch;
   v = {
     apiVersion,
+    async: !!convertBatch,
+    fromStorageAll(objs) {
+      if (convertBatch) return batch(convertBatch, objs, apiVersion, def.version);
+      try {
+        return Promise.resolve(objs.map((o) => this.fromStorage(o)));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    async toStorageAsync(obj) {
+      if (!convertBatch) return this.toStorage(obj);
+      return (await batch(convertBatch, [obj], storageApiVersion, conv.storageVersion))[0];
+    },
     fromStorage(obj) {
       if (obj.apiVersion === apiVersion) return obj;
       try {
@@ -77,6 +120,41 @@ export function eventAs(view: VersionView | undefined, e: HubEvent): { object: K
   return v;
 }
 
+/**
+ * eventAs for views that wait (async): the objects of all `events` not yet converted to the view's
+ * version go in one batch; each event's conversion is kept so other watchers of that version reuse it.
+ * Rejects (ApiError) when the conversion fails.
+ */
+export async function eventsAs(view: VersionView, events: HubEvent[]): Promise<{ object: KObject; old?: KObject }[]> {
+  if (!view.async) return events.map((e) => eventAs(view, e));
+  const pending: HubEvent[] = [];
+  for (const e of events) if (!asyncEventViews.get(e)?.has(view.apiVersion)) pending.push(e);
+  if (pending.length) {
+    const objs: KObject[] = [];
+    for (const e of pending) objs.push(e.object, ...(e.old ? [e.old] : []));
+    const all = view.fromStorageAll(objs);
+    let at = 0;
+    for (const e of pending) {
+      const i = at;
+      at += e.old ? 2 : 1;
+      let m = asyncEventViews.get(e);
+      if (!m) asyncEventViews.set(e, (m = new Map()));
+      m.set(
+        view.apiVersion,
+        all.then((c) => ({ object: c[i], old: e.old ? c[i + 1] : undefined })),
+      );
+    }
+    // Every event's promise rejects with the batch (the awaits below observe it); a failure is not
+    // kept, so a watcher replaying these events once the webhook is back converts them afresh.
+    all.catch(() => {
+      for (const e of pending) asyncEventViews.get(e)?.delete(view.apiVersion);
+    });
+  }
+  return Promise.all(events.map((e) => asyncEventViews.get(e)?.get(view.apiVersion) as Promise<EventViews>));
+}
+
+const asyncEventViews = new WeakMap<HubEvent, Map<string, Promise<EventViews>>>();
+
 /** The key under which a watcher caches an event's serialization: per version when the kind has several. */
 export function serializationKey(view: VersionView | undefined, type: string): string {
   return view ? `${view.apiVersion} ${type}` : type;
@@ -94,7 +172,9 @@ export function otherVersionsOf(registry: KindRegistry, def: KindDef): ((apiVers
     if (group !== def.group) return undefined;
     const other = registry.byResource(def.group, apiVersion.slice(slash + 1), def.plural);
     const view = other && versionViewOf(other);
-    if (!other || !view) return undefined;
+    // A conversion that waits (a webhook) cannot run inside the synchronous field diff: ownership
+    // of managers at other versions is then left as recorded.
+    if (!other || !view || view.async) return undefined;
     return { schema: other.schema, convert: (o) => view.fromStorage(o) };
   };
 }

@@ -8,7 +8,7 @@ import type { KObject } from '../../api/kind.js';
 import type { Logger } from '../../util/log.js';
 import type { Objects } from './objects.js';
 import type { HubEvent, WatchHub } from './watch-hub.js';
-import { eventAs } from './versions.js';
+import { eventAs, eventsAs } from './versions.js';
 
 /** Where a watched kind's objects go. `revision`: the object's, from a list, or the event's. */
 export interface KindSink {
@@ -91,9 +91,30 @@ export class WatchedKind {
     this.filled = true;
   }
 
+  /** Batches of events whose conversion calls out (a webhook) are applied in order, one after another. */
+  private applying: Promise<void> = Promise.resolve();
+
   private apply(events: HubEvent[]) {
     // Events are in the stored form; the sink gets the version its kind's list gave it.
     const view = this.o.objects().view;
+    if (view?.async) {
+      this.applying = this.applying.then(async () => {
+        if (this.closed) return;
+        try {
+          const evs = await eventsAs(view, events);
+          for (const [i, e] of events.entries()) {
+            if (e.type === 'DELETED') this.o.sink.remove(evs[i].object, e.revision);
+            else this.o.sink.put(evs[i].object, e.revision);
+          }
+        } catch (err) {
+          // Unconvertible: start over from a list, as a lost watch does.
+          this.o.log.warn(`${this.o.what} cannot convert watch events; re-listing`, { err: (err as Error).message });
+          this.ready = false;
+          this.rebuildLater();
+        }
+      });
+      return;
+    }
     for (const e of events) {
       const obj = eventAs(view, e).object;
       if (e.type === 'DELETED') this.o.sink.remove(obj, e.revision);

@@ -89,11 +89,13 @@ async function matching(hooks: readonly CompiledWebhook[], a: AdmissionRequest, 
 }
 
 /** An object as the webhook's version of the kind shows it. */
-function asVersion(obj: KObject | undefined, from: KindDef, to: KindDef): KObject | undefined {
+async function asVersion(obj: KObject | undefined, from: KindDef, to: KindDef): Promise<KObject | undefined> {
   if (!obj || from === to) return obj;
   const toView = versionViewOf(to);
   const fromView = versionViewOf(from);
   if (!toView || !fromView) return obj;
+  // A conversion that calls out (a CRD's conversion webhook) waits; others stay synchronous.
+  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(structuredClone(obj))]))[0];
   return toView.fromStorage(fromView.toStorage(structuredClone(obj)));
 }
 
@@ -107,11 +109,11 @@ function optionsOf(a: AdmissionRequest) {
   return o;
 }
 
-function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): AdmissionRequestBody {
+async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): Promise<AdmissionRequestBody> {
   const req = a.rc.def;
   const u = a.rc.user;
-  const obj = a.operation === 'DELETE' ? undefined : asVersion(a.obj, req, inv.def);
-  const old = asVersion(a.old, req, inv.def);
+  const obj = a.operation === 'DELETE' ? undefined : await asVersion(a.obj, req, inv.def);
+  const old = await asVersion(a.old, req, inv.def);
   const body: AdmissionRequestBody = {
     uid,
     kind: { group: inv.def.group, version: inv.def.version, kind: inv.def.kind },
@@ -149,7 +151,7 @@ async function invoke(inv: Invocation, a: AdmissionRequest, uid: string, mutatin
     annotate(a.rc, `failed-open.${mutating ? 'mutation' : 'validating'}.webhook.admission.k8s.io/${hook.configName}/${hook.name}`, hook.name);
     return { skip: true };
   };
-  const body = requestBody(uid, a, inv);
+  const body = await requestBody(uid, a, inv);
   if (hook.matchConditions.length > 0) {
     const m = evaluateMatchConditions(hook, { object: body.object, oldObject: body.oldObject, request: body, authorizer: {} });
     if ('error' in m) return failOpen(`failed to evaluate match conditions: ${m.error}`);
@@ -179,7 +181,7 @@ async function invoke(inv: Invocation, a: AdmissionRequest, uid: string, mutatin
 }
 
 /** Applies a mutating webhook's patch to a.obj (in place), through the webhook's version of the kind. */
-function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, patch: unknown[]) {
+async function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, patch: unknown[]) {
   let patched: unknown;
   try {
     patched = applyJsonPatch(sent, patch);
@@ -197,7 +199,7 @@ function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, patch: 
   ]) {
     if (before !== after) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} attempted to change ${what} from ${JSON.stringify(before ?? '')} to ${JSON.stringify(after ?? '')}`);
   }
-  const back = asVersion(p, inv.def, a.rc.def) as KObject;
+  const back = (await asVersion(p, inv.def, a.rc.def)) as KObject;
   const target = a.obj as Record<string, unknown>;
   for (const k of Object.keys(target)) delete target[k];
   Object.assign(target, back);
@@ -219,7 +221,7 @@ export function mutatingWebhookPlugin(deps: WebhookAdmissionDeps): AdmissionPlug
         const out = await invoke(inv, a, uid, true, deps);
         if ('skip' in out) return;
         if (out.result.patch && out.result.patch.length > 0 && a.obj) {
-          applyPatch(inv, a, out.body.object as KObject, out.result.patch);
+          await applyPatch(inv, a, out.body.object as KObject, out.result.patch);
           annotate(a.rc, `patch.webhook.admission.k8s.io/round_${round}_index_${index}`, JSON.stringify({ configuration: inv.hook.configName, webhook: inv.hook.name, patchType: 'JSONPatch', mutated: snapshot() !== before }));
         }
         if (inv.hook.reinvocationPolicy === 'IfNeeded') seen.set(inv, snapshot());
