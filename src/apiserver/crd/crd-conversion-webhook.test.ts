@@ -3,7 +3,7 @@
 // at v1 read, list and watch at v2 in the converted shape (a list page in one ConversionReview), a
 // write at v2 is stored at v1, and with the webhook failing reads at v2 are 500 with Kubernetes'
 // message and a v2 watch ends with an ERROR event, while v1 keeps working. A service clientConfig
-// is resolved through the Service and Endpoints in storage.
+// is resolved through the Service and its EndpointSlice in storage.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,11 +146,18 @@ test('a v2 watch sees converted events', async () => {
   }
 });
 
-test('a service clientConfig reaches the webhook through the Service and Endpoints in storage', async () => {
+test('a service clientConfig reaches the webhook through the Service and its EndpointSlice in storage', async () => {
   const SVC = { group: '', version: 'v1', plural: 'services' };
-  const EP = { group: '', version: 'v1', plural: 'endpoints' };
+  const SLICE = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' };
   await c.create(SVC, 'default', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'conv', namespace: 'default' }, spec: { ports: [{ name: 'https', port: 443, targetPort: hook.port }] } });
-  await c.create(EP, 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'conv', namespace: 'default' }, subsets: [{ addresses: [{ ip: '127.0.0.1' }], ports: [{ name: 'https', port: hook.port }] }] } as KObject);
+  await c.create(SLICE, 'default', {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'conv-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'conv' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: ['127.0.0.1'], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: hook.port }],
+  } as KObject);
   await c.create(CRD_REF, undefined, {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -1,7 +1,7 @@
 // The conversion webhook call a CRD's KindDefs make (spec.conversion.strategy Webhook): the API
-// server's ConversionReview client with that server's Service resolver (Services and Endpoints read
-// from its storage, as admission webhooks resolve theirs), failures as Kubernetes answers them
-// (500 InternalError, "conversion webhook for <gvk> failed: ...").
+// server's ConversionReview client with that server's Service resolver (a Service's ready
+// EndpointSlice address, as admission webhooks and the aggregator resolve theirs), failures as
+// Kubernetes answers them (500 InternalError, "conversion webhook for <gvk> failed: ...").
 
 import { internalError } from '../../api/errors.js';
 import type { KObject } from '../../api/kind.js';
