@@ -128,6 +128,14 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
     withColor.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.color = { type: 'string', default: 'blue' };
     await apply(withColor);
     await until('the stored widget to read back with the new default', async () => JSON.parse((await k(['get', 'widget', 'w1', '-o', 'json'])).stdout).spec.color === 'blue', { timeoutMs: 15_000 });
+    // Watch events too: replayed from before the schema change, the replicas: 3 change carries the default.
+    const watched = await c().request('GET', `/apis/schema.example.com/v1/namespaces/default/widgets?watch=true&timeoutSeconds=1&resourceVersion=${stored.metadata.resourceVersion}`);
+    const events = watched.body
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
+    const change = events.find((e: any) => e.type === 'MODIFIED' && e.object.spec.replicas === 3);
+    assert.equal(change?.object.spec.color, 'blue', `watch events: ${watched.body}`);
     // A non-structural schema is refused with Kubernetes' message.
     const nonStructural = structuredClone(crd) as any;
     nonStructural.metadata.name = 'gadgets.schema.example.com';

@@ -12,6 +12,7 @@ import { buildFilter } from '../selectors.js';
 import type { HubEvent } from '../storage/watch-hub.js';
 import { collectionPrefix } from '../storage/keys.js';
 import { eventAs, eventsAs, serializationKey, versionViewOf } from '../storage/versions.js';
+import { schemaKey, withReadDefaults } from './watch-defaults.js';
 import { includeObjectOf, listAllPages } from './list.js';
 import { parseListQuery } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
@@ -119,10 +120,11 @@ export async function handleWatch(rc: RequestContext) {
       }
     });
   };
-  const emit = (e: HubEvent, ev: { object: KObject; old?: KObject }) => {
+  const emit = (e: HubEvent, converted: { object: KObject; old?: KObject }) => {
     // From a resourceVersion ahead of the store, the hub hands over events up to it too: skip them.
     if (e.revision <= from) return;
     lastRv = e.revision;
+    const ev = withReadDefaults(def, converted);
     let type: EventType = e.type;
     if (filter) {
       const now = filter(ev.object);
@@ -136,7 +138,7 @@ export async function handleWatch(rc: RequestContext) {
     if (!asTable && type === e.type) {
       // Shared serialization: each event is encoded once for all plain watchers.
       e.cache ??= new Map();
-      const key = serializationKey(view, type);
+      const key = serializationKey(view, type) + schemaKey(def);
       let text = e.cache.get(key);
       if (!text) e.cache.set(key, (text = render(type, ev.object)));
       write(text);
