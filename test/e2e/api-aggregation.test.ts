@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startCluster, repoRoot, kubectlBinary, type Cluster } from '../helpers/cluster.js';
 import { reserve } from '../helpers/reserve.js';
 import { createCa, issueCert } from '../../src/cli/pki.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
 const hasIp = existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') || existsSync('/usr/bin/ip');
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' || !hasIp ? 'needs Linux, root and iproute2 (a network namespace for the extension server)' : false;
@@ -35,14 +36,7 @@ let ca: { cert: string; key: string };
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 
-async function until(what: string, fn: () => Promise<boolean>, ms = 40_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 40_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 300 });
 
 /** The extension server's requests so far (JSON lines on its stdout). */
 const seen = () =>

@@ -8,20 +8,9 @@ import { describe, before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { olderKubectl, startCluster, type Cluster } from '../helpers/cluster.js';
 import { startFakeKubelet, type FakeKubelet } from '../helpers/fake-kubelet.js';
+import { until as waitUntil } from '../helpers/wait.js';
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 30_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-};
+const until = (what: string, fn: () => Promise<boolean>, ms = 30_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 200 });
 
 const NODES = ['pdb-a', 'pdb-b'];
 const isReady = (p: any) => (p.status?.conditions ?? []).some((c: any) => c.type === 'Ready' && c.status === 'True');

@@ -15,6 +15,7 @@ import { ApiError } from '../../api/errors.js';
 import type { APIService } from '../../api/kinds/apiregistration/apiservice.js';
 import type { UserInfo } from '../context.js';
 import type { Target } from '../services/resolve-endpoint.js';
+import { relayUpgraded } from '../../util/http/relay.js';
 import { forwardedHeaders, returnedHeaders, type IdentityHeaderNames } from './proxy-headers.js';
 
 export interface ProxyClient {
@@ -125,18 +126,8 @@ function proxyUpgrade(req: IncomingMessage, res: ServerResponse, path: string, a
       const lines = [`${req.method} ${path} HTTP/1.1`];
       for (const [k, v] of Object.entries(headers)) for (const one of Array.isArray(v) ? v : [String(v)]) lines.push(`${k}: ${one}`);
       up.write(`${lines.join('\r\n')}\r\n\r\n`);
-      const down = req.socket as Duplex;
       res.detachSocket(req.socket);
-      const done = () => {
-        down.destroy();
-        up.destroy();
-      };
-      down.on('error', done);
-      up.on('error', done);
-      down.once('close', done);
-      up.once('close', done);
-      down.pipe(up);
-      up.pipe(down);
+      relayUpgraded(req.socket as Duplex, up);
       // The request is handled: the relay lives on its own (no in-flight slot or deadline holds it).
       resolve();
     });

@@ -19,6 +19,7 @@ import { startApiServer, type ApiServer } from '../server.js';
 import { logger } from '../../util/log.js';
 import type { KObject } from '../../api/kind.js';
 import { startWebhookServer, type TestWebhookServer } from '../../../test/helpers/webhook-server.js';
+import { until as waitUntil } from '../../../test/helpers/wait.js';
 
 let dir: string;
 let store: Store;
@@ -43,14 +44,7 @@ const converter = (_p: string, body: any) => ({
   response: { uid: body.request.uid, result: { status: 'Success' }, convertedObjects: body.request.objects.map((o: any) => convert(o, body.request.desiredAPIVersion)) },
 });
 
-async function until(what: string, fn: () => Promise<boolean>, ms = 5000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 5000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 20 });
 
 const crontab = (name: string, cronSpec: string): KObject => ({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name, namespace: 'default' }, spec: { cronSpec, replicas: 1 } });
 const spec = (o: unknown) => (o as { spec: Record<string, unknown> }).spec;

@@ -19,6 +19,7 @@ import { InformerFactory } from '../../client/informer-factory.js';
 import { startApiServer, type ApiServer } from '../server.js';
 import { logger } from '../../util/log.js';
 import type { KObject } from '../../api/kind.js';
+import { until as waitUntil } from '../../../test/helpers/wait.js';
 
 let dir: string;
 let pki: Pki;
@@ -45,14 +46,7 @@ const widgets = {
   spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true, schema, subresources: { status: {} } }] },
 };
 
-async function until(what: string, fn: () => Promise<boolean>, ms = 5000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = (what: string, fn: () => Promise<boolean>, ms = 5000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 20 });
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gifee-crd-'));

@@ -9,6 +9,7 @@ import { ApiError, badRequest } from '../../api/errors.js';
 import { kubeletClientOf } from './kubelet-client.js';
 import { locatePod } from './locate.js';
 import { agentPath } from './agent-paths.js';
+import { relayUpgraded } from '../../util/http/relay.js';
 
 /** Request headers never forwarded to the agent: the client's credentials and the routing. */
 const DROP = new Set(['host', 'authorization', 'cookie', 'proxy-authorization']);
@@ -29,17 +30,7 @@ export function proxyUpgrade(kind: 'exec' | 'attach' | 'portForward') {
     for (let i = 0; i < raw.length; i += 2) if (!dropped(raw[i].toLowerCase())) lines.push(`${raw[i]}: ${raw[i + 1]}`);
     agent.write(lines.join('\r\n') + '\r\n\r\n');
 
-    const client_ = rc.req.socket as Duplex;
     rc.res.detachSocket(rc.req.socket);
-    const done = () => {
-      client_.destroy();
-      agent.destroy();
-    };
-    client_.on('error', done);
-    agent.on('error', done);
-    client_.once('close', done);
-    agent.once('close', done);
-    client_.pipe(agent);
-    agent.pipe(client_);
+    relayUpgraded(rc.req.socket as Duplex, agent);
   };
 }
