@@ -121,6 +121,13 @@ const SERVED: [string, string, boolean][] = [
   ['/apis/autoscaling/v2', 'horizontalpodautoscalers', true],
   ['/apis/flowcontrol.apiserver.k8s.io/v1', 'flowschemas', false],
   ['/apis/flowcontrol.apiserver.k8s.io/v1beta3', 'prioritylevelconfigurations', false],
+  ['/apis/policy/v1', 'poddisruptionbudgets', true],
+  ['/apis/storage.k8s.io/v1', 'storageclasses', false],
+  ['/apis/storage.k8s.io/v1', 'volumeattachments', false],
+  ['/apis/networking.k8s.io/v1', 'ingresses', true],
+  ['/apis/networking.k8s.io/v1', 'networkpolicies', true],
+  ['/apis/node.k8s.io/v1', 'runtimeclasses', false],
+  ['/apis/apiextensions.k8s.io/v1', 'customresourcedefinitions', false],
 ];
 const servedPath = fc
   .record({ r: fc.constantFrom(...SERVED), name: fc.option(fc.constantFrom('fuzz-cm', 'fuzz-dep', 'fuzz-svc', 'fuzz-ns', 'default', 'kubernetes', 'new-one'), { nil: undefined }), sub: fc.option(fc.constantFrom('status', 'scale', 'log', 'binding', 'finalize', 'eviction'), { freq: 4, nil: undefined }) })
