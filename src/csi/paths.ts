@@ -25,3 +25,18 @@ export const podMountPath = (podDir: string, pvName: string) => join(podDir, 'vo
 export const podVolumeDataFile = (podDir: string, pvName: string) => join(podDir, 'volumes', 'kubernetes.io~csi', pvName, 'vol_data.json');
 /** NodePublishVolume's target_path for a raw block volume of a pod (a file the device is bind-mounted on). */
 export const podBlockPath = (podDir: string, pvName: string) => join(podDir, 'volumeDevices', 'kubernetes.io~csi', pvName);
+
+/** The content of vol_data.json (podVolumeDataFile): what the mounter published for a pod, enough to undo it without the API. */
+export interface PodVolumeData {
+  driverName: string;
+  volumeHandle: string;
+  pvName: string;
+  /** The pod's volume name (spec.volumes[].name) and the claim behind it. */
+  specVolumeName: string;
+  namespace: string;
+  claimName?: string;
+  volumeMode: 'Filesystem' | 'Block';
+  /** Staging path when the driver stages (STAGE_UNSTAGE_VOLUME), released when the last pod on the node unpublishes. */
+  stagingPath?: string;
+  targetPath: string;
+}
