@@ -23,7 +23,11 @@ const allowed = {
   proxy: ['api', 'client', 'util'],
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
-  agent: ['api', 'client', 'util', 'dns', 'proxy'],
+  agent: ['api', 'client', 'util', 'dns', 'proxy', 'csi', 'storage'],
+  // CSI: the driver contract (types, node paths) and its transport; storage: names shared by the
+  // storage parts and the node-side sidecars (docs/storage.md).
+  csi: ['api', 'util'],
+  storage: ['api', 'client', 'util', 'csi'],
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],

@@ -34,6 +34,8 @@ import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
+import { NO_CSI_DRIVERS, startNodeVolumeExtras } from './volumes/node-volume-extras.js';
+import type { CsiRegistry } from '../csi/types.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
@@ -72,6 +74,8 @@ export interface AgentOptions {
   evictionSoft?: Threshold[];
   /** The most grace a soft eviction gives a pod (--eviction-max-pod-grace-period; 0: the pod's own). */
   evictionMaxPodGraceSeconds?: number;
+  /** The node's CSI drivers (the plugin watcher's registry); unset: none. */
+  csi?: CsiRegistry;
   log: Logger;
 }
 
@@ -245,6 +249,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log: log.child({ part: 'eviction' }),
   });
   eviction.start();
+  // Online node expansion of claims whose volume grew, and kubelet_volume_stats_* for /metrics.
+  const volumeExtras = startNodeVolumeExtras({ nodeName, client, recorder, csi: o.csi ?? NO_CSI_DRIVERS, pods: () => pods.activePods(), log });
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
     nodeName,
@@ -252,6 +258,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
+      volumeExtras.stop();
       registration.stop();
       pods.stop();
       await nodeDns?.stop();

@@ -91,6 +91,11 @@ export class PodManager {
     return out;
   }
 
+  /** Pods that run here now (not finished, not leaving), with their directories and volume paths. */
+  activePods(): { uid: string; dir: string; pod: Pod; volumePath(name: string): string | undefined }[] {
+    return [...this.workers.values()].filter((w) => w.evictable).map((w) => ({ uid: w.uid, dir: w.dir, pod: w.pod, volumePath: (name: string) => w.volumePath(name) }));
+  }
+
   /** Set the check new pods must pass (the eviction manager's, from the node's current pressure). */
   setAdmission(check: (pod: Pod) => string | undefined) {
     this.admission = check;

@@ -9,7 +9,6 @@ export function withDeadline<T>(call: Promise<T>, ms: number, what: string): Pro
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CsiError(GrpcCode.DEADLINE_EXCEEDED, `${what}: no answer within ${Math.round(ms / 1000)}s`)), ms);
-    timer.unref();
   });
   return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
 }

@@ -69,7 +69,13 @@ async function setup(o: { claim: Claim; readOnly?: boolean; caps?: string[] }) {
 }
 
 test('a claim waiting for the node is expanded online: NodeExpandVolume with the paths and the PV capacity, then status.capacity and no resize condition', async () => {
-  const s = await setup({ claim: claim('1Gi', [{ type: 'Resizing', status: 'True' }, { type: 'FileSystemResizePending', status: 'True' }, { type: 'ModifyingVolume', status: 'True' }]) });
+  const s = await setup({
+    claim: claim('1Gi', [
+      { type: 'Resizing', status: 'True' },
+      { type: 'FileSystemResizePending', status: 'True' },
+      { type: 'ModifyingVolume', status: 'True' },
+    ]),
+  });
   try {
     assert.deepEqual(await s.expander.pass(), ['pv-1']);
     assert.equal(s.fake.calls.length, 1);

@@ -160,11 +160,7 @@ export class NodeExpander {
     // A driver without node expansion has nothing to grow on the node: the resize is finished.
     if (driver.node && (await nodeCapabilities(driver)).has('EXPAND_VOLUME')) {
       try {
-        await withDeadline(
-          driver.node.nodeExpandVolume({ volumeId: d.volumeHandle, volumePath: d.targetPath, capacityRange: { requiredBytes: bytes }, ...(d.stagingPath ? { stagingTargetPath: d.stagingPath } : {}), volumeCapability: volumeCapabilityOf(pv) }),
-          this.o.callTimeoutMs ?? 120_000,
-          'NodeExpandVolume',
-        );
+        await withDeadline(driver.node.nodeExpandVolume({ volumeId: d.volumeHandle, volumePath: d.targetPath, capacityRange: { requiredBytes: bytes }, ...(d.stagingPath ? { stagingTargetPath: d.stagingPath } : {}), volumeCapability: volumeCapabilityOf(pv) }), this.o.callTimeoutMs ?? 120_000, 'NodeExpandVolume');
       } catch (e) {
         // The kubelet's online-expansion failure, on the pod.
         const message = `NodeExpandVolume.NodeExpandVolume failed for volume "${d.pvName}" : Expander.NodeExpand failed to expand the volume : ${rpcErrorText(e)}`;

@@ -108,7 +108,13 @@ test('a node requests service account tokens only bound to its own pods', async 
 });
 
 test('a node writes only status.capacity and the conditions of a claim (node expansion)', async () => {
-  const pvc = (capacity: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'ns', labels, resourceVersion: '5' }, spec: { volumeName: 'pv' }, status: { phase: 'Bound', capacity: { storage: capacity }, ...extra } });
+  const pvc = (capacity: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'ns', labels, resourceVersion: '5' },
+    spec: { volumeName: 'pv' },
+    status: { phase: 'Bound', capacity: { storage: capacity }, ...extra },
+  });
   const update = (obj: object, old: object, subresource = 'status', operation: Operation = 'UPDATE') => verdict(req(n1, '', 'persistentvolumeclaims', operation, { obj, old, subresource, name: 'data', namespace: 'ns' }));
   const pending = { conditions: [{ type: 'FileSystemResizePending', status: 'True' }] };
   assert.equal(await update({ ...pvc('2Gi'), metadata: { ...pvc('2Gi').metadata, resourceVersion: '6' } }, pvc('1Gi', pending)), 'ok');
