@@ -7,8 +7,11 @@
 // pressure (nodefs/imagefs bytes) pods are ranked as for memory with their ephemeral-storage use
 // (emptyDirs, logs, writable layers) against their ephemeral-storage requests; under inode pressure
 // the lowest priority pod with the most files goes.
+// Before any of that, pods past their own local-disk limits (an emptyDir's sizeLimit, ephemeral-storage
+// limits) are evicted, all of them, whatever the node's pressure (local-storage.ts).
 
 import type { Logger } from '../../util/log.js';
+import { hasLocalStorageLimits, localStorageViolation, type LocalStorageLimits } from './local-storage.js';
 import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
 import { PressureTracker } from './pressure.js';
 import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
@@ -31,6 +34,8 @@ export interface EvictablePod {
   containers: { name: string; id?: string; memoryRequest: number; ephemeralRequest?: number; writableLayer?: string }[];
   /** Where the pod's other local disk use lives: its directory (emptyDirs...) and its logs. */
   storagePaths?: string[];
+  /** Its own local-disk limits, when it declares any (emptyDir sizeLimit, ephemeral-storage limits). */
+  localStorage?: LocalStorageLimits;
 }
 
 export interface EvictionTarget {
@@ -99,6 +104,9 @@ export class EvictionManager {
         this.last = key;
         this.o.onPressure(inPressure);
       }
+      // Pods past their own limits go first, all of them, and end this interval's decisions.
+      const local = await this.evictForLocalStorage();
+      if (local) return local;
       // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
       const memory = met.find((t) => t.signal === 'memory.available');
       if (memory) {
@@ -141,6 +149,21 @@ export class EvictionManager {
     this.grace = 0;
     if (hard.length === 0 && soft.length > 0) this.grace = this.o.maxPodGraceSeconds && this.o.maxPodGraceSeconds > 0 ? this.o.maxPodGraceSeconds : Number.MAX_SAFE_INTEGER;
     return [...hard, ...soft];
+  }
+
+  /** The kubelet's localStorageEviction: every pod past one of its local-disk limits; the first uid evicted. */
+  private async evictForLocalStorage(): Promise<string | undefined> {
+    let first: string | undefined;
+    for (const p of this.o.pods.activePods()) {
+      if (p.critical || !p.localStorage || !hasLocalStorageLimits(p.localStorage)) continue;
+      const message = await localStorageViolation(p.localStorage, (paths) => this.o.stats.diskUsage(paths));
+      if (!message) continue;
+      this.o.log.warn('evicting pod past its local storage limit', { pod: p.name, uid: p.uid, message });
+      // The kubelet's immediate eviction: one second of grace.
+      this.o.pods.evict(p.uid, message, 1);
+      first ??= p.uid;
+    }
+    return first;
   }
 
   private async evictForDisk(t: Threshold, available: number, amount: number): Promise<string | undefined> {
