@@ -11,8 +11,9 @@ import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
-import { unmount } from '../runtime/host.js';
+import { mountsUnder, unmount } from '../runtime/host.js';
 import { removeStaged } from './subpath.js';
+import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
 
 const run = promisify(execFile);
 
@@ -21,7 +22,7 @@ export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   persistentVolumeClaim(namespace: string, name: string): Promise<{ spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
-  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined>;
+  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string }; nfs?: NfsSource; iscsi?: IscsiSource; mountOptions?: string[] } } | undefined>;
   /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
   serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
@@ -141,10 +142,14 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     const pvName = pvc.spec?.volumeName;
     if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claim}" is not bound`);
     const pv = await src.persistentVolume(pvName);
+    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, pv?.spec ?? {}, { mountOptions: pv?.spec?.mountOptions, readOnly: v.persistentVolumeClaim.readOnly });
+    if (network) return network;
     const p = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
     if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath or local source this node can mount`);
     return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim.readOnly };
   }
+  const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: v.nfs as NfsSource | undefined, iscsi: v.iscsi as IscsiSource | undefined });
+  if (network) return network;
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   throw new VolumeError(`volume "${v.name}": the ${kind} volume source is not supported on this node`);
 }
@@ -284,6 +289,10 @@ export async function cleanupVolumes(podDir: string) {
     (e: Error) => e,
   );
   await unmount(join(podDir, 'volumes'));
+  await releaseIscsiSessions(podDir).catch(() => undefined);
+  // Never delete through a mount still there: an nfs export or iSCSI disk would lose its data.
+  const left = await mountsUnder(join(podDir, 'volumes'));
+  if (left.length) throw new Error(`volume directories kept: still mounted: ${left.join(', ')}`);
   await rm(join(podDir, 'volumes'), { recursive: true, force: true });
   if (staged) throw staged;
 }
