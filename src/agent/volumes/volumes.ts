@@ -54,7 +54,7 @@ export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource
   for (const v of pod.spec.volumes ?? []) {
     const pv = await prepareVolume(pod, podDir, v, src, ips);
     // The kubelet gives fsGroup the volumes it makes itself; hostPath and PV data stay as they are.
-    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly);
+    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroupWithPolicy(pv.path, fsGroup, !!pv.readOnly, pod.spec.securityContext?.fsGroupChangePolicy);
     out.set(v.name, pv);
   }
   return out;
@@ -261,6 +261,24 @@ async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[
   const size = 2 * bytes + (1 << 20);
   await run('mount', ['-t', 'tmpfs', '-o', `mode=0755,nosuid,nodev,size=${size}`, 'tmpfs', dir]);
   return dir;
+}
+
+/**
+ * fsGroupChangePolicy: Always (the default) walks the whole volume; OnRootMismatch skips the walk when
+ * the volume's root already has the group, the permissions and the setgid bit (Kubernetes'
+ * requiresPermissionChange), so a large volume is not walked at every pod start.
+ */
+export async function applyFsGroupWithPolicy(path: string, gid: number, readOnly: boolean, policy?: string) {
+  if (policy === 'OnRootMismatch' && !(await rootNeedsFsGroup(path, gid, readOnly))) return;
+  await applyFsGroup(path, gid, readOnly);
+}
+
+/** Whether a volume's root lacks fsGroup's ownership: another group, a file, missing rw(x) for the group, or no setgid. */
+export async function rootNeedsFsGroup(path: string, gid: number, readOnly: boolean): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st || st.gid !== gid || !st.isDirectory()) return true;
+  const want = (readOnly ? 0o440 : 0o660) | 0o110;
+  return (st.mode & want) !== want || (st.mode & 0o2000) === 0;
 }
 
 /** The kubelet's volume ownership for fsGroup: group-owned, group-readable (and writable unless read-only), setgid directories. */
