@@ -73,7 +73,12 @@ test('a claim’s volume in use is reported in kubelet_volume_stats_* on /metric
 test('nfs and iscsi volumes on a host without their clients wait with a FailedMount naming what to install', { skip }, async () => {
   const node = await jp('nodes', '{.items[0].metadata.name}');
   await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nfs-user' }, spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: 'share', nfs: { server: 'nfs.invalid', path: '/exports' } }], containers: busybox('sleep 3600', [{ name: 'share', mountPath: '/share' }]) } });
-  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'iscsi-user' }, spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: 'disk', iscsi: { targetPortal: '127.0.0.1:3260', iqn: 'iqn.2001-04.com.example:disk1', lun: 0, fsType: 'ext4' } }], containers: busybox('sleep 3600', [{ name: 'disk', mountPath: '/disk' }]) } });
+  await apply({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'iscsi-user' },
+    spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: 'disk', iscsi: { targetPortal: '127.0.0.1:3260', iqn: 'iqn.2001-04.com.example:disk1', lun: 0, fsType: 'ext4' } }], containers: busybox('sleep 3600', [{ name: 'disk', mountPath: '/disk' }]) },
+  });
   if (!(await findExecutable('mount.nfs'))) {
     await until('nfs FailedMount', async () => (await podEvents('nfs-user')).includes(`FailedMount: MountVolume.SetUp failed: volume "share": mount.nfs not found: install nfs-common (Debian, Ubuntu) or nfs-utils (Fedora, RHEL) on node ${node}`));
     assert.equal(await jp('pod nfs-user', '{.status.phase}'), 'Pending');
