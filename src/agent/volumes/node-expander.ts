@@ -5,7 +5,7 @@
 //
 // Claims are read with GET, not watched: Kubernetes' Node authorizer lets a node get (never list or
 // watch) the claims its pods use, and only those; the published volumes come from the mounter's
-// vol_data.json files. A pass every few seconds costs one GET per published claim. Each volume is
+// vol_data.json files. A pass every 10 s costs one GET per published claim. Each volume is
 // expanded once per pass however many pods on the node use it; a failing one backs off.
 
 import type { KObject } from '../../api/kind.js';
@@ -48,7 +48,7 @@ export interface NodeExpanderOptions {
   };
   recorder: { record(obj: KObject, type: 'Normal' | 'Warning', reason: string, message: string): void };
   log: Logger;
-  /** Between passes (default 5 s). */
+  /** Between passes (default 10 s). */
   intervalMs?: number;
   /** Deadline of one NodeExpandVolume (default 2 min: growing a filesystem can take a while). */
   callTimeoutMs?: number;
@@ -97,7 +97,7 @@ export class NodeExpander {
   constructor(private o: NodeExpanderOptions) {}
 
   start() {
-    this.timer = setInterval(() => void this.pass(), this.o.intervalMs ?? 5000);
+    this.timer = setInterval(() => void this.pass(), this.o.intervalMs ?? 10_000);
     this.timer.unref();
   }
 
