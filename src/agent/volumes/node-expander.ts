@@ -99,6 +99,7 @@ export class NodeExpander {
   start() {
     this.timer = setInterval(() => void this.pass(), this.o.intervalMs ?? 10_000);
     this.timer.unref();
+    void this.pass();
   }
 
   stop() {
