@@ -49,6 +49,14 @@ test('a pod writing past its emptyDir sizeLimit is evicted with the kubelet’s 
   assert.match(await podEvents('filler'), /Evicted: Usage of EmptyDir volume "scratch" exceeds the limit "1Mi"\./);
 });
 
+test('a container writing past its ephemeral-storage limit into its own filesystem is evicted', { skip }, async () => {
+  const containers = busybox('dd if=/dev/zero of=/fill bs=1M count=4 && sleep 3600', []).map((x) => ({ ...x, resources: { limits: { 'ephemeral-storage': '2Mi' } } }));
+  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'layer-filler' }, spec: { terminationGracePeriodSeconds: 1, containers } });
+  await until('layer-filler evicted', async () => (await jp('pod layer-filler', '{.status.phase}/{.status.reason}')) === 'Failed/Evicted', 60_000);
+  // The pod's total is checked before each container's, as the kubelet does: with one container it is the first to go over.
+  assert.equal(await jp('pod layer-filler', '{.status.message}'), 'Pod ephemeral local storage usage exceeds the total limit of containers 2Mi. ');
+});
+
 test('a claim’s volume in use is reported in kubelet_volume_stats_* on /metrics', { skip }, async () => {
   await writeFile(join(hostDir, 'hello'), 'hi');
   await apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'stats-pv' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: hostDir }, claimRef: { namespace: 'default', name: 'stats-data' }, storageClassName: '' } });
