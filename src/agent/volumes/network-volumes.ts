@@ -53,6 +53,7 @@ function checkHost(host: string, field: string): string | undefined {
 
 /** Why an nfs source may not be mounted, or undefined. */
 export function validateNfs(src: NfsSource): string | undefined {
+  if (typeof src !== 'object' || src === null) return 'nfs must be an object with server and path';
   const bad = checkHost(src.server, 'nfs.server');
   if (bad) return bad;
   const p = src.path;
@@ -105,7 +106,9 @@ export function normalizePortal(portal: string): string | undefined {
 
 /** Why an iscsi source may not be attached, or undefined. */
 export function validateIscsi(src: IscsiSource): string | undefined {
+  if (typeof src !== 'object' || src === null) return 'iscsi must be an object with targetPortal, iqn and lun';
   if (!normalizePortal(src.targetPortal)) return `iscsi.targetPortal "${String(src.targetPortal).slice(0, 64)}" is not host[:port]`;
+  if (src.portals !== undefined && (!Array.isArray(src.portals) || src.portals.length > 16)) return 'iscsi.portals must be a list of at most 16 portals';
   for (const p of src.portals ?? []) if (!normalizePortal(p)) return `iscsi.portals entry "${String(p).slice(0, 64)}" is not host[:port]`;
   if (typeof src.iqn !== 'string' || src.iqn.length > 223 || !IQN.test(src.iqn)) return `iscsi.iqn "${String(src.iqn).slice(0, 64)}" is not an iSCSI qualified name (iqn.YYYY-MM.domain[:name], eui. or naa.)`;
   if (!Number.isInteger(src.lun) || src.lun < 0 || src.lun > 255) return 'iscsi.lun must be between 0 and 255';

@@ -93,7 +93,7 @@ test('kubelet_volume_stats_*: statfs for a local claim, NodeGetVolumeStats for a
   }
 });
 
-test('a driver without GET_VOLUME_STATS is not asked; a hung driver costs one call and a deadline', async () => {
+test('a driver without GET_VOLUME_STATS is not asked; a hung driver costs one call in flight and a deadline', async () => {
   const none = registry({ stats: false });
   const target: StatsTarget[] = [{ namespace: 'ns', claim: 'c', csi: { driverName: 'fake.csi', volumeHandle: 'h', targetPath: '/x' } }];
   await new VolumeStatsCollector({ csi: none.csi, targets: async () => target, log: quiet, registry: new Registry() }).pass();
@@ -105,4 +105,7 @@ test('a driver without GET_VOLUME_STATS is not asked; a hung driver costs one ca
   assert.ok(Date.now() - t0 < 2000);
   assert.equal(hung.calls(), 1);
   assert.equal(c.get('ns', 'c'), undefined);
+  // A minute later the first call still hangs: no second one joins it.
+  await c.pass(t0 + 61_000);
+  assert.equal(hung.calls(), 1);
 });

@@ -107,7 +107,13 @@ export class VolumeStatsCollector {
       for (const t of await this.o.targets()) if (!targets.has(keyOf(t))) targets.set(keyOf(t), t);
       for (const k of [...this.last.keys()]) if (!targets.has(k)) this.forget(k);
       const due = [...targets.values()].filter((t) => !this.inFlight.has(keyOf(t)) && now - (this.last.get(keyOf(t))?.at ?? -Infinity) >= (this.o.perVolumeMs ?? 60_000));
-      await Promise.all(due.map((t) => this.measure(t, now)));
+      // A few at a time: statfs runs on libuv's small thread pool, which the agent's other file work shares.
+      const queue = [...due];
+      await Promise.all(
+        Array.from({ length: Math.min(4, queue.length) }, async () => {
+          for (let t = queue.shift(); t; t = queue.shift()) await this.measure(t, now);
+        }),
+      );
     } catch (e) {
       this.o.log.warn('volume stats pass failed', { err: e });
     } finally {
@@ -119,8 +125,15 @@ export class VolumeStatsCollector {
     const key = keyOf(t);
     this.inFlight.add(key);
     const timeout = this.o.callTimeoutMs ?? 10_000;
+    // The call itself, not its deadline, frees the volume for the next try: a statfs stuck on a dead
+    // NFS server holds one of libuv's few threads, and a second one must not join it.
+    const call = t.csi ? this.fromDriver(t.csi) : t.path ? statfsVolume(t.path) : Promise.resolve(undefined);
+    call.then(
+      () => this.inFlight.delete(key),
+      () => this.inFlight.delete(key),
+    );
     try {
-      const stats = t.csi ? await this.fromDriver(t.csi, timeout) : t.path ? await withDeadline(statfsVolume(t.path), timeout, `statfs ${t.path}`) : undefined;
+      const stats = await withDeadline(call, timeout, t.csi ? 'NodeGetVolumeStats' : `statfs ${t.path}`);
       // Measured or not, the next try waits its minute: a failing driver is not asked every pass.
       if (!stats) {
         this.last.set(key, { at: now, stats: this.last.get(key)?.stats });
@@ -133,16 +146,14 @@ export class VolumeStatsCollector {
     } catch (e) {
       this.last.set(key, { at: now, stats: this.last.get(key)?.stats });
       this.o.log.debug('volume stats unavailable', { claim: key, err: e instanceof Error ? e.message : String(e) });
-    } finally {
-      this.inFlight.delete(key);
     }
   }
 
   /** NodeGetVolumeStats when the driver offers it; undefined when it does not (or is not registered). */
-  private async fromDriver(c: NonNullable<StatsTarget['csi']>, timeout: number): Promise<VolumeStats | undefined> {
+  private async fromDriver(c: NonNullable<StatsTarget['csi']>): Promise<VolumeStats | undefined> {
     const driver = this.o.csi.get(c.driverName);
     if (!driver?.node || !(await nodeCapabilities(driver)).has('GET_VOLUME_STATS')) return undefined;
-    const r = await withDeadline(driver.node.nodeGetVolumeStats({ volumeId: c.volumeHandle, volumePath: c.targetPath, ...(c.stagingPath ? { stagingTargetPath: c.stagingPath } : {}) }), timeout, 'NodeGetVolumeStats');
+    const r = await driver.node.nodeGetVolumeStats({ volumeId: c.volumeHandle, volumePath: c.targetPath, ...(c.stagingPath ? { stagingTargetPath: c.stagingPath } : {}) });
     const bytes = r.usage?.find((u) => u.unit === 'BYTES');
     const inodes = r.usage?.find((u) => u.unit === 'INODES');
     if (!bytes) return undefined;
