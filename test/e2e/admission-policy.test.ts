@@ -413,3 +413,39 @@ spec:
   assert.match(denied.stderr, /ValidatingAdmissionPolicy 'replicalimit-crd-policy.example.com' with binding 'replicalimit-binding-test.example.com' denied request: failed expression: object.spec.replicas <= params.maxReplicas/);
   await apply(deployment('three', 'vap-crd-params', 3));
 });
+
+test('CONNECT: a policy on pods/exec sees PodExecOptions and refuses an exec', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-connect}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-shell-exec.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CONNECT], resources: [pods/exec]}
+  validations:
+  - expression: "request.kind.kind == 'PodExecOptions' && !(has(object.command) && object.command.exists(c, c == 'sh'))"
+    message: no shells through exec
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-shell-exec-binding}
+spec:
+  policyName: no-shell-exec.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-connect}}
+`);
+  await cluster.kubectl(['run', 'target', '-n', 'vap-connect', '--image=registry.example/app:1']);
+  const exec = (...command: string[]) => cluster.kubectl(['exec', '-n', 'vap-connect', 'target', '--', ...command], { allowFail: true });
+  let last = { stderr: '' };
+  await until('the policy refuses a shell', async () => /no shells through exec/.test((last = await exec('sh', '-c', 'id')).stderr), { timeoutMs: 10_000, context: () => last.stderr });
+  assert.match(last.stderr, /ValidatingAdmissionPolicy 'no-shell-exec\.example\.com' with binding 'no-shell-exec-binding' denied request: no shells through exec/);
+  const other = await exec('ls');
+  assert.notEqual(other.code, 0, 'no node runs the pod');
+  assert.doesNotMatch(other.stderr, /denied request/);
+});

@@ -40,6 +40,9 @@ before(async () => {
         const ops = req?.object?.metadata?.labels ? [{ op: 'add', path: '/metadata/labels/injected', value: 'by-webhook' }] : [{ op: 'add', path: '/metadata/labels', value: { injected: 'by-webhook' } }];
         return reviewResponse(body, { allowed: true, ...patchOf(ops), auditAnnotations: { injected: 'by-webhook' } });
       }
+      case '/no-rm':
+        if ((req?.object?.command ?? []).includes('rm')) return reviewResponse(body, { allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no rm in exec' } });
+        return reviewResponse(body, { allowed: true });
       case '/refuse':
         return reviewResponse(body, { allowed: false, status: { message: `refused ${req?.name}` } });
       case '/allow':
@@ -145,6 +148,32 @@ test('a validating webhook refuses pods with a label, with its message; allowed 
   assert.equal((await create(configMap('wh-other', 'x', { deny: 'true' }))).code, 0);
   assert.equal(hooks.received.length, n, 'namespaceSelector kept the request from the webhook');
   await c.kubectl(['delete', 'validatingwebhookconfiguration', 'deny-labelled']);
+});
+
+test('CONNECT: kubectl exec goes to a webhook as PodExecOptions, which may refuse it', async () => {
+  await caseNamespace('wh-connect');
+  await until('default service account', async () => (await c.kubectl(['get', 'sa', 'default', '-n', 'wh-connect'], { allowFail: true })).code === 0, { timeoutMs: 30_000 });
+  await c.kubectl(['run', 'target', '-n', 'wh-connect', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  await configure('Validating', 'no-rm', [webhook('no-rm', 'wh-connect', { path: '/no-rm', rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }] })]);
+  const exec = (...command: string[]) => c.kubectl(['exec', '-n', 'wh-connect', 'target', '--', ...command], { allowFail: true });
+  await untilRefused(() => exec('rm', '-rf', '/data'));
+  const refused = await exec('rm', '-rf', '/data');
+  assert.match(refused.stderr, /admission webhook "no-rm\.e2e\.gifee\.io" denied the request: no rm in exec/);
+  const req = hooks.received.filter((r) => r.path.startsWith('/no-rm')).at(-1)!.body.request;
+  assert.equal(req.operation, 'CONNECT');
+  assert.deepEqual(req.kind, { group: '', version: 'v1', kind: 'PodExecOptions' });
+  assert.deepEqual(req.resource, { group: '', version: 'v1', resource: 'pods' });
+  assert.equal(req.subResource, 'exec');
+  assert.equal(req.name, 'target');
+  assert.equal(req.object.kind, 'PodExecOptions');
+  assert.deepEqual(req.object.command, ['rm', '-rf', '/data']);
+  assert.equal(req.object.stdout, true);
+  assert.equal(req.options, null);
+  // An allowed exec passes admission and fails only because this cluster has no node to run the pod.
+  const allowed = await exec('ls');
+  assert.notEqual(allowed.code, 0);
+  assert.doesNotMatch(allowed.stderr, /denied the request/);
+  await c.kubectl(['delete', 'validatingwebhookconfiguration', 'no-rm']);
 });
 
 test('a mutating webhook adds a label with a JSON patch; the patched object is validated and stored', async () => {

@@ -18,6 +18,7 @@ import { callWebhook, type ServiceResolver } from './client.js';
 import type { WebhookConfigCache } from './config-cache.js';
 import { type CompiledWebhook, evaluateMatchConditions, exemptFromWebhooks, objectSelectorMatches, type RequestAttributes, rulesMatch } from './matching.js';
 import { type AdmissionRequestBody, type AdmissionResult, admissionReview, reviewVersionFor, verifyAdmissionResponse } from './review.js';
+import { connectKind } from '../admission/connect.js';
 
 export interface WebhookAdmissionDeps {
   mutating: WebhookConfigCache;
@@ -112,13 +113,16 @@ function optionsOf(a: AdmissionRequest) {
 async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): Promise<AdmissionRequestBody> {
   const req = a.rc.def;
   const u = a.rc.user;
-  const obj = a.operation === 'DELETE' ? undefined : await asVersion(a.obj, req, inv.def);
+  // A CONNECT's object is the connection's options (PodExecOptions...), of their own kind and version.
+  const connect = a.operation === 'CONNECT';
+  const obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await asVersion(a.obj, req, inv.def);
   const old = await asVersion(a.old, req, inv.def);
+  const kind = connect && a.obj ? connectKind(a.obj) : { group: inv.def.group, version: inv.def.version, kind: inv.def.kind };
   const body: AdmissionRequestBody = {
     uid,
-    kind: { group: inv.def.group, version: inv.def.version, kind: inv.def.kind },
+    kind,
     resource: { group: inv.def.group, version: inv.def.version, resource: inv.def.plural },
-    requestKind: { group: req.group, version: req.version, kind: req.kind },
+    requestKind: connect ? kind : { group: req.group, version: req.version, kind: req.kind },
     requestResource: { group: req.group, version: req.version, resource: req.plural },
     name: a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name ?? '',
     operation: a.operation,
@@ -126,7 +130,7 @@ async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): P
     object: obj ?? null,
     oldObject: old ?? null,
     dryRun: a.dryRun,
-    options: optionsOf(a),
+    options: connect ? null : optionsOf(a),
   };
   if (a.subresource) {
     body.subResource = a.subresource;

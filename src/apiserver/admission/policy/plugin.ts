@@ -18,6 +18,7 @@ import { evaluatePolicy, type Failure, type PolicyVars } from './evaluate.js';
 import { type MatchAttributes, type MatchResourcesLike, matchesResources, needsNamespace } from './matching.js';
 import { PolicyCache } from './policy-cache.js';
 import { RequestAuthorizer } from './request-authorizer.js';
+import { connectKind } from '../connect.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 /** Never checked by policies, so a bad policy cannot lock its own fix out (as webhooks skip their configurations). */
@@ -112,7 +113,7 @@ class PolicyRun {
     if (this.vars) return this.vars;
     if (this.attrs.namespaced) await this.fetchNamespace();
     const { rc, operation, obj, old, dryRun, subresource } = this.a;
-    const kind = { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
+    const kind = operation === 'CONNECT' && obj ? connectKind(obj) : { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
     const resource = { group: rc.info.group, version: rc.info.version, resource: rc.info.resource };
     const request = {
       uid: randomUUID(),
