@@ -277,6 +277,12 @@ test('matchConditions in CEL choose which requests are sent', async () => {
   // A condition that fails to evaluate is decided by failurePolicy (Fail by default).
   await configure('Validating', 'cel-conditions', [webhook('cel', 'wh-cel', { path: '/allow', resources: ['configmaps'], matchConditions: [{ name: 'bad', expression: 'object.spec.nothing == 1' }] })]);
   await until('the changed configuration', async () => /match conditions/.test((await create(configMap('wh-cel', `x-${Date.now()}`))).stderr), { timeoutMs: 10_000, intervalMs: 100 });
+  // The authorizer variable asks the server's authorizer about the requesting user (here the admin).
+  const byPermission = (expression: string) => webhook('cel', 'wh-cel', { path: '/refuse', resources: ['configmaps'], matchConditions: [{ name: 'permission', expression }] });
+  await configure('Validating', 'cel-conditions', [byPermission("!authorizer.group('').resource('secrets').namespace('kube-system').check('list').allowed()")]);
+  await until('the authorizer condition takes effect', async () => (await create(configMap('wh-cel', `authz-${Date.now()}`))).code === 0, { timeoutMs: 10_000, intervalMs: 100 });
+  await configure('Validating', 'cel-conditions', [byPermission("authorizer.group('').resource('secrets').namespace('kube-system').check('list').allowed()")]);
+  await until('the admin, who may list secrets, is sent to the webhook', async () => /denied the request: refused authz-/.test((await create(configMap('wh-cel', `authz-${Date.now()}`))).stderr), { timeoutMs: 10_000, intervalMs: 100 });
   await c.kubectl(['delete', 'validatingwebhookconfiguration', 'cel-conditions']);
 });
 

@@ -19,6 +19,9 @@ import type { WebhookConfigCache } from './config-cache.js';
 import { type CompiledWebhook, evaluateMatchConditions, exemptFromWebhooks, objectSelectorMatches, type RequestAttributes, rulesMatch } from './matching.js';
 import { type AdmissionRequestBody, type AdmissionResult, admissionReview, reviewVersionFor, verifyAdmissionResponse } from './review.js';
 import { connectKind } from '../admission/connect.js';
+import { evaluateWithAuthorizer, RequestAuthorizer } from '../admission/request-authorizer.js';
+import type { Authorizer } from '../authz/types.js';
+import { authorizerValue } from '../../api/cel/index.js';
 
 export interface WebhookAdmissionDeps {
   mutating: WebhookConfigCache;
@@ -28,6 +31,8 @@ export interface WebhookAdmissionDeps {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** Other served versions of a kind, for matchPolicy Equivalent. */
   versionsOf(def: KindDef): KindDef[];
+  /** The server's authorizer, for matchConditions' `authorizer` variable (absent: every check has no opinion). */
+  authorizer?: Authorizer;
   log: Logger;
 }
 
@@ -157,7 +162,9 @@ async function invoke(inv: Invocation, a: AdmissionRequest, uid: string, mutatin
   };
   const body = await requestBody(uid, a, inv);
   if (hook.matchConditions.length > 0) {
-    const m = evaluateMatchConditions(hook, { object: body.object, oldObject: body.oldObject, request: body, authorizer: {} });
+    const auth = deps.authorizer ? new RequestAuthorizer(deps.authorizer, a.rc.user, { group: a.rc.info.group, resource: a.rc.info.resource, subresource: a.subresource, namespace: body.namespace ?? '', name: body.name }) : undefined;
+    const vars = { object: body.object, oldObject: body.oldObject, request: body, authorizer: auth ? authorizerValue(auth) : {} };
+    const m = await evaluateWithAuthorizer(auth, () => evaluateMatchConditions(hook, vars));
     if ('error' in m) return failOpen(`failed to evaluate match conditions: ${m.error}`);
     if (!m.match) return { skip: true };
   }

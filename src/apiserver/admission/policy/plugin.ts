@@ -17,7 +17,7 @@ import type { CompiledPolicy } from './compiled-policy.js';
 import { evaluatePolicy, type Failure, type PolicyVars } from './evaluate.js';
 import { type MatchAttributes, type MatchResourcesLike, matchesResources, needsNamespace } from './matching.js';
 import { PolicyCache } from './policy-cache.js';
-import { RequestAuthorizer } from './request-authorizer.js';
+import { evaluateWithAuthorizer, RequestAuthorizer } from '../request-authorizer.js';
 import { connectKind } from '../connect.js';
 
 const GROUP = 'admissionregistration.k8s.io';
@@ -155,12 +155,7 @@ class PolicyRun {
     const out: Failure[] = [];
     for (const param of params) {
       const vars: PolicyVars = { ...base, params: param === null ? null : prepareCel(param) };
-      let result = evaluatePolicy(policy, vars);
-      // Authorization checks are answered between rounds (request-authorizer.ts).
-      for (let round = 0; round < 4 && this.auth.hasPending; round++) {
-        await this.auth.resolve();
-        result = evaluatePolicy(policy, vars);
-      }
+      const result = await evaluateWithAuthorizer(this.auth, () => evaluatePolicy(policy, vars));
       if (result.matched) {
         out.push(...result.failures);
         for (const [k, v] of Object.entries(result.annotations)) addAuditAnnotation(this.a.rc.req, k, v);
