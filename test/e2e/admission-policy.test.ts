@@ -449,3 +449,36 @@ spec:
   assert.notEqual(other.code, 0, 'no node runs the pod');
   assert.doesNotMatch(other.stderr, /denied request/);
 });
+
+test('*/scale: a policy sees the autoscaling/v1 Scale of kubectl scale', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-scale}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: scale-limit.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments/scale]}
+  validations:
+  - expression: "request.kind.kind == 'Scale' && object.kind == 'Scale' && object.spec.replicas <= 5"
+    message: scale to at most 5
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: scale-limit-binding}
+spec:
+  policyName: scale-limit.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-scale}}
+`);
+  await apply(deployment('web', 'vap-scale', 1));
+  const scale = (n: number) => cluster.kubectl(['scale', 'deployment', 'web', '-n', 'vap-scale', `--replicas=${n}`], { allowFail: true });
+  let last = { stderr: '' };
+  await until('the policy refuses 9', async () => /scale to at most 5/.test((last = await scale(9)).stderr), { timeoutMs: 10_000, context: () => last.stderr });
+  assert.equal((await scale(4)).code, 0);
+});

@@ -43,6 +43,12 @@ before(async () => {
       case '/no-rm':
         if ((req?.object?.command ?? []).includes('rm')) return reviewResponse(body, { allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no rm in exec' } });
         return reviewResponse(body, { allowed: true });
+      case '/scale-cap':
+        // Reviews of deployments/scale carry an autoscaling/v1 Scale: more than 5 is refused, 4-5 capped to 3.
+        if (req?.object?.kind !== 'Scale') return reviewResponse(body, { allowed: false, status: { message: `expected a Scale, got ${req?.object?.kind}` } });
+        if (req.object.spec.replicas > 5) return reviewResponse(body, { allowed: false, status: { code: 403, message: 'at most 5 replicas' } });
+        if (req.object.spec.replicas > 3) return reviewResponse(body, { allowed: true, ...patchOf([{ op: 'replace', path: '/spec/replicas', value: 3 }]) });
+        return reviewResponse(body, { allowed: true });
       case '/refuse':
         return reviewResponse(body, { allowed: false, status: { message: `refused ${req?.name}` } });
       case '/allow':
@@ -174,6 +180,24 @@ test('CONNECT: kubectl exec goes to a webhook as PodExecOptions, which may refus
   assert.notEqual(allowed.code, 0);
   assert.doesNotMatch(allowed.stderr, /denied the request/);
   await c.kubectl(['delete', 'validatingwebhookconfiguration', 'no-rm']);
+});
+
+test('*/scale: webhooks review an autoscaling/v1 Scale, and a mutating webhook’s patch of it sets the replicas', async () => {
+  await caseNamespace('wh-scale');
+  await c.kubectl(['create', 'deployment', 'web', '-n', 'wh-scale', '--image=gifee.local/busybox:1', '--replicas=1']);
+  await configure('Mutating', 'scale-cap', [webhook('scale-cap', 'wh-scale', { path: '/scale-cap', rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] })]);
+  const scale = (n: number) => c.kubectl(['scale', 'deployment', 'web', '-n', 'wh-scale', `--replicas=${n}`], { allowFail: true });
+  await untilRefused(() => scale(9));
+  assert.match((await scale(9)).stderr, /admission webhook "scale-cap\.e2e\.gifee\.io" denied the request: at most 5 replicas/);
+  const req = hooks.received.filter((r) => r.path.startsWith('/scale-cap')).at(-1)!.body.request;
+  assert.deepEqual(req.kind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+  assert.deepEqual(req.resource, { group: 'apps', version: 'v1', resource: 'deployments' });
+  assert.equal(req.subResource, 'scale');
+  assert.equal(req.oldObject.kind, 'Scale');
+  assert.equal(req.oldObject.spec.replicas, 1);
+  assert.equal((await scale(4)).code, 0);
+  assert.equal((await c.kubectl(['get', 'deployment', 'web', '-n', 'wh-scale', '-o', 'jsonpath={.spec.replicas}'])).stdout, '3', 'the webhook capped the Scale to 3');
+  await c.kubectl(['delete', 'mutatingwebhookconfiguration', 'scale-cap']);
 });
 
 test('a mutating webhook adds a label with a JSON patch; the patched object is validated and stored', async () => {

@@ -19,6 +19,7 @@ import type { WebhookConfigCache } from './config-cache.js';
 import { type CompiledWebhook, evaluateMatchConditions, exemptFromWebhooks, objectSelectorMatches, type RequestAttributes, rulesMatch } from './matching.js';
 import { type AdmissionRequestBody, type AdmissionResult, admissionReview, reviewVersionFor, verifyAdmissionResponse } from './review.js';
 import { connectKind } from '../admission/connect.js';
+import { isScaleAdmission, SCALE_KIND, setScaleReplicas, toScale } from '../handlers/scale.js';
 import { evaluateWithAuthorizer, RequestAuthorizer } from '../admission/request-authorizer.js';
 import type { Authorizer } from '../authz/types.js';
 import { authorizerValue } from '../../api/cel/index.js';
@@ -118,16 +119,25 @@ function optionsOf(a: AdmissionRequest) {
 async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): Promise<AdmissionRequestBody> {
   const req = a.rc.def;
   const u = a.rc.user;
-  // A CONNECT's object is the connection's options (PodExecOptions...), of their own kind and version.
+  // A CONNECT's object is the connection's options (PodExecOptions...), of their own kind and version;
+  // a scale request's the autoscaling/v1 Scale.
   const connect = a.operation === 'CONNECT';
-  const obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await asVersion(a.obj, req, inv.def);
-  const old = await asVersion(a.old, req, inv.def);
-  const kind = connect && a.obj ? connectKind(a.obj) : { group: inv.def.group, version: inv.def.version, kind: inv.def.kind };
+  const scale = isScaleAdmission(a.rc, a.subresource);
+  let obj: KObject | undefined;
+  let old: KObject | undefined;
+  if (scale) {
+    obj = a.obj && toScale(a.rc, a.obj);
+    old = a.old && toScale(a.rc, a.old);
+  } else {
+    obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await asVersion(a.obj, req, inv.def);
+    old = await asVersion(a.old, req, inv.def);
+  }
+  const kind = connect && a.obj ? connectKind(a.obj) : scale ? SCALE_KIND : { group: inv.def.group, version: inv.def.version, kind: inv.def.kind };
   const body: AdmissionRequestBody = {
     uid,
     kind,
     resource: { group: inv.def.group, version: inv.def.version, resource: inv.def.plural },
-    requestKind: connect ? kind : { group: req.group, version: req.version, kind: req.kind },
+    requestKind: connect || scale ? kind : { group: req.group, version: req.version, kind: req.kind },
     requestResource: { group: req.group, version: req.version, resource: req.plural },
     name: a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name ?? '',
     operation: a.operation,
@@ -209,6 +219,13 @@ async function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, p
     ['metadata.namespace', sent.metadata?.namespace, p.metadata?.namespace],
   ]) {
     if (before !== after) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} attempted to change ${what} from ${JSON.stringify(before ?? '')} to ${JSON.stringify(after ?? '')}`);
+  }
+  if (isScaleAdmission(a.rc, a.subresource)) {
+    // The changed Scale's replicas go into the object it is a view of; nothing else of it is written.
+    const replicas = (p.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (!Number.isInteger(replicas) || (replicas as number) < 0) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} patched the Scale into an invalid spec.replicas: ${JSON.stringify(replicas ?? null)}`);
+    setScaleReplicas(a.rc, a.obj!, replicas as number);
+    return;
   }
   const back = (await asVersion(p, inv.def, a.rc.def)) as KObject;
   const target = a.obj as Record<string, unknown>;

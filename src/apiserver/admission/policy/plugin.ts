@@ -19,6 +19,7 @@ import { type MatchAttributes, type MatchResourcesLike, matchesResources, needsN
 import { PolicyCache } from './policy-cache.js';
 import { evaluateWithAuthorizer, RequestAuthorizer } from '../request-authorizer.js';
 import { connectKind } from '../connect.js';
+import { isScaleAdmission, SCALE_KIND, toScale } from '../../handlers/scale.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 /** Never checked by policies, so a bad policy cannot lock its own fix out (as webhooks skip their configurations). */
@@ -113,7 +114,11 @@ class PolicyRun {
     if (this.vars) return this.vars;
     if (this.attrs.namespaced) await this.fetchNamespace();
     const { rc, operation, obj, old, dryRun, subresource } = this.a;
-    const kind = operation === 'CONNECT' && obj ? connectKind(obj) : { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
+    // CONNECT shows the connection's options and scale requests the Scale, as Kubernetes does.
+    const scale = isScaleAdmission(rc, subresource);
+    const kind = operation === 'CONNECT' && obj ? connectKind(obj) : scale ? SCALE_KIND : { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
+    const shownObj = scale ? obj && toScale(rc, obj) : obj;
+    const shownOld = scale ? old && toScale(rc, old) : old;
     const resource = { group: rc.info.group, version: rc.info.version, resource: rc.info.resource };
     const request = {
       uid: randomUUID(),
@@ -130,8 +135,8 @@ class PolicyRun {
       dryRun,
     };
     this.vars = {
-      object: operation === 'DELETE' ? null : prepareCel(obj ?? null),
-      oldObject: operation === 'CREATE' ? null : prepareCel(old ?? null),
+      object: operation === 'DELETE' ? null : prepareCel(shownObj ?? null),
+      oldObject: operation === 'CREATE' ? null : prepareCel(shownOld ?? null),
       request: prepareCel(request),
       namespaceObject: this.attrs.namespaced ? prepareCel(this.attrs.namespaceObject ?? null) : null,
       authorizer: authorizerValue(this.auth),
