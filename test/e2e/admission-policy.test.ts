@@ -482,3 +482,42 @@ spec:
   await until('the policy refuses 9', async () => /scale to at most 5/.test((last = await scale(9)).stderr), { timeoutMs: 10_000, context: () => last.stderr });
   assert.equal((await scale(4)).code, 0);
 });
+
+test('matchPolicy Equivalent: a policy written for autoscaling/v2 sees an autoscaling/v1 request converted to v2', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-equivalent}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: cpu-target.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [autoscaling], apiVersions: [v2], operations: [CREATE, UPDATE], resources: [horizontalpodautoscalers]}
+  validations:
+  - expression: "request.kind.version == 'v2' && object.spec.metrics.all(m, m.resource.target.averageUtilization <= 80)"
+    messageExpression: "'utilization targets above 80 are not allowed (seen as ' + request.kind.version + ', asked as ' + request.requestKind.version + ')'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: cpu-target-binding}
+spec:
+  policyName: cpu-target.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-equivalent}}
+`);
+  const hpa = (name: string, target: number) => `apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: ${name}, namespace: vap-equivalent}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+  targetCPUUtilizationPercentage: ${target}
+`;
+  const refused = await eventually(hpa('too-high', 90), (r) => r.code !== 0, 'the v2 policy refuses a v1 HPA');
+  assert.match(refused.stderr, /utilization targets above 80 are not allowed \(seen as v2, asked as v1\)/);
+  assert.equal((await tryApply(hpa('fine', 70))).code, 0);
+});

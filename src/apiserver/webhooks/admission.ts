@@ -13,12 +13,12 @@ import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
 import { addAuditAnnotation } from '../audit/annotations.js';
 import type { RequestContext } from '../context.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
-import { versionViewOf } from '../storage/versions.js';
 import { callWebhook, type ServiceResolver } from './client.js';
 import type { WebhookConfigCache } from './config-cache.js';
 import { type CompiledWebhook, evaluateMatchConditions, exemptFromWebhooks, objectSelectorMatches, type RequestAttributes, rulesMatch } from './matching.js';
 import { type AdmissionRequestBody, type AdmissionResult, admissionReview, reviewVersionFor, verifyAdmissionResponse } from './review.js';
 import { connectKind } from '../admission/connect.js';
+import { objectAsVersion } from '../storage/versions.js';
 import { isScaleAdmission, SCALE_KIND, setScaleReplicas, toScale } from '../handlers/scale.js';
 import { evaluateWithAuthorizer, RequestAuthorizer } from '../admission/request-authorizer.js';
 import type { Authorizer } from '../authz/types.js';
@@ -95,17 +95,6 @@ async function matching(hooks: readonly CompiledWebhook[], a: AdmissionRequest, 
   return out;
 }
 
-/** An object as the webhook's version of the kind shows it. */
-async function asVersion(obj: KObject | undefined, from: KindDef, to: KindDef): Promise<KObject | undefined> {
-  if (!obj || from === to) return obj;
-  const toView = versionViewOf(to);
-  const fromView = versionViewOf(from);
-  if (!toView || !fromView) return obj;
-  // A conversion that calls out (a CRD's conversion webhook) waits; others stay synchronous.
-  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(structuredClone(obj))]))[0];
-  return toView.fromStorage(fromView.toStorage(structuredClone(obj)));
-}
-
 function optionsOf(a: AdmissionRequest) {
   const method = a.rc.req.method;
   const kind = a.operation === 'CREATE' ? 'CreateOptions' : a.operation === 'DELETE' ? 'DeleteOptions' : method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions';
@@ -129,8 +118,8 @@ async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): P
     obj = a.obj && toScale(a.rc, a.obj);
     old = a.old && toScale(a.rc, a.old);
   } else {
-    obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await asVersion(a.obj, req, inv.def);
-    old = await asVersion(a.old, req, inv.def);
+    obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await objectAsVersion(a.obj, req, inv.def);
+    old = await objectAsVersion(a.old, req, inv.def);
   }
   const kind = connect && a.obj ? connectKind(a.obj) : scale ? SCALE_KIND : { group: inv.def.group, version: inv.def.version, kind: inv.def.kind };
   const body: AdmissionRequestBody = {
@@ -227,7 +216,7 @@ async function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, p
     setScaleReplicas(a.rc, a.obj!, replicas as number);
     return;
   }
-  const back = (await asVersion(p, inv.def, a.rc.def)) as KObject;
+  const back = (await objectAsVersion(p, inv.def, a.rc.def)) as KObject;
   const target = a.obj as Record<string, unknown>;
   for (const k of Object.keys(target)) delete target[k];
   Object.assign(target, back);
