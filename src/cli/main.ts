@@ -19,13 +19,14 @@ Usage:
   gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
   gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
   gifee kubectl ARGS...      run kubectl against this machine's cluster (its admin kubeconfig)
+  gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
   gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
   gifee doctor              check this machine for what gifee needs, and what to do about gaps
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
 
-const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'reset', 'doctor', 'version'];
+const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'version'];
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -109,6 +110,8 @@ async function main(argv: string[]) {
       return (await import('./sim.js')).runSim(rest);
     case 'secrets':
       return (await import('./secrets-command.js')).secretsCommand(rest);
+    case 'service':
+      return (await import('./service/command.js')).serviceCommand(rest);
     case 'reset':
       return (await import('./reset-command.js')).resetCommand(rest, defaultDataDir());
     case 'doctor':

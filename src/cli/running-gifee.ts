@@ -21,7 +21,7 @@ export async function gifeeProcessesUsing(dataDir: string, defaultDataDir: strin
     const raw = await readFile(`/proc/${pid}/cmdline`).catch(() => undefined);
     if (!raw) continue;
     const argv = raw.toString('utf8').split('\0').filter(Boolean);
-    const entryAt = argv.findIndex((a) => /(?:^|\/)cli\/main\.(?:js|ts)$/.test(a) || /(?:^|\/)gifee$/.test(a));
+    const entryAt = argv.findIndex((a) => /(?:^|\/)(?:cli\/main|bin\/gifee)\.(?:js|ts)$/.test(a) || /(?:^|\/)gifee$/.test(a));
     if (entryAt < 0) continue;
     const command = argv[entryAt + 1];
     if (!LONG_RUNNING.has(command)) continue;
