@@ -12,7 +12,7 @@ import { mounts, usesOf } from './mounts.js';
 export interface ReconcileResult {
   sweptFiles: string[];
   detached: string[];
-  /** Staged records with neither device nor mount left (the host rebooted): forgotten, the CO stages again. */
+  /** Staged records with nothing behind them (the host rebooted, or an unstage was cut short): forgotten; the CO stages again. */
   forgotten: string[];
 }
 
@@ -29,7 +29,9 @@ export async function reconcile(ctx: Omit<DriverContext, 'ready'>): Promise<Reco
     if (!staged) continue;
     const devices = await loopDevicesOf(store.volumeImage(id));
     const mounted = all.some((m) => m.mountPoint === staged.stagingTargetPath);
-    if (devices.length === 0 && !mounted) {
+    // Gone with a reboot (no device), or a Filesystem volume whose mount is gone (an unstage cut short
+    // after its umount): not staged any more, and its devices are swept below.
+    if ((devices.length === 0 && !mounted) || (staged.mode === 'Filesystem' && !mounted)) {
       await store.removeStaged(id);
       out.forgotten.push(id);
       continue;

@@ -33,9 +33,9 @@ export async function checkPathUnder(what: string, p: unknown, root: string): Pr
       break;
     } catch (e) {
       if (e instanceof CsiError) throw e;
-      const parent = dirname(probe);
-      if (parent === probe) break;
-      probe = parent;
+      // Up to the root itself: above it (a root not made yet) there is nothing of the caller's to check.
+      if (probe === resolve(root)) break;
+      probe = dirname(probe);
     }
   }
   // The path itself must not be a symlink (a mount would follow it).
