@@ -31,7 +31,8 @@ export async function loopDevicesUnder(dir: string): Promise<{ device: string; b
 /**
  * Attaches an image, or returns the device already serving it. Direct I/O: the image's pages are not
  * cached twice (once for the loop device's filesystem, once for the host's), which keeps sequential
- * throughput near the host's and memory use flat; the kernel falls back silently where unsupported.
+ * throughput near the host's and memory use flat (bench/volume-io.ts: ratio 1.03 to the host with it,
+ * 0.47 without); the kernel falls back silently where unsupported.
  */
 export async function attachLoop(image: string): Promise<string> {
   const existing = await loopDevicesOf(image);
