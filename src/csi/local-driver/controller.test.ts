@@ -122,3 +122,42 @@ test('snapshots: ready at once, idempotent by name, NOT_FOUND for an unknown sou
 test('ControllerPublish is not offered', opts, async () => {
   await assert.rejects(t.driver.controller.controllerPublishVolume(), code(GrpcCode.UNIMPLEMENTED));
 });
+
+test('garbage in every field of every call is refused with a CsiError, never a crash', opts, async () => {
+  const d = t.driver;
+  const junk: unknown[] = [
+    undefined,
+    null,
+    {},
+    { volumeId: 5 },
+    { volumeId: 'pvc-create', capacityRange: { requiredBytes: 'lots' } },
+    { name: 'x', volumeCapabilities: 'all' },
+    { name: 'x', volumeCapabilities: [null] },
+    { name: 'x', volumeCapabilities: [fsCap()], parameters: { fsType: 7 } },
+    { volumeId: 'pvc-create', stagingTargetPath: 12, targetPath: ['a'] },
+    { name: 'x', sourceVolumeId: { a: 1 } },
+  ];
+  // biome-ignore lint/suspicious/noExplicitAny: calling with what a hostile client could send
+  const calls: ((r: any) => Promise<unknown>)[] = [
+    (r) => d.controller.createVolume(r),
+    (r) => d.controller.deleteVolume(r),
+    (r) => d.controller.controllerExpandVolume(r),
+    (r) => d.controller.createSnapshot(r),
+    (r) => d.controller.deleteSnapshot(r),
+    (r) => d.node.nodeStageVolume(r),
+    (r) => d.node.nodeUnstageVolume(r),
+    (r) => d.node.nodePublishVolume(r),
+    (r) => d.node.nodeUnpublishVolume(r),
+    (r) => d.node.nodeExpandVolume(r),
+    (r) => d.node.nodeGetVolumeStats(r),
+  ];
+  for (const [i, call] of calls.entries()) {
+    for (const r of junk) {
+      const out = await call(r).then(
+        () => 'ok',
+        (e) => (e instanceof CsiError ? 'refused' : `crashed: ${e}`),
+      );
+      assert.ok(out === 'refused' || out === 'ok', `call ${i} with ${JSON.stringify(r)}: ${out}`);
+    }
+  }
+});

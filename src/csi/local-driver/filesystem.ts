@@ -9,7 +9,8 @@ import { CommandError, hasCommand, run } from './exec.js';
 export const DEFAULT_FS_TYPE = 'ext4';
 
 /** The fsType a volume gets, or INVALID_ARGUMENT naming what this node can make. */
-export async function checkFsType(fsType: string | undefined): Promise<string> {
+export async function checkFsType(fsType: unknown): Promise<string> {
+  if (fsType !== undefined && typeof fsType !== 'string') throw new CsiError(GrpcCode.INVALID_ARGUMENT, 'fsType must be a string');
   const t = (fsType ?? '').trim().toLowerCase() || DEFAULT_FS_TYPE;
   if (t === 'ext4') return t;
   if (t === 'xfs') {
