@@ -137,7 +137,6 @@ test('garbage in every field of every call is refused with a CsiError, never a c
     { volumeId: 'pvc-create', stagingTargetPath: 12, targetPath: ['a'] },
     { name: 'x', sourceVolumeId: { a: 1 } },
   ];
-  // biome-ignore lint/suspicious/noExplicitAny: calling with what a hostile client could send
   const calls: ((r: any) => Promise<unknown>)[] = [
     (r) => d.controller.createVolume(r),
     (r) => d.controller.deleteVolume(r),
