@@ -213,3 +213,19 @@ test('expansion of a filesystem volume: online while mounted where the kernel al
   await n.nodeUnstageVolume({ volumeId: id, stagingTargetPath: p.staging });
   await c.deleteVolume({ volumeId: id });
 });
+
+test('retries racing each other: one volume, one loop device, one mount', opts, async () => {
+  const { controller: c, node: n } = t.driver;
+  const id = 'pvc-race';
+  const req = { name: id, capacityRange: { requiredBytes: 16 * MiB }, volumeCapabilities: [fsCap()] };
+  const made = await Promise.all([c.createVolume(req), c.createVolume(req), c.createVolume(req)]);
+  assert.deepEqual(made[1], made[0]);
+  assert.deepEqual(made[2], made[0]);
+  const p = paths(id);
+  await Promise.all([1, 2, 3].map(() => n.nodeStageVolume({ volumeId: id, stagingTargetPath: p.staging, volumeCapability: fsCap() })));
+  assert.equal((await loopDevicesOf(`${t.dir}/storage/local/volumes/${id}.img`)).length, 1);
+  const { mountsAt } = await import('./mounts.js');
+  assert.equal((await mountsAt(p.staging)).length, 1);
+  await Promise.all([1, 2].map(() => n.nodeUnstageVolume({ volumeId: id, stagingTargetPath: p.staging })));
+  await Promise.all([c.deleteVolume({ volumeId: id }), c.deleteVolume({ volumeId: id })]);
+});
