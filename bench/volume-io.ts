@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { LocalDriver } from '../src/csi/local-driver/index.js';
 import { podMountPath, stagingPath } from '../src/csi/paths.js';
 import type { VolumeCapability } from '../src/csi/types.js';
-import { LOCAL_DRIVER } from '../src/storage/constants.js';
+import { LOCAL_DRIVER } from '../src/api/storage-names.js';
 import { logger } from '../src/util/log.js';
 import { report } from './stats.js';
 

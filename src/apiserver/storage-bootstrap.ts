@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultObject } from '../api/defaults.js';
 import type { KObject } from '../api/kind.js';
 import { isDefaultStorageClass } from '../api/kinds/storage/index.js';
-import { ANN_DEFAULT_CLASS, LOCAL_DRIVER, LOCAL_STORAGE_CLASS } from '../storage/constants.js';
+import { ANN_DEFAULT_CLASS, LOCAL_DRIVER, LOCAL_STORAGE_CLASS } from '../api/storage-names.js';
 import type { ApiState } from './context.js';
 
 /** The addon manager's label for objects it only creates (Kubernetes' own default class carries it). */

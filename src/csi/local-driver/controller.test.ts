@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { LOCAL_DRIVER, LOCAL_TOPOLOGY_KEY } from '../../storage/constants.js';
+import { LOCAL_DRIVER, LOCAL_TOPOLOGY_KEY } from '../../api/storage-names.js';
 import { CsiError, GrpcCode } from '../types.js';
 import { hasCommand } from './exec.js';
 import { blockCap, fsCap, MiB, skipWithoutLoop, type TestDriver, testDriver } from './test-support.js';

@@ -3,7 +3,7 @@
 // host filesystem can, sparse otherwise); expansion grows the image.
 
 import { truncate, rename, rm, stat } from 'node:fs/promises';
-import { LOCAL_TOPOLOGY_KEY } from '../../storage/constants.js';
+import { LOCAL_TOPOLOGY_KEY } from '../../api/storage-names.js';
 import { type CapacityRange, type ControllerCapabilityName, type ControllerService, type CreateVolumeRequest, CsiError, GrpcCode, type Snapshot, type Topology, type Volume } from '../types.js';
 import { CONTROLLER_LOCK, DEFAULT_VOLUME_BYTES, type DriverContext, MiB, MIN_VOLUME_BYTES } from './context.js';
 import { run } from './exec.js';

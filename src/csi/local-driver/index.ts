@@ -4,7 +4,7 @@
 // object; the agent serves it over gRPC on its plugin socket (serveDriver in src/csi).
 
 import { join } from 'node:path';
-import { LOCAL_DRIVER } from '../../storage/constants.js';
+import { LOCAL_DRIVER } from '../../api/storage-names.js';
 import { logger, type Logger } from '../../util/log.js';
 import type { CsiDriver, PluginCapability } from '../types.js';
 import type { DriverContext } from './context.js';

@@ -4,10 +4,11 @@
 // restores keep their data, and nothing is deleted or detached under a live mount.
 
 import assert from 'node:assert/strict';
+import { existsSync as existsOnDisk } from 'node:fs';
 import { open, readFile, stat, statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { LOCAL_DRIVER, LOCAL_TOPOLOGY_KEY } from '../../storage/constants.js';
+import { LOCAL_DRIVER, LOCAL_TOPOLOGY_KEY } from '../../api/storage-names.js';
 import { blockStagingPath, podBlockPath, podMountPath, stagingPath } from '../paths.js';
 import { CsiError, GrpcCode } from '../types.js';
 import { loopDevicesOf } from './loop.js';
@@ -228,4 +229,25 @@ test('retries racing each other: one volume, one loop device, one mount', opts, 
   assert.equal((await mountsAt(p.staging)).length, 1);
   await Promise.all([1, 2].map(() => n.nodeUnstageVolume({ volumeId: id, stagingTargetPath: p.staging })));
   await Promise.all([c.deleteVolume({ volumeId: id }), c.deleteVolume({ volumeId: id })]);
+});
+
+test('an xfs volume grows online while mounted (xfs_growfs needs no CAP_SYS_RESOURCE)', { skip: skipWithoutLoop || (process.env.PATH ?? '').split(':').every((d) => !existsOnDisk(join(d, 'mkfs.xfs'))) ? 'needs loop devices and mkfs.xfs (xfsprogs)' : false }, async () => {
+  const { controller: c, node: n } = t.driver;
+  const id = 'pvc-xfs-online';
+  const xfs: ReturnType<typeof fsCap> = { mount: { fsType: 'xfs' }, accessMode: { mode: 'SINGLE_NODE_WRITER' } };
+  // mkfs.xfs refuses filesystems under 300 MiB; the image is sparse, so this costs no disk.
+  await c.createVolume({ name: id, capacityRange: { requiredBytes: 320 * MiB }, volumeCapabilities: [xfs] });
+  const p = paths(id);
+  await n.nodeStageVolume({ volumeId: id, stagingTargetPath: p.staging, volumeCapability: xfs });
+  await n.nodePublishVolume({ volumeId: id, stagingTargetPath: p.staging, targetPath: p.target, volumeCapability: xfs });
+  await writeFile(join(p.target, 'kept'), 'data');
+  const before = await dfBytes(p.target);
+  await c.controllerExpandVolume({ volumeId: id, capacityRange: { requiredBytes: 448 * MiB } });
+  assert.equal((await n.nodeExpandVolume({ volumeId: id, volumePath: p.target, capacityRange: { requiredBytes: 448 * MiB } })).capacityBytes, 448 * MiB);
+  const grown = await dfBytes(p.target);
+  assert.ok(grown > before + 100 * MiB, `df grew while mounted: ${before} -> ${grown}`);
+  assert.equal(await readFile(join(p.target, 'kept'), 'utf8'), 'data');
+  await n.nodeUnpublishVolume({ volumeId: id, targetPath: p.target });
+  await n.nodeUnstageVolume({ volumeId: id, stagingTargetPath: p.staging });
+  await c.deleteVolume({ volumeId: id });
 });

@@ -5,7 +5,7 @@
 
 import { mkdir, open, rmdir, stat, statfs, unlink, lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { LOCAL_TOPOLOGY_KEY } from '../../storage/constants.js';
+import { LOCAL_TOPOLOGY_KEY } from '../../api/storage-names.js';
 import { type CapacityRange, CsiError, GrpcCode, type NodeCapabilityName, type NodeService, type VolumeCapability, type VolumeUsage } from '../types.js';
 import type { DriverContext } from './context.js';
 import { ext4SizeBytes, growOffline, growOnline } from './filesystem.js';

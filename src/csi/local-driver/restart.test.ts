@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { LOCAL_DRIVER } from '../../storage/constants.js';
+import { LOCAL_DRIVER } from '../../api/storage-names.js';
 import { podMountPath, stagingPath } from '../paths.js';
 import { loopDevicesOf } from './loop.js';
 import { fsCap, MiB, skipWithoutLoop, type TestDriver, testDriver } from './test-support.js';
