@@ -23,10 +23,13 @@ const allowed = {
   proxy: ['api', 'client', 'util'],
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
-  agent: ['api', 'client', 'util', 'dns', 'proxy'],
+  agent: ['api', 'client', 'util', 'dns', 'proxy', 'csi'],
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
+  // CSI: the driver contract (types, paths) and its gRPC transport; drivers and sidecars build on it.
+  csi: ['util'],
+  storage: ['api', 'client', 'util', 'csi'],
   cli: ['*'],
 };
 
