@@ -26,11 +26,18 @@ export function unixTarget(socketPath: string): string {
   return `unix://${socketPath}`;
 }
 
+/** grpc-js' connection messages without their timestamps and empty resolution notes: the same failure reads the same each time. */
+const tidy = (details: string) =>
+  details
+    .replace(/ \(\d{4}-\d\d-\d\dT[\d:.]+Z\)/g, '')
+    .replace(/\.?\s*Resolution note:\s*$/, '')
+    .slice(0, 2_000);
+
 /** A gRPC failure as a CsiError that names the socket and RPC for transport failures; a driver's own refusal keeps its words. */
 export function toCsiError(err: unknown, rpc: string, socketPath: string, timeoutMs: number): CsiError {
   const e = err as Partial<grpc.ServiceError>;
   const code = typeof e.code === 'number' && GrpcCode[e.code] !== undefined ? (e.code as number as GrpcCode) : GrpcCode.UNKNOWN;
-  const details = typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err);
+  const details = tidy(typeof e.details === 'string' && e.details ? e.details : err instanceof Error ? err.message : String(err));
   if (code === GrpcCode.DEADLINE_EXCEEDED) return new CsiError(code, `${rpc}: no answer from the plugin at ${socketPath} within ${Math.round(timeoutMs / 100) / 10}s (${details})`);
   if (code === GrpcCode.UNAVAILABLE) return new CsiError(code, `${rpc}: cannot reach the plugin at ${socketPath}: ${details}`);
   // grpc-js' words for an answer that is not the message the protocol says.

@@ -59,7 +59,7 @@ interface Seen {
 export class PluginWatcher implements CsiRegistry {
   private drivers = new Map<string, RegisteredDriver>();
   private sockets = new Map<string, Seen>();
-  private failures = new Map<string, { key: string; retryAt: number; backoffMs: number }>();
+  private failures = new Map<string, { key: string; retryAt: number; backoffMs: number; error: string }>();
   private inFlight = new Set<string>();
   /** Drivers whose removal from CSINode failed (the API was away): tried again at each scan. */
   private pendingUninstall = new Set<string>();
@@ -222,8 +222,9 @@ export class PluginWatcher implements CsiRegistry {
       const message = (e as Error).message ?? String(e);
       const was = this.failures.get(path);
       const backoffMs = was && was.key === key ? Math.min(was.backoffMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
-      this.failures.set(path, { key, retryAt: Date.now() + backoffMs, backoffMs });
-      log.warn('CSI plugin registration failed', { err: message, retryInMs: backoffMs });
+      this.failures.set(path, { key, retryAt: Date.now() + backoffMs, backoffMs, error: message });
+      // Said once per socket and reason; the retries of a socket that keeps failing the same way are quieter.
+      (was?.key === key && was.error === message ? log.debug : log.warn).call(log, 'CSI plugin registration failed', { err: message, retryInMs: backoffMs });
       await reg.notifyRegistrationStatus({ pluginRegistered: false, error: message }).catch(() => {});
     } finally {
       reg.close();

@@ -2,7 +2,7 @@
 // node-driver-registrar-style registration socket, as a DaemonSet runs them) is found and
 // registered by the plugin watcher exactly like a built-in one; stopping it deregisters it; after a
 // kill -9 its stale socket is replaced by the restarted registrar and the driver is registered
-// anew; a registrar whose versions the agent refuses is told why and exits, as the real one does.
+// anew; junk in the directory (a socket that is not gRPC, a plain file) is shrugged off; a registrar whose versions the agent refuses is told why and exits, as the real one does.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tempDir } from '../../../test/helpers/temp-dirs.js';
 import { until } from '../../../test/helpers/wait.js';
 import { driverSocket, pluginRegistryDir } from '../../csi/paths.js';
@@ -38,6 +40,11 @@ test('a third-party driver process registers through its registrar socket, and r
   const args = ['--name', 'thirdparty.csi.example.com', '--endpoint', endpoint, '--registry', registry, '--node-id', 'ext-17'];
   const watcher = new PluginWatcher({ registryDir: registry, log: logger('csi-3p-test'), rescanMs: 300 });
   const children: ChildProcess[] = [];
+  // Junk beside the real sockets: a socket that is not gRPC at all, a plain file, a hidden socket.
+  await mkdir(registry, { recursive: true });
+  await writeFile(join(registry, 'notes.txt'), 'not a socket');
+  const junk = createServer((sock) => sock.end('hello, I am not gRPC'));
+  await new Promise<void>((r) => junk.listen(join(registry, 'junk-reg.sock'), r));
   try {
     await watcher.start();
     const first = startDriver(args);
@@ -71,7 +78,9 @@ test('a third-party driver process registers through its registrar socket, and r
     assert.equal(code, 1);
     assert.match(old.output(), /registration failed: none of the versions specified \["0\.3\.0"\] are supported/);
     assert.deepEqual(watcher.names(), ['thirdparty.csi.example.com']);
+    assert.ok(!watcher.names().some((n) => n.includes('junk')));
   } finally {
+    junk.close();
     await watcher.stop();
     for (const c of children) {
       if (c.exitCode === null && c.signalCode === null) {
