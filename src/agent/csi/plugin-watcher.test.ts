@@ -86,6 +86,16 @@ test('drivers register through the registry directory into the registry, CSINode
     });
     assert.equal(watcher.get('a.csi.test'), undefined);
     assert.ok(changes.filter((c) => c === 'a.csi.test').length === 2, 'onChange on register and on removal');
+
+    // A driver that comes back with another node id (an agent restart, a reinstalled driver): its
+    // CSINode entry, immutable, is replaced.
+    const info = new CsiNodeInfo(asNode, 'n1', log);
+    await info.install({ name: 'b.csi.test', nodeId: 'node-b2', maxVolumesPerNode: 9 });
+    const replaced = (await admin.get(CSINODES, undefined, 'n1')).spec as { drivers: unknown[] };
+    assert.deepEqual(replaced.drivers, [{ name: 'b.csi.test', nodeID: 'node-b2', topologyKeys: [], allocatable: { count: 9 } }]);
+    assert.equal((await admin.get(R.nodes, undefined, 'n1')).metadata?.annotations?.[ANN_CSI_NODE_ID], JSON.stringify({ 'b.csi.test': 'node-b2' }));
+    // Not for another node's CSINode: NodeRestriction says no.
+    await assert.rejects(new CsiNodeInfo(asNode, 'n2', log).ensure(), /can only access CSINode with the same name as the requesting node/);
   } finally {
     await watcher.stop();
     for (const c of closers) await c().catch(() => {});
