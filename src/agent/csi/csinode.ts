@@ -116,7 +116,8 @@ export class CsiNodeInfo {
       if (nodeId === undefined ? !(driver in ids) : ids[driver] === nodeId && Object.keys(newLabels).length === 0) return;
       if (nodeId === undefined) delete ids[driver];
       else ids[driver] = nodeId;
-      const annotation = Object.keys(ids).length ? JSON.stringify(ids) : null;
+      // Sorted keys, as Go's encoding/json writes the kubelet's map.
+      const annotation = Object.keys(ids).length ? JSON.stringify(Object.fromEntries(Object.entries(ids).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))) : null;
       const patch = { metadata: { resourceVersion: meta.resourceVersion, labels: Object.keys(newLabels).length ? newLabels : undefined, annotations: { [ANN_CSI_NODE_ID]: annotation } } };
       try {
         await this.client.patch(R.nodes, undefined, this.nodeName, patch, 'merge');
