@@ -14,7 +14,7 @@ function helpFlags(help: string): string[] {
 const SERVER_SIDE = ['data-dir', 'port', 'bind-address', 'kubeconfig', 'store', 'etcd-endpoints', 'compaction-interval', 'no-controllers', 'no-agent', 'tls-san', 'service-cidr', 'service-node-port-range', 'cluster-cidr'];
 const LIMITS = ['request-timeout', 'max-requests-inflight', 'max-mutating-requests-inflight', 'max-connections', 'max-connections-per-ip', 'header-timeout', 'body-timeout', 'idle-timeout'];
 const OIDC_AUDIT = ['oidc-issuer-url', 'oidc-client-id', 'oidc-username-claim', 'oidc-username-prefix', 'oidc-groups-claim', 'oidc-groups-prefix', 'oidc-ca-file', 'oidc-required-claim', 'oidc-signing-algs', 'audit-policy-file', 'audit-log-path', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage'];
-const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period'];
+const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period', 'kubelet-dir'];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];
 const AUTHZ = ['anonymous-auth', 'authorization-mode'];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { nearestOf, parseFlags, UsageError } from './args.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
+import { csiSettingsOf } from './csi-flags.js';
 import { tunablesFromEnv } from './tunables.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
@@ -91,6 +92,7 @@ async function main(argv: string[]) {
         clusterDNS: f['cluster-dns'] as string | undefined,
         restartBackoffMs: tunablesFromEnv().restartBackoffMs,
         ...nodeProtectionOf(f),
+        ...csiSettingsOf(f),
       });
     }
     case 'kubeconfig': {

@@ -32,7 +32,7 @@ export interface ServerConfig {
   serviceCIDR?: string;
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
-  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection & import('./csi-flags.js').CsiSettings;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** EncryptionConfiguration file (encryption-flags.ts); absent: DATA/pki/encryption-config.yaml, generated. */
