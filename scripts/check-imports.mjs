@@ -17,7 +17,8 @@ const allowed = {
   store: ['api', 'util'],
   client: ['api', 'util'],
   apiserver: ['api', 'store', 'util'],
-  scheduler: ['api', 'client', 'util'],
+  // The scheduler reads storage's shared annotation names (src/storage/constants.ts).
+  scheduler: ['api', 'client', 'util', 'storage'],
   controllers: ['api', 'client', 'util'],
   dns: ['api', 'client', 'util'],
   proxy: ['api', 'client', 'util'],

@@ -53,6 +53,8 @@ export function numFeasibleNodesToFind(total: number, percentage?: number): numb
 
 export interface ScheduleResult {
   node: string;
+  /** The cycle's state, which reserve and preBind read. */
+  state: CycleState;
   evaluated: number;
   feasible: number;
 }
@@ -93,9 +95,9 @@ export class Algorithm {
     }
     this.nextStart = (this.nextStart + processed) % nodes.length;
     if (feasible.length === 0) throw new FitError(pod, nodes.length, diagnosis);
-    if (feasible.length === 1) return { node: feasible[0].name, evaluated: processed, feasible: 1 };
+    if (feasible.length === 1) return { node: feasible[0].name, state, evaluated: processed, feasible: 1 };
     const scores = this.fw.runScore(state, pod, feasible, cluster);
-    return { node: selectHost(feasible, scores), evaluated: processed, feasible: feasible.length };
+    return { node: selectHost(feasible, scores), state, evaluated: processed, feasible: feasible.length };
   }
 
   /** Pods nominated to a node (preemptors of at least this priority) count as already there. */

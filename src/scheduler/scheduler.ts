@@ -14,6 +14,11 @@ import { defaultPlugins } from './plugins/index.js';
 import { SchedulingQueue } from './queue.js';
 import { PodScheduler } from './schedule-one.js';
 import type { Node, Pod } from './types.js';
+import { AssumeCache } from './volumes/assume-cache.js';
+import { VolumeBinder } from './volumes/binder.js';
+import { hasClaims } from './volumes/claims.js';
+import { informerListers } from './volumes/informer-listers.js';
+import type { Pv, Pvc } from './volumes/types.js';
 
 export interface SchedulerOptions {
   server: string;
@@ -28,6 +33,8 @@ export interface SchedulerOptions {
   onBound?: (podKey: string, node: string, timing: { cycleSeconds: number; seconds: number }) => void;
   /** The process's shared informers (and their client), when other components use the same identity. */
   informers?: InformerFactory;
+  /** How long preBind waits for a pod's claims to be Bound (Kubernetes' bindTimeoutSeconds: 600 s). */
+  volumeBindTimeoutMs?: number;
 }
 
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -47,7 +54,49 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   const nodes = informers.informer(R.nodes);
   const namespaces = informers.informer(R.namespaces);
   const events = new EventRecorder(client, schedulerName, log);
-  const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
+  // Storage: claims and volumes through assume caches, so a cycle sees the volumes earlier cycles chose.
+  const pvcInformer = informers.informer(R.persistentvolumeclaims);
+  const pvInformer = informers.informer(R.persistentvolumes);
+  const storage = {
+    pvcs: new AssumeCache<Pvc>(pvcInformer),
+    pvs: new AssumeCache<Pv>(pvInformer),
+    classes: informers.informer(R.storageclasses),
+    csiNodes: informers.informer(R.csinodes),
+    csiDrivers: informers.informer(R.csidrivers),
+    capacities: informers.informer(R.csistoragecapacities),
+  };
+  const binder = new VolumeBinder({
+    client,
+    pvs: storage.pvs,
+    pvcs: storage.pvcs,
+    podExists: (key) => !!pods.get(key),
+    node: (name) => cache.nodes.get(name),
+    timeoutMs: opts.volumeBindTimeoutMs,
+  });
+  const plugins = defaultPlugins({ listers: informerListers(storage), assume: { pvs: storage.pvs, pvcs: storage.pvcs }, binder });
+  const podScheduler = new PodScheduler(client, new Framework(plugins), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
+  // Queueing hints: a storage object that appears or changes may let a pod with claims fit (its claim
+  // created or bound, a volume freed, capacity published); pending volume bindings re-check too.
+  const storageEvent = (kind: string, recheck: boolean) => ({
+    onAdd() {
+      queue.moveAllToActiveOrBackoff(`${kind}Add`, hasClaims);
+      if (recheck) binder.recheck();
+    },
+    onUpdate() {
+      queue.moveAllToActiveOrBackoff(`${kind}Update`, hasClaims);
+      if (recheck) binder.recheck();
+    },
+    onDelete() {
+      // A deleted claim or volume can only fail a pending binding; deletions free nothing Kubernetes' hints wait for.
+      if (recheck) binder.recheck();
+    },
+  });
+  pvcInformer.addHandlers(storageEvent('PersistentVolumeClaim', true));
+  pvInformer.addHandlers(storageEvent('PersistentVolume', true));
+  storage.classes.addHandlers(storageEvent('StorageClass', false));
+  storage.csiNodes.addHandlers(storageEvent('CSINode', false));
+  storage.csiDrivers.addHandlers(storageEvent('CSIDriver', false));
+  storage.capacities.addHandlers(storageEvent('CSIStorageCapacity', false));
 
   // Pods with schedulingGates wait until every gate is removed (kube's PreEnqueue check).
   const gated = (p: Pod) => Array.isArray((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates) && (p.spec as { schedulingGates: unknown[] }).schedulingGates.length > 0;
@@ -83,6 +132,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       queue.delete(p);
       cache.removePod(p);
       if (assigned(p)) queue.moveAllToActiveOrBackoff('AssignedPodDelete');
+      binder.recheck();
     },
   });
   nodes.addHandlers({
