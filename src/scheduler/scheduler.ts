@@ -185,6 +185,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       running = false;
       stopped();
       queue.close();
+      binder.close();
       informers.close();
       await loop.catch(() => {});
       if (!opts.informers) {

@@ -49,6 +49,7 @@ type Outcome = { done: true } | { done: false } | { error: string };
 
 export class VolumeBinder {
   private waiting = new Set<() => void>();
+  private cancels = new Map<() => void, () => void>();
   readonly timeoutMs: number;
 
   constructor(private o: BinderOptions) {
@@ -58,6 +59,11 @@ export class VolumeBinder {
   /** Something the waits depend on changed: re-check them all. */
   recheck() {
     for (const w of [...this.waiting]) w();
+  }
+
+  /** Ends every wait (the scheduler stops; its timers must not keep the process alive). */
+  close() {
+    for (const c of [...this.cancels.values()]) c();
   }
 
   get pending() {
@@ -90,6 +96,7 @@ export class VolumeBinder {
       let timer: NodeJS.Timeout | undefined;
       const finish = (err: string | undefined) => {
         this.waiting.delete(check);
+        this.cancels.delete(check);
         clearTimeout(timer);
         resolve(err);
       };
@@ -105,7 +112,7 @@ export class VolumeBinder {
       };
       this.waiting.add(check);
       timer = setTimeout(() => finish('binding volumes: context deadline exceeded'), this.timeoutMs);
-      timer.unref?.();
+      this.cancels.set(check, () => finish('binding volumes: the scheduler is stopping'));
       check();
     });
   }
