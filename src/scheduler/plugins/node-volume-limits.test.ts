@@ -8,10 +8,10 @@ import { ERR_MAX_VOLUME_COUNT, nodeVolumeLimits } from './node-volume-limits.js'
 
 const DRIVER = 'local.csi.gifee.dev';
 const classes = [storageClass('local', { provisioner: DRIVER }), storageClass('other', { provisioner: 'other.csi.example.com' })];
-const boundClaim = (name: string, handle: string) => pvc(name, { cls: 'local', bound: true, volumeName: `pv-${name}` });
-const boundPv = (name: string, handle: string) => pv(`pv-${name}`, { cls: 'local', claim: boundClaim(name, handle), csi: { driver: DRIVER, volumeHandle: handle } });
+const boundClaim = (name: string) => pvc(name, { cls: 'local', bound: true, volumeName: `pv-${name}` });
+const boundPv = (name: string, handle: string) => pv(`pv-${name}`, { cls: 'local', claim: boundClaim(name), csi: { driver: DRIVER, volumeHandle: handle } });
 
-const claims = [boundClaim('a', 'h-a'), boundClaim('b', 'h-b'), boundClaim('shared', 'h-shared'), pvc('new', { cls: 'local' }), pvc('new2', { cls: 'local' }), pvc('elsewhere', { cls: 'other' }), pvc('nocsi', { cls: null, bound: true, volumeName: 'hostpath' })];
+const claims = [boundClaim('a'), boundClaim('b'), boundClaim('shared'), pvc('new', { cls: 'local' }), pvc('new2', { cls: 'local' }), pvc('elsewhere', { cls: 'other' }), pvc('nocsi', { cls: null, bound: true, volumeName: 'hostpath' })];
 const listers = staticListers({
   pvcs: claims,
   pvs: [boundPv('a', 'h-a'), boundPv('b', 'h-b'), boundPv('shared', 'h-shared'), pv('hostpath', { cls: '' })],
