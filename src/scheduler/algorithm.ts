@@ -40,8 +40,9 @@ export class FitError extends Error {
 
 export function fitErrorMessage(numNodes: number, d: Diagnosis): string {
   if (numNodes === 0) return ERR_NO_NODES;
-  const reasons = d.preFilter ? Array.from({ length: numNodes }, () => d.preFilter!.reasons).flat() : [...d.statuses.values()].flatMap((s) => s.reasons);
-  return `0/${numNodes} nodes are available: ${reasonHistogram(reasons)}.`;
+  // A preFilter verdict is about the pod, not any node: said once, as kube does, not counted per node.
+  if (d.preFilter) return `0/${numNodes} nodes are available: ${d.preFilter.reasons.join(', ')}.`;
+  return `0/${numNodes} nodes are available: ${reasonHistogram([...d.statuses.values()].flatMap((s) => s.reasons))}.`;
 }
 
 /** kube's adaptive share: all nodes under 100, else 50% minus 1% per 125 nodes, at least 5% and 100 nodes. */

@@ -74,7 +74,7 @@ test('a provisioned claim gets selected-node; the provisioner giving up (annotat
   const { 'volume.kubernetes.io/selected-node': _gone, ...rest } = written.metadata!.annotations!;
   s.pvcs.put({ ...written, metadata: { ...written.metadata, resourceVersion: '5000', annotations: rest } });
   s.binder.recheck();
-  assert.equal(await done, 'binding volumes: selectedNode annotation reset for PVC "data"');
+  assert.equal(await done, 'binding volumes: provisioning failed for PVC "data"');
 });
 
 test('a provisioned claim bound to a volume on the node completes; the wait times out otherwise; a deleted pod ends it', async () => {

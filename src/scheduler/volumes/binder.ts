@@ -139,8 +139,9 @@ export class VolumeBinder {
       const pvc = this.o.pvcs.getAPI(claimKey(c));
       if (!pvc) return { error: `failed to check provisioning pvc: persistentvolumeclaim "${c.metadata?.name}" not found` };
       if (rv(c) > rv(pvc)) return { done: false };
-      const selected = pvc.metadata?.annotations?.[ANN_SELECTED_NODE];
-      if (selected === undefined) return { error: `selectedNode annotation reset for PVC "${pvc.metadata?.name}"` };
+      const anns = pvc.metadata?.annotations;
+      if (!anns || typeof anns !== 'object') return { error: `selectedNode annotation reset for PVC "${pvc.metadata?.name}"` };
+      const selected = Object.hasOwn(anns, ANN_SELECTED_NODE) ? anns[ANN_SELECTED_NODE] : '';
       // A provisioner that cannot provision removes the annotation to hand the claim back to the scheduler.
       if (selected !== nodeName) return { error: `provisioning failed for PVC "${pvc.metadata?.name}"` };
       if (pvc.spec?.volumeName) {
