@@ -3,7 +3,9 @@
 // spec.schedulerName is its own, that have no node yet and are not being deleted.
 
 import { EventRecorder } from '../client/events.js';
+import type { KObject } from '../api/kind.js';
 import { InformerFactory } from '../client/informer-factory.js';
+import { keyOf } from '../client/indexer.js';
 import { R } from '../client/resources.js';
 import { RestClient } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
@@ -77,26 +79,30 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   const podScheduler = new PodScheduler(client, new Framework(plugins), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
   // Queueing hints: a storage object that appears or changes may let a pod with claims fit (its claim
   // created or bound, a volume freed, capacity published); pending volume bindings re-check too.
-  const storageEvent = (kind: string, recheck: boolean) => ({
+  // The PV and PVC handlers also settle assumptions (an update may supersede one; a deletion ends it).
+  const storageEvent = (kind: string, assumed?: AssumeCache<Pv> | AssumeCache<Pvc>) => ({
     onAdd() {
       queue.moveAllToActiveOrBackoff(`${kind}Add`, hasClaims);
-      if (recheck) binder.recheck();
+      if (assumed) binder.recheck();
     },
-    onUpdate() {
+    onUpdate(_o: KObject, n: KObject) {
+      assumed?.get(keyOf(n));
       queue.moveAllToActiveOrBackoff(`${kind}Update`, hasClaims);
-      if (recheck) binder.recheck();
+      if (assumed) binder.recheck();
     },
-    onDelete() {
-      // A deleted claim or volume can only fail a pending binding; deletions free nothing Kubernetes' hints wait for.
-      if (recheck) binder.recheck();
+    onDelete(o: KObject) {
+      // A deleted claim or volume can only fail a pending binding; Kubernetes' hints wait for no deletion here.
+      if (!assumed) return;
+      assumed.restore(keyOf(o));
+      binder.recheck();
     },
   });
-  pvcInformer.addHandlers(storageEvent('PersistentVolumeClaim', true));
-  pvInformer.addHandlers(storageEvent('PersistentVolume', true));
-  storage.classes.addHandlers(storageEvent('StorageClass', false));
-  storage.csiNodes.addHandlers(storageEvent('CSINode', false));
-  storage.csiDrivers.addHandlers(storageEvent('CSIDriver', false));
-  storage.capacities.addHandlers(storageEvent('CSIStorageCapacity', false));
+  pvcInformer.addHandlers(storageEvent('PersistentVolumeClaim', storage.pvcs));
+  pvInformer.addHandlers(storageEvent('PersistentVolume', storage.pvs));
+  storage.classes.addHandlers(storageEvent('StorageClass'));
+  storage.csiNodes.addHandlers(storageEvent('CSINode'));
+  storage.csiDrivers.addHandlers(storageEvent('CSIDriver'));
+  storage.capacities.addHandlers(storageEvent('CSIStorageCapacity'));
 
   // Pods with schedulingGates wait until every gate is removed (kube's PreEnqueue check).
   const gated = (p: Pod) => Array.isArray((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates) && (p.spec as { schedulingGates: unknown[] }).schedulingGates.length > 0;
