@@ -16,18 +16,27 @@ const allowed = {
   api: ['util'],
   store: ['api', 'util'],
   client: ['api', 'util'],
-  apiserver: ['api', 'store', 'util'],
-  // The scheduler reads storage's shared annotation names (src/storage/constants.ts).
-  scheduler: ['api', 'client', 'util', 'storage'],
+  // storage/: only its shared names (constants.ts), for the default StorageClass and CSIDriver bootstrap.
+  apiserver: ['api', 'store', 'util', 'storage'],
+  scheduler: ['api', 'client', 'util'],
   controllers: ['api', 'client', 'util'],
   dns: ['api', 'client', 'util'],
   proxy: ['api', 'client', 'util'],
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
-  agent: ['api', 'client', 'util', 'dns', 'proxy'],
+  // It runs the CSI plugin watcher and drivers (csi) and the node-side storage sidecars (storage).
+  agent: ['api', 'client', 'util', 'dns', 'proxy', 'csi', 'storage'],
+  // The CSI contract and transport, and gifee's own driver: a leaf beside util.
+  csi: ['api', 'util'],
+  // Node-side CSI sidecars (provisioner, resizer, snapshotter): controllers built on the controller
+  // runtime that talk to drivers.
+  storage: ['api', 'client', 'util', 'csi', 'controllers'],
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
+  // CSI: the service interfaces, the transport and gifee's built-in driver (docs/storage.md).
+  csi: ['api', 'util', 'storage'],
+  storage: ['api', 'client', 'util', 'csi'],
   cli: ['*'],
 };
 

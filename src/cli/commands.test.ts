@@ -19,9 +19,10 @@ const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];
 const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file'];
+const STORAGE = ['no-default-storage-class'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, ...STORAGE, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, ...STORAGE, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
 };
 
@@ -98,5 +99,7 @@ test('server: --data-dir required, kubeconfig in it, same flags as up', () => {
   assert.equal(s.agent, undefined);
   assert.deepEqual(s.limits, { maxConnections: 5 });
   assert.deepEqual(s.tlsSANs, ['a', 'b', 'c']);
+  assert.equal(s.defaultStorageClass, true);
+  assert.equal(config('up', ['--no-default-storage-class']).defaultStorageClass, false);
   assert.throws(() => config('up', ['--compaction-interval', 'soon']), /--compaction-interval must be a duration/);
 });

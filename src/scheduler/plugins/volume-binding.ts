@@ -7,7 +7,7 @@
 // the choice in the scheduler's assume caches (so the next pod does not take the same volume);
 // preBind writes it to the API and waits for the claims to be Bound; unreserve rolls back.
 
-import { ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE } from '../../storage/constants.js';
+import { ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE } from '../../api/storage-names.js';
 import { unresolvable, type CycleState, type Plugin, type Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';

@@ -9,7 +9,7 @@
 import type { KObject } from '../../api/kind.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
-import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE } from '../../storage/constants.js';
+import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE } from '../../api/storage-names.js';
 import type { NodeView } from '../../api/scheduling/node-selector.js';
 import { podKey, type Pod } from '../types.js';
 import type { AssumeCache } from './assume-cache.js';
