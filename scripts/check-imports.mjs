@@ -16,8 +16,7 @@ const allowed = {
   api: ['util'],
   store: ['api', 'util'],
   client: ['api', 'util'],
-  // storage/: only its shared names (constants.ts), for the default StorageClass and CSIDriver bootstrap.
-  apiserver: ['api', 'store', 'util', 'storage'],
+  apiserver: ['api', 'store', 'util'],
   scheduler: ['api', 'client', 'util'],
   controllers: ['api', 'client', 'util'],
   dns: ['api', 'client', 'util'],
@@ -34,9 +33,6 @@ const allowed = {
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
-  // CSI: the service interfaces, the transport and gifee's built-in driver (docs/storage.md).
-  csi: ['api', 'util', 'storage'],
-  storage: ['api', 'client', 'util', 'csi'],
   cli: ['*'],
 };
 
