@@ -34,9 +34,14 @@ import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
-import { NO_CSI_DRIVERS, startNodeVolumeExtras } from './volumes/node-volume-extras.js';
-import type { CsiRegistry } from '../csi/types.js';
+import { startNodeVolumeExtras } from './volumes/node-volume-extras.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
+import { pluginRegistryDir } from '../csi/paths.js';
+import type { CsiRegistry } from '../csi/types.js';
+import { CsiNodeInfo } from './csi/csinode.js';
+import { PluginWatcher } from './csi/plugin-watcher.js';
+import { serveDriver } from '../csi/registration.js';
+import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
 const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -74,14 +79,16 @@ export interface AgentOptions {
   evictionSoft?: Threshold[];
   /** The most grace a soft eviction gives a pod (--eviction-max-pod-grace-period; 0: the pod's own). */
   evictionMaxPodGraceSeconds?: number;
-  /** The node's CSI drivers (the plugin watcher's registry); unset: none. */
-  csi?: CsiRegistry;
+  /** Base of the CSI paths (registry, driver sockets, staging, publish targets): --kubelet-dir; default DATA/agent. */
+  kubeletDir?: string;
   log: Logger;
 }
 
 export interface Agent {
   nodeName: string;
   port: number;
+  /** The CSI drivers registered on this node (through plugins_registry/, built-in and third-party alike). */
+  csi: CsiRegistry;
   stop(): Promise<void>;
   /** Switch the agent's port to a renewed serving certificate without a restart. */
   setServingCertificate(cert: string, key: string): void;
@@ -184,6 +191,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     heartbeats,
   );
 
+  // CSI drivers announce themselves in the registry directory, as to the kubelet; the watcher
+  // connects them, keeps the node's CSINode, and is the registry CSI volumes are mounted through.
+  const csiDir = o.kubeletDir ?? join(o.dataDir, 'agent');
+  const csiLog = log.child({ part: 'csi' });
+  const csiNodeInfo = new CsiNodeInfo(client, nodeName, csiLog);
+  const csi = new PluginWatcher({ registryDir: pluginRegistryDir(csiDir), nodeInfo: csiNodeInfo, log: csiLog });
+
   const cap = await registration.capacity();
   // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
   const oomScoreAdjFloor = runtime.capabilities.oomScoreAdj ? await lowestSettableOomScoreAdj() : -1000;
@@ -206,6 +220,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       podMaxPids: o.podMaxPids,
       oomScoreAdjFloor,
       runtimeClasses: cachedRuntimeClassLookup(client),
+      csi,
+      csiDir,
     },
     log.child({ part: 'pods' }),
     informers,
@@ -227,6 +243,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
+  // Before the pods: those with CSI volumes find their drivers registered (or wait for them).
+  await csiNodeInfo.ensure().catch((e) => csiLog.warn("creating the node's CSINode failed; it is created with the first driver", { err: e }));
+  // gifee's own CSI driver (the default StorageClass `local`), served on its plugin socket and
+  // registered like any third-party driver. It needs root (loop devices, mounts): runc only.
+  const localDriver = runtime.capabilities.isolation ? await serveDriver(createLocalDriver({ dataDir: o.dataDir, nodeName, agentDir: csiDir, log: log.child({ part: 'local-csi' }) }), { agentDir: csiDir }) : undefined;
+  await csi.start();
   await pods.start();
   await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
   // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
@@ -250,17 +272,20 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   });
   eviction.start();
   // Online node expansion of claims whose volume grew, and kubelet_volume_stats_* for /metrics.
-  const volumeExtras = startNodeVolumeExtras({ nodeName, client, recorder, csi: o.csi ?? NO_CSI_DRIVERS, pods: () => pods.activePods(), log });
+  const volumeExtras = startNodeVolumeExtras({ nodeName, client, recorder, csi, pods: () => pods.activePods(), log });
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
     nodeName,
     port: streams.port,
+    csi,
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
       volumeExtras.stop();
       registration.stop();
       pods.stop();
+      await csi.stop();
+      await localDriver?.close();
       await nodeDns?.stop();
       await proxy.stop();
       routes?.stop();

@@ -31,6 +31,7 @@ import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
 import { nowTime, type Container, type Pod } from './types.js';
+import type { CsiRegistry } from '../../csi/types.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -53,6 +54,10 @@ export interface WorkerDeps {
   oomScoreAdjFloor?: number;
   /** RuntimeClasses by name (a pod naming one runs only if its handler is this agent's); default: asked of the API. */
   runtimeClasses?: RuntimeClassLookup;
+  /** The CSI drivers registered on this node (the plugin watcher, src/agent/csi), for CSI volumes. */
+  csi?: CsiRegistry;
+  /** The base of the CSI paths (src/csi/paths.ts): the agent's directory, or --kubelet-dir. */
+  csiDir?: string;
 }
 
 const MAX_BACKOFF_MS = 300_000;

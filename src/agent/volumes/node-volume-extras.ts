@@ -84,6 +84,3 @@ export function startNodeVolumeExtras(o: NodeVolumeExtrasOptions): { stop(): voi
     },
   };
 }
-
-/** A registry with no drivers: the agent's until the plugin watcher provides the real one. */
-export const NO_CSI_DRIVERS: CsiRegistry = { get: () => undefined, names: () => [], onChange() {} };
