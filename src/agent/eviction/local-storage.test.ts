@@ -83,3 +83,30 @@ test('the eviction manager evicts every pod past its limits, without node pressu
   assert.equal(evicted[0].message, 'Usage of EmptyDir volume "cache" exceeds the limit "1Mi". ');
   assert.equal(evicted[0].grace, 1);
 });
+
+test('a pod with many files is walked once a minute, not every interval', async () => {
+  const pod: EvictablePod = { uid: 'big', name: 'ns/big', priority: 0, critical: false, containers: [{ name: 'c', memoryRequest: 0 }], localStorage: limits({ emptyDirs: [{ name: 'cache', path: '/big/cache', sizeLimit: '1Gi' }] }) };
+  let walks = 0;
+  const m = new EvictionManager({
+    thresholds: [],
+    transitionMs: 1000,
+    stats: {
+      node: async () => ({}),
+      containerMemory: async () => undefined,
+      podProcesses: async () => undefined,
+      diskUsage: async () => {
+        walks++;
+        return { bytes: MI, inodes: 50_000 };
+      },
+    },
+    pods: { activePods: () => [pod], evict() {} },
+    onPressure() {},
+    log: quiet,
+  });
+  const t0 = Date.now();
+  await m.tick(t0);
+  await m.tick(t0 + 10_000);
+  assert.equal(walks, 1);
+  await m.tick(t0 + 61_000);
+  assert.equal(walks, 2);
+});

@@ -21,6 +21,9 @@ import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold 
 /** Disk signals in the order pressure on them is relieved. */
 const DISK_SIGNALS = ['nodefs.available', 'imagefs.available', 'nodefs.inodesFree', 'imagefs.inodesFree'] as const;
 
+/** Files past which a pod's local-storage limits are checked once a minute instead of every interval. */
+const LOCAL_STORAGE_SLOW_ENTRIES = 20_000;
+
 /** The kubelet's monitoring interval (housekeeping). */
 export const MONITORING_INTERVAL_MS = 10_000;
 
@@ -70,6 +73,8 @@ export class EvictionManager {
   private running = false;
   /** When each soft threshold (by signal) was first seen crossed in the current run of crossings. */
   private softSince = new Map<string, number>();
+  /** Pods whose local-storage walk was long: when to walk them again. */
+  private localNext = new Map<string, number>();
   /** The grace a pod evicted in this tick gets (0 for a hard threshold). */
   private grace = 0;
 
@@ -105,7 +110,7 @@ export class EvictionManager {
         this.o.onPressure(inPressure);
       }
       // Pods past their own limits go first, all of them, and end this interval's decisions.
-      const local = await this.evictForLocalStorage();
+      const local = await this.evictForLocalStorage(now);
       if (local) return local;
       // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
       const memory = met.find((t) => t.signal === 'memory.available');
@@ -152,11 +157,22 @@ export class EvictionManager {
   }
 
   /** The kubelet's localStorageEviction: every pod past one of its local-disk limits; the first uid evicted. */
-  private async evictForLocalStorage(): Promise<string | undefined> {
+  private async evictForLocalStorage(now: number): Promise<string | undefined> {
     let first: string | undefined;
-    for (const p of this.o.pods.activePods()) {
+    const pods = this.o.pods.activePods();
+    for (const uid of this.localNext.keys()) if (!pods.some((p) => p.uid === uid)) this.localNext.delete(uid);
+    for (const p of pods) {
       if (p.critical || !p.localStorage || !hasLocalStorageLimits(p.localStorage)) continue;
-      const message = await localStorageViolation(p.localStorage, (paths) => this.o.stats.diskUsage(paths));
+      // A pod with many files is walked once a minute, not every interval: the walk is its cost.
+      if ((this.localNext.get(p.uid) ?? 0) > now) continue;
+      let entries = 0;
+      const message = await localStorageViolation(p.localStorage, async (paths) => {
+        const u = await this.o.stats.diskUsage(paths);
+        entries += u?.inodes ?? 0;
+        return u;
+      });
+      if (entries > LOCAL_STORAGE_SLOW_ENTRIES) this.localNext.set(p.uid, now + 60_000);
+      else this.localNext.delete(p.uid);
       if (!message) continue;
       this.o.log.warn('evicting pod past its local storage limit', { pod: p.name, uid: p.uid, message });
       // The kubelet's immediate eviction: one second of grace.
