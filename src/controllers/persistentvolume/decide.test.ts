@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE } from '../../storage/constants.js';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE } from '../../api/storage-names.js';
 import { type ClaimWorld, decideClaim, decideVolume, externalProvisioningMessage, NO_CLASS_MESSAGE, WAIT_FOR_FIRST_CONSUMER_MESSAGE } from './decide.js';
 import type { Pv, Pvc, StorageClass } from './types.js';
 

@@ -4,7 +4,7 @@
 // the behaviour: phases, events and their messages, hand-off to provisioners, reclaim.
 
 import type { NodeView } from '../../api/scheduling/node-selector.js';
-import { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from '../../storage/constants.js';
+import { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from '../../api/storage-names.js';
 import { findBestMatch, volumeMismatch } from './plan.js';
 import { claimClass, claimKey, claimRefKey, hasAnnotation, type Pv, type Pvc, type StorageClass, volumeModeOf } from './types.js';
 

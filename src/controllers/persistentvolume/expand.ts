@@ -10,7 +10,7 @@ import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, type RestClient } from '../../client/rest.js';
-import { ANN_STORAGE_RESIZER } from '../../storage/constants.js';
+import { ANN_STORAGE_RESIZER } from '../../api/storage-names.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { bytes, claimClass, claimKey, type Pv, type Pvc } from './types.js';

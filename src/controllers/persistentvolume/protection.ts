@@ -11,7 +11,7 @@ import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { isNotFound, type ResourceRef, type RestClient } from '../../client/rest.js';
-import { FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION } from '../../storage/constants.js';
+import { FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION } from '../../api/storage-names.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { INDEX_POD_CLAIMS, podClaimNames, podsByClaim } from './pod-claims.js';
