@@ -10,6 +10,7 @@ import { objectReference, typedLocalObjectReference } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { dropDisabledVolumeSpecFields } from '../workloads/disabled-fields.js';
 import { persistentVolumeClaimWarnings, persistentVolumeWarnings } from './storage-warnings.js';
+import { validatePersistentVolumeClaimUpdate } from './pvc-update.js';
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
@@ -111,6 +112,8 @@ export const persistentVolume: KindDef = {
     const st = ((o as Pv).status ??= {});
     st.phase ??= 'Pending';
   },
+  // Kubernetes' PrepareForCreate: a new volume is Pending since now (the PV controller records later transitions).
+  initialStatus: () => ({ phase: 'Pending', lastPhaseTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeWarnings(o),
@@ -178,11 +181,12 @@ export const persistentVolumeClaim: KindDef = {
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeClaimWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pvc).spec ?? {};
     const errs: FieldError[] = [];
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes', 'at least 1 access mode is required'));
     if (!s.resources?.requests?.storage) errs.push(fieldErr.required('spec.resources[storage]'));
+    if (old) errs.push(...validatePersistentVolumeClaimUpdate(o, old));
     return errs;
   },
 };
