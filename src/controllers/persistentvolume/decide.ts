@@ -86,11 +86,11 @@ function decideUnboundClaim(c: Pvc, w: ClaimWorld): ClaimDecision {
   }
   const cls = claimClass(c);
   if (cls === '') return { action: 'pending', events: [ev('claim', 'Normal', 'FailedBinding', NO_CLASS_MESSAGE)] };
-  return provision(c, cls, w);
+  return provision(cls, w);
 }
 
 /** No volume fits: hand the claim to its class's provisioner (Kubernetes' provisionClaim, external path). */
-function provision(c: Pvc, cls: string, w: ClaimWorld): ClaimDecision {
+function provision(cls: string, w: ClaimWorld): ClaimDecision {
   const sc = w.storageClass(cls);
   if (!sc) return { action: 'pending', events: [ev('claim', 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io ${JSON.stringify(cls)} not found`)] };
   const p = sc.provisioner ?? '';
