@@ -90,7 +90,8 @@ export const persistentVolume: KindDef = {
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pv).spec?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pv).spec?.accessModes) },
     { name: 'Reclaim Policy', type: 'string', cell: (o) => (o as Pv).spec?.persistentVolumeReclaimPolicy ?? '' },
-    { name: 'Status', type: 'string', cell: (o) => (o as Pv).status?.phase ?? '' },
+    // As Kubernetes' printer: an object being deleted shows Terminating whatever its phase.
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pv).status?.phase ?? '')) },
     {
       name: 'Claim',
       type: 'string',
@@ -164,7 +165,7 @@ export const persistentVolumeClaim: KindDef = {
   }),
   subresources: { status: true },
   printerColumns: [
-    { name: 'Status', type: 'string', cell: (o) => (o as Pvc).status?.phase ?? '' },
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pvc).status?.phase ?? '')) },
     { name: 'Volume', type: 'string', cell: (o) => (o as Pvc).spec?.volumeName ?? '' },
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pvc).status?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pvc).status?.accessModes) },
