@@ -21,7 +21,7 @@ import { nowRfc3339 } from '../util/pod-state.js';
 import { type ClaimWorld, decideClaim, decideVolume, type Ev, provisionerAnnotationsMissing } from './decide.js';
 import { INDEX_POD_CLAIMS, podsByClaim } from './pod-claims.js';
 import { CSI_DRIVERS, STORAGE_CLASSES } from './resources.js';
-import { claimClass, claimKey, claimRefKey, type Pv, type Pvc, type StorageClass } from './types.js';
+import { claimClass, claimKey, claimRefKey, type Pv, type Pvc, type StorageClass, volumeClass } from './types.js';
 
 const CLAIM = 'pvc:';
 const VOLUME = 'pv:';
@@ -68,7 +68,7 @@ export class PersistentVolumeBinder extends Controller {
       const keys = [VOLUME + (v ?? old)!.metadata!.name!];
       // A volume that became available may fit a waiting claim of its class.
       const pv = v as Pv | undefined;
-      if (pv && pv.status?.phase === 'Available' && (old as Pv | undefined)?.status?.phase !== 'Available') keys.push(...this.unboundClaims(pv.spec?.storageClassName ?? ''));
+      if (pv && pv.status?.phase === 'Available' && (old as Pv | undefined)?.status?.phase !== 'Available') keys.push(...this.unboundClaims(volumeClass(pv)));
       const ref = pv?.spec?.claimRef;
       if (ref?.uid) keys.push(CLAIM + claimRefKey(ref));
       return keys;
