@@ -11,6 +11,7 @@ import { age as ageOf } from '../../table.js';
 import { dropDisabledVolumeSpecFields } from '../workloads/disabled-fields.js';
 import { persistentVolumeClaimWarnings, persistentVolumeWarnings } from './storage-warnings.js';
 import { validatePersistentVolumeClaimUpdate } from './pvc-update.js';
+import { validatePersistentVolumeUpdate } from './pv-update.js';
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
@@ -118,7 +119,7 @@ export const persistentVolume: KindDef = {
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pv).spec ?? {};
     const errs: FieldError[] = [];
     const sources = PV_SOURCES.filter((k) => s[k] !== undefined);
@@ -126,6 +127,7 @@ export const persistentVolume: KindDef = {
     if (sources.length > 1) errs.push(fieldErr.forbidden(`spec.${sources[1]}`, 'may not specify more than 1 volume type'));
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes'));
     if (!s.capacity?.storage) errs.push(fieldErr.required('spec.capacity'));
+    if (old) errs.push(...validatePersistentVolumeUpdate(o, old, PV_SOURCES));
     return errs;
   },
 };
