@@ -72,6 +72,8 @@ export interface Volume {
   downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
   projected?: { sources?: ProjectedSource[]; defaultMode?: number };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  /** A generic ephemeral volume: the claim `<pod>-<volume>` the ephemeral volume controller made from the template. */
+  ephemeral?: { volumeClaimTemplate?: unknown };
   [source: string]: unknown;
 }
 

@@ -1,6 +1,7 @@
 // Pod volumes made real on the node: a host directory per volume that containers bind-mount.
 // emptyDir (disk or tmpfs), hostPath (with its type checks), configMap, secret, downwardAPI,
-// projected, and persistentVolumeClaim bound to hostPath/local PersistentVolumes.
+// projected, and persistentVolumeClaim (or a generic ephemeral volume's claim) bound to hostPath/local
+// PersistentVolumes.
 // Generated content is written with Kubernetes' atomic writer layout: files live in a timestamped
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
@@ -21,7 +22,7 @@ const run = promisify(execFile);
 export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
-  persistentVolumeClaim(namespace: string, name: string): Promise<{ spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
+  persistentVolumeClaim(namespace: string, name: string): Promise<{ metadata?: { ownerReferences?: { uid?: string; controller?: boolean }[] }; spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
   persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string }; nfs?: NfsSource; iscsi?: IscsiSource; mountOptions?: string[] } } | undefined>;
   /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
   serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
@@ -135,18 +136,20 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
     return { path: dir('projected'), readOnly: true, ...(refreshAt !== undefined ? { refreshAt } : {}) };
   }
-  if (v.persistentVolumeClaim) {
-    const claim = v.persistentVolumeClaim.claimName;
+  if (v.persistentVolumeClaim || v.ephemeral) {
+    // An ephemeral volume is the claim `<pod>-<volume>`, and only when this pod controls it (Kubernetes' VolumeIsForPod).
+    const claim = v.persistentVolumeClaim?.claimName ?? `${pod.metadata.name}-${v.name}`;
     const pvc = await src.persistentVolumeClaim(ns, claim);
     if (!pvc) throw new VolumeError(`persistentvolumeclaim "${claim}" not found`);
+    if (v.ephemeral && !pvc.metadata?.ownerReferences?.some((r) => r.controller && r.uid === pod.metadata.uid)) throw new VolumeError(`PVC ${ns}/${claim} was not created for pod ${ns}/${pod.metadata.name} (pod is not owner)`);
     const pvName = pvc.spec?.volumeName;
     if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claim}" is not bound`);
     const pv = await src.persistentVolume(pvName);
-    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, pv?.spec ?? {}, { mountOptions: pv?.spec?.mountOptions, readOnly: v.persistentVolumeClaim.readOnly });
+    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, pv?.spec ?? {}, { mountOptions: pv?.spec?.mountOptions, readOnly: v.persistentVolumeClaim?.readOnly });
     if (network) return network;
     const p = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
     if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath or local source this node can mount`);
-    return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim.readOnly };
+    return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim?.readOnly };
   }
   const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: v.nfs as NfsSource | undefined, iscsi: v.iscsi as IscsiSource | undefined });
   if (network) return network;

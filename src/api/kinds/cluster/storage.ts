@@ -11,6 +11,8 @@ import { objectReference, typedLocalObjectReference } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { dropDisabledVolumeSpecFields } from '../workloads/disabled-fields.js';
 import { persistentVolumeClaimWarnings, persistentVolumeWarnings } from './storage-warnings.js';
+import { validatePersistentVolumeClaimUpdate } from './pvc-update.js';
+import { validatePersistentVolumeUpdate } from './pv-update.js';
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
@@ -90,7 +92,8 @@ export const persistentVolume: KindDef = {
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pv).spec?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pv).spec?.accessModes) },
     { name: 'Reclaim Policy', type: 'string', cell: (o) => (o as Pv).spec?.persistentVolumeReclaimPolicy ?? '' },
-    { name: 'Status', type: 'string', cell: (o) => (o as Pv).status?.phase ?? '' },
+    // As Kubernetes' printer: an object being deleted shows Terminating whatever its phase.
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pv).status?.phase ?? '')) },
     {
       name: 'Claim',
       type: 'string',
@@ -112,10 +115,12 @@ export const persistentVolume: KindDef = {
     const st = ((o as Pv).status ??= {});
     st.phase ??= 'Pending';
   },
+  // Kubernetes' PrepareForCreate: a new volume is Pending since now (the PV controller records later transitions).
+  initialStatus: () => ({ phase: 'Pending', lastPhaseTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pv).spec ?? {};
     const errs: FieldError[] = [];
     const sources = PV_SOURCES.filter((k) => s[k] !== undefined);
@@ -123,6 +128,7 @@ export const persistentVolume: KindDef = {
     if (sources.length > 1) errs.push(fieldErr.forbidden(`spec.${sources[1]}`, 'may not specify more than 1 volume type'));
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes'));
     if (!s.capacity?.storage) errs.push(fieldErr.required('spec.capacity'));
+    if (old) errs.push(...validatePersistentVolumeUpdate(o, old, PV_SOURCES));
     return errs;
   },
 };
@@ -164,7 +170,7 @@ export const persistentVolumeClaim: KindDef = {
   }),
   subresources: { status: true },
   printerColumns: [
-    { name: 'Status', type: 'string', cell: (o) => (o as Pvc).status?.phase ?? '' },
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pvc).status?.phase ?? '')) },
     { name: 'Volume', type: 'string', cell: (o) => (o as Pvc).spec?.volumeName ?? '' },
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pvc).status?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pvc).status?.accessModes) },
@@ -181,11 +187,12 @@ export const persistentVolumeClaim: KindDef = {
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeClaimWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pvc).spec ?? {};
     const errs: FieldError[] = [];
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes', 'at least 1 access mode is required'));
     if (!s.resources?.requests?.storage) errs.push(fieldErr.required('spec.resources[storage]'));
+    if (old) errs.push(...validatePersistentVolumeClaimUpdate(o, old));
     return errs;
   },
 };

@@ -78,6 +78,28 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['delete', 'patch', 'update'], [''], ['persistentvolumeclaims']),
     rule(['update'], [''], ['pods/finalizers']),
   ]),
+  controller('persistent-volume-binder', [
+    rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['pods']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    rule(['get', 'list'], [''], ['nodes']),
+    // gifee: a class whose provisioner has no CSIDriver gets a clear warning.
+    rule(READ, ['storage.k8s.io'], ['csidrivers']),
+  ]),
+  controller('pvc-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']), rule(['get', 'list', 'watch'], [''], ['pods'])]),
+  controller('pv-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumes'])]),
+  controller('expand-controller', [
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
+    // gifee: the resizer annotation is written on the claim itself (the status subresource keeps metadata as stored).
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+  ]),
+  controller('ephemeral-volume-controller', [rule(['get', 'list', 'watch'], [''], ['pods']), rule(['update'], [''], ['pods/finalizers']), rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims'])]),
   controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
 ];
 
