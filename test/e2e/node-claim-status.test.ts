@@ -25,6 +25,15 @@ let c: Cluster;
 let n1: RestClient;
 const NODE = 'n1';
 
+/** The PV controller binds the pre-bound pair first (its capacity write must not overwrite the resize state set after it). */
+async function boundByController(name: string) {
+  for (let i = 0; i < 120; i++) {
+    const got = (await c.kubectl(['get', 'pvc', name, '-o', 'jsonpath={.status.phase}/{.status.capacity.storage}'], { allowFail: true })).stdout;
+    if (/^Bound\/\S+$/.test(got)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`claim ${name} was not bound by the PV controller`);
+}
 const apply = (o: object) => c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(o) });
 const claim = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '2Gi' } }, volumeName: `pv-${name}`, storageClassName: '' } });
 const volume = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: `pv-${name}` }, spec: { capacity: { storage: '2Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: `/tmp/${name}` }, claimRef: { namespace: 'default', name }, storageClassName: '' } });
@@ -39,6 +48,7 @@ before(async () => {
   }
   await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app', namespace: 'default' }, spec: { nodeName: NODE, containers: [{ name: 'app', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }] } });
   // A resize waiting for the node, as the resizer leaves it.
+  await boundByController('data');
   await c.kubectl(['patch', 'pvc', 'data', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Bound', capacity: { storage: '1Gi' }, conditions: [{ type: 'FileSystemResizePending', status: 'True' }] } })]);
 });
 
@@ -88,6 +98,7 @@ test('the agent’s node expansion, as the node: NodeExpandVolume, then the clai
     await apply({ ...volume('grown'), spec: { ...volume('grown').spec, capacity: { storage: '3Gi' } } });
     await apply(claim('grown'));
     await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'grower', namespace: 'default' }, spec: { nodeName: NODE, containers: [{ name: 'app', image: 'busybox' }], volumes: [{ name: 'g', persistentVolumeClaim: { claimName: 'grown' } }] } });
+    await boundByController('grown');
     await c.kubectl(['patch', 'pvc', 'grown', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Bound', capacity: { storage: '2Gi' }, conditions: [{ type: 'FileSystemResizePending', status: 'True' }] } })]);
     const pod = JSON.parse((await c.kubectl(['get', 'pod', 'grower', '-o', 'json'])).stdout) as Pod;
     const podDir = join(dir, 'pods', pod.metadata.uid);

@@ -60,13 +60,9 @@ test('a container writing past its ephemeral-storage limit into its own filesyst
 test('a claim’s volume in use is reported in kubelet_volume_stats_* on /metrics', { skip }, async () => {
   await writeFile(join(hostDir, 'hello'), 'hi');
   await apply({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'stats-pv' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: hostDir }, claimRef: { namespace: 'default', name: 'stats-data' }, storageClassName: '' } });
-  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'stats-data', namespace: 'default', annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'stats-pv', storageClassName: '' } });
-  // Bound by the PV controller where it runs; by hand otherwise (pre-bound on both sides, binding marked completed for the scheduler).
-  await until('claim Bound', async () => {
-    if ((await jp('pvc stats-data', '{.status.phase}')) === 'Bound') return true;
-    await c.kubectl(['patch', 'pvc', 'stats-data', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}'], { allowFail: true });
-    return false;
-  });
+  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'stats-data', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, volumeName: 'stats-pv', storageClassName: '' } });
+  // The PV controller binds the pre-bound pair.
+  await until('claim Bound', async () => (await jp('pvc stats-data', '{.status.phase}')) === 'Bound');
   await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stats-user' }, spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'stats-data' } }], containers: busybox('sleep 3600', [{ name: 'data', mountPath: '/data' }]) } });
   await until('stats-user Running', async () => (await jp('pod stats-user', '{.status.phase}')) === 'Running');
   let page = '';
