@@ -27,6 +27,10 @@ const allowed = {
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
+  // Storage (docs/storage.md): the CSI contract, and the node-side sidecars the agent runs.
+  csi: ['api', 'util'],
+  // The node-side sidecars run on the controller runtime (src/controllers/controller.ts).
+  storage: ['api', 'client', 'util', 'csi', 'controllers'],
   cli: ['*'],
 };
 
