@@ -110,7 +110,12 @@ class SnapshotSidecar extends Controller {
     if (owner && owner !== this.o.nodeName) return undefined;
     if (!owner) {
       // First agent to write its name takes it; a conflict means another one did (or it changed): look again.
-      c = await annotate(this.o.client, R.volumesnapshotcontents, c, ANN_NODE_OF_VOLUME, this.o.nodeName);
+      try {
+        c = await annotate(this.o.client, R.volumesnapshotcontents, c, ANN_NODE_OF_VOLUME, this.o.nodeName);
+      } catch (e) {
+        if (isConflict(e)) return { requeueAfter: 200 };
+        throw e;
+      }
       if (!c) return undefined;
     }
     if (work === 'delete') return this.deleteSnapshot(c, ctl);
