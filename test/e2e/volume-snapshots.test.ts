@@ -340,4 +340,27 @@ describe('volume snapshots', () => {
     assert.equal(await can('list', 'bob'), 'yes');
     assert.equal(await can('create', 'bob'), 'no');
   });
+  test("a chart's copy of the external-snapshotter CRDs does not displace the built-in kinds", async () => {
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'volumesnapshots.snapshot.storage.k8s.io', annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814' } },
+      spec: {
+        group: 'snapshot.storage.k8s.io',
+        names: { kind: 'VolumeSnapshot', listKind: 'VolumeSnapshotList', plural: 'volumesnapshots', singular: 'volumesnapshot', shortNames: ['vs'] },
+        scope: 'Namespaced',
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } }, subresources: { status: {} } }],
+      },
+    };
+    await k(['apply', '-f', '-'], JSON.stringify(crd));
+    await wait('the CRD is refused its names', async () => {
+      const got = await getJson(['crd', 'volumesnapshots.snapshot.storage.k8s.io']);
+      return got?.status?.conditions?.some((x: { type: string; status: string }) => x.type === 'NamesAccepted' && x.status === 'False') === true;
+    });
+    // Still the built-in kind: its rules hold.
+    const r = await c.request('POST', `/apis/snapshot.storage.k8s.io/v1/namespaces/${NS}/volumesnapshots`, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name: 'x' }, spec: { source: {} } });
+    assert.equal(r.status, 422, r.body);
+    await k(['delete', 'crd', 'volumesnapshots.snapshot.storage.k8s.io']);
+    assert.equal((await snapshot('no-class'))?.status?.readyToUse, true, 'snapshots survive the CRD going');
+  });
 });
