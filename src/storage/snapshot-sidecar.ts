@@ -17,7 +17,7 @@ import { ANN_NODE_OF_VOLUME, ANN_SNAPSHOT_BEING_DELETED, CSI_PARAMETER_PREFIX, F
 import type { EventRecorder } from '../client/events.js';
 import { annotate, changeFinalizers, hasFinalizer } from '../client/finalizers.js';
 import type { InformerLike } from '../client/informer.js';
-import type { InformerFactory } from '../client/informer-factory.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
 import { deepEqual } from '../util/equal.js';
@@ -36,8 +36,8 @@ type ListSnapshots = (req: { snapshotId?: string; sourceVolumeId?: string }) => 
 export interface SnapshotSidecarOptions {
   /** Writes contents and their status: an identity with SNAPSHOT_SIDECAR_RULES. */
   client: RestClient;
-  /** Lists and watches contents, classes and CSIDrivers (an identity that may). */
-  informers: InformerFactory;
+  /** Lists and watches contents, classes and CSIDrivers: a factory on an identity that may (not the node's); default: one of its own on `client`. */
+  informers?: InformerFactory;
   registry: CsiRegistry;
   nodeName: string;
   recorder: EventRecorder;
@@ -77,7 +77,7 @@ class SnapshotSidecar extends Controller {
   private readonly classes: InformerLike;
   private readonly drivers: InformerLike;
 
-  constructor(private o: SnapshotSidecarOptions) {
+  constructor(private o: SnapshotSidecarOptions & { informers: InformerFactory }) {
     super('csi-snapshotter', o.log, o.informers, 1);
     this.contents = this.informers.informer(R.volumesnapshotcontents);
     this.classes = this.informers.informer(R.volumesnapshotclasses);
@@ -200,7 +200,14 @@ class SnapshotSidecar extends Controller {
 
 /** Starts the node's csi-snapshotter; stop() ends it (in-flight CSI calls finish on their own). */
 export function startSnapshotSidecar(o: SnapshotSidecarOptions): { stop(): void } {
-  const s = new SnapshotSidecar({ ...o, log: o.log.child({ component: 'csi-snapshotter' }) });
+  const log = o.log.child({ component: 'csi-snapshotter' });
+  const own = o.informers ? undefined : new InformerFactory(o.client, log.child({ component: 'informers' }));
+  const s = new SnapshotSidecar({ ...o, informers: o.informers ?? own!, log });
   s.start();
-  return { stop: () => s.stop() };
+  return {
+    stop: () => {
+      s.stop();
+      own?.stop();
+    },
+  };
 }

@@ -202,7 +202,7 @@ export class CrdController {
         delete next.metadata!.finalizers;
         await crds.delete(undefined, name, cur.revision);
       } else {
-        const conditions = (next.status?.conditions ?? []).map((c) => (c.type === 'Terminating' ? { ...c, ...(skipped ? { status: 'False', ...skipped } : { reason: 'InstanceDeletionCompleted', message: 'removed all instances' }) } : c));
+        const conditions = (next.status?.conditions ?? []).map((c) => (c.type === 'Terminating' ? { ...c, ...(skipped ? { status: 'False' as const, ...skipped } : { reason: 'InstanceDeletionCompleted', message: 'removed all instances' }) } : c));
         next.status = { ...next.status, conditions };
         await crds.update(next, cur.revision);
       }
