@@ -35,6 +35,7 @@ import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 import { volumeControllers } from './persistentvolume/controllers.js';
+import { SnapshotController } from './snapshot/snapshot-controller.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -113,6 +114,7 @@ export async function startControllerManager(opts: {
     new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
     ...volumeControllers(as, factory, log),
+    new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

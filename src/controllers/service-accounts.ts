@@ -35,4 +35,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   pvprotection: 'pv-protection-controller',
   expand: 'expand-controller',
   ephemeralvolume: 'ephemeral-volume-controller',
+  snapshot: 'snapshot-controller',
 } as const;

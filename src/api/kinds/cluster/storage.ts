@@ -1,6 +1,7 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim: storage with a life of its own, and the claims
 // pods use to get it.
 
+import { normalizeDataSources, validateDataSources } from './pvc-data-source.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, kindSchema, labelSelector } from '../../meta.js';
@@ -184,7 +185,10 @@ export const persistentVolumeClaim: KindDef = {
     s.volumeMode ??= 'Filesystem';
     ((o as Pvc).status ??= {}).phase ??= 'Pending';
   },
-  prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
+  prepareCreate: (o) => {
+    dropDisabledVolumeSpecFields(o.spec);
+    normalizeDataSources(o);
+  },
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeClaimWarnings(o),
   validate: (o, old) => {
@@ -193,6 +197,7 @@ export const persistentVolumeClaim: KindDef = {
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes', 'at least 1 access mode is required'));
     if (!s.resources?.requests?.storage) errs.push(fieldErr.required('spec.resources[storage]'));
     if (old) errs.push(...validatePersistentVolumeClaimUpdate(o, old));
+    errs.push(...validateDataSources(s));
     return errs;
   },
 };

@@ -65,6 +65,16 @@ export const controllerClusterRoles: ClusterRole[] = [
   controller('replicaset-controller', [rule(['get', 'list', 'update', 'watch'], apps, ['replicasets']), rule(['update'], apps, ['replicasets/status']), rule(['update'], apps, ['replicasets/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('replication-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['replicationcontrollers']), rule(['update'], [''], ['replicationcontrollers/status']), rule(['update'], [''], ['replicationcontrollers/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps'])]),
+  // gifee: the external-snapshotter's snapshot-controller, run in the controller manager (its snapshot-controller-runner role).
+  controller('snapshot-controller', [
+    rule(READ, [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshotclasses']),
+    rule(['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots/status']),
+  ]),
   controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
   controller('statefulset-controller', [
     rule(['list', 'watch'], [''], ['pods']),
