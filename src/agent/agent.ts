@@ -41,6 +41,7 @@ import type { CsiRegistry } from '../csi/types.js';
 import { CsiNodeInfo } from './csi/csinode.js';
 import { PluginWatcher } from './csi/plugin-watcher.js';
 import { serveDriver } from '../csi/registration.js';
+import { which } from '../util/which.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
@@ -302,8 +303,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 /** The host tools the agent runs; a missing one is named with the package that provides it. */
 async function preflight() {
   const { access } = await import('node:fs/promises');
-  const { execFile } = await import('node:child_process');
-  const onPath = (cmd: string) => new Promise<boolean>((r) => execFile('sh', ['-c', `command -v ${cmd}`], (e) => r(!e)));
+  const onPath = async (cmd: string) => (await which(cmd)) !== undefined;
   const missing: string[] = [];
   for (const [cmd, pkg] of [
     ['runc', 'runc'],

@@ -4,26 +4,12 @@
 // mount's "wrong fs type, bad option, bad superblock".
 
 import { access, readFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-
-const BIN_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 
 /** The full path of an executable in the usual system directories, or undefined. */
-export async function findExecutable(name: string, dirs = BIN_DIRS): Promise<string | undefined> {
-  for (const d of dirs) {
-    const p = join(d, name);
-    if (
-      await access(p, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return p;
-  }
-  return undefined;
-}
+export const findExecutable = (name: string, dirs = SYSTEM_BIN_DIRS) => which(name, dirs);
 
 /** Filesystems the running kernel can mount now (/proc/filesystems). */
 export async function kernelFilesystems(): Promise<Set<string>> {
