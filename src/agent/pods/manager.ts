@@ -16,6 +16,7 @@ import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
 import { parseQuantity } from '../../api/quantity.js';
+import type { StatsPodTarget } from '../stats/types.js';
 
 /** A container's request of a resource in bytes; a limit alone stands for the request, as the API server defaults it. */
 function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory' | 'ephemeral-storage'): number {
@@ -87,6 +88,16 @@ export class PodManager {
         }),
         storagePaths: [w.dir, podLogDir(this.deps.dataDir, pod)],
       });
+    }
+    return out;
+  }
+
+  /** The pods the stats collector measures (agent/stats). */
+  statsTargets(): StatsPodTarget[] {
+    const out: StatsPodTarget[] = [];
+    for (const w of this.workers.values()) {
+      const t = w.statsTarget();
+      if (t) out.push(t);
     }
     return out;
   }
