@@ -44,9 +44,7 @@ function network(time: number, interfaces: InterfaceCounters[]) {
 
 export function buildSummary(c: Collection, onlyCpuAndMemory = false): object {
   const n = c.node;
-  const nodeMemory = n.memory
-    ? { time: rfc3339(n.time), availableBytes: Math.max(0, n.memory.total - n.memory.workingSet), usageBytes: n.memory.usage, workingSetBytes: n.memory.workingSet, rssBytes: n.memory.rss, pageFaults: n.memory.pageFaults, majorPageFaults: n.memory.majorPageFaults }
-    : undefined;
+  const nodeMemory = n.memory ? { time: rfc3339(n.time), availableBytes: Math.max(0, n.memory.total - n.memory.workingSet), usageBytes: n.memory.usage, workingSetBytes: n.memory.workingSet, rssBytes: n.memory.rss, pageFaults: n.memory.pageFaults, majorPageFaults: n.memory.majorPageFaults } : undefined;
   const nodeCpu = n.cpuNs !== undefined ? { time: rfc3339(n.time), ...(n.usageNanoCores !== undefined ? { usageNanoCores: n.usageNanoCores } : {}), usageCoreNanoSeconds: Math.round(n.cpuNs) } : undefined;
   const node = {
     nodeName: c.nodeName,
