@@ -21,17 +21,20 @@ let nobody = '';
 const jp = async (what: string, path: string) => (await c.kubectl(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
 const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: async () => (await c.kubectl(['get', 'pods', '-o', 'wide'], { allowFail: true })).stdout });
 
-/** A GET on the agent's port (loopback: the agent listens on every address). */
-const agentGet = (path: string, token?: string) =>
+/** A GET with only a bearer token (no client certificate). */
+const tokenGet = (url: string, token?: string) =>
   new Promise<{ status: number; body: string }>((resolve, reject) => {
     https
-      .get({ host: '127.0.0.1', port, path, rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
+      .get(url, { rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {} }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);
   });
+
+/** A GET on the agent's port (loopback: the agent listens on every address). */
+const agentGet = (path: string, token?: string) => tokenGet(`https://127.0.0.1:${port}${path}`, token);
 
 /** The value of one series in Prometheus text, or undefined. */
 const sample = (text: string, series: string): number | undefined => {
@@ -82,6 +85,12 @@ test('a pod burning CPU: rising container_cpu_usage_seconds_total, its memory an
   assert.match(text, /^node_memory_working_set_bytes /m);
   assert.match(text, /^container_start_time_seconds\{container="burn",namespace="default",pod="burner"\} [\d.e+]+$/m);
   assert.match(text, /^resource_scrape_error 0$/m);
+  // The same through the API server's nodes/proxy, as `kubectl get --raw` and Prometheus's kubelet jobs read it.
+  const node = await jp('nodes', '{.items[0].metadata.name}');
+  const viaApi = (await c.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics/resource`])).stdout;
+  assert.match(viaApi, /^container_cpu_usage_seconds_total\{container="burn",namespace="default",pod="burner"\} /m);
+  assert.match((await c.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics/cadvisor`])).stdout, /^container_memory_working_set_bytes\{container="burn",/m);
+  assert.ok(JSON.parse((await c.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])).stdout).pods.some((p: any) => p.podRef.name === 'burner'));
   await until('the burner CPU counter rises', async () => {
     const now = sample((await agentGet('/metrics/resource', scraper)).body, series);
     return now !== undefined && now > first! + 0.5;
@@ -122,4 +131,9 @@ test('unauthenticated and unauthorized callers are refused, as for /metrics', { 
     assert.equal(denied.status, 403, `${path}: ${denied.body}`);
   }
   assert.equal((await agentGet('/metrics', scraper)).status, 200);
+  // Through the API server: nodes/proxy needs its own RBAC grant, which neither service account has.
+  const node = await jp('nodes', '{.items[0].metadata.name}');
+  const r = await tokenGet(`${c.url}/api/v1/nodes/${node}/proxy/metrics/resource`, scraper);
+  assert.equal(r.status, 403, r.body);
+  assert.match(r.body, /nodes\/proxy/);
 });
