@@ -8,6 +8,7 @@ import type { StatsCollector } from './collector.js';
 import { readMachineIds } from './machine-ids.js';
 import { renderResourceMetrics } from './resource-metrics.js';
 import { buildSummary } from './summary.js';
+import { renderVolumeStats } from './volume-metrics.js';
 import type { Logger } from '../../util/log.js';
 
 export function agentStatsEndpoints(collector: StatsCollector, log?: Logger): KubeletStatsEndpoints {
@@ -21,5 +22,6 @@ export function agentStatsEndpoints(collector: StatsCollector, log?: Logger): Ku
     resourceMetrics: async () => renderResourceMetrics(await collection()),
     cadvisorMetrics: async () => renderCadvisorMetrics(await collection(), machine),
     summary: async (_req, only) => buildSummary(await collector.collect(), only),
+    kubeletMetrics: async () => renderVolumeStats(await collection()),
   };
 }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderCadvisorMetrics } from './cadvisor-metrics.js';
 import { renderResourceMetrics } from './resource-metrics.js';
+import { renderVolumeStats } from './volume-metrics.js';
 import type { Collection } from './types.js';
 
 const T = 1750705768415;
@@ -92,4 +93,40 @@ test("/metrics/cadvisor: cAdvisor's names with the kubelet's labels for the node
   const names = lines.filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
   assert.deepEqual(names, [...names].sort());
   assert.equal(new Set(names).size, names.length);
+});
+
+test('kubelet_volume_stats_*: one series per claim, labelled namespace and persistentvolumeclaim, no timestamps', () => {
+  const fs = { time: T, availableBytes: 5663154176, capacityBytes: 10434699264, usedBytes: 4217896960, inodes: 655360, inodesFree: 655344, inodesUsed: 16 };
+  const pod = (name: string) => ({
+    ...collection.pods[0],
+    target: { ...collection.pods[0].target, name },
+    volumes: [
+      { name: 'data', pvcName: 'testpvc', fs },
+      { name: 'scratch', fs },
+    ],
+  });
+  const text = renderVolumeStats({ ...collection, pods: [pod('a'), pod('b')] });
+  assert.equal(
+    text,
+    `# HELP kubelet_volume_stats_available_bytes [ALPHA] Number of available bytes in the volume
+# TYPE kubelet_volume_stats_available_bytes gauge
+kubelet_volume_stats_available_bytes{namespace="kube-system",persistentvolumeclaim="testpvc"} 5.663154176e+09
+# HELP kubelet_volume_stats_capacity_bytes [ALPHA] Capacity in bytes of the volume
+# TYPE kubelet_volume_stats_capacity_bytes gauge
+kubelet_volume_stats_capacity_bytes{namespace="kube-system",persistentvolumeclaim="testpvc"} 1.0434699264e+10
+# HELP kubelet_volume_stats_inodes [ALPHA] Maximum number of inodes in the volume
+# TYPE kubelet_volume_stats_inodes gauge
+kubelet_volume_stats_inodes{namespace="kube-system",persistentvolumeclaim="testpvc"} 655360
+# HELP kubelet_volume_stats_inodes_free [ALPHA] Number of free inodes in the volume
+# TYPE kubelet_volume_stats_inodes_free gauge
+kubelet_volume_stats_inodes_free{namespace="kube-system",persistentvolumeclaim="testpvc"} 655344
+# HELP kubelet_volume_stats_inodes_used [ALPHA] Number of used inodes in the volume
+# TYPE kubelet_volume_stats_inodes_used gauge
+kubelet_volume_stats_inodes_used{namespace="kube-system",persistentvolumeclaim="testpvc"} 16
+# HELP kubelet_volume_stats_used_bytes [ALPHA] Number of used bytes in the volume
+# TYPE kubelet_volume_stats_used_bytes gauge
+kubelet_volume_stats_used_bytes{namespace="kube-system",persistentvolumeclaim="testpvc"} 4.21789696e+09
+`,
+  );
+  assert.equal(renderVolumeStats(undefined), '');
 });

@@ -120,7 +120,10 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
       const allowed = await o.auth.check(req, url.pathname);
       if (!allowed.ok) return sendStatus(res, allowed.code, allowed.message);
       // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
-      if (url.pathname === '/metrics') return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      if (url.pathname === '/metrics') {
+        const extra = (await o.stats?.kubeletMetrics?.(req).catch(() => '')) ?? '';
+        return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render() + extra);
+      }
       if (o.stats && STATS_PATHS.has(url.pathname)) return await serveStats(url, req, res, o.stats);
       const p = parseStreamPath(url.pathname);
       if (!p) return sendStatus(res, 404, `the agent does not serve ${url.pathname}`);

@@ -15,6 +15,8 @@ export interface KubeletStatsEndpoints {
   cadvisorMetrics(req: IncomingMessage): Promise<string>;
   /** /stats/summary: the Summary API object; only CPU and memory with ?only_cpu_and_memory=true. */
   summary(req: IncomingMessage, onlyCpuAndMemory: boolean): Promise<object>;
+  /** kubelet_* families appended to the port's /metrics (kubelet_volume_stats_*); optional. */
+  kubeletMetrics?(req: IncomingMessage): Promise<string>;
 }
 
 export const STATS_PATHS = new Set(['/metrics/resource', '/metrics/cadvisor', '/stats/summary', '/stats/summary/']);
