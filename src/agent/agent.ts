@@ -232,7 +232,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // As the kubelet's webhook mode: callers authenticated by certificate or TokenReview, paths authorized by SubjectAccessReview.
   const auth = new StreamAuth({ nodeName, certUsers: o.tls.clientUsers, reviews: apiAccessReviews(client) });
   // The kubelet's /stats/summary, /metrics/resource and /metrics/cadvisor, from the pods' cgroups and the node's /proc.
-  const statsCollector = new StatsCollector({ nodeName, pods: () => pods.statsTargets(), cgroupParent: 'gifee', nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images') });
+  const statsCollector = new StatsCollector({ nodeName, pods: () => pods.statsTargets(), cgroupParent: 'gifee', processFallback: !runtime.capabilities.cgroups, nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images') });
   const stats = agentStatsEndpoints(statsCollector, log.child({ part: 'stats' }));
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);

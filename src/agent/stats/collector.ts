@@ -15,6 +15,7 @@ import { type CgroupReader, detectCgroupReader, readSmall } from './cgroup-reade
 import { DISK_INTERVAL_MS, DiskUsageCache } from './disk-cache.js';
 import { readNodeSample } from './node-stats.js';
 import { parseNetDev } from './proc-files.js';
+import { readProcessSample, sumSamples } from './process-sample.js';
 import type { Collection, ContainerCollection, FsFigures, PodCollection, StatsPodTarget } from './types.js';
 
 export const DEFAULT_COLLECTION_CACHE_MS = 5_000;
@@ -28,6 +29,8 @@ export interface StatsCollectorOptions {
   /** The agent's data dir (nodefs: writable layers, logs, emptyDirs) and the image store (imagefs). */
   nodefsPath: string;
   imagefsPath: string;
+  /** Containers without cgroups (the process runtime): read each container's process instead. */
+  processFallback?: boolean;
   cgroups?: CgroupReader;
   procRoot?: string;
   cacheMs?: number;
@@ -102,17 +105,18 @@ export class StatsCollector {
 
   private async collectPod(target: StatsPodTarget, nodeFs: FsFigures | undefined, nextCpu: Map<string, { ns: number; time: number }>): Promise<PodCollection | undefined> {
     const cgroup = `/${this.o.cgroupParent}/pod${target.uid}`;
-    const cg = this.cgroups.read(cgroup);
+    let cg = this.cgroups.read(cgroup);
     const containers: ContainerCollection[] = [];
     for (const c of target.containers) {
       const path = `${cgroup}/${c.id}`;
-      const s = this.cgroups.read(path);
+      const s = this.o.processFallback ? (c.pid ? readProcessSample(c.pid, this.proc) : undefined) : this.cgroups.read(path);
       // Gone between the pod manager's list and this read (it just exited): left out, not an error.
       if (!s) continue;
       const rootfs = c.writableLayer ? usageFigures(await this.disk.get(c.writableLayer), nodeFs) : undefined;
       const logs = c.logDir ? usageFigures(await this.disk.get(c.logDir), nodeFs) : undefined;
       containers.push({ target: c, cgroup: path, cg: s, usageNanoCores: this.rate(path, s.cpuNs, s.time, nextCpu), rootfs, logs });
     }
+    if (this.o.processFallback) cg = sumSamples(containers.map((x) => x.cg));
     // A pod whose cgroup is gone and none of whose containers could be read has nothing to report.
     if (!cg && containers.length === 0) return undefined;
     const volumes: PodCollection['volumes'] = [];

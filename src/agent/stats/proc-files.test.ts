@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { cpuNsFromPidStat, readProcessSample, sumSamples } from './process-sample.js';
 import { busyCpuNsFromProcStat, parseCpuacctStat, parseCpuStatV2, parseLimit, parseNetDev } from './proc-files.js';
 
 const NET_DEV = `Inter-|   Receive                                                |  Transmit
@@ -38,4 +39,21 @@ test('limits: "max" and v1\'s page-rounded "unlimited" are no limit', () => {
   assert.equal(parseLimit('134217728\n'), 134217728);
   assert.equal(parseLimit(undefined), undefined);
   assert.equal(parseLimit('junk'), undefined);
+});
+
+test('/proc/<pid>/stat: utime+stime+cutime+cstime, with a command holding spaces and parentheses', () => {
+  const stat = '4242 (my (odd) cmd) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 7 3 20 0 1 0 12345 1000000 200 18446744073709551615\n';
+  assert.deepEqual(cpuNsFromPidStat(stat), { cpuNs: 310 * 1e7, userNs: 257 * 1e7, systemNs: 53 * 1e7 });
+  assert.equal(cpuNsFromPidStat('garbage'), undefined);
+});
+
+test('a live process reads; a pod sums its containers', { skip: process.platform !== 'linux' }, () => {
+  const s = readProcessSample(process.pid)!;
+  assert.ok(s.cpuNs > 0 && (s.rss ?? 0) > 0, JSON.stringify(s));
+  assert.equal(readProcessSample(2 ** 22 + 12345), undefined);
+  const sum = sumSamples([
+    { time: 1, cpuNs: 1, memoryUsage: 2, workingSet: 2, rss: 2 },
+    { time: 5, cpuNs: 3, memoryUsage: 4, workingSet: 4, rss: 4 },
+  ])!;
+  assert.deepEqual([sum.time, sum.cpuNs, sum.workingSet], [5, 4, 6]);
 });
