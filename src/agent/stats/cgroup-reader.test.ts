@@ -52,6 +52,9 @@ test('v2: cpu.stat usage_usec, memory.current minus inactive_file, anon as RSS, 
   assert.equal(rootSample.cpuNs, 99_000);
   assert.equal(rootSample.memoryUsage, undefined);
   assert.equal(r.read('/gifee/podU/gone'), undefined);
+  writeTree(root, { 'gifee/podU/pids.current': '7\n' });
+  assert.equal(r.tasks('/gifee/podU'), 7);
+  assert.equal(r.tasks('/gifee/none'), undefined);
 });
 
 test('the real machine: the root cgroup reads', { skip: process.platform !== 'linux' }, () => {

@@ -34,6 +34,8 @@ export interface CgroupReader {
   readonly version: 1 | 2;
   /** A cgroup by its path under the hierarchy root ("/gifee/pod<uid>/<id>"; "/" for the root). */
   read(path: string): CgroupSample | undefined;
+  /** Tasks (processes and threads) in the cgroup: pids.current; undefined if unknown. */
+  tasks(path: string): number | undefined;
 }
 
 /** A small kernel file's text, or undefined if it cannot be read (gone, no permission). */
@@ -60,6 +62,13 @@ export class CgroupV1Reader implements CgroupReader {
   constructor(root = '/sys/fs/cgroup') {
     this.cpuacct = ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'cpuacct.usage'))) ?? join(root, 'cpuacct');
     this.memory = join(root, 'memory');
+    this.pids = join(root, 'pids');
+  }
+
+  private pids: string;
+
+  tasks(path: string): number | undefined {
+    return num(readSmall(join(this.pids, path, 'pids.current')));
   }
 
   read(path: string): CgroupSample | undefined {
@@ -95,6 +104,10 @@ export class CgroupV1Reader implements CgroupReader {
 export class CgroupV2Reader implements CgroupReader {
   readonly version = 2 as const;
   constructor(private root = '/sys/fs/cgroup') {}
+
+  tasks(path: string): number | undefined {
+    return num(readSmall(join(this.root, path, 'pids.current')));
+  }
 
   read(path: string): CgroupSample | undefined {
     const dir = join(this.root, path);

@@ -18,7 +18,9 @@ function machine() {
   const data = join(root, 'data');
   writeTree(cg, {
     ...v1Cgroup('/', { cpuNs: 100e9, usage: 900_000, inactiveFile: 100_000, rss: 500_000 }),
+    ...v1Cgroup('/gifee', { cpuNs: 4e9, usage: 60_000, inactiveFile: 10_000, rss: 40_000 }),
     ...v1Cgroup('/gifee/podA', { cpuNs: 3e9, usage: 50_000, inactiveFile: 10_000, rss: 30_000 }),
+    'pids/gifee/podA/pids.current': '3\n',
     ...v1Cgroup('/gifee/podA/ctr1', { cpuNs: 2e9, usage: 40_000, inactiveFile: 8_000, rss: 25_000, limit: '1048576' }),
   });
   writeTree(proc, { meminfo: 'MemTotal: 1000 kB\nMemFree: 100 kB\n', loadavg: '0 0 0 1/300 9\n', 'sys/kernel/pid_max': '4096\n', 'sys/kernel/threads-max': '9999\n', 'net/dev': NET(1, 2), '4242/net/dev': NET(1000, 2000) });
@@ -126,6 +128,9 @@ test('summary: the kubelet Summary shape; only_cpu_and_memory drops the rest', a
   assert.equal(pod.network.txBytes, 2000);
   assert.equal(pod.volume[0].name, 'scratch');
   assert.ok(pod['ephemeral-storage'].usedBytes >= 15_000);
+  assert.deepEqual(pod.process_stats, { process_count: 3 });
+  assert.equal(s.node.systemContainers[0].name, 'pods');
+  assert.equal(s.node.systemContainers[0].memory.workingSetBytes, 50_000);
   assert.match(pod.cpu.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   const only = JSON.parse(JSON.stringify(buildSummary(c, true))) as any;
   assert.equal(only.pods[0].network, undefined);

@@ -78,6 +78,8 @@ export class StatsCollector {
     const nodeRate = node.cpuNs !== undefined ? this.rate('/', node.cpuNs, node.time, nextCpu) : undefined;
     const [nodeFs, imageFs] = await Promise.all([fsFigures(this.o.nodefsPath), fsFigures(this.o.imagefsPath)]);
     this.device ??= blockDeviceOf(this.o.nodefsPath, this.proc);
+    const podsPath = `/${this.o.cgroupParent}`;
+    const podsCg = this.o.processFallback ? undefined : this.cgroups.read(podsPath);
     this.disk.begin();
     const imageUse = await this.disk.get(this.o.imagefsPath);
     if (imageFs && imageUse) Object.assign(imageFs, { usedBytes: imageUse.bytes, inodesUsed: imageUse.inodes });
@@ -95,6 +97,7 @@ export class StatsCollector {
       nodeName: this.o.nodeName,
       time: node.time,
       node: { ...node, usageNanoCores: nodeRate, startTime: this.bootTime },
+      podsCgroup: podsCg ? { cg: podsCg, usageNanoCores: this.rate(podsPath, podsCg.cpuNs, podsCg.time, nextCpu) } : undefined,
       nodeFs,
       imageFs,
       device: await this.device,
@@ -133,6 +136,7 @@ export class StatsCollector {
       network: target.hostNetwork ? undefined : this.podNetwork(target),
       volumes,
       ephemeral: ephemeralFigures(containers, volumes, nodeFs),
+      processCount: this.o.processFallback ? undefined : this.cgroups.tasks(cgroup),
     };
   }
 

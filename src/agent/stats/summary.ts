@@ -48,6 +48,8 @@ export function buildSummary(c: Collection, onlyCpuAndMemory = false): object {
   const nodeCpu = n.cpuNs !== undefined ? { time: rfc3339(n.time), ...(n.usageNanoCores !== undefined ? { usageNanoCores: n.usageNanoCores } : {}), usageCoreNanoSeconds: Math.round(n.cpuNs) } : undefined;
   const node = {
     nodeName: c.nodeName,
+    // The kubelet's "pods" system container: the cgroup every pod is under.
+    systemContainers: c.podsCgroup ? [{ name: 'pods', startTime: n.startTime, cpu: cpu(c.podsCgroup.cg, c.podsCgroup.usageNanoCores), memory: memory(c.podsCgroup.cg) }] : undefined,
     startTime: n.startTime,
     cpu: nodeCpu,
     memory: nodeMemory,
@@ -81,6 +83,7 @@ export function buildSummary(c: Collection, onlyCpuAndMemory = false): object {
       network: p.network ? network(p.network.time, p.network.interfaces) : undefined,
       volume: p.volumes.map((v) => ({ ...fs(v.fs), name: v.name, ...(v.pvcName ? { pvcRef: { name: v.pvcName, namespace: p.target.namespace } } : {}) })),
       'ephemeral-storage': fs(p.ephemeral),
+      process_stats: p.processCount !== undefined ? { process_count: p.processCount } : undefined,
     };
   });
   // JSON.stringify drops the undefined fields, as omitempty does.

@@ -75,12 +75,16 @@ export interface PodCollection {
   network?: { time: number; interfaces: InterfaceCounters[] };
   volumes: { name: string; pvcName?: string; fs: FsFigures }[];
   ephemeral?: FsFigures;
+  /** Processes and threads in the pod's cgroup (process_stats.process_count). */
+  processCount?: number;
 }
 
 export interface Collection {
   nodeName: string;
   time: number;
   node: NodeSample & { usageNanoCores?: number; startTime?: string };
+  /** The cgroup all pods are under (the summary's "pods" system container). */
+  podsCgroup?: { cg: CgroupSample; usageNanoCores?: number };
   /** statfs of the agent's data dir (nodefs) and of the image store (imagefs), and the image store's use. */
   nodeFs?: FsFigures;
   imageFs?: FsFigures;
