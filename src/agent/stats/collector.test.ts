@@ -88,8 +88,12 @@ test('rates from the previous collection; a restarted counter gives no rate; cac
   const cached = new StatsCollector({ nodeName: 'n1', pods: () => pods, cgroupParent: 'gifee', nodefsPath: data, imagefsPath: data, cgroups: new CgroupV1Reader(cg), cacheMs: 5000 });
   const a = cached.collect(1000);
   assert.equal(cached.collect(3000), a, 'within the cache time, the same collection');
-  assert.notEqual(cached.collect(7000), a);
+  assert.equal(cached.collect(7000), a, 'one still running is shared, not raced');
   await a;
+  assert.equal(cached.collect(3000), a);
+  const b = cached.collect(7000);
+  assert.notEqual(b, a, 'after the cache time, a new collection');
+  await b;
 });
 
 test('a container cgroup removed between collections disappears from the next one', async () => {

@@ -40,7 +40,7 @@ export interface StatsCollectorOptions {
 export class StatsCollector {
   private cgroups: CgroupReader;
   private proc: string;
-  private cached?: { at: number; value: Promise<Collection> };
+  private cached?: { at: number; value: Promise<Collection>; pending: boolean };
   private previousCpu = new Map<string, { ns: number; time: number }>();
   private disk: DiskUsageCache;
   private device?: Promise<string | undefined>;
@@ -55,13 +55,18 @@ export class StatsCollector {
   /** The latest collection, fresh if the cached one is older than cacheMs (a failed one is not kept). */
   collect(now = Date.now()): Promise<Collection> {
     const ttl = this.o.cacheMs ?? DEFAULT_COLLECTION_CACHE_MS;
-    if (this.cached && now - this.cached.at < ttl) return this.cached.value;
+    // One collection at a time: a slow one (first disk walks) is shared rather than raced.
+    if (this.cached && (now - this.cached.at < ttl || this.cached.pending)) return this.cached.value;
     const value = this.collectNow();
-    const entry = { at: now, value };
+    const entry = { at: now, value, pending: true };
     this.cached = entry;
-    value.catch(() => {
-      if (this.cached === entry) this.cached = undefined;
-    });
+    value.then(
+      () => (entry.pending = false),
+      () => {
+        entry.pending = false;
+        if (this.cached === entry) this.cached = undefined;
+      },
+    );
     return value;
   }
 
