@@ -9,6 +9,9 @@ import { parseKeyValues, tasksFromLoadavg } from '../eviction/linux-stats.js';
 import { type CgroupReader, type CgroupSample, readSmall } from './cgroup-reader.js';
 import { busyCpuNsFromProcStat, type InterfaceCounters, parseNetDev } from './proc-files.js';
 
+/** Interfaces cAdvisor leaves out of the node's network figures: loopback and containers' host ends. */
+const IGNORED_INTERFACE = /^(lo|veth|docker|nerdctl)/;
+
 export interface NodeSample {
   time: number;
   cpuNs?: number;
@@ -35,7 +38,7 @@ export function readNodeSample(cgroups: CgroupReader, procRoot = '/proc'): NodeS
       memory = { total, usage, workingSet: Math.max(0, usage - (meminfo.get('Inactive(file)') ?? 0)), rss: meminfo.get('AnonPages') };
     }
   }
-  const interfaces = parseNetDev(readSmall(join(procRoot, 'net', 'dev')) ?? '').filter((i) => i.name !== 'lo');
+  const interfaces = parseNetDev(readSmall(join(procRoot, 'net', 'dev')) ?? '').filter((i) => !IGNORED_INTERFACE.test(i.name));
   const tasks = tasksFromLoadavg(readSmall(join(procRoot, 'loadavg')) ?? '');
   const limits = ['pid_max', 'threads-max'].map((f) => Number((readSmall(join(procRoot, 'sys', 'kernel', f)) ?? '').trim())).filter((n) => n > 0);
   const processes = tasks !== undefined && limits.length ? { current: tasks, max: Math.min(...limits) } : undefined;
