@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../../test/helpers/temp-dirs.js';
-import { CgroupV1Reader } from './cgroup-reader.js';
+import { CgroupV1Reader, detectCgroupReader } from './cgroup-reader.js';
 import { StatsCollector } from './collector.js';
-import { v1Cgroup, writeTree } from './fixtures.test-util.js';
+import { v1Cgroup, v2Cgroup, writeTree } from './fixtures.test-util.js';
 import { buildSummary } from './summary.js';
 import type { StatsPodTarget } from './types.js';
 
@@ -141,4 +141,32 @@ test('summary: the kubelet Summary shape; only_cpu_and_memory drops the rest', a
   assert.equal(only.pods[0].containers[0].rootfs, undefined);
   assert.equal(only.node.fs, undefined);
   assert.equal(only.pods[0].memory.workingSetBytes, 40_000);
+});
+
+test('cgroup v2: pods and containers from the unified tree; the node from the root cpu.stat and /proc/meminfo', async () => {
+  const root = tempDir('stats-v2-');
+  const cg = join(root, 'cg');
+  const proc = join(root, 'proc');
+  writeTree(cg, {
+    'cgroup.controllers': 'cpu memory pids\n',
+    ...v2Cgroup('/', { usageUsec: 7_000_000 }),
+    ...v2Cgroup('/gifee', { usageUsec: 3_000_000, current: 80_000, anon: 50_000, file: 30_000, inactiveFile: 20_000 }),
+    ...v2Cgroup('/gifee/podA', { usageUsec: 2_000_000, current: 60_000, anon: 40_000, file: 20_000, inactiveFile: 15_000 }),
+    ...v2Cgroup('/gifee/podA/ctr1', { usageUsec: 1_500_000, current: 50_000, anon: 35_000, file: 15_000, inactiveFile: 10_000, max: '1048576' }),
+    'gifee/podA/pids.current': '2\n',
+  });
+  writeTree(proc, { meminfo: 'MemTotal: 1000 kB\nMemFree: 200 kB\nInactive(file): 100 kB\nAnonPages: 300 kB\n', loadavg: '0 0 0 1/50 9\n' });
+  const pods: StatsPodTarget[] = [{ uid: 'A', namespace: 'ns', name: 'web', hostNetwork: true, containers: [{ name: 'app', id: 'ctr1', image: 'busybox' }], volumes: [] }];
+  const c = await new StatsCollector({ nodeName: 'n2', pods: () => pods, cgroupParent: 'gifee', nodefsPath: root, imagefsPath: root, cgroups: detectCgroupReader(cg), procRoot: proc, cacheMs: 0 }).collect();
+  assert.equal(c.node.cpuNs, 7e9);
+  assert.deepEqual(c.node.memory, { total: 1024000, usage: 800 * 1024, workingSet: 700 * 1024, rss: 300 * 1024 });
+  const p = c.pods[0];
+  assert.equal(p.cg?.workingSet, 45_000);
+  assert.equal(p.containers[0].cg.cpuNs, 1.5e9);
+  assert.equal(p.containers[0].cg.workingSet, 40_000);
+  assert.equal(p.containers[0].cg.rss, 35_000);
+  assert.equal(p.containers[0].cg.memoryLimit, 1048576);
+  assert.equal(p.processCount, 2);
+  assert.equal(p.network, undefined, 'host network pods have no interfaces of their own');
+  assert.equal(c.podsCgroup?.cg.workingSet, 60_000);
 });
