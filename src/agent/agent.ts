@@ -32,6 +32,8 @@ import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
+import { StatsCollector } from './stats/collector.js';
+import { agentStatsEndpoints } from './stats/endpoints.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
 import { startNodeVolumeExtras } from './volumes/node-volume-extras.js';
@@ -231,7 +233,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   // As the kubelet's webhook mode: callers authenticated by certificate or TokenReview, paths authorized by SubjectAccessReview.
   const auth = new StreamAuth({ nodeName, certUsers: o.tls.clientUsers, reviews: apiAccessReviews(client) });
-  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
+  // The kubelet's /stats/summary, /metrics/resource and /metrics/cadvisor, from the pods' cgroups and the node's /proc.
+  const statsCollector = new StatsCollector({ nodeName, pods: () => pods.statsTargets(), cgroupParent: 'gifee', processFallback: !runtime.capabilities.cgroups, nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images') });
+  const stats = agentStatsEndpoints(statsCollector, log.child({ part: 'stats' }));
+  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.

@@ -17,6 +17,7 @@ import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
 import { parseQuantity } from '../../api/quantity.js';
+import type { StatsPodTarget } from '../stats/types.js';
 
 /** A container's request of a resource in bytes; a limit alone stands for the request, as the API server defaults it. */
 function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory' | 'ephemeral-storage'): number {
@@ -113,6 +114,16 @@ export class PodManager {
   /** Pods that run here now (not finished, not leaving), with their directories and volume paths. */
   activePods(): { uid: string; dir: string; pod: Pod; volumePath(name: string): string | undefined }[] {
     return [...this.workers.values()].filter((w) => w.evictable).map((w) => ({ uid: w.uid, dir: w.dir, pod: w.pod, volumePath: (name: string) => w.volumePath(name) }));
+  }
+
+  /** The pods the stats collector measures (agent/stats). */
+  statsTargets(): StatsPodTarget[] {
+    const out: StatsPodTarget[] = [];
+    for (const w of this.workers.values()) {
+      const t = w.statsTarget();
+      if (t) out.push(t);
+    }
+    return out;
   }
 
   /** Set the check new pods must pass (the eviction manager's, from the node's current pressure). */

@@ -32,6 +32,7 @@ import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
 import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
+import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -727,6 +728,26 @@ export class PodWorker {
     const running = !previous && r.current.state === 'running';
     const stopped = running ? this.d.runtime.waitExit(r.current.id).then(() => undefined) : Promise.resolve();
     return { path, running, stopped };
+  }
+
+  /** What the stats collector reads for this pod (agent/stats): running containers, volumes, whether it has its own network. */
+  statsTarget(): StatsPodTarget | undefined {
+    if (!this.sandbox || this.finished || this.gone) return undefined;
+    const containers: StatsContainerTarget[] = [];
+    for (const r of this.records.values()) {
+      const cur = r.current;
+      if (cur?.state !== 'running') continue;
+      containers.push({ name: r.spec.name, id: cur.id, image: r.spec.image, startedAt: cur.startedAt, pid: cur.pid, logDir: containerLogDir(this.d.dataDir, this.pod, r.spec.name, this.uid), writableLayer: this.d.runtime.writableLayer?.(cur.id) });
+    }
+    const volumes: StatsVolumeTarget[] = [];
+    for (const v of this.pod.spec.volumes ?? []) {
+      const prepared = this.volumes?.get(v.name);
+      // hostPath volumes are the host's files, not the pod's use (the kubelet reports none either).
+      if (!prepared || v.hostPath) continue;
+      volumes.push({ name: v.name, path: prepared.path, pvcName: v.persistentVolumeClaim?.claimName });
+    }
+    const m = this.pod.metadata;
+    return { uid: this.uid, namespace: m.namespace ?? 'default', name: m.name, startTime: this.startTime, hostNetwork: !!this.sandbox.hostNetwork, containers, volumes };
   }
 
   containerRecord(name: string): ContainerRecord | undefined {
