@@ -23,10 +23,13 @@ const allowed = {
   proxy: ['api', 'client', 'util'],
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
-  agent: ['api', 'client', 'util', 'dns', 'proxy'],
+  agent: ['api', 'client', 'util', 'dns', 'proxy', 'csi', 'storage'],
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
+  // The CSI contract (types, node paths, gRPC transport) and storage's shared names and sidecars.
+  csi: ['api', 'util'],
+  storage: ['api', 'client', 'util', 'csi'],
   cli: ['*'],
 };
 

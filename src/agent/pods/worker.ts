@@ -17,7 +17,7 @@ import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js'
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
-import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
+import type { ContainerDevice, ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
 import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
 import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
@@ -25,6 +25,9 @@ import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
+import type { VolumeError } from '../volumes/volume-error.js';
+import type { CsiRegistry } from '../../csi/types.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
@@ -53,6 +56,10 @@ export interface WorkerDeps {
   oomScoreAdjFloor?: number;
   /** RuntimeClasses by name (a pod naming one runs only if its handler is this agent's); default: asked of the API. */
   runtimeClasses?: RuntimeClassLookup;
+  /** The CSI drivers registered on this node (the plugin watcher's); none: CSI volumes fail as with an unregistered driver. */
+  csi?: CsiRegistry;
+  /** The node's CSI volume manager (stage/publish reference counts shared by all pods); the PodManager makes it from csi. */
+  csiVolumes?: CsiVolumeManager;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -286,7 +293,7 @@ export class PodWorker {
     // an eviction for disk pressure must relieve it, as the kubelet tears down a terminated pod's
     // volumes and collects its dead containers. Logs stay for `kubectl logs`.
     for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(logFailure(this.log, 'removing a container of the evicted pod', { id: r.current.id }));
-    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the volumes of the evicted pod'));
+    await cleanupVolumes(this.dir, this.d.csiVolumes).catch(logFailure(this.log, 'removing the volumes of the evicted pod'));
     this.evicted!.done = true;
   }
 
@@ -349,8 +356,8 @@ export class PodWorker {
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
-        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }).catch((e: Error) => {
-          throw Object.assign(e, { reason: 'FailedMount', msg: `MountVolume.SetUp failed: ${e.message}` });
+        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
+          throw Object.assign(e, { reason: 'FailedMount', msg: (e as VolumeError).eventMessage ?? `MountVolume.SetUp failed: ${e.message}` });
         });
         this.scheduleVolumeRefresh();
       } else await this.refreshDueVolumes();
@@ -460,6 +467,12 @@ export class PodWorker {
       }
       mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
     }
+    const devices: ContainerDevice[] = [];
+    for (const vd of c.volumeDevices ?? []) {
+      const dev = this.volumes?.get(vd.name)?.device;
+      if (!dev) return this.configError(r, `volume "${vd.name}" of volumeDevices is not a raw block volume of this pod`);
+      devices.push({ path: vd.devicePath, type: 'b', major: dev.major, minor: dev.minor, fileMode: dev.fileMode, uid: dev.uid, gid: dev.gid, access: this.volumes?.get(vd.name)?.readOnly ? 'r' : 'rw' });
+    }
     const args = commandLine(c, image, env);
     if (args.length === 0) {
       r.waiting = { reason: 'CreateContainerError', message: 'no command specified: the image has no entrypoint or cmd and the container sets no command' };
@@ -496,6 +509,7 @@ export class PodWorker {
       logPath: join(logDir, `${next}.log`),
       oomScoreAdj: Math.max(this.d.oomScoreAdjFloor ?? -1000, containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0)),
       security,
+      ...(devices.length ? { devices } : {}),
     });
     r.restartCount = next;
     r.current = info;
@@ -685,8 +699,8 @@ export class PodWorker {
     }
   }
 
-  /** Removes everything this pod had on the node. Safe to call again. */
-  async cleanup() {
+  /** Removes everything this pod had on the node. Safe to call again. orphan: the pod is gone from the API (found on disk). */
+  async cleanup(opts: { orphan?: boolean } = {}) {
     clearTimeout(this.wake);
     clearTimeout(this.refreshTimer);
     // Each step on its own: one failing (logged) must not keep the others from freeing what they can.
@@ -696,7 +710,7 @@ export class PodWorker {
     if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(logFailure(this.log, 'removing the pod sandbox'));
     // No sandbox in memory (an orphan after a restart): the default paths, which may well not exist.
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
-    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the pod volumes'));
+    await cleanupVolumes(this.dir, this.d.csiVolumes, opts).catch(logFailure(this.log, 'removing the pod volumes'));
     // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
     const left = await mountsUnder(this.dir);
     if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });

@@ -1,18 +1,26 @@
 // Pod volumes made real on the node: a host directory per volume that containers bind-mount.
 // emptyDir (disk or tmpfs), hostPath (with its type checks), configMap, secret, downwardAPI,
-// projected, and persistentVolumeClaim bound to hostPath/local PersistentVolumes.
+// projected, and claims (persistentVolumeClaim, generic ephemeral) bound to hostPath/local
+// PersistentVolumes or to CSI ones (published through the node's CsiVolumeManager, csi-mounter.ts);
+// Block claims come out as device nodes for the containers' volumeDevices.
 // Generated content is written with Kubernetes' atomic writer layout: files live in a timestamped
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, lchown, readlink } from 'node:fs/promises';
+import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
-import { unmount } from '../runtime/host.js';
+import { mountsUnder, unmount } from '../runtime/host.js';
+import { blockDeviceAt, type BlockDevice } from './block-device.js';
+import { type ClaimObject, type PersistentVolumeObject, resolveClaim } from './claims.js';
+import type { CsiVolumeManager } from './csi-mounter.js';
+import type { CsiDriverObject, VolumeAttachmentObject } from './csi-request.js';
+import { applyFsGroup } from './fs-group.js';
 import { removeStaged } from './subpath.js';
+import { VolumeError } from './volume-error.js';
 
 const run = promisify(execFile);
 
@@ -20,8 +28,12 @@ const run = promisify(execFile);
 export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
-  persistentVolumeClaim(namespace: string, name: string): Promise<{ spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
-  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined>;
+  persistentVolumeClaim(namespace: string, name: string): Promise<ClaimObject | undefined>;
+  persistentVolume(name: string): Promise<PersistentVolumeObject | undefined>;
+  /** storage.k8s.io CSIDriver by name (undefined: none, Kubernetes' defaults apply); for CSI volumes. */
+  csiDriver?(name: string): Promise<CsiDriverObject | undefined>;
+  /** storage.k8s.io VolumeAttachment by name; for CSI volumes whose driver needs attaching. */
+  volumeAttachment?(name: string): Promise<VolumeAttachmentObject | undefined>;
   /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
   serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
@@ -31,6 +43,8 @@ export interface PreparedVolume {
   readOnly?: boolean;
   /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then. */
   refreshAt?: number;
+  /** A Block volume: the device containers get through volumeDevices (path is its node on the host). */
+  device?: BlockDevice;
 }
 
 /** The kubelet's token refresh: at 80% of a token's life, and at least daily. */
@@ -38,8 +52,7 @@ export function tokenRefreshAt(issuedMs: number, expiresMs: number): number {
   return issuedMs + Math.min(0.8 * (expiresMs - issuedMs), 24 * 3600_000);
 }
 
-/** A volume that cannot be set up yet: the pod waits in ContainerCreating with this message. */
-export class VolumeError extends Error {}
+export { VolumeError };
 
 interface FileEntry {
   path: string;
@@ -47,13 +60,15 @@ interface FileEntry {
   mode?: number;
 }
 
-export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<Map<string, PreparedVolume>> {
+/** csi: the node's CSI volume manager; without one, a CSI volume fails as with an unregistered driver. */
+export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
   const fsGroup = pod.spec.securityContext?.fsGroup;
   for (const v of pod.spec.volumes ?? []) {
-    const pv = await prepareVolume(pod, podDir, v, src, ips);
-    // The kubelet gives fsGroup the volumes it makes itself; hostPath and PV data stay as they are.
-    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly);
+    const pv = await prepareVolume(pod, podDir, v, src, ips, csi);
+    // The kubelet gives fsGroup the volumes it makes itself (CSI ones per their driver's policy, in
+    // csi-mounter.ts); hostPath and local PV data stay as they are.
+    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly, pod.spec.securityContext?.fsGroupChangePolicy);
     out.set(v.name, pv);
   }
   return out;
@@ -65,7 +80,7 @@ export async function refreshVolume(pod: Pod, podDir: string, name: string, src:
   return v ? prepareVolume(pod, podDir, v, src, ips) : undefined;
 }
 
-async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume> {
+async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<PreparedVolume> {
   const ns = pod.metadata.namespace;
   const dir = (kind: string) => join(podDir, 'volumes', kind, v.name);
   if (v.emptyDir) {
@@ -134,16 +149,24 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
     return { path: dir('projected'), readOnly: true, ...(refreshAt !== undefined ? { refreshAt } : {}) };
   }
-  if (v.persistentVolumeClaim) {
-    const claim = v.persistentVolumeClaim.claimName;
-    const pvc = await src.persistentVolumeClaim(ns, claim);
-    if (!pvc) throw new VolumeError(`persistentvolumeclaim "${claim}" not found`);
-    const pvName = pvc.spec?.volumeName;
-    if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claim}" is not bound`);
-    const pv = await src.persistentVolume(pvName);
-    const p = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
-    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath or local source this node can mount`);
-    return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim.readOnly };
+  const claim = await resolveClaim(pod, v, src);
+  if (claim) {
+    const { pv, pvName } = claim;
+    if (pv.spec?.csi) {
+      const driver = pv.spec.csi.driver;
+      if (!csi) throw new VolumeError(`driver name ${driver} not found in the list of registered CSI drivers`);
+      const p = await csi.publish({ pod, podDir, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
+      return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}) };
+    }
+    const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath, local or csi source this node can mount`);
+    if (claim.mode === 'Block') {
+      // A local (or hostPath) Block PV names a device of the node.
+      const device = await blockDeviceAt(p);
+      if (!device) throw new VolumeError(`persistentvolume "${pvName}": ${p} is not a block device`);
+      return { path: p, readOnly: claim.readOnly, device };
+    }
+    return { path: pv.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: claim.readOnly };
   }
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   throw new VolumeError(`volume "${v.name}": the ${kind} volume source is not supported on this node`);
@@ -258,32 +281,50 @@ async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[
   return dir;
 }
 
-/** The kubelet's volume ownership for fsGroup: group-owned, group-readable (and writable unless read-only), setgid directories. */
-async function applyFsGroup(path: string, gid: number, readOnly: boolean) {
-  const st = await lstat(path);
-  if (st.isSymbolicLink()) return;
-  await lchown(path, st.uid, gid);
-  let mask = readOnly ? 0o440 : 0o660;
-  if (st.isDirectory()) mask |= 0o2110;
-  await chmod(path, (st.mode & 0o7777) | mask);
-  if (st.isDirectory()) for (const e of await readdir(path)) await applyFsGroup(join(path, e), gid, readOnly);
-}
-
 async function isMountPoint(path: string): Promise<boolean> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
-/** Unmounts tmpfs volumes and removes the pod's volume directories (hostPath and PV data are untouched). */
-export async function cleanupVolumes(podDir: string) {
+/**
+ * Unmounts the pod's volumes and removes their directories (hostPath and PV data are untouched).
+ * CSI volumes are unpublished (and unstaged when no other pod of the node uses them) through their
+ * driver first; what of them cannot be undone stays mounted and in place, never lazily unmounted
+ * nor deleted through, and the call throws so the pod's directory stays too. orphan: the pod is
+ * gone from the API (see CsiVolumeManager.unpublishPod).
+ */
+export async function cleanupVolumes(podDir: string, csi?: CsiVolumeManager, opts: { orphan?: boolean } = {}) {
   // Staged subPaths first: they are bind mounts of volume contents (hostPath ones included). One
   // that stays mounted keeps its directory (removeStaged refuses) but not the pod's other volumes.
   const staged = await removeStaged(join(podDir, 'subpaths')).then(
     () => undefined,
     (e: Error) => e,
   );
-  await unmount(join(podDir, 'volumes'));
-  await rm(join(podDir, 'volumes'), { recursive: true, force: true });
+  const csiFailed = csi
+    ? await csi.unpublishPod(podDir, opts).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+    : undefined;
+  const volumes = join(podDir, 'volumes');
+  const csiLeft = await readdir(join(volumes, CSI_VOLUMES)).catch(() => [] as string[]);
+  if (!csiLeft.length) {
+    await unmount(volumes);
+    await rm(volumes, { recursive: true, force: true });
+  } else {
+    for (const kind of await readdir(volumes).catch(() => [] as string[])) {
+      if (kind === CSI_VOLUMES) continue;
+      await unmount(join(volumes, kind));
+      await rm(join(volumes, kind), { recursive: true, force: true });
+    }
+  }
+  // Block volumes' device files: only once nothing is bind-mounted on them any more.
+  const devices = join(podDir, 'volumeDevices');
+  if (!(await mountsUnder(devices)).length) await rm(devices, { recursive: true, force: true });
+  if (csiFailed) throw csiFailed;
+  if (csiLeft.length) throw new Error(`CSI volumes ${csiLeft.join(', ')} are still published: kept`);
   if (staged) throw staged;
 }
+
+const CSI_VOLUMES = 'kubernetes.io~csi';
