@@ -17,7 +17,7 @@ import { ImageError, type ImageInfo, type ImageStore } from '../images/types.js'
 import type { CniNetwork } from '../network/cni.js';
 import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
-import type { ContainerDevice, ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
+import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
 import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
 import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
@@ -26,6 +26,7 @@ import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } 
 import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
+import { containerDevices } from '../volumes/container-devices.js';
 import type { VolumeError } from '../volumes/volume-error.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
@@ -440,6 +441,8 @@ export class PodWorker {
     const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
     const logDir = containerLogDir(this.d.dataDir, pod, c.name, this.uid);
     await mkdir(logDir, { recursive: true });
+    const devices = containerDevices(c, this.volumes);
+    if (typeof devices === 'string') return this.configError(r, devices);
     const mounts: Mount[] = [];
     if (this.files) {
       mounts.push({ source: this.files.hosts, destination: '/etc/hosts' }, { source: this.files.hostname, destination: '/etc/hostname' }, { source: this.files.resolv, destination: '/etc/resolv.conf' });
@@ -466,12 +469,6 @@ export class PodWorker {
         source = staged;
       }
       mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
-    }
-    const devices: ContainerDevice[] = [];
-    for (const vd of c.volumeDevices ?? []) {
-      const dev = this.volumes?.get(vd.name)?.device;
-      if (!dev) return this.configError(r, `volume "${vd.name}" of volumeDevices is not a raw block volume of this pod`);
-      devices.push({ path: vd.devicePath, type: 'b', major: dev.major, minor: dev.minor, fileMode: dev.fileMode, uid: dev.uid, gid: dev.gid, access: this.volumes?.get(vd.name)?.readOnly ? 'r' : 'rw' });
     }
     const args = commandLine(c, image, env);
     if (args.length === 0) {
