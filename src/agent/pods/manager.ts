@@ -72,6 +72,8 @@ export class PodManager {
 
   async start() {
     await this.deps.runtime.recover();
+    // From disk, before any worker runs: a running pod's staged volume must not look unused when another pod goes.
+    await this.csiVolumes.rebuild();
     this.informer.addHandlers({
       onAdd: (o) => this.upsert(o),
       onUpdate: (_old, o) => this.upsert(o),
@@ -79,8 +81,6 @@ export class PodManager {
     });
     this.informers.start();
     await this.informers.waitForCacheSync();
-    // Before any pod is torn down: a running pod's staged volume must not look unused.
-    await this.csiVolumes.rebuild();
     await this.collectOrphans();
     this.orphanSweep = setInterval(() => void this.sweepOrphans(), ORPHAN_SWEEP_MS);
     this.orphanSweep.unref();
