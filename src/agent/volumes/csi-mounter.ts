@@ -70,6 +70,9 @@ interface StageState {
 }
 
 const MAX_VOLUME_DATA_BYTES = 64 * 1024;
+/** Names that become path components: the API validates them, and the node checks again before joining paths with them. */
+const DRIVER_NAME = /^[a-zA-Z0-9][-a-zA-Z0-9_.]{0,61}[a-zA-Z0-9]$/;
+const PV_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const CSI_DIR = 'kubernetes.io~csi';
 
 /** A gRPC status as Go's grpc prints it ("rpc error: code = NotFound desc = ..."), as the kubelet's events show driver errors. */
@@ -111,6 +114,7 @@ export class CsiVolumeManager {
   async publish(req: CsiPublishRequest): Promise<CsiPublished> {
     const src = req.pv.spec?.csi;
     if (!src?.driver || !src.volumeHandle) throw new VolumeError(`persistentvolume "${req.pvName}" has no csi driver or volumeHandle`);
+    if (!DRIVER_NAME.test(src.driver) || !PV_NAME.test(req.pvName) || req.pvName.length > 253) throw new VolumeError(`persistentvolume "${req.pvName}": invalid volume or CSI driver name`);
     const { pvName, mode } = req;
     const block = mode === 'Block';
     const node = this.o.registry.get(src.driver)?.node;
@@ -349,7 +353,7 @@ export async function readVolumeData(podDir: string, pvName: string): Promise<Po
   if (text === undefined || text.length > MAX_VOLUME_DATA_BYTES) return undefined;
   try {
     const d = JSON.parse(text) as PodVolumeData;
-    const ok = typeof d === 'object' && d !== null && typeof d.driverName === 'string' && typeof d.volumeHandle === 'string' && d.pvName === pvName && (d.volumeMode === 'Filesystem' || d.volumeMode === 'Block') && (d.stagingPath === undefined || typeof d.stagingPath === 'string');
+    const ok = typeof d === 'object' && d !== null && typeof d.driverName === 'string' && DRIVER_NAME.test(d.driverName) && typeof d.volumeHandle === 'string' && d.pvName === pvName && PV_NAME.test(pvName) && (d.volumeMode === 'Filesystem' || d.volumeMode === 'Block') && (d.stagingPath === undefined || typeof d.stagingPath === 'string');
     return ok ? d : undefined;
   } catch {
     return undefined;
