@@ -353,7 +353,16 @@ export async function readVolumeData(podDir: string, pvName: string): Promise<Po
   if (text === undefined || text.length > MAX_VOLUME_DATA_BYTES) return undefined;
   try {
     const d = JSON.parse(text) as PodVolumeData;
-    const ok = typeof d === 'object' && d !== null && typeof d.driverName === 'string' && DRIVER_NAME.test(d.driverName) && typeof d.volumeHandle === 'string' && d.pvName === pvName && PV_NAME.test(pvName) && (d.volumeMode === 'Filesystem' || d.volumeMode === 'Block') && (d.stagingPath === undefined || typeof d.stagingPath === 'string');
+    const ok =
+      typeof d === 'object' &&
+      d !== null &&
+      typeof d.driverName === 'string' &&
+      DRIVER_NAME.test(d.driverName) &&
+      typeof d.volumeHandle === 'string' &&
+      d.pvName === pvName &&
+      PV_NAME.test(pvName) &&
+      (d.volumeMode === 'Filesystem' || d.volumeMode === 'Block') &&
+      (d.stagingPath === undefined || typeof d.stagingPath === 'string');
     return ok ? d : undefined;
   } catch {
     return undefined;
