@@ -75,7 +75,9 @@ export async function resolveClaim(pod: Pod, v: Volume, src: ClaimSources): Prom
   if (v.ephemeral && !(pvc.metadata?.ownerReferences ?? []).some((o) => o.controller && o.uid === pod.metadata.uid)) {
     throw new VolumeError(`PVC ${ns}/${claimName} was not created for pod ${ns}/${pod.metadata.name} (pod is not owner)`);
   }
-  if (pvc.metadata?.deletionTimestamp) throw new VolumeError(`can't start pod because PVC ${ns}/${claimName} is being deleted`);
+  // Only a pod that has not started is refused: one already running here (an agent restart) keeps its claim until it ends, as pvc-protection intends.
+  const started = pod.status?.phase && pod.status.phase !== 'Pending';
+  if (pvc.metadata?.deletionTimestamp && !started) throw new VolumeError(`can't start pod because PVC ${ns}/${claimName} is being deleted`);
   const pvName = pvc.spec?.volumeName;
   if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claimName}" is not bound`);
   const pv = await src.persistentVolume(pvName);

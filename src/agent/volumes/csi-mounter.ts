@@ -207,14 +207,9 @@ export class CsiVolumeManager {
 
   /** The reference counts from the vol_data.json files of every pod directory on the node (an agent restart). */
   async rebuild(): Promise<void> {
-    const podsDir = join(this.o.agentDir, 'pods');
-    for (const uid of await readdir(podsDir).catch(() => [] as string[])) {
-      const podDir = join(podsDir, uid);
-      for (const name of await readdir(join(podDir, 'volumes', CSI_DIR)).catch(() => [] as string[])) {
-        const data = await readVolumeData(podDir, name);
-        const staging = data && this.checkedStaging(data);
-        if (staging) this.stageState(staging).refs.add(uid);
-      }
+    for (const v of await publishedVolumes(this.o.agentDir)) {
+      const staging = this.checkedStaging(v.data);
+      if (staging) this.stageState(staging).refs.add(v.podUid);
     }
     // Staged if still mounted there (as the kubelet reconstructs from mounts); otherwise the next
     // pod stages again, which CSI makes idempotent.
@@ -367,4 +362,18 @@ export async function readVolumeData(podDir: string, pvName: string): Promise<Po
   } catch {
     return undefined;
   }
+}
+
+/** Every CSI volume published into a pod on this node, from the pods' vol_data.json files (for node expansion, stats and rebuilds). */
+export async function publishedVolumes(agentDir: string): Promise<{ podUid: string; podDir: string; data: PodVolumeData }[]> {
+  const out: { podUid: string; podDir: string; data: PodVolumeData }[] = [];
+  const podsDir = join(agentDir, 'pods');
+  for (const podUid of await readdir(podsDir).catch(() => [] as string[])) {
+    const podDir = join(podsDir, podUid);
+    for (const name of await readdir(join(podDir, 'volumes', CSI_DIR)).catch(() => [] as string[])) {
+      const data = await readVolumeData(podDir, name);
+      if (data) out.push({ podUid, podDir, data });
+    }
+  }
+  return out;
 }
