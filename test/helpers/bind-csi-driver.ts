@@ -75,7 +75,8 @@ export class BindMountCsiDriver implements CsiDriver {
       },
       async nodePublishVolume(req) {
         record('nodePublishVolume', req);
-        const staged = self.capabilities.includes('STAGE_UNSTAGE_VOLUME');
+        // Inline ephemeral volumes are never staged, whatever the driver can do.
+        const staged = self.capabilities.includes('STAGE_UNSTAGE_VOLUME') && !!req.stagingTargetPath;
         if (req.volumeCapability.block) {
           const dev = staged ? join(req.stagingTargetPath ?? '', 'dev') : self.devices.get(req.volumeId);
           if (!dev) throw new CsiError(GrpcCode.NOT_FOUND, `no device for ${req.volumeId}`);

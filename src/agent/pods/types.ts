@@ -76,6 +76,8 @@ export interface Volume {
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   /** A generic ephemeral volume: its claim <pod>-<volume> is made from the template by the ephemeral volume controller. */
   ephemeral?: { volumeClaimTemplate?: unknown };
+  /** An inline (ephemeral) CSI volume: made by the driver for this pod alone, gone with it. */
+  csi?: { driver: string; readOnly?: boolean; fsType?: string; volumeAttributes?: Record<string, string>; nodePublishSecretRef?: { name?: string } };
   [source: string]: unknown;
 }
 

@@ -349,6 +349,41 @@ describe('CSI volumes on a node', { skip: !isRoot && 'needs root (mount)' }, () 
   });
 });
 
+describe('inline ephemeral CSI volumes', { skip: !isRoot && 'needs root (mount)' }, () => {
+  const inlinePod = (uid: string): Pod => ({
+    metadata: { name: `pod-${uid}`, namespace: 'default', uid },
+    spec: { containers: [{ name: 'c', image: 'x', volumeMounts: [{ name: 'secrets-store', mountPath: '/mnt' }] }], volumes: [{ name: 'secrets-store', csi: { driver: DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: 'vault' } } }] },
+  });
+
+  it('only for drivers with the Ephemeral lifecycle mode', async () => {
+    const n = await newNode();
+    await assert.rejects(n.start(inlinePod('i0')), (e: VolumeError) => {
+      assert.equal(e.eventMessage, `MountVolume.SetUp failed for volume "secrets-store" : kubernetes.io/csi: mounter.SetUpAt failed to check volume lifecycle mode: volume mode "Ephemeral" not supported by driver ${DRIVER} (only supports ["Persistent"])`);
+      return true;
+    });
+    assert.deepEqual(n.driver.methods(), []);
+  });
+
+  it('published (never staged) with a per-pod handle and the pod in its context, unpublished with the pod', async () => {
+    const n = await newNode();
+    n.drivers.set(DRIVER, { spec: { attachRequired: false, podInfoOnMount: true, volumeLifecycleModes: ['Persistent', 'Ephemeral'] } });
+    const p = inlinePod('i1');
+    const v = (await n.start(p)).get('secrets-store')!;
+    assert.equal(v.path, podMountPath(n.podDir('i1'), 'secrets-store'));
+    assert.equal(v.readOnly, true);
+    const publish = n.driver.calls[0].req;
+    assert.deepEqual(n.driver.methods(), ['nodePublishVolume']);
+    assert.equal(publish.volumeId, `csi-${createHash('sha256').update('i1secrets-store').digest('hex')}`);
+    assert.equal(publish.stagingTargetPath, undefined);
+    assert.equal(publish.readonly, true);
+    assert.equal((publish.volumeContext as Record<string, string>)['csi.storage.k8s.io/ephemeral'], 'true');
+    assert.equal((publish.volumeContext as Record<string, string>).secretProviderClass, 'vault');
+    await n.stop(p);
+    assert.deepEqual(n.driver.methods(), ['nodePublishVolume', 'nodeUnpublishVolume']);
+    assert.deepEqual(await mountsUnder(n.agentDir), []);
+  });
+});
+
 describe('fsGroup on CSI volumes', { skip: !isRoot && 'needs root (mount)' }, () => {
   const gidOf = async (p: string) => (await stat(p)).gid;
   let n: Node;

@@ -2,18 +2,20 @@
 // one node: for each pod volume backed by a PV with a csi source it waits for the attachment (when
 // the driver needs one), stages the volume once per node (NodeStageVolume, reference-counted over the
 // node's pods), publishes it into the pod (NodePublishVolume) and records vol_data.json beside it;
-// on teardown it unpublishes and, when the last pod of the node lets go, unstages. The reference
-// counts are rebuilt from the vol_data.json files on disk after an agent restart, so running pods
-// keep their volumes and the last one to go still unstages. Pods the API forgot are torn down the
-// same way; a driver that stays away past a grace period gets its mounts lazily unmounted.
+// on teardown it unpublishes and, when the last pod of the node lets go, unstages. Inline ephemeral
+// csi volumes are only published. The reference counts are rebuilt from the vol_data.json files on
+// disk after an agent restart, so running pods keep their volumes and the last one to go still
+// unstages. Pods the API forgot are torn down the same way; a driver that stays away past a grace
+// period gets its mounts lazily unmounted.
 
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { volumeAttachmentName } from '../../csi/attachment-name.js';
 import { blockStagingPath, podBlockPath, podMountPath, podVolumeDataFile, stagingPath, type PodVolumeData } from '../../csi/paths.js';
 import { CsiError, GrpcCode, type CsiRegistry, type NodeCapabilityName, type NodeService } from '../../csi/types.js';
 import type { Logger } from '../../util/log.js';
-import type { Pod } from '../pods/types.js';
+import type { Pod, Volume } from '../pods/types.js';
 import { mountsUnder, unmount } from '../runtime/host.js';
 import { blockDeviceAt, type BlockDevice } from './block-device.js';
 import type { PersistentVolumeObject, SecretRef, VolumeMode } from './claims.js';
@@ -181,6 +183,49 @@ export class CsiVolumeManager {
       if (r.truncated) this.o.log.warn('fsGroup ownership change stopped at its entry limit: part of the volume keeps its old group', { pv: pvName, entries: r.entries });
     }
     return { path: target, readOnly, ...(device ? { device } : {}) };
+  }
+
+  /**
+   * An inline ephemeral CSI volume (pod.spec.volumes[].csi), as the kubelet mounts one: only for a
+   * driver whose CSIDriver lists the Ephemeral lifecycle mode, no attach and no staging, the volume
+   * handle csi-<sha256(pod uid + volume name)>, published at the pod's target for the volume name.
+   */
+  async publishInline(pod: Pod, podDir: string, v: Volume): Promise<CsiPublished> {
+    const src = v.csi!;
+    const name = v.name;
+    if (!DRIVER_NAME.test(src.driver ?? '') || !PV_NAME.test(name)) throw new VolumeError(`volume "${name}": invalid volume or CSI driver name`);
+    const node = this.o.registry.get(src.driver)?.node;
+    const why = `driver name ${src.driver} not found in the list of registered CSI drivers`;
+    if (!node) throw new VolumeError(why, `MountVolume.SetUp failed for volume "${name}" : kubernetes.io/csi: mounter.SetUpAt failed to get CSI client: ${why}`);
+    const driverObj = await this.o.api.csiDriver(src.driver);
+    const modes = driverObj?.spec?.volumeLifecycleModes ?? ['Persistent'];
+    if (!modes.includes('Ephemeral')) {
+      const msg = `volume mode "Ephemeral" not supported by driver ${src.driver} (${driverObj ? `only supports ${JSON.stringify(modes)}` : 'no CSIDriver object'})`;
+      throw new VolumeError(msg, `MountVolume.SetUp failed for volume "${name}" : kubernetes.io/csi: mounter.SetUpAt failed to check volume lifecycle mode: ${msg}`);
+    }
+    const caps = await this.nodeCapabilities(node, name);
+    const readOnly = !!src.readOnly;
+    const fsGroup = pod.spec.securityContext?.fsGroup;
+    // Inline volumes count as ReadWriteOnce for the fsGroup policy, as in the kubelet.
+    const fsGroupWanted = fsGroupApplies({ fsGroup, policy: fsGroupPolicyOf(driverObj), readOnly, fsType: src.fsType, accessModes: ['ReadWriteOnce'] });
+    const mountGroup = fsGroupWanted && caps.has('VOLUME_MOUNT_GROUP') ? String(fsGroup) : undefined;
+    const pvLike: PersistentVolumeObject = { spec: { accessModes: ['ReadWriteOnce'], csi: { driver: src.driver, volumeHandle: '', fsType: src.fsType } } };
+    const capability = volumeCapability(pvLike, 'Filesystem', caps, mountGroup);
+    const volumeHandle = `csi-${createHash('sha256').update(`${pod.metadata.uid}${name}`).digest('hex')}`;
+    const target = podMountPath(podDir, name);
+    const data: PodVolumeData = { driverName: src.driver, volumeHandle, pvName: name, specVolumeName: name, namespace: pod.metadata.namespace, volumeMode: 'Filesystem', targetPath: target };
+    await mkdir(dirname(podVolumeDataFile(podDir, name)), { recursive: true, mode: 0o750 });
+    await writeFile(podVolumeDataFile(podDir, name), JSON.stringify(data));
+    await this.withLock(target, async () => {
+      const secrets = await this.secrets(src.nodePublishSecretRef?.name ? { name: src.nodePublishSecretRef.name, namespace: pod.metadata.namespace } : undefined, 'NodePublishSecretRef');
+      const volumeContext = { ...(src.volumeAttributes ?? {}), ...(driverObj?.spec?.podInfoOnMount ? podInfoContext(pod, true) : {}) };
+      await mkdir(dirname(target), { recursive: true, mode: 0o750 });
+      await node.nodePublishVolume({ volumeId: volumeHandle, targetPath: target, volumeCapability: capability, readonly: readOnly, secrets, volumeContext }).catch((e) => {
+        throw new VolumeError(rpcErrorText(e), `MountVolume.SetUp failed for volume "${name}" : ${rpcErrorText(e)}`);
+      });
+    });
+    if (fsGroupWanted && !mountGroup) await applyFsGroup(target, fsGroup!, readOnly, pod.spec.securityContext?.fsGroupChangePolicy ?? 'Always');
+    return { path: target, readOnly };
   }
 
   /**

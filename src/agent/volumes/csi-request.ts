@@ -9,7 +9,7 @@ import type { PersistentVolumeObject, VolumeMode } from './claims.js';
 
 /** The parts of a storage.k8s.io/v1 CSIDriver the mounter reads. */
 export interface CsiDriverObject {
-  spec?: { attachRequired?: boolean; podInfoOnMount?: boolean; fsGroupPolicy?: string; requiresRepublish?: boolean };
+  spec?: { attachRequired?: boolean; podInfoOnMount?: boolean; fsGroupPolicy?: string; requiresRepublish?: boolean; volumeLifecycleModes?: string[] };
 }
 
 /** The parts of a storage.k8s.io/v1 VolumeAttachment the mounter reads. */
@@ -46,14 +46,14 @@ export function volumeCapability(pv: PersistentVolumeObject, mode: VolumeMode, n
 }
 
 /** The pod's identity as a podInfoOnMount driver gets it in NodePublishVolume's volume_context. */
-export function podInfoContext(pod: Pod): Record<string, string> {
+export function podInfoContext(pod: Pod, ephemeral = false): Record<string, string> {
   return {
     'csi.storage.k8s.io/pod.name': pod.metadata.name,
     'csi.storage.k8s.io/pod.namespace': pod.metadata.namespace,
     'csi.storage.k8s.io/pod.uid': pod.metadata.uid,
     'csi.storage.k8s.io/serviceAccount.name': pod.spec.serviceAccountName || 'default',
-    // A PV-backed volume, never an inline ephemeral one.
-    'csi.storage.k8s.io/ephemeral': 'false',
+    // Whether it is an inline ephemeral volume (the driver makes it for this pod) or a PV.
+    'csi.storage.k8s.io/ephemeral': String(ephemeral),
   };
 }
 

@@ -149,6 +149,11 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
     return { path: dir('projected'), readOnly: true, ...(refreshAt !== undefined ? { refreshAt } : {}) };
   }
+  if (v.csi) {
+    if (!csi) throw new VolumeError(`driver name ${v.csi.driver} not found in the list of registered CSI drivers`);
+    const p = await csi.publishInline(pod, podDir, v);
+    return { path: p.path, readOnly: p.readOnly };
+  }
   const claim = await resolveClaim(pod, v, src);
   if (claim) {
     const { pv, pvName } = claim;
