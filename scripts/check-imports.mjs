@@ -23,13 +23,16 @@ const allowed = {
   proxy: ['api', 'client', 'util'],
   // The node agent runs cluster DNS and the service proxy on its node (as kube-proxy runs beside
   // the kubelet).
+  // It runs the CSI plugin watcher and drivers (csi) and the node-side storage sidecars (storage).
   agent: ['api', 'client', 'util', 'dns', 'proxy', 'csi', 'storage'],
+  // The CSI contract and transport, and gifee's own driver: a leaf beside util.
+  csi: ['api', 'util'],
+  // Node-side CSI sidecars (provisioner, resizer, snapshotter): controllers built on the controller
+  // runtime that talk to drivers.
+  storage: ['api', 'client', 'util', 'csi', 'controllers'],
   // Simulated nodes serve their kubelet endpoint with the node agent's own stream server (its
   // protocols, authentication and authorization), and nothing else of the agent: see below.
   sim: ['api', 'client', 'util', 'agent'],
-  // The CSI contract (types, node paths, gRPC transport) and storage's shared names and sidecars.
-  csi: ['api', 'util'],
-  storage: ['api', 'client', 'util', 'csi'],
   cli: ['*'],
 };
 

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# e2fsprogs and mount: the disk-pressure e2e test formats and loop-mounts a small filesystem (not in slim images).
-PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps e2fsprogs mount etcd-server etcd-client busybox-static docker-registry skopeo umoci)
+# e2fsprogs, xfsprogs and mount: the built-in CSI driver formats, loop-mounts and grows volumes (ext4,
+# or xfs, which grows online without CAP_SYS_RESOURCE); the disk-pressure e2e test uses them too.
+PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps e2fsprogs xfsprogs mount etcd-server etcd-client busybox-static docker-registry skopeo umoci)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,8 +28,7 @@ import { StreamAuth } from './streams/auth.js';
 import { apiAccessReviews } from './streams/access-reviews.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
-import { CSI_DRIVERS, VOLUME_ATTACHMENTS } from './volumes/storage-resources.js';
-import type { CsiRegistry } from '../csi/types.js';
+import { VOLUME_ATTACHMENTS } from './volumes/storage-resources.js';
 import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
@@ -37,6 +36,12 @@ import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
+import { pluginRegistryDir } from '../csi/paths.js';
+import type { CsiRegistry } from '../csi/types.js';
+import { CsiNodeInfo } from './csi/csinode.js';
+import { PluginWatcher } from './csi/plugin-watcher.js';
+import { serveDriver } from '../csi/registration.js';
+import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
 const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -74,14 +79,16 @@ export interface AgentOptions {
   evictionSoft?: Threshold[];
   /** The most grace a soft eviction gives a pod (--eviction-max-pod-grace-period; 0: the pod's own). */
   evictionMaxPodGraceSeconds?: number;
-  /** The CSI drivers registered on this node (the plugin watcher's registry); unset: none. */
-  csi?: CsiRegistry;
+  /** Base of the CSI paths (registry, driver sockets, staging, publish targets): --kubelet-dir; default DATA/agent. */
+  kubeletDir?: string;
   log: Logger;
 }
 
 export interface Agent {
   nodeName: string;
   port: number;
+  /** The CSI drivers registered on this node (through plugins_registry/, built-in and third-party alike). */
+  csi: CsiRegistry;
   stop(): Promise<void>;
   /** Switch the agent's port to a renewed serving certificate without a restart. */
   setServingCertificate(cert: string, key: string): void;
@@ -132,7 +139,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     persistentVolumeClaim: async (ns, name) => (await get(R.persistentvolumeclaims, ns, name)) as never,
     persistentVolume: async (name) => (await get(R.persistentvolumes, undefined, name)) as never,
-    csiDriver: async (name) => (await get(CSI_DRIVERS, undefined, name)) as never,
+    csiDriver: async (name) => (await get(R.csidrivers, undefined, name)) as never,
     volumeAttachment: async (name) => (await get(VOLUME_ATTACHMENTS, undefined, name)) as never,
     // TokenRequest with the pod as bound object: the token dies with the pod.
     serviceAccountToken: async (ns, sa, req) => {
@@ -186,6 +193,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     heartbeats,
   );
 
+  // CSI drivers announce themselves in the registry directory, as to the kubelet; the watcher
+  // connects them, keeps the node's CSINode, and is the registry CSI volumes are mounted through.
+  const csiDir = o.kubeletDir ?? join(o.dataDir, 'agent');
+  const csiLog = log.child({ part: 'csi' });
+  const csiNodeInfo = new CsiNodeInfo(client, nodeName, csiLog);
+  const csi = new PluginWatcher({ registryDir: pluginRegistryDir(csiDir), nodeInfo: csiNodeInfo, log: csiLog });
+
   const cap = await registration.capacity();
   // Without CAP_SYS_RESOURCE (a sandbox, a user namespace) no container may go below our own score.
   const oomScoreAdjFloor = runtime.capabilities.oomScoreAdj ? await lowestSettableOomScoreAdj() : -1000;
@@ -208,7 +222,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       podMaxPids: o.podMaxPids,
       oomScoreAdjFloor,
       runtimeClasses: cachedRuntimeClassLookup(client),
-      csi: o.csi,
+      csi,
+      csiDir,
     },
     log.child({ part: 'pods' }),
     informers,
@@ -230,6 +245,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));
+  // Before the pods: those with CSI volumes find their drivers registered (or wait for them).
+  await csiNodeInfo.ensure().catch((e) => csiLog.warn("creating the node's CSINode failed; it is created with the first driver", { err: e }));
+  // gifee's own CSI driver (the default StorageClass `local`), served on its plugin socket and
+  // registered like any third-party driver. It needs root (loop devices, mounts): runc only.
+  const localDriver = runtime.capabilities.isolation ? await serveDriver(createLocalDriver({ dataDir: o.dataDir, nodeName, agentDir: csiDir, log: log.child({ part: 'local-csi' }) }), { agentDir: csiDir }) : undefined;
+  await csi.start();
   await pods.start();
   await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
   // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
@@ -256,11 +277,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   return {
     nodeName,
     port: streams.port,
+    csi,
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
       registration.stop();
       pods.stop();
+      await csi.stop();
+      await localDriver?.close();
       await nodeDns?.stop();
       await proxy.stop();
       routes?.stop();

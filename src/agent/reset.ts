@@ -1,6 +1,7 @@
 // Removes everything a node agent left on this machine under a data dir: containers (killed),
 // overlay and namespace mounts, network namespaces and their CNI state, cgroups, the pods' bridge.
-// `gifee reset` and the e2e tests use it, so nothing outlives a cluster that is torn down.
+// `gifee reset` and the e2e tests use it, so nothing outlives a cluster that is torn down. Loop
+// devices backed by files under the data dir (local volumes) are detached after the unmounts.
 
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -14,7 +15,46 @@ import { removeCgroups, unmount } from './runtime/host.js';
 
 const run = promisify(execFile);
 
-export async function resetNode(dataDir: string, bridge = 'gifee0') {
+/** What a reset removed, for `gifee reset` to say. */
+export interface ResetSummary {
+  containers: number;
+  pods: number;
+  loopDevices: number;
+  bridge: string;
+}
+
+/** The bridge the data dir's agent used (recorded by the CNI network), else `fallback`. */
+export async function bridgeOf(dataDir: string, fallback = 'gifee0'): Promise<string> {
+  const recorded = (await readFile(join(dataDir, 'agent', 'cni', 'bridge'), 'utf8').catch(() => '')).trim();
+  return /^[A-Za-z0-9_.-]{1,15}$/.test(recorded) ? recorded : fallback;
+}
+
+/** Detaches the loop devices whose backing file lies under dir; returns how many. */
+async function detachLoopDevices(dir: string): Promise<number> {
+  const { stdout } = await run('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE']).catch(() => ({ stdout: '' }));
+  let devices: { name?: string; 'back-file'?: string }[] = [];
+  try {
+    devices = (JSON.parse(stdout || '{}') as { loopdevices?: typeof devices }).loopdevices ?? [];
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  for (const d of devices) {
+    const back = (d['back-file'] ?? '').replace(/ \(deleted\)$/, '');
+    if (!d.name || !back.startsWith(prefix)) continue;
+    if (
+      await run('losetup', ['-d', d.name]).then(
+        () => true,
+        () => false,
+      )
+    )
+      n++;
+  }
+  return n;
+}
+
+export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<ResetSummary> {
   const agentDir = join(dataDir, 'agent');
   const root = join(agentDir, 'runc');
   const { stdout } = await run('runc', ['--root', root, 'list', '-q']).catch(() => ({ stdout: '' }));
@@ -27,12 +67,15 @@ export async function resetNode(dataDir: string, bridge = 'gifee0') {
   const cidr = (await readFile(join(agentDir, 'cni', 'pod-cidr'), 'utf8').catch(() => '')).trim();
   const net = new CniNetwork({ dataDir: agentDir, bridge, log: logger('reset') });
   if (cidr) net.setPodCIDR(cidr);
-  for (const uid of await readdir(join(agentDir, 'pods')).catch(() => [] as string[])) {
+  const pods = await readdir(join(agentDir, 'pods')).catch(() => [] as string[]);
+  for (const uid of pods) {
     await net.teardown(uid).catch(() => undefined);
     await removeCgroups(`gifee/pod${uid}`);
   }
   await unmount(dataDir);
+  const loopDevices = await detachLoopDevices(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
   await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
+  return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge };
 }

@@ -59,6 +59,7 @@ import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
+import { installStorageBootstrap } from './storage-bootstrap.js';
 import { clientCertAuthenticatorFor, requestHeaderAuthenticator, REQUEST_HEADER_DEFAULTS, type RequestHeaderOptions } from './authn/requestheader.js';
 import { Aggregator } from './aggregator/index.js';
 import type { V2Doc } from './aggregator/openapi.js';
@@ -105,6 +106,8 @@ export interface ApiServerOptions {
   anonymousAuth?: boolean;
   /** API aggregation (aggregator/): front proxies this server trusts (--requestheader-*), the client certificate it proxies with (--proxy-client-cert-file), how often APIServices are checked. */
   aggregation?: { requestHeader?: RequestHeaderOptions; proxyClient?: { cert: string; key: string }; checkIntervalMs?: number };
+  /** Create the built-in driver's CSIDriver and the default StorageClass `local` when missing (storage-bootstrap.ts; default false: `gifee server` turns it on). */
+  defaultStorage?: boolean;
 }
 
 export interface ApiServer {
@@ -133,6 +136,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installPodPriority(state);
   installImmortalNamespaces(state);
   installFlowcontrolBootstrap(state);
+  if (opts.defaultStorage) installStorageBootstrap(state);
   installComponentStatuses(state);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);

@@ -12,6 +12,7 @@ import { logger } from '../util/log.js';
 import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
+import type { CsiSettings } from './csi-flags.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -37,7 +38,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
 }
 
 /** What an agent is told about its node, embedded or joined: identity, network and protection. */
-export interface AgentNodeOptions extends NodeProtection {
+export interface AgentNodeOptions extends NodeProtection, CsiSettings {
   dataDir: string;
   nodeName?: string;
   nodeIP?: string;
@@ -94,6 +95,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     evictionTransitionMs: o.evictionTransitionMs,
     evictionSoft: o.evictionSoft,
     evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
+    kubeletDir: o.kubeletDir,
     tls: { cert: o.serving.cert, key: o.serving.key, clientCA: o.ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
@@ -189,6 +191,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     evictionTransitionMs: o.evictionTransitionMs,
     evictionSoft: o.evictionSoft,
     evictionMaxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
+    kubeletDir: o.kubeletDir,
     tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log,

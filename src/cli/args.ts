@@ -13,6 +13,12 @@ function distance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+/** The candidate closest to a mistyped word, if it is close enough to be what was meant. */
+export function nearestOf(word: string, candidates: string[]): string | undefined {
+  const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b))[0];
+  return best !== undefined && distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
 export function parseFlags(command: string, argv: string[], options: Options): Record<string, string | boolean | undefined> {
   try {
     const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true });

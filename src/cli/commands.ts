@@ -13,7 +13,9 @@ import { POD_SECURITY_FLAG_TABLE, podSecurityConfigFileOf } from './pod-security
 import { AUTHZ_FLAG_TABLE, authzOf } from './authz-flags.js';
 import { AGGREGATOR_FLAG_TABLE, aggregatorOf } from './aggregator-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
+import { CSI_FLAG_TABLE, csiSettingsOf } from './csi-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
+import { defaultStorageClassOf, STORAGE_FLAG_TABLE } from './storage-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
 
@@ -70,9 +72,43 @@ const JOIN_FLAG_TABLE: FlagTable = {
 
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
-  up: [UP_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGGREGATOR_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, SERVER_FLAG_TABLE, SERVICE_FLAG_TABLE, LIMIT_FLAG_TABLE, OIDC_FLAG_TABLE, AUDIT_FLAG_TABLE, ENCRYPTION_FLAG_TABLE, POD_SECURITY_FLAG_TABLE, SERVICE_ACCOUNT_FLAG_TABLE, AUTHZ_FLAG_TABLE, AGGREGATOR_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
-  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, HELP_FLAG],
+  up: [
+    UP_LOCATION_FLAGS,
+    SERVER_FLAG_TABLE,
+    SERVICE_FLAG_TABLE,
+    LIMIT_FLAG_TABLE,
+    OIDC_FLAG_TABLE,
+    AUDIT_FLAG_TABLE,
+    ENCRYPTION_FLAG_TABLE,
+    POD_SECURITY_FLAG_TABLE,
+    SERVICE_ACCOUNT_FLAG_TABLE,
+    AUTHZ_FLAG_TABLE,
+    AGGREGATOR_FLAG_TABLE,
+    AGENT_FLAG_TABLE,
+    NODE_PROTECTION_FLAG_TABLE,
+    CSI_FLAG_TABLE,
+    STORAGE_FLAG_TABLE,
+    HELP_FLAG,
+  ],
+  server: [
+    SERVER_LOCATION_FLAGS,
+    SERVER_FLAG_TABLE,
+    SERVICE_FLAG_TABLE,
+    LIMIT_FLAG_TABLE,
+    OIDC_FLAG_TABLE,
+    AUDIT_FLAG_TABLE,
+    ENCRYPTION_FLAG_TABLE,
+    POD_SECURITY_FLAG_TABLE,
+    SERVICE_ACCOUNT_FLAG_TABLE,
+    AUTHZ_FLAG_TABLE,
+    AGGREGATOR_FLAG_TABLE,
+    AGENT_FLAG_TABLE,
+    NODE_PROTECTION_FLAG_TABLE,
+    CSI_FLAG_TABLE,
+    STORAGE_FLAG_TABLE,
+    HELP_FLAG,
+  ],
+  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, HELP_FLAG],
 };
 
 const TITLES: Record<keyof typeof COMMAND_FLAGS, string> = {
@@ -116,7 +152,7 @@ export function port(v: string | boolean | undefined): number {
 function agentOf(f: Flags) {
   if (f['no-agent']) return undefined;
   const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
-  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined, ...nodeProtectionOf(f) };
+  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined, ...nodeProtectionOf(f), ...csiSettingsOf(f) };
 }
 
 function storeOf(f: Flags) {
@@ -168,6 +204,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     authz: authzOf(f),
     aggregator: aggregatorOf(f),
     agent: agentOf(f),
+    defaultStorageClass: defaultStorageClassOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),
   };

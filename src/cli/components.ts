@@ -94,7 +94,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     close();
     throw e;
   });
-  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, log: logger('scheduler'), informers: schedulerInformers }).catch(async (e) => {
+  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, log: logger('scheduler'), informers: schedulerInformers, volumeBindTimeoutMs: c.tunables?.volumeBindTimeoutMs }).catch(async (e) => {
     await cm.stop();
     close();
     throw e;

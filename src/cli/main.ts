@@ -1,9 +1,10 @@
 // The `gifee` command.
 
 import { join } from 'node:path';
-import { parseFlags, UsageError } from './args.js';
+import { nearestOf, parseFlags, UsageError } from './args.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
+import { csiSettingsOf } from './csi-flags.js';
 import { tunablesFromEnv } from './tunables.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
@@ -18,9 +19,15 @@ Usage:
   gifee token create|list|delete   bootstrap tokens for joining nodes (see gifee token --help)
   gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
   gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
+  gifee kubectl ARGS...      run kubectl against this machine's cluster (its admin kubeconfig)
+  gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
+  gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
+  gifee doctor              check this machine for what gifee needs, and what to do about gaps
   gifee version             print versions
 
 Run "gifee COMMAND --help" for a command's flags.`;
+
+const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'version'];
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -85,24 +92,18 @@ async function main(argv: string[]) {
         clusterDNS: f['cluster-dns'] as string | undefined,
         restartBackoffMs: tunablesFromEnv().restartBackoffMs,
         ...nodeProtectionOf(f),
+        ...csiSettingsOf(f),
       });
     }
     case 'kubeconfig': {
       const f = parseFlags('kubeconfig', rest, { 'data-dir': { type: 'string' }, server: { type: 'string' } });
-      const dataDir = (f['data-dir'] as string | undefined) ?? defaultDataDir();
-      const { readFile } = await import('node:fs/promises');
-      const { buildKubeconfig } = await import('./kubeconfig.js');
-      const { stringify } = await import('yaml');
-      const pki = join(dataDir, 'pki');
-      const read = (n: string) =>
-        readFile(join(pki, n), 'utf8').catch(() => {
-          throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
-        });
-      const { serverOfDataDir } = await import('./admin-client.js');
-      const server = (f.server as string | undefined) ?? (await serverOfDataDir(dataDir)) ?? 'https://127.0.0.1:6443';
-      const kc = buildKubeconfig({ name: 'gifee', server, ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') });
-      return void process.stdout.write(stringify(kc));
+      const { adminKubeconfigYaml } = await import('./admin-kubeconfig.js');
+      return void process.stdout.write(await adminKubeconfigYaml((f['data-dir'] as string | undefined) ?? defaultDataDir(), f.server as string | undefined));
     }
+    case 'kubectl':
+      // Everything after `kubectl` is kubectl's, flags included (as `k3s kubectl`).
+      process.exitCode = await (await import('./kubectl-passthrough.js')).kubectlPassthrough(rest, defaultDataDir());
+      return;
     case '__components':
       // Internal: a component process that `gifee server` supervises (controllers and scheduler, or
       // the agent); its name follows as an argument for `ps`, its configuration comes over IPC.
@@ -111,6 +112,12 @@ async function main(argv: string[]) {
       return (await import('./sim.js')).runSim(rest);
     case 'secrets':
       return (await import('./secrets-command.js')).secretsCommand(rest);
+    case 'service':
+      return (await import('./service/command.js')).serviceCommand(rest);
+    case 'reset':
+      return (await import('./reset-command.js')).resetCommand(rest, defaultDataDir());
+    case 'doctor':
+      return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
     case 'version':
     case '--version': {
       const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
@@ -121,8 +128,10 @@ async function main(argv: string[]) {
     case '--help':
     case '-h':
       return console.log(HELP);
-    default:
-      throw new UsageError(`gifee: unknown command "${command}"; commands are up, server, agent, kubeconfig, sim, images, token, user, secrets, version (see gifee --help)`);
+    default: {
+      const nearest = nearestOf(command, COMMANDS);
+      throw new UsageError(`gifee: unknown command "${command}"${nearest ? ` (did you mean "${nearest}"?)` : ''}; commands are ${COMMANDS.join(', ')} (see gifee --help)`);
+    }
   }
 }
 

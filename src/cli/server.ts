@@ -32,7 +32,7 @@ export interface ServerConfig {
   serviceCIDR?: string;
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
-  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection;
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection & import('./csi-flags.js').CsiSettings;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** EncryptionConfiguration file (encryption-flags.ts); absent: DATA/pki/encryption-config.yaml, generated. */
@@ -51,6 +51,8 @@ export interface ServerConfig {
   authz?: import('./authz-flags.js').AuthzSettings;
   /** API aggregation: requestheader and proxy client settings (flags in aggregator-flags.ts; default: the generated front-proxy PKI). */
   aggregator?: import('./aggregator-flags.js').AggregatorSettings;
+  /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
+  defaultStorageClass?: boolean;
   /** Called once serving, with the server URL. */
   onReady?: (url: string) => void;
 }
@@ -189,6 +191,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       componentMetrics: () => Promise.all([...children].map(async ([name, child]) => ({ process: name, families: await child.families() }))),
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
+      defaultStorage: cfg.defaultStorageClass !== false,
       podSecurity,
       // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
       serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },

@@ -21,6 +21,8 @@ export interface Tunables {
   restartBackoffMs?: number;
   /** GIFEE_QUOTA_RESYNC_MS: how often the quota controller recounts every quota (default 5 min). */
   quotaResyncMs?: number;
+  /** GIFEE_VOLUME_BIND_TIMEOUT_MS: how long the scheduler waits for a pod's claims to be Bound before retrying it (default 600 s). */
+  volumeBindTimeoutMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -32,6 +34,7 @@ const VARIABLES: Record<keyof Tunables, string> = {
   compactionIntervalMs: 'GIFEE_COMPACTION_INTERVAL_MS',
   restartBackoffMs: 'GIFEE_RESTART_BACKOFF_MS',
   quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
+  volumeBindTimeoutMs: 'GIFEE_VOLUME_BIND_TIMEOUT_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

@@ -26,5 +26,9 @@ export const R = {
   leases: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases' },
   endpointslices: { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' },
   runtimeclasses: { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false },
+  storageclasses: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', namespaced: false },
+  csinodes: { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false },
+  csidrivers: { group: 'storage.k8s.io', version: 'v1', plural: 'csidrivers', namespaced: false },
+  csistoragecapacities: { group: 'storage.k8s.io', version: 'v1', plural: 'csistoragecapacities' },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } satisfies Record<string, ResourceRef>;

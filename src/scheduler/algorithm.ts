@@ -40,8 +40,9 @@ export class FitError extends Error {
 
 export function fitErrorMessage(numNodes: number, d: Diagnosis): string {
   if (numNodes === 0) return ERR_NO_NODES;
-  const reasons = d.preFilter ? Array.from({ length: numNodes }, () => d.preFilter!.reasons).flat() : [...d.statuses.values()].flatMap((s) => s.reasons);
-  return `0/${numNodes} nodes are available: ${reasonHistogram(reasons)}.`;
+  // A preFilter verdict is about the pod, not any node: said once, as kube does, not counted per node.
+  if (d.preFilter) return `0/${numNodes} nodes are available: ${d.preFilter.reasons.join(', ')}.`;
+  return `0/${numNodes} nodes are available: ${reasonHistogram([...d.statuses.values()].flatMap((s) => s.reasons))}.`;
 }
 
 /** kube's adaptive share: all nodes under 100, else 50% minus 1% per 125 nodes, at least 5% and 100 nodes. */
@@ -53,6 +54,8 @@ export function numFeasibleNodesToFind(total: number, percentage?: number): numb
 
 export interface ScheduleResult {
   node: string;
+  /** The cycle's state, which reserve and preBind read. */
+  state: CycleState;
   evaluated: number;
   feasible: number;
 }
@@ -93,9 +96,9 @@ export class Algorithm {
     }
     this.nextStart = (this.nextStart + processed) % nodes.length;
     if (feasible.length === 0) throw new FitError(pod, nodes.length, diagnosis);
-    if (feasible.length === 1) return { node: feasible[0].name, evaluated: processed, feasible: 1 };
+    if (feasible.length === 1) return { node: feasible[0].name, state, evaluated: processed, feasible: 1 };
     const scores = this.fw.runScore(state, pod, feasible, cluster);
-    return { node: selectHost(feasible, scores), evaluated: processed, feasible: feasible.length };
+    return { node: selectHost(feasible, scores), state, evaluated: processed, feasible: feasible.length };
   }
 
   /** Pods nominated to a node (preemptors of at least this priority) count as already there. */

@@ -18,10 +18,10 @@ export function bind(client: RestClient, pod: Pod, node: string) {
   });
 }
 
-/** Sets PodScheduled=False (reason Unschedulable) and, after preemption, status.nominatedNodeName. */
-export async function markUnschedulable(client: RestClient, pod: Pod, message: string, nominatedNode?: string) {
+/** Sets PodScheduled=False (reason Unschedulable, or SchedulerError for failures such as volume binding) and, after preemption, status.nominatedNodeName. */
+export async function markUnschedulable(client: RestClient, pod: Pod, message: string, nominatedNode?: string, reason: 'Unschedulable' | 'SchedulerError' = 'Unschedulable') {
   const cur = pod.status?.conditions?.find((c) => c?.type === 'PodScheduled') as { status?: string; reason?: string; message?: string } | undefined;
-  const sameCondition = cur?.status === 'False' && cur.reason === 'Unschedulable' && cur.message === message;
+  const sameCondition = cur?.status === 'False' && cur.reason === reason && cur.message === message;
   const sameNomination = nominatedNode === undefined || pod.status?.nominatedNodeName === nominatedNode;
   if (sameCondition && sameNomination) return;
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -31,7 +31,7 @@ export async function markUnschedulable(client: RestClient, pod: Pod, message: s
     name(pod),
     {
       status: {
-        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? ((cur as { lastTransitionTime?: string }).lastTransitionTime ?? now) : now }],
+        conditions: [{ type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? ((cur as { lastTransitionTime?: string }).lastTransitionTime ?? now) : now }],
         ...(nominatedNode !== undefined ? { nominatedNodeName: nominatedNode } : {}),
       },
     },

@@ -3,7 +3,7 @@
 // cycle already sees the space taken; forgotten if the bind fails, confirmed when the informer sees
 // the pod bound). Pods whose node is not known yet wait until it appears.
 
-import { hasAffinity, podInfo, type PodInfo } from './pod-info.js';
+import { claimKeys, hasAffinity, podInfo, type PodInfo } from './pod-info.js';
 import { NodeInfo } from './node-info.js';
 import { podKey, type Node, type Pod } from './types.js';
 
@@ -27,6 +27,7 @@ export function safePodInfo(pod: Pod): PodInfo {
       requests,
       requestList: Object.entries(requests),
       nonZero: { cpu: 0, memory: 0 },
+      claims: claimKeys(pod),
       requiredAffinity: [],
       requiredAntiAffinity: [],
       preferredAffinity: [],

@@ -8,7 +8,7 @@ import type { Logger } from '../util/log.js';
 import { startScheduler } from './scheduler.js';
 
 /** informers: the process's shared informers; each term as leader takes a scope of them and closes it on losing the lease. Lease requests have a client of their own. */
-export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger; informers?: InformerFactory }): Promise<{ stop(): Promise<void> }> {
+export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger; informers?: InformerFactory; volumeBindTimeoutMs?: number }): Promise<{ stop(): Promise<void> }> {
   const client = leaseClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler' });
   let running: { stop(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;

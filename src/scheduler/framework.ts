@@ -1,7 +1,10 @@
 // The scheduling framework (kube-scheduler's shape, narrowed): a plugin is one object with optional
 // extension points. preFilter runs once per cycle and may precompute state or reject the pod
 // outright; filter says whether one node can take the pod; score ranks the feasible nodes, then
-// normalizeScore maps a plugin's raw scores onto 0..100 before they are weighted and summed.
+// normalizeScore maps a plugin's raw scores onto 0..100 before they are weighted and summed. Once a
+// node is chosen, reserve lets plugins claim what they chose (assumed volumes) before the next cycle
+// runs; preBind (asynchronous, off the scheduling loop) does the API work the binding depends on;
+// unreserve rolls reserve back when reserve, preBind or the binding fails.
 
 import type { NodeInfo } from './node-info.js';
 import type { PodInfo } from './pod-info.js';
@@ -12,7 +15,7 @@ export const MAX_NODE_SCORE = 100;
  * Unschedulable: evicting pods might help (preemption considers the node).
  * UnschedulableAndUnresolvable: no eviction can help on this node.
  */
-export type Code = 'Unschedulable' | 'UnschedulableAndUnresolvable';
+export type Code = 'Unschedulable' | 'UnschedulableAndUnresolvable' | 'Error';
 
 export interface Status {
   code: Code;
@@ -22,6 +25,8 @@ export interface Status {
 
 export const unschedulable = (...reasons: string[]): Status => ({ code: 'Unschedulable', reasons });
 export const unresolvable = (...reasons: string[]): Status => ({ code: 'UnschedulableAndUnresolvable', reasons });
+/** Something failed (an API write, a timeout): not a verdict on the node; the pod is retried after backoff. */
+export const errorStatus = (message: string): Status => ({ code: 'Error', reasons: [message] });
 
 /** Per-cycle scratch space plugins share between their own extension points. */
 export class CycleState {
@@ -53,6 +58,12 @@ export interface Plugin {
   score?(state: CycleState, pod: PodInfo, node: NodeInfo): number;
   /** Rewrites scores (aligned with the feasible nodes) in place onto 0..MAX_NODE_SCORE. */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: number[]): void;
+  /** The pod goes to `node`: record what this cycle chose so the next cycle sees it taken. */
+  reserve?(state: CycleState, pod: PodInfo, node: string): Status | undefined;
+  /** Undo reserve (idempotent; also called for plugins whose reserve never ran). */
+  unreserve?(state: CycleState, pod: PodInfo, node: string): void;
+  /** API work the binding needs first (volume bindings); runs off the scheduling loop. */
+  preBind?(state: CycleState, pod: PodInfo, node: string): Promise<Status | undefined>;
 }
 
 /** Scales scores so the highest becomes MAX_NODE_SCORE; reverse makes the lowest raw score win. */
@@ -90,6 +101,49 @@ export class Framework {
     for (const p of this.filters) {
       const s = p.filter!(state, pod, node);
       if (s) return s;
+    }
+    return undefined;
+  }
+
+  /** Reserve in plugin order; on the first failure every plugin's unreserve runs and its status is returned. */
+  runReserve(state: CycleState, pod: PodInfo, node: string): Status | undefined {
+    for (const p of this.plugins) {
+      let s: Status | undefined;
+      try {
+        s = p.reserve?.(state, pod, node);
+      } catch (e) {
+        s = errorStatus(`running Reserve plugin "${p.name}": ${(e as Error).message}`);
+      }
+      if (s) {
+        this.runUnreserve(state, pod, node);
+        return s;
+      }
+    }
+    return undefined;
+  }
+
+  /** Unreserve in reverse order; one plugin's failure does not stop the others. */
+  runUnreserve(state: CycleState, pod: PodInfo, node: string) {
+    for (let i = this.plugins.length - 1; i >= 0; i--) {
+      try {
+        this.plugins[i].unreserve?.(state, pod, node);
+      } catch {
+        /* best effort: nothing more to undo */
+      }
+    }
+  }
+
+  /** PreBind in plugin order; the first failure (its message prefixed like kube's) is returned. */
+  async runPreBind(state: CycleState, pod: PodInfo, node: string): Promise<Status | undefined> {
+    for (const p of this.plugins) {
+      if (!p.preBind) continue;
+      let s: Status | undefined;
+      try {
+        s = await p.preBind(state, pod, node);
+      } catch (e) {
+        s = errorStatus((e as Error).message);
+      }
+      if (s) return { code: s.code, reasons: [`running PreBind plugin "${p.name}": ${s.reasons.join(', ')}`] };
     }
     return undefined;
   }

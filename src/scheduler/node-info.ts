@@ -20,6 +20,8 @@ export class NodeInfo {
   /** Pods with any (anti-)affinity term, and those with required anti-affinity: the only ones inter-pod checks visit. */
   readonly podsWithAffinity = new Map<string, PodInfo>();
   readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
+  /** "namespace/claim" → how many pods here use it (kube's PVCRefCounts: ReadWriteOncePod checks). */
+  readonly pvcRefCounts = new Map<string, number>();
 
   constructor(node?: Node) {
     if (node) this.setNode(node);
@@ -47,6 +49,7 @@ export class NodeInfo {
     this.nonZeroRequested.memory += p.nonZero.memory;
     if (hasAffinity(p)) this.podsWithAffinity.set(p.key, p);
     if (p.requiredAntiAffinity.length) this.podsWithRequiredAntiAffinity.set(p.key, p);
+    for (const c of p.claims) this.pvcRefCounts.set(c, (this.pvcRefCounts.get(c) ?? 0) + 1);
   }
 
   removePod(key: string): PodInfo | undefined {
@@ -58,6 +61,11 @@ export class NodeInfo {
     this.nonZeroRequested.memory -= p.nonZero.memory;
     this.podsWithAffinity.delete(key);
     this.podsWithRequiredAntiAffinity.delete(key);
+    for (const c of p.claims) {
+      const n = (this.pvcRefCounts.get(c) ?? 0) - 1;
+      if (n > 0) this.pvcRefCounts.set(c, n);
+      else this.pvcRefCounts.delete(c);
+    }
     return p;
   }
 

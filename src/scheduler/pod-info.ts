@@ -4,6 +4,7 @@
 
 import { selectorFromObject, type Selector } from '../api/labels.js';
 import { podRequests, nonZeroRequests, type Resources } from './resources.js';
+import { podClaims } from './volumes/claims.js';
 import { asArray, podKey, type LabelSelector, type Pod, type PodAffinityTerm, type WeightedPodAffinityTerm } from './types.js';
 
 const OPERATORS = new Set(['In', 'NotIn', 'Exists', 'DoesNotExist']);
@@ -36,6 +37,8 @@ export interface PodInfo {
   /** requests as [resource, amount] pairs, positive amounts only and without "pods": what fit checks loop over. */
   requestList: [string, number][];
   nonZero: { cpu: number; memory: number };
+  /** "namespace/claim" of every claim the pod uses (persistentVolumeClaim and ephemeral volumes). */
+  claims: string[];
   requiredAffinity: AffinityTerm[];
   requiredAntiAffinity: AffinityTerm[];
   preferredAffinity: AffinityTerm[];
@@ -58,6 +61,11 @@ function term(pod: Pod, t: PodAffinityTerm, weight: number, where: string): Affi
   return { selector: full, namespaces, namespaceSelector, topologyKey: t.topologyKey, weight };
 }
 
+export function claimKeys(pod: Pod): string[] {
+  const ns = pod.metadata?.namespace ?? 'default';
+  return [...new Set(podClaims(pod).map((c) => `${ns}/${c.name}`))];
+}
+
 export function podInfo(pod: Pod): PodInfo {
   const spec = pod.spec ?? {};
   const a = spec.affinity ?? {};
@@ -74,6 +82,7 @@ export function podInfo(pod: Pod): PodInfo {
     requests,
     requestList: Object.entries(requests).filter(([r, v]) => v > 0 && r !== 'pods'),
     nonZero: nonZeroRequests(requests),
+    claims: claimKeys(pod),
     requiredAffinity: req(a.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution, `${base}.podAffinity.requiredDuringSchedulingIgnoredDuringExecution`),
     requiredAntiAffinity: req(a.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution, `${base}.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution`),
     preferredAffinity: pref(a.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution, `${base}.podAffinity.preferredDuringSchedulingIgnoredDuringExecution`),

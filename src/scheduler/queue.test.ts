@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SchedulingQueue } from './queue.js';
 import { makePod } from './test-objects.js';
+import { hasClaims } from './volumes/claims.js';
 
 function clockedQueue() {
   let now = 1_000_000;
@@ -115,4 +116,16 @@ test('delete removes the pod wherever it waits, and a pod deleted in flight is n
   q.delete(makePod('b'));
   q.requeue(qp, true);
   assert.deepEqual(q.lengths, { active: 0, backoff: 0, unschedulable: 0, inFlight: 0 });
+});
+
+test("an event's queueing hint moves only the unschedulable pods it may help", async () => {
+  const { q, tick } = clockedQueue();
+  const withClaim = makePod('with-claim', { spec: { volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'data' } }] } });
+  q.add(withClaim);
+  q.add(makePod('plain'));
+  for (let i = 0; i < 2; i++) q.requeue((await q.pop())!, true);
+  tick(5000);
+  q.moveAllToActiveOrBackoff('PersistentVolumeClaimAdd', hasClaims);
+  assert.deepEqual(q.lengths, { active: 1, backoff: 0, unschedulable: 1, inFlight: 0 });
+  assert.equal(await popKey(q), 'default/with-claim');
 });

@@ -184,10 +184,14 @@ export class SchedulingQueue {
     } else this.backoff.push(qp);
   }
 
-  /** A cluster event that may make unschedulable pods fit (node added/updated, pod deleted). */
-  moveAllToActiveOrBackoff(_event: string) {
-    for (const f of this.inFlight.values()) f.dirty = true;
-    for (const qp of [...this.unschedulable.values()]) this.moveFromUnschedulable(qp);
+  /**
+   * A cluster event that may make unschedulable pods fit (node added/updated, pod deleted). `affects`
+   * is the event's queueing hint: only the pods it may help move (storage events move only pods
+   * with claims).
+   */
+  moveAllToActiveOrBackoff(_event: string, affects?: (pod: Pod) => boolean) {
+    for (const f of this.inFlight.values()) if (!affects || affects(f.qp.pod)) f.dirty = true;
+    for (const qp of [...this.unschedulable.values()]) if (!affects || affects(qp.pod)) this.moveFromUnschedulable(qp);
   }
 
   private moveFromUnschedulable(qp: QueuedPod) {

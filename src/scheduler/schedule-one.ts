@@ -1,6 +1,8 @@
 // One pod through the scheduler (kube's scheduleOne): take it off the queue, pick a node, assume it
-// in the cache, and bind asynchronously so the next pod's cycle need not wait for the API. When no
-// node fits, try preemption, then report: PodScheduled=False, a FailedScheduling event, requeue.
+// in the cache, run the plugins' reserve, and bind asynchronously (preBind, then the Binding) so the
+// next pod's cycle need not wait for the API. When no node fits, try preemption, then report:
+// PodScheduled=False, a FailedScheduling event, requeue. When reserve, preBind or the binding fails,
+// unreserve, forget the assumed pod and retry after backoff.
 
 import type { EventRecorder } from '../client/events.js';
 import { isConflict, isNotFound, type RestClient } from '../client/rest.js';
@@ -10,7 +12,7 @@ import { Algorithm, FitError } from './algorithm.js';
 import { bind, deleteVictim, markUnschedulable } from './api-writes.js';
 import { TokenBucket } from './event-budget.js';
 import type { SchedulerCache } from './cache.js';
-import type { Framework } from './framework.js';
+import type { CycleState, Framework } from './framework.js';
 import { preemptionAttempts, preemptionVictims, scheduleAttempts, schedulingDuration } from './metrics.js';
 import { podInfo, type PodInfo } from './pod-info.js';
 import { preempt, type PreemptionOutcome } from './plugins/default-preemption.js';
@@ -52,18 +54,31 @@ export class PodScheduler {
       return this.fail(qp, live, start, `0/${this.cache.nodeList().length} nodes are available: ${(e as Error).message}.`, 'error');
     }
     let node: string;
+    let state: CycleState;
     try {
-      node = this.algorithm.schedule(info).node;
+      ({ node, state } = this.algorithm.schedule(info));
     } catch (e) {
       if (e instanceof FitError) return this.unschedulable(qp, info, e, start);
       return this.fail(qp, live, start, `0/${this.cache.nodeList().length} nodes are available: ${(e as Error).message}.`, 'error');
     }
     this.cache.assume(info, node);
-    void this.bindAsync(qp, info, node, start, seconds(start));
+    const reserved = this.fw.runReserve(state, info, node);
+    if (reserved) {
+      this.cache.forget(qp.key);
+      return this.fail(qp, live, start, reserved.reasons.join(', '), 'error', undefined, true);
+    }
+    void this.bindAsync(qp, info, node, state, start, seconds(start));
   }
 
-  private async bindAsync(qp: QueuedPod, info: PodInfo, node: string, start: bigint, cycleSeconds: number) {
+  private async bindAsync(qp: QueuedPod, info: PodInfo, node: string, state: CycleState, start: bigint, cycleSeconds: number) {
     const pod = info.pod;
+    const preBound = await this.fw.runPreBind(state, info, node);
+    if (preBound) {
+      this.fw.runUnreserve(state, info, node);
+      this.cache.forget(qp.key);
+      this.log.info('pre-binding failed; retrying after backoff', { pod: qp.key, node, message: preBound.reasons.join(', ') });
+      return this.fail(qp, pod, start, preBound.reasons.join(', '), 'error', undefined, true);
+    }
     try {
       await bind(this.client, pod, node);
       const took = seconds(start);
@@ -74,6 +89,7 @@ export class PodScheduler {
       this.log.debug('pod bound', { pod: qp.key, node, attempts: qp.attempts });
       if (this.scheduledEvents.take()) this.events.record(pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${pod.metadata?.name} to ${node}`);
     } catch (e) {
+      this.fw.runUnreserve(state, info, node);
       this.cache.forget(qp.key);
       scheduleAttempts.inc({ result: 'error' });
       schedulingDuration.observe(seconds(start), { result: 'error' });
@@ -114,15 +130,16 @@ export class PodScheduler {
     this.fail(qp, info.pod, start, message, 'unschedulable', nominated);
   }
 
-  private fail(qp: QueuedPod, pod: Pod, start: bigint, message: string, result: 'unschedulable' | 'error', nominated?: string) {
+  private fail(qp: QueuedPod, pod: Pod, start: bigint, message: string, result: 'unschedulable' | 'error', nominated?: string, retry = false) {
     scheduleAttempts.inc({ result });
     schedulingDuration.observe(seconds(start), { result });
     this.log.info('pod is unschedulable', { pod: qp.key, attempts: qp.attempts, message });
     this.events.record(pod, 'Warning', 'FailedScheduling', message);
-    markUnschedulable(this.client, pod, message, nominated).catch((e) => {
+    markUnschedulable(this.client, pod, message, nominated, retry ? 'SchedulerError' : 'Unschedulable').catch((e) => {
       if (!isNotFound(e)) this.log.warn('updating PodScheduled failed', { pod: qp.key, err: e });
     });
-    // Bad input is unschedulable too: it waits for the pod to change, not for a timer.
-    this.queue.requeue(qp, true);
+    // Bad input is unschedulable too: it waits for the pod to change, not for a timer. A failed
+    // reserve or preBind is not about the pod: it is retried after backoff.
+    this.queue.requeue(qp, !retry);
   }
 }

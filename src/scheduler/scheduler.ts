@@ -3,7 +3,9 @@
 // spec.schedulerName is its own, that have no node yet and are not being deleted.
 
 import { EventRecorder } from '../client/events.js';
+import type { KObject } from '../api/kind.js';
 import { InformerFactory } from '../client/informer-factory.js';
+import { keyOf } from '../client/indexer.js';
 import { R } from '../client/resources.js';
 import { RestClient } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
@@ -14,6 +16,11 @@ import { defaultPlugins } from './plugins/index.js';
 import { SchedulingQueue } from './queue.js';
 import { PodScheduler } from './schedule-one.js';
 import type { Node, Pod } from './types.js';
+import { AssumeCache } from './volumes/assume-cache.js';
+import { VolumeBinder } from './volumes/binder.js';
+import { hasClaims } from './volumes/claims.js';
+import { informerListers } from './volumes/informer-listers.js';
+import type { Pv, Pvc } from './volumes/types.js';
 
 export interface SchedulerOptions {
   server: string;
@@ -28,6 +35,8 @@ export interface SchedulerOptions {
   onBound?: (podKey: string, node: string, timing: { cycleSeconds: number; seconds: number }) => void;
   /** The process's shared informers (and their client), when other components use the same identity. */
   informers?: InformerFactory;
+  /** How long preBind waits for a pod's claims to be Bound (Kubernetes' bindTimeoutSeconds: 600 s). */
+  volumeBindTimeoutMs?: number;
 }
 
 const isTerminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
@@ -47,7 +56,53 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   const nodes = informers.informer(R.nodes);
   const namespaces = informers.informer(R.namespaces);
   const events = new EventRecorder(client, schedulerName, log);
-  const podScheduler = new PodScheduler(client, new Framework(defaultPlugins()), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
+  // Storage: claims and volumes through assume caches, so a cycle sees the volumes earlier cycles chose.
+  const pvcInformer = informers.informer(R.persistentvolumeclaims);
+  const pvInformer = informers.informer(R.persistentvolumes);
+  const storage = {
+    pvcs: new AssumeCache<Pvc>(pvcInformer),
+    pvs: new AssumeCache<Pv>(pvInformer),
+    classes: informers.informer(R.storageclasses),
+    csiNodes: informers.informer(R.csinodes),
+    csiDrivers: informers.informer(R.csidrivers),
+    capacities: informers.informer(R.csistoragecapacities),
+  };
+  const binder = new VolumeBinder({
+    client,
+    pvs: storage.pvs,
+    pvcs: storage.pvcs,
+    podExists: (key) => !!pods.get(key),
+    node: (name) => cache.nodes.get(name),
+    timeoutMs: opts.volumeBindTimeoutMs,
+  });
+  const plugins = defaultPlugins({ listers: informerListers(storage), assume: { pvs: storage.pvs, pvcs: storage.pvcs }, binder });
+  const podScheduler = new PodScheduler(client, new Framework(plugins), cache, queue, pods, events, log, opts.percentageOfNodesToScore, opts.onBound);
+  // Queueing hints: a storage object that appears or changes may let a pod with claims fit (its claim
+  // created or bound, a volume freed, capacity published); pending volume bindings re-check too.
+  // The PV and PVC handlers also settle assumptions (an update may supersede one; a deletion ends it).
+  const storageEvent = (kind: string, assumed?: AssumeCache<Pv> | AssumeCache<Pvc>) => ({
+    onAdd() {
+      queue.moveAllToActiveOrBackoff(`${kind}Add`, hasClaims);
+      if (assumed) binder.recheck();
+    },
+    onUpdate(_o: KObject, n: KObject) {
+      assumed?.get(keyOf(n));
+      queue.moveAllToActiveOrBackoff(`${kind}Update`, hasClaims);
+      if (assumed) binder.recheck();
+    },
+    onDelete(o: KObject) {
+      // A deleted claim or volume can only fail a pending binding; Kubernetes' hints wait for no deletion here.
+      if (!assumed) return;
+      assumed.restore(keyOf(o));
+      binder.recheck();
+    },
+  });
+  pvcInformer.addHandlers(storageEvent('PersistentVolumeClaim', storage.pvcs));
+  pvInformer.addHandlers(storageEvent('PersistentVolume', storage.pvs));
+  storage.classes.addHandlers(storageEvent('StorageClass'));
+  storage.csiNodes.addHandlers(storageEvent('CSINode'));
+  storage.csiDrivers.addHandlers(storageEvent('CSIDriver'));
+  storage.capacities.addHandlers(storageEvent('CSIStorageCapacity'));
 
   // Pods with schedulingGates wait until every gate is removed (kube's PreEnqueue check).
   const gated = (p: Pod) => Array.isArray((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates) && (p.spec as { schedulingGates: unknown[] }).schedulingGates.length > 0;
@@ -83,6 +138,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       queue.delete(p);
       cache.removePod(p);
       if (assigned(p)) queue.moveAllToActiveOrBackoff('AssignedPodDelete');
+      binder.recheck();
     },
   });
   nodes.addHandlers({
@@ -135,6 +191,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       running = false;
       stopped();
       queue.close();
+      binder.close();
       informers.close();
       await loop.catch(() => {});
       if (!opts.informers) {

@@ -54,6 +54,8 @@ export interface PodSpec {
   initContainers?: Container[];
   overhead?: Record<string, string | number>;
   tolerations?: Toleration[];
+  /** Read by the volume plugins through volumes/claims.ts, never directly. */
+  volumes?: unknown[];
   topologySpreadConstraints?: TopologySpreadConstraint[];
   affinity?: {
     nodeAffinity?: {

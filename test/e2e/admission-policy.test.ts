@@ -413,3 +413,111 @@ spec:
   assert.match(denied.stderr, /ValidatingAdmissionPolicy 'replicalimit-crd-policy.example.com' with binding 'replicalimit-binding-test.example.com' denied request: failed expression: object.spec.replicas <= params.maxReplicas/);
   await apply(deployment('three', 'vap-crd-params', 3));
 });
+
+test('CONNECT: a policy on pods/exec sees PodExecOptions and refuses an exec', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-connect}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: no-shell-exec.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [""], apiVersions: [v1], operations: [CONNECT], resources: [pods/exec]}
+  validations:
+  - expression: "request.kind.kind == 'PodExecOptions' && !(has(object.command) && object.command.exists(c, c == 'sh'))"
+    message: no shells through exec
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: no-shell-exec-binding}
+spec:
+  policyName: no-shell-exec.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-connect}}
+`);
+  await cluster.kubectl(['run', 'target', '-n', 'vap-connect', '--image=registry.example/app:1']);
+  const exec = (...command: string[]) => cluster.kubectl(['exec', '-n', 'vap-connect', 'target', '--', ...command], { allowFail: true });
+  let last = { stderr: '' };
+  await until('the policy refuses a shell', async () => /no shells through exec/.test((last = await exec('sh', '-c', 'id')).stderr), { timeoutMs: 10_000, context: () => last.stderr });
+  assert.match(last.stderr, /ValidatingAdmissionPolicy 'no-shell-exec\.example\.com' with binding 'no-shell-exec-binding' denied request: no shells through exec/);
+  const other = await exec('ls');
+  assert.notEqual(other.code, 0, 'no node runs the pod');
+  assert.doesNotMatch(other.stderr, /denied request/);
+});
+
+test('*/scale: a policy sees the autoscaling/v1 Scale of kubectl scale', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-scale}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: scale-limit.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [apps], apiVersions: [v1], operations: [UPDATE], resources: [deployments/scale]}
+  validations:
+  - expression: "request.kind.kind == 'Scale' && object.kind == 'Scale' && object.spec.replicas <= 5"
+    message: scale to at most 5
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: scale-limit-binding}
+spec:
+  policyName: scale-limit.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-scale}}
+`);
+  await apply(deployment('web', 'vap-scale', 1));
+  const scale = (n: number) => cluster.kubectl(['scale', 'deployment', 'web', '-n', 'vap-scale', `--replicas=${n}`], { allowFail: true });
+  let last = { stderr: '' };
+  await until('the policy refuses 9', async () => /scale to at most 5/.test((last = await scale(9)).stderr), { timeoutMs: 10_000, context: () => last.stderr });
+  assert.equal((await scale(4)).code, 0);
+});
+
+test('matchPolicy Equivalent: a policy written for autoscaling/v2 sees an autoscaling/v1 request converted to v2', async () => {
+  await apply(`apiVersion: v1
+kind: Namespace
+metadata: {name: vap-equivalent}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: cpu-target.example.com}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+    - {apiGroups: [autoscaling], apiVersions: [v2], operations: [CREATE, UPDATE], resources: [horizontalpodautoscalers]}
+  validations:
+  - expression: "request.kind.version == 'v2' && object.spec.metrics.all(m, m.resource.target.averageUtilization <= 80)"
+    messageExpression: "'utilization targets above 80 are not allowed (seen as ' + request.kind.version + ', asked as ' + request.requestKind.version + ')'"
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: cpu-target-binding}
+spec:
+  policyName: cpu-target.example.com
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: vap-equivalent}}
+`);
+  const hpa = (name: string, target: number) => `apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata: {name: ${name}, namespace: vap-equivalent}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  maxReplicas: 3
+  targetCPUUtilizationPercentage: ${target}
+`;
+  const refused = await eventually(hpa('too-high', 90), (r) => r.code !== 0, 'the v2 policy refuses a v1 HPA');
+  assert.match(refused.stderr, /utilization targets above 80 are not allowed \(seen as v2, asked as v1\)/);
+  assert.equal((await tryApply(hpa('fine', 70))).code, 0);
+});

@@ -40,6 +40,15 @@ before(async () => {
         const ops = req?.object?.metadata?.labels ? [{ op: 'add', path: '/metadata/labels/injected', value: 'by-webhook' }] : [{ op: 'add', path: '/metadata/labels', value: { injected: 'by-webhook' } }];
         return reviewResponse(body, { allowed: true, ...patchOf(ops), auditAnnotations: { injected: 'by-webhook' } });
       }
+      case '/no-rm':
+        if ((req?.object?.command ?? []).includes('rm')) return reviewResponse(body, { allowed: false, status: { code: 403, reason: 'Forbidden', message: 'no rm in exec' } });
+        return reviewResponse(body, { allowed: true });
+      case '/scale-cap':
+        // Reviews of deployments/scale carry an autoscaling/v1 Scale: more than 5 is refused, 4-5 capped to 3.
+        if (req?.object?.kind !== 'Scale') return reviewResponse(body, { allowed: false, status: { message: `expected a Scale, got ${req?.object?.kind}` } });
+        if (req.object.spec.replicas > 5) return reviewResponse(body, { allowed: false, status: { code: 403, message: 'at most 5 replicas' } });
+        if (req.object.spec.replicas > 3) return reviewResponse(body, { allowed: true, ...patchOf([{ op: 'replace', path: '/spec/replicas', value: 3 }]) });
+        return reviewResponse(body, { allowed: true });
       case '/refuse':
         return reviewResponse(body, { allowed: false, status: { message: `refused ${req?.name}` } });
       case '/allow':
@@ -147,6 +156,50 @@ test('a validating webhook refuses pods with a label, with its message; allowed 
   await c.kubectl(['delete', 'validatingwebhookconfiguration', 'deny-labelled']);
 });
 
+test('CONNECT: kubectl exec goes to a webhook as PodExecOptions, which may refuse it', async () => {
+  await caseNamespace('wh-connect');
+  await until('default service account', async () => (await c.kubectl(['get', 'sa', 'default', '-n', 'wh-connect'], { allowFail: true })).code === 0, { timeoutMs: 30_000 });
+  await c.kubectl(['run', 'target', '-n', 'wh-connect', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  await configure('Validating', 'no-rm', [webhook('no-rm', 'wh-connect', { path: '/no-rm', rules: [{ operations: ['CONNECT'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods/exec'] }] })]);
+  const exec = (...command: string[]) => c.kubectl(['exec', '-n', 'wh-connect', 'target', '--', ...command], { allowFail: true });
+  await untilRefused(() => exec('rm', '-rf', '/data'));
+  const refused = await exec('rm', '-rf', '/data');
+  assert.match(refused.stderr, /admission webhook "no-rm\.e2e\.gifee\.io" denied the request: no rm in exec/);
+  const req = hooks.received.filter((r) => r.path.startsWith('/no-rm')).at(-1)!.body.request;
+  assert.equal(req.operation, 'CONNECT');
+  assert.deepEqual(req.kind, { group: '', version: 'v1', kind: 'PodExecOptions' });
+  assert.deepEqual(req.resource, { group: '', version: 'v1', resource: 'pods' });
+  assert.equal(req.subResource, 'exec');
+  assert.equal(req.name, 'target');
+  assert.equal(req.object.kind, 'PodExecOptions');
+  assert.deepEqual(req.object.command, ['rm', '-rf', '/data']);
+  assert.equal(req.object.stdout, true);
+  assert.equal(req.options, null);
+  // An allowed exec passes admission and fails only because this cluster has no node to run the pod.
+  const allowed = await exec('ls');
+  assert.notEqual(allowed.code, 0);
+  assert.doesNotMatch(allowed.stderr, /denied the request/);
+  await c.kubectl(['delete', 'validatingwebhookconfiguration', 'no-rm']);
+});
+
+test('*/scale: webhooks review an autoscaling/v1 Scale, and a mutating webhook’s patch of it sets the replicas', async () => {
+  await caseNamespace('wh-scale');
+  await c.kubectl(['create', 'deployment', 'web', '-n', 'wh-scale', '--image=gifee.local/busybox:1', '--replicas=1']);
+  await configure('Mutating', 'scale-cap', [webhook('scale-cap', 'wh-scale', { path: '/scale-cap', rules: [{ operations: ['UPDATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments/scale'] }] })]);
+  const scale = (n: number) => c.kubectl(['scale', 'deployment', 'web', '-n', 'wh-scale', `--replicas=${n}`], { allowFail: true });
+  await untilRefused(() => scale(9));
+  assert.match((await scale(9)).stderr, /admission webhook "scale-cap\.e2e\.gifee\.io" denied the request: at most 5 replicas/);
+  const req = hooks.received.filter((r) => r.path.startsWith('/scale-cap')).at(-1)!.body.request;
+  assert.deepEqual(req.kind, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+  assert.deepEqual(req.resource, { group: 'apps', version: 'v1', resource: 'deployments' });
+  assert.equal(req.subResource, 'scale');
+  assert.equal(req.oldObject.kind, 'Scale');
+  assert.equal(req.oldObject.spec.replicas, 1);
+  assert.equal((await scale(4)).code, 0);
+  assert.equal((await c.kubectl(['get', 'deployment', 'web', '-n', 'wh-scale', '-o', 'jsonpath={.spec.replicas}'])).stdout, '3', 'the webhook capped the Scale to 3');
+  await c.kubectl(['delete', 'mutatingwebhookconfiguration', 'scale-cap']);
+});
+
 test('a mutating webhook adds a label with a JSON patch; the patched object is validated and stored', async () => {
   await caseNamespace('wh-mutate');
   await configure('Mutating', 'add-label', [webhook('add-label', 'wh-mutate', { path: '/add-label', resources: ['configmaps'] })]);
@@ -248,6 +301,12 @@ test('matchConditions in CEL choose which requests are sent', async () => {
   // A condition that fails to evaluate is decided by failurePolicy (Fail by default).
   await configure('Validating', 'cel-conditions', [webhook('cel', 'wh-cel', { path: '/allow', resources: ['configmaps'], matchConditions: [{ name: 'bad', expression: 'object.spec.nothing == 1' }] })]);
   await until('the changed configuration', async () => /match conditions/.test((await create(configMap('wh-cel', `x-${Date.now()}`))).stderr), { timeoutMs: 10_000, intervalMs: 100 });
+  // The authorizer variable asks the server's authorizer about the requesting user (here the admin).
+  const byPermission = (expression: string) => webhook('cel', 'wh-cel', { path: '/refuse', resources: ['configmaps'], matchConditions: [{ name: 'permission', expression }] });
+  await configure('Validating', 'cel-conditions', [byPermission("!authorizer.group('').resource('secrets').namespace('kube-system').check('list').allowed()")]);
+  await until('the authorizer condition takes effect', async () => (await create(configMap('wh-cel', `authz-${Date.now()}`))).code === 0, { timeoutMs: 10_000, intervalMs: 100 });
+  await configure('Validating', 'cel-conditions', [byPermission("authorizer.group('').resource('secrets').namespace('kube-system').check('list').allowed()")]);
+  await until('the admin, who may list secrets, is sent to the webhook', async () => /denied the request: refused authz-/.test((await create(configMap('wh-cel', `authz-${Date.now()}`))).stderr), { timeoutMs: 10_000, intervalMs: 100 });
   await c.kubectl(['delete', 'validatingwebhookconfiguration', 'cel-conditions']);
 });
 

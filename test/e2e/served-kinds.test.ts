@@ -12,7 +12,8 @@ import { until } from '../helpers/wait.js';
 let c: Cluster;
 before(async () => {
   // With controllers: the admin, edit and view roles are aggregated by the clusterrole-aggregation controller.
-  c = await startCluster();
+  // Without the default StorageClass `local`: this test's own `standard` is the only default.
+  c = await startCluster({ extraArgs: ['--no-default-storage-class'] });
 });
 after(async () => c?.stop());
 

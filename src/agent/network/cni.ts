@@ -42,6 +42,8 @@ export class CniNetwork {
     if (cidr)
       void mkdir(join(this.opts.dataDir, 'cni'), { recursive: true })
         .then(() => writeFile(join(this.opts.dataDir, 'cni', 'pod-cidr'), cidr))
+        // The bridge's name, for `gifee reset` (which knows only the data dir).
+        .then(() => writeFile(join(this.opts.dataDir, 'cni', 'bridge'), this.opts.bridge))
         .catch(() => undefined);
   }
 

@@ -57,7 +57,7 @@ test("an agent restart keeps a running pod's CSI volume, tears down a deleted po
     const before = new CsiVolumeManager({ registry, agentDir, nodeName: 'n1', api: { csiDriver: async () => ({ spec: { attachRequired: false } }), volumeAttachment: async () => undefined, secret: async () => undefined }, log: quiet });
     for (const uid of [liveUid, goneUid]) {
       const pod = { ...live, metadata: { ...live.metadata, uid } } as Pod;
-      await before.publish({ pod, podDir: join(agentDir, 'pods', uid), specVolumeName: 'data', claimName: 'db', pvName: 'pv-db', pv, mode: 'Filesystem', readOnly: false });
+      await before.publish({ pod, specVolumeName: 'data', claimName: 'db', pvName: 'pv-db', pv, mode: 'Filesystem', readOnly: false });
     }
     await writeFile(join(podMountPath(join(agentDir, 'pods', liveUid), 'pv-db'), 'table'), 'rows');
     assert.deepEqual(driver.methods(), ['nodeStageVolume', 'nodePublishVolume', 'nodePublishVolume']);

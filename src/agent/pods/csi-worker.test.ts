@@ -50,7 +50,8 @@ const pvcs = new Map<string, ClaimObject>([
   ['default/blk', { metadata: { name: 'blk' }, spec: { volumeName: 'pv-blk', volumeMode: 'Block' }, status: { phase: 'Bound' } }],
 ]);
 
-function setup(block: boolean) {
+/** csiDir: --kubelet-dir, where CSI targets go instead of the agent's own pod directories. */
+function setup(block: boolean, csiDir = agentDir) {
   const driver = new BindMountCsiDriver(DRIVER, join(base, 'backing'));
   const registry = new StaticCsiRegistry();
   const events: { reason: string; message: string }[] = [];
@@ -110,7 +111,8 @@ function setup(block: boolean) {
     restartBackoffMs: 10_000,
     nodeCapacity: { cpu: 1, memory: 1 << 30 },
   } as unknown as WorkerDeps;
-  deps.csiVolumes = new CsiVolumeManager({ registry, agentDir, nodeName: 'n1', api: { csiDriver: async () => ({ spec: { attachRequired: false } }), volumeAttachment: async () => undefined, secret: async () => undefined }, log: quiet });
+  deps.csiDir = csiDir;
+  deps.csiVolumes = new CsiVolumeManager({ registry, agentDir: csiDir, nodeName: 'n1', api: { csiDriver: async () => ({ spec: { attachRequired: false } }), volumeAttachment: async () => undefined, secret: async () => undefined }, log: quiet });
   const worker = new PodWorker(pod, deps);
   return { driver, registry, events, created, worker, pod, deleted: () => deleted };
 }
@@ -124,14 +126,16 @@ const until = async (what: string, fn: () => boolean) => {
 };
 
 test('a pod with a CSI volume: FailedMount until the driver registers, then the container mounts the published volume; deletion unpublishes and unstages first', { skip }, async () => {
-  const t = setup(false);
+  const kubeletDir = join(base, 'kubelet');
+  const t = setup(false, kubeletDir);
   t.worker.kick();
   await until('FailedMount', () => t.events.some((e) => e.reason === 'FailedMount'));
   assert.equal(t.events.find((e) => e.reason === 'FailedMount')?.message, `MountVolume.MountDevice failed for volume "pv-fs" : kubernetes.io/csi: attacher.MountDevice failed to create newCsiDriverClient: driver name ${DRIVER} not found in the list of registered CSI drivers`);
   t.registry.add(DRIVER, t.driver);
   t.worker.kick();
   await until('the container created', () => t.created.length > 0);
-  const target = podMountPath(t.worker.dir, 'pv-fs');
+  // Under --kubelet-dir, where a third-party driver's pod sees it, not in the agent's pod directory.
+  const target = podMountPath(join(kubeletDir, 'pods', t.pod.metadata.uid), 'pv-fs');
   assert.deepEqual(
     t.created[0].mounts.filter((m) => m.destination === '/data'),
     [{ source: target, destination: '/data', readOnly: false }],
@@ -141,8 +145,9 @@ test('a pod with a CSI volume: FailedMount until the driver registers, then the 
   await until('the pod finalized', () => t.deleted());
   assert.deepEqual(t.driver.methods(), ['nodeStageVolume', 'nodePublishVolume', 'nodeUnpublishVolume', 'nodeUnstageVolume']);
   assert.equal(existsSync(t.worker.dir), false);
+  assert.equal(existsSync(join(kubeletDir, 'pods', t.pod.metadata.uid)), false);
   assert.equal(await readFile(join(t.driver.root, 'vol-fs', 'row'), 'utf8'), '42');
-  assert.deepEqual(await mountsUnder(agentDir), []);
+  assert.deepEqual(await mountsUnder(base), []);
 });
 
 test('a raw block CSI volume reaches the container as a device at its devicePath', { skip: skip || (!hasLosetup && 'needs losetup') }, async () => {

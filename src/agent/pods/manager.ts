@@ -60,7 +60,7 @@ export class PodManager {
       deps.csiVolumes ??
       new CsiVolumeManager({
         registry: deps.csi ?? NO_CSI_DRIVERS,
-        agentDir: deps.dataDir,
+        agentDir: deps.csiDir ?? deps.dataDir,
         nodeName: deps.nodeName,
         api: { csiDriver: async (n) => deps.sources.csiDriver?.(n), volumeAttachment: async (n) => deps.sources.volumeAttachment?.(n), secret: (ns, n) => deps.sources.secret(ns, n) },
         log: log.child({ part: 'csi-volumes' }),
@@ -179,7 +179,8 @@ export class PodManager {
     const known = new Set([...this.informer.list().map((p) => p.metadata?.uid), ...this.workers.keys()]);
     const uids = new Set<string>();
     for (const c of this.deps.runtime.list()) if (!known.has(c.podUid)) uids.add(c.podUid);
-    for (const d of await readdir(join(this.deps.dataDir, 'pods')).catch(() => [] as string[])) if (!known.has(d)) uids.add(d);
+    // The CSI pod directories too, when --kubelet-dir puts them elsewhere.
+    for (const dir of new Set([this.deps.dataDir, this.deps.csiDir ?? this.deps.dataDir])) for (const d of await readdir(join(dir, 'pods')).catch(() => [] as string[])) if (!known.has(d)) uids.add(d);
     for (const u of await logDirUids(this.deps.dataDir)) if (!known.has(u)) uids.add(u);
     for (const uid of uids) {
       this.log.info('removing what is left of a deleted pod', { uid });

@@ -28,13 +28,13 @@ import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, typ
 import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
 import { containerDevices } from '../volumes/container-devices.js';
 import type { VolumeError } from '../volumes/volume-error.js';
-import type { CsiRegistry } from '../../csi/types.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
 import { nowTime, type Container, type Pod } from './types.js';
+import type { CsiRegistry } from '../../csi/types.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -57,8 +57,10 @@ export interface WorkerDeps {
   oomScoreAdjFloor?: number;
   /** RuntimeClasses by name (a pod naming one runs only if its handler is this agent's); default: asked of the API. */
   runtimeClasses?: RuntimeClassLookup;
-  /** The CSI drivers registered on this node (the plugin watcher's); none: CSI volumes fail as with an unregistered driver. */
+  /** The CSI drivers registered on this node (the plugin watcher, src/agent/csi), for CSI volumes. */
   csi?: CsiRegistry;
+  /** The base of the CSI paths (src/csi/paths.ts): the agent's directory, or --kubelet-dir. */
+  csiDir?: string;
   /** The node's CSI volume manager (stage/publish reference counts shared by all pods); the PodManager makes it from csi. */
   csiVolumes?: CsiVolumeManager;
 }

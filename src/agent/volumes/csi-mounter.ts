@@ -34,7 +34,11 @@ export interface CsiApi {
 
 export interface CsiVolumeManagerOptions {
   registry: CsiRegistry;
-  /** The agent's directory (<data dir>/agent): pods/ and plugins/ are under it (src/csi/paths.ts). */
+  /**
+   * The base of the CSI paths (src/csi/paths.ts): the agent's directory, or --kubelet-dir. Staging
+   * paths and the pods' CSI targets (pods/<uid>/volumes/kubernetes.io~csi/...) are under it, where a
+   * third-party driver's pod sees them.
+   */
   agentDir: string;
   nodeName: string;
   api: CsiApi;
@@ -48,7 +52,6 @@ export interface CsiVolumeManagerOptions {
 
 export interface CsiPublishRequest {
   pod: Pod;
-  podDir: string;
   specVolumeName: string;
   claimName?: string;
   pvName: string;
@@ -107,6 +110,11 @@ export class CsiVolumeManager {
 
   constructor(private o: CsiVolumeManagerOptions) {}
 
+  /** A pod's directory for CSI targets and vol_data.json (the worker's own pod directory unless --kubelet-dir moves it). */
+  podDir(podUid: string): string {
+    return join(this.o.agentDir, 'pods', podUid);
+  }
+
   /** How many of the node's pods hold the volume staged at stagingPath (for tests and stats). */
   refCount(staging: string): number {
     return this.stages.get(staging)?.refs.size ?? 0;
@@ -136,8 +144,9 @@ export class CsiVolumeManager {
     const mountGroup = fsGroupWanted && caps.has('VOLUME_MOUNT_GROUP') ? String(fsGroup) : undefined;
     const capability = volumeCapability(req.pv, mode, caps, mountGroup);
     const staging = caps.has('STAGE_UNSTAGE_VOLUME') ? (block ? blockStagingPath : stagingPath)(this.o.agentDir, src.driver, src.volumeHandle) : undefined;
-    const target = block ? podBlockPath(req.podDir, pvName) : podMountPath(req.podDir, pvName);
-    const uid = basename(req.podDir);
+    const uid = req.pod.metadata.uid;
+    const podDir = this.podDir(uid);
+    const target = block ? podBlockPath(podDir, pvName) : podMountPath(podDir, pvName);
     // Recorded before anything is mounted: whatever happens next, teardown and orphan cleanup know what to undo.
     const data: PodVolumeData = {
       driverName: src.driver,
@@ -150,8 +159,8 @@ export class CsiVolumeManager {
       ...(staging ? { stagingPath: staging } : {}),
       targetPath: target,
     };
-    await mkdir(dirname(podVolumeDataFile(req.podDir, pvName)), { recursive: true, mode: 0o750 });
-    await writeFile(podVolumeDataFile(req.podDir, pvName), JSON.stringify(data));
+    await mkdir(dirname(podVolumeDataFile(podDir, pvName)), { recursive: true, mode: 0o750 });
+    await writeFile(podVolumeDataFile(podDir, pvName), JSON.stringify(data));
     const device = await this.withLock(staging ?? target, async () => {
       if (staging) {
         const st = this.stageState(staging);
@@ -190,7 +199,8 @@ export class CsiVolumeManager {
    * driver whose CSIDriver lists the Ephemeral lifecycle mode, no attach and no staging, the volume
    * handle csi-<sha256(pod uid + volume name)>, published at the pod's target for the volume name.
    */
-  async publishInline(pod: Pod, podDir: string, v: Volume): Promise<CsiPublished> {
+  async publishInline(pod: Pod, v: Volume): Promise<CsiPublished> {
+    const podDir = this.podDir(pod.metadata.uid);
     const src = v.csi!;
     const name = v.name;
     if (!DRIVER_NAME.test(src.driver ?? '') || !PV_NAME.test(name)) throw new VolumeError(`volume "${name}": invalid volume or CSI driver name`);
@@ -234,7 +244,8 @@ export class CsiVolumeManager {
    * missing or fails: the pod's directory must then stay. orphan: the pod is gone from the API, and
    * a driver still absent after the grace period will not come back for it.
    */
-  async unpublishPod(podDir: string, opts: { orphan?: boolean } = {}): Promise<void> {
+  async unpublishPod(podUid: string, opts: { orphan?: boolean } = {}): Promise<void> {
+    const podDir = this.podDir(podUid);
     const root = join(podDir, 'volumes', CSI_DIR);
     const names = await readdir(root).catch(() => [] as string[]);
     const failures: string[] = [];
@@ -248,6 +259,9 @@ export class CsiVolumeManager {
       }
     }
     if (failures.length) throw new Error(failures.join('; '));
+    // What is left of the pod's CSI directories, only if empty (rmdir never removes content): the
+    // worker's own pod directory may be this one, with other volumes in it.
+    for (const d of [root, join(podDir, 'volumeDevices', CSI_DIR), join(podDir, 'volumeDevices'), join(podDir, 'volumes'), podDir]) await rmdir(d).catch(() => undefined);
   }
 
   /** The reference counts from the vol_data.json files of every pod directory on the node (an agent restart). */

@@ -8,7 +8,7 @@
 
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, readlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
@@ -151,7 +151,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
   }
   if (v.csi) {
     if (!csi) throw new VolumeError(`driver name ${v.csi.driver} not found in the list of registered CSI drivers`);
-    const p = await csi.publishInline(pod, podDir, v);
+    const p = await csi.publishInline(pod, v);
     return { path: p.path, readOnly: p.readOnly };
   }
   const claim = await resolveClaim(pod, v, src);
@@ -160,7 +160,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     if (pv.spec?.csi) {
       const driver = pv.spec.csi.driver;
       if (!csi) throw new VolumeError(`driver name ${driver} not found in the list of registered CSI drivers`);
-      const p = await csi.publish({ pod, podDir, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
+      const p = await csi.publish({ pod, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
       return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}) };
     }
     const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
@@ -306,14 +306,17 @@ export async function cleanupVolumes(podDir: string, csi?: CsiVolumeManager, opt
     () => undefined,
     (e: Error) => e,
   );
+  const uid = basename(podDir);
   const csiFailed = csi
-    ? await csi.unpublishPod(podDir, opts).then(
+    ? await csi.unpublishPod(uid, opts).then(
         () => undefined,
         (e: Error) => e,
       )
     : undefined;
   const volumes = join(podDir, 'volumes');
-  const csiLeft = await readdir(join(volumes, CSI_VOLUMES)).catch(() => [] as string[]);
+  // CSI targets live in the CSI pod directory (the same as podDir unless --kubelet-dir moves it).
+  const csiDirs = [join(volumes, CSI_VOLUMES), ...(csi ? [join(csi.podDir(uid), 'volumes', CSI_VOLUMES)] : [])];
+  const csiLeft = [...new Set((await Promise.all(csiDirs.map((d) => readdir(d).catch(() => [] as string[])))).flat())];
   if (!csiLeft.length) {
     await unmount(volumes);
     await rm(volumes, { recursive: true, force: true });

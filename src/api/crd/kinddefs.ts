@@ -7,6 +7,7 @@ import type { KindConversion, KindDef, KObject, PrinterColumn } from '../kind.js
 import type { ObjectSchema } from '../schema.js';
 import { age } from '../table.js';
 import { compileCrdSchema } from './compile.js';
+import { type ConversionReviewVersion, pickConversionReviewVersion } from './conversion-review.js';
 import { evaluateJsonPath, parseJsonPath } from './jsonpath.js';
 import { type Crd, type CrdNames, type CrdPrinterColumn, storageVersionOf } from './types.js';
 
@@ -19,7 +20,7 @@ export interface CrdServing {
    * ("conversion webhook for <gvk> failed: ..."). Absent: such a CRD's objects are served at their
    * stored version only.
    */
-  convertViaWebhook?(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string): Promise<KObject[]>;
+  convertViaWebhook?(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string, reviewVersion: ConversionReviewVersion): Promise<KObject[]>;
 }
 
 /** OpenAPI definition names of custom kinds: the group reversed, as Kubernetes names them (com.example.stable.v1.CronTab). */
@@ -56,10 +57,9 @@ function conversionOf(crd: Crd, serving: CrdServing): KindConversion | undefined
   const kind = crd.spec?.names?.kind ?? '';
   if (strategy === 'Webhook') {
     const clientConfig = crd.spec?.conversion?.webhook?.clientConfig ?? {};
-    // gifee speaks ConversionReview v1 only; a webhook that lists only v1beta1 gets no call.
-    const speaksV1 = (crd.spec?.conversion?.webhook?.conversionReviewVersions ?? []).includes('v1');
-    const call = speaksV1 ? serving.convertViaWebhook : undefined;
-    const unavailable = () => new ApiError(500, 'InternalError', `conversion webhook for ${group}, Kind=${kind} failed: ${speaksV1 ? 'no conversion webhook client in this server' : 'webhook does not accept known ConversionReview versions (v1)'}`);
+    const reviewVersion = pickConversionReviewVersion(crd.spec?.conversion?.webhook?.conversionReviewVersions);
+    const call = reviewVersion ? serving.convertViaWebhook : undefined;
+    const unavailable = () => new ApiError(500, 'InternalError', `conversion webhook for ${group}, Kind=${kind} failed: ${reviewVersion ? 'no conversion webhook client in this server' : 'webhook does not accept known ConversionReview versions (v1, v1beta1)'}`);
     return {
       storageVersion,
       // Never used for objects of another version: the view (storage/versions.ts) waits on convertBatch.
@@ -69,7 +69,7 @@ function conversionOf(crd: Crd, serving: CrdServing): KindConversion | undefined
       },
       convertBatch(objs, toVersion) {
         if (!call) return Promise.reject(unavailable());
-        return call(clientConfig, objs, `${group}/${toVersion}`);
+        return call(clientConfig, objs, `${group}/${toVersion}`, reviewVersion!);
       },
     };
   }

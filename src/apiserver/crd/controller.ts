@@ -141,7 +141,7 @@ export class CrdController {
     const name = crd.metadata?.name ?? '';
     const fingerprint = JSON.stringify([crd.spec, names]);
     if (this.served.get(name)?.fingerprint === fingerprint) return;
-    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name), convertViaWebhook: (cc, objs, to) => convertThroughWebhook(cc, objs, to, this.resolve) });
+    const defs = crdKindDefs(crd, names, { terminating: () => this.terminating.has(name), convertViaWebhook: (cc, objs, to, reviewVersion) => convertThroughWebhook(cc, objs, to, reviewVersion, this.resolve) });
     const old = this.served.get(name);
     for (const d of old?.defs ?? []) if (!defs.some((n) => n.version === d.version && n.plural === d.plural && n.group === d.group)) this.state.registry.remove(d.group, d.version, d.plural);
     for (const d of defs) this.state.registry.add(d);

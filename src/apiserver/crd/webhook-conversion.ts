@@ -6,11 +6,12 @@
 import { internalError } from '../../api/errors.js';
 import type { KObject } from '../../api/kind.js';
 import type { ServiceResolver, WebhookClientConfig } from '../webhooks/client.js';
+import type { ConversionReviewVersion } from '../../api/crd/conversion-review.js';
 import { convertViaWebhook } from '../webhooks/conversion.js';
 
-export async function convertThroughWebhook(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string, resolve?: ServiceResolver): Promise<KObject[]> {
+export async function convertThroughWebhook(clientConfig: Record<string, unknown>, objects: KObject[], desiredAPIVersion: string, reviewVersion: ConversionReviewVersion, resolve?: ServiceResolver): Promise<KObject[]> {
   try {
-    return await convertViaWebhook(clientConfig as WebhookClientConfig, objects, desiredAPIVersion, resolve);
+    return await convertViaWebhook(clientConfig as WebhookClientConfig, objects, desiredAPIVersion, { resolve, reviewVersion });
   } catch (e) {
     throw internalError(e);
   }

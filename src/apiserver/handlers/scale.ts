@@ -66,6 +66,16 @@ export function toScale(rc: RequestContext, obj: KObject): KObject {
   };
 }
 
+/** Writes a Scale's spec.replicas into the object it is a view of (a mutating webhook's changed Scale). */
+export function setScaleReplicas(rc: RequestContext, obj: KObject, replicas: number) {
+  setPath(obj as Record<string, unknown>, scaleSpec(rc).specReplicasPath, replicas);
+}
+
+/** Admission of a scale request reviews the Scale, as Kubernetes sends it (not the parent object). */
+export const isScaleAdmission = (rc: RequestContext, subresource: string) => subresource === 'scale' && !!rc.def.subresources?.scale;
+
+export const SCALE_KIND = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
+
 export async function handleGetScale(rc: RequestContext) {
   const { obj } = await rc.api.objects(rc.def).mustGet(rc.info.namespace, rc.info.name!);
   sendObject(rc.req, rc.res, 200, toScale(rc, obj));

@@ -10,6 +10,7 @@ import { kubeletClientOf } from './kubelet-client.js';
 import { locatePod } from './locate.js';
 import { agentPath } from './agent-paths.js';
 import { relayUpgraded } from '../../util/http/relay.js';
+import { admitConnect } from '../admission/connect.js';
 
 /** Request headers never forwarded to the agent: the client's credentials and the routing. */
 const DROP = new Set(['host', 'authorization', 'cookie', 'proxy-authorization']);
@@ -19,6 +20,8 @@ const dropped = (header: string) => DROP.has(header) || header.startsWith('imper
 export function proxyUpgrade(kind: 'exec' | 'attach' | 'portForward') {
   return async (rc: RequestContext) => {
     if (!rc.req.headers.upgrade) throw badRequest(`Upgrade request required: ${kind} needs a WebSocket or SPDY/3.1 upgrade`);
+    // Admission first, as Kubernetes' connect handler: a refused exec never reaches the pod lookup.
+    await admitConnect(rc, kind === 'portForward' ? 'portforward' : kind);
     const loc = await locatePod(rc, kind !== 'portForward');
     const client = kubeletClientOf(rc.api);
     const path = agentPath(kind, rc.info.namespace!, rc.info.name!, loc.container, rc.query);

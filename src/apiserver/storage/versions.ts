@@ -178,3 +178,14 @@ export function otherVersionsOf(registry: KindRegistry, def: KindDef): ((apiVers
     return { schema: other.schema, convert: (o) => view.fromStorage(o) };
   };
 }
+
+/** An object of one served version of a kind as another served version shows it (admission: matchPolicy Equivalent). */
+export async function objectAsVersion(obj: KObject | undefined, from: KindDef, to: KindDef): Promise<KObject | undefined> {
+  if (!obj || from === to) return obj;
+  const toView = versionViewOf(to);
+  const fromView = versionViewOf(from);
+  if (!toView || !fromView) return obj;
+  // A conversion that calls out (a CRD's conversion webhook) waits; others stay synchronous.
+  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(structuredClone(obj))]))[0];
+  return toView.fromStorage(fromView.toStorage(structuredClone(obj)));
+}

@@ -13,11 +13,16 @@ import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
 import { addAuditAnnotation } from '../audit/annotations.js';
 import type { RequestContext } from '../context.js';
 import { applyJsonPatch } from '../patch/json-patch.js';
-import { versionViewOf } from '../storage/versions.js';
 import { callWebhook, type ServiceResolver } from './client.js';
 import type { WebhookConfigCache } from './config-cache.js';
 import { type CompiledWebhook, evaluateMatchConditions, exemptFromWebhooks, objectSelectorMatches, type RequestAttributes, rulesMatch } from './matching.js';
 import { type AdmissionRequestBody, type AdmissionResult, admissionReview, reviewVersionFor, verifyAdmissionResponse } from './review.js';
+import { connectKind } from '../admission/connect.js';
+import { objectAsVersion } from '../storage/versions.js';
+import { isScaleAdmission, SCALE_KIND, setScaleReplicas, toScale } from '../handlers/scale.js';
+import { evaluateWithAuthorizer, RequestAuthorizer } from '../admission/request-authorizer.js';
+import type { Authorizer } from '../authz/types.js';
+import { authorizerValue } from '../../api/cel/index.js';
 
 export interface WebhookAdmissionDeps {
   mutating: WebhookConfigCache;
@@ -27,6 +32,8 @@ export interface WebhookAdmissionDeps {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** Other served versions of a kind, for matchPolicy Equivalent. */
   versionsOf(def: KindDef): KindDef[];
+  /** The server's authorizer, for matchConditions' `authorizer` variable (absent: every check has no opinion). */
+  authorizer?: Authorizer;
   log: Logger;
 }
 
@@ -88,17 +95,6 @@ async function matching(hooks: readonly CompiledWebhook[], a: AdmissionRequest, 
   return out;
 }
 
-/** An object as the webhook's version of the kind shows it. */
-async function asVersion(obj: KObject | undefined, from: KindDef, to: KindDef): Promise<KObject | undefined> {
-  if (!obj || from === to) return obj;
-  const toView = versionViewOf(to);
-  const fromView = versionViewOf(from);
-  if (!toView || !fromView) return obj;
-  // A conversion that calls out (a CRD's conversion webhook) waits; others stay synchronous.
-  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(structuredClone(obj))]))[0];
-  return toView.fromStorage(fromView.toStorage(structuredClone(obj)));
-}
-
 function optionsOf(a: AdmissionRequest) {
   const method = a.rc.req.method;
   const kind = a.operation === 'CREATE' ? 'CreateOptions' : a.operation === 'DELETE' ? 'DeleteOptions' : method === 'PATCH' ? 'PatchOptions' : 'UpdateOptions';
@@ -112,13 +108,25 @@ function optionsOf(a: AdmissionRequest) {
 async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): Promise<AdmissionRequestBody> {
   const req = a.rc.def;
   const u = a.rc.user;
-  const obj = a.operation === 'DELETE' ? undefined : await asVersion(a.obj, req, inv.def);
-  const old = await asVersion(a.old, req, inv.def);
+  // A CONNECT's object is the connection's options (PodExecOptions...), of their own kind and version;
+  // a scale request's the autoscaling/v1 Scale.
+  const connect = a.operation === 'CONNECT';
+  const scale = isScaleAdmission(a.rc, a.subresource);
+  let obj: KObject | undefined;
+  let old: KObject | undefined;
+  if (scale) {
+    obj = a.obj && toScale(a.rc, a.obj);
+    old = a.old && toScale(a.rc, a.old);
+  } else {
+    obj = a.operation === 'DELETE' ? undefined : connect ? a.obj : await objectAsVersion(a.obj, req, inv.def);
+    old = await objectAsVersion(a.old, req, inv.def);
+  }
+  const kind = connect && a.obj ? connectKind(a.obj) : scale ? SCALE_KIND : { group: inv.def.group, version: inv.def.version, kind: inv.def.kind };
   const body: AdmissionRequestBody = {
     uid,
-    kind: { group: inv.def.group, version: inv.def.version, kind: inv.def.kind },
+    kind,
     resource: { group: inv.def.group, version: inv.def.version, resource: inv.def.plural },
-    requestKind: { group: req.group, version: req.version, kind: req.kind },
+    requestKind: connect || scale ? kind : { group: req.group, version: req.version, kind: req.kind },
     requestResource: { group: req.group, version: req.version, resource: req.plural },
     name: a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name ?? '',
     operation: a.operation,
@@ -126,7 +134,7 @@ async function requestBody(uid: string, a: AdmissionRequest, inv: Invocation): P
     object: obj ?? null,
     oldObject: old ?? null,
     dryRun: a.dryRun,
-    options: optionsOf(a),
+    options: connect ? null : optionsOf(a),
   };
   if (a.subresource) {
     body.subResource = a.subresource;
@@ -153,7 +161,9 @@ async function invoke(inv: Invocation, a: AdmissionRequest, uid: string, mutatin
   };
   const body = await requestBody(uid, a, inv);
   if (hook.matchConditions.length > 0) {
-    const m = evaluateMatchConditions(hook, { object: body.object, oldObject: body.oldObject, request: body, authorizer: {} });
+    const auth = deps.authorizer ? new RequestAuthorizer(deps.authorizer, a.rc.user, { group: a.rc.info.group, resource: a.rc.info.resource, subresource: a.subresource, namespace: body.namespace ?? '', name: body.name }) : undefined;
+    const vars = { object: body.object, oldObject: body.oldObject, request: body, authorizer: auth ? authorizerValue(auth) : {} };
+    const m = await evaluateWithAuthorizer(auth, () => evaluateMatchConditions(hook, vars));
     if ('error' in m) return failOpen(`failed to evaluate match conditions: ${m.error}`);
     if (!m.match) return { skip: true };
   }
@@ -199,7 +209,14 @@ async function applyPatch(inv: Invocation, a: AdmissionRequest, sent: KObject, p
   ]) {
     if (before !== after) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} attempted to change ${what} from ${JSON.stringify(before ?? '')} to ${JSON.stringify(after ?? '')}`);
   }
-  const back = (await asVersion(p, inv.def, a.rc.def)) as KObject;
+  if (isScaleAdmission(a.rc, a.subresource)) {
+    // The changed Scale's replicas go into the object it is a view of; nothing else of it is written.
+    const replicas = (p.spec as { replicas?: unknown } | undefined)?.replicas;
+    if (!Number.isInteger(replicas) || (replicas as number) < 0) throw new ApiError(500, 'InternalError', `Internal error occurred: admission webhook ${JSON.stringify(inv.hook.name)} patched the Scale into an invalid spec.replicas: ${JSON.stringify(replicas ?? null)}`);
+    setScaleReplicas(a.rc, a.obj!, replicas as number);
+    return;
+  }
+  const back = (await objectAsVersion(p, inv.def, a.rc.def)) as KObject;
   const target = a.obj as Record<string, unknown>;
   for (const k of Object.keys(target)) delete target[k];
   Object.assign(target, back);

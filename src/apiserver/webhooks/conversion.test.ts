@@ -89,6 +89,16 @@ test('bad answers are refused with Kubernetes-like messages', async () => {
   await assert.rejects(convertViaWebhook({ url: 'https://127.0.0.1:1/convert', caBundle: server.caBundle }, objs, 'stable.example.com/v2'), /ECONNREFUSED/);
 });
 
+test('a webhook that speaks only v1beta1 gets and must answer a ConversionReview v1beta1', async () => {
+  server.handler = (p, body: any) => ({ ...(converter(p, body) as object), apiVersion: body.apiVersion });
+  const cc = { url: server.url('/convert'), caBundle: server.caBundle };
+  const [a] = await convertViaWebhook(cc, [objs[0]], 'stable.example.com/v2', { reviewVersion: 'v1beta1' });
+  assert.equal(a.apiVersion, 'stable.example.com/v2');
+  assert.equal((server.received.at(-1)!.body as any).apiVersion, 'apiextensions.k8s.io/v1beta1');
+  server.handler = converter; // answers v1 to a v1beta1 review
+  await assert.rejects(convertViaWebhook(cc, [objs[0]], 'stable.example.com/v2', { reviewVersion: 'v1beta1' }), /expected webhook response of apiextensions.k8s.io\/v1beta1, Kind=ConversionReview, got apiextensions.k8s.io\/v1/);
+});
+
 test('the Service form, through the resolver the API server registered', async () => {
   server.handler = converter;
   const cc = { service: { namespace: 'webhooks', name: 'crontab-conversion', path: '/convert', port: 443 }, caBundle: server.caBundle };

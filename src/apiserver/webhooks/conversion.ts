@@ -1,4 +1,5 @@
-// CustomResourceDefinition conversion through a webhook: a ConversionReview (apiextensions.k8s.io/v1)
+// CustomResourceDefinition conversion through a webhook: a ConversionReview (apiextensions.k8s.io/v1,
+// or v1beta1 for a webhook that lists only that)
 // with the objects to convert, sent with the same client as admission webhooks (client.ts), and the
 // answer checked as Kubernetes checks it: the uid echoed, a Success result, as many objects as sent,
 // each in the desired apiVersion, with the same kind; metadata other than labels and annotations is
@@ -6,13 +7,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type { KObject } from '../../api/kind.js';
+import type { ConversionReviewVersion } from '../../api/crd/conversion-review.js';
 import { callWebhook, type ServiceResolver, type WebhookClientConfig } from './client.js';
 
 /** Kubernetes' default conversion webhook timeout. */
 export const CONVERSION_TIMEOUT_SECONDS = 30;
-/** The review versions a CRD's conversion webhook may list; gifee speaks v1. */
-export const CONVERSION_REVIEW_VERSION = 'v1';
-
 /**
  * The Service resolver used when convertViaWebhook is not given one: set by the API server that
  * installs webhook admission (install.ts), so the CRD code need not carry one around.
@@ -53,11 +52,13 @@ function restoreMetadata(i: number, sent: KObject, got: KObject): KObject {
  * `resolve` finds a Service's endpoint (service-resolver.ts); needed only for the service form, and by
  * default the one of the API server in this process.
  */
-export async function convertViaWebhook(clientConfig: WebhookClientConfig, objects: KObject[], desiredAPIVersion: string, resolve?: ServiceResolver, timeoutSeconds = CONVERSION_TIMEOUT_SECONDS): Promise<KObject[]> {
+export async function convertViaWebhook(clientConfig: WebhookClientConfig, objects: KObject[], desiredAPIVersion: string, opts: { resolve?: ServiceResolver; timeoutSeconds?: number; reviewVersion?: ConversionReviewVersion } = {}): Promise<KObject[]> {
   if (objects.length === 0) return [];
+  const { resolve, timeoutSeconds = CONVERSION_TIMEOUT_SECONDS, reviewVersion = 'v1' } = opts;
   const uid = randomUUID();
   const fail = (why: string) => new ConversionError(`conversion webhook for ${objects[0].apiVersion ?? ''}, Kind=${objects[0].kind ?? ''} failed: ${why}`);
-  const review = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: { uid, desiredAPIVersion, objects } };
+  const reviewApiVersion = `apiextensions.k8s.io/${reviewVersion}`;
+  const review = { apiVersion: reviewApiVersion, kind: 'ConversionReview', request: { uid, desiredAPIVersion, objects } };
   let answer: unknown;
   try {
     answer = await callWebhook(clientConfig, resolve ?? defaultResolver, review, timeoutSeconds);
@@ -65,7 +66,7 @@ export async function convertViaWebhook(clientConfig: WebhookClientConfig, objec
     throw fail((e as Error).message);
   }
   const body = rec(answer);
-  if (body?.apiVersion !== 'apiextensions.k8s.io/v1' || body.kind !== 'ConversionReview') throw fail(`expected webhook response of apiextensions.k8s.io/v1, Kind=ConversionReview, got ${String(body?.apiVersion ?? '')}, Kind=${String(body?.kind ?? '')}`);
+  if (body?.apiVersion !== reviewApiVersion || body.kind !== 'ConversionReview') throw fail(`expected webhook response of ${reviewApiVersion}, Kind=ConversionReview, got ${String(body?.apiVersion ?? '')}, Kind=${String(body?.kind ?? '')}`);
   const response = rec(body.response);
   if (!response) throw fail('no response provided');
   if (response.uid !== uid) throw fail(`expected response.uid=${JSON.stringify(uid)}, got ${JSON.stringify(response.uid ?? '')}`);

@@ -41,6 +41,10 @@ export function installWebhookAdmission(state: ApiState): { close(): void } {
     namespaceLabels: (name: string) => namespaces.get(name),
     versionsOf: (def: KindDef) => (def.conversion ? state.registry.all().filter((d) => d.group === def.group && d.plural === def.plural) : [def]),
     log: state.log.child({ component: 'webhook-admission' }),
+    // Read at each request: the server installs its authorizer after this.
+    get authorizer() {
+      return state.authorizer;
+    },
   };
   state.admission.register(mutatingWebhookPlugin(deps));
   state.admission.register(validatingWebhookPlugin(deps));

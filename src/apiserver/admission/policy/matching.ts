@@ -102,6 +102,17 @@ export function matchesResources(m: MatchResourcesLike | undefined, a: MatchAttr
   return namespaceSelected(m.namespaceSelector, a) && objectSelected(m.objectSelector, a);
 }
 
+/**
+ * The version a policy's rules take the request at: its own when a rule names it, else (matchPolicy
+ * Equivalent) the first other served version a rule names — the object is then converted to it.
+ */
+export function matchedVersion(m: MatchResourcesLike | undefined, a: MatchAttributes): string {
+  const rules = m?.resourceRules ?? [];
+  if (rules.some((r) => ruleMatches(r, a, false)) || (m?.matchPolicy ?? 'Equivalent') !== 'Equivalent') return a.version;
+  for (const v of a.equivalentVersions ?? []) if (rules.some((r) => ruleMatches(r, { ...a, version: v, equivalentVersions: [] }, false))) return v;
+  return a.version;
+}
+
 /** Whether the namespace object is needed to decide (a non-empty namespace selector on a namespaced request). */
 export function needsNamespace(m: MatchResourcesLike | undefined, a: Pick<MatchAttributes, 'namespaced'>): boolean {
   const sel = m?.namespaceSelector;

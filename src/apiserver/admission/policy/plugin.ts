@@ -15,9 +15,12 @@ import type { ApiState } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { CompiledPolicy } from './compiled-policy.js';
 import { evaluatePolicy, type Failure, type PolicyVars } from './evaluate.js';
-import { type MatchAttributes, type MatchResourcesLike, matchesResources, needsNamespace } from './matching.js';
+import { type MatchAttributes, type MatchResourcesLike, matchedVersion, matchesResources, needsNamespace } from './matching.js';
 import { PolicyCache } from './policy-cache.js';
-import { RequestAuthorizer } from './request-authorizer.js';
+import { evaluateWithAuthorizer, RequestAuthorizer } from '../request-authorizer.js';
+import { connectKind } from '../connect.js';
+import { objectAsVersion } from '../../storage/versions.js';
+import { isScaleAdmission, SCALE_KIND, toScale } from '../../handlers/scale.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 /** Never checked by policies, so a bad policy cannot lock its own fix out (as webhooks skip their configurations). */
@@ -51,9 +54,12 @@ export function validatingAdmissionPolicyPlugin(state: ApiState, cache: PolicyCa
 class PolicyRun {
   private attrs: MatchAttributes;
   private namespaceFetched = false;
-  private vars?: Omit<PolicyVars, 'params'>;
+  /** The variables per version the policies take the request at (matchPolicy Equivalent converts). */
+  private vars = new Map<string, Promise<Omit<PolicyVars, 'params'>>>();
   private auth: RequestAuthorizer;
   private denial?: ApiError;
+  /** One request uid for every policy's view of the request. */
+  private uid = randomUUID();
   private audits: Obj[] = [];
 
   constructor(
@@ -108,19 +114,32 @@ class PolicyRun {
     this.attrs.namespaceObject = (await this.state.objects(nsDef).get(undefined, this.attrs.namespace))?.obj ?? null;
   }
 
-  private async baseVars(): Promise<Omit<PolicyVars, 'params'>> {
-    if (this.vars) return this.vars;
+  private baseVars(version: string): Promise<Omit<PolicyVars, 'params'>> {
+    let v = this.vars.get(version);
+    if (!v) this.vars.set(version, (v = this.varsAt(version)));
+    return v;
+  }
+
+  private async varsAt(version: string): Promise<Omit<PolicyVars, 'params'>> {
     if (this.attrs.namespaced) await this.fetchNamespace();
     const { rc, operation, obj, old, dryRun, subresource } = this.a;
-    const kind = { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
-    const resource = { group: rc.info.group, version: rc.info.version, resource: rc.info.resource };
+    // CONNECT shows the connection's options and scale requests the Scale, as Kubernetes does; a
+    // policy matched through another served version (Equivalent) sees the object converted to it.
+    const scale = isScaleAdmission(rc, subresource);
+    const asDef = operation === 'CONNECT' || scale || version === rc.def.version ? rc.def : (this.state.registry.byResource(rc.def.group, version, rc.def.plural) ?? rc.def);
+    const requestKind = operation === 'CONNECT' && obj ? connectKind(obj) : scale ? SCALE_KIND : { group: rc.def.group, version: rc.def.version, kind: rc.def.kind };
+    const kind = asDef === rc.def ? requestKind : { group: asDef.group, version: asDef.version, kind: asDef.kind };
+    const shownObj = scale ? obj && toScale(rc, obj) : await objectAsVersion(obj, rc.def, asDef);
+    const shownOld = scale ? old && toScale(rc, old) : await objectAsVersion(old, rc.def, asDef);
+    const requestResource = { group: rc.info.group, version: rc.info.version, resource: rc.info.resource };
+    const resource = { ...requestResource, version: asDef === rc.def ? rc.info.version : asDef.version };
     const request = {
-      uid: randomUUID(),
+      uid: this.uid,
       kind,
       resource,
       subResource: subresource,
-      requestKind: kind,
-      requestResource: resource,
+      requestKind,
+      requestResource,
       requestSubResource: subresource,
       name: this.attrs.name,
       namespace: this.attrs.namespace,
@@ -128,14 +147,13 @@ class PolicyRun {
       userInfo: { username: rc.user.name, uid: rc.user.uid ?? '', groups: rc.user.groups, extra: rc.user.extra ?? {} },
       dryRun,
     };
-    this.vars = {
-      object: operation === 'DELETE' ? null : prepareCel(obj ?? null),
-      oldObject: operation === 'CREATE' ? null : prepareCel(old ?? null),
+    return {
+      object: operation === 'DELETE' ? null : prepareCel(shownObj ?? null),
+      oldObject: operation === 'CREATE' ? null : prepareCel(shownOld ?? null),
       request: prepareCel(request),
       namespaceObject: this.attrs.namespaced ? prepareCel(this.attrs.namespaceObject ?? null) : null,
       authorizer: authorizerValue(this.auth),
     };
-    return this.vars;
   }
 
   /** The failures of one binding (over each of its parameter objects). */
@@ -150,16 +168,11 @@ class PolicyRun {
         return spec.paramRef?.parameterNotFoundAction === 'Deny' ? [{ message: 'failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction', reason: 'Invalid' }] : [];
       }
     }
-    const base = await this.baseVars();
+    const base = await this.baseVars(matchedVersion(policy.matchConstraints, this.attrs));
     const out: Failure[] = [];
     for (const param of params) {
       const vars: PolicyVars = { ...base, params: param === null ? null : prepareCel(param) };
-      let result = evaluatePolicy(policy, vars);
-      // Authorization checks are answered between rounds (request-authorizer.ts).
-      for (let round = 0; round < 4 && this.auth.hasPending; round++) {
-        await this.auth.resolve();
-        result = evaluatePolicy(policy, vars);
-      }
+      const result = await evaluateWithAuthorizer(this.auth, () => evaluatePolicy(policy, vars));
       if (result.matched) {
         out.push(...result.failures);
         for (const [k, v] of Object.entries(result.annotations)) addAuditAnnotation(this.a.rc.req, k, v);

@@ -62,6 +62,19 @@ test('a node renews only its own Lease', async () => {
   assert.equal(await verdict(req(n1, 'coordination.k8s.io', 'leases', 'CREATE', { obj: lease('n2'), namespace: 'kube-node-lease' })), 'leases.coordination.k8s.io "n2" is forbidden: can only access node lease with the same name as the requesting node');
 });
 
+test('a node writes only its own CSINode', async () => {
+  const csiNode = (name: string) => ({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name }, spec: { drivers: [] } });
+  const forbidden = (name: string) => `csinodes.storage.k8s.io "${name}" is forbidden: can only access CSINode with the same name as the requesting node`;
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'CREATE', { obj: csiNode('n1') })), 'ok');
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'CREATE', { obj: csiNode('n2') })), forbidden('n2'));
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'UPDATE', { obj: csiNode('n1'), old: csiNode('n1'), name: 'n1' })), 'ok');
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'UPDATE', { obj: csiNode('n2'), old: csiNode('n2'), name: 'n2' })), forbidden('n2'));
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'DELETE', { old: csiNode('n2'), name: 'n2' })), forbidden('n2'));
+  assert.equal(await verdict(req(n1, 'storage.k8s.io', 'csinodes', 'DELETE', { old: csiNode('n1'), name: 'n1' })), 'ok');
+  // Users other than nodes are RBAC's business only.
+  assert.equal(await verdict(req({ name: 'alice', groups: ['system:authenticated'] }, 'storage.k8s.io', 'csinodes', 'CREATE', { obj: csiNode('n2') })), 'skipped');
+});
+
 test('a node requests a kubelet client certificate only for its own name', async () => {
   const { webcrypto } = await import('node:crypto');
   await import('reflect-metadata');

@@ -3,8 +3,8 @@
 // changes only its own Node (never its taints, nor labels under node-restriction.kubernetes.io/
 // or the kubernetes.io/ and k8s.io/ prefixes beyond the kubelet's own labels), only the status of
 // pods bound to it, creates and deletes only its own (mirror) pods, renews only its own Lease,
-// requests service account tokens only bound to its own pods, and client certificates only for
-// itself. Messages are Kubernetes'.
+// requests service account tokens only bound to its own pods, client certificates only for
+// itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
@@ -82,12 +82,14 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
           return admitCsr(node, a, refuse, csrCommonName);
         case '/serviceaccounts':
           return admitTokenRequest(node, a, refuse);
+        case 'storage.k8s.io/csinodes':
+          return admitCSINode(node, a, refuse);
       }
     },
   };
 }
 
-const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'] };
+const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'], 'storage.k8s.io': ['csinodes'] };
 
 type Refuse = (why: string) => Error;
 
@@ -136,6 +138,12 @@ function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.rc.info.namespace !== NODE_LEASE_NAMESPACE) throw refuse(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
   const name = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name;
   if (name !== node) throw refuse('can only access node lease with the same name as the requesting node');
+}
+
+/** A CSINode is named after its node: a node writes only its own (a create by the body's name, the rest by the path's). */
+function admitCSINode(node: string, a: AdmissionRequest, refuse: Refuse) {
+  const name = a.operation === 'CREATE' ? a.obj?.metadata?.name : (a.rc.info.name ?? a.old?.metadata?.name);
+  if (name !== node) throw refuse('can only access CSINode with the same name as the requesting node');
 }
 
 /** serviceaccounts/token from a node: only bound to a pod (by name and uid) that is scheduled on it. */

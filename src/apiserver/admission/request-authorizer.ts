@@ -1,11 +1,12 @@
-// The `authorizer` variable of one request's policy evaluations. gifee's authorizers may answer
-// asynchronously and CEL runs synchronously, so a check not yet known is recorded and answered with
-// AuthzPending; the plugin resolves the recorded checks and evaluates again (a few rounds at most).
+// The `authorizer` variable of one request's CEL evaluations (ValidatingAdmissionPolicy, webhook
+// matchConditions). gifee's authorizers may answer asynchronously and CEL runs synchronously, so a
+// check not yet known is recorded and answered with AuthzPending; the caller resolves the recorded
+// checks and evaluates again (evaluateWithAuthorizer, a few rounds at most).
 // At most MAX_CHECKS distinct checks per request: past that a check answers with an error decision.
 
-import { type AuthzCheck, type AuthzDecision, AuthzPending, type CelAuthorizer } from '../../../api/cel/index.js';
-import type { UserInfo } from '../../context.js';
-import type { Authorizer } from '../../authz/types.js';
+import { type AuthzCheck, type AuthzDecision, AuthzPending, type CelAuthorizer } from '../../api/cel/index.js';
+import type { UserInfo } from '../context.js';
+import type { Authorizer } from '../authz/types.js';
 
 const MAX_CHECKS = 64;
 
@@ -50,4 +51,14 @@ export class RequestAuthorizer implements CelAuthorizer {
       }),
     );
   }
+}
+
+/** Evaluates, then resolves the authorization checks the evaluation asked for and evaluates again, up to four rounds. */
+export async function evaluateWithAuthorizer<T>(auth: RequestAuthorizer | undefined, evaluate: () => T): Promise<T> {
+  let result = evaluate();
+  for (let round = 0; round < 4 && auth?.hasPending; round++) {
+    await auth.resolve();
+    result = evaluate();
+  }
+  return result;
 }

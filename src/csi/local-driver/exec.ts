@@ -1,0 +1,49 @@
+// Every command the local driver runs goes through here: execFile (no shell, so no argument is ever
+// interpreted), a timeout, bounded output, and failures turned into CsiError so a gRPC caller sees a
+// code and the command's own message rather than an unhandled exception.
+
+import { execFile } from 'node:child_process';
+import { CsiError, GrpcCode } from '../types.js';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+}
+
+/** A command's failure, with what it printed (callers match on stderr, e.g. "already mounted"). */
+export class CommandError extends CsiError {
+  constructor(
+    readonly cmd: string,
+    readonly exitCode: number | string | null,
+    readonly stderr: string,
+  ) {
+    super(GrpcCode.INTERNAL, `${cmd} failed${exitCode === null ? '' : ` (${exitCode})`}: ${stderr.trim().slice(0, 500) || 'no output'}`);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 4 << 20, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
+      if (e.code === 'ENOENT') return reject(new CsiError(GrpcCode.FAILED_PRECONDITION, `${cmd} is not installed on this node`));
+      if (e.killed) return reject(new CsiError(GrpcCode.DEADLINE_EXCEEDED, `${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`));
+      reject(new CommandError(`${cmd} ${args.join(' ')}`, e.code ?? null, String(stderr || stdout || e.message)));
+    });
+  });
+}
+
+/** Whether a program is on PATH (e.g. mkfs.xfs, which is optional). */
+export async function hasCommand(cmd: string): Promise<boolean> {
+  const { access, constants } = await import('node:fs/promises');
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat('/usr/sbin', '/sbin')) {
+    if (!dir) continue;
+    try {
+      await access(`${dir}/${cmd}`, constants.X_OK);
+      return true;
+    } catch {}
+  }
+  return false;
+}
