@@ -1,8 +1,8 @@
 // A real agent with CSI-backed claims it cannot mount, as a user sees it with kubectl: a claim whose
 // driver is not registered on the node, and a Block claim mounted as a filesystem. Each pod waits in
 // ContainerCreating with the kubelet's FailedMount message, and deleting it leaves nothing behind.
-// (Mounting through a registered driver is covered by the unit tests with an in-process driver; the
-// gRPC transport brings real drivers to the agent.)
+// gifee's own driver answers through its plugin socket. (Mounting through a driver is covered by the
+// unit tests with in-process drivers, gifee's included, and by the storage acceptance e2e.)
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,14 +20,15 @@ const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUnt
 const apply = (o: unknown) => k(['apply', '-f', '-'], { input: JSON.stringify(o) });
 
 /** A static CSI PV pre-bound to a claim of the same name, the claim marked Bound as the PV controller would. */
-async function boundClaim(name: string, volumeMode: 'Filesystem' | 'Block') {
+async function boundClaim(name: string, volumeMode: 'Filesystem' | 'Block', driver = DRIVER) {
   await apply({
     apiVersion: 'v1',
     kind: 'PersistentVolume',
     metadata: { name: `e2e-${name}` },
-    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: 'default', name }, csi: { driver: DRIVER, volumeHandle: `handle-${name}` } },
+    spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: 'default', name }, csi: { driver, volumeHandle: `handle-${name}` } },
   });
-  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', volumeName: `e2e-${name}`, resources: { requests: { storage: '1Gi' } } } });
+  // bind-completed: what the PV controller writes once it has bound the pair (the scheduler waits for it).
+  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', volumeName: `e2e-${name}`, resources: { requests: { storage: '1Gi' } } } });
   await until(`claim ${name} Bound`, async () => {
     if ((await jp(`pvc ${name}`, '{.status.phase}')) !== 'Bound') await k(['patch', 'pvc', name, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}'], { allowFail: true });
     return (await jp(`pvc ${name}`, '{.status.phase}')) === 'Bound';
@@ -72,4 +73,13 @@ test('a Block claim used in volumeMounts fails as the kubelet refuses it', { ski
   await until('FailedMount event', async () => (await failedMount('rawmounted')).includes('volume data has volumeMode Block, but is specified in volumeMounts'));
   assert.equal(await jp('pod rawmounted', '{.status.phase}'), 'Pending');
   await k(['delete', 'pod', 'rawmounted', '--wait=true', '--timeout=60s']);
+});
+
+test("gifee's own driver, through its registration and gRPC socket: a volume it does not have fails NodeStageVolume with its gRPC status; the pod still goes cleanly", { skip }, async () => {
+  await boundClaim('missing', 'Filesystem', 'local.csi.gifee.dev');
+  await apply(pod('missing', 'missing'));
+  const node = await jp('nodes', '{.items[0].metadata.name}');
+  const want = `MountVolume.MountDevice failed for volume "e2e-missing" : rpc error: code = NotFound desc = volume handle-missing does not exist on node ${node}`;
+  await until('FailedMount event', async () => (await failedMount('missing')).includes(want));
+  await k(['delete', 'pod', 'missing', '--wait=true', '--timeout=60s']);
 });
