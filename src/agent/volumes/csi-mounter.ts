@@ -112,6 +112,8 @@ export class CsiVolumeManager {
 
   /** A pod's directory for CSI targets and vol_data.json (the worker's own pod directory unless --kubelet-dir moves it). */
   podDir(podUid: string): string {
+    // One path component, never a way out of pods/ (uids are the API's UUIDs or names found there).
+    if (!podUid || podUid === '.' || podUid === '..' || /[/\0]/.test(podUid)) throw new VolumeError(`invalid pod uid "${podUid}"`);
     return join(this.o.agentDir, 'pods', podUid);
   }
 
