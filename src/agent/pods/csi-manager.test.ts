@@ -31,7 +31,7 @@ const skip = process.getuid?.() !== 0 ? 'needs root (mount)' : false;
 const DRIVER = 'restart.csi.test';
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
-test("an agent restart keeps a running pod's CSI volume, tears down a deleted pod's, and the last pod to go unstages once", { skip }, async () => {
+test("an agent restart keeps a running pod's CSI volume, tears down a deleted pod's (at once, or when its driver registers), and the last pod to go unstages once", { skip }, async () => {
   const base = await mkdtemp(join(tmpdir(), 'gifee-csi-restart-'));
   const agentDir = join(base, 'agent');
   const api = await startInProcessApi();
@@ -59,6 +59,13 @@ test("an agent restart keeps a running pod's CSI volume, tears down a deleted po
       const pod = { ...live, metadata: { ...live.metadata, uid } } as Pod;
       await before.publish({ pod, specVolumeName: 'data', claimName: 'db', pvName: 'pv-db', pv, mode: 'Filesystem', readOnly: false });
     }
+    // Another deleted pod, whose driver (a pod itself) registers only after the agent is back.
+    const late = new BindMountCsiDriver('late.csi.test', join(base, 'backing-late'));
+    registry.add('late.csi.test', late);
+    const lateUid = '00000000-1a7e-4000-8000-000000000000';
+    const latePv: PersistentVolumeObject = { metadata: { name: 'pv-late' }, spec: { accessModes: ['ReadWriteOnce'], csi: { driver: 'late.csi.test', volumeHandle: 'vol-late' } } };
+    await before.publish({ pod: { ...live, metadata: { ...live.metadata, uid: lateUid } } as Pod, specVolumeName: 'data', pvName: 'pv-late', pv: latePv, mode: 'Filesystem', readOnly: false });
+    registry.remove('late.csi.test');
     await writeFile(join(podMountPath(join(agentDir, 'pods', liveUid), 'pv-db'), 'table'), 'rows');
     assert.deepEqual(driver.methods(), ['nodeStageVolume', 'nodePublishVolume', 'nodePublishVolume']);
     driver.calls.length = 0;
@@ -115,6 +122,11 @@ test("an agent restart keeps a running pod's CSI volume, tears down a deleted po
     assert.ok(driver.calls.some((c) => c.method === 'nodeUnpublishVolume' && c.req.targetPath === podMountPath(join(agentDir, 'pods', goneUid), 'pv-db')));
     assert.equal(existsSync(join(agentDir, 'pods', goneUid)), false);
     await until('the running pod is synced', async () => created.length > 0, { timeoutMs: 20_000 });
+    // The late driver's orphan waits for it (its mount intact), and goes as soon as it registers.
+    assert.ok((await mountsUnder(join(agentDir, 'pods', lateUid))).length > 0);
+    registry.add('late.csi.test', late);
+    await until("the late driver's orphan is torn down", async () => !existsSync(join(agentDir, 'pods', lateUid)), { timeoutMs: 15_000, context: async () => late.methods().join(',') });
+    assert.deepEqual(late.methods(), ['nodeStageVolume', 'nodePublishVolume', 'nodeUnpublishVolume', 'nodeUnstageVolume']);
     assert.equal(manager.csiVolumes.refCount(staging), 1);
     assert.equal(await readFile(join(podMountPath(join(agentDir, 'pods', liveUid), 'pv-db'), 'table'), 'utf8'), 'rows');
 

@@ -47,7 +47,9 @@ export class PodManager {
   /** The node's admission check for new pods (pressure); undefined = admit everything. */
   private admission?: (pod: Pod) => string | undefined;
   private orphanSweep?: NodeJS.Timeout;
+  private sweepSoon?: NodeJS.Timeout;
   private sweeping = false;
+  private started = false;
   readonly csiVolumes: CsiVolumeManager;
 
   /** informers: the agent's factory (this node's pods are their own watch, by field selector). */
@@ -66,6 +68,16 @@ export class PodManager {
         log: log.child({ part: 'csi-volumes' }),
       });
     this.deps = { ...deps, csiVolumes: this.csiVolumes };
+    // A driver (re-)registering may be what a deleted pod's volumes wait for: look again soon
+    // (a third-party driver is a pod itself, back only some time after an agent restart).
+    deps.csi?.onChange(() => {
+      if (!this.started || this.sweepSoon) return;
+      this.sweepSoon = setTimeout(() => {
+        this.sweepSoon = undefined;
+        void this.sweepOrphans();
+      }, 1000);
+      this.sweepSoon.unref();
+    });
     this.informers = informerScope({ client: deps.client, informers, log }, 'pod-manager');
     this.informer = this.informers.informer(R.pods, { query: { fieldSelector: `spec.nodeName=${deps.nodeName}` } });
   }
@@ -82,6 +94,7 @@ export class PodManager {
     this.informers.start();
     await this.informers.waitForCacheSync();
     await this.collectOrphans();
+    this.started = true;
     this.orphanSweep = setInterval(() => void this.sweepOrphans(), ORPHAN_SWEEP_MS);
     this.orphanSweep.unref();
     // Level-triggered safety net: re-sync every pod periodically (probes and back-offs also kick).
@@ -95,6 +108,8 @@ export class PodManager {
   stop() {
     clearInterval(this.resync);
     clearInterval(this.orphanSweep);
+    clearTimeout(this.sweepSoon);
+    this.started = false;
     this.informers.close();
   }
 
