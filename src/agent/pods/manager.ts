@@ -64,7 +64,7 @@ export class PodManager {
         registry: deps.csi ?? NO_CSI_DRIVERS,
         agentDir: deps.csiDir ?? deps.dataDir,
         nodeName: deps.nodeName,
-        api: { csiDriver: async (n) => deps.sources.csiDriver?.(n), volumeAttachment: async (n) => deps.sources.volumeAttachment?.(n), secret: (ns, n) => deps.sources.secret(ns, n) },
+        api: { csiDriver: async (n) => deps.sources.csiDriver?.(n), volumeAttachment: async (n) => deps.sources.volumeAttachment?.(n), secret: (ns, n) => deps.sources.secret(ns, n), serviceAccountToken: (ns, sa, req) => deps.sources.serviceAccountToken(ns, sa, req) },
         log: log.child({ part: 'csi-volumes' }),
       });
     this.deps = { ...deps, csiVolumes: this.csiVolumes };

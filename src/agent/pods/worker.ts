@@ -152,7 +152,7 @@ export class PodWorker {
     for (const [name, pv] of this.volumes ?? []) {
       if (pv.refreshAt === undefined || pv.refreshAt > now) continue;
       try {
-        const fresh = await refreshVolume(this.pod, this.dir, name, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP });
+        const fresh = await refreshVolume(this.pod, this.dir, name, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes);
         if (fresh) this.volumes!.set(name, fresh);
       } catch (e) {
         // The current token stays until it expires; try again soon.

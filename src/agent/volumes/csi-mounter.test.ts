@@ -20,7 +20,7 @@ import { mountsUnder } from '../runtime/host.js';
 import type { ClaimObject, PersistentVolumeObject } from './claims.js';
 import { CsiVolumeManager, type CsiVolumeManagerOptions } from './csi-mounter.js';
 import type { CsiDriverObject, VolumeAttachmentObject } from './csi-request.js';
-import { cleanupVolumes, prepareVolumes, type VolumeSources } from './volumes.js';
+import { cleanupVolumes, prepareVolumes, refreshVolume, type VolumeSources } from './volumes.js';
 import type { VolumeError } from './volume-error.js';
 
 const DRIVER = 'bind.csi.test';
@@ -39,6 +39,7 @@ class Node {
   readonly attachments = new Map<string, VolumeAttachmentObject>();
   readonly secrets = new Map<string, Record<string, string>>();
   mgr: CsiVolumeManager;
+  tokenCount = 0;
 
   constructor(
     readonly base: string,
@@ -58,7 +59,12 @@ class Node {
       registry: this.registry,
       agentDir: this.agentDir,
       nodeName: 'node-1',
-      api: { csiDriver: async (n) => this.drivers.get(n), volumeAttachment: async (n) => this.attachments.get(n), secret: async (ns, n) => this.secrets.get(`${ns}/${n}`) },
+      api: {
+        csiDriver: async (n) => this.drivers.get(n),
+        volumeAttachment: async (n) => this.attachments.get(n),
+        secret: async (ns, n) => this.secrets.get(`${ns}/${n}`),
+        serviceAccountToken: async (ns, sa, req) => ({ token: `${ns}/${sa}/${req.pod.name}/${req.audience ?? ''}/${++this.tokenCount}`, expirationTimestamp: '2026-12-01T01:00:00Z' }),
+      },
       log,
       attachWaitMs: 300,
       attachPollMs: 50,
@@ -345,6 +351,25 @@ describe('CSI volumes on a node', { skip: !isRoot && 'needs root (mount)' }, () 
     n.pvcs.get('default/eph-data')!.metadata!.ownerReferences = [{ uid: 'ueph', controller: true }];
     const v = (await n.start(p)).get('data')!;
     assert.equal(v.path, podMountPath(n.podDir('ueph'), 'pv-eph-data'));
+    await n.stop(p);
+  });
+});
+
+describe('tokenRequests and requiresRepublish', { skip: !isRoot && 'needs root (mount)' }, () => {
+  it('the pod-bound tokens go in the volume context, and the volume is published again before they age (never staged again)', async () => {
+    const n = await newNode();
+    n.drivers.set(DRIVER, { spec: { attachRequired: false, requiresRepublish: true, tokenRequests: [{ audience: 'vault', expirationSeconds: 600 }] } });
+    n.volume('tok');
+    const p = pod('ut', 'tok', { serviceAccountName: 'app' });
+    const t0 = Date.now();
+    const v = (await n.start(p)).get('data')!;
+    assert.ok(v.refreshAt && v.refreshAt >= t0 + 50_000 && v.refreshAt <= Date.now() + 60_000, 'republished within the minute');
+    const ctx = (i: number) => n.driver.calls.filter((c) => c.method === 'nodePublishVolume')[i].req.volumeContext as Record<string, string>;
+    assert.deepEqual(JSON.parse(ctx(0)['csi.storage.k8s.io/serviceAccount.tokens']), { vault: { token: 'default/app/pod-ut/vault/1', expirationTimestamp: '2026-12-01T01:00:00Z' } });
+    const again = await refreshVolume(p, n.podDir('ut'), 'data', n.sources, { hostIP: '127.0.0.1', podIP: '127.0.0.1' }, n.mgr);
+    assert.equal(again?.path, v.path);
+    assert.deepEqual(n.driver.methods(), ['nodeStageVolume', 'nodePublishVolume', 'nodePublishVolume']);
+    assert.equal(JSON.parse(ctx(1)['csi.storage.k8s.io/serviceAccount.tokens']).vault.token, 'default/app/pod-ut/vault/2', 'a fresh token');
     await n.stop(p);
   });
 });

@@ -30,7 +30,12 @@ export interface CsiApi {
   volumeAttachment(name: string): Promise<VolumeAttachmentObject | undefined>;
   /** A Secret's data (base64 values), undefined when not found. */
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** A token for the pod's service account bound to the pod (TokenRequest), for drivers with tokenRequests. */
+  serviceAccountToken?(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
+
+/** How often a requiresRepublish driver gets NodePublishVolume again (the kubelet does it on each pod sync). */
+export const REPUBLISH_MS = 60_000;
 
 export interface CsiVolumeManagerOptions {
   registry: CsiRegistry;
@@ -66,6 +71,8 @@ export interface CsiPublished {
   path: string;
   readOnly: boolean;
   device?: BlockDevice;
+  /** The driver wants NodePublishVolume again by then (requiresRepublish: fresh service account tokens). */
+  republishAt?: number;
 }
 
 interface StageState {
@@ -178,7 +185,7 @@ export class CsiVolumeManager {
         }
       }
       const secrets = await this.secrets(src.nodePublishSecretRef, 'NodePublishSecretRef');
-      const volumeContext = { ...(src.volumeAttributes ?? {}), ...(driverObj?.spec?.podInfoOnMount ? podInfoContext(req.pod) : {}) };
+      const volumeContext = { ...(src.volumeAttributes ?? {}), ...(driverObj?.spec?.podInfoOnMount ? podInfoContext(req.pod) : {}), ...(await this.tokens(req.pod, driverObj, pvName)) };
       // The driver creates the target itself (CSI: the CO makes its parent directory).
       await mkdir(dirname(target), { recursive: true, mode: 0o750 });
       await node.nodePublishVolume({ volumeId: src.volumeHandle, publishContext, stagingTargetPath: staging, targetPath: target, volumeCapability: capability, readonly: readOnly, secrets, volumeContext }).catch((e) => {
@@ -193,7 +200,7 @@ export class CsiVolumeManager {
       const r = await applyFsGroup(target, fsGroup!, readOnly, req.pod.spec.securityContext?.fsGroupChangePolicy ?? 'Always');
       if (r.truncated) this.o.log.warn('fsGroup ownership change stopped at its entry limit: part of the volume keeps its old group', { pv: pvName, entries: r.entries });
     }
-    return { path: target, readOnly, ...(device ? { device } : {}) };
+    return { path: target, readOnly, ...(device ? { device } : {}), ...(driverObj?.spec?.requiresRepublish ? { republishAt: Date.now() + REPUBLISH_MS } : {}) };
   }
 
   /**
@@ -230,14 +237,14 @@ export class CsiVolumeManager {
     await writeFile(podVolumeDataFile(podDir, name), JSON.stringify(data));
     await this.withLock(target, async () => {
       const secrets = await this.secrets(src.nodePublishSecretRef?.name ? { name: src.nodePublishSecretRef.name, namespace: pod.metadata.namespace } : undefined, 'NodePublishSecretRef');
-      const volumeContext = { ...(src.volumeAttributes ?? {}), ...(driverObj?.spec?.podInfoOnMount ? podInfoContext(pod, true) : {}) };
+      const volumeContext = { ...(src.volumeAttributes ?? {}), ...(driverObj?.spec?.podInfoOnMount ? podInfoContext(pod, true) : {}), ...(await this.tokens(pod, driverObj, name)) };
       await mkdir(dirname(target), { recursive: true, mode: 0o750 });
       await node.nodePublishVolume({ volumeId: volumeHandle, targetPath: target, volumeCapability: capability, readonly: readOnly, secrets, volumeContext }).catch((e) => {
         throw new VolumeError(rpcErrorText(e), `MountVolume.SetUp failed for volume "${name}" : ${rpcErrorText(e)}`);
       });
     });
     if (fsGroupWanted && !mountGroup) await applyFsGroup(target, fsGroup!, readOnly, pod.spec.securityContext?.fsGroupChangePolicy ?? 'Always');
-    return { path: target, readOnly };
+    return { path: target, readOnly, ...(driverObj?.spec?.requiresRepublish ? { republishAt: Date.now() + REPUBLISH_MS } : {}) };
   }
 
   /**
@@ -389,6 +396,24 @@ export class CsiVolumeManager {
       if (Date.now() >= deadline) throw fail(`timed out waiting for external-attacher of ${driver} CSI driver to attach volume ${volumeHandle}`);
       await new Promise((r) => setTimeout(r, this.o.attachPollMs ?? 500));
     }
+  }
+
+  /**
+   * The service account tokens a driver asks for (CSIDriver tokenRequests), bound to the pod, as the
+   * kubelet passes them: csi.storage.k8s.io/serviceAccount.tokens, JSON {audience: {token, expirationTimestamp}}.
+   */
+  private async tokens(pod: Pod, driverObj: CsiDriverObject | undefined, volume: string): Promise<Record<string, string>> {
+    const reqs = (driverObj?.spec?.tokenRequests ?? []).slice(0, 16);
+    if (!reqs.length) return {};
+    const out: Record<string, { token: string; expirationTimestamp: string }> = {};
+    for (const r of reqs) {
+      const audience = r.audience ?? '';
+      if (!this.o.api.serviceAccountToken) throw new VolumeError('service account tokens cannot be requested on this node');
+      out[audience] = await this.o.api.serviceAccountToken(pod.metadata.namespace, pod.spec.serviceAccountName || 'default', { audience: audience || undefined, expirationSeconds: r.expirationSeconds ?? 3600, pod: { name: pod.metadata.name, uid: pod.metadata.uid } }).catch((e: Error) => {
+        throw new VolumeError(`failed to fetch token: ${e.message}`, `MountVolume.SetUp failed for volume "${volume}" : kubernetes.io/csi: mounter.SetUpAt failed to get service accoount token attributes: failed to fetch token: ${e.message}`);
+      });
+    }
+    return { 'csi.storage.k8s.io/serviceAccount.tokens': JSON.stringify(out) };
   }
 
   /** A secret a PV names for a CSI call, decoded; kubelet's wording when it cannot be had. */

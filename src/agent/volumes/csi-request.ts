@@ -9,7 +9,7 @@ import type { PersistentVolumeObject, VolumeMode } from './claims.js';
 
 /** The parts of a storage.k8s.io/v1 CSIDriver the mounter reads. */
 export interface CsiDriverObject {
-  spec?: { attachRequired?: boolean; podInfoOnMount?: boolean; fsGroupPolicy?: string; requiresRepublish?: boolean; volumeLifecycleModes?: string[] };
+  spec?: { attachRequired?: boolean; podInfoOnMount?: boolean; fsGroupPolicy?: string; requiresRepublish?: boolean; volumeLifecycleModes?: string[]; tokenRequests?: { audience?: string; expirationSeconds?: number }[] };
 }
 
 /** The parts of a storage.k8s.io/v1 VolumeAttachment the mounter reads. */

@@ -41,7 +41,7 @@ export interface VolumeSources {
 export interface PreparedVolume {
   path: string;
   readOnly?: boolean;
-  /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then. */
+  /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then, or its CSI driver wants it republished. */
   refreshAt?: number;
   /** A Block volume: the device containers get through volumeDevices (path is its node on the host). */
   device?: BlockDevice;
@@ -75,9 +75,9 @@ export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource
 }
 
 /** Writes a volume again (a projected one whose token is due): same content sources, fresh token, one atomic swap. */
-export async function refreshVolume(pod: Pod, podDir: string, name: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume | undefined> {
+export async function refreshVolume(pod: Pod, podDir: string, name: string, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<PreparedVolume | undefined> {
   const v = pod.spec.volumes?.find((x) => x.name === name);
-  return v ? prepareVolume(pod, podDir, v, src, ips) : undefined;
+  return v ? prepareVolume(pod, podDir, v, src, ips, csi) : undefined;
 }
 
 async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<PreparedVolume> {
@@ -152,7 +152,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
   if (v.csi) {
     if (!csi) throw new VolumeError(`driver name ${v.csi.driver} not found in the list of registered CSI drivers`);
     const p = await csi.publishInline(pod, v);
-    return { path: p.path, readOnly: p.readOnly };
+    return { path: p.path, readOnly: p.readOnly, ...(p.republishAt ? { refreshAt: p.republishAt } : {}) };
   }
   const claim = await resolveClaim(pod, v, src);
   if (claim) {
@@ -161,7 +161,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
       const driver = pv.spec.csi.driver;
       if (!csi) throw new VolumeError(`driver name ${driver} not found in the list of registered CSI drivers`);
       const p = await csi.publish({ pod, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
-      return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}) };
+      return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}), ...(p.republishAt ? { refreshAt: p.republishAt } : {}) };
     }
     const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
     if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath, local or csi source this node can mount`);
