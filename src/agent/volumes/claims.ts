@@ -36,6 +36,9 @@ export interface PersistentVolumeObject {
     hostPath?: { path: string; type?: string };
     local?: { path: string; fsType?: string };
     csi?: CsiPersistentSource;
+    /** In-tree network sources (network-volumes.ts has their shapes). */
+    nfs?: unknown;
+    iscsi?: unknown;
     accessModes?: string[];
     volumeMode?: string;
     mountOptions?: string[];

@@ -21,6 +21,7 @@ import { blockDeviceAt, type BlockDevice } from './block-device.js';
 import type { PersistentVolumeObject, SecretRef, VolumeMode } from './claims.js';
 import { type CsiDriverObject, fsGroupApplies, fsGroupPolicyOf, podInfoContext, type VolumeAttachmentObject, volumeCapability } from './csi-request.js';
 import { applyFsGroup } from './fs-group.js';
+import { publishedVolumes } from './published.js';
 import { VolumeError } from './volume-error.js';
 
 /** What the mounter reads from the API. */
@@ -275,9 +276,12 @@ export class CsiVolumeManager {
 
   /** The reference counts from the vol_data.json files of every pod directory on the node (an agent restart). */
   async rebuild(): Promise<void> {
-    for (const v of await publishedVolumes(this.o.agentDir)) {
-      const staging = this.checkedStaging(v.data);
-      if (staging) this.stageState(staging).refs.add(v.podUid);
+    const podsDir = join(this.o.agentDir, 'pods');
+    for (const uid of await readdir(podsDir).catch(() => [] as string[])) {
+      for (const v of await publishedVolumes(uid, join(podsDir, uid))) {
+        const staging = this.checkedStaging(v.data);
+        if (staging) this.stageState(staging).refs.add(uid);
+      }
     }
     // Staged if still mounted there (as the kubelet reconstructs from mounts); otherwise the next
     // pod stages again, which CSI makes idempotent.
@@ -448,18 +452,4 @@ export async function readVolumeData(podDir: string, pvName: string): Promise<Po
   } catch {
     return undefined;
   }
-}
-
-/** Every CSI volume published into a pod on this node, from the pods' vol_data.json files (for node expansion, stats and rebuilds). */
-export async function publishedVolumes(agentDir: string): Promise<{ podUid: string; podDir: string; data: PodVolumeData }[]> {
-  const out: { podUid: string; podDir: string; data: PodVolumeData }[] = [];
-  const podsDir = join(agentDir, 'pods');
-  for (const podUid of await readdir(podsDir).catch(() => [] as string[])) {
-    const podDir = join(podsDir, podUid);
-    for (const name of await readdir(join(podDir, 'volumes', CSI_DIR)).catch(() => [] as string[])) {
-      const data = await readVolumeData(podDir, name);
-      if (data) out.push({ podUid, podDir, data });
-    }
-  }
-  return out;
 }

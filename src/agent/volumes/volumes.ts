@@ -1,8 +1,9 @@
 // Pod volumes made real on the node: a host directory per volume that containers bind-mount.
 // emptyDir (disk or tmpfs), hostPath (with its type checks), configMap, secret, downwardAPI,
-// projected, and claims (persistentVolumeClaim, generic ephemeral) bound to hostPath/local
-// PersistentVolumes or to CSI ones (published through the node's CsiVolumeManager, csi-mounter.ts);
-// Block claims come out as device nodes for the containers' volumeDevices.
+// projected, nfs and iscsi (network-volumes.ts), and claims (persistentVolumeClaim, generic
+// ephemeral) bound to hostPath/local/nfs/iscsi PersistentVolumes or to CSI ones (published through the
+// node's CsiVolumeManager, csi-mounter.ts); Block claims come out as device nodes for the containers'
+// volumeDevices.
 // Generated content is written with Kubernetes' atomic writer layout: files live in a timestamped
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
@@ -18,8 +19,9 @@ import { blockDeviceAt, type BlockDevice } from './block-device.js';
 import { type ClaimObject, type PersistentVolumeObject, resolveClaim } from './claims.js';
 import type { CsiVolumeManager } from './csi-mounter.js';
 import type { CsiDriverObject, VolumeAttachmentObject } from './csi-request.js';
-import { applyFsGroup } from './fs-group.js';
+import { applyFsGroup, requiresPermissionChange } from './fs-group.js';
 import { removeStaged } from './subpath.js';
+import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
 import { VolumeError } from './volume-error.js';
 
 const run = promisify(execFile);
@@ -163,8 +165,10 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
       const p = await csi.publish({ pod, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
       return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}), ...(p.republishAt ? { refreshAt: p.republishAt } : {}) };
     }
+    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: pv.spec?.nfs as NfsSource | undefined, iscsi: pv.spec?.iscsi as IscsiSource | undefined }, { mountOptions: pv.spec?.mountOptions, readOnly: claim.readOnly });
+    if (network) return network;
     const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
-    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath, local or csi source this node can mount`);
+    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath, local, nfs, iscsi or csi source this node can mount`);
     if (claim.mode === 'Block') {
       // A local (or hostPath) Block PV names a device of the node.
       const device = await blockDeviceAt(p);
@@ -173,6 +177,8 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     }
     return { path: pv.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: claim.readOnly };
   }
+  const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: v.nfs as NfsSource | undefined, iscsi: v.iscsi as IscsiSource | undefined });
+  if (network) return network;
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   throw new VolumeError(`volume "${v.name}": the ${kind} volume source is not supported on this node`);
 }
@@ -286,6 +292,17 @@ async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[
   return dir;
 }
 
+/**
+ * fsGroupChangePolicy: Always (the default) walks the whole volume; OnRootMismatch skips the walk when
+ * the volume's root already has the group, the permissions and the setgid bit (fs-group.ts).
+ */
+export async function applyFsGroupWithPolicy(path: string, gid: number, readOnly: boolean, policy?: string) {
+  await applyFsGroup(path, gid, readOnly, policy ?? 'Always');
+}
+
+/** Whether a volume's root lacks fsGroup's ownership: another group, a file, missing rw(x) for the group, or no setgid. */
+export const rootNeedsFsGroup = requiresPermissionChange;
+
 async function isMountPoint(path: string): Promise<boolean> {
   const { readFile } = await import('node:fs/promises');
   const text = await readFile('/proc/self/mountinfo', 'utf8');
@@ -317,21 +334,24 @@ export async function cleanupVolumes(podDir: string, csi?: CsiVolumeManager, opt
   // CSI targets live in the CSI pod directory (the same as podDir unless --kubelet-dir moves it).
   const csiDirs = [join(volumes, CSI_VOLUMES), ...(csi ? [join(csi.podDir(uid), 'volumes', CSI_VOLUMES)] : [])];
   const csiLeft = [...new Set((await Promise.all(csiDirs.map((d) => readdir(d).catch(() => [] as string[])))).flat())];
-  if (!csiLeft.length) {
-    await unmount(volumes);
-    await rm(volumes, { recursive: true, force: true });
-  } else {
-    for (const kind of await readdir(volumes).catch(() => [] as string[])) {
-      if (kind === CSI_VOLUMES) continue;
-      await unmount(join(volumes, kind));
-      await rm(join(volumes, kind), { recursive: true, force: true });
-    }
+  // Every other kind of volume: unmounted (iSCSI sessions logged out), then removed, never through a
+  // mount still there (an nfs export or iSCSI disk would lose its data). CSI ones are never touched here.
+  const kinds = (await readdir(volumes).catch(() => [] as string[])).filter((k) => k !== CSI_VOLUMES || !csiLeft.length);
+  for (const kind of kinds) await unmount(join(volumes, kind));
+  await releaseIscsiSessions(podDir).catch(() => undefined);
+  const stillMounted: string[] = [];
+  for (const kind of kinds) {
+    const left = await mountsUnder(join(volumes, kind));
+    if (left.length) stillMounted.push(...left);
+    else await rm(join(volumes, kind), { recursive: true, force: true });
   }
+  if (!csiLeft.length && !stillMounted.length) await rm(volumes, { recursive: true, force: true });
   // Block volumes' device files: only once nothing is bind-mounted on them any more.
   const devices = join(podDir, 'volumeDevices');
   if (!(await mountsUnder(devices)).length) await rm(devices, { recursive: true, force: true });
   if (csiFailed) throw csiFailed;
   if (csiLeft.length) throw new Error(`CSI volumes ${csiLeft.join(', ')} are still published: kept`);
+  if (stillMounted.length) throw new Error(`volume directories kept: still mounted: ${stillMounted.join(', ')}`);
   if (staged) throw staged;
 }
 
