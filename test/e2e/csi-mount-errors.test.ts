@@ -19,7 +19,7 @@ const jp = async (what: string, path: string) => (await k(['get', ...what.split(
 const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: async () => (await k(['get', 'pods,pvc,pv,events', '-o', 'wide'], { allowFail: true })).stdout });
 const apply = (o: unknown) => k(['apply', '-f', '-'], { input: JSON.stringify(o) });
 
-/** A static CSI PV pre-bound to a claim of the same name, the claim marked Bound as the PV controller would. */
+/** A static CSI PV pre-bound to a claim (prefixed e2e-), bound by the PV controller. */
 async function boundClaim(name: string, volumeMode: 'Filesystem' | 'Block', driver = DRIVER) {
   await apply({
     apiVersion: 'v1',
@@ -27,12 +27,9 @@ async function boundClaim(name: string, volumeMode: 'Filesystem' | 'Block', driv
     metadata: { name: `e2e-${name}` },
     spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', persistentVolumeReclaimPolicy: 'Retain', claimRef: { namespace: 'default', name }, csi: { driver, volumeHandle: `handle-${name}` } },
   });
-  // bind-completed: what the PV controller writes once it has bound the pair (the scheduler waits for it).
-  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', volumeName: `e2e-${name}`, resources: { requests: { storage: '1Gi' } } } });
-  await until(`claim ${name} Bound`, async () => {
-    if ((await jp(`pvc ${name}`, '{.status.phase}')) !== 'Bound') await k(['patch', 'pvc', name, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}'], { allowFail: true });
-    return (await jp(`pvc ${name}`, '{.status.phase}')) === 'Bound';
-  });
+  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], volumeMode, storageClassName: '', volumeName: `e2e-${name}`, resources: { requests: { storage: '1Gi' } } } });
+  // The PV controller binds the pre-bound pair.
+  await until(`claim ${name} Bound`, async () => (await jp(`pvc ${name}`, '{.status.phase}')) === 'Bound');
 }
 
 const pod = (name: string, claim: string) => ({

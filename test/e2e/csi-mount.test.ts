@@ -32,7 +32,7 @@ const running = (pod: string) => until(`${pod} Running`, async () => (await jp(`
 async function volume(name: string, mode: 'Filesystem' | 'Block', bytes: number) {
   const cap = mode === 'Block' ? { block: {}, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } } : { mount: { fsType: 'ext4' }, accessMode: { mode: 'SINGLE_NODE_WRITER' as const } };
   const { volume: v } = await csi!.controller.createVolume({ name, capacityRange: { requiredBytes: bytes }, volumeCapabilities: [cap] });
-  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } }, spec: { accessModes: ['ReadWriteOnce'], volumeMode: mode, storageClassName: '', volumeName: name, resources: { requests: { storage: `${bytes / MiB}Mi` } } } });
+  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name }, spec: { accessModes: ['ReadWriteOnce'], volumeMode: mode, storageClassName: '', volumeName: name, resources: { requests: { storage: `${bytes / MiB}Mi` } } } });
   await apply({
     apiVersion: 'v1',
     kind: 'PersistentVolume',
@@ -47,10 +47,8 @@ async function volume(name: string, mode: 'Filesystem' | 'Block', bytes: number)
       csi: { driver: LOCAL_DRIVER, volumeHandle: v.volumeId, ...(mode === 'Filesystem' ? { fsType: 'ext4' } : {}), volumeAttributes: v.volumeContext ?? {} },
     },
   });
-  await until(`claim ${name} Bound`, async () => {
-    if ((await jp(`pvc ${name}`, '{.status.phase}')) !== 'Bound') await k(['patch', 'pvc', name, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Bound"}}'], { allowFail: true });
-    return (await jp(`pvc ${name}`, '{.status.phase}')) === 'Bound';
-  });
+  // The PV controller binds the pre-bound pair.
+  await until(`claim ${name} Bound`, async () => (await jp(`pvc ${name}`, '{.status.phase}')) === 'Bound');
 }
 
 const pod = (name: string, claim: string, use: 'mount' | 'device') => ({
