@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EventRecorder } from '../client/events.js';
 import { R } from '../client/resources.js';
-import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
+import { isNotFound, RestClient, type ClientConfig, type ResourceRef } from '../client/rest.js';
 import { leaseClient } from '../client/lease-client.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
@@ -28,6 +28,7 @@ import { StreamAuth } from './streams/auth.js';
 import { apiAccessReviews } from './streams/access-reviews.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
+import { VOLUME_ATTACHMENTS } from './volumes/storage-resources.js';
 import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
@@ -123,7 +124,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   else log.warn('container runtime: process. Containers run as PLAIN HOST PROCESSES WITHOUT ISOLATION: no namespaces, no resource limits, no volumes, the host network (pod IP = node IP). Use runc (as root) for real containers.');
   const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
 
-  const get = async (r: (typeof R)[keyof typeof R], ns: string | undefined, name: string) => {
+  const get = async (r: ResourceRef, ns: string | undefined, name: string) => {
     try {
       return await client.get(r, ns, name);
     } catch (e) {
@@ -142,6 +143,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     persistentVolumeClaim: async (ns, name) => (await get(R.persistentvolumeclaims, ns, name)) as never,
     persistentVolume: async (name) => (await get(R.persistentvolumes, undefined, name)) as never,
+    csiDriver: async (name) => (await get(R.csidrivers, undefined, name)) as never,
+    volumeAttachment: async (name) => (await get(VOLUME_ATTACHMENTS, undefined, name)) as never,
     // TokenRequest with the pod as bound object: the token dies with the pod.
     serviceAccountToken: async (ns, sa, req) => {
       const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: req.audience ? [req.audience] : [], expirationSeconds: req.expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: req.pod.name, uid: req.pod.uid } } };
