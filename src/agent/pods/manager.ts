@@ -10,6 +10,7 @@ import { informerScope, type InformerFactory, type InformerScope } from '../../c
 import { R } from '../../client/resources.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
+import { reportContainers } from './kubelet-metrics.js';
 import type { Pod } from './types.js';
 import { logDirUids, podLogDir } from '../logs/pod-log-dir.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
@@ -27,7 +28,9 @@ function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory'
   }
 }
 
-const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
+// The kubelet's figures are kubelet_running_pods/containers (kubelet-metrics.ts); this one counts
+// every pod assigned here, running or not.
+const running = metrics.gauge('gifee_agent_pods', 'Pods assigned to this node agent (running or not).');
 
 export class PodManager {
   private workers = new Map<string, PodWorker>();
@@ -36,6 +39,7 @@ export class PodManager {
   private resync?: NodeJS.Timeout;
   /** The node's admission check for new pods (pressure); undefined = admit everything. */
   private admission?: (pod: Pod) => string | undefined;
+  private stopReporting?: () => void;
 
   /** informers: the agent's factory (this node's pods are their own watch, by field selector). */
   constructor(
@@ -54,6 +58,7 @@ export class PodManager {
       onUpdate: (_old, o) => this.upsert(o),
       onDelete: (o) => this.removed(o),
     });
+    this.stopReporting = reportContainers(() => this.deps.runtime.list());
     this.informers.start();
     await this.informers.waitForCacheSync();
     await this.collectOrphans();
@@ -67,6 +72,7 @@ export class PodManager {
 
   stop() {
     clearInterval(this.resync);
+    this.stopReporting?.();
     this.informers.close();
   }
 
