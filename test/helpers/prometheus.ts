@@ -17,6 +17,14 @@ import { freePort } from './cluster.js';
 
 export const prometheusBinary = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 export const prometheusAvailable = () => existsSync(prometheusBinary);
+/**
+ * VictoriaMetrics (Debian's `victoria-metrics`) reads the same scrape configuration and implements
+ * kubernetes_sd_configs itself: with it the e2e test runs Kubernetes discovery for real against
+ * gifee even where the Prometheus build has none.
+ */
+export const victoriaMetricsBinary = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victoria-metrics';
+export const victoriaMetricsAvailable = () => existsSync(victoriaMetricsBinary);
+export type Engine = 'prometheus' | 'victoria-metrics';
 const promtoolBinary = process.env.PROMTOOL_BIN ?? '/usr/bin/promtool';
 
 /** Whether this Prometheus was built with kubernetes_sd_configs (promtool checks a config that uses it). */
@@ -71,7 +79,6 @@ ${sd('node')}
   return `global:
   scrape_interval: ${interval}
   scrape_timeout: ${interval}
-  evaluation_interval: ${interval}
 scrape_configs:
   - job_name: kubernetes-apiservers
     scheme: https
@@ -148,15 +155,20 @@ function getJson(url: string): Promise<any> {
   });
 }
 
-/** Start Prometheus with this configuration on 127.0.0.1; stop() kills it and removes its files. */
-export async function startPrometheus(config: string): Promise<Prometheus> {
+/** Start Prometheus (or VictoriaMetrics) with this configuration on 127.0.0.1; stop() kills it and removes its files. */
+export async function startPrometheus(config: string, engine: Engine = 'prometheus'): Promise<Prometheus> {
   const dir = await mkdtemp(join(tmpdir(), 'gifee-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   await writeFile(configFile, config);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
-  const proc: ChildProcess = spawn(prometheusBinary, ['--config.file', configFile, '--web.listen-address', `127.0.0.1:${port}`, '--storage.tsdb.path', join(dir, 'data'), '--log.level', 'info'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [binary, args] =
+    engine === 'prometheus'
+      ? [prometheusBinary, ['--config.file', configFile, '--web.listen-address', `127.0.0.1:${port}`, '--storage.tsdb.path', join(dir, 'data'), '--log.level', 'info']]
+      : // Queries see samples at once (no 30 s latency offset) and no cached answers.
+        [victoriaMetricsBinary, [`-promscrape.config=${configFile}`, `-httpListenAddr=127.0.0.1:${port}`, `-storageDataPath=${join(dir, 'data')}`, '-retentionPeriod=1d', '-search.latencyOffset=0s', '-search.disableCache', '-loggerLevel=INFO']];
+  const proc: ChildProcess = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -174,11 +186,11 @@ export async function startPrometheus(config: string): Promise<Prometheus> {
   for (;;) {
     if (proc.exitCode !== null) {
       await stop();
-      throw new Error(`prometheus exited with ${proc.exitCode}:\n${log}`);
+      throw new Error(`${engine} exited with ${proc.exitCode}:\n${log}`);
     }
     const ok = await new Promise<boolean>((resolve) => {
       http
-        .get(`${url}/-/ready`, { timeout: 1000 }, (res) => {
+        .get(`${url}${engine === 'prometheus' ? '/-/ready' : '/health'}`, { timeout: 1000 }, (res) => {
           res.resume();
           resolve(res.statusCode === 200);
         })
@@ -187,7 +199,7 @@ export async function startPrometheus(config: string): Promise<Prometheus> {
     if (ok) break;
     if (Date.now() > end) {
       await stop();
-      throw new Error(`prometheus did not become ready in 30s:\n${log}`);
+      throw new Error(`${engine} did not become ready in 30s:\n${log}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
