@@ -34,6 +34,7 @@ import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
+import { startNodeVolumeExtras } from './volumes/node-volume-extras.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
 import { pluginRegistryDir } from '../csi/paths.js';
 import type { CsiRegistry } from '../csi/types.js';
@@ -270,6 +271,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log: log.child({ part: 'eviction' }),
   });
   eviction.start();
+  // Online node expansion of claims whose volume grew, and kubelet_volume_stats_* for /metrics.
+  const volumeExtras = startNodeVolumeExtras({ nodeName, client, recorder, csi, pods: () => pods.activePods(), log });
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
     nodeName,
@@ -278,6 +281,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
+      volumeExtras.stop();
       registration.stop();
       pods.stop();
       await csi.stop();

@@ -12,7 +12,8 @@ import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import { reportContainers } from './kubelet-metrics.js';
 import type { Pod } from './types.js';
-import { logDirUids, podLogDir } from '../logs/pod-log-dir.js';
+import { containerLogDir, logDirUids, podLogDir } from '../logs/pod-log-dir.js';
+import type { LocalStorageLimits } from '../eviction/local-storage.js';
 import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
@@ -26,6 +27,14 @@ function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory'
   } catch {
     return 0; // validated by the API server; a bad value cannot reach here through it
   }
+}
+
+/** A pod's own local-disk limits (disk-backed emptyDirs with a sizeLimit, ephemeral-storage limits), or undefined without any. */
+function localStorageLimits(pod: Pod, dir: string, dataDir: string, volumePath: (name: string) => string | undefined, writableLayer: (container: string) => string | undefined): LocalStorageLimits | undefined {
+  const emptyDirs = (pod.spec.volumes ?? []).filter((v) => v.emptyDir?.sizeLimit && v.emptyDir.medium !== 'Memory').map((v) => ({ name: v.name, path: volumePath(v.name) ?? join(dir, 'volumes', 'empty-dir', v.name), sizeLimit: v.emptyDir!.sizeLimit! }));
+  const containers = pod.spec.containers.map((c) => ({ name: c.name, ephemeralLimit: c.resources?.limits?.['ephemeral-storage'], writableLayer: writableLayer(c.name), logDir: containerLogDir(dataDir, pod, c.name) }));
+  if (emptyDirs.length === 0 && containers.every((c) => c.ephemeralLimit === undefined)) return undefined;
+  return { emptyDirs, containers, podPaths: [dir, podLogDir(dataDir, pod)] };
 }
 
 // The kubelet's figures are kubelet_running_pods/containers (kubelet-metrics.ts); this one counts
@@ -92,9 +101,24 @@ export class PodManager {
           return { name: c.name, id, memoryRequest: bytesRequested(c, 'memory'), ephemeralRequest: bytesRequested(c, 'ephemeral-storage'), writableLayer: id ? this.deps.runtime.writableLayer?.(id) : undefined };
         }),
         storagePaths: [w.dir, podLogDir(this.deps.dataDir, pod)],
+        localStorage: localStorageLimits(
+          pod,
+          w.dir,
+          this.deps.dataDir,
+          (name) => w.volumePath(name),
+          (c) => {
+            const id = w.currentContainerId(c);
+            return id ? this.deps.runtime.writableLayer?.(id) : undefined;
+          },
+        ),
       });
     }
     return out;
+  }
+
+  /** Pods that run here now (not finished, not leaving), with their directories and volume paths. */
+  activePods(): { uid: string; dir: string; pod: Pod; volumePath(name: string): string | undefined }[] {
+    return [...this.workers.values()].filter((w) => w.evictable).map((w) => ({ uid: w.uid, dir: w.dir, pod: w.pod, volumePath: (name: string) => w.volumePath(name) }));
   }
 
   /** Set the check new pods must pass (the eviction manager's, from the node's current pressure). */

@@ -746,6 +746,11 @@ export class PodWorker {
     return this.podIP;
   }
 
+  /** Where a volume of this pod is on the node, once prepared (for volume stats and size checks). */
+  volumePath(name: string): string | undefined {
+    return this.volumes?.get(name)?.path;
+  }
+
   get netnsPath() {
     return this.sandbox?.netnsPath;
   }

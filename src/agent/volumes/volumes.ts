@@ -12,8 +12,9 @@ import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
-import { unmount } from '../runtime/host.js';
+import { mountsUnder, unmount } from '../runtime/host.js';
 import { removeStaged } from './subpath.js';
+import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
 
 const run = promisify(execFile);
 
@@ -22,7 +23,7 @@ export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   persistentVolumeClaim(namespace: string, name: string): Promise<{ metadata?: { ownerReferences?: { uid?: string; controller?: boolean }[] }; spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
-  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined>;
+  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string }; nfs?: NfsSource; iscsi?: IscsiSource; mountOptions?: string[] } } | undefined>;
   /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
   serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
@@ -54,7 +55,7 @@ export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSource
   for (const v of pod.spec.volumes ?? []) {
     const pv = await prepareVolume(pod, podDir, v, src, ips);
     // The kubelet gives fsGroup the volumes it makes itself; hostPath and PV data stay as they are.
-    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly);
+    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroupWithPolicy(pv.path, fsGroup, !!pv.readOnly, pod.spec.securityContext?.fsGroupChangePolicy);
     out.set(v.name, pv);
   }
   return out;
@@ -144,10 +145,14 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     const pvName = pvc.spec?.volumeName;
     if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claim}" is not bound`);
     const pv = await src.persistentVolume(pvName);
+    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, pv?.spec ?? {}, { mountOptions: pv?.spec?.mountOptions, readOnly: v.persistentVolumeClaim?.readOnly });
+    if (network) return network;
     const p = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
     if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath or local source this node can mount`);
     return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim?.readOnly };
   }
+  const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: v.nfs as NfsSource | undefined, iscsi: v.iscsi as IscsiSource | undefined });
+  if (network) return network;
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   throw new VolumeError(`volume "${v.name}": the ${kind} volume source is not supported on this node`);
 }
@@ -261,6 +266,24 @@ async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[
   return dir;
 }
 
+/**
+ * fsGroupChangePolicy: Always (the default) walks the whole volume; OnRootMismatch skips the walk when
+ * the volume's root already has the group, the permissions and the setgid bit (Kubernetes'
+ * requiresPermissionChange), so a large volume is not walked at every pod start.
+ */
+export async function applyFsGroupWithPolicy(path: string, gid: number, readOnly: boolean, policy?: string) {
+  if (policy === 'OnRootMismatch' && !(await rootNeedsFsGroup(path, gid, readOnly))) return;
+  await applyFsGroup(path, gid, readOnly);
+}
+
+/** Whether a volume's root lacks fsGroup's ownership: another group, a file, missing rw(x) for the group, or no setgid. */
+export async function rootNeedsFsGroup(path: string, gid: number, readOnly: boolean): Promise<boolean> {
+  const st = await stat(path).catch(() => undefined);
+  if (!st || st.gid !== gid || !st.isDirectory()) return true;
+  const want = (readOnly ? 0o440 : 0o660) | 0o110;
+  return (st.mode & want) !== want || (st.mode & 0o2000) === 0;
+}
+
 /** The kubelet's volume ownership for fsGroup: group-owned, group-readable (and writable unless read-only), setgid directories. */
 async function applyFsGroup(path: string, gid: number, readOnly: boolean) {
   const st = await lstat(path);
@@ -287,6 +310,10 @@ export async function cleanupVolumes(podDir: string) {
     (e: Error) => e,
   );
   await unmount(join(podDir, 'volumes'));
+  await releaseIscsiSessions(podDir).catch(() => undefined);
+  // Never delete through a mount still there: an nfs export or iSCSI disk would lose its data.
+  const left = await mountsUnder(join(podDir, 'volumes'));
+  if (left.length) throw new Error(`volume directories kept: still mounted: ${left.join(', ')}`);
   await rm(join(podDir, 'volumes'), { recursive: true, force: true });
   if (staged) throw staged;
 }

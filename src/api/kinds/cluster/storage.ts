@@ -4,7 +4,8 @@
 import { normalizeDataSources, validateDataSources } from './pvc-data-source.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
-import { condition, conditionsOf, kindSchema, labelSelector } from '../../meta.js';
+import { conditionsOf, kindSchema, labelSelector } from '../../meta.js';
+import { persistentVolumeClaimCondition } from '../workloads/pvc.js';
 import { enumOf, listOf, mapOf, quantity, setOf, str, struct, time } from '../../schema.js';
 import { csiPersistentSource, hostPathSource, legacySources, localSource, nfsSource } from '../volume-sources.js';
 import { objectReference, typedLocalObjectReference } from './refs.js';
@@ -159,7 +160,9 @@ export const persistentVolumeClaim: KindDef = {
       phase: enumOf(['Pending', 'Bound', 'Lost'], 'Where the claim is in its life.'),
       accessModes,
       capacity: resourceList('Actual size of the bound volume.'),
-      conditions: conditionsOf(condition),
+      // PersistentVolumeClaimCondition (type and status required), not meta/v1 Condition: the resizer and
+      // the node write FileSystemResizePending and Resizing without a reason or message.
+      conditions: conditionsOf(persistentVolumeClaimCondition),
       allocatedResources: resourceList(''),
       allocatedResourceStatuses: mapOf(str(), ''),
       currentVolumeAttributesClassName: str(),
