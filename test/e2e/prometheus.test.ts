@@ -130,7 +130,7 @@ before(async () => {
   const address = node.status.addresses.find((a: { type: string }) => a.type === 'InternalIP')?.address;
   assert.equal(address, '127.0.0.1', 'the test agent advertises --node-ip 127.0.0.1');
   for (const path of ['/metrics/cadvisor', '/metrics/resource']) served.set(path, (await kubeletStatus(path)) !== 404);
-  const config = (discovery: Discovery) => scrapeConfig({ apiServer: c.url, caFile, tokenFile, intervalSeconds: 1, discovery });
+  const config = (discovery: Discovery) => scrapeConfig({ apiServer: c.url, caFile, tokenFile, intervalSeconds: 2, discovery });
   if (!engines[0].skip) {
     // Prometheus' own Kubernetes discovery when this build has it; Debian's has not (kubernetes-sd.ts).
     let discovery: Discovery = { kind: 'kubernetes' };
