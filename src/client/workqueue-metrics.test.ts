@@ -29,6 +29,18 @@ test('a named queue reports depth, adds, retries and durations under its name', 
   assert.doesNotMatch(metrics.render(), /^workqueue_depth\{name="wq-test"\}/m, 'a shut-down queue leaves no stale depth');
 });
 
+test('an item re-added while being worked on counts as one add', async () => {
+  const q = new WorkQueue<string>({ name: 'wq-dirty' });
+  q.add('a');
+  const item = await q.get();
+  q.add('a');
+  q.add('a');
+  q.done(item!);
+  assert.equal(sample(metrics.render(), /^workqueue_adds_total\{name="wq-dirty"\} (\S+)$/m), 2);
+  assert.equal(sample(metrics.render(), /^workqueue_depth\{name="wq-dirty"\} (\S+)$/m), 1);
+  q.shutdown();
+});
+
 test('an unnamed queue reports nothing', () => {
   const before = metrics.render().match(/^workqueue_depth\{/gm)?.length ?? 0;
   const q = new WorkQueue<string>();

@@ -30,6 +30,11 @@ export class WorkQueue<T = string> {
   }
 
   add(item: T) {
+    this.enqueue(item, true);
+  }
+
+  /** counted: a new add (an item re-queued by done() after being re-added while processed was counted then). */
+  private enqueue(item: T, counted: boolean) {
     if (this.shuttingDown) return;
     if (this.processing.has(item)) {
       if (!this.dirtyWhileProcessing.has(item)) this.metrics?.added(item);
@@ -37,7 +42,7 @@ export class WorkQueue<T = string> {
       return;
     }
     if (this.queued.has(item)) return;
-    this.metrics?.added(item);
+    if (counted) this.metrics?.added(item);
     this.queued.add(item);
     const w = this.waiters.shift();
     if (w) {
@@ -91,7 +96,7 @@ export class WorkQueue<T = string> {
   done(item: T) {
     if (this.processing.has(item)) this.metrics?.finished(item);
     this.processing.delete(item);
-    if (this.dirtyWhileProcessing.delete(item)) this.add(item);
+    if (this.dirtyWhileProcessing.delete(item)) this.enqueue(item, false);
   }
 
   get length() {
