@@ -12,6 +12,7 @@ import { informerScope, type InformerFactory, type InformerScope } from '../../c
 import { R } from '../../client/resources.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
+import { reportContainers } from './kubelet-metrics.js';
 import type { Pod } from './types.js';
 import { containerLogDir, logDirUids, podLogDir } from '../logs/pod-log-dir.js';
 import type { LocalStorageLimits } from '../eviction/local-storage.js';
@@ -41,7 +42,9 @@ function localStorageLimits(pod: Pod, dir: string, dataDir: string, volumePath: 
   return { emptyDirs, containers, podPaths: [dir, podLogDir(dataDir, pod)] };
 }
 
-const running = metrics.gauge('agent_pods', 'Pods this node agent runs.');
+// The kubelet's figures are kubelet_running_pods/containers (kubelet-metrics.ts); this one counts
+// every pod assigned here, running or not.
+const running = metrics.gauge('gifee_agent_pods', 'Pods assigned to this node agent (running or not).');
 
 /** No CSI driver registered (an agent without a plugin watcher): CSI volumes fail with the kubelet's "not found in the list of registered CSI drivers". */
 const NO_CSI_DRIVERS: CsiRegistry = { get: () => undefined, names: () => [], onChange: () => undefined };
@@ -61,6 +64,7 @@ export class PodManager {
   private sweeping = false;
   private started = false;
   readonly csiVolumes: CsiVolumeManager;
+  private stopReporting?: () => void;
 
   /** informers: the agent's factory (this node's pods are their own watch, by field selector). */
   constructor(
@@ -101,6 +105,7 @@ export class PodManager {
       onUpdate: (_old, o) => this.upsert(o),
       onDelete: (o) => this.removed(o),
     });
+    this.stopReporting = reportContainers(() => this.deps.runtime.list());
     this.informers.start();
     await this.informers.waitForCacheSync();
     await this.collectOrphans();
@@ -120,6 +125,7 @@ export class PodManager {
     clearInterval(this.orphanSweep);
     clearTimeout(this.sweepSoon);
     this.started = false;
+    this.stopReporting?.();
     this.informers.close();
   }
 

@@ -33,6 +33,7 @@ import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefReso
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
+import { podStartDuration } from './kubelet-metrics.js';
 import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
@@ -79,6 +80,8 @@ export class PodWorker {
   private wake?: NodeJS.Timeout;
   private lastStatus = '';
   private startTime?: string;
+  /** When this agent first saw the pod (still Pending), until it runs: kubelet_pod_start_duration_seconds. */
+  private firstSeen?: bigint;
   private sandboxError?: { reason: string; message: string };
   private terminating?: Promise<void>;
   private finished = false;
@@ -96,6 +99,8 @@ export class PodWorker {
   ) {
     this.dir = join(d.dataDir, 'pods', pod.metadata.uid);
     this.startTime = pod.status?.startTime;
+    // A pod already past Pending (the agent restarted) did not start now: it is not timed.
+    if (!pod.status?.phase || pod.status.phase === 'Pending') this.firstSeen = process.hrtime.bigint();
   }
 
   get uid() {
@@ -629,6 +634,10 @@ export class PodWorker {
       rejected: this.rejected,
     });
     this.lastPhase = status.phase;
+    if (status.phase === 'Running' && this.firstSeen !== undefined) {
+      podStartDuration.observe(Number(process.hrtime.bigint() - this.firstSeen) / 1e9);
+      this.firstSeen = undefined;
+    }
     const json = JSON.stringify(status);
     if (json === this.lastStatus) return;
     try {
