@@ -34,6 +34,7 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation/clus
 import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
+import { HorizontalController } from './podautoscaler/horizontal.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -45,6 +46,10 @@ export interface ControllerTimings {
   nodeMonitorGraceMs?: number;
   /** The quota controller's full resync (default 5 minutes). */
   quotaResyncMs?: number;
+  /** The HPA controller's sync period (--horizontal-pod-autoscaler-sync-period, default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 minutes). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export interface ManagerLeaderElection {
@@ -111,6 +116,7 @@ export async function startControllerManager(opts: {
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
     new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
+    new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

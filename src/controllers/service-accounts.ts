@@ -30,4 +30,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   clusterroleaggregation: 'clusterrole-aggregation-controller',
   resourcequota: 'resourcequota-controller',
   disruption: 'disruption-controller',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
 } as const;
