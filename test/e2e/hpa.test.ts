@@ -1,0 +1,201 @@
+// HorizontalPodAutoscaler end to end: a real gifee server (controllers, scheduler), simulated nodes
+// whose pods go Running/Ready, the real kubectl, and a REAL aggregated metrics API: a small HTTPS
+// server in this test, registered through APIServices v1beta1.metrics.k8s.io and
+// v1beta2.custom.metrics.k8s.io behind an ExternalName Service at 127.0.0.1 (the API server dials
+// the external name; the serving certificate names <service>.<namespace>.svc). It serves PodMetrics
+// whose CPU figures this test controls (a total load shared by the selected pods) and a custom Pods
+// metric. Covered: kubectl autoscale scaling up on load and down after a short stabilization
+// window, kubectl describe hpa (metrics, conditions, events), a Deployment without requests getting
+// Kubernetes' condition and event without scaling, and a Pods metric through custom.metrics.k8s.io.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { until as waitUntil } from '../helpers/wait.js';
+import { createCa, issueCert } from '../../src/cli/pki.js';
+import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
+import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
+import { simKubeletCredentials } from '../../src/cli/sim-kubelet.js';
+
+const NS = 'hpa-metrics';
+const SVC = 'metrics';
+let c: Cluster;
+let sim: SimNodes | undefined;
+let creds: ReturnType<typeof simKubeletCredentials> | undefined;
+let server: https.Server | undefined;
+
+/** The load each Deployment's pods share, in millicores (by app label), and the custom metric per pod. */
+const load: Record<string, number> = {};
+const packetsPerPod: Record<string, number> = {};
+
+const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: async () => (await k(['describe', 'hpa'], { allowFail: true })).stdout });
+
+type Obj = Record<string, any>;
+const send = (res: import('node:http').ServerResponse, code: number, body: unknown) => {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+};
+
+/** Running pods of a namespace matching a label selector, asked of the cluster as the admin. */
+async function runningPods(ns: string, selector: string): Promise<Obj[]> {
+  const r = await c.request('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
+  return (r.json?.items ?? []).filter((p: Obj) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
+}
+
+async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
+  const url = new URL(req.url ?? '/', 'https://x');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const p = url.pathname.replace(/\/$/, '');
+  if (p === '/apis/metrics.k8s.io/v1beta1') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'metrics.k8s.io/v1beta1', resources: [{ name: 'pods', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] }] });
+  if (p === '/apis/custom.metrics.k8s.io/v1beta2') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'custom.metrics.k8s.io/v1beta2', resources: [{ name: 'pods/packets-per-second', namespaced: true, kind: 'MetricValueList', verbs: ['get'] }] });
+  const pm = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(p);
+  if (pm) {
+    const selector = url.searchParams.get('labelSelector') ?? '';
+    const pods = await runningPods(pm[1], selector);
+    const app = /app=([^,]+)/.exec(selector)?.[1] ?? '';
+    const each = pods.length ? Math.floor((load[app] ?? 0) / pods.length) : 0;
+    return send(res, 200, {
+      kind: 'PodMetricsList',
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      metadata: {},
+      items: pods.map((pod) => ({ metadata: { name: pod.metadata.name, namespace: pm[1], labels: pod.metadata.labels, creationTimestamp: now }, timestamp: now, window: '1s', containers: pod.spec.containers.map((ct: Obj, i: number) => ({ name: ct.name, usage: { cpu: `${i === 0 ? each : 0}m`, memory: '10Mi' } })) })),
+    });
+  }
+  const cm = /^\/apis\/custom\.metrics\.k8s\.io\/v1beta2\/namespaces\/([^/]+)\/pods\/\*\/([^/]+)$/.exec(p);
+  if (cm) {
+    const selector = url.searchParams.get('labelSelector') ?? '';
+    const app = /app=([^,]+)/.exec(selector)?.[1] ?? '';
+    if (cm[2] !== 'packets-per-second' || packetsPerPod[app] === undefined) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `the server could not find the metric ${cm[2]} for pods` });
+    const pods = await runningPods(cm[1], selector);
+    return send(res, 200, {
+      kind: 'MetricValueList',
+      apiVersion: 'custom.metrics.k8s.io/v1beta2',
+      metadata: {},
+      items: pods.map((pod) => ({ describedObject: { kind: 'Pod', namespace: cm[1], name: pod.metadata.name, apiVersion: '/v1' }, metric: { name: cm[2] }, timestamp: now, windowSeconds: 1, value: String(packetsPerPod[app]) })),
+    });
+  }
+  send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
+}
+
+before(async () => {
+  const ca = await createCa('test-metrics-ca');
+  const serving = await issueCert(ca, { commonName: `${SVC}.${NS}.svc`, dnsNames: [`${SVC}.${NS}.svc`], usage: 'server' });
+  server = https.createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
+    handle(req, res).catch((e) => send(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message: String(e) }));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as AddressInfo).port;
+
+  c = await startCluster({ env: { GIFEE_HPA_SYNC_PERIOD_MS: '1000' } });
+  const client = await clientConfigFromKubeconfig(c.kubeconfig);
+  creds = simKubeletCredentials(client);
+  sim = await startSimNodes({ client, count: 1, namePrefix: 'hpa-sim-', leaseRenewIntervalMs: 2000, kubelet: creds });
+
+  const caBundle = Buffer.from(ca.cert).toString('base64');
+  const service = { namespace: NS, name: SVC, port };
+  const manifests = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: SVC, namespace: NS }, spec: { type: 'ExternalName', externalName: '127.0.0.1' } },
+    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle, service } },
+    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta2.custom.metrics.k8s.io' }, spec: { group: 'custom.metrics.k8s.io', version: 'v1beta2', groupPriorityMinimum: 100, versionPriority: 200, caBundle, service } },
+  ];
+  await k(['apply', '-f', '-'], { input: manifests.map((m) => JSON.stringify(m)).join('\n') });
+  for (const name of ['v1beta1.metrics.k8s.io', 'v1beta2.custom.metrics.k8s.io']) {
+    await until(`${name} Available`, async () => JSON.parse((await k(['get', 'apiservice', name, '-o', 'json'])).stdout).status?.conditions?.some((x: Obj) => x.type === 'Available' && x.status === 'True'), 40_000);
+  }
+});
+
+after(async () => {
+  await sim?.stop();
+  creds?.close();
+  await c?.stop();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+});
+
+const replicasOf = async (deploy: string) => JSON.parse((await k(['get', 'deploy', deploy, '-o', 'json'])).stdout).spec.replicas as number;
+const hpaOf = async (name: string) => JSON.parse((await k(['get', 'hpa.v2.autoscaling', name, '-o', 'json'])).stdout) as Obj;
+const condition = (hpa: Obj, type: string) => (hpa.status?.conditions ?? []).find((x: Obj) => x.type === type) as Obj | undefined;
+
+test('kubectl autoscale scales a Deployment up on CPU load and down after the stabilization window', async () => {
+  await k(['create', 'deployment', 'web', '--image=registry.local/web:1']);
+  await k(['set', 'resources', 'deployment', 'web', '--requests=cpu=100m']);
+  load.web = 20; // 20% of one pod's request: below target, at the minimum already
+  await k(['autoscale', 'deploy', 'web', '--cpu-percent=50', '--min=1', '--max=10']);
+  // A short scale-down window (Kubernetes' default is 5 minutes).
+  await k(['patch', 'hpa', 'web', '--type=merge', '-p', JSON.stringify({ spec: { behavior: { scaleDown: { stabilizationWindowSeconds: 5 } } } })]);
+  await until('the HPA to see its metric', async () => condition(await hpaOf('web'), 'ScalingActive')?.status === 'True');
+  assert.equal(await replicasOf('web'), 1);
+
+  // Load rises to 2.5 pods' worth at target: 250m over pods asking 100m at 50% → 5 pods.
+  load.web = 250;
+  await until('scale up to 5', async () => (await replicasOf('web')) === 5 && (await hpaOf('web')).status?.currentReplicas === 5, 90_000);
+  const up = await hpaOf('web');
+  assert.equal(up.status.desiredReplicas, 5);
+  assert.ok(up.status.lastScaleTime);
+  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web', '-o', 'json'])).stdout).items as Obj[];
+  const rescales = events.filter((e) => e.reason === 'SuccessfulRescale');
+  assert.ok(rescales.length > 0);
+  assert.match(rescales[0].message, /^New size: \d+; reason: cpu resource utilization \(percentage of request\) above target$/);
+  assert.equal(rescales[0].source?.component, 'horizontal-pod-autoscaler');
+
+  // kubectl describe reads the metrics, conditions and events as Kubernetes writes them.
+  await until('the metric at target', async () => (await hpaOf('web')).status?.currentMetrics?.[0]?.resource?.current?.averageUtilization === 50, 30_000);
+  const d = (await k(['describe', 'hpa', 'web'])).stdout;
+  assert.match(d, /Reference:\s+Deployment\/web/);
+  assert.match(d, /resource cpu on pods\s+\(as a percentage of request\):\s+50% \(50m\) \/ 50%/);
+  assert.match(d, /Min replicas:\s+1/);
+  assert.match(d, /Max replicas:\s+10/);
+  assert.match(d, /Deployment pods:\s+5 current \/ 5 desired/);
+  assert.match(d, /AbleToScale\s+True\s+\w+/);
+  assert.match(d, /ScalingActive\s+True\s+ValidMetricFound\s+the HPA was able to successfully calculate a replica count from cpu resource utilization \(percentage of request\)/);
+  assert.match(d, /ScalingLimited\s+False\s+DesiredWithinRange\s+the desired count is within the acceptable range/);
+  assert.match(d, /Normal\s+SuccessfulRescale\s+.*horizontal-pod-autoscaler\s+New size: \d+; reason: cpu resource utilization \(percentage of request\) above target/);
+
+  // The load goes away: after the 5 s window, down to the minimum.
+  load.web = 10;
+  const t0 = Date.now();
+  await until('scale down to 1', async () => (await replicasOf('web')) === 1, 90_000);
+  assert.ok(Date.now() - t0 >= 4000, 'not before the stabilization window');
+  const down = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web', '-o', 'json'])).stdout).items as Obj[];
+  assert.ok(down.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 1; reason: All metrics below target'));
+});
+
+test('a Deployment without CPU requests: ScalingActive False with Kubernetes message and events, no scaling', async () => {
+  await k(['create', 'deployment', 'noreq', '--image=registry.local/noreq:1', '--replicas=2']);
+  load.noreq = 500;
+  await k(['autoscale', 'deploy', 'noreq', '--cpu-percent=50', '--min=1', '--max=10']);
+  await until('the FailedGetResourceMetric condition', async () => condition(await hpaOf('noreq'), 'ScalingActive')?.reason === 'FailedGetResourceMetric');
+  const cond = condition(await hpaOf('noreq'), 'ScalingActive')!;
+  assert.equal(cond.status, 'False');
+  assert.match(cond.message, /^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container noreq of Pod noreq-[a-z0-9]+-[a-z0-9]+$/);
+  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=noreq,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
+  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedGetResourceMetric' && /^failed to get cpu utilization: missing request for cpu in container noreq of Pod /.test(e.message)));
+  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedComputeMetricsReplicas' && /^invalid metrics \(1 invalid out of 1\), first error is: failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu/.test(e.message)));
+  assert.equal(await replicasOf('noreq'), 2);
+  const d = (await k(['describe', 'hpa', 'noreq'])).stdout;
+  assert.match(d, /resource cpu on pods\s+\(as a percentage of request\):\s+<unknown> \/ 50%/);
+  assert.match(d, /ScalingActive\s+False\s+FailedGetResourceMetric/);
+});
+
+test('a Pods metric from custom.metrics.k8s.io drives the replica count', async () => {
+  await k(['create', 'deployment', 'queue', '--image=registry.local/queue:1']);
+  packetsPerPod.queue = 30;
+  const hpa = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'queue', namespace: 'default' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'queue' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'Pods', pods: { metric: { name: 'packets-per-second' }, target: { type: 'AverageValue', averageValue: '10' } } }] },
+  };
+  await k(['apply', '-f', '-'], { input: JSON.stringify(hpa) });
+  // 30 per pod against 10: three times the pods.
+  await until('scale up to 3 on the custom metric', async () => (await replicasOf('queue')) === 3, 60_000);
+  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=queue,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
+  assert.ok(events.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 3; reason: pods metric packets-per-second above target'));
+  await until('the current average value', async () => (await hpaOf('queue')).status?.currentMetrics?.[0]?.pods?.current?.averageValue === '30', 30_000);
+  const d = (await k(['describe', 'hpa', 'queue'])).stdout;
+  assert.match(d, /"packets-per-second" on pods:\s+30 \/ 10/);
+});
