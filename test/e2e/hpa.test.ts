@@ -117,7 +117,7 @@ after(async () => {
 });
 
 const replicasOf = async (deploy: string) => JSON.parse((await k(['get', 'deploy', deploy, '-o', 'json'])).stdout).spec.replicas as number;
-const hpaOf = async (name: string) => JSON.parse((await k(['get', 'hpa.v2.autoscaling', name, '-o', 'json'])).stdout) as Obj;
+const hpaOf = async (name: string) => JSON.parse((await k(['get', 'horizontalpodautoscalers.v2.autoscaling', name, '-o', 'json'])).stdout) as Obj;
 const condition = (hpa: Obj, type: string) => (hpa.status?.conditions ?? []).find((x: Obj) => x.type === type) as Obj | undefined;
 
 test('kubectl autoscale scales a Deployment up on CPU load and down after the stabilization window', async () => {
@@ -155,6 +155,12 @@ test('kubectl autoscale scales a Deployment up on CPU load and down after the st
   assert.match(d, /ScalingLimited\s+False\s+DesiredWithinRange\s+the desired count is within the acceptable range/);
   assert.match(d, /Normal\s+SuccessfulRescale\s+.*horizontal-pod-autoscaler\s+New size: \d+; reason: cpu resource utilization \(percentage of request\) above target/);
 
+  // The autoscaling/v1 view of the same object carries the CPU figure in its own field.
+  const v1 = JSON.parse((await k(['get', 'horizontalpodautoscalers.v1.autoscaling', 'web', '-o', 'json'])).stdout);
+  assert.equal(v1.spec.targetCPUUtilizationPercentage, 50);
+  assert.equal(v1.status.currentCPUUtilizationPercentage, 50);
+  assert.equal(v1.status.currentReplicas, 5);
+
   // The load goes away: after the 5 s window, down to the minimum.
   load.web = 10;
   const t0 = Date.now();
@@ -179,6 +185,15 @@ test('a Deployment without CPU requests: ScalingActive False with Kubernetes mes
   const d = (await k(['describe', 'hpa', 'noreq'])).stdout;
   assert.match(d, /resource cpu on pods\s+\(as a percentage of request\):\s+<unknown> \/ 50%/);
   assert.match(d, /ScalingActive\s+False\s+FailedGetResourceMetric/);
+});
+
+test('a target that does not exist: AbleToScale False, FailedGetScale', async () => {
+  const hpa = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'ghost', namespace: 'default' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ghost' }, maxReplicas: 3 } };
+  await k(['apply', '-f', '-'], { input: JSON.stringify(hpa) });
+  await until('the FailedGetScale condition', async () => condition(await hpaOf('ghost'), 'AbleToScale')?.reason === 'FailedGetScale');
+  assert.equal(condition(await hpaOf('ghost'), 'AbleToScale')?.message, `the HPA controller was unable to get the target's current scale: deployments.apps "ghost" not found`);
+  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=ghost,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
+  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedGetScale' && e.message === 'deployments.apps "ghost" not found'));
 });
 
 test('a Pods metric from custom.metrics.k8s.io drives the replica count', async () => {

@@ -263,9 +263,12 @@ export class HorizontalController extends Controller {
     }
     this.selectors.set(key, selector);
     const pods = this.pods.byIndex(INDEX_NAMESPACE, ns).filter((p) => selector.matches((p.metadata?.labels ?? {}) as Record<string, string>));
+    // The HPAs of this namespace whose targets' selectors are known (bounded: one namespace's HPAs × these pods).
+    const neighbours = [...this.selectors].filter(([k]) => k.startsWith(`${ns}/`) && this.hpas.get(k));
     const controlling = new Set<string>();
     for (const p of pods) {
-      for (const [k, s] of this.selectors) if (k.startsWith(`${ns}/`) && this.hpas.get(k) && s.matches((p.metadata?.labels ?? {}) as Record<string, string>)) controlling.add(k);
+      const labels = (p.metadata?.labels ?? {}) as Record<string, string>;
+      for (const [k, s] of neighbours) if (!controlling.has(k) && s.matches(labels)) controlling.add(k);
     }
     if (controlling.size > 1) {
       const msg = `pods by selector ${text} are controlled by multiple HPAs: [${[...controlling].sort().join(' ')}]`;

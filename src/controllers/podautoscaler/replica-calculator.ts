@@ -267,5 +267,6 @@ export function perPodReplicas(statusReplicas: number, totalUsage: number, targe
   let replicas = statusReplicas;
   const ratio = totalUsage / (targetPerPod * statusReplicas);
   if (!within(tolerances, ratio)) replicas = int32(Math.ceil(totalUsage / targetPerPod));
-  return { replicas, usage: Math.ceil(totalUsage / statusReplicas) };
+  // No replicas in the scale's status yet: the usage is the total (there is nothing to divide by).
+  return { replicas, usage: statusReplicas > 0 ? Math.ceil(totalUsage / statusReplicas) : totalUsage };
 }
