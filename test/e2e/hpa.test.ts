@@ -174,7 +174,8 @@ test('a Deployment without CPU requests: ScalingActive False with Kubernetes mes
   await k(['create', 'deployment', 'noreq', '--image=registry.local/noreq:1', '--replicas=2']);
   load.noreq = 500;
   await k(['autoscale', 'deploy', 'noreq', '--cpu-percent=50', '--min=1', '--max=10']);
-  await until('the FailedGetResourceMetric condition', async () => condition(await hpaOf('noreq'), 'ScalingActive')?.reason === 'FailedGetResourceMetric');
+  // Until the pods are ready the HPA has no figures for them; then the missing request is the reason.
+  await until('the missing-request condition', async () => /missing request/.test(condition(await hpaOf('noreq'), 'ScalingActive')?.message ?? ''));
   const cond = condition(await hpaOf('noreq'), 'ScalingActive')!;
   assert.equal(cond.status, 'False');
   assert.match(cond.message, /^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container noreq of Pod noreq-[a-z0-9]+-[a-z0-9]+$/);
@@ -185,6 +186,17 @@ test('a Deployment without CPU requests: ScalingActive False with Kubernetes mes
   const d = (await k(['describe', 'hpa', 'noreq'])).stdout;
   assert.match(d, /resource cpu on pods\s+\(as a percentage of request\):\s+<unknown> \/ 50%/);
   assert.match(d, /ScalingActive\s+False\s+FailedGetResourceMetric/);
+});
+
+test('outside min/max the count is brought back before any metric; a target scaled to zero disables scaling', async () => {
+  await k(['scale', 'deploy', 'noreq', '--replicas=12']);
+  await until('back to maxReplicas', async () => (await replicasOf('noreq')) === 10);
+  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=noreq,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
+  assert.ok(events.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 10; reason: Current number of replicas above Spec.MaxReplicas'));
+  await k(['scale', 'deploy', 'noreq', '--replicas=0']);
+  await until('ScalingDisabled', async () => condition(await hpaOf('noreq'), 'ScalingActive')?.reason === 'ScalingDisabled');
+  assert.equal(condition(await hpaOf('noreq'), 'ScalingActive')?.message, 'scaling is disabled since the replica count of the target is zero');
+  assert.equal(await replicasOf('noreq'), 0);
 });
 
 test('a target that does not exist: AbleToScale False, FailedGetScale', async () => {

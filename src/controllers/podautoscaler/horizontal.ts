@@ -76,6 +76,7 @@ export class HorizontalController extends Controller {
   /** The last selector each HPA's target had: two HPAs selecting the same pods are refused (AmbiguousSelector). */
   private selectors = new Map<string, Selector>();
   private mappings = new Map<string, { resource?: ServedResource; at: number }>();
+  private resyncs = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private client: RestClient,
@@ -99,7 +100,19 @@ export class HorizontalController extends Controller {
   }
 
   protected override onStop() {
+    for (const t of this.resyncs.values()) clearTimeout(t);
+    this.resyncs.clear();
     void this.events.close();
+  }
+
+  /** One pending resync per HPA (a spec change reconciles at once without starting a second cycle). */
+  private scheduleResync(key: string) {
+    if (this.resyncs.has(key)) return;
+    const t = setTimeout(() => {
+      this.resyncs.delete(key);
+      if (this.isRunning) this.queue.add(key);
+    }, this.syncPeriodMs);
+    this.resyncs.set(key, t);
   }
 
   protected async reconcile(key: string) {
@@ -107,7 +120,9 @@ export class HorizontalController extends Controller {
     if (!hpa) {
       this.history.forget(key);
       this.selectors.delete(key);
-      return undefined;
+      clearTimeout(this.resyncs.get(key));
+      this.resyncs.delete(key);
+      return;
     }
     try {
       await this.reconcileAutoscaler(hpa, key);
@@ -115,7 +130,7 @@ export class HorizontalController extends Controller {
       this.log.warn('horizontal pod autoscaler sync failed', { hpa: key, err: e });
     }
     // Every HPA is looked at again each sync period, whatever happened.
-    return { requeueAfter: this.syncPeriodMs };
+    this.scheduleResync(key);
   }
 
   /** apiVersion/kind to its resource through discovery (Kubernetes' RESTMapper), cached a minute. */
