@@ -29,6 +29,8 @@ let server: https.Server | undefined;
 /** The load each Deployment's pods share, in millicores (by app label), and the custom metric per pod. */
 const load: Record<string, number> = {};
 const packetsPerPod: Record<string, number> = {};
+/** External metric values by "name|labelSelector". */
+const external: Record<string, number[]> = {};
 
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: async () => (await k(['describe', 'hpa'], { allowFail: true })).stdout });
@@ -64,6 +66,13 @@ async function handle(req: import('node:http').IncomingMessage, res: import('nod
       metadata: {},
       items: pods.map((pod) => ({ metadata: { name: pod.metadata.name, namespace: pm[1], labels: pod.metadata.labels, creationTimestamp: now }, timestamp: now, window: '1s', containers: pod.spec.containers.map((ct: Obj, i: number) => ({ name: ct.name, usage: { cpu: `${i === 0 ? each : 0}m`, memory: '10Mi' } })) })),
     });
+  }
+  if (p === '/apis/external.metrics.k8s.io/v1beta1') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'external.metrics.k8s.io/v1beta1', resources: [{ name: 'queue_messages_ready', namespaced: true, kind: 'ExternalMetricValueList', verbs: ['get'] }] });
+  const ext = /^\/apis\/external\.metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/([^/]+)$/.exec(p);
+  if (ext) {
+    const values = external[`${ext[2]}|${url.searchParams.get('labelSelector') ?? ''}`];
+    if (!values) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `no metric ${ext[2]}` });
+    return send(res, 200, { kind: 'ExternalMetricValueList', apiVersion: 'external.metrics.k8s.io/v1beta1', metadata: {}, items: values.map((v) => ({ metricName: ext[2], metricLabels: { queue: 'jobs' }, timestamp: now, value: String(v) })) });
   }
   const cm = /^\/apis\/custom\.metrics\.k8s\.io\/v1beta2\/namespaces\/([^/]+)\/pods\/\*\/([^/]+)$/.exec(p);
   if (cm) {
@@ -102,9 +111,10 @@ before(async () => {
     { apiVersion: 'v1', kind: 'Service', metadata: { name: SVC, namespace: NS }, spec: { type: 'ExternalName', externalName: '127.0.0.1' } },
     { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle, service } },
     { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta2.custom.metrics.k8s.io' }, spec: { group: 'custom.metrics.k8s.io', version: 'v1beta2', groupPriorityMinimum: 100, versionPriority: 200, caBundle, service } },
+    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' }, spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle, service } },
   ];
   await k(['apply', '-f', '-'], { input: manifests.map((m) => JSON.stringify(m)).join('\n') });
-  for (const name of ['v1beta1.metrics.k8s.io', 'v1beta2.custom.metrics.k8s.io']) {
+  for (const name of ['v1beta1.metrics.k8s.io', 'v1beta2.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']) {
     await until(`${name} Available`, async () => JSON.parse((await k(['get', 'apiservice', name, '-o', 'json'])).stdout).status?.conditions?.some((x: Obj) => x.type === 'Available' && x.status === 'True'), 40_000);
   }
 });
@@ -154,6 +164,8 @@ test('kubectl autoscale scales a Deployment up on CPU load and down after the st
   assert.match(d, /ScalingActive\s+True\s+ValidMetricFound\s+the HPA was able to successfully calculate a replica count from cpu resource utilization \(percentage of request\)/);
   assert.match(d, /ScalingLimited\s+False\s+DesiredWithinRange\s+the desired count is within the acceptable range/);
   assert.match(d, /Normal\s+SuccessfulRescale\s+.*horizontal-pod-autoscaler\s+New size: \d+; reason: cpu resource utilization \(percentage of request\) above target/);
+
+  assert.match((await k(['get', 'hpa', 'web'])).stdout, /web\s+Deployment\/web\s+cpu: 50%\/50%\s+1\s+10\s+5/);
 
   // The autoscaling/v1 view of the same object carries the CPU figure in its own field.
   const v1 = JSON.parse((await k(['get', 'horizontalpodautoscalers.v1.autoscaling', 'web', '-o', 'json'])).stdout);
@@ -225,4 +237,22 @@ test('a Pods metric from custom.metrics.k8s.io drives the replica count', async 
   await until('the current average value', async () => (await hpaOf('queue')).status?.currentMetrics?.[0]?.pods?.current?.averageValue === '30', 30_000);
   const d = (await k(['describe', 'hpa', 'queue'])).stdout;
   assert.match(d, /"packets-per-second" on pods:\s+30 \/ 10/);
+});
+
+test('an External metric from external.metrics.k8s.io (AverageValue): total over the per-pod target', async () => {
+  await k(['create', 'deployment', 'worker', '--image=registry.local/worker:1']);
+  external['queue_messages_ready|queue=jobs'] = [40, 20];
+  const hpa = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'worker', namespace: 'default' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker' }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: 'External', external: { metric: { name: 'queue_messages_ready', selector: { matchLabels: { queue: 'jobs' } } }, target: { type: 'AverageValue', averageValue: '20' } } }] },
+  };
+  await k(['apply', '-f', '-'], { input: JSON.stringify(hpa) });
+  // 60 messages at 20 per pod: 3 pods.
+  await until('scale up to 3 on the external metric', async () => (await replicasOf('worker')) === 3, 60_000);
+  // The average is per replica of the scale's status: 60 over 3 once the Deployment reports them.
+  await until('the average at target', async () => /"queue_messages_ready" \(target average value\):\s+20 \/ 20/.test((await k(['describe', 'hpa', 'worker'])).stdout), 30_000);
+  const d = (await k(['describe', 'hpa', 'worker'])).stdout;
+  assert.match(d, /ScalingActive\s+True\s+ValidMetricFound\s+the HPA was able to successfully calculate a replica count from external metric queue_messages_ready\(&LabelSelector\{MatchLabels:map\[string\]string\{queue: jobs,\},MatchExpressions:\[\]LabelSelectorRequirement\{\},\}\)/);
 });
