@@ -1,129 +1,49 @@
 // HorizontalPodAutoscaler end to end: a real gifee server (controllers, scheduler), simulated nodes
-// whose pods go Running/Ready, the real kubectl, and a REAL aggregated metrics API: a small HTTPS
-// server in this test, registered through APIServices v1beta1.metrics.k8s.io and
-// v1beta2.custom.metrics.k8s.io behind an ExternalName Service at 127.0.0.1 (the API server dials
-// the external name; the serving certificate names <service>.<namespace>.svc). It serves PodMetrics
-// whose CPU figures this test controls (a total load shared by the selected pods) and a custom Pods
-// metric. Covered: kubectl autoscale scaling up on load and down after a short stabilization
-// window, kubectl describe hpa (metrics, conditions, events), a Deployment without requests getting
-// Kubernetes' condition and event without scaling, and a Pods metric through custom.metrics.k8s.io.
+// whose pods go Running/Ready, the real kubectl, and REAL aggregated metrics APIs: the small HTTPS
+// server of test/helpers/metrics-apis.ts, registered through APIServices (metrics.k8s.io,
+// custom.metrics.k8s.io, external.metrics.k8s.io), serving figures this test controls (a CPU load
+// shared by an app's pods, a custom Pods metric, external values). Covered: kubectl autoscale
+// scaling up on load and down after a short stabilization window, kubectl get/describe hpa (metrics,
+// conditions, events), the v1 view, a Deployment without requests getting Kubernetes' condition and
+// events without scaling, min/max correction, ScalingDisabled, a missing target, a Pods metric and
+// an External metric.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { until as waitUntil } from '../helpers/wait.js';
-import { createCa, issueCert } from '../../src/cli/pki.js';
+import { startFakeMetricsApis, type FakeMetricsApis } from '../helpers/metrics-apis.js';
 import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
 import { simKubeletCredentials } from '../../src/cli/sim-kubelet.js';
 
-const NS = 'hpa-metrics';
-const SVC = 'metrics';
 let c: Cluster;
 let sim: SimNodes | undefined;
 let creds: ReturnType<typeof simKubeletCredentials> | undefined;
-let server: https.Server | undefined;
-
-/** The load each Deployment's pods share, in millicores (by app label), and the custom metric per pod. */
-const load: Record<string, number> = {};
-const packetsPerPod: Record<string, number> = {};
-/** External metric values by "name|labelSelector". */
-const external: Record<string, number[]> = {};
+let apis: FakeMetricsApis | undefined;
+/** The figures the metrics APIs serve (set by the tests below). */
+let load: Record<string, number> = {};
+let packetsPerPod: Record<string, number> = {};
+let external: Record<string, number[]> = {};
 
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c.kubectl(args, o);
 const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: async () => (await k(['describe', 'hpa'], { allowFail: true })).stdout });
-
 type Obj = Record<string, any>;
-const send = (res: import('node:http').ServerResponse, code: number, body: unknown) => {
-  const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-};
-
-/** Running pods of a namespace matching a label selector, asked of the cluster as the admin. */
-async function runningPods(ns: string, selector: string): Promise<Obj[]> {
-  const r = await c.request('GET', `/api/v1/namespaces/${ns}/pods?labelSelector=${encodeURIComponent(selector)}`);
-  return (r.json?.items ?? []).filter((p: Obj) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp);
-}
-
-async function handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) {
-  const url = new URL(req.url ?? '/', 'https://x');
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const p = url.pathname.replace(/\/$/, '');
-  if (p === '/apis/metrics.k8s.io/v1beta1') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'metrics.k8s.io/v1beta1', resources: [{ name: 'pods', namespaced: true, kind: 'PodMetrics', verbs: ['get', 'list'] }] });
-  if (p === '/apis/custom.metrics.k8s.io/v1beta2') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'custom.metrics.k8s.io/v1beta2', resources: [{ name: 'pods/packets-per-second', namespaced: true, kind: 'MetricValueList', verbs: ['get'] }] });
-  const pm = /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods$/.exec(p);
-  if (pm) {
-    const selector = url.searchParams.get('labelSelector') ?? '';
-    const pods = await runningPods(pm[1], selector);
-    const app = /app=([^,]+)/.exec(selector)?.[1] ?? '';
-    const each = pods.length ? Math.floor((load[app] ?? 0) / pods.length) : 0;
-    return send(res, 200, {
-      kind: 'PodMetricsList',
-      apiVersion: 'metrics.k8s.io/v1beta1',
-      metadata: {},
-      items: pods.map((pod) => ({ metadata: { name: pod.metadata.name, namespace: pm[1], labels: pod.metadata.labels, creationTimestamp: now }, timestamp: now, window: '1s', containers: pod.spec.containers.map((ct: Obj, i: number) => ({ name: ct.name, usage: { cpu: `${i === 0 ? each : 0}m`, memory: '10Mi' } })) })),
-    });
-  }
-  if (p === '/apis/external.metrics.k8s.io/v1beta1') return send(res, 200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'external.metrics.k8s.io/v1beta1', resources: [{ name: 'queue_messages_ready', namespaced: true, kind: 'ExternalMetricValueList', verbs: ['get'] }] });
-  const ext = /^\/apis\/external\.metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/([^/]+)$/.exec(p);
-  if (ext) {
-    const values = external[`${ext[2]}|${url.searchParams.get('labelSelector') ?? ''}`];
-    if (!values) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `no metric ${ext[2]}` });
-    return send(res, 200, { kind: 'ExternalMetricValueList', apiVersion: 'external.metrics.k8s.io/v1beta1', metadata: {}, items: values.map((v) => ({ metricName: ext[2], metricLabels: { queue: 'jobs' }, timestamp: now, value: String(v) })) });
-  }
-  const cm = /^\/apis\/custom\.metrics\.k8s\.io\/v1beta2\/namespaces\/([^/]+)\/pods\/\*\/([^/]+)$/.exec(p);
-  if (cm) {
-    const selector = url.searchParams.get('labelSelector') ?? '';
-    const app = /app=([^,]+)/.exec(selector)?.[1] ?? '';
-    if (cm[2] !== 'packets-per-second' || packetsPerPod[app] === undefined) return send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `the server could not find the metric ${cm[2]} for pods` });
-    const pods = await runningPods(cm[1], selector);
-    return send(res, 200, {
-      kind: 'MetricValueList',
-      apiVersion: 'custom.metrics.k8s.io/v1beta2',
-      metadata: {},
-      items: pods.map((pod) => ({ describedObject: { kind: 'Pod', namespace: cm[1], name: pod.metadata.name, apiVersion: '/v1' }, metric: { name: cm[2] }, timestamp: now, windowSeconds: 1, value: String(packetsPerPod[app]) })),
-    });
-  }
-  send(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' });
-}
 
 before(async () => {
-  const ca = await createCa('test-metrics-ca');
-  const serving = await issueCert(ca, { commonName: `${SVC}.${NS}.svc`, dnsNames: [`${SVC}.${NS}.svc`], usage: 'server' });
-  server = https.createServer({ cert: serving.cert, key: serving.key }, (req, res) => {
-    handle(req, res).catch((e) => send(res, 500, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 500, message: String(e) }));
-  });
-  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as AddressInfo).port;
-
   c = await startCluster({ env: { GIFEE_HPA_SYNC_PERIOD_MS: '1000' } });
   const client = await clientConfigFromKubeconfig(c.kubeconfig);
   creds = simKubeletCredentials(client);
   sim = await startSimNodes({ client, count: 1, namePrefix: 'hpa-sim-', leaseRenewIntervalMs: 2000, kubelet: creds });
-
-  const caBundle = Buffer.from(ca.cert).toString('base64');
-  const service = { namespace: NS, name: SVC, port };
-  const manifests = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: SVC, namespace: NS }, spec: { type: 'ExternalName', externalName: '127.0.0.1' } },
-    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io' }, spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle, service } },
-    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta2.custom.metrics.k8s.io' }, spec: { group: 'custom.metrics.k8s.io', version: 'v1beta2', groupPriorityMinimum: 100, versionPriority: 200, caBundle, service } },
-    { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.external.metrics.k8s.io' }, spec: { group: 'external.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, caBundle, service } },
-  ];
-  await k(['apply', '-f', '-'], { input: manifests.map((m) => JSON.stringify(m)).join('\n') });
-  for (const name of ['v1beta1.metrics.k8s.io', 'v1beta2.custom.metrics.k8s.io', 'v1beta1.external.metrics.k8s.io']) {
-    await until(`${name} Available`, async () => JSON.parse((await k(['get', 'apiservice', name, '-o', 'json'])).stdout).status?.conditions?.some((x: Obj) => x.type === 'Available' && x.status === 'True'), 40_000);
-  }
+  apis = await startFakeMetricsApis(c);
+  ({ load, packetsPerPod, external } = apis);
 });
 
 after(async () => {
+  await apis?.stop();
   await sim?.stop();
   creds?.close();
   await c?.stop();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
 });
 
 const replicasOf = async (deploy: string) => JSON.parse((await k(['get', 'deploy', deploy, '-o', 'json'])).stdout).spec.replicas as number;
