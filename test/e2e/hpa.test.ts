@@ -49,6 +49,9 @@ after(async () => {
 const replicasOf = async (deploy: string) => JSON.parse((await k(['get', 'deploy', deploy, '-o', 'json'])).stdout).spec.replicas as number;
 const hpaOf = async (name: string) => JSON.parse((await k(['get', 'horizontalpodautoscalers.v2.autoscaling', name, '-o', 'json'])).stdout) as Obj;
 const condition = (hpa: Obj, type: string) => (hpa.status?.conditions ?? []).find((x: Obj) => x.type === type) as Obj | undefined;
+const eventsOf = async (name: string) => JSON.parse((await k(['get', 'events', '--field-selector', `involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=${name}`, '-o', 'json'])).stdout).items as Obj[];
+/** Events are written asynchronously (after the change they report): wait for the one expected. */
+const untilEvent = (name: string, pred: (e: Obj) => boolean) => until(`an event of ${name}`, async () => (await eventsOf(name)).some(pred), 20_000);
 
 test('kubectl autoscale scales a Deployment up on CPU load and down after the stabilization window', async () => {
   await k(['create', 'deployment', 'web', '--image=registry.local/web:1']);
@@ -66,9 +69,8 @@ test('kubectl autoscale scales a Deployment up on CPU load and down after the st
   const up = await hpaOf('web');
   assert.equal(up.status.desiredReplicas, 5);
   assert.ok(up.status.lastScaleTime);
-  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web', '-o', 'json'])).stdout).items as Obj[];
-  const rescales = events.filter((e) => e.reason === 'SuccessfulRescale');
-  assert.ok(rescales.length > 0);
+  await untilEvent('web', (e) => e.reason === 'SuccessfulRescale');
+  const rescales = (await eventsOf('web')).filter((e) => e.reason === 'SuccessfulRescale');
   assert.match(rescales[0].message, /^New size: \d+; reason: cpu resource utilization \(percentage of request\) above target$/);
   assert.equal(rescales[0].source?.component, 'horizontal-pod-autoscaler');
 
@@ -98,8 +100,7 @@ test('kubectl autoscale scales a Deployment up on CPU load and down after the st
   const t0 = Date.now();
   await until('scale down to 1', async () => (await replicasOf('web')) === 1, 90_000);
   assert.ok(Date.now() - t0 >= 4000, 'not before the stabilization window');
-  const down = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web', '-o', 'json'])).stdout).items as Obj[];
-  assert.ok(down.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 1; reason: All metrics below target'));
+  await untilEvent('web', (e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 1; reason: All metrics below target');
 });
 
 test('a Deployment without CPU requests: ScalingActive False with Kubernetes message and events, no scaling', async () => {
@@ -111,9 +112,8 @@ test('a Deployment without CPU requests: ScalingActive False with Kubernetes mes
   const cond = condition(await hpaOf('noreq'), 'ScalingActive')!;
   assert.equal(cond.status, 'False');
   assert.match(cond.message, /^the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu in container noreq of Pod noreq-[a-z0-9]+-[a-z0-9]+$/);
-  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=noreq,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
-  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedGetResourceMetric' && /^failed to get cpu utilization: missing request for cpu in container noreq of Pod /.test(e.message)));
-  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedComputeMetricsReplicas' && /^invalid metrics \(1 invalid out of 1\), first error is: failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu/.test(e.message)));
+  await untilEvent('noreq', (e) => e.type === 'Warning' && e.reason === 'FailedGetResourceMetric' && /^failed to get cpu utilization: missing request for cpu in container noreq of Pod /.test(e.message));
+  await untilEvent('noreq', (e) => e.type === 'Warning' && e.reason === 'FailedComputeMetricsReplicas' && /^invalid metrics \(1 invalid out of 1\), first error is: failed to get cpu resource metric value: failed to get cpu utilization: missing request for cpu/.test(e.message));
   assert.equal(await replicasOf('noreq'), 2);
   const d = (await k(['describe', 'hpa', 'noreq'])).stdout;
   assert.match(d, /resource cpu on pods\s+\(as a percentage of request\):\s+<unknown> \/ 50%/);
@@ -123,8 +123,7 @@ test('a Deployment without CPU requests: ScalingActive False with Kubernetes mes
 test('outside min/max the count is brought back before any metric; a target scaled to zero disables scaling', async () => {
   await k(['scale', 'deploy', 'noreq', '--replicas=12']);
   await until('back to maxReplicas', async () => (await replicasOf('noreq')) === 10);
-  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=noreq,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
-  assert.ok(events.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 10; reason: Current number of replicas above Spec.MaxReplicas'));
+  await untilEvent('noreq', (e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 10; reason: Current number of replicas above Spec.MaxReplicas');
   await k(['scale', 'deploy', 'noreq', '--replicas=0']);
   await until('ScalingDisabled', async () => condition(await hpaOf('noreq'), 'ScalingActive')?.reason === 'ScalingDisabled');
   assert.equal(condition(await hpaOf('noreq'), 'ScalingActive')?.message, 'scaling is disabled since the replica count of the target is zero');
@@ -136,8 +135,7 @@ test('a target that does not exist: AbleToScale False, FailedGetScale', async ()
   await k(['apply', '-f', '-'], { input: JSON.stringify(hpa) });
   await until('the FailedGetScale condition', async () => condition(await hpaOf('ghost'), 'AbleToScale')?.reason === 'FailedGetScale');
   assert.equal(condition(await hpaOf('ghost'), 'AbleToScale')?.message, `the HPA controller was unable to get the target's current scale: deployments.apps "ghost" not found`);
-  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=ghost,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
-  assert.ok(events.some((e) => e.type === 'Warning' && e.reason === 'FailedGetScale' && e.message === 'deployments.apps "ghost" not found'));
+  await untilEvent('ghost', (e) => e.type === 'Warning' && e.reason === 'FailedGetScale' && e.message === 'deployments.apps "ghost" not found');
 });
 
 test('a Pods metric from custom.metrics.k8s.io drives the replica count', async () => {
@@ -152,8 +150,7 @@ test('a Pods metric from custom.metrics.k8s.io drives the replica count', async 
   await k(['apply', '-f', '-'], { input: JSON.stringify(hpa) });
   // 30 per pod against 10: three times the pods.
   await until('scale up to 3 on the custom metric', async () => (await replicasOf('queue')) === 3, 60_000);
-  const events = JSON.parse((await k(['get', 'events', '--field-selector', 'involvedObject.name=queue,involvedObject.kind=HorizontalPodAutoscaler', '-o', 'json'])).stdout).items as Obj[];
-  assert.ok(events.some((e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 3; reason: pods metric packets-per-second above target'));
+  await untilEvent('queue', (e) => e.reason === 'SuccessfulRescale' && e.message === 'New size: 3; reason: pods metric packets-per-second above target');
   await until('the current average value', async () => (await hpaOf('queue')).status?.currentMetrics?.[0]?.pods?.current?.averageValue === '30', 30_000);
   const d = (await k(['describe', 'hpa', 'queue'])).stdout;
   assert.match(d, /"packets-per-second" on pods:\s+30 \/ 10/);
@@ -175,4 +172,24 @@ test('an External metric from external.metrics.k8s.io (AverageValue): total over
   await until('the average at target', async () => /"queue_messages_ready" \(target average value\):\s+20 \/ 20/.test((await k(['describe', 'hpa', 'worker'])).stdout), 30_000);
   const d = (await k(['describe', 'hpa', 'worker'])).stdout;
   assert.match(d, /ScalingActive\s+True\s+ValidMetricFound\s+the HPA was able to successfully calculate a replica count from external metric queue_messages_ready\(&LabelSelector\{MatchLabels:map\[string\]string\{queue: jobs,\},MatchExpressions:\[\]LabelSelectorRequirement\{\},\}\)/);
+});
+
+test('two HPAs over the same pods: AmbiguousSelector, neither scales', async () => {
+  // At target for the first HPA: it keeps its count; the second (target 1) would scale up, alone.
+  packetsPerPod.queue = 10;
+  await new Promise((r) => setTimeout(r, 2500));
+  const before = await replicasOf('queue');
+  const second = {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'queue-2', namespace: 'default' },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'queue' }, minReplicas: 1, maxReplicas: 9, metrics: [{ type: 'Pods', pods: { metric: { name: 'packets-per-second' }, target: { type: 'AverageValue', averageValue: '1' } } }] },
+  };
+  await k(['apply', '-f', '-'], { input: JSON.stringify(second) });
+  await until('AmbiguousSelector', async () => condition(await hpaOf('queue-2'), 'ScalingActive')?.reason === 'AmbiguousSelector');
+  assert.equal(condition(await hpaOf('queue-2'), 'ScalingActive')?.message, 'pods by selector app=queue are controlled by multiple HPAs: [default/queue default/queue-2]');
+  await until('the first HPA to see it too', async () => condition(await hpaOf('queue'), 'ScalingActive')?.reason === 'AmbiguousSelector');
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(await replicasOf('queue'), before);
+  await k(['delete', 'hpa', 'queue-2']);
 });
