@@ -34,6 +34,8 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation/clus
 import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
+import { volumeControllers } from './persistentvolume/controllers.js';
+import { SnapshotController } from './snapshot/snapshot-controller.js';
 import { HorizontalController } from './podautoscaler/horizontal.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
@@ -116,6 +118,8 @@ export async function startControllerManager(opts: {
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
     new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
+    ...volumeControllers(as, factory, log),
+    new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
     new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];

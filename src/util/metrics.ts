@@ -51,6 +51,10 @@ export class Gauge implements Metric {
   dec(labels: Labels = {}, by = 1) {
     this.inc(labels, -by);
   }
+  /** Drop a series (its object is gone), so it is no longer exported. */
+  delete(labels: Labels = {}) {
+    this.values.delete(labelKey(labels));
+  }
   render() {
     if (this.collect) {
       const v = this.collect();

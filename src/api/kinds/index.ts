@@ -6,6 +6,7 @@ import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
 import { rbacKinds } from './rbac/index.js';
 import { storageKinds } from './storage/index.js';
+import { snapshotKinds } from './snapshot/index.js';
 import { networkingKinds } from './networking/index.js';
 import { nodeKinds } from './node/index.js';
 import { policyKinds } from './policy/index.js';
@@ -16,4 +17,21 @@ import { apiService } from './apiregistration/apiservice.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds, apiService];
+export const builtinKinds: KindDef[] = [
+  ...clusterKinds,
+  ...workloadKinds,
+  ...certificateKinds,
+  ...rbacKinds,
+  ...reviewKinds,
+  ...storageKinds,
+  ...snapshotKinds,
+  ...networkingKinds,
+  ...nodeKinds,
+  ...policyKinds,
+  ...autoscalingKinds,
+  ...flowcontrolKinds,
+  ...apiextensionsKinds,
+  ...webhookKinds,
+  ...admissionPolicyKinds,
+  apiService,
+];

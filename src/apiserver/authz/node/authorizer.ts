@@ -53,6 +53,9 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
         case 'configmaps':
           return this.readNamespaced(node, 'configmap', a);
         case 'persistentvolumeclaims':
+          // Node expansion: the agent writes status.capacity and drops FileSystemResizePending on the
+          // claims its pods use (NodeRestriction keeps the write to those two fields).
+          if (a.subresource === 'status') return this.statusUpdate(a) ?? this.related(node, this.graph.references(node, 'pvc', a.namespace ?? '', a.name ?? ''));
           return this.getOnly(a) ?? this.related(node, this.graph.references(node, 'pvc', a.namespace ?? '', a.name ?? ''));
         case 'persistentvolumes':
           return this.getOnly(a) ?? this.related(node, this.graph.referencesVolume(node, a.name ?? ''));
@@ -77,6 +80,14 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   private getOnly(a: Attributes): AuthorizationResult | undefined {
     if (a.verb !== 'get') return noOpinion('can only get individual resources of this type');
     if (a.subresource) return noOpinion('cannot get subresource');
+    if (!a.name) return noOpinion('No Object name found');
+    return undefined;
+  }
+
+  /** Kubernetes' authorizeStatusUpdate: update or patch of a named object's status only. */
+  private statusUpdate(a: Attributes): AuthorizationResult | undefined {
+    if (a.verb !== 'update' && a.verb !== 'patch') return noOpinion('can only get/update/patch this type');
+    if (a.subresource !== 'status') return noOpinion('can only update status subresource');
     if (!a.name) return noOpinion('No Object name found');
     return undefined;
   }

@@ -63,7 +63,7 @@ export type CsrCommonName = (pem: string) => Promise<string | undefined>;
 export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    handles: (a) => nodeIdentity(a.rc.user) !== undefined && a.rc.def.group in HANDLERS_BY_GROUP && HANDLERS_BY_GROUP[a.rc.def.group].includes(a.rc.def.plural),
+    handles: (a) => nodeIdentity(a.rc.user) !== undefined && a.rc.def.group in HANDLERS_BY_GROUP && HANDLERS_BY_GROUP[a.rc.def.group].includes(a.rc.def.plural) && (a.rc.def.plural !== 'persistentvolumeclaims' || a.subresource === 'status'),
     async validate(a) {
       const node = nodeIdentity(a.rc.user)!;
       const ref = { group: a.rc.def.group, resource: a.rc.def.plural };
@@ -82,6 +82,8 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
           return admitCsr(node, a, refuse, csrCommonName);
         case '/serviceaccounts':
           return admitTokenRequest(node, a, refuse);
+        case '/persistentvolumeclaims':
+          return admitPvcStatus(node, a, refuse);
         case 'storage.k8s.io/csinodes':
           return admitCSINode(node, a, refuse);
       }
@@ -89,7 +91,7 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
   };
 }
 
-const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'], 'storage.k8s.io': ['csinodes'] };
+const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts', 'persistentvolumeclaims'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'], 'storage.k8s.io': ['csinodes'] };
 
 type Refuse = (why: string) => Error;
 
@@ -138,6 +140,24 @@ function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.rc.info.namespace !== NODE_LEASE_NAMESPACE) throw refuse(`can only access leases in the ${NODE_LEASE_NAMESPACE} namespace`);
   const name = a.obj?.metadata?.name ?? a.old?.metadata?.name ?? a.rc.info.name;
   if (name !== node) throw refuse('can only access node lease with the same name as the requesting node');
+}
+
+/**
+ * A claim's status from a node (node expansion): only status.capacity, status.conditions and the
+ * allocated-resource fields may change; the Node authorizer already limited it to its pods' claims.
+ * Only the status subresource is handled here: Kubernetes refuses a node any other write to a claim,
+ * but gifee's node-side provisioners (docs/storage.md) write the selected-node annotation under the
+ * node's identity, with whatever permission their part grants, so that stays their decision.
+ */
+function admitPvcStatus(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.operation !== 'UPDATE') throw refuse(`unexpected operation ${a.operation}`);
+  const comparable = (o?: KObject) => {
+    const { metadata, status, ...rest } = (o ?? {}) as KObject & { status?: Record<string, unknown> };
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = (metadata ?? {}) as Record<string, unknown>;
+    const { capacity: _c, conditions: _cond, allocatedResources: _ar, allocatedResourceStatuses: _ars, ...st } = status ?? {};
+    return { ...rest, metadata: meta, status: st };
+  };
+  if (!deepEqual(comparable(a.old), comparable(a.obj))) throw refuse(`node "${node}" is not allowed to update fields other than status.capacity and status.conditions`);
 }
 
 /** A CSINode is named after its node: a node writes only its own (a create by the body's name, the rest by the path's). */

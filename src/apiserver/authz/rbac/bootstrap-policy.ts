@@ -82,6 +82,8 @@ export const bootstrapClusterRoles: ClusterRole[] = [
       rule(WRITE, ['policy'], ['poddisruptionbudgets']),
       rule(WRITE, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
       rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+      // gifee: snapshot.storage.k8s.io is built in; as the external-snapshotter suggests for its CRDs, whoever may edit a namespace may take and delete its snapshots.
+      rule(WRITE, ['snapshot.storage.k8s.io'], ['volumesnapshots']),
     ],
     toEdit,
   ),
@@ -98,6 +100,7 @@ export const bootstrapClusterRoles: ClusterRole[] = [
       rule(READ, ['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale']),
       rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
       rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+      rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshots']),
     ],
     toView,
   ),

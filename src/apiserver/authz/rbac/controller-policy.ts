@@ -75,6 +75,16 @@ export const controllerClusterRoles: ClusterRole[] = [
   controller('replicaset-controller', [rule(['get', 'list', 'update', 'watch'], apps, ['replicasets']), rule(['update'], apps, ['replicasets/status']), rule(['update'], apps, ['replicasets/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('replication-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['replicationcontrollers']), rule(['update'], [''], ['replicationcontrollers/status']), rule(['update'], [''], ['replicationcontrollers/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps'])]),
+  // gifee: the external-snapshotter's snapshot-controller, run in the controller manager (its snapshot-controller-runner role).
+  controller('snapshot-controller', [
+    rule(READ, [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshotclasses']),
+    rule(['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots/status']),
+  ]),
   controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
   controller('statefulset-controller', [
     rule(['list', 'watch'], [''], ['pods']),
@@ -88,6 +98,28 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['delete', 'patch', 'update'], [''], ['persistentvolumeclaims']),
     rule(['update'], [''], ['pods/finalizers']),
   ]),
+  controller('persistent-volume-binder', [
+    rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['pods']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    rule(['get', 'list'], [''], ['nodes']),
+    // gifee: a class whose provisioner has no CSIDriver gets a clear warning.
+    rule(READ, ['storage.k8s.io'], ['csidrivers']),
+  ]),
+  controller('pvc-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']), rule(['get', 'list', 'watch'], [''], ['pods'])]),
+  controller('pv-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumes'])]),
+  controller('expand-controller', [
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
+    // gifee: the resizer annotation is written on the claim itself (the status subresource keeps metadata as stored).
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+  ]),
+  controller('ephemeral-volume-controller', [rule(['get', 'list', 'watch'], [''], ['pods']), rule(['update'], [''], ['pods/finalizers']), rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims'])]),
   controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
 ];
 
