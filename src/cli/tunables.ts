@@ -23,6 +23,10 @@ export interface Tunables {
   quotaResyncMs?: number;
   /** GIFEE_VOLUME_BIND_TIMEOUT_MS: how long the scheduler waits for a pod's claims to be Bound before retrying it (default 600 s). */
   volumeBindTimeoutMs?: number;
+  /** GIFEE_HPA_SYNC_PERIOD_MS: how often each HorizontalPodAutoscaler is reconciled (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** GIFEE_HPA_DOWNSCALE_STABILIZATION_MS: the scale-down stabilization window without behavior (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -35,6 +39,8 @@ const VARIABLES: Record<keyof Tunables, string> = {
   restartBackoffMs: 'GIFEE_RESTART_BACKOFF_MS',
   quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
   volumeBindTimeoutMs: 'GIFEE_VOLUME_BIND_TIMEOUT_MS',
+  hpaSyncPeriodMs: 'GIFEE_HPA_SYNC_PERIOD_MS',
+  hpaDownscaleStabilizationMs: 'GIFEE_HPA_DOWNSCALE_STABILIZATION_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

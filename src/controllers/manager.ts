@@ -36,6 +36,7 @@ import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 import { volumeControllers } from './persistentvolume/controllers.js';
 import { SnapshotController } from './snapshot/snapshot-controller.js';
+import { HorizontalController } from './podautoscaler/horizontal.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -47,6 +48,10 @@ export interface ControllerTimings {
   nodeMonitorGraceMs?: number;
   /** The quota controller's full resync (default 5 minutes). */
   quotaResyncMs?: number;
+  /** The HPA controller's sync period (--horizontal-pod-autoscaler-sync-period, default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 minutes). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export interface ManagerLeaderElection {
@@ -115,6 +120,7 @@ export async function startControllerManager(opts: {
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
     ...volumeControllers(as, factory, log),
     new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
+    new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -36,4 +36,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   expand: 'expand-controller',
   ephemeralvolume: 'ephemeral-volume-controller',
   snapshot: 'snapshot-controller',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
 } as const;

@@ -56,6 +56,16 @@ export const controllerClusterRoles: ClusterRole[] = [
   controller('endpointslice-controller', [rule(READ, [''], ['nodes', 'pods', 'services']), rule(['update'], [''], ['services/finalizers']), rule(['create', 'delete', 'get', 'list', 'update', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
   controller('generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*'])]),
   // gifee: the job controller also deletes finished Jobs past ttlSecondsAfterFinished (Kubernetes' ttl-after-finished controller).
+  // Kubernetes' role: reads HPAs, writes their status and any target's scale, lists the metrics APIs.
+  controller('horizontal-pod-autoscaler', [
+    rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
+    rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['*'], ['*/scale']),
+    rule(['list'], [''], ['pods']),
+    rule(['list'], ['metrics.k8s.io'], ['pods']),
+    rule(['get', 'list'], ['custom.metrics.k8s.io'], ['*']),
+    rule(['get', 'list'], ['external.metrics.k8s.io'], ['*']),
+  ]),
   controller('job-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['batch'], ['jobs']), rule(['update'], ['batch'], ['jobs/status']), rule(['update'], ['batch'], ['jobs/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   clusterRole('system:controller:namespace-controller', [rule(['delete', 'get', 'list', 'watch'], [''], ['namespaces']), rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']), rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*'])]),
   controller('node-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']), rule(['patch', 'update'], [''], ['nodes/status']), rule(['patch', 'update'], [''], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [''], ['pods'])]),
