@@ -62,7 +62,7 @@ export class ResizerController extends Controller {
       return;
     }
     const pvName = pv.metadata!.name!;
-    await this.setConditions(key, (cs) => [...cs.filter((c) => c.type !== RESIZING && c.type !== FS_RESIZE_PENDING), condition(RESIZING, '', '')]);
+    await this.setConditions(key, (cs) => [...cs.filter((c) => c.type !== RESIZING && c.type !== FS_RESIZE_PENDING), condition(RESIZING, 'Resizing', `External resizer is resizing volume ${pvName}`)]);
     this.d.recorder.record(claim, 'Normal', 'Resizing', `External resizer is resizing volume ${pvName}`);
     let result: { capacityBytes: number; nodeExpansionRequired: boolean };
     try {
@@ -74,7 +74,7 @@ export class ResizerController extends Controller {
     const newSize = bytesQuantity(result.capacityBytes > 0 ? Math.max(result.capacityBytes, requested) : requested);
     await this.setPvCapacity(pvName, pv.metadata!.uid!, newSize);
     if (result.nodeExpansionRequired) {
-      await this.setConditions(key, (cs) => [...cs.filter((c) => c.type !== RESIZING && c.type !== FS_RESIZE_PENDING), condition(FS_RESIZE_PENDING, '', 'Waiting for user to (re-)start a pod to finish file system resize of volume on node.')]);
+      await this.setConditions(key, (cs) => [...cs.filter((c) => c.type !== RESIZING && c.type !== FS_RESIZE_PENDING), condition(FS_RESIZE_PENDING, 'FileSystemResizePending', 'Waiting for user to (re-)start a pod to finish file system resize of volume on node.')]);
       this.d.recorder.record(claim, 'Normal', 'FileSystemResizeRequired', 'Require file system resize of volume on node');
     } else {
       await this.setConditions(key, (cs) => cs.filter((c) => c.type !== RESIZING && c.type !== FS_RESIZE_PENDING), newSize);
@@ -121,6 +121,7 @@ export class ResizerController extends Controller {
   }
 }
 
+/** Kubernetes leaves reason empty on these conditions; gifee's condition schema requires one, so it repeats the type. */
 function condition(type: string, reason: string, message: string): Condition {
-  return { type, status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
+  return { type, status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason, message };
 }
