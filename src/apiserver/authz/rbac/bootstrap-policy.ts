@@ -8,6 +8,7 @@
 
 import type { ClusterRole, PolicyRule, Role, Subject } from '../../../api/kinds/rbac/types.js';
 import { AUTOUPDATE_ANNOTATION, type Binding, RBAC_API_VERSION, RBAC_GROUP } from '../../../api/kinds/rbac/types.js';
+import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../../../api/auth/storage-sidecars.js';
 
 export const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -180,6 +181,19 @@ export const bootstrapClusterRoles: ClusterRole[] = [
   clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kubelet-serving'])]),
   clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown'])]),
   clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
+  // gifee: the agents' built-in CSI sidecars (src/storage), with what external-provisioner's,
+  // external-resizer's and external-attacher's RBAC grant (secrets excepted: not read).
+  clusterRole(STORAGE_SIDECARS_ROLE, [
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers']),
+    rule(READ, [''], ['nodes']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], ['storage.k8s.io'], ['volumeattachments']),
+    rule(['patch', 'update'], ['storage.k8s.io'], ['volumeattachments/status']),
+    rule(['get', 'list'], ['snapshot.storage.k8s.io'], ['volumesnapshots', 'volumesnapshotcontents']),
+    rule(['create', 'list', 'patch', 'update', 'watch'], ['', 'events.k8s.io'], ['events']),
+  ]),
 ];
 
 const authenticated = group('system:authenticated');
@@ -209,6 +223,8 @@ export const bootstrapClusterRoleBindings: Binding[] = [
   clusterRoleBinding('system:kube-apiserver-kubelet-client', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   // gifee: OIDC discovery is public (Kubernetes documents binding system:unauthenticated for it).
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts'), authenticated, unauthenticated]),
+  // gifee: agents act as this account for their storage sidecars (a token bound to their Node; see authz/node).
+  clusterRoleBinding(STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_ROLE, [serviceAccount(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT)]),
 ];
 
 export const bootstrapRoles: Role[] = [
