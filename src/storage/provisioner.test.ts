@@ -115,12 +115,26 @@ test('two agents racing for an Immediate claim: exactly one volume, on the node 
 
 test('a driver error in CreateVolume leaves the claim Pending with ProvisioningFailed, and is retried', async () => {
   const a = w.agent('f1');
-  a.driver.fail('createVolume', new CsiError(GrpcCode.RESOURCE_EXHAUSTED, 'no space left on the pool'), 3);
+  a.driver.fail('createVolume', new CsiError(GrpcCode.UNAVAILABLE, 'the pool is restarting'), 3);
   const c = await claim('wffc', { selected: 'f1' });
-  await waitEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "wffc": rpc error: code = ResourceExhausted desc = no space left on the pool');
+  await waitEvent(c, 'ProvisioningFailed', 'failed to provision volume with StorageClass "wffc": rpc error: code = Unavailable desc = the pool is restarting');
   await waitPv(c);
   assert.ok(a.driver.count('createVolume') >= 4);
   assert.equal(a.driver.volumes.size, 1);
+  await a.stop();
+});
+
+test('a WaitForFirstConsumer claim the node has no room for goes back to the scheduler', async () => {
+  const a = w.agent('e1');
+  a.driver.fail('createVolume', new CsiError(GrpcCode.RESOURCE_EXHAUSTED, 'no space left on the pool'));
+  const c = await claim('wffc', { selected: 'e1' });
+  await waitEvent(c, 'ProvisioningFailed', 'rpc error: code = ResourceExhausted desc = no space left on the pool');
+  await until('selected-node removed', async () => !(await w.admin.get(R.persistentvolumeclaims, 'default', c.metadata!.name!)).metadata!.annotations?.[ANN_SELECTED_NODE]);
+  // The scheduler picks the node again (now with room).
+  const cur = await w.admin.get(R.persistentvolumeclaims, 'default', c.metadata!.name!);
+  cur.metadata!.annotations = { ...cur.metadata!.annotations, [ANN_SELECTED_NODE]: 'e1' };
+  await w.admin.update(R.persistentvolumeclaims, cur);
+  await waitPv(c);
   await a.stop();
 });
 

@@ -15,7 +15,7 @@ import { R } from '../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../client/rest.js';
 import { Controller } from '../controllers/controller.js';
 import { WorkQueue } from '../client/workqueue.js';
-import type { Topology, Volume } from '../csi/types.js';
+import { CsiError, GrpcCode, type Topology, type Volume } from '../csi/types.js';
 import type { Logger } from '../util/log.js';
 import { ANN_BETA_STORAGE_PROVISIONER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from './constants.js';
 import { contentSource } from './content-source.js';
@@ -39,6 +39,9 @@ export interface SidecarDeps {
 
 /** The sidecars' work queue: retries start at 250 ms and double up to 5 minutes (external-provisioner: 1 s to 5 min). */
 export const sidecarQueue = () => new WorkQueue<string>({ baseDelayMs: 250, maxDelayMs: 300_000 });
+
+/** Errors that mean "not on this node": out of capacity (RESOURCE_EXHAUSTED), or a topology the class does not allow. */
+const mayReschedule = (e: unknown) => (e instanceof CsiError && e.code === GrpcCode.RESOURCE_EXHAUSTED) || (e instanceof ProvisioningError && /allowedTopologies/.test(e.message));
 
 export const provisionerOf = (claim: KObject) => claim.metadata?.annotations?.[ANN_STORAGE_PROVISIONER] ?? claim.metadata?.annotations?.[ANN_BETA_STORAGE_PROVISIONER];
 
@@ -126,6 +129,9 @@ export class ProvisionerController extends Controller {
       if (!volume?.volumeId) throw new Error('the driver answered CreateVolume without a volume id');
     } catch (e) {
       this.failed(claim, className, e);
+      // As external-provisioner: a WaitForFirstConsumer claim this node cannot hold goes back to the
+      // scheduler (selected-node removed), which may pick another node.
+      if (sc.volumeBindingMode === 'WaitForFirstConsumer' && mayReschedule(e)) return this.reschedule(claim);
       throw e;
     }
     const pv = persistentVolumeFor(claim, className, sc, served.name, this.d.nodeName, volume);
@@ -144,6 +150,19 @@ export class ProvisionerController extends Controller {
     }
     this.log.info('provisioned a volume', { claim: key, volume: pv.metadata!.name, handle: volume.volumeId });
     this.d.recorder.record(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${pv.metadata!.name}`);
+  }
+
+  private async reschedule(claim: KObject) {
+    const copy = structuredClone(claim) as KObject;
+    const annotations = { ...(copy.metadata!.annotations ?? {}) };
+    delete annotations[ANN_SELECTED_NODE];
+    copy.metadata!.annotations = annotations;
+    try {
+      await this.d.client.update(R.persistentvolumeclaims, copy);
+      this.log.info('gave a claim back to the scheduler: this node cannot provision it', { claim: `${claim.metadata!.namespace}/${claim.metadata!.name}` });
+    } catch (e) {
+      if (!isConflict(e) && !isNotFound(e)) throw e;
+    }
   }
 
   private async savePv(pv: KObject, claim: KObject) {
