@@ -10,7 +10,7 @@ import { isConflict, isNotFound } from '../client/rest.js';
 import { Controller, ownKey } from '../controllers/controller.js';
 import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, FINALIZER_PROVISIONER } from './constants.js';
 import { type SidecarDeps, sidecarQueue } from './provisioner.js';
-import type { PvSpec } from './resources.js';
+import { type PvSpec, SR } from './resources.js';
 import { isCsiNotFound, rpcMessage } from './rpc-message.js';
 
 export class DeleterController extends Controller {
@@ -18,11 +18,13 @@ export class DeleterController extends Controller {
   override readonly queue = sidecarQueue();
   private volumes: InformerLike;
   private claims: InformerLike;
+  private attachments: InformerLike;
 
   constructor(private d: SidecarDeps) {
     super('csi-deleter', d.log, d.factory, 2);
     this.volumes = this.informers.informer(R.persistentvolumes);
     this.claims = this.informers.informer(R.persistentvolumeclaims);
+    this.attachments = this.informers.informer(SR.volumeattachments);
     this.watch(this.volumes, (old, o) => (this.mine(o ?? old!) ? ownKey(old, o) : undefined));
   }
 
@@ -50,6 +52,9 @@ export class DeleterController extends Controller {
     }
     // Released: the PV controller saw the claim go. A PV deleted while its claim is gone counts too.
     if (!(phase === 'Released' || deleting) || this.claimStillUses(spec)) return;
+    // As external-provisioner: never delete a volume some node still has attached.
+    const attached = this.attachments.list().find((va) => (va.spec as { source?: { persistentVolumeName?: string } } | undefined)?.source?.persistentVolumeName === key);
+    if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached.spec as { nodeName?: string }).nodeName}`);
     const handle = spec.csi?.volumeHandle;
     if (handle) {
       try {

@@ -78,6 +78,20 @@ test('a Released Delete volume is deleted by the agent that made it, after Volum
   await other.stop();
 });
 
+test('a volume still attached to a node is not deleted until the attachment goes', async () => {
+  const a = w.agent('w1');
+  const { claim, pv } = await boundClaim('del', 'w1');
+  const name = pv.metadata!.name!;
+  await w.admin.create(SR.volumeattachments, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'va-w1' }, spec: { attacher: LOCAL_DRIVER, nodeName: 'w1', source: { persistentVolumeName: name } } });
+  await release(claim, name);
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal(a.driver.count('deleteVolume'), 0);
+  await w.admin.delete(SR.volumeattachments, undefined, 'va-w1');
+  await until('PV gone', () => gone(w.admin.get(R.persistentvolumes, undefined, name)), { timeoutMs: 30_000 });
+  assert.equal(a.driver.count('deleteVolume'), 1);
+  await a.stop();
+});
+
 test('a Retain volume keeps its data: deleting its PV only removes the finalizer', async () => {
   const a = w.agent('y1');
   const { claim, pv } = await boundClaim('keep', 'y1');

@@ -56,7 +56,9 @@ export class ResizerController extends Controller {
     if (pvSpec.csi?.driver !== served.name || !pvSpec.csi.volumeHandle) return;
     const requested = quantityBytes(spec.resources?.requests?.storage);
     const current = quantityBytes(pvSpec.capacity?.storage) ?? 0;
-    if (requested === undefined || requested <= current) return;
+    // A Resizing condition left by an interrupted expansion is finished by asking again (ControllerExpandVolume is idempotent).
+    const interrupted = (status.conditions ?? []).some((c) => c.type === RESIZING);
+    if (requested === undefined || (requested <= current && !interrupted)) return;
     if (!served.rpcs.has('EXPAND_VOLUME')) {
       this.d.recorder.record(claim, 'Warning', 'VolumeResizeFailed', `resize volume "${pv.metadata!.name}" by resizer "${served.name}" failed: the driver does not support volume expansion (no EXPAND_VOLUME controller capability)`);
       return;
