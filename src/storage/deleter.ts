@@ -8,7 +8,7 @@ import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { isConflict, isNotFound } from '../client/rest.js';
 import { Controller, ownKey } from '../controllers/controller.js';
-import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, FINALIZER_PROVISIONER } from './constants.js';
+import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, FINALIZER_PROVISIONER } from '../api/storage-names.js';
 import { type SidecarDeps, sidecarQueue } from './provisioner.js';
 import { type PvSpec, SR } from './resources.js';
 import { isCsiNotFound, rpcMessage } from './rpc-message.js';

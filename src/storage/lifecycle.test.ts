@@ -11,7 +11,7 @@ import { R } from '../client/resources.js';
 import { isNotFound } from '../client/rest.js';
 import { CsiError, GrpcCode } from '../csi/types.js';
 import { type SidecarWorld, startSidecarWorld, until } from '../../test/helpers/storage-sidecars.js';
-import { ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, ANN_STORAGE_RESIZER, LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from './constants.js';
+import { ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, ANN_STORAGE_RESIZER, LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from '../api/storage-names.js';
 import { SR } from './resources.js';
 
 let w: SidecarWorld;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { MemoryCsiDriver, MemoryCsiRegistry } from '../../test/helpers/memory-csi-driver.js';
-import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from './constants.js';
+import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from '../api/storage-names.js';
 import { createVolumeRequest, driverParameters, persistentVolumeFor, ProvisioningError, topologyAllowed } from './provision-request.js';
 import { bytesQuantity, quantityBytes } from './quantity.js';
 import { ServedDrivers } from './served-drivers.js';

@@ -4,7 +4,7 @@
 
 import type { KObject } from '../api/kind.js';
 import type { AccessModeName, CreateVolumeRequest, Topology, Volume, VolumeCapability, VolumeContentSource } from '../csi/types.js';
-import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, FINALIZER_PROVISIONER } from './constants.js';
+import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, FINALIZER_PROVISIONER } from '../api/storage-names.js';
 import { bytesQuantity, quantityBytes } from './quantity.js';
 import type { ClaimSpec, PvSpec, StorageClassFields } from './resources.js';
 

@@ -11,7 +11,7 @@ import { R } from '../client/resources.js';
 import { RestClient, type ResourceRef } from '../client/rest.js';
 import { CsiError, GrpcCode } from '../csi/types.js';
 import { startSidecarWorld, type SidecarWorld, until } from '../../test/helpers/storage-sidecars.js';
-import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, FINALIZER_PROVISIONER, LOCAL_DRIVER } from './constants.js';
+import { ANN_PROVISIONED_BY, ANN_PROVISIONED_ON_NODE, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, FINALIZER_PROVISIONER, LOCAL_DRIVER } from '../api/storage-names.js';
 import { SR } from './resources.js';
 
 let w: SidecarWorld;

@@ -17,7 +17,7 @@ import { Controller } from '../controllers/controller.js';
 import { WorkQueue } from '../client/workqueue.js';
 import { CsiError, GrpcCode, type Topology, type Volume } from '../csi/types.js';
 import type { Logger } from '../util/log.js';
-import { ANN_BETA_STORAGE_PROVISIONER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from './constants.js';
+import { ANN_BETA_STORAGE_PROVISIONER, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from '../api/storage-names.js';
 import { contentSource } from './content-source.js';
 import { createVolumeRequest, persistentVolumeFor, ProvisioningError, topologyAllowed, volumeNameFor } from './provision-request.js';
 import { type ClaimSpec, type PvSpec, SR, type StorageClassFields } from './resources.js';

@@ -10,7 +10,7 @@ import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { isConflict, isNotFound } from '../client/rest.js';
 import { Controller } from '../controllers/controller.js';
-import { ANN_PROVISIONED_ON_NODE, ANN_STORAGE_RESIZER } from './constants.js';
+import { ANN_PROVISIONED_ON_NODE, ANN_STORAGE_RESIZER } from '../api/storage-names.js';
 import { type SidecarDeps, sidecarQueue } from './provisioner.js';
 import { pvCapability } from './provision-request.js';
 import { bytesQuantity, quantityBytes } from './quantity.js';

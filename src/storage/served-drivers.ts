@@ -6,7 +6,7 @@
 
 import type { InformerLike } from '../client/informer.js';
 import type { ControllerCapabilityName, ControllerService, CsiDriver, CsiRegistry, Topology } from '../csi/types.js';
-import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from './constants.js';
+import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from '../api/storage-names.js';
 
 interface Probed {
   controller: boolean;

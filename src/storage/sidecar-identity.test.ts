@@ -13,7 +13,7 @@ import { R } from '../client/resources.js';
 import { isNotFound, RestClient, StatusError } from '../client/rest.js';
 import { logger } from '../util/log.js';
 import { startAgentStorageSidecars } from './agent-sidecars.js';
-import { ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, ANN_STORAGE_RESIZER, LOCAL_DRIVER } from './constants.js';
+import { ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, ANN_STORAGE_RESIZER, LOCAL_DRIVER } from '../api/storage-names.js';
 import { SR } from './resources.js';
 import { requestSidecarToken } from './sidecar-identity.js';
 

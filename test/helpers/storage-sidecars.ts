@@ -7,7 +7,7 @@ import { EventRecorder } from '../../src/client/events.js';
 import { InformerFactory } from '../../src/client/informer-factory.js';
 import { R } from '../../src/client/resources.js';
 import { type ClientConfig, RestClient } from '../../src/client/rest.js';
-import { LOCAL_DRIVER } from '../../src/storage/constants.js';
+import { LOCAL_DRIVER } from '../../src/api/storage-names.js';
 import { startStorageSidecars, type StorageSidecars } from '../../src/storage/sidecars.js';
 import { logger } from '../../src/util/log.js';
 import { type InProcessApi, startInProcessApi } from './in-process-api.js';
