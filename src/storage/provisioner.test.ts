@@ -138,6 +138,20 @@ test('a WaitForFirstConsumer claim the node has no room for goes back to the sch
   await a.stop();
 });
 
+test('an Immediate claim a node has no room for is left to another agent', async () => {
+  const full = w.agent('full1');
+  const roomy = w.agent('roomy1');
+  full.driver.fail('createVolume', new CsiError(GrpcCode.RESOURCE_EXHAUSTED, 'pool full'), 100);
+  for (let i = 0; i < 2; i++) {
+    const c = await claim('immediate');
+    await waitPv(c);
+    assert.equal((await pvOf(c)).metadata!.annotations![ANN_PROVISIONED_ON_NODE], 'roomy1');
+  }
+  assert.equal(full.driver.volumes.size, 0);
+  await full.stop();
+  await roomy.stop();
+});
+
 /** A client whose PV creates fail (an API server that refuses them, a crash between the two steps). */
 class PvCreateFails extends RestClient {
   failures = 0;

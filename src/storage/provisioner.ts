@@ -2,7 +2,9 @@
 // serves (volume.kubernetes.io/storage-provisioner), not yet bound, and either selected for this
 // node by the scheduler (WaitForFirstConsumer) or Immediate and taken by this agent (it writes its
 // node name into volume.kubernetes.io/selected-node with an optimistic update: the agent whose
-// write lands first provisions, the others get a conflict and leave the claim). The volume is
+// write lands first provisions, the others get a conflict and leave the claim). A claim the node
+// has no room for (ResourceExhausted, or a topology the class does not allow) is given back: the
+// scheduler picks again (WaitForFirstConsumer), or another agent takes it (Immediate). The volume is
 // created (CreateVolume, name pvc-<claim uid>, idempotent), then its PV; if the PV cannot be
 // created the volume is deleted again, so nothing is left half-provisioned. The PV controller
 // binds the claim to the PV.
@@ -41,6 +43,8 @@ export interface SidecarDeps {
 export const sidecarQueue = () => new WorkQueue<string>({ baseDelayMs: 250, maxDelayMs: 300_000 });
 
 /** Errors that mean "not on this node": out of capacity (RESOURCE_EXHAUSTED), or a topology the class does not allow. */
+/** How long an agent leaves an Immediate claim it could not hold to the other agents. */
+const DECLINE_MS = 60_000;
 const mayReschedule = (e: unknown) => (e instanceof CsiError && e.code === GrpcCode.RESOURCE_EXHAUSTED) || (e instanceof ProvisioningError && /allowedTopologies/.test(e.message));
 
 export const provisionerOf = (claim: KObject) => claim.metadata?.annotations?.[ANN_STORAGE_PROVISIONER] ?? claim.metadata?.annotations?.[ANN_BETA_STORAGE_PROVISIONER];
@@ -51,6 +55,8 @@ export class ProvisionerController extends Controller {
   private claims: InformerLike;
   private volumes: InformerLike;
   private classes: InformerLike;
+  /** Immediate claims this agent gave back (no room here), by uid: until when it leaves them to other agents. */
+  private declined = new Map<string, number>();
 
   constructor(private d: SidecarDeps) {
     super('csi-provisioner', d.log, d.factory, 2);
@@ -97,6 +103,10 @@ export class ProvisionerController extends Controller {
     if (!selected) {
       if (sc.volumeBindingMode === 'WaitForFirstConsumer') return; // the scheduler picks the node
       if (!topologyAllowed(node.topology, sc)) return; // another node's agent may take it
+      // Recently given up here for want of room: other agents go first.
+      const declinedUntil = this.declined.get(claim.metadata!.uid!) ?? 0;
+      if (declinedUntil > Date.now()) return { requeueAfter: declinedUntil - Date.now() };
+      this.declined.delete(claim.metadata!.uid!);
       const taken = await this.take(claim);
       if (!taken) return;
       target = taken;
@@ -131,7 +141,15 @@ export class ProvisionerController extends Controller {
       this.failed(claim, className, e);
       // As external-provisioner: a WaitForFirstConsumer claim this node cannot hold goes back to the
       // scheduler (selected-node removed), which may pick another node.
-      if (sc.volumeBindingMode === 'WaitForFirstConsumer' && mayReschedule(e)) return this.reschedule(claim);
+      if (mayReschedule(e)) {
+        // An Immediate claim this agent took is left to the others for a while (it would win its own race again).
+        if (sc.volumeBindingMode !== 'WaitForFirstConsumer') {
+          const now = Date.now();
+          for (const [uid, until] of this.declined) if (until <= now) this.declined.delete(uid);
+          this.declined.set(claim.metadata!.uid!, now + DECLINE_MS);
+        }
+        return this.reschedule(claim);
+      }
       throw e;
     }
     const pv = persistentVolumeFor(claim, className, sc, served.name, this.d.nodeName, volume);
