@@ -10,11 +10,14 @@ import type { Logger } from '../util/log.js';
 import { startSidecarIdentity, type SidecarIdentity } from './sidecar-identity.js';
 import { type StorageSidecars, startStorageSidecars } from './sidecars.js';
 
+/** Retries while the identity cannot be had: 15 s, doubling to 5 minutes (a server without service account tokens would otherwise be asked every 15 s forever). */
 const RETRY_MS = 15_000;
+const MAX_RETRY_MS = 5 * 60_000;
 
 export function startAgentStorageSidecars(o: { nodeClient: RestClient; server: string; ca: string; nodeName: string; registry: CsiRegistry; log: Logger }): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let retryMs = RETRY_MS;
   let running: { identity: SidecarIdentity; informers: InformerFactory; recorder: EventRecorder; sidecars: StorageSidecars } | undefined;
   const attempt = async () => {
     try {
@@ -26,8 +29,9 @@ export function startAgentStorageSidecars(o: { nodeClient: RestClient; server: s
       running = { identity, informers, recorder, sidecars };
     } catch (e) {
       if (stopped) return;
-      o.log.warn('the storage sidecars have no identity yet (TokenRequest for kube-system/gifee-storage-sidecars failed); retrying', { err: e, retryInMs: RETRY_MS });
-      timer = setTimeout(() => void attempt(), RETRY_MS);
+      o.log.warn('the storage sidecars have no identity yet (TokenRequest for kube-system/gifee-storage-sidecars failed); retrying', { err: e, retryInMs: retryMs });
+      timer = setTimeout(() => void attempt(), retryMs);
+      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       timer.unref();
     }
   };
