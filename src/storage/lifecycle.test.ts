@@ -172,3 +172,26 @@ test('attach and detach for a third-party driver that asks for the agent sidecar
   assert.equal(a.driver.count('controllerUnpublishVolume'), 1);
   await a.stop();
 });
+
+test('storage capacity: one CSIStorageCapacity per class for the node’s topology, following GetCapacity, gone with the class', async () => {
+  const driverName = 'cap.csi.example.com';
+  await w.admin.create(SR.csidrivers, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'CSIDriver', metadata: { name: driverName, labels: { [LABEL_AGENT_SIDECARS]: 'true' } }, spec: { attachRequired: false, storageCapacity: true } });
+  await w.admin.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'k1' } });
+  await w.admin.create(SR.storageclasses, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'capclass' }, provisioner: driverName, volumeBindingMode: 'WaitForFirstConsumer', parameters: { tier: 'gold' } });
+  const a = w.agent('k1', { driverName, rpcs: ['CREATE_DELETE_VOLUME', 'GET_CAPACITY'] });
+  const caps = async () => (await w.admin.list(R.csistoragecapacities, 'kube-system')).items as any[];
+  await until('a CSIStorageCapacity', async () => (await caps()).length === 1, { timeoutMs: 20_000 });
+  const [cap] = await caps();
+  assert.equal(cap.storageClassName, 'capclass');
+  assert.equal(cap.capacity, '1Ti');
+  assert.deepEqual(cap.nodeTopology, { matchLabels: { 'topology.local.csi.gifee.dev/node': 'k1' } });
+  assert.deepEqual(cap.metadata.labels, { 'csi.storage.k8s.io/drivername': driverName, 'csi.storage.k8s.io/managed-by': 'external-provisioner-k1' });
+  assert.equal(cap.metadata.ownerReferences[0].kind, 'Node');
+  const req = a.driver.calls.find((x) => x.method === 'getCapacity')!.req as any;
+  assert.deepEqual(req.parameters, { tier: 'gold' });
+  a.driver.availableCapacity = 5 * 1024 ** 3;
+  await until('capacity follows GetCapacity', async () => (await caps())[0]?.capacity === '5Gi', { timeoutMs: 20_000 });
+  await w.admin.delete(SR.storageclasses, undefined, 'capclass');
+  await until('gone with the class', async () => (await caps()).length === 0, { timeoutMs: 20_000 });
+  await a.stop();
+});

@@ -40,6 +40,11 @@ export class ServedDrivers {
     return (this.csidrivers.get(name)?.spec as { attachRequired?: boolean } | undefined)?.attachRequired !== false;
   }
 
+  /** CSIDriver.spec.storageCapacity: the driver wants CSIStorageCapacity objects (false when the object is missing, as Kubernetes). */
+  tracksCapacity(name: string): boolean {
+    return (this.csidrivers.get(name)?.spec as { storageCapacity?: boolean } | undefined)?.storageCapacity === true;
+  }
+
   /** The driver when this agent serves it, else undefined. Throws when probing the driver fails (retry later). */
   async get(name: string | undefined): Promise<ServedDriver | undefined> {
     if (!name || !this.wantsSidecars(name)) return undefined;

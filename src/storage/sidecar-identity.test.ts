@@ -39,6 +39,12 @@ test('agents act for their storage sidecars as kube-system/gifee-storage-sidecar
     await assert.rejects(n1.request('POST', '/api/v1/namespaces/kube-system/serviceaccounts/gifee-storage-sidecars/token', { spec: { boundObjectRef: { kind: 'Node', apiVersion: 'v1', name: 'n2', uid: n2uid } } }), (e) => e instanceof StatusError && e.code === 403 && /not bound to its own Node "n1"/.test(e.message));
     await assert.rejects(n1.request('POST', '/api/v1/namespaces/kube-system/serviceaccounts/default/token', { spec: {} }), (e) => e instanceof StatusError && e.code === 403);
     const { token } = await requestSidecarToken(n2, 'n2');
+    const sidecarClient = new RestClient({ server: api.server.url, ca: api.pki.ca.cert, token });
+    // Capacity objects in kube-system (a Role there), not elsewhere.
+    await sidecarClient.list(R.csistoragecapacities, 'kube-system');
+    await assert.rejects(sidecarClient.list(R.csistoragecapacities, 'default'), (e) => e instanceof StatusError && e.code === 403);
+    await assert.rejects(sidecarClient.list(R.secrets, 'kube-system'), (e) => e instanceof StatusError && e.code === 403);
+    sidecarClient.close();
     const who = await new RestClient({ server: api.server.url, ca: api.pki.ca.cert, token }).request<{ status: { userInfo: { username: string; extra?: Record<string, string[]> } } }>('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
     assert.equal(who.status.userInfo.username, 'system:serviceaccount:kube-system:gifee-storage-sidecars');
     assert.deepEqual(who.status.userInfo.extra?.['authentication.kubernetes.io/node-name'], ['n2']);

@@ -9,6 +9,7 @@ import type { RestClient } from '../client/rest.js';
 import type { CsiRegistry } from '../csi/types.js';
 import type { Logger } from '../util/log.js';
 import { AttacherController } from './attacher.js';
+import { CapacityController } from './capacity.js';
 import { DeleterController } from './deleter.js';
 import { ProvisionerController } from './provisioner.js';
 import { ResizerController } from './resizer.js';
@@ -24,6 +25,8 @@ export interface StorageSidecarOptions {
   nodeName: string;
   recorder: EventRecorder;
   log: Logger;
+  /** How often published storage capacity is refreshed (default a minute). */
+  capacityRefreshMs?: number;
 }
 
 export interface StorageSidecars {
@@ -41,6 +44,7 @@ export function startStorageSidecars(o: StorageSidecarOptions): StorageSidecars 
     new DeleterController({ ...deps, log: o.log.child({ sidecar: 'deleter' }) }),
     new ResizerController({ ...deps, log: o.log.child({ sidecar: 'resizer' }) }),
     new AttacherController({ ...deps, log: o.log.child({ sidecar: 'attacher' }) }),
+    new CapacityController({ ...deps, log: o.log.child({ sidecar: 'capacity' }) }, o.capacityRefreshMs),
   ];
   // A driver that registers (or a CSIDriver that starts asking for sidecars) makes every object worth a look again.
   let stopped = false;

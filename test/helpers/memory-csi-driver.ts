@@ -24,6 +24,8 @@ export interface MemoryDriverOptions {
 export class MemoryCsiDriver implements CsiDriver {
   readonly volumes = new Map<string, Volume & { name: string; parameters?: Record<string, string> }>();
   readonly calls: { method: Method; req: unknown }[] = [];
+  /** What GetCapacity answers (the test may change it). */
+  availableCapacity = 2 ** 40;
   /** Errors to throw: the next calls of a method fail with these, in order. */
   private faults = new Map<Method, Error[]>();
   readonly controller: ControllerService;
@@ -65,8 +67,9 @@ export class MemoryCsiDriver implements CsiDriver {
       async controllerUnpublishVolume(req) {
         self.enter('controllerUnpublishVolume', req);
       },
-      async getCapacity() {
-        return { availableCapacity: 1 << 40 };
+      async getCapacity(req) {
+        self.enter('getCapacity', req);
+        return { availableCapacity: self.availableCapacity };
       },
       async controllerExpandVolume(req) {
         self.enter('controllerExpandVolume', req);

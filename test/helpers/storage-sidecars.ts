@@ -50,7 +50,7 @@ export async function startSidecarWorld(): Promise<SidecarWorld> {
       const registry = new MemoryCsiRegistry();
       registry.register(driverName, driver);
       const recorder = new EventRecorder(client, 'csi-provisioner', logger('events'), nodeName, { retryDelayMs: 50 });
-      const sidecars = startStorageSidecars({ client, informers, registry, nodeName, recorder, log: logger('sidecars', { node: nodeName }) });
+      const sidecars = startStorageSidecars({ client, informers, registry, nodeName, recorder, log: logger('sidecars', { node: nodeName }), capacityRefreshMs: 300 });
       const a: SimAgent = {
         nodeName,
         driver,

@@ -233,10 +233,13 @@ export const bootstrapRoles: Role[] = [
   role('kube-system', 'system::leader-locking-kube-scheduler', [rule(['watch'], [''], ['configmaps']), rule(['get', 'update'], [''], ['configmaps'], ['kube-scheduler'])]),
   role('kube-system', 'system:controller:bootstrap-signer', [rule(READ, [''], ['secrets'])]),
   role('kube-system', 'system:controller:token-cleaner', [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), events]),
+  // gifee: the agents' storage sidecars publish their nodes' CSIStorageCapacity objects here (external-provisioner's capacity RBAC, namespaced as its Role is).
+  role(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, [rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['storage.k8s.io'], ['csistoragecapacities'])]),
   role('kube-public', 'system:controller:bootstrap-signer', [rule(READ, [''], ['configmaps']), rule(['update'], [''], ['configmaps'], ['cluster-info']), events]),
 ];
 
 export const bootstrapRoleBindings: Binding[] = [
+  roleBinding(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_ROLE, [serviceAccount(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT)]),
   roleBinding('kube-system', 'system::extension-apiserver-authentication-reader', 'extension-apiserver-authentication-reader', [user('system:kube-controller-manager'), user('system:kube-scheduler')]),
   roleBinding('kube-system', 'system::leader-locking-kube-controller-manager', 'system::leader-locking-kube-controller-manager', [user('system:kube-controller-manager'), serviceAccount('kube-system', 'kube-controller-manager')]),
   roleBinding('kube-system', 'system::leader-locking-kube-scheduler', 'system::leader-locking-kube-scheduler', [user('system:kube-scheduler'), serviceAccount('kube-system', 'kube-scheduler')]),
