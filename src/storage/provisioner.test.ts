@@ -257,3 +257,12 @@ test('a VolumeSnapshot data source: the bound content’s snapshotHandle (snapsh
   assert.deepEqual(req.volumeContentSource, { snapshot: { snapshotId: 'snap-h1' } });
   await a.stop();
 });
+
+test('a claim whose class does not exist yet gets ProvisioningFailed, and is provisioned once the class appears', async () => {
+  const a = w.agent('m1');
+  const c = await claim('later', { selected: 'm1' });
+  await waitEvent(c, 'ProvisioningFailed', 'storageclass.storage.k8s.io "later" not found');
+  await w.admin.create(SR.storageclasses, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'later' }, provisioner: LOCAL_DRIVER, volumeBindingMode: 'WaitForFirstConsumer' });
+  await waitPv(c);
+  await a.stop();
+});

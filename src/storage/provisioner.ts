@@ -67,6 +67,14 @@ export class ProvisionerController extends Controller {
       const c = o ?? old!;
       return provisionerOf(c) ? `${c.metadata!.namespace}/${c.metadata!.name}` : undefined;
     });
+    // A class that appears (or changes) wakes the claims waiting for it.
+    this.watch(this.classes, (old, o) => {
+      const name = (o ?? old)!.metadata!.name;
+      return this.claims
+        .list()
+        .filter((c) => provisionerOf(c) && (c.spec as ClaimSpec | undefined)?.storageClassName === name)
+        .map((c) => `${c.metadata!.namespace}/${c.metadata!.name}`);
+    });
     // A PV that goes away while its claim waits (a failed bind, a deleted volume) lets the claim be provisioned again.
     this.watch(this.volumes, (old, o) => {
       const ref = ((o ?? old)!.spec as PvSpec | undefined)?.claimRef;
@@ -93,9 +101,9 @@ export class ProvisionerController extends Controller {
     const selected = claim.metadata?.annotations?.[ANN_SELECTED_NODE];
     if (selected && selected !== this.d.nodeName) return;
     if (!sc) {
-      // Only the agent that is meant to provision says so.
+      // Only the agent that is meant to provision says so; the class's arrival wakes the claim.
       if (selected) this.failed(claim, className, new ProvisioningError(`storageclass.storage.k8s.io "${className}" not found`));
-      throw new Error(`storage class ${className} of claim ${key} not found`);
+      return;
     }
     if (sc.provisioner !== served.name) return;
     const node = await this.d.drivers.node(served, this.d.nodeName);
