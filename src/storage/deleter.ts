@@ -26,6 +26,15 @@ export class DeleterController extends Controller {
     this.claims = this.informers.informer(R.persistentvolumeclaims);
     this.attachments = this.informers.informer(SR.volumeattachments);
     this.watch(this.volumes, (old, o) => (this.mine(o ?? old!) ? ownKey(old, o) : undefined));
+    // A claim that goes frees its volume (the PV may have been marked Released before the claim was gone).
+    this.watch(this.claims, (old, o) => {
+      if (o) return undefined;
+      const c = old!;
+      return this.volumes
+        .list()
+        .filter((pv) => this.mine(pv) && (pv.spec as PvSpec | undefined)?.claimRef?.uid === c.metadata?.uid)
+        .map((pv) => pv.metadata!.name!);
+    });
   }
 
   resync() {
@@ -52,6 +61,8 @@ export class DeleterController extends Controller {
     }
     // Released: the PV controller saw the claim go. A PV deleted while its claim is gone counts too.
     if (!(phase === 'Released' || deleting) || this.claimStillUses(spec)) return;
+    // Being deleted without our finalizer: this agent (or an earlier run of it) already deleted the volume.
+    if (deleting && !hasFinalizer) return;
     // As external-provisioner: never delete a volume some node still has attached.
     const attached = this.attachments.list().find((va) => (va.spec as { source?: { persistentVolumeName?: string } } | undefined)?.source?.persistentVolumeName === key);
     if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached.spec as { nodeName?: string }).nodeName}`);
@@ -67,12 +78,13 @@ export class DeleterController extends Controller {
       }
       this.log.info('deleted a volume', { pv: key, handle });
     }
+    // The finalizer first: a PV being deleted without it is known to have no volume behind it any more.
+    await this.removeFinalizer(pv);
     try {
       await this.d.client.delete(R.persistentvolumes, undefined, key, { preconditions: { uid: pv.metadata!.uid } });
     } catch (e) {
       if (!isNotFound(e) && !isConflict(e)) throw e;
     }
-    await this.removeFinalizer(pv);
   }
 
   /** Whether the claim in claimRef still exists with that uid (then the volume is not free, whatever the phase says). */

@@ -82,3 +82,14 @@ test('served drivers: gifee’s own and labelled ones, registered here, with CON
   assert.equal(await served.get('unregistered.example.com'), undefined);
   assert.ok(served.attachRequired('unknown.example.com'));
 });
+
+test('a VolumeSnapshot data source on a server without snapshot.storage.k8s.io/v1 is refused clearly', async () => {
+  const { contentSource } = await import('./content-source.js');
+  const { StatusError } = await import('../client/rest.js');
+  const notFound = () => Promise.reject(new StatusError(404, 'NotFound', 'the server could not find the requested resource'));
+  const client = { get: notFound, request: notFound } as never;
+  const none = { get: () => undefined } as unknown as InformerLike;
+  const c = claim({ dataSourceRef: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 's' } });
+  await assert.rejects(contentSource(c, LOCAL_DRIVER, { client, claims: none, volumes: none }), (e) => e instanceof ProvisioningError && /does not serve snapshot\.storage\.k8s\.io\/v1/.test(e.message));
+  await assert.rejects(contentSource(claim({ dataSourceRef: { apiGroup: 'example.com', kind: 'Thing', name: 't' } }), LOCAL_DRIVER, { client, claims: none, volumes: none }), /unsupported data source example.com\/Thing/);
+});

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { startInProcessApi } from '../../test/helpers/in-process-api.js';
 import { MemoryCsiDriver, MemoryCsiRegistry } from '../../test/helpers/memory-csi-driver.js';
 import { until } from '../../test/helpers/wait.js';
+import { playProtectionControllers } from '../../test/helpers/storage-sidecars.js';
 import { authorizerOf } from '../cli/authorizer.js';
 import { issueNodeClientCert } from '../cli/pki.js';
 import { R } from '../client/resources.js';
@@ -16,6 +17,15 @@ import { startAgentStorageSidecars } from './agent-sidecars.js';
 import { ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, ANN_STORAGE_RESIZER, LOCAL_DRIVER } from '../api/storage-names.js';
 import { SR } from './resources.js';
 import { requestSidecarToken } from './sidecar-identity.js';
+import { SNAPSHOT_SIDECAR_RULES } from './snapshot-sidecar-rbac.js';
+import { bootstrapClusterRoles } from '../apiserver/authz/rbac/bootstrap-policy.js';
+import { uncovered } from '../apiserver/authz/rbac/covers.js';
+import { STORAGE_SIDECARS_ROLE } from '../api/auth/storage-sidecars.js';
+
+test("the sidecars' ClusterRole covers what the csi-snapshotter needs", () => {
+  const role = bootstrapClusterRoles.find((r) => r.metadata?.name === STORAGE_SIDECARS_ROLE)!;
+  assert.deepEqual(uncovered(role.rules ?? [], SNAPSHOT_SIDECAR_RULES), []);
+});
 
 test('agents act for their storage sidecars as kube-system/gifee-storage-sidecars, with a token bound to their own Node', async () => {
   const api = await startInProcessApi({ authorizer: authorizerOf('RBAC'), serviceAccounts: true });
@@ -30,6 +40,7 @@ test('agents act for their storage sidecars as kube-system/gifee-storage-sidecar
   const driver = new MemoryCsiDriver({ name: LOCAL_DRIVER, nodeId: 'n1', nodeExpansionRequired: false });
   registry.register(LOCAL_DRIVER, driver);
   let sidecars: { stop(): Promise<void> } | undefined;
+  const protection = playProtectionControllers(admin);
   try {
     for (const name of ['n1', 'n2']) await admin.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name } });
     // The node itself may not create PVs (nor read claims it has no pod for).
@@ -65,11 +76,14 @@ test('agents act for their storage sidecars as kube-system/gifee-storage-sidecar
         (e) => (isNotFound(e) ? false : Promise.reject(e)),
       );
     await until('the PV provisioned by the sidecars', pvExists, { timeoutMs: 30_000 });
+    // Bound (as the PV controller would), then expanded (as a user and the expand controller would).
     const cur = await admin.get(R.persistentvolumeclaims, 'default', 'data');
-    Object.assign(cur.spec as object, { volumeName: pvName, resources: { requests: { storage: '2Gi' } } });
-    cur.metadata!.annotations = { ...cur.metadata!.annotations, [ANN_STORAGE_RESIZER]: LOCAL_DRIVER };
+    Object.assign(cur.spec as object, { volumeName: pvName });
     const upd = await admin.update(R.persistentvolumeclaims, cur);
-    await admin.update(R.persistentvolumeclaims, { ...upd, status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }, 'status');
+    const bound = await admin.update(R.persistentvolumeclaims, { ...upd, status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }, 'status');
+    Object.assign(bound.spec as object, { resources: { requests: { storage: '2Gi' } } });
+    bound.metadata!.annotations = { ...bound.metadata!.annotations, [ANN_STORAGE_RESIZER]: LOCAL_DRIVER };
+    await admin.update(R.persistentvolumeclaims, bound);
     await until('expanded', async () => ((await admin.get(R.persistentvolumeclaims, 'default', 'data')).status as { capacity?: { storage?: string } }).capacity?.storage === '2Gi', { timeoutMs: 30_000 });
     await admin.delete(R.persistentvolumeclaims, 'default', 'data');
     const pv = await admin.get(R.persistentvolumes, undefined, pvName);
@@ -78,6 +92,7 @@ test('agents act for their storage sidecars as kube-system/gifee-storage-sidecar
     assert.equal(driver.volumes.size, 0);
   } finally {
     await sidecars?.stop();
+    protection.stop();
     for (const c of [admin, n1, n2]) c.close();
     await api.stop();
   }

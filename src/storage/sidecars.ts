@@ -1,5 +1,5 @@
 // The controller-side CSI sidecars an agent runs built in (docs/storage.md "Node-side sidecars"):
-// provisioner, deleter, resizer and attacher, for the drivers registered on its node that ask for
+// provisioner, deleter, resizer, attacher, capacity and snapshotter, for the drivers registered on its node that ask for
 // them. They act as their own identity (the client given: the gifee-storage-sidecars service
 // account, see sidecar-identity.ts), never as the node, and read through informers of that client.
 
@@ -15,6 +15,7 @@ import { ProvisionerController } from './provisioner.js';
 import { ResizerController } from './resizer.js';
 import { SR } from './resources.js';
 import { ServedDrivers } from './served-drivers.js';
+import { startSnapshotSidecar } from './snapshot-sidecar.js';
 
 export interface StorageSidecarOptions {
   /** A client with the sidecars' identity. */
@@ -56,10 +57,13 @@ export function startStorageSidecars(o: StorageSidecarOptions): StorageSidecars 
   csidrivers.addHandlers({ onAdd: resync, onUpdate: resync, onDelete: resync });
   scope.start();
   for (const c of controllers) c.start();
+  // The csi-snapshotter (snapshot-sidecar.ts) with the same identity, informers and registry.
+  const snapshotter = startSnapshotSidecar({ client: o.client, informers: o.informers, registry: o.registry, nodeName: o.nodeName, recorder: o.recorder, log: o.log });
   o.log.info('storage sidecars started', { node: o.nodeName });
   return {
     async stop() {
       stopped = true;
+      snapshotter.stop();
       for (const c of controllers) c.stop();
       scope.close();
       await Promise.all(controllers.map((c) => c.stopped()));

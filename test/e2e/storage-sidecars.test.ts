@@ -1,8 +1,8 @@
 // The agent's built-in CSI sidecars on a real cluster with a real agent and gifee's own driver over
-// gRPC: a claim handed to local.csi.gifee.dev and selected for the node (the test plays the PV
-// controller and the scheduler) is provisioned by the agent as kube-system/gifee-storage-sidecars
+// gRPC: a claim handed to local.csi.gifee.dev and selected for the node (the test plays the
+// scheduler; no pod uses it) is provisioned by the agent as kube-system/gifee-storage-sidecars
 // (a token bound to its Node), with the PV as external-provisioner writes it and the volume's image
-// on disk; released with reclaim Delete, the volume and its PV go.
+// on disk; the PV controller binds it, and once the claim goes (reclaim Delete) the volume and its PV go.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -53,17 +53,16 @@ test('the agent provisions and deletes a local volume as the storage sidecars’
   const pv = `pvc-${uid}`;
   await until('the PV', async () => (await jp(`pv ${pv}`, '{.metadata.name}')) === pv);
   assert.equal(await jp(`pv ${pv}`, '{.spec.csi.driver} {.spec.csi.volumeHandle} {.spec.capacity.storage} {.spec.persistentVolumeReclaimPolicy} {.spec.claimRef.uid}'), `local.csi.gifee.dev ${pv} 20Mi Delete ${uid}`);
-  assert.equal(await jp(`pv ${pv}`, `{.metadata.annotations.storage\\.gifee\\.dev/provisioned-on-node} {.metadata.finalizers[*]}`), `${node} external-provisioner.volume.kubernetes.io/finalizer`);
+  assert.equal(await jp(`pv ${pv}`, `{.metadata.annotations.storage\\.gifee\\.dev/provisioned-on-node} {.metadata.finalizers[*]}`), `${node} external-provisioner.volume.kubernetes.io/finalizer kubernetes.io/pv-protection`);
   assert.equal(await jp(`pv ${pv}`, '{.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].key}={.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values[0]}'), `topology.local.csi.gifee.dev/node=${node}`);
   const image = join(c.dataDir, 'storage', 'local', 'volumes', `${pv}.img`);
   assert.ok(existsSync(image), image);
   const events = (await c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=data', '-o', 'jsonpath={range .items[*]}{.reason}:{.source.component}{"\\n"}{end}'])).stdout;
   assert.match(events, /^ProvisioningSucceeded:gifee-storage-sidecars$/m);
 
-  // The claim goes; the PV controller would mark the volume Released.
+  // The PV controller binds the claim to it; when the claim goes, it marks the volume Released and the agent deletes it.
+  await until('the claim Bound', async () => (await jp('pvc data', '{.status.phase}')) === 'Bound');
   await c.kubectl(['delete', 'pvc', 'data', '--wait=false']);
-  await until('claim gone', async () => (await jp('pvc', '{.items[*].metadata.name}')) === '');
-  await c.kubectl(['patch', 'pv', pv, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Released"}}']);
   await until('the PV deleted', async () => (await jp('pv', '{.items[*].metadata.name}')) === '');
   assert.ok(!existsSync(image), 'the image is gone');
 });

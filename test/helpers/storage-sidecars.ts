@@ -33,10 +33,38 @@ export interface SidecarWorld {
   stop(): Promise<void>;
 }
 
+/**
+ * Plays the pvc-protection and pv-protection controllers for tests without a controller manager
+ * (no pod uses these claims): a claim or volume being deleted loses its protection finalizer.
+ */
+export function playProtectionControllers(admin: RestClient): { stop(): void } {
+  const finalizers = new Set(['kubernetes.io/pvc-protection', 'kubernetes.io/pv-protection']);
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      for (const r of [R.persistentvolumeclaims, R.persistentvolumes]) {
+        for (const o of (await admin.list(r)).items) {
+          const held = o.metadata?.finalizers ?? [];
+          if (!o.metadata?.deletionTimestamp || !held.some((f) => finalizers.has(f))) continue;
+          await admin.update(r, { ...o, metadata: { ...o.metadata, finalizers: held.filter((f) => !finalizers.has(f)) } }).catch(() => undefined);
+        }
+      }
+    } catch {
+      // the next tick tries again
+    } finally {
+      busy = false;
+    }
+  }, 200);
+  return { stop: () => clearInterval(timer) };
+}
+
 export async function startSidecarWorld(): Promise<SidecarWorld> {
   const api = await startInProcessApi();
   const config: ClientConfig = { server: api.server.url, ca: api.pki.ca.cert, cert: api.pki.admin.cert, key: api.pki.admin.key };
   const admin = new RestClient(config);
+  const protection = playProtectionControllers(admin);
   const agents: SimAgent[] = [];
   return {
     api,
@@ -73,6 +101,7 @@ export async function startSidecarWorld(): Promise<SidecarWorld> {
     },
     async stop() {
       for (const a of agents) await a.stop();
+      protection.stop();
       admin.close();
       await api.stop();
     },

@@ -182,7 +182,7 @@ export const bootstrapClusterRoles: ClusterRole[] = [
   clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown'])]),
   clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
   // gifee: the agents' built-in CSI sidecars (src/storage), with what external-provisioner's,
-  // external-resizer's and external-attacher's RBAC grant (secrets excepted: not read).
+  // external-resizer's, external-attacher's and external-snapshotter's RBAC grant (secrets excepted: not read).
   clusterRole(STORAGE_SIDECARS_ROLE, [
     rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
     rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumeclaims']),
@@ -191,7 +191,11 @@ export const bootstrapClusterRoles: ClusterRole[] = [
     rule(READ, [''], ['nodes']),
     rule(['get', 'list', 'patch', 'update', 'watch'], ['storage.k8s.io'], ['volumeattachments']),
     rule(['patch', 'update'], ['storage.k8s.io'], ['volumeattachments/status']),
-    rule(['get', 'list'], ['snapshot.storage.k8s.io'], ['volumesnapshots', 'volumesnapshotcontents']),
+    // The provisioner reads snapshots to restore from; the csi-snapshotter (storage/snapshot-sidecar-rbac.ts) cuts them.
+    rule(['get', 'list'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
+    rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshotclasses']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents']),
+    rule(['patch', 'update'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
     rule(['create', 'list', 'patch', 'update', 'watch'], ['', 'events.k8s.io'], ['events']),
   ]),
 ];
