@@ -38,6 +38,7 @@ import { agentStatsEndpoints } from './stats/endpoints.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
 import { startNodeVolumeExtras } from './volumes/node-volume-extras.js';
+import { startAgentStorageSidecars } from '../storage/agent-sidecars.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
 import { pluginRegistryDir } from '../csi/paths.js';
 import type { CsiRegistry } from '../csi/types.js';
@@ -242,6 +243,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
+  // The controller-side CSI sidecars (provisioner, deleter, resizer, attacher) for this node's drivers
+  // that ask for them, as their own service account (a token bound to this Node), never as the node.
+  const storageSidecars = startAgentStorageSidecars({ nodeClient: client, server: o.client.server, ca: o.client.ca, nodeName, registry: csi, log: log.child({ part: 'storage-sidecars' }) });
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
@@ -291,6 +295,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     stop: async () => {
       eviction.stop();
       volumeExtras.stop();
+      await storageSidecars.stop();
       registration.stop();
       pods.stop();
       await csi.stop();

@@ -37,6 +37,7 @@ import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 import { volumeControllers } from './persistentvolume/controllers.js';
 import { SnapshotController } from './snapshot/snapshot-controller.js';
 import { HorizontalController } from './podautoscaler/horizontal.js';
+import { AttachDetachController } from './attachdetach/attachdetach.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -121,6 +122,7 @@ export async function startControllerManager(opts: {
     ...volumeControllers(as, factory, log),
     new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
     new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
+    new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

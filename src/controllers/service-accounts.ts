@@ -37,4 +37,5 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   ephemeralvolume: 'ephemeral-volume-controller',
   snapshot: 'snapshot-controller',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
+  attachdetach: 'attachdetach-controller',
 } as const;

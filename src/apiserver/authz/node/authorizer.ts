@@ -4,6 +4,7 @@
 // denies: for anything else it has no opinion, and the next authorizer (RBAC) decides. Reasons are
 // worded as Kubernetes' are, since they end up in 403 messages.
 
+import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import type { UserInfo } from '../../context.js';
 import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from '../types.js';
 import type { NodeGraph } from './graph.js';
@@ -62,6 +63,8 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
         case 'serviceaccounts':
           if (a.verb !== 'create' || !a.name) return noOpinion('can only create tokens for individual service accounts');
           if (a.subresource !== 'token') return noOpinion('can only create token subresource of serviceaccount');
+          // gifee: every agent's storage sidecars act as this one account (NodeRestriction: only with a token bound to the node itself).
+          if (isStorageSidecarsAccount(a.namespace, a.name)) return allow;
           return this.related(node, this.graph.references(node, 'serviceaccount', a.namespace ?? '', a.name));
       }
     }

@@ -137,3 +137,28 @@ test('a node writes only status.capacity and the conditions of a claim (node exp
   // Writes to the claim itself are not this check's (the authorizer decides them).
   assert.equal(await update(pvc('1Gi'), pvc('1Gi'), ''), 'skipped');
 });
+
+test("a node requests the storage sidecars' token only bound to its own Node", async () => {
+  const nodes: Record<string, object> = { n1: { metadata: { name: 'n1', uid: 'nu1' } }, n2: { metadata: { name: 'n2', uid: 'nu2' } } };
+  const api = {
+    registry: { byResource: () => ({ plural: 'nodes' }) },
+    objects: () => ({
+      mustGet: async (_ns: string | undefined, name: string) => {
+        if (!nodes[name]) throw new ApiError(404, 'NotFound', `nodes "${name}" not found`);
+        return { obj: nodes[name] };
+      },
+    }),
+  };
+  const token = async (boundObjectRef?: object, name = 'gifee-storage-sidecars') => {
+    const a = req(n1, '', 'serviceaccounts', 'CREATE', { obj: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: {}, spec: { boundObjectRef } }, subresource: 'token', namespace: 'kube-system', name });
+    (a.rc as unknown as { api: unknown }).api = api;
+    return verdict(a);
+  };
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'nu1' }), 'ok');
+  assert.equal(await token(), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested a storage sidecar token not bound to its own Node "n1"');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n2', uid: 'nu2' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested a storage sidecar token not bound to its own Node "n1"');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested token with a node binding without a uid');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'old' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: the UID in the bound object reference (old) does not match the UID in record. The object might have been deleted and then recreated');
+  // Node-bound tokens for any other account stay refused.
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'nu1' }, 'default'), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+});

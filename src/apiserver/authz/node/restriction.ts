@@ -6,6 +6,7 @@
 // requests service account tokens only bound to its own pods, client certificates only for
 // itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
+import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js';
@@ -170,12 +171,22 @@ function admitCSINode(node: string, a: AdmissionRequest, refuse: Refuse) {
 async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
   const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
+  // gifee: the storage sidecars' account, only bound to the requesting node's own Node object.
+  if (isStorageSidecarsAccount(a.rc.info.namespace, a.rc.info.name)) return admitSidecarToken(node, ref, a, refuse);
   if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
   if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
   const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');
   const pod = podDef ? (await a.rc.api.objects(podDef).mustGet(a.rc.info.namespace, ref.name)).obj : undefined;
   if (pod?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
   if (nodeNameOf(pod) !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
+}
+
+async function admitSidecarToken(node: string, ref: { apiVersion?: string; kind?: string; name?: string; uid?: string } | undefined, a: AdmissionRequest, refuse: Refuse) {
+  if (ref?.apiVersion !== 'v1' || ref.kind !== 'Node' || ref.name !== node) throw refuse(`node requested a storage sidecar token not bound to its own Node "${node}"`);
+  if (!ref.uid) throw refuse('node requested token with a node binding without a uid');
+  const nodeDef = a.rc.api.registry.byResource('', 'v1', 'nodes');
+  const obj = nodeDef ? (await a.rc.api.objects(nodeDef).mustGet(undefined, node)).obj : undefined;
+  if (obj?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
 }
 
 async function admitCsr(node: string, a: AdmissionRequest, refuse: Refuse, commonName?: CsrCommonName) {

@@ -9,6 +9,14 @@ const controller = (name: string, rules: PolicyRule[]) => clusterRole(`system:co
 const apps = ['apps', 'extensions'];
 
 export const controllerClusterRoles: ClusterRole[] = [
+  controller('attachdetach-controller', [
+    rule(['list', 'watch'], [''], ['persistentvolumes', 'persistentvolumeclaims']),
+    rule(READ, [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status']),
+    rule(['list', 'watch'], [''], ['pods']),
+    rule(['create', 'delete', 'get', 'list', 'watch'], ['storage.k8s.io'], ['volumeattachments']),
+    rule(READ, ['storage.k8s.io'], ['csidrivers', 'csinodes']),
+  ]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])]),
   controller('certificate-controller', [
     rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
