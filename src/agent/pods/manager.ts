@@ -185,9 +185,22 @@ export class PodManager {
     this.workers.get(uid)?.evict(message, maxGraceSeconds);
   }
 
+  /**
+   * The worker of the pod with this name. A StatefulSet's replacement pod has its predecessor's name
+   * while the old one is still being torn down: the pod not being deleted wins, then the newest.
+   */
   worker(namespace: string, name: string): PodWorker | undefined {
-    for (const w of this.workers.values()) if (w.pod.metadata.namespace === namespace && w.pod.metadata.name === name) return w;
-    return undefined;
+    let best: PodWorker | undefined;
+    const rank = (w: PodWorker) => [w.pod.metadata.deletionTimestamp ? 0 : 1, Date.parse(w.pod.metadata.creationTimestamp ?? '') || 0];
+    for (const w of this.workers.values()) {
+      if (w.pod.metadata.namespace !== namespace || w.pod.metadata.name !== name) continue;
+      if (!best) best = w;
+      else {
+        const [a, b] = [rank(w), rank(best)];
+        if (a[0] > b[0] || (a[0] === b[0] && a[1] >= b[1])) best = w;
+      }
+    }
+    return best;
   }
 
   private upsert(o: KObject) {
