@@ -45,7 +45,7 @@ test('a new cluster has the CSIDriver and the default StorageClass local', async
   assert.equal(sc.volumeBindingMode, 'WaitForFirstConsumer');
   assert.equal(sc.allowVolumeExpansion, true);
   const d = await admin.request('GET', '/apis/storage.k8s.io/v1/csidrivers/local.csi.gifee.dev');
-  assert.deepEqual(d.spec, { attachRequired: false, podInfoOnMount: false, fsGroupPolicy: 'File', volumeLifecycleModes: ['Persistent'], storageCapacity: false, requiresRepublish: false, seLinuxMount: (d.spec as { seLinuxMount?: boolean }).seLinuxMount });
+  assert.deepEqual(d.spec, { attachRequired: false, podInfoOnMount: false, fsGroupPolicy: 'File', volumeLifecycleModes: ['Persistent'], storageCapacity: true, requiresRepublish: false, seLinuxMount: (d.spec as { seLinuxMount?: boolean }).seLinuxMount });
   // A claim without a class gets it.
   const pvc = await admin.request('POST', '/api/v1/namespaces/default/persistentvolumeclaims', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } });
   assert.equal((pvc.spec as { storageClassName?: string }).storageClassName, 'local');

@@ -29,7 +29,9 @@ export const LOCAL_CSI_DRIVER_OBJECT: KObject = {
     // An ext4 volume's ownership follows the pod's fsGroup, as for any filesystem the kubelet mounts.
     fsGroupPolicy: 'File',
     volumeLifecycleModes: ['Persistent'],
-    storageCapacity: false,
+    // Each agent publishes its free space (CSIStorageCapacity), so the scheduler sends a claim only to
+    // a node with room and says so when none has ("did not have enough free storage").
+    storageCapacity: true,
     requiresRepublish: false,
   },
 };

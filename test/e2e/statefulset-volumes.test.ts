@@ -2,8 +2,9 @@
 // StorageClass `local` (gifee's own CSI driver: one loop-mounted ext4 image per volume), a
 // StatefulSet with volumeClaimTemplates gets Bound claims and Running pods, data outlives its pod,
 // scaling reuses the claims, the requested size is enforced (ENOSPC), a claim grows online (df in the
-// container sees it), a Block claim is a device in the container, and Retain keeps data after the
-// claim is gone. Everything through kubectl.
+// container sees it), a Block claim is a device in the container, Retain keeps data after the
+// claim is gone, and a claim no node can hold leaves its pod Pending with the scheduler's reason.
+// Everything through kubectl.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -155,6 +156,17 @@ test('Retain keeps the volume and its data after the claim is deleted; it can be
   await apply(user('reader', 'again'));
   await until('reader Running', async () => (await jp('pod reader', '{.status.phase}')) === 'Running');
   assert.equal((await exec('reader', 'cat /v/f')).stdout.trim(), 'retained');
+});
+
+test('a claim larger than any node can hold: its pod stays Pending, the scheduler says no node has the storage', { skip }, async () => {
+  await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'huge' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '100Ti' } } } });
+  await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'huge-user' }, spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: 'v', persistentVolumeClaim: { claimName: 'huge' } }], containers: [{ name: 'main', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } });
+  await until('FailedScheduling for lack of storage', async () => /did not have enough free storage/.test((await c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=huge-user', '-o', 'jsonpath={.items[*].message}'])).stdout));
+  assert.equal(await jp('pod huge-user', '{.status.phase}'), 'Pending');
+  assert.equal(await jp('pvc huge', '{.status.phase}'), 'Pending');
+  assert.equal(await jp('pv', '{.items[?(@.spec.claimRef.name=="huge")].metadata.name}'), '', 'nothing provisioned');
+  await c.kubectl(['delete', 'pod', 'huge-user', '--wait=true']);
+  await c.kubectl(['delete', 'pvc', 'huge', '--wait=true']);
 });
 
 test('deleting the StatefulSet keeps its claims (whenDeleted: Retain)', { skip }, async () => {
