@@ -59,7 +59,9 @@ export class ProvisionerController extends Controller {
   private declined = new Map<string, number>();
 
   constructor(private d: SidecarDeps) {
-    super('csi-provisioner', d.log, d.factory, 2);
+    // Provisioning waits on the driver and the API, not the CPU: a StatefulSet's claims go in parallel
+    // (external-provisioner's --worker-threads defaults to 100).
+    super('csi-provisioner', d.log, d.factory, 8);
     this.claims = this.informers.informer(R.persistentvolumeclaims);
     this.volumes = this.informers.informer(R.persistentvolumes);
     this.classes = this.informers.informer(SR.storageclasses);
