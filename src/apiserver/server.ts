@@ -66,6 +66,7 @@ import type { V2Doc } from './aggregator/openapi.js';
 import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
 import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
 import { installCrds } from './crd/controller.js';
+import { installMetricsApi, type MetricsApiOptions } from './metrics-api/index.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -108,6 +109,8 @@ export interface ApiServerOptions {
   aggregation?: { requestHeader?: RequestHeaderOptions; proxyClient?: { cert: string; key: string }; checkIntervalMs?: number };
   /** Create the built-in driver's CSIDriver and the default StorageClass `local` when missing (storage-bootstrap.ts; default false: `gifee server` turns it on). */
   defaultStorage?: boolean;
+  /** metrics.k8s.io (metrics-api/): how often nodes are scraped (default 15 s). */
+  metricsApi?: MetricsApiOptions;
 }
 
 export interface ApiServer {
@@ -138,6 +141,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installFlowcontrolBootstrap(state);
   if (opts.defaultStorage) installStorageBootstrap(state);
   installComponentStatuses(state);
+  const metricsApi = installMetricsApi(state, opts.metricsApi);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
@@ -345,6 +349,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       crdController.close();
       upgrades.close();
       aggregator.close();
+      metricsApi?.close();
       state.close();
       server.closeAllConnections();
       for (const s of sockets) s.destroy();

@@ -23,6 +23,8 @@ export interface Tunables {
   quotaResyncMs?: number;
   /** GIFEE_VOLUME_BIND_TIMEOUT_MS: how long the scheduler waits for a pod's claims to be Bound before retrying it (default 600 s). */
   volumeBindTimeoutMs?: number;
+  /** GIFEE_METRIC_RESOLUTION_MS: how often the metrics API scrapes the nodes' /metrics/resource (metrics-server's --metric-resolution, default 15 s). */
+  metricResolutionMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -35,6 +37,7 @@ const VARIABLES: Record<keyof Tunables, string> = {
   restartBackoffMs: 'GIFEE_RESTART_BACKOFF_MS',
   quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
   volumeBindTimeoutMs: 'GIFEE_VOLUME_BIND_TIMEOUT_MS',
+  metricResolutionMs: 'GIFEE_METRIC_RESOLUTION_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

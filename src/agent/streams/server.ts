@@ -48,6 +48,8 @@ export interface StreamServerOptions {
   auth: StreamAuthorizer;
   log?: Logger;
   limits?: Partial<StreamServerLimits>;
+  /** Plain GET paths served by others once authorized (a simulated node's synthetic /metrics/resource), by exact path. */
+  paths?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 }
 
 export interface StreamServer {
@@ -118,6 +120,8 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
       if (!allowed.ok) return sendStatus(res, allowed.code, allowed.message);
       // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
       if (url.pathname === '/metrics') return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
+      const extra = o.paths && Object.hasOwn(o.paths, url.pathname) ? o.paths[url.pathname] : undefined;
+      if (extra) return void (await extra(req, res));
       const p = parseStreamPath(url.pathname);
       if (!p) return sendStatus(res, 404, `the agent does not serve ${url.pathname}`);
       if (p.kind !== 'containerLogs') return sendStatus(res, 400, `${p.kind} needs an upgrade to a streaming protocol (WebSocket or SPDY/3.1)`);

@@ -15,5 +15,23 @@ import { webhookKinds } from './webhooks/index.js';
 import { apiService } from './apiregistration/apiservice.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
+import { metricsKinds } from './metrics/index.js';
 
-export const builtinKinds: KindDef[] = [...clusterKinds, ...workloadKinds, ...certificateKinds, ...rbacKinds, ...reviewKinds, ...storageKinds, ...networkingKinds, ...nodeKinds, ...policyKinds, ...autoscalingKinds, ...flowcontrolKinds, ...apiextensionsKinds, ...webhookKinds, ...admissionPolicyKinds, apiService];
+export const builtinKinds: KindDef[] = [
+  ...clusterKinds,
+  ...workloadKinds,
+  ...certificateKinds,
+  ...rbacKinds,
+  ...reviewKinds,
+  ...storageKinds,
+  ...networkingKinds,
+  ...nodeKinds,
+  ...policyKinds,
+  ...autoscalingKinds,
+  ...flowcontrolKinds,
+  ...apiextensionsKinds,
+  ...webhookKinds,
+  ...admissionPolicyKinds,
+  apiService,
+  ...metricsKinds,
+];
