@@ -20,7 +20,7 @@ import { ApiError, badRequest } from '../api/errors.js';
 import { parseRequestInfo } from './request-info.js';
 import { routeResource } from './router.js';
 import { authenticate, clientCertAuthenticator, type Authenticator, type TokenAuthenticator } from './authn.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, visibleGroups } from './discovery.js';
 import { parseAccept, sendError, sendJson, sendText } from './respond.js';
 import { versionInfo } from '../api/version.js';
 import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
@@ -262,7 +262,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   }
 
-  const localGroups = () => new Set(registry.groups().map((g) => g.group));
+  // Built-in group/versions whose APIService names an extension server are that server's (discovery.ts visibleGroups).
+  const claimed = () => aggregator.remoteGroupVersions();
+  const localGroups = () => new Set(visibleGroups(registry, claimed()).map((g) => g.group));
 
   async function serveOther(req: IncomingMessage, res: ServerResponse, path: string) {
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
@@ -280,15 +282,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const agg = aggregatedVersion(req);
       const extensions = core ? new Map() : extensionGroups(aggregator.availableExtensions(), localGroups());
       if (agg) {
-        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`, claimed()), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
       }
-      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry), extensions));
+      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry, claimed()), extensions));
     }
     const gv = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
     if (gv) {
       if (gv[1]) return sendOrNotFound(res, apiResourceList(registry, '', gv[1]));
       if (gv[3]) return sendOrNotFound(res, apiResourceList(registry, gv[2], gv[3]));
-      return sendOrNotFound(res, apiGroup(registry, gv[2]) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
+      return sendOrNotFound(res, apiGroup(registry, gv[2], claimed()) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
     }
     if (path === '/openapi/v2') {
       // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.
