@@ -47,6 +47,8 @@ export class ClusterView {
   readonly nodes = new Map<string, NodeInfo>();
   /** "namespace/name" -> pod. */
   readonly pods = new Map<string, PodInfo>();
+  /** Bumped on every change of nodes or pods: sorted name lists are cached per version. */
+  version = 0;
   private watched: WatchedKind[] = [];
 
   constructor(state: ApiState) {
@@ -60,12 +62,19 @@ export class ClusterView {
           hub: () => state.hub(nodeDef),
           log: state.log,
           sink: {
-            clear: () => this.nodes.clear(),
+            clear: () => {
+              this.nodes.clear();
+              this.version++;
+            },
             put: (o) => {
               const n = nodeInfo(o);
+              if (!this.nodes.has(n.name)) this.version++;
               this.nodes.set(n.name, n);
             },
-            remove: (o) => this.nodes.delete(o.metadata?.name ?? ''),
+            remove: (o) => {
+              this.nodes.delete(o.metadata?.name ?? '');
+              this.version++;
+            },
           },
         }),
       );
@@ -78,12 +87,20 @@ export class ClusterView {
           hub: () => state.hub(podDef),
           log: state.log,
           sink: {
-            clear: () => this.pods.clear(),
+            clear: () => {
+              this.pods.clear();
+              this.version++;
+            },
             put: (o) => {
               const p = podInfo(o);
-              this.pods.set(`${p.namespace}/${p.name}`, p);
+              const key = `${p.namespace}/${p.name}`;
+              if (!this.pods.has(key)) this.version++;
+              this.pods.set(key, p);
             },
-            remove: (o) => this.pods.delete(`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`),
+            remove: (o) => {
+              this.pods.delete(`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`);
+              this.version++;
+            },
           },
         }),
       );

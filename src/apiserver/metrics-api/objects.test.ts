@@ -21,13 +21,24 @@ function fixture() {
       ['ns2/p', { namespace: 'ns2', name: 'p', nodeName: 'a', labels: { app: 'y' } }],
       ['ns1/q', { namespace: 'ns1', name: 'q', nodeName: 'a' }],
       ['ns1/p', { namespace: 'ns1', name: 'p', nodeName: 'b' }],
+      ['ns1-x/p', { namespace: 'ns1-x', name: 'p', nodeName: 'b' }],
+      ['ns10/p', { namespace: 'ns10', name: 'p', nodeName: 'b' }],
     ]),
   } as unknown as ClusterView;
   const points = new MetricsPoints(15_000);
   const scrape = (t: number, cpu: number) =>
     new Map([
-      ['a', { node: pt(t, cpu, 2048), pods: new Map([['ns2/p', new Map([['c', pt(t, cpu / 10, 1048576)]])], ['ns1/q', new Map([['c', pt(t, cpu / 10, 10)]])]]) }],
-      ['b', { node: pt(t, cpu, 4096), pods: new Map([['ns1/p', new Map([['c', pt(t, cpu / 10, 20)]])]]) }],
+      [
+        'a',
+        {
+          node: pt(t, cpu, 2048),
+          pods: new Map([
+            ['ns2/p', new Map([['c', pt(t, cpu / 10, 1048576)]])],
+            ['ns1/q', new Map([['c', pt(t, cpu / 10, 10)]])],
+          ]),
+        },
+      ],
+      ['b', { node: pt(t, cpu, 4096), pods: new Map(['ns1/p', 'ns1-x/p', 'ns10/p'].map((k) => [k, new Map([['c', pt(t, cpu / 10, 20)]])])) }],
     ]);
   points.store(scrape(10_000, 10));
   points.store(scrape(25_003, 25));
@@ -55,21 +66,25 @@ describe('metrics API storage', () => {
     const { pods } = fixture();
     assert.deepEqual(
       (await pods.list(undefined)).items.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`),
-      ['ns1/p', 'ns1/q', 'ns2/p'],
+      ['ns1-x/p', 'ns1/p', 'ns1/q', 'ns10/p', 'ns2/p'],
     );
     assert.deepEqual(
       (await pods.list('ns1')).items.map((o) => o.metadata?.name),
       ['p', 'q'],
     );
-    const first = await pods.list(undefined, { limit: 2 });
-    assert.equal(first.items.length, 2);
-    assert.equal(first.remaining, 1);
-    const rest = await pods.list(undefined, { limit: 2, continueKey: first.continueKey });
+    const first = await pods.list(undefined, { limit: 3 });
+    assert.equal(first.items.length, 3);
+    const rest = await pods.list(undefined, { limit: 3, continueKey: first.continueKey });
     assert.deepEqual(
-      rest.items.map((o) => o.metadata?.name),
-      ['p'],
+      rest.items.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`),
+      ['ns10/p', 'ns2/p'],
     );
     assert.equal(rest.continueKey, undefined);
+    const ns1 = await pods.list('ns1', { limit: 1 });
+    assert.deepEqual(
+      [...ns1.items, ...(await pods.list('ns1', { limit: 1, continueKey: ns1.continueKey })).items].map((o) => o.metadata?.name),
+      ['p', 'q'],
+    );
     const one = (await pods.mustGet('ns2', 'p')).obj as Record<string, unknown>;
     assert.deepEqual(one.containers, [{ name: 'c', usage: { cpu: '99980003n', memory: '1Mi' } }]);
     await assert.rejects(pods.mustGet('ns2', 'nope'), /pods.metrics.k8s.io "ns2\/nope" not found/);

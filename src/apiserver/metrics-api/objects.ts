@@ -2,7 +2,8 @@
 // points and the node/pod caches, never stored (metrics-server's REST storage). As metrics-server:
 // a node or pod without two usable samples is not found and left out of lists; items carry the
 // node's or pod's labels (label selectors are applied by the list handler to them) and a
-// creationTimestamp of now; lists are ordered by name (pods by namespace, then name).
+// creationTimestamp of now; lists are in key order (by name; pods by namespace, then name), as the
+// store's are, and read in pages.
 
 import type { KindDef, KObject } from '../../api/kind.js';
 import { notFound } from '../../api/errors.js';
@@ -19,17 +20,51 @@ export interface MetricsSource {
   points: MetricsPoints;
 }
 
-/** Lists in pages when asked (limit/continue): items are in key order, so a continue key is where to resume. */
-function page(items: KObject[], keyOf: (o: KObject) => string, revision: number, opts: { limit?: number; continueKey?: string }): ListPage {
-  let from = 0;
-  if (opts.continueKey) {
-    from = items.findIndex((o) => keyOf(o) > opts.continueKey!);
-    if (from < 0) from = items.length;
+/** The first index whose key is greater than `key` (keys sorted). */
+function after(keys: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] <= key) lo = mid + 1;
+    else hi = mid;
   }
-  const limit = opts.limit && opts.limit > 0 ? opts.limit : items.length;
-  const slice = items.slice(from, from + limit);
-  const more = from + limit < items.length;
-  return { items: slice, revision, continueKey: more ? keyOf(slice[slice.length - 1]) : undefined, remaining: more ? items.length - from - limit : undefined };
+  return lo;
+}
+
+/**
+ * One page of a list in store-key order, as the list handler reads it (pages of 100 with a
+ * continue key): only the page's objects are built, so a list of 10,000 pods costs 10,000 builds,
+ * not one whole list per page. Candidates without figures are skipped.
+ */
+function pageOf(keys: readonly string[], from: number, to: number, build: (i: number) => KObject | undefined, revision: number, opts: { limit?: number; continueKey?: string }): ListPage {
+  let i = opts.continueKey ? Math.max(from, after(keys, opts.continueKey)) : from;
+  const limit = opts.limit && opts.limit > 0 ? opts.limit : Number.POSITIVE_INFINITY;
+  const items: KObject[] = [];
+  for (; i < to && items.length < limit; i++) {
+    const o = build(i);
+    if (o) items.push(o);
+  }
+  return { items, revision, continueKey: i < to ? keys[i - 1] : undefined };
+}
+
+/** Sorted keys of the view's nodes or pods, rebuilt only when the view changed. */
+class SortedKeys<T> {
+  private version = -1;
+  keys: string[] = [];
+  entries: T[] = [];
+
+  constructor(private read: () => { key: string; entry: T }[]) {}
+
+  get(version: number) {
+    if (version !== this.version) {
+      const all = this.read().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      this.keys = all.map((x) => x.key);
+      this.entries = all.map((x) => x.entry);
+      this.version = version;
+    }
+    return this;
+  }
 }
 
 export class NodeMetricsObjects extends Objects {
@@ -61,14 +96,11 @@ export class NodeMetricsObjects extends Objects {
     return s;
   }
 
+  private sorted = new SortedKeys(() => [...this.src.view.nodes.keys()].map((name) => ({ key: this.key(undefined, name), entry: name })));
+
   override async list(_namespace: string | undefined, opts: { revision?: number; limit?: number; continueKey?: string } = {}): Promise<ListPage> {
-    const names = [...this.src.view.nodes.keys()].sort();
-    const items: KObject[] = [];
-    for (const n of names) {
-      const o = this.build(n);
-      if (o) items.push(o);
-    }
-    return page(items, (o) => this.key(undefined, o.metadata!.name!), await this.store.currentRevision(), opts);
+    const { keys, entries } = this.sorted.get(this.src.view.version);
+    return pageOf(keys, 0, keys.length, (i) => this.build(entries[i]), await this.store.currentRevision(), opts);
   }
 }
 
@@ -109,14 +141,14 @@ export class PodMetricsObjects extends Objects {
     return s;
   }
 
+  private sorted = new SortedKeys(() => [...this.src.view.pods.values()].map((p) => ({ key: this.key(p.namespace, p.name), entry: p })));
+
   override async list(namespace: string | undefined, opts: { revision?: number; limit?: number; continueKey?: string } = {}): Promise<ListPage> {
-    const pods = [...this.src.view.pods.values()].filter((p) => !namespace || p.namespace === namespace);
-    pods.sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.namespace < b.namespace ? -1 : 1));
-    const items: KObject[] = [];
-    for (const p of pods) {
-      const o = this.build(p.namespace, p.name);
-      if (o) items.push(o);
-    }
-    return page(items, (o) => this.key(o.metadata!.namespace, o.metadata!.name!), await this.store.currentRevision(), opts);
+    const { keys, entries } = this.sorted.get(this.src.view.version);
+    // One namespace's pods are the run of keys from "<prefix>ns/" up to "<prefix>ns0" ('0' follows '/').
+    const prefix = namespace ? this.prefix(namespace) : '';
+    const from = namespace ? after(keys, prefix) : 0;
+    const to = namespace ? after(keys, `${prefix.slice(0, -1)}0`) : keys.length;
+    return pageOf(keys, from, to, (i) => this.build(entries[i].namespace, entries[i].name), await this.store.currentRevision(), opts);
   }
 }
