@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EventRecorder } from '../client/events.js';
 import { R } from '../client/resources.js';
-import { isNotFound, RestClient, type ClientConfig } from '../client/rest.js';
+import { isNotFound, RestClient, type ClientConfig, type ResourceRef } from '../client/rest.js';
 import { leaseClient } from '../client/lease-client.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
@@ -28,18 +28,24 @@ import { StreamAuth } from './streams/auth.js';
 import { apiAccessReviews } from './streams/access-reviews.js';
 import { PodStreamTarget } from './streams/pod-target.js';
 import type { VolumeSources } from './volumes/volumes.js';
+import { VOLUME_ATTACHMENTS } from './volumes/storage-resources.js';
 import { serviceEnvVars, type RefResolver } from './pods/container-config.js';
 import { EvictionManager } from './eviction/manager.js';
 import { lowestSettableOomScoreAdj } from './node/oom-protect.js';
 import { LinuxStats } from './eviction/linux-stats.js';
+import { StatsCollector } from './stats/collector.js';
+import { agentStatsEndpoints } from './stats/endpoints.js';
 import { conditionEventReason } from './eviction/pressure.js';
 import { admissionRefusal } from './eviction/admission.js';
+import { startNodeVolumeExtras } from './volumes/node-volume-extras.js';
+import { startAgentStorageSidecars } from '../storage/agent-sidecars.js';
 import { DEFAULT_EVICTION_HARD, parseEvictionThresholds, type PressureCondition, type Threshold } from './eviction/thresholds.js';
 import { pluginRegistryDir } from '../csi/paths.js';
 import type { CsiRegistry } from '../csi/types.js';
 import { CsiNodeInfo } from './csi/csinode.js';
 import { PluginWatcher } from './csi/plugin-watcher.js';
 import { serveDriver } from '../csi/registration.js';
+import { which } from '../util/which.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
@@ -119,7 +125,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   else log.warn('container runtime: process. Containers run as PLAIN HOST PROCESSES WITHOUT ISOLATION: no namespaces, no resource limits, no volumes, the host network (pod IP = node IP). Use runc (as root) for real containers.');
   const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
 
-  const get = async (r: (typeof R)[keyof typeof R], ns: string | undefined, name: string) => {
+  const get = async (r: ResourceRef, ns: string | undefined, name: string) => {
     try {
       return await client.get(r, ns, name);
     } catch (e) {
@@ -138,6 +144,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     persistentVolumeClaim: async (ns, name) => (await get(R.persistentvolumeclaims, ns, name)) as never,
     persistentVolume: async (name) => (await get(R.persistentvolumes, undefined, name)) as never,
+    csiDriver: async (name) => (await get(R.csidrivers, undefined, name)) as never,
+    volumeAttachment: async (name) => (await get(VOLUME_ATTACHMENTS, undefined, name)) as never,
     // TokenRequest with the pod as bound object: the token dies with the pod.
     serviceAccountToken: async (ns, sa, req) => {
       const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: req.audience ? [req.audience] : [], expirationSeconds: req.expirationSeconds, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: req.pod.name, uid: req.pod.uid } } };
@@ -229,9 +237,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   // As the kubelet's webhook mode: callers authenticated by certificate or TokenReview, paths authorized by SubjectAccessReview.
   const auth = new StreamAuth({ nodeName, certUsers: o.tls.clientUsers, reviews: apiAccessReviews(client) });
-  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), log: log.child({ part: 'streams' }) });
+  // The kubelet's /stats/summary, /metrics/resource and /metrics/cadvisor, from the pods' cgroups and the node's /proc.
+  const statsCollector = new StatsCollector({ nodeName, pods: () => pods.statsTargets(), cgroupParent: 'gifee', processFallback: !runtime.capabilities.cgroups, nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images') });
+  const stats = agentStatsEndpoints(statsCollector, log.child({ part: 'stats' }));
+  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
+  // The controller-side CSI sidecars (provisioner, deleter, resizer, attacher) for this node's drivers
+  // that ask for them, as their own service account (a token bound to this Node), never as the node.
+  const storageSidecars = startAgentStorageSidecars({ nodeClient: client, server: o.client.server, ca: o.client.ca, nodeName, registry: csi, log: log.child({ part: 'storage-sidecars' }) });
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
@@ -270,6 +284,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log: log.child({ part: 'eviction' }),
   });
   eviction.start();
+  // Online node expansion of claims whose volume grew, and kubelet_volume_stats_* for /metrics.
+  const volumeExtras = startNodeVolumeExtras({ nodeName, client, recorder, csi, pods: () => pods.activePods(), log });
   log.info('node agent ready', { node: nodeName, nodeIP: o.nodeIP, port: streams.port });
   return {
     nodeName,
@@ -278,6 +294,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
+      volumeExtras.stop();
+      await storageSidecars.stop();
       registration.stop();
       pods.stop();
       await csi.stop();
@@ -298,8 +316,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 /** The host tools the agent runs; a missing one is named with the package that provides it. */
 async function preflight() {
   const { access } = await import('node:fs/promises');
-  const { execFile } = await import('node:child_process');
-  const onPath = (cmd: string) => new Promise<boolean>((r) => execFile('sh', ['-c', `command -v ${cmd}`], (e) => r(!e)));
+  const onPath = async (cmd: string) => (await which(cmd)) !== undefined;
   const missing: string[] = [];
   for (const [cmd, pkg] of [
     ['runc', 'runc'],

@@ -32,3 +32,9 @@ test('groups and cluster-scoped', () => {
   assert.deepEqual(p('GET', '/apis'), { kind: 'other', path: '/apis' });
   assert.deepEqual(p('GET', '/apis/apps/v1'), { kind: 'other', path: '/apis/apps/v1' });
 });
+
+test('a proxy subresource keeps the path after it; other subresources take none', () => {
+  assert.deepEqual(p('GET', '/api/v1/nodes/n1/proxy/metrics/resource'), { kind: 'resource', group: '', version: 'v1', namespace: undefined, resource: 'nodes', name: 'n1', subresource: 'proxy', subpath: '/metrics/resource', verb: 'get' });
+  assert.equal((p('GET', '/api/v1/nodes/n1/proxy') as any).subpath, '/');
+  assert.equal(p('GET', '/api/v1/namespaces/a/pods/web/log/extra').kind, 'other');
+});

@@ -13,6 +13,8 @@ export interface ResourceRequest {
   resource: string;
   name?: string;
   subresource?: string;
+  /** What follows a proxy subresource (`/api/v1/nodes/{name}/proxy/metrics/resource` -> "/metrics/resource"). */
+  subpath?: string;
   /** get, list, watch, create, update, patch, delete, deletecollection, or the method for others. */
   verb: string;
 }
@@ -54,7 +56,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     rest = rest.slice(2);
   }
   const [resource, name, subresource, ...extra] = rest;
-  if (extra.length > 0) return { kind: 'other', path: pathname };
+  // Only a proxy subresource has a path of its own after it (Kubernetes' RequestInfo keeps the rest as Parts).
+  if (extra.length > 0 && subresource !== 'proxy') return { kind: 'other', path: pathname };
+  const subpath = subresource === 'proxy' ? `/${extra.join('/')}` : undefined;
   // The namespace of a namespace object is itself, for routing purposes only.
   // As the parameter codec reads it: watch=True, watch=yes and a bare ?watch are watches too.
   const isWatch = queryBool(query, 'watch') === true;
@@ -79,5 +83,5 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     default:
       verb = method.toLowerCase();
   }
-  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+  return { kind: 'resource', group, version, namespace, resource, name, subresource, ...(subpath !== undefined ? { subpath } : {}), verb };
 }

@@ -14,6 +14,8 @@ import { builtinKinds } from '../api/kinds/index.js';
 import { openapiV2, openapiV3Doc, openapiV3Index } from '../api/openapi.js';
 import { logger, type Logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
+import { meteredStore, StorageObjectCounts } from './storage/storage-metrics.js';
+import { plainLabels, recordRequest, reportInflight, requestLabels } from './request-metrics.js';
 import { mergeFamilies, renderFamilies, type MetricFamily } from '../util/metrics-merge.js';
 import { ApiState } from './context.js';
 import { ApiError, badRequest } from '../api/errors.js';
@@ -120,9 +122,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const requests = metrics.counter('apiserver_request_total', 'API requests by verb, group, resource and HTTP code.');
-const latency = metrics.histogram('apiserver_request_duration_seconds', "API request latency in seconds (watches excluded), by verb and resource: from the connection's accept (first request) or the request's arrival until its response is sent.");
-
 /** Health and public-info paths: exempt from the in-flight caps and the request deadline (who may read them is RBAC's call). */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
 const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version', '/cacerts']);
@@ -133,7 +132,9 @@ const ANONYMOUS = { name: 'system:anonymous', groups: ['system:unauthenticated']
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const log = opts.log ?? logger('apiserver');
   const registry = opts.registry ?? new KindRegistry(builtinKinds);
-  const state = new ApiState(opts.store, registry, log);
+  // Every store call the API machinery makes is timed (etcd_request_duration_seconds).
+  const state = new ApiState(meteredStore(opts.store), registry, log);
+  const storageObjects = new StorageObjectCounts(opts.store, () => registry.all());
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });
   installPodPriority(state);
@@ -171,6 +172,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   let ready = false;
   const limits = resolveApiLimits(opts.limits);
   const inflight = new InflightLimiter(limits);
+  const stopInflightReport = reportInflight(() => inflight.counts);
+  // Labels name only what is served (built in, a CRD, or an extension API server's group/version).
+  const servedResource = (group: string, version: string, resource: string) => !!registry.byResource(group, version, resource) || !!aggregator.serviceFor(`/apis/${group}/${version}`);
   const auditor = opts.audit ? new Auditor(opts.audit, log.child({ audit: opts.audit.path }), registry) : undefined;
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
@@ -213,7 +217,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   async function handle(req: IncomingMessage, res: ServerResponse, audit: RequestAudit) {
     const start = requestStart(req);
-    let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
+    let labels = plainLabels(req.method);
     let release: (() => void) | undefined;
     let cancelDeadline = () => {};
     let url: URL | undefined;
@@ -222,7 +226,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       notePretty(req, res, url.searchParams);
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
       audit.requestInfo(info);
-      if (info.kind === 'resource') labels = { verb: info.verb, group: info.group, resource: info.subresource ? `${info.resource}/${info.subresource}` : info.resource };
+      labels = requestLabels(req, info, url.searchParams, servedResource);
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const isPublic = PUBLIC.has(path) || path.startsWith('/livez') || path.startsWith('/readyz');
       // Health checks and long-running requests (watch, logs, exec...) are exempt from the in-flight caps and the request timeout, as in Kubernetes.
@@ -257,8 +261,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       release?.();
       cancelDeadline();
       // Until the response is out (or the client gone), not until the handler returned.
-      if (labels.verb !== 'watch') res.once('close', () => latency.observe(Number(process.hrtime.bigint() - start) / 1e9, { verb: labels.verb, resource: labels.resource }));
-      res.on('finish', () => requests.inc({ ...labels, code: String(res.statusCode) }));
+      // Counted and timed once the response is out (or the client gone), not when the handler returned.
+      const counted = labels;
+      const record = () => recordRequest(counted, res.statusCode, counted.verb === 'WATCH' ? undefined : Number(process.hrtime.bigint() - start) / 1e9);
+      if (res.closed) record();
+      else res.once('close', record);
     }
   }
 
@@ -273,6 +280,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     if (path === '/cacerts') return sendText(res, 200, opts.tls.clientCA);
     if (serveIssuerDiscovery(res, path, saTokens)) return;
     if (path === '/metrics') {
+      await storageObjects.refreshIfStale();
       const children = (await opts.componentMetrics?.()) ?? [];
       const text = children.length ? renderFamilies(mergeFamilies(metrics.families(), children)) : metrics.render();
       return sendText(res, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
@@ -352,6 +360,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       upgrades.close();
       aggregator.close();
       metricsApi?.close();
+      stopInflightReport();
       state.close();
       server.closeAllConnections();
       for (const s of sockets) s.destroy();

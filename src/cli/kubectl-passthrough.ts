@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
 import { adminKubeconfigYaml } from './admin-kubeconfig.js';
-import { which } from './doctor/checks.js';
+import { which } from '../util/which.js';
 
 export async function kubectlPassthrough(args: string[], dataDir: string): Promise<number> {
   const kubectl = await which('kubectl');

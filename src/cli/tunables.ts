@@ -25,6 +25,10 @@ export interface Tunables {
   volumeBindTimeoutMs?: number;
   /** GIFEE_METRIC_RESOLUTION_MS: how often the metrics API scrapes the nodes' /metrics/resource (metrics-server's --metric-resolution, default 15 s). */
   metricResolutionMs?: number;
+  /** GIFEE_HPA_SYNC_PERIOD_MS: how often each HorizontalPodAutoscaler is reconciled (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** GIFEE_HPA_DOWNSCALE_STABILIZATION_MS: the scale-down stabilization window without behavior (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -38,6 +42,8 @@ const VARIABLES: Record<keyof Tunables, string> = {
   quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
   volumeBindTimeoutMs: 'GIFEE_VOLUME_BIND_TIMEOUT_MS',
   metricResolutionMs: 'GIFEE_METRIC_RESOLUTION_MS',
+  hpaSyncPeriodMs: 'GIFEE_HPA_SYNC_PERIOD_MS',
+  hpaDownscaleStabilizationMs: 'GIFEE_HPA_DOWNSCALE_STABILIZATION_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

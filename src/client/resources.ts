@@ -30,5 +30,8 @@ export const R = {
   csinodes: { group: 'storage.k8s.io', version: 'v1', plural: 'csinodes', namespaced: false },
   csidrivers: { group: 'storage.k8s.io', version: 'v1', plural: 'csidrivers', namespaced: false },
   csistoragecapacities: { group: 'storage.k8s.io', version: 'v1', plural: 'csistoragecapacities' },
+  volumesnapshots: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' },
+  volumesnapshotcontents: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', namespaced: false },
+  volumesnapshotclasses: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', namespaced: false },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } satisfies Record<string, ResourceRef>;

@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { RotatingCredentials } from './rotating-credentials.js';
 import type { KObject } from '../api/kind.js';
+import { hostOf, recordRestRequest } from './rest-metrics.js';
 
 export interface ClientConfig {
   server: string;
@@ -69,6 +70,8 @@ export interface WatchEvent {
 export class RestClient {
   private agent: https.Agent;
   private agentGeneration = 0;
+  /** The server's host:port, as the rest_client_* metrics label it. */
+  private host?: string;
 
   constructor(readonly config: ClientConfig) {
     this.agent = this.makeAgent();
@@ -96,7 +99,9 @@ export class RestClient {
   }
 
   private open(method: string, path: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
-    return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const host = (this.host ??= hostOf(this.config.server));
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
       const req = https.request(
         this.config.server + path,
@@ -110,7 +115,16 @@ export class RestClient {
       );
       req.on('error', reject);
       req.end(data);
-    });
+    }).then(
+      (res) => {
+        recordRestRequest(host, method, res.statusCode, start);
+        return res;
+      },
+      (e) => {
+        recordRestRequest(host, method, undefined, start);
+        throw e;
+      },
+    );
   }
 
   async request<T = KObject>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {

@@ -16,7 +16,6 @@ import { WorkQueue } from '../client/workqueue.js';
 
 const reconciles = metrics.counter('controller_reconcile_total', 'Reconciles by controller and result.');
 const duration = metrics.histogram('controller_reconcile_duration_seconds', 'Reconcile latency by controller.');
-const depth = metrics.gauge('controller_workqueue_depth', "Items waiting in each controller's queue.");
 
 export interface ReconcileResult {
   /** Reconcile this key again after this many milliseconds (e.g. when minReadySeconds will have passed). */
@@ -36,11 +35,11 @@ export const ownKey: KeyMapper = (old, obj) => keyOf((obj ?? old)!);
 type State = 'new' | 'starting' | 'running' | 'stopped';
 
 export abstract class Controller {
-  readonly queue = new WorkQueue<string>();
+  /** Named after the controller: workqueue_*{name} in /metrics, as kube-controller-manager's queues. */
+  readonly queue: WorkQueue<string>;
   /** This controller's informers: shared with every other consumer of the factory. */
   protected readonly informers: InformerScope;
   private state: State = 'new';
-  private depthTimer?: NodeJS.Timeout;
   private workersDone: Promise<void>[] = [];
 
   constructor(
@@ -50,6 +49,7 @@ export abstract class Controller {
     private workers = 2,
   ) {
     this.informers = factory.scope(name);
+    this.queue = new WorkQueue<string>({ name });
   }
 
   /** Bring the world to what `key` declares. Throwing retries the key with backoff. */
@@ -111,15 +111,12 @@ export abstract class Controller {
       if (this.state !== 'starting') return;
       this.state = 'running';
       for (let i = 0; i < this.workers; i++) this.workersDone.push(this.work());
-      this.depthTimer = setInterval(() => depth.set(this.queue.length, { controller: this.name }), 5000);
-      this.depthTimer.unref();
     })().catch((e) => this.log.error('controller failed to start', { err: e }));
   }
 
   stop() {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
-    clearInterval(this.depthTimer);
     this.informers.close();
     this.queue.shutdown();
     this.onStop();

@@ -34,6 +34,10 @@ import { ClusterRoleAggregationController } from './clusterrole-aggregation/clus
 import { DisruptionController } from './disruption/disruption.js';
 import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
+import { volumeControllers } from './persistentvolume/controllers.js';
+import { SnapshotController } from './snapshot/snapshot-controller.js';
+import { HorizontalController } from './podautoscaler/horizontal.js';
+import { AttachDetachController } from './attachdetach/attachdetach.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -45,6 +49,10 @@ export interface ControllerTimings {
   nodeMonitorGraceMs?: number;
   /** The quota controller's full resync (default 5 minutes). */
   quotaResyncMs?: number;
+  /** The HPA controller's sync period (--horizontal-pod-autoscaler-sync-period, default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 minutes). */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export interface ManagerLeaderElection {
@@ -111,6 +119,10 @@ export async function startControllerManager(opts: {
     new ClusterRoleAggregationController(as('clusterroleaggregation'), factory, log.child({ controller: 'clusterrole-aggregation' })),
     new ResourceQuotaController(as('resourcequota'), factory, log.child({ controller: 'resourcequota' }), { resyncMs: opts.timings?.quotaResyncMs }),
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
+    ...volumeControllers(as, factory, log),
+    new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
+    new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
+    new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -30,4 +30,12 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   clusterroleaggregation: 'clusterrole-aggregation-controller',
   resourcequota: 'resourcequota-controller',
   disruption: 'disruption-controller',
+  persistentvolumebinder: 'persistent-volume-binder',
+  pvcprotection: 'pvc-protection-controller',
+  pvprotection: 'pv-protection-controller',
+  expand: 'expand-controller',
+  ephemeralvolume: 'ephemeral-volume-controller',
+  snapshot: 'snapshot-controller',
+  horizontalpodautoscaling: 'horizontal-pod-autoscaler',
+  attachdetach: 'attachdetach-controller',
 } as const;

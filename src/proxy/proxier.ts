@@ -43,7 +43,12 @@ export interface ServiceProxy {
   stop(): Promise<void>;
 }
 
-const syncDuration = metrics.histogram('gifee_proxy_sync_duration_seconds', 'Time to compute and apply the service proxy rules.');
+// kube-proxy's name and buckets (1 ms doubling to about 16 s), by nftables table.
+const syncDuration = metrics.histogram(
+  'kubeproxy_sync_proxy_rules_duration_seconds',
+  'Seconds to compute and apply the service proxy rules, by table.',
+  Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i),
+);
 const ruleGauge = metrics.gauge('gifee_proxy_rules', 'nftables rules and set elements the service proxy holds.');
 const syncErrors = metrics.counter('gifee_proxy_sync_errors_total', 'Service proxy syncs that failed to apply.');
 

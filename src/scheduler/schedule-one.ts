@@ -13,7 +13,7 @@ import { bind, deleteVictim, markUnschedulable } from './api-writes.js';
 import { TokenBucket } from './event-budget.js';
 import type { SchedulerCache } from './cache.js';
 import type { CycleState, Framework } from './framework.js';
-import { preemptionAttempts, preemptionVictims, scheduleAttempts, schedulingDuration } from './metrics.js';
+import { preemptionAttempts, preemptionVictims, profileOf, scheduleAttempts, schedulingDuration } from './metrics.js';
 import { podInfo, type PodInfo } from './pod-info.js';
 import { preempt, type PreemptionOutcome } from './plugins/default-preemption.js';
 import type { QueuedPod, SchedulingQueue } from './queue.js';
@@ -82,8 +82,8 @@ export class PodScheduler {
     try {
       await bind(this.client, pod, node);
       const took = seconds(start);
-      scheduleAttempts.inc({ result: 'scheduled' });
-      schedulingDuration.observe(took, { result: 'scheduled' });
+      scheduleAttempts.inc({ result: 'scheduled', profile: profileOf(pod) });
+      schedulingDuration.observe(took, { result: 'scheduled', profile: profileOf(pod) });
       this.onBound?.(qp.key, node, { cycleSeconds, seconds: took });
       this.queue.done(qp.key);
       this.log.debug('pod bound', { pod: qp.key, node, attempts: qp.attempts });
@@ -91,8 +91,8 @@ export class PodScheduler {
     } catch (e) {
       this.fw.runUnreserve(state, info, node);
       this.cache.forget(qp.key);
-      scheduleAttempts.inc({ result: 'error' });
-      schedulingDuration.observe(seconds(start), { result: 'error' });
+      scheduleAttempts.inc({ result: 'error', profile: profileOf(pod) });
+      schedulingDuration.observe(seconds(start), { result: 'error', profile: profileOf(pod) });
       if (isNotFound(e) || (isConflict(e) && /already assigned|being deleted/.test((e as Error).message))) {
         this.queue.done(qp.key); // gone or placed by someone else: nothing to retry
         return;
@@ -131,8 +131,8 @@ export class PodScheduler {
   }
 
   private fail(qp: QueuedPod, pod: Pod, start: bigint, message: string, result: 'unschedulable' | 'error', nominated?: string, retry = false) {
-    scheduleAttempts.inc({ result });
-    schedulingDuration.observe(seconds(start), { result });
+    scheduleAttempts.inc({ result, profile: profileOf(pod) });
+    schedulingDuration.observe(seconds(start), { result, profile: profileOf(pod) });
     this.log.info('pod is unschedulable', { pod: qp.key, attempts: qp.attempts, message });
     this.events.record(pod, 'Warning', 'FailedScheduling', message);
     markUnschedulable(this.client, pod, message, nominated, retry ? 'SchedulerError' : 'Unschedulable').catch((e) => {

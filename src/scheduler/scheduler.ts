@@ -160,7 +160,16 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
     onDelete: (o) => cache.namespaceLabels.delete(o.metadata?.name ?? ''),
   });
 
-  metrics.gauge('scheduler_pending_pods', 'Pods waiting in each part of the scheduling queue.', () => Object.entries(queue.lengths).map(([q, n]) => [{ queue: q }, n]));
+  // kube-scheduler's queues (active, backoff, unschedulable); pods being scheduled right now are gifee's own figure.
+  metrics.gauge('scheduler_pending_pods', 'Pods waiting in each part of the scheduling queue (active, backoff, unschedulable).', () => {
+    const { active, backoff, unschedulable } = queue.lengths;
+    return [
+      [{ queue: 'active' }, active],
+      [{ queue: 'backoff' }, backoff],
+      [{ queue: 'unschedulable' }, unschedulable],
+    ];
+  });
+  metrics.gauge('gifee_scheduler_in_flight_pods', 'Pods taken off the queue and not yet bound or failed.', () => queue.lengths.inFlight);
 
   informers.start();
   queue.run();

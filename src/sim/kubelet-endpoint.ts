@@ -20,7 +20,8 @@ import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { SimStreamTarget, type SimPodLookup } from './kubelet-target.js';
 import { syntheticResourceMetrics, type NodeCounter } from './resource-metrics.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { KubeletStatsEndpoints } from '../agent/streams/stats-endpoints.js';
 
 /** What the endpoint needs from the cluster to be trusted by the API server and to trust it. */
 export interface SimKubeletCredentials {
@@ -128,20 +129,28 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
     },
   };
 
-  // Synthetic figures for the node the server name says (resource-metrics.ts); its CPU counter persists between scrapes.
+  // Synthetic figures for the node the server name says (resource-metrics.ts); its CPU counter
+  // persists between scrapes. cAdvisor and the Summary API carry nothing for simulated nodes.
   const counters = new Map<string, NodeCounter>();
-  const resourceMetrics = (req: IncomingMessage, res: ServerResponse) => {
+  const nodeOf = (req: IncomingMessage) => {
     const node = (req.socket as TLSSocket).servername;
-    if (typeof node !== 'string' || !o.isOurs(node)) return void res.writeHead(404).end();
-    let counter = counters.get(node);
-    if (!counter) counters.set(node, (counter = { ns: 0n, at: Date.now() }));
-    const body = syntheticResourceMetrics(o.pods.onNode?.(node) ?? [], Date.now(), counter);
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
+    return typeof node === 'string' && o.isOurs(node) ? node : undefined;
+  };
+  const stats: KubeletStatsEndpoints = {
+    async resourceMetrics(req) {
+      const node = nodeOf(req);
+      if (!node) return '';
+      let counter = counters.get(node);
+      if (!counter) counters.set(node, (counter = { ns: 0n, at: Date.now() }));
+      return syntheticResourceMetrics(o.pods.onNode?.(node) ?? [], Date.now(), counter);
+    },
+    cadvisorMetrics: async () => '',
+    summary: async (req) => ({ node: { nodeName: nodeOf(req) ?? '', systemContainers: [] }, pods: [] }),
   };
 
   const target = new SimStreamTarget(o.pods, await mkdtemp(join(tmpdir(), 'gifee-sim-logs-')));
   try {
-    const server = await startStreamServer({ host: SIMULATED_NODE_IP, port: o.port ?? 0, tls: { clientCA: o.clientCA, sni }, auth, target, log: log.child({ part: 'kubelet' }), paths: { '/metrics/resource': resourceMetrics } });
+    const server = await startStreamServer({ host: SIMULATED_NODE_IP, port: o.port ?? 0, tls: { clientCA: o.clientCA, sni }, auth, target, log: log.child({ part: 'kubelet' }), stats });
     return {
       port: server.port,
       target,

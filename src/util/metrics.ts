@@ -2,6 +2,7 @@
 // Each component registers its metrics on the process-wide registry; /metrics renders it.
 
 import { registerEventLoopMetrics } from './event-loop-metrics.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 type Labels = Record<string, string>;
 const labelKey = (l: Labels) =>
@@ -20,15 +21,18 @@ interface Metric {
 export class Counter implements Metric {
   readonly type = 'counter';
   private values = new Map<string, number>();
+  /** collect: a total kept elsewhere (the process' CPU time), read at each scrape. */
   constructor(
     readonly name: string,
     readonly help: string,
+    private collect?: () => number,
   ) {}
   inc(labels: Labels = {}, by = 1) {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   render() {
+    if (this.collect) this.values.set('', this.collect());
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
   }
 }
@@ -51,11 +55,19 @@ export class Gauge implements Metric {
   dec(labels: Labels = {}, by = 1) {
     this.inc(labels, -by);
   }
+  /** Drop a series (its object is gone), so it is no longer exported. */
+  delete(labels: Labels = {}) {
+    this.values.delete(labelKey(labels));
+  }
   render() {
     if (this.collect) {
       const v = this.collect();
       if (typeof v === 'number') this.values.set('', v);
-      else for (const [l, n] of v) this.values.set(labelKey(l), n);
+      else {
+        // The collector lists every current series: one it no longer lists (a stopped queue) is gone, not stale.
+        this.values.clear();
+        for (const [l, n] of v) this.values.set(labelKey(l), n);
+      }
     }
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
   }
@@ -119,8 +131,8 @@ export class Registry {
     this.metrics.set(name, n);
     return n;
   }
-  counter(name: string, help: string) {
-    return this.get(name, () => new Counter(name, help));
+  counter(name: string, help: string, collect?: () => number) {
+    return this.get(name, () => new Counter(name, help, collect));
   }
   gauge(name: string, help: string, collect?: () => number | [Labels, number][]) {
     return this.get(name, () => new Gauge(name, help, collect));
@@ -143,7 +155,6 @@ export class Registry {
 
 /** The process-wide registry, with process metrics every component gets for free. */
 export const metrics = new Registry();
-metrics.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage().rss);
-metrics.gauge('process_start_time_seconds', 'Start time of the process since the Unix epoch in seconds.', () => Math.floor(Date.now() / 1000 - process.uptime()));
+registerProcessMetrics(metrics);
 metrics.gauge('nodejs_heap_used_bytes', 'V8 heap used in bytes.', () => process.memoryUsage().heapUsed);
 registerEventLoopMetrics(metrics);

@@ -85,3 +85,16 @@ test('the process runtime refuses a pod whose securityContext it cannot enforce,
   assert.match((await c.kubectl(['describe', 'pod', 'hardened'])).stdout, /Error: the process runtime cannot enforce runAsUser/);
   await c.kubectl(['delete', 'pod', 'hardened', '--wait=true']);
 });
+
+test("without cgroups, containers' CPU and memory come from their processes (summary and /metrics/resource)", { skip }, async () => {
+  await c.kubectl(['run', 'counted', '--image=gifee.local/busybox:1', '--', 'sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 3600']);
+  await until('counted Running', async () => (await c.kubectl(['get', 'pod', 'counted', '-o', 'jsonpath={.status.phase}'])).stdout === 'Running');
+  const node = (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
+  await until('counted in the summary with CPU and memory', async () => {
+    const summary = JSON.parse((await c.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/stats/summary`])).stdout);
+    const ctr = summary.pods.find((p: any) => p.podRef.name === 'counted')?.containers?.[0];
+    return ctr?.cpu?.usageCoreNanoSeconds > 0 && ctr?.memory?.workingSetBytes > 0;
+  });
+  const resource = (await c.kubectl(['get', '--raw', `/api/v1/nodes/${node}/proxy/metrics/resource`])).stdout;
+  assert.match(resource, /^container_memory_working_set_bytes\{container="counted",namespace="default",pod="counted"\} /m);
+});

@@ -1,6 +1,6 @@
 // The scheduler's volume plugins in a real `gifee server` with simulated nodes (Node objects through
-// the API) and no PV controller: the test plays the storage side itself (binding claims, creating
-// provisioned volumes). Immediate claims that cannot bind keep pods Pending with Kubernetes' message;
+// the API): no node runs a provisioner, so the test plays it (creating provisioned volumes, binding
+// them as a provisioner and the PV controller would; the real PV controller runs too and agrees). Immediate claims that cannot bind keep pods Pending with Kubernetes' message;
 // a WaitForFirstConsumer claim gets volume.kubernetes.io/selected-node and the pod binds once the
 // claim is Bound (and is retried when the provisioner gives up); a static local volume with node
 // affinity steers its pod; ReadWriteOncePod claims and CSI volume limits are enforced.

@@ -200,7 +200,7 @@ ${container()}`;
 
 test('metrics count attempts', async () => {
   const m = await cluster.request('GET', '/metrics');
-  assert.match(m.body, /scheduler_schedule_attempts_total\{result="scheduled"\} \d+/);
-  assert.match(m.body, /scheduler_schedule_attempts_total\{result="unschedulable"\} \d+/);
-  assert.match(m.body, /scheduler_scheduling_duration_seconds_bucket/);
+  assert.match(m.body, /scheduler_schedule_attempts_total\{profile="default-scheduler",result="scheduled"\} \d+/);
+  assert.match(m.body, /scheduler_schedule_attempts_total\{profile="default-scheduler",result="unschedulable"\} \d+/);
+  assert.match(m.body, /scheduler_scheduling_attempt_duration_seconds_bucket/);
 });

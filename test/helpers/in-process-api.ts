@@ -37,7 +37,8 @@ export interface InProcessApi {
   stop(): Promise<void>;
 }
 
-export async function startInProcessApi(opts: { authorizer?: Authorizer | ((state: ApiState) => Authorizer); tokenAuthenticators?: TokenAuthenticator[] } = {}): Promise<InProcessApi> {
+/** serviceAccounts: issue and accept service account tokens (signed with the test PKI's key), as `gifee server` does. */
+export async function startInProcessApi(opts: { authorizer?: Authorizer | ((state: ApiState) => Authorizer); tokenAuthenticators?: TokenAuthenticator[]; serviceAccounts?: boolean } = {}): Promise<InProcessApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gifee-api-'));
   let store: Store | undefined;
   let server: ApiServer | undefined;
@@ -53,6 +54,7 @@ export async function startInProcessApi(opts: { authorizer?: Authorizer | ((stat
       compactionIntervalMs: 0,
       authorizer: opts.authorizer,
       tokenAuthenticators: opts.tokenAuthenticators,
+      ...(opts.serviceAccounts ? { serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: 'https://kubernetes.default.svc.cluster.local' } } : {}),
     });
     const api = server;
     const st = store;

@@ -7,8 +7,11 @@
 // pressure (nodefs/imagefs bytes) pods are ranked as for memory with their ephemeral-storage use
 // (emptyDirs, logs, writable layers) against their ephemeral-storage requests; under inode pressure
 // the lowest priority pod with the most files goes.
+// Before any of that, pods past their own local-disk limits (an emptyDir's sizeLimit, ephemeral-storage
+// limits) are evicted, all of them, whatever the node's pressure (local-storage.ts).
 
 import type { Logger } from '../../util/log.js';
+import { hasLocalStorageLimits, localStorageViolation, type LocalStorageLimits } from './local-storage.js';
 import { evictionMessage, formatBytes, type ContainerUsage } from './message.js';
 import { PressureTracker } from './pressure.js';
 import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
@@ -17,6 +20,9 @@ import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold 
 
 /** Disk signals in the order pressure on them is relieved. */
 const DISK_SIGNALS = ['nodefs.available', 'imagefs.available', 'nodefs.inodesFree', 'imagefs.inodesFree'] as const;
+
+/** Files past which a pod's local-storage limits are checked once a minute instead of every interval. */
+const LOCAL_STORAGE_SLOW_ENTRIES = 20_000;
 
 /** The kubelet's monitoring interval (housekeeping). */
 export const MONITORING_INTERVAL_MS = 10_000;
@@ -31,6 +37,8 @@ export interface EvictablePod {
   containers: { name: string; id?: string; memoryRequest: number; ephemeralRequest?: number; writableLayer?: string }[];
   /** Where the pod's other local disk use lives: its directory (emptyDirs...) and its logs. */
   storagePaths?: string[];
+  /** Its own local-disk limits, when it declares any (emptyDir sizeLimit, ephemeral-storage limits). */
+  localStorage?: LocalStorageLimits;
 }
 
 export interface EvictionTarget {
@@ -65,6 +73,8 @@ export class EvictionManager {
   private running = false;
   /** When each soft threshold (by signal) was first seen crossed in the current run of crossings. */
   private softSince = new Map<string, number>();
+  /** Pods whose local-storage walk was long: when to walk them again. */
+  private localNext = new Map<string, number>();
   /** The grace a pod evicted in this tick gets (0 for a hard threshold). */
   private grace = 0;
 
@@ -99,6 +109,9 @@ export class EvictionManager {
         this.last = key;
         this.o.onPressure(inPressure);
       }
+      // Pods past their own limits go first, all of them, and end this interval's decisions.
+      const local = await this.evictForLocalStorage(now);
+      if (local) return local;
       // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
       const memory = met.find((t) => t.signal === 'memory.available');
       if (memory) {
@@ -141,6 +154,32 @@ export class EvictionManager {
     this.grace = 0;
     if (hard.length === 0 && soft.length > 0) this.grace = this.o.maxPodGraceSeconds && this.o.maxPodGraceSeconds > 0 ? this.o.maxPodGraceSeconds : Number.MAX_SAFE_INTEGER;
     return [...hard, ...soft];
+  }
+
+  /** The kubelet's localStorageEviction: every pod past one of its local-disk limits; the first uid evicted. */
+  private async evictForLocalStorage(now: number): Promise<string | undefined> {
+    let first: string | undefined;
+    const pods = this.o.pods.activePods();
+    for (const uid of this.localNext.keys()) if (!pods.some((p) => p.uid === uid)) this.localNext.delete(uid);
+    for (const p of pods) {
+      if (p.critical || !p.localStorage || !hasLocalStorageLimits(p.localStorage)) continue;
+      // A pod with many files is walked once a minute, not every interval: the walk is its cost.
+      if ((this.localNext.get(p.uid) ?? 0) > now) continue;
+      let entries = 0;
+      const message = await localStorageViolation(p.localStorage, async (paths) => {
+        const u = await this.o.stats.diskUsage(paths);
+        entries += u?.inodes ?? 0;
+        return u;
+      });
+      if (entries > LOCAL_STORAGE_SLOW_ENTRIES) this.localNext.set(p.uid, now + 60_000);
+      else this.localNext.delete(p.uid);
+      if (!message) continue;
+      this.o.log.warn('evicting pod past its local storage limit', { pod: p.name, uid: p.uid, message });
+      // The kubelet's immediate eviction: one second of grace.
+      this.o.pods.evict(p.uid, message, 1);
+      first ??= p.uid;
+    }
+    return first;
   }
 
   private async evictForDisk(t: Threshold, available: number, amount: number): Promise<string | undefined> {

@@ -34,6 +34,8 @@ export interface Container {
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   volumeMounts?: { name: string; mountPath: string; subPath?: string; subPathExpr?: string; readOnly?: boolean }[];
+  /** Raw block volumes (volumeMode Block claims) given to the container as device nodes. */
+  volumeDevices?: { name: string; devicePath: string }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
@@ -72,6 +74,10 @@ export interface Volume {
   downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
   projected?: { sources?: ProjectedSource[]; defaultMode?: number };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  /** A generic ephemeral volume: its claim <pod>-<volume> is made from the template by the ephemeral volume controller. */
+  ephemeral?: { volumeClaimTemplate?: unknown };
+  /** An inline (ephemeral) CSI volume: made by the driver for this pod alone, gone with it. */
+  csi?: { driver: string; readOnly?: boolean; fsType?: string; volumeAttributes?: Record<string, string>; nodePublishSecretRef?: { name?: string } };
   [source: string]: unknown;
 }
 

@@ -25,13 +25,18 @@ import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
+import { containerDevices } from '../volumes/container-devices.js';
+import type { VolumeError } from '../volumes/volume-error.js';
 import { removeStaged, stageSubPath, subPathOf } from '../volumes/subpath.js';
 import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefResolver } from './container-config.js';
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
+import { podStartDuration } from './kubelet-metrics.js';
 import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
+import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -58,6 +63,8 @@ export interface WorkerDeps {
   csi?: CsiRegistry;
   /** The base of the CSI paths (src/csi/paths.ts): the agent's directory, or --kubelet-dir. */
   csiDir?: string;
+  /** The node's CSI volume manager (stage/publish reference counts shared by all pods); the PodManager makes it from csi. */
+  csiVolumes?: CsiVolumeManager;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -73,6 +80,8 @@ export class PodWorker {
   private wake?: NodeJS.Timeout;
   private lastStatus = '';
   private startTime?: string;
+  /** When this agent first saw the pod (still Pending), until it runs: kubelet_pod_start_duration_seconds. */
+  private firstSeen?: bigint;
   private sandboxError?: { reason: string; message: string };
   private terminating?: Promise<void>;
   private finished = false;
@@ -90,6 +99,8 @@ export class PodWorker {
   ) {
     this.dir = join(d.dataDir, 'pods', pod.metadata.uid);
     this.startTime = pod.status?.startTime;
+    // A pod already past Pending (the agent restarted) did not start now: it is not timed.
+    if (!pod.status?.phase || pod.status.phase === 'Pending') this.firstSeen = process.hrtime.bigint();
   }
 
   get uid() {
@@ -147,7 +158,7 @@ export class PodWorker {
     for (const [name, pv] of this.volumes ?? []) {
       if (pv.refreshAt === undefined || pv.refreshAt > now) continue;
       try {
-        const fresh = await refreshVolume(this.pod, this.dir, name, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP });
+        const fresh = await refreshVolume(this.pod, this.dir, name, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes);
         if (fresh) this.volumes!.set(name, fresh);
       } catch (e) {
         // The current token stays until it expires; try again soon.
@@ -291,7 +302,7 @@ export class PodWorker {
     // an eviction for disk pressure must relieve it, as the kubelet tears down a terminated pod's
     // volumes and collects its dead containers. Logs stay for `kubectl logs`.
     for (const r of this.records.values()) if (r.current) await this.d.runtime.remove(r.current.id).catch(logFailure(this.log, 'removing a container of the evicted pod', { id: r.current.id }));
-    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the volumes of the evicted pod'));
+    await cleanupVolumes(this.dir, this.d.csiVolumes).catch(logFailure(this.log, 'removing the volumes of the evicted pod'));
     this.evicted!.done = true;
   }
 
@@ -354,8 +365,8 @@ export class PodWorker {
         this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
       }
       if (!this.volumes) {
-        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }).catch((e: Error) => {
-          throw Object.assign(e, { reason: 'FailedMount', msg: `MountVolume.SetUp failed: ${e.message}` });
+        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
+          throw Object.assign(e, { reason: 'FailedMount', msg: (e as VolumeError).eventMessage ?? `MountVolume.SetUp failed: ${e.message}` });
         });
         this.scheduleVolumeRefresh();
       } else await this.refreshDueVolumes();
@@ -438,6 +449,8 @@ export class PodWorker {
     const id = `${this.uid.slice(0, 8)}-${r.init ? 'i' : 'c'}-${c.name}-${next}`;
     const logDir = containerLogDir(this.d.dataDir, pod, c.name, this.uid);
     await mkdir(logDir, { recursive: true });
+    const devices = containerDevices(c, this.volumes);
+    if (typeof devices === 'string') return this.configError(r, devices);
     const mounts: Mount[] = [];
     if (this.files) {
       mounts.push({ source: this.files.hosts, destination: '/etc/hosts' }, { source: this.files.hostname, destination: '/etc/hostname' }, { source: this.files.resolv, destination: '/etc/resolv.conf' });
@@ -501,6 +514,7 @@ export class PodWorker {
       logPath: join(logDir, `${next}.log`),
       oomScoreAdj: Math.max(this.d.oomScoreAdjFloor ?? -1000, containerOomScoreAdj(pod, c, this.d.nodeCapacity.memory ?? 0)),
       security,
+      ...(devices.length ? { devices } : {}),
     });
     r.restartCount = next;
     r.current = info;
@@ -620,6 +634,10 @@ export class PodWorker {
       rejected: this.rejected,
     });
     this.lastPhase = status.phase;
+    if (status.phase === 'Running' && this.firstSeen !== undefined) {
+      podStartDuration.observe(Number(process.hrtime.bigint() - this.firstSeen) / 1e9);
+      this.firstSeen = undefined;
+    }
     const json = JSON.stringify(status);
     if (json === this.lastStatus) return;
     try {
@@ -690,8 +708,8 @@ export class PodWorker {
     }
   }
 
-  /** Removes everything this pod had on the node. Safe to call again. */
-  async cleanup() {
+  /** Removes everything this pod had on the node. Safe to call again. orphan: the pod is gone from the API (found on disk). */
+  async cleanup(opts: { orphan?: boolean } = {}) {
     clearTimeout(this.wake);
     clearTimeout(this.refreshTimer);
     // Each step on its own: one failing (logged) must not keep the others from freeing what they can.
@@ -701,7 +719,7 @@ export class PodWorker {
     if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(logFailure(this.log, 'removing the pod sandbox'));
     // No sandbox in memory (an orphan after a restart): the default paths, which may well not exist.
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
-    await cleanupVolumes(this.dir).catch(logFailure(this.log, 'removing the pod volumes'));
+    await cleanupVolumes(this.dir, this.d.csiVolumes, opts).catch(logFailure(this.log, 'removing the pod volumes'));
     // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
     const left = await mountsUnder(this.dir);
     if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });
@@ -729,12 +747,37 @@ export class PodWorker {
     return { path, running, stopped };
   }
 
+  /** What the stats collector reads for this pod (agent/stats): running containers, volumes, whether it has its own network. */
+  statsTarget(): StatsPodTarget | undefined {
+    if (!this.sandbox || this.finished || this.gone) return undefined;
+    const containers: StatsContainerTarget[] = [];
+    for (const r of this.records.values()) {
+      const cur = r.current;
+      if (cur?.state !== 'running') continue;
+      containers.push({ name: r.spec.name, id: cur.id, image: r.spec.image, startedAt: cur.startedAt, pid: cur.pid, logDir: containerLogDir(this.d.dataDir, this.pod, r.spec.name, this.uid), writableLayer: this.d.runtime.writableLayer?.(cur.id) });
+    }
+    const volumes: StatsVolumeTarget[] = [];
+    for (const v of this.pod.spec.volumes ?? []) {
+      const prepared = this.volumes?.get(v.name);
+      // hostPath volumes are the host's files, not the pod's use (the kubelet reports none either).
+      if (!prepared || v.hostPath) continue;
+      volumes.push({ name: v.name, path: prepared.path, pvcName: v.persistentVolumeClaim?.claimName });
+    }
+    const m = this.pod.metadata;
+    return { uid: this.uid, namespace: m.namespace ?? 'default', name: m.name, startTime: this.startTime, hostNetwork: !!this.sandbox.hostNetwork, containers, volumes };
+  }
+
   containerRecord(name: string): ContainerRecord | undefined {
     return this.records.get(`app/${name}`) ?? this.records.get(`init/${name}`);
   }
 
   get ip() {
     return this.podIP;
+  }
+
+  /** Where a volume of this pod is on the node, once prepared (for volume stats and size checks). */
+  volumePath(name: string): string | undefined {
+    return this.volumes?.get(name)?.path;
   }
 
   get netnsPath() {

@@ -36,6 +36,13 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
   // Its own cgroup namespace: the container sees its cgroup as the root, not the host's hierarchy.
   if (sec) namespaces.push({ type: 'cgroup' });
   const r = cfg.resources;
+  // Host devices of a privileged container, then the pod's block volumes at their devicePaths (a
+  // volume's device wins over a host device at the same path).
+  const volumeDevices = cfg.devices ?? [];
+  const devicePaths = new Set(volumeDevices.map((d) => d.path));
+  const devices = [...(sec?.devices ?? []).filter((d) => !devicePaths.has(d.path)), ...volumeDevices.map(({ access: _, ...d }) => d)];
+  // The device cgroup: deny everything, then allow each block volume (a privileged container has everything anyway).
+  const deviceRules = cfg.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }, ...volumeDevices.map((d) => ({ allow: true, type: d.type, major: d.major, minor: d.minor, access: d.access }))];
   return {
     ociVersion: '1.0.2',
     process: {
@@ -63,12 +70,13 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       namespaces,
       cgroupsPath,
       resources: {
-        devices: cfg.privileged ? [{ allow: true, access: 'rwm' }] : [{ allow: false, access: 'rwm' }],
+        devices: deviceRules,
         ...(r.memoryLimit ? { memory: { limit: r.memoryLimit, swap: r.memoryLimit } } : {}),
         ...(r.cpuShares || r.cpuQuota ? { cpu: { ...(r.cpuShares ? { shares: r.cpuShares } : {}), ...(r.cpuQuota ? { quota: r.cpuQuota, period: r.cpuPeriod ?? 100000 } : {}) } } : {}),
         ...(r.pidsLimit ? { pids: { limit: r.pidsLimit } } : {}),
       },
       ...(sec ? securityOf(sec) : cfg.privileged ? {} : { maskedPaths: MASKED, readonlyPaths: READONLY }),
+      ...(devices.length ? { devices } : {}),
     },
   };
 }
@@ -80,6 +88,5 @@ function securityOf(sec: SecuritySettings): Record<string, unknown> {
     ...(sec.readonlyPaths.length ? { readonlyPaths: sec.readonlyPaths } : {}),
     ...(sec.seccomp ? { seccomp: sec.seccomp } : {}),
     ...(Object.keys(sec.sysctls).length ? { sysctl: sec.sysctls } : {}),
-    ...(sec.devices.length ? { devices: sec.devices } : {}),
   };
 }

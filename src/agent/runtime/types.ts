@@ -67,6 +67,20 @@ export interface ContainerConfig {
   oomScoreAdj?: number;
   /** What the pod's securityContext resolved to (security/container-security.ts); absent: the runtime's defaults. */
   security?: SecuritySettings;
+  /** Raw block volumes (volumeDevices): device nodes created in the container and allowed in its device cgroup. */
+  devices?: ContainerDevice[];
+}
+
+/** A host device given to a container at path (a volumeDevices entry's devicePath), with the cgroup access it gets ("rw", or "r" for a read-only volume). */
+export interface ContainerDevice {
+  path: string;
+  type: 'b' | 'c';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+  access: 'rw' | 'r';
 }
 
 /** A container's isolation, decided by the agent from the pod and the host; the runtime applies it as is. */

@@ -25,5 +25,7 @@ export function unenforceableByProcessRuntime(pod: Pod, c: Container): string[] 
   const apparmor = sc.appArmorProfile ?? psc.appArmorProfile;
   if (apparmor && apparmor.type !== 'Unconfined') out.push(`appArmorProfile ${apparmor.type}`);
   if (pod.spec.hostUsers === false) out.push('hostUsers: false');
+  // No device nodes of its own: a raw block volume would not be where the container looks.
+  if (c.volumeDevices?.length) out.push('volumeDevices');
   return out;
 }

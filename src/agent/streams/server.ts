@@ -29,6 +29,7 @@ import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type R
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
 import type { StreamAuthorizer } from './auth.js';
 import type { SecureContext } from 'node:tls';
+import { type KubeletStatsEndpoints, STATS_PATHS, serveStats } from './stats-endpoints.js';
 
 /** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
 export type StreamServerLimits = ReadTimeouts & ConnectionLimits;
@@ -48,8 +49,8 @@ export interface StreamServerOptions {
   auth: StreamAuthorizer;
   log?: Logger;
   limits?: Partial<StreamServerLimits>;
-  /** Plain GET paths served by others once authorized (a simulated node's synthetic /metrics/resource), by exact path. */
-  paths?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** /metrics/resource, /metrics/cadvisor and /stats/summary (absent: 404, as before). */
+  stats?: KubeletStatsEndpoints;
 }
 
 export interface StreamServer {
@@ -119,9 +120,11 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
       const allowed = await o.auth.check(req, url.pathname);
       if (!allowed.ok) return sendStatus(res, allowed.code, allowed.message);
       // As the kubelet: a worker's own process metrics (event-loop lag, memory...), for cluster admins.
-      if (url.pathname === '/metrics') return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render());
-      const extra = o.paths && Object.hasOwn(o.paths, url.pathname) ? o.paths[url.pathname] : undefined;
-      if (extra) return void (await extra(req, res));
+      if (url.pathname === '/metrics') {
+        const extra = (await o.stats?.kubeletMetrics?.(req).catch(() => '')) ?? '';
+        return void res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }).end(metrics.render() + extra);
+      }
+      if (o.stats && STATS_PATHS.has(url.pathname)) return await serveStats(url, req, res, o.stats);
       const p = parseStreamPath(url.pathname);
       if (!p) return sendStatus(res, 404, `the agent does not serve ${url.pathname}`);
       if (p.kind !== 'containerLogs') return sendStatus(res, 400, `${p.kind} needs an upgrade to a streaming protocol (WebSocket or SPDY/3.1)`);

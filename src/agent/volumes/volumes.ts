@@ -1,18 +1,28 @@
 // Pod volumes made real on the node: a host directory per volume that containers bind-mount.
 // emptyDir (disk or tmpfs), hostPath (with its type checks), configMap, secret, downwardAPI,
-// projected, and persistentVolumeClaim bound to hostPath/local PersistentVolumes.
+// projected, nfs and iscsi (network-volumes.ts), and claims (persistentVolumeClaim, generic
+// ephemeral) bound to hostPath/local/nfs/iscsi PersistentVolumes or to CSI ones (published through the
+// node's CsiVolumeManager, csi-mounter.ts); Block claims come out as device nodes for the containers'
+// volumeDevices.
 // Generated content is written with Kubernetes' atomic writer layout: files live in a timestamped
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, lchown, readlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, readlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
-import { unmount } from '../runtime/host.js';
+import { mountsUnder, unmount } from '../runtime/host.js';
+import { blockDeviceAt, type BlockDevice } from './block-device.js';
+import { type ClaimObject, type PersistentVolumeObject, resolveClaim } from './claims.js';
+import type { CsiVolumeManager } from './csi-mounter.js';
+import type { CsiDriverObject, VolumeAttachmentObject } from './csi-request.js';
+import { applyFsGroup, requiresPermissionChange } from './fs-group.js';
 import { removeStaged } from './subpath.js';
+import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
+import { VolumeError } from './volume-error.js';
 
 const run = promisify(execFile);
 
@@ -20,8 +30,12 @@ const run = promisify(execFile);
 export interface VolumeSources {
   configMap(namespace: string, name: string): Promise<{ data: Record<string, string>; binaryData: Record<string, string> } | undefined>;
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
-  persistentVolumeClaim(namespace: string, name: string): Promise<{ spec?: { volumeName?: string }; status?: { phase?: string } } | undefined>;
-  persistentVolume(name: string): Promise<{ spec?: { hostPath?: { path: string; type?: string }; local?: { path: string } } } | undefined>;
+  persistentVolumeClaim(namespace: string, name: string): Promise<ClaimObject | undefined>;
+  persistentVolume(name: string): Promise<PersistentVolumeObject | undefined>;
+  /** storage.k8s.io CSIDriver by name (undefined: none, Kubernetes' defaults apply); for CSI volumes. */
+  csiDriver?(name: string): Promise<CsiDriverObject | undefined>;
+  /** storage.k8s.io VolumeAttachment by name; for CSI volumes whose driver needs attaching. */
+  volumeAttachment?(name: string): Promise<VolumeAttachmentObject | undefined>;
   /** A token for the pod's service account bound to the pod (TokenRequest); throws when it cannot be had. */
   serviceAccountToken(namespace: string, serviceAccount: string, req: { audience?: string; expirationSeconds: number; pod: { name: string; uid: string } }): Promise<{ token: string; expirationTimestamp: string }>;
 }
@@ -29,8 +43,10 @@ export interface VolumeSources {
 export interface PreparedVolume {
   path: string;
   readOnly?: boolean;
-  /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then. */
+  /** When to write the volume again (ms since the epoch): it holds a service account token that must be refreshed by then, or its CSI driver wants it republished. */
   refreshAt?: number;
+  /** A Block volume: the device containers get through volumeDevices (path is its node on the host). */
+  device?: BlockDevice;
 }
 
 /** The kubelet's token refresh: at 80% of a token's life, and at least daily. */
@@ -38,8 +54,7 @@ export function tokenRefreshAt(issuedMs: number, expiresMs: number): number {
   return issuedMs + Math.min(0.8 * (expiresMs - issuedMs), 24 * 3600_000);
 }
 
-/** A volume that cannot be set up yet: the pod waits in ContainerCreating with this message. */
-export class VolumeError extends Error {}
+export { VolumeError };
 
 interface FileEntry {
   path: string;
@@ -47,25 +62,27 @@ interface FileEntry {
   mode?: number;
 }
 
-export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<Map<string, PreparedVolume>> {
+/** csi: the node's CSI volume manager; without one, a CSI volume fails as with an unregistered driver. */
+export async function prepareVolumes(pod: Pod, podDir: string, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
   const fsGroup = pod.spec.securityContext?.fsGroup;
   for (const v of pod.spec.volumes ?? []) {
-    const pv = await prepareVolume(pod, podDir, v, src, ips);
-    // The kubelet gives fsGroup the volumes it makes itself; hostPath and PV data stay as they are.
-    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly);
+    const pv = await prepareVolume(pod, podDir, v, src, ips, csi);
+    // The kubelet gives fsGroup the volumes it makes itself (CSI ones per their driver's policy, in
+    // csi-mounter.ts); hostPath and local PV data stay as they are.
+    if (fsGroup !== undefined && (v.emptyDir || v.configMap || v.secret || v.downwardAPI || v.projected)) await applyFsGroup(pv.path, fsGroup, !!pv.readOnly, pod.spec.securityContext?.fsGroupChangePolicy);
     out.set(v.name, pv);
   }
   return out;
 }
 
 /** Writes a volume again (a projected one whose token is due): same content sources, fresh token, one atomic swap. */
-export async function refreshVolume(pod: Pod, podDir: string, name: string, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume | undefined> {
+export async function refreshVolume(pod: Pod, podDir: string, name: string, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<PreparedVolume | undefined> {
   const v = pod.spec.volumes?.find((x) => x.name === name);
-  return v ? prepareVolume(pod, podDir, v, src, ips) : undefined;
+  return v ? prepareVolume(pod, podDir, v, src, ips, csi) : undefined;
 }
 
-async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }): Promise<PreparedVolume> {
+async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSources, ips: { hostIP: string; podIP: string }, csi?: CsiVolumeManager): Promise<PreparedVolume> {
   const ns = pod.metadata.namespace;
   const dir = (kind: string) => join(podDir, 'volumes', kind, v.name);
   if (v.emptyDir) {
@@ -134,17 +151,34 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
     await writeAtomic(await onTmpfs(dir('projected'), files), files, v.projected.defaultMode ?? 0o644);
     return { path: dir('projected'), readOnly: true, ...(refreshAt !== undefined ? { refreshAt } : {}) };
   }
-  if (v.persistentVolumeClaim) {
-    const claim = v.persistentVolumeClaim.claimName;
-    const pvc = await src.persistentVolumeClaim(ns, claim);
-    if (!pvc) throw new VolumeError(`persistentvolumeclaim "${claim}" not found`);
-    const pvName = pvc.spec?.volumeName;
-    if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`persistentvolumeclaim "${claim}" is not bound`);
-    const pv = await src.persistentVolume(pvName);
-    const p = pv?.spec?.hostPath?.path ?? pv?.spec?.local?.path;
-    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath or local source this node can mount`);
-    return { path: pv?.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: v.persistentVolumeClaim.readOnly };
+  if (v.csi) {
+    if (!csi) throw new VolumeError(`driver name ${v.csi.driver} not found in the list of registered CSI drivers`);
+    const p = await csi.publishInline(pod, v);
+    return { path: p.path, readOnly: p.readOnly, ...(p.republishAt ? { refreshAt: p.republishAt } : {}) };
   }
+  const claim = await resolveClaim(pod, v, src);
+  if (claim) {
+    const { pv, pvName } = claim;
+    if (pv.spec?.csi) {
+      const driver = pv.spec.csi.driver;
+      if (!csi) throw new VolumeError(`driver name ${driver} not found in the list of registered CSI drivers`);
+      const p = await csi.publish({ pod, specVolumeName: v.name, claimName: claim.claimName, pvName, pv, mode: claim.mode, readOnly: claim.readOnly });
+      return { path: p.path, readOnly: p.readOnly, ...(p.device ? { device: p.device } : {}), ...(p.republishAt ? { refreshAt: p.republishAt } : {}) };
+    }
+    const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: pv.spec?.nfs as NfsSource | undefined, iscsi: pv.spec?.iscsi as IscsiSource | undefined }, { mountOptions: pv.spec?.mountOptions, readOnly: claim.readOnly });
+    if (network) return network;
+    const p = pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
+    if (!p) throw new VolumeError(`persistentvolume "${pvName}" has no hostPath, local, nfs, iscsi or csi source this node can mount`);
+    if (claim.mode === 'Block') {
+      // A local (or hostPath) Block PV names a device of the node.
+      const device = await blockDeviceAt(p);
+      if (!device) throw new VolumeError(`persistentvolume "${pvName}": ${p} is not a block device`);
+      return { path: p, readOnly: claim.readOnly, device };
+    }
+    return { path: pv.spec?.hostPath ? await hostPath(p, pv.spec.hostPath.type ?? 'DirectoryOrCreate') : p, readOnly: claim.readOnly };
+  }
+  const network = await prepareNetworkVolume(podDir, pod.spec.nodeName ?? '', v.name, { nfs: v.nfs as NfsSource | undefined, iscsi: v.iscsi as IscsiSource | undefined });
+  if (network) return network;
   const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
   throw new VolumeError(`volume "${v.name}": the ${kind} volume source is not supported on this node`);
 }
@@ -258,16 +292,16 @@ async function onTmpfs(dir: string, content: Record<string, Buffer> | FileEntry[
   return dir;
 }
 
-/** The kubelet's volume ownership for fsGroup: group-owned, group-readable (and writable unless read-only), setgid directories. */
-async function applyFsGroup(path: string, gid: number, readOnly: boolean) {
-  const st = await lstat(path);
-  if (st.isSymbolicLink()) return;
-  await lchown(path, st.uid, gid);
-  let mask = readOnly ? 0o440 : 0o660;
-  if (st.isDirectory()) mask |= 0o2110;
-  await chmod(path, (st.mode & 0o7777) | mask);
-  if (st.isDirectory()) for (const e of await readdir(path)) await applyFsGroup(join(path, e), gid, readOnly);
+/**
+ * fsGroupChangePolicy: Always (the default) walks the whole volume; OnRootMismatch skips the walk when
+ * the volume's root already has the group, the permissions and the setgid bit (fs-group.ts).
+ */
+export async function applyFsGroupWithPolicy(path: string, gid: number, readOnly: boolean, policy?: string) {
+  await applyFsGroup(path, gid, readOnly, policy ?? 'Always');
 }
+
+/** Whether a volume's root lacks fsGroup's ownership: another group, a file, missing rw(x) for the group, or no setgid. */
+export const rootNeedsFsGroup = requiresPermissionChange;
 
 async function isMountPoint(path: string): Promise<boolean> {
   const { readFile } = await import('node:fs/promises');
@@ -275,15 +309,50 @@ async function isMountPoint(path: string): Promise<boolean> {
   return text.split('\n').some((l) => l.split(' ')[4] === path);
 }
 
-/** Unmounts tmpfs volumes and removes the pod's volume directories (hostPath and PV data are untouched). */
-export async function cleanupVolumes(podDir: string) {
+/**
+ * Unmounts the pod's volumes and removes their directories (hostPath and PV data are untouched).
+ * CSI volumes are unpublished (and unstaged when no other pod of the node uses them) through their
+ * driver first; what of them cannot be undone stays mounted and in place, never lazily unmounted
+ * nor deleted through, and the call throws so the pod's directory stays too. orphan: the pod is
+ * gone from the API (see CsiVolumeManager.unpublishPod).
+ */
+export async function cleanupVolumes(podDir: string, csi?: CsiVolumeManager, opts: { orphan?: boolean } = {}) {
   // Staged subPaths first: they are bind mounts of volume contents (hostPath ones included). One
   // that stays mounted keeps its directory (removeStaged refuses) but not the pod's other volumes.
   const staged = await removeStaged(join(podDir, 'subpaths')).then(
     () => undefined,
     (e: Error) => e,
   );
-  await unmount(join(podDir, 'volumes'));
-  await rm(join(podDir, 'volumes'), { recursive: true, force: true });
+  const uid = basename(podDir);
+  const csiFailed = csi
+    ? await csi.unpublishPod(uid, opts).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+    : undefined;
+  const volumes = join(podDir, 'volumes');
+  // CSI targets live in the CSI pod directory (the same as podDir unless --kubelet-dir moves it).
+  const csiDirs = [join(volumes, CSI_VOLUMES), ...(csi ? [join(csi.podDir(uid), 'volumes', CSI_VOLUMES)] : [])];
+  const csiLeft = [...new Set((await Promise.all(csiDirs.map((d) => readdir(d).catch(() => [] as string[])))).flat())];
+  // Every other kind of volume: unmounted (iSCSI sessions logged out), then removed, never through a
+  // mount still there (an nfs export or iSCSI disk would lose its data). CSI ones are never touched here.
+  const kinds = (await readdir(volumes).catch(() => [] as string[])).filter((k) => k !== CSI_VOLUMES || !csiLeft.length);
+  for (const kind of kinds) await unmount(join(volumes, kind));
+  await releaseIscsiSessions(podDir).catch(() => undefined);
+  const stillMounted: string[] = [];
+  for (const kind of kinds) {
+    const left = await mountsUnder(join(volumes, kind));
+    if (left.length) stillMounted.push(...left);
+    else await rm(join(volumes, kind), { recursive: true, force: true });
+  }
+  if (!csiLeft.length && !stillMounted.length) await rm(volumes, { recursive: true, force: true });
+  // Block volumes' device files: only once nothing is bind-mounted on them any more.
+  const devices = join(podDir, 'volumeDevices');
+  if (!(await mountsUnder(devices)).length) await rm(devices, { recursive: true, force: true });
+  if (csiFailed) throw csiFailed;
+  if (csiLeft.length) throw new Error(`CSI volumes ${csiLeft.join(', ')} are still published: kept`);
+  if (stillMounted.length) throw new Error(`volume directories kept: still mounted: ${stillMounted.join(', ')}`);
   if (staged) throw staged;
 }
+
+const CSI_VOLUMES = 'kubernetes.io~csi';

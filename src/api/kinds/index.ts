@@ -6,6 +6,7 @@ import { workloadKinds } from './workloads/index.js';
 import { certificateKinds } from './certificates/index.js';
 import { rbacKinds } from './rbac/index.js';
 import { storageKinds } from './storage/index.js';
+import { snapshotKinds } from './snapshot/index.js';
 import { networkingKinds } from './networking/index.js';
 import { nodeKinds } from './node/index.js';
 import { policyKinds } from './policy/index.js';
@@ -24,6 +25,7 @@ export const builtinKinds: KindDef[] = [
   ...rbacKinds,
   ...reviewKinds,
   ...storageKinds,
+  ...snapshotKinds,
   ...networkingKinds,
   ...nodeKinds,
   ...policyKinds,

@@ -175,7 +175,13 @@ export class CrdController {
     this.cleaning.add(name);
     try {
       const def = this.served.get(name)?.defs[0] ?? crdKindDefs(crd, crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : (crd.spec?.names ?? {}), { terminating: () => true })[0];
-      if (def) {
+      // As Kubernetes' finalizer: instances are deleted only of a CRD that was served, and never
+      // those of a built-in kind with the same names (a chart's copy of a CRD gifee has built in,
+      // e.g. snapshot.storage.k8s.io's): the data would be the built-in kind's.
+      const builtIn = !!def && this.state.registry.all().some((d) => !d.custom && d.group === def.group && d.plural === def.plural);
+      const established = this.served.has(name) || crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
+      const skipped = builtIn ? { reason: 'OverlappingBuiltInResource', message: 'instances overlap with built-in resources in storage' } : !established ? { reason: 'NeverEstablished', message: 'resource was never established' } : undefined;
+      if (def && !skipped) {
         // Stored objects as they are (no conversion: a Webhook-converted kind must still go).
         const raw = new Objects(this.state.store, { ...def, conversion: undefined });
         while (!this.closed) {
@@ -196,7 +202,7 @@ export class CrdController {
         delete next.metadata!.finalizers;
         await crds.delete(undefined, name, cur.revision);
       } else {
-        const conditions = (next.status?.conditions ?? []).map((c) => (c.type === 'Terminating' ? { ...c, reason: 'InstanceDeletionCompleted', message: 'removed all instances' } : c));
+        const conditions = (next.status?.conditions ?? []).map((c) => (c.type === 'Terminating' ? { ...c, ...(skipped ? { status: 'False' as const, ...skipped } : { reason: 'InstanceDeletionCompleted', message: 'removed all instances' }) } : c));
         next.status = { ...next.status, conditions };
         await crds.update(next, cur.revision);
       }

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ApiState } from '../context.js';
 import { subresourceHandlers } from '../router.js';
 import { handlePodLog } from './logs.js';
+import { handleNodeProxy } from './node-proxy.js';
 import { proxyUpgrade } from './upgrade.js';
 import { setKubeletClient, type KubeletClientCert } from './kubelet-client.js';
 
@@ -15,6 +16,7 @@ subresourceHandlers.set('/pods/log', handlePodLog);
 subresourceHandlers.set('/pods/exec', proxyUpgrade('exec'));
 subresourceHandlers.set('/pods/attach', proxyUpgrade('attach'));
 subresourceHandlers.set('/pods/portforward', proxyUpgrade('portForward'));
+subresourceHandlers.set('/nodes/proxy', handleNodeProxy);
 
 export type { KubeletClientCert };
 

@@ -45,14 +45,18 @@ export async function locatePod(rc: RequestContext, withContainer: boolean): Pro
   const container = withContainer ? pickContainer(p, rc.query.get('container')) : undefined;
   const node = p.spec?.nodeName;
   if (!node) throw badRequest(`pod ${rc.info.name} does not have a host assigned`);
+  return { pod, node, endpoint: await nodeEndpoint(rc, node), container };
+}
+
+/** Where a Node's agent listens: an address the registered Node lists (the API server never dials where a request points it) and its kubelet port. */
+export async function nodeEndpoint(rc: RequestContext, node: string): Promise<KubeletEndpoint> {
   const nodeDef = rc.api.registry.byResource('', 'v1', 'nodes');
   const stored = nodeDef ? await rc.api.objects(nodeDef).get(undefined, node) : null;
   if (!stored) throw notFound({ group: '', resource: 'nodes' }, node);
   const n = stored.obj as NodeShape;
   const addresses = n.status?.addresses ?? [];
-  // Only an address the registered Node lists: the API server never dials where a request points it.
   const host = addresses.find((a) => a.type === 'InternalIP')?.address ?? addresses.find((a) => a.type === 'Hostname')?.address;
   if (!host) throw new ApiError(503, 'ServiceUnavailable', `node ${node} reports no InternalIP or Hostname address: is its agent running?`);
   const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port || 10250;
-  return { pod, node, endpoint: { host, port, node }, container };
+  return { host, port, node };
 }

@@ -2,6 +2,7 @@
 // authenticator, the ServiceAccount admission plugin and issuer discovery, installed together.
 
 import { randomUUID } from 'node:crypto';
+import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../../api/auth/storage-sidecars.js';
 import { defaultObject } from '../../api/defaults.js';
 import { SYSTEM_NAMESPACES } from '../bootstrap.js';
 import type { ApiState } from '../context.js';
@@ -24,15 +25,17 @@ export async function installServiceAccounts(state: ApiState, o: ServiceAccountO
 
 /**
  * The "default" accounts of the namespaces the server itself creates, so pods can be created there
- * before (or without) the controller manager, which makes them in every other namespace.
+ * before (or without) the controller manager, which makes them in every other namespace; and the
+ * account the agents' storage sidecars act as (agents may ask only for its tokens, not create it).
  */
 export async function ensureDefaultServiceAccounts(state: ApiState) {
   const def = state.registry.byResource('', 'v1', 'serviceaccounts');
   if (!def) return;
   const objects = state.objects(def);
-  for (const namespace of SYSTEM_NAMESPACES) {
-    if (await objects.get(namespace, 'default')) continue;
-    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace, uid: randomUUID(), creationTimestamp: nowSeconds() } };
+  const accounts: [string, string][] = [...SYSTEM_NAMESPACES.map((ns): [string, string] => [ns, 'default']), [STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT]];
+  for (const [namespace, name] of accounts) {
+    if (await objects.get(namespace, name)) continue;
+    const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, uid: randomUUID(), creationTimestamp: nowSeconds() } };
     defaultObject(def, sa);
     try {
       await objects.create(sa);

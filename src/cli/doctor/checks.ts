@@ -3,7 +3,8 @@
 // actionable. Checks never change anything and each is bounded by a timeout.
 
 import { execFile } from 'node:child_process';
-import { access, constants, readFile, statfs } from 'node:fs/promises';
+import { access, readFile, statfs } from 'node:fs/promises';
+import { which } from '../../util/which.js';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
@@ -33,20 +34,8 @@ export interface DoctorOptions {
 
 const TIMEOUT_MS = 5_000;
 
-/** The first file named `cmd` on the PATH that is executable, or undefined. */
-export async function which(cmd: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    const p = join(dir, cmd);
-    if (
-      await access(p, constants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return p;
-  }
-  return undefined;
-}
+/** The first executable named `cmd` on a PATH string (default: this process's). */
+export const whichOnPath = (cmd: string, path = process.env.PATH ?? '') => which(cmd, path.split(delimiter));
 
 const run = (file: string, args: string[]) => new Promise<string | undefined>((resolve) => execFile(file, args, { timeout: TIMEOUT_MS }, (e, stdout, stderr) => resolve(e ? undefined : `${stdout}${stderr}`.trim())));
 const exists = (p: string) =>
@@ -77,7 +66,7 @@ async function binaries(o: DoctorOptions): Promise<CheckResult[]> {
   const list = [...BINARIES, ...(o.etcd ? [{ cmd: 'etcd', pkg: 'etcd-server', need: 'required' as const, why: 'the etcd backend', versionArgs: ['--version'] }] : [])];
   return Promise.all(
     list.map(async (b) => {
-      const at = await which(b.cmd, o.path);
+      const at = await whichOnPath(b.cmd, o.path);
       if (!at) {
         const verdict: Verdict = b.need === 'required' ? 'fail' : 'warn';
         const impact = b.need === 'storage' ? ' (local volumes cannot be provisioned without it)' : b.need === 'optional' ? ` (only for ${b.why})` : '';

@@ -8,7 +8,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { which } from './checks.js';
+import { whichOnPath as which } from './checks.js';
 import { formatReport } from './report.js';
 
 const ESC = String.fromCharCode(27);

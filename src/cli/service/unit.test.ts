@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { environmentFile, openrcScript, systemdUnit, unsafeFlag, type ServiceSpec } from './unit.js';
-import { which } from '../doctor/checks.js';
+import { which } from '../../util/which.js';
 
 const spec: ServiceSpec = { command: 'up', flags: ['--port', '7443', '--data-dir', '/srv/gifee'], node: process.execPath, entry: '/opt/gifee/dist/src/cli/main.js', envFile: '/etc/systemd/system/gifee.service.env' };
 

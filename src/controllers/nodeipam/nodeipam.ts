@@ -22,8 +22,11 @@ export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
 
 type NodeObj = KObject & { spec?: { podCIDR?: string; podCIDRs?: string[] } };
 
+// kube-controller-manager's node IPAM names (its "cirdset" spelling included) with its clusterCIDR
+// label; the count in use is gifee's own figure beside the ratio.
 const allocatedGauge = metrics.gauge('nodeipam_cidrset_allocated', 'Node CIDRs in use, by cluster CIDR.');
-const sizeGauge = metrics.gauge('nodeipam_cidrset_size', 'Node CIDRs the cluster CIDR holds.');
+const maxGauge = metrics.gauge('node_ipam_controller_cirdset_max_cidrs', 'Node CIDRs the cluster CIDR holds.');
+const usageGauge = metrics.gauge('node_ipam_controller_cidrset_usage_cidrs', "Fraction of the cluster CIDR's node CIDRs allocated (0 to 1).");
 
 export class NodeIpamController extends Controller {
   private informer: InformerLike;
@@ -63,7 +66,7 @@ export class NodeIpamController extends Controller {
   protected override async onCachesSynced() {
     for (const n of this.informer.list()) this.record(n as NodeObj);
     this.log.info('node CIDR allocation rebuilt from existing nodes', { clusterCIDR: this.cidrs.clusterCIDR, maskSize: this.cidrs.maskSize, allocated: this.cidrs.allocated, size: this.cidrs.size });
-    sizeGauge.set(this.cidrs.size, { cidr: this.cidrs.clusterCIDR });
+    maxGauge.set(this.cidrs.size, { clusterCIDR: this.cidrs.clusterCIDR });
   }
 
   /** Take note of a CIDR a node already carries. */
@@ -96,6 +99,7 @@ export class NodeIpamController extends Controller {
 
   private updateGauge() {
     allocatedGauge.set(this.cidrs.allocated, { cidr: this.cidrs.clusterCIDR });
+    usageGauge.set(this.cidrs.size > 0 ? this.cidrs.allocated / this.cidrs.size : 0, { clusterCIDR: this.cidrs.clusterCIDR });
   }
 
   protected async reconcile(name: string) {

@@ -4,6 +4,7 @@
 
 import { execFile } from 'node:child_process';
 import { CsiError, GrpcCode } from '../types.js';
+import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 
 export interface RunResult {
   stdout: string;
@@ -37,13 +38,6 @@ export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = 
 
 /** Whether a program is on PATH (e.g. mkfs.xfs, which is optional). */
 export async function hasCommand(cmd: string): Promise<boolean> {
-  const { access, constants } = await import('node:fs/promises');
-  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':').concat('/usr/sbin', '/sbin')) {
-    if (!dir) continue;
-    try {
-      await access(`${dir}/${cmd}`, constants.X_OK);
-      return true;
-    } catch {}
-  }
-  return false;
+  // The PATH, then the admin directories a service's PATH may lack.
+  return (await which(cmd)) !== undefined || (await which(cmd, SYSTEM_BIN_DIRS)) !== undefined;
 }

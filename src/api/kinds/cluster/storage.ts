@@ -1,15 +1,19 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim: storage with a life of its own, and the claims
 // pods use to get it.
 
+import { normalizeDataSources, validateDataSources } from './pvc-data-source.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
-import { condition, conditionsOf, kindSchema, labelSelector } from '../../meta.js';
+import { conditionsOf, kindSchema, labelSelector } from '../../meta.js';
+import { persistentVolumeClaimCondition } from '../workloads/pvc.js';
 import { enumOf, listOf, mapOf, quantity, setOf, str, struct, time } from '../../schema.js';
 import { csiPersistentSource, hostPathSource, legacySources, localSource, nfsSource } from '../volume-sources.js';
 import { objectReference, typedLocalObjectReference } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { dropDisabledVolumeSpecFields } from '../workloads/disabled-fields.js';
 import { persistentVolumeClaimWarnings, persistentVolumeWarnings } from './storage-warnings.js';
+import { validatePersistentVolumeClaimUpdate } from './pvc-update.js';
+import { validatePersistentVolumeUpdate } from './pv-update.js';
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 const accessModes = setOf(enumOf(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']), 'How the volume can be mounted.');
@@ -89,7 +93,8 @@ export const persistentVolume: KindDef = {
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pv).spec?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pv).spec?.accessModes) },
     { name: 'Reclaim Policy', type: 'string', cell: (o) => (o as Pv).spec?.persistentVolumeReclaimPolicy ?? '' },
-    { name: 'Status', type: 'string', cell: (o) => (o as Pv).status?.phase ?? '' },
+    // As Kubernetes' printer: an object being deleted shows Terminating whatever its phase.
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pv).status?.phase ?? '')) },
     {
       name: 'Claim',
       type: 'string',
@@ -111,10 +116,12 @@ export const persistentVolume: KindDef = {
     const st = ((o as Pv).status ??= {});
     st.phase ??= 'Pending';
   },
+  // Kubernetes' PrepareForCreate: a new volume is Pending since now (the PV controller records later transitions).
+  initialStatus: () => ({ phase: 'Pending', lastPhaseTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pv).spec ?? {};
     const errs: FieldError[] = [];
     const sources = PV_SOURCES.filter((k) => s[k] !== undefined);
@@ -122,6 +129,7 @@ export const persistentVolume: KindDef = {
     if (sources.length > 1) errs.push(fieldErr.forbidden(`spec.${sources[1]}`, 'may not specify more than 1 volume type'));
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes'));
     if (!s.capacity?.storage) errs.push(fieldErr.required('spec.capacity'));
+    if (old) errs.push(...validatePersistentVolumeUpdate(o, old, PV_SOURCES));
     return errs;
   },
 };
@@ -152,7 +160,9 @@ export const persistentVolumeClaim: KindDef = {
       phase: enumOf(['Pending', 'Bound', 'Lost'], 'Where the claim is in its life.'),
       accessModes,
       capacity: resourceList('Actual size of the bound volume.'),
-      conditions: conditionsOf(condition),
+      // PersistentVolumeClaimCondition (type and status required), not meta/v1 Condition: the resizer and
+      // the node write FileSystemResizePending and Resizing without a reason or message.
+      conditions: conditionsOf(persistentVolumeClaimCondition),
       allocatedResources: resourceList(''),
       allocatedResourceStatuses: mapOf(str(), ''),
       currentVolumeAttributesClassName: str(),
@@ -161,7 +171,7 @@ export const persistentVolumeClaim: KindDef = {
   }),
   subresources: { status: true },
   printerColumns: [
-    { name: 'Status', type: 'string', cell: (o) => (o as Pvc).status?.phase ?? '' },
+    { name: 'Status', type: 'string', cell: (o) => (o.metadata?.deletionTimestamp ? 'Terminating' : ((o as Pvc).status?.phase ?? '')) },
     { name: 'Volume', type: 'string', cell: (o) => (o as Pvc).spec?.volumeName ?? '' },
     { name: 'Capacity', type: 'string', cell: (o) => (o as Pvc).status?.capacity?.storage ?? '' },
     { name: 'Access Modes', type: 'string', cell: (o) => modes((o as Pvc).status?.accessModes) },
@@ -175,14 +185,19 @@ export const persistentVolumeClaim: KindDef = {
     s.volumeMode ??= 'Filesystem';
     ((o as Pvc).status ??= {}).phase ??= 'Pending';
   },
-  prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
+  prepareCreate: (o) => {
+    dropDisabledVolumeSpecFields(o.spec);
+    normalizeDataSources(o);
+  },
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeClaimWarnings(o),
-  validate: (o) => {
+  validate: (o, old) => {
     const s = (o as Pvc).spec ?? {};
     const errs: FieldError[] = [];
     if (!s.accessModes?.length) errs.push(fieldErr.required('spec.accessModes', 'at least 1 access mode is required'));
     if (!s.resources?.requests?.storage) errs.push(fieldErr.required('spec.resources[storage]'));
+    if (old) errs.push(...validatePersistentVolumeClaimUpdate(o, old));
+    errs.push(...validateDataSources(s));
     return errs;
   },
 };

@@ -79,17 +79,24 @@ function validatePorts(c: Obj, p: string): FieldError[] {
 function validateMounts(c: Obj, p: string, ctx: ContainerContext, kind: ContainerKind): FieldError[] {
   const errs: FieldError[] = [];
   const paths = new Set<string>();
+  // A volume is either mounted or a device in one container, never both, and never at the same path (Kubernetes checks both sides).
+  const deviceNames = new Set(objects(c.volumeDevices).map((d) => str(d.name)));
+  const devicePaths = new Set(objects(c.volumeDevices).map((d) => str(d.devicePath)));
+  const mountNames = new Set<string>();
   objects(c.volumeMounts).forEach((m, i) => {
     const mp = `${p}.volumeMounts[${i}]`;
     const name = str(m.name);
     if (isSet(m.name) && name === '') errs.push(fieldErr.required(`${mp}.name`));
     else if (name && !ctx.volumes.has(name)) errs.push(notFound(`${mp}.name`, name));
+    if (name) mountNames.add(name);
     const path = str(m.mountPath);
     if (isSet(m.mountPath) && path === '') errs.push(fieldErr.required(`${mp}.mountPath`));
     if (path) {
       if (paths.has(path)) errs.push(fieldErr.invalid(`${mp}.mountPath`, path, 'must be unique'));
       paths.add(path);
     }
+    if (name && deviceNames.has(name)) errs.push(fieldErr.invalid(`${mp}.name`, name, 'must not already exist in volumeDevices'));
+    if (path && devicePaths.has(path)) errs.push(fieldErr.invalid(`${mp}.mountPath`, path, 'must not already exist as a path in volumeDevices'));
     const sub = str(m.subPath);
     if (sub) {
       if (sub.startsWith('/')) errs.push(fieldErr.invalid(`${mp}.subPath`, sub, 'must be a relative path'));
@@ -102,17 +109,23 @@ function validateMounts(c: Obj, p: string, ctx: ContainerContext, kind: Containe
     }
   });
   const devices = new Set<string>();
+  const names = new Set<string>();
   objects(c.volumeDevices).forEach((d, i) => {
     const dp = `${p}.volumeDevices[${i}]`;
     const name = str(d.name);
     const vol = ctx.volumes.get(name);
+    if (name && names.has(name)) errs.push(fieldErr.invalid(`${dp}.name`, name, 'must be unique'));
+    if (name) names.add(name);
     if (name && !vol) errs.push(notFound(`${dp}.name`, name));
     else if (vol && !isSet(vol.persistentVolumeClaim) && !isSet(vol.ephemeral)) errs.push(fieldErr.invalid(`${dp}.name`, name, 'can only use volume source type of PersistentVolumeClaim or Ephemeral for block mode'));
     const path = str(d.devicePath);
     if (path) {
-      if (devices.has(path) || paths.has(path)) errs.push(fieldErr.invalid(`${dp}.devicePath`, path, 'must be unique'));
-      devices.add(path);
+      if (devices.has(path)) errs.push(fieldErr.invalid(`${dp}.devicePath`, path, 'must be unique'));
+      if (path.split('/').includes('..')) errs.push(fieldErr.invalid(`${dp}.devicePath`, path, "can not contain backsteps ('..')"));
+      else devices.add(path);
+      if (paths.has(path)) errs.push(fieldErr.invalid(`${dp}.devicePath`, path, 'must not already exist as a path in volumeMounts'));
     }
+    if (name && mountNames.has(name)) errs.push(fieldErr.invalid(`${dp}.name`, name, 'must not already exist in volumeMounts'));
   });
   return errs;
 }

@@ -58,8 +58,18 @@ test("a node reads what its own pods reference, and nothing of other nodes' pods
     [get(a, 'secrets', 'ns', '', { verb: 'list', name: undefined }), 'noOpinion', 'No Object name found'],
     [get(a, 'secrets', 'ns', 'vol-secret', { verb: 'update' }), 'noOpinion', 'can only read resources of this type'],
     [get(a, 'persistentvolumeclaims', 'ns', 'data', { verb: 'list' }), 'noOpinion', 'can only get individual resources of this type'],
+    // Node expansion: the status of a claim its pods use, written with update or patch only.
+    [get(a, 'persistentvolumeclaims', 'ns', 'data', { verb: 'patch', subresource: 'status' }), 'allow'],
+    [get(a, 'persistentvolumeclaims', 'ns', 'data', { verb: 'update', subresource: 'status' }), 'allow'],
+    [get(a, 'persistentvolumeclaims', 'ns', 'data', { verb: 'get', subresource: 'status' }), 'noOpinion', 'can only get/update/patch this type'],
+    [get(a, 'persistentvolumeclaims', 'ns', 'other', { verb: 'patch', subresource: 'status' }), 'noOpinion', "no relationship found between node 'a' and this object"],
+    [get(a, 'persistentvolumeclaims', 'ns', 'data', { verb: 'patch' }), 'noOpinion', 'can only get individual resources of this type'],
     [get(a, 'serviceaccounts', 'ns', 'sa-a'), 'noOpinion', 'can only create tokens for individual service accounts'],
     [get(a, 'serviceaccounts', 'ns', 'other-sa', { verb: 'create', subresource: 'token' }), 'noOpinion'],
+    // gifee: the storage sidecars' account (NodeRestriction binds such tokens to the node's own Node); nothing else of kube-system.
+    [get(a, 'serviceaccounts', 'kube-system', 'gifee-storage-sidecars', { verb: 'create', subresource: 'token' }), 'allow'],
+    [get(a, 'serviceaccounts', 'kube-system', 'gifee-storage-sidecars'), 'noOpinion'],
+    [get(a, 'serviceaccounts', 'kube-system', 'default', { verb: 'create', subresource: 'token' }), 'noOpinion'],
     // Its own Lease only, in kube-node-lease.
     [get(a, 'leases', 'kube-node-lease', 'a', { apiGroup: 'coordination.k8s.io', verb: 'update' }), 'allow'],
     [get(a, 'leases', 'kube-node-lease', 'b', { apiGroup: 'coordination.k8s.io', verb: 'update' }), 'noOpinion', 'can only access node lease with the same name as the requesting node'],

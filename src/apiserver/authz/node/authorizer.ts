@@ -4,6 +4,7 @@
 // denies: for anything else it has no opinion, and the next authorizer (RBAC) decides. Reasons are
 // worded as Kubernetes' are, since they end up in 403 messages.
 
+import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import type { UserInfo } from '../../context.js';
 import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from '../types.js';
 import type { NodeGraph } from './graph.js';
@@ -53,12 +54,17 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
         case 'configmaps':
           return this.readNamespaced(node, 'configmap', a);
         case 'persistentvolumeclaims':
+          // Node expansion: the agent writes status.capacity and drops FileSystemResizePending on the
+          // claims its pods use (NodeRestriction keeps the write to those two fields).
+          if (a.subresource === 'status') return this.statusUpdate(a) ?? this.related(node, this.graph.references(node, 'pvc', a.namespace ?? '', a.name ?? ''));
           return this.getOnly(a) ?? this.related(node, this.graph.references(node, 'pvc', a.namespace ?? '', a.name ?? ''));
         case 'persistentvolumes':
           return this.getOnly(a) ?? this.related(node, this.graph.referencesVolume(node, a.name ?? ''));
         case 'serviceaccounts':
           if (a.verb !== 'create' || !a.name) return noOpinion('can only create tokens for individual service accounts');
           if (a.subresource !== 'token') return noOpinion('can only create token subresource of serviceaccount');
+          // gifee: every agent's storage sidecars act as this one account (NodeRestriction: only with a token bound to the node itself).
+          if (isStorageSidecarsAccount(a.namespace, a.name)) return allow;
           return this.related(node, this.graph.references(node, 'serviceaccount', a.namespace ?? '', a.name));
       }
     }
@@ -77,6 +83,14 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   private getOnly(a: Attributes): AuthorizationResult | undefined {
     if (a.verb !== 'get') return noOpinion('can only get individual resources of this type');
     if (a.subresource) return noOpinion('cannot get subresource');
+    if (!a.name) return noOpinion('No Object name found');
+    return undefined;
+  }
+
+  /** Kubernetes' authorizeStatusUpdate: update or patch of a named object's status only. */
+  private statusUpdate(a: Attributes): AuthorizationResult | undefined {
+    if (a.verb !== 'update' && a.verb !== 'patch') return noOpinion('can only get/update/patch this type');
+    if (a.subresource !== 'status') return noOpinion('can only update status subresource');
     if (!a.name) return noOpinion('No Object name found');
     return undefined;
   }

@@ -119,3 +119,46 @@ test('a node requests service account tokens only bound to its own pods', async 
   assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'mine', uid: 'old' }), 'serviceaccounts "default" is forbidden: the UID in the bound object reference (old) does not match the UID in record. The object might have been deleted and then recreated');
   assert.equal(await token({ apiVersion: 'v1', kind: 'Pod', name: 'theirs', uid: 'u2' }), 'serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node');
 });
+
+test('a node writes only status.capacity and the conditions of a claim (node expansion)', async () => {
+  const pvc = (capacity: string, extra: Record<string, unknown> = {}, labels: Record<string, string> = {}) => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace: 'ns', labels, resourceVersion: '5' },
+    spec: { volumeName: 'pv' },
+    status: { phase: 'Bound', capacity: { storage: capacity }, ...extra },
+  });
+  const update = (obj: object, old: object, subresource = 'status', operation: Operation = 'UPDATE') => verdict(req(n1, '', 'persistentvolumeclaims', operation, { obj, old, subresource, name: 'data', namespace: 'ns' }));
+  const pending = { conditions: [{ type: 'FileSystemResizePending', status: 'True' }] };
+  assert.equal(await update({ ...pvc('2Gi'), metadata: { ...pvc('2Gi').metadata, resourceVersion: '6' } }, pvc('1Gi', pending)), 'ok');
+  assert.equal(await update(pvc('1Gi', { phase: 'Lost' }), pvc('1Gi')), 'persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to update fields other than status.capacity and status.conditions');
+  assert.equal(await update(pvc('1Gi', {}, { x: 'y' }), pvc('1Gi')), 'persistentvolumeclaims "data" is forbidden: node "n1" is not allowed to update fields other than status.capacity and status.conditions');
+  assert.equal(await update(pvc('1Gi'), pvc('1Gi'), 'status', 'DELETE'), 'persistentvolumeclaims "data" is forbidden: unexpected operation DELETE');
+  // Writes to the claim itself are not this check's (the authorizer decides them).
+  assert.equal(await update(pvc('1Gi'), pvc('1Gi'), ''), 'skipped');
+});
+
+test("a node requests the storage sidecars' token only bound to its own Node", async () => {
+  const nodes: Record<string, object> = { n1: { metadata: { name: 'n1', uid: 'nu1' } }, n2: { metadata: { name: 'n2', uid: 'nu2' } } };
+  const api = {
+    registry: { byResource: () => ({ plural: 'nodes' }) },
+    objects: () => ({
+      mustGet: async (_ns: string | undefined, name: string) => {
+        if (!nodes[name]) throw new ApiError(404, 'NotFound', `nodes "${name}" not found`);
+        return { obj: nodes[name] };
+      },
+    }),
+  };
+  const token = async (boundObjectRef?: object, name = 'gifee-storage-sidecars') => {
+    const a = req(n1, '', 'serviceaccounts', 'CREATE', { obj: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: {}, spec: { boundObjectRef } }, subresource: 'token', namespace: 'kube-system', name });
+    (a.rc as unknown as { api: unknown }).api = api;
+    return verdict(a);
+  };
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'nu1' }), 'ok');
+  assert.equal(await token(), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested a storage sidecar token not bound to its own Node "n1"');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n2', uid: 'nu2' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested a storage sidecar token not bound to its own Node "n1"');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: node requested token with a node binding without a uid');
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'old' }), 'serviceaccounts "gifee-storage-sidecars" is forbidden: the UID in the bound object reference (old) does not match the UID in record. The object might have been deleted and then recreated');
+  // Node-bound tokens for any other account stay refused.
+  assert.equal(await token({ apiVersion: 'v1', kind: 'Node', name: 'n1', uid: 'nu1' }, 'default'), 'serviceaccounts "default" is forbidden: node requested token not bound to a pod');
+});

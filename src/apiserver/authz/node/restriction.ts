@@ -6,6 +6,7 @@
 // requests service account tokens only bound to its own pods, client certificates only for
 // itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
+import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js';
@@ -63,7 +64,7 @@ export type CsrCommonName = (pem: string) => Promise<string | undefined>;
 export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin {
   return {
     name: 'NodeRestriction',
-    handles: (a) => nodeIdentity(a.rc.user) !== undefined && a.rc.def.group in HANDLERS_BY_GROUP && HANDLERS_BY_GROUP[a.rc.def.group].includes(a.rc.def.plural),
+    handles: (a) => nodeIdentity(a.rc.user) !== undefined && a.rc.def.group in HANDLERS_BY_GROUP && HANDLERS_BY_GROUP[a.rc.def.group].includes(a.rc.def.plural) && (a.rc.def.plural !== 'persistentvolumeclaims' || a.subresource === 'status'),
     async validate(a) {
       const node = nodeIdentity(a.rc.user)!;
       const ref = { group: a.rc.def.group, resource: a.rc.def.plural };
@@ -82,6 +83,8 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
           return admitCsr(node, a, refuse, csrCommonName);
         case '/serviceaccounts':
           return admitTokenRequest(node, a, refuse);
+        case '/persistentvolumeclaims':
+          return admitPvcStatus(node, a, refuse);
         case 'storage.k8s.io/csinodes':
           return admitCSINode(node, a, refuse);
       }
@@ -89,7 +92,7 @@ export function nodeRestriction(csrCommonName?: CsrCommonName): AdmissionPlugin 
   };
 }
 
-const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'], 'storage.k8s.io': ['csinodes'] };
+const HANDLERS_BY_GROUP: Record<string, string[]> = { '': ['nodes', 'pods', 'serviceaccounts', 'persistentvolumeclaims'], 'coordination.k8s.io': ['leases'], 'certificates.k8s.io': ['certificatesigningrequests'], 'storage.k8s.io': ['csinodes'] };
 
 type Refuse = (why: string) => Error;
 
@@ -140,6 +143,24 @@ function admitLease(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (name !== node) throw refuse('can only access node lease with the same name as the requesting node');
 }
 
+/**
+ * A claim's status from a node (node expansion): only status.capacity, status.conditions and the
+ * allocated-resource fields may change; the Node authorizer already limited it to its pods' claims.
+ * Only the status subresource is handled here: Kubernetes refuses a node any other write to a claim,
+ * but gifee's node-side provisioners (docs/storage.md) write the selected-node annotation under the
+ * node's identity, with whatever permission their part grants, so that stays their decision.
+ */
+function admitPvcStatus(node: string, a: AdmissionRequest, refuse: Refuse) {
+  if (a.operation !== 'UPDATE') throw refuse(`unexpected operation ${a.operation}`);
+  const comparable = (o?: KObject) => {
+    const { metadata, status, ...rest } = (o ?? {}) as KObject & { status?: Record<string, unknown> };
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = (metadata ?? {}) as Record<string, unknown>;
+    const { capacity: _c, conditions: _cond, allocatedResources: _ar, allocatedResourceStatuses: _ars, ...st } = status ?? {};
+    return { ...rest, metadata: meta, status: st };
+  };
+  if (!deepEqual(comparable(a.old), comparable(a.obj))) throw refuse(`node "${node}" is not allowed to update fields other than status.capacity and status.conditions`);
+}
+
 /** A CSINode is named after its node: a node writes only its own (a create by the body's name, the rest by the path's). */
 function admitCSINode(node: string, a: AdmissionRequest, refuse: Refuse) {
   const name = a.operation === 'CREATE' ? a.obj?.metadata?.name : (a.rc.info.name ?? a.old?.metadata?.name);
@@ -150,12 +171,22 @@ function admitCSINode(node: string, a: AdmissionRequest, refuse: Refuse) {
 async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
   const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
+  // gifee: the storage sidecars' account, only bound to the requesting node's own Node object.
+  if (isStorageSidecarsAccount(a.rc.info.namespace, a.rc.info.name)) return admitSidecarToken(node, ref, a, refuse);
   if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
   if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
   const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');
   const pod = podDef ? (await a.rc.api.objects(podDef).mustGet(a.rc.info.namespace, ref.name)).obj : undefined;
   if (pod?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
   if (nodeNameOf(pod) !== node) throw refuse('node requested token bound to a pod scheduled on a different node');
+}
+
+async function admitSidecarToken(node: string, ref: { apiVersion?: string; kind?: string; name?: string; uid?: string } | undefined, a: AdmissionRequest, refuse: Refuse) {
+  if (ref?.apiVersion !== 'v1' || ref.kind !== 'Node' || ref.name !== node) throw refuse(`node requested a storage sidecar token not bound to its own Node "${node}"`);
+  if (!ref.uid) throw refuse('node requested token with a node binding without a uid');
+  const nodeDef = a.rc.api.registry.byResource('', 'v1', 'nodes');
+  const obj = nodeDef ? (await a.rc.api.objects(nodeDef).mustGet(undefined, node)).obj : undefined;
+  if (obj?.metadata?.uid !== ref.uid) throw refuse(`the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
 }
 
 async function admitCsr(node: string, a: AdmissionRequest, refuse: Refuse, commonName?: CsrCommonName) {

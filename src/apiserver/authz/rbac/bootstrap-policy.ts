@@ -8,6 +8,7 @@
 
 import type { ClusterRole, PolicyRule, Role, Subject } from '../../../api/kinds/rbac/types.js';
 import { AUTOUPDATE_ANNOTATION, type Binding, RBAC_API_VERSION, RBAC_GROUP } from '../../../api/kinds/rbac/types.js';
+import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../../../api/auth/storage-sidecars.js';
 
 export const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -82,6 +83,8 @@ export const bootstrapClusterRoles: ClusterRole[] = [
       rule(WRITE, ['policy'], ['poddisruptionbudgets']),
       rule(WRITE, ['networking.k8s.io'], ['ingresses', 'networkpolicies']),
       rule(READ_WRITE, ['coordination.k8s.io'], ['leases']),
+      // gifee: snapshot.storage.k8s.io is built in; as the external-snapshotter suggests for its CRDs, whoever may edit a namespace may take and delete its snapshots.
+      rule(WRITE, ['snapshot.storage.k8s.io'], ['volumesnapshots']),
     ],
     toEdit,
   ),
@@ -98,6 +101,7 @@ export const bootstrapClusterRoles: ClusterRole[] = [
       rule(READ, ['extensions'], ['daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status', 'ingresses', 'ingresses/status', 'networkpolicies', 'replicasets', 'replicasets/scale', 'replicasets/status', 'replicationcontrollers/scale']),
       rule(READ, ['policy'], ['poddisruptionbudgets', 'poddisruptionbudgets/status']),
       rule(READ, ['networking.k8s.io'], ['ingresses', 'ingresses/status', 'networkpolicies']),
+      rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshots']),
     ],
     toView,
   ),
@@ -179,6 +183,23 @@ export const bootstrapClusterRoles: ClusterRole[] = [
   clusterRole('system:certificates.k8s.io:kubelet-serving-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/kubelet-serving'])]),
   clusterRole('system:certificates.k8s.io:legacy-unknown-approver', [rule(['approve'], ['certificates.k8s.io'], ['signers'], ['kubernetes.io/legacy-unknown'])]),
   clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
+  // gifee: the agents' built-in CSI sidecars (src/storage), with what external-provisioner's,
+  // external-resizer's, external-attacher's and external-snapshotter's RBAC grant (secrets excepted: not read).
+  clusterRole(STORAGE_SIDECARS_ROLE, [
+    rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses', 'csinodes', 'csidrivers']),
+    rule(READ, [''], ['nodes']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], ['storage.k8s.io'], ['volumeattachments']),
+    rule(['patch', 'update'], ['storage.k8s.io'], ['volumeattachments/status']),
+    // The provisioner reads snapshots to restore from; the csi-snapshotter (storage/snapshot-sidecar-rbac.ts) cuts them.
+    rule(['get', 'list'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
+    rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshotclasses']),
+    rule(['get', 'list', 'patch', 'update', 'watch'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents']),
+    rule(['patch', 'update'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
+    rule(['create', 'list', 'patch', 'update', 'watch'], ['', 'events.k8s.io'], ['events']),
+  ]),
 ];
 
 const authenticated = group('system:authenticated');
@@ -208,6 +229,8 @@ export const bootstrapClusterRoleBindings: Binding[] = [
   clusterRoleBinding('system:kube-apiserver-kubelet-client', 'system:kubelet-api-admin', [user('kube-apiserver-kubelet-client')]),
   // gifee: OIDC discovery is public (Kubernetes documents binding system:unauthenticated for it).
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts'), authenticated, unauthenticated]),
+  // gifee: agents act as this account for their storage sidecars (a token bound to their Node; see authz/node).
+  clusterRoleBinding(STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_ROLE, [serviceAccount(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT)]),
 ];
 
 export const bootstrapRoles: Role[] = [
@@ -216,10 +239,13 @@ export const bootstrapRoles: Role[] = [
   role('kube-system', 'system::leader-locking-kube-scheduler', [rule(['watch'], [''], ['configmaps']), rule(['get', 'update'], [''], ['configmaps'], ['kube-scheduler'])]),
   role('kube-system', 'system:controller:bootstrap-signer', [rule(READ, [''], ['secrets'])]),
   role('kube-system', 'system:controller:token-cleaner', [rule(['delete', 'get', 'list', 'watch'], [''], ['secrets']), events]),
+  // gifee: the agents' storage sidecars publish their nodes' CSIStorageCapacity objects here (external-provisioner's capacity RBAC, namespaced as its Role is).
+  role(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, [rule(['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], ['storage.k8s.io'], ['csistoragecapacities'])]),
   role('kube-public', 'system:controller:bootstrap-signer', [rule(READ, [''], ['configmaps']), rule(['update'], [''], ['configmaps'], ['cluster-info']), events]),
 ];
 
 export const bootstrapRoleBindings: Binding[] = [
+  roleBinding(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_ROLE, [serviceAccount(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT)]),
   roleBinding('kube-system', 'system::extension-apiserver-authentication-reader', 'extension-apiserver-authentication-reader', [user('system:kube-controller-manager'), user('system:kube-scheduler')]),
   roleBinding('kube-system', 'system::leader-locking-kube-controller-manager', 'system::leader-locking-kube-controller-manager', [user('system:kube-controller-manager'), serviceAccount('kube-system', 'kube-controller-manager')]),
   roleBinding('kube-system', 'system::leader-locking-kube-scheduler', 'system::leader-locking-kube-scheduler', [user('system:kube-scheduler'), serviceAccount('kube-system', 'kube-scheduler')]),

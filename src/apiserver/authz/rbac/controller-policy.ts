@@ -9,6 +9,14 @@ const controller = (name: string, rules: PolicyRule[]) => clusterRole(`system:co
 const apps = ['apps', 'extensions'];
 
 export const controllerClusterRoles: ClusterRole[] = [
+  controller('attachdetach-controller', [
+    rule(['list', 'watch'], [''], ['persistentvolumes', 'persistentvolumeclaims']),
+    rule(READ, [''], ['nodes']),
+    rule(['patch', 'update'], [''], ['nodes/status']),
+    rule(['list', 'watch'], [''], ['pods']),
+    rule(['create', 'delete', 'get', 'list', 'watch'], ['storage.k8s.io'], ['volumeattachments']),
+    rule(READ, ['storage.k8s.io'], ['csidrivers', 'csinodes']),
+  ]),
   clusterRole('system:controller:clusterrole-aggregation-controller', [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])]),
   controller('certificate-controller', [
     rule(['delete', 'get', 'list', 'watch'], ['certificates.k8s.io'], ['certificatesigningrequests']),
@@ -56,6 +64,16 @@ export const controllerClusterRoles: ClusterRole[] = [
   controller('endpointslice-controller', [rule(READ, [''], ['nodes', 'pods', 'services']), rule(['update'], [''], ['services/finalizers']), rule(['create', 'delete', 'get', 'list', 'update', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
   controller('generic-garbage-collector', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['*'], ['*'])]),
   // gifee: the job controller also deletes finished Jobs past ttlSecondsAfterFinished (Kubernetes' ttl-after-finished controller).
+  // Kubernetes' role: reads HPAs, writes their status and any target's scale, lists the metrics APIs.
+  controller('horizontal-pod-autoscaler', [
+    rule(['get', 'list', 'watch'], ['autoscaling'], ['horizontalpodautoscalers']),
+    rule(['update'], ['autoscaling'], ['horizontalpodautoscalers/status']),
+    rule(['get', 'update'], ['*'], ['*/scale']),
+    rule(['list'], [''], ['pods']),
+    rule(['list'], ['metrics.k8s.io'], ['pods']),
+    rule(['get', 'list'], ['custom.metrics.k8s.io'], ['*']),
+    rule(['get', 'list'], ['external.metrics.k8s.io'], ['*']),
+  ]),
   controller('job-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], ['batch'], ['jobs']), rule(['update'], ['batch'], ['jobs/status']), rule(['update'], ['batch'], ['jobs/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   clusterRole('system:controller:namespace-controller', [rule(['delete', 'get', 'list', 'watch'], [''], ['namespaces']), rule(['update'], [''], ['namespaces/finalize', 'namespaces/status']), rule(['delete', 'deletecollection', 'get', 'list', 'watch'], ['*'], ['*'])]),
   controller('node-controller', [rule(['delete', 'get', 'list', 'patch', 'update', 'watch'], [''], ['nodes']), rule(['patch', 'update'], [''], ['nodes/status']), rule(['patch', 'update'], [''], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [''], ['pods'])]),
@@ -65,6 +83,16 @@ export const controllerClusterRoles: ClusterRole[] = [
   controller('replicaset-controller', [rule(['get', 'list', 'update', 'watch'], apps, ['replicasets']), rule(['update'], apps, ['replicasets/status']), rule(['update'], apps, ['replicasets/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('replication-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['replicationcontrollers']), rule(['update'], [''], ['replicationcontrollers/status']), rule(['update'], [''], ['replicationcontrollers/finalizers']), rule(['create', 'delete', 'list', 'patch', 'watch'], [''], ['pods'])]),
   controller('root-ca-cert-publisher', [rule(['create', 'update'], [''], ['configmaps'])]),
+  // gifee: the external-snapshotter's snapshot-controller, run in the controller manager (its snapshot-controller-runner role).
+  controller('snapshot-controller', [
+    rule(READ, [''], ['persistentvolumes']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['snapshot.storage.k8s.io'], ['volumesnapshotclasses']),
+    rule(['create', 'get', 'list', 'watch', 'update', 'patch', 'delete'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
+    rule(['get', 'list', 'watch', 'update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
+    rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots/status']),
+  ]),
   controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
   controller('statefulset-controller', [
     rule(['list', 'watch'], [''], ['pods']),
@@ -78,6 +106,28 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['delete', 'patch', 'update'], [''], ['persistentvolumeclaims']),
     rule(['update'], [''], ['pods/finalizers']),
   ]),
+  controller('persistent-volume-binder', [
+    rule(['create', 'delete', 'get', 'list', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['update'], [''], ['persistentvolumes/status']),
+    rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']),
+    rule(['update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['pods']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+    rule(['get', 'list'], [''], ['nodes']),
+    // gifee: a class whose provisioner has no CSIDriver gets a clear warning.
+    rule(READ, ['storage.k8s.io'], ['csidrivers']),
+  ]),
+  controller('pvc-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumeclaims']), rule(['get', 'list', 'watch'], [''], ['pods'])]),
+  controller('pv-protection-controller', [rule(['get', 'list', 'update', 'watch'], [''], ['persistentvolumes'])]),
+  controller('expand-controller', [
+    rule(['get', 'list', 'patch', 'update', 'watch'], [''], ['persistentvolumes']),
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims/status']),
+    rule(['get', 'list', 'watch'], [''], ['persistentvolumeclaims']),
+    // gifee: the resizer annotation is written on the claim itself (the status subresource keeps metadata as stored).
+    rule(['patch', 'update'], [''], ['persistentvolumeclaims']),
+    rule(READ, ['storage.k8s.io'], ['storageclasses']),
+  ]),
+  controller('ephemeral-volume-controller', [rule(['get', 'list', 'watch'], [''], ['pods']), rule(['update'], [''], ['pods/finalizers']), rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims'])]),
   controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
 ];
 
