@@ -3,7 +3,7 @@
 // round trip per group. Both are derived from the kind registry.
 
 import type { KindDef } from '../api/kind.js';
-import type { KindRegistry } from '../api/registry.js';
+import type { GroupInfo, KindRegistry } from '../api/registry.js';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
@@ -59,12 +59,28 @@ export function apiVersions() {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
 }
 
-export function apiGroupList(reg: KindRegistry) {
+/**
+ * The registry's groups without the group/versions in `hide`: a built-in group/version whose
+ * APIService a user pointed at an extension server (metrics-server over gifee's built-in
+ * metrics.k8s.io) is that server's in discovery, and absent while it is unavailable.
+ */
+export function visibleGroups(reg: KindRegistry, hide?: ReadonlySet<string>): GroupInfo[] {
+  const groups = reg.groups();
+  if (!hide?.size) return groups;
+  const out: GroupInfo[] = [];
+  for (const g of groups) {
+    const versions = g.versions.filter((v) => !hide.has(`${g.group}/${v}`));
+    if (versions.length === 0) continue;
+    out.push({ ...g, versions, preferredVersion: versions.includes(g.preferredVersion) ? g.preferredVersion : versions[0] });
+  }
+  return out;
+}
+
+export function apiGroupList(reg: KindRegistry, hide?: ReadonlySet<string>) {
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: reg
-      .groups()
+    groups: visibleGroups(reg, hide)
       .filter((g) => g.group !== '')
       .map((g) => ({
         name: g.group,
@@ -74,8 +90,8 @@ export function apiGroupList(reg: KindRegistry) {
   };
 }
 
-export function apiGroup(reg: KindRegistry, group: string) {
-  const g = reg.groups().find((x) => x.group === group);
+export function apiGroup(reg: KindRegistry, group: string, hide?: ReadonlySet<string>) {
+  const g = visibleGroups(reg, hide).find((x) => x.group === group);
   if (!g) return undefined;
   return {
     kind: 'APIGroup',
@@ -116,8 +132,8 @@ export function apiResourceList(reg: KindRegistry, group: string, version: strin
 }
 
 /** Aggregated discovery for either the core group (/api) or every named group (/apis). */
-export function aggregatedDiscovery(reg: KindRegistry, core: boolean, apiVersion: 'apidiscovery.k8s.io/v2' | 'apidiscovery.k8s.io/v2beta1') {
-  const groups = reg.groups().filter((g) => (core ? g.group === '' : g.group !== ''));
+export function aggregatedDiscovery(reg: KindRegistry, core: boolean, apiVersion: 'apidiscovery.k8s.io/v2' | 'apidiscovery.k8s.io/v2beta1', hide?: ReadonlySet<string>) {
+  const groups = visibleGroups(reg, hide).filter((g) => (core ? g.group === '' : g.group !== ''));
   // The preferred version goes first: clients take the first as preferred.
   const items = groups.map((g) => ({
     metadata: { name: g.group },

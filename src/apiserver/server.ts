@@ -22,7 +22,7 @@ import { ApiError, badRequest } from '../api/errors.js';
 import { parseRequestInfo } from './request-info.js';
 import { routeResource } from './router.js';
 import { authenticate, clientCertAuthenticator, type Authenticator, type TokenAuthenticator } from './authn.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, visibleGroups } from './discovery.js';
 import { parseAccept, sendError, sendJson, sendText } from './respond.js';
 import { versionInfo } from '../api/version.js';
 import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
@@ -68,6 +68,7 @@ import type { V2Doc } from './aggregator/openapi.js';
 import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
 import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
 import { installCrds } from './crd/controller.js';
+import { installMetricsApi, type MetricsApiOptions } from './metrics-api/index.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -110,6 +111,8 @@ export interface ApiServerOptions {
   aggregation?: { requestHeader?: RequestHeaderOptions; proxyClient?: { cert: string; key: string }; checkIntervalMs?: number };
   /** Create the built-in driver's CSIDriver and the default StorageClass `local` when missing (storage-bootstrap.ts; default false: `gifee server` turns it on). */
   defaultStorage?: boolean;
+  /** metrics.k8s.io (metrics-api/): how often nodes are scraped (default 15 s). */
+  metricsApi?: MetricsApiOptions;
 }
 
 export interface ApiServer {
@@ -139,6 +142,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installFlowcontrolBootstrap(state);
   if (opts.defaultStorage) installStorageBootstrap(state);
   installComponentStatuses(state);
+  const metricsApi = installMetricsApi(state, opts.metricsApi);
   installCertificates(state);
   installPodSecurity(state, opts.podSecurity ?? PRIVILEGED_DEFAULTS);
   installServedKindsAdmission(state);
@@ -265,7 +269,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }
   }
 
-  const localGroups = () => new Set(registry.groups().map((g) => g.group));
+  // Built-in group/versions whose APIService names an extension server are that server's (discovery.ts visibleGroups).
+  const claimed = () => aggregator.remoteGroupVersions();
+  const localGroups = () => new Set(visibleGroups(registry, claimed()).map((g) => g.group));
 
   async function serveOther(req: IncomingMessage, res: ServerResponse, path: string) {
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
@@ -284,15 +290,15 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const agg = aggregatedVersion(req);
       const extensions = core ? new Map() : extensionGroups(aggregator.availableExtensions(), localGroups());
       if (agg) {
-        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`, claimed()), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
       }
-      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry), extensions));
+      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry, claimed()), extensions));
     }
     const gv = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
     if (gv) {
       if (gv[1]) return sendOrNotFound(res, apiResourceList(registry, '', gv[1]));
       if (gv[3]) return sendOrNotFound(res, apiResourceList(registry, gv[2], gv[3]));
-      return sendOrNotFound(res, apiGroup(registry, gv[2]) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
+      return sendOrNotFound(res, apiGroup(registry, gv[2], claimed()) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
     }
     if (path === '/openapi/v2') {
       // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.
@@ -353,6 +359,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       crdController.close();
       upgrades.close();
       aggregator.close();
+      metricsApi?.close();
       stopInflightReport();
       state.close();
       server.closeAllConnections();

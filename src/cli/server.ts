@@ -199,6 +199,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       anonymousAuth: cfg.authz?.anonymousAuth ?? true,
       authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
       aggregation,
+      metricsApi: { resolutionMs: cfg.tunables?.metricResolutionMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

@@ -23,6 +23,8 @@ export interface Tunables {
   quotaResyncMs?: number;
   /** GIFEE_VOLUME_BIND_TIMEOUT_MS: how long the scheduler waits for a pod's claims to be Bound before retrying it (default 600 s). */
   volumeBindTimeoutMs?: number;
+  /** GIFEE_METRIC_RESOLUTION_MS: how often the metrics API scrapes the nodes' /metrics/resource (metrics-server's --metric-resolution, default 15 s). */
+  metricResolutionMs?: number;
   /** GIFEE_HPA_SYNC_PERIOD_MS: how often each HorizontalPodAutoscaler is reconciled (default 15 s). */
   hpaSyncPeriodMs?: number;
   /** GIFEE_HPA_DOWNSCALE_STABILIZATION_MS: the scale-down stabilization window without behavior (default 5 min). */
@@ -39,6 +41,7 @@ const VARIABLES: Record<keyof Tunables, string> = {
   restartBackoffMs: 'GIFEE_RESTART_BACKOFF_MS',
   quotaResyncMs: 'GIFEE_QUOTA_RESYNC_MS',
   volumeBindTimeoutMs: 'GIFEE_VOLUME_BIND_TIMEOUT_MS',
+  metricResolutionMs: 'GIFEE_METRIC_RESOLUTION_MS',
   hpaSyncPeriodMs: 'GIFEE_HPA_SYNC_PERIOD_MS',
   hpaDownscaleStabilizationMs: 'GIFEE_HPA_DOWNSCALE_STABILIZATION_MS',
 };

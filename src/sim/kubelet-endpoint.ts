@@ -19,6 +19,9 @@ import { SIMULATED_NODE_IP } from '../api/simulated-nodes.js';
 import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { SimStreamTarget, type SimPodLookup } from './kubelet-target.js';
+import { syntheticResourceMetrics, type NodeCounter } from './resource-metrics.js';
+import type { IncomingMessage } from 'node:http';
+import type { KubeletStatsEndpoints } from '../agent/streams/stats-endpoints.js';
 
 /** What the endpoint needs from the cluster to be trusted by the API server and to trust it. */
 export interface SimKubeletCredentials {
@@ -126,9 +129,28 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
     },
   };
 
+  // Synthetic figures for the node the server name says (resource-metrics.ts); its CPU counter
+  // persists between scrapes. cAdvisor and the Summary API carry nothing for simulated nodes.
+  const counters = new Map<string, NodeCounter>();
+  const nodeOf = (req: IncomingMessage) => {
+    const node = (req.socket as TLSSocket).servername;
+    return typeof node === 'string' && o.isOurs(node) ? node : undefined;
+  };
+  const stats: KubeletStatsEndpoints = {
+    async resourceMetrics(req) {
+      const node = nodeOf(req);
+      if (!node) return '';
+      let counter = counters.get(node);
+      if (!counter) counters.set(node, (counter = { ns: 0n, at: Date.now() }));
+      return syntheticResourceMetrics(o.pods.onNode?.(node) ?? [], Date.now(), counter);
+    },
+    cadvisorMetrics: async () => '',
+    summary: async (req) => ({ node: { nodeName: nodeOf(req) ?? '', systemContainers: [] }, pods: [] }),
+  };
+
   const target = new SimStreamTarget(o.pods, await mkdtemp(join(tmpdir(), 'gifee-sim-logs-')));
   try {
-    const server = await startStreamServer({ host: SIMULATED_NODE_IP, port: o.port ?? 0, tls: { clientCA: o.clientCA, sni }, auth, target, log: log.child({ part: 'kubelet' }) });
+    const server = await startStreamServer({ host: SIMULATED_NODE_IP, port: o.port ?? 0, tls: { clientCA: o.clientCA, sni }, auth, target, log: log.child({ part: 'kubelet' }), stats });
     return {
       port: server.port,
       target,

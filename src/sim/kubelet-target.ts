@@ -20,6 +20,8 @@ export const SIM_EXEC_EXIT_CODE = 126;
 export interface SimPodLookup {
   /** The pod if it is bound to one of our nodes. */
   get(namespace: string, name: string): SimPod | undefined;
+  /** The pods bound to a node of ours (its synthetic /metrics/resource). */
+  onNode?(node: string): SimPod[];
 }
 
 type Statuses = { name?: string; state?: { running?: { startedAt?: string }; terminated?: { startedAt?: string } } }[];

@@ -65,6 +65,12 @@ export class SimPods {
     return p && this.nodeInfo(p.spec?.nodeName ?? '') ? p : undefined;
   }
 
+  /** The cached pods bound to one node of ours. */
+  onNode(node: string): SimPod[] {
+    if (!this.nodeInfo(node)) return [];
+    return (this.informer.list() as SimPod[]).filter((p) => p.spec?.nodeName === node);
+  }
+
   /** Pods of ours the cache holds (for tests and progress reports). */
   count(): number {
     return this.informer.list().filter((p) => this.nodeInfo((p as SimPod).spec?.nodeName ?? '')).length;

@@ -16,6 +16,7 @@ import { webhookKinds } from './webhooks/index.js';
 import { apiService } from './apiregistration/apiservice.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
+import { metricsKinds } from './metrics/index.js';
 
 export const builtinKinds: KindDef[] = [
   ...clusterKinds,
@@ -34,4 +35,5 @@ export const builtinKinds: KindDef[] = [
   ...webhookKinds,
   ...admissionPolicyKinds,
   apiService,
+  ...metricsKinds,
 ];

@@ -51,28 +51,29 @@ test('local APIServices follow the registry; remote ones get Available False wit
     state.registry.remove('stable.example.com', 'v1', 'widgets');
     await eventually('v1.stable.example.com removed', async () => !(await get('v1.stable.example.com')));
 
+    // (metrics.k8s.io is served locally by gifee: the custom metrics API is the extension here.)
     const remote: KObject = {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
-      metadata: { name: 'v1beta1.metrics.k8s.io', uid: 'u' },
-      spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { namespace: 'kube-system', name: 'metrics-server', port: 443 } },
+      metadata: { name: 'v1beta1.custom.metrics.k8s.io', uid: 'u' },
+      spec: { group: 'custom.metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, service: { namespace: 'kube-system', name: 'metrics-server', port: 443 } },
     };
     await apiservices.create(remote);
-    const reason = async () => (await get('v1beta1.metrics.k8s.io'))?.status?.conditions?.find((c) => c.type === 'Available');
+    const reason = async () => (await get('v1beta1.custom.metrics.k8s.io'))?.status?.conditions?.find((c) => c.type === 'Available');
     await eventually('ServiceNotFound', async () => (await reason())?.reason === 'ServiceNotFound');
     assert.equal((await reason())?.message, 'service/metrics-server in "kube-system" is not present');
     assert.equal((await reason())?.status, 'False');
 
     // A Service that does not listen on the APIService's port.
     await services.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', namespace: 'kube-system', uid: 's' }, spec: { ports: [{ name: 'https', port: 8443 }] } });
-    await apiservices.guaranteedUpdate(undefined, 'v1beta1.metrics.k8s.io', (o) => ({ ...o, spec: { ...(o.spec as object), versionPriority: 99 } }));
+    await apiservices.guaranteedUpdate(undefined, 'v1beta1.custom.metrics.k8s.io', (o) => ({ ...o, spec: { ...(o.spec as object), versionPriority: 99 } }));
     await eventually('ServicePortError', async () => (await reason())?.reason === 'ServicePortError');
 
     // Requests for it are refused with 503 before anything is dialled; the group is not in discovery.
-    const a = agg.serviceFor('/apis/metrics.k8s.io/v1beta1/namespaces/x/pods');
+    const a = agg.serviceFor('/apis/custom.metrics.k8s.io/v1beta1/namespaces/x/pods/*/requests');
     assert.ok(a);
     assert.equal(agg.serviceFor('/apis/apps/v1/deployments'), undefined);
-    await assert.rejects(agg.proxy({ headers: {} } as IncomingMessage, {} as ServerResponse, new URL('https://x/apis/metrics.k8s.io/v1beta1'), a!, { name: 'u', groups: [] }), /service unavailable/);
+    await assert.rejects(agg.proxy({ headers: {} } as IncomingMessage, {} as ServerResponse, new URL('https://x/apis/custom.metrics.k8s.io/v1beta1'), a!, { name: 'u', groups: [] }), /service unavailable/);
     assert.deepEqual(agg.availableExtensions(), []);
   } finally {
     agg.close();

@@ -115,6 +115,13 @@ export class Aggregator {
     return a && !isLocal(a) ? a : undefined;
   }
 
+  /** "group/version" of every APIService that names an extension server, available or not. */
+  remoteGroupVersions(): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.byName.values()) if (!isLocal(a)) out.add(`${a.spec?.group ?? ''}/${a.spec?.version ?? ''}`);
+    return out;
+  }
+
   /** Proxies a request (already authenticated and authorized) to its APIService's server. */
   async proxy(req: IncomingMessage, res: ServerResponse, url: URL, a: APIService, user: UserInfo): Promise<void> {
     // As kube-aggregator: an APIService that is not Available gets no traffic.

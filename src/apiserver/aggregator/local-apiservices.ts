@@ -37,6 +37,9 @@ const GROUP_ORDER = [
   'apiregistration.k8s.io',
 ];
 
+/** Groups gifee serves built in that Kubernetes gets from an extension server: the priorities that server's APIService has (metrics-server's). */
+const EXTENSION_PRIORITIES: Record<string, { groupPriorityMinimum: number; versionPriority: number }> = { 'metrics.k8s.io': { groupPriorityMinimum: 100, versionPriority: 100 } };
+
 export const apiServiceName = (group: string, version: string) => `${version}.${group}`;
 
 /** The APIServices the registry calls for, by name. */
@@ -58,7 +61,7 @@ export function desiredLocalAPIServices(state: ApiState): Map<string, KObject> {
         apiVersion: 'apiregistration.k8s.io/v1',
         kind: 'APIService',
         metadata: { name, labels: { [AUTOMANAGED_LABEL]: custom.has(`${g.group}/${version}`) ? 'true' : 'onstart' } },
-        spec: { group: g.group, version, groupPriorityMinimum, versionPriority: Math.max(1, 15 - i) },
+        spec: { group: g.group, version, ...(EXTENSION_PRIORITIES[g.group] ?? { groupPriorityMinimum, versionPriority: Math.max(1, 15 - i) }) },
       });
     });
   }

@@ -105,6 +105,8 @@ export const bootstrapClusterRoles: ClusterRole[] = [
     ],
     toView,
   ),
+  // As metrics-server's manifest: reading metrics.k8s.io is part of view (and so edit and admin).
+  clusterRole('system:aggregated-metrics-reader', [rule(READ, ['metrics.k8s.io'], ['pods', 'nodes'])], { ...toView, ...toEdit, ...toAdmin }),
   clusterRole('system:heapster', [rule(READ, [''], ['events', 'namespaces', 'nodes', 'pods']), rule(READ, ['extensions'], ['deployments'])]),
   clusterRole('system:node', [
     rule(['create'], ['authentication.k8s.io'], ['tokenreviews']),
