@@ -18,7 +18,7 @@ interface MountEntry {
 }
 
 /** Unescapes mountinfo's octal escapes (\040 for a space). */
-const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+const unescapeOctal = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 export function parseMountInfo(text: string): MountEntry[] {
   const out: MountEntry[] = [];
@@ -27,7 +27,7 @@ export function parseMountInfo(text: string): MountEntry[] {
     const dash = f.indexOf('-');
     if (f.length < 7 || dash < 6) continue;
     const optional = f.slice(6, dash);
-    out.push({ mountPoint: unescape(f[4]), shared: optional.some((o) => o.startsWith('shared:')), slave: optional.some((o) => o.startsWith('master:')) });
+    out.push({ mountPoint: unescapeOctal(f[4]), shared: optional.some((o) => o.startsWith('shared:')), slave: optional.some((o) => o.startsWith('master:')) });
   }
   return out;
 }
