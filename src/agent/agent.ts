@@ -46,6 +46,7 @@ import { CsiNodeInfo } from './csi/csinode.js';
 import { PluginWatcher } from './csi/plugin-watcher.js';
 import { serveDriver } from '../csi/registration.js';
 import { which } from '../util/which.js';
+import { ensureSharedMount } from './runtime/mount-propagation.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
@@ -201,6 +202,12 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // CSI drivers announce themselves in the registry directory, as to the kubelet; the watcher
   // connects them, keeps the node's CSINode, and is the registry CSI volumes are mounted through.
   const csiDir = o.kubeletDir ?? join(o.dataDir, 'agent');
+  // A shared mount, as the kubelet makes /var/lib/kubelet: CSI driver pods mount it Bidirectional and
+  // their mounts (staging, publish targets) must reach the host.
+  if (runtime.capabilities.isolation) {
+    await mkdir(csiDir, { recursive: true });
+    await ensureSharedMount(csiDir).catch((e) => log.warn(`could not make ${csiDir} a shared mount: CSI driver pods' mounts will not reach the host`, { err: e }));
+  }
   const csiLog = log.child({ part: 'csi' });
   const csiNodeInfo = new CsiNodeInfo(client, nodeName, csiLog);
   const csi = new PluginWatcher({ registryDir: pluginRegistryDir(csiDir), nodeInfo: csiNodeInfo, log: csiLog });

@@ -37,6 +37,7 @@ import { podStartDuration } from './kubelet-metrics.js';
 import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
+import { propagationRefusal } from '../runtime/mount-propagation.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -476,7 +477,13 @@ export class PodWorker {
         }
         source = staged;
       }
-      mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly });
+      const propagation = vm.mountPropagation === 'Bidirectional' ? 'rshared' : vm.mountPropagation === 'HostToContainer' ? 'rslave' : undefined;
+      if (propagation) {
+        // The kubelet's rule: propagation needs a source on a shared (Bidirectional) or at least slave mount.
+        const refusal = await propagationRefusal(source, propagation);
+        if (refusal) return this.configError(r, `volumeMount "${vm.name}" of container "${c.name}": ${refusal}`);
+      }
+      mounts.push({ source, destination: vm.mountPath, readOnly: vm.readOnly || v.readOnly, ...(propagation ? { propagation } : {}) });
     }
     const args = commandLine(c, image, env);
     if (args.length === 0) {

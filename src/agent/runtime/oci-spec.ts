@@ -64,9 +64,12 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', cfg.privileged ? 'rw' : 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', cfg.privileged ? 'rw' : 'ro'] },
-      ...cfg.mounts.map((m) => (m.type === 'tmpfs' ? { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] } : { destination: m.destination, type: 'bind', source: m.source, options: ['rbind', 'rprivate', m.readOnly ? 'ro' : 'rw'] })),
+      ...cfg.mounts.map((m) => (m.type === 'tmpfs' ? { destination: m.destination, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] } : { destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.propagation ?? 'rprivate', m.readOnly ? 'ro' : 'rw'] })),
     ],
     linux: {
+      // As containerd: a shared mount needs a shared root in the container's mount namespace, a slave
+      // one at least a slave root; otherwise runc's default (private) stays.
+      ...(cfg.mounts.some((m) => m.propagation === 'rshared') ? { rootfsPropagation: 'rshared' } : cfg.mounts.some((m) => m.propagation === 'rslave') ? { rootfsPropagation: 'rslave' } : {}),
       namespaces,
       cgroupsPath,
       resources: {

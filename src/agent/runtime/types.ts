@@ -30,6 +30,12 @@ export interface Mount {
   readOnly?: boolean;
   /** bind (default) or tmpfs. */
   type?: 'bind' | 'tmpfs';
+  /**
+   * A volumeMount's mountPropagation: None → rprivate (default), HostToContainer → rslave (mounts
+   * made on the host under the source appear in the container), Bidirectional → rshared (and mounts
+   * the container makes appear on the host: CSI drivers' node plugins).
+   */
+  propagation?: 'rprivate' | 'rslave' | 'rshared';
 }
 
 export interface Resources {

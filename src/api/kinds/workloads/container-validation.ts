@@ -104,6 +104,9 @@ function validateMounts(c: Obj, p: string, ctx: ContainerContext, kind: Containe
       if (kind === 'ephemeral') errs.push(fieldErr.forbidden(`${mp}.subPath`, 'cannot be set for an Ephemeral Container'));
     }
     if (sub && str(m.subPathExpr)) errs.push(fieldErr.invalid(`${mp}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive'));
+    // Kubernetes' rule: a container that mounts back onto the host must be privileged.
+    const privileged = (c.securityContext as { privileged?: unknown } | undefined)?.privileged === true;
+    if (m.mountPropagation === 'Bidirectional' && !privileged) errs.push(fieldErr.forbidden(`${mp}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers'));
     if (isSet(m.recursiveReadOnly) && m.recursiveReadOnly !== 'Disabled' && m.readOnly !== true) {
       errs.push(fieldErr.forbidden(`${mp}.recursiveReadOnly`, 'may only be specified when readOnly is true'));
     }
