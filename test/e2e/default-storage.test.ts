@@ -20,7 +20,7 @@ test('the default StorageClass and CSIDriver exist at start, and a restart keeps
   dataDir = await mkdtemp(join(tmpdir(), 'gifee-e2e-storage-'));
   c = await startCluster({ dataDir });
   assert.match((await c.kubectl(['get', 'sc'])).stdout, /^local \(default\)\s+local\.csi\.gifee\.dev\s+Delete\s+WaitForFirstConsumer\s+true\s+\S+$/m);
-  assert.match((await c.kubectl(['get', 'csidrivers'])).stdout, /^local\.csi\.gifee\.dev\s+false\s+false\s+false\s+<unset>\s+false\s+Persistent\s+\S+$/m);
+  assert.match((await c.kubectl(['get', 'csidrivers'])).stdout, /^local\.csi\.gifee\.dev\s+false\s+false\s+true\s+<unset>\s+false\s+Persistent\s+\S+$/m);
   // The administrator makes it not the default and keeps released volumes' data.
   await c.kubectl(['annotate', 'sc', 'local', '--overwrite', 'storageclass.kubernetes.io/is-default-class=false']);
   await c.stop();
