@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Expectations } from './expectations.js';
 import { podsToDelete } from './ranking.js';
-import { slowStartBatch } from './slow-start.js';
+import { slowStartBatch } from '../util/slow-start.js';
 import { computeStatus } from './status.js';
 import type { Pod, ReplicaSet } from '../util/workload-types.js';
 

@@ -20,7 +20,7 @@ import { claim, controllerRefTo } from '../util/claim.js';
 import { Expectations } from './expectations.js';
 import { isPodActive, isPodReady } from './pod-state.js';
 import { podsToDelete } from './ranking.js';
-import { slowStartBatch } from './slow-start.js';
+import { slowStartBatch } from '../util/slow-start.js';
 import { computeStatus } from './status.js';
 import { REPLICA_SET, type ReplicatedKind } from './kinds.js';
 import { controllerRefOf, type Pod, type ReplicaSet } from '../util/workload-types.js';

@@ -23,6 +23,7 @@ import { Expectations } from '../util/name-expectations.js';
 import { isAvailable, isRunningAndReady, isTerminal, ownedBy, ownerRefTo } from '../util/pod-state.js';
 import { REVISION_HASH_LABEL, syncRevisions, templateOf, truncateHistory } from '../util/revisions.js';
 import { claimName, ordinalOf, statefulClaim, statefulPod, type StatefulSetSpec } from './identity.js';
+import { slowStartBatch } from '../util/slow-start.js';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
@@ -77,6 +78,22 @@ export class StatefulSetController extends Controller {
     const healthy = (p: KObject | undefined) => !!p && isRunningAndReady(p) && !p.metadata?.deletionTimestamp;
 
     const podActions = async () => {
+      // Parallel: every missing pod (with its claims) at once, in Kubernetes' slow-start batches
+      // (1, 2, 4, ...), so a StatefulSet of N replicas is not N sequential round trips.
+      const created = new Set<number>();
+      if (!monotonic) {
+        const missing: number[] = [];
+        for (let ord = start; ord < start + replicas; ord++) if (!byOrdinal.get(ord)) missing.push(ord);
+        let next = 0;
+        const { error } = await slowStartBatch(missing.length, 1, async () => {
+          const ord = missing[next++];
+          const useCurrent = strategy === 'RollingUpdate' && currentName !== updateName && ord < partition;
+          const rev = useCurrent ? revs.current : revs.update;
+          await this.createPod(key, set!, templateOf(rev) as StatefulSetSpec['template'], rev.metadata!.name!, ord);
+          created.add(ord);
+        });
+        if (error) throw error;
+      }
       // Bring up (or replace failed) pods in ordinal order.
       for (let ord = start; ord < start + replicas; ord++) {
         const pod = byOrdinal.get(ord);
@@ -87,6 +104,7 @@ export class StatefulSetController extends Controller {
           continue;
         }
         if (!pod) {
+          if (created.has(ord)) continue;
           const useCurrent = strategy === 'RollingUpdate' && currentName !== updateName && ord < partition;
           const rev = useCurrent ? revs.current : revs.update;
           await this.createPod(key, set!, templateOf(rev) as StatefulSetSpec['template'], rev.metadata!.name!, ord);

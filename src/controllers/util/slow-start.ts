@@ -1,6 +1,7 @@
 // Kubernetes' slow-start batching: call fn `count` times in batches of 1, 2, 4, ... and stop at the
 // first batch with a failure, so a ReplicaSet whose pods are all rejected (quota, invalid template)
-// makes one failing request instead of hundreds.
+// makes one failing request instead of hundreds. Shared by the ReplicaSet controller and the
+// StatefulSet controller's Parallel pod management.
 
 export async function slowStartBatch(count: number, initialBatch: number, fn: () => Promise<void>): Promise<{ succeeded: number; error?: unknown }> {
   let remaining = count;
