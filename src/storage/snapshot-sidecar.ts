@@ -24,7 +24,7 @@ import { deepEqual } from '../util/equal.js';
 import type { Logger } from '../util/log.js';
 import { Controller } from '../controllers/controller.js';
 import { CsiError, GrpcCode, type ControllerService, type CsiRegistry, type Snapshot } from '../csi/types.js';
-import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from './constants.js';
+import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from '../api/storage-names.js';
 
 const CSI_DRIVERS = { group: 'storage.k8s.io', version: 'v1', plural: 'csidrivers', namespaced: false };
 /** A snapshot the driver is still cutting (readyToUse false) is asked about again after this long. */
