@@ -1,6 +1,7 @@
 // The elector with a fake clock and an in-memory Lease: a leader whose requests stop being answered
 // steps down once renewDeadline has passed, and leads again on its own once they are answered;
-// a standby takes over a lease nobody renews after leaseDuration.
+// a standby takes over a lease nobody renews after leaseDuration; a stopping leader holds its lease
+// while its controllers stop (up to stopGraceMs), then releases it.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,7 +81,7 @@ function fakeLeases() {
 
 const timing = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 
-function elector(clock: FakeClock, client: unknown, identity: string, events: string[]) {
+function elector(clock: FakeClock, client: unknown, identity: string, events: string[], onStopped: () => Promise<void> | void = () => {}) {
   return new LeaderElector({
     client: client as RestClient,
     namespace: 'kube-system',
@@ -90,7 +91,10 @@ function elector(clock: FakeClock, client: unknown, identity: string, events: st
     clock,
     log: logger('test', { identity }),
     onStartedLeading: () => void events.push(`${identity}+`),
-    onStoppedLeading: () => void events.push(`${identity}-`),
+    onStoppedLeading: async () => {
+      await onStopped();
+      events.push(`${identity}-`);
+    },
   });
 }
 
@@ -153,5 +157,48 @@ describe('leader election with a fake clock', () => {
     assert.deepEqual(events, ['a+', 'a-', 'b+'], 'the old leader stepped down before the standby took over');
     await b.stop();
     await a.stop();
+  });
+
+  it('a stopping leader keeps its lease while its controllers wind down, then releases it', async () => {
+    const clock = new FakeClock();
+    const leases = fakeLeases();
+    const events: string[] = [];
+    // Stopping what a leads takes longer than the lease (a loaded machine): 40 s of fake time.
+    let finishStopping = () => {};
+    const a = elector(clock, leases.client('a'), 'a', events, () => new Promise<void>((r) => (finishStopping = r)));
+    const b = elector(clock, leases.client('b'), 'b', events);
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(5_000);
+    const stopped = a.stop();
+    await clock.advance(40_000);
+    assert.equal(leases.holder(), 'a', 'still renewed while stopping, though the lease duration passed');
+    assert.ok(!b.isLeader());
+    finishStopping();
+    await stopped;
+    assert.equal(leases.holder(), '', 'released once stopped');
+    await clock.advance(timing.retryPeriodMs * 1.2 + 1);
+    assert.ok(b.isLeader());
+    assert.equal(b.lastAcquisition(), 'released');
+    assert.deepEqual(events, ['a+', 'a-', 'b+']);
+    await b.stop();
+  });
+
+  it('a stop that hangs keeps the lease only for stopGraceMs', async () => {
+    const clock = new FakeClock();
+    const leases = fakeLeases();
+    const events: string[] = [];
+    const a = elector(clock, leases.client('a'), 'a', events, () => new Promise<void>(() => {}));
+    const b = elector(clock, leases.client('b'), 'b', events);
+    a.start();
+    await clock.advance(0);
+    b.start();
+    await clock.advance(5_000);
+    void a.stop();
+    await clock.advance(a.stopGraceMs + timing.leaseDurationMs + 3 * timing.retryPeriodMs * 1.2);
+    assert.ok(b.isLeader(), 'the standby took the lease once the grace and the lease ran out');
+    assert.equal(b.lastAcquisition(), 'expired');
+    await b.stop();
   });
 });

@@ -69,15 +69,14 @@ describe('leader election', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(b.e.leader(), 'a');
-    const stoppedAt = Date.now();
     await a.e.stop();
     const released = (await client.get(R.leases, 'kube-system', 'le-handover')) as { spec: { holderIdentity?: string } };
     assert.equal(released.spec.holderIdentity ?? '', '', 'a released the lease on stop');
-    await until('b leads', timing.leaseDurationMs, () => b.e.isLeader());
-    assert.ok(
-      Date.now() - stoppedAt < 2500, // a few retry periods, with room for a loaded machine
-      `handover after release took ${Date.now() - stoppedAt}ms`,
-    );
+    // How fast is the fake-clock test's business (leader-election-clock.test.ts); here, on a real
+    // server and a machine that may be loaded, what matters is that b took the released lease and
+    // did not wait for it to expire.
+    await until('b leads', 30_000, () => b.e.isLeader());
+    assert.equal(b.e.lastAcquisition(), 'released');
     const lease = (await client.get(R.leases, 'kube-system', 'le-handover')) as { spec: { holderIdentity: string; leaseTransitions: number; leaseDurationSeconds: number } };
     assert.equal(lease.spec.holderIdentity, 'b');
     assert.equal(lease.spec.leaseTransitions, 1, 'one change of holder: a to b');
@@ -94,11 +93,11 @@ describe('leader election', () => {
     const b = candidate('le-crash', 'b', events);
     const started = Date.now();
     b.e.start();
-    await new Promise((r) => setTimeout(r, 2000));
-    assert.equal(b.e.isLeader(), false, "the dead leader's lease has not expired yet");
-    await until('b leads', 5000, () => b.e.isLeader());
+    await until('b leads', 30_000, () => b.e.isLeader());
+    // A lower bound only: a slow machine can delay the takeover, never hasten it.
     const took = Date.now() - started;
-    assert.ok(took >= 3000 && took < 3000 + 2500, `took over after ${took}ms`);
+    assert.ok(took >= 3000, `took over after ${took}ms, before the dead leader's lease expired`);
+    assert.equal(b.e.lastAcquisition(), 'expired');
     const lease = (await client.get(R.leases, 'kube-system', 'le-crash')) as { spec: { holderIdentity: string; leaseTransitions: number } };
     assert.equal(lease.spec.holderIdentity, 'b');
     assert.equal(lease.spec.leaseTransitions, 5);

@@ -25,6 +25,8 @@ export interface LeaderElectionOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  /** How long a leader that is stopping keeps renewing while onStoppedLeading runs (default 30 s). */
+  stopGraceMs?: number;
   /** Called each time this candidate becomes the leader. */
   onStartedLeading(): void | Promise<void>;
   /** Called each time this candidate stops leading (lost the lease, or stop()). */
@@ -52,6 +54,14 @@ interface LeaseSpec {
 
 type Lease = KObject & { spec?: LeaseSpec };
 
+/**
+ * How a candidate came to hold the lease: it made the lease, took one its holder had released, took
+ * one whose holder stopped renewing for leaseDuration, or still held it (a leader that stepped down
+ * and renewed its own lease in time). Logged and kept, so an operator (and a
+ * test on a loaded machine) can tell a clean handover from a failover without timing it.
+ */
+export type Acquisition = 'created' | 'released' | 'expired' | 'held';
+
 const leading = metrics.gauge('leader_election_master_status', 'Whether this process leads (1) or stands by (0), per lease, as client-go reports it.');
 
 /** MicroTime, as Kubernetes writes it: RFC 3339 with microseconds. */
@@ -78,9 +88,14 @@ export class LeaderElector {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /** How long a stopping leader keeps its lease while onStoppedLeading runs. */
+  readonly stopGraceMs: number;
   private leading = false;
   private observed?: { record: string; at: number; lease: Lease };
   private lastLeader = '';
+  private acquiredBy?: Acquisition;
+  /** What the winning attempt of the current campaign did (none: it renewed a lease it still held). */
+  private taking?: Acquisition;
   private abort = new AbortController();
   private loop?: Promise<void>;
   private clock: ElectionClock;
@@ -90,6 +105,7 @@ export class LeaderElector {
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.stopGraceMs = opts.stopGraceMs ?? 30_000;
     if (this.leaseDurationMs <= this.renewDeadlineMs) throw new Error(`leader election: leaseDuration (${this.leaseDurationMs}ms) must be greater than renewDeadline (${this.renewDeadlineMs}ms)`);
     if (this.renewDeadlineMs <= this.retryPeriodMs * 1.2) throw new Error(`leader election: renewDeadline (${this.renewDeadlineMs}ms) must be greater than retryPeriod*1.2 (${this.retryPeriodMs * 1.2}ms)`);
   }
@@ -105,6 +121,11 @@ export class LeaderElector {
   /** The holder this candidate last observed ('' when none). */
   leader() {
     return this.lastLeader;
+  }
+
+  /** How this candidate last became the leader (undefined before it ever led). */
+  lastAcquisition() {
+    return this.acquiredBy;
   }
 
   /** Campaign until stop(): acquire, lead while renewing, and campaign again after losing. */
@@ -124,18 +145,27 @@ export class LeaderElector {
     while (!signal.aborted) {
       if (!(await this.acquire(signal))) break;
       this.leading = true;
+      this.acquiredBy = this.taking ?? 'held';
       leading.set(1, { name: `${this.opts.namespace}/${this.opts.name}` });
-      this.opts.log.info('became leader', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
+      this.opts.log.info('became leader', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity, from: this.acquiredBy });
       await this.callback('onStartedLeading');
       await this.renew(signal);
       this.leading = false;
       leading.set(0, { name: `${this.opts.namespace}/${this.opts.name}` });
+      // On stop, keep the lease renewed while what we led winds down, then release it: no standby
+      // acts before our controllers have stopped, and none waits for the lease to expire because
+      // stopping took longer than the lease on a loaded machine. Bounded, so a callback that hangs
+      // only costs the standby the lease duration after the bound.
+      const keep = signal.aborted ? this.keepRenewing(this.stopGraceMs) : undefined;
       await this.callback('onStoppedLeading');
+      await keep?.stop();
       // Bounded: a server that does not answer must not hold up shutdown (the lease then just expires).
+      // The bound is a renewal's, not a retry period's: on a loaded machine one update can take longer
+      // than a retry period, and a release given up too soon costs the standby the whole lease.
       if (signal.aborted)
         await this.withTimeout(
           this.release().then(() => true),
-          this.retryPeriodMs,
+          this.renewDeadlineMs,
           false,
         );
       else this.opts.log.warn('stopped leading; campaigning again', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
@@ -152,6 +182,7 @@ export class LeaderElector {
 
   /** Retry every retryPeriod until the lease is ours; false if stopped first. */
   private async acquire(signal: AbortSignal): Promise<boolean> {
+    this.taking = undefined;
     while (!signal.aborted) {
       // Bounded like a renewal: a stalled request must not end the campaign.
       if (await this.withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs)) return true;
@@ -177,6 +208,25 @@ export class LeaderElector {
         return;
       }
     }
+  }
+
+  /** Renew every retryPeriod (without the stop signal) until stop() or ms have passed. */
+  private keepRenewing(ms: number) {
+    const done = new AbortController();
+    const until = this.clock.now() + ms;
+    const loop = (async () => {
+      while (!done.signal.aborted && this.clock.now() < until) {
+        await this.clock.sleep(this.retryPeriodMs, done.signal);
+        if (done.signal.aborted) return;
+        await this.withTimeout(this.tryAcquireOrRenew(true), this.renewDeadlineMs, false);
+      }
+    })();
+    return {
+      stop: async () => {
+        done.abort();
+        await loop;
+      },
+    };
   }
 
   /**
@@ -205,8 +255,11 @@ export class LeaderElector {
     }
   }
 
-  /** One attempt: create the lease, take it over, or renew it. True when this candidate holds it now. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /**
+   * One attempt: create the lease, take it over, or renew it. True when this candidate holds it now.
+   * renewOnly: a leader that is stopping renews what it holds and never takes the lease back.
+   */
+  private async tryAcquireOrRenew(renewOnly = false): Promise<boolean> {
     const { client, namespace, name, identity } = this.opts;
     const now = microTime(new Date(this.clock.now()));
     const spec: LeaseSpec = { holderIdentity: identity, leaseDurationSeconds: Math.max(1, Math.ceil(this.leaseDurationMs / 1000)), acquireTime: now, renewTime: now, leaseTransitions: 0 };
@@ -215,13 +268,15 @@ export class LeaderElector {
       try {
         current = (await client.get(R.leases, namespace, name)) as Lease;
       } catch (e) {
-        if (!isNotFound(e)) throw e;
+        if (!isNotFound(e) || renewOnly) throw e;
         const created = (await client.create(R.leases, namespace, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec } as KObject)) as Lease;
         this.observe(created);
+        this.taking = 'created';
         return true;
       }
       this.observe(current);
       const old = current.spec ?? {};
+      if (renewOnly && old.holderIdentity !== identity) return false;
       const held = !!old.holderIdentity && old.holderIdentity !== identity;
       // Someone else's lease that has not expired (by our clock, since we last saw it change) is theirs.
       const expiresAt = this.observed!.at + (old.leaseDurationSeconds ?? 0) * 1000;
@@ -234,6 +289,7 @@ export class LeaderElector {
       }
       const updated = (await client.update(R.leases, { ...current, spec: { ...old, ...spec } })) as Lease;
       this.observe(updated);
+      if (old.holderIdentity !== identity) this.taking = held ? 'expired' : 'released';
       return true;
     } catch (e) {
       // A conflict means another candidate wrote first: we lost this round, try again later.
@@ -244,14 +300,25 @@ export class LeaderElector {
 
   /** Give the lease up (holder cleared, 1s duration) so a standby takes it at its next retry. */
   private async release() {
-    const lease = this.observed?.lease;
-    if (!lease || lease.spec?.holderIdentity !== this.opts.identity) return;
-    const now = microTime(new Date(this.clock.now()));
-    try {
-      await this.opts.client.update(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
-      this.opts.log.info('released leadership', { lease: `${this.opts.namespace}/${this.opts.name}`, identity: this.opts.identity });
-    } catch (e) {
-      this.opts.log.warn('could not release the lease; a standby takes over once it expires', { err: e });
+    const { client, namespace, name, identity } = this.opts;
+    let lease = this.observed?.lease;
+    // Twice at most: a renewal that outlived its timeout may have landed after we last observed the
+    // lease, so a conflict is answered by reading it again (and releasing only if it is still ours).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!lease || lease.spec?.holderIdentity !== identity) return;
+      const now = microTime(new Date(this.clock.now()));
+      try {
+        await client.update(R.leases, { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
+        this.opts.log.info('released leadership', { lease: `${namespace}/${name}`, identity });
+        return;
+      } catch (e) {
+        if (attempt === 0 && isConflict(e)) {
+          lease = (await client.get(R.leases, namespace, name).catch(() => undefined)) as Lease | undefined;
+          continue;
+        }
+        this.opts.log.warn('could not release the lease; a standby takes over once it expires', { err: e });
+        return;
+      }
     }
   }
 }

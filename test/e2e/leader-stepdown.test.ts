@@ -68,15 +68,20 @@ describe('leader step-down and recovery', () => {
     await until('solo leads', async () => (await holder()) === 'solo');
     await deploymentGetsReplicaSet('before-stall');
 
+    // On a loaded machine a renewal may already have missed its deadline before the stall (and solo
+    // led again): count from here.
+    const stopsBefore = count(lines, 'controllers stopped');
+    const startsBefore = count(lines, 'controllers started');
+    const becameBefore = count(lines, 'became leader');
     client.stalled = true;
-    await until('solo steps down', async () => count(lines, 'controllers stopped') === 1, { context: () => lines.join('\n') });
+    await until('solo steps down', async () => count(lines, 'controllers stopped') > stopsBefore, { context: () => lines.join('\n') });
     assert.ok(lines.some((l) => l.includes('could not renew the lease within renewDeadline; stepping down')));
     // Its lease is still in the store with its name: nobody else took it.
     assert.equal(await holder(), 'solo');
 
     client.stalled = false;
-    await until('solo leads again', async () => count(lines, 'controllers started') === 2, { context: () => lines.join('\n') });
-    assert.equal(count(lines, 'became leader'), 2);
+    await until('solo leads again', async () => count(lines, 'controllers started') > startsBefore, { context: () => lines.join('\n') });
+    assert.ok(count(lines, 'became leader') > becameBefore);
     await deploymentGetsReplicaSet('after-stall');
     await stops[stops.length - 1]();
   });

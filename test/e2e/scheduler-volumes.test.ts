@@ -135,11 +135,16 @@ test('nodes and classes', async () => {
 test('a pod with an unbound Immediate claim stays Pending, explained in kubectl describe', async () => {
   await claim('imm', 'immediate');
   await pod('imm-pod', ['imm']);
-  const describe = await waitFor('FailedScheduling in describe', async () => {
-    const out = (await cluster.kubectl(['describe', 'pod', 'imm-pod'])).stdout;
-    return /FailedScheduling/.test(out) ? out : undefined;
+  // The scheduler's claim cache can lag its pod cache by a moment: a first attempt may report the
+  // claim as not found, and the claim's arrival retries the pod. Wait for the settled explanation.
+  const expected = /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/2 nodes are available: pod has unbound immediate PersistentVolumeClaims\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful for scheduling\./;
+  let last = '';
+  await waitFor('the unbound-claim explanation in describe', async () => {
+    last = (await cluster.kubectl(['describe', 'pod', 'imm-pod'])).stdout;
+    return expected.test(last) || undefined;
+  }).catch((e) => {
+    throw new Error(`${e.message}; last describe:\n${last}`);
   });
-  assert.match(describe, /Warning\s+FailedScheduling\s+.*default-scheduler\s+0\/2 nodes are available: pod has unbound immediate PersistentVolumeClaims\. preemption: 0\/2 nodes are available: 2 Preemption is not helpful for scheduling\./);
   assert.equal(await nodeOf('imm-pod'), '');
 });
 

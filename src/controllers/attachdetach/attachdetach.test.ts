@@ -56,6 +56,8 @@ test('one VolumeAttachment per (CSI volume, node) while a pod there uses it', as
     const va = await client.get(VA, undefined, name);
     assert.deepEqual(va.spec, { attacher: 'ext.csi.example.com', nodeName: 'n1', source: { persistentVolumeName: 'pv-ext' } });
     assert.equal((await client.list(VA)).items.length, 1, 'none for the driver that needs no attaching');
+    // One made by hand for a volume that does not exist is not ours to detach (Kubernetes skips it).
+    await client.create(VA, undefined, { apiVersion: 'storage.k8s.io/v1', kind: 'VolumeAttachment', metadata: { name: 'by-hand' }, spec: { attacher: 'ext.csi.example.com', nodeName: 'n1', source: { persistentVolumeName: 'pv-missing' } } });
 
     // The pod finishes while the agent still has the volume mounted: the attachment stays until it is unmounted.
     const node = await client.get(R.nodes, undefined, 'n1');
@@ -66,6 +68,7 @@ test('one VolumeAttachment per (CSI volume, node) while a pod there uses it', as
     const n2 = await client.get(R.nodes, undefined, 'n1');
     await client.update(R.nodes, { ...n2, status: { volumesInUse: [] } }, 'status');
     await until('detached', async () => !(await exists(name)), { timeoutMs: 20_000 });
+    assert.ok(await exists('by-hand'), 'the attachment of an unknown volume stays');
   } finally {
     ctl.stop();
     factory.stop();

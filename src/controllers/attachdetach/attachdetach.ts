@@ -3,7 +3,8 @@
 // driver needs attaching (CSIDriver attachRequired not false; a driver without a CSIDriver object
 // needs it, as in Kubernetes); the attacher (the driver's external-attacher, or gifee's agent
 // sidecars) does the attaching. Once no running pod on the node uses the volume and the node no
-// longer lists it in status.volumesInUse (the agent still has it mounted), the attachment is deleted.
+// longer lists it in status.volumesInUse (the agent still has it mounted), the attachment is deleted;
+// an attachment naming a PersistentVolume that does not exist is left alone, as Kubernetes does.
 // Reconciled per node.
 
 import { createHash } from 'node:crypto';
@@ -127,8 +128,12 @@ export class AttachDetachController extends Controller {
       const spec = (va.spec ?? {}) as VaSpec;
       const name = va.metadata!.name!;
       if (want.has(name) || va.metadata?.deletionTimestamp || !spec.source?.persistentVolumeName) continue;
+      // An attachment of a volume we do not know is not ours to judge (Kubernetes skips it too):
+      // someone made it by hand or for a volume still to come.
+      const volume = this.volumes.get(spec.source.persistentVolumeName);
+      if (!volume) continue;
       // Still mounted on the node: detaching now would pull the volume from under it.
-      const handle = (this.volumes.get(spec.source.persistentVolumeName)?.spec as PvSpec | undefined)?.csi?.volumeHandle;
+      const handle = (volume.spec as PvSpec | undefined)?.csi?.volumeHandle;
       if (handle && spec.attacher && inUse.has(uniqueVolumeName(spec.attacher, handle))) continue;
       try {
         await this.client.delete(VOLUME_ATTACHMENTS, undefined, name, { preconditions: { uid: va.metadata!.uid } });
