@@ -152,6 +152,9 @@ const LIST_PARAMS = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'res
 );
 
 function operations(defs: KindDef[], c: Converter, flavor: Flavor): Json {
+  // Custom resources take no strategic merge patch, and their paths say so: kubectl apply reads
+  // this list to choose between a strategic and a JSON merge patch.
+  const patchContent = (d: KindDef) => Object.fromEntries(['application/json-patch+json', 'application/merge-patch+json', ...(d.custom ? [] : ['application/strategic-merge-patch+json']), 'application/apply-patch+yaml'].map((t) => [t, { schema: c.ref(PATCH) }]));
   const paths: Json = {};
   const body = (name: string) => (flavor === 'v3' ? { requestBody: { content: { '*/*': { schema: c.ref(name) } }, required: true } } : { parameters: [{ name: 'body', in: 'body', required: true, schema: c.ref(name) }] });
   const resp = (name: string) => (flavor === 'v3' ? { '200': { description: 'OK', content: { 'application/json': { schema: c.ref(name) } } } } : { '200': { description: 'OK', schema: c.ref(name) } });
@@ -174,9 +177,7 @@ function operations(defs: KindDef[], c: Converter, flavor: Flavor): Json {
         'patch',
         id,
         {
-          ...(flavor === 'v3'
-            ? { requestBody: { content: { 'application/json-patch+json': { schema: c.ref(PATCH) }, 'application/merge-patch+json': { schema: c.ref(PATCH) }, 'application/strategic-merge-patch+json': { schema: c.ref(PATCH) }, 'application/apply-patch+yaml': { schema: c.ref(PATCH) } } } }
-            : { parameters: [{ name: 'body', in: 'body', required: true, schema: c.ref(PATCH) }] }),
+          ...(flavor === 'v3' ? { requestBody: { content: patchContent(d) } } : { parameters: [{ name: 'body', in: 'body', required: true, schema: c.ref(PATCH) }] }),
           responses: resp(target),
         },
         [...WRITE_PARAMS, q('force', 'boolean', 'Take ownership of conflicting fields (server-side apply).')],

@@ -4,7 +4,7 @@
 // parameterNotFoundAction) and the documentation's custom ReplicaLimit parameter kind (a CRD); Warn
 // (a kubectl warning) and Audit (the audit event's annotation) actions; the authorizer variable;
 // policies that do not compile refused with 422; a hostile expression stopped by the cost limit
-// without stalling the server.
+// without stalling the server; static type checking of field references (status.typeChecking).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -520,4 +520,44 @@ spec:
   const refused = await eventually(hpa('too-high', 90), (r) => r.code !== 0, 'the v2 policy refuses a v1 HPA');
   assert.match(refused.stderr, /utilization targets above 80 are not allowed \(seen as v2, asked as v1\)/);
   assert.equal((await tryApply(hpa('fine', 70))).code, 0);
+});
+
+test("type checking: the documentation's deploy-replica-policy reports object.replicas in status.typeChecking", async () => {
+  await apply(`apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: "deploy-replica-policy.example.com"
+spec:
+  matchConstraints:
+    resourceRules:
+    - apiGroups:   ["apps"]
+      apiVersions: ["v1"]
+      operations:  ["CREATE", "UPDATE"]
+      resources:   ["deployments"]
+  validations:
+  - expression: "object.replicas > 1" # should be "object.spec.replicas > 1"
+    message: "must be replicated"
+    reason: Invalid
+`);
+  let status: { observedGeneration?: number; typeChecking?: { expressionWarnings?: { fieldRef: string; warning: string }[] } } = {};
+  await until(
+    'the type-checked status',
+    async () => {
+      status = JSON.parse((await cluster.kubectl(['get', 'validatingadmissionpolicy', 'deploy-replica-policy.example.com', '-o', 'json'])).stdout).status ?? {};
+      return status.observedGeneration === 1;
+    },
+    { timeoutMs: 10_000 },
+  );
+  assert.deepEqual(status.typeChecking?.expressionWarnings, [{ fieldRef: 'spec.validations[0].expression', warning: "apps/v1, Kind=Deployment: ERROR: <input>:1:7: undefined field 'replicas'\n | object.replicas > 1\n | ......^" }]);
+  // Fixed, the next generation has no warnings.
+  await cluster.kubectl(['patch', 'validatingadmissionpolicy', 'deploy-replica-policy.example.com', '--type', 'json', '-p', '[{"op":"replace","path":"/spec/validations/0/expression","value":"object.spec.replicas > 1"}]']);
+  await until(
+    'the second generation checked',
+    async () => {
+      status = JSON.parse((await cluster.kubectl(['get', 'validatingadmissionpolicy', 'deploy-replica-policy.example.com', '-o', 'json'])).stdout).status ?? {};
+      return status.observedGeneration === 2;
+    },
+    { timeoutMs: 10_000 },
+  );
+  assert.deepEqual(status.typeChecking, {});
 });

@@ -213,3 +213,33 @@ test('cost: a shared budget stops every later expression once spent', () => {
   assert.ok('error' in second && second.costExceeded);
   assert.match((second as { error: string }).error, /cost budget/);
 });
+
+test('optional types: x.?f, m[?k], chains, optional.of/none/ofNonZeroValue, hasValue/value/orValue/or, [?e], {?k: v}', () => {
+  const self = { spec: { replicas: 3, labels: { app: 'web' }, items: [1, 2], empty: '' } };
+  const v = (expr: string) => value(expr, { self });
+  assert.equal(v('self.?spec.?replicas.orValue(1)'), 3);
+  assert.equal(v('self.?spec.?missing.orValue(1)'), 1);
+  assert.equal(v('self.?nothing.replicas.orValue(7)'), 7, 'a chain after .? is optional throughout');
+  assert.equal(v('self.spec.?labels.app.value()'), 'web');
+  assert.equal(v('self.spec.?labels.other.hasValue()'), false);
+  assert.equal(v("self.spec.labels[?'app'].orValue('x')"), 'web');
+  assert.equal(v("self.spec.labels[?'zzz'].orValue('x')"), 'x');
+  assert.equal(v('self.spec.items[?1].value()'), 2);
+  assert.equal(v('self.spec.items[?5].hasValue()'), false);
+  assert.equal(v('self.?spec.items[0].value()'), 1, 'index after an optional step');
+  assert.equal(v('self.?spec.items[9].hasValue()'), false);
+  assert.equal(v('optional.of(1).value() + optional.none().orValue(2)'), 3);
+  assert.equal(v("optional.ofNonZeroValue('').hasValue() || optional.ofNonZeroValue(0).hasValue() || optional.ofNonZeroValue([]).hasValue()"), false);
+  assert.equal(v("optional.ofNonZeroValue('a').hasValue()"), true);
+  assert.equal(v('optional.none().or(optional.of(4)).value()'), 4);
+  assert.equal(v('optional.of(5).or(optional.of(4)).value()'), 5);
+  assert.equal(v('self.?spec.?replicas == optional.of(3)'), true);
+  assert.equal(v('self.?nope == optional.none()'), true);
+  assert.deepEqual(v('[?self.?spec.?replicas, ?self.?nope, 0]'), [3, 0]);
+  assert.deepEqual(v("{?'a': self.?spec.?replicas, ?'b': self.?nope, 'c': 1}"), { a: 3, c: 1 });
+  assert.deepEqual(v('[1, 2].map(x, optional.of(x)).filter(o, o.hasValue()).map(o, o.value())'), [1, 2]);
+  assert.match(error('optional.none().value()', { self }), /optional.none\(\) dereference/);
+  assert.match(error("{?'a': 1}", { self }), /no such overload/);
+  assert.match(error("{'a': 1, ?'a': optional.of(2)}", { self }), /repeated key/);
+  assert.match(error('self.spec.replicas.?x', { self }), /no such overload/);
+});

@@ -9,6 +9,7 @@ import { STEP_FUNCTION } from './guard.js';
 import { authzFuncs } from './lib-authz.js';
 import { listFuncs, setFuncs } from './lib-lists.js';
 import { netFuncs } from './lib-net.js';
+import { OPTIONAL_CONSTANT_COST, optionalFuncs } from './lib-optional.js';
 import { quantityFuncs } from './lib-quantity.js';
 import { regexFuncs } from './lib-regex.js';
 import { urlFuncs } from './lib-url.js';
@@ -17,7 +18,7 @@ import { sizeOf } from './values.js';
 const stepFunc = celFunc(STEP_FUNCTION, [CelScalar.DYN], CelScalar.DYN, (v: CelValue) => v as never);
 
 /** Functions whose cost does not grow with their arguments' sizes. */
-const CONSTANT_COST = new Set(['size', STEP_FUNCTION, 'type', 'dyn', 'int', 'uint', 'double', 'bool']);
+const CONSTANT_COST = new Set(['size', STEP_FUNCTION, 'type', 'dyn', 'int', 'uint', 'double', 'bool', ...OPTIONAL_CONSTANT_COST]);
 
 /** Cost known before the call, for functions whose result can be far larger than their inputs. */
 function preCost(name: string, target: CelValue | undefined, args: CelValue[]): number {
@@ -54,7 +55,7 @@ function metered(name: string, g: Group): Group {
   };
 }
 
-const k8sFuncs: CelFunc[] = [stepFunc, ...listFuncs, ...setFuncs, ...regexFuncs, ...quantityFuncs, ...netFuncs, ...urlFuncs, ...authzFuncs];
+const k8sFuncs: CelFunc[] = [stepFunc, ...listFuncs, ...setFuncs, ...regexFuncs, ...quantityFuncs, ...netFuncs, ...urlFuncs, ...authzFuncs, ...optionalFuncs];
 
 function build(): CelEnv {
   const base = celEnv({ funcs: [...strings, ...k8sFuncs] });

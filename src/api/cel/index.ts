@@ -2,22 +2,31 @@
 // matchConditions), over @bufbuild/cel. Every caller goes through compileCel/evaluate so the
 // Kubernetes environment lives in one place:
 //  - env.ts: the standard library, the strings extension and Kubernetes' libraries (lists, regex,
-//    url, quantity, ip/cidr, authz); not yet: format, sets, optional types (`x.?y`, which the
-//    @bufbuild/cel parser does not accept), and static type checking (types are checked at run time);
+//    url, quantity, ip/cidr, authz, optional types); not yet: format, and static type checking
+//    (types are checked at run time);
+//  - parser/: our own CEL parser, because @bufbuild/cel's refuses the optional syntax (`x.?y`);
+//    lib-optional.ts lowers that syntax into calls its library evaluates;
 //  - values.ts: JSON -> CEL as Kubernetes maps it (integers are int, objects maps, null null);
 //  - guard.ts: unknown variables/functions are compile errors; loops are metered;
 //  - cost.ts: a per-expression limit (Kubernetes' PerCallLimit) and an optional shared budget
 //    (RuntimeCELCostBudget), so a hostile expression over a big list stops instead of stalling.
 
-import { isCelError, parse, plan } from '@bufbuild/cel';
+import { isCelError, plan } from '@bufbuild/cel';
 import { type CostBudget, CostExceeded, CostMeter, PER_CALL_LIMIT, withMeter } from './cost.js';
 import { hasFunction, kubernetesCelEnv } from './env.js';
 import { guardExpression, STEP_FUNCTION } from './guard.js';
-import { celToJson, jsonToCel } from './values.js';
+import { lowerOptionals, optionalVariable } from './lib-optional.js';
+import { CelSyntaxError, formatSyntaxError, parseCel } from './parser/parser.js';
+import { CelReady, celToJson, jsonToCel } from './values.js';
 
 export { CostBudget, PER_CALL_LIMIT, RUNTIME_COST_BUDGET } from './cost.js';
 export { type AuthzCheck, type AuthzDecision, AuthzPending, authorizerValue, type CelAuthorizer } from './lib-authz.js';
 export { CelReady, type CelTypeHint, prepareCel, variablesValue } from './values.js';
+
+/** An optional variable (Kubernetes' optionalOldSelf): optional.none() for undefined, else optional.of(value). */
+export function optionalCel(json: unknown): CelReady {
+  return new CelReady(optionalVariable(json === undefined ? undefined : jsonToCel(json)));
+}
 
 export interface CelProgram {
   /** The expression as written. */
@@ -54,11 +63,12 @@ export function compileCel(expression: string, opts: CelCompileOptions): { progr
   try {
     if (typeof expression !== 'string') return { error: 'expression must be a string' };
     if (expression.length > MAX_EXPRESSION_LENGTH) return { error: `expression too long (${expression.length} > ${MAX_EXPRESSION_LENGTH} characters)` };
-    const parsed = parse(expression);
+    const { parsed, builder } = parseCel(expression);
+    lowerOptionals(parsed.expr, builder);
     const problem = guardExpression(parsed.expr, {
       variables: new Set(opts.variables),
       hasFunction,
-      stepTemplate: () => parse(`${STEP_FUNCTION}(true)`).expr,
+      stepTemplate: () => builder.call(0, STEP_FUNCTION, [builder.constant(0, { case: 'boolValue', value: true })]),
     });
     if (problem) return { error: `ERROR: <input>:1:1: ${problem}` };
     const run = plan(kubernetesCelEnv, parsed);
@@ -85,7 +95,7 @@ export function compileCel(expression: string, opts: CelCompileOptions): { progr
     };
   } catch (e) {
     // Parse errors, worded as cel-go's "ERROR: <input>:line:col: ...".
-    const m = (e as Error).message;
-    return { error: m.startsWith('<input>') ? `ERROR: ${m}` : m };
+    if (e instanceof CelSyntaxError) return { error: formatSyntaxError(expression, e) };
+    return { error: (e as Error).message };
   }
 }

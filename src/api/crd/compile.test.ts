@@ -384,3 +384,23 @@ test("values: a rule too costly for its value stops with Kubernetes' cost messag
   assert.equal(errs.length, 1);
   assert.match(`${errs[0].field}: ${errs[0].message}`, /^spec: Invalid value: "array": (call cost exceeds limit for rule|validation failed due to running out of cost budget)/);
 });
+
+test('values: optional types in rules; optionalOldSelf makes oldSelf an optional (none on create)', () => {
+  const c = compiled(
+    root({
+      type: 'object',
+      properties: { mode: { type: 'string' }, labels: { type: 'object', additionalProperties: { type: 'string' } } },
+      'x-kubernetes-validations': [
+        { rule: "self.?mode.orValue('auto') != 'off' || !has(self.labels)", message: 'labels need a mode' },
+        { rule: "self.?labels[?'tier'].orValue('web') in ['web', 'db']", message: 'bad tier' },
+        { rule: '!oldSelf.hasValue() || oldSelf.value().?mode == self.?mode', message: 'mode is immutable once set', optionalOldSelf: true },
+      ],
+    }),
+  );
+  const o = (spec: unknown) => ({ apiVersion: 'x/v1', kind: 'X', metadata: {}, spec }) as never;
+  assert.deepEqual(lines(c.validate(o({}))), [], 'create: oldSelf is none');
+  assert.deepEqual(lines(c.validate(o({ mode: 'off', labels: {} }))), ['spec: Invalid value: "object": labels need a mode']);
+  assert.deepEqual(lines(c.validate(o({ labels: { tier: 'cache' } }))), ['spec: Invalid value: "object": bad tier']);
+  assert.deepEqual(lines(c.validate(o({ mode: 'a' }), o({ mode: 'b' }))), ['spec: Invalid value: "object": mode is immutable once set']);
+  assert.deepEqual(lines(c.validate(o({ mode: 'a' }), o({ mode: 'a' }))), []);
+});

@@ -1,7 +1,7 @@
 // x-kubernetes-validations: CEL rules compiled once at CRD create (through compileCel, the one CEL
 // entry point) and evaluated per value with Kubernetes' messages, reasons and field paths.
 
-import { type CostBudget, compileCel } from '../cel/index.js';
+import { type CostBudget, compileCel, optionalCel } from '../cel/index.js';
 import { fieldErr } from '../errors.js';
 import type { FieldError } from '../kind.js';
 import type { CompiledRule } from './node.js';
@@ -111,7 +111,8 @@ export function evaluateRules(rules: CompiledRule[], self: unknown, oldSelf: unk
       return;
     }
     budget.remaining--;
-    const vars = { self, oldSelf: hasOld ? oldSelf : null };
+    // optionalOldSelf: oldSelf is an optional, none on create (and where no old value pairs up).
+    const vars = { self, oldSelf: r.optionalOldSelf ? optionalCel(hasOld ? oldSelf : undefined) : hasOld ? oldSelf : null };
     const res = r.program.evaluate(vars, { budget: budget.cel });
     const at = r.fieldPath ? joinFieldPath(path, r.fieldPath) : path;
     if ('error' in res) {

@@ -6,6 +6,7 @@ import type { KindDef, KObject } from '../../../api/kind.js';
 import type { ApiState } from '../../context.js';
 import { WatchedKind } from '../../storage/watched-kind.js';
 import { type CompiledPolicy, compilePolicy } from './compiled-policy.js';
+import { typeCheckPolicy } from './type-check.js';
 
 export interface BindingEntry {
   name: string;
@@ -49,8 +50,8 @@ export class PolicyCache {
 
   /**
    * Kubernetes' type checker records status.observedGeneration and typeChecking for each policy
-   * generation. gifee checks types at run time only, so typeChecking carries no warnings; the
-   * status still says which generation is in force (kubectl wait, tools that read it).
+   * generation: warnings for field references the matched kinds' schemas lack (type-check.ts).
+   * Other type errors show at evaluation only.
    */
   private noteStatus(obj: KObject) {
     const gen = Number(obj.metadata?.generation ?? 0);
@@ -70,7 +71,8 @@ export class PolicyCache {
       try {
         await this.state.objects(this.policyDef).guaranteedUpdate(undefined, name, (cur) => {
           if (Number(cur.metadata?.generation ?? 0) !== gen || (cur.status as { observedGeneration?: number } | undefined)?.observedGeneration === gen) return null;
-          cur.status = { ...(cur.status as object | undefined), observedGeneration: gen, typeChecking: {} };
+          const expressionWarnings = typeCheckPolicy(cur, this.state.registry);
+          cur.status = { ...(cur.status as object | undefined), observedGeneration: gen, typeChecking: expressionWarnings.length ? { expressionWarnings } : {} };
           return cur;
         });
       } catch {
