@@ -1,7 +1,9 @@
 // Removes everything a node agent left on this machine under a data dir: containers (killed),
 // overlay and namespace mounts, network namespaces and their CNI state, cgroups, the pods' bridge.
 // `gifee reset` and the e2e tests use it, so nothing outlives a cluster that is torn down. Loop
-// devices backed by files under the data dir (local volumes) are detached after the unmounts.
+// devices backed by files under the data dir (local volumes) are detached after the unmounts. An
+// agent started with --kubelet-dir recorded that directory (csi/kubelet-dir-record.ts): the CSI
+// mounts there (pods' volume targets, staging) go too.
 
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { logger } from '../util/log.js';
 import { CniNetwork } from './network/cni.js';
 import { removeRoutes } from './network/routes.js';
 import { proxyTableName, removeServiceProxyTable } from '../proxy/index.js';
-import { removeCgroups, unmount } from './runtime/host.js';
+import { readKubeletDirRecord, type KubeletDirRecord } from './csi/kubelet-dir-record.js';
+import { mountsUnder, removeCgroups, unmount } from './runtime/host.js';
 
 const run = promisify(execFile);
 
@@ -21,6 +24,8 @@ export interface ResetSummary {
   pods: number;
   loopDevices: number;
   bridge: string;
+  /** The agent's --kubelet-dir, whose mounts were removed too. */
+  kubeletDir?: string;
 }
 
 /** The bridge the data dir's agent used (recorded by the CNI network), else `fallback`. */
@@ -54,6 +59,13 @@ async function detachLoopDevices(dir: string): Promise<number> {
   return n;
 }
 
+/** Everything mounted below the kubelet dir (pod volume targets, staging mounts: this node's pods are gone), and the dir itself when the agent bound it. */
+async function unmountKubeletDir(r: KubeletDirRecord) {
+  const mounts = (await mountsUnder(r.path)).filter((m) => m !== r.path || r.boundByAgent);
+  // Deepest first; the dir itself may be mounted more than once (stacked binds): each is undone.
+  for (const m of mounts.sort((a, b) => b.length - a.length)) await run('umount', ['-l', m]).catch(() => undefined);
+}
+
 export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<ResetSummary> {
   const agentDir = join(dataDir, 'agent');
   const root = join(agentDir, 'runc');
@@ -73,9 +85,12 @@ export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<Res
     await removeCgroups(`gifee/pod${uid}`);
   }
   await unmount(dataDir);
+  // An agent with --kubelet-dir had its pods' CSI volumes (and its shared bind mount) there.
+  const kubeletDir = await readKubeletDirRecord(dataDir);
+  if (kubeletDir) await unmountKubeletDir(kubeletDir);
   const loopDevices = await detachLoopDevices(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
   await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
-  return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge };
+  return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge, ...(kubeletDir ? { kubeletDir: kubeletDir.path } : {}) };
 }

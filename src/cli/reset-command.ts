@@ -73,7 +73,7 @@ export async function resetCommand(argv: string[], defaultDataDir: string): Prom
   }
   const { bridgeOf, resetNode } = await import('../agent/reset.js');
   const s = await resetNode(dataDir, await bridgeOf(dataDir));
-  console.log(`removed ${s.containers} containers, the networks and cgroups of ${s.pods} pods, ${s.loopDevices} loop devices, the bridge ${s.bridge} and gifee's nftables tables; unmounted everything under ${dataDir}`);
+  console.log(`removed ${s.containers} containers, the networks and cgroups of ${s.pods} pods, ${s.loopDevices} loop devices, the bridge ${s.bridge} and gifee's nftables tables; unmounted everything under ${dataDir}${s.kubeletDir ? ` and ${s.kubeletDir}` : ''}`);
   if (f.purge) {
     const ca = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8').catch(() => undefined);
     const kubeconfig = defaultKubeconfig();

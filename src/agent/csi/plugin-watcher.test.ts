@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startInProcessApi } from '../../../test/helpers/in-process-api.js';
 import { tempDir } from '../../../test/helpers/temp-dirs.js';
@@ -61,18 +62,32 @@ test('drivers register through the registry directory into the registry, CSINode
     assert.equal(n1.metadata?.labels?.['topology.a.csi.test/zone'], 'z1');
     assert.deepEqual(JSON.parse(n1.metadata?.annotations?.[ANN_CSI_NODE_ID] ?? '{}'), { 'a.csi.test': 'node-a', 'b.csi.test': 'node-b' });
 
-    // Refused: an old CSI version; a topology label that contradicts the Node's; an endpoint nobody serves.
-    const refusals: Record<string, RegistrationStatus[]> = { old: [], clash: [], dead: [] };
+    // A registrar that chmods or chowns its socket after binding (serveOnSocket does) changes its
+    // ctime, not its identity: the driver stays registered, no deregistration, no second install.
+    const changesBefore = changes.length;
+    await chmod(a.registration.socketPath, 0o640);
+    await watcher.scan();
+    await watcher.scan();
+    assert.equal(changes.length, changesBefore);
+    assert.equal(watcher.names().join(), 'a.csi.test,b.csi.test');
+
+    // Refused: an old CSI version; a topology label that contradicts the Node's; an endpoint that is
+    // not on this node (a registrar announcing the socket's path in its container) or not a socket.
+    const refusals: Record<string, RegistrationStatus[]> = { old: [], clash: [], dead: [], file: [] };
     const old = await serveRegistration(pluginRegistryDir(agentDir), { name: 'old.csi.test', endpoint: a.socketPath, versions: ['0.3.0'], onStatus: (s) => refusals.old.push(s) });
     closers.push(old.close);
     const clash = await serveDriver(testDriver({ name: 'clash.csi.test', topology: { 'topology.b.csi.test/rack': 'r9' } }), { agentDir, onStatus: (s) => refusals.clash.push(s) });
     closers.push(clash.close);
     const dead = await serveRegistration(pluginRegistryDir(agentDir), { name: 'dead.csi.test', endpoint: join(agentDir, 'nobody.sock'), onStatus: (s) => refusals.dead.push(s) });
     closers.push(dead.close);
-    await until('the three refusals are sent', async () => Object.values(refusals).every((s) => s.length > 0), { timeoutMs: 20_000 });
+    await writeFile(join(agentDir, 'plain-file'), 'not a socket');
+    const file = await serveRegistration(pluginRegistryDir(agentDir), { name: 'file.csi.test', endpoint: join(agentDir, 'plain-file'), onStatus: (s) => refusals.file.push(s) });
+    closers.push(file.close);
+    await until('the four refusals are sent', async () => Object.values(refusals).every((s) => s.length > 0), { timeoutMs: 20_000 });
     assert.match(refusals.old[0].error, /none of the versions specified \["0\.3\.0"\] are supported/);
     assert.match(refusals.clash[0].error, /detected topology value collision: driver reported "topology\.b\.csi\.test\/rack":"r9" but existing label is "topology\.b\.csi\.test\/rack":"r7"/);
-    assert.match(refusals.dead[0].error, /NodeGetInfo: cannot reach the plugin at .*nobody\.sock/);
+    assert.match(refusals.dead[0].error, /endpoint \S*nobody\.sock does not exist on this node: the registrar must announce the driver socket's path on the host \(node-driver-registrar's --kubelet-registration-path, usually \S*\/plugins\/dead\.csi\.test\/csi\.sock\)/);
+    assert.match(refusals.file[0].error, /endpoint \S*plain-file is not a unix socket/);
     assert.ok(Object.values(refusals).every((s) => s.every((x) => !x.pluginRegistered)));
     assert.equal(watcher.names().join(), 'a.csi.test,b.csi.test');
 

@@ -9,7 +9,7 @@
 
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat, mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connectCsi, type CsiClient, type CsiClientOptions } from '../../csi/grpc-client.js';
 import { registrationClient } from '../../csi/registration.js';
 import type { CsiRegistry } from '../../csi/types.js';
@@ -22,6 +22,7 @@ const MAX_ENTRIES = 512;
 /** Registrations under way at once (each waits at most its call deadlines). */
 const MAX_IN_FLIGHT = 8;
 const FIRST_RETRY_MS = 1_000;
+const STARTING_UP_RETRY_MS = 250;
 const MAX_RETRY_MS = 120_000;
 
 export interface PluginWatcherOptions {
@@ -49,7 +50,7 @@ export interface RegisteredDriver {
   client: CsiClient;
 }
 
-/** A socket as found in the directory: its identity changes when it is re-created. */
+/** A socket as found in the directory: its identity (key) changes when it is re-created, not when its mode or owner change. */
 interface Seen {
   key: string;
   /** The driver it registered, if it did. */
@@ -59,7 +60,7 @@ interface Seen {
 export class PluginWatcher implements CsiRegistry {
   private drivers = new Map<string, RegisteredDriver>();
   private sockets = new Map<string, Seen>();
-  private failures = new Map<string, { key: string; retryAt: number; backoffMs: number; error: string }>();
+  private failures = new Map<string, { key: string; retryAt: number; backoffMs: number; error: string; warned: boolean }>();
   private inFlight = new Set<string>();
   /** Drivers whose removal from CSINode failed (the API was away): tried again at each scan. */
   private pendingUninstall = new Set<string>();
@@ -187,7 +188,11 @@ export class PluginWatcher implements CsiRegistry {
     for (const n of names) {
       const p = join(this.o.registryDir, n);
       const st = await lstat(p).catch(() => undefined);
-      if (st?.isSocket()) out.set(p, `${st.ino}:${st.ctimeMs}`);
+      // Identity of the file, not of its metadata: ctime changes with a chmod or chown (serveOnSocket
+      // chmods right after binding), which made a registered driver flap out of CSINode and back.
+      // Inode plus birth time tells a re-created socket apart (where the filesystem has no birth
+      // time, the inode alone, which a quick re-create may reuse: the directory watch still rescans).
+      if (st?.isSocket()) out.set(p, `${st.dev}:${st.ino}:${st.birthtimeMs}`);
     }
     return out;
   }
@@ -200,6 +205,8 @@ export class PluginWatcher implements CsiRegistry {
       const info = await reg.getInfo();
       const { endpoint, error } = validatePluginInfo(info, path);
       if (error) throw new Error(error);
+      const unusable = await endpointProblem(endpoint, info.name, this.o.registryDir);
+      if (unusable) throw new Error(unusable);
       client = connectCsi(endpoint, this.o.csi);
       const nodeInfo = await client.node.nodeGetInfo();
       const invalid = validateNodeInfo(info.name, nodeInfo);
@@ -221,11 +228,20 @@ export class PluginWatcher implements CsiRegistry {
       client?.close();
       const message = (e as Error).message ?? String(e);
       const was = this.failures.get(path);
-      const backoffMs = was && was.key === key ? Math.min(was.backoffMs * 2, MAX_RETRY_MS) : FIRST_RETRY_MS;
-      this.failures.set(path, { key, retryAt: Date.now() + backoffMs, backoffMs, error: message });
+      const same = was?.key === key;
+      // A socket seen for the first time may not accept yet (a server binds, which the directory
+      // watch sees, before it listens): its first "cannot reach" is retried soon, without a warning.
+      const startingUp = !same && message.includes('cannot reach the plugin');
+      const backoffMs = same ? Math.min(was.backoffMs * 2, MAX_RETRY_MS) : startingUp ? STARTING_UP_RETRY_MS : FIRST_RETRY_MS;
       // Said once per socket and reason; the retries of a socket that keeps failing the same way are quieter.
-      (was?.key === key && was.error === message ? log.debug : log.warn).call(log, 'CSI plugin registration failed', { err: message, retryInMs: backoffMs });
-      await reg.notifyRegistrationStatus({ pluginRegistered: false, error: message }).catch(() => {});
+      const repeatWarned = same && was.error === message && was.warned;
+      const warn = !startingUp && !repeatWarned;
+      this.failures.set(path, { key, retryAt: Date.now() + backoffMs, backoffMs, error: message, warned: warn || repeatWarned });
+      (warn ? log.warn : log.debug).call(log, 'CSI plugin registration failed', { err: message, retryInMs: backoffMs });
+      // Sooner than the periodic rescan: the registrar is most likely listening by then.
+      if (startingUp) setTimeout(() => void this.scan(), backoffMs + 10).unref();
+      // Not while it may be starting up: a registrar told "not registered" exits (node-driver-registrar does).
+      if (!startingUp) await reg.notifyRegistrationStatus({ pluginRegistered: false, error: message }).catch(() => {});
     } finally {
       reg.close();
     }
@@ -262,4 +278,21 @@ export class PluginWatcher implements CsiRegistry {
       }
     }
   }
+}
+
+/**
+ * Why the endpoint a registrar announced cannot be the driver's socket on this node, or undefined.
+ * The usual mistake is a --kubelet-registration-path naming the socket's path inside the driver's
+ * container (/csi/csi.sock) instead of on the host: said plainly rather than as a gRPC connect error.
+ */
+async function endpointProblem(endpoint: string, driver: string, registryDir: string): Promise<string | undefined> {
+  const st = await lstat(endpoint).catch((e: NodeJS.ErrnoException) => e.code ?? 'error');
+  const expected = join(dirname(registryDir), 'plugins', driver, 'csi.sock');
+  if (typeof st === 'string') {
+    return st === 'ENOENT' || st === 'ENOTDIR'
+      ? `endpoint ${endpoint} does not exist on this node: the registrar must announce the driver socket's path on the host (node-driver-registrar's --kubelet-registration-path, usually ${expected}), not its path in the driver's container`
+      : `endpoint ${endpoint} cannot be checked: ${st}`;
+  }
+  if (!st.isSocket()) return `endpoint ${endpoint} is not a unix socket (the driver's CSI socket is usually ${expected})`;
+  return undefined;
 }

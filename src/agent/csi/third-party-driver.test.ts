@@ -90,3 +90,44 @@ test('a third-party driver process registers through its registrar socket, and r
     }
   }
 });
+
+test('a registrar announcing the socket path inside its container instead of the host path is told so, and exits', async () => {
+  const kubeletDir = tempDir('gifee-csi-3p-');
+  const registry = pluginRegistryDir(kubeletDir);
+  const driverName = 'hostpath.csi.example.com';
+  const endpoint = driverSocket(kubeletDir, driverName);
+  const helpers = (f: string) => fileURLToPath(new URL(`../../../test/helpers/${f}`, import.meta.url));
+  const watcher = new PluginWatcher({ registryDir: registry, log: logger('csi-3p-test'), rescanMs: 300 });
+  const children: ChildProcess[] = [];
+  const start = (f: string, args: string[]) => {
+    const child = spawn(process.execPath, [helpers(f), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    children.push(child);
+    return { child, output: () => out };
+  };
+  try {
+    await watcher.start();
+    const driver = start('csi-hostpath-driver.js', ['--name', driverName, '--endpoint', endpoint, '--data-dir', join(kubeletDir, 'data'), '--node-id', 'n1']);
+    await until('the driver serving', async () => driver.output().includes('serving'), { timeoutMs: 20_000, context: driver.output });
+    // The classic mistake: --kubelet-registration-path as the driver container sees it.
+    const wrong = start('csi-node-registrar.js', ['--csi-address', endpoint, '--kubelet-registration-path', '/csi/csi.sock', '--plugin-registration-path', registry]);
+    const [code] = (await once(wrong.child, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(wrong.output(), /registration failed: endpoint \/csi\/csi\.sock does not exist on this node: the registrar must announce the driver socket's path on the host/);
+    assert.ok(wrong.output().includes(`usually ${endpoint})`), wrong.output());
+    assert.deepEqual(watcher.names(), []);
+    const right = start('csi-node-registrar.js', ['--csi-address', endpoint, '--kubelet-registration-path', endpoint, '--plugin-registration-path', registry]);
+    await until('registered with the host path', async () => right.output().includes(`registered ${driverName}`) && watcher.names().includes(driverName), { timeoutMs: 20_000, context: right.output });
+    assert.equal((await watcher.get(driverName)!.node.nodeGetInfo()).nodeId, 'n1');
+  } finally {
+    await watcher.stop();
+    for (const c of children) {
+      if (c.exitCode === null && c.signalCode === null) {
+        c.kill('SIGTERM');
+        await stopped(c);
+      }
+    }
+  }
+});

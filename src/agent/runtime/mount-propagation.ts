@@ -54,12 +54,14 @@ export async function propagationRefusal(source: string, propagation: 'rslave' |
   return undefined;
 }
 
-/** Makes dir a shared mount (a bind mount onto itself first when it is not a mount point). Idempotent. */
-export async function ensureSharedMount(dir: string): Promise<void> {
+/** Makes dir a shared mount (a bind mount onto itself first when it is not a mount point). Idempotent. Says whether this call made that bind mount. */
+export async function ensureSharedMount(dir: string): Promise<{ bound: boolean }> {
   const p = resolve(dir);
   const entries = parseMountInfo(await readFile('/proc/self/mountinfo', 'utf8'));
   const m = mountOf(entries, p);
-  if (m?.shared) return;
-  if (m?.mountPoint !== p) await run('mount', ['--bind', p, p]);
+  if (m?.shared) return { bound: false };
+  const bound = m?.mountPoint !== p;
+  if (bound) await run('mount', ['--bind', p, p]);
   await run('mount', ['--make-rshared', p]);
+  return { bound };
 }
