@@ -16,6 +16,7 @@ import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-
 import { CSI_FLAG_TABLE, csiSettingsOf } from './csi-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import { defaultStorageClassOf, STORAGE_FLAG_TABLE } from './storage-flags.js';
+import { AUTOSCALING_FLAG_TABLE, autoscalingOf } from './autoscaling-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
 
@@ -82,6 +83,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
   SERVICE_ACCOUNT_FLAG_TABLE,
   AUTHZ_FLAG_TABLE,
   AGGREGATOR_FLAG_TABLE,
+  AUTOSCALING_FLAG_TABLE,
   AGENT_FLAG_TABLE,
   NODE_PROTECTION_FLAG_TABLE,
   CSI_FLAG_TABLE,
@@ -187,6 +189,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     serviceAccounts: serviceAccountSettingsOf(f),
     authz: authzOf(f),
     aggregator: aggregatorOf(f),
+    autoscaling: autoscalingOf(f),
     agent: agentOf(f),
     defaultStorageClass: defaultStorageClassOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',

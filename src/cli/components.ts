@@ -27,6 +27,8 @@ export interface ComponentsConfig {
   /** The cluster CA's certificate and key, for the CSR signer (kube-controller-manager's --cluster-signing-cert-file/--cluster-signing-key-file). */
   clusterSigningCert?: string;
   clusterSigningKey?: string;
+  /** The HPA controller's --horizontal-pod-autoscaler-* flags (autoscaling-flags.ts). */
+  hpa?: import('./autoscaling-flags.js').HpaSettings;
 }
 
 export interface Components {
@@ -89,6 +91,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     controllerClients: clientFor,
     serviceAccountSigningKey: c.serviceAccountSigningKey,
     timings: c.tunables,
+    hpa: c.hpa,
     clusterSigning: c.clusterSigningCert && c.clusterSigningKey ? { cert: c.clusterSigningCert, key: c.clusterSigningKey } : undefined,
   }).catch((e) => {
     close();

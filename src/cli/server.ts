@@ -51,6 +51,8 @@ export interface ServerConfig {
   authz?: import('./authz-flags.js').AuthzSettings;
   /** API aggregation: requestheader and proxy client settings (flags in aggregator-flags.ts; default: the generated front-proxy PKI). */
   aggregator?: import('./aggregator-flags.js').AggregatorSettings;
+  /** --metric-resolution and the HPA controller's --horizontal-pod-autoscaler-* flags (autoscaling-flags.ts). */
+  autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
   /** Called once serving, with the server URL. */
@@ -199,7 +201,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       anonymousAuth: cfg.authz?.anonymousAuth ?? true,
       authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
       aggregation,
-      metricsApi: { resolutionMs: cfg.tunables?.metricResolutionMs },
+      metricsApi: { resolutionMs: cfg.autoscaling?.metricResolutionMs ?? cfg.tunables?.metricResolutionMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);
@@ -253,6 +255,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       tunables: cfg.tunables,
       clusterSigningCert: pki.ca.cert,
       clusterSigningKey: pki.ca.key,
+      hpa: cfg.autoscaling?.hpa,
     };
     try {
       if (cfg.inProcessComponents) {

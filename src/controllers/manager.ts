@@ -36,7 +36,7 @@ import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 import { volumeControllers } from './persistentvolume/controllers.js';
 import { SnapshotController } from './snapshot/snapshot-controller.js';
-import { HorizontalController } from './podautoscaler/horizontal.js';
+import { HorizontalController, type HpaOptions } from './podautoscaler/horizontal.js';
 import { AttachDetachController } from './attachdetach/attachdetach.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
@@ -78,6 +78,8 @@ export async function startControllerManager(opts: {
   clusterSigning?: { cert: string; key: string };
   serviceAccountSigningKey?: string;
   controllerClients?: (serviceAccount: string) => RestClient | undefined;
+  /** kube-controller-manager's --horizontal-pod-autoscaler-* settings; each wins over its timing above. */
+  hpa?: Pick<HpaOptions, 'syncPeriodMs' | 'tolerance' | 'downscaleStabilizationMs' | 'cpuInitializationPeriodMs' | 'initialReadinessDelayMs'>;
 }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
@@ -121,7 +123,7 @@ export async function startControllerManager(opts: {
     new DisruptionController(as('disruption'), factory, log.child({ controller: 'disruption' })),
     ...volumeControllers(as, factory, log),
     new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
-    new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), { syncPeriodMs: opts.timings?.hpaSyncPeriodMs, downscaleStabilizationMs: opts.timings?.hpaDownscaleStabilizationMs }),
+    new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), hpaOptionsOf(opts)),
     new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
@@ -153,5 +155,17 @@ export async function startControllerManager(opts: {
       }
       if (electionClient !== election?.client) electionClient?.close();
     },
+  };
+}
+
+/** The HPA controller's options: its flags, else the timings tests shorten, else Kubernetes' defaults. */
+function hpaOptionsOf(opts: { timings?: ControllerTimings; hpa?: Partial<HpaOptions> }): HpaOptions {
+  const h = opts.hpa ?? {};
+  return {
+    syncPeriodMs: h.syncPeriodMs ?? opts.timings?.hpaSyncPeriodMs,
+    downscaleStabilizationMs: h.downscaleStabilizationMs ?? opts.timings?.hpaDownscaleStabilizationMs,
+    tolerance: h.tolerance,
+    cpuInitializationPeriodMs: h.cpuInitializationPeriodMs,
+    initialReadinessDelayMs: h.initialReadinessDelayMs,
   };
 }

@@ -54,7 +54,8 @@ describe('simulated nodes kubelet endpoint', () => {
         return issueCert(ca, { commonName: `system:node:${node}`, usage: 'server', dnsNames: [node], ips: ['127.0.0.1'] });
       },
       isOurs: (n) => ['sim-0', 'sim-1', 'sim-2', 'sim-3'].includes(n),
-      pods: { get: (ns, name) => pods.get(`${ns}/${name}`) },
+      pods: { get: (ns, name) => pods.get(`${ns}/${name}`), onNode: (node) => [...pods.values()].filter((p) => p.spec?.nodeName === node) },
+      shape: { cpu: '4', memory: '8Gi', pods: '110' },
       log: logger('sim-kubelet-test'),
     });
   });
@@ -83,6 +84,29 @@ describe('simulated nodes kubelet endpoint', () => {
     assert.deepEqual(issued, ['sim-0'], 'one certificate per node, asked for once');
     const b = await get('sim-1', '/containerLogs/ns/b/app');
     assert.match(b.peer.subject, /CN=system:node:sim-1/);
+  });
+
+  it("serves each node's synthetic cAdvisor and Summary figures, agreeing with its /metrics/resource", async () => {
+    const resource = await get('sim-0', '/metrics/resource');
+    assert.equal(resource.status, 200, resource.body);
+    assert.deepEqual(reviews.at(-1), { user: 'kube-apiserver-kubelet-client', node: 'sim-0', subresource: 'metrics' });
+    const cadvisor = await get('sim-0', '/metrics/cadvisor');
+    assert.equal(cadvisor.status, 200, cadvisor.body);
+    assert.match(cadvisor.body, /^container_cpu_usage_seconds_total\{container="app",cpu="total",id="\/gifee\/poduid-a\/uid-a-app",image="",name="uid-a-app",namespace="ns",pod="a"\} /m);
+    assert.match(cadvisor.body, /^machine_cpu_cores\{[^}]*\} 4$/m);
+    assert.doesNotMatch(cadvisor.body, /pod="b"/);
+    const summary = await get('sim-0', '/stats/summary?only_cpu_and_memory=true');
+    assert.equal(summary.status, 200, summary.body);
+    assert.deepEqual(reviews.at(-1), { user: 'kube-apiserver-kubelet-client', node: 'sim-0', subresource: 'stats' });
+    const s = JSON.parse(summary.body);
+    assert.equal(s.node.nodeName, 'sim-0');
+    assert.deepEqual(
+      s.pods.map((p: { podRef: { name: string } }) => p.podRef.name),
+      ['a'],
+    );
+    const ws = /^container_memory_working_set_bytes\{container="app",namespace="ns",pod="a"\} (\d+) /m.exec(resource.body)?.[1];
+    assert.equal(s.pods[0].containers[0].memory.workingSetBytes, Number(ws));
+    assert.ok(s.pods[0].containers[0].cpu.usageNanoCores > 0);
   });
 
   it("refuses a pod of another node, other users' certificates, anonymous callers and what the API denies", async () => {

@@ -20,6 +20,8 @@ import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { SimStreamTarget, type SimPodLookup } from './kubelet-target.js';
 import { syntheticResourceMetrics, type NodeCounter } from './resource-metrics.js';
+import { syntheticCadvisorMetrics, syntheticCollection, syntheticSummary } from './synthetic-stats.js';
+import type { SimNodeShape } from './node-object.js';
 import type { IncomingMessage } from 'node:http';
 import type { KubeletStatsEndpoints } from '../agent/streams/stats-endpoints.js';
 
@@ -41,6 +43,8 @@ export interface SimKubeletOptions extends SimKubeletCredentials {
   log: Logger;
   /** Port on 127.0.0.1; default 0 (any free one). */
   port?: number;
+  /** The nodes' advertised capacity (their synthetic statistics' machine figures). */
+  shape?: SimNodeShape;
 }
 
 export interface SimKubelet {
@@ -129,23 +133,33 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
     },
   };
 
-  // Synthetic figures for the node the server name says (resource-metrics.ts); its CPU counter
-  // persists between scrapes. cAdvisor and the Summary API carry nothing for simulated nodes.
+  // Synthetic figures for the node the server name says (resource-metrics.ts, synthetic-stats.ts);
+  // its CPU counter persists between scrapes and is shared by the three endpoints, so they agree.
   const counters = new Map<string, NodeCounter>();
   const nodeOf = (req: IncomingMessage) => {
     const node = (req.socket as TLSSocket).servername;
     return typeof node === 'string' && o.isOurs(node) ? node : undefined;
   };
+  const counterOf = (node: string) => {
+    let counter = counters.get(node);
+    if (!counter) counters.set(node, (counter = { ns: 0n, at: Date.now() }));
+    return counter;
+  };
+  const collectionOf = (node: string) => syntheticCollection(node, o.shape, o.pods.onNode?.(node) ?? [], Date.now(), counterOf(node));
   const stats: KubeletStatsEndpoints = {
     async resourceMetrics(req) {
       const node = nodeOf(req);
       if (!node) return '';
-      let counter = counters.get(node);
-      if (!counter) counters.set(node, (counter = { ns: 0n, at: Date.now() }));
-      return syntheticResourceMetrics(o.pods.onNode?.(node) ?? [], Date.now(), counter);
+      return syntheticResourceMetrics(o.pods.onNode?.(node) ?? [], Date.now(), counterOf(node));
     },
-    cadvisorMetrics: async () => '',
-    summary: async (req) => ({ node: { nodeName: nodeOf(req) ?? '', systemContainers: [] }, pods: [] }),
+    async cadvisorMetrics(req) {
+      const node = nodeOf(req);
+      return node ? syntheticCadvisorMetrics(collectionOf(node)) : '';
+    },
+    async summary(req, onlyCpuAndMemory) {
+      const node = nodeOf(req);
+      return node ? syntheticSummary(collectionOf(node), onlyCpuAndMemory) : { node: { nodeName: '', systemContainers: [] }, pods: [] };
+    },
   };
 
   const target = new SimStreamTarget(o.pods, await mkdtemp(join(tmpdir(), 'gifee-sim-logs-')));

@@ -75,7 +75,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   let kubelet: SimKubelet | undefined;
   try {
     // The endpoint first: its port goes into every Node's status.
-    kubelet = await startSimKubelet({ ...opts.kubelet, client, isOurs: (name) => ours.has(name), pods: { get: (ns, name) => pods?.get(ns, name), onNode: (node) => pods?.onNode(node) ?? [] }, log });
+    kubelet = await startSimKubelet({ ...opts.kubelet, client, isOurs: (name) => ours.has(name), shape, pods: { get: (ns, name) => pods?.get(ns, name), onNode: (node) => pods?.onNode(node) ?? [] }, log });
     const port = kubelet.port;
     heartbeats.start();
     stopAll.push(() => heartbeats.stop());

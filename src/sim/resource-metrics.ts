@@ -5,7 +5,8 @@
 //   sim.gifee.dev/memory-usage (same forms, e.g. "64Mi"); otherwise from a hash of
 //   namespace/pod/container (1m-100m CPU, 8Mi-135Mi memory), stable across runs.
 // - Its cumulative CPU counter is rate x time since the container started, written exactly, so
-//   two scrapes give exactly the rate; the node's figures are its pods' sums plus a base.
+//   two scrapes give exactly the rate; when the annotation changes, the counter grows at the new
+//   rate from then on (it never jumps or falls). The node's figures are its pods' sums plus a base.
 
 import { createHash } from 'node:crypto';
 import type { SimPod } from './pod-status.js';
@@ -62,15 +63,38 @@ type Statuses = { name?: string; state?: { running?: { startedAt?: string } } }[
 export interface NodeCounter {
   ns: bigint;
   at: number;
+  /**
+   * Each container's counter (by pod uid and container name) when last advanced: a rate changed by
+   * an annotation then applies from that moment on, as a real container's counter would, instead
+   * of rewriting its past. Containers no longer running are dropped.
+   */
+  containers?: Map<string, { ns: bigint; at: number; startedAt: number }>;
 }
 
-/** The /metrics/resource text of one simulated node at `now` (ms), for the pods running on it. */
-export function syntheticResourceMetrics(pods: SimPod[], now: number, counter: NodeCounter = { ns: 0n, at: now }): string {
-  const cpu: string[] = [];
-  const mem: string[] = [];
-  const start: string[] = [];
-  // A small constant in every counter: a counter at 0 means "no metrics yet" to metrics-server.
-  const FLOOR_NS = 1_000_000n;
+/** One running container's figures at a moment: its rate, working set and cumulative CPU. */
+export interface SyntheticContainer {
+  pod: SimPod;
+  name: string;
+  /** When it started (ms since the epoch). */
+  startedAt: number;
+  nanocores: number;
+  bytes: number;
+  /** Cumulative CPU (ns) since it started, at the rate of each moment, plus a small floor. */
+  cpuNs: bigint;
+}
+
+/** A small constant in every counter: a counter at 0 means "no metrics yet" to metrics-server. */
+const FLOOR_NS = 1_000_000n;
+
+/**
+ * The figures of a simulated node at `now`: its running containers, and the node's own (its pods'
+ * sums plus a base). The node's CPU counter grows at its current rate since the counter was last
+ * advanced (a first call starts it): every endpoint of the node shares one counter, so each shows
+ * the same figures and the counter only grows as its pods come and go.
+ */
+export function syntheticNodeFigures(pods: SimPod[], now: number, counter: NodeCounter) {
+  const containers: SyntheticContainer[] = [];
+  const seen = new Map<string, { ns: bigint; at: number; startedAt: number }>();
   let nodeRate = BigInt(NODE_BASE_NANOCORES);
   let nodeBytes = NODE_BASE_BYTES;
   for (const pod of pods) {
@@ -80,22 +104,40 @@ export function syntheticResourceMetrics(pods: SimPod[], now: number, counter: N
     for (const c of pod.spec?.containers ?? []) {
       const st = statuses.find((s) => s.name === c.name);
       const startedAt = Date.parse(st?.state?.running?.startedAt ?? '') || podStart;
-      const elapsedMs = BigInt(Math.max(0, Math.floor(now - startedAt)));
       const u = containerUsage(pod, c.name);
-      const ns = FLOOR_NS + (BigInt(u.nanocores) * elapsedMs) / 1000n;
+      const key = `${pod.metadata?.uid ?? `${pod.metadata?.namespace}/${pod.metadata?.name}`}/${c.name}`;
+      const kept = counter.containers?.get(key);
+      // The same container (not restarted) grows from where it was; a new one from its start.
+      const from = kept && kept.startedAt === startedAt ? kept : { ns: FLOOR_NS, at: startedAt };
+      const elapsedMs = BigInt(Math.max(0, Math.floor(now - from.at)));
+      const cpuNs = from.ns + (BigInt(u.nanocores) * elapsedMs) / 1000n;
+      seen.set(key, { ns: cpuNs, at: Math.max(from.at, Math.floor(now)), startedAt });
+      containers.push({ pod, name: c.name, startedAt, ...u, cpuNs });
       nodeRate += BigInt(u.nanocores);
       nodeBytes += u.bytes;
-      const labels = `container="${esc(c.name)}",namespace="${esc(pod.metadata?.namespace ?? '')}",pod="${esc(pod.metadata?.name ?? '')}"`;
-      cpu.push(`container_cpu_usage_seconds_total{${labels}} ${seconds(ns)} ${Math.floor(now)}`);
-      mem.push(`container_memory_working_set_bytes{${labels}} ${u.bytes} ${Math.floor(now)}`);
-      start.push(`container_start_time_seconds{${labels}} ${(startedAt / 1000).toFixed(3)} ${Math.floor(now)}`);
     }
   }
-  // The node's counter grows at its current rate since the last scrape (a first scrape starts it).
   const since = BigInt(Math.max(0, Math.floor(now - counter.at)));
   counter.ns = (counter.ns || FLOOR_NS) + (nodeRate * since) / 1000n;
   counter.at = Math.max(counter.at, Math.floor(now));
-  const nodeNs = counter.ns;
+  counter.containers = seen;
+  return { containers, node: { nanocores: Number(nodeRate), bytes: nodeBytes, cpuNs: counter.ns } };
+}
+
+/** The /metrics/resource text of one simulated node at `now` (ms), for the pods running on it. */
+export function syntheticResourceMetrics(pods: SimPod[], now: number, counter: NodeCounter = { ns: 0n, at: now }): string {
+  const figures = syntheticNodeFigures(pods, now, counter);
+  const cpu: string[] = [];
+  const mem: string[] = [];
+  const start: string[] = [];
+  for (const c of figures.containers) {
+    const labels = `container="${esc(c.name)}",namespace="${esc(c.pod.metadata?.namespace ?? '')}",pod="${esc(c.pod.metadata?.name ?? '')}"`;
+    cpu.push(`container_cpu_usage_seconds_total{${labels}} ${seconds(c.cpuNs)} ${Math.floor(now)}`);
+    mem.push(`container_memory_working_set_bytes{${labels}} ${c.bytes} ${Math.floor(now)}`);
+    start.push(`container_start_time_seconds{${labels}} ${(c.startedAt / 1000).toFixed(3)} ${Math.floor(now)}`);
+  }
+  const nodeNs = figures.node.cpuNs;
+  const nodeBytes = figures.node.bytes;
   return [
     '# HELP container_cpu_usage_seconds_total [STABLE] Cumulative cpu time consumed by the container in core-seconds',
     '# TYPE container_cpu_usage_seconds_total counter',

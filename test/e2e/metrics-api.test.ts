@@ -78,7 +78,7 @@ describe('metrics.k8s.io: kubectl top on simulated nodes', () => {
     creds = simKubeletCredentials(config);
     sim = await startSimNodes({ client: config, count: 3, namePrefix: 'sim-', leaseRenewIntervalMs: 1000, kubelet: creds });
     await cluster.kubectl(['create', 'namespace', 'shop']);
-    await until('the default ServiceAccount of shop', 15_000, async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'shop'], { allowFail: true })).code === 0);
+    await until('the default ServiceAccount of shop', 60_000, async () => (await cluster.kubectl(['get', 'serviceaccount', 'default', '-n', 'shop'], { allowFail: true })).code === 0);
     await cluster.kubectl(['create', '-f', '-'], { input: pod('web-0', 'sim-0', ['app'], { 'sim.gifee.dev/cpu-usage': '250m', 'sim.gifee.dev/memory-usage': '64Mi' }, { app: 'web' }) });
     await cluster.kubectl(['create', '-f', '-'], { input: pod('shop-1', 'sim-1', ['app', 'side'], { 'sim.gifee.dev/cpu-usage': 'app=300m,side=20m', 'sim.gifee.dev/memory-usage': 'app=100Mi,side=10Mi' }, { app: 'shop' }) });
     await cluster.kubectl(['create', '-f', '-'], { input: pod('idle-2', 'sim-2', ['app'], { 'sim.gifee.dev/cpu-usage': '5m', 'sim.gifee.dev/memory-usage': '8Mi' }, { app: 'idle' }) });
@@ -122,7 +122,7 @@ describe('metrics.k8s.io: kubectl top on simulated nodes', () => {
     assert.equal(byName.pods.namespaced, true);
     const aggregated = (await cluster.request('GET', '/apis', undefined, { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' })).json;
     assert.ok(aggregated.items.some((g: { metadata: { name: string } }) => g.metadata.name === 'metrics.k8s.io'));
-    const svc = await until('APIService v1beta1.metrics.k8s.io', 10_000, async () => (await cluster.request('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).json);
+    const svc = await until('APIService v1beta1.metrics.k8s.io', 30_000, async () => (await cluster.request('GET', '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).json);
     assert.equal(svc.spec.service, undefined);
     assert.equal(svc.spec.groupPriorityMinimum, 100);
     assert.equal(svc.status.conditions[0].type, 'Available');
@@ -215,6 +215,26 @@ describe('metrics.k8s.io: kubectl top on simulated nodes', () => {
     assert.equal(watch.status, 405);
     const write = await cluster.request('POST', '/apis/metrics.k8s.io/v1beta1/nodes', { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'NodeMetrics', metadata: { name: 'x' } });
     assert.equal(write.status, 405);
+  });
+
+  it("a sim node's /metrics/cadvisor and /stats/summary, through nodes/proxy, carry the figures kubectl top shows", async () => {
+    const raw = async (path: string) => (await cluster.kubectl(['get', '--raw', `/api/v1/nodes/sim-1/proxy/${path}`])).stdout;
+    const cadvisor = await raw('metrics/cadvisor');
+    // cAdvisor's names and the kubelet's labels; 100Mi and 10Mi working sets as annotated.
+    assert.match(cadvisor, /^container_memory_working_set_bytes\{container="app",id="[^"]+",image="registry.local\/app:1",name="[^"]+",namespace="shop",pod="shop-1"\} 1.048576e\+08 \d+$/m);
+    assert.match(cadvisor, /^container_memory_working_set_bytes\{container="side",[^}]*pod="shop-1"\} 1.048576e\+07 \d+$/m);
+    assert.match(cadvisor, /^container_cpu_usage_seconds_total\{container="side",cpu="total",[^}]*pod="shop-1"\} [\d.e+]+ \d+$/m);
+    assert.match(cadvisor, /^container_network_receive_bytes_total\{[^}]*interface="eth0"[^}]*pod="shop-1"\} /m);
+    assert.match(cadvisor, /^machine_cpu_cores\{[^}]*\} \d+$/m);
+    assert.doesNotMatch(cadvisor, /pod="web-0"/);
+    const summary = JSON.parse(await raw('stats/summary'));
+    assert.equal(summary.node.nodeName, 'sim-1');
+    const shop = summary.pods.find((p: { podRef: { name: string } }) => p.podRef.name === 'shop-1');
+    assert.deepEqual(shop.containers.map((c: { name: string; cpu: { usageNanoCores: number }; memory: { workingSetBytes: number } }) => [c.name, c.cpu.usageNanoCores, c.memory.workingSetBytes]).sort(), [
+      ['app', 300e6, 100 * 2 ** 20],
+      ['side', 20e6, 10 * 2 ** 20],
+    ]);
+    assert.equal(summary.node.cpu.usageNanoCores, 420e6);
   });
 
   it('is RBAC-checked: view reads metrics (aggregated-metrics-reader), a user without a role gets 403', async () => {
