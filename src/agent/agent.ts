@@ -14,6 +14,8 @@ import { leaseClient } from '../client/lease-client.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import type { Logger } from '../util/log.js';
 import { createImageStore } from './images/store.js';
+import { ImageGcManager } from './images/gc.js';
+import { DEFAULT_IMAGE_GC_POLICY, type ImageGcPolicy } from './images/gc-plan.js';
 import { scanImportDir } from './images/import-dir.js';
 import { CniNetwork } from './network/cni.js';
 import { startRouteController } from './network/routes.js';
@@ -47,6 +49,7 @@ import { PluginWatcher } from './csi/plugin-watcher.js';
 import { serveDriver } from '../csi/registration.js';
 import { which } from '../util/which.js';
 import { ensureSharedMount } from './runtime/mount-propagation.js';
+import { readKubeletDirRecord, writeKubeletDirRecord } from './csi/kubelet-dir-record.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
@@ -85,6 +88,10 @@ export interface AgentOptions {
   evictionSoft?: Threshold[];
   /** The most grace a soft eviction gives a pod (--eviction-max-pod-grace-period; 0: the pod's own). */
   evictionMaxPodGraceSeconds?: number;
+  /** Image garbage collection (--image-gc-high-threshold, --image-gc-low-threshold, --image-minimum-gc-age). */
+  imageGc?: ImageGcPolicy;
+  /** The node Lease's duration in seconds (--node-lease-duration-seconds; default 40), renewed every quarter of it. */
+  nodeLeaseSeconds?: number;
   /** Base of the CSI paths (registry, driver sockets, staging, publish targets): --kubelet-dir; default DATA/agent. */
   kubeletDir?: string;
   log: Logger;
@@ -187,6 +194,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       dataDir: o.dataDir,
       runtime: runtime.name,
       labels: o.labels,
+      leaseSeconds: o.nodeLeaseSeconds,
       onPodCIDR: (cidr) => {
         network.setPodCIDR(cidr);
         if (nodeDns) {
@@ -206,7 +214,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // their mounts (staging, publish targets) must reach the host.
   if (runtime.capabilities.isolation) {
     await mkdir(csiDir, { recursive: true });
-    await ensureSharedMount(csiDir).catch((e) => log.warn(`could not make ${csiDir} a shared mount: CSI driver pods' mounts will not reach the host`, { err: e }));
+    const shared = await ensureSharedMount(csiDir).catch((e) => log.warn(`could not make ${csiDir} a shared mount: CSI driver pods' mounts will not reach the host`, { err: e }));
+    // Outside the data dir, `gifee reset` must be told where the CSI mounts are (a restarted agent finds its own bind mount already there).
+    const prev = await readKubeletDirRecord(o.dataDir);
+    const record = o.kubeletDir ? { path: o.kubeletDir, boundByAgent: !!shared?.bound || (prev?.path === o.kubeletDir && prev.boundByAgent) } : undefined;
+    await writeKubeletDirRecord(o.dataDir, record).catch((e) => log.warn('could not record --kubelet-dir for gifee reset', { err: e }));
   }
   const csiLog = log.child({ part: 'csi' });
   const csiNodeInfo = new CsiNodeInfo(client, nodeName, csiLog);
@@ -271,19 +283,29 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   await csi.start();
   await pods.start();
   await mkdir(join(o.dataDir, 'images'), { recursive: true }); // statfs'd for imagefs before the first image arrives
+  // Unused images removed when the image store's filesystem fills, and first under disk pressure.
+  const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
+  const imageGc = new ImageGcManager({
+    store: images,
+    policy: o.imageGc ?? DEFAULT_IMAGE_GC_POLICY,
+    referencesInUse: () => pods.imageReferencesInUse(),
+    warn: (reason, message) => recorder.record(nodeRef, 'Warning', reason, message),
+    log: log.child({ part: 'image-gc' }),
+  });
+  imageGc.start();
   // Pressure conditions and evictions from the real machine: memory, the data dir's and image store's filesystems, PIDs.
   const eviction = new EvictionManager({
     thresholds: [...(o.evictionHard ?? parseEvictionThresholds(DEFAULT_EVICTION_HARD)), ...(o.evictionSoft ?? [])],
     maxPodGraceSeconds: o.evictionMaxPodGraceSeconds,
     transitionMs: o.evictionTransitionMs ?? DEFAULT_PRESSURE_TRANSITION_MS,
     stats: new LinuxStats({ nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images'), cgroupParent: 'gifee' }),
-    pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message, maxGraceSeconds) => pods.evict(uid, message, maxGraceSeconds) },
+    pods: { activePods: () => pods.evictionCandidates(), evict: (uid, message, maxGraceSeconds) => pods.evict(uid, message, maxGraceSeconds), cleanedUp: (uid) => pods.evictionCleanedUp(uid) },
+    reclaimDisk: () => imageGc.deleteUnusedImages(),
     onPressure: (inPressure) => {
       pressureNow = inPressure;
       void registration.setPressure(inPressure).then(
         (changed) => {
-          const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } } as never;
-          for (const c of changed) recorder.record(node, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
+          for (const c of changed) recorder.record(nodeRef, 'Normal', conditionEventReason(c), `Node ${nodeName} status is now: ${conditionEventReason(c)}`);
         },
         (e) => log.warn("posting the node's pressure conditions failed", { err: e }),
       );
@@ -301,6 +323,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
       eviction.stop();
+      imageGc.stop();
       volumeExtras.stop();
       await storageSidecars.stop();
       registration.stop();

@@ -14,15 +14,34 @@ function helpFlags(help: string): string[] {
 const SERVER_SIDE = ['data-dir', 'port', 'bind-address', 'kubeconfig', 'store', 'etcd-endpoints', 'compaction-interval', 'no-controllers', 'no-agent', 'tls-san', 'service-cidr', 'service-node-port-range', 'cluster-cidr'];
 const LIMITS = ['request-timeout', 'max-requests-inflight', 'max-mutating-requests-inflight', 'max-connections', 'max-connections-per-ip', 'header-timeout', 'body-timeout', 'idle-timeout'];
 const OIDC_AUDIT = ['oidc-issuer-url', 'oidc-client-id', 'oidc-username-claim', 'oidc-username-prefix', 'oidc-groups-claim', 'oidc-groups-prefix', 'oidc-ca-file', 'oidc-required-claim', 'oidc-signing-algs', 'audit-policy-file', 'audit-log-path', 'audit-log-maxsize', 'audit-log-maxbackup', 'audit-log-maxage'];
-const AGENT = ['node-name', 'node-ip', 'kubelet-port', 'bridge', 'cluster-dns', 'runtime', 'pod-max-pids', 'eviction-hard', 'eviction-soft', 'eviction-soft-grace-period', 'eviction-max-pod-grace-period', 'eviction-pressure-transition-period', 'kubelet-dir'];
+const AGENT = [
+  'node-name',
+  'node-ip',
+  'kubelet-port',
+  'bridge',
+  'cluster-dns',
+  'runtime',
+  'pod-max-pids',
+  'eviction-hard',
+  'eviction-soft',
+  'eviction-soft-grace-period',
+  'eviction-max-pod-grace-period',
+  'eviction-pressure-transition-period',
+  'kubelet-dir',
+  'image-gc-high-threshold',
+  'image-gc-low-threshold',
+  'image-minimum-gc-age',
+  'node-lease-duration-seconds',
+];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];
 const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file'];
 const STORAGE = ['no-default-storage-class'];
+const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-tolerance', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period', 'horizontal-pod-autoscaler-initial-readiness-delay'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, ...STORAGE, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AGENT, ...STORAGE, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
 };
 

@@ -22,6 +22,7 @@ test('flags parse', () => {
     [['memory.available', '1Gi', 90_000]],
   );
   assert.equal(soft.evictionMaxPodGraceSeconds, 60);
+  assert.equal(nodeProtectionOf({ 'node-lease-duration-seconds': '4' }).nodeLeaseSeconds, 4);
 });
 
 test('bad values are usage errors that say what is expected', () => {
@@ -35,6 +36,8 @@ test('bad values are usage errors that say what is expected', () => {
     [{ 'eviction-soft': 'memory.available<1Gi' }, /--eviction-soft: .*needs a grace period/],
     [{ 'eviction-soft': 'memory.available<1Gi', 'eviction-soft-grace-period': 'memory.available=later' }, /duration/],
     [{ 'eviction-max-pod-grace-period': '-1' }, /whole number of seconds/],
+    [{ 'node-lease-duration-seconds': '0' }, /--node-lease-duration-seconds must be a whole number of seconds from 1 to 3600/],
+    [{ 'node-lease-duration-seconds': '1e9' }, /whole number of seconds/],
   ];
   for (const [f, re] of cases)
     assert.throws(

@@ -2,7 +2,8 @@
 // loop device), the agent's nodefs threshold sits a few hundred MiB below what it has free, and a pod
 // fills its emptyDir past it. The node reports DiskPressure, the agent evicts the pod using most
 // above its ephemeral-storage request with the kubelet's message, hands its disk back at once (so
-// the other pod stays), and the condition clears after the transition period.
+// the other pod stays), and the condition clears after the transition period. Before evicting, the
+// agent removes the images no pod uses (the kubelet's node-level reclaim); the one in use stays.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { importImages, testImages } from '../helpers/images.js';
+import { createImageStore } from '../../src/agent/images/store.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'needs root for a loop-mounted filesystem and the node agent' : false;
@@ -42,8 +44,9 @@ before(async () => {
   execFileSync('mkdir', ['-p', mountPoint]);
   execFileSync('mount', ['-o', 'loop', join(work, 'fs.img'), mountPoint]);
   // nodefs.available < 600Mi on a filesystem with ~900Mi free: pressure once a pod writes ~400Mi.
-  c = await startCluster({ agent: true, dataDir: mountPoint, extraArgs: ['--eviction-hard', 'nodefs.available<600Mi', '--eviction-pressure-transition-period', '5s'] });
-  await importImages(c.dataDir, [(await testImages()).busybox]);
+  c = await startCluster({ agent: true, dataDir: mountPoint, extraArgs: ['--eviction-hard', 'nodefs.available<600Mi', '--eviction-pressure-transition-period', '5s', '--image-minimum-gc-age', '0s'] });
+  const images = await testImages();
+  await importImages(c.dataDir, [images.busybox, images.web1, images.web2]);
   await until('node Ready', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="Ready")].status}')) === 'True');
 });
 
@@ -72,7 +75,11 @@ test('a pod filling its emptyDir past the nodefs threshold is evicted for epheme
   assert.match(message, /^The node was low on resource: ephemeral-storage\. Threshold quantity: 600Mi, available: \d+(?:[KMGTPE]i)?\. Container main was using \d+(?:[KMGTPE]i)?, request is 0, has larger consumption of ephemeral-storage\. $/);
   // Its emptyDir is gone at once, so the pressure ends and nobody else is evicted.
   await until('DiskPressure cleared after the transition period', async () => (await jp('nodes', '{.items[0].status.conditions[?(@.type=="DiskPressure")].status}')) === 'False', 60_000);
-  assert.equal(await jp('pod quiet', '{.status.phase}'), 'Running');
+  assert.equal(await jp('pod quiet', '{.status.phase}'), 'Running', await jp('pod quiet', '{.status.message}'));
   const events = (await c.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=filler', '-o', 'jsonpath={.items[*].reason}'])).stdout;
   assert.match(events, /Evicted/);
+  // The unused images went first (not enough here, so a pod went too); the pods' image stays.
+  const names = (await createImageStore({ dataDir: c.dataDir }).list()).flatMap((i) => i.references).sort();
+  assert.deepEqual(names, ['gifee.local/busybox:1']);
+  assert.match(c.logs(), /"msg":"removed unused image"/);
 });

@@ -29,11 +29,15 @@ const jp = async (args: string[], path: string) => (await c.kubectl([...args, '-
 before(async () => {
   if (skip) return;
   const images = await testImages();
-  c = await startCluster({ agent: { nodeName: 'survivor' }, env: { GIFEE_NODE_MONITOR_GRACE_MS: '6000' } });
+  // Node leases of 4 s (renewed every second) within the 6 s grace: a live node never looks silent.
+  c = await startCluster({ agent: { nodeName: 'survivor' }, env: { GIFEE_NODE_MONITOR_GRACE_MS: '6000' }, extraArgs: ['--node-lease-duration-seconds', '4'] });
   await importImages(c.dataDir, [images.busybox]);
   workerDir = await mkdtemp(join(tmpdir(), 'gifee-doomed-'));
   await importImages(workerDir, [images.busybox]);
-  worker = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', workerDir, '--node-name', 'doomed', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  worker = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', workerDir, '--node-name', 'doomed', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--node-lease-duration-seconds', '4'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   worker.stdout!.on('data', (d) => (workerLog += d));
   worker.stderr!.on('data', (d) => (workerLog += d));
 });

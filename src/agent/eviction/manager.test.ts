@@ -8,7 +8,7 @@ import type { Logger } from '../../util/log.js';
 const MI = 1024 ** 2;
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
-function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>, extra: { soft?: string; maxPodGraceSeconds?: number } = {}) {
+function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string, number>, extra: { soft?: string; maxPodGraceSeconds?: number; reclaimDisk?: (machine: { obs: Observations }) => Promise<number>; cleanedUp?: (uid: string) => boolean } = {}) {
   const machine = { obs: { 'memory.available': { available: memAvailable, capacity: 1000 * MI } } as Observations };
   // Disk use by path: "<path>" bytes and "<path>-inodes" files.
   const disk = async (paths: string[]) => ({ bytes: paths.reduce((s, p) => s + (usage[p] ?? 0), 0), inodes: paths.reduce((s, p) => s + (usage[`${p}-inodes`] ?? 0), 0) });
@@ -19,6 +19,7 @@ function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string,
   const m = new EvictionManager({
     thresholds: [...parseEvictionThresholds('memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<1000'), ...(extra.soft ? parseSoftThresholds(extra.soft, 'memory.available=30s', () => 30_000) : [])],
     maxPodGraceSeconds: extra.maxPodGraceSeconds,
+    reclaimDisk: extra.reclaimDisk && (() => extra.reclaimDisk!(machine)),
     transitionMs: 30_000,
     stats,
     pods: {
@@ -27,6 +28,7 @@ function setup(memAvailable: number, pods: EvictablePod[], usage: Record<string,
         evicted.push({ uid, message, grace });
         active = active.filter((p) => p.uid !== uid);
       },
+      cleanedUp: extra.cleanedUp,
     },
     onPressure: (s: Set<PressureCondition>) => pressure.push([...s]),
     log: quiet,
@@ -77,6 +79,51 @@ test('disk pressure: the pod furthest above its ephemeral-storage request goes, 
   assert.deepEqual(pressure, [['DiskPressure']]);
   assert.equal(evicted[0].message, 'The node was low on resource: ephemeral-storage. Threshold quantity: 10Mi, available: 5Mi. Container c was using 5Mi, request is 0, has larger consumption of ephemeral-storage. ');
   assert.equal(await m.tick(10_000), 'within', 'next interval: the one within its request');
+});
+
+test('disk pressure: unused images go first, and no pod is evicted when that was enough', async () => {
+  const p = diskPod('p', 0, 0);
+  let reclaims = 0;
+  // The first reclaim frees 50Mi (past the 10% threshold); later ones find nothing left to remove.
+  const reclaimDisk = async (machine: { obs: Observations }) => {
+    reclaims++;
+    if (reclaims > 1) return 0;
+    machine.obs['nodefs.available'] = { available: 55 * MI, capacity: 100 * MI };
+    return 50 * MI;
+  };
+  const { m, machine, evicted, pressure } = setup(500 * MI, [p], { 'p-dir': 10 * MI }, { reclaimDisk });
+  machine.obs['nodefs.available'] = { available: 5 * MI, capacity: 100 * MI };
+  assert.equal(await m.tick(0), undefined, 'the images were enough');
+  assert.equal(evicted.length, 0);
+  assert.deepEqual(pressure, [['DiskPressure']], 'the crossing still shows as pressure');
+  // Pressure again, and nothing left to reclaim: now a pod goes, with the figures observed after the reclaim.
+  machine.obs['nodefs.available'] = { available: 6 * MI, capacity: 100 * MI };
+  assert.equal(await m.tick(10_000), 'p');
+  assert.equal(reclaims, 2);
+  assert.match(evicted[0].message, /Threshold quantity: 10Mi, available: 6Mi\./);
+});
+
+test('disk pressure: a failing reclaim still lets the eviction happen', async () => {
+  const p = diskPod('p', 0, 0);
+  const { m, machine, evicted } = setup(500 * MI, [p], { 'p-dir': 10 * MI }, { reclaimDisk: async () => Promise.reject(new Error('image store broken')) });
+  machine.obs['nodefs.available'] = { available: 5 * MI, capacity: 100 * MI };
+  assert.equal(await m.tick(0), 'p');
+  assert.equal(evicted.length, 1);
+});
+
+test("after an eviction the next decision waits for the pod's cleanup, at most 30 s (the kubelet's waitForPodsCleanup)", async () => {
+  const cleaned = new Set<string>();
+  const { m, evicted } = setup(50 * MI, [be, g], { 'be-c': 2 * MI, 'g-c': 10 * MI }, { cleanedUp: (uid) => cleaned.has(uid) });
+  assert.equal(await m.tick(0), 'be');
+  assert.equal(await m.tick(10_000), undefined, 'be still tearing down: its memory may be on its way back');
+  cleaned.add('be');
+  assert.equal(await m.tick(20_000), 'g', 'cleaned up and still short: the next pod');
+  // g never finishes its cleanup: the deadline lets decisions resume.
+  const { m: m2 } = setup(50 * MI, [be, g], { 'be-c': 2 * MI, 'g-c': 10 * MI }, { cleanedUp: () => false });
+  assert.equal(await m2.tick(0), 'be');
+  assert.equal(await m2.tick(29_999), undefined);
+  assert.equal(await m2.tick(30_000), 'g');
+  assert.equal(evicted.length, 2);
 });
 
 test('inode pressure: lower priority first, then the pod with the most files', async () => {

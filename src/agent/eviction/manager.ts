@@ -2,11 +2,15 @@
 // pressure conditions, and while a hard memory (or PID) threshold is crossed fails one pod, the first
 // in the kubelet's ranking, with reason Evicted. Hard thresholds allow no grace period: the pod's
 // containers are killed at once. One pod per interval gives the kernel time to hand the memory
-// back before the next decision, so no more pods die than needed.
+// back before the next decision, so no more pods die than needed; and, as the kubelet's
+// waitForPodsCleanup, no decision is made until the evicted pod's cleanup is done (at most 30 s):
+// on a loaded machine a pod's disk can take longer than an interval to come back.
 // Under PID pressure the pod to go is the lowest priority one with the most processes. Under disk
 // pressure (nodefs/imagefs bytes) pods are ranked as for memory with their ephemeral-storage use
 // (emptyDirs, logs, writable layers) against their ephemeral-storage requests; under inode pressure
 // the lowest priority pod with the most files goes.
+// Under disk pressure node-level resources go before any pod: unused images are removed first
+// (reclaimDisk, the image garbage collector), and no pod is evicted when that relieved the pressure.
 // Before any of that, pods past their own local-disk limits (an emptyDir's sizeLimit, ephemeral-storage
 // limits) are evicted, all of them, whatever the node's pressure (local-storage.ts).
 
@@ -16,7 +20,7 @@ import { evictionMessage, formatBytes, type ContainerUsage } from './message.js'
 import { PressureTracker } from './pressure.js';
 import { rankForMemoryEviction, rankForPidEviction } from './ranking.js';
 import type { StatsSource } from './stats.js';
-import { thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';
+import { type Observations, thresholdAmount, thresholdsMet, type PressureCondition, type Threshold } from './thresholds.js';
 
 /** Disk signals in the order pressure on them is relieved. */
 const DISK_SIGNALS = ['nodefs.available', 'imagefs.available', 'nodefs.inodesFree', 'imagefs.inodesFree'] as const;
@@ -49,7 +53,12 @@ export interface EvictionTarget {
    * grace (maxGraceSeconds 0); soft ones give the pod its own grace period up to maxGraceSeconds.
    */
   evict(uid: string, message: string, maxGraceSeconds: number): void;
+  /** Whether an evicted pod has handed back its resources (killed, containers and volumes removed). */
+  cleanedUp?(uid: string): boolean;
 }
+
+/** The kubelet's podCleanupTimeout: how long the next decision waits for an evicted pod's cleanup. */
+export const POD_CLEANUP_TIMEOUT_MS = 30_000;
 
 export interface EvictionManagerOptions {
   /** Hard thresholds, and soft ones (those with a gracePeriodMs). */
@@ -60,6 +69,8 @@ export interface EvictionManagerOptions {
   intervalMs?: number;
   stats: StatsSource;
   pods: EvictionTarget;
+  /** Free node-level disk (unused images) before a pod is evicted for disk; resolves with the bytes freed. */
+  reclaimDisk?: () => Promise<number>;
   /** Called with the conditions in pressure whenever that set changes (and once at start). */
   onPressure(inPressure: Set<PressureCondition>): void;
   log: Logger;
@@ -75,6 +86,8 @@ export class EvictionManager {
   private softSince = new Map<string, number>();
   /** Pods whose local-storage walk was long: when to walk them again. */
   private localNext = new Map<string, number>();
+  /** The last eviction's pod, until its cleanup is done or the deadline passed. */
+  private cleanup?: { uid: string; deadline: number };
   /** The grace a pod evicted in this tick gets (0 for a hard threshold). */
   private grace = 0;
 
@@ -109,33 +122,46 @@ export class EvictionManager {
         this.last = key;
         this.o.onPressure(inPressure);
       }
-      // Pods past their own limits go first, all of them, and end this interval's decisions.
-      const local = await this.evictForLocalStorage(now);
-      if (local) return local;
-      // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
-      const memory = met.find((t) => t.signal === 'memory.available');
-      if (memory) {
-        const o = obs['memory.available']!;
-        return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+      if (this.cleanup) {
+        if (now < this.cleanup.deadline && !(this.o.pods.cleanedUp?.(this.cleanup.uid) ?? true)) return undefined;
+        this.cleanup = undefined;
       }
-      // Then disk, bytes before inodes, the node's filesystem before the image store's.
-      const disk = DISK_SIGNALS.map((sig) => met.find((t) => t.signal === sig)).find((t) => t !== undefined);
-      if (disk) {
-        const o = obs[disk.signal]!;
-        return await this.evictForDisk(disk, o.available, thresholdAmount(disk, o.capacity));
-      }
-      const pids = met.find((t) => t.signal === 'pid.available');
-      if (pids) {
-        const o = obs['pid.available']!;
-        return await this.evictForPids(pids, o.available, thresholdAmount(pids, o.capacity));
-      }
-      return undefined;
+      const evicted = await this.decide(obs, met, now);
+      if (evicted) this.cleanup = { uid: evicted, deadline: now + POD_CLEANUP_TIMEOUT_MS };
+      return evicted;
     } catch (e) {
       this.o.log.warn('eviction monitoring failed', { err: e });
       return undefined;
     } finally {
       this.running = false;
     }
+  }
+
+  /** At most one eviction (or every pod past its own local-disk limits); the first uid evicted. */
+  private async decide(obs: Observations, met: Threshold[], now: number): Promise<string | undefined> {
+    // Pods past their own limits go first, all of them, and end this interval's decisions.
+    const local = await this.evictForLocalStorage(now);
+    if (local) return local;
+    // One eviction per interval, memory first (as the kubelet orders its signals), then PIDs.
+    const memory = met.find((t) => t.signal === 'memory.available');
+    if (memory) {
+      const o = obs['memory.available']!;
+      return await this.evictOne(memory, o.available, thresholdAmount(memory, o.capacity));
+    }
+    // Then disk, bytes before inodes, the node's filesystem before the image store's.
+    const disk = DISK_SIGNALS.map((sig) => met.find((t) => t.signal === sig)).find((t) => t !== undefined);
+    if (disk) {
+      const after = await this.reclaimDisk(disk);
+      if (!after) return undefined;
+      const o = after[disk.signal]!;
+      return await this.evictForDisk(disk, o.available, thresholdAmount(disk, o.capacity));
+    }
+    const pids = met.find((t) => t.signal === 'pid.available');
+    if (pids) {
+      const o = obs['pid.available']!;
+      return await this.evictForPids(pids, o.available, thresholdAmount(pids, o.capacity));
+    }
+    return undefined;
   }
 
   /**
@@ -180,6 +206,24 @@ export class EvictionManager {
       first ??= p.uid;
     }
     return first;
+  }
+
+  /**
+   * The kubelet's reclaimNodeLevelResources: remove unused images, observe again. Resolves with the new
+   * observations while the threshold is still crossed, undefined once the reclaim relieved it.
+   */
+  private async reclaimDisk(t: Threshold): Promise<Observations | undefined> {
+    if (!this.o.reclaimDisk) return this.o.stats.node();
+    const freed = await this.o.reclaimDisk().catch((e) => {
+      this.o.log.warn('freeing disk by removing unused images failed', { err: e });
+      return 0;
+    });
+    const obs = await this.o.stats.node();
+    if (freed > 0 && !thresholdsMet([t], obs).length) {
+      this.o.log.info('able to reduce disk pressure without evicting pods', { threshold: `${t.signal}<${t.text}`, freed });
+      return undefined;
+    }
+    return obs;
   }
 
   private async evictForDisk(t: Threshold, available: number, amount: number): Promise<string | undefined> {

@@ -217,15 +217,69 @@ export class FsImageStore implements ImageStore {
     const refs = await this.refs.read();
     const entry = this.lookup(refs, ref);
     if (!entry || Object.values(refs).filter((e) => e.id === entry.id).length > 1) return;
+    const dir = await this.mountedLayer(entry, Object.values(refs));
+    if (dir) throw new Error(`image "${ref}" is in use: a container has its layer ${dir} mounted; delete the pods using it first`);
+  }
+
+  /**
+   * A layer directory of the image, needed by no other image in `all`, that some overlayfs mount
+   * uses, if any. Layers other images share (a common base) stay when this image goes, so a container
+   * of another image mounting them is no reason to keep this one.
+   */
+  private async mountedLayer(entry: RefEntry, all: RefEntry[]): Promise<string | undefined> {
     const img = await this.loadImage(entry.manifest).catch(() => undefined);
-    if (!img) return;
+    if (!img) return undefined;
+    const shared = new Set<string>();
+    for (const other of all) {
+      if (other.id === entry.id) continue;
+      const o = await this.loadImage(other.manifest).catch(() => undefined);
+      for (const d of o?.config.rootfs?.diff_ids ?? []) shared.add(d);
+    }
     const mounts = await readFile('/proc/mounts', 'utf8').catch(() => '');
     for (const d of img.config.rootfs!.diff_ids!) {
+      if (shared.has(d)) continue;
       const dir = this.layers.path(d);
-      if (mounts.includes(`${dir}:`) || mounts.includes(`${dir},`) || mounts.includes(`${dir} `)) {
-        throw new Error(`image "${ref}" is in use: a container has its layer ${dir} mounted; delete the pods using it first`);
+      if (mounts.includes(`${dir}:`) || mounts.includes(`${dir},`) || mounts.includes(`${dir} `)) return dir;
+    }
+    return undefined;
+  }
+
+  /** The image IDs these references name (those not present are left out). */
+  async idsOf(references: Iterable<string>): Promise<Set<string>> {
+    const refs = await this.refs.read();
+    const out = new Set<string>();
+    for (const ref of references) {
+      try {
+        const e = this.lookup(refs, ref);
+        if (e) out.add(e.id);
+      } catch {
+        // An unparseable reference names no image here.
       }
     }
+    return out;
+  }
+
+  /**
+   * Remove an image by ID with every name it has (image garbage collection). Refused while a container
+   * has one of its layers mounted; resolves false when the image was already gone.
+   */
+  async removeImage(id: string): Promise<boolean> {
+    const refs = await this.refs.read();
+    const entry = Object.values(refs).find((e) => e.id === id);
+    if (!entry) return false;
+    const dir = await this.mountedLayer(entry, Object.values(refs));
+    if (dir) throw new Error(`image ${id} is in use: a container has its layer ${dir} mounted`);
+    let removed: RefEntry | undefined;
+    const remaining = await this.refs.update((r) => {
+      for (const k of Object.keys(r)) {
+        if (r[k].id !== id) continue;
+        removed = r[k];
+        delete r[k];
+      }
+    });
+    if (!removed) return false;
+    await this.collect(removed, Object.values(remaining));
+    return true;
   }
 
   /** Delete the blobs and layers of an image that no remaining reference needs. */

@@ -1,6 +1,9 @@
 // Registers this machine as a Node and keeps it alive: capacity and addresses in node status, a
-// Lease in kube-node-lease renewed every 10 s (what the node lifecycle controller watches), and the
-// Ready/pressure conditions refreshed periodically. Also follows the Node for its pod CIDR.
+// Lease in kube-node-lease renewed every quarter of its duration (10 s of 40 s, as the kubelet; what
+// the node lifecycle controller watches), and the Ready/pressure conditions refreshed periodically.
+// Also follows the Node for its pod CIDR, and posts its status again at once when the Node says it
+// is not Ready while this agent runs (the controller marked it Unknown after missed heartbeats): the
+// kubelet's status loop repairs that within its 10 s period, this agent within one watch event.
 
 import { logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
@@ -35,6 +38,8 @@ const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 export class NodeRegistration {
   private leaseTimer?: NodeJS.Timeout;
   private statusTimer?: NodeJS.Timeout;
+  /** A status post repairing a not-Ready mark, while one runs. */
+  private repairing?: Promise<unknown>;
   private informers?: InformerScope;
   private readyCondTime = time();
   /** What the machine says about itself (read once: the runtime's version is a process to run). */
@@ -105,7 +110,8 @@ export class NodeRegistration {
     }
     await this.client.patch(R.nodes, undefined, name, { status: await this.status() }, 'merge', 'status');
     await this.renewLease();
-    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.log.warn('lease renewal failed', { err: e })), 10_000);
+    const renewEveryMs = Math.max(1000, ((this.o.leaseSeconds ?? 40) * 1000) / 4);
+    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.log.warn('lease renewal failed', { err: e })), renewEveryMs);
     this.leaseTimer.unref();
     this.statusTimer = setInterval(() => void this.postStatus(), 60_000);
     this.statusTimer.unref();
@@ -120,7 +126,25 @@ export class NodeRegistration {
         this.o.onPodCIDR(cidr);
       }
     };
-    informer.addHandlers({ onAdd: seen, onUpdate: (_o, n) => seen(n) });
+    const repair = (o: KObject) => {
+      const ready = ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+      if (!ready || ready.status === 'True' || this.repairing || !this.statusTimer) return;
+      this.log.info('the node is marked not Ready while this agent runs; posting its status', { status: ready.status });
+      // One repair at a time, at most one a second: a controller that keeps overruling us is not stormed.
+      this.repairing = this.postStatus()
+        .then(() => new Promise((r) => setTimeout(r, 1000).unref()))
+        .finally(() => (this.repairing = undefined));
+    };
+    informer.addHandlers({
+      onAdd: (o) => {
+        seen(o);
+        repair(o);
+      },
+      onUpdate: (_o, n) => {
+        seen(n);
+        repair(n);
+      },
+    });
     this.informers.start();
     await this.informers.waitForCacheSync();
   }

@@ -166,6 +166,16 @@ export class PodManager {
     return [...this.workers.values()].filter((w) => w.evictable).map((w) => ({ uid: w.uid, dir: this.csiVolumes.podDir(w.uid), pod: w.pod, volumePath: (name: string) => w.volumePath(name) }));
   }
 
+  /** The image references of every container of every pod here, running or torn down (image GC keeps them). */
+  imageReferencesInUse(): string[] {
+    const out: string[] = [];
+    for (const w of this.workers.values()) {
+      const spec = w.pod.spec;
+      for (const c of [...(spec.initContainers ?? []), ...spec.containers]) if (c.image) out.push(c.image);
+    }
+    return out;
+  }
+
   /** The pods the stats collector measures (agent/stats). */
   statsTargets(): StatsPodTarget[] {
     const out: StatsPodTarget[] = [];
@@ -179,6 +189,12 @@ export class PodManager {
   /** Set the check new pods must pass (the eviction manager's, from the node's current pressure). */
   setAdmission(check: (pod: Pod) => string | undefined) {
     this.admission = check;
+  }
+
+  /** Whether an evicted pod's containers and volumes are gone (or the pod itself is). */
+  evictionCleanedUp(uid: string): boolean {
+    const w = this.workers.get(uid);
+    return !w || w.evictionDone;
   }
 
   evict(uid: string, message: string, maxGraceSeconds = 0) {

@@ -274,6 +274,11 @@ export class PodWorker {
     this.event('Warning', 'Evicted', message);
   }
 
+  /** Whether an eviction of this pod has handed back what it held (containers killed and removed, volumes torn down). */
+  get evictionDone(): boolean {
+    return this.evicted?.done === true;
+  }
+
   /** Whether the eviction manager may still pick this pod: running here, not leaving already. */
   get evictable(): boolean {
     const phase = this.lastPhase ?? this.pod.status?.phase;
