@@ -115,6 +115,12 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
 /** Start every part in turn, each added to started as it comes up; returns once serving. */
 async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<void> {
   const startedAt = performance.now();
+  // A data dir of a newer gifee is refused before anything is changed (its state may not be ours to read).
+  const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
+  const { GIFEE_VERSION } = await import('../api/version.js');
+  const command = cfg.mergeKubeconfig ? 'gifee up' : 'gifee server';
+  await checkDataDirVersion(cfg.dataDir, GIFEE_VERSION, command);
+  await (await import('./port-preflight.js')).ensurePortFree(cfg.bindAddress, cfg.port, command);
   // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
@@ -129,6 +135,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // Before anything is written: the data dir 0700 and what it already holds 0600.
   const { secureDataDir, secureSecretFiles } = await import('./data-dir-perms.js');
   await secureDataDir(cfg.dataDir, log);
+  await stampDataDir(cfg.dataDir, GIFEE_VERSION);
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
