@@ -23,7 +23,7 @@ Usage:
   gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
   gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
   gifee doctor              check this machine for what gifee needs, and what to do about gaps
-  gifee version             print versions
+  gifee version             version, commit and the Kubernetes API version served (also --version)
 
 Run "gifee COMMAND --help" for a command's flags.`;
 
@@ -120,8 +120,15 @@ async function main(argv: string[]) {
       return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
     case 'version':
     case '--version': {
-      const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
-      return console.log(`gifee ${GIFEE_VERSION} (Kubernetes API ${versionInfo().gitVersion}, node ${process.versions.node})`);
+      const f = parseFlags('version', rest, { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });
+      if (f.help) return console.log("gifee version [-o json|yaml]: this gifee's version, the commit it was built from and the Kubernetes API version it serves");
+      const { buildInfo, formatBuildInfo } = await import('./build-info.js');
+      const { outputFormatOf } = await import('./output-format.js');
+      const format = outputFormatOf(f.output, 'gifee version');
+      const info = buildInfo();
+      if (format === 'json') return console.log(JSON.stringify(info, null, 2));
+      if (format === 'yaml') return void process.stdout.write((await import('yaml')).stringify(info));
+      return console.log(formatBuildInfo(info));
     }
     case undefined:
     case 'help':
