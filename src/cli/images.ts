@@ -22,6 +22,7 @@ Flags:
   --insecure-registry HOST  reach this registry over plain HTTP (repeatable)
   -o, --output FORMAT       ls: table (default), json or yaml
   -q, --quiet               import, pull: no progress, only the result lines
+  -v, --verbose             also the image store's log (what it fetched, verified, extracted)
   -h, --help                this help
 
 import and pull show progress on stderr: a line redrawn in place on a terminal, plain lines otherwise.
@@ -38,7 +39,7 @@ export async function imagesCommand(argv: string[], defaultDataDir: string): Pro
       args: rest,
       allowPositionals: true,
       strict: true,
-      options: { 'data-dir': { type: 'string' }, 'insecure-registry': { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'data-dir': { type: 'string' }, 'insecure-registry': { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, quiet: { type: 'boolean', short: 'q' }, verbose: { type: 'boolean', short: 'v' }, help: { type: 'boolean', short: 'h' } },
     });
   let parsed: ReturnType<typeof parse>;
   try {
@@ -50,7 +51,9 @@ export async function imagesCommand(argv: string[], defaultDataDir: string): Pro
   if (values.help) return void console.log(IMAGES_HELP);
   const format = outputFormatOf(values.output, `gifee images ${sub}`);
   const { createImageStore } = await import('../agent/images/store.js');
-  const { logger } = await import('../util/log.js');
+  const { configureLogging, logger } = await import('../util/log.js');
+  // The store's own events are for the agent's logs; here only its warnings, unless asked (-v).
+  configureLogging({ level: values.verbose ? 'debug' : process.env.GIFEE_LOG === 'debug' || process.env.GIFEE_LOG === 'info' ? undefined : 'warn' });
   const store = createImageStore({ dataDir: values['data-dir'] ?? defaultDataDir, insecureRegistries: values['insecure-registry'] ?? [], log: logger('images') });
   const need = (what: string) => {
     if (positionals.length === 0) throw new UsageError(`gifee images ${sub}: give at least one ${what}; see gifee images --help`);

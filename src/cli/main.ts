@@ -6,6 +6,8 @@ import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serve
 import { nodeProtectionOf } from './node-protection-flags.js';
 import { csiSettingsOf } from './csi-flags.js';
 import { tunablesFromEnv } from './tunables.js';
+import { logSettingsOf } from './log-flags.js';
+import { configureLogging } from '../util/log.js';
 
 const HELP = `gifee: a Kubernetes-compatible cluster in one command
 
@@ -42,11 +44,13 @@ async function main(argv: string[]) {
     case 'server': {
       const f = parseFlags('server', rest, optionsOfCommand('server'));
       if (f.help) return console.log(helpOfCommand('server'));
+      configureLogging(logSettingsOf(f, 'gifee server'));
       return runServer(serverConfigOf('server', f));
     }
     case 'up': {
       const f = parseFlags('up', rest, optionsOfCommand('up'));
       if (f.help) return console.log(helpOfCommand('up'));
+      configureLogging(logSettingsOf(f, 'gifee up'));
       const cfg = serverConfigOf('up', f);
       const { dataDir, kubeconfig } = cfg;
       return runServer({
@@ -67,6 +71,7 @@ async function main(argv: string[]) {
     case 'agent': {
       const f = parseFlags('agent', rest, optionsOfCommand('agent'));
       if (f.help) return console.log(helpOfCommand('agent'));
+      configureLogging(logSettingsOf(f, 'gifee agent'));
       const server = f.server as string | undefined;
       if (!server) throw new UsageError('gifee agent: --server https://HOST:6443 is required');
       let token = f.token as string | undefined;
