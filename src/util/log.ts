@@ -50,7 +50,7 @@ const LEVEL_COLOUR: Record<Level, string> = { debug: '\x1b[2m', info: '\x1b[36m'
 
 /** A field's value in text form: bare when it is one plain word, else JSON (quoted, escaped: one line always). */
 function textValue(v: unknown): string {
-  if (typeof v === 'string') return /^[^\s"=\\\x00-\x1f\x7f]+$/.test(v) ? v : JSON.stringify(v);
+  if (typeof v === 'string') return /^[\w.:/@%+,~*#?&[\]()-]+$/.test(v) ? v : JSON.stringify(v);
   if (v === undefined) return 'undefined';
   try {
     return JSON.stringify(v) ?? String(v);
