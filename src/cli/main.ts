@@ -25,11 +25,12 @@ Usage:
   gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
   gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
   gifee doctor              check this machine for what gifee needs, and what to do about gaps
+  gifee completion bash|zsh|fish   a shell completion script (source <(gifee completion bash))
   gifee version             version, commit and the Kubernetes API version served (also --version)
 
 Run "gifee COMMAND --help" for a command's flags.`;
 
-const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'version'];
+const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'completion', 'version'];
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -121,6 +122,8 @@ async function main(argv: string[]) {
       return (await import('./service/command.js')).serviceCommand(rest);
     case 'reset':
       return (await import('./reset-command.js')).resetCommand(rest, defaultDataDir());
+    case 'completion':
+      return (await import('./completion.js')).completionCommand(rest);
     case 'doctor':
       return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
     case 'version':
