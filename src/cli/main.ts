@@ -1,36 +1,13 @@
 // The `gifee` command.
 
-import { join } from 'node:path';
 import { nearestOf, parseFlags, UsageError } from './args.js';
+import { COMMANDS, HELP } from './help-text.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
 import { csiSettingsOf } from './csi-flags.js';
 import { tunablesFromEnv } from './tunables.js';
 import { logSettingsOf } from './log-flags.js';
 import { configureLogging } from '../util/log.js';
-
-const HELP = `gifee: a Kubernetes-compatible cluster in one command
-
-Usage:
-  gifee up [flags]          set up and run a cluster on this machine (kubeconfig merged as context "gifee")
-  gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
-  gifee agent --server URL --token T   join a cluster as a worker node
-  gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
-  gifee sim nodes --count N        register N simulated nodes (pods run without containers)
-  gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
-  gifee token create|list|delete   bootstrap tokens for joining nodes (see gifee token --help)
-  gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
-  gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
-  gifee kubectl ARGS...      run kubectl against this machine's cluster (its admin kubeconfig)
-  gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
-  gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
-  gifee doctor              check this machine for what gifee needs, and what to do about gaps
-  gifee completion bash|zsh|fish   a shell completion script (source <(gifee completion bash))
-  gifee version             version, commit and the Kubernetes API version served (also --version)
-
-Run "gifee COMMAND --help" for a command's flags.`;
-
-const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'completion', 'version'];
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -53,13 +30,13 @@ async function main(argv: string[]) {
       if (f.help) return console.log(helpOfCommand('up'));
       configureLogging(logSettingsOf(f, 'gifee up'));
       const cfg = serverConfigOf('up', f);
-      const { dataDir, kubeconfig } = cfg;
+      const { upReadyMessage } = await import('./up-output.js');
+      const { colourAllowed } = await import('../util/log.js');
       return runServer({
         ...cfg,
-        onReady: (url) => {
-          process.stdout.write(
-            `\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`,
-          );
+        onReady: (url, ready) => {
+          const runtime = cfg.agent?.runtime ?? (process.getuid?.() === 0 ? 'runc' : 'process');
+          process.stdout.write(upReadyMessage({ url, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, store: cfg.store, runtime, ...ready }, colourAllowed(process.stdout.isTTY)));
         },
       });
     }
@@ -150,11 +127,15 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((e) => {
+main(process.argv.slice(2)).catch(async (e) => {
   if (e instanceof UsageError) {
     console.error(e.message);
     process.exit(2);
   }
-  console.error(`gifee: ${(e as Error).stack ?? e}`);
+  // What failed and what to do; the stack trace only for who asks (--verbose, GIFEE_LOG=debug).
+  const { errorLines } = await import('./explain-error.js');
+  const argv = process.argv.slice(2);
+  const withStack = process.env.GIFEE_LOG === 'debug' || argv.includes('--verbose') || argv.includes('-v');
+  process.stderr.write(errorLines(e, argv[0], withStack));
   process.exit(1);
 });

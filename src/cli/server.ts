@@ -55,8 +55,8 @@ export interface ServerConfig {
   autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
-  /** Called once serving, with the server URL. */
-  onReady?: (url: string) => void;
+  /** Called once serving, with the server URL and what started. */
+  onReady?: (url: string, ready: { started: string[]; nodeName?: string; startupMs: number }) => void;
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down and exits the process. */
@@ -278,9 +278,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     }
   }
   started.check();
+  let readyNodeName: string | undefined;
   if (cfg.agent) {
     const { embeddedNodeIdentity, embeddedAgentCredentials } = await import('./agent.js');
     const { nodeName, nodeIP } = embeddedNodeIdentity(cfg.agent);
+    readyNodeName = nodeName;
     // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
     const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
     const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
@@ -299,6 +301,6 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
-  cfg.onReady?.(serverUrl);
+  cfg.onReady?.(serverUrl, { started: [...started.names].reverse(), nodeName: readyNodeName, startupMs: Math.round(performance.now() - startedAt) });
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 }
