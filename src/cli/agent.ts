@@ -136,11 +136,16 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   const ni = await import('./node-identity.js');
   const log = logger('agent');
+  // A data dir of a newer gifee is refused before anything is changed (its state may not be ours to read).
+  const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
+  const { GIFEE_VERSION } = await import('../api/version.js');
+  await checkDataDirVersion(o.dataDir, GIFEE_VERSION, 'gifee agent');
   // Like the kubelet: the node agent is the last process the OOM killer should pick.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
   const { secureDataDir } = await import('./data-dir-perms.js');
   await secureDataDir(o.dataDir, log);
+  await stampDataDir(o.dataDir, GIFEE_VERSION);
   const pkiDir = join(o.dataDir, 'pki');
   await mkdir(pkiDir, { recursive: true, mode: 0o700 });
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();

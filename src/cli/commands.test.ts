@@ -39,10 +39,11 @@ const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file'];
 const STORAGE = ['no-default-storage-class'];
 const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-tolerance', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period', 'horizontal-pod-autoscaler-initial-readiness-delay'];
+const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, 'help'],
-  agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...LOGGING, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...LOGGING, 'help'],
+  agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 
 test('each command accepts exactly its flags, and its help lists every one of them and nothing else', () => {

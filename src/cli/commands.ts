@@ -17,6 +17,7 @@ import { CSI_FLAG_TABLE, csiSettingsOf } from './csi-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import { defaultStorageClassOf, STORAGE_FLAG_TABLE } from './storage-flags.js';
 import { AUTOSCALING_FLAG_TABLE, autoscalingOf } from './autoscaling-flags.js';
+import { LOG_FLAG_TABLE } from './log-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
 
@@ -92,9 +93,9 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
 
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
-  up: [UP_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, HELP_FLAG],
-  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, HELP_FLAG],
+  up: [UP_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
+  server: [SERVER_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
+  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, LOG_FLAG_TABLE, HELP_FLAG],
 };
 
 const TITLES: Record<keyof typeof COMMAND_FLAGS, string> = {

@@ -15,6 +15,10 @@ export const TOKEN_CREATE_FLAGS: FlagTable = {
   groups: { type: 'string', multiple: true, value: 'G', help: 'an extra group system:bootstrappers:... for its users (repeatable)' },
 };
 
+export const TOKEN_LIST_FLAGS: FlagTable = {
+  output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table (default), json or yaml (every field, for scripts)' },
+};
+
 export const USER_ADD_FLAGS: FlagTable = {
   group: { type: 'string', multiple: true, value: 'G', help: "a group the user is in (the certificate's O; repeatable)" },
   'kubeconfig-out': { type: 'string', value: 'FILE', help: "where to write the user's kubeconfig", default: './NAME.kubeconfig' },

@@ -1,33 +1,13 @@
 // The `gifee` command.
 
-import { join } from 'node:path';
 import { nearestOf, parseFlags, UsageError } from './args.js';
+import { COMMANDS, HELP } from './help-text.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
 import { csiSettingsOf } from './csi-flags.js';
 import { tunablesFromEnv } from './tunables.js';
-
-const HELP = `gifee: a Kubernetes-compatible cluster in one command
-
-Usage:
-  gifee up [flags]          set up and run a cluster on this machine (kubeconfig merged as context "gifee")
-  gifee server [flags]      run a control plane with explicit data dir, port and kubeconfig
-  gifee agent --server URL --token T   join a cluster as a worker node
-  gifee kubeconfig --data-dir DIR   print the admin kubeconfig of a data dir
-  gifee sim nodes --count N        register N simulated nodes (pods run without containers)
-  gifee images ls|import|pull|rm   manage this node's images (see gifee images --help)
-  gifee token create|list|delete   bootstrap tokens for joining nodes (see gifee token --help)
-  gifee user add NAME [--group G]  a person's certificate and kubeconfig (see gifee user --help)
-  gifee secrets reencrypt --data-dir DIR   rewrite stored Secrets with the current encryption key
-  gifee kubectl ARGS...      run kubectl against this machine's cluster (its admin kubeconfig)
-  gifee service install [up|server|agent] [flags]   run gifee as a systemd/OpenRC service
-  gifee reset [--purge]     remove what gifee created on this machine (containers, mounts, networks)
-  gifee doctor              check this machine for what gifee needs, and what to do about gaps
-  gifee version             print versions
-
-Run "gifee COMMAND --help" for a command's flags.`;
-
-const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'service', 'reset', 'doctor', 'version'];
+import { logSettingsOf } from './log-flags.js';
+import { configureLogging } from '../util/log.js';
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
@@ -42,19 +22,21 @@ async function main(argv: string[]) {
     case 'server': {
       const f = parseFlags('server', rest, optionsOfCommand('server'));
       if (f.help) return console.log(helpOfCommand('server'));
+      configureLogging(logSettingsOf(f, 'gifee server'));
       return runServer(serverConfigOf('server', f));
     }
     case 'up': {
       const f = parseFlags('up', rest, optionsOfCommand('up'));
       if (f.help) return console.log(helpOfCommand('up'));
+      configureLogging(logSettingsOf(f, 'gifee up'));
       const cfg = serverConfigOf('up', f);
-      const { dataDir, kubeconfig } = cfg;
+      const { upReadyMessage } = await import('./up-output.js');
+      const { colourAllowed } = await import('../util/log.js');
       return runServer({
         ...cfg,
-        onReady: (url) => {
-          process.stdout.write(
-            `\ngifee is up at ${url}\n  data:       ${dataDir}\n  kubeconfig: ${kubeconfig} (context "gifee", now current)\n  join token: ${join(dataDir, 'node-token')} (gifee agent --server URL --token-file FILE on a worker)\n\nNext steps (images come from files or a registry: build the test images without internet):\n  bash scripts/build-test-images.sh /tmp/gifee-images\n  gifee images import --data-dir ${dataDir} /tmp/gifee-images/web-1.oci.tar\n  kubectl create deployment web --image=gifee.local/web:1\n  kubectl get pods -o wide\n\nPress Ctrl-C to stop (containers keep running and are re-adopted at the next start).\n`,
-          );
+        onReady: (url, ready) => {
+          const runtime = cfg.agent?.runtime ?? (process.getuid?.() === 0 ? 'runc' : 'process');
+          process.stdout.write(upReadyMessage({ url, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, store: cfg.store, runtime, ...ready }, colourAllowed(process.stdout.isTTY)));
         },
       });
     }
@@ -67,6 +49,7 @@ async function main(argv: string[]) {
     case 'agent': {
       const f = parseFlags('agent', rest, optionsOfCommand('agent'));
       if (f.help) return console.log(helpOfCommand('agent'));
+      configureLogging(logSettingsOf(f, 'gifee agent'));
       const server = f.server as string | undefined;
       if (!server) throw new UsageError('gifee agent: --server https://HOST:6443 is required');
       let token = f.token as string | undefined;
@@ -116,12 +99,21 @@ async function main(argv: string[]) {
       return (await import('./service/command.js')).serviceCommand(rest);
     case 'reset':
       return (await import('./reset-command.js')).resetCommand(rest, defaultDataDir());
+    case 'completion':
+      return (await import('./completion.js')).completionCommand(rest);
     case 'doctor':
       return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
     case 'version':
     case '--version': {
-      const { versionInfo, GIFEE_VERSION } = await import('../api/version.js');
-      return console.log(`gifee ${GIFEE_VERSION} (Kubernetes API ${versionInfo().gitVersion}, node ${process.versions.node})`);
+      const f = parseFlags('version', rest, { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });
+      if (f.help) return console.log("gifee version [-o json|yaml]: this gifee's version, the commit it was built from and the Kubernetes API version it serves");
+      const { buildInfo, formatBuildInfo } = await import('./build-info.js');
+      const { outputFormatOf } = await import('./output-format.js');
+      const format = outputFormatOf(f.output, 'gifee version');
+      const info = buildInfo();
+      if (format === 'json') return console.log(JSON.stringify(info, null, 2));
+      if (format === 'yaml') return void process.stdout.write((await import('yaml')).stringify(info));
+      return console.log(formatBuildInfo(info));
     }
     case undefined:
     case 'help':
@@ -135,11 +127,15 @@ async function main(argv: string[]) {
   }
 }
 
-main(process.argv.slice(2)).catch((e) => {
+main(process.argv.slice(2)).catch(async (e) => {
   if (e instanceof UsageError) {
     console.error(e.message);
     process.exit(2);
   }
-  console.error(`gifee: ${(e as Error).stack ?? e}`);
+  // What failed and what to do; the stack trace only for who asks (--verbose, GIFEE_LOG=debug).
+  const { errorLines } = await import('./explain-error.js');
+  const argv = process.argv.slice(2);
+  const withStack = process.env.GIFEE_LOG === 'debug' || argv.includes('--verbose') || argv.includes('-v');
+  process.stderr.write(errorLines(e, argv[0], withStack));
   process.exit(1);
 });

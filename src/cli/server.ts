@@ -55,8 +55,8 @@ export interface ServerConfig {
   autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
-  /** Called once serving, with the server URL. */
-  onReady?: (url: string) => void;
+  /** Called once serving, with the server URL and what started. */
+  onReady?: (url: string, ready: { started: string[]; nodeName?: string; startupMs: number }) => void;
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down and exits the process. */
@@ -115,6 +115,12 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
 /** Start every part in turn, each added to started as it comes up; returns once serving. */
 async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<void> {
   const startedAt = performance.now();
+  // A data dir of a newer gifee is refused before anything is changed (its state may not be ours to read).
+  const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
+  const { GIFEE_VERSION } = await import('../api/version.js');
+  const command = cfg.mergeKubeconfig ? 'gifee up' : 'gifee server';
+  await checkDataDirVersion(cfg.dataDir, GIFEE_VERSION, command);
+  await (await import('./port-preflight.js')).ensurePortFree(cfg.bindAddress, cfg.port, command);
   // The control plane (and the embedded agent) outlive any pod in an OOM, as the kubelet does.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
@@ -129,6 +135,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // Before anything is written: the data dir 0700 and what it already holds 0600.
   const { secureDataDir, secureSecretFiles } = await import('./data-dir-perms.js');
   await secureDataDir(cfg.dataDir, log);
+  await stampDataDir(cfg.dataDir, GIFEE_VERSION);
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
@@ -271,9 +278,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     }
   }
   started.check();
+  let readyNodeName: string | undefined;
   if (cfg.agent) {
     const { embeddedNodeIdentity, embeddedAgentCredentials } = await import('./agent.js');
     const { nodeName, nodeIP } = embeddedNodeIdentity(cfg.agent);
+    readyNodeName = nodeName;
     // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
     const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
     const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
@@ -292,6 +301,6 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   }
   started.check();
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
-  cfg.onReady?.(serverUrl);
+  cfg.onReady?.(serverUrl, { started: [...started.names].reverse(), nodeName: readyNodeName, startupMs: Math.round(performance.now() - startedAt) });
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 }

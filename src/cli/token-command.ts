@@ -9,20 +9,23 @@ import { isNotFound } from '../client/rest.js';
 import { helpOf, optionsOf, parseDuration, UsageError } from './args.js';
 import { adminClient, adminClientConfig, explainConnectError, type AdminTarget } from './admin-client.js';
 import { createTokenSecret, listTokens } from './bootstrap-tokens.js';
-import { ADMIN_TARGET_FLAGS, TOKEN_CREATE_FLAGS } from './identity-flags.js';
+import { ADMIN_TARGET_FLAGS, TOKEN_CREATE_FLAGS, TOKEN_LIST_FLAGS } from './identity-flags.js';
+import { outputFormatOf, renderListing } from './output-format.js';
 import { formatJoinToken, newBootstrapToken, parseJoinToken } from './join-token.js';
 
 export const TOKEN_HELP = `gifee token: bootstrap tokens that let nodes join (gifee agent --token T)
 
 Usage:
   gifee token create [--ttl 24h] [--description D]   make a token; prints the join token
-  gifee token list                                  tokens, their expiry and use (no secrets)
+  gifee token list [-o json|yaml]                   tokens, their expiry and use (no secrets)
   gifee token delete ID                             delete a token (ID, or the whole token)
 
 A token only lets a node ask for its own certificate; the node then uses that certificate.
 
 Flags of create:
 ${helpOf(TOKEN_CREATE_FLAGS)}
+Flags of list:
+${helpOf(TOKEN_LIST_FLAGS)}
 Flags of every subcommand:
 ${helpOf(ADMIN_TARGET_FLAGS)}`;
 
@@ -40,22 +43,10 @@ export function ttlOf(expiration: string | undefined, now = Date.now()): string 
   return h >= 48 ? `${Math.floor(h / 24)}d` : h > 0 ? `${h}h${m}m` : `${Math.max(1, m)}m`;
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3)))
-        .join('')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 export async function tokenCommand(argv: string[], defaultDataDir: string): Promise<void> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return console.log(TOKEN_HELP);
-  const options = optionsOf(ADMIN_TARGET_FLAGS, ...(sub === 'create' ? [TOKEN_CREATE_FLAGS] : []), { help: { type: 'boolean', short: 'h', help: '' } });
+  const options = optionsOf(ADMIN_TARGET_FLAGS, ...(sub === 'create' ? [TOKEN_CREATE_FLAGS] : sub === 'list' ? [TOKEN_LIST_FLAGS] : []), { help: { type: 'boolean', short: 'h', help: '' } });
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options, strict: true, allowPositionals: true });
@@ -81,9 +72,11 @@ export async function tokenCommand(argv: string[], defaultDataDir: string): Prom
         return;
       }
       case 'list': {
+        const format = outputFormatOf(v.output, 'gifee token list');
         const rows = await listTokens(client).catch((e) => explainConnectError(e, client.config.server));
-        if (rows.length === 0) return console.log('No bootstrap tokens.');
-        console.log(table([['ID', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'], ...rows.map((r) => [r.id, ttlOf(r.expiration), r.expiration ?? '<never>', r.usages.join(',') || '<none>', r.description ?? '', r.extraGroups.join(',') || 'system:bootstrappers'])]));
+        if (rows.length === 0 && format === 'table') return console.log('No bootstrap tokens.');
+        const header = ['ID', 'TTL', 'EXPIRES', 'USAGES', 'DESCRIPTION', 'EXTRA GROUPS'];
+        process.stdout.write(renderListing(format, 'BootstrapTokenList', rows, header, (r) => [[r.id, ttlOf(r.expiration), r.expiration ?? '<never>', r.usages.join(',') || '<none>', r.description ?? '', r.extraGroups.join(',') || 'system:bootstrappers']]));
         return;
       }
       case 'delete': {

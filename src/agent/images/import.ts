@@ -3,14 +3,15 @@
 // Every blob is verified against its digest on the way in; images are usable when this returns.
 
 import { readFile, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { join, resolve } from 'node:path';
 import { extract as untar } from 'tar';
 import { digestHex, isDigest, sha256Digest } from './digest.js';
 import { isGzipFile } from './blobs.js';
 import { choosePlatform, isIndex, MediaType, platformsOf, hostArchitecture, type Descriptor, type ImageIndex, type ImageManifest } from './manifest.js';
 import { parseReference } from './reference.js';
-import type { ImageInfo } from './types.js';
+import type { ByteProgress, ImageInfo } from './types.js';
 import type { FsImageStore } from './store.js';
 
 export class ImportError extends Error {}
@@ -22,7 +23,7 @@ interface Source {
   scratch: boolean;
 }
 
-export async function importArchive(store: FsImageStore, path: string): Promise<ImageInfo[]> {
+export async function importArchive(store: FsImageStore, path: string, onProgress?: ByteProgress): Promise<ImageInfo[]> {
   const file = resolve(path);
   const st = await stat(file).catch(() => {
     throw new ImportError(`cannot import "${path}": no such file or directory`);
@@ -31,7 +32,8 @@ export async function importArchive(store: FsImageStore, path: string): Promise<
   const dir = await store.scratchDir('import');
   try {
     try {
-      await untar({ file, cwd: dir, strict: true, preserveOwner: false });
+      if (onProgress) await untarWithProgress(file, st.size, dir, onProgress);
+      else await untar({ file, cwd: dir, strict: true, preserveOwner: false });
     } catch (e) {
       throw new ImportError(`cannot import "${path}": not a tar archive (${(e as Error).message})`);
     }
@@ -39,6 +41,17 @@ export async function importArchive(store: FsImageStore, path: string): Promise<
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The same extraction as untar({file}), fed from a read stream whose bytes are reported as they go. */
+async function untarWithProgress(file: string, size: number, cwd: string, onProgress: ByteProgress): Promise<void> {
+  let done = 0;
+  onProgress(0, size);
+  const source = createReadStream(file).on('data', (c) => {
+    done += c.length;
+    onProgress(done, size);
+  });
+  await pipeline(source, untar({ cwd, strict: true, preserveOwner: false }));
 }
 
 async function importLayout(store: FsImageStore, src: Source): Promise<ImageInfo[]> {

@@ -4,19 +4,19 @@
 
 import type { ImageReference } from './reference.js';
 import type { FsImageStore } from './store.js';
-import { ImageError, type ImageInfo, type PullAuth } from './types.js';
+import { type ByteProgress, ImageError, type ImageInfo, type PullAuth } from './types.js';
 import { RegistryClient, RegistryError } from './registry/client.js';
 import { choosePlatform, hostArchitecture, isIndex, ManifestError, parseConfig, parseManifest, platformsOf, type ImageIndex } from './manifest.js';
 import { DigestMismatchError } from './blobs.js';
 import { HttpError } from './registry/http.js';
 
-export async function pullImage(store: FsImageStore, ref: ImageReference, auths: PullAuth[]): Promise<ImageInfo> {
+export async function pullImage(store: FsImageStore, ref: ImageReference, auths: PullAuth[], onProgress?: ByteProgress): Promise<ImageInfo> {
   // Like the kubelet: try each pull secret's credentials in turn, anonymous when there are none.
   const attempts: Array<PullAuth | undefined> = auths.length ? auths : [undefined];
   let last: unknown;
   for (const auth of attempts) {
     try {
-      return await pullWith(store, ref, auth);
+      return await pullWith(store, ref, auth, onProgress);
     } catch (e) {
       last = e;
       if (!(e instanceof RegistryError && (e.status === 401 || e.status === 403))) break;
@@ -29,7 +29,7 @@ export async function pullImage(store: FsImageStore, ref: ImageReference, auths:
   throw new ImageError('ErrImagePull', `failed to pull "${ref.normalized}": ${msg}${known ? '' : ' (node-local error)'}`);
 }
 
-async function pullWith(store: FsImageStore, ref: ImageReference, auth: PullAuth | undefined): Promise<ImageInfo> {
+async function pullWith(store: FsImageStore, ref: ImageReference, auth: PullAuth | undefined, onProgress?: ByteProgress): Promise<ImageInfo> {
   const log = store.log.child({ image: ref.normalized });
   const started = Date.now();
   const client = new RegistryClient(ref.domain, ref.path, auth, store.insecureRegistries);
@@ -57,6 +57,7 @@ async function pullWith(store: FsImageStore, ref: ImageReference, auth: PullAuth
   for (const l of manifest.layers) if (!(await store.blobs.has(l.digest))) missing.push(l);
   const total = missing.reduce((n, l) => n + l.size, 0);
   let done = 0;
+  onProgress?.(0, total);
   log.info('pulling image', { layers: manifest.layers.length, missingLayers: missing.length, bytes: total });
   const progress = setInterval(() => log.info('pull progress', { bytes: done, of: total }), 5000);
   try {
@@ -64,7 +65,10 @@ async function pullWith(store: FsImageStore, ref: ImageReference, auth: PullAuth
     const worker = async () => {
       for (let l = queue.shift(); l; l = queue.shift()) {
         const t0 = Date.now();
-        await store.blobs.ingest(await client.blob(l.digest), l.digest, `layer ${l.digest}`, (n) => (done += n));
+        await store.blobs.ingest(await client.blob(l.digest), l.digest, `layer ${l.digest}`, (n) => {
+          done += n;
+          onProgress?.(done, total);
+        });
         log.debug('layer downloaded', { digest: l.digest, bytes: l.size, ms: Date.now() - t0 });
       }
     };

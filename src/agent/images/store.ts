@@ -14,7 +14,7 @@ import { LayerStore } from './layers.js';
 import { RefsIndex, type RefEntry, type Refs } from './refs-index.js';
 import { parseReference } from './reference.js';
 import { parseConfig, parseManifest, runConfig, type ImageConfigFile, type ImageManifest } from './manifest.js';
-import { ImageError, type ImageInfo, type ImageStore, type PullAuth, type PullPolicy } from './types.js';
+import { type ByteProgress, ImageError, type ImageInfo, type ImageStore, type PullAuth, type PullPolicy } from './types.js';
 import { importArchive } from './import.js';
 import { scanImportDir } from './import-dir.js';
 import { pullImage } from './pull.js';
@@ -165,8 +165,16 @@ export class FsImageStore implements ImageStore {
     return p;
   }
 
-  importFile(path: string): Promise<ImageInfo[]> {
-    return importArchive(this, path);
+  importFile(path: string, onProgress?: ByteProgress): Promise<ImageInfo[]> {
+    return importArchive(this, path, onProgress);
+  }
+
+  /**
+   * Pull a reference now, whatever is present (`gifee images pull`); onProgress hears the layer bytes
+   * downloaded of those missing. Not shared with the agent's pulls: those go through ensure().
+   */
+  pull(ref: string, onProgress?: ByteProgress): Promise<ImageInfo> {
+    return pullImage(this, parseReference(ref), [], onProgress);
   }
 
   scanImportDir(): Promise<ImageInfo[]> {

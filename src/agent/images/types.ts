@@ -46,13 +46,19 @@ export class ImageError extends Error {
   }
 }
 
+/** Progress of a transfer: bytes done so far of total (for people watching `gifee images`). */
+export type ByteProgress = (done: number, total: number) => void;
+
 export interface ImageStore {
   /** The image a reference names, if present locally (normalizes "busybox" to "docker.io/library/busybox:latest"). */
   get(ref: string): Promise<ImageInfo | undefined>;
   /** Present it per the pull policy: pull from its registry when needed. Throws ImageError. */
   ensure(ref: string, policy: PullPolicy, auth?: PullAuth[]): Promise<ImageInfo>;
-  /** Import an OCI image layout (directory or tar) or a docker-archive tarball; returns the images it held. */
-  importFile(path: string): Promise<ImageInfo[]>;
+  /**
+   * Import an OCI image layout (directory or tar) or a docker-archive tarball; returns the images it
+   * held. onProgress, if given, hears the bytes of a tar file read so far and its size.
+   */
+  importFile(path: string, onProgress?: ByteProgress): Promise<ImageInfo[]>;
   list(): Promise<ImageInfo[]>;
   /** Remove a reference (and the image's blobs and layers when nothing else names it). */
   remove(ref: string): Promise<void>;
