@@ -21,7 +21,7 @@ export interface RestoreOptions {
 export async function restoreSnapshot(o: RestoreOptions): Promise<SnapshotMeta> {
   const { meta, offset } = await readHeader(o.file);
   if (o.expectStore && meta.store !== o.expectStore) throw new SnapshotError(`${o.file} is a snapshot of a ${meta.store} store, but this cluster uses ${o.expectStore}`);
-  if (meta.store === 'etcd' && !o.etcdDbOut) throw new SnapshotError(`${o.file} is an etcd snapshot: restore its database into etcd (see docs/backups.md)`);
+  if (meta.store === 'etcd' && !o.etcdDbOut) throw new SnapshotError(`${o.file} is an etcd snapshot: pass --etcd-db-out FILE to extract its database for etcdctl snapshot restore (see docs/backups.md)`);
   const { sha256, ...rest } = meta;
   const h = snapshotHasher(rest);
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
