@@ -53,7 +53,21 @@ export function completionSpec(): Record<string, CommandCompletion> {
 
 /** Flags whose value is a directory, a file, or one of a few words. */
 const DIR_FLAGS = ['--data-dir', '--kubelet-dir', '--dir', '--snapshot-dir'];
-const FILE_FLAGS = ['--kubeconfig', '--token-file', '--encryption-provider-config', '--pod-security-admission-config-file', '--audit-policy-file', '--audit-log-path', '--oidc-ca-file', '--requestheader-client-ca-file', '--proxy-client-cert-file', '--proxy-client-key-file', '--kubeconfig-out', '--restore-from', '--etcd-db-out'];
+const FILE_FLAGS = [
+  '--kubeconfig',
+  '--token-file',
+  '--encryption-provider-config',
+  '--pod-security-admission-config-file',
+  '--audit-policy-file',
+  '--audit-log-path',
+  '--oidc-ca-file',
+  '--requestheader-client-ca-file',
+  '--proxy-client-cert-file',
+  '--proxy-client-key-file',
+  '--kubeconfig-out',
+  '--restore-from',
+  '--etcd-db-out',
+];
 const VALUE_WORDS: Record<string, string[]> = {
   '--runtime': ['runc', 'process'],
   '--store': ['sqlite', 'etcd'],
