@@ -38,11 +38,12 @@ const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admis
 const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file'];
 const STORAGE = ['no-default-storage-class'];
+const SNAPSHOTS = ['snapshot-schedule', 'snapshot-retention', 'snapshot-dir', 'restore-from'];
 const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-tolerance', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period', 'horizontal-pod-autoscaler-initial-readiness-delay'];
 const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...LOGGING, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...LOGGING, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 

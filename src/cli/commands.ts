@@ -20,6 +20,7 @@ import { AUTOSCALING_FLAG_TABLE, autoscalingOf } from './autoscaling-flags.js';
 import { LOG_FLAG_TABLE } from './log-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
+import { SNAPSHOT_FLAG_TABLE, snapshotSettingsOf } from './snapshot-flags.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -89,6 +90,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
   NODE_PROTECTION_FLAG_TABLE,
   CSI_FLAG_TABLE,
   STORAGE_FLAG_TABLE,
+  SNAPSHOT_FLAG_TABLE,
 ];
 
 /** Each command's flag tables, in --help order. */
@@ -193,6 +195,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     autoscaling: autoscalingOf(f),
     agent: agentOf(f),
     defaultStorageClass: defaultStorageClassOf(f),
+    snapshots: snapshotSettingsOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),
   };

@@ -41,6 +41,7 @@ export function completionSpec(): Record<string, CommandCompletion> {
     token: { subcommands: ['create', 'list', 'delete'], flags: flagsOf(ADMIN_TARGET_FLAGS, TOKEN_CREATE_FLAGS, TOKEN_LIST_FLAGS, { help: { type: 'boolean', short: 'h', help: '' } }) },
     user: { subcommands: ['add'], flags: flagsOf(USER_ADD_FLAGS, ADMIN_TARGET_FLAGS, { help: { type: 'boolean', short: 'h', help: '' } }) },
     secrets: { subcommands: ['reencrypt'], flags: ['--data-dir', '--encryption-provider-config', '--store', '--etcd-endpoints', '--help', '-h'] },
+    snapshot: { subcommands: ['save', 'ls', 'delete', 'prune', 'verify', 'restore'], flags: ['--data-dir', '--dir', '--store', '--etcd-endpoints', '--name', '--retention', '--name-prefix', '--etcd-db-out', '-o', '--help', '-h'] },
     service: { subcommands: ['install', 'uninstall'], flags: [...new Set([...flagsOf(...COMMAND_FLAGS.up), ...flagsOf(...COMMAND_FLAGS.agent), '--print'])] },
     reset: { flags: ['--data-dir', '--purge', '--force', '--help', '-h'] },
     doctor: { flags: ['--data-dir', '--port', '--etcd', '--help', '-h'] },
@@ -51,8 +52,22 @@ export function completionSpec(): Record<string, CommandCompletion> {
 }
 
 /** Flags whose value is a directory, a file, or one of a few words. */
-const DIR_FLAGS = ['--data-dir', '--kubelet-dir'];
-const FILE_FLAGS = ['--kubeconfig', '--token-file', '--encryption-provider-config', '--pod-security-admission-config-file', '--audit-policy-file', '--audit-log-path', '--oidc-ca-file', '--requestheader-client-ca-file', '--proxy-client-cert-file', '--proxy-client-key-file', '--kubeconfig-out'];
+const DIR_FLAGS = ['--data-dir', '--kubelet-dir', '--dir', '--snapshot-dir'];
+const FILE_FLAGS = [
+  '--kubeconfig',
+  '--token-file',
+  '--encryption-provider-config',
+  '--pod-security-admission-config-file',
+  '--audit-policy-file',
+  '--audit-log-path',
+  '--oidc-ca-file',
+  '--requestheader-client-ca-file',
+  '--proxy-client-cert-file',
+  '--proxy-client-key-file',
+  '--kubeconfig-out',
+  '--restore-from',
+  '--etcd-db-out',
+];
 const VALUE_WORDS: Record<string, string[]> = {
   '--runtime': ['runc', 'process'],
   '--store': ['sqlite', 'etcd'],

@@ -95,6 +95,8 @@ async function main(argv: string[]) {
       return (await import('./sim.js')).runSim(rest);
     case 'secrets':
       return (await import('./secrets-command.js')).secretsCommand(rest);
+    case 'snapshot':
+      return (await import('./snapshot-command.js')).snapshotCommand(rest, defaultDataDir());
     case 'service':
       return (await import('./service/command.js')).serviceCommand(rest);
     case 'reset':

@@ -55,6 +55,8 @@ export interface ServerConfig {
   autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
+  /** Scheduled snapshots and --restore-from (snapshot-flags.ts); absent: none. */
+  snapshots?: import('./snapshot-flags.js').SnapshotSettings;
   /** Called once serving, with the server URL and what started. */
   onReady?: (url: string, ready: { started: string[]; nodeName?: string; startupMs: number }) => void;
 }
@@ -136,6 +138,14 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { secureDataDir, secureSecretFiles } = await import('./data-dir-perms.js');
   await secureDataDir(cfg.dataDir, log);
   await stampDataDir(cfg.dataDir, GIFEE_VERSION);
+  // --restore-from: the data dir (store and PKI) comes back from the snapshot before anything reads it.
+  if (cfg.snapshots?.restoreFrom) {
+    if (cfg.store !== 'sqlite') throw new UsageError('--restore-from restores the embedded SQLite store; an etcd cluster is restored with etcdctl (gifee snapshot restore FILE --etcd-db-out F, see docs/backups.md)');
+    const { restoreInto } = await import('./snapshot-restore.js');
+    const meta = await restoreInto(cfg.snapshots.restoreFrom, cfg.dataDir, { store: 'sqlite', once: true });
+    if (meta) log.info('restored the data dir from a snapshot', { file: cfg.snapshots.restoreFrom, revision: meta.revision, takenAt: meta.createdAt });
+    else log.warn('--restore-from: this snapshot was already restored into this data dir; starting without restoring again (remove the flag)', { file: cfg.snapshots.restoreFrom });
+  }
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
@@ -166,6 +176,13 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
   const store = new EncryptingStore(rawStore, encryption.transformer, log.child({ component: 'encryption' }));
   started.add('store', 2000, () => store.close());
+  if (cfg.snapshots?.schedule) {
+    const [{ startSnapshotSchedule }, { defaultSnapshotDir }] = await Promise.all([import('../store/snapshot/schedule.js'), import('../store/snapshot/names.js')]);
+    const dir = cfg.snapshots.dir ?? defaultSnapshotDir(cfg.dataDir);
+    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'snapshots' }) });
+    // Stopped before the store closes; a snapshot being written is finished first.
+    started.add('snapshot schedule', 5000, () => schedule.stop());
+  }
   // SQLite created state.db (and -wal/-shm) with the umask's mode: restrict them too.
   await secureSecretFiles(cfg.dataDir, log);
   // Component processes this server supervises (controllers and scheduler; the node agent), by name.
