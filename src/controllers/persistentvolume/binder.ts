@@ -46,7 +46,7 @@ export class PersistentVolumeBinder extends Controller {
     factory: InformerFactory,
     log: Logger,
   ) {
-    super('persistentvolume-binder', log, factory, 2);
+    super('persistentvolume-binder', log, factory, 8);
     this.events = new EventRecorder(client, 'persistentvolume-controller', log);
     this.volumes = this.informers.informer(R.persistentvolumes, {}, { [INDEX_CLAIM_REF]: (v) => ((v as Pv).spec?.claimRef ? [claimRefKey((v as Pv).spec!.claimRef!)] : []) });
     // Claims not bound yet, by class: what a new volume, class or driver may unblock.
