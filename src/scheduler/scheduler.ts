@@ -20,7 +20,7 @@ import { AssumeCache } from './volumes/assume-cache.js';
 import { VolumeBinder } from './volumes/binder.js';
 import { hasClaims } from './volumes/claims.js';
 import { informerListers } from './volumes/informer-listers.js';
-import type { Pv, Pvc } from './volumes/types.js';
+import type { Pv, Pvc } from '../api/storage/types.js';
 
 export interface SchedulerOptions {
   server: string;

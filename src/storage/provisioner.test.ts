@@ -33,8 +33,8 @@ after(() => w.stop());
 
 let n = 0;
 /** A claim as the PV controller leaves it for a provisioner (and the scheduler, when selected is given). */
-async function claim(sc: string, o: { selected?: string; size?: string; spec?: Record<string, unknown> } = {}): Promise<KObject> {
-  const annotations: Record<string, string> = { [ANN_STORAGE_PROVISIONER]: LOCAL_DRIVER };
+async function claim(sc: string, o: { selected?: string; size?: string; spec?: Record<string, unknown>; noProvisioner?: boolean } = {}): Promise<KObject> {
+  const annotations: Record<string, string> = o.noProvisioner ? {} : { [ANN_STORAGE_PROVISIONER]: LOCAL_DRIVER };
   if (o.selected) annotations[ANN_SELECTED_NODE] = o.selected;
   return w.admin.create(R.persistentvolumeclaims, 'default', { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: `c${++n}`, annotations }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: sc, resources: { requests: { storage: o.size ?? '1Gi' } }, ...o.spec } });
 }
@@ -91,6 +91,18 @@ test('a WaitForFirstConsumer claim is provisioned by the selected node, with the
   assert.equal(a1.driver.count('createVolume'), 1);
   await a1.stop();
   await a2.stop();
+});
+
+test("a WaitForFirstConsumer claim is provisioned on the scheduler's selected-node alone, before the PV controller's storage-provisioner annotation", async () => {
+  const a1 = w.agent('s1');
+  const early = await claim('wffc', { selected: 's1', noProvisioner: true });
+  await waitPv(early);
+  assert.equal((await pvOf(early)).metadata!.annotations?.[ANN_PROVISIONED_ON_NODE], 's1');
+  // Without a selected node (Immediate: the PV controller decides there is no volume to bind first), nothing is made.
+  const immediate = await claim('immediate', { noProvisioner: true });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(a1.driver.calls.filter((x) => x.method === 'createVolume' && (x.req as { name: string }).name === `pvc-${immediate.metadata!.uid}`).length, 0);
+  await a1.stop();
 });
 
 test('two agents racing for an Immediate claim: exactly one volume, on the node that took the claim', async () => {

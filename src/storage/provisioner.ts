@@ -7,7 +7,11 @@
 // scheduler picks again (WaitForFirstConsumer), or another agent takes it (Immediate). The volume is
 // created (CreateVolume, name pvc-<claim uid>, idempotent), then its PV; if the PV cannot be
 // created the volume is deleted again, so nothing is left half-provisioned. The PV controller
-// binds the claim to the PV.
+// binds the claim to the PV. A WaitForFirstConsumer claim the scheduler selected this node for is
+// provisioned as soon as the selected-node annotation arrives, when the claim's class names a driver
+// this agent serves: the scheduler chose to provision it (no existing volume fitted), so waiting for
+// the PV controller to write the storage-provisioner annotation first would only add a round trip
+// to every claim of a StatefulSet.
 
 import type { KObject } from '../api/kind.js';
 import type { EventRecorder } from '../client/events.js';
@@ -61,20 +65,20 @@ export class ProvisionerController extends Controller {
   constructor(private d: SidecarDeps) {
     // Provisioning waits on the driver and the API, not the CPU: a StatefulSet's claims go in parallel
     // (external-provisioner's --worker-threads defaults to 100).
-    super('csi-provisioner', d.log, d.factory, 8);
+    super('csi-provisioner', d.log, d.factory, 32);
     this.claims = this.informers.informer(R.persistentvolumeclaims);
     this.volumes = this.informers.informer(R.persistentvolumes);
     this.classes = this.informers.informer(SR.storageclasses);
     this.watch(this.claims, (old, o) => {
       const c = o ?? old!;
-      return provisionerOf(c) ? `${c.metadata!.namespace}/${c.metadata!.name}` : undefined;
+      return provisionerOf(c) || this.selectedHere(c) ? `${c.metadata!.namespace}/${c.metadata!.name}` : undefined;
     });
     // A class that appears (or changes) wakes the claims waiting for it.
     this.watch(this.classes, (old, o) => {
       const name = (o ?? old)!.metadata!.name;
       return this.claims
         .list()
-        .filter((c) => provisionerOf(c) && (c.spec as ClaimSpec | undefined)?.storageClassName === name)
+        .filter((c) => (provisionerOf(c) || this.selectedHere(c)) && (c.spec as ClaimSpec | undefined)?.storageClassName === name)
         .map((c) => `${c.metadata!.namespace}/${c.metadata!.name}`);
     });
     // A PV that goes away while its claim waits (a failed bind, a deleted volume) lets the claim be provisioned again.
@@ -86,7 +90,23 @@ export class ProvisionerController extends Controller {
 
   /** Every claim again (a driver registered, a CSIDriver changed). */
   resync() {
-    for (const c of this.claims.list()) if (provisionerOf(c)) this.enqueue(`${c.metadata!.namespace}/${c.metadata!.name}`);
+    for (const c of this.claims.list()) if (provisionerOf(c) || this.selectedHere(c)) this.enqueue(`${c.metadata!.namespace}/${c.metadata!.name}`);
+  }
+
+  private selectedHere(claim: KObject): boolean {
+    return claim.metadata?.annotations?.[ANN_SELECTED_NODE] === this.d.nodeName;
+  }
+
+  /**
+   * The driver meant to provision the claim: the PV controller's storage-provisioner annotation, or
+   * for a WaitForFirstConsumer claim selected for this node before that annotation, its class's provisioner.
+   */
+  private provisionerFor(claim: KObject): string | undefined {
+    const named = provisionerOf(claim);
+    if (named) return named;
+    if (!this.selectedHere(claim)) return undefined;
+    const sc = this.classes.get((claim.spec as ClaimSpec | undefined)?.storageClassName ?? '') as (KObject & StorageClassFields) | undefined;
+    return sc?.volumeBindingMode === 'WaitForFirstConsumer' ? sc.provisioner : undefined;
   }
 
   protected async reconcile(key: string) {
@@ -94,7 +114,9 @@ export class ProvisionerController extends Controller {
     if (!claim || claim.metadata?.deletionTimestamp) return;
     const spec = (claim.spec ?? {}) as ClaimSpec;
     if (spec.volumeName || (claim.status as { phase?: string } | undefined)?.phase === 'Bound') return;
-    const served = await this.d.drivers.get(provisionerOf(claim));
+    const driver = this.provisionerFor(claim);
+    if (!driver) return;
+    const served = await this.d.drivers.get(driver);
     if (!served) return;
     // Already made (our PV exists): the PV controller binds it.
     if (this.volumes.get(volumeNameFor(claim))) return;

@@ -11,7 +11,7 @@ import { R } from '../../client/resources.js';
 import { RestClient } from '../../client/rest.js';
 import { logger } from '../../util/log.js';
 import { PersistentVolumeBinder } from './binder.js';
-import type { Pv, Pvc } from './types.js';
+import type { Pv, Pvc } from '../../api/storage/types.js';
 
 const N = 12;
 

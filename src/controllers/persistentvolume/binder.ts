@@ -21,7 +21,8 @@ import { nowRfc3339 } from '../util/pod-state.js';
 import { type ClaimWorld, decideClaim, decideVolume, type Ev, provisionerAnnotationsMissing } from './decide.js';
 import { INDEX_POD_CLAIMS, podsByClaim } from './pod-claims.js';
 import { CSI_DRIVERS, STORAGE_CLASSES } from './resources.js';
-import { claimClass, claimKey, claimRefKey, type Pv, type Pvc, type StorageClass, volumeClass } from './types.js';
+import { claimClass, type Pv, type Pvc, type StorageClass, volumeClass } from '../../api/storage/types.js';
+import { claimKey, claimRefKey } from './types.js';
 
 const CLAIM = 'pvc:';
 const VOLUME = 'pv:';
@@ -45,7 +46,7 @@ export class PersistentVolumeBinder extends Controller {
     factory: InformerFactory,
     log: Logger,
   ) {
-    super('persistentvolume-binder', log, factory, 2);
+    super('persistentvolume-binder', log, factory, 8);
     this.events = new EventRecorder(client, 'persistentvolume-controller', log);
     this.volumes = this.informers.informer(R.persistentvolumes, {}, { [INDEX_CLAIM_REF]: (v) => ((v as Pv).spec?.claimRef ? [claimRefKey((v as Pv).spec!.claimRef!)] : []) });
     // Claims not bound yet, by class: what a new volume, class or driver may unblock.

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE } from '../../api/storage-names.js';
 import { type ClaimWorld, decideClaim, decideVolume, externalProvisioningMessage, NO_CLASS_MESSAGE, WAIT_FOR_FIRST_CONSUMER_MESSAGE } from './decide.js';
-import type { Pv, Pvc, StorageClass } from './types.js';
+import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
 
 const claim = (o: { cls?: string; volumeName?: string; annotations?: Record<string, string>; phase?: string } = {}): Pvc => ({
   metadata: { name: 'data', namespace: 'ns', uid: 'c1', annotations: o.annotations },

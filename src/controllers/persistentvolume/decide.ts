@@ -5,8 +5,9 @@
 
 import type { NodeView } from '../../api/scheduling/node-selector.js';
 import { ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER } from '../../api/storage-names.js';
-import { findBestMatch, volumeMismatch } from './plan.js';
-import { claimClass, claimKey, claimRefKey, hasAnnotation, type Pv, type Pvc, type StorageClass, volumeModeOf } from './types.js';
+import { claimClass, type Pv, type Pvc, type StorageClass, volumeModeOf } from '../../api/storage/types.js';
+import { findMatchingVolume, volumeMismatch } from '../../api/storage/volume-match.js';
+import { claimKey, claimRefKey, hasAnnotation } from './types.js';
 
 export interface Ev {
   /** 'claim' or 'volume': which object the event is about. */
@@ -76,7 +77,7 @@ function decideUnboundClaim(c: Pvc, w: ClaimWorld): ClaimDecision {
   const delay = isDelayBinding(c, w);
   const selected = c.metadata?.annotations?.[ANN_SELECTED_NODE];
   const node = delay && selected ? w.node(selected) : undefined;
-  const match = findBestMatch(c, w.volumes(), { delayBinding: delay, node });
+  const match = findMatchingVolume(c, w.volumes(), { delayBinding: delay, node });
   if (match) return { action: 'bind', volume: match, events: [] };
   if (delay && !selected) {
     const pods = w.unscheduledPods(c);

@@ -13,16 +13,17 @@ import { isNotFound, type RestClient } from '../../client/rest.js';
 import { ANN_STORAGE_RESIZER } from '../../api/storage-names.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import { bytes, claimClass, claimKey, type Pv, type Pvc } from './types.js';
+import { claimClass, type Pv, type Pvc, quantityBytes } from '../../api/storage/types.js';
+import { claimKey } from './types.js';
 
 export const EXTERNAL_EXPANDING_MESSAGE = 'waiting for an external controller to expand this PVC';
 
 /** A bound claim asking for more than it has. */
 export function needsExpansion(c: Pvc): boolean {
   if (c.status?.phase !== 'Bound') return false;
-  const want = bytes(c.spec?.resources?.requests?.storage);
-  const has = bytes(c.status?.capacity?.storage);
-  return !Number.isNaN(want) && (Number.isNaN(has) || want > has);
+  const want = quantityBytes(c.spec?.resources?.requests?.storage);
+  const has = quantityBytes(c.status?.capacity?.storage);
+  return want !== undefined && (has === undefined || want > has);
 }
 
 export class ExpandController extends Controller {

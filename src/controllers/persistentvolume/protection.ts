@@ -15,7 +15,7 @@ import { FINALIZER_PV_PROTECTION, FINALIZER_PVC_PROTECTION } from '../../api/sto
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { INDEX_POD_CLAIMS, podClaimNames, podsByClaim } from './pod-claims.js';
-import type { Pv } from './types.js';
+import type { Pv } from '../../api/storage/types.js';
 
 /** Kubernetes' podIsShutDown: the kubelet is done with it (terminal phase), or it was force-deleted. */
 export function podIsShutDown(pod: KObject): boolean {

@@ -22,5 +22,9 @@ export const MiB = 1024 * 1024;
 export const MIN_VOLUME_BYTES = 16 * MiB;
 /** A volume asked for without a size. */
 export const DEFAULT_VOLUME_BYTES = 1024 * MiB;
-/** Key of the lock every controller change takes (creations, deletions, expansions, snapshots). */
+/**
+ * Key of the lock every controller change takes while it reads and changes the store (creations only
+ * to reserve room and to record the volume). Always taken after a volume's own lock, never before
+ * one, so the two cannot deadlock.
+ */
 export const CONTROLLER_LOCK = '\0controller';

@@ -2,7 +2,7 @@
 // creation for Filesystem volumes; clones and snapshots are copies of the image (reflinked where the
 // host filesystem can, sparse otherwise); expansion grows the image.
 
-import { truncate, rename, rm, stat } from 'node:fs/promises';
+import { open, truncate, rename, rm, stat } from 'node:fs/promises';
 import { LOCAL_TOPOLOGY_KEY } from '../../api/storage-names.js';
 import { type CapacityRange, type ControllerCapabilityName, type ControllerService, type CreateVolumeRequest, CsiError, GrpcCode, type Snapshot, type Topology, type Volume } from '../types.js';
 import { CONTROLLER_LOCK, DEFAULT_VOLUME_BYTES, type DriverContext, MiB, MIN_VOLUME_BYTES } from './context.js';
@@ -42,6 +42,9 @@ function admits(list: Topology[] | undefined, node: string): boolean {
 }
 
 export class LocalController implements ControllerService {
+  /** Bytes that creations in flight have reserved but may not have written yet. */
+  private reserved = 0;
+
   constructor(private readonly ctx: DriverContext) {}
 
   async controllerGetCapabilities() {
@@ -60,7 +63,11 @@ export class LocalController implements ControllerService {
     const requisite = req.accessibilityRequirements?.requisite;
     if (!admits(requisite, this.ctx.nodeName)) throw new CsiError(GrpcCode.RESOURCE_EXHAUSTED, `volumes of this driver live on node ${this.ctx.nodeName}, which the requisite topology excludes`);
 
-    return this.ctx.locks.with(CONTROLLER_LOCK, async () => {
+    // Creations of different volumes run in parallel (formatting is a child process each; a
+    // StatefulSet's claims arrive together): one name's calls are serialized by its own lock, and
+    // the controller lock is held only while a creation checks and reserves room (and records the
+    // volume), so deletions, expansions and snapshots still see a consistent store.
+    return this.ctx.locks.with(name, async () => {
       const existing = await this.ctx.store.getVolume(name);
       if (existing) return { volume: this.compatible(existing, req, mode) };
 
@@ -86,8 +93,12 @@ export class LocalController implements ControllerService {
       if (req.capacityRange?.requiredBytes && req.capacityRange.requiredBytes < sourceSize) throw new CsiError(GrpcCode.OUT_OF_RANGE, `the source holds ${sourceSize} bytes, more than the ${req.capacityRange.requiredBytes} asked for`);
       const size = sizeFor(req.capacityRange, Math.max(MIN_VOLUME_BYTES, sourceSize));
       if (req.capacityRange?.limitBytes && sourceSize > req.capacityRange.limitBytes) throw new CsiError(GrpcCode.OUT_OF_RANGE, `the source holds ${sourceSize} bytes, more than the limit ${req.capacityRange.limitBytes}`);
-      const free = await this.ctx.store.freeBytes();
-      if (size > free) throw new CsiError(GrpcCode.RESOURCE_EXHAUSTED, `volume of ${size} bytes does not fit: ${free} bytes free on node ${this.ctx.nodeName}`);
+      await this.ctx.locks.with(CONTROLLER_LOCK, async () => {
+        // Room is what the filesystem has free less what creations in flight may still write.
+        const free = (await this.ctx.store.freeBytes()) - this.reserved;
+        if (size > free) throw new CsiError(GrpcCode.RESOURCE_EXHAUSTED, `volume of ${size} bytes does not fit: ${Math.max(0, free)} bytes free on node ${this.ctx.nodeName}`);
+        this.reserved += size;
+      });
 
       const image = this.ctx.store.volumeImage(name);
       const tmp = this.ctx.store.tmpImage(image);
@@ -95,7 +106,8 @@ export class LocalController implements ControllerService {
         if (sourceImage && src?.volume) await this.ctx.locks.with(srcId!, () => this.copyImage(srcId!, sourceImage!, tmp));
         else if (sourceImage) await copy(sourceImage, tmp);
         else {
-          await run('truncate', ['--size', String(size), tmp]); // creates the sparse file
+          await (await open(tmp, 'w', 0o600)).close();
+          await truncate(tmp, size); // a sparse file of the volume's size
           if (mode === 'Filesystem') await format(tmp, fsType!);
         }
         // A copy grows to the asked size; its filesystem follows when the volume is staged.
@@ -104,6 +116,8 @@ export class LocalController implements ControllerService {
       } catch (e) {
         await rm(tmp, { force: true });
         throw e;
+      } finally {
+        this.reserved -= size;
       }
       const record: VolumeRecord = {
         volumeId: name,
@@ -114,7 +128,7 @@ export class LocalController implements ControllerService {
         source: src?.snapshot ? { snapshotId: srcId } : src?.volume ? { volumeId: srcId } : undefined,
         createdAt: new Date().toISOString(),
       };
-      await this.ctx.store.putVolume(record);
+      await this.ctx.locks.with(CONTROLLER_LOCK, () => this.ctx.store.putVolume(record));
       this.ctx.log.info('created volume', { volumeId: name, bytes: size, mode, fsType: record.fsType, source: record.source });
       return { volume: this.volumeOf(record) };
     });
@@ -156,8 +170,8 @@ export class LocalController implements ControllerService {
   async deleteVolume(req: { volumeId: string }): Promise<void> {
     await this.ctx.ready();
     const id = checkId('volume id', req?.volumeId);
-    await this.ctx.locks.with(CONTROLLER_LOCK, () =>
-      this.ctx.locks.with(id, async () => {
+    await this.ctx.locks.with(id, () =>
+      this.ctx.locks.with(CONTROLLER_LOCK, async () => {
         if (!(await this.ctx.store.getVolume(id))) return; // already gone: success, as CSI asks
         const image = this.ctx.store.volumeImage(id);
         if ((await this.ctx.store.getStaged(id)) || (await loopDevicesOf(image)).length > 0) {
@@ -189,8 +203,8 @@ export class LocalController implements ControllerService {
     await this.ctx.ready();
     const id = checkId('volume id', req?.volumeId);
     if (!req.capacityRange?.requiredBytes && !req.capacityRange?.limitBytes) throw new CsiError(GrpcCode.INVALID_ARGUMENT, 'capacity range is required');
-    return this.ctx.locks.with(CONTROLLER_LOCK, () =>
-      this.ctx.locks.with(id, async () => {
+    return this.ctx.locks.with(id, () =>
+      this.ctx.locks.with(CONTROLLER_LOCK, async () => {
         const v = await this.ctx.store.getVolume(id);
         if (!v) throw new CsiError(GrpcCode.NOT_FOUND, `volume ${id} does not exist`);
         const size = sizeFor(req.capacityRange);
@@ -213,31 +227,33 @@ export class LocalController implements ControllerService {
     await this.ctx.ready();
     const name = checkId('snapshot name', req?.name);
     const sourceId = checkId('source volume id', req.sourceVolumeId);
-    return this.ctx.locks.with(CONTROLLER_LOCK, async () => {
-      const existing = await this.ctx.store.getSnapshot(name);
-      if (existing) {
-        if (existing.sourceVolumeId !== sourceId) throw new CsiError(GrpcCode.ALREADY_EXISTS, `snapshot ${name} exists for volume ${existing.sourceVolumeId}`);
-        return { snapshot: snapshotOf(existing) };
-      }
-      const v = await this.ctx.store.getVolume(sourceId);
-      if (!v) throw new CsiError(GrpcCode.NOT_FOUND, `volume ${sourceId} does not exist`);
-      const free = await this.ctx.store.freeBytes();
-      if (v.capacityBytes > free) throw new CsiError(GrpcCode.RESOURCE_EXHAUSTED, `a snapshot of volume ${sourceId} may need ${v.capacityBytes} bytes: ${free} bytes free`);
-      const image = this.ctx.store.snapshotImage(name);
-      const tmp = this.ctx.store.tmpImage(image);
-      try {
-        await this.ctx.locks.with(sourceId, () => this.copyImage(sourceId, this.ctx.store.volumeImage(sourceId), tmp));
-        await rename(tmp, image);
-      } catch (e) {
-        await rm(tmp, { force: true });
-        throw e;
-      }
-      const now = Date.now();
-      const record: SnapshotRecord = { snapshotId: name, name, sourceVolumeId: sourceId, sizeBytes: v.capacityBytes, mode: v.mode, fsType: v.fsType, creationTime: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 } };
-      await this.ctx.store.putSnapshot(record);
-      this.ctx.log.info('created snapshot', { snapshotId: name, sourceVolumeId: sourceId, bytes: v.capacityBytes });
-      return { snapshot: snapshotOf(record) };
-    });
+    return this.ctx.locks.with(sourceId, () =>
+      this.ctx.locks.with(CONTROLLER_LOCK, async () => {
+        const existing = await this.ctx.store.getSnapshot(name);
+        if (existing) {
+          if (existing.sourceVolumeId !== sourceId) throw new CsiError(GrpcCode.ALREADY_EXISTS, `snapshot ${name} exists for volume ${existing.sourceVolumeId}`);
+          return { snapshot: snapshotOf(existing) };
+        }
+        const v = await this.ctx.store.getVolume(sourceId);
+        if (!v) throw new CsiError(GrpcCode.NOT_FOUND, `volume ${sourceId} does not exist`);
+        const free = await this.ctx.store.freeBytes();
+        if (v.capacityBytes > free) throw new CsiError(GrpcCode.RESOURCE_EXHAUSTED, `a snapshot of volume ${sourceId} may need ${v.capacityBytes} bytes: ${free} bytes free`);
+        const image = this.ctx.store.snapshotImage(name);
+        const tmp = this.ctx.store.tmpImage(image);
+        try {
+          await this.copyImage(sourceId, this.ctx.store.volumeImage(sourceId), tmp);
+          await rename(tmp, image);
+        } catch (e) {
+          await rm(tmp, { force: true });
+          throw e;
+        }
+        const now = Date.now();
+        const record: SnapshotRecord = { snapshotId: name, name, sourceVolumeId: sourceId, sizeBytes: v.capacityBytes, mode: v.mode, fsType: v.fsType, creationTime: { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1e6 } };
+        await this.ctx.store.putSnapshot(record);
+        this.ctx.log.info('created snapshot', { snapshotId: name, sourceVolumeId: sourceId, bytes: v.capacityBytes });
+        return { snapshot: snapshotOf(record) };
+      }),
+    );
   }
 
   async deleteSnapshot(req: { snapshotId: string }): Promise<void> {

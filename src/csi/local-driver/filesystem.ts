@@ -3,6 +3,7 @@
 // xfs_growfs on the mount point) when a staged volume is expanded, or offline when a volume whose
 // image grew while it was not staged (an expansion, a clone or restore into a larger size) is staged.
 
+import { open } from 'node:fs/promises';
 import { CsiError, GrpcCode } from '../types.js';
 import { CommandError, hasCommand, run } from './exec.js';
 
@@ -31,13 +32,44 @@ export async function format(image: string, fsType: string) {
   await run('mkfs.ext4', ['-F', '-q', '-m', '0', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image], { timeoutMs: 300_000 });
 }
 
-/** The size an ext4 filesystem thinks it has (its superblock), to tell whether it must grow. */
+/**
+ * The size an ext4 filesystem thinks it has, to tell whether it must grow: read from its superblock
+ * (1024 bytes at offset 1024) directly, which spares a dumpe2fs process on every stage; dumpe2fs
+ * when the superblock is not one this reads (not ext2/3/4's magic).
+ */
 export async function ext4SizeBytes(device: string): Promise<number> {
+  const fromSuperblock = await readExt4Size(device).catch(() => undefined);
+  if (fromSuperblock !== undefined) return fromSuperblock;
   const { stdout } = await run('dumpe2fs', ['-h', device]);
   const count = /^Block count:\s+(\d+)/m.exec(stdout);
   const size = /^Block size:\s+(\d+)/m.exec(stdout);
   if (!count || !size) throw new CsiError(GrpcCode.INTERNAL, `cannot read the filesystem size of ${device}`);
   return Number(count[1]) * Number(size[1]);
+}
+
+const EXT4_MAGIC = 0xef53;
+const INCOMPAT_64BIT = 0x80;
+
+/** Parses an ext2/3/4 superblock: block count (64-bit when the feature says so) times block size; undefined when it is not one. */
+export function ext4SuperblockSize(sb: Buffer): number | undefined {
+  if (sb.length < 1024 || sb.readUInt16LE(0x38) !== EXT4_MAGIC) return undefined;
+  const logBlockSize = sb.readUInt32LE(0x18);
+  if (logBlockSize > 6) return undefined; // blocks of 1 KiB to 64 KiB only
+  const incompat = sb.readUInt32LE(0x60);
+  const hi = incompat & INCOMPAT_64BIT ? sb.readUInt32LE(0x150) : 0;
+  const blocks = hi * 2 ** 32 + sb.readUInt32LE(0x04);
+  return blocks * (1024 << logBlockSize);
+}
+
+async function readExt4Size(device: string): Promise<number | undefined> {
+  const fh = await open(device, 'r');
+  try {
+    const sb = Buffer.alloc(1024);
+    const { bytesRead } = await fh.read(sb, 0, 1024, 1024);
+    return bytesRead === 1024 ? ext4SuperblockSize(sb) : undefined;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Grows an unmounted ext4 filesystem to its device (resize2fs insists on a fresh fsck first). */

@@ -2,6 +2,7 @@
 // which image (losetup -j), so an agent restart finds the devices of staged volumes again instead of
 // attaching new ones, and devices nobody accounts for can be found and detached.
 
+import { readFile } from 'node:fs/promises';
 import { run } from './exec.js';
 
 /** The loop devices attached to an image (usually none or one). */
@@ -32,10 +33,11 @@ export async function loopDevicesUnder(dir: string): Promise<{ device: string; b
  * Attaches an image, or returns the device already serving it. Direct I/O: the image's pages are not
  * cached twice (once for the loop device's filesystem, once for the host's), which keeps sequential
  * throughput near the host's and memory use flat (bench/volume-io.ts: ratio 1.03 to the host with it,
- * 0.47 without); the kernel falls back silently where unsupported.
+ * 0.47 without); the kernel falls back silently where unsupported. `attached`: the image's devices
+ * as the caller just listed them (saves running losetup twice).
  */
-export async function attachLoop(image: string): Promise<string> {
-  const existing = await loopDevicesOf(image);
+export async function attachLoop(image: string, attached?: string[]): Promise<string> {
+  const existing = attached ?? (await loopDevicesOf(image));
   if (existing.length > 0) return existing[0];
   const { stdout } = await run('losetup', ['--find', '--show', '--direct-io=on', image]);
   const dev = stdout.trim();
@@ -54,7 +56,13 @@ export async function detachLoop(device: string): Promise<void> {
 /** After the image grew: the device takes the new size (losetup -c). */
 export const refreshLoopSize = (device: string) => run('losetup', ['--set-capacity', device]).then(() => {});
 
+/** A device's size in bytes: from sysfs (no child process; a loop device's size there is in 512-byte sectors), else blockdev. */
 export async function deviceSize(device: string): Promise<number> {
+  const m = /^\/dev\/(loop\d+)$/.exec(device);
+  if (m) {
+    const sectors = await readFile(`/sys/block/${m[1]}/size`, 'utf8').catch(() => '');
+    if (/^\d+\s*$/.test(sectors)) return Number(sectors) * 512;
+  }
   const { stdout } = await run('blockdev', ['--getsize64', device]);
   return Number(stdout.trim());
 }

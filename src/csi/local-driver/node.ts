@@ -45,8 +45,9 @@ export class LocalNode implements NodeService {
       const staged = await this.ctx.store.getStaged(id);
       if (staged && staged.stagingTargetPath !== path) throw new CsiError(GrpcCode.FAILED_PRECONDITION, `volume ${id} is staged at ${staged.stagingTargetPath}, not ${path}`);
       const image = this.ctx.store.volumeImage(id);
-      const wasAttached = (await loopDevicesOf(image)).length > 0;
-      const device = await attachLoop(image);
+      const attached = await loopDevicesOf(image);
+      const wasAttached = attached.length > 0;
+      const device = await attachLoop(image, attached);
       try {
         // The image may have grown while the device was attached (an expansion of a staged volume).
         if ((await deviceSize(device)) < (await stat(image)).size) await refreshLoopSize(device);

@@ -9,8 +9,8 @@ import type { NodeInfo } from '../node-info.js';
 import type { PodInfo } from '../pod-info.js';
 import type { Pod } from '../types.js';
 import { podClaims } from '../volumes/claims.js';
-import { claimClass } from '../volumes/pv-match.js';
-import type { Pvc, VolumeListers } from '../volumes/types.js';
+import { claimClass, type Pvc } from '../../api/storage/types.js';
+import type { VolumeListers } from '../volumes/types.js';
 
 export const ERR_MAX_VOLUME_COUNT = 'node(s) exceed max volume count';
 

@@ -15,8 +15,10 @@ import type { Pod } from '../types.js';
 import type { AssumeCache } from '../volumes/assume-cache.js';
 import { claimKey, isClaimFullyBound, type StaticBinding, type VolumeBinder } from '../volumes/binder.js';
 import { ephemeralOwnershipError, podClaims } from '../volumes/claims.js';
-import { allowedTopologiesMatch, capacityCoversNode, capacitySufficient, claimClass, claimRequest, findMatchingVolume, isVolumeBoundToClaim, volumeClass, volumeNodeAffinityMatches } from '../volumes/pv-match.js';
-import { NO_PROVISIONER, WAIT_FOR_FIRST_CONSUMER, type Pv, type Pvc, type VolumeListers } from '../volumes/types.js';
+import { claimClass, isVolumeBoundToClaim, type Pv, type Pvc, requestedBytes, volumeClass } from '../../api/storage/types.js';
+import { findMatchingVolume, volumeNodeAffinityMatches } from '../../api/storage/volume-match.js';
+import { allowedTopologiesMatch, capacityCoversNode, capacitySufficient } from '../volumes/provisioning-topology.js';
+import { NO_PROVISIONER, WAIT_FOR_FIRST_CONSUMER, type VolumeListers } from '../volumes/types.js';
 
 export const ERR_UNBOUND_IMMEDIATE = 'pod has unbound immediate PersistentVolumeClaims';
 export const ERR_NODE_CONFLICT = 'node(s) had volume node affinity conflict';
@@ -97,7 +99,7 @@ const isStatus = (x: PodVolumeClaims | Status): x is Status => 'code' in x;
 
 /** Kubernetes' hasEnoughCapacity: only CSI drivers that publish capacity are checked. */
 function hasEnoughCapacity(provisioner: string, pvc: Pvc, className: string, node: NodeInfo, listers: VolumeListers): boolean {
-  const size = claimRequest(pvc);
+  const size = requestedBytes(pvc);
   if (size === undefined) return true;
   if (listers.csiDriver(provisioner)?.spec?.storageCapacity !== true) return true;
   return listers.capacities().some((c) => c.storageClassName === className && capacitySufficient(c, size) && capacityCoversNode(c, node.labels));
@@ -127,10 +129,10 @@ export function findPodVolumes(claims: PodVolumeClaims, node: NodeInfo, listers:
     }
     if (unboundOk) {
       // Smallest requests first, so each claim gets the smallest volume that fits it.
-      toMatch.sort((a, b) => (claimRequest(a) ?? 0) - (claimRequest(b) ?? 0));
+      toMatch.sort((a, b) => (requestedBytes(a) ?? 0) - (requestedBytes(b) ?? 0));
       const chosen = new Set<string>();
       for (const pvc of toMatch) {
-        const pv = findMatchingVolume(pvc, claims.volumesByClass.get(claimClass(pvc)) ?? [], node, chosen);
+        const pv = findMatchingVolume(pvc, claims.volumesByClass.get(claimClass(pvc)) ?? [], { node, excluded: chosen });
         if (!pv) toProvision.push(pvc);
         else {
           chosen.add(pv.metadata?.name ?? '');

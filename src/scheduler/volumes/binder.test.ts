@@ -8,7 +8,7 @@ import { makeNode, nodeInfo } from '../test-objects.js';
 import { AssumeCache } from './assume-cache.js';
 import { VolumeBinder } from './binder.js';
 import { podWithClaims, pv, pvc } from './test-objects.js';
-import type { Pv, Pvc } from './types.js';
+import type { Pv, Pvc } from '../../api/storage/types.js';
 
 class Source {
   readonly objects = new Map<string, KObject>();

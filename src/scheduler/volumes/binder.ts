@@ -13,8 +13,8 @@ import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE } from '../../api/storage-names.j
 import type { NodeView } from '../../api/scheduling/node-selector.js';
 import { podKey, type Pod } from '../types.js';
 import type { AssumeCache } from './assume-cache.js';
-import { volumeNodeAffinityMatches } from './pv-match.js';
-import type { Pv, Pvc } from './types.js';
+import type { Pv, Pvc } from '../../api/storage/types.js';
+import { volumeNodeAffinityMatches } from '../../api/storage/volume-match.js';
 
 export const DEFAULT_BIND_TIMEOUT_MS = 600_000;
 

@@ -2,7 +2,7 @@
 // claim the ephemeral volume controller creates for them, "<pod>-<volume>", owned by the pod.
 
 import { asArray, type Pod } from '../types.js';
-import type { Pvc } from './types.js';
+import type { Pvc } from '../../api/storage/types.js';
 
 export interface PodClaim {
   /** The claim's name in the pod's namespace. */

@@ -3,7 +3,8 @@
 
 import type { InformerLike } from '../../client/informer.js';
 import type { AssumeCache } from './assume-cache.js';
-import type { CsiDriverObject, CsiNode, CsiStorageCapacity, Pv, Pvc, StorageClass, VolumeListers } from './types.js';
+import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
+import type { CsiDriverObject, CsiNode, CsiStorageCapacity, VolumeListers } from './types.js';
 
 export interface VolumeInformers {
   pvcs: AssumeCache<Pvc>;

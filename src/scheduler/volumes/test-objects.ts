@@ -3,7 +3,8 @@
 
 import type { Pod } from '../types.js';
 import { makePod } from '../test-objects.js';
-import type { CsiDriverObject, CsiNode, CsiStorageCapacity, Pv, Pvc, StorageClass } from './types.js';
+import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
+import type { CsiDriverObject, CsiNode, CsiStorageCapacity } from './types.js';
 
 let seq = 0;
 

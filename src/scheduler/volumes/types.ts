@@ -1,49 +1,11 @@
-// The slices of the storage kinds the scheduler's volume plugins read (PVC, PV, StorageClass,
-// CSINode, CSIDriver, CSIStorageCapacity), typed loosely like types.ts: objects come from the API as
-// JSON, so every accessor tolerates missing or malformed fields.
+// The slices of the storage kinds only the scheduler's volume plugins read (CSINode, CSIDriver,
+// CSIStorageCapacity), typed loosely like types.ts: objects come from the API as JSON, so every
+// accessor tolerates missing or malformed fields. PVs, PVCs and StorageClasses are shared with the
+// volume controllers (src/api/storage/types.ts).
 
 import type { KObject } from '../../api/kind.js';
-import type { LabelSelector, NodeSelectorTerm } from '../types.js';
-
-export interface ObjectRef {
-  apiVersion?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  uid?: string;
-  resourceVersion?: string;
-}
-
-export type Pvc = KObject & {
-  spec?: {
-    accessModes?: string[];
-    selector?: LabelSelector | null;
-    resources?: { requests?: Record<string, string | number> };
-    volumeName?: string;
-    storageClassName?: string | null;
-    volumeMode?: string;
-  };
-  status?: { phase?: string };
-};
-
-export type Pv = KObject & {
-  spec?: {
-    capacity?: Record<string, string | number>;
-    accessModes?: string[];
-    claimRef?: ObjectRef | null;
-    storageClassName?: string;
-    volumeMode?: string;
-    nodeAffinity?: { required?: { nodeSelectorTerms?: NodeSelectorTerm[] } };
-    csi?: { driver?: string; volumeHandle?: string };
-  };
-  status?: { phase?: string };
-};
-
-export interface TopologySelectorTerm {
-  matchLabelExpressions?: { key: string; values?: string[] }[];
-}
-
-export type StorageClass = KObject & { provisioner?: string; volumeBindingMode?: string; allowedTopologies?: TopologySelectorTerm[] };
+import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
+import type { LabelSelector } from '../types.js';
 
 export type CsiNode = KObject & { spec?: { drivers?: { name?: string; nodeID?: string; allocatable?: { count?: number } | null }[] } };
 
@@ -66,5 +28,3 @@ export interface VolumeListers {
 export const WAIT_FOR_FIRST_CONSUMER = 'WaitForFirstConsumer';
 /** A class whose "provisioner" only marks statically provisioned volumes (local PVs): nothing can be created. */
 export const NO_PROVISIONER = 'kubernetes.io/no-provisioner';
-/** The legacy annotation that names a claim's class before spec.storageClassName (still honoured first). */
-export const ANN_BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';

@@ -1,10 +1,11 @@
-// The binding planner as a table: for a claim and the volumes there are, the one it binds to (or
-// none), as Kubernetes' findBestMatchForClaim chooses.
+// The matcher the PV controller and the scheduler share, as a table: for a claim and the volumes
+// there are (and, on the scheduler's path, the node and the volumes taken by the pod's other claims),
+// the one it binds to or none, as Kubernetes' FindMatchingVolume chooses.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findBestMatch, volumeMismatch } from './plan.js';
 import type { Pv, Pvc } from './types.js';
+import { findMatchingVolume, volumeMismatch } from './volume-match.js';
 
 interface VolOpts {
   size?: string;
@@ -37,7 +38,7 @@ const pvc = (o: { size?: string; cls?: string; modes?: string[]; selector?: Pvc[
   spec: { accessModes: o.modes ?? ['ReadWriteOnce'], resources: { requests: { storage: o.size ?? '1Gi' } }, storageClassName: o.cls ?? '', ...(o.selector ? { selector: o.selector } : {}), ...(o.mode ? { volumeMode: o.mode } : {}) },
 });
 
-const cases: { name: string; claim: Pvc; volumes: Pv[]; opts?: Parameters<typeof findBestMatch>[2]; want: string | undefined }[] = [
+const cases: { name: string; claim: Pvc; volumes: Pv[]; opts?: Parameters<typeof findMatchingVolume>[2]; want: string | undefined }[] = [
   { name: 'no volumes', claim: pvc(), volumes: [], want: undefined },
   { name: 'smallest that fits', claim: pvc({ size: '2Gi' }), volumes: [pv('big', { size: '10Gi' }), pv('small', { size: '1Gi' }), pv('fit', { size: '3Gi' }), pv('exact', { size: '2Gi' })], want: 'exact' },
   { name: 'capacity in other units', claim: pvc({ size: '1000Mi' }), volumes: [pv('a', { size: '1G' }), pv('b', { size: '1Gi' })], want: 'b' },
@@ -62,11 +63,33 @@ const cases: { name: string; claim: Pvc; volumes: Pv[]; opts?: Parameters<typeof
   { name: 'WaitForFirstConsumer with a node: node affinity must admit it', claim: pvc(), volumes: [pv('a', { zone: 'a' }), pv('b', { zone: 'b', size: '3Gi' }), pv('any', { size: '5Gi' })], opts: { delayBinding: true, node: { name: 'n1', labels: { zone: 'b' } } }, want: 'b' },
   { name: "pre-bound volume out of the node's reach: no match", claim: pvc(), volumes: [pv('mine', { zone: 'a', claimRef: { namespace: 'default', name: 'data' } }), pv('any')], opts: { delayBinding: true, node: { name: 'n1', labels: { zone: 'b' } } }, want: undefined },
   { name: 'malformed capacity is skipped', claim: pvc(), volumes: [{ ...pv('bad'), spec: { ...pv('bad').spec, capacity: { storage: 'lots' } } }, pv('good', { size: '2Gi' })], want: 'good' },
+  // The scheduler's path: a candidate node, and volumes already chosen for the pod's other claims.
+  { name: 'scheduler: volumes chosen for other claims are skipped', claim: pvc(), volumes: [pv('taken'), pv('next', { size: '2Gi' })], opts: { node: { name: 'n1', labels: {} }, excluded: new Set(['taken']) }, want: 'next' },
+  { name: 'scheduler: node affinity applies without delayed binding too', claim: pvc(), volumes: [pv('a', { zone: 'a' })], opts: { node: { name: 'n1', labels: { zone: 'b' } } }, want: undefined },
+  { name: 'scheduler: a pre-bound volume in reach of the node', claim: pvc(), volumes: [pv('free'), pv('mine', { zone: 'b', claimRef: { namespace: 'default', name: 'data', uid: 'claim-uid' } })], opts: { node: { name: 'n1', labels: { zone: 'b' } } }, want: 'mine' },
+  { name: 'pre-bound: the one carrying the uid wins', claim: pvc(), volumes: [pv('by-name', { claimRef: { namespace: 'default', name: 'data' } }), pv('by-uid', { claimRef: { namespace: 'default', name: 'data', uid: 'claim-uid' } })], want: 'by-uid' },
+  { name: 'equal candidates: by name, whatever the listing order', claim: pvc(), volumes: [pv('b'), pv('a'), pv('c')], want: 'a' },
+  {
+    name: 'the beta class annotation wins over spec.storageClassName',
+    claim: { ...pvc({ cls: 'fast' }), metadata: { name: 'data', namespace: 'default', uid: 'claim-uid', annotations: { 'volume.beta.kubernetes.io/storage-class': 'slow' } } },
+    volumes: [pv('fast', { cls: 'fast' }), pv('slow', { cls: 'slow', size: '3Gi' })],
+    want: 'slow',
+  },
+  { name: 'hostile: a malformed selector matches nothing', claim: pvc({ selector: { matchExpressions: [{ key: 'tier', operator: 'Bogus', values: ['x'] }] } }), volumes: [pv('a')], want: undefined },
+  {
+    name: 'hostile: a malformed node affinity term admits no node',
+    claim: pvc(),
+    volumes: [{ ...pv('bad'), spec: { ...pv('bad').spec, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Gt', values: ['x', 'y'] }] }] } } } }, pv('ok', { size: '2Gi' })],
+    opts: { node: { name: 'n1', labels: { zone: '1' } } },
+    want: 'ok',
+  },
+  { name: 'hostile: access modes that are not a list', claim: { ...pvc(), spec: { ...pvc().spec, accessModes: 'ReadWriteOnce' as unknown as string[] } }, volumes: [pv('a')], want: 'a' },
+  { name: 'hostile: a missing request takes the smallest', claim: { ...pvc(), spec: { accessModes: ['ReadWriteOnce'], storageClassName: '' } }, volumes: [pv('big', { size: '2Gi' }), pv('small', { size: '1Mi' })], want: 'small' },
 ];
 
 for (const c of cases) {
-  test(`findBestMatch: ${c.name}`, () => {
-    assert.equal(findBestMatch(c.claim, c.volumes, c.opts)?.metadata?.name, c.want);
+  test(`findMatchingVolume: ${c.name}`, () => {
+    assert.equal(findMatchingVolume(c.claim, c.volumes, c.opts)?.metadata?.name, c.want);
   });
 }
 
