@@ -72,6 +72,8 @@ export interface IngressProxy {
 
 // Hop-by-hop headers (RFC 9110 7.6.1) are the connection's, not the request's.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+/** Responses of a known length up to this are sent with their head in one write. */
+const SMALL_BODY_BYTES = 64 * 1024;
 const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'GIFEE_CONNECT_TIMEOUT']);
 
 /** Headers a Connection header names are hop-by-hop too. */
@@ -233,11 +235,28 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
         if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
         outHeaders[k] = v;
       }
-      res.writeHead(status, upRes.statusMessage, outHeaders);
-      // Streamed as it comes; the client going away stops the pod's response.
+      // The client going away stops the pod's response.
       res.on('close', () => {
         if (!upRes.complete) upReq.destroy();
       });
+      const declared = Number(upRes.headers['content-length']);
+      // (HEAD answers and 204/304 declare a length they do not carry.)
+      if (declared <= SMALL_BODY_BYTES && req.method !== 'HEAD' && status !== 204 && status !== 304) {
+        // A small body of known length goes out with the head in one write (most API answers):
+        // fewer syscalls per request. Everything else is streamed as it comes.
+        const body = await new Promise<Buffer | undefined>((resolve) => {
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+          upRes.on('error', () => resolve(undefined));
+          upRes.on('aborted', () => resolve(undefined));
+        });
+        if (body === undefined || body.length !== declared) return void res.destroy();
+        res.writeHead(status, upRes.statusMessage, outHeaders);
+        res.end(body);
+        return;
+      }
+      res.writeHead(status, upRes.statusMessage, outHeaders);
       await new Promise<void>((resolve) => {
         upRes.on('data', (c) => {
           if (!res.write(c)) {
@@ -337,8 +356,9 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   const listen = async (s: http.Server | https.Server, port: number, scheme: 'http' | 'https') => {
     // A head with too many headers is a 431 from Node itself (maxHeadersCount keeps parsing bounded).
     s.maxHeadersCount = 200;
-    s.on('request', (req, res) => void handle(req, res, scheme, (s.address() as AddressInfo).port));
-    s.on('upgrade', (req, socket, head) => upgrade(req, socket, head, scheme, (s.address() as AddressInfo).port));
+    let bound = 0; // the listening port, once known
+    s.on('request', (req, res) => void handle(req, res, scheme, (bound ||= (s.address() as AddressInfo).port)));
+    s.on('upgrade', (req, socket, head) => upgrade(req, socket, head, scheme, (bound ||= (s.address() as AddressInfo).port)));
     s.on('clientError', (_e, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
