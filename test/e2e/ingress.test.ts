@@ -14,6 +14,8 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +167,11 @@ test('TLS from Secrets: SNI picks each host certificate, HTTP redirects to HTTPS
   const b = await getTls('other.example');
   assert.equal(b.status, 200);
   assert.match(b.cert.subject, /CN=other\.example/);
+  // HTTP/2 on TLS, as a browser or curl negotiates it (ALPN h2), with the client's address forwarded.
+  await writeFile(join(certDir, 'ca.crt'), ca.cert);
+  const curl = await promisify(execFile)('curl', ['-sS', '--http2', '--max-time', '10', '--cacert', join(certDir, 'ca.crt'), '--resolve', `secure.example:${httpsPort}:127.0.0.1`, '-w', '\n%{http_version} %{http_code}', `https://secure.example:${httpsPort}/h2`]);
+  assert.match(curl.stdout, /path=\/h2 host=secure\.example:\d+ xff=127\.0\.0\.1 proto=https /);
+  assert.match(curl.stdout, /\n2 200$/);
   // No SNI, or an unknown name: the default certificate, never a failed handshake.
   assert.match((await peerCert('unknown.example')).subject, /Fake Certificate/);
   // Plain HTTP to a TLS host: a permanent redirect keeping the method (308, as ingress-nginx).

@@ -1,9 +1,12 @@
-// The data plane against real loopback servers: retries on refusal, no endpoints, timeouts, bounds.
+// The data plane against real loopback servers: retries on refusal, no endpoints, timeouts, bounds,
+// HTTP/2 on the TLS listener.
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
 import { after, before, test } from 'node:test';
 import { logger } from '../../util/log.js';
 import { CLASS_NAME, compileRoutes, CONTROLLER_NAME } from './routing.js';
@@ -93,4 +96,62 @@ test('garbage on the wire: 400, the proxy keeps serving', async () => {
   });
   assert.match(out, /^HTTP\/1\.1 400/);
   assert.equal((await get('flaky.example')).status, 200);
+});
+
+test('HTTPS speaks HTTP/2 (ALPN h2) and HTTP/1.1: the pod gets Host, X-Forwarded-For and the body either way', async () => {
+  const echo = await listen(http.createServer((req, res) => res.end(JSON.stringify({ host: req.headers.host, xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], version: req.httpVersion }))));
+  const table = compileRoutes([{ metadata: { name: 'e', namespace: 'ns', creationTimestamp: 'x' }, spec: { ingressClassName: CLASS_NAME, rules: [{ host: 'h2.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }] } }], [gifee]);
+  const upstreams = UpstreamIndex.build(
+    table.backends,
+    [{ metadata: { name: 'echo', namespace: 'ns' }, spec: { ports: [{ port: 80 }] } }],
+    [{ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': 'echo' } }, addressType: 'IPv4', ports: [{ port: portOf(echo) }], endpoints: [{ addresses: ['127.0.0.1'] }] }],
+  );
+  const cert = await selfSignedCertificate();
+  const tlsProxy = await startIngressProxy({ host: '127.0.0.1', httpsPort: 0, state: () => ({ table, upstreams }), contextFor: () => createSecureContext(cert), defaultCert: cert, log: logger('test') });
+  try {
+    const session = http2.connect(`https://127.0.0.1:${tlsProxy.httpsPort}`, { rejectUnauthorized: false, servername: 'h2.example' });
+    const viaH2 = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const s = session.request({ ':path': '/', ':authority': 'h2.example' });
+      let body = '';
+      let status = 0;
+      s.on('response', (h) => (status = Number(h[':status'])));
+      s.on('data', (d) => (body += d));
+      s.on('end', () => resolve({ status, body }));
+      s.on('error', reject);
+      s.end();
+    });
+    session.close();
+    assert.equal(viaH2.status, 200);
+    assert.deepEqual(JSON.parse(viaH2.body), { host: 'h2.example', xff: '127.0.0.1', proto: 'https', version: '1.1' });
+    const viaH1 = await new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: tlsProxy.httpsPort, path: '/', headers: { host: 'h2.example' }, servername: 'h2.example', rejectUnauthorized: false, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(JSON.parse(viaH1).host, 'h2.example');
+    // A hostile h2 client (garbage after the preface) costs its own session only.
+    await new Promise<void>((resolve) => {
+      const raw = tlsConnect({ host: '127.0.0.1', port: tlsProxy.httpsPort, ALPNProtocols: ['h2'], rejectUnauthorized: false }, () => raw.write(`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${'\xff'.repeat(64)}`));
+      raw.on('close', () => resolve());
+      raw.on('error', () => resolve());
+      raw.resume();
+    });
+    const again = http2.connect(`https://127.0.0.1:${tlsProxy.httpsPort}`, { rejectUnauthorized: false });
+    const status = await new Promise<number>((resolve, reject) => {
+      const s = again.request({ ':path': '/', ':authority': 'h2.example' });
+      s.on('response', (h) => resolve(Number(h[':status'])));
+      s.on('error', reject);
+      s.resume();
+      s.end();
+    });
+    again.close();
+    assert.equal(status, 200);
+  } finally {
+    await tlsProxy.close();
+    echo.close();
+  }
 });

@@ -9,9 +9,9 @@
 // request is answered, never thrown.
 
 import http from 'node:http';
-import https from 'node:https';
+import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from '../../util/log.js';
 import { type Route, type RoutingTable, hostOfHeader, lookupRoute } from './routing.js';
@@ -87,6 +87,20 @@ function connectionTokens(v: string | undefined): Set<string> {
   );
 }
 
+const isHttp2 = (req: http.IncomingMessage) => req.httpVersionMajor === 2;
+
+/** The request's host: Host in HTTP/1, :authority in HTTP/2 (where Host is optional). */
+function hostHeaderOf(req: http.IncomingMessage): string | undefined {
+  const h = req.headers.host ?? req.headers[':authority'];
+  return typeof h === 'string' ? h : undefined;
+}
+
+/** HTTP/2 has no reason phrase (RFC 9113 8.3.2): the pod's is dropped there. */
+function writeHead(req: http.IncomingMessage, res: http.ServerResponse, status: number, message: string | undefined, headers: http.OutgoingHttpHeaders) {
+  if (isHttp2(req)) res.writeHead(status, headers);
+  else res.writeHead(status, message, headers);
+}
+
 class ProxyError extends Error {
   constructor(
     readonly status: number,
@@ -116,7 +130,8 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   };
 
   const forwardedHeaders = (req: http.IncomingMessage, scheme: 'http' | 'https', port: number) => {
-    const headers: http.OutgoingHttpHeaders = {};
+    // An HTTP/2 request names its host in :authority; the pod is spoken to in HTTP/1.1, with Host.
+    const headers: http.OutgoingHttpHeaders = { host: hostHeaderOf(req) };
     const connTokens = connectionTokens(req.headers.connection);
     for (const [k, v] of Object.entries(req.headers)) {
       if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k) || k.startsWith(':')) continue;
@@ -127,7 +142,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     headers['x-forwarded-for'] = client;
     headers['x-real-ip'] = client;
     headers['x-forwarded-proto'] = scheme;
-    headers['x-forwarded-host'] = req.headers.host ?? '';
+    headers['x-forwarded-host'] = hostHeaderOf(req) ?? '';
     headers['x-forwarded-port'] = String(port);
     return headers;
   };
@@ -184,7 +199,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     try {
       const url = req.url ?? '/';
       if (!url.startsWith('/')) throw new ProxyError(400, 'Bad Request', 'bad_request');
-      const host = hostOfHeader(req.headers.host);
+      const host = hostOfHeader(hostHeaderOf(req));
       if (host === undefined) throw new ProxyError(400, 'Bad Request', 'bad_host');
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
@@ -252,11 +267,11 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
           upRes.on('aborted', () => resolve(undefined));
         });
         if (body === undefined || body.length !== declared) return void res.destroy();
-        res.writeHead(status, upRes.statusMessage, outHeaders);
+        writeHead(req, res, status, upRes.statusMessage, outHeaders);
         res.end(body);
         return;
       }
-      res.writeHead(status, upRes.statusMessage, outHeaders);
+      writeHead(req, res, status, upRes.statusMessage, outHeaders);
       await new Promise<void>((resolve) => {
         upRes.on('data', (c) => {
           if (!res.write(c)) {
@@ -284,7 +299,9 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       status = pe.status;
       if (!res.headersSent && !res.destroyed) {
         const text = `${pe.status} ${pe.message}\n`;
-        res.writeHead(pe.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...(pe.status === 413 ? { connection: 'close' } : {}) });
+        // HTTP/2 has no Connection header (a 413 there ends only its stream).
+        const close = pe.status === 413 && !isHttp2(req) ? { connection: 'close' } : {};
+        res.writeHead(pe.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...close });
         res.end(text);
       } else res.destroy();
     } finally {
@@ -292,7 +309,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       const host = route ? route.host || '_' : '_';
       metrics.requests.inc({ host, status: String(status) });
       metrics.duration.observe(seconds, { host });
-      o.accessLog?.info('request', { client: req.socket.remoteAddress, method: req.method, host: req.headers.host, path: req.url?.slice(0, 256), status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: upstreamAddr, ingress: route?.ingress });
+      o.accessLog?.info('request', { client: req.socket.remoteAddress, method: req.method, host: hostHeaderOf(req)?.slice(0, 256), proto: req.httpVersion, path: req.url?.slice(0, 256), status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: upstreamAddr, ingress: route?.ingress });
     }
   };
 
@@ -352,14 +369,20 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   };
 
   const serverOptions = { maxHeaderSize: limits.maxHeaderBytes, headersTimeout: limits.headersTimeoutMs, requestTimeout: 0, keepAliveTimeout: limits.keepAliveTimeoutMs };
-  const server: { http?: http.Server; https?: https.Server } = {};
-  const listen = async (s: http.Server | https.Server, port: number, scheme: 'http' | 'https') => {
+  const server: { http?: http.Server; https?: http2.Http2SecureServer } = {};
+  /** The TLS listener's connections (HTTP/2 sessions and HTTP/1.1 sockets alike), closed at stop. */
+  const tlsSockets = new Set<Socket>();
+  const listen = async (s: http.Server | http2.Http2SecureServer, port: number, scheme: 'http' | 'https') => {
     // A head with too many headers is a 431 from Node itself (maxHeadersCount keeps parsing bounded).
-    s.maxHeadersCount = 200;
+    if (s instanceof http.Server) s.maxHeadersCount = 200;
     let bound = 0; // the listening port, once known
-    s.on('request', (req, res) => void handle(req, res, scheme, (bound ||= (s.address() as AddressInfo).port)));
-    s.on('upgrade', (req, socket, head) => upgrade(req, socket, head, scheme, (bound ||= (s.address() as AddressInfo).port)));
-    s.on('clientError', (_e, socket) => {
+    // The HTTP/2 compatibility request and response have the HTTP/1 shapes handle() uses (headers,
+    // url, method, socket; writeHead, write, end, drain); the few differences are handled there.
+    const onRequest = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void handle(req as http.IncomingMessage, res as http.ServerResponse, scheme, (bound ||= (s.address() as AddressInfo).port));
+    s.on('request', onRequest);
+    // WebSocket upgrades arrive over HTTP/1.1 (a client offering h2 and http/1.1 picks the latter for them).
+    s.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => upgrade(req, socket, head, scheme, (bound ||= (s.address() as AddressInfo).port)));
+    s.on('clientError', (_e: Error, socket: Duplex) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       else socket.destroy();
     });
@@ -377,7 +400,25 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       await listen(server.http, o.httpPort, 'http');
     }
     if (o.httpsPort !== undefined) {
-      server.https = https.createServer({ ...serverOptions, cert: o.defaultCert.cert, key: o.defaultCert.key, SNICallback: (name, cb) => cb(null, o.contextFor(name)) });
+      // HTTP/2 on TLS (ALPN h2), HTTP/1.1 beside it for older clients and WebSockets. Its limits:
+      // a bounded header list and stream count per session, an idle timeout as HTTP/1's keep-alive.
+      const h2 = http2.createSecureServer({
+        allowHTTP1: true,
+        cert: o.defaultCert.cert,
+        key: o.defaultCert.key,
+        SNICallback: (name, cb) => cb(null, o.contextFor(name)),
+        maxSessionMemory: 16,
+        settings: { maxHeaderListSize: limits.maxHeaderBytes, maxConcurrentStreams: 128 },
+        maxHeaderListPairs: 200,
+      });
+      h2.setTimeout(limits.keepAliveTimeoutMs + limits.headersTimeoutMs);
+      h2.on('secureConnection', (sock: Socket) => {
+        tlsSockets.add(sock);
+        sock.once('close', () => tlsSockets.delete(sock));
+      });
+      // A broken session (a hostile frame, a reset) is that client's alone.
+      h2.on('sessionError', () => undefined);
+      server.https = h2;
       await listen(server.https, o.httpsPort, 'https');
     }
   } catch (e) {
@@ -386,11 +427,12 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     agent.destroy();
     throw e;
   }
-  const closeServer = (s: http.Server | https.Server | undefined) =>
+  const closeServer = (s: http.Server | http2.Http2SecureServer | undefined) =>
     new Promise<void>((resolve) => {
       if (!s) return resolve();
       s.close(() => resolve());
-      s.closeAllConnections();
+      if (s instanceof http.Server) s.closeAllConnections();
+      else for (const sock of tlsSockets) sock.destroy();
     });
   return {
     httpPort: server.http ? (server.http.address() as AddressInfo).port : undefined,
