@@ -51,6 +51,7 @@ import { which } from '../util/which.js';
 import { ensureSharedMount } from './runtime/mount-propagation.js';
 import { readKubeletDirRecord, writeKubeletDirRecord } from './csi/kubelet-dir-record.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
+import { startIngressController, type IngressController } from './ingress/controller.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
 const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -94,12 +95,16 @@ export interface AgentOptions {
   nodeLeaseSeconds?: number;
   /** Base of the CSI paths (registry, driver sockets, staging, publish targets): --kubelet-dir; default DATA/agent. */
   kubeletDir?: string;
+  /** The ingress controller's listeners (docs/ingress.md); unset: no ingress controller on this node. */
+  ingress?: { httpPort?: number; httpsPort?: number; bindAddress?: string };
   log: Logger;
 }
 
 export interface Agent {
   nodeName: string;
   port: number;
+  /** The ingress controller's ports (undefined: off). */
+  ingress?: { httpPort?: number; httpsPort?: number };
   /** The CSI drivers registered on this node (through plugins_registry/, built-in and third-party alike). */
   csi: CsiRegistry;
   stop(): Promise<void>;
@@ -265,6 +270,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // The controller-side CSI sidecars (provisioner, deleter, resizer, attacher) for this node's drivers
   // that ask for them, as their own service account (a token bound to this Node), never as the node.
   const storageSidecars = startAgentStorageSidecars({ nodeClient: client, server: o.client.server, ca: o.client.ca, nodeName, registry: csi, log: log.child({ part: 'storage-sidecars' }) });
+  // The ingress controller, as its own service account too. A port another process holds is a warning, not a failed agent.
+  let ingress: IngressController | undefined;
+  if (o.ingress) {
+    ingress = await startIngressController({ nodeClient: client, server: o.client.server, ca: o.client.ca ?? '', nodeName, ...o.ingress, log: log.child({ part: 'ingress' }) }).catch((e) => {
+      log.warn('the ingress controller could not listen; this node serves no Ingresses', { err: e, ...o.ingress });
+      return undefined;
+    });
+  }
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
@@ -319,6 +332,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   return {
     nodeName,
     port: streams.port,
+    ingress: ingress ? { httpPort: ingress.httpPort, httpsPort: ingress.httpsPort } : undefined,
     csi,
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
     stop: async () => {
@@ -326,6 +340,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       imageGc.stop();
       volumeExtras.stop();
       await storageSidecars.stop();
+      await ingress?.stop();
       registration.stop();
       pods.stop();
       await csi.stop();

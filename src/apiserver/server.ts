@@ -62,6 +62,7 @@ import { impersonate } from './authn/impersonation.js';
 import './reviews/index.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
 import { installStorageBootstrap } from './storage-bootstrap.js';
+import { installIngressBootstrap } from './ingress-bootstrap.js';
 import { clientCertAuthenticatorFor, requestHeaderAuthenticator, REQUEST_HEADER_DEFAULTS, type RequestHeaderOptions } from './authn/requestheader.js';
 import { Aggregator } from './aggregator/index.js';
 import type { V2Doc } from './aggregator/openapi.js';
@@ -111,6 +112,8 @@ export interface ApiServerOptions {
   aggregation?: { requestHeader?: RequestHeaderOptions; proxyClient?: { cert: string; key: string }; checkIntervalMs?: number };
   /** Create the built-in driver's CSIDriver and the default StorageClass `local` when missing (storage-bootstrap.ts; default false: `gifee server` turns it on). */
   defaultStorage?: boolean;
+  /** Create the IngressClass `gifee` (default class) the agents' ingress controllers serve, when missing (ingress-bootstrap.ts; default false: `gifee server` turns it on). */
+  defaultIngressClass?: boolean;
   /** metrics.k8s.io (metrics-api/): how often nodes are scraped (default 15 s). */
   metricsApi?: MetricsApiOptions;
 }
@@ -141,6 +144,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   installImmortalNamespaces(state);
   installFlowcontrolBootstrap(state);
   if (opts.defaultStorage) installStorageBootstrap(state);
+  if (opts.defaultIngressClass) installIngressBootstrap(state);
   installComponentStatuses(state);
   const metricsApi = installMetricsApi(state, opts.metricsApi);
   installCertificates(state);

@@ -13,6 +13,7 @@ import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.j
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import type { CsiSettings } from './csi-flags.js';
+import type { IngressSettings } from './ingress-flags.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -38,7 +39,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
 }
 
 /** What an agent is told about its node, embedded or joined: identity, network and protection. */
-export interface AgentNodeOptions extends NodeProtection, CsiSettings {
+export interface AgentNodeOptions extends NodeProtection, CsiSettings, IngressSettings {
   dataDir: string;
   nodeName?: string;
   nodeIP?: string;
@@ -98,6 +99,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     imageGc: o.imageGc,
     nodeLeaseSeconds: o.nodeLeaseSeconds,
     kubeletDir: o.kubeletDir,
+    ingress: o.ingress,
     tls: { cert: o.serving.cert, key: o.serving.key, clientCA: o.ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
@@ -201,6 +203,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     imageGc: o.imageGc,
     nodeLeaseSeconds: o.nodeLeaseSeconds,
     kubeletDir: o.kubeletDir,
+    ingress: o.ingress,
     tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log,

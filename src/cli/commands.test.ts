@@ -32,6 +32,9 @@ const AGENT = [
   'image-gc-low-threshold',
   'image-minimum-gc-age',
   'node-lease-duration-seconds',
+  'ingress-http-port',
+  'ingress-https-port',
+  'ingress-bind-address',
 ];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];

@@ -5,6 +5,7 @@ import { COMMANDS, HELP } from './help-text.js';
 import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serverConfigOf } from './commands.js';
 import { nodeProtectionOf } from './node-protection-flags.js';
 import { csiSettingsOf } from './csi-flags.js';
+import { ingressSettingsOf } from './ingress-flags.js';
 import { tunablesFromEnv } from './tunables.js';
 import { logSettingsOf } from './log-flags.js';
 import { configureLogging } from '../util/log.js';
@@ -76,6 +77,7 @@ async function main(argv: string[]) {
         restartBackoffMs: tunablesFromEnv().restartBackoffMs,
         ...nodeProtectionOf(f),
         ...csiSettingsOf(f),
+        ...ingressSettingsOf(f),
       });
     }
     case 'kubeconfig': {

@@ -32,7 +32,7 @@ export interface ServerConfig {
   serviceCIDR?: string;
   serviceNodePortRange?: string;
   /** Run a node agent in this process (gifee up; gifee server unless --no-agent). */
-  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection & import('./csi-flags.js').CsiSettings;
+  agent?: { nodeName?: string; nodeIP?: string; port: number; bridge?: string; runtime?: 'runc' | 'process'; clusterDNS?: string } & NodeProtection & import('./csi-flags.js').CsiSettings & import('./ingress-flags.js').IngressSettings;
   /** The API server's timeouts and caps on clients (flags in limit-flags.ts). */
   limits?: Partial<import('../apiserver/limits/options.js').ApiServerLimits>;
   /** EncryptionConfiguration file (encryption-flags.ts); absent: DATA/pki/encryption-config.yaml, generated. */
@@ -218,6 +218,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       advertiseAddress: cfg.bindAddress !== '0.0.0.0' && cfg.bindAddress !== '::' ? cfg.bindAddress : cfg.agent?.nodeIP,
       limits: cfg.limits,
       defaultStorage: cfg.defaultStorageClass !== false,
+      defaultIngressClass: true,
       podSecurity,
       // Service account tokens are signed with pki/sa.key (see sa-flags.ts for the issuer and audiences).
       serviceAccounts: { signingKey: pki.serviceAccount.key, publicKeys: [pki.serviceAccount.pub], issuer: cfg.serviceAccounts?.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER, apiAudiences: cfg.serviceAccounts?.apiAudiences },

@@ -5,7 +5,8 @@
 // NodeRestriction only bound to their own Node). The token dies with the Node, is refreshed well
 // before it expires, and the API server audits the sidecars' writes with the node's name
 // (authentication.kubernetes.io/node-name), never as system:node:NAME, so the node's own limits
-// stay as Kubernetes has them.
+// stay as Kubernetes has them. The agent's ingress controller gets its own account the same way
+// (kube-system/gifee-ingress, src/api/auth/ingress-controller.ts).
 
 import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../api/auth/storage-sidecars.js';
 import { R } from '../client/resources.js';
@@ -25,19 +26,20 @@ export interface SidecarIdentity {
 }
 
 /** Asks (as the node) for a token bound to the node's own Node object. */
-export async function requestSidecarToken(nodeClient: RestClient, nodeName: string): Promise<{ token: string; expiresAt: number }> {
+export async function requestSidecarToken(nodeClient: RestClient, nodeName: string, account = STORAGE_SIDECARS_SERVICE_ACCOUNT): Promise<{ token: string; expiresAt: number }> {
   const node = await nodeClient.get(R.nodes, undefined, nodeName);
   const body = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: TOKEN_SECONDS, boundObjectRef: { kind: 'Node', apiVersion: 'v1', name: nodeName, uid: node.metadata?.uid } } };
-  const r = await nodeClient.request<{ status?: { token?: string; expirationTimestamp?: string } }>('POST', `/api/v1/namespaces/${STORAGE_SIDECARS_NAMESPACE}/serviceaccounts/${STORAGE_SIDECARS_SERVICE_ACCOUNT}/token`, body);
+  const r = await nodeClient.request<{ status?: { token?: string; expirationTimestamp?: string } }>('POST', `/api/v1/namespaces/${STORAGE_SIDECARS_NAMESPACE}/serviceaccounts/${account}/token`, body);
   if (!r.status?.token) throw new Error('the API server answered the TokenRequest without a token');
   const expiresAt = Date.parse(r.status.expirationTimestamp ?? '') || Date.now() + TOKEN_SECONDS * 1000;
   return { token: r.status.token, expiresAt };
 }
 
 /** The first token (throws when it cannot be had), then refreshes in the background until stop. */
-export async function startSidecarIdentity(o: { nodeClient: RestClient; server: string; ca: string; nodeName: string; log: Logger }): Promise<SidecarIdentity> {
-  const first = await requestSidecarToken(o.nodeClient, o.nodeName);
-  const config: ClientConfig = { server: o.server, ca: o.ca, token: first.token, userAgent: `gifee-agent/${o.nodeName} (storage sidecars)` };
+export async function startSidecarIdentity(o: { nodeClient: RestClient; server: string; ca: string; nodeName: string; log: Logger; account?: string; purpose?: string }): Promise<SidecarIdentity> {
+  const account = o.account ?? STORAGE_SIDECARS_SERVICE_ACCOUNT;
+  const first = await requestSidecarToken(o.nodeClient, o.nodeName, account);
+  const config: ClientConfig = { server: o.server, ca: o.ca, token: first.token, userAgent: `gifee-agent/${o.nodeName} (${o.purpose ?? 'storage sidecars'})` };
   const client = new RestClient(config);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -49,12 +51,12 @@ export async function startSidecarIdentity(o: { nodeClient: RestClient; server: 
   const untilRefresh = (expiresAt: number) => Math.max(1000, Math.min(MAX_REFRESH_MS, (expiresAt - Date.now()) * REFRESH_SHARE));
   const refresh = async () => {
     try {
-      const t = await requestSidecarToken(o.nodeClient, o.nodeName);
+      const t = await requestSidecarToken(o.nodeClient, o.nodeName, account);
       // The client reads its config per request: later requests and reconnecting watches use the new token.
       config.token = t.token;
       schedule(untilRefresh(t.expiresAt));
     } catch (e) {
-      o.log.warn("could not refresh the storage sidecars' token; retrying", { err: e });
+      o.log.warn(`could not refresh the token of ${account}; retrying`, { err: e });
       schedule(RETRY_MS);
     }
   };

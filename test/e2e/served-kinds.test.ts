@@ -79,7 +79,7 @@ metadata:
   annotations:
     ingressclass.kubernetes.io/is-default-class: "true"
 spec:
-  controller: gifee.dev/ingress
+  controller: gifee.dev/ingress-controller
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -141,7 +141,8 @@ test('every kind is discovered, created, read back with its columns and explaine
   assert.match((await k(['get', 'csinodes'])).stdout, /^node-1\s+1\s+\S+$/m);
   assert.match((await k(['get', 'volumeattachments'])).stdout, /^csi-attach-1\s+hostpath\.csi\.k8s\.io\s+pv-1\s+node-1\s+false\s+\S+$/m);
   assert.match((await k(['get', 'csistoragecapacities'])).stdout, /^capacity-1\s+fast\s+100Gi\s+\S+$/m);
-  assert.match((await k(['get', 'ingressclasses'])).stdout, /^gifee\s+gifee\.dev\/ingress\s+<none>\s+\S+$/m);
+  // The API server made this class at start (the agents' ingress controller's); apply adopts it.
+  assert.match((await k(['get', 'ingressclasses'])).stdout, /^gifee\s+gifee\.dev\/ingress-controller\s+<none>\s+\S+$/m);
   assert.match((await k(['get', 'netpol'])).stdout, /^NAME\s+POD-SELECTOR\s+AGE\n^db\s+role=db\s+\S+$/m);
   assert.match((await k(['get', 'runtimeclasses'])).stdout, /^NAME\s+HANDLER\s+AGE\n^kata\s+kata\s+\S+$/m);
   // Defaults as Kubernetes sets them (and its always-present Go structs).

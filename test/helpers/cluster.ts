@@ -102,6 +102,9 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   // by side on this machine must not claim the same addresses (unless the test chose its own).
   const own = (flag: string) => (opts.extraArgs ?? []).includes(flag);
   if (opts.agent && !own('--service-cidr')) agentArgs.push('--service-cidr', `10.${200 + (rand % 50)}.${(rand >> 8) % 256}.0/24`);
+  // The agent's ingress controller would take ports 80 and 443: off unless a test asks for ports.
+  if (opts.agent && !own('--ingress-http-port')) agentArgs.push('--ingress-http-port', 'off');
+  if (opts.agent && !own('--ingress-https-port')) agentArgs.push('--ingress-https-port', 'off');
   if (opts.agent && !own('--service-node-port-range')) {
     const base = 30000 + (rand % 27) * 100;
     agentArgs.push('--service-node-port-range', `${base}-${base + 99}`);

@@ -3,6 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../../api/auth/storage-sidecars.js';
+import { INGRESS_CONTROLLER_NAMESPACE, INGRESS_CONTROLLER_SERVICE_ACCOUNT } from '../../api/auth/ingress-controller.js';
 import { defaultObject } from '../../api/defaults.js';
 import { SYSTEM_NAMESPACES } from '../bootstrap.js';
 import type { ApiState } from '../context.js';
@@ -26,13 +27,14 @@ export async function installServiceAccounts(state: ApiState, o: ServiceAccountO
 /**
  * The "default" accounts of the namespaces the server itself creates, so pods can be created there
  * before (or without) the controller manager, which makes them in every other namespace; and the
- * account the agents' storage sidecars act as (agents may ask only for its tokens, not create it).
+ * accounts the agents' storage sidecars and ingress controllers act as (agents may ask only for
+ * their tokens, not create them).
  */
 export async function ensureDefaultServiceAccounts(state: ApiState) {
   const def = state.registry.byResource('', 'v1', 'serviceaccounts');
   if (!def) return;
   const objects = state.objects(def);
-  const accounts: [string, string][] = [...SYSTEM_NAMESPACES.map((ns): [string, string] => [ns, 'default']), [STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT]];
+  const accounts: [string, string][] = [...SYSTEM_NAMESPACES.map((ns): [string, string] => [ns, 'default']), [STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT], [INGRESS_CONTROLLER_NAMESPACE, INGRESS_CONTROLLER_SERVICE_ACCOUNT]];
   for (const [namespace, name] of accounts) {
     if (await objects.get(namespace, name)) continue;
     const sa = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace, uid: randomUUID(), creationTimestamp: nowSeconds() } };

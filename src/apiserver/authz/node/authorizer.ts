@@ -5,6 +5,7 @@
 // worded as Kubernetes' are, since they end up in 403 messages.
 
 import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
+import { isIngressControllerAccount } from '../../../api/auth/ingress-controller.js';
 import type { UserInfo } from '../../context.js';
 import type { Attributes, AuthorizationResult, Authorizer, RuleResolver, RulesResult } from '../types.js';
 import type { NodeGraph } from './graph.js';
@@ -65,6 +66,8 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
           if (a.subresource !== 'token') return noOpinion('can only create token subresource of serviceaccount');
           // gifee: every agent's storage sidecars act as this one account (NodeRestriction: only with a token bound to the node itself).
           if (isStorageSidecarsAccount(a.namespace, a.name)) return allow;
+          // gifee: and their ingress controllers as this one (same limits).
+          if (isIngressControllerAccount(a.namespace, a.name)) return allow;
           return this.related(node, this.graph.references(node, 'serviceaccount', a.namespace ?? '', a.name));
       }
     }

@@ -7,6 +7,7 @@
 // itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
 import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
+import { isIngressControllerAccount } from '../../../api/auth/ingress-controller.js';
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js';
@@ -172,7 +173,7 @@ async function admitTokenRequest(node: string, a: AdmissionRequest, refuse: Refu
   if (a.operation !== 'CREATE' || a.subresource !== 'token') return;
   const ref = (a.obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } } | undefined)?.spec?.boundObjectRef;
   // gifee: the storage sidecars' account, only bound to the requesting node's own Node object.
-  if (isStorageSidecarsAccount(a.rc.info.namespace, a.rc.info.name)) return admitSidecarToken(node, ref, a, refuse);
+  if (isStorageSidecarsAccount(a.rc.info.namespace, a.rc.info.name) || isIngressControllerAccount(a.rc.info.namespace, a.rc.info.name)) return admitSidecarToken(node, ref, a, refuse);
   if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name) throw refuse('node requested token not bound to a pod');
   if (!ref.uid) throw refuse('node requested token with a pod binding without a uid');
   const podDef = a.rc.api.registry.byResource('', 'v1', 'pods');

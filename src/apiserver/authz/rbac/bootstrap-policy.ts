@@ -9,6 +9,7 @@
 import type { ClusterRole, PolicyRule, Role, Subject } from '../../../api/kinds/rbac/types.js';
 import { AUTOUPDATE_ANNOTATION, type Binding, RBAC_API_VERSION, RBAC_GROUP } from '../../../api/kinds/rbac/types.js';
 import { STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_SERVICE_ACCOUNT } from '../../../api/auth/storage-sidecars.js';
+import { INGRESS_CONTROLLER_NAMESPACE, INGRESS_CONTROLLER_ROLE, INGRESS_CONTROLLER_SERVICE_ACCOUNT } from '../../../api/auth/ingress-controller.js';
 
 export const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -200,6 +201,15 @@ export const bootstrapClusterRoles: ClusterRole[] = [
     rule(['patch', 'update'], ['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status']),
     rule(['create', 'list', 'patch', 'update', 'watch'], ['', 'events.k8s.io'], ['events']),
   ]),
+  // gifee: the agents' built-in ingress controller (src/agent/ingress): what ingress-nginx's
+  // controller ClusterRole grants for routing and certificates (read-only), and events.
+  clusterRole(INGRESS_CONTROLLER_ROLE, [
+    rule(READ, [''], ['services', 'secrets']),
+    rule(READ, ['discovery.k8s.io'], ['endpointslices']),
+    rule(READ, ['networking.k8s.io'], ['ingresses', 'ingressclasses']),
+    rule(['update'], ['networking.k8s.io'], ['ingresses/status']),
+    rule(['create', 'patch', 'update'], ['', 'events.k8s.io'], ['events']),
+  ]),
 ];
 
 const authenticated = group('system:authenticated');
@@ -231,6 +241,8 @@ export const bootstrapClusterRoleBindings: Binding[] = [
   clusterRoleBinding('system:service-account-issuer-discovery', 'system:service-account-issuer-discovery', [group('system:serviceaccounts'), authenticated, unauthenticated]),
   // gifee: agents act as this account for their storage sidecars (a token bound to their Node; see authz/node).
   clusterRoleBinding(STORAGE_SIDECARS_ROLE, STORAGE_SIDECARS_ROLE, [serviceAccount(STORAGE_SIDECARS_NAMESPACE, STORAGE_SIDECARS_SERVICE_ACCOUNT)]),
+  // gifee: and for their ingress controllers.
+  clusterRoleBinding(INGRESS_CONTROLLER_ROLE, INGRESS_CONTROLLER_ROLE, [serviceAccount(INGRESS_CONTROLLER_NAMESPACE, INGRESS_CONTROLLER_SERVICE_ACCOUNT)]),
 ];
 
 export const bootstrapRoles: Role[] = [

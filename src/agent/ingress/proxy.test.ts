@@ -1,0 +1,157 @@
+// The data plane against real loopback servers: retries on refusal, no endpoints, timeouts, bounds,
+// HTTP/2 on the TLS listener.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createSecureContext } from 'node:tls';
+import { after, before, test } from 'node:test';
+import { logger } from '../../util/log.js';
+import { CLASS_NAME, compileRoutes, CONTROLLER_NAME } from './routing.js';
+import { type IngressProxy, startIngressProxy } from './proxy.js';
+import { selfSignedCertificate } from './tls.js';
+import { UpstreamIndex } from './upstreams.js';
+
+const gifee = { metadata: { name: CLASS_NAME }, spec: { controller: CONTROLLER_NAME } };
+let backend: http.Server;
+let silent: net.Server;
+let proxy: IngressProxy;
+let refusedPort = 0;
+
+const listen = async <S extends net.Server>(s: S): Promise<S> => {
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return s;
+};
+const portOf = (s: net.Server) => (s.address() as AddressInfo).port;
+
+before(async () => {
+  backend = await listen(http.createServer((req, res) => res.end(`ok ${req.url}`)));
+  // Accepts and never answers.
+  silent = await listen(net.createServer(() => {}));
+  const closed = await listen(net.createServer());
+  refusedPort = portOf(closed);
+  await new Promise((r) => closed.close(r));
+  const ing = (host: string, svc: string) => ({ metadata: { name: host, namespace: 'ns', creationTimestamp: 'x' }, spec: { ingressClassName: CLASS_NAME, rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: svc, port: { number: 80 } } } }] } }] } });
+  const table = compileRoutes([ing('flaky.example', 'flaky'), ing('empty.example', 'empty'), ing('slow.example', 'slow')], [gifee]);
+  const svc = (name: string) => ({ metadata: { name, namespace: 'ns' }, spec: { ports: [{ port: 80 }] } });
+  const slice = (name: string, ports: number[]) => ports.map((port) => ({ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': name } }, addressType: 'IPv4', ports: [{ port }], endpoints: [{ addresses: ['127.0.0.1'] }] }));
+  // flaky: one refusing endpoint and one working one, as a pod that just went away.
+  const upstreams = UpstreamIndex.build(table.backends, [svc('flaky'), svc('empty'), svc('slow')], [...slice('flaky', [refusedPort, portOf(backend)]), ...slice('slow', [portOf(silent)])]);
+  const cert = await selfSignedCertificate();
+  proxy = await startIngressProxy({ host: '127.0.0.1', httpPort: 0, state: () => ({ table, upstreams }), contextFor: () => createSecureContext(cert), defaultCert: cert, limits: { readTimeoutMs: 300, maxBodyBytes: 1000 }, log: logger('test') });
+});
+
+after(async () => {
+  await proxy?.close();
+  backend?.close();
+  silent?.close();
+});
+
+function get(host: string, o: { body?: Buffer; method?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxy.httpPort, method: o.method ?? 'GET', path: '/x', headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+test('a refused connection is retried on the next endpoint: every request succeeds', async () => {
+  for (let i = 0; i < 6; i++) assert.deepEqual(await get('flaky.example'), { status: 200, body: 'ok /x' });
+});
+
+test('no endpoints: 503; a silent pod: 504 after the read timeout; no route: 404', async () => {
+  assert.equal((await get('empty.example')).status, 503);
+  assert.equal((await get('slow.example')).status, 504);
+  assert.equal((await get('nothing.example')).status, 404);
+});
+
+test('bodies over the limit: 413, declared or streamed', async () => {
+  assert.equal((await get('flaky.example', { method: 'POST', body: Buffer.alloc(2000) })).status, 413);
+  assert.equal((await get('flaky.example', { method: 'POST', body: Buffer.alloc(500) })).status, 200);
+  const chunked = await new Promise<number>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: proxy.httpPort, method: 'POST', path: '/', headers: { host: 'flaky.example', 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    for (let i = 0; i < 5; i++) req.write(Buffer.alloc(400));
+    req.end();
+  });
+  assert.equal(chunked, 413);
+});
+
+test('garbage on the wire: 400, the proxy keeps serving', async () => {
+  const out = await new Promise<string>((resolve) => {
+    const s = net.connect(proxy.httpPort!, '127.0.0.1', () => s.write('NOT HTTP AT ALL\r\n\r\n'));
+    let b = '';
+    s.on('data', (d) => (b += d));
+    s.on('close', () => resolve(b));
+    s.on('error', () => resolve(b));
+  });
+  assert.match(out, /^HTTP\/1\.1 400/);
+  assert.equal((await get('flaky.example')).status, 200);
+});
+
+test('HTTPS speaks HTTP/2 (ALPN h2) and HTTP/1.1: the pod gets Host, X-Forwarded-For and the body either way', async () => {
+  const echo = await listen(http.createServer((req, res) => res.end(JSON.stringify({ host: req.headers.host, xff: req.headers['x-forwarded-for'], proto: req.headers['x-forwarded-proto'], version: req.httpVersion }))));
+  const table = compileRoutes([{ metadata: { name: 'e', namespace: 'ns', creationTimestamp: 'x' }, spec: { ingressClassName: CLASS_NAME, rules: [{ host: 'h2.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }] } }], [gifee]);
+  const upstreams = UpstreamIndex.build(
+    table.backends,
+    [{ metadata: { name: 'echo', namespace: 'ns' }, spec: { ports: [{ port: 80 }] } }],
+    [{ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': 'echo' } }, addressType: 'IPv4', ports: [{ port: portOf(echo) }], endpoints: [{ addresses: ['127.0.0.1'] }] }],
+  );
+  const cert = await selfSignedCertificate();
+  const tlsProxy = await startIngressProxy({ host: '127.0.0.1', httpsPort: 0, state: () => ({ table, upstreams }), contextFor: () => createSecureContext(cert), defaultCert: cert, log: logger('test') });
+  try {
+    const session = http2.connect(`https://127.0.0.1:${tlsProxy.httpsPort}`, { rejectUnauthorized: false, servername: 'h2.example' });
+    const viaH2 = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const s = session.request({ ':path': '/', ':authority': 'h2.example' });
+      let body = '';
+      let status = 0;
+      s.on('response', (h) => (status = Number(h[':status'])));
+      s.on('data', (d) => (body += d));
+      s.on('end', () => resolve({ status, body }));
+      s.on('error', reject);
+      s.end();
+    });
+    session.close();
+    assert.equal(viaH2.status, 200);
+    assert.deepEqual(JSON.parse(viaH2.body), { host: 'h2.example', xff: '127.0.0.1', proto: 'https', version: '1.1' });
+    const viaH1 = await new Promise<string>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: tlsProxy.httpsPort, path: '/', headers: { host: 'h2.example' }, servername: 'h2.example', rejectUnauthorized: false, agent: false }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve(b));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(JSON.parse(viaH1).host, 'h2.example');
+    // A hostile h2 client (garbage after the preface) costs its own session only.
+    await new Promise<void>((resolve) => {
+      const raw = tlsConnect({ host: '127.0.0.1', port: tlsProxy.httpsPort, ALPNProtocols: ['h2'], rejectUnauthorized: false }, () => raw.write(`PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n${'\xff'.repeat(64)}`));
+      raw.on('close', () => resolve());
+      raw.on('error', () => resolve());
+      raw.resume();
+    });
+    const again = http2.connect(`https://127.0.0.1:${tlsProxy.httpsPort}`, { rejectUnauthorized: false });
+    const status = await new Promise<number>((resolve, reject) => {
+      const s = again.request({ ':path': '/', ':authority': 'h2.example' });
+      s.on('response', (h) => resolve(Number(h[':status'])));
+      s.on('error', reject);
+      s.resume();
+      s.end();
+    });
+    again.close();
+    assert.equal(status, 200);
+  } finally {
+    await tlsProxy.close();
+    echo.close();
+  }
+});
