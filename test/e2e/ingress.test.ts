@@ -251,6 +251,66 @@ test("metrics on the agent's /metrics: requests by host and status, latency hist
   assert.match(m, /^gifee_ingress_request_duration_seconds_bucket\{host="shop\.example",le="0\.005"\} \d+/m);
 });
 
+test('a Deployment rolling behind an Ingress: not one request fails', { skip }, async () => {
+  // As a user makes a rollout safe: readiness gates new pods, maxUnavailable 0, and a preStop sleep
+  // keeps an old pod serving while the controller drops it (the backend ignores SIGTERM as PID 1).
+  const deploy = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'roll' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'roll' } },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { app: 'roll' } },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [{ name: 'app', image: 'gifee.local/ingress-backend:1', ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 }, lifecycle: { preStop: { sleep: { seconds: 2 } } } }],
+        },
+      },
+    },
+  };
+  await k(['apply', '-f', '-'], { input: JSON.stringify(deploy) });
+  await k(['expose', 'deployment', 'roll', '--port=80', '--target-port=8080']);
+  await k(['create', 'ingress', 'roll', '--rule=roll.example/*=roll:80', '--class=gifee']);
+  await k(['rollout', 'status', 'deployment/roll', '--timeout=180s']);
+  await until('roll.example served', async () => (await get('roll.example')).status === 200, { timeoutMs: 60_000 });
+  const podOf = (a: Answer) => /^pod=(\S+)/.exec(a.body)?.[1] ?? '';
+  const before = new Set<string>();
+  for (let i = 0; i < 6; i++) before.add(podOf(await get('roll.example')));
+  let done = false;
+  const failures: string[] = [];
+  const seen = new Set<string>();
+  let requests = 0;
+  const load = (async () => {
+    while (!done) {
+      requests++;
+      const a = await get('roll.example').catch((e: Error) => ({ status: 0, headers: {}, body: e.message }));
+      if (a.status === 200) seen.add(podOf(a));
+      else failures.push(`${a.status} ${a.body.slice(0, 80)}`);
+    }
+  })();
+  try {
+    await k(['rollout', 'restart', 'deployment/roll']);
+    await k(['rollout', 'status', 'deployment/roll', '--timeout=180s']);
+    // The last old pods are still in their preStop sleep and grace: keep going past their end.
+    await until('the old pods gone', async () => (await k(['get', 'pods', '-l', 'app=roll', '-o', 'name'])).stdout.trim().split('\n').length === 2, { timeoutMs: 60_000 });
+  } finally {
+    done = true;
+    await load;
+  }
+  assert.deepEqual(failures, [], `${failures.length} of ${requests} requests failed during the rollout`);
+  assert.ok(requests > 20, `only ${requests} requests were sent`);
+  const after = new Set<string>();
+  for (let i = 0; i < 6; i++) after.add(podOf(await get('roll.example')));
+  assert.ok(
+    [...after].every((p) => !before.has(p)),
+    `new pods serve after the rollout (before ${[...before]}, after ${[...after]})`,
+  );
+  assert.ok([...seen].some((p) => after.has(p)));
+});
+
 test('invalid Ingresses are refused with 422', { skip }, async () => {
   const bad = await k(['create', 'ingress', 'bad', '--rule=Bad_Host.example/*=web:80'], { allowFail: true });
   assert.notEqual(bad.code, 0);
