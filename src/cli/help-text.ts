@@ -17,6 +17,7 @@ Use it:
   gifee user add NAME [--group G]          a person's certificate and kubeconfig
   gifee secrets reencrypt --data-dir DIR   rewrite Secrets with the current encryption key
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
+  gifee certs check                        the PKI's certificates and when each expires
   gifee sim nodes --count N                N simulated nodes (pods without containers)
 
 This machine and this gifee:
@@ -28,4 +29,4 @@ Run "gifee COMMAND --help" for a command's flags. up, server and agent log text 
 JSON lines otherwise (--log-format, --log-level, -q, -v); set NO_COLOR to turn colour off.`;
 
 /** The commands `gifee` accepts (a mistyped one is matched against these). */
-export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'service', 'reset', 'doctor', 'completion', 'version'];
+export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'certs', 'service', 'reset', 'doctor', 'completion', 'version'];

@@ -107,6 +107,8 @@ async function main(argv: string[]) {
       return (await import('./completion.js')).completionCommand(rest);
     case 'doctor':
       return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
+    case 'certs':
+      return (await import('./certs/command.js')).certsCommand(rest, defaultDataDir());
     case 'version':
     case '--version': {
       const f = parseFlags('version', rest, { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });
