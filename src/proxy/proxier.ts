@@ -1,6 +1,7 @@
 // The service proxy on every node (gifee's kube-proxy, nftables mode): watches Services,
 // EndpointSlices and its own Node, and after each burst of changes (debounced) writes the whole
-// desired ruleset into its own nftables table in one transaction. The table is removed on stop.
+// desired ruleset into its own nftables table in one transaction, and serves the health check node
+// ports of Services with externalTrafficPolicy Local. The table is removed on stop.
 
 import { informerScope, type InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
@@ -12,6 +13,7 @@ import { prepareHost } from './nftables/host-setup.js';
 import { deleteTable, nftApply } from './nftables/nft.js';
 import { renderRuleset, ruleCount } from './nftables/rules.js';
 import { buildTransaction, type AppliedState } from './nftables/transaction.js';
+import { healthCheckServers, healthCheckTargets } from './health-check.js';
 
 export interface ProxyOptions {
   client: RestClient;
@@ -30,6 +32,8 @@ export interface ProxyOptions {
   serviceCIDRs?: string[];
   /** NodePorts on 127.0.0.1 (sets route_localnet, as kube-proxy's iptables mode does). Default true. */
   localhostNodePorts?: boolean;
+  /** Where health check node ports listen (default all addresses, as kube-proxy). */
+  healthCheckBindAddress?: string;
   /** Quiet time after a change before rules are written (default 50 ms). */
   debounceMs?: number;
   /** Called after each successful sync (benchmarks and tests wait on it). */
@@ -72,6 +76,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   let failures = 0;
   let waiters: (() => void)[] = [];
   let started = false;
+  const healthChecks = healthCheckServers({ bindAddress: o.healthCheckBindAddress, log });
 
   const nodePortIPs = () => {
     const ips = new Set(o.nodeIPs.filter(isIPv4));
@@ -86,7 +91,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
 
   const sync = async () => {
     const start = performance.now();
-    const ports = buildServicePorts(services.list(), slices.list());
+    const ports = buildServicePorts(services.list(), slices.list(), o.nodeName);
     const ruleset = renderRuleset(ports, { nodePortIPs: nodePortIPs(), clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll, serviceCIDRs: o.serviceCIDRs, guardLocalnet: localhostNodePorts });
     const { script, state } = buildTransaction(tableName, ruleset, applied);
     try {
@@ -96,6 +101,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       throw e;
     }
     applied = state;
+    await healthChecks.update(healthCheckTargets(ports));
     const durationMs = performance.now() - start;
     const rules = ruleCount(ruleset);
     syncDuration.observe(durationMs / 1000, { table: tableName });
@@ -152,6 +158,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     await sync();
   } catch (e) {
     stopInformers();
+    await healthChecks.close();
     await deleteTable(tableName).catch(() => undefined);
     throw e;
   }
@@ -174,6 +181,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       if (timer) clearTimeout(timer);
       stopInformers();
       await running?.catch(() => undefined);
+      await healthChecks.close();
       await deleteTable(tableName).catch((e) => log.warn('could not remove the service proxy table', { err: e }));
       log.info('service proxy stopped; its nftables table is removed');
     },
