@@ -14,6 +14,7 @@ import { deleteTable, nftApply } from './nftables/nft.js';
 import { renderRuleset, ruleCount } from './nftables/rules.js';
 import { buildTransaction, type AppliedState } from './nftables/transaction.js';
 import { healthCheckServers, healthCheckTargets } from './health-check.js';
+import { startAnnouncer } from './announcer.js';
 
 export interface ProxyOptions {
   client: RestClient;
@@ -32,6 +33,8 @@ export interface ProxyOptions {
   serviceCIDRs?: string[];
   /** NodePorts on 127.0.0.1 (sets route_localnet, as kube-proxy's iptables mode does). Default true. */
   localhostNodePorts?: boolean;
+  /** Announce the load balancer pool addresses this node owns on the interface of nodeIPs[0] (default true). */
+  announceLoadBalancerIPs?: boolean;
   /** Where health check node ports listen (default all addresses, as kube-proxy). */
   healthCheckBindAddress?: string;
   /** Quiet time after a change before rules are written (default 50 ms). */
@@ -67,6 +70,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const services = informers.informer(R.services);
   const slices = informers.informer(R.endpointslices);
   const node = informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${o.nodeName}` } });
+  // Every node: which one announces each load balancer address (announcer.ts).
+  const announce = (o.announceLoadBalancerIPs ?? true) && isIPv4(o.nodeIPs[0]);
+  const allNodes = announce ? informers.informer(R.nodes) : undefined;
+  const announcer = announce ? startAnnouncer({ nodeName: o.nodeName, nodeIP: o.nodeIPs[0], log: log.child({ part: 'announcer' }) }) : undefined;
 
   let applied: AppliedState | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -102,6 +109,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     }
     applied = state;
     await healthChecks.update(healthCheckTargets(ports));
+    await announcer?.update(services.list(), slices.list(), allNodes!.list());
     const durationMs = performance.now() - start;
     const rules = ruleCount(ruleset);
     syncDuration.observe(durationMs / 1000, { table: tableName });
@@ -150,15 +158,16 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   };
 
   const onChange = { onAdd: () => schedule(), onUpdate: () => schedule(), onDelete: () => schedule() };
-  for (const i of [services, slices, node]) i.addHandlers(onChange);
+  for (const i of [services, slices, node, ...(allNodes ? [allNodes] : [])]) i.addHandlers(onChange);
   informers.start();
   const stopInformers = () => informers.close();
   try {
-    await Promise.all([services.waitForSync(), slices.waitForSync()]);
+    await Promise.all([services.waitForSync(), slices.waitForSync(), allNodes?.waitForSync()]);
     await sync();
   } catch (e) {
     stopInformers();
     await healthChecks.close();
+    await announcer?.stop();
     await deleteTable(tableName).catch(() => undefined);
     throw e;
   }
@@ -182,6 +191,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       stopInformers();
       await running?.catch(() => undefined);
       await healthChecks.close();
+      await announcer?.stop().catch((e) => log.warn('could not remove the announced load balancer addresses', { err: e }));
       await deleteTable(tableName).catch((e) => log.warn('could not remove the service proxy table', { err: e }));
       log.info('service proxy stopped; its nftables table is removed');
     },

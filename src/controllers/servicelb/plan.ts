@@ -5,6 +5,7 @@
 // holds; a request for an address someone else holds, outside the pool or not a node's is a
 // conflict (the Service stays pending, with a Warning event); an empty pool leaves the rest pending.
 
+import type { LbNode } from '../../api/load-balancer.js';
 import type { IpPool } from './ip-pool.js';
 
 /** Asks the built-in load balancer for one address (as MetalLB's and kube-vip's annotations do). */
@@ -25,12 +26,6 @@ export interface LbService {
   externalLocal: boolean;
   /** Nodes with ready endpoints of it. */
   endpointNodes: string[];
-}
-
-export interface LbNode {
-  name: string;
-  /** The address clients reach it at (ExternalIP if it has one, else InternalIP). */
-  ip: string;
 }
 
 export type LbDecision = { ips: string[] } | { pending: true; reason: string; message: string };

@@ -9,7 +9,7 @@
 // oldest Service wins a conflict whatever order the changes come in.
 
 import type { KObject } from '../../api/kind.js';
-import { isSimulatedNode } from '../../api/simulated-nodes.js';
+import { isBuiltinLoadBalancer, lbNodes } from '../../api/load-balancer.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -19,10 +19,7 @@ import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import { Controller } from '../controller.js';
 import { IpPool } from './ip-pool.js';
-import { LB_IP_ANNOTATION, type LbDecision, type LbNode, type LbService, planNodeIPs, planPool } from './plan.js';
-
-/** Nodes with this label (Kubernetes') are not load balancer addresses. */
-export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+import { LB_IP_ANNOTATION, type LbDecision, type LbService, planNodeIPs, planPool } from './plan.js';
 
 const pendingGauge = metrics.gauge('gifee_loadbalancer_services_pending', 'LoadBalancer Services without an address.');
 const poolGauge = metrics.gauge('gifee_loadbalancer_pool_allocated', 'Addresses of the --lb-ip-range pool in use.');
@@ -31,26 +28,11 @@ type Svc = KObject & {
   spec?: { type?: string; loadBalancerClass?: string; loadBalancerIP?: string; externalTrafficPolicy?: string; ports?: { port?: number; protocol?: string }[] };
   status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
 };
-type NodeObj = KObject & { status?: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string }[] } };
 type SliceObj = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
 
 const KEY = 'all';
 
-/** Whether a Service is this controller's: a LoadBalancer without another implementation's class. */
-export const isOurLoadBalancer = (s: Svc) => s.spec?.type === 'LoadBalancer' && !s.spec.loadBalancerClass;
-
-/** The nodes that serve load balancers: Ready, real (not simulated), not excluded, with an address. */
-export function lbNodes(nodes: KObject[]): LbNode[] {
-  const out: LbNode[] = [];
-  for (const n of nodes as NodeObj[]) {
-    if (n.metadata?.deletionTimestamp || isSimulatedNode(n) || n.metadata?.labels?.[EXCLUDE_LB_LABEL] !== undefined) continue;
-    if (!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-    const addrs = n.status.addresses ?? [];
-    const ip = addrs.find((a) => a.type === 'ExternalIP')?.address ?? addrs.find((a) => a.type === 'InternalIP')?.address;
-    if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) out.push({ name: n.metadata!.name!, ip });
-  }
-  return out;
-}
+export { lbNodes } from '../../api/load-balancer.js';
 
 export class ServiceLbController extends Controller {
   private services: InformerLike;
@@ -87,7 +69,7 @@ export class ServiceLbController extends Controller {
 
   protected async reconcile(): Promise<void> {
     const all = this.services.list() as Svc[];
-    const ours = all.filter(isOurLoadBalancer);
+    const ours = all.filter(isBuiltinLoadBalancer);
     const endpointNodes = this.endpointNodesByService();
     const wanted: LbService[] = ours.map((s) => {
       const key = `${s.metadata!.namespace}/${s.metadata!.name}`;
@@ -115,7 +97,7 @@ export class ServiceLbController extends Controller {
     }
     // Services that are no longer load balancers of ours lose the addresses they were given.
     for (const s of all) {
-      if (isOurLoadBalancer(s) || !s.status?.loadBalancer?.ingress?.length || s.spec?.loadBalancerClass) continue;
+      if (isBuiltinLoadBalancer(s) || !s.status?.loadBalancer?.ingress?.length || s.spec?.loadBalancerClass) continue;
       await this.writeIngress(s, []).catch((e) => (failed = e));
     }
     for (const k of this.told.keys()) if (!plan.has(k)) this.told.delete(k);
