@@ -30,7 +30,13 @@ test('pool planning: kept, requested, next free; conflicts and exhaustion are pe
     { name: 'lowest free, oldest first', services: [svc('d/b', '2'), svc('d/a', '1')], want: { 'd/a': '10.0.0.200', 'd/b': '10.0.0.201' } },
     { name: 'what a Service holds is kept', services: [svc('d/a', '1'), svc('d/b', '2', { current: ['10.0.0.200'] })], want: { 'd/a': '10.0.0.201', 'd/b': '10.0.0.200' } },
     { name: 'a held address outside the pool is replaced', services: [svc('d/a', '1', { current: ['10.9.9.9'] })], want: { 'd/a': '10.0.0.200' } },
-    { name: 'a request beats a younger holder', services: [svc('d/a', '1', { current: ['10.0.0.200'] }), svc('d/b', '2', { requested: '10.0.0.200' })], want: { 'd/a': '10.0.0.201', 'd/b': '10.0.0.200' } },
+    {
+      name: 'a request for a held address is a conflict, whatever the ages',
+      services: [svc('d/a', '2', { current: ['10.0.0.200'] }), svc('d/b', '1', { requested: '10.0.0.200' })],
+      want: { 'd/a': '10.0.0.200', 'd/b': 'pending AllocationFailed: requested IP 10.0.0.200 is already assigned to Service d/a' },
+    },
+    { name: 'a holder that now asks for another address moves to it', services: [svc('d/a', '1', { current: ['10.0.0.200'], requested: '10.0.0.202' }), svc('d/b', '2')], want: { 'd/a': '10.0.0.202', 'd/b': '10.0.0.200' } },
+    { name: 'two holding one address: the older keeps it', services: [svc('d/a', '2', { current: ['10.0.0.201'] }), svc('d/b', '1', { current: ['10.0.0.201'] })], want: { 'd/a': '10.0.0.200', 'd/b': '10.0.0.201' } },
     {
       name: 'two requests for one address: the older gets it, the younger is pending',
       services: [svc('d/a', '1', { requested: '10.0.0.202' }), svc('d/b', '2', { requested: '10.0.0.202' })],

@@ -2,8 +2,8 @@
 // first), what they hold now (status.loadBalancer.ingress) and ask for (spec.loadBalancerIP or the
 // annotation below), and either the pool of --lb-ip-range or the nodes (k3s servicelb's way: the
 // node IPs are the addresses, and each port can be one Service's only). A Service keeps what it
-// holds; a request for an address someone else holds, outside the pool or not a node's is a
-// conflict (the Service stays pending, with a Warning event); an empty pool leaves the rest pending.
+// holds (an address in use is never taken away); a request for an address someone else holds or
+// asked for first, outside the pool or not a node's is a conflict (the Service stays pending, with a Warning event); an empty pool leaves the rest pending.
 
 import type { LbNode } from '../../api/load-balancer.js';
 import type { IpPool } from './ip-pool.js';
@@ -36,9 +36,18 @@ export function planPool(services: LbService[], pool: IpPool): Map<string, LbDec
   const out = new Map<string, LbDecision>();
   const holder = new Map<string, string>();
   const sorted = [...services].sort(byAge);
-  // 1. Requests, oldest first: an address another Service asked for first is a conflict.
+  // 1. What Services hold, oldest first, if still in the pool and still what they ask for: kept
+  //    (an address in use is never taken away; two holding one is settled by age).
   for (const s of sorted) {
-    if (!s.requested) continue;
+    const ip = s.current.find((i) => pool.contains(i) && !holder.has(i) && (!s.requested || s.requested === i));
+    if (ip) {
+      holder.set(ip, s.key);
+      out.set(s.key, { ips: [ip] });
+    }
+  }
+  // 2. Requests, oldest first: an address another Service holds or asked for first is a conflict.
+  for (const s of sorted) {
+    if (!s.requested || out.has(s.key)) continue;
     if (!pool.contains(s.requested)) {
       out.set(s.key, { pending: true, reason: 'AllocationFailed', message: `requested IP ${s.requested} is not in the load balancer pool (${pool.spec})` });
       continue;
@@ -50,15 +59,6 @@ export function planPool(services: LbService[], pool: IpPool): Map<string, LbDec
     }
     holder.set(s.requested, s.key);
     out.set(s.key, { ips: [s.requested] });
-  }
-  // 2. What Services hold and did not ask for otherwise: kept if still in the pool and not taken.
-  for (const s of sorted) {
-    if (out.has(s.key) || s.requested) continue;
-    const ip = s.current.find((i) => pool.contains(i) && !holder.has(i));
-    if (ip) {
-      holder.set(ip, s.key);
-      out.set(s.key, { ips: [ip] });
-    }
   }
   // 3. The rest: the lowest free addresses, oldest Service first (one walk over the pool).
   const free = pool.addresses();
