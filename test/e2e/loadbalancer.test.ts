@@ -15,13 +15,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHost, type TestHosts } from '../helpers/hosts.js';
 
-const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'node agents need Linux and root (runc, mounts, network namespaces)' : false;
 
 let c: Cluster | undefined;
