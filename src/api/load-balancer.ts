@@ -16,10 +16,20 @@ export interface LbNode {
   ip: string;
 }
 
+/**
+ * Addresses no load balancer or external IP may be: unspecified, loopback, link-local, multicast
+ * and above. A node answers them itself, so a Service holding one would capture the machine's own
+ * traffic (a node registered as 127.0.0.1 must not turn every LoadBalancer port into a loopback port).
+ */
+export function isSpecialIPv4(ip: string): boolean {
+  const [a, b] = ip.split('.').map(Number);
+  return a === 0 || a === 127 || (a === 169 && b === 254) || a >= 224;
+}
+
 /** Whether a Service is the built-in load balancer's: a LoadBalancer without another implementation's class. */
 export const isBuiltinLoadBalancer = (s: KObject) => (s as Svc).spec?.type === 'LoadBalancer' && !(s as Svc).spec?.loadBalancerClass;
 
-/** The nodes that serve load balancers: Ready, real (not simulated), not excluded, with an IPv4 address. */
+/** The nodes that serve load balancers: Ready, real (not simulated), not excluded, with an IPv4 address that is not special (loopback...). */
 export function lbNodes(nodes: KObject[]): LbNode[] {
   const out: LbNode[] = [];
   for (const n of nodes as NodeObj[]) {
@@ -27,7 +37,7 @@ export function lbNodes(nodes: KObject[]): LbNode[] {
     if (!n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
     const addrs = n.status.addresses ?? [];
     const ip = addrs.find((a) => a.type === 'ExternalIP')?.address ?? addrs.find((a) => a.type === 'InternalIP')?.address;
-    if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip)) out.push({ name: n.metadata!.name!, ip });
+    if (ip && /^\d+\.\d+\.\d+\.\d+$/.test(ip) && !isSpecialIPv4(ip)) out.push({ name: n.metadata!.name!, ip });
   }
   return out;
 }

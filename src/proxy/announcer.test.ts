@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KObject } from '../api/kind.js';
-import { announceLabel, announcements } from './announcer.js';
+import { announceLabel, announcements, onLink } from './announcer.js';
 import { endpointSlice } from './testing.js';
 
 const node = (name: string, ip: string, o: { ready?: boolean; labels?: Record<string, string> } = {}) => ({ metadata: { name, labels: o.labels ?? {} }, status: { conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }], addresses: [{ type: 'InternalIP', address: ip }] } }) as KObject;
@@ -45,4 +45,13 @@ test('externalTrafficPolicy Local: a node with a ready endpoint announces; with 
 test('the address label fits iproute2 (15 characters) or is left out', () => {
   assert.equal(announceLabel('eth0'), 'eth0:lb');
   assert.equal(announceLabel('enp0s31f6abcd'), undefined);
+});
+
+test('only addresses in the node network are put on its interface', () => {
+  assert.ok(onLink('10.250.7.200', '10.250.7.2', 24));
+  assert.ok(!onLink('10.250.8.200', '10.250.7.2', 24), 'another subnet');
+  assert.ok(!onLink('8.8.8.8', '127.0.0.1', 8), 'a node on loopback announces nothing real');
+  assert.ok(!onLink('10.250.7.3', '10.250.7.2', 32));
+  assert.ok(onLink('192.168.1.77', '192.168.0.10', 16));
+  assert.ok(!onLink('x', '10.250.7.2', 24));
 });

@@ -2,7 +2,8 @@
 // built-in LoadBalancer's status that is not a node's own IP, exactly one node — chosen by
 // rendezvous hashing among the nodes that serve load balancers, and for externalTrafficPolicy
 // Local among those with a ready endpoint — adds it to the interface that holds its node IP (as a
-// /32), so the kernel answers ARP for it and the service proxy's rules take the traffic. Every
+// /32), so the kernel answers ARP for it and the service proxy's rules take the traffic. Only an
+// address inside that interface's subnet is ever added (ARP cannot reach any other). Every
 // agent computes the same owner from the same API objects, so no lease is needed; when the owner
 // changes, the old one removes the address and the new one adds it and, when `arping` is
 // installed, sends gratuitous ARP so clients' neighbour caches move at once.
@@ -11,21 +12,16 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KObject } from '../api/kind.js';
-import { allNodeAddresses, isBuiltinLoadBalancer, lbNodes } from '../api/load-balancer.js';
+import { allNodeAddresses, isBuiltinLoadBalancer, isSpecialIPv4, lbNodes } from '../api/load-balancer.js';
 import type { Logger } from '../util/log.js';
 import { which } from '../util/which.js';
+import { parseIPv4 } from '../util/ipv4.js';
 import { isIPv4 } from './model.js';
 
 const run = promisify(execFile);
 
 type Svc = KObject & { spec?: { externalTrafficPolicy?: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
 type Slice = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
-
-/** Addresses a node must never take: unspecified, loopback, link-local, multicast and above. */
-function special(ip: string): boolean {
-  const [a, b] = ip.split('.').map(Number);
-  return a === 0 || a === 127 || (a === 169 && b === 254) || a >= 224;
-}
 
 const score = (ip: string, node: string) => createHash('sha256').update(`${ip}/${node}`).digest('hex').slice(0, 12);
 
@@ -58,7 +54,7 @@ export function announcements(services: KObject[], slices: KObject[], nodes: KOb
     const candidates = withEndpoints.length ? withEndpoints : eligible;
     for (const i of s.status?.loadBalancer?.ingress ?? []) {
       const ip = i.ip;
-      if (!isIPv4(ip) || special(ip) || nodeAddrs.has(ip) || out.has(ip) || !candidates.length) continue;
+      if (!isIPv4(ip) || isSpecialIPv4(ip) || nodeAddrs.has(ip) || out.has(ip) || !candidates.length) continue;
       let best = candidates[0];
       for (const n of candidates) if (score(ip, n) > score(ip, best)) best = n;
       out.set(ip, best);
@@ -76,14 +72,27 @@ export interface Announcer {
   stop(): Promise<void>;
 }
 
-/** The interface holding `nodeIP` (the node's own network), from `ip -o -4 addr show`. */
-async function deviceOf(nodeIP: string): Promise<string | undefined> {
+/** The interface holding `nodeIP` (the node's own network) and its prefix length, from `ip -o -4 addr show`. */
+async function deviceOf(nodeIP: string): Promise<{ dev: string; prefix: number } | undefined> {
   const { stdout } = await run('ip', ['-o', '-4', 'addr', 'show']);
   for (const line of stdout.split('\n')) {
-    const m = /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\//.exec(line);
-    if (m && m[2] === nodeIP) return m[1].replace(/@.*$/, '');
+    const m = /^\d+:\s+(\S+)\s+inet\s+([\d.]+)\/(\d+)/.exec(line);
+    if (m && m[2] === nodeIP) return { dev: m[1].replace(/@.*$/, ''), prefix: Number(m[3]) };
   }
   return undefined;
+}
+
+/**
+ * Whether `ip` lies in the node IP's own subnet (`nodeIP/prefix`). Only such an address is
+ * reachable by ARP on that link; anything else in a status (written by hand, or a pool that is not
+ * the nodes' network) must never be put on an interface, where it would shadow a real address.
+ */
+export function onLink(ip: string, nodeIP: string, prefix: number): boolean {
+  const a = parseIPv4(ip);
+  const n = parseIPv4(nodeIP);
+  if (a === undefined || n === undefined || prefix < 1 || prefix > 32) return false;
+  const mask = prefix === 32 ? 0xffffffff : (0xffffffff << (32 - prefix)) >>> 0;
+  return (a & mask) >>> 0 === (n & mask) >>> 0;
 }
 
 /** The label our addresses carry (iproute2: "DEV:suffix", at most 15 characters), to find them after a crash. */
@@ -109,7 +118,9 @@ export async function removeAnnouncedAddresses(): Promise<void> {
 export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logger }): Announcer {
   const mine = new Set<string>();
   let dev: string | undefined;
+  let prefix = 32;
   let warnedNoDevice = false;
+  const warnedOffLink = new Set<string>();
   let arping: string | null | undefined;
   let cleaned = false;
 
@@ -122,13 +133,25 @@ export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logge
 
   return {
     update: async (services, slices, nodes) => {
-      const want = new Set([...announcements(services, slices, nodes)].filter(([, n]) => n === o.nodeName).map(([ip]) => ip));
-      if (!want.size && !mine.size) return;
-      dev ??= await deviceOf(o.nodeIP);
+      const owned = [...announcements(services, slices, nodes)].filter(([, n]) => n === o.nodeName).map(([ip]) => ip);
+      if (!owned.length && !mine.size) return;
       if (!dev) {
-        if (!warnedNoDevice) o.log.warn('no interface holds the node IP: load balancer addresses are not announced', { nodeIP: o.nodeIP });
-        warnedNoDevice = true;
-        return;
+        const found = await deviceOf(o.nodeIP);
+        if (!found) {
+          if (!warnedNoDevice) o.log.warn('no interface holds the node IP: load balancer addresses are not announced', { nodeIP: o.nodeIP });
+          warnedNoDevice = true;
+          return;
+        }
+        dev = found.dev;
+        prefix = found.prefix;
+      }
+      const want = new Set<string>();
+      for (const ip of owned) {
+        if (onLink(ip, o.nodeIP, prefix)) want.add(ip);
+        else if (!warnedOffLink.has(ip)) {
+          warnedOffLink.add(ip);
+          o.log.warn('not announcing a load balancer address outside the node network', { ip, nodeIP: `${o.nodeIP}/${prefix}` });
+        }
       }
       if (!cleaned) {
         cleaned = true;

@@ -5,6 +5,7 @@
 
 import type { KObject } from '../api/kind.js';
 import { isSimulatedPodIP } from '../api/simulated-nodes.js';
+import { isSpecialIPv4 } from '../api/load-balancer.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -71,14 +72,16 @@ export function hasVirtualIP(svc: KObject): boolean {
 
 /**
  * The addresses from outside the cluster a Service answers on: its spec.externalIPs and, for a
- * LoadBalancer, the IPs in status.loadBalancer.ingress. IPv4 only, no duplicates, at most 64 (a
+ * LoadBalancer, the IPs in status.loadBalancer.ingress. IPv4 only, not special, no duplicates, at most 64 (a
  * hostile spec must not blow up the ruleset).
  */
 export function externalIPsOf(svc: KObject): string[] {
   const spec = (svc.spec ?? {}) as SvcSpec;
   const ips = new Set<string>();
-  for (const ip of spec.externalIPs ?? []) if (isIPv4(ip)) ips.add(ip);
-  if (spec.type === 'LoadBalancer') for (const i of (svc.status as SvcStatus | undefined)?.loadBalancer?.ingress ?? []) if (isIPv4(i.ip)) ips.add(i.ip);
+  // Special addresses (loopback...) never: the API server refuses them as externalIPs, and a status
+  // written by hand must not capture the node's own loopback ports either.
+  for (const ip of spec.externalIPs ?? []) if (isIPv4(ip) && !isSpecialIPv4(ip)) ips.add(ip);
+  if (spec.type === 'LoadBalancer') for (const i of (svc.status as SvcStatus | undefined)?.loadBalancer?.ingress ?? []) if (isIPv4(i.ip) && !isSpecialIPv4(i.ip)) ips.add(i.ip);
   return [...ips].slice(0, 64);
 }
 

@@ -81,7 +81,7 @@ test('node IP planning: every node, Local only nodes with endpoints, a port is o
   assert.deepEqual(show(planNodeIPs([svc('d/a', '1')], [])), { 'd/a': 'pending NoNodes: no Ready node serves load balancers' });
 });
 
-test('nodes that serve load balancers: Ready, real, not excluded; ExternalIP before InternalIP', () => {
+test('nodes that serve load balancers: Ready, real, not excluded, not on loopback; ExternalIP before InternalIP', () => {
   const node = (name: string, o: { ready?: boolean; labels?: Record<string, string>; addresses?: { type: string; address: string }[] } = {}) => ({
     metadata: { name, labels: o.labels ?? {} },
     status: { conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }], addresses: o.addresses ?? [{ type: 'InternalIP', address: `10.0.0.${name.length}` }] },
@@ -98,6 +98,8 @@ test('nodes that serve load balancers: Ready, real, not excluded; ExternalIP bef
       ],
     }),
     node('f', { addresses: [{ type: 'Hostname', address: 'f' }] }),
+    // A test node registered as 127.0.0.1: its "address" would capture the machine's loopback ports.
+    node('g', { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] }),
   ]);
   assert.deepEqual(got, [
     { name: 'a', ip: '10.0.0.1' },

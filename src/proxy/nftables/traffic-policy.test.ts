@@ -4,12 +4,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { buildServicePorts } from '../model.js';
 import { endpointSlice, service } from '../testing.js';
-import { deleteTable, nft, nftApply } from './nft.js';
 import { renderRuleset } from './rules.js';
 import { buildTransaction } from './transaction.js';
 
+const run = promisify(execFile);
 const asRoot = process.getuid?.() === 0 && process.platform === 'linux';
 const lbStatus = (...ips: string[]) => ({ loadBalancer: { ingress: ips.map((ip) => ({ ip, ipMode: 'VIP' })) } });
 const eps = [
@@ -26,7 +31,7 @@ const chainOf = (rs: ReturnType<typeof renderRuleset>, prefix: string) => [...rs
 test('the model: external addresses, policies, local endpoints and the health check port', () => {
   const cases: { spec: Record<string, unknown>; status?: object; want: object }[] = [
     { spec: {}, status: lbStatus('10.250.0.200'), want: { externalIPs: ['10.250.0.200'], externalLocal: false, internalLocal: false, healthCheckNodePort: undefined } },
-    { spec: { externalIPs: ['192.0.2.7', 'bogus', '192.0.2.7'] }, status: lbStatus('10.250.0.200', 'x'), want: { externalIPs: ['192.0.2.7', '10.250.0.200'], externalLocal: false, internalLocal: false, healthCheckNodePort: undefined } },
+    { spec: { externalIPs: ['192.0.2.7', 'bogus', '192.0.2.7', '127.0.0.1'] }, status: lbStatus('10.250.0.200', 'x', '127.0.0.1'), want: { externalIPs: ['192.0.2.7', '10.250.0.200'], externalLocal: false, internalLocal: false, healthCheckNodePort: undefined } },
     { spec: { externalTrafficPolicy: 'Local', healthCheckNodePort: 30999 }, want: { externalIPs: [], externalLocal: true, internalLocal: false, healthCheckNodePort: 30999 } },
     // A ClusterIP Service with externalIPs is external too; the health check is a LoadBalancer's only.
     { spec: { type: 'ClusterIP', ports: [{ name: 'http', port: 80 }], externalIPs: ['192.0.2.8'], externalTrafficPolicy: 'Local', healthCheckNodePort: 30999 }, want: { externalIPs: ['192.0.2.8'], externalLocal: true, internalLocal: false, healthCheckNodePort: undefined } },
@@ -96,14 +101,19 @@ test('a Service without endpoints is refused on its external addresses too', () 
 });
 
 test('the policy rules are valid nft', { skip: asRoot ? false : 'needs root for nft' }, async () => {
-  const table = `gifee-unit-tp-${process.pid}`;
+  // Applied in a throwaway network namespace (unshare --net), never the machine's: the ruleset
+  // captures its external addresses, which must not touch other tests' or the host's traffic.
+  const local = ports({ externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local', externalIPs: ['192.0.2.7'] }, lbStatus('10.250.0.200'), 'n3');
+  const table = 'gifee-unit-tp';
+  const script = buildTransaction(table, renderRuleset(local, { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16' })).script;
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-tp-'));
+  let stdout: string;
   try {
-    const local = ports({ externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local', externalIPs: ['192.0.2.7'] }, lbStatus('10.250.0.200'), 'n3');
-    await nftApply(buildTransaction(table, renderRuleset(local, { nodePortIPs: ['127.0.0.1'], clusterCIDR: '10.42.0.0/16' })).script);
-    const listed = await nft(['list', 'table', 'ip', table]);
-    assert.match(listed, /10\.250\.0\.200 \. tcp \. 80 : goto external-/);
-    assert.match(listed, /drop comment "no local endpoints"/);
+    await writeFile(join(dir, 'rules.nft'), script);
+    ({ stdout } = await run('unshare', ['--net', 'sh', '-c', 'nft -f "$1" && nft list table ip "$2"', 'sh', join(dir, 'rules.nft'), table], { maxBuffer: 16 * 1024 * 1024 }));
   } finally {
-    await deleteTable(table);
+    await rm(dir, { recursive: true, force: true });
   }
+  assert.match(stdout, /10\.250\.0\.200 \. tcp \. 80 : goto external-/);
+  assert.match(stdout, /drop comment "no local endpoints"/);
 });
