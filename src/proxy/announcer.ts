@@ -134,12 +134,15 @@ export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logge
   return {
     update: async (services, slices, nodes) => {
       const owned = [...announcements(services, slices, nodes)].filter(([, n]) => n === o.nodeName).map(([ip]) => ip);
-      if (!owned.length && !mine.size) return;
+      // The first update always looks: an agent that crashed may have left addresses it no longer
+      // owns, which another node now announces (two answers to one ARP request).
+      if (!owned.length && !mine.size && cleaned) return;
       if (!dev) {
         const found = await deviceOf(o.nodeIP);
         if (!found) {
-          if (!warnedNoDevice) o.log.warn('no interface holds the node IP: load balancer addresses are not announced', { nodeIP: o.nodeIP });
-          warnedNoDevice = true;
+          if (owned.length && !warnedNoDevice) o.log.warn('no interface holds the node IP: load balancer addresses are not announced', { nodeIP: o.nodeIP });
+          if (owned.length) warnedNoDevice = true;
+          else cleaned = true; // nothing of ours can be on a device we cannot find
           return;
         }
         dev = found.dev;
