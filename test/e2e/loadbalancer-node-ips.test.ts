@@ -5,7 +5,8 @@
 // port answers on each; a second Service wanting the same port is pending with a PortConflict
 // Warning while another port is fine; externalTrafficPolicy Local lists only the node with the
 // pod, which keeps the client's IP, and the other node does not answer; internalTrafficPolicy
-// Local: a pod reaches the ClusterIP only on the node that has an endpoint.
+// Local: a pod reaches the ClusterIP only on the node that has an endpoint; externalIPs: an
+// address of the test network routed (by the client host only) to a node reaches the pods.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,12 +93,14 @@ after(async () => {
   await hosts?.destroy();
 });
 
-test('kubectl expose --type=LoadBalancer: the node IPs in status, the port answering on each', { skip }, async () => {
+test('kubectl expose --type=LoadBalancer: the node IPs in status, the port answering on each', { skip }, async (t) => {
   const [a1, a2] = agents;
   await k(['apply', '-f', '-'], { input: JSON.stringify(web(a1.nodeName)) });
+  const exposed = Date.now();
   await k(['expose', 'deployment', 'web', '--type=LoadBalancer', '--port=80', '--target-port=8080']);
   const both = [a1.host.ip, a2.host.ip].sort((x, y) => Number(x.split('.')[3]) - Number(y.split('.')[3])).join(' ');
   await until('both node IPs in status', async () => (await ingressOf('web')) === both, 30_000);
+  t.diagnostic(`status.loadBalancer.ingress ${Date.now() - exposed} ms after kubectl expose`);
   await until('the pod Ready', async () => (await podsOn('app=web')) === `${a1.nodeName}=True`);
   for (const a of agents) await until(`port 80 on ${a.nodeName}`, async () => /^web-/.test(await curlFrom(client, `http://${a.host.ip}/`)), 60_000);
 });
@@ -133,4 +136,19 @@ test('internalTrafficPolicy Local: the ClusterIP answers a pod on the endpointâ€
   const get = (from: string) => k(['exec', from, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${ip} 80 | tail -n 1`], { allowFail: true });
   await until('the pod on the same node reaches it', async () => /^web-/.test((await get('near')).stdout.trim()), 30_000);
   assert.equal((await get('far')).stdout.trim(), '', 'a pod on the other node gets nothing');
+});
+
+test('externalIPs: a ClusterIP Service answers on an outside address routed to a node', { skip }, async () => {
+  const [, a2] = agents;
+  // An unused address of the hosts' own /24, routed by the client host (a namespace this test made)
+  // to the second node, which has no endpoint: the proxy there forwards it to the pod on the first.
+  const extIP = `${hosts!.bridge.ip.split('.').slice(0, 3).join('.')}.150`;
+  await hosts!.exec(client, 'ip', ['route', 'replace', `${extIP}/32`, 'via', a2.host.ip]);
+  await k(['expose', 'deployment', 'web', '--name=ext', '--port=82', '--target-port=8080', '--external-ip', extIP]);
+  assert.equal(await jp('service ext', '{.spec.externalIPs[*]}'), extIP);
+  await until('the pod answers on the external IP', async () => /^web-/.test(await curlFrom(client, `http://${extIP}:82/`)), 30_000);
+  // Not a special address: a Service may not capture a node's own loopback.
+  const bad = await k(['expose', 'deployment', 'web', '--name=ext-lo', '--port=83', '--target-port=8080', '--external-ip', '127.0.0.2'], { allowFail: true });
+  assert.match(bad.stderr, /spec\.externalIPs\[0\]: Invalid value: "127\.0\.0\.2": may not be in the loopback range/);
+  await k(['delete', 'service', 'ext']);
 });

@@ -104,10 +104,12 @@ after(async () => {
   await hosts?.destroy();
 });
 
-test('kubectl expose --type=LoadBalancer: a pool address in status, announced by one node, reached from outside', { skip }, async () => {
+test('kubectl expose --type=LoadBalancer: a pool address in status, announced by one node, reached from outside', { skip }, async (t) => {
   await k(['apply', '-f', '-'], { input: JSON.stringify(deployment('web')) });
+  const exposed = Date.now();
   await k(['expose', 'deployment', 'web', '--type=LoadBalancer', '--port=80', '--target-port=8080']);
   await until('an address from the pool', async () => (await ingressOf('web')) === poolIP(0), 30_000);
+  t.diagnostic(`status.loadBalancer.ingress ${Date.now() - exposed} ms after kubectl expose`);
   assert.match((await k(['get', 'service', 'web'])).stdout, new RegExp(`^web\\s+LoadBalancer\\s+\\S+\\s+${poolIP(0).replace(/\./g, '\\.')}\\s+80:\\d+/TCP`, 'm'));
   assert.match(await events('web'), /Normal IPAllocated: Assigned IP \["[\d.]+"\]/);
   // Exactly one node holds the address.
