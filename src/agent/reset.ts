@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { logger } from '../util/log.js';
 import { CniNetwork } from './network/cni.js';
 import { removeRoutes } from './network/routes.js';
-import { proxyTableName, removeServiceProxyTable } from '../proxy/index.js';
+import { proxyTableName, removeAnnouncedAddresses, removeServiceProxyTable } from '../proxy/index.js';
 import { readKubeletDirRecord, type KubeletDirRecord } from './csi/kubelet-dir-record.js';
 import { mountsUnder, removeCgroups, unmount } from './runtime/host.js';
 
@@ -90,6 +90,7 @@ export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<Res
   if (kubeletDir) await unmountKubeletDir(kubeletDir);
   const loopDevices = await detachLoopDevices(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
+  await removeAnnouncedAddresses().catch(() => undefined); // load balancer addresses this node announced
   await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
   return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge, ...(kubeletDir ? { kubeletDir: kubeletDir.path } : {}) };

@@ -54,6 +54,7 @@ export const SERVICE_FLAG_TABLE: FlagTable = {
   'service-cidr': { type: 'string', value: 'CIDR', help: 'ClusterIPs of Services come from here; the kubernetes Service gets the first', default: '10.43.0.0/16' },
   'service-node-port-range': { type: 'string', value: 'R', help: 'node ports of NodePort Services', default: '30000-32767' },
   'cluster-cidr': { type: 'string', value: 'CIDR', help: 'pod network of the cluster; each node gets a /24 of it', default: '10.42.0.0/16' },
+  'lb-ip-range': { type: 'string', value: 'RANGES', help: "LoadBalancer Services' addresses: IPv4 ranges A-B or CIDRs, comma-separated;\neach is announced by one node on its interface (default: the node IPs)" },
 };
 
 /** The node agent's flags: `gifee agent`, and the agent `gifee up` and `gifee server` embed. */
@@ -183,6 +184,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : tunables.compactionIntervalMs,
     tunables,
     clusterCIDR: f['cluster-cidr'] as string | undefined,
+    lbIPRange: f['lb-ip-range'] as string | undefined,
     serviceCIDR: f['service-cidr'] as string | undefined,
     serviceNodePortRange: f['service-node-port-range'] as string | undefined,
     tlsSANs: tlsSANsOf(f),

@@ -20,6 +20,8 @@ export interface ComponentsConfig {
   /** Each controller's own credentials, by service account name (--use-service-account-credentials); absent ones write as the manager. */
   controllers?: Record<string, { cert: string; key: string }>;
   clusterCIDR?: string;
+  /** --lb-ip-range: the load balancer address pool. */
+  lbIPRange?: string;
   /** The service account signing key (PKCS#8 PEM), for legacy token Secrets. */
   serviceAccountSigningKey?: string;
   /** From the server's environment (tunables.ts): the child never reads it itself. */
@@ -87,6 +89,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     ...c.controllerManager,
     log: logger('controller-manager'),
     clusterCIDR: c.clusterCIDR,
+    lbIPRange: c.lbIPRange,
     informers: cmInformers,
     controllerClients: clientFor,
     serviceAccountSigningKey: c.serviceAccountSigningKey,

@@ -28,6 +28,8 @@ export interface ServerConfig {
   tlsSANs?: string[];
   /** Cluster pod CIDR the node IPAM controller carves /24s from (default 10.42.0.0/16). */
   clusterCIDR?: string;
+  /** LoadBalancer Services' address pool (--lb-ip-range); unset: they get the node IPs. */
+  lbIPRange?: string;
   /** Service ClusterIP range (default 10.43.0.0/16) and node port range (default 30000-32767). */
   serviceCIDR?: string;
   serviceNodePortRange?: string;
@@ -264,6 +266,14 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     } catch (e) {
       throw new UsageError(`--cluster-cidr: ${(e as Error).message}`);
     }
+    if (cfg.lbIPRange) {
+      const { IpPool } = await import('../controllers/servicelb/ip-pool.js');
+      try {
+        IpPool.parse(cfg.lbIPRange);
+      } catch (e) {
+        throw new UsageError(`--lb-ip-range: ${(e as Error).message}`);
+      }
+    }
     // Each controller writes as its own service account (kube-controller-manager's --use-service-account-credentials).
     const [{ serviceAccountCerts }, { CONTROLLER_SERVICE_ACCOUNTS }] = await Promise.all([import('./pki.js'), import('../controllers/service-accounts.js')]);
     const controllers = await serviceAccountCerts(cfg.dataDir, pki.ca, 'kube-system', Object.values(CONTROLLER_SERVICE_ACCOUNTS));
@@ -276,6 +286,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       scheduler: identities.scheduler,
       controllers,
       clusterCIDR: cfg.clusterCIDR,
+      lbIPRange: cfg.lbIPRange,
       serviceAccountSigningKey: pki.serviceAccount.key,
       tunables: cfg.tunables,
       clusterSigningCert: pki.ca.cert,

@@ -38,6 +38,7 @@ import { volumeControllers } from './persistentvolume/controllers.js';
 import { SnapshotController } from './snapshot/snapshot-controller.js';
 import { HorizontalController, type HpaOptions } from './podautoscaler/horizontal.js';
 import { AttachDetachController } from './attachdetach/attachdetach.js';
+import { ServiceLbController } from './servicelb/servicelb.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -72,6 +73,8 @@ export async function startControllerManager(opts: {
   log?: Logger;
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
+  /** The load balancer address pool (--lb-ip-range); unset: LoadBalancer Services get the node IPs. */
+  lbIPRange?: string;
   leaderElection?: ManagerLeaderElection | false;
   informers?: InformerFactory;
   timings?: ControllerTimings;
@@ -83,6 +86,7 @@ export async function startControllerManager(opts: {
 }): Promise<{ stop(): Promise<void> }> {
   const log = opts.log ?? logger('controller-manager');
   NodeIpamController.validate(opts); // fail at start, not later inside leader election
+  ServiceLbController.validate(opts);
   const ownFactory = !opts.informers;
   const factory = opts.informers ?? new InformerFactory(new RestClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-controller-manager' }), log.child({ component: 'informers' }));
   const client = factory.client;
@@ -125,6 +129,7 @@ export async function startControllerManager(opts: {
     new SnapshotController(as('snapshot'), factory, log.child({ controller: 'snapshot' })),
     new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), hpaOptionsOf(opts)),
     new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
+    new ServiceLbController(as('servicelb'), factory, log.child({ controller: 'service-lb' }), { lbIPRange: opts.lbIPRange }),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

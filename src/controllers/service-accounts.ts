@@ -38,4 +38,6 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   snapshot: 'snapshot-controller',
   horizontalpodautoscaling: 'horizontal-pod-autoscaler',
   attachdetach: 'attachdetach-controller',
+  // Kubernetes' service (load balancer) controller's account.
+  servicelb: 'service-controller',
 } as const;

@@ -5,6 +5,7 @@ import { deleteTable } from './nftables/nft.js';
 export { startServiceProxy, type ProxyOptions, type ServiceProxy } from './proxier.js';
 export { startUserspaceProxy, type UserspaceProxy } from './userspace/proxy.js';
 export { loopbackAddressFor } from './userspace/listeners.js';
+export { removeAnnouncedAddresses } from './announcer.js';
 
 /** The nftables table of the proxy of the node whose pods hang off `bridge` (one table per node, so test nodes on one machine do not collide). */
 export const proxyTableName = (bridge = 'gifee0') => (bridge === 'gifee0' ? 'gifee-proxy' : `gifee-proxy-${bridge}`);

@@ -1,9 +1,11 @@
 // What a service proxy needs to know, computed from the API objects: one entry per Service port
-// (virtual IP, port, protocol, node port, affinity) with the endpoints traffic may go to. Pure, so
-// both proxies (nftables and userspace) and their tests share it.
+// (virtual IP, port, protocol, node port, external addresses, traffic policies, affinity) with the
+// endpoints traffic may go to, and which of them are on this node. Pure, so both proxies (nftables
+// and userspace) and their tests share it.
 
 import type { KObject } from '../api/kind.js';
 import { isSimulatedPodIP } from '../api/simulated-nodes.js';
+import { isSpecialIPv4 } from '../api/load-balancer.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -27,6 +29,16 @@ export interface ServicePort {
   affinityTimeoutSeconds?: number;
   /** Where traffic goes: ready endpoints, else serving-and-terminating ones (as kube-proxy does). */
   endpoints: Endpoint[];
+  /** The endpoints on this node (the `nodeName` given to buildServicePorts), for the Local traffic policies. */
+  localEndpoints: Endpoint[];
+  /** Addresses outside the cluster that reach this port too: spec.externalIPs and status.loadBalancer.ingress IPs. */
+  externalIPs: string[];
+  /** externalTrafficPolicy Local: traffic from outside (node port, external IPs) only to this node's endpoints, client IP kept. */
+  externalLocal: boolean;
+  /** internalTrafficPolicy Local: cluster IP traffic only to this node's endpoints. */
+  internalLocal: boolean;
+  /** The node port the proxy answers load balancer health checks on (type LoadBalancer, externalTrafficPolicy Local). */
+  healthCheckNodePort?: number;
 }
 
 /** The label an EndpointSlice carries to name its Service. */
@@ -36,7 +48,18 @@ const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export const isIPv4 = (s: string | undefined): s is string => !!s && ipv4.test(s) && s.split('.').every((o) => Number(o) <= 255);
 
 type SvcPort = { name?: string; port?: number; protocol?: Protocol; nodePort?: number };
-type SvcSpec = { type?: string; clusterIP?: string; ports?: SvcPort[]; sessionAffinity?: string; sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } } };
+type SvcSpec = {
+  type?: string;
+  clusterIP?: string;
+  ports?: SvcPort[];
+  sessionAffinity?: string;
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  externalIPs?: string[];
+  externalTrafficPolicy?: string;
+  internalTrafficPolicy?: string;
+  healthCheckNodePort?: number;
+};
+type SvcStatus = { loadBalancer?: { ingress?: { ip?: string }[] } };
 type SliceEndpoint = { addresses?: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string };
 type SlicePort = { name?: string; port?: number; protocol?: Protocol };
 type Slice = KObject & { addressType?: string; endpoints?: SliceEndpoint[]; ports?: SlicePort[] };
@@ -48,10 +71,26 @@ export function hasVirtualIP(svc: KObject): boolean {
 }
 
 /**
+ * The addresses from outside the cluster a Service answers on: its spec.externalIPs and, for a
+ * LoadBalancer, the IPs in status.loadBalancer.ingress. IPv4 only, not special, no duplicates, at most 64 (a
+ * hostile spec must not blow up the ruleset).
+ */
+export function externalIPsOf(svc: KObject): string[] {
+  const spec = (svc.spec ?? {}) as SvcSpec;
+  const ips = new Set<string>();
+  // Special addresses (loopback...) never: the API server refuses them as externalIPs, and a status
+  // written by hand must not capture the node's own loopback ports either.
+  for (const ip of spec.externalIPs ?? []) if (isIPv4(ip) && !isSpecialIPv4(ip)) ips.add(ip);
+  if (spec.type === 'LoadBalancer') for (const i of (svc.status as SvcStatus | undefined)?.loadBalancer?.ingress ?? []) if (isIPv4(i.ip) && !isSpecialIPv4(i.ip)) ips.add(i.ip);
+  return [...ips].slice(0, 64);
+}
+
+/**
  * Every proxied Service port with its endpoints. Slices are matched to a Service by the
  * kubernetes.io/service-name label in the same namespace, and to a port by name and protocol.
+ * `nodeName` is the node this proxy runs on: its endpoints are the local ones.
  */
-export function buildServicePorts(services: KObject[], slices: KObject[]): ServicePort[] {
+export function buildServicePorts(services: KObject[], slices: KObject[], nodeName?: string): ServicePort[] {
   const slicesBySvc = new Map<string, Slice[]>();
   for (const s of slices as Slice[]) {
     const svc = s.metadata?.labels?.[serviceNameLabel];
@@ -69,10 +108,15 @@ export function buildServicePorts(services: KObject[], slices: KObject[]): Servi
     const name = svc.metadata?.name ?? '';
     const svcSlices = slicesBySvc.get(`${namespace}/${name}`) ?? [];
     const affinity = spec.sessionAffinity === 'ClientIP' ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? 10800) : undefined;
+    const externalIPs = externalIPsOf(svc);
+    const external = spec.type === 'NodePort' || spec.type === 'LoadBalancer' || externalIPs.length > 0;
+    const externalLocal = external && spec.externalTrafficPolicy === 'Local';
+    const healthCheckNodePort = spec.type === 'LoadBalancer' && externalLocal && spec.healthCheckNodePort ? spec.healthCheckNodePort : undefined;
     for (const p of spec.ports ?? []) {
       if (!p.port) continue;
       const protocol = p.protocol ?? 'TCP';
       const portName = p.name ?? '';
+      const endpoints = endpointsFor(svcSlices, portName, protocol);
       out.push({
         id: `${namespace}/${name}/${portName || p.port}/${protocol.toLowerCase()}`,
         namespace,
@@ -83,7 +127,12 @@ export function buildServicePorts(services: KObject[], slices: KObject[]): Servi
         port: p.port,
         nodePort: (spec.type === 'NodePort' || spec.type === 'LoadBalancer') && p.nodePort ? p.nodePort : undefined,
         affinityTimeoutSeconds: affinity,
-        endpoints: endpointsFor(svcSlices, portName, protocol),
+        endpoints,
+        localEndpoints: nodeName ? endpoints.filter((e) => e.nodeName === nodeName) : [],
+        externalIPs,
+        externalLocal,
+        internalLocal: spec.internalTrafficPolicy === 'Local',
+        ...(healthCheckNodePort ? { healthCheckNodePort } : {}),
       });
     }
   }

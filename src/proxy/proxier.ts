@@ -1,6 +1,7 @@
 // The service proxy on every node (gifee's kube-proxy, nftables mode): watches Services,
 // EndpointSlices and its own Node, and after each burst of changes (debounced) writes the whole
-// desired ruleset into its own nftables table in one transaction. The table is removed on stop.
+// desired ruleset into its own nftables table in one transaction, and serves the health check node
+// ports of Services with externalTrafficPolicy Local. The table is removed on stop.
 
 import { informerScope, type InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
@@ -12,6 +13,8 @@ import { prepareHost } from './nftables/host-setup.js';
 import { deleteTable, nftApply } from './nftables/nft.js';
 import { renderRuleset, ruleCount } from './nftables/rules.js';
 import { buildTransaction, type AppliedState } from './nftables/transaction.js';
+import { healthCheckServers, healthCheckTargets } from './health-check.js';
+import { startAnnouncer } from './announcer.js';
 
 export interface ProxyOptions {
   client: RestClient;
@@ -30,6 +33,10 @@ export interface ProxyOptions {
   serviceCIDRs?: string[];
   /** NodePorts on 127.0.0.1 (sets route_localnet, as kube-proxy's iptables mode does). Default true. */
   localhostNodePorts?: boolean;
+  /** Announce the load balancer pool addresses this node owns on the interface of nodeIPs[0] (default true). */
+  announceLoadBalancerIPs?: boolean;
+  /** Where health check node ports listen (default all addresses, as kube-proxy). */
+  healthCheckBindAddress?: string;
   /** Quiet time after a change before rules are written (default 50 ms). */
   debounceMs?: number;
   /** Called after each successful sync (benchmarks and tests wait on it). */
@@ -63,6 +70,10 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const services = informers.informer(R.services);
   const slices = informers.informer(R.endpointslices);
   const node = informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${o.nodeName}` } });
+  // Every node: which one announces each load balancer address (announcer.ts).
+  const announce = (o.announceLoadBalancerIPs ?? true) && isIPv4(o.nodeIPs[0]);
+  const allNodes = announce ? informers.informer(R.nodes) : undefined;
+  const announcer = announce ? startAnnouncer({ nodeName: o.nodeName, nodeIP: o.nodeIPs[0], log: log.child({ part: 'announcer' }) }) : undefined;
 
   let applied: AppliedState | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -72,6 +83,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   let failures = 0;
   let waiters: (() => void)[] = [];
   let started = false;
+  const healthChecks = healthCheckServers({ bindAddress: o.healthCheckBindAddress, log });
 
   const nodePortIPs = () => {
     const ips = new Set(o.nodeIPs.filter(isIPv4));
@@ -86,7 +98,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
 
   const sync = async () => {
     const start = performance.now();
-    const ports = buildServicePorts(services.list(), slices.list());
+    const ports = buildServicePorts(services.list(), slices.list(), o.nodeName);
     const ruleset = renderRuleset(ports, { nodePortIPs: nodePortIPs(), clusterCIDR: o.clusterCIDR, masqueradeAll: o.masqueradeAll, serviceCIDRs: o.serviceCIDRs, guardLocalnet: localhostNodePorts });
     const { script, state } = buildTransaction(tableName, ruleset, applied);
     try {
@@ -96,6 +108,8 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       throw e;
     }
     applied = state;
+    await healthChecks.update(healthCheckTargets(ports));
+    await announcer?.update(services.list(), slices.list(), allNodes!.list());
     const durationMs = performance.now() - start;
     const rules = ruleCount(ruleset);
     syncDuration.observe(durationMs / 1000, { table: tableName });
@@ -144,14 +158,16 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   };
 
   const onChange = { onAdd: () => schedule(), onUpdate: () => schedule(), onDelete: () => schedule() };
-  for (const i of [services, slices, node]) i.addHandlers(onChange);
+  for (const i of [services, slices, node, ...(allNodes ? [allNodes] : [])]) i.addHandlers(onChange);
   informers.start();
   const stopInformers = () => informers.close();
   try {
-    await Promise.all([services.waitForSync(), slices.waitForSync()]);
+    await Promise.all([services.waitForSync(), slices.waitForSync(), allNodes?.waitForSync()]);
     await sync();
   } catch (e) {
     stopInformers();
+    await healthChecks.close();
+    await announcer?.stop();
     await deleteTable(tableName).catch(() => undefined);
     throw e;
   }
@@ -174,6 +190,8 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       if (timer) clearTimeout(timer);
       stopInformers();
       await running?.catch(() => undefined);
+      await healthChecks.close();
+      await announcer?.stop().catch((e) => log.warn('could not remove the announced load balancer addresses', { err: e }));
       await deleteTable(tableName).catch((e) => log.warn('could not remove the service proxy table', { err: e }));
       log.info('service proxy stopped; its nftables table is removed');
     },

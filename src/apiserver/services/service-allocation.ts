@@ -6,7 +6,7 @@ import type { FieldError, KObject } from '../../api/kind.js';
 import { invalid, internalError } from '../../api/errors.js';
 import { AllocationError, type Owner, type StoreAllocator } from './allocator.js';
 import { parseIPv4 } from '../../util/ipv4.js';
-import { isHeadless, needsClusterIP, needsNodePorts, type ServiceSpec } from '../../api/kinds/cluster/service-spec.js';
+import { isHeadless, needsClusterIP, needsHealthCheckNodePort, needsNodePorts, type ServiceSpec } from '../../api/kinds/cluster/service-spec.js';
 
 export { isHeadless, needsClusterIP, needsNodePorts, type ServicePort, type ServiceSpec } from '../../api/kinds/cluster/service-spec.js';
 
@@ -23,6 +23,8 @@ export function heldBy(svc: KObject | undefined): { ip?: string; nodePorts: Set<
   const s = (svc.spec ?? {}) as ServiceSpec;
   const ip = needsClusterIP(s) && s.clusterIP && !isHeadless(s) ? s.clusterIP : undefined;
   const nodePorts = new Set((s.ports ?? []).map((p) => p.nodePort ?? 0).filter((n) => n > 0));
+  // The health check node port comes from the same range, as in Kubernetes.
+  if (needsHealthCheckNodePort(s) && s.healthCheckNodePort && s.healthCheckNodePort > 0) nodePorts.add(s.healthCheckNodePort);
   return { ip, nodePorts };
 }
 
@@ -53,6 +55,7 @@ export async function allocateForService(alloc: ServiceAllocators, svc: KObject,
   try {
     await allocateClusterIP(alloc, spec, name, owner, held.ip, taken);
     await allocateNodePorts(alloc, spec, name, owner, held.nodePorts, taken);
+    await allocateHealthCheckNodePort(alloc, spec, name, owner, held.nodePorts, taken);
   } catch (e) {
     await undo();
     throw e;
@@ -163,6 +166,24 @@ async function allocateNodePorts(alloc: ServiceAllocators, spec: ServiceSpec, na
     taken.nodePorts.push(p.nodePort);
     if (p.port !== undefined) byPort.set(p.port, p.nodePort);
   }
+}
+
+async function allocateHealthCheckNodePort(alloc: ServiceAllocators, spec: ServiceSpec, name: string, owner: Owner, held: Set<number>, taken: { nodePorts: number[] }) {
+  if (!needsHealthCheckNodePort(spec)) return;
+  const want = spec.healthCheckNodePort;
+  if (want && held.has(want)) return;
+  if (want && (spec.ports ?? []).some((p) => p.nodePort === want)) {
+    throw invalid('Service', '', name, [{ field: 'spec.healthCheckNodePort', reason: 'FieldValueInvalid', message: `Invalid value: ${want}: provided port is already allocated` }]);
+  }
+  try {
+    if (want) await alloc.nodePorts.allocate(String(want), owner);
+    else spec.healthCheckNodePort = Number(await alloc.nodePorts.allocateNext(owner));
+  } catch (e) {
+    if (!(e instanceof AllocationError)) throw e;
+    if (want) throw invalid('Service', '', name, [{ field: 'spec.healthCheckNodePort', reason: 'FieldValueInvalid', message: `Invalid value: ${want}: ${e.message}` }]);
+    throw internalError(new Error(`failed to allocate a nodePort: ${e.message}`));
+  }
+  taken.nodePorts.push(spec.healthCheckNodePort!);
 }
 
 /** A string list as Go's %#v prints it in field errors: []string{"10.43.0.5"}. */

@@ -23,6 +23,8 @@ const epId = (sp: ServicePort, ep: Endpoint) => `${sp.id}__${ep.ip}/${ep.port}`;
 
 export const serviceChain = (sp: ServicePort) => named('service', sp.id);
 export const externalChain = (sp: ServicePort) => named('external', sp.id);
+/** externalTrafficPolicy Local: the pick among this node's endpoints. */
+export const localChain = (sp: ServicePort) => named('local', sp.id);
 export const endpointChain = (sp: ServicePort, ep: Endpoint) => named('endpoint', epId(sp, ep));
 /** The timeout is part of the hash: nft cannot change a set's timeout in place, so a new one gets a new set. */
 export const affinitySet = (sp: ServicePort, ep: Endpoint) => named('affinity', epId(sp, ep), `${epId(sp, ep)}@${sp.affinityTimeoutSeconds}`);

@@ -3,14 +3,17 @@
 //
 //   nat prerouting/output ─► services: ip daddr . proto . port vmap @service-ips ─► service-<svc>
 //                                      nodeport-ips: proto . port vmap @service-nodeports ─► external-<svc>
+//                                      (external IPs and load balancer IPs are in service-ips too, ─► external-<svc>)
+//   external-<svc>: policy Cluster: masquerade, ─► service-<svc>; Local: ─► local-<svc> (this node's endpoints)
 //   service-<svc>:  masquerade host traffic; sticky clients (affinity sets); numgen random mod N vmap ─► endpoint-<ep>
+//                   (internalTrafficPolicy Local: this node's endpoints only; none: drop)
 //   endpoint-<ep>:  hairpin (a pod reaching itself) is masqueraded; dnat to ip:port
 //   nat postrouting ─► masquerading: packets marked 0x4000 are masqueraded
 //   filter input/forward/output: services without endpoints are rejected (TCP reset / ICMP port
 //   unreachable) so clients get "connection refused" at once, as are unknown ports on a cluster IP.
 
 import type { ServicePort } from '../model.js';
-import { affinitySet, endpointChain, externalChain, serviceChain } from './names.js';
+import { affinitySet, endpointChain, externalChain, localChain, serviceChain } from './names.js';
 
 export interface Chain {
   /** "type nat hook output priority -100; policy accept;" for base chains. */
@@ -90,30 +93,47 @@ export function renderRuleset(ports: ServicePort[], o: RuleOptions): Ruleset {
   nodePortIPs.push(...new Set(o.nodePortIPs));
   const affinitySets = new Map<string, { timeoutSeconds: number }>();
 
+  // A key (address . proto . port, or proto . node port) belongs to the first service port that
+  // claims it (ports are sorted by id): two Services asking for one external IP and port, or one
+  // node port, must not make the whole transaction fail on a duplicate map element.
+  const claimed = new Set<string>();
+  const claim = (key: string) => !claimed.has(key) && !!claimed.add(key);
+  for (const sp of ports) claim(`${sp.clusterIP} . ${proto(sp)} . ${sp.port}`);
+
   for (const sp of ports) {
     if (!clusterIPs.includes(sp.clusterIP)) clusterIPs.push(sp.clusterIP);
     const key = `${sp.clusterIP} . ${proto(sp)} . ${sp.port}`;
+    const externalKeys = sp.externalIPs.map((ip) => `${ip} . ${proto(sp)} . ${sp.port}`).filter(claim);
+    const nodePortKey = sp.nodePort && claim(`${proto(sp)} . ${sp.nodePort}`) ? `${proto(sp)} . ${sp.nodePort}` : undefined;
     if (sp.endpoints.length === 0) {
-      noEndpointServices.push(`${key} : goto reject-chain`);
-      if (sp.nodePort) noEndpointNodePorts.push(`${proto(sp)} . ${sp.nodePort} : goto reject-chain`);
+      for (const k of [key, ...externalKeys]) noEndpointServices.push(`${k} : goto reject-chain`);
+      if (nodePortKey) noEndpointNodePorts.push(`${nodePortKey} : goto reject-chain`);
       continue;
     }
     const svcChain = serviceChain(sp);
     serviceIPs.push(`${key} : goto ${svcChain}`);
-    if (sp.nodePort) {
-      // NodePort traffic comes from anywhere: masquerade it so replies come back through this node.
-      chain(externalChain(sp), ['jump mark-for-masquerade', `goto ${svcChain}`]);
-      serviceNodePorts.push(`${proto(sp)} . ${sp.nodePort} : goto ${externalChain(sp)}`);
+    if (nodePortKey || externalKeys.length) {
+      const ext = externalChain(sp);
+      chain(ext, externalRules(sp, svcChain, o.clusterCIDR));
+      if (nodePortKey) serviceNodePorts.push(`${nodePortKey} : goto ${ext}`);
+      for (const k of externalKeys) serviceIPs.push(`${k} : goto ${ext}`);
     }
     const rules = [
       // From the host itself: the source may be an address the pod cannot answer (127.0.0.1).
       'fib saddr type local jump mark-for-masquerade',
       ...(o.masqueradeAll ? ['jump mark-for-masquerade'] : o.clusterCIDR ? [`ip saddr != ${o.clusterCIDR} jump mark-for-masquerade`] : []),
     ];
+    // Cluster IP traffic: every endpoint, or with internalTrafficPolicy Local only this node's;
+    // none here is a drop (kube-proxy's: the client must not be sent to another node).
+    const clusterEps = sp.internalLocal ? sp.localEndpoints : sp.endpoints;
     const eps = sp.endpoints.map((ep) => ({ ep, chain: endpointChain(sp, ep), affinity: sp.affinityTimeoutSeconds !== undefined ? affinitySet(sp, ep) : undefined }));
-    for (const e of eps) if (e.affinity) rules.push(`ip saddr @${e.affinity} goto ${e.chain}`);
-    rules.push(`numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${e.chain}`).join(', ')} }`);
-    chain(svcChain, rules);
+    const pick = (chosen: typeof sp.endpoints) => {
+      const es = eps.filter((e) => chosen.includes(e.ep));
+      if (!es.length) return ['drop comment "no local endpoints"'];
+      return [...es.filter((e) => e.affinity).map((e) => `ip saddr @${e.affinity} goto ${e.chain}`), `numgen random mod ${es.length} vmap { ${es.map((e, i) => `${i} : goto ${e.chain}`).join(', ')} }`];
+    };
+    chain(svcChain, [...rules, ...pick(clusterEps)]);
+    if (sp.externalLocal && (nodePortKey || externalKeys.length)) chain(localChain(sp), pick(sp.localEndpoints));
     for (const e of eps) {
       if (e.affinity) affinitySets.set(e.affinity, { timeoutSeconds: sp.affinityTimeoutSeconds! });
       chain(e.chain, [
@@ -125,6 +145,18 @@ export function renderRuleset(ports: ServicePort[], o: RuleOptions): Ruleset {
     }
   }
   return { chains, sets, affinitySets };
+}
+
+/**
+ * Traffic from outside the cluster (node port, external IP, load balancer IP). Policy Cluster:
+ * masqueraded (replies come back through this node) and sent anywhere. Policy Local: not
+ * masqueraded, so pods see the client's IP, and sent only to this node's endpoints (dropped when
+ * there are none: the load balancer's health check steers clients away). Traffic that starts on
+ * this node (the host, or its pods) is cluster traffic either way, as kube-proxy treats it.
+ */
+function externalRules(sp: ServicePort, svcChain: string, clusterCIDR?: string): string[] {
+  if (!sp.externalLocal) return ['jump mark-for-masquerade', `goto ${svcChain}`];
+  return ['fib saddr type local jump mark-for-masquerade', 'fib saddr type local goto ' + svcChain, ...(clusterCIDR ? [`ip saddr ${clusterCIDR} goto ${svcChain}`] : []), `goto ${localChain(sp)}`];
 }
 
 /** Rules plus set elements: the size of what the kernel holds. */

@@ -2,10 +2,11 @@
 // - a client that omits clusterIP/clusterIPs or a nodePort (kubectl replace, apply of a manifest
 //   without them) keeps the allocated values (patchAllocatedValues);
 // - a type change that no longer needs them drops unchanged ones, so `type: ClusterIP` on a
-//   NodePort service or `type: ExternalName` works without clearing fields (dropTypeDependentFields).
+//   NodePort service or `type: ExternalName` works without clearing fields (dropTypeDependentFields);
+//   likewise the healthCheckNodePort when externalTrafficPolicy turns Cluster.
 
 import type { KObject } from '../../kind.js';
-import { needsClusterIP, needsNodePorts, type ServiceSpec } from './service-spec.js';
+import { needsClusterIP, needsHealthCheckNodePort, needsNodePorts, type ServiceSpec } from './service-spec.js';
 
 const sameList = (a?: string[], b?: string[]) => (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === b![i]);
 
@@ -23,6 +24,9 @@ export function prepareServiceUpdate(obj: KObject, old: KObject) {
       if (was?.nodePort) p.nodePort = was.nodePort;
     }
   }
+  // The health check node port: kept when omitted, dropped (unchanged) when no longer needed.
+  if (needsHealthCheckNodePort(o) && needsHealthCheckNodePort(s) && !s.healthCheckNodePort && o.healthCheckNodePort) s.healthCheckNodePort = o.healthCheckNodePort;
+  if (needsHealthCheckNodePort(o) && !needsHealthCheckNodePort(s) && s.healthCheckNodePort === o.healthCheckNodePort) delete s.healthCheckNodePort;
   if (needsClusterIP(o) && !needsClusterIP(s) && s.clusterIP === o.clusterIP && sameList(s.clusterIPs, o.clusterIPs)) {
     delete s.clusterIP;
     delete s.clusterIPs;

@@ -9,6 +9,7 @@ import { portStatus } from './refs.js';
 import { age as ageOf } from '../../table.js';
 import { prepareServiceUpdate } from './service-update.js';
 import { ipv4OnlyFamilies } from './service-families.js';
+import { validateExternalFields } from './service-external.js';
 
 const servicePort = struct(
   'io.k8s.api.core.v1.ServicePort',
@@ -164,6 +165,7 @@ export const service: KindDef = {
     });
     if (s.type === 'ExternalName' && !s.externalName) errs.push(fieldErr.required('spec.externalName'));
     errs.push(...ipv4OnlyFamilies(s));
+    errs.push(...validateExternalFields(s));
     errs.push(...validateLabels(s.selector, 'spec.selector'));
     if (old) {
       const os = (old.spec ?? {}) as Spec;

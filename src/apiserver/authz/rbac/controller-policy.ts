@@ -93,6 +93,7 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['get', 'list', 'watch', 'update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots']),
     rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots/status']),
   ]),
+  controller('service-controller', [rule(['get', 'list', 'watch'], [''], ['services']), rule(['patch', 'update'], [''], ['services/status']), rule(['list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
   controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
   controller('statefulset-controller', [
     rule(['list', 'watch'], [''], ['pods']),
