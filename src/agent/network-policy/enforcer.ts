@@ -40,7 +40,7 @@ export interface EnforcerOptions {
   netns?: string;
   log: Logger;
   /** Called after each applied sync (benchmarks, tests). */
-  onSync?(s: { mode: 'full' | 'elements' | 'unchanged'; durationMs: number; rules: number }): void;
+  onSync?(s: { mode: 'full' | 'elements' | 'unchanged'; durationMs: number; rules: number; rendered: Rendered }): void;
 }
 
 export interface NetworkPolicyEnforcer {
@@ -104,7 +104,7 @@ export function startNetworkPolicyEnforcer(o: EnforcerOptions): NetworkPolicyEnf
     const durationMs = performance.now() - start;
     if (mode !== 'full') log.debug('network policy sets updated', { mode, durationMs });
     else log.info('network policy rules applied', { pods: p.pods.length, rules: r.ruleCount, durationMs: Math.round(durationMs) });
-    o.onSync?.({ mode, durationMs, rules: r.ruleCount });
+    o.onSync?.({ mode, durationMs, rules: r.ruleCount, rendered: r });
   };
 
   const runSync = () => {
