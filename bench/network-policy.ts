@@ -71,6 +71,20 @@ const c = await startCluster({ agent: false, env: { GIFEE_LOG: 'warn' } });
 const client = adminClient(c);
 try {
   for (let n = 0; n < NAMESPACES; n++) await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: nsName(n), labels: { team: `t${n % 3}` } } } as KObject);
+  // Pods need their namespace's default ServiceAccount (made by the controllers).
+  for (let n = 0; n < NAMESPACES; n++) {
+    for (let t = 0; ; t++) {
+      if (
+        await client.get(R.serviceaccounts, nsName(n), 'default').then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      if (t > 300) throw new Error(`no default ServiceAccount in ${nsName(n)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
   // Nodes as objects only (pods bound to a node that does not exist would be collected).
   for (let n = 0; n < NODES; n++) await client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name: `bench-node-${n}` } } as KObject);
   await parallel(PODS, async (i) => {

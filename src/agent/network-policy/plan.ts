@@ -64,7 +64,7 @@ export interface PlanInput {
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-const matches = (sel: LabelSelector | undefined, labels: Record<string, string>) => selectorFromObject(sel as never).matches(labels);
+export const matches = (sel: LabelSelector | undefined, labels: Record<string, string>) => selectorFromObject(sel as never).matches(labels);
 
 /** The pods a peer names (its ipBlock is separate): by pod selector in the policy's namespace, by namespace selector, or both. */
 function peerPods(peer: PolicyPeer, policyNamespace: string, pods: PodView[], nsLabels: Map<string, Record<string, string>>): PodView[] {
@@ -100,7 +100,7 @@ export function peerRanges(peers: PolicyPeer[], policyNamespace: string, pods: P
   return mergeRanges(ranges);
 }
 
-const protocolOf = (p: PolicyPort): Protocol | undefined => {
+export const protocolOf = (p: PolicyPort): Protocol | undefined => {
   const v = p.protocol ?? 'TCP';
   return v === 'TCP' || v === 'UDP' || v === 'SCTP' ? v : undefined;
 };
@@ -108,7 +108,7 @@ const protocolOf = (p: PolicyPort): Protocol | undefined => {
 const validPort = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535;
 
 /** A numeric port entry as a match (a named one is undefined: resolved per pod). */
-function numericPort(p: PolicyPort): PortMatch | undefined | 'named' | 'invalid' {
+export function numericPort(p: PolicyPort): PortMatch | undefined | 'named' | 'invalid' {
   const protocol = protocolOf(p);
   if (!protocol) return 'invalid';
   if (p.port === undefined) return { protocol };
@@ -122,7 +122,7 @@ function numericPort(p: PolicyPort): PortMatch | undefined | 'named' | 'invalid'
 }
 
 /** A named port on one pod: the container port of that name and protocol. */
-const namedPortOn = (pod: PodView, name: string, protocol: Protocol) => pod.ports.find((x) => x.name === name && x.protocol === protocol)?.port;
+export const namedPortOn = (pod: PodView, name: string, protocol: Protocol) => pod.ports.find((x) => x.name === name && x.protocol === protocol)?.port;
 
 export function plan(input: PlanInput): Plan {
   const warnings: string[] = [];
