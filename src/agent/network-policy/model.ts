@@ -14,6 +14,8 @@ export interface PodView {
   ip?: string;
   labels: Record<string, string>;
   nodeName?: string;
+  /** metadata.creationTimestamp (RFC 3339, compares as text): of two pods showing one IP, the newer holds it. */
+  created?: string;
   /** Named container ports, for named ports in policies. */
   ports: { name: string; port: number; protocol: Protocol }[];
 }
@@ -80,6 +82,7 @@ export function podView(p: KObject): PodView | undefined {
     ip,
     labels: strMap(p.metadata?.labels),
     nodeName: typeof spec.nodeName === 'string' ? spec.nodeName : undefined,
+    created: typeof p.metadata?.creationTimestamp === 'string' ? p.metadata.creationTimestamp : undefined,
     ports,
   };
 }

@@ -129,3 +129,18 @@ test('hostile and odd inputs: no throw, warnings, pods without IPs and finished 
   assert.ok(p.warnings.some((w) => w.includes('share the IP 10.1.0.2')));
   assert.ok(p.warnings.some((w) => w.includes('bad-ports') && w.includes('invalid port')));
 });
+
+test('a reused IP: the newer of two pods showing it holds it', () => {
+  const at = (o: KObject, ts: string): KObject => ({ ...o, metadata: { ...o.metadata, creationTimestamp: ts } });
+  const old = at(pod('default', 'old', '10.1.0.7', { role: 'db' }, 'n1'), '2026-01-01T00:00:00Z');
+  const fresh = at(pod('default', 'fresh', '10.1.0.7', { role: 'web' }, 'n1'), '2026-01-01T00:05:00Z');
+  const deny = [np('default', 'deny-db', { podSelector: { matchLabels: { role: 'db' } } })];
+  for (const order of [
+    [old, fresh],
+    [fresh, old],
+  ]) {
+    const p = planFor(deny, order);
+    assert.deepEqual(summary(p), {}, 'the newer pod (not selected) holds the IP, in either list order');
+    assert.ok(p.warnings.some((w) => w.includes('default/fresh (the newer) is used')));
+  }
+});

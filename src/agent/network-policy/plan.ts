@@ -129,13 +129,16 @@ export function plan(input: PlanInput): Plan {
   const addressSets = new Map<string, string[]>();
   const tupleSets = new Map<string, string[]>();
   const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels]));
-  // Pods with an address; one pod per address (a reused IP's older holder is on its way out).
+  // Pods with an address; one pod per address. An IP is reused only once its sandbox is gone, so
+  // of two pods showing one, the older is the one on its way out: the newer holds it (ties: the
+  // first listed).
   const byIP = new Map<string, PodView>();
   for (const p of input.pods) {
     if (!p.ip) continue;
     const had = byIP.get(p.ip);
-    if (had) warnings.push(`pods ${had.namespace}/${had.name} and ${p.namespace}/${p.name} share the IP ${p.ip}; ${had.namespace}/${had.name} is used`);
-    else byIP.set(p.ip, p);
+    const keep = had && (p.created ?? '') <= (had.created ?? '') ? had : p;
+    if (had) warnings.push(`pods ${had.namespace}/${had.name} and ${p.namespace}/${p.name} share the IP ${p.ip}; ${keep.namespace}/${keep.name} (the newer) is used`);
+    byIP.set(p.ip, keep);
   }
   const pods = [...byIP.values()];
   const local = pods.filter((p) => p.nodeName === input.nodeName).sort((a, b) => (ipv4ToInt(a.ip!) ?? 0) - (ipv4ToInt(b.ip!) ?? 0));
