@@ -59,7 +59,9 @@ export async function networkPolicyCommand(argv: string[], defaultDataDir: strin
   const { port, protocol } = parsePortFlag(String(f.port));
   const client = await adminClient({ dataDir: (f['data-dir'] as string | undefined) ?? defaultDataDir, kubeconfig: f.kubeconfig as string | undefined, server: f.server as string | undefined }, 'gifee-network-policy');
   try {
-    const [pods, namespaces, policies] = await Promise.all([client.list(R.pods), client.list(R.namespaces), client.list(NETWORK_POLICIES)]).catch((e) => explainConnectError(e, client.config.server));
+    const [pods, namespaces, policies, nodes] = await Promise.all([client.list(R.pods), client.list(R.namespaces), client.list(NETWORK_POLICIES), client.list(R.nodes)]).catch((e) => explainConnectError(e, client.config.server));
+    // Nodes' addresses: a pod's traffic with its own node is always allowed.
+    const nodeIPs = new Map(nodes.items.map((n) => [String(n.metadata?.name), ((n.status as { addresses?: { address?: unknown }[] } | undefined)?.addresses ?? []).map((a) => String(a.address))]));
     const podViews = pods.items.map(podView).filter((p): p is PodView => !!p);
     const address = (v: string, flag: string): string => {
       if (ipv4ToInt(v) !== undefined) return v;
@@ -71,7 +73,7 @@ export async function networkPolicyCommand(argv: string[], defaultDataDir: strin
       return p.ip;
     };
     const flow: Flow = { src: address(String(f.from), 'from'), dst: address(String(f.to), 'to'), port, protocol };
-    const e = explain(flow, { pods: podViews, namespaces: namespaces.items.map(namespaceView), policies: policies.items.map(policyView) });
+    const e = explain(flow, { pods: podViews, namespaces: namespaces.items.map(namespaceView), policies: policies.items.map(policyView), nodeIPs });
     for (const line of describe(flow, e)) console.log(line);
     if (!e.allowed) process.exitCode = 1;
   } catch (e) {

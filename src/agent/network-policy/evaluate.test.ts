@@ -30,9 +30,12 @@ test('explain: verdicts per side and the allowing rule', () => {
     ['red is not selected', [allowBlue], flow('10.2.0.4', '10.1.0.2', 5432), false, 'not-isolated', 'denied'],
     ['egress denied at the source', [allowBlue, denyEgress], flow('10.1.0.3', '10.1.0.2', 5432), false, 'denied', 'allowed'],
     ['a host source is no pod', [allowBlue], flow('192.0.2.1', '10.1.0.2', 5432), false, 'not-a-pod', 'denied'],
+    ["the pod's own node is always allowed", [allowBlue, denyEgress], flow('192.0.2.10', '10.1.0.2', 80), true, 'not-a-pod', 'own-node'],
+    ["and so is a pod's egress to it", [allowBlue, denyEgress], flow('10.1.0.3', '192.0.2.10', 22), true, 'own-node', 'not-a-pod'],
   ];
+  const nodeIPs = new Map([['n1', ['192.0.2.10']]]);
   for (const [what, policies, f, allowed, eg, ing] of cases) {
-    const e = explain(f, input(policies));
+    const e = explain(f, { ...input(policies), nodeIPs });
     assert.deepEqual([e.allowed, e.egress.verdict, e.ingress.verdict], [allowed, eg, ing], what);
   }
   const e = explain(flow('10.1.0.3', '10.1.0.2', 5432), input([allowBlue]));

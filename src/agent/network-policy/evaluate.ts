@@ -1,6 +1,8 @@
 // Why a flow is allowed or dropped, by NetworkPolicy semantics straight from the objects (not from
 // the kernel's rules): the source pod's egress, then the destination pod's ingress, each either not
-// isolated, allowed by a named policy rule, or denied with the policies that isolate it. It backs
+// isolated, allowed by a named policy rule, or denied with the policies that isolate it. Traffic
+// between a pod and its own node is always allowed (Kubernetes requires it; the enforcer never sees
+// it: it takes the input and output hooks), so a node's addresses, when known, say so. It backs
 // `gifee network-policy explain`, and its tests hold the planner to the same semantics.
 
 import { ipv4ToInt, inRanges } from './ipv4-ranges.js';
@@ -18,7 +20,7 @@ export interface DirectionVerdict {
   direction: Direction;
   /** The pod on this end ("namespace/name"), if the address is a pod's. */
   pod?: string;
-  verdict: 'not-a-pod' | 'not-isolated' | 'allowed' | 'denied';
+  verdict: 'not-a-pod' | 'not-isolated' | 'own-node' | 'allowed' | 'denied';
   /** Policies selecting the pod for this direction. */
   isolatedBy: string[];
   /** The first rule that allows the flow: "namespace/name ingress[i]". */
@@ -45,7 +47,7 @@ function ruleAllows(rule: PolicyRule, pol: PolicyView, peerIP: string, listener:
   });
 }
 
-export function explain(flow: Flow, input: { pods: PodView[]; namespaces: NamespaceView[]; policies: PolicyView[] }): Explanation {
+export function explain(flow: Flow, input: { pods: PodView[]; namespaces: NamespaceView[]; policies: PolicyView[]; nodeIPs?: Map<string, string[]> }): Explanation {
   const nsLabels = new Map(input.namespaces.map((n) => [n.name, n.labels]));
   const withIP = input.pods.filter((p) => p.ip);
   const byIP = (ip: string) => withIP.find((p) => p.ip === ip);
@@ -54,6 +56,7 @@ export function explain(flow: Flow, input: { pods: PodView[]; namespaces: Namesp
   const judge = (direction: Direction, pod: PodView | undefined, peerIP: string): DirectionVerdict => {
     if (!pod) return { direction, verdict: 'not-a-pod', isolatedBy: [] };
     const name = `${pod.namespace}/${pod.name}`;
+    if (pod.nodeName && input.nodeIPs?.get(pod.nodeName)?.includes(peerIP)) return { direction, pod: name, verdict: 'own-node', isolatedBy: [] };
     const isolating = input.policies.filter((pol) => pol.namespace === pod.namespace && pol[direction] && matches(pol.podSelector, pod.labels));
     const isolatedBy = isolating.map((p) => `${p.namespace}/${p.name}`).sort();
     if (!isolating.length) return { direction, pod: name, verdict: 'not-isolated', isolatedBy };
@@ -76,6 +79,8 @@ export function describe(flow: Flow, e: Explanation): string[] {
     switch (v.verdict) {
       case 'not-a-pod':
         return `${v.direction}: ${addr} is not a pod's address: no policy applies on this side`;
+      case 'own-node':
+        return `${v.direction}: ${who} allowed: ${v.direction === 'ingress' ? flow.src : flow.dst} is the pod's own node (always allowed)`;
       case 'not-isolated':
         return `${v.direction}: ${who} is not isolated for ${v.direction} (no NetworkPolicy selects it with ${v.direction === 'ingress' ? 'Ingress' : 'Egress'} in its policyTypes)`;
       case 'allowed':
