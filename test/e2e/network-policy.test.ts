@@ -8,10 +8,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHosts } from '../helpers/hosts.js';
 
+const run = promisify(execFile);
+/** The compiled gifee CLI (this file runs as dist/test/e2e/network-policy.test.js). */
+const gifeeCli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'node agents need Linux and root (runc, mounts, network namespaces)' : false;
 
 let c: Cluster | undefined;
@@ -221,7 +227,7 @@ test('an established connection survives the change that denies new ones; drops 
   const listed = (await hosts!.exec(h1.host, 'nft', ['list', 'table', 'ip', table])).stdout;
   const drop = /counter packets (\d+) bytes \d+ drop comment "drop ingress np-srv\/server"/.exec(listed);
   assert.ok(drop && Number(drop[1]) > 0, `no ingress drops counted for np-srv/server:\n${listed}`);
-  assert.match(listed, /return comment "np-srv\/allow-cluster-range ingress\[0\]"/);
+  assert.match(listed, /accept comment "np-srv\/allow-cluster-range ingress\[0\]"/);
   await until(
     'drops in the agent metrics',
     async () => {
@@ -231,6 +237,25 @@ test('an established connection survives the change that denies new ones; drops 
     },
     30_000,
   );
+
+  // gifee network-policy counters on the node: the same drop counter, and the allowing rules.
+  const counters = (await hosts!.exec(h1.host, process.execPath, [gifeeCli, 'network-policy', 'counters', '--bridge', h1.bridge])).stdout;
+  assert.match(counters, /drop ingress np-srv\/server\s+[1-9]\d*/, counters);
+  assert.match(counters, /np-srv\/allow-cluster-range ingress\[0\]\s+\d+/, counters); // counted since the last full replace
+  // gifee network-policy explain: which side drops a flow and which policies isolate it; which rules allow another.
+  const explainFlow = (from: string, to: string, port: string) =>
+    run(process.execPath, [gifeeCli, 'network-policy', 'explain', '--kubeconfig', c!.kubeconfig, '--from', from, '--to', to, '--port', port]).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+  const denied = await explainFlow('np-blue/client2', 'np-srv/server', '8080');
+  assert.equal(denied.code, 1, denied.out);
+  assert.match(denied.out, /: dropped\n/);
+  assert.match(denied.out, /ingress: pod np-srv\/server \([\d.]+\) DENIED: isolated by np-srv\/allow-cluster-range, np-srv\/default-deny-ingress/);
+  const allowed = await explainFlow('np-red/client', 'np-srv/server', '7001');
+  assert.equal(allowed.code, 0, allowed.out);
+  assert.match(allowed.out, /egress: pod np-red\/client .* allowed by np-red\/allow-to-srv egress\[0\]/);
+  assert.match(allowed.out, /ingress: pod np-srv\/server .* allowed by np-srv\/allow-cluster-range ingress\[0\]/);
 });
 
 test('deleting the policies opens the traffic again; gifee reset removes the table', { skip }, async () => {

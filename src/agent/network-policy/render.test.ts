@@ -33,7 +33,7 @@ const basePlan = (): Plan => ({
   warnings: [],
 });
 
-test('render: chains per pod and direction, allow rules return, the rest is logged and dropped', () => {
+test('render: pod chains jump to shared policy chains whose rules accept; the rest is logged and dropped', () => {
   const r = render('t', basePlan());
   const chain = (name: string) =>
     r.structure
@@ -42,20 +42,28 @@ test('render: chains per pod and direction, allow rules return, the rest is logg
       .trim()
       .split('\n')
       .map((l) => l.trim());
-  assert.deepEqual(chain('in_aaaa'), [
-    'ip saddr @peers_a meta l4proto tcp th dport 6379 counter return comment "default/np ingress[0]"',
-    'ip saddr @peers_a meta l4proto sctp th dport 32000-32768 counter return comment "default/np ingress[0]"',
-    'ip saddr @peers_a meta l4proto udp counter return comment "default/np ingress[0]"',
-    'counter return comment "default/all ingress[0]"',
-    'limit rate 10/second burst 20 packets log prefix "gifee-netpol drop ingress default/db: " level info',
-    'counter drop comment "drop ingress default/db"',
+  const jumps = chain('in_aaaa');
+  assert.equal(jumps.length, 4, jumps.join('\n')); // np, all (none has no rule that can match), log, drop
+  assert.deepEqual(jumps.slice(2), ['limit rate 10/second burst 20 packets log prefix "gifee-netpol drop ingress default/db: " level info', 'counter drop comment "drop ingress default/db"']);
+  assert.deepEqual(chain(jumps[0].replace('jump ', '')), [
+    'ip saddr @peers_a meta l4proto tcp th dport 6379 counter accept comment "default/np ingress[0]"',
+    'ip saddr @peers_a meta l4proto sctp th dport 32000-32768 counter accept comment "default/np ingress[0]"',
+    'ip saddr @peers_a meta l4proto udp counter accept comment "default/np ingress[0]"',
   ]);
-  assert.deepEqual(chain('out_aaaa'), ['ip daddr . meta l4proto . th dport @named_b counter return comment "default/eg egress[0]"', 'limit rate 10/second burst 20 packets log prefix "gifee-netpol drop egress default/db: " level info', 'counter drop comment "drop egress default/db"']);
+  assert.deepEqual(chain(jumps[1].replace('jump ', '')), ['counter accept comment "default/all ingress[0]"']);
+  const out = chain('out_aaaa');
+  assert.deepEqual(chain(out[0].replace('jump ', '')), ['ip daddr . meta l4proto . th dport @named_b counter accept comment "default/eg egress[0]"']);
   assert.deepEqual(chain('in_bbbb'), ['limit rate 10/second burst 20 packets log prefix "gifee-netpol drop ingress default/web: " level info', 'counter drop comment "drop ingress default/web"']);
   assert.match(r.structure, /map ingress_pods \{ type ipv4_addr : verdict; elements = \{ 10\.1\.0\.2 : jump in_aaaa, 10\.1\.0\.3 : jump in_bbbb \} \}/);
   assert.match(r.structure, /map egress_pods \{ type ipv4_addr : verdict; elements = \{ 10\.1\.0\.2 : jump out_aaaa \} \}/);
-  assert.match(r.structure, /ct state established,related accept\n {4}ip saddr vmap @egress_pods\n {4}ip daddr vmap @ingress_pods/);
-  assert.equal(r.ruleCount, 11);
+  assert.match(r.structure, /chain egress \{\n.*priority filter;.*\n {4}ct state established,related accept\n {4}ip saddr vmap @egress_pods\n/);
+  assert.match(r.structure, /chain ingress \{\n.*priority filter \+ 1;.*\n {4}ct state established,related accept\n {4}ip daddr vmap @ingress_pods\n/);
+  assert.equal(r.ruleCount, 4 + 3 + 1 + 3 + 1 + 2); // in_aaaa, its two policy chains, out_aaaa, its policy chain, in_bbbb
+  // The same rules of the same policy on two pods: one chain.
+  const shared = basePlan();
+  shared.pods[1].ingress = shared.pods[0].ingress;
+  const rs = render('t', shared);
+  assert.equal(rs.structure.match(/chain pin_/g)?.length, 2);
   // Elements only when the structure stays: the sets that changed are flushed and refilled.
   const p2 = basePlan();
   p2.addressSets.set('peers_a', ['10.1.0.3', '10.2.0.9']);

@@ -1,14 +1,18 @@
 // A plan as an nftables script: the whole table in one transaction (created, or replaced
 // atomically), or only the elements of the sets that changed when the chains are as before.
 //
-// One `forward` base chain sees every packet between pods on this node (bridged, through
-// br_netfilter), from this node's pods to anywhere routed, and to them from other nodes. Flows
-// already established were allowed when they began and pass (policy changes spare them). A new
-// flow jumps to its source pod's egress chain and then its destination pod's ingress chain, found
-// by address in two verdict maps; each chain returns when a rule allows the flow and counts, logs
-// (rate-limited) and drops it otherwise. Traffic between a pod and its own node goes through the
+// Two base chains on the forward hook see every packet between pods on this node (bridged,
+// through br_netfilter), from this node's pods to anywhere routed, and to them from other nodes:
+// `egress` (priority filter), then `ingress` (filter + 1). In each, flows already established
+// were allowed when they began and pass (policy changes spare them); a new flow jumps, by address
+// through a verdict map, to its pod's chain, which jumps to the chain of each policy selecting
+// the pod. A policy rule that matches accepts (for this base chain only: the packet goes on to
+// the other one); when none did, the pod chain counts, logs (rate-limited) and drops it. Policy
+// chains are named by their content and shared by every pod with the same rules, so a policy
+// selecting a hundred pods is one chain. Traffic between a pod and its own node goes through the
 // input and output hooks, not forward: it is always allowed, as Kubernetes requires.
 
+import { createHash } from 'node:crypto';
 import type { Direction, Plan, PodPlan, PortMatch, RulePlan } from './plan.js';
 
 export const NETPOL_TABLE = 'gifee-netpol';
@@ -21,7 +25,7 @@ export interface Rendered {
   structure: string;
   /** Set name → elements line content. */
   elements: Map<string, string[]>;
-  /** Rules in the pod chains (for the metric). */
+  /** Rules in the pod and policy chains (for the metric). */
   ruleCount: number;
 }
 
@@ -34,7 +38,7 @@ const portMatch = (m: PortMatch) => `meta l4proto ${m.protocol.toLowerCase()}${m
 function ruleLines(dir: Direction, r: RulePlan): string[] {
   const addr = dir === 'ingress' ? 'ip saddr' : 'ip daddr';
   const peers = r.peerSet ? `${addr} @${r.peerSet} ` : '';
-  const tail = `counter return comment "${safe(`${r.policy} ${dir}[${r.index}]`, 120)}"`;
+  const tail = `counter accept comment "${safe(`${r.policy} ${dir}[${r.index}]`, 120)}"`;
   if (!r.ports && !r.namedSet) return [`${peers}${tail}`];
   const lines = (r.ports ?? []).map((m) => `${peers}${portMatch(m)} ${tail}`);
   if (r.namedSet) lines.push(`ip daddr . meta l4proto . th dport @${r.namedSet} ${tail}`);
@@ -56,12 +60,31 @@ export function render(table: string, plan: Plan): Rendered {
     elements.set(name, els);
   }
   let ruleCount = 0;
+  // Policy chains by content: the same rules of the same policy are one chain for all its pods.
+  const policyChains = new Map<string, string>(); // body -> chain name
+  const policyChain = (dir: Direction, body: string[]) => {
+    const key = `${dir}\n${body.join('\n')}`;
+    let name = policyChains.get(key);
+    if (!name) {
+      name = `${dir === 'ingress' ? 'pin' : 'pout'}_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+      policyChains.set(key, name);
+      ruleCount += body.length;
+      lines.push(`  chain ${name} {`, ...body.map((l) => `    ${l}`), '  }');
+    }
+    return name;
+  };
   const maps: Record<Direction, string[]> = { ingress: [], egress: [] };
   for (const p of plan.pods) {
     for (const dir of ['egress', 'ingress'] as const) {
       const rules = p[dir];
       if (!rules) continue;
-      const body = rules.flatMap((r) => ruleLines(dir, r));
+      const byPolicy = new Map<string, RulePlan[]>();
+      for (const r of rules) byPolicy.set(r.policy, [...(byPolicy.get(r.policy) ?? []), r]);
+      const body: string[] = [];
+      for (const rs of byPolicy.values()) {
+        const policyBody = rs.flatMap((r) => ruleLines(dir, r));
+        if (policyBody.length) body.push(`jump ${policyChain(dir, policyBody)}`);
+      }
       body.push(`limit rate 10/second burst 20 packets log prefix "${dropLogPrefix(dir, p.pod)}" level info`);
       body.push(`counter drop comment "${safe(`drop ${dir} ${p.pod}`, 120)}"`);
       ruleCount += body.length;
@@ -72,7 +95,19 @@ export function render(table: string, plan: Plan): Rendered {
   for (const dir of ['egress', 'ingress'] as const) {
     lines.push(`  map ${dir}_pods { type ipv4_addr : verdict;${maps[dir].length ? ` elements = { ${maps[dir].join(', ')} }` : ''} }`);
   }
-  lines.push('  chain forward {', '    type filter hook forward priority filter; policy accept;', '    ct state established,related accept', '    ip saddr vmap @egress_pods', '    ip daddr vmap @ingress_pods', '  }', '}');
+  lines.push(
+    '  chain egress {',
+    '    type filter hook forward priority filter; policy accept;',
+    '    ct state established,related accept',
+    '    ip saddr vmap @egress_pods',
+    '  }',
+    '  chain ingress {',
+    '    type filter hook forward priority filter + 1; policy accept;',
+    '    ct state established,related accept',
+    '    ip daddr vmap @ingress_pods',
+    '  }',
+    '}',
+  );
   return { structure: `${lines.join('\n')}\n`, elements, ruleCount };
 }
 
