@@ -64,7 +64,15 @@ export interface PlanInput {
 
 const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
 
-export const matches = (sel: LabelSelector | undefined, labels: Record<string, string>) => selectorFromObject(sel as never).matches(labels);
+// Compiled once per selector object: a sync matches every policy against every local pod and every
+// peer selector against every pod (tens of thousands of matches at a thousand pods).
+const compiled = new WeakMap<LabelSelector, ReturnType<typeof selectorFromObject>>();
+export const matches = (sel: LabelSelector | undefined, labels: Record<string, string>) => {
+  if (!sel) return selectorFromObject(sel).matches(labels);
+  let c = compiled.get(sel);
+  if (!c) compiled.set(sel, (c = selectorFromObject(sel as never)));
+  return c.matches(labels);
+};
 
 /** The pods a peer names (its ipBlock is separate): by pod selector in the policy's namespace, by namespace selector, or both. */
 function peerPods(peer: PolicyPeer, policyNamespace: string, pods: PodView[], nsLabels: Map<string, Record<string, string>>): PodView[] {
@@ -88,12 +96,12 @@ export function ipBlockRanges(b: NonNullable<PolicyPeer['ipBlock']>): Range[] {
 }
 
 /** The ranges a rule's peers cover (pods as single addresses). */
-export function peerRanges(peers: PolicyPeer[], policyNamespace: string, pods: PodView[], nsLabels: Map<string, Record<string, string>>): Range[] {
+export function peerRanges(peers: PolicyPeer[], policyNamespace: string, pods: PodView[], nsLabels: Map<string, Record<string, string>>, ipOf = (p: PodView) => ipv4ToInt(p.ip ?? '')): Range[] {
   const ranges: Range[] = [];
   for (const peer of peers) {
     if (peer.ipBlock) ranges.push(...ipBlockRanges(peer.ipBlock));
     for (const p of peerPods(peer, policyNamespace, pods, nsLabels)) {
-      const n = ipv4ToInt(p.ip ?? '');
+      const n = ipOf(p);
       if (n !== undefined) ranges.push([n, n]);
     }
   }
@@ -141,10 +149,19 @@ export function plan(input: PlanInput): Plan {
     byIP.set(p.ip, keep);
   }
   const pods = [...byIP.values()];
-  const local = pods.filter((p) => p.nodeName === input.nodeName).sort((a, b) => (ipv4ToInt(a.ip!) ?? 0) - (ipv4ToInt(b.ip!) ?? 0));
+  // Addresses parsed once per sync, not once per rule that names the pod.
+  const ipInts = new Map(pods.map((p) => [p, ipv4ToInt(p.ip!) ?? -1]));
+  const ipOf = (p: PodView) => ipInts.get(p);
+  const local = pods.filter((p) => p.nodeName === input.nodeName).sort((a, b) => (ipOf(a) ?? 0) - (ipOf(b) ?? 0));
   const policies = [...input.policies].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 
   // Sets are computed once per rule, when a local pod first needs them.
+  const rangesOf = new Map<string, Range[]>();
+  const ruleRanges = (key: string, pol: PolicyView, peers: PolicyPeer[]) => {
+    let r = rangesOf.get(key);
+    if (!r) rangesOf.set(key, (r = peerRanges(peers, pol.namespace, pods, nsLabels, ipOf)));
+    return r;
+  };
   const peerSetOf = new Map<string, string | undefined>();
   const ruleSet = (pol: PolicyView, dir: Direction, index: number, rule: PolicyRule): string | undefined => {
     const key = `${pol.namespace}/${pol.name}/${dir}/${index}`;
@@ -152,7 +169,7 @@ export function plan(input: PlanInput): Plan {
     let name: string | undefined;
     if (rule.peers) {
       name = `peers_${shortHash(key)}`;
-      addressSets.set(name, peerRanges(rule.peers, pol.namespace, pods, nsLabels).map(renderRange));
+      addressSets.set(name, ruleRanges(key, pol, rule.peers).map(renderRange));
     }
     peerSetOf.set(key, name);
     return name;
@@ -164,8 +181,8 @@ export function plan(input: PlanInput): Plan {
     // The destinations: pods among the peers (an ipBlock names the pods whose IP it covers), or every pod.
     let candidates = pods;
     if (rule.peers) {
-      const ranges = peerRanges(rule.peers, pol.namespace, pods, nsLabels);
-      candidates = pods.filter((p) => inRanges(ipv4ToInt(p.ip!) ?? -1, ranges));
+      const ranges = ruleRanges(key, pol, rule.peers);
+      candidates = pods.filter((p) => inRanges(ipOf(p) ?? -1, ranges));
     }
     const elements = new Set<string>();
     for (const p of candidates) {
