@@ -19,6 +19,7 @@ import { DEFAULT_IMAGE_GC_POLICY, type ImageGcPolicy } from './images/gc-plan.js
 import { scanImportDir } from './images/import-dir.js';
 import { CniNetwork } from './network/cni.js';
 import { startRouteController } from './network/routes.js';
+import { startNetworkPolicyEnforcer } from './network-policy/enforcer.js';
 import { NodeDns, gatewayOf } from '../dns/node-dns.js';
 import { startServiceProxy, startUserspaceProxy, proxyTableName } from '../proxy/index.js';
 import { NodeRegistration } from './node/registration.js';
@@ -281,6 +282,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;
+  // NetworkPolicies for this node's pods, in nftables (pods on the host network, as the process
+  // runtime's, are outside policies).
+  const netpol = runtime.capabilities.podNetwork ? startNetworkPolicyEnforcer({ client, informers, nodeName, bridge: o.bridge, log: log.child({ part: 'network-policy' }) }) : undefined;
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
   const proxy = runtime.capabilities.podNetwork
     ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
@@ -348,6 +352,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       await nodeDns?.stop();
       await proxy.stop();
       routes?.stop();
+      netpol?.stop(); // its table stays: pods stay protected across an agent restart
       await streams.close();
       if (!o.informers) {
         informers.stop();

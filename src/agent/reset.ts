@@ -1,5 +1,6 @@
 // Removes everything a node agent left on this machine under a data dir: containers (killed),
-// overlay and namespace mounts, network namespaces and their CNI state, cgroups, the pods' bridge.
+// overlay and namespace mounts, network namespaces and their CNI state, cgroups, the pods' bridge,
+// nftables tables (service proxy, pod IPs, NetworkPolicy).
 // `gifee reset` and the e2e tests use it, so nothing outlives a cluster that is torn down. Loop
 // devices backed by files under the data dir (local volumes) are detached after the unmounts. An
 // agent started with --kubelet-dir recorded that directory (csi/kubelet-dir-record.ts): the CSI
@@ -13,6 +14,7 @@ import { logger } from '../util/log.js';
 import { CniNetwork } from './network/cni.js';
 import { removeRoutes } from './network/routes.js';
 import { proxyTableName, removeAnnouncedAddresses, removeServiceProxyTable } from '../proxy/index.js';
+import { removeNetworkPolicyTable } from './network-policy/enforcer.js';
 import { readKubeletDirRecord, type KubeletDirRecord } from './csi/kubelet-dir-record.js';
 import { mountsUnder, removeCgroups, unmount } from './runtime/host.js';
 
@@ -91,6 +93,7 @@ export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<Res
   const loopDevices = await detachLoopDevices(dataDir);
   await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
   await removeAnnouncedAddresses().catch(() => undefined); // load balancer addresses this node announced
+  await removeNetworkPolicyTable(bridge).catch(() => undefined);
   await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
   await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
   return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge, ...(kubeletDir ? { kubeletDir: kubeletDir.path } : {}) };

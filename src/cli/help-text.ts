@@ -19,6 +19,7 @@ Use it:
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
   gifee certs check                        the PKI's certificates and when each expires
   gifee sim nodes --count N                N simulated nodes (pods without containers)
+  gifee network-policy explain|counters    why traffic between pods is allowed or dropped
 
 This machine and this gifee:
   gifee doctor                             check this machine for what gifee needs, and what to do
@@ -29,4 +30,4 @@ Run "gifee COMMAND --help" for a command's flags. up, server and agent log text 
 JSON lines otherwise (--log-format, --log-level, -q, -v); set NO_COLOR to turn colour off.`;
 
 /** The commands `gifee` accepts (a mistyped one is matched against these). */
-export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'certs', 'service', 'reset', 'doctor', 'completion', 'version'];
+export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'certs', 'service', 'reset', 'doctor', 'network-policy', 'completion', 'version'];

@@ -109,6 +109,8 @@ async function main(argv: string[]) {
       return (await import('./doctor/command.js')).doctorCommand(rest, defaultDataDir());
     case 'certs':
       return (await import('./certs/command.js')).certsCommand(rest, defaultDataDir());
+    case 'network-policy':
+      return (await import('./network-policy-command.js')).networkPolicyCommand(rest, defaultDataDir());
     case 'version':
     case '--version': {
       const f = parseFlags('version', rest, { output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });

@@ -74,7 +74,7 @@ test("a node reads what its own pods reference, and nothing of other nodes' pods
     [get(a, 'leases', 'kube-node-lease', 'a', { apiGroup: 'coordination.k8s.io', verb: 'update' }), 'allow'],
     [get(a, 'leases', 'kube-node-lease', 'b', { apiGroup: 'coordination.k8s.io', verb: 'update' }), 'noOpinion', 'can only access node lease with the same name as the requesting node'],
     [get(a, 'leases', 'kube-system', 'a', { apiGroup: 'coordination.k8s.io' }), 'noOpinion'],
-    // The system:node rules: node-wide reads, status writes, events; never deleting nodes or reading namespaces.
+    // The system:node rules: node-wide reads, status writes, events; never deleting nodes or writing namespaces.
     [get(a, 'nodes', undefined, 'b'), 'allow'],
     [get(a, 'pods', undefined, '', { verb: 'watch', name: undefined }), 'allow'],
     [get(a, 'pods', 'ns', 'a1', { verb: 'patch', subresource: 'status' }), 'allow'],
@@ -83,6 +83,12 @@ test("a node reads what its own pods reference, and nothing of other nodes' pods
     [get(a, 'events', 'ns', '', { verb: 'create', name: undefined }), 'allow'],
     [get(a, 'nodes', undefined, 'b', { verb: 'delete' }), 'noOpinion'],
     [get(a, 'namespaces', undefined, 'ns', { verb: 'delete' }), 'noOpinion'],
+    // NetworkPolicy enforcement: policies and namespaces' labels, read-only.
+    [get(a, 'networkpolicies', undefined, '', { verb: 'watch', name: undefined, apiGroup: 'networking.k8s.io' }), 'allow'],
+    [get(a, 'networkpolicies', 'ns', '', { verb: 'list', name: undefined, apiGroup: 'networking.k8s.io' }), 'allow'],
+    [get(a, 'networkpolicies', 'ns', 'np', { verb: 'delete', apiGroup: 'networking.k8s.io' }), 'noOpinion'],
+    [get(a, 'namespaces', undefined, '', { verb: 'watch', name: undefined }), 'allow'],
+    [get(a, 'namespaces', undefined, 'ns', { verb: 'update' }), 'noOpinion'],
     [get(a, 'deployments', 'ns', 'x', { apiGroup: 'apps' }), 'noOpinion'],
     [{ user: a, verb: 'get', resourceRequest: false, path: '/metrics' }, 'noOpinion'],
   ];

@@ -2,7 +2,8 @@
 // bootstrap policy), which the node authorizer checks itself after its graph-based decisions.
 // gifee's agent also runs the service proxy and cluster DNS in-process under the node's identity,
 // so the rules kube-proxy's system:node-proxier role grants (list/watch Services, Endpoints and
-// EndpointSlices) are added, and pods are listed/watched cluster-wide for DNS' pod records.
+// EndpointSlices) are added, and pods are listed/watched cluster-wide for DNS' pod records. The
+// agent also enforces NetworkPolicies: it lists and watches them and namespaces.
 
 import type { Attributes } from '../types.js';
 
@@ -38,6 +39,10 @@ export const NODE_RULES: readonly Rule[] = [
   // system:node-proxier (the agent's service proxy and DNS).
   { verbs: ['list', 'watch'], groups: [''], resources: ['endpoints'] },
   { verbs: READ, groups: ['discovery.k8s.io'], resources: ['endpointslices'] },
+  // NetworkPolicy enforcement on the node (as a CNI's node agent, e.g. Calico's felix or
+  // kube-router): policies, and namespaces' labels for namespaceSelector peers.
+  { verbs: ['list', 'watch'], groups: ['networking.k8s.io'], resources: ['networkpolicies'] },
+  { verbs: ['list', 'watch'], groups: [''], resources: ['namespaces'] },
 ];
 
 /** Whether one of NODE_RULES allows a resource request (non-resource paths: none). */
