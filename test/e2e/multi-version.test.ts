@@ -191,7 +191,8 @@ forEachBackend('multi-version kinds', (get) => {
           patched = true;
           k(['patch', V2, 'web', '--type=merge', '-p', '{"spec":{"maxReplicas":8}}']).catch(reject);
         }
-        if (events.some((e) => e.type === 'MODIFIED')) {
+        // The HPA controller writes status too (MODIFIED events of its own): wait for the patch's.
+        if (events.some((e) => e.type === 'MODIFIED' && e.object.metadata.name === 'web' && e.object.spec?.maxReplicas === 8)) {
           clearTimeout(timer);
           resolve();
         }
@@ -207,7 +208,7 @@ forEachBackend('multi-version kinds', (get) => {
     for (const e of events) assert.equal(e.object.apiVersion, 'autoscaling/v1', `${e.type} event at v1`);
     const bookmark = events.find((e) => e.type === 'BOOKMARK')!;
     assert.equal(bookmark.object.metadata.annotations?.['k8s.io/initial-events-end'], 'true');
-    const modified = events.find((e) => e.type === 'MODIFIED')!;
+    const modified = events.find((e) => e.type === 'MODIFIED' && e.object.spec?.maxReplicas === 8)!;
     assert.equal(modified.object.spec?.maxReplicas, 8);
     assert.equal(modified.object.spec?.targetCPUUtilizationPercentage, 40);
   });

@@ -35,7 +35,15 @@ test('each identity of a server (controllers; scheduler; the agent) keeps one wa
   // own slices (label selector).
   const expected = { pods: 4, nodes: 4, services: 2, endpointslices: 3, replicasets: 1 };
   // The garbage collector adds its informers after discovery: wait until everything is up.
-  await until('every component to watch', async () => (await counts()).replicasets >= 1 && (await counts()).endpointslices >= 2, { timeoutMs: 30_000 });
+  // The agent's informers start after its registration, and the storage sidecars' after their token:
+  // wait for each count to be reached (on a loaded machine that takes seconds), then for no more.
+  let last = await counts();
+  await until('every component to watch', async () => {
+    last = await counts();
+    return Object.entries(expected).every(([k, n]) => last[k as keyof typeof last] >= n);
+  }, { timeoutMs: 30_000 }).catch((e) => {
+    throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+  });
   await new Promise((r) => setTimeout(r, 1000)); // let any extra watch show up, were there one
   assert.deepEqual(await counts(), expected);
   // A deployment's pods change nothing: no informer is per object.

@@ -115,12 +115,19 @@ export interface HostAgent {
   destroy(): Promise<void>;
 }
 
+/** A test's own agent flags; the ingress controller (ports 80 and 443 of the host) is off unless the test asks for it, so a Service on those ports is what answers there. */
+function agentArgs(own: string[]): string[] {
+  const out = [...own];
+  for (const flag of ['--ingress-http-port', '--ingress-https-port']) if (!own.includes(flag)) out.push(flag, 'off');
+  return out;
+}
+
 /**
  * Starts `gifee agent` inside a host, joined to the server with its node token; the images (OCI
  * tars) are imported into the agent's data dir first. Resolves once the process runs; wait for
  * the Node with kubectl.
  */
-export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { server: string; serverDataDir: string; images: string[]; env?: Record<string, string> }): Promise<HostAgent> {
+export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { server: string; serverDataDir: string; images: string[]; env?: Record<string, string>; args?: string[] }): Promise<HostAgent> {
   const dataDir = await mkdtemp(join(tmpdir(), `gifee-${host.name}-`));
   try {
     for (const image of o.images) await run(process.execPath, [...cli(), 'images', 'import', '--data-dir', dataDir, image], { cwd: repoRoot });
@@ -132,7 +139,7 @@ export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { serv
   // the root namespace by mistake, it must not touch a real gifee0.
   const bridge = `${host.name.replace(/-h(\d+)$/, 'p$1')}`.slice(0, 15);
   const nodeName = host.name;
-  const argv = hosts.inHost(host, [process.execPath, ...cli(), 'agent', '--server', o.server, '--token-file', join(o.serverDataDir, 'node-token'), '--data-dir', dataDir, '--node-name', nodeName, '--node-ip', host.ip, '--kubelet-port', '10250', '--bridge', bridge]);
+  const argv = hosts.inHost(host, [process.execPath, ...cli(), 'agent', '--server', o.server, '--token-file', join(o.serverDataDir, 'node-token'), '--data-dir', dataDir, '--node-name', nodeName, '--node-ip', host.ip, '--kubelet-port', '10250', '--bridge', bridge, ...agentArgs(o.args ?? [])]);
   let log = '';
   let proc: ChildProcess | undefined = spawn(argv[0], argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(o.env ?? {}) } });
   proc.stdout!.on('data', (d) => (log += d));
