@@ -38,10 +38,14 @@ test('each identity of a server (controllers; scheduler; the agent) keeps one wa
   // The agent's informers start after its registration, and the storage sidecars' after their token:
   // wait for each count to be reached (on a loaded machine that takes seconds), then for no more.
   let last = await counts();
-  await until('every component to watch', async () => {
-    last = await counts();
-    return Object.entries(expected).every(([k, n]) => last[k as keyof typeof last] >= n);
-  }, { timeoutMs: 30_000 }).catch((e) => {
+  await until(
+    'every component to watch',
+    async () => {
+      last = await counts();
+      return Object.entries(expected).every(([k, n]) => last[k as keyof typeof last] >= n);
+    },
+    { timeoutMs: 30_000 },
+  ).catch((e) => {
     throw new Error(`${e.message}: ${JSON.stringify(last)}`);
   });
   await new Promise((r) => setTimeout(r, 1000)); // let any extra watch show up, were there one
