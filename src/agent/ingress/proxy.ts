@@ -1,4 +1,5 @@
-// The ingress data plane: Node's http/https servers in front of the routing table. Each request is
+// The ingress data plane: Node's http server (plain HTTP) and http2 secure server (HTTP/2 and
+// HTTP/1.1 on TLS) in front of the routing table. Each request is
 // routed by Host and path, redirected to HTTPS when its host has TLS, and sent straight to one of the
 // Service's pods (round robin) over kept-alive connections. Connection refusals (a pod going away)
 // and stale kept-alive sockets are retried on the next pod; that is safe because request bodies are
