@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
-import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHost, type TestHosts } from '../helpers/hosts.js';
+import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHost, type TestHosts, untilWithAgentLogs } from '../helpers/hosts.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'node agents need Linux and root (runc, mounts, network namespaces)' : false;
 
@@ -22,30 +22,7 @@ let client: TestHost;
 const agents: HostAgent[] = [];
 const clusterCIDR = `10.${60 + Math.floor(Math.random() * 30)}.0.0/16`;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const logs = agents
-    .map(
-      (a) =>
-        `--- ${a.nodeName}\n${a
-          .logs()
-          .split('\n')
-          .filter((l) => /"level":"(warn|error)"/.test(l))
-          .slice(-15)
-          .join('\n')}`,
-    )
-    .join('\n');
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs}`);
-};
+const until = untilWithAgentLogs(agents, 500);
 
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c!.kubectl(args, o);
 const jp = async (what: string, path: string) => (await k(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;

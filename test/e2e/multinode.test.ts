@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
-import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHosts } from '../helpers/hosts.js';
+import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHosts, untilWithAgentLogs } from '../helpers/hosts.js';
 
 const run = promisify(execFile);
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'node agents need Linux and root (runc, mounts, network namespaces)' : false;
@@ -22,30 +22,7 @@ const agents: HostAgent[] = [];
 // Pod CIDRs only exist inside the hosts' namespaces; still, keep clear of other tests' ranges (10.100-10.249).
 const clusterCIDR = `10.${60 + Math.floor(Math.random() * 30)}.0.0/16`;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const logs = agents
-    .map(
-      (a) =>
-        `--- ${a.nodeName}\n${a
-          .logs()
-          .split('\n')
-          .filter((l) => /"level":"(warn|error)"/.test(l))
-          .slice(-15)
-          .join('\n')}`,
-    )
-    .join('\n');
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs}`);
-};
+const until = untilWithAgentLogs(agents);
 
 const podRoutes = async (a: HostAgent) =>
   (await hosts!.exec(a.host, 'ip', ['-4', 'route', 'show', 'proto', '77'])).stdout

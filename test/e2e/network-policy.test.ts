@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
-import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHosts } from '../helpers/hosts.js';
+import { createHosts, serveOnBridge, startHostAgent, type HostAgent, type TestHosts, untilWithAgentLogs } from '../helpers/hosts.js';
 
 const run = promisify(execFile);
 /** The compiled gifee CLI (this file runs as dist/test/e2e/network-policy.test.js). */
@@ -26,30 +26,7 @@ const agents: HostAgent[] = [];
 // Pod CIDRs exist only inside the hosts' namespaces; clear of other tests' ranges.
 const clusterCIDR = `10.${30 + Math.floor(Math.random() * 30)}.0.0/16`;
 
-const until = async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  const logs = agents
-    .map(
-      (a) =>
-        `--- ${a.nodeName}\n${a
-          .logs()
-          .split('\n')
-          .filter((l) => /"level":"(warn|error)"|network polic/.test(l))
-          .slice(-15)
-          .join('\n')}`,
-    )
-    .join('\n');
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs}`);
-};
+const until = untilWithAgentLogs(agents);
 
 // Every pod runs the same servers: busybox httpd on 8080 (named http), 9090 (named metrics) and 7001.
 const SERVE = 'mkdir -p /w && echo hello-$(hostname) > /w/index.html && for p in 8080 9090 7001; do httpd -p $p -h /w; done; exec sleep 1000000';

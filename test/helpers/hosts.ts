@@ -171,3 +171,35 @@ export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { serv
     },
   };
 }
+
+/**
+ * A wait for multi-host tests: polls `fn` every `intervalMs` until it holds or `ms` pass, and on a
+ * timeout names the last error and each agent's latest warnings and errors (what went wrong on the
+ * nodes is rarely visible from kubectl).
+ */
+export function untilWithAgentLogs(agents: readonly HostAgent[], intervalMs = 300) {
+  return async (what: string, fn: () => Promise<boolean>, ms = 90_000) => {
+    const end = Date.now() + ms;
+    let last: unknown;
+    while (Date.now() < end) {
+      try {
+        if (await fn()) return;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+    const logs = agents
+      .map(
+        (a) =>
+          `--- ${a.nodeName}\n${a
+            .logs()
+            .split('\n')
+            .filter((l) => /"level":"(warn|error)"/.test(l))
+            .slice(-15)
+            .join('\n')}`,
+      )
+      .join('\n');
+    throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${logs}`);
+  };
+}
