@@ -72,6 +72,14 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   const server = https.createServer({ ...identity, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
   limitConnections(server, limits);
   cutSilentConnections(server, limits.headerTimeoutMs);
+  // Every raw connection, so close ends them all: closeAllConnections misses one still in its TLS
+  // handshake (its SNI callback waiting on a serving certificate), which then held close for as long
+  // as the client kept it alive.
+  const connections = new Set<Duplex>();
+  server.on('connection', (socket: Duplex) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
@@ -198,8 +206,10 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     close: async () => {
       for (const s of upgraded) s.destroy();
       for (const ws of [...channelWss.clients, ...tunnelWss.clients]) ws.terminate();
+      const closed = new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      for (const s of connections) s.destroy();
+      await closed;
     },
   };
 }
