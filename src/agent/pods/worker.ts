@@ -24,7 +24,7 @@ import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
 import { forbiddenSysctl } from '../security/sysctls.js';
-import { cleanupVolumes, prepareVolumes, refreshVolume, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
+import { cleanupVolumes, prepareVolumes, refreshVolume, volumesNeedPodIP, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
 import { containerDevices } from '../volumes/container-devices.js';
 import type { VolumeError } from '../volumes/volume-error.js';
@@ -352,28 +352,27 @@ export class PodWorker {
       if (pod.spec.hostUsers === false && !this.sandbox) {
         throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
       }
+      let early: Promise<void> | undefined;
       if (!this.sandbox) {
         // A RuntimeClass whose handler this node lacks: no sandbox, never runc in its place.
         const handlerProblem = await checkRuntimeClass(pod.spec.runtimeClassName, (this.d.runtimeClasses ??= cachedRuntimeClassLookup(this.d.client)));
         if (handlerProblem) throw Object.assign(new Error(handlerProblem), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${handlerProblem}` });
         await mkdir(this.dir, { recursive: true });
-        let netnsPath: string | undefined;
-        // The process runtime has no network namespaces: its pods are on the host's network.
-        if (pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork) this.podIP = this.d.hostIP;
-        else {
-          const net = await this.d.network.setup(this.uid).catch((e: Error) => {
-            throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
-          });
-          netnsPath = net.netnsPath;
-          this.podIP = net.ip;
+        // Volumes are mounted while the network and sandbox are set up, as the kubelet's volume
+        // manager mounts them before the sandbox: a claim's stage and publish no longer wait for CNI.
+        // Not when a downward API file needs the pod's IP, which the network setup gives.
+        early = !this.volumes && !volumesNeedPodIP(pod) ? this.mountVolumes() : undefined;
+        early?.catch(() => undefined);
+        try {
+          await this.createSandbox(pod);
+        } catch (e) {
+          await early?.catch(() => undefined);
+          throw e;
         }
-        this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids });
-        this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
+        await early;
       }
-      if (!this.volumes) {
-        this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
-          throw Object.assign(e, { reason: 'FailedMount', msg: (e as VolumeError).eventMessage ?? `MountVolume.SetUp failed: ${e.message}` });
-        });
+      if (early || !this.volumes) {
+        if (!this.volumes) await this.mountVolumes();
         this.scheduleVolumeRefresh();
       } else await this.refreshDueVolumes();
       if (this.sandboxError) this.sandboxError = undefined;
@@ -390,6 +389,30 @@ export class PodWorker {
       this.wakeIn(2000);
       return false;
     }
+  }
+
+  /** Network, runtime sandbox and the pod's /etc files. */
+  private async createSandbox(pod: Pod) {
+    let netnsPath: string | undefined;
+    // The process runtime has no network namespaces: its pods are on the host's network.
+    if (pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork) this.podIP = this.d.hostIP;
+    else {
+      const net = await this.d.network.setup(this.uid).catch((e: Error) => {
+        throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
+      });
+      netnsPath = net.netnsPath;
+      this.podIP = net.ip;
+    }
+    this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids });
+    this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
+  }
+
+  /** Every volume of the pod, once; a failure is FailedMount and is tried again at the next sync. */
+  private async mountVolumes() {
+    const pod = this.pod;
+    this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
+      throw Object.assign(e, { reason: 'FailedMount', msg: (e as VolumeError).eventMessage ?? `MountVolume.SetUp failed: ${e.message}` });
+    });
   }
 
   private async startWithBackoff(r: ContainerRecord) {

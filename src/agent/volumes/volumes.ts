@@ -228,6 +228,12 @@ function pick(data: Record<string, Buffer>, items: { key: string; path: string; 
   return out;
 }
 
+/** Whether a downward API file (plain or projected) shows the pod's IP, known only once its network is set up. */
+export function volumesNeedPodIP(pod: Pod): boolean {
+  const needs = (items: DownwardItem[] | undefined) => (items ?? []).some((it) => /^status\.podIPs?$/.test(it.fieldRef?.fieldPath ?? ''));
+  return (pod.spec.volumes ?? []).some((v) => needs(v.downwardAPI?.items) || (v.projected?.sources ?? []).some((s) => needs(s.downwardAPI?.items)));
+}
+
 function downward(pod: Pod, items: DownwardItem[], ips: { hostIP: string; podIP: string }): FileEntry[] {
   return items.map((it) => {
     let value = '';
