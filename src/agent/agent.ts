@@ -53,6 +53,7 @@ import { ensureSharedMount } from './runtime/mount-propagation.js';
 import { readKubeletDirRecord, writeKubeletDirRecord } from './csi/kubelet-dir-record.js';
 import { createLocalDriver } from '../csi/local-driver/index.js';
 import { startIngressController, type IngressController } from './ingress/controller.js';
+import { formatIngressListening, NODE_INGRESS_ANNOTATION } from '../api/ingress-class.js';
 
 /** The kubelet's --eviction-pressure-transition-period default. */
 const DEFAULT_PRESSURE_TRANSITION_MS = 5 * 60_000;
@@ -279,6 +280,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       return undefined;
     });
   }
+  // Whether (and where) this node serves Ingresses, for the ingress-status controller to publish its address.
+  const listening = ingress ? formatIngressListening({ httpPort: ingress.httpPort, httpsPort: ingress.httpsPort, bindAddress: o.ingress?.bindAddress }) : '';
+  await client.patch(R.nodes, undefined, nodeName, { metadata: { annotations: { [NODE_INGRESS_ANNOTATION]: listening || null } } }, 'merge').catch((e) => log.warn('could not record on the Node whether its ingress controller listens', { err: e }));
   // Other nodes' pod CIDRs routed via their node IPs (host-gw), so pods reach pods on every node.
   // The process runtime's pods use the host network: nothing to route.
   const routes = runtime.capabilities.podNetwork ? startRouteController({ client, informers, nodeName, dataDir: o.dataDir, bridge: o.bridge, log: log.child({ part: 'routes' }) }) : undefined;

@@ -39,6 +39,7 @@ import { SnapshotController } from './snapshot/snapshot-controller.js';
 import { HorizontalController, type HpaOptions } from './podautoscaler/horizontal.js';
 import { AttachDetachController } from './attachdetach/attachdetach.js';
 import { ServiceLbController } from './servicelb/servicelb.js';
+import { IngressStatusController } from './ingressstatus/ingressstatus.js';
 
 export { CONTROLLER_SERVICE_ACCOUNTS };
 
@@ -130,6 +131,7 @@ export async function startControllerManager(opts: {
     new HorizontalController(as('horizontalpodautoscaling'), factory, log.child({ controller: 'horizontal-pod-autoscaler' }), hpaOptionsOf(opts)),
     new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
     new ServiceLbController(as('servicelb'), factory, log.child({ controller: 'service-lb' }), { lbIPRange: opts.lbIPRange }),
+    new IngressStatusController(as('ingressstatus'), factory, log.child({ controller: 'ingress-status' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

@@ -40,4 +40,6 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   attachdetach: 'attachdetach-controller',
   // Kubernetes' service (load balancer) controller's account.
   servicelb: 'service-controller',
+  // gifee's: where the built-in ingress controller serves (no Kubernetes counterpart).
+  ingressstatus: 'ingress-status-controller',
 } as const;

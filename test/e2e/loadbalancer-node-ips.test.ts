@@ -26,6 +26,7 @@ const until = untilWithAgentLogs(agents, 500);
 
 const k = (args: string[], o?: { input?: string; allowFail?: boolean }) => c!.kubectl(args, o);
 const jp = async (what: string, path: string) => (await k(['get', ...what.split(' '), '-o', `jsonpath=${path}`], { allowFail: true })).stdout;
+const INGRESS_PORT = 8088;
 const ingressOf = (svc: string) => jp(`service ${svc}`, '{.status.loadBalancer.ingress[*].ip}');
 const curlFrom = async (h: TestHost, url: string) => (await hosts!.exec(h, 'curl', ['-s', '--max-time', '3', url]).catch(() => ({ stdout: '' }))).stdout.trim();
 const events = async (svc: string) => (await k(['get', 'events', '--field-selector', `involvedObject.name=${svc}`, '-o', 'jsonpath={range .items[*]}{.type} {.reason}: {.message}{"\\n"}{end}'])).stdout;
@@ -57,7 +58,8 @@ before(async () => {
   client = hosts.hosts[2];
   c = await startCluster({ extraArgs: ['--bind-address', '0.0.0.0', '--cluster-cidr', clusterCIDR] });
   const server = await serveOnBridge(c, hosts.bridge.ip);
-  for (const h of hosts.hosts.slice(0, 2)) agents.push(await startHostAgent(hosts, h, { server, serverDataDir: c.dataDir, images: [images.web1, images.busybox] }));
+  // The ingress controllers on a port of their own (80 is the LoadBalancer tests'): on the first node only, so the Ingress's status lists just it.
+  for (const [i, h] of hosts.hosts.slice(0, 2).entries()) agents.push(await startHostAgent(hosts, h, { server, serverDataDir: c.dataDir, images: [images.web1, images.busybox], args: i === 0 ? ['--ingress-http-port', String(INGRESS_PORT)] : [] }));
   await until('two nodes Ready', async () => (await jp('nodes', '{.items[*].status.conditions[?(@.type=="Ready")].status}')) === 'True True');
 });
 
@@ -128,4 +130,22 @@ test('externalIPs: a ClusterIP Service answers on an outside address routed to a
   const bad = await k(['expose', 'deployment', 'web', '--name=ext-lo', '--port=83', '--target-port=8080', '--external-ip', '127.0.0.2'], { allowFail: true });
   assert.match(bad.stderr, /spec\.externalIPs\[0\]: Invalid value: "127\.0\.0\.2": may not be in the loopback range/);
   await k(['delete', 'service', 'ext']);
+});
+
+test('an Ingress gets the address of the nodes whose ingress controller listens, and answers there', { skip }, async () => {
+  const [a1, a2] = agents;
+  assert.equal(await jp(`node ${a1.nodeName}`, '{.metadata.annotations.ingress\\.gifee\\.dev/listening}'), `http=${INGRESS_PORT}`);
+  assert.equal(await jp(`node ${a2.nodeName}`, '{.metadata.annotations.ingress\\.gifee\\.dev/listening}'), '');
+  await k(['create', 'ingress', 'shop', '--rule=shop.example/*=web:80', '--class=gifee']);
+  await until('the first node in the Ingress status', async () => (await jp('ingress shop', '{.status.loadBalancer.ingress[*].ip}')) === a1.host.ip, 30_000);
+  const shown = (await k(['get', 'ingress', 'shop', '--no-headers'])).stdout;
+  assert.match(shown, new RegExp(`shop\\s+gifee\\s+shop\\.example\\s+${a1.host.ip.replace(/\./g, '\\.')}\\s+80`), shown);
+  const viaIngress = async () => (await hosts!.exec(client, 'curl', ['-s', '--max-time', '3', '--resolve', `shop.example:${INGRESS_PORT}:${a1.host.ip}`, `http://shop.example:${INGRESS_PORT}/`]).catch(() => ({ stdout: '' }))).stdout.trim();
+  await until('the app answers through the Ingress at that address', async () => /^web-/.test(await viaIngress()), 30_000);
+  // Another class's Ingress is not ours to publish.
+  await k(['create', 'ingress', 'theirs', '--rule=shop.example/*=web:80', '--class=nginx']);
+  await k(['delete', 'ingress', 'shop']);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(await jp('ingress theirs', '{.status.loadBalancer.ingress}'), '');
+  await k(['delete', 'ingress', 'theirs']);
 });

@@ -14,11 +14,10 @@
 // Ingress says nginx.ingress.kubernetes.io/ssl-redirect: "false".
 
 import { GIFEE_INGRESS_CLASS, GIFEE_INGRESS_CONTROLLER } from '../../api/auth/ingress-controller.js';
+import { isGifeeIngress } from '../../api/ingress-class.js';
 
 export const CONTROLLER_NAME = GIFEE_INGRESS_CONTROLLER;
 export const CLASS_NAME = GIFEE_INGRESS_CLASS;
-const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
-const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 const SSL_REDIRECT_ANNOTATIONS = ['nginx.ingress.kubernetes.io/ssl-redirect', 'ingress.gifee.dev/ssl-redirect'];
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
@@ -91,14 +90,8 @@ interface IngressClassLike {
   spec?: { controller?: string };
 }
 
-/** Whether an Ingress is ours: its class is one of ours, or it names none and one of ours is the default. */
-export function isOurs(ing: IngressLike, classes: readonly IngressClassLike[]): boolean {
-  const ours = classes.filter((c) => c.spec?.controller === CONTROLLER_NAME).map((c) => c.metadata?.name ?? '');
-  const name = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.[LEGACY_CLASS_ANNOTATION];
-  if (name !== undefined && name !== '') return ours.includes(name);
-  const defaults = classes.filter((c) => c.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
-  return defaults.length > 0 && defaults.every((c) => c.spec?.controller === CONTROLLER_NAME);
-}
+/** Whether an Ingress is ours (the rule the ingress-status controller shares). */
+export const isOurs = isGifeeIngress;
 
 const keyOf = (i: IngressLike) => `${i.metadata?.namespace ?? ''}/${i.metadata?.name ?? ''}`;
 

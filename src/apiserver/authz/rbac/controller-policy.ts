@@ -94,6 +94,8 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(['update', 'patch'], ['snapshot.storage.k8s.io'], ['volumesnapshots/status']),
   ]),
   controller('service-controller', [rule(['get', 'list', 'watch'], [''], ['services']), rule(['patch', 'update'], [''], ['services/status']), rule(['list', 'watch'], [''], ['nodes']), rule(['list', 'watch'], ['discovery.k8s.io'], ['endpointslices'])]),
+  // gifee: publishes where its built-in ingress controller serves Ingresses (status.loadBalancer), from the nodes that listen.
+  controller('ingress-status-controller', [rule(['get', 'list', 'watch'], ['networking.k8s.io'], ['ingresses', 'ingressclasses']), rule(['patch', 'update'], ['networking.k8s.io'], ['ingresses/status']), rule(['list', 'watch'], [''], ['nodes'])]),
   controller('service-account-controller', [rule(['create'], [''], ['serviceaccounts'])]),
   controller('statefulset-controller', [
     rule(['list', 'watch'], [''], ['pods']),
