@@ -4,7 +4,7 @@
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -170,6 +170,60 @@ if (!existsSync(etcdBinary())) {
     assert.equal(r.objects, 30);
     assert.equal(r.batches, 6);
     assertSameInOrder(before, await etcdItems());
+  });
+
+  test('batches are bounded by bytes as well as keys; a value larger than the byte bound travels alone', async () => {
+    const dir = await dataDir();
+    const s = new SqliteStore(join(dir, 'state.db'));
+    for (let i = 0; i < 6; i++) await s.create(`/registry/core/configmaps/default/c${i}`, JSON.stringify({ pad: 'x'.repeat(i === 3 ? 5000 : 250) }));
+    await s.close();
+    const r = await migrateSqliteToEtcd({ dataDir: dir, etcdEndpoints: etcd.endpoints, batchBytes: 1000 });
+    assert.ok(r.migrated);
+    // c0+c1+c2 fit in 1000 bytes, c3 alone, c4+c5.
+    assert.equal(r.batches, 3);
+    assert.equal((await etcdItems()).length, 6);
+  });
+
+  test('stopped after the copy was marked done but before the rename: a rerun verifies again and renames', async () => {
+    const dir = await dataDir();
+    const before = await fillStore(dir, 6);
+    const first = await migrateSqliteToEtcd({ dataDir: dir, etcdEndpoints: etcd.endpoints });
+    assert.ok(first.migrated);
+    // The same store back under its name is what a stop between the done record and the rename leaves.
+    await copyFile(first.renamedTo, join(dir, 'state.db'));
+    const again = await migrateSqliteToEtcd({ dataDir: dir, etcdEndpoints: etcd.endpoints });
+    assert.ok(again.migrated);
+    assert.equal(again.batches, 0);
+    assert.equal(again.resumed, true);
+    assert.notEqual(again.renamedTo, first.renamedTo, 'an earlier migrated file is never overwritten');
+    assert.ok(existsSync(first.renamedTo) && existsSync(again.renamedTo));
+    assertSameInOrder(before, await etcdItems());
+  });
+
+  test('a write to the SQLite store while it is being copied is refused, never acknowledged and lost', async () => {
+    const dir = await dataDir();
+    await fillStore(dir, 4);
+    let attempted: PromiseSettledResult<KeyValue> | undefined;
+    const r = await migrateSqliteToEtcd({
+      dataDir: dir,
+      etcdEndpoints: etcd.endpoints,
+      batchKeys: 2,
+      afterBatch: async () => {
+        if (attempted) return;
+        // A second server on the same file: its write waits for the lock (busy_timeout), then fails.
+        const other = new SqliteStore(join(dir, 'state.db'));
+        [attempted] = await Promise.allSettled([other.create('/registry/core/configmaps/ns0/sneaked', '{}')]);
+        await other.close().catch(() => {});
+      },
+    });
+    assert.ok(r.migrated);
+    assert.equal(attempted?.status, 'rejected');
+    assert.match(String((attempted as PromiseRejectedResult).reason), /locked|busy/i);
+    assert.equal(r.objects, 4);
+    assert.equal(await client.get('/registry/core/configmaps/ns0/sneaked').string(), null);
+    const old = new SqliteStore(r.renamedTo);
+    assert.equal(await old.get('/registry/core/configmaps/ns0/sneaked'), null);
+    await old.close();
   });
 
   test('a partial copy of a store that changed since, or extra keys beside a partial copy, are refused', async () => {
