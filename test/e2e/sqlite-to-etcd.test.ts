@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,8 @@ test('a SQLite cluster started on an empty etcd moves into it: same objects and 
   clusters.push(ha);
   assert.match(ha.logs(), /migrated the SQLite store into etcd/);
   assert.equal(existsSync(join(data, 'state.db')), false);
-  assert.ok(existsSync(join(data, 'state.db.migrated-to-etcd')));
+  // Still every Secret of the cluster: as private as state.db was.
+  assert.equal((await stat(join(data, 'state.db.migrated-to-etcd'))).mode & 0o777, 0o600);
   for (const [kind, items] of Object.entries(before)) assert.deepEqual(await metas(ha, kind), items, kind);
   const secret = JSON.parse((await ha.kubectl(['get', 'secret', 'creds', '-n', 'moving', '-o', 'json'])).stdout);
   assert.equal(Buffer.from(secret.data.password, 'base64').toString(), 's3cret');
