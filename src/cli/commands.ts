@@ -43,7 +43,7 @@ export const SERVER_FLAG_TABLE: FlagTable = {
   port: { type: 'string', value: 'N', help: 'HTTPS port of the API server', default: '6443' },
   'bind-address': { type: 'string', value: 'ADDR', help: 'address to listen on', default: '0.0.0.0' },
   store: { type: 'string', value: 'sqlite|etcd', help: 'store backend', default: 'sqlite, embedded' },
-  'etcd-endpoints': { type: 'string', value: 'URLS', help: 'comma-separated etcd client URLs (with --store etcd)' },
+  'etcd-endpoints': { type: 'string', value: 'URLS', help: 'comma-separated etcd client URLs (with --store etcd; a SQLite store in the data dir moves into an empty etcd first)' },
   'compaction-interval': { type: 'string', value: 'D', help: 'how often to compact store history (default 5m; 0 disables)' },
   'no-controllers': { type: 'boolean', help: 'do not run the controllers in this process' },
   'no-agent': { type: 'boolean', help: 'do not run a node agent in this process' },

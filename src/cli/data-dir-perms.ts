@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { Logger } from '../util/log.js';
 
 /** Files under the data dir that carry secrets (relative paths); those present are made 0600. */
-const SECRET_FILES = ['state.db', 'state.db-wal', 'state.db-shm', 'node-token', 'kubeconfig', join('pki', 'node-token')];
+// state.db.migrated-to-etcd: the SQLite store after a move to etcd (store/migrate/), kept as a way back.
+const SECRET_FILES = ['state.db', 'state.db-wal', 'state.db-shm', 'state.db.migrated-to-etcd', 'node-token', 'kubeconfig', join('pki', 'node-token')];
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 

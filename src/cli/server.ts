@@ -172,6 +172,15 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const identities = await componentCerts(cfg.dataDir, pki.ca);
   const aggregation = await (await import('./aggregator-flags.js')).loadAggregation(cfg.dataDir, cfg.aggregator);
   started.check();
+  // A data dir that still holds a SQLite store moves into the (empty) etcd first, so the cluster it ran
+  // goes on; an etcd that already holds another cluster stops the start-up, saying why and what to do.
+  if (cfg.store === 'etcd' && cfg.etcdEndpoints.length > 0) {
+    const { migrateSqliteToEtcd } = await import('../store/migrate/sqlite-to-etcd.js');
+    await migrateSqliteToEtcd({ dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'migration' }) }).catch((e: Error) => {
+      throw new UsageError(`cannot move the SQLite store in ${cfg.dataDir} into etcd: ${e.message}`);
+    });
+    started.check();
+  }
   const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
   });
