@@ -26,7 +26,7 @@ import { NodeRegistration } from './node/registration.js';
 import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
 import { ProcessRuntime } from './runtime/process.js';
-import { startStreamServer } from './streams/server.js';
+import { startStreamServer, type StreamServerLimits } from './streams/server.js';
 import { StreamAuth } from './streams/auth.js';
 import { apiAccessReviews } from './streams/access-reviews.js';
 import { PodStreamTarget } from './streams/pod-target.js';
@@ -99,6 +99,8 @@ export interface AgentOptions {
   kubeletDir?: string;
   /** The ingress controller's listeners (docs/ingress.md); unset: no ingress controller on this node. */
   ingress?: { httpPort?: number; httpsPort?: number; bindAddress?: string };
+  /** Limits of the HTTPS port (--kubelet-max-connections...); unset ones are DEFAULT_STREAM_LIMITS. */
+  streamLimits?: Partial<StreamServerLimits>;
   log: Logger;
 }
 
@@ -266,7 +268,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // The kubelet's /stats/summary, /metrics/resource and /metrics/cadvisor, from the pods' cgroups and the node's /proc.
   const statsCollector = new StatsCollector({ nodeName, pods: () => pods.statsTargets(), cgroupParent: 'gifee', processFallback: !runtime.capabilities.cgroups, nodefsPath: o.dataDir, imagefsPath: join(o.dataDir, 'images') });
   const stats = agentStatsEndpoints(statsCollector, log.child({ part: 'stats' }));
-  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
+  const streams = await startStreamServer({ host: '0.0.0.0', port: o.port, tls: o.tls, limits: o.streamLimits, auth, target: new PodStreamTarget(pods, runtime), stats, log: log.child({ part: 'streams' }) });
   registration.setPort(streams.port);
   await registration.register();
   // The controller-side CSI sidecars (provisioner, deleter, resizer, attacher) for this node's drivers

@@ -14,6 +14,7 @@ import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import type { CsiSettings } from './csi-flags.js';
 import type { IngressSettings } from './ingress-flags.js';
+import type { StreamLimitSettings } from './stream-limit-flags.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -39,7 +40,7 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
 }
 
 /** What an agent is told about its node, embedded or joined: identity, network and protection. */
-export interface AgentNodeOptions extends NodeProtection, CsiSettings, IngressSettings {
+export interface AgentNodeOptions extends NodeProtection, CsiSettings, IngressSettings, StreamLimitSettings {
   dataDir: string;
   nodeName?: string;
   nodeIP?: string;
@@ -100,6 +101,7 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     nodeLeaseSeconds: o.nodeLeaseSeconds,
     kubeletDir: o.kubeletDir,
     ingress: o.ingress,
+    streamLimits: o.streamLimits,
     tls: { cert: o.serving.cert, key: o.serving.key, clientCA: o.ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
@@ -204,6 +206,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     nodeLeaseSeconds: o.nodeLeaseSeconds,
     kubeletDir: o.kubeletDir,
     ingress: o.ingress,
+    streamLimits: o.streamLimits,
     tls: { cert: servingPair.cert, key: servingPair.key, clientCA: ca, clientUsers: [KUBELET_CLIENT_USER] },
     restartBackoffMs: o.restartBackoffMs,
     log,

@@ -35,6 +35,11 @@ const AGENT = [
   'ingress-http-port',
   'ingress-https-port',
   'ingress-bind-address',
+  'kubelet-max-connections',
+  'kubelet-max-connections-per-ip',
+  'kubelet-header-timeout',
+  'kubelet-body-timeout',
+  'kubelet-idle-timeout',
 ];
 const SERVICE_ACCOUNTS = ['service-account-issuer', 'api-audiences'];
 const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admission-config-file'];

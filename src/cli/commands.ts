@@ -15,6 +15,7 @@ import { AGGREGATOR_FLAG_TABLE, aggregatorOf } from './aggregator-flags.js';
 import { NODE_PROTECTION_FLAG_TABLE, nodeProtectionOf } from './node-protection-flags.js';
 import { CSI_FLAG_TABLE, csiSettingsOf } from './csi-flags.js';
 import { INGRESS_FLAG_TABLE, ingressSettingsOf } from './ingress-flags.js';
+import { STREAM_LIMIT_FLAG_TABLE, streamLimitsOf } from './stream-limit-flags.js';
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import { defaultStorageClassOf, STORAGE_FLAG_TABLE } from './storage-flags.js';
 import { AUTOSCALING_FLAG_TABLE, autoscalingOf } from './autoscaling-flags.js';
@@ -92,6 +93,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
   NODE_PROTECTION_FLAG_TABLE,
   CSI_FLAG_TABLE,
   INGRESS_FLAG_TABLE,
+  STREAM_LIMIT_FLAG_TABLE,
   STORAGE_FLAG_TABLE,
   SNAPSHOT_FLAG_TABLE,
 ];
@@ -100,7 +102,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
   up: [UP_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
   server: [SERVER_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
-  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, INGRESS_FLAG_TABLE, LOG_FLAG_TABLE, HELP_FLAG],
+  agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, INGRESS_FLAG_TABLE, STREAM_LIMIT_FLAG_TABLE, LOG_FLAG_TABLE, HELP_FLAG],
 };
 
 const TITLES: Record<keyof typeof COMMAND_FLAGS, string> = {
@@ -144,7 +146,18 @@ export function port(v: string | boolean | undefined): number {
 function agentOf(f: Flags) {
   if (f['no-agent']) return undefined;
   const kp = f['kubelet-port'] !== undefined ? port(f['kubelet-port']) : 10250;
-  return { nodeName: f['node-name'] as string | undefined, nodeIP: f['node-ip'] as string | undefined, port: kp, bridge: f.bridge as string | undefined, runtime: runtimeOf(f.runtime), clusterDNS: f['cluster-dns'] as string | undefined, ...nodeProtectionOf(f), ...csiSettingsOf(f), ...ingressSettingsOf(f) };
+  return {
+    nodeName: f['node-name'] as string | undefined,
+    nodeIP: f['node-ip'] as string | undefined,
+    port: kp,
+    bridge: f.bridge as string | undefined,
+    runtime: runtimeOf(f.runtime),
+    clusterDNS: f['cluster-dns'] as string | undefined,
+    ...nodeProtectionOf(f),
+    ...csiSettingsOf(f),
+    ...ingressSettingsOf(f),
+    ...streamLimitsOf(f),
+  };
 }
 
 function storeOf(f: Flags) {

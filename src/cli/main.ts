@@ -6,6 +6,7 @@ import { defaultDataDir, helpOfCommand, optionsOfCommand, port, runtimeOf, serve
 import { nodeProtectionOf } from './node-protection-flags.js';
 import { csiSettingsOf } from './csi-flags.js';
 import { ingressSettingsOf } from './ingress-flags.js';
+import { streamLimitsOf } from './stream-limit-flags.js';
 import { tunablesFromEnv } from './tunables.js';
 import { logSettingsOf } from './log-flags.js';
 import { configureLogging } from '../util/log.js';
@@ -78,6 +79,7 @@ async function main(argv: string[]) {
         ...nodeProtectionOf(f),
         ...csiSettingsOf(f),
         ...ingressSettingsOf(f),
+        ...streamLimitsOf(f),
       });
     }
     case 'kubeconfig': {
