@@ -6,7 +6,7 @@
 
 import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
-import { Informer } from '../client/informer.js';
+import { InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import { isNotFound, RestClient, StatusError, type ClientConfig } from '../client/rest.js';
 import { logger, type Logger } from '../util/log.js';
@@ -85,8 +85,12 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
     });
     log.info('sim nodes registered', { count: opts.count, first: `${prefix}${first}`, last: `${prefix}${first + opts.count - 1}`, ms: Date.now() - started });
 
+    // One factory for this process's caches (nodes, pods), as every other component shares its own.
+    const informers = new InformerFactory(client, log);
+    stopAll.push(() => informers.stop());
     // One node watch: our Ready status if someone else changed it.
-    const nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
+    const nodeScope = informers.scope('sim-nodes');
+    const nodes = nodeScope.informer(R.nodes);
     const onNode = (o: KObject) => {
       if (!ours.has(o.metadata!.name!)) return;
       const n = o as NodeObj;
@@ -107,13 +111,14 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         .catch((e) => log.warn('could not register a deleted sim node again', { node: name, err: e }));
     };
     nodes.addHandlers({ onAdd: onNode, onUpdate: (_, o) => onNode(o), onDelete: onNodeDeleted });
-    nodes.start();
-    stopAll.push(() => nodes.stop());
-    await nodes.waitForSync();
+    nodeScope.start();
+    stopAll.push(() => nodeScope.close());
+    await nodeScope.waitForCacheSync();
 
     const kubeletTarget = kubelet.target;
     const simPods = new SimPods(
       client,
+      informers,
       log,
       (name) => ours.get(name),
       16,

@@ -6,7 +6,9 @@
 // nodes cost one watch, not thousands.
 
 import { SIMULATED_POD_CIDR } from '../api/simulated-nodes.js';
-import { Informer, keyOf } from '../client/informer.js';
+import type { InformerLike } from '../client/informer.js';
+import type { InformerFactory, InformerScope } from '../client/informer-factory.js';
+import { byNodeName, INDEX_NODE_NAME, keyOf } from '../client/indexer.js';
 import { R } from '../client/resources.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
 import { WorkQueue } from '../client/workqueue.js';
@@ -19,7 +21,8 @@ export interface SimNodeInfo {
 }
 
 export class SimPods {
-  private informer: Informer;
+  private scope: InformerScope;
+  private informer: InformerLike;
   private queue = new WorkQueue<string>({ baseDelayMs: 50, maxDelayMs: 30_000 });
   private running = false;
   /** Where each pod of ours runs (by uid): its IP and start, stable across repeated reconciles. */
@@ -29,13 +32,16 @@ export class SimPods {
 
   constructor(
     private client: RestClient,
+    informers: InformerFactory,
     private log: Logger,
     private nodeInfo: (name: string) => SimNodeInfo | undefined,
     private workers = 16,
     /** Told when a pod is gone or its containers stopped (ends log follows, drops its log files). */
     private onPodStopped: (uid: string) => void = () => {},
   ) {
-    this.informer = new Informer(client, R.pods, log.child({ informer: 'pods' }));
+    // The process's shared pod cache, indexed by node: a node's pods (its stats, its endpoint) are an index lookup, not a scan of every pod.
+    this.scope = informers.scope('sim-pods');
+    this.informer = this.scope.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
     const maybe = (p: SimPod) => {
       if (p.spec?.nodeName && this.nodeInfo(p.spec.nodeName)) this.queue.add(keyOf(p));
     };
@@ -48,14 +54,14 @@ export class SimPods {
 
   async start() {
     this.running = true;
-    this.informer.start();
+    this.scope.start();
     for (let i = 0; i < this.workers; i++) void this.work();
-    await this.informer.waitForSync();
+    await this.scope.waitForCacheSync();
   }
 
   stop() {
     this.running = false;
-    this.informer.stop();
+    this.scope.close();
     this.queue.shutdown();
   }
 
@@ -68,7 +74,7 @@ export class SimPods {
   /** The cached pods bound to one node of ours. */
   onNode(node: string): SimPod[] {
     if (!this.nodeInfo(node)) return [];
-    return (this.informer.list() as SimPod[]).filter((p) => p.spec?.nodeName === node);
+    return this.informer.byIndex(INDEX_NODE_NAME, node) as SimPod[];
   }
 
   /** Pods of ours the cache holds (for tests and progress reports). */
