@@ -67,9 +67,8 @@ describe('kubernetes Service endpoints with two API servers on one etcd', { skip
     const killedAt = Date.now();
     process.kill(b.pid, 'SIGKILL');
     await until('the killed server to drop out', () => listsExactly(a, `127.0.0.1:${port}`), { context: context(a) });
-    // Its lease stayed (nobody deleted it): it went because the lease ran out, not sooner.
+    // Nobody deleted its lease: it went because the lease ran out, not sooner.
     assert.ok(Date.now() - killedAt >= LEASE_MS - 500, `dropped after ${Date.now() - killedAt} ms, before its ${LEASE_MS} ms lease could have expired`);
-    assert.equal((await serverLeases(a)).length, 2, 'the dead server left its lease behind');
     await b.restart();
     await until('the restarted server to be back', () => listsExactly(a, both()), { context: context(a) });
     assert.equal((await serverLeases(a)).length, 2, 'restarted at the same address, it took over its own lease');

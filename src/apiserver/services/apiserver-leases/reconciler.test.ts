@@ -1,6 +1,7 @@
 // The reconciler against a real API server and store (SQLite): the server lists itself and holds its
 // lease; a second reconciler (a peer advertising 127.0.0.2 on the same port) joins the list, drops
-// out once its lease expires when it stops without cleaning up (as a killed process), and at once
+// out once its lease expires when it stops without cleaning up (as a killed process; its lease is
+// deleted a lease duration later), and at once
 // when it stops cleanly; nothing is rewritten while the live set stays the same; and the last
 // server's clean stop leaves its address (never an empty list).
 
@@ -68,6 +69,9 @@ test('the server lists itself, a peer joins, and an abruptly stopped peer drops 
   const stoppedAt = Date.now();
   await wait('the peer to drop out', async () => JSON.stringify(await both()) === JSON.stringify([['127.0.0.1'], ['127.0.0.1']]));
   assert.ok(Date.now() - stoppedAt >= timing.leaseDurationMs - 500, 'not before its lease expired');
+  // A lease duration after it expired, the server deletes the dead one's lease.
+  const def = server.state.registry.byResource('coordination.k8s.io', 'v1', 'leases')!;
+  await wait('the expired lease to be collected', async () => (await server.state.objects(def).get('kube-system', p.leaseName)) === null);
 });
 
 test('a clean stop takes the address out at once and deletes its lease', async () => {

@@ -7,7 +7,8 @@
 //
 // Every server reconciles, none is elected (as in Kubernetes): a server alone keeps itself listed
 // without waiting for an election, and since all plan the same list from the same leases, a write
-// happens only when the live set changes. Store errors are logged and retried next round, never
+// happens only when the live set changes. Leases expired for a further lease duration are deleted.
+// Store errors are logged and retried next round, never
 // thrown into the server.
 
 import { randomUUID } from 'node:crypto';
@@ -18,7 +19,7 @@ import { ApiError } from '../../../api/errors.js';
 import type { Logger } from '../../../util/log.js';
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
-import { ADDRESS_ANNOTATION, type Endpoint, IDENTITY_LABEL, IDENTITY_VALUE, leaseNameFor, planEndpoints, PORT_ANNOTATION } from './plan.js';
+import { ADDRESS_ANNOTATION, type Endpoint, IDENTITY_LABEL, IDENTITY_VALUE, leaseNameFor, parseLease, planEndpoints, PORT_ANNOTATION } from './plan.js';
 import { writeKubernetesEndpoints } from './write-endpoints.js';
 
 export interface EndpointLeaseOptions {
@@ -33,6 +34,8 @@ export interface EndpointLeaseOptions {
 const NS = 'kube-system';
 /** Leases read per round: kube-system holds a few leader-election leases beside these. */
 const LIST_LIMIT = 1000;
+/** Expired leases deleted per round, at most. */
+const GC_PER_ROUND = 10;
 /** A clean stop's removal may take at most this long (the server's own shutdown budget is 2.5 s). */
 const STOP_BOUND_MS = 1500;
 
@@ -134,12 +137,44 @@ export class EndpointLeaseReconciler {
   private async reconcile(includeSelf: boolean) {
     const page = await this.state.objects(this.leaseDef()).list(NS, { limit: LIST_LIMIT });
     if (page.continueKey) this.log.warn('more leases in kube-system than one round reads; later ones are not seen', { limit: LIST_LIMIT });
-    const desired = planEndpoints({ leases: page.items, now: Date.now(), self: this.self, includeSelf, maxServers: this.maxServers });
-    if (!desired) return;
-    const written = await writeKubernetesEndpoints(this.state, desired);
-    const plan = `${desired.addresses.join(',')}:${desired.port}`;
-    if (written.length || plan !== this.lastPlan) this.log.info('kubernetes endpoints', { addresses: desired.addresses, port: desired.port, written });
-    this.lastPlan = plan;
+    const now = Date.now();
+    const desired = planEndpoints({ leases: page.items, now, self: this.self, includeSelf, maxServers: this.maxServers });
+    if (desired) {
+      const written = await writeKubernetesEndpoints(this.state, desired);
+      const plan = `${desired.addresses.join(',')}:${desired.port}`;
+      if (written.length || plan !== this.lastPlan) this.log.info('kubernetes endpoints', { addresses: desired.addresses, port: desired.port, written });
+      this.lastPlan = plan;
+    }
+    await this.collectExpired(page.items, now);
+  }
+
+  /**
+   * Delete leases of servers gone for longer than a lease duration past their expiry (as Kubernetes'
+   * apiserver lease garbage collector), a few per round: a server that died or moved address leaves
+   * no lease behind for good. Only leases this reconciler understands (plan.ts parseLease); each
+   * delete carries the revision it read, so a lease renewed meanwhile stays, and another server
+   * deleting it first is no error.
+   */
+  private async collectExpired(items: KObject[], now: number) {
+    const leases = this.state.objects(this.leaseDef());
+    let deleted = 0;
+    for (const o of items) {
+      if (deleted >= GC_PER_ROUND) return;
+      const l = parseLease(o);
+      const name = o.metadata?.name;
+      if (!l || !name || name === this.leaseName || l.expiresAt + this.durationMs > now) continue;
+      const revision = Number(o.metadata?.resourceVersion);
+      if (!Number.isSafeInteger(revision)) continue;
+      try {
+        await leases.delete(NS, name, revision);
+        deleted++;
+        this.log.info('deleted an expired API server lease', { lease: `${NS}/${name}`, address: l.address, port: l.port });
+      } catch (e) {
+        if (e instanceof ApiError && (e.reason === 'NotFound' || e.reason === 'Conflict')) continue;
+        this.log.warn('could not delete an expired API server lease', { lease: `${NS}/${name}`, err: (e as Error).message });
+        return;
+      }
+    }
   }
 
   /**
