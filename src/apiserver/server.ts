@@ -343,9 +343,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   if (saTokens) await ensureDefaultServiceAccounts(state);
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
-  await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, port });
-  // This server's lease, and the kubernetes Service's endpoints listing every live server, itself included.
-  const endpointLeases = new EndpointLeaseReconciler(state, { address: advertise, port }, log.child({ component: 'apiserver-leases' }), opts.endpointLeases);
+  const ensureService = () => ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, port });
+  await ensureService();
+  // This server's lease, and the kubernetes Service's endpoints listing every live server, itself
+  // included; each round also puts back the kubernetes Service if someone deleted it.
+  const endpointLeases = new EndpointLeaseReconciler(state, { address: advertise, port }, log.child({ component: 'apiserver-leases' }), opts.endpointLeases, ensureService);
   await endpointLeases.start();
   // As Kubernetes without --service-account-jwks-uri: the keys are at this server's external address.
   if (saTokens && !opts.serviceAccounts?.jwksUri) saTokens.jwksUri = `https://${advertise.includes(':') ? `[${advertise}]` : advertise}:${port}/openid/v1/jwks`;

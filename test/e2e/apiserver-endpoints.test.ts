@@ -2,7 +2,8 @@
 // `gifee server` processes on one etcd, at 127.0.0.1 and 127.0.0.2 on one port, each with its
 // identity Lease in kube-system. Both are listed in the Endpoints and the EndpointSlice; one killed
 // -9 drops out once its lease expired (short leases through GIFEE_APISERVER_LEASE_*); restarted, it
-// is back; stopped cleanly, it deletes its lease and takes its own address out on the way down.
+// is back; stopped cleanly, it deletes its lease and takes its own address out on the way down. A
+// deleted kubernetes Service is put back by the servers' next round.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,6 +62,14 @@ describe('kubernetes Service endpoints with two API servers on one etcd', { skip
       assert.equal(l.spec.leaseDurationSeconds, LEASE_MS / 1000);
       assert.ok(l.spec.holderIdentity.startsWith(`${l.metadata.name}_`));
     }
+  });
+
+  test('a deleted kubernetes Service is put back with its ClusterIP', async () => {
+    const ip = (await a.kubectl(['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'])).stdout;
+    assert.match(ip, /^10\.43\.0\.1$/);
+    await a.kubectl(['delete', 'service', 'kubernetes']);
+    await until('the kubernetes Service back', async () => (await b.kubectl(['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}'], { allowFail: true })).stdout === ip);
+    assert.ok(await listsExactly(a, both()), 'its endpoints still list both servers');
   });
 
   test('a server killed -9 drops out once its lease expired, and is back when it restarts', async () => {

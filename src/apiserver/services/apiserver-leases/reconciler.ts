@@ -58,6 +58,8 @@ export class EndpointLeaseReconciler {
     private self: Endpoint,
     private log: Logger,
     opts: EndpointLeaseOptions = {},
+    /** Puts the kubernetes Service back if it is gone, each round (as kube-apiserver's bootstrap controller). */
+    private ensureService: () => Promise<void> = async () => {},
   ) {
     this.durationMs = Math.max(1000, opts.leaseDurationMs ?? 15_000);
     this.intervalMs = Math.max(100, opts.renewIntervalMs ?? 10_000);
@@ -85,6 +87,13 @@ export class EndpointLeaseReconciler {
   }
 
   private async round(includeSelf = true) {
+    if (includeSelf) {
+      try {
+        await this.ensureService();
+      } catch (e) {
+        this.log.warn('could not ensure the kubernetes service', { err: (e as Error).message });
+      }
+    }
     try {
       if (includeSelf) await this.renew();
     } catch (e) {
