@@ -35,6 +35,7 @@ import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
 import { installComponentStatuses } from './component-statuses.js';
 import { defaultAdvertiseAddress, ensureKubernetesService } from './services/kubernetes-service.js';
+import { EndpointLeaseReconciler, type EndpointLeaseOptions } from './services/apiserver-leases/reconciler.js';
 import { requestStartTimes } from './request-timing.js';
 import { BadTarget, parseRequestTarget, preview } from '../util/http/request-target.js';
 import { cutSilentConnections, readTimeoutOptions } from '../util/http/server-timeouts.js';
@@ -92,6 +93,8 @@ export interface ApiServerOptions {
   serviceNodePortRange?: string;
   /** The address the kubernetes Service's endpoints list (default: host, or the first non-loopback IPv4 when listening on all addresses). */
   advertiseAddress?: string;
+  /** This server's lease behind the kubernetes Service's endpoints (services/apiserver-leases/; default 15 s, renewed every 10 s). */
+  endpointLeases?: EndpointLeaseOptions;
   /** Metrics of component processes this server supervises, shown on its /metrics page. */
   componentMetrics?: () => Promise<{ process: string; families: MetricFamily[] }[]>;
   /** Timeouts, connection caps and in-flight caps (see limits/options.ts for the defaults). */
@@ -340,7 +343,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   if (saTokens) await ensureDefaultServiceAccounts(state);
   await ensureSystemPriorityClasses(state);
   const advertise = opts.advertiseAddress ?? (opts.host && opts.host !== '0.0.0.0' && opts.host !== '::' ? opts.host : defaultAdvertiseAddress());
-  await ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, address: advertise, port });
+  const ensureService = () => ensureKubernetesService(state, { clusterIP: serviceAllocation.kubernetesServiceIP, port });
+  await ensureService();
+  // This server's lease, and the kubernetes Service's endpoints listing every live server, itself
+  // included; each round also puts back the kubernetes Service if someone deleted it.
+  const endpointLeases = new EndpointLeaseReconciler(state, { address: advertise, port }, log.child({ component: 'apiserver-leases' }), opts.endpointLeases, ensureService);
+  await endpointLeases.start();
   // As Kubernetes without --service-account-jwks-uri: the keys are at this server's external address.
   if (saTokens && !opts.serviceAccounts?.jwksUri) saTokens.jwksUri = `https://${advertise.includes(':') ? `[${advertise}]` : advertise}:${port}/openid/v1/jwks`;
   for (const hook of state.postStartHooks) await hook.run();
@@ -356,6 +364,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     state,
     close: async () => {
       ready = false;
+      // While the store is still there: this server's lease and address go now, not when the lease expires.
+      await endpointLeases.stop();
       // The listener first (no new connections), then open streams and watches are cut.
       const closed = new Promise<void>((r) => server.close(() => r()));
       stopCompaction();

@@ -238,6 +238,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       authorizer: authorizerOf(cfg.authz?.authorizationMode ?? 'RBAC'),
       aggregation,
       metricsApi: { resolutionMs: cfg.autoscaling?.metricResolutionMs ?? cfg.tunables?.metricResolutionMs },
+      endpointLeases: { leaseDurationMs: cfg.tunables?.apiserverLeaseDurationMs, renewIntervalMs: cfg.tunables?.apiserverLeaseRenewMs },
     });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${cfg.port} is in use: stop the other server or pass --port`);

@@ -29,6 +29,10 @@ export interface Tunables {
   hpaSyncPeriodMs?: number;
   /** GIFEE_HPA_DOWNSCALE_STABILIZATION_MS: the scale-down stabilization window without behavior (default 5 min). */
   hpaDownscaleStabilizationMs?: number;
+  /** GIFEE_APISERVER_LEASE_DURATION_MS: how long an API server's lease keeps it in the kubernetes Service's endpoints (default 15 s). */
+  apiserverLeaseDurationMs?: number;
+  /** GIFEE_APISERVER_LEASE_RENEW_MS: how often each API server renews its lease and reconciles those endpoints (default 10 s). */
+  apiserverLeaseRenewMs?: number;
 }
 
 const VARIABLES: Record<keyof Tunables, string> = {
@@ -44,6 +48,8 @@ const VARIABLES: Record<keyof Tunables, string> = {
   metricResolutionMs: 'GIFEE_METRIC_RESOLUTION_MS',
   hpaSyncPeriodMs: 'GIFEE_HPA_SYNC_PERIOD_MS',
   hpaDownscaleStabilizationMs: 'GIFEE_HPA_DOWNSCALE_STABILIZATION_MS',
+  apiserverLeaseDurationMs: 'GIFEE_APISERVER_LEASE_DURATION_MS',
+  apiserverLeaseRenewMs: 'GIFEE_APISERVER_LEASE_RENEW_MS',
 };
 
 export function tunablesFromEnv(env: NodeJS.ProcessEnv = process.env): Tunables {

@@ -1,8 +1,6 @@
 // The `kubernetes` Service in the default namespace: ClusterIP = the first address of the service
-// CIDR, port 443 "https" to the API server's port, and the Endpoints and EndpointSlice (both named
-// kubernetes) listing the API server's advertised address. Written at every start, idempotently;
-// several API servers on one store each add their own address (an address that changed port is
-// replaced, as Kubernetes' endpoint reconciler does with its own).
+// CIDR, port 443 "https" to the API server's port. Created at start when missing. Its Endpoints and
+// EndpointSlice (both named kubernetes) list the live API servers: apiserver-leases/ keeps them.
 
 import { randomUUID } from 'node:crypto';
 import { networkInterfaces } from 'node:os';
@@ -14,8 +12,6 @@ import { ApiError } from '../../api/errors.js';
 
 export interface KubernetesServiceOptions {
   clusterIP: string;
-  /** The address clients in the cluster reach this API server at. */
-  address: string;
   port: number;
 }
 
@@ -41,9 +37,7 @@ const isAlreadyExists = (e: unknown) => e instanceof ApiError && e.reason === 'A
 
 export async function ensureKubernetesService(state: ApiState, opts: KubernetesServiceOptions) {
   const svcDef = state.registry.byResource('', 'v1', 'services');
-  const epDef = state.registry.byResource('', 'v1', 'endpoints');
-  const sliceDef = state.registry.byResource('discovery.k8s.io', 'v1', 'endpointslices');
-  if (!svcDef || !epDef || !sliceDef) return;
+  if (!svcDef) return;
   const log = state.log.child({ component: 'kubernetes-service' });
 
   const services = state.objects(svcDef);
@@ -62,69 +56,6 @@ export async function ensureKubernetesService(state: ApiState, opts: KubernetesS
       log.info('created the kubernetes service', { clusterIP: opts.clusterIP });
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
-    }
-  }
-
-  const port = { name: 'https', port: opts.port, protocol: 'TCP' };
-  const endpoints = state.objects(epDef);
-  type Subset = { addresses?: { ip: string }[]; ports?: { port: number }[] };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const cur = await endpoints.get(NS, NAME);
-    if (!cur) {
-      const ep = fresh('v1', 'Endpoints', { 'endpointslice.kubernetes.io/skip-mirror': 'true' }, { subsets: [{ addresses: [{ ip: opts.address }], ports: [port] }] });
-      defaultObject(epDef, ep);
-      try {
-        await endpoints.create(ep);
-        break;
-      } catch (e) {
-        if (isAlreadyExists(e)) continue;
-        throw e;
-      }
-    }
-    const subset = ((cur.obj.subsets as Subset[] | undefined) ?? [])[0];
-    const samePort = subset?.ports?.length === 1 && subset.ports[0].port === opts.port;
-    const ips = samePort ? (subset.addresses ?? []).map((a) => a.ip) : [];
-    if (ips.includes(opts.address)) break;
-    const next = structuredClone(cur.obj);
-    next.subsets = [{ addresses: [...ips, opts.address].sort().map((ip) => ({ ip })), ports: [port] }];
-    try {
-      await endpoints.update(next, cur.revision);
-      break;
-    } catch (e) {
-      if ((e as { reason?: string }).reason === 'Conflict') continue;
-      throw e;
-    }
-  }
-
-  const slices = state.objects(sliceDef);
-  type Slice = { endpoints?: { addresses: string[] }[]; ports?: { port?: number }[] };
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const cur = await slices.get(NS, NAME);
-    const endpoint = (ip: string) => ({ addresses: [ip], conditions: { ready: true, serving: true, terminating: false } });
-    if (!cur) {
-      const slice = fresh('discovery.k8s.io/v1', 'EndpointSlice', { 'kubernetes.io/service-name': NAME }, { addressType: 'IPv4', endpoints: [endpoint(opts.address)], ports: [port] });
-      defaultObject(sliceDef, slice);
-      try {
-        await slices.create(slice);
-        break;
-      } catch (e) {
-        if (isAlreadyExists(e)) continue;
-        throw e;
-      }
-    }
-    const s = cur.obj as Slice;
-    const samePort = s.ports?.length === 1 && s.ports[0].port === opts.port;
-    const ips = samePort ? (s.endpoints ?? []).flatMap((e) => e.addresses) : [];
-    if (ips.includes(opts.address)) break;
-    const next = structuredClone(cur.obj);
-    next.endpoints = [...ips, opts.address].sort().map(endpoint);
-    next.ports = [port];
-    try {
-      await slices.update(next, cur.revision);
-      break;
-    } catch (e) {
-      if ((e as { reason?: string }).reason === 'Conflict') continue;
-      throw e;
     }
   }
 }
