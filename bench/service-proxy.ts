@@ -1,6 +1,9 @@
 // Service proxy (nftables), two figures against baselines from the same run:
 // 1. HTTP requests/s and p99 from the host through a ClusterIP (DNAT, masquerade, random pick of
-//    two pods) vs straight to a pod IP; a new connection per request, bounded (N requests, C concurrent).
+//    two pods) vs straight to a pod IP; a new connection per request, bounded (N requests, C concurrent),
+//    then the same over kept-alive connections. The pods run a keep-alive Node server
+//    (test/helpers/ingress-backend.ts), not busybox httpd forking per connection, so the backend
+//    is not what is measured.
 // 2. Time from an EndpointSlice write to the proxy's rules applied in the kernel, p50/p99, with
 //    S Services in the cluster, vs the time the same write takes to reach a watch (an informer
 //    beside the proxy): the ratio is the proxy's own cost (debounce, render, nft transaction).
@@ -10,7 +13,7 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
-import { testImages } from '../test/helpers/images.js';
+import { ingressBackendImage, INGRESS_BACKEND_IMAGE } from '../test/helpers/ingress-backend-image.js';
 import { Informer } from '../src/client/informer.js';
 import { R } from '../src/client/resources.js';
 import { RestClient } from '../src/client/rest.js';
@@ -25,9 +28,10 @@ const CHANGES = Number(process.env.BENCH_CHANGES ?? 200);
 const table = `gifee-bench-${process.pid}`;
 const log = logger('bench-service-proxy');
 
-const get = (url: string) =>
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: Number(process.env.BENCH_CONCURRENCY ?? 16) });
+const get = (url: string, agent: http.Agent | false = false) =>
   new Promise<void>((resolve, reject) => {
-    const req = http.get(url, { agent: false, timeout: 10_000 }, (res) => {
+    const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
       res.resume();
       res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`GET ${url}: ${res.statusCode}`))));
     });
@@ -80,14 +84,14 @@ const slice = (name: string, ips: string[], port = 8080) => ({
 });
 const svc = (name: string, clusterIP: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { clusterIP, ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }] } });
 
-const images = await testImages();
+const backendImage = await ingressBackendImage();
 // Its own service CIDR (this bench picks the ClusterIPs); the agent's proxy programs the same Services too.
 const c = await startCluster({ agent: true, env: { GIFEE_LOG: 'warn' }, extraArgs: ['--service-cidr', '10.43.0.0/16'] });
 const client = adminClient(c);
 let pending: { id: string; ip: string; written: number; resolve(ms: number): void } | undefined;
 const proxy = await (async () => {
   const { createImageStore } = await import('../src/agent/images/store.js');
-  await createImageStore({ dataDir: c.dataDir }).importFile(images.web1);
+  await createImageStore({ dataDir: c.dataDir }).importFile(backendImage);
   await until('a node with a pod CIDR', async () => (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].spec.podCIDR}'])).stdout.startsWith('10.'));
   const nodeName = (await c.kubectl(['get', 'nodes', '-o', 'jsonpath={.items[0].metadata.name}'])).stdout;
   return startServiceProxy({
@@ -107,7 +111,7 @@ const proxy = await (async () => {
 try {
   // 1. Data path: two web pods behind one ClusterIP.
   for (const name of ['bench-web-a', 'bench-web-b']) {
-    await c.kubectl(['run', name, '--image=gifee.local/web:1', '--port=8080']);
+    await c.kubectl(['run', name, `--image=${INGRESS_BACKEND_IMAGE}`, '--port=8080']);
   }
   const podIPs: string[] = [];
   for (const name of ['bench-web-a', 'bench-web-b']) {
@@ -144,6 +148,24 @@ try {
     `${direct.perSec.toFixed(0)} requests/s straight to the pod IPs, alternating (p50 ${ms(percentile(direct.lat, 50))} p99 ${ms(percentile(direct.lat, 99))})`,
     viaVIP.perSec / direct.perSec,
     `p99 ratio ${(percentile(viaVIP.lat, 99) / percentile(direct.lat, 99)).toFixed(2)}`,
+  );
+
+  // Kept-alive connections: a connection to the ClusterIP is DNATed once (conntrack), so this is
+  // the steady-state cost of the path, not of connection setup.
+  const ka: typeof rounds = { direct: [], vip: [] };
+  for (let r = 0; r < 4; r++) {
+    ka.direct.push(await drive(REQUESTS / 4, CONCURRENCY, () => get(`http://${podIPs[turn++ % 2]}:8080/`, keepAlive)));
+    ka.vip.push(await drive(REQUESTS / 4, CONCURRENCY, () => get(`http://${webIP}/`, keepAlive)));
+  }
+  keepAlive.destroy();
+  const kaDirect = merge(ka.direct);
+  const kaVIP = merge(ka.vip);
+  report(
+    'service-proxy-clusterip-keepalive',
+    `${kaVIP.perSec.toFixed(0)} HTTP requests/s through a ClusterIP over ${CONCURRENCY} kept-alive connections, p50 ${ms(percentile(kaVIP.lat, 50))} p99 ${ms(percentile(kaVIP.lat, 99))}`,
+    `${kaDirect.perSec.toFixed(0)} requests/s straight to the pod IPs (p50 ${ms(percentile(kaDirect.lat, 50))} p99 ${ms(percentile(kaDirect.lat, 99))})`,
+    kaVIP.perSec / kaDirect.perSec,
+    `p99 ratio ${(percentile(kaVIP.lat, 99) / percentile(kaDirect.lat, 99)).toFixed(2)}`,
   );
 
   // 2. Control path: S services with one endpoint each, then endpoint changes one at a time.
