@@ -8,7 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # or xfs, which grows online without CAP_SYS_RESOURCE); the disk-pressure e2e test uses them too.
 # prometheus and victoria-metrics: the monitoring e2e scrapes a cluster with both (Debian's Prometheus
 # is built without Kubernetes service discovery; VictoriaMetrics runs the same kubernetes_sd_configs).
-PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps e2fsprogs xfsprogs mount etcd-server etcd-client busybox-static docker-registry skopeo umoci prometheus victoria-metrics)
+# nginx-light: bench/ingress.ts compares the ingress controller with nginx proxying to the same backend.
+PACKAGES=(runc containernetworking-plugins nftables iptables iproute2 procps e2fsprogs xfsprogs mount etcd-server etcd-client busybox-static docker-registry skopeo umoci prometheus victoria-metrics nginx-light)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -23,7 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Packages may start their own system services; gifee's tests start their own on free ports.
-  for svc in etcd docker-registry prometheus victoria-metrics; do
+  for svc in etcd docker-registry prometheus victoria-metrics nginx; do
     if command -v systemctl >/dev/null 2>&1; then systemctl disable --now "$svc" >/dev/null 2>&1 || true; fi
     pkill -x "$svc" >/dev/null 2>&1 || true
   done
