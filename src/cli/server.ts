@@ -20,6 +20,8 @@ export interface ServerConfig {
   mergeKubeconfig: boolean;
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
+  /** A managed etcd member as the store (--cluster-init, or a data dir that has one); see etcd/managed-etcd.ts. */
+  managedEtcd?: import('./etcd/managed-etcd.js').ManagedEtcdSettings;
   controllers: boolean;
   /** Run the controllers and scheduler in this process instead of a supervised child (GIFEE_IN_PROCESS_COMPONENTS=1). */
   inProcessComponents?: boolean;
@@ -172,8 +174,23 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const identities = await componentCerts(cfg.dataDir, pki.ca);
   const aggregation = await (await import('./aggregator-flags.js')).loadAggregation(cfg.dataDir, cfg.aggregator);
   started.check();
-  const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
-    throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
+  // The store: SQLite, an external etcd (--etcd-endpoints), or this server's managed etcd member.
+  let storeKind = cfg.store;
+  let etcdEndpoints = cfg.etcdEndpoints;
+  let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
+  const { existsSync } = await import('node:fs');
+  if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
+    const { startManagedEtcd } = await import('./etcd/managed-etcd.js');
+    const wildcard = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::';
+    const advertise = wildcard ? (cfg.agent?.nodeIP ?? localIPs[0] ?? '127.0.0.1') : cfg.bindAddress;
+    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, { listen: cfg.bindAddress, advertise, nodeName: cfg.agent?.nodeName }, log, started);
+    storeKind = 'etcd';
+    etcdEndpoints = managed.endpoints;
+    etcdTls = managed.tls;
+  }
+  started.check();
+  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+    throw new UsageError(`cannot open the ${storeKind} store: ${e.message}`);
   });
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
   const store = new EncryptingStore(rawStore, encryption.transformer, log.child({ component: 'encryption' }));
@@ -181,7 +198,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   if (cfg.snapshots?.schedule) {
     const [{ startSnapshotSchedule }, { defaultSnapshotDir }] = await Promise.all([import('../store/snapshot/schedule.js'), import('../store/snapshot/names.js')]);
     const dir = cfg.snapshots.dir ?? defaultSnapshotDir(cfg.dataDir);
-    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'snapshots' }) });
+    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'snapshots' }) });
     // Stopped before the store closes; a snapshot being written is finished first.
     started.add('snapshot schedule', 5000, () => schedule.stop());
   }
@@ -329,7 +346,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     }
   }
   started.check();
-  log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
+  log.info('gifee server ready', { url: serverUrl, store: storeKind, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
   cfg.onReady?.(serverUrl, { started: [...started.names].reverse(), nodeName: readyNodeName, startupMs: Math.round(performance.now() - startedAt) });
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 }

@@ -16,6 +16,8 @@ export interface SaveOptions {
   store: StoreKind;
   dataDir: string;
   etcdEndpoints?: string[];
+  /** Client TLS for etcd (a managed etcd's, see cli/etcd). */
+  etcdTls?: import('../etcd/store.js').EtcdTls;
   dir: string;
   name: string;
 }
@@ -47,10 +49,10 @@ async function copySqlite(dataDir: string, to: string): Promise<number> {
 }
 
 /** Streams etcd's snapshot (its bbolt file with etcd's own hash trailer) into `to`; returns its revision. */
-async function copyEtcd(endpoints: string[], to: string): Promise<number> {
+async function copyEtcd(endpoints: string[], to: string, tls?: import('../etcd/store.js').EtcdTls): Promise<number> {
   if (!endpoints.length) throw new SnapshotError('an etcd snapshot needs --etcd-endpoints');
-  const { Etcd3 } = await import('etcd3');
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../etcd/store.js')]);
+  const client = new Etcd3(etcdClientOptions(endpoints, tls));
   try {
     let revision = 0;
     const stream = await client.maintenance.snapshot();
@@ -93,7 +95,7 @@ export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta
   const dbCopy = join(o.dir, `.${o.name}.${dbName}${TMP_MARK}copy`);
   await rm(dbCopy, { force: true });
   try {
-    const revision = o.store === 'sqlite' ? await copySqlite(o.dataDir, dbCopy) : await copyEtcd(o.etcdEndpoints ?? [], dbCopy);
+    const revision = o.store === 'sqlite' ? await copySqlite(o.dataDir, dbCopy) : await copyEtcd(o.etcdEndpoints ?? [], dbCopy, o.etcdTls);
     const identity = await identityFiles(o.dataDir);
     const dbFile: PayloadFile = { path: dbName, size: (await stat(dbCopy)).size, mode: 0o600 };
     const rest: Omit<SnapshotMeta, 'sha256'> = { format: 1, name: o.name, createdAt: new Date().toISOString(), store: o.store, revision, gifeeVersion: GIFEE_VERSION, files: [dbFile, ...identity.map((f) => ({ path: f.path, size: f.data.length, mode: f.mode }))] };

@@ -1,0 +1,111 @@
+// `gifee server --cluster-init`: the server founds (or, restarted, resumes) a managed etcd member
+// in DATA/etcd and uses it as its store, as k3s' embedded etcd. The member is Debian's etcd binary
+// as a supervised child (etcd-process.ts) with client and peer TLS from the etcd CA (etcd-pki.ts).
+// What the store gets back is the same as --store etcd --etcd-endpoints, plus client TLS.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EtcdTls } from '../../store/etcd/store.js';
+import type { Logger } from '../../util/log.js';
+import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
+import { UsageError } from '../args.js';
+import { ensurePortFree } from '../port-preflight.js';
+import { type Startup, StartupAborted } from '../startup.js';
+import { clientUrlOf, type EtcdMemberSpec, etcdArgs, peerUrlOf } from './args.js';
+import { clientTlsOf, ensureEtcdPki } from './etcd-pki.js';
+import { EtcdProcess, stopStaleMember } from './etcd-process.js';
+import { etcdDir, type MemberState, newMemberName, readMemberState, writeMemberState } from './member-state.js';
+
+/** The server's managed etcd flags (etcd-flags.ts). */
+export interface ManagedEtcdSettings {
+  clusterInit: boolean;
+  clientPort: number;
+  peerPort: number;
+}
+
+export const DEFAULT_ETCD_CLIENT_PORT = 2379;
+export const DEFAULT_ETCD_PEER_PORT = 2380;
+
+/** Where etcd listens and what it advertises, from the server's addresses. */
+export interface MemberAddresses {
+  /** --bind-address (0.0.0.0: every address). */
+  listen: string;
+  /** A specific address of this machine peers and clients reach: the bind address unless a wildcard, else the node IP or first machine address. */
+  advertise: string;
+  /** For a new member's name: the node name, else the host name. */
+  nodeName?: string;
+}
+
+/** The etcd binary: Debian's etcd-server package puts it in /usr/bin. */
+export async function findEtcdBinary(): Promise<string> {
+  const found = await which('etcd', [...(process.env.PATH ?? '').split(':'), ...SYSTEM_BIN_DIRS]);
+  if (!found) throw new UsageError('--cluster-init runs etcd, which is not installed: apt-get install etcd-server (Debian), or use the embedded SQLite store (drop --cluster-init)');
+  return found;
+}
+
+/** Refusals before anything is written: each says why and what to do instead. */
+export async function checkManagedEtcdDataDir(dataDir: string, state: MemberState | undefined): Promise<void> {
+  if (state?.origin === 'join') {
+    throw new UsageError(`${dataDir} holds an etcd member of the cluster joined through ${state.joinedFrom ?? 'another server'}; --cluster-init would found a new cluster. Restart it without --cluster-init, or start the new cluster in an empty --data-dir`);
+  }
+  if (!state && existsSync(join(dataDir, 'state.db'))) {
+    throw new UsageError(`${dataDir} holds an embedded SQLite store (state.db); moving its objects into a managed etcd is not supported yet. Start the new cluster in an empty --data-dir (or keep the SQLite store: drop --cluster-init)`);
+  }
+  if (!state && existsSync(join(etcdDir(dataDir), 'data', 'member'))) {
+    throw new UsageError(`${etcdDir(dataDir)} holds etcd data but no member.json saying whose: restore member.json, or remove ${etcdDir(dataDir)} to start a new member (its data is lost)`);
+  }
+}
+
+/** Starts (or restarts) this server's member and waits until it is healthy; stopped with the server. */
+export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup): Promise<{ endpoints: string[]; tls: EtcdTls }> {
+  let state = await readMemberState(dataDir).catch((e: Error) => {
+    throw new UsageError(e.message);
+  });
+  await checkManagedEtcdDataDir(dataDir, state);
+  const binary = await findEtcdBinary();
+  const spec: EtcdMemberSpec = {
+    name: state?.name ?? newMemberName(addr.nodeName),
+    dataDir: join(etcdDir(dataDir), 'data'),
+    listenAddress: addr.listen,
+    advertiseAddress: addr.advertise,
+    clientPort: settings.clientPort,
+    peerPort: settings.peerPort,
+    pkiDir: join(dataDir, 'pki'),
+    initialClusterState: 'new',
+  };
+  let args: string[];
+  try {
+    args = etcdArgs(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  // An etcd of this member that outlived a killed gifee is stopped first; then the ports must be free.
+  await stopStaleMember(etcdDir(dataDir), args, log);
+  for (const [kind, port] of [
+    ['client', settings.clientPort],
+    ['peer', settings.peerPort],
+  ] as const) {
+    await ensurePortFree(addr.listen, port, 'gifee server').catch((e: Error) => {
+      throw new UsageError(`etcd's ${kind} port ${port} on ${addr.listen} is in use (another etcd or gifee server?): stop it, or pass --etcd-${kind}-port N (${e.message})`);
+    });
+  }
+  const pki = await ensureEtcdPki(dataDir, [addr.advertise, ...(addr.listen === '0.0.0.0' ? [] : [addr.listen])]);
+  if (state && state.peerUrl !== peerUrlOf(spec)) {
+    // etcd keeps the peer URL it was founded with in its membership: others would dial the old one.
+    log.warn("this etcd member's peer address changed; its cluster still lists the old one", { was: state.peerUrl, now: peerUrlOf(spec) });
+  }
+  state = { name: spec.name, origin: state?.origin ?? 'init', joinedFrom: state?.joinedFrom, clientUrl: clientUrlOf(spec), peerUrl: state?.peerUrl ?? peerUrlOf(spec) };
+  await writeMemberState(dataDir, state);
+  const tls = clientTlsOf(pki);
+  const etcd = new EtcdProcess({ binary, args, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
+  started.add('etcd', 7000, () => etcd.stop(5000));
+  try {
+    await started.race(etcd.start());
+  } catch (e) {
+    if (e instanceof StartupAborted) throw e;
+    throw new UsageError(`the managed etcd did not start: ${(e as Error).message}`);
+  }
+  log.info('managed etcd ready', { member: state.name, clientUrl: state.clientUrl, pid: etcd.pid, log: etcd.logPath });
+  return { endpoints: [state.clientUrl], tls };
+}
