@@ -153,6 +153,15 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
+  // A managed etcd member listens on the bind address and advertises it (a wildcard: the node IP or this machine's first address).
+  const wildcard = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::';
+  const etcdAddresses = { listen: cfg.bindAddress, advertise: wildcard ? (cfg.agent?.nodeIP ?? localIPs[0] ?? '127.0.0.1') : cfg.bindAddress, nodeName: cfg.agent?.nodeName };
+  // Joining a control plane: the cluster's CA and keys come from the first server before the PKI is made.
+  if (cfg.managedEtcd?.join) {
+    const [{ joinIfNew }, { clientUrlOf, peerUrlOf }] = await Promise.all([import('./etcd/join-client.js'), import('./etcd/args.js')]);
+    const at = { advertiseAddress: etcdAddresses.advertise, clientPort: cfg.managedEtcd.clientPort, peerPort: cfg.managedEtcd.peerPort };
+    await joinIfNew({ dataDir: cfg.dataDir, server: cfg.managedEtcd.join.server, tokenFile: cfg.managedEtcd.join.tokenFile, peerUrl: peerUrlOf(at), clientUrl: clientUrlOf(at), nodeName: cfg.agent?.nodeName, log });
+  }
   // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureJoinToken } = await import('./join-token.js');
@@ -178,15 +187,17 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   let storeKind = cfg.store;
   let etcdEndpoints = cfg.etcdEndpoints;
   let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
+  let serverJoin: import('../apiserver/server.js').ApiServerOptions['serverJoin'];
   const { existsSync } = await import('node:fs');
   if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
-    const { startManagedEtcd } = await import('./etcd/managed-etcd.js');
-    const wildcard = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::';
-    const advertise = wildcard ? (cfg.agent?.nodeIP ?? localIPs[0] ?? '127.0.0.1') : cfg.bindAddress;
-    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, { listen: cfg.bindAddress, advertise, nodeName: cfg.agent?.nodeName }, log, started);
+    const [{ startManagedEtcd }, { ensureServerToken }, { serverJoinHandler }] = await Promise.all([import('./etcd/managed-etcd.js'), import('./etcd/server-token.js'), import('./etcd/join-handler.js')]);
+    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started);
     storeKind = 'etcd';
     etcdEndpoints = managed.endpoints;
     etcdTls = managed.tls;
+    // More servers join with DATA/server-token (every member can admit them: the secret travels with the PKI).
+    const secret = await ensureServerToken(cfg.dataDir, pki.ca.cert);
+    serverJoin = serverJoinHandler({ dataDir: cfg.dataDir, secret, endpoints: managed.endpoints, tls: managed.tls, log: log.child({ component: 'server-join' }) });
   }
   started.check();
   const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'store' }) }).catch((e: Error) => {
@@ -224,6 +235,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       port: cfg.port,
       tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
       log: logger('apiserver'),
+      serverJoin,
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
       // and checks their serving certificates against the cluster CA.

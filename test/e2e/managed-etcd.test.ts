@@ -2,6 +2,8 @@
 // its etcd CA and uses it as the store. kubectl works through it; `gifee etcd members` lists it;
 // a kill -9 of etcd is healed by the supervisor; a restart resumes the same member and its objects;
 // stopping the server stops etcd. Bad combinations and foreign data dirs are refused with reasons.
+// A second server joins with the first's DATA/server-token (CA checked against the token's hash) as
+// an etcd learner, is promoted, and serves the same objects; a wrong token or CA hash is refused.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import { startCluster, cliCommand, freePort, repoRoot, type Cluster } from '../h
 import { until } from '../helpers/wait.js';
 
 let c: Cluster;
+let c2: Cluster | undefined;
 let clientPort: number;
 before(async () => {
   clientPort = await freePort();
@@ -21,6 +24,8 @@ before(async () => {
   c = await startCluster({ extraArgs: ['--cluster-init', '--etcd-client-port', String(clientPort), '--etcd-peer-port', String(peerPort)] });
 });
 after(async () => {
+  // The joined server first: the founder's etcd then stops without waiting on a departed peer.
+  await c2?.stop();
   await c?.stop();
 });
 
@@ -113,6 +118,49 @@ test('refused with the reason: --cluster-init with --store, on a SQLite data dir
     const joined = await server([]);
     assert.equal(joined.code, 2, joined.err);
     assert.match(joined.err, /holds an etcd member of the cluster joined through https:\/\/127\.0\.0\.1:6443; --cluster-init would found a new cluster/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a second server joins with the server token: promoted to voter, the same objects through either server', async () => {
+  const tokenFile = join(c.dataDir, 'server-token');
+  c2 = await startCluster({ extraArgs: ['--server', c.url, '--token-file', tokenFile, '--etcd-client-port', String(await freePort()), '--etcd-peer-port', String(await freePort())] });
+  assert.match(c2.logs(), /"msg":"promoted this etcd learner to a voting member"/);
+  const list = JSON.parse((await gifee(['etcd', 'members', '--data-dir', c2.dataDir, '-o', 'json'])).out).items as { role: string; leader: boolean }[];
+  assert.equal(list.length, 2);
+  assert.deepEqual(
+    list.map((m) => m.role),
+    ['voter', 'voter'],
+  );
+  assert.equal(list.filter((m) => m.leader).length, 1);
+  assert.equal((await c2.kubectl(['get', 'configmap', 'before-kill', '-o', 'jsonpath={.data.a}'])).stdout, '1');
+  await c2.kubectl(['create', 'configmap', 'from-second', '--from-literal=c=3']);
+  assert.equal((await c.kubectl(['get', 'configmap', 'from-second', '-o', 'jsonpath={.data.c}'])).stdout, '3');
+  // Restarted, it resumes as the joined member (no second join).
+  await c2.restart();
+  assert.equal((await c2.kubectl(['get', 'configmap', 'from-second', '-o', 'jsonpath={.data.c}'])).stdout, '3');
+  assert.equal(JSON.parse((await gifee(['etcd', 'members', '--data-dir', c.dataDir, '-o', 'json'])).out).items.length, 2);
+});
+
+test('a join with a wrong secret, a CA hash of another cluster or a node token is refused with the reason', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-me-join-'));
+  try {
+    const token = (await readFile(join(c.dataDir, 'server-token'), 'utf8')).trim();
+    const tryJoin = async (text: string) => {
+      await writeFile(join(dir, 'token'), text);
+      return gifee(['server', '--data-dir', join(dir, 'data'), '--port', '0', '--bind-address', '127.0.0.1', '--no-agent', '--server', c.url, '--token-file', join(dir, 'token'), '--etcd-client-port', String(await freePort()), '--etcd-peer-port', String(await freePort())]);
+    };
+    const wrongSecret = await tryJoin(token.replace(/server:[0-9a-f]{64}$/, `server:${'0'.repeat(64)}`));
+    assert.equal(wrongSecret.code, 2, wrongSecret.err);
+    assert.match(wrongSecret.err, /refused the join: wrong server token/);
+    const wrongCa = await tryJoin(token.replace(/^K10[0-9a-f]{64}/, `K10${'f'.repeat(64)}`));
+    assert.equal(wrongCa.code, 2, wrongCa.err);
+    assert.match(wrongCa.err, /does not match the server token's hash: refusing to join/);
+    const nodeToken = await tryJoin(await readFile(join(c.dataDir, 'node-token'), 'utf8'));
+    assert.equal(nodeToken.code, 2, nodeToken.err);
+    assert.match(nodeToken.err, /this is a node token/);
+    assert.ok(!existsSync(join(dir, 'data', 'etcd', 'member.json')), 'nothing joined');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

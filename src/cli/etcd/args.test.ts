@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clientUrlOf, type EtcdMemberSpec, etcdArgs, hostPort, peerUrlOf, validMemberName } from './args.js';
 
-const spec: EtcdMemberSpec = { name: 'vm1-0a1b2c3d', dataDir: '/d/etcd/data', listenAddress: '127.0.0.1', advertiseAddress: '127.0.0.1', clientPort: 12379, peerPort: 12380, pkiDir: '/d/pki', initialClusterState: 'new' };
+const spec: EtcdMemberSpec = { name: 'vm1-0a1b2c3d', dataDir: '/d/etcd/data', listenAddress: '127.0.0.1', advertiseAddress: '127.0.0.1', clientPort: 12379, peerPort: 12380, pkiDir: '/d/pki', initialClusterState: 'new', initialClusterToken: 'gifee-0011223344556677' };
 const flag = (args: string[], name: string) => {
   const i = args.indexOf(name);
   assert.ok(i >= 0, `${name} missing`);
@@ -19,6 +19,7 @@ test('a founding member: TLS on both sides with client certificates, URLs on the
   assert.equal(flag(a, '--initial-advertise-peer-urls'), 'https://127.0.0.1:12380');
   assert.equal(flag(a, '--initial-cluster'), 'vm1-0a1b2c3d=https://127.0.0.1:12380');
   assert.equal(flag(a, '--initial-cluster-state'), 'new');
+  assert.equal(flag(a, '--initial-cluster-token'), 'gifee-0011223344556677');
   assert.ok(a.includes('--client-cert-auth') && a.includes('--peer-client-cert-auth'));
   assert.equal(flag(a, '--trusted-ca-file'), '/d/pki/etcd-ca.crt');
   assert.equal(flag(a, '--peer-trusted-ca-file'), '/d/pki/etcd-ca.crt');

@@ -23,6 +23,11 @@ export interface EtcdMemberSpec {
   initialClusterState: 'new' | 'existing';
   /** name=peerURL pairs of every member including this one; default this member alone. */
   initialCluster?: string;
+  /**
+   * Makes the new cluster's and members' ids unique (etcd derives them from the peer URLs and this):
+   * two clusters founded on the same addresses must never take each other's peers for their own.
+   */
+  initialClusterToken: string;
 }
 
 /** host:port for a URL, IPv6 addresses in brackets. */
@@ -81,6 +86,8 @@ export function etcdArgs(s: EtcdMemberSpec): string[] {
     s.initialCluster ?? `${s.name}=${peer}`,
     '--initial-cluster-state',
     s.initialClusterState,
+    '--initial-cluster-token',
+    s.initialClusterToken,
     // Clients: TLS and a certificate from the etcd CA (the API server's apiserver-etcd-client).
     '--cert-file',
     f.serverCert,

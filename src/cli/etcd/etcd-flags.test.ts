@@ -4,7 +4,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { managedEtcdOf } from './etcd-flags.js';
+import { validPeerUrl } from './join-handler.js';
 import { checkManagedEtcdDataDir } from './managed-etcd.js';
+import { parseServerToken, secretMatches } from './server-token.js';
 import { newMemberName, readMemberState, writeMemberState } from './member-state.js';
 
 test('--cluster-init: default ports 2379/2380, others by flag; without it a member data dir still resumes', () => {
@@ -48,4 +50,30 @@ test("member state round-trips; a damaged one, a joined member's or a SQLite dat
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('joining: --server with --token-file, never with --cluster-init or an external store', () => {
+  assert.deepEqual(managedEtcdOf({ server: 'https://127.0.0.1:6443/', 'token-file': 'f' }), { clusterInit: false, clientPort: 2379, peerPort: 2380, join: { server: 'https://127.0.0.1:6443', tokenFile: 'f' } });
+  assert.throws(() => managedEtcdOf({ server: 'https://127.0.0.1:6443' }), /needs both --server/);
+  assert.throws(() => managedEtcdOf({ 'token-file': 'f' }), /needs both --server/);
+  assert.throws(() => managedEtcdOf({ server: 'https://127.0.0.1:6443', 'token-file': 'f', 'cluster-init': true }), /pass one of them/);
+  assert.throws(() => managedEtcdOf({ server: 'http://127.0.0.1:6443', 'token-file': 'f' }), /https:\/\/ADDRESS:PORT/);
+  assert.throws(() => managedEtcdOf({ server: 'https://127.0.0.1:6443', 'token-file': 'f', 'etcd-endpoints': 'https://x:1' }), /drop --store/);
+});
+
+test('the server token: parsed, a node token or garbage refused with what to use; secrets compared in constant time', () => {
+  const hash = 'a'.repeat(64);
+  const secret = 'b'.repeat(64);
+  assert.deepEqual(parseServerToken(`K10${hash}::server:${secret}\n`), { caHash: hash, secret });
+  assert.throws(() => parseServerToken(`K10${hash}::abcdef.0123456789abcdef`), /this is a node token/);
+  assert.throws(() => parseServerToken('nonsense'), /server token is malformed/);
+  assert.equal(secretMatches(secret, secret), true);
+  assert.equal(secretMatches(secret.slice(1), secret), false);
+  assert.equal(secretMatches('c'.repeat(64), secret), false);
+});
+
+test('a joining peer URL: https, an address and a port, nothing else', () => {
+  assert.equal(validPeerUrl('https://127.0.0.2:2380'), true);
+  assert.equal(validPeerUrl('https://[::1]:2380'), true);
+  for (const bad of ['http://127.0.0.2:2380', 'https://127.0.0.2', 'https://0.0.0.0:2380', 'https://a:1/x', 'https://u@a:1', 'x', 42, `https://${'a'.repeat(300)}:1`]) assert.equal(validPeerUrl(bad), false, String(bad));
 });

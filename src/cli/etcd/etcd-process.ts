@@ -32,8 +32,8 @@ export interface EtcdProcessOptions {
 
 /** etcd's zap levels that gifee's log shows. */
 const SURFACED = new Set(['warn', 'error', 'dpanic', 'panic', 'fatal']);
-/** Warnings etcd writes on every start that say nothing about this member (gifee uses no etcd auth tokens: clients authenticate by certificate). */
-const NOT_SURFACED = new Set(['simple token is not cryptographically signed']);
+/** Warnings etcd 3.4 writes in normal operation (gifee uses no etcd auth tokens: clients authenticate by certificate; peers connecting is no trouble). */
+const NOT_SURFACED = new Set(['simple token is not cryptographically signed', 'established TCP streaming connection with remote peer']);
 /** At most this many etcd warnings per minute reach gifee's log; the rest only the file. */
 const SURFACED_PER_MINUTE = 20;
 

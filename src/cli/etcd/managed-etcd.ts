@@ -3,6 +3,7 @@
 // as a supervised child (etcd-process.ts) with client and peer TLS from the etcd CA (etcd-pki.ts).
 // What the store gets back is the same as --store etcd --etcd-endpoints, plus client TLS.
 
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EtcdTls } from '../../store/etcd/store.js';
@@ -19,6 +20,8 @@ import { etcdDir, type MemberState, newMemberName, readMemberState, writeMemberS
 /** The server's managed etcd flags (etcd-flags.ts). */
 export interface ManagedEtcdSettings {
   clusterInit: boolean;
+  /** Join the cluster of this server (--server URL --token-file F) as a control-plane member. */
+  join?: { server: string; tokenFile: string };
   clientPort: number;
   peerPort: number;
 }
@@ -44,8 +47,8 @@ export async function findEtcdBinary(): Promise<string> {
 }
 
 /** Refusals before anything is written: each says why and what to do instead. */
-export async function checkManagedEtcdDataDir(dataDir: string, state: MemberState | undefined): Promise<void> {
-  if (state?.origin === 'join') {
+export async function checkManagedEtcdDataDir(dataDir: string, state: MemberState | undefined, clusterInit = true): Promise<void> {
+  if (clusterInit && state?.origin === 'join') {
     throw new UsageError(`${dataDir} holds an etcd member of the cluster joined through ${state.joinedFrom ?? 'another server'}; --cluster-init would found a new cluster. Restart it without --cluster-init, or start the new cluster in an empty --data-dir`);
   }
   if (!state && existsSync(join(dataDir, 'state.db'))) {
@@ -56,12 +59,39 @@ export async function checkManagedEtcdDataDir(dataDir: string, state: MemberStat
   }
 }
 
+/** Promotes the learner with this peer URL once etcd lets it (it refuses until the learner is in sync); returns at once for a voter. */
+export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, peerUrl: string, log: Logger, signal: AbortSignal, timeoutMs = 120_000): Promise<void> {
+  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
+  const client = new Etcd3(etcdClientOptions(endpoints, tls));
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  try {
+    while (Date.now() < end && !signal.aborted) {
+      try {
+        const me = (await client.cluster.memberList({}, { deadline: Date.now() + 3000 })).members.find((m) => m.peerURLs.includes(peerUrl));
+        if (!me) throw new UsageError(`this server's etcd member (${peerUrl}) is not in its cluster any more: it was removed; join again with an empty --data-dir`);
+        if (!me.isLearner) return;
+        await client.cluster.memberPromote({ ID: me.ID }, { deadline: Date.now() + 3000 });
+        log.info('promoted this etcd learner to a voting member', { member: me.name, peerUrl });
+        return;
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    client.close();
+  }
+  if (!signal.aborted) throw new Error(`this etcd learner was not promoted in ${timeoutMs / 1000}s: ${(last as Error | undefined)?.message ?? 'no answer'}`);
+}
+
 /** Starts (or restarts) this server's member and waits until it is healthy; stopped with the server. */
 export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup): Promise<{ endpoints: string[]; tls: EtcdTls }> {
   let state = await readMemberState(dataDir).catch((e: Error) => {
     throw new UsageError(e.message);
   });
-  await checkManagedEtcdDataDir(dataDir, state);
+  await checkManagedEtcdDataDir(dataDir, state, settings.clusterInit);
   const binary = await findEtcdBinary();
   const spec: EtcdMemberSpec = {
     name: state?.name ?? newMemberName(addr.nodeName),
@@ -71,7 +101,11 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
     clientPort: settings.clientPort,
     peerPort: settings.peerPort,
     pkiDir: join(dataDir, 'pki'),
-    initialClusterState: 'new',
+    // A joined member starts into its cluster; on later starts etcd reads the membership from its data.
+    initialClusterState: state?.origin === 'join' ? 'existing' : 'new',
+    initialCluster: state?.origin === 'join' ? state.initialCluster : undefined,
+    // Only read when founding; a random one per cluster (a restart ignores it).
+    initialClusterToken: `gifee-${randomBytes(8).toString('hex')}`,
   };
   let args: string[];
   try {
@@ -94,14 +128,16 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
     // etcd keeps the peer URL it was founded with in its membership: others would dial the old one.
     log.warn("this etcd member's peer address changed; its cluster still lists the old one", { was: state.peerUrl, now: peerUrlOf(spec) });
   }
-  state = { name: spec.name, origin: state?.origin ?? 'init', joinedFrom: state?.joinedFrom, clientUrl: clientUrlOf(spec), peerUrl: state?.peerUrl ?? peerUrlOf(spec) };
+  state = { ...state, name: spec.name, origin: state?.origin ?? 'init', clientUrl: clientUrlOf(spec), peerUrl: state?.peerUrl ?? peerUrlOf(spec) };
   await writeMemberState(dataDir, state);
   const tls = clientTlsOf(pki);
   const etcd = new EtcdProcess({ binary, args, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
   // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
   started.add('etcd', 7000, () => etcd.stop(5000));
   try {
-    await started.race(etcd.start());
+    // A joined member is a learner until it has caught up: promoted meanwhile (it may not answer /health before).
+    const joined = state.origin === 'join' ? promoteWhenCaughtUp([...new Set([state.clientUrl, ...(state.clusterClientUrls ?? [])])], tls, state.peerUrl, log, started.signal) : Promise.resolve();
+    await started.race(Promise.all([etcd.start(), joined]));
   } catch (e) {
     if (e instanceof StartupAborted) throw e;
     throw new UsageError(`the managed etcd did not start: ${(e as Error).message}`);

@@ -17,6 +17,9 @@ export interface MemberState {
   /** This member's client URL (https://ADDR:PORT), for `gifee etcd` and the store. */
   clientUrl: string;
   peerUrl: string;
+  /** A joined member: --initial-cluster it started with, and the cluster's client URLs then (to promote it). */
+  initialCluster?: string;
+  clusterClientUrls?: string[];
 }
 
 export const etcdDir = (dataDir: string) => join(dataDir, 'etcd');
