@@ -70,7 +70,7 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
     try {
       let members = (await client.cluster.memberList({})).members;
       const same = members.find((m) => m.peerURLs.includes(peerUrl));
-      if (same && same.name && same.name !== name) return send(res, 409, { error: `peer URL ${peerUrl} is member ${same.name}'s: remove it first, or use another address or port` });
+      if (same?.name && same.name !== name) return send(res, 409, { error: `peer URL ${peerUrl} is member ${same.name}'s: remove it first, or use another address or port` });
       if (!same) {
         await client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true });
         members = (await client.cluster.memberList({})).members;
