@@ -101,6 +101,14 @@ test('a restart resumes the same member with its objects; stopping the server st
   assert.equal(after[0].id, before.id, 'the same member, from its data');
 });
 
+test('gifee snapshot save reaches the managed etcd with its client certificate', async () => {
+  const saved = await gifee(['snapshot', 'save', '--data-dir', c.dataDir, '--name', 'managed']);
+  assert.equal(saved.code, 0, saved.err);
+  const ls = await gifee(['snapshot', 'ls', '--data-dir', c.dataDir, '-o', 'json']);
+  assert.equal(ls.code, 0, ls.err);
+  assert.match(ls.out, /"store": "etcd"/);
+});
+
 test('refused with the reason: --cluster-init with --store, on a SQLite data dir, on a joined member', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gifee-me-refuse-'));
   try {

@@ -2,14 +2,10 @@
 // from its member with the API server's etcd client certificate. Works while the server runs.
 
 import { parseArgs } from 'node:util';
-import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { helpOf, type FlagTable, UsageError } from '../args.js';
 import { optionsOf } from '../args.js';
 import { outputFormatOf } from '../output-format.js';
-import { etcdPkiFiles } from './args.js';
-import { ETCD_SERVER_NAME } from './etcd-pki.js';
-import { readMemberState } from './member-state.js';
+import { managedEtcdTarget } from './member-client.js';
 import { memberRows, renderMembers } from './members-table.js';
 
 const FLAGS: FlagTable = {
@@ -39,24 +35,16 @@ export async function etcdCommand(argv: string[], defaultDataDir: string): Promi
   if (v.help) return console.log(ETCD_HELP);
   const format = outputFormatOf(v.output, 'gifee etcd members');
   const dataDir = (v['data-dir'] as string | undefined) ?? defaultDataDir;
-  const state = await readMemberState(dataDir).catch((e: Error) => {
-    throw new UsageError(`gifee etcd members: ${e.message}`);
-  });
-  if (!state) throw new UsageError(`gifee etcd members: ${dataDir} has no managed etcd member (no etcd/member.json): pass the --data-dir of a server started with --cluster-init`);
-  const files = etcdPkiFiles(join(dataDir, 'pki'));
-  const read = (f: string) =>
-    readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new UsageError(`gifee etcd members: cannot read ${f} (${e.code ?? e.message}): run it as the user that runs the server (root?)`);
-    });
-  const tls = { ca: await read(files.ca), cert: await read(files.clientCert), key: await read(files.clientKey), serverName: ETCD_SERVER_NAME };
+  const target = await managedEtcdTarget(dataDir, 'gifee etcd members');
+  if (!target) throw new UsageError(`gifee etcd members: ${dataDir} has no managed etcd member (no etcd/member.json): pass the --data-dir of a server started with --cluster-init`);
   const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
-  const client = new Etcd3({ ...etcdClientOptions([state.clientUrl], tls), dialTimeout: 3000 });
+  const client = new Etcd3({ ...etcdClientOptions(target.endpoints, target.tls), dialTimeout: 3000 });
   try {
     const deadline = { deadline: Date.now() + 5000 };
     const [list, status] = await Promise.all([client.cluster.memberList({}, deadline), client.maintenance.status(deadline)]);
     process.stdout.write(renderMembers(format, memberRows(list.members, status.leader)));
   } catch (e) {
-    const err = new Error(`gifee etcd members: etcd at ${state.clientUrl} did not answer (${(e as Error).message}): is the server running? (gifee server --data-dir ${dataDir} --cluster-init)`);
+    const err = new Error(`gifee etcd members: etcd at ${target.endpoints.join(',')} did not answer (${(e as Error).message}): is the server running? (gifee server --data-dir ${dataDir} --cluster-init)`);
     throw err;
   } finally {
     client.close();

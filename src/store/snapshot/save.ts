@@ -54,19 +54,23 @@ async function copyEtcd(endpoints: string[], to: string, tls?: import('../etcd/s
   const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../etcd/store.js')]);
   const client = new Etcd3(etcdClientOptions(endpoints, tls));
   try {
+    // etcd 3.4 sends its snapshot chunks without a header (3.5 adds one): the revision read just
+    // before is then the snapshot's, give or take writes made while it streams (they are in it too).
+    const before = Number((await client.kv.range({ key: Buffer.from('/'), limit: 1, count_only: true })).header.revision);
     let revision = 0;
     const stream = await client.maintenance.snapshot();
     const out = createWriteStream(to, { mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (r) => {
-        if (!revision) revision = Number(r.header.revision);
+        if (!revision && r.header) revision = Number(r.header.revision);
         out.write(r.blob);
       });
       stream.on('error', reject);
       stream.on('end', () => out.end(resolve));
     });
-    if (!revision) throw new SnapshotError('etcd sent an empty snapshot');
-    return revision;
+    const size = (await stat(to)).size;
+    if (size === 0) throw new SnapshotError('etcd sent an empty snapshot');
+    return revision || before;
   } finally {
     client.close();
   }
