@@ -19,6 +19,8 @@ const restarts = metrics.counter('gifee_etcd_restarts_total', 'Restarts of the m
 export interface EtcdProcessOptions {
   binary: string;
   args: string[];
+  /** setpriv's path, to tie etcd's life to gifee's (absent: etcd may outlive a killed gifee; the next start stops it). */
+  setpriv?: string;
   /** DATA/etcd: etcd.log and etcd.pid are written here. */
   dir: string;
   clientUrl: string;
@@ -81,7 +83,10 @@ export class EtcdProcess {
     const env = { ...process.env, ETCD_UNSUPPORTED_ARCH: process.arch === 'x64' ? '' : process.arch === 'arm64' ? 'arm64' : process.arch };
     // A process group of its own: a terminal's Ctrl-C (or `timeout`) signals gifee's group, and etcd
     // must outlive it until the store has closed; gifee stops it after, in order.
-    const child = spawn(this.o.binary, this.o.args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
+    // With util-linux' setpriv (Debian has it), etcd gets SIGTERM from the kernel if gifee dies
+    // (kill -9 included) instead of living on as an orphan; setpriv execs etcd, so the pid is etcd's.
+    const [cmd, args] = this.o.setpriv ? [this.o.setpriv, ['--pdeathsig', 'TERM', '--', this.o.binary, ...this.o.args]] : [this.o.binary, this.o.args];
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     this.child = child;
     this.startedAt = Date.now();
     if (child.pid) void writeFile(join(this.o.dir, 'etcd.pid'), `${child.pid}\n`).catch(() => {});

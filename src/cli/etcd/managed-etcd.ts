@@ -131,7 +131,8 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
   state = { ...state, name: spec.name, origin: state?.origin ?? 'init', clientUrl: clientUrlOf(spec), peerUrl: state?.peerUrl ?? peerUrlOf(spec) };
   await writeMemberState(dataDir, state);
   const tls = clientTlsOf(pki);
-  const etcd = new EtcdProcess({ binary, args, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  const setpriv = await which('setpriv', SYSTEM_BIN_DIRS);
+  const etcd = new EtcdProcess({ binary, args, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
   // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
   started.add('etcd', 7000, () => etcd.stop(5000));
   try {
