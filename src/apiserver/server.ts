@@ -80,6 +80,12 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Extra authenticators tried after client certificates. */
   authenticators?: Authenticator[];
+  /**
+   * POST /gifee/v1/server-join: a joining control-plane server asks for the cluster's keys and an
+   * etcd membership (cli/etcd/join-handler.ts). It carries its own credential (the server token), so
+   * it is answered before Kubernetes authentication; absent: the path is an ordinary 404.
+   */
+  serverJoin?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** Bearer token authenticators (also asked by TokenReview); more are added to ApiState.tokenAuthenticators by built-in features. */
   tokenAuthenticators?: TokenAuthenticator[];
   registry?: KindRegistry;
@@ -131,6 +137,9 @@ export interface ApiServer {
 /** Health and public-info paths: exempt from the in-flight caps and the request deadline (who may read them is RBAC's call). */
 // /cacerts: the cluster CA, for joining agents, which check it against the hash in their join token.
 const PUBLIC = new Set(['/livez', '/readyz', '/healthz', '/version', '/cacerts']);
+
+/** Where joining servers ask for the cluster's keys (see ApiServerOptions.serverJoin). */
+export const SERVER_JOIN_PATH = '/gifee/v1/server-join';
 
 /** Who a request without credentials is, as in Kubernetes. */
 const ANONYMOUS = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -246,6 +255,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
         const deadlineMs = requestDeadlineMs(url.searchParams, limits.requestTimeoutMs);
         cancelDeadline = armDeadline(req, res, deadlineMs, sendError, () => log.warn('request timed out', { method: req.method, path: preview(path), timeoutMs: deadlineMs }));
       }
+      if (path === SERVER_JOIN_PATH && opts.serverJoin) return await opts.serverJoin(req, res);
       // Every request is authenticated and authorized, health checks included (anonymous ones reach
       // what system:public-info-viewer allows); a bad or unknown credential is a 401, never anonymous.
       const authn = await authenticate(req, authenticators, state.tokenAuthenticators);

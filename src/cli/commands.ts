@@ -23,6 +23,7 @@ import { LOG_FLAG_TABLE } from './log-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
 import { SNAPSHOT_FLAG_TABLE, snapshotSettingsOf } from './snapshot-flags.js';
+import { ETCD_FLAG_TABLE, managedEtcdOf } from './etcd/etcd-flags.js';
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -101,7 +102,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
 /** Each command's flag tables, in --help order. */
 export const COMMAND_FLAGS: Record<'up' | 'server' | 'agent', FlagTable[]> = {
   up: [UP_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
-  server: [SERVER_LOCATION_FLAGS, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
+  server: [SERVER_LOCATION_FLAGS, ETCD_FLAG_TABLE, ...CONTROL_PLANE_FLAGS, LOG_FLAG_TABLE, HELP_FLAG],
   agent: [JOIN_FLAG_TABLE, AGENT_FLAG_TABLE, NODE_PROTECTION_FLAG_TABLE, CSI_FLAG_TABLE, INGRESS_FLAG_TABLE, STREAM_LIMIT_FLAG_TABLE, LOG_FLAG_TABLE, HELP_FLAG],
 };
 
@@ -215,5 +216,6 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     snapshots: snapshotSettingsOf(f),
     inProcessComponents: process.env.GIFEE_IN_PROCESS_COMPONENTS === '1',
     ...storeOf(f),
+    managedEtcd: command === 'server' ? managedEtcdOf(f) : undefined,
   };
 }

@@ -17,6 +17,7 @@ Use it:
   gifee user add NAME [--group G]          a person's certificate and kubeconfig
   gifee secrets reencrypt --data-dir DIR   rewrite Secrets with the current encryption key
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
+  gifee etcd members                       the managed etcd's members (servers with --cluster-init)
   gifee certs check                        the PKI's certificates and when each expires
   gifee sim nodes --count N                N simulated nodes (pods without containers)
   gifee network-policy explain|counters    why traffic between pods is allowed or dropped
@@ -30,4 +31,4 @@ Run "gifee COMMAND --help" for a command's flags. up, server and agent log text 
 JSON lines otherwise (--log-format, --log-level, -q, -v); set NO_COLOR to turn colour off.`;
 
 /** The commands `gifee` accepts (a mistyped one is matched against these). */
-export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'certs', 'service', 'reset', 'doctor', 'network-policy', 'completion', 'version'];
+export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'etcd', 'certs', 'service', 'reset', 'doctor', 'network-policy', 'completion', 'version'];

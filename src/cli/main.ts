@@ -99,6 +99,8 @@ async function main(argv: string[]) {
       return (await import('./sim.js')).runSim(rest);
     case 'secrets':
       return (await import('./secrets-command.js')).secretsCommand(rest);
+    case 'etcd':
+      return (await import('./etcd/etcd-command.js')).etcdCommand(rest, defaultDataDir());
     case 'snapshot':
       return (await import('./snapshot-command.js')).snapshotCommand(rest, defaultDataDir());
     case 'service':

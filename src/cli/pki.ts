@@ -122,18 +122,23 @@ async function writeSecret(path: string, text: string) {
   await rename(`${path}.tmp`, path);
 }
 
-async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
+export async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
   const crt = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   if (existsSync(crt) && existsSync(key)) {
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
     // Reissued a month before it expires (the CA, made for ten years, is kept as it is).
-    if (name === 'ca' || name === 'front-proxy-ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    if (name === 'ca' || name === 'front-proxy-ca' || name === 'etcd-ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
   }
   const pair = await make();
-  await writeSecret(key, pair.key);
-  await writeFile(crt, pair.cert, { mode: 0o644 });
+  await writeCertPair(dir, name, pair);
   return pair;
+}
+
+/** DIR/NAME.key (0600, atomically) and DIR/NAME.crt. */
+export async function writeCertPair(dir: string, name: string, pair: CertPair): Promise<void> {
+  await writeSecret(join(dir, `${name}.key`), pair.key);
+  await writeFile(join(dir, `${name}.crt`), pair.cert, { mode: 0o644 });
 }
 
 /** The PKI under DIR/pki: created on first start, reused after (the server cert is reissued if it misses a name). */

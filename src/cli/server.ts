@@ -20,6 +20,8 @@ export interface ServerConfig {
   mergeKubeconfig: boolean;
   store: 'sqlite' | 'etcd';
   etcdEndpoints: string[];
+  /** A managed etcd member as the store (--cluster-init, or a data dir that has one); see etcd/managed-etcd.ts. */
+  managedEtcd?: import('./etcd/managed-etcd.js').ManagedEtcdSettings;
   controllers: boolean;
   /** Run the controllers and scheduler in this process instead of a supervised child (GIFEE_IN_PROCESS_COMPONENTS=1). */
   inProcessComponents?: boolean;
@@ -151,6 +153,15 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
+  // A managed etcd member listens on the bind address and advertises it (a wildcard: the node IP or this machine's first address).
+  const wildcard = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::';
+  const etcdAddresses = { listen: cfg.bindAddress, advertise: wildcard ? (cfg.agent?.nodeIP ?? localIPs[0] ?? '127.0.0.1') : cfg.bindAddress, nodeName: cfg.agent?.nodeName };
+  // Joining a control plane: the cluster's CA and keys come from the first server before the PKI is made.
+  if (cfg.managedEtcd?.join) {
+    const [{ joinIfNew }, { clientUrlOf, peerUrlOf }] = await Promise.all([import('./etcd/join-client.js'), import('./etcd/args.js')]);
+    const at = { advertiseAddress: etcdAddresses.advertise, clientPort: cfg.managedEtcd.clientPort, peerPort: cfg.managedEtcd.peerPort };
+    await joinIfNew({ dataDir: cfg.dataDir, server: cfg.managedEtcd.join.server, tokenFile: cfg.managedEtcd.join.tokenFile, peerUrl: peerUrlOf(at), clientUrl: clientUrlOf(at), nodeName: cfg.agent?.nodeName, log });
+  }
   // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureJoinToken } = await import('./join-token.js');
@@ -172,17 +183,35 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const identities = await componentCerts(cfg.dataDir, pki.ca);
   const aggregation = await (await import('./aggregator-flags.js')).loadAggregation(cfg.dataDir, cfg.aggregator);
   started.check();
-  // A data dir that still holds a SQLite store moves into the (empty) etcd first, so the cluster it ran
-  // goes on; an etcd that already holds another cluster stops the start-up, saying why and what to do.
-  if (cfg.store === 'etcd' && cfg.etcdEndpoints.length > 0) {
+  // The store: SQLite, an external etcd (--etcd-endpoints), or this server's managed etcd member.
+  let storeKind = cfg.store;
+  let etcdEndpoints = cfg.etcdEndpoints;
+  let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
+  let serverJoin: import('../apiserver/server.js').ApiServerOptions['serverJoin'];
+  const { existsSync } = await import('node:fs');
+  if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
+    const [{ startManagedEtcd }, { ensureServerToken }, { serverJoinHandler }] = await Promise.all([import('./etcd/managed-etcd.js'), import('./etcd/server-token.js'), import('./etcd/join-handler.js')]);
+    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started);
+    storeKind = 'etcd';
+    etcdEndpoints = managed.endpoints;
+    etcdTls = managed.tls;
+    // More servers join with DATA/server-token (every member can admit them: the secret travels with the PKI).
+    const secret = await ensureServerToken(cfg.dataDir, pki.ca.cert);
+    serverJoin = serverJoinHandler({ dataDir: cfg.dataDir, secret, endpoints: managed.endpoints, tls: managed.tls, log: log.child({ component: 'server-join' }) });
+  }
+  started.check();
+  // A data dir that still holds a SQLite store moves into the (empty) etcd first — an external one
+  // (--store etcd) or this server's new managed member (--cluster-init) — so the cluster it ran goes
+  // on; an etcd that already holds another cluster stops the start-up, saying why and what to do.
+  if (storeKind === 'etcd' && etcdEndpoints.length > 0) {
     const { migrateSqliteToEtcd } = await import('../store/migrate/sqlite-to-etcd.js');
-    await migrateSqliteToEtcd({ dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'migration' }) }).catch((e: Error) => {
+    await migrateSqliteToEtcd({ dataDir: cfg.dataDir, etcdEndpoints, tls: etcdTls, log: log.child({ component: 'migration' }) }).catch((e: Error) => {
       throw new UsageError(`cannot move the SQLite store in ${cfg.dataDir} into etcd: ${e.message}`);
     });
     started.check();
   }
-  const rawStore = await openStore({ backend: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'store' }) }).catch((e: Error) => {
-    throw new UsageError(`cannot open the ${cfg.store} store: ${e.message}`);
+  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+    throw new UsageError(`cannot open the ${storeKind} store: ${e.message}`);
   });
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
   const store = new EncryptingStore(rawStore, encryption.transformer, log.child({ component: 'encryption' }));
@@ -190,7 +219,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   if (cfg.snapshots?.schedule) {
     const [{ startSnapshotSchedule }, { defaultSnapshotDir }] = await Promise.all([import('../store/snapshot/schedule.js'), import('../store/snapshot/names.js')]);
     const dir = cfg.snapshots.dir ?? defaultSnapshotDir(cfg.dataDir);
-    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: cfg.store, dataDir: cfg.dataDir, etcdEndpoints: cfg.etcdEndpoints, log: log.child({ component: 'snapshots' }) });
+    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'snapshots' }) });
     // Stopped before the store closes; a snapshot being written is finished first.
     started.add('snapshot schedule', 5000, () => schedule.stop());
   }
@@ -216,6 +245,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       port: cfg.port,
       tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
       log: logger('apiserver'),
+      serverJoin,
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
       // and checks their serving certificates against the cluster CA.
@@ -339,7 +369,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     }
   }
   started.check();
-  log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
+  log.info('gifee server ready', { url: serverUrl, store: storeKind, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });
   cfg.onReady?.(serverUrl, { started: [...started.names].reverse(), nodeName: readyNodeName, startupMs: Math.round(performance.now() - startedAt) });
   log.info('workers join with: gifee agent --server URL --token-file ' + join(cfg.dataDir, 'node-token'), { tokenFile: join(cfg.dataDir, 'node-token') });
 }

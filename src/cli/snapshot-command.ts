@@ -44,7 +44,12 @@ Flags:
 ${helpOf(COMMON, STORE, SAVE, PRUNE, RESTORE)}
   -o json                                      (ls) print JSON`;
 
-function storeOf(v: Record<string, unknown>, dataDir: string): { store: StoreKind; etcdEndpoints: string[] } {
+async function storeOf(v: Record<string, unknown>, dataDir: string): Promise<{ store: StoreKind; etcdEndpoints: string[]; etcdTls?: import('../store/etcd/store.js').EtcdTls }> {
+  // A server with a managed etcd (--cluster-init, or joined): its member, with its client certificate.
+  if (v.store === undefined && v['etcd-endpoints'] === undefined) {
+    const managed = await (await import('./etcd/member-client.js')).managedEtcdTarget(dataDir, 'gifee snapshot');
+    if (managed) return { store: 'etcd', etcdEndpoints: managed.endpoints, etcdTls: managed.tls };
+  }
   const endpoints = String(v['etcd-endpoints'] ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -84,7 +89,7 @@ export async function snapshotCommand(argv: string[], defaultDataDir: string): P
     switch (sub) {
       case 'save': {
         noArgs();
-        const { meta, file } = await saveSnapshot({ ...storeOf(v, dataDir), dataDir, dir, name: (v.name as string | undefined) ?? timestampedName(ON_DEMAND_PREFIX) });
+        const { meta, file } = await saveSnapshot({ ...(await storeOf(v, dataDir)), dataDir, dir, name: (v.name as string | undefined) ?? timestampedName(ON_DEMAND_PREFIX) });
         console.log(`snapshot ${meta.name} saved: ${file} (${meta.store}, revision ${meta.revision})`);
         return;
       }

@@ -83,3 +83,30 @@ test('a SQLite cluster started on an empty etcd moves into it: same objects and 
   assert.match(r.err, /If etcd is: move .*state\.db/);
   assert.ok(existsSync(join(data, 'state.db')), 'the refused store is left where it was');
 });
+
+test('gifee server --cluster-init on a SQLite data dir moves the cluster into its new managed etcd member', { skip: etcdAvailable() ? false : 'etcd not installed: apt-get install etcd-server (scripts/setup.sh does)' }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-migrate-init-'));
+  try {
+    const data = join(dir, 'data');
+    await mkdir(data);
+    const sqlite = await startCluster({ dataDir: data });
+    clusters.push(sqlite);
+    await sqlite.kubectl(['create', 'namespace', 'moving']);
+    await sqlite.kubectl(['create', 'configmap', 'settings', '-n', 'moving', '--from-literal=mode=ha']);
+    await sqlite.kubectl(['create', 'secret', 'generic', 'creds', '-n', 'moving', '--from-literal=password=s3cret']);
+    const before = { configmaps: await metas(sqlite, 'configmaps'), secrets: await metas(sqlite, 'secrets') };
+    await sqlite.stop();
+
+    const ha = await startCluster({ dataDir: data, extraArgs: ['--cluster-init', '--etcd-client-port', String(await freePort()), '--etcd-peer-port', String(await freePort())] });
+    clusters.push(ha);
+    assert.match(ha.logs(), /migrated the SQLite store into etcd/);
+    assert.equal(existsSync(join(data, 'state.db')), false);
+    assert.ok(existsSync(join(data, 'etcd', 'member.json')), 'a managed member');
+    for (const [kind, items] of Object.entries(before)) assert.deepEqual(await metas(ha, kind), items, kind);
+    const secret = JSON.parse((await ha.kubectl(['get', 'secret', 'creds', '-n', 'moving', '-o', 'json'])).stdout);
+    assert.equal(Buffer.from(secret.data.password, 'base64').toString(), 's3cret');
+    await ha.stop();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -20,6 +20,24 @@ function rangeEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
+/** Client TLS for etcd (PEM): the CA that signed etcd's serving certificate, and our client certificate. */
+export interface EtcdTls {
+  ca: string;
+  cert: string;
+  key: string;
+  /**
+   * The name checked in etcd's certificate instead of the endpoint's host (a managed etcd's
+   * "localhost", which every member certificate of its dedicated CA carries): TLS clients must not
+   * send an IP address as SNI, and Node warns when asked to.
+   */
+  serverName?: string;
+}
+
+/** etcd3's options for these endpoints, with client-certificate credentials when TLS is given (https:// endpoints). */
+export function etcdClientOptions(endpoints: string[], tls?: EtcdTls) {
+  return { hosts: endpoints, dialTimeout: 5000, ...(tls ? { credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) } } : {}), ...(tls?.serverName ? { grpcOptions: { 'grpc.ssl_target_name_override': tls.serverName } } : {}) };
+}
+
 /**
  * etcd cannot be reached or did not answer in time. etcd3 casts gRPC statuses to typed errors (code 14
  * UNAVAILABLE, which grpc-js also reports for refused connections and "No connection established", and
@@ -32,8 +50,8 @@ export class EtcdStore implements Store {
   private client: Etcd3;
   private compacted = 0;
 
-  constructor(endpoints: string[]) {
-    this.client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  constructor(endpoints: string[], tls?: EtcdTls) {
+    this.client = new Etcd3(etcdClientOptions(endpoints, tls));
   }
 
   /** Wait until etcd answers, so start-up fails fast with a clear message when it is down. */

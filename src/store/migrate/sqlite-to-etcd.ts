@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { Etcd3, type IKeyValue } from 'etcd3';
 import type { Logger } from '../../util/log.js';
-import { isUnavailable } from '../etcd/store.js';
+import { etcdClientOptions, type EtcdTls, isUnavailable } from '../etcd/store.js';
 import { UnavailableError } from '../types.js';
 import { MARKER_KEY, parseMarker, type Marker } from './progress-marker.js';
 import { SqliteSource, type SourceRow } from './sqlite-source.js';
@@ -24,6 +24,8 @@ export interface MigrateOptions {
   /** The data dir holding state.db. */
   dataDir: string;
   etcdEndpoints: string[];
+  /** Client TLS (a managed etcd member's). */
+  tls?: EtcdTls;
   log?: Logger;
   /** Keys per etcd transaction; etcd refuses more than --max-txn-ops (128 by default) and one op is the marker. */
   batchKeys?: number;
@@ -63,7 +65,7 @@ const b = (s: string) => Buffer.from(s);
 export async function migrateSqliteToEtcd(o: MigrateOptions): Promise<MigrateResult> {
   const source = SqliteSource.open(o.dataDir);
   if (!source) return { migrated: false };
-  const client = new Etcd3({ hosts: o.etcdEndpoints, dialTimeout: 5000 });
+  const client = new Etcd3(etcdClientOptions(o.etcdEndpoints, o.tls));
   const where = o.etcdEndpoints.join(',');
   try {
     // The marker key must be the migration's alone: a store that holds it could overwrite it in a batch.

@@ -16,6 +16,8 @@ export interface SaveOptions {
   store: StoreKind;
   dataDir: string;
   etcdEndpoints?: string[];
+  /** Client TLS for etcd (a managed etcd's, see cli/etcd). */
+  etcdTls?: import('../etcd/store.js').EtcdTls;
   dir: string;
   name: string;
 }
@@ -47,24 +49,28 @@ async function copySqlite(dataDir: string, to: string): Promise<number> {
 }
 
 /** Streams etcd's snapshot (its bbolt file with etcd's own hash trailer) into `to`; returns its revision. */
-async function copyEtcd(endpoints: string[], to: string): Promise<number> {
+async function copyEtcd(endpoints: string[], to: string, tls?: import('../etcd/store.js').EtcdTls): Promise<number> {
   if (!endpoints.length) throw new SnapshotError('an etcd snapshot needs --etcd-endpoints');
-  const { Etcd3 } = await import('etcd3');
-  const client = new Etcd3({ hosts: endpoints, dialTimeout: 5000 });
+  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../etcd/store.js')]);
+  const client = new Etcd3(etcdClientOptions(endpoints, tls));
   try {
+    // etcd 3.4 sends its snapshot chunks without a header (3.5 adds one): the revision read just
+    // before is then the snapshot's, give or take writes made while it streams (they are in it too).
+    const before = Number((await client.kv.range({ key: Buffer.from('/'), limit: 1, count_only: true })).header.revision);
     let revision = 0;
     const stream = await client.maintenance.snapshot();
     const out = createWriteStream(to, { mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (r) => {
-        if (!revision) revision = Number(r.header.revision);
+        if (!revision && r.header) revision = Number(r.header.revision);
         out.write(r.blob);
       });
       stream.on('error', reject);
       stream.on('end', () => out.end(resolve));
     });
-    if (!revision) throw new SnapshotError('etcd sent an empty snapshot');
-    return revision;
+    const size = (await stat(to)).size;
+    if (size === 0) throw new SnapshotError('etcd sent an empty snapshot');
+    return revision || before;
   } finally {
     client.close();
   }
@@ -93,7 +99,7 @@ export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta
   const dbCopy = join(o.dir, `.${o.name}.${dbName}${TMP_MARK}copy`);
   await rm(dbCopy, { force: true });
   try {
-    const revision = o.store === 'sqlite' ? await copySqlite(o.dataDir, dbCopy) : await copyEtcd(o.etcdEndpoints ?? [], dbCopy);
+    const revision = o.store === 'sqlite' ? await copySqlite(o.dataDir, dbCopy) : await copyEtcd(o.etcdEndpoints ?? [], dbCopy, o.etcdTls);
     const identity = await identityFiles(o.dataDir);
     const dbFile: PayloadFile = { path: dbName, size: (await stat(dbCopy)).size, mode: 0o600 };
     const rest: Omit<SnapshotMeta, 'sha256'> = { format: 1, name: o.name, createdAt: new Date().toISOString(), store: o.store, revision, gifeeVersion: GIFEE_VERSION, files: [dbFile, ...identity.map((f) => ({ path: f.path, size: f.data.length, mode: f.mode }))] };

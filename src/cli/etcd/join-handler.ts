@@ -1,0 +1,92 @@
+// The founding side of a server join (POST /gifee/v1/server-join on the API server's port): a
+// joining server presents the server token's secret as a bearer token and its member name and peer
+// URL; it gets back the cluster's keys (DATA/pki, but not this server's own serving and member
+// certificates) and the etcd cluster it was added to as a learner. A retried join (same peer URL)
+// gets the learner added the first time.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EtcdTls } from '../../store/etcd/store.js';
+import type { Logger } from '../../util/log.js';
+import { validMemberName } from './args.js';
+import { secretMatches } from './server-token.js';
+
+/** What a joining server receives. */
+export interface JoinBundle {
+  /** File name in DATA/pki → contents. */
+  pki: Record<string, string>;
+  /** --initial-cluster for the new member: name=peerURL of every started member and the new one. */
+  initialCluster: string;
+  /** The cluster's client URLs, for promoting the learner once it caught up. */
+  clientUrls: string[];
+}
+
+/** This server's own certificates and node credentials stay here: the joiner makes its own. */
+const OWN = /^(server\.|etcd-server\.|etcd-peer\.|node-|.*\.tmp$)/;
+const MAX_REQUEST_BYTES = 4096;
+
+const send = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+};
+
+/** A syntactically sound https peer URL with an address and a port, nothing else. */
+export function validPeerUrl(s: unknown): s is string {
+  if (typeof s !== 'string' || s.length > 200) return false;
+  try {
+    const u = new URL(s);
+    return u.protocol === 'https:' && u.port !== '' && u.pathname === '/' && !u.search && !u.username && u.hostname !== '0.0.0.0';
+  } catch {
+    return false;
+  }
+}
+
+export function serverJoinHandler(o: { dataDir: string; secret: string; endpoints: string[]; tls: EtcdTls; log: Logger }) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') return send(res, 405, { error: 'POST only' });
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !secretMatches(auth.slice(7).trim(), o.secret)) {
+      o.log.warn('server join refused: wrong server token', { remote: req.socket.remoteAddress });
+      return send(res, 401, { error: "wrong server token: use the first server's DATA/server-token" });
+    }
+    let body = '';
+    for await (const chunk of req) {
+      body += String(chunk);
+      if (body.length > MAX_REQUEST_BYTES) return send(res, 413, { error: 'request too large' });
+    }
+    let ask: { name?: unknown; peerUrl?: unknown };
+    try {
+      ask = JSON.parse(body) as typeof ask;
+    } catch {
+      return send(res, 400, { error: 'the body must be JSON {name, peerUrl}' });
+    }
+    if (typeof ask.name !== 'string' || !validMemberName(ask.name)) return send(res, 400, { error: 'name must be a valid etcd member name' });
+    if (!validPeerUrl(ask.peerUrl)) return send(res, 400, { error: 'peerUrl must be https://ADDRESS:PORT' });
+    const name = ask.name;
+    const peerUrl = ask.peerUrl;
+    const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
+    const client = new Etcd3(etcdClientOptions(o.endpoints, o.tls));
+    try {
+      let members = (await client.cluster.memberList({})).members;
+      const same = members.find((m) => m.peerURLs.includes(peerUrl));
+      if (same?.name && same.name !== name) return send(res, 409, { error: `peer URL ${peerUrl} is member ${same.name}'s: remove it first, or use another address or port` });
+      if (!same) {
+        await client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true });
+        members = (await client.cluster.memberList({})).members;
+        o.log.info('added an etcd learner for a joining server', { name, peerUrl });
+      }
+      const initialCluster = members.flatMap((m) => (m.peerURLs.includes(peerUrl) ? [`${name}=${peerUrl}`] : m.name ? m.peerURLs.map((u) => `${m.name}=${u}`) : [])).join(',');
+      const clientUrls = members.flatMap((m) => m.clientURLs);
+      const pki: Record<string, string> = {};
+      const dir = join(o.dataDir, 'pki');
+      for (const f of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !OWN.test(e.name))) pki[f.name] = await readFile(join(dir, f.name), 'utf8');
+      send(res, 200, { pki, initialCluster, clientUrls } satisfies JoinBundle);
+    } catch (e) {
+      o.log.warn('server join failed', { name, peerUrl, err: e });
+      send(res, 503, { error: `etcd could not add the member: ${(e as Error).message}` });
+    } finally {
+      client.close();
+    }
+  };
+}

@@ -1,0 +1,146 @@
+// `gifee server --cluster-init`: the server founds (or, restarted, resumes) a managed etcd member
+// in DATA/etcd and uses it as its store, as k3s' embedded etcd. The member is Debian's etcd binary
+// as a supervised child (etcd-process.ts) with client and peer TLS from the etcd CA (etcd-pki.ts).
+// What the store gets back is the same as --store etcd --etcd-endpoints, plus client TLS.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EtcdTls } from '../../store/etcd/store.js';
+import type { Logger } from '../../util/log.js';
+import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
+import { UsageError } from '../args.js';
+import { ensurePortFree } from '../port-preflight.js';
+import { type Startup, StartupAborted } from '../startup.js';
+import { clientUrlOf, type EtcdMemberSpec, etcdArgs, peerUrlOf } from './args.js';
+import { clientTlsOf, ensureEtcdPki } from './etcd-pki.js';
+import { EtcdProcess, stopStaleMember } from './etcd-process.js';
+import { etcdDir, type MemberState, newMemberName, readMemberState, writeMemberState } from './member-state.js';
+
+/** The server's managed etcd flags (etcd-flags.ts). */
+export interface ManagedEtcdSettings {
+  clusterInit: boolean;
+  /** Join the cluster of this server (--server URL --token-file F) as a control-plane member. */
+  join?: { server: string; tokenFile: string };
+  clientPort: number;
+  peerPort: number;
+}
+
+export const DEFAULT_ETCD_CLIENT_PORT = 2379;
+export const DEFAULT_ETCD_PEER_PORT = 2380;
+
+/** Where etcd listens and what it advertises, from the server's addresses. */
+export interface MemberAddresses {
+  /** --bind-address (0.0.0.0: every address). */
+  listen: string;
+  /** A specific address of this machine peers and clients reach: the bind address unless a wildcard, else the node IP or first machine address. */
+  advertise: string;
+  /** For a new member's name: the node name, else the host name. */
+  nodeName?: string;
+}
+
+/** The etcd binary: Debian's etcd-server package puts it in /usr/bin. */
+export async function findEtcdBinary(): Promise<string> {
+  const found = await which('etcd', [...(process.env.PATH ?? '').split(':'), ...SYSTEM_BIN_DIRS]);
+  if (!found) throw new UsageError('--cluster-init runs etcd, which is not installed: apt-get install etcd-server (Debian), or use the embedded SQLite store (drop --cluster-init)');
+  return found;
+}
+
+/** Refusals before anything is written: each says why and what to do instead. */
+export async function checkManagedEtcdDataDir(dataDir: string, state: MemberState | undefined, clusterInit = true): Promise<void> {
+  if (clusterInit && state?.origin === 'join') {
+    throw new UsageError(`${dataDir} holds an etcd member of the cluster joined through ${state.joinedFrom ?? 'another server'}; --cluster-init would found a new cluster. Restart it without --cluster-init, or start the new cluster in an empty --data-dir`);
+  }
+  // A SQLite store (state.db) in the data dir is moved into the new member once it runs (src/store/migrate).
+  if (!state && existsSync(join(etcdDir(dataDir), 'data', 'member'))) {
+    throw new UsageError(`${etcdDir(dataDir)} holds etcd data but no member.json saying whose: restore member.json, or remove ${etcdDir(dataDir)} to start a new member (its data is lost)`);
+  }
+}
+
+/** Promotes the learner with this peer URL once etcd lets it (it refuses until the learner is in sync); returns at once for a voter. */
+export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, peerUrl: string, log: Logger, signal: AbortSignal, timeoutMs = 120_000): Promise<void> {
+  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
+  const client = new Etcd3(etcdClientOptions(endpoints, tls));
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  try {
+    while (Date.now() < end && !signal.aborted) {
+      try {
+        const me = (await client.cluster.memberList({}, { deadline: Date.now() + 3000 })).members.find((m) => m.peerURLs.includes(peerUrl));
+        if (!me) throw new UsageError(`this server's etcd member (${peerUrl}) is not in its cluster any more: it was removed; join again with an empty --data-dir`);
+        if (!me.isLearner) return;
+        await client.cluster.memberPromote({ ID: me.ID }, { deadline: Date.now() + 3000 });
+        log.info('promoted this etcd learner to a voting member', { member: me.name, peerUrl });
+        return;
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    client.close();
+  }
+  if (!signal.aborted) throw new Error(`this etcd learner was not promoted in ${timeoutMs / 1000}s: ${(last as Error | undefined)?.message ?? 'no answer'}`);
+}
+
+/** Starts (or restarts) this server's member and waits until it is healthy; stopped with the server. */
+export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup): Promise<{ endpoints: string[]; tls: EtcdTls }> {
+  let state = await readMemberState(dataDir).catch((e: Error) => {
+    throw new UsageError(e.message);
+  });
+  await checkManagedEtcdDataDir(dataDir, state, settings.clusterInit);
+  const binary = await findEtcdBinary();
+  const spec: EtcdMemberSpec = {
+    name: state?.name ?? newMemberName(addr.nodeName),
+    dataDir: join(etcdDir(dataDir), 'data'),
+    listenAddress: addr.listen,
+    advertiseAddress: addr.advertise,
+    clientPort: settings.clientPort,
+    peerPort: settings.peerPort,
+    pkiDir: join(dataDir, 'pki'),
+    // A joined member starts into its cluster; on later starts etcd reads the membership from its data.
+    initialClusterState: state?.origin === 'join' ? 'existing' : 'new',
+    initialCluster: state?.origin === 'join' ? state.initialCluster : undefined,
+    // Only read when founding; a random one per cluster (a restart ignores it).
+    initialClusterToken: `gifee-${randomBytes(8).toString('hex')}`,
+  };
+  let args: string[];
+  try {
+    args = etcdArgs(spec);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  // An etcd of this member that outlived a killed gifee is stopped first; then the ports must be free.
+  await stopStaleMember(etcdDir(dataDir), args, log);
+  for (const [kind, port] of [
+    ['client', settings.clientPort],
+    ['peer', settings.peerPort],
+  ] as const) {
+    await ensurePortFree(addr.listen, port, 'gifee server').catch((e: Error) => {
+      throw new UsageError(`etcd's ${kind} port ${port} on ${addr.listen} is in use (another etcd or gifee server?): stop it, or pass --etcd-${kind}-port N (${e.message})`);
+    });
+  }
+  const pki = await ensureEtcdPki(dataDir, [addr.advertise, ...(addr.listen === '0.0.0.0' ? [] : [addr.listen])]);
+  if (state && state.peerUrl !== peerUrlOf(spec)) {
+    // etcd keeps the peer URL it was founded with in its membership: others would dial the old one.
+    log.warn("this etcd member's peer address changed; its cluster still lists the old one", { was: state.peerUrl, now: peerUrlOf(spec) });
+  }
+  state = { ...state, name: spec.name, origin: state?.origin ?? 'init', clientUrl: clientUrlOf(spec), peerUrl: state?.peerUrl ?? peerUrlOf(spec) };
+  await writeMemberState(dataDir, state);
+  const tls = clientTlsOf(pki);
+  const setpriv = await which('setpriv', SYSTEM_BIN_DIRS);
+  const etcd = new EtcdProcess({ binary, args, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
+  started.add('etcd', 7000, () => etcd.stop(5000));
+  try {
+    // A joined member is a learner until it has caught up: promoted meanwhile (it may not answer /health before).
+    const joined = state.origin === 'join' ? promoteWhenCaughtUp([...new Set([state.clientUrl, ...(state.clusterClientUrls ?? [])])], tls, state.peerUrl, log, started.signal) : Promise.resolve();
+    await started.race(Promise.all([etcd.start(), joined]));
+  } catch (e) {
+    if (e instanceof StartupAborted) throw e;
+    throw new UsageError(`the managed etcd did not start: ${(e as Error).message}`);
+  }
+  log.info('managed etcd ready', { member: state.name, clientUrl: state.clientUrl, pid: etcd.pid, log: etcd.logPath });
+  return { endpoints: [state.clientUrl], tls };
+}
