@@ -7,7 +7,6 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
 import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
 import { UsageError } from './args.js';
@@ -76,11 +75,19 @@ export async function embeddedAgentCredentials(dataDir: string, pki: Pki, nodeNa
   return { client: await ensureNodeClientCert(dataDir, pki.ca, nodeName), serving: await agentServingCert(dataDir, pki.ca, nodeName, nodeIP) };
 }
 
+/** The embedded agent, whose certificates the server renews while it runs (certs/leaf-rotation.ts). */
+export interface EmbeddedAgent {
+  stop(): Promise<void>;
+  /** Renewed certificates: the client one for the next connections to the API server, the serving one for the next handshakes on the agent's port. */
+  update(o: Pick<EmbeddedAgentOptions, 'client' | 'serving'>): void;
+}
+
 /** informers: a factory to share with components of the same identity in this process; else the agent makes its own. */
-export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
-  const { startAgent } = await import('../agent/agent.js');
-  return startAgent({
-    client: { server: o.serverUrl, ca: o.ca, cert: o.client.cert, key: o.client.key },
+export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<EmbeddedAgent> {
+  const [{ startAgent }, { RotatingCredentials }] = await Promise.all([import('../agent/agent.js'), import('../client/rotating-credentials.js')]);
+  const credentials = new RotatingCredentials(o.client.cert, o.client.key);
+  const agent = await startAgent({
+    client: { server: o.serverUrl, ca: o.ca, rotating: credentials },
     informers: o.informers,
     dataDir: o.dataDir,
     nodeName: o.nodeName,
@@ -104,6 +111,16 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
+  let held = { client: o.client.cert, serving: o.serving.cert };
+  return {
+    stop: () => agent.stop(),
+    update: (c) => {
+      // Only what changed: a new client certificate cuts the pooled connections (watches reconnect).
+      if (c.client.cert !== held.client) credentials.set(c.client.cert, c.client.key);
+      if (c.serving.cert !== held.serving) agent.setServingCertificate(c.serving.cert, c.serving.key);
+      held = { client: c.client.cert, serving: c.serving.cert };
+    },
+  };
 }
 
 export interface JoinOptions extends AgentNodeOptions {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, randomBytes, X509Certificate } from 'node:crypto';
 
 export interface CertPair {
   cert: string;
@@ -73,6 +73,8 @@ export interface IssueOptions {
   ips?: string[];
   usage: 'server' | 'client' | 'both';
   years?: number;
+  /** Validity in milliseconds (takes the place of years): the rotation loop's --leaf-cert-validity. */
+  validityMs?: number;
 }
 
 export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair> {
@@ -81,6 +83,9 @@ export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair
   const caKey = await importKey(ca.key);
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const now = Date.now();
+  const validity = o.validityMs ?? (o.years ?? 1) * YEAR;
+  // Backdated against clock skew: a minute, or a tenth of a short validity (tests' seconds-long leaves).
+  const backdate = Math.min(60_000, validity / 10);
   const subject = [...(o.organizations ?? []).map((org) => `O=${org}`), `CN=${o.commonName}`].join(', ');
   const eku = o.usage === 'server' ? [x.ExtendedKeyUsage.serverAuth] : o.usage === 'client' ? [x.ExtendedKeyUsage.clientAuth] : [x.ExtendedKeyUsage.serverAuth, x.ExtendedKeyUsage.clientAuth];
   const extensions: import('@peculiar/x509').Extension[] = [
@@ -95,8 +100,8 @@ export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair
     serialNumber: serial(),
     subject,
     issuer: caCert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + (o.years ?? 1) * YEAR),
+    notBefore: new Date(now - backdate),
+    notAfter: new Date(now + validity),
     signingKey: caKey,
     publicKey: keys.publicKey,
     signingAlgorithm: ALG,
@@ -122,13 +127,24 @@ async function writeSecret(path: string, text: string) {
   await rename(`${path}.tmp`, path);
 }
 
+/** Whether the key is the certificate's (false for unreadable ones too). */
+export function keyMatches(pair: CertPair): boolean {
+  try {
+    return new X509Certificate(pair.cert).checkPrivateKey(createPrivateKey(pair.key));
+  } catch {
+    return false;
+  }
+}
+
 async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
   const crt = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
   if (existsSync(crt) && existsSync(key)) {
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
-    // Reissued a month before it expires (the CA, made for ten years, is kept as it is).
-    if (name === 'ca' || name === 'front-proxy-ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    // Reissued a month before it expires (the CA, made for ten years, is kept as it is), or when the key is not
+    // the certificate's (a renewal cut short between its two renames, see certs/leaf-rotation.ts).
+    if (name === 'ca' || name === 'front-proxy-ca') return held;
+    if (Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000 && keyMatches(held)) return held;
   }
   const pair = await make();
   await writeSecret(key, pair.key);

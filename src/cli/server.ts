@@ -57,6 +57,8 @@ export interface ServerConfig {
   autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
+  /** --leaf-cert-validity: leaf certificates' validity, each renewed at 80% of it while running (default a year). */
+  leafCertValidityMs?: number;
   /** Scheduled snapshots and --restore-from (snapshot-flags.ts); absent: none. */
   snapshots?: import('./snapshot-flags.js').SnapshotSettings;
   /** Called once serving, with the server URL and what started. */
@@ -196,7 +198,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     started.add(step, 4000, () => child.stop(3500), { group: 'clients' });
     await started.race(child.start());
     children.set(name, child);
+    return child;
   };
+  // Where the rotation loop sends renewed component and agent certificates (see certs/server-leaves.ts).
+  let componentsLeaves: import('./certs/server-leaves.js').Updatable<import('./components.js').ComponentsConfig> | undefined;
+  let agentLeaves: import('./certs/server-leaves.js').Updatable<import('./agent.js').EmbeddedAgentOptions> | undefined;
   started.check();
   const { authorizerOf } = await import('./authorizer.js');
   let api: import('../apiserver/server.js').ApiServer;
@@ -297,9 +303,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
         started.add('controllers and scheduler', 4000, () => running.stop(), { group: 'clients' });
+        componentsLeaves = { config: components, update: (c) => running.update?.(c) };
       } else {
         // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
-        await supervised('controller-manager', { role: 'controllers', config: components }, 'controllers and scheduler');
+        const child = await supervised('controller-manager', { role: 'controllers', config: components }, 'controllers and scheduler');
+        componentsLeaves = { config: components, update: (c) => child.update({ role: 'controllers', config: c }) };
       }
     } catch (e) {
       if (e instanceof StartupAborted) throw e;
@@ -319,14 +327,25 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
         started.add('node agent', 4000, () => agent.stop(), { group: 'clients' });
+        agentLeaves = { config: agentOptions, update: (c) => agent.update(c) };
       } else {
         // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
-        await supervised('agent', { role: 'agent', config: agentOptions }, 'node agent');
+        const child = await supervised('agent', { role: 'agent', config: agentOptions }, 'node agent');
+        agentLeaves = { config: agentOptions, update: (c) => child.update({ role: 'agent', config: c }) };
       }
     } catch (e) {
       if (e instanceof StartupAborted) throw e;
       throw new UsageError(`the node agent could not start: ${(e as Error).message}`);
     }
+  }
+  // Leaf certificates are renewed while the server runs (at 80% of their lifetime), and swapped in live.
+  {
+    const [{ LeafRotator }, { serverLeaves }, { DEFAULT_LEAF_CERT_VALIDITY_MS }] = await Promise.all([import('./certs/leaf-rotation.js'), import('./certs/server-leaves.js'), import('./cert-rotation-flags.js')]);
+    const leaves = serverLeaves({ ca: pki.ca, server: pki.server, kubeletClient: identities.kubeletClient, api: apiServer, components: componentsLeaves, agent: agentLeaves });
+    const rotator = new LeafRotator({ pkiDir: join(cfg.dataDir, 'pki'), leaves, policy: { validityMs: cfg.leafCertValidityMs ?? DEFAULT_LEAF_CERT_VALIDITY_MS }, log: log.child({ component: 'cert-rotation' }) });
+    rotator.start();
+    // Stopped before the clients and the API server: a renewal under way is written whole first.
+    started.add('certificate rotation', 2000, () => rotator.stop());
   }
   started.check();
   log.info('gifee server ready', { url: serverUrl, store: cfg.store, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });

@@ -14,8 +14,9 @@ const MAX_FILES = 500;
 const MAX_CERT_BYTES = 64 * 1024;
 
 export const CERTS_HELP = `gifee certs check [--data-dir DIR] [-o table|json|yaml]
-    Every certificate under DATA/pki with its subject, expiry and days left. Leaf certificates are
-    reissued when a server starts with less than ${RENEW_BEFORE_DAYS} days left; the CAs last ten years and are
+    Every certificate under DATA/pki with its subject, expiry and days left. A running server renews
+    its leaf certificates at 80% of their lifetime (--leaf-cert-validity, default a year), and one
+    that starts reissues those with less than ${RENEW_BEFORE_DAYS} days left; the CAs last ten years and are
     never reissued. Exit code 1 when a certificate has expired or cannot be read.`;
 
 export async function certsCommand(argv: string[], defaultDataDir: string): Promise<void> {
