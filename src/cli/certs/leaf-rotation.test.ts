@@ -109,3 +109,35 @@ test('reissue refuses a CA certificate', async () => {
   const ca = await createCa();
   await assert.rejects(() => reissue(ca, ca.cert, 10_000), /CA certificate/);
 });
+
+test('leaves that come due while others are being renewed are renewed at once, not at the next planned check', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-rotation-'));
+  try {
+    const ca = await createCa();
+    // Issued two seconds apart under a 10 s policy: the second is due ~2 s after the first, and the
+    // first one's renewal is slow (3 s), so the second comes due during it.
+    const a = await issueCert(ca, { commonName: 'a', usage: 'client', validityMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const b = await issueCert(ca, { commonName: 'b', usage: 'client', validityMs: 10_000 });
+    const renewedAt: Record<string, number[]> = { a: [], b: [] };
+    const leaf = (name: string, current: CertPair, slowMs: number) => ({
+      name,
+      current,
+      issue: async (held: CertPair, ms: number) => {
+        await new Promise((r) => setTimeout(r, slowMs));
+        return reissue(ca, held.cert, ms);
+      },
+      use: () => {
+        renewedAt[name].push(Date.now());
+      },
+    });
+    const rotator = new LeafRotator({ pkiDir: dir, leaves: [leaf('a', a, 3000), leaf('b', b, 0)], policy: { validityMs: 10_000 }, log: logger('test') });
+    rotator.start();
+    await until('b renewed', () => renewedAt.b.length >= 1);
+    await rotator.stop();
+    // b expired at its notAfter; it was renewed before that.
+    assert.ok(renewedAt.b[0] < Date.parse(new X509Certificate(b.cert).validTo), 'b was renewed before it expired');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

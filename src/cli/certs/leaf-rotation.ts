@@ -107,12 +107,15 @@ export class LeafRotator {
     };
     await Promise.all(Array.from({ length: Math.min(RENEWALS_AT_ONCE, queue.length) }, worker));
     if (this.stopped) return;
-    // The renewed ones have new dates: plan again from them (at once is fine, the planner waits at least a second).
-    const next = planRotation(
+    // The renewed ones have new dates: plan again from them. Others may have come due during this
+    // pass (planned from the same moment, a second apart): those go at once.
+    const again = planRotation(
       [...this.byName.values()].map((l) => validityOf(l.name, l.current.cert)),
       this.o.policy,
       Date.now(),
-    ).nextCheckAt;
-    this.schedule(Math.min(next - Date.now(), failed ? (this.o.retryMs ?? 30_000) : Number.POSITIVE_INFINITY));
+    );
+    // After a failure, not at once (the failed one is still due): a full disk must not spin the loop.
+    const wait = again.nextCheckAt - Date.now();
+    this.schedule(failed ? Math.min(wait, this.o.retryMs ?? 30_000) : again.renew.length > 0 ? 0 : wait);
   }
 }
