@@ -14,7 +14,10 @@ export interface CertPair {
 }
 
 export interface Pki {
+  /** The CA that signs. */
   ca: CertPair;
+  /** The CA certificates to trust (PEM): the signing CA's, and during a CA rotation the previous one's (certs/rotate-ca.ts). */
+  trust: string;
   server: CertPair;
   admin: CertPair;
   /** The service account token signing key pair (PEM: PKCS#8 private, SPKI public; ES256). */
@@ -152,6 +155,16 @@ async function loadOrCreate(dir: string, name: string, make: () => Promise<CertP
   return pair;
 }
 
+/** caPem, and during a CA rotation (PREVIOUS_CA_FILE, see certs/rotate-ca.ts) the previous CA too: both are trusted. */
+export async function withPreviousCa(pkiDir: string, caPem: string): Promise<string> {
+  const previous = join(pkiDir, PREVIOUS_CA_FILE);
+  if (!existsSync(previous)) return caPem;
+  return `${caPem.trimEnd()}\n${(await readFile(previous, 'utf8')).trimEnd()}\n`;
+}
+
+/** The old CA's certificate while a CA rotation is under way: trusted, no longer signing. */
+export const PREVIOUS_CA_FILE = 'ca-previous.crt';
+
 /** The PKI under DIR/pki: created on first start, reused after (the server cert is reissued if it misses a name). */
 export async function ensurePki(dataDir: string, extraHosts: string[] = []): Promise<Pki> {
   const dir = join(dataDir, 'pki');
@@ -166,7 +179,7 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
   }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
   const serviceAccount = await ensureServiceAccountKey(dir);
-  return { ca, server, admin, serviceAccount };
+  return { ca, trust: await withPreviousCa(dir, ca.cert), server, admin, serviceAccount };
 }
 
 /** sa.key / sa.pub: the key pair that signs service account tokens (Kubernetes' --service-account-key-file), reused when present. */

@@ -156,7 +156,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureJoinToken } = await import('./join-token.js');
-  const joinToken = await ensureJoinToken(cfg.dataDir, pki.ca.cert);
+  const joinToken = await ensureJoinToken(cfg.dataDir, pki.trust);
   // Bad OIDC or audit settings stop the start-up before anything runs.
   const { oidcAuthenticators } = await import('./oidc-flags.js');
   const oidc = await oidcAuthenticators(cfg.oidc);
@@ -211,12 +211,12 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       store,
       host: cfg.bindAddress,
       port: cfg.port,
-      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
+      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.trust },
       log: logger('apiserver'),
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
       // and checks their serving certificates against the cluster CA.
-      kubeletClient: { ...identities.kubeletClient, ca: pki.ca.cert },
+      kubeletClient: { ...identities.kubeletClient, ca: pki.trust },
       tokenAuthenticators: oidc,
       audit,
       serviceCIDR: cfg.serviceCIDR,
@@ -245,7 +245,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   started.add('API server', 2500, () => apiServer.close());
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
-  const adminKubeconfig = buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+  const adminKubeconfig = buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.trust, cert: pki.admin.cert, key: pki.admin.key });
   await writeKubeconfig(cfg.kubeconfig, adminKubeconfig, { merge: cfg.mergeKubeconfig });
   // DATA/kubeconfig too (`gifee up` merges into the user's kubeconfig instead): it tells `gifee token`,
   // `gifee user` and `gifee kubeconfig --data-dir` where this server listens.
@@ -255,7 +255,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // gets it again). It never expires: `gifee token create --ttl` makes expiring ones.
   {
     const [{ RestClient }, { ensureTokenSecret }] = await Promise.all([import('../client/rest.js'), import('./bootstrap-tokens.js')]);
-    const admin = new RestClient({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
+    const admin = new RestClient({ server: serverUrl, ca: pki.trust, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
     try {
       await ensureTokenSecret(admin, { id: joinToken.id, secret: joinToken.secret, description: 'the join token in DATA/node-token (made by gifee server)' });
     } finally {
@@ -287,7 +287,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     // CA's for the CSR signer) go over IPC, never argv.
     const components = {
       server: serverUrl,
-      ca: pki.ca.cert,
+      ca: pki.trust,
       controllerManager: identities.controllerManager,
       scheduler: identities.scheduler,
       controllers,
@@ -322,7 +322,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     readyNodeName = nodeName;
     // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
     const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.trust, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
