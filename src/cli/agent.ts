@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../util/log.js';
-import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
+import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki, keyMatches, writePair } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import type { CsiSettings } from './csi-flags.js';
@@ -29,11 +29,10 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
     // The API server checks this certificate against the node's address: reissue when the address moved or it nears expiry.
     const c = new X509Certificate(held.cert);
-    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000 && keyMatches(held)) return held;
   }
   const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
-  await writeFile(key, pair.key, { mode: 0o600 });
-  await writeFile(crt, pair.cert);
+  await writePair(join(dataDir, 'pki'), `agent-${nodeName}`, pair);
   return pair;
 }
 

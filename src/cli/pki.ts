@@ -125,9 +125,15 @@ export function serverNames(extraHosts: string[] = []) {
   return { dnsNames: [...dns], ips: [...ips] };
 }
 
-async function writeSecret(path: string, text: string) {
-  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
+async function writeSecret(path: string, text: string, mode = 0o600) {
+  await writeFile(`${path}.tmp`, text, { mode });
   await rename(`${path}.tmp`, path);
+}
+
+/** DIR/NAME.key, then DIR/NAME.crt, each written whole: a crash in between leaves a pair keyMatches refuses, never a torn file. */
+export async function writePair(dir: string, name: string, pair: CertPair) {
+  await writeSecret(join(dir, `${name}.key`), pair.key);
+  await writeSecret(join(dir, `${name}.crt`), pair.cert, 0o644);
 }
 
 /** Whether the key is the certificate's (false for unreadable ones too). */
@@ -150,8 +156,7 @@ async function loadOrCreate(dir: string, name: string, make: () => Promise<CertP
     if (Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000 && keyMatches(held)) return held;
   }
   const pair = await make();
-  await writeSecret(key, pair.key);
-  await writeFile(crt, pair.cert, { mode: 0o644 });
+  await writePair(dir, name, pair);
   return pair;
 }
 
@@ -174,8 +179,7 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
   let server = await loadOrCreate(dir, 'server', () => issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names }));
   if (!covers(server.cert, names)) {
     server = await issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names });
-    await writeSecret(join(dir, 'server.key'), server.key);
-    await writeFile(join(dir, 'server.crt'), server.cert);
+    await writePair(dir, 'server', server);
   }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
   const serviceAccount = await ensureServiceAccountKey(dir);

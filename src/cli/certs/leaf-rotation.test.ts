@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -137,6 +137,23 @@ test('leaves that come due while others are being renewed are renewed at once, n
     await rotator.stop();
     // b expired at its notAfter; it was renewed before that.
     assert.ok(renewedAt.b[0] < Date.parse(new X509Certificate(b.cert).validTo), 'b was renewed before it expired');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a renewal cut short between its two renames (new key, old certificate) is reissued at the next start', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-rotation-'));
+  try {
+    const { componentCerts, ensurePki } = await import('../pki.js');
+    const pki = await ensurePki(dir);
+    const before = await componentCerts(dir, pki.ca);
+    const other = await issueCert(pki.ca, { commonName: 'system:kube-scheduler', usage: 'client' });
+    await writeFile(join(dir, 'pki', 'kube-scheduler.key'), other.key);
+    const after = await componentCerts(dir, pki.ca);
+    assert.notEqual(after.scheduler.cert, before.scheduler.cert);
+    assert.ok(keyMatches(after.scheduler));
+    assert.equal(after.controllerManager.cert, before.controllerManager.cert, 'the intact pairs are kept');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,8 +6,7 @@
 
 import { X509Certificate } from 'node:crypto';
 import type { Logger } from '../../util/log.js';
-import { storePair } from '../node-identity.js';
-import type { CertPair } from '../pki.js';
+import { type CertPair, writePair } from '../pki.js';
 import { planRotation, type LeafValidity, type RotationPolicy } from './rotation-plan.js';
 
 export interface RotatedLeaf {
@@ -87,7 +86,7 @@ export class LeafRotator {
       const leaf = this.byName.get(name)!;
       try {
         const pair = await leaf.issue(leaf.current, this.o.policy.validityMs);
-        await storePair(this.o.pkiDir, leaf.name, pair);
+        await writePair(this.o.pkiDir, leaf.name, pair);
         leaf.current = pair;
         await leaf.use(pair);
         this.o.log.info('renewed a certificate', { certificate: name, notAfter: new Date(validityOf(name, pair.cert).notAfter).toISOString() });

@@ -15,8 +15,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { storePair } from '../node-identity.js';
-import { type CertPair, createCa, issueCert, keyMatches, PREVIOUS_CA_FILE } from '../pki.js';
+import { type CertPair, createCa, issueCert, keyMatches, PREVIOUS_CA_FILE, writePair } from '../pki.js';
 import { reissueOptions } from './reissue.js';
 
 const NEXT = 'ca-next';
@@ -80,7 +79,7 @@ export async function rotateCa(pkiDir: string): Promise<RotateCaResult> {
     // Only what the old cluster CA signed (the front proxy's client has a CA of its own).
     if (c.ca || !c.checkIssued(old) || !c.verify(old.publicKey) || (c.checkIssued(signer) && c.verify(signer.publicKey))) continue;
     const lifetime = Date.parse(c.validTo) - Date.parse(c.validFrom);
-    await storePair(pkiDir, name, await issueCert(ca, reissueOptions(pem, lifetime)));
+    await writePair(pkiDir, name, await issueCert(ca, reissueOptions(pem, lifetime)));
     reissued.push(name);
   }
   return { reissued, newCa: signer.subject };
