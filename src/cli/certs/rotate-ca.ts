@@ -49,7 +49,7 @@ export async function rotateCa(pkiDir: string): Promise<RotateCaResult> {
   const previous = join(pkiDir, PREVIOUS_CA_FILE);
   const nextCrt = join(pkiDir, `${NEXT}.crt`);
   const nextKey = join(pkiDir, `${NEXT}.key`);
-  if (!existsSync(caCrt) || !existsSync(caKey)) throw new Error(`no CA in ${pkiDir} (ca.crt and ca.key)`);
+  if (!existsSync(caCrt) || !existsSync(caKey)) throw new Error(`no PKI in ${pkiDir} (ca.crt and ca.key): pass the server's --data-dir (gifee up's is the default)`);
   if (!existsSync(previous)) {
     // Step 1. The new CA's name tells the two apart in `gifee certs check` (and for chain building).
     const next = await createCa(`gifee-ca-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`);
