@@ -31,6 +31,7 @@ import { startCompaction } from './compaction.js';
 import './binding.js';
 import './eviction.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
+import { setKubeletClient } from './pod-streams/kubelet-client.js';
 import { installServiceAllocation } from './services/index.js';
 import { ensureSystemPriorityClasses, installPodPriority } from './pod-priority.js';
 import { installComponentStatuses } from './component-statuses.js';
@@ -131,6 +132,10 @@ export interface ApiServer {
   url: string;
   port: number;
   state: ApiState;
+  /** Serve a renewed certificate from the next handshake on; connections already made keep theirs (certificate rotation). */
+  setServingCertificate(cert: string, key: string): void;
+  /** Present a renewed kubelet-client certificate to node agents from the next connection on. */
+  setKubeletClientCertificate(cert: string, key: string): void;
   close(): Promise<void>;
 }
 
@@ -195,7 +200,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   // Slow or silent clients are cut off by Node itself (header, body and idle timeouts); the body
   // timeout ends once a request is in, so it never cuts a watch or a followed log.
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: requestHeader ? [opts.tls.clientCA, requestHeader.clientCA] : opts.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => serve(req, res));
+  const clientCAs = requestHeader ? [opts.tls.clientCA, requestHeader.clientCA] : opts.tls.clientCA;
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: clientCAs, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => serve(req, res));
   const requestStart = requestStartTimes(server);
   // Every TCP connection, including ones still in their TLS handshake, which the HTTP layer does not
   // know yet and closeAllConnections() would leave open (and server.close() wait for).
@@ -372,6 +378,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url,
     port,
     state,
+    // The client CAs stay as they are: only the certificate and its key change.
+    setServingCertificate: (cert, key) => server.setSecureContext({ cert, key, ca: clientCAs }),
+    setKubeletClientCertificate: (cert, key) => {
+      setKubeletClient(state, { ...opts.kubeletClient, cert, key });
+    },
     close: async () => {
       ready = false;
       // While the store is still there: this server's lease and address go now, not when the lease expires.

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withPreviousCa } from './pki.js';
 import { parse } from 'yaml';
 import { clientConfigFromKubeconfig } from '../client/kubeconfig.js';
 import { RestClient, type ClientConfig } from '../client/rest.js';
@@ -41,7 +42,7 @@ export async function adminClientConfig(t: AdminTarget, userAgent: string): Prom
       throw new UsageError(`no cluster PKI in ${dataDir}: pass the server's --data-dir, or --kubeconfig with an administrator's kubeconfig`);
     });
   const server = (t.server ?? (await serverOfDataDir(dataDir)) ?? 'https://127.0.0.1:6443').replace(/\/$/, '');
-  return { server, ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key'), userAgent };
+  return { server, ca: await withPreviousCa(join(dataDir, 'pki'), await read('ca.crt')), cert: await read('admin.crt'), key: await read('admin.key'), userAgent };
 }
 
 export async function adminClient(t: AdminTarget, userAgent: string): Promise<RestClient> {

@@ -3,6 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withPreviousCa } from './pki.js';
 import { stringify } from 'yaml';
 import { UsageError } from './args.js';
 import { serverOfDataDir } from './admin-client.js';
@@ -15,5 +16,5 @@ export async function adminKubeconfigYaml(dataDir: string, server?: string): Pro
       throw new UsageError(`no cluster PKI in ${dataDir}: start one with \`gifee up\` or pass --data-dir`);
     });
   const url = server ?? (await serverOfDataDir(dataDir)) ?? 'https://127.0.0.1:6443';
-  return stringify(buildKubeconfig({ name: 'gifee', server: url, ca: await read('ca.crt'), cert: await read('admin.crt'), key: await read('admin.key') }));
+  return stringify(buildKubeconfig({ name: 'gifee', server: url, ca: await withPreviousCa(pki, await read('ca.crt')), cert: await read('admin.crt'), key: await read('admin.key') }));
 }

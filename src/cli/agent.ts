@@ -7,9 +7,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import type { Agent } from '../agent/agent.js';
 import { logger } from '../util/log.js';
-import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki } from './pki.js';
+import { issueCert, KUBELET_CLIENT_USER, type CertPair, type Pki, keyMatches, writePair } from './pki.js';
 import { UsageError } from './args.js';
 import type { NodeProtection } from './node-protection-flags.js';
 import type { CsiSettings } from './csi-flags.js';
@@ -31,11 +30,10 @@ async function agentServingCert(dataDir: string, ca: CertPair, nodeName: string,
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
     // The API server checks this certificate against the node's address: reissue when the address moved or it nears expiry.
     const c = new X509Certificate(held.cert);
-    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    if (c.checkIP(nodeIP) !== undefined && Date.parse(c.validTo) > Date.now() + 30 * 24 * 3600 * 1000 && keyMatches(held)) return held;
   }
   const pair = await issueCert(ca, { commonName: `system:node:${nodeName}`, organizations: ['system:nodes'], usage: 'server', dnsNames: [nodeName, 'localhost'], ips: [nodeIP, '127.0.0.1'] });
-  await writeFile(key, pair.key, { mode: 0o600 });
-  await writeFile(crt, pair.cert);
+  await writePair(join(dataDir, 'pki'), `agent-${nodeName}`, pair);
   return pair;
 }
 
@@ -77,11 +75,19 @@ export async function embeddedAgentCredentials(dataDir: string, pki: Pki, nodeNa
   return { client: await ensureNodeClientCert(dataDir, pki.ca, nodeName), serving: await agentServingCert(dataDir, pki.ca, nodeName, nodeIP) };
 }
 
+/** The embedded agent, whose certificates the server renews while it runs (certs/leaf-rotation.ts). */
+export interface EmbeddedAgent {
+  stop(): Promise<void>;
+  /** Renewed certificates: the client one for the next connections to the API server, the serving one for the next handshakes on the agent's port. */
+  update(o: Pick<EmbeddedAgentOptions, 'client' | 'serving'>): void;
+}
+
 /** informers: a factory to share with components of the same identity in this process; else the agent makes its own. */
-export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<Agent> {
-  const { startAgent } = await import('../agent/agent.js');
-  return startAgent({
-    client: { server: o.serverUrl, ca: o.ca, cert: o.client.cert, key: o.client.key },
+export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?: InformerFactory }): Promise<EmbeddedAgent> {
+  const [{ startAgent }, { RotatingCredentials }] = await Promise.all([import('../agent/agent.js'), import('../client/rotating-credentials.js')]);
+  const credentials = new RotatingCredentials(o.client.cert, o.client.key);
+  const agent = await startAgent({
+    client: { server: o.serverUrl, ca: o.ca, rotating: credentials },
     informers: o.informers,
     dataDir: o.dataDir,
     nodeName: o.nodeName,
@@ -106,6 +112,16 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
     restartBackoffMs: o.restartBackoffMs,
     log: logger('agent'),
   });
+  let held = { client: o.client.cert, serving: o.serving.cert };
+  return {
+    stop: () => agent.stop(),
+    update: (c) => {
+      // Only what changed: a new client certificate cuts the pooled connections (watches reconnect).
+      if (c.client.cert !== held.client) credentials.set(c.client.cert, c.client.key);
+      if (c.serving.cert !== held.serving) agent.setServingCertificate(c.serving.cert, c.serving.key);
+      held = { client: c.client.cert, serving: c.serving.cert };
+    },
+  };
 }
 
 export interface JoinOptions extends AgentNodeOptions {

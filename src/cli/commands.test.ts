@@ -48,10 +48,11 @@ const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-name
 const STORAGE = ['no-default-storage-class'];
 const SNAPSHOTS = ['snapshot-schedule', 'snapshot-retention', 'snapshot-dir', 'restore-from'];
 const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-tolerance', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period', 'horizontal-pod-autoscaler-initial-readiness-delay'];
+const CERT_ROTATION = ['leaf-cert-validity'];
 const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'cluster-init', 'server', 'token-file', 'etcd-client-port', 'etcd-peer-port', 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'cluster-init', 'server', 'token-file', 'etcd-client-port', 'etcd-peer-port', 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 

@@ -19,6 +19,7 @@ import { STREAM_LIMIT_FLAG_TABLE, streamLimitsOf } from './stream-limit-flags.js
 import { SERVICE_ACCOUNT_FLAG_TABLE, serviceAccountSettingsOf } from './sa-flags.js';
 import { defaultStorageClassOf, STORAGE_FLAG_TABLE } from './storage-flags.js';
 import { AUTOSCALING_FLAG_TABLE, autoscalingOf } from './autoscaling-flags.js';
+import { CERT_ROTATION_FLAG_TABLE, leafCertValidityOf } from './cert-rotation-flags.js';
 import { LOG_FLAG_TABLE } from './log-flags.js';
 import type { ServerConfig } from './server.js';
 import { tunablesFromEnv } from './tunables.js';
@@ -90,6 +91,7 @@ const CONTROL_PLANE_FLAGS: FlagTable[] = [
   AUTHZ_FLAG_TABLE,
   AGGREGATOR_FLAG_TABLE,
   AUTOSCALING_FLAG_TABLE,
+  CERT_ROTATION_FLAG_TABLE,
   AGENT_FLAG_TABLE,
   NODE_PROTECTION_FLAG_TABLE,
   CSI_FLAG_TABLE,
@@ -211,6 +213,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     authz: authzOf(f),
     aggregator: aggregatorOf(f),
     autoscaling: autoscalingOf(f),
+    leafCertValidityMs: leafCertValidityOf(f),
     agent: agentOf(f),
     defaultStorageClass: defaultStorageClassOf(f),
     snapshots: snapshotSettingsOf(f),

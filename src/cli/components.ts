@@ -35,13 +35,18 @@ export interface ComponentsConfig {
 
 export interface Components {
   stop(): Promise<void>;
+  /** The same role with renewed certificates (the server's leaf rotation): used from the next connections on. */
+  update?(config: unknown): void;
 }
 
 /** What a component process runs. */
 export type ComponentRole = { role: 'controllers'; config: ComponentsConfig } | { role: 'agent'; config: EmbeddedAgentOptions };
 
 export async function startRole(r: ComponentRole): Promise<Components> {
-  if (r.role === 'agent') return (await import('./agent.js')).startEmbeddedAgent(r.config);
+  if (r.role === 'agent') {
+    const agent = await (await import('./agent.js')).startEmbeddedAgent(r.config);
+    return { stop: () => agent.stop(), update: (c) => agent.update(c as EmbeddedAgentOptions) };
+  }
   return startComponents(r.config);
 }
 
@@ -51,11 +56,20 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
   // One client and one informer factory per identity: components that share an identity share one
   // list + watch per resource; components with identities of their own must not read through
   // another's (its caches would hold what only the other may see).
+  // Each identity's certificate can be renewed while it runs (update below): every client made for it
+  // shares its RotatingCredentials, and picks up a new pair for its next connections.
+  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
+  const rotating = new Map<string, import('../client/rotating-credentials.js').RotatingCredentials>();
+  const credentialsOf = (cert: { cert: string; key: string }) => {
+    let r = rotating.get(cert.cert);
+    if (!r) rotating.set(cert.cert, (r = new RotatingCredentials(cert.cert, cert.key)));
+    return r;
+  };
   const factories = new Map<string, { informers: import('../client/informer-factory.js').InformerFactory; close(): void }>();
   const factoryFor = (cert: { cert: string; key: string }, userAgent: string) => {
     let f = factories.get(cert.cert);
     if (!f) {
-      const client = new RestClient({ server: c.server, ca: c.ca, ...cert, userAgent });
+      const client = new RestClient({ server: c.server, ca: c.ca, ...cert, rotating: credentialsOf(cert), userAgent });
       const informers = new InformerFactory(client, logger('informers'));
       f = {
         informers,
@@ -74,7 +88,7 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     const creds = c.controllers?.[serviceAccount];
     if (!creds) return undefined;
     let client = controllerClients.get(serviceAccount);
-    if (!client) controllerClients.set(serviceAccount, (client = new RestClient({ server: c.server, ca: c.ca, ...creds, userAgent: `gifee-controller-manager/${serviceAccount}` })));
+    if (!client) controllerClients.set(serviceAccount, (client = new RestClient({ server: c.server, ca: c.ca, ...creds, rotating: credentialsOf(creds), userAgent: `gifee-controller-manager/${serviceAccount}` })));
     return client;
   };
   const close = () => {
@@ -100,12 +114,26 @@ export async function startComponents(c: ComponentsConfig): Promise<Components> 
     close();
     throw e;
   });
-  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, log: logger('scheduler'), informers: schedulerInformers, volumeBindTimeoutMs: c.tunables?.volumeBindTimeoutMs }).catch(async (e) => {
+  const scheduler = await startElectedScheduler({ server: c.server, ca: c.ca, ...c.scheduler, rotating: credentialsOf(c.scheduler), log: logger('scheduler'), informers: schedulerInformers, volumeBindTimeoutMs: c.tunables?.volumeBindTimeoutMs }).catch(async (e) => {
     await cm.stop();
     close();
     throw e;
   });
-  return { stop: () => Promise.all([cm.stop(), scheduler.stop()]).then(close) };
+  // Credentials are matched to identities by the certificates they were started with.
+  const started = { controllerManager: c.controllerManager.cert, scheduler: c.scheduler.cert, controllers: Object.fromEntries(Object.entries(c.controllers ?? {}).map(([name, p]) => [name, p.cert])) };
+  const renew = (first: string | undefined, pair: { cert: string; key: string } | undefined) => {
+    const r = first === undefined ? undefined : rotating.get(first);
+    if (r && pair && r.current.cert !== pair.cert) r.set(pair.cert, pair.key);
+  };
+  return {
+    stop: () => Promise.all([cm.stop(), scheduler.stop()]).then(close),
+    update: (config) => {
+      const n = config as ComponentsConfig;
+      renew(started.controllerManager, n.controllerManager);
+      renew(started.scheduler, n.scheduler);
+      for (const [name, pair] of Object.entries(n.controllers ?? {})) renew(started.controllers[name], pair);
+    },
+  };
 }
 
 export async function runComponentsChild(): Promise<void> {
@@ -138,6 +166,10 @@ export async function runComponentsChild(): Promise<void> {
           send({ type: 'failed', error: e.message } satisfies FromChild, () => process.exit(1));
         },
       );
+    } else if (m.type === 'update') {
+      // Renewed certificates; if still starting, applied once started.
+      const role = m.config as ComponentRole;
+      void starting?.then(() => components?.update?.(role.config));
     } else if (m.type === 'metrics') send({ type: 'metrics', id: m.id, families: metrics.families() } satisfies FromChild);
     else if (m.type === 'stop') void stop();
   });

@@ -18,7 +18,7 @@ Use it:
   gifee secrets reencrypt --data-dir DIR   rewrite Secrets with the current encryption key
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
   gifee etcd members                       the managed etcd's members (servers with --cluster-init)
-  gifee certs check                        the PKI's certificates and when each expires
+  gifee certs check|rotate-ca               the PKI's certificates and when each expires; a new CA
   gifee sim nodes --count N                N simulated nodes (pods without containers)
   gifee network-policy explain|counters    why traffic between pods is allowed or dropped
 

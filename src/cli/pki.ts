@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { webcrypto, randomBytes, X509Certificate } from 'node:crypto';
+import { createPrivateKey, webcrypto, randomBytes, X509Certificate } from 'node:crypto';
 
 export interface CertPair {
   cert: string;
@@ -14,7 +14,10 @@ export interface CertPair {
 }
 
 export interface Pki {
+  /** The CA that signs. */
   ca: CertPair;
+  /** The CA certificates to trust (PEM): the signing CA's, and during a CA rotation the previous one's (certs/rotate-ca.ts). */
+  trust: string;
   server: CertPair;
   admin: CertPair;
   /** The service account token signing key pair (PEM: PKCS#8 private, SPKI public; ES256). */
@@ -73,6 +76,8 @@ export interface IssueOptions {
   ips?: string[];
   usage: 'server' | 'client' | 'both';
   years?: number;
+  /** Validity in milliseconds (takes the place of years): the rotation loop's --leaf-cert-validity. */
+  validityMs?: number;
 }
 
 export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair> {
@@ -81,6 +86,9 @@ export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair
   const caKey = await importKey(ca.key);
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
   const now = Date.now();
+  const validity = o.validityMs ?? (o.years ?? 1) * YEAR;
+  // Backdated against clock skew: a minute, or a tenth of a short validity (tests' seconds-long leaves).
+  const backdate = Math.min(60_000, validity / 10);
   const subject = [...(o.organizations ?? []).map((org) => `O=${org}`), `CN=${o.commonName}`].join(', ');
   const eku = o.usage === 'server' ? [x.ExtendedKeyUsage.serverAuth] : o.usage === 'client' ? [x.ExtendedKeyUsage.clientAuth] : [x.ExtendedKeyUsage.serverAuth, x.ExtendedKeyUsage.clientAuth];
   const extensions: import('@peculiar/x509').Extension[] = [
@@ -95,8 +103,8 @@ export async function issueCert(ca: CertPair, o: IssueOptions): Promise<CertPair
     serialNumber: serial(),
     subject,
     issuer: caCert.subject,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + (o.years ?? 1) * YEAR),
+    notBefore: new Date(now - backdate),
+    notAfter: new Date(now + validity),
     signingKey: caKey,
     publicKey: keys.publicKey,
     signingAlgorithm: ALG,
@@ -117,9 +125,24 @@ export function serverNames(extraHosts: string[] = []) {
   return { dnsNames: [...dns], ips: [...ips] };
 }
 
-async function writeSecret(path: string, text: string) {
-  await writeFile(`${path}.tmp`, text, { mode: 0o600 });
+async function writeSecret(path: string, text: string, mode = 0o600) {
+  await writeFile(`${path}.tmp`, text, { mode });
   await rename(`${path}.tmp`, path);
+}
+
+/** DIR/NAME.key, then DIR/NAME.crt, each written whole: a crash in between leaves a pair keyMatches refuses, never a torn file. */
+export async function writePair(dir: string, name: string, pair: CertPair) {
+  await writeSecret(join(dir, `${name}.key`), pair.key);
+  await writeSecret(join(dir, `${name}.crt`), pair.cert, 0o644);
+}
+
+/** Whether the key is the certificate's (false for unreadable ones too). */
+export function keyMatches(pair: CertPair): boolean {
+  try {
+    return new X509Certificate(pair.cert).checkPrivateKey(createPrivateKey(pair.key));
+  } catch {
+    return false;
+  }
 }
 
 export async function loadOrCreate(dir: string, name: string, make: () => Promise<CertPair>): Promise<CertPair> {
@@ -127,19 +150,25 @@ export async function loadOrCreate(dir: string, name: string, make: () => Promis
   const key = join(dir, `${name}.key`);
   if (existsSync(crt) && existsSync(key)) {
     const held = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
-    // Reissued a month before it expires (the CA, made for ten years, is kept as it is).
-    if (name === 'ca' || name === 'front-proxy-ca' || name === 'etcd-ca' || Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000) return held;
+    // Reissued a month before it expires (the CA, made for ten years, is kept as it is), or when the key is not
+    // the certificate's (a renewal cut short between its two renames, see certs/leaf-rotation.ts).
+    if (name === 'ca' || name === 'front-proxy-ca' || name === 'etcd-ca') return held;
+    if (Date.parse(new X509Certificate(held.cert).validTo) > Date.now() + 30 * 24 * 3600 * 1000 && keyMatches(held)) return held;
   }
   const pair = await make();
-  await writeCertPair(dir, name, pair);
+  await writePair(dir, name, pair);
   return pair;
 }
 
-/** DIR/NAME.key (0600, atomically) and DIR/NAME.crt. */
-export async function writeCertPair(dir: string, name: string, pair: CertPair): Promise<void> {
-  await writeSecret(join(dir, `${name}.key`), pair.key);
-  await writeFile(join(dir, `${name}.crt`), pair.cert, { mode: 0o644 });
+/** caPem, and during a CA rotation (PREVIOUS_CA_FILE, see certs/rotate-ca.ts) the previous CA too: both are trusted. */
+export async function withPreviousCa(pkiDir: string, caPem: string): Promise<string> {
+  const previous = join(pkiDir, PREVIOUS_CA_FILE);
+  if (!existsSync(previous)) return caPem;
+  return `${caPem.trimEnd()}\n${(await readFile(previous, 'utf8')).trimEnd()}\n`;
 }
+
+/** The old CA's certificate while a CA rotation is under way: trusted, no longer signing. */
+export const PREVIOUS_CA_FILE = 'ca-previous.crt';
 
 /** The PKI under DIR/pki: created on first start, reused after (the server cert is reissued if it misses a name). */
 export async function ensurePki(dataDir: string, extraHosts: string[] = []): Promise<Pki> {
@@ -150,12 +179,11 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
   let server = await loadOrCreate(dir, 'server', () => issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names }));
   if (!covers(server.cert, names)) {
     server = await issueCert(ca, { commonName: 'gifee-apiserver', usage: 'server', ...names });
-    await writeSecret(join(dir, 'server.key'), server.key);
-    await writeFile(join(dir, 'server.crt'), server.cert);
+    await writePair(dir, 'server', server);
   }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
   const serviceAccount = await ensureServiceAccountKey(dir);
-  return { ca, server, admin, serviceAccount };
+  return { ca, trust: await withPreviousCa(dir, ca.cert), server, admin, serviceAccount };
 }
 
 /** sa.key / sa.pub: the key pair that signs service account tokens (Kubernetes' --service-account-key-file), reused when present. */

@@ -59,6 +59,8 @@ export interface ServerConfig {
   autoscaling?: import('./autoscaling-flags.js').AutoscalingSettings;
   /** Create the default StorageClass `local` and the CSIDriver local.csi.gifee.dev when missing (default true; --no-default-storage-class). */
   defaultStorageClass?: boolean;
+  /** --leaf-cert-validity: leaf certificates' validity, each renewed at 80% of it while running (default a year). */
+  leafCertValidityMs?: number;
   /** Scheduled snapshots and --restore-from (snapshot-flags.ts); absent: none. */
   snapshots?: import('./snapshot-flags.js').SnapshotSettings;
   /** Called once serving, with the server URL and what started. */
@@ -165,7 +167,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // Pods reach it at the kubernetes Service's ClusterIP (in-cluster clients check that name).
   const pki = await ensurePki(cfg.dataDir, [cfg.bindAddress, kubernetesServiceIP, ...localIPs, ...(cfg.tlsSANs ?? [])]);
   const { ensureJoinToken } = await import('./join-token.js');
-  const joinToken = await ensureJoinToken(cfg.dataDir, pki.ca.cert);
+  const joinToken = await ensureJoinToken(cfg.dataDir, pki.trust);
   // Bad OIDC or audit settings stop the start-up before anything runs.
   const { oidcAuthenticators } = await import('./oidc-flags.js');
   const oidc = await oidcAuthenticators(cfg.oidc);
@@ -234,7 +236,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     started.add(step, 4000, () => child.stop(3500), { group: 'clients' });
     await started.race(child.start());
     children.set(name, child);
+    return child;
   };
+  // Where the rotation loop sends renewed component and agent certificates (see certs/server-leaves.ts).
+  let componentsLeaves: import('./certs/server-leaves.js').Updatable<import('./components.js').ComponentsConfig> | undefined;
+  let agentLeaves: import('./certs/server-leaves.js').Updatable<import('./agent.js').EmbeddedAgentOptions> | undefined;
   started.check();
   const { authorizerOf } = await import('./authorizer.js');
   let api: import('../apiserver/server.js').ApiServer;
@@ -243,13 +249,13 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       store,
       host: cfg.bindAddress,
       port: cfg.port,
-      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.ca.cert },
+      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.trust },
       log: logger('apiserver'),
       serverJoin,
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
       // and checks their serving certificates against the cluster CA.
-      kubeletClient: { ...identities.kubeletClient, ca: pki.ca.cert },
+      kubeletClient: { ...identities.kubeletClient, ca: pki.trust },
       tokenAuthenticators: oidc,
       audit,
       serviceCIDR: cfg.serviceCIDR,
@@ -279,7 +285,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   started.add('API server', 2500, () => apiServer.close());
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const serverUrl = `https://${host.includes(':') ? `[${host}]` : host}:${api.port}`;
-  const adminKubeconfig = buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key });
+  const adminKubeconfig = buildKubeconfig({ name: 'gifee', server: serverUrl, ca: pki.trust, cert: pki.admin.cert, key: pki.admin.key });
   await writeKubeconfig(cfg.kubeconfig, adminKubeconfig, { merge: cfg.mergeKubeconfig });
   // DATA/kubeconfig too (`gifee up` merges into the user's kubeconfig instead): it tells `gifee token`,
   // `gifee user` and `gifee kubeconfig --data-dir` where this server listens.
@@ -289,7 +295,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   // gets it again). It never expires: `gifee token create --ttl` makes expiring ones.
   {
     const [{ RestClient }, { ensureTokenSecret }] = await Promise.all([import('../client/rest.js'), import('./bootstrap-tokens.js')]);
-    const admin = new RestClient({ server: serverUrl, ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
+    const admin = new RestClient({ server: serverUrl, ca: pki.trust, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
     try {
       await ensureTokenSecret(admin, { id: joinToken.id, secret: joinToken.secret, description: 'the join token in DATA/node-token (made by gifee server)' });
     } finally {
@@ -321,7 +327,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     // CA's for the CSR signer) go over IPC, never argv.
     const components = {
       server: serverUrl,
-      ca: pki.ca.cert,
+      ca: pki.trust,
       controllerManager: identities.controllerManager,
       scheduler: identities.scheduler,
       controllers,
@@ -337,9 +343,11 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
       if (cfg.inProcessComponents) {
         const running = await (await import('./components.js')).startComponents(components);
         started.add('controllers and scheduler', 4000, () => running.stop(), { group: 'clients' });
+        componentsLeaves = { config: components, update: (c) => running.update?.(c) };
       } else {
         // Controllers and scheduler in a supervised process of their own (see supervisor.ts).
-        await supervised('controller-manager', { role: 'controllers', config: components }, 'controllers and scheduler');
+        const child = await supervised('controller-manager', { role: 'controllers', config: components }, 'controllers and scheduler');
+        componentsLeaves = { config: components, update: (c) => child.update({ role: 'controllers', config: c }) };
       }
     } catch (e) {
       if (e instanceof StartupAborted) throw e;
@@ -354,19 +362,30 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     readyNodeName = nodeName;
     // The agent (a process of its own) gets its node's certificates and the CA certificate, no CA or admin key.
     const creds = await embeddedAgentCredentials(cfg.dataDir, pki, nodeName, nodeIP);
-    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.ca.cert, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
+    const agentOptions = { dataDir: cfg.dataDir, serverUrl, ca: pki.trust, ...creds, clusterCIDR: cfg.clusterCIDR ?? '10.42.0.0/16', serviceCIDR: cfg.serviceCIDR ?? '10.43.0.0/16', restartBackoffMs: cfg.tunables?.restartBackoffMs, ...cfg.agent, nodeName, nodeIP };
     try {
       if (cfg.inProcessComponents) {
         const agent = await (await import('./agent.js')).startEmbeddedAgent(agentOptions);
         started.add('node agent', 4000, () => agent.stop(), { group: 'clients' });
+        agentLeaves = { config: agentOptions, update: (c) => agent.update(c) };
       } else {
         // The node agent too gets a process of its own: pod work never stalls the API, nor the reverse.
-        await supervised('agent', { role: 'agent', config: agentOptions }, 'node agent');
+        const child = await supervised('agent', { role: 'agent', config: agentOptions }, 'node agent');
+        agentLeaves = { config: agentOptions, update: (c) => child.update({ role: 'agent', config: c }) };
       }
     } catch (e) {
       if (e instanceof StartupAborted) throw e;
       throw new UsageError(`the node agent could not start: ${(e as Error).message}`);
     }
+  }
+  // Leaf certificates are renewed while the server runs (at 80% of their lifetime), and swapped in live.
+  {
+    const [{ LeafRotator }, { serverLeaves }, { DEFAULT_LEAF_CERT_VALIDITY_MS }] = await Promise.all([import('./certs/leaf-rotation.js'), import('./certs/server-leaves.js'), import('./cert-rotation-flags.js')]);
+    const leaves = serverLeaves({ ca: pki.ca, server: pki.server, kubeletClient: identities.kubeletClient, api: apiServer, components: componentsLeaves, agent: agentLeaves });
+    const rotator = new LeafRotator({ pkiDir: join(cfg.dataDir, 'pki'), leaves, policy: { validityMs: cfg.leafCertValidityMs ?? DEFAULT_LEAF_CERT_VALIDITY_MS }, log: log.child({ component: 'cert-rotation' }) });
+    rotator.start();
+    // Stopped before the clients and the API server: a renewal under way is written whole first.
+    started.add('certificate rotation', 2000, () => rotator.stop());
   }
   started.check();
   log.info('gifee server ready', { url: serverUrl, store: storeKind, dataDir: cfg.dataDir, kubeconfig: cfg.kubeconfig, startupMs: Math.round(performance.now() - startedAt), pid: process.pid });

@@ -14,7 +14,7 @@ import type { MetricFamily } from '../util/metrics-merge.js';
 const restarts = metrics.counter('gifee_component_restarts_total', 'Restarts of supervised component processes after they died.');
 
 /** Messages between a server and its component process. */
-export type ToChild = { type: 'start'; config: unknown } | { type: 'metrics'; id: number } | { type: 'stop' };
+export type ToChild = { type: 'start'; config: unknown } | { type: 'update'; config: unknown } | { type: 'metrics'; id: number } | { type: 'stop' };
 export type FromChild = { type: 'ready' } | { type: 'metrics'; id: number; families: MetricFamily[] } | { type: 'failed'; error: string };
 
 export interface SupervisorOptions {
@@ -92,6 +92,19 @@ export class Supervisor {
       this.backoffMs = Math.min(this.backoffMs * 2, this.o.maxBackoffMs ?? 30_000);
     });
     child.send({ type: 'start', config: this.o.config } satisfies ToChild);
+  }
+
+  /** New settings (renewed certificates): the running child is told, and a restarted one starts with them. */
+  update(config: unknown) {
+    this.o.config = config;
+    const child = this.child;
+    if (!child?.connected) return;
+    try {
+      child.send({ type: 'update', config } satisfies ToChild);
+    } catch (e) {
+      // Gone meanwhile: its restart starts with the new settings.
+      this.o.log.warn('could not send renewed settings to a component process', { component: this.o.name, err: (e as Error).message });
+    }
   }
 
   /** The child's metric families, or none if it does not answer within timeoutMs. */

@@ -4,12 +4,14 @@
 import { LeaderElector, stableIdentity } from '../client/leader-election.js';
 import { leaseClient } from '../client/lease-client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
+import type { RotatingCredentials } from '../client/rotating-credentials.js';
 import type { Logger } from '../util/log.js';
 import { startScheduler } from './scheduler.js';
 
 /** informers: the process's shared informers; each term as leader takes a scope of them and closes it on losing the lease. Lease requests have a client of their own. */
-export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; log: Logger; informers?: InformerFactory; volumeBindTimeoutMs?: number }): Promise<{ stop(): Promise<void> }> {
-  const client = leaseClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, userAgent: 'gifee-scheduler' });
+export async function startElectedScheduler(opts: { server: string; ca: string; cert: string; key: string; rotating?: RotatingCredentials; log: Logger; informers?: InformerFactory; volumeBindTimeoutMs?: number }): Promise<{ stop(): Promise<void> }> {
+  // rotating: the server renews the scheduler's certificate while it runs; lease requests follow it.
+  const client = leaseClient({ server: opts.server, ca: opts.ca, cert: opts.cert, key: opts.key, rotating: opts.rotating, userAgent: 'gifee-scheduler' });
   let running: { stop(): Promise<void> } | undefined;
   let starting: Promise<void> | undefined;
   // Stopping waits for a start still in progress, and the elector waits for the stop before it

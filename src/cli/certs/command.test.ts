@@ -40,6 +40,17 @@ test('gifee certs check lists every certificate of the PKI; a damaged one makes 
     assert.match(none.stderr, /no PKI in .*pass the server's --data-dir/);
     const wrong = await gifee(['certs', 'rotate']);
     assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /subcommands are check and rotate-ca/);
+    // rotate-ca: usage errors that say what to do.
+    const noPki = await gifee(['certs', 'rotate-ca', '--data-dir', join(dir, 'nowhere')]);
+    assert.equal(noPki.code, 2);
+    assert.match(noPki.stderr, /no PKI in .*pass the server's --data-dir/);
+    const notUnder = await gifee(['certs', 'rotate-ca', '--data-dir', dir, '--finish']);
+    assert.equal(notUnder.code, 2);
+    assert.match(notUnder.stderr, /no CA rotation is under way \(start one with gifee certs rotate-ca\)/);
+    const badFlag = await gifee(['certs', 'rotate-ca', '--force']);
+    assert.equal(badFlag.code, 2);
+    assert.match(badFlag.stderr, /see gifee certs --help/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // What `gifee certs check` reports of one certificate file: whom it names, when it expires, and
-// what that means for a gifee data dir — leaf certificates are reissued at a server's start once
-// they have less than RENEW_BEFORE_DAYS left (pki.ts), the CAs never are. Pure, for table tests.
+// what that means for a gifee data dir — leaf certificates are renewed by a running server at 80%
+// of their lifetime (rotation-plan.ts) and reissued at a server's start once they have less than
+// RENEW_BEFORE_DAYS left (pki.ts), the CAs never are. Pure, for table tests.
 
 import { X509Certificate } from 'node:crypto';
 
@@ -39,6 +40,6 @@ export function certExpiry(file: string, pem: string, now = Date.now()): CertExp
   const out: CertExpiry = { file, subject: cnOf(c.subject), issuer: cnOf(c.issuer), ca: c.ca, notAfter: new Date(notAfter).toISOString(), residualDays, status: 'ok' };
   if (notBefore > now) return { ...out, status: 'not-yet-valid', action: "check this machine's clock (timedatectl)" };
   if (notAfter <= now) return { ...out, status: 'expired', action: c.ca ? 'a CA cannot be renewed in place: restore a snapshot or rebuild the cluster' : 'restart the server: it reissues expired leaf certificates at start' };
-  if (!c.ca && notAfter - now < RENEW_BEFORE_DAYS * DAY_MS) return { ...out, status: 'renews-at-restart', action: 'restart the server before it expires: it reissues the certificate at start' };
+  if (!c.ca && notAfter - now < RENEW_BEFORE_DAYS * DAY_MS) return { ...out, status: 'renews-at-restart', action: 'a running server renews it before it expires (at 80% of its lifetime); a stopped one reissues it at start' };
   return out;
 }

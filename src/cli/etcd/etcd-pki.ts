@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EtcdTls } from '../../store/etcd/store.js';
-import { type CertPair, createCa, issueCert, loadOrCreate, writeCertPair } from '../pki.js';
+import { type CertPair, createCa, issueCert, loadOrCreate, writePair } from '../pki.js';
 
 /** The name every member certificate carries, checked by clients instead of the member's address. */
 export const ETCD_SERVER_NAME = 'localhost';
@@ -32,7 +32,7 @@ export async function ensureEtcdPki(dataDir: string, ips: string[]): Promise<Etc
     let pair = await loadOrCreate(dir, `etcd-${file}`, make);
     if (!names.ips.every((ip) => new X509Certificate(pair.cert).checkIP(ip) !== undefined)) {
       pair = await make();
-      await writeCertPair(dir, `etcd-${file}`, pair);
+      await writePair(dir, `etcd-${file}`, pair);
     }
     return pair;
   };

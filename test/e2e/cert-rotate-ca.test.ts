@@ -1,0 +1,105 @@
+// CA rotation as an operator does it: stop the server, `gifee certs rotate-ca`, start it: it serves a
+// certificate from the new CA, its kubeconfig carries both CAs and kubectl works; stop,
+// `gifee certs rotate-ca --finish`, start: the kubeconfig carries the new CA alone, kubectl works.
+
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import tls from 'node:tls';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { cliCommand, repoRoot, startCluster, type Cluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
+
+let c: Cluster;
+
+/** The serving certificate on the server's loopback port. */
+function served(): Promise<X509Certificate> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port: Number(new URL(c.url).port), rejectUnauthorized: false }, () => {
+      const raw = s.getPeerCertificate().raw;
+      s.destroy();
+      resolve(new X509Certificate(raw));
+    });
+    s.once('error', reject);
+  });
+}
+
+const gifee = (args: string[]) =>
+  promisify(execFile)(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot }).then(
+    (r) => ({ stdout: String(r.stdout), stderr: String(r.stderr), code: 0 }),
+    (e: { stdout: string; stderr: string; code: number }) => ({ stdout: String(e.stdout), stderr: String(e.stderr), code: e.code }),
+  );
+
+/** The CA certificates in the kubeconfig the server wrote. */
+async function kubeconfigCAs(): Promise<string[]> {
+  const kc = parse(await readFile(c.kubeconfig, 'utf8'));
+  const pem = Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString();
+  return pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+}
+
+/** Stops the server (SIGTERM) and waits until it is gone. */
+async function stopServer() {
+  const pid = c.pid;
+  process.kill(pid, 'SIGTERM');
+  await until('the server to exit', async () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+before(async () => {
+  c = await startCluster({ agent: false });
+});
+
+after(async () => {
+  await c?.stop();
+});
+
+test('rotate-ca on the stopped server: the restarted one serves a certificate of the new CA, kubectl works with the bundle; --finish drops the old CA', async () => {
+  const pki = join(c.dataDir, 'pki');
+  const oldCa = new X509Certificate(await readFile(join(pki, 'ca.crt'), 'utf8'));
+  assert.ok((await served()).checkIssued(oldCa));
+
+  // Refused while the server runs: it holds the old CA.
+  const refused = await gifee(['certs', 'rotate-ca', '--data-dir', c.dataDir]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /stop it first/);
+
+  await stopServer();
+  const rotated = await gifee(['certs', 'rotate-ca', '--data-dir', c.dataDir]);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  assert.match(rotated.stdout, /reissued \d+ certificates: .*server/);
+  const newCa = new X509Certificate(await readFile(join(pki, 'ca.crt'), 'utf8'));
+  assert.notEqual(newCa.fingerprint256, oldCa.fingerprint256);
+
+  await c.restart();
+  const cert = await served();
+  assert.ok(cert.checkIssued(newCa) && cert.verify(newCa.publicKey), 'the served certificate is signed by the new CA');
+  // The server rewrites its kubeconfig once it listens (ready may be seen a moment before).
+  await until('the kubeconfig to trust both CAs during the switch', async () => (await kubeconfigCAs()).length === 2);
+  assert.match((await c.kubectl(['get', 'namespaces', '-o', 'name'])).stdout, /namespace\/kube-system/);
+  // The admin client certificate in the kubeconfig is the new CA's too (kubectl was authenticated with it).
+  assert.match((await c.kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])).stdout, /^system:admin$/);
+  // certs check lists the new CA and the previous one, all fine.
+  const check = await gifee(['certs', 'check', '--data-dir', c.dataDir, '-o', 'json']);
+  assert.equal(check.code, 0, check.stdout);
+  assert.ok((JSON.parse(check.stdout).items as { file: string }[]).some((r) => r.file === 'ca-previous.crt'));
+
+  await stopServer();
+  const finished = await gifee(['certs', 'rotate-ca', '--data-dir', c.dataDir, '--finish']);
+  assert.equal(finished.code, 0, finished.stderr);
+  await c.restart();
+  await until('the kubeconfig to trust the new CA alone', async () => {
+    const only = await kubeconfigCAs();
+    return only.length === 1 && new X509Certificate(only[0]).fingerprint256 === newCa.fingerprint256;
+  });
+  assert.match((await c.kubectl(['get', 'namespaces', '-o', 'name'])).stdout, /namespace\/kube-system/);
+});
