@@ -79,14 +79,20 @@ export interface AgentOptions {
   nodeName?: string;
 }
 
-/** dataDir: an existing empty directory to keep the cluster's state in (a test's own filesystem); the caller removes it. */
-export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number }; dataDir?: string } = {}): Promise<Cluster> {
+/**
+ * dataDir: an existing directory to keep the cluster's state in (a test's own filesystem; it may hold
+ * another server's pki/ to share its CA); the caller removes it. bindAddress and port: where the
+ * server listens (default 127.0.0.1 and a free port), e.g. two servers of one cluster on 127.0.0.1
+ * and 127.0.0.2 at the same port, as the kubernetes Endpoints can list them.
+ */
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number }; dataDir?: string; bindAddress?: string; port?: number } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'gifee-e2e-')));
   // Run the server as another (non-root) user: its data dir must be theirs.
   if (opts.user) await chown(dataDir, opts.user.uid, opts.user.gid);
   const kubeconfig = join(dataDir, 'kubeconfig');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
+  const bindAddress = opts.bindAddress ?? '127.0.0.1';
   // A real node agent: its own bridge and pod network per cluster so test clusters can run side by side.
   const rand = Math.floor(Math.random() * 0xffff);
   const bridge = `gft${rand.toString(16)}`;
@@ -109,7 +115,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     const base = 30000 + (rand % 27) * 100;
     agentArgs.push('--service-node-port-range', `${base}-${base + 99}`);
   }
-  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
+  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', bindAddress, '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
   let log = '';
   let proc!: ChildProcess;
@@ -131,8 +137,8 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
       if (existsSync(kubeconfig)) {
         try {
           kc = parse(await readFile(kubeconfig, 'utf8'));
-          const ok = await readyz(`https://127.0.0.1:${port}`, kc);
-          if (ok && (!opts.agent || (await hasNode(`https://127.0.0.1:${port}`, kc)))) break;
+          const ok = await readyz(`https://${bindAddress}:${port}`, kc);
+          if (ok && (!opts.agent || (await hasNode(`https://${bindAddress}:${port}`, kc)))) break;
         } catch {
           /* not yet */
         }
@@ -157,7 +163,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   const ca = Buffer.from(cluster['certificate-authority-data'], 'base64');
   const cert = Buffer.from(user['client-certificate-data'], 'base64');
   const key = Buffer.from(user['client-key-data'], 'base64');
-  const url = `https://127.0.0.1:${port}`;
+  const url = `https://${bindAddress}:${port}`;
   const agent = new https.Agent({ ca, cert, key, keepAlive: true });
   const cacheDir = join(dataDir, 'kube-cache');
 
