@@ -179,6 +179,10 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   // One pool of API servers for every client of this agent: the seeds, then those the cluster lists.
   const { ServerPool } = await import('../client/server-pool.js');
   const pool = new ServerPool(o.servers, { onSwitch: (from, to, why) => log.warn('switching API server', { from, to, why }) });
+  // Those learned before this start, so a restart while the --server seeds are down still finds the cluster.
+  const known = await import('./known-servers.js');
+  const learnedBefore = await known.loadKnownServers(o.dataDir);
+  pool.setLearned(learnedBefore);
   const server = o.servers[0];
   const caFile = join(pkiDir, 'ca.crt');
   const join_ = o.token ? parseJoinToken(o.token) : undefined;
@@ -186,7 +190,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   let ca: string;
   if (join_) {
     if (!join_.caHash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
-    ca = await fetchClusterCA(o.servers, join_.caHash);
+    ca = await fetchClusterCA(pool.servers, join_.caHash);
     await writeFile(caFile, ca, { mode: 0o644 });
   } else if (existsSync(caFile)) ca = await readFile(caFile, 'utf8');
   else throw new UsageError('gifee agent: --token (or --token-file) is required to join: the server writes it to DATA/node-token');
@@ -206,7 +210,9 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { RestClient } = await import('../client/rest.js');
   const client = new RestClient({ server, pool, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
   const { discoverServers } = await import('../client/server-discovery.js');
-  const discovery = discoverServers(client, log);
+  const discovery = discoverServers(client, log, {
+    onLearned: (servers) => void known.saveKnownServers(o.dataDir, servers).catch((e) => log.warn('cannot keep the list of API servers', { err: (e as Error).message })),
+  });
   // The serving certificate: the stored one while valid, else a throwaway one until the signer's arrives.
   let servingPair = await ni.loadValidPair(pkiDir, ni.SERVING_FILE, ca, commonName);
   const temporary = !servingPair;

@@ -15,7 +15,8 @@ export interface ServerDiscovery {
   stop(): void;
 }
 
-export function discoverServers(client: RestClient, log: Logger, intervalMs = 30_000): ServerDiscovery {
+/** onLearned: told the cluster's list when it changed (the agent keeps it on disk for its next start). */
+export function discoverServers(client: RestClient, log: Logger, o: { intervalMs?: number; onLearned?: (servers: string[]) => void } = {}): ServerDiscovery {
   let stopped = false;
   let last = '';
   const refresh = async () => {
@@ -23,14 +24,17 @@ export function discoverServers(client: RestClient, log: Logger, intervalMs = 30
       const urls = serversFromEndpoints(await client.request('GET', PATH));
       if (stopped || urls.length === 0) return;
       client.pool.setLearned(urls);
-      const now = client.pool.servers.join(',');
-      if (now !== last) log.info('API servers of the cluster', { servers: client.pool.servers });
+      const now = urls.join(',');
+      if (now !== last) {
+        log.info('API servers of the cluster', { servers: client.pool.servers });
+        o.onLearned?.(urls);
+      }
       last = now;
     } catch (e) {
       log.debug('cannot read the kubernetes endpoints; keeping the servers known', { err: (e as Error).message });
     }
   };
-  const timer = setInterval(() => void refresh(), intervalMs);
+  const timer = setInterval(() => void refresh(), o.intervalMs ?? 30_000);
   timer.unref();
   void refresh();
   return {

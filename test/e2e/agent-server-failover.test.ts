@@ -3,7 +3,8 @@
 // on 127.0.0.1 and 127.0.0.2 at the same port, so the `kubernetes` Endpoints list both. A real
 // `gifee agent` is given only the first with --server and learns the second from those Endpoints;
 // the first is killed -9, and the agent's Node stays Ready with its Lease renewed, and a pod created
-// for it afterwards (through the surviving server) is started and reported Running.
+// for it afterwards (through the surviving server) is started and reported Running. Restarted while
+// the first is still down, the agent comes back through the server it learned.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,24 +55,33 @@ before(async () => {
   const images = await testImages();
   const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
   assert.equal(imp.code, 0, imp.out);
-  // Only the first server as a seed: the second must be learned from the cluster.
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', first.url, '--token-file', join(first.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--ingress-http-port', 'off', '--ingress-https-port', 'off'], {
+  startAgent();
+});
+
+/** `gifee agent` with only the first server as a seed: the second must be learned from the cluster. */
+function startAgent() {
+  agentLog = '';
+  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', first!.url, '--token-file', join(first!.dataDir, 'node-token'), '--data-dir', agentDir!, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--ingress-http-port', 'off', '--ingress-https-port', 'off'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIFEE_LOG: 'info' },
   });
   agent.stdout!.on('data', (d) => (agentLog += d));
   agent.stderr!.on('data', (d) => (agentLog += d));
-});
+}
+
+async function stopAgent() {
+  const p = agent;
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(t);
+}
 
 after(async () => {
-  if (agent && agent.exitCode === null && agent.signalCode === null) {
-    const exited = new Promise((r) => agent!.once('exit', r));
-    agent.kill('SIGTERM');
-    const t = setTimeout(() => agent?.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
+  await stopAgent();
   if (agentDir) {
     const { resetNode } = await import('../../src/agent/reset.js');
     await resetNode(agentDir, bridge).catch(() => undefined);
@@ -111,4 +121,13 @@ test('an agent whose API server is killed -9 carries on through the other one', 
   // And its node stays Ready through it all.
   assert.equal(await jp(b, ['get', 'node', NODE], '{.status.conditions[?(@.type=="Ready")].status}'), 'True');
   assert.equal(agent!.exitCode, null, 'the agent is still running');
+
+  // Restarted while its only --server is still dead, the agent joins through the server it learned
+  // last time (kept in its data dir), with the join token's CA check done against that server.
+  await stopAgent();
+  const restartedAt = Date.now();
+  startAgent();
+  await until('the node lease renewed by the restarted agent', async () => Date.parse(await jp(b, ['get', 'lease', '-n', 'kube-node-lease', NODE], '{.spec.renewTime}')) > restartedAt + 1000);
+  assert.equal(agent!.exitCode, null, `the restarted agent runs:\n${agentLog.slice(-2000)}`);
+  assert.equal(await jp(b, ['get', 'pod', 'after-failover'], '{.status.phase}'), 'Running');
 });
