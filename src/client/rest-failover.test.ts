@@ -14,6 +14,7 @@ import { logger } from '../util/log.js';
 import { Informer } from './informer.js';
 import { R } from './resources.js';
 import { RestClient } from './rest.js';
+import { discoverServers } from './server-discovery.js';
 
 interface Seen {
   method: string;
@@ -145,6 +146,31 @@ describe('RestClient over two servers', () => {
     await assert.rejects(p.client.get(R.configmaps, 'default', 'x'), /aggregated API down/);
     assert.equal(p.b.seen.length, 0);
     assert.equal(p.client.pool.snapshot()[0].failures, 0);
+  });
+
+  it('learns the servers the kubernetes Endpoints list, and keeps them when the read fails', async () => {
+    const { a, client } = await setup();
+    const port = new URL(a.url).port;
+    let answer: unknown = { kind: 'Endpoints', subsets: [{ addresses: [{ ip: '127.0.0.1' }, { ip: '127.0.0.3' }], ports: [{ name: 'https', port: Number(port), protocol: 'TCP' }] }] };
+    a.handle = (req, res) => {
+      if (req.url !== '/api/v1/namespaces/default/endpoints/kubernetes') res.statusCode = 404;
+      res.end(JSON.stringify(answer));
+    };
+    const told: string[][] = [];
+    const d = discoverServers(client, log, { intervalMs: 3_600_000, onLearned: (s) => told.push(s) });
+    try {
+      await until('the first read', async () => told.length === 1);
+      assert.deepEqual(told[0], [`https://127.0.0.1:${port}`, `https://127.0.0.3:${port}`]);
+      assert.ok(client.pool.servers.includes(`https://127.0.0.3:${port}`));
+      assert.equal(client.pool.servers.length, 3, 'the two seeds and the one learned address that is not a seed');
+      // A hostile answer teaches nothing and forgets nothing.
+      answer = { kind: 'Endpoints', subsets: [{ addresses: [{ ip: 'evil.example' }], ports: [{ port: 1 }] }] };
+      await d.refresh();
+      assert.ok(client.pool.servers.includes(`https://127.0.0.3:${port}`));
+      assert.equal(told.length, 1);
+    } finally {
+      d.stop();
+    }
   });
 
   it("an informer's watch cut by a killed server resumes on the other from its last resourceVersion", async () => {
