@@ -14,6 +14,7 @@ import { logger } from '../util/log.js';
 import { Informer } from './informer.js';
 import { R } from './resources.js';
 import { RestClient } from './rest.js';
+import { RotatingCredentials } from './rotating-credentials.js';
 import { discoverServers } from './server-discovery.js';
 
 interface Seen {
@@ -146,6 +147,32 @@ describe('RestClient over two servers', () => {
     await assert.rejects(p.client.get(R.configmaps, 'default', 'x'), /aggregated API down/);
     assert.equal(p.b.seen.length, 0);
     assert.equal(p.client.pool.snapshot()[0].failures, 0);
+  });
+
+  it('a watch cut by renewing the client certificate does not count against its server', async () => {
+    const { a, b } = await setup();
+    const first = await issueCert(ca, { commonName: 'one', usage: 'client' });
+    const second = await issueCert(ca, { commonName: 'two', usage: 'client' });
+    const creds = new RotatingCredentials(first.cert, first.key);
+    const client = new RestClient({ server: a.url, servers: [b.url], ca: ca.cert, rotating: creds });
+    clients.push(client);
+    a.handle = (req, res) => {
+      if (req.url?.includes('watch=1')) res.write('\n');
+      else res.end('{}');
+    };
+    const w = client.watch(R.configmaps, 'default', {}, () => {});
+    const ended = w.done.then(
+      () => 'ended',
+      (e: Error & { code?: string }) => e.code,
+    );
+    await until('the watch on a', async () => a.count('GET', '/api/v1/namespaces/default/configmaps?') === 1);
+    creds.set(second.cert, second.key);
+    await client.request('GET', '/x'); // the next request makes the new pool and cuts the old one's connections
+    assert.equal(await ended, 'ECONNRESET', 'the old connection was cut');
+    // The client stays on a: the next request goes there, not to b.
+    await client.request('GET', '/y');
+    assert.equal(a.count('GET', '/y'), 1);
+    assert.equal(b.seen.length, 0);
   });
 
   it('learns the servers the kubernetes Endpoints list, and keeps them when the read fails', async () => {

@@ -274,9 +274,12 @@ export class RestClient {
     // bad and ends with the error, and the informer watches again (elsewhere) from its last
     // resourceVersion: events already delivered are never replayed here.
     let server: string | undefined;
+    // A watch cut because this client renewed its certificate (the old pool destroyed) is not its server's fault.
+    let generation = -1;
     const done = (async () => {
       res = await this.exchange('GET', `${resourcePath(r, namespace)}?${q}`, undefined, {}, undefined, async (opened, on) => {
         server = on;
+        generation = this.agentGeneration;
         return opened;
       });
       if (aborted) {
@@ -314,7 +317,7 @@ export class RestClient {
         }
       } catch (e) {
         if (aborted) return;
-        if (server !== undefined && (e as { code?: unknown }).code !== undefined) this.pool.failed(server, `watch broke: ${(e as Error).message}`);
+        if (server !== undefined && generation === this.agentGeneration && (e as { code?: unknown }).code !== undefined) this.pool.failed(server, `watch broke: ${(e as Error).message}`);
         throw e;
       }
     })();
