@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { createCa, issueCert } from '../cli/pki.js';
 import { until } from '../../test/helpers/wait.js';
 import { logger } from '../util/log.js';
@@ -108,6 +108,25 @@ describe('RestClient over two servers', () => {
     a.kill();
     await client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
     assert.equal(b.count('POST', '/api/v1/namespaces/default/configmaps'), 1);
+  });
+
+  it('a server that accepts connections but never completes TLS times out, and even a write goes on (it was never sent)', async () => {
+    const { b } = await setup();
+    // A hung server: the TCP connection is accepted, then nothing.
+    const held: Socket[] = [];
+    const hung = net.createServer((s) => held.push(s));
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(hung.address() as { port: number }).port}`;
+      const client = new RestClient({ server: url, servers: [b.url], ca: ca.cert, token: 't', connectTimeoutMs: 300 });
+      clients.push(client);
+      await client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
+      assert.equal(b.count('POST', '/api/v1/namespaces/default/configmaps'), 1);
+      assert.equal(client.pool.snapshot()[0].failures, 1);
+    } finally {
+      for (const s of held) s.destroy();
+      hung.close();
+    }
   });
 
   it('a write cut after it reached the server is not sent again; a read is retried', async () => {
