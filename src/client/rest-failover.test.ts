@@ -158,6 +158,13 @@ describe('RestClient over two servers', () => {
     };
     assert.equal((await client.get(R.configmaps, 'default', 'x')).metadata?.name, 'x');
     assert.equal(b.seen.length, 1);
+    // Both behind failing gateways: the last answer is the error, and both are backed off.
+    b.handle = a.handle;
+    await assert.rejects(client.get(R.configmaps, 'default', 'y'), (e: Error & { code?: number }) => e.code === 502);
+    assert.deepEqual(
+      client.pool.snapshot().map((s) => s.failures),
+      [1, 1],
+    );
     const p = await setup();
     p.a.handle = (_req, res) => {
       res.statusCode = 503;

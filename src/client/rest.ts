@@ -187,9 +187,10 @@ export class RestClient {
         continue;
       }
       // A gateway in front of the server says it is unreachable: the answer is not the cluster's.
-      if (gatewayFailure(res.statusCode) && this.pool.servers.length > tried.size) {
+      if (gatewayFailure(res.statusCode)) {
         this.pool.failed(server, `answered ${res.statusCode}`);
-        if (failoverOf(undefined, method, signal).retry) {
+        // The last server's gateway answer is returned as the error it is.
+        if (failoverOf(undefined, method, signal).retry && this.pool.servers.some((s) => !tried.has(s))) {
           res.resume();
           continue;
         }
@@ -200,7 +201,8 @@ export class RestClient {
         return out;
       } catch (e) {
         if (e instanceof StatusError) {
-          this.pool.succeeded(server);
+          // The server answered (a gateway's 502/504 is not the server's answer: it stays marked).
+          if (!gatewayFailure(e.code)) this.pool.succeeded(server);
           throw e;
         }
         // The connection broke mid-answer: the server got the request.
