@@ -109,6 +109,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
 export interface JoinOptions extends AgentNodeOptions {
   /** The API servers given with --server (at least one): tried in turn to join, then the pool's seeds. */
   servers: string[];
+  /** Learn the cluster's other servers from the kubernetes Endpoints (and keep them for the next start); default true. */
+  serverDiscovery?: boolean;
   /** The join token; not needed by an agent that already holds a valid certificate of its own. */
   token?: string;
 }
@@ -181,8 +183,8 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const pool = new ServerPool(o.servers, { onSwitch: (from, to, why) => log.warn('switching API server', { from, to, why }) });
   // Those learned before this start, so a restart while the --server seeds are down still finds the cluster.
   const known = await import('./known-servers.js');
-  const learnedBefore = await known.loadKnownServers(o.dataDir);
-  pool.setLearned(learnedBefore);
+  const discover = o.serverDiscovery !== false;
+  if (discover) pool.setLearned(await known.loadKnownServers(o.dataDir));
   const server = o.servers[0];
   const caFile = join(pkiDir, 'ca.crt');
   const join_ = o.token ? parseJoinToken(o.token) : undefined;
@@ -210,9 +212,11 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { RestClient } = await import('../client/rest.js');
   const client = new RestClient({ server, pool, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
   const { discoverServers } = await import('../client/server-discovery.js');
-  const discovery = discoverServers(client, log, {
-    onLearned: (servers) => void known.saveKnownServers(o.dataDir, servers).catch((e) => log.warn('cannot keep the list of API servers', { err: (e as Error).message })),
-  });
+  const discovery = discover
+    ? discoverServers(client, log, {
+        onLearned: (servers) => void known.saveKnownServers(o.dataDir, servers).catch((e) => log.warn('cannot keep the list of API servers', { err: (e as Error).message })),
+      })
+    : undefined;
   // The serving certificate: the stored one while valid, else a throwaway one until the signer's arrives.
   let servingPair = await ni.loadValidPair(pkiDir, ni.SERVING_FILE, ca, commonName);
   const temporary = !servingPair;
@@ -289,7 +293,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     const stop = async (signal: string) => {
       log.info('shutting down', { signal });
       for (const r of rotators) r.stop();
-      discovery.stop();
+      discovery?.stop();
       await agent.stop().catch(() => undefined);
       client.close();
       resolve();

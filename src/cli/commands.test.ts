@@ -47,7 +47,7 @@ const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
   up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
   server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
-  agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
+  agent: ['server', 'no-server-discovery', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 
 test('each command accepts exactly its flags, and its help lists every one of them and nothing else', () => {

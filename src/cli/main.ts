@@ -66,6 +66,7 @@ async function main(argv: string[]) {
       const { runJoinedAgent } = await import('./agent.js');
       return runJoinedAgent({
         servers,
+        serverDiscovery: !f['no-server-discovery'],
         token,
         dataDir: (f['data-dir'] as string | undefined) ?? defaultDataDir(),
         nodeName: f['node-name'] as string | undefined,
