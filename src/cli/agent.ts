@@ -125,22 +125,29 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
 }
 
 export interface JoinOptions extends AgentNodeOptions {
-  server: string;
+  /** The API servers given with --server (at least one): tried in turn to join, then the pool's seeds. */
+  servers: string[];
+  /** Learn the cluster's other servers from the kubernetes Endpoints (and keep them for the next start); default true. */
+  serverDiscovery?: boolean;
   /** The join token; not needed by an agent that already holds a valid certificate of its own. */
   token?: string;
 }
 
-/** The cluster CA from the server's /cacerts, trusted only if it matches the hash in the join token. */
-async function fetchClusterCA(server: string, expectedHash: string | undefined): Promise<string> {
+/** The cluster CA from a server's /cacerts, trusted only if it matches the hash in the join token. */
+async function fetchClusterCAFrom(server: string, expectedHash: string | undefined): Promise<string> {
   const https = await import('node:https');
   const pem = await new Promise<string>((resolve, reject) => {
     // Not verified yet: we have no CA. The token's hash is what makes the answer trustworthy.
     const req = https.get(`${server}/cacerts`, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
       let b = '';
-      res.on('data', (d) => (b += d));
+      res.on('data', (d) => {
+        b += d;
+        // A CA bundle is a few kilobytes: a server sending more is not one to trust.
+        if (b.length > 1 << 20) req.destroy(new Error('the answer is too large for a CA certificate'));
+      });
       res.on('end', () => (res.statusCode === 200 ? resolve(b) : reject(new Error(`${server}/cacerts answered ${res.statusCode}`))));
     });
-    req.on('error', (e) => reject(new UsageError(`cannot reach the server at ${server}: ${e.message}`)));
+    req.on('error', (e) => reject(new Error(`cannot reach the server at ${server}: ${e.message}`)));
     req.on('timeout', () => req.destroy(new Error('timed out')));
   });
   const { caHash } = await import('./join-token.js');
@@ -148,6 +155,24 @@ async function fetchClusterCA(server: string, expectedHash: string | undefined):
     throw new UsageError(`the server at ${server} presented a CA that does not match the join token: wrong server, or a man in the middle`);
   }
   return pem;
+}
+
+/**
+ * The cluster CA from the first seed that answers. A seed that presents another CA than the
+ * token's hash stops the join at once (it is the wrong cluster or an attacker: never skipped for
+ * the next); one that cannot be reached is passed over for the next.
+ */
+async function fetchClusterCA(servers: readonly string[], expectedHash: string | undefined): Promise<string> {
+  const unreachable: string[] = [];
+  for (const server of servers) {
+    try {
+      return await fetchClusterCAFrom(server, expectedHash);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      unreachable.push((e as Error).message);
+    }
+  }
+  throw new UsageError(`${unreachable.join('; ')}: check --server and that a server is running`);
 }
 
 /** `gifee agent`: join a cluster as a worker node, as system:node:NAME with certificates from the cluster's CSR signers. */
@@ -171,13 +196,21 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const nodeName = (o.nodeName ?? hostname()).toLowerCase();
   const nodeIP = o.nodeIP ?? detectNodeIP();
   const commonName = `system:node:${nodeName}`;
+  // One pool of API servers for every client of this agent: the seeds, then those the cluster lists.
+  const { ServerPool } = await import('../client/server-pool.js');
+  const pool = new ServerPool(o.servers, { onSwitch: (from, to, why) => log.warn('switching API server', { from, to, why }) });
+  // Those learned before this start, so a restart while the --server seeds are down still finds the cluster.
+  const known = await import('./known-servers.js');
+  const discover = o.serverDiscovery !== false;
+  if (discover) pool.setLearned(await known.loadKnownServers(o.dataDir));
+  const server = o.servers[0];
   const caFile = join(pkiDir, 'ca.crt');
   const join_ = o.token ? parseJoinToken(o.token) : undefined;
   // The CA: the one the token's hash vouches for, else the one stored at the first join.
   let ca: string;
   if (join_) {
     if (!join_.caHash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
-    ca = await fetchClusterCA(o.server, join_.caHash);
+    ca = await fetchClusterCA(pool.servers, join_.caHash);
     await writeFile(caFile, ca, { mode: 0o644 });
   } else if (existsSync(caFile)) ca = await readFile(caFile, 'utf8');
   else throw new UsageError('gifee agent: --token (or --token-file) is required to join: the server writes it to DATA/node-token');
@@ -185,7 +218,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   let clientPair = await ni.loadValidPair(pkiDir, ni.CLIENT_FILE, ca, commonName);
   if (!clientPair) {
     if (!join_) throw new UsageError(`gifee agent: this node's certificate in ${pkiDir} is missing or expired: join again with --token`);
-    clientPair = await ni.bootstrapClientCertificate({ server: o.server, ca, bootstrapToken: join_.token, nodeName, log }).catch((e: Error & { code?: number }) => {
+    clientPair = await ni.bootstrapClientCertificate({ server, pool, ca, bootstrapToken: join_.token, nodeName, log }).catch((e: Error & { code?: number }) => {
       if (e.code === 401) throw new UsageError(`the server refused the join token (401 Unauthorized): it is wrong, expired or deleted; make a new one with \`gifee token create\` on the server`);
       throw e;
     });
@@ -195,7 +228,13 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { RotatingCredentials } = await import('../client/rotating-credentials.js');
   const credentials = new RotatingCredentials(clientPair.cert, clientPair.key);
   const { RestClient } = await import('../client/rest.js');
-  const client = new RestClient({ server: o.server, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
+  const client = new RestClient({ server, pool, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
+  const { discoverServers } = await import('../client/server-discovery.js');
+  const discovery = discover
+    ? discoverServers(client, log, {
+        onLearned: (servers) => void known.saveKnownServers(o.dataDir, servers).catch((e) => log.warn('cannot keep the list of API servers', { err: (e as Error).message })),
+      })
+    : undefined;
   // The serving certificate: the stored one while valid, else a throwaway one until the signer's arrives.
   let servingPair = await ni.loadValidPair(pkiDir, ni.SERVING_FILE, ca, commonName);
   const temporary = !servingPair;
@@ -205,7 +244,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   }
   const { startAgent } = await import('../agent/agent.js');
   const agent = await startAgent({
-    client: { server: o.server, ca, rotating: credentials },
+    client: { server, pool, ca, rotating: credentials },
     dataDir: o.dataDir,
     nodeName,
     nodeIP,
@@ -273,6 +312,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     const stop = async (signal: string) => {
       log.info('shutting down', { signal });
       for (const r of rotators) r.stop();
+      discovery?.stop();
       await agent.stop().catch(() => undefined);
       client.close();
       resolve();

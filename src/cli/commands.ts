@@ -72,7 +72,8 @@ export const AGENT_FLAG_TABLE: FlagTable = {
 
 /** How `gifee agent` finds and joins its cluster. */
 const JOIN_FLAG_TABLE: FlagTable = {
-  server: { type: 'string', value: 'URL', help: 'the API server, e.g. https://10.0.0.1:6443 (required)' },
+  server: { type: 'string', multiple: true, value: 'URL', help: 'an API server, e.g. https://10.0.0.1:6443 (required; repeatable or comma-separated:\nthe agent uses one and fails over to the others, and learns the rest\nfrom the kubernetes endpoints)' },
+  'no-server-discovery': { type: 'boolean', help: "use only the --server URLs: do not learn the cluster's other servers\nfrom the kubernetes endpoints (e.g. when they advertise unreachable addresses)" },
   token: { type: 'string', value: 'T', help: "the join token from the server's DATA/node-token" },
   'token-file': { type: 'string', value: 'FILE', help: 'read the join token from a file' },
   'data-dir': { type: 'string', value: 'DIR', help: 'where images, containers and state live (default as for gifee up)' },

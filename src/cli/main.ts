@@ -52,8 +52,8 @@ async function main(argv: string[]) {
       const f = parseFlags('agent', rest, optionsOfCommand('agent'));
       if (f.help) return console.log(helpOfCommand('agent'));
       configureLogging(logSettingsOf(f, 'gifee agent'));
-      const server = f.server as string | undefined;
-      if (!server) throw new UsageError('gifee agent: --server https://HOST:6443 is required');
+      const { parseServerFlags } = await import('./agent-servers.js');
+      const servers = parseServerFlags(f.server as string[] | undefined);
       let token = f.token as string | undefined;
       if (!token && f['token-file']) {
         const { readFile } = await import('node:fs/promises');
@@ -66,7 +66,8 @@ async function main(argv: string[]) {
       // No token: the agent goes on with the certificate it got at its first join (runJoinedAgent says if it has none).
       const { runJoinedAgent } = await import('./agent.js');
       return runJoinedAgent({
-        server: server.replace(/\/$/, ''),
+        servers,
+        serverDiscovery: !f['no-server-discovery'],
         token,
         dataDir: (f['data-dir'] as string | undefined) ?? defaultDataDir(),
         nodeName: f['node-name'] as string | undefined,

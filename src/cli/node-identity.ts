@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RestClient } from '../client/rest.js';
+import type { ServerPool } from '../client/server-pool.js';
 import type { Logger } from '../util/log.js';
 import { requestCertificate } from './csr-client.js';
 import type { CertPair } from './pki.js';
@@ -55,8 +56,8 @@ export async function storePair(pkiDir: string, name: string, pair: CertPair) {
 }
 
 /** The node's client certificate, asked for with the bootstrap token (the approver signs it for this node name). */
-export async function bootstrapClientCertificate(o: { server: string; ca: string; bootstrapToken: string; nodeName: string; log: Logger }): Promise<CertPair> {
-  const client = new RestClient({ server: o.server, ca: o.ca, token: o.bootstrapToken, userAgent: `gifee-agent/${o.nodeName} (bootstrap)` });
+export async function bootstrapClientCertificate(o: { server: string; pool?: ServerPool; ca: string; bootstrapToken: string; nodeName: string; log: Logger }): Promise<CertPair> {
+  const client = new RestClient({ server: o.server, pool: o.pool, ca: o.ca, token: o.bootstrapToken, userAgent: `gifee-agent/${o.nodeName} (bootstrap)` });
   try {
     o.log.info("asking for this node's client certificate", { node: o.nodeName, signer: KUBELET_CLIENT });
     return await requestCertificate(client, { commonName: `system:node:${o.nodeName}`, organizations: ['system:nodes'] }, { generateName: 'node-csr-', signerName: KUBELET_CLIENT, usages: ['digital signature', 'client auth'], expirationSeconds: requestedSeconds() });

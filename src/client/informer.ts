@@ -1,6 +1,6 @@
 // An informer: a cache of one resource kept current by list + watch, with Kubernetes' reflector
 // semantics (watch from the list's resourceVersion, relist on 410 Gone, reconnect with jittered
-// exponential back-off), secondary indexes, and handlers for adds, updates and deletes.
+// exponential back-off, a watch cut by its connection resumed from the last resourceVersion), secondary indexes, and handlers for adds, updates and deletes.
 //
 // Cached objects are frozen and shared by every handler and reader (see freeze.ts): copy before
 // changing one. Informers are normally obtained from an InformerFactory (informer-factory.ts), which
@@ -212,7 +212,12 @@ export class Informer implements InformerLike {
       } catch (e) {
         this.current = undefined;
         if (this.stopped) return;
-        needList = true;
+        // A watch cut by its connection (its server died, the client fails over to another) resumes
+        // from the last resourceVersion, as client-go's reflector does: every server of the cluster
+        // serves the same revisions, so nothing is missed and no relist is needed. An answer from the
+        // server (410 Gone above all), a garbled stream or a failed list means listing again.
+        const connectionCut = typeof (e as { code?: unknown }).code === 'string';
+        if (!connectionCut || this.rv === '') needList = true;
         if (!isGone(e)) {
           const delay = this.backoff.next();
           this.log.debug('list/watch failed; retrying', { resource: this.resource.plural, err: e, backoffMs: delay });

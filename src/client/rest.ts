@@ -3,12 +3,22 @@
 
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import type { RotatingCredentials } from './rotating-credentials.js';
 import type { KObject } from '../api/kind.js';
 import { hostOf, recordRestRequest } from './rest-metrics.js';
+import { ServerPool } from './server-pool.js';
+import { failoverOf, gatewayFailure, reachedServer } from './failover.js';
 
 export interface ClientConfig {
+  /** The API server; with `servers`, the first of several sharing one CA and these credentials. */
   server: string;
+  /** More API servers of the same cluster, tried when the current one fails (see server-pool.ts). */
+  servers?: string[];
+  /** A pool to share with other clients of the same servers (a RestClient made from this config's copy shares it). */
+  pool?: ServerPool;
+  /** Give up connecting (TCP and TLS) to a server after this long and try the next; 10 s by default. */
+  connectTimeoutMs?: number;
   ca: string;
   /** A client certificate and key, or a bearer token (a joining node agent's). */
   cert?: string;
@@ -70,10 +80,14 @@ export interface WatchEvent {
 export class RestClient {
   private agent: https.Agent;
   private agentGeneration = 0;
-  /** The server's host:port, as the rest_client_* metrics label it. */
-  private host?: string;
+  /** The servers this client fails over between (one server: a pool of one, which changes nothing). */
+  readonly pool: ServerPool;
+  /** The configuration, carrying the pool: a client made from a copy of it shares the servers' health. */
+  readonly config: ClientConfig;
 
-  constructor(readonly config: ClientConfig) {
+  constructor(config: ClientConfig) {
+    this.pool = config.pool ?? new ServerPool([config.server, ...(config.servers ?? [])]);
+    this.config = { ...config, pool: this.pool };
     this.agent = this.makeAgent();
   }
 
@@ -98,13 +112,14 @@ export class RestClient {
     this.agent.destroy();
   }
 
-  private open(method: string, path: string, body: unknown, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+  /** One attempt on one server, resolved when the response headers arrive. */
+  private openOn(server: string, method: string, path: string, data: string | undefined, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
     const start = process.hrtime.bigint();
-    const host = (this.host ??= hostOf(this.config.server));
+    const host = hostOf(server);
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      let reached = false;
       const req = https.request(
-        this.config.server + path,
+        server + path,
         {
           method,
           agent: this.currentAgent(),
@@ -113,7 +128,23 @@ export class RestClient {
         },
         resolve,
       );
-      req.on('error', reject);
+      // Until the TLS handshake is done the request cannot have reached the server: any failure
+      // before it may be retried elsewhere, whatever the method. A reused keep-alive socket is
+      // already connected, so a failure on it may come after the server got the request.
+      req.once('socket', (socket) => {
+        if (req.reusedSocket) {
+          reached = true;
+          return;
+        }
+        const timer = setTimeout(() => req.destroy(Object.assign(new Error(`connecting to ${host} timed out`), { code: 'ETIMEDOUT' })), this.config.connectTimeoutMs ?? 10_000);
+        timer.unref();
+        (socket as TLSSocket).once('secureConnect', () => {
+          reached = true;
+          clearTimeout(timer);
+        });
+        socket.once('close', () => clearTimeout(timer));
+      });
+      req.on('error', (e) => reject(reachedServer(e, reached)));
       req.end(data);
     }).then(
       (res) => {
@@ -127,24 +158,81 @@ export class RestClient {
     );
   }
 
+  /**
+   * A request through the pool: on the current server; on a connection failure, timeout or gateway
+   * error that server is marked bad and, when it is safe, the request goes to the next one. Safe:
+   * any method while the request cannot have reached the server (it failed before the TLS
+   * handshake completed), and reads (GET, HEAD) always. A write that may have reached the server
+   * (POST, PUT, PATCH, DELETE on a connected socket) is never sent again here: it may have been
+   * applied, and a second create, JSON patch or delete is not the same as one. Its caller gets the
+   * error and decides (controllers and the agent re-read and retry with back-off).
+   * consume reads the response; a failure while reading counts as a failure of the server.
+   */
+  private async exchange<T>(method: string, path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, consume: (res: IncomingMessage, server: string) => Promise<T>): Promise<T> {
+    const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const tried = new Set<string>();
+    let last: unknown;
+    for (;;) {
+      const server = this.pool.pick(tried);
+      if (server === undefined) throw last;
+      tried.add(server);
+      let res: IncomingMessage;
+      try {
+        res = await this.openOn(server, method, path, data, headers, signal);
+      } catch (e) {
+        const f = failoverOf(e, method, signal);
+        if (f.markBad) this.pool.failed(server, (e as Error).message);
+        if (!f.retry) throw e;
+        last = e;
+        continue;
+      }
+      // A gateway in front of the server says it is unreachable: the answer is not the cluster's.
+      if (gatewayFailure(res.statusCode)) {
+        this.pool.failed(server, `answered ${res.statusCode}`);
+        // The last server's gateway answer is returned as the error it is.
+        if (failoverOf(undefined, method, signal).retry && this.pool.servers.some((s) => !tried.has(s))) {
+          res.resume();
+          continue;
+        }
+      }
+      try {
+        const out = await consume(res, server);
+        this.pool.succeeded(server);
+        return out;
+      } catch (e) {
+        if (e instanceof StatusError) {
+          // The server answered (a gateway's 502/504 is not the server's answer: it stays marked).
+          if (!gatewayFailure(e.code)) this.pool.succeeded(server);
+          throw e;
+        }
+        // The connection broke mid-answer: the server got the request.
+        const f = failoverOf(reachedServer(e, true), method, signal);
+        if (f.markBad) this.pool.failed(server, (e as Error).message);
+        if (!f.retry) throw e;
+        last = e;
+      }
+    }
+  }
+
   async request<T = KObject>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
     // The signal covers the whole exchange: a server that stalls mid-body fails the request too.
     const signal = this.config.requestTimeoutMs ? AbortSignal.timeout(this.config.requestTimeoutMs) : undefined;
-    const res = await this.open(method, path, body, headers, signal);
-    const chunks: Buffer[] = [];
-    for await (const c of res) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let json: unknown;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if ((res.statusCode ?? 500) >= 400) {
-      const s = json as { message?: string; reason?: string } | undefined;
-      throw new StatusError(res.statusCode ?? 500, s?.reason ?? 'Unknown', s?.message ?? text.slice(0, 200), json);
-    }
-    return json as T;
+    return this.exchange(method, path, body, headers, signal, async (res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      if ((res.statusCode ?? 500) >= 400) {
+        const s = json as { message?: string; reason?: string } | undefined;
+        throw new StatusError(res.statusCode ?? 500, s?.reason ?? 'Unknown', s?.message ?? text.slice(0, 200), json);
+      }
+      return json as T;
+    });
   }
 
   get(r: ResourceRef, namespace: string | undefined, name: string) {
@@ -184,8 +272,18 @@ export class RestClient {
     let res: IncomingMessage | undefined;
     let aborted = false;
     const q = new URLSearchParams({ ...query, watch: '1' }).toString();
+    // The pool picks the server when the watch opens; a stream that breaks later marks its server
+    // bad and ends with the error, and the informer watches again (elsewhere) from its last
+    // resourceVersion: events already delivered are never replayed here.
+    let server: string | undefined;
+    // A watch cut because this client renewed its certificate (the old pool destroyed) is not its server's fault.
+    let generation = -1;
     const done = (async () => {
-      res = await this.open('GET', `${resourcePath(r, namespace)}?${q}`, undefined, {});
+      res = await this.exchange('GET', `${resourcePath(r, namespace)}?${q}`, undefined, {}, undefined, async (opened, on) => {
+        server = on;
+        generation = this.agentGeneration;
+        return opened;
+      });
       if (aborted) {
         res.destroy();
         return;
@@ -220,7 +318,9 @@ export class RestClient {
           buf += chunk.slice(start);
         }
       } catch (e) {
-        if (!aborted) throw e;
+        if (aborted) return;
+        if (server !== undefined && generation === this.agentGeneration && (e as { code?: unknown }).code !== undefined) this.pool.failed(server, `watch broke: ${(e as Error).message}`);
+        throw e;
       }
     })();
     return {

@@ -39,7 +39,8 @@ export async function requestSidecarToken(nodeClient: RestClient, nodeName: stri
 export async function startSidecarIdentity(o: { nodeClient: RestClient; server: string; ca: string; nodeName: string; log: Logger; account?: string; purpose?: string }): Promise<SidecarIdentity> {
   const account = o.account ?? STORAGE_SIDECARS_SERVICE_ACCOUNT;
   const first = await requestSidecarToken(o.nodeClient, o.nodeName, account);
-  const config: ClientConfig = { server: o.server, ca: o.ca, token: first.token, userAgent: `gifee-agent/${o.nodeName} (${o.purpose ?? 'storage sidecars'})` };
+  // The node's pool of API servers: the sidecars fail over with the agent.
+  const config: ClientConfig = { server: o.server, pool: o.nodeClient.pool, ca: o.ca, token: first.token, userAgent: `gifee-agent/${o.nodeName} (${o.purpose ?? 'storage sidecars'})` };
   const client = new RestClient(config);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

@@ -80,8 +80,10 @@ export interface AgentOptions {
 }
 
 /**
- * dataDir: an existing empty directory to keep the cluster's state in (a test's own filesystem); the caller removes it.
- * bindAddress and port: where the server listens (default 127.0.0.1 and a free port), e.g. two servers of one etcd on 127.0.0.1 and 127.0.0.2 at one port.
+ * dataDir: an existing directory to keep the cluster's state in (a test's own filesystem; it may hold
+ * another server's pki/ to share its CA); the caller removes it. bindAddress and port: where the
+ * server listens (default 127.0.0.1 and a free port), e.g. two servers of one cluster on 127.0.0.1
+ * and 127.0.0.2 at the same port, as the kubernetes Endpoints can list them.
  */
 export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number }; dataDir?: string; bindAddress?: string; port?: number } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';

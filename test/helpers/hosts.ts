@@ -115,9 +115,15 @@ export interface HostAgent {
   destroy(): Promise<void>;
 }
 
-/** A test's own agent flags; the ingress controller (ports 80 and 443 of the host) is off unless the test asks for it, so a Service on those ports is what answers there. */
+/**
+ * A test's own agent flags; the ingress controller (ports 80 and 443 of the host) is off unless the
+ * test asks for it, so a Service on those ports is what answers there. Learning other API servers
+ * is off: a server listening on all addresses advertises this machine's own address in the
+ * kubernetes Endpoints, which a test host must never dial.
+ */
 function agentArgs(own: string[]): string[] {
   const out = [...own];
+  if (!own.includes('--no-server-discovery')) out.push('--no-server-discovery');
   for (const flag of ['--ingress-http-port', '--ingress-https-port']) if (!own.includes(flag)) out.push(flag, 'off');
   return out;
 }
