@@ -68,7 +68,7 @@ import { installIngressBootstrap } from './ingress-bootstrap.js';
 import { clientCertAuthenticatorFor, requestHeaderAuthenticator, REQUEST_HEADER_DEFAULTS, type RequestHeaderOptions } from './authn/requestheader.js';
 import { Aggregator } from './aggregator/index.js';
 import type { V2Doc } from './aggregator/openapi.js';
-import { extensionGroupDoc, extensionGroups, mergeAggregated, mergeGroupList } from './aggregator/discovery-merge.js';
+import { defaultLocalPriority, extensionGroupDoc, extensionGroups, type LocalPriority, localGroupExtensions, mergeAggregated, mergeGroupList, mergeLocalAggregated, mergeLocalGroupDoc, mergeLocalGroupList } from './aggregator/discovery-merge.js';
 import { extensionAuthData, publishExtensionAuth } from './aggregator/extension-auth-configmap.js';
 import { installCrds } from './crd/controller.js';
 import { installMetricsApi, type MetricsApiOptions } from './metrics-api/index.js';
@@ -295,6 +295,9 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   // Built-in group/versions whose APIService names an extension server are that server's (discovery.ts visibleGroups).
   const claimed = () => aggregator.remoteGroupVersions();
   const localGroups = () => new Set(visibleGroups(registry, claimed()).map((g) => g.group));
+  // Extension versions of built-in (or CRD) groups join them in discovery, ordered by versionPriority.
+  const localExtensions = () => localGroupExtensions(aggregator.availableExtensions(), localGroups());
+  const localPriority: LocalPriority = (g, v, i) => aggregator.localVersionPriority(g, v, defaultLocalPriority(g, v, i));
 
   async function serveOther(req: IncomingMessage, res: ServerResponse, path: string) {
     if (path === '/livez' || path === '/healthz' || path.startsWith('/livez/')) return sendText(res, 200, 'ok');
@@ -312,16 +315,18 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const core = path === '/api';
       const agg = aggregatedVersion(req);
       const extensions = core ? new Map() : extensionGroups(aggregator.availableExtensions(), localGroups());
+      const extraVersions = core ? new Map() : localExtensions();
       if (agg) {
-        return sendJson(res, 200, mergeAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`, claimed()), extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+        const doc = mergeLocalAggregated(aggregatedDiscovery(registry, core, `apidiscovery.k8s.io/${agg}`, claimed()), extraVersions, localPriority);
+        return sendJson(res, 200, mergeAggregated(doc, extensions), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
       }
-      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(apiGroupList(registry, claimed()), extensions));
+      return sendJson(res, 200, core ? apiVersions() : mergeGroupList(mergeLocalGroupList(apiGroupList(registry, claimed()), extraVersions, localPriority), extensions));
     }
     const gv = /^\/(?:api\/(v1)|apis\/([^/]+)(?:\/([^/]+))?)$/.exec(path);
     if (gv) {
       if (gv[1]) return sendOrNotFound(res, apiResourceList(registry, '', gv[1]));
       if (gv[3]) return sendOrNotFound(res, apiResourceList(registry, gv[2], gv[3]));
-      return sendOrNotFound(res, apiGroup(registry, gv[2], claimed()) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
+      return sendOrNotFound(res, mergeLocalGroupDoc(apiGroup(registry, gv[2], claimed()), localExtensions(), localPriority) ?? extensionGroupDoc(gv[2], extensionGroups(aggregator.availableExtensions(), localGroups())));
     }
     if (path === '/openapi/v2') {
       // kubectl up to 1.28 asks for gnostic's protobuf encoding only; others get JSON.

@@ -1,7 +1,8 @@
 // A CRD converted by a webhook, with the real kubectl against a real gifee server: a conversion
 // webhook over HTTPS on 127.0.0.1 (url clientConfig, caBundle of a test CA) renames v1
 // spec.cronSpec to v2 spec.schedule. Created at v1, the object gets, lists and watches at v2 in
-// the converted shape; applied at v2 it is stored at v1; with the webhook down, kubectl shows
+// the converted shape; applied at v2 it is stored at v1; server-side apply from both versions
+// compares ownership at each manager's version (through the webhook); with the webhook down, kubectl shows
 // Kubernetes' "conversion webhook for ... failed" error.
 
 import { after, before, test } from 'node:test';
@@ -84,8 +85,30 @@ test('kubectl reads, lists, watches and writes a webhook-converted CRD at its ot
   const asV1 = JSON.parse((await k(['get', 'crontabs.v1.stable.example.com', 'tock', '-o', 'json'])).stdout);
   assert.equal(asV1.apiVersion, 'stable.example.com/v1');
   assert.deepEqual(asV1.spec, { cronSpec: '30 * * * *', image: 'tock:1' });
+});
 
-  // The webhook down: a clear error at v2; v1 still works.
+test("server-side apply from two versions: field ownership is compared at each manager's version through the webhook", async () => {
+  const ct = (v: string, spec: unknown) => JSON.stringify({ apiVersion: `stable.example.com/${v}`, kind: 'CronTab', metadata: { name: 'owned', namespace: 'default' }, spec });
+  await k(['apply', '--server-side', '--field-manager=at-v1', '-f', '-'], { input: ct('v1', { cronSpec: '1 * * * *', image: 'one:1' }) });
+  // v2's spec.schedule is v1's spec.cronSpec: another value conflicts with the v1 manager.
+  const before = hook.received.length;
+  const conflict = await k(['apply', '--server-side', '--field-manager=at-v2', '-f', '-'], { input: ct('v2', { schedule: '2 * * * *' }), allowFail: true });
+  assert.notEqual(conflict.code, 0);
+  assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "at-v1" using stable.example.com\/v1: \.spec\.cronSpec/);
+  assert.ok(hook.received.length > before, 'the ownership check converted through the webhook');
+  // The same value is shared, not a conflict; forced, the v2 manager takes the field from the v1 one.
+  await k(['apply', '--server-side', '--field-manager=at-v2', '-f', '-'], { input: ct('v2', { schedule: '1 * * * *' }) });
+  await k(['apply', '--server-side', '--force-conflicts', '--field-manager=at-v2', '-f', '-'], { input: ct('v2', { schedule: '3 * * * *' }) });
+  const obj = JSON.parse((await k(['get', 'crontabs.v1.stable.example.com', 'owned', '-o', 'json', '--show-managed-fields'])).stdout);
+  assert.equal(obj.spec.cronSpec, '3 * * * *');
+  const fields = (m: string) => obj.metadata.managedFields.find((e: { manager: string }) => e.manager === m);
+  assert.equal(fields('at-v1').apiVersion, 'stable.example.com/v1');
+  assert.deepEqual(fields('at-v1').fieldsV1, { 'f:spec': { 'f:image': {} } });
+  assert.equal(fields('at-v2').apiVersion, 'stable.example.com/v2');
+  assert.deepEqual(fields('at-v2').fieldsV1, { 'f:spec': { 'f:schedule': {} } });
+});
+
+test("with the conversion webhook down, kubectl shows Kubernetes' error at the other version; v1 still works", async () => {
   await hook.close();
   const r = await k(['get', 'crontabs.v2.stable.example.com', 'tick'], { allowFail: true });
   assert.notEqual(r.code, 0);

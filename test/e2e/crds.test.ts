@@ -168,6 +168,72 @@ forEachBackend('CustomResourceDefinitions with kubectl', (get) => {
     assert.match(bad.stderr, /spec.listeners\[0\].port/);
   });
 
+  test("anyOf/oneOf misses: kubectl prints the reason and the closest branch's causes with their paths", async () => {
+    // A backend is a Service (name and port) or a URL, exactly one of them: Kubernetes reports the
+    // junctor without a field path ("<nil>"), then the errors of the branch that matched most.
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'routes.junctors.example.com' },
+      spec: {
+        group: 'junctors.example.com',
+        scope: 'Namespaced',
+        names: { plural: 'routes', singular: 'route', kind: 'Route', listKind: 'RouteList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    properties: {
+                      backend: {
+                        type: 'object',
+                        properties: { service: { type: 'object', properties: { name: { type: 'string' }, port: { type: 'integer' } } }, url: { type: 'string' } },
+                        oneOf: [{ required: ['service'], properties: { service: { required: ['name', 'port'], properties: { port: { minimum: 1, maximum: 65535 } } } } }, { required: ['url'] }],
+                      },
+                      hosts: { type: 'array', items: { type: 'string' }, anyOf: [{ minItems: 1 }, { maxItems: 0 }] },
+                      match: { type: 'object', properties: { path: { type: 'string' }, header: { type: 'string' } }, anyOf: [{ required: ['path'], properties: { path: { pattern: '^/' } } }, { required: ['header'] }] },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        ],
+      },
+    };
+    await apply(crd);
+    await k(['wait', '--for', 'condition=established', '--timeout=20s', 'crd/routes.junctors.example.com']);
+    const route = (spec: unknown) => ({ apiVersion: 'junctors.example.com/v1', kind: 'Route', metadata: { name: 'r', namespace: 'default' }, spec });
+    // The service branch is the closer one: its nested port error is listed with its path.
+    const bad = await k(['apply', '-f', '-'], { input: JSON.stringify(route({ backend: { service: { name: 'web', port: 0 } }, match: { path: 'api' } })), allowFail: true });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /The Route "r" is invalid: /);
+    assert.match(bad.stderr, /\* <nil>: Invalid value: "": "spec.backend" must validate one and only one schema \(oneOf\). Found none valid$/m);
+    assert.match(bad.stderr, /\* spec.backend.service.port: Invalid value: 0: spec.backend.service.port in body should be greater than or equal to 1$/m);
+    assert.match(bad.stderr, /\* <nil>: Invalid value: "": "spec.match" must validate at least one schema \(anyOf\)$/m);
+    assert.match(bad.stderr, /\* spec.match.path: Invalid value: "api": spec.match.path in body should match '\^\/'$/m);
+    // Both branches valid: a oneOf miss without causes.
+    const both = await k(['apply', '-f', '-'], { input: JSON.stringify(route({ backend: { service: { name: 'web', port: 80 }, url: 'http://x' } })), allowFail: true });
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /The Route "r" is invalid: <nil>: Invalid value: "": "spec.backend" must validate one and only one schema \(oneOf\). Found 2 valid alternatives/);
+    // The API's Status carries the causes for clients.
+    const res = await c().request('POST', '/apis/junctors.example.com/v1/namespaces/default/routes', route({ backend: {} }));
+    assert.equal(res.status, 422);
+    assert.equal(res.json.reason, 'Invalid');
+    assert.deepEqual(
+      res.json.details.causes.map((x: { field: string }) => x.field),
+      ['<nil>', 'spec.backend.service'],
+    );
+    assert.match((await apply(route({ backend: { url: 'http://x' }, match: { header: 'x-api' } }))).stdout, /route.junctors.example.com\/r created/);
+    await k(['delete', 'crd', 'routes.junctors.example.com']);
+  });
+
   test('selectable fields filter lists; lists are paged', async () => {
     for (const [name, job] of [
       ['a', 'frontend'],

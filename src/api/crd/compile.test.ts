@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FieldError } from '../kind.js';
 import { compileCrdSchema } from './compile.js';
+import { MAX_BRANCH_CAUSES } from './values.js';
 import type { CompiledCrdSchema } from './schema.js';
 
 const P = 'spec.versions[0].schema.openAPIV3Schema';
@@ -158,6 +159,15 @@ const crd = compiled({
         note: { type: 'string', nullable: true },
         choice: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, oneOf: [{ required: ['a'] }, { required: ['b'] }] },
         notEmpty: { type: 'string', not: { enum: [''] } },
+        endpoint: {
+          type: 'object',
+          properties: { url: { type: 'string' }, port: { type: 'integer' } },
+          anyOf: [
+            { required: ['url'], properties: { url: { pattern: '^https://' } } },
+            { required: ['port'], properties: { port: { minimum: 1 } } },
+          ],
+        },
+        both: { type: 'string', allOf: [{ minLength: 2 }, { pattern: '^a' }] },
         pod: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
         immutable: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'is immutable' }] },
         range: {
@@ -201,9 +211,19 @@ const valueCases: [string, Record<string, unknown>, string[]][] = [
   ['maxProperties', { labels: { a: 'x', b: 'y' } }, ['spec.labels: Invalid value: 2: spec.labels in body should have at most 1 properties']],
   ['map value type', { labels: { a: 1 } }, ['spec.labels[a]: Invalid value: "integer": spec.labels[a] in body must be of type string: "integer"']],
   ['int-or-string', { port: true }, ['spec.port: Invalid value: "boolean": spec.port in body must be of type integer-or-string: "boolean"']],
-  ['oneOf none', { choice: {} }, ['spec.choice: Invalid value: "": spec.choice in body must validate one and only one schema (oneOf)']],
-  ['oneOf both', { choice: { a: 'x', b: 'y' } }, ['spec.choice: Invalid value: "": spec.choice in body must validate one and only one schema (oneOf)']],
-  ['not', { notEmpty: '' }, ['spec.notEmpty: Invalid value: "": spec.notEmpty in body must not validate the schema (not)']],
+  // Junctors as kube-openapi reports them: a composite error without field path, then the closest branch's causes.
+  ["oneOf none valid: the first branch's causes", { choice: {} }, ['<nil>: Invalid value: "": "spec.choice" must validate one and only one schema (oneOf). Found none valid', 'spec.choice.a: Required value']],
+  ['oneOf both', { choice: { a: 'x', b: 'y' } }, ['<nil>: Invalid value: "": "spec.choice" must validate one and only one schema (oneOf). Found 2 valid alternatives']],
+  ['not', { notEmpty: '' }, ['<nil>: Invalid value: "": "spec.notEmpty" must not validate the schema (not)']],
+  ['anyOf none: ties go to the first branch', { endpoint: {} }, ['<nil>: Invalid value: "": "spec.endpoint" must validate at least one schema (anyOf)', 'spec.endpoint.url: Required value']],
+  ['anyOf none: the branch that matched more reports', { endpoint: { port: 0 } }, ['<nil>: Invalid value: "": "spec.endpoint" must validate at least one schema (anyOf)', 'spec.endpoint.port: Invalid value: 0: spec.endpoint.port in body should be greater than or equal to 1']],
+  ['anyOf none: a nested pattern miss', { endpoint: { url: 'http://x' } }, ['<nil>: Invalid value: "": "spec.endpoint" must validate at least one schema (anyOf)', 'spec.endpoint.url: Invalid value: "http://x": spec.endpoint.url in body should match \'^https://\'']],
+  [
+    "allOf: every branch's errors, then the summary",
+    { both: 'b' },
+    ['spec.both: Invalid value: "b": spec.both in body should be at least 2 chars long', 'spec.both: Invalid value: "b": spec.both in body should match \'^a\'', '<nil>: Invalid value: "": "spec.both" must validate all the schemas (allOf). None validated'],
+  ],
+  ['allOf: one branch fails', { both: 'bb' }, ['spec.both: Invalid value: "bb": spec.both in body should match \'^a\'', '<nil>: Invalid value: "": "spec.both" must validate all the schemas (allOf)']],
   ['embedded resource needs type meta', { pod: { spec: {} } }, ['spec.pod.apiVersion: Required value', 'spec.pod.kind: Required value']],
   [
     'embedded resource metadata and kind',
@@ -403,4 +423,23 @@ test('values: optional types in rules; optionalOldSelf makes oldSelf an optional
   assert.deepEqual(lines(c.validate(o({ labels: { tier: 'cache' } }))), ['spec: Invalid value: "object": bad tier']);
   assert.deepEqual(lines(c.validate(o({ mode: 'a' }), o({ mode: 'b' }))), ['spec: Invalid value: "object": mode is immutable once set']);
   assert.deepEqual(lines(c.validate(o({ mode: 'a' }), o({ mode: 'a' }))), []);
+});
+
+test('hostile junctors: huge and nested anyOf/oneOf report a bounded number of causes', () => {
+  // 200 branches, each missing 100 required fields, and the same list nested three levels deep:
+  // only the closest branch's causes come back, at most MAX_BRANCH_CAUSES per junctor.
+  const fields = Array.from({ length: 100 }, (_, i) => `f${i}`);
+  const properties = Object.fromEntries(fields.map((f) => [f, { type: 'string' }]));
+  const branches = () => Array.from({ length: 200 }, () => ({ required: fields, ...{} }));
+  for (const junctor of ['anyOf', 'oneOf']) {
+    const c = compiled(root({ type: 'object', properties, [junctor]: branches() }));
+    const errs = lines(c.validate({ apiVersion: 'x/v1', kind: 'X', metadata: {}, spec: {} } as never));
+    assert.equal(errs.length, 1 + MAX_BRANCH_CAUSES, errs.slice(0, 3).join('\n'));
+    assert.match(errs[0], /^<nil>: Invalid value: "": "spec" must validate/);
+    assert.equal(errs[1], 'spec.f0: Required value');
+  }
+  const nested = compiled(root({ type: 'object', properties, anyOf: [{ anyOf: [{ anyOf: branches() }] }] }));
+  const errs = lines(nested.validate({ apiVersion: 'x/v1', kind: 'X', metadata: {}, spec: {} } as never));
+  assert.ok(errs.length <= 3 + MAX_BRANCH_CAUSES, String(errs.length));
+  assert.equal(errs.filter((e) => e.includes('must validate at least one schema (anyOf)')).length, 3);
 });

@@ -26,6 +26,8 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v === 'object' ? 'object' : typeof v);
 const child = (path: string, k: string) => (path ? `${path}.${k}` : k);
+/** Kubernetes converts composite (junctor) errors with the CR validator's nil field path. */
+const NO_PATH = '<nil>';
 const inBody = (path: string, detail: string) => `${path || 'body'} in body ${detail}`;
 /** Canonical JSON (sorted keys) for equality of list entries. */
 function canon(v: unknown): string {
@@ -188,23 +190,68 @@ function validateObject(n: Node, v: Obj, path: string, ctx: ValueContext, old: u
   }
 }
 
+/** Most causes one failed anyOf/oneOf reports from its closest branch: nested junctors must not multiply. */
+export const MAX_BRANCH_CAUSES = 16;
+
 /**
- * allOf/anyOf/oneOf/not: value validations only (structural schemas keep types outside them). The
- * junctor errors carry no value (kube-openapi's composite errors show "").
+ * allOf/anyOf/oneOf/not: value validations only (structural schemas keep types outside them).
+ * Worded as kube-openapi's schema props validator: the junctor error names the path in quotes and,
+ * like every composite error the CR validator converts, carries no field path ("<nil>") and value "".
+ * A failed anyOf (or oneOf with no valid branch) also reports the errors of the branch that came
+ * closest, as kube-openapi's "best failures": there the branch with the highest match count, here
+ * the one that walked the most values before failing (first on ties), capped at MAX_BRANCH_CAUSES.
  */
 function validateJunctors(n: Node, v: unknown, path: string, ctx: ValueContext) {
-  const passes = (s: Node) => {
+  const run = (s: Node) => {
     const sub: ValueContext = { errors: [], budget: ctx.budget, steps: ctx.steps, regex: ctx.regex };
     validateValue(s, v, path, sub);
+    const walked = ctx.steps - sub.steps;
     ctx.steps = sub.steps;
     ctx.regex = sub.regex;
-    return sub.errors;
+    return { errors: sub.errors, walked };
   };
-  for (const s of n.allOf ?? []) validateValue(s, v, path, ctx);
-  if (n.anyOf?.length && !n.anyOf.some((s) => passes(s).length === 0)) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must validate at least one schema (anyOf)')));
-  if (n.oneOf?.length) {
-    const ok = n.oneOf.filter((s) => passes(s).length === 0).length;
-    if (ok !== 1) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must validate one and only one schema (oneOf)')));
+  const composite = (detail: string) => ctx.errors.push(fieldErr.invalid(NO_PATH, '', `${JSON.stringify(path)} ${detail}`));
+  const causes = (best: { errors: FieldError[] } | undefined) => {
+    if (best) ctx.errors.push(...best.errors.slice(0, MAX_BRANCH_CAUSES));
+  };
+  if (n.anyOf?.length) {
+    let best: { errors: FieldError[]; walked: number } | undefined;
+    let ok = false;
+    for (const s of n.anyOf) {
+      const r = run(s);
+      if (r.errors.length === 0) {
+        ok = true;
+        break;
+      }
+      if (!best || r.walked > best.walked) best = r;
+    }
+    if (!ok) {
+      composite('must validate at least one schema (anyOf)');
+      causes(best);
+    }
   }
-  if (n.not && passes(n.not).length === 0) ctx.errors.push(fieldErr.invalid(path, '', inBody(path, 'must not validate the schema (not)')));
+  if (n.oneOf?.length) {
+    let best: { errors: FieldError[]; walked: number } | undefined;
+    let valid = 0;
+    for (const s of n.oneOf) {
+      const r = run(s);
+      if (r.errors.length === 0) valid++;
+      else if (valid === 0 && (!best || r.walked > best.walked)) best = r;
+    }
+    if (valid !== 1) {
+      composite(`must validate one and only one schema (oneOf). ${valid === 0 ? 'Found none valid' : `Found ${valid} valid alternatives`}`);
+      if (valid === 0) causes(best);
+    }
+  }
+  if (n.allOf?.length) {
+    // Every branch's errors count (bounded by the step budget); the summary follows them.
+    let valid = 0;
+    for (const s of n.allOf) {
+      const r = run(s);
+      if (r.errors.length === 0) valid++;
+      else ctx.errors.push(...r.errors);
+    }
+    if (valid !== n.allOf.length) composite(`must validate all the schemas (allOf)${valid === 0 ? '. None validated' : ''}`);
+  }
+  if (n.not && run(n.not).errors.length === 0) composite('must not validate the schema (not)');
 }

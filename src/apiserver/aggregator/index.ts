@@ -158,6 +158,12 @@ export class Aggregator {
     return [...this.byName.values()].filter((a) => !isLocal(a) && availableCondition(a)?.status === 'True');
   }
 
+  /** versionPriority of a local group/version: its local APIService's when cached, else `fallback`. */
+  localVersionPriority(group: string, version: string, fallback: number): number {
+    const a = this.byName.get(`${version}.${group}`);
+    return a && isLocal(a) && typeof a.spec?.versionPriority === 'number' ? a.spec.versionPriority : fallback;
+  }
+
   /** Extension group/versions that passed their last check, highest priority first. */
   availableExtensions(): ExtensionVersion[] {
     const out: ExtensionVersion[] = [];

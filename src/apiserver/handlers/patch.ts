@@ -15,7 +15,7 @@ import { updateWithRetry } from './persist.js';
 import { admit } from '../admission/admit.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
-import { otherVersionsOf } from '../storage/versions.js';
+import { otherVersionsOf, prefetchOtherVersions, versionViewOf } from '../storage/versions.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -89,8 +89,13 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   }
   const result = await updateWithRetry(
     rc,
-    (current) => {
-      const merged = serverSideApply(current, applied, opts);
+    async (current) => {
+      // Managers at another version of a webhook-converted kind: their ownership is compared at
+      // their version, through conversions fetched ahead (the apply itself is synchronous).
+      const otherAt = current.metadata?.managedFields?.some((e) => e.apiVersion && e.apiVersion !== opts.apiVersion);
+      const webhook = otherAt && versionViewOf(rc.def)?.async;
+      const otherVersions = webhook ? await prefetchOtherVersions(rc.api.registry, rc.def, (others) => serverSideApply(structuredClone(current), applied, { ...opts, otherVersions: others })) : opts.otherVersions;
+      const merged = serverSideApply(current, applied, { ...opts, otherVersions });
       checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
       const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
       if (!next || sameObject(next, current)) return null;

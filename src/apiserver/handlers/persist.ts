@@ -35,11 +35,11 @@ export async function persistUpdate(objects: Objects, next: KObject, revision: n
  * admission chain then sees it (UPDATE). With `dryRun` the admitted object is returned unstored.
  * With `expectedRv` (the client sent a resourceVersion) a conflict is the client's to resolve: no retry.
  */
-export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
+export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null | Promise<KObject | null>, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
-    let next = mutate(structuredClone(cur.obj), cur.revision);
+    let next = await mutate(structuredClone(cur.obj), cur.revision);
     // A no-op update of a value stored with an old encryption key still writes it (key rotation).
     if (!next && cur.stale && !opts.dryRun) next = structuredClone(cur.obj);
     if (!next) return { obj: cur.obj, changed: false };

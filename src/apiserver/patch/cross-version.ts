@@ -7,8 +7,12 @@ import type { ObjectSchema } from '../../api/schema.js';
 import { diffFields } from './field-diff.js';
 import { fromKey } from './fieldset.js';
 
-/** Another version of the kind: its schema, and a conversion of an object to it. Undefined: not served. */
-export type OtherVersions = (apiVersion: string) => { schema: ObjectSchema; convert(o: KObject): KObject } | undefined;
+/**
+ * Another version of the kind: its schema, and a conversion of an object to it. Undefined: not
+ * served. A conversion may answer undefined (a webhook conversion not fetched ahead,
+ * storage/versions.ts prefetchOtherVersions): that version's ownership is then left as recorded.
+ */
+export type OtherVersions = (apiVersion: string) => { schema: ObjectSchema; convert(o: KObject): KObject | undefined } | undefined;
 
 /** The field paths (keys) that differ between `old` and `updated` as seen at `apiVersion`, cached per version. */
 export function changesByVersion(others: OtherVersions, old: KObject, updated: KObject, skip: string[]): (apiVersion: string) => Set<string> | undefined {
@@ -17,8 +21,9 @@ export function changesByVersion(others: OtherVersions, old: KObject, updated: K
     if (cache.has(apiVersion)) return cache.get(apiVersion);
     const other = others(apiVersion);
     let out: Set<string> | undefined;
-    if (other) {
-      const d = diffFields(other.schema, other.convert(old), other.convert(updated), skip);
+    const [a, b] = other ? [other.convert(old), other.convert(updated)] : [];
+    if (other && a && b) {
+      const d = diffFields(other.schema, a, b, skip);
       out = new Set([...d.changed, ...d.removed]);
     }
     cache.set(apiVersion, out);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { KindConversion, KindDef, KObject } from '../../api/kind.js';
 import { ApiError } from '../../api/errors.js';
 import { hpaV1 } from '../../api/kinds/autoscaling/hpa.js';
-import { eventsAs, otherVersionsOf, versionViewOf } from './versions.js';
+import { eventsAs, otherVersionsOf, prefetchOtherVersions, versionViewOf } from './versions.js';
 import type { HubEvent } from './watch-hub.js';
 import { KindRegistry } from '../../api/registry.js';
 
@@ -116,4 +116,36 @@ test('field ownership across versions skips conversions that wait', () => {
   reg.add(k.v2);
   const others = otherVersionsOf(reg, k.v1)!;
   assert.equal(others('example.com/v2'), undefined);
+});
+
+test('prefetchOtherVersions: the objects a first pass asks for are converted in one batch per version, then served synchronously', async () => {
+  const k = fakeKind();
+  const reg = new KindRegistry();
+  reg.add(k.v1);
+  reg.add(k.v2);
+  const old = at1('a', '1 * * * *');
+  const updated = at1('a', '2 * * * *');
+  // The ownership computation stand-in: converts both objects to v2, synchronously.
+  const run = (others: NonNullable<Awaited<ReturnType<typeof prefetchOtherVersions>>>) => {
+    const o = others('example.com/v2');
+    return o && [o.convert(old), o.convert(updated)];
+  };
+  const others = (await prefetchOtherVersions(reg, k.v1, run))!;
+  assert.equal(k.calls.length, 1);
+  assert.equal(k.calls[0].objs.length, 2);
+  assert.deepEqual(
+    run(others)?.map((o) => o?.spec),
+    [{ schedule: '1 * * * *' }, { schedule: '2 * * * *' }],
+  );
+  // An object the first pass did not ask for is not guessed at: no conversion.
+  assert.equal(others('example.com/v2')!.convert(at1('b', 'x')), undefined);
+  // Nothing asked for at a waiting version: no call out.
+  await prefetchOtherVersions(reg, k.v1, () => undefined);
+  assert.equal(k.calls.length, 1);
+  // A failing webhook fails the write.
+  const bad = fakeKind(() => new Error('boom'));
+  const reg2 = new KindRegistry();
+  reg2.add(bad.v1);
+  reg2.add(bad.v2);
+  await assert.rejects(prefetchOtherVersions(reg2, bad.v1, run), /boom/);
 });

@@ -173,9 +173,67 @@ export function otherVersionsOf(registry: KindRegistry, def: KindDef): ((apiVers
     const other = registry.byResource(def.group, apiVersion.slice(slash + 1), def.plural);
     const view = other && versionViewOf(other);
     // A conversion that waits (a webhook) cannot run inside the synchronous field diff: ownership
-    // of managers at other versions is then left as recorded.
+    // of managers at other versions is then left as recorded, unless prefetchOtherVersions (below)
+    // fetched the conversions ahead.
     if (!other || !view || view.async) return undefined;
     return { schema: other.schema, convert: (o) => view.fromStorage(o) };
+  };
+}
+
+type OtherVersionsFn = (apiVersion: string) => { schema: ObjectSchema; convert(o: KObject): KObject | undefined } | undefined;
+
+/**
+ * otherVersionsOf for a write that may need a kind's call-out conversion (a CRD's conversion webhook)
+ * to compare ownership at other versions. The field diff is synchronous, so `run` (the ownership
+ * computation, deterministic) first goes once with identity conversions that only note which
+ * objects it needs at which versions; those are converted in one batch per version (one
+ * ConversionReview each) and the answer serves them from that batch, keyed by their JSON. A first
+ * pass's errors (conflicts judged without the conversions) mean nothing and are dropped. A failing
+ * webhook fails the write, as in Kubernetes, whose field manager converts through it too.
+ */
+export async function prefetchOtherVersions(registry: KindRegistry, def: KindDef, run: (others: OtherVersionsFn) => unknown): Promise<OtherVersionsFn | undefined> {
+  const sync = otherVersionsOf(registry, def);
+  if (!sync) return undefined;
+  const wanted = new Map<string, { schema: ObjectSchema; view: VersionView; objs: Map<string, KObject> }>();
+  const asyncView = (apiVersion: string) => {
+    const slash = apiVersion.lastIndexOf('/');
+    if ((slash < 0 ? '' : apiVersion.slice(0, slash)) !== def.group) return undefined;
+    const other = registry.byResource(def.group, apiVersion.slice(slash + 1), def.plural);
+    const view = other && versionViewOf(other);
+    return other && view?.async ? { schema: other.schema, view } : undefined;
+  };
+  const noting: OtherVersionsFn = (apiVersion) => {
+    const s = sync(apiVersion);
+    if (s) return s;
+    const a = asyncView(apiVersion);
+    if (!a) return undefined;
+    let w = wanted.get(apiVersion);
+    if (!w) wanted.set(apiVersion, (w = { ...a, objs: new Map() }));
+    const objs = w.objs;
+    return {
+      schema: a.schema,
+      convert: (o) => {
+        objs.set(JSON.stringify(o), o);
+        return o;
+      },
+    };
+  };
+  try {
+    run(noting);
+  } catch {
+    // Judged without the conversions: the real pass decides.
+  }
+  if (wanted.size === 0) return sync;
+  const converted = new Map<string, { schema: ObjectSchema; byJson: Map<string, KObject> }>();
+  for (const [apiVersion, w] of wanted) {
+    const keys = [...w.objs.keys()];
+    const out = await w.view.fromStorageAll(keys.map((k) => structuredClone(w.objs.get(k)!)));
+    converted.set(apiVersion, { schema: w.schema, byJson: new Map(keys.map((k, i) => [k, out[i]])) });
+  }
+  return (apiVersion) => {
+    const c = converted.get(apiVersion);
+    if (!c) return sync(apiVersion);
+    return { schema: c.schema, convert: (o) => c.byJson.get(JSON.stringify(o)) };
   };
 }
 
