@@ -15,14 +15,16 @@ export const LIMIT_FLAG_TABLE: FlagTable = {
   'idle-timeout': { type: 'string', value: 'D', help: 'idle keep-alive connections are closed after D', default: '90s' },
 };
 
-function count(v: unknown, flag: string): number | undefined {
+/** A whole-number flag (0: no limit), undefined when not given. */
+export function count(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} must be a whole number (0 for no limit), not "${String(v)}"`);
   return n;
 }
 
-const duration = (v: unknown, flag: string) => (v === undefined ? undefined : parseDuration(String(v), flag));
+/** A duration flag (5s, 1m30s), undefined when not given. */
+export const duration = (v: unknown, flag: string) => (v === undefined ? undefined : parseDuration(String(v), flag));
 
 /** The limits given on the command line; the API server defaults the rest. */
 export function limitsOf(f: Record<string, unknown>): Partial<ApiServerLimits> {

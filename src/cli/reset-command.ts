@@ -10,6 +10,7 @@ import { parse, stringify } from 'yaml';
 import { UsageError, parseFlags } from './args.js';
 import { defaultKubeconfig } from './commands.js';
 import { gifeeProcessesUsing } from './running-gifee.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 const HELP = `gifee reset: remove what gifee created on this machine for a data dir
 
@@ -24,21 +25,12 @@ Flags:
   --purge          also remove the data dir and the "gifee" kubeconfig context of this cluster
   --force          stop gifee processes still using the data dir first (SIGTERM, then SIGKILL)`;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function stop(pids: number[]) {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 15_000;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (pids.some(alive)) await new Promise((r) => setTimeout(r, 50));
+  while (pids.some(isProcessAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (pids.some(isProcessAlive)) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Drops the context (and its cluster and user) that gifee up merged, if it is this cluster's (same CA). */

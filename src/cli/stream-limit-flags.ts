@@ -5,7 +5,8 @@
 // DEFAULT_STREAM_LIMITS in src/agent/streams/server.ts.
 
 import type { StreamServerLimits } from '../agent/streams/server.js';
-import { type FlagTable, parseDuration, UsageError } from './args.js';
+import type { FlagTable } from './args.js';
+import { count, duration } from './limit-flags.js';
 
 export const STREAM_LIMIT_FLAG_TABLE: FlagTable = {
   'kubelet-max-connections': { type: 'string', value: 'N', help: "open connections to the agent's HTTPS port in total (default 4096; 0: no cap)" },
@@ -18,15 +19,6 @@ export const STREAM_LIMIT_FLAG_TABLE: FlagTable = {
 export interface StreamLimitSettings {
   streamLimits?: Partial<StreamServerLimits>;
 }
-
-function count(v: unknown, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !/^\d{1,9}$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} must be a whole number (0 for no limit), not "${String(v)}"`);
-  return n;
-}
-
-const duration = (v: unknown, flag: string) => (v === undefined ? undefined : parseDuration(String(v), flag));
 
 export function streamLimitsOf(f: Record<string, unknown>): StreamLimitSettings {
   const limits: Partial<StreamServerLimits> = {

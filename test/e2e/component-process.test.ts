@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { until as waitUntil } from '../helpers/wait.js';
+import { isProcessAlive } from '../../src/util/process-alive.js';
 
 let c: Cluster;
 
@@ -44,15 +45,6 @@ function componentsPid(): number | undefined {
   }
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 test("controllers and scheduler run in a child process whose metrics show on the server's /metrics", async () => {
   const pid = await until('the component process', async () => componentsPid(), { timeoutMs: 20_000 });
   assert.notEqual(pid, c.pid);
@@ -81,7 +73,7 @@ test('a component process killed with -9 is restarted and catches up by itself',
     },
     { timeoutMs: 30_000 },
   );
-  assert.ok(alive(second));
+  assert.ok(isProcessAlive(second));
   await until("the new Deployment's ReplicaSet and pods", async () => (await c.kubectl(['get', 'pods', '-l', 'app=after-kill', '-o', 'name'])).stdout.trim().split('\n').filter(Boolean).length === 2, { timeoutMs: 60_000 });
   const m = await c.request('GET', '/metrics');
   assert.match(m.body, /gifee_component_restarts_total\{component="controller-manager"\} 1/);
@@ -90,5 +82,5 @@ test('a component process killed with -9 is restarted and catches up by itself',
 test('the component process stops with the server', async () => {
   const pid = await until('the component process', async () => componentsPid(), { timeoutMs: 20_000 });
   await c.stop();
-  await until('the component process to exit', async () => !alive(pid), { timeoutMs: 10_000 });
+  await until('the component process to exit', async () => !isProcessAlive(pid), { timeoutMs: 10_000 });
 });

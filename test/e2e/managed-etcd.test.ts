@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, cliCommand, freePort, repoRoot, type Cluster } from '../helpers/cluster.js';
 import { until } from '../helpers/wait.js';
+import { isProcessAlive } from '../../src/util/process-alive.js';
 
 let c: Cluster;
 let c2: Cluster | undefined;
@@ -33,14 +34,6 @@ const gifee = (args: string[]) =>
   new Promise<{ code: number; out: string; err: string }>((resolve) => execFile(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot, timeout: 60_000 }, (e, stdout, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: String(stdout), err: String(stderr) })));
 
 const etcdPid = async () => Number((await readFile(join(c.dataDir, 'etcd', 'etcd.pid'), 'utf8')).trim());
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('the server stores in its managed etcd (TLS on loopback), not in SQLite; kubectl works', async () => {
   assert.match(c.logs(), /"msg":"API server listening"[^\n]*"store":"etcd"/);
@@ -74,7 +67,7 @@ test('gifee etcd members lists the one voting member, its loopback URLs and that
 test('etcd killed with SIGKILL: the supervisor starts it again and kubectl works', async () => {
   const first = await etcdPid();
   process.kill(first, 'SIGKILL');
-  await until('a new etcd process', async () => (await etcdPid()) !== first && alive(await etcdPid()), { context: () => c.logs().slice(-3000) });
+  await until('a new etcd process', async () => (await etcdPid()) !== first && isProcessAlive(await etcdPid()), { context: () => c.logs().slice(-3000) });
   await until(
     'kubectl to create through the restarted etcd',
     async () => {
@@ -92,7 +85,7 @@ test('a restart resumes the same member with its objects; stopping the server st
   const [before] = await members();
   const pid = await etcdPid();
   await c.restart();
-  assert.ok(!alive(pid), 'the old etcd stopped with its server');
+  assert.ok(!isProcessAlive(pid), 'the old etcd stopped with its server');
   const names = (await c.kubectl(['get', 'configmaps', '-o', 'name'])).stdout;
   assert.match(names, /configmap\/before-kill/);
   assert.match(names, /configmap\/after-kill/);

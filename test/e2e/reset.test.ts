@@ -11,6 +11,7 @@ import { startCluster, cliCommand, repoRoot, type Cluster } from '../helpers/clu
 import { importImages, testImages } from '../helpers/images.js';
 import { until } from '../helpers/wait.js';
 import { proxyTableName } from '../../src/proxy/index.js';
+import { isProcessAlive } from '../../src/util/process-alive.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'needs root and a real node agent' : false;
 
@@ -26,14 +27,6 @@ after(async () => {
 
 const gifee = (args: string[]) =>
   new Promise<{ code: number; out: string; err: string }>((resolve) => execFile(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot, timeout: 90_000 }, (e, stdout, stderr) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out: String(stdout), err: String(stderr) })));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const mountsUnder = (dir: string) =>
   readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
@@ -64,13 +57,13 @@ test('gifee reset refuses while the server runs, stops it with --force, and leav
   const refused = await gifee(['reset', '--data-dir', c.dataDir]);
   assert.equal(refused.code, 2);
   assert.match(refused.err, new RegExp(`gifee server \\(pid ${c.pid}\\) still uses ${c.dataDir}; stop it first .* or pass --force`));
-  assert.ok(alive(c.pid), 'nothing was stopped');
+  assert.ok(isProcessAlive(c.pid), 'nothing was stopped');
 
   const r = await gifee(['reset', '--data-dir', c.dataDir, '--force']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, new RegExp(`stopping gifee server \\(pid ${c.pid}\\)`));
   assert.match(r.out, /removed \d+ containers, the networks and cgroups of \d+ pods/);
-  assert.ok(!alive(c.pid), 'the server is gone');
+  assert.ok(!isProcessAlive(c.pid), 'the server is gone');
   assert.equal(sh('runc', ['--root', runcRoot, 'list', '-q']).trim(), '', 'no container left');
   assert.deepEqual(mountsUnder(c.dataDir), [], 'no mount left under the data dir');
   assert.ok(!existsSync(`/var/run/netns/gifee-${uid}`), 'no pod network namespace left');

@@ -6,17 +6,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../src/util/process-alive.js';
 
 const root = join(tmpdir(), 'gifee-test-reservations');
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /** Reserves one of the candidates (tried in a random order) for this process; release() frees it. */
 export function reserve(kind: string, candidates: number[]): { value: number; release(): void } {
@@ -33,7 +25,7 @@ export function reserve(kind: string, candidates: number[]): { value: number; re
       } catch {
         continue; // being created right now by another process
       }
-      if (!Number.isInteger(owner) || alive(owner)) continue;
+      if (!Number.isInteger(owner) || isProcessAlive(owner)) continue;
       rmSync(dir, { recursive: true, force: true }); // its owner died: take it over
       try {
         mkdirSync(dir);

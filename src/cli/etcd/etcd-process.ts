@@ -13,6 +13,7 @@ import { createInterface } from 'node:readline';
 import type { EtcdTls } from '../../store/etcd/store.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
+import { isProcessAlive } from '../../util/process-alive.js';
 
 const restarts = metrics.counter('gifee_etcd_restarts_total', 'Restarts of the managed etcd member after it died.');
 
@@ -164,14 +165,7 @@ export async function stopStaleMember(dir: string, args: string[], log: Logger):
   const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
   if (!cmdline[0]?.endsWith('etcd') || cmdline[cmdline.indexOf('--data-dir') + 1] !== dataDir) return;
   log.warn('stopping an etcd of this member left running by an earlier gifee', { pid });
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+  const alive = () => isProcessAlive(pid);
   const signal = (s: NodeJS.Signals) => {
     try {
       process.kill(pid, s);
