@@ -184,6 +184,9 @@ test('gifee etcd remove: refused for the running server of its own data dir; rem
   assert.equal(removed.code, 0, removed.err);
   assert.match(removed.out, new RegExp(`removed etcd member ${second}: 2 voting members → 1; quorum 1 of 1`));
   assert.match(removed.out, /its etcd was running: it stops now/);
+  // Its supervisor sees etcd say so and does not restart it (a removed member cannot come back).
+  await until("the removed member's server to stop restarting etcd", async () => /"msg":"this etcd member was removed from its cluster/.test(c2!.logs()), { context: () => c2!.logs().slice(-3000) });
+  assert.doesNotMatch(await readFile(join(c.dataDir, 'etcd', 'etcd.log'), 'utf8'), /the member has been permanently removed from the cluster/, 'the staying member does not say it was removed');
   await c2!.stop();
   c2 = undefined;
   const list = JSON.parse((await gifee(['etcd', 'members', '--data-dir', c.dataDir, '-o', 'json'])).out).items as { name: string; leader: boolean }[];
