@@ -42,7 +42,7 @@ export function completionSpec(): Record<string, CommandCompletion> {
     user: { subcommands: ['add'], flags: flagsOf(USER_ADD_FLAGS, ADMIN_TARGET_FLAGS, { help: { type: 'boolean', short: 'h', help: '' } }) },
     secrets: { subcommands: ['reencrypt'], flags: ['--data-dir', '--encryption-provider-config', '--store', '--etcd-endpoints', '--help', '-h'] },
     snapshot: { subcommands: ['save', 'ls', 'delete', 'prune', 'verify', 'restore'], flags: ['--data-dir', '--dir', '--store', '--etcd-endpoints', '--name', '--retention', '--name-prefix', '--etcd-db-out', '-o', '--help', '-h'] },
-    etcd: { subcommands: ['members'], flags: ['--data-dir', ...OUTPUT, '--help', '-h'] },
+    etcd: { subcommands: ['members', 'remove'], flags: ['--data-dir', ...OUTPUT, '--help', '-h'] },
     certs: { subcommands: ['check', 'rotate-ca'], flags: ['--data-dir', ...OUTPUT, '--finish', '--help', '-h'] },
     service: { subcommands: ['install', 'uninstall'], flags: [...new Set([...flagsOf(...COMMAND_FLAGS.up), ...flagsOf(...COMMAND_FLAGS.agent), '--print'])] },
     reset: { flags: ['--data-dir', '--purge', '--force', '--help', '-h'] },

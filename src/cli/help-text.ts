@@ -17,7 +17,7 @@ Use it:
   gifee user add NAME [--group G]          a person's certificate and kubeconfig
   gifee secrets reencrypt --data-dir DIR   rewrite Secrets with the current encryption key
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
-  gifee etcd members                       the managed etcd's members (servers with --cluster-init)
+  gifee etcd members|remove                the managed etcd's members (servers with --cluster-init)
   gifee certs check|rotate-ca               the PKI's certificates and when each expires; a new CA
   gifee sim nodes --count N                N simulated nodes (pods without containers)
   gifee network-policy explain|counters    why traffic between pods is allowed or dropped

@@ -161,3 +161,33 @@ test('a join with a wrong secret, a CA hash of another cluster or a node token i
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('gifee etcd remove: refused for the running server of its own data dir; removes the second member, which leaves one', async () => {
+  const self = JSON.parse(await readFile(join(c.dataDir, 'etcd', 'member.json'), 'utf8')).name as string;
+  const second = JSON.parse(await readFile(join(c2!.dataDir, 'etcd', 'member.json'), 'utf8')).name as string;
+  const own = await gifee(['etcd', 'remove', self, '--data-dir', c.dataDir]);
+  assert.equal(own.code, 2, own.err);
+  assert.match(own.err, /is the member of this data dir's server, which runs: stop that server first/);
+  const unknown = await gifee(['etcd', 'remove', 'nope', '--data-dir', c.dataDir]);
+  assert.equal(unknown.code, 2, unknown.err);
+  assert.match(unknown.err, new RegExp(`no member named "nope".*${second}`));
+  assert.equal((await gifee(['etcd', 'remove', '--data-dir', c.dataDir])).code, 2);
+  // Two voters: a stopped one could not be removed (no quorum), so the second goes first, then its server.
+  const removed = await gifee(['etcd', 'remove', second, '--data-dir', c.dataDir]);
+  assert.equal(removed.code, 0, removed.err);
+  assert.match(removed.out, new RegExp(`removed etcd member ${second}: 2 voting members → 1; quorum 1 of 1`));
+  assert.match(removed.out, /its etcd was running: it stops now/);
+  // Its supervisor sees etcd say so and does not restart it (a removed member cannot come back).
+  await until("the removed member's server to stop restarting etcd", async () => /"msg":"this etcd member was removed from its cluster/.test(c2!.logs()), { context: () => c2!.logs().slice(-3000) });
+  assert.doesNotMatch(await readFile(join(c.dataDir, 'etcd', 'etcd.log'), 'utf8'), /the member has been permanently removed from the cluster/, 'the staying member does not say it was removed');
+  await c2!.stop();
+  c2 = undefined;
+  const list = JSON.parse((await gifee(['etcd', 'members', '--data-dir', c.dataDir, '-o', 'json'])).out).items as { name: string; leader: boolean }[];
+  assert.deepEqual(
+    list.map((m) => [m.name, m.leader]),
+    [[self, true]],
+  );
+  await c.kubectl(['create', 'configmap', 'after-remove', '--from-literal=d=4']);
+  const last = await gifee(['etcd', 'remove', self, '--data-dir', c.dataDir]);
+  assert.equal(last.code, 2);
+});

@@ -1,5 +1,6 @@
-// `gifee etcd members`: the members of this server's managed etcd cluster (--cluster-init), read
-// from its member with the API server's etcd client certificate. Works while the server runs.
+// `gifee etcd members|remove`: the members of this server's managed etcd cluster (--cluster-init),
+// read from its member with the API server's etcd client certificate; and removing one, as
+// "removing a server removes its member". Works while the server runs.
 
 import { parseArgs } from 'node:util';
 import { helpOf, type FlagTable, UsageError } from '../args.js';
@@ -7,10 +8,11 @@ import { optionsOf } from '../args.js';
 import { outputFormatOf } from '../output-format.js';
 import { managedEtcdTarget } from './member-client.js';
 import { memberRows, renderMembers } from './members-table.js';
+import { removeMember } from './remove-command.js';
 
 const FLAGS: FlagTable = {
   'data-dir': { type: 'string', value: 'DIR', help: "the server's data dir", default: 'as for gifee up' },
-  output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table, json or yaml', default: 'table' },
+  output: { type: 'string', short: 'o', value: 'FORMAT', help: 'table, json or yaml (members)', default: 'table' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
 };
 
@@ -18,6 +20,9 @@ export const ETCD_HELP = `gifee etcd: the managed etcd cluster of servers starte
 
 Usage:
   gifee etcd members [--data-dir DIR] [-o json|yaml]   the members: name, id, URLs, voter or learner, leader
+  gifee etcd remove NAME|ID [--data-dir DIR]           remove a member (of a server stopped for good), through
+                                                       DIR's member; refused for DIR's own running server, the
+                                                       last voter, or when quorum would be lost
 
 Flags:
 ${helpOf(FLAGS)}`;
@@ -25,16 +30,22 @@ ${helpOf(FLAGS)}`;
 export async function etcdCommand(argv: string[], defaultDataDir: string): Promise<void> {
   const [sub, ...rest] = argv;
   if (!sub || sub === '--help' || sub === '-h' || sub === 'help') return console.log(ETCD_HELP);
-  if (sub !== 'members') throw new UsageError(`gifee etcd: unknown subcommand "${sub}"; subcommands are members (see gifee etcd --help)`);
+  if (sub !== 'members' && sub !== 'remove') throw new UsageError(`gifee etcd: unknown subcommand "${sub}"; subcommands are members and remove (see gifee etcd --help)`);
   let v: Record<string, unknown>;
+  let positionals: string[];
   try {
-    v = parseArgs({ args: rest, options: optionsOf(FLAGS), strict: true, allowPositionals: false }).values as Record<string, unknown>;
+    ({ values: v, positionals } = parseArgs({ args: rest, options: optionsOf(FLAGS), strict: true, allowPositionals: sub === 'remove' }) as { values: Record<string, unknown>; positionals: string[] });
   } catch (e) {
-    throw new UsageError(`gifee etcd members: ${(e as Error).message}; see gifee etcd --help`);
+    throw new UsageError(`gifee etcd ${sub}: ${(e as Error).message}; see gifee etcd --help`);
   }
   if (v.help) return console.log(ETCD_HELP);
-  const format = outputFormatOf(v.output, 'gifee etcd members');
   const dataDir = (v['data-dir'] as string | undefined) ?? defaultDataDir;
+  if (sub === 'remove') {
+    if (v.output !== undefined) throw new UsageError('gifee etcd remove: -o is for gifee etcd members');
+    if (positionals.length !== 1) throw new UsageError('gifee etcd remove: name one member (its NAME or ID from gifee etcd members)');
+    return removeMember(positionals[0], dataDir, defaultDataDir);
+  }
+  const format = outputFormatOf(v.output, 'gifee etcd members');
   const target = await managedEtcdTarget(dataDir, 'gifee etcd members');
   if (!target) throw new UsageError(`gifee etcd members: ${dataDir} has no managed etcd member (no etcd/member.json): pass the --data-dir of a server started with --cluster-init`);
   const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);

@@ -37,6 +37,8 @@ export interface EtcdProcessOptions {
 const SURFACED = new Set(['warn', 'error', 'dpanic', 'panic', 'fatal']);
 /** Warnings etcd 3.4 writes in normal operation (gifee uses no etcd auth tokens: clients authenticate by certificate; peers connecting is no trouble). */
 const NOT_SURFACED = new Set(['simple token is not cryptographically signed', 'established TCP streaming connection with remote peer']);
+/** What etcd says when its member was removed from the cluster (at the removal, and again on each start after). */
+const REMOVED = 'the member has been permanently removed from the cluster';
 /** At most this many etcd warnings per minute reach gifee's log; the rest only the file. */
 const SURFACED_PER_MINUTE = 20;
 
@@ -50,6 +52,8 @@ export class EtcdProcess {
   private surfaced = { minute: 0, count: 0, dropped: 0 };
   /** The last lines etcd wrote, for the error when it fails to start. */
   private tail: string[] = [];
+  /** etcd said its member was removed (gifee etcd remove): restarting it would only fail again. */
+  private removed = false;
 
   constructor(private o: EtcdProcessOptions) {
     this.backoffMs = o.minBackoffMs ?? 500;
@@ -89,6 +93,7 @@ export class EtcdProcess {
     const [cmd, args] = this.o.setpriv ? [this.o.setpriv, ['--pdeathsig', 'TERM', '--', this.o.binary, ...this.o.args]] : [this.o.binary, this.o.args];
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true });
     this.child = child;
+    this.removed = false;
     this.startedAt = Date.now();
     if (child.pid) void writeFile(join(this.o.dir, 'etcd.pid'), `${child.pid}\n`).catch(() => {});
     this.o.log.info('etcd started', { pid: child.pid, clientUrl: this.o.clientUrl, log: this.logPath });
@@ -102,6 +107,7 @@ export class EtcdProcess {
     // Bounded: a pathological line is cut before it is kept or parsed.
     const text = line.length > 8192 ? `${line.slice(0, 8192)}…` : line;
     this.logFile?.write(`${text}\n`);
+    if (text.includes(REMOVED)) this.removed = true;
     this.tail.push(text);
     if (this.tail.length > 20) this.tail.shift();
     let entry: { level?: unknown; msg?: unknown; error?: unknown } | undefined;
@@ -126,6 +132,10 @@ export class EtcdProcess {
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) {
     if (this.child === child) this.child = undefined;
     if (this.stopping) return;
+    if (this.removed) {
+      this.o.log.error('this etcd member was removed from its cluster (gifee etcd remove); not restarting it: this server has no store now. Stop it and gifee reset --purge its data dir, then join again with an empty --data-dir', { code, signal, log: this.logPath });
+      return;
+    }
     // A member that ran for a minute was healthy: its next failure starts the back-off anew.
     if (Date.now() - this.startedAt > 60_000) this.backoffMs = this.o.minBackoffMs ?? 500;
     restarts.inc();

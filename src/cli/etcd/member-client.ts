@@ -8,10 +8,10 @@ import type { EtcdTls } from '../../store/etcd/store.js';
 import { UsageError } from '../args.js';
 import { etcdPkiFiles } from './args.js';
 import { ETCD_SERVER_NAME } from './etcd-pki.js';
-import { readMemberState } from './member-state.js';
+import { type MemberState, readMemberState } from './member-state.js';
 
-/** The member's endpoint and client TLS, or undefined when the data dir has no managed member. */
-export async function managedEtcdTarget(dataDir: string, command: string): Promise<{ endpoints: string[]; tls: EtcdTls } | undefined> {
+/** The member's endpoint and client TLS (and what member.json says), or undefined when the data dir has no managed member. */
+export async function managedEtcdTarget(dataDir: string, command: string): Promise<{ endpoints: string[]; tls: EtcdTls; state: MemberState } | undefined> {
   const state = await readMemberState(dataDir).catch((e: Error) => {
     throw new UsageError(`${command}: ${e.message}`);
   });
@@ -21,5 +21,5 @@ export async function managedEtcdTarget(dataDir: string, command: string): Promi
     readFile(f, 'utf8').catch((e: NodeJS.ErrnoException) => {
       throw new UsageError(`${command}: cannot read ${f} (${e.code ?? e.message}): run it as the user that runs the server (root?)`);
     });
-  return { endpoints: [state.clientUrl], tls: { ca: await read(files.ca), cert: await read(files.clientCert), key: await read(files.clientKey), serverName: ETCD_SERVER_NAME } };
+  return { state, endpoints: [state.clientUrl], tls: { ca: await read(files.ca), cert: await read(files.clientCert), key: await read(files.clientKey), serverName: ETCD_SERVER_NAME } };
 }
