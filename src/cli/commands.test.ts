@@ -51,7 +51,7 @@ const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period
 const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
   up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'cluster-init', 'server', 'token-file', 'etcd-client-port', 'etcd-peer-port', 'help'],
+  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'cluster-init', 'server', 'token-file', 'cluster-reset', 'restore', 'etcd-client-port', 'etcd-peer-port', 'help'],
   agent: ['server', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 
