@@ -3,6 +3,7 @@
 // the snapshot is refused with the checksum error and the data dir is untouched; --cluster-reset
 // --restore brings A back (same uid) without B. Then a second server joins, goes away (the member
 // loses quorum) and plain --cluster-reset brings the first back as a cluster of one with its objects.
+// Last, the snapshot rebuilds the cluster in an empty data dir.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,4 +132,14 @@ test('plain --cluster-reset: after its joined peer is gone for good, the member 
   assert.equal(after.name, state.name);
   assert.equal(after.origin, 'init');
   assert.match(running.logs(), /now a cluster of one/);
+});
+
+test('--cluster-reset --restore FILE into an empty data dir (a new machine): the same cluster, A with its uid', async () => {
+  await running?.stop();
+  running = undefined;
+  const fresh = await mkdtemp(join(work, 'fresh-'));
+  running = await startCluster({ dataDir: fresh, extraArgs: ['--cluster-reset', '--restore', snapshot, ...ports] });
+  assert.equal(await uidOf(running, 'a'), uidA);
+  assert.deepEqual(await readFile(join(fresh, 'pki', 'ca.crt')), await readFile(join(dataDir, 'pki', 'ca.crt')), "the snapshot's CA");
+  assert.equal(JSON.parse(await readFile(join(fresh, 'etcd', 'member.json'), 'utf8')).origin, 'init');
 });

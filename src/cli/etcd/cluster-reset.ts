@@ -16,6 +16,7 @@ import { restoreSnapshot } from '../../store/snapshot/restore.js';
 import type { Logger } from '../../util/log.js';
 import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 import { UsageError } from '../args.js';
+import { assertNoServerOn } from '../snapshot-restore.js';
 import { type EtcdMemberSpec, peerUrlOf } from './args.js';
 import { etcdDir, type MemberState, readMemberState } from './member-state.js';
 
@@ -63,6 +64,10 @@ export async function prepareClusterReset(dataDir: string, reset: { restore?: st
     throw new UsageError(e.message);
   });
   checkResetDataDir(dataDir, state, existsSync(join(dataDir, 'state.db')), reset.restore !== undefined);
+  // Another server on this data dir runs the member: resetting it under that server would fork the cluster.
+  await assertNoServerOn(dataDir).catch((e: Error) => {
+    throw new UsageError(`--cluster-reset: ${e.message}`);
+  });
   if (reset.restore === undefined) return {};
   const file = resolve(reset.restore);
   // Checked before anything is written: restoreSnapshot checks again as it extracts.
