@@ -16,7 +16,6 @@ import { restoreSnapshot } from '../../store/snapshot/restore.js';
 import type { Logger } from '../../util/log.js';
 import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 import { UsageError } from '../args.js';
-import { assertNoServerOn } from '../snapshot-restore.js';
 import { type EtcdMemberSpec, peerUrlOf } from './args.js';
 import { etcdDir, type MemberState, readMemberState } from './member-state.js';
 
@@ -65,6 +64,8 @@ export async function prepareClusterReset(dataDir: string, reset: { restore?: st
   });
   checkResetDataDir(dataDir, state, existsSync(join(dataDir, 'state.db')), reset.restore !== undefined);
   // Another server on this data dir runs the member: resetting it under that server would fork the cluster.
+  // (Imported here: snapshot-restore.js reaches commands.js, which imports the flag tables that import this file's importers.)
+  const { assertNoServerOn } = await import('../snapshot-restore.js');
   await assertNoServerOn(dataDir).catch((e: Error) => {
     throw new UsageError(`--cluster-reset: ${e.message}`);
   });
