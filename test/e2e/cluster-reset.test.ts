@@ -103,6 +103,10 @@ test('--cluster-reset --restore FILE: A is back with its uid, B is gone; the old
   );
   const members = JSON.parse((await gifee(['etcd', 'members', '--data-dir', dataDir, '-o', 'json'])).out).items;
   assert.equal(members.length, 1);
+  // A second reset while this server runs the member is refused before anything changes.
+  const busy = await server(dataDir, ['--cluster-reset']);
+  assert.equal(busy.code, 2, busy.err);
+  assert.match(busy.err, /--cluster-reset: gifee server \(pid \d+\) is using .* runs its etcd member; stop it first/);
   // Kept flags restore a snapshot once: a restart does not roll back what was written since.
   await running.kubectl(['create', 'configmap', 'after-restore']);
   await running.restart();

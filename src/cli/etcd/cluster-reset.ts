@@ -64,11 +64,10 @@ export async function prepareClusterReset(dataDir: string, reset: { restore?: st
   });
   checkResetDataDir(dataDir, state, existsSync(join(dataDir, 'state.db')), reset.restore !== undefined);
   // Another server on this data dir runs the member: resetting it under that server would fork the cluster.
-  // (Imported here: snapshot-restore.js reaches commands.js, which imports the flag tables that import this file's importers.)
-  const { assertNoServerOn } = await import('../snapshot-restore.js');
-  await assertNoServerOn(dataDir).catch((e: Error) => {
-    throw new UsageError(`--cluster-reset: ${e.message}`);
-  });
+  // (Imported here: commands.js imports the flag tables, which import this file's importers.)
+  const [{ gifeeProcessesUsing }, { defaultDataDir }] = await Promise.all([import('../running-gifee.js'), import('../commands.js')]);
+  const busy = await gifeeProcessesUsing(dataDir, defaultDataDir());
+  if (busy.length) throw new UsageError(`--cluster-reset: ${busy.map((p) => `${p.command} (pid ${p.pid})`).join(', ')} is using ${dataDir} and runs its etcd member; stop it first`);
   if (reset.restore === undefined) return {};
   const file = resolve(reset.restore);
   // Checked before anything is written: restoreSnapshot checks again as it extracts.
