@@ -13,6 +13,7 @@ import { copyFile, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCluster, cliCommand, freePort, repoRoot, type Cluster } from '../helpers/cluster.js';
+import { until } from '../helpers/wait.js';
 
 let dataDir: string;
 let work: string;
@@ -136,6 +137,15 @@ test('plain --cluster-reset: after its joined peer is gone for good, the member 
   assert.equal(after.name, state.name);
   assert.equal(after.origin, 'init');
   assert.match(running.logs(), /now a cluster of one/);
+  // Only the first start forces a new cluster: etcd killed now comes back from its data without the flag.
+  const etcdPid = async () => Number((await readFile(join(dataDir, 'etcd', 'etcd.pid'), 'utf8')).trim());
+  const cmdline = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  const pid = await etcdPid();
+  assert.ok((await cmdline(pid)).includes('--force-new-cluster'));
+  process.kill(pid, 'SIGKILL');
+  await until('a new etcd process', async () => (await etcdPid()) !== pid && (await cmdline(await etcdPid())).includes('--data-dir'), { context: () => running!.logs().slice(-3000) });
+  assert.ok(!(await cmdline(await etcdPid())).includes('--force-new-cluster'));
+  await until('kubectl to read through the restarted etcd', async () => (await running!.kubectl(['get', 'configmap', 'd'], { allowFail: true })).code === 0, { context: () => running!.logs().slice(-3000) });
 });
 
 test('--cluster-reset --restore FILE into an empty data dir (a new machine): the same cluster, A with its uid', async () => {

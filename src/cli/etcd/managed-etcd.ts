@@ -144,7 +144,9 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
   await writeMemberState(dataDir, state);
   const tls = clientTlsOf(pki);
   const setpriv = await which('setpriv', SYSTEM_BIN_DIRS);
-  const etcd = new EtcdProcess({ binary, args, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  // A restart by the supervisor resumes the member as usual: peers that joined since the reset stay members.
+  const restartArgs = spec.forceNewCluster ? etcdArgs({ ...spec, forceNewCluster: false }) : undefined;
+  const etcd = new EtcdProcess({ binary, args, restartArgs, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
   // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
   started.add('etcd', 7000, () => etcd.stop(5000));
   try {
