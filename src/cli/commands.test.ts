@@ -52,7 +52,29 @@ const CERT_ROTATION = ['leaf-cert-validity'];
 const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
   up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
-  server: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'cluster-init', 'server', 'token-file', 'etcd-client-port', 'etcd-peer-port', 'help'],
+  server: [
+    ...SERVER_SIDE,
+    ...LIMITS,
+    ...OIDC_AUDIT,
+    ...AT_REST_AND_ADMISSION,
+    ...SERVICE_ACCOUNTS,
+    ...AUTHZ,
+    ...AGGREGATION,
+    ...AUTOSCALING,
+    ...CERT_ROTATION,
+    ...AGENT,
+    ...STORAGE,
+    ...SNAPSHOTS,
+    ...LOGGING,
+    'cluster-init',
+    'server',
+    'token-file',
+    'cluster-reset',
+    'restore',
+    'etcd-client-port',
+    'etcd-peer-port',
+    'help',
+  ],
   agent: ['server', 'no-server-discovery', 'token', 'token-file', 'data-dir', ...AGENT, ...LOGGING, 'help'],
 };
 

@@ -68,6 +68,7 @@ const FILE_FLAGS = [
   '--proxy-client-key-file',
   '--kubeconfig-out',
   '--restore-from',
+  '--restore',
   '--etcd-db-out',
 ];
 const VALUE_WORDS: Record<string, string[]> = {

@@ -152,6 +152,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
     if (meta) log.info('restored the data dir from a snapshot', { file: cfg.snapshots.restoreFrom, revision: meta.revision, takenAt: meta.createdAt });
     else log.warn('--restore-from: this snapshot was already restored into this data dir; starting without restoring again (remove the flag)', { file: cfg.snapshots.restoreFrom });
   }
+  // --cluster-reset --restore: the snapshot's identity comes back before the PKI is read (cluster-reset.ts).
+  const reset = cfg.managedEtcd?.reset ? await (await import('./etcd/cluster-reset.js')).prepareClusterReset(cfg.dataDir, cfg.managedEtcd.reset, log) : undefined;
   // The server certificate covers this machine's addresses (workers join at them) and any --tls-san.
   const { machineIPv4Addresses } = await import('./machine-addresses.js');
   const localIPs = machineIPv4Addresses();
@@ -191,9 +193,9 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
   let serverJoin: import('../apiserver/server.js').ApiServerOptions['serverJoin'];
   const { existsSync } = await import('node:fs');
-  if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
+  if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || reset || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
     const [{ startManagedEtcd }, { ensureServerToken }, { serverJoinHandler }] = await Promise.all([import('./etcd/managed-etcd.js'), import('./etcd/server-token.js'), import('./etcd/join-handler.js')]);
-    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started);
+    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started, reset);
     storeKind = 'etcd';
     etcdEndpoints = managed.endpoints;
     etcdTls = managed.tls;

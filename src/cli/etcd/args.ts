@@ -28,6 +28,8 @@ export interface EtcdMemberSpec {
    * two clusters founded on the same addresses must never take each other's peers for their own.
    */
   initialClusterToken: string;
+  /** --cluster-reset: this member's data becomes a cluster of one, forgetting peers that are gone (etcd --force-new-cluster). */
+  forceNewCluster?: boolean;
 }
 
 /** host:port for a URL, IPv6 addresses in brackets. */
@@ -112,5 +114,7 @@ export function etcdArgs(s: EtcdMemberSpec): string[] {
     // The API server compacts (as kube-apiserver does); etcd's own compaction stays off.
     '--auto-compaction-retention',
     '0',
+    // Rewrites the membership in the data to this member alone; on a cluster of one, repeating it changes nothing.
+    ...(s.forceNewCluster ? ['--force-new-cluster'] : []),
   ];
 }

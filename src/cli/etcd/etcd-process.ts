@@ -20,6 +20,8 @@ const restarts = metrics.counter('gifee_etcd_restarts_total', 'Restarts of the m
 export interface EtcdProcessOptions {
   binary: string;
   args: string[];
+  /** Arguments of restarts after the first healthy start (default args): --cluster-reset's --force-new-cluster is for the first start only. */
+  restartArgs?: string[];
   /** setpriv's path, to tie etcd's life to gifee's (absent: etcd may outlive a killed gifee; the next start stops it). */
   setpriv?: string;
   /** DATA/etcd: etcd.log and etcd.pid are written here. */
@@ -77,7 +79,10 @@ export class EtcdProcess {
       if (child.exitCode !== null || child.signalCode !== null || this.child !== child) {
         throw new Error(`etcd exited while starting (code ${child.exitCode}, signal ${child.signalCode}); its log is ${this.logPath}:\n${this.tail.join('\n')}`);
       }
-      if (await healthy(this.o.clientUrl, this.o.tls)) return;
+      if (await healthy(this.o.clientUrl, this.o.tls)) {
+        if (this.o.restartArgs) this.o = { ...this.o, args: this.o.restartArgs };
+        return;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`etcd did not become healthy at ${this.o.clientUrl} in ${Math.round((this.o.startTimeoutMs ?? 60_000) / 1000)}s; its log is ${this.logPath}:\n${this.tail.join('\n')}`);

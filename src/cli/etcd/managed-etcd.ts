@@ -13,6 +13,7 @@ import { UsageError } from '../args.js';
 import { ensurePortFree } from '../port-preflight.js';
 import { type Startup, StartupAborted } from '../startup.js';
 import { clientUrlOf, type EtcdMemberSpec, etcdArgs, peerUrlOf } from './args.js';
+import { type PreparedReset, restoreEtcdData } from './cluster-reset.js';
 import { clientTlsOf, ensureEtcdPki } from './etcd-pki.js';
 import { EtcdProcess, stopStaleMember } from './etcd-process.js';
 import { etcdDir, type MemberState, newMemberName, readMemberState, writeMemberState } from './member-state.js';
@@ -24,6 +25,8 @@ export interface ManagedEtcdSettings {
   join?: { server: string; tokenFile: string };
   clientPort: number;
   peerPort: number;
+  /** --cluster-reset [--restore FILE]: this member becomes a cluster of one (cluster-reset.ts). */
+  reset?: { restore?: string };
 }
 
 export const DEFAULT_ETCD_CLIENT_PORT = 2379;
@@ -85,12 +88,15 @@ export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, pee
 }
 
 /** Starts (or restarts) this server's member and waits until it is healthy; stopped with the server. */
-export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup): Promise<{ endpoints: string[]; tls: EtcdTls }> {
+export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup, reset?: PreparedReset): Promise<{ endpoints: string[]; tls: EtcdTls }> {
   let state = await readMemberState(dataDir).catch((e: Error) => {
     throw new UsageError(e.message);
   });
-  await checkManagedEtcdDataDir(dataDir, state, settings.clusterInit);
+  // --cluster-reset (not yet done for this snapshot): whatever the member was, it now founds a cluster of one.
+  const resetting = reset !== undefined && !reset.done;
+  await checkManagedEtcdDataDir(dataDir, state, settings.clusterInit && !resetting);
   const binary = await findEtcdBinary();
+  const joined = state?.origin === 'join' && !resetting;
   const spec: EtcdMemberSpec = {
     name: state?.name ?? newMemberName(addr.nodeName),
     dataDir: join(etcdDir(dataDir), 'data'),
@@ -100,10 +106,12 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
     peerPort: settings.peerPort,
     pkiDir: join(dataDir, 'pki'),
     // A joined member starts into its cluster; on later starts etcd reads the membership from its data.
-    initialClusterState: state?.origin === 'join' ? 'existing' : 'new',
-    initialCluster: state?.origin === 'join' ? state.initialCluster : undefined,
+    initialClusterState: joined ? 'existing' : 'new',
+    initialCluster: joined ? state?.initialCluster : undefined,
     // Only read when founding; a random one per cluster (a restart ignores it).
     initialClusterToken: `gifee-${randomBytes(8).toString('hex')}`,
+    // A restored data dir already holds a membership of one; a plain reset rewrites the member's own.
+    forceNewCluster: resetting && !reset?.db,
   };
   let args: string[];
   try {
@@ -121,8 +129,14 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
       throw new UsageError(`etcd's ${kind} port ${port} on ${addr.listen} is in use (another etcd or gifee server?): stop it, or pass --etcd-${kind}-port N (${e.message})`);
     });
   }
+  // etcd is stopped and its ports free: the snapshot's data replaces the member's.
+  if (resetting) await restoreEtcdData(dataDir, reset, spec, log);
   const pki = await ensureEtcdPki(dataDir, [addr.advertise, ...(addr.listen === '0.0.0.0' ? [] : [addr.listen])]);
-  if (state && state.peerUrl !== peerUrlOf(spec)) {
+  if (resetting) {
+    // Founder of its cluster of one: the join's record (other members, the server it joined) is forgotten.
+    log.warn('--cluster-reset: this etcd member is now a cluster of one; remove --cluster-reset for later starts, then join other servers again', { member: spec.name, restored: reset?.db !== undefined });
+    state = { name: spec.name, origin: 'init', clientUrl: clientUrlOf(spec), peerUrl: peerUrlOf(spec) };
+  } else if (state && state.peerUrl !== peerUrlOf(spec)) {
     // etcd keeps the peer URL it was founded with in its membership: others would dial the old one.
     log.warn("this etcd member's peer address changed; its cluster still lists the old one", { was: state.peerUrl, now: peerUrlOf(spec) });
   }
@@ -130,13 +144,15 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
   await writeMemberState(dataDir, state);
   const tls = clientTlsOf(pki);
   const setpriv = await which('setpriv', SYSTEM_BIN_DIRS);
-  const etcd = new EtcdProcess({ binary, args, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  // A restart by the supervisor resumes the member as usual: peers that joined since the reset stay members.
+  const restartArgs = spec.forceNewCluster ? etcdArgs({ ...spec, forceNewCluster: false }) : undefined;
+  const etcd = new EtcdProcess({ binary, args, restartArgs, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
   // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
   started.add('etcd', 7000, () => etcd.stop(5000));
   try {
     // A joined member is a learner until it has caught up: promoted meanwhile (it may not answer /health before).
-    const joined = state.origin === 'join' ? promoteWhenCaughtUp([...new Set([state.clientUrl, ...(state.clusterClientUrls ?? [])])], tls, state.peerUrl, log, started.signal) : Promise.resolve();
-    await started.race(Promise.all([etcd.start(), joined]));
+    const promoted = state.origin === 'join' ? promoteWhenCaughtUp([...new Set([state.clientUrl, ...(state.clusterClientUrls ?? [])])], tls, state.peerUrl, log, started.signal) : Promise.resolve();
+    await started.race(Promise.all([etcd.start(), promoted]));
   } catch (e) {
     if (e instanceof StartupAborted) throw e;
     throw new UsageError(`the managed etcd did not start: ${(e as Error).message}`);
