@@ -56,12 +56,20 @@ export async function joinIfNew(o: { dataDir: string; server: string; tokenFile:
   if (cacerts.status !== 200) throw new UsageError(`${o.server}/cacerts answered ${cacerts.status}: is --server a gifee server?`);
   if (caHash(cacerts.text) !== token.caHash) throw new UsageError(`the CA of ${o.server} does not match the server token's hash: refusing to join (wrong --server, or a token of another cluster)`);
   const name = newMemberName(o.nodeName);
-  const answer = await request(`${o.server}/gifee/v1/server-join`, { method: 'POST', ca: cacerts.text, headers: { Authorization: `Bearer ${token.secret}`, 'Content-Type': 'application/json' } }, JSON.stringify({ name, peerUrl: o.peerUrl }));
+  const ask = () => request(`${o.server}/gifee/v1/server-join`, { method: 'POST', ca: cacerts.text, headers: { Authorization: `Bearer ${token.secret}`, 'Content-Type': 'application/json' } }, JSON.stringify({ name, peerUrl: o.peerUrl }));
+  let answer = await ask();
   let parsed: Partial<JoinBundle> & { error?: string };
-  try {
-    parsed = JSON.parse(answer.text) as typeof parsed;
-  } catch {
-    throw new Error(`${o.server} answered the join with ${answer.status} and no JSON`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      parsed = JSON.parse(answer.text) as typeof parsed;
+    } catch {
+      throw new Error(`${o.server} answered the join with ${answer.status} and no JSON`);
+    }
+    // etcd not ready to add a member yet (another server joined a moment ago): asked again, a few times.
+    if (answer.status !== 503 || !/unhealthy cluster/i.test(parsed.error ?? '') || attempt >= 6) break;
+    o.log.info('etcd is not ready to add a member yet; asking again', { server: o.server, attempt });
+    await new Promise((r) => setTimeout(r, 3000));
+    answer = await ask();
   }
   if (answer.status === 401) throw new UsageError(`${o.server} refused the join: ${parsed.error ?? 'wrong server token'}`);
   if (answer.status !== 200) throw new UsageError(`${o.server} refused the join (${answer.status}): ${parsed.error ?? answer.text.slice(0, 200)}`);
