@@ -13,6 +13,7 @@ import { caHash } from '../join-token.js';
 import type { JoinBundle } from './join-handler.js';
 import { etcdDir, type MemberState, newMemberName, readMemberState, writeMemberState } from './member-state.js';
 import { parseServerToken } from './server-token.js';
+import { TRANSIENT_JOIN_REFUSAL } from './join-handler.js';
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
 
@@ -66,7 +67,7 @@ export async function joinIfNew(o: { dataDir: string; server: string; tokenFile:
       throw new Error(`${o.server} answered the join with ${answer.status} and no JSON`);
     }
     // etcd not ready to add a member yet (another server joined a moment ago): asked again, a few times.
-    if (answer.status !== 503 || !/unhealthy cluster/i.test(parsed.error ?? '') || attempt >= 6) break;
+    if (answer.status !== 503 || !TRANSIENT_JOIN_REFUSAL.test(parsed.error ?? '') || attempt >= 6) break;
     o.log.info('etcd is not ready to add a member yet; asking again', { server: o.server, attempt });
     await new Promise((r) => setTimeout(r, 3000));
     answer = await ask();

@@ -72,7 +72,7 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
       const same = members.find((m) => m.peerURLs.includes(peerUrl));
       if (same?.name && same.name !== name) return send(res, 409, { error: `peer URL ${peerUrl} is member ${same.name}'s: remove it first, or use another address or port` });
       if (!same) {
-        await addLearner(client, peerUrl);
+        await addLearner(() => new Etcd3(etcdClientOptions(o.endpoints, o.tls)), peerUrl);
         members = (await client.cluster.memberList({})).members;
         o.log.info('added an etcd learner for a joining server', { name, peerUrl });
       }
@@ -95,17 +95,24 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
  * etcd refuses a member add as "unhealthy cluster" until every member has been connected for a few
  * seconds (a server that joined a moment ago, or a busy machine): transient, so asked again, for at
  * most ~10 s, inside the joining client's 15 s wait; the client asks again after that (join-client.ts).
+ * A fresh client each time: etcd3's circuit breaker opens after a few such refusals and would fail
+ * the next attempts without asking etcd.
  */
-async function addLearner(client: import('etcd3').Etcd3, peerUrl: string) {
+async function addLearner(connect: () => import('etcd3').Etcd3, peerUrl: string) {
   for (let attempt = 1; ; attempt++) {
+    const client = connect();
     try {
       await client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true });
       return;
     } catch (e) {
-      if (!isUnhealthyCluster(e) || attempt >= 10) throw e;
-      await new Promise((r) => setTimeout(r, 1000));
+      if (!isTransientRefusal(e) || attempt >= 5) throw e;
+    } finally {
+      client.close();
     }
+    await new Promise((r) => setTimeout(r, 2000));
   }
 }
 
-const isUnhealthyCluster = (e: unknown) => /unhealthy cluster/i.test(String((e as Error)?.message ?? e));
+/** etcd not ready to add a member yet, or the client's breaker opened on that: worth asking again. */
+const isTransientRefusal = (e: unknown) => TRANSIENT_JOIN_REFUSAL.test(String((e as Error)?.message ?? e));
+export const TRANSIENT_JOIN_REFUSAL = /unhealthy cluster|circuit breaker is open/i;
