@@ -17,6 +17,7 @@ import { etcdAvailable } from '../helpers/backends.js';
 import { startEtcd, type EtcdProcess } from '../helpers/etcd.js';
 import { testImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
+import { stopProcess } from '../helpers/stop-process.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : !etcdAvailable() ? 'etcd not installed' : false;
 
@@ -71,13 +72,7 @@ function startAgent() {
 }
 
 async function stopAgent() {
-  const p = agent;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
-  const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
+  await stopProcess(agent);
 }
 
 after(async () => {

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Cluster } from './cluster.js';
+import { stopProcess } from './stop-process.js';
 
 const run = promisify(execFile);
 
@@ -153,12 +154,7 @@ export async function startHostAgent(hosts: TestHosts, host: TestHost, o: { serv
   const stop = async () => {
     const p = proc;
     proc = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    const t = setTimeout(() => p.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
+    await stopProcess(p);
   };
   return {
     host,
