@@ -63,6 +63,30 @@ export async function detachLoop(device: string): Promise<void> {
     if (/No such device|No such file/i.test(e.stderr ?? '')) return;
     throw e;
   });
+  await releasedOrTimeout(device);
+}
+
+const DETACH_WAIT_MS = 3000;
+
+/**
+ * Waits (bounded) until the kernel really let go of the image. A detach while someone still holds the
+ * device open (udev's probe right after the unmount, typically) only marks it auto-clear and succeeds;
+ * until the last opener closes, `losetup -j` still lists it and deleting the volume would be refused.
+ * After the bound the caller goes on: the delete's refusal is retryable and the kernel clears it soon.
+ */
+async function releasedOrTimeout(device: string): Promise<void> {
+  const m = /^\/dev\/(loop\d+)$/.exec(device);
+  if (!m) return;
+  const backing = `/sys/block/${m[1]}/loop/backing_file`;
+  const deadline = Date.now() + DETACH_WAIT_MS;
+  while (Date.now() < deadline) {
+    const still = await readFile(backing, 'utf8').then(
+      () => true,
+      () => false,
+    );
+    if (!still) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** After the image grew: the device takes the new size (losetup -c). */
