@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { cliCommand, kubectlBinary, repoRoot, startCluster, type Cluster } from '../helpers/cluster.js';
 import { createConfinedNetns, deleteNetns, OffBoxWatch } from '../helpers/offbox-watch.js';
 import { until } from '../helpers/wait.js';
+import { stopProcess } from '../helpers/stop-process.js';
 
 const run = promisify(execFile);
 const INNER = process.env.GIFEE_SIM_CONFINED === '1';
@@ -79,7 +80,6 @@ if (!INNER) {
     let c: Cluster;
     let sim: ChildProcess | undefined;
     let simOut = '';
-    let simExited: Promise<number | null> | undefined;
     const watch = new OffBoxWatch();
     let routesBefore = '';
     const routes = async () =>
@@ -105,10 +105,8 @@ if (!INNER) {
       c = await startCluster({ agent: true });
       await watch.start();
       sim = spawn(process.execPath, [...cliCommand(), 'sim', 'nodes', '--count', '2', '--name-prefix', 'sk-', '--kubeconfig', c.kubeconfig, '--cleanup', '--lease-interval', '2s'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-      const p = sim;
-      simExited = new Promise((r) => p.once('exit', r));
-      p.stdout!.on('data', (d) => (simOut += d));
-      p.stderr!.on('data', (d) => (simOut += d));
+      sim.stdout!.on('data', (d) => (simOut += d));
+      sim.stderr!.on('data', (d) => (simOut += d));
       await until('the sim CLI to run its nodes', async () => /2 simulated nodes running/.test(simOut), { timeoutMs: 30_000, context: () => simOut });
       await c.kubectl(['create', '-f', '-'], { input: pod('web-0', 'sk-0', ['app', 'sidecar']) });
       await c.kubectl(['create', '-f', '-'], { input: pod('web-1', 'sk-1') });
@@ -120,12 +118,7 @@ if (!INNER) {
 
     after(async () => {
       watch.stop();
-      if (sim && sim.exitCode === null) {
-        sim.kill('SIGINT');
-        const t = setTimeout(() => sim?.kill('SIGKILL'), 20_000);
-        await simExited;
-        clearTimeout(t);
-      }
+      await stopProcess(sim, 20_000, 'SIGINT');
       await c?.stop();
     });
 

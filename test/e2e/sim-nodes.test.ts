@@ -11,6 +11,7 @@ import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { clientConfigFromKubeconfig } from '../../src/client/kubeconfig.js';
 import { startSimNodes, type SimNodes } from '../../src/sim/nodes.js';
 import { simKubeletCredentials } from '../../src/cli/sim-kubelet.js';
+import { stopProcess } from '../helpers/stop-process.js';
 
 async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined | false>): Promise<T> {
   const end = Date.now() + ms;
@@ -193,7 +194,6 @@ describe('gifee sim nodes', () => {
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));
     proc.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((r) => proc.once('exit', r));
     try {
       await until('cli nodes Ready', 20_000, async () => {
         const r = await cluster.kubectl(['get', 'nodes', 'cli-0', 'cli-1', '--no-headers']);
@@ -202,10 +202,7 @@ describe('gifee sim nodes', () => {
       await until('the CLI to say it runs', 10_000, async () => /2 simulated nodes running \(cli-0 \.\. cli-1\)/.test(out));
       assert.equal((await cluster.kubectl(['get', 'node', 'cli-0', '-o', 'jsonpath={.status.capacity.cpu}'])).stdout, '4');
     } finally {
-      proc.kill('SIGINT');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(t);
+      await stopProcess(proc, 20_000, 'SIGINT');
     }
     const r = await cluster.kubectl(['get', 'nodes', '-o', 'name']);
     assert.doesNotMatch(r.stdout, /cli-/, out);

@@ -12,6 +12,7 @@ import net from 'node:net';
 import https from 'node:https';
 import { parse } from 'yaml';
 import { reserve } from './reserve.js';
+import { stopProcess } from './stop-process.js';
 
 export type Backend = 'sqlite' | 'etcd';
 
@@ -119,15 +120,12 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
   let log = '';
   let proc!: ChildProcess;
-  let exited!: Promise<number | null>;
   let kc: any;
   // Spawn the server and wait for its kubeconfig and /readyz (again on restart()).
   const launch = async () => {
     proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIFEE_LOG: process.env.GIFEE_LOG ?? 'info', ...(opts.user ? { HOME: dataDir } : {}), ...(opts.env ?? {}) }, ...(opts.user ?? {}) });
     proc.stdout!.on('data', (d) => (log += d));
     proc.stderr!.on('data', (d) => (log += d));
-    const p = proc;
-    exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
     for (let i = 0; ; i++) {
       if (proc.exitCode !== null) throw new Error(`gifee server exited with ${proc.exitCode}:\n${log}`);
       if (i > 3000) {
@@ -147,12 +145,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     }
   };
   const terminate = async () => {
-    if (proc.exitCode === null) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopProcess(proc);
   };
   await launch().catch((e) => {
     podSubnet?.release();

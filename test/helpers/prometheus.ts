@@ -14,6 +14,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './cluster.js';
+import { stopProcess } from './stop-process.js';
 
 export const prometheusBinary = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 export const prometheusAvailable = () => existsSync(prometheusBinary);
@@ -171,14 +172,8 @@ export async function startPrometheus(config: string, engine: Engine = 'promethe
   const proc: ChildProcess = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout!.on('data', (d) => (log += d));
   proc.stderr!.on('data', (d) => (log += d));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
+    await stopProcess(proc, 5000);
     await rm(dir, { recursive: true, force: true });
   };
   // Ready once its API answers (the TSDB is open and the configuration loaded).
