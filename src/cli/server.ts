@@ -83,8 +83,15 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
   const onSigterm = interrupt('SIGTERM');
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigterm);
+  // A part that cannot go on (a managed etcd member removed from its cluster) stops the server: while
+  // starting, the start-up is aborted; once serving, the server shuts down as on a signal, exit code 1.
+  let stopServing: ((reason: string, exitCode: number) => void) | undefined;
+  const fatal = (reason: string) => {
+    if (stopServing) stopServing(reason, 1);
+    else started.abort(reason);
+  };
   try {
-    await start(cfg, log, started);
+    await start(cfg, log, started, fatal);
   } catch (e) {
     await started.unwind();
     if (e instanceof StartupAborted) {
@@ -99,11 +106,11 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
 
   await new Promise<void>(() => {
     let stopping = false;
-    const stop = async (signal: string) => {
+    const stop = async (signal: string, exitCode = 0) => {
       if (stopping) return;
       stopping = true;
       const began = performance.now();
-      log.info('shutting down', { signal });
+      log.info('shutting down', exitCode === 0 ? { signal } : { reason: signal, exitCode });
       // Independent of this thread's event loop: fires even if a step below blocks it.
       armForcedExit(SHUTDOWN_TIMEOUT_MS);
       // The start-up's stack, newest first: in-process clients first (node agent and controllers
@@ -113,15 +120,16 @@ export async function runServer(cfg: ServerConfig): Promise<void> {
       await started.unwind();
       log.info('shut down', { signal, ms: Math.round(performance.now() - began) });
       // Done: a client's leftover retry timer must not keep the process around until the watchdog.
-      process.exit(0);
+      process.exit(exitCode);
     };
+    stopServing = (reason, exitCode) => void stop(reason, exitCode);
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
 }
 
 /** Start every part in turn, each added to started as it comes up; returns once serving. */
-async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<void> {
+async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (reason: string) => void): Promise<void> {
   const startedAt = performance.now();
   // A data dir of a newer gifee is refused before anything is changed (its state may not be ours to read).
   const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
@@ -195,7 +203,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup): Promise<
   const { existsSync } = await import('node:fs');
   if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || reset || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
     const [{ startManagedEtcd }, { ensureServerToken }, { serverJoinHandler }] = await Promise.all([import('./etcd/managed-etcd.js'), import('./etcd/server-token.js'), import('./etcd/join-handler.js')]);
-    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started, reset);
+    const managed = await startManagedEtcd(cfg.dataDir, cfg.managedEtcd, etcdAddresses, log, started, reset, fatal);
     storeKind = 'etcd';
     etcdEndpoints = managed.endpoints;
     etcdTls = managed.tls;

@@ -177,8 +177,12 @@ test('gifee etcd remove: refused for the running server of its own data dir; rem
   assert.equal(removed.code, 0, removed.err);
   assert.match(removed.out, new RegExp(`removed etcd member ${second}: 2 voting members → 1; quorum 1 of 1`));
   assert.match(removed.out, /its etcd was running: it stops now/);
-  // Its supervisor sees etcd say so and does not restart it (a removed member cannot come back).
-  await until("the removed member's server to stop restarting etcd", async () => /"msg":"this etcd member was removed from its cluster/.test(c2!.logs()), { context: () => c2!.logs().slice(-3000) });
+  // Its supervisor sees etcd say so and does not restart it (a removed member cannot come back); the
+  // server, without a store now, shuts down saying why, exit code 1.
+  await until("the removed member's server to stop", async () => c2!.exitCode !== null, { context: () => c2!.logs().slice(-3000) });
+  assert.equal(c2!.exitCode, 1, c2!.logs().slice(-3000));
+  assert.match(c2!.logs(), /"msg":"this etcd member was removed from its cluster/);
+  assert.match(c2!.logs(), /"msg":"shutting down","reason":"this etcd member was removed/);
   assert.doesNotMatch(await readFile(join(c.dataDir, 'etcd', 'etcd.log'), 'utf8'), /the member has been permanently removed from the cluster/, 'the staying member does not say it was removed');
   await c2!.stop();
   c2 = undefined;

@@ -23,6 +23,8 @@ export interface Cluster {
   url: string;
   /** The server's process id. */
   readonly pid: number;
+  /** The server's exit code once it exited on its own (null while it runs or after a signal). */
+  readonly exitCode: number | null;
   /** The pod bridge of the embedded agent (its service proxy's nftables table is named after it). */
   bridge: string;
   /** Stop the server (SIGTERM) and start it again on the same data dir and port. */
@@ -168,6 +170,9 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     bridge,
     get pid() {
       return proc.pid!;
+    },
+    get exitCode() {
+      return proc.exitCode;
     },
     async restart() {
       await terminate();

@@ -33,6 +33,8 @@ export interface EtcdProcessOptions {
   startTimeoutMs?: number;
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Called once etcd exited saying its member was removed: the server has no store any more and should stop. */
+  onRemoved?: (reason: string) => void;
 }
 
 /** etcd's zap levels that gifee's log shows. */
@@ -138,7 +140,9 @@ export class EtcdProcess {
     if (this.child === child) this.child = undefined;
     if (this.stopping) return;
     if (this.removed) {
-      this.o.log.error('this etcd member was removed from its cluster (gifee etcd remove); not restarting it: this server has no store now. Stop it and gifee reset --purge its data dir, then join again with an empty --data-dir', { code, signal, log: this.logPath });
+      const reason = 'this etcd member was removed from its cluster (gifee etcd remove); not restarting it: this server has no store now. gifee reset --purge its data dir, then join again with an empty --data-dir';
+      this.o.log.error(reason, { code, signal, log: this.logPath });
+      this.o.onRemoved?.(reason);
       return;
     }
     // A member that ran for a minute was healthy: its next failure starts the back-off anew.

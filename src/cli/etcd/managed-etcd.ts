@@ -88,7 +88,7 @@ export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, pee
 }
 
 /** Starts (or restarts) this server's member and waits until it is healthy; stopped with the server. */
-export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup, reset?: PreparedReset): Promise<{ endpoints: string[]; tls: EtcdTls }> {
+export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSettings, addr: MemberAddresses, log: Logger, started: Startup, reset?: PreparedReset, onRemoved?: (reason: string) => void): Promise<{ endpoints: string[]; tls: EtcdTls }> {
   let state = await readMemberState(dataDir).catch((e: Error) => {
     throw new UsageError(e.message);
   });
@@ -146,7 +146,7 @@ export async function startManagedEtcd(dataDir: string, settings: ManagedEtcdSet
   const setpriv = await which('setpriv', SYSTEM_BIN_DIRS);
   // A restart by the supervisor resumes the member as usual: peers that joined since the reset stay members.
   const restartArgs = spec.forceNewCluster ? etcdArgs({ ...spec, forceNewCluster: false }) : undefined;
-  const etcd = new EtcdProcess({ binary, args, restartArgs, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }) });
+  const etcd = new EtcdProcess({ binary, args, restartArgs, setpriv, dir: etcdDir(dataDir), clientUrl: state.clientUrl, tls, log: log.child({ component: 'etcd' }), onRemoved });
   // Stopped after the store closes (unwinding is newest first), also when the start fails part-way.
   started.add('etcd', 7000, () => etcd.stop(5000));
   try {
