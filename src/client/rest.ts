@@ -77,8 +77,17 @@ export interface WatchEvent {
   object: KObject;
 }
 
+/**
+ * Connection budgets: each watch holds a connection for its life, so watches and requests get pools
+ * of their own. However many informers a process runs, its requests (lease renewals among them) still
+ * find a free connection: watches can never starve them, as client-go's separate streams ensure.
+ */
+const REQUEST_SOCKETS = 64;
+const WATCH_SOCKETS = 256;
+type Lane = 'request' | 'watch';
+
 export class RestClient {
-  private agent: https.Agent;
+  private agents: Record<Lane, https.Agent>;
   private agentGeneration = 0;
   /** The servers this client fails over between (one server: a pool of one, which changes nothing). */
   readonly pool: ServerPool;
@@ -88,32 +97,35 @@ export class RestClient {
   constructor(config: ClientConfig) {
     this.pool = config.pool ?? new ServerPool([config.server, ...(config.servers ?? [])]);
     this.config = { ...config, pool: this.pool };
-    this.agent = this.makeAgent();
+    this.agents = this.makeAgents();
   }
 
-  private makeAgent(): https.Agent {
+  private makeAgents(): Record<Lane, https.Agent> {
     const pair = this.config.rotating?.current ?? { cert: this.config.cert, key: this.config.key };
     this.agentGeneration = this.config.rotating?.generation ?? 0;
-    return new https.Agent({ ca: this.config.ca, cert: pair.cert, key: pair.key, keepAlive: true, maxSockets: 64 });
+    const agent = (maxSockets: number) => new https.Agent({ ca: this.config.ca, cert: pair.cert, key: pair.key, keepAlive: true, maxSockets });
+    return { request: agent(REQUEST_SOCKETS), watch: agent(WATCH_SOCKETS) };
   }
 
-  /** The connection pool for the current certificate: a renewed one gets a new pool, and the old one's connections (watches too) are cut, so they reconnect as the new certificate. */
-  private currentAgent(): https.Agent {
+  /** The connection pool for the current certificate: a renewed one gets new pools, and the old ones' connections (watches too) are cut, so they reconnect as the new certificate. */
+  private currentAgent(lane: Lane): https.Agent {
     const r = this.config.rotating;
     if (r && r.generation !== this.agentGeneration) {
-      const old = this.agent;
-      this.agent = this.makeAgent();
-      old.destroy();
+      const old = this.agents;
+      this.agents = this.makeAgents();
+      old.request.destroy();
+      old.watch.destroy();
     }
-    return this.agent;
+    return this.agents[lane];
   }
 
   close() {
-    this.agent.destroy();
+    this.agents.request.destroy();
+    this.agents.watch.destroy();
   }
 
   /** One attempt on one server, resolved when the response headers arrive. */
-  private openOn(server: string, method: string, path: string, data: string | undefined, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
+  private openOn(lane: Lane, server: string, method: string, path: string, data: string | undefined, headers: Record<string, string>, signal?: AbortSignal): Promise<IncomingMessage> {
     const start = process.hrtime.bigint();
     const host = hostOf(server);
     return new Promise<IncomingMessage>((resolve, reject) => {
@@ -122,7 +134,7 @@ export class RestClient {
         server + path,
         {
           method,
-          agent: this.currentAgent(),
+          agent: this.currentAgent(lane),
           signal,
           headers: { Accept: 'application/json', 'User-Agent': this.config.userAgent ?? 'gifee', ...(this.config.token ? { Authorization: `Bearer ${this.config.token}` } : {}), ...(data !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(data)) } : {}), ...headers },
         },
@@ -168,7 +180,7 @@ export class RestClient {
    * error and decides (controllers and the agent re-read and retry with back-off).
    * consume reads the response; a failure while reading counts as a failure of the server.
    */
-  private async exchange<T>(method: string, path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, consume: (res: IncomingMessage, server: string) => Promise<T>): Promise<T> {
+  private async exchange<T>(method: string, path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, consume: (res: IncomingMessage, server: string) => Promise<T>, lane: Lane = 'request'): Promise<T> {
     const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
     const tried = new Set<string>();
     let last: unknown;
@@ -178,7 +190,7 @@ export class RestClient {
       tried.add(server);
       let res: IncomingMessage;
       try {
-        res = await this.openOn(server, method, path, data, headers, signal);
+        res = await this.openOn(lane, server, method, path, data, headers, signal);
       } catch (e) {
         const f = failoverOf(e, method, signal);
         if (f.markBad) this.pool.failed(server, (e as Error).message);
@@ -279,11 +291,19 @@ export class RestClient {
     // A watch cut because this client renewed its certificate (the old pool destroyed) is not its server's fault.
     let generation = -1;
     const done = (async () => {
-      res = await this.exchange('GET', `${resourcePath(r, namespace)}?${q}`, undefined, {}, undefined, async (opened, on) => {
-        server = on;
-        generation = this.agentGeneration;
-        return opened;
-      });
+      res = await this.exchange(
+        'GET',
+        `${resourcePath(r, namespace)}?${q}`,
+        undefined,
+        {},
+        undefined,
+        async (opened, on) => {
+          server = on;
+          generation = this.agentGeneration;
+          return opened;
+        },
+        'watch',
+      );
       if (aborted) {
         res.destroy();
         return;
