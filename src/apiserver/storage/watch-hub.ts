@@ -4,7 +4,7 @@
 // older ones get their own store watch, which replays history or fails with 410 if compacted.
 
 import type { KObject } from '../../api/kind.js';
-import type { Store, WatchEvent, Watcher } from '../../store/types.js';
+import type { KeyValue, Store, WatchEvent, Watcher } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
 import { decode } from './codec.js';
 
@@ -22,12 +22,26 @@ export interface HubEvent {
 export type HubListener = (events: HubEvent[]) => void;
 
 export function toHubEvent(e: WatchEvent): HubEvent {
-  if (e.type === 'delete') {
-    const last = e.prevKv ?? e.kv;
-    return { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(last, e.kv.modRevision), old: e.prevKv ? decode(e.prevKv) : undefined };
-  }
-  const created = e.kv.createRevision === e.kv.modRevision || !e.prevKv;
-  return { type: created ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv), old: e.prevKv ? decode(e.prevKv) : undefined };
+  const ev: HubEvent = e.type === 'delete' ? { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.prevKv ?? e.kv, e.kv.modRevision) } : { type: e.kv.createRevision === e.kv.modRevision || !e.prevKv ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv) };
+  if (e.prevKv) lazyOld(ev, e.prevKv);
+  return ev;
+}
+
+/**
+ * The object before the event, decoded when first read: only watchers with selectors (and version
+ * conversions of such events) need it, and decoding a large object's previous version on every write
+ * held the event loop for nothing (a 1 MB pod: tens of milliseconds at commit).
+ */
+function lazyOld(ev: HubEvent, prev: KeyValue) {
+  let old: { v: KObject | undefined } | undefined;
+  Object.defineProperty(ev, 'old', {
+    enumerable: true,
+    configurable: true,
+    get: () => (old ??= { v: decode(prev) }).v,
+    set: (v: KObject | undefined) => {
+      old = { v };
+    },
+  });
 }
 
 export class WatchHub {

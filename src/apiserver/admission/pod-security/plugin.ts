@@ -9,6 +9,7 @@
 // log to read (audit-annotations.ts).
 
 import { fieldErr, forbidden, invalid } from '../../../api/errors.js';
+import { deepEqual } from '../../../util/equal.js';
 import type { ApiState, RequestContext } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { PodSecurityConfig } from './config.js';
@@ -195,12 +196,26 @@ function significantPodUpdate(pod: J, old: J): boolean {
         .sort(),
     );
   if (securityAnnotations(pod) !== securityAnnotations(old)) return true;
-  const withoutImages = (spec: J) => {
-    const s = structuredClone(spec ?? {});
-    for (const k of ['initContainers', 'containers', 'ephemeralContainers']) for (const c of Array.isArray(s[k]) ? s[k] : []) if (c && typeof c === 'object') delete c.image;
-    return JSON.stringify(s);
-  };
-  return withoutImages(pod?.spec) !== withoutImages(old?.spec);
+  return !sameSpecExceptImages(pod?.spec ?? {}, old?.spec ?? {});
+}
+
+const CONTAINER_LISTS = new Set(['initContainers', 'containers', 'ephemeralContainers']);
+
+/**
+ * Whether two pod specs are equal but for their containers' images, compared in place (a copy of
+ * each spec without images, serialized, cost a 5,000-container pod tens of milliseconds per update).
+ */
+function sameSpecExceptImages(a: J, b: J): boolean {
+  const noImage = (c: unknown) => (c && typeof c === 'object' && !Array.isArray(c) ? { ...c, image: undefined } : c);
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[k];
+    const y = b[k];
+    if (CONTAINER_LISTS.has(k) && Array.isArray(x) && Array.isArray(y)) {
+      if (x.length !== y.length) return false;
+      for (let i = 0; i < x.length; i++) if (!deepEqual(noImage(x[i]), noImage(y[i]))) return false;
+    } else if (!deepEqual(x, y)) return false;
+  }
+  return true;
 }
 
 /** Registers the PodSecurity plugin on the server's admission chain. */

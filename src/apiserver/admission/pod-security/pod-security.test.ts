@@ -186,6 +186,13 @@ test('plugin: enforce refuses with Kubernetes wording; warn adds a warning; exem
   const newer = structuredClone(bad);
   newer.spec.containers[0].image = 'y';
   await plugin.validate!(req(rc, 'UPDATE', newer, bad));
+  // Anything else changed in a container (or the spec) is checked again.
+  const changed = structuredClone(newer);
+  changed.spec.containers[0].workingDir = '/w';
+  await assert.rejects(async () => plugin.validate!(req(rc, 'UPDATE', changed, bad)), /violates PodSecurity "restricted:latest"/);
+  const more = structuredClone(newer);
+  more.spec.containers.push(c('d', { allowPrivilegeEscalation: false }));
+  await assert.rejects(async () => plugin.validate!(req(rc, 'UPDATE', more, bad)), /violates PodSecurity "restricted:latest"/);
   // Default namespace policy: baseline enforced, restricted warned.
   const rc2 = fakeRc({ group: '', plural: 'pods' }, 'default', {});
   await plugin.validate!(req(rc2, 'CREATE', pod('p', { containers: [c('c')] })));
