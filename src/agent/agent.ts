@@ -3,6 +3,7 @@
 // the rest of the cluster only through the API, so it runs the same embedded in `gifee server` as
 // on another machine as `gifee agent`.
 
+import { UserNsRanges } from './security/userns-ranges.js';
 import { cachedRuntimeClassLookup } from './runtime/runtime-class.js';
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -257,6 +258,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       runtimeClasses: cachedRuntimeClassLookup(client),
       csi,
       csiDir,
+      // Pods with hostUsers: false: runc only (the process runtime has no namespaces).
+      ...(runtime.name === 'runc' ? { userNsRanges: new UserNsRanges({ file: join(o.dataDir, 'agent', 'userns-ranges.json') }) } : {}),
     },
     log.child({ part: 'pods' }),
     informers,

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
+import { createNamespacesIn } from '../runtime/userns.js';
 
 const run = promisify(execFile);
 
@@ -101,7 +102,7 @@ export class CniNetwork {
   }
 
   /** Creates the pod's network namespace and wires lo and eth0; idempotent for a pod that has one. */
-  async setup(podUid: string): Promise<PodNetwork> {
+  async setup(podUid: string, userNs?: string): Promise<PodNetwork> {
     const name = netnsName(podUid);
     const netnsPath = `/var/run/netns/${name}`;
     if (existsSync(netnsPath)) {
@@ -109,7 +110,8 @@ export class CniNetwork {
       if (ip) return { netnsPath, ip }; // wired by an earlier attempt or agent run
     }
     if (!this.podCIDR) throw new CniError('the node has no pod CIDR yet (node.spec.podCIDR is empty)');
-    if (!existsSync(netnsPath)) await run('ip', ['netns', 'add', name]);
+    // hostUsers: false: the namespace belongs to the pod's user namespace (so its containers may mount sysfs).
+    if (!existsSync(netnsPath)) await (userNs ? createNamespacesIn(userNs, { net: netnsPath }) : run('ip', ['netns', 'add', name]));
     await mkdir(join(this.opts.dataDir, 'cni', 'networks'), { recursive: true });
     try {
       await this.invoke('loopback', 'ADD', podUid, 'lo', { type: 'loopback' });

@@ -38,6 +38,8 @@ import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
 import { propagationRefusal } from '../runtime/mount-propagation.js';
+import { createPodUserNs, shiftOwnership } from '../runtime/userns.js';
+import { userNsVolumeRefusal, type UserNsRanges } from '../security/userns-ranges.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -66,6 +68,8 @@ export interface WorkerDeps {
   csiDir?: string;
   /** The node's CSI volume manager (stage/publish reference counts shared by all pods); the PodManager makes it from csi. */
   csiVolumes?: CsiVolumeManager;
+  /** Host uid/gid ranges for pods with hostUsers: false (persisted); unset = such pods are refused. */
+  userNsRanges?: UserNsRanges;
 }
 
 const MAX_BACKOFF_MS = 300_000;
@@ -336,6 +340,14 @@ export class PodWorker {
       this.event('Warning', 'SysctlForbidden', forbidden);
       return false;
     }
+    // hostUsers: false: only volumes the agent makes itself can be shifted to the pod's range; any
+    // other would be unusable (or, shifted, changed for everyone else), so the pod is refused.
+    const userNsVolume = this.pod.spec.hostUsers === false ? userNsVolumeRefusal(this.pod.spec.volumes ?? []) : undefined;
+    if (userNsVolume) {
+      this.rejected = { reason: 'UserNamespaceVolume', message: `Pod was rejected: ${userNsVolume}` };
+      this.event('Warning', 'UserNamespaceVolume', userNsVolume);
+      return false;
+    }
     const appArmor = appArmorRefusal(this.pod, hostAppArmorEnabled());
     if (appArmor) {
       this.rejected = { reason: 'AppArmor', message: `Pod was rejected: ${appArmor}` };
@@ -349,9 +361,8 @@ export class PodWorker {
   private async ensureSandbox(): Promise<boolean> {
     const pod = this.pod;
     try {
-      if (pod.spec.hostUsers === false && !this.sandbox) {
-        throw Object.assign(new Error(userNamespaceRefusal()), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNamespaceRefusal()}` });
-      }
+      const userNsProblem = pod.spec.hostUsers === false && !this.sandbox ? userNamespaceRefusal(this.d.runtime.name, !!this.d.userNsRanges) : undefined;
+      if (userNsProblem) throw Object.assign(new Error(userNsProblem), { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${userNsProblem}` });
       let early: Promise<void> | undefined;
       if (!this.sandbox) {
         // A RuntimeClass whose handler this node lacks: no sandbox, never runc in its place.
@@ -394,25 +405,43 @@ export class PodWorker {
   /** Network, runtime sandbox and the pod's /etc files. */
   private async createSandbox(pod: Pod) {
     let netnsPath: string | undefined;
+    // hostUsers: false: the pod's own user namespace first; its network, uts and ipc namespaces are made inside it.
+    let userNs: Sandbox['userNs'];
+    if (pod.spec.hostUsers === false && this.d.userNsRanges) {
+      const range = (() => {
+        try {
+          return this.d.userNsRanges.allocate(this.uid);
+        } catch (e) {
+          throw Object.assign(e as Error, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${(e as Error).message}` });
+        }
+      })();
+      userNs = { path: join(this.dir, 'ns', 'user'), ...range };
+      await createPodUserNs(userNs.path, range);
+    }
     // The process runtime has no network namespaces: its pods are on the host's network.
     if (pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork) this.podIP = this.d.hostIP;
     else {
-      const net = await this.d.network.setup(this.uid).catch((e: Error) => {
+      const net = await this.d.network.setup(this.uid, userNs?.path).catch((e: Error) => {
         throw Object.assign(e, { reason: 'FailedCreatePodSandBox', msg: `Failed to create pod sandbox: ${e.message}` });
       });
       netnsPath = net.netnsPath;
       this.podIP = net.ip;
     }
-    this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids });
+    this.sandbox = await this.d.runtime.createSandbox({ podUid: this.uid, hostname: podHostname(pod), dir: this.dir, netnsPath, hostNetwork: pod.spec.hostNetwork || !this.d.runtime.capabilities.podNetwork, pidsLimit: this.d.podMaxPids, ...(userNs ? { userNs } : {}) });
     this.files = await writePodFiles(pod, this.dir, this.podIP, this.d.dns);
   }
 
   /** Every volume of the pod, once; a failure is FailedMount and is tried again at the next sync. */
   private async mountVolumes() {
     const pod = this.pod;
-    this.volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
+    const volumes = await prepareVolumes(pod, this.dir, this.d.sources, { hostIP: this.d.hostIP, podIP: this.podIP }, this.d.csiVolumes).catch((e: Error) => {
       throw Object.assign(e, { reason: 'FailedMount', msg: (e as VolumeError).eventMessage ?? `MountVolume.SetUp failed: ${e.message}` });
     });
+    // hostUsers: false: the volumes (emptyDir, configMap, secret, downwardAPI, projected only; admit())
+    // are shifted to the pod's range, so the container's root owns them as it would its own files.
+    const range = pod.spec.hostUsers === false ? this.d.userNsRanges?.allocate(this.uid) : undefined;
+    if (range) for (const v of volumes.values()) await shiftOwnership(v.path, range);
+    this.volumes = volumes;
   }
 
   private async startWithBackoff(r: ContainerRecord) {
@@ -755,6 +784,8 @@ export class PodWorker {
     // No sandbox in memory (an orphan after a restart): the default paths, which may well not exist.
     else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
     await cleanupVolumes(this.dir, this.d.csiVolumes, opts).catch(logFailure(this.log, 'removing the pod volumes'));
+    // Its user namespace is gone with the sandbox: the range may go to another pod.
+    this.d.userNsRanges?.release(this.uid);
     // Never delete through a mount that is still there (a staged subPath of a hostPath volume would lose its files).
     const left = await mountsUnder(this.dir);
     if (left.length) this.log.warn('pod directory kept: mounts remain under it', { mounts: left });

@@ -8,11 +8,11 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Mounts an overlayfs: layers lowest first (overlayfs wants the topmost lowerdir first). */
-export async function mountOverlay(layers: string[], upper: string, work: string, target: string) {
+/** Mounts an overlayfs: layers lowest first (overlayfs wants the topmost lowerdir first); extra: more mount options (metacopy=on). */
+export async function mountOverlay(layers: string[], upper: string, work: string, target: string, extra: string[] = []) {
   if (layers.length === 0) throw new Error('image has no layers');
   const lower = [...layers].reverse().join(':');
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, target]);
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', [...extra, `lowerdir=${lower},upperdir=${upper},workdir=${work}`].join(','), target]);
 }
 
 /** Unmounts path and anything mounted below it; silent when nothing is mounted. */

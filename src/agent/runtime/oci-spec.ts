@@ -35,6 +35,10 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
   if (!sec?.hostIPC) namespaces.push(sandbox.ipcPath ? { type: 'ipc', path: sandbox.ipcPath } : { type: 'ipc' });
   // Its own cgroup namespace: the container sees its cgroup as the root, not the host's hierarchy.
   if (sec) namespaces.push({ type: 'cgroup' });
+  // hostUsers: false: the pod's user namespace (which owns its network, uts and ipc namespaces).
+  const userNs = sandbox.userNs;
+  if (userNs) namespaces.push({ type: 'user', path: userNs.path });
+  const idMap = userNs ? [{ containerID: 0, hostID: userNs.hostId, size: userNs.size }] : undefined;
   const r = cfg.resources;
   // Host devices of a privileged container, then the pod's block volumes at their devicePaths (a
   // volume's device wins over a host device at the same path).
@@ -71,6 +75,7 @@ export function buildSpec(cfg: ContainerConfig, sandbox: Sandbox, cgroupsPath: s
       // one at least a slave root; otherwise runc's default (private) stays.
       ...(cfg.mounts.some((m) => m.propagation === 'rshared') ? { rootfsPropagation: 'rshared' } : cfg.mounts.some((m) => m.propagation === 'rslave') ? { rootfsPropagation: 'rslave' } : {}),
       namespaces,
+      ...(idMap ? { uidMappings: idMap, gidMappings: idMap } : {}),
       cgroupsPath,
       resources: {
         devices: deviceRules,

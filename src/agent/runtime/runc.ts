@@ -20,6 +20,7 @@ import type { ExecOptions, ExecSession } from '../streams/target.js';
 import { buildSpec } from './oci-spec.js';
 import { mountOverlay, unmount, removeCgroups } from './host.js';
 import { setPodPidsLimit } from './pod-pids-limit.js';
+import { createNamespacesIn, lockedMountFlags, makeTraversable, shiftOwnership } from './userns.js';
 import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
 
 const run = promisify(execFile);
@@ -64,7 +65,10 @@ export class RuncRuntime implements Runtime {
     await mkdir(ns, { recursive: true });
     const utsPath = join(ns, 'uts');
     const ipcPath = join(ns, 'ipc');
-    if (!(await isNsMounted(utsPath))) {
+    if (cfg.userNs) {
+      // Owned by the pod's user namespace, so the containers' root may mount mqueue (runtime/userns.ts).
+      await createNamespacesIn(cfg.userNs.path, { uts: utsPath, ipc: ipcPath }, cfg.hostname);
+    } else if (!(await isNsMounted(utsPath))) {
       await writeFile(utsPath, '');
       await writeFile(ipcPath, '');
       // Persistent uts and ipc namespaces bound to files: the pod's containers join them, so they share
@@ -73,11 +77,11 @@ export class RuncRuntime implements Runtime {
     }
     // Before any container exists: the limit then covers every process the pod ever forks.
     if (cfg.pidsLimit !== undefined) await setPodPidsLimit(this.cgroupParent, cfg.podUid, cfg.pidsLimit);
-    return { podUid: cfg.podUid, dir: cfg.dir, netnsPath: cfg.netnsPath, hostNetwork: cfg.hostNetwork, utsPath, ipcPath };
+    return { podUid: cfg.podUid, dir: cfg.dir, netnsPath: cfg.netnsPath, hostNetwork: cfg.hostNetwork, utsPath, ipcPath, ...(cfg.userNs ? { userNs: cfg.userNs } : {}) };
   }
 
   async removeSandbox(sandbox: Sandbox): Promise<void> {
-    for (const p of [sandbox.utsPath, sandbox.ipcPath]) if (p) await unmount(p);
+    for (const p of [sandbox.utsPath, sandbox.ipcPath, sandbox.userNs?.path ?? join(sandbox.dir, 'ns', 'user')]) if (p) await unmount(p);
     await removeCgroups(`${this.cgroupParent}/pod${sandbox.podUid}`);
   }
 
@@ -95,9 +99,24 @@ export class RuncRuntime implements Runtime {
     await mkdir(join(dir, 'rootfs'), { recursive: true });
     await mkdir(join(dir, 'upper'));
     await mkdir(join(dir, 'work'));
-    await mountOverlay(cfg.layers, join(dir, 'upper'), join(dir, 'work'), join(dir, 'rootfs'));
+    // hostUsers: false: metacopy=on, so the shift below copies up only the files' metadata, not their data.
+    await mountOverlay(cfg.layers, join(dir, 'upper'), join(dir, 'work'), join(dir, 'rootfs'), sandbox.userNs ? ['metacopy=on'] : []);
+    if (sandbox.userNs) {
+      // No idmapped mounts in runc 1.1: the rootfs is shifted through the overlay, so every file and
+      // directory is copied up (metadata only, metacopy) into this container's upper layer, owned by
+      // the pod's range. Measured: 5,686 entries (124 MB, /usr/share/doc) took 7.5 s and 26 MB of upper
+      // layer on this 2-core host under load; without metacopy 43 s and a 128 MB copy.
+      const started = Date.now();
+      const n = await shiftOwnership(join(dir, 'rootfs'), sandbox.userNs);
+      this.log.info('rootfs shifted to the pod user namespace range', { id: cfg.id, hostId: sandbox.userNs.hostId, entries: n, ms: Date.now() - started });
+      for (const p of [join(dir, 'rootfs', '.'), ...cfg.mounts.map((m) => m.source)]) await makeTraversable(p);
+    }
     // Mount points for bind mounts of files (/etc/hosts...) must exist as files, directories as dirs.
     const spec = buildSpec(cfg, sandbox, this.cgroupsPath(cfg.podUid, cfg.id));
+    if (sandbox.userNs) {
+      // A bind mount's read-only remount in the user namespace must keep its source's locked flags.
+      for (const m of spec.mounts as { type: string; source: string; options: string[] }[]) if (m.type === 'bind') m.options.push(...(await lockedMountFlags(m.source)).filter((o) => !m.options.includes(o)));
+    }
     await writeFile(join(dir, 'config.json'), JSON.stringify(spec));
     await run('mkfifo', [join(dir, 'stdout'), join(dir, 'stderr'), ...(cfg.stdin ? [join(dir, 'stdin')] : [])]);
     const info: ContainerInfo & { tty?: boolean; stdin?: boolean } = { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath, tty: cfg.tty, stdin: cfg.stdin };

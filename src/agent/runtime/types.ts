@@ -13,6 +13,16 @@ export interface SandboxConfig {
   hostNetwork?: boolean;
   /** Most processes (threads included) all of the pod's containers may have together; unset = no limit. */
   pidsLimit?: number;
+  /** hostUsers: false: the pod's user namespace (already made, runtime/userns.ts) and its host id range; the uts and ipc namespaces are made inside it. */
+  userNs?: PodUserNs;
+}
+
+export interface PodUserNs {
+  /** The file the pod's user namespace is bound to. */
+  path: string;
+  /** The first host uid/gid of the pod's range (container id 0) and its size. */
+  hostId: number;
+  size: number;
 }
 
 export interface Sandbox {
@@ -22,6 +32,7 @@ export interface Sandbox {
   hostNetwork?: boolean;
   utsPath?: string;
   ipcPath?: string;
+  userNs?: PodUserNs;
 }
 
 export interface Mount {

@@ -203,6 +203,16 @@ describe('seccomp default profile', () => {
   });
 });
 
+describe('procMount Unmasked', () => {
+  it('unmasks /proc in a pod with hostUsers: false, and only there', () => {
+    const { pod: p, c } = pod({ hostUsers: false }, { procMount: 'Unmasked' });
+    const sec = containerSecurity(p, c, host);
+    assert.deepEqual([sec.maskedPaths, sec.readonlyPaths], [[], []]);
+    const other = pod({}, { procMount: 'Unmasked' });
+    assert.throws(() => containerSecurity(other.pod, other.c, host), /procMount Unmasked needs a user namespace \(hostUsers: false\)/);
+  });
+});
+
 describe('process runtime refusal', () => {
   it('lists what it cannot enforce', () => {
     const { pod: p, c } = pod({ hostUsers: false, securityContext: { runAsUser: 1, sysctls: [{ name: 'a', value: 'b' }] } }, { readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });

@@ -104,9 +104,10 @@ export function containerSecurity(pod: Pod, c: Container, host: HostSecurity): S
   if (pod.spec.shareProcessNamespace) throw new SecurityError('shareProcessNamespace is not supported by this node: its containers cannot share a PID namespace', 'CreateContainerConfigError');
   if (sc.procMount && sc.procMount !== 'Default' && sc.procMount !== 'Unmasked') throw new SecurityError(`unknown procMount "${sc.procMount}"`);
   // An unmasked, writable /proc in the host's user namespace lets container root change host-wide
-  // kernel settings (core_pattern...): Kubernetes allows it only with hostUsers: false, which this node refuses.
-  if (sc.procMount === 'Unmasked' && !privileged) throw new SecurityError('procMount Unmasked needs a user namespace (hostUsers: false), which this node does not support', 'CreateContainerConfigError');
-  const unmasked = privileged;
+  // kernel settings (core_pattern...): Kubernetes allows it only with hostUsers: false (the pod's own
+  // user namespace, runtime/userns.ts, whose root has no power over the host's settings).
+  if (sc.procMount === 'Unmasked' && !privileged && pod.spec.hostUsers !== false) throw new SecurityError('procMount Unmasked needs a user namespace (hostUsers: false)', 'CreateContainerConfigError');
+  const unmasked = privileged || (sc.procMount === 'Unmasked' && pod.spec.hostUsers === false);
   const sysctls: Record<string, string> = {};
   for (const s of pod.spec.securityContext?.sysctls ?? []) sysctls[normalizeSysctl(s.name)] = s.value;
   return {

@@ -26,17 +26,15 @@ export function hostSecurity(dataDir: string): HostSecurity {
 }
 
 /**
- * Why pods with hostUsers: false cannot run here. The kernel has user namespaces, but Kubernetes'
- * semantics need more than a uid mapping: the image's files and the volumes must look owned by the
- * container's own root (idmapped mounts, which runc 1.1 cannot make and util-linux 2.38 has no
- * X-mount.idmap for), and the pod's network and IPC namespaces must belong to the pod's user
- * namespace (runc cannot mount sysfs or mqueue in namespaces the host's user namespace owns; tried).
- * So the pod is refused rather than run with files it cannot write or mounts that fail.
+ * Why a pod with hostUsers: false cannot run on this node, or undefined when it can. It runs in a
+ * user namespace with runc only (runtime/userns.ts: its own range, namespaces owned by it, the rootfs
+ * and volumes shifted), when the kernel allows user namespaces; the process runtime has no namespaces.
  */
-export function userNamespaceRefusal(): string {
+export function userNamespaceRefusal(runtime: string, hasRanges: boolean): string | undefined {
   const max = Number(read('/proc/sys/user/max_user_namespaces') || '0');
   if (!max) return 'user namespaces are disabled on this node (/proc/sys/user/max_user_namespaces is 0)';
-  return 'user namespaces (hostUsers: false) are not supported by this node: its runtime (runc 1.1) cannot give the container idmapped mounts of its image and volumes, and the pod network namespace belongs to the host user namespace';
+  if (runtime !== 'runc' || !hasRanges) return `user namespaces (hostUsers: false) are not supported by this node's runtime (${runtime})`;
+  return undefined;
 }
 
 /** Per-CPU thermal throttle controls, masked as the kubelet masks them (they reveal and affect the host's CPUs). */
