@@ -9,8 +9,10 @@
 // BENCH_INGRESS_CONNECTIONS (32), BENCH_INGRESS_SECONDS (4), BENCH_INGRESS_ROUNDS (3).
 // Each round also reads the CPU time (user + system, /proc) the target's processes spent per request:
 // on a machine shared with other work the requests/s of each target follow the CPU the scheduler
-// gives it, while its CPU per request is its own cost; the ratio of nginx's to gifee's is the
-// requests/s ratio both would reach when each has a core to itself.
+// gives it; CPU per request depends less on that (though a starved process batches fewer requests
+// per wake-up and pays more per request), and the ratio of nginx's to gifee's approaches the
+// requests/s ratio both would reach with a core each. Before the rounds each target is warmed for
+// BENCH_INGRESS_WARMUP seconds (3: Node's JIT needs more than nginx on a loaded machine).
 // BENCH_INGRESS_PROF=DIR runs gifee's proxy under --cpu-prof, its profile written to DIR.
 // Everything listens on 127.0.0.1 only.
 
@@ -202,7 +204,7 @@ http {
       targets.push(['nginx', nginxPort, procs[2].pid ?? 0]);
     } else console.error(`${NGINX} is missing (apt-get install nginx-light): no nginx baseline`);
     for (const [, port] of targets) await waitForPort(port);
-    for (const [, port] of targets) await load(port, 1); // warm-up: connections, JIT
+    for (const [, port] of targets) await load(port, Number(process.env.BENCH_INGRESS_WARMUP ?? 3)); // warm-up: connections, JIT
     const results = new Map<string, Result[]>();
     for (let r = 0; r < ROUNDS; r++) {
       for (const [name, port, pid] of targets) {
