@@ -7,6 +7,13 @@
 // bottleneck of a proxy). Load: C connections, one request in flight each, for D seconds per round;
 // targets alternate over R rounds and the median round counts (a shared 2-core machine is noisy).
 // BENCH_INGRESS_CONNECTIONS (32), BENCH_INGRESS_SECONDS (4), BENCH_INGRESS_ROUNDS (3).
+// Each round also reads the CPU time (user + system, /proc) the target's processes spent per request:
+// on a machine shared with other work the requests/s of each target follow the CPU the scheduler
+// gives it; CPU per request depends less on that (though a starved process batches fewer requests
+// per wake-up and pays more per request), and the ratio of nginx's to gifee's approaches the
+// requests/s ratio both would reach with a core each. Before the rounds each target is warmed for
+// BENCH_INGRESS_WARMUP seconds (3: Node's JIT needs more than nginx on a loaded machine).
+// BENCH_INGRESS_PROF=DIR runs gifee's proxy under --cpu-prof, its profile written to DIR.
 // Everything listens on 127.0.0.1 only.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -18,7 +25,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSecureContext } from 'node:tls';
 import { freePort } from '../test/helpers/cluster.js';
-import { percentile, report } from './stats.js';
+import { readFileSync } from 'node:fs';
+import { percentile, processTree, report } from './stats.js';
 
 const CONNECTIONS = Number(process.env.BENCH_INGRESS_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_INGRESS_SECONDS ?? 4);
@@ -71,6 +79,37 @@ async function waitForPort(port: number) {
 }
 
 /** C kept-alive connections, one GET in flight each, for `seconds`; responses framed by Content-Length. */
+/** CPU seconds (user + system) a process and its descendants have used so far. */
+function cpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+interface Result {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  /** The target's CPU time per request, microseconds. */
+  cpuUs: number;
+}
+
+async function measure(port: number, pid: number, seconds: number): Promise<Result> {
+  const before = cpuSeconds(pid);
+  const r = await load(port, seconds);
+  const cpu = cpuSeconds(pid) - before;
+  return { ...r, cpuUs: r.rps > 0 ? (cpu * 1e6) / (r.rps * seconds) : Number.NaN };
+}
+
 async function load(port: number, seconds: number): Promise<{ rps: number; p50: number; p99: number; errors: number }> {
   const request = Buffer.from(`GET /item?id=1 HTTP/1.1\r\nHost: ${HOST}\r\nUser-Agent: gifee-bench\r\n\r\n`);
   const lat: number[] = [];
@@ -123,10 +162,11 @@ async function main() {
   try {
     const [backendPort, gifeePort, nginxPort] = [await freePort(), await freePort(), await freePort()];
     procs.push(startProcess(process.execPath, [backendScript], { PORT: String(backendPort), BIND: '127.0.0.1', POD_NAME: 'backend' }));
-    procs.push(startProcess(process.execPath, [self, 'proxy', String(backendPort), String(gifeePort)], { GIFEE_LOG: process.env.GIFEE_LOG ?? 'warn' }));
-    const targets: [string, number][] = [
-      ['direct', backendPort],
-      ['gifee', gifeePort],
+    const prof = process.env.BENCH_INGRESS_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_INGRESS_PROF}`] : [];
+    procs.push(startProcess(process.execPath, [...prof, self, 'proxy', String(backendPort), String(gifeePort)], { GIFEE_LOG: process.env.GIFEE_LOG ?? 'warn' }));
+    const targets: [string, number, number][] = [
+      ['direct', backendPort, procs[0].pid ?? 0],
+      ['gifee', gifeePort, procs[1].pid ?? 0],
     ];
     if (existsSync(NGINX)) {
       await writeFile(
@@ -161,16 +201,16 @@ http {
 `,
       );
       procs.push(startProcess(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')]));
-      targets.push(['nginx', nginxPort]);
+      targets.push(['nginx', nginxPort, procs[2].pid ?? 0]);
     } else console.error(`${NGINX} is missing (apt-get install nginx-light): no nginx baseline`);
     for (const [, port] of targets) await waitForPort(port);
-    for (const [, port] of targets) await load(port, 1); // warm-up: connections, JIT
-    const results = new Map<string, Awaited<ReturnType<typeof load>>[]>();
+    for (const [, port] of targets) await load(port, Number(process.env.BENCH_INGRESS_WARMUP ?? 3)); // warm-up: connections, JIT
+    const results = new Map<string, Result[]>();
     for (let r = 0; r < ROUNDS; r++) {
-      for (const [name, port] of targets) {
-        const res = await load(port, SECONDS);
+      for (const [name, port, pid] of targets) {
+        const res = await measure(port, pid, SECONDS);
         results.set(name, [...(results.get(name) ?? []), res]);
-        console.error(`round ${r + 1} ${name}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, errors ${res.errors}`);
+        console.error(`round ${r + 1} ${name}: ${Math.round(res.rps)} req/s, p50 ${res.p50.toFixed(2)} ms, p99 ${res.p99.toFixed(2)} ms, ${Math.round(res.cpuUs)} µs CPU/request, errors ${res.errors}`);
       }
     }
     const median = (name: string) => {
@@ -180,8 +220,15 @@ http {
     const g = median('gifee');
     const d = median('direct');
     const n = results.has('nginx') ? median('nginx') : undefined;
-    const fig = (x: { rps: number; p50: number; p99: number; errors: number }) => `${Math.round(x.rps).toLocaleString('en')} req/s, p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms${x.errors ? `, ${x.errors} errors` : ''}`;
-    if (n) report('ingress-vs-nginx', `gifee ${fig(g)} (${CONNECTIONS} keep-alive connections)`, `nginx ${fig(n)}`, g.rps / n.rps, `goal >= 0.7; p99 ratio ${(g.p99 / n.p99).toFixed(2)}`);
+    const fig = (x: Result) => `${Math.round(x.rps).toLocaleString('en')} req/s, p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms, ${Math.round(x.cpuUs)} µs CPU/request${x.errors ? `, ${x.errors} errors` : ''}`;
+    const medianCpu = (name: string) => {
+      const list = (results.get(name) ?? []).map((x) => x.cpuUs).sort((a, b) => a - b);
+      return list[Math.floor(list.length / 2)];
+    };
+    if (n) {
+      report('ingress-vs-nginx', `gifee ${fig(g)} (${CONNECTIONS} keep-alive connections)`, `nginx ${fig(n)}`, g.rps / n.rps, `goal >= 0.7; p99 ratio ${(g.p99 / n.p99).toFixed(2)}`);
+      report('ingress-cpu-vs-nginx', `gifee ${Math.round(medianCpu('gifee'))} µs CPU/request`, `nginx ${Math.round(medianCpu('nginx'))} µs CPU/request`, medianCpu('nginx') / medianCpu('gifee'), 'nginx CPU over gifee CPU per request (median rounds): the requests/s ratio when each has a core');
+    }
     report('ingress-vs-direct', `gifee ${fig(g)}`, `straight to the backend ${fig(d)}`, g.rps / d.rps);
   } finally {
     for (const p of procs) p.kill('SIGTERM');

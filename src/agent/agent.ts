@@ -297,7 +297,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   // Services' virtual IPs on this node: nftables with real containers, a userspace proxy otherwise.
   const proxy = runtime.capabilities.podNetwork
     ? await startServiceProxy({ client, informers, nodeName, nodeIPs: [o.nodeIP], tableName: proxyTableName(o.bridge), clusterCIDR: o.clusterCIDR, serviceCIDRs: o.serviceCIDR ? [o.serviceCIDR] : undefined, log: log.child({ part: 'proxy' }) })
-    : await startUserspaceProxy({ client, informers, log: log.child({ part: 'proxy' }) });
+    : await startUserspaceProxy({ client, informers, nodeName, log: log.child({ part: 'proxy' }) });
   // New pods are admitted against the pressure the eviction manager last reported.
   let pressureNow = new Set<PressureCondition>();
   pods.setAdmission((pod) => admissionRefusal(pod, pressureNow));

@@ -37,6 +37,11 @@ export function configureLogging(o: { level?: Level; format?: LogFormat }): void
   colour = colourAllowed(process.stderr.isTTY);
 }
 
+/** Whether a line at this level would be written (to skip building the fields of one that would not). */
+export function levelEnabled(level: Level): boolean {
+  return order[level] >= threshold;
+}
+
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;

@@ -31,6 +31,11 @@ export class Counter implements Metric {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
+  /** One series' increment with its label key made once (a hot path keeps it instead of its labels). */
+  series(labels: Labels): (by?: number) => void {
+    const k = labelKey(labels);
+    return (by = 1) => this.values.set(k, (this.values.get(k) ?? 0) + by);
+  }
   render() {
     if (this.collect) this.values.set('', this.collect());
     return [...this.values].map(([k, v]) => `${this.name}${k ? `{${k}}` : ''} ${v}`);
@@ -84,12 +89,18 @@ export class Histogram implements Metric {
     readonly buckets = defaultBuckets,
   ) {}
   observe(value: number, labels: Labels = {}) {
+    this.observer(labels)(value);
+  }
+  /** One series' observe with its label key made once (a hot path keeps it instead of its labels). */
+  observer(labels: Labels): (value: number) => void {
     const k = labelKey(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
-    for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
-    s.sum += value;
-    s.count++;
+    return (value: number) => {
+      let s = this.series.get(k);
+      if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
+      for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]) s.counts[i]++;
+      s.sum += value;
+      s.count++;
+    };
   }
   /** Samples counted elsewhere: per-bucket cumulative counts (as this histogram's buckets), their sum and count. */
   add(cumulative: number[], sum: number, count: number, labels: Labels = {}) {

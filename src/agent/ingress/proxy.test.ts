@@ -155,3 +155,64 @@ test('HTTPS speaks HTTP/2 (ALPN h2) and HTTP/1.1: the pod gets Host, X-Forwarded
     echo.close();
   }
 });
+
+test('headers: the client cannot forge X-Forwarded-*, hop-by-hop ones (and those Connection names) stop at the proxy both ways, duplicates pass in order', async () => {
+  let seen: { raw: string[]; body: string } | undefined;
+  const echo = await listen(
+    http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        seen = { raw: req.rawHeaders, body };
+        res.writeHead(200, [
+          ['Set-Cookie', 'a=1'],
+          ['Set-Cookie', 'b=2'],
+          ['Connection', 'keep-alive, X-Hop'],
+          ['X-Hop', 'secret'],
+          ['X-Kept', 'yes'],
+          ['Content-Length', '2'],
+        ]);
+        res.end('ok');
+      });
+    }),
+  );
+  const table = compileRoutes([{ metadata: { name: 'e', namespace: 'ns', creationTimestamp: 'x' }, spec: { ingressClassName: CLASS_NAME, rules: [{ host: 'hdr.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'echo', port: { number: 80 } } } }] } }] } }], [gifee]);
+  const upstreams = UpstreamIndex.build(
+    table.backends,
+    [{ metadata: { name: 'echo', namespace: 'ns' }, spec: { ports: [{ port: 80 }] } }],
+    [{ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': 'echo' } }, addressType: 'IPv4', ports: [{ port: portOf(echo) }], endpoints: [{ addresses: ['127.0.0.1'] }] }],
+  );
+  const cert = await selfSignedCertificate();
+  const p = await startIngressProxy({ host: '127.0.0.1', httpPort: 0, state: () => ({ table, upstreams }), contextFor: () => createSecureContext(cert), defaultCert: cert, log: logger('test') });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      const s = net.connect(p.httpPort ?? 0, '127.0.0.1', () => s.write('POST /p HTTP/1.1\r\nHost: HDR.example:80\r\nX-Forwarded-For: 6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nX-Dup: one\r\nX-Dup: two\r\nContent-Length: 5\r\n\r\nhello'));
+      let b = '';
+      s.on('data', (d) => {
+        b += d;
+        if (b.endsWith('\r\n\r\nok')) s.end();
+      });
+      s.on('close', () => resolve(b));
+      s.on('error', () => resolve(b));
+    });
+    assert.match(answer, /^HTTP\/1\.1 200/);
+    assert.equal(answer.match(/^Set-Cookie: /gim)?.length, 2);
+    assert.match(answer, /^X-Kept: yes\r$/m);
+    assert.doesNotMatch(answer, /X-Hop/i);
+    assert.ok(seen);
+    const pairs: [string, string][] = [];
+    for (let i = 0; i < seen.raw.length; i += 2) pairs.push([seen.raw[i].toLowerCase(), seen.raw[i + 1]]);
+    const all = (k: string) => pairs.filter(([n]) => n === k).map(([, v]) => v);
+    assert.deepEqual(all('host'), ['HDR.example:80']);
+    assert.deepEqual(all('x-forwarded-for'), ['127.0.0.1']);
+    assert.deepEqual(all('x-real-ip'), ['127.0.0.1']);
+    assert.deepEqual(all('x-forwarded-proto'), ['http']);
+    assert.deepEqual(all('x-dup'), ['one', 'two']);
+    assert.deepEqual(all('x-drop'), []);
+    assert.deepEqual(all('content-length'), ['5']);
+    assert.equal(seen.body, 'hello');
+  } finally {
+    await p.close();
+    echo.close();
+  }
+});

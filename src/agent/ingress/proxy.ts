@@ -14,7 +14,7 @@ import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-import type { Logger } from '../../util/log.js';
+import { type Logger, levelEnabled } from '../../util/log.js';
 import { type Route, type RoutingTable, hostOfHeader, lookupRoute } from './routing.js';
 import type { Upstream, UpstreamIndex } from './upstreams.js';
 import { ingressMetrics } from './metrics.js';
@@ -77,9 +77,15 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 const SMALL_BODY_BYTES = 64 * 1024;
 const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'GIFEE_CONNECT_TIMEOUT']);
 
-/** Headers a Connection header names are hop-by-hop too. */
-function connectionTokens(v: string | undefined): Set<string> {
-  if (!v) return new Set();
+/** The request headers the proxy sets itself (the client's are not trusted) or drops. */
+const SET_BY_PROXY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port']);
+const NO_TOKENS: ReadonlySet<string> = new Set();
+
+/** Headers a Connection header names are hop-by-hop too (the usual lone keep-alive or close: none more). */
+function connectionTokens(v: string | string[] | undefined): ReadonlySet<string> {
+  if (typeof v !== 'string' || !v) return NO_TOKENS;
+  const lower = v.toLowerCase();
+  if (lower === 'keep-alive' || lower === 'close') return NO_TOKENS;
   return new Set(
     v
       .toLowerCase()
@@ -97,7 +103,7 @@ function hostHeaderOf(req: http.IncomingMessage): string | undefined {
 }
 
 /** HTTP/2 has no reason phrase (RFC 9113 8.3.2): the pod's is dropped there. */
-function writeHead(req: http.IncomingMessage, res: http.ServerResponse, status: number, message: string | undefined, headers: http.OutgoingHttpHeaders) {
+function writeHead(req: http.IncomingMessage, res: http.ServerResponse, status: number, message: string | undefined, headers: http.OutgoingHttpHeaders | string[]) {
   if (isHttp2(req)) res.writeHead(status, headers);
   else res.writeHead(status, message, headers);
 }
@@ -116,36 +122,90 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log;
   const metrics = ingressMetrics();
+  // One pool of kept-alive connections to the pods (keyed by address by Node), reused LIFO so the
+  // warm ones stay warm; no cap on sockets per pod (the client connections are the bound).
   const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 1024, scheduling: 'lifo' });
-  const rr = new Map<string, number>();
+  // Round-robin position per backend of the current routing table (a recompiled table starts anew).
+  const rr = new WeakMap<object, number>();
+  // Metric series by rule host (and status): label keys made once, not per request. Rule hosts and
+  // three-digit statuses bound them.
+  const requestSeries = new Map<string, () => void>();
+  const durationSeries = new Map<string, (seconds: number) => void>();
+  const countRequest = (host: string, status: number) => {
+    const k = `${status} ${host}`;
+    let inc = requestSeries.get(k);
+    if (!inc) requestSeries.set(k, (inc = metrics.requests.series({ host, status: String(status) })));
+    inc();
+  };
+  const observeDuration = (host: string, seconds: number) => {
+    let observe = durationSeries.get(host);
+    if (!observe) durationSeries.set(host, (observe = metrics.duration.observer({ host })));
+    observe(seconds);
+  };
 
-  const pick = (route: Route, list: Upstream[], tried: Set<Upstream>): Upstream | undefined => {
-    const key = `${route.backend.namespace}/${route.backend.service}:${route.backend.port}`;
-    const start = rr.get(key) ?? 0;
-    rr.set(key, (start + 1) % 1_000_000_000);
+  const pick = (route: Route, list: Upstream[], tried: readonly Upstream[]): Upstream | undefined => {
+    const start = rr.get(route.backend) ?? 0;
+    rr.set(route.backend, (start + 1) % 1_000_000_000);
     for (let i = 0; i < list.length; i++) {
       const u = list[(start + i) % list.length];
-      if (!tried.has(u)) return u;
+      if (!tried.includes(u)) return u;
     }
     return undefined;
   };
 
-  const forwardedHeaders = (req: http.IncomingMessage, scheme: 'http' | 'https', port: number) => {
+  /**
+   * The pod's request headers, as a flat [name, value, ...] list (Node writes it as is, without an
+   * object per request): the client's end-to-end headers in their order (HTTP/1: duplicates as sent),
+   * then Host and the X-Forwarded-* set by the proxy, a Content-Length when the body is buffered.
+   */
+  const forwardedHeaders = (req: http.IncomingMessage, scheme: 'http' | 'https', port: number, contentLength: number | undefined): string[] => {
     // An HTTP/2 request names its host in :authority; the pod is spoken to in HTTP/1.1, with Host.
-    const headers: http.OutgoingHttpHeaders = { host: hostHeaderOf(req) };
+    const host = hostHeaderOf(req) ?? '';
+    const out: string[] = ['host', host];
     const connTokens = connectionTokens(req.headers.connection);
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k) || k.startsWith(':')) continue;
-      headers[k] = v;
+    if (isHttp2(req)) {
+      // (Node joins HTTP/2 cookie crumbs with "; " in headers: one Cookie line for HTTP/1.1, RFC 9113 8.2.3.)
+      for (const k in req.headers) {
+        const v = req.headers[k];
+        if (v === undefined || k.startsWith(':') || SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
+        if (Array.isArray(v)) for (const one of v) out.push(k, one);
+        else out.push(k, v);
+      }
+    } else {
+      const raw = req.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) {
+        const k = raw[i].toLowerCase();
+        if (SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
+        out.push(raw[i], raw[i + 1]);
+      }
     }
     const client = req.socket.remoteAddress ?? '';
     // The client's own X-Forwarded-For is not trusted (ingress-nginx's use-forwarded-headers: false).
-    headers['x-forwarded-for'] = client;
-    headers['x-real-ip'] = client;
-    headers['x-forwarded-proto'] = scheme;
-    headers['x-forwarded-host'] = hostHeaderOf(req) ?? '';
-    headers['x-forwarded-port'] = String(port);
-    return headers;
+    out.push('x-forwarded-for', client, 'x-real-ip', client, 'x-forwarded-proto', scheme, 'x-forwarded-host', host, 'x-forwarded-port', String(port));
+    if (contentLength !== undefined) out.push('content-length', String(contentLength));
+    return out;
+  };
+
+  /** The pod's response headers for the client: end-to-end ones only, as a flat list for HTTP/1, an object for HTTP/2. */
+  const responseHeaders = (req: http.IncomingMessage, upRes: http.IncomingMessage): http.OutgoingHttpHeaders | string[] => {
+    const connTokens = connectionTokens(upRes.headers.connection);
+    if (isHttp2(req)) {
+      const outHeaders: http.OutgoingHttpHeaders = {};
+      for (const k in upRes.headers) {
+        const v = upRes.headers[k];
+        if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
+        outHeaders[k] = v;
+      }
+      return outHeaders;
+    }
+    const raw = upRes.rawHeaders;
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      if (HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
+      out.push(raw[i], raw[i + 1]);
+    }
+    return out;
   };
 
   const readBody = (req: http.IncomingMessage): Promise<Buffer | undefined> => {
@@ -171,7 +231,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   };
 
   /** One attempt against one pod; resolves with its response head, rejects on connect/stream errors. */
-  const attempt = (u: Upstream, req: http.IncomingMessage, headers: http.OutgoingHttpHeaders, body: Buffer | undefined) =>
+  const attempt = (u: Upstream, req: http.IncomingMessage, headers: string[], body: Buffer | undefined) =>
     new Promise<{ upReq: http.ClientRequest; upRes: http.IncomingMessage }>((resolve, reject) => {
       const upReq = http.request({ host: u.ip, port: u.port, method: req.method, path: req.url, headers, agent });
       let connectTimer: NodeJS.Timeout | undefined;
@@ -217,14 +277,13 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       const list = state.upstreams.get(route.backend);
       if (list.length === 0) throw new ProxyError(503, 'Service Temporarily Unavailable', 'no_endpoints');
       const body = await readBody(req);
-      const headers = forwardedHeaders(req, scheme, port);
-      if (body) headers['content-length'] = String(body.length);
-      const tried = new Set<Upstream>();
+      const headers = forwardedHeaders(req, scheme, port, body?.length);
+      const tried: Upstream[] = [];
       let result: { upReq: http.ClientRequest; upRes: http.IncomingMessage } | undefined;
       for (let i = 0; i < Math.max(limits.tries, 1) && !result; i++) {
         const u = pick(route, list, tried);
         if (!u) break;
-        tried.add(u);
+        tried.push(u);
         upstreamAddr = `${u.ip}:${u.port}`;
         try {
           result = await attempt(u, req, headers, body);
@@ -245,12 +304,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       if (!result) throw new ProxyError(502, 'Bad Gateway', 'upstream_error');
       const { upReq, upRes } = result;
       status = upRes.statusCode ?? 502;
-      const outHeaders: http.OutgoingHttpHeaders = {};
-      const connTokens = connectionTokens(upRes.headers.connection);
-      for (const [k, v] of Object.entries(upRes.headers)) {
-        if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
-        outHeaders[k] = v;
-      }
+      const outHeaders = responseHeaders(req, upRes);
       // The client going away stops the pod's response.
       res.on('close', () => {
         if (!upRes.complete) upReq.destroy();
@@ -308,9 +362,11 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const host = route ? route.host || '_' : '_';
-      metrics.requests.inc({ host, status: String(status) });
-      metrics.duration.observe(seconds, { host });
-      o.accessLog?.info('request', { client: req.socket.remoteAddress, method: req.method, host: hostHeaderOf(req)?.slice(0, 256), proto: req.httpVersion, path: req.url?.slice(0, 256), status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: upstreamAddr, ingress: route?.ingress });
+      countRequest(host, status);
+      observeDuration(host, seconds);
+      // (Its fields are made only when the line is written: not at GIFEE_LOG=warn.)
+      if (o.accessLog && levelEnabled('info'))
+        o.accessLog.info('request', { client: req.socket.remoteAddress, method: req.method, host: hostHeaderOf(req)?.slice(0, 256), proto: req.httpVersion, path: req.url?.slice(0, 256), status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: upstreamAddr, ingress: route?.ingress });
     }
   };
 
@@ -330,11 +386,10 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     if (!route) return fail(404, 'Not Found');
     if (scheme === 'http' && route.sslRedirect) return fail(403, 'Forbidden');
     const list = state.upstreams.get(route.backend);
-    const u = pick(route, list, new Set());
+    const u = pick(route, list, []);
     if (!u) return fail(503, 'Service Temporarily Unavailable');
-    const headers = forwardedHeaders(req, scheme, port);
-    headers.connection = 'Upgrade';
-    headers.upgrade = req.headers.upgrade ?? '';
+    const headers = forwardedHeaders(req, scheme, port, undefined);
+    headers.push('connection', 'Upgrade', 'upgrade', req.headers.upgrade ?? '');
     const upReq = http.request({ host: u.ip, port: u.port, method: req.method, path: url, headers, agent: false });
     const connectTimer = setTimeout(() => upReq.destroy(), limits.connectTimeoutMs);
     upReq.on('upgrade', (upRes, upSocket, upHead) => {

@@ -1,14 +1,16 @@
 // The userspace proxy's data path: one TCP listener per Service port, forwarding each connection
 // to the next ready endpoint (round robin). Without root there is no DNAT, so a Service is
 // reached at a loopback address of its own, 127.<b>.<c>.<d> for cluster IP a.b.c.d (Linux routes
-// all of 127.0.0.0/8 to lo), on the Service port; a NodePort listens on 127.0.0.1:<nodePort>.
+// all of 127.0.0.0/8 to lo), on the Service port; a NodePort listens on 127.0.0.1:<nodePort>; an
+// external address this host has (externalIPs, a LoadBalancer's ingress IPs) on <ip>:<port>.
+// plan.ts decides the addresses and, with the traffic policies, each one's endpoints.
 
 import net from 'node:net';
 import type { Logger } from '../../util/log.js';
 import type { Endpoint, ServicePort } from '../model.js';
+import { type PlannedListener, planListeners } from './plan.js';
 
-/** Where the userspace proxy serves a cluster IP. */
-export const loopbackAddressFor = (clusterIP: string) => `127.${clusterIP.split('.').slice(1).join('.')}`;
+export { loopbackAddressFor } from './plan.js';
 
 interface Listener {
   server: net.Server;
@@ -31,14 +33,9 @@ export class UserspaceListeners {
     return new Map([...this.listeners].map(([a, l]) => [a, l.id]));
   }
 
-  /** Opens, updates and closes listeners to match the service ports (TCP only). */
-  update(ports: ServicePort[]) {
-    const want = new Map<string, ServicePort>();
-    for (const sp of ports) {
-      if (sp.protocol !== 'TCP') continue;
-      want.set(`${loopbackAddressFor(sp.clusterIP)}:${sp.port}`, sp);
-      if (sp.nodePort) want.set(`127.0.0.1:${sp.nodePort}`, sp);
-    }
+  /** Opens, updates and closes listeners to match the service ports (TCP only; external addresses among localAddresses only). */
+  update(ports: ServicePort[], localAddresses?: ReadonlySet<string>) {
+    const want = planListeners(ports, localAddresses);
     for (const [addr, l] of this.listeners) if (!want.has(addr)) this.closeListener(addr, l);
     for (const [addr, sp] of want) {
       const l = this.listeners.get(addr);
@@ -54,7 +51,7 @@ export class UserspaceListeners {
     for (const [addr, l] of this.listeners) this.closeListener(addr, l);
   }
 
-  private open(addr: string, sp: ServicePort) {
+  private open(addr: string, sp: PlannedListener) {
     const i = addr.lastIndexOf(':');
     const [host, port] = [addr.slice(0, i), Number(addr.slice(i + 1))];
     const l: Listener = { server: net.createServer((s) => this.forward(l, s)), id: sp.id, endpoints: sp.endpoints, next: 0, sockets: new Set() };

@@ -85,6 +85,32 @@ test('listeners forward round robin, refuse without endpoints and follow updates
   }
 });
 
+test("traffic policies on real listeners: Local node port and cluster IP reach only this node's endpoint; none on the node: refused", async () => {
+  const [a, b] = [await backend('here'), await backend('there')];
+  const ip = vip();
+  const port = svcPort();
+  const nodePort = 30000 + Math.floor(Math.random() * 2700);
+  const l = new UserspaceListeners(log);
+  try {
+    const ports = (spec: Record<string, unknown>, node: string) =>
+      buildServicePorts([service('web', ip, { type: 'NodePort', ports: [{ name: 'http', port, nodePort }], ...spec })], [endpointSlice('web', [{ ip: '127.0.0.1', nodeName: 'n1' }], { name: 'sa', port: a }), endpointSlice('web', [{ ip: '127.0.0.1', nodeName: 'n2' }], { name: 'sb', port: b })], node);
+    const host = loopbackAddressFor(ip);
+    const four = async (h: string, p: number) => [await read(h, p), await read(h, p), await read(h, p), await read(h, p)].sort();
+    l.update(ports({ externalTrafficPolicy: 'Local' }, 'n1'));
+    await until(async () => (await read('127.0.0.1', nodePort)).length > 0);
+    assert.deepEqual(await four('127.0.0.1', nodePort), ['here', 'here', 'here', 'here']);
+    assert.deepEqual(await four(host, port), ['here', 'here', 'there', 'there']);
+    l.update(ports({ internalTrafficPolicy: 'Local' }, 'n1'));
+    assert.deepEqual(await four(host, port), ['here', 'here', 'here', 'here']);
+    assert.deepEqual(await four('127.0.0.1', nodePort), ['here', 'here', 'there', 'there']);
+    l.update(ports({ externalTrafficPolicy: 'Local', internalTrafficPolicy: 'Local' }, 'n3'));
+    await assert.rejects(read('127.0.0.1', nodePort), /ECONNRESET|ECONNREFUSED|EPIPE/);
+    await assert.rejects(read(host, port), /ECONNRESET|ECONNREFUSED|EPIPE/);
+  } finally {
+    l.close();
+  }
+});
+
 test('startUserspaceProxy serves Services from the API (selectorless Service + EndpointSlice)', async () => {
   const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
   const kc = parse(readFileSync(c.kubeconfig, 'utf8'));

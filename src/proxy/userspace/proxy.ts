@@ -5,6 +5,7 @@
 import { informerScope, type InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
+import { networkInterfaces } from 'node:os';
 import type { Logger } from '../../util/log.js';
 import { buildServicePorts } from '../model.js';
 import { UserspaceListeners } from './listeners.js';
@@ -15,7 +16,18 @@ export interface UserspaceProxy {
   stop(): Promise<void>;
 }
 
-export async function startUserspaceProxy(o: { client: RestClient; informers?: InformerFactory; log: Logger; debounceMs?: number }): Promise<UserspaceProxy> {
+/** This host's IPv4 addresses (where external addresses can be listened on). */
+function hostAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4') out.add(a.address);
+  return out;
+}
+
+/**
+ * nodeName: this node, whose endpoints the Local traffic policies keep (without it a Local policy
+ * has no local endpoints: refused). localAddresses: defaults to the host's interfaces' addresses.
+ */
+export async function startUserspaceProxy(o: { client: RestClient; informers?: InformerFactory; log: Logger; debounceMs?: number; nodeName?: string; localAddresses?: () => ReadonlySet<string> }): Promise<UserspaceProxy> {
   const log = o.log;
   const listeners = new UserspaceListeners(log);
   const informers = informerScope(o, 'userspace-proxy');
@@ -25,7 +37,7 @@ export async function startUserspaceProxy(o: { client: RestClient; informers?: I
   let started = false;
   const sync = () => {
     timer = undefined;
-    listeners.update(buildServicePorts(services.list(), slices.list()));
+    listeners.update(buildServicePorts(services.list(), slices.list(), o.nodeName), (o.localAddresses ?? hostAddresses)());
   };
   const schedule = () => {
     if (started && !timer) timer = setTimeout(sync, o.debounceMs ?? 50);
