@@ -202,7 +202,10 @@ export class PersistentVolumeBinder extends Controller {
       vol = (await this.client.update(R.persistentvolumes, { ...vol, metadata: { ...vol.metadata, annotations }, spec: { ...vol.spec, claimRef } })) as Pv;
       this.log.info('claim bound to volume', { claim: claimKey(c), volume: vol.metadata?.name });
     }
-    vol = await this.updateVolumePhase(vol, 'Bound');
+    // Once the volume's claimRef is saved, its phase and the claim's half are independent writes:
+    // they go out together, so a claim waiting in the scheduler's preBind (which waits for the
+    // claim's volumeName and bind-completed, not for the volume's phase) is Bound one API round trip
+    // sooner. Either failing leaves the other for the next sync, which finds it done.
     let claim = c;
     const annotations = { ...claim.metadata?.annotations };
     let dirty = false;
@@ -216,7 +219,11 @@ export class PersistentVolumeBinder extends Controller {
       annotations[ANN_BIND_COMPLETED] = 'yes';
       dirty = true;
     }
-    if (dirty) claim = (await this.client.update(R.persistentvolumeclaims, { ...claim, metadata: { ...claim.metadata, annotations }, spec: { ...claim.spec, volumeName } })) as Pvc;
+    const [volPhase, claimSpec] = await Promise.allSettled([this.updateVolumePhase(vol, 'Bound'), dirty ? (this.client.update(R.persistentvolumeclaims, { ...claim, metadata: { ...claim.metadata, annotations }, spec: { ...claim.spec, volumeName } }) as Promise<Pvc>) : Promise.resolve(claim)]);
+    if (volPhase.status === 'rejected') throw volPhase.reason;
+    if (claimSpec.status === 'rejected') throw claimSpec.reason;
+    vol = volPhase.value;
+    claim = claimSpec.value;
     await this.updateClaimStatus(claim, 'Bound', vol);
   }
 
