@@ -73,6 +73,8 @@ export interface WorkerDeps {
 }
 
 const MAX_BACKOFF_MS = 300_000;
+const SANDBOX_RETRY_MIN_MS = 250;
+const SANDBOX_RETRY_MAX_MS = 2000;
 
 export class PodWorker {
   private sandbox?: Sandbox;
@@ -88,6 +90,8 @@ export class PodWorker {
   /** When this agent first saw the pod (still Pending), until it runs: kubelet_pod_start_duration_seconds. */
   private firstSeen?: bigint;
   private sandboxError?: { reason: string; message: string };
+  /** The next retry of a failed sandbox or volume set-up: soon at first (a claim binding a moment later is the usual case), doubling to 2 s. */
+  private sandboxRetryMs = SANDBOX_RETRY_MIN_MS;
   private terminating?: Promise<void>;
   private finished = false;
   private gone = false;
@@ -387,6 +391,7 @@ export class PodWorker {
         this.scheduleVolumeRefresh();
       } else await this.refreshDueVolumes();
       if (this.sandboxError) this.sandboxError = undefined;
+      this.sandboxRetryMs = SANDBOX_RETRY_MIN_MS;
       return true;
     } catch (e) {
       const err = e as Error & { reason?: string; msg?: string };
@@ -397,7 +402,8 @@ export class PodWorker {
         this.log.warn('pod sandbox not ready', { reason, err: message });
       }
       this.sandboxError = { reason, message };
-      this.wakeIn(2000);
+      this.wakeIn(this.sandboxRetryMs);
+      this.sandboxRetryMs = Math.min(this.sandboxRetryMs * 2, SANDBOX_RETRY_MAX_MS);
       return false;
     }
   }
