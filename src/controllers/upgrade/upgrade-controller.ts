@@ -53,15 +53,18 @@ export class UpgradeController extends Controller {
   private pods: InformerLike;
   private readonly pollMs: number;
   private readonly serverVersion: string;
+  /** How long a node stays Ready on the version it should run before it counts. */
+  private readonly settleMs: number;
 
   constructor(
     private client: RestClient,
     factory: InformerFactory,
     log: Logger,
-    opts: { pollMs?: number; serverVersion?: string } = {},
+    opts: { pollMs?: number; serverVersion?: string; settleMs?: number } = {},
   ) {
     super('upgrade', log, factory, 1);
     this.pollMs = opts.pollMs ?? 2000;
+    this.settleMs = opts.settleMs ?? 10_000;
     this.serverVersion = opts.serverVersion ?? GIFEE_VERSION;
     this.upgrades = this.informers.informer(R.upgrades);
     this.nodes = this.informers.informer(R.nodes);
@@ -155,7 +158,12 @@ export class UpgradeController extends Controller {
     // Ready on the expected version, in a heartbeat posted after the switch began (not the old
     // agent's last one; after a rollback, the previous build's restart counts).
     const want = p.state === 'Switching' ? target.version : p.fromVersion;
-    if (n.ready && n.version === want && n.heartbeat >= (Date.parse(p.switchedAt ?? '') || since)) {
+    const onWant = n.ready && n.version === want && n.heartbeat >= (Date.parse(p.switchedAt ?? '') || since);
+    // Not at the first heartbeat: an agent that registers and then crashes is not an upgraded node.
+    if (!onWant) delete p.readyAt;
+    else p.readyAt ??= isoSeconds(now);
+    if (onWant && now - Date.parse(p.readyAt!) >= Math.min(this.settleMs, timeoutMs / 2)) {
+      delete p.readyAt;
       if (n.annotations[ANN_CORDONED_BY_UPGRADE]) await this.patchNode(n.name, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: null } }, spec: { unschedulable: false } });
       if (p.state === 'Switching') {
         Object.assign(p, { state: 'Done', message: `Ready on ${want}` });

@@ -27,6 +27,8 @@ export interface UpgradeNodeStatus {
   startedAt?: string;
   /** When the target was written on the node: heartbeats older than this are the old agent's. */
   switchedAt?: string;
+  /** When the node was first seen Ready on the version it should run: done once it stayed so a while. */
+  readyAt?: string;
   message?: string;
 }
 
@@ -81,7 +83,7 @@ export const upgrade: KindDef = {
     status: object(
       {
         phase: str('Progressing, Complete or Halted.'),
-        nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), message: str() }, "One node's progress."), "Each node's progress."),
+        nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), readyAt: time(), message: str() }, "One node's progress."), "Each node's progress."),
         conditions: conditionsOf(condition),
       },
       'What the upgrade controller observed.',
