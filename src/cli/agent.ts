@@ -125,6 +125,8 @@ export async function startEmbeddedAgent(o: EmbeddedAgentOptions & { informers?:
 }
 
 export interface JoinOptions extends AgentNodeOptions {
+  /** Builds a failed switch went to: not switched to again by this process (agent-upgrade.ts). */
+  refusedBuilds?: string[];
   /** The API servers given with --server (at least one): tried in turn to join, then the pool's seeds. */
   servers: string[];
   /** Learn the cluster's other servers from the kubernetes Endpoints (and keep them for the next start); default true. */
@@ -184,7 +186,11 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   // A data dir of a newer gifee is refused before anything is changed (its state may not be ours to read).
   const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
   const { GIFEE_VERSION } = await import('../api/version.js');
-  await checkDataDirVersion(o.dataDir, GIFEE_VERSION, 'gifee agent');
+  const up = await import('./agent-upgrade.js');
+  // A rollback: the build this one was switched to has stamped the data dir; this one was asked back.
+  const switchedFrom = process.env[up.SWITCHED_FROM_ENV];
+  const { readDataDirStamp } = await import('./data-dir-version.js');
+  if (!switchedFrom || (await readDataDirStamp(o.dataDir).catch(() => undefined))?.gifee !== switchedFrom) await checkDataDirVersion(o.dataDir, GIFEE_VERSION, 'gifee agent');
   // Like the kubelet: the node agent is the last process the OOM killer should pick.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
@@ -229,6 +235,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const credentials = new RotatingCredentials(clientPair.cert, clientPair.key);
   const { RestClient } = await import('../client/rest.js');
   const client = new RestClient({ server, pool, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
+  await up.checkServerSkew(client, log);
   const { discoverServers } = await import('../client/server-discovery.js');
   const discovery = discover
     ? discoverServers(client, log, {
@@ -308,16 +315,29 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
       }
     })();
   }
-  await new Promise<void>((resolve) => {
-    const stop = async (signal: string) => {
-      log.info('shutting down', { signal });
+  const refused = new Set(o.refusedBuilds ?? []);
+  const upgrade = up.watchUpgradeTarget({ client, nodeName, log, refused });
+  const switchTo = await new Promise<{ path: string; version: string } | undefined>((resolve) => {
+    const stop = async (why: Record<string, string>, target?: { path: string; version: string }) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      log.info(target ? 'stopping to switch to another build' : 'shutting down', why);
+      upgrade.stop();
       for (const r of rotators) r.stop();
       discovery?.stop();
       await agent.stop().catch(() => undefined);
       client.close();
-      resolve();
+      resolve(target);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    const onInt = () => void stop({ signal: 'SIGINT' });
+    const onTerm = () => void stop({ signal: 'SIGTERM' });
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    void upgrade.target.then((t) => stop({ build: t.path, version: t.version }, t));
   });
+  if (!switchTo) return;
+  if ((await up.runBuild(switchTo, log)) === 'signalled') return;
+  // The target could not run: this build again, never that target again; the data dir stamp it may have moved is accepted.
+  process.env[up.SWITCHED_FROM_ENV] = switchTo.version;
+  return runJoinedAgent({ ...o, refusedBuilds: [...refused, switchTo.path] });
 }

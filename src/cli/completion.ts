@@ -43,6 +43,7 @@ export function completionSpec(): Record<string, CommandCompletion> {
     secrets: { subcommands: ['reencrypt'], flags: ['--data-dir', '--encryption-provider-config', '--store', '--etcd-endpoints', '--help', '-h'] },
     snapshot: { subcommands: ['save', 'ls', 'delete', 'prune', 'verify', 'restore'], flags: ['--data-dir', '--dir', '--store', '--etcd-endpoints', '--name', '--retention', '--name-prefix', '--etcd-db-out', '-o', '--help', '-h'] },
     etcd: { subcommands: ['members', 'remove'], flags: ['--data-dir', ...OUTPUT, '--help', '-h'] },
+    upgrade: { subcommands: ['plan', 'status'], flags: ['--to', '--concurrency', '--ready-timeout', '--name', '--data-dir', '--kubeconfig', ...OUTPUT, '--help', '-h'] },
     certs: { subcommands: ['check', 'rotate-ca'], flags: ['--data-dir', ...OUTPUT, '--finish', '--help', '-h'] },
     service: { subcommands: ['install', 'uninstall'], flags: [...new Set([...flagsOf(...COMMAND_FLAGS.up), ...flagsOf(...COMMAND_FLAGS.agent), '--print'])] },
     reset: { flags: ['--data-dir', '--purge', '--force', '--help', '-h'] },

@@ -12,6 +12,7 @@ import { helpOfCommand } from './commands.js';
 import { IMAGES_HELP } from './images.js';
 import { TOKEN_HELP } from './token-command.js';
 import { COMPLETION_HELP } from './completion.js';
+import { UPGRADE_HELP } from './upgrade-command.js';
 import { upReadyMessage } from './up-output.js';
 
 /** src/cli/snapshots of the checkout, whether this runs compiled (dist/src/cli) or from source. */
@@ -34,6 +35,7 @@ test('help texts (snapshots)', () => {
   matchSnapshot('help-images', `${IMAGES_HELP}\n`);
   matchSnapshot('help-token', `${TOKEN_HELP}\n`);
   matchSnapshot('help-completion', `${COMPLETION_HELP}\n`);
+  matchSnapshot('help-upgrade', `${UPGRADE_HELP}\n`);
 });
 
 test('gifee up ready message (snapshot): what started, where things are, what to run next', () => {

@@ -18,6 +18,7 @@ Use it:
   gifee secrets reencrypt --data-dir DIR   rewrite Secrets with the current encryption key
   gifee snapshot save|ls|verify|restore    back up and restore the cluster's store and identity
   gifee etcd members|remove                the managed etcd's members (servers with --cluster-init)
+  gifee upgrade plan|status                move the node agents to another gifee build, node by node
   gifee certs check|rotate-ca               the PKI's certificates and when each expires; a new CA
   gifee sim nodes --count N                N simulated nodes (pods without containers)
   gifee network-policy explain|counters    why traffic between pods is allowed or dropped
@@ -31,4 +32,4 @@ Run "gifee COMMAND --help" for a command's flags. up, server and agent log text 
 JSON lines otherwise (--log-format, --log-level, -q, -v); set NO_COLOR to turn colour off.`;
 
 /** The commands `gifee` accepts (a mistyped one is matched against these). */
-export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'etcd', 'certs', 'service', 'reset', 'doctor', 'network-policy', 'completion', 'version'];
+export const COMMANDS = ['up', 'server', 'agent', 'kubeconfig', 'kubectl', 'sim', 'images', 'token', 'user', 'secrets', 'snapshot', 'etcd', 'upgrade', 'certs', 'service', 'reset', 'doctor', 'network-policy', 'completion', 'version'];

@@ -102,6 +102,8 @@ async function main(argv: string[]) {
       return (await import('./secrets-command.js')).secretsCommand(rest);
     case 'etcd':
       return (await import('./etcd/etcd-command.js')).etcdCommand(rest, defaultDataDir());
+    case 'upgrade':
+      return (await import('./upgrade-command.js')).upgradeCommand(rest, defaultDataDir());
     case 'snapshot':
       return (await import('./snapshot-command.js')).snapshotCommand(rest, defaultDataDir());
     case 'service':

@@ -33,5 +33,6 @@ export const R = {
   volumesnapshots: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' },
   volumesnapshotcontents: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', namespaced: false },
   volumesnapshotclasses: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', namespaced: false },
+  upgrades: { group: 'gifee.dev', version: 'v1alpha1', plural: 'upgrades', namespaced: false },
   certificatesigningrequests: { group: 'certificates.k8s.io', version: 'v1', plural: 'certificatesigningrequests', namespaced: false },
 } satisfies Record<string, ResourceRef>;

@@ -36,6 +36,7 @@ import { CONTROLLER_SERVICE_ACCOUNTS } from './service-accounts.js';
 import { ResourceQuotaController } from './resourcequota/resourcequota.js';
 import { volumeControllers } from './persistentvolume/controllers.js';
 import { SnapshotController } from './snapshot/snapshot-controller.js';
+import { UpgradeController } from './upgrade/upgrade-controller.js';
 import { HorizontalController, type HpaOptions } from './podautoscaler/horizontal.js';
 import { AttachDetachController } from './attachdetach/attachdetach.js';
 import { ServiceLbController } from './servicelb/servicelb.js';
@@ -132,6 +133,7 @@ export async function startControllerManager(opts: {
     new AttachDetachController(as('attachdetach'), factory, log.child({ controller: 'attachdetach' })),
     new ServiceLbController(as('servicelb'), factory, log.child({ controller: 'service-lb' }), { lbIPRange: opts.lbIPRange }),
     new IngressStatusController(as('ingressstatus'), factory, log.child({ controller: 'ingress-status' })),
+    new UpgradeController(as('upgrade'), factory, log.child({ controller: 'upgrade' })),
   ];
   let controllers: ReturnType<typeof makeControllers> = [];
   const startAll = () => {

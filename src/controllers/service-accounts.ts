@@ -42,4 +42,6 @@ export const CONTROLLER_SERVICE_ACCOUNTS = {
   servicelb: 'service-controller',
   // gifee's: where the built-in ingress controller serves (no Kubernetes counterpart).
   ingressstatus: 'ingress-status-controller',
+  // gifee's: rolls node agents onto another build (docs/upgrades.md).
+  upgrade: 'upgrade-controller',
 } as const;

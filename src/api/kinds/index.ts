@@ -17,6 +17,7 @@ import { apiService } from './apiregistration/apiservice.js';
 import { apiextensionsKinds } from './apiextensions/index.js';
 import { admissionPolicyKinds } from './admissionregistration/policy-kinds.js';
 import { metricsKinds } from './metrics/index.js';
+import { upgradeKinds } from './upgrade/index.js';
 
 export const builtinKinds: KindDef[] = [
   ...clusterKinds,
@@ -36,4 +37,5 @@ export const builtinKinds: KindDef[] = [
   ...admissionPolicyKinds,
   apiService,
   ...metricsKinds,
+  ...upgradeKinds,
 ];

@@ -131,6 +131,8 @@ export const controllerClusterRoles: ClusterRole[] = [
     rule(READ, ['storage.k8s.io'], ['storageclasses']),
   ]),
   controller('ephemeral-volume-controller', [rule(['get', 'list', 'watch'], [''], ['pods']), rule(['update'], [''], ['pods/finalizers']), rule(['create', 'get', 'list', 'watch'], [''], ['persistentvolumeclaims'])]),
+  // gifee: cordons, drains (evictions) and switches nodes' agents for an Upgrade (docs/upgrades.md).
+  controller('upgrade-controller', [rule(READ, ['gifee.dev'], ['upgrades']), rule(['update', 'patch'], ['gifee.dev'], ['upgrades/status']), rule(['get', 'list', 'watch', 'patch', 'update'], [''], ['nodes']), rule(['get', 'list', 'watch'], [''], ['pods']), rule(['create'], [''], ['pods/eviction'])]),
   controller('ttl-after-finished-controller', [rule(['delete', 'get', 'list', 'watch'], ['batch'], ['jobs'])]),
 ];
 

@@ -1,0 +1,100 @@
+// gifee.dev/v1alpha1 Upgrade: a self-driving node upgrade (docs/upgrades.md). Compiled in as the
+// snapshot kinds are (a gifee group, served on every cluster without installing a CRD): spec names
+// the target build and how many nodes may be upgraded at once; the upgrade controller
+// (src/controllers/upgrade) writes status through the status subresource. The spec is immutable
+// once created: a changed target mid-rollout would leave nodes on three builds; delete and plan anew.
+
+import { fieldErr } from '../../errors.js';
+import { buildPathProblem } from '../../gifee-build.js';
+import type { FieldError, KindDef, KObject } from '../../kind.js';
+import { conditionsOf, kindSchema } from '../../meta.js';
+import { int32, listOf, object, str, time } from '../../schema.js';
+import { parseGifeeVersion } from '../../version-skew.js';
+
+export const UPGRADE_GROUP = 'gifee.dev';
+export const UPGRADE_API_VERSION = `${UPGRADE_GROUP}/v1alpha1`;
+/** At most this many nodes at once: beyond it an upgrade is not rolling any more, just an outage. */
+export const MAX_UPGRADE_CONCURRENCY = 50;
+export const DEFAULT_READY_TIMEOUT_SECONDS = 180;
+export const MAX_READY_TIMEOUT_SECONDS = 3600;
+
+export interface UpgradeNodeStatus {
+  name: string;
+  /** Pending, Draining, Switching, Done, RollingBack, Failed. */
+  state: string;
+  fromPath?: string;
+  fromVersion?: string;
+  startedAt?: string;
+  /** When the target was written on the node: heartbeats older than this are the old agent's. */
+  switchedAt?: string;
+  /** When the node was first seen Ready on the version it should run: done once it stayed so a while. */
+  readyAt?: string;
+  message?: string;
+}
+
+export interface Upgrade extends KObject {
+  spec?: { target?: { path?: string; version?: string }; concurrency?: number; readyTimeoutSeconds?: number };
+  status?: {
+    /** Progressing, Complete, Halted. */
+    phase?: string;
+    nodes?: UpgradeNodeStatus[];
+    conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
+  };
+}
+
+function validate(o: KObject, old?: KObject): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = (o as Upgrade).spec;
+  const path = spec?.target?.path;
+  if (path === undefined) errs.push(fieldErr.required('spec.target.path'));
+  else {
+    const bad = buildPathProblem(path);
+    if (bad) errs.push(fieldErr.invalid('spec.target.path', path, bad));
+  }
+  const version = spec?.target?.version;
+  if (version === undefined) errs.push(fieldErr.required('spec.target.version'));
+  else if (!parseGifeeVersion(version)) errs.push(fieldErr.invalid('spec.target.version', version, 'must be a gifee version MAJOR.MINOR.PATCH'));
+  const c = spec?.concurrency;
+  if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > MAX_UPGRADE_CONCURRENCY)) errs.push(fieldErr.invalid('spec.concurrency', c, `must be between 1 and ${MAX_UPGRADE_CONCURRENCY}`));
+  const t = spec?.readyTimeoutSeconds;
+  if (t !== undefined && (!Number.isInteger(t) || t < 5 || t > MAX_READY_TIMEOUT_SECONDS)) errs.push(fieldErr.invalid('spec.readyTimeoutSeconds', t, `must be between 5 and ${MAX_READY_TIMEOUT_SECONDS}`));
+  if (old && JSON.stringify((old as Upgrade).spec) !== JSON.stringify(spec)) errs.push(fieldErr.forbidden('spec', 'an Upgrade is immutable once created: delete it and plan a new one'));
+  return errs;
+}
+
+const condition = object({ type: str(), status: str(), reason: str(), message: str(), lastTransitionTime: time() }, 'An observation of the upgrade.');
+
+export const upgrade: KindDef = {
+  group: UPGRADE_GROUP,
+  version: 'v1alpha1',
+  kind: 'Upgrade',
+  plural: 'upgrades',
+  singular: 'upgrade',
+  namespaced: false,
+  schema: kindSchema('dev.gifee.v1alpha1.Upgrade', "Upgrade rolls the cluster's node agents onto another gifee build, node by node: cordon, drain through the eviction API, switch the agent, wait for Ready with the new version, uncordon. Cluster-scoped.", {
+    spec: object(
+      {
+        target: object({ path: str('Absolute path of the gifee build on every node (a directory holding package.json, bin/gifee.js and dist/).'), version: str("The version in the build's package.json; a node counts as upgraded when it reports it.") }, 'The build to upgrade to. Required.'),
+        concurrency: int32('How many agent nodes are upgraded at once (servers always one at a time). Default 1.', { default: 1 }),
+        readyTimeoutSeconds: int32(`How long a switched node may take to be Ready on the new version before it is rolled back and the upgrade halts. Default ${DEFAULT_READY_TIMEOUT_SECONDS}.`, { default: DEFAULT_READY_TIMEOUT_SECONDS }),
+      },
+      'What to upgrade to and how fast.',
+    ),
+    status: object(
+      {
+        phase: str('Progressing, Complete or Halted.'),
+        nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), readyAt: time(), message: str() }, "One node's progress."), "Each node's progress."),
+        conditions: conditionsOf(condition),
+      },
+      'What the upgrade controller observed.',
+    ),
+  }),
+  subresources: { status: true },
+  hasGeneration: true,
+  validate,
+  printerColumns: [
+    { name: 'Version', type: 'string', jsonPath: '.spec.target.version' },
+    { name: 'Concurrency', type: 'integer', jsonPath: '.spec.concurrency' },
+    { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+  ],
+};

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { upgrade } from '../api/kinds/upgrade/index.js';
+import { planSettingsOf, renderStatus, upgradeObject } from './upgrade-command.js';
+
+function fakeBuild(version: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gifee-upgrade-cmd-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'dist/src/cli'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'gifee', version }));
+  writeFileSync(join(dir, 'bin/gifee.js'), '');
+  writeFileSync(join(dir, 'dist/src/cli/main.js'), '');
+  return dir;
+}
+
+test('gifee upgrade plan: hostile --to and --concurrency refused with the reason; a good plan is an Upgrade the API accepts', () => {
+  const dir = fakeBuild('0.1.1');
+  try {
+    assert.throws(() => planSettingsOf({}), /--to PATH is required/);
+    assert.throws(() => planSettingsOf({ to: 'gifee-0.1.1' }), /must be absolute/);
+    assert.throws(() => planSettingsOf({ to: `${dir}/../${dir.split('/').pop()}` }), /"\." or "\.\." segments/);
+    assert.throws(() => planSettingsOf({ to: '/etc' }), /no package.json/);
+    for (const c of ['0', '51', '1000000000', '-1', '1.5', 'two', '']) assert.throws(() => planSettingsOf({ to: dir, concurrency: c }), /--concurrency .*from 1 to 50/, c);
+    assert.throws(() => planSettingsOf({ to: dir, 'ready-timeout': '1s' }), /between 5s/);
+    assert.throws(() => planSettingsOf({ to: dir, 'ready-timeout': 'soon' }), /duration/);
+    const s = planSettingsOf({ to: dir, concurrency: '3', 'ready-timeout': '90s' });
+    assert.deepEqual(s, { path: dir, version: '0.1.1', concurrency: 3, readyTimeoutSeconds: 90, name: 'upgrade-0.1.1' });
+    assert.deepEqual(upgrade.validate!(upgradeObject(s)), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Upgrade kind refuses what plan refuses (for clients that skip the CLI), and spec changes', () => {
+  const errs = upgrade.validate!({ apiVersion: 'gifee.dev/v1alpha1', kind: 'Upgrade', metadata: { name: 'u' }, spec: { target: { path: 'rel/../x', version: 'latest' }, concurrency: 0, readyTimeoutSeconds: 1 } } as never);
+  assert.deepEqual(
+    errs.map((e) => [e.field, e.reason]),
+    [
+      ['spec.target.path', 'FieldValueInvalid'],
+      ['spec.target.version', 'FieldValueInvalid'],
+      ['spec.concurrency', 'FieldValueInvalid'],
+      ['spec.readyTimeoutSeconds', 'FieldValueInvalid'],
+    ],
+  );
+  assert.deepEqual(
+    upgrade.validate!({ metadata: { name: 'u' } } as never).map((e) => [e.field, e.reason]),
+    [
+      ['spec.target.path', 'FieldValueRequired'],
+      ['spec.target.version', 'FieldValueRequired'],
+    ],
+  );
+  const a = upgradeObject({ path: '/opt/g', version: '0.1.1', concurrency: 1, readyTimeoutSeconds: 60, name: 'u' });
+  const b = upgradeObject({ path: '/opt/g', version: '0.1.1', concurrency: 2, readyTimeoutSeconds: 60, name: 'u' });
+  assert.deepEqual(
+    upgrade.validate!(b, a).map((e) => [e.field, e.reason]),
+    [['spec', 'FieldValueForbidden']],
+  );
+});
+
+test('gifee upgrade status: phase, the halt reason and each node', () => {
+  const text = renderStatus([{ metadata: { name: 'u' }, spec: { target: { path: '/opt/g', version: '0.1.1' } }, status: { phase: 'Halted', conditions: [{ type: 'Halted', status: 'True', message: 'node a failed: not Ready' }], nodes: [{ name: 'a', state: 'Failed', fromVersion: '0.1.0', message: 'not Ready' }] } }]);
+  assert.equal(text, 'u  0.1.1 (/opt/g)  Halted: node a failed: not Ready\n  a  Failed  from 0.1.0  not Ready\n');
+  assert.equal(renderStatus([]), 'No upgrades.\n');
+});

@@ -1,0 +1,192 @@
+// The upgrade controller (docs/upgrades.md): drives an Upgrade node by node. For each node planNext
+// starts: cordon, drain through the eviction API (PodDisruptionBudgets respected), then write the
+// target build on the Node; the node's agent, watching its Node, re-executes itself from that build.
+// The node is done once it is Ready and reports the target version in a heartbeat newer than the
+// switch; then it is uncordoned. A node not there within readyTimeoutSeconds is switched back to
+// the build it ran before and the Upgrade halts with a condition saying why. Level-triggered: the
+// whole state lives in the Upgrade's status and the Nodes, so a restarted (or newly elected)
+// controller carries on where the last one stopped.
+
+import type { KObject } from '../../api/kind.js';
+import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
+import { GIFEE_VERSION } from '../../api/version.js';
+import { agentSkewProblem, gifeeVersionOfKubelet } from '../../api/version-skew.js';
+import { byNodeName, INDEX_NODE_NAME } from '../../client/indexer.js';
+import type { InformerLike } from '../../client/informer.js';
+import type { InformerFactory } from '../../client/informer-factory.js';
+import { R } from '../../client/resources.js';
+import type { RestClient } from '../../client/rest.js';
+import { deepEqual } from '../../util/equal.js';
+import type { Logger } from '../../util/log.js';
+import { Controller, ownKey, type ReconcileResult } from '../controller.js';
+import { writeStatus } from '../util/write-status.js';
+import { evictPods, podsToEvict } from './drain.js';
+import { IN_FLIGHT_STATES, type NodeView, planNext } from './plan.js';
+
+const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+const isoSeconds = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+interface NodeFacts extends NodeView {
+  /** When the node's Ready condition was last heartbeaten (ms), 0 if never. */
+  heartbeat: number;
+  unschedulable: boolean;
+  annotations: Record<string, string>;
+}
+
+function factsOf(n: KObject): NodeFacts {
+  const status = n.status as { nodeInfo?: { kubeletVersion?: string }; conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined;
+  const ready = status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name: n.metadata!.name!,
+    server: n.metadata?.labels?.[CONTROL_PLANE_LABEL] !== undefined,
+    version: gifeeVersionOfKubelet(status?.nodeInfo?.kubeletVersion),
+    ready: ready?.status === 'True',
+    heartbeat: Date.parse(ready?.lastHeartbeatTime ?? '') || 0,
+    unschedulable: (n.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true,
+    annotations: n.metadata?.annotations ?? {},
+  };
+}
+
+export class UpgradeController extends Controller {
+  private upgrades: InformerLike;
+  private nodes: InformerLike;
+  private pods: InformerLike;
+  private readonly pollMs: number;
+  private readonly serverVersion: string;
+  /** How long a node stays Ready on the version it should run before it counts. */
+  private readonly settleMs: number;
+
+  constructor(
+    private client: RestClient,
+    factory: InformerFactory,
+    log: Logger,
+    opts: { pollMs?: number; serverVersion?: string; settleMs?: number } = {},
+  ) {
+    super('upgrade', log, factory, 1);
+    this.pollMs = opts.pollMs ?? 2000;
+    this.settleMs = opts.settleMs ?? 10_000;
+    this.serverVersion = opts.serverVersion ?? GIFEE_VERSION;
+    this.upgrades = this.informers.informer(R.upgrades);
+    this.nodes = this.informers.informer(R.nodes);
+    this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
+    this.watch(this.upgrades, ownKey);
+    // Any node change may move an upgrade on (a node became Ready on the new version).
+    this.watch(this.nodes, () => this.upgrades.list().map((u) => u.metadata!.name!));
+  }
+
+  protected async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    const u = this.upgrades.get(key) as Upgrade | undefined;
+    if (!u || u.metadata?.deletionTimestamp) return;
+    const phase = u.status?.phase;
+    if (phase === 'Complete' || phase === 'Halted') return;
+    const target = u.spec?.target ?? {};
+    const status = structuredClone(u.status ?? {});
+    status.nodes ??= [];
+    const now = Date.now();
+    const setCondition = (type: string, reason: string, message: string) => {
+      status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== type), { type, status: 'True', reason, message, lastTransitionTime: isoSeconds(now) }];
+    };
+    // One upgrade at a time: the oldest unfinished one acts, the others wait their turn.
+    const first = this.upgrades
+      .list()
+      .filter((o) => !['Complete', 'Halted'].includes((o as Upgrade).status?.phase ?? '') && !o.metadata?.deletionTimestamp)
+      .sort((a, b) => (a.metadata!.creationTimestamp ?? '').localeCompare(b.metadata!.creationTimestamp ?? '') || a.metadata!.name!.localeCompare(b.metadata!.name!))[0];
+    if (first && first.metadata!.name !== key) {
+      status.phase = 'Pending';
+      setCondition('Waiting', 'AnotherUpgradeInProgress', `waiting for upgrade ${first.metadata!.name} to finish`);
+      await this.save(u, status);
+      return;
+    }
+    // The skew policy: agents never a minor version ahead of the servers (this controller runs in one).
+    const skew = agentSkewProblem(target.version ?? '', this.serverVersion);
+    if (skew) {
+      status.phase = 'Halted';
+      setCondition('Halted', 'VersionSkew', `target ${target.version}: ${skew}`);
+      await this.save(u, status);
+      return;
+    }
+    const timeoutMs = (u.spec?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
+    const facts = new Map(this.nodes.list().map((n) => [n.metadata!.name!, factsOf(n)]));
+    for (const p of status.nodes) {
+      const n = facts.get(p.name);
+      if (!n || !IN_FLIGHT_STATES.has(p.state)) continue;
+      await this.advance(p, n, target as { path: string; version: string }, timeoutMs, now);
+    }
+    const plan = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
+    for (const name of plan.start) {
+      const n = facts.get(name)!;
+      const entry: UpgradeNodeStatus = { name, state: 'Draining', fromPath: n.annotations[ANN_AGENT_BUILD], fromVersion: n.version, startedAt: isoSeconds(now) };
+      if (!entry.fromPath) {
+        // Without the build it runs from there is nothing to roll back to: refuse before touching it.
+        Object.assign(entry, { state: 'Failed', message: `the agent of node ${name} does not publish its build (${ANN_AGENT_BUILD}): it predates upgrades or runs inside a server; upgrade it by hand` });
+      }
+      status.nodes = [...status.nodes.filter((x) => x.name !== name), entry];
+      if (entry.state === 'Draining') await this.advance(entry, n, target as { path: string; version: string }, timeoutMs, now);
+    }
+    const after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
+    if (after.halted) {
+      status.phase = 'Halted';
+      setCondition('Halted', 'NodeUpgradeFailed', after.halted);
+    } else if (after.complete) {
+      status.phase = 'Complete';
+      setCondition('Complete', 'AllNodesUpgraded', `every node reports ${target.version}`);
+    } else {
+      status.phase = 'Progressing';
+      if (after.waiting.length) setCondition('Waiting', 'NodesNotReady', `not Ready, not started: ${after.waiting.slice(0, 10).join(', ')}`);
+      else status.conditions = (status.conditions ?? []).filter((c) => c.type !== 'Waiting');
+    }
+    await this.save(u, status);
+    return status.phase === 'Progressing' ? { requeueAfter: this.pollMs } : undefined;
+  }
+
+  /** One step of one node's upgrade; mutates its status entry. */
+  private async advance(p: UpgradeNodeStatus, n: NodeFacts, target: { path: string; version: string }, timeoutMs: number, now: number) {
+    const since = Date.parse(p.startedAt ?? '') || 0;
+    if (p.state === 'Draining') {
+      if (!n.unschedulable) await this.patchNode(n.name, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: 'true' } }, spec: { unschedulable: true } });
+      const left = podsToEvict(this.pods, n.name);
+      if (left.length) {
+        const blocked = await evictPods(this.client, left);
+        p.message = blocked ? `draining: ${blocked} pod(s) held by a PodDisruptionBudget` : `draining: ${left.length} pod(s) being evicted`;
+        return;
+      }
+      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: target.path, [ANN_TARGET_VERSION]: target.version } } });
+      Object.assign(p, { state: 'Switching', startedAt: isoSeconds(now), switchedAt: isoSeconds(now), message: `switching the agent to ${target.version}` });
+      this.log.info('node drained; agent switching', { node: n.name, version: target.version });
+      return;
+    }
+    // Ready on the expected version, in a heartbeat posted after the switch began (not the old
+    // agent's last one; after a rollback, the previous build's restart counts).
+    const want = p.state === 'Switching' ? target.version : p.fromVersion;
+    const onWant = n.ready && n.version === want && n.heartbeat >= (Date.parse(p.switchedAt ?? '') || since);
+    // Not at the first heartbeat: an agent that registers and then crashes is not an upgraded node.
+    if (!onWant) delete p.readyAt;
+    else p.readyAt ??= isoSeconds(now);
+    if (onWant && now - Date.parse(p.readyAt!) >= Math.min(this.settleMs, timeoutMs / 2)) {
+      delete p.readyAt;
+      if (n.annotations[ANN_CORDONED_BY_UPGRADE]) await this.patchNode(n.name, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: null } }, spec: { unschedulable: false } });
+      if (p.state === 'Switching') {
+        Object.assign(p, { state: 'Done', message: `Ready on ${want}` });
+        this.log.info('node upgraded', { node: n.name, version: want });
+      } else Object.assign(p, { state: 'Failed', message: `${p.message}; rolled back to ${want}` });
+      return;
+    }
+    if (now - since < timeoutMs) return;
+    if (p.state === 'Switching') {
+      const why = `not Ready on ${target.version} within ${timeoutMs / 1000}s`;
+      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: p.fromPath!, [ANN_TARGET_VERSION]: p.fromVersion ?? null } } });
+      Object.assign(p, { state: 'RollingBack', startedAt: isoSeconds(now), message: why });
+      this.log.warn('node upgrade failed; rolling back', { node: n.name, reason: why });
+    } else {
+      Object.assign(p, { state: 'Failed', message: `${p.message}; the rollback to ${p.fromVersion} was not Ready within ${timeoutMs / 1000}s either: node left cordoned` });
+    }
+  }
+
+  private patchNode(name: string, patch: unknown) {
+    return this.client.patch(R.nodes, undefined, name, patch, 'merge');
+  }
+
+  private async save(u: Upgrade, status: Upgrade['status']) {
+    if (!deepEqual(u.status ?? {}, status)) await writeStatus(this.client, R.upgrades, u, status);
+  }
+}

@@ -1,0 +1,120 @@
+// Self-driving node upgrades (docs/upgrades.md) with a real server and a real `gifee agent` (runc,
+// on loopback): `gifee upgrade plan --to BUILD` moves the agent onto a copy of this build with a
+// bumped patch version — the node is drained through the eviction API (a bare pod goes), the agent
+// re-runs from the new build, a DaemonSet pod's container survives untouched, the node reports the
+// new version and is uncordoned. Then a target whose agent exits at start: the node goes back to
+// the previous build and the Upgrade halts with a condition saying why.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
+import { testImages } from '../helpers/images.js';
+import { stopProcess } from '../helpers/stop-process.js';
+import { until as waitUntil } from '../helpers/wait.js';
+
+const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
+
+let c: Cluster;
+let agentDir: string;
+let buildsDir: string;
+let agent: ChildProcess | undefined;
+let agentLog = '';
+const bridge = `gfu${Math.floor(Math.random() * 0xffff).toString(16)}`;
+const NODE = 'upgrade-node';
+
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: () => `agent log:\n${agentLog.slice(-4000)}` });
+
+function runCli(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(stdout) + String(stderr) });
+    });
+  });
+}
+
+/** A copy of this build (dist copied so its version.js reads the copy's package.json) at `version`. */
+async function copyBuild(name: string, version: string, failing = false): Promise<string> {
+  const dir = join(buildsDir, name);
+  await mkdir(join(dir, 'bin'), { recursive: true });
+  const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
+  await cp(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
+  // Data files the compiled code reads from the checkout's src/ (the CSI protocol).
+  await cp(join(repoRoot, 'src', 'csi', 'proto'), join(dir, 'src', 'csi', 'proto'), { recursive: true });
+  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  if (failing) await writeFile(join(dir, 'bin', 'gifee.js'), "#!/usr/bin/env node\nconsole.error('this build cannot start');\nprocess.exit(3);\n");
+  else await cp(join(repoRoot, 'bin', 'gifee.js'), join(dir, 'bin', 'gifee.js'));
+  return dir;
+}
+
+const jp = async (what: string[], path: string) => (await c.kubectl(['get', ...what, '-o', `jsonpath=${path}`])).stdout;
+
+before(async () => {
+  if (skip) return;
+  const images = await testImages();
+  c = await startCluster({ extraArgs: ['--cluster-cidr', `10.${200 + Math.floor(Math.random() * 50)}.0.0/16`] });
+  agentDir = await mkdtemp(join(tmpdir(), 'gifee-upgrade-agent-'));
+  buildsDir = await mkdtemp(join(tmpdir(), 'gifee-upgrade-builds-'));
+  const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
+  assert.equal(imp.code, 0, imp.out);
+  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  agent.stdout!.on('data', (d) => (agentLog += d));
+  agent.stderr!.on('data', (d) => (agentLog += d));
+});
+
+after(async () => {
+  if (agent) await stopProcess(agent);
+  if (process.env.GIFEE_UPGRADE_E2E_LOG) await writeFile(process.env.GIFEE_UPGRADE_E2E_LOG, agentLog);
+  if (agentDir) {
+    const { resetNode } = await import('../../src/agent/reset.js');
+    await resetNode(agentDir, bridge);
+    await rm(agentDir, { recursive: true, force: true });
+  }
+  if (buildsDir) await rm(buildsDir, { recursive: true, force: true });
+  if (c) await c.stop();
+});
+
+test('upgrade plan moves the agent to a new build: drained, switched, Ready on the new version, uncordoned; a DaemonSet container survives', { skip }, async () => {
+  await until('node Ready', async () => (await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}')) === 'True');
+  const ds = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'keeper' }, spec: { selector: { matchLabels: { app: 'keeper' } }, template: { metadata: { labels: { app: 'keeper' } }, spec: { containers: [{ name: 'c', image: 'gifee.local/busybox:1', command: ['sleep', '3600'] }] } } } };
+  await c.kubectl(['apply', '-f', '-'], { input: JSON.stringify(ds) });
+  await c.kubectl(['run', 'bare', '--image=gifee.local/busybox:1', '--', 'sleep', '3600']);
+  await until('pods Running', async () => (await jp(['pods', '-l', 'app=keeper'], '{.items[0].status.phase}')) === 'Running' && (await jp(['pod', 'bare'], '{.status.phase}')) === 'Running');
+  const keeper = await jp(['pods', '-l', 'app=keeper'], '{.items[0].metadata.name}');
+  const containerID = await jp(['pod', keeper], '{.status.containerStatuses[0].containerID}');
+  assert.match(containerID, /./);
+
+  const build = await copyBuild('gifee-next', '0.1.1');
+  const plan = await runCli(['upgrade', 'plan', '--data-dir', c.dataDir, '--to', build, '--ready-timeout', '90s']);
+  assert.equal(plan.code, 0, plan.out);
+  assert.match(plan.out, /upgrade upgrade-0\.1\.1 created/);
+  await until('Upgrade Complete', async () => (await jp(['upgrades', 'upgrade-0.1.1'], '{.status.phase}')) === 'Complete', 120_000);
+  assert.match(await jp(['node', NODE], '{.status.nodeInfo.kubeletVersion}'), /-gifee\.0\.1\.1$/);
+  // The new agent publishes its build once its node watch is up (just after it registered).
+  await until('the new build published', async () => (await jp(['node', NODE], '{.metadata.annotations.upgrade\\.gifee\\.dev/agent-build}')) === build);
+  assert.notEqual(await jp(['node', NODE], '{.spec.unschedulable}'), 'true', 'uncordoned');
+  // Drained through the eviction API: the bare pod went; the DaemonSet's stayed, its container untouched.
+  assert.equal((await c.kubectl(['get', 'pod', 'bare'], { allowFail: true })).code !== 0, true, 'the bare pod was evicted');
+  assert.equal(await jp(['pod', keeper], '{.status.containerStatuses[0].containerID}'), containerID);
+  assert.equal(await jp(['pod', keeper], '{.status.containerStatuses[0].restartCount}'), '0');
+  const status = await runCli(['upgrade', 'status', '--data-dir', c.dataDir]);
+  assert.match(status.out, new RegExp(`upgrade-0\\.1\\.1 +0\\.1\\.1 .*Complete\\n +${NODE} +Done +from 0\\.1\\.0`));
+});
+
+test('a target whose agent exits at start: the node rolls back to the previous build and the Upgrade halts with the reason', { skip }, async () => {
+  const broken = await copyBuild('gifee-broken', '0.1.2', true);
+  const plan = await runCli(['upgrade', 'plan', '--data-dir', c.dataDir, '--to', broken, '--ready-timeout', '10s']);
+  assert.equal(plan.code, 0, plan.out);
+  await until('Upgrade Halted', async () => (await jp(['upgrades', 'upgrade-0.1.2'], '{.status.phase}')) === 'Halted', 120_000);
+  const cond = JSON.parse(await jp(['upgrades', 'upgrade-0.1.2'], '{.status.conditions[?(@.type=="Halted")]}'));
+  assert.equal(cond.reason, 'NodeUpgradeFailed');
+  assert.match(cond.message, new RegExp(`node ${NODE} failed: not Ready on 0\\.1\\.2 within 10s; rolled back to 0\\.1\\.1`));
+  assert.match(await jp(['node', NODE], '{.status.nodeInfo.kubeletVersion}'), /-gifee\.0\.1\.1$/);
+  assert.equal(await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}'), 'True');
+  assert.notEqual(await jp(['node', NODE], '{.spec.unschedulable}'), 'true', 'the rolled-back node is uncordoned');
+  assert.match(agentLog, /exited on its own/);
+});
