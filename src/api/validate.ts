@@ -16,6 +16,13 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Schema patterns compiled once (a pattern is checked on every value of its field, on every write). */
+const patterns = new Map<string, RegExp>();
+const patternOf = (p: string) => {
+  let r = patterns.get(p);
+  if (!r) patterns.set(p, (r = new RegExp(p)));
+  return r;
+};
 
 export function validateAgainstSchema(schema: ObjectSchema, obj: unknown, opts: { unknownFields: 'Strict' | 'Warn' | 'Ignore' }): SchemaValidation {
   const out: SchemaValidation = { errors: [], unknownFields: [] };
@@ -41,7 +48,7 @@ function walk(s: Schema, v: unknown, path: string, out: SchemaValidation, collec
       if (s.format === 'byte' && (v.length % 4 !== 0 || !BASE64.test(v))) out.errors.push(fieldErr.invalid(path, '<value omitted>', 'must be base64-encoded'));
       if (s.maxLength !== undefined && v.length > s.maxLength) out.errors.push(fieldErr.tooLong(path, s.maxLength));
       if (s.minLength !== undefined && v.length < s.minLength) out.errors.push(fieldErr.invalid(path, v, `must be at least ${s.minLength} characters long`));
-      if (s.pattern && !new RegExp(s.pattern).test(v)) out.errors.push(fieldErr.invalid(path, v, `must match the regular expression '${s.pattern}'`));
+      if (s.pattern && !patternOf(s.pattern).test(v)) out.errors.push(fieldErr.invalid(path, v, `must match the regular expression '${s.pattern}'`));
       return;
     case 'integer':
       if (typeof v !== 'number' || !Number.isInteger(v)) return typeErr('integer');

@@ -83,12 +83,13 @@ export interface AgentOptions {
 }
 
 /**
+ * nodeArgs: Node.js flags for the server process (e.g. --cpu-prof).
  * dataDir: an existing directory to keep the cluster's state in (a test's own filesystem; it may hold
  * another server's pki/ to share its CA); the caller removes it. bindAddress and port: where the
  * server listens (default 127.0.0.1 and a free port), e.g. two servers of one cluster on 127.0.0.1
  * and 127.0.0.2 at the same port, as the kubernetes Endpoints can list them.
  */
-export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; user?: { uid: number; gid: number }; dataDir?: string; bindAddress?: string; port?: number } = {}): Promise<Cluster> {
+export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: string[]; extraArgs?: string[]; env?: Record<string, string>; agent?: boolean | AgentOptions; nodeArgs?: string[]; user?: { uid: number; gid: number }; dataDir?: string; bindAddress?: string; port?: number } = {}): Promise<Cluster> {
   const backend = opts.backend ?? 'sqlite';
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'gifee-e2e-')));
   // Run the server as another (non-root) user: its data dir must be theirs.
@@ -118,7 +119,7 @@ export async function startCluster(opts: { backend?: Backend; etcdEndpoints?: st
     const base = 30000 + (rand % 27) * 100;
     agentArgs.push('--service-node-port-range', `${base}-${base + 99}`);
   }
-  const args = [...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', bindAddress, '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
+  const args = [...(opts.nodeArgs ?? []), ...cliCommand(), 'server', '--data-dir', dataDir, '--port', String(port), '--bind-address', bindAddress, '--kubeconfig', kubeconfig, ...agentArgs, ...(opts.extraArgs ?? [])];
   if (backend === 'etcd') args.push('--store', 'etcd', '--etcd-endpoints', (opts.etcdEndpoints ?? []).join(','));
   let log = '';
   let proc!: ChildProcess;

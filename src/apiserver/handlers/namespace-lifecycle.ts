@@ -4,6 +4,7 @@
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { namespaceTerminating, notFound } from '../../api/errors.js';
+import { requestNamespace } from '../namespace-read.js';
 
 export function namespaceKind(rc: RequestContext): KindDef | undefined {
   return rc.api.registry.byResource('', 'v1', 'namespaces');
@@ -14,9 +15,9 @@ export async function checkNamespaceAcceptsCreates(rc: RequestContext, name: str
   const ns = rc.info.namespace;
   const nsDef = namespaceKind(rc);
   if (!ns || !nsDef) return;
-  const found = await rc.api.objects(nsDef).get(undefined, ns);
+  const found = await requestNamespace(rc, ns);
   if (!found) throw notFound({ group: '', resource: 'namespaces' }, ns);
-  const obj = found.obj as KObject & { status?: { phase?: string } };
+  const obj = found as KObject & { status?: { phase?: string } };
   if (obj.metadata?.deletionTimestamp || obj.status?.phase === 'Terminating') {
     throw namespaceTerminating({ group: rc.def.group, resource: rc.def.plural }, name, ns);
   }

@@ -13,6 +13,7 @@ import { deepEqual } from '../../../util/equal.js';
 import type { ApiState, RequestContext } from '../../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../chain.js';
 import type { PodSecurityConfig } from './config.js';
+import { requestNamespace } from '../../namespace-read.js';
 import { annotate, AUDIT_VIOLATIONS, ENFORCE_POLICY, EXEMPT } from './audit-annotations.js';
 import { describe, evaluate, LABEL_PREFIX, LEVELS, levelVersionString, type LevelVersion, MODES, type Policy, policyOf } from './policy.js';
 
@@ -45,9 +46,8 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
   const exemptRuntimeClasses = new Set(cfg.exemptions.runtimeClasses);
   const runtimeExempt = (spec: J) => typeof spec?.runtimeClassName === 'string' && exemptRuntimeClasses.has(spec.runtimeClassName);
 
-  async function namespacePolicy(api: ApiState, namespace: string): Promise<Policy> {
-    const def = api.registry.byResource('', 'v1', 'namespaces');
-    const ns = def ? (await api.objects(def).get(undefined, namespace))?.obj : undefined;
+  async function namespacePolicy(rc: RequestContext, namespace: string): Promise<Policy> {
+    const ns = await requestNamespace(rc, namespace);
     return policyOf(ns?.metadata?.labels, cfg.defaults).policy;
   }
 
@@ -60,7 +60,7 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     const namespace = a.rc.info.namespace ?? pod?.metadata?.namespace ?? '';
     if (exempt(a, namespace, pod?.spec)) return;
     if (a.operation === 'UPDATE' && !significantPodUpdate(pod, a.old as J)) return;
-    const policy = await namespacePolicy(a.rc.api, namespace);
+    const policy = await namespacePolicy(a.rc, namespace);
     annotate(a.rc, ENFORCE_POLICY, levelVersionString(policy.enforce));
     const enforced = policy.enforce.level === 'privileged' ? [] : evaluate(policy.enforce, pod?.metadata, pod?.spec);
     audit(a.rc, policy, pod?.metadata, pod?.spec);
@@ -96,7 +96,7 @@ export function podSecurityPlugin(cfg: PodSecurityConfig): AdmissionPlugin {
     const namespace = a.rc.info.namespace ?? (a.obj as J)?.metadata?.namespace ?? '';
     const tpl = template(a.obj);
     if (!tpl || typeof tpl !== 'object' || exempt(a, namespace, tpl.spec)) return;
-    const policy = await namespacePolicy(a.rc.api, namespace);
+    const policy = await namespacePolicy(a.rc, namespace);
     audit(a.rc, policy, tpl.metadata, tpl.spec);
     warnFor(a.rc, policy.warn, undefined, tpl.metadata, tpl.spec);
   }
