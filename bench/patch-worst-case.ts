@@ -8,7 +8,8 @@
 // the sizes: the pods are near the limit on a stored object (3 MiB of JSON once defaulted and with
 // managedFields; 9,000 containers, or 5,000 with resource requests, are refused with 413).
 // BENCH_ONLY=TEXT runs only the shapes whose name contains TEXT (the baseline always runs), e.g. to
-// profile one shape with the server under --cpu-prof.
+// profile one shape with the server under --cpu-prof: BENCH_CPU_PROF=DIR writes the server's profile
+// there (summarize it with dist/bench/cpu-profile-top.js).
 
 import https from 'node:https';
 import { startCluster, type Cluster } from '../test/helpers/cluster.js';
@@ -132,7 +133,8 @@ function shapes(req: Req): Shape[] {
   ];
 }
 
-const c = await startCluster({ env: { GIFEE_LOG: 'warn' } });
+const PROF = process.env.BENCH_CPU_PROF;
+const c = await startCluster({ env: { GIFEE_LOG: 'warn', ...(process.env.GIFEE_SLICE_TRACE ? { GIFEE_SLICE_TRACE: '1' } : {}) }, nodeArgs: PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [] });
 try {
   const req: Req = (...a) => c.request(...a);
   // A node for the scheduler: Ready, with room for the pod. Nothing renews its lease, so the node

@@ -54,7 +54,7 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
   const dryRun = isDryRun(rc);
   await updateWithRetry(
     rc,
-    (pod: KObject) => {
+    async (pod: KObject) => {
       const spec = pod.spec as { nodeName?: string };
       if (pod.metadata?.deletionTimestamp) throw conflict(ref, rc.info.name!, 'pod is being deleted, cannot be assigned to a host');
       if (spec.nodeName) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} is already assigned to node "${spec.nodeName}"`);
@@ -63,7 +63,7 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
       if (Array.isArray(gates) && gates.length > 0) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} has non-empty .spec.schedulingGates`);
       const next = structuredClone(pod);
       (next.spec as { nodeName?: string }).nodeName = node;
-      const prepared = prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
+      const prepared = await prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
       if (prepared) prepared.status = scheduledStatus(prepared.status);
       return prepared;
     },

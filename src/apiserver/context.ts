@@ -13,6 +13,7 @@ import { AdmissionChain } from './admission/chain.js';
 import { alwaysAllow } from './authz/chain.js';
 import type { Authorizer } from './authz/types.js';
 import type { TokenAuthenticator } from './authn.js';
+import { Slicer } from '../util/event-loop-slice.js';
 
 export interface UserInfo {
   name: string;
@@ -95,6 +96,15 @@ export interface RequestContext {
   user: UserInfo;
   /** Warning headers to send (unknown fields under fieldValidation=Warn, deprecations). */
   warnings: string[];
+  /** This request's share of the event loop: see sliceTurn. */
+  slicer?: Slicer;
+}
+
+/** A checkpoint between whole-object passes of a request: a large object's write is many short
+ *  slices of the event loop, not one long block (util/event-loop-slice.ts). */
+export function sliceTurn(rc: RequestContext): Promise<void> | undefined {
+  rc.slicer ??= new Slicer();
+  return rc.slicer.turn();
 }
 
 /** Warning header values, formatted as Kubernetes does: `299 - "message"`. */

@@ -9,7 +9,7 @@ import { pruneUnknownFields, validateAgainstSchema } from '../api/validate.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-meta.js';
 import { deepEqual } from '../util/equal.js';
 import { badRequest, invalid } from '../api/errors.js';
-import type { RequestContext } from './context.js';
+import { sliceTurn, type RequestContext } from './context.js';
 import { recordUpdate } from './patch/index.js';
 import { otherVersionsOf } from './storage/versions.js';
 
@@ -94,6 +94,17 @@ export function validateObject(def: KindDef, obj: KObject, old?: KObject, subres
   if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
 }
 
+/** validateObject with turns of the event loop between its passes (metadata, schema, the kind's rules). */
+async function validateObjectSliced(rc: RequestContext, obj: KObject, old?: KObject, subresource?: string) {
+  const { def } = rc;
+  const kindRules = def.validate && subresource !== 'binding';
+  const errors = old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj);
+  errors.push(...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors);
+  await sliceTurn(rc);
+  if (kindRules) errors.push(...def.validate!(obj, old));
+  if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
+}
+
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 export function generateSuffix(): string {
   let s = '';
@@ -124,7 +135,7 @@ export function sameObject(a: KObject, b: KObject): boolean {
   return deepEqual(strip(a), strip(b));
 }
 
-export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fieldManagerOf(rc)): KObject {
+export async function prepareForCreate(rc: RequestContext, obj: KObject, manager = fieldManagerOf(rc)): Promise<KObject> {
   const { def } = rc;
   const meta = obj.metadata!;
   if (rc.info.namespace && meta.namespace && meta.namespace !== rc.info.namespace) {
@@ -143,12 +154,16 @@ export function prepareForCreate(rc: RequestContext, obj: KObject, manager = fie
   if (def.hasGeneration) meta.generation = 1;
   else delete meta.generation;
   for (const f of statusFieldsOf(def)) delete obj[f];
+  // Turns of the event loop between whole-object passes (context.ts, sliceTurn).
+  await sliceTurn(rc);
   defaultObject(def, obj);
   if (def.initialStatus) obj.status = def.initialStatus(obj);
   def.prepareCreate?.(obj, rc.warnings);
-  validateObject(def, obj);
+  await sliceTurn(rc);
+  await validateObjectSliced(rc, obj);
   if (def.warnings) rc.warnings.push(...def.warnings(obj));
   delete meta.managedFields;
+  await sliceTurn(rc);
   return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });
 }
 
@@ -158,7 +173,7 @@ export const nowSeconds = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z')
  * Prepare an update of `old` to `obj` through the main resource or a subresource ('status').
  * Returns null when nothing would change (so no write and no new resourceVersion).
  */
-export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject, opts: { subresource?: string; manager?: string; skipManagedFields?: boolean } = {}): KObject | null {
+export async function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject, opts: { subresource?: string; manager?: string; skipManagedFields?: boolean } = {}): Promise<KObject | null> {
   const { def } = rc;
   const meta = obj.metadata!;
   const oldMeta = old.metadata!;
@@ -194,8 +209,11 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
       else obj[f] = structuredClone(old[f]);
     }
   }
+  // Turns of the event loop between whole-object passes (context.ts, sliceTurn).
+  await sliceTurn(rc);
   if (!opts.subresource) def.prepareUpdate?.(obj, old);
   defaultObject(def, obj);
+  await sliceTurn(rc);
   // Generation counts spec changes (and the start of deletion).
   if (def.hasGeneration) {
     const g = oldMeta.generation ?? 1;
@@ -203,10 +221,13 @@ export function prepareForUpdate(rc: RequestContext, old: KObject, obj: KObject,
   } else {
     delete obj.metadata!.generation;
   }
-  validateObject(def, obj, old, opts.subresource);
+  await sliceTurn(rc);
+  await validateObjectSliced(rc, obj, old, opts.subresource);
   if (def.warnings && !opts.subresource) rc.warnings.push(...def.warnings(obj, old));
   if (opts.skipManagedFields) return obj;
   obj.metadata!.managedFields = oldMeta.managedFields;
+  await sliceTurn(rc);
   if (sameObject(obj, old)) return null;
+  await sliceTurn(rc);
   return recordUpdate(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds(), otherVersions: otherVersionsOf(rc.api.registry, def) });
 }

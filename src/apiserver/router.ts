@@ -14,6 +14,7 @@ import { handlePatch } from './handlers/patch.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGetScale, handleWriteScale } from './handlers/scale.js';
 import { warnIfDeprecated } from './deprecation.js';
+import { Slicer } from '../util/event-loop-slice.js';
 
 const notServed = (what: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${what})`, {});
 
@@ -39,7 +40,7 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
   if (!def.namespaced && info.namespace) throw notServed(`${info.resource} is cluster-scoped; drop the namespace from the path`);
   if (def.namespaced && !info.namespace && info.name) throw notServed(`${info.resource} is namespaced; the path needs /namespaces/{namespace}/`);
   if (def.namespaced && !info.namespace && info.verb === 'create') throw new ApiError(404, 'NotFound', `the server could not find the requested resource: create ${info.resource} under /namespaces/{namespace}/`, {});
-  const rc: RequestContext = { api, req, res, url, query: url.searchParams, info, def, user, warnings: [] };
+  const rc: RequestContext = { api, req, res, url, query: url.searchParams, info, def, user, warnings: [], slicer: new Slicer() };
   warnIfDeprecated(rc);
   const verbs = def.verbs ?? ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
   const sub = info.subresource;

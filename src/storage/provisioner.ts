@@ -47,6 +47,9 @@ export interface SidecarDeps {
 export const sidecarQueue = () => new WorkQueue<string>({ baseDelayMs: 250, maxDelayMs: 300_000 });
 
 /** Errors that mean "not on this node": out of capacity (RESOURCE_EXHAUSTED), or a topology the class does not allow. */
+/** How long a created PV counts as made without the volumes watch showing it. */
+const SAVED_PV_MEMORY_MS = 60_000;
+
 /** How long an agent leaves an Immediate claim it could not hold to the other agents. */
 const DECLINE_MS = 60_000;
 const mayReschedule = (e: unknown) => (e instanceof CsiError && e.code === GrpcCode.RESOURCE_EXHAUSTED) || (e instanceof ProvisioningError && /allowedTopologies/.test(e.message));
@@ -61,6 +64,9 @@ export class ProvisionerController extends Controller {
   private classes: InformerLike;
   /** Immediate claims this agent gave back (no room here), by uid: until when it leaves them to other agents. */
   private declined = new Map<string, number>();
+  /** PVs this agent created, by name, with when: until the volumes watch shows one, the claim's own
+   *  update (selected-node, arriving first) must not make its volume a second time. */
+  private saved = new Map<string, number>();
 
   constructor(private d: SidecarDeps) {
     // Provisioning waits on the driver and the API, not the CPU: a StatefulSet's claims go in parallel
@@ -118,8 +124,14 @@ export class ProvisionerController extends Controller {
     if (!driver) return;
     const served = await this.d.drivers.get(driver);
     if (!served) return;
-    // Already made (our PV exists): the PV controller binds it.
-    if (this.volumes.get(volumeNameFor(claim))) return;
+    // Already made (our PV exists, or we just created it and the watch has not shown it): the PV controller binds it.
+    const pvName = volumeNameFor(claim);
+    if (this.volumes.get(pvName)) {
+      this.saved.delete(pvName);
+      return;
+    }
+    if ((this.saved.get(pvName) ?? 0) > Date.now() - SAVED_PV_MEMORY_MS) return;
+    this.saved.delete(pvName);
     const className = spec.storageClassName ?? '';
     const sc = this.classes.get(className) as (KObject & StorageClassFields) | undefined;
     const selected = claim.metadata?.annotations?.[ANN_SELECTED_NODE];
@@ -219,6 +231,7 @@ export class ProvisionerController extends Controller {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.d.client.create(R.persistentvolumes, undefined, pv);
+        this.saved.set(pv.metadata!.name!, Date.now());
         return;
       } catch (e) {
         if (isConflict(e) || (e instanceof StatusError && e.reason === 'AlreadyExists')) {

@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
-import { stopProcess } from '../helpers/stop-process.js';
 import { until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
@@ -61,22 +60,48 @@ before(async () => {
   buildsDir = await mkdtemp(join(tmpdir(), 'gifee-upgrade-builds-'));
   const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
   assert.equal(imp.code, 0, imp.out);
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   agent.stdout!.on('data', (d) => (agentLog += d));
   agent.stderr!.on('data', (d) => (agentLog += d));
 });
 
 after(async () => {
-  if (agent) await stopProcess(agent);
-  if (process.env.GIFEE_UPGRADE_E2E_LOG) await writeFile(process.env.GIFEE_UPGRADE_E2E_LOG, agentLog);
-  if (agentDir) {
-    const { resetNode } = await import('../../src/agent/reset.js');
-    await resetNode(agentDir, bridge);
-    await rm(agentDir, { recursive: true, force: true });
+  try {
+    if (agent) await stopAgentTree(agent);
+    if (process.env.GIFEE_UPGRADE_E2E_LOG) await writeFile(process.env.GIFEE_UPGRADE_E2E_LOG, agentLog);
+    if (agentDir) {
+      const { resetNode } = await import('../../src/agent/reset.js');
+      await resetNode(agentDir, bridge);
+      await rm(agentDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    }
+    if (buildsDir) await rm(buildsDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  } finally {
+    if (c) await c.stop();
   }
-  if (buildsDir) await rm(buildsDir, { recursive: true, force: true });
-  if (c) await c.stop();
 });
+
+/** The agent runs in its own process group: after a switch it is a thin parent and the new agent
+ *  its child, and a parent killed after its grace period would leave that child writing into the
+ *  data dir while the test removes it. The whole group goes. */
+async function stopAgentTree(p: ChildProcess) {
+  const group = -p.pid!;
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(group, sig);
+    } catch {
+      // the group is gone
+    }
+  };
+  if (p.exitCode === null && p.signalCode === null) {
+    const exited = new Promise((r) => p.once('exit', r));
+    signal('SIGTERM');
+    const t = setTimeout(() => signal('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(t);
+  }
+  // Whatever of the group outlived the parent.
+  signal('SIGKILL');
+}
 
 test('upgrade plan moves the agent to a new build: drained, switched, Ready on the new version, uncordoned; a DaemonSet container survives', { skip }, async () => {
   await until('node Ready', async () => (await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}')) === 'True');

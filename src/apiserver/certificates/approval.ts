@@ -24,7 +24,7 @@ export async function handleApproval(rc: RequestContext) {
 }
 
 /** The stored request with only its conditions replaced; the status rules (prepare.ts) keep all else as stored. */
-function withConditions(rc: RequestContext, current: KObject, conditions: CsrCondition[] | undefined): KObject | null {
+function withConditions(rc: RequestContext, current: KObject, conditions: CsrCondition[] | undefined): Promise<KObject | null> {
   const next = structuredClone(current) as Csr;
   next.status = { ...(next.status ?? {}), conditions: structuredClone(conditions ?? []) };
   if (next.status.conditions?.length === 0) delete next.status.conditions;

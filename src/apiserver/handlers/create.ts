@@ -1,7 +1,7 @@
 // POST: create an object (name or generateName), in an existing, non-terminating namespace.
 
 import type { RequestContext } from '../context.js';
-import { warningHeaders } from '../context.js';
+import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../prepare.js';
 import { decodeBodyAsync, readBody } from '../body.js';
 import { sendObject } from '../respond.js';
@@ -13,13 +13,17 @@ export async function handleCreate(rc: RequestContext) {
   const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
   checkObjectSize(obj);
+  await sliceTurn(rc);
   enforceFieldValidation(rc, obj, duplicates);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
-  const prepared = prepareForCreate(rc, obj);
+  const prepared = await prepareForCreate(rc, obj);
   const dryRun = isDryRun(rc);
   await admit(rc, 'CREATE', prepared, undefined, dryRun);
+  await sliceTurn(rc);
   checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
   if (dryRun) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
+  await sliceTurn(rc);
   const created = await rc.api.objects(rc.def).create(prepared);
+  await sliceTurn(rc);
   sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));
 }

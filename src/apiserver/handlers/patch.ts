@@ -5,7 +5,7 @@
 import { queryBool } from '../../util/http/query-bool.js';
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { warningHeaders } from '../context.js';
+import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../prepare.js';
 import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
@@ -42,12 +42,18 @@ export async function handlePatch(rc: RequestContext) {
   const sub = rc.info.subresource;
   const result = await updateWithRetry(
     rc,
-    (current) => {
-      const patched = checkTypeMeta(rc.def, applyPatch(structuredClone(current), type, patch, rc.def.schema));
+    async (current) => {
+      // The patch works on a copy: prepareForUpdate compares the result with `current`.
+      const copy = structuredClone(current);
+      await sliceTurn(rc);
+      const patched = checkTypeMeta(rc.def, applyPatch(copy, type, patch, rc.def.schema));
+      await sliceTurn(rc);
       // The merged object (stored form: defaults and managedFields included), before validation or
       // field tracking work on it.
       checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
+      await sliceTurn(rc);
       enforceFieldValidation(rc, patched, duplicates);
+      await sliceTurn(rc);
       // A resourceVersion in the patch is a precondition, as in Kubernetes.
       const rv = patched.metadata?.resourceVersion;
       if (rv && rv !== current.metadata?.resourceVersion) {
@@ -58,6 +64,7 @@ export async function handlePatch(rc: RequestContext) {
     undefined,
     { dryRun },
   );
+  await sliceTurn(rc);
   sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
 }
 
@@ -80,7 +87,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
     await checkNamespaceAcceptsCreates(rc, rc.info.name!);
     const base: KObject = { apiVersion: applied.apiVersion, kind: applied.kind, metadata: { name: rc.info.name, namespace: rc.info.namespace } };
     const merged = serverSideApply(undefined, applied, opts);
-    const obj = prepareForCreate(rc, { ...merged, metadata: { ...base.metadata, ...merged.metadata } }, manager);
+    const obj = await prepareForCreate(rc, { ...merged, metadata: { ...base.metadata, ...merged.metadata } }, manager);
     // prepareForCreate recorded an Update entry; an apply owns its fields as Apply instead.
     obj.metadata!.managedFields = merged.metadata?.managedFields;
     await admit(rc, 'CREATE', obj, undefined, dryRun);
@@ -97,7 +104,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
       const otherVersions = webhook ? await prefetchOtherVersions(rc.api.registry, rc.def, (others) => serverSideApply(structuredClone(current), applied, { ...opts, otherVersions: others })) : opts.otherVersions;
       const merged = serverSideApply(current, applied, { ...opts, otherVersions });
       checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
-      const next = prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
+      const next = await prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
       if (!next || sameObject(next, current)) return null;
       return next;
     },

@@ -6,6 +6,7 @@ import type { RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
+import { sliceTurn } from '../context.js';
 
 /** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
@@ -39,14 +40,22 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
-    let next = await mutate(structuredClone(cur.obj), cur.revision);
+    // Checkpoints between whole-object passes: a large object's update is several slices, not one
+    // long block of the event loop (util/event-loop-slice.ts).
+    await sliceTurn(rc);
+    const copy = structuredClone(cur.obj);
+    await sliceTurn(rc);
+    let next = await mutate(copy, cur.revision);
     // A no-op update of a value stored with an old encryption key still writes it (key rotation).
     if (!next && cur.stale && !opts.dryRun) next = structuredClone(cur.obj);
     if (!next) return { obj: cur.obj, changed: false };
+    await sliceTurn(rc);
     await admit(rc, 'UPDATE', next, cur.obj, !!opts.dryRun);
     if (opts.dryRun) return { obj: next, changed: true };
+    await sliceTurn(rc);
     // Every write path ends here: nothing over the object limit reaches the store.
     checkObjectSize(next, MAX_STORED_OBJECT_BYTES);
+    await sliceTurn(rc);
     try {
       return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision), changed: true };
     } catch (e) {

@@ -28,7 +28,7 @@ export async function handleUpdate(rc: RequestContext) {
   const dryRun = isDryRun(rc);
   const result = await updateWithRetry(
     rc,
-    (current, revision) => {
+    async (current, revision) => {
       if (expected !== undefined && expected !== revision) {
         throw conflict({ group: rc.def.group, resource: rc.def.plural }, rc.info.name!, 'the object has been modified; please apply your changes to the latest version and try again');
       }
@@ -39,7 +39,7 @@ export async function handleUpdate(rc: RequestContext) {
         (next.spec as Record<string, unknown> | undefined) ??= {};
         (next.spec as Record<string, unknown>).finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
         next.metadata!.resourceVersion = current.metadata!.resourceVersion;
-        const prepared = prepareForUpdate(rc, current, next, { subresource: 'finalize' });
+        const prepared = await prepareForUpdate(rc, current, next, { subresource: 'finalize' });
         return prepared;
       }
       return prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
