@@ -64,9 +64,10 @@ export interface EtcdStoreOptions {
 export const DEFAULT_CALL_TIMEOUT_MS = 3000;
 export const DEFAULT_RETRY_BUDGET_MS = 9000;
 
+const neverAborted = new AbortController().signal;
 /** A cockatiel policy that only runs the call: no retry, no circuit breaker (see the header). */
 const passThrough = {
-  execute: <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = new AbortController().signal) => Promise.resolve().then(() => fn({ signal })),
+  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = neverAborted) => fn({ signal }),
 } as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
 type CallOpts = { deadline: number };
@@ -87,7 +88,7 @@ export class EtcdStore implements Store {
 
   /** Wait until etcd answers, so start-up fails fast with a clear message when it is down. */
   async ready(): Promise<void> {
-    await this.read((o) => this.client.kv.range({ key: b('/'), limit: 1 }, o));
+    await this.call((o) => this.client.kv.range({ key: b('/'), limit: 1 }, o));
   }
 
   private deadline(): CallOpts {
