@@ -5,7 +5,8 @@
 //
 //  - create: the key holds (or held, at its creation) exactly our value. Our values carry a fresh uid
 //    and timestamps, so nobody else writes the same bytes: the create was ours, acknowledge it with
-//    the revision it got. Another value → the key already existed. Absent → unknown, and NOT retried:
+//    the revision it got. (Were the same bytes written by someone else — two servers bootstrapping
+//    the same fixed object — the answer would still be true of the store: it holds exactly that.) Another value → the key already existed. Absent → unknown, and NOT retried:
 //    the create may have been applied and the object deleted since (a retry would bring it back).
 //  - conditional update (compare modRevision == expected): the key still at `expected` → not applied,
 //    and the retry is safe (its compare lets at most one of the two attempts through, even if the first
