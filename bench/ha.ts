@@ -17,6 +17,7 @@
 //
 // BENCH_QUICK=1 node dist/bench/ha.js   (500 pods, 3 trials, 2,000 objects)
 // BENCH_HA_PODS, BENCH_HA_TRIALS, BENCH_HA_OBJECTS (BENCH_HA_ETCD_OBJECTS for etcd alone) override.
+// BENCH_HA_ETCD_CALL_TIMEOUT (a duration, e.g. 2s) is passed to the three servers as --etcd-call-timeout.
 // node dist/bench/ha.js                 (3,000 pods, 10 trials, 100,000 objects)
 
 import { execFile } from 'node:child_process';
@@ -36,6 +37,7 @@ const AFTER = num('BENCH_HA_AFTER', 20, 20);
 const OBJECTS = num('BENCH_HA_OBJECTS', 100_000, 2000);
 const ETCD_OBJECTS = Number(process.env.BENCH_HA_ETCD_OBJECTS ?? OBJECTS);
 const CLIENTS = 16;
+const CALL_TIMEOUT = process.env.BENCH_HA_ETCD_CALL_TIMEOUT ? ['--etcd-call-timeout', process.env.BENCH_HA_ETCD_CALL_TIMEOUT] : [];
 const FILL_CLIENTS = 32;
 
 const env = { GIFEE_LOG: 'warn' };
@@ -173,7 +175,7 @@ try {
     for (const port of ports) {
       const clientPort = await freePort();
       const how = servers.length ? ['--server', servers[0].c.url, '--token-file', join(servers[0].c.dataDir, 'server-token')] : ['--cluster-init'];
-      const c = await startCluster({ port, env, extraArgs: [...how, '--etcd-client-port', String(clientPort), '--etcd-peer-port', String(await freePort()), '--snapshot-schedule', 'off'] });
+      const c = await startCluster({ port, env, extraArgs: [...how, '--etcd-client-port', String(clientPort), '--etcd-peer-port', String(await freePort()), '--snapshot-schedule', 'off', ...CALL_TIMEOUT] });
       servers.push({ c, clientPort, dead: false });
     }
     const members = async (x: Server) => JSON.parse(await ok(['etcd', 'members', '--data-dir', x.c.dataDir, '-o', 'json'])).items as { name: string; clientURLs: string[]; role: string; leader: boolean }[];
@@ -191,6 +193,9 @@ try {
     // ---- kill -9 of the etcd leader's server under a write loop ----
     const acknowledged: string[] = [];
     const latencies: number[] = [];
+    /** Failed writes by what the client saw: an HTTP status, 'error' (connection) or 'timeout' (10 s). */
+    const failed = new Map<string, number>();
+    const failure = (why: string) => failed.set(why, (failed.get(why) ?? 0) + 1);
     let seq = 0;
     /** One write after another over the live servers until `done()`: acknowledgement times (ms since epoch, performance clock). */
     const writeLoop = async (done: (acks: number[]) => boolean, trackLatency: boolean): Promise<number[]> => {
@@ -201,12 +206,19 @@ try {
         const name = `w-${seq++}`;
         const t = performance.now();
         let timer: NodeJS.Timeout | undefined;
+        let settled = false;
+        const once = (ok: boolean, why: string) => {
+          if (settled) return false;
+          settled = true;
+          if (!ok) failure(why);
+          return ok;
+        };
         const res = await Promise.race([
           live[seq % live.length].c
             .request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: name } })
-            .then((r) => r.status === 201)
-            .catch(() => false),
-          new Promise<false>((r) => (timer = setTimeout(() => r(false), 10_000))),
+            .then((r) => once(r.status === 201, String(r.status)))
+            .catch(() => once(false, 'error')),
+          new Promise<false>((r) => (timer = setTimeout(() => r(once(false, 'timeout') as false), 10_000))),
         ]);
         clearTimeout(timer);
         if (res) {
@@ -265,7 +277,7 @@ try {
     const lat = [...latencies].sort((a, b) => a - b);
     report(
       'ha kill',
-      `write unavailability when the etcd leader's server is killed -9: p50 ${s(percentile(g, 50))}, p99 ${s(percentile(g, 99))} (max ${s(g.at(-1)!)}) over ${TRIALS} trials (goal p99 < 5 s); ${failures} writes failed or timed out in all; ${lost.length} of ${acknowledged.length} acknowledged writes lost`,
+      `write unavailability when the etcd leader's server is killed -9: p50 ${s(percentile(g, 50))}, p99 ${s(percentile(g, 99))} (max ${s(g.at(-1)!)}) over ${TRIALS} trials (goal p99 < 5 s); ${failures} writes failed or timed out in all (${[...failed].map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'}); ${lost.length} of ${acknowledged.length} acknowledged writes lost`,
       `write latency without a kill p50 ${percentile(lat, 50).toFixed(1)} ms, p99 ${percentile(lat, 99).toFixed(1)} ms (${lat.length} writes)`,
       percentile(g, 99) / percentile(lat, 99),
     );

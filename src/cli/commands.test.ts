@@ -46,12 +46,13 @@ const AT_REST_AND_ADMISSION = ['encryption-provider-config', 'pod-security-admis
 const AUTHZ = ['anonymous-auth', 'authorization-mode'];
 const AGGREGATION = ['requestheader-client-ca-file', 'requestheader-allowed-names', 'requestheader-username-headers', 'requestheader-group-headers', 'requestheader-extra-headers-prefix', 'proxy-client-cert-file', 'proxy-client-key-file'];
 const STORAGE = ['no-default-storage-class'];
+const ETCD_CALLS = ['etcd-call-timeout'];
 const SNAPSHOTS = ['snapshot-schedule', 'snapshot-retention', 'snapshot-dir', 'restore-from'];
 const AUTOSCALING = ['metric-resolution', 'horizontal-pod-autoscaler-sync-period', 'horizontal-pod-autoscaler-tolerance', 'horizontal-pod-autoscaler-downscale-stabilization', 'horizontal-pod-autoscaler-cpu-initialization-period', 'horizontal-pod-autoscaler-initial-readiness-delay'];
 const CERT_ROTATION = ['leaf-cert-validity'];
 const LOGGING = ['log-format', 'log-level', 'quiet', 'verbose'];
 const expected = {
-  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...SNAPSHOTS, ...LOGGING, 'help'],
+  up: [...SERVER_SIDE, ...LIMITS, ...OIDC_AUDIT, ...AT_REST_AND_ADMISSION, ...SERVICE_ACCOUNTS, ...AUTHZ, ...AGGREGATION, ...AUTOSCALING, ...CERT_ROTATION, ...AGENT, ...STORAGE, ...ETCD_CALLS, ...SNAPSHOTS, ...LOGGING, 'help'],
   server: [
     ...SERVER_SIDE,
     ...LIMITS,
@@ -64,6 +65,7 @@ const expected = {
     ...CERT_ROTATION,
     ...AGENT,
     ...STORAGE,
+    ...ETCD_CALLS,
     ...SNAPSHOTS,
     ...LOGGING,
     'cluster-init',
@@ -154,4 +156,7 @@ test('server: --data-dir required, kubeconfig in it, same flags as up', () => {
   assert.equal(s.defaultStorageClass, true);
   assert.equal(config('up', ['--no-default-storage-class']).defaultStorageClass, false);
   assert.throws(() => config('up', ['--compaction-interval', 'soon']), /--compaction-interval must be a duration/);
+  assert.equal(config('server', ['--data-dir', '/tmp/d', '--etcd-call-timeout', '2s']).etcdCallTimeoutMs, 2000);
+  assert.equal(config('server', ['--data-dir', '/tmp/d']).etcdCallTimeoutMs, undefined);
+  assert.throws(() => config('server', ['--data-dir', '/tmp/d', '--etcd-call-timeout', '10ms']), /at least 100ms/);
 });

@@ -48,6 +48,7 @@ export const SERVER_FLAG_TABLE: FlagTable = {
   store: { type: 'string', value: 'sqlite|etcd', help: 'store backend', default: 'sqlite, embedded' },
   'etcd-endpoints': { type: 'string', value: 'URLS', help: 'comma-separated etcd client URLs (with --store etcd; a SQLite store in the data dir moves into an empty etcd first)' },
   'compaction-interval': { type: 'string', value: 'D', help: 'how often to compact store history (default 5m; 0 disables)' },
+  'etcd-call-timeout': { type: 'string', value: 'D', help: "deadline of each etcd call (default 3s): a write stuck on a dead leader is\nlooked up and retried where safe, instead of waiting etcd's own 7 s out" },
   'no-controllers': { type: 'boolean', help: 'do not run the controllers in this process' },
   'no-agent': { type: 'boolean', help: 'do not run a node agent in this process' },
 };
@@ -175,6 +176,13 @@ function storeOf(f: Flags) {
   return { store: store as 'sqlite' | 'etcd', etcdEndpoints: endpoints };
 }
 
+/** --etcd-call-timeout: at least 100 ms (shorter would time out healthy writes). */
+function etcdCallTimeoutOf(v: string): number {
+  const ms = parseDuration(v, 'etcd-call-timeout');
+  if (ms < 100) throw new UsageError(`--etcd-call-timeout must be at least 100ms, not "${v}"`);
+  return ms;
+}
+
 export function defaultDataDir(): string {
   return process.getuid?.() === 0 ? '/var/lib/gifee' : join(homedir(), '.local', 'share', 'gifee');
 }
@@ -199,6 +207,7 @@ export function serverConfigOf(command: 'up' | 'server', f: Flags): ServerConfig
     mergeKubeconfig: command === 'up',
     controllers: !f['no-controllers'],
     compactionIntervalMs: f['compaction-interval'] !== undefined ? parseDuration(f['compaction-interval'] as string, 'compaction-interval') : tunables.compactionIntervalMs,
+    ...(f['etcd-call-timeout'] !== undefined ? { etcdCallTimeoutMs: etcdCallTimeoutOf(f['etcd-call-timeout'] as string) } : {}),
     tunables,
     clusterCIDR: f['cluster-cidr'] as string | undefined,
     lbIPRange: f['lb-ip-range'] as string | undefined,

@@ -26,6 +26,8 @@ export interface ServerConfig {
   /** Run the controllers and scheduler in this process instead of a supervised child (GIFEE_IN_PROCESS_COMPONENTS=1). */
   inProcessComponents?: boolean;
   compactionIntervalMs?: number;
+  /** Deadline of each etcd call of the store (--etcd-call-timeout; store/etcd/store.ts). */
+  etcdCallTimeoutMs?: number;
   /** Extra names and addresses for the API server's certificate (--tls-san). */
   tlsSANs?: string[];
   /** Cluster pod CIDR the node IPAM controller carves /24s from (default 10.42.0.0/16). */
@@ -222,7 +224,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
     });
     started.check();
   }
-  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, etcdCallTimeoutMs: cfg.etcdCallTimeoutMs, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${storeKind} store: ${e.message}`);
   });
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');

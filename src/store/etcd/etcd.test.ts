@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError } from 'etcd3';
 import { storeContract } from '../contract.js';
-import { UnavailableError } from '../types.js';
+import { ConflictError, KeyExistsError, UnavailableError } from '../types.js';
 import { EtcdStore, isUnavailable } from './store.js';
 
 test('etcd unavailability is recognised by error class, not message', () => {
@@ -43,6 +43,128 @@ if (!existsSync(etcdBinary())) {
     opened.push(store);
     const ns = `/t${++n}`;
     return { store: prefixed(store, ns), cleanup: async () => {} };
+  });
+
+  // Faults injected around the real transaction: etcd3's kv.txn wrapped to fail before sending (not
+  // applied) or after etcd answered (applied, answer lost), as a deadline on a dead leader would.
+  const faulty = async (callTimeoutMs = 1000) => {
+    const store = new EtcdStore(etcd.endpoints, undefined, { callTimeoutMs, retryBudgetMs: 4000 });
+    await store.ready();
+    opened.push(store);
+    const kv = (store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const real = kv.txn.bind(kv);
+    const plan: ('lost-before' | 'lost-after' | 'ok')[] = [];
+    let calls = 0;
+    kv.txn = async (...a: unknown[]) => {
+      calls++;
+      const step = plan.shift() ?? 'ok';
+      if (step === 'lost-before') throw new GRPCDeadlineExceededError('injected: deadline before etcd got it');
+      const r = await real(...a);
+      if (step === 'lost-after') throw new GRPCDeadlineExceededError('injected: deadline after etcd applied it');
+      return r;
+    };
+    return { store, plan, calls: () => calls, key: `/fault${++n}/k` };
+  };
+
+  test('etcd store: a create applied but unanswered is acknowledged once, with its revision', async () => {
+    const f = await faulty();
+    f.plan.push('lost-after');
+    const kv = await f.store.create(f.key, 'v1');
+    const got = await f.store.get(f.key);
+    assert.deepEqual(kv, got);
+    assert.equal(f.calls(), 1, 'not sent again');
+  });
+
+  test('etcd store: a create not applied is not retried blind: unavailable, nothing stored', async () => {
+    const f = await faulty();
+    f.plan.push('lost-before');
+    await assert.rejects(f.store.create(f.key, 'v1'), (e: Error) => e instanceof UnavailableError && /outcome of this write is unknown/.test(e.message));
+    assert.equal(await f.store.get(f.key), null);
+  });
+
+  test('etcd store: a create that lost to another value is KeyExists', async () => {
+    const f = await faulty();
+    await f.store.create(f.key, 'theirs');
+    f.plan.push('lost-before');
+    await assert.rejects(f.store.create(f.key, 'ours'), KeyExistsError);
+  });
+
+  test('etcd store: an update not applied is retried under its compare; one applied but unanswered is acknowledged, even after a later write', async () => {
+    const f = await faulty();
+    const c = await f.store.create(f.key, 'v1');
+    f.plan.push('lost-before', 'ok');
+    const u = await f.store.update(f.key, 'v2', c.modRevision);
+    assert.equal(f.calls(), 3, 'the create, then the update sent twice');
+    assert.deepEqual(await f.store.get(f.key), u);
+    // Applied, answer lost, and someone else wrote on top before the read-back: still ours, at its revision.
+    const kv = (f.store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const wrapped = kv.txn;
+    let u3rev = 0;
+    kv.txn = async (...a: unknown[]) => {
+      try {
+        return await wrapped(...a);
+      } finally {
+        kv.txn = wrapped;
+        const cur = (await f.store.get(f.key))!;
+        u3rev = cur.modRevision;
+        await f.store.update(f.key, 'theirs', cur.modRevision);
+      }
+    };
+    f.plan.push('lost-after');
+    const u3 = await f.store.update(f.key, 'v3', u.modRevision);
+    assert.equal(u3.modRevision, u3rev);
+    assert.equal(u3.value, 'v3');
+    assert.equal((await f.store.get(f.key))!.value, 'theirs');
+    // An update that lost to another write while unanswered is a conflict.
+    const cur = (await f.store.get(f.key))!;
+    await f.store.update(f.key, 'other', cur.modRevision);
+    f.plan.push('lost-before');
+    await assert.rejects(f.store.update(f.key, 'late', cur.modRevision), ConflictError);
+  });
+
+  test('etcd store: a create applied, then deleted before the read-back, is not brought back', async () => {
+    const f = await faulty();
+    const kv = (f.store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const wrapped = kv.txn;
+    kv.txn = async (...a: unknown[]) => {
+      try {
+        return await wrapped(...a);
+      } finally {
+        kv.txn = wrapped;
+        await f.store.delete(f.key);
+      }
+    };
+    f.plan.push('lost-after');
+    await assert.rejects(f.store.create(f.key, 'v1'), UnavailableError);
+    assert.equal(await f.store.get(f.key), null);
+  });
+
+  test('etcd store: an unconditional delete with an unknown outcome is not retried', async () => {
+    const f = await faulty();
+    await f.store.create(f.key, 'v1');
+    f.plan.push('lost-after');
+    await assert.rejects(f.store.delete(f.key), UnavailableError);
+    assert.equal(f.calls(), 2, 'the create and the one delete');
+    assert.equal(await f.store.get(f.key), null);
+  });
+
+  test('etcd store: a call to a member that does not answer gives up at its deadline', async () => {
+    // A listener that accepts and never answers (a member cut off from a dead leader looks the same to us).
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const srv = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as import('node:net').AddressInfo).port;
+    const s = new EtcdStore([`127.0.0.1:${port}`], undefined, { callTimeoutMs: 300, retryBudgetMs: 1000 });
+    const t = Date.now();
+    try {
+      await assert.rejects(s.get('/x'), UnavailableError);
+      assert.ok(Date.now() - t < 3000, `gave up after ${Date.now() - t} ms`);
+    } finally {
+      await s.close();
+      for (const x of sockets) x.destroy();
+      srv.close();
+    }
   });
 }
 

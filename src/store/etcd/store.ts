@@ -1,8 +1,17 @@
 // The Store on an etcd v3 cluster (for HA control planes): creates and conditional updates are etcd
 // transactions comparing create/mod revisions, lists read at one revision with limits, and watches
 // are etcd watches from a revision with previous values. etcd's revision is the resourceVersion.
+//
+// Every call has a deadline of its own (callTimeoutMs, 3 s by default) instead of waiting for etcd's
+// request timeout (5 s + 2 election timeouts): a proposal forwarded to a leader that just died is
+// lost, and the member only gives up on it after those 7 s. Reads are retried on a fault until the
+// operation's budget (retryBudgetMs) runs out; a write whose outcome is unknown is looked up and
+// retried only where that cannot apply it twice (unknown-outcome.ts decides). etcd3's own retries and
+// per-host circuit breaker are off: they retried transactions blindly, and the breaker, open for 5 s
+// after three failures, stopped every call to a single endpoint during a leader election.
 
-import { Etcd3, GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError, type IKeyValue, type IRangeResponse } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError, type IKeyValue, type IOptions, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
+import { afterUnknownOutcome, type Decision, type Mutation } from './unknown-outcome.js';
 import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
 
 const b = (s: string) => Buffer.from(s);
@@ -45,23 +54,51 @@ export function etcdClientOptions(endpoints: string[], tls?: EtcdTls) {
  */
 export const isUnavailable = (e: unknown) => e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError;
 
+/** Per-call deadline and retry budget of the store's etcd calls. */
+export interface EtcdStoreOptions {
+  /** Deadline of each etcd call, ms (default 3000). */
+  callTimeoutMs?: number;
+  /** How long one store operation goes on retrying after faults, ms (default 9000). */
+  retryBudgetMs?: number;
+}
+export const DEFAULT_CALL_TIMEOUT_MS = 3000;
+export const DEFAULT_RETRY_BUDGET_MS = 9000;
+
+const neverAborted = new AbortController().signal;
+/** A cockatiel policy that only runs the call: no retry, no circuit breaker (see the header). */
+const passThrough = {
+  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = neverAborted) => fn({ signal }),
+} as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
+
+type CallOpts = { deadline: number };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 export class EtcdStore implements Store {
   readonly backend = 'etcd' as const;
   private client: Etcd3;
   private compacted = 0;
+  private readonly callTimeoutMs: number;
+  private readonly retryBudgetMs: number;
 
-  constructor(endpoints: string[], tls?: EtcdTls) {
-    this.client = new Etcd3(etcdClientOptions(endpoints, tls));
+  constructor(endpoints: string[], tls?: EtcdTls, opts: EtcdStoreOptions = {}) {
+    this.callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    this.retryBudgetMs = Math.max(opts.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, this.callTimeoutMs);
+    this.client = new Etcd3({ ...etcdClientOptions(endpoints, tls), faultHandling: { global: passThrough, host: () => passThrough } });
   }
 
   /** Wait until etcd answers, so start-up fails fast with a clear message when it is down. */
   async ready(): Promise<void> {
-    await this.call(() => this.client.kv.range({ key: b('/'), limit: 1 }));
+    await this.call((o) => this.client.kv.range({ key: b('/'), limit: 1 }, o));
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private deadline(): CallOpts {
+    return { deadline: Date.now() + this.callTimeoutMs };
+  }
+
+  /** One call, its etcd3 errors mapped: unavailability (a fault) becomes UnavailableError. */
+  private async call<T>(fn: (o: CallOpts) => Promise<T>, o: CallOpts = this.deadline()): Promise<T> {
     try {
-      return await fn();
+      return await fn(o);
     } catch (e) {
       // OutOfRange is etcd's code for both a compacted and a future revision: the caller, which knows
       // the revision it asked for, tells them apart (outOfRange below).
@@ -71,8 +108,88 @@ export class EtcdStore implements Store {
     }
   }
 
+  /**
+   * Runs `attempt` until it returns, throws something other than UnavailableError, or the budget is
+   * spent. A fault that came back fast (no leader yet, connection refused) is followed by a pause,
+   * 100 ms doubling to 1 s; a deadline already was one.
+   */
+  private async retrying<T>(attempt: (o: CallOpts) => Promise<T>, started = Date.now()): Promise<T> {
+    for (let n = 0; ; n++) {
+      const t = Date.now();
+      try {
+        return await this.call(attempt);
+      } catch (e) {
+        if (!(e instanceof UnavailableError)) throw e;
+        const now = Date.now();
+        const pause = now - t >= this.callTimeoutMs / 2 ? 0 : Math.min(100 * 2 ** n, 1000);
+        if (now + pause - started >= this.retryBudgetMs) throw e;
+        await sleep(pause);
+      }
+    }
+  }
+
+  /** An idempotent read: retried on faults. */
+  private read<T>(fn: (o: CallOpts) => Promise<T>): Promise<T> {
+    return this.retrying(fn);
+  }
+
+  /** The key now (linearizable), or as of a revision (null if absent then; 'compacted' if no longer readable). */
+  private async keyAt(key: string, revision = 0, started?: number): Promise<KeyValue | null | 'compacted'> {
+    try {
+      const r = await this.retrying((o) => this.client.kv.range({ key: b(key), revision }, o), started);
+      return r.kvs.length ? toKv(r.kvs[0]) : null;
+    } catch (e) {
+      if (e instanceof GRPCOutOfRangeError) return 'compacted';
+      throw e;
+    }
+  }
+
+  /**
+   * A transaction that changes `key`. A fault before its answer leaves its outcome unknown: the key is
+   * read back and afterUnknownOutcome says whether it was ours, lost, or safe to send again. Returns
+   * the transaction's response, or the acknowledged key-value when the lookup proved the write ours.
+   */
+  private async mutate(key: string, op: Mutation, txn: ITxnRequest): Promise<ITxnResponse | { acknowledged: KeyValue }> {
+    const started = Date.now();
+    for (;;) {
+      let fault: UnavailableError;
+      try {
+        return await this.call((o) => this.client.kv.txn(txn, o));
+      } catch (e) {
+        if (!(e instanceof UnavailableError)) throw e;
+        fault = e;
+      }
+      let d: Decision;
+      try {
+        const history: (KeyValue | null | 'compacted')[] = [await this.keyAt(key, 0, started)];
+        d = afterUnknownOutcome(op, history);
+        while (d.do === 'read') {
+          history.push(await this.keyAt(key, d.revision, started));
+          d = afterUnknownOutcome(op, history);
+        }
+      } catch (e) {
+        if (e instanceof UnavailableError) throw new UnavailableError(`${fault.message} (the outcome of this write is unknown: etcd did not answer the read-back either)`);
+        throw e;
+      }
+      switch (d.do) {
+        case 'acknowledge':
+          return { acknowledged: { ...d.kv, key } };
+        case 'exists':
+          throw new KeyExistsError(key);
+        case 'conflict':
+          throw new ConflictError(key, d.modRevision);
+        case 'unknown':
+          throw new UnavailableError(`${fault.message} (the outcome of this write is unknown: ${d.why})`);
+        case 'retry':
+          // Not applied (the key is still at the expected revision): the same compare lets at most one through.
+          if (Date.now() - started >= this.retryBudgetMs) throw fault;
+          break;
+      }
+    }
+  }
+
   async currentRevision(): Promise<number> {
-    const r = await this.call(() => this.client.kv.range({ key: b('/'), limit: 1, count_only: true }));
+    const r = await this.read((o) => this.client.kv.range({ key: b('/'), limit: 1, count_only: true }, o));
     return Number(r.header.revision);
   }
 
@@ -81,7 +198,7 @@ export class EtcdStore implements Store {
   }
 
   async get(key: string): Promise<KeyValue | null> {
-    const r = await this.call(() => this.client.kv.range({ key: b(key) }));
+    const r = await this.read((o) => this.client.kv.range({ key: b(key) }, o));
     return r.kvs.length ? toKv(r.kvs[0]) : null;
   }
 
@@ -92,7 +209,7 @@ export class EtcdStore implements Store {
     const asked = opts.revision && opts.revision > 0 ? opts.revision : 0;
     let r: IRangeResponse;
     try {
-      r = await this.call(() => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: asked, limit }));
+      r = await this.read((o) => this.client.kv.range({ key: from, range_end: rangeEnd(prefix), revision: asked, limit }, o));
     } catch (e) {
       if (e instanceof GRPCOutOfRangeError) throw await this.outOfRange(asked);
       throw e;
@@ -119,30 +236,36 @@ export class EtcdStore implements Store {
   }
 
   async count(prefix: string): Promise<number> {
-    const r = await this.call(() => this.client.kv.range({ key: b(prefix), range_end: rangeEnd(prefix), count_only: true }));
+    const r = await this.read((o) => this.client.kv.range({ key: b(prefix), range_end: rangeEnd(prefix), count_only: true }, o));
     return Number(r.count);
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
-    const r = await this.call(() =>
-      this.client.kv.txn({
+    const r = await this.mutate(
+      key,
+      { kind: 'create', value },
+      {
         compare: [{ key: b(key), target: 'Create', result: 'Equal', create_revision: 0 }],
         success: [{ request_put: { key: b(key), value: b(value) } }],
-      }),
+      },
     );
+    if ('acknowledged' in r) return r.acknowledged;
     if (!r.succeeded) throw new KeyExistsError(key);
     const rev = Number(r.header.revision);
     return { key, value, createRevision: rev, modRevision: rev };
   }
 
   async update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    const r = await this.call(() =>
-      this.client.kv.txn({
+    const r = await this.mutate(
+      key,
+      { kind: 'update', value, expectedRevision },
+      {
         compare: [{ key: b(key), target: 'Mod', result: 'Equal', mod_revision: expectedRevision }],
         success: [{ request_put: { key: b(key), value: b(value), prev_kv: true } }],
         failure: [{ request_range: { key: b(key) } }],
-      }),
+      },
     );
+    if ('acknowledged' in r) return r.acknowledged;
     if (!r.succeeded) {
       const cur = r.responses[0]?.response_range?.kvs?.[0];
       if (!cur) throw new NotFoundError(key);
@@ -155,13 +278,17 @@ export class EtcdStore implements Store {
 
   async delete(key: string, expectedRevision?: number): Promise<KeyValue> {
     const compare = expectedRevision !== undefined ? [{ key: b(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: expectedRevision }] : [{ key: b(key), target: 'Create' as const, result: 'Greater' as const, create_revision: 0 }];
-    const r = await this.call(() =>
-      this.client.kv.txn({
+    const r = await this.mutate(
+      key,
+      { kind: 'delete', expectedRevision },
+      {
         compare,
         success: [{ request_delete_range: { key: b(key), prev_kv: true } }],
         failure: [{ request_range: { key: b(key) } }],
-      }),
+      },
     );
+    // A delete is never acknowledged from a read-back (afterUnknownOutcome retries or gives up).
+    if ('acknowledged' in r) throw new Error('unreachable: a delete acknowledged from a read-back');
     if (!r.succeeded) {
       const cur = r.responses[0]?.response_range?.kvs?.[0];
       if (!cur) throw new NotFoundError(key);
@@ -223,7 +350,7 @@ export class EtcdStore implements Store {
    */
   private async watchFailure(after: number, err: Error): Promise<Error> {
     try {
-      await this.client.kv.range({ key: b('/'), limit: 1, count_only: true, revision: after + 1 });
+      await this.client.kv.range({ key: b('/'), limit: 1, count_only: true, revision: after + 1 }, this.deadline());
       return err;
     } catch (e) {
       if (!(e instanceof GRPCOutOfRangeError)) return err;
@@ -235,7 +362,8 @@ export class EtcdStore implements Store {
   async compact(revision: number): Promise<void> {
     if (revision <= this.compacted) return;
     try {
-      await this.call(() => this.client.kv.compact({ revision, physical: true }));
+      // Physical compaction of a large history can take a while: a longer deadline, not retried.
+      await this.call((o) => this.client.kv.compact({ revision, physical: true }, o), { deadline: Date.now() + Math.max(this.callTimeoutMs, 60_000) });
     } catch (e) {
       if (e instanceof GRPCOutOfRangeError) {
         const err = await this.outOfRange(revision);
