@@ -58,6 +58,8 @@ export interface StreamServer {
   close(): Promise<void>;
   /** Serve a renewed certificate from now on (new connections; open ones keep theirs). */
   setServingCertificate(cert: string, key: string): void;
+  /** Check client certificates against a new CA bundle from the next handshake on (a CA rotation). */
+  setClientCA(ca: string): void;
 }
 
 export async function startStreamServer(o: StreamServerOptions): Promise<StreamServer> {
@@ -69,6 +71,9 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   const limits = { ...DEFAULT_STREAM_LIMITS, ...o.limits };
   // Header and body timeouts end once a request is in: a followed log or an exec stream is never cut by them.
   const identity = 'sni' in o.tls ? { SNICallback: o.tls.sni } : { cert: o.tls.cert, key: o.tls.key };
+  // What setSecureContext is given again when either the certificate or the client CA changes.
+  let identityNow: { cert?: string; key?: string } = 'sni' in o.tls ? {} : { cert: o.tls.cert, key: o.tls.key };
+  let clientCA = o.tls.clientCA;
   const server = https.createServer({ ...identity, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
   limitConnections(server, limits);
   cutSilentConnections(server, limits.headerTimeoutMs);
@@ -202,7 +207,14 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   log.info('stream server listening', { port });
   return {
     port,
-    setServingCertificate: (cert, key) => server.setSecureContext({ cert, key, ca: o.tls.clientCA }),
+    setServingCertificate: (cert, key) => {
+      identityNow = { cert, key };
+      server.setSecureContext({ ...identityNow, ca: clientCA });
+    },
+    setClientCA: (ca) => {
+      clientCA = ca;
+      server.setSecureContext({ ...identityNow, ca: clientCA });
+    },
     close: async () => {
       for (const s of upgraded) s.destroy();
       for (const ws of [...channelWss.clients, ...tunnelWss.clients]) ws.terminate();
