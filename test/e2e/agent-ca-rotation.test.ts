@@ -4,7 +4,7 @@
 // agent, which trusts the old CA alone, still verifies it, takes the new bundle from /cacerts and
 // renews its client and serving certificates with the new CA; stop, `rotate-ca --finish`, start (the
 // old CA is trusted no more): the worker is still Ready, pods run on it, logs and exec reach it. It
-// exits promptly on SIGTERM at the end.
+// exits promptly on SIGTERM, and started again with its pre-rotation join token it carries on.
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -25,9 +25,18 @@ let c: Cluster;
 let agentDir: string;
 let agent: ChildProcess | undefined;
 let agentLog = '';
+/** The join token as it was before the rotation (its CA hash: the old CA's). */
+let originalToken = '';
 const bridge = `gfr${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
-const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `agent log:\n${agentLog.slice(-4000)}` });
+/** The last kubectl answer a wait looked at, for the failure message. */
+let lastKubectl = '';
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `last kubectl: ${lastKubectl}\nagent log:\n${agentLog.slice(-4000)}` });
+const kubectl = async (args: string[]) => {
+  const r = await c.kubectl(args, { allowFail: true });
+  lastKubectl = `${args.join(' ')} (${r.code}): ${r.stdout}${r.stderr}`.slice(-2000);
+  return r;
+};
 
 const gifee = (args: string[]) =>
   promisify(execFile)(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot, timeout: 60_000 }).then(
@@ -57,12 +66,12 @@ async function stopServer() {
 }
 
 async function podWorks(name: string) {
-  await until(`${name} Running on worker-1`, async () => (await c.kubectl(['get', 'pod', name, '-o', 'jsonpath={.spec.nodeName} {.status.phase}'], { allowFail: true })).stdout === 'worker-1 Running');
-  await until(`logs of ${name} through the API server`, async () => (await c.kubectl(['logs', name], { allowFail: true })).stdout === `hello from ${name}\n`);
-  await until(`exec in ${name}`, async () => (await c.kubectl(['exec', name, '--', 'echo', 'exec-ok'], { allowFail: true })).stdout === 'exec-ok\n');
+  await until(`${name} Running on worker-1`, async () => (await kubectl(['get', 'pod', name, '-o', 'jsonpath={.spec.nodeName} {.status.phase}'])).stdout === 'worker-1 Running');
+  await until(`logs of ${name} through the API server`, async () => (await kubectl(['logs', name])).stdout === `hello from ${name}\n`);
+  await until(`exec in ${name}`, async () => (await kubectl(['exec', name, '--', 'echo', 'exec-ok'])).stdout === 'exec-ok\n');
 }
 
-const workerReady = () => until('worker-1 Ready', async () => (await c.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], { allowFail: true })).stdout === 'True');
+const workerReady = () => until('worker-1 Ready', async () => (await kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True');
 
 before(async () => {
   if (skip) return;
@@ -71,15 +80,20 @@ before(async () => {
   agentDir = await mkdtemp(join(tmpdir(), 'gifee-worker-ca-'));
   const imp = await gifee(['images', 'import', '--data-dir', agentDir, images.busybox]);
   assert.equal(imp.code, 0, imp.out);
+  originalToken = (await readFile(join(c.dataDir, 'node-token'), 'utf8')).trim();
+  startAgent(['--token-file', join(c.dataDir, 'node-token')]);
+});
+
+function startAgent(tokenArgs: string[]) {
   // The bundle is asked for every second here (a minute by default).
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], {
+  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, ...tokenArgs, '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIFEE_CA_REFRESH_MS: '1000' },
   });
   agent.stdout!.on('data', (d) => (agentLog += d));
   agent.stderr!.on('data', (d) => (agentLog += d));
-});
+}
 
 after(async () => {
   if (agent && agent.exitCode === null && agent.signalCode === null) {
@@ -134,9 +148,23 @@ test('a joined worker survives rotate-ca and --finish: it takes the new bundle, 
   await c.kubectl(['delete', 'pod', 'before', 'after', '--grace-period=1', '--wait=false']);
 
   // SIGTERM: the agent (its CA refresh timer and all) exits promptly.
+  await stopAgent();
+  // Started again as a unit file would, with the join token it was first given: its CA hash is the
+  // old CA's, but the bundle the agent holds verifies the server, so it carries on.
+  assert.notEqual((await readFile(join(c.dataDir, 'node-token'), 'utf8')).trim(), originalToken, "the server's token carries the new CA's hash");
+  const before = agentLog.split('node agent ready').length;
+  startAgent(['--token', originalToken]);
+  await until('the agent is back', async () => agentLog.split('node agent ready').length > before);
+  assert.equal(agent!.exitCode, null, agentLog.slice(-2000));
+  assert.match(agentLog, /join token's CA hash is not the cluster's bundle any more/);
+  await workerReady();
+  await stopAgent();
+});
+
+async function stopAgent() {
   const t = Date.now();
   agent!.kill('SIGTERM');
   const exited = await Promise.race([new Promise((r) => agent!.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 30_000).unref())]);
   assert.ok(exited, `the agent did not exit within 30 s of SIGTERM:\n${agentLog.slice(-3000)}`);
   assert.ok(Date.now() - t < 30_000);
-});
+}

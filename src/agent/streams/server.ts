@@ -28,7 +28,7 @@ import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-
 import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
 import type { StreamAuthorizer } from './auth.js';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { type KubeletStatsEndpoints, STATS_PATHS, serveStats } from './stats-endpoints.js';
 
 /** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
@@ -84,6 +84,14 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   server.on('connection', (socket: Duplex) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
+  });
+  // Connections whose client certificate did not verify: a kept-alive one would go on being refused
+  // (its handshake is not made again) after setClientCA brought the CA that signed it.
+  const unverified = new Set<TLSSocket>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.authorized || Object.keys(socket.getPeerCertificate() ?? {}).length === 0) return;
+    unverified.add(socket);
+    socket.once('close', () => unverified.delete(socket));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
@@ -214,6 +222,9 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
     setClientCA: (ca) => {
       clientCA = ca;
       server.setSecureContext({ ...identityNow, ca: clientCA });
+      // Refused with the old CAs: cut, so the client connects again and is checked against the new ones.
+      for (const s of unverified) s.destroy();
+      unverified.clear();
     },
     close: async () => {
       for (const s of upgraded) s.destroy();
