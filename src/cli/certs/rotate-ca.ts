@@ -4,7 +4,7 @@
 //     ca-previous.crt, so the trust bundle (what the server's clients, node agents and kubeconfigs
 //     get, see Pki.trust) is new + old; every leaf the old CA signed is reissued by the new one.
 //   rotate-ca --finish: once every client has the bundle (a restarted server rewrote its
-//     kubeconfigs; joined agents were given it), the old CA is dropped from the bundle.
+//     kubeconfigs; joined agents took it from /cacerts, cli/ca-bundle.ts), the old CA is dropped.
 // Each step writes whole files (temporary file, then rename) in an order where every moment's PKI is
 // usable, and the command can be run again to finish a step cut short:
 //   1. ca-next.{key,crt} (the new CA), ca-cross.crt (the new CA cross-signed by the old one: the
