@@ -55,6 +55,8 @@ test('acceptCaBundle: takes the rotated bundle through the cross-signed certific
   assert.match((acceptCaBundle(oldCa.cert, leafOld.cert, [x(leafOld.cert)]) as { why: string }).why, /not a CA certificate/);
   assert.ok(!acceptCaBundle(oldCa.cert, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', [x(leafOld.cert)]).ok);
   assert.match((acceptCaBundle(oldCa.cert, 'hello', [x(leafOld.cert)]) as { why: string }).why, /no certificate/);
+  assert.match((acceptCaBundle(oldCa.cert, `${oldCa.cert}-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n`, [x(leafOld.cert)]) as { why: string }).why, /not a certificate/);
+  assert.match((acceptCaBundle(oldCa.cert, oldCa.cert + oldCa.key, [x(leafOld.cert)]) as { why: string }).why, /not a certificate/);
   assert.match((acceptCaBundle(oldCa.cert, oldCa.cert + ' '.repeat(MAX_BUNDLE_BYTES), [x(leafOld.cert)]) as { why: string }).why, /larger than/);
   // A bundle that would not verify the server it came from (it would cut the agent off).
   assert.match((acceptCaBundle(during, newCa.cert, [x(leafOld.cert)]) as { why: string }).why, /signed the server's certificate/);

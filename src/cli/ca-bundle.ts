@@ -50,6 +50,8 @@ export function acceptCaBundle(current: string, offered: string, peerChain: X509
     return { ok: false, why: `a certificate does not parse: ${(e as Error).message}` };
   }
   if (certs.length === 0) return { ok: false, why: 'the bundle holds no certificate' };
+  // Every block must be one: a mangled one is not skipped over.
+  if ((offered.match(/-----BEGIN /g) ?? []).length !== certs.length) return { ok: false, why: 'a PEM block in the bundle is not a certificate' };
   if (certs.length > MAX_BUNDLE_CERTS) return { ok: false, why: `the bundle holds ${certs.length} certificates, more than ${MAX_BUNDLE_CERTS}` };
   const known = new Set(trusted.map((c) => c.fingerprint256));
   for (const c of certs) {
