@@ -115,6 +115,8 @@ export interface Agent {
   stop(): Promise<void>;
   /** Switch the agent's port to a renewed serving certificate without a restart. */
   setServingCertificate(cert: string, key: string): void;
+  /** Check the API server's client certificate against a new CA bundle (a CA rotation) from the next connection on. */
+  setClientCA(ca: string): void;
 }
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
@@ -348,6 +350,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ingress: ingress ? { httpPort: ingress.httpPort, httpsPort: ingress.httpsPort } : undefined,
     csi,
     setServingCertificate: (cert, key) => streams.setServingCertificate(cert, key),
+    setClientCA: (ca) => streams.setClientCA(ca),
     stop: async () => {
       eviction.stop();
       imageGc.stop();

@@ -216,10 +216,29 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   let ca: string;
   if (join_) {
     if (!join_.caHash) log.warn("the join token carries no CA hash: trusting the server's CA on first use");
-    ca = await fetchClusterCA(pool.servers, join_.caHash);
+    ca = await fetchClusterCA(pool.servers, join_.caHash).catch(async (e: Error) => {
+      // The cluster's CA was rotated since the token was made (its bundle has another hash): an agent
+      // that joined before carries on if the bundle it holds verifies the server and vouches for the new one.
+      const held = existsSync(caFile) ? await readFile(caFile, 'utf8') : undefined;
+      if (!(e instanceof UsageError) || !held) throw e;
+      const { CaBundleRefresher } = await import('./ca-bundle.js');
+      const r = new CaBundleRefresher({ servers: () => pool.servers, current: held, file: caFile, onChange: () => undefined, log });
+      const outcome = await r.refresh().catch(() => 'unreachable' as const);
+      if (outcome !== 'changed' && outcome !== 'same') throw e;
+      log.warn("the join token's CA hash is not the cluster's bundle any more (a CA rotation): carrying on with the bundle this node held, refreshed from the server");
+      return r.bundle;
+    });
     await writeFile(caFile, ca, { mode: 0o644 });
   } else if (existsSync(caFile)) ca = await readFile(caFile, 'utf8');
   else throw new UsageError('gifee agent: --token (or --token-file) is required to join: the server writes it to DATA/node-token');
+  // The cluster's CA bundle, asked for now and every minute over TLS verified with the one held
+  // (ca-bundle.ts): a CA rotation on the servers reaches this agent without a new join.
+  const { CaBundleRefresher } = await import('./ca-bundle.js');
+  let onCa: (bundle: string) => Promise<void> | void = (bundle) => {
+    ca = bundle;
+  };
+  const caRefresher = new CaBundleRefresher({ servers: () => pool.servers, current: ca, file: caFile, onChange: (bundle) => onCa(bundle), log });
+  if (!join_) await caRefresher.refresh().catch((e: Error) => log.warn('cannot refresh the CA bundle', { err: e.message }));
   // The client certificate: the stored one while valid, else one asked for with the bootstrap token.
   let clientPair = await ni.loadValidPair(pkiDir, ni.CLIENT_FILE, ca, commonName);
   if (!clientPair) {
@@ -231,10 +250,12 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
     await ni.storePair(pkiDir, ni.CLIENT_FILE, clientPair);
     log.info('this node has its own client certificate', { user: commonName });
   }
-  const { RotatingCredentials } = await import('../client/rotating-credentials.js');
+  const { RotatingCredentials, RotatingCa } = await import('../client/rotating-credentials.js');
   const credentials = new RotatingCredentials(clientPair.cert, clientPair.key);
+  // The CA bundle every client of this agent verifies servers with: a refreshed one reaches them all.
+  const trust = new RotatingCa(ca);
   const { RestClient } = await import('../client/rest.js');
-  const client = new RestClient({ server, pool, ca, rotating: credentials, userAgent: `gifee-agent/${nodeName} (certificates)` });
+  const client = new RestClient({ server, pool, ca, rotating: credentials, rotatingCa: trust, userAgent: `gifee-agent/${nodeName} (certificates)` });
   await up.checkServerSkew(client, log);
   const { discoverServers } = await import('../client/server-discovery.js');
   const discovery = discover
@@ -251,7 +272,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   }
   const { startAgent } = await import('../agent/agent.js');
   const agent = await startAgent({
-    client: { server, pool, ca, rotating: credentials },
+    client: { server, pool, ca, rotating: credentials, rotatingCa: trust },
     dataDir: o.dataDir,
     nodeName,
     nodeIP,
@@ -290,10 +311,14 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   });
   clientRotator.start();
   rotators.push(clientRotator);
+  let servingRotator: InstanceType<typeof ni.CertificateRotator> | undefined;
   const startServingRotation = (current: CertPair) => {
     const r = new ni.CertificateRotator({ what: 'serving certificate', current, renew: () => ni.requestServingCertificate(client, nodeName, nodeIP), use: useServing, log });
     r.start();
     rotators.push(r);
+    servingRotator = r;
+    // Issued by a CA that signs no more (the bundle changed while it was asked for): renewed at once.
+    if (!ni.signedByFirst(ca, current.cert)) r.renewNow();
   };
   if (!temporary) startServingRotation(servingPair);
   else {
@@ -315,6 +340,19 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
       }
     })();
   }
+  // A new CA bundle: every client and the port's client CA take it; certificates the signing CA
+  // (the bundle's first) did not issue are renewed now, before the old CA stops being trusted.
+  const renewIfSignerChanged = () => {
+    for (const r of [clientRotator, servingRotator]) if (r && !ni.signedByFirst(ca, r.current.cert)) r.renewNow();
+  };
+  onCa = (bundle) => {
+    ca = bundle;
+    trust.set(bundle);
+    agent.setClientCA(bundle);
+    renewIfSignerChanged();
+  };
+  renewIfSignerChanged();
+  caRefresher.start();
   const refused = new Set(o.refusedBuilds ?? []);
   const upgrade = up.watchUpgradeTarget({ client, nodeName, log, refused });
   const switchTo = await new Promise<{ path: string; version: string } | undefined>((resolve) => {
@@ -323,6 +361,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
       process.off('SIGTERM', onTerm);
       log.info(target ? 'stopping to switch to another build' : 'shutting down', why);
       upgrade.stop();
+      await caRefresher.stop();
       for (const r of rotators) r.stop();
       discovery?.stop();
       await agent.stop().catch(() => undefined);

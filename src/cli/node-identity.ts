@@ -25,7 +25,7 @@ const KUBELET_SERVING = 'kubernetes.io/kubelet-serving';
 /** expirationSeconds asked for: none, so the signer's own (one year), as the kubelet does. */
 const requestedSeconds = (): number | undefined => undefined;
 
-/** A stored pair, if it is still valid, issued by this CA and for this subject. */
+/** A stored pair, if it is still valid, issued by a CA of this bundle (two during a CA rotation) and for this subject. */
 export async function loadValidPair(pkiDir: string, name: string, caPem: string, commonName: string, now = Date.now()): Promise<CertPair | undefined> {
   const crt = join(pkiDir, `${name}.crt`);
   const key = join(pkiDir, `${name}.key`);
@@ -33,13 +33,26 @@ export async function loadValidPair(pkiDir: string, name: string, caPem: string,
   try {
     const pair = { cert: await readFile(crt, 'utf8'), key: await readFile(key, 'utf8') };
     const c = new X509Certificate(pair.cert);
-    const ca = new X509Certificate(caPem);
-    if (!c.checkIssued(ca) || !c.verify(ca.publicKey)) return undefined;
+    const { parseBundle } = await import('./ca-bundle.js');
+    if (!parseBundle(caPem).some((ca) => c.checkIssued(ca) && c.verify(ca.publicKey))) return undefined;
     if (Date.parse(c.validTo) <= now + 60_000 || Date.parse(c.validFrom) > now + 600_000) return undefined;
     if (!/(^|\n)CN=(.*)$/m.test(c.subject) || /(?:^|\n)CN=(.*)$/m.exec(c.subject)?.[1] !== commonName) return undefined;
     return pair;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the first CA of a bundle (the one that signs: Pki.trust puts it first) issued this certificate. */
+export function signedByFirst(bundle: string, certPem: string): boolean {
+  try {
+    const m = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(bundle);
+    if (!m) return false;
+    const ca = new X509Certificate(m[0]);
+    const c = new X509Certificate(certPem);
+    return c.checkIssued(ca) && c.verify(ca.publicKey);
+  } catch {
+    return false;
   }
 }
 
@@ -86,6 +99,7 @@ export function renewalTime(certPem: string, random = Math.random()): number {
 export class CertificateRotator {
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private rotating = false;
 
   constructor(private o: { what: string; current: CertPair; renew: () => Promise<CertPair>; use: (pair: CertPair) => Promise<void> | void; log: Logger; retryMs?: number }) {}
 
@@ -96,6 +110,18 @@ export class CertificateRotator {
   stop() {
     this.stopped = true;
     clearTimeout(this.timer);
+  }
+
+  /** The certificate held now. */
+  get current(): CertPair {
+    return this.o.current;
+  }
+
+  /** Renew now, not at the planned time (the cluster's signing CA changed); a renewal under way is left to finish. */
+  renewNow() {
+    if (this.stopped || this.rotating) return;
+    clearTimeout(this.timer);
+    void this.rotate();
   }
 
   private schedule(ms: number) {
@@ -110,6 +136,7 @@ export class CertificateRotator {
   }
 
   private async rotate() {
+    this.rotating = true;
     try {
       this.o.log.info('renewing a certificate', { what: this.o.what });
       const pair = await this.o.renew();
@@ -121,6 +148,8 @@ export class CertificateRotator {
     } catch (e) {
       this.o.log.warn('renewing a certificate failed; retrying', { what: this.o.what, err: (e as Error).message });
       this.schedule(this.o.retryMs ?? 30_000);
+    } finally {
+      this.rotating = false;
     }
   }
 }

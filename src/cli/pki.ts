@@ -18,6 +18,11 @@ export interface Pki {
   ca: CertPair;
   /** The CA certificates to trust (PEM): the signing CA's, and during a CA rotation the previous one's (certs/rotate-ca.ts). */
   trust: string;
+  /**
+   * Sent after the serving certificate during a CA rotation: the new CA cross-signed by the old one
+   * (CROSS_CA_FILE), so clients that trust only the old CA still verify the server; '' otherwise.
+   */
+  chain: string;
   server: CertPair;
   admin: CertPair;
   /** The service account token signing key pair (PEM: PKCS#8 private, SPKI public; ES256). */
@@ -67,6 +72,50 @@ export async function createCa(commonName = 'gifee-ca'): Promise<CertPair> {
   });
   return { cert: cert.toString('pem') + '\n', key: await keyPem(keys.privateKey) };
 }
+
+/**
+ * The new CA's certificate signed by the old CA: same subject, key and key identifier, issued by the
+ * old CA (for the new one's lifetime, capped at the old one's). A leaf of the new CA then verifies
+ * through it for a client that trusts the old CA only, and directly for one that trusts the new CA.
+ */
+export async function crossSign(oldCa: CertPair, newCaCert: string): Promise<string> {
+  const x = await x509();
+  const next = new x.X509Certificate(newCaCert);
+  const old = new x.X509Certificate(oldCa.cert);
+  const ski = next.getExtension(x.SubjectKeyIdentifierExtension);
+  const notAfter = new Date(Math.min(next.notAfter.getTime(), old.notAfter.getTime()));
+  const cert = await x.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: next.subject,
+    issuer: old.subject,
+    notBefore: next.notBefore,
+    notAfter,
+    signingKey: await importKey(oldCa.key),
+    publicKey: next.publicKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x.BasicConstraintsExtension(true, undefined, true),
+      new x.KeyUsagesExtension(x.KeyUsageFlags.keyCertSign | x.KeyUsageFlags.cRLSign | x.KeyUsageFlags.digitalSignature, true),
+      ...(ski ? [ski] : [await x.SubjectKeyIdentifierExtension.create(next.publicKey)]),
+      await x.AuthorityKeyIdentifierExtension.create(old, false),
+    ],
+  });
+  return cert.toString('pem') + '\n';
+}
+
+/** Whether `cross` is `ca`'s key and subject signed by `previous` (what crossSign makes). */
+export function isCrossSigned(cross: string, ca: string, previous: string): boolean {
+  try {
+    const c = new X509Certificate(cross);
+    const n = new X509Certificate(ca);
+    const o = new X509Certificate(previous);
+    return c.ca && c.subject === n.subject && samePublicKey(c, n) && c.checkIssued(o) && c.verify(o.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+export const samePublicKey = (a: X509Certificate, b: X509Certificate) => a.publicKey.export({ type: 'spki', format: 'der' }).equals(b.publicKey.export({ type: 'spki', format: 'der' }));
 
 export interface IssueOptions {
   commonName: string;
@@ -169,6 +218,17 @@ export async function withPreviousCa(pkiDir: string, caPem: string): Promise<str
 
 /** The old CA's certificate while a CA rotation is under way: trusted, no longer signing. */
 export const PREVIOUS_CA_FILE = 'ca-previous.crt';
+/** While a CA rotation is under way: the new CA cross-signed by the old one (crossSign), served after the leaf. */
+export const CROSS_CA_FILE = 'ca-cross.crt';
+
+/** CROSS_CA_FILE while PREVIOUS_CA_FILE is there and it is the signing CA's key signed by that one; else ''. */
+export async function crossChain(pkiDir: string, caPem: string): Promise<string> {
+  const previous = join(pkiDir, PREVIOUS_CA_FILE);
+  const cross = join(pkiDir, CROSS_CA_FILE);
+  if (!existsSync(previous) || !existsSync(cross)) return '';
+  const pem = await readFile(cross, 'utf8');
+  return isCrossSigned(pem, caPem, await readFile(previous, 'utf8')) ? pem : '';
+}
 
 /** The PKI under DIR/pki: created on first start, reused after (the server cert is reissued if it misses a name). */
 export async function ensurePki(dataDir: string, extraHosts: string[] = []): Promise<Pki> {
@@ -183,7 +243,7 @@ export async function ensurePki(dataDir: string, extraHosts: string[] = []): Pro
   }
   const admin = await loadOrCreate(dir, 'admin', () => issueCert(ca, { commonName: 'system:admin', organizations: ['system:masters'], usage: 'client', years: 10 }));
   const serviceAccount = await ensureServiceAccountKey(dir);
-  return { ca, trust: await withPreviousCa(dir, ca.cert), server, admin, serviceAccount };
+  return { ca, trust: await withPreviousCa(dir, ca.cert), chain: await crossChain(dir, ca.cert), server, admin, serviceAccount };
 }
 
 /** sa.key / sa.pub: the key pair that signs service account tokens (Kubernetes' --service-account-key-file), reused when present. */

@@ -261,7 +261,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
       store,
       host: cfg.bindAddress,
       port: cfg.port,
-      tls: { cert: pki.server.cert, key: pki.server.key, clientCA: pki.trust },
+      // During a CA rotation the new CA cross-signed by the old one follows the certificate (pki.chain).
+      tls: { cert: pki.server.cert + pki.chain, key: pki.server.key, clientCA: pki.trust },
       log: logger('apiserver'),
       serverJoin,
       compactionIntervalMs: cfg.compactionIntervalMs,
@@ -393,7 +394,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
   // Leaf certificates are renewed while the server runs (at 80% of their lifetime), and swapped in live.
   {
     const [{ LeafRotator }, { serverLeaves }, { DEFAULT_LEAF_CERT_VALIDITY_MS }] = await Promise.all([import('./certs/leaf-rotation.js'), import('./certs/server-leaves.js'), import('./cert-rotation-flags.js')]);
-    const leaves = serverLeaves({ ca: pki.ca, server: pki.server, kubeletClient: identities.kubeletClient, api: apiServer, components: componentsLeaves, agent: agentLeaves });
+    const leaves = serverLeaves({ ca: pki.ca, server: pki.server, serverChain: pki.chain, kubeletClient: identities.kubeletClient, api: apiServer, components: componentsLeaves, agent: agentLeaves });
     const rotator = new LeafRotator({ pkiDir: join(cfg.dataDir, 'pki'), leaves, policy: { validityMs: cfg.leafCertValidityMs ?? DEFAULT_LEAF_CERT_VALIDITY_MS }, log: log.child({ component: 'cert-rotation' }) });
     rotator.start();
     // Stopped before the clients and the API server: a renewal under way is written whole first.

@@ -4,7 +4,7 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import type { RotatingCredentials } from './rotating-credentials.js';
+import type { RotatingCa, RotatingCredentials } from './rotating-credentials.js';
 import type { KObject } from '../api/kind.js';
 import { hostOf, recordRestRequest } from './rest-metrics.js';
 import { ServerPool } from './server-pool.js';
@@ -26,6 +26,8 @@ export interface ClientConfig {
   token?: string;
   /** A client certificate that may be renewed while in use (takes the place of cert/key). */
   rotating?: RotatingCredentials;
+  /** A CA bundle that may be replaced while in use (takes the place of ca). */
+  rotatingCa?: RotatingCa;
   userAgent?: string;
   /** Give up on a request (not a watch) that has not completed in this long; none by default. */
   requestTimeoutMs?: number;
@@ -89,6 +91,7 @@ type Lane = 'request' | 'watch';
 export class RestClient {
   private agents: Record<Lane, https.Agent>;
   private agentGeneration = 0;
+  private caGeneration = 0;
   /** The servers this client fails over between (one server: a pool of one, which changes nothing). */
   readonly pool: ServerPool;
   /** The configuration, carrying the pool: a client made from a copy of it shares the servers' health. */
@@ -103,14 +106,17 @@ export class RestClient {
   private makeAgents(): Record<Lane, https.Agent> {
     const pair = this.config.rotating?.current ?? { cert: this.config.cert, key: this.config.key };
     this.agentGeneration = this.config.rotating?.generation ?? 0;
-    const agent = (maxSockets: number) => new https.Agent({ ca: this.config.ca, cert: pair.cert, key: pair.key, keepAlive: true, maxSockets });
+    this.caGeneration = this.config.rotatingCa?.generation ?? 0;
+    const ca = this.config.rotatingCa?.current ?? this.config.ca;
+    const agent = (maxSockets: number) => new https.Agent({ ca, cert: pair.cert, key: pair.key, keepAlive: true, maxSockets });
     return { request: agent(REQUEST_SOCKETS), watch: agent(WATCH_SOCKETS) };
   }
 
-  /** The connection pool for the current certificate: a renewed one gets new pools, and the old ones' connections (watches too) are cut, so they reconnect as the new certificate. */
+  /** The connection pool for the current certificate and CA bundle: a renewed one gets new pools, and the old ones' connections (watches too) are cut, so they reconnect as the new certificate. */
   private currentAgent(lane: Lane): https.Agent {
     const r = this.config.rotating;
-    if (r && r.generation !== this.agentGeneration) {
+    const t = this.config.rotatingCa;
+    if ((r && r.generation !== this.agentGeneration) || (t && t.generation !== this.caGeneration)) {
       const old = this.agents;
       this.agents = this.makeAgents();
       old.request.destroy();

@@ -24,3 +24,27 @@ export class RotatingCredentials {
     this.gen++;
   }
 }
+
+/**
+ * A CA bundle that can be replaced while clients use it (a joined agent taking the cluster's new
+ * bundle during a CA rotation, cli/ca-bundle.ts): every RestClient whose config holds it verifies
+ * servers with the new bundle from its next connections on, whatever it authenticates with.
+ */
+export class RotatingCa {
+  private gen = 0;
+
+  constructor(private bundle: string) {}
+
+  get current(): string {
+    return this.bundle;
+  }
+
+  get generation(): number {
+    return this.gen;
+  }
+
+  set(bundle: string) {
+    this.bundle = bundle;
+    this.gen++;
+  }
+}

@@ -40,7 +40,8 @@ export async function startSidecarIdentity(o: { nodeClient: RestClient; server: 
   const account = o.account ?? STORAGE_SIDECARS_SERVICE_ACCOUNT;
   const first = await requestSidecarToken(o.nodeClient, o.nodeName, account);
   // The node's pool of API servers: the sidecars fail over with the agent.
-  const config: ClientConfig = { server: o.server, pool: o.nodeClient.pool, ca: o.ca, token: first.token, userAgent: `gifee-agent/${o.nodeName} (${o.purpose ?? 'storage sidecars'})` };
+  // The node's CA bundle too, refreshed during a CA rotation (a joined agent's, cli/ca-bundle.ts).
+  const config: ClientConfig = { server: o.server, pool: o.nodeClient.pool, ca: o.ca, rotatingCa: o.nodeClient.config.rotatingCa, token: first.token, userAgent: `gifee-agent/${o.nodeName} (${o.purpose ?? 'storage sidecars'})` };
   const client = new RestClient(config);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

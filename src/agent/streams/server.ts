@@ -28,7 +28,7 @@ import { BadTarget, parseRequestTarget, preview } from '../../util/http/request-
 import { cutSilentConnections, DEFAULT_READ_TIMEOUTS, readTimeoutOptions, type ReadTimeouts } from '../../util/http/server-timeouts.js';
 import { limitConnections, type ConnectionLimits } from '../../util/http/connection-limits.js';
 import type { StreamAuthorizer } from './auth.js';
-import type { SecureContext } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { type KubeletStatsEndpoints, STATS_PATHS, serveStats } from './stats-endpoints.js';
 
 /** Slow-client timeouts and connection caps; only the API server (and health checks) should ever connect. */
@@ -58,6 +58,8 @@ export interface StreamServer {
   close(): Promise<void>;
   /** Serve a renewed certificate from now on (new connections; open ones keep theirs). */
   setServingCertificate(cert: string, key: string): void;
+  /** Check client certificates against a new CA bundle from the next handshake on (a CA rotation). */
+  setClientCA(ca: string): void;
 }
 
 export async function startStreamServer(o: StreamServerOptions): Promise<StreamServer> {
@@ -69,6 +71,9 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   const limits = { ...DEFAULT_STREAM_LIMITS, ...o.limits };
   // Header and body timeouts end once a request is in: a followed log or an exec stream is never cut by them.
   const identity = 'sni' in o.tls ? { SNICallback: o.tls.sni } : { cert: o.tls.cert, key: o.tls.key };
+  // What setSecureContext is given again when either the certificate or the client CA changes.
+  let identityNow: { cert?: string; key?: string } = 'sni' in o.tls ? {} : { cert: o.tls.cert, key: o.tls.key };
+  let clientCA = o.tls.clientCA;
   const server = https.createServer({ ...identity, ca: o.tls.clientCA, requestCert: true, rejectUnauthorized: false, ...readTimeoutOptions(limits) }, (req, res) => void handleRequest(req, res).catch((e) => lastResort(req, e, () => sendStatus(res, 500, 'internal error'))));
   limitConnections(server, limits);
   cutSilentConnections(server, limits.headerTimeoutMs);
@@ -79,6 +84,14 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   server.on('connection', (socket: Duplex) => {
     connections.add(socket);
     socket.once('close', () => connections.delete(socket));
+  });
+  // Connections whose client certificate did not verify: a kept-alive one would go on being refused
+  // (its handshake is not made again) after setClientCA brought the CA that signed it.
+  const unverified = new Set<TLSSocket>();
+  server.on('secureConnection', (socket: TLSSocket) => {
+    if (socket.authorized || Object.keys(socket.getPeerCertificate() ?? {}).length === 0) return;
+    unverified.add(socket);
+    socket.once('close', () => unverified.delete(socket));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
@@ -202,7 +215,17 @@ export async function startStreamServer(o: StreamServerOptions): Promise<StreamS
   log.info('stream server listening', { port });
   return {
     port,
-    setServingCertificate: (cert, key) => server.setSecureContext({ cert, key, ca: o.tls.clientCA }),
+    setServingCertificate: (cert, key) => {
+      identityNow = { cert, key };
+      server.setSecureContext({ ...identityNow, ca: clientCA });
+    },
+    setClientCA: (ca) => {
+      clientCA = ca;
+      server.setSecureContext({ ...identityNow, ca: clientCA });
+      // Refused with the old CAs: cut, so the client connects again and is checked against the new ones.
+      for (const s of unverified) s.destroy();
+      unverified.clear();
+    },
     close: async () => {
       for (const s of upgraded) s.destroy();
       for (const ws of [...channelWss.clients, ...tunnelWss.clients]) ws.terminate();

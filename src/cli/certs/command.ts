@@ -22,9 +22,11 @@ export const CERTS_HELP = `gifee certs check [--data-dir DIR] [-o table|json|yam
 gifee certs rotate-ca [--data-dir DIR] [--finish]
     On a stopped server: a new cluster CA signs from now on and reissues every leaf certificate the
     old one signed; the old CA stays trusted (DATA/pki/ca-previous.crt) beside the new one, in the
-    bundle the server's clients and the kubeconfigs it writes get. Start the server, give the new
-    kubeconfig and DATA/node-token to users and joined agents, then stop it and run
-    rotate-ca --finish: the old CA is no longer trusted. Run again to resume a rotation cut short.`;
+    bundle the server's clients and the kubeconfigs it writes get; until then the server also sends
+    the new CA cross-signed by the old one, so clients that trust the old CA alone still verify it.
+    Start the server, give the new kubeconfig to users (joined agents take the bundle and renew their
+    certificates within a minute or two), then stop it and run rotate-ca --finish: the old CA is no
+    longer trusted. Run again to resume a rotation cut short.`;
 
 export async function certsCommand(argv: string[], defaultDataDir: string): Promise<void> {
   const [sub, ...rest] = argv;
@@ -86,7 +88,7 @@ async function rotateCaCommand(argv: string[], defaultDataDir: string): Promise<
     }
     const r = await rotateCa(dir);
     console.log(`the new CA (${r.newCa.replace(/\n/g, ', ')}) signs from now on; reissued ${r.reissued.length} certificates${r.reissued.length ? `: ${r.reissued.join(', ')}` : ''}`);
-    console.log('both CAs are trusted until `gifee certs rotate-ca --finish`: start the server (it rewrites its kubeconfigs and DATA/node-token with both), hand them out, then stop it and finish');
+    console.log('both CAs are trusted until `gifee certs rotate-ca --finish`: start the server (it rewrites its kubeconfigs and DATA/node-token with both), hand them out, let joined agents take the bundle and renew their certificates (a minute or two), then stop it and finish');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') throw new UsageError(`no PKI in ${dir}: pass the server's --data-dir (gifee up's is the default)`);

@@ -8,7 +8,8 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { componentCerts, ensureFrontProxyPki, ensureNodeClientCert, ensurePki, keyMatches, PREVIOUS_CA_FILE } from '../pki.js';
+import { componentCerts, CROSS_CA_FILE, ensureFrontProxyPki, ensureNodeClientCert, ensurePki, keyMatches, PREVIOUS_CA_FILE } from '../pki.js';
+import tls from 'node:tls';
 import { finishCaRotation, rotateCa } from './rotate-ca.js';
 
 const pem = (dir: string, name: string) => readFile(join(dir, 'pki', `${name}.crt`), 'utf8');
@@ -80,6 +81,58 @@ test('rotate-ca resumes a run cut short between the new CA and its leaves; --fin
     assert.ok(r.reissued.includes('server'));
     assert.ok(signedBy(await pem(dir, 'server'), next.cert));
     await finishCaRotation(p);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** Whether a client trusting `ca` alone completes a verified handshake with a server presenting `cert` (a chain). */
+async function handshake(cert: string, key: string, ca: string): Promise<boolean> {
+  const server = tls.createServer({ cert, key }, (s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as { port: number }).port;
+    return await new Promise<boolean>((resolve) => {
+      const s = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+        resolve(s.authorized);
+        s.destroy();
+      });
+      s.on('error', () => resolve(false));
+    });
+  } finally {
+    server.close();
+  }
+}
+
+test('during a CA rotation the server certificate comes with the new CA cross-signed by the old one: clients trusting either CA alone verify it', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gifee-rotate-ca-'));
+  try {
+    const before = await ensurePki(dir);
+    assert.equal(before.chain, '');
+    const oldCa = before.ca.cert;
+    await rotateCa(join(dir, 'pki'));
+    const during = await ensurePki(dir);
+    const newCa = during.ca.cert;
+    assert.notEqual(during.chain, '');
+    const cross = new X509Certificate(during.chain);
+    assert.ok(cross.ca);
+    assert.equal(cross.subject, new X509Certificate(newCa).subject);
+    assert.ok(signedBy(during.chain, oldCa), 'the cross-signed certificate is signed by the old CA');
+    // The new leaf alone verifies with the new CA only; with the cross-signed certificate after it, with either.
+    assert.equal(await handshake(during.server.cert, during.server.key, oldCa), false);
+    assert.equal(await handshake(during.server.cert + during.chain, during.server.key, oldCa), true);
+    assert.equal(await handshake(during.server.cert + during.chain, during.server.key, newCa), true);
+    assert.equal(await handshake(during.server.cert + during.chain, during.server.key, during.trust), true);
+    // A client trusting some other CA is still refused.
+    const { createCa } = await import('../pki.js');
+    assert.equal(await handshake(during.server.cert + during.chain, during.server.key, (await createCa('other')).cert), false);
+    // A cross-signed file that is not the signing CA's key is not served.
+    await writeFile(join(dir, 'pki', CROSS_CA_FILE), (await createCa('gifee-ca-forged')).cert);
+    assert.equal((await ensurePki(dir)).chain, '');
+    await writeFile(join(dir, 'pki', CROSS_CA_FILE), during.chain);
+    await finishCaRotation(join(dir, 'pki'));
+    assert.equal(existsSync(join(dir, 'pki', CROSS_CA_FILE)), false);
+    assert.equal((await ensurePki(dir)).chain, '');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,10 +4,12 @@
 //     ca-previous.crt, so the trust bundle (what the server's clients, node agents and kubeconfigs
 //     get, see Pki.trust) is new + old; every leaf the old CA signed is reissued by the new one.
 //   rotate-ca --finish: once every client has the bundle (a restarted server rewrote its
-//     kubeconfigs; joined agents were given it), the old CA is dropped from the bundle.
+//     kubeconfigs; joined agents took it from /cacerts, cli/ca-bundle.ts), the old CA is dropped.
 // Each step writes whole files (temporary file, then rename) in an order where every moment's PKI is
 // usable, and the command can be run again to finish a step cut short:
-//   1. ca-next.{key,crt} (the new CA) and ca-previous.crt (the old certificate)
+//   1. ca-next.{key,crt} (the new CA), ca-cross.crt (the new CA cross-signed by the old one: the
+//      server sends it after its certificate, so clients that trust only the old CA still verify
+//      it; the old key is gone after step 2) and ca-previous.crt (the old certificate)
 //   2. ca-next.key → ca.key, ca-next.crt → ca.crt (a cut between them: ca-next.crt is still there)
 //   3. each leaf signed by a CA other than ca.crt, reissued (key, then certificate)
 
@@ -15,7 +17,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CertPair, createCa, issueCert, keyMatches, PREVIOUS_CA_FILE, writePair } from '../pki.js';
+import { type CertPair, CROSS_CA_FILE, createCa, crossSign, issueCert, keyMatches, PREVIOUS_CA_FILE, writePair } from '../pki.js';
 import { reissueOptions } from './reissue.js';
 
 const NEXT = 'ca-next';
@@ -33,7 +35,7 @@ const read = (path: string) => readFile(path, 'utf8');
 async function leafFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir);
   if (names.length > MAX_FILES) throw new Error(`${dir} holds ${names.length} files, more than a gifee PKI`);
-  return names.filter((n) => n.endsWith('.crt') && !['ca.crt', PREVIOUS_CA_FILE, `${NEXT}.crt`, 'front-proxy-ca.crt'].includes(n) && names.includes(n.replace(/\.crt$/, '.key'))).map((n) => n.replace(/\.crt$/, ''));
+  return names.filter((n) => n.endsWith('.crt') && !['ca.crt', PREVIOUS_CA_FILE, CROSS_CA_FILE, `${NEXT}.crt`, 'front-proxy-ca.crt'].includes(n) && names.includes(n.replace(/\.crt$/, '.key'))).map((n) => n.replace(/\.crt$/, ''));
 }
 
 export interface RotateCaResult {
@@ -55,6 +57,8 @@ export async function rotateCa(pkiDir: string): Promise<RotateCaResult> {
     const next = await createCa(`gifee-ca-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`);
     await writeWhole(nextKey, next.key, 0o600);
     await writeWhole(nextCrt, next.cert, 0o644);
+    // Signed with the old key while it is still here (step 2 replaces it).
+    await writeWhole(join(pkiDir, CROSS_CA_FILE), await crossSign({ cert: await read(caCrt), key: await read(caKey) }, next.cert), 0o644);
     await writeWhole(previous, await read(caCrt), 0o644);
   }
   // Step 2 (or its rest).
@@ -95,6 +99,10 @@ export async function finishCaRotation(pkiDir: string): Promise<{ dropped: strin
     const c = new X509Certificate(await read(join(pkiDir, `${name}.crt`)));
     if (!c.ca && c.checkIssued(old) && c.verify(old.publicKey)) throw new Error(`${name}.crt is still signed by the old CA: run gifee certs rotate-ca again to reissue it, then --finish`);
   }
+  // The cross-signed certificate first: a cut between the two leaves a rotation --finish completes.
+  await unlink(join(pkiDir, CROSS_CA_FILE)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
   await unlink(previous);
   return { dropped: old.subject };
 }
