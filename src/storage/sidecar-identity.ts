@@ -54,8 +54,9 @@ export async function startSidecarIdentity(o: { nodeClient: RestClient; server: 
   const refresh = async () => {
     try {
       const t = await requestSidecarToken(o.nodeClient, o.nodeName, account);
-      // The client reads its config per request: later requests and reconnecting watches use the new token.
-      config.token = t.token;
+      // The client reads its own config (a copy of the one it was made with) per request: later
+      // requests and reconnecting watches use the new token.
+      client.config.token = t.token;
       schedule(untilRefresh(t.expiresAt));
     } catch (e) {
       o.log.warn(`could not refresh the token of ${account}; retrying`, { err: e });
