@@ -17,7 +17,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
-import { until as waitUntil } from '../helpers/wait.js';
+import { untilProcessGone, until as waitUntil } from '../helpers/wait.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
@@ -55,14 +55,7 @@ const agentFile = (name: string) => readFile(join(agentDir, 'pki', name), 'utf8'
 async function stopServer() {
   const pid = c.pid;
   process.kill(pid, 'SIGTERM');
-  await until('the server to exit', async () => {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  await untilProcessGone(pid, { timeoutMs: 90_000, intervalMs: 250 });
 }
 
 async function podWorks(name: string) {

@@ -15,7 +15,7 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { parse as parseYaml, stringify } from 'yaml';
 import { cliCommand, kubectlBinary, repoRoot, startCluster, type Cluster } from '../helpers/cluster.js';
-import { until } from '../helpers/wait.js';
+import { until, untilProcessGone } from '../helpers/wait.js';
 
 let c: Cluster;
 
@@ -60,14 +60,7 @@ async function kubectlTrusting(ca: string, name: string, args: string[]): Promis
 async function stopServer() {
   const pid = c.pid;
   process.kill(pid, 'SIGTERM');
-  await until('the server to exit', async () => {
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  await untilProcessGone(pid);
 }
 
 before(async () => {

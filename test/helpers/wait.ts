@@ -23,3 +23,19 @@ export async function until(what: string, fn: () => Promise<boolean>, o: UntilOp
   const context = o.context ? `\n${await o.context()}` : '';
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${context}`);
 }
+
+/** Until no process has this pid any more (a server a test signalled has exited). */
+export function untilProcessGone(pid: number, o: UntilOptions = {}): Promise<void> {
+  return until(
+    `process ${pid} to exit`,
+    async () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    o,
+  );
+}

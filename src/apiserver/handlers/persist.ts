@@ -2,11 +2,10 @@
 // deleted and has no finalizers left is removed from the store instead of updated.
 
 import type { KindDef, KObject } from '../../api/kind.js';
-import type { RequestContext } from '../context.js';
+import { sliceTurn, type RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
-import { sliceTurn } from '../context.js';
 
 /** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
