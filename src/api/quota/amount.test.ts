@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { add, amountsOf, formatAmount, listOf, parseAmount, prettyPrint } from './amount.js';
+import { add, amountsOf, formatAmount, listOf, parseAmount, prettyPrint, releases } from './amount.js';
 
 test('amounts: parsed exactly and printed as Quantity.String() prints them', () => {
   const cases: [string | number, string][] = [
@@ -37,4 +37,17 @@ test('amounts: sums keep the first format and are exact', () => {
   assert.equal(formatAmount(add(a('9223372036854775806'), a('1'))), '9223372036854775807');
   assert.deepEqual(listOf(amountsOf({ pods: '2', cpu: '1500m', junk: 'x' })), { cpu: '1500m', pods: '2' });
   assert.equal(prettyPrint(amountsOf({ pods: '1', cpu: '1' })), 'cpu=1,pods=1');
+});
+
+test('releases: true only when some resource shrinks or goes (what wakes the quota controller)', () => {
+  const cases: [Record<string, string>, Record<string, string>, boolean][] = [
+    [{ pods: '1' }, { pods: '1' }, false],
+    [{ pods: '1' }, { pods: '2' }, false],
+    [{}, { pods: '1' }, false],
+    [{ pods: '1' }, {}, true],
+    [{ pods: '1' }, { pods: '0' }, true],
+    [{ 'requests.cpu': '500m', pods: '1' }, { 'requests.cpu': '250m', pods: '2' }, true],
+    [{ 'requests.storage': '1Gi' }, { 'requests.storage': '1024Mi' }, false],
+  ];
+  for (const [a, b, want] of cases) assert.equal(releases(amountsOf(a), amountsOf(b)), want, `${JSON.stringify(a)} -> ${JSON.stringify(b)}`);
 });

@@ -146,3 +146,9 @@ export function sameAmounts(a: Amounts, b: Amounts): boolean {
   }
   return true;
 }
+
+/** Whether going from a to b gives something back: some resource of a is larger than in b (missing counts as zero). */
+export function releases(a: Amounts, b: Amounts): boolean {
+  for (const [k, v] of a) if (cmp(v, b.get(k) ?? ZERO) > 0) return true;
+  return false;
+}

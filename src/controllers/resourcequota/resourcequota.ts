@@ -1,13 +1,16 @@
 // The resource quota controller: keeps each ResourceQuota's status (hard = spec.hard, used = what
 // the namespace's objects really use) correct. Quota admission charges creates as they happen; this
 // controller recomputes from the shared caches when a quota's spec changes, when an object it
-// tracks appears, goes away or changes its usage (a pod that finishes releases its compute), and on
-// a periodic full resync, which also corrects charges for writes that failed after admission.
+// tracks goes away or gives usage back (a pod that finishes releases its compute), and on a periodic
+// full resync, which also corrects charges for writes that failed after admission. Like Kubernetes'
+// replenishment, it does not recount when an object appears or grows: admission charged that already,
+// and a recount then would read a cache that lacks the creates still in flight (charged, not yet
+// stored) and lower status.used under them, letting concurrent creates overrun the quota.
 // Pods, Services and PersistentVolumeClaims are always watched; other resources named by a quota
 // (secrets, configmaps, count/deployments.apps...) are watched from the first quota that names them.
 
 import type { KObject } from '../../api/kind.js';
-import { type Amounts, addAll, amountsOf, listOf, mask, sameAmounts, ZERO } from '../../api/quota/amount.js';
+import { type Amounts, addAll, amountsOf, listOf, mask, releases, sameAmounts, ZERO } from '../../api/quota/amount.js';
 import { LEGACY_COUNT_NAMES, parseCountName } from '../../api/quota/names.js';
 import { type GroupResource, matchesAllScopes, matchingResources, usageOf } from '../../api/quota/usage.js';
 import { discoverResources, type ServedResource } from '../../client/discovery.js';
@@ -29,7 +32,6 @@ const SYNC_WAIT_MS = 30_000;
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
 const grKey = (gr: GroupResource) => `${gr.group}/${gr.resource}`;
-const usageText = (a: Amounts) => JSON.stringify(listOf(a));
 
 export class ResourceQuotaController extends Controller {
   private quotas: InformerLike;
@@ -69,10 +71,11 @@ export class ResourceQuotaController extends Controller {
     this.watchTracked({ group: '', resource: 'resourcequotas' }, this.quotas);
   }
 
-  /** Changes of a tracked resource wake the quotas of its namespace (updates only when its usage changed). */
+  /** Releases of a tracked resource wake the quotas of its namespace: deletes, and updates that give usage back. */
   private watchTracked(gr: GroupResource, inf: InformerLike) {
     this.watch(inf, (old, o) => {
-      if (old && o && usageText(usageOf(gr, old, this.now())) === usageText(usageOf(gr, o, this.now()))) return undefined;
+      if (!old) return undefined;
+      if (o && !releases(usageOf(gr, old, this.now()), usageOf(gr, o, this.now()))) return undefined;
       const ns = (o ?? old)?.metadata?.namespace;
       return ns ? this.quotaKeys(ns) : undefined;
     });
