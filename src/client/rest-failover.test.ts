@@ -133,7 +133,7 @@ describe('RestClient over two servers', () => {
     const { a, b, client } = await setup();
     // a takes requests and dies before answering, as a server killed mid-request.
     a.handle = (req) => req.socket.destroy();
-    await assert.rejects(client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }), (e: Error & { code?: string }) => typeof e.code === 'string');
+    await assert.rejects(client.create(R.configmaps, 'default', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } }), (e: Error & { code?: string }) => typeof e.code === 'string' && e.message.startsWith(`POST /api/v1/namespaces/default/configmaps on ${a.url}: `));
     assert.equal(a.count('POST', '/api/v1/namespaces/default/configmaps'), 1);
     assert.equal(b.count('POST', '/api/v1/namespaces/default/configmaps'), 0, 'the create may have been applied by a: not repeated');
     // The pool moved to b: the next write goes there.

@@ -84,6 +84,23 @@ export interface WatchEvent {
  * of their own. However many informers a process runs, its requests (lease renewals among them) still
  * find a free connection: watches can never starve them, as client-go's separate streams ensure.
  */
+/** Connection errors already prefixed with their request. */
+const namedErrors = new WeakSet<object>();
+
+/**
+ * A connection failure the client gives up on, prefixed with the request it broke ("PATCH
+ * /api/v1/nodes/n on https://a:6443: socket hang up"): Node's own message names neither, and its
+ * stack ends in the socket, so a log or CLI error would not say which call failed. The same object
+ * is kept (its code and failover tag stay); answers from the server (StatusError) are left alone.
+ */
+function named(e: unknown, method: string, path: string, server?: string): unknown {
+  if (!(e instanceof Error) || e instanceof StatusError || namedErrors.has(e)) return e;
+  namedErrors.add(e);
+  const where = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+  e.message = `${method} ${where}${server ? ` on ${server}` : ''}: ${e.message}`;
+  return e;
+}
+
 const REQUEST_SOCKETS = 64;
 const WATCH_SOCKETS = 256;
 type Lane = 'request' | 'watch';
@@ -192,7 +209,7 @@ export class RestClient {
     let last: unknown;
     for (;;) {
       const server = this.pool.pick(tried);
-      if (server === undefined) throw last;
+      if (server === undefined) throw named(last, method, path);
       tried.add(server);
       let res: IncomingMessage;
       try {
@@ -200,7 +217,7 @@ export class RestClient {
       } catch (e) {
         const f = failoverOf(e, method, signal);
         if (f.markBad) this.pool.failed(server, (e as Error).message);
-        if (!f.retry) throw e;
+        if (!f.retry) throw named(e, method, path, server);
         last = e;
         continue;
       }
@@ -226,7 +243,7 @@ export class RestClient {
         // The connection broke mid-answer: the server got the request.
         const f = failoverOf(reachedServer(e, true), method, signal);
         if (f.markBad) this.pool.failed(server, (e as Error).message);
-        if (!f.retry) throw e;
+        if (!f.retry) throw named(e, method, path, server);
         last = e;
       }
     }

@@ -11,7 +11,8 @@ import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
 import { informerScope, type InformerFactory, type InformerScope } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
-import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
+import { Backoff } from '../../client/backoff.js';
+import { isConflict, isNotFound, type RestClient, StatusError } from '../../client/rest.js';
 import type { Logger } from '../../util/log.js';
 import { bootID, goArch, nodeInfo } from './node-info.js';
 import { pressureConditions, type NodeCondition } from '../eviction/pressure.js';
@@ -32,6 +33,18 @@ export interface NodeOptions {
   onPodCIDR(cidr: string | undefined): void;
 }
 
+/** The longest wait between registration attempts (the kubelet's is 7 s too). */
+const REGISTER_MAX_BACKOFF_MS = 7_000;
+
+/**
+ * Whether a failed registration step may work when tried again: a connection or timeout failure, a
+ * 5xx, 408 or 429. Other answers of the server (401, 403, 422...) and the program's own errors will not.
+ */
+export function mayPass(e: unknown): boolean {
+  if (e instanceof StatusError) return e.code >= 500 || e.code === 408 || e.code === 429;
+  return !(e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError);
+}
+
 const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
 const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -41,6 +54,7 @@ export class NodeRegistration {
   /** A status post repairing a not-Ready mark, while one runs. */
   private repairing?: Promise<unknown>;
   private informers?: InformerScope;
+  private stopped = false;
   private readyCondTime = time();
   /** What the machine says about itself (read once: the runtime's version is a process to run). */
   private info?: ReturnType<typeof nodeInfo>;
@@ -90,26 +104,15 @@ export class NodeRegistration {
     };
   }
 
+  /**
+   * Registers the Node (status and the first lease renewal included), then keeps it alive. Each step
+   * is safe to repeat, so a failure that may be passing (a server killed mid-request, a 5xx, a
+   * timeout) is tried again with back-off until it works or the agent stops, as the kubelet keeps
+   * trying to register: a server that dies while this agent starts must not end the agent.
+   */
   async register() {
     const name = this.o.nodeName;
-    const labels = {
-      'kubernetes.io/hostname': name,
-      'kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': goArch(),
-      'beta.kubernetes.io/os': 'linux',
-      'beta.kubernetes.io/arch': goArch(),
-      ...(this.o.labels ?? {}),
-    };
-    try {
-      await this.client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } } as KObject);
-      this.log.info('node registered', { node: name });
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      await this.client.patch(R.nodes, undefined, name, { metadata: { labels } }, 'merge');
-      this.log.info('node already registered; updated', { node: name });
-    }
-    await this.client.patch(R.nodes, undefined, name, { status: await this.status() }, 'merge', 'status');
-    await this.renewLease();
+    await this.registerNode();
     const renewEveryMs = Math.max(1000, ((this.o.leaseSeconds ?? 40) * 1000) / 4);
     this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.log.warn('lease renewal failed', { err: e })), renewEveryMs);
     this.leaseTimer.unref();
@@ -167,8 +170,47 @@ export class NodeRegistration {
     } catch (e) {
       if (isNotFound(e)) {
         this.log.warn('node object was deleted; registering again');
-        await this.register().catch(logFailure(this.log, 'registering the node again'));
+        await this.registerNode().catch(logFailure(this.log, 'registering the node again'));
       } else this.log.warn('node status update failed', { err: e });
+    }
+  }
+
+  /** One registration pass: the Node created (or its labels updated), its status posted, its lease renewed. */
+  private async registerOnce() {
+    const name = this.o.nodeName;
+    const labels = {
+      'kubernetes.io/hostname': name,
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': goArch(),
+      'beta.kubernetes.io/os': 'linux',
+      'beta.kubernetes.io/arch': goArch(),
+      ...(this.o.labels ?? {}),
+    };
+    try {
+      await this.client.create(R.nodes, undefined, { apiVersion: 'v1', kind: 'Node', metadata: { name, labels } } as KObject);
+      this.log.info('node registered', { node: name });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      await this.client.patch(R.nodes, undefined, name, { metadata: { labels } }, 'merge');
+      this.log.info('node already registered; updated', { node: name });
+    }
+    await this.client.patch(R.nodes, undefined, name, { status: await this.status() }, 'merge', 'status');
+    await this.renewLease();
+  }
+
+  /** registerOnce until it works; an answer that will not change (a 403, an invalid Node) ends it. */
+  private async registerNode() {
+    const backoff = new Backoff({ baseMs: 200, maxMs: REGISTER_MAX_BACKOFF_MS });
+    for (;;) {
+      try {
+        return await this.registerOnce();
+      } catch (e) {
+        if (this.stopped || !mayPass(e)) throw e;
+        const inMs = backoff.next();
+        this.log.warn('registering the node failed; trying again', { err: (e as Error).message, inMs });
+        await new Promise((r) => setTimeout(r, inMs));
+        if (this.stopped) throw new Error('the agent stopped while its node was registering');
+      }
     }
   }
 
@@ -180,17 +222,24 @@ export class NodeRegistration {
     } catch (e) {
       if (!isNotFound(e)) throw e;
       const node = await this.client.get(R.nodes, undefined, name);
-      await this.client.create(R.leases, 'kube-node-lease', {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata!.uid! }] },
-        spec,
-      } as KObject);
+      try {
+        await this.client.create(R.leases, 'kube-node-lease', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata!.uid! }] },
+          spec,
+        } as KObject);
+      } catch (e2) {
+        // A create that was cut after the server applied it (or another server's): renew the one there is.
+        if (!isConflict(e2)) throw e2;
+        await this.heartbeats.patch(R.leases, 'kube-node-lease', name, { spec }, 'merge');
+      }
     }
   }
 
   /** Stop heartbeats (the node goes NotReady once its lease expires, as for a stopped kubelet). */
   stop() {
+    this.stopped = true;
     clearInterval(this.leaseTimer);
     clearInterval(this.statusTimer);
     this.informers?.close();
