@@ -134,7 +134,7 @@ function shapes(req: Req): Shape[] {
 }
 
 const PROF = process.env.BENCH_CPU_PROF;
-const c = await startCluster({ env: { GIFEE_LOG: 'warn', ...(process.env.GIFEE_SLICE_TRACE ? { GIFEE_SLICE_TRACE: '1' } : {}) }, nodeArgs: PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [] });
+const c = await startCluster({ env: { GIFEE_LOG: 'warn' }, nodeArgs: PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [] });
 try {
   const req: Req = (...a) => c.request(...a);
   // A node for the scheduler: Ready, with room for the pod. Nothing renews its lease, so the node

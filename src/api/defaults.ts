@@ -5,22 +5,26 @@ import type { KindDef, KObject } from './kind.js';
 import { resolve, type Schema } from './schema.js';
 import { normalizeQuantities } from './quantity-canonical.js';
 import { dropOmittedZeros } from './omit-empty.js';
+import { ConcernPlan } from './schema-concern.js';
+import { cloneJson } from '../util/clone-json.js';
+
+/** The properties defaulting visits: those with a default, and those leading to one. */
+const DEFAULTED = new ConcernPlan({ prop: (_owner, _key, s) => s.default !== undefined });
 
 export function applySchemaDefaults(schema: Schema, v: unknown): void {
   if (v === null || typeof v !== 'object') return;
   if (schema.type === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
-    for (const [k, fs0] of Object.entries(schema.properties)) {
-      const fs = resolve(fs0);
-      if ((o[k] === undefined || (o[k] === null && !fs.nullable)) && fs.default !== undefined) o[k] = structuredClone(fs.default);
+    for (const { key: k, schema: fs } of DEFAULTED.propsOf(schema)) {
+      if ((o[k] === undefined || (o[k] === null && !fs.nullable)) && fs.default !== undefined) o[k] = typeof fs.default === 'object' && fs.default !== null ? cloneJson(fs.default) : fs.default;
       if (o[k] !== undefined) applySchemaDefaults(fs, o[k]);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
-    for (const x of v) applySchemaDefaults(item, x);
+    if (DEFAULTED.reaches(item)) for (const x of v) applySchemaDefaults(item, x);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
-    for (const x of Object.values(v as Record<string, unknown>)) applySchemaDefaults(vs, x);
+    if (DEFAULTED.reaches(vs)) for (const x of Object.values(v as Record<string, unknown>)) applySchemaDefaults(vs, x);
   }
 }
 

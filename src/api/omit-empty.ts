@@ -9,6 +9,7 @@
 // to skip no-op writes; dropping zeros there needs omitempty-aware comparisons first.
 
 import { resolve, type Schema } from './schema.js';
+import { ConcernPlan } from './schema-concern.js';
 
 const apps = 'io.k8s.api.apps.v1';
 const core = 'io.k8s.api.core.v1';
@@ -31,26 +32,33 @@ export const OMIT_ZERO_INTS = new Set<string>([
   'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta.generation',
 ]);
 
+/**
+ * The properties the omitempty walk visits: listed integers, and those leading to one. An anonymous
+ * object takes its name from the object around it, which a plan per schema cannot know: all its
+ * integers are visited.
+ */
+const OMITTED = new ConcernPlan({ prop: (owner, key, s) => s.type === 'integer' && (!owner.name || OMIT_ZERO_INTS.has(`${owner.name}.${key}`)) });
+
 /** Deletes the zero values of OMIT_ZERO_INTS fields throughout v (by its schema), in place. */
 export function dropOmittedZeros(schema: Schema, v: unknown, owner = ''): void {
   if (v === null || typeof v !== 'object') return;
   if (schema.type === 'object' && !Array.isArray(v)) {
     const name = schema.name ?? owner;
     const o = v as Record<string, unknown>;
-    for (const [k, f] of Object.entries(schema.properties)) {
+    for (const { key: k, schema: f } of OMITTED.propsOf(schema)) {
       const x = o[k];
       if (x === undefined || x === null) continue;
       if (x === 0 && OMIT_ZERO_INTS.has(`${name}.${k}`)) {
         delete o[k];
         continue;
       }
-      if (typeof x === 'object') dropOmittedZeros(resolve(f), x, name);
+      if (typeof x === 'object') dropOmittedZeros(f, x, name);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
-    for (const x of v) dropOmittedZeros(item, x, owner);
+    if (OMITTED.reaches(item)) for (const x of v) dropOmittedZeros(item, x, owner);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
-    for (const x of Object.values(v as Record<string, unknown>)) dropOmittedZeros(vs, x, owner);
+    if (OMITTED.reaches(vs)) for (const x of Object.values(v as Record<string, unknown>)) dropOmittedZeros(vs, x, owner);
   }
 }

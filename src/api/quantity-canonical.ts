@@ -5,6 +5,7 @@
 
 import { quantityProblem } from './quantity.js';
 import { resolve, type Schema } from './schema.js';
+import { ConcernPlan } from './schema-concern.js';
 
 const QUANTITY = /^([+-]?)(\d*)(?:\.(\d*))?([eE][-+]?\d+|[KMGTPE]i|[numkMGTPE]|)$/;
 const DECIMAL_EXP: Record<string, number> = { '': 0, n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
@@ -98,10 +99,14 @@ export function numberAsQuantityText(n: number): string {
  * quantities, valid strings their canonical form. Invalid values are left for validation, which
  * refuses them with the field's path (a number then shows as its text).
  */
+const isQuantity = (s: Schema) => s.type === 'string' && s.format === 'quantity';
+/** The properties normalization visits: quantities, and those leading to one. */
+const QUANTITIES = new ConcernPlan({ leaf: isQuantity });
+
 export function normalizeQuantities(schema: Schema, v: unknown): void {
   if (v === null || typeof v !== 'object') return;
   const fix = (s: Schema, x: unknown): unknown => {
-    if (!(s.type === 'string' && s.format === 'quantity')) {
+    if (!isQuantity(s)) {
       normalizeQuantities(s, x);
       return x;
     }
@@ -111,12 +116,14 @@ export function normalizeQuantities(schema: Schema, v: unknown): void {
   };
   if (schema.type === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
-    for (const [k, fs] of Object.entries(schema.properties)) if (o[k] !== undefined && o[k] !== null) o[k] = fix(resolve(fs), o[k]);
+    for (const { key: k, schema: fs } of QUANTITIES.propsOf(schema)) if (o[k] !== undefined && o[k] !== null) o[k] = fix(fs, o[k]);
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
+    if (!QUANTITIES.reaches(item)) return;
     for (let i = 0; i < v.length; i++) if (v[i] !== null) v[i] = fix(item, v[i]);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
+    if (!QUANTITIES.reaches(vs)) return;
     const o = v as Record<string, unknown>;
     for (const k of Object.keys(o)) if (o[k] !== null) o[k] = fix(vs, o[k]);
   }

@@ -12,6 +12,7 @@ import { sendJson, successStatus } from './respond.js';
 import { updateWithRetry } from './handlers/persist.js';
 import { checkDNSSubdomain } from '../api/kinds/workloads/checks.js';
 import { subresourceHandlers, virtualCreateHandlers } from './router.js';
+import { cloneJson } from '../util/clone-json.js';
 
 type Condition = { type?: string; status?: string; lastTransitionTime?: string };
 
@@ -61,7 +62,7 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
       // A scheduling gate holds the pod back from every scheduler, and from binding by hand too.
       const gates = (pod.spec as { schedulingGates?: unknown }).schedulingGates;
       if (Array.isArray(gates) && gates.length > 0) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} has non-empty .spec.schedulingGates`);
-      const next = structuredClone(pod);
+      const next = cloneJson(pod);
       (next.spec as { nodeName?: string }).nodeName = node;
       const prepared = await prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
       if (prepared) prepared.status = scheduledStatus(prepared.status);

@@ -10,8 +10,9 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-me
 import { deepEqual } from '../util/equal.js';
 import { badRequest, invalid } from '../api/errors.js';
 import { sliceTurn, type RequestContext } from './context.js';
-import { recordUpdate } from './patch/index.js';
+import { recordUpdateSliced } from './patch/index.js';
 import { otherVersionsOf } from './storage/versions.js';
+import { cloneJson } from '../util/clone-json.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -95,7 +96,7 @@ export function validateObject(def: KindDef, obj: KObject, old?: KObject, subres
 }
 
 /** validateObject with turns of the event loop between its passes (metadata, schema, the kind's rules). */
-async function validateObjectSliced(rc: RequestContext, obj: KObject, old?: KObject, subresource?: string) {
+export async function validateObjectSliced(rc: RequestContext, obj: KObject, old?: KObject, subresource?: string) {
   const { def } = rc;
   const kindRules = def.validate && subresource !== 'binding';
   const errors = old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj);
@@ -164,7 +165,7 @@ export async function prepareForCreate(rc: RequestContext, obj: KObject, manager
   if (def.warnings) rc.warnings.push(...def.warnings(obj));
   delete meta.managedFields;
   await sliceTurn(rc);
-  return recordUpdate(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() });
+  return recordUpdateSliced(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() }, () => sliceTurn(rc));
 }
 
 export const nowSeconds = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -201,12 +202,12 @@ export async function prepareForUpdate(rc: RequestContext, old: KObject, obj: KO
     // Only status changes through /status; everything else stays as stored (metadata labels/annotations too? Kubernetes keeps them).
     const keep = new Set(statusFields);
     for (const k of Object.keys(obj)) if (k !== 'metadata' && !keep.has(k) && k !== 'apiVersion' && k !== 'kind') delete obj[k];
-    for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && !keep.has(k) && k !== 'apiVersion' && k !== 'kind') obj[k] = structuredClone(v);
-    obj.metadata = { ...structuredClone(oldMeta), resourceVersion: meta.resourceVersion, managedFields: meta.managedFields };
+    for (const [k, v] of Object.entries(old)) if (k !== 'metadata' && !keep.has(k) && k !== 'apiVersion' && k !== 'kind') obj[k] = cloneJson(v);
+    obj.metadata = { ...cloneJson(oldMeta), resourceVersion: meta.resourceVersion, managedFields: meta.managedFields };
   } else {
     for (const f of statusFields) {
       if (old[f] === undefined) delete obj[f];
-      else obj[f] = structuredClone(old[f]);
+      else obj[f] = cloneJson(old[f]);
     }
   }
   // Turns of the event loop between whole-object passes (context.ts, sliceTurn).
@@ -229,5 +230,5 @@ export async function prepareForUpdate(rc: RequestContext, old: KObject, obj: KO
   await sliceTurn(rc);
   if (sameObject(obj, old)) return null;
   await sliceTurn(rc);
-  return recordUpdate(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds(), otherVersions: otherVersionsOf(rc.api.registry, def) });
+  return recordUpdateSliced(old, obj, { manager: opts.manager ?? fieldManagerOf(rc), schema: def.schema, apiVersion: apiVersionOf(def), subresource: opts.subresource, now: nowSeconds(), otherVersions: otherVersionsOf(rc.api.registry, def) }, () => sliceTurn(rc));
 }

@@ -95,7 +95,8 @@ describe('controller manager leader election', () => {
     await createNode('node-2');
     const cidr2 = await until('node-2 podCIDR', 10_000, () => podCIDR('node-2'));
     assert.notEqual(cidr2, cidr1, 'the new leader rebuilt the allocation from existing nodes');
-    assert.ok(bLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-2"/.test(l)));
+    // The new leader logs the assignment once its write is answered, which kubectl may see first.
+    await until("the new leader's log of the assignment", 10_000, async () => bLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-2"/.test(l)));
 
     // A clean stop releases the lease: a third manager takes over within a few retry periods.
     const cLines: string[] = [];
@@ -112,7 +113,7 @@ describe('controller manager leader election', () => {
     assert.equal(lease.spec.leaseTransitions, 2, 'cm-a -> cm-b -> cm-c');
     await createNode('node-3');
     await until('node-3 podCIDR', 10_000, () => podCIDR('node-3'));
-    assert.ok(cLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-3"/.test(l)));
+    await until("cm-c's log of the assignment", 10_000, async () => cLines.some((l) => /"msg":"assigned node CIDR".*"node":"node-3"/.test(l)));
   });
 
   it("gifee server's own manager holds the lease under a restart-stable identity and reports it in /metrics", async () => {

@@ -21,10 +21,10 @@ test('the object is validated again only when a mutating plugin changed it', asy
   const chain = new AdmissionChain();
   let revalidated = 0;
   chain.register({ name: 'ServiceAccount', handles: (a) => a.operation === 'CREATE', mutate: (a) => void (a.obj!.touched = true) });
-  await chain.admit(request({}), () => revalidated++);
+  await chain.admit(request({}), () => void revalidated++);
   assert.equal(revalidated, 1);
   chain.register({ name: 'ServiceAccount', handles: () => true, mutate: () => {} });
-  await chain.admit(request({}), () => revalidated++);
+  await chain.admit(request({}), () => void revalidated++);
   assert.equal(revalidated, 1);
 });
 
@@ -39,4 +39,16 @@ test('a plugin that does not handle the request is skipped; a refusal stops the 
     },
   });
   await assert.rejects(chain.admit(request({})), /refused/);
+});
+
+test('a turn of the event loop may come before each plugin and around the whole-object comparison', async () => {
+  const chain = new AdmissionChain();
+  const seen: string[] = [];
+  chain.register({ name: 'ServiceAccount', handles: () => true, mutate: () => void seen.push('m:ServiceAccount'), validate: () => void seen.push('v:ServiceAccount') });
+  chain.register({ name: 'PodSecurity', handles: () => true, validate: () => void seen.push('v:PodSecurity') });
+  await chain.admit(request({}), undefined, () => {
+    seen.push('turn');
+    return undefined;
+  });
+  assert.deepEqual(seen, ['turn', 'm:ServiceAccount', 'turn', 'turn', 'turn', 'v:ServiceAccount', 'turn', 'v:PodSecurity']);
 });

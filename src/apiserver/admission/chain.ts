@@ -74,13 +74,27 @@ export class AdmissionChain {
   /**
    * Runs the chain. `revalidate` is called when a mutating plugin changed the object, to apply the
    * kind's validation to the result (prepare.ts' rules), as Kubernetes validates after mutation.
+   * `turn` is the request's checkpoint (context.ts, sliceTurn): on a large object each plugin, and
+   * each copy or comparison of the whole object, may be tens of milliseconds, so the event loop gets
+   * a turn between them when the request has used its slice.
    */
-  async admit(a: AdmissionRequest, revalidate?: (obj: KObject) => void): Promise<void> {
+  async admit(a: AdmissionRequest, revalidate?: (obj: KObject) => void | Promise<void>, turn: () => Promise<void> | undefined = () => undefined): Promise<void> {
     const active = this.plugins.filter((p) => p.handles(a));
     if (active.length === 0) return;
     const before = a.obj && revalidate && active.some((p) => p.mutate) ? JSON.stringify(a.obj) : undefined;
-    for (const p of active) if (p.mutate) await p.mutate(a);
-    if (before !== undefined && a.obj && JSON.stringify(a.obj) !== before) revalidate!(a.obj);
-    for (const p of active) if (p.validate) await p.validate(a);
+    for (const p of active) {
+      if (!p.mutate) continue;
+      await turn();
+      await p.mutate(a);
+    }
+    await turn();
+    const changed = before !== undefined && a.obj !== undefined && JSON.stringify(a.obj) !== before;
+    await turn();
+    if (changed) await revalidate!(a.obj!);
+    for (const p of active) {
+      if (!p.validate) continue;
+      await turn();
+      await p.validate(a);
+    }
   }
 }

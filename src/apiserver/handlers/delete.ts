@@ -14,6 +14,7 @@ import { buildFilter } from '../selectors.js';
 import { listObjects } from './list.js';
 import { persistUpdate, readyToRemove } from './persist.js';
 import { queryBool } from '../../util/http/query-bool.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 export interface DeleteOptions {
   gracePeriodSeconds?: number;
@@ -66,7 +67,7 @@ export async function deleteOne(rc: RequestContext, namespace: string | undefine
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     const cur = await objects.mustGet(namespace, name);
-    const obj = structuredClone(cur.obj);
+    const obj = cloneJson(cur.obj);
     const meta = obj.metadata!;
     const ref = { group: rc.def.group, resource: rc.def.plural };
     // Once per object, not per retry: a plugin's verdict does not depend on a concurrent writer.

@@ -5,7 +5,7 @@
 
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
-import type { RequestContext } from '../context.js';
+import { type RequestContext, sliceTurn } from '../context.js';
 import type { ListPage } from '../storage/objects.js';
 import { ApiError, badRequest, gone } from '../../api/errors.js';
 import { sendObject, wantsAs, wantsYaml } from '../respond.js';
@@ -83,7 +83,7 @@ async function readPage(rc: RequestContext, plan: Plan, after: string | undefine
   const objects = rc.api.objects(rc.def);
   let page: ListPage;
   try {
-    page = await objects.list(rc.info.namespace, { revision: plan.revision, limit, continueKey: after });
+    page = await objects.list(rc.info.namespace, { revision: plan.revision, limit, continueKey: after, turn: () => sliceTurn(rc) });
   } catch (e) {
     if (e instanceof ApiError && e.code === 410) {
       if (!plan.fromToken) throw gone(EXPIRED_LIST);

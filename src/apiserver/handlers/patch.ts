@@ -16,6 +16,7 @@ import { admit } from '../admission/admit.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { otherVersionsOf, prefetchOtherVersions, versionViewOf } from '../storage/versions.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 const patchTypes: Record<string, 'json' | 'merge' | 'strategic' | 'apply'> = {
   'application/json-patch+json': 'json',
@@ -44,7 +45,7 @@ export async function handlePatch(rc: RequestContext) {
     rc,
     async (current) => {
       // The patch works on a copy: prepareForUpdate compares the result with `current`.
-      const copy = structuredClone(current);
+      const copy = cloneJson(current);
       await sliceTurn(rc);
       const patched = checkTypeMeta(rc.def, applyPatch(copy, type, patch, rc.def.schema));
       await sliceTurn(rc);
@@ -101,7 +102,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
       // their version, through conversions fetched ahead (the apply itself is synchronous).
       const otherAt = current.metadata?.managedFields?.some((e) => e.apiVersion && e.apiVersion !== opts.apiVersion);
       const webhook = otherAt && versionViewOf(rc.def)?.async;
-      const otherVersions = webhook ? await prefetchOtherVersions(rc.api.registry, rc.def, (others) => serverSideApply(structuredClone(current), applied, { ...opts, otherVersions: others })) : opts.otherVersions;
+      const otherVersions = webhook ? await prefetchOtherVersions(rc.api.registry, rc.def, (others) => serverSideApply(cloneJson(current), applied, { ...opts, otherVersions: others })) : opts.otherVersions;
       const merged = serverSideApply(current, applied, { ...opts, otherVersions });
       checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
       const next = await prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });

@@ -6,6 +6,7 @@ import { sliceTurn, type RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 /** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
@@ -42,11 +43,11 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
     // Checkpoints between whole-object passes: a large object's update is several slices, not one
     // long block of the event loop (util/event-loop-slice.ts).
     await sliceTurn(rc);
-    const copy = structuredClone(cur.obj);
+    const copy = cloneJson(cur.obj);
     await sliceTurn(rc);
     let next = await mutate(copy, cur.revision);
     // A no-op update of a value stored with an old encryption key still writes it (key rotation).
-    if (!next && cur.stale && !opts.dryRun) next = structuredClone(cur.obj);
+    if (!next && cur.stale && !opts.dryRun) next = cloneJson(cur.obj);
     if (!next) return { obj: cur.obj, changed: false };
     await sliceTurn(rc);
     await admit(rc, 'UPDATE', next, cur.obj, !!opts.dryRun);

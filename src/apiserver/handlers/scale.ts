@@ -13,6 +13,7 @@ import { applyJsonPatch } from '../patch/json-patch.js';
 import { applyMergePatch } from '../patch/merge-patch.js';
 import { patchTypeOf } from './patch.js';
 import { updateWithRetry } from './persist.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 const path = (p: string) => p.replace(/^\./, '').split('.');
 function getPath(obj: unknown, p: string): unknown {
@@ -108,7 +109,7 @@ export async function handleWriteScale(rc: RequestContext, method: 'PUT' | 'PATC
       if (!Number.isInteger(replicas) || (replicas as number) < 0) {
         throw invalid('Scale', 'autoscaling', rc.info.name!, [fieldErr.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
       }
-      const updated = structuredClone(current);
+      const updated = cloneJson(current);
       setPath(updated, scaleSpec(rc).specReplicasPath, replicas);
       return prepareForUpdate(rc, current, updated, { subresource: 'scale' });
     },

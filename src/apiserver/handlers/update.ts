@@ -10,6 +10,7 @@ import { badRequest, conflict } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { updateWithRetry } from './persist.js';
 import { checkObjectSize } from '../object-size.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 function expectedRevision(obj: KObject): number | undefined {
   const rv = obj.metadata?.resourceVersion;
@@ -35,14 +36,14 @@ export async function handleUpdate(rc: RequestContext) {
       let next: KObject;
       if (sub === 'finalize') {
         // Only spec.finalizers changes through /finalize.
-        next = structuredClone(current);
+        next = cloneJson(current);
         (next.spec as Record<string, unknown> | undefined) ??= {};
         (next.spec as Record<string, unknown>).finalizers = (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
         next.metadata!.resourceVersion = current.metadata!.resourceVersion;
         const prepared = await prepareForUpdate(rc, current, next, { subresource: 'finalize' });
         return prepared;
       }
-      return prepareForUpdate(rc, current, structuredClone(obj), { subresource: sub });
+      return prepareForUpdate(rc, current, cloneJson(obj), { subresource: sub });
     },
     expected,
     { dryRun },

@@ -5,6 +5,7 @@
 
 import { applySchemaDefaults } from '../../api/defaults.js';
 import type { KindDef, KObject } from '../../api/kind.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 type EventObjects = { object: KObject; old?: KObject };
 
@@ -13,7 +14,7 @@ const defIds = new WeakMap<KindDef, number>();
 let nextId = 0;
 
 const defaulted = (def: KindDef, o: KObject): KObject => {
-  const copy = structuredClone(o);
+  const copy = cloneJson(o);
   applySchemaDefaults(def.schema, copy);
   return copy;
 };

@@ -5,7 +5,7 @@
 import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import type { ObjectSchema } from '../../api/schema.js';
 import { diffFields } from './field-diff.js';
-import { fromKey } from './fieldset.js';
+import { fromKey, pathKey } from './fieldset.js';
 
 /**
  * Another version of the kind: its schema, and a conversion of an object to it. Undefined: not
@@ -24,7 +24,7 @@ export function changesByVersion(others: OtherVersions, old: KObject, updated: K
     const [a, b] = other ? [other.convert(old), other.convert(updated)] : [];
     if (other && a && b) {
       const d = diffFields(other.schema, a, b, skip);
-      out = new Set([...d.changed, ...d.removed]);
+      out = new Set([...d.changed, ...d.removed].map(pathKey));
     }
     cache.set(apiVersion, out);
     return out;

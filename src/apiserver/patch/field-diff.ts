@@ -1,7 +1,8 @@
 // Which leaf fields an update changed, added or removed, found by walking the old and new object
 // side by side with the schema: equal parts cost a comparison and allocate nothing, and path keys
 // are built only for differences. The same paths as fieldset.ts's walk (f:, k:, v:, `.`), so the
-// result can be applied to managedFields without rebuilding every manager's field set.
+// result can be applied to managedFields without rebuilding every manager's field set. Differences
+// are paths of segments, not their JSON keys: applying them walks the segments anyway.
 
 import { propertySchema, resolve, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
@@ -13,9 +14,15 @@ const has = (o: Obj, k: string) => Object.hasOwn(o, k);
 
 export interface FieldDiff {
   /** Leaves new or with a new value (a list item's `.` only when the item is new). */
-  changed: string[];
+  changed: Path[];
   /** Leaves the old object had and the new one has not. */
-  removed: string[];
+  removed: Path[];
+}
+
+/** Whether an object has a key, without listing them all. */
+function hasKeys(o: Obj): boolean {
+  for (const _ in o) return true;
+  return false;
 }
 
 type Shape = 'leaf' | 'object' | 'map' | 'listmap' | 'set';
@@ -23,8 +30,8 @@ type Shape = 'leaf' | 'object' | 'map' | 'listmap' | 'set';
 /** How fieldset.ts's walk treats a value: as one leaf, or as a container of fields. */
 function shapeOf(s: Schema | undefined, v: unknown): Shape {
   if (v === null || v === undefined) return 'leaf';
-  if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'object';
-  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) return 'map';
+  if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && hasKeys(v)) return 'object';
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && hasKeys(v)) return 'map';
   if (s?.type === 'array' && Array.isArray(v) && v.length > 0) {
     if (s.listType === 'map' && s.listMapKeys?.length) return 'listmap';
     if (s.listType === 'set') return 'set';
@@ -89,7 +96,7 @@ function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out
   }
   switch (shape) {
     case 'leaf':
-      if (!deepEqual(o, n)) out.changed.push(JSON.stringify(path));
+      if (!deepEqual(o, n)) out.changed.push([...path]);
       return;
     case 'object':
     case 'map': {
@@ -129,7 +136,7 @@ function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out
         path.push(k);
         const prev = olds.get(k);
         if (prev === undefined) {
-          out.changed.push(JSON.stringify([...path, '.']));
+          out.changed.push([...path, '.']);
           for (const [f, y] of Object.entries(x)) {
             path.push(`f:${f}`);
             leavesUnder(fieldSchema(item, f), y, path, out.changed);
@@ -143,7 +150,7 @@ function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out
       for (const [k, x] of olds) {
         if (seen.has(k)) continue;
         path.push(k);
-        out.removed.push(JSON.stringify([...path, '.']));
+        out.removed.push([...path, '.']);
         for (const [f, y] of Object.entries(x)) {
           path.push(`f:${f}`);
           leavesUnder(fieldSchema(item, f), y, path, out.removed);
@@ -157,8 +164,8 @@ function diffNode(s: Schema | undefined, o: unknown, n: unknown, path: Path, out
       const members = (v: unknown) => new Set((v as unknown[]).map((x) => `v:${JSON.stringify(x)}`));
       const om = members(o);
       const nm = members(n);
-      for (const m of nm) if (!om.has(m)) out.changed.push(JSON.stringify([...path, m]));
-      for (const m of om) if (!nm.has(m)) out.removed.push(JSON.stringify([...path, m]));
+      for (const m of nm) if (!om.has(m)) out.changed.push([...path, m]);
+      for (const m of om) if (!nm.has(m)) out.removed.push([...path, m]);
       return;
     }
   }

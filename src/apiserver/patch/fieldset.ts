@@ -20,8 +20,16 @@ const ROOT = '[';
 const child = (prefix: string, seg: string) => (prefix === ROOT ? `[${JSON.stringify(seg)}` : `${prefix},${JSON.stringify(seg)}`);
 const keyOf = (prefix: string) => `${prefix}]`;
 
+/** Whether an object has a key, without listing them all. */
+function hasKeys(o: Obj): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
 /** The key segment of a list-map item: its key fields in schema order. */
 export function itemKey(item: Obj, keys: string[], itemSchema?: Schema): string {
+  // One key field set (containers by name): the same text as the general case, without an object.
+  if (keys.length === 1 && item[keys[0]] !== undefined && item[keys[0]] !== null) return `k:{${JSON.stringify(keys[0])}:${JSON.stringify(item[keys[0]])}}`;
   const o: Obj = {};
   for (const k of keys) {
     // A key field left out takes its default (ports without protocol are TCP), as structured-merge-diff does.
@@ -82,14 +90,14 @@ function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at:
     w.leaf(at, v);
     return;
   }
-  if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
+  if (s?.type === 'object' && isObj(v) && s.mapType !== 'atomic' && hasKeys(v)) {
     for (const [k, x] of Object.entries(v)) {
       const fs = propertySchema(s, k);
       visitField(w, fs ? resolve(fs) : undefined, x, w.descend(at, `f:${k}`));
     }
     return;
   }
-  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && Object.keys(v).length > 0) {
+  if (s?.type === 'map' && isObj(v) && s.mapType !== 'atomic' && hasKeys(v)) {
     const vs = resolve(s.values);
     for (const [k, x] of Object.entries(v)) visitField(w, vs, x, w.descend(at, `f:${k}`));
     return;
@@ -152,23 +160,45 @@ export function indexFields(schema: Schema, value: unknown, opts: { skip?: strin
  * create owns): the same trie as toFieldsV1(fieldPaths(...)), keys sorted as serialization sorts them.
  */
 export function fieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
+  return sortTrie(unsortedFieldsTrie(schema, value, opts));
+}
+
+/** fieldsTrie's first pass: the trie with keys in the object's order (sortTrie makes it fieldsTrie's). */
+export function unsortedFieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
   const root: Obj = {};
   visitObject(trieWalker, root, schema, value, opts);
-  return sortTrie(root);
+  return root;
 }
 
 /** Keys in sorted order at every level, as toFieldsV1 of sorted paths inserts them. */
-function sortTrie(node: Obj): Obj {
+export function sortTrie(node: Obj): Obj {
+  const keys = Object.keys(node);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1] < keys[i];
+  // A node already in order (most are: a container's fields in the order people write them rarely
+  // are, but leaves and one-key nodes always are) keeps its object; only its children are visited.
+  if (sorted) {
+    for (const k of keys) node[k] = sortTrie(node[k] as Obj);
+    return node;
+  }
   const out: Obj = {};
-  for (const k of Object.keys(node).sort()) out[k] = sortTrie(node[k] as Obj);
+  for (const k of keys.sort()) out[k] = sortTrie(node[k] as Obj);
   return out;
 }
 
 /** Leaf paths of `v` at `path` (as walks of whole objects name them), added to `into`. */
-export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: string[]): void {
-  const idx: FieldIndex = { paths: new Set(), at: new Map() };
-  visitField(indexWalker(idx), s, v, JSON.stringify(path).slice(0, -1));
-  for (const p of idx.paths) into.push(p);
+export function leavesUnder(s: Schema | undefined, v: unknown, path: Path, into: Path[]): void {
+  visitField(pathWalker(into), s, v, [...path]);
+}
+
+/** Positions are paths of segments; every leaf's path goes into `into`. */
+function pathWalker(into: Path[]): FieldWalker<Path> {
+  return {
+    descend: (at, seg) => [...at, seg],
+    leaf(at) {
+      into.push(at);
+    },
+  };
 }
 
 /** FieldsV1 trie from paths: {"f:spec": {"f:replicas": {}}, "f:containers": {"k:{...}": {".": {}, ...}}}. */

@@ -11,7 +11,7 @@ import { applyStrategicMergePatch } from './strategic-merge.js';
 export { applyJsonPatch } from './json-patch.js';
 export { applyMergePatch } from './merge-patch.js';
 export { applyStrategicMergePatch } from './strategic-merge.js';
-export { serverSideApply, recordUpdate } from './managed-fields.js';
+export { serverSideApply, recordUpdate, recordUpdateSliced } from './managed-fields.js';
 
 export function applyPatch(doc: KObject, patchType: 'json' | 'merge' | 'strategic', patch: unknown, schema: ObjectSchema): KObject {
   let out: unknown;

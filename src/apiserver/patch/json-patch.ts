@@ -5,6 +5,7 @@
 
 import { ApiError, badRequest, shownValue } from '../../api/errors.js';
 import { deepEqual } from '../../util/equal.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 interface Op {
   op: string;
@@ -37,7 +38,7 @@ class Budget {
 }
 
 /** A copy of a value to insert; scalars need none (and structuredClone is costly per call). */
-const copyOf = (v: unknown) => (v !== null && typeof v === 'object' ? structuredClone(v) : v);
+const copyOf = (v: unknown) => (v !== null && typeof v === 'object' ? cloneJson(v) : v);
 
 /** A value's size as JSON, which is how Kubernetes counts copied bytes. */
 const jsonSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? 'null');
@@ -117,7 +118,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
   if (patch.length > MAX_JSON_PATCH_OPERATIONS) {
     throw new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`);
   }
-  let out = structuredClone(doc);
+  let out = cloneJson(doc);
   let copied = 0;
   const budget = new Budget();
   for (const [i, raw] of patch.entries()) {

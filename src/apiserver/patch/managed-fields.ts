@@ -9,9 +9,10 @@ import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { propertySchema, resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../../api/errors.js';
-import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, toFieldsV1 } from './fieldset.js';
+import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, sortTrie, toFieldsV1, unsortedFieldsTrie } from './fieldset.js';
 import { diffFields, type FieldDiff } from './field-diff.js';
 import { changesByVersion, dropChangedAtOtherVersions, type OtherVersions } from './cross-version.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -110,7 +111,7 @@ function mergeApplied(live: unknown, applied: unknown, s: Schema | undefined): u
       return out;
     }
   }
-  return structuredClone(applied);
+  return cloneJson(applied);
 }
 
 export function serverSideApply(live: KObject | undefined, applied: KObject, opts: OwnershipOptions & { force: boolean }): KObject {
@@ -120,7 +121,7 @@ export function serverSideApply(live: KObject | undefined, applied: KObject, opt
   const entries = entriesOf(live);
   const conflicts: { manager: string; apiVersion?: string; path: string }[] = [];
   const { managedFields: _drop, ...appliedMeta } = applied.metadata ?? {};
-  const merged = mergeApplied(structuredClone(live ?? {}), { ...applied, metadata: appliedMeta }, opts.schema) as KObject;
+  const merged = mergeApplied(cloneJson(live ?? {}), { ...applied, metadata: appliedMeta }, opts.schema) as KObject;
   const changedAt = live && opts.otherVersions ? changesByVersion(opts.otherVersions, live, merged, skip) : undefined;
   if (live) {
     const liveAt = indexFields(opts.schema, live, { skip }).at;
@@ -180,17 +181,49 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
+  if (!old) return recordCreate(updated, opts);
+  return recordDifference(old, updated, opts, differenceOf(old, updated, opts));
+}
+
+/**
+ * recordUpdate in two slices of the event loop: finding what changed and moving its ownership are
+ * each a whole-object pass on a large object (tens of milliseconds for a 5,000-container pod), and
+ * `turn` (the request's slicer) may give the loop a turn between them.
+ */
+export async function recordUpdateSliced(old: KObject | undefined, updated: KObject, opts: OwnershipOptions, turn: () => Promise<void> | undefined): Promise<KObject> {
   if (!old) {
-    // A create owns everything it sets: one walk straight into a trie.
-    if (updated.metadata?.managedFields?.length) return recordUpdateBySets(old, updated, opts);
-    const trie = fieldsTrie(opts.schema, updated, { skip: opts.subresource === 'status' ? [] : skipFor(opts.subresource) });
-    updated.metadata = { ...(updated.metadata ?? {}) };
-    if (isEmpty(trie)) delete updated.metadata.managedFields;
-    else updated.metadata.managedFields = [entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion })];
-    return updated;
+    if (updated.metadata?.managedFields?.length) return recordUpdateBySets(undefined, updated, opts);
+    const unsorted = unsortedFieldsTrie(opts.schema, updated, { skip: createSkip(opts) });
+    await turn();
+    return ownedByCreator(updated, sortTrie(unsorted), opts);
   }
+  const diff = differenceOf(old, updated, opts);
+  await turn();
+  return recordDifference(old, updated, opts, diff);
+}
+
+/** A create owns everything it sets: one walk straight into a trie. */
+function recordCreate(updated: KObject, opts: OwnershipOptions): KObject {
+  if (updated.metadata?.managedFields?.length) return recordUpdateBySets(undefined, updated, opts);
+  return ownedByCreator(updated, fieldsTrie(opts.schema, updated, { skip: createSkip(opts) }), opts);
+}
+
+const createSkip = (opts: OwnershipOptions) => (opts.subresource === 'status' ? [] : skipFor(opts.subresource));
+
+/** The created object with its creator's one managedFields entry (none when it set no field). */
+function ownedByCreator(updated: KObject, trie: Obj, opts: OwnershipOptions): KObject {
+  updated.metadata = { ...(updated.metadata ?? {}) };
+  if (isEmpty(trie)) delete updated.metadata.managedFields;
+  else updated.metadata.managedFields = [entryOf({ manager: opts.manager, operation: 'Update', subresource: opts.subresource }, trie, { time: opts.now, apiVersion: opts.apiVersion })];
+  return updated;
+}
+
+function differenceOf(old: KObject, updated: KObject, opts: OwnershipOptions): FieldDiff {
+  return diffFields(opts.schema, old, updated, opts.subresource === 'status' ? [] : skipFor(opts.subresource));
+}
+
+function recordDifference(old: KObject, updated: KObject, opts: OwnershipOptions, diff: FieldDiff): KObject {
   const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
-  const diff = diffFields(opts.schema, old, updated, skip);
   let entries = old.metadata?.managedFields ?? [];
   if (opts.otherVersions) entries = dropChangedAtOtherVersions(entries, opts.apiVersion, changesByVersion(opts.otherVersions, old, updated, skip));
   // Editing every manager's trie costs managers x differences; past this, whole sets are cheaper.
@@ -204,8 +237,7 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
  * not change keep their entries as they were, so a small change to a big object costs what changed.
  */
 function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObject, opts: OwnershipOptions): KObject {
-  const removed = diff.removed.map(fromKey);
-  const changed = diff.changed.map(fromKey);
+  const { removed, changed } = diff;
   let mineAt = entries.findIndex((e) => sameUpdater(e, opts));
   const next: ManagedFieldsEntry[] = [];
   for (let i = 0; i < entries.length; i++) {
@@ -215,7 +247,7 @@ function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObj
     const drop = (segs: string[]) => {
       if (!trieHas(trie, segs)) return;
       if (!copied) {
-        trie = structuredClone(trie);
+        trie = cloneJson(trie);
         copied = true;
       }
       trieRemove(trie, segs);
@@ -223,8 +255,11 @@ function applyDiff(entries: ManagedFieldsEntry[], diff: FieldDiff, updated: KObj
     for (const p of removed) drop(p);
     if (i !== mineAt) for (const p of changed) drop(p);
     if (i === mineAt && changed.length > 0) {
-      if (!copied) trie = structuredClone(trie);
-      for (const p of changed) trieAdd(trie, p);
+      // A manager changing fields it owns already (kubectl setting every image again) adds nothing:
+      // its trie is kept, not copied (a copy of a 5,000-container pod's trie is tens of milliseconds).
+      const added = changed.filter((p) => !trieHas(trie, p));
+      if (added.length > 0 && !copied) trie = cloneJson(trie);
+      for (const p of added) trieAdd(trie, p);
       next.push(entryOf(e, trie, { time: opts.now, apiVersion: opts.apiVersion }));
     } else if (isEmpty(trie)) {
       if (i === mineAt) mineAt = -1;

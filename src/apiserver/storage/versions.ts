@@ -9,6 +9,7 @@ import { ApiError, badRequest, internalError } from '../../api/errors.js';
 import type { HubEvent } from './watch-hub.js';
 import type { KindRegistry } from '../../api/registry.js';
 import type { ObjectSchema } from '../../api/schema.js';
+import { cloneJson } from '../../util/clone-json.js';
 
 export interface VersionView {
   /** The version requests through this KindDef use, e.g. 'autoscaling/v1'. */
@@ -227,7 +228,7 @@ export async function prefetchOtherVersions(registry: KindRegistry, def: KindDef
   const converted = new Map<string, { schema: ObjectSchema; byJson: Map<string, KObject> }>();
   for (const [apiVersion, w] of wanted) {
     const keys = [...w.objs.keys()];
-    const out = await w.view.fromStorageAll(keys.map((k) => structuredClone(w.objs.get(k)!)));
+    const out = await w.view.fromStorageAll(keys.map((k) => cloneJson(w.objs.get(k)!)));
     converted.set(apiVersion, { schema: w.schema, byJson: new Map(keys.map((k, i) => [k, out[i]])) });
   }
   return (apiVersion) => {
@@ -244,6 +245,6 @@ export async function objectAsVersion(obj: KObject | undefined, from: KindDef, t
   const fromView = versionViewOf(from);
   if (!toView || !fromView) return obj;
   // A conversion that calls out (a CRD's conversion webhook) waits; others stay synchronous.
-  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(structuredClone(obj))]))[0];
-  return toView.fromStorage(fromView.toStorage(structuredClone(obj)));
+  if (toView.async || fromView.async) return (await toView.fromStorageAll([await fromView.toStorageAsync(cloneJson(obj))]))[0];
+  return toView.fromStorage(fromView.toStorage(cloneJson(obj)));
 }

@@ -21,6 +21,9 @@ export interface HubEvent {
 
 export type HubListener = (events: HubEvent[]) => void;
 
+/** Bytes of stored values decoded and delivered per turn of the event loop (a larger one goes alone). */
+const DISPATCH_SLICE_BYTES = 1 << 20;
+
 export function toHubEvent(e: WatchEvent): HubEvent {
   const ev: HubEvent = e.type === 'delete' ? { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.prevKv ?? e.kv, e.kv.modRevision) } : { type: e.kv.createRevision === e.kv.modRevision || !e.prevKv ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv) };
   if (e.prevKv) lazyOld(ev, e.prevKv);
@@ -71,7 +74,7 @@ export class WatchHub {
   private open(after: number) {
     this.watcher = this.store.watch(this.prefix, {
       afterRevision: after,
-      onEvents: (events) => this.dispatch(events.map(toHubEvent)),
+      onEvents: (events) => this.receive(events),
       onError: (err) => {
         if (this.closed) return;
         // Lost the store watch (e.g. etcd restarted): resume from what we have seen; clients keep streaming.
@@ -89,6 +92,40 @@ export class WatchHub {
         }, 500);
       },
     });
+  }
+
+  /** Store events not decoded and delivered yet, in order (see drain). */
+  private pending: WatchEvent[] = [];
+  private draining = false;
+
+  private receive(events: WatchEvent[]) {
+    for (const e of events) this.pending.push(e);
+    if (!this.draining) this.drain();
+  }
+
+  /**
+   * Decodes and delivers pending events in order, about DISPATCH_SLICE_BYTES of values per turn of
+   * the event loop: the store hands over every write of a commit at once, and decoding and fanning
+   * out several large objects (3 MiB pods: tens of milliseconds each) in one go held the loop.
+   */
+  private drain() {
+    this.draining = true;
+    let taken = 0;
+    let bytes = 0;
+    try {
+      while (taken < this.pending.length) {
+        const e = this.pending[taken];
+        const size = (e.type === 'delete' ? (e.prevKv ?? e.kv) : e.kv).value.length;
+        if (taken > 0 && bytes + size > DISPATCH_SLICE_BYTES) break;
+        bytes += size;
+        taken++;
+      }
+      const batch = this.pending.splice(0, taken);
+      if (!this.closed) this.dispatch(batch.map(toHubEvent));
+    } finally {
+      if (this.pending.length > 0) setImmediate(() => this.drain());
+      else this.draining = false;
+    }
   }
 
   private dispatch(events: HubEvent[]) {
@@ -124,11 +161,16 @@ export class WatchHub {
    * Replays from memory when it can; otherwise opens a dedicated store watch (which may throw CompactedError).
    */
   subscribe(fromRevision: number, prefix: string, listener: HubListener, onError: (err: Error) => void): { close(): void } {
+    // Events still pending in drain() may be older than fromRevision (the caller listed at a revision
+    // the store committed and this hub has not delivered yet): they are not news to this watcher.
     const filter =
       prefix === this.prefix
-        ? listener
+        ? (evs: HubEvent[]) => {
+            const mine = evs[0].revision > fromRevision ? evs : evs.filter((e) => e.revision > fromRevision);
+            if (mine.length > 0) listener(mine);
+          }
         : (evs: HubEvent[]) => {
-            const mine = evs.filter((e) => e.key.startsWith(prefix));
+            const mine = evs.filter((e) => e.revision > fromRevision && e.key.startsWith(prefix));
             if (mine.length > 0) listener(mine);
           };
     if (fromRevision >= this.bufferFrom) {

@@ -11,6 +11,7 @@ import { gatedNodeConstraintErrors, withOldNodeConstraints } from './gated-pod-u
 import { validateSeccompAnnotations, validateSeccompMatch } from './seccomp-annotations.js';
 import { validateScheduling, validateTolerations } from './scheduling-validation.js';
 import { validateVolumes } from './volume-validation.js';
+import { cloneJson } from '../../../util/clone-json.js';
 
 function validateHostPorts(spec: Obj, p: string): FieldError[] {
   const errs: FieldError[] = [];
@@ -193,7 +194,7 @@ export function validatePodUpdate(pod: KObject, old: KObject): FieldError[] {
   const spec = isObj(pod.spec) ? pod.spec : {};
   const oldSpec = isObj(old.spec) ? old.spec : {};
   const errs: FieldError[] = validateAppArmorAnnotationUpdate(pod.metadata, old.metadata);
-  const munged: Obj = structuredClone(spec);
+  const munged: Obj = cloneJson(spec);
 
   for (const list of ['containers', 'initContainers']) {
     const cur = objects(munged[list]);
