@@ -10,7 +10,7 @@ import { propertySchema, resolve, type ObjectSchema, type Schema } from '../../a
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../../api/errors.js';
 import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, sortTrie, toFieldsV1, unsortedFieldsTrie } from './fieldset.js';
-import { diffFields, type FieldDiff } from './field-diff.js';
+import { diffFields, diffFieldsSliced, type FieldDiff } from './field-diff.js';
 import { changesByVersion, dropChangedAtOtherVersions, type OtherVersions } from './cross-version.js';
 import { cloneJson } from '../../util/clone-json.js';
 
@@ -197,7 +197,7 @@ export async function recordUpdateSliced(old: KObject | undefined, updated: KObj
     await turn();
     return ownedByCreator(updated, sortTrie(unsorted), opts);
   }
-  const diff = differenceOf(old, updated, opts);
+  const diff = await diffFieldsSliced(opts.schema, old, updated, opts.subresource === 'status' ? [] : skipFor(opts.subresource), turn);
   await turn();
   return recordDifference(old, updated, opts, diff);
 }

@@ -24,6 +24,9 @@ export type HubListener = (events: HubEvent[]) => void;
 /** Bytes of stored values decoded and delivered per turn of the event loop (a larger one goes alone). */
 const DISPATCH_SLICE_BYTES = 1 << 20;
 
+/** The size of what delivering an event decodes (a delete's object is its last value). */
+const valueBytes = (e: WatchEvent) => (e.type === 'delete' ? (e.prevKv ?? e.kv) : e.kv).value.length;
+
 export function toHubEvent(e: WatchEvent): HubEvent {
   const ev: HubEvent = e.type === 'delete' ? { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.prevKv ?? e.kv, e.kv.modRevision) } : { type: e.kv.createRevision === e.kv.modRevision || !e.prevKv ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv) };
   if (e.prevKv) lazyOld(ev, e.prevKv);
@@ -100,7 +103,15 @@ export class WatchHub {
 
   private receive(events: WatchEvent[]) {
     for (const e of events) this.pending.push(e);
-    if (!this.draining) this.drain();
+    if (this.draining) return;
+    // Small commits are delivered at once, in the store's own turn (what this server's caches saw
+    // before the writer got its answer, as before); a large one starts on a turn of its own, not
+    // after the store's write of it.
+    if (events.reduce((n, e) => n + valueBytes(e), 0) <= DISPATCH_SLICE_BYTES) this.drain();
+    else {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
   }
 
   /**
@@ -115,7 +126,7 @@ export class WatchHub {
     try {
       while (taken < this.pending.length) {
         const e = this.pending[taken];
-        const size = (e.type === 'delete' ? (e.prevKv ?? e.kv) : e.kv).value.length;
+        const size = valueBytes(e);
         if (taken > 0 && bytes + size > DISPATCH_SLICE_BYTES) break;
         bytes += size;
         taken++;
