@@ -2,7 +2,7 @@
 
 import { toTable } from '../../api/table.js';
 import type { RequestContext } from '../context.js';
-import { warningHeaders } from '../context.js';
+import { sliceTurn, warningHeaders } from '../context.js';
 import { sendObject, wantsAs } from '../respond.js';
 import { includeObjectOf, partialMetadata } from './list.js';
 import { parseResourceVersion } from '../list/options.js';
@@ -14,6 +14,8 @@ export async function handleGet(rc: RequestContext) {
   const rv = parseResourceVersion(rc.query.get('resourceVersion') ?? '');
   if (rv > 0) await waitForRevision(rc.api.store, rv, rc.api.timings.listFreshWaitMs);
   const { obj } = await rc.api.objects(rc.def).mustGet(rc.info.namespace, rc.info.name!);
+  // Reading and decoding a large object, then encoding it for the answer, are two long passes.
+  await sliceTurn(rc);
   if (wantsAs(rc.req, 'Table')) {
     return sendObject(rc.req, rc.res, 200, toTable(rc.def, [obj], { includeObject: includeObjectOf(rc) }), warningHeaders(rc.warnings));
   }
