@@ -7,7 +7,8 @@
 // exits promptly on SIGTERM, and started again with its pre-rotation join token it carries on.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -23,15 +24,17 @@ const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the nod
 
 let c: Cluster;
 let agentDir: string;
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: JoinedAgent | undefined;
+/** Output of the agents stopped earlier in this file, then the running one's. */
+let earlierLogs = '';
+const agentLog = () => earlierLogs + (agent?.log() ?? '');
 /** The join token as it was before the rotation (its CA hash: the old CA's). */
 let originalToken = '';
 const bridge = `gfr${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
 /** The last kubectl answer a wait looked at, for the failure message. */
 let lastKubectl = '';
-const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `last kubectl: ${lastKubectl}\nagent log:\n${agentLog.slice(-4000)}` });
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `last kubectl: ${lastKubectl}\nagent log:\n${agentLog().slice(-4000)}` });
 const kubectl = async (args: string[]) => {
   const r = await c.kubectl(args, { allowFail: true });
   lastKubectl = `${args.join(' ')} (${r.code}): ${r.stdout}${r.stderr}`.slice(-2000);
@@ -78,21 +81,13 @@ before(async () => {
 });
 
 function startAgent(tokenArgs: string[]) {
+  if (agent) earlierLogs += agent.log();
   // The bundle is asked for every second here (a minute by default).
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, ...tokenArgs, '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIFEE_CA_REFRESH_MS: '1000' },
-  });
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
+  agent = startJoinedAgent({ server: c.url, dataDir: agentDir, nodeName: 'worker-1', bridge, args: tokenArgs, env: { GIFEE_CA_REFRESH_MS: '1000' } });
 }
 
 after(async () => {
-  if (agent && agent.exitCode === null && agent.signalCode === null) {
-    agent.kill('SIGKILL');
-    await new Promise((r) => agent!.once('exit', r));
-  }
+  await agent?.stop({ signal: 'SIGKILL', group: true });
   if (agentDir) {
     const { resetNode } = await import('../../src/agent/reset.js');
     await resetNode(agentDir, bridge);
@@ -137,7 +132,7 @@ test('a joined worker survives rotate-ca and --finish: it takes the new bundle, 
   await podWorks('before');
   await c.kubectl(['run', 'after', '--image=gifee.local/busybox:1', '--', 'sh', '-c', 'echo hello from $(hostname); sleep 3600']);
   await podWorks('after');
-  assert.doesNotMatch(agentLog, /refusing the server's CA bundle/);
+  assert.doesNotMatch(agentLog(), /refusing the server's CA bundle/);
   await c.kubectl(['delete', 'pod', 'before', 'after', '--grace-period=1', '--wait=false']);
 
   // SIGTERM: the agent (its CA refresh timer and all) exits promptly.
@@ -145,19 +140,17 @@ test('a joined worker survives rotate-ca and --finish: it takes the new bundle, 
   // Started again as a unit file would, with the join token it was first given: its CA hash is the
   // old CA's, but the bundle the agent holds verifies the server, so it carries on.
   assert.notEqual((await readFile(join(c.dataDir, 'node-token'), 'utf8')).trim(), originalToken, "the server's token carries the new CA's hash");
-  const before = agentLog.split('node agent ready').length;
+  const before = agentLog().split('node agent ready').length;
   startAgent(['--token', originalToken]);
-  await until('the agent is back', async () => agentLog.split('node agent ready').length > before);
-  assert.equal(agent!.exitCode, null, agentLog.slice(-2000));
-  assert.match(agentLog, /join token's CA hash is not the cluster's bundle any more/);
+  await until('the agent is back', async () => agentLog().split('node agent ready').length > before);
+  assert.equal(agent!.process.exitCode, null, agentLog().slice(-2000));
+  assert.match(agentLog(), /join token's CA hash is not the cluster's bundle any more/);
   await workerReady();
   await stopAgent();
 });
 
 async function stopAgent() {
   const t = Date.now();
-  agent!.kill('SIGTERM');
-  const exited = await Promise.race([new Promise((r) => agent!.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 30_000).unref())]);
-  assert.ok(exited, `the agent did not exit within 30 s of SIGTERM:\n${agentLog.slice(-3000)}`);
-  assert.ok(Date.now() - t < 30_000);
+  await agent!.stop({ graceMs: 30_000 });
+  assert.ok(Date.now() - t < 30_000, `the agent did not exit within 30 s of SIGTERM:\n${agentLog().slice(-3000)}`);
 }

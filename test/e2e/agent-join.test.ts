@@ -7,7 +7,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +24,10 @@ const cli = cliCommand;
 
 let c: Cluster;
 let agentDir: string;
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: JoinedAgent | undefined;
+/** Output of the agents stopped earlier in this file, then the running one's. */
+let earlierLogs = '';
+const agentLog = () => earlierLogs + (agent?.log() ?? '');
 // This machine's addresses (every configured one, link up or not) just before the server started
 // and just after it was ready: an address in both was there while the server made its certificate.
 // Parallel test files add and remove interfaces (test hosts, pod bridges) at any time, so the
@@ -33,7 +36,7 @@ let addressesThroughStart: string[] = [];
 const machineIPv4 = async () => (await import('../../src/cli/machine-addresses.js')).machineIPv4Addresses();
 const bridge = `gfj${Math.floor(Math.random() * 0xffff).toString(16)}`;
 
-const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `agent log:\n${agentLog.slice(-3000)}` });
+const until = (what: string, fn: () => Promise<boolean>, ms = 60_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 250, context: () => `agent log:\n${agentLog().slice(-3000)}` });
 
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -54,16 +57,11 @@ before(async () => {
   // The worker's images, imported before it starts (its import directory is scanned at start).
   const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
   assert.equal(imp.code, 0, imp.out);
-  agent = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
+  agent = startJoinedAgent({ server: c.url, tokenFile: join(c.dataDir, 'node-token'), dataDir: agentDir, nodeName: 'worker-1', bridge });
 });
 
 after(async () => {
-  if (agent && agent.exitCode === null) {
-    agent.kill('SIGTERM');
-    await new Promise((r) => agent!.once('exit', r));
-  }
+  await agent?.stop({ group: true });
   if (agentDir) {
     const { resetNode } = await import('../../src/agent/reset.js');
     await resetNode(agentDir, bridge);
@@ -115,14 +113,12 @@ test("the worker has its own identity: a client certificate for system:node:work
 });
 
 test('restarted without a token, the worker carries on with the certificate it holds', { skip }, async () => {
-  agent!.kill('SIGTERM');
-  await new Promise((r) => agent!.once('exit', r));
-  const before = agentLog.split('node agent ready').length;
-  agent = spawn(process.execPath, [...cli(), 'agent', '--server', c.url, '--data-dir', agentDir, '--node-name', 'worker-1', '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
-  await until('the agent is back', async () => agentLog.split('node agent ready').length > before);
-  assert.equal(agent.exitCode, null, agentLog.slice(-2000));
+  await agent!.stop();
+  const before = agentLog().split('node agent ready').length;
+  earlierLogs += agent!.log();
+  agent = startJoinedAgent({ server: c.url, dataDir: agentDir, nodeName: 'worker-1', bridge });
+  await until('the agent is back', async () => agentLog().split('node agent ready').length > before);
+  assert.equal(agent.process.exitCode, null, agentLog().slice(-2000));
   await until('worker-1 Ready', async () => (await c.kubectl(['get', 'node', 'worker-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).stdout === 'True');
 });
 

@@ -8,7 +8,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { etcdAvailable } from '../helpers/backends.js';
 import { startEtcd, type EtcdProcess } from '../helpers/etcd.js';
 import { testImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
-import { stopProcess } from '../helpers/stop-process.js';
+import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : !etcdAvailable() ? 'etcd not installed' : false;
 
@@ -28,10 +28,10 @@ let first: Cluster | undefined;
 let second: Cluster | undefined;
 let secondDir: string | undefined;
 let agentDir: string | undefined;
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: JoinedAgent | undefined;
+const agentLog = () => agent?.log() ?? '';
 
-const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 300, context: async () => `${(await second?.kubectl(['get', 'pods,nodes', '-A', '-o', 'wide'], { allowFail: true }))?.stdout}\nagent log:\n${agentLog.slice(-3000)}` });
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 300, context: async () => `${(await second?.kubectl(['get', 'pods,nodes', '-A', '-o', 'wide'], { allowFail: true }))?.stdout}\nagent log:\n${agentLog().slice(-3000)}` });
 
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -61,22 +61,11 @@ before(async () => {
 
 /** `gifee agent` with only the first server as a seed: the second must be learned from the cluster. */
 function startAgent() {
-  agentLog = '';
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', first!.url, '--token-file', join(first!.dataDir, 'node-token'), '--data-dir', agentDir!, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge, '--ingress-http-port', 'off', '--ingress-https-port', 'off'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, GIFEE_LOG: 'info' },
-  });
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
-}
-
-async function stopAgent() {
-  await stopProcess(agent);
+  agent = startJoinedAgent({ server: first!.url, tokenFile: join(first!.dataDir, 'node-token'), dataDir: agentDir!, nodeName: NODE, bridge, args: ['--ingress-http-port', 'off', '--ingress-https-port', 'off'], env: { GIFEE_LOG: 'info' } });
 }
 
 after(async () => {
-  await stopAgent();
+  await agent?.stop({ group: true });
   if (agentDir) {
     const { resetNode } = await import('../../src/agent/reset.js');
     await resetNode(agentDir, bridge).catch(() => undefined);
@@ -100,11 +89,11 @@ test('an agent whose API server is killed -9 carries on through the other one', 
   await until('both servers in the kubernetes endpoints', async () => (await jp(b, ['get', 'endpoints', 'kubernetes'], '{.subsets[0].addresses[*].ip}')).split(' ').sort().join(' ') === '127.0.0.1 127.0.0.2');
   await until(`${NODE} Ready`, async () => (await jp(b, ['get', 'node', NODE], '{.status.conditions[?(@.type=="Ready")].status} {.spec.podCIDR}')).startsWith('True 10.'));
   // The agent learned the second server from the endpoints (it was given only the first).
-  await until('the agent to learn the second server', async () => agentLog.includes(`https://127.0.0.2:${port}`));
+  await until('the agent to learn the second server', async () => agentLog().includes(`https://127.0.0.2:${port}`));
 
   const killedAt = Date.now();
   process.kill(a.pid, 'SIGKILL');
-  await until('the agent to switch to the second server', async () => /"msg":"switching API server"/.test(agentLog) && agentLog.includes(`"to":"https://127.0.0.2:${port}"`));
+  await until('the agent to switch to the second server', async () => /"msg":"switching API server"/.test(agentLog()) && agentLog().includes(`"to":"https://127.0.0.2:${port}"`));
 
   // Its heartbeats go on: the node Lease is renewed after the kill, and the Node stays Ready.
   await until('the node lease renewed through the second server', async () => Date.parse(await jp(b, ['get', 'lease', '-n', 'kube-node-lease', NODE], '{.spec.renewTime}')) > killedAt + 1000);
@@ -117,14 +106,14 @@ test('an agent whose API server is killed -9 carries on through the other one', 
   await until('the pod Running on the worker', async () => (await jp(b, ['get', 'pod', 'after-failover'], '{.status.phase}')) === 'Running');
   // And its node stays Ready through it all.
   assert.equal(await jp(b, ['get', 'node', NODE], '{.status.conditions[?(@.type=="Ready")].status}'), 'True');
-  assert.equal(agent!.exitCode, null, 'the agent is still running');
+  assert.equal(agent!.process.exitCode, null, 'the agent is still running');
 
   // Restarted while its only --server is still dead, the agent joins through the server it learned
   // last time (kept in its data dir), with the join token's CA check done against that server.
-  await stopAgent();
+  await agent!.stop();
   const restartedAt = Date.now();
   startAgent();
   await until('the node lease renewed by the restarted agent', async () => Date.parse(await jp(b, ['get', 'lease', '-n', 'kube-node-lease', NODE], '{.spec.renewTime}')) > restartedAt + 1000);
-  assert.equal(agent!.exitCode, null, `the restarted agent runs:\n${agentLog.slice(-2000)}`);
+  assert.equal(agent!.process.exitCode, null, `the restarted agent runs:\n${agentLog().slice(-2000)}`);
   assert.equal(await jp(b, ['get', 'pod', 'after-failover'], '{.status.phase}'), 'Running');
 });

@@ -6,7 +6,7 @@
 // the previous build and the Upgrade halts with a condition saying why.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +14,19 @@ import { after, before, test } from 'node:test';
 import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
 import { testImages } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
+import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
 
 const skip = process.getuid?.() !== 0 || process.platform !== 'linux' ? 'the node agent needs Linux and root (runc, mounts, network namespaces)' : false;
 
 let c: Cluster;
 let agentDir: string;
 let buildsDir: string;
-let agent: ChildProcess | undefined;
-let agentLog = '';
+let agent: JoinedAgent | undefined;
+const agentLog = () => agent?.log() ?? '';
 const bridge = `gfu${Math.floor(Math.random() * 0xffff).toString(16)}`;
 const NODE = 'upgrade-node';
 
-const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: () => `agent log:\n${agentLog.slice(-4000)}` });
+const until = (what: string, fn: () => Promise<boolean>, ms = 90_000) => waitUntil(what, fn, { timeoutMs: ms, intervalMs: 500, context: () => `agent log:\n${agentLog().slice(-4000)}` });
 
 function runCli(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -60,15 +61,14 @@ before(async () => {
   buildsDir = await mkdtemp(join(tmpdir(), 'gifee-upgrade-builds-'));
   const imp = await runCli(['images', 'import', '--data-dir', agentDir, images.busybox]);
   assert.equal(imp.code, 0, imp.out);
-  agent = spawn(process.execPath, [...cliCommand(), 'agent', '--server', c.url, '--token-file', join(c.dataDir, 'node-token'), '--data-dir', agentDir, '--node-name', NODE, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', bridge], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  agent.stdout!.on('data', (d) => (agentLog += d));
-  agent.stderr!.on('data', (d) => (agentLog += d));
+  agent = startJoinedAgent({ server: c.url, tokenFile: join(c.dataDir, 'node-token'), dataDir: agentDir, nodeName: NODE, bridge });
 });
 
 after(async () => {
   try {
-    if (agent) await stopAgentTree(agent);
-    if (process.env.GIFEE_UPGRADE_E2E_LOG) await writeFile(process.env.GIFEE_UPGRADE_E2E_LOG, agentLog);
+    // After a switch the agent is a thin parent and the new build its child: the whole group goes.
+    await agent?.stop({ group: true });
+    if (process.env.GIFEE_UPGRADE_E2E_LOG) await writeFile(process.env.GIFEE_UPGRADE_E2E_LOG, agentLog());
     if (agentDir) {
       const { resetNode } = await import('../../src/agent/reset.js');
       await resetNode(agentDir, bridge);
@@ -79,29 +79,6 @@ after(async () => {
     if (c) await c.stop();
   }
 });
-
-/** The agent runs in its own process group: after a switch it is a thin parent and the new agent
- *  its child, and a parent killed after its grace period would leave that child writing into the
- *  data dir while the test removes it. The whole group goes. */
-async function stopAgentTree(p: ChildProcess) {
-  const group = -p.pid!;
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(group, sig);
-    } catch {
-      // the group is gone
-    }
-  };
-  if (p.exitCode === null && p.signalCode === null) {
-    const exited = new Promise((r) => p.once('exit', r));
-    signal('SIGTERM');
-    const t = setTimeout(() => signal('SIGKILL'), 20_000);
-    await exited;
-    clearTimeout(t);
-  }
-  // Whatever of the group outlived the parent.
-  signal('SIGKILL');
-}
 
 test('upgrade plan moves the agent to a new build: drained, switched, Ready on the new version, uncordoned; a DaemonSet container survives', { skip }, async () => {
   await until('node Ready', async () => (await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}')) === 'True');
@@ -141,5 +118,5 @@ test('a target whose agent exits at start: the node rolls back to the previous b
   assert.match(await jp(['node', NODE], '{.status.nodeInfo.kubeletVersion}'), /-gifee\.0\.1\.1$/);
   assert.equal(await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}'), 'True');
   assert.notEqual(await jp(['node', NODE], '{.spec.unschedulable}'), 'true', 'the rolled-back node is uncordoned');
-  assert.match(agentLog, /exited on its own/);
+  assert.match(agentLog(), /exited on its own/);
 });
