@@ -16,7 +16,7 @@ export function applySchemaDefaults(schema: Schema, v: unknown): void {
   if (schema.type === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     for (const { key: k, schema: fs } of DEFAULTED.propsOf(schema)) {
-      if ((o[k] === undefined || (o[k] === null && !fs.nullable)) && fs.default !== undefined) o[k] = typeof fs.default === 'object' && fs.default !== null ? cloneJson(fs.default) : fs.default;
+      if ((o[k] === undefined || (o[k] === null && !fs.nullable)) && fs.default !== undefined) o[k] = cloneJson(fs.default);
       if (o[k] !== undefined) applySchemaDefaults(fs, o[k]);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {

@@ -94,15 +94,15 @@ export function numberAsQuantityText(n: number): string {
   return String(n).replace('e+', 'e');
 }
 
+const isQuantity = (s: Schema) => s.type === 'string' && s.format === 'quantity';
+/** The properties normalization visits: quantities, and those leading to one. */
+const QUANTITIES = new ConcernPlan({ leaf: isQuantity });
+
 /**
  * Rewrites every quantity field of obj (by its schema) to its canonical string: numbers become
  * quantities, valid strings their canonical form. Invalid values are left for validation, which
  * refuses them with the field's path (a number then shows as its text).
  */
-const isQuantity = (s: Schema) => s.type === 'string' && s.format === 'quantity';
-/** The properties normalization visits: quantities, and those leading to one. */
-const QUANTITIES = new ConcernPlan({ leaf: isQuantity });
-
 export function normalizeQuantities(schema: Schema, v: unknown): void {
   if (v === null || typeof v !== 'object') return;
   const fix = (s: Schema, x: unknown): unknown => {

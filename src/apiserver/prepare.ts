@@ -87,17 +87,13 @@ export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplica
   pruneUnknownFields(rc.def.schema, obj);
 }
 
-/** Validate after defaulting; 422 Invalid with every problem at once. */
-export function validateObject(def: KindDef, obj: KObject, old?: KObject, subresource?: string) {
-  // A binding changes only spec.nodeName, which the kind's own update rules forbid to other writers.
-  const kindRules = def.validate && subresource !== 'binding';
-  const errors = [...(old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj)), ...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors, ...(kindRules ? def.validate!(obj, old) : [])];
-  if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
-}
-
-/** validateObject with turns of the event loop between its passes (metadata, schema, the kind's rules). */
+/**
+ * Validate after defaulting; 422 Invalid with every problem at once. The event loop may get a turn
+ * between the passes (metadata and schema, then the kind's rules).
+ */
 export async function validateObjectSliced(rc: RequestContext, obj: KObject, old?: KObject, subresource?: string) {
   const { def } = rc;
+  // A binding changes only spec.nodeName, which the kind's own update rules forbid to other writers.
   const kindRules = def.validate && subresource !== 'binding';
   const errors = old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj);
   errors.push(...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors);

@@ -79,11 +79,6 @@ export interface WatchEvent {
   object: KObject;
 }
 
-/**
- * Connection budgets: each watch holds a connection for its life, so watches and requests get pools
- * of their own. However many informers a process runs, its requests (lease renewals among them) still
- * find a free connection: watches can never starve them, as client-go's separate streams ensure.
- */
 /** Connection errors already prefixed with their request. */
 const namedErrors = new WeakSet<object>();
 
@@ -101,6 +96,11 @@ function named(e: unknown, method: string, path: string, server?: string): unkno
   return e;
 }
 
+/**
+ * Connection budgets: each watch holds a connection for its life, so watches and requests get pools
+ * of their own. However many informers a process runs, its requests (lease renewals among them) still
+ * find a free connection: watches can never starve them, as client-go's separate streams ensure.
+ */
 const REQUEST_SOCKETS = 64;
 const WATCH_SOCKETS = 256;
 type Lane = 'request' | 'watch';

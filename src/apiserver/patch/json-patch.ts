@@ -37,9 +37,6 @@ class Budget {
   }
 }
 
-/** A copy of a value to insert; scalars need none (and structuredClone is costly per call). */
-const copyOf = (v: unknown) => (v !== null && typeof v === 'object' ? cloneJson(v) : v);
-
 /** A value's size as JSON, which is how Kubernetes counts copied bytes. */
 const jsonSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? 'null');
 
@@ -127,7 +124,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
     switch (op.op) {
       case 'add':
         if (!('value' in op)) throw badRequest(`JSON patch operation ${i} (add) needs "value"`);
-        out = add(out, op.path, copyOf(op.value), budget);
+        out = add(out, op.path, cloneJson(op.value), budget);
         break;
       case 'remove':
         out = remove(out, op.path, budget);
@@ -135,7 +132,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
       case 'replace':
         if (!('value' in op)) throw badRequest(`JSON patch operation ${i} (replace) needs "value"`);
         get(out, op.path);
-        out = add(remove(out, op.path, budget), op.path, copyOf(op.value), budget);
+        out = add(remove(out, op.path, budget), op.path, cloneJson(op.value), budget);
         break;
       case 'move': {
         if (typeof op.from !== 'string') throw badRequest(`JSON patch operation ${i} (move) needs "from"`);
@@ -151,7 +148,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
         if (copied > MAX_JSON_PATCH_COPY_BYTES) {
           throw invalid(`Unable to complete the copy, the accumulated size increase of copy is ${copied}, exceeding the limit ${MAX_JSON_PATCH_COPY_BYTES}`);
         }
-        out = add(out, op.path, copyOf(v), budget);
+        out = add(out, op.path, cloneJson(v), budget);
         break;
       }
       case 'test': {

@@ -182,7 +182,7 @@ function orderEntries(next: Entry[], at: number | undefined): Entry[] {
 /** A non-apply write: the manager takes the fields it changed; fields gone from the object lose their owners. */
 export function recordUpdate(old: KObject | undefined, updated: KObject, opts: OwnershipOptions): KObject {
   if (!old) return recordCreate(updated, opts);
-  return recordDifference(old, updated, opts, differenceOf(old, updated, opts));
+  return recordDifference(old, updated, opts, diffFields(opts.schema, old, updated, ownedSkip(opts)));
 }
 
 /**
@@ -193,11 +193,11 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
 export async function recordUpdateSliced(old: KObject | undefined, updated: KObject, opts: OwnershipOptions, turn: () => Promise<void> | undefined): Promise<KObject> {
   if (!old) {
     if (updated.metadata?.managedFields?.length) return recordUpdateBySets(undefined, updated, opts);
-    const unsorted = unsortedFieldsTrie(opts.schema, updated, { skip: createSkip(opts) });
+    const unsorted = unsortedFieldsTrie(opts.schema, updated, { skip: ownedSkip(opts) });
     await turn();
     return ownedByCreator(updated, sortTrie(unsorted), opts);
   }
-  const diff = await diffFieldsSliced(opts.schema, old, updated, opts.subresource === 'status' ? [] : skipFor(opts.subresource), turn);
+  const diff = await diffFieldsSliced(opts.schema, old, updated, ownedSkip(opts), turn);
   await turn();
   return recordDifference(old, updated, opts, diff);
 }
@@ -205,10 +205,11 @@ export async function recordUpdateSliced(old: KObject | undefined, updated: KObj
 /** A create owns everything it sets: one walk straight into a trie. */
 function recordCreate(updated: KObject, opts: OwnershipOptions): KObject {
   if (updated.metadata?.managedFields?.length) return recordUpdateBySets(undefined, updated, opts);
-  return ownedByCreator(updated, fieldsTrie(opts.schema, updated, { skip: createSkip(opts) }), opts);
+  return ownedByCreator(updated, fieldsTrie(opts.schema, updated, { skip: ownedSkip(opts) }), opts);
 }
 
-const createSkip = (opts: OwnershipOptions) => (opts.subresource === 'status' ? [] : skipFor(opts.subresource));
+/** The top-level fields a non-apply write's ownership leaves out (a /status write owns status, so it skips nothing). */
+const ownedSkip = (opts: OwnershipOptions) => (opts.subresource === 'status' ? [] : skipFor(opts.subresource));
 
 /** The created object with its creator's one managedFields entry (none when it set no field). */
 function ownedByCreator(updated: KObject, trie: Obj, opts: OwnershipOptions): KObject {
@@ -218,12 +219,8 @@ function ownedByCreator(updated: KObject, trie: Obj, opts: OwnershipOptions): KO
   return updated;
 }
 
-function differenceOf(old: KObject, updated: KObject, opts: OwnershipOptions): FieldDiff {
-  return diffFields(opts.schema, old, updated, opts.subresource === 'status' ? [] : skipFor(opts.subresource));
-}
-
 function recordDifference(old: KObject, updated: KObject, opts: OwnershipOptions, diff: FieldDiff): KObject {
-  const skip = opts.subresource === 'status' ? [] : skipFor(opts.subresource);
+  const skip = ownedSkip(opts);
   let entries = old.metadata?.managedFields ?? [];
   if (opts.otherVersions) entries = dropChangedAtOtherVersions(entries, opts.apiVersion, changesByVersion(opts.otherVersions, old, updated, skip));
   // Editing every manager's trie costs managers x differences; past this, whole sets are cheaper.
