@@ -116,7 +116,7 @@ test('startUserspaceProxy serves Services from the API (selectorless Service + E
   const kc = parse(readFileSync(c.kubeconfig, 'utf8'));
   const u = kc.users[0].user;
   const client = new RestClient({ server: c.url, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(), cert: Buffer.from(u['client-certificate-data'], 'base64').toString(), key: Buffer.from(u['client-key-data'], 'base64').toString() });
-  const proxy = await startUserspaceProxy({ client, log, debounceMs: 10 });
+  const proxy = await startUserspaceProxy({ client, log, debounceMs: 10, nodeName: 'n1' });
   try {
     const a = await backend('from-api');
     const ip = vip();
@@ -128,6 +128,27 @@ test('startUserspaceProxy serves Services from the API (selectorless Service + E
     assert.equal(await read('127.0.0.1', nodePort), 'from-api');
     await c.kubectl(['delete', 'service', 'api-web']);
     await until(async () => !proxy.addresses().has(`${loopbackAddressFor(ip)}:${port}`));
+
+    // A LoadBalancer with externalTrafficPolicy Local: the API server allocates its health check
+    // node port, answered on 127.0.0.1 with kube-proxy's JSON — 200 while this node (n1) has an
+    // endpoint, 503 when the only one is on another node; gone with the Service.
+    const lb = service('api-lb', vip(), { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ name: 'http', port, protocol: 'TCP' }] });
+    const slice = (nodeName: string) => JSON.stringify(endpointSlice('api-lb', [{ ip: '127.0.0.1', nodeName }], { port: a }));
+    await c.kubectl(['apply', '-f', '-'], { input: `${JSON.stringify(lb)}\n${slice('n1')}` });
+    const hc = Number((await c.kubectl(['get', 'service', 'api-lb', '-o', 'jsonpath={.spec.healthCheckNodePort}'])).stdout);
+    assert.ok(hc >= 30000, `allocated health check node port ${hc}`);
+    const check = async () => {
+      const r = await fetch(`http://127.0.0.1:${hc}/healthz`);
+      return { status: r.status, body: await r.json() };
+    };
+    await until(async () => (await check()).status === 200);
+    assert.deepEqual((await check()).body, { service: { namespace: 'default', name: 'api-lb' }, localEndpoints: 1, serviceProxyHealthy: true });
+    await c.kubectl(['apply', '-f', '-'], { input: slice('n2') });
+    await until(async () => (await check()).status === 503);
+    assert.equal((await check()).body.localEndpoints, 0);
+    await c.kubectl(['delete', 'service', 'api-lb']);
+    await until(async () => !proxy.healthCheckPorts().includes(hc));
+    await assert.rejects(fetch(`http://127.0.0.1:${hc}/healthz`));
   } finally {
     await proxy.stop();
     client.close();
