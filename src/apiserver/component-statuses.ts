@@ -105,6 +105,11 @@ export class ComponentStatusObjects extends Objects {
     return { obj: await this.probe(name), revision: 0 };
   }
 
+  /** Made up on read, not stored: no stored text to serve. */
+  override async getJson(): Promise<undefined> {
+    return undefined;
+  }
+
   override async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
     const s = await this.get(namespace, name);
     if (!s) throw notFound({ group: '', resource: 'componentstatuses' }, name);

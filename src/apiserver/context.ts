@@ -103,8 +103,13 @@ export interface RequestContext {
 /** A checkpoint between whole-object passes of a request: a large object's write is many short
  *  slices of the event loop, not one long block (util/event-loop-slice.ts). */
 export function sliceTurn(rc: RequestContext): Promise<void> | undefined {
+  return slicerOf(rc).turn();
+}
+
+/** The request's slicer, for work that checks it itself (the list writer flushes before a turn). */
+export function slicerOf(rc: RequestContext): Slicer {
   rc.slicer ??= new Slicer();
-  return rc.slicer.turn();
+  return rc.slicer;
 }
 
 /** Warning header values, formatted as Kubernetes does: `299 - "message"`. */

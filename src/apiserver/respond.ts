@@ -41,6 +41,12 @@ export function sendJson(res: ServerResponse, code: number, body: unknown, conte
   res.end(text);
 }
 
+/** JSON already encoded (with its final newline). */
+export function sendJsonText(res: ServerResponse, code: number, text: string, extraHeaders: Record<string, string> = {}) {
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
+  res.end(text);
+}
+
 /** An object or list in the representation the client asked for (JSON default, YAML on request). */
 export function sendObject(req: IncomingMessage, res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}) {
   if (wantsYaml(req)) {

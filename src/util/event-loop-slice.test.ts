@@ -76,3 +76,30 @@ test('work running in an I/O callback lets later I/O in at its turn', async () =
   other.destroy();
   server.close();
 });
+
+test('pieces of work past their budget resume one per turn, in order, with timers between any two', async () => {
+  const log: string[] = [];
+  // A timer that re-arms itself marks every timers phase the loop passes through.
+  let ticking = true;
+  const tick = () => {
+    log.push('tick');
+    if (ticking) setTimeout(tick, 0);
+  };
+  setTimeout(tick, 0);
+  const work = async (name: string) => {
+    const s = new Slicer(1);
+    for (let i = 0; i < 3; i++) {
+      busy(2);
+      log.push(`${name}${i}`);
+      await s.turn();
+    }
+  };
+  await Promise.all([work('a'), work('b'), work('c')]);
+  ticking = false;
+  const slices = log.filter((e) => e !== 'tick');
+  // Round robin in the order they asked: each piece waits behind the others that yielded before it.
+  assert.deepEqual(slices, ['a0', 'b0', 'c0', 'a1', 'b1', 'c1', 'a2', 'b2', 'c2']);
+  // After the first slices (which ran before anyone yielded), no two slices without a timers phase between them.
+  const from = log.indexOf('c0') + 1;
+  for (let i = from; i < log.length - 1; i++) assert.ok(!(log[i] !== 'tick' && log[i + 1] !== 'tick'), `two slices back to back at ${i}: ${log.join(' ')}`);
+});

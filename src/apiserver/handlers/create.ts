@@ -5,6 +5,7 @@ import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../prepare.js';
 import { decodeBodyAsync, readBody } from '../body.js';
 import { sendObject } from '../respond.js';
+import { sendWritten } from './send-written.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
 import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
@@ -25,5 +26,5 @@ export async function handleCreate(rc: RequestContext) {
   await sliceTurn(rc);
   const created = await rc.api.objects(rc.def).create(prepared);
   await sliceTurn(rc);
-  sendObject(rc.req, rc.res, 201, created, warningHeaders(rc.warnings));
+  sendWritten(rc, 201, created, warningHeaders(rc.warnings));
 }

@@ -3,7 +3,8 @@
 import { toTable } from '../../api/table.js';
 import type { RequestContext } from '../context.js';
 import { sliceTurn, warningHeaders } from '../context.js';
-import { sendObject, wantsAs } from '../respond.js';
+import { isPretty } from '../pretty.js';
+import { sendJsonText, sendObject, wantsAs, wantsYaml } from '../respond.js';
 import { includeObjectOf, partialMetadata } from './list.js';
 import { parseResourceVersion } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
@@ -13,7 +14,14 @@ export async function handleGet(rc: RequestContext) {
   // reached it; a revision it has not reached is waited for, then 504 (list/fresh.ts).
   const rv = parseResourceVersion(rc.query.get('resourceVersion') ?? '');
   if (rv > 0) await waitForRevision(rc.api.store, rv, rc.api.timings.listFreshWaitMs);
-  const { obj } = await rc.api.objects(rc.def).mustGet(rc.info.namespace, rc.info.name!);
+  const objects = rc.api.objects(rc.def);
+  if (!wantsAs(rc.req, 'Table') && !wantsAs(rc.req, 'PartialObjectMetadata') && !wantsYaml(rc.req) && !isPretty(rc.res)) {
+    // Plain JSON, as most clients read: the stored text with its resourceVersion, never decoded
+    // (a missing object goes on to mustGet's 404).
+    const stored = await objects.getJson(rc.info.namespace, rc.info.name!);
+    if (stored) return sendJsonText(rc.res, 200, `${stored.json}\n`, warningHeaders(rc.warnings));
+  }
+  const { obj } = await objects.mustGet(rc.info.namespace, rc.info.name!, { turn: () => sliceTurn(rc) });
   // Reading and decoding a large object, then encoding it for the answer, are two long passes.
   await sliceTurn(rc);
   if (wantsAs(rc.req, 'Table')) {

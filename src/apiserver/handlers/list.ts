@@ -5,7 +5,7 @@
 
 import { apiVersionOf, type KObject } from '../../api/kind.js';
 import { toTable } from '../../api/table.js';
-import { type RequestContext, sliceTurn } from '../context.js';
+import { type RequestContext, sliceTurn, slicerOf } from '../context.js';
 import type { ListPage } from '../storage/objects.js';
 import { ApiError, badRequest, gone } from '../../api/errors.js';
 import { sendObject, wantsAs, wantsYaml } from '../respond.js';
@@ -13,7 +13,7 @@ import { buildFilter, type ObjectFilter } from '../selectors.js';
 import { LATEST, decodeContinue, encodeContinue } from '../list/continue-token.js';
 import { parseListQuery, type ListQuery } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
-import { JsonListWriter, yieldToLoop } from '../list/stream.js';
+import { JsonListWriter } from '../list/stream.js';
 
 /**
  * Keys read (and decoded) from the store per step. Decoding dominates: 500 pods took 25-60 ms on the
@@ -137,7 +137,7 @@ async function* scan(rc: RequestContext, plan: Plan): AsyncGenerator<Page> {
     after = page.lastKey;
     // Every read is a turn of its own: whatever the consumer did with the page plus the next read
     // and decode never add up to one long step.
-    await yieldToLoop();
+    await slicerOf(rc).pass();
   }
 }
 
@@ -209,7 +209,7 @@ export async function handleList(rc: RequestContext) {
     for await (const p of source) items.push(...p.items);
     return sendObject(req, res, 200, { kind: def.listKind ?? `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: listMeta, items });
   }
-  const w = new JsonListWriter(res);
+  const w = new JsonListWriter(res, slicerOf(rc));
   const headers = { 'Content-Type': 'application/json' };
   if (asTable) {
     const { rows: _rows, ...head } = toTable(def, [], { includeObject, listMeta: listMeta as never });

@@ -10,6 +10,7 @@ import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareFor
 import { decodeBodyAsync, mediaType, readBody } from '../body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
+import { sendWritten } from './send-written.js';
 import { applyPatch, serverSideApply } from '../patch/index.js';
 import { updateWithRetry } from './persist.js';
 import { admit } from '../admission/admit.js';
@@ -66,7 +67,7 @@ export async function handlePatch(rc: RequestContext) {
     { dryRun },
   );
   await sliceTurn(rc);
-  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
+  sendWritten(rc, 200, result.obj, warningHeaders(rc.warnings));
 }
 
 async function handleApply(rc: RequestContext, patch: unknown, duplicates: string[]) {
@@ -93,7 +94,7 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
     obj.metadata!.managedFields = merged.metadata?.managedFields;
     await admit(rc, 'CREATE', obj, undefined, dryRun);
     if (dryRun) return sendObject(rc.req, rc.res, 201, obj, warningHeaders(rc.warnings));
-    return sendObject(rc.req, rc.res, 201, await objects.create(obj), warningHeaders(rc.warnings));
+    return sendWritten(rc, 201, await objects.create(obj), warningHeaders(rc.warnings));
   }
   const result = await updateWithRetry(
     rc,
@@ -112,5 +113,5 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
     undefined,
     { dryRun },
   );
-  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
+  sendWritten(rc, 200, result.obj, warningHeaders(rc.warnings));
 }

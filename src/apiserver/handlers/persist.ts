@@ -39,7 +39,8 @@ export async function persistUpdate(objects: Objects, next: KObject, revision: n
 export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null | Promise<KObject | null>, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
-    const cur = await objects.mustGet(rc.info.namespace, rc.info.name!);
+    await sliceTurn(rc);
+    const cur = await objects.mustGet(rc.info.namespace, rc.info.name!, { turn: () => sliceTurn(rc) });
     // Checkpoints between whole-object passes: a large object's update is several slices, not one
     // long block of the event loop (util/event-loop-slice.ts).
     await sliceTurn(rc);

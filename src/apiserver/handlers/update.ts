@@ -7,7 +7,7 @@ import { warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../prepare.js';
 import { decodeBodyAsync, readBody } from '../body.js';
 import { badRequest, conflict } from '../../api/errors.js';
-import { sendObject } from '../respond.js';
+import { sendWritten } from './send-written.js';
 import { updateWithRetry } from './persist.js';
 import { checkObjectSize } from '../object-size.js';
 import { cloneJson } from '../../util/clone-json.js';
@@ -48,5 +48,5 @@ export async function handleUpdate(rc: RequestContext) {
     expected,
     { dryRun },
   );
-  sendObject(rc.req, rc.res, 200, result.obj, warningHeaders(rc.warnings));
+  sendWritten(rc, 200, result.obj, warningHeaders(rc.warnings));
 }

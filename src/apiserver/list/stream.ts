@@ -4,24 +4,8 @@
 // many short steps instead of one JSON.stringify of hundreds of megabytes.
 
 import type { ServerResponse } from 'node:http';
+import { Slicer } from '../../util/event-loop-slice.js';
 import { isPretty } from '../pretty.js';
-
-/** How long one synchronous step may run before yielding (the target is no block over ~50 ms). */
-export const SLICE_MS = 10;
-
-export const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
-
-/** Tracks a time slice; `due()` says when to yield. */
-export class Slice {
-  private start = performance.now();
-  due(): boolean {
-    return performance.now() - this.start > SLICE_MS;
-  }
-  async pause(): Promise<void> {
-    await yieldToLoop();
-    this.start = performance.now();
-  }
-}
 
 /**
  * One streamed JSON object: `open(head, field)` writes `{...head,"field":[`, `items(...)` appends
@@ -30,9 +14,13 @@ export class Slice {
 export class JsonListWriter {
   private first = true;
   private gone = false;
-  readonly slice = new Slice();
 
-  constructor(private res: ServerResponse) {
+  /** slicer: the request's (context.ts, sliceTurn), so the time its reads and decodes took counts
+   *  too and a large item is never serialized in the same turn as it was decoded. */
+  constructor(
+    private res: ServerResponse,
+    private readonly slicer = new Slicer(),
+  ) {
     res.once('close', () => (this.gone = true));
   }
 
@@ -81,12 +69,14 @@ export class JsonListWriter {
     const one = pretty ? (e: T) => `\n    ${JSON.stringify(JSON.parse(serialize(e)), null, 2).replace(/\n/g, '\n    ')}` : serialize;
     for (const e of elements) {
       if (this.closed) return;
+      // Before each item as well as after: what came before (a read, a decode, the last item) may
+      // have used the budget, and one item can be a whole pass over a 3 MiB object.
+      if (this.slicer.due()) {
+        await flush();
+        await this.slicer.turn();
+      }
       buf.push(this.first ? one(e) : ',' + one(e));
       this.first = false;
-      if (this.slice.due()) {
-        await flush();
-        await this.slice.pause();
-      }
     }
     await flush();
   }

@@ -90,6 +90,11 @@ export class NodeMetricsObjects extends Objects {
     return obj ? { obj, revision: 0 } : null;
   }
 
+  /** Made up on read, not stored: no stored text to serve. */
+  override async getJson(): Promise<undefined> {
+    return undefined;
+  }
+
   override async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
     const s = await this.get(namespace, name);
     if (!s) throw notFound({ group: 'metrics.k8s.io', resource: 'nodes' }, name);
@@ -132,6 +137,11 @@ export class PodMetricsObjects extends Objects {
   override async get(namespace: string | undefined, name: string): Promise<Stored | null> {
     const obj = this.build(namespace ?? '', name);
     return obj ? { obj, revision: 0 } : null;
+  }
+
+  /** Made up on read, not stored: no stored text to serve. */
+  override async getJson(): Promise<undefined> {
+    return undefined;
   }
 
   override async mustGet(namespace: string | undefined, name: string): Promise<Stored> {

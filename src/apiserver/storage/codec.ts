@@ -27,7 +27,10 @@ export function withResourceVersion(meta: ObjectMeta, rv: string): ObjectMeta {
       out.resourceVersion = rv;
       placed = true;
     }
-    out[k] = v;
+    // A "__proto__" key (JSON.parse makes it an own property) stays one: assigning it would set
+    // the prototype of the metadata instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[k] = v;
   }
   if (!placed) out.resourceVersion = rv;
   return out;

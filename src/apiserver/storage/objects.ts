@@ -10,6 +10,7 @@ import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
 const ETCD_REQUEST_OVERHEAD = 1024;
 import { applySchemaDefaults } from '../../api/defaults.js';
 import { decode, encode, withResourceVersion } from './codec.js';
+import { storedJsonWithResourceVersion } from './stored-json.js';
 import { collectionPrefix, objectKey } from './keys.js';
 import { versionViewOf, type VersionView } from './versions.js';
 import { cloneJson } from '../../util/clone-json.js';
@@ -29,6 +30,15 @@ export interface ListPage {
 }
 
 const ref = (def: KindDef) => ({ group: def.group, resource: def.plural });
+
+/** The JSON text of what create and update returned (see written), weakly: for their answers. */
+const writtenJson = new WeakMap<KObject, string>();
+
+/** An object create or update just returned, as JSON: encoding it again would be a whole pass. Only
+ *  for answering with the object as returned (a changed object would not match its text). */
+export function writtenJsonOf(obj: KObject): string | undefined {
+  return writtenJson.get(obj);
+}
 
 export class Objects {
   /** Set for kinds served at several versions: what is read is converted to def's version, what is written to storage's. */
@@ -81,15 +91,30 @@ export class Objects {
     return collectionPrefix(this.def, namespace);
   }
 
-  async get(namespace: string | undefined, name: string): Promise<Stored | null> {
+  /** opts.turn: a checkpoint (context.ts, sliceTurn) between reading the value and decoding it. */
+  async get(namespace: string | undefined, name: string, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<Stored | null> {
     const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
     if (!kv) return null;
+    if (opts.turn) await opts.turn();
     const obj = await this.out(kv);
     return kv.stale ? { obj, revision: kv.modRevision, stale: true } : { obj, revision: kv.modRevision };
   }
 
-  async mustGet(namespace: string | undefined, name: string): Promise<Stored> {
-    const s = await this.get(namespace, name);
+  /**
+   * The object's JSON as a client reads it, from the stored text without decoding it
+   * (stored-json.ts); null when it does not exist, undefined when it has to be decoded (a version
+   * conversion or storage defaulting applies, or the text is not as encode() writes it).
+   */
+  async getJson(namespace: string | undefined, name: string): Promise<{ json: string; revision: number } | null | undefined> {
+    if (this.view || this.def.custom) return undefined;
+    const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
+    if (!kv) return null;
+    const json = storedJsonWithResourceVersion(kv.value, kv.modRevision);
+    return json === undefined ? undefined : { json, revision: kv.modRevision };
+  }
+
+  async mustGet(namespace: string | undefined, name: string, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<Stored> {
+    const s = await this.get(namespace, name, opts);
     if (!s) throw notFound(ref(this.def), name);
     return s;
   }
@@ -109,7 +134,7 @@ export class Objects {
     const key = this.key(obj.metadata!.namespace, name);
     const value = this.fitting(key, await this.in(obj));
     const kv = await this.wrap(() => this.store.create(key, value), name);
-    return this.written(obj, kv);
+    return this.written(obj, kv, value);
   }
 
   async update(obj: KObject, expectedRevision: number): Promise<KObject> {
@@ -117,18 +142,22 @@ export class Objects {
     const key = this.key(obj.metadata!.namespace, name);
     const value = this.fitting(key, await this.in(obj));
     const kv = await this.wrap(() => this.store.update(key, value, expectedRevision), name);
-    return this.written(obj, kv);
+    return this.written(obj, kv, value);
   }
 
   /**
    * What a create or update stored, as read back: the object just encoded with the store's revision
    * as its resourceVersion. Decoding the value just written would give the same object and cost a
    * whole parse (tens of milliseconds on a large pod). Kinds read through a version conversion or
-   * storage defaulting are read back for real. The caller hands `obj` over: it is not copied.
+   * storage defaulting are read back for real. The caller hands `obj` over: it is not copied. Its
+   * JSON for the answer is the stored text with the revision spliced in (writtenJsonOf).
    */
-  private written(obj: KObject, kv: KeyValue): KObject | Promise<KObject> {
+  private written(obj: KObject, kv: KeyValue, value: string): KObject | Promise<KObject> {
     if (this.view || this.def.custom) return this.out(kv);
-    return { ...obj, metadata: withResourceVersion(obj.metadata ?? {}, String(kv.modRevision)) };
+    const out = { ...obj, metadata: withResourceVersion(obj.metadata ?? {}, String(kv.modRevision)) };
+    const json = storedJsonWithResourceVersion(value, kv.modRevision);
+    if (json !== undefined) writtenJson.set(out, json);
+    return out;
   }
 
   async delete(namespace: string | undefined, name: string, expectedRevision?: number): Promise<KObject> {

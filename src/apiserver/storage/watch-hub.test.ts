@@ -16,7 +16,7 @@ test('a hub event decodes the previous object only when it is read, and then onc
   assert.deepEqual(old.data, { v: '1' });
   assert.equal(old.metadata?.resourceVersion, '1');
   assert.equal(e.old, old);
-  assert.deepEqual(Object.keys(e).sort(), ['key', 'object', 'old', 'revision', 'type']);
+  assert.deepEqual(Object.keys(e).sort(), ['key', 'object', 'old', 'revision', 'type', 'value']);
 });
 
 test('a created object has no previous one; a deleted one is its last state', () => {
@@ -29,4 +29,7 @@ test('a created object has no previous one; a deleted one is its last state', ()
   assert.deepEqual(deleted.object.data, { v: '9' });
   assert.equal(deleted.object.metadata?.resourceVersion, '7');
   assert.equal(deleted.old?.metadata?.resourceVersion, '6');
+  // The stored text a watcher splices the revision into is the object's: the last state's.
+  assert.equal(deleted.value, last.value);
+  assert.equal(created.value, JSON.stringify({ metadata: { name: 'a' } }));
 });

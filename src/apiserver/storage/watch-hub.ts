@@ -6,6 +6,7 @@
 import type { KObject } from '../../api/kind.js';
 import type { KeyValue, Store, WatchEvent, Watcher } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
+import { nextTurn } from '../../util/event-loop-slice.js';
 import { decode } from './codec.js';
 
 export interface HubEvent {
@@ -13,6 +14,9 @@ export interface HubEvent {
   key: string;
   revision: number;
   object: KObject;
+  /** `object` as stored (its JSON without resourceVersion): watchers that send it as it is splice
+   *  the revision in (stored-json.ts) instead of encoding the object again. */
+  value?: string;
   /** The object before this event (for selector transitions). */
   old?: KObject;
   /** Cached serializations, filled by the first writer that needs them. */
@@ -28,7 +32,9 @@ const DISPATCH_SLICE_BYTES = 1 << 20;
 const valueBytes = (e: WatchEvent) => (e.type === 'delete' ? (e.prevKv ?? e.kv) : e.kv).value.length;
 
 export function toHubEvent(e: WatchEvent): HubEvent {
-  const ev: HubEvent = e.type === 'delete' ? { type: 'DELETED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.prevKv ?? e.kv, e.kv.modRevision) } : { type: e.kv.createRevision === e.kv.modRevision || !e.prevKv ? 'ADDED' : 'MODIFIED', key: e.kv.key, revision: e.kv.modRevision, object: decode(e.kv) };
+  const last = e.type === 'delete' ? (e.prevKv ?? e.kv) : e.kv;
+  const type = e.type === 'delete' ? 'DELETED' : e.kv.createRevision === e.kv.modRevision || !e.prevKv ? 'ADDED' : 'MODIFIED';
+  const ev: HubEvent = { type, key: e.kv.key, revision: e.kv.modRevision, object: decode(last, e.kv.modRevision), value: last.value };
   if (e.prevKv) lazyOld(ev, e.prevKv);
   return ev;
 }
@@ -110,7 +116,7 @@ export class WatchHub {
     if (events.reduce((n, e) => n + valueBytes(e), 0) <= DISPATCH_SLICE_BYTES) this.drain();
     else {
       this.draining = true;
-      setImmediate(() => this.drain());
+      void nextTurn().then(() => this.drain());
     }
   }
 
@@ -134,7 +140,7 @@ export class WatchHub {
       const batch = this.pending.splice(0, taken);
       if (!this.closed) this.dispatch(batch.map(toHubEvent));
     } finally {
-      if (this.pending.length > 0) setImmediate(() => this.drain());
+      if (this.pending.length > 0) void nextTurn().then(() => this.drain());
       else this.draining = false;
     }
   }
