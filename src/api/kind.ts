@@ -131,6 +131,15 @@ export interface KindDef {
   nameFormat?: 'subdomain' | 'label' | 'path';
   /** On the first DELETE, before finalizers are looked at (Kubernetes' CRD registry adds its cleanup finalizer and a Terminating condition here). */
   beginDelete?: (obj: KObject) => void;
+  /**
+   * Graceful deletion (Kubernetes' RESTGracefulDeleteStrategy): the grace period in seconds a first
+   * DELETE gives the object, from the request's gracePeriodSeconds; a later DELETE with 0 forces it.
+   * Kinds without it are deleted at once (0).
+   */
+  deletionGracePeriod?: (obj: KObject, requested: number | undefined) => number;
+  /** Whether something besides metadata.finalizers keeps a deleting object in the store (a
+   *  namespace's spec.finalizers; a pod on a node until its agent stopped it). */
+  holdsDeletion?: (obj: KObject) => boolean;
   /** Sent as a `Warning:` on every request to this version (a CRD version marked deprecated). */
   deprecationWarning?: string;
   /** Served from a CRD rather than compiled in. */

@@ -96,20 +96,13 @@ export async function deleteOne(rc: RequestContext, namespace: string | undefine
     if (meta.finalizers && meta.finalizers.length === 0) delete meta.finalizers;
     if (!alreadyDeleting) {
       rc.def.beginDelete?.(obj);
-      let grace = 0;
-      if (rc.def.group === '' && rc.def.plural === 'pods' && (obj.spec as { nodeName?: string }).nodeName) {
-        // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it.
-        grace = opts.gracePeriodSeconds ?? (obj.spec as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30;
-      }
+      const grace = rc.def.deletionGracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0;
       // A huge grace period (from the pod's spec too) must still give a valid RFC 3339 time, not a RangeError.
       meta.deletionTimestamp = new Date(Math.min(Date.now() + grace * 1000, LATEST_TIMESTAMP_MS)).toISOString().replace(/\.\d+Z$/, 'Z');
       meta.deletionGracePeriodSeconds = grace;
       if (rc.def.hasGeneration) meta.generation = (meta.generation ?? 0) + 1;
-      if (rc.def.group === '' && rc.def.plural === 'namespaces') {
-        (obj as { status?: Record<string, unknown> }).status = { ...((obj as { status?: Record<string, unknown> }).status ?? {}), phase: 'Terminating' };
-      }
-    } else if (opts.gracePeriodSeconds === 0 && rc.def.plural === 'pods' && rc.def.group === '') {
-      // Force deletion of a terminating pod.
+    } else if (opts.gracePeriodSeconds === 0 && rc.def.deletionGracePeriod) {
+      // Force deletion of an object in its grace period (a terminating pod).
       meta.deletionGracePeriodSeconds = 0;
     }
     if (!readyToRemove(rc.def, obj) && alreadyDeleting && JSON.stringify(obj) === JSON.stringify(cur.obj)) {

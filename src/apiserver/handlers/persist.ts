@@ -8,18 +8,12 @@ import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
 import { cloneJson } from '../../util/clone-json.js';
 
-/** A deleting object is gone once nothing holds it: no finalizers (and, for namespaces, no spec.finalizers). */
+/** A deleting object is gone once nothing holds it: no finalizers, nothing its kind holds it for (holdsDeletion). */
 export function readyToRemove(def: KindDef, obj: KObject): boolean {
   const meta = obj.metadata ?? {};
   if (!meta.deletionTimestamp) return false;
   if ((meta.finalizers ?? []).length > 0) return false;
-  if (def.group === '' && def.plural === 'namespaces') {
-    const spec = obj.spec as { finalizers?: string[] } | undefined;
-    if ((spec?.finalizers ?? []).length > 0) return false;
-  }
-  // Pods on a node are removed by their node agent once their containers stopped (grace period 0).
-  if (def.group === '' && def.plural === 'pods' && (obj.spec as { nodeName?: string } | undefined)?.nodeName && (meta.deletionGracePeriodSeconds ?? 0) > 0) return false;
-  return true;
+  return !def.holdsDeletion?.(obj);
 }
 
 /** Store `next` over the object at `revision`; remove it instead when nothing holds its deletion. */

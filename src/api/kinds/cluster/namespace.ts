@@ -40,6 +40,12 @@ export const namespace: KindDef = {
   statusFields: ['status'],
   printerColumns: [{ name: 'Status', type: 'string', description: 'The namespace phase.', cell: (o) => (o.status as { phase?: string } | undefined)?.phase ?? '' }],
   fieldSelectors: { 'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase },
+  // Deleting a namespace turns it Terminating; it stays until the namespace controller has emptied
+  // it and removed its spec.finalizers.
+  beginDelete: (o) => {
+    o.status = { ...((o.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' };
+  },
+  holdsDeletion: (o) => ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
   default: (o) => {
     const spec = (o.spec ??= {}) as { finalizers?: string[] };
     spec.finalizers ??= ['kubernetes'];

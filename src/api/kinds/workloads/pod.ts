@@ -56,6 +56,10 @@ export const pod: KindDef = {
     'status.nominatedNodeName': (o) => str(status(o).nominatedNodeName),
   },
   default: defaultPod,
+  // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it
+  // (grace 0). One never scheduled has nothing to stop.
+  deletionGracePeriod: (o, requested) => (spec(o).nodeName ? (requested ?? (spec(o) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30) : 0),
+  holdsDeletion: (o) => !!spec(o).nodeName && (o.metadata?.deletionGracePeriodSeconds ?? 0) > 0,
   // Kubernetes' PrepareForCreate: fields behind disabled gates dropped, AppArmor annotations and fields mirrored.
   prepareCreate: (o, warnings) => {
     dropDisabledPodSpecFields(o.spec);
