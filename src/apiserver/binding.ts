@@ -11,7 +11,6 @@ import { ApiError, badRequest, conflict, fieldErr, invalid } from '../api/errors
 import { sendJson, successStatus } from './respond.js';
 import { updateWithRetry } from './handlers/persist.js';
 import { checkDNSSubdomain } from '../api/kinds/workloads/checks.js';
-import { subresourceHandlers, virtualCreateHandlers } from './router.js';
 import { cloneJson } from '../util/clone-json.js';
 
 type Condition = { type?: string; status?: string; lastTransitionTime?: string };
@@ -98,6 +97,3 @@ export async function handleTopLevelBinding(rc: RequestContext) {
   if (!pods) throw new ApiError(404, 'NotFound', 'pods are not served', {});
   await bindPod({ ...rc, def: pods, info: { ...rc.info, resource: 'pods', name, subresource: 'binding' } }, binding);
 }
-
-subresourceHandlers.set('/pods/binding', handleBinding);
-virtualCreateHandlers.set('/bindings', handleTopLevelBinding);

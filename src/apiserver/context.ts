@@ -24,6 +24,10 @@ export interface UserInfo {
   extra?: Record<string, string[]>;
 }
 
+/** A handler of a subresource (pods/log, pods/binding...) or a virtual create (reviews) the API
+ *  server serves itself: see served-subresources.ts. */
+export type SubresourceHandler = (rc: RequestContext) => Promise<void>;
+
 export class ApiState {
   private objectsByKind = new Map<string, Objects>();
   private hubs = new Map<string, WatchHub>();
@@ -39,6 +43,11 @@ export class ApiState {
   readonly tokenAuthenticators: TokenAuthenticator[] = [];
   /** Work done once the server listens and before /readyz says ok (the RBAC bootstrap policy and caches), in order. */
   readonly postStartHooks: { name: string; run: () => Promise<void> }[] = [];
+  /** Subresources served by a handler of their own, by `group/plural/subresource` (served-subresources.ts). */
+  readonly subresources = new Map<string, SubresourceHandler>();
+  /** Create-only resources the API server answers itself and never stores (access reviews,
+   *  TokenReview, bindings), by `group/plural`. */
+  readonly virtualCreates = new Map<string, SubresourceHandler>();
 
   constructor(
     readonly store: Store,

@@ -15,7 +15,6 @@ import { decodeBody, readBody } from './body.js';
 import { sendJson } from './respond.js';
 import { admit } from './admission/admit.js';
 import { checkDeleteOptions, type DeleteOptions, deleteOne } from './handlers/delete.js';
-import { subresourceHandlers } from './router.js';
 
 /** Kubernetes' EvictionsRetry: 20 attempts against conflicting writers of the budget or the pod. */
 const RETRIES = 20;
@@ -216,5 +215,3 @@ export async function handleEviction(rc: RequestContext) {
   }
   sendJson(rc.res, 201, created());
 }
-
-subresourceHandlers.set('/pods/eviction', handleEviction);

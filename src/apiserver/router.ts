@@ -2,6 +2,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiState, RequestContext, UserInfo } from './context.js';
+export type { SubresourceHandler } from './context.js';
 import { ApiError, methodNotAllowed } from '../api/errors.js';
 import type { ResourceRequest } from './request-info.js';
 import { subresourcesOf } from './discovery.js';
@@ -17,12 +18,6 @@ import { warnIfDeprecated } from './deprecation.js';
 import { Slicer } from '../util/event-loop-slice.js';
 
 const notServed = (what: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${what})`, {});
-
-/** Handlers that other components register for subresources they serve (pods/log, pods/binding...). */
-export type SubresourceHandler = (rc: RequestContext) => Promise<void>;
-export const subresourceHandlers = new Map<string, SubresourceHandler>();
-/** Create-only resources the API server answers itself and never stores (access reviews, TokenReview), by `group/plural`: see reviews/. */
-export const virtualCreateHandlers = new Map<string, SubresourceHandler>();
 
 /** `/api/v1/namespaces/{name}/status|finalize` parse as a namespaced resource; map them back. */
 export function normalize(info: ResourceRequest): ResourceRequest {
@@ -46,7 +41,7 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
   const sub = info.subresource;
   if (sub) {
     if (!subresourcesOf(def).includes(sub)) throw notServed(`${info.resource}/${sub}`);
-    const custom = subresourceHandlers.get(`${def.group}/${def.plural}/${sub}`);
+    const custom = api.subresources.get(`${def.group}/${def.plural}/${sub}`);
     if (custom) return custom(rc);
     if (sub === 'status') {
       if (info.verb === 'get') return handleGet(rc);
@@ -64,7 +59,7 @@ export async function routeResource(api: ApiState, req: IncomingMessage, res: Se
     throw methodNotAllowed(`the server does not allow this method on the requested resource (${req.method} ${info.resource}/${sub})`);
   }
   if (!verbs.includes(info.verb)) throw methodNotAllowed(`the server does not allow this method on the requested resource (${info.verb} ${info.resource})`);
-  const virtual = info.verb === 'create' && !info.name ? virtualCreateHandlers.get(`${def.group}/${def.plural}`) : undefined;
+  const virtual = info.verb === 'create' && !info.name ? api.virtualCreates.get(`${def.group}/${def.plural}`) : undefined;
   if (virtual) return virtual(rc);
   switch (info.verb) {
     case 'get':

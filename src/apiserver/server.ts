@@ -28,8 +28,6 @@ import { versionInfo } from '../api/version.js';
 import { encodeOpenApiV2 } from './protobuf/openapi-v2.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { startCompaction } from './compaction.js';
-import './binding.js';
-import './eviction.js';
 import { podStreamUpgrades } from './pod-streams/index.js';
 import { setKubeletClient } from './pod-streams/kubelet-client.js';
 import { installServiceAllocation } from './services/index.js';
@@ -61,7 +59,7 @@ import { installValidatingAdmissionPolicy } from './admission/policy/plugin.js';
 import { ensureDefaultServiceAccounts, installServiceAccounts, serveIssuerDiscovery, type ServiceAccountOptions } from './serviceaccounts/index.js';
 import type { ServiceAccountTokens } from './serviceaccounts/options.js';
 import { impersonate } from './authn/impersonation.js';
-import './reviews/index.js';
+import { installServedSubresources } from './served-subresources.js';
 import { installFlowcontrolBootstrap } from './flowcontrol/bootstrap.js';
 import { installStorageBootstrap } from './storage-bootstrap.js';
 import { installIngressBootstrap } from './ingress-bootstrap.js';
@@ -154,6 +152,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const registry = opts.registry ?? new KindRegistry(builtinKinds);
   // Every store call the API machinery makes is timed (etcd_request_duration_seconds).
   const state = new ApiState(meteredStore(opts.store), registry, log);
+  installServedSubresources(state);
   const storageObjects = new StorageObjectCounts(opts.store, () => registry.all());
   // Before any Service is read or written: Service storage allocates ClusterIPs and node ports.
   const serviceAllocation = installServiceAllocation(state, { serviceCIDR: opts.serviceCIDR, nodePortRange: opts.serviceNodePortRange });

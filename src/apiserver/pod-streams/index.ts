@@ -1,22 +1,12 @@
 // Pod streams in the API server: pods/log, pods/exec, pods/attach and pods/portforward, proxied to the
-// agent of the pod's node. Importing this registers the handlers; the server hands upgrade requests
+// agent of the pod's node (handlers installed by served-subresources.ts); the server hands upgrade requests
 // (WebSocket, SPDY) to its usual request handling through podStreamUpgrades().
 
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ApiState } from '../context.js';
-import { subresourceHandlers } from '../router.js';
-import { handlePodLog } from './logs.js';
-import { handleNodeProxy } from './node-proxy.js';
-import { proxyUpgrade } from './upgrade.js';
 import { setKubeletClient, type KubeletClientCert } from './kubelet-client.js';
-
-subresourceHandlers.set('/pods/log', handlePodLog);
-subresourceHandlers.set('/pods/exec', proxyUpgrade('exec'));
-subresourceHandlers.set('/pods/attach', proxyUpgrade('attach'));
-subresourceHandlers.set('/pods/portforward', proxyUpgrade('portForward'));
-subresourceHandlers.set('/nodes/proxy', handleNodeProxy);
 
 export type { KubeletClientCert };
 

@@ -9,7 +9,7 @@ import { decodeBodyAsync, readBody } from '../body.js';
 import { type RequestContext, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun } from '../prepare.js';
 import { sendObject } from '../respond.js';
-import { type SubresourceHandler, virtualCreateHandlers } from '../router.js';
+import type { SubresourceHandler } from '../router.js';
 
 /** Answers one validated review: returns the object to send back (usually the request with its status). */
 export type ReviewAnswer = (rc: RequestContext, review: KObject) => Promise<KObject> | KObject;
@@ -37,7 +37,7 @@ export function reviewHandler(answer: ReviewAnswer): SubresourceHandler {
   };
 }
 
-/** Registers a review's answer for `group/plural` (all versions of the resource). */
-export function registerReview(group: string, plural: string, answer: ReviewAnswer) {
-  virtualCreateHandlers.set(`${group}/${plural}`, reviewHandler(answer));
+/** Serves a review's answer for `group/plural` (all versions of the resource) on this server. */
+export function registerReview(virtualCreates: Map<string, SubresourceHandler>, group: string, plural: string, answer: ReviewAnswer) {
+  virtualCreates.set(`${group}/${plural}`, reviewHandler(answer));
 }

@@ -11,7 +11,6 @@ import { nowSeconds } from '../prepare.js';
 import { serviceAccountAdmission } from './admission.js';
 import { ServiceAccountTokenAuthenticator } from './authenticator.js';
 import { resolveServiceAccountTokens, type ServiceAccountOptions, type ServiceAccountTokens } from './options.js';
-import './token-request.js';
 
 export type { ServiceAccountOptions } from './options.js';
 export { serveIssuerDiscovery } from './oidc-discovery.js';

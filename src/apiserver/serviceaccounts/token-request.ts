@@ -12,7 +12,6 @@ import type { FieldError } from '../../api/kind.js';
 import { decodeBody, readBody } from '../body.js';
 import type { RequestContext } from '../context.js';
 import { sendJson } from '../respond.js';
-import { subresourceHandlers } from '../router.js';
 import { lookup } from './lookup.js';
 import { admit } from '../admission/admit.js';
 import { serviceAccountTokensOf } from './options.js';
@@ -109,7 +108,8 @@ async function boundObject(rc: RequestContext, namespace: string, saName: string
   return { pod: me, ...(node?.metadata?.uid ? { node: { name: spec.nodeName!, uid: node.metadata.uid } } : {}) };
 }
 
-subresourceHandlers.set('/serviceaccounts/token', (rc) => {
+/** serviceaccounts/token: a TokenRequest for a named ServiceAccount. */
+export function serveTokenRequest(rc: RequestContext): Promise<void> {
   if (!(rc.info.namespace && rc.info.name)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
   return handleTokenRequest(rc);
-});
+}
