@@ -13,8 +13,12 @@ export const MAX_STORED_OBJECT_BYTES = 3 * 1024 * 1024;
 
 /** Throws 413 RequestEntityTooLarge when the object, as JSON, is over the limit. */
 export function checkObjectSize(obj: unknown, limit = MAX_OBJECT_BYTES): void {
+  checkJsonSize(JSON.stringify(obj) ?? '', limit);
+}
+
+/** Throws 413 RequestEntityTooLarge when the JSON text is over the limit in bytes. */
+export function checkJsonSize(json: string, limit: number): void {
   // JSON length in UTF-16 units is at most the byte length, so most objects skip the byte count.
-  const json = JSON.stringify(obj) ?? '';
   if (json.length > limit || (json.length * 3 > limit && Buffer.byteLength(json) > limit)) throw tooLarge(limit);
 }
 

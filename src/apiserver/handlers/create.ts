@@ -21,8 +21,11 @@ export async function handleCreate(rc: RequestContext) {
   const dryRun = isDryRun(rc);
   await admit(rc, 'CREATE', prepared, undefined, dryRun);
   await sliceTurn(rc);
-  checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
-  if (dryRun) return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
+  if (dryRun) {
+    // What the store would refuse (Objects measures what it encodes), a dry run refuses too.
+    checkObjectSize(prepared, MAX_STORED_OBJECT_BYTES);
+    return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
+  }
   await sliceTurn(rc);
   const created = await rc.api.objects(rc.def).create(prepared);
   await sliceTurn(rc);

@@ -4,7 +4,6 @@
 import type { KindDef, KObject } from '../../api/kind.js';
 import { sliceTurn, type RequestContext } from '../context.js';
 import type { Objects } from '../storage/objects.js';
-import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
 import { cloneJson } from '../../util/clone-json.js';
 
@@ -48,10 +47,8 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
     await admit(rc, 'UPDATE', next, cur.obj, !!opts.dryRun);
     if (opts.dryRun) return { obj: next, changed: true };
     await sliceTurn(rc);
-    // Every write path ends here: nothing over the object limit reaches the store.
-    checkObjectSize(next, MAX_STORED_OBJECT_BYTES);
-    await sliceTurn(rc);
     try {
+      // Nothing over the object limit reaches the store: Objects measures the text it encodes.
       return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision), changed: true };
     } catch (e) {
       const reason = (e as { reason?: string }).reason;

@@ -4,7 +4,7 @@
 import type { KindDef, KObject } from '../../api/kind.js';
 import { type KeyValue, type Store, StoreError, type FutureRevisionError } from '../../store/types.js';
 import { ApiError, alreadyExists, conflict, gone, notFound, tooLarge, tooLargeResourceVersion, unavailable } from '../../api/errors.js';
-import { isStoreSizeRefusal, MAX_OBJECT_BYTES } from '../object-size.js';
+import { checkJsonSize, isStoreSizeRefusal, MAX_OBJECT_BYTES, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 
 /** Room for the rest of an etcd put or transaction (compare, request framing) beside key and value. */
 const ETCD_REQUEST_OVERHEAD = 1024;
@@ -184,11 +184,14 @@ export class Objects {
   }
 
   /**
-   * An encoded object the store can take: etcd refuses requests over 1.5 MiB (its default
+   * An encoded object the store can take: nothing over the stored-object limit (every write path
+   * ends here, and the text is measured where it is made, not by encoding the object once more), and
+   * for etcd nothing over its request limit. etcd refuses requests over 1.5 MiB (its default
    * --max-request-bytes), and one refused at its gRPC layer broke the client's connection for every
    * later request, so such writes are 413 before they are sent. SQLite has no such limit.
    */
   private fitting(key: string, value: string): string {
+    checkJsonSize(value, MAX_STORED_OBJECT_BYTES);
     if (this.store.backend === 'etcd' && Buffer.byteLength(value) + Buffer.byteLength(key) + ETCD_REQUEST_OVERHEAD > MAX_OBJECT_BYTES) throw tooLarge(MAX_OBJECT_BYTES);
     return value;
   }
