@@ -17,6 +17,8 @@ import { UpstreamIndex } from './upstreams.js';
 const gifee = { metadata: { name: CLASS_NAME }, spec: { controller: CONTROLLER_NAME } };
 let backend: http.Server;
 let silent: net.Server;
+let rude: http.Server;
+let stale: http.Server;
 let proxy: IngressProxy;
 let refusedPort = 0;
 
@@ -30,15 +32,28 @@ before(async () => {
   backend = await listen(http.createServer((req, res) => res.end(`ok ${req.url}`)));
   // Accepts and never answers.
   silent = await listen(net.createServer(() => {}));
+  // Reads each request and closes the connection without an answer.
+  rude = await listen(http.createServer((req) => req.socket.destroy()));
+  // Answers the first request of each connection; closes the connection at the next one, as a pod
+  // whose keep-alive timeout ran out just as the request came.
+  const served = new WeakSet<object>();
+  stale = await listen(
+    http.createServer((req, res) => {
+      if (served.has(req.socket)) return void req.socket.destroy();
+      served.add(req.socket);
+      req.resume();
+      req.on('end', () => res.end('fresh'));
+    }),
+  );
   const closed = await listen(net.createServer());
   refusedPort = portOf(closed);
   await new Promise((r) => closed.close(r));
   const ing = (host: string, svc: string) => ({ metadata: { name: host, namespace: 'ns', creationTimestamp: 'x' }, spec: { ingressClassName: CLASS_NAME, rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: svc, port: { number: 80 } } } }] } }] } });
-  const table = compileRoutes([ing('flaky.example', 'flaky'), ing('empty.example', 'empty'), ing('slow.example', 'slow')], [gifee]);
+  const table = compileRoutes([ing('flaky.example', 'flaky'), ing('empty.example', 'empty'), ing('slow.example', 'slow'), ing('rude.example', 'rude'), ing('stale.example', 'stale')], [gifee]);
   const svc = (name: string) => ({ metadata: { name, namespace: 'ns' }, spec: { ports: [{ port: 80 }] } });
   const slice = (name: string, ports: number[]) => ports.map((port) => ({ metadata: { namespace: 'ns', labels: { 'kubernetes.io/service-name': name } }, addressType: 'IPv4', ports: [{ port }], endpoints: [{ addresses: ['127.0.0.1'] }] }));
   // flaky: one refusing endpoint and one working one, as a pod that just went away.
-  const upstreams = UpstreamIndex.build(table.backends, [svc('flaky'), svc('empty'), svc('slow')], [...slice('flaky', [refusedPort, portOf(backend)]), ...slice('slow', [portOf(silent)])]);
+  const upstreams = UpstreamIndex.build(table.backends, ['flaky', 'empty', 'slow', 'rude', 'stale'].map(svc), [...slice('flaky', [refusedPort, portOf(backend)]), ...slice('slow', [portOf(silent)]), ...slice('rude', [portOf(rude), portOf(backend)]), ...slice('stale', [portOf(stale), portOf(backend)])]);
   const cert = await selfSignedCertificate();
   proxy = await startIngressProxy({ host: '127.0.0.1', httpPort: 0, state: () => ({ table, upstreams }), contextFor: () => createSecureContext(cert), defaultCert: cert, limits: { readTimeoutMs: 300, maxBodyBytes: 1000 }, log: logger('test') });
 });
@@ -47,6 +62,10 @@ after(async () => {
   await proxy?.close();
   backend?.close();
   silent?.close();
+  rude?.closeAllConnections();
+  rude?.close();
+  stale?.closeAllConnections();
+  stale?.close();
 });
 
 function get(host: string, o: { body?: Buffer; method?: string } = {}): Promise<{ status: number; body: string }> {
@@ -63,6 +82,18 @@ function get(host: string, o: { body?: Buffer; method?: string } = {}): Promise<
 
 test('a refused connection is retried on the next endpoint: every request succeeds', async () => {
   for (let i = 0; i < 6; i++) assert.deepEqual(await get('flaky.example'), { status: 200, body: 'ok /x' });
+});
+
+test('a connection closed before any answer: an idempotent request is retried on the next pod, a POST is not (the pod may have acted on it)', async () => {
+  for (let i = 0; i < 4; i++) assert.deepEqual(await get('rude.example'), { status: 200, body: 'ok /x' });
+  // Round robin: one of the two goes to the pod that closes.
+  const posts = [await get('rude.example', { method: 'POST', body: Buffer.from('x') }), await get('rude.example', { method: 'POST', body: Buffer.from('x') })];
+  assert.deepEqual(posts.map((r) => r.status).sort(), [200, 502]);
+});
+
+test('a kept-alive connection the pod closed as a POST came: retried on the next pod', async () => {
+  // The first POST opens a connection to the stale pod, the third finds it closed there.
+  for (let i = 0; i < 5; i++) assert.equal((await get('stale.example', { method: 'POST', body: Buffer.from('x') })).status, 200);
 });
 
 test('no endpoints: 503; a silent pod: 504 after the read timeout; no route: 404', async () => {

@@ -1,10 +1,12 @@
 // The ingress data plane: Node's http server (plain HTTP) and http2 secure server (HTTP/2 and
-// HTTP/1.1 on TLS) in front of the routing table. Each request is
-// routed by Host and path, redirected to HTTPS when its host has TLS, and sent straight to one of the
-// Service's pods (round robin) over kept-alive connections. Connection refusals (a pod going away)
-// and stale kept-alive sockets are retried on the next pod; that is safe because request bodies are
-// buffered first, bounded as ingress-nginx's client_max_body_size. Responses stream through as they
-// come (server-sent events, long downloads); WebSocket upgrades are spliced to the pod.
+// HTTP/1.1 on TLS) in front of the routing table. Each request is routed by Host and path,
+// redirected to HTTPS when its host has TLS, and sent straight to one of the Service's pods (round
+// robin) over kept-alive connections: undici's HTTP/1.1 client, one pool per pod, each request a
+// handler object (no streams or promises per request). Connection refusals (a pod going away) are
+// retried on the next pod, and so is a connection that closes before any answer when the request is
+// idempotent or the connection was a kept-alive one the pod had closed; that is safe because request
+// bodies are buffered first, bounded as ingress-nginx's client_max_body_size. Responses stream
+// through as they come (server-sent events, long downloads); WebSocket upgrades are spliced to the pod.
 //
 // Hostile input is bounded: header size and count, body size, header and idle timeouts; a bad
 // request is answered, never thrown.
@@ -14,6 +16,7 @@ import http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
+import { type Dispatcher, Pool } from 'undici';
 import { type Logger, levelEnabled } from '../../util/log.js';
 import { type Route, type RoutingTable, hostOfHeader, lookupRoute } from './routing.js';
 import type { Upstream, UpstreamIndex } from './upstreams.js';
@@ -75,10 +78,9 @@ export interface IngressProxy {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 /** Responses of a known length up to this are sent with their head in one write. */
 const SMALL_BODY_BYTES = 64 * 1024;
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'GIFEE_CONNECT_TIMEOUT']);
 
 /** The request headers the proxy sets itself (the client's are not trusted) or drops. */
-const SET_BY_PROXY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port']);
+const SET_BY_PROXY = new Set([...HOP_BY_HOP, 'host', 'content-length', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'expect']);
 const NO_TOKENS: ReadonlySet<string> = new Set();
 
 /** Headers a Connection header names are hop-by-hop too (the usual lone keep-alive or close: none more). */
@@ -118,23 +120,300 @@ class ProxyError extends Error {
   }
 }
 
+/** How long an idle kept-alive connection to a pod is kept (ingress-nginx's upstream-keepalive-timeout, 60 s); a pod's own shorter Keep-Alive timeout is honoured, less a second. */
+const UPSTREAM_KEEPALIVE_MS = 60_000;
+/** Errors of a connection that never carried the request: another pod is tried. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** The connection closing under a request before any answer: another pod is tried if the request is idempotent or the connection a kept-alive one the pod had closed. */
+const RESET_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** What the proxy aborts a pod's response with when its client has gone. */
+const CLIENT_GONE = new Error('client went away');
+
+/** A reset on a connection that had already read earlier answers (undici reports the socket's byte counts): a stale kept-alive connection. */
+const reusedConnection = (e: Error) => ((e as { socket?: { bytesRead?: number } | null }).socket?.bytesRead ?? 0) > 0;
+
+/**
+ * The pod's request headers, as a flat [name, value, ...] list: the client's end-to-end headers in
+ * their order (HTTP/1: duplicates as sent), then Host and the X-Forwarded-* set by the proxy, a
+ * Content-Length when the body is buffered.
+ */
+function forwardedHeaders(req: http.IncomingMessage, scheme: 'http' | 'https', port: number, contentLength: number | undefined): string[] {
+  // An HTTP/2 request names its host in :authority; the pod is spoken to in HTTP/1.1, with Host.
+  const host = hostHeaderOf(req) ?? '';
+  const out: string[] = ['host', host];
+  const connTokens = connectionTokens(req.headers.connection);
+  if (isHttp2(req)) {
+    // (Node joins HTTP/2 cookie crumbs with "; " in headers: one Cookie line for HTTP/1.1, RFC 9113 8.2.3.)
+    for (const k in req.headers) {
+      const v = req.headers[k];
+      if (v === undefined || k.startsWith(':') || SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
+      if (Array.isArray(v)) for (const one of v) out.push(k, one);
+      else out.push(k, v);
+    }
+  } else {
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i].toLowerCase();
+      if (SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
+      out.push(raw[i], raw[i + 1]);
+    }
+  }
+  const client = req.socket.remoteAddress ?? '';
+  // The client's own X-Forwarded-For is not trusted (ingress-nginx's use-forwarded-headers: false).
+  out.push('x-forwarded-for', client, 'x-real-ip', client, 'x-forwarded-proto', scheme, 'x-forwarded-host', host, 'x-forwarded-port', String(port));
+  if (contentLength !== undefined) out.push('content-length', String(contentLength));
+  return out;
+}
+
+/**
+ * The pod's response headers for the client (undici hands them over as raw bytes): end-to-end ones
+ * only, as a flat list for HTTP/1, an object for HTTP/2; and the declared Content-Length (-1: none).
+ */
+function responseHeaders(raw: Buffer[], h2: boolean): { headers: http.OutgoingHttpHeaders | string[]; length: number } {
+  let out: string[] = [];
+  let length = -1;
+  let connection: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toString('latin1');
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = raw[i + 1].toString('latin1');
+      continue;
+    }
+    const value = raw[i + 1].toString('latin1');
+    if (lower === 'content-length') length = Number(value);
+    out.push(h2 ? lower : name, value);
+  }
+  // Headers the Connection header names are the connection's too (rare: usually a lone keep-alive).
+  const tokens = connectionTokens(connection);
+  if (tokens.size) out = out.filter((_, i) => !tokens.has(out[i - (i % 2)].toLowerCase()));
+  if (!h2) return { headers: out, length };
+  // HTTP/2 takes an object: Set-Cookie repeats as a list, other repeated fields are joined.
+  const headers: http.OutgoingHttpHeaders = {};
+  for (let i = 0; i < out.length; i += 2) {
+    const k = out[i];
+    const prev = headers[k];
+    if (prev === undefined) headers[k] = out[i + 1];
+    else if (k === 'set-cookie') headers[k] = [...(prev as string[] | string), out[i + 1]].flat();
+    else headers[k] = `${prev}, ${out[i + 1]}`;
+  }
+  return { headers, length };
+}
+
+/** One pod's connection pool and address ("ip:port", for the access log). */
+interface Pod {
+  addr: string;
+  pool: Pool;
+}
+
+/** What an exchange needs of its proxy. */
+interface Ctx {
+  limits: ProxyLimits;
+  podFor(u: Upstream): Pod;
+  pick(route: Route, list: Upstream[], tried: readonly Upstream[]): Upstream | undefined;
+  upstreamError(route: Route, reason: string): void;
+  /** The request is over: metrics and the access line. */
+  done(x: Exchange): void;
+  internal(e: unknown): void;
+}
+
+const NO_UPSTREAMS: Upstream[] = [];
+
+/**
+ * One request through the proxy: the undici handler of each try at a pod (a refused connection moves
+ * on to the next pod), then the client's response. A small body of known length is gathered and sent
+ * with its head in one write (most API answers: fewer syscalls); anything else streams as it comes,
+ * with the client's backpressure passed on to the pod.
+ */
+class Exchange implements Dispatcher.DispatchHandlers {
+  readonly started = performance.now();
+  route: Route | undefined = undefined;
+  status = 0;
+  upstreamAddr = '-';
+  private list = NO_UPSTREAMS;
+  private tried: Upstream[] = [];
+  private opts: Dispatcher.DispatchOptions | undefined = undefined;
+  private abort: ((err?: Error) => void) | undefined = undefined;
+  private resume: (() => void) | undefined = undefined;
+  /** The pod's response head has come: no more tries. */
+  private answered = false;
+  private finished = false;
+  /** The declared length of a small body being gathered (-1: the body streams). */
+  private expected = -1;
+  private chunks: Buffer[] | undefined = undefined;
+  private outHeaders: http.OutgoingHttpHeaders | string[] = [];
+  private statusText = '';
+
+  constructor(
+    private readonly ctx: Ctx,
+    readonly req: http.IncomingMessage,
+    private readonly res: http.ServerResponse,
+  ) {}
+
+  start(list: Upstream[], headers: string[], body: Buffer | null) {
+    this.list = list;
+    this.opts = { path: this.req.url ?? '/', method: (this.req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body, reset: false };
+    this.next();
+  }
+
+  private next() {
+    const { ctx, route, opts } = this;
+    const u = route && opts && this.tried.length < Math.max(ctx.limits.tries, 1) ? ctx.pick(route, this.list, this.tried) : undefined;
+    if (!u || !opts) return this.fail(new ProxyError(502, 'Bad Gateway', 'upstream_error'));
+    this.tried.push(u);
+    const pod = ctx.podFor(u);
+    this.upstreamAddr = pod.addr;
+    pod.pool.dispatch(opts, this);
+  }
+
+  onConnect(abort: (err?: Error) => void) {
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // (103 Early Hints and the like are not passed on)
+    this.answered = true;
+    this.status = statusCode;
+    const req = this.req;
+    const { headers, length } = responseHeaders(raw, isHttp2(req));
+    // (HEAD answers and 204/304 declare a length they do not carry.)
+    if (length >= 0 && length <= SMALL_BODY_BYTES && req.method !== 'HEAD' && statusCode !== 204 && statusCode !== 304) {
+      this.expected = length;
+      this.chunks = [];
+      this.outHeaders = headers;
+      this.statusText = statusText;
+      return true;
+    }
+    writeHead(req, this.res, statusCode, statusText, headers);
+    this.resume = resume;
+    // The client going away stops the pod's response.
+    this.res.once('close', () => {
+      if (!this.finished) this.abort?.(CLIENT_GONE);
+    });
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks) {
+      this.chunks.push(chunk);
+      return true;
+    }
+    if (this.res.write(chunk)) return true;
+    if (this.resume) this.res.once('drain', this.resume);
+    return false;
+  }
+
+  onComplete() {
+    const { res, chunks } = this;
+    if (chunks) {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      if (body.length !== this.expected) res.destroy();
+      else {
+        writeHead(this.req, res, this.status, this.statusText, this.outHeaders);
+        res.end(body);
+      }
+    } else res.end();
+    this.finish();
+  }
+
+  onError(err: Error) {
+    if (this.finished) return;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const route = this.route;
+    if (err !== CLIENT_GONE && route) this.ctx.upstreamError(route, code || 'error');
+    if (this.answered || this.res.destroyed) {
+      // The body broke off (or the client went away): the client's response cannot be completed.
+      if (this.res.headersSent || this.res.destroyed || err === CLIENT_GONE) {
+        this.res.destroy();
+        return this.finish();
+      }
+      return this.fail(new ProxyError(502, 'Bad Gateway', 'upstream_error'));
+    }
+    // A refused or never-made connection means the pod saw nothing: try the next one. A connection
+    // closing before any answer may have reached the pod: only an idempotent request is tried again,
+    // or one on a kept-alive connection the pod had closed.
+    const method = this.opts?.method ?? 'GET';
+    if (CONNECT_ERRORS.has(code) || (RESET_ERRORS.has(code) && (IDEMPOTENT.has(method) || reusedConnection(err)))) return this.next();
+    this.fail(TIMEOUT_ERRORS.has(code) ? new ProxyError(504, 'Gateway Timeout', 'timeout') : new ProxyError(502, 'Bad Gateway', 'upstream_error'));
+  }
+
+  /** The proxy's own answer (an error page), or the connection cut when a response had begun. */
+  fail(e: unknown) {
+    if (this.finished) return;
+    const pe = e instanceof ProxyError ? e : new ProxyError(500, 'Internal Server Error', 'internal');
+    if (!(e instanceof ProxyError)) this.ctx.internal(e);
+    this.status = pe.status;
+    const { req, res } = this;
+    if (!res.headersSent && !res.destroyed) {
+      const text = `${pe.status} ${pe.message}\n`;
+      // HTTP/2 has no Connection header (a 413 there ends only its stream).
+      const close = pe.status === 413 && !isHttp2(req) ? { connection: 'close' } : {};
+      res.writeHead(pe.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...close });
+      res.end(text);
+    } else res.destroy();
+    this.finish();
+  }
+
+  private finish() {
+    if (this.finished) return;
+    this.finished = true;
+    this.ctx.done(this);
+  }
+}
+
 export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
   const log = o.log;
   const metrics = ingressMetrics();
-  // One pool of kept-alive connections to the pods (keyed by address by Node), reused LIFO so the
-  // warm ones stay warm; no cap on sockets per pod (the client connections are the bound).
-  const agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 1024, scheduling: 'lifo' });
+  // Kept-alive connections to each pod: one undici pool per pod address (its HTTP/1.1 client, without
+  // a stream per request), no cap on connections (the client connections are the bound). A pool whose
+  // connections have all closed (idle past keepAliveTimeout, or its pod gone) is dropped at the next sweep.
+  const pools = new Map<string, Pool>();
+  const podOf = new WeakMap<Upstream, Pod>();
+  const podFor = (u: Upstream): Pod => {
+    let pod = podOf.get(u);
+    if (pod && !pod.pool.closed) return pod;
+    const addr = `${u.ip}:${u.port}`;
+    let pool = pools.get(addr);
+    if (!pool || pool.closed) {
+      pool = new Pool(`http://${addr}`, {
+        connections: null,
+        pipelining: 1,
+        connect: { timeout: limits.connectTimeoutMs },
+        headersTimeout: limits.readTimeoutMs,
+        bodyTimeout: limits.readTimeoutMs,
+        keepAliveTimeout: UPSTREAM_KEEPALIVE_MS,
+        maxHeaderSize: limits.maxHeaderBytes,
+      });
+      pools.set(addr, pool);
+    }
+    pod = { addr, pool };
+    podOf.set(u, pod);
+    return pod;
+  };
+  const sweep = setInterval(() => {
+    for (const [addr, pool] of pools) {
+      const st = pool.stats;
+      if (st.connected === 0 && st.size === 0) {
+        pools.delete(addr);
+        void pool.close();
+      }
+    }
+  }, UPSTREAM_KEEPALIVE_MS);
+  sweep.unref();
   // Round-robin position per backend of the current routing table (a recompiled table starts anew).
   const rr = new WeakMap<object, number>();
-  // Metric series by rule host (and status): label keys made once, not per request. Rule hosts and
+  // Metric series by rule host and status: label keys made once, not per request. Rule hosts and
   // three-digit statuses bound them.
-  const requestSeries = new Map<string, () => void>();
+  const requestSeries = new Map<string, Map<number, () => void>>();
   const durationSeries = new Map<string, (seconds: number) => void>();
   const countRequest = (host: string, status: number) => {
-    const k = `${status} ${host}`;
-    let inc = requestSeries.get(k);
-    if (!inc) requestSeries.set(k, (inc = metrics.requests.series({ host, status: String(status) })));
+    let byStatus = requestSeries.get(host);
+    if (!byStatus) requestSeries.set(host, (byStatus = new Map()));
+    let inc = byStatus.get(status);
+    if (!inc) byStatus.set(status, (inc = metrics.requests.series({ host, status: String(status) })));
     inc();
   };
   const observeDuration = (host: string, seconds: number) => {
@@ -153,65 +432,28 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     return undefined;
   };
 
-  /**
-   * The pod's request headers, as a flat [name, value, ...] list (Node writes it as is, without an
-   * object per request): the client's end-to-end headers in their order (HTTP/1: duplicates as sent),
-   * then Host and the X-Forwarded-* set by the proxy, a Content-Length when the body is buffered.
-   */
-  const forwardedHeaders = (req: http.IncomingMessage, scheme: 'http' | 'https', port: number, contentLength: number | undefined): string[] => {
-    // An HTTP/2 request names its host in :authority; the pod is spoken to in HTTP/1.1, with Host.
-    const host = hostHeaderOf(req) ?? '';
-    const out: string[] = ['host', host];
-    const connTokens = connectionTokens(req.headers.connection);
-    if (isHttp2(req)) {
-      // (Node joins HTTP/2 cookie crumbs with "; " in headers: one Cookie line for HTTP/1.1, RFC 9113 8.2.3.)
-      for (const k in req.headers) {
-        const v = req.headers[k];
-        if (v === undefined || k.startsWith(':') || SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
-        if (Array.isArray(v)) for (const one of v) out.push(k, one);
-        else out.push(k, v);
-      }
-    } else {
-      const raw = req.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) {
-        const k = raw[i].toLowerCase();
-        if (SET_BY_PROXY.has(k) || connTokens.has(k)) continue;
-        out.push(raw[i], raw[i + 1]);
-      }
-    }
-    const client = req.socket.remoteAddress ?? '';
-    // The client's own X-Forwarded-For is not trusted (ingress-nginx's use-forwarded-headers: false).
-    out.push('x-forwarded-for', client, 'x-real-ip', client, 'x-forwarded-proto', scheme, 'x-forwarded-host', host, 'x-forwarded-port', String(port));
-    if (contentLength !== undefined) out.push('content-length', String(contentLength));
-    return out;
+  const ctx: Ctx = {
+    limits,
+    podFor,
+    pick,
+    upstreamError: (route, reason) => metrics.upstreamErrors.inc({ host: route.host || '_', reason }),
+    done(x) {
+      const seconds = (performance.now() - x.started) / 1000;
+      const route = x.route;
+      const host = route ? route.host || '_' : '_';
+      countRequest(host, x.status);
+      observeDuration(host, seconds);
+      // (Its fields are made only when the line is written: not at GIFEE_LOG=warn.)
+      const req = x.req;
+      if (o.accessLog && levelEnabled('info'))
+        o.accessLog.info('request', { client: req.socket.remoteAddress, method: req.method, host: hostHeaderOf(req)?.slice(0, 256), proto: req.httpVersion, path: req.url?.slice(0, 256), status: x.status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: x.upstreamAddr, ingress: route?.ingress });
+    },
+    internal: (e) => log.warn('ingress request failed', { err: e }),
   };
 
-  /** The pod's response headers for the client: end-to-end ones only, as a flat list for HTTP/1, an object for HTTP/2. */
-  const responseHeaders = (req: http.IncomingMessage, upRes: http.IncomingMessage): http.OutgoingHttpHeaders | string[] => {
-    const connTokens = connectionTokens(upRes.headers.connection);
-    if (isHttp2(req)) {
-      const outHeaders: http.OutgoingHttpHeaders = {};
-      for (const k in upRes.headers) {
-        const v = upRes.headers[k];
-        if (v === undefined || HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
-        outHeaders[k] = v;
-      }
-      return outHeaders;
-    }
-    const raw = upRes.rawHeaders;
-    const out: string[] = [];
-    for (let i = 0; i < raw.length; i += 2) {
-      const k = raw[i].toLowerCase();
-      if (HOP_BY_HOP.has(k) || connTokens.has(k)) continue;
-      out.push(raw[i], raw[i + 1]);
-    }
-    return out;
-  };
-
-  const readBody = (req: http.IncomingMessage): Promise<Buffer | undefined> => {
+  const readBody = (req: http.IncomingMessage): Promise<Buffer> => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > limits.maxBodyBytes) return Promise.reject(new ProxyError(413, 'Request Entity Too Large', 'body_too_large'));
-    if (declared === undefined && req.headers['transfer-encoding'] === undefined) return Promise.resolve(undefined);
     if (declared === '0') return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -230,33 +472,10 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     });
   };
 
-  /** One attempt against one pod; resolves with its response head, rejects on connect/stream errors. */
-  const attempt = (u: Upstream, req: http.IncomingMessage, headers: string[], body: Buffer | undefined) =>
-    new Promise<{ upReq: http.ClientRequest; upRes: http.IncomingMessage }>((resolve, reject) => {
-      const upReq = http.request({ host: u.ip, port: u.port, method: req.method, path: req.url, headers, agent });
-      let connectTimer: NodeJS.Timeout | undefined;
-      upReq.on('socket', (s) => {
-        if (!s.connecting) return;
-        connectTimer = setTimeout(() => upReq.destroy(Object.assign(new Error('connect timeout'), { code: 'GIFEE_CONNECT_TIMEOUT' })), limits.connectTimeoutMs);
-        s.once('connect', () => clearTimeout(connectTimer));
-      });
-      upReq.setTimeout(limits.readTimeoutMs, () => upReq.destroy(Object.assign(new Error('upstream timed out'), { code: 'GIFEE_READ_TIMEOUT' })));
-      upReq.once('response', (upRes) => {
-        clearTimeout(connectTimer);
-        resolve({ upReq, upRes });
-      });
-      upReq.once('error', (e: NodeJS.ErrnoException) => {
-        clearTimeout(connectTimer);
-        reject(Object.assign(e, { reusedSocket: upReq.reusedSocket }));
-      });
-      upReq.end(body);
-    });
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, scheme: 'http' | 'https', port: number) => {
-    const started = performance.now();
-    let route: Route | undefined;
-    let status = 0;
-    let upstreamAddr = '-';
+  // Request handling is synchronous up to the pod's answer (no promise per request), unless the
+  // request has a body, which is read first.
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, scheme: 'http' | 'https', port: number) => {
+    const x = new Exchange(ctx, req, res);
     try {
       const url = req.url ?? '/';
       if (!url.startsWith('/')) throw new ProxyError(400, 'Bad Request', 'bad_request');
@@ -265,108 +484,29 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const state = o.state();
-      route = lookupRoute(state.table, host, path);
+      const route = lookupRoute(state.table, host, path);
       if (!route) throw new ProxyError(404, 'default backend - 404', 'no_route');
+      x.route = route;
       if (scheme === 'http' && route.sslRedirect) {
         const httpsPort = server.https ? (server.https.address() as AddressInfo).port : 443;
-        status = 308;
+        x.status = 308;
         res.writeHead(308, { location: `https://${host}${httpsPort === 443 ? '' : `:${httpsPort}`}${url}`, 'content-type': 'text/html', 'content-length': '0' });
         res.end();
+        ctx.done(x);
         return;
       }
       const list = state.upstreams.get(route.backend);
       if (list.length === 0) throw new ProxyError(503, 'Service Temporarily Unavailable', 'no_endpoints');
-      const body = await readBody(req);
-      const headers = forwardedHeaders(req, scheme, port, body?.length);
-      const tried: Upstream[] = [];
-      let result: { upReq: http.ClientRequest; upRes: http.IncomingMessage } | undefined;
-      for (let i = 0; i < Math.max(limits.tries, 1) && !result; i++) {
-        const u = pick(route, list, tried);
-        if (!u) break;
-        tried.push(u);
-        upstreamAddr = `${u.ip}:${u.port}`;
-        try {
-          result = await attempt(u, req, headers, body);
-        } catch (e) {
-          const err = e as NodeJS.ErrnoException & { reusedSocket?: boolean };
-          const code = err.code ?? '';
-          // A refused or never-made connection means the pod saw nothing: try the next one. A reset on
-          // a reused kept-alive socket means the pod had closed it: the same holds.
-          const retry = code === 'ECONNRESET' ? err.reusedSocket : RETRYABLE_CONNECT.has(code);
-          metrics.upstreamErrors.inc({ host: route.host || '_', reason: code || 'error' });
-          if (res.destroyed) return;
-          if (!retry || i + 1 >= limits.tries) {
-            if (code === 'GIFEE_READ_TIMEOUT' || code === 'GIFEE_CONNECT_TIMEOUT') throw new ProxyError(504, 'Gateway Timeout', 'timeout');
-            throw new ProxyError(502, 'Bad Gateway', 'upstream_error');
-          }
-        }
-      }
-      if (!result) throw new ProxyError(502, 'Bad Gateway', 'upstream_error');
-      const { upReq, upRes } = result;
-      status = upRes.statusCode ?? 502;
-      const outHeaders = responseHeaders(req, upRes);
-      // The client going away stops the pod's response.
-      res.on('close', () => {
-        if (!upRes.complete) upReq.destroy();
-      });
-      const declared = Number(upRes.headers['content-length']);
-      // (HEAD answers and 204/304 declare a length they do not carry.)
-      if (declared <= SMALL_BODY_BYTES && req.method !== 'HEAD' && status !== 204 && status !== 304) {
-        // A small body of known length goes out with the head in one write (most API answers):
-        // fewer syscalls per request. Everything else is streamed as it comes.
-        const body = await new Promise<Buffer | undefined>((resolve) => {
-          const chunks: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => chunks.push(c));
-          upRes.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-          upRes.on('error', () => resolve(undefined));
-          upRes.on('aborted', () => resolve(undefined));
-        });
-        if (body === undefined || body.length !== declared) return void res.destroy();
-        writeHead(req, res, status, upRes.statusMessage, outHeaders);
-        res.end(body);
+      if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+        x.start(list, forwardedHeaders(req, scheme, port, undefined), null);
         return;
       }
-      writeHead(req, res, status, upRes.statusMessage, outHeaders);
-      await new Promise<void>((resolve) => {
-        upRes.on('data', (c) => {
-          if (!res.write(c)) {
-            upRes.pause();
-            res.once('drain', () => upRes.resume());
-          }
-        });
-        upRes.on('end', () => {
-          res.end();
-          resolve();
-        });
-        upRes.on('error', () => {
-          res.destroy();
-          resolve();
-        });
-        upRes.on('aborted', () => {
-          res.destroy();
-          resolve();
-        });
-        res.on('close', resolve);
-      });
+      readBody(req).then(
+        (body) => x.start(list, forwardedHeaders(req, scheme, port, body.length), body.length ? body : null),
+        (e) => x.fail(e),
+      );
     } catch (e) {
-      const pe = e instanceof ProxyError ? e : new ProxyError(500, 'Internal Server Error', 'internal');
-      if (!(e instanceof ProxyError)) log.warn('ingress request failed', { err: e });
-      status = pe.status;
-      if (!res.headersSent && !res.destroyed) {
-        const text = `${pe.status} ${pe.message}\n`;
-        // HTTP/2 has no Connection header (a 413 there ends only its stream).
-        const close = pe.status === 413 && !isHttp2(req) ? { connection: 'close' } : {};
-        res.writeHead(pe.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text), ...close });
-        res.end(text);
-      } else res.destroy();
-    } finally {
-      const seconds = (performance.now() - started) / 1000;
-      const host = route ? route.host || '_' : '_';
-      countRequest(host, status);
-      observeDuration(host, seconds);
-      // (Its fields are made only when the line is written: not at GIFEE_LOG=warn.)
-      if (o.accessLog && levelEnabled('info'))
-        o.accessLog.info('request', { client: req.socket.remoteAddress, method: req.method, host: hostHeaderOf(req)?.slice(0, 256), proto: req.httpVersion, path: req.url?.slice(0, 256), status, seconds: Math.round(seconds * 1e6) / 1e6, upstream: upstreamAddr, ingress: route?.ingress });
+      x.fail(e);
     }
   };
 
@@ -480,7 +620,7 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   } catch (e) {
     server.http?.close();
     server.https?.close();
-    agent.destroy();
+    clearInterval(sweep);
     throw e;
   }
   const closeServer = (s: http.Server | http2.Http2SecureServer | undefined) =>
@@ -494,8 +634,10 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
     httpPort: server.http ? (server.http.address() as AddressInfo).port : undefined,
     httpsPort: server.https ? (server.https.address() as AddressInfo).port : undefined,
     async close() {
+      clearInterval(sweep);
       await Promise.all([closeServer(server.http), closeServer(server.https)]);
-      agent.destroy();
+      await Promise.all([...pools.values()].map((p) => p.destroy()));
+      pools.clear();
     },
   };
 }
