@@ -46,7 +46,12 @@ export interface KubectlResult {
 
 export const repoRoot = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) d = dirname(d);
+  while (!existsSync(join(d, 'package.json'))) {
+    // At the filesystem root dirname() returns its argument: a copy of dist/ outside the repository
+    // spun here for ever.
+    if (dirname(d) === d) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}: run the tests from the repository`);
+    d = dirname(d);
+  }
   return d;
 })();
 
