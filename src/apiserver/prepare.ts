@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KindDef, type KObject } from '../api/kind.js';
 import { defaultObject } from '../api/defaults.js';
-import { pruneUnknownFields, validateAgainstSchema } from '../api/validate.js';
+import { pruneUnknownFields, validateAgainstSchema, validateAgainstSchemaSliced } from '../api/validate.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-meta.js';
 import { deepEqual } from '../util/equal.js';
 import { badRequest, invalid } from '../api/errors.js';
@@ -96,7 +96,8 @@ export async function validateObjectSliced(rc: RequestContext, obj: KObject, old
   // A binding changes only spec.nodeName, which the kind's own update rules forbid to other writers.
   const kindRules = def.validate && subresource !== 'binding';
   const errors = old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj);
-  errors.push(...validateAgainstSchema(def.schema, obj, { unknownFields: 'Ignore' }).errors);
+  await sliceTurn(rc);
+  errors.push(...(await validateAgainstSchemaSliced(def.schema, obj, { unknownFields: 'Ignore' }, () => sliceTurn(rc))).errors);
   await sliceTurn(rc);
   if (kindRules) errors.push(...def.validate!(obj, old));
   if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);

@@ -61,7 +61,12 @@ export interface FieldIndex {
 interface FieldWalker<P> {
   descend(at: P, seg: string): P;
   leaf(at: P, v: unknown): void;
+  /** Leaves a long list-map's items for later, LIST_ITEMS_PER_TASK at a time (a walk in slices:
+   *  only for walkers whose result does not depend on the order of visits). */
+  defer?: (task: () => void) => void;
 }
+
+const LIST_ITEMS_PER_TASK = 256;
 
 /** The fields of a top-level object: apiVersion and kind never, server metadata never, `skip`/`only` by top-level key. */
 function visitObject<P>(w: FieldWalker<P>, root: P, schema: Schema, value: unknown, opts: { skip?: string[]; only?: string[] }) {
@@ -106,15 +111,25 @@ function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at:
     if (s.listType === 'map' && s.listMapKeys?.length) {
       const item = resolve(s.items);
       const props = item.type === 'object' ? item.properties : undefined;
-      for (const x of v) {
-        if (!isObj(x)) continue;
-        const itemAt = w.descend(at, itemKey(x, s.listMapKeys, item));
-        w.leaf(w.descend(itemAt, '.'), x);
-        for (const [k, y] of Object.entries(x)) {
-          const fs = props?.[k];
-          visitField(w, fs ? resolve(fs) : undefined, y, w.descend(itemAt, `f:${k}`));
+      const keys = s.listMapKeys;
+      const visitItems = (from: number, to: number) => {
+        for (let i = from; i < to; i++) {
+          const x = v[i];
+          if (!isObj(x)) continue;
+          const itemAt = w.descend(at, itemKey(x, keys, item));
+          w.leaf(w.descend(itemAt, '.'), x);
+          for (const [k, y] of Object.entries(x)) {
+            const fs = props?.[k];
+            visitField(w, fs ? resolve(fs) : undefined, y, w.descend(itemAt, `f:${k}`));
+          }
         }
-      }
+      };
+      if (w.defer && v.length > LIST_ITEMS_PER_TASK) {
+        for (let from = 0; from < v.length; from += LIST_ITEMS_PER_TASK) {
+          const start = from;
+          w.defer(() => visitItems(start, Math.min(start + LIST_ITEMS_PER_TASK, v.length)));
+        }
+      } else visitItems(0, v.length);
       return;
     }
     if (s.listType === 'set') {
@@ -167,6 +182,22 @@ export function fieldsTrie(schema: Schema, value: unknown, opts: { skip?: string
 export function unsortedFieldsTrie(schema: Schema, value: unknown, opts: { skip?: string[] } = {}): Obj {
   const root: Obj = {};
   visitObject(trieWalker, root, schema, value, opts);
+  return root;
+}
+
+/**
+ * unsortedFieldsTrie in slices: long list-maps (a pod's containers) are walked a part at a time with
+ * `turn` (the request's checkpoint) awaited between. The trie's key order differs from one walk's,
+ * which sortTrie makes irrelevant.
+ */
+export async function unsortedFieldsTrieSliced(schema: Schema, value: unknown, opts: { skip?: string[] }, turn: () => Promise<void> | undefined): Promise<Obj> {
+  const root: Obj = {};
+  const tasks: (() => void)[] = [];
+  visitObject({ ...trieWalker, defer: (t) => tasks.push(t) }, root, schema, value, opts);
+  for (let i = 0; i < tasks.length; i++) {
+    await turn();
+    tasks[i]();
+  }
   return root;
 }
 

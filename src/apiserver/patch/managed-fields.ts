@@ -9,7 +9,7 @@ import type { KObject, ManagedFieldsEntry } from '../../api/kind.js';
 import { propertySchema, resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { deepEqual } from '../../util/equal.js';
 import { ApiError } from '../../api/errors.js';
-import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, sortTrie, toFieldsV1, unsortedFieldsTrie } from './fieldset.js';
+import { describePath, fieldPaths, fieldsTrie, fromFieldsV1, fromKey, indexFields, itemKey, removeAll, sortTrie, toFieldsV1, unsortedFieldsTrieSliced } from './fieldset.js';
 import { diffFields, diffFieldsSliced, type FieldDiff } from './field-diff.js';
 import { changesByVersion, dropChangedAtOtherVersions, type OtherVersions } from './cross-version.js';
 import { cloneJson } from '../../util/clone-json.js';
@@ -193,7 +193,7 @@ export function recordUpdate(old: KObject | undefined, updated: KObject, opts: O
 export async function recordUpdateSliced(old: KObject | undefined, updated: KObject, opts: OwnershipOptions, turn: () => Promise<void> | undefined): Promise<KObject> {
   if (!old) {
     if (updated.metadata?.managedFields?.length) return recordUpdateBySets(undefined, updated, opts);
-    const unsorted = unsortedFieldsTrie(opts.schema, updated, { skip: ownedSkip(opts) });
+    const unsorted = await unsortedFieldsTrieSliced(opts.schema, updated, { skip: ownedSkip(opts) }, turn);
     await turn();
     return ownedByCreator(updated, sortTrie(unsorted), opts);
   }
