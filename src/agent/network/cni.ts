@@ -2,15 +2,16 @@
 // and CNI_* variables): a network namespace per pod, `loopback` for lo and `bridge` + `host-local`
 // IPAM for eth0 on the node's pod CIDR, the bridge acting as the pods' gateway.
 
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
 import { createNamespacesIn } from '../runtime/userns.js';
+import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
 
-const run = promisify(execFile);
+// Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
+const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
 
 export interface CniOptions {
   dataDir: string;

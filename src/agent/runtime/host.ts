@@ -1,12 +1,12 @@
 // Host operations the runtime needs (mounts, cgroups), through the standard tools so the agent
 // needs no native code.
 
-import { execFile } from 'node:child_process';
 import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
 
-const run = promisify(execFile);
+// Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
+const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
 
 /** Mounts an overlayfs: layers lowest first (overlayfs wants the topmost lowerdir first); extra: more mount options (metacopy=on). */
 export async function mountOverlay(layers: string[], upper: string, work: string, target: string, extra: string[] = []) {

@@ -6,13 +6,12 @@
 // Output goes through two named pipes the container holds open read-write (so it never gets
 // SIGPIPE while no agent reads); the agent pumps them into CRI-format log files.
 
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
 import { EarlyOutput } from './early-output.js';
 import { CriLogWriter } from '../logs/cri-log-writer.js';
@@ -22,8 +21,10 @@ import { mountOverlay, unmount, removeCgroups } from './host.js';
 import { setPodPidsLimit } from './pod-pids-limit.js';
 import { createNamespacesIn, lockedMountFlags, makeTraversable, shiftOwnership } from './userns.js';
 import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
+import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
 
-const run = promisify(execFile);
+// Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
+const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
 
 interface Tracked {
   info: ContainerInfo & { tty?: boolean; stdin?: boolean };

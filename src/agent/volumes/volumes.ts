@@ -7,10 +7,8 @@
 // Generated content is written with Kubernetes' atomic writer layout: files live in a timestamped
 // directory and `..data` is a symlink swapped in one rename, so a reader never sees half an update.
 
-import { execFile } from 'node:child_process';
 import { mkdir, writeFile, symlink, rename, rm, stat, readdir, chmod, lstat, readlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { parseQuantity } from '../../api/quantity.js';
 import { fieldValue, resourceValue } from '../pods/container-config.js';
 import type { DownwardItem, Pod, Volume } from '../pods/types.js';
@@ -23,8 +21,10 @@ import { applyFsGroup, requiresPermissionChange } from './fs-group.js';
 import { removeStaged } from './subpath.js';
 import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
 import { VolumeError } from './volume-error.js';
+import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
 
-const run = promisify(execFile);
+// Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
+const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
 
 /** Reads objects the volumes refer to; undefined when not found. */
 export interface VolumeSources {

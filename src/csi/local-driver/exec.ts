@@ -2,8 +2,8 @@
 // interpreted), a timeout, bounded output, and failures turned into CsiError so a gRPC caller sees a
 // code and the command's own message rather than an unhandled exception.
 
-import { execFile } from 'node:child_process';
 import { CsiError, GrpcCode } from '../types.js';
+import { execFileHelped, type ExecError } from '../../util/exec-helper.js';
 import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 
 export interface RunResult {
@@ -25,14 +25,11 @@ export class CommandError extends CsiError {
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function run(cmd: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 4 << 20, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-      if (e.code === 'ENOENT') return reject(new CsiError(GrpcCode.FAILED_PRECONDITION, `${cmd} is not installed on this node`));
-      if (e.killed) return reject(new CsiError(GrpcCode.DEADLINE_EXCEEDED, `${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`));
-      reject(new CommandError(`${cmd} ${args.join(' ')}`, e.code ?? null, String(stderr || stdout || e.message)));
-    });
+  // Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
+  return execFileHelped(cmd, args, { timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, killSignal: 'SIGKILL', maxBuffer: 4 << 20, env: { ...process.env, LC_ALL: 'C' } }).catch((e: ExecError) => {
+    if (e.code === 'ENOENT') throw new CsiError(GrpcCode.FAILED_PRECONDITION, `${cmd} is not installed on this node`);
+    if (e.killed) throw new CsiError(GrpcCode.DEADLINE_EXCEEDED, `${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`);
+    throw new CommandError(`${cmd} ${args.join(' ')}`, e.code ?? null, String(e.stderr || e.stdout || e.message));
   });
 }
 
