@@ -111,6 +111,9 @@ export interface KindDef {
   default?: (obj: KObject) => void;
   /** Validation beyond the schema (names, selectors matching templates...). `old` is set on update. */
   validate?: (obj: KObject, old?: KObject) => FieldError[];
+  /** The same rules as `validate`, as parts the API server runs with turns of the event loop between
+   *  (each a whole pass over a large object: a pod's spec rules, then its update rules). */
+  validateParts?: (obj: KObject, old?: KObject) => (() => FieldError[])[];
   /** On update of the main resource, before defaulting and validation: carry over or drop fields by the old object (Services keep allocated IPs and ports). */
   prepareUpdate?: (obj: KObject, old: KObject) => void;
   /**

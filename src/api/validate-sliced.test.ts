@@ -28,3 +28,25 @@ test('a pod of 2,000 containers: same errors and unknown fields, in the same ord
     assert.ok(turns >= 8, `turns: ${turns}`);
   }
 });
+
+test("a pod's rules in parts are its rules in one go", () => {
+  const old = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd' }, spec: { containers: [{ name: 'a', image: 'x' }] } };
+  const changed = {
+    ...old,
+    spec: {
+      containers: [
+        { name: 'a', image: 'y' },
+        { name: 'a', image: 'z' },
+      ],
+      nodeName: 'n',
+    },
+  };
+  for (const [obj, before] of [
+    [old, undefined],
+    [changed, old],
+  ] as const) {
+    const parts = pod.validateParts!(obj as never, before as never).flatMap((p) => p());
+    assert.deepEqual(parts, pod.validate!(obj as never, before as never));
+  }
+  assert.ok(pod.validate!(changed as never, old as never).length > 0, 'the update is refused');
+});

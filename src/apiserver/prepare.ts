@@ -98,8 +98,11 @@ export async function validateObjectSliced(rc: RequestContext, obj: KObject, old
   const errors = old ? validateObjectMetaUpdate(def, obj, old) : validateObjectMeta(def, obj);
   await sliceTurn(rc);
   errors.push(...(await validateAgainstSchemaSliced(def.schema, obj, { unknownFields: 'Ignore' }, () => sliceTurn(rc))).errors);
-  await sliceTurn(rc);
-  if (kindRules) errors.push(...def.validate!(obj, old));
+  const parts = !kindRules ? [] : def.validateParts ? def.validateParts(obj, old) : [() => def.validate!(obj, old)];
+  for (const part of parts) {
+    await sliceTurn(rc);
+    errors.push(...part());
+  }
   if (errors.length > 0) throw invalid(def.kind, def.group, obj.metadata?.name ?? obj.metadata?.generateName ?? '', errors);
 }
 

@@ -1,7 +1,7 @@
 // core/v1 Pod: the unit of scheduling. Its spec is mostly fixed once created; status is written by
 // the scheduler (binding) and the node agent through the status subresource.
 
-import type { KindDef, KObject } from '../../kind.js';
+import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { isObj, str } from './checks.js';
 import { ageColumn, nameColumn } from './columns.js';
@@ -21,6 +21,9 @@ export const podSchema = kindSchema('io.k8s.api.core.v1.Pod', 'A group of contai
 
 const spec = (o: KObject) => (isObj(o.spec) ? o.spec : {});
 const status = (o: KObject) => (isObj(o.status) ? o.status : {});
+
+/** A pod's rules beyond its schema: on update, the spec's rules and the update rules are two passes. */
+const podValidationParts = (obj: KObject, old?: KObject): (() => FieldError[])[] => (old ? [() => validatePodSpec(obj.spec, 'spec', { isPod: true }), () => validatePodUpdate(obj, old)] : [() => validatePodCreate(obj)]);
 
 export const pod: KindDef = {
   group: '',
@@ -71,5 +74,6 @@ export const pod: KindDef = {
   // As Kubernetes' pod strategy: every new pod is Pending until the scheduler and a node move it on;
   // one held back by scheduling gates says so in its PodScheduled condition.
   initialStatus: initialPodStatus,
-  validate: (obj, old) => (old ? [...validatePodSpec(obj.spec, 'spec', { isPod: true }), ...validatePodUpdate(obj, old)] : validatePodCreate(obj)),
+  validate: (obj, old) => podValidationParts(obj, old).flatMap((part) => part()),
+  validateParts: (obj, old) => podValidationParts(obj, old),
 };
