@@ -5,6 +5,7 @@ import { fieldErr } from './errors.js';
 import type { FieldError } from './kind.js';
 import { quantityProblem } from './quantity.js';
 import { propertySchema, resolve, type ObjectSchema, type Schema } from './schema.js';
+import { type Defer, deferInParts, walkInSlices } from '../util/event-loop-slice.js';
 
 export interface SchemaValidation {
   errors: FieldError[];
@@ -33,7 +34,7 @@ type Nested<T> = (T | Nested<T>)[];
 interface Found {
   errors: Nested<FieldError>;
   unknownFields: Nested<string>;
-  defer?: (task: () => void) => void;
+  defer?: Defer;
 }
 
 /** Items of a list walked in one go when walking in slices (a pod's containers are ~10 µs each). */
@@ -65,14 +66,8 @@ export function validateAgainstSchema(schema: ObjectSchema, obj: unknown, opts: 
  * containers is not one long block of the event loop. Same errors, same order.
  */
 export async function validateAgainstSchemaSliced(schema: ObjectSchema, obj: unknown, opts: { unknownFields: 'Strict' | 'Warn' | 'Ignore' }, turn: () => Promise<void> | undefined): Promise<SchemaValidation> {
-  const tasks: (() => void)[] = [];
-  const found: Found = { errors: [], unknownFields: [], defer: (t) => tasks.push(t) };
-  walk(schema, obj, '', found, opts.unknownFields !== 'Ignore');
-  // Tasks may defer more (a long list inside a deferred item): they join the end.
-  for (let i = 0; i < tasks.length; i++) {
-    await turn();
-    tasks[i]();
-  }
+  const found: Found = { errors: [], unknownFields: [] };
+  await walkInSlices((defer) => walk(schema, obj, '', { ...found, defer }, opts.unknownFields !== 'Ignore'), turn);
   return result(schema, found);
 }
 
@@ -123,15 +118,14 @@ function walk(s: Schema, v: unknown, path: string, out: Found, collectUnknown: b
       const item = resolve(s.items);
       if (out.defer && v.length > DEFERRED_ITEMS) {
         const defer = out.defer;
-        for (let from = 0; from < v.length; from += DEFERRED_ITEMS) {
+        deferInParts(defer, v.length, DEFERRED_ITEMS, (from, to) => {
           const part: Found = { errors: [], unknownFields: [], defer };
           out.errors.push(part.errors);
           out.unknownFields.push(part.unknownFields);
-          const start = from;
-          defer(() => {
-            for (let i = start; i < Math.min(start + DEFERRED_ITEMS, v.length); i++) walk(item, v[i], `${path}[${i}]`, part, collectUnknown);
-          });
-        }
+          return () => {
+            for (let i = from; i < to; i++) walk(item, v[i], `${path}[${i}]`, part, collectUnknown);
+          };
+        });
       } else for (const [i, x] of v.entries()) walk(item, x, `${path}[${i}]`, out, collectUnknown);
       if (s.maxItems !== undefined && v.length > s.maxItems) out.errors.push({ field: path, reason: 'FieldValueTooMany', message: `Too many: ${v.length}: must have at most ${s.maxItems} items` });
       if (s.minItems !== undefined && v.length < s.minItems) out.errors.push(fieldErr.invalid(path, v.length, `must have at least ${s.minItems} items`));

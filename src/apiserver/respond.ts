@@ -36,15 +36,18 @@ export function wantsYaml(req: IncomingMessage): boolean {
 }
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, contentType = 'application/json', extraHeaders: Record<string, string> = {}) {
-  const text = jsonText(body, isPretty(res));
+  sendJsonText(res, code, jsonText(body, isPretty(res)), extraHeaders, contentType);
+}
+
+/** JSON already encoded (with its final newline). */
+export function sendJsonText(res: ServerResponse, code: number, text: string, extraHeaders: Record<string, string> = {}, contentType = 'application/json') {
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
   res.end(text);
 }
 
-/** JSON already encoded (with its final newline). */
-export function sendJsonText(res: ServerResponse, code: number, text: string, extraHeaders: Record<string, string> = {}) {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extraHeaders });
-  res.end(text);
+/** The answer is compact JSON (not YAML, not indented): what an encoded text can be sent as. */
+export function answersCompactJson(req: IncomingMessage, res: ServerResponse): boolean {
+  return !wantsYaml(req) && !isPretty(res);
 }
 
 /** An object or list in the representation the client asked for (JSON default, YAML on request). */

@@ -70,3 +70,26 @@ export class Slicer {
     });
   }
 }
+
+/** Leaves a part of a synchronous walk for later (see walkInSlices). */
+export type Defer = (task: () => void) => void;
+
+/**
+ * A synchronous walk in slices: `walk` runs at once and may leave parts of its work for later with
+ * `defer` (a deferred part may defer more, which joins the end); the parts run in order with `turn`
+ * (a request's checkpoint) awaited before each.
+ */
+export async function walkInSlices(walk: (defer: Defer) => void, turn: () => Promise<void> | undefined): Promise<void> {
+  const tasks: (() => void)[] = [];
+  walk((t) => tasks.push(t));
+  for (let i = 0; i < tasks.length; i++) {
+    await turn();
+    tasks[i]();
+  }
+}
+
+/** Items [0, length) left for later `size` at a time: `part(from, to)` is called now (so it can
+ *  keep its place in what the walk collects) and returns the task that visits them. */
+export function deferInParts(defer: Defer, length: number, size: number, part: (from: number, to: number) => () => void): void {
+  for (let from = 0; from < length; from += size) defer(part(from, Math.min(from + size, length)));
+}

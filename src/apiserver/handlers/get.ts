@@ -3,8 +3,7 @@
 import { toTable } from '../../api/table.js';
 import type { RequestContext } from '../context.js';
 import { sliceTurn, warningHeaders } from '../context.js';
-import { isPretty } from '../pretty.js';
-import { sendJsonText, sendObject, wantsAs, wantsYaml } from '../respond.js';
+import { answersCompactJson, sendJsonText, sendObject, wantsAs } from '../respond.js';
 import { includeObjectOf, partialMetadata } from './list.js';
 import { parseResourceVersion } from '../list/options.js';
 import { waitForRevision } from '../list/fresh.js';
@@ -15,7 +14,7 @@ export async function handleGet(rc: RequestContext) {
   const rv = parseResourceVersion(rc.query.get('resourceVersion') ?? '');
   if (rv > 0) await waitForRevision(rc.api.store, rv, rc.api.timings.listFreshWaitMs);
   const objects = rc.api.objects(rc.def);
-  if (!wantsAs(rc.req, 'Table') && !wantsAs(rc.req, 'PartialObjectMetadata') && !wantsYaml(rc.req) && !isPretty(rc.res)) {
+  if (!wantsAs(rc.req, 'Table') && !wantsAs(rc.req, 'PartialObjectMetadata') && answersCompactJson(rc.req, rc.res)) {
     // Plain JSON, as most clients read: the stored text with its resourceVersion, never decoded
     // (a missing object goes on to mustGet's 404).
     const stored = await objects.getJson(rc.info.namespace, rc.info.name!);

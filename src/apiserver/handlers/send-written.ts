@@ -4,12 +4,11 @@
 
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { isPretty } from '../pretty.js';
-import { sendJsonText, sendObject, wantsYaml } from '../respond.js';
+import { answersCompactJson, sendJsonText, sendObject } from '../respond.js';
 import { writtenJsonOf } from '../storage/objects.js';
 
 export function sendWritten(rc: RequestContext, code: number, obj: KObject, headers: Record<string, string> = {}) {
-  const json = writtenJsonOf(obj);
-  if (json !== undefined && !wantsYaml(rc.req) && !isPretty(rc.res)) return sendJsonText(rc.res, code, `${json}\n`, headers);
+  const json = answersCompactJson(rc.req, rc.res) ? writtenJsonOf(obj) : undefined;
+  if (json !== undefined) return sendJsonText(rc.res, code, `${json}\n`, headers);
   sendObject(rc.req, rc.res, code, obj, headers);
 }

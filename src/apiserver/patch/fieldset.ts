@@ -3,6 +3,7 @@
 // `.` for a list item itself), converted to and from the FieldsV1 trie stored in managedFields.
 
 import { propertySchema, resolve, type Schema } from '../../api/schema.js';
+import { type Defer, deferInParts, walkInSlices } from '../../util/event-loop-slice.js';
 
 export type Path = string[];
 type Obj = Record<string, unknown>;
@@ -63,7 +64,7 @@ interface FieldWalker<P> {
   leaf(at: P, v: unknown): void;
   /** Leaves a long list-map's items for later, LIST_ITEMS_PER_TASK at a time (a walk in slices:
    *  only for walkers whose result does not depend on the order of visits). */
-  defer?: (task: () => void) => void;
+  defer?: Defer;
 }
 
 const LIST_ITEMS_PER_TASK = 256;
@@ -124,12 +125,8 @@ function visitField<P>(w: FieldWalker<P>, s: Schema | undefined, v: unknown, at:
           }
         }
       };
-      if (w.defer && v.length > LIST_ITEMS_PER_TASK) {
-        for (let from = 0; from < v.length; from += LIST_ITEMS_PER_TASK) {
-          const start = from;
-          w.defer(() => visitItems(start, Math.min(start + LIST_ITEMS_PER_TASK, v.length)));
-        }
-      } else visitItems(0, v.length);
+      if (w.defer && v.length > LIST_ITEMS_PER_TASK) deferInParts(w.defer, v.length, LIST_ITEMS_PER_TASK, (from, to) => () => visitItems(from, to));
+      else visitItems(0, v.length);
       return;
     }
     if (s.listType === 'set') {
@@ -192,12 +189,7 @@ export function unsortedFieldsTrie(schema: Schema, value: unknown, opts: { skip?
  */
 export async function unsortedFieldsTrieSliced(schema: Schema, value: unknown, opts: { skip?: string[] }, turn: () => Promise<void> | undefined): Promise<Obj> {
   const root: Obj = {};
-  const tasks: (() => void)[] = [];
-  visitObject({ ...trieWalker, defer: (t) => tasks.push(t) }, root, schema, value, opts);
-  for (let i = 0; i < tasks.length; i++) {
-    await turn();
-    tasks[i]();
-  }
+  await walkInSlices((defer) => visitObject({ ...trieWalker, defer }, root, schema, value, opts), turn);
   return root;
 }
 

@@ -11,6 +11,10 @@ export function encode(obj: KObject): string {
   return JSON.stringify({ ...obj, metadata: rest });
 }
 
+/** The metadata keys resourceVersion goes before (the first of them present), as Kubernetes lays
+ *  out ObjectMeta; without any of them it goes last. */
+export const RESOURCE_VERSION_BEFORE: ReadonlySet<string> = new Set(['generation', 'creationTimestamp', 'deletionTimestamp', 'labels', 'annotations', 'ownerReferences', 'finalizers', 'managedFields']);
+
 /** Decode a stored value; resourceVersion goes where Kubernetes puts it (after uid) for readable YAML. */
 export function decode(kv: KeyValue, revision = kv.modRevision): KObject {
   const obj = JSON.parse(kv.value) as KObject;
@@ -23,7 +27,7 @@ export function withResourceVersion(meta: ObjectMeta, rv: string): ObjectMeta {
   let placed = false;
   for (const [k, v] of Object.entries(meta)) {
     if (k === 'resourceVersion') continue;
-    if (!placed && (k === 'generation' || k === 'creationTimestamp' || k === 'deletionTimestamp' || k === 'labels' || k === 'annotations' || k === 'ownerReferences' || k === 'finalizers' || k === 'managedFields')) {
+    if (!placed && RESOURCE_VERSION_BEFORE.has(k)) {
       out.resourceVersion = rv;
       placed = true;
     }

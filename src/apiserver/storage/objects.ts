@@ -31,13 +31,15 @@ export interface ListPage {
 
 const ref = (def: KindDef) => ({ group: def.group, resource: def.plural });
 
-/** The JSON text of what create and update returned (see written), weakly: for their answers. */
-const writtenJson = new WeakMap<KObject, string>();
+/** What create and update returned (see written), with the text they stored, weakly: for answers. */
+const writtenValues = new WeakMap<KObject, { value: string; revision: number }>();
 
-/** An object create or update just returned, as JSON: encoding it again would be a whole pass. Only
- *  for answering with the object as returned (a changed object would not match its text). */
+/** An object create or update just returned, as JSON (the stored text with the revision spliced
+ *  in): encoding it again would be a whole pass. Only for answering with the object as returned (a
+ *  changed object would not match its text). */
 export function writtenJsonOf(obj: KObject): string | undefined {
-  return writtenJson.get(obj);
+  const w = writtenValues.get(obj);
+  return w && storedJsonWithResourceVersion(w.value, w.revision);
 }
 
 export class Objects {
@@ -93,7 +95,7 @@ export class Objects {
 
   /** opts.turn: a checkpoint (context.ts, sliceTurn) between reading the value and decoding it. */
   async get(namespace: string | undefined, name: string, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<Stored | null> {
-    const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
+    const kv = await this.read(namespace, name);
     if (!kv) return null;
     if (opts.turn) await opts.turn();
     const obj = await this.out(kv);
@@ -107,10 +109,15 @@ export class Objects {
    */
   async getJson(namespace: string | undefined, name: string): Promise<{ json: string; revision: number } | null | undefined> {
     if (this.view || this.def.custom) return undefined;
-    const kv = await this.wrap(() => this.store.get(this.key(namespace, name)), name);
+    const kv = await this.read(namespace, name);
     if (!kv) return null;
     const json = storedJsonWithResourceVersion(kv.value, kv.modRevision);
     return json === undefined ? undefined : { json, revision: kv.modRevision };
+  }
+
+  /** The stored value of one object, undecoded. */
+  private read(namespace: string | undefined, name: string): Promise<KeyValue | null> {
+    return this.wrap(() => this.store.get(this.key(namespace, name)), name);
   }
 
   async mustGet(namespace: string | undefined, name: string, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<Stored> {
@@ -149,14 +156,13 @@ export class Objects {
    * What a create or update stored, as read back: the object just encoded with the store's revision
    * as its resourceVersion. Decoding the value just written would give the same object and cost a
    * whole parse (tens of milliseconds on a large pod). Kinds read through a version conversion or
-   * storage defaulting are read back for real. The caller hands `obj` over: it is not copied. Its
-   * JSON for the answer is the stored text with the revision spliced in (writtenJsonOf).
+   * storage defaulting are read back for real. The caller hands `obj` over: it is not copied. The
+   * stored text is kept beside it for an answer (writtenJsonOf), spliced only if one is sent.
    */
   private written(obj: KObject, kv: KeyValue, value: string): KObject | Promise<KObject> {
     if (this.view || this.def.custom) return this.out(kv);
     const out = { ...obj, metadata: withResourceVersion(obj.metadata ?? {}, String(kv.modRevision)) };
-    const json = storedJsonWithResourceVersion(value, kv.modRevision);
-    if (json !== undefined) writtenJson.set(out, json);
+    writtenValues.set(out, { value, revision: kv.modRevision });
     return out;
   }
 

@@ -7,8 +7,10 @@
 // up to metadata and metadata's keys, skipping their values; it gives up (undefined: decode as
 // before) on anything a JSON.stringify of an object with metadata would not have written.
 
-/** Keys decode() puts resourceVersion before (codec.ts, withResourceVersion), as JSON.stringify writes them. */
-const BEFORE = new Set(['"generation"', '"creationTimestamp"', '"deletionTimestamp"', '"labels"', '"annotations"', '"ownerReferences"', '"finalizers"', '"managedFields"']);
+import { RESOURCE_VERSION_BEFORE } from './codec.js';
+
+/** Keys decode() puts resourceVersion before (codec.ts), as JSON.stringify writes them. */
+const BEFORE = new Set([...RESOURCE_VERSION_BEFORE].map((k) => JSON.stringify(k)));
 
 const QUOTE = 34;
 const BACKSLASH = 92;
