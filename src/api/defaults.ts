@@ -29,10 +29,20 @@ export function applySchemaDefaults(schema: Schema, v: unknown): void {
 }
 
 export function defaultObject(def: KindDef, obj: KObject): void {
+  for (const pass of defaultingPasses(def, obj)) pass();
+}
+
+/** defaultObject with `turn` (a request's checkpoint) awaited before each of its passes: each walks
+ *  the whole object, ~10 ms apiece on a pod of thousands of containers. */
+export async function defaultObjectSliced(def: KindDef, obj: KObject, turn: () => Promise<void> | undefined): Promise<void> {
+  for (const pass of defaultingPasses(def, obj)) {
+    await turn();
+    pass();
+  }
+}
+
+function defaultingPasses(def: KindDef, obj: KObject): (() => void)[] {
   // Go's omitempty zeros first (then defaulted as absent, as in Kubernetes); quantities next, so
   // defaults copied from them (requests from limits) are canonical too.
-  dropOmittedZeros(def.schema, obj);
-  normalizeQuantities(def.schema, obj);
-  applySchemaDefaults(def.schema, obj);
-  def.default?.(obj);
+  return [() => dropOmittedZeros(def.schema, obj), () => normalizeQuantities(def.schema, obj), () => applySchemaDefaults(def.schema, obj), () => def.default?.(obj)];
 }

@@ -182,7 +182,18 @@ function checkPropertyCount(s: { minProperties?: number; maxProperties?: number 
  * Kubernetes' structural pruning does; built-in kinds keep them as stored today (a template's
  * `creationTimestamp: null` reads back as Kubernetes shows it).
  */
-export function pruneUnknownFields(schema: Schema, v: unknown, dropNulls = schema.type === 'object' && schema.valuesValidatedByKind === true): void {
+export function pruneUnknownFields(schema: Schema, v: unknown, dropNulls = dropsNulls(schema)): void {
+  prune(schema, v, dropNulls);
+}
+
+/** The same pruning in slices, long lists DEFERRED_ITEMS items at a time (see validateAgainstSchemaSliced). */
+export async function pruneUnknownFieldsSliced(schema: Schema, v: unknown, turn: () => Promise<void> | undefined): Promise<void> {
+  await walkInSlices((defer) => prune(schema, v, dropsNulls(schema), defer), turn);
+}
+
+const dropsNulls = (schema: Schema) => schema.type === 'object' && schema.valuesValidatedByKind === true;
+
+function prune(schema: Schema, v: unknown, dropNulls: boolean, defer?: Defer): void {
   if (v === null || typeof v !== 'object') return;
   if (schema.type === 'object') {
     if (Array.isArray(v)) return;
@@ -192,13 +203,17 @@ export function pruneUnknownFields(schema: Schema, v: unknown, dropNulls = schem
       if (fs === undefined) {
         if (!schema.preserveUnknownFields) delete o[k];
       } else if (dropNulls && o[k] === null && !resolve(fs).nullable) delete o[k];
-      else pruneUnknownFields(resolve(fs), o[k], dropNulls);
+      else prune(resolve(fs), o[k], dropNulls, defer);
     }
   } else if (schema.type === 'array' && Array.isArray(v)) {
     const item = resolve(schema.items);
-    for (const x of v) pruneUnknownFields(item, x, dropNulls);
+    if (defer && v.length > DEFERRED_ITEMS) {
+      deferInParts(defer, v.length, DEFERRED_ITEMS, (from, to) => () => {
+        for (let i = from; i < to; i++) prune(item, v[i], dropNulls, defer);
+      });
+    } else for (const x of v) prune(item, x, dropNulls, defer);
   } else if (schema.type === 'map' && !Array.isArray(v)) {
     const vs = resolve(schema.values);
-    for (const x of Object.values(v as Record<string, unknown>)) pruneUnknownFields(vs, x, dropNulls);
+    for (const x of Object.values(v as Record<string, unknown>)) prune(vs, x, dropNulls, defer);
   }
 }

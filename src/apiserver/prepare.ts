@@ -4,8 +4,8 @@
 
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KindDef, type KObject } from '../api/kind.js';
-import { defaultObject } from '../api/defaults.js';
-import { pruneUnknownFields, validateAgainstSchema, validateAgainstSchemaSliced } from '../api/validate.js';
+import { defaultObjectSliced } from '../api/defaults.js';
+import { pruneUnknownFieldsSliced, validateAgainstSchemaSliced } from '../api/validate.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validate-meta.js';
 import { deepEqual } from '../util/equal.js';
 import { badRequest, invalid } from '../api/errors.js';
@@ -74,17 +74,20 @@ export function checkTypeMeta(def: KindDef, body: unknown): KObject {
   return obj;
 }
 
-/** Apply the unknown/duplicate field policy: Strict fails with 400, Warn adds warnings, Ignore drops them. */
-export function enforceFieldValidation(rc: RequestContext, obj: KObject, duplicates: string[]) {
+/** Apply the unknown/duplicate field policy: Strict fails with 400, Warn adds warnings, Ignore drops
+ *  them. Both walks of the object go in slices (a large pod's are tens of milliseconds each). */
+export async function enforceFieldValidation(rc: RequestContext, obj: KObject, duplicates: string[]) {
   const mode = fieldValidationOf(rc);
-  const { unknownFields } = validateAgainstSchema(rc.def.schema, obj, { unknownFields: mode });
+  // Ignore reports nothing: only the pruning below is needed.
+  const { unknownFields } = mode === 'Ignore' ? { unknownFields: [] } : await validateAgainstSchemaSliced(rc.def.schema, obj, { unknownFields: mode }, () => sliceTurn(rc));
   const problems = [...duplicates.map((d) => `duplicate field "${d}"`), ...unknownFields.map((f) => `unknown field "${f}"`)];
   if (problems.length > 0) {
     if (mode === 'Strict') throw badRequest(`strict decoding error: ${problems.join(', ')}`);
     if (mode === 'Warn') rc.warnings.push(...problems);
   }
   // Always: Ignore collects nothing yet must still prune (and nulls of non-nullable fields go too).
-  pruneUnknownFields(rc.def.schema, obj);
+  await sliceTurn(rc);
+  await pruneUnknownFieldsSliced(rc.def.schema, obj, () => sliceTurn(rc));
 }
 
 /**
@@ -156,12 +159,13 @@ export async function prepareForCreate(rc: RequestContext, obj: KObject, manager
   else delete meta.generation;
   for (const f of statusFieldsOf(def)) delete obj[f];
   // Turns of the event loop between whole-object passes (context.ts, sliceTurn).
+  await defaultObjectSliced(def, obj, () => sliceTurn(rc));
   await sliceTurn(rc);
-  defaultObject(def, obj);
   if (def.initialStatus) obj.status = def.initialStatus(obj);
   def.prepareCreate?.(obj, rc.warnings);
   await sliceTurn(rc);
   await validateObjectSliced(rc, obj);
+  await sliceTurn(rc);
   if (def.warnings) rc.warnings.push(...def.warnings(obj));
   delete meta.managedFields;
   await sliceTurn(rc);
@@ -213,7 +217,7 @@ export async function prepareForUpdate(rc: RequestContext, old: KObject, obj: KO
   // Turns of the event loop between whole-object passes (context.ts, sliceTurn).
   await sliceTurn(rc);
   if (!opts.subresource) def.prepareUpdate?.(obj, old);
-  defaultObject(def, obj);
+  await defaultObjectSliced(def, obj, () => sliceTurn(rc));
   await sliceTurn(rc);
   // Generation counts spec changes (and the start of deletion).
   if (def.hasGeneration) {
@@ -224,6 +228,7 @@ export async function prepareForUpdate(rc: RequestContext, old: KObject, obj: KO
   }
   await sliceTurn(rc);
   await validateObjectSliced(rc, obj, old, opts.subresource);
+  await sliceTurn(rc);
   if (def.warnings && !opts.subresource) rc.warnings.push(...def.warnings(obj, old));
   if (opts.skipManagedFields) return obj;
   obj.metadata!.managedFields = oldMeta.managedFields;

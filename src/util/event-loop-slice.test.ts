@@ -103,3 +103,19 @@ test('pieces of work past their budget resume one per turn, in order, with timer
   const from = log.indexOf('c0') + 1;
   for (let i = from; i < log.length - 1; i++) assert.ok(!(log[i] !== 'tick' && log[i + 1] !== 'tick'), `two slices back to back at ${i}: ${log.join(' ')}`);
 });
+
+test('work that finds the loop iteration spent by other sliced work yields at its checkpoint, then the next iteration is fresh', async () => {
+  const a = new Slicer(5);
+  busy(10);
+  const turnA = a.turn();
+  assert.ok(turnA, 'past its budget: a yields');
+  // Another request in the same I/O phase, within its own budget: the iteration is spent all the same.
+  const b = new Slicer(1000);
+  const turnB = b.turn();
+  assert.ok(turnB, 'b yields behind a');
+  const order: string[] = [];
+  await Promise.all([turnA.then(() => order.push('a')), turnB.then(() => order.push('b'))]);
+  assert.deepEqual(order, ['a', 'b']);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.equal(new Slicer(1000).turn(), undefined, 'a later iteration starts unspent');
+});

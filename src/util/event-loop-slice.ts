@@ -24,9 +24,39 @@ export const SLICE_BUDGET_MS = 10;
 const waiting: (() => void)[] = [];
 let releasing = false;
 
+/**
+ * Whether sliced work has already used this loop iteration: set when any piece yields (it ran past
+ * its budget, or must not run back to back with what follows), cleared in the next timers phase.
+ * Pieces of different requests are released one per turn, but a request that starts in an I/O
+ * callback runs its first passes at once: two requests' 30 ms passes landed in the same poll phase,
+ * or a poll-phase pass and a released slice in the same iteration — 60–120 ms blocks made of slices
+ * each within the goal. A checkpoint that finds the iteration spent yields, and a release waits one
+ * iteration for it (once, so released work cannot starve behind a steady stream of new requests).
+ */
+let spent = false;
+const clearSpent = () => {
+  spent = false;
+};
+
+function spend() {
+  if (spent) return;
+  spent = true;
+  // The next timers phase begins a new iteration: a timer is the one callback that runs there.
+  setTimeout(clearSpent, 0).unref();
+}
+
 const afterTimersAndIo = (fn: () => void) => setImmediate(() => setImmediate(fn));
 
+let postponed = false;
+
 function releaseOne() {
+  if (spent && !postponed) {
+    // One setImmediate from the check phase is the next iteration's check phase, after its timers and I/O.
+    postponed = true;
+    setImmediate(releaseOne);
+    return;
+  }
+  postponed = false;
   const next = waiting.shift();
   if (waiting.length > 0) afterTimersAndIo(releaseOne);
   else releasing = false;
@@ -34,8 +64,10 @@ function releaseOne() {
 }
 
 /** A turn of the event loop for sliced work (see above): resolves once timers and I/O have run and
- *  every piece of sliced work that asked before has had its turn. */
+ *  every piece of sliced work that asked before has had its turn. Asking marks the current loop
+ *  iteration spent: other sliced work in it yields at its next checkpoint. */
 export function nextTurn(): Promise<void> {
+  spend();
   return new Promise<void>((resolve) => {
     waiting.push(resolve);
     if (!releasing) {
@@ -56,9 +88,10 @@ export class Slicer {
     this.since = performance.now();
   }
 
-  /** This work has used its budget since its last turn (a caller with output to flush first). */
+  /** This work has used its budget since its last turn, or other sliced work has used this loop
+   *  iteration (a caller with output to flush first). */
   due(): boolean {
-    return performance.now() - this.since >= this.budgetMs;
+    return spent || performance.now() - this.since >= this.budgetMs;
   }
 
   /** A checkpoint between passes: resolves at once (a microtask) within the budget, else after a

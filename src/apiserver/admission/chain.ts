@@ -81,6 +81,7 @@ export class AdmissionChain {
   async admit(a: AdmissionRequest, revalidate?: (obj: KObject) => void | Promise<void>, turn: () => Promise<void> | undefined = () => undefined): Promise<void> {
     const active = this.plugins.filter((p) => p.handles(a));
     if (active.length === 0) return;
+    await turn();
     const before = a.obj && revalidate && active.some((p) => p.mutate) ? JSON.stringify(a.obj) : undefined;
     for (const p of active) {
       if (!p.mutate) continue;

@@ -34,7 +34,7 @@ function withConditions(rc: RequestContext, current: KObject, conditions: CsrCon
 async function putApproval(rc: RequestContext) {
   const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const body = checkTypeMeta(rc.def, value) as Csr;
-  enforceFieldValidation(rc, body, duplicates);
+  await enforceFieldValidation(rc, body, duplicates);
   const rv = body.metadata?.resourceVersion;
   if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) throw badRequest(`metadata.resourceVersion must be a resourceVersion returned by the server, not "${rv}"`);
   const expected = rv ? Number(rv) : undefined;

@@ -3,7 +3,7 @@
 import type { RequestContext } from '../context.js';
 import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForCreate } from '../prepare.js';
-import { decodeBodyAsync, readBody } from '../body.js';
+import { readRequestBody } from './request-body.js';
 import { sendObject } from '../respond.js';
 import { sendWritten } from './send-written.js';
 import { checkNamespaceAcceptsCreates } from './namespace-lifecycle.js';
@@ -11,11 +11,12 @@ import { checkObjectSize, MAX_STORED_OBJECT_BYTES } from '../object-size.js';
 import { admit } from '../admission/admit.js';
 
 export async function handleCreate(rc: RequestContext) {
-  const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
+  const { value, duplicates } = await readRequestBody(rc, rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
   checkObjectSize(obj);
   await sliceTurn(rc);
-  enforceFieldValidation(rc, obj, duplicates);
+  await enforceFieldValidation(rc, obj, duplicates);
+  await sliceTurn(rc);
   await checkNamespaceAcceptsCreates(rc, obj.metadata?.name ?? obj.metadata?.generateName ?? '');
   const prepared = await prepareForCreate(rc, obj);
   const dryRun = isDryRun(rc);

@@ -7,7 +7,8 @@ import { apiVersionOf, type KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, nowSeconds, prepareForCreate, prepareForUpdate, sameObject } from '../prepare.js';
-import { decodeBodyAsync, mediaType, readBody } from '../body.js';
+import { mediaType } from '../body.js';
+import { readRequestBody } from './request-body.js';
 import { badRequest, conflict, unsupportedMediaType } from '../../api/errors.js';
 import { sendObject } from '../respond.js';
 import { sendWritten } from './send-written.js';
@@ -38,7 +39,7 @@ export function patchTypeOf(rc: RequestContext) {
 
 export async function handlePatch(rc: RequestContext) {
   const type = patchTypeOf(rc);
-  const { value: patch, duplicates } = await decodeBodyAsync(await readBody(rc.req), type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
+  const { value: patch, duplicates } = await readRequestBody(rc, type === 'apply' ? 'application/apply-patch+yaml' : 'application/json');
   if (type === 'apply') return handleApply(rc, patch, duplicates);
   const dryRun = isDryRun(rc);
   const sub = rc.info.subresource;
@@ -54,7 +55,7 @@ export async function handlePatch(rc: RequestContext) {
       // field tracking work on it.
       checkObjectSize(patched, MAX_STORED_OBJECT_BYTES);
       await sliceTurn(rc);
-      enforceFieldValidation(rc, patched, duplicates);
+      await enforceFieldValidation(rc, patched, duplicates);
       await sliceTurn(rc);
       // A resourceVersion in the patch is a precondition, as in Kubernetes.
       const rv = patched.metadata?.resourceVersion;
@@ -77,7 +78,9 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
   const dryRun = isDryRun(rc);
   const applied = checkTypeMeta(rc.def, patch);
   checkObjectSize(applied);
-  enforceFieldValidation(rc, applied, duplicates);
+  await sliceTurn(rc);
+  await enforceFieldValidation(rc, applied, duplicates);
+  await sliceTurn(rc);
   if (applied.metadata?.name && applied.metadata.name !== rc.info.name) {
     throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${rc.info.name})`);
   }
@@ -104,8 +107,11 @@ async function handleApply(rc: RequestContext, patch: unknown, duplicates: strin
       const otherAt = current.metadata?.managedFields?.some((e) => e.apiVersion && e.apiVersion !== opts.apiVersion);
       const webhook = otherAt && versionViewOf(rc.def)?.async;
       const otherVersions = webhook ? await prefetchOtherVersions(rc.api.registry, rc.def, (others) => serverSideApply(cloneJson(current), applied, { ...opts, otherVersions: others })) : opts.otherVersions;
+      await sliceTurn(rc);
       const merged = serverSideApply(current, applied, { ...opts, otherVersions });
+      await sliceTurn(rc);
       checkObjectSize(merged, MAX_STORED_OBJECT_BYTES);
+      await sliceTurn(rc);
       const next = await prepareForUpdate(rc, current, merged, { subresource: rc.info.subresource, skipManagedFields: true });
       if (!next || sameObject(next, current)) return null;
       return next;

@@ -3,9 +3,9 @@
 
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
-import { warningHeaders } from '../context.js';
+import { sliceTurn, warningHeaders } from '../context.js';
 import { checkTypeMeta, enforceFieldValidation, isDryRun, prepareForUpdate } from '../prepare.js';
-import { decodeBodyAsync, readBody } from '../body.js';
+import { readRequestBody } from './request-body.js';
 import { badRequest, conflict } from '../../api/errors.js';
 import { sendWritten } from './send-written.js';
 import { updateWithRetry } from './persist.js';
@@ -21,10 +21,12 @@ function expectedRevision(obj: KObject): number | undefined {
 
 export async function handleUpdate(rc: RequestContext) {
   const sub = rc.info.subresource;
-  const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
+  const { value, duplicates } = await readRequestBody(rc, rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
   checkObjectSize(obj);
-  enforceFieldValidation(rc, obj, duplicates);
+  await sliceTurn(rc);
+  await enforceFieldValidation(rc, obj, duplicates);
+  await sliceTurn(rc);
   const expected = expectedRevision(obj);
   const dryRun = isDryRun(rc);
   const result = await updateWithRetry(

@@ -17,7 +17,7 @@ export type ReviewAnswer = (rc: RequestContext, review: KObject) => Promise<KObj
 export async function decodeReview(rc: RequestContext): Promise<KObject> {
   const { value, duplicates } = await decodeBodyAsync(await readBody(rc.req), rc.req.headers['content-type'], rc.def.schema);
   const obj = checkTypeMeta(rc.def, value);
-  enforceFieldValidation(rc, obj, duplicates);
+  await enforceFieldValidation(rc, obj, duplicates);
   isDryRun(rc); // only checks the option: a review changes nothing, dry run or not
   const meta = obj.metadata!;
   if (rc.def.namespaced) {

@@ -5,7 +5,7 @@ import { fieldErr } from '../../errors.js';
 import { deepEqual } from '../../../util/equal.js';
 import type { FieldError, KObject } from '../../kind.js';
 import { type Obj, checkDNSLabel, checkDNSSubdomain, checkLabels, isObj, isSet, num, objects, str } from './checks.js';
-import { type ContainerKind, validateContainer, validateProfiles } from './container-validation.js';
+import { type ContainerContext, type ContainerKind, validateContainer, validateProfiles } from './container-validation.js';
 import { validateAppArmorAnnotations, validateAppArmorAnnotationUpdate, validateAppArmorMatch } from './apparmor.js';
 import { gatedNodeConstraintErrors, withOldNodeConstraints } from './gated-pod-update.js';
 import { validateSeccompAnnotations, validateSeccompMatch } from './seccomp-annotations.js';
@@ -97,17 +97,32 @@ function validatePodLevel(spec: Obj, p: string): FieldError[] {
   return errs;
 }
 
+/** Containers validated per step of podSpecValidationSteps: a few milliseconds of work each. */
+const CONTAINERS_PER_STEP = 500;
+
 /**
  * Validates a PodSpec at path p ("spec", "spec.template.spec"...). isPod: a Pod rather than a template.
  * claimVolumes: volumes that will exist without being listed (a StatefulSet's volumeClaimTemplates).
  */
 export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean; claimVolumes?: string[] }): FieldError[] {
-  if (!isObj(spec)) return [fieldErr.required(`${p}.containers`)];
-  const { errors, byName } = validateVolumes(spec.volumes, `${p}.volumes`, opts.isPod);
-  for (const name of opts.claimVolumes ?? []) if (!byName.has(name)) byName.set(name, { name, persistentVolumeClaim: { claimName: name } });
-  const errs = [...errors];
-  const ctx = { volumes: byName, isPod: opts.isPod, terminationGracePeriodSeconds: num(spec.terminationGracePeriodSeconds) };
-  if (Array.isArray(spec.containers) && spec.containers.length === 0) errs.push(fieldErr.required(`${p}.containers`));
+  return podSpecValidationSteps(spec, p, opts).flatMap((step) => step());
+}
+
+/**
+ * validatePodSpec as steps to run in order, each returning its share of the errors (in the same
+ * order): a pod of thousands of containers is validated a few hundred containers per step, so the
+ * API server can give the event loop a turn between them (KindDef.validateParts).
+ */
+export function podSpecValidationSteps(spec: unknown, p: string, opts: { isPod: boolean; claimVolumes?: string[] }): (() => FieldError[])[] {
+  if (!isObj(spec)) return [() => [fieldErr.required(`${p}.containers`)]];
+  // The volumes, validated by the first step, are what the containers' mounts are checked against.
+  let ctx: ContainerContext;
+  const first = () => {
+    const { errors, byName } = validateVolumes(spec.volumes, `${p}.volumes`, opts.isPod);
+    for (const name of opts.claimVolumes ?? []) if (!byName.has(name)) byName.set(name, { name, persistentVolumeClaim: { claimName: name } });
+    ctx = { volumes: byName, isPod: opts.isPod, terminationGracePeriodSeconds: num(spec.terminationGracePeriodSeconds) };
+    return Array.isArray(spec.containers) && spec.containers.length === 0 ? [...errors, fieldErr.required(`${p}.containers`)] : errors;
+  };
 
   // Names are unique across regular, init and ephemeral containers.
   const names = new Set<string>();
@@ -116,26 +131,36 @@ export function validatePodSpec(spec: unknown, p: string, opts: { isPod: boolean
     ['initContainers', 'init'],
     ['ephemeralContainers', 'ephemeral'],
   ];
-  for (const [list, kind] of lists) {
-    objects(spec[list]).forEach((c, i) => {
-      const cp = `${p}.${list}[${i}]`;
-      errs.push(...validateContainer(c, cp, kind, ctx));
-      const name = str(c.name);
-      if (!name) return;
-      if (names.has(name)) errs.push(fieldErr.duplicate(`${cp}.name`, name));
-      names.add(name);
+  const all = lists.flatMap(([list, kind]) => objects(spec[list]).map((c, i) => ({ c, cp: `${p}.${list}[${i}]`, kind })));
+  const containerSteps: (() => FieldError[])[] = [];
+  for (let from = 0; from < all.length; from += CONTAINERS_PER_STEP) {
+    const part = all.slice(from, from + CONTAINERS_PER_STEP);
+    containerSteps.push(() => {
+      const errs: FieldError[] = [];
+      for (const { c, cp, kind } of part) {
+        errs.push(...validateContainer(c, cp, kind, ctx));
+        const name = str(c.name);
+        if (!name) continue;
+        if (names.has(name)) errs.push(fieldErr.duplicate(`${cp}.name`, name));
+        names.add(name);
+      }
+      return errs;
     });
   }
-  // One set of names for every ephemeral container, not a scan of all containers per one.
-  const targets = new Set([...objects(spec.containers), ...objects(spec.initContainers)].map((x) => x.name));
-  objects(spec.ephemeralContainers).forEach((c, i) => {
-    const target = str(c.targetContainerName);
-    if (target && !targets.has(target)) errs.push({ field: `${p}.ephemeralContainers[${i}].targetContainerName`, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(target)}` });
-  });
-  errs.push(...validateHostPorts(spec, p));
-  errs.push(...validatePodLevel(spec, p));
-  errs.push(...validateScheduling(spec, p));
-  return errs;
+  const last = () => {
+    const errs: FieldError[] = [];
+    // One set of names for every ephemeral container, not a scan of all containers per one.
+    const targets = new Set([...objects(spec.containers), ...objects(spec.initContainers)].map((x) => x.name));
+    objects(spec.ephemeralContainers).forEach((c, i) => {
+      const target = str(c.targetContainerName);
+      if (target && !targets.has(target)) errs.push({ field: `${p}.ephemeralContainers[${i}].targetContainerName`, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(target)}` });
+    });
+    errs.push(...validateHostPorts(spec, p));
+    errs.push(...validatePodLevel(spec, p));
+    errs.push(...validateScheduling(spec, p));
+    return errs;
+  };
+  return [first, ...containerSteps, last];
 }
 
 /** A pod template of a workload at path p ("spec.template"): metadata labels and a PodSpec. */
@@ -153,9 +178,14 @@ export function validatePodTemplateSpec(template: unknown, p: string, claimVolum
   return errs;
 }
 
-/** Pod creation: the spec, plus what only a new pod may not have. */
-export function validatePodCreate(pod: KObject): FieldError[] {
-  const errs = validatePodSpec(pod.spec, 'spec', { isPod: true });
+/** Pod creation: the spec, plus what only a new pod may not have, as steps (see podSpecValidationSteps). */
+export function podCreateValidationSteps(pod: KObject): (() => FieldError[])[] {
+  return [...podSpecValidationSteps(pod.spec, 'spec', { isPod: true }), () => validateNewPodRules(pod)];
+}
+
+/** What only a new pod may not have (its spec's rules aside). */
+function validateNewPodRules(pod: KObject): FieldError[] {
+  const errs: FieldError[] = [];
   errs.push(...validateAppArmorAnnotations(pod.metadata, pod.spec, 'metadata.annotations'), ...validateAppArmorMatch(pod.metadata, pod.spec, 'spec'));
   errs.push(...validateSeccompAnnotations(pod.metadata, 'metadata.annotations'), ...validateSeccompMatch(pod.metadata, pod.spec, 'spec'));
   const spec = pod.spec;
