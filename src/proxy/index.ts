@@ -12,5 +12,5 @@ export const proxyTableName = (bridge = 'gifee0') => (bridge === 'gifee0' ? 'gif
 
 /** Removes a node's service proxy table (for reset after a crash; a clean stop removes it itself). */
 export async function removeServiceProxyTable(tableName: string): Promise<void> {
-  await deleteTable(tableName).catch(() => undefined);
+  await deleteTable(tableName);
 }
