@@ -16,7 +16,10 @@ import { removeRoutes } from './network/routes.js';
 import { proxyTableName, removeAnnouncedAddresses, removeServiceProxyTable } from '../proxy/index.js';
 import { removeNetworkPolicyTable } from './network-policy/enforcer.js';
 import { readKubeletDirRecord, type KubeletDirRecord } from './csi/kubelet-dir-record.js';
-import { mountsUnder, removeCgroups, unmount } from './runtime/host.js';
+import { mountsUnder, notMounted, removeCgroups, unmount } from './runtime/host.js';
+import { errorText, ignoreError, ignoreIf, logFailure } from '../util/best-effort.js';
+
+const log = logger('reset');
 
 const run = promisify(execFile);
 
@@ -65,7 +68,7 @@ async function detachLoopDevices(dir: string): Promise<number> {
 async function unmountKubeletDir(r: KubeletDirRecord) {
   const mounts = (await mountsUnder(r.path)).filter((m) => m !== r.path || r.boundByAgent);
   // Deepest first; the dir itself may be mounted more than once (stacked binds): each is undone.
-  for (const m of mounts.sort((a, b) => b.length - a.length)) await run('umount', ['-l', m]).catch(() => undefined);
+  for (const m of mounts.sort((a, b) => b.length - a.length)) await run('umount', ['-l', m]).catch(ignoreIf(notMounted, logFailure(log, 'unmounting', { mount: m })));
 }
 
 export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<ResetSummary> {
@@ -73,17 +76,17 @@ export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<Res
   const root = join(agentDir, 'runc');
   const { stdout } = await run('runc', ['--root', root, 'list', '-q']).catch(() => ({ stdout: '' }));
   for (const id of stdout.split('\n').filter(Boolean)) {
-    await run('runc', ['--root', root, 'kill', '--all', id, 'KILL']).catch(() => undefined);
+    await run('runc', ['--root', root, 'kill', '--all', id, 'KILL']).catch(ignoreError('the container may have stopped already: the delete below forces it'));
   }
   // Give the kernel a moment to reap, then delete.
   await new Promise((r) => setTimeout(r, 100));
-  for (const id of stdout.split('\n').filter(Boolean)) await run('runc', ['--root', root, 'delete', '--force', id]).catch(() => undefined);
+  for (const id of stdout.split('\n').filter(Boolean)) await run('runc', ['--root', root, 'delete', '--force', id]).catch(logFailure(log, 'deleting a container', { id }));
   const cidr = (await readFile(join(agentDir, 'cni', 'pod-cidr'), 'utf8').catch(() => '')).trim();
-  const net = new CniNetwork({ dataDir: agentDir, bridge, log: logger('reset') });
+  const net = new CniNetwork({ dataDir: agentDir, bridge, log });
   if (cidr) net.setPodCIDR(cidr);
   const pods = await readdir(join(agentDir, 'pods')).catch(() => [] as string[]);
   for (const uid of pods) {
-    await net.teardown(uid).catch(() => undefined);
+    await net.teardown(uid).catch(logFailure(log, 'tearing down the network of a pod', { pod: uid }));
     await removeCgroups(`gifee/pod${uid}`);
   }
   await unmount(dataDir);
@@ -91,10 +94,10 @@ export async function resetNode(dataDir: string, bridge = 'gifee0'): Promise<Res
   const kubeletDir = await readKubeletDirRecord(dataDir);
   if (kubeletDir) await unmountKubeletDir(kubeletDir);
   const loopDevices = await detachLoopDevices(dataDir);
-  await removeServiceProxyTable(proxyTableName(bridge)).catch(() => undefined);
-  await removeAnnouncedAddresses().catch(() => undefined); // load balancer addresses this node announced
-  await removeNetworkPolicyTable(bridge).catch(() => undefined);
-  await removeRoutes(dataDir, { bridge }).catch(() => undefined); // routes to other nodes' pods, and their nftables table
-  await run('ip', ['link', 'delete', bridge]).catch(() => undefined);
+  await removeServiceProxyTable(proxyTableName(bridge)).catch(logFailure(log, 'removing the service proxy table'));
+  await removeAnnouncedAddresses(log).catch(logFailure(log, 'removing the announced load balancer addresses')); // load balancer addresses this node announced
+  await removeNetworkPolicyTable(bridge).catch(logFailure(log, 'removing the network policy table'));
+  await removeRoutes(dataDir, { bridge, log }).catch(logFailure(log, "removing the routes to other nodes' pods")); // routes to other nodes' pods, and their nftables table
+  await run('ip', ['link', 'delete', bridge]).catch(ignoreIf((e) => /Cannot find device/.test(errorText(e)), logFailure(log, 'deleting the bridge', { bridge })));
   return { containers: stdout.split('\n').filter(Boolean).length, pods: pods.length, loopDevices, bridge, ...(kubeletDir ? { kubeletDir: kubeletDir.path } : {}) };
 }

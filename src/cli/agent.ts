@@ -14,6 +14,7 @@ import type { NodeProtection } from './node-protection-flags.js';
 import type { CsiSettings } from './csi-flags.js';
 import type { IngressSettings } from './ingress-flags.js';
 import type { StreamLimitSettings } from './stream-limit-flags.js';
+import { ignoreError, logFailure } from '../util/best-effort.js';
 
 /** The machine's first non-loopback IPv4 address: what other nodes and the API server reach it at. */
 export function detectNodeIP(): string {
@@ -190,7 +191,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   // A rollback: the build this one was switched to has stamped the data dir; this one was asked back.
   const switchedFrom = process.env[up.SWITCHED_FROM_ENV];
   const { readDataDirStamp } = await import('./data-dir-version.js');
-  if (!switchedFrom || (await readDataDirStamp(o.dataDir).catch(() => undefined))?.gifee !== switchedFrom) await checkDataDirVersion(o.dataDir, GIFEE_VERSION, 'gifee agent');
+  if (!switchedFrom || (await readDataDirStamp(o.dataDir).catch(ignoreError('checkDataDirVersion reads the stamp again and says what is wrong')))?.gifee !== switchedFrom) await checkDataDirVersion(o.dataDir, GIFEE_VERSION, 'gifee agent');
   // Like the kubelet: the node agent is the last process the OOM killer should pick.
   const { protectFromOomKiller } = await import('../agent/node/oom-protect.js');
   await protectFromOomKiller(log);
@@ -364,7 +365,7 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
       await caRefresher.stop();
       for (const r of rotators) r.stop();
       discovery?.stop();
-      await agent.stop().catch(() => undefined);
+      await agent.stop().catch(logFailure(log, 'stopping the node agent'));
       client.close();
       resolve(target);
     };

@@ -5,6 +5,7 @@ import { BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_PREFIX, BOOTSTRAP_TOKEN_TYPE
 import type { KObject } from '../api/kind.js';
 import { R } from '../client/resources.js';
 import { isConflict, StatusError, type RestClient } from '../client/rest.js';
+import { ignoreError } from '../util/best-effort.js';
 
 export interface TokenSpec {
   id: string;
@@ -34,10 +35,10 @@ export async function ensureTokenSecret(client: RestClient, t: TokenSpec): Promi
     } catch (e) {
       if (!isConflict(e) && !(e instanceof StatusError && e.code === 409)) throw e;
     }
-    const cur = await client.get(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id)).catch(() => undefined);
+    const cur = await client.get(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id)).catch(ignoreError('the delete and create below go on: a real fault fails the create'));
     const data = cur && readTokenSecret(cur as { type?: unknown; data?: unknown });
     if (data && data.secret === t.secret && data.authentication && !data.expiration) return;
-    await client.delete(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id)).catch(() => undefined);
+    await client.delete(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id)).catch(ignoreError('gone already, or the next create fails on its own'));
   }
 }
 

@@ -11,6 +11,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../util/log.js';
 import { samePublicKey } from './pki.js';
+import { ignoreError } from '../util/best-effort.js';
 
 /** A cluster's bundle holds one or two CAs; past these it is not one to take. */
 export const MAX_BUNDLE_BYTES = 64 * 1024;
@@ -181,7 +182,7 @@ export class CaBundleRefresher {
     this.stopped = true;
     clearTimeout(this.timer);
     this.abort.abort();
-    await this.running?.catch(() => undefined);
+    await this.running?.catch(ignoreError('a round logs its own failure; stop only waits for it to end'));
   }
 
   private schedule() {

@@ -9,6 +9,7 @@ import type { FromChild, ToChild } from './supervisor.js';
 import { UsageError } from './args.js';
 import type { EmbeddedAgentOptions } from './agent.js';
 import type { Tunables } from './tunables.js';
+import { ignoreError } from '../util/best-effort.js';
 
 export interface ComponentsConfig {
   server: string;
@@ -149,7 +150,7 @@ export async function runComponentsChild(): Promise<void> {
       setTimeout(() => process.exit(1), 5000).unref();
       // Asked to stop while starting (the server's start-up unwinding): let the start finish, then
       // stop what it started (an agent's bridge and nftables table are removed by its stop()).
-      await starting?.catch(() => undefined);
+      await starting?.catch(ignoreError('a failed start is reported by the start itself'));
       await components?.stop().catch((e) => log.warn('stopping components failed', { err: e }));
       process.exit(0);
     })();

@@ -7,6 +7,7 @@
 import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from './args.js';
+import { ifMissing } from '../util/best-effort.js';
 
 export const DATA_DIR_VERSION_FILE = 'gifee-version.json';
 
@@ -91,7 +92,7 @@ export async function checkDataDirVersion(dataDir: string, ours: string, command
 /** Records that gifee `ours` uses the data dir (atomically: a half-written stamp never refuses a start). */
 export async function stampDataDir(dataDir: string, ours: string): Promise<void> {
   const file = join(dataDir, DATA_DIR_VERSION_FILE);
-  const current = await readFile(file, 'utf8').catch(() => undefined);
+  const current = await readFile(file, 'utf8').catch(ifMissing);
   const text = `${JSON.stringify({ gifee: ours })}\n`;
   if (current === text) return;
   const tmp = `${file}.tmp-${process.pid}`;

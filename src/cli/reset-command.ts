@@ -11,6 +11,7 @@ import { UsageError, parseFlags } from './args.js';
 import { defaultKubeconfig } from './commands.js';
 import { gifeeProcessesUsing } from './running-gifee.js';
 import { isProcessAlive } from '../util/process-alive.js';
+import { ifMissing } from '../util/best-effort.js';
 
 const HELP = `gifee reset: remove what gifee created on this machine for a data dir
 
@@ -36,7 +37,7 @@ async function stop(pids: number[]) {
 /** Drops the context (and its cluster and user) that gifee up merged, if it is this cluster's (same CA). */
 async function removeKubeconfigContext(file: string, ca: string | undefined): Promise<boolean> {
   if (!ca) return false;
-  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const text = await readFile(file, 'utf8').catch(ifMissing);
   if (!text) return false;
   const kc = parse(text) as { contexts?: { name: string; context?: { cluster?: string; user?: string } }[]; clusters?: { name: string; cluster?: Record<string, string> }[]; users?: { name: string }[]; 'current-context'?: string } | null;
   const ctx = kc?.contexts?.find((c) => c.name === 'gifee');
@@ -67,7 +68,7 @@ export async function resetCommand(argv: string[], defaultDataDir: string): Prom
   const s = await resetNode(dataDir, await bridgeOf(dataDir));
   console.log(`removed ${s.containers} containers, the networks and cgroups of ${s.pods} pods, ${s.loopDevices} loop devices, the bridge ${s.bridge} and gifee's nftables tables; unmounted everything under ${dataDir}${s.kubeletDir ? ` and ${s.kubeletDir}` : ''}`);
   if (f.purge) {
-    const ca = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8').catch(() => undefined);
+    const ca = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8').catch(ifMissing);
     const kubeconfig = defaultKubeconfig();
     if (await removeKubeconfigContext(kubeconfig, ca)) console.log(`removed the "gifee" context from ${kubeconfig}`);
     await rm(dataDir, { recursive: true, force: true });

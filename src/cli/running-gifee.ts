@@ -3,6 +3,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { ifMissing } from '../util/best-effort.js';
 
 export interface GifeeProcess {
   pid: number;
@@ -18,7 +19,7 @@ export async function gifeeProcessesUsing(dataDir: string, defaultDataDir: strin
   for (const entry of await readdir('/proc').catch(() => [] as string[])) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    const raw = await readFile(`/proc/${pid}/cmdline`).catch(() => undefined);
+    const raw = await readFile(`/proc/${pid}/cmdline`).catch(ifMissing);
     if (!raw) continue;
     const argv = raw.toString('utf8').split('\0').filter(Boolean);
     const entryAt = argv.findIndex((a) => /(?:^|\/)(?:cli\/main|bin\/gifee)\.(?:js|ts)$/.test(a) || /(?:^|\/)gifee$/.test(a));

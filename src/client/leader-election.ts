@@ -15,6 +15,7 @@ import type { Logger } from '../util/log.js';
 import { metrics } from '../util/metrics.js';
 import { R } from './resources.js';
 import { isConflict, isNotFound, type RestClient } from './rest.js';
+import { logFailure } from '../util/best-effort.js';
 
 export interface LeaderElectionOptions {
   client: RestClient;
@@ -313,7 +314,7 @@ export class LeaderElector {
         return;
       } catch (e) {
         if (attempt === 0 && isConflict(e)) {
-          lease = (await client.get(R.leases, namespace, name).catch(() => undefined)) as Lease | undefined;
+          lease = (await client.get(R.leases, namespace, name).catch(logFailure(this.opts.log, 'reading the lease again to release it (a standby takes over once it expires)'))) as Lease | undefined;
           continue;
         }
         this.opts.log.warn('could not release the lease; a standby takes over once it expires', { err: e });

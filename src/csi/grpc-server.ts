@@ -9,6 +9,10 @@ import * as grpc from '@grpc/grpc-js';
 import { UNIX_CHANNEL_OPTIONS, unixTarget } from './grpc-call.js';
 import { csiProtocols, normalizeMessage } from './proto.js';
 import { CsiError, GrpcCode, type CsiDriver } from './types.js';
+import { ifMissing, logFailure } from '../util/best-effort.js';
+import { logger } from '../util/log.js';
+
+const log = logger('csi');
 
 export interface GrpcSocketServer {
   readonly socketPath: string;
@@ -34,7 +38,7 @@ export function unaryHandler(fn: Handler): grpc.handleUnaryCall<unknown, unknown
 
 /** Removes a stale socket left by a crashed server; refuses to remove anything that is not a socket. */
 async function clearSocketPath(socketPath: string) {
-  const st = await lstat(socketPath).catch(() => undefined);
+  const st = await lstat(socketPath).catch(ifMissing);
   if (!st) return;
   if (!st.isSocket()) throw new Error(`${socketPath} exists and is not a socket: not replacing it`);
   await unlink(socketPath);
@@ -48,7 +52,7 @@ export async function serveOnSocket(socketPath: string, services: [grpc.ServiceD
   const server = new grpc.Server(UNIX_CHANNEL_OPTIONS);
   for (const [def, impl] of services) server.addService(def, impl);
   await new Promise<void>((resolve, reject) => server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
-  await chmod(socketPath, 0o600).catch(() => {});
+  await chmod(socketPath, 0o600).catch(logFailure(log, 'restricting the CSI socket to its owner (0600; its 0750 directory still guards it)', { socketPath }));
   let closed: Promise<void> | undefined;
   return {
     socketPath,
@@ -65,7 +69,7 @@ export async function serveOnSocket(socketPath: string, services: [grpc.ServiceD
             resolve();
           });
         });
-        await unlink(socketPath).catch(() => {});
+        await unlink(socketPath).catch(ifMissing);
       })()),
   };
 }

@@ -17,6 +17,7 @@ import type { Logger } from '../util/log.js';
 import { which } from '../util/which.js';
 import { parseIPv4 } from '../util/ipv4.js';
 import { isIPv4 } from './model.js';
+import { logFailure, logFailureOnce } from '../util/best-effort.js';
 
 const run = promisify(execFile);
 
@@ -106,12 +107,12 @@ async function labelled(dev: string): Promise<string[]> {
   return [...stdout.matchAll(/inet ([\d.]+)\/32/g)].map((m) => m[1]);
 }
 
-/** Removes every address an agent announced, on any interface (gifee reset after a crash). */
-export async function removeAnnouncedAddresses(): Promise<void> {
+/** Removes every address an agent announced, on any interface (gifee reset after a crash); logs each that will not go. */
+export async function removeAnnouncedAddresses(log: Logger): Promise<void> {
   const { stdout } = await run('ip', ['-o', '-4', 'addr', 'show']).catch(() => ({ stdout: '' }));
   for (const m of stdout.matchAll(/^\d+:\s+(\S+)\s+inet ([\d.]+)\/32 .*?(\S+:lb)\b/gm)) {
     const dev = m[1].replace(/@.*$/, '');
-    if (m[3] === announceLabel(dev)) await run('ip', ['addr', 'del', `${m[2]}/32`, 'dev', dev]).catch(() => undefined);
+    if (m[3] === announceLabel(dev)) await run('ip', ['addr', 'del', `${m[2]}/32`, 'dev', dev]).catch(logFailure(log, 'removing an announced load balancer address', { ip: m[2], dev }));
   }
 }
 
@@ -125,7 +126,7 @@ export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logge
   let cleaned = false;
 
   const gratuitousArp = async (ip: string) => {
-    if (arping === undefined) arping = (await which('arping').catch(() => undefined)) ?? null;
+    if (arping === undefined) arping = (await which('arping')) ?? null;
     if (!arping || !dev) return;
     // iputils arping: -U unsolicited (gratuitous) ARP, from the address itself; bounded.
     await run(arping, ['-U', '-c', '2', '-w', '3', '-I', dev, '-s', ip, ip], { timeout: 5000 }).catch((e) => o.log.debug('gratuitous ARP failed', { ip, err: e }));
@@ -158,7 +159,7 @@ export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logge
       }
       if (!cleaned) {
         cleaned = true;
-        for (const ip of await labelled(dev)) if (!want.has(ip)) await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]).catch(() => undefined);
+        for (const ip of await labelled(dev)) if (!want.has(ip)) await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]).catch(logFailureOnce(o.log, 'removing a load balancer address', { ip, dev }));
       }
       for (const ip of [...mine]) {
         if (want.has(ip)) continue;
@@ -178,7 +179,7 @@ export function startAnnouncer(o: { nodeName: string; nodeIP: string; log: Logge
     announced: () => [...mine].sort(),
     stop: async () => {
       if (!dev) return;
-      for (const ip of mine) await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]).catch(() => undefined);
+      for (const ip of mine) await run('ip', ['addr', 'del', `${ip}/32`, 'dev', dev]).catch(logFailureOnce(o.log, 'removing a load balancer address', { ip, dev }));
       mine.clear();
     },
   };

@@ -15,6 +15,7 @@ import { renderRuleset, ruleCount } from './nftables/rules.js';
 import { buildTransaction, type AppliedState } from './nftables/transaction.js';
 import { healthCheckServers, healthCheckTargets } from './health-check.js';
 import { startAnnouncer } from './announcer.js';
+import { ignoreError, logFailure } from '../util/best-effort.js';
 
 export interface ProxyOptions {
   client: RestClient;
@@ -168,7 +169,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
     stopInformers();
     await healthChecks.close();
     await announcer?.stop();
-    await deleteTable(tableName).catch(() => undefined);
+    await deleteTable(tableName).catch(logFailure(log, 'removing the service proxy table after a failed start', { table: tableName }));
     throw e;
   }
   started = true;
@@ -189,7 +190,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
       stopped = true;
       if (timer) clearTimeout(timer);
       stopInformers();
-      await running?.catch(() => undefined);
+      await running?.catch(ignoreError('never rejects: a failed sync is logged where it runs'));
       await healthChecks.close();
       await announcer?.stop().catch((e) => log.warn('could not remove the announced load balancer addresses', { err: e }));
       await deleteTable(tableName).catch((e) => log.warn('could not remove the service proxy table', { err: e }));

@@ -21,6 +21,7 @@ import { VolumeBinder } from './volumes/binder.js';
 import { hasClaims } from './volumes/claims.js';
 import { informerListers } from './volumes/informer-listers.js';
 import type { Pv, Pvc } from '../api/storage/types.js';
+import { logFailure } from '../util/best-effort.js';
 
 export interface SchedulerOptions {
   server: string;
@@ -202,7 +203,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
       queue.close();
       binder.close();
       informers.close();
-      await loop.catch(() => {});
+      await loop.catch(logFailure(log, 'the scheduling loop'));
       if (!opts.informers) {
         factory.stop();
         client.close();

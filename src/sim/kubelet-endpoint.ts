@@ -24,6 +24,7 @@ import { syntheticCadvisorMetrics, syntheticCollection, syntheticSummary } from 
 import type { SimNodeShape } from './node-object.js';
 import type { IncomingMessage } from 'node:http';
 import type { KubeletStatsEndpoints } from '../agent/streams/stats-endpoints.js';
+import { ignoreError } from '../util/best-effort.js';
 
 /** What the endpoint needs from the cluster to be trusted by the API server and to trust it. */
 export interface SimKubeletCredentials {
@@ -86,7 +87,7 @@ export async function startSimKubelet(o: SimKubeletOptions): Promise<SimKubelet>
         throw e;
       },
     );
-    entry.ctx.catch(() => undefined);
+    entry.ctx.catch(ignoreError('logged above; this keeps the rejection from going unhandled'));
     return entry;
   };
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { StreamTargetError, type ExecOptions, type ExecSession, type LogFiles, type StreamTarget } from '../agent/streams/target.js';
 import type { SimPod } from './pod-status.js';
+import { ifMissing } from '../util/best-effort.js';
 
 /** Exit code of every exec/attach on a simulated node. */
 export const SIM_EXEC_EXIT_CODE = 126;
@@ -125,12 +126,12 @@ export class SimStreamTarget implements StreamTarget {
     if (!entry) return;
     this.written.delete(uid);
     entry.end();
-    for (const f of entry.files.values()) void rm(f, { force: true }).catch(() => undefined);
+    for (const f of entry.files.values()) void rm(f, { force: true }).catch(ifMissing);
   }
 
   async close() {
     for (const uid of [...this.written.keys()]) this.forget(uid);
-    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true }).catch(ifMissing);
   }
 
   private async ensureDir(): Promise<string> {

@@ -140,7 +140,7 @@ export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
         if (opts.cleanup) {
           await forEachLimited(ours.keys(), concurrency, async (name) => {
             await client.delete(R.nodes, undefined, name).catch((e) => (isNotFound(e) ? undefined : log.warn('could not delete sim node', { node: name, err: e })));
-            await client.delete(R.leases, 'kube-node-lease', name).catch(() => undefined);
+            await client.delete(R.leases, 'kube-node-lease', name).catch((e) => (isNotFound(e) ? undefined : log.warn('could not delete sim node lease', { node: name, err: e })));
           });
           log.info('sim nodes deleted', { count: opts.count });
         }

@@ -29,6 +29,7 @@ import { createVolumeRequest, persistentVolumeFor, ProvisioningError, topologyAl
 import { type ClaimSpec, type PvSpec, SR, type StorageClassFields } from './resources.js';
 import { rpcMessage } from './rpc-message.js';
 import type { ServedDriver, ServedDrivers } from './served-drivers.js';
+import { ignoreError } from '../util/best-effort.js';
 
 /** Attempts at saving a PV for a volume already made, before giving the volume back (external-provisioner retries 5 times). */
 const PV_CREATE_ATTEMPTS = 3;
@@ -236,7 +237,7 @@ export class ProvisionerController extends Controller {
       } catch (e) {
         if (isConflict(e) || (e instanceof StatusError && e.reason === 'AlreadyExists')) {
           // Ours from an earlier attempt (same claim uid) is success; anything else is a real clash.
-          const existing = await this.d.client.get(R.persistentvolumes, undefined, pv.metadata!.name!).catch(() => undefined);
+          const existing = await this.d.client.get(R.persistentvolumes, undefined, pv.metadata!.name!).catch(ignoreError('the AlreadyExists error is thrown below instead'));
           if ((existing?.spec as PvSpec | undefined)?.claimRef?.uid === claim.metadata!.uid) return;
           throw e;
         }

@@ -11,6 +11,7 @@ import { R } from '../../client/resources.js';
 import { isConflict, isNotFound, type ResourceRef, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 /** The kubelet's node annotation: {"<driver>": "<node id in that driver>"}. */
 export const ANN_CSI_NODE_ID = 'csi.volume.kubernetes.io/nodeid';
@@ -69,7 +70,7 @@ export class CsiNodeInfo {
   /** Runs writes one at a time, in order; a failure fails only its own caller. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => {});
+    this.queue = run.catch(ignoreError('a failure fails only its own caller; the queue only orders writes'));
     return run;
   }
 

@@ -6,6 +6,7 @@
 
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
+import { ifMissing } from '../../util/best-effort.js';
 
 export interface KubeletDirRecord {
   path: string;
@@ -23,7 +24,7 @@ export async function writeKubeletDirRecord(dataDir: string, record: KubeletDirR
 
 /** The record, or undefined when there is none or it is not one (a hand-edited file is not trusted with unmounts: only an absolute, normalized path other than /). */
 export async function readKubeletDirRecord(dataDir: string): Promise<KubeletDirRecord | undefined> {
-  const text = await readFile(recordFile(dataDir), 'utf8').catch(() => undefined);
+  const text = await readFile(recordFile(dataDir), 'utf8').catch(ifMissing);
   if (text === undefined) return undefined;
   try {
     const r = JSON.parse(text) as Partial<KubeletDirRecord>;

@@ -16,6 +16,7 @@ import type { CsiRegistry } from '../../csi/types.js';
 import type { Logger } from '../../util/log.js';
 import type { CsiNodeInfo } from './csinode.js';
 import { validateNodeInfo, validatePluginInfo } from './plugin-validation.js';
+import { ifMissing, ignoreError } from '../../util/best-effort.js';
 
 /** Entries of the registry directory looked at per scan: a directory full of junk costs bounded work. */
 const MAX_ENTRIES = 512;
@@ -104,7 +105,7 @@ export class PluginWatcher implements CsiRegistry {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.watcher?.close();
-    await this.scanning?.catch(() => {});
+    await this.scanning?.catch(ignoreError('the scan logs its own failures; stop only waits for it to end'));
     for (const d of this.drivers.values()) d.client.close();
     this.drivers.clear();
   }
@@ -187,7 +188,7 @@ export class PluginWatcher implements CsiRegistry {
     this.watchDir();
     for (const n of names) {
       const p = join(this.o.registryDir, n);
-      const st = await lstat(p).catch(() => undefined);
+      const st = await lstat(p).catch(ifMissing);
       // Identity of the file, not of its metadata: ctime changes with a chmod or chown (serveOnSocket
       // chmods right after binding), which made a registered driver flap out of CSINode and back.
       // Inode plus birth time tells a re-created socket apart (where the filesystem has no birth
@@ -241,7 +242,7 @@ export class PluginWatcher implements CsiRegistry {
       // Sooner than the periodic rescan: the registrar is most likely listening by then.
       if (startingUp) setTimeout(() => void this.scan(), backoffMs + 10).unref();
       // Not while it may be starting up: a registrar told "not registered" exits (node-driver-registrar does).
-      if (!startingUp) await reg.notifyRegistrationStatus({ pluginRegistered: false, error: message }).catch(() => {});
+      if (!startingUp) await reg.notifyRegistrationStatus({ pluginRegistered: false, error: message }).catch(ignoreError('telling the registrar is a courtesy; the failure is logged above'));
     } finally {
       reg.close();
     }

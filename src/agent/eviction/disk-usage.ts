@@ -7,6 +7,7 @@
 
 import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifMissing } from '../../util/best-effort.js';
 
 export interface DiskUsage {
   /** Allocated bytes (blocks × 512, as du counts). */
@@ -23,7 +24,7 @@ export async function diskUsage(paths: string[], budget = DEFAULT_ENTRY_BUDGET):
   const total: DiskUsage = { bytes: 0, inodes: 0 };
   let left = budget;
   for (const root of paths) {
-    const top = await lstat(root).catch(() => undefined);
+    const top = await lstat(root).catch(ifMissing);
     if (!top) continue;
     const dev = top.dev;
     const stack = [root];
@@ -33,12 +34,12 @@ export async function diskUsage(paths: string[], budget = DEFAULT_ENTRY_BUDGET):
     if (!top.isDirectory()) continue;
     while (stack.length > 0 && left > 0) {
       const dir = stack.pop()!;
-      const handle = await opendir(dir).catch(() => undefined);
+      const handle = await opendir(dir).catch(ifMissing);
       if (!handle) continue;
       for await (const entry of handle) {
         if (--left < 0) break;
         const p = join(dir, entry.name);
-        const st = await lstat(p).catch(() => undefined);
+        const st = await lstat(p).catch(ifMissing);
         // Another filesystem mounted here (tmpfs, a bind mount): not this disk's usage.
         if (!st || st.dev !== dev) continue;
         total.bytes += st.blocks * 512;

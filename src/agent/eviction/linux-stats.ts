@@ -13,6 +13,10 @@ import { join } from 'node:path';
 import type { StatsSource } from './stats.js';
 import { diskUsage, type DiskUsage } from './disk-usage.js';
 import type { Observation, Observations } from './thresholds.js';
+import { ifMissing, logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
 
 export interface LinuxStatsOptions {
   /** The filesystem the agent's state (pods' emptyDirs, logs, containers' upper dirs) lives on. */
@@ -101,7 +105,7 @@ export class LinuxStats implements StatsSource {
   }
 
   diskUsage(paths: string[]): Promise<DiskUsage | undefined> {
-    return diskUsage(paths).catch(() => undefined);
+    return diskUsage(paths).catch(logFailureOnce(log, 'measuring disk usage', { paths }));
   }
 
   podProcesses(podUid: string): Promise<number | undefined> {
@@ -114,7 +118,7 @@ export class LinuxStats implements StatsSource {
       [join(this.cg, 'memory', rel, 'memory.usage_in_bytes'), join(this.cg, 'memory', rel, 'memory.stat')],
       [join(this.cg, rel, 'memory.current'), join(this.cg, rel, 'memory.stat')],
     ]) {
-      const text = await readFile(usageFile, 'utf8').catch(() => undefined);
+      const text = await readFile(usageFile, 'utf8').catch(ifMissing);
       if (text === undefined) continue;
       const usage = Number(text.trim());
       if (!Number.isFinite(usage)) return undefined;
@@ -128,7 +132,7 @@ export class LinuxStats implements StatsSource {
 export async function podPidsCurrent(cgroupRoot: string, cgroupParent: string, podUid: string): Promise<number | undefined> {
   const rel = join(cgroupParent, `pod${podUid}`, 'pids.current');
   for (const f of [join(cgroupRoot, 'pids', rel), join(cgroupRoot, rel)]) {
-    const text = await readFile(f, 'utf8').catch(() => undefined);
+    const text = await readFile(f, 'utf8').catch(ifMissing);
     if (text === undefined) continue;
     const n = Number(text.trim());
     return Number.isInteger(n) && n >= 0 ? n : undefined;
@@ -137,7 +141,7 @@ export async function podPidsCurrent(cgroupRoot: string, cgroupParent: string, p
 }
 
 async function fsStats(path: string): Promise<{ bytes: Observation; inodes?: Observation } | undefined> {
-  const s = await statfs(path).catch(() => undefined);
+  const s = await statfs(path).catch(ifMissing);
   if (!s) return undefined;
   const bytes = { available: Number(s.bavail) * Number(s.bsize), capacity: Number(s.blocks) * Number(s.bsize) };
   // Some filesystems (btrfs, tmpfs with nr_inodes=0) have no inode limit: no inode signal then.

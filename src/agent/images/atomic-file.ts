@@ -5,6 +5,7 @@
 import { open, rename, rm, stat, mkdir } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ifMissing, ignoreError } from '../../util/best-effort.js';
 
 export function tempName(path: string): string {
   return join(dirname(path), `.tmp-${basename(path)}-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -30,7 +31,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
   // Make the rename itself durable.
   const dir = await open(dirname(path), 'r');
   try {
-    await dir.sync().catch(() => {});
+    await dir.sync().catch(ignoreError('a filesystem that cannot sync a directory: the rename stands without it'));
   } finally {
     await dir.close();
   }
@@ -53,7 +54,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, st
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = await stat(lockPath).catch(() => undefined);
+      const st = await stat(lockPath).catch(ifMissing);
       if (st && Date.now() - st.mtimeMs > staleMs) {
         await rm(lockPath, { force: true });
         continue;

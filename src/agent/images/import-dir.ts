@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeJsonAtomic } from './atomic-file.js';
 import type { ImageInfo } from './types.js';
 import type { FsImageStore } from './store.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 type ImportState = Record<string, { size: number; mtimeMs: number; importedAt: string }>;
 
@@ -24,7 +25,7 @@ export async function scanImportDir(store: FsImageStore): Promise<ImageInfo[]> {
   let changed = false;
   for (const name of (await readdir(dir)).sort()) {
     if (name.startsWith('.')) continue;
-    const st = await stat(join(dir, name)).catch(() => undefined);
+    const st = await stat(join(dir, name)).catch(ifMissing);
     if (!st) continue;
     const seen = state[name];
     if (seen && seen.size === st.size && seen.mtimeMs === st.mtimeMs) continue;

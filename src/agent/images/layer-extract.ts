@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import { Parser, type ReadEntry } from 'tar';
 import { HashingStream } from './digest.js';
 import { applySpecialEntries, classifyName, type SpecialNode } from './whiteouts.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 export class LayerFormatError extends Error {}
 
@@ -63,7 +64,7 @@ export async function extractLayerStream(tarStream: Readable, dest: string, abor
     parser.on('end', () => resolve());
     parser.on('error', (e: Error) => reject(e));
   });
-  ended.catch(() => {});
+  ended.catch(ignoreError('awaited below; this only keeps an early parser error from going unhandled'));
   tarStream.on('error', (e) => (failure ??= e));
   try {
     for await (const chunk of tarStream.pipe(hasher)) {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { digestHex } from './digest.js';
 import { extractLayerFile } from './layer-extract.js';
 import type { Logger } from '../../util/log.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 const run = promisify(execFile);
 
@@ -81,7 +82,7 @@ export class LayerStore {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const n of names) {
       if (!n.startsWith('.tmp-')) continue;
-      const st = await stat(join(this.dir, n)).catch(() => undefined);
+      const st = await stat(join(this.dir, n)).catch(ifMissing);
       if (st && Date.now() - st.mtimeMs > maxAgeMs) await rm(join(this.dir, n), { recursive: true, force: true });
     }
   }

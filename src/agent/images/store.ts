@@ -18,6 +18,7 @@ import { type ByteProgress, ImageError, type ImageInfo, type ImageStore, type Pu
 import { importArchive } from './import.js';
 import { scanImportDir } from './import-dir.js';
 import { pullImage } from './pull.js';
+import { ifMissing, logFailureOnce } from '../../util/best-effort.js';
 
 export interface ImageStoreOptions {
   /** The agent's data dir; the store lives in <dataDir>/images. */
@@ -235,12 +236,12 @@ export class FsImageStore implements ImageStore {
    * of another image mounting them is no reason to keep this one.
    */
   private async mountedLayer(entry: RefEntry, all: RefEntry[]): Promise<string | undefined> {
-    const img = await this.loadImage(entry.manifest).catch(() => undefined);
+    const img = await this.loadImage(entry.manifest).catch(logFailureOnce(this.log, 'reading an image manifest', { manifest: entry.manifest }));
     if (!img) return undefined;
     const shared = new Set<string>();
     for (const other of all) {
       if (other.id === entry.id) continue;
-      const o = await this.loadImage(other.manifest).catch(() => undefined);
+      const o = await this.loadImage(other.manifest).catch(logFailureOnce(this.log, 'reading an image manifest', { manifest: other.manifest }));
       for (const d of o?.config.rootfs?.diff_ids ?? []) shared.add(d);
     }
     const mounts = await readFile('/proc/mounts', 'utf8').catch(() => '');
@@ -297,13 +298,13 @@ export class FsImageStore implements ImageStore {
     for (const e of remaining) {
       keepBlobs.add(e.manifest);
       if (e.repoDigest) keepBlobs.add(e.repoDigest);
-      const img = await this.loadImage(e.manifest).catch(() => undefined);
+      const img = await this.loadImage(e.manifest).catch(logFailureOnce(this.log, 'reading an image manifest (its layers are not kept)', { manifest: e.manifest }));
       if (!img) continue;
       keepBlobs.add(img.manifest.config.digest);
       for (const l of img.manifest.layers) keepBlobs.add(l.digest);
       for (const d of img.config.rootfs!.diff_ids!) keepLayers.add(d);
     }
-    const img = await this.loadImage(gone.manifest).catch(() => undefined);
+    const img = await this.loadImage(gone.manifest).catch(logFailureOnce(this.log, 'reading an image manifest', { manifest: gone.manifest }));
     const blobs = [gone.manifest, gone.repoDigest, img?.manifest.config.digest, ...(img?.manifest.layers.map((l) => l.digest) ?? [])];
     for (const d of img?.config.rootfs?.diff_ids ?? []) if (!keepLayers.has(d)) await this.layers.remove(d);
     for (const b of blobs) if (b && !keepBlobs.has(b)) await this.blobs.remove(b);
@@ -316,7 +317,7 @@ export class FsImageStore implements ImageStore {
     await this.layers.cleanTemporaries();
     const tmp = join(this.root, 'tmp');
     for (const n of await readdir(tmp).catch(() => [] as string[])) {
-      const st = await stat(join(tmp, n)).catch(() => undefined);
+      const st = await stat(join(tmp, n)).catch(ifMissing);
       // An hour old: never a live import of another process.
       if (st && Date.now() - st.mtimeMs > 3_600_000) await rm(join(tmp, n), { recursive: true, force: true });
     }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../util/log.js';
 import { createNamespacesIn } from '../runtime/userns.js';
 import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
+import { logFailure, logFailureOnce } from '../../util/best-effort.js';
 
 // Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
 const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
@@ -46,7 +47,7 @@ export class CniNetwork {
         .then(() => writeFile(join(this.opts.dataDir, 'cni', 'pod-cidr'), cidr))
         // The bridge's name, for `gifee reset` (which knows only the data dir).
         .then(() => writeFile(join(this.opts.dataDir, 'cni', 'bridge'), this.opts.bridge))
-        .catch(() => undefined);
+        .catch(logFailureOnce(this.opts.log, 'recording the pod CIDR and bridge for gifee reset'));
   }
 
   get ready() {
@@ -121,7 +122,7 @@ export class CniNetwork {
       if (!ip) throw new CniError(`CNI bridge returned no IP: ${JSON.stringify(result)}`);
       return { netnsPath, ip };
     } catch (e) {
-      await this.teardown(podUid).catch(() => undefined);
+      await this.teardown(podUid).catch(logFailure(this.opts.log, 'tearing down the network of a pod whose setup failed', { pod: podUid }));
       throw e;
     }
   }
@@ -130,7 +131,7 @@ export class CniNetwork {
   async teardown(podUid: string) {
     const name = netnsName(podUid);
     if (this.podCIDR) await this.invoke('bridge', 'DEL', podUid, 'eth0', this.bridgeConfig()).catch((e) => this.opts.log.debug('CNI DEL failed', { pod: podUid, err: e }));
-    if (existsSync(`/var/run/netns/${name}`)) await run('ip', ['netns', 'delete', name]).catch(() => undefined);
+    if (existsSync(`/var/run/netns/${name}`)) await run('ip', ['netns', 'delete', name]).catch(logFailureOnce(this.opts.log, 'deleting the network namespace of a pod', { pod: podUid }));
   }
 
   /** The IP of a pod already wired (after an agent restart). */

@@ -17,9 +17,10 @@ import { EventRecorder } from '../../client/events.js';
 import { informerScope, type InformerFactory } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import type { RestClient } from '../../client/rest.js';
-import type { Logger } from '../../util/log.js';
+import { logger, type Logger } from '../../util/log.js';
 import { applyPodSourceTable, podSourceTableName, removePodSourceTable } from './pod-source-ips.js';
 import { connectedNetworks, deletePodRoute, enableForwarding, listPodRoutes, localAddresses, replacePodRoute, RouteError, type PodRoute, type TableOptions } from './route-table.js';
+import { logFailure } from '../../util/best-effort.js';
 
 export { ROUTE_PROTO, type PodRoute } from './route-table.js';
 
@@ -246,13 +247,14 @@ export function startRouteController(o: RouteControllerOptions): RouteController
 }
 
 /** Removes the routes the agent with this data dir and pod bridge installed, and its nftables table (for reset; a stop leaves them). Run it in the agent's network namespace. */
-export async function removeRoutes(dataDir: string, o: { bridge?: string } & TableOptions = {}): Promise<void> {
+export async function removeRoutes(dataDir: string, o: { bridge?: string; log?: Logger } & TableOptions = {}): Promise<void> {
   const table: TableOptions = { netns: o.netns };
-  await removePodSourceTable(podSourceTableName(o.bridge), table).catch(() => undefined);
+  const log = o.log ?? logger('agent');
+  await removePodSourceTable(podSourceTableName(o.bridge), table).catch(logFailure(log, 'removing the pod source-address table', { bridge: o.bridge }));
   const file = routesStateFile(dataDir);
   const owned = await readOwned(file);
   if (!owned.length) return;
   const current = await listPodRoutes(table).catch(() => [] as PodRoute[]);
-  for (const r of current) if (owned.some((x) => x.dst === r.dst)) await deletePodRoute(r, table).catch(() => undefined);
+  for (const r of current) if (owned.some((x) => x.dst === r.dst)) await deletePodRoute(r, table).catch(logFailure(log, "deleting a route to another node's pods", { dst: r.dst }));
   await writeOwned(file, []);
 }

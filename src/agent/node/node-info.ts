@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { GIFEE_VERSION, versionInfo } from '../../api/version.js';
+import { logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
 
 const run = promisify(execFile);
 
@@ -46,7 +50,7 @@ export function runcVersion(output: string): string | undefined {
 /** containerRuntimeVersion as <runtime>://<version>; the process runtime is gifee itself. */
 export async function containerRuntimeVersion(runtime: string): Promise<string> {
   if (runtime === 'runc') {
-    const out = await run('runc', ['--version'], { timeout: 5000 }).catch(() => undefined);
+    const out = await run('runc', ['--version'], { timeout: 5000 }).catch(logFailureOnce(log, 'runc --version'));
     const v = out && runcVersion(out.stdout);
     if (v) return `runc://${v}`;
   }

@@ -5,7 +5,7 @@
 // is not Ready while this agent runs (the controller marked it Unknown after missed heartbeats): the
 // kubelet's status loop repairs that within its 10 s period, this agent within one watch event.
 
-import { logFailure } from '../../util/best-effort.js';
+import { ifMissing, logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
@@ -75,7 +75,7 @@ export class NodeRegistration {
   }
 
   async capacity(): Promise<Record<string, string>> {
-    const fs = await statfs(this.o.dataDir).catch(() => undefined);
+    const fs = await statfs(this.o.dataDir).catch(ifMissing);
     const eph = fs ? BigInt(fs.blocks) * BigInt(fs.bsize) : 0n;
     return {
       cpu: String(os.cpus().length),

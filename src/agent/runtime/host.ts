@@ -4,6 +4,13 @@
 import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
+import { errorText, ifMissing, ignoreIf, logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
+
+/** umount's answer for a mount gone already (unmounted by another step in between): what the step wanted. */
+export const notMounted = (e: unknown) => /not mounted|no mount point/i.test(errorText(e));
 
 // Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
 const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
@@ -19,7 +26,7 @@ export async function mountOverlay(layers: string[], upper: string, work: string
 export async function unmount(path: string) {
   const mounts = await mountsUnder(path);
   for (const m of mounts.sort((a, b) => b.length - a.length)) {
-    await run('umount', ['-l', m]).catch(() => undefined);
+    await run('umount', ['-l', m]).catch(ignoreIf(notMounted, logFailureOnce(log, 'unmounting', { mount: m })));
   }
 }
 
@@ -42,8 +49,8 @@ export async function removeCgroups(relPath: string) {
 }
 
 async function rmdirTree(dir: string) {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(ifMissing);
   if (!entries) return;
   for (const e of entries) if (e.isDirectory()) await rmdirTree(join(dir, e.name));
-  await rmdir(dir).catch(() => undefined);
+  await rmdir(dir).catch(ifMissing);
 }

@@ -5,6 +5,7 @@
 
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ignoreError } from '../../util/best-effort.js';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
 
@@ -33,7 +34,7 @@ export async function setPodPidsLimit(cgroupParent: string, podUid: string, limi
     // v2: a controller is usable in a cgroup only if every ancestor delegates it.
     let dir = root;
     for (const part of rel.split('/').filter(Boolean)) {
-      await writeFile(join(dir, 'cgroup.subtree_control'), '+pids').catch(() => undefined);
+      await writeFile(join(dir, 'cgroup.subtree_control'), '+pids').catch(ignoreError('delegated already, or not ours to change: the pids.max write below fails if the limit cannot hold'));
       dir = join(dir, part);
       await mkdir(dir, { recursive: true });
     }

@@ -15,6 +15,7 @@ import { CriLogWriter } from '../logs/cri-log-writer.js';
 import { EarlyOutput } from './early-output.js';
 import type { ExecOptions, ExecSession } from '../streams/target.js';
 import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
+import { logFailureOnce } from '../../util/best-effort.js';
 
 interface Proc {
   info: ContainerInfo;
@@ -111,7 +112,7 @@ export class ProcessRuntime implements Runtime {
       info.state = 'running';
       info.pid = child.pid;
       // Remembered so a restarted agent can stop what the previous one left running.
-      await writeFile(join(this.dataDir, 'containers', id, 'pid'), String(child.pid)).catch(() => undefined);
+      await writeFile(join(this.dataDir, 'containers', id, 'pid'), String(child.pid)).catch(logFailureOnce(this.log, 'recording the pid of a container (a restarted agent cannot stop it)', { id }));
     }
     return info;
   }

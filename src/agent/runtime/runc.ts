@@ -22,6 +22,7 @@ import { setPodPidsLimit } from './pod-pids-limit.js';
 import { createNamespacesIn, lockedMountFlags, makeTraversable, shiftOwnership } from './userns.js';
 import type { ContainerConfig, ContainerInfo, Runtime, RuntimeCapabilities, Sandbox, SandboxConfig } from './types.js';
 import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
+import { errorText, ignoreError, ignoreIf, logFailureOnce } from '../../util/best-effort.js';
 
 // Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
 const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
@@ -205,22 +206,22 @@ export class RuncRuntime implements Runtime {
       if (err) t.info.startError = err;
       if (!started && t.info.exitCode === 0) t.info.exitCode = 128;
     }
-    await this.runc(['delete', '--force', t.info.id]).catch(() => undefined);
+    await this.runc(['delete', '--force', t.info.id]).catch(unlessGone(this.log, 'runc delete', { id: t.info.id }));
     await unmount(join(dir, 'rootfs'));
     // Exited only once its output is all in the log file: an attach refused from now on falls
     // back to the logs (kubectl run -i does), which must then hold everything.
     await t.writer?.drained();
     t.info.state = 'exited';
-    await this.saveMeta(dir, t.info).catch(() => undefined);
+    await this.saveMeta(dir, t.info).catch(logFailureOnce(this.log, 'saving the exited state of a container', { id: t.info.id }));
     t.resolveExit(t.info);
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {
     const t = this.tracked.get(id);
     if (t?.info.state !== 'running') return;
-    await this.runc(['kill', id, 'TERM']).catch(() => undefined);
+    await this.runc(['kill', id, 'TERM']).catch(ignoreError('the container may have exited already: KILL below and the wait for its exit cover the rest'));
     const killed = await Promise.race([t.exited.then(() => true), delay(Math.max(0, graceSeconds) * 1000).then(() => false)]);
-    if (!killed) await this.runc(['kill', '--all', id, 'KILL']).catch(() => undefined);
+    if (!killed) await this.runc(['kill', '--all', id, 'KILL']).catch(unlessGone(this.log, 'killing a container', { id }));
     await Promise.race([t.exited, delay(10_000)]);
   }
 
@@ -228,7 +229,7 @@ export class RuncRuntime implements Runtime {
     const t = this.tracked.get(id);
     if (t?.info.state === 'running') await this.stop(id, 0);
     clearInterval(t?.poll);
-    await this.runc(['delete', '--force', id]).catch(() => undefined);
+    await this.runc(['delete', '--force', id]).catch(unlessGone(this.log, 'runc delete', { id }));
     const dir = join(this.containersDir, id);
     await unmount(join(dir, 'rootfs'));
     await rm(dir, { recursive: true, force: true });
@@ -342,6 +343,9 @@ export class RuncRuntime implements Runtime {
     }
   }
 }
+
+/** For a runc kill or delete: silent when the container is gone or stopped already (what the step wanted), logged once otherwise. */
+const unlessGone = (log: Logger, what: string, fields: Record<string, unknown>) => ignoreIf((e) => /does not exist|not running|not found/i.test(errorText(e)), logFailureOnce(log, what, fields));
 
 /** A timer that does not keep the process alive. */
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -3,6 +3,7 @@
 
 import { stat } from 'node:fs/promises';
 import { readSmall } from './cgroup-reader.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 /** Linux's dev_t encoding (glibc's gnu_dev_major/minor). */
 export function majorMinor(dev: number): string {
@@ -24,7 +25,7 @@ export function sourceOfDevice(mountinfo: string, mm: string): string | undefine
 }
 
 export async function blockDeviceOf(path: string, procRoot = '/proc'): Promise<string | undefined> {
-  const st = await stat(path).catch(() => undefined);
+  const st = await stat(path).catch(ifMissing);
   if (!st) return undefined;
   return sourceOfDevice(readSmall(`${procRoot}/self/mountinfo`) ?? '', majorMinor(st.dev));
 }

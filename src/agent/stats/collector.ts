@@ -17,6 +17,7 @@ import { readNodeSample } from './node-stats.js';
 import { parseNetDev } from './proc-files.js';
 import { readProcessSample, sumSamples } from './process-sample.js';
 import type { Collection, ContainerCollection, FsFigures, PodCollection, StatsPodTarget } from './types.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 export const DEFAULT_COLLECTION_CACHE_MS = 5_000;
 
@@ -159,7 +160,7 @@ export class StatsCollector {
 
 /** statfs of a filesystem: capacity, available and inodes; with `used`, used = capacity - free (a claim's own filesystem). */
 export async function fsFigures(path: string, used = false): Promise<FsFigures | undefined> {
-  const s = await statfs(path).catch(() => undefined);
+  const s = await statfs(path).catch(ifMissing);
   if (!s) return undefined;
   const bsize = Number(s.bsize);
   const f: FsFigures = { time: Date.now(), capacityBytes: Number(s.blocks) * bsize, availableBytes: Number(s.bavail) * bsize };

@@ -4,6 +4,10 @@
 // pods' directories on every 15 s scrape would cost more than all the cgroup reads together.
 
 import { diskUsage, type DiskUsage } from '../eviction/disk-usage.js';
+import { logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
 
 export const DISK_INTERVAL_MS = 60_000;
 
@@ -25,7 +29,7 @@ export class DiskUsageCache {
   async get(path: string, now = Date.now()): Promise<DiskUsage | undefined> {
     let e = this.entries.get(path);
     if (!e || now - e.at >= this.intervalMs) {
-      const usage = await this.walk([path]).catch(() => undefined);
+      const usage = await this.walk([path]).catch(logFailureOnce(log, 'measuring disk usage', { path }));
       e = { at: now, usage, seen: this.round };
       this.entries.set(path, e);
     }

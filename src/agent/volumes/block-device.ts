@@ -4,6 +4,7 @@
 
 import { stat } from 'node:fs/promises';
 import { devMajor, devMinor } from '../security/devices.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 export interface BlockDevice {
   /** Where the device node is on the host (the pod's block path, a bind mount of the driver's device). */
@@ -17,7 +18,7 @@ export interface BlockDevice {
 
 /** The block device at path (symlinks followed), or undefined when path is not one. */
 export async function blockDeviceAt(path: string): Promise<BlockDevice | undefined> {
-  const st = await stat(path).catch(() => undefined);
+  const st = await stat(path).catch(ifMissing);
   if (!st?.isBlockDevice()) return undefined;
   return { hostPath: path, major: devMajor(st.rdev), minor: devMinor(st.rdev), fileMode: st.mode & 0o777, uid: st.uid, gid: st.gid };
 }

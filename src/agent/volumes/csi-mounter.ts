@@ -23,6 +23,7 @@ import { type CsiDriverObject, fsGroupApplies, fsGroupPolicyOf, podInfoContext, 
 import { applyFsGroup } from './fs-group.js';
 import { publishedVolumes } from './published.js';
 import { VolumeError } from './volume-error.js';
+import { ifMissing, ignoreError } from '../../util/best-effort.js';
 
 /** What the mounter reads from the API. */
 export interface CsiApi {
@@ -271,7 +272,7 @@ export class CsiVolumeManager {
     if (failures.length) throw new Error(failures.join('; '));
     // What is left of the pod's CSI directories, only if empty (rmdir never removes content): the
     // worker's own pod directory may be this one, with other volumes in it.
-    for (const d of [root, join(podDir, 'volumeDevices', CSI_DIR), join(podDir, 'volumeDevices'), join(podDir, 'volumes'), podDir]) await rmdir(d).catch(() => undefined);
+    for (const d of [root, join(podDir, 'volumeDevices', CSI_DIR), join(podDir, 'volumeDevices'), join(podDir, 'volumes'), podDir]) await rmdir(d).catch(ignoreError('only an empty directory goes: one still holding another volume stays'));
   }
 
   /** The reference counts from the vol_data.json files of every pod directory on the node (an agent restart). */
@@ -329,8 +330,8 @@ export class CsiVolumeManager {
       this.stages.delete(staging);
       this.o.log.info('CSI volume unstaged', { driver: data.driverName, pv: data.pvName, stagingPath: staging });
       // The staging directory and its per-volume parent, only if empty (rmdir never removes content).
-      await rmdir(staging).catch(() => undefined);
-      await rmdir(dirname(staging)).catch(() => undefined);
+      await rmdir(staging).catch(ignoreError('only an empty directory goes'));
+      await rmdir(dirname(staging)).catch(ignoreError('only an empty directory goes'));
     });
     if (block) await this.removeIfUnmounted(target);
   }
@@ -434,7 +435,7 @@ export class CsiVolumeManager {
 
 /** A pod volume's vol_data.json, or undefined when it is missing, too big or not of the expected shape. */
 export async function readVolumeData(podDir: string, pvName: string): Promise<PodVolumeData | undefined> {
-  const text = await readFile(podVolumeDataFile(podDir, pvName), 'utf8').catch(() => undefined);
+  const text = await readFile(podVolumeDataFile(podDir, pvName), 'utf8').catch(ifMissing);
   if (text === undefined || text.length > MAX_VOLUME_DATA_BYTES) return undefined;
   try {
     const d = JSON.parse(text) as PodVolumeData;

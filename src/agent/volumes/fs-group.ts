@@ -6,6 +6,7 @@
 
 import { chmod, lchown, lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ifMissing } from '../../util/best-effort.js';
 
 const RW_MASK = 0o660;
 const RO_MASK = 0o440;
@@ -26,7 +27,7 @@ export interface FsGroupResult {
 
 /** Whether the volume root lacks what fsGroup would give it (kubelet's requiresPermissionChange). */
 export async function requiresPermissionChange(root: string, gid: number, readOnly: boolean): Promise<boolean> {
-  const st = await lstat(root).catch(() => undefined);
+  const st = await lstat(root).catch(ifMissing);
   if (!st?.isDirectory()) return true;
   if (st.gid !== gid) return true;
   if ((st.mode & SETGID) === 0) return true;
@@ -48,13 +49,13 @@ export async function applyFsGroup(root: string, gid: number, readOnly: boolean,
     const path = pending.pop()!;
     if (entries >= maxEntries) return { entries, skipped: false, truncated: true };
     entries++;
-    const st = await lstat(path).catch(() => undefined);
+    const st = await lstat(path).catch(ifMissing);
     if (!st) continue; // removed while we walk
     await lchown(path, -1, gid);
     if (st.isSymbolicLink()) continue;
     await chmod(path, (st.mode & 0o7777) | mask | (st.isDirectory() ? SETGID | EXEC_MASK : 0));
     if (!st.isDirectory()) continue;
-    const dir = await opendir(path).catch(() => undefined);
+    const dir = await opendir(path).catch(ifMissing);
     if (!dir) continue;
     for await (const e of dir) {
       pending.push(join(path, e.name));

@@ -12,6 +12,10 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findExecutable, iscsiUnsupported, nfsUnsupported } from './host-support.js';
+import { ifMissing, logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
 
 const run = promisify(execFile);
 
@@ -180,7 +184,7 @@ export async function mountIscsi(src: IscsiSource, dir: string, o: { nodeName: s
   const deadline = Date.now() + 10_000;
   let device: string | undefined;
   while (!device && Date.now() < deadline) {
-    device = await realpath(c.device).catch(() => undefined);
+    device = await realpath(c.device).catch(ifMissing);
     if (!device) await new Promise((r) => setTimeout(r, 200));
   }
   if (!device) throw new NetworkVolumeError(`iSCSI disk ${c.device} did not appear after login`);
@@ -223,9 +227,9 @@ export async function releaseIscsiSessions(podDir: string): Promise<void> {
       continue;
     }
     if (!Array.isArray(rec.logout) || !rec.logout.every((a) => typeof a === 'string') || typeof rec.device !== 'string') continue;
-    const dev = await realpath(rec.device).catch(() => undefined);
+    const dev = await realpath(rec.device).catch(ifMissing);
     if (dev && mountinfo.split('\n').some((l) => l.split(' - ')[1]?.split(' ')[1] === dev)) continue;
-    await run('iscsiadm', rec.logout as string[], { timeout: 30_000 }).catch(() => undefined);
+    await run('iscsiadm', rec.logout as string[], { timeout: 30_000 }).catch(logFailureOnce(log, 'logging out of an iSCSI session', { record: join(base, f) }));
     await rm(join(base, f), { force: true });
   }
 }

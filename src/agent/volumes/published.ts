@@ -7,6 +7,7 @@
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { podVolumeDataFile, type PodVolumeData } from '../../csi/paths.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 /** More CSI volumes than this on one pod is not a real pod: the rest is ignored. */
 const MAX_VOLUMES_PER_POD = 256;
@@ -47,7 +48,7 @@ export function parseVolumeData(text: string): PodVolumeData | undefined {
 }
 
 async function readBounded(path: string): Promise<string | undefined> {
-  const fh = await open(path, 'r').catch(() => undefined);
+  const fh = await open(path, 'r').catch(ifMissing);
   if (!fh) return undefined;
   try {
     const buf = Buffer.alloc(MAX_FILE_BYTES + 1);

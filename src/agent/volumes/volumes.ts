@@ -22,6 +22,10 @@ import { removeStaged } from './subpath.js';
 import { prepareNetworkVolume, releaseIscsiSessions, type IscsiSource, type NfsSource } from './network-volumes.js';
 import { VolumeError } from './volume-error.js';
 import { type ExecOptions as CommandOptions, execFileHelped } from '../../util/exec-helper.js';
+import { ifMissing, logFailureOnce } from '../../util/best-effort.js';
+import { logger } from '../../util/log.js';
+
+const log = logger('agent');
 
 // Through the helper process: the agent's loop does not stop for each fork (util/exec-helper.ts).
 const run = (cmd: string, args: string[], o?: CommandOptions) => execFileHelped(cmd, args, o);
@@ -184,7 +188,7 @@ async function prepareVolume(pod: Pod, podDir: string, v: Volume, src: VolumeSou
 }
 
 async function hostPath(path: string, type: string): Promise<string> {
-  const st = await stat(path).catch(() => undefined);
+  const st = await stat(path).catch(ifMissing);
   switch (type) {
     case 'DirectoryOrCreate':
       if (!st) await mkdir(path, { recursive: true, mode: 0o755 });
@@ -262,12 +266,12 @@ async function writeAtomic(dir: string, files: FileEntry[], defaultMode: number)
   const tmpLink = join(dir, '..data_tmp');
   await rm(tmpLink, { force: true });
   await symlink(stamp, tmpLink);
-  const old = await readlink(join(dir, '..data')).catch(() => undefined);
+  const old = await readlink(join(dir, '..data')).catch(ifMissing);
   await rename(tmpLink, join(dir, '..data'));
   const tops = new Set(files.map((f) => f.path.split('/')[0]));
   for (const t of tops) {
     const link = join(dir, t);
-    const st = await lstat(link).catch(() => undefined);
+    const st = await lstat(link).catch(ifMissing);
     if (!st) await symlink(join('..data', t), link);
   }
   // Drop links to names no longer present, and the previous payload.
@@ -344,7 +348,7 @@ export async function cleanupVolumes(podDir: string, csi?: CsiVolumeManager, opt
   // mount still there (an nfs export or iSCSI disk would lose its data). CSI ones are never touched here.
   const kinds = (await readdir(volumes).catch(() => [] as string[])).filter((k) => k !== CSI_VOLUMES || !csiLeft.length);
   for (const kind of kinds) await unmount(join(volumes, kind));
-  await releaseIscsiSessions(podDir).catch(() => undefined);
+  await releaseIscsiSessions(podDir).catch(logFailureOnce(log, 'logging out of the iSCSI sessions of a pod', { podDir }));
   const stillMounted: string[] = [];
   for (const kind of kinds) {
     const left = await mountsUnder(join(volumes, kind));

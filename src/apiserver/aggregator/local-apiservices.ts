@@ -10,6 +10,7 @@ import type { KObject } from '../../api/kind.js';
 import type { ApiState } from '../context.js';
 import { nowSeconds } from '../prepare.js';
 import { isLocal, type APIService } from '../../api/kinds/apiregistration/apiservice.js';
+import { logFailureOnce } from '../../util/best-effort.js';
 
 export const AUTOMANAGED_LABEL = 'kube-aggregator.kubernetes.io/automanaged';
 
@@ -91,6 +92,6 @@ export async function syncLocalAPIServices(state: ApiState): Promise<void> {
   }
   for (const [name, o] of existing) {
     if (desired.has(name) || !o.metadata?.labels?.[AUTOMANAGED_LABEL] || !isLocal(o)) continue;
-    await objects.delete(undefined, name).catch(() => undefined);
+    await objects.delete(undefined, name).catch(logFailureOnce(state.log, 'removing a stale local APIService', { name }));
   }
 }

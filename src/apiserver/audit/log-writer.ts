@@ -8,6 +8,7 @@ import { chmod, mkdir, open, readdir, rename, stat, unlink, type FileHandle } fr
 import { basename, dirname, extname, join } from 'node:path';
 import { metrics } from '../../util/metrics.js';
 import type { Logger } from '../../util/log.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 export interface AuditLogOptions {
   /** File path, or '-' for standard output. */
@@ -72,7 +73,7 @@ export class AuditLogWriter {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
-    await this.file?.close().catch(() => {});
+    await this.file?.close().catch(ignoreError('closing the audit file at shutdown, after the flush above'));
     this.file = undefined;
   }
 

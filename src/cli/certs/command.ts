@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../args.js';
 import { outputFormatOf, renderListing } from '../output-format.js';
 import { type CertExpiry, certExpiry, RENEW_BEFORE_DAYS } from './expiry.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 /** A PKI holds a few dozen files; anything past these is not ours to parse. */
 const MAX_FILES = 500;
@@ -51,7 +52,7 @@ export async function certsCommand(argv: string[], defaultDataDir: string): Prom
   const rows: CertExpiry[] = [];
   for (const name of files) {
     const path = join(dir, name);
-    const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+    const size = (await stat(path).catch(ifMissing))?.size ?? 0;
     if (size > MAX_CERT_BYTES) {
       rows.push({ file: name, status: 'unreadable', error: `${size} bytes, larger than a certificate`, action: 'not a certificate gifee wrote: remove it' });
       continue;

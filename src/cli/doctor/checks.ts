@@ -7,6 +7,7 @@ import { access, readFile, statfs } from 'node:fs/promises';
 import { which } from '../../util/which.js';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { ifMissing, ignoreError } from '../../util/best-effort.js';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
@@ -43,7 +44,7 @@ const exists = (p: string) =>
     () => true,
     () => false,
   );
-const text = (p: string) => readFile(p, 'utf8').catch(() => undefined);
+const text = (p: string) => readFile(p, 'utf8').catch(ifMissing);
 
 /** Binaries gifee runs, with the Debian package that provides each and whether gifee cannot work without it. */
 const BINARIES: { cmd: string; pkg: string; need: 'required' | 'storage' | 'optional'; why: string; versionArgs?: string[] }[] = [
@@ -144,7 +145,7 @@ async function disk(o: DoctorOptions): Promise<CheckResult[]> {
   let dir = o.dataDir;
   // The data dir may not exist yet: its nearest existing parent holds it.
   while (!(await exists(dir)) && dir !== '/') dir = join(dir, '..');
-  const s = await statfs(dir).catch(() => undefined);
+  const s = await statfs(dir).catch(ignoreError("reported as the check's verdict below"));
   if (!s) return [{ group: 'host', name: 'disk', verdict: 'warn', detail: `cannot statfs ${dir}` }];
   const free = s.bavail * s.bsize;
   const freeGiB = free / 2 ** 30;

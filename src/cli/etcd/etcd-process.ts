@@ -14,6 +14,7 @@ import type { EtcdTls } from '../../store/etcd/store.js';
 import type { Logger } from '../../util/log.js';
 import { metrics } from '../../util/metrics.js';
 import { isProcessAlive } from '../../util/process-alive.js';
+import { logFailure } from '../../util/best-effort.js';
 
 const restarts = metrics.counter('gifee_etcd_restarts_total', 'Restarts of the managed etcd member after it died.');
 
@@ -102,7 +103,7 @@ export class EtcdProcess {
     this.child = child;
     this.removed = false;
     this.startedAt = Date.now();
-    if (child.pid) void writeFile(join(this.o.dir, 'etcd.pid'), `${child.pid}\n`).catch(() => {});
+    if (child.pid) void writeFile(join(this.o.dir, 'etcd.pid'), `${child.pid}\n`).catch(logFailure(this.o.log, 'writing etcd.pid (a later start cannot stop a stale etcd)'));
     this.o.log.info('etcd started', { pid: child.pid, clientUrl: this.o.clientUrl, log: this.logPath });
     for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => this.onLine(line));
     child.on('error', (e) => this.o.log.warn('etcd process error', { err: e, binary: this.o.binary }));

@@ -13,6 +13,8 @@ import { optionsOfCommand } from '../commands.js';
 import { OPENRC_SCRIPT_PATH, SYSTEMD_ENV_PATH, SYSTEMD_UNIT_PATH, environmentFile, openrcScript, systemdUnit, type ServiceSpec, unsafeFlag } from './unit.js';
 
 const run = promisify(execFile);
+/** A step of uninstall that failed: said on stderr, and the uninstall goes on (a service already stopped or removed is no reason to stop). */
+const warnFailed = (what: string) => (e: unknown) => void console.error(`gifee service uninstall: ${what} failed (going on): ${e instanceof Error ? e.message.trim() : String(e)}`);
 const exists = (p: string) =>
   access(p).then(
     () => true,
@@ -80,13 +82,13 @@ export async function serviceCommand(argv: string[]): Promise<void> {
     const init = await initSystem();
     if (process.getuid?.() !== 0) throw new UsageError('gifee service uninstall: run as root');
     if (init === 'systemd') {
-      await run('systemctl', ['disable', '--now', 'gifee.service']).catch(() => undefined);
+      await run('systemctl', ['disable', '--now', 'gifee.service']).catch(warnFailed('systemctl disable --now gifee.service'));
       await rm(SYSTEMD_UNIT_PATH, { force: true });
       await rm(SYSTEMD_ENV_PATH, { force: true });
-      await run('systemctl', ['daemon-reload']).catch(() => undefined);
+      await run('systemctl', ['daemon-reload']).catch(warnFailed('systemctl daemon-reload'));
     } else if (init === 'openrc') {
-      await run('rc-service', ['gifee', 'stop']).catch(() => undefined);
-      await run('rc-update', ['del', 'gifee', 'default']).catch(() => undefined);
+      await run('rc-service', ['gifee', 'stop']).catch(warnFailed('rc-service gifee stop'));
+      await run('rc-update', ['del', 'gifee', 'default']).catch(warnFailed('rc-update del gifee default'));
       await rm(OPENRC_SCRIPT_PATH, { force: true });
     } else {
       for (const p of [SYSTEMD_UNIT_PATH, SYSTEMD_ENV_PATH, OPENRC_SCRIPT_PATH]) await rm(p, { force: true });

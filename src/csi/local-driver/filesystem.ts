@@ -6,6 +6,7 @@
 import { open } from 'node:fs/promises';
 import { CsiError, GrpcCode } from '../types.js';
 import { CommandError, hasCommand, run } from './exec.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 export const DEFAULT_FS_TYPE = 'ext4';
 
@@ -38,7 +39,7 @@ export async function format(image: string, fsType: string) {
  * when the superblock is not one this reads (not ext2/3/4's magic).
  */
 export async function ext4SizeBytes(device: string): Promise<number> {
-  const fromSuperblock = await readExt4Size(device).catch(() => undefined);
+  const fromSuperblock = await readExt4Size(device).catch(ignoreError('not a superblock this reads: dumpe2fs below reads it, and fails on its own'));
   if (fromSuperblock !== undefined) return fromSuperblock;
   const { stdout } = await run('dumpe2fs', ['-h', device]);
   const count = /^Block count:\s+(\d+)/m.exec(stdout);

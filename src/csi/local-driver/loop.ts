@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { run } from './exec.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 /** The loop devices attached to an image (usually none or one). */
 export async function loopDevicesOf(image: string): Promise<string[]> {
@@ -53,7 +54,7 @@ export async function attachLoop(image: string, attached?: string[]): Promise<st
 let findTail: Promise<unknown> = Promise.resolve();
 function oneFindAtATime<T>(fn: () => Promise<T>): Promise<T> {
   const mine = findTail.then(fn, fn);
-  findTail = mine.catch(() => undefined);
+  findTail = mine.catch(ignoreError('the caller of this find gets its failure; the queue only waits for it to end'));
   return mine;
 }
 

@@ -13,6 +13,7 @@ import { attachLoop, detachLoop, deviceSize, loopDevicesOf, refreshLoopSize } fr
 import { bindMount, mountDevice, mounts, mountsAt, unmountAll, usesOf } from './mounts.js';
 import type { VolumeRecord } from './store.js';
 import { capabilityMode, checkId, checkMountFlags, checkPathUnder } from './validate.js';
+import { ifMissing, logFailure } from '../../util/best-effort.js';
 
 const CAPABILITIES: NodeCapabilityName[] = ['STAGE_UNSTAGE_VOLUME', 'GET_VOLUME_STATS', 'EXPAND_VOLUME'];
 
@@ -55,7 +56,7 @@ export class LocalNode implements NodeService {
         await this.ctx.store.putStaged({ volumeId: id, stagingTargetPath: path, mode, device });
       } catch (e) {
         // Never leave a device behind that nothing records.
-        if (!wasAttached && !staged) await this.release(device).catch(() => {});
+        if (!wasAttached && !staged) await this.release(device).catch(logFailure(this.ctx.log, 'releasing the loop device of a failed stage', { volumeId: id, device }));
         throw e;
       }
       this.ctx.log.info('staged volume', { volumeId: id, device, path, mode });
@@ -126,7 +127,7 @@ export class LocalNode implements NodeService {
         const [device] = await loopDevicesOf(this.ctx.store.volumeImage(id));
         if (!device) throw new CsiError(GrpcCode.FAILED_PRECONDITION, `volume ${id} has no loop device: stage it again`);
         await mkdir(dirname(target), { recursive: true, mode: 0o750 });
-        const st = await lstat(target).catch(() => undefined);
+        const st = await lstat(target).catch(ifMissing);
         if (st?.isDirectory()) throw new CsiError(GrpcCode.INVALID_ARGUMENT, `target path ${target} of a block volume is a directory, not a file`);
         if (!st) await (await open(target, 'a', 0o600)).close();
         if ((await mountsAt(target)).length > 0) return;
@@ -144,7 +145,7 @@ export class LocalNode implements NodeService {
       await unmountAll(target);
       // Only what publish made goes: an empty directory or an empty placeholder file. Anything with
       // content in it is not ours to delete (and is never reached through a mount: unmounted above).
-      const st = await lstat(target).catch(() => undefined);
+      const st = await lstat(target).catch(ifMissing);
       if (!st) return;
       try {
         if (st.isDirectory()) await rmdir(target);
@@ -164,7 +165,7 @@ export class LocalNode implements NodeService {
       const v = await this.volume(id);
       const staged = await this.ctx.store.getStaged(id);
       if (!staged) throw new CsiError(GrpcCode.FAILED_PRECONDITION, `volume ${id} is not staged on node ${this.ctx.nodeName}`);
-      if (!(await stat(volumePath).catch(() => undefined))) throw new CsiError(GrpcCode.NOT_FOUND, `volume path ${volumePath} does not exist`);
+      if (!(await stat(volumePath).catch(ifMissing))) throw new CsiError(GrpcCode.NOT_FOUND, `volume path ${volumePath} does not exist`);
       const [device] = await loopDevicesOf(this.ctx.store.volumeImage(id));
       if (!device) throw new CsiError(GrpcCode.FAILED_PRECONDITION, `volume ${id} has no loop device: stage it again`);
       await refreshLoopSize(device);
@@ -181,7 +182,7 @@ export class LocalNode implements NodeService {
     const id = checkId('volume id', req?.volumeId);
     const volumePath = await checkPathUnder('volume path', req.volumePath, this.ctx.agentDir);
     const v = await this.volume(id);
-    if (!(await stat(volumePath).catch(() => undefined))) throw new CsiError(GrpcCode.NOT_FOUND, `volume path ${volumePath} does not exist`);
+    if (!(await stat(volumePath).catch(ifMissing))) throw new CsiError(GrpcCode.NOT_FOUND, `volume path ${volumePath} does not exist`);
     if (v.mode === 'Block') {
       const [device] = await loopDevicesOf(this.ctx.store.volumeImage(id));
       const total = device ? await deviceSize(device) : v.capacityBytes;

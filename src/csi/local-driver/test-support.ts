@@ -10,6 +10,7 @@ import type { VolumeCapability } from '../types.js';
 import { LocalDriver } from './index.js';
 import { unmountAll } from './mounts.js';
 import { loopDevicesUnder, detachLoop } from './loop.js';
+import { logFailure } from '../../util/best-effort.js';
 
 function canRun(): boolean {
   if (process.getuid?.() !== 0) return false;
@@ -62,8 +63,8 @@ export async function testDriver(nodeName = 'node-a'): Promise<TestDriver> {
       // Whatever a failed test left mounted or attached under this dir goes, then the dir.
       const { mounts } = await import('./mounts.js');
       const ours = (await mounts()).filter((m) => m.mountPoint.startsWith(`${dir}/`)).reverse();
-      for (const m of ours) await unmountAll(m.mountPoint).catch(() => {});
-      for (const d of await loopDevicesUnder(join(dir, 'storage'))) await detachLoop(d.device).catch(() => {});
+      for (const m of ours) await unmountAll(m.mountPoint).catch(logFailure(log, 'unmounting a test leftover', { mountPoint: m.mountPoint }));
+      for (const d of await loopDevicesUnder(join(dir, 'storage'))) await detachLoop(d.device).catch(logFailure(log, 'detaching a test leftover loop device', { device: d.device }));
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,7 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { CsiError, GrpcCode, type VolumeCapability } from '../types.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 /** Names and ids: what Kubernetes generates (pvc-<uid>, snapshot-<uid>) and more, never a path. */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -39,7 +40,7 @@ export async function checkPathUnder(what: string, p: unknown, root: string): Pr
     }
   }
   // The path itself must not be a symlink (a mount would follow it).
-  const st = await lstat(abs).catch(() => undefined);
+  const st = await lstat(abs).catch(ifMissing);
   if (st?.isSymbolicLink()) throw new CsiError(GrpcCode.INVALID_ARGUMENT, `${what} ${JSON.stringify(p)} is a symlink`);
   return abs.endsWith(sep) ? abs.slice(0, -1) : abs;
 }

@@ -10,13 +10,14 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { Logger } from '../../util/log.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 const run = promisify(execFile);
 
 const path = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 async function ensureSysctl(key: string, value: string, log: Logger): Promise<boolean> {
-  const current = (await readFile(path(key), 'utf8').catch(() => undefined))?.trim();
+  const current = (await readFile(path(key), 'utf8').catch(ifMissing))?.trim();
   if (current === value) return true;
   try {
     await writeFile(path(key), value);
@@ -30,7 +31,7 @@ async function ensureSysctl(key: string, value: string, log: Logger): Promise<bo
 
 export async function prepareHost(opts: { localhostNodePorts: boolean }, log: Logger): Promise<void> {
   await ensureSysctl('net.ipv4.ip_forward', '1', log);
-  if ((await readFile(path('net.bridge.bridge-nf-call-iptables'), 'utf8').catch(() => undefined)) === undefined) {
+  if ((await readFile(path('net.bridge.bridge-nf-call-iptables'), 'utf8').catch(ifMissing)) === undefined) {
     await run('modprobe', ['br_netfilter']).catch((e) => log.warn('could not load br_netfilter: pod-to-service traffic between pods on one bridge may fail', { err: e }));
   }
   await ensureSysctl('net.bridge.bridge-nf-call-iptables', '1', log);

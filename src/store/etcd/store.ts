@@ -13,6 +13,7 @@
 import { Etcd3, GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError, type IKeyValue, type IOptions, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
 import { afterUnknownOutcome, type Decision, type Mutation } from './unknown-outcome.js';
 import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher } from '../types.js';
+import { ignoreError } from '../../util/best-effort.js';
 
 const b = (s: string) => Buffer.from(s);
 const toKv = (kv: IKeyValue): KeyValue => ({ key: kv.key.toString(), value: kv.value.toString(), createRevision: Number(kv.create_revision), modRevision: Number(kv.mod_revision) });
@@ -306,7 +307,7 @@ export class EtcdStore implements Store {
     const fail = (err: Error) => {
       if (closed) return;
       closed = true;
-      void w?.cancel().catch(() => {});
+      void w?.cancel().catch(ignoreError('cancelling a watch that failed or was closed'));
       void this.watchFailure(opts.afterRevision, err).then((e) => opts.onError?.(e));
     };
     this.client
@@ -318,7 +319,7 @@ export class EtcdStore implements Store {
       .then((watcher) => {
         w = watcher;
         if (closed) {
-          void watcher.cancel().catch(() => {});
+          void watcher.cancel().catch(ignoreError('cancelling a watch that failed or was closed'));
           return;
         }
         watcher.on('data', (res) => {
@@ -339,7 +340,7 @@ export class EtcdStore implements Store {
       close: () => {
         if (closed) return;
         closed = true;
-        void w?.cancel().catch(() => {});
+        void w?.cancel().catch(ignoreError('cancelling a watch that failed or was closed'));
       },
     };
   }

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { ifMissing, ignoreError } from '../../util/best-effort.js';
 
 export const TMP_MARK = '.tmp-';
 
@@ -25,7 +26,7 @@ export async function writeAtomically(file: string, mode: number, fill: (fh: imp
     await fill(fh);
     await fh.sync();
   } catch (e) {
-    await fh.close().catch(() => {});
+    await fh.close().catch(ignoreError('the write failed already: that error is thrown below'));
     await rm(tmp, { force: true });
     throw e;
   }
@@ -45,7 +46,7 @@ export async function removeStaleTemps(dir: string, olderThanMs = 60_000) {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (!name.startsWith('.') || !name.includes(TMP_MARK)) continue;
     const p = join(dir, name);
-    const s = await stat(p).catch(() => undefined);
+    const s = await stat(p).catch(ifMissing);
     if (s && Date.now() - s.mtimeMs > olderThanMs) await rm(p, { force: true });
   }
 }

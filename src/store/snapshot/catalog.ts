@@ -6,6 +6,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHeader, SNAPSHOT_SUFFIX, type SnapshotMeta, SnapshotError } from './format.js';
 import { checkName, SCHEDULED_PREFIX, snapshotPath } from './names.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 /** More snapshot files than this in one directory is not a backup directory we should walk. */
 const MAX_LISTED = 10_000;
@@ -31,7 +32,7 @@ export async function listSnapshots(dir: string): Promise<Listed[]> {
   for (const n of files) {
     const file = join(dir, n);
     const name = n.slice(0, -SNAPSHOT_SUFFIX.length);
-    const size = (await stat(file).catch(() => undefined))?.size ?? 0;
+    const size = (await stat(file).catch(ifMissing))?.size ?? 0;
     try {
       out.push({ name, file, size, meta: (await readHeader(file)).meta });
     } catch (e) {

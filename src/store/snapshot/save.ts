@@ -11,6 +11,7 @@ import { GIFEE_VERSION } from '../../api/version.js';
 import { removeStaleTemps, TMP_MARK, writeAtomically } from './atomic-write.js';
 import { headerOf, isSafePayloadPath, type PayloadFile, type SnapshotMeta, snapshotHasher, SnapshotError, type StoreKind } from './format.js';
 import { snapshotPath } from './names.js';
+import { ifMissing } from '../../util/best-effort.js';
 
 export interface SaveOptions {
   store: StoreKind;
@@ -26,7 +27,7 @@ export interface SaveOptions {
 async function copySqlite(dataDir: string, to: string): Promise<number> {
   const { default: Database } = await import('better-sqlite3');
   const source = join(dataDir, 'state.db');
-  if (!(await stat(source).catch(() => undefined))) throw new SnapshotError(`no SQLite store at ${source}: is --data-dir right (or is the cluster on etcd)?`);
+  if (!(await stat(source).catch(ifMissing))) throw new SnapshotError(`no SQLite store at ${source}: is --data-dir right (or is the cluster on etcd)?`);
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -82,7 +83,7 @@ async function identityFiles(dataDir: string): Promise<{ path: string; data: Buf
   const names = (await readdir(join(dataDir, 'pki')).catch(() => [] as string[])).sort();
   for (const p of [...names.map((n) => `pki/${n}`), 'node-token']) {
     if (!isSafePayloadPath(p)) continue;
-    const s = await stat(join(dataDir, p)).catch(() => undefined);
+    const s = await stat(join(dataDir, p)).catch(ifMissing);
     if (!s?.isFile()) continue;
     out.push({ path: p, data: await readFile(join(dataDir, p)), mode: s.mode & 0o777 });
   }
@@ -92,7 +93,7 @@ async function identityFiles(dataDir: string): Promise<{ path: string; data: Buf
 /** Takes a snapshot; returns its metadata and file. Never leaves a partial file under the final name. */
 export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta; file: string }> {
   const file = snapshotPath(o.dir, o.name);
-  if (await stat(file).catch(() => undefined)) throw new SnapshotError(`snapshot ${o.name} already exists in ${o.dir}`);
+  if (await stat(file).catch(ifMissing)) throw new SnapshotError(`snapshot ${o.name} already exists in ${o.dir}`);
   await mkdir(o.dir, { recursive: true, mode: 0o700 });
   await removeStaleTemps(o.dir);
   const dbName = o.store === 'sqlite' ? 'state.db' : 'etcd.db';

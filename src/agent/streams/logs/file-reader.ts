@@ -2,6 +2,7 @@
 // Holds the file open, so a rotation (rename + new file) never loses the tail of the old one.
 
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { ignoreError } from '../../../util/best-effort.js';
 
 export class GrowingFile {
   private carry = Buffer.alloc(0);
@@ -55,7 +56,7 @@ export class GrowingFile {
   }
 
   async close() {
-    await this.fh?.close().catch(() => {});
+    await this.fh?.close().catch(ignoreError('closing a log file that may be closed already'));
     this.fh = undefined;
   }
 }

@@ -6,6 +6,7 @@
 import zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from './dictionary.js';
 import { SpdyProtocolError } from './frames.js';
+import { ignoreError } from '../../../util/best-effort.js';
 
 /** Header names (lower-case) to their values. */
 export type SpdyHeaders = Map<string, string[]>;
@@ -71,7 +72,7 @@ class SerialZlib {
           });
         }),
     );
-    this.chain = next.catch(() => {});
+    this.chain = next.catch(ignoreError('the caller of this step gets its failure; the chain only orders steps'));
     return next;
   }
 

@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import { Duplex } from 'node:stream';
 import { FLAG_FIN, FrameParser, RST, encodeFrame, type Frame } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor, type SpdyHeaders } from './headers.js';
+import { ignoreError } from '../../../util/best-effort.js';
 
 const MAX_DATA = 32 * 1024;
 
@@ -139,7 +140,7 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
 
   private enqueue(make: () => Promise<Buffer> | Buffer): Promise<void> {
     const next = this.outbound.then(async () => this.write(await make()));
-    this.outbound = next.catch(() => {});
+    this.outbound = next.catch(ignoreError('the caller of this write gets its failure; the queue only orders frames'));
     return next;
   }
 
@@ -159,13 +160,13 @@ export class SpdySession extends EventEmitter<SpdySessionEvents> {
   }
 
   sendRst(streamId: number, status: number) {
-    void this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId, status })).catch(() => {});
+    void this.enqueue(() => encodeFrame({ type: 'rst_stream', streamId, status })).catch(ignoreError('the connection is closing: the reset has no one to reach'));
   }
 
   /** Say goodbye and close the transport once queued frames are written. */
   async goAway() {
     if (this.closed) return;
-    await this.enqueue(() => encodeFrame({ type: 'goaway', lastGoodStreamId: this.lastStreamId, status: 0 })).catch(() => {});
+    await this.enqueue(() => encodeFrame({ type: 'goaway', lastGoodStreamId: this.lastStreamId, status: 0 })).catch(ignoreError('the connection is closing either way'));
     this.transport.end();
   }
 

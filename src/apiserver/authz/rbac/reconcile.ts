@@ -13,6 +13,7 @@ import { nowSeconds } from '../../prepare.js';
 import { bootstrapClusterRoleBindings, bootstrapClusterRoles, bootstrapRoleBindings, bootstrapRoles } from './bootstrap-policy.js';
 import { controllerClusterRoleBindings, controllerClusterRoles } from './controller-policy.js';
 import { uncovered } from './covers.js';
+import { logFailure } from '../../../util/best-effort.js';
 
 /** Labels and annotations the expected object has and the existing lacks; existing values win. */
 function mergeMeta(existing: KObject, expected: KObject): boolean {
@@ -97,7 +98,7 @@ async function ensure(state: ApiState, def: KindDef, expected: KObject, reconcil
   });
   if (replace) {
     state.log.info('replacing bootstrap binding with a changed roleRef', { name, namespace: ns });
-    await objects.delete(ns, name).catch(() => {});
+    await objects.delete(ns, name).catch(logFailure(state.log, 'deleting the bootstrap binding to replace it', { name, namespace: ns }));
     await create();
   }
 }
