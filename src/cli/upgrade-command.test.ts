@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { upgrade } from '../api/kinds/upgrade/index.js';
+import { drainTimeoutMs, upgrade } from '../api/kinds/upgrade/index.js';
 import { planSettingsOf, renderStatus, upgradeObject } from './upgrade-command.js';
 
 function fakeBuild(version: string): string {
@@ -26,6 +26,15 @@ test('gifee upgrade plan: hostile --to and --concurrency refused with the reason
     for (const c of ['0', '51', '1000000000', '-1', '1.5', 'two', '']) assert.throws(() => planSettingsOf({ to: dir, concurrency: c }), /--concurrency .*from 1 to 50/, c);
     assert.throws(() => planSettingsOf({ to: dir, 'ready-timeout': '1s' }), /between 5s/);
     assert.throws(() => planSettingsOf({ to: dir, 'ready-timeout': 'soon' }), /duration/);
+    assert.throws(() => planSettingsOf({ to: dir, 'drain-timeout': 'forever' }), /--drain-timeout must be a duration/);
+    assert.throws(() => planSettingsOf({ to: dir, 'drain-timeout': '-5s' }), /--drain-timeout must be a duration/);
+    // Written as Go prints durations; 0 is no timeout, as `kubectl drain --timeout=0`.
+    assert.equal(planSettingsOf({ to: dir, 'drain-timeout': '90s' }).drainTimeout, '1m30s');
+    assert.equal(planSettingsOf({ to: dir, 'drain-timeout': '0' }).drainTimeout, undefined);
+    const withDrain = upgradeObject(planSettingsOf({ to: dir, 'drain-timeout': '5s' }));
+    assert.deepEqual(withDrain.spec?.drain, { timeout: '5s' });
+    assert.equal(drainTimeoutMs(withDrain), 5000);
+    assert.deepEqual(upgrade.validate!(withDrain), []);
     const s = planSettingsOf({ to: dir, concurrency: '3', 'ready-timeout': '90s' });
     assert.deepEqual(s, { path: dir, version: '0.1.1', concurrency: 3, readyTimeoutSeconds: 90, name: 'upgrade-0.1.1' });
     assert.deepEqual(upgrade.validate!(upgradeObject(s)), []);
@@ -58,6 +67,18 @@ test('the Upgrade kind refuses what plan refuses (for clients that skip the CLI)
     upgrade.validate!(b, a).map((e) => [e.field, e.reason]),
     [['spec', 'FieldValueForbidden']],
   );
+});
+
+test('spec.drain.timeout: a Go duration, not negative; absent or 0 is no timeout', () => {
+  const withTimeout = (timeout: unknown) => ({ apiVersion: 'gifee.dev/v1alpha1', kind: 'Upgrade', metadata: { name: 'u' }, spec: { target: { path: '/opt/g', version: '0.1.1' }, drain: { timeout } } }) as never;
+  const errsOf = (timeout: unknown) => upgrade.validate!(withTimeout(timeout)).map((e) => [e.field, e.reason, e.message.replace(/^Invalid value: .*: /, '')]);
+  for (const bad of ['soon', '5', '', '5 s', '1d', 'x'.repeat(100), 30, null]) assert.deepEqual(errsOf(bad), [['spec.drain.timeout', 'FieldValueInvalid', 'must be a duration like 30s, 5m or 1h30m']], String(bad));
+  for (const bad of ['-5s', '-1h30m']) assert.deepEqual(errsOf(bad), [['spec.drain.timeout', 'FieldValueInvalid', 'must not be negative']], bad);
+  for (const good of ['0', '0s', '500ms', '5s', '1m30s', '1.5h']) assert.deepEqual(errsOf(good), [], good);
+  assert.equal(drainTimeoutMs(withTimeout('1m30s')), 90_000);
+  assert.equal(drainTimeoutMs(withTimeout('0s')), undefined);
+  assert.equal(drainTimeoutMs(withTimeout(undefined)), undefined);
+  assert.deepEqual(upgrade.validate!({ metadata: { name: 'u' }, spec: { target: { path: '/opt/g', version: '0.1.1' }, drain: {} } } as never), []);
 });
 
 test('gifee upgrade status: phase, the halt reason and each node', () => {

@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { readGifeeBuild } from '../api/gifee-build.js';
+import { goDuration } from '../api/kinds/metrics/format.js';
 import { MAX_UPGRADE_CONCURRENCY, MAX_READY_TIMEOUT_SECONDS, type Upgrade, UPGRADE_API_VERSION } from '../api/kinds/upgrade/index.js';
 import { R } from '../client/resources.js';
 import { adminClient, explainConnectError } from './admin-client.js';
@@ -15,6 +16,12 @@ const FLAGS: FlagTable = {
   to: { type: 'string', value: 'PATH', help: 'the gifee build to upgrade to: an absolute directory holding a built gifee\n(package.json, bin/gifee.js, dist/), present at that path on every node (plan)' },
   concurrency: { type: 'string', value: 'N', help: `agent nodes upgraded at once, 1 to ${MAX_UPGRADE_CONCURRENCY}; servers go one at a time (plan)`, default: '1' },
   'ready-timeout': { type: 'string', value: 'D', help: 'how long a switched node may take to be Ready on the new version before it\nis rolled back and the upgrade halts (plan)', default: '3m' },
+  'drain-timeout': {
+    type: 'string',
+    value: 'D',
+    help: "how long one node's drain may take: pods still on it after that (a budget that\nallows no disruption) stop the drain; the node is uncordoned and the upgrade\nhalts (plan)",
+    default: 'none, wait',
+  },
   name: { type: 'string', value: 'NAME', help: "the Upgrade's name (plan)", default: 'upgrade-VERSION' },
   'data-dir': { type: 'string', value: 'DIR', help: "a server's data dir (its admin credentials)", default: 'as for gifee up' },
   kubeconfig: { type: 'string', value: 'FILE', help: "an administrator's kubeconfig instead of a data dir" },
@@ -25,7 +32,8 @@ const FLAGS: FlagTable = {
 export const UPGRADE_HELP = `gifee upgrade: roll the node agents onto another gifee build, node by node
 
 Usage:
-  gifee upgrade plan --to PATH [--concurrency N]   create an Upgrade: the controller cordons, drains, switches
+  gifee upgrade plan --to PATH [--concurrency N] [--drain-timeout D]
+                                                   create an Upgrade: the controller cordons, drains, switches
                                                    and waits for Ready, node by node; a node not Ready in time
                                                    is rolled back and the upgrade halts
   gifee upgrade status [-o json|yaml]              each Upgrade, its phase and its nodes
@@ -38,6 +46,8 @@ export interface PlanSettings {
   version: string;
   concurrency: number;
   readyTimeoutSeconds: number;
+  /** spec.drain.timeout, a Go duration; absent: a drain waits as long as it takes. */
+  drainTimeout?: string;
   name: string;
 }
 
@@ -57,11 +67,17 @@ export function planSettingsOf(v: Record<string, unknown>): PlanSettings {
   const readyTimeoutSeconds = Math.round(timeoutMs / 1000);
   if (readyTimeoutSeconds < 5 || readyTimeoutSeconds > MAX_READY_TIMEOUT_SECONDS) throw new UsageError(`gifee upgrade plan: --ready-timeout must be between 5s and ${MAX_READY_TIMEOUT_SECONDS / 60}m`);
   const name = (v.name as string | undefined) ?? `upgrade-${build.version.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
-  return { path: build.path, version: build.version, concurrency: Number(c), readyTimeoutSeconds, name };
+  const settings: PlanSettings = { path: build.path, version: build.version, concurrency: Number(c), readyTimeoutSeconds, name };
+  if (v['drain-timeout'] !== undefined) {
+    // Written as Go prints a duration ("1m30s"), as a metav1.Duration reads back; 0 is "no timeout".
+    const ms = parseDuration(v['drain-timeout'] as string, 'drain-timeout');
+    if (ms > 0) settings.drainTimeout = goDuration(ms * 1e6);
+  }
+  return settings;
 }
 
 export function upgradeObject(s: PlanSettings): Upgrade {
-  return { apiVersion: UPGRADE_API_VERSION, kind: 'Upgrade', metadata: { name: s.name }, spec: { target: { path: s.path, version: s.version }, concurrency: s.concurrency, readyTimeoutSeconds: s.readyTimeoutSeconds } };
+  return { apiVersion: UPGRADE_API_VERSION, kind: 'Upgrade', metadata: { name: s.name }, spec: { target: { path: s.path, version: s.version }, concurrency: s.concurrency, readyTimeoutSeconds: s.readyTimeoutSeconds, ...(s.drainTimeout ? { drain: { timeout: s.drainTimeout } } : {}) } };
 }
 
 /** status as text: one block per Upgrade, its nodes beneath. */

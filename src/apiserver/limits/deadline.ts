@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, badRequest } from '../../api/errors.js';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../util/go-duration.js';
 
 export const requestTimedOut = () => new ApiError(504, 'Timeout', 'Timeout: request did not complete within requested timeout - context deadline exceeded', {});
 

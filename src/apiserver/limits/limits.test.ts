@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseGoDuration } from './go-duration.js';
+import { parseGoDuration } from '../../util/go-duration.js';
 import { requestDeadlineMs } from './deadline.js';
 import { InflightLimiter } from './inflight.js';
 import { isLongRunning } from './long-running.js';

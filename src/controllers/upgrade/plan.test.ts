@@ -21,6 +21,8 @@ test('planNext: servers first and alone, then agents up to the concurrency; done
     { name: 'a NotReady node is not started and blocks completion', nodes: [agent('a', '0.1.0', false), agent('b', T)], progress: [], concurrency: 3, want: { start: [], waiting: ['a'], complete: false } },
     { name: 'a NotReady server does not hold back the ready one', nodes: [server('s1', '0.1.0', false), server('s2')], progress: [], concurrency: 1, want: { start: ['s2'], waiting: ['s1'] } },
     { name: 'a failed node halts: nothing starts', nodes: [agent('a'), agent('b')], progress: [st('a', 'Failed', 'not Ready within 60s')], concurrency: 5, want: { start: [], complete: false, halted: 'node a failed: not Ready within 60s' } },
+    { name: "a failed node's reason is the halt's", nodes: [agent('a')], progress: [{ ...st('a', 'Failed', 'drain did not finish within 5s'), reason: 'DrainTimeout' }], concurrency: 1, want: { start: [], halted: 'node a failed: drain did not finish within 5s', haltedReason: 'DrainTimeout' } },
+    { name: 'no reason recorded: none given (NodeUpgradeFailed by default)', nodes: [agent('a')], progress: [st('a', 'Failed', 'x')], concurrency: 1, want: { haltedReason: undefined } },
     { name: 'a node deleted mid-upgrade frees its slot', nodes: [agent('b')], progress: [st('gone', 'Switching')], concurrency: 1, want: { start: ['b'] } },
     { name: 'a node reporting no version is upgraded', nodes: [{ name: 'x', server: false, ready: true }], progress: [], concurrency: 1, want: { start: ['x'] } },
     { name: 'an empty cluster is complete', nodes: [], progress: [], concurrency: 1, want: { start: [], complete: true } },

@@ -26,6 +26,8 @@ export interface PlanResult {
   complete: boolean;
   /** Set when a node failed: nothing more starts. */
   halted?: string;
+  /** The failed node's reason (DrainTimeout...), when it recorded one. */
+  haltedReason?: string;
 }
 
 export function planNext(nodes: NodeView[], progress: UpgradeNodeStatus[], target: string, concurrency: number): PlanResult {
@@ -40,7 +42,7 @@ export function planNext(nodes: NodeView[], progress: UpgradeNodeStatus[], targe
     .sort((a, b) => Number(b.server) - Number(a.server) || a.name.localeCompare(b.name));
   const waiting = todo.filter((n) => !n.ready).map((n) => n.name);
   const complete = todo.length === 0 && inFlight.length === 0 && !failed;
-  if (failed) return { start: [], waiting, complete: false, halted: `node ${failed.name} failed: ${failed.message ?? 'no reason recorded'}` };
+  if (failed) return { start: [], waiting, complete: false, halted: `node ${failed.name} failed: ${failed.message ?? 'no reason recorded'}`, ...(failed.reason ? { haltedReason: failed.reason } : {}) };
   const serverLeft = todo.some((n) => n.server) || inFlight.some((p) => nodes.find((n) => n.name === p.name)?.server);
   const ready = todo.filter((n) => n.ready);
   if (serverLeft) {

@@ -3,14 +3,18 @@
 // target build on the Node; the node's agent, watching its Node, re-executes itself from that build.
 // The node is done once it is Ready and reports the target version in a heartbeat newer than the
 // switch; then it is uncordoned. A node not there within readyTimeoutSeconds is switched back to
-// the build it ran before and the Upgrade halts with a condition saying why. Level-triggered: the
-// whole state lives in the Upgrade's status and the Nodes, so a restarted (or newly elected)
-// controller carries on where the last one stopped.
+// the build it ran before and the Upgrade halts with a condition saying why. With spec.drain.timeout,
+// a drain that has not finished in time (a PodDisruptionBudget that allows no disruption) stops: the
+// node is uncordoned as it was, the Upgrade halts (reason DrainTimeout, naming the pods still there
+// and why) and a Warning Event says so. Level-triggered: the whole state lives in the Upgrade's
+// status and the Nodes, so a restarted (or newly elected) controller carries on where the last one
+// stopped.
 
 import type { KObject } from '../../api/kind.js';
-import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
+import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, drainTimeoutMs, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
 import { GIFEE_VERSION } from '../../api/version.js';
 import { agentSkewProblem, gifeeVersionOfKubelet } from '../../api/version-skew.js';
+import { EventRecorder } from '../../client/events.js';
 import { byNodeName, INDEX_NODE_NAME } from '../../client/indexer.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -20,10 +24,13 @@ import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller, ownKey, type ReconcileResult } from '../controller.js';
 import { writeStatus } from '../util/write-status.js';
-import { evictPods, podsToEvict } from './drain.js';
+import { type BlockedPod, drainDecision, evictPods, podsToEvict } from './drain.js';
 import { IN_FLIGHT_STATES, type NodeView, planNext } from './plan.js';
 
 const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+/** Pods named in a status message or Event, at most (the rest are counted). */
+const MAX_PODS_NAMED = 5;
+const podList = (items: string[], sep = ', ') => (items.length > MAX_PODS_NAMED ? `${items.slice(0, MAX_PODS_NAMED).join(sep)}${sep}and ${items.length - MAX_PODS_NAMED} more` : items.join(sep));
 const isoSeconds = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 
 interface NodeFacts extends NodeView {
@@ -55,6 +62,7 @@ export class UpgradeController extends Controller {
   private readonly serverVersion: string;
   /** How long a node stays Ready on the version it should run before it counts. */
   private readonly settleMs: number;
+  private readonly events: EventRecorder;
 
   constructor(
     private client: RestClient,
@@ -66,6 +74,7 @@ export class UpgradeController extends Controller {
     this.pollMs = opts.pollMs ?? 2000;
     this.settleMs = opts.settleMs ?? 10_000;
     this.serverVersion = opts.serverVersion ?? GIFEE_VERSION;
+    this.events = new EventRecorder(client, 'upgrade-controller', log);
     this.upgrades = this.informers.informer(R.upgrades);
     this.nodes = this.informers.informer(R.nodes);
     this.pods = this.informers.informer(R.pods, {}, { [INDEX_NODE_NAME]: byNodeName });
@@ -106,11 +115,12 @@ export class UpgradeController extends Controller {
       return;
     }
     const timeoutMs = (u.spec?.readyTimeoutSeconds ?? DEFAULT_READY_TIMEOUT_SECONDS) * 1000;
+    const drain = { u, timeoutMs: drainTimeoutMs(u) };
     const facts = new Map(this.nodes.list().map((n) => [n.metadata!.name!, factsOf(n)]));
     for (const p of status.nodes) {
       const n = facts.get(p.name);
       if (!n || !IN_FLIGHT_STATES.has(p.state)) continue;
-      await this.advance(p, n, target as { path: string; version: string }, timeoutMs, now);
+      await this.advance(p, n, target as { path: string; version: string }, timeoutMs, now, drain);
     }
     const plan = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
     for (const name of plan.start) {
@@ -121,12 +131,12 @@ export class UpgradeController extends Controller {
         Object.assign(entry, { state: 'Failed', message: `the agent of node ${name} does not publish its build (${ANN_AGENT_BUILD}): it predates upgrades or runs inside a server; upgrade it by hand` });
       }
       status.nodes = [...status.nodes.filter((x) => x.name !== name), entry];
-      if (entry.state === 'Draining') await this.advance(entry, n, target as { path: string; version: string }, timeoutMs, now);
+      if (entry.state === 'Draining') await this.advance(entry, n, target as { path: string; version: string }, timeoutMs, now, drain);
     }
     const after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
     if (after.halted) {
       status.phase = 'Halted';
-      setCondition('Halted', 'NodeUpgradeFailed', after.halted);
+      setCondition('Halted', after.haltedReason ?? 'NodeUpgradeFailed', after.halted);
     } else if (after.complete) {
       status.phase = 'Complete';
       setCondition('Complete', 'AllNodesUpgraded', `every node reports ${target.version}`);
@@ -140,14 +150,16 @@ export class UpgradeController extends Controller {
   }
 
   /** One step of one node's upgrade; mutates its status entry. */
-  private async advance(p: UpgradeNodeStatus, n: NodeFacts, target: { path: string; version: string }, timeoutMs: number, now: number) {
+  private async advance(p: UpgradeNodeStatus, n: NodeFacts, target: { path: string; version: string }, timeoutMs: number, now: number, drain: { u: Upgrade; timeoutMs?: number }) {
     const since = Date.parse(p.startedAt ?? '') || 0;
     if (p.state === 'Draining') {
       if (!n.unschedulable) await this.patchNode(n.name, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: 'true' } }, spec: { unschedulable: true } });
       const left = podsToEvict(this.pods, n.name);
-      if (left.length) {
+      const decision = drainDecision({ now, startedAt: since, timeoutMs: drain.timeoutMs, remaining: left.length });
+      if (decision === 'timedOut') return this.stopDrain(p, n.name, left, drain.u);
+      if (decision === 'wait') {
         const blocked = await evictPods(this.client, left);
-        p.message = blocked ? `draining: ${blocked} pod(s) held by a PodDisruptionBudget` : `draining: ${left.length} pod(s) being evicted`;
+        p.message = blocked.length ? `draining: ${blocked.length} pod(s) held by a PodDisruptionBudget (${podList(blocked.map((b) => b.pod))})` : `draining: ${left.length} pod(s) being evicted`;
         return;
       }
       await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: target.path, [ANN_TARGET_VERSION]: target.version } } });
@@ -180,6 +192,28 @@ export class UpgradeController extends Controller {
     } else {
       Object.assign(p, { state: 'Failed', message: `${p.message}; the rollback to ${p.fromVersion} was not Ready within ${timeoutMs / 1000}s either: node left cordoned` });
     }
+  }
+
+  /**
+   * A drain past spec.drain.timeout: no more evictions; the node is uncordoned if the upgrade
+   * cordoned it (left as it was), and fails with reason DrainTimeout, which halts the upgrade. Why
+   * each pod is still there is asked of the eviction API once more, as a dry run (nothing evicted).
+   */
+  private async stopDrain(p: UpgradeNodeStatus, node: string, left: KObject[], u: Upgrade) {
+    const keys = left.map((x) => `${x.metadata!.namespace}/${x.metadata!.name}`);
+    const why = new Map((await evictPods(this.client, left, { dryRun: true })).map((b: BlockedPod) => [b.pod, b.why]));
+    const shown = podList(
+      keys.map((k) => `${k} (${why.get(k) ?? 'evictable now, not evicted in time'})`),
+      '; ',
+    );
+    // The node as it is now (the cache may not hold this upgrade's own cordon yet).
+    const fresh = await this.client.get(R.nodes, undefined, node);
+    const cordonedByUs = fresh.metadata?.annotations?.[ANN_CORDONED_BY_UPGRADE] !== undefined;
+    if (cordonedByUs) await this.patchNode(node, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: null } }, spec: { unschedulable: false } });
+    const message = `drain did not finish within ${u.spec?.drain?.timeout}: ${keys.length} pod(s) still on the node: ${shown}; drain stopped, node ${cordonedByUs ? 'uncordoned' : 'left cordoned as it was before the upgrade'}`;
+    Object.assign(p, { state: 'Failed', reason: 'DrainTimeout', message });
+    this.events.record(u, 'Warning', 'DrainTimeout', `node ${node}: ${message}`);
+    this.log.warn('drain timed out; upgrade halts', { node, pods: keys.length });
   }
 
   private patchNode(name: string, patch: unknown) {

@@ -10,6 +10,7 @@ import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, kindSchema } from '../../meta.js';
 import { int32, listOf, object, str, time } from '../../schema.js';
 import { parseGifeeVersion } from '../../version-skew.js';
+import { parseGoDuration } from '../../../util/go-duration.js';
 
 export const UPGRADE_GROUP = 'gifee.dev';
 export const UPGRADE_API_VERSION = `${UPGRADE_GROUP}/v1alpha1`;
@@ -29,17 +30,35 @@ export interface UpgradeNodeStatus {
   switchedAt?: string;
   /** When the node was first seen Ready on the version it should run: done once it stayed so a while. */
   readyAt?: string;
+  /** Why a Failed node failed, machine-readable: the Halted condition's reason (NodeUpgradeFailed when absent). */
+  reason?: string;
   message?: string;
 }
 
 export interface Upgrade extends KObject {
-  spec?: { target?: { path?: string; version?: string }; concurrency?: number; readyTimeoutSeconds?: number };
+  spec?: {
+    target?: { path?: string; version?: string };
+    concurrency?: number;
+    readyTimeoutSeconds?: number;
+    /** system-upgrade-controller's drain.timeout: a Go duration ("5m"); absent or 0, a drain waits as long as it takes. */
+    drain?: { timeout?: string };
+  };
   status?: {
     /** Progressing, Complete, Halted. */
     phase?: string;
     nodes?: UpgradeNodeStatus[];
     conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
   };
+}
+
+/**
+ * spec.drain.timeout in milliseconds: undefined when there is none (absent, or 0 as `kubectl drain
+ * --timeout=0` means), also when it does not parse (validation refuses that before it is stored).
+ */
+export function drainTimeoutMs(u: Upgrade): number | undefined {
+  const t = u.spec?.drain?.timeout;
+  const ms = typeof t === 'string' ? parseGoDuration(t) : undefined;
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 function validate(o: KObject, old?: KObject): FieldError[] {
@@ -58,6 +77,12 @@ function validate(o: KObject, old?: KObject): FieldError[] {
   if (c !== undefined && (!Number.isInteger(c) || c < 1 || c > MAX_UPGRADE_CONCURRENCY)) errs.push(fieldErr.invalid('spec.concurrency', c, `must be between 1 and ${MAX_UPGRADE_CONCURRENCY}`));
   const t = spec?.readyTimeoutSeconds;
   if (t !== undefined && (!Number.isInteger(t) || t < 5 || t > MAX_READY_TIMEOUT_SECONDS)) errs.push(fieldErr.invalid('spec.readyTimeoutSeconds', t, `must be between 5 and ${MAX_READY_TIMEOUT_SECONDS}`));
+  const dt = spec?.drain?.timeout;
+  if (dt !== undefined) {
+    const ms = typeof dt === 'string' ? parseGoDuration(dt) : undefined;
+    if (ms === undefined) errs.push(fieldErr.invalid('spec.drain.timeout', dt, 'must be a duration like 30s, 5m or 1h30m'));
+    else if (ms < 0) errs.push(fieldErr.invalid('spec.drain.timeout', dt, 'must not be negative'));
+  }
   if (old && JSON.stringify((old as Upgrade).spec) !== JSON.stringify(spec)) errs.push(fieldErr.forbidden('spec', 'an Upgrade is immutable once created: delete it and plan a new one'));
   return errs;
 }
@@ -77,13 +102,19 @@ export const upgrade: KindDef = {
         target: object({ path: str('Absolute path of the gifee build on every node (a directory holding package.json, bin/gifee.js and dist/).'), version: str("The version in the build's package.json; a node counts as upgraded when it reports it.") }, 'The build to upgrade to. Required.'),
         concurrency: int32('How many agent nodes are upgraded at once (servers always one at a time). Default 1.', { default: 1 }),
         readyTimeoutSeconds: int32(`How long a switched node may take to be Ready on the new version before it is rolled back and the upgrade halts. Default ${DEFAULT_READY_TIMEOUT_SECONDS}.`, { default: DEFAULT_READY_TIMEOUT_SECONDS }),
+        drain: object(
+          {
+            timeout: str('How long one node\'s drain may take (a duration: "30s", "5m", "1h30m"). When pods are still on the node after it (a PodDisruptionBudget that allows no disruption), the drain stops, the node is uncordoned and the upgrade halts (reason DrainTimeout). Absent or 0: wait as long as it takes.'),
+          },
+          'How nodes are drained.',
+        ),
       },
       'What to upgrade to and how fast.',
     ),
     status: object(
       {
         phase: str('Progressing, Complete or Halted.'),
-        nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), readyAt: time(), message: str() }, "One node's progress."), "Each node's progress."),
+        nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), readyAt: time(), reason: str(), message: str() }, "One node's progress."), "Each node's progress."),
         conditions: conditionsOf(condition),
       },
       'What the upgrade controller observed.',

@@ -1,4 +1,5 @@
-// Go's time.ParseDuration, which Kubernetes uses for ?timeout=: "300ms", "1.5h", "2h45m", "-1s".
+// Go's time.ParseDuration, which Kubernetes uses for ?timeout= and metav1.Duration fields (an Upgrade's
+// spec.drain.timeout): "300ms", "1.5h", "2h45m", "-1s".
 // Bounded: the input is capped in length and every unit must be one Go knows.
 
 const UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
