@@ -28,8 +28,11 @@ export async function persistUpdate(objects: Objects, next: KObject, revision: n
  * Read-modify-write with retries: `mutate` returns the next object or null for no change; the
  * admission chain then sees it (UPDATE). With `dryRun` the admitted object is returned unstored.
  * With `expectedRv` (the client sent a resourceVersion) a conflict is the client's to resolve: no retry.
+ * `mutate` gets the object as stored and must not change it (it is the old object admission sees
+ * and what a no-op answers with): the next object is built on a copy (the mutations copy what they
+ * change; a large object's copy is a whole-object pass, and copying it here as well cost one more).
  */
-export async function updateWithRetry(rc: RequestContext, mutate: (current: KObject, revision: number) => KObject | null | Promise<KObject | null>, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
+export async function updateWithRetry(rc: RequestContext, mutate: (current: Readonly<KObject>, revision: number) => KObject | null | Promise<KObject | null>, expectedRv?: number, opts: { dryRun?: boolean } = {}): Promise<{ obj: KObject; changed: boolean }> {
   const objects = rc.api.objects(rc.def);
   for (let attempt = 0; ; attempt++) {
     await sliceTurn(rc);
@@ -37,9 +40,7 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: KObj
     // Checkpoints between whole-object passes: a large object's update is several slices, not one
     // long block of the event loop (util/event-loop-slice.ts).
     await sliceTurn(rc);
-    const copy = cloneJson(cur.obj);
-    await sliceTurn(rc);
-    let next = await mutate(copy, cur.revision);
+    let next = await mutate(cur.obj, cur.revision);
     // A no-op update of a value stored with an old encryption key still writes it (key rotation).
     if (!next && cur.stale && !opts.dryRun) next = cloneJson(cur.obj);
     if (!next) return { obj: cur.obj, changed: false };
