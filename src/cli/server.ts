@@ -201,6 +201,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
   let storeKind = cfg.store;
   let etcdEndpoints = cfg.etcdEndpoints;
   let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
+  // A managed member's store learns the other members and fails over to them while its own does not answer.
+  let etcdDiscoverMembers = false;
   let serverJoin: import('../apiserver/server.js').ApiServerOptions['serverJoin'];
   const { existsSync } = await import('node:fs');
   if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || reset || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
@@ -209,6 +211,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
     storeKind = 'etcd';
     etcdEndpoints = managed.endpoints;
     etcdTls = managed.tls;
+    etcdDiscoverMembers = true;
     // More servers join with DATA/server-token (every member can admit them: the secret travels with the PKI).
     const secret = await ensureServerToken(cfg.dataDir, pki.ca.cert);
     serverJoin = serverJoinHandler({ dataDir: cfg.dataDir, secret, endpoints: managed.endpoints, tls: managed.tls, log: log.child({ component: 'server-join' }) });
@@ -224,7 +227,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
     });
     started.check();
   }
-  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, etcdCallTimeoutMs: cfg.etcdCallTimeoutMs, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, etcdCallTimeoutMs: cfg.etcdCallTimeoutMs, etcdDiscoverMembers, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${storeKind} store: ${e.message}`);
   });
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');

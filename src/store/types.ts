@@ -145,6 +145,13 @@ export class UnavailableError extends StoreError {
 }
 
 /**
+ * A watch ended because the store moves it to another etcd member (its member failed, or a member
+ * it prefers answers again): its owner opens it again from where it was, as after any watch error,
+ * but nothing is wrong (the store logs the member change once).
+ */
+export class WatchMovedError extends UnavailableError {}
+
+/**
  * A continue key must lie inside the listed prefix: one outside it would start the range among other
  * resources' keys. The API server validates tokens first; this is the store's own last line.
  */

@@ -4,7 +4,7 @@
 // older ones get their own store watch, which replays history or fails with 410 if compacted.
 
 import type { KObject } from '../../api/kind.js';
-import type { KeyValue, Store, WatchEvent, Watcher } from '../../store/types.js';
+import { type KeyValue, type Store, type WatchEvent, type Watcher, WatchMovedError } from '../../store/types.js';
 import type { Logger } from '../../util/log.js';
 import { nextTurn } from '../../util/event-loop-slice.js';
 import { decode } from './codec.js';
@@ -87,7 +87,9 @@ export class WatchHub {
       onError: (err) => {
         if (this.closed) return;
         // Lost the store watch (e.g. etcd restarted): resume from what we have seen; clients keep streaming.
-        this.log.warn('store watch failed; resuming', { prefix: this.prefix, err, from: this.progress });
+        // A watch the etcd store moves to another member is resumed the same way, without a warning.
+        if (err instanceof WatchMovedError) this.log.debug('store watch moved; resuming', { prefix: this.prefix, err, from: this.progress });
+        else this.log.warn('store watch failed; resuming', { prefix: this.prefix, err, from: this.progress });
         setTimeout(() => {
           if (this.closed) return;
           try {

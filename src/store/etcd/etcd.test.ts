@@ -51,7 +51,7 @@ if (!existsSync(etcdBinary())) {
     const store = new EtcdStore(etcd.endpoints, undefined, { callTimeoutMs, retryBudgetMs: 4000 });
     await store.ready();
     opened.push(store);
-    const kv = (store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const kv = clientOf(store, etcd.endpoints[0]).kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
     const real = kv.txn.bind(kv);
     const plan: ('lost-before' | 'lost-after' | 'ok')[] = [];
     let calls = 0;
@@ -97,7 +97,7 @@ if (!existsSync(etcdBinary())) {
     assert.equal(f.calls(), 3, 'the create, then the update sent twice');
     assert.deepEqual(await f.store.get(f.key), u);
     // Applied, answer lost, and someone else wrote on top before the read-back: still ours, at its revision.
-    const kv = (f.store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const kv = clientOf(f.store, etcd.endpoints[0]).kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
     const wrapped = kv.txn;
     let u3rev = 0;
     kv.txn = async (...a: unknown[]) => {
@@ -124,7 +124,7 @@ if (!existsSync(etcdBinary())) {
 
   test('etcd store: a create applied, then deleted before the read-back, is not brought back', async () => {
     const f = await faulty();
-    const kv = (f.store as unknown as { client: { kv: { txn: (...a: unknown[]) => Promise<unknown> } } }).client.kv;
+    const kv = clientOf(f.store, etcd.endpoints[0]).kv as unknown as { txn: (...a: unknown[]) => Promise<unknown> };
     const wrapped = kv.txn;
     kv.txn = async (...a: unknown[]) => {
       try {
@@ -148,6 +148,58 @@ if (!existsSync(etcdBinary())) {
     assert.equal(await f.store.get(f.key), null);
   });
 
+  // Failover between members: the first endpoint (the server's own member) does not answer, the
+  // second is the real etcd. The same etcd stands for "the other members" (one cluster either way).
+  test('etcd store: reads and writes go to the next endpoint while the first is down; it is preferred again once it answers', async () => {
+    const refused = '127.0.0.1:1';
+    const store = new EtcdStore([refused, ...etcd.endpoints], undefined, { callTimeoutMs: 1000, retryBudgetMs: 4000, probeIntervalMs: 100 });
+    opened.push(store);
+    await store.ready();
+    assert.deepEqual(store.endpointOrder(), [...etcd.endpoints, refused], 'the refused endpoint is marked down');
+    const key = `/failover${++n}/k`;
+    const created = await store.create(key, 'v1');
+    assert.deepEqual(await store.get(key), created);
+    const updated = await store.update(key, 'v2', created.modRevision);
+    assert.equal((await store.get(key))?.value, 'v2');
+    assert.equal(updated.createRevision, created.createRevision);
+    // A watch opens on the member preferred now and sees writes.
+    const seen: string[] = [];
+    const w = store.watch(key, { afterRevision: updated.modRevision, onEvents: (evs) => seen.push(...evs.map((e) => e.kv.value)) });
+    await store.update(key, 'v3', updated.modRevision);
+    for (let i = 0; i < 100 && !seen.includes('v3'); i++) await new Promise((r) => setTimeout(r, 50));
+    w.close();
+    assert.deepEqual(seen, ['v3']);
+    // "Back": the first endpoint's client now reaches etcd (its calls go to the real one); the probe finds it.
+    const real = clientOf(store, etcd.endpoints[0]).kv;
+    clientOf(store, refused).kv.range = real.range.bind(real) as never;
+    for (let i = 0; i < 50 && store.endpointOrder()[0] !== refused; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(store.endpointOrder(), [refused, ...etcd.endpoints], 'preferred again');
+  });
+
+  test('etcd store: a write whose answer the first member lost is looked up through the next one: acknowledged once', async () => {
+    const own = '127.0.0.1:1';
+    const store = new EtcdStore([own, ...etcd.endpoints], undefined, { callTimeoutMs: 1000, retryBudgetMs: 4000 });
+    opened.push(store);
+    // The own member's client answers reads and applies transactions through the real etcd, but loses the
+    // answer of the first transaction (as a deadline would); the read-back then goes to the next endpoint.
+    const real = clientOf(store, etcd.endpoints[0]).kv;
+    const ownKv = clientOf(store, own).kv;
+    ownKv.range = real.range.bind(real) as never;
+    let txns = 0;
+    ownKv.txn = (async (...a: Parameters<typeof real.txn>) => {
+      txns++;
+      await real.txn(...a);
+      throw new GRPCDeadlineExceededError('injected: deadline after etcd applied it');
+    }) as never;
+    await store.ready();
+    assert.equal(store.endpointOrder()[0], own);
+    const key = `/failover${++n}/k`;
+    const kv = await store.create(key, 'v1');
+    assert.equal(txns, 1, 'not sent again');
+    assert.deepEqual(store.endpointOrder(), [...etcd.endpoints, own], 'the own member is marked down after the lost answer');
+    assert.deepEqual(await store.get(key), kv);
+  });
+
   test('etcd store: a call to a member that does not answer gives up at its deadline', async () => {
     // A listener that accepts and never answers (a member cut off from a dead leader looks the same to us).
     const { createServer } = await import('node:net');
@@ -166,6 +218,11 @@ if (!existsSync(etcdBinary())) {
       srv.close();
     }
   });
+}
+
+/** The store's etcd3 client of one endpoint (made on first use), for injecting faults. */
+function clientOf(s: EtcdStore, endpoint: string): import('etcd3').Etcd3 {
+  return (s as unknown as { client(e: string): import('etcd3').Etcd3 }).client(endpoint);
 }
 
 /** A view of a store under a key prefix (tests share one etcd). */
