@@ -28,7 +28,7 @@ export async function handleCreate(rc: RequestContext) {
     return sendObject(rc.req, rc.res, 201, prepared, warningHeaders(rc.warnings));
   }
   await sliceTurn(rc);
-  const created = await rc.api.objects(rc.def).create(prepared);
+  const created = await rc.api.objects(rc.def).create(prepared, { turn: () => sliceTurn(rc) });
   await sliceTurn(rc);
   sendWritten(rc, 201, created, warningHeaders(rc.warnings));
 }

@@ -15,13 +15,14 @@ export function readyToRemove(def: KindDef, obj: KObject): boolean {
   return !def.holdsDeletion?.(obj);
 }
 
-/** Store `next` over the object at `revision`; remove it instead when nothing holds its deletion. */
-export async function persistUpdate(objects: Objects, next: KObject, revision: number): Promise<KObject> {
+/** Store `next` over the object at `revision`; remove it instead when nothing holds its deletion.
+ *  `turn`: the request's checkpoint, between encoding and writing (Objects.update). */
+export async function persistUpdate(objects: Objects, next: KObject, revision: number, turn?: () => Promise<void> | undefined): Promise<KObject> {
   if (readyToRemove(objects.def, next)) {
     const deleted = await objects.delete(next.metadata!.namespace, next.metadata!.name!, revision);
     return deleted;
   }
-  return objects.update(next, revision);
+  return objects.update(next, revision, { turn });
 }
 
 /**
@@ -50,7 +51,7 @@ export async function updateWithRetry(rc: RequestContext, mutate: (current: Read
     await sliceTurn(rc);
     try {
       // Nothing over the object limit reaches the store: Objects measures the text it encodes.
-      return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision), changed: true };
+      return { obj: await persistUpdate(objects, next, expectedRv ?? cur.revision, () => sliceTurn(rc)), changed: true };
     } catch (e) {
       const reason = (e as { reason?: string }).reason;
       if (reason === 'Conflict' && expectedRv === undefined && attempt < 10) continue;

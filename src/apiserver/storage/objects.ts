@@ -136,18 +136,23 @@ export class Objects {
     return { items: await this.outAll(r.items, turn), revision: r.revision, continueKey: r.continueKey, remaining: r.remaining };
   }
 
-  async create(obj: KObject): Promise<KObject> {
+  /** opts.turn: a checkpoint (context.ts, sliceTurn) between encoding the object and writing it
+   *  (the store's commit of a large value is a pass of its own: it should not share the encode's turn). */
+  async create(obj: KObject, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
     const value = this.fitting(key, await this.in(obj));
+    if (opts.turn) await opts.turn();
     const kv = await this.wrap(() => this.store.create(key, value), name);
     return this.written(obj, kv, value);
   }
 
-  async update(obj: KObject, expectedRevision: number): Promise<KObject> {
+  /** opts.turn: as for create. */
+  async update(obj: KObject, expectedRevision: number, opts: { turn?: () => Promise<void> | undefined } = {}): Promise<KObject> {
     const name = obj.metadata!.name!;
     const key = this.key(obj.metadata!.namespace, name);
     const value = this.fitting(key, await this.in(obj));
+    if (opts.turn) await opts.turn();
     const kv = await this.wrap(() => this.store.update(key, value, expectedRevision), name);
     return this.written(obj, kv, value);
   }
