@@ -143,7 +143,7 @@ function startOrBackOff(name: string, init: boolean, s: ContainerSnapshot, now: 
 function activeDeadline(pod: Pod, state: PodState, now: number): PodAction | undefined {
   const ads = pod.spec.activeDeadlineSeconds;
   if (ads === undefined) return undefined;
-  // Not stamped yet: the worker stamps the start time at this sync's set-up.
+  // Not stamped yet (the worker stamps it before its first plan): it starts now.
   const left = (state.startTime ?? now) + ads * 1000 - now;
   if (left > 0) return { type: 'wake', inMs: Math.min(left + 50, MAX_TIMER_MS) };
   if (state.deadlineExceeded) return undefined;

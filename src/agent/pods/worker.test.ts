@@ -1,8 +1,9 @@
 // The pod worker carrying out its plan against the fake runtime (test/helpers/fake-runtime.ts): init
 // containers start one after another before the app containers, a crashing container is restarted
 // at once and then after a growing back-off (CrashLoopBackOff meanwhile), a failed liveness probe
-// restarts its container, and a deleted pod is stopped with its grace period (preStop first),
-// cleaned up and deleted from the API. No root, no runc: the pod's files go to a temporary directory.
+// restarts its container, the active deadline fails the pod, and a deleted pod is stopped with its
+// grace period (preStop first), cleaned up and deleted from the API. No root, no runc: the pod's
+// files go to a temporary directory.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -162,4 +163,19 @@ test('a deleted pod: preStop, then stop with what is left of the deletion grace 
   assert.ok(grace > 6 && grace <= 7, `stopped with ${grace} s`);
   assert.equal(t.runtime.list().length, 0);
   assert.equal(t.runtime.calledFor('removeSandbox').length, 1);
+});
+
+test('activeDeadlineSeconds: the pod fails with DeadlineExceeded when it comes, and what runs is stopped', async () => {
+  const t = setup({ activeDeadlineSeconds: 1, terminationGracePeriodSeconds: 2, containers: [c('web')] });
+  t.worker.kick();
+  await until('running', () => t.statuses.at(-1)?.phase === 'Running');
+  await until('Failed published', () => t.statuses.at(-1)?.phase === 'Failed', 4000);
+  assert.equal(t.statuses.at(-1)?.reason, 'DeadlineExceeded');
+  assert.deepEqual(
+    t.runtime.calledFor('stop').map((s) => s.graceSeconds),
+    [2],
+  );
+  assert.ok(t.events.some((e) => e.reason === 'DeadlineExceeded'));
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
 });

@@ -220,9 +220,10 @@ export class PodWorker {
   /** One sync: snapshot what is known, ask the planner (plan.ts) what to do, do it, publish the status. */
   private async sync() {
     const pod = this.pod;
-    // Know (and re-adopt) every container first, so status stays true while the sandbox is checked
+    // Know (and re-adopt) every container first, so status stays true while the sandbox is checked.
     // A pod that is leaving skips this: it is only stopped and cleaned up.
     if (!pod.metadata.deletionTimestamp && !this.gone && !this.evicted) {
+      this.startTime ??= nowTime();
       for (const c of pod.spec.initContainers ?? []) this.record(c, true);
       for (const c of pod.spec.containers) this.record(c, false);
     }
@@ -239,7 +240,6 @@ export class PodWorker {
           this.killForProbe(this.containerOf(a.container), a.probe, a.graceSeconds);
           break;
         case 'setUp':
-          this.startTime ??= nowTime();
           if (this.admit() === false || !(await this.ensureSandbox())) return this.publish();
           break;
         case 'start': {
