@@ -58,7 +58,7 @@ test('a failed init container: Never fails the pod (nothing more starts), OnFail
     const backingOff = computePodActions(pod(spec(policy)), state({ initContainers: { a: exited(1, { backoffMs: 10_000, backoffUntil: NOW + 4000 }) } }), NOW);
     assert.deepEqual(
       backingOff.find((a) => a.type === 'backOff'),
-      { type: 'backOff', container: { name: 'a', init: true }, backoffMs: 10_000, crashLoop: true, retryInMs: 4010 },
+      { type: 'backOff', container: { name: 'a', init: true }, backoffMs: 10_000, crashLoop: true, retryAt: NOW + 4010 },
       policy,
     );
   }
@@ -108,13 +108,13 @@ test('crash back-off: the first restart at once, then 10 s doubling per restart 
   const waiting = computePodActions(pod({}), state({ containers: { app: exited(1, { backoffMs: 20_000, backoffUntil: NOW + 15_000 }) } }), NOW);
   assert.deepEqual(
     waiting.filter((a) => a.type === 'backOff'),
-    [{ type: 'backOff', container: { name: 'app', init: false }, backoffMs: 20_000, crashLoop: true, retryInMs: 15_010 }],
+    [{ type: 'backOff', container: { name: 'app', init: false }, backoffMs: 20_000, crashLoop: true, retryAt: NOW + 15_010 }],
   );
   // An image pull back-off (no instance yet) waits without CrashLoopBackOff.
   const pulling = computePodActions(pod({}), state({ containers: { app: { backoffMs: 0, backoffUntil: NOW + 5000 } } }), NOW);
   assert.deepEqual(
     pulling.filter((a) => a.type === 'backOff'),
-    [{ type: 'backOff', container: { name: 'app', init: false }, backoffMs: 0, crashLoop: false, retryInMs: 5010 }],
+    [{ type: 'backOff', container: { name: 'app', init: false }, backoffMs: 0, crashLoop: false, retryAt: NOW + 5010 }],
   );
 });
 
@@ -159,16 +159,16 @@ test('a failed liveness or startup probe restarts the container with the probeâ€
 
 test('activeDeadlineSeconds: a wake-up when it comes, then the pod fails once', () => {
   const spec = { activeDeadlineSeconds: 60, terminationGracePeriodSeconds: 5 };
-  assert.deepEqual(computePodActions(pod(spec), state({ startTime: NOW - 20_000, containers: { app: running } }), NOW).at(-1), { type: 'wake', inMs: 40_050 });
+  assert.deepEqual(computePodActions(pod(spec), state({ startTime: NOW - 20_000, containers: { app: running } }), NOW).at(-1), { type: 'wake', at: NOW + 40_050 });
   // Not started before: it starts now.
-  assert.deepEqual(computePodActions(pod(spec), state(), NOW).at(-1), { type: 'wake', inMs: 60_050 });
+  assert.deepEqual(computePodActions(pod(spec), state(), NOW).at(-1), { type: 'wake', at: NOW + 60_050 });
   assert.deepEqual(computePodActions(pod(spec), state({ startTime: NOW - 60_000, containers: { app: running } }), NOW).at(-1), { type: 'failDeadline', graceSeconds: 5 });
   assert.deepEqual(
     computePodActions(pod(spec), state({ startTime: NOW - 90_000, deadlineExceeded: true, containers: { app: running } }), NOW).map((a) => a.type),
     ['setUp'],
   );
   // A far deadline: no longer than a timer can wait.
-  assert.deepEqual(computePodActions(pod({ activeDeadlineSeconds: 10 ** 8 }), state({ startTime: NOW }), NOW).at(-1), { type: 'wake', inMs: 2 ** 31 - 1 });
+  assert.deepEqual(computePodActions(pod({ activeDeadlineSeconds: 10 ** 8 }), state({ startTime: NOW }), NOW).at(-1), { type: 'wake', at: NOW + 2 ** 31 - 1 });
 });
 
 test('a deleted pod is terminated with the deletionâ€™s grace period; a vanished one at once, without finalizing', () => {

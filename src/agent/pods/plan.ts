@@ -63,10 +63,10 @@ export type PodAction =
   | { type: 'setUp' }
   /** Start a container (a new instance); nextBackoffMs: it ran before, so this is a restart and the next one backs off this long. */
   | { type: 'start'; container: ContainerRef; nextBackoffMs?: number }
-  /** Not yet: the container is in back-off; crashLoop when its last instance exited (CrashLoopBackOff). Sync again in retryInMs. */
-  | { type: 'backOff'; container: ContainerRef; backoffMs: number; crashLoop: boolean; retryInMs: number }
-  /** Sync again in inMs (the pod's active deadline comes then). */
-  | { type: 'wake'; inMs: number }
+  /** Not yet: the container is in back-off; crashLoop when its last instance exited (CrashLoopBackOff). Sync again at retryAt (epoch ms). */
+  | { type: 'backOff'; container: ContainerRef; backoffMs: number; crashLoop: boolean; retryAt: number }
+  /** Sync again at (epoch ms): the pod's active deadline comes then. */
+  | { type: 'wake'; at: number }
   /** The pod was active longer than activeDeadlineSeconds: fail it and stop what runs. */
   | { type: 'failDeadline'; graceSeconds: number };
 
@@ -80,6 +80,11 @@ const NO_INSTANCE: ContainerSnapshot = { backoffMs: 0, backoffUntil: 0 };
 /** setTimeout's longest delay. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * The actions of one sync, to be carried out in order: a leaving pod's single terminate or evict;
+ * else probe-failure kills, the set-up (a gate: nothing after it when it fails), the starts and
+ * back-offs of containers in spec order, and last the active deadline's wake-up or failure.
+ */
 export function computePodActions(pod: Pod, state: PodState, now: number, backoff: BackoffPolicy = DEFAULT_BACKOFF): PodAction[] {
   if (pod.metadata.deletionTimestamp || state.gone) return [{ type: 'terminate', graceSeconds: state.gone ? 0 : gracePeriodSeconds(pod), finalize: !state.gone }];
   if (state.evicted) return state.evicted.done ? [] : [{ type: 'evict' }];
@@ -134,7 +139,7 @@ export function computePodActions(pod: Pod, state: PodState, now: number, backof
 /** Start now, or wait out the back-off. The kubelet restarts a container at once after its first exit, then backs off 10 s, 20 s, ... 5 min. */
 function startOrBackOff(name: string, init: boolean, s: ContainerSnapshot, now: number, backoff: BackoffPolicy): PodAction {
   const container = { name, init };
-  if (s.backoffUntil > now) return { type: 'backOff', container, backoffMs: s.backoffMs, crashLoop: s.state === 'exited', retryInMs: s.backoffUntil - now + 10 };
+  if (s.backoffUntil > now) return { type: 'backOff', container, backoffMs: s.backoffMs, crashLoop: s.state === 'exited', retryAt: s.backoffUntil + 10 };
   if (!s.state) return { type: 'start', container };
   return { type: 'start', container, nextBackoffMs: s.backoffMs ? Math.min(s.backoffMs * 2, backoff.maxMs) : backoff.initialMs };
 }
@@ -145,7 +150,7 @@ function activeDeadline(pod: Pod, state: PodState, now: number): PodAction | und
   if (ads === undefined) return undefined;
   // Not stamped yet (the worker stamps it before its first plan): it starts now.
   const left = (state.startTime ?? now) + ads * 1000 - now;
-  if (left > 0) return { type: 'wake', inMs: Math.min(left + 50, MAX_TIMER_MS) };
+  if (left > 0) return { type: 'wake', at: now + Math.min(left + 50, MAX_TIMER_MS) };
   if (state.deadlineExceeded) return undefined;
   return { type: 'failDeadline', graceSeconds: gracePeriodSeconds(pod) };
 }

@@ -181,6 +181,11 @@ export class PodWorker {
     this.scheduleVolumeRefresh();
   }
 
+  /** At an instant the planner chose: the actions before may have taken a while (an image pull). */
+  private wakeAt(at: number) {
+    this.wakeIn(Math.max(0, at - Date.now()));
+  }
+
   private wakeIn(ms: number) {
     clearTimeout(this.wake);
     this.wake = setTimeout(() => this.kick(), ms);
@@ -251,11 +256,11 @@ export class PodWorker {
         case 'backOff': {
           const r = this.containerOf(a.container);
           if (a.crashLoop) r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(a.backoffMs / 1000)}s restarting failed container=${r.spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` };
-          this.wakeIn(a.retryInMs);
+          this.wakeAt(a.retryAt);
           break;
         }
         case 'wake':
-          this.wakeIn(a.inMs);
+          this.wakeAt(a.at);
           break;
         case 'failDeadline':
           this.failDeadline(a.graceSeconds);
