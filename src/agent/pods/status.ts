@@ -20,6 +20,8 @@ export interface ContainerRecord {
   ready: boolean;
   started: boolean;
   probes: ProbeLoop[];
+  /** A liveness or startup probe of the current instance failed; the next sync restarts it (plan.ts). */
+  probeFailure?: 'liveness' | 'startup';
   image?: ImageInfo;
   termMessagePath?: string;
   /** How the instance before the current one ended (lastState). */

@@ -1,8 +1,10 @@
-// One pod's worker: drives the pod on this node toward its spec, level-triggered. Each sync sets up
-// what is missing (network, namespaces, volumes), runs init containers in order, starts and restarts
-// containers per restartPolicy with the kubelet's back-off, and publishes the status it observes.
-// A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL), cleaned up
-// (containers, mounts, cgroups, network namespace) and then removed from the API.
+// One pod's worker: drives the pod on this node toward its spec, level-triggered. What to do is the
+// planner's (plan.ts: init containers in order, restarts per restartPolicy with the kubelet's
+// back-off, probe-failure restarts, the active deadline, when to stop); this file carries it out.
+// Each sync snapshots what the worker knows, asks the planner, then sets up what is missing
+// (network, namespaces, volumes), creates and starts containers, and publishes the status it
+// observes. A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL),
+// cleaned up (containers, mounts, cgroups, network namespace) and then removed from the API.
 
 import { logFailure } from '../../util/best-effort.js';
 import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
@@ -19,11 +21,10 @@ import { ProbeLoop } from '../probes/probe-loop.js';
 import { mountsUnder } from '../runtime/host.js';
 import type { ContainerInfo, Mount, Runtime, Sandbox, SecuritySettings } from '../runtime/types.js';
 import { checkRunAsNonRoot, containerSecurity, SecurityError } from '../security/container-security.js';
-import { appArmorRefusal, hostAppArmorEnabled } from '../security/apparmor.js';
+import { hostAppArmorEnabled } from '../security/apparmor.js';
 import { hostSecurity, userNamespaceRefusal } from '../security/host-security.js';
 import { unenforceableByProcessRuntime } from '../security/process-refusal.js';
 import { cachedRuntimeClassLookup, checkRuntimeClass, type RuntimeClassLookup } from '../runtime/runtime-class.js';
-import { forbiddenSysctl } from '../security/sysctls.js';
 import { cleanupVolumes, prepareVolumes, refreshVolume, volumesNeedPodIP, type PreparedVolume, type VolumeSources } from '../volumes/volumes.js';
 import type { CsiVolumeManager } from '../volumes/csi-mounter.js';
 import { containerDevices } from '../volumes/container-devices.js';
@@ -33,13 +34,16 @@ import { buildEnv, commandLine, qosClass, resolveUser, resourcesOf, type RefReso
 import { podHostname, writePodFiles, type DnsSettings } from './pod-files.js';
 import { containerOomScoreAdj } from '../node/oom-score.js';
 import { computeStatus, terminatedOf, type ContainerRecord } from './status.js';
+import { computePodActions, exitBackoff, gracePeriodSeconds, MAX_BACKOFF_MS, type ContainerRef, type ContainerSnapshot, type PodState } from './plan.js';
 import { podStartDuration } from './kubelet-metrics.js';
+import { podRefusal } from './admission.js';
+import { runPreStop } from './pre-stop.js';
 import { nowTime, type Container, type Pod } from './types.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
 import { propagationRefusal } from '../runtime/mount-propagation.js';
 import { createPodUserNs, shiftOwnership } from '../runtime/userns.js';
-import { userNsVolumeRefusal, type UserNsRanges } from '../security/userns-ranges.js';
+import type { UserNsRanges } from '../security/userns-ranges.js';
 
 export interface WorkerDeps {
   nodeName: string;
@@ -72,7 +76,6 @@ export interface WorkerDeps {
   userNsRanges?: UserNsRanges;
 }
 
-const MAX_BACKOFF_MS = 300_000;
 const SANDBOX_RETRY_MIN_MS = 250;
 const SANDBOX_RETRY_MAX_MS = 2000;
 
@@ -178,6 +181,11 @@ export class PodWorker {
     this.scheduleVolumeRefresh();
   }
 
+  /** At an instant the planner chose: the actions before may have taken a while (an image pull). */
+  private wakeAt(at: number) {
+    this.wakeIn(Math.max(0, at - Date.now()));
+  }
+
   private wakeIn(ms: number) {
     clearTimeout(this.wake);
     this.wake = setTimeout(() => this.kick(), ms);
@@ -214,51 +222,76 @@ export class PodWorker {
     }
   }
 
+  /** One sync: snapshot what is known, ask the planner (plan.ts) what to do, do it, publish the status. */
   private async sync() {
     const pod = this.pod;
-    if (pod.metadata.deletionTimestamp || this.gone) return this.terminate(!this.gone);
-    if (this.evicted) return this.syncEvicted();
-    const phase = pod.status?.phase;
-    if ((phase === 'Succeeded' || phase === 'Failed') && this.lastStatus) return;
-    this.startTime ??= nowTime();
     // Know (and re-adopt) every container first, so status stays true while the sandbox is checked.
-    for (const c of pod.spec.initContainers ?? []) this.record(c, true);
-    for (const c of pod.spec.containers) this.record(c, false);
-    if (this.admit() === false) return this.publish();
-    if (!(await this.ensureSandbox())) return this.publish();
-    const restart = pod.spec.restartPolicy ?? 'Always';
-    // Init containers, one at a time and in order.
-    let initDone = true;
-    let initFailed = false;
-    for (const c of pod.spec.initContainers ?? []) {
-      const r = this.record(c, true);
-      const cur = r.current;
-      if (cur?.state === 'exited' && cur.exitCode === 0) continue;
-      initDone = false;
-      if (cur?.state === 'running' || cur?.state === 'created') break;
-      if (cur?.state === 'exited' && restart === 'Never') {
-        initFailed = true;
-        break;
-      }
-      await this.startWithBackoff(r);
-      break;
+    // A pod that is leaving skips this: it is only stopped and cleaned up.
+    if (!pod.metadata.deletionTimestamp && !this.gone && !this.evicted) {
+      this.startTime ??= nowTime();
+      for (const c of pod.spec.initContainers ?? []) this.record(c, true);
+      for (const c of pod.spec.containers) this.record(c, false);
     }
-    if (initDone && !initFailed) {
-      for (const c of pod.spec.containers) {
-        const r = this.record(c, false);
-        const cur = r.current;
-        if (cur?.state === 'running' || cur?.state === 'created') continue;
-        if (cur?.state === 'exited') {
-          const again = restart === 'Always' || (restart === 'OnFailure' && cur.exitCode !== 0);
-          if (!again) continue;
+    const now = Date.now();
+    const actions = computePodActions(pod, this.snapshot(), now, { initialMs: this.d.restartBackoffMs, maxMs: MAX_BACKOFF_MS });
+    if (actions.length === 0) return;
+    for (const a of actions) {
+      switch (a.type) {
+        case 'terminate':
+          return this.terminate(a.graceSeconds, a.finalize);
+        case 'evict':
+          return this.syncEvicted();
+        case 'kill':
+          this.killForProbe(this.containerOf(a.container), a.probe, a.graceSeconds);
+          break;
+        case 'setUp':
+          if (this.admit() === false || !(await this.ensureSandbox())) return this.publish();
+          break;
+        case 'start': {
+          const r = this.containerOf(a.container);
+          await this.startContainer(r);
+          if (a.nextBackoffMs !== undefined) r.backoffMs = a.nextBackoffMs;
+          break;
         }
-        await this.startWithBackoff(r);
+        case 'backOff': {
+          const r = this.containerOf(a.container);
+          if (a.crashLoop) r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(a.backoffMs / 1000)}s restarting failed container=${r.spec.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` };
+          this.wakeAt(a.retryAt);
+          break;
+        }
+        case 'wake':
+          this.wakeAt(a.at);
+          break;
+        case 'failDeadline':
+          this.failDeadline(a.graceSeconds);
+          break;
       }
-    } else for (const c of pod.spec.containers) this.record(c, false);
-    this.checkDeadline();
+    }
     await this.publish();
     const st = this.lastPhase;
     if (st === 'Succeeded' || st === 'Failed') await this.releaseSandbox();
+  }
+
+  /** What the planner is given: this worker's knowledge as plain data. */
+  private snapshot(): PodState {
+    const initContainers: Record<string, ContainerSnapshot> = {};
+    const containers: Record<string, ContainerSnapshot> = {};
+    for (const r of this.records.values()) {
+      (r.init ? initContainers : containers)[r.spec.name] = { state: r.current?.state, exitCode: r.current?.exitCode, backoffMs: r.backoffMs, backoffUntil: r.backoffUntil, probeFailure: r.probeFailure };
+    }
+    return {
+      gone: this.gone,
+      evicted: this.evicted && { done: !!this.evicted.done },
+      published: this.lastStatus !== '',
+      startTime: this.startTime ? Date.parse(this.startTime) : undefined,
+      deadlineExceeded: this.deadlineExceeded,
+      initContainers,
+      containers,
+    };
+  }
+
+  private containerOf(c: ContainerRef): ContainerRecord {
+    return this.records.get(`${c.init ? 'init' : 'app'}/${c.name}`)!;
   }
 
   /**
@@ -268,7 +301,7 @@ export class PodWorker {
    */
   evict(message: string, maxGraceSeconds = 0) {
     if (this.evicted || this.terminating || this.finished) return;
-    this.evicted = { message, graceSeconds: Math.min(this.grace(), maxGraceSeconds) };
+    this.evicted = { message, graceSeconds: Math.min(gracePeriodSeconds(this.pod), maxGraceSeconds) };
     this.log.warn('evicting pod', { message });
     this.event('Warning', 'Evicted', message);
     this.kick();
@@ -320,45 +353,22 @@ export class PodWorker {
     this.evicted!.done = true;
   }
 
-  private checkDeadline() {
-    const ads = this.pod.spec.activeDeadlineSeconds;
-    if (ads === undefined || !this.startTime) return;
-    const left = Date.parse(this.startTime) + ads * 1000 - Date.now();
-    if (left > 0) return this.wakeIn(Math.min(left + 50, 2 ** 31 - 1));
-    if (this.deadlineExceeded) return;
+  /** The pod ran past its activeDeadlineSeconds: it fails, and what runs is stopped. */
+  private failDeadline(graceSeconds: number) {
     this.deadlineExceeded = true;
     this.event('Normal', 'DeadlineExceeded', `Pod was active on the node longer than the specified deadline`);
-    for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, this.grace());
+    for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, graceSeconds);
   }
 
-  /**
-   * The kubelet's admission of a pod to this node: a pod it must refuse (a forbidden sysctl, an AppArmor profile without AppArmor) fails at
-   * once with the kubelet's reason and nothing is set up for it. False when refused.
-   */
+  /** The node's admission (admission.ts): a refused pod fails at once and nothing is set up for it. False when refused. */
   private admit(): boolean {
     if (this.rejected) return false;
     if (this.sandbox) return true;
-    const forbidden = forbiddenSysctl(this.pod.spec.securityContext?.sysctls ?? [], this.pod.spec);
-    if (forbidden) {
-      this.rejected = { reason: 'SysctlForbidden', message: `Pod was rejected: ${forbidden}` };
-      this.event('Warning', 'SysctlForbidden', forbidden);
-      return false;
-    }
-    // hostUsers: false: only volumes the agent makes itself can be shifted to the pod's range; any
-    // other would be unusable (or, shifted, changed for everyone else), so the pod is refused.
-    const userNsVolume = this.pod.spec.hostUsers === false ? userNsVolumeRefusal(this.pod.spec.volumes ?? []) : undefined;
-    if (userNsVolume) {
-      this.rejected = { reason: 'UserNamespaceVolume', message: `Pod was rejected: ${userNsVolume}` };
-      this.event('Warning', 'UserNamespaceVolume', userNsVolume);
-      return false;
-    }
-    const appArmor = appArmorRefusal(this.pod, hostAppArmorEnabled());
-    if (appArmor) {
-      this.rejected = { reason: 'AppArmor', message: `Pod was rejected: ${appArmor}` };
-      this.event('Warning', 'AppArmor', appArmor);
-      return false;
-    }
-    return true;
+    const refusal = podRefusal(this.pod, hostAppArmorEnabled());
+    if (!refusal) return true;
+    this.rejected = { reason: refusal.reason, message: `Pod was rejected: ${refusal.detail}` };
+    this.event('Warning', refusal.reason, refusal.detail);
+    return false;
   }
 
   /** Network namespace, pod IP, shared namespaces, /etc files and volumes; false while they cannot be made. */
@@ -448,21 +458,6 @@ export class PodWorker {
     const range = pod.spec.hostUsers === false ? this.d.userNsRanges?.allocate(this.uid) : undefined;
     if (range) for (const v of volumes.values()) await shiftOwnership(v.path, range);
     this.volumes = volumes;
-  }
-
-  private async startWithBackoff(r: ContainerRecord) {
-    const now = Date.now();
-    if (r.backoffUntil > now) {
-      if (r.current?.state === 'exited') r.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(r.backoffMs / 1000)}s restarting failed container=${r.spec.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})` };
-      this.wakeIn(r.backoffUntil - now + 10);
-      return;
-    }
-    // The kubelet restarts a container at once after its first exit, then backs off 10s, 20s, ... 5m.
-    const everRan = !!r.current;
-    await this.startContainer(r);
-    if (everRan) {
-      r.backoffMs = r.backoffMs ? Math.min(r.backoffMs * 2, MAX_BACKOFF_MS) : this.d.restartBackoffMs;
-    }
   }
 
   private async ensureImage(r: ContainerRecord): Promise<ImageInfo | undefined> {
@@ -589,6 +584,7 @@ export class PodWorker {
     r.restartCount = next;
     r.current = info;
     r.waiting = undefined;
+    r.probeFailure = undefined;
     r.ready = false;
     r.started = false;
     r.termMessagePath = termLog;
@@ -629,16 +625,19 @@ export class PodWorker {
     r.probes = [];
     r.ready = false;
     r.current = info;
-    if (info.exitCode !== 0 && !this.pod.metadata.deletionTimestamp && !this.terminating) {
-      const restart = this.pod.spec.restartPolicy ?? 'Always';
-      if (restart !== 'Never' && r.backoffMs) {
-        r.backoffUntil = Date.now() + r.backoffMs;
-        this.event('Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
-      }
-    } else if ((this.pod.spec.restartPolicy ?? 'Always') === 'Always' && r.backoffMs) {
-      r.backoffUntil = Date.now() + r.backoffMs;
-    }
+    const stopping = !!this.pod.metadata.deletionTimestamp || !!this.terminating;
+    const { backoffUntil, crash } = exitBackoff(this.pod, { exitCode: info.exitCode, backoffMs: r.backoffMs }, stopping, Date.now());
+    if (backoffUntil !== undefined) r.backoffUntil = backoffUntil;
+    if (crash) this.event('Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
     this.kick();
+  }
+
+  /** A liveness or startup probe failed: the container is stopped, and restarted per restartPolicy when it has exited. */
+  private killForProbe(r: ContainerRecord, probe: 'liveness' | 'startup', graceSeconds: number) {
+    r.probeFailure = undefined;
+    if (r.current?.state !== 'running') return;
+    this.event('Normal', 'Killing', `Container ${r.spec.name} failed ${probe} probe, will be restarted`);
+    void this.d.runtime.stop(r.current.id, graceSeconds);
   }
 
   private startProbes(r: ContainerRecord) {
@@ -671,10 +670,8 @@ export class PodWorker {
             r.ready = !c.readinessProbe;
             for (const p of r.probes) if (p.kind !== 'startup') p.start(Date.now());
           }
-          if (!ok && kind !== 'readiness') {
-            this.event('Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`);
-            void this.d.runtime.stop(id, probe.terminationGracePeriodSeconds ?? this.grace());
-          }
+          // The planner restarts it (a kill action) at the sync this kick starts.
+          if (!ok && kind !== 'readiness' && r.current?.id === id) r.probeFailure = kind;
           this.kick();
         },
         (res) => this.event('Warning', 'Unhealthy', `${kind[0].toUpperCase()}${kind.slice(1)} probe failed: ${res.message}`),
@@ -684,10 +681,6 @@ export class PodWorker {
     if (c.livenessProbe) r.probes.push(mk('liveness', c.livenessProbe));
     if (c.readinessProbe) r.probes.push(mk('readiness', c.readinessProbe));
     for (const p of r.probes) if (p.kind === 'startup' || !c.startupProbe) p.start(startedAt);
-  }
-
-  private grace(): number {
-    return this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
   }
 
   private async publish() {
@@ -728,9 +721,8 @@ export class PodWorker {
   }
 
   /** The pod is being deleted (or is gone from the API): stop gracefully, clean up, then let the API remove it. */
-  private terminate(finalize: boolean): Promise<void> {
+  private terminate(grace: number, finalize: boolean): Promise<void> {
     this.terminating ??= (async () => {
-      const grace = this.gone ? 0 : this.grace();
       this.log.info('stopping pod', { gracePeriodSeconds: grace });
       const deadline = Date.now() + grace * 1000;
       await Promise.all(
@@ -755,24 +747,9 @@ export class PodWorker {
   }
 
   private async preStop(r: ContainerRecord, deadline: number) {
-    const hook = r.spec.lifecycle?.preStop;
-    if (!hook || !r.current) return;
-    const left = deadline - Date.now();
-    if (left <= 0) return;
+    if (!r.current) return;
     try {
-      if (hook.exec?.command) {
-        const s = await this.d.runtime.exec(r.current.id, hook.exec.command, { tty: false, stdin: false });
-        s.stdout.resume();
-        s.stderr?.resume();
-        const t = setTimeout(() => s.kill(), left);
-        await s.exited;
-        clearTimeout(t);
-      } else if (hook.sleep) {
-        await new Promise((res) => setTimeout(res, Math.min(left, hook.sleep!.seconds * 1000)));
-      } else if (hook.httpGet) {
-        const { runProbe } = await import('../probes/prober.js');
-        await runProbe({ httpGet: hook.httpGet, timeoutSeconds: Math.ceil(left / 1000) }, { podIP: this.podIP, container: r.spec, exec: async () => ({ exitCode: 1, output: '' }) });
-      }
+      await runPreStop(this.d.runtime, r.current.id, r.spec, this.podIP, deadline);
     } catch (e) {
       this.event('Warning', 'FailedPreStopHook', `PreStop hook for container ${r.spec.name} failed: ${(e as Error).message}`);
     }

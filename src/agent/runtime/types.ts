@@ -148,6 +148,7 @@ export interface RuntimeCapabilities {
   oomScoreAdj: boolean;
 }
 
+/** A ContainerInfo a runtime hands out is the container's live record: its later states (running, exited) show in the same object. */
 export interface Runtime {
   /** For logs and the node's reported runtime; decide behaviour by capabilities. */
   readonly name: 'runc' | 'process';
