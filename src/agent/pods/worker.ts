@@ -6,7 +6,7 @@
 // observes. A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL),
 // cleaned up (containers, mounts, cgroups, network namespace) and then removed from the API.
 
-import { logFailure } from '../../util/best-effort.js';
+import { ifMissing, ignoreError, logFailure } from '../../util/best-effort.js';
 import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
@@ -387,11 +387,13 @@ export class PodWorker {
         // manager mounts them before the sandbox: a claim's stage and publish no longer wait for CNI.
         // Not when a downward API file needs the pod's IP, which the network setup gives.
         early = !this.volumes && !volumesNeedPodIP(pod) ? this.mountVolumes() : undefined;
-        early?.catch(() => undefined);
+        // Awaited below, after the sandbox: until then a rejection must not count as unhandled.
+        early?.catch(ignoreError('volume mounting started early fails the sync when awaited'));
         try {
           await this.createSandbox(pod);
         } catch (e) {
-          await early?.catch(() => undefined);
+          // The sandbox's failure is the one reported; the mounts' (if any) comes again on the retry.
+          await early?.catch(ignoreError('the sandbox failed first: its error is the one reported'));
           throw e;
         }
         await early;
@@ -765,7 +767,7 @@ export class PodWorker {
     await this.d.network.teardown(this.uid).catch(logFailure(this.log, 'tearing down the pod network'));
     if (this.sandbox) await this.d.runtime.removeSandbox(this.sandbox).catch(logFailure(this.log, 'removing the pod sandbox'));
     // No sandbox in memory (an orphan after a restart): the default paths, which may well not exist.
-    else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(() => undefined);
+    else await this.d.runtime.removeSandbox({ podUid: this.uid, dir: this.dir, utsPath: join(this.dir, 'ns', 'uts'), ipcPath: join(this.dir, 'ns', 'ipc') }).catch(ifMissing);
     await cleanupVolumes(this.dir, this.d.csiVolumes, opts).catch(logFailure(this.log, 'removing the pod volumes'));
     // Its user namespace is gone with the sandbox: the range may go to another pod.
     this.d.userNsRanges?.release(this.uid);
