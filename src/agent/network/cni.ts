@@ -130,7 +130,7 @@ export class CniNetwork {
   /** Releases the pod's IP and removes its namespace; safe to call twice. */
   async teardown(podUid: string) {
     const name = netnsName(podUid);
-    if (this.podCIDR) await this.invoke('bridge', 'DEL', podUid, 'eth0', this.bridgeConfig()).catch((e) => this.opts.log.debug('CNI DEL failed', { pod: podUid, err: e }));
+    if (this.podCIDR) await this.invoke('bridge', 'DEL', podUid, 'eth0', this.bridgeConfig()).catch(logFailureOnce(this.opts.log, 'CNI DEL of a pod network (its address may stay allocated)', { pod: podUid }));
     if (existsSync(`/var/run/netns/${name}`)) await run('ip', ['netns', 'delete', name]).catch(logFailureOnce(this.opts.log, 'deleting the network namespace of a pod', { pod: podUid }));
   }
 
