@@ -135,6 +135,18 @@ test('when an instance exits: the back-off its restart waits, and whether it is 
   }
 });
 
+test('a container that ran twice the longest back-off (10 min) restarts at once and its back-off starts over, as the kubelet', () => {
+  const crash = (ranMs: number, restartPolicy: PodSpec['restartPolicy'] = 'Always') => exitBackoff(pod({ restartPolicy }), { exitCode: 1, backoffMs: 160_000, startedAt: NOW - ranMs }, false, NOW);
+  assert.deepEqual(crash(600_000), { crash: false, resetBackoff: true });
+  assert.deepEqual(crash(599_000), { backoffUntil: NOW + 160_000, crash: true });
+  assert.deepEqual(crash(3_600_000, 'OnFailure'), { crash: false, resetBackoff: true });
+  // Forgotten back-off: the next start is a first restart again, with the initial back-off after it.
+  assert.deepEqual(
+    computePodActions(pod({}), state({ containers: { app: exited(1, { backoffMs: 0, backoffUntil: 0 }) } }), NOW).filter((a) => a.type === 'start'),
+    [{ type: 'start', container: { name: 'app', init: false }, nextBackoffMs: DEFAULT_BACKOFF.initialMs }],
+  );
+});
+
 test('a failed liveness or startup probe restarts the container with the probe’s grace period, else the pod’s', () => {
   const spec = {
     terminationGracePeriodSeconds: 20,

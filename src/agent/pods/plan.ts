@@ -159,8 +159,12 @@ function activeDeadline(pod: Pod, state: PodState, now: number): PodAction | und
  * When a container's instance exits: until when its restart backs off, and whether that is a
  * crash to report (BackOff event). Only once it was restarted before (backoffMs set): the first
  * restart is immediate. A crash under Never, or an exit while the pod is stopping, sets none.
+ * As the kubelet's back-off, an entry not extended for twice the longest back-off expires: a
+ * container that ran that long (10 minutes) restarts at once and its back-off starts over
+ * (resetBackoff: the worker forgets its back-off, so the next start sets the initial one).
  */
-export function exitBackoff(pod: Pod, exit: { exitCode?: number; backoffMs: number }, stopping: boolean, now: number): { backoffUntil?: number; crash: boolean } {
+export function exitBackoff(pod: Pod, exit: { exitCode?: number; backoffMs: number; startedAt?: number }, stopping: boolean, now: number, maxMs = MAX_BACKOFF_MS): { backoffUntil?: number; crash: boolean; resetBackoff?: true } {
+  if (exit.startedAt !== undefined && now - exit.startedAt >= 2 * maxMs) return { crash: false, resetBackoff: true };
   const restart = restartPolicy(pod);
   if (exit.exitCode !== 0 && !stopping) {
     if (restart !== 'Never' && exit.backoffMs) return { backoffUntil: now + exit.backoffMs, crash: true };

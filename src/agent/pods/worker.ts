@@ -628,8 +628,10 @@ export class PodWorker {
     r.ready = false;
     r.current = info;
     const stopping = !!this.pod.metadata.deletionTimestamp || !!this.terminating;
-    const { backoffUntil, crash } = exitBackoff(this.pod, { exitCode: info.exitCode, backoffMs: r.backoffMs }, stopping, Date.now());
+    const startedAt = info.startedAt ? Date.parse(info.startedAt) : undefined;
+    const { backoffUntil, crash, resetBackoff } = exitBackoff(this.pod, { exitCode: info.exitCode, backoffMs: r.backoffMs, startedAt: Number.isNaN(startedAt) ? undefined : startedAt }, stopping, Date.now());
     if (backoffUntil !== undefined) r.backoffUntil = backoffUntil;
+    if (resetBackoff) r.backoffMs = 0;
     if (crash) this.event('Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
     this.kick();
   }
