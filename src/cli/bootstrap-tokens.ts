@@ -40,7 +40,13 @@ export async function ensureTokenSecret(client: RestClient, t: TokenSpec): Promi
     if (data && data.secret === t.secret && data.authentication && !data.expiration) return;
     await client.delete(R.secrets, BOOTSTRAP_TOKEN_NAMESPACE, secretNameOf(t.id)).catch(ignoreError('gone already, or the next create fails on its own'));
   }
+  // Three rounds of "exists, but not this token" and the delete not taking: something else keeps
+  // writing that Secret. Say so instead of going on as if the token worked.
+  throw new TokenSecretContendedError(`the bootstrap token Secret ${BOOTSTRAP_TOKEN_NAMESPACE}/${secretNameOf(t.id)} could not be made to hold this token: another writer keeps changing it`);
 }
+
+/** ensureTokenSecret gave up: the Secret exists, holds another token, and keeps coming back. */
+export class TokenSecretContendedError extends Error {}
 
 export interface TokenRow {
   id: string;

@@ -310,10 +310,14 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
   // DATA/node-token's bootstrap token, as a Secret the API server authenticates it by (a new store
   // gets it again). It never expires: `gifee token create --ttl` makes expiring ones.
   {
-    const [{ RestClient }, { ensureTokenSecret }] = await Promise.all([import('../client/rest.js'), import('./bootstrap-tokens.js')]);
+    const [{ RestClient }, { ensureTokenSecret, TokenSecretContendedError }] = await Promise.all([import('../client/rest.js'), import('./bootstrap-tokens.js')]);
     const admin = new RestClient({ server: serverUrl, ca: pki.trust, cert: pki.admin.cert, key: pki.admin.key, userAgent: 'gifee-server' });
     try {
       await ensureTokenSecret(admin, { id: joinToken.id, secret: joinToken.secret, description: 'the join token in DATA/node-token (made by gifee server)' });
+    } catch (e) {
+      if (!(e instanceof TokenSecretContendedError)) throw e;
+      // The server still serves; only joining with DATA/node-token is refused until this is fixed.
+      log.warn('the join token in DATA/node-token is not usable: agents joining with it will be refused (restart the server, or make a token with `gifee token create`)', { err: e instanceof Error ? e.message : String(e) });
     } finally {
       admin.close();
     }
