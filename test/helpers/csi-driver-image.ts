@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, readdir, readFile, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './cluster.js';
 import { testImagesDir, writeOciLayout } from './images.js';
@@ -57,6 +57,20 @@ async function copyInto(root: string, hostPath: string, imagePath = hostPath) {
   await chmod(join(root, imagePath), (await stat(hostPath)).mode & 0o7777);
 }
 
+/** The compiled modules `entries` import, themselves included, following relative specifiers (static
+ *  and literal dynamic imports): what the image must hold for them to start. */
+async function importClosure(entries: string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const src = await readFile(file, 'utf8');
+    for (const m of src.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) await visit(join(dirname(file), m[1]));
+  };
+  for (const e of entries) await visit(e);
+  return [...seen];
+}
+
 /** The image's files, in inputs order; returns the key over their contents (what the cache is named by). */
 async function inputs(): Promise<{ node: string; libs: string[]; appFiles: [string, string][]; packages: string[]; nodeModules: string; key: string }> {
   const node = await realpath(process.execPath);
@@ -64,12 +78,12 @@ async function inputs(): Promise<{ node: string; libs: string[]; appFiles: [stri
   const dist = join(repoRoot, 'dist');
   const csiJs = (await readdir(join(dist, 'src', 'csi'))).filter((f) => f.endsWith('.js') && !f.endsWith('.test.js'));
   const protos = (await readdir(join(repoRoot, 'src', 'csi', 'proto'))).filter((f) => f.endsWith('.proto'));
-  const appFiles: [string, string][] = [
-    ...csiJs.map((f): [string, string] => [join(dist, 'src', 'csi', f), `/app/dist/src/csi/${f}`]),
-    ...protos.map((f): [string, string] => [join(repoRoot, 'src', 'csi', 'proto', f), `/app/src/csi/proto/${f}`]),
-    [join(dist, 'test', 'helpers', 'csi-hostpath-driver.js'), DRIVER_SCRIPT],
-    [join(dist, 'test', 'helpers', 'csi-node-registrar.js'), REGISTRAR_SCRIPT],
-  ];
+  // The CSI transport, and every module the two commands import (the transport logs through
+  // src/util: an image without those files crashed at start with ERR_MODULE_NOT_FOUND).
+  const scripts = [join(dist, 'test', 'helpers', 'csi-hostpath-driver.js'), join(dist, 'test', 'helpers', 'csi-node-registrar.js')];
+  const modules = new Set([...csiJs.map((f) => join(dist, 'src', 'csi', f)), ...(await importClosure(scripts))]);
+  const appFiles: [string, string][] = [...modules].sort().map((f): [string, string] => [f, `/app/dist/${relative(dist, f)}`]);
+  appFiles.push(...protos.map((f): [string, string] => [join(repoRoot, 'src', 'csi', 'proto', f), `/app/src/csi/proto/${f}`]));
   const nodeModules = await realpath(join(repoRoot, 'node_modules'));
   const packages = await packageClosure(nodeModules, NPM_ROOTS);
   const h = createHash('sha256');
