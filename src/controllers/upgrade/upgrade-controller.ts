@@ -6,7 +6,9 @@
 // the build it ran before and the Upgrade halts with a condition saying why. With spec.drain.timeout,
 // a drain that has not finished in time (a PodDisruptionBudget that allows no disruption) stops: the
 // node is uncordoned as it was, the Upgrade halts (reason DrainTimeout, naming the pods still there
-// and why) and a Warning Event says so. Level-triggered: the whole state lives in the Upgrade's
+// and why) and a Warning Event says so. A halt winds the other nodes in flight down (planNext): drains
+// stop and their nodes are uncordoned (Cancelled), switched nodes finish while the Upgrade is
+// Halting, then it is Halted. Level-triggered: the whole state lives in the Upgrade's
 // status and the Nodes, so a restarted (or newly elected) controller carries on where the last one
 // stopped.
 
@@ -120,6 +122,8 @@ export class UpgradeController extends Controller {
     for (const p of status.nodes) {
       const n = facts.get(p.name);
       if (!n || !IN_FLIGHT_STATES.has(p.state)) continue;
+      // After a halt no drain goes on (cancelled below); switched nodes still finish.
+      if (p.state === 'Draining' && status.nodes.some((x) => x.state === 'Failed')) continue;
       await this.advance(p, n, target as { path: string; version: string }, timeoutMs, now, drain);
     }
     const plan = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
@@ -133,9 +137,14 @@ export class UpgradeController extends Controller {
       status.nodes = [...status.nodes.filter((x) => x.name !== name), entry];
       if (entry.state === 'Draining') await this.advance(entry, n, target as { path: string; version: string }, timeoutMs, now, drain);
     }
-    const after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
+    let after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
+    if (after.halted && after.cancel.length) {
+      for (const name of after.cancel) await this.cancelDrain(status.nodes.find((p) => p.name === name)!, u, after.halted);
+      after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
+    }
     if (after.halted) {
-      status.phase = 'Halted';
+      // Halting while switched nodes finish (Ready on the target or rolled back), then Halted.
+      status.phase = after.settling ? 'Halting' : 'Halted';
       setCondition('Halted', after.haltedReason ?? 'NodeUpgradeFailed', after.halted);
     } else if (after.complete) {
       status.phase = 'Complete';
@@ -146,7 +155,7 @@ export class UpgradeController extends Controller {
       else status.conditions = (status.conditions ?? []).filter((c) => c.type !== 'Waiting');
     }
     await this.save(u, status);
-    return status.phase === 'Progressing' ? { requeueAfter: this.pollMs } : undefined;
+    return status.phase === 'Progressing' || status.phase === 'Halting' ? { requeueAfter: this.pollMs } : undefined;
   }
 
   /** One step of one node's upgrade; mutates its status entry. */
@@ -206,14 +215,33 @@ export class UpgradeController extends Controller {
       keys.map((k) => `${k} (${why.get(k) ?? 'evictable now, not evicted in time'})`),
       '; ',
     );
-    // The node as it is now (the cache may not hold this upgrade's own cordon yet).
-    const fresh = await this.client.get(R.nodes, undefined, node);
-    const cordonedByUs = fresh.metadata?.annotations?.[ANN_CORDONED_BY_UPGRADE] !== undefined;
-    if (cordonedByUs) await this.patchNode(node, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: null } }, spec: { unschedulable: false } });
+    const cordonedByUs = await this.uncordonIfOurs(node);
     const message = `drain did not finish within ${u.spec?.drain?.timeout}: ${keys.length} pod(s) still on the node: ${shown}; drain stopped, node ${cordonedByUs ? 'uncordoned' : 'left cordoned as it was before the upgrade'}`;
     Object.assign(p, { state: 'Failed', reason: 'DrainTimeout', message });
     this.events.record(u, 'Warning', 'DrainTimeout', `node ${node}: ${message}`);
     this.log.warn('drain timed out; upgrade halts', { node, pods: keys.length });
+  }
+
+  /**
+   * Another node failed while this one was draining: its drain stops before any switch, and the node
+   * is uncordoned if the upgrade cordoned it, as a drain timeout leaves it. Pods already evicted stay
+   * gone (their controllers have replaced them elsewhere).
+   */
+  private async cancelDrain(p: UpgradeNodeStatus, u: Upgrade, halted: string) {
+    const cordonedByUs = await this.uncordonIfOurs(p.name);
+    const message = `upgrade halted (${halted}) while this node was draining: drain stopped, node ${cordonedByUs ? 'uncordoned' : 'left cordoned as it was before the upgrade'}, not switched`;
+    Object.assign(p, { state: 'Cancelled', message });
+    this.events.record(u, 'Normal', 'DrainCancelled', `node ${p.name}: ${message}`);
+    this.log.info('upgrade halted; drain cancelled', { node: p.name });
+  }
+
+  /** Uncordons the node if this upgrade cordoned it; true if it did. */
+  private async uncordonIfOurs(node: string): Promise<boolean> {
+    // The node as it is now (the cache may not hold this upgrade's own cordon yet).
+    const fresh = await this.client.get(R.nodes, undefined, node);
+    const cordonedByUs = fresh.metadata?.annotations?.[ANN_CORDONED_BY_UPGRADE] !== undefined;
+    if (cordonedByUs) await this.patchNode(node, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: null } }, spec: { unschedulable: false } });
+    return cordonedByUs;
   }
 
   private patchNode(name: string, patch: unknown) {

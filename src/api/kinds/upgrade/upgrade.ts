@@ -21,7 +21,7 @@ export const MAX_READY_TIMEOUT_SECONDS = 3600;
 
 export interface UpgradeNodeStatus {
   name: string;
-  /** Pending, Draining, Switching, Done, RollingBack, Failed. */
+  /** Pending, Draining, Switching, Done, RollingBack, Failed, Cancelled (its drain stopped by a halt). */
   state: string;
   fromPath?: string;
   fromVersion?: string;
@@ -44,7 +44,7 @@ export interface Upgrade extends KObject {
     drain?: { timeout?: string };
   };
   status?: {
-    /** Progressing, Complete, Halted. */
+    /** Progressing, Complete, Halting (a node failed; nodes already switched still finishing), Halted. */
     phase?: string;
     nodes?: UpgradeNodeStatus[];
     conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
@@ -113,7 +113,7 @@ export const upgrade: KindDef = {
     ),
     status: object(
       {
-        phase: str('Progressing, Complete or Halted.'),
+        phase: str('Progressing, Complete, Halting (a node failed; nodes already switched still finishing) or Halted.'),
         nodes: listOf(object({ name: str(), state: str(), fromPath: str(), fromVersion: str(), startedAt: time(), switchedAt: time(), readyAt: time(), reason: str(), message: str() }, "One node's progress."), "Each node's progress."),
         conditions: conditionsOf(condition),
       },
