@@ -1,7 +1,8 @@
 // The agent's side of an upgrade (docs/upgrades.md). At start it refuses servers the skew policy
 // forbids (an agent a minor version newer, or more than two minors older). While running it
 // publishes the build it runs from on its Node and watches its Node for the upgrade controller's
-// target build: a valid target (a gifee build whose package.json declares the expected version)
+// target build: a valid target (a gifee build whose package.json declares the expected version; an
+// image target is pulled and unpacked into the data dir first, src/agent/upgrade/image-build.ts)
 // makes the agent stop (containers keep running under runc and are re-adopted) and run the target
 // as a child process with the same arguments. Node cannot exec in place, so this process stays as
 // a thin parent: it forwards SIGTERM/SIGINT and exits with the child. A child that exits on its own
@@ -13,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KObject } from '../api/kind.js';
 import { readGifeeBuild } from '../api/gifee-build.js';
-import { ANN_AGENT_BUILD, ANN_TARGET_BUILD, ANN_TARGET_VERSION } from '../api/kinds/upgrade/index.js';
+import { ANN_AGENT_BUILD, ANN_TARGET_BUILD, ANN_TARGET_IMAGE, ANN_TARGET_VERSION } from '../api/kinds/upgrade/index.js';
 import { GIFEE_VERSION } from '../api/version.js';
 import { agentSkewProblem, gifeeVersionOfKubelet } from '../api/version-skew.js';
 import { informerScope } from '../client/informer-factory.js';
@@ -46,8 +47,14 @@ export interface UpgradeWatch {
   stop(): void;
 }
 
-/** Publishes this agent's build on its Node and watches the Node for a target build. */
-export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; log: Logger; refused: ReadonlySet<string> }): UpgradeWatch {
+/** How soon an image target that could not be pulled or unpacked is tried again. */
+const IMAGE_RETRY_MS = 30_000;
+
+/**
+ * Publishes this agent's build on its Node and watches the Node for a target build: a directory, or
+ * an image that imageBuild turns into one (pulled and unpacked into the data dir).
+ */
+export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; log: Logger; refused: ReadonlySet<string>; imageBuild?: (ref: string) => Promise<string> }): UpgradeWatch {
   const scope = informerScope({ client: o.client, log: o.log }, 'agent-upgrade');
   const nodes = scope.informer(R.nodes, { query: { fieldSelector: `metadata.name=${o.nodeName}` } });
   let published = false;
@@ -55,6 +62,48 @@ export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; lo
   const target = new Promise<{ path: string; version: string }>((r) => (resolveTarget = r));
   let asked = false;
   let lastRefusal = '';
+  const refuse = (why: string) => {
+    // Said once per target, not at every node update: the controller's timeout rolls it back.
+    if (why !== lastRefusal) o.log.error('not switching to the target build', { err: why });
+    lastRefusal = why;
+  };
+  const consider = (path: string, version: string | undefined) => {
+    if (asked || path === OWN_BUILD || o.refused.has(path)) return;
+    try {
+      const build = readGifeeBuild(path);
+      if (build.version !== version) throw new Error(`${path} holds gifee ${build.version}, not the ${version} the upgrade asks for`);
+      asked = true;
+      resolveTarget(build);
+    } catch (e) {
+      refuse(`${path}: ${(e as Error).message}`);
+    }
+  };
+  // An image target becomes a build directory once pulled and unpacked (imageBuild); one at a time,
+  // a failure retried after IMAGE_RETRY_MS, a result remembered (a switched agent finds its own build).
+  const imagePaths = new Map<string, string>();
+  let pulling = false;
+  let lastImageFailure = 0;
+  const considerImage = (ref: string, version: string | undefined) => {
+    const known = imagePaths.get(ref);
+    if (known) return consider(known, version);
+    if (!o.imageBuild) return refuse(`${ref}: this agent cannot run an image target`);
+    if (asked || pulling || Date.now() - lastImageFailure < IMAGE_RETRY_MS) return;
+    pulling = true;
+    o.imageBuild(ref).then(
+      (path) => {
+        pulling = false;
+        imagePaths.set(ref, path);
+        // The Node as it is now: the target may have changed (a rollback) while the image was pulled.
+        const latest = nodes.list()[0];
+        if (latest) seen(latest);
+      },
+      (e: Error) => {
+        pulling = false;
+        lastImageFailure = Date.now();
+        refuse(`${ref}: ${e.message}`);
+      },
+    );
+  };
   const seen = (n: KObject) => {
     const ann = n.metadata?.annotations ?? {};
     if (!published && ann[ANN_AGENT_BUILD] !== OWN_BUILD) {
@@ -64,19 +113,11 @@ export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; lo
         o.log.warn('cannot publish this agent build on its node', { err: e.message });
       });
     }
+    if (asked) return;
+    const image = ann[ANN_TARGET_IMAGE];
+    if (image) return considerImage(image, ann[ANN_TARGET_VERSION]);
     const path = ann[ANN_TARGET_BUILD];
-    if (asked || !path || path === OWN_BUILD || o.refused.has(path)) return;
-    try {
-      const build = readGifeeBuild(path);
-      if (build.version !== ann[ANN_TARGET_VERSION]) throw new Error(`${path} holds gifee ${build.version}, not the ${ann[ANN_TARGET_VERSION]} the upgrade asks for`);
-      asked = true;
-      resolveTarget(build);
-    } catch (e) {
-      // Said once per target, not at every node update: the controller's timeout rolls it back.
-      const why = `${path}: ${(e as Error).message}`;
-      if (why !== lastRefusal) o.log.error('not switching to the target build', { err: why });
-      lastRefusal = why;
-    }
+    if (path) consider(path, ann[ANN_TARGET_VERSION]);
   };
   nodes.addHandlers({ onAdd: seen, onUpdate: (_, n) => seen(n) });
   scope.start();

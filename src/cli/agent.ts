@@ -188,6 +188,8 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   const { checkDataDirVersion, stampDataDir } = await import('./data-dir-version.js');
   const { GIFEE_VERSION } = await import('../api/version.js');
   const up = await import('./agent-upgrade.js');
+  const { imageBuildPath } = await import('../agent/upgrade/image-build.js');
+  const { createImageStore } = await import('../agent/images/store.js');
   // A rollback: the build this one was switched to has stamped the data dir; this one was asked back.
   const switchedFrom = process.env[up.SWITCHED_FROM_ENV];
   const { readDataDirStamp } = await import('./data-dir-version.js');
@@ -355,7 +357,8 @@ export async function runJoinedAgent(o: JoinOptions): Promise<void> {
   renewIfSignerChanged();
   caRefresher.start();
   const refused = new Set(o.refusedBuilds ?? []);
-  const upgrade = up.watchUpgradeTarget({ client, nodeName, log, refused });
+  const imageBuild = (ref: string) => imageBuildPath({ images: createImageStore({ dataDir: o.dataDir, log: log.child({ part: 'upgrade-image' }) }), ref, dataDir: o.dataDir, log });
+  const upgrade = up.watchUpgradeTarget({ client, nodeName, log, refused, imageBuild });
   const switchTo = await new Promise<{ path: string; version: string } | undefined>((resolve) => {
     const stop = async (why: Record<string, string>, target?: { path: string; version: string }) => {
       process.off('SIGINT', onInt);

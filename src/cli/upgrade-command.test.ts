@@ -19,7 +19,16 @@ function fakeBuild(version: string): string {
 test('gifee upgrade plan: hostile --to and --concurrency refused with the reason; a good plan is an Upgrade the API accepts', () => {
   const dir = fakeBuild('0.1.1');
   try {
-    assert.throws(() => planSettingsOf({}), /--to PATH is required/);
+    assert.throws(() => planSettingsOf({}), /--to PATH \(an absolute directory holding a built gifee\) or --to-image REF is required/);
+    assert.throws(() => planSettingsOf({ to: dir, 'to-image': 'r/g:1' }), /name the build twice/);
+    assert.throws(() => planSettingsOf({ to: dir, version: '0.1.1' }), /--version goes with --to-image/);
+    assert.throws(() => planSettingsOf({ 'to-image': 'r.local/gifee:0.2.0' }), /--to-image needs --version V/);
+    assert.throws(() => planSettingsOf({ 'to-image': 'r.local/gifee:0.2.0', version: 'latest' }), /--version latest: must be a gifee version/);
+    assert.throws(() => planSettingsOf({ 'to-image': 'Bad Ref!', version: '0.2.0' }), /--to-image Bad Ref!: /);
+    const img = planSettingsOf({ 'to-image': '127.0.0.1:5000/gifee:0.2.0', version: '0.2.0' });
+    assert.deepEqual(img, { image: '127.0.0.1:5000/gifee:0.2.0', version: '0.2.0', concurrency: 1, readyTimeoutSeconds: 180, name: 'upgrade-0.2.0' });
+    assert.deepEqual(upgradeObject(img).spec?.target, { image: '127.0.0.1:5000/gifee:0.2.0', version: '0.2.0' });
+    assert.deepEqual(upgrade.validate!(upgradeObject(img)), []);
     assert.throws(() => planSettingsOf({ to: 'gifee-0.1.1' }), /must be absolute/);
     assert.throws(() => planSettingsOf({ to: `${dir}/../${dir.split('/').pop()}` }), /"\." or "\.\." segments/);
     assert.throws(() => planSettingsOf({ to: '/etc' }), /no package.json/);
@@ -61,6 +70,21 @@ test('the Upgrade kind refuses what plan refuses (for clients that skip the CLI)
       ['spec.target.version', 'FieldValueRequired'],
     ],
   );
+  const target = (t: unknown) => upgrade.validate!({ metadata: { name: 'u' }, spec: { target: t } } as never).map((e) => [e.field, e.reason, e.message]);
+  assert.deepEqual(target({ path: '/opt/g', image: 'r.local/g:1', version: '0.1.1' }), [['spec.target.image', 'FieldValueInvalid', 'Invalid value: "r.local/g:1": may not be set together with spec.target.path: name the build by one of them']]);
+  for (const [bad, why] of [
+    ['', 'must be an image reference such as registry.local/gifee:0.2.0'],
+    [7, 'must be an image reference such as registry.local/gifee:0.2.0'],
+    ['r.local/g:1 extra', 'must not contain whitespace or control characters'],
+    ['r.local/g:\u0000', 'must not contain whitespace or control characters'],
+    [`r.local/${'g'.repeat(600)}`, 'must be at most 512 characters'],
+  ] as const) {
+    const got = target({ image: bad, version: '0.1.1' });
+    assert.equal(got.length, 1, String(bad));
+    assert.equal(got[0]![0], 'spec.target.image');
+    assert.match(got[0]![2] as string, new RegExp(`${why}$`), String(bad));
+  }
+  assert.deepEqual(target({ image: 'r.local/gifee@sha256:' + 'a'.repeat(64), version: '0.1.1' }), []);
   const a = upgradeObject({ path: '/opt/g', version: '0.1.1', concurrency: 1, readyTimeoutSeconds: 60, name: 'u' });
   const b = upgradeObject({ path: '/opt/g', version: '0.1.1', concurrency: 2, readyTimeoutSeconds: 60, name: 'u' });
   assert.deepEqual(

@@ -5,6 +5,8 @@
 
 import { parseArgs } from 'node:util';
 import { readGifeeBuild } from '../api/gifee-build.js';
+import { parseGifeeVersion } from '../api/version-skew.js';
+import { parseReference } from '../agent/images/reference.js';
 import { goDuration } from '../api/kinds/metrics/format.js';
 import { MAX_UPGRADE_CONCURRENCY, MAX_READY_TIMEOUT_SECONDS, type Upgrade, UPGRADE_API_VERSION } from '../api/kinds/upgrade/index.js';
 import { R } from '../client/resources.js';
@@ -14,6 +16,8 @@ import { outputFormatOf } from './output-format.js';
 
 const FLAGS: FlagTable = {
   to: { type: 'string', value: 'PATH', help: 'the gifee build to upgrade to: an absolute directory holding a built gifee\n(package.json, bin/gifee.js, dist/), present at that path on every node (plan)' },
+  'to-image': { type: 'string', value: 'REF', help: 'instead of --to: an OCI image holding the gifee build under /gifee; each agent\npulls it and runs the build from its data dir; needs --version (plan)' },
+  version: { type: 'string', value: 'V', help: 'the gifee version the --to-image build declares (plan)' },
   concurrency: { type: 'string', value: 'N', help: `agent nodes upgraded at once, 1 to ${MAX_UPGRADE_CONCURRENCY}; servers go one at a time (plan)`, default: '1' },
   'ready-timeout': { type: 'string', value: 'D', help: 'how long a switched node may take to be Ready on the new version before it\nis rolled back and the upgrade halts (plan)', default: '3m' },
   'drain-timeout': {
@@ -32,7 +36,7 @@ const FLAGS: FlagTable = {
 export const UPGRADE_HELP = `gifee upgrade: roll the node agents onto another gifee build, node by node
 
 Usage:
-  gifee upgrade plan --to PATH [--concurrency N] [--drain-timeout D]
+  gifee upgrade plan --to PATH | --to-image REF --version V [--concurrency N] [--drain-timeout D]
                                                    create an Upgrade: the controller cordons, drains, switches
                                                    and waits for Ready, node by node; a node not Ready in time
                                                    is rolled back and the upgrade halts
@@ -42,7 +46,9 @@ Flags:
 ${helpOf(FLAGS)}`;
 
 export interface PlanSettings {
-  path: string;
+  /** Exactly one of path and image. */
+  path?: string;
+  image?: string;
   version: string;
   concurrency: number;
   readyTimeoutSeconds: number;
@@ -51,23 +57,45 @@ export interface PlanSettings {
   name: string;
 }
 
-/** The Upgrade `plan` creates, from its flags; refuses what the API server would, and a PATH that is no gifee build. */
-export function planSettingsOf(v: Record<string, unknown>): PlanSettings {
+/**
+ * The build --to names (read here: its version comes from its package.json) or the image --to-image
+ * names (its reference parsed with the agents' rules; the version must be given: the image is not
+ * pulled here).
+ */
+function planTargetOf(v: Record<string, unknown>): { path?: string; image?: string; version: string } {
   const to = v.to as string | undefined;
-  if (!to) throw new UsageError('gifee upgrade plan: --to PATH is required (an absolute directory holding a built gifee)');
-  let build: { path: string; version: string };
+  const image = v['to-image'] as string | undefined;
+  if (to && image) throw new UsageError('gifee upgrade plan: --to and --to-image name the build twice: give one of them');
+  if (image !== undefined) {
+    const version = v.version as string | undefined;
+    if (!version) throw new UsageError('gifee upgrade plan: --to-image needs --version V, the gifee version the image holds (it is not pulled here)');
+    if (!parseGifeeVersion(version)) throw new UsageError(`gifee upgrade plan: --version ${version}: must be a gifee version MAJOR.MINOR.PATCH`);
+    try {
+      return { image: parseReference(image).normalized, version };
+    } catch (e) {
+      throw new UsageError(`gifee upgrade plan: --to-image ${image}: ${(e as Error).message}`);
+    }
+  }
+  if (!to) throw new UsageError('gifee upgrade plan: --to PATH (an absolute directory holding a built gifee) or --to-image REF is required');
+  if (v.version !== undefined) throw new UsageError("gifee upgrade plan: --version goes with --to-image; --to's version is read from its package.json");
   try {
-    build = readGifeeBuild(to);
+    const build = readGifeeBuild(to);
+    return { path: build.path, version: build.version };
   } catch (e) {
     throw new UsageError(`gifee upgrade plan: --to ${to}: ${(e as Error).message}`);
   }
+}
+
+/** The Upgrade `plan` creates, from its flags; refuses what the API server would, and a PATH that is no gifee build. */
+export function planSettingsOf(v: Record<string, unknown>): PlanSettings {
+  const build = planTargetOf(v);
   const c = (v.concurrency as string | undefined) ?? '1';
   if (!/^\d{1,6}$/.test(c) || Number(c) < 1 || Number(c) > MAX_UPGRADE_CONCURRENCY) throw new UsageError(`gifee upgrade plan: --concurrency ${c}: must be a whole number from 1 to ${MAX_UPGRADE_CONCURRENCY}`);
   const timeoutMs = v['ready-timeout'] === undefined ? 180_000 : parseDuration(v['ready-timeout'] as string, 'ready-timeout');
   const readyTimeoutSeconds = Math.round(timeoutMs / 1000);
   if (readyTimeoutSeconds < 5 || readyTimeoutSeconds > MAX_READY_TIMEOUT_SECONDS) throw new UsageError(`gifee upgrade plan: --ready-timeout must be between 5s and ${MAX_READY_TIMEOUT_SECONDS / 60}m`);
   const name = (v.name as string | undefined) ?? `upgrade-${build.version.toLowerCase().replace(/[^a-z0-9.-]/g, '-')}`;
-  const settings: PlanSettings = { path: build.path, version: build.version, concurrency: Number(c), readyTimeoutSeconds, name };
+  const settings: PlanSettings = { ...build, concurrency: Number(c), readyTimeoutSeconds, name };
   if (v['drain-timeout'] !== undefined) {
     // Written as Go prints a duration ("1m30s"), as a metav1.Duration reads back; 0 is "no timeout".
     const ms = parseDuration(v['drain-timeout'] as string, 'drain-timeout');
@@ -77,7 +105,12 @@ export function planSettingsOf(v: Record<string, unknown>): PlanSettings {
 }
 
 export function upgradeObject(s: PlanSettings): Upgrade {
-  return { apiVersion: UPGRADE_API_VERSION, kind: 'Upgrade', metadata: { name: s.name }, spec: { target: { path: s.path, version: s.version }, concurrency: s.concurrency, readyTimeoutSeconds: s.readyTimeoutSeconds, ...(s.drainTimeout ? { drain: { timeout: s.drainTimeout } } : {}) } };
+  return {
+    apiVersion: UPGRADE_API_VERSION,
+    kind: 'Upgrade',
+    metadata: { name: s.name },
+    spec: { target: { ...(s.image ? { image: s.image } : { path: s.path }), version: s.version }, concurrency: s.concurrency, readyTimeoutSeconds: s.readyTimeoutSeconds, ...(s.drainTimeout ? { drain: { timeout: s.drainTimeout } } : {}) },
+  };
 }
 
 /** status as text: one block per Upgrade, its nodes beneath. */
@@ -86,7 +119,7 @@ export function renderStatus(items: Upgrade[]): string {
   const out: string[] = [];
   for (const u of items) {
     const halted = u.status?.conditions?.find((c) => c.type === 'Halted' || c.type === 'Waiting');
-    out.push(`${u.metadata?.name}  ${u.spec?.target?.version} (${u.spec?.target?.path})  ${u.status?.phase ?? 'Pending'}${halted ? `: ${halted.message}` : ''}`);
+    out.push(`${u.metadata?.name}  ${u.spec?.target?.version} (${u.spec?.target?.path ?? u.spec?.target?.image})  ${u.status?.phase ?? 'Pending'}${halted ? `: ${halted.message}` : ''}`);
     for (const n of u.status?.nodes ?? []) out.push(`  ${n.name}  ${n.state}${n.fromVersion ? `  from ${n.fromVersion}` : ''}${n.message ? `  ${n.message}` : ''}`);
   }
   return `${out.join('\n')}\n`;

@@ -6,7 +6,9 @@
 // the previous build and the Upgrade halts with a condition saying why. Last, a drain timeout: a pod
 // whose PodDisruptionBudget never allows an eviction (minAvailable = replicas) holds the drain past
 // spec.drain.timeout; the drain stops, the node is uncordoned and left on its build, and the
-// Upgrade halts (reason DrainTimeout, the pod and the budget named) with a Warning Event.
+// Upgrade halts (reason DrainTimeout, the pod and the budget named) with a Warning Event. Last, an
+// image target: the build in an OCI image pushed to a registry (Debian's docker-registry on
+// loopback), pulled by the agent, unpacked into its data dir and switched to.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -15,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
-import { testImages } from '../helpers/images.js';
+import { startTestRegistry, testImages, writeOciLayout } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
 
@@ -193,4 +195,36 @@ test('a drain timeout: a budget that never allows stops the drain; the node is u
   const status = await runCli(['upgrade', 'status', '--data-dir', c.dataDir]);
   assert.match(status.out, new RegExp(`held +0\\.1\\.3 .*Halted: node ${NODE} failed: drain did not finish within 3s`));
   await c.kubectl(['delete', 'deployment/held', 'pdb/held-pdb', 'upgrade/held']);
+});
+
+test('an image target: the agent pulls the build from a registry, unpacks it into its data dir and switches to it', { skip }, async () => {
+  await until('node Ready', async () => (await jp(['node', NODE], '{.status.conditions[?(@.type=="Ready")].status}')) === 'True');
+  // The image holds the build under /gifee (its node_modules a link to this checkout's, as copyBuild's).
+  await copyBuild(join('image-root', 'gifee'), '0.1.4');
+  const layout = await writeOciLayout(join(buildsDir, 'image-layout'), 'gifee.local/gifee:0.1.4', [join(buildsDir, 'image-root')]);
+  const registry = await startTestRegistry();
+  try {
+    await registry.push(`oci:${layout}`, 'gifee:0.1.4');
+    const ref = `${registry.host}/gifee:0.1.4`;
+    const plan = await runCli(['upgrade', 'plan', '--data-dir', c.dataDir, '--to-image', ref, '--version', '0.1.4', '--ready-timeout', '90s']);
+    assert.equal(plan.code, 0, plan.out);
+    assert.equal(await jp(['upgrades', 'upgrade-0.1.4'], '{.spec.target.image}'), ref);
+    await until('Upgrade Complete', async () => (await jp(['upgrades', 'upgrade-0.1.4'], '{.status.phase}')) === 'Complete', 180_000);
+    assert.match(await jp(['node', NODE], '{.status.nodeInfo.kubeletVersion}'), /-gifee\.0\.1\.4$/);
+    // The agent runs the build it unpacked into its data dir, and says so on its Node.
+    let published = '';
+    await until('the unpacked build published', async () => {
+      published = await jp(['node', NODE], '{.metadata.annotations.upgrade\\.gifee\\.dev/agent-build}');
+      return published.startsWith(join(agentDir, 'upgrade-builds'));
+    });
+    assert.match(published, /\/upgrade-builds\/[0-9a-f]{64}\/gifee$/);
+    assert.equal(JSON.parse(await readFile(join(published, 'package.json'), 'utf8')).version, '0.1.4');
+    assert.equal(await jp(['node', NODE], '{.metadata.annotations.upgrade\\.gifee\\.dev/target-build}'), '', 'an image target replaces the path target');
+    assert.notEqual(await jp(['node', NODE], '{.spec.unschedulable}'), 'true', 'uncordoned');
+    assert.match(agentLog(), /upgrade image unpacked/);
+    const status = await runCli(['upgrade', 'status', '--data-dir', c.dataDir]);
+    assert.match(status.out, new RegExp(`upgrade-0\\.1\\.4 +0\\.1\\.4 \\(${ref.replace(/\./g, '\\.')}\\) +Complete`));
+  } finally {
+    await registry.stop();
+  }
 });

@@ -13,7 +13,7 @@
 // stopped.
 
 import type { KObject } from '../../api/kind.js';
-import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, drainTimeoutMs, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
+import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_IMAGE, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, drainTimeoutMs, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
 import { GIFEE_VERSION } from '../../api/version.js';
 import { agentSkewProblem, gifeeVersionOfKubelet } from '../../api/version-skew.js';
 import { EventRecorder } from '../../client/events.js';
@@ -34,6 +34,9 @@ const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
 const MAX_PODS_NAMED = 5;
 const podList = (items: string[], sep = ', ') => (items.length > MAX_PODS_NAMED ? `${items.slice(0, MAX_PODS_NAMED).join(sep)}${sep}and ${items.length - MAX_PODS_NAMED} more` : items.join(sep));
 const isoSeconds = (ms: number) => `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+
+/** What an Upgrade names: a build directory or an image (validation keeps exactly one), and its version. */
+type Target = { path?: string; image?: string; version: string };
 
 interface NodeFacts extends NodeView {
   /** When the node's Ready condition was last heartbeaten (ms), 0 if never. */
@@ -124,7 +127,7 @@ export class UpgradeController extends Controller {
       if (!n || !IN_FLIGHT_STATES.has(p.state)) continue;
       // After a halt no drain goes on (cancelled below); switched nodes still finish.
       if (p.state === 'Draining' && status.nodes.some((x) => x.state === 'Failed')) continue;
-      await this.advance(p, n, target as { path: string; version: string }, timeoutMs, now, drain);
+      await this.advance(p, n, target as Target, timeoutMs, now, drain);
     }
     const plan = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
     for (const name of plan.start) {
@@ -135,7 +138,7 @@ export class UpgradeController extends Controller {
         Object.assign(entry, { state: 'Failed', message: `the agent of node ${name} does not publish its build (${ANN_AGENT_BUILD}): it predates upgrades or runs inside a server; upgrade it by hand` });
       }
       status.nodes = [...status.nodes.filter((x) => x.name !== name), entry];
-      if (entry.state === 'Draining') await this.advance(entry, n, target as { path: string; version: string }, timeoutMs, now, drain);
+      if (entry.state === 'Draining') await this.advance(entry, n, target as Target, timeoutMs, now, drain);
     }
     let after = planNext([...facts.values()], status.nodes, target.version!, u.spec?.concurrency ?? 1);
     if (after.halted && after.cancel.length) {
@@ -159,7 +162,7 @@ export class UpgradeController extends Controller {
   }
 
   /** One step of one node's upgrade; mutates its status entry. */
-  private async advance(p: UpgradeNodeStatus, n: NodeFacts, target: { path: string; version: string }, timeoutMs: number, now: number, drain: { u: Upgrade; timeoutMs?: number }) {
+  private async advance(p: UpgradeNodeStatus, n: NodeFacts, target: Target, timeoutMs: number, now: number, drain: { u: Upgrade; timeoutMs?: number }) {
     const since = Date.parse(p.startedAt ?? '') || 0;
     if (p.state === 'Draining') {
       if (!n.unschedulable) await this.patchNode(n.name, { metadata: { annotations: { [ANN_CORDONED_BY_UPGRADE]: 'true' } }, spec: { unschedulable: true } });
@@ -171,7 +174,8 @@ export class UpgradeController extends Controller {
         p.message = blocked.length ? `draining: ${blocked.length} pod(s) held by a PodDisruptionBudget (${podList(blocked.map((b) => b.pod))})` : `draining: ${left.length} pod(s) being evicted`;
         return;
       }
-      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: target.path, [ANN_TARGET_VERSION]: target.version } } });
+      // One of the two names the build: a directory on the node, or an image the agent pulls.
+      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: target.path ?? null, [ANN_TARGET_IMAGE]: target.image ?? null, [ANN_TARGET_VERSION]: target.version } } });
       Object.assign(p, { state: 'Switching', startedAt: isoSeconds(now), switchedAt: isoSeconds(now), message: `switching the agent to ${target.version}` });
       this.log.info('node drained; agent switching', { node: n.name, version: target.version });
       return;
@@ -195,7 +199,7 @@ export class UpgradeController extends Controller {
     if (now - since < timeoutMs) return;
     if (p.state === 'Switching') {
       const why = `not Ready on ${target.version} within ${timeoutMs / 1000}s`;
-      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: p.fromPath!, [ANN_TARGET_VERSION]: p.fromVersion ?? null } } });
+      await this.patchNode(n.name, { metadata: { annotations: { [ANN_TARGET_BUILD]: p.fromPath!, [ANN_TARGET_IMAGE]: null, [ANN_TARGET_VERSION]: p.fromVersion ?? null } } });
       Object.assign(p, { state: 'RollingBack', startedAt: isoSeconds(now), message: why });
       this.log.warn('node upgrade failed; rolling back', { node: n.name, reason: why });
     } else {

@@ -37,7 +37,8 @@ export interface UpgradeNodeStatus {
 
 export interface Upgrade extends KObject {
   spec?: {
-    target?: { path?: string; version?: string };
+    /** Exactly one of path (a build directory on every node) and image (an OCI image holding the build under /gifee). */
+    target?: { path?: string; image?: string; version?: string };
     concurrency?: number;
     readyTimeoutSeconds?: number;
     /** system-upgrade-controller's drain.timeout: a Go duration ("5m"); absent or 0, a drain waits as long as it takes. */
@@ -61,14 +62,35 @@ export function drainTimeoutMs(u: Upgrade): number | undefined {
   return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
+/** The longest image reference accepted (Docker's own limit on a name is 255; a tag and digest add to it). */
+const MAX_IMAGE_REFERENCE = 512;
+
+/**
+ * Why an image reference cannot be one, in the shape only (each agent parses it with the registry
+ * rules before pulling, and `gifee upgrade plan` does too): a string, not empty, not too long, no
+ * whitespace or control characters.
+ */
+function imageReferenceProblem(ref: unknown): string | undefined {
+  if (typeof ref !== 'string' || ref === '') return 'must be an image reference such as registry.local/gifee:0.2.0';
+  if (ref.length > MAX_IMAGE_REFERENCE) return `must be at most ${MAX_IMAGE_REFERENCE} characters`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\s\x00-\x1f\x7f]/.test(ref)) return 'must not contain whitespace or control characters';
+  return undefined;
+}
+
 function validate(o: KObject, old?: KObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = (o as Upgrade).spec;
   const path = spec?.target?.path;
-  if (path === undefined) errs.push(fieldErr.required('spec.target.path'));
-  else {
+  const image = spec?.target?.image;
+  if (path === undefined && image === undefined) errs.push(fieldErr.required('spec.target.path', 'one of spec.target.path and spec.target.image is required'));
+  else if (path !== undefined && image !== undefined) errs.push(fieldErr.invalid('spec.target.image', image, 'may not be set together with spec.target.path: name the build by one of them'));
+  else if (path !== undefined) {
     const bad = buildPathProblem(path);
     if (bad) errs.push(fieldErr.invalid('spec.target.path', path, bad));
+  } else {
+    const bad = imageReferenceProblem(image);
+    if (bad) errs.push(fieldErr.invalid('spec.target.image', image, bad));
   }
   const version = spec?.target?.version;
   if (version === undefined) errs.push(fieldErr.required('spec.target.version'));
@@ -99,7 +121,14 @@ export const upgrade: KindDef = {
   schema: kindSchema('dev.gifee.v1alpha1.Upgrade', "Upgrade rolls the cluster's node agents onto another gifee build, node by node: cordon, drain through the eviction API, switch the agent, wait for Ready with the new version, uncordon. Cluster-scoped.", {
     spec: object(
       {
-        target: object({ path: str('Absolute path of the gifee build on every node (a directory holding package.json, bin/gifee.js and dist/).'), version: str("The version in the build's package.json; a node counts as upgraded when it reports it.") }, 'The build to upgrade to. Required.'),
+        target: object(
+          {
+            path: str('Absolute path of the gifee build on every node (a directory holding package.json, bin/gifee.js and dist/). Exactly one of path and image.'),
+            image: str('An OCI image holding the gifee build under /gifee: each agent pulls it and runs the build from its data dir. Exactly one of path and image.'),
+            version: str("The version in the build's package.json; a node counts as upgraded when it reports it."),
+          },
+          'The build to upgrade to. Required.',
+        ),
         concurrency: int32('How many agent nodes are upgraded at once (servers always one at a time). Default 1.', { default: 1 }),
         readyTimeoutSeconds: int32(`How long a switched node may take to be Ready on the new version before it is rolled back and the upgrade halts. Default ${DEFAULT_READY_TIMEOUT_SECONDS}.`, { default: DEFAULT_READY_TIMEOUT_SECONDS }),
         drain: object(
@@ -125,6 +154,7 @@ export const upgrade: KindDef = {
   validate,
   printerColumns: [
     { name: 'Version', type: 'string', jsonPath: '.spec.target.version' },
+    { name: 'Image', type: 'string', jsonPath: '.spec.target.image', priority: 1 },
     { name: 'Concurrency', type: 'integer', jsonPath: '.spec.concurrency' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
   ],
