@@ -36,7 +36,8 @@ const FLAGS: FlagTable = {
 export const UPGRADE_HELP = `gifee upgrade: roll the node agents onto another gifee build, node by node
 
 Usage:
-  gifee upgrade plan --to PATH | --to-image REF --version V [--concurrency N] [--drain-timeout D]
+  gifee upgrade plan --to PATH [--concurrency N] [--drain-timeout D]
+  gifee upgrade plan --to-image REF --version V [--concurrency N] [--drain-timeout D]
                                                    create an Upgrade: the controller cordons, drains, switches
                                                    and waits for Ready, node by node; a node not Ready in time
                                                    is rolled back and the upgrade halts
