@@ -12,11 +12,12 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type Cluster, cliCommand, repoRoot, startCluster } from '../helpers/cluster.js';
+import { copyGifeeBuild } from '../helpers/gifee-builds.js';
 import { startTestRegistry, testImages, writeOciLayout } from '../helpers/images.js';
 import { until as waitUntil } from '../helpers/wait.js';
 import { startJoinedAgent, type JoinedAgent } from '../helpers/joined-agent.js';
@@ -41,20 +42,8 @@ function runCli(args: string[]): Promise<{ code: number; out: string }> {
   });
 }
 
-/** A copy of this build (dist copied so its version.js reads the copy's package.json) at `version`. */
-async function copyBuild(name: string, version: string, failing = false): Promise<string> {
-  const dir = join(buildsDir, name);
-  await mkdir(join(dir, 'bin'), { recursive: true });
-  const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'));
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ ...pkg, version }, null, 2));
-  await cp(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
-  // Data files the compiled code reads from the checkout's src/ (the CSI protocol).
-  await cp(join(repoRoot, 'src', 'csi', 'proto'), join(dir, 'src', 'csi', 'proto'), { recursive: true });
-  await symlink(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
-  if (failing) await writeFile(join(dir, 'bin', 'gifee.js'), "#!/usr/bin/env node\nconsole.error('this build cannot start');\nprocess.exit(3);\n");
-  else await cp(join(repoRoot, 'bin', 'gifee.js'), join(dir, 'bin', 'gifee.js'));
-  return dir;
-}
+/** A copy of this build at `version` in the builds dir (test/helpers/gifee-builds.ts). */
+const copyBuild = (name: string, version: string, failing = false) => copyGifeeBuild(join(buildsDir, name), version, { failing });
 
 const jp = async (what: string[], path: string) => (await c.kubectl(['get', ...what, '-o', `jsonpath=${path}`])).stdout;
 

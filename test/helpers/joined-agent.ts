@@ -6,6 +6,7 @@
 // signals the whole group and kills what outlived the agent.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { cliCommand, repoRoot } from './cluster.js';
 
 export interface JoinedAgentOptions {
@@ -20,6 +21,8 @@ export interface JoinedAgentOptions {
   /** More flags after the usual ones (--ingress-http-port off, --token ...). */
   args?: string[];
   env?: Record<string, string>;
+  /** Run this gifee build (a directory: bin/gifee.js) instead of this checkout's. */
+  build?: string;
 }
 
 export interface JoinedAgent {
@@ -31,7 +34,7 @@ export interface JoinedAgent {
 }
 
 export function startJoinedAgent(o: JoinedAgentOptions): JoinedAgent {
-  const args = [...cliCommand(), 'agent', '--server', o.server, ...(o.tokenFile ? ['--token-file', o.tokenFile] : []), '--data-dir', o.dataDir, '--node-name', o.nodeName, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', o.bridge, ...(o.args ?? [])];
+  const args = [...(o.build ? [join(o.build, 'bin', 'gifee.js')] : cliCommand()), 'agent', '--server', o.server, ...(o.tokenFile ? ['--token-file', o.tokenFile] : []), '--data-dir', o.dataDir, '--node-name', o.nodeName, '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--bridge', o.bridge, ...(o.args ?? [])];
   const proc = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(o.env ?? {}) }, detached: true });
   let log = '';
   proc.stdout!.on('data', (d) => (log += d));
