@@ -27,6 +27,7 @@ import { NodeRegistration } from './node/registration.js';
 import { PodManager } from './pods/manager.js';
 import { RuncRuntime } from './runtime/runc.js';
 import { ProcessRuntime } from './runtime/process.js';
+import type { Runtime } from './runtime/types.js';
 import { startStreamServer, type StreamServerLimits } from './streams/server.js';
 import { StreamAuth } from './streams/auth.js';
 import { apiAccessReviews } from './streams/access-reviews.js';
@@ -140,7 +141,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     return [];
   });
   if (imported.length) log.info('imported images from the import directory', { count: imported.length });
-  const runtime = runtimeName === 'runc' ? new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' })) : new ProcessRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
+  const runtime: Runtime = runtimeName === 'runc' ? new RuncRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' })) : new ProcessRuntime(join(o.dataDir, 'agent'), log.child({ part: 'runtime' }));
   if (runtime.capabilities.isolation) log.info('container runtime: runc (namespaces, cgroups, overlayfs)');
   else log.warn('container runtime: process. Containers run as PLAIN HOST PROCESSES WITHOUT ISOLATION: no namespaces, no resource limits, no volumes, the host network (pod IP = node IP). Use runc (as root) for real containers.');
   const network = new CniNetwork({ dataDir: join(o.dataDir, 'agent'), bridge: o.bridge ?? 'gifee0', log: log.child({ part: 'cni' }) });
@@ -359,6 +360,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       await ingress?.stop();
       registration.stop();
       pods.stop();
+      runtime.release?.();
       await csi.stop();
       await localDriver?.close();
       await nodeDns?.stop();

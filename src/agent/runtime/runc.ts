@@ -39,6 +39,8 @@ interface Tracked {
   exited: Promise<ContainerInfo>;
   resolveExit: (i: ContainerInfo) => void;
   poll?: NodeJS.Timeout;
+  /** The read ends of its stdout and stderr fifos, pumped into the log. */
+  pipes?: net.Socket[];
 }
 
 export class RuncRuntime implements Runtime {
@@ -148,10 +150,27 @@ export class RuncRuntime implements Runtime {
       t.early?.add(stream, data);
       for (const tap of t.taps) tap(stream, data);
     });
+    t.pipes = [];
     for (const stream of ['stdout', 'stderr'] as const) {
       const fd = openSync(join(t.dir, stream), constants.O_RDONLY | constants.O_NONBLOCK);
       const sock = new net.Socket({ fd, readable: true, writable: false });
+      t.pipes.push(sock);
       t.writer.pump(sock, stream);
+    }
+  }
+
+  /**
+   * The agent is stopping; its containers go on (the next agent adopts them: recover()). Let go of
+   * what would keep this process alive: the shims this agent started, the log pumps (output waits in
+   * the fifos for the next agent) and the polls. Without it a SIGTERM'd agent that had started a
+   * container never exited.
+   */
+  release() {
+    for (const t of this.tracked.values()) {
+      clearInterval(t.poll);
+      t.child?.unref();
+      for (const p of t.pipes ?? []) p.destroy();
+      void t.writer?.drained();
     }
   }
 

@@ -173,6 +173,8 @@ export interface Runtime {
   attach(id: string, opts: ExecOptions): Promise<ExecSession>;
   /** Re-read containers left by a previous agent run; keep the running ones. */
   recover(): Promise<void>;
+  /** The agent is stopping and its containers keep running: release the handles that would keep the process alive. */
+  release?(): void;
   /** The directory holding a container's writes to its root filesystem (its ephemeral-storage use), if it has one. */
   writableLayer?(id: string): string | undefined;
 }
