@@ -270,8 +270,10 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
       serverJoin,
       compactionIntervalMs: cfg.compactionIntervalMs,
       // The API server reaches node agents (logs, exec, port-forward) as kube-apiserver-kubelet-client,
-      // and checks their serving certificates against the cluster CA.
-      kubeletClient: { ...identities.kubeletClient, ca: pki.trust },
+      // and checks their serving certificates against the cluster CA. During a CA rotation its
+      // certificate (the new CA's) is sent with the cross-signed new CA, as the serving one is: an
+      // agent that still trusts the old CA alone (until it takes the new bundle) verifies it too.
+      kubeletClient: { ...identities.kubeletClient, cert: identities.kubeletClient.cert + pki.chain, ca: pki.trust },
       tokenAuthenticators: oidc,
       audit,
       serviceCIDR: cfg.serviceCIDR,

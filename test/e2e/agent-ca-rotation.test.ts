@@ -2,7 +2,8 @@
 // rotation of its server, without being touched: stop the server, `gifee certs rotate-ca`, start it
 // (it now serves a certificate of the new CA, sent with the new CA cross-signed by the old one); the
 // agent, which trusts the old CA alone, still verifies it, takes the new bundle from /cacerts and
-// renews its client and serving certificates with the new CA; stop, `rotate-ca --finish`, start (the
+// renews its client and serving certificates with the new CA (before it took the bundle, logs and
+// exec already reach it: the server's kubelet-client certificate travels with the cross-signed CA); stop, `rotate-ca --finish`, start (the
 // old CA is trusted no more): the worker is still Ready, pods run on it, logs and exec reach it. It
 // exits promptly on SIGTERM, and started again with its pre-rotation join token it carries on.
 
@@ -80,10 +81,10 @@ before(async () => {
   startAgent(['--token-file', join(c.dataDir, 'node-token')]);
 });
 
-function startAgent(tokenArgs: string[]) {
+/** refreshMs: how often it asks for the CA bundle (every second by default here; a minute in real life). */
+function startAgent(tokenArgs: string[], refreshMs = 1000) {
   if (agent) earlierLogs += agent.log();
-  // The bundle is asked for every second here (a minute by default).
-  agent = startJoinedAgent({ server: c.url, dataDir: agentDir, nodeName: 'worker-1', bridge, args: tokenArgs, env: { GIFEE_CA_REFRESH_MS: '1000' } });
+  agent = startJoinedAgent({ server: c.url, dataDir: agentDir, nodeName: 'worker-1', bridge, args: tokenArgs, env: { GIFEE_CA_REFRESH_MS: String(refreshMs) } });
 }
 
 after(async () => {
@@ -105,12 +106,21 @@ test('a joined worker survives rotate-ca and --finish: it takes the new bundle, 
   await podWorks('before');
   assert.equal(certsOf(await agentFile('ca.crt')).length, 1);
 
-  // Step 1: a new CA; both trusted.
+  // Step 1: a new CA; both trusted. The agent asks for the bundle only every 10 minutes for a while,
+  // so it still trusts the old CA alone when the server comes back: the server's kubelet-client
+  // certificate (the new CA's) reaches it with the cross-signed new CA, so logs and exec work at once.
+  await stopAgent();
+  startAgent([], 600_000);
+  await workerReady();
   await stopServer();
   const rotated = await gifee(['certs', 'rotate-ca', '--data-dir', c.dataDir]);
   assert.equal(rotated.code, 0, rotated.out);
   const newCa = new X509Certificate(await readFile(join(pki, 'ca.crt'), 'utf8'));
   await c.restart();
+  await podWorks('before');
+  assert.equal(certsOf(await agentFile('ca.crt')).length, 1, 'the agent still holds the old CA alone');
+  await stopAgent();
+  startAgent([]);
   await until('the agent to take the new bundle (new CA first, old CA kept)', async () => {
     const held = certsOf(await agentFile('ca.crt'));
     return held.length === 2 && held[0].fingerprint256 === newCa.fingerprint256 && held[1].fingerprint256 === oldCa.fingerprint256;

@@ -20,7 +20,7 @@ export interface Updatable<T> {
 export interface ServerLeaves {
   ca: CertPair;
   server: CertPair;
-  /** Sent after the serving certificate (Pki.chain: the cross-signed new CA during a CA rotation). */
+  /** Sent after the serving and the kubelet-client certificates (Pki.chain: the cross-signed new CA during a CA rotation). */
   serverChain?: string;
   kubeletClient: CertPair;
   api: { setServingCertificate(cert: string, key: string): void; setKubeletClientCertificate(cert: string, key: string): void };
@@ -31,7 +31,7 @@ export interface ServerLeaves {
 
 export function serverLeaves(s: ServerLeaves): RotatedLeaf[] {
   const leaf = (name: string, current: CertPair, use: (pair: CertPair) => void): RotatedLeaf => ({ name, current, issue: (held, validityMs) => reissue(s.ca, held.cert, validityMs), use });
-  const leaves: RotatedLeaf[] = [leaf('server', s.server, (p) => s.api.setServingCertificate(p.cert + (s.serverChain ?? ''), p.key)), leaf('kube-apiserver-kubelet-client', s.kubeletClient, (p) => s.api.setKubeletClientCertificate(p.cert, p.key))];
+  const leaves: RotatedLeaf[] = [leaf('server', s.server, (p) => s.api.setServingCertificate(p.cert + (s.serverChain ?? ''), p.key)), leaf('kube-apiserver-kubelet-client', s.kubeletClient, (p) => s.api.setKubeletClientCertificate(p.cert + (s.serverChain ?? ''), p.key))];
   const c = s.components;
   if (c) {
     const set = (change: Partial<ComponentsConfig>) => {
