@@ -11,51 +11,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeRuntime } from '../../../test/helpers/fake-runtime.js';
-import type { Logger } from '../../util/log.js';
-import type { Container, Pod, PodStatus } from './types.js';
-import { PodWorker, type WorkerDeps } from './worker.js';
+import { podWorkerDeps } from '../../../test/helpers/pod-worker-deps.js';
+import type { Container, Pod } from './types.js';
+import { PodWorker } from './worker.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const base = await mkdtemp(join(tmpdir(), 'gifee-pod-worker-'));
 after(() => rm(base, { recursive: true, force: true }));
 
-const image = { id: 'sha256:x', references: ['gifee.local/busybox:1'], size: 0, config: {}, layerDirs: [] };
 const c = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: 'gifee.local/busybox:1', command: ['sleep', '1'], ...extra });
 let pods = 0;
 
 function setup(spec: Pod['spec'], restartBackoffMs = 10_000) {
   const runtime = new FakeRuntime();
-  const events: { reason: string; message: string }[] = [];
-  const statuses: PodStatus[] = [];
-  let deleted = false;
   const pod: Pod = { metadata: { name: `p${++pods}`, namespace: 'default', uid: `uid-${pods}-0000-worker` }, spec: { terminationGracePeriodSeconds: 0, ...spec }, status: { phase: 'Pending' } };
-  const deps = {
-    nodeName: 'n1',
-    hostIP: '127.0.0.1',
-    dataDir: join(base, pod.metadata.uid),
-    runtime,
-    network: { teardown: async () => undefined },
-    images: { get: async () => image, ensure: async () => image },
-    client: {
-      patch: async (_r: unknown, _ns: string, _n: string, body: { status: PodStatus }) => {
-        statuses.push(body.status);
-        return { ...pod, status: body.status };
-      },
-      request: async () => {
-        deleted = true;
-        return {};
-      },
-    },
-    recorder: { record: (_o: unknown, _t: string, reason: string, message: string) => events.push({ reason, message }) },
-    log: quiet,
-    dns: { clusterDomain: 'cluster.local' },
-    sources: { configMap: async () => undefined, secret: async () => undefined, serviceAccountToken: async () => ({ token: 't', expirationTimestamp: '' }) },
-    runtimeClasses: async () => undefined,
-    restartBackoffMs,
-    nodeCapacity: { cpu: 1, memory: 1 << 30 },
-  } as unknown as WorkerDeps;
+  const { deps, events, statuses, deleted } = podWorkerDeps(pod, runtime, join(base, pod.metadata.uid), { restartBackoffMs });
   const worker = new PodWorker(pod, deps);
-  return { runtime, events, statuses, worker, pod, deleted: () => deleted };
+  return { runtime, events, statuses, worker, pod, deleted };
 }
 
 const until = async (what: string, fn: () => boolean, ms = 10_000) => {
