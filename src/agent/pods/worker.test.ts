@@ -148,3 +148,81 @@ test('activeDeadlineSeconds: the pod fails with DeadlineExceeded when it comes, 
   t.worker.forget();
   await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
 });
+
+const sidecar = (name: string, extra: Partial<Container> = {}) => c(name, { restartPolicy: 'Always', ...extra });
+
+test('a sidecar starts before the next init container and keeps running beside the app; its readiness counts towards the pod’s', async () => {
+  const t = setup({ initContainers: [sidecar('proxy', { readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1 } }), c('setup')], containers: [c('web')] });
+  t.runtime.script.set('setup', [0]);
+  let proxyReady = false;
+  t.runtime.execExitCode = (_id, command) => (command[0] === 'ready' && !proxyReady ? 1 : 0);
+  t.worker.kick();
+  await until('the app started', () => t.runtime.calledFor('start').length === 3);
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy', 'setup', 'web'],
+  );
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  const cond = (type: string) => t.statuses.at(-1)?.conditions?.find((x) => x.type === type);
+  const proxy = () => t.statuses.at(-1)?.initContainerStatuses?.[0];
+  assert.ok(proxy()?.state.running, 'the sidecar runs');
+  assert.equal(proxy()?.started, true);
+  assert.equal(proxy()?.ready, false);
+  assert.equal(cond('Initialized')?.status, 'True');
+  assert.equal(cond('Ready')?.status, 'False');
+  assert.equal(cond('Ready')?.message, 'containers with unready status: [proxy]');
+  proxyReady = true;
+  await until('Ready', () => cond('Ready')?.status === 'True');
+  assert.equal(proxy()?.ready, true);
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a sidecar that exits is restarted even under restartPolicy Never', async () => {
+  const t = setup({ restartPolicy: 'Never', initContainers: [sidecar('proxy')], containers: [c('web')] });
+  t.runtime.script.set('proxy', ['run', 'run']);
+  t.worker.kick();
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  t.runtime.exit(t.runtime.idOf('proxy')!, 1);
+  await until('restarted', () => t.runtime.calledFor('start').filter((s) => s.name === 'proxy').length === 2);
+  await until('restartCount 1, running', () => t.statuses.at(-1)?.initContainerStatuses?.[0].restartCount === 1 && !!t.statuses.at(-1)?.initContainerStatuses?.[0].state.running);
+  assert.equal(t.statuses.at(-1)?.phase, 'Running');
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a pod whose app containers finished (a Job’s) stops its sidecars, the last declared first, and Succeeds', async () => {
+  const t = setup({ restartPolicy: 'Never', terminationGracePeriodSeconds: 5, initContainers: [sidecar('first'), sidecar('second')], containers: [c('job')] });
+  t.runtime.script.set('job', ['run']);
+  t.worker.kick();
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  t.runtime.exit(t.runtime.idOf('job')!, 0);
+  await until('Succeeded published', () => t.statuses.at(-1)?.phase === 'Succeeded');
+  assert.deepEqual(
+    t.runtime.calledFor('stop').map((s) => [t.runtime.list().find((i) => i.id === s.id)?.name, Math.round(s.graceSeconds!)]),
+    [
+      ['second', 5],
+      ['first', 5],
+    ],
+  );
+  // No phase went terminal while a sidecar still ran, and neither was restarted nor reported as a crash.
+  assert.ok(t.statuses.every((s) => s.phase !== 'Succeeded' || s.initContainerStatuses?.every((x) => !x.state.running)));
+  assert.equal(t.runtime.calledFor('start').length, 3);
+  assert.ok(!t.events.some((e) => e.reason === 'BackOff'));
+  assert.equal(t.statuses.at(-1)?.conditions?.find((x) => x.type === 'Initialized')?.status, 'True');
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a deleted pod stops its app containers first, then its sidecars, the last declared first', async () => {
+  const t = setup({ terminationGracePeriodSeconds: 30, initContainers: [sidecar('first'), sidecar('second')], containers: [c('web')] });
+  t.worker.kick();
+  await until('running', () => t.statuses.at(-1)?.phase === 'Running');
+  const names = new Map(t.runtime.list().map((i) => [i.id, i.name]));
+  t.worker.update({ ...t.pod, metadata: { ...t.pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 10 } });
+  await until('deleted from the API', () => t.deleted());
+  assert.deepEqual(
+    t.runtime.calledFor('stop').map((s) => names.get(s.id)),
+    ['web', 'second', 'first'],
+  );
+});
