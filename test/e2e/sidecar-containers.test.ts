@@ -70,6 +70,8 @@ test('a sidecar writes to a shared emptyDir the app container reads: Running and
   assert.equal(writer.started, true);
   assert.equal(writer.ready, true);
   assert.equal(pod.status.conditions.find((x: { type: string }) => x.type === 'Initialized').status, 'True');
+  // kubectl counts the sidecar among the pod's containers: READY 2/2.
+  assert.match((await k(['get', 'pod', 'shared', '--no-headers'])).stdout, /^shared\s+2\/2\s+Running\s/);
   await until('the reader logs what the sidecar wrote', async () => /^\d{10}$/m.test((await k(['logs', 'shared', '-c', 'reader'], { allowFail: true })).stdout));
   await k(['delete', 'pod', 'shared', '--wait=true']);
 });
@@ -104,6 +106,7 @@ test('a Job whose pod has a sidecar completes: the sidecar is stopped and the po
   const helper = pods[0].status.initContainerStatuses[0];
   assert.ok(helper.state.terminated, JSON.stringify(helper));
   assert.equal(pods[0].status.containerStatuses[0].state.terminated.exitCode, 0);
+  assert.match((await k(['get', 'pods', '-l', 'job-name=with-sidecar', '--no-headers'])).stdout, /\s0\/2\s+Completed\s/);
 });
 
 test('an init container restartPolicy other than Always is refused with a 422', { skip }, async () => {

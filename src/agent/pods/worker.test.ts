@@ -178,6 +178,30 @@ test('a sidecar starts before the next init container and keeps running beside t
   await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
 });
 
+test('a sidecar with a startup probe holds the next init container back until the probe passes', async () => {
+  const t = setup({ initContainers: [sidecar('proxy', { startupProbe: { exec: { command: ['booted'] }, periodSeconds: 1 } }), c('setup')], containers: [c('web')] });
+  t.runtime.script.set('setup', [0]);
+  let booted = false;
+  t.runtime.execExitCode = (_id, command) => (command[0] === 'booted' && !booted ? 1 : 0);
+  t.worker.kick();
+  await until('the startup probe tried', () => t.runtime.calledFor('exec').length > 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy'],
+  );
+  assert.equal(t.statuses.at(-1)?.initContainerStatuses?.[0].started, false);
+  assert.equal(t.statuses.at(-1)?.conditions?.find((x) => x.type === 'Initialized')?.status, 'False');
+  booted = true;
+  await until('the app started', () => t.runtime.calledFor('start').length === 3);
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy', 'setup', 'web'],
+  );
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
 test('a sidecar that exits is restarted even under restartPolicy Never', async () => {
   const t = setup({ restartPolicy: 'Never', initContainers: [sidecar('proxy')], containers: [c('web')] });
   t.runtime.script.set('proxy', ['run', 'run']);

@@ -217,7 +217,8 @@ export class PodWorker {
     r.current = info;
     if (info.state === 'running') {
       r.started = !r.spec.startupProbe;
-      r.ready = !r.spec.readinessProbe;
+      // As at a start: a plain init container is never ready, a sidecar is as an app container.
+      r.ready = !r.spec.readinessProbe && (!r.init || isSidecar(r.spec));
       this.startProbes(r);
       void this.d.runtime.waitExit(info.id).then((i) => this.onExit(r, i));
     }
