@@ -1,10 +1,11 @@
 // One pod's worker: drives the pod on this node toward its spec, level-triggered. What to do is the
 // planner's (plan.ts: init containers and sidecars in order, restarts per restartPolicy with the
-// kubelet's back-off, probe-failure restarts, the active deadline, when to stop); this file carries it out.
-// Each sync snapshots what the worker knows, asks the planner, then sets up what is missing
+// kubelet's back-off, probe-failure restarts, the active deadline, when to stop); this file carries
+// it out. Each sync snapshots what the worker knows, asks the planner, then sets up what is missing
 // (network, namespaces, volumes), creates and starts containers, and publishes the status it
 // observes. A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL; its
-// sidecars after the app containers, the last declared first), cleaned up (containers, mounts, cgroups, network namespace) and then removed from the API.
+// sidecars after the app containers, the last declared first), cleaned up (containers, mounts,
+// cgroups, network namespace) and then removed from the API.
 
 import { ifMissing, ignoreError, logFailure } from '../../util/best-effort.js';
 import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
