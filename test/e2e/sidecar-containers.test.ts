@@ -72,6 +72,9 @@ test('a sidecar writes to a shared emptyDir the app container reads: Running and
   assert.equal(pod.status.conditions.find((x: { type: string }) => x.type === 'Initialized').status, 'True');
   // kubectl counts the sidecar among the pod's containers: READY 2/2.
   assert.match((await k(['get', 'pod', 'shared', '--no-headers'])).stdout, /^shared\s+2\/2\s+Running\s/);
+  // The sidecar is a container like the others for exec and logs.
+  assert.match((await k(['exec', 'shared', '-c', 'writer', '--', 'cat', '/data/tick'])).stdout, /^\d{10}\n$/);
+  assert.equal((await k(['logs', 'shared', '-c', 'writer'])).code, 0);
   await until('the reader logs what the sidecar wrote', async () => /^\d{10}$/m.test((await k(['logs', 'shared', '-c', 'reader'], { allowFail: true })).stdout));
   await k(['delete', 'pod', 'shared', '--wait=true']);
 });
