@@ -3,6 +3,7 @@
 // app containers (plus sidecars), or the largest init container if that is more, plus overhead.
 
 import { parseQuantity } from '../api/quantity.js';
+import { effectivePodAmounts, isSidecar, type AmountMath } from '../api/sidecars.js';
 import { asArray, type Container, type Pod } from './types.js';
 
 export type Resources = Record<string, number>;
@@ -29,33 +30,14 @@ function addTo(into: Resources, r: Resources) {
   for (const [k, v] of Object.entries(r)) into[k] = (into[k] ?? 0) + v;
 }
 
-function maxInto(into: Resources, r: Resources) {
-  for (const [k, v] of Object.entries(r)) if ((into[k] ?? 0) < v) into[k] = v;
-}
+const requestsOf = (c: Container) => new Map(Object.entries(resourceList(c?.resources?.requests)));
+const numbers: AmountMath<number> = { add: (a, b) => a + b, less: (a, b) => a < b };
 
-const requestsOf = (c: Container) => resourceList(c?.resources?.requests);
-
-/** The pod's effective requests (kube's computePodResourceRequest). */
+/** The pod's effective requests (kube's computePodResourceRequest): the shared sidecar-aware rule (api/sidecars.ts), plus overhead. */
 export function podRequests(pod: Pod): Resources {
   const spec = pod.spec ?? {};
-  const reqs: Resources = {};
-  for (const c of asArray<Container>(spec.containers)) addTo(reqs, requestsOf(c));
-  const sidecars: Resources = {};
-  const initMax: Resources = {};
-  for (const c of asArray<Container>(spec.initContainers)) {
-    const r = requestsOf(c);
-    if (c?.restartPolicy === 'Always') {
-      // A sidecar keeps running beside everything started after it.
-      addTo(sidecars, r);
-      maxInto(initMax, sidecars);
-    } else {
-      const during: Resources = { ...sidecars };
-      addTo(during, r);
-      maxInto(initMax, during);
-    }
-  }
-  addTo(reqs, sidecars);
-  maxInto(reqs, initMax);
+  const inits = asArray<Container>(spec.initContainers).map((c) => ({ amounts: requestsOf(c), sidecar: isSidecar(c) }));
+  const reqs: Resources = Object.fromEntries(effectivePodAmounts(asArray<Container>(spec.containers).map(requestsOf), inits, numbers));
   addTo(reqs, resourceList(spec.overhead));
   return reqs;
 }

@@ -48,7 +48,18 @@ describe('sim pod status', () => {
         ['b', true, '2026-01-01T00:00:00Z'],
       ],
     );
-    assert.equal(s.initContainerStatuses[0].state.terminated.reason, 'Completed');
+    assert.equal(s.initContainerStatuses[0].state.terminated?.reason, 'Completed');
+  });
+
+  it('reports a sidecar running, started and ready beside the app containers, and stopped once they finished', () => {
+    const withSidecar = pod('Never');
+    withSidecar.spec!.initContainers!.push({ name: 'proxy', image: 'p', restartPolicy: 'Always' });
+    const p = { podIP: '198.18.0.5', hostIP: '127.0.0.1', startedAt: 0 };
+    const [init, proxy] = runningStatus(withSidecar, p).initContainerStatuses;
+    assert.equal(init.state.terminated?.reason, 'Completed');
+    assert.deepEqual([proxy.state.running, proxy.started, proxy.ready], [{ startedAt: '1970-01-01T00:00:00Z' }, true, true]);
+    const stopped = terminatedStatus(withSidecar, p, 0, 2000).initContainerStatuses[1];
+    assert.deepEqual([stopped.state.terminated?.finishedAt, stopped.started, stopped.ready], ['1970-01-01T00:00:02Z', false, false]);
   });
 
   it('reports completed pods Succeeded or Failed by exit code, not Ready', () => {

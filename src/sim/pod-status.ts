@@ -1,11 +1,14 @@
 // The status a kubelet would report for a pod whose containers run (or ran to completion) on a
-// simulated node: phase, conditions, pod and host IPs, and per-container states.
+// simulated node: phase, conditions, pod and host IPs, and per-container states. Sidecars (init
+// containers with restartPolicy Always) run beside the app containers, and stop once they finished.
 
 import type { KObject } from '../api/kind.js';
+import { isSidecar } from '../api/sidecars.js';
 
 interface Container {
   name: string;
   image?: string;
+  restartPolicy?: string;
 }
 
 export type SimPod = KObject & {
@@ -30,23 +33,34 @@ export interface Placement {
   startedAt: number;
 }
 
-function base(pod: SimPod, p: Placement) {
+interface SimState {
+  running?: { startedAt: string };
+  terminated?: { exitCode: number; reason: string; startedAt: string; finishedAt: string; containerID: string };
+}
+
+/** finishedAt: the app containers have exited then (ms), and the sidecars were stopped with them. */
+function base(pod: SimPod, p: Placement, finishedAt?: number) {
   const started = rfc3339(p.startedAt);
+  const done = finishedAt === undefined ? undefined : rfc3339(finishedAt);
+  const completed = (c: Container, at: string): SimState => ({ terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: at, containerID: containerID(pod, c) } });
   return {
     hostIP: p.hostIP,
     hostIPs: [{ ip: p.hostIP }],
     podIP: p.podIP,
     podIPs: [{ ip: p.podIP }],
     startTime: started,
-    initContainerStatuses: (pod.spec?.initContainers ?? []).map((c) => ({
-      name: c.name,
-      ...imageOf(c),
-      containerID: containerID(pod, c),
-      ready: true,
-      started: false,
-      restartCount: 0,
-      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: started, containerID: containerID(pod, c) } },
-    })),
+    initContainerStatuses: (pod.spec?.initContainers ?? []).map((c) => {
+      const running = isSidecar(c) && done === undefined;
+      return {
+        name: c.name,
+        ...imageOf(c),
+        containerID: containerID(pod, c),
+        ready: running || !isSidecar(c),
+        started: running,
+        restartCount: 0,
+        state: running ? ({ running: { startedAt: started } } as SimState) : completed(c, isSidecar(c) && done ? done : started),
+      };
+    }),
   };
 }
 
@@ -74,7 +88,7 @@ export function terminatedStatus(pod: SimPod, p: Placement, exitCode: number, fi
   return {
     phase: exitCode === 0 ? 'Succeeded' : 'Failed',
     conditions: [condition('PodReadyToStartContainers', 'False', done), condition('Initialized', 'True', at), condition('Ready', 'False', done, 'PodCompleted'), condition('ContainersReady', 'False', done, 'PodCompleted'), condition('PodScheduled', 'True', at)],
-    ...base(pod, p),
+    ...base(pod, p, finishedAt),
     containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
       name: c.name,
       ...imageOf(c),

@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BindMountCsiDriver, StaticCsiRegistry } from '../../../test/helpers/bind-csi-driver.js';
 import { podBlockPath, podMountPath } from '../../csi/paths.js';
-import type { Logger } from '../../util/log.js';
+import { podWorkerDeps, quietLog } from '../../../test/helpers/pod-worker-deps.js';
 import { mountsUnder } from '../runtime/host.js';
 import type { ContainerConfig } from '../runtime/types.js';
 import type { ClaimObject, PersistentVolumeObject } from '../volumes/claims.js';
 import { CsiVolumeManager } from '../volumes/csi-mounter.js';
 import type { Pod } from './types.js';
-import { PodWorker, type WorkerDeps } from './worker.js';
+import { PodWorker } from './worker.js';
 
 const skip = process.getuid?.() !== 0 ? 'needs root (mount)' : false;
 const hasLosetup = (() => {
@@ -30,7 +30,6 @@ const hasLosetup = (() => {
   }
 })();
 const DRIVER = 'worker.csi.test';
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 
 const base = await mkdtemp(join(tmpdir(), 'gifee-csi-worker-'));
 const agentDir = join(base, 'agent');
@@ -54,9 +53,7 @@ const pvcs = new Map<string, ClaimObject>([
 function setup(block: boolean, csiDir = agentDir) {
   const driver = new BindMountCsiDriver(DRIVER, join(base, 'backing'));
   const registry = new StaticCsiRegistry();
-  const events: { reason: string; message: string }[] = [];
   const created: ContainerConfig[] = [];
-  let deleted = false;
   const pod: Pod = {
     metadata: { name: 'db', namespace: 'default', uid: block ? 'uid-block-0001' : 'uid-fs-000001' },
     spec: {
@@ -67,37 +64,23 @@ function setup(block: boolean, csiDir = agentDir) {
     },
     status: { phase: 'Pending' },
   };
-  const deps = {
-    nodeName: 'n1',
-    hostIP: '127.0.0.1',
-    dataDir: agentDir,
-    runtime: {
-      name: 'runc',
-      capabilities: { isolation: block, podNetwork: false, cgroups: false, oomScoreAdj: false },
-      list: () => [],
-      createSandbox: async (cfg: { podUid: string; dir: string }) => ({ podUid: cfg.podUid, dir: cfg.dir, hostNetwork: true }),
-      removeSandbox: async () => undefined,
-      createContainer: async (_s: unknown, cfg: ContainerConfig) => {
-        created.push(cfg);
-        return { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath };
-      },
-      start: async (id: string) => ({ id, podUid: pod.metadata.uid, name: 'c', state: 'running', logPath: '' }),
-      waitExit: () => new Promise(() => undefined),
-      stop: async () => undefined,
-      remove: async () => undefined,
+  // A runtime that records what it creates and keeps every container running.
+  const runtime = {
+    name: 'runc',
+    capabilities: { isolation: block, podNetwork: false, cgroups: false, oomScoreAdj: false },
+    list: () => [],
+    createSandbox: async (cfg: { podUid: string; dir: string }) => ({ podUid: cfg.podUid, dir: cfg.dir, hostNetwork: true }),
+    removeSandbox: async () => undefined,
+    createContainer: async (_s: unknown, cfg: ContainerConfig) => {
+      created.push(cfg);
+      return { id: cfg.id, podUid: cfg.podUid, name: cfg.name, state: 'created', logPath: cfg.logPath };
     },
-    network: { teardown: async () => undefined },
-    images: { get: async () => ({ id: 'sha256:x', references: [], size: 0, config: {}, layerDirs: [] }), ensure: async () => ({ id: 'sha256:x', references: [], size: 0, config: {}, layerDirs: [] }) },
-    client: {
-      patch: async (_r: unknown, _ns: string, _n: string, body: { status: unknown }) => ({ ...pod, status: body.status }),
-      request: async () => {
-        deleted = true;
-        return {};
-      },
-    },
-    recorder: { record: (_o: unknown, _t: string, reason: string, message: string) => events.push({ reason, message }) },
-    log: quiet,
-    dns: { clusterDomain: 'cluster.local' },
+    start: async (id: string) => ({ id, podUid: pod.metadata.uid, name: 'c', state: 'running', logPath: '' }),
+    waitExit: () => new Promise(() => undefined),
+    stop: async () => undefined,
+    remove: async () => undefined,
+  };
+  const { deps, events, deleted } = podWorkerDeps(pod, runtime, agentDir, {
     sources: {
       configMap: async () => undefined,
       secret: async () => undefined,
@@ -107,14 +90,11 @@ function setup(block: boolean, csiDir = agentDir) {
       configMapData: async () => undefined,
       secretData: async () => undefined,
     },
-    runtimeClasses: async () => undefined,
-    restartBackoffMs: 10_000,
-    nodeCapacity: { cpu: 1, memory: 1 << 30 },
-  } as unknown as WorkerDeps;
+  });
   deps.csiDir = csiDir;
-  deps.csiVolumes = new CsiVolumeManager({ registry, agentDir: csiDir, nodeName: 'n1', api: { csiDriver: async () => ({ spec: { attachRequired: false } }), volumeAttachment: async () => undefined, secret: async () => undefined }, log: quiet });
+  deps.csiVolumes = new CsiVolumeManager({ registry, agentDir: csiDir, nodeName: 'n1', api: { csiDriver: async () => ({ spec: { attachRequired: false } }), volumeAttachment: async () => undefined, secret: async () => undefined }, log: quietLog });
   const worker = new PodWorker(pod, deps);
-  return { driver, registry, events, created, worker, pod, deleted: () => deleted };
+  return { driver, registry, events, created, worker, pod, deleted };
 }
 
 const until = async (what: string, fn: () => boolean) => {

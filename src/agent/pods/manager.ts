@@ -20,6 +20,7 @@ import { PodWorker, type WorkerDeps } from './worker.js';
 import type { EvictablePod } from '../eviction/manager.js';
 import { CRITICAL_PRIORITY } from '../eviction/admission.js';
 import { parseQuantity } from '../../api/quantity.js';
+import { isSidecar } from '../../api/sidecars.js';
 import type { StatsPodTarget } from '../stats/types.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import { CsiVolumeManager } from '../volumes/csi-mounter.js';
@@ -140,7 +141,8 @@ export class PodManager {
         name: `${pod.metadata.namespace}/${pod.metadata.name}`,
         priority: pod.spec.priority ?? 0,
         critical: (pod.spec.priority ?? 0) >= CRITICAL_PRIORITY, // never evicted, as by the kubelet
-        containers: pod.spec.containers.map((c) => {
+        // Sidecars run (and use memory) beside the app containers: their requests protect the pod too.
+        containers: [...pod.spec.containers, ...(pod.spec.initContainers ?? []).filter(isSidecar)].map((c) => {
           const id = w.currentContainerId(c.name);
           return { name: c.name, id, memoryRequest: bytesRequested(c, 'memory'), ephemeralRequest: bytesRequested(c, 'ephemeral-storage'), writableLayer: id ? this.deps.runtime.writableLayer?.(id) : undefined };
         }),

@@ -1,10 +1,10 @@
 // The pod worker's planner, table by table: init containers in order and one at a time, restart per
-// restartPolicy with the kubelet's crash back-off, probe-failure restarts, the active deadline, and
-// how a deleted, vanished or evicted pod is stopped.
+// restartPolicy with the kubelet's crash back-off, probe-failure restarts, the active deadline, how
+// a deleted, vanished or evicted pod is stopped, and sidecars (init containers with restartPolicy Always).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePodActions, DEFAULT_BACKOFF, exitBackoff, gracePeriodSeconds, type ContainerSnapshot, type PodAction, type PodState } from './plan.js';
+import { computePodActions, DEFAULT_BACKOFF, exitBackoff, gracePeriodSeconds, podDone, type ContainerSnapshot, type PodAction, type PodState } from './plan.js';
 import type { Container, Pod, PodSpec } from './types.js';
 
 const NOW = 1_000_000_000;
@@ -27,6 +27,7 @@ function brief(actions: PodAction[]): string[] {
     if (a.type === 'start') out.push(`${a.nextBackoffMs === undefined ? 'start' : 'restart'} ${who}`);
     else if (a.type === 'backOff') out.push(`backoff ${who}`);
     else if (a.type === 'kill') out.push(`kill ${who}`);
+    else if (a.type === 'stop') out.push('stop');
     else if (a.type !== 'setUp' && a.type !== 'wake') out.push(a.type);
   }
   return out;
@@ -207,7 +208,65 @@ test('evicted, finished: nothing runs again', () => {
   }
 });
 
-test('init containers with restartPolicy Always (sidecars) are not special here: like any init container, the next waits for them to exit', () => {
-  const spec = { initContainers: [c('proxy', { restartPolicy: 'Always' }), c('b')] };
-  assert.deepEqual(brief(computePodActions(pod(spec), state({ initContainers: { proxy: running } }), NOW)), []);
+const sidecar = (name: string, extra: Partial<Container> = {}) => c(name, { restartPolicy: 'Always', ...extra });
+const up: ContainerSnapshot = { ...running, started: true };
+
+test('sidecars start in order with the init containers; the next goes on once the sidecar has started, not exited', () => {
+  const spec = { initContainers: [sidecar('proxy'), c('setup'), sidecar('log')], containers: [c('app')] };
+  const cases: [string, Record<string, ContainerSnapshot>, Record<string, ContainerSnapshot>, string[]][] = [
+    ['nothing yet: the first sidecar only', {}, {}, ['start init/proxy']],
+    ['the sidecar is being created', { proxy: created }, {}, []],
+    ['the sidecar runs but its startup probe has not passed: the next waits', { proxy: running }, {}, []],
+    ['the sidecar started: the plain init container next', { proxy: up }, {}, ['start init/setup']],
+    ['the plain one runs beside it', { proxy: up, setup: running }, {}, []],
+    ['the plain one exited 0: the second sidecar', { proxy: up, setup: exited(0) }, {}, ['start init/log']],
+    ['both sidecars started: the app containers', { proxy: up, setup: exited(0), log: up }, {}, ['start app/app']],
+    ['all running: nothing to do', { proxy: up, setup: exited(0), log: up }, { app: running }, []],
+  ];
+  for (const [name, init, apps, want] of cases) assert.deepEqual(brief(computePodActions(pod(spec), state({ initContainers: init, containers: apps }), NOW)), want, name);
+});
+
+test('a sidecar that exits is restarted with back-off whatever the pod’s restartPolicy; once initialization went past it, nothing waits on it', () => {
+  for (const restartPolicy of ['Always', 'OnFailure', 'Never'] as const) {
+    const spec = { restartPolicy, initContainers: [sidecar('proxy'), c('setup')], containers: [c('app')] };
+    // Exit 0 or not: a sidecar is restarted, as an app container under Always.
+    for (const code of [0, 1]) {
+      assert.deepEqual(brief(computePodActions(pod(spec), state({ initContainers: { proxy: exited(code), setup: exited(0) }, containers: { app: running } }), NOW)), ['restart init/proxy'], `${restartPolicy} exit ${code}`);
+    }
+    // In back-off while the app runs: it waits, the app is left alone.
+    const waiting = computePodActions(pod(spec), state({ initContainers: { proxy: exited(1, { backoffMs: 10_000, backoffUntil: NOW + 5000 }), setup: exited(0) }, containers: { app: running } }), NOW);
+    assert.deepEqual(brief(waiting), ['backoff init/proxy'], restartPolicy);
+    // Crashed before the next init container ran: restarted, and the next still waits for it.
+    assert.deepEqual(brief(computePodActions(pod(spec), state({ initContainers: { proxy: exited(1) } }), NOW)), ['restart init/proxy'], restartPolicy);
+  }
+  // Crashed while the plain init container after it runs: restarted; that one goes on.
+  const spec = { initContainers: [sidecar('proxy'), c('setup'), c('more')] };
+  assert.deepEqual(brief(computePodActions(pod(spec), state({ initContainers: { proxy: exited(1), setup: exited(0) } }), NOW)), ['restart init/proxy', 'start init/more']);
+  // A sidecar's exit backs off as under Always, and is no crash while it is being stopped.
+  assert.deepEqual(exitBackoff(pod({ restartPolicy: 'Never' }), { exitCode: 1, backoffMs: 10_000, sidecar: true }, false, NOW), { backoffUntil: NOW + 10_000, crash: true });
+  assert.deepEqual(exitBackoff(pod({ restartPolicy: 'OnFailure' }), { exitCode: 0, backoffMs: 10_000, sidecar: true }, false, NOW), { backoffUntil: NOW + 10_000, crash: false });
+  assert.deepEqual(exitBackoff(pod({ restartPolicy: 'Never' }), { exitCode: 143, backoffMs: 10_000, sidecar: true }, true, NOW), { backoffUntil: NOW + 10_000, crash: false });
+});
+
+test('a done pod (Never/OnFailure, its app containers finished for good) stops its sidecars one at a time, the last declared first', () => {
+  const spec = (restartPolicy: PodSpec['restartPolicy']) => ({ restartPolicy, terminationGracePeriodSeconds: 9, initContainers: [sidecar('a'), c('setup'), sidecar('b')], containers: [c('job'), c('other')] });
+  const inits = { a: up, setup: exited(0), b: up };
+  const stops = (p: Pod, s: PodState) => computePodActions(p, s, NOW).filter((x) => x.type === 'stop');
+  assert.deepEqual(stops(pod(spec('Never')), state({ initContainers: inits, containers: { job: exited(0), other: exited(3) } })), [{ type: 'stop', container: { name: 'b', init: true }, graceSeconds: 9 }]);
+  // Asked already: not again; once b exited, a is next (and b is not restarted).
+  assert.deepEqual(stops(pod(spec('Never')), state({ initContainers: { ...inits, b: { ...up, stopping: true } }, containers: { job: exited(0), other: exited(0) } })), []);
+  assert.deepEqual(brief(computePodActions(pod(spec('OnFailure')), state({ initContainers: { ...inits, b: exited(143) }, containers: { job: exited(0), other: exited(0) } }), NOW)), ['stop']);
+  assert.deepEqual(stops(pod(spec('OnFailure')), state({ initContainers: { ...inits, b: exited(143) }, containers: { job: exited(0), other: exited(0) } }))[0], { type: 'stop', container: { name: 'a', init: true }, graceSeconds: 9 });
+  // Not done: an app container still runs, or OnFailure will restart a failed one, or Always.
+  const notDone: [PodSpec['restartPolicy'], Record<string, ContainerSnapshot>][] = [
+    ['Never', { job: exited(0), other: running }],
+    ['OnFailure', { job: exited(0), other: exited(1) }],
+    ['Always', { job: exited(0), other: exited(0) }],
+  ];
+  for (const [policy, apps] of notDone) {
+    assert.deepEqual(stops(pod(spec(policy)), state({ initContainers: inits, containers: apps })), [], policy);
+    assert.equal(podDone(pod(spec(policy)), state({ initContainers: inits, containers: apps })), false, policy);
+  }
+  // A plain init container failed under Never: the pod fails, its sidecar stops.
+  assert.deepEqual(brief(computePodActions(pod(spec('Never')), state({ initContainers: { a: up, setup: exited(2) } }), NOW)), ['stop']);
 });

@@ -1,10 +1,14 @@
 // What a pod worker should do next, decided from a plain snapshot of what it knows: stop the pod
 // (deleted, or gone from the API), fail it (evicted, past its activeDeadlineSeconds), restart a
 // container whose liveness or startup probe failed, run init containers one at a time and in order,
-// and start or restart containers per restartPolicy with the kubelet's crash back-off. Pure: no I/O,
+// and start or restart containers per restartPolicy with the kubelet's crash back-off. Sidecars
+// (init containers with restartPolicy Always) start in that order too, but the next one goes on once
+// the sidecar has started; they are restarted whatever the pod's restartPolicy, and stopped (the last
+// declared first) once the pod is done (its app containers finished for good). Pure: no I/O,
 // no timers, no clock (now is given), so every rule here is table-tested (plan.test.ts); the worker
 // (worker.ts) only snapshots, asks, and carries the actions out.
 
+import { isSidecar } from '../../api/sidecars.js';
 import type { RuntimeState } from '../runtime/types.js';
 import type { Container, Pod } from './types.js';
 
@@ -19,6 +23,10 @@ export interface ContainerSnapshot {
   backoffUntil: number;
   /** A liveness or startup probe of the running instance failed and it has not been killed for it yet. */
   probeFailure?: 'liveness' | 'startup';
+  /** The running instance has started: its startup probe passed, or it has none. */
+  started?: boolean;
+  /** A stop was asked of the running instance (a sidecar of a finished pod): not asked again. */
+  stopping?: boolean;
 }
 
 export interface PodState {
@@ -68,7 +76,9 @@ export type PodAction =
   /** Sync again at (epoch ms): the pod's active deadline comes then. */
   | { type: 'wake'; at: number }
   /** The pod was active longer than activeDeadlineSeconds: fail it and stop what runs. */
-  | { type: 'failDeadline'; graceSeconds: number };
+  | { type: 'failDeadline'; graceSeconds: number }
+  /** Stop a sidecar of a pod that is done (preStop, SIGTERM, SIGKILL after graceSeconds); it is not restarted. */
+  | { type: 'stop'; container: ContainerRef; graceSeconds: number };
 
 /** The pod's grace period: the deletion's, else the spec's, else the kubelet's 30 s. */
 export function gracePeriodSeconds(pod: Pod): number {
@@ -110,10 +120,31 @@ export function computePodActions(pod: Pod, state: PodState, now: number, backof
 
   const startOrWait = (c: Container, init: boolean) => actions.push(startOrBackOff(c.name, init, snapshot(c, init), now, backoff));
   const restart = restartPolicy(pod);
-  // Init containers: one at a time and in order; each must exit 0 before the next starts.
+  const inits = pod.spec.initContainers ?? [];
+  const done = podDone(pod, state);
+  // Whether a container declared after init container i has an instance: initialization went past i.
+  const begunAfter: boolean[] = [];
+  let begun = pod.spec.containers.some((c) => snapshot(c, false).state !== undefined);
+  for (let i = inits.length - 1; i >= 0; i--) {
+    begunAfter[i] = begun;
+    begun ||= snapshot(inits[i], true).state !== undefined;
+  }
+  // Init containers: one at a time and in order; each must exit 0 before the next starts, but a
+  // sidecar only has to have started (its startup probe passed).
   let initDone = true;
-  for (const c of pod.spec.initContainers ?? []) {
+  for (const [i, c] of inits.entries()) {
     const s = snapshot(c, true);
+    if (isSidecar(c)) {
+      // A done pod's sidecars are stopped below and never started again.
+      if (done) continue;
+      const up = s.state === 'running' || s.state === 'created';
+      // Restarted (with back-off) whatever the pod's restartPolicy.
+      if (!up) startOrWait(c, true);
+      // Once initialization went past it, a restarting sidecar holds nothing back.
+      if (begunAfter[i] || (s.state === 'running' && s.started)) continue;
+      initDone = false;
+      break;
+    }
     if (s.state === 'exited' && s.exitCode === 0) continue;
     initDone = false;
     if (s.state === 'running' || s.state === 'created') break;
@@ -130,10 +161,37 @@ export function computePodActions(pod: Pod, state: PodState, now: number, backof
       startOrWait(c, false);
     }
   }
+  // A done pod's sidecars stop one at a time, the last declared first (as the kubelet's), each once
+  // those after it have exited.
+  if (done) {
+    const last = [...inits].reverse().find((c) => isSidecar(c) && ['running', 'created'].includes(snapshot(c, true).state ?? ''));
+    if (last && !snapshot(last, true).stopping) actions.push({ type: 'stop', container: { name: last.name, init: true }, graceSeconds: gracePeriodSeconds(pod) });
+  }
 
   const deadline = activeDeadline(pod, state, now);
   if (deadline) actions.push(deadline);
   return actions;
+}
+
+/**
+ * Whether the pod is done, so its sidecars must stop: under restartPolicy Never or OnFailure, every
+ * app container exited for good (Never: at all; OnFailure: with 0), or a plain init container
+ * failed under Never (the pod fails). Under Always a pod is never done.
+ */
+export function podDone(pod: Pod, state: PodState): boolean {
+  const restart = restartPolicy(pod);
+  if (restart === 'Always') return false;
+  const initFailed =
+    restart === 'Never' &&
+    (pod.spec.initContainers ?? []).some((c) => {
+      const s = state.initContainers[c.name];
+      return !isSidecar(c) && s?.state === 'exited' && s.exitCode !== 0;
+    });
+  if (initFailed) return true;
+  return pod.spec.containers.every((c) => {
+    const s = state.containers[c.name];
+    return s?.state === 'exited' && (restart === 'Never' || s.exitCode === 0);
+  });
 }
 
 /** Start now, or wait out the back-off. The kubelet restarts a container at once after its first exit, then backs off 10 s, 20 s, ... 5 min. */
@@ -158,14 +216,16 @@ function activeDeadline(pod: Pod, state: PodState, now: number): PodAction | und
 /**
  * When a container's instance exits: until when its restart backs off, and whether that is a
  * crash to report (BackOff event). Only once it was restarted before (backoffMs set): the first
- * restart is immediate. A crash under Never, or an exit while the pod is stopping, sets none.
+ * restart is immediate. A crash under Never, or an exit while the pod is stopping, sets none. A
+ * sidecar's exit counts as under Always.
  * As the kubelet's back-off, an entry not extended for twice the longest back-off expires: a
  * container that ran that long (10 minutes) restarts at once and its back-off starts over
  * (resetBackoff: the worker forgets its back-off, so the next start sets the initial one).
  */
-export function exitBackoff(pod: Pod, exit: { exitCode?: number; backoffMs: number; startedAt?: number }, stopping: boolean, now: number, maxMs = MAX_BACKOFF_MS): { backoffUntil?: number; crash: boolean; resetBackoff?: true } {
+export function exitBackoff(pod: Pod, exit: { exitCode?: number; backoffMs: number; startedAt?: number; sidecar?: boolean }, stopping: boolean, now: number, maxMs = MAX_BACKOFF_MS): { backoffUntil?: number; crash: boolean; resetBackoff?: true } {
   if (exit.startedAt !== undefined && now - exit.startedAt >= 2 * maxMs) return { crash: false, resetBackoff: true };
-  const restart = restartPolicy(pod);
+  // A sidecar is restarted as under Always, whatever the pod's restartPolicy.
+  const restart = exit.sidecar ? 'Always' : restartPolicy(pod);
   if (exit.exitCode !== 0 && !stopping) {
     if (restart !== 'Never' && exit.backoffMs) return { backoffUntil: now + exit.backoffMs, crash: true };
     return { crash: false };

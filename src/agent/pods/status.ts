@@ -1,7 +1,11 @@
 // A pod's status as the kubelet reports it, computed from what the worker observed: container
 // states with reasons (ContainerCreating, CrashLoopBackOff, Completed, Error, OOMKilled...), the
 // phase, and the conditions kubectl and controllers read (Initialized, ContainersReady, Ready...).
+// Sidecars (init containers with restartPolicy Always) count as initialized once started, their
+// readiness counts towards the pod's, and the phase is decided by the app containers alone (held
+// at Running while a sidecar still runs: the pod is not over until its sidecars stopped).
 
+import { isSidecar } from '../../api/sidecars.js';
 import type { ImageInfo } from '../images/types.js';
 import type { ProbeLoop } from '../probes/probe-loop.js';
 import type { ContainerInfo } from '../runtime/types.js';
@@ -22,6 +26,8 @@ export interface ContainerRecord {
   probes: ProbeLoop[];
   /** A liveness or startup probe of the current instance failed; the next sync restarts it (plan.ts). */
   probeFailure?: 'liveness' | 'startup';
+  /** The current instance is being stopped for good (a sidecar of a finished pod): its exit is no crash. */
+  stopping?: boolean;
   image?: ImageInfo;
   termMessagePath?: string;
   /** How the instance before the current one ended (lastState). */
@@ -117,8 +123,13 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
     const r = apps.find((x) => x.spec.name === c.name);
     return r ? containerStatus(r, s.sandboxError) : { name: c.name, state: { waiting: { reason: pod.spec.initContainers?.length ? 'PodInitializing' : 'ContainerCreating' } }, lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false };
   });
-  const initDone = initStatuses.every((c) => c.state.terminated?.exitCode === 0);
-  const initFailed = policy === 'Never' && initStatuses.some((c) => c.state.terminated && c.state.terminated.exitCode !== 0);
+  const sidecar = (pod.spec.initContainers ?? []).map(isSidecar);
+  // Initialization went past every init container once an app container has run.
+  const appsBegun = appStatuses.some((c) => c.state.running || c.state.terminated || c.lastState.terminated);
+  const initComplete = (c: ContainerStatus, i: number) => (sidecar[i] ? appsBegun || (!!c.state.running && !!c.started) : c.state.terminated?.exitCode === 0);
+  const initDone = initStatuses.every(initComplete);
+  const initFailed = policy === 'Never' && initStatuses.some((c, i) => !sidecar[i] && c.state.terminated && c.state.terminated.exitCode !== 0);
+  const sidecarRunning = initStatuses.some((c, i) => sidecar[i] && c.state.running);
 
   let phase: PodStatus['phase'];
   if (s.deadlineExceeded || s.evicted || s.rejected) phase = 'Failed';
@@ -138,10 +149,13 @@ export function computeStatus(pod: Pod, s: StatusInput): PodStatus {
       else phase = failed ? 'Failed' : 'Succeeded';
     } else phase = 'Pending';
   }
+  // The app containers are done but a sidecar is still being stopped: not over yet.
+  if ((phase === 'Succeeded' || (phase === 'Failed' && !s.deadlineExceeded && !s.evicted && !s.rejected)) && sidecarRunning) phase = appsBegun ? 'Running' : 'Pending';
 
   const prev = pod.status?.conditions;
-  const notReady = appStatuses.filter((c) => !c.ready).map((c) => c.name);
-  const incompleteInit = initStatuses.filter((c) => c.state.terminated?.exitCode !== 0).map((c) => c.name);
+  // A sidecar's readiness counts towards the pod's, as an app container's does.
+  const notReady = [...initStatuses.filter((c, i) => sidecar[i] && !c.ready), ...appStatuses.filter((c) => !c.ready)].map((c) => c.name);
+  const incompleteInit = initStatuses.filter((c, i) => !initComplete(c, i)).map((c) => c.name);
   const done = phase === 'Succeeded' || phase === 'Failed';
   const containersReady = notReady.length === 0 ? condition(prev, 'ContainersReady', 'True') : condition(prev, 'ContainersReady', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);
   const ready = notReady.length === 0 && !done ? condition(prev, 'Ready', 'True') : condition(prev, 'Ready', 'False', done ? 'PodCompleted' : 'ContainersNotReady', done ? undefined : `containers with unready status: [${notReady.join(' ')}]`);

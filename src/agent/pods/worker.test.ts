@@ -11,51 +11,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeRuntime } from '../../../test/helpers/fake-runtime.js';
-import type { Logger } from '../../util/log.js';
-import type { Container, Pod, PodStatus } from './types.js';
-import { PodWorker, type WorkerDeps } from './worker.js';
+import { podWorkerDeps } from '../../../test/helpers/pod-worker-deps.js';
+import type { Container, Pod } from './types.js';
+import { PodWorker } from './worker.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet };
 const base = await mkdtemp(join(tmpdir(), 'gifee-pod-worker-'));
 after(() => rm(base, { recursive: true, force: true }));
 
-const image = { id: 'sha256:x', references: ['gifee.local/busybox:1'], size: 0, config: {}, layerDirs: [] };
 const c = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: 'gifee.local/busybox:1', command: ['sleep', '1'], ...extra });
 let pods = 0;
 
 function setup(spec: Pod['spec'], restartBackoffMs = 10_000) {
   const runtime = new FakeRuntime();
-  const events: { reason: string; message: string }[] = [];
-  const statuses: PodStatus[] = [];
-  let deleted = false;
   const pod: Pod = { metadata: { name: `p${++pods}`, namespace: 'default', uid: `uid-${pods}-0000-worker` }, spec: { terminationGracePeriodSeconds: 0, ...spec }, status: { phase: 'Pending' } };
-  const deps = {
-    nodeName: 'n1',
-    hostIP: '127.0.0.1',
-    dataDir: join(base, pod.metadata.uid),
-    runtime,
-    network: { teardown: async () => undefined },
-    images: { get: async () => image, ensure: async () => image },
-    client: {
-      patch: async (_r: unknown, _ns: string, _n: string, body: { status: PodStatus }) => {
-        statuses.push(body.status);
-        return { ...pod, status: body.status };
-      },
-      request: async () => {
-        deleted = true;
-        return {};
-      },
-    },
-    recorder: { record: (_o: unknown, _t: string, reason: string, message: string) => events.push({ reason, message }) },
-    log: quiet,
-    dns: { clusterDomain: 'cluster.local' },
-    sources: { configMap: async () => undefined, secret: async () => undefined, serviceAccountToken: async () => ({ token: 't', expirationTimestamp: '' }) },
-    runtimeClasses: async () => undefined,
-    restartBackoffMs,
-    nodeCapacity: { cpu: 1, memory: 1 << 30 },
-  } as unknown as WorkerDeps;
+  const { deps, events, statuses, deleted } = podWorkerDeps(pod, runtime, join(base, pod.metadata.uid), { restartBackoffMs });
   const worker = new PodWorker(pod, deps);
-  return { runtime, events, statuses, worker, pod, deleted: () => deleted };
+  return { runtime, events, statuses, worker, pod, deleted };
 }
 
 const until = async (what: string, fn: () => boolean, ms = 10_000) => {
@@ -176,4 +147,106 @@ test('activeDeadlineSeconds: the pod fails with DeadlineExceeded when it comes, 
   assert.ok(t.events.some((e) => e.reason === 'DeadlineExceeded'));
   t.worker.forget();
   await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+const sidecar = (name: string, extra: Partial<Container> = {}) => c(name, { restartPolicy: 'Always', ...extra });
+
+test('a sidecar starts before the next init container and keeps running beside the app; its readiness counts towards the pod’s', async () => {
+  const t = setup({ initContainers: [sidecar('proxy', { readinessProbe: { exec: { command: ['ready'] }, periodSeconds: 1 } }), c('setup')], containers: [c('web')] });
+  t.runtime.script.set('setup', [0]);
+  let proxyReady = false;
+  t.runtime.execExitCode = (_id, command) => (command[0] === 'ready' && !proxyReady ? 1 : 0);
+  t.worker.kick();
+  await until('the app started', () => t.runtime.calledFor('start').length === 3);
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy', 'setup', 'web'],
+  );
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  const cond = (type: string) => t.statuses.at(-1)?.conditions?.find((x) => x.type === type);
+  const proxy = () => t.statuses.at(-1)?.initContainerStatuses?.[0];
+  assert.ok(proxy()?.state.running, 'the sidecar runs');
+  assert.equal(proxy()?.started, true);
+  assert.equal(proxy()?.ready, false);
+  assert.equal(cond('Initialized')?.status, 'True');
+  assert.equal(cond('Ready')?.status, 'False');
+  assert.equal(cond('Ready')?.message, 'containers with unready status: [proxy]');
+  proxyReady = true;
+  await until('Ready', () => cond('Ready')?.status === 'True');
+  assert.equal(proxy()?.ready, true);
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a sidecar with a startup probe holds the next init container back until the probe passes', async () => {
+  const t = setup({ initContainers: [sidecar('proxy', { startupProbe: { exec: { command: ['booted'] }, periodSeconds: 1 } }), c('setup')], containers: [c('web')] });
+  t.runtime.script.set('setup', [0]);
+  let booted = false;
+  t.runtime.execExitCode = (_id, command) => (command[0] === 'booted' && !booted ? 1 : 0);
+  t.worker.kick();
+  await until('the startup probe tried', () => t.runtime.calledFor('exec').length > 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy'],
+  );
+  assert.equal(t.statuses.at(-1)?.initContainerStatuses?.[0].started, false);
+  assert.equal(t.statuses.at(-1)?.conditions?.find((x) => x.type === 'Initialized')?.status, 'False');
+  booted = true;
+  await until('the app started', () => t.runtime.calledFor('start').length === 3);
+  assert.deepEqual(
+    t.runtime.calledFor('start').map((s) => s.name),
+    ['proxy', 'setup', 'web'],
+  );
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a sidecar that exits is restarted even under restartPolicy Never', async () => {
+  const t = setup({ restartPolicy: 'Never', initContainers: [sidecar('proxy')], containers: [c('web')] });
+  t.runtime.script.set('proxy', ['run', 'run']);
+  t.worker.kick();
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  t.runtime.exit(t.runtime.idOf('proxy')!, 1);
+  await until('restarted', () => t.runtime.calledFor('start').filter((s) => s.name === 'proxy').length === 2);
+  await until('restartCount 1, running', () => t.statuses.at(-1)?.initContainerStatuses?.[0].restartCount === 1 && !!t.statuses.at(-1)?.initContainerStatuses?.[0].state.running);
+  assert.equal(t.statuses.at(-1)?.phase, 'Running');
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a pod whose app containers finished (a Job’s) stops its sidecars, the last declared first, and Succeeds', async () => {
+  const t = setup({ restartPolicy: 'Never', terminationGracePeriodSeconds: 5, initContainers: [sidecar('first'), sidecar('second')], containers: [c('job')] });
+  t.runtime.script.set('job', ['run']);
+  t.worker.kick();
+  await until('Running published', () => t.statuses.at(-1)?.phase === 'Running');
+  t.runtime.exit(t.runtime.idOf('job')!, 0);
+  await until('Succeeded published', () => t.statuses.at(-1)?.phase === 'Succeeded');
+  assert.deepEqual(
+    t.runtime.calledFor('stop').map((s) => [t.runtime.list().find((i) => i.id === s.id)?.name, Math.round(s.graceSeconds!)]),
+    [
+      ['second', 5],
+      ['first', 5],
+    ],
+  );
+  // No phase went terminal while a sidecar still ran, and neither was restarted nor reported as a crash.
+  assert.ok(t.statuses.every((s) => s.phase !== 'Succeeded' || s.initContainerStatuses?.every((x) => !x.state.running)));
+  assert.equal(t.runtime.calledFor('start').length, 3);
+  assert.ok(!t.events.some((e) => e.reason === 'BackOff'));
+  assert.equal(t.statuses.at(-1)?.conditions?.find((x) => x.type === 'Initialized')?.status, 'True');
+  t.worker.forget();
+  await until('cleaned up', () => t.runtime.calledFor('removeSandbox').length > 0);
+});
+
+test('a deleted pod stops its app containers first, then its sidecars, the last declared first', async () => {
+  const t = setup({ terminationGracePeriodSeconds: 30, initContainers: [sidecar('first'), sidecar('second')], containers: [c('web')] });
+  t.worker.kick();
+  await until('running', () => t.statuses.at(-1)?.phase === 'Running');
+  const names = new Map(t.runtime.list().map((i) => [i.id, i.name]));
+  t.worker.update({ ...t.pod, metadata: { ...t.pod.metadata, deletionTimestamp: new Date().toISOString(), deletionGracePeriodSeconds: 10 } });
+  await until('deleted from the API', () => t.deleted());
+  assert.deepEqual(
+    t.runtime.calledFor('stop').map((s) => names.get(s.id)),
+    ['web', 'second', 'first'],
+  );
 });

@@ -1,10 +1,11 @@
 // One pod's worker: drives the pod on this node toward its spec, level-triggered. What to do is the
-// planner's (plan.ts: init containers in order, restarts per restartPolicy with the kubelet's
-// back-off, probe-failure restarts, the active deadline, when to stop); this file carries it out.
-// Each sync snapshots what the worker knows, asks the planner, then sets up what is missing
+// planner's (plan.ts: init containers and sidecars in order, restarts per restartPolicy with the
+// kubelet's back-off, probe-failure restarts, the active deadline, when to stop); this file carries
+// it out. Each sync snapshots what the worker knows, asks the planner, then sets up what is missing
 // (network, namespaces, volumes), creates and starts containers, and publishes the status it
-// observes. A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL),
-// cleaned up (containers, mounts, cgroups, network namespace) and then removed from the API.
+// observes. A pod being deleted is stopped gracefully (preStop, SIGTERM, grace period, SIGKILL; its
+// sidecars after the app containers, the last declared first), cleaned up (containers, mounts,
+// cgroups, network namespace) and then removed from the API.
 
 import { ifMissing, ignoreError, logFailure } from '../../util/best-effort.js';
 import { mkdir, rm, readdir, writeFile } from 'node:fs/promises';
@@ -39,6 +40,7 @@ import { podStartDuration } from './kubelet-metrics.js';
 import { podRefusal } from './admission.js';
 import { runPreStop } from './pre-stop.js';
 import { nowTime, type Container, type Pod } from './types.js';
+import { isSidecar } from '../../api/sidecars.js';
 import type { CsiRegistry } from '../../csi/types.js';
 import type { StatsContainerTarget, StatsPodTarget, StatsVolumeTarget } from '../stats/types.js';
 import { propagationRefusal } from '../runtime/mount-propagation.js';
@@ -216,7 +218,8 @@ export class PodWorker {
     r.current = info;
     if (info.state === 'running') {
       r.started = !r.spec.startupProbe;
-      r.ready = !r.spec.readinessProbe;
+      // As at a start: a plain init container is never ready, a sidecar is as an app container.
+      r.ready = !r.spec.readinessProbe && (!r.init || isSidecar(r.spec));
       this.startProbes(r);
       void this.d.runtime.waitExit(info.id).then((i) => this.onExit(r, i));
     }
@@ -251,6 +254,8 @@ export class PodWorker {
           const r = this.containerOf(a.container);
           await this.startContainer(r);
           if (a.nextBackoffMs !== undefined) r.backoffMs = a.nextBackoffMs;
+          // A sidecar that started lets the next container go on: plan again after this sync.
+          if (r.init && r.started && isSidecar(r.spec)) this.kick();
           break;
         }
         case 'backOff': {
@@ -265,6 +270,9 @@ export class PodWorker {
         case 'failDeadline':
           this.failDeadline(a.graceSeconds);
           break;
+        case 'stop':
+          this.stopSidecar(this.containerOf(a.container), a.graceSeconds);
+          break;
       }
     }
     await this.publish();
@@ -277,7 +285,7 @@ export class PodWorker {
     const initContainers: Record<string, ContainerSnapshot> = {};
     const containers: Record<string, ContainerSnapshot> = {};
     for (const r of this.records.values()) {
-      (r.init ? initContainers : containers)[r.spec.name] = { state: r.current?.state, exitCode: r.current?.exitCode, backoffMs: r.backoffMs, backoffUntil: r.backoffUntil, probeFailure: r.probeFailure };
+      (r.init ? initContainers : containers)[r.spec.name] = { state: r.current?.state, exitCode: r.current?.exitCode, backoffMs: r.backoffMs, backoffUntil: r.backoffUntil, probeFailure: r.probeFailure, started: r.started, stopping: r.stopping };
     }
     return {
       gone: this.gone,
@@ -328,7 +336,8 @@ export class PodWorker {
 
   /** Id of a container's running instance, for its cgroup's memory use (none: it uses no memory). */
   currentContainerId(name: string): string | undefined {
-    const cur = this.records.get(`app/${name}`)?.current;
+    // A sidecar's too: it runs beside the app containers (names are unique across both lists).
+    const cur = (this.records.get(`app/${name}`) ?? this.records.get(`init/${name}`))?.current;
     return cur?.state === 'running' ? cur.id : undefined;
   }
 
@@ -358,6 +367,21 @@ export class PodWorker {
     this.deadlineExceeded = true;
     this.event('Normal', 'DeadlineExceeded', `Pod was active on the node longer than the specified deadline`);
     for (const r of this.records.values()) if (r.current?.state === 'running') void this.d.runtime.stop(r.current.id, graceSeconds);
+  }
+
+  /** The pod is done: a sidecar stops for good (preStop, then SIGTERM); its exit starts the next sync, which stops the one before it. */
+  private stopSidecar(r: ContainerRecord, graceSeconds: number) {
+    if (r.current?.state !== 'running' || r.stopping) return;
+    r.stopping = true;
+    for (const p of r.probes) p.stop();
+    r.probes = [];
+    this.event('Normal', 'Killing', `Stopping container ${r.spec.name}`);
+    const deadline = Date.now() + graceSeconds * 1000;
+    const id = r.current.id;
+    void (async () => {
+      await this.preStop(r, deadline);
+      await this.d.runtime.stop(id, Math.max(0, (deadline - Date.now()) / 1000));
+    })().catch(logFailure(this.log, 'stopping a sidecar', { container: r.spec.name }));
   }
 
   /** The node's admission (admission.ts): a refused pod fails at once and nothing is set up for it. False when refused. */
@@ -587,6 +611,7 @@ export class PodWorker {
     r.current = info;
     r.waiting = undefined;
     r.probeFailure = undefined;
+    r.stopping = undefined;
     r.ready = false;
     r.started = false;
     r.termMessagePath = termLog;
@@ -595,7 +620,8 @@ export class PodWorker {
     if (started.state === 'running') {
       this.event('Normal', 'Started', `Started container ${c.name}`);
       r.started = !c.startupProbe;
-      r.ready = !c.readinessProbe && !r.init;
+      // A plain init container is never ready; a sidecar is, as an app container.
+      r.ready = !c.readinessProbe && (!r.init || isSidecar(c));
       this.startProbes(r);
     } else if (started.startError) {
       this.event('Warning', 'Failed', `Error: failed to start container "${c.name}": ${started.startError}`);
@@ -627,9 +653,10 @@ export class PodWorker {
     r.probes = [];
     r.ready = false;
     r.current = info;
-    const stopping = !!this.pod.metadata.deletionTimestamp || !!this.terminating;
+    const stopping = !!this.pod.metadata.deletionTimestamp || !!this.terminating || !!r.stopping;
     const startedAt = info.startedAt ? Date.parse(info.startedAt) : undefined;
-    const { backoffUntil, crash, resetBackoff } = exitBackoff(this.pod, { exitCode: info.exitCode, backoffMs: r.backoffMs, startedAt: Number.isNaN(startedAt) ? undefined : startedAt }, stopping, Date.now());
+    const sidecar = r.init && isSidecar(r.spec);
+    const { backoffUntil, crash, resetBackoff } = exitBackoff(this.pod, { exitCode: info.exitCode, backoffMs: r.backoffMs, startedAt: Number.isNaN(startedAt) ? undefined : startedAt, sidecar }, stopping, Date.now());
     if (backoffUntil !== undefined) r.backoffUntil = backoffUntil;
     if (resetBackoff) r.backoffMs = 0;
     if (crash) this.event('Warning', 'BackOff', `Back-off restarting failed container ${r.spec.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})`);
@@ -729,15 +756,11 @@ export class PodWorker {
     this.terminating ??= (async () => {
       this.log.info('stopping pod', { gracePeriodSeconds: grace });
       const deadline = Date.now() + grace * 1000;
-      await Promise.all(
-        [...this.records.values()].map(async (r) => {
-          for (const p of r.probes) p.stop();
-          if (r.current?.state !== 'running') return;
-          this.event('Normal', 'Killing', `Stopping container ${r.spec.name}`);
-          await this.preStop(r, deadline);
-          await this.d.runtime.stop(r.current.id, Math.max(0, (deadline - Date.now()) / 1000));
-        }),
-      );
+      // The app (and any running plain init) containers at once; then the sidecars, which serve
+      // them to the end, one at a time and the last declared first, in what is left of the grace period.
+      const sidecars = (this.pod.spec.initContainers ?? []).filter(isSidecar).map((c) => this.records.get(`init/${c.name}`));
+      await Promise.all([...this.records.values()].filter((r) => !sidecars.includes(r)).map((r) => this.stopForDeletion(r, deadline)));
+      for (const r of sidecars.reverse()) if (r) await this.stopForDeletion(r, deadline);
       await this.cleanup();
       if (finalize) {
         await this.d.client.request('DELETE', `/api/v1/namespaces/${encodeURIComponent(this.pod.metadata.namespace)}/pods/${encodeURIComponent(this.pod.metadata.name)}`, { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: this.uid } }).catch((e) => {
@@ -748,6 +771,15 @@ export class PodWorker {
       this.log.info('pod stopped and cleaned up');
     })();
     return this.terminating;
+  }
+
+  /** One container of a pod being deleted: preStop, then SIGTERM and SIGKILL at the deadline; resolves once it has exited. */
+  private async stopForDeletion(r: ContainerRecord, deadline: number) {
+    for (const p of r.probes) p.stop();
+    if (r.current?.state !== 'running') return;
+    this.event('Normal', 'Killing', `Stopping container ${r.spec.name}`);
+    await this.preStop(r, deadline);
+    await this.d.runtime.stop(r.current.id, Math.max(0, (deadline - Date.now()) / 1000));
   }
 
   private async preStop(r: ContainerRecord, deadline: number) {

@@ -4,7 +4,8 @@
 // pods and volume claims are enforced, with Kubernetes' messages.
 
 import type { KObject } from '../kind.js';
-import { type Amount, type Amounts, add, amountsOf, cmp, formatAmount, milliValue } from './amount.js';
+import { type Amount, type Amounts, amountsOf, formatAmount, milliValue } from './amount.js';
+import { containerAmounts } from './pod-amounts.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
 type J = Record<string, any>;
@@ -113,34 +114,9 @@ function checkItem(type: string, item: J, requests: Amounts, limits: Amounts, ou
   for (const [r, v] of amountsOf(item.maxLimitRequestRatio)) push(ratioConstraint(type, r, v, requests, limits));
 }
 
-function sumInto(into: Amounts, list: Amounts) {
-  for (const [k, v] of list) into.set(k, into.has(k) ? add(into.get(k)!, v) : v);
-}
-function maxInto(into: Amounts, list: Amounts) {
-  for (const [k, v] of list) if (!into.has(k) || cmp(into.get(k)!, v) < 0) into.set(k, v);
-}
-
-/** The pod's requests or limits for the Pod type: containers (and sidecars) summed, or the largest init step. */
+/** The pod's requests or limits for the Pod type: the shared sidecar-aware rule (pod-amounts.ts), without overhead. */
 function podTotal(pod: J, field: 'requests' | 'limits'): Amounts {
-  const spec = isObj(pod.spec) ? pod.spec : {};
-  const total: Amounts = new Map();
-  for (const c of arr(spec.containers)) sumInto(total, amountsOf(c.resources?.[field]));
-  const sidecars: Amounts = new Map();
-  const initMax: Amounts = new Map();
-  for (const c of arr(spec.initContainers)) {
-    const own = amountsOf(c.resources?.[field]);
-    if (c.restartPolicy === 'Always') {
-      sumInto(total, own);
-      sumInto(sidecars, own);
-      maxInto(initMax, sidecars);
-    } else {
-      const during: Amounts = new Map(sidecars);
-      sumInto(during, own);
-      maxInto(initMax, during);
-    }
-  }
-  maxInto(total, initMax);
-  return total;
+  return containerAmounts(isObj(pod.spec) ? pod.spec : {}, field);
 }
 
 /** Every violation of one LimitRange by the pod (PodValidateLimitFunc), in Kubernetes' words. */

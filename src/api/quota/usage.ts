@@ -4,7 +4,8 @@
 // object count for every other resource (count/<resource>.<group>).
 
 import type { KObject } from '../kind.js';
-import { type Amount, type Amounts, add, addAll, amountOf, amountsOf, cmp } from './amount.js';
+import { type Amount, type Amounts, add, addAll, amountOf, amountsOf } from './amount.js';
+import { containerAmounts } from './pod-amounts.js';
 import { countName, isExtendedResource, LEGACY_COUNT_NAMES } from './names.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: objects are untyped JSON here, read defensively.
@@ -34,30 +35,11 @@ const POD_RESOURCES = new Set(['count/pods', 'cpu', 'memory', 'ephemeral-storage
 function addInto(into: Amounts, list: Amounts) {
   for (const [k, v] of list) into.set(k, into.has(k) ? add(into.get(k)!, v) : v);
 }
-function maxInto(into: Amounts, list: Amounts) {
-  for (const [k, v] of list) if (!into.has(k) || cmp(into.get(k)!, v) < 0) into.set(k, v);
-}
 
-/** The pod's effective requests or limits: app containers and sidecars, or the largest init step if more (component-helpers' PodRequests/PodLimits). */
+/** The pod's effective requests or limits: the shared sidecar-aware rule (api/sidecars.ts; component-helpers' PodRequests/PodLimits), with overhead. */
 function podAggregate(pod: J, field: 'requests' | 'limits'): Amounts {
   const spec = isObj(pod.spec) ? pod.spec : {};
-  const total: Amounts = new Map();
-  for (const c of arr(spec.containers)) addInto(total, amountsOf(c.resources?.[field]));
-  const sidecars: Amounts = new Map();
-  const initMax: Amounts = new Map();
-  for (const c of arr(spec.initContainers)) {
-    const own = amountsOf(c.resources?.[field]);
-    if (c.restartPolicy === 'Always') {
-      addInto(total, own);
-      addInto(sidecars, own);
-      maxInto(initMax, sidecars);
-    } else {
-      const during: Amounts = new Map(sidecars);
-      addInto(during, own);
-      maxInto(initMax, during);
-    }
-  }
-  maxInto(total, initMax);
+  const total = containerAmounts(spec, field);
   const overhead = amountsOf(spec.overhead);
   if (field === 'requests') addInto(total, overhead);
   else for (const [k, v] of overhead) if (total.has(k)) total.set(k, add(total.get(k)!, v));

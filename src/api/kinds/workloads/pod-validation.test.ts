@@ -114,6 +114,11 @@ describe('pod spec validation', () => {
     assert.ok(!errs.some((e) => e.startsWith('spec.initContainers[1]')), errs.join('\n'));
   });
 
+  it('allows a container-level restartPolicy only on init containers, and only Always', () => {
+    const errs = errorsOf({ containers: [app()], initContainers: [app({ name: 'once', restartPolicy: 'Never', lifecycle: { preStop: { exec: { command: ['x'] } } } }), app({ name: 'side', restartPolicy: 'Always', lifecycle: { preStop: { exec: { command: ['x'] } } }, startupProbe: { exec: { command: ['true'] } } })] });
+    assert.deepEqual(errs, ['spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"', 'spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always']);
+  });
+
   it('checks env sources, tolerations, requests against limits and DNS policy None', () => {
     const errs = errorsOf({
       dnsPolicy: 'None',
