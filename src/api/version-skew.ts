@@ -1,7 +1,9 @@
 // gifee's version skew policy (docs/upgrades.md), as Kubernetes' kubelet skew policy: servers
 // upgrade first; an agent may lag the servers by up to two minor versions and is never a minor
-// version newer (patch releases of one minor mix freely, as Kubernetes' do). Pure,
-// so the agent (at registration), the upgrade controller and `gifee upgrade plan` apply one rule.
+// version newer (patch releases of one minor mix freely, as Kubernetes' do); the servers of one
+// cluster are within one minor version of each other (as kube-apiservers in HA during an upgrade).
+// Pure, so the agent (at registration), the upgrade controller, `gifee upgrade plan` and the API
+// servers' lease reconciler apply one rule.
 
 /** How many minor versions an agent may lag its servers. */
 export const MAX_AGENT_MINOR_LAG = 2;
@@ -43,5 +45,21 @@ export function agentSkewProblem(agent: string, server: string): string | undefi
   if (a.major > s.major || (a.major === s.major && a.minor > s.minor)) return `agent ${agent} is newer than the server ${server}: upgrade the servers first`;
   if (a.major !== s.major) return `agent ${agent} and server ${server} differ in major version`;
   if (s.minor - a.minor > MAX_AGENT_MINOR_LAG) return `agent ${agent} is more than ${MAX_AGENT_MINOR_LAG} minor versions older than the server ${server}: upgrade the agent first`;
+  return undefined;
+}
+
+/** How many minor versions the servers of one cluster may be apart (Kubernetes: kube-apiservers in HA). */
+export const MAX_SERVER_MINOR_SKEW = 1;
+
+/**
+ * Why a server at `self` may not serve one cluster with a live server at `other`, or undefined when
+ * the skew is allowed (or `other` says no version: a server from before versions were published).
+ */
+export function serverSkewProblem(self: string, other: string | undefined): string | undefined {
+  if (other === undefined) return undefined;
+  const a = parseGifeeVersion(self);
+  const b = parseGifeeVersion(other);
+  if (!a || !b) return a ? `a server reports "${other.slice(0, MAX_VERSION_LENGTH)}", not a gifee version (MAJOR.MINOR.PATCH)` : `this server's version "${self}" is not a gifee version`;
+  if (a.major !== b.major || Math.abs(a.minor - b.minor) > MAX_SERVER_MINOR_SKEW) return `this server is ${self} and another live server is ${other}: the servers of one cluster must be within ${MAX_SERVER_MINOR_SKEW} minor version of each other; upgrade the servers one minor version at a time`;
   return undefined;
 }

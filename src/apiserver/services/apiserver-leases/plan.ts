@@ -15,6 +15,8 @@ export const IDENTITY_VALUE = 'kube-apiserver';
 /** Where each lease records the endpoint its server advertises (the holder identity names the process). */
 export const ADDRESS_ANNOTATION = 'gifee.io/advertise-address';
 export const PORT_ANNOTATION = 'gifee.io/advertise-port';
+/** The gifee version of the server holding the lease, for the servers' skew check (version-skew.ts). */
+export const VERSION_ANNOTATION = 'gifee.io/version';
 /** Lease durations above this are treated as this: a lease cannot keep a dead address listed for long. */
 export const MAX_LEASE_SECONDS = 3600;
 
@@ -39,7 +41,7 @@ export function leaseNameFor(e: Endpoint): string {
 }
 
 /** The endpoint a lease vouches for until expiresAt (ms), or undefined when it is not one of ours or is malformed. */
-export function parseLease(o: KObject): (Endpoint & { expiresAt: number; renewedAt: number }) | undefined {
+export function parseLease(o: KObject): (Endpoint & { expiresAt: number; renewedAt: number; version?: string }) | undefined {
   const meta = o?.metadata;
   if (meta?.labels?.[IDENTITY_LABEL] !== IDENTITY_VALUE) return undefined;
   const address = meta.annotations?.[ADDRESS_ANNOTATION];
@@ -54,7 +56,13 @@ export function parseLease(o: KObject): (Endpoint & { expiresAt: number; renewed
   if (typeof spec.renewTime !== 'string' || spec.renewTime.length > 40) return undefined;
   const renewedAt = Date.parse(spec.renewTime);
   if (!Number.isFinite(renewedAt)) return undefined;
-  return { address, port, renewedAt, expiresAt: renewedAt + Math.min(seconds, MAX_LEASE_SECONDS) * 1000 };
+  const version = meta.annotations?.[VERSION_ANNOTATION];
+  return { address, port, renewedAt, expiresAt: renewedAt + Math.min(seconds, MAX_LEASE_SECONDS) * 1000, ...(typeof version === 'string' ? { version } : {}) };
+}
+
+/** Live (renewed, not expired, not renewed impossibly far ahead) at now. */
+export function leaseLive(l: { expiresAt: number; renewedAt: number }, now: number): boolean {
+  return l.expiresAt > now && l.renewedAt - (l.expiresAt - l.renewedAt) <= now;
 }
 
 /** IPv4 in numeric order (127.0.0.2 before 127.0.0.10), IPv6 as text: stable across servers. */
@@ -98,8 +106,7 @@ export function planEndpoints(input: PlanInput): Desired | undefined {
   for (const o of input.leases) {
     const l = parseLease(o);
     if (!l || isIP(l.address) !== family) continue;
-    if (l.expiresAt <= input.now) continue;
-    if (l.renewedAt - (l.expiresAt - l.renewedAt) > input.now) continue;
+    if (!leaseLive(l, input.now)) continue;
     live.set(key(l), { address: l.address, port: l.port });
   }
   live.delete(selfKey);

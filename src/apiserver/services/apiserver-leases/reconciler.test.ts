@@ -3,7 +3,8 @@
 // out once its lease expires when it stops without cleaning up (as a killed process; its lease is
 // deleted a lease duration later), and at once
 // when it stops cleanly; nothing is rewritten while the live set stays the same; and the last
-// server's clean stop leaves its address (never an empty list).
+// server's clean stop leaves its address (never an empty list). A peer more than one minor version
+// away from the server does not start.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,9 @@ import type { Store } from '../../../store/types.js';
 import { logger } from '../../../util/log.js';
 import { startApiServer, type ApiServer } from '../../server.js';
 import { until } from '../../../../test/helpers/wait.js';
-import { EndpointLeaseReconciler } from './reconciler.js';
+import { GIFEE_VERSION } from '../../../api/version.js';
+import { parseGifeeVersion } from '../../../api/version-skew.js';
+import { EndpointLeaseReconciler, ServerVersionSkewError } from './reconciler.js';
 import { leaseNameFor } from './plan.js';
 
 let dir: string;
@@ -86,6 +89,24 @@ test('a clean stop takes the address out at once and deletes its lease', async (
   assert.deepEqual(await both(), [['127.0.0.1'], ['127.0.0.1']]);
   const def = server.state.registry.byResource('coordination.k8s.io', 'v1', 'leases')!;
   assert.equal(await server.state.objects(def).get('kube-system', p.leaseName), null);
+});
+
+test('the skew policy: a peer more than one minor version from the live server does not start (and takes no lease); one within a minor does, its lease saying its version', async () => {
+  const v = parseGifeeVersion(GIFEE_VERSION)!;
+  const at = (minor: number) => new EndpointLeaseReconciler(server.state, { address: '127.0.0.2', port: server.port }, logger('peer'), { ...timing, version: `${v.major}.${minor}.0` });
+  const far = at(v.minor + 2);
+  await assert.rejects(
+    far.start(),
+    (e: Error) => e instanceof ServerVersionSkewError && new RegExp(`this server is ${v.major}\\.${v.minor + 2}\\.0 and another live server is ${GIFEE_VERSION.replace(/\./g, '\\.')}: .*within 1 minor version.* \\(server 127\\.0\\.0\\.1:${server.port}; docs/upgrades\\.md\\)$`).test(e.message),
+  );
+  const def = server.state.registry.byResource('coordination.k8s.io', 'v1', 'leases')!;
+  assert.equal(await server.state.objects(def).get('kube-system', far.leaseName), null, 'no lease taken');
+  assert.deepEqual(await endpointIPs(), ['127.0.0.1']);
+  const near = at(v.minor + 1);
+  await near.start();
+  const lease = (await get('leases', 'coordination.k8s.io')).obj;
+  assert.equal(lease.metadata?.annotations?.['gifee.io/version'], `${v.major}.${v.minor + 1}.0`);
+  await near.stop();
 });
 
 test("the last server's clean stop leaves its address listed", async () => {

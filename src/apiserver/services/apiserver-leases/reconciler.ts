@@ -8,6 +8,8 @@
 // Every server reconciles, none is elected (as in Kubernetes): a server alone keeps itself listed
 // without waiting for an election, and since all plan the same list from the same leases, a write
 // happens only when the live set changes. Leases expired for a further lease duration are deleted.
+// Each lease also carries its server's gifee version: a server more than one minor version away
+// from a live one does not start, and one found later (both started at once) is warned about.
 // Store errors are logged and retried next round, never
 // thrown into the server.
 
@@ -19,7 +21,9 @@ import { ApiError } from '../../../api/errors.js';
 import type { Logger } from '../../../util/log.js';
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
-import { ADDRESS_ANNOTATION, type Endpoint, IDENTITY_LABEL, IDENTITY_VALUE, leaseNameFor, parseLease, planEndpoints, PORT_ANNOTATION } from './plan.js';
+import { GIFEE_VERSION } from '../../../api/version.js';
+import { serverSkewProblem } from '../../../api/version-skew.js';
+import { ADDRESS_ANNOTATION, type Endpoint, IDENTITY_LABEL, IDENTITY_VALUE, leaseLive, leaseNameFor, parseLease, planEndpoints, PORT_ANNOTATION, VERSION_ANNOTATION } from './plan.js';
 import { writeKubernetesEndpoints } from './write-endpoints.js';
 
 export interface EndpointLeaseOptions {
@@ -29,7 +33,12 @@ export interface EndpointLeaseOptions {
   renewIntervalMs?: number;
   /** At most this many servers are listed (default 64). */
   maxServers?: number;
+  /** The gifee version this server publishes on its lease (default: its own; tests give others). */
+  version?: string;
 }
+
+/** A server whose version is too far from a live server's (version-skew.ts): it does not start. */
+export class ServerVersionSkewError extends Error {}
 
 const NS = 'kube-system';
 /** Leases read per round: kube-system holds a few leader-election leases beside these. */
@@ -52,6 +61,9 @@ export class EndpointLeaseReconciler {
   private running?: Promise<void>;
   private stopped = false;
   private lastPlan = '';
+  private readonly version: string;
+  /** Skewed servers already warned about (address:port@version). */
+  private readonly skewWarned = new Set<string>();
 
   constructor(
     private state: ApiState,
@@ -64,15 +76,36 @@ export class EndpointLeaseReconciler {
     this.durationMs = Math.max(1000, opts.leaseDurationMs ?? 15_000);
     this.intervalMs = Math.max(100, opts.renewIntervalMs ?? 10_000);
     this.maxServers = Math.max(1, opts.maxServers ?? 64);
+    this.version = opts.version ?? GIFEE_VERSION;
     this.leaseName = leaseNameFor(self);
     this.holderIdentity = `${this.leaseName}_${randomUUID()}`;
     if (this.intervalMs >= this.durationMs) log.warn('the lease renew interval is not shorter than its duration: this server may drop out of the kubernetes endpoints between renewals', { renewIntervalMs: this.intervalMs, leaseDurationMs: this.durationMs });
   }
 
-  /** One round now (awaited: the server lists itself before it is ready), then one every renewInterval. */
+  /**
+   * One round now (awaited: the server lists itself before it is ready), then one every renewInterval.
+   * First, the skew policy: a live server more than one minor version away stops this one from
+   * starting (ServerVersionSkewError, before it takes a lease).
+   */
   async start() {
+    const skew = (await this.skewedServers())[0];
+    if (skew) throw new ServerVersionSkewError(`${skew.problem} (server ${skew.address}:${skew.port}; docs/upgrades.md)`);
     await this.round();
     this.schedule();
+  }
+
+  /** Live servers (other than this one) whose version this one may not serve a cluster with. */
+  private async skewedServers(items?: KObject[]): Promise<{ address: string; port: number; version?: string; problem: string }[]> {
+    const leases = items ?? (await this.state.objects(this.leaseDef()).list(NS, { limit: LIST_LIMIT })).items;
+    const now = Date.now();
+    const out = [];
+    for (const o of leases) {
+      const l = parseLease(o);
+      if (!l || o.metadata?.name === this.leaseName || !leaseLive(l, now)) continue;
+      const problem = serverSkewProblem(this.version, l.version);
+      if (problem) out.push({ address: l.address, port: l.port, version: l.version, problem });
+    }
+    return out;
   }
 
   private schedule() {
@@ -121,7 +154,7 @@ export class EndpointLeaseReconciler {
     const spec = { holderIdentity: this.holderIdentity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), renewTime: micro };
     const meta = {
       labels: { [IDENTITY_LABEL]: IDENTITY_VALUE, ...hostLabel(hostname()) },
-      annotations: { [ADDRESS_ANNOTATION]: this.self.address, [PORT_ANNOTATION]: String(this.self.port) },
+      annotations: { [ADDRESS_ANNOTATION]: this.self.address, [PORT_ANNOTATION]: String(this.self.port), [VERSION_ANNOTATION]: this.version },
     };
     const cur = await leases.get(NS, this.leaseName);
     if (!cur) {
@@ -155,6 +188,13 @@ export class EndpointLeaseReconciler {
       this.lastPlan = plan;
     }
     await this.collectExpired(page.items, now);
+    // A server started past the skew check (both at once, or before this one) is said about once.
+    for (const k of await this.skewedServers(page.items)) {
+      const key = `${k.address}:${k.port}@${k.version}`;
+      if (this.skewWarned.has(key)) continue;
+      this.skewWarned.add(key);
+      this.log.warn('a live API server is too many versions away from this one', { server: `${k.address}:${k.port}`, version: k.version, problem: k.problem });
+    }
   }
 
   /**
