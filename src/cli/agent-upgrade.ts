@@ -61,6 +61,7 @@ export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; lo
   let resolveTarget!: (t: { path: string; version: string }) => void;
   const target = new Promise<{ path: string; version: string }>((r) => (resolveTarget = r));
   let asked = false;
+  let closed = false;
   let lastRefusal = '';
   const refuse = (why: string) => {
     // Said once per target, not at every node update: the controller's timeout rolls it back.
@@ -93,6 +94,8 @@ export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; lo
       (path) => {
         pulling = false;
         imagePaths.set(ref, path);
+        // Stopped meanwhile (SIGTERM): no switch asked after the stop.
+        if (closed) return;
         // The Node as it is now: the target may have changed (a rollback) while the image was pulled.
         const latest = nodes.list()[0];
         if (latest) seen(latest);
@@ -121,7 +124,13 @@ export function watchUpgradeTarget(o: { client: RestClient; nodeName: string; lo
   };
   nodes.addHandlers({ onAdd: seen, onUpdate: (_, n) => seen(n) });
   scope.start();
-  return { target, stop: () => scope.close() };
+  return {
+    target,
+    stop: () => {
+      closed = true;
+      scope.close();
+    },
+  };
 }
 
 /**
