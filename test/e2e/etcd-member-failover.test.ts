@@ -5,7 +5,8 @@
 // does not restart it (deterministic, unlike a kill, which it heals in 0.5 s), and it neither answers
 // nor resets connections, the harder case for the store (calls run into their deadline). That server's
 // store marks its member down, and kubectl create and get through it work, through the other two
-// members. SIGCONT: the member answers again, the store prefers it again, and kubectl still works.
+// members; so do `gifee etcd members` and `gifee snapshot save` with that server's data dir. SIGCONT:
+// the member answers again, the store prefers it again, and kubectl still works.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,6 +100,25 @@ test('a server whose own etcd member is frozen serves kubectl through the other 
   assert.match(updated, /patched/);
   assert.equal(await kubectlOk(other, ['get', 'configmap', 'while-frozen', '-o', 'jsonpath={.data.k}']), 'w');
   console.log(`# create, get, patch and gets through the server with a frozen member took ${Date.now() - t} ms`);
+  // The commands of that server's data dir go through the other members too (member.json holds the
+  // client URLs its server last read from etcd's member list).
+  const state = JSON.parse(await readFile(join(s.c.dataDir, 'etcd', 'member.json'), 'utf8')) as { clusterClientUrls?: string[] };
+  assert.equal(new Set(state.clusterClientUrls).size, 3, `member.json lists the three members: ${JSON.stringify(state)}`);
+  let c = Date.now();
+  const members = await gifee(['etcd', 'members', '--data-dir', s.c.dataDir, '-o', 'json']);
+  assert.equal(members.code, 0, `gifee etcd members: ${members.err}`);
+  assert.equal(JSON.parse(members.out).items.length, 3, members.out);
+  assert.match(members.err, /does not answer; going through https:\/\/127\.0\.0\.1:\d+/);
+  console.log(`# gifee etcd members through the frozen server's data dir took ${Date.now() - c} ms`);
+  c = Date.now();
+  const snap = await gifee(['snapshot', 'save', '--data-dir', s.c.dataDir, '--name', 'while-frozen']);
+  assert.equal(snap.code, 0, `gifee snapshot save: ${snap.err}`);
+  const saved = /saved: (\S+) \(etcd, revision \d+, from etcd member (\S+)\)/.exec(snap.out);
+  assert.ok(saved, snap.out);
+  assert.notEqual(saved[2], own, 'taken from another member');
+  console.log(`# gifee snapshot save through the frozen server's data dir took ${Date.now() - c} ms`);
+  const verified = await gifee(['snapshot', 'verify', saved[1]]);
+  assert.equal(verified.code, 0, `gifee snapshot verify: ${verified.out}${verified.err}`);
   // Still frozen (the supervisor did not restart it): it was the other members that answered.
   assert.match(await readFile(`/proc/${frozenPid}/stat`, 'utf8'), /^\d+ \([^)]*\) T /, 'etcd is still stopped');
 

@@ -90,14 +90,17 @@ export class EtcdMembers {
 
   /**
    * Waits until a member answers (each configured endpoint once, the preferred first: a failed one
-   * is marked down and the next is tried), then reads the member list and starts the health check.
+   * is marked down and the next is tried, so a command whose own member hangs loses 1 s, not 3),
+   * then reads the member list and starts the health check.
    * Called by each user; the first call does the work.
    */
   start(): Promise<void> {
     this.started ??= (async () => {
       for (let n = 1; ; n++) {
+        // With another member to try next, one that does not answer within a health check's deadline is passed over.
+        const o = n < this.endpoints.length ? this.deadline(this.opts.healthTimeoutMs ?? 1000) : this.deadline();
         try {
-          await this.call((c, o) => c.kv.range({ key: b('/'), limit: 1 }, o));
+          await this.call((c, co) => c.kv.range({ key: b('/'), limit: 1 }, co), o);
           break;
         } catch (e) {
           if (!(e instanceof UnavailableError)) throw e;
@@ -228,6 +231,12 @@ export class EtcdMembers {
         const next = endpointsFromMembers(this.endpoints[0], r.members);
         if (next.join(' ') !== this.endpoints.join(' ')) {
           this.opts.log?.info('etcd members', { endpoints: next });
+          // Connected now (a serializable read, its answer unused), so a failover does not wait for a TLS handshake.
+          for (const e of next)
+            if (!this.endpoints.includes(e))
+              void this.client(e)
+                .kv.range({ key: b('/'), limit: 1, count_only: true, serializable: true }, this.deadline())
+                .catch(() => {});
           this.endpoints = next;
           this.opts.onEndpoints?.(next);
         }
