@@ -88,7 +88,11 @@ test('a server whose own etcd member is frozen serves kubectl through the other 
         .some((l) => l.includes('etcd member does not answer') && l.includes(own)),
     { timeoutMs: 20_000, context: logs },
   );
-  console.log(`# own member marked down ${Date.now() - frozenAt} ms after SIGSTOP`);
+  const downLine = since()
+    .split('\n')
+    .find((l) => l.includes('etcd member does not answer') && l.includes(own));
+  const downTs = Date.parse(/"ts":"([^"]+)"/.exec(downLine ?? '')?.[1] ?? '');
+  console.log(`# own member marked down ${Number.isNaN(downTs) ? '(no JSON timestamp in the log)' : `${downTs - frozenAt} ms`} after SIGSTOP: ${/"err":"([^"]{0,80})/.exec(downLine ?? '')?.[1] ?? ''}`);
 
   // Writes and reads through that server go to the other members.
   const t = Date.now();
