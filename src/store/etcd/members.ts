@@ -173,7 +173,8 @@ export class EtcdMembers {
       this.probeTimer = setInterval(() => this.probe(), this.opts.probeIntervalMs ?? 1000);
       this.probeTimer.unref();
     }
-    if (this.opts.discoverMembers) void this.refreshMembers();
+    // After the read in flight, if any (it may have been the one waiting on this member): a fresh one.
+    if (this.opts.discoverMembers) void (this.refreshing ?? Promise.resolve()).then(() => this.refreshMembers());
   }
 
   private markUp(endpoint: string): void {
