@@ -102,7 +102,7 @@ async function copyEtcd(members: EtcdMembers | undefined, to: string): Promise<{
       });
     }).catch((e) => new Promise<never>((_, reject) => out.destroy().on('close', () => reject(e))));
     const size = (await stat(to)).size;
-    if (size === 0) throw new SnapshotError(`etcd member ${member} sent an empty snapshot`);
+    if (size === 0) throw new SnapshotError(`etcd member ${member} sent an empty snapshot: try again, or take it through another server's --data-dir`);
     return { revision: revision || before, member };
   }, 3 * members.callTimeoutMs);
 }
