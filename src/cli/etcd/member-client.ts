@@ -34,7 +34,8 @@ export async function managedEtcdTarget(dataDir: string, command: string): Promi
  */
 export async function connectManagedEtcd(dataDir: string, target: { endpoints: string[]; tls: EtcdTls }, command: string): Promise<EtcdMembers> {
   const { EtcdMembers } = await import('../../store/etcd/members.js');
-  const members = new EtcdMembers(target.endpoints, target.tls, { discoverMembers: true, healthIntervalMs: 0 });
+  // A member that answers is enough to start (leader or not): these commands matter most when quorum is lost.
+  const members = new EtcdMembers(target.endpoints, target.tls, { discoverMembers: true, healthIntervalMs: 0, serializableStart: true });
   try {
     await members.start();
   } catch (e) {

@@ -41,6 +41,12 @@ export interface EtcdMembersOptions {
   healthIntervalMs?: number;
   /** The health check's deadline, ms (default 1000; its confirmation gets half). */
   healthTimeoutMs?: number;
+  /**
+   * start() is satisfied by a member that answers at all (a serializable read), leader or not: for
+   * commands that must work without quorum (`gifee etcd members` shows what is left). Default: a
+   * linearizable read (the store needs a cluster that commits).
+   */
+  serializableStart?: boolean;
   /** The endpoints after the member list changed them (the server records them for its commands). */
   onEndpoints?: (endpoints: string[]) => void;
   log?: Logger;
@@ -100,7 +106,7 @@ export class EtcdMembers {
         // With another member to try next, one that does not answer within a health check's deadline is passed over.
         const o = n < this.endpoints.length ? this.deadline(this.opts.healthTimeoutMs ?? 1000) : this.deadline();
         try {
-          await this.call((c, co) => c.kv.range({ key: b('/'), limit: 1 }, co), o);
+          await this.call((c, co) => c.kv.range({ key: b('/'), limit: 1, serializable: this.opts.serializableStart }, co), o);
           break;
         } catch (e) {
           if (!(e instanceof UnavailableError)) throw e;
