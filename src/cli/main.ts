@@ -101,11 +101,13 @@ async function main(argv: string[]) {
     case 'secrets':
       return (await import('./secrets-command.js')).secretsCommand(rest);
     case 'etcd':
-      return (await import('./etcd/etcd-command.js')).etcdCommand(rest, defaultDataDir());
+      await (await import('./etcd/etcd-command.js')).etcdCommand(rest, defaultDataDir());
+      return exitNow();
     case 'upgrade':
       return (await import('./upgrade-command.js')).upgradeCommand(rest, defaultDataDir());
     case 'snapshot':
-      return (await import('./snapshot-command.js')).snapshotCommand(rest, defaultDataDir());
+      await (await import('./snapshot-command.js')).snapshotCommand(rest, defaultDataDir());
+      return exitNow();
     case 'service':
       return (await import('./service/command.js')).serviceCommand(rest);
     case 'reset':
@@ -140,6 +142,15 @@ async function main(argv: string[]) {
       throw new UsageError(`gifee: unknown command "${command}"${nearest ? ` (did you mean "${nearest}"?)` : ''}; commands are ${COMMANDS.join(', ')} (see gifee --help)`);
     }
   }
+}
+
+/**
+ * Ends a command that talked to etcd once it is done: grpc-js keeps a connection whose TLS handshake
+ * was never answered (a frozen etcd member that the command went around) open after its client
+ * closed, which would hold the process for minutes. Output to pipes and files is written synchronously.
+ */
+function exitNow(): never {
+  process.exit(process.exitCode ?? 0);
 }
 
 main(process.argv.slice(2)).catch(async (e) => {

@@ -203,6 +203,8 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
   let etcdTls: import('../store/etcd/store.js').EtcdTls | undefined;
   // A managed member's store learns the other members and fails over to them while its own does not answer.
   let etcdDiscoverMembers = false;
+  // The cluster's members, shared by the store, the join handler and scheduled snapshots (store/etcd/members.ts).
+  let etcdMembers: import('../store/etcd/members.js').EtcdMembers | undefined;
   let serverJoin: import('../apiserver/server.js').ApiServerOptions['serverJoin'];
   const { existsSync } = await import('node:fs');
   if (cfg.managedEtcd && (cfg.managedEtcd.clusterInit || reset || existsSync(join(cfg.dataDir, 'etcd', 'member.json')))) {
@@ -212,9 +214,17 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
     etcdEndpoints = managed.endpoints;
     etcdTls = managed.tls;
     etcdDiscoverMembers = true;
+    const [{ EtcdMembers }, { recordClusterClientUrls }] = await Promise.all([import('../store/etcd/members.js'), import('./etcd/member-state.js')]);
+    const storeLog = log.child({ component: 'store' });
+    // The member list it reads is kept in member.json too: `gifee etcd` and `gifee snapshot` go through it while this member is down.
+    const record = (urls: string[]) => void recordClusterClientUrls(cfg.dataDir, urls).catch((e: Error) => storeLog.warn("cannot record the etcd members in member.json; gifee etcd and gifee snapshot reach only this server's member while it is down", { err: e.message }));
+    const members = new EtcdMembers(managed.endpoints, managed.tls, { ...(cfg.etcdCallTimeoutMs ? { callTimeoutMs: cfg.etcdCallTimeoutMs } : {}), discoverMembers: true, onEndpoints: record, log: storeLog });
+    etcdMembers = members;
+    // Closed after the store and the snapshot schedule (unwinding is newest first).
+    started.add('etcd members', 1000, async () => members.close());
     // More servers join with DATA/server-token (every member can admit them: the secret travels with the PKI).
     const secret = await ensureServerToken(cfg.dataDir, pki.ca.cert);
-    serverJoin = serverJoinHandler({ dataDir: cfg.dataDir, secret, endpoints: managed.endpoints, tls: managed.tls, log: log.child({ component: 'server-join' }) });
+    serverJoin = serverJoinHandler({ dataDir: cfg.dataDir, secret, members, log: log.child({ component: 'server-join' }) });
   }
   started.check();
   // A data dir that still holds a SQLite store moves into the (empty) etcd first — an external one
@@ -227,7 +237,7 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
     });
     started.check();
   }
-  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, etcdCallTimeoutMs: cfg.etcdCallTimeoutMs, etcdDiscoverMembers, log: log.child({ component: 'store' }) }).catch((e: Error) => {
+  const rawStore = await openStore({ backend: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, etcdCallTimeoutMs: cfg.etcdCallTimeoutMs, etcdDiscoverMembers, etcdMembers, log: log.child({ component: 'store' }) }).catch((e: Error) => {
     throw new UsageError(`cannot open the ${storeKind} store: ${e.message}`);
   });
   const { EncryptingStore } = await import('../store/encryption/encrypting-store.js');
@@ -236,7 +246,9 @@ async function start(cfg: ServerConfig, log: Logger, started: Startup, fatal: (r
   if (cfg.snapshots?.schedule) {
     const [{ startSnapshotSchedule }, { defaultSnapshotDir }] = await Promise.all([import('../store/snapshot/schedule.js'), import('../store/snapshot/names.js')]);
     const dir = cfg.snapshots.dir ?? defaultSnapshotDir(cfg.dataDir);
-    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: storeKind, dataDir: cfg.dataDir, etcdEndpoints, etcdTls, log: log.child({ component: 'snapshots' }) });
+    // The store's members: a snapshot comes from whichever member it is using (docs/ha.md).
+    const etcd = storeKind === 'etcd' ? (etcdMembers ?? (rawStore as import('../store/etcd/store.js').EtcdStore).members) : undefined;
+    const schedule = startSnapshotSchedule({ schedule: cfg.snapshots.schedule, retention: cfg.snapshots.retention, dir, store: storeKind, dataDir: cfg.dataDir, etcd, log: log.child({ component: 'snapshots' }) });
     // Stopped before the store closes; a snapshot being written is finished first.
     started.add('snapshot schedule', 5000, () => schedule.stop());
   }

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { deleteSnapshot, listSnapshots, pruneSnapshots } from '../store/snapshot/catalog.js';
 import { SnapshotError, type StoreKind, verifySnapshot } from '../store/snapshot/format.js';
+import { UnavailableError } from '../store/types.js';
 import { defaultSnapshotDir, ON_DEMAND_PREFIX, SCHEDULED_PREFIX, timestampedName } from '../store/snapshot/names.js';
 import { saveSnapshot } from '../store/snapshot/save.js';
 import { type FlagTable, helpOf, optionsOf, UsageError } from './args.js';
@@ -44,11 +45,14 @@ Flags:
 ${helpOf(COMMON, STORE, SAVE, PRUNE, RESTORE)}
   -o json                                      (ls) print JSON`;
 
-async function storeOf(v: Record<string, unknown>, dataDir: string): Promise<{ store: StoreKind; etcdEndpoints: string[]; etcdTls?: import('../store/etcd/store.js').EtcdTls }> {
-  // A server with a managed etcd (--cluster-init, or joined): its member, with its client certificate.
+/** Where `save` reads the store: SQLite in the data dir, or an etcd cluster (the caller closes `etcd`). */
+async function storeOf(v: Record<string, unknown>, dataDir: string): Promise<{ store: StoreKind; etcd?: import('../store/etcd/members.js').EtcdMembers }> {
+  // A server with a managed etcd (--cluster-init, or joined): its cluster, through its member while
+  // that answers, else through another (member-client.ts), with its client certificate.
   if (v.store === undefined && v['etcd-endpoints'] === undefined) {
-    const managed = await (await import('./etcd/member-client.js')).managedEtcdTarget(dataDir, 'gifee snapshot');
-    if (managed) return { store: 'etcd', etcdEndpoints: managed.endpoints, etcdTls: managed.tls };
+    const { managedEtcdTarget, connectManagedEtcd } = await import('./etcd/member-client.js');
+    const managed = await managedEtcdTarget(dataDir, 'gifee snapshot');
+    if (managed) return { store: 'etcd', etcd: await connectManagedEtcd(dataDir, managed, 'gifee snapshot save') };
   }
   const endpoints = String(v['etcd-endpoints'] ?? '')
     .split(',')
@@ -58,7 +62,10 @@ async function storeOf(v: Record<string, unknown>, dataDir: string): Promise<{ s
   if (store !== 'sqlite' && store !== 'etcd') throw new UsageError(`--store must be sqlite or etcd, not "${store}"`);
   if (store === 'etcd' && !endpoints.length) throw new UsageError('--store etcd needs --etcd-endpoints http://127.0.0.1:2379[,...]');
   if (store === 'sqlite' && !existsSync(resolve(dataDir, 'state.db'))) throw new UsageError(`no SQLite store in ${dataDir} (no state.db): pass the server's --data-dir, or --store etcd --etcd-endpoints URLS`);
-  return { store, etcdEndpoints: endpoints };
+  if (store === 'sqlite') return { store };
+  // The endpoints in the order given: the first that answers.
+  const { EtcdMembers } = await import('../store/etcd/members.js');
+  return { store, etcd: new EtcdMembers(endpoints, undefined, { healthIntervalMs: 0 }) };
 }
 
 const size = (n: number) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)}MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)}KiB` : `${n}B`);
@@ -89,8 +96,16 @@ export async function snapshotCommand(argv: string[], defaultDataDir: string): P
     switch (sub) {
       case 'save': {
         noArgs();
-        const { meta, file } = await saveSnapshot({ ...(await storeOf(v, dataDir)), dataDir, dir, name: (v.name as string | undefined) ?? timestampedName(ON_DEMAND_PREFIX) });
-        console.log(`snapshot ${meta.name} saved: ${file} (${meta.store}, revision ${meta.revision})`);
+        const source = await storeOf(v, dataDir);
+        try {
+          const { meta, file, member } = await saveSnapshot({ ...source, dataDir, dir, name: (v.name as string | undefined) ?? timestampedName(ON_DEMAND_PREFIX) });
+          console.log(`snapshot ${meta.name} saved: ${file} (${meta.store}, revision ${meta.revision}${member ? `, from etcd member ${member}` : ''})`);
+        } catch (e) {
+          if (e instanceof UnavailableError) throw new Error(`gifee snapshot save: no etcd member answered (${e.message}): check that the server (or etcd) runs, or pass the --data-dir of another server`);
+          throw e;
+        } finally {
+          source.etcd?.close();
+        }
         return;
       }
       case 'ls':

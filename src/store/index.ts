@@ -6,11 +6,11 @@ import type { Store } from './types.js';
 
 export * from './types.js';
 
-export async function openStore(opts: { backend: 'sqlite' | 'etcd'; dataDir?: string; etcdEndpoints?: string[]; etcdTls?: import('./etcd/store.js').EtcdTls; etcdCallTimeoutMs?: number; etcdDiscoverMembers?: boolean; log?: Logger }): Promise<Store> {
+export async function openStore(opts: { backend: 'sqlite' | 'etcd'; dataDir?: string; etcdEndpoints?: string[]; etcdTls?: import('./etcd/store.js').EtcdTls; etcdCallTimeoutMs?: number; etcdDiscoverMembers?: boolean; etcdMembers?: import('./etcd/members.js').EtcdMembers; log?: Logger }): Promise<Store> {
   if (opts.backend === 'etcd') {
     if (!opts.etcdEndpoints?.length) throw new Error('the etcd store needs endpoints: pass --etcd-endpoints https://host:2379[,...]');
     const { EtcdStore } = await import('./etcd/store.js');
-    const s = new EtcdStore(opts.etcdEndpoints, opts.etcdTls, { ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), discoverMembers: opts.etcdDiscoverMembers, log: opts.log });
+    const s = new EtcdStore(opts.etcdEndpoints, opts.etcdTls, { ...(opts.etcdCallTimeoutMs ? { callTimeoutMs: opts.etcdCallTimeoutMs } : {}), discoverMembers: opts.etcdDiscoverMembers, members: opts.etcdMembers, log: opts.log });
     await s.ready();
     return s;
   }

@@ -1,12 +1,13 @@
 // `gifee etcd members|remove`: the members of this server's managed etcd cluster (--cluster-init),
-// read from its member with the API server's etcd client certificate; and removing one, as
+// read from its member (or, while it does not answer, another one: member-client.ts) with the API
+// server's etcd client certificate; and removing one, as
 // "removing a server removes its member". Works while the server runs.
 
 import { parseArgs } from 'node:util';
 import { helpOf, type FlagTable, UsageError } from '../args.js';
 import { optionsOf } from '../args.js';
 import { outputFormatOf } from '../output-format.js';
-import { managedEtcdTarget } from './member-client.js';
+import { connectManagedEtcd, managedEtcdTarget } from './member-client.js';
 import { memberRows, renderMembers } from './members-table.js';
 import { removeMember } from './remove-command.js';
 
@@ -48,16 +49,14 @@ export async function etcdCommand(argv: string[], defaultDataDir: string): Promi
   const format = outputFormatOf(v.output, 'gifee etcd members');
   const target = await managedEtcdTarget(dataDir, 'gifee etcd members');
   if (!target) throw new UsageError(`gifee etcd members: ${dataDir} has no managed etcd member (no etcd/member.json): pass the --data-dir of a server started with --cluster-init`);
-  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
-  const client = new Etcd3({ ...etcdClientOptions(target.endpoints, target.tls), dialTimeout: 3000 });
+  const members = await connectManagedEtcd(dataDir, target, 'gifee etcd members');
   try {
-    const deadline = { deadline: Date.now() + 5000 };
-    const [list, status] = await Promise.all([client.cluster.memberList({}, deadline), client.maintenance.status(deadline)]);
+    // The list and the leader from one member (whichever answers; its own view of the cluster).
+    const [list, status] = await members.retrying((c, o) => Promise.all([c.cluster.memberList({}, o), c.maintenance.status(o)]), 2 * members.callTimeoutMs);
     process.stdout.write(renderMembers(format, memberRows(list.members, status.leader)));
   } catch (e) {
-    const err = new Error(`gifee etcd members: etcd at ${target.endpoints.join(',')} did not answer (${(e as Error).message}): is the server running? (gifee server --data-dir ${dataDir} --cluster-init)`);
-    throw err;
+    throw new Error(`gifee etcd members: no etcd member answered at ${members.order().join(',')} (${(e as Error).message}): is the server running? (gifee server --data-dir ${dataDir}); else run it with the --data-dir of another server`);
   } finally {
-    client.close();
+    members.close();
   }
 }

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EtcdTls } from '../../store/etcd/store.js';
+import type { EtcdMembers } from '../../store/etcd/members.js';
 import type { Logger } from '../../util/log.js';
 import { validMemberName } from './args.js';
 import { secretMatches } from './server-token.js';
@@ -42,7 +42,8 @@ export function validPeerUrl(s: unknown): s is string {
   }
 }
 
-export function serverJoinHandler(o: { dataDir: string; secret: string; endpoints: string[]; tls: EtcdTls; log: Logger }) {
+/** `members`: the server's etcd members (the store's): the own one preferred, another while it does not answer. */
+export function serverJoinHandler(o: { dataDir: string; secret: string; members: EtcdMembers; log: Logger }) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.method !== 'POST') return send(res, 405, { error: 'POST only' });
     const auth = req.headers.authorization ?? '';
@@ -65,15 +66,14 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
     if (!validPeerUrl(ask.peerUrl)) return send(res, 400, { error: 'peerUrl must be https://ADDRESS:PORT' });
     const name = ask.name;
     const peerUrl = ask.peerUrl;
-    const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
-    const client = new Etcd3(etcdClientOptions(o.endpoints, o.tls));
+    const list = async () => (await o.members.retrying((c, opt) => c.cluster.memberList({}, opt), 2 * o.members.callTimeoutMs)).members;
     try {
-      let members = (await client.cluster.memberList({})).members;
+      let members = await list();
       const same = members.find((m) => m.peerURLs.includes(peerUrl));
       if (same?.name && same.name !== name) return send(res, 409, { error: `peer URL ${peerUrl} is member ${same.name}'s: remove it first, or use another address or port` });
       if (!same) {
-        await addLearner(() => new Etcd3(etcdClientOptions(o.endpoints, o.tls)), peerUrl);
-        members = (await client.cluster.memberList({})).members;
+        await addLearner(o.members, peerUrl);
+        members = await list();
         o.log.info('added an etcd learner for a joining server', { name, peerUrl });
       }
       const initialCluster = members.flatMap((m) => (m.peerURLs.includes(peerUrl) ? [`${name}=${peerUrl}`] : m.name ? m.peerURLs.map((u) => `${m.name}=${u}`) : [])).join(',');
@@ -84,9 +84,7 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
       send(res, 200, { pki, initialCluster, clientUrls } satisfies JoinBundle);
     } catch (e) {
       o.log.warn('server join failed', { name, peerUrl, err: e });
-      send(res, 503, { error: `etcd could not add the member: ${(e as Error).message}` });
-    } finally {
-      client.close();
+      send(res, 503, { error: `etcd could not add the member: ${(e as Error).message}; the joining server asks again (if it keeps failing, check gifee etcd members on this server)` });
     }
   };
 }
@@ -95,19 +93,18 @@ export function serverJoinHandler(o: { dataDir: string; secret: string; endpoint
  * etcd refuses a member add as "unhealthy cluster" until every member has been connected for a few
  * seconds (a server that joined a moment ago, or a busy machine): transient, so asked again, for at
  * most ~10 s, inside the joining client's 15 s wait; the client asks again after that (join-client.ts).
- * A fresh client each time: etcd3's circuit breaker opens after a few such refusals and would fail
- * the next attempts without asking etcd.
+ * Sent once per attempt, not retried on a fault: an add whose answer was lost may have been applied,
+ * and the joiner's next request finds the learner by its peer URL. The members' clients have no
+ * circuit breaker (members.ts), so these refusals do not stop later calls.
  */
-async function addLearner(connect: () => import('etcd3').Etcd3, peerUrl: string) {
+async function addLearner(members: EtcdMembers, peerUrl: string) {
   for (let attempt = 1; ; attempt++) {
-    const client = connect();
     try {
-      await client.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true });
+      // Adding a member commits through raft: a longer deadline than a read's.
+      await members.call((c, o) => c.cluster.memberAdd({ peerURLs: [peerUrl], isLearner: true }, o), members.deadline(Math.max(members.callTimeoutMs, 10_000)));
       return;
     } catch (e) {
       if (!isTransientRefusal(e) || attempt >= 5) throw e;
-    } finally {
-      client.close();
     }
     await new Promise((r) => setTimeout(r, 2000));
   }

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EtcdTls } from '../../store/etcd/store.js';
+import type { EtcdTls } from '../../store/etcd/tls.js';
 import type { Logger } from '../../util/log.js';
 import { SYSTEM_BIN_DIRS, which } from '../../util/which.js';
 import { UsageError } from '../args.js';
@@ -60,19 +60,23 @@ export async function checkManagedEtcdDataDir(dataDir: string, state: MemberStat
   }
 }
 
-/** Promotes the learner with this peer URL once etcd lets it (it refuses until the learner is in sync); returns at once for a voter. */
+/**
+ * Promotes the learner with this peer URL once etcd lets it (it refuses until the learner is in sync);
+ * returns at once for a voter. Through the members as the store reaches them (members.ts): the own
+ * member first (a learner refuses these calls, so it is marked down), then the cluster's others.
+ */
 export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, peerUrl: string, log: Logger, signal: AbortSignal, timeoutMs = 120_000): Promise<void> {
-  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../../store/etcd/store.js')]);
-  const client = new Etcd3(etcdClientOptions(endpoints, tls));
+  const { EtcdMembers } = await import('../../store/etcd/members.js');
+  const members = new EtcdMembers(endpoints, tls, { healthIntervalMs: 0 });
   const end = Date.now() + timeoutMs;
   let last: unknown;
   try {
     while (Date.now() < end && !signal.aborted) {
       try {
-        const me = (await client.cluster.memberList({}, { deadline: Date.now() + 3000 })).members.find((m) => m.peerURLs.includes(peerUrl));
+        const me = (await members.call((c, o) => c.cluster.memberList({}, o))).members.find((m) => m.peerURLs.includes(peerUrl));
         if (!me) throw new UsageError(`this server's etcd member (${peerUrl}) is not in its cluster any more: it was removed; join again with an empty --data-dir`);
         if (!me.isLearner) return;
-        await client.cluster.memberPromote({ ID: me.ID }, { deadline: Date.now() + 3000 });
+        await members.call((c, o) => c.cluster.memberPromote({ ID: me.ID }, o));
         log.info('promoted this etcd learner to a voting member', { member: me.name, peerUrl });
         return;
       } catch (e) {
@@ -82,7 +86,7 @@ export async function promoteWhenCaughtUp(endpoints: string[], tls: EtcdTls, pee
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
-    client.close();
+    members.close();
   }
   if (!signal.aborted) throw new Error(`this etcd learner was not promoted in ${timeoutMs / 1000}s: ${(last as Error | undefined)?.message ?? 'no answer'}`);
 }

@@ -17,8 +17,13 @@ export interface MemberState {
   /** This member's client URL (https://ADDR:PORT), for `gifee etcd` and the store. */
   clientUrl: string;
   peerUrl: string;
-  /** A joined member: --initial-cluster it started with, and the cluster's client URLs then (to promote it). */
+  /** A joined member: --initial-cluster it started with. */
   initialCluster?: string;
+  /**
+   * The cluster's client URLs: those it joined with (to promote it), then the voters' as the running
+   * server last read them from etcd (recordClusterClientUrls), so commands reach the cluster through
+   * another member while this one is down.
+   */
   clusterClientUrls?: string[];
 }
 
@@ -51,6 +56,16 @@ export async function writeMemberState(dataDir: string, s: MemberState): Promise
   const f = stateFile(dataDir);
   await writeFile(`${f}.tmp`, `${JSON.stringify(s, null, 2)}\n`, { mode: 0o600 });
   await rename(`${f}.tmp`, f);
+}
+
+/**
+ * The server's member list changed: keep its client URLs in member.json for `gifee etcd` and `gifee
+ * snapshot`, which run in other processes. Nothing is written when they are the same.
+ */
+export async function recordClusterClientUrls(dataDir: string, urls: string[]): Promise<void> {
+  const s = await readMemberState(dataDir);
+  if (!s || (s.clusterClientUrls ?? []).join(' ') === urls.join(' ')) return;
+  await writeMemberState(dataDir, { ...s, clusterClientUrls: urls.slice(0, 16) });
 }
 
 /** A new member's name: the node or host name and a random suffix (as k3s), so servers sharing a host name still differ. */

@@ -222,7 +222,7 @@ if (!existsSync(etcdBinary())) {
 
 /** The store's etcd3 client of one endpoint (made on first use), for injecting faults. */
 function clientOf(s: EtcdStore, endpoint: string): import('etcd3').Etcd3 {
-  return (s as unknown as { client(e: string): import('etcd3').Etcd3 }).client(endpoint);
+  return s.members.client(endpoint);
 }
 
 /** A view of a store under a key prefix (tests share one etcd). */

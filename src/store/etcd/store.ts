@@ -10,15 +10,13 @@
 // per-host circuit breaker are off: they retried transactions blindly, and the breaker, open for 5 s
 // after three failures, stopped every call to a single endpoint during a leader election.
 //
-// Several endpoints: each call goes to the first one not marked down (the own member of a managed
-// etcd, whose other members come from etcd's member list; else the first configured). A fault marks
-// that endpoint down, so the retry or read-back goes to the next; a probe every second brings it
-// back once it answers a linearizable read. Watches follow the preferred endpoint (endpoints.ts).
+// Several endpoints: which member each call goes to, and when one is marked down or back, is
+// members.ts's (shared with the other users of a managed etcd). Watches follow the preferred member.
 
-import { Etcd3, GRPCDeadlineExceededError, GRPCOutOfRangeError, GRPCUnavailableError, type IKeyValue, type IOptions, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
+import { type Etcd3, GRPCOutOfRangeError, type IKeyValue, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
 import { afterUnknownOutcome, type Decision, type Mutation } from './unknown-outcome.js';
-import { endpointOrder, endpointsFromMembers } from './endpoints.js';
-import type { Logger } from '../../util/log.js';
+import { type CallOpts, DEFAULT_CALL_TIMEOUT_MS, EtcdMembers, type EtcdMembersOptions, isUnavailable } from './members.js';
+import type { EtcdTls } from './tls.js';
 import { assertInPrefix, CompactedError, ConflictError, FutureRevisionError, KeyExistsError, NotFoundError, UnavailableError, type KeyValue, type ListOptions, type ListResult, type Store, type WatchEvent, type WatchOptions, type Watcher, WatchMovedError } from '../types.js';
 import { ignoreError } from '../../util/best-effort.js';
 
@@ -37,157 +35,58 @@ function rangeEnd(prefix: string): Buffer {
   return Buffer.from([0]);
 }
 
-/** Client TLS for etcd (PEM): the CA that signed etcd's serving certificate, and our client certificate. */
-export interface EtcdTls {
-  ca: string;
-  cert: string;
-  key: string;
-  /**
-   * The name checked in etcd's certificate instead of the endpoint's host (a managed etcd's
-   * "localhost", which every member certificate of its dedicated CA carries): TLS clients must not
-   * send an IP address as SNI, and Node warns when asked to.
-   */
-  serverName?: string;
-}
+export type { EtcdTls } from './tls.js';
+export { etcdClientOptions } from './tls.js';
+export { DEFAULT_CALL_TIMEOUT_MS, isUnavailable };
 
-/** etcd3's options for these endpoints, with client-certificate credentials when TLS is given (https:// endpoints). */
-export function etcdClientOptions(endpoints: string[], tls?: EtcdTls) {
-  return { hosts: endpoints, dialTimeout: 5000, ...(tls ? { credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) } } : {}), ...(tls?.serverName ? { grpcOptions: { 'grpc.ssl_target_name_override': tls.serverName } } : {}) };
-}
-
-/**
- * etcd cannot be reached or did not answer in time. etcd3 casts gRPC statuses to typed errors (code 14
- * UNAVAILABLE, which grpc-js also reports for refused connections and "No connection established", and
- * code 4 DEADLINE_EXCEEDED), so this goes by class rather than by message text.
- */
-export const isUnavailable = (e: unknown) => e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError;
-
-/** Per-call deadline and retry budget of the store's etcd calls. */
-export interface EtcdStoreOptions {
-  /** Deadline of each etcd call, ms (default 3000). */
-  callTimeoutMs?: number;
+/** Per-call deadline, retry budget and member choice of the store's etcd calls. */
+export interface EtcdStoreOptions extends EtcdMembersOptions {
   /** How long one store operation goes on retrying after faults, ms (default 9000). */
   retryBudgetMs?: number;
-  /**
-   * The first endpoint is this server's own member (managed etcd): the others are learnt from etcd's
-   * member list (read at start, every memberRefreshMs and after a fault) and used while it fails.
-   */
-  discoverMembers?: boolean;
-  /** How often the member list is read again, ms (default 10000). */
-  memberRefreshMs?: number;
-  /** How often an endpoint marked down is asked whether it answers again, ms (default 1000). */
-  probeIntervalMs?: number;
-  log?: Logger;
+  /** The server's member set, shared with its other etcd users (not closed with the store); else the store makes its own. */
+  members?: EtcdMembers;
 }
-export const DEFAULT_CALL_TIMEOUT_MS = 3000;
 export const DEFAULT_RETRY_BUDGET_MS = 9000;
 
-const neverAborted = new AbortController().signal;
-/** A cockatiel policy that only runs the call: no retry, no circuit breaker (see the header). */
-const passThrough = {
-  execute: async <T>(fn: (ctx: { signal: AbortSignal }) => PromiseLike<T> | T, signal: AbortSignal = neverAborted) => fn({ signal }),
-} as unknown as NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
-
-type CallOpts = { deadline: number };
 type Call<T> = (client: Etcd3, o: CallOpts) => Promise<T>;
 /** A watch open on one endpoint, and how to end it (its owner opens it again, through store.watch). */
 interface OpenWatch {
   endpoint: string;
   end: (why: Error) => void;
+  close: () => void;
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class EtcdStore implements Store {
   readonly backend = 'etcd' as const;
   private compacted = 0;
   private readonly callTimeoutMs: number;
   private readonly retryBudgetMs: number;
-  /** The endpoints in preference order: the own member (or the first configured) first. */
-  private endpoints: string[];
-  /** One client per endpoint, so the store chooses the member of each call (etcd3 picks at random). */
-  private readonly clients = new Map<string, Etcd3>();
-  /** Endpoints whose last call failed (unavailable or past its deadline), with when. */
-  private readonly down = new Map<string, number>();
-  private readonly probing = new Set<string>();
+  /** Which member each call goes to (shared with the server's other etcd users when given). */
+  readonly members: EtcdMembers;
+  private readonly ownsMembers: boolean;
   private readonly watches = new Set<OpenWatch>();
-  private probeTimer?: NodeJS.Timeout;
-  private refreshTimer?: NodeJS.Timeout;
-  private refreshing?: Promise<void>;
-  private closed = false;
+  private readonly stopFollowing: () => void;
 
-  constructor(
-    endpoints: string[],
-    private readonly tls?: EtcdTls,
-    private readonly opts: EtcdStoreOptions = {},
-  ) {
-    if (endpoints.length === 0) throw new Error('the etcd store needs at least one endpoint');
-    this.callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  constructor(endpoints: string[], tls?: EtcdTls, opts: EtcdStoreOptions = {}) {
+    this.ownsMembers = !opts.members;
+    this.members = opts.members ?? new EtcdMembers(endpoints, tls, opts);
+    this.callTimeoutMs = this.members.callTimeoutMs;
     this.retryBudgetMs = Math.max(opts.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS, this.callTimeoutMs);
-    this.endpoints = [...new Set(endpoints)];
+    this.stopFollowing = this.members.onMoved(() => this.moveWatches());
   }
 
   /** Wait until etcd answers, so start-up fails fast with a clear message when it is down. */
-  async ready(): Promise<void> {
-    // Each configured endpoint once, the preferred first (a failed one is marked down: the next goes on).
-    for (let n = 1; ; n++) {
-      try {
-        await this.call((c, o) => c.kv.range({ key: b('/'), limit: 1 }, o));
-        break;
-      } catch (e) {
-        if (!(e instanceof UnavailableError) || n >= this.endpoints.length) throw e;
-      }
-    }
-    if (this.opts.discoverMembers) {
-      await this.refreshMembers();
-      this.refreshTimer = setInterval(() => void this.refreshMembers(), this.opts.memberRefreshMs ?? 10_000);
-      this.refreshTimer.unref();
-    }
+  ready(): Promise<void> {
+    return this.members.start();
   }
 
   /** The endpoints now, in the order calls try them (for tests and diagnostics). */
   endpointOrder(): string[] {
-    return endpointOrder(this.endpoints, this.down);
+    return this.members.order();
   }
 
-  private client(endpoint: string): Etcd3 {
-    let c = this.clients.get(endpoint);
-    if (!c) {
-      if (this.closed) throw new Error('the etcd store is closed');
-      c = new Etcd3({ ...etcdClientOptions([endpoint], this.tls), faultHandling: { global: passThrough, host: () => passThrough } });
-      this.clients.set(endpoint, c);
-    }
-    return c;
-  }
-
-  /** The endpoint the next call goes to. */
   private pick(): string {
-    return this.endpointOrder()[0];
-  }
-
-  /** A call to `endpoint` failed: later calls (and its watches) go to the other members until it answers a probe. */
-  private markDown(endpoint: string, why: string): void {
-    if (this.closed || this.endpoints.length < 2 || !this.endpoints.includes(endpoint)) return;
-    const again = this.down.has(endpoint);
-    // Failing again moves it behind the others marked down, so attempts go round them all.
-    this.down.set(endpoint, Date.now());
-    if (again) return;
-    this.opts.log?.warn('etcd member does not answer; calls go to the other members until it does', { endpoint, err: why, next: this.pick() });
-    this.moveWatches();
-    if (!this.probeTimer) {
-      this.probeTimer = setInterval(() => this.probe(), this.opts.probeIntervalMs ?? 1000);
-      this.probeTimer.unref();
-    }
-    if (this.opts.discoverMembers) void this.refreshMembers();
-  }
-
-  private markUp(endpoint: string): void {
-    if (!this.down.delete(endpoint)) return;
-    this.opts.log?.info('etcd member answers again', { endpoint, preferred: this.pick() === endpoint });
-    if (this.down.size === 0) {
-      clearInterval(this.probeTimer);
-      this.probeTimer = undefined;
-    }
-    this.moveWatches();
+    return this.members.pick();
   }
 
   /**
@@ -201,88 +100,21 @@ export class EtcdStore implements Store {
     }
   }
 
-  /** Asks each endpoint marked down for a linearizable read (it has a leader and has caught up): then it is up again. */
-  private probe(): void {
-    if (this.closed) return;
-    for (const e of this.down.keys()) {
-      if (this.probing.has(e)) continue;
-      this.probing.add(e);
-      this.client(e)
-        .kv.range({ key: b('/'), limit: 1, count_only: true }, { deadline: Date.now() + Math.min(this.callTimeoutMs, 2000) })
-        .then(
-          () => this.markUp(e),
-          () => {},
-        )
-        .finally(() => this.probing.delete(e));
-    }
-  }
-
-  /** Reads etcd's member list (own member first) into the endpoints; a failure keeps the ones known. */
-  private refreshMembers(): Promise<void> {
-    this.refreshing ??= (async () => {
-      try {
-        const r = await this.call((c, o) => c.cluster.memberList({ linearizable: true }, o));
-        if (this.closed) return;
-        const next = endpointsFromMembers(this.endpoints[0], r.members);
-        if (next.join(' ') !== this.endpoints.join(' ')) this.opts.log?.info('etcd members', { endpoints: next });
-        this.endpoints = next;
-        for (const e of [...this.down.keys()]) if (!next.includes(e)) this.down.delete(e);
-      } catch {
-        // kept as they were; read again on the next timer or fault
-      } finally {
-        this.refreshing = undefined;
-      }
-    })();
-    return this.refreshing;
-  }
-
   private deadline(): CallOpts {
-    return { deadline: Date.now() + this.callTimeoutMs };
+    return this.members.deadline();
   }
 
   /**
-   * One call, to the preferred endpoint, its etcd3 errors mapped: unavailability (a fault) becomes
-   * UnavailableError, and marks that endpoint down, so the next attempt goes to another member.
+   * One call, to the preferred member (members.ts maps unavailability to UnavailableError and marks
+   * the member down). OutOfRange is etcd's code for both a compacted and a future revision: the
+   * caller, which knows the revision it asked for, tells them apart (outOfRange below).
    */
-  private async call<T>(fn: Call<T>, o: CallOpts = this.deadline()): Promise<T> {
-    const endpoint = this.pick();
-    try {
-      const r = await fn(this.client(endpoint), o);
-      if (this.down.has(endpoint)) this.markUp(endpoint);
-      return r;
-    } catch (e) {
-      // OutOfRange is etcd's code for both a compacted and a future revision: the caller, which knows
-      // the revision it asked for, tells them apart (outOfRange below).
-      if (e instanceof GRPCOutOfRangeError) throw e;
-      if (isUnavailable(e)) {
-        this.markDown(endpoint, (e as Error).message);
-        throw new UnavailableError(`etcd is unavailable: ${(e as Error).message}`);
-      }
-      throw e;
-    }
+  private call<T>(fn: Call<T>, o: CallOpts = this.deadline()): Promise<T> {
+    return this.members.call(fn, o);
   }
 
-  /**
-   * Runs `attempt` until it returns, throws something other than UnavailableError, or the budget is
-   * spent. A fault that came back fast (no leader yet, connection refused) is followed by a pause,
-   * 100 ms doubling to 1 s; a deadline already was one, and a fault that moves the next attempt to
-   * a member not marked down has none (it is tried at once).
-   */
-  private async retrying<T>(attempt: Call<T>, started = Date.now()): Promise<T> {
-    for (let n = 0; ; n++) {
-      const t = Date.now();
-      const endpoint = this.pick();
-      try {
-        return await this.call(attempt);
-      } catch (e) {
-        if (!(e instanceof UnavailableError)) throw e;
-        const now = Date.now();
-        const next = this.pick();
-        const pause = now - t >= this.callTimeoutMs / 2 || (next !== endpoint && !this.down.has(next)) ? 0 : Math.min(100 * 2 ** n, 1000);
-        if (now + pause - started >= this.retryBudgetMs) throw e;
-        await sleep(pause);
-      }
-    }
+  private retrying<T>(attempt: Call<T>, started = Date.now()): Promise<T> {
+    return this.members.retrying(attempt, this.retryBudgetMs, started);
   }
 
   /** An idempotent read: retried on faults. */
@@ -463,7 +295,7 @@ export class EtcdStore implements Store {
     // The watch runs on the preferred member; with several, it ends when that member fails or is no
     // longer preferred (moveWatches), and its owner opens it again from the revision it had seen.
     const endpoint = this.pick();
-    const open: OpenWatch = { endpoint, end: (why) => fail(why) };
+    const open: OpenWatch = { endpoint, end: (why) => fail(why), close: () => close() };
     let connectTimer: NodeJS.Timeout | undefined;
     const fail = (err: Error) => {
       if (closed) return;
@@ -474,20 +306,21 @@ export class EtcdStore implements Store {
       void this.watchFailure(opts.afterRevision, err).then((e) => opts.onError?.(e));
     };
     this.watches.add(open);
-    if (this.endpoints.length > 1) {
+    if (this.members.size > 1) {
       // etcd3 reconnects a watch to its one endpoint for ever: with other members to go to, one that
       // does not start in time marks its member down and ends (to be opened again elsewhere).
       connectTimer = setTimeout(
         () => {
           if (w || closed) return;
-          this.markDown(endpoint, 'a watch did not start in time');
+          this.members.markDown(endpoint, 'a watch did not start in time');
           fail(new UnavailableError(`etcd member ${endpoint} did not start a watch in time`));
         },
         Math.max(2 * this.callTimeoutMs, 1000),
       );
       connectTimer.unref();
     }
-    this.client(endpoint)
+    this.members
+      .client(endpoint)
       .watch()
       .prefix(prefix)
       .startRevision(String(opts.afterRevision + 1))
@@ -514,21 +347,20 @@ export class EtcdStore implements Store {
         watcher.on('error', (err) => fail(err));
         watcher.on('disconnected', (err: Error) => {
           // One member: etcd3 reconnects and resumes the watch itself, as before. Several: go elsewhere.
-          if (this.endpoints.length < 2) return;
-          this.markDown(endpoint, err.message);
+          if (this.members.size < 2) return;
+          this.members.markDown(endpoint, err.message);
           fail(err);
         });
       })
       .catch((err: Error) => fail(err));
-    return {
-      close: () => {
-        if (closed) return;
-        closed = true;
-        this.watches.delete(open);
-        clearTimeout(connectTimer);
-        void w?.cancel().catch(ignoreError('cancelling a watch that failed or was closed'));
-      },
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      this.watches.delete(open);
+      clearTimeout(connectTimer);
+      void w?.cancel().catch(ignoreError('cancelling a watch that failed or was closed'));
     };
+    return { close };
   }
 
   /**
@@ -564,10 +396,8 @@ export class EtcdStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.probeTimer);
-    clearInterval(this.refreshTimer);
-    for (const c of this.clients.values()) c.close();
-    this.clients.clear();
+    this.stopFollowing();
+    for (const w of [...this.watches]) w.close();
+    if (this.ownsMembers) this.members.close();
   }
 }

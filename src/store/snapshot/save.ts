@@ -12,13 +12,14 @@ import { removeStaleTemps, TMP_MARK, writeAtomically } from './atomic-write.js';
 import { headerOf, isSafePayloadPath, type PayloadFile, type SnapshotMeta, snapshotHasher, SnapshotError, type StoreKind } from './format.js';
 import { snapshotPath } from './names.js';
 import { ifMissing } from '../../util/best-effort.js';
+import { GRPCDeadlineExceededError } from 'etcd3';
+import type { EtcdMembers } from '../etcd/members.js';
 
 export interface SaveOptions {
   store: StoreKind;
   dataDir: string;
-  etcdEndpoints?: string[];
-  /** Client TLS for etcd (a managed etcd's, see cli/etcd). */
-  etcdTls?: import('../etcd/store.js').EtcdTls;
+  /** The etcd cluster (an etcd store): the snapshot comes from its preferred member that answers (members.ts). */
+  etcd?: EtcdMembers;
   dir: string;
   name: string;
 }
@@ -49,32 +50,61 @@ async function copySqlite(dataDir: string, to: string): Promise<number> {
   }
 }
 
-/** Streams etcd's snapshot (its bbolt file with etcd's own hash trailer) into `to`; returns its revision. */
-async function copyEtcd(endpoints: string[], to: string, tls?: import('../etcd/store.js').EtcdTls): Promise<number> {
-  if (!endpoints.length) throw new SnapshotError('an etcd snapshot needs --etcd-endpoints');
-  const [{ Etcd3 }, { etcdClientOptions }] = await Promise.all([import('etcd3'), import('../etcd/store.js')]);
-  const client = new Etcd3(etcdClientOptions(endpoints, tls));
-  try {
+/** Streams etcd's snapshot (its bbolt file with etcd's own hash trailer) into `to`; returns its revision and the member it came from. */
+async function copyEtcd(members: EtcdMembers | undefined, to: string): Promise<{ revision: number; member: string }> {
+  if (!members) throw new SnapshotError('an etcd snapshot needs --etcd-endpoints');
+  // Any member's snapshot is the cluster's data as of its revision: one that does not answer is
+  // skipped for the next, and a stream that stops (a member that hangs mid-way) is started over there.
+  const idleMs = Math.max(3 * members.callTimeoutMs, 10_000);
+  let attempts = 0;
+  return members.retrying(async (client, o, member) => {
+    // An attempt given up on (its member found hanging) stops writing once a later one starts.
+    const attempt = ++attempts;
     // etcd 3.4 sends its snapshot chunks without a header (3.5 adds one): the revision read just
     // before is then the snapshot's, give or take writes made while it streams (they are in it too).
-    const before = Number((await client.kv.range({ key: Buffer.from('/'), limit: 1, count_only: true })).header.revision);
+    const before = Number((await client.kv.range({ key: Buffer.from('/'), limit: 1, count_only: true }, o)).header.revision);
     let revision = 0;
     const stream = await client.maintenance.snapshot();
+    const cancel = () => (stream as unknown as { cancel(): void }).cancel();
+    if (attempt !== attempts) {
+      cancel();
+      throw new Error('a later attempt took over');
+    }
     const out = createWriteStream(to, { mode: 0o600 });
     await new Promise<void>((resolve, reject) => {
+      let idle: NodeJS.Timeout;
+      const quiet = () => {
+        clearTimeout(idle);
+        idle = setTimeout(() => {
+          cancel();
+          reject(new GRPCDeadlineExceededError(`etcd member ${member} sent no snapshot data for ${idleMs / 1000}s`));
+        }, idleMs);
+      };
+      quiet();
       stream.on('data', (r) => {
+        if (attempt !== attempts) {
+          clearTimeout(idle);
+          cancel();
+          reject(new Error('a later attempt took over'));
+          return;
+        }
+        quiet();
         if (!revision && r.header) revision = Number(r.header.revision);
         out.write(r.blob);
       });
-      stream.on('error', reject);
-      stream.on('end', () => out.end(resolve));
-    });
+      stream.on('error', (e) => {
+        clearTimeout(idle);
+        reject(e);
+      });
+      stream.on('end', () => {
+        clearTimeout(idle);
+        out.end(resolve);
+      });
+    }).catch((e) => new Promise<never>((_, reject) => out.destroy().on('close', () => reject(e))));
     const size = (await stat(to)).size;
-    if (size === 0) throw new SnapshotError('etcd sent an empty snapshot');
-    return revision || before;
-  } finally {
-    client.close();
-  }
+    if (size === 0) throw new SnapshotError(`etcd member ${member} sent an empty snapshot: try again, or take it through another server's --data-dir`);
+    return { revision: revision || before, member };
+  }, 3 * members.callTimeoutMs);
 }
 
 /** The cluster identity files: every regular file directly in DATA/pki, and DATA/node-token. */
@@ -91,7 +121,7 @@ async function identityFiles(dataDir: string): Promise<{ path: string; data: Buf
 }
 
 /** Takes a snapshot; returns its metadata and file. Never leaves a partial file under the final name. */
-export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta; file: string }> {
+export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta; file: string; member?: string }> {
   const file = snapshotPath(o.dir, o.name);
   if (await stat(file).catch(ifMissing)) throw new SnapshotError(`snapshot ${o.name} already exists in ${o.dir}`);
   await mkdir(o.dir, { recursive: true, mode: 0o700 });
@@ -100,7 +130,8 @@ export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta
   const dbCopy = join(o.dir, `.${o.name}.${dbName}${TMP_MARK}copy`);
   await rm(dbCopy, { force: true });
   try {
-    const revision = o.store === 'sqlite' ? await copySqlite(o.dataDir, dbCopy) : await copyEtcd(o.etcdEndpoints ?? [], dbCopy, o.etcdTls);
+    const copied = o.store === 'sqlite' ? { revision: await copySqlite(o.dataDir, dbCopy) } : await copyEtcd(o.etcd, dbCopy);
+    const revision = copied.revision;
     const identity = await identityFiles(o.dataDir);
     const dbFile: PayloadFile = { path: dbName, size: (await stat(dbCopy)).size, mode: 0o600 };
     const rest: Omit<SnapshotMeta, 'sha256'> = { format: 1, name: o.name, createdAt: new Date().toISOString(), store: o.store, revision, gifeeVersion: GIFEE_VERSION, files: [dbFile, ...identity.map((f) => ({ path: f.path, size: f.data.length, mode: f.mode }))] };
@@ -113,7 +144,7 @@ export async function saveSnapshot(o: SaveOptions): Promise<{ meta: SnapshotMeta
       for await (const chunk of createReadStream(dbCopy, { highWaterMark: 1 << 20 })) await fh.write(chunk as Buffer);
       for (const f of identity) await fh.write(f.data);
     });
-    return { meta, file };
+    return { meta, file, ...('member' in copied ? { member: copied.member } : {}) };
   } finally {
     await rm(dbCopy, { force: true });
   }
