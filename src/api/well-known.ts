@@ -1,0 +1,29 @@
+// Well-known label, annotation and taint keys, spelled once. Kubernetes' own keys
+// (k8s.io/api/core/v1 well_known_labels.go and well_known_taints.go, discovery/v1) as the
+// components here set and read them.
+
+// Node labels the node agent sets and the scheduler, endpoint and node-restriction code read.
+export const LABEL_HOSTNAME = 'kubernetes.io/hostname';
+export const LABEL_OS = 'kubernetes.io/os';
+export const LABEL_ARCH = 'kubernetes.io/arch';
+export const LABEL_OS_BETA = 'beta.kubernetes.io/os';
+export const LABEL_ARCH_BETA = 'beta.kubernetes.io/arch';
+export const LABEL_ZONE = 'topology.kubernetes.io/zone';
+export const LABEL_REGION = 'topology.kubernetes.io/region';
+export const LABEL_INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
+export const LABEL_INSTANCE_TYPE_BETA = 'beta.kubernetes.io/instance-type';
+
+// EndpointSlice labels (discovery.k8s.io/v1).
+/** The Service an EndpointSlice belongs to. */
+export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
+/** Which controller manages an EndpointSlice. */
+export const LABEL_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
+
+// Node taints the node lifecycle controller and the node agent set, and tolerations name.
+export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
+export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
+export const TAINT_MEMORY_PRESSURE = 'node.kubernetes.io/memory-pressure';
+export const TAINT_DISK_PRESSURE = 'node.kubernetes.io/disk-pressure';
+export const TAINT_PID_PRESSURE = 'node.kubernetes.io/pid-pressure';
+export const TAINT_NETWORK_UNAVAILABLE = 'node.kubernetes.io/network-unavailable';
