@@ -1,13 +1,11 @@
 // The shapes of the objects these controllers read and write, as far as they use them. The API
 // server validates and defaults them; here they are only read, so every field stays optional.
 
+import type { Pod as CorePod, PodTemplateSpec } from '../../api/core/index.js';
 import type { KObject, ObjectMeta, OwnerReference } from '../../api/kind.js';
 import type { LabelSelectorObject } from '../../api/labels.js';
 
-export interface PodTemplate {
-  metadata?: ObjectMeta;
-  spec?: Record<string, unknown>;
-}
+export type PodTemplate = PodTemplateSpec;
 
 export interface Condition {
   type: string;
@@ -18,14 +16,8 @@ export interface Condition {
   lastUpdateTime?: string;
 }
 
-export interface Pod extends KObject {
+export interface Pod extends CorePod {
   metadata: ObjectMeta;
-  spec?: { nodeName?: string; [k: string]: unknown };
-  status?: {
-    phase?: string;
-    conditions?: Condition[];
-    containerStatuses?: { restartCount?: number }[];
-  };
 }
 
 export interface ReplicaSetStatus {
