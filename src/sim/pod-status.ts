@@ -1,22 +1,15 @@
 // The status a kubelet would report for a pod whose containers run (or ran to completion) on a
 // simulated node: phase, conditions, pod and host IPs, and per-container states.
 
-import type { KObject } from '../api/kind.js';
+import type { Container as CoreContainer, Pod } from '../api/core/index.js';
+import { rfc3339 } from '../util/time.js';
 
-interface Container {
-  name: string;
-  image?: string;
-}
+type Container = Pick<CoreContainer, 'name' | 'image'>;
 
-export type SimPod = KObject & {
-  spec?: { nodeName?: string; containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; hostNetwork?: boolean };
-  status?: { phase?: string; podIP?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { state?: { running?: { startedAt?: string } } }[] };
-};
+export type SimPod = Pod;
 
 export const EXIT_AFTER = 'sim.gifee.dev/exit-after';
 export const EXIT_CODE = 'sim.gifee.dev/exit-code';
-
-export const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 const condition = (type: string, status: 'True' | 'False', at: string, reason?: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: at, ...(reason ? { reason } : {}) });
 
