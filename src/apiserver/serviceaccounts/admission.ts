@@ -7,6 +7,7 @@
 // A pod without imagePullSecrets gets its account's.
 
 import { randomInt } from 'node:crypto';
+import type { PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { forbidden } from '../../api/errors.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
@@ -26,24 +27,8 @@ const DEFAULT_ACCOUNT_ATTEMPTS = 10;
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export const randomSuffix = (n = 5) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
 
-interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-}
-interface ContainerLike {
-  name?: string;
-  volumeMounts?: VolumeMount[];
-}
-interface PodSpec {
-  serviceAccountName?: string;
-  serviceAccount?: string;
-  automountServiceAccountToken?: boolean;
-  containers?: ContainerLike[];
-  initContainers?: ContainerLike[];
-  volumes?: { name: string }[];
-  imagePullSecrets?: { name: string }[];
-}
+/** What the plugin reads and writes of a pod's spec. */
+type PodSpec = Pick<CorePodSpec, 'serviceAccountName' | 'serviceAccount' | 'automountServiceAccountToken' | 'containers' | 'initContainers' | 'volumes' | 'imagePullSecrets'>;
 
 /** The projected volume source Kubernetes adds (fully defaulted: admission runs after defaulting). */
 export function tokenVolumeSource() {
@@ -63,7 +48,7 @@ export function mountServiceAccountToken(spec: PodSpec, suffix: () => string = r
     c.volumeMounts = [...(c.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: TOKEN_MOUNT_PATH }];
     needed = true;
   }
-  if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), { name: volumeName, projected: tokenVolumeSource() } as { name: string }];
+  if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), { name: volumeName, projected: tokenVolumeSource() }];
 }
 
 export function serviceAccountAdmission(state: ApiState, defaultAttempts = DEFAULT_ACCOUNT_ATTEMPTS): AdmissionPlugin {
