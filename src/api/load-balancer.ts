@@ -3,9 +3,10 @@
 
 import type { KObject } from './kind.js';
 import { isSimulatedNode } from './simulated-nodes.js';
+import { LABEL_EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS } from './well-known.js';
 
 /** Nodes with this label (Kubernetes') are never load balancer addresses or announcers. */
-export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+export const EXCLUDE_LB_LABEL = LABEL_EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS;
 
 type Svc = KObject & { spec?: { type?: string; loadBalancerClass?: string } };
 type NodeObj = KObject & { status?: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string }[] } };

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KObject } from '../api/kind.js';
 import { allNodeAddresses, isBuiltinLoadBalancer, isSpecialIPv4, lbNodes } from '../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../api/well-known.js';
 import type { Logger } from '../util/log.js';
 import { which } from '../util/which.js';
 import { parseIPv4 } from '../util/ipv4.js';
@@ -36,7 +37,7 @@ export function announcements(services: KObject[], slices: KObject[], nodes: KOb
   const nodeAddrs = allNodeAddresses(nodes);
   const readyNodes = new Map<string, Set<string>>();
   for (const s of slices as Slice[]) {
-    const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+    const svc = s.metadata?.labels?.[LABEL_SERVICE_NAME];
     if (!svc) continue;
     const key = `${s.metadata?.namespace}/${svc}`;
     for (const e of s.endpoints ?? []) {

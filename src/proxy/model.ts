@@ -6,6 +6,7 @@
 import type { KObject } from '../api/kind.js';
 import { isSimulatedPodIP } from '../api/simulated-nodes.js';
 import { isSpecialIPv4 } from '../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../api/well-known.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -42,7 +43,7 @@ export interface ServicePort {
 }
 
 /** The label an EndpointSlice carries to name its Service. */
-export const serviceNameLabel = 'kubernetes.io/service-name';
+export const serviceNameLabel = LABEL_SERVICE_NAME;
 
 const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export const isIPv4 = (s: string | undefined): s is string => !!s && ipv4.test(s) && s.split('.').every((o) => Number(o) <= 255);

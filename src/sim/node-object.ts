@@ -6,6 +6,7 @@
 
 import type { KObject } from '../api/kind.js';
 import { SIMULATED_NODE_IP, SIMULATED_NODE_LABEL } from '../api/simulated-nodes.js';
+import { LABEL_ARCH, LABEL_ARCH_BETA, LABEL_HOSTNAME, LABEL_OS, LABEL_OS_BETA } from '../api/well-known.js';
 
 export interface SimNodeShape {
   cpu: string;
@@ -60,7 +61,7 @@ export function simNode(name: string, shape: SimNodeShape, owner: string, kubele
     kind: 'Node',
     metadata: {
       name,
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', type: 'sim', [SIMULATED_NODE_LABEL]: 'true' },
+      labels: { [LABEL_HOSTNAME]: name, [LABEL_OS]: 'linux', [LABEL_ARCH]: 'amd64', [LABEL_OS_BETA]: 'linux', [LABEL_ARCH_BETA]: 'amd64', type: 'sim', [SIMULATED_NODE_LABEL]: 'true' },
       annotations: { [SIM_MANAGED_BY]: owner, 'node.alpha.kubernetes.io/ttl': '0' },
     },
     spec: {},

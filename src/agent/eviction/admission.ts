@@ -5,6 +5,7 @@
 // its controller makes a replacement the scheduler can place elsewhere.
 
 import { tolerated, type Toleration } from '../../api/scheduling/tolerations.js';
+import { TAINT_MEMORY_PRESSURE } from '../../api/well-known.js';
 import { qosClass } from '../pods/container-config.js';
 import type { Pod } from '../pods/types.js';
 import { PRESSURE_CONDITIONS } from './pressure.js';
@@ -20,7 +21,7 @@ export function admissionRefusal(pod: Pod, inPressure: Set<PressureCondition>): 
   if (inPressure.size === 1 && inPressure.has('MemoryPressure')) {
     if (qosClass(pod) !== 'BestEffort') return undefined;
     const tolerations = (pod.spec as { tolerations?: Toleration[] }).tolerations;
-    if (tolerated(tolerations, { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' })) return undefined;
+    if (tolerated(tolerations, { key: TAINT_MEMORY_PRESSURE, effect: 'NoSchedule' })) return undefined;
   }
   // In the kubelet's order of conditions, formatted as Go prints a slice.
   return `The node had condition: [${PRESSURE_CONDITIONS.filter((c) => inPressure.has(c)).join(' ')}]. `;

@@ -9,6 +9,7 @@ import { ifMissing, logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
+import { LABEL_ARCH, LABEL_ARCH_BETA, LABEL_HOSTNAME, LABEL_OS, LABEL_OS_BETA } from '../../api/well-known.js';
 import { informerScope, type InformerFactory, type InformerScope } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { Backoff } from '../../client/backoff.js';
@@ -179,11 +180,11 @@ export class NodeRegistration {
   private async registerOnce() {
     const name = this.o.nodeName;
     const labels = {
-      'kubernetes.io/hostname': name,
-      'kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': goArch(),
-      'beta.kubernetes.io/os': 'linux',
-      'beta.kubernetes.io/arch': goArch(),
+      [LABEL_HOSTNAME]: name,
+      [LABEL_OS]: 'linux',
+      [LABEL_ARCH]: goArch(),
+      [LABEL_OS_BETA]: 'linux',
+      [LABEL_ARCH_BETA]: goArch(),
       ...(this.o.labels ?? {}),
     };
     try {

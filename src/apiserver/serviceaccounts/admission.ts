@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import type { PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { forbidden } from '../../api/errors.js';
+import { ANNOTATION_MIRROR_POD } from '../../api/well-known.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
 import type { ApiState } from '../context.js';
 import { lookup } from './lookup.js';
@@ -19,7 +20,7 @@ export const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
 /** Kubernetes' odd expiry: 3607 s marks tokens made for this volume (1 h plus a little). */
 export const TOKEN_VOLUME_EXPIRATION_SECONDS = 3607;
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+const MIRROR_ANNOTATION = ANNOTATION_MIRROR_POD;
 /** Lookups of a namespace's default account before giving up (Kubernetes': 10, 100-200 ms apart): the controller makes it just after the namespace. */
 const DEFAULT_ACCOUNT_ATTEMPTS = 10;
 

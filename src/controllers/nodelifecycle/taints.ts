@@ -5,19 +5,20 @@
 
 import type { KObject } from '../../api/kind.js';
 import { toleratesTaint, type Taint, type Toleration } from '../../api/scheduling/tolerations.js';
+import { TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE } from '../../api/well-known.js';
 
-export const UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const NOT_READY = 'node.kubernetes.io/not-ready';
+export const UNREACHABLE = TAINT_UNREACHABLE;
+export const NOT_READY = TAINT_NOT_READY;
 
 /**
  * TaintNodesByCondition: a True pressure condition keeps new pods off the node (NoSchedule only;
  * the node's own eviction manager decides who leaves). Pods that tolerate it still land there.
  */
 export const CONDITION_TAINTS: Record<string, string> = {
-  MemoryPressure: 'node.kubernetes.io/memory-pressure',
-  DiskPressure: 'node.kubernetes.io/disk-pressure',
-  PIDPressure: 'node.kubernetes.io/pid-pressure',
-  NetworkUnavailable: 'node.kubernetes.io/network-unavailable',
+  MemoryPressure: TAINT_MEMORY_PRESSURE,
+  DiskPressure: TAINT_DISK_PRESSURE,
+  PIDPressure: TAINT_PID_PRESSURE,
+  NetworkUnavailable: TAINT_NETWORK_UNAVAILABLE,
 };
 const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS));
 

@@ -10,6 +10,7 @@
 
 import type { KObject } from '../../api/kind.js';
 import { isBuiltinLoadBalancer, lbNodes } from '../../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -64,7 +65,7 @@ export class ServiceLbController extends Controller {
     const all = () => KEY;
     this.watch(this.services, all);
     this.watch(this.nodes, all);
-    this.watch(this.slices, (old, o) => ((o ?? old)?.metadata?.labels?.['kubernetes.io/service-name'] ? KEY : undefined));
+    this.watch(this.slices, (old, o) => ((o ?? old)?.metadata?.labels?.[LABEL_SERVICE_NAME] ? KEY : undefined));
   }
 
   protected async reconcile(): Promise<void> {
@@ -109,7 +110,7 @@ export class ServiceLbController extends Controller {
   private endpointNodesByService(): Map<string, string[]> {
     const out = new Map<string, Set<string>>();
     for (const sl of this.slices.list() as SliceObj[]) {
-      const svc = sl.metadata?.labels?.['kubernetes.io/service-name'];
+      const svc = sl.metadata?.labels?.[LABEL_SERVICE_NAME];
       if (!svc) continue;
       const key = `${sl.metadata!.namespace}/${svc}`;
       for (const e of sl.endpoints ?? []) {

@@ -5,6 +5,7 @@
 // spec.drain.timeout bounds the wait (drainDecision): pods still there after it stop the drain.
 
 import type { KObject } from '../../api/kind.js';
+import { ANNOTATION_MIRROR_POD } from '../../api/well-known.js';
 import type { InformerLike } from '../../client/informer.js';
 import { INDEX_NODE_NAME } from '../../client/indexer.js';
 import { isNotFound, type RestClient, StatusError } from '../../client/rest.js';
@@ -15,7 +16,7 @@ export function podsToEvict(pods: InformerLike, node: string): KObject[] {
     const phase = (p.status as { phase?: string } | undefined)?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return false;
     if (p.metadata?.deletionTimestamp) return false;
-    if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+    if (p.metadata?.annotations?.[ANNOTATION_MIRROR_POD]) return false;
     return !p.metadata?.ownerReferences?.some((o) => o.controller && o.kind === 'DaemonSet');
   });
 }

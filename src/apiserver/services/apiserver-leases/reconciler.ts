@@ -16,6 +16,7 @@ import { hostname } from 'node:os';
 import { defaultObject } from '../../../api/defaults.js';
 import type { KObject } from '../../../api/kind.js';
 import { ApiError } from '../../../api/errors.js';
+import { LABEL_HOSTNAME } from '../../../api/well-known.js';
 import type { Logger } from '../../../util/log.js';
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
@@ -39,7 +40,7 @@ const GC_PER_ROUND = 10;
 /** A clean stop's removal may take at most this long (the server's own shutdown budget is 2.5 s). */
 const STOP_BOUND_MS = 1500;
 
-const hostLabel = (h: string): Record<string, string> => (/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(h) ? { 'kubernetes.io/hostname': h } : {});
+const hostLabel = (h: string): Record<string, string> => (/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(h) ? { [LABEL_HOSTNAME]: h } : {});
 
 export class EndpointLeaseReconciler {
   readonly leaseName: string;
