@@ -3,6 +3,7 @@
 // metadata.name naming the pod). Both set spec.nodeName once; a pod that is already bound (or being
 // deleted) cannot be bound again.
 
+import { rfc3339 } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import type { RequestContext } from './context.js';
 import { checkTypeMeta, isDryRun, prepareForUpdate } from './prepare.js';
@@ -24,7 +25,7 @@ export function scheduledStatus(status: unknown): Record<string, unknown> {
   const st = status && typeof status === 'object' && !Array.isArray(status) ? { ...(status as Record<string, unknown>) } : {};
   const conditions = Array.isArray(st.conditions) ? (st.conditions as Condition[]) : [];
   const old = conditions.find((c) => c?.type === 'PodScheduled');
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: old?.status === 'True' ? (old.lastTransitionTime ?? now) : now };
   st.conditions = old ? conditions.map((c) => (c === old ? cond : c)) : [...conditions, cond];
   return st;

@@ -5,6 +5,7 @@
 // is not Ready while this agent runs (the controller marked it Unknown after missed heartbeats): the
 // kubelet's status loop repairs that within its 10 s period, this agent within one watch event.
 
+import { rfc3339, rfc3339Micro } from '../../util/time.js';
 import { ifMissing, logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
@@ -46,8 +47,8 @@ export function mayPass(e: unknown): boolean {
   return !(e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError);
 }
 
-const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
-const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const microTime = () => rfc3339Micro();
+const time = () => rfc3339();
 
 export class NodeRegistration {
   private leaseTimer?: NodeJS.Timeout;

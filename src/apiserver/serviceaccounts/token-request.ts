@@ -3,6 +3,7 @@
 // expirationSeconds (at least 10 minutes, default 1 hour, capped at the server's maximum), and
 // optionally bound to a Pod, Secret or Node that must exist with the uid given: the token dies with it.
 
+import { rfc3339 } from '../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import type { KObject } from '../../api/kind.js';
 import { boundClaims, type ObjectRef } from '../../api/auth/sa-token.js';
@@ -80,7 +81,7 @@ export async function handleTokenRequest(rc: RequestContext) {
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name, namespace, creationTimestamp: null },
     spec: { audiences, expirationSeconds, boundObjectRef: ref ? { kind: ref.kind, apiVersion: ref.apiVersion, name: ref.name, uid: ref.uid } : null },
-    status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+    status: { token, expirationTimestamp: rfc3339(claims.exp * 1000) },
   };
   sendJson(rc.res, 201, response);
 }

@@ -1,6 +1,7 @@
 // Pod state as workload controllers read it: active, terminal, ready, available; and the
 // controller owner reference every object a controller creates carries.
 
+import { rfc3339 } from '../../util/time.js';
 import type { PodCondition, PodStatus } from '../../api/core/index.js';
 import type { KObject, OwnerReference } from '../../api/kind.js';
 
@@ -46,4 +47,4 @@ export function ownedBy<T extends KObject>(objs: T[], owner: KObject): T[] {
   return objs.filter((o) => o.metadata?.namespace === owner.metadata?.namespace && controllerRef(o)?.uid === uid);
 }
 
-export const nowRfc3339 = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+export const nowRfc3339 = (ms = Date.now()) => rfc3339(ms);

@@ -1,6 +1,7 @@
 // PodStatus: what the node agent and scheduler report about a pod: phase, conditions, IPs and the
 // state of every container.
 
+import { rfc3339 } from '../../../util/time.js';
 import { conditionsOf } from '../../meta.js';
 import { bool, int32, int64, listOf, mapList, str, struct, time } from '../../schema.js';
 import { coreName as core, keyedList, resourceList, resourceRequirements } from './refs.js';
@@ -161,5 +162,5 @@ export function initialPodStatus(pod: { [field: string]: unknown }): Record<stri
   const spec = pod.spec as { schedulingGates?: unknown } | undefined;
   const gated = Array.isArray(spec?.schedulingGates) && spec.schedulingGates.length > 0;
   if (!gated) return { phase: 'Pending' };
-  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE }] };
+  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE }] };
 }

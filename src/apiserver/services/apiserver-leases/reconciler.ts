@@ -11,6 +11,7 @@
 // Store errors are logged and retried next round, never
 // thrown into the server.
 
+import { rfc3339Micro } from '../../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { defaultObject } from '../../../api/defaults.js';
@@ -118,7 +119,7 @@ export class EndpointLeaseReconciler {
     const def = this.leaseDef();
     const leases = this.state.objects(def);
     const now = new Date();
-    const micro = now.toISOString().replace(/Z$/, '000Z');
+    const micro = rfc3339Micro(now);
     const spec = { holderIdentity: this.holderIdentity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), renewTime: micro };
     const meta = {
       labels: { [IDENTITY_LABEL]: IDENTITY_VALUE, ...hostLabel(hostname()) },
