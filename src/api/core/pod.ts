@@ -184,7 +184,7 @@ export interface Volume {
   projected?: { sources?: ProjectedSource[]; defaultMode?: number };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
   /** A generic ephemeral volume: its claim <pod>-<volume> is made from the template by the ephemeral volume controller. */
-  ephemeral?: { volumeClaimTemplate?: unknown };
+  ephemeral?: { volumeClaimTemplate?: { metadata?: ObjectMeta; spec?: Record<string, unknown> } };
   /** An inline (ephemeral) CSI volume: made by the driver for this pod alone, gone with it. */
   csi?: { driver: string; readOnly?: boolean; fsType?: string; volumeAttributes?: Record<string, string>; nodePublishSecretRef?: { name?: string } };
   [source: string]: unknown;
