@@ -5,6 +5,7 @@
 // is not Ready while this agent runs (the controller marked it Unknown after missed heartbeats): the
 // kubelet's status loop repairs that within its 10 s period, this agent within one watch event.
 
+import type { Node } from '../../api/core/index.js';
 import { rfc3339, rfc3339Micro } from '../../util/time.js';
 import { ifMissing, logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
@@ -124,7 +125,7 @@ export class NodeRegistration {
     const informer = this.informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${name}` } });
     let last: string | undefined;
     const seen = (o: KObject) => {
-      const cidr = (o.spec as { podCIDR?: string } | undefined)?.podCIDR;
+      const cidr = (o as Node).spec?.podCIDR;
       if (cidr !== last) {
         last = cidr;
         if (cidr) this.log.info('node pod CIDR', { podCIDR: cidr });
@@ -132,7 +133,7 @@ export class NodeRegistration {
       }
     };
     const repair = (o: KObject) => {
-      const ready = ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+      const ready = ((o as Node).status?.conditions ?? []).find((c) => c.type === 'Ready');
       if (!ready || ready.status === 'True' || this.repairing || !this.statusTimer) return;
       this.log.info('the node is marked not Ready while this agent runs; posting its status', { status: ready.status });
       // One repair at a time, at most one a second: a controller that keeps overruling us is not stormed.

@@ -1,5 +1,6 @@
 // core/v1 Service: a stable virtual IP and DNS name in front of a set of pods.
 
+import type { Service } from '../../core/index.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, condition, kindSchema } from '../../meta.js';
@@ -37,7 +38,7 @@ function ports(o: KObject): string {
 function externalIP(o: KObject): string {
   const s = (o.spec ?? {}) as Spec;
   if (s.type === 'ExternalName') return s.externalName ?? '<none>';
-  const lb = ((o.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
+  const lb = ((o as Service).status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
   const ips = [...(s.externalIPs ?? []), ...lb];
   if (ips.length) return ips.join(',');
   return s.type === 'LoadBalancer' ? '<pending>' : '<none>';
