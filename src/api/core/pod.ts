@@ -296,8 +296,9 @@ export interface ContainerState {
 
 export interface ContainerStatus {
   name: string;
-  state?: ContainerState;
-  lastState?: ContainerState;
+  /** Always present in what the API serves (an empty object when unknown). */
+  state: ContainerState;
+  lastState: ContainerState;
   ready: boolean;
   started?: boolean;
   restartCount: number;
@@ -339,13 +340,17 @@ export interface Pod extends KObject {
   status?: PodStatus;
 }
 
+/** A container of a created pod: validation requires its image. */
+export type StoredContainer = Container & { image: string };
+
 /**
- * A pod as the API server serves it once created: named, in a namespace, with a uid and a spec.
- * What a component that only ever reads stored pods (the node agent) may rely on.
+ * A pod as the API server serves it once created: named, in a namespace, with a uid, and a spec
+ * whose containers have images. What a component that only ever reads stored pods (the node agent)
+ * may rely on.
  */
 export interface StoredPod extends Pod {
   metadata: ObjectMeta & { name: string; namespace: string; uid: string };
-  spec: PodSpec & { containers: Container[] };
+  spec: Omit<PodSpec, 'containers' | 'initContainers'> & { containers: StoredContainer[]; initContainers?: StoredContainer[] };
 }
 
 export interface PodTemplateSpec {
