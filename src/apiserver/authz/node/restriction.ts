@@ -6,6 +6,7 @@
 // requests service account tokens only bound to its own pods, client certificates only for
 // itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
+import type { Node, Pod } from '../../../api/core/index.js';
 import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import { isIngressControllerAccount } from '../../../api/auth/ingress-controller.js';
 import type { KObject } from '../../../api/kind.js';
@@ -94,7 +95,7 @@ function admitNode(node: string, a: AdmissionRequest, refuse: Refuse) {
   }
   if (requested !== node) throw refuse(`node "${node}" is not allowed to modify node "${requested}"`);
   if (a.operation === 'UPDATE' && a.subresource === '') {
-    const spec = (o?: KObject) => (o as { spec?: { taints?: unknown } } | undefined)?.spec?.taints ?? [];
+    const spec = (o?: KObject) => (o as Node | undefined)?.spec?.taints ?? [];
     // A node that could drop its own taints could steer workloads it must not run to itself.
     if (!deepEqual(spec(a.obj), spec(a.old))) throw refuse(`node "${node}" is not allowed to modify taints`);
     const bad = forbiddenLabelChanges(labelsOf(a.old), labelsOf(a.obj));
@@ -102,7 +103,7 @@ function admitNode(node: string, a: AdmissionRequest, refuse: Refuse) {
   }
 }
 
-const nodeNameOf = (pod?: KObject) => (pod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName ?? '';
+const nodeNameOf = (pod?: KObject) => (pod as Pod | undefined)?.spec?.nodeName ?? '';
 
 function admitPod(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.subresource === 'status') {
