@@ -8,6 +8,7 @@
 // changes, the old one removes the address and the new one adds it and, when `arping` is
 // installed, sends gratuitous ARP so clients' neighbour caches move at once.
 
+import type { EndpointSlice, Service } from '../api/core/index.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -22,8 +23,8 @@ import { logFailure, logFailureOnce } from '../util/best-effort.js';
 
 const run = promisify(execFile);
 
-type Svc = KObject & { spec?: { externalTrafficPolicy?: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
-type Slice = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
+type Svc = Service;
+type Slice = EndpointSlice;
 
 const score = (ip: string, node: string) => createHash('sha256').update(`${ip}/${node}`).digest('hex').slice(0, 12);
 

@@ -8,7 +8,7 @@
 // its addresses removed. Every change is planned over all Services at once (plan.ts), so the
 // oldest Service wins a conflict whatever order the changes come in.
 
-import type { KObject } from '../../api/kind.js';
+import type { EndpointSlice, Service } from '../../api/core/index.js';
 import { isBuiltinLoadBalancer, lbNodes } from '../../api/load-balancer.js';
 import { LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import { EventRecorder } from '../../client/events.js';
@@ -25,11 +25,8 @@ import { LB_IP_ANNOTATION, type LbDecision, type LbService, planNodeIPs, planPoo
 const pendingGauge = metrics.gauge('gifee_loadbalancer_services_pending', 'LoadBalancer Services without an address.');
 const poolGauge = metrics.gauge('gifee_loadbalancer_pool_allocated', 'Addresses of the --lb-ip-range pool in use.');
 
-type Svc = KObject & {
-  spec?: { type?: string; loadBalancerClass?: string; loadBalancerIP?: string; externalTrafficPolicy?: string; ports?: { port?: number; protocol?: string }[] };
-  status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
-};
-type SliceObj = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
+type Svc = Service;
+type SliceObj = EndpointSlice;
 
 const KEY = 'all';
 
