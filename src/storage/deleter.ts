@@ -3,6 +3,7 @@
 // is Delete gets DeleteVolume, then the PV object goes (its finalizer removed). A PV deleted with
 // reclaim policy Retain only loses the finalizer: the volume and its data stay.
 
+import type { Pv } from '../api/storage/types.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
@@ -52,7 +53,7 @@ export class DeleterController extends Controller {
     const served = await this.d.drivers.get(pv.metadata!.annotations![ANN_PROVISIONED_BY]);
     if (!served) return;
     const spec = (pv.spec ?? {}) as PvSpec;
-    const phase = (pv.status as { phase?: string } | undefined)?.phase;
+    const phase = (pv as Pv).status?.phase;
     const deleting = !!pv.metadata?.deletionTimestamp;
     const hasFinalizer = pv.metadata?.finalizers?.includes(FINALIZER_PROVISIONER) ?? false;
     if (spec.persistentVolumeReclaimPolicy !== 'Delete') {

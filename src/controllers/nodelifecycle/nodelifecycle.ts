@@ -6,7 +6,7 @@
 // without a matching toleration, after tolerationSeconds with one.
 // The grace period is an option (default 40s, as Kubernetes; GIFEE_NODE_MONITOR_GRACE_MS through the CLI).
 
-import type { Node, Pod } from '../../api/core/index.js';
+import type { Lease, Node, Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
@@ -80,7 +80,7 @@ export class NodeLifecycleController extends Controller {
   /** The heartbeat: the Lease's renewTime, else the Ready condition's lastHeartbeatTime. */
   private heartbeat(node: KObject): string {
     const lease = this.leases.get(`${LEASE_NS}/${node.metadata!.name}`);
-    const renew = (lease?.spec as { renewTime?: string } | undefined)?.renewTime ?? '';
+    const renew = (lease as Lease | undefined)?.spec?.renewTime ?? '';
     const ready = ((node as Node).status?.conditions ?? []).find((c) => c.type === 'Ready');
     return `${renew}|${ready?.lastHeartbeatTime ?? ''}`;
   }

@@ -11,6 +11,7 @@
 // Store errors are logged and retried next round, never
 // thrown into the server.
 
+import type { Lease } from '../../../api/core/index.js';
 import { rfc3339Micro } from '../../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -202,7 +203,7 @@ export class EndpointLeaseReconciler {
         const leases = this.state.objects(this.leaseDef());
         const cur = await leases.get(NS, this.leaseName);
         // Only our own: a newer process at the same endpoint holds it now.
-        if (cur && (cur.obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity === this.holderIdentity) await leases.delete(NS, this.leaseName, cur.revision);
+        if (cur && (cur.obj as Lease).spec?.holderIdentity === this.holderIdentity) await leases.delete(NS, this.leaseName, cur.revision);
       } catch (e) {
         this.log.warn('could not delete the API server lease', { lease: `${NS}/${this.leaseName}`, err: (e as Error).message });
       }
