@@ -2,6 +2,7 @@
 // to every daemon pod (so it survives node conditions it is meant to run through), and a required
 // node affinity on metadata.name so the scheduler binds it to exactly that node.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from '../../api/well-known.js';
 import { REVISION_HASH_LABEL } from '../util/revisions.js';
@@ -61,7 +62,7 @@ export function daemonPod(ds: KObject, template: DaemonTemplate, hash: string, n
 
 /** The node a daemon pod is bound to, or is meant for while unbound. */
 export function nodeOfDaemonPod(pod: KObject): string | undefined {
-  const spec = pod.spec as { nodeName?: string } & PodSpecFit;
+  const spec = (pod as Pod).spec!;
   if (spec.nodeName) return spec.nodeName;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   return terms[0]?.matchFields?.find((f) => f.key === 'metadata.name' && f.operator === 'In')?.values?.[0];
