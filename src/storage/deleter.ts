@@ -3,7 +3,7 @@
 // is Delete gets DeleteVolume, then the PV object goes (its finalizer removed). A PV deleted with
 // reclaim policy Retain only loses the finalizer: the volume and its data stay.
 
-import type { Pv } from '../api/storage/types.js';
+import type { Pv, VolumeAttachment } from '../api/storage/types.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
@@ -65,8 +65,8 @@ export class DeleterController extends Controller {
     // Being deleted without our finalizer: this agent (or an earlier run of it) already deleted the volume.
     if (deleting && !hasFinalizer) return;
     // As external-provisioner: never delete a volume some node still has attached.
-    const attached = this.attachments.list().find((va) => (va.spec as { source?: { persistentVolumeName?: string } } | undefined)?.source?.persistentVolumeName === key);
-    if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached.spec as { nodeName?: string }).nodeName}`);
+    const attached = this.attachments.list().find((va) => (va as VolumeAttachment).spec?.source?.persistentVolumeName === key);
+    if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached as VolumeAttachment).spec!.nodeName}`);
     const handle = spec.csi?.volumeHandle;
     if (handle) {
       try {

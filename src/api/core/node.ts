@@ -38,6 +38,9 @@ export interface NodeSpec {
   providerID?: string;
   unschedulable?: boolean;
   taints?: Taint[];
+  /** Removed features: only warned about. */
+  configSource?: unknown;
+  externalID?: string;
 }
 
 export interface NodeStatus {

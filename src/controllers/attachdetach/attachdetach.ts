@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Node, Pod, PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
-import type { Pv, Pvc } from '../../api/storage/types.js';
+import type { Pv, Pvc, VolumeAttachment } from '../../api/storage/types.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { byNodeName, INDEX_NODE_NAME, type IndexFunc } from '../../client/indexer.js';
@@ -26,7 +26,7 @@ const INDEX_CLAIM = 'attachdetach/pod-claims';
 const INDEX_VA_NODE = 'attachdetach/va-node';
 
 type PodSpec = Pick<CorePodSpec, 'nodeName' | 'volumes'>;
-type VaSpec = { attacher?: string; nodeName?: string; source?: { persistentVolumeName?: string } };
+type VaSpec = NonNullable<VolumeAttachment['spec']>;
 type PvSpec = NonNullable<Pv['spec']>;
 
 /** ns/claim of every claim a pod mounts. */
