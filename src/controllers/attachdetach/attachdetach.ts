@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Node, Pod, PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
-import type { Pv, Pvc, VolumeAttachment } from '../../api/storage/types.js';
+import type { CSIDriver, Pv, Pvc, VolumeAttachment } from '../../api/storage/types.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { byNodeName, INDEX_NODE_NAME, type IndexFunc } from '../../client/indexer.js';
@@ -92,7 +92,7 @@ export class AttachDetachController extends Controller {
   }
 
   private attachRequired(driver: string): boolean {
-    return (this.drivers.get(driver)?.spec as { attachRequired?: boolean } | undefined)?.attachRequired !== false;
+    return (this.drivers.get(driver) as CSIDriver | undefined)?.spec?.attachRequired !== false;
   }
 
   /** The attachments the node's pods need: name -> (driver, PV). */
