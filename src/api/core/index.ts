@@ -5,6 +5,7 @@
 export type * from './pod.js';
 export type * from './service.js';
 export type * from './node.js';
+export type * from './job.js';
 export type * from './namespace.js';
 export type * from './object.js';
 export type { Taint, Toleration } from '../scheduling/tolerations.js';

@@ -2,7 +2,7 @@
 // (so a pod is counted exactly once even if it is deleted before the controller sees it finish),
 // and for Indexed jobs the completion index as annotation, label, hostname and environment.
 
-import type { PodSpec, PodTemplateSpec } from '../../api/core/index.js';
+import type { Job } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { ownerRefTo } from '../util/pod-state.js';
 
@@ -10,12 +10,11 @@ export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 
 export function jobPod(job: KObject, index: number | undefined): KObject {
-  const spec = job.spec as { template: PodTemplateSpec & { spec: PodSpec } };
-  const t = structuredClone(spec.template);
+  const t = structuredClone((job as Job).spec!.template!);
   const name = job.metadata!.name!;
   const labels = { ...(t.metadata?.labels ?? {}) };
   const annotations = { ...(t.metadata?.annotations ?? {}) };
-  const podSpec = t.spec;
+  const podSpec = t.spec!;
   if (index !== undefined) {
     annotations[COMPLETION_INDEX] = String(index);
     labels[COMPLETION_INDEX] = String(index);
