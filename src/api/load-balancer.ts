@@ -1,14 +1,16 @@
 // What the built-in load balancer's controller (src/controllers/servicelb) and the nodes' address
 // announcer (src/proxy/announcer.ts) agree on: which Services are its, and which nodes serve them.
 
+import type { Node, Service } from './core/index.js';
 import type { KObject } from './kind.js';
 import { isSimulatedNode } from './simulated-nodes.js';
+import { LABEL_EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS } from './well-known.js';
 
 /** Nodes with this label (Kubernetes') are never load balancer addresses or announcers. */
-export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+export const EXCLUDE_LB_LABEL = LABEL_EXCLUDE_FROM_EXTERNAL_LOAD_BALANCERS;
 
-type Svc = KObject & { spec?: { type?: string; loadBalancerClass?: string } };
-type NodeObj = KObject & { status?: { addresses?: { type: string; address: string }[]; conditions?: { type: string; status: string }[] } };
+type Svc = Service;
+type NodeObj = Node;
 
 export interface LbNode {
   name: string;

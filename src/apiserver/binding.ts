@@ -3,6 +3,8 @@
 // metadata.name naming the pod). Both set spec.nodeName once; a pod that is already bound (or being
 // deleted) cannot be bound again.
 
+import type { Pod } from '../api/core/index.js';
+import { rfc3339 } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import type { RequestContext } from './context.js';
 import { checkTypeMeta, isDryRun, prepareForUpdate } from './prepare.js';
@@ -24,7 +26,7 @@ export function scheduledStatus(status: unknown): Record<string, unknown> {
   const st = status && typeof status === 'object' && !Array.isArray(status) ? { ...(status as Record<string, unknown>) } : {};
   const conditions = Array.isArray(st.conditions) ? (st.conditions as Condition[]) : [];
   const old = conditions.find((c) => c?.type === 'PodScheduled');
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   const cond = { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: old?.status === 'True' ? (old.lastTransitionTime ?? now) : now };
   st.conditions = old ? conditions.map((c) => (c === old ? cond : c)) : [...conditions, cond];
   return st;
@@ -55,14 +57,14 @@ async function bindPod(rc: RequestContext, binding: BindingBody) {
   await updateWithRetry(
     rc,
     async (pod: KObject) => {
-      const spec = pod.spec as { nodeName?: string };
+      const spec = (pod as Pod).spec!;
       if (pod.metadata?.deletionTimestamp) throw conflict(ref, rc.info.name!, 'pod is being deleted, cannot be assigned to a host');
       if (spec.nodeName) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} is already assigned to node "${spec.nodeName}"`);
       // A scheduling gate holds the pod back from every scheduler, and from binding by hand too.
-      const gates = (pod.spec as { schedulingGates?: unknown }).schedulingGates;
+      const gates = spec.schedulingGates;
       if (Array.isArray(gates) && gates.length > 0) throw conflict(ref, rc.info.name!, `pod ${rc.info.name} has non-empty .spec.schedulingGates`);
       const next = cloneJson(pod);
-      (next.spec as { nodeName?: string }).nodeName = node;
+      (next as Pod).spec!.nodeName = node;
       const prepared = await prepareForUpdate({ ...rc, def: rc.def }, pod, checkTypeMeta(rc.def, next), { subresource: 'binding' });
       if (prepared) prepared.status = scheduledStatus(prepared.status);
       return prepared;

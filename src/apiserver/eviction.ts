@@ -5,6 +5,7 @@
 // the pod is marked DisruptionTarget and deleted with the Eviction's deleteOptions. A budget that
 // allows none is a 429 the client retries; more than one matching budget is a 500.
 
+import type { Pod, PodCondition } from '../api/core/index.js';
 import type { KindDef, KObject } from '../api/kind.js';
 import { ApiError, badRequest, conflict, forbidden, type Status } from '../api/errors.js';
 import { DISRUPTION_ALLOWED, DISRUPTION_BUDGET_CAUSE, MAX_DISRUPTED_PODS, type Pdb, SYNC_FAILED, evictionSelects, withDisruptionAllowedCondition } from '../api/kinds/policy/budget.js';
@@ -27,8 +28,6 @@ interface Eviction {
   metadata?: { name?: string; namespace?: string };
   deleteOptions?: DeleteOptions | null;
 }
-
-type Pod = KObject & { status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[] } };
 
 const tooManyRequests = (cause: string) => new ApiError(429, 'TooManyRequests', TOO_MANY, { causes: [{ reason: DISRUPTION_BUDGET_CAUSE, message: cause }] });
 
@@ -140,7 +139,7 @@ async function markAndDelete(rc: RequestContext, opts: DeleteOptions, dryRun: bo
       const conditions = status.conditions ?? [];
       const old = conditions.find((c) => c.type === 'DisruptionTarget');
       if (old?.status === 'True' && old.reason === 'EvictionByEvictionAPI') return null;
-      const next = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : nowSeconds() };
+      const next: PodCondition = { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: old?.status === 'True' ? old.lastTransitionTime : nowSeconds() };
       const copy = structuredClone(p);
       copy.status = { ...status, conditions: old ? conditions.map((c) => (c === old ? next : c)) : [...conditions, next] };
       return copy;

@@ -4,6 +4,7 @@
 // administrator may unmark it or delete it; a class recreated after a deletion is not marked default
 // when another class already is.
 
+import { rfc3339 } from '../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { defaultObject } from '../api/defaults.js';
 import type { KObject } from '../api/kind.js';
@@ -23,7 +24,7 @@ export async function ensureDefaultIngressClass(state: ApiState): Promise<boolea
     metadata: {
       name: GIFEE_INGRESS_CLASS,
       uid: randomUUID(),
-      creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      creationTimestamp: rfc3339(),
       labels: { 'addonmanager.kubernetes.io/mode': 'EnsureExists' },
       annotations: otherDefault ? {} : ({ [DEFAULT_INGRESS_CLASS_ANNOTATION]: 'true' } as Record<string, string>),
     },

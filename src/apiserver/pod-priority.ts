@@ -4,6 +4,7 @@
 // Classes are read from an in-memory cache kept current by the store's watch (priority-class-cache.ts).
 // Also creates the built-in system-* classes at start.
 
+import type { PodSpec } from '../api/core/index.js';
 import { randomUUID } from 'node:crypto';
 import type { KindDef, KObject } from '../api/kind.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../api/kinds/cluster/priorityclass.js';
@@ -28,7 +29,7 @@ function priorityPlugin(classes: () => PriorityClassCache | undefined): Admissio
       const cache = classes();
       if (!cache) return;
       const obj = a.obj!;
-      const spec = (obj.spec ?? {}) as { priorityClassName?: string; priority?: number; preemptionPolicy?: string };
+      const spec = (obj.spec ?? {}) as PodSpec;
       let pc: PC | undefined;
       if (spec.priorityClassName) {
         pc = await cache.get(spec.priorityClassName);

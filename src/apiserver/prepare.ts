@@ -2,6 +2,7 @@
 // metadata, defaulting, validation and generation, the same for create, update, patch and apply.
 // Admission plugins (admission/chain.ts) run after this, on the prepared object.
 
+import { rfc3339 } from '../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { apiVersionOf, type KindDef, type KObject } from '../api/kind.js';
 import { defaultObjectSliced } from '../api/defaults.js';
@@ -151,7 +152,7 @@ export async function prepareForCreate(rc: RequestContext, obj: KObject, manager
   if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateSuffix()}`;
   // Server-owned metadata: never taken from the client on create.
   meta.uid = randomUUID();
-  meta.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  meta.creationTimestamp = rfc3339();
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.selfLink;
@@ -172,7 +173,7 @@ export async function prepareForCreate(rc: RequestContext, obj: KObject, manager
   return recordUpdateSliced(undefined, obj, { manager, schema: def.schema, apiVersion: apiVersionOf(def), now: nowSeconds() }, () => sliceTurn(rc));
 }
 
-export const nowSeconds = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+export const nowSeconds = () => rfc3339();
 
 /**
  * Prepare an update of `old` to `obj` through the main resource or a subresource ('status').

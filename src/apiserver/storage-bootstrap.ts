@@ -8,6 +8,7 @@
 // default when another class already is, so a restart never takes the default from the user's
 // class. `gifee up/server --no-default-storage-class` turns all of this off.
 
+import { rfc3339 } from '../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { defaultObject } from '../api/defaults.js';
 import type { KObject } from '../api/kind.js';
@@ -57,7 +58,7 @@ async function createIfMissing(state: ApiState, plural: string, make: () => Prom
   const name = wanted.metadata!.name!;
   if (await objects.get(undefined, name)) return false;
   const obj = structuredClone(wanted);
-  obj.metadata = { ...obj.metadata, name, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
+  obj.metadata = { ...obj.metadata, name, uid: randomUUID(), creationTimestamp: rfc3339() };
   defaultObject(def, obj);
   try {
     await objects.create(obj);

@@ -2,6 +2,7 @@
 // `gifee user add`: make a key and a PKCS#10 request, submit a CertificateSigningRequest, and wait
 // for the signer's certificate (or for Denied/Failed, which end the wait with the reason).
 
+import { rfc3339 } from '../util/time.js';
 import { webcrypto } from 'node:crypto';
 import type { KObject } from '../api/kind.js';
 import { type RestClient, isNotFound } from '../client/rest.js';
@@ -95,7 +96,7 @@ export async function waitForCertificate(client: RestClient, name: string, timeo
 export async function approveCsr(client: RestClient, name: string, reason: string, message: string): Promise<void> {
   const csr = await client.get(CSR, undefined, name);
   const status = (csr.status ?? {}) as { conditions?: unknown[] };
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   csr.status = { ...status, conditions: [...(status.conditions ?? []), { type: 'Approved', status: 'True', reason, message, lastUpdateTime: now }] };
   await client.update(CSR, csr, 'approval');
 }

@@ -3,6 +3,7 @@
 // (src/agent/network-policy/evaluate.ts); counters reads this node's nftables table (run on the
 // node, as root): packets each policy rule let in or out, and packets each pod's chains dropped.
 
+import type { Node } from '../api/core/index.js';
 import { R } from '../client/resources.js';
 import { isNotFound } from '../client/rest.js';
 import { NETWORK_POLICIES } from '../agent/network-policy/enforcer.js';
@@ -61,7 +62,7 @@ export async function networkPolicyCommand(argv: string[], defaultDataDir: strin
   try {
     const [pods, namespaces, policies, nodes] = await Promise.all([client.list(R.pods), client.list(R.namespaces), client.list(NETWORK_POLICIES), client.list(R.nodes)]).catch((e) => explainConnectError(e, client.config.server));
     // Nodes' addresses: a pod's traffic with its own node is always allowed.
-    const nodeIPs = new Map(nodes.items.map((n) => [String(n.metadata?.name), ((n.status as { addresses?: { address?: unknown }[] } | undefined)?.addresses ?? []).map((a) => String(a.address))]));
+    const nodeIPs = new Map(nodes.items.map((n) => [String(n.metadata?.name), ((n as Node).status?.addresses ?? []).map((a) => String(a.address))]));
     const podViews = pods.items.map(podView).filter((p): p is PodView => !!p);
     const address = (v: string, flag: string): string => {
       if (ipv4ToInt(v) !== undefined) return v;

@@ -2,6 +2,7 @@
 // bootstrap.kubernetes.io/token in kube-system), as `kubeadm token`. create prints the whole join
 // token for `gifee agent --token`; list never shows secrets.
 
+import { rfc3339 } from '../util/time.js';
 import { parseArgs } from 'node:util';
 import { BOOTSTRAP_TOKEN_NAMESPACE, isTokenId, secretNameOf, validExtraGroups } from '../api/bootstrap-token.js';
 import { R } from '../client/resources.js';
@@ -65,7 +66,7 @@ export async function tokenCommand(argv: string[], defaultDataDir: string): Prom
         const groups = (v.groups as string[] | undefined) ?? [];
         if (!validExtraGroups(groups)) throw new UsageError('gifee token create: --groups must be groups named system:bootstrappers:... (lowercase letters, digits, ":" and "-")');
         const t = newBootstrapToken();
-        const expiration = ttlMs > 0 ? new Date(Date.now() + ttlMs).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
+        const expiration = ttlMs > 0 ? rfc3339(Date.now() + ttlMs) : undefined;
         await createTokenSecret(client, { id: t.id, secret: t.secret, expiration, description: v.description as string | undefined, extraGroups: groups }).catch((e) => explainConnectError(e, client.config.server));
         const ca = (await adminClientConfig(target, 'gifee-token')).ca;
         console.log(formatJoinToken(ca, t.token));

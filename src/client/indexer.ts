@@ -2,6 +2,7 @@
 // to the values it is filed under, so consumers ask "pods on node n1" or "pods controlled by uid u"
 // without scanning the whole cache.
 
+import type { Pod } from '../api/core/index.js';
 import type { KObject } from '../api/kind.js';
 
 export type IndexFunc = (o: KObject) => string[];
@@ -16,7 +17,7 @@ export const INDEX_OWNER_UID = 'owner-uid';
 
 export const byNamespace: IndexFunc = (o) => (o.metadata?.namespace ? [o.metadata.namespace] : []);
 export const byNodeName: IndexFunc = (o) => {
-  const n = (o.spec as { nodeName?: string } | undefined)?.nodeName;
+  const n = (o as Pod).spec?.nodeName;
   return n ? [n] : [];
 };
 /** The uid of the controlling owner (ownerReferences with controller=true). */

@@ -9,6 +9,7 @@
 // attempt is bounded in time: a request that stalls can neither keep a leader leading past its
 // renewDeadline nor keep a candidate from ever campaigning again.
 
+import { rfc3339Micro } from '../util/time.js';
 import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
 import type { Logger } from '../util/log.js';
@@ -66,7 +67,7 @@ export type Acquisition = 'created' | 'released' | 'expired' | 'held';
 const leading = metrics.gauge('leader_election_master_status', 'Whether this process leads (1) or stands by (0), per lease, as client-go reports it.');
 
 /** MicroTime, as Kubernetes writes it: RFC 3339 with microseconds. */
-export const microTime = (d = new Date()) => d.toISOString().replace(/Z$/, '000Z');
+export const microTime = (d = new Date()) => rfc3339Micro(d);
 
 const realSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {

@@ -4,7 +4,9 @@
 // updated on each informer event.
 
 import { isSimulatedPodIP } from '../api/simulated-nodes.js';
+import type { Pod as CorePod, Service as CoreService, ServicePort as CoreServicePort, EndpointSlice, Namespaced, ServiceSpec } from '../api/core/index.js';
 import type { KObject } from '../api/kind.js';
+import { LABEL_SERVICE_NAME } from '../api/well-known.js';
 import type { InformerLike } from '../client/informer.js';
 import { informerScope, type InformerFactory, type InformerScope } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
@@ -12,14 +14,11 @@ import type { RestClient } from '../client/rest.js';
 import type { Logger } from '../util/log.js';
 import { dashIP } from './names.js';
 
-export interface ServicePort {
-  name?: string;
-  port: number;
-  protocol?: string;
-}
-export interface Service {
-  metadata: { name: string; namespace: string };
-  spec: { type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string; ports?: ServicePort[]; publishNotReadyAddresses?: boolean };
+/** A service port as DNS answers it: with its number (validation requires one). */
+export type ServicePort = Pick<CoreServicePort, 'name' | 'protocol'> & { port: number };
+/** A Service as the API server serves it: named, in a namespace, with a spec. */
+export interface Service extends Namespaced<CoreService> {
+  spec: Omit<ServiceSpec, 'ports'> & { ports?: ServicePort[] };
 }
 
 /** One address of a service's endpoints, with the slice's ports. */
@@ -30,19 +29,8 @@ export interface Endpoint {
   ports: ServicePort[];
 }
 
-interface Slice {
-  metadata: { name: string; namespace: string; labels?: Record<string, string> };
-  addressType?: string;
-  endpoints?: { addresses?: string[]; hostname?: string; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; targetRef?: { kind?: string; name?: string; namespace?: string } }[];
-  ports?: { name?: string; port?: number; protocol?: string }[];
-}
-
-interface Pod {
-  metadata: { name: string; namespace: string };
-  status?: { podIP?: string; podIPs?: { ip: string }[] };
-}
-
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+type Slice = Namespaced<EndpointSlice>;
+type Pod = Namespaced<CorePod>;
 
 /** IP -> the names it answers to in PTR, each contributed by one object (so it can be withdrawn). */
 class NamesByIP {
@@ -119,20 +107,20 @@ export class ClusterRecords {
       onDelete: (s) => this.serviceChanged(s, -1),
     });
     this.slices.addHandlers({
-      onAdd: (s) => this.sliceChanged(s as unknown as Slice, false),
+      onAdd: (s) => this.sliceChanged(s as Slice, false),
       onUpdate: (old, s) => {
         // A slice relabelled to another service leaves the old one.
-        if (serviceKeyOfSlice(old as unknown as Slice) !== serviceKeyOfSlice(s as unknown as Slice)) this.sliceChanged(old as unknown as Slice, true);
-        this.sliceChanged(s as unknown as Slice, false);
+        if (serviceKeyOfSlice(old as Slice) !== serviceKeyOfSlice(s as Slice)) this.sliceChanged(old as Slice, true);
+        this.sliceChanged(s as Slice, false);
       },
-      onDelete: (s) => this.sliceChanged(s as unknown as Slice, true),
+      onDelete: (s) => this.sliceChanged(s as Slice, true),
     });
     if (o.watchPods) {
       this.pods = this.informerScope.informer(R.pods);
       this.pods.addHandlers({
-        onAdd: (p) => this.podChanged(p as unknown as Pod, false),
-        onUpdate: (_old, p) => this.podChanged(p as unknown as Pod, false),
-        onDelete: (p) => this.podChanged(p as unknown as Pod, true),
+        onAdd: (p) => this.podChanged(p as Pod, false),
+        onUpdate: (_old, p) => this.podChanged(p as Pod, false),
+        onDelete: (p) => this.podChanged(p as Pod, true),
       });
     }
   }
@@ -151,7 +139,7 @@ export class ClusterRecords {
   }
 
   service(namespace: string, name: string): Service | undefined {
-    return this.services.get(`${namespace}/${name}`) as unknown as Service | undefined;
+    return this.services.get(`${namespace}/${name}`) as Service | undefined;
   }
 
   hasNamespace(namespace: string) {
@@ -195,7 +183,7 @@ export class ClusterRecords {
   }
 
   private serviceChanged(obj: KObject, delta: number) {
-    const s = obj as unknown as Service;
+    const s = obj as Service;
     const { namespace, name } = s.metadata;
     this.serial++;
     if (delta) this.namespaces.set(namespace, (this.namespaces.get(namespace) ?? 0) + delta);
@@ -259,7 +247,7 @@ export class ClusterRecords {
 }
 
 function serviceKeyOfSlice(s: Slice): string | undefined {
-  const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+  const svc = s.metadata.labels?.[LABEL_SERVICE_NAME];
   return svc ? `${s.metadata.namespace}/${svc}` : undefined;
 }
 

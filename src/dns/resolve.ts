@@ -5,7 +5,7 @@
 // left to the upstream resolvers.
 
 import type { Answer, Question, SrvAnswer } from 'dns-packet';
-import { serviceIPs, type ClusterRecords, type Endpoint, type Service } from './cluster-records.js';
+import { serviceIPs, type ClusterRecords, type Endpoint, type Service, type ServicePort } from './cluster-records.js';
 import { dashIP, parseName, type ParsedName } from './names.js';
 
 /** TTLs: short for records, so changes show quickly; the SOA's (and negative caching's) per the lead's design. */
@@ -110,7 +110,7 @@ export class Resolver {
    * service one per endpoint and port, pointing at the endpoint's name, with the slice's port number
    * (the pod's). A records for the targets go in the additional section.
    */
-  private srv(q: Question, svc: Service, ports: { name?: string; port: number; protocol?: string }[]): Resolution {
+  private srv(q: Question, svc: Service, ports: ServicePort[]): Resolution {
     const { name, namespace } = svc.metadata;
     const svcName = `${name}.${namespace}.svc.${this.zone}`;
     const answers: SrvAnswer[] = [];

@@ -8,11 +8,13 @@
 // changes, the old one removes the address and the new one adds it and, when `arping` is
 // installed, sends gratuitous ARP so clients' neighbour caches move at once.
 
+import type { EndpointSlice, Service } from '../api/core/index.js';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { KObject } from '../api/kind.js';
 import { allNodeAddresses, isBuiltinLoadBalancer, isSpecialIPv4, lbNodes } from '../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../api/well-known.js';
 import type { Logger } from '../util/log.js';
 import { which } from '../util/which.js';
 import { parseIPv4 } from '../util/ipv4.js';
@@ -21,8 +23,8 @@ import { logFailure, logFailureOnce } from '../util/best-effort.js';
 
 const run = promisify(execFile);
 
-type Svc = KObject & { spec?: { externalTrafficPolicy?: string }; status?: { loadBalancer?: { ingress?: { ip?: string }[] } } };
-type Slice = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
+type Svc = Service;
+type Slice = EndpointSlice;
 
 const score = (ip: string, node: string) => createHash('sha256').update(`${ip}/${node}`).digest('hex').slice(0, 12);
 
@@ -36,7 +38,7 @@ export function announcements(services: KObject[], slices: KObject[], nodes: KOb
   const nodeAddrs = allNodeAddresses(nodes);
   const readyNodes = new Map<string, Set<string>>();
   for (const s of slices as Slice[]) {
-    const svc = s.metadata?.labels?.['kubernetes.io/service-name'];
+    const svc = s.metadata?.labels?.[LABEL_SERVICE_NAME];
     if (!svc) continue;
     const key = `${s.metadata?.namespace}/${svc}`;
     for (const e of s.endpoints ?? []) {

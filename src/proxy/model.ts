@@ -3,9 +3,11 @@
 // endpoints traffic may go to, and which of them are on this node. Pure, so both proxies (nftables
 // and userspace) and their tests share it.
 
+import type { EndpointPort, EndpointSliceEndpoint, ServicePort as ApiServicePort, ServiceSpec, ServiceStatus } from '../api/core/index.js';
 import type { KObject } from '../api/kind.js';
 import { isSimulatedPodIP } from '../api/simulated-nodes.js';
 import { isSpecialIPv4 } from '../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../api/well-known.js';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -42,26 +44,16 @@ export interface ServicePort {
 }
 
 /** The label an EndpointSlice carries to name its Service. */
-export const serviceNameLabel = 'kubernetes.io/service-name';
+export const serviceNameLabel = LABEL_SERVICE_NAME;
 
 const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 export const isIPv4 = (s: string | undefined): s is string => !!s && ipv4.test(s) && s.split('.').every((o) => Number(o) <= 255);
 
-type SvcPort = { name?: string; port?: number; protocol?: Protocol; nodePort?: number };
-type SvcSpec = {
-  type?: string;
-  clusterIP?: string;
-  ports?: SvcPort[];
-  sessionAffinity?: string;
-  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
-  externalIPs?: string[];
-  externalTrafficPolicy?: string;
-  internalTrafficPolicy?: string;
-  healthCheckNodePort?: number;
-};
-type SvcStatus = { loadBalancer?: { ingress?: { ip?: string }[] } };
-type SliceEndpoint = { addresses?: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean }; nodeName?: string };
-type SlicePort = { name?: string; port?: number; protocol?: Protocol };
+type SvcPort = Pick<ApiServicePort, 'name' | 'port' | 'nodePort'> & { protocol?: Protocol };
+type SvcSpec = Pick<ServiceSpec, 'type' | 'clusterIP' | 'sessionAffinity' | 'sessionAffinityConfig' | 'externalIPs' | 'externalTrafficPolicy' | 'internalTrafficPolicy' | 'healthCheckNodePort'> & { ports?: SvcPort[] };
+type SvcStatus = ServiceStatus;
+type SliceEndpoint = Pick<EndpointSliceEndpoint, 'addresses' | 'conditions' | 'nodeName'>;
+type SlicePort = Pick<EndpointPort, 'name' | 'port'> & { protocol?: Protocol };
 type Slice = KObject & { addressType?: string; endpoints?: SliceEndpoint[]; ports?: SlicePort[] };
 
 /** Whether the proxy programs this Service at all: ExternalName and headless ones have no virtual IP. */

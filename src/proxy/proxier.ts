@@ -3,6 +3,7 @@
 // desired ruleset into its own nftables table in one transaction, and serves the health check node
 // ports of Services with externalTrafficPolicy Local. The table is removed on stop.
 
+import type { Node } from '../api/core/index.js';
 import { informerScope, type InformerFactory } from '../client/informer-factory.js';
 import { R } from '../client/resources.js';
 import type { RestClient } from '../client/rest.js';
@@ -89,7 +90,7 @@ export async function startServiceProxy(o: ProxyOptions): Promise<ServiceProxy> 
   const nodePortIPs = () => {
     const ips = new Set(o.nodeIPs.filter(isIPv4));
     for (const n of node.list()) {
-      for (const a of (n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? []) {
+      for (const a of (n as Node).status?.addresses ?? []) {
         if ((a.type === 'InternalIP' || a.type === 'ExternalIP') && isIPv4(a.address)) ips.add(a.address);
       }
     }

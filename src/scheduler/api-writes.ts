@@ -4,6 +4,7 @@
 
 import { R } from '../client/resources.js';
 import type { RestClient } from '../client/rest.js';
+import { rfc3339 } from '../util/time.js';
 import type { Pod } from './types.js';
 
 const ns = (p: Pod) => p.metadata?.namespace ?? 'default';
@@ -20,18 +21,18 @@ export function bind(client: RestClient, pod: Pod, node: string) {
 
 /** Sets PodScheduled=False (reason Unschedulable, or SchedulerError for failures such as volume binding) and, after preemption, status.nominatedNodeName. */
 export async function markUnschedulable(client: RestClient, pod: Pod, message: string, nominatedNode?: string, reason: 'Unschedulable' | 'SchedulerError' = 'Unschedulable') {
-  const cur = pod.status?.conditions?.find((c) => c?.type === 'PodScheduled') as { status?: string; reason?: string; message?: string } | undefined;
+  const cur = pod.status?.conditions?.find((c) => c?.type === 'PodScheduled');
   const sameCondition = cur?.status === 'False' && cur.reason === reason && cur.message === message;
   const sameNomination = nominatedNode === undefined || pod.status?.nominatedNodeName === nominatedNode;
   if (sameCondition && sameNomination) return;
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = rfc3339();
   await client.patch(
     R.pods,
     ns(pod),
     name(pod),
     {
       status: {
-        conditions: [{ type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? ((cur as { lastTransitionTime?: string }).lastTransitionTime ?? now) : now }],
+        conditions: [{ type: 'PodScheduled', status: 'False', reason, message, lastProbeTime: null, lastTransitionTime: cur?.status === 'False' ? (cur.lastTransitionTime ?? now) : now }],
         ...(nominatedNode !== undefined ? { nominatedNodeName: nominatedNode } : {}),
       },
     },

@@ -106,7 +106,7 @@ export async function startScheduler(opts: SchedulerOptions): Promise<{ stop(): 
   storage.capacities.addHandlers(storageEvent('CSIStorageCapacity'));
 
   // Pods with schedulingGates wait until every gate is removed (kube's PreEnqueue check).
-  const gated = (p: Pod) => Array.isArray((p.spec as { schedulingGates?: unknown[] } | undefined)?.schedulingGates) && (p.spec as { schedulingGates: unknown[] }).schedulingGates.length > 0;
+  const gated = (p: Pod) => Array.isArray(p.spec?.schedulingGates) && p.spec.schedulingGates.length > 0;
   const responsible = (p: Pod) => (p.spec?.schedulerName ?? 'default-scheduler') === schedulerName && !p.metadata?.deletionTimestamp && !isTerminal(p) && !gated(p);
   const assigned = (p: Pod) => !!p.spec?.nodeName;
 

@@ -2,6 +2,7 @@
 // per interval, the renewals spread over the interval (not all at once) and sent with bounded
 // concurrency, each a single PUT of the Lease last written (a GET only after a conflict).
 
+import { rfc3339Micro } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import { R } from '../client/resources.js';
 import { isConflict, isNotFound, StatusError, type RestClient } from '../client/rest.js';
@@ -18,7 +19,7 @@ interface Beat {
   triedCreate?: boolean;
 }
 
-const microNow = () => new Date().toISOString().replace(/Z$/, '000Z');
+const microNow = () => rfc3339Micro();
 
 export class Heartbeats {
   private beats = new Map<string, Beat>();

@@ -25,8 +25,6 @@ export interface SimPodLookup {
   onNode?(node: string): SimPod[];
 }
 
-type Statuses = { name?: string; state?: { running?: { startedAt?: string }; terminated?: { startedAt?: string } } }[];
-
 /** RFC3339Nano, as CRI log lines carry. */
 const rfc3339Nano = (ms: number) => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 
@@ -83,7 +81,7 @@ export class SimStreamTarget implements StreamTarget {
     const pod = this.mustGet(namespace, name);
     // Simulated containers never restart: there is no previous instance, as a kubelet says.
     if (previous) throw new StreamTargetError(400, `previous terminated container "${container}" in pod "${name}" not found`);
-    const statuses = [...((pod.status as { initContainerStatuses?: Statuses } | undefined)?.initContainerStatuses ?? []), ...((pod.status as { containerStatuses?: Statuses } | undefined)?.containerStatuses ?? [])];
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
     const st = statuses.find((s) => s.name === container)?.state;
     const startedAt = st?.running?.startedAt ?? st?.terminated?.startedAt;
     if (!startedAt) throw new StreamTargetError(400, `container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);

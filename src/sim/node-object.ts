@@ -4,8 +4,10 @@
 // (kubelet-endpoint.ts), and it carries the simulated-node label, so that nothing ever dials, routes
 // or sends traffic to an address off this machine on its behalf (src/api/simulated-nodes.ts).
 
+import { rfc3339, rfc3339Micro } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import { SIMULATED_NODE_IP, SIMULATED_NODE_LABEL } from '../api/simulated-nodes.js';
+import { LABEL_ARCH, LABEL_ARCH_BETA, LABEL_HOSTNAME, LABEL_OS, LABEL_OS_BETA } from '../api/well-known.js';
 
 export interface SimNodeShape {
   cpu: string;
@@ -17,7 +19,7 @@ export interface SimNodeShape {
 export const SIM_MANAGED_BY = 'sim.gifee.dev/managed-by';
 export const SIM_VERSION = 'v1.32.0-gifee-sim';
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = () => rfc3339();
 
 export function simNodeStatus(name: string, shape: SimNodeShape, kubeletPort: number) {
   const t = now();
@@ -60,7 +62,7 @@ export function simNode(name: string, shape: SimNodeShape, owner: string, kubele
     kind: 'Node',
     metadata: {
       name,
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64', type: 'sim', [SIMULATED_NODE_LABEL]: 'true' },
+      labels: { [LABEL_HOSTNAME]: name, [LABEL_OS]: 'linux', [LABEL_ARCH]: 'amd64', [LABEL_OS_BETA]: 'linux', [LABEL_ARCH_BETA]: 'amd64', type: 'sim', [SIMULATED_NODE_LABEL]: 'true' },
       annotations: { [SIM_MANAGED_BY]: owner, 'node.alpha.kubernetes.io/ttl': '0' },
     },
     spec: {},
@@ -70,7 +72,7 @@ export function simNode(name: string, shape: SimNodeShape, owner: string, kubele
 
 /** The node's heartbeat Lease in kube-node-lease, owned by its Node so it goes with it. */
 export function simNodeLease(name: string, nodeUid: string, durationSeconds: number): KObject {
-  const t = new Date().toISOString().replace(/Z$/, '000Z');
+  const t = rfc3339Micro();
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',

@@ -4,6 +4,7 @@
 // endpoint on 127.0.0.1 for all of them (logs, exec, attach, port-forward answered like kwok's).
 // Nothing about them points off this machine (src/api/simulated-nodes.ts).
 
+import type { Node } from '../api/core/index.js';
 import { hostname } from 'node:os';
 import type { KObject } from '../api/kind.js';
 import { InformerFactory } from '../client/informer-factory.js';
@@ -46,7 +47,7 @@ export interface SimNodes {
   stop(): Promise<void>;
 }
 
-type NodeObj = KObject & { spec?: { podCIDR?: string }; status?: { conditions?: { type: string; status: string }[] } };
+type NodeObj = Node;
 
 export async function startSimNodes(opts: SimNodesOptions): Promise<SimNodes> {
   if (!Number.isInteger(opts.count) || opts.count < 1) throw new Error(`sim nodes: count must be a positive whole number, not ${opts.count}`);

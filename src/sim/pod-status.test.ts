@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { plannedExit, runningStatus, terminatedStatus, type SimPod } from './pod-status.js';
 
-const pod = (restartPolicy: string, annotations: Record<string, string> = {}): SimPod => ({
+const pod = (restartPolicy: 'Always' | 'OnFailure' | 'Never', annotations: Record<string, string> = {}): SimPod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'p', namespace: 'default', uid: 'u1', annotations },

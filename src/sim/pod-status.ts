@@ -2,24 +2,16 @@
 // simulated node: phase, conditions, pod and host IPs, and per-container states. Sidecars (init
 // containers with restartPolicy Always) run beside the app containers, and stop once they finished.
 
-import type { KObject } from '../api/kind.js';
+import type { Container as CoreContainer, Pod } from '../api/core/index.js';
 import { isSidecar } from '../api/sidecars.js';
+import { rfc3339 } from '../util/time.js';
 
-interface Container {
-  name: string;
-  image?: string;
-  restartPolicy?: string;
-}
+type Container = Pick<CoreContainer, 'name' | 'image' | 'restartPolicy'>;
 
-export type SimPod = KObject & {
-  spec?: { nodeName?: string; containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; hostNetwork?: boolean };
-  status?: { phase?: string; podIP?: string; startTime?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { state?: { running?: { startedAt?: string } } }[] };
-};
+export type SimPod = Pod;
 
 export const EXIT_AFTER = 'sim.gifee.dev/exit-after';
 export const EXIT_CODE = 'sim.gifee.dev/exit-code';
-
-export const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 
 const condition = (type: string, status: 'True' | 'False', at: string, reason?: string) => ({ type, status, lastProbeTime: null, lastTransitionTime: at, ...(reason ? { reason } : {}) });
 

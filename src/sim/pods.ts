@@ -172,7 +172,7 @@ export class SimPods {
     }
     // Already reported (and not since marked unready by someone else, e.g. the node lifecycle controller).
     const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-    if (phase === 'Running' && ready && pod.status?.podIP === placed.podIP && (pod.status as { hostIP?: string }).hostIP === placed.hostIP) return;
+    if (phase === 'Running' && ready && pod.status?.podIP === placed.podIP && pod.status.hostIP === placed.hostIP) return;
     await this.writeStatus(pod, runningStatus(pod, placed));
   }
 

@@ -57,8 +57,6 @@ const seconds = (ns: bigint) => `${ns / 1_000_000_000n}.${String(ns % 1_000_000_
 
 const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-type Statuses = { name?: string; state?: { running?: { startedAt?: string } } }[];
-
 /** A node's CPU counter, kept between scrapes so it only grows as its pods come and go. */
 export interface NodeCounter {
   ns: bigint;
@@ -99,7 +97,7 @@ export function syntheticNodeFigures(pods: SimPod[], now: number, counter: NodeC
   let nodeBytes = NODE_BASE_BYTES;
   for (const pod of pods) {
     if (pod.status?.phase !== 'Running') continue;
-    const statuses = (pod.status as { containerStatuses?: Statuses } | undefined)?.containerStatuses ?? [];
+    const statuses = pod.status?.containerStatuses ?? [];
     const podStart = Date.parse(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? '') || now;
     for (const c of pod.spec?.containers ?? []) {
       const st = statuses.find((s) => s.name === c.name);

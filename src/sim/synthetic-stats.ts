@@ -63,7 +63,7 @@ export function syntheticCollection(nodeName: string, shape: SimNodeShape | unde
     const uid = pod.metadata?.uid ?? '';
     const cgroup = `${PODS_CGROUP}/pod${uid}`;
     const podStart = Math.min(...containers.map((c) => c.startedAt));
-    const statuses = (pod.status as { containerStatuses?: { name?: string; containerID?: string; state?: { running?: { startedAt?: string } } }[] } | undefined)?.containerStatuses ?? [];
+    const statuses = pod.status?.containerStatuses ?? [];
     const cols: ContainerCollection[] = containers.map((c) => {
       const id = (statuses.find((s) => s.name === c.name)?.containerID ?? '').replace(/^[a-z]+:\/\//, '') || `${uid}-${c.name}`;
       const image = pod.spec?.containers?.find((x) => x.name === c.name)?.image ?? '';

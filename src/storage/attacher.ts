@@ -3,6 +3,7 @@
 // (status.attached, attachmentMetadata from the publish context, attachError on failure); a
 // deleted one gets ControllerUnpublishVolume before its finalizer goes (detachError on failure).
 
+import { rfc3339 } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
@@ -28,7 +29,7 @@ interface VaStatus {
 /** external-attacher's finalizer: its prefix and the driver name with "/" made "-". */
 export const attacherFinalizer = (driver: string) => `external-attacher/${driver.replaceAll('/', '-')}`;
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = () => rfc3339();
 
 export class AttacherController extends Controller {
   // A driver that refuses is asked again after 250 ms, doubling to 5 minutes (the sidecars' own back-off).

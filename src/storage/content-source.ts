@@ -3,6 +3,7 @@
 // a VolumeSnapshot (snapshot.storage.k8s.io/v1: ready, bound to a content whose snapshotHandle the
 // driver knows). Anything else, or a snapshot API this cluster does not serve, is a clear refusal.
 
+import type { Pvc } from '../api/storage/types.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { isNotFound, type RestClient } from '../client/rest.js';
@@ -29,7 +30,7 @@ function cloneSource(claim: KObject, ns: string, name: string, driver: string, d
   const src = deps.claims.get(`${ns}/${name}`);
   if (!src) throw new ProvisioningError(`error getting PVC ${ns}/${name} from api server: persistentvolumeclaims "${name}" not found`);
   const srcSpec = (src.spec ?? {}) as ClaimSpec;
-  if ((src.status as { phase?: string } | undefined)?.phase !== 'Bound' || !srcSpec.volumeName) throw new ProvisioningError(`the PVC ${name} is not yet bound to a PV, will not attempt to clone`);
+  if ((src as Pvc).status?.phase !== 'Bound' || !srcSpec.volumeName) throw new ProvisioningError(`the PVC ${name} is not yet bound to a PV, will not attempt to clone`);
   if (src.metadata?.deletionTimestamp) throw new ProvisioningError(`PVC ${name} is in the process of being deleted, cannot clone it`);
   const mySpec = (claim.spec ?? {}) as ClaimSpec;
   if ((srcSpec.storageClassName ?? '') !== (mySpec.storageClassName ?? '')) throw new ProvisioningError(`the source PVC and destination PVCs must be in the same storage class for cloning. Source is in ${srcSpec.storageClassName ?? ''}, but new PVC is in ${mySpec.storageClassName ?? ''}`);

@@ -3,6 +3,7 @@
 // is Delete gets DeleteVolume, then the PV object goes (its finalizer removed). A PV deleted with
 // reclaim policy Retain only loses the finalizer: the volume and its data stay.
 
+import type { Pv, VolumeAttachment } from '../api/storage/types.js';
 import type { KObject } from '../api/kind.js';
 import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
@@ -52,7 +53,7 @@ export class DeleterController extends Controller {
     const served = await this.d.drivers.get(pv.metadata!.annotations![ANN_PROVISIONED_BY]);
     if (!served) return;
     const spec = (pv.spec ?? {}) as PvSpec;
-    const phase = (pv.status as { phase?: string } | undefined)?.phase;
+    const phase = (pv as Pv).status?.phase;
     const deleting = !!pv.metadata?.deletionTimestamp;
     const hasFinalizer = pv.metadata?.finalizers?.includes(FINALIZER_PROVISIONER) ?? false;
     if (spec.persistentVolumeReclaimPolicy !== 'Delete') {
@@ -64,8 +65,8 @@ export class DeleterController extends Controller {
     // Being deleted without our finalizer: this agent (or an earlier run of it) already deleted the volume.
     if (deleting && !hasFinalizer) return;
     // As external-provisioner: never delete a volume some node still has attached.
-    const attached = this.attachments.list().find((va) => (va.spec as { source?: { persistentVolumeName?: string } } | undefined)?.source?.persistentVolumeName === key);
-    if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached.spec as { nodeName?: string }).nodeName}`);
+    const attached = this.attachments.list().find((va) => (va as VolumeAttachment).spec?.source?.persistentVolumeName === key);
+    if (attached) throw new Error(`persistentvolume ${key} is still attached to node ${(attached as VolumeAttachment).spec!.nodeName}`);
     const handle = spec.csi?.volumeHandle;
     if (handle) {
       try {

@@ -13,6 +13,7 @@
 // the PV controller to write the storage-provisioner annotation first would only add a round trip
 // to every claim of a StatefulSet.
 
+import type { Pvc } from '../api/storage/types.js';
 import type { KObject } from '../api/kind.js';
 import type { EventRecorder } from '../client/events.js';
 import type { InformerLike } from '../client/informer.js';
@@ -120,7 +121,7 @@ export class ProvisionerController extends Controller {
     const claim = this.claims.get(key);
     if (!claim || claim.metadata?.deletionTimestamp) return;
     const spec = (claim.spec ?? {}) as ClaimSpec;
-    if (spec.volumeName || (claim.status as { phase?: string } | undefined)?.phase === 'Bound') return;
+    if (spec.volumeName || (claim as Pvc).status?.phase === 'Bound') return;
     const driver = this.provisionerFor(claim);
     if (!driver) return;
     const served = await this.d.drivers.get(driver);

@@ -6,6 +6,7 @@
 // the claim carries the condition Resizing. Events as Kubernetes': Resizing, VolumeResizeFailed,
 // FileSystemResizeRequired, VolumeResizeSuccessful.
 
+import { rfc3339 } from '../util/time.js';
 import type { InformerLike } from '../client/informer.js';
 import { R } from '../client/resources.js';
 import { isConflict, isNotFound } from '../client/rest.js';
@@ -125,5 +126,5 @@ export class ResizerController extends Controller {
 
 /** Kubernetes leaves reason empty on these conditions; gifee's condition schema requires one, so it repeats the type. */
 function condition(type: string, reason: string, message: string): Condition {
-  return { type, status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason, message };
+  return { type, status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339(), reason, message };
 }

@@ -4,6 +4,7 @@
 // CONTROLLER_SERVICE plugin capability. Capabilities are probed once per connected driver (a driver
 // that registers again is probed again); its node's topology and node id likewise.
 
+import type { CSIDriver } from '../api/storage/types.js';
 import type { InformerLike } from '../client/informer.js';
 import type { ControllerCapabilityName, ControllerService, CsiDriver, CsiRegistry, Topology } from '../csi/types.js';
 import { LABEL_AGENT_SIDECARS, LOCAL_DRIVER } from '../api/storage-names.js';
@@ -37,12 +38,12 @@ export class ServedDrivers {
 
   /** CSIDriver.spec.attachRequired (true when the object is missing or leaves it unset, as Kubernetes). */
   attachRequired(name: string): boolean {
-    return (this.csidrivers.get(name)?.spec as { attachRequired?: boolean } | undefined)?.attachRequired !== false;
+    return (this.csidrivers.get(name) as CSIDriver | undefined)?.spec?.attachRequired !== false;
   }
 
   /** CSIDriver.spec.storageCapacity: the driver wants CSIStorageCapacity objects (false when the object is missing, as Kubernetes). */
   tracksCapacity(name: string): boolean {
-    return (this.csidrivers.get(name)?.spec as { storageCapacity?: boolean } | undefined)?.storageCapacity === true;
+    return (this.csidrivers.get(name) as CSIDriver | undefined)?.spec?.storageCapacity === true;
   }
 
   /** The driver when this agent serves it, else undefined. Throws when probing the driver fails (retry later). */

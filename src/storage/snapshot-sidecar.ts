@@ -12,6 +12,7 @@
 // It writes with the client it is given (the node identity may not write contents): see
 // SNAPSHOT_SIDECAR_RULES. `informers` must list and watch with an identity that may too.
 
+import { rfc3339 } from '../util/time.js';
 import type { KObject } from '../api/kind.js';
 import { ANN_NODE_OF_VOLUME, ANN_SNAPSHOT_BEING_DELETED, CSI_PARAMETER_PREFIX, FINALIZER_CONTENT_BOUND, SNAPSHOT_NAME_PREFIX, type VolumeSnapshotClass, type VolumeSnapshotContent, type VolumeSnapshotContentStatus } from '../api/kinds/snapshot/index.js';
 import type { EventRecorder } from '../client/events.js';
@@ -174,7 +175,7 @@ class SnapshotSidecar extends Controller {
   private async fail(c: VolumeSnapshotContent, reason: string, message: string): Promise<never> {
     this.o.recorder.record(c, 'Warning', reason, message);
     if (c.status?.error?.message !== message) {
-      await this.writeStatus(c, { ...(c.status ?? {}), readyToUse: c.status?.readyToUse === true, error: { time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), message } }).catch((e) => this.log.warn('content status not written', { content: c.metadata?.name, err: e }));
+      await this.writeStatus(c, { ...(c.status ?? {}), readyToUse: c.status?.readyToUse === true, error: { time: rfc3339(), message } }).catch((e) => this.log.warn('content status not written', { content: c.metadata?.name, err: e }));
     }
     throw new Error(message);
   }

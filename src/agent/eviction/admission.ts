@@ -4,7 +4,9 @@
 // pods are always admitted. A refused pod is failed with reason Evicted, as the kubelet does, so
 // its controller makes a replacement the scheduler can place elsewhere.
 
-import { tolerated, type Toleration } from '../../api/scheduling/tolerations.js';
+import type { PodSpec } from '../../api/core/index.js';
+import { tolerated } from '../../api/scheduling/tolerations.js';
+import { TAINT_MEMORY_PRESSURE } from '../../api/well-known.js';
 import { qosClass } from '../pods/container-config.js';
 import type { Pod } from '../pods/types.js';
 import { PRESSURE_CONDITIONS } from './pressure.js';
@@ -19,8 +21,8 @@ export function admissionRefusal(pod: Pod, inPressure: Set<PressureCondition>): 
   if ((pod.spec.priority ?? 0) >= CRITICAL_PRIORITY) return undefined;
   if (inPressure.size === 1 && inPressure.has('MemoryPressure')) {
     if (qosClass(pod) !== 'BestEffort') return undefined;
-    const tolerations = (pod.spec as { tolerations?: Toleration[] }).tolerations;
-    if (tolerated(tolerations, { key: 'node.kubernetes.io/memory-pressure', effect: 'NoSchedule' })) return undefined;
+    const tolerations = (pod.spec as Pick<PodSpec, 'tolerations'>).tolerations;
+    if (tolerated(tolerations, { key: TAINT_MEMORY_PRESSURE, effect: 'NoSchedule' })) return undefined;
   }
   // In the kubelet's order of conditions, formatted as Go prints a slice.
   return `The node had condition: [${PRESSURE_CONDITIONS.filter((c) => inPressure.has(c)).join(' ')}]. `;

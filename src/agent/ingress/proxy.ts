@@ -202,8 +202,8 @@ function responseHeaders(raw: Buffer[], h2: boolean): { headers: http.OutgoingHt
   return { headers, length };
 }
 
-/** One pod's connection pool and address ("ip:port", for the access log). */
-interface Pod {
+/** One pod's connection pool and address ("ip:port", for the access log): not an API Pod (src/api/core). */
+interface PodPool {
   addr: string;
   pool: Pool;
 }
@@ -211,7 +211,7 @@ interface Pod {
 /** What an exchange needs of its proxy. */
 interface Ctx {
   limits: ProxyLimits;
-  podFor(u: Upstream): Pod;
+  podFor(u: Upstream): PodPool;
   pick(route: Route, list: Upstream[], tried: readonly Upstream[]): Upstream | undefined;
   upstreamError(route: Route, reason: string): void;
   /** The request is over: metrics and the access line. */
@@ -371,8 +371,8 @@ export async function startIngressProxy(o: ProxyOptions): Promise<IngressProxy> 
   // a stream per request), no cap on connections (the client connections are the bound). A pool whose
   // connections have all closed (idle past keepAliveTimeout, or its pod gone) is dropped at the next sweep.
   const pools = new Map<string, Pool>();
-  const podOf = new WeakMap<Upstream, Pod>();
-  const podFor = (u: Upstream): Pod => {
+  const podOf = new WeakMap<Upstream, PodPool>();
+  const podFor = (u: Upstream): PodPool => {
     let pod = podOf.get(u);
     if (pod && !pod.pool.closed) return pod;
     const addr = `${u.ip}:${u.port}`;

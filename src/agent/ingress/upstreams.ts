@@ -3,6 +3,8 @@
 // ready, serving-but-terminating ones do (a rolling Deployment's last old pods drain instead of the
 // route failing), as kube-proxy does for Services.
 
+import type { EndpointSlice, Service } from '../../api/core/index.js';
+import { LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import type { BackendRef } from './routing.js';
 
 export interface Upstream {
@@ -10,18 +12,9 @@ export interface Upstream {
   port: number;
 }
 
-interface ServiceLike {
-  metadata?: { name?: string; namespace?: string };
-  spec?: { ports?: { name?: string; port?: number }[] };
-}
-interface SliceLike {
-  metadata?: { namespace?: string; labels?: Record<string, string> };
-  addressType?: string;
-  ports?: { name?: string; port?: number; protocol?: string }[] | null;
-  endpoints?: { addresses?: string[]; conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean } }[] | null;
-}
-
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+type ServiceLike = Pick<Service, 'metadata' | 'spec'>;
+/** Lists may be null in what a client sends. */
+type SliceLike = Pick<EndpointSlice, 'metadata' | 'addressType'> & { ports?: EndpointSlice['ports'] | null; endpoints?: EndpointSlice['endpoints'] | null };
 
 /** Upstreams by Service port ("ns/service:port", the port as the route names it), compiled once per change. */
 export class UpstreamIndex {
@@ -37,7 +30,7 @@ export class UpstreamIndex {
     const svcByKey = new Map(services.map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
     const slicesByKey = new Map<string, SliceLike[]>();
     for (const s of slices) {
-      const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      const name = s.metadata?.labels?.[LABEL_SERVICE_NAME];
       if (!name || s.addressType !== 'IPv4') continue;
       const k = `${s.metadata?.namespace}/${name}`;
       let list = slicesByKey.get(k);

@@ -9,6 +9,7 @@
 // removes exactly this agent's routes, never another agent's in the same namespace (test nodes).
 // On stop the routes stay: traffic keeps flowing across an agent restart, which re-syncs.
 
+import type { Node, NodeSpec } from '../../api/core/index.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { KObject } from '../../api/kind.js';
@@ -75,9 +76,9 @@ export function planRoutes(nodes: KObject[], self: string, local: Set<string>, c
   for (const n of nodes) {
     const name = String(n.metadata?.name ?? '');
     if (name === self || n.metadata?.deletionTimestamp) continue;
-    const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    const spec = (n.spec ?? {}) as NodeSpec;
     const dst = [spec.podCIDR, ...(spec.podCIDRs ?? [])].find((c): c is string => !!c && !c.includes(':'));
-    const addrs = (n.status as { addresses?: { type: string; address: string }[] } | undefined)?.addresses ?? [];
+    const addrs = (n as Node).status?.addresses ?? [];
     const via = addrs.find((a) => a.type === 'InternalIP' && !a.address.includes(':'))?.address;
     if (!dst || !via) continue; // not ready for routing yet (IPAM or registration pending)
     if (isSimulatedNode(n)) skipped.push({ node: name, reason: 'it is a simulated node' });
@@ -95,7 +96,7 @@ export function clusterPodCIDRs(nodes: KObject[]): string[] {
   const all = new Set<string>();
   for (const n of nodes) {
     if (isSimulatedNode(n)) continue;
-    const spec = (n.spec ?? {}) as { podCIDR?: string; podCIDRs?: string[] };
+    const spec = (n.spec ?? {}) as NodeSpec;
     for (const c of [spec.podCIDR, ...(spec.podCIDRs ?? [])]) if (c && !c.includes(':') && !overlapsSimulatedPodCIDR(c)) all.add(c);
   }
   return [...all].sort();

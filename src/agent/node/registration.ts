@@ -5,10 +5,13 @@
 // is not Ready while this agent runs (the controller marked it Unknown after missed heartbeats): the
 // kubelet's status loop repairs that within its 10 s period, this agent within one watch event.
 
+import type { Node } from '../../api/core/index.js';
+import { rfc3339, rfc3339Micro } from '../../util/time.js';
 import { ifMissing, logFailure } from '../../util/best-effort.js';
 import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import type { KObject } from '../../api/kind.js';
+import { LABEL_ARCH, LABEL_ARCH_BETA, LABEL_HOSTNAME, LABEL_OS, LABEL_OS_BETA } from '../../api/well-known.js';
 import { informerScope, type InformerFactory, type InformerScope } from '../../client/informer-factory.js';
 import { R } from '../../client/resources.js';
 import { Backoff } from '../../client/backoff.js';
@@ -45,8 +48,8 @@ export function mayPass(e: unknown): boolean {
   return !(e instanceof TypeError || e instanceof RangeError || e instanceof SyntaxError || e instanceof ReferenceError);
 }
 
-const microTime = () => new Date().toISOString().replace(/Z$/, '000Z');
-const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const microTime = () => rfc3339Micro();
+const time = () => rfc3339();
 
 export class NodeRegistration {
   private leaseTimer?: NodeJS.Timeout;
@@ -122,7 +125,7 @@ export class NodeRegistration {
     const informer = this.informers.informer(R.nodes, { query: { fieldSelector: `metadata.name=${name}` } });
     let last: string | undefined;
     const seen = (o: KObject) => {
-      const cidr = (o.spec as { podCIDR?: string } | undefined)?.podCIDR;
+      const cidr = (o as Node).spec?.podCIDR;
       if (cidr !== last) {
         last = cidr;
         if (cidr) this.log.info('node pod CIDR', { podCIDR: cidr });
@@ -130,7 +133,7 @@ export class NodeRegistration {
       }
     };
     const repair = (o: KObject) => {
-      const ready = ((o.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+      const ready = ((o as Node).status?.conditions ?? []).find((c) => c.type === 'Ready');
       if (!ready || ready.status === 'True' || this.repairing || !this.statusTimer) return;
       this.log.info('the node is marked not Ready while this agent runs; posting its status', { status: ready.status });
       // One repair at a time, at most one a second: a controller that keeps overruling us is not stormed.
@@ -179,11 +182,11 @@ export class NodeRegistration {
   private async registerOnce() {
     const name = this.o.nodeName;
     const labels = {
-      'kubernetes.io/hostname': name,
-      'kubernetes.io/os': 'linux',
-      'kubernetes.io/arch': goArch(),
-      'beta.kubernetes.io/os': 'linux',
-      'beta.kubernetes.io/arch': goArch(),
+      [LABEL_HOSTNAME]: name,
+      [LABEL_OS]: 'linux',
+      [LABEL_ARCH]: goArch(),
+      [LABEL_OS_BETA]: 'linux',
+      [LABEL_ARCH_BETA]: goArch(),
       ...(this.o.labels ?? {}),
     };
     try {

@@ -6,6 +6,7 @@
 // (usageNanoCores) come from the previous collection's counters; only cgroups present in this
 // collection are remembered, so nothing vanished lingers.
 
+import { rfc3339 } from '../../util/time.js';
 import { statfs } from 'node:fs/promises';
 import { availableParallelism, uptime } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export class StatsCollector {
   private previousCpu = new Map<string, { ns: number; time: number }>();
   private disk: DiskUsageCache;
   private device?: Promise<string | undefined>;
-  private bootTime = new Date(Date.now() - uptime() * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  private bootTime = rfc3339(Date.now() - uptime() * 1000);
 
   constructor(private o: StatsCollectorOptions) {
     this.cgroups = o.cgroups ?? detectCgroupReader();

@@ -4,11 +4,11 @@
 // memory, rootfs and logs). Times are RFC 3339 to the second, as metav1.Time marshals. With
 // only_cpu_and_memory the pods and node carry CPU and memory alone (GetCPUAndMemoryStats).
 
+import { rfc3339 } from '../../util/time.js';
 import type { CgroupSample } from './cgroup-reader.js';
 import type { InterfaceCounters } from './proc-files.js';
 import type { Collection, FsFigures } from './types.js';
 
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const secondsOf = (t: string | undefined) => (t ? rfc3339(Date.parse(t)) : undefined);
 
 function cpu(s: CgroupSample | undefined, nanoCores: number | undefined) {

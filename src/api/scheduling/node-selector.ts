@@ -3,6 +3,8 @@
 // empty term matches nothing, matchFields knows only metadata.name, and Gt/Lt compare integers
 // (a label "1.5" is not an integer, so `Gt 1` does not match it).
 
+import type { Affinity } from '../core/index.js';
+
 export interface NodeSelectorRequirement {
   key: string;
   operator: string;
@@ -83,7 +85,7 @@ export const REQUIRED_TERMS_PATH = 'spec.affinity.nodeAffinity.requiredDuringSch
 export function podSpecMatchesNode(spec: { nodeSelector?: unknown; affinity?: unknown } | undefined, node: NodeView): boolean {
   const sel = spec?.nodeSelector;
   if (sel && typeof sel === 'object') for (const [k, v] of Object.entries(sel)) if (node.labels[k] !== v) return false;
-  const required = (spec?.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown } } } | undefined)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const required = (spec?.affinity as Affinity | undefined)?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;
   return arr<NodeSelectorTerm>(required.nodeSelectorTerms).some((t, i) => termMatches(t, node, `${REQUIRED_TERMS_PATH}[${i}]`));
 }

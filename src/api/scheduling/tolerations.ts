@@ -2,6 +2,8 @@
 // component that asks "may this pod be (or stay) on this node": the scheduler, the DaemonSet
 // controller and the node lifecycle controller's taint eviction.
 
+import type { Node } from '../core/index.js';
+
 export interface Toleration {
   key?: string;
   operator?: string;
@@ -38,6 +40,6 @@ export const tolerated = (tolerations: readonly Toleration[] | undefined, taint:
 
 /** The taints of a node object (tolerating malformed specs). */
 export function taintsOfNode(node: object): Taint[] {
-  const taints = ((node as { spec?: unknown }).spec as { taints?: unknown } | undefined)?.taints;
+  const taints: unknown = (node as Node).spec?.taints;
   return Array.isArray(taints) ? (taints.filter((t) => t && typeof t === 'object' && typeof (t as Taint).key === 'string') as Taint[]) : [];
 }

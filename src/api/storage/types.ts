@@ -45,6 +45,26 @@ export type Pvc = KObject & {
   status?: { phase?: string; accessModes?: string[]; capacity?: Record<string, string | number>; conditions?: unknown[] };
 };
 
+/** storage.k8s.io/v1 CSIDriver: how Kubernetes treats a CSI driver's volumes. */
+export type CSIDriver = KObject & {
+  spec?: {
+    attachRequired?: boolean;
+    storageCapacity?: boolean;
+    podInfoOnMount?: boolean;
+    fsGroupPolicy?: string;
+    volumeLifecycleModes?: string[];
+    requiresRepublish?: boolean;
+    tokenRequests?: { audience: string; expirationSeconds?: number }[];
+    seLinuxMount?: boolean;
+  };
+};
+
+/** storage.k8s.io/v1 VolumeAttachment: a volume's attachment to a node, made by the attach/detach controller. */
+export type VolumeAttachment = KObject & {
+  spec?: { attacher?: string; nodeName?: string; source?: { persistentVolumeName?: string | null; inlineVolumeSpec?: unknown } };
+  status?: { attached?: boolean; attachmentMetadata?: Record<string, string>; attachError?: { message?: string }; detachError?: { message?: string } };
+};
+
 export interface TopologySelectorTerm {
   matchLabelExpressions?: { key: string; values?: string[] }[];
 }

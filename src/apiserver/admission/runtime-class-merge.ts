@@ -3,11 +3,10 @@
 // pod's (a key with another value is a conflict), and its tolerations are merged with the pod's,
 // dropping any toleration another one already covers (Kubernetes' MergeTolerations).
 
+import type { ResourceList } from '../../api/core/index.js';
 import { parseQuantity } from '../../api/quantity.js';
 import type { Toleration } from '../../api/scheduling/tolerations.js';
 import { deepEqual } from '../../util/equal.js';
-
-export type ResourceList = Record<string, string | number>;
 
 const quantityValue = (q: string | number): number | string => {
   try {

@@ -6,14 +6,16 @@
 // sets one without a class that defines it.
 
 import { forbidden } from '../../api/errors.js';
+import type { PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { RuntimeClass } from '../../api/kinds/node/index.js';
 import type { Toleration } from '../../api/scheduling/tolerations.js';
 import type { ApiState } from '../context.js';
 import type { AdmissionPlugin, AdmissionRequest } from './chain.js';
-import { mergeNodeSelector, mergeTolerations, type ResourceList, sameResources } from './runtime-class-merge.js';
+import { mergeNodeSelector, mergeTolerations, sameResources } from './runtime-class-merge.js';
 
-type PodSpec = { runtimeClassName?: string | null; overhead?: ResourceList | null; nodeSelector?: Record<string, string>; tolerations?: Toleration[] };
+/** What the plugin reads and writes of a pod's spec. */
+type PodSpec = Pick<CorePodSpec, 'runtimeClassName' | 'overhead' | 'nodeSelector' | 'tolerations'>;
 
 const specOf = (obj: KObject | undefined): PodSpec => (obj?.spec && typeof obj.spec === 'object' ? obj.spec : {}) as PodSpec;
 const refuse = (a: AdmissionRequest, why: string) => forbidden({ group: '', resource: 'pods' }, a.obj?.metadata?.name ?? '', why);

@@ -1,5 +1,6 @@
 // The audit.k8s.io/v1 Event, as kube-apiserver writes it to its log backend (one JSON object a line).
 
+import { rfc3339Micro } from '../../util/time.js';
 import type { UserInfo } from '../context.js';
 import type { Level, Stage } from './policy.js';
 
@@ -56,7 +57,7 @@ export function auditUser(u: UserInfo): AuditUser {
 
 /** metav1.MicroTime's format: RFC 3339 with six fraction digits. */
 export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return rfc3339Micro(d);
 }
 
 /** The object without metadata.managedFields (also in each item of a list): omitManagedFields. */

@@ -4,6 +4,7 @@
 // storedVersions), established versions are served as KindDefs in the shared KindRegistry, and a
 // deleting CRD's objects are deleted before its cleanup finalizer is removed (finalizer controller).
 
+import { rfc3339 } from '../../util/time.js';
 import type { KindDef, KObject } from '../../api/kind.js';
 import { crdKindDefs } from '../../api/crd/kinddefs.js';
 import { decideNames, emptyHeld, type HeldNames, holdNames } from '../../api/crd/names.js';
@@ -224,7 +225,7 @@ export class CrdController {
       if (meta.deletionTimestamp) return;
       await objects.guaranteedUpdate(meta.namespace, meta.name ?? '', (cur) => {
         if (cur.metadata?.deletionTimestamp) return null;
-        cur.metadata = { ...cur.metadata, deletionTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), deletionGracePeriodSeconds: 0 };
+        cur.metadata = { ...cur.metadata, deletionTimestamp: rfc3339(), deletionGracePeriodSeconds: 0 };
         return cur;
       });
     } catch (e) {

@@ -3,11 +3,12 @@
 // storage version added to storedVersions. Transition times are kept when a condition's status
 // did not change, so several API servers computing the same status write nothing.
 
+import { rfc3339 } from '../../util/time.js';
 import type { Crd, CrdCondition, CrdNames } from '../../api/crd/types.js';
 import { storageVersionOf } from '../../api/crd/types.js';
 import type { NamesDecision } from '../../api/crd/names.js';
 
-const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const now = () => rfc3339();
 
 function setCondition(conditions: CrdCondition[], c: Omit<CrdCondition, 'lastTransitionTime'>) {
   const i = conditions.findIndex((x) => x.type === c.type);

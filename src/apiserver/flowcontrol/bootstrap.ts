@@ -4,6 +4,7 @@
 // (a user who changed one sets it to false, or removes it, to keep the change).
 // The objects are only stored and served: this server does not queue requests by them.
 
+import { rfc3339 } from '../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import type { KindDef, KObject } from '../../api/kind.js';
 import type { ApiState } from '../context.js';
@@ -21,7 +22,7 @@ async function ensure(state: ApiState, def: KindDef, wanted: KObject, mandatory:
   defaultObject(def, desired);
   const cur = await objects.get(undefined, name);
   if (!cur) {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339();
     desired.metadata = { name, uid: randomUUID(), creationTimestamp: now, generation: 1, annotations: { [AUTO_UPDATE_ANNOTATION]: 'true' } };
     try {
       await objects.create(desired);

@@ -2,6 +2,7 @@
 // collector honours), finalizers (the object stays, with deletionTimestamp, until they are gone),
 // graceful pod deletion, namespaces that empty themselves first, and deletecollection.
 
+import { rfc3339 } from '../../util/time.js';
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { isDryRun } from '../prepare.js';
@@ -98,7 +99,7 @@ export async function deleteOne(rc: RequestContext, namespace: string | undefine
       rc.def.beginDelete?.(obj);
       const grace = rc.def.deletionGracePeriod?.(obj, opts.gracePeriodSeconds) ?? 0;
       // A huge grace period (from the pod's spec too) must still give a valid RFC 3339 time, not a RangeError.
-      meta.deletionTimestamp = new Date(Math.min(Date.now() + grace * 1000, LATEST_TIMESTAMP_MS)).toISOString().replace(/\.\d+Z$/, 'Z');
+      meta.deletionTimestamp = rfc3339(Math.min(Date.now() + grace * 1000, LATEST_TIMESTAMP_MS));
       meta.deletionGracePeriodSeconds = grace;
       if (rc.def.hasGeneration) meta.generation = (meta.generation ?? 0) + 1;
     } else if (opts.gracePeriodSeconds === 0 && rc.def.deletionGracePeriod) {

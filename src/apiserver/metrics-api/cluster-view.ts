@@ -3,6 +3,7 @@
 // kubelet address and readiness. Watch-fed from this API server's own hubs, so 10,000 pods cost a
 // few MB and a PodMetrics list never reads the store.
 
+import type { Node, Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { ApiState } from '../context.js';
 import { WatchedKind } from '../storage/watched-kind.js';
@@ -23,10 +24,7 @@ export interface PodInfo {
   nodeName?: string;
 }
 
-interface NodeShape {
-  metadata?: { name?: string; labels?: Record<string, string> };
-  status?: { conditions?: { type?: string; status?: string }[]; addresses?: { type?: string; address?: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
+type NodeShape = Pick<Node, 'metadata' | 'status'>;
 
 export function nodeInfo(o: KObject): NodeInfo {
   const n = o as NodeShape;
@@ -39,7 +37,7 @@ export function nodeInfo(o: KObject): NodeInfo {
 }
 
 export function podInfo(o: KObject): PodInfo {
-  const spec = (o as { spec?: { nodeName?: string } }).spec;
+  const spec = (o as Pod).spec;
   return { namespace: o.metadata?.namespace ?? '', name: o.metadata?.name ?? '', labels: o.metadata?.labels, nodeName: spec?.nodeName || undefined };
 }
 

@@ -1,19 +1,15 @@
 // Where a pod's streams are served: its node's agent (address and kubelet port from the Node's
 // status) and which container the request means, with Kubernetes' messages when that is unclear.
 
+import type { Node, Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { RequestContext } from '../context.js';
 import { ApiError, badRequest, notFound } from '../../api/errors.js';
 import type { KubeletEndpoint } from './kubelet-client.js';
 
-interface PodShape {
-  metadata?: { name?: string; annotations?: Record<string, string> };
-  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
-}
-
-interface NodeShape {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
+/** What locating reads of a pod and of its node. */
+type PodShape = Pick<Pod, 'metadata' | 'spec'>;
+type NodeShape = Pick<Node, 'status'>;
 
 export interface PodLocation {
   pod: KObject;

@@ -3,6 +3,7 @@
 // protobuf always carries (empty strings, 0, false, empty messages) are dropped, as JSON's
 // omitempty would, except for pointer fields where zero means something.
 
+import { rfc3339 } from '../../util/time.js';
 import { badRequest, unsupportedMediaType } from '../../api/errors.js';
 import { resolve, type ObjectSchema, type Schema } from '../../api/schema.js';
 import { FIELD_NUMBERS, KEEP_ZERO } from './field-numbers.js';
@@ -138,7 +139,7 @@ function time(buf: Buffer): string | undefined {
   let seconds = 0;
   for (const f of readFields(buf)) if (f.num === 1) seconds = signed(f.value as bigint);
   if (seconds === 0) return undefined;
-  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  return rfc3339(seconds * 1000);
 }
 
 function quantity(buf: Buffer): string | undefined {

@@ -7,8 +7,10 @@
 // A pod without imagePullSecrets gets its account's.
 
 import { randomInt } from 'node:crypto';
+import type { PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { forbidden } from '../../api/errors.js';
+import { ANNOTATION_MIRROR_POD } from '../../api/well-known.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/chain.js';
 import type { ApiState } from '../context.js';
 import { lookup } from './lookup.js';
@@ -18,7 +20,7 @@ export const TOKEN_VOLUME_PREFIX = 'kube-api-access-';
 /** Kubernetes' odd expiry: 3607 s marks tokens made for this volume (1 h plus a little). */
 export const TOKEN_VOLUME_EXPIRATION_SECONDS = 3607;
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+const MIRROR_ANNOTATION = ANNOTATION_MIRROR_POD;
 /** Lookups of a namespace's default account before giving up (Kubernetes': 10, 100-200 ms apart): the controller makes it just after the namespace. */
 const DEFAULT_ACCOUNT_ATTEMPTS = 10;
 
@@ -26,24 +28,8 @@ const DEFAULT_ACCOUNT_ATTEMPTS = 10;
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export const randomSuffix = (n = 5) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
 
-interface VolumeMount {
-  name: string;
-  mountPath: string;
-  readOnly?: boolean;
-}
-interface ContainerLike {
-  name?: string;
-  volumeMounts?: VolumeMount[];
-}
-interface PodSpec {
-  serviceAccountName?: string;
-  serviceAccount?: string;
-  automountServiceAccountToken?: boolean;
-  containers?: ContainerLike[];
-  initContainers?: ContainerLike[];
-  volumes?: { name: string }[];
-  imagePullSecrets?: { name: string }[];
-}
+/** What the plugin reads and writes of a pod's spec. */
+type PodSpec = Pick<CorePodSpec, 'serviceAccountName' | 'serviceAccount' | 'automountServiceAccountToken' | 'containers' | 'initContainers' | 'volumes' | 'imagePullSecrets'>;
 
 /** The projected volume source Kubernetes adds (fully defaulted: admission runs after defaulting). */
 export function tokenVolumeSource() {
@@ -63,7 +49,7 @@ export function mountServiceAccountToken(spec: PodSpec, suffix: () => string = r
     c.volumeMounts = [...(c.volumeMounts ?? []), { name: volumeName, readOnly: true, mountPath: TOKEN_MOUNT_PATH }];
     needed = true;
   }
-  if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), { name: volumeName, projected: tokenVolumeSource() } as { name: string }];
+  if (needed && !existing) spec.volumes = [...(spec.volumes ?? []), { name: volumeName, projected: tokenVolumeSource() }];
 }
 
 export function serviceAccountAdmission(state: ApiState, defaultAttempts = DEFAULT_ACCOUNT_ATTEMPTS): AdmissionPlugin {

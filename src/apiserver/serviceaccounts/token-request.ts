@@ -3,6 +3,8 @@
 // expirationSeconds (at least 10 minutes, default 1 hour, capped at the server's maximum), and
 // optionally bound to a Pod, Secret or Node that must exist with the uid given: the token dies with it.
 
+import type { PodSpec } from '../../api/core/index.js';
+import { rfc3339 } from '../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import type { KObject } from '../../api/kind.js';
 import { boundClaims, type ObjectRef } from '../../api/auth/sa-token.js';
@@ -80,7 +82,7 @@ export async function handleTokenRequest(rc: RequestContext) {
     apiVersion: 'authentication.k8s.io/v1',
     metadata: { name, namespace, creationTimestamp: null },
     spec: { audiences, expirationSeconds, boundObjectRef: ref ? { kind: ref.kind, apiVersion: ref.apiVersion, name: ref.name, uid: ref.uid } : null },
-    status: { token, expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d+Z$/, 'Z') },
+    status: { token, expirationTimestamp: rfc3339(claims.exp * 1000) },
   };
   sendJson(rc.res, 201, response);
 }
@@ -101,7 +103,7 @@ async function boundObject(rc: RequestContext, namespace: string, saName: string
   const me = { name, uid: actual };
   if (resource === 'secrets') return { secret: me };
   if (resource === 'nodes') return { node: me };
-  const spec = (obj.spec ?? {}) as { serviceAccountName?: string; nodeName?: string };
+  const spec = (obj.spec ?? {}) as PodSpec;
   if ((spec.serviceAccountName || 'default') !== saName) throw badRequest(`cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`);
   // As Kubernetes (1.30+): a pod's token also names its node, when it has one.
   const node = spec.nodeName ? await lookup(rc.api, 'nodes', undefined, spec.nodeName) : undefined;

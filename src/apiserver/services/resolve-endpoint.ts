@@ -6,7 +6,8 @@
 // dialled at its external name. Failures carry the APIService Available condition's reason and a
 // message worded as Kubernetes' availability controller words it.
 
-import type { KObject } from '../../api/kind.js';
+import type { EndpointSlice, Service } from '../../api/core/index.js';
+import { LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import type { ApiState } from '../context.js';
 
 export interface ServiceReference {
@@ -31,10 +32,6 @@ export class ResolveError extends Error {
   }
 }
 
-type ServicePort = { name?: string; port?: number; targetPort?: number | string };
-type Service = KObject & { spec?: { type?: string; externalName?: string; ports?: ServicePort[] } };
-type Slice = KObject & { endpoints?: { addresses?: string[]; conditions?: { ready?: boolean } }[]; ports?: { name?: string; port?: number }[] };
-
 const SLICE_CAP = 100;
 
 export async function resolveService(state: ApiState, ref: ServiceReference): Promise<Target> {
@@ -53,8 +50,8 @@ export async function resolveService(state: ApiState, ref: ServiceReference): Pr
   const sp = (svc.spec?.ports ?? []).find((p) => p?.port === port);
   if (!sp) throw new ResolveError('ServicePortError', `service/${name} in "${ns}" is not listening on port ${port}`);
   const portName = sp.name ?? '';
-  const slices = sliceDef ? ((await state.objects(sliceDef).list(ns, { limit: 500 })).items as Slice[]) : [];
-  const mine = slices.filter((s) => s.metadata?.labels?.['kubernetes.io/service-name'] === name).slice(0, SLICE_CAP);
+  const slices = sliceDef ? ((await state.objects(sliceDef).list(ns, { limit: 500 })).items as EndpointSlice[]) : [];
+  const mine = slices.filter((s) => s.metadata?.labels?.[LABEL_SERVICE_NAME] === name).slice(0, SLICE_CAP);
   const candidates: { host: string; port: number }[] = [];
   for (const s of mine) {
     const p = (s.ports ?? []).find((x) => (x?.name ?? '') === portName);

@@ -1,6 +1,8 @@
 // The core/v1 Event as the recorder builds it, and the clock every correlator part reads (so unit
 // tests can drive time by hand).
 
+import { rfc3339 } from '../../util/time.js';
+
 export interface CoreEvent {
   apiVersion: 'v1';
   kind: 'Event';
@@ -21,7 +23,7 @@ export interface CoreEvent {
 export type Clock = () => number;
 
 /** Event timestamps are metav1.Time: RFC 3339 in whole seconds. */
-export const eventTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+export const eventTime = (ms: number) => rfc3339(ms);
 
 /** Who reported the event about which object: shared by the aggregation and spam keys. */
 export function sourceAndObject(e: CoreEvent): string[] {

@@ -8,7 +8,9 @@
 // Reconciled per node.
 
 import { createHash } from 'node:crypto';
+import type { Node, Pod, PodSpec as CorePodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
+import type { CSIDriver, Pv, Pvc, VolumeAttachment } from '../../api/storage/types.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { byNodeName, INDEX_NODE_NAME, type IndexFunc } from '../../client/indexer.js';
@@ -23,9 +25,9 @@ const CSI_DRIVERS = { group: 'storage.k8s.io', version: 'v1', plural: 'csidriver
 const INDEX_CLAIM = 'attachdetach/pod-claims';
 const INDEX_VA_NODE = 'attachdetach/va-node';
 
-type PodSpec = { nodeName?: string; volumes?: { persistentVolumeClaim?: { claimName?: string } }[] };
-type VaSpec = { attacher?: string; nodeName?: string; source?: { persistentVolumeName?: string } };
-type PvSpec = { csi?: { driver?: string; volumeHandle?: string }; claimRef?: { namespace?: string; name?: string } };
+type PodSpec = Pick<CorePodSpec, 'nodeName' | 'volumes'>;
+type VaSpec = NonNullable<VolumeAttachment['spec']>;
+type PvSpec = NonNullable<Pv['spec']>;
 
 /** ns/claim of every claim a pod mounts. */
 const byClaim: IndexFunc = (o) => {
@@ -44,7 +46,7 @@ export const attachmentName = (handle: string, driver: string, node: string) => 
 /** The kubelet's unique name of a CSI volume in node.status.volumesInUse. */
 const uniqueVolumeName = (driver: string, handle: string) => `kubernetes.io/csi/${driver}^${handle}`;
 
-const terminal = (p: KObject) => ['Succeeded', 'Failed'].includes((p.status as { phase?: string } | undefined)?.phase ?? '');
+const terminal = (p: KObject) => ['Succeeded', 'Failed'].includes((p as Pod).status?.phase ?? '');
 
 export class AttachDetachController extends Controller {
   private pods: InformerLike;
@@ -90,7 +92,7 @@ export class AttachDetachController extends Controller {
   }
 
   private attachRequired(driver: string): boolean {
-    return (this.drivers.get(driver)?.spec as { attachRequired?: boolean } | undefined)?.attachRequired !== false;
+    return (this.drivers.get(driver) as CSIDriver | undefined)?.spec?.attachRequired !== false;
   }
 
   /** The attachments the node's pods need: name -> (driver, PV). */
@@ -100,7 +102,7 @@ export class AttachDetachController extends Controller {
     for (const pod of this.pods.byIndex(INDEX_NODE_NAME, node)) {
       if (terminal(pod)) continue;
       for (const claimKey of byClaim(pod)) {
-        const volumeName = (this.claims.get(claimKey)?.spec as { volumeName?: string } | undefined)?.volumeName;
+        const volumeName = (this.claims.get(claimKey) as Pvc | undefined)?.spec?.volumeName;
         const pv = volumeName ? this.volumes.get(volumeName) : undefined;
         const csi = (pv?.spec as PvSpec | undefined)?.csi;
         if (!csi?.driver || !csi.volumeHandle || !this.attachRequired(csi.driver)) continue;
@@ -123,7 +125,7 @@ export class AttachDetachController extends Controller {
         if (!isConflict(e)) throw e;
       }
     }
-    const inUse = new Set(((this.nodes.get(node)?.status as { volumesInUse?: string[] } | undefined)?.volumesInUse ?? []).filter((v) => typeof v === 'string'));
+    const inUse = new Set(((this.nodes.get(node) as Node | undefined)?.status?.volumesInUse ?? []).filter((v) => typeof v === 'string'));
     for (const va of have) {
       const spec = (va.spec ?? {}) as VaSpec;
       const name = va.metadata!.name!;

@@ -9,6 +9,7 @@
 // controller runs against always serves them). A node asking for another node's name is Denied; a
 // bootstrap token asking for anything but a node client certificate is left pending.
 
+import { rfc3339 } from '../../util/time.js';
 import type { Csr } from '../../api/kinds/certificates/csr.js';
 import type { ParsedRequest } from '../../api/kinds/certificates/csr-request.js';
 import { requestOf } from '../../api/kinds/certificates/csr-validation.js';
@@ -86,7 +87,7 @@ export class CsrApprovingController extends Controller {
     if (!verdict) return;
     if ('wait' in verdict) return { requeueAfter: 2000 };
     const csr = structuredClone(cached) as Csr;
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = rfc3339();
     if ('deny' in verdict) {
       csr.status = { ...(csr.status ?? {}), conditions: [...(csr.status?.conditions ?? []), { type: 'Denied', status: 'True', reason: verdict.reason, message: verdict.deny, lastUpdateTime: now, lastTransitionTime: now }] };
       this.log.info('denied a certificate signing request', { csr: name, requestor: csr.spec.username, reason: verdict.deny });

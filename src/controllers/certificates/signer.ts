@@ -3,6 +3,7 @@
 // either signed with the cluster CA (status.certificate) or marked Failed. Requests for other
 // signers are left to whoever serves them.
 
+import { rfc3339 } from '../../util/time.js';
 import type { Csr } from '../../api/kinds/certificates/csr.js';
 import { requestOf } from '../../api/kinds/certificates/csr-validation.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -50,7 +51,7 @@ export class CsrSigningController extends Controller {
     }
     csr.status ??= {};
     if (violation || !parsed) {
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = rfc3339();
       csr.status.conditions = [...(csr.status.conditions ?? []), { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: violation ?? 'invalid request', lastUpdateTime: now, lastTransitionTime: now }];
       this.log.info('refused to sign a certificate signing request', { csr: name, signer: csr.spec.signerName, requestor: csr.spec.username, reason: violation });
     } else {

@@ -2,6 +2,7 @@
 // functions: which subjects, names and usages each will sign, and which CSRs are a node's own
 // requests. A CSR that breaks its signer's rules is marked Failed, never signed.
 
+import type { NodeStatus } from '../../api/core/index.js';
 import type { Csr } from '../../api/kinds/certificates/csr.js';
 import type { ParsedRequest } from '../../api/kinds/certificates/csr-request.js';
 
@@ -60,7 +61,7 @@ export function signerRuleViolation(csr: Csr, p: ParsedRequest, nodeNames?: Set<
 export function nodeServingNames(node: { metadata?: { name?: string }; status?: unknown } | undefined): Set<string> | undefined {
   if (!node) return undefined;
   const names = new Set<string>([node.metadata?.name ?? '']);
-  for (const a of (node.status as { addresses?: { address?: string }[] } | undefined)?.addresses ?? []) if (a.address) names.add(a.address);
+  for (const a of (node.status as NodeStatus | undefined)?.addresses ?? []) if (a.address) names.add(a.address);
   names.delete('');
   return names;
 }

@@ -5,6 +5,7 @@
 // status.active, lastScheduleTime and lastSuccessfulTime, and deletes finished Jobs beyond
 // successfulJobsHistoryLimit / failedJobsHistoryLimit, oldest first.
 
+import type { Job } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
@@ -41,7 +42,7 @@ interface ObjectRef {
 const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
 const jobOutcome = (job: KObject): 'Complete' | 'Failed' | undefined => {
-  const cs = (job.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+  const cs = (job as Job).status?.conditions ?? [];
   if (cs.some((c) => c.type === 'Complete' && c.status === 'True')) return 'Complete';
   if (cs.some((c) => c.type === 'Failed' && c.status === 'True')) return 'Failed';
   return undefined;
@@ -78,7 +79,7 @@ export class CronJobController extends Controller {
     const running = jobs.filter((j) => !jobOutcome(j) && !j.metadata?.deletionTimestamp);
     const active: ObjectRef[] = running.map(refTo);
     for (const j of jobs) {
-      const done = (j.status as { completionTime?: string } | undefined)?.completionTime;
+      const done = (j as Job).status?.completionTime;
       if (jobOutcome(j) === 'Complete' && done && (!status.lastSuccessfulTime || done > status.lastSuccessfulTime)) status.lastSuccessfulTime = done;
     }
     for (const ref of status.active ?? []) {
@@ -173,7 +174,7 @@ export class CronJobController extends Controller {
   }
 
   private async cleanupHistory(cj: KObject, spec: CronJobSpec, jobs: KObject[]) {
-    const startOf = (j: KObject) => (j.status as { startTime?: string } | undefined)?.startTime ?? j.metadata!.creationTimestamp ?? '';
+    const startOf = (j: KObject) => (j as Job).status?.startTime ?? j.metadata!.creationTimestamp ?? '';
     for (const [outcome, limit] of [
       ['Complete', spec.successfulJobsHistoryLimit ?? 3],
       ['Failed', spec.failedJobsHistoryLimit ?? 1],

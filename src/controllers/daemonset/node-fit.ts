@@ -3,17 +3,15 @@
 // start a pod); only NoExecute taints matter for a pod already running there. The matching rules
 // are the shared ones in src/api/scheduling, as the scheduler uses them.
 
+import type { PodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
-import { InvalidNodeSelectorError, nodeViewOf, podSpecMatchesNode, type NodeSelectorTerm } from '../../api/scheduling/node-selector.js';
-import { taintsOfNode, tolerated, type Toleration } from '../../api/scheduling/tolerations.js';
+import { InvalidNodeSelectorError, nodeViewOf, podSpecMatchesNode } from '../../api/scheduling/node-selector.js';
+import { taintsOfNode, tolerated } from '../../api/scheduling/tolerations.js';
 
 export type { Taint, Toleration } from '../../api/scheduling/tolerations.js';
 
-export interface PodSpecFit {
-  nodeSelector?: Record<string, string>;
-  tolerations?: Toleration[];
-  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } } };
-}
+/** What node fit reads of a pod spec. */
+export type PodSpecFit = Pick<PodSpec, 'nodeSelector' | 'tolerations' | 'affinity'>;
 
 /** nodeSelector and required node affinity; a malformed term places the pod nowhere, as in Kubernetes. */
 export function nodeMatches(spec: PodSpecFit, node: KObject): boolean {

@@ -2,7 +2,9 @@
 // to every daemon pod (so it survives node conditions it is meant to run through), and a required
 // node affinity on metadata.name so the scheduler binds it to exactly that node.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
+import { TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE, TAINT_UNSCHEDULABLE } from '../../api/well-known.js';
 import { REVISION_HASH_LABEL } from '../util/revisions.js';
 import { ownerRefTo } from '../util/pod-state.js';
 import type { PodSpecFit, Toleration } from './node-fit.js';
@@ -10,14 +12,14 @@ import type { PodSpecFit, Toleration } from './node-fit.js';
 export const TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
 
 const AUTOMATIC: Toleration[] = [
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/disk-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/pid-pressure', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_NOT_READY, operator: 'Exists', effect: 'NoExecute' },
+  { key: TAINT_UNREACHABLE, operator: 'Exists', effect: 'NoExecute' },
+  { key: TAINT_DISK_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_MEMORY_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_PID_PRESSURE, operator: 'Exists', effect: 'NoSchedule' },
+  { key: TAINT_UNSCHEDULABLE, operator: 'Exists', effect: 'NoSchedule' },
 ];
-const HOST_NETWORK: Toleration = { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' };
+const HOST_NETWORK: Toleration = { key: TAINT_NETWORK_UNAVAILABLE, operator: 'Exists', effect: 'NoSchedule' };
 
 export interface DaemonTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -60,7 +62,7 @@ export function daemonPod(ds: KObject, template: DaemonTemplate, hash: string, n
 
 /** The node a daemon pod is bound to, or is meant for while unbound. */
 export function nodeOfDaemonPod(pod: KObject): string | undefined {
-  const spec = pod.spec as { nodeName?: string } & PodSpecFit;
+  const spec = (pod as Pod).spec!;
   if (spec.nodeName) return spec.nodeName;
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   return terms[0]?.matchFields?.find((f) => f.key === 'metadata.name' && f.operator === 'In')?.values?.[0];

@@ -2,6 +2,7 @@
 // ports differently, and one slice lists one set of ports), as discovery.k8s.io/v1 endpoints.
 
 import type { KObject } from '../../api/kind.js';
+import { LABEL_ZONE } from '../../api/well-known.js';
 import { belongsInEndpoints, hostnameFor, isPodReady, isTerminating, podIP, podSpec, resolvePort, selects, specOf, targetRefOf } from '../util/endpoint-pods.js';
 
 export interface SlicePort {
@@ -29,7 +30,7 @@ export interface EndpointGroup {
 
 export const portsKey = (ports: SlicePort[]) => JSON.stringify([...ports].sort((a, b) => (a.name + a.protocol).localeCompare(b.name + b.protocol)).map((p) => [p.name, p.protocol, p.port, p.appProtocol ?? '']));
 
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+export const ZONE_LABEL = LABEL_ZONE;
 
 /** The endpoint groups of `svc` over `pods`; `zoneOf` gives a node's zone label, if any. */
 export function desiredGroups(svc: KObject, pods: KObject[], zoneOf: (node: string) => string | undefined = () => undefined): EndpointGroup[] {

@@ -6,6 +6,7 @@
 
 import { servicesForPodChange } from '../util/endpoint-triggers.js';
 import type { KObject } from '../../api/kind.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import type { InformerLike } from '../../client/informer.js';
 import { byNodeName, INDEX_NAMESPACE, INDEX_NODE_NAME } from '../../client/indexer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -19,8 +20,8 @@ import { desiredGroups, type SliceEndpoint, type SlicePort, ZONE_LABEL } from '.
 import { planSlices } from './plan.js';
 import { hasManagedEndpoints, isHeadless } from '../util/endpoint-pods.js';
 
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+export const SERVICE_NAME_LABEL = LABEL_SERVICE_NAME;
+export const MANAGED_BY_LABEL = LABEL_MANAGED_BY;
 export const CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 const HEADLESS_LABEL = 'service.kubernetes.io/headless';
 

@@ -5,6 +5,7 @@
 // writer in the leader-elected controller manager rather than every agent, so nodes never fight
 // over the list. An Ingress that moved to another class keeps what its new controller writes.
 
+import type { Node } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { isGifeeIngress, NODE_INGRESS_ANNOTATION } from '../../api/ingress-class.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -20,7 +21,7 @@ const INGRESSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', plur
 const INGRESS_CLASSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', plural: 'ingressclasses', namespaced: false };
 
 type Ing = KObject & { spec?: { ingressClassName?: string }; status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } };
-type NodeObj = KObject & { status?: { addresses?: unknown; conditions?: { type?: string; status?: string }[] } };
+type NodeObj = Node;
 
 const KEY = 'all';
 

@@ -1,16 +1,10 @@
 // Job conditions as Kubernetes 1.32 writes them: the terminal Complete/Failed are preceded by
 // SuccessCriteriaMet/FailureTarget, which mark the decision while remaining pods are stopped.
 
+import type { JobCondition } from '../../api/core/index.js';
 import { nowRfc3339 } from '../util/pod-state.js';
 
-export interface JobCondition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-  lastProbeTime?: string;
-  lastTransitionTime?: string;
-}
+export type { JobCondition };
 
 export const findCondition = (cs: JobCondition[] | undefined, type: string) => (cs ?? []).find((c) => c.type === type);
 export const isTrue = (cs: JobCondition[] | undefined, type: string) => findCondition(cs, type)?.status === 'True';

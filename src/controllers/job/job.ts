@@ -5,6 +5,7 @@
 // in status.uncountedTerminatedPods, then released, then moved into the succeeded/failed counters,
 // so that every pod is counted exactly once even across crashes and pod deletions.
 
+import type { JobSpec, JobStatus } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
@@ -17,34 +18,10 @@ import type { Logger } from '../../util/log.js';
 import { Controller, ownKey } from '../controller.js';
 import { Expectations } from '../util/name-expectations.js';
 import { controllerRef, isActive, isReady, isTerminal, nowRfc3339, ownedBy, phaseOf } from '../util/pod-state.js';
-import { findCondition, isFinished, isTrue, setCondition, type JobCondition } from './conditions.js';
+import { findCondition, isFinished, isTrue, setCondition } from './conditions.js';
 import { formatIndexes, parseIndexes } from './indexes.js';
 import { completionIndexOf, jobPod, TRACKING_FINALIZER } from './pod-template.js';
 import { matchFailJob } from './pod-failure-policy.js';
-
-interface JobSpec {
-  parallelism?: number;
-  completions?: number | null;
-  completionMode?: string;
-  backoffLimit?: number;
-  activeDeadlineSeconds?: number;
-  ttlSecondsAfterFinished?: number;
-  suspend?: boolean;
-  podFailurePolicy?: unknown;
-}
-
-interface JobStatus {
-  active?: number;
-  succeeded?: number;
-  failed?: number;
-  ready?: number;
-  terminating?: number;
-  startTime?: string;
-  completionTime?: string;
-  completedIndexes?: string;
-  conditions?: JobCondition[];
-  uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
-}
 
 /** Base of the back-off before replacing a failed pod (Kubernetes: 10s, doubling, at most 6m). */
 /** The kubelet-like back-off of replacements after failures: 10 s, doubling (Kubernetes' default). */

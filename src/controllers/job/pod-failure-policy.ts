@@ -1,6 +1,7 @@
 // podFailurePolicy FailJob rules: the first rule matching a failed pod (by a container's exit code
 // or by a pod condition) decides; a FailJob match fails the whole Job at once with this message.
 
+import type { PodStatus } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 
 interface Rule {
@@ -9,16 +10,11 @@ interface Rule {
   onPodConditions?: { type: string; status?: string }[];
 }
 
-interface ContainerStatus {
-  name: string;
-  state?: { terminated?: { exitCode?: number } };
-}
-
 export function matchFailJob(policy: unknown, failedPods: KObject[]): string | undefined {
   const rules = (policy as { rules?: Rule[] } | undefined)?.rules ?? [];
   if (!rules.length) return undefined;
   for (const pod of failedPods) {
-    const status = (pod.status ?? {}) as { containerStatuses?: ContainerStatus[]; conditions?: { type: string; status: string }[] };
+    const status = (pod.status ?? {}) as PodStatus;
     for (const [i, rule] of rules.entries()) {
       let matched: string | undefined;
       if (rule.onExitCodes) {

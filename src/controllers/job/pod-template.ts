@@ -2,30 +2,26 @@
 // (so a pod is counted exactly once even if it is deleted before the controller sees it finish),
 // and for Indexed jobs the completion index as annotation, label, hostname and environment.
 
+import type { Job } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { ownerRefTo } from '../util/pod-state.js';
 
 export const TRACKING_FINALIZER = 'batch.kubernetes.io/job-tracking';
 export const COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 
-interface Container {
-  env?: { name: string; value?: string; valueFrom?: unknown }[];
-}
-
 export function jobPod(job: KObject, index: number | undefined): KObject {
-  const spec = job.spec as { template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: Record<string, unknown> } };
-  const t = structuredClone(spec.template);
+  const t = structuredClone((job as Job).spec!.template!);
   const name = job.metadata!.name!;
   const labels = { ...(t.metadata?.labels ?? {}) };
   const annotations = { ...(t.metadata?.annotations ?? {}) };
-  const podSpec = t.spec;
+  const podSpec = t.spec!;
   if (index !== undefined) {
     annotations[COMPLETION_INDEX] = String(index);
     labels[COMPLETION_INDEX] = String(index);
     podSpec.hostname ??= `${name}-${index}`;
     const env = { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${COMPLETION_INDEX}']` } } };
     for (const list of ['initContainers', 'containers'] as const) {
-      for (const c of (podSpec[list] as Container[] | undefined) ?? []) {
+      for (const c of podSpec[list] ?? []) {
         if (!(c.env ?? []).some((e) => e.name === env.name)) c.env = [...(c.env ?? []), env];
       }
     }

@@ -2,6 +2,7 @@
 // server serves, CRDs included), then its "kubernetes" finalizer is removed so the API server can
 // delete it. Objects held by their own finalizers keep the namespace until they are gone.
 
+import type { Namespace } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { discoverResources, type ServedResource } from '../../client/discovery.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -38,7 +39,7 @@ export class NamespaceController extends Controller {
     }
     const live = (await this.client.get(NAMESPACES, undefined, name).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)))) as KObject | undefined;
     if (!live) return;
-    const finalizers = ((live.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).filter((f) => f !== 'kubernetes');
+    const finalizers = ((live as Namespace).spec?.finalizers ?? []).filter((f) => f !== 'kubernetes');
     await this.client.update(NAMESPACES, { ...live, spec: { ...(live.spec as object), finalizers } }, 'finalize');
     this.log.info('namespace emptied; finalized', { namespace: name });
   }

@@ -5,7 +5,7 @@
 // Simulated nodes (`gifee sim nodes`) get none: their pods take IPs from a range of their own that
 // nothing routes (src/api/simulated-nodes.ts), and they do not use up the cluster CIDR.
 
-import type { KObject } from '../../api/kind.js';
+import type { Node } from '../../api/core/index.js';
 import { isSimulatedNode } from '../../api/simulated-nodes.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -20,7 +20,7 @@ import { CidrError, CidrSet } from './cidr-set.js';
 export const DEFAULT_CLUSTER_CIDR = '10.42.0.0/16';
 export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
 
-type NodeObj = KObject & { spec?: { podCIDR?: string; podCIDRs?: string[] } };
+type NodeObj = Node;
 
 // kube-controller-manager's node IPAM names (its "cirdset" spelling included) with its clusterCIDR
 // label; the count in use is gifee's own figure beside the ratio.

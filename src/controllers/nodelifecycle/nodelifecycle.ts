@@ -6,6 +6,7 @@
 // without a matching toleration, after tolerationSeconds with one.
 // The grace period is an option (default 40s, as Kubernetes; GIFEE_NODE_MONITOR_GRACE_MS through the CLI).
 
+import type { Lease, Node, Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
@@ -16,7 +17,6 @@ import { isConflict, isNotFound, type RestClient } from '../../client/rest.js';
 import { deepEqual } from '../../util/equal.js';
 import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
-import type { Taint, Toleration } from '../../api/scheduling/tolerations.js';
 import { isReady, nowRfc3339 } from '../util/pod-state.js';
 import { desiredTaints, evictionTime, nodeUpdateMatters, readyStatus } from './taints.js';
 
@@ -56,7 +56,7 @@ export class NodeLifecycleController extends Controller {
       onDelete: (o) => this.probes.delete(o.metadata!.name!),
     });
     // A pod just bound to a node: that node's taints may call for its eviction.
-    const nodeOf = (p: KObject | undefined) => (p?.spec as { nodeName?: string } | undefined)?.nodeName;
+    const nodeOf = (p: KObject | undefined) => (p as Pod | undefined)?.spec?.nodeName;
     this.watch(this.pods, (old, o) => (old && o && nodeOf(o) && !nodeOf(old) ? nodeOf(o) : undefined));
   }
 
@@ -80,8 +80,8 @@ export class NodeLifecycleController extends Controller {
   /** The heartbeat: the Lease's renewTime, else the Ready condition's lastHeartbeatTime. */
   private heartbeat(node: KObject): string {
     const lease = this.leases.get(`${LEASE_NS}/${node.metadata!.name}`);
-    const renew = (lease?.spec as { renewTime?: string } | undefined)?.renewTime ?? '';
-    const ready = ((node.status as { conditions?: { type: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+    const renew = (lease as Lease | undefined)?.spec?.renewTime ?? '';
+    const ready = ((node as Node).status?.conditions ?? []).find((c) => c.type === 'Ready');
     return `${renew}|${ready?.lastHeartbeatTime ?? ''}`;
   }
 
@@ -104,7 +104,7 @@ export class NodeLifecycleController extends Controller {
   private async markUnknown(node: KObject): Promise<KObject> {
     const name = node.metadata!.name!;
     const ts = nowRfc3339();
-    const existing = (node.status as { conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? [];
+    const existing = (node as Node).status?.conditions ?? [];
     const conditions = CONDITIONS.map((type) => {
       const c = existing.find((x) => x.type === type);
       return { type, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastHeartbeatTime: c?.lastHeartbeatTime ?? ts, lastTransitionTime: ts };
@@ -116,7 +116,7 @@ export class NodeLifecycleController extends Controller {
     // Pods on the node are not Ready any more: nobody can vouch for them.
     for (const pod of this.podsOn(name)) {
       if (!isReady(pod)) continue;
-      const conds = ((pod.status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] }).conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: ts } : c));
+      const conds = ((pod as Pod).status!.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False', lastTransitionTime: ts } : c));
       await this.client.patch(R.pods, pod.metadata!.namespace, pod.metadata!.name!, { status: { conditions: conds } }, 'strategic', 'status').catch(ignoreGone);
       this.events.record(pod, 'Warning', 'NodeNotReady', 'Node is not ready');
     }
@@ -124,7 +124,7 @@ export class NodeLifecycleController extends Controller {
   }
 
   private async syncTaints(node: KObject): Promise<KObject> {
-    const current = (node.spec as { taints?: Taint[] } | undefined)?.taints ?? [];
+    const current = (node as Node).spec?.taints ?? [];
     const want = desiredTaints(node, nowRfc3339());
     if (deepEqual(current, want)) return node;
     this.log.info('updating readiness taints', { node: node.metadata!.name, ready: readyStatus(node), taints: want.map((t) => `${t.key}:${t.effect}`) });
@@ -146,11 +146,11 @@ export class NodeLifecycleController extends Controller {
 
   /** NoExecute eviction (the taint manager): delete now, or come back when tolerationSeconds ends. */
   private async evict(node: KObject, now: number) {
-    const taints = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => t.effect === 'NoExecute');
+    const taints = ((node as Node).spec?.taints ?? []).filter((t) => t.effect === 'NoExecute');
     if (!taints.length) return;
     let soonest: number | undefined;
     for (const pod of this.podsOn(node.metadata!.name!)) {
-      const at = evictionTime(taints, (pod.spec as { tolerations?: Toleration[] }).tolerations, now);
+      const at = evictionTime(taints, (pod as Pod).spec!.tolerations, now);
       if (at === undefined) continue;
       if (at <= now) {
         this.log.info('evicting pod from a NoExecute-tainted node', { pod: keyOf(pod), node: node.metadata!.name });

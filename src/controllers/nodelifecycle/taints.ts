@@ -3,33 +3,35 @@
 // pods that do not tolerate it). Pressure conditions add their NoSchedule taints. And when a pod
 // must leave a NoExecute-tainted node.
 
+import type { Node, NodeSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { toleratesTaint, type Taint, type Toleration } from '../../api/scheduling/tolerations.js';
+import { TAINT_DISK_PRESSURE, TAINT_MEMORY_PRESSURE, TAINT_NETWORK_UNAVAILABLE, TAINT_NOT_READY, TAINT_PID_PRESSURE, TAINT_UNREACHABLE } from '../../api/well-known.js';
 
-export const UNREACHABLE = 'node.kubernetes.io/unreachable';
-export const NOT_READY = 'node.kubernetes.io/not-ready';
+export const UNREACHABLE = TAINT_UNREACHABLE;
+export const NOT_READY = TAINT_NOT_READY;
 
 /**
  * TaintNodesByCondition: a True pressure condition keeps new pods off the node (NoSchedule only;
  * the node's own eviction manager decides who leaves). Pods that tolerate it still land there.
  */
 export const CONDITION_TAINTS: Record<string, string> = {
-  MemoryPressure: 'node.kubernetes.io/memory-pressure',
-  DiskPressure: 'node.kubernetes.io/disk-pressure',
-  PIDPressure: 'node.kubernetes.io/pid-pressure',
-  NetworkUnavailable: 'node.kubernetes.io/network-unavailable',
+  MemoryPressure: TAINT_MEMORY_PRESSURE,
+  DiskPressure: TAINT_DISK_PRESSURE,
+  PIDPressure: TAINT_PID_PRESSURE,
+  NetworkUnavailable: TAINT_NETWORK_UNAVAILABLE,
 };
 const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS));
 
 export function readyStatus(node: KObject): string | undefined {
-  return ((node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
+  return ((node as Node).status?.conditions ?? []).find((c) => c.type === 'Ready')?.status;
 }
 
 /** The node's taints with the readiness taints set to what its Ready condition says. */
 export function desiredTaints(node: KObject, now: string): Taint[] {
-  const current = (node.spec as { taints?: Taint[] } | undefined)?.taints ?? [];
+  const current = (node as Node).spec?.taints ?? [];
   const others = current.filter((t) => t.key !== UNREACHABLE && t.key !== NOT_READY && !(CONDITION_TAINT_KEYS.has(t.key) && t.effect === 'NoSchedule'));
-  const conditions = (node.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+  const conditions = (node as Node).status?.conditions ?? [];
   const pressure = Object.entries(CONDITION_TAINTS)
     .filter(([type]) => conditions.some((c) => c.type === type && c.status === 'True'))
     .map(([, key]) => current.find((t) => t.key === key && t.effect === 'NoSchedule') ?? { key, effect: 'NoSchedule', timeAdded: now });
@@ -71,10 +73,10 @@ export function nodeUpdateMatters(old: KObject | undefined, cur: KObject | undef
   if (!old || !cur) return true;
   if (old.metadata?.uid !== cur.metadata?.uid) return true;
   if (!!old.metadata?.deletionTimestamp !== !!cur.metadata?.deletionTimestamp) return true;
-  const spec = (n: KObject) => (n.spec ?? {}) as { taints?: Taint[]; unschedulable?: boolean };
+  const spec = (n: KObject) => (n.spec ?? {}) as NodeSpec;
   if (!!spec(old).unschedulable !== !!spec(cur).unschedulable) return true;
   if (JSON.stringify(spec(old).taints ?? []) !== JSON.stringify(spec(cur).taints ?? [])) return true;
-  const status = (n: KObject, type: string) => ((n.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type)?.status;
+  const status = (n: KObject, type: string) => ((n as Node).status?.conditions ?? []).find((c) => c.type === type)?.status;
   for (const type of ['Ready', ...Object.keys(CONDITION_TAINTS)]) if (status(old, type) !== status(cur, type)) return true;
   return false;
 }

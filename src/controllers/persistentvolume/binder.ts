@@ -7,6 +7,7 @@
 // volume no provisioner made fails with VolumeFailedDelete). Decisions are decide.ts'; this file
 // carries them out against the API, one object per reconcile, level-triggered from the caches.
 
+import type { Pod } from '../../api/core/index.js';
 import { nodeViewOf } from '../../api/scheduling/node-selector.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -112,7 +113,7 @@ export class PersistentVolumeBinder extends Controller {
       unscheduledPods: (c) =>
         this.pods
           .byIndex(INDEX_POD_CLAIMS, claimKey(c))
-          .filter((p) => !(p.spec as { nodeName?: string } | undefined)?.nodeName && !p.metadata?.deletionTimestamp)
+          .filter((p) => !(p as Pod).spec?.nodeName && !p.metadata?.deletionTimestamp)
           .map((p) => p.metadata!.name!)
           .sort(),
     };

@@ -4,6 +4,7 @@
 // A claim of that name the pod does not control is never used: the pod gets the event FailedBinding
 // saying so, as Kubernetes records it, and the pod stays waiting for its volume.
 
+import type { Pod, Volume } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
@@ -14,10 +15,8 @@ import type { Logger } from '../../util/log.js';
 import { Controller } from '../controller.js';
 import { ephemeralClaimName } from './pod-claims.js';
 
-type EphemeralVolume = { name: string; ephemeral?: { volumeClaimTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> } } };
-
-const ephemeralVolumes = (pod: KObject): EphemeralVolume[] => {
-  const volumes = (pod.spec as { volumes?: EphemeralVolume[] } | undefined)?.volumes;
+const ephemeralVolumes = (pod: KObject): Volume[] => {
+  const volumes = (pod as Pod).spec?.volumes;
   return Array.isArray(volumes) ? volumes.filter((v) => v?.ephemeral && typeof v.name === 'string') : [];
 };
 

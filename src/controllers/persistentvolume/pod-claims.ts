@@ -2,18 +2,17 @@
 // that ask "which pods use this claim?" (pvc-protection, the binder's WaitForPodScheduled event)
 // without scanning the namespace. A generic ephemeral volume uses the claim `<pod>-<volume>`.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { IndexFunc } from '../../client/indexer.js';
 
 export const INDEX_POD_CLAIMS = 'pod-claims';
 
-type PodVolume = { name?: string; persistentVolumeClaim?: { claimName?: string }; ephemeral?: unknown };
-
 /** The claim an ephemeral volume of this pod uses (Kubernetes' ephemeral.VolumeClaimName). */
 export const ephemeralClaimName = (podName: string, volumeName: string) => `${podName}-${volumeName}`;
 
 export function podClaimNames(pod: KObject): string[] {
-  const volumes = (pod.spec as { volumes?: PodVolume[] } | undefined)?.volumes;
+  const volumes = (pod as Pod).spec?.volumes;
   if (!Array.isArray(volumes)) return [];
   const names = new Set<string>();
   for (const v of volumes) {

@@ -6,6 +6,7 @@
 // so a stale cache never frees a claim a new pod took), a volume that is not Bound. So `kubectl
 // delete pvc` of a claim a running pod uses leaves it Terminating until the pod goes.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -19,15 +20,15 @@ import type { Pv } from '../../api/storage/types.js';
 
 /** Kubernetes' podIsShutDown: the kubelet is done with it (terminal phase), or it was force-deleted. */
 export function podIsShutDown(pod: KObject): boolean {
-  const meta = pod.metadata as { deletionTimestamp?: string; deletionGracePeriodSeconds?: number } | undefined;
+  const meta = pod.metadata;
   if (meta?.deletionTimestamp && meta.deletionGracePeriodSeconds === 0) return true;
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  const phase = (pod as Pod).status?.phase;
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
 /** Whether a pod keeps a claim in use: scheduled (the agent refuses to start pods on claims being deleted) and not shut down. */
 export function podUsesClaim(pod: KObject, claimName: string): boolean {
-  if (!(pod.spec as { nodeName?: string } | undefined)?.nodeName) return false;
+  if (!(pod as Pod).spec?.nodeName) return false;
   if (podIsShutDown(pod)) return false;
   return podClaimNames(pod).includes(claimName);
 }

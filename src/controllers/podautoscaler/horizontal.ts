@@ -6,6 +6,7 @@
 // scale, then the status (currentReplicas, desiredReplicas, currentMetrics, lastScaleTime,
 // conditions) and record Kubernetes' events. Writes go out as system:controller:horizontal-pod-autoscaler.
 
+import { rfc3339 } from '../../util/time.js';
 import type { KObject } from '../../api/kind.js';
 import { parseLabelSelector, type Selector } from '../../api/labels.js';
 import { type ServedResource, resourceForKind } from '../../client/discovery.js';
@@ -62,7 +63,6 @@ type Scale = KObject & { spec?: { replicas?: number }; status?: { replicas?: num
 
 const DEFAULT_SYNC_MS = 15_000;
 const DISCOVERY_TTL_MS = 60_000;
-const rfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export class HorizontalController extends Controller {

@@ -6,6 +6,7 @@
 // Missing pods count as 0 on a scale up and as their full request (or the target) on a scale down,
 // unready pods as 0 on a scale up; a result that would flip the direction keeps the current count.
 
+import type { PodCondition, PodSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { parseQuantity } from '../../api/quantity.js';
 
@@ -61,10 +62,10 @@ const status = (p: KObject) => (isObj(p.status) ? p.status : {});
 const phaseOf = (p: KObject) => status(p).phase as string | undefined;
 const time = (v: unknown) => (typeof v === 'string' ? Date.parse(v) : Number.NaN);
 
-function readyCondition(p: KObject): { status?: string; lastTransitionTime?: string } | undefined {
+function readyCondition(p: KObject): PodCondition | undefined {
   const conds = status(p).conditions;
   if (!Array.isArray(conds)) return undefined;
-  return conds.find((c) => isObj(c) && c.type === 'Ready') as { status?: string; lastTransitionTime?: string } | undefined;
+  return conds.find((c) => isObj(c) && c.type === 'Ready') as PodCondition | undefined;
 }
 
 export const isPodReady = (p: KObject) => readyCondition(p)?.status === 'True';
@@ -120,24 +121,18 @@ export function groupPods(pods: KObject[], metrics: PodMetrics, resource: string
   return g;
 }
 
-interface Container {
-  name?: string;
-  restartPolicy?: string;
-  resources?: { requests?: Record<string, unknown> };
-}
-
 /** Each pod's request of resource (all containers, sidecar init containers included, or the one named), milli-units. */
 export function calculateRequests(pods: KObject[], container: string, resource: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const pod of pods) {
-    const spec = (isObj(pod.spec) ? pod.spec : {}) as { containers?: Container[]; initContainers?: Container[] };
+    const spec: Pick<PodSpec, 'containers' | 'initContainers'> = isObj(pod.spec) ? pod.spec : {};
     const containers = [...(Array.isArray(spec.containers) ? spec.containers : []), ...(Array.isArray(spec.initContainers) ? spec.initContainers : []).filter((c) => c?.restartPolicy === 'Always')];
     let request = 0;
     let found = false;
     for (const c of containers) {
       if (!isObj(c)) continue;
       if (container === '' || container === c.name) {
-        const q = (c as Container).resources?.requests?.[resource];
+        const q = c.resources?.requests?.[resource];
         if (q === undefined || q === null) throw new PlanError(`missing request for ${resource} in container ${c.name ?? ''} of Pod ${podName(pod)}`);
         try {
           request += milliValue(q);

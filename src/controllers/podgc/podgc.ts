@@ -2,6 +2,7 @@
 // or confirm their deletion, so they are deleted at once (grace period 0) once the node has been
 // gone for a quarantine period (Kubernetes' PodGC uses 40 s), as kube-controller-manager does.
 
+import type { Pod } from '../../api/core/index.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
 import { byNodeName, INDEX_NODE_NAME } from '../../client/indexer.js';
@@ -60,7 +61,7 @@ export class PodGCController extends Controller {
 
   protected async reconcile(key: string) {
     const pod = this.pods.get(key);
-    const node = (pod?.spec as { nodeName?: string } | undefined)?.nodeName;
+    const node = (pod as Pod | undefined)?.spec?.nodeName;
     if (!pod || !node || this.nodes.get(node)) return;
     const [namespace, name] = key.split('/');
     try {

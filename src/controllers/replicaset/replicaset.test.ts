@@ -4,9 +4,10 @@ import { Expectations } from './expectations.js';
 import { podsToDelete } from './ranking.js';
 import { slowStartBatch } from '../util/slow-start.js';
 import { computeStatus } from './status.js';
+import type { PodPhase } from '../../api/core/index.js';
 import type { Pod, ReplicaSet } from '../util/workload-types.js';
 
-const pod = (name: string, o: { node?: string; phase?: string; ready?: boolean; readyAt?: string; created?: string; labels?: Record<string, string> } = {}): Pod => ({
+const pod = (name: string, o: { node?: string; phase?: PodPhase; ready?: boolean; readyAt?: string; created?: string; labels?: Record<string, string> } = {}): Pod => ({
   metadata: { name, namespace: 'default', creationTimestamp: o.created ?? '2024-01-01T00:00:00Z', labels: o.labels ?? { app: 'web' } },
   spec: o.node ? { nodeName: o.node } : {},
   status: { phase: o.phase ?? 'Pending', conditions: o.ready !== undefined ? [{ type: 'Ready', status: o.ready ? 'True' : 'False', lastTransitionTime: o.readyAt ?? '2024-01-01T00:00:10Z' }] : [] },

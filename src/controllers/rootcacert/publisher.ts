@@ -2,6 +2,7 @@
 // the cluster CA, so pods can verify the API server (their token volume projects it). Created when
 // a namespace appears, recreated when deleted, and put back when someone changes it.
 
+import type { Namespace } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -33,7 +34,7 @@ export class RootCaPublisher extends Controller {
 
   protected async reconcile(namespace: string) {
     const ns = this.namespaces.get(namespace);
-    if (!ns || ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') return;
+    if (!ns || ns.metadata?.deletionTimestamp || (ns as Namespace).status?.phase === 'Terminating') return;
     const cm = this.configMaps.get(`${namespace}/${ROOT_CA_CONFIGMAP}`);
     const want = { 'ca.crt': this.caCert };
     try {

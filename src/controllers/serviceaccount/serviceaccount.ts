@@ -2,6 +2,7 @@
 // (created when the namespace appears, recreated if deleted), which pods without
 // spec.serviceAccountName run as.
 
+import type { Namespace } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -32,7 +33,7 @@ export class ServiceAccountController extends Controller {
   protected async reconcile(namespace: string) {
     const ns = this.namespaces.get(namespace);
     // A terminating namespace refuses creates; a missing one needs nothing.
-    if (!ns || ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') return;
+    if (!ns || ns.metadata?.deletionTimestamp || (ns as Namespace).status?.phase === 'Terminating') return;
     for (const name of DEFAULT_SERVICE_ACCOUNTS) {
       if (this.accounts.get(`${namespace}/${name}`)) continue;
       const sa: KObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } };

@@ -8,8 +8,9 @@
 // its addresses removed. Every change is planned over all Services at once (plan.ts), so the
 // oldest Service wins a conflict whatever order the changes come in.
 
-import type { KObject } from '../../api/kind.js';
+import type { EndpointSlice, Service } from '../../api/core/index.js';
 import { isBuiltinLoadBalancer, lbNodes } from '../../api/load-balancer.js';
+import { LABEL_SERVICE_NAME } from '../../api/well-known.js';
 import { EventRecorder } from '../../client/events.js';
 import type { InformerLike } from '../../client/informer.js';
 import type { InformerFactory } from '../../client/informer-factory.js';
@@ -24,11 +25,8 @@ import { LB_IP_ANNOTATION, type LbDecision, type LbService, planNodeIPs, planPoo
 const pendingGauge = metrics.gauge('gifee_loadbalancer_services_pending', 'LoadBalancer Services without an address.');
 const poolGauge = metrics.gauge('gifee_loadbalancer_pool_allocated', 'Addresses of the --lb-ip-range pool in use.');
 
-type Svc = KObject & {
-  spec?: { type?: string; loadBalancerClass?: string; loadBalancerIP?: string; externalTrafficPolicy?: string; ports?: { port?: number; protocol?: string }[] };
-  status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
-};
-type SliceObj = KObject & { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] };
+type Svc = Service;
+type SliceObj = EndpointSlice;
 
 const KEY = 'all';
 
@@ -64,7 +62,7 @@ export class ServiceLbController extends Controller {
     const all = () => KEY;
     this.watch(this.services, all);
     this.watch(this.nodes, all);
-    this.watch(this.slices, (old, o) => ((o ?? old)?.metadata?.labels?.['kubernetes.io/service-name'] ? KEY : undefined));
+    this.watch(this.slices, (old, o) => ((o ?? old)?.metadata?.labels?.[LABEL_SERVICE_NAME] ? KEY : undefined));
   }
 
   protected async reconcile(): Promise<void> {
@@ -109,7 +107,7 @@ export class ServiceLbController extends Controller {
   private endpointNodesByService(): Map<string, string[]> {
     const out = new Map<string, Set<string>>();
     for (const sl of this.slices.list() as SliceObj[]) {
-      const svc = sl.metadata?.labels?.['kubernetes.io/service-name'];
+      const svc = sl.metadata?.labels?.[LABEL_SERVICE_NAME];
       if (!svc) continue;
       const key = `${sl.metadata!.namespace}/${svc}`;
       for (const e of sl.endpoints ?? []) {

@@ -1,6 +1,7 @@
 // A VolumeSnapshot's status mirrors its bound content's (the csi-snapshotter writes the content):
 // the content's Unix-nanosecond creationTime becomes a timestamp, its byte restoreSize a quantity.
 
+import { rfc3339 } from '../../util/time.js';
 import type { VolumeSnapshot, VolumeSnapshotContent, VolumeSnapshotStatus } from '../../api/kinds/snapshot/index.js';
 
 const BINARY_SUFFIXES = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
@@ -21,7 +22,7 @@ export function bytesToQuantity(bytes: number): string {
 export function nanosToTime(nanos: number): string | undefined {
   const ms = Math.floor(nanos / 1e6);
   if (!Number.isFinite(ms) || ms < 0 || ms > 253402300799000) return undefined;
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  return rfc3339(ms);
 }
 
 /** The status `snapshot` should have, bound to `content`. */

@@ -2,6 +2,7 @@
 // Service), its identity labels, and the claims from volumeClaimTemplates `<template>-<set>-<i>`
 // mounted in place of same-named volumes.
 
+import type { Volume } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { REVISION_HASH_LABEL } from '../util/revisions.js';
 import { ownerRefTo } from '../util/pod-state.js';
@@ -42,7 +43,7 @@ export function statefulPod(set: KObject, template: StatefulSetSpec['template'],
   const podSpec: Record<string, unknown> = { ...t.spec, hostname: name, ...(spec.serviceName ? { subdomain: spec.serviceName } : {}) };
   const claims = spec.volumeClaimTemplates ?? [];
   if (claims.length) {
-    const vols = ((podSpec.volumes as { name: string }[] | undefined) ?? []).filter((v) => !claims.some((c) => c.metadata?.name === v.name));
+    const vols = ((podSpec.volumes as Volume[] | undefined) ?? []).filter((v) => !claims.some((c) => c.metadata?.name === v.name));
     podSpec.volumes = [...vols, ...claims.map((c) => ({ name: c.metadata!.name!, persistentVolumeClaim: { claimName: claimName(c, set, ordinal) } }))];
   }
   return {

@@ -9,6 +9,7 @@
 //   (then the pod, or the set, becomes the claim's owner and the garbage collector removes it);
 // - ControllerRevisions record each template; status reports counts and revisions.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { EventRecorder } from '../../client/events.js';
 import { keyOf, type InformerLike } from '../../client/informer.js';
@@ -98,7 +99,7 @@ export class StatefulSetController extends Controller {
       for (let ord = start; ord < start + replicas; ord++) {
         const pod = byOrdinal.get(ord);
         if (pod && isTerminal(pod) && !pod.metadata?.deletionTimestamp) {
-          this.log.info('deleting finished stateful pod to recreate it', { statefulset: key, pod: pod.metadata!.name, phase: (pod.status as { phase?: string }).phase });
+          this.log.info('deleting finished stateful pod to recreate it', { statefulset: key, pod: pod.metadata!.name, phase: (pod as Pod).status!.phase });
           await this.deletePod(key, set!, pod);
           if (monotonic) return;
           continue;

@@ -4,7 +4,9 @@
 // DaemonSet pods (their controller would put them back), mirror pods, finished and terminating pods.
 // spec.drain.timeout bounds the wait (drainDecision): pods still there after it stop the drain.
 
+import type { Pod } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
+import { ANNOTATION_MIRROR_POD } from '../../api/well-known.js';
 import type { InformerLike } from '../../client/informer.js';
 import { INDEX_NODE_NAME } from '../../client/indexer.js';
 import { isNotFound, type RestClient, StatusError } from '../../client/rest.js';
@@ -12,10 +14,10 @@ import { isNotFound, type RestClient, StatusError } from '../../client/rest.js';
 /** Pods on the node that a drain must still evict. */
 export function podsToEvict(pods: InformerLike, node: string): KObject[] {
   return pods.byIndex(INDEX_NODE_NAME, node).filter((p) => {
-    const phase = (p.status as { phase?: string } | undefined)?.phase;
+    const phase = (p as Pod).status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') return false;
     if (p.metadata?.deletionTimestamp) return false;
-    if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+    if (p.metadata?.annotations?.[ANNOTATION_MIRROR_POD]) return false;
     return !p.metadata?.ownerReferences?.some((o) => o.controller && o.kind === 'DaemonSet');
   });
 }

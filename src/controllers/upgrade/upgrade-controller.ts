@@ -12,6 +12,7 @@
 // status and the Nodes, so a restarted (or newly elected) controller carries on where the last one
 // stopped.
 
+import type { Node } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { ANN_AGENT_BUILD, ANN_CORDONED_BY_UPGRADE, ANN_TARGET_BUILD, ANN_TARGET_IMAGE, ANN_TARGET_VERSION, DEFAULT_READY_TIMEOUT_SECONDS, drainTimeoutMs, type Upgrade, type UpgradeNodeStatus } from '../../api/kinds/upgrade/index.js';
 import { GIFEE_VERSION } from '../../api/version.js';
@@ -46,7 +47,7 @@ interface NodeFacts extends NodeView {
 }
 
 function factsOf(n: KObject): NodeFacts {
-  const status = n.status as { nodeInfo?: { kubeletVersion?: string }; conditions?: { type: string; status: string; lastHeartbeatTime?: string }[] } | undefined;
+  const status = (n as Node).status;
   const ready = status?.conditions?.find((c) => c.type === 'Ready');
   return {
     name: n.metadata!.name!,
@@ -54,7 +55,7 @@ function factsOf(n: KObject): NodeFacts {
     version: gifeeVersionOfKubelet(status?.nodeInfo?.kubeletVersion),
     ready: ready?.status === 'True',
     heartbeat: Date.parse(ready?.lastHeartbeatTime ?? '') || 0,
-    unschedulable: (n.spec as { unschedulable?: boolean } | undefined)?.unschedulable === true,
+    unschedulable: (n as Node).spec?.unschedulable === true,
     annotations: n.metadata?.annotations ?? {},
   };
 }

@@ -2,13 +2,12 @@
 // which pods back a Service, whether a pod belongs in its endpoints at all, whether it is ready,
 // and which port number a Service port reaches on a given pod (named targetPorts differ by pod).
 
+import type { ServicePort as CoreServicePort, ServiceSpec as CoreServiceSpec, PodSpec, PodStatus } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 
-export type ServicePort = { name?: string; port: number; protocol?: string; targetPort?: number | string; appProtocol?: string };
-export type ServiceSpec = { selector?: Record<string, string>; ports?: ServicePort[]; clusterIP?: string; type?: string; publishNotReadyAddresses?: boolean };
-type ContainerPort = { name?: string; containerPort: number; protocol?: string };
-type PodSpec = { nodeName?: string; hostname?: string; subdomain?: string; containers?: { ports?: ContainerPort[] }[] };
-type PodStatus = { phase?: string; podIP?: string; podIPs?: { ip: string }[]; conditions?: { type: string; status: string }[] };
+/** A Service port as validated: with its number. */
+export type ServicePort = CoreServicePort & { port: number };
+export type ServiceSpec = Omit<CoreServiceSpec, 'ports'> & { ports?: ServicePort[] };
 
 export const specOf = (svc: KObject) => (svc.spec ?? {}) as ServiceSpec;
 export const podSpec = (pod: KObject) => (pod.spec ?? {}) as PodSpec;

@@ -3,16 +3,17 @@
 // was (a status write of a container's restart count, a new annotation) queues nothing; one that
 // changes labels also queues the Services that selected the pod before.
 
+import type { PodStatus } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { INDEX_NAMESPACE } from '../../client/indexer.js';
-import { isPodReady, podIP, selects } from './endpoint-pods.js';
+import { isPodReady, podIP, podSpec, selects } from './endpoint-pods.js';
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /** What an endpoint is made of: addresses, readiness, phase, termination, naming, node, ports. */
 export function endpointFieldsChanged(old: KObject, pod: KObject): boolean {
-  const s = (p: KObject) => (p.spec ?? {}) as { nodeName?: string; hostname?: string; subdomain?: string; containers?: { ports?: unknown }[] };
-  const st = (p: KObject) => (p.status ?? {}) as { phase?: string; podIPs?: unknown };
+  const s = podSpec;
+  const st = (p: KObject) => (p.status ?? {}) as PodStatus;
   return (
     podIP(old) !== podIP(pod) ||
     !same(st(old).podIPs, st(pod).podIPs) ||

@@ -1,15 +1,15 @@
 // Pod state as workload controllers read it: active, terminal, ready, available; and the
 // controller owner reference every object a controller creates carries.
 
+import { rfc3339 } from '../../util/time.js';
+import type { PodCondition, PodStatus } from '../../api/core/index.js';
 import type { KObject, OwnerReference } from '../../api/kind.js';
 
-export interface PodCondition {
-  type: string;
-  status: string;
-  lastTransitionTime?: string;
-}
+export type { PodCondition };
 
-export const phaseOf = (pod: KObject) => (pod.status as { phase?: string } | undefined)?.phase ?? 'Pending';
+const statusOf = (pod: KObject) => pod.status as PodStatus | undefined;
+
+export const phaseOf = (pod: KObject) => statusOf(pod)?.phase ?? 'Pending';
 
 export const isTerminal = (pod: KObject) => phaseOf(pod) === 'Succeeded' || phaseOf(pod) === 'Failed';
 
@@ -17,7 +17,7 @@ export const isTerminal = (pod: KObject) => phaseOf(pod) === 'Succeeded' || phas
 export const isActive = (pod: KObject) => !isTerminal(pod) && !pod.metadata?.deletionTimestamp;
 
 export function readyCondition(pod: KObject): PodCondition | undefined {
-  return ((pod.status as { conditions?: PodCondition[] } | undefined)?.conditions ?? []).find((c) => c.type === 'Ready');
+  return (statusOf(pod)?.conditions ?? []).find((c) => c.type === 'Ready');
 }
 
 export const isReady = (pod: KObject) => readyCondition(pod)?.status === 'True';
@@ -47,4 +47,4 @@ export function ownedBy<T extends KObject>(objs: T[], owner: KObject): T[] {
   return objs.filter((o) => o.metadata?.namespace === owner.metadata?.namespace && controllerRef(o)?.uid === uid);
 }
 
-export const nowRfc3339 = (ms = Date.now()) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+export const nowRfc3339 = (ms = Date.now()) => rfc3339(ms);

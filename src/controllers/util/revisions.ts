@@ -4,6 +4,7 @@
 // revision instead of duplicating it (that is what makes `kubectl rollout undo` work), and the
 // history is truncated to revisionHistoryLimit, never dropping a revision a live pod still runs.
 
+import type { PodTemplateSpec } from '../../api/core/index.js';
 import type { KObject } from '../../api/kind.js';
 import { deepEqual } from '../../util/equal.js';
 import { R } from '../../client/resources.js';
@@ -60,7 +61,7 @@ export async function syncRevisions(client: RestClient, owner: KObject, kind: Ow
   }
   while (!update) {
     const hash = revisionHash(data, collisionCount);
-    const labels = { ...((template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash };
+    const labels = { ...((template as PodTemplateSpec).metadata?.labels ?? {}), [REVISION_HASH_LABEL]: hash };
     const rev: KObject = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',

@@ -1,13 +1,12 @@
 // The shapes of the objects these controllers read and write, as far as they use them. The API
 // server validates and defaults them; here they are only read, so every field stays optional.
 
+import { rfc3339 } from '../../util/time.js';
+import type { Pod as CorePod, PodTemplateSpec } from '../../api/core/index.js';
 import type { KObject, ObjectMeta, OwnerReference } from '../../api/kind.js';
 import type { LabelSelectorObject } from '../../api/labels.js';
 
-export interface PodTemplate {
-  metadata?: ObjectMeta;
-  spec?: Record<string, unknown>;
-}
+export type PodTemplate = PodTemplateSpec;
 
 export interface Condition {
   type: string;
@@ -18,14 +17,8 @@ export interface Condition {
   lastUpdateTime?: string;
 }
 
-export interface Pod extends KObject {
+export interface Pod extends CorePod {
   metadata: ObjectMeta;
-  spec?: { nodeName?: string; [k: string]: unknown };
-  status?: {
-    phase?: string;
-    conditions?: Condition[];
-    containerStatuses?: { restartCount?: number }[];
-  };
 }
 
 export interface ReplicaSetStatus {
@@ -46,4 +39,4 @@ export interface ReplicaSet extends KObject {
 /** The owner reference with controller=true, if any: the one object that manages this one. */
 export const controllerRefOf = (o: KObject): OwnerReference | undefined => o.metadata?.ownerReferences?.find((r) => r.controller === true);
 
-export const nowRfc3339 = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+export const nowRfc3339 = () => rfc3339();

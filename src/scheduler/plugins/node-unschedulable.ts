@@ -4,9 +4,10 @@
 import { unresolvable, type Plugin } from '../framework.js';
 import { asArray, type Toleration } from '../types.js';
 import { tolerated } from '../../api/scheduling/tolerations.js';
+import { TAINT_UNSCHEDULABLE } from '../../api/well-known.js';
 
 export const ERR_UNSCHEDULABLE = 'node(s) were unschedulable';
-const UNSCHEDULABLE_TAINT = { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' };
+const UNSCHEDULABLE_TAINT = { key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule' };
 
 export const nodeUnschedulable: Plugin = {
   name: 'NodeUnschedulable',

@@ -1,6 +1,7 @@
 // Builders of claims, volumes, classes and CSI objects for the volume plugins' unit tests: plain
 // objects in the API's shapes, as the informers deliver them.
 
+import type { Volume } from '../../api/core/index.js';
 import type { Pod } from '../types.js';
 import { makePod } from '../test-objects.js';
 import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
@@ -83,7 +84,7 @@ export const capacity = (cls: string, node: string, o: { capacity?: string; max?
 });
 
 /** A pod with persistentVolumeClaim volumes for `claims` and generic ephemeral volumes for `ephemeral`. */
-export function podWithClaims(name: string, claims: string[], o: { ephemeral?: string[]; nodeName?: string; priority?: number; extraVolumes?: object[] } = {}): Pod {
+export function podWithClaims(name: string, claims: string[], o: { ephemeral?: string[]; nodeName?: string; priority?: number; extraVolumes?: Volume[] } = {}): Pod {
   const volumes = [...claims.map((c, i) => ({ name: `v${i}`, persistentVolumeClaim: { claimName: c } })), ...(o.ephemeral ?? []).map((v) => ({ name: v, ephemeral: { volumeClaimTemplate: { spec: {} } } })), ...(o.extraVolumes ?? [])];
   return makePod(name, { nodeName: o.nodeName, priority: o.priority, spec: { volumes } });
 }

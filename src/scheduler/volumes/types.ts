@@ -4,12 +4,12 @@
 // volume controllers (src/api/storage/types.ts).
 
 import type { KObject } from '../../api/kind.js';
-import type { Pv, Pvc, StorageClass } from '../../api/storage/types.js';
+import type { CSIDriver, Pv, Pvc, StorageClass } from '../../api/storage/types.js';
 import type { LabelSelector } from '../types.js';
 
 export type CsiNode = KObject & { spec?: { drivers?: { name?: string; nodeID?: string; allocatable?: { count?: number } | null }[] } };
 
-export type CsiDriverObject = KObject & { spec?: { storageCapacity?: boolean } };
+export type CsiDriverObject = CSIDriver;
 
 export type CsiStorageCapacity = KObject & { nodeTopology?: LabelSelector | null; storageClassName?: string; capacity?: string | number; maximumVolumeSize?: string | number };
 

@@ -2,6 +2,7 @@
 // object is validated here (src/api/crd/validate-crd.ts); the API server's CRD controller
 // (src/apiserver/crd/) accepts its names, establishes it and serves its versions as KindDefs.
 
+import { rfc3339 } from '../../../util/time.js';
 import type { KindDef, KObject } from '../../kind.js';
 import { condition, conditionsOf, kindSchema, object } from '../../meta.js';
 import { any, bool, enumOf, listOf, mapList, setOf, str, struct } from '../../schema.js';
@@ -128,7 +129,7 @@ export const customResourceDefinition: KindDef = {
     const meta = crd.metadata!;
     if (!(meta.finalizers ?? []).includes(CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CLEANUP_FINALIZER];
     const conditions = (crd.status?.conditions ?? []).filter((c) => c.type !== 'Terminating');
-    conditions.push({ type: 'Terminating', status: 'True', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
+    conditions.push({ type: 'Terminating', status: 'True', lastTransitionTime: rfc3339(), reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' });
     crd.status = { ...(crd.status ?? {}), conditions };
   },
 };

@@ -1,5 +1,6 @@
 // coordination.k8s.io/v1 Lease: leader election and node heartbeats.
 
+import type { Lease, LeaseSpec } from '../../core/index.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
@@ -25,9 +26,9 @@ export const lease: KindDef = {
       preferredHolder: str('Signals to the holder that it should give the lease up to this identity.'),
     }),
   }),
-  printerColumns: [{ name: 'Holder', type: 'string', description: 'Who holds it.', cell: (o) => (o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '' }],
+  printerColumns: [{ name: 'Holder', type: 'string', description: 'Who holds it.', cell: (o) => (o as Lease).spec?.holderIdentity ?? '' }],
   validate: (o) => {
-    const s = (o.spec ?? {}) as { leaseDurationSeconds?: number; leaseTransitions?: number };
+    const s = (o.spec ?? {}) as LeaseSpec;
     const errs: FieldError[] = [];
     if (s.leaseDurationSeconds !== undefined && s.leaseDurationSeconds <= 0) errs.push(fieldErr.invalid('spec.leaseDurationSeconds', s.leaseDurationSeconds, 'must be greater than 0'));
     if (s.leaseTransitions !== undefined && s.leaseTransitions < 0) errs.push(fieldErr.invalid('spec.leaseTransitions', s.leaseTransitions, 'must be greater than or equal to 0'));

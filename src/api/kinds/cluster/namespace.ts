@@ -1,6 +1,7 @@
 // core/v1 Namespace: a scope for names. Deleting one empties it first (spec.finalizers "kubernetes"
 // is removed by the namespace controller once its content is gone).
 
+import type { Namespace } from '../../core/index.js';
 import type { KindDef } from '../../kind.js';
 import { conditionsOf, kindSchema } from '../../meta.js';
 import { enumOf, object, setOf, str, struct, time } from '../../schema.js';
@@ -38,18 +39,18 @@ export const namespace: KindDef = {
   }),
   subresources: { status: true, other: ['finalize'] },
   statusFields: ['status'],
-  printerColumns: [{ name: 'Status', type: 'string', description: 'The namespace phase.', cell: (o) => (o.status as { phase?: string } | undefined)?.phase ?? '' }],
-  fieldSelectors: { 'status.phase': (o) => (o.status as { phase?: string } | undefined)?.phase },
+  printerColumns: [{ name: 'Status', type: 'string', description: 'The namespace phase.', cell: (o) => (o as Namespace).status?.phase ?? '' }],
+  fieldSelectors: { 'status.phase': (o) => (o as Namespace).status?.phase },
   // Deleting a namespace turns it Terminating; it stays until the namespace controller has emptied
   // it and removed its spec.finalizers.
   beginDelete: (o) => {
     o.status = { ...((o.status as Record<string, unknown> | undefined) ?? {}), phase: 'Terminating' };
   },
-  holdsDeletion: (o) => ((o.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []).length > 0,
+  holdsDeletion: (o) => ((o as Namespace).spec?.finalizers ?? []).length > 0,
   default: (o) => {
-    const spec = (o.spec ??= {}) as { finalizers?: string[] };
+    const spec = (o.spec ??= {}) as NonNullable<Namespace['spec']>;
     spec.finalizers ??= ['kubernetes'];
-    const status = (o.status ??= {}) as { phase?: string };
+    const status = (o.status ??= {}) as NonNullable<Namespace['status']>;
     status.phase ??= 'Active';
     const labels = (o.metadata!.labels ??= {});
     if (o.metadata?.name) labels['kubernetes.io/metadata.name'] = o.metadata.name;

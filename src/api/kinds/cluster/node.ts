@@ -1,5 +1,6 @@
 // core/v1 Node: a machine that runs pods, registered by its node agent.
 
+import type { Node, NodeSpec } from '../../core/index.js';
 import type { KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { bool, enumOf, int32, int64, listOf, mapList, mapOf, quantity, setOf, str, struct, time } from '../../schema.js';
@@ -33,7 +34,7 @@ const nodeCondition = struct(
 
 const resourceList = (d: string) => mapOf(quantity(), d);
 
-type NodeObj = KObject & { spec?: { unschedulable?: boolean }; status?: { conditions?: { type: string; status: string }[]; addresses?: { type: string; address: string }[]; nodeInfo?: Record<string, string> } };
+type NodeObj = Node;
 
 function nodeStatus(o: NodeObj): string {
   const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
@@ -116,7 +117,7 @@ export const node: KindDef = {
   fieldSelectors: { 'spec.unschedulable': (o) => String(!!(o as NodeObj).spec?.unschedulable) },
   // Kubernetes' node strategy warns about its two dead fields on create and update.
   warnings: (o) => {
-    const spec = (o.spec ?? {}) as { configSource?: unknown; externalID?: string };
+    const spec = (o.spec ?? {}) as NodeSpec;
     return [...(spec.configSource !== undefined && spec.configSource !== null ? ['spec.configSource: the feature is removed'] : []), ...(spec.externalID ? ['spec.externalID: this field is deprecated, and is unused by Kubernetes'] : [])];
   },
 };

@@ -1,5 +1,6 @@
 // core/v1 Service: a stable virtual IP and DNS name in front of a set of pods.
 
+import type { Service, ServiceSpec, ServiceStatus } from '../../core/index.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { conditionsOf, condition, kindSchema } from '../../meta.js';
@@ -25,8 +26,7 @@ const servicePort = struct(
   { required: ['port'] },
 );
 
-type Port = { name?: string; port?: number; protocol?: string; targetPort?: number | string; nodePort?: number };
-type Spec = { ports?: Port[]; type?: string; clusterIP?: string; clusterIPs?: string[]; externalName?: string; selector?: Record<string, string>; sessionAffinity?: string; ipFamilies?: string[]; ipFamilyPolicy?: string; internalTrafficPolicy?: string; externalTrafficPolicy?: string; externalIPs?: string[] };
+type Spec = ServiceSpec;
 
 function ports(o: KObject): string {
   const s = (o.spec ?? {}) as Spec;
@@ -37,7 +37,7 @@ function ports(o: KObject): string {
 function externalIP(o: KObject): string {
   const s = (o.spec ?? {}) as Spec;
   if (s.type === 'ExternalName') return s.externalName ?? '<none>';
-  const lb = ((o.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
+  const lb = ((o as Service).status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '');
   const ips = [...(s.externalIPs ?? []), ...lb];
   if (ips.length) return ips.join(',');
   return s.type === 'LoadBalancer' ? '<pending>' : '<none>';
@@ -118,7 +118,7 @@ export const service: KindDef = {
   // ServiceStatus.loadBalancer is a plain struct in Go: always written, `{}` when empty.
   initialStatus: () => ({ loadBalancer: {} }),
   default: (o) => {
-    const st = (o.status ??= {}) as { loadBalancer?: object };
+    const st = (o.status ??= {}) as ServiceStatus;
     st.loadBalancer ??= {};
     const s = (o.spec ??= {}) as Spec;
     s.type ??= 'ClusterIP';
@@ -136,7 +136,7 @@ export const service: KindDef = {
     }
     if (s.clusterIP && !s.clusterIPs) s.clusterIPs = [s.clusterIP];
     if (s.sessionAffinity === 'ClientIP') {
-      const c = ((s as Record<string, unknown>).sessionAffinityConfig ??= {}) as { clientIP?: { timeoutSeconds?: number } };
+      const c = (s.sessionAffinityConfig ??= {});
       (c.clientIP ??= {}).timeoutSeconds ??= 10800;
     }
   },

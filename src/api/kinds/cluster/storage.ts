@@ -1,6 +1,7 @@
 // core/v1 PersistentVolume and PersistentVolumeClaim: storage with a life of its own, and the claims
 // pods use to get it.
 
+import { rfc3339 } from '../../../util/time.js';
 import { normalizeDataSources, validateDataSources } from './pvc-data-source.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
@@ -117,7 +118,7 @@ export const persistentVolume: KindDef = {
     st.phase ??= 'Pending';
   },
   // Kubernetes' PrepareForCreate: a new volume is Pending since now (the PV controller records later transitions).
-  initialStatus: () => ({ phase: 'Pending', lastPhaseTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }),
+  initialStatus: () => ({ phase: 'Pending', lastPhaseTransitionTime: rfc3339() }),
   prepareCreate: (o) => dropDisabledVolumeSpecFields(o.spec),
   prepareUpdate: (o, old) => dropDisabledVolumeSpecFields(o.spec, old.spec),
   warnings: (o) => persistentVolumeWarnings(o),

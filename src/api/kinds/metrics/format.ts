@@ -3,6 +3,7 @@
 // windows as Go's time.Duration prints them ("15.003s", "1m0.5s", "500ms"), timestamps as
 // metav1.Time (RFC 3339, whole seconds, UTC).
 
+import { rfc3339 } from '../../../util/time.js';
 import { canonicalQuantity } from '../../quantity-canonical.js';
 
 /** Nanocores as metrics-server's resource.NewScaledQuantity(n, -9) prints. */
@@ -62,5 +63,5 @@ export function goDuration(ns: number): string {
 
 /** metav1.Time: RFC 3339 in UTC, whole seconds. */
 export function metaTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return rfc3339(Math.floor(ms / 1000) * 1000);
 }

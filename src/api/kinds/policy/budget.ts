@@ -2,6 +2,7 @@
 // status) and the API server's eviction subresource (which spends it). Pure functions, worded and
 // rounded as Kubernetes' disruption controller and intstr.GetScaledValueFromIntOrPercent.
 
+import { rfc3339 } from '../../../util/time.js';
 import type { KObject } from '../../kind.js';
 import { type LabelSelectorObject, selectorFromObject } from '../../labels.js';
 
@@ -96,7 +97,7 @@ export function controllerSelects(pdb: Pdb, labels: Record<string, string>): boo
   return selectorFromObject(sel).matches(labels);
 }
 
-const nowRfc3339 = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+const nowRfc3339 = (ms: number) => rfc3339(ms);
 
 /**
  * Sets a condition as apimachinery's meta.SetStatusCondition does: lastTransitionTime changes only

@@ -1,6 +1,7 @@
 // storage.k8s.io/v1 VolumeAttachment: the wish to attach a volume to a node, and whether it is
 // (status, written by the attacher through the status subresource). Its spec never changes.
 
+import type { VolumeAttachment } from '../../storage/types.js';
 import { fieldErr } from '../../errors.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
@@ -19,10 +20,7 @@ const volumeError = struct('io.k8s.api.storage.v1.VolumeError', 'An error of an 
   message: str('What went wrong (at most 1024 characters).'),
 });
 
-type VA = KObject & {
-  spec?: { attacher?: string; nodeName?: string; source?: { persistentVolumeName?: string | null; inlineVolumeSpec?: unknown } };
-  status?: { attached?: boolean; attachmentMetadata?: Record<string, string>; attachError?: { message?: string }; detachError?: { message?: string } };
-};
+type VA = VolumeAttachment;
 
 function validateSource(src: unknown): FieldError[] {
   const s = isObj(src) ? src : {};

@@ -5,6 +5,7 @@
 //   enableServiceLinks, and host ports mirrored from container ports on the host network.
 
 import type { KObject } from '../../kind.js';
+import { TAINT_NOT_READY, TAINT_UNREACHABLE } from '../../well-known.js';
 import { volumeSources } from './volumes.js';
 
 type Obj = Record<string, unknown>;
@@ -84,7 +85,7 @@ function addDefaultTolerations(spec: Record<string, unknown>) {
   const tolerations = Array.isArray(spec.tolerations) ? (spec.tolerations as Record<string, unknown>[]) : [];
   const covers = (key: string) => tolerations.some((t) => isObj(t) && (t.operator === 'Exists' && !t.key ? !t.effect || t.effect === 'NoExecute' : t.key === key && (!t.effect || t.effect === 'NoExecute')));
   const add: Record<string, unknown>[] = [];
-  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+  for (const key of [TAINT_NOT_READY, TAINT_UNREACHABLE]) {
     if (!covers(key)) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
   }
   if (add.length) spec.tolerations = [...tolerations, ...add];

@@ -1,6 +1,8 @@
 // PodStatus: what the node agent and scheduler report about a pod: phase, conditions, IPs and the
 // state of every container.
 
+import type { Pod } from '../../core/index.js';
+import { rfc3339 } from '../../../util/time.js';
 import { conditionsOf } from '../../meta.js';
 import { bool, int32, int64, listOf, mapList, str, struct, time } from '../../schema.js';
 import { coreName as core, keyedList, resourceList, resourceRequirements } from './refs.js';
@@ -158,8 +160,8 @@ export const SCHEDULING_GATED_MESSAGE = 'Scheduling is blocked due to non-empty 
  * gates hold it back, PodScheduled=False with reason SchedulingGated (what `kubectl get` shows).
  */
 export function initialPodStatus(pod: { [field: string]: unknown }): Record<string, unknown> {
-  const spec = pod.spec as { schedulingGates?: unknown } | undefined;
+  const spec = (pod as Pod).spec;
   const gated = Array.isArray(spec?.schedulingGates) && spec.schedulingGates.length > 0;
   if (!gated) return { phase: 'Pending' };
-  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE }] };
+  return { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(), reason: 'SchedulingGated', message: SCHEDULING_GATED_MESSAGE }] };
 }

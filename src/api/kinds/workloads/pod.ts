@@ -1,6 +1,7 @@
 // core/v1 Pod: the unit of scheduling. Its spec is mostly fixed once created; status is written by
 // the scheduler (binding) and the node agent through the status subresource.
 
+import type { PodSpec } from '../../core/index.js';
 import type { FieldError, KindDef, KObject } from '../../kind.js';
 import { kindSchema } from '../../meta.js';
 import { isObj, str } from './checks.js';
@@ -62,7 +63,7 @@ export const pod: KindDef = {
   default: defaultPod,
   // A pod on a node stops gracefully: its agent kills it within the grace period, then removes it
   // (grace 0). One never scheduled has nothing to stop.
-  deletionGracePeriod: (o, requested) => (spec(o).nodeName ? (requested ?? (spec(o) as { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds ?? 30) : 0),
+  deletionGracePeriod: (o, requested) => (spec(o).nodeName ? (requested ?? (spec(o) as PodSpec).terminationGracePeriodSeconds ?? 30) : 0),
   holdsDeletion: (o) => !!spec(o).nodeName && (o.metadata?.deletionGracePeriodSeconds ?? 0) > 0,
   // Kubernetes' PrepareForCreate: fields behind disabled gates dropped, AppArmor annotations and fields mirrored.
   prepareCreate: (o, warnings) => {

@@ -3,6 +3,8 @@
 // lookup or two. Memory is proportional to the pods and claims the cluster holds (one entry per
 // distinct reference per node), nothing more.
 
+import type { Pvc } from '../../../api/storage/types.js';
+import type { Pod } from '../../../api/core/index.js';
 import type { KObject } from '../../../api/kind.js';
 import { podRefs, refKey, type RefKind } from './pod-refs.js';
 
@@ -24,7 +26,7 @@ export class NodeGraph {
   /** A pod added or changed: only pods bound to a node (spec.nodeName) count. */
   setPod(pod: KObject) {
     const key = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
-    const node = (pod as { spec?: { nodeName?: unknown } }).spec?.nodeName;
+    const node: unknown = (pod as Pod).spec?.nodeName;
     this.deletePod(key);
     if (typeof node !== 'string' || !node) return;
     const refs = podRefs(pod);
@@ -55,7 +57,7 @@ export class NodeGraph {
   /** A PVC added or changed: its binding to a PV (spec.volumeName). */
   setPvc(pvc: KObject) {
     const key = `${pvc.metadata?.namespace ?? ''}/${pvc.metadata?.name ?? ''}`;
-    const volume = (pvc as { spec?: { volumeName?: unknown } }).spec?.volumeName;
+    const volume: unknown = (pvc as Pvc).spec?.volumeName;
     this.deletePvc(key);
     if (typeof volume !== 'string' || !volume) return;
     this.pvcVolume.set(key, volume);

@@ -6,31 +6,21 @@
 // requests service account tokens only bound to its own pods, client certificates only for
 // itself, and writes only its own CSINode (the CSI drivers registered on it). Messages are Kubernetes'.
 
+import type { Node, Pod } from '../../../api/core/index.js';
 import { isStorageSidecarsAccount } from '../../../api/auth/storage-sidecars.js';
 import { isIngressControllerAccount } from '../../../api/auth/ingress-controller.js';
 import type { KObject } from '../../../api/kind.js';
 import { forbidden } from '../../../api/errors.js';
+import { ANNOTATION_MIRROR_POD, LABEL_ARCH, LABEL_ARCH_BETA, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE, LABEL_INSTANCE_TYPE_BETA, LABEL_OS, LABEL_OS_BETA, LABEL_REGION, LABEL_REGION_FAILURE_DOMAIN_BETA, LABEL_ZONE, LABEL_ZONE_FAILURE_DOMAIN_BETA } from '../../../api/well-known.js';
 import type { AdmissionPlugin, AdmissionRequest } from '../../admission/chain.js';
 import { NODE_LEASE_NAMESPACE, nodeIdentity } from './authorizer.js';
 import { deepEqual } from '../../../util/equal.js';
 
-const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+const MIRROR_ANNOTATION = ANNOTATION_MIRROR_POD;
 export const KUBELET_CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 
 /** Labels a kubelet may set on its own Node (Kubernetes' kubeletapis.IsKubeletLabel). */
-const KUBELET_LABELS = new Set([
-  'kubernetes.io/hostname',
-  'kubernetes.io/arch',
-  'kubernetes.io/os',
-  'beta.kubernetes.io/instance-type',
-  'node.kubernetes.io/instance-type',
-  'failure-domain.beta.kubernetes.io/region',
-  'failure-domain.beta.kubernetes.io/zone',
-  'topology.kubernetes.io/region',
-  'topology.kubernetes.io/zone',
-  'beta.kubernetes.io/arch',
-  'beta.kubernetes.io/os',
-]);
+const KUBELET_LABELS = new Set([LABEL_HOSTNAME, LABEL_ARCH, LABEL_OS, LABEL_INSTANCE_TYPE_BETA, LABEL_INSTANCE_TYPE, LABEL_REGION_FAILURE_DOMAIN_BETA, LABEL_ZONE_FAILURE_DOMAIN_BETA, LABEL_REGION, LABEL_ZONE, LABEL_ARCH_BETA, LABEL_OS_BETA]);
 const KUBELET_LABEL_NAMESPACES = ['kubelet.kubernetes.io', 'node.kubernetes.io'];
 
 const labelNamespace = (key: string) => (key.includes('/') ? key.slice(0, key.indexOf('/')) : '');
@@ -105,7 +95,7 @@ function admitNode(node: string, a: AdmissionRequest, refuse: Refuse) {
   }
   if (requested !== node) throw refuse(`node "${node}" is not allowed to modify node "${requested}"`);
   if (a.operation === 'UPDATE' && a.subresource === '') {
-    const spec = (o?: KObject) => (o as { spec?: { taints?: unknown } } | undefined)?.spec?.taints ?? [];
+    const spec = (o?: KObject) => (o as Node | undefined)?.spec?.taints ?? [];
     // A node that could drop its own taints could steer workloads it must not run to itself.
     if (!deepEqual(spec(a.obj), spec(a.old))) throw refuse(`node "${node}" is not allowed to modify taints`);
     const bad = forbiddenLabelChanges(labelsOf(a.old), labelsOf(a.obj));
@@ -113,7 +103,7 @@ function admitNode(node: string, a: AdmissionRequest, refuse: Refuse) {
   }
 }
 
-const nodeNameOf = (pod?: KObject) => (pod as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName ?? '';
+const nodeNameOf = (pod?: KObject) => (pod as Pod | undefined)?.spec?.nodeName ?? '';
 
 function admitPod(node: string, a: AdmissionRequest, refuse: Refuse) {
   if (a.subresource === 'status') {

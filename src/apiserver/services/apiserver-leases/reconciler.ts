@@ -13,11 +13,14 @@
 // Store errors are logged and retried next round, never
 // thrown into the server.
 
+import type { Lease } from '../../../api/core/index.js';
+import { rfc3339Micro } from '../../../util/time.js';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { defaultObject } from '../../../api/defaults.js';
 import type { KObject } from '../../../api/kind.js';
 import { ApiError } from '../../../api/errors.js';
+import { LABEL_HOSTNAME } from '../../../api/well-known.js';
 import type { Logger } from '../../../util/log.js';
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
@@ -48,7 +51,7 @@ const GC_PER_ROUND = 10;
 /** A clean stop's removal may take at most this long (the server's own shutdown budget is 2.5 s). */
 const STOP_BOUND_MS = 1500;
 
-const hostLabel = (h: string): Record<string, string> => (/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(h) ? { 'kubernetes.io/hostname': h } : {});
+const hostLabel = (h: string): Record<string, string> => (/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(h) ? { [LABEL_HOSTNAME]: h } : {});
 
 export class EndpointLeaseReconciler {
   readonly leaseName: string;
@@ -150,7 +153,7 @@ export class EndpointLeaseReconciler {
     const def = this.leaseDef();
     const leases = this.state.objects(def);
     const now = new Date();
-    const micro = now.toISOString().replace(/Z$/, '000Z');
+    const micro = rfc3339Micro(now);
     const spec = { holderIdentity: this.holderIdentity, leaseDurationSeconds: Math.ceil(this.durationMs / 1000), renewTime: micro };
     const meta = {
       labels: { [IDENTITY_LABEL]: IDENTITY_VALUE, ...hostLabel(hostname()) },
@@ -240,7 +243,7 @@ export class EndpointLeaseReconciler {
         const leases = this.state.objects(this.leaseDef());
         const cur = await leases.get(NS, this.leaseName);
         // Only our own: a newer process at the same endpoint holds it now.
-        if (cur && (cur.obj.spec as { holderIdentity?: string } | undefined)?.holderIdentity === this.holderIdentity) await leases.delete(NS, this.leaseName, cur.revision);
+        if (cur && (cur.obj as Lease).spec?.holderIdentity === this.holderIdentity) await leases.delete(NS, this.leaseName, cur.revision);
       } catch (e) {
         this.log.warn('could not delete the API server lease', { lease: `${NS}/${this.leaseName}`, err: (e as Error).message });
       }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultObject } from '../../../api/defaults.js';
 import type { KindDef, KObject } from '../../../api/kind.js';
 import { ApiError } from '../../../api/errors.js';
+import { LABEL_SERVICE_NAME } from '../../../api/well-known.js';
 import type { ApiState } from '../../context.js';
 import { nowSeconds } from '../../prepare.js';
 import type { Desired } from './plan.js';
@@ -36,7 +37,7 @@ export async function writeKubernetesEndpoints(state: ApiState, d: Desired): Pro
   const sliceDef = state.registry.byResource('discovery.k8s.io', 'v1', 'endpointslices');
   const written: string[] = [];
   if (epDef && (await ensure(state, epDef, 'v1', 'Endpoints', { 'endpointslice.kubernetes.io/skip-mirror': 'true' }, endpointsBody(d)))) written.push('endpoints');
-  if (sliceDef && (await ensure(state, sliceDef, 'discovery.k8s.io/v1', 'EndpointSlice', { 'kubernetes.io/service-name': NAME }, sliceBody(d)))) written.push('endpointslice');
+  if (sliceDef && (await ensure(state, sliceDef, 'discovery.k8s.io/v1', 'EndpointSlice', { [LABEL_SERVICE_NAME]: NAME }, sliceBody(d)))) written.push('endpointslice');
   return written;
 }
 
