@@ -38,7 +38,9 @@ function bytesRequested(c: Pod['spec']['containers'][number], resource: 'memory'
 /** A pod's own local-disk limits (disk-backed emptyDirs with a sizeLimit, ephemeral-storage limits), or undefined without any. */
 function localStorageLimits(pod: Pod, dir: string, dataDir: string, volumePath: (name: string) => string | undefined, writableLayer: (container: string) => string | undefined): LocalStorageLimits | undefined {
   const emptyDirs = (pod.spec.volumes ?? []).filter((v) => v.emptyDir?.sizeLimit && v.emptyDir.medium !== 'Memory').map((v) => ({ name: v.name, path: volumePath(v.name) ?? join(dir, 'volumes', 'empty-dir', v.name), sizeLimit: v.emptyDir!.sizeLimit! }));
-  const containers = pod.spec.containers.map((c) => ({ name: c.name, ephemeralLimit: c.resources?.limits?.['ephemeral-storage'], writableLayer: writableLayer(c.name), logDir: containerLogDir(dataDir, pod, c.name) }));
+  // A quantity may come as a JSON number: the limits are read as text.
+  const text = (q: string | number | undefined) => (q === undefined ? undefined : String(q));
+  const containers = pod.spec.containers.map((c) => ({ name: c.name, ephemeralLimit: text(c.resources?.limits?.['ephemeral-storage']), writableLayer: writableLayer(c.name), logDir: containerLogDir(dataDir, pod, c.name) }));
   if (emptyDirs.length === 0 && containers.every((c) => c.ephemeralLimit === undefined)) return undefined;
   return { emptyDirs, containers, podPaths: [dir, podLogDir(dataDir, pod)] };
 }

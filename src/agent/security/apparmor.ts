@@ -12,7 +12,7 @@ const ANNOTATION_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
 export function appArmorRequired(pod: Pod): boolean {
   const confined = (p: { type?: string } | undefined) => p !== undefined && p !== null && p.type !== 'Unconfined';
   if (confined(pod.spec.securityContext?.appArmorProfile)) return true;
-  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...((pod.spec as { ephemeralContainers?: Pod['spec']['containers'] }).ephemeralContainers ?? [])];
+  const all = [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])];
   if (all.some((c) => confined(c.securityContext?.appArmorProfile))) return true;
   for (const [k, v] of Object.entries(pod.metadata.annotations ?? {})) if (k.startsWith(ANNOTATION_PREFIX) && v !== 'unconfined') return true;
   return false;
