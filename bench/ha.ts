@@ -21,11 +21,12 @@
 // node dist/bench/ha.js                 (3,000 pods, 10 trials, 100,000 objects)
 
 import { execFile } from 'node:child_process';
-import { copyFile, mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliCommand, freePort, repoRoot, startCluster, type Cluster } from '../test/helpers/cluster.js';
 import { until } from '../test/helpers/wait.js';
+import { copyMs, countConfigMaps, mib, savedPath, timed } from './snapshot-figures.js';
 import { drive, percentile, report } from './stats.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -49,11 +50,6 @@ const ok = async (args: string[]) => {
   const r = await gifee(args);
   if (r.code !== 0) throw new Error(`gifee ${args.join(' ')} exited ${r.code}: ${r.err}${r.out}`);
   return r.out;
-};
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
-  const t = performance.now();
-  const v = await fn();
-  return [v, performance.now() - t];
 };
 const alive = (pid: number) => {
   try {
@@ -92,39 +88,6 @@ async function fill(targets: Cluster[], objects: number): Promise<number> {
   return perSec;
 }
 
-/** How many of the bench's ConfigMaps namespace `fill` holds, from paged lists. */
-async function count(c: Cluster): Promise<number> {
-  let n = 0;
-  let cont = '';
-  do {
-    const r = await c.request('GET', `/api/v1/namespaces/fill/configmaps?limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
-    if (r.status !== 200) throw new Error(`list: ${r.status} ${r.body.slice(0, 300)}`);
-    n += r.json.items.filter((o: { metadata: { name: string } }) => o.metadata.name.startsWith('o-')).length; // not kube-root-ca.crt
-    cont = r.json.metadata.continue ?? '';
-  } while (cont);
-  return n;
-}
-
-/** The copy baseline: the snapshot file copied and fsynced. */
-async function copyMs(file: string): Promise<number> {
-  const dst = `${file}.copy`;
-  const [, t] = await timed(async () => {
-    await copyFile(file, dst);
-    const h = await open(dst, 'r+');
-    await h.sync();
-    await h.close();
-  });
-  await rm(dst, { force: true });
-  return t;
-}
-
-const savedPath = (out: string) =>
-  /saved: (\S+) \(/.exec(out)?.[1] ??
-  (() => {
-    throw new Error(`no path in: ${out}`);
-  })();
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
-
 // ---- SQLite: creates, then snapshot save/restore ----
 const root = await mkdtemp(join(tmpdir(), 'gifee-bench-ha-'));
 let sqliteRate = 0;
@@ -145,7 +108,7 @@ try {
       const [, cliMs] = await timed(() => ok(['version']));
       let startMs: number;
       [c, startMs] = await timed(() => startCluster({ dataDir, env, extraArgs: ['--snapshot-schedule', 'off'] }));
-      const n = await count(c);
+      const n = await countConfigMaps(c);
       if (n !== OBJECTS) throw new Error(`SQLite restore: ${n} ConfigMaps, want ${OBJECTS}`);
       report(
         'ha snapshot sqlite',
@@ -299,7 +262,7 @@ try {
     const etcdPorts = ['--etcd-client-port', String(await freePort()), '--etcd-peer-port', String(await freePort())];
     const [c, restoreMs] = await timed(() => startCluster({ dataDir: restoreDir, env, extraArgs: ['--cluster-reset', '--restore', file, ...etcdPorts, '--snapshot-schedule', 'off'] }));
     try {
-      const n = await count(c);
+      const n = await countConfigMaps(c);
       if (n !== ETCD_OBJECTS) throw new Error(`etcd restore: ${n} ConfigMaps, want ${ETCD_OBJECTS}`);
     } finally {
       await c.stop();

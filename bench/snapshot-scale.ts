@@ -14,15 +14,16 @@
 
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clientTlsOf, ensureEtcdPki } from '../src/cli/etcd/etcd-pki.js';
 import type { Store } from '../src/store/types.js';
-import { cliCommand, freePort, repoRoot, startCluster, type Cluster } from '../test/helpers/cluster.js';
+import { cliCommand, freePort, repoRoot, startCluster } from '../test/helpers/cluster.js';
 import { objectKey } from '../src/apiserver/storage/keys.js';
 import { openStore } from '../src/store/index.js';
 import { logger } from '../src/util/log.js';
+import { copyMs, countConfigMaps, mib, savedPath, timed } from './snapshot-figures.js';
 import { report } from './stats.js';
 
 const OBJECTS = Number(process.env.BENCH_SNAPSHOT_OBJECTS ?? 100_000);
@@ -33,36 +34,6 @@ const load = () => loadavg()[0].toFixed(1);
 
 const gifee = (args: string[]) =>
   new Promise<string>((resolve, reject) => execFile(process.execPath, [...cliCommand(), ...args], { cwd: repoRoot, timeout: 1_800_000, maxBuffer: 16 << 20, env: { ...process.env, ...env } }, (e, stdout, stderr) => (e ? reject(new Error(`gifee ${args.join(' ')}: ${stderr}${stdout}`)) : resolve(String(stdout)))));
-const timed = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
-  const t = performance.now();
-  const v = await fn();
-  return [v, performance.now() - t];
-};
-
-/** ConfigMaps named o-* in namespace fill, counted through the API page by page. */
-async function count(c: Cluster): Promise<number> {
-  let n = 0;
-  let cont = '';
-  do {
-    const r = await c.request('GET', `/api/v1/namespaces/fill/configmaps?limit=5000${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
-    if (r.status !== 200) throw new Error(`list: ${r.status} ${r.body.slice(0, 300)}`);
-    n += r.json.items.filter((o: { metadata: { name: string } }) => o.metadata.name.startsWith('o-')).length;
-    cont = r.json.metadata.continue ?? '';
-  } while (cont);
-  return n;
-}
-
-async function copyMs(file: string): Promise<number> {
-  const dst = `${file}.copy`;
-  const [, t] = await timed(async () => {
-    await copyFile(file, dst);
-    const h = await open(dst, 'r+');
-    await h.sync();
-    await h.close();
-  });
-  await rm(dst, { force: true });
-  return t;
-}
 
 /** OBJECTS copies of fill/template written into the store (closed after), inFlight at a time; returns ms. */
 async function seed(store: Store, inFlight: number): Promise<number> {
@@ -100,8 +71,7 @@ try {
 
   c = await startCluster({ dataDir, env, extraArgs });
   const [out, saveMs] = await timed(() => gifee(['snapshot', 'save', '--data-dir', dataDir, '--name', 'bench']));
-  const file = /saved: (\S+) \(/.exec(out)?.[1];
-  if (!file) throw new Error(`no path in: ${out}`);
+  const file = savedPath(out);
   const size = (await stat(file)).size;
   await c.stop();
   const [, restoreMs] = await timed(() => gifee(['snapshot', 'restore', file, '--data-dir', dataDir]));
@@ -110,11 +80,11 @@ try {
   let startMs: number;
   [c, startMs] = await timed(() => startCluster({ dataDir, env, extraArgs }));
   try {
-    const [n, countMs] = await timed(() => count(c));
+    const [n, countMs] = await timed(() => countConfigMaps(c));
     if (n !== OBJECTS) throw new Error(`after the restore: ${n} ConfigMaps, want ${OBJECTS}`);
     report(
-      'snapshot sqlite 100k',
-      `${OBJECTS} ConfigMaps (snapshot ${(size / 1048576).toFixed(1)} MiB): save ${s(saveMs)} (online), restore ${s(restoreMs)} (server stopped; both include the CLI's own start, \`gifee version\` ${s(cliMs)}), then start to /readyz ${s(startMs)}, all ${OBJECTS} listed back in ${s(countMs)}; load ${load()}`,
+      'snapshot-scale sqlite',
+      `${OBJECTS} ConfigMaps (snapshot ${mib(size)}): save ${s(saveMs)} (online), restore ${s(restoreMs)} (server stopped; both include the CLI's own start, \`gifee version\` ${s(cliMs)}), then start to /readyz ${s(startMs)}, all ${OBJECTS} listed back in ${s(countMs)}; load ${load()}`,
       `copy + fsync of the snapshot file ${s(copy)}`,
       restoreMs / copy,
       `save/copy ${(saveMs / copy).toFixed(1)}`,
@@ -140,10 +110,8 @@ try {
     console.error(`seeded ${OBJECTS} ConfigMaps into etcd in ${s(etcdSeedMs)}`);
     let saved: string;
     [saved, etcdSave] = await timed(() => gifee(['snapshot', 'save', '--data-dir', etcdDir, '--name', 'bench']));
-    const path = /saved: (\S+) \(/.exec(saved)?.[1];
-    if (!path) throw new Error(`no path in: ${saved}`);
     etcdFile = join(root, 'etcd.gifee-snapshot');
-    await copyFile(path, etcdFile);
+    await copyFile(savedPath(saved), etcdFile);
   } finally {
     await c.stop();
   }
@@ -153,14 +121,14 @@ try {
   const restorePorts = ['--etcd-client-port', String(await freePort()), '--etcd-peer-port', String(await freePort())];
   const [r, etcdRestore] = await timed(() => startCluster({ dataDir: restored, env, extraArgs: [...extraArgs, '--cluster-reset', '--restore', etcdFile, ...restorePorts] }));
   try {
-    const n = await count(r);
+    const n = await countConfigMaps(r);
     if (n !== OBJECTS) throw new Error(`after the etcd restore: ${n} ConfigMaps, want ${OBJECTS}`);
   } finally {
     await r.stop();
   }
   report(
-    'snapshot etcd 100k',
-    `${OBJECTS} ConfigMaps (snapshot ${(etcdSize / 1048576).toFixed(1)} MiB): save ${s(etcdSave)} (online, one managed member), \`--cluster-reset --restore\` into an empty data dir to /readyz ${s(etcdRestore)} (etcdctl snapshot restore, etcd and server start); seeded into etcd at ${((OBJECTS / etcdSeedMs) * 1000).toFixed(0)}/s; load ${load()}`,
+    'snapshot-scale etcd',
+    `${OBJECTS} ConfigMaps (snapshot ${mib(etcdSize)}): save ${s(etcdSave)} (online, one managed member), \`--cluster-reset --restore\` into an empty data dir to /readyz ${s(etcdRestore)} (etcdctl snapshot restore, etcd and server start); seeded into etcd at ${((OBJECTS / etcdSeedMs) * 1000).toFixed(0)}/s; load ${load()}`,
     `copy + fsync of the snapshot file ${s(etcdCopy)}`,
     etcdRestore / etcdCopy,
     `save/copy ${(etcdSave / etcdCopy).toFixed(1)}`,

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { freePort } from './cluster.js';
 
 export const etcdBinary = () => process.env.ETCD_BIN ?? '/usr/bin/etcd';
@@ -99,4 +100,18 @@ function healthy(url: string): Promise<boolean> {
       resolve(false);
     });
   });
+}
+
+/** A listener that accepts and never answers: a frozen (SIGSTOP) member looks the same to a client. */
+export async function hangingMember(): Promise<{ endpoint: string; close(): void }> {
+  const sockets: Socket[] = [];
+  const srv = createServer((s) => sockets.push(s));
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    endpoint: `127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close() {
+      for (const s of sockets) s.destroy();
+      srv.close();
+    },
+  };
 }

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as httpServer } from 'node:http';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdMembers } from '../../store/etcd/members.js';
 import { logger } from '../../util/log.js';
 import { type JoinBundle, serverJoinHandler } from './join-handler.js';
-import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
+import { etcdBinary, hangingMember, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
 
 if (!existsSync(etcdBinary())) {
   test('server join handler', { skip: 'etcd not installed: apt-get install etcd-server (scripts/setup.sh does)' }, () => {});
@@ -23,11 +23,9 @@ if (!existsSync(etcdBinary())) {
   });
 
   test('a server joins through another member while the own member hangs: learner added, bundle sent', async () => {
-    // The own member is a listener that accepts and never answers (as a member frozen with SIGSTOP).
-    const sockets: Socket[] = [];
-    const hang = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
-    const own = `127.0.0.1:${(hang.address() as AddressInfo).port}`;
+    // The own member hangs (a listener that accepts and never answers, as a member frozen with SIGSTOP).
+    const hang = await hangingMember();
+    const own = hang.endpoint;
     const dataDir = await mkdtemp(join(tmpdir(), 'gifee-join-'));
     await mkdir(join(dataDir, 'pki'));
     await writeFile(join(dataDir, 'pki', 'ca.crt'), 'the CA');
@@ -52,7 +50,6 @@ if (!existsSync(etcdBinary())) {
     } finally {
       srv.close();
       members.close();
-      for (const s of sockets) s.destroy();
       hang.close();
       await rm(dataDir, { recursive: true, force: true });
     }

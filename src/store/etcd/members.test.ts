@@ -1,24 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { UnavailableError } from '../types.js';
 import { EtcdMembers } from './members.js';
-import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
-
-/** A listener that accepts and never answers: a frozen (SIGSTOP) member looks the same to a client. */
-async function hangingMember(): Promise<{ endpoint: string; close(): void }> {
-  const sockets: Socket[] = [];
-  const srv: Server = createServer((s) => sockets.push(s));
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `127.0.0.1:${(srv.address() as AddressInfo).port}`,
-    close() {
-      for (const s of sockets) s.destroy();
-      srv.close();
-    },
-  };
-}
+import { etcdBinary, hangingMember, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
 
 if (!existsSync(etcdBinary())) {
   test('etcd members', { skip: 'etcd not installed: apt-get install etcd-server (scripts/setup.sh does)' }, () => {});

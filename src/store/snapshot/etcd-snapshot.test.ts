@@ -2,13 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdMembers } from '../etcd/members.js';
 import { verifySnapshot } from './format.js';
 import { saveSnapshot } from './save.js';
-import { etcdBinary, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
+import { etcdBinary, hangingMember, startEtcd, type EtcdProcess } from '../../../test/helpers/etcd.js';
 
 if (!existsSync(etcdBinary())) {
   test('etcd snapshots', { skip: 'etcd not installed: apt-get install etcd-server (scripts/setup.sh does)' }, () => {});
@@ -22,11 +21,9 @@ if (!existsSync(etcdBinary())) {
   });
 
   test('an etcd snapshot whose preferred member hangs comes from the next member, and says which', async () => {
-    // A listener that accepts and never answers stands for the own member frozen with SIGSTOP.
-    const sockets: Socket[] = [];
-    const hang = createServer((s) => sockets.push(s));
-    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
-    const own = `127.0.0.1:${(hang.address() as AddressInfo).port}`;
+    // The own member hangs (a listener that accepts and never answers, as a member frozen with SIGSTOP).
+    const hang = await hangingMember();
+    const own = hang.endpoint;
     const root = await mkdtemp(join(tmpdir(), 'gifee-etcd-snap-'));
     const members = new EtcdMembers([own, etcd.endpoints[0]], undefined, { callTimeoutMs: 1000, healthIntervalMs: 0 });
     try {
@@ -39,7 +36,6 @@ if (!existsSync(etcdBinary())) {
       assert.equal((await verifySnapshot(file)).meta.name, 'failover');
     } finally {
       members.close();
-      for (const s of sockets) s.destroy();
       hang.close();
       await rm(root, { recursive: true, force: true });
     }
